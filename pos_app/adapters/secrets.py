@@ -1,0 +1,102 @@
+"""Secrets in the operating system's keyring (service "facet").
+
+The database key is stored under `database:<absolute data folder>`; Stripe
+keys and sync credentials will sit beside it. Nothing here writes a secret to
+a file or a log, except the keyrings.alt plaintext file keyring, which Facet
+uses only when the machine has no real keyring (a headless Linux) and then
+says so, in the app and in `pos-app doctor`.
+
+Tests and CI choose the backend with PYTHON_KEYRING_BACKEND and never touch a
+developer's own keyring.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SERVICE = "facet"
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class KeyringStatus:
+    backend: str
+    secure: bool
+    warning: str | None
+
+
+def database_key_name(data_dir: Path) -> str:
+    return f"database:{data_dir.resolve()}"
+
+
+def _backend_name(backend: Any) -> str:
+    cls = type(backend)
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _is_file_backend(backend: Any) -> bool:
+    return type(backend).__module__.startswith("keyrings.alt")
+
+
+def _is_missing(backend: Any) -> bool:
+    module = type(backend).__module__
+    return module.startswith(("keyring.backends.fail", "keyring.backends.null"))
+
+
+class KeyringSecrets:
+    """Reads and writes Facet's secrets; falls back to a file keyring, loudly."""
+
+    def __init__(self) -> None:
+        import keyring
+
+        backend = keyring.get_keyring()
+        children = getattr(backend, "backends", None)
+        if children is not None and not children:
+            backend = _fallback()
+        elif _is_missing(backend):
+            backend = _fallback()
+        self._backend = backend
+        self.status = _status(backend)
+        if self.status.warning:
+            log.warning("keyring: %s", self.status.warning)
+
+    def get(self, name: str) -> str | None:
+        value = self._backend.get_password(SERVICE, name)
+        return None if value is None else str(value)
+
+    def set(self, name: str, value: str) -> None:
+        self._backend.set_password(SERVICE, name, value)
+
+    def delete(self, name: str) -> None:
+        import keyring.errors
+
+        try:
+            self._backend.delete_password(SERVICE, name)
+        except keyring.errors.PasswordDeleteError:
+            pass
+
+
+def _fallback() -> Any:
+    from keyrings.alt.file import PlaintextKeyring
+
+    return PlaintextKeyring()
+
+
+def _status(backend: Any) -> KeyringStatus:
+    name = _backend_name(backend)
+    children = getattr(backend, "backends", None)
+    weak = _is_file_backend(backend) or (children is not None and all(_is_file_backend(b) for b in children))
+    if not weak:
+        return KeyringStatus(name, True, None)
+    where = getattr(backend, "file_path", None)
+    place = f" ({where})" if where else ""
+    return KeyringStatus(
+        name,
+        False,
+        "No secure system keyring on this machine; the database key is kept in a plaintext file "
+        f"keyring{place}. Anyone who can read that file can decrypt the store: protect it, or install "
+        "a desktop keyring (GNOME Keyring, KWallet).",
+    )

@@ -1,0 +1,256 @@
+"""Composition root: data folder -> keyring -> encrypted store -> services.
+
+The GUI and the CLI both start here. Building a `Facet` opens the store with
+its raw key and nothing more; SQLAlchemy, Alembic and the heavier adapters
+load when first used.
+"""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import logging.handlers
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pos_app.domain.permissions import Actor, Role
+
+if TYPE_CHECKING:
+    from pos_app.adapters.hashing import Argon2Hasher
+    from pos_app.adapters.secrets import KeyringSecrets
+    from pos_app.persistence.database import LocalDatabase
+    from pos_app.persistence.queries import SqliteDirectoryReader, SqliteInventoryReader
+    from pos_app.persistence.uow import SqlUnitOfWork
+    from pos_app.services.ports import StoreProfile
+    from pos_app.services.setup import OwnerAccount
+
+log = logging.getLogger("pos_app")
+APP_NAME = "facet"
+
+
+def resolve_data_dir(option: str | None = None) -> Path:
+    """`--data-dir`, else FACET_DATA_DIR, else the platform's user data folder."""
+    chosen = option or os.environ.get("FACET_DATA_DIR")
+    if chosen:
+        return Path(chosen).expanduser().resolve()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP_NAME, appauthor=False)).resolve()
+
+
+def configure_logging(data_dir: Path, *, verbose: bool = False) -> None:
+    """Log to `<data>/logs/facet.log` (rotated). Logs never hold customer data or secrets."""
+    root = logging.getLogger("pos_app")
+    if any(getattr(h, "_facet", False) for h in root.handlers):
+        return
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    try:
+        logs = data_dir / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.handlers.RotatingFileHandler(
+            logs / "facet.log", maxBytes=2_000_000, backupCount=5, encoding="utf-8")
+    except OSError:
+        handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler._facet = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+
+
+def secrets() -> KeyringSecrets:
+    from pos_app.adapters.secrets import KeyringSecrets
+
+    return KeyringSecrets()
+
+
+@dataclass
+class Facet:
+    """An opened store and what its services need; one per process."""
+
+    data_dir: Path
+    db: LocalDatabase
+    keyring: KeyringSecrets
+    _readers: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def uow(self) -> SqlUnitOfWork:
+        return self.db.unit_of_work()
+
+    def connection(self) -> Any:
+        """A new raw connection for read-only queries (one per thread)."""
+        return self.db.connect()
+
+    @cached_property
+    def _conn(self) -> Any:
+        return self.db.connect()
+
+    def inventory_reader(self, conn: Any | None = None) -> SqliteInventoryReader:
+        from pos_app.persistence.queries import SqliteInventoryReader
+
+        return SqliteInventoryReader(conn or self._conn)
+
+    def directory(self, conn: Any | None = None) -> SqliteDirectoryReader:
+        from pos_app.persistence.queries import SqliteDirectoryReader
+
+        return SqliteDirectoryReader(conn or self._conn)
+
+    @cached_property
+    def terminal(self) -> str:
+        return str(self.directory().setting("terminal.code", "C1"))
+
+    @cached_property
+    def profile(self) -> StoreProfile:
+        profile = self.directory().store()
+        if profile is None:
+            from pos_app.persistence.sqlcipher import StoreProblem
+
+            raise StoreProblem("The store file has no store profile; it was not set up completely.")
+        return profile
+
+    def hasher(self) -> Argon2Hasher:
+        from pos_app.adapters.hashing import Argon2Hasher
+
+        return Argon2Hasher.from_settings(self.directory().setting("security.argon2"))
+
+    def cli_actor(self) -> Actor:
+        """The command line acts with the owner's permissions, named for the OS user."""
+        try:
+            user = getpass.getuser()
+        except (KeyError, OSError):
+            user = "unknown"
+        return Actor(staff_id=None, name=f"command line ({user})", role=Role.OWNER, terminal=self.terminal)
+
+    def close(self) -> None:
+        if "_conn" in self.__dict__:
+            self._conn.close()
+            del self.__dict__["_conn"]
+        self.db.dispose()
+
+
+def open_facet(data_dir: Path) -> Facet:
+    """Open the existing store in `data_dir` (StoreProblem if it cannot be used)."""
+    from pos_app.adapters.secrets import database_key_name
+    from pos_app.persistence.database import open_database
+
+    keyring = secrets()
+    db = open_database(data_dir, keyring.get(database_key_name(data_dir)))
+    if db.migrated_from:
+        log.info("store migrated from schema %s; backup at %s", db.migrated_from, db.backup_before_migration)
+    return Facet(data_dir, db, keyring)
+
+
+def store_exists(data_dir: Path) -> bool:
+    from pos_app.persistence.database import db_path
+
+    return db_path(data_dir).exists()
+
+
+def create_facet(
+    data_dir: Path,
+    profile: StoreProfile,
+    owner: OwnerAccount,
+    *,
+    hasher: Any | None = None,
+) -> Facet:
+    """Create the store: key in the keyring, schema, profile, counter C1, owner.
+
+    Refuses when a store exists. If setting up fails, the new file is removed
+    so the next attempt starts clean; the key stays in the keyring (reusing
+    it keeps any older backup of this folder restorable).
+    """
+    from pos_app.adapters.hashing import Argon2Hasher
+    from pos_app.adapters.secrets import database_key_name
+    from pos_app.persistence.database import create_database, remove_store_files
+    from pos_app.persistence.sqlcipher import new_key
+    from pos_app.services.setup import check_owner, set_up_store
+
+    check_owner(owner)
+    keyring = secrets()
+    name = database_key_name(data_dir)
+    key = keyring.get(name)
+    if key is None:
+        key = new_key()
+        keyring.set(name, key)
+        if keyring.get(name) != key:
+            from pos_app.persistence.sqlcipher import StoreProblem
+
+            raise StoreProblem(f"The keyring ({keyring.status.backend}) did not keep the database key.")
+    db = create_database(data_dir, key)
+    try:
+        set_up_store(profile, owner, uow=db.unit_of_work(), hasher=hasher or Argon2Hasher())
+    except BaseException:
+        db.dispose()
+        remove_store_files(db.path)
+        raise
+    return Facet(data_dir, db, keyring)
+
+
+def load_demo(facet: Facet, *, hasher: Any | None = None) -> Any:
+    from pos_app.services import demo
+
+    catalog = demo.DemoCatalog.load()
+    return demo.load_demo_store(catalog, uow_factory=facet.uow, hasher=hasher or facet.hasher(),
+                                owner=_owner_actor(facet))
+
+
+def _owner_actor(facet: Facet) -> Actor:
+    owner = next(s for s in facet.directory().staff_list() if s.role is Role.OWNER)
+    return Actor(staff_id=owner.id, name=owner.name, role=Role.OWNER, terminal=facet.terminal)
+
+
+def create_demo_facet(data_dir: Path, *, hasher: Any | None = None) -> Facet:
+    """A new store filled with the Jane Ellen demo (see README for its logins)."""
+    from pos_app.persistence.database import remove_store_files
+    from pos_app.services import demo
+
+    facet = create_facet(data_dir, demo.DEMO_PROFILE, demo.DEMO_OWNER, hasher=hasher)
+    try:
+        load_demo(facet, hasher=hasher)
+    except BaseException:
+        facet.close()
+        remove_store_files(facet.db.path)
+        raise
+    return facet
+
+
+def restore_store(data_dir: Path, backup: Path, *, passphrase: str | None = None) -> Path | None:
+    """Replace the store in `data_dir` with `backup`; returns the copy kept of the old one.
+
+    On a machine with no store yet (moving to a new computer), a new key is
+    made and the backup is re-encrypted with it; that needs a backup made
+    with a passphrase.
+    """
+    from pos_app.adapters.secrets import database_key_name
+    from pos_app.persistence.database import create_database, open_database, remove_store_files, verify_backup
+    from pos_app.persistence.sqlcipher import new_key
+
+    keyring = secrets()
+    name = database_key_name(data_dir)
+    if store_exists(data_dir):
+        db = open_database(data_dir, keyring.get(name))
+        try:
+            return db.restore_from(backup, passphrase=passphrase, keep_dir=data_dir / "backups")
+        finally:
+            db.dispose()
+    key = keyring.get(name)
+    if passphrase is None:
+        if key is None:
+            from pos_app.persistence.database import NotABackup
+
+            raise NotABackup("There is no store key on this machine: restore a backup made with a passphrase.")
+        verify_backup(backup, key_hex=key)
+    else:
+        verify_backup(backup, key_hex=None, passphrase=passphrase)
+    if key is None:
+        key = new_key()
+        keyring.set(name, key)
+    db = create_database(data_dir, key)
+    try:
+        db.restore_from(backup, passphrase=passphrase, keep_dir=data_dir / "backups")
+    except BaseException:
+        db.dispose()
+        remove_store_files(db.path)
+        raise
+    db.dispose()
+    return None

@@ -1,0 +1,335 @@
+"""`pos-app`: the desktop app with no arguments, a headless operation with one.
+
+Every subcommand has --help and --json. Exit codes: 0 done; 1 a check found
+a problem (`doctor`); 2 the request could not be done (bad input, no store,
+wrong key: the message says which, and nothing was changed); 3 a bug.
+Secrets are never taken as plain arguments (they would land in shell history
+and `ps`): a prompt, or the name of an environment variable that holds them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from pos_app import __version__
+
+log = logging.getLogger("pos_app.cli")
+
+EXIT_OK, EXIT_CHECK_FAILED, EXIT_REFUSED, EXIT_BUG = 0, 1, 2, 3
+
+
+class Refused(Exception):
+    """The CLI cannot do what was asked; the message says why."""
+
+
+def _emit(args: argparse.Namespace, data: dict[str, Any], text: str) -> None:
+    if args.json:
+        print(json.dumps(data, indent=2, default=str))
+    else:
+        print(text)
+
+
+def _secret(env_name: str | None, prompt: str, *, confirm: bool = False, what: str) -> str:
+    if env_name:
+        value = os.environ.get(env_name)
+        if not value:
+            raise Refused(f"{what}: the environment variable {env_name} is empty or not set.")
+        return value
+    if not sys.stdin.isatty():
+        raise Refused(f"{what}: not in a terminal; name an environment variable that holds it.")
+    import getpass
+
+    value = getpass.getpass(prompt)
+    if confirm and getpass.getpass("Again: ") != value:
+        raise Refused(f"{what}: the two entries differ.")
+    return value
+
+
+def _open(args: argparse.Namespace) -> Any:
+    from pos_app import app
+
+    return app.open_facet(app.resolve_data_dir(args.data_dir))
+
+
+# ---------------------------------------------------------------- commands
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from pos_app import app
+
+    data_dir = app.resolve_data_dir(args.data_dir)
+    if app.store_exists(data_dir):
+        raise Refused(f"A store already exists in {data_dir}; it was left untouched.")
+    if args.demo:
+        facet = app.create_demo_facet(data_dir)
+    else:
+        from pos_app.services.setup import OwnerAccount, parse_store_profile
+
+        profile = parse_store_profile({
+            "name": args.name or "", "address": args.address or "", "phone": args.phone or "",
+            "email": args.email or "", "timezone": args.timezone or "", "currency": args.currency,
+            "locale": args.locale, "tax_rate": args.tax_rate, "receipt_footer": args.receipt_footer or "",
+            "privacy_contact": args.privacy_contact or "",
+        })
+        if not args.owner_name:
+            raise Refused("--owner-name is required (the owner's name as it appears on the sign-in screen).")
+        password = _secret(args.owner_password_env, "Owner password: ", confirm=True, what="owner password")
+        pin = _secret(args.owner_pin_env, "Owner PIN (4-8 digits): ", confirm=True, what="owner PIN")
+        facet = app.create_facet(data_dir, profile, OwnerAccount(args.owner_name, password, pin))
+    counts = facet.directory().counts()
+    warning = facet.keyring.status.warning
+    facet.close()
+    data = {"data_dir": str(data_dir), "demo": bool(args.demo), "items": counts.items,
+            "customers": counts.customers, "sales": counts.sales, "staff": counts.staff,
+            "keyring_warning": warning}
+    text = f"Created the {'demo ' if args.demo else ''}store in {data_dir}: {counts.items} items, " \
+           f"{counts.customers} customers, {counts.sales} sales, {counts.staff} staff."
+    if warning:
+        text += f"\nWarning: {warning}"
+    _emit(args, data, text)
+    return EXIT_OK
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from pos_app import app
+    from pos_app.doctor import examine
+
+    report = examine(app.resolve_data_dir(args.data_dir))
+    lines = [f"Facet {report['version']} - data folder {report['data_dir']}"]
+    lines.append(f"  keyring: {report['keyring']['backend']} ({'secure' if report['keyring']['secure'] else 'WEAK'})")
+    for key in ("key_present", "opens", "integrity", "schema", "counts"):
+        if key in report:
+            lines.append(f"  {key.replace('_', ' ')}: {report[key]}")
+    lines += [f"  warning: {w}" for w in report["warnings"]]
+    lines += [f"  PROBLEM: {p}" for p in report["problems"]]
+    lines.append("healthy" if report["ok"] else "NOT healthy")
+    _emit(args, report, "\n".join(lines))
+    return EXIT_OK if report["ok"] else EXIT_CHECK_FAILED
+
+
+def cmd_items_import(args: argparse.Namespace) -> int:
+    from pos_app.services.item_files import ImportRejected, import_items
+
+    facet = _open(args)
+    rejects = Path(args.rejects) if args.rejects else None
+    if args.skip_invalid and rejects is None:
+        rejects = Path(args.file).with_suffix(".rejected.csv")
+    try:
+        report = import_items(Path(args.file), uow=facet.uow(), actor=facet.cli_actor(),
+                              skip_invalid=args.skip_invalid, rejects_path=rejects)
+    except ImportRejected as exc:
+        if args.json:
+            print(json.dumps(_import_json(exc.report, imported=False), indent=2))
+        else:
+            print(str(exc), file=sys.stderr)
+        return EXIT_REFUSED
+    finally:
+        facet.close()
+    text = (f"Imported {args.file}: {report.created} new, {report.updated} updated, "
+            f"{report.unchanged} unchanged, {report.rejected} rejected.")
+    if report.rejects_file:
+        text += f"\nRejected rows, with their problems, are in {report.rejects_file}."
+    for problem in report.problems[:20]:
+        text += f"\n  {problem}"
+    _emit(args, _import_json(report, imported=True), text)
+    return EXIT_OK
+
+
+def _import_json(report: Any, *, imported: bool) -> dict[str, Any]:
+    return {
+        "imported": imported, "rows": report.rows, "created": report.created, "updated": report.updated,
+        "unchanged": report.unchanged, "rejected": report.rejected,
+        "rejects_file": str(report.rejects_file) if report.rejects_file else None,
+        "problems": [{"row": p.row, "column": p.column, "problem": p.problem} for p in report.problems],
+    }
+
+
+def cmd_items_export(args: argparse.Namespace) -> int:
+    from pos_app.services.item_files import export_items
+
+    facet = _open(args)
+    try:
+        count = export_items(Path(args.file), reader=facet.inventory_reader(), actor=facet.cli_actor(),
+                             uow=facet.uow())
+    finally:
+        facet.close()
+    _emit(args, {"file": str(Path(args.file).resolve()), "items": count}, f"Exported {count} items to {args.file}.")
+    return EXIT_OK
+
+
+def cmd_items_list(args: argparse.Namespace) -> int:
+    from pos_app.domain.money import Money, format_money
+    from pos_app.services import inventory
+    from pos_app.services.ports import InventoryFilter
+
+    facet = _open(args)
+    try:
+        actor, reader = facet.cli_actor(), facet.inventory_reader()
+        limit = args.limit if args.limit > 0 else 10**9
+        if args.search:
+            rows = inventory.search(args.search, reader=reader, actor=actor, limit=limit)
+        else:
+            seqs = inventory.find_seqs(InventoryFilter(), "sku", False, reader=reader, actor=actor)[:limit]
+            rows = inventory.rows_for(seqs, reader=reader, actor=actor)
+        locale = facet.profile.locale
+    finally:
+        facet.close()
+    data = {"items": [
+        {"sku": r.sku, "barcode": r.barcode, "title": r.title, "style": r.style, "metal": r.metal,
+         "price": Money(r.price_cents, r.currency).plain(), "currency": r.currency, "status": r.status,
+         "location": r.location, "on_hand": r.on_hand, "cert_number": r.cert_number}
+        for r in rows
+    ]}
+    text = "\n".join(
+        f"{r.sku:<12} {r.title[:48]:<48} {format_money(Money(r.price_cents, r.currency), locale):>12} "
+        f"{r.on_hand:>3} {r.status}"
+        for r in rows
+    ) or "No items match."
+    _emit(args, data, text)
+    return EXIT_OK
+
+
+def _passphrase(args: argparse.Namespace, *, confirm: bool) -> str | None:
+    if not (args.passphrase_env or args.ask_passphrase):
+        return None
+    return _secret(args.passphrase_env, "Backup passphrase: ", confirm=confirm, what="backup passphrase")
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    facet = _open(args)
+    try:
+        passphrase = _passphrase(args, confirm=True)
+        dest = facet.db.backup_to(Path(args.file), passphrase=passphrase)
+        with facet.uow() as uow:
+            uow.audit.record(facet.cli_actor(), "store.backed_up",
+                             summary={"file": dest.name, "portable": passphrase is not None})
+            uow.commit()
+    finally:
+        facet.close()
+    _emit(args, {"file": str(dest), "portable": passphrase is not None, "bytes": dest.stat().st_size},
+          f"Backed up the store to {dest}" + (" (encrypted with your passphrase)." if passphrase else
+                                               " (encrypted with this store's key)."))
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from pos_app import app
+
+    data_dir = app.resolve_data_dir(args.data_dir)
+    if not args.yes and sys.stdin.isatty():
+        answer = input(f"Replace the store in {data_dir} with {args.file}? A copy of the current store is kept. [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            raise Refused("Restore cancelled; nothing was changed.")
+    passphrase = _passphrase(args, confirm=False)
+    safety = app.restore_store(data_dir, Path(args.file), passphrase=passphrase)
+    _emit(args, {"restored_from": str(Path(args.file).resolve()), "previous_store_kept_at": str(safety) if safety else None},
+          f"Restored the store from {args.file}." + (f" The previous store is kept at {safety}." if safety else ""))
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS,
+                        help="the store's data folder (default: FACET_DATA_DIR, else the user data folder)")
+    common.add_argument("--json", action="store_true", help="print the result as JSON")
+
+    parser = argparse.ArgumentParser(
+        prog="pos-app", description="Facet point of sale. With no command, starts the desktop app.")
+    parser.add_argument("--version", action="version", version=f"Facet {__version__}")
+    parser.add_argument("--data-dir", metavar="DIR", help="the store's data folder")
+    parser.add_argument("--demo", action="store_true", help="on first run, load the demo store instead of asking")
+    parser.add_argument("--smoke", action="store_true", help="open the main window, then close it (build check)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, fn: Callable[[argparse.Namespace], int], help_text: str,
+                parent: Any = sub) -> argparse.ArgumentParser:
+        p: argparse.ArgumentParser = parent.add_parser(name, parents=[common], help=help_text, description=help_text)
+        p.set_defaults(func=fn)
+        return p
+
+    p = command("init", cmd_init, "create the store (or the demo store) in the data folder")
+    p.add_argument("--demo", action="store_true", help="load the Jane Ellen demo store (logins in README)")
+    p.add_argument("--name", help="store name")
+    p.add_argument("--address", help="store address (use \\n between lines)")
+    p.add_argument("--phone", help="store phone")
+    p.add_argument("--email", help="store email")
+    p.add_argument("--timezone", help="IANA time zone, e.g. America/New_York")
+    p.add_argument("--currency", default="USD", help="three-letter currency code (default USD)")
+    p.add_argument("--locale", default="en_US", help="display locale (default en_US)")
+    p.add_argument("--tax-rate", default="0", help="sales tax in percent, e.g. 8.875")
+    p.add_argument("--receipt-footer", help="text printed at the foot of receipts")
+    p.add_argument("--privacy-contact", help="how customers reach the privacy officer")
+    p.add_argument("--owner-name", help="the owner's name")
+    p.add_argument("--owner-password-env", metavar="VAR", help="environment variable holding the owner's password "
+                   "(otherwise asked for)")
+    p.add_argument("--owner-pin-env", metavar="VAR", help="environment variable holding the owner's PIN")
+
+    command("doctor", cmd_doctor, "check the store: file, key, keyring, integrity, schema, counts")
+
+    items = sub.add_parser("items", help="import, export and list items", description="Items in the inventory.")
+    items_sub = items.add_subparsers(dest="items_command", metavar="ACTION", required=True)
+    p = command("import", cmd_items_import, "import items from a CSV file (all rows checked first)", items_sub)
+    p.add_argument("file", help="CSV file with a header row of Facet's column names")
+    p.add_argument("--skip-invalid", action="store_true",
+                   help="import the valid rows and write the rejected ones to a file")
+    p.add_argument("--rejects", metavar="FILE", help="where rejected rows go (default: FILE.rejected.csv)")
+    p = command("export", cmd_items_export, "export every item to a CSV file", items_sub)
+    p.add_argument("file", help="CSV file to write")
+    p = command("list", cmd_items_list, "list items, or search them", items_sub)
+    p.add_argument("--search", metavar="TEXT", help="SKU, barcode, title, description or certificate number")
+    p.add_argument("--limit", type=int, default=50, help="at most this many (0: all; default 50)")
+
+    for name, fn, help_text in (
+        ("backup", cmd_backup, "copy the store to an encrypted backup file, safe while the app runs"),
+        ("restore", cmd_restore, "replace the store with a backup (the current store is kept aside)"),
+    ):
+        p = command(name, fn, help_text)
+        p.add_argument("file", help="the backup file")
+        p.add_argument("--passphrase-env", metavar="VAR",
+                       help="environment variable holding a passphrase: the backup is encrypted with it and "
+                            "can be restored on another machine")
+        p.add_argument("--ask-passphrase", action="store_true", help="ask for that passphrase instead")
+        if name == "restore":
+            p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from pos_app import app
+
+    data_dir = app.resolve_data_dir(args.data_dir)
+    app.configure_logging(data_dir, verbose=args.verbose)
+    if args.command is None:
+        from pos_app.gui.launch import run_desktop
+
+        return run_desktop(data_dir, demo=args.demo, smoke=args.smoke)
+    from pos_app.domain.errors import UserFacingError
+
+    try:
+        return int(args.func(args))
+    except (UserFacingError, Refused) as exc:
+        if getattr(args, "json", False):
+            print(json.dumps({"error": str(exc), "kind": type(exc).__name__}, indent=2))
+        print(f"pos-app {args.command}: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    except KeyboardInterrupt:
+        print(f"pos-app {args.command}: interrupted; nothing more was done.", file=sys.stderr)
+        return EXIT_REFUSED
+    except Exception:
+        log.exception("pos-app %s failed", args.command)
+        print(f"pos-app {args.command}: an unexpected error; details are in {data_dir / 'logs' / 'facet.log'}.",
+              file=sys.stderr)
+        return EXIT_BUG

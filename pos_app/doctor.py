@@ -1,0 +1,79 @@
+"""`pos-app doctor`: is this store healthy? Reads only; changes nothing.
+
+Checks, in order, and stops at the first that makes the rest meaningless:
+the data folder and file, the keyring backend and the key, that the key opens
+the file, SQLite's integrity check, the schema version against this build,
+and the counts of items, customers and sales.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pos_app import __version__
+
+
+def examine(data_dir: Path) -> dict[str, Any]:
+    from pos_app.adapters.secrets import KeyringSecrets, database_key_name
+    from pos_app.persistence import schema
+    from pos_app.persistence.database import db_path
+    from pos_app.persistence.queries import SqliteDirectoryReader
+    from pos_app.persistence.sqlcipher import APPLICATION_ID, DatabaseUnreadable, application_id, connect
+
+    path = db_path(data_dir)
+    report: dict[str, Any] = {"version": __version__, "data_dir": str(data_dir), "database": str(path),
+                              "ok": False, "problems": [], "warnings": []}
+    problems, warnings = report["problems"], report["warnings"]
+    keyring = KeyringSecrets()
+    report["keyring"] = {"backend": keyring.status.backend, "secure": keyring.status.secure,
+                         "warning": keyring.status.warning}
+    if keyring.status.warning:
+        warnings.append(keyring.status.warning)
+    report["exists"] = path.exists()
+    if not path.exists():
+        problems.append(f"No store in {data_dir}: run 'pos-app init' or 'pos-app init --demo'.")
+        return report
+    report["bytes"] = path.stat().st_size
+    key = keyring.get(database_key_name(data_dir))
+    report["key_present"] = key is not None
+    if key is None:
+        problems.append("The database key is not in the keyring, so the store cannot be opened.")
+        return report
+    try:
+        conn = connect(path, key)
+    except DatabaseUnreadable as exc:
+        report["opens"] = False
+        problems.append(str(exc))
+        return report
+    report["opens"] = True
+    try:
+        if application_id(conn) != APPLICATION_ID:
+            problems.append(f"{path} is not a Facet store.")
+            return report
+        integrity = [row[0] for row in conn.execute("PRAGMA integrity_check")]
+        report["integrity"] = "ok" if integrity == ["ok"] else "; ".join(integrity[:5])
+        if integrity != ["ok"]:
+            problems.append(f"SQLite's integrity check failed: {report['integrity']}. Restore a backup.")
+        revision = schema.current_revision(conn)
+        report["schema"] = {"version": revision, "head": schema.HEAD, "current": revision == schema.HEAD}
+        if revision not in schema.REVISIONS:
+            problems.append(f"The store's schema {revision} is newer than this Facet knows; update Facet.")
+            return report
+        if revision != schema.HEAD:
+            warnings.append(f"The store's schema {revision} will be upgraded (after a backup) when Facet next opens it.")
+        directory = SqliteDirectoryReader(conn)
+        store = directory.store()
+        if store is None:
+            problems.append("The store has no profile: its first run did not finish.")
+            return report
+        report["store"] = store.name
+        counts = directory.counts()
+        report["counts"] = {"items": counts.items, "items_in_stock": counts.items_in_stock,
+                            "customers": counts.customers, "sales": counts.sales, "staff": counts.staff}
+        if counts.staff == 0:
+            problems.append("No active staff member can sign in.")
+    finally:
+        conn.close()
+    report["ok"] = not problems
+    return report

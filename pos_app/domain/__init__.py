@@ -1,0 +1,1 @@
+"""Pure Python values and rules of a fine-jewelry store: no Qt, no SQL."""

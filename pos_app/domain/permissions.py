@@ -1,0 +1,130 @@
+"""Who may do what: the one permission matrix, enforced by every service.
+
+Roles: the *owner* runs the store; a *manager* runs the floor and the stock;
+a *clerk* sells; an *appraiser* writes appraisals and certificates; the
+*privacy officer* answers customers' privacy requests and alone may edit a
+restricted customer's record. Buttons are hidden from roles that lack a
+permission, but the services check it again: hiding is a courtesy, the check
+is the rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from pos_app.domain.errors import PermissionDenied
+
+
+class Role(StrEnum):
+    OWNER = "owner"
+    MANAGER = "manager"
+    CLERK = "clerk"
+    APPRAISER = "appraiser"
+    PRIVACY_OFFICER = "privacy_officer"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+    @property
+    def signs_in_with_password(self) -> bool:
+        """Roles that reach money, staff or personal data sign in with a password."""
+        return self in (Role.OWNER, Role.MANAGER, Role.PRIVACY_OFFICER)
+
+
+class Permission(StrEnum):
+    # counter
+    SELL = "sell"
+    DISCOUNT_ABOVE_LIMIT = "discount_above_limit"
+    OVERRIDE_PRICE = "override_price"
+    VOID_SALE = "void_sale"
+    REFUND = "refund"
+    OPEN_DRAWER = "open_drawer"
+    # inventory
+    VIEW_INVENTORY = "view_inventory"
+    VIEW_COST = "view_cost"
+    EDIT_ITEM = "edit_item"
+    RECEIVE_STOCK = "receive_stock"
+    ADJUST_STOCK = "adjust_stock"
+    COUNT_STOCK = "count_stock"
+    PRINT_TAGS = "print_tags"
+    IMPORT_ITEMS = "import_items"
+    EXPORT_ITEMS = "export_items"
+    VIEW_STOCK_REPORTS = "view_stock_reports"
+    # customers and privacy
+    VIEW_CUSTOMERS = "view_customers"
+    EDIT_CUSTOMERS = "edit_customers"
+    EDIT_RESTRICTED_CUSTOMER = "edit_restricted_customer"
+    EXPORT_MARKETING_LIST = "export_marketing_list"
+    HANDLE_PRIVACY_REQUESTS = "handle_privacy_requests"
+    ERASE_CUSTOMER = "erase_customer"
+    # appraisals
+    WRITE_APPRAISALS = "write_appraisals"
+    FINALIZE_APPRAISALS = "finalize_appraisals"
+    # administration
+    MANAGE_STAFF = "manage_staff"
+    MANAGE_SETTINGS = "manage_settings"
+    BACKUP = "backup"
+    RESTORE = "restore"
+    VIEW_AUDIT = "view_audit"
+    VIEW_SALES_REPORTS = "view_sales_reports"
+
+
+P = Permission
+
+_CLERK = frozenset({P.SELL, P.VIEW_INVENTORY, P.PRINT_TAGS, P.VIEW_CUSTOMERS, P.EDIT_CUSTOMERS, P.COUNT_STOCK})
+
+_MANAGER = _CLERK | {
+    P.DISCOUNT_ABOVE_LIMIT, P.OVERRIDE_PRICE, P.VOID_SALE, P.REFUND, P.OPEN_DRAWER,
+    P.VIEW_COST, P.EDIT_ITEM, P.RECEIVE_STOCK, P.ADJUST_STOCK, P.IMPORT_ITEMS,
+    P.EXPORT_ITEMS, P.VIEW_STOCK_REPORTS, P.EXPORT_MARKETING_LIST, P.BACKUP,
+    P.VIEW_SALES_REPORTS,
+}
+
+_APPRAISER = frozenset({P.VIEW_INVENTORY, P.VIEW_CUSTOMERS, P.PRINT_TAGS, P.WRITE_APPRAISALS, P.FINALIZE_APPRAISALS})
+
+_PRIVACY_OFFICER = frozenset({
+    P.VIEW_CUSTOMERS, P.EDIT_CUSTOMERS, P.EDIT_RESTRICTED_CUSTOMER,
+    P.HANDLE_PRIVACY_REQUESTS, P.ERASE_CUSTOMER, P.VIEW_AUDIT,
+})
+
+# The owner may do everything but edit a restricted customer's record: a
+# customer who asked to restrict processing is edited only by the privacy
+# officer, the person accountable for that request.
+_OWNER = frozenset(Permission) - {P.EDIT_RESTRICTED_CUSTOMER}
+
+MATRIX: dict[Role, frozenset[Permission]] = {
+    Role.OWNER: _OWNER,
+    Role.MANAGER: frozenset(_MANAGER),
+    Role.CLERK: _CLERK,
+    Role.APPRAISER: _APPRAISER,
+    Role.PRIVACY_OFFICER: _PRIVACY_OFFICER,
+}
+
+
+def allows(role: Role, permission: Permission) -> bool:
+    return permission in MATRIX[role]
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is asking a service to act: a signed-in staff member, or the command line.
+
+    `staff_id` is None for the command line, which acts with the owner's
+    permissions (whoever can run it can already read the keyring and the
+    database) and is recorded in the audit trail as `name`.
+    """
+
+    staff_id: str | None
+    name: str
+    role: Role
+    terminal: str
+
+    def can(self, permission: Permission) -> bool:
+        return allows(self.role, permission)
+
+    def require(self, permission: Permission) -> None:
+        if not self.can(permission):
+            action = permission.value.replace("_", " ")
+            raise PermissionDenied(f"A {self.role.label.lower()} cannot {action}; ask a manager.")

@@ -1,0 +1,86 @@
+"""Store-wide values: the profile's checks, locations, timezones and "today".
+
+The store's timezone decides what "today" is for received dates, aging and
+receipts; times are stored in UTC everywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pos_app.domain.errors import ValidationError
+
+DEFAULT_LOCATIONS = ("Case 1", "Case 2", "Case 3", "Safe", "Back office")
+DEFAULT_IDLE_LOCK_MINUTES = 5
+
+
+def store_today(timezone: str, now: dt.datetime | None = None) -> dt.date:
+    moment = now or dt.datetime.now(dt.UTC)
+    return moment.astimezone(ZoneInfo(timezone)).date()
+
+
+def check_timezone(text: str, *, field: str = "timezone") -> str:
+    value = text.strip()
+    if not value:
+        raise ValidationError(field, "is required, e.g. America/New_York")
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(field, f"{value!r} is not a time zone name such as America/New_York") from None
+    return value
+
+
+def check_currency(text: str, *, field: str = "currency") -> str:
+    value = text.strip().upper()
+    if len(value) != 3 or not value.isalpha():
+        raise ValidationError(field, f"{text.strip()!r} is not a three-letter currency code such as USD")
+    return value
+
+
+def check_tax_rate(text: str, *, field: str = "tax_rate") -> str:
+    """A sales tax rate in percent, "8.875": 0 to 30, at most 4 decimals."""
+    value = text.strip().removesuffix("%").strip()
+    try:
+        rate = Decimal(value)
+    except InvalidOperation:
+        raise ValidationError(field, f"{text.strip()!r} is not a percentage such as 8.875") from None
+    if not rate.is_finite() or not Decimal(0) <= rate <= Decimal(30):
+        raise ValidationError(field, "must be between 0 and 30 percent")
+    if rate.as_tuple().exponent < -4:  # type: ignore[operator]
+        raise ValidationError(field, "has more than 4 decimal places")
+    return str(rate.normalize()) if rate != 0 else "0"
+
+
+def check_email(text: str, *, field: str = "email") -> str:
+    """An email address, normalized; checked for shape, not deliverability."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        return str(validate_email(text.strip(), check_deliverability=False).normalized)
+    except EmailNotValidError as exc:
+        raise ValidationError(field, str(exc)) from None
+
+
+def check_phone(text: str, *, region: str = "US", field: str = "phone") -> str:
+    """A phone number in E.164 form ("+12125550123")."""
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(text.strip(), region)
+    except phonenumbers.NumberParseException:
+        raise ValidationError(field, f"{text.strip()!r} is not a phone number") from None
+    if not phonenumbers.is_possible_number(number):
+        raise ValidationError(field, f"{text.strip()!r} is not a possible phone number for {region}")
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def required(raw: Mapping[str, str], name: str, *, limit: int = 120) -> str:
+    value = (raw.get(name) or "").strip()
+    if not value:
+        raise ValidationError(name, "is required")
+    if len(value) > limit:
+        raise ValidationError(name, f"is longer than {limit} characters")
+    return value

@@ -1,0 +1,297 @@
+"""The store's encrypted file: create, open (migrating if due), back up, restore.
+
+`open_database` never creates a file and never writes to one it cannot fully
+read: a missing file, a wrong key, a damaged file or a file from a newer
+Facet each raise a `StoreProblem` with a message a person can act on. The
+SQLAlchemy engine (for units of work) is built on first use, so showing the
+first screen costs only the raw connection.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pos_app.persistence import schema
+from pos_app.persistence.sqlcipher import (
+    APPLICATION_ID,
+    DatabaseUnreadable,
+    StoreProblem,
+    application_id,
+    check_key,
+    connect,
+)
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from pos_app.persistence.uow import SqlUnitOfWork
+
+DB_NAME = "facet.db"
+
+
+class StoreNotInitialized(StoreProblem):
+    pass
+
+
+class DatabaseTooNew(StoreProblem):
+    pass
+
+
+class NotABackup(StoreProblem):
+    pass
+
+
+def db_path(data_dir: Path) -> Path:
+    return data_dir / DB_NAME
+
+
+def _stamp() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
+
+
+@dataclass
+class LocalDatabase:
+    """An opened store. Thread-safe to share: every caller gets its own connection."""
+
+    path: Path
+    _key_hex: str = field(repr=False)
+    migrated_from: str | None = None
+    backup_before_migration: Path | None = None
+
+    def connect(self) -> Any:
+        """A new raw DBAPI connection (autocommit); the caller closes it."""
+        return connect(self.path, self._key_hex)
+
+    @cached_property
+    def engine(self) -> Engine:
+        return make_engine(self.path, self._key_hex)
+
+    def unit_of_work(self) -> SqlUnitOfWork:
+        from pos_app.persistence.uow import SqlUnitOfWork
+
+        return SqlUnitOfWork(self.engine)
+
+    def dispose(self) -> None:
+        if "engine" in self.__dict__:
+            self.engine.dispose()
+
+    # -- backups -----------------------------------------------------------------
+
+    def backup_to(self, dest: Path, *, passphrase: str | None = None) -> Path:
+        """Copy the store to `dest` while it may be in use, encrypted.
+
+        Without a passphrase the copy is encrypted with the store's own key
+        (restorable where this keyring is); with one, with that passphrase
+        (restorable on any machine by whoever knows it).
+        """
+        dest = dest.resolve()
+        if dest.exists():
+            raise StoreProblem(f"{dest} already exists; choose a new file name for the backup.")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        partial = dest.with_name(dest.name + ".partial")
+        partial.unlink(missing_ok=True)
+        source = self.connect()
+        try:
+            if passphrase is None:
+                target = connect(partial, self._key_hex, create=True)
+                try:
+                    source.backup(target)
+                    target.execute("PRAGMA journal_mode = DELETE")
+                finally:
+                    target.close()
+            else:
+                _export(source, partial, key_sql=_passphrase_sql(passphrase))
+        finally:
+            source.close()
+        verify_backup(partial, key_hex=None if passphrase else self._key_hex, passphrase=passphrase)
+        partial.replace(dest)
+        return dest
+
+    def restore_from(self, backup: Path, *, passphrase: str | None = None, keep_dir: Path) -> Path:
+        """Replace the store's content with a backup's; returns the safety copy made first."""
+        revision = verify_backup(backup, key_hex=None if passphrase else self._key_hex, passphrase=passphrase)
+        safety = self.backup_to(keep_dir / f"facet-before-restore-{_stamp()}.db")
+        if passphrase is None:
+            source = connect(backup, self._key_hex)
+        else:
+            staged = keep_dir / f"restore-{_stamp()}.partial"
+            staged.unlink(missing_ok=True)
+            plain = _open_with_passphrase(backup, passphrase)
+            try:
+                _export(plain, staged, key_sql=f"\"x'{self._key_hex}'\"")
+            finally:
+                plain.close()
+            source = connect(staged, self._key_hex)
+        self.dispose()
+        live = self.connect()
+        try:
+            source.backup(live)
+        finally:
+            source.close()
+            live.close()
+        if passphrase is not None:
+            staged.unlink(missing_ok=True)
+        if revision != schema.HEAD:
+            migrate(self)
+        return safety
+
+
+def make_engine(path: Path, key_hex: str) -> Engine:
+    import sqlcipher3
+    from sqlalchemy import URL, create_engine, event
+
+    engine = create_engine(
+        URL.create("sqlite", database=str(path)),
+        module=sqlcipher3.dbapi2,
+        creator=lambda: connect(path, key_hex),
+        pool_size=4,
+        max_overflow=4,
+    )
+
+    @event.listens_for(engine, "begin")
+    def _begin_immediate(conn: Any) -> None:
+        # Take the write lock at BEGIN, not at the first write: two counters'
+        # processes reading the audit chain's last hash cannot interleave.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def _passphrase_sql(passphrase: str) -> str:
+    if not passphrase:
+        raise StoreProblem("The backup passphrase is empty.")
+    return "'" + passphrase.replace("'", "''") + "'"
+
+
+def _open_with_passphrase(path: Path, passphrase: str) -> Any:
+    import sqlcipher3
+
+    conn = sqlcipher3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+    conn.execute("PRAGMA cipher_log_level = NONE")
+    conn.execute(f"PRAGMA key = {_passphrase_sql(passphrase)}")
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlcipher3.DatabaseError:
+        conn.close()
+        raise NotABackup(f"{path} is not a Facet backup, or the passphrase is wrong.") from None
+    return conn
+
+
+def _export(source: Any, target_path: Path, *, key_sql: str) -> None:
+    """Copy every table of `source` into a new file encrypted with `key_sql`."""
+    source.execute(f"ATTACH DATABASE ? AS export KEY {key_sql}", (str(target_path),))
+    try:
+        source.execute("SELECT sqlcipher_export('export')").fetchone()
+        source.execute(f"PRAGMA export.application_id = {APPLICATION_ID}")
+    finally:
+        source.execute("DETACH DATABASE export")
+
+
+def verify_backup(path: Path, *, key_hex: str | None, passphrase: str | None = None) -> str:
+    """Check `path` is a readable Facet store this build can use; returns its revision."""
+    if not path.is_file():
+        raise NotABackup(f"{path} does not exist.")
+    try:
+        conn = connect(path, key_hex) if key_hex else _open_with_passphrase(path, passphrase or "")
+    except DatabaseUnreadable:
+        raise NotABackup(
+            f"{path} is not a Facet backup, or it was made with another store's key "
+            "(a backup made with --passphrase needs that passphrase)."
+        ) from None
+    try:
+        if application_id(conn) != APPLICATION_ID:
+            raise NotABackup(f"{path} is a database, but not a Facet store or backup.")
+        revision = schema.current_revision(conn)
+        if revision is None:
+            raise NotABackup(f"{path} has no Facet schema.")
+        if revision not in schema.REVISIONS:
+            raise DatabaseTooNew(f"{path} comes from a newer Facet (schema {revision}); update Facet first.")
+        if conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+            raise NotABackup(f"{path} is damaged (SQLite's integrity check failed).")
+        return revision
+    finally:
+        conn.close()
+
+
+def create_database(data_dir: Path, key_hex: str) -> LocalDatabase:
+    """Make a new, empty store with the whole schema. Refuses if one exists."""
+    check_key(key_hex)
+    path = db_path(data_dir)
+    for existing in (path, path.with_name(path.name + "-wal")):
+        if existing.exists():
+            raise StoreProblem(f"A store already exists at {path}; it was left untouched.")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    conn = connect(path, key_hex, create=True)
+    try:
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    finally:
+        conn.close()
+    db = LocalDatabase(path, key_hex)
+    try:
+        from pos_app.persistence.migrations import upgrade
+
+        upgrade(db.engine)
+    except BaseException:
+        db.dispose()
+        remove_store_files(path)
+        raise
+    return db
+
+
+def remove_store_files(path: Path) -> None:
+    """Delete a store file Facet itself just created (a failed first run)."""
+    for suffix in ("", "-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+
+
+def open_database(data_dir: Path, key_hex: str | None, *, allow_migration: bool = True) -> LocalDatabase:
+    """Open the existing store in `data_dir`, migrating it (after a backup) if it is older."""
+    path = db_path(data_dir)
+    if not path.exists():
+        raise StoreNotInitialized(f"No Facet store in {data_dir}. Run 'pos-app init' (or 'pos-app init --demo').")
+    if key_hex is None:
+        raise DatabaseUnreadable(
+            f"The key for {path} is not in the keyring. The file was left as it is: "
+            "restore the key, or restore a backup made with --passphrase."
+        )
+    conn = connect(path, key_hex)
+    try:
+        if application_id(conn) != APPLICATION_ID:
+            raise StoreProblem(f"{path} is not a Facet store; it was left untouched.")
+        revision = schema.current_revision(conn)
+    finally:
+        conn.close()
+    if revision not in schema.REVISIONS:
+        raise DatabaseTooNew(
+            f"{path} was written by a newer version of Facet (schema {revision}). "
+            "Install that version or newer; the file was left untouched."
+        )
+    db = LocalDatabase(path, key_hex)
+    if revision != schema.HEAD:
+        if not allow_migration:
+            raise StoreProblem(f"{path} needs a schema upgrade from {revision}.")
+        migrate(db, from_revision=revision)
+    return db
+
+
+def migrate(db: LocalDatabase, *, from_revision: str | None = None) -> None:
+    from pos_app.persistence.migrations import upgrade
+
+    backups = db.path.parent / "backups"
+    db.backup_before_migration = db.backup_to(backups / f"facet-before-migration-{from_revision}-{_stamp()}.db")
+    db.migrated_from = from_revision
+    upgrade(db.engine)
+
+
+def copy_store(src_dir: Path, dest_dir: Path) -> None:
+    """Copy a closed store's files (tests and benchmarks use it to clone a template)."""
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        source = db_path(src_dir).with_name(DB_NAME + suffix)
+        if source.exists():
+            shutil.copy2(source, db_path(dest_dir).with_name(DB_NAME + suffix))

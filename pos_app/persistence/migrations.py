@@ -1,0 +1,29 @@
+"""Running the Alembic migrations in `db/` (imported only when one is due)."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+
+from pos_app import paths
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(paths.migrations()))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def script_revisions() -> list[str]:
+    """Every revision in `db/versions/`, oldest first (for the schema test)."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(paths.migrations()))
+    script = ScriptDirectory.from_config(config)
+    return [rev.revision for rev in reversed(list(script.walk_revisions()))]

@@ -1,0 +1,66 @@
+"""Sales, their lines and payments.
+
+Totals are integer minor units. A payment keeps only what Stripe lets a store
+keep: the PaymentIntent id, status, card brand and last four digits; never
+anything that could rebuild a card number.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from pos_app.persistence.models.base import Base, Synced, UtcDateTime
+
+
+class Sale(Synced, Base):
+    __tablename__ = "sales"
+    __table_args__ = (
+        UniqueConstraint("terminal", "number"),
+        Index("ix_sales_completed_at", "completed_at"),
+        Index("ix_sales_customer_id", "customer_id"),
+    )
+
+    number: Mapped[str] = mapped_column(String(20))  # C1-000123
+    terminal: Mapped[str] = mapped_column(String(8))
+    staff_id: Mapped[str] = mapped_column(ForeignKey("staff.id"))
+    customer_id: Mapped[str | None] = mapped_column(ForeignKey("customers.id"))
+    status: Mapped[str] = mapped_column(String(12))  # completed | voided
+    currency: Mapped[str] = mapped_column(String(3))
+    subtotal_cents: Mapped[int] = mapped_column(Integer)
+    discount_cents: Mapped[int] = mapped_column(Integer, default=0)
+    tax_cents: Mapped[int] = mapped_column(Integer)
+    total_cents: Mapped[int] = mapped_column(Integer)
+    tax_exempt_reason: Mapped[str | None] = mapped_column(String(120))
+    tax_exempt_number: Mapped[str | None] = mapped_column(String(40))
+    completed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class SaleLine(Synced, Base):
+    __tablename__ = "sale_lines"
+
+    sale_id: Mapped[str] = mapped_column(ForeignKey("sales.id"), index=True)
+    item_id: Mapped[str] = mapped_column(ForeignKey("items.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    sku: Mapped[str] = mapped_column(String(32))
+    description: Mapped[str] = mapped_column(String(200))
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price_cents: Mapped[int] = mapped_column(Integer)
+    discount_cents: Mapped[int] = mapped_column(Integer, default=0)
+    tax_cents: Mapped[int] = mapped_column(Integer)
+    total_cents: Mapped[int] = mapped_column(Integer)
+
+
+class Payment(Synced, Base):
+    __tablename__ = "payments"
+
+    sale_id: Mapped[str] = mapped_column(ForeignKey("sales.id"), index=True)
+    tender: Mapped[str] = mapped_column(String(14))  # cash | card | store_credit
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))
+    payment_intent_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    card_brand: Mapped[str | None] = mapped_column(String(20))
+    card_last4: Mapped[str | None] = mapped_column(String(4))
+    idempotency_key: Mapped[str | None] = mapped_column(String(64))

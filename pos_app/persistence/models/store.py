@@ -1,0 +1,66 @@
+"""The store, its counters (terminals), settings and staff."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from pos_app.persistence.models.base import Base, Synced, UtcDateTime
+
+
+class Store(Synced, Base):
+    __tablename__ = "stores"
+
+    name: Mapped[str] = mapped_column(String(120))
+    address: Mapped[str] = mapped_column(Text, default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    email: Mapped[str] = mapped_column(String(120), default="")
+    timezone: Mapped[str] = mapped_column(String(64))
+    currency: Mapped[str] = mapped_column(String(3))
+    locale: Mapped[str] = mapped_column(String(16), default="en_US")
+    # Sales tax as a decimal percentage in text ("8.875"): exact, never a float.
+    tax_rate: Mapped[str] = mapped_column(String(12), default="0")
+    receipt_footer: Mapped[str] = mapped_column(Text, default="")
+    privacy_contact: Mapped[str] = mapped_column(Text, default="")
+
+
+class Terminal(Synced, Base):
+    """A counter: sale and appraisal numbers are unique per terminal (C1-000123)."""
+
+    __tablename__ = "terminals"
+
+    store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"))
+    code: Mapped[str] = mapped_column(String(8), unique=True)
+    name: Mapped[str] = mapped_column(String(60))
+
+
+class Setting(Base):
+    """A store-wide setting as JSON; keys are dotted (`inventory.locations`)."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value: Mapped[object] = mapped_column(JSON)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class Staff(Synced, Base):
+    __tablename__ = "staff"
+    __table_args__ = (UniqueConstraint("store_id", "name"),)
+
+    store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"))
+    name: Mapped[str] = mapped_column(String(80))
+    role: Mapped[str] = mapped_column(String(20))
+    # argon2id hashes ("$argon2id$v=19$m=...") carry their own parameters.
+    pin_hash: Mapped[str | None] = mapped_column(String(200))
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    credentials: Mapped[str] = mapped_column(String(120), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    last_sign_in_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    # TOTP secret for multi-factor sign-in (issue: staff security); the whole
+    # file is encrypted, so it is kept as the base32 text pyotp reads.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))

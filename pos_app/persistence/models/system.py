@@ -1,0 +1,55 @@
+"""The audit trail and the sync outbox.
+
+Audit events are append-only and hash-chained: each stores the hash of the
+previous event and of its own content, so an edited, deleted or reordered
+event breaks the chain. They never hold personal data values, only which
+record changed and which fields.
+
+The outbox names each changed syncable row (table, id, operation) in the same
+transaction as the change; the sync job reads the row itself when it pushes,
+so an erasure done before the push is what travels.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from pos_app.persistence.models.base import Base, UtcDateTime, new_id
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index("ix_audit_events_entity", "entity_type", "entity_id"),
+        Index("ix_audit_events_at", "at"),
+    )
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(36), unique=True, default=new_id)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    staff_id: Mapped[str | None] = mapped_column(String(36))
+    actor_name: Mapped[str] = mapped_column(String(80))
+    role: Mapped[str] = mapped_column(String(20))
+    terminal: Mapped[str] = mapped_column(String(8))
+    action: Mapped[str] = mapped_column(String(60))
+    entity_type: Mapped[str | None] = mapped_column(String(30))
+    entity_id: Mapped[str | None] = mapped_column(String(36))
+    summary: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    approved_by: Mapped[str | None] = mapped_column(String(36))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class OutboxEntry(Base):
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pushed_at", "pushed_at"),)
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    table_name: Mapped[str] = mapped_column(String(40))
+    row_id: Mapped[str] = mapped_column(String(36))
+    op: Mapped[str] = mapped_column(String(8))  # insert | update | delete
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    pushed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)

@@ -1,0 +1,275 @@
+"""Read-only queries behind the list screens, on a raw DBAPI connection.
+
+No ORM, no SQLAlchemy import: the inventory screen can show its first rows
+before SQLAlchemy is loaded, and the hot paths (search as you type, barcode
+lookup) run as close to raw SQLite as possible. Each query is one statement;
+nothing here runs a query per row.
+
+Full-text search quotes every term a person types ('"' + term + '"*'), so
+input such as `SKU-000*` or a stray quote is searched for, not parsed as FTS5
+syntax.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from pos_app.domain.items import ItemSpec
+from pos_app.domain.permissions import Role
+from pos_app.services.ports import (
+    AgingRow,
+    InventoryFilter,
+    ItemRow,
+    LowStockRow,
+    Movement,
+    StaffRecord,
+    StoreCounts,
+    StoreProfile,
+)
+
+_ON_HAND = "(SELECT coalesce(sum(m.quantity), 0) FROM stock_movements m WHERE m.item_id = i.id)"
+
+_ROW_COLUMNS = (
+    "i.seq, i.id, i.sku, i.barcode, i.title, i.style, i.metal, i.price_cents, i.cost_cents, i.currency, "
+    "i.status, i.location, i.tracking, " + _ON_HAND + ", i.received_on, i.cert_number"
+)
+
+SORT_COLUMNS: dict[str, str] = {
+    "sku": "i.sku",
+    "title": "i.title COLLATE NOCASE",
+    "style": "i.style",
+    "metal": "i.metal",
+    "price": "i.price_cents",
+    "status": "i.status",
+    "location": "i.location",
+    "on_hand": _ON_HAND,
+    "received_on": "i.received_on",
+    "cert_number": "i.cert_number",
+    "barcode": "i.barcode",
+    "tracking": "i.tracking",
+}
+
+_WORD = re.compile(r"\w", re.UNICODE)
+
+
+def fts_query(text: str) -> str | None:
+    """A safe FTS5 MATCH expression: each term quoted and prefix-matched, ANDed."""
+    terms = [t for t in text.split() if _WORD.search(t)]
+    if not terms:
+        return None
+    return " ".join('"' + term.replace('"', '""') + '"*' for term in terms)
+
+
+def _date(value: str | None) -> dt.date | None:
+    return None if value is None else dt.date.fromisoformat(value)
+
+
+def _item_row(r: Sequence[Any]) -> ItemRow:
+    return ItemRow(
+        seq=r[0], id=r[1], sku=r[2], barcode=r[3], title=r[4], style=r[5], metal=r[6],
+        price_cents=r[7], cost_cents=r[8], currency=r[9], status=r[10], location=r[11],
+        tracking=r[12], on_hand=r[13], received_on=_date(r[14]), cert_number=r[15],
+    )
+
+
+def _where(flt: InventoryFilter) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    match = fts_query(flt.text)
+    if match is not None:
+        clauses.append("i.seq IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)")
+        params.append(match)
+    for column, values in (("i.style", flt.styles), ("i.metal", flt.metals),
+                           ("i.status", flt.statuses), ("i.location", flt.locations)):
+        if values:
+            clauses.append(f"{column} IN ({','.join('?' * len(values))})")
+            params.extend(values)
+    if flt.min_price_cents is not None:
+        clauses.append("i.price_cents >= ?")
+        params.append(flt.min_price_cents)
+    if flt.max_price_cents is not None:
+        clauses.append("i.price_cents <= ?")
+        params.append(flt.max_price_cents)
+    if flt.in_stock_only:
+        clauses.append(_ON_HAND + " > 0")
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+class SqliteInventoryReader:
+    """`InventoryReader` over one raw connection; use it from one thread."""
+
+    def __init__(self, conn: Any) -> None:
+        self._c = conn
+
+    def item_seqs(self, flt: InventoryFilter, sort: str = "sku", descending: bool = False) -> list[int]:
+        where, params = _where(flt)
+        order = SORT_COLUMNS.get(sort, "i.sku") + (" DESC" if descending else "")
+        sql = f"SELECT i.seq FROM items i{where} ORDER BY {order}, i.seq"
+        return [r[0] for r in self._c.execute(sql, params)]
+
+    def count(self, flt: InventoryFilter) -> int:
+        where, params = _where(flt)
+        return int(self._c.execute(f"SELECT count(*) FROM items i{where}", params).fetchone()[0])
+
+    def rows(self, seqs: Sequence[int]) -> list[ItemRow]:
+        """Rows for these seqs, in the order given (missing ones left out)."""
+        found: dict[int, ItemRow] = {}
+        for start in range(0, len(seqs), 500):
+            chunk = list(seqs[start:start + 500])
+            sql = f"SELECT {_ROW_COLUMNS} FROM items i WHERE i.seq IN ({','.join('?' * len(chunk))})"
+            for r in self._c.execute(sql, chunk):
+                found[r[0]] = _item_row(r)
+        return [found[s] for s in seqs if s in found]
+
+    def rows_by_ids(self, item_ids: Sequence[str]) -> list[ItemRow]:
+        found: dict[str, ItemRow] = {}
+        for start in range(0, len(item_ids), 500):
+            chunk = list(item_ids[start:start + 500])
+            sql = f"SELECT {_ROW_COLUMNS} FROM items i WHERE i.id IN ({','.join('?' * len(chunk))})"
+            for r in self._c.execute(sql, chunk):
+                found[r[1]] = _item_row(r)
+        return [found[i] for i in item_ids if i in found]
+
+    def search(self, text: str, limit: int = 50) -> list[ItemRow]:
+        """The first `limit` items matching `text`, by SKU (type-ahead, `items list`)."""
+        where, params = _where(InventoryFilter(text=text))
+        sql = f"SELECT {_ROW_COLUMNS} FROM items i{where} ORDER BY i.sku LIMIT ?"
+        return [_item_row(r) for r in self._c.execute(sql, [*params, limit])]
+
+    def lookup_code(self, code: str) -> ItemRow | None:
+        """What a scanner typed: a barcode, else a SKU (both unique and indexed)."""
+        code = code.strip()
+        r = self._c.execute(f"SELECT {_ROW_COLUMNS} FROM items i WHERE i.barcode = ?", (code,)).fetchone()
+        if r is None:
+            r = self._c.execute(f"SELECT {_ROW_COLUMNS} FROM items i WHERE i.sku = ?", (code,)).fetchone()
+        return None if r is None else _item_row(r)
+
+    def history(self, item_id: str) -> list[Movement]:
+        sql = (
+            "SELECT m.created_at, m.kind, m.quantity, m.reason, m.reference, s.name, m.terminal "
+            "FROM stock_movements m LEFT JOIN staff s ON s.id = m.staff_id "
+            "WHERE m.item_id = ? ORDER BY m.created_at DESC, m.rowid DESC"
+        )
+        return [
+            Movement(at=_utc(r[0]), kind=r[1], quantity=r[2], reason=r[3], reference=r[4],
+                     staff_name=r[5], terminal=r[6])
+            for r in self._c.execute(sql, (item_id,))
+        ]
+
+    def low_stock(self) -> list[LowStockRow]:
+        sql = (
+            f"SELECT {_ROW_COLUMNS}, i.reorder_point FROM items i "
+            "WHERE i.tracking = 'counted' AND i.reorder_point IS NOT NULL "
+            f"AND {_ON_HAND} <= i.reorder_point ORDER BY {_ON_HAND} - i.reorder_point, i.sku"
+        )
+        return [LowStockRow(item=_item_row(r), reorder_point=r[16]) for r in self._c.execute(sql)]
+
+    def aging(self, today: dt.date, min_days: int = 0, limit: int = 1000) -> list[AgingRow]:
+        """Items in stock, oldest first, that have been in the store `min_days` or more."""
+        cutoff = (today - dt.timedelta(days=min_days)).isoformat()
+        received = "coalesce(i.received_on, substr(i.created_at, 1, 10))"
+        sql = (
+            f"SELECT {_ROW_COLUMNS}, {received} FROM items i "
+            f"WHERE {received} <= ? AND {_ON_HAND} > 0 ORDER BY {received}, i.sku LIMIT ?"
+        )
+        return [
+            AgingRow(item=_item_row(r), days_in_stock=(today - dt.date.fromisoformat(r[16])).days)
+            for r in self._c.execute(sql, (cutoff, limit))
+        ]
+
+    def aging_buckets(self, today: dt.date, edges: Sequence[int] = (90, 180, 365)) -> list[tuple[str, int, int, int]]:
+        """(label, items, retail cents, cost cents) per age bracket of in-stock items."""
+        received = "coalesce(i.received_on, substr(i.created_at, 1, 10))"
+        sql = (
+            f"SELECT julianday(?) - julianday({received}) AS age, i.price_cents, coalesce(i.cost_cents, 0), "
+            f"s.on_hand FROM items i JOIN (SELECT item_id, sum(quantity) AS on_hand FROM stock_movements "
+            "GROUP BY item_id HAVING sum(quantity) > 0) s ON s.item_id = i.id"
+        )
+        labels = [f"0–{edges[0]} days"] + [f"{a + 1}–{b} days" for a, b in zip(edges, edges[1:])] + [
+            f"over {edges[-1]} days"]
+        totals = [[0, 0, 0] for _ in labels]
+        for age, price, cost, on_hand in self._c.execute(sql, (today.isoformat(),)):
+            index = next((n for n, edge in enumerate(edges) if age <= edge), len(edges))
+            totals[index][0] += on_hand
+            totals[index][1] += price * on_hand
+            totals[index][2] += cost * on_hand
+        return [(label, *values) for label, values in zip(labels, totals)]  # type: ignore[misc]
+
+    def iter_specs(self) -> Iterator[tuple[ItemSpec, int]]:
+        """Every item with its quantity on hand, by SKU, streamed (exports)."""
+        from pos_app.persistence.repositories import spec_from_row
+
+        sql = (
+            "SELECT i.*, coalesce(s.on_hand, 0) AS on_hand FROM items i LEFT JOIN "
+            "(SELECT item_id, sum(quantity) AS on_hand FROM stock_movements GROUP BY item_id) s "
+            "ON s.item_id = i.id ORDER BY i.sku"
+        )
+        cursor = self._c.execute(sql)
+        names = [d[0] for d in cursor.description]
+        for r in cursor:
+            row = _Row(dict(zip(names, r)))
+            yield spec_from_row(row), int(row.on_hand)
+
+    def expected_at(self, location: str) -> list[ItemRow]:
+        """Items that should be at `location` when it is counted (on hand there)."""
+        sql = f"SELECT {_ROW_COLUMNS} FROM items i WHERE i.location = ? AND {_ON_HAND} > 0 ORDER BY i.sku"
+        return [_item_row(r) for r in self._c.execute(sql, (location,))]
+
+
+class _Row:
+    """Attribute access over a dict row, with dates parsed (for `spec_from_row`)."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        values["received_on"] = _date(values.get("received_on"))
+        self.__dict__.update(values)
+
+
+def _utc(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC)
+
+
+class SqliteDirectoryReader:
+    """Store profile, staff list, settings and counts for start-up and `doctor`."""
+
+    def __init__(self, conn: Any) -> None:
+        self._c = conn
+
+    def store(self) -> StoreProfile | None:
+        r = self._c.execute(
+            "SELECT name, address, phone, email, timezone, currency, locale, tax_rate, receipt_footer, "
+            "privacy_contact FROM stores LIMIT 1"
+        ).fetchone()
+        return None if r is None else StoreProfile(*r)
+
+    def staff_list(self) -> list[StaffRecord]:
+        sql = (
+            "SELECT id, name, role, pin_hash, password_hash, active, failed_attempts, locked_until, credentials "
+            "FROM staff WHERE active ORDER BY name"
+        )
+        return [
+            StaffRecord(id=r[0], name=r[1], role=Role(r[2]), pin_hash=r[3], password_hash=r[4],
+                        active=bool(r[5]), failed_attempts=r[6],
+                        locked_until=None if r[7] is None else _utc(r[7]), credentials=r[8])
+            for r in self._c.execute(sql)
+        ]
+
+    def setting(self, key: str, default: Any = None) -> Any:
+        import json
+
+        r = self._c.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return default if r is None else json.loads(r[0])
+
+    def counts(self) -> StoreCounts:
+        one = lambda sql: int(self._c.execute(sql).fetchone()[0])  # noqa: E731
+        return StoreCounts(
+            items=one("SELECT count(*) FROM items"),
+            items_in_stock=one(
+                "SELECT count(*) FROM (SELECT item_id FROM stock_movements GROUP BY item_id HAVING sum(quantity) > 0)"
+            ),
+            customers=one("SELECT count(*) FROM customers WHERE erased_at IS NULL"),
+            sales=one("SELECT count(*) FROM sales"),
+            staff=one("SELECT count(*) FROM staff WHERE active"),
+        )

@@ -1,0 +1,469 @@
+"""Repositories: the storage ports of `services/ports.py` over one Session.
+
+They translate between ORM rows and the frozen records services use. Single
+changes go through the ORM (so the outbox hook sees them); the bulk paths of
+an import use Core statements and write their outbox rows themselves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from pos_app.domain.items import ItemSpec
+from pos_app.domain.jewelry import (
+    CertificateLab,
+    Clarity,
+    Cut,
+    ItemStatus,
+    Metal,
+    Origin,
+    Shape,
+    Style,
+    Tracking,
+)
+from pos_app.domain.money import Money
+from pos_app.domain.permissions import Actor, Role
+from pos_app.persistence import outbox
+from pos_app.persistence.models import (
+    ConsentEvent,
+    Customer,
+    Item,
+    ItemPhoto,
+    Payment,
+    PolicyVersion,
+    Sale,
+    SaleLine,
+    Setting,
+    Staff,
+    StockCount,
+    StockCountScan,
+    StockMovement,
+    Store,
+    new_id,
+    utcnow,
+)
+from pos_app.services.ports import (
+    CountRecord,
+    CountScanRow,
+    ItemRecord,
+    NewCustomer,
+    NewSale,
+    PhotoRecord,
+    StaffRecord,
+    StoreProfile,
+)
+
+_PROFILE_FIELDS = ("name", "address", "phone", "email", "timezone", "currency", "locale",
+                   "tax_rate", "receipt_footer", "privacy_contact")
+
+
+class StoreRepo:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def _row(self) -> Store | None:
+        return self._s.scalars(select(Store).limit(1)).first()
+
+    def get(self) -> StoreProfile | None:
+        row = self._row()
+        if row is None:
+            return None
+        return StoreProfile(**{name: getattr(row, name) for name in _PROFILE_FIELDS})
+
+    def save(self, profile: StoreProfile) -> str:
+        row = self._row()
+        if row is None:
+            row = Store(id=new_id())
+            self._s.add(row)
+        for name in _PROFILE_FIELDS:
+            setattr(row, name, getattr(profile, name))
+        self._s.flush()
+        return row.id
+
+    def store_id(self) -> str:
+        row = self._row()
+        if row is None:
+            raise LookupError("the store has not been set up")
+        return row.id
+
+
+class SettingsRepo:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def get(self, key: str, default: Any = None) -> Any:
+        row = self._s.get(Setting, key)
+        return default if row is None else row.value
+
+    def set(self, key: str, value: Any) -> None:
+        row = self._s.get(Setting, key)
+        if row is None:
+            self._s.add(Setting(key=key, value=value, updated_at=utcnow()))
+        else:
+            row.value = value
+            row.updated_at = utcnow()
+        self._s.flush()
+
+
+def staff_record(row: Staff) -> StaffRecord:
+    return StaffRecord(
+        id=row.id, name=row.name, role=Role(row.role), pin_hash=row.pin_hash,
+        password_hash=row.password_hash, active=row.active, failed_attempts=row.failed_attempts,
+        locked_until=row.locked_until, credentials=row.credentials,
+    )
+
+
+class StaffRepo:
+    def __init__(self, session: Session, store: StoreRepo) -> None:
+        self._s = session
+        self._store = store
+
+    def get(self, staff_id: str) -> StaffRecord | None:
+        row = self._s.get(Staff, staff_id)
+        return None if row is None else staff_record(row)
+
+    def by_name(self, name: str) -> StaffRecord | None:
+        row = self._s.scalars(select(Staff).where(func.lower(Staff.name) == name.strip().lower())).first()
+        return None if row is None else staff_record(row)
+
+    def add(self, *, name: str, role: Role, pin_hash: str | None, password_hash: str | None,
+            credentials: str = "") -> str:
+        row = Staff(id=new_id(), store_id=self._store.store_id(), name=name, role=role.value,
+                    pin_hash=pin_hash, password_hash=password_hash, credentials=credentials,
+                    active=True, failed_attempts=0)
+        self._s.add(row)
+        self._s.flush()
+        return row.id
+
+    def record_sign_in(self, staff_id: str, *, succeeded: bool, at: dt.datetime,
+                       locked_until: dt.datetime | None = None) -> None:
+        row = self._s.get_one(Staff, staff_id)
+        if succeeded:
+            row.failed_attempts = 0
+            row.locked_until = None
+            row.last_sign_in_at = at
+        else:
+            row.failed_attempts += 1
+            row.locked_until = locked_until
+        self._s.flush()
+
+    def set_hashes(self, staff_id: str, *, pin_hash: str | None = None, password_hash: str | None = None) -> None:
+        row = self._s.get_one(Staff, staff_id)
+        if pin_hash is not None:
+            row.pin_hash = pin_hash
+        if password_hash is not None:
+            row.password_hash = password_hash
+        self._s.flush()
+
+
+def _opt(enum: Any, value: str | None) -> Any:
+    return None if value is None else enum(value)
+
+
+def spec_from_row(row: Any) -> ItemSpec:
+    """An ItemSpec from an `items` row (ORM object or Core row), `quantity` left at its default."""
+    return ItemSpec(
+        sku=row.sku, barcode=row.barcode, style=Style(row.style), title=row.title,
+        description=row.description, metal=Metal(row.metal),
+        chain_length_tenths=row.chain_length_tenths, clasp=row.clasp,
+        total_carat_points=row.total_carat_points, stone_count=row.stone_count,
+        center_shape=_opt(Shape, row.center_shape), center_carat_points=row.center_carat_points,
+        center_color=row.center_color, center_clarity=_opt(Clarity, row.center_clarity),
+        center_cut=_opt(Cut, row.center_cut), center_origin=_opt(Origin, row.center_origin),
+        cert_lab=_opt(CertificateLab, row.cert_lab), cert_number=row.cert_number,
+        gram_weight_cg=row.gram_weight_cg,
+        cost=None if row.cost_cents is None else Money(row.cost_cents, row.currency),
+        price=Money(row.price_cents, row.currency), tracking=Tracking(row.tracking),
+        serial=row.serial, reorder_point=row.reorder_point, location=row.location,
+        status=ItemStatus(row.status), vendor=row.vendor, received_on=row.received_on,
+    )
+
+
+def item_columns(spec: ItemSpec) -> dict[str, Any]:
+    """The `items` columns for a spec (everything but id, seq and timestamps)."""
+    return {
+        "sku": spec.sku, "barcode": spec.barcode, "style": spec.style.value, "title": spec.title,
+        "description": spec.description, "metal": spec.metal.value,
+        "chain_length_tenths": spec.chain_length_tenths, "clasp": spec.clasp,
+        "total_carat_points": spec.total_carat_points, "stone_count": spec.stone_count,
+        "center_shape": spec.center_shape and spec.center_shape.value,
+        "center_carat_points": spec.center_carat_points, "center_color": spec.center_color,
+        "center_clarity": spec.center_clarity and spec.center_clarity.value,
+        "center_cut": spec.center_cut and spec.center_cut.value,
+        "center_origin": spec.center_origin and spec.center_origin.value,
+        "cert_lab": spec.cert_lab and spec.cert_lab.value, "cert_number": spec.cert_number,
+        "gram_weight_cg": spec.gram_weight_cg,
+        "cost_cents": None if spec.cost is None else spec.cost.cents,
+        "price_cents": spec.price.cents, "currency": spec.price.currency,
+        "tracking": spec.tracking.value, "serial": spec.serial, "reorder_point": spec.reorder_point,
+        "location": spec.location, "status": spec.status.value, "vendor": spec.vendor,
+        "received_on": spec.received_on,
+    }
+
+
+class ItemRepo:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def _record(self, row: Item | None) -> ItemRecord | None:
+        if row is None:
+            return None
+        return ItemRecord(id=row.id, seq=row.seq, spec=spec_from_row(row), on_hand=self.on_hand(row.id),
+                          created_at=row.created_at, updated_at=row.updated_at)
+
+    def get(self, item_id: str) -> ItemRecord | None:
+        return self._record(self._s.get(Item, item_id))
+
+    def by_sku(self, sku: str) -> ItemRecord | None:
+        return self._record(self._s.scalars(select(Item).where(Item.sku == sku)).first())
+
+    def by_code(self, code: str) -> ItemRecord | None:
+        row = self._s.scalars(select(Item).where(Item.barcode == code)).first()
+        if row is None:
+            row = self._s.scalars(select(Item).where(Item.sku == code)).first()
+        return self._record(row)
+
+    def id_for_barcode(self, barcode: str) -> str | None:
+        return self._s.scalar(select(Item.id).where(Item.barcode == barcode))
+
+    def _next_seq(self) -> int:
+        return int(self._s.scalar(select(func.coalesce(func.max(Item.seq), 0))) or 0) + 1
+
+    def add(self, spec: ItemSpec) -> str:
+        row = Item(id=new_id(), seq=self._next_seq(), **item_columns(spec))
+        self._s.add(row)
+        self._s.flush()
+        return row.id
+
+    def add_many(self, specs: Sequence[ItemSpec]) -> list[str]:
+        """Insert many items in one statement (imports); writes their outbox rows."""
+        first = self._next_seq()
+        now = utcnow()
+        rows = []
+        for offset, spec in enumerate(specs):
+            rows.append({"id": new_id(), "seq": first + offset, "created_at": now, "updated_at": now,
+                         **item_columns(spec)})
+        if rows:
+            self._s.execute(insert(Item), rows)
+            outbox.record_bulk(self._s, Item.__tablename__, [r["id"] for r in rows])
+        return [r["id"] for r in rows]
+
+    def update(self, item_id: str, spec: ItemSpec) -> None:
+        row = self._s.get_one(Item, item_id)
+        for name, value in item_columns(spec).items():
+            if getattr(row, name) != value:
+                setattr(row, name, value)
+        self._s.flush()
+
+    def set_status(self, item_id: str, status: str) -> None:
+        row = self._s.get_one(Item, item_id)
+        row.status = status
+        self._s.flush()
+
+    def by_skus(self, skus: Iterable[str]) -> dict[str, ItemRecord]:
+        """Existing items by SKU, in batches (an import's one look at what exists)."""
+        wanted = list(dict.fromkeys(skus))
+        found: dict[str, ItemRecord] = {}
+        for start in range(0, len(wanted), 500):
+            rows = list(self._s.scalars(select(Item).where(Item.sku.in_(wanted[start:start + 500]))))
+            on_hand = self.on_hand_many([r.id for r in rows])
+            for row in rows:
+                found[row.sku] = ItemRecord(id=row.id, seq=row.seq, spec=spec_from_row(row),
+                                            on_hand=on_hand[row.id], created_at=row.created_at,
+                                            updated_at=row.updated_at)
+        return found
+
+    def barcode_owners(self, barcodes: Iterable[str]) -> dict[str, str]:
+        wanted = list(dict.fromkeys(barcodes))
+        owners: dict[str, str] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            owners.update(dict(self._s.execute(select(Item.barcode, Item.id).where(Item.barcode.in_(chunk)))))
+        return owners
+
+    def update_many(self, changes: Sequence[tuple[str, ItemSpec]]) -> None:
+        """Rewrite many items' columns in one executemany (imports); outbox rows too."""
+        if not changes:
+            return
+        now = utcnow()
+        rows = [{"item_id": item_id, "updated_at": now, **item_columns(spec)} for item_id, spec in changes]
+        columns = {name: bindparam(name) for name in rows[0] if name != "item_id"}
+        self._s.execute(
+            update(Item).where(Item.id == bindparam("item_id")).values(columns)
+            .execution_options(synchronize_session=False),
+            rows,
+        )
+        outbox.record_bulk(self._s, Item.__tablename__, [item_id for item_id, _ in changes], "update")
+
+    def on_hand(self, item_id: str) -> int:
+        return int(self._s.scalar(
+            select(func.coalesce(func.sum(StockMovement.quantity), 0)).where(StockMovement.item_id == item_id)
+        ) or 0)
+
+    def on_hand_many(self, item_ids: Iterable[str]) -> dict[str, int]:
+        ids = list(item_ids)
+        result = dict.fromkeys(ids, 0)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            rows = self._s.execute(
+                select(StockMovement.item_id, func.sum(StockMovement.quantity))
+                .where(StockMovement.item_id.in_(chunk)).group_by(StockMovement.item_id)
+            )
+            result.update({item_id: int(total) for item_id, total in rows})
+        return result
+
+
+class PhotoRepo:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def add(self, item_id: str, data: bytes, mime_type: str) -> str:
+        position = self._s.scalar(
+            select(func.coalesce(func.max(ItemPhoto.position), -1) + 1).where(ItemPhoto.item_id == item_id)
+        )
+        row = ItemPhoto(id=new_id(), item_id=item_id, position=position, mime_type=mime_type, data=data)
+        self._s.add(row)
+        self._s.flush()
+        return row.id
+
+    def remove(self, photo_id: str) -> str | None:
+        row = self._s.get(ItemPhoto, photo_id)
+        if row is None:
+            return None
+        item_id = row.item_id
+        self._s.delete(row)
+        self._s.flush()
+        return item_id
+
+    def for_item(self, item_id: str) -> list[PhotoRecord]:
+        rows = self._s.scalars(select(ItemPhoto).where(ItemPhoto.item_id == item_id).order_by(ItemPhoto.position))
+        return [PhotoRecord(r.id, r.item_id, r.position, r.mime_type, r.data) for r in rows]
+
+
+class StockRepo:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def record(self, item_id: str, kind: str, quantity: int, *, actor: Actor, reason: str = "",
+               reference: str | None = None, at: dt.datetime | None = None) -> None:
+        moment = at or utcnow()
+        self._s.add(StockMovement(id=new_id(), item_id=item_id, kind=kind, quantity=quantity, reason=reason,
+                                  reference=reference, staff_id=actor.staff_id, terminal=actor.terminal,
+                                  created_at=moment, updated_at=moment))
+        self._s.flush()
+
+    def record_many(self, moves: Sequence[tuple[str, str, int, str]], *, actor: Actor) -> None:
+        """Bulk ledger lines: (item_id, kind, quantity, reason) each."""
+        now = utcnow()
+        rows = [{"id": new_id(), "item_id": item_id, "kind": kind, "quantity": quantity, "reason": reason,
+                 "reference": None, "staff_id": actor.staff_id, "terminal": actor.terminal,
+                 "created_at": now, "updated_at": now} for item_id, kind, quantity, reason in moves]
+        if rows:
+            self._s.execute(insert(StockMovement), rows)
+            outbox.record_bulk(self._s, StockMovement.__tablename__, [r["id"] for r in rows])
+
+    def on_hand(self, item_id: str) -> int:
+        return ItemRepo(self._s).on_hand(item_id)
+
+
+class CountRepo:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def start(self, location: str, actor: Actor) -> str:
+        row = StockCount(id=new_id(), location=location, status="open", started_by=actor.staff_id)
+        self._s.add(row)
+        self._s.flush()
+        return row.id
+
+    def get(self, count_id: str) -> CountRecord | None:
+        row = self._s.get(StockCount, count_id)
+        if row is None:
+            return None
+        scans = self._s.scalars(
+            select(StockCountScan).where(StockCountScan.count_id == count_id).order_by(StockCountScan.scanned_at)
+        )
+        return CountRecord(
+            id=row.id, location=row.location, status=row.status, started_at=row.created_at,
+            scans=tuple(CountScanRow(s.code, s.item_id, s.quantity, s.scanned_at) for s in scans),
+        )
+
+    def add_scan(self, count_id: str, code: str, item_id: str | None) -> None:
+        self._s.add(StockCountScan(id=new_id(), count_id=count_id, code=code, item_id=item_id, quantity=1))
+        self._s.flush()
+
+    def remove_last_scan(self, count_id: str) -> CountScanRow | None:
+        row = self._s.scalars(
+            select(StockCountScan).where(StockCountScan.count_id == count_id)
+            .order_by(StockCountScan.scanned_at.desc()).limit(1)
+        ).first()
+        if row is None:
+            return None
+        self._s.delete(row)
+        self._s.flush()
+        return CountScanRow(row.code, row.item_id, row.quantity, row.scanned_at)
+
+    def close(self, count_id: str, status: str, actor: Actor) -> None:
+        self._s.execute(
+            update(StockCount).where(StockCount.id == count_id)
+            .values(status=status, posted_at=utcnow(), posted_by=actor.staff_id, updated_at=utcnow())
+        )
+        outbox.record_bulk(self._s, StockCount.__tablename__, [count_id], "update")
+
+
+class CustomerRepo:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def add(self, customer: NewCustomer, *, at: dt.datetime | None = None) -> str:
+        moment = at or utcnow()
+        row = Customer(id=new_id(), created_at=moment, updated_at=moment, **vars(customer))
+        self._s.add(row)
+        self._s.flush()
+        return row.id
+
+    def add_consent(self, customer_id: str, purpose: str, granted: bool, *, channel: str,
+                    policy_version_id: str | None, staff_id: str | None, at: dt.datetime | None = None) -> str:
+        moment = at or utcnow()
+        row = ConsentEvent(id=new_id(), customer_id=customer_id, purpose=purpose, granted=granted,
+                           channel=channel, policy_version_id=policy_version_id, staff_id=staff_id,
+                           created_at=moment, updated_at=moment)
+        self._s.add(row)
+        self._s.flush()
+        return row.id
+
+    def add_policy_version(self, version: int, effective_on: dt.date, text: str) -> str:
+        row = PolicyVersion(id=new_id(), version=version, effective_on=effective_on, text=text)
+        self._s.add(row)
+        self._s.flush()
+        return row.id
+
+
+class SalesRepo:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def add_completed(self, sale: NewSale) -> str:
+        at = sale.completed_at
+        row = Sale(id=new_id(), number=sale.number, terminal=sale.terminal, staff_id=sale.staff_id,
+                   customer_id=sale.customer_id, status="completed", currency=sale.currency,
+                   subtotal_cents=sale.subtotal_cents, discount_cents=sale.discount_cents,
+                   tax_cents=sale.tax_cents, total_cents=sale.total_cents, completed_at=at,
+                   created_at=at, updated_at=at)
+        self._s.add(row)
+        self._s.flush()  # no ORM relationships here: the sale must exist before its lines
+        for position, line in enumerate(sale.lines, start=1):
+            self._s.add(SaleLine(id=new_id(), sale_id=row.id, item_id=line.item_id, position=position,
+                                 sku=line.sku, description=line.description, quantity=line.quantity,
+                                 unit_price_cents=line.unit_price_cents, discount_cents=line.discount_cents,
+                                 tax_cents=line.tax_cents, total_cents=line.total_cents,
+                                 created_at=at, updated_at=at))
+        for payment in sale.payments:
+            self._s.add(Payment(id=new_id(), sale_id=row.id, created_at=at, updated_at=at, **vars(payment)))
+        self._s.flush()
+        return row.id

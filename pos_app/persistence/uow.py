@@ -1,0 +1,60 @@
+"""The SQLAlchemy unit of work: one Session, one BEGIN IMMEDIATE transaction.
+
+`with uow:` opens it; `uow.commit()` commits; leaving the block without a
+commit rolls everything back, so a service that raises halfway changes
+nothing. Every flush also writes the outbox rows for what it changed.
+"""
+
+from __future__ import annotations
+
+from typing import Self
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from pos_app.persistence import outbox
+from pos_app.persistence.audit import AuditWriter
+from pos_app.persistence.repositories import (
+    CountRepo,
+    CustomerRepo,
+    ItemRepo,
+    PhotoRepo,
+    SalesRepo,
+    SettingsRepo,
+    StaffRepo,
+    StockRepo,
+    StoreRepo,
+)
+
+
+class SqlUnitOfWork:
+    def __init__(self, engine: Engine) -> None:
+        self._factory = sessionmaker(bind=engine, expire_on_commit=False)
+        self.session: Session | None = None
+
+    def __enter__(self) -> Self:
+        session = self._factory()
+        event.listen(session, "before_flush", outbox.record_flush)
+        self.session = session
+        self.store = StoreRepo(session)
+        self.settings = SettingsRepo(session)
+        self.staff = StaffRepo(session, self.store)
+        self.items = ItemRepo(session)
+        self.photos = PhotoRepo(session)
+        self.stock = StockRepo(session)
+        self.counts = CountRepo(session)
+        self.customers = CustomerRepo(session)
+        self.sales = SalesRepo(session)
+        self.audit = AuditWriter(session)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self.session is not None
+        self.session.rollback()
+        self.session.close()
+        self.session = None
+
+    def commit(self) -> None:
+        assert self.session is not None
+        self.session.commit()

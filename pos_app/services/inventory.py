@@ -1,0 +1,255 @@
+"""The necklace inventory: receive, edit, adjust, photos, and the list's reads.
+
+Stock moves only through the ledger: receiving writes a `receive` movement,
+an adjustment an `adjustment` with its reason; nothing sets a quantity.
+A piece's status (available, on hold, on memo, in repair, sold) describes
+where it is, and `sold` is set only by a sale.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from pos_app.domain import store as store_rules
+from pos_app.domain.errors import NotFound, ValidationError
+from pos_app.domain.items import ItemSpec, item_fields, parse_item
+from pos_app.domain.jewelry import ItemStatus, Tracking
+from pos_app.domain.permissions import Actor, Permission
+from pos_app.services.ports import (
+    InventoryFilter,
+    InventoryReader,
+    ItemRecord,
+    ItemRow,
+    Movement,
+    PhotoRecord,
+    UnitOfWork,
+)
+
+PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class StoreContext:
+    currency: str
+    timezone: str
+    locations: tuple[str, ...]
+
+    @property
+    def today(self):  # type: ignore[no-untyped-def]
+        return store_rules.store_today(self.timezone)
+
+
+def store_context(uow: UnitOfWork) -> StoreContext:
+    profile = uow.store.get()
+    if profile is None:
+        raise NotFound("The store has not been set up yet.")
+    locations = tuple(uow.settings.get("inventory.locations", store_rules.DEFAULT_LOCATIONS))
+    return StoreContext(profile.currency, profile.timezone, locations)
+
+
+@dataclass(frozen=True)
+class ItemDetail:
+    record: ItemRecord
+    photos: tuple[PhotoRecord, ...]
+    can_see_cost: bool
+
+    @property
+    def fields(self) -> dict[str, str]:
+        values = item_fields(self.record.spec)
+        values["quantity"] = str(self.record.on_hand)
+        if not self.can_see_cost:
+            values["cost"] = ""
+        return values
+
+
+def _check_unique(uow: UnitOfWork, spec: ItemSpec, *, item_id: str | None = None) -> None:
+    existing = uow.items.by_sku(spec.sku)
+    if existing is not None and existing.id != item_id:
+        raise ValidationError("sku", f"{spec.sku} is already used by '{existing.spec.title}'")
+    if spec.barcode:
+        owner = uow.items.id_for_barcode(spec.barcode)
+        if owner is not None and owner != item_id:
+            raise ValidationError("barcode", f"{spec.barcode} is already on another item")
+
+
+def receive_new_item(raw: Mapping[str, str], *, uow: UnitOfWork, actor: Actor,
+                     reference: str | None = None) -> ItemRecord:
+    """A new piece (or a new line of counted stock) arrives: the item and its receipt."""
+    actor.require(Permission.RECEIVE_STOCK)
+    with uow:
+        ctx = store_context(uow)
+        spec = parse_item(raw, currency=ctx.currency, locations=ctx.locations, today=ctx.today)
+        if spec.status is ItemStatus.SOLD:
+            raise ValidationError("status", "a piece being received cannot already be sold")
+        if spec.received_on is None:
+            spec = dataclasses.replace(spec, received_on=ctx.today)
+        _check_unique(uow, spec)
+        item_id = uow.items.add(spec)
+        if spec.quantity:
+            uow.stock.record(item_id, "receive", spec.quantity, actor=actor, reason="received", reference=reference)
+        uow.audit.record(actor, "item.received", entity_type="item", entity_id=item_id,
+                         summary={"sku": spec.sku, "quantity": spec.quantity})
+        record = uow.items.get(item_id)
+        uow.commit()
+    assert record is not None
+    return record
+
+
+def receive_more(item_id: str, quantity: int, *, uow: UnitOfWork, actor: Actor,
+                 reference: str | None = None) -> ItemRecord:
+    """More of a counted item arrives."""
+    actor.require(Permission.RECEIVE_STOCK)
+    if quantity < 1:
+        raise ValidationError("quantity", "must be at least 1")
+    with uow:
+        record = _get(uow, item_id)
+        if record.spec.tracking is Tracking.UNIQUE:
+            raise ValidationError("quantity", "a unique piece is received once; receive a new piece with its own SKU")
+        uow.stock.record(item_id, "receive", quantity, actor=actor, reason="received", reference=reference)
+        uow.audit.record(actor, "stock.received", entity_type="item", entity_id=item_id,
+                         summary={"sku": record.spec.sku, "quantity": quantity})
+        updated = uow.items.get(item_id)
+        uow.commit()
+    assert updated is not None
+    return updated
+
+
+def _get(uow: UnitOfWork, item_id: str) -> ItemRecord:
+    record = uow.items.get(item_id)
+    if record is None:
+        raise NotFound("That item no longer exists.")
+    return record
+
+
+def update_item(item_id: str, raw: Mapping[str, str], *, uow: UnitOfWork, actor: Actor) -> ItemRecord:
+    """Save an edited item. Quantity is not edited here: stock moves by adjustment."""
+    actor.require(Permission.EDIT_ITEM)
+    with uow:
+        ctx = store_context(uow)
+        current = _get(uow, item_id)
+        values = dict(raw)
+        values["quantity"] = ""
+        if not actor.can(Permission.VIEW_COST):
+            values["cost"] = item_fields(current.spec)["cost"]
+        spec = parse_item(values, currency=ctx.currency, locations=ctx.locations, today=ctx.today)
+        spec = dataclasses.replace(spec, quantity=current.spec.quantity)
+        if spec.tracking is not current.spec.tracking:
+            raise ValidationError("tracking", "cannot change once the item exists; create a new item instead")
+        if spec.status is not current.spec.status and ItemStatus.SOLD in (spec.status, current.spec.status):
+            raise ValidationError("status", "'sold' is set by a sale and cleared by a return, not by editing")
+        _check_unique(uow, spec, item_id=item_id)
+        before, after = item_fields(current.spec), item_fields(spec)
+        changed = sorted(name for name in after if name != "quantity" and before[name] != after[name])
+        if changed:
+            uow.items.update(item_id, spec)
+            uow.audit.record(actor, "item.updated", entity_type="item", entity_id=item_id,
+                             summary={"sku": spec.sku, "fields": changed})
+        record = _get(uow, item_id)
+        uow.commit()
+    return record
+
+
+def adjust_stock(item_id: str, change: int, reason: str, *, uow: UnitOfWork, actor: Actor) -> ItemRecord:
+    """Correct the quantity on hand by `change` (found, broken, lost), with a reason."""
+    actor.require(Permission.ADJUST_STOCK)
+    reason = reason.strip()
+    if len(reason) < 3:
+        raise ValidationError("reason", "say why the stock changes (at least 3 characters)")
+    if change == 0:
+        raise ValidationError("quantity", "the change cannot be zero")
+    with uow:
+        record = _get(uow, item_id)
+        after = record.on_hand + change
+        if after < 0:
+            raise ValidationError("quantity", f"only {record.on_hand} on hand; cannot remove {-change}")
+        if record.spec.tracking is Tracking.UNIQUE and after > 1:
+            raise ValidationError("quantity", "a unique piece is either here (1) or not (0)")
+        uow.stock.record(item_id, "adjustment", change, actor=actor, reason=reason)
+        uow.audit.record(actor, "stock.adjusted", entity_type="item", entity_id=item_id,
+                         summary={"sku": record.spec.sku, "change": change, "reason": reason})
+        updated = _get(uow, item_id)
+        uow.commit()
+    return updated
+
+
+def photo_type(data: bytes) -> str:
+    for magic, mime in PHOTO_TYPES.items():
+        if data.startswith(magic):
+            return mime
+    raise ValidationError("photo", "is not a JPEG or PNG image")
+
+
+def add_photo(item_id: str, data: bytes, *, uow: UnitOfWork, actor: Actor) -> str:
+    actor.require(Permission.EDIT_ITEM)
+    if len(data) > MAX_PHOTO_BYTES:
+        raise ValidationError("photo", "is larger than 10 MB; resize it first")
+    mime = photo_type(data)
+    with uow:
+        record = _get(uow, item_id)
+        photo_id = uow.photos.add(item_id, data, mime)
+        uow.audit.record(actor, "item.photo_added", entity_type="item", entity_id=item_id,
+                         summary={"sku": record.spec.sku, "bytes": len(data)})
+        uow.commit()
+    return photo_id
+
+
+def remove_photo(photo_id: str, *, uow: UnitOfWork, actor: Actor) -> None:
+    actor.require(Permission.EDIT_ITEM)
+    with uow:
+        item_id = uow.photos.remove(photo_id)
+        if item_id is None:
+            raise NotFound("That photo was already removed.")
+        uow.audit.record(actor, "item.photo_removed", entity_type="item", entity_id=item_id)
+        uow.commit()
+
+
+def item_detail(item_id: str, *, uow: UnitOfWork, actor: Actor) -> ItemDetail:
+    actor.require(Permission.VIEW_INVENTORY)
+    with uow:
+        record = _get(uow, item_id)
+        photos = tuple(uow.photos.for_item(item_id))
+    if not actor.can(Permission.VIEW_COST):
+        record = dataclasses.replace(record, spec=dataclasses.replace(record.spec, cost=None))
+    return ItemDetail(record, photos, actor.can(Permission.VIEW_COST))
+
+
+# ---------------------------------------------------------------- reads for list screens
+
+
+def _visible(rows: Sequence[ItemRow], actor: Actor) -> list[ItemRow]:
+    if actor.can(Permission.VIEW_COST):
+        return list(rows)
+    return [dataclasses.replace(r, cost_cents=None) for r in rows]
+
+
+def find_seqs(flt: InventoryFilter, sort: str, descending: bool, *, reader: InventoryReader,
+              actor: Actor) -> list[int]:
+    """The handles of every item the list shows, in order (rows are fetched lazily)."""
+    actor.require(Permission.VIEW_INVENTORY)
+    return reader.item_seqs(flt, sort, descending)
+
+
+def rows_for(seqs: Sequence[int], *, reader: InventoryReader, actor: Actor) -> list[ItemRow]:
+    actor.require(Permission.VIEW_INVENTORY)
+    return _visible(reader.rows(seqs), actor)
+
+
+def search(text: str, *, reader: InventoryReader, actor: Actor, limit: int = 50) -> list[ItemRow]:
+    actor.require(Permission.VIEW_INVENTORY)
+    return _visible(reader.search(text, limit), actor)
+
+
+def lookup(code: str, *, reader: InventoryReader, actor: Actor) -> ItemRow | None:
+    """The item a scanner's code names (barcode, else SKU)."""
+    actor.require(Permission.VIEW_INVENTORY)
+    row = reader.lookup_code(code)
+    return None if row is None else _visible([row], actor)[0]
+
+
+def history(item_id: str, *, reader: InventoryReader, actor: Actor) -> list[Movement]:
+    actor.require(Permission.VIEW_INVENTORY)
+    return reader.history(item_id)
+

@@ -1,0 +1,276 @@
+"""Items in and out of CSV files.
+
+Import reads the whole file and checks every row before writing anything.
+With any problem the import stops and names each bad row (its line in the
+file), column and problem; nothing is written. With `skip_invalid` the good
+rows are imported and the rejected ones are written, with their problem, to a
+rejects file. A row whose SKU already exists updates that item (description,
+price, place ...); its quantity must match what is on hand, because stock
+changes go through adjustments, not spreadsheets.
+
+Export writes every item with its quantity on hand; reading that file back,
+here or into a new store, gives the same items. Text cells that a spreadsheet
+would run as a formula (starting with = + - @) are written with a leading
+apostrophe, which the import removes again.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from pos_app.domain.errors import UserFacingError, ValidationError
+from pos_app.domain.items import COLUMNS, REQUIRED, ItemSpec, item_fields, parse_item
+from pos_app.domain.jewelry import ItemStatus
+from pos_app.domain.permissions import Actor, Permission
+from pos_app.services.inventory import store_context
+from pos_app.services.ports import InventoryReader, ItemRecord, UnitOfWork
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_TEXT_COLUMNS = ("title", "description", "clasp", "vendor")
+MAX_LISTED_PROBLEMS = 20
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    row: int  # the line in the file; the header is line 1
+    column: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}, column {self.column}: {self.problem}"
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+    rejects_file: Path | None = None
+
+    @property
+    def rejected(self) -> int:
+        return len({p.row for p in self.problems})
+
+
+class ImportRejected(UserFacingError):
+    """Some rows are invalid and nothing was imported."""
+
+    def __init__(self, report: ImportReport) -> None:
+        self.report = report
+        n = report.rejected
+        lines = [f"Nothing was imported: {n} row{'s' if n != 1 else ''} of {report.rows} "
+                 f"{'have' if n != 1 else 'has'} a problem."]
+        lines += [f"  {p[0].upper()}{p[1:]}" for p in map(str, report.problems[:MAX_LISTED_PROBLEMS])]
+        if len(report.problems) > MAX_LISTED_PROBLEMS:
+            lines.append(f"  ... and {len(report.problems) - MAX_LISTED_PROBLEMS} more.")
+        lines.append("Fix them and import again, or use --skip-invalid to import the valid rows.")
+        super().__init__("\n".join(lines))
+
+
+class ImportCancelled(UserFacingError):
+    pass
+
+
+def _unguard(value: str) -> str:
+    if value.startswith("'") and value[1:2] and value[1] in _FORMULA_START:
+        return value[1:]
+    return value
+
+
+def _guard(value: str) -> str:
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def _read_rows(stream: TextIO) -> Iterator[tuple[int, dict[str, str]]]:
+    reader = csv.reader(stream)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise ValidationError("file", "is empty; the first line must name the columns") from None
+    names = [h.strip().lower().lstrip("\ufeff") for h in header]
+    unknown = [h for h in names if h and h not in COLUMNS]
+    if unknown:
+        raise ValidationError("header", f"unknown column {unknown[0]!r}; the columns are: {', '.join(COLUMNS)}")
+    missing = [c for c in REQUIRED if c not in names]
+    if missing:
+        raise ValidationError("header", f"the required column {missing[0]!r} is missing")
+    for values in reader:
+        line = reader.line_num
+        if not any(v.strip() for v in values):
+            continue
+        if len(values) > len(names):
+            yield line, {"__error__": f"has {len(values)} cells but the header names {len(names)} columns"}
+            continue
+        row = {name: _unguard(value) for name, value in zip(names, values) if name}
+        yield line, row
+
+
+def import_items(
+    source: Path,
+    *,
+    uow: UnitOfWork,
+    actor: Actor,
+    skip_invalid: bool = False,
+    rejects_path: Path | None = None,
+    progress: Callable[[int], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> ImportReport:
+    actor.require(Permission.IMPORT_ITEMS)
+    try:
+        with source.open(newline="", encoding="utf-8-sig") as stream:
+            rows = list(_read_rows(stream))
+    except UnicodeDecodeError:
+        raise ValidationError("file", "is not UTF-8 text; save it from the spreadsheet as 'CSV UTF-8'") from None
+    except OSError as exc:
+        raise ValidationError("file", f"cannot be read: {exc.strerror}") from None
+
+    report = ImportReport(rows=len(rows))
+    with uow:
+        ctx = store_context(uow)
+        parsed: list[tuple[int, dict[str, str], ItemSpec]] = []
+        bad: dict[int, dict[str, str]] = {}
+        seen_sku: dict[str, int] = {}
+        seen_barcode: dict[str, int] = {}
+        for n, (line, raw) in enumerate(rows):
+            if cancelled is not None and cancelled():
+                raise ImportCancelled("The import was cancelled; nothing was imported.")
+            if progress is not None and n % 500 == 0:
+                progress(n)
+            if "__error__" in raw:
+                report.problems.append(RowProblem(line, "(row)", raw["__error__"]))
+                bad[line] = raw
+                continue
+            try:
+                spec = parse_item(raw, currency=ctx.currency, locations=ctx.locations, today=ctx.today)
+                if spec.sku.lower() in seen_sku:
+                    raise ValidationError("sku", f"{spec.sku} is also on row {seen_sku[spec.sku.lower()]}")
+                if spec.barcode and spec.barcode in seen_barcode:
+                    raise ValidationError("barcode", f"{spec.barcode} is also on row {seen_barcode[spec.barcode]}")
+            except ValidationError as exc:
+                report.problems.append(RowProblem(line, exc.field, exc.problem))
+                bad[line] = raw
+                continue
+            seen_sku[spec.sku.lower()] = line
+            if spec.barcode:
+                seen_barcode[spec.barcode] = line
+            parsed.append((line, raw, spec))
+
+        existing = uow.items.by_skus(spec.sku for _, _, spec in parsed)
+        owners = uow.items.barcode_owners(spec.barcode for _, _, spec in parsed if spec.barcode)
+        new: list[ItemSpec] = []
+        changes: list[tuple[str, ItemSpec]] = []
+        for line, raw, spec in parsed:
+            current = existing.get(spec.sku)
+            try:
+                _check_against_store(spec, current, owners, ctx.today)
+            except ValidationError as exc:
+                report.problems.append(RowProblem(line, exc.field, exc.problem))
+                bad[line] = raw
+                continue
+            if current is None:
+                new.append(spec if spec.received_on else dataclasses.replace(spec, received_on=ctx.today))
+            elif item_fields(dataclasses.replace(spec, quantity=0)) != item_fields(
+                    dataclasses.replace(current.spec, quantity=0)):
+                changes.append((current.id, spec))
+            else:
+                report.unchanged += 1
+
+        if report.problems and not skip_invalid:
+            report.problems.sort(key=lambda p: p.row)
+            raise ImportRejected(report)
+        if cancelled is not None and cancelled():
+            raise ImportCancelled("The import was cancelled; nothing was imported.")
+
+        ids = uow.items.add_many(new)
+        uow.stock.record_many(
+            [(item_id, "receive", spec.quantity, "imported") for item_id, spec in zip(ids, new) if spec.quantity],
+            actor=actor,
+        )
+        uow.items.update_many(changes)
+        report.created, report.updated = len(new), len(changes)
+        if bad and rejects_path is not None:
+            report.rejects_file = _write_rejects(rejects_path, bad, report)
+        uow.audit.record(actor, "items.imported", entity_type="item",
+                         summary={"file": source.name, "created": report.created, "updated": report.updated,
+                                  "unchanged": report.unchanged, "rejected": report.rejected})
+        uow.commit()
+    report.problems.sort(key=lambda p: p.row)
+    return report
+
+
+def _check_against_store(spec: ItemSpec, current: ItemRecord | None, owners: dict[str, str], today: object) -> None:
+    owner = owners.get(spec.barcode) if spec.barcode else None
+    if current is None:
+        if owner is not None:
+            raise ValidationError("barcode", f"{spec.barcode} is already on another item")
+        return
+    if owner is not None and owner != current.id:
+        raise ValidationError("barcode", f"{spec.barcode} is already on another item")
+    if spec.tracking is not current.spec.tracking:
+        raise ValidationError("tracking", f"{spec.sku} is {current.spec.tracking.label.lower()}; it cannot change")
+    if spec.quantity != current.on_hand:
+        raise ValidationError(
+            "quantity",
+            f"{spec.sku} has {current.on_hand} on hand, not {spec.quantity}; change stock with an adjustment",
+        )
+    if spec.status is not current.spec.status and ItemStatus.SOLD in (spec.status, current.spec.status):
+        raise ValidationError("status", "'sold' is set by a sale and cleared by a return, not by an import")
+
+
+def _write_rejects(path: Path, bad: dict[int, dict[str, str]], report: ImportReport) -> Path:
+    problems: dict[int, list[str]] = {}
+    for p in report.problems:
+        problems.setdefault(p.row, []).append(f"{p.column}: {p.problem}")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["row", "problem", *COLUMNS])
+    for line in sorted(bad):
+        raw = bad[line]
+        writer.writerow([line, "; ".join(problems.get(line, [])), *(raw.get(c, "") for c in COLUMNS)])
+    _write_atomically(path, buffer.getvalue())
+    return path
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    partial = path.with_name(path.name + ".partial")
+    with partial.open("w", newline="", encoding="utf-8") as out:
+        out.write(text)
+        out.flush()
+        os.fsync(out.fileno())
+    partial.replace(path)
+
+
+def export_items(dest: Path, *, reader: InventoryReader, actor: Actor, uow: UnitOfWork) -> int:
+    """Write every item to `dest` (CSV, UTF-8); returns how many. Atomic: all or no file."""
+    actor.require(Permission.EXPORT_ITEMS)
+    partial = dest.with_name(dest.name + ".partial")
+    count = 0
+    try:
+        with partial.open("w", newline="", encoding="utf-8") as out:
+            writer = csv.writer(out)
+            writer.writerow(COLUMNS)
+            for spec, on_hand in reader.iter_specs():
+                values = item_fields(dataclasses.replace(spec, quantity=on_hand))
+                for name in _TEXT_COLUMNS:
+                    values[name] = _guard(values[name])
+                writer.writerow([values[c] for c in COLUMNS])
+                count += 1
+            out.flush()
+            os.fsync(out.fileno())
+        partial.replace(dest)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise ValidationError("file", f"cannot write {dest}: {exc.strerror}") from None
+    with uow:
+        uow.audit.record(actor, "items.exported", entity_type="item", summary={"file": dest.name, "items": count})
+        uow.commit()
+    return count

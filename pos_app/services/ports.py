@@ -1,0 +1,349 @@
+"""The interfaces services need from the outside world.
+
+`persistence/` implements the storage ports (a unit of work with repositories,
+and read-only readers for list screens); `adapters/` implements the devices
+and secrets. The rows and records crossing these interfaces are the frozen
+dataclasses defined here and in `domain/`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, Self
+
+from pos_app.domain.items import ItemSpec
+from pos_app.domain.permissions import Actor, Role
+
+# ---------------------------------------------------------------- records
+
+
+@dataclass(frozen=True)
+class StoreProfile:
+    name: str
+    address: str
+    phone: str
+    email: str
+    timezone: str
+    currency: str
+    locale: str
+    tax_rate: str  # decimal percent, "8.875"
+    receipt_footer: str
+    privacy_contact: str
+
+
+@dataclass(frozen=True)
+class StaffRecord:
+    id: str
+    name: str
+    role: Role
+    pin_hash: str | None
+    password_hash: str | None
+    active: bool
+    failed_attempts: int
+    locked_until: dt.datetime | None
+    credentials: str = ""
+
+
+@dataclass(frozen=True)
+class ItemRecord:
+    id: str
+    seq: int
+    spec: ItemSpec
+    on_hand: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    """One row of the inventory list: what the table shows, nothing more."""
+
+    seq: int
+    id: str
+    sku: str
+    barcode: str | None
+    title: str
+    style: str
+    metal: str
+    price_cents: int
+    cost_cents: int | None
+    currency: str
+    status: str
+    location: str
+    tracking: str
+    on_hand: int
+    received_on: dt.date | None
+    cert_number: str | None
+
+
+@dataclass(frozen=True)
+class Movement:
+    at: dt.datetime
+    kind: str
+    quantity: int
+    reason: str
+    reference: str | None
+    staff_name: str | None
+    terminal: str
+
+
+@dataclass(frozen=True)
+class PhotoRecord:
+    id: str
+    item_id: str
+    position: int
+    mime_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class InventoryFilter:
+    """What the inventory list shows: search text and filters, all optional."""
+
+    text: str = ""
+    styles: tuple[str, ...] = ()
+    metals: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    locations: tuple[str, ...] = ()
+    min_price_cents: int | None = None
+    max_price_cents: int | None = None
+    in_stock_only: bool = False
+
+
+@dataclass(frozen=True)
+class LowStockRow:
+    item: ItemRow
+    reorder_point: int
+
+
+@dataclass(frozen=True)
+class AgingRow:
+    item: ItemRow
+    days_in_stock: int
+
+
+@dataclass(frozen=True)
+class CountScanRow:
+    code: str
+    item_id: str | None
+    quantity: int
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class CountRecord:
+    id: str
+    location: str
+    status: str
+    started_at: dt.datetime
+    scans: tuple[CountScanRow, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class StoreCounts:
+    items: int
+    items_in_stock: int
+    customers: int
+    sales: int
+    staff: int
+
+
+@dataclass(frozen=True)
+class NewCustomer:
+    first_name: str
+    last_name: str
+    email: str | None
+    phone: str | None
+    billing_address: str = ""
+    shipping_address: str = ""
+    adult_confirmed: bool = True
+    preferences: str = ""
+    notes: str = ""
+    do_not_sell: bool = False
+    restricted: bool = False
+    marketing_objection: bool = False
+
+
+@dataclass(frozen=True)
+class NewSaleLine:
+    item_id: str
+    sku: str
+    description: str
+    quantity: int
+    unit_price_cents: int
+    discount_cents: int
+    tax_cents: int
+
+    @property
+    def total_cents(self) -> int:
+        return self.unit_price_cents * self.quantity - self.discount_cents + self.tax_cents
+
+
+@dataclass(frozen=True)
+class NewPayment:
+    tender: str  # cash | card | store_credit
+    amount_cents: int
+    status: str = "succeeded"
+    payment_intent_id: str | None = None
+    card_brand: str | None = None
+    card_last4: str | None = None
+
+
+@dataclass(frozen=True)
+class NewSale:
+    number: str
+    terminal: str
+    staff_id: str
+    customer_id: str | None
+    currency: str
+    completed_at: dt.datetime
+    lines: tuple[NewSaleLine, ...]
+    payments: tuple[NewPayment, ...]
+
+    @property
+    def subtotal_cents(self) -> int:
+        return sum(line.unit_price_cents * line.quantity for line in self.lines)
+
+    @property
+    def discount_cents(self) -> int:
+        return sum(line.discount_cents for line in self.lines)
+
+    @property
+    def tax_cents(self) -> int:
+        return sum(line.tax_cents for line in self.lines)
+
+    @property
+    def total_cents(self) -> int:
+        return self.subtotal_cents - self.discount_cents + self.tax_cents
+
+
+# ---------------------------------------------------------------- storage ports
+
+
+class StoreRepository(Protocol):
+    def get(self) -> StoreProfile | None: ...
+    def save(self, profile: StoreProfile) -> str: ...
+
+
+class SettingsRepository(Protocol):
+    def get(self, key: str, default: Any = None) -> Any: ...
+    def set(self, key: str, value: Any) -> None: ...
+
+
+class StaffRepository(Protocol):
+    def get(self, staff_id: str) -> StaffRecord | None: ...
+    def by_name(self, name: str) -> StaffRecord | None: ...
+    def add(self, *, name: str, role: Role, pin_hash: str | None, password_hash: str | None,
+            credentials: str = "") -> str: ...
+    def record_sign_in(self, staff_id: str, *, succeeded: bool, at: dt.datetime,
+                       locked_until: dt.datetime | None = None) -> None: ...
+    def set_hashes(self, staff_id: str, *, pin_hash: str | None = None,
+                   password_hash: str | None = None) -> None: ...
+
+
+class ItemRepository(Protocol):
+    def get(self, item_id: str) -> ItemRecord | None: ...
+    def by_sku(self, sku: str) -> ItemRecord | None: ...
+    def by_code(self, code: str) -> ItemRecord | None: ...
+    def id_for_barcode(self, barcode: str) -> str | None: ...
+    def add(self, spec: ItemSpec) -> str: ...
+    def add_many(self, specs: Sequence[ItemSpec]) -> list[str]: ...
+    def update(self, item_id: str, spec: ItemSpec) -> None: ...
+    def set_status(self, item_id: str, status: str) -> None: ...
+    def by_skus(self, skus: Iterable[str]) -> dict[str, ItemRecord]: ...
+    def barcode_owners(self, barcodes: Iterable[str]) -> dict[str, str]: ...
+    def update_many(self, changes: Sequence[tuple[str, ItemSpec]]) -> None: ...
+
+
+class PhotoRepository(Protocol):
+    def add(self, item_id: str, data: bytes, mime_type: str) -> str: ...
+    def remove(self, photo_id: str) -> str | None: ...
+    def for_item(self, item_id: str) -> list[PhotoRecord]: ...
+
+
+class StockLedger(Protocol):
+    def record(self, item_id: str, kind: str, quantity: int, *, actor: Actor, reason: str = "",
+               reference: str | None = None, at: dt.datetime | None = None) -> None: ...
+    def record_many(self, moves: Sequence[tuple[str, str, int, str]], *, actor: Actor) -> None: ...
+    def on_hand(self, item_id: str) -> int: ...
+
+
+class CountRepository(Protocol):
+    def start(self, location: str, actor: Actor) -> str: ...
+    def get(self, count_id: str) -> CountRecord | None: ...
+    def add_scan(self, count_id: str, code: str, item_id: str | None) -> None: ...
+    def remove_last_scan(self, count_id: str) -> CountScanRow | None: ...
+    def close(self, count_id: str, status: str, actor: Actor) -> None: ...
+
+
+class CustomerRepository(Protocol):
+    def add(self, customer: NewCustomer, *, at: dt.datetime | None = None) -> str: ...
+    def add_consent(self, customer_id: str, purpose: str, granted: bool, *, channel: str,
+                    policy_version_id: str | None, staff_id: str | None,
+                    at: dt.datetime | None = None) -> str: ...
+    def add_policy_version(self, version: int, effective_on: dt.date, text: str) -> str: ...
+
+
+class SalesRepository(Protocol):
+    def add_completed(self, sale: NewSale) -> str: ...
+
+
+class AuditLog(Protocol):
+    def record(self, actor: Actor, action: str, *, entity_type: str | None = None,
+               entity_id: str | None = None, summary: dict[str, Any] | None = None,
+               approved_by: str | None = None) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction. `with uow:` opens it; leaving without `commit()` rolls back."""
+
+    store: StoreRepository
+    settings: SettingsRepository
+    staff: StaffRepository
+    items: ItemRepository
+    photos: PhotoRepository
+    stock: StockLedger
+    counts: CountRepository
+    customers: CustomerRepository
+    sales: SalesRepository
+    audit: AuditLog
+
+    def __enter__(self) -> Self: ...
+    def __exit__(self, *exc: object) -> None: ...
+    def commit(self) -> None: ...
+
+
+class InventoryReader(Protocol):
+    """Read-only queries behind list screens: plain rows, no transaction held."""
+
+    def item_seqs(self, flt: InventoryFilter, sort: str, descending: bool) -> list[int]: ...
+    def rows(self, seqs: Sequence[int]) -> list[ItemRow]: ...
+    def search(self, text: str, limit: int) -> list[ItemRow]: ...
+    def lookup_code(self, code: str) -> ItemRow | None: ...
+    def count(self, flt: InventoryFilter) -> int: ...
+    def history(self, item_id: str) -> list[Movement]: ...
+    def low_stock(self) -> list[LowStockRow]: ...
+    def aging(self, today: dt.date, min_days: int) -> list[AgingRow]: ...
+    def iter_specs(self) -> Iterator[tuple[ItemSpec, int]]: ...
+    def expected_at(self, location: str) -> list[ItemRow]: ...
+    def rows_by_ids(self, item_ids: Sequence[str]) -> list[ItemRow]: ...
+
+
+class DirectoryReader(Protocol):
+    def staff_list(self) -> list[StaffRecord]: ...
+    def store(self) -> StoreProfile | None: ...
+    def setting(self, key: str, default: Any = None) -> Any: ...
+    def counts(self) -> StoreCounts: ...
+
+
+# ---------------------------------------------------------------- devices and secrets
+
+
+class SecretHasher(Protocol):
+    """Hashes PINs and passwords (argon2id); `verify` never raises on a mismatch."""
+
+    def hash(self, secret: str) -> str: ...
+    def verify(self, hashed: str, secret: str) -> bool: ...
+    def needs_rehash(self, hashed: str) -> bool: ...

@@ -1,0 +1,73 @@
+"""First run: the store's profile, its first counter and the owner account."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from pos_app.domain import store as store_rules
+from pos_app.domain.errors import ValidationError
+from pos_app.domain.permissions import Actor, Role
+from pos_app.services.ports import SecretHasher, StoreProfile, UnitOfWork
+from pos_app.services.staff import check_password, check_pin
+
+
+@dataclass(frozen=True)
+class OwnerAccount:
+    name: str
+    password: str
+    pin: str
+
+
+def parse_store_profile(raw: Mapping[str, str]) -> StoreProfile:
+    """Check the first-run form (or `pos-app init` flags); names the first bad field."""
+    locale = (raw.get("locale") or "en_US").strip()
+    region = locale.split("_")[-1] if "_" in locale else "US"
+    email = (raw.get("email") or "").strip()
+    phone = (raw.get("phone") or "").strip()
+    return StoreProfile(
+        name=store_rules.required(raw, "name"),
+        address=(raw.get("address") or "").strip(),
+        phone=store_rules.check_phone(phone, region=region) if phone else "",
+        email=store_rules.check_email(email) if email else "",
+        timezone=store_rules.check_timezone(raw.get("timezone") or ""),
+        currency=store_rules.check_currency(raw.get("currency") or "USD"),
+        locale=locale,
+        tax_rate=store_rules.check_tax_rate(raw.get("tax_rate") or "0"),
+        receipt_footer=(raw.get("receipt_footer") or "").strip(),
+        privacy_contact=(raw.get("privacy_contact") or "").strip(),
+    )
+
+
+def check_owner(owner: OwnerAccount) -> OwnerAccount:
+    if not owner.name.strip():
+        raise ValidationError("owner_name", "is required")
+    check_password(owner.password, field="owner_password")
+    check_pin(owner.pin, field="owner_pin")
+    return OwnerAccount(owner.name.strip(), owner.password, owner.pin)
+
+
+def set_up_store(
+    profile: StoreProfile,
+    owner: OwnerAccount,
+    *,
+    uow: UnitOfWork,
+    hasher: SecretHasher,
+    terminal: str = "C1",
+) -> Actor:
+    """Write the store, counter C1, default settings and the owner; returns the owner."""
+    owner = check_owner(owner)
+    with uow:
+        if uow.store.get() is not None:
+            raise ValidationError("store", "is already set up in this file")
+        uow.store.save(profile)
+        uow.settings.set("terminal.code", terminal)
+        uow.settings.set("inventory.locations", list(store_rules.DEFAULT_LOCATIONS))
+        uow.settings.set("security.idle_lock_minutes", store_rules.DEFAULT_IDLE_LOCK_MINUTES)
+        owner_id = uow.staff.add(name=owner.name, role=Role.OWNER, pin_hash=hasher.hash(owner.pin),
+                                 password_hash=hasher.hash(owner.password))
+        actor = Actor(staff_id=owner_id, name=owner.name, role=Role.OWNER, terminal=terminal)
+        uow.audit.record(actor, "store.created", entity_type="store", summary={"terminal": terminal})
+        uow.audit.record(actor, "staff.added", entity_type="staff", entity_id=owner_id, summary={"role": "owner"})
+        uow.commit()
+    return actor

@@ -1,0 +1,128 @@
+"""Signing in and out, and the staff list.
+
+Clerks and appraisers sign in with a PIN; owners, managers and the privacy
+officer with a password (they reach money, staff and personal data). Five
+failures in a row lock the account for a delay that doubles with each further
+failure, up to 15 minutes; every failure is an audit event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from pos_app.domain.errors import SignInFailed, ValidationError
+from pos_app.domain.permissions import Actor, Permission, Role
+from pos_app.services.ports import DirectoryReader, SecretHasher, UnitOfWork
+
+FREE_ATTEMPTS = 5
+_FIRST_DELAY = dt.timedelta(seconds=30)
+_MAX_DELAY = dt.timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class StaffChoice:
+    """A name on the sign-in screen."""
+
+    id: str
+    name: str
+    role: Role
+
+    @property
+    def uses_password(self) -> bool:
+        return self.role.signs_in_with_password
+
+
+def check_pin(pin: str, *, field: str = "pin") -> str:
+    if not re.fullmatch(r"\d{4,8}", pin or ""):
+        raise ValidationError(field, "must be 4 to 8 digits")
+    return pin
+
+
+def check_password(password: str, *, field: str = "password") -> str:
+    if len(password or "") < 8:
+        raise ValidationError(field, "must be at least 8 characters")
+    return password
+
+
+def sign_in_choices(reader: DirectoryReader) -> list[StaffChoice]:
+    return [StaffChoice(s.id, s.name, s.role) for s in reader.staff_list()]
+
+
+def lock_delay(failed_attempts: int) -> dt.timedelta | None:
+    """How long an account waits after `failed_attempts` failures in a row."""
+    if failed_attempts < FREE_ATTEMPTS:
+        return None
+    return min(_FIRST_DELAY * 2 ** (failed_attempts - FREE_ATTEMPTS), _MAX_DELAY)
+
+
+def sign_in(staff_id: str, secret: str, *, uow: UnitOfWork, hasher: SecretHasher, terminal: str) -> Actor:
+    """Check a PIN or password; returns who is now signed in, or raises SignInFailed."""
+    now = dt.datetime.now(dt.UTC)
+    with uow:
+        staff = uow.staff.get(staff_id)
+        if staff is None or not staff.active:
+            raise SignInFailed("This staff member cannot sign in.")
+        actor = Actor(staff_id=staff.id, name=staff.name, role=staff.role, terminal=terminal)
+        if staff.locked_until is not None and staff.locked_until > now:
+            wait = int((staff.locked_until - now).total_seconds()) + 1
+            raise SignInFailed(f"Too many wrong tries. {staff.name} can try again in {wait} seconds.")
+        uses_password = staff.role.signs_in_with_password
+        hashed = staff.password_hash if uses_password else staff.pin_hash
+        if not secret or hashed is None or not hasher.verify(hashed, secret):
+            delay = lock_delay(staff.failed_attempts + 1)
+            uow.staff.record_sign_in(staff.id, succeeded=False, at=now, locked_until=delay and now + delay)
+            uow.audit.record(actor, "staff.sign_in_failed", entity_type="staff", entity_id=staff.id,
+                             summary={"attempt": staff.failed_attempts + 1})
+            uow.commit()
+            what = "password" if uses_password else "PIN"
+            raise SignInFailed(f"Wrong {what} for {staff.name}.")
+        if hasher.needs_rehash(hashed):
+            new_hash = hasher.hash(secret)
+            if uses_password:
+                uow.staff.set_hashes(staff.id, password_hash=new_hash)
+            else:
+                uow.staff.set_hashes(staff.id, pin_hash=new_hash)
+        uow.staff.record_sign_in(staff.id, succeeded=True, at=now)
+        uow.audit.record(actor, "staff.signed_in", entity_type="staff", entity_id=staff.id)
+        uow.commit()
+    return actor
+
+
+def sign_out(actor: Actor, *, uow: UnitOfWork, reason: str = "signed out") -> None:
+    with uow:
+        uow.audit.record(actor, "staff.signed_out", entity_type="staff", entity_id=actor.staff_id,
+                         summary={"reason": reason})
+        uow.commit()
+
+
+def add_staff(
+    name: str,
+    role: Role,
+    *,
+    pin: str,
+    password: str | None = None,
+    credentials: str = "",
+    uow: UnitOfWork,
+    actor: Actor,
+    hasher: SecretHasher,
+) -> str:
+    actor.require(Permission.MANAGE_STAFF)
+    name = name.strip()
+    if not name:
+        raise ValidationError("name", "is required")
+    check_pin(pin)
+    if role.signs_in_with_password:
+        if password is None:
+            raise ValidationError("password", f"is required for a {role.label.lower()}")
+        check_password(password)
+    with uow:
+        if uow.staff.by_name(name) is not None:
+            raise ValidationError("name", f"{name!r} is already on the staff list")
+        staff_id = uow.staff.add(name=name, role=role, pin_hash=hasher.hash(pin),
+                                 password_hash=hasher.hash(password) if password else None,
+                                 credentials=credentials)
+        uow.audit.record(actor, "staff.added", entity_type="staff", entity_id=staff_id, summary={"role": role.value})
+        uow.commit()
+    return staff_id
