@@ -1,0 +1,98 @@
+"""Shared fixtures: an isolated keyring, a demo store template, real encrypted stores.
+
+Environment first, before Qt or keyring is imported anywhere: Qt renders
+offscreen, and keyring uses a plaintext file keyring inside a temporary
+XDG_DATA_HOME, so no test touches a developer's real keyring.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+_SANDBOX = Path(tempfile.mkdtemp(prefix="facet-tests-"))
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyrings.alt.file.PlaintextKeyring"
+os.environ["XDG_DATA_HOME"] = str(_SANDBOX / "xdg-data")
+os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = str(_SANDBOX / "escpos")
+os.environ.pop("FACET_DATA_DIR", None)
+
+import shutil  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+
+import pytest  # noqa: E402
+
+from pos_app import app  # noqa: E402
+from pos_app.adapters.hashing import Argon2Hasher  # noqa: E402
+from pos_app.adapters.secrets import KeyringSecrets, database_key_name  # noqa: E402
+from pos_app.domain.permissions import Actor, Role  # noqa: E402
+from pos_app.persistence.database import copy_store  # noqa: E402
+from pos_app.services.setup import OwnerAccount, parse_store_profile  # noqa: E402
+
+# Cheap argon2 parameters: real argon2id hashes, a millisecond each.
+FAST_HASHER = Argon2Hasher(time_cost=1, memory_cost=64, parallelism=1)
+
+STORE_FORM = {
+    "name": "Test Jewelers", "address": "1 Main Street\nSpringfield, IL 62701", "phone": "+12175550123",
+    "email": "shop@test-jewelers.example", "timezone": "America/Chicago", "currency": "USD",
+    "locale": "en_US", "tax_rate": "6.25", "receipt_footer": "Thank you", "privacy_contact": "privacy@example.com",
+}
+OWNER = OwnerAccount(name="Olive Owner", password="owner-pass-1", pin="9999")
+
+
+@pytest.fixture(scope="session")
+def fast_hasher() -> Argon2Hasher:
+    return FAST_HASHER
+
+
+@pytest.fixture(scope="session")
+def demo_template() -> Iterator[tuple[Path, str]]:
+    """The demo store, built once per test session; tests get copies of it."""
+    folder = _SANDBOX / "demo-template"
+    facet = app.create_demo_facet(folder, hasher=FAST_HASHER)
+    key = facet.keyring.get(database_key_name(folder))
+    facet.close()
+    assert key is not None
+    yield folder, key
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def clone_store(template: tuple[Path, str], dest: Path) -> Path:
+    """Copy a closed store into `dest` and give its folder the same key in the keyring."""
+    folder, key = template
+    copy_store(folder, dest)
+    KeyringSecrets().set(database_key_name(dest), key)
+    return dest
+
+
+@pytest.fixture
+def demo_dir(demo_template: tuple[Path, str], tmp_path: Path) -> Path:
+    """A data folder holding a fresh copy of the demo store (its key in the test keyring)."""
+    return clone_store(demo_template, tmp_path / "demo-store")
+
+
+@pytest.fixture
+def demo_facet(demo_dir: Path) -> Iterator[app.Facet]:
+    facet = app.open_facet(demo_dir)
+    yield facet
+    facet.close()
+
+
+@pytest.fixture
+def empty_facet(tmp_path: Path) -> Iterator[app.Facet]:
+    """A new store with no items: Test Jewelers, owner Olive Owner."""
+    facet = app.create_facet(tmp_path / "store", parse_store_profile(STORE_FORM), OWNER, hasher=FAST_HASHER)
+    yield facet
+    facet.close()
+
+
+def actor_for(facet: app.Facet, role: Role) -> Actor:
+    """A signed-in actor: the store's first active staff member with `role`."""
+    staff = next(s for s in facet.directory().staff_list() if s.role is role)
+    return Actor(staff_id=staff.id, name=staff.name, role=staff.role, terminal=facet.terminal)
+
+
+@pytest.fixture
+def owner(empty_facet: app.Facet) -> Actor:
+    return actor_for(empty_facet, Role.OWNER)
