@@ -18,8 +18,9 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, InvalidOperation
 from enum import StrEnum
+from typing import Self
 
 from pos_app.domain.errors import ValidationError
 
@@ -40,7 +41,15 @@ class LabeledEnum(StrEnum):
         return {}
 
     @classmethod
-    def parse(cls, text: str, *, field: str) -> LabeledEnum:
+    def of(cls, value: str) -> Self:
+        """The member stored as `value` (what the database and CSV files hold)."""
+        member = cls._value2member_map_.get(value)
+        if member is None:
+            raise ValueError(f"{value!r} is not a {cls.__name__}")
+        return member  # type: ignore[return-value]
+
+    @classmethod
+    def parse(cls, text: str, *, field: str) -> Self:
         key = _normal(text)
         if not key:
             raise ValidationError(field, "is empty")
@@ -49,7 +58,7 @@ class LabeledEnum(StrEnum):
                 return member
         alias = cls.aliases().get(key)
         if alias is not None:
-            return cls(alias)
+            return cls.of(alias)
         choices = ", ".join(m.label for m in cls)
         raise ValidationError(field, f"{text.strip()!r} is not one of: {choices}")
 
@@ -179,9 +188,16 @@ def parse_color(text: str, *, field: str = "color") -> str:
         raise ValidationError(field, "is empty")
     if value.upper() in COLOR_GRADES:
         return value.upper()
-    if value.lower().startswith("fancy"):
-        return "Fancy" + value[5:]
+    fancy = re.fullmatch(r"fancy\s+([a-z][a-z \-]{2,19})", value, re.IGNORECASE)
+    if fancy:
+        return "Fancy " + " ".join(word.capitalize() for word in fancy.group(1).split())
     raise ValidationError(field, f"{value!r} is not a color grade; use D to Z or 'Fancy <hue>'")
+
+
+# Moving the decimal point must be exact: Decimal's default context keeps 28
+# significant digits (rounding a long typo into a valid weight) and overflows
+# on "1e999999999".
+_EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
 
 
 def _fixed_point(text: str, places: int, *, field: str, unit: str, example: str) -> int:
@@ -194,9 +210,11 @@ def _fixed_point(text: str, places: int, *, field: str, unit: str, example: str)
         raise ValidationError(field, f"{text.strip()!r} is not a number; use a number such as {example}") from None
     if not value.is_finite():
         raise ValidationError(field, f"{text.strip()!r} is not a number")
-    scaled = value.scaleb(places)
+    scaled = value.scaleb(places, _EXACT)
     if scaled != scaled.to_integral_value():
         raise ValidationError(field, f"has more than {places} decimal places")
+    if scaled.adjusted() >= 18:  # a 64-bit column holds up to 9.2e18
+        raise ValidationError(field, f"{text.strip()!r} is too large")
     return int(scaled)
 
 

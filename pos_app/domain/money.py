@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
 from pos_app.domain.errors import ValidationError
 
 # Minor-unit digits of the currencies a jewelry store here is likely to use.
 # ISO 4217; anything not listed has two.
 _MINOR_DIGITS = {"JPY": 0, "KRW": 0, "BHD": 3, "KWD": 3}
+
+# Moving the decimal point must be exact: Decimal's default context keeps 28
+# significant digits and would silently round a longer amount.
+_EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
 
 
 def minor_digits(currency: str) -> int:
@@ -54,7 +58,7 @@ class Money:
     @property
     def amount(self) -> Decimal:
         """The value as a Decimal in major units (for display and export)."""
-        return Decimal(self.cents).scaleb(-minor_digits(self.currency))
+        return Decimal(self.cents).scaleb(-minor_digits(self.currency), _EXACT)
 
     def plain(self) -> str:
         """"1234.50": what a CSV file or a script reads; no symbol, no grouping."""
@@ -67,18 +71,26 @@ class Money:
 
 
 _AMOUNT = re.compile(r"^-?\d+(\.\d+)?$")
+_GROUPED = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
+MAX_AMOUNT = Decimal(1_000_000_000)  # no single price, cost or payment in a jewelry store comes near
 
 
 def parse_money(text: str, currency: str = "USD", *, field: str = "amount") -> Money:
     """Read an amount a person typed: "1234.5", "1,234.50", "$1,234.50".
 
-    Refuses an empty value, letters, a negative amount and more decimals than
-    the currency has (a price of 10.005 is a typo, not something to round).
+    Refuses an empty value, letters, a negative amount, more decimals than
+    the currency has (a price of 10.005 is a typo, not something to round),
+    commas anywhere but between groups of three digits ("12,50" is a European
+    decimal comma, not twelve hundred fifty), and anything over a billion.
     """
-    cleaned = text.strip().replace(",", "").replace(" ", "")
-    cleaned = cleaned.lstrip("$€£¥")
+    cleaned = text.strip().replace(" ", "").lstrip("$€£¥")
     if not cleaned:
         raise ValidationError(field, "is empty; enter an amount such as 1250.00")
+    if "," in cleaned:
+        if not _GROUPED.match(cleaned):
+            raise ValidationError(field, f"{text.strip()!r}: use a point for decimals and commas only between "
+                                         "thousands, such as 1,250.00")
+        cleaned = cleaned.replace(",", "")
     if not _AMOUNT.match(cleaned):
         raise ValidationError(field, f"{text.strip()!r} is not an amount; use digits such as 1250.00")
     try:
@@ -87,8 +99,11 @@ def parse_money(text: str, currency: str = "USD", *, field: str = "amount") -> M
         raise ValidationError(field, f"{text.strip()!r} is not an amount") from None
     if value < 0:
         raise ValidationError(field, "cannot be negative")
+    if value > MAX_AMOUNT:
+        raise ValidationError(field, f"{text.strip()!r} is more than {MAX_AMOUNT:,}; check the amount")
+    currency = currency.upper()
     digits = minor_digits(currency)
-    scaled = value.scaleb(digits)
+    scaled = value.scaleb(digits, _EXACT)
     if scaled != scaled.to_integral_value():
         raise ValidationError(field, f"has more than {digits} decimal places")
     return Money(int(scaled), currency)

@@ -127,4 +127,12 @@ class Actor:
     def require(self, permission: Permission) -> None:
         if not self.can(permission):
             action = permission.value.replace("_", " ")
-            raise PermissionDenied(f"A {self.role.label.lower()} cannot {action}; ask a manager.")
+            # Point to whoever can help: the owner only when no one else can.
+            helpers: list[Role] = [r for r in Role if r is not Role.OWNER and allows(r, permission)]
+            helpers = helpers or [r for r in Role if allows(r, permission)]
+            ask = " or ".join(_a(r.label.lower()) for r in helpers)
+            raise PermissionDenied(f"{_a(self.role.label.lower()).capitalize()} cannot {action}; ask {ask}.")
+
+
+def _a(noun: str) -> str:
+    return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"

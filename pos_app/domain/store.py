@@ -7,6 +7,7 @@ receipts; times are stored in UTC everywhere.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -35,7 +36,7 @@ def check_timezone(text: str, *, field: str = "timezone") -> str:
 
 def check_currency(text: str, *, field: str = "currency") -> str:
     value = text.strip().upper()
-    if len(value) != 3 or not value.isalpha():
+    if not re.fullmatch(r"[A-Z]{3}", value):
         raise ValidationError(field, f"{text.strip()!r} is not a three-letter currency code such as USD")
     return value
 
@@ -51,7 +52,7 @@ def check_tax_rate(text: str, *, field: str = "tax_rate") -> str:
         raise ValidationError(field, "must be between 0 and 30 percent")
     if rate.as_tuple().exponent < -4:  # type: ignore[operator]
         raise ValidationError(field, "has more than 4 decimal places")
-    return str(rate.normalize()) if rate != 0 else "0"
+    return f"{rate.normalize():f}" if rate != 0 else "0"
 
 
 def check_email(text: str, *, field: str = "email") -> str:
@@ -72,7 +73,8 @@ def check_phone(text: str, *, region: str = "US", field: str = "phone") -> str:
         number = phonenumbers.parse(text.strip(), region)
     except phonenumbers.NumberParseException:
         raise ValidationError(field, f"{text.strip()!r} is not a phone number") from None
-    if not phonenumbers.is_possible_number(number):
+    # A number without its area code is "possible" locally but not in E.164.
+    if phonenumbers.is_possible_number_with_reason(number) != phonenumbers.ValidationResult.IS_POSSIBLE:
         raise ValidationError(field, f"{text.strip()!r} is not a possible phone number for {region}")
     return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 

@@ -1,0 +1,152 @@
+"""Who may do what: the whole permission matrix, cell by cell, written out by hand.
+
+The grid below is the store's decision, not a copy of `MATRIX`: change the
+grid first when a role's duties change, then the code. Adding a permission or
+a role without deciding its row or column fails `test_the_grid_decides_...`.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pos_app.domain.errors import PermissionDenied, UserFacingError
+from pos_app.domain.permissions import Actor, Permission, Role, allows
+
+# x = allowed, . = refused.
+# Supporting permissions that the role descriptions do not name outright are
+# marked with a note on the right: the appraiser reads customers and stock
+# (an appraisal names its customer and often a piece in stock) and prints
+# tags; the privacy officer views and edits customers (correction requests).
+GRID = """
+permission                 owner  manager  clerk  appraiser  privacy_officer
+sell                         x       x       x        .             .
+discount_above_limit         x       x       .        .             .
+override_price               x       x       .        .             .
+void_sale                    x       x       .        .             .
+refund                       x       x       .        .             .
+open_drawer                  x       x       .        .             .
+view_inventory               x       x       x        x             .        appraiser: supporting
+view_cost                    x       x       .        .             .
+edit_item                    x       x       .        .             .
+receive_stock                x       x       .        .             .
+adjust_stock                 x       x       .        .             .
+count_stock                  x       x       x        .             .
+print_tags                   x       x       x        x             .        appraiser: supporting
+import_items                 x       x       .        .             .
+export_items                 x       x       .        .             .
+view_stock_reports           x       x       .        .             .
+view_customers               x       x       x        x             x        appraiser, privacy officer: supporting
+edit_customers               x       x       x        .             x        privacy officer: supporting
+edit_restricted_customer     .       .       .        .             x
+export_marketing_list        x       x       .        .             .
+handle_privacy_requests      x       .       .        .             x
+erase_customer               x       .       .        .             x
+write_appraisals             x       .       .        x             .
+finalize_appraisals          x       .       .        x             .
+manage_staff                 x       .       .        .             .
+manage_settings              x       .       .        .             .
+backup                       x       x       .        .             .
+restore                      x       .       .        .             .
+view_audit                   x       .       .        .             x
+view_sales_reports           x       x       .        .             .
+"""
+
+
+def _read_grid(grid: str) -> tuple[list[str], dict[str, dict[str, bool]]]:
+    header, *rows = [line for line in grid.strip().splitlines() if line.strip()]
+    roles = header.split()[1:]
+    table: dict[str, dict[str, bool]] = {}
+    for row in rows:
+        permission, *marks = row.split()
+        marks = marks[: len(roles)]
+        assert permission not in table, f"{permission} is listed twice"
+        assert all(mark in "x." for mark in marks), row
+        table[permission] = {role: mark == "x" for role, mark in zip(roles, marks, strict=True)}
+    return roles, table
+
+
+ROLES, TABLE = _read_grid(GRID)
+CELLS = [(Role(role), Permission(permission)) for permission, row in TABLE.items() for role in row]
+
+
+def test_the_grid_decides_every_permission_for_every_role() -> None:
+    assert sorted(TABLE) == sorted(p.value for p in Permission)
+    assert sorted(ROLES) == sorted(r.value for r in Role)
+    assert len(CELLS) == len(Permission) * len(Role)
+
+
+@pytest.mark.parametrize(("role", "permission"), CELLS, ids=[f"{r.value}-{p.value}" for r, p in CELLS])
+def test_each_role_may_do_exactly_what_the_grid_says(role: Role, permission: Permission) -> None:
+    assert allows(role, permission) is TABLE[permission.value][role.value]
+
+
+def test_only_the_privacy_officer_edits_a_restricted_customer() -> None:
+    assert [role for role in Role if allows(role, Permission.EDIT_RESTRICTED_CUSTOMER)] == [Role.PRIVACY_OFFICER]
+
+
+def test_the_owner_may_do_everything_but_edit_a_restricted_customer() -> None:
+    refused = {p for p in Permission if not allows(Role.OWNER, p)}
+    assert refused == {Permission.EDIT_RESTRICTED_CUSTOMER}
+
+
+# --- the actor at the counter ----------------------------------------------------------
+
+
+def actor(role: Role) -> Actor:
+    return Actor(staff_id="staff-1", name="Casey Counter", role=role, terminal="C1")
+
+
+def test_an_actor_can_what_the_role_allows() -> None:
+    for role, permission in CELLS:
+        assert actor(role).can(permission) is allows(role, permission)
+
+
+def test_require_lets_an_allowed_action_through() -> None:
+    actor(Role.CLERK).require(Permission.SELL)
+    actor(Role.PRIVACY_OFFICER).require(Permission.EDIT_RESTRICTED_CUSTOMER)
+
+
+def test_require_refuses_naming_the_role_and_the_action() -> None:
+    with pytest.raises(PermissionDenied) as caught:
+        actor(Role.CLERK).require(Permission.VOID_SALE)
+    message = str(caught.value)
+    assert "clerk" in message.lower()
+    assert "void sale" in message
+    assert isinstance(caught.value, UserFacingError)
+
+
+@pytest.mark.parametrize(("role", "permission"), [cell for cell in CELLS if not allows(*cell)], ids=str)
+def test_a_refusal_names_the_role_and_only_roles_that_can_help(role: Role, permission: Permission) -> None:
+    with pytest.raises(PermissionDenied) as caught:
+        actor(role).require(permission)
+    message = str(caught.value).lower()
+    assert role.label.lower() in message
+    _, advice = message.split("; ask ")
+    for other in Role:
+        named = other.label.lower() in advice
+        assert not named or allows(other, permission), f"{other} cannot help with {permission}"
+    assert any(helper.label.lower() in advice for helper in Role if allows(helper, permission))
+
+
+def test_a_refusal_of_a_restricted_record_sends_the_owner_to_the_privacy_officer() -> None:
+    with pytest.raises(PermissionDenied) as caught:
+        actor(Role.OWNER).require(Permission.EDIT_RESTRICTED_CUSTOMER)
+    assert str(caught.value) == "An owner cannot edit restricted customer; ask a privacy officer."
+
+
+def test_the_command_line_acts_as_the_owner() -> None:
+    cli = Actor(staff_id=None, name="command line", role=Role.OWNER, terminal="cli")
+    cli.require(Permission.RESTORE)
+    cli.require(Permission.MANAGE_STAFF)
+
+
+# --- signing in ------------------------------------------------------------------------------
+
+
+def test_roles_that_reach_money_staff_or_personal_data_sign_in_with_a_password() -> None:
+    expected = {Role.OWNER: True, Role.MANAGER: True, Role.CLERK: False, Role.APPRAISER: False, Role.PRIVACY_OFFICER: True}
+    assert {role: role.signs_in_with_password for role in Role} == expected
+
+
+def test_roles_have_readable_labels() -> None:
+    assert [role.label for role in Role] == ["Owner", "Manager", "Clerk", "Appraiser", "Privacy officer"]
