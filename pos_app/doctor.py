@@ -15,6 +15,8 @@ from pos_app import __version__
 
 
 def examine(data_dir: Path) -> dict[str, Any]:
+    import sqlcipher3
+
     from pos_app.adapters.secrets import KeyringSecrets, database_key_name
     from pos_app.persistence import schema
     from pos_app.persistence.database import db_path
@@ -73,6 +75,10 @@ def examine(data_dir: Path) -> dict[str, Any]:
                             "customers": counts.customers, "sales": counts.sales, "staff": counts.staff}
         if counts.staff == 0:
             problems.append("No active staff member can sign in.")
+    except sqlcipher3.OperationalError as exc:
+        problems.append(f"Reading the store failed: {exc}.")
+    except sqlcipher3.DatabaseError as exc:
+        problems.append(f"The store is damaged: SQLite cannot read part of it ({exc}). Restore a backup.")
     finally:
         conn.close()
     report["ok"] = not problems

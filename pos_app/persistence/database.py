@@ -16,6 +16,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import sqlcipher3
+
 from pos_app.persistence import schema
 from pos_app.persistence.sqlcipher import (
     APPLICATION_ID,
@@ -117,7 +119,7 @@ class LocalDatabase:
         revision = verify_backup(backup, key_hex=None if passphrase else self._key_hex, passphrase=passphrase)
         safety = self.backup_to(keep_dir / f"facet-before-restore-{_stamp()}.db")
         if passphrase is None:
-            source = connect(backup, self._key_hex)
+            source = connect(backup, self._key_hex, inspect_only=True)
         else:
             staged = keep_dir / f"restore-{_stamp()}.partial"
             staged.unlink(missing_ok=True)
@@ -197,7 +199,10 @@ def verify_backup(path: Path, *, key_hex: str | None, passphrase: str | None = N
     if not path.is_file():
         raise NotABackup(f"{path} does not exist.")
     try:
-        conn = connect(path, key_hex) if key_hex else _open_with_passphrase(path, passphrase or "")
+        if key_hex:
+            conn = connect(path, key_hex, inspect_only=True)
+        else:
+            conn = _open_with_passphrase(path, passphrase or "")
     except DatabaseUnreadable:
         raise NotABackup(
             f"{path} is not a Facet backup, or it was made with another store's key "
@@ -214,6 +219,11 @@ def verify_backup(path: Path, *, key_hex: str | None, passphrase: str | None = N
         if conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
             raise NotABackup(f"{path} is damaged (SQLite's integrity check failed).")
         return revision
+    except sqlcipher3.OperationalError:
+        raise
+    except sqlcipher3.DatabaseError:
+        # A damaged page past the first: SQLite says "malformed" when it reads it.
+        raise NotABackup(f"{path} is damaged (SQLite cannot read part of it).") from None
     finally:
         conn.close()
 
@@ -264,6 +274,12 @@ def open_database(data_dir: Path, key_hex: str | None, *, allow_migration: bool 
         if application_id(conn) != APPLICATION_ID:
             raise StoreProblem(f"{path} is not a Facet store; it was left untouched.")
         revision = schema.current_revision(conn)
+    except sqlcipher3.OperationalError:
+        raise
+    except sqlcipher3.DatabaseError:
+        raise DatabaseUnreadable(
+            f"Cannot read {path}: the file is damaged. The file was left as it is; restore a backup."
+        ) from None
     finally:
         conn.close()
     if revision not in schema.REVISIONS:
@@ -275,7 +291,11 @@ def open_database(data_dir: Path, key_hex: str | None, *, allow_migration: bool 
     if revision != schema.HEAD:
         if not allow_migration:
             raise StoreProblem(f"{path} needs a schema upgrade from {revision}.")
-        migrate(db, from_revision=revision)
+        try:
+            migrate(db, from_revision=revision)
+        except BaseException:
+            db.dispose()  # no pooled connection left holding the file
+            raise
     return db
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from pos_app.domain.items import ItemSpec
 from pos_app.domain.permissions import Role
 from pos_app.services.ports import (
+    AgingBucket,
     AgingRow,
     InventoryFilter,
     ItemRow,
@@ -180,8 +181,8 @@ class SqliteInventoryReader:
             for r in self._c.execute(sql, (cutoff, limit))
         ]
 
-    def aging_buckets(self, today: dt.date, edges: Sequence[int] = (90, 180, 365)) -> list[tuple[str, int, int, int]]:
-        """(label, items, retail cents, cost cents) per age bracket of in-stock items."""
+    def aging_buckets(self, today: dt.date, edges: Sequence[int] = (90, 180, 365)) -> list[AgingBucket]:
+        """Pieces in stock and their retail and cost value, per age bracket."""
         received = "coalesce(i.received_on, substr(i.created_at, 1, 10))"
         sql = (
             f"SELECT julianday(?) - julianday({received}) AS age, i.price_cents, coalesce(i.cost_cents, 0), "
@@ -196,7 +197,7 @@ class SqliteInventoryReader:
             totals[index][0] += on_hand
             totals[index][1] += price * on_hand
             totals[index][2] += cost * on_hand
-        return [(label, *values) for label, values in zip(labels, totals)]  # type: ignore[misc]
+        return [AgingBucket(label, *values) for label, values in zip(labels, totals)]
 
     def iter_specs(self) -> Iterator[tuple[ItemSpec, int]]:
         """Every item with its quantity on hand, by SKU, streamed (exports)."""
@@ -260,7 +261,10 @@ class SqliteDirectoryReader:
         import json
 
         r = self._c.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
-        return default if r is None else json.loads(r[0])
+        if r is None:
+            return default
+        # The JSON column has NUMERIC affinity: SQLite stores a bare number as a number.
+        return json.loads(r[0]) if isinstance(r[0], str) else r[0]
 
     def counts(self) -> StoreCounts:
         one = lambda sql: int(self._c.execute(sql).fetchone()[0])  # noqa: E731

@@ -288,7 +288,9 @@ class ItemRepo:
         owners: dict[str, str] = {}
         for start in range(0, len(wanted), 500):
             chunk = wanted[start:start + 500]
-            owners.update(dict(self._s.execute(select(Item.barcode, Item.id).where(Item.barcode.in_(chunk)))))
+            # Not dict(result): a Result has keys(), so dict() would take it for a mapping.
+            rows = self._s.execute(select(Item.barcode, Item.id).where(Item.barcode.in_(chunk)))
+            owners.update({barcode: item_id for barcode, item_id in rows if barcode is not None})
         return owners
 
     def update_many(self, changes: Sequence[tuple[str, ItemSpec]]) -> None:
@@ -297,12 +299,11 @@ class ItemRepo:
             return
         now = utcnow()
         rows = [{"item_id": item_id, "updated_at": now, **item_columns(spec)} for item_id, spec in changes]
-        columns = {name: bindparam(name) for name in rows[0] if name != "item_id"}
-        self._s.execute(
-            update(Item).where(Item.id == bindparam("item_id")).values(columns)
-            .execution_options(synchronize_session=False),
-            rows,
-        )
+        # A Core UPDATE on the table: given a list of rows, the ORM form of this
+        # statement is a bulk update by primary key and refuses the WHERE. The
+        # SET clause comes from each row's column keys.
+        table = Item.metadata.tables[Item.__tablename__]
+        self._s.execute(update(table).where(table.c.id == bindparam("item_id")), rows)
         outbox.record_bulk(self._s, Item.__tablename__, [item_id for item_id, _ in changes], "update")
 
     def on_hand(self, item_id: str) -> int:
@@ -412,6 +413,10 @@ class CountRepo:
         self._s.delete(row)
         self._s.flush()
         return CountScanRow(row.code, row.item_id, row.quantity, row.scanned_at)
+
+    def open_counts(self) -> list[CountRecord]:
+        ids = self._s.scalars(select(StockCount.id).where(StockCount.status == "open").order_by(StockCount.created_at))
+        return [record for record in (self.get(count_id) for count_id in ids) if record is not None]
 
     def close(self, count_id: str, status: str, actor: Actor) -> None:
         self._s.execute(

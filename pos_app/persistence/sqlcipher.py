@@ -42,11 +42,13 @@ def check_key(key_hex: str) -> str:
     return key_hex
 
 
-def connect(path: Path, key_hex: str, *, create: bool = False) -> Any:
+def connect(path: Path, key_hex: str, *, create: bool = False, inspect_only: bool = False) -> Any:
     """An open, keyed, checked connection to the store at `path`.
 
     Autocommit at the driver level (`isolation_level=None`): callers say BEGIN.
     With `create=False` a missing file is an error, never a new empty store.
+    With `inspect_only` the file's journal settings are left as they are: a
+    backup being checked or restored from is read, never written to.
     """
     check_key(key_hex)
     mode = "rwc" if create else "rw"
@@ -65,6 +67,8 @@ def connect(path: Path, key_hex: str, *, create: bool = False) -> Any:
             f"Cannot read {path}: the key does not open it, or the file is damaged. "
             "The file was left as it is. Restore the key to the keyring, or restore a backup."
         ) from None
+    if inspect_only:
+        return conn
     # Journal settings right after the key, outside any transaction: set
     # later, WAL is silently not applied.
     conn.execute("PRAGMA journal_mode = WAL")

@@ -33,7 +33,6 @@ from pos_app.services.inventory import store_context
 from pos_app.services.ports import InventoryReader, ItemRecord, UnitOfWork
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_TEXT_COLUMNS = ("title", "description", "clasp", "vendor")
 MAX_LISTED_PROBLEMS = 20
 
 
@@ -81,13 +80,15 @@ class ImportCancelled(UserFacingError):
 
 
 def _unguard(value: str) -> str:
-    if value.startswith("'") and value[1:2] and value[1] in _FORMULA_START:
+    # Export puts an apostrophe before a formula-looking cell, and before a cell
+    # that itself starts with such an apostrophe, so every text reads back as written.
+    if value.startswith("'") and value[1:2] and value[1] in (*_FORMULA_START, "'"):
         return value[1:]
     return value
 
 
 def _guard(value: str) -> str:
-    return "'" + value if value.startswith(_FORMULA_START) else value
+    return "'" + value if value.startswith(_FORMULA_START) or _unguard(value) != value else value
 
 
 def _read_rows(stream: TextIO) -> Iterator[tuple[int, dict[str, str]]]:
@@ -236,7 +237,12 @@ def _write_rejects(path: Path, bad: dict[int, dict[str, str]], report: ImportRep
     for line in sorted(bad):
         raw = bad[line]
         writer.writerow([line, "; ".join(problems.get(line, [])), *(raw.get(c, "") for c in COLUMNS)])
-    _write_atomically(path, buffer.getvalue())
+    try:
+        _write_atomically(path, buffer.getvalue())
+    except OSError as exc:
+        path.with_name(path.name + ".partial").unlink(missing_ok=True)
+        raise ValidationError(
+            "rejects_file", f"cannot write {path}: {exc.strerror}; nothing was imported") from None
     return path
 
 
@@ -260,7 +266,7 @@ def export_items(dest: Path, *, reader: InventoryReader, actor: Actor, uow: Unit
             writer.writerow(COLUMNS)
             for spec, on_hand in reader.iter_specs():
                 values = item_fields(dataclasses.replace(spec, quantity=on_hand))
-                for name in _TEXT_COLUMNS:
+                for name in COLUMNS:  # serial and barcode are free text too
                     values[name] = _guard(values[name])
                 writer.writerow([values[c] for c in COLUMNS])
                 count += 1

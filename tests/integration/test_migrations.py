@@ -1,0 +1,274 @@
+"""Alembic migrations on the encrypted file: the schema they build, and upgrading an older store."""
+
+from __future__ import annotations
+
+import ast
+import shutil
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from pos_app import app, paths
+from pos_app.adapters.secrets import KeyringSecrets, database_key_name
+from pos_app.domain.items import item_fields
+from pos_app.domain.permissions import Actor, Role
+from pos_app.persistence import migrations, schema
+from pos_app.persistence.database import (
+    create_database,
+    db_path,
+    open_database,
+    verify_backup,
+)
+from pos_app.persistence.models import Base
+from pos_app.persistence.sqlcipher import connect, new_key
+from pos_app.services import inventory
+
+
+def actor_for(facet: app.Facet, role: Role) -> Actor:
+    staff = next(s for s in facet.directory().staff_list() if s.role is role)
+    return Actor(staff_id=staff.id, name=staff.name, role=staff.role, terminal=facet.terminal)
+
+
+def env_include_object() -> Callable[..., bool]:
+    """`include_object` exactly as db/env.py defines it (env.py itself only runs inside Alembic)."""
+    tree = ast.parse((paths.migrations() / "env.py").read_text(encoding="utf-8"))
+    wanted = [
+        node for node in tree.body
+        if (isinstance(node, ast.FunctionDef) and node.name == "include_object")
+        or (isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "FTS_TABLES" for t in node.targets))
+    ]
+    assert len(wanted) == 2, "db/env.py should define FTS_TABLES and include_object"
+    namespace: dict[str, Any] = {}
+    exec(compile(ast.Module(body=wanted, type_ignores=[]), "db/env.py", "exec"), namespace)  # noqa: S102 - our own file
+    return namespace["include_object"]  # type: ignore[no-any-return]
+
+
+def schema_differences(connection: Any) -> list[Any]:
+    context = MigrationContext.configure(
+        connection, opts={"include_object": env_include_object(), "compare_type": True, "render_as_batch": True})
+    return list(compare_metadata(context, Base.metadata))
+
+
+# ---------------------------------------------------------------- the schema
+
+
+def test_known_revisions_match_the_migration_scripts() -> None:
+    assert list(schema.REVISIONS) == migrations.script_revisions()
+    assert schema.HEAD == schema.REVISIONS[-1]
+
+
+def test_models_match_what_the_migrations_build(tmp_path: Path) -> None:
+    db = create_database(tmp_path, new_key())
+    try:
+        with db.engine.connect() as connection:
+            assert schema_differences(connection) == []
+            # The comparison does see a difference when there is one.
+            connection.exec_driver_sql("DROP INDEX ix_items_title")
+            assert any("ix_items_title" in str(diff) for diff in schema_differences(connection))
+            connection.rollback()
+    finally:
+        db.dispose()
+
+
+def test_a_new_store_is_at_the_newest_revision(tmp_path: Path) -> None:
+    key = new_key()
+    create_database(tmp_path, key).dispose()
+    conn = connect(db_path(tmp_path), key)
+    try:
+        assert schema.current_revision(conn) == schema.HEAD
+        assert conn.execute("SELECT count(*) FROM alembic_version").fetchone()[0] == 1
+    finally:
+        conn.close()
+
+
+def _search_skus(facet: app.Facet, text: str) -> set[str]:
+    return {row.sku for row in facet.inventory_reader().search(text, limit=1000)}
+
+
+def _fts_integrity_ok(facet: app.Facet) -> None:
+    conn = facet.connection()
+    try:
+        # For an external-content table this compares the index with the items table.
+        conn.execute("INSERT INTO items_fts(items_fts, rank) VALUES ('integrity-check', 1)")
+    finally:
+        conn.close()
+
+
+def test_full_text_index_follows_items_when_they_are_added_changed_and_deleted(demo_facet: app.Facet) -> None:
+    manager = actor_for(demo_facet, Role.MANAGER)
+    record = inventory.receive_new_item(
+        {"sku": "FTS-1", "style": "halo", "title": "Zephyrine Halo Necklace", "metal": "platinum",
+         "price": "2400.00", "tracking": "counted", "quantity": "0", "location": "Case 3",
+         "description": "with a quokka clasp"},
+        uow=demo_facet.uow(), actor=manager,
+    )
+    assert _search_skus(demo_facet, "zephyr") == {"FTS-1"}
+    assert _search_skus(demo_facet, "quokka") == {"FTS-1"}
+    _fts_integrity_ok(demo_facet)
+
+    fields = item_fields(record.spec)
+    fields.update(title="Marigold Halo Necklace", description="plain", sku="FTS-2")
+    inventory.update_item(record.id, fields, uow=demo_facet.uow(), actor=manager)
+    assert _search_skus(demo_facet, "zephyr") == set()
+    assert _search_skus(demo_facet, "quokka") == set()
+    assert _search_skus(demo_facet, "marigold") == {"FTS-2"}
+    assert _search_skus(demo_facet, "FTS-2") == {"FTS-2"}
+    _fts_integrity_ok(demo_facet)
+
+    conn = demo_facet.connection()
+    try:
+        conn.execute("DELETE FROM outbox WHERE row_id = ?", (record.id,))
+        conn.execute("DELETE FROM items WHERE id = ?", (record.id,))
+    finally:
+        conn.close()
+    assert _search_skus(demo_facet, "marigold") == set()
+    _fts_integrity_ok(demo_facet)
+
+
+# ---------------------------------------------------------------- upgrading an older store
+
+REVISION_0002 = '''
+"""Test revision: engraving text on items and a gift card table.
+
+Revision ID: 0002
+Revises: 0001
+"""
+
+from alembic import op
+import sqlalchemy as sa
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column("items", sa.Column("engraving", sa.String(length=60), nullable=True))
+    op.create_table(
+        "gift_cards",
+        sa.Column("id", sa.String(length=36), primary_key=True),
+        sa.Column("balance_cents", sa.Integer(), nullable=False),
+    )
+    op.execute("UPDATE items SET engraving = 'none'")
+    FAIL_HERE
+
+
+def downgrade() -> None:
+    op.drop_table("gift_cards")
+    op.drop_column("items", "engraving")
+'''
+
+
+@pytest.fixture
+def with_revision_0002(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[bool], Path]:
+    """Make this build know a revision 0002 (a copy of db/ with one more script)."""
+
+    def install(fails: bool = False) -> Path:
+        folder = tmp_path / "db-with-0002"
+        shutil.copytree(paths.migrations(), folder, ignore=shutil.ignore_patterns("demo", "__pycache__"))
+        body = REVISION_0002.replace(
+            "    FAIL_HERE\n", "    raise RuntimeError('migration 0002 failed half-way')\n" if fails else "")
+        (folder / "versions" / "0002_engraving_and_gift_cards.py").write_text(textwrap.dedent(body), encoding="utf-8")
+        monkeypatch.setattr(paths, "migrations", lambda: folder)
+        monkeypatch.setattr(schema, "REVISIONS", ("0001", "0002"))
+        monkeypatch.setattr(schema, "HEAD", "0002")
+        return folder
+
+    return install
+
+
+def _store_state(data_dir: Path, key: str) -> dict[str, Any]:
+    conn = connect(db_path(data_dir), key)
+    try:
+        columns = [r[1] for r in conn.execute("PRAGMA table_info(items)")]
+        return {
+            "revision": schema.current_revision(conn),
+            "items": conn.execute("SELECT sku, title, price_cents FROM items ORDER BY sku").fetchall(),
+            "movements": conn.execute("SELECT count(*), sum(quantity) FROM stock_movements").fetchone(),
+            "audit": conn.execute("SELECT max(seq), hash FROM audit_events").fetchone(),
+            "customers": conn.execute("SELECT count(*) FROM customers").fetchone()[0],
+            "engraving": "engraving" in columns,
+            "gift_cards": conn.execute(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'gift_cards'").fetchone()[0] == 1,
+        }
+    finally:
+        conn.close()
+
+
+def test_older_store_is_backed_up_then_migrated_with_its_data_intact(
+        demo_dir: Path, with_revision_0002: Callable[[bool], Path]) -> None:
+    key = KeyringSecrets().get(database_key_name(demo_dir))
+    assert key is not None
+    before = _store_state(demo_dir, key)
+    assert before["revision"] == "0001" and not before["engraving"]
+
+    with_revision_0002(False)
+    assert migrations.script_revisions() == ["0001", "0002"]
+    db = open_database(demo_dir, key)
+    db.dispose()
+
+    assert db.migrated_from == "0001"
+    backup = db.backup_before_migration
+    assert backup is not None and backup.exists()
+    assert backup.parent == demo_dir / "backups"
+    assert backup.name.startswith("facet-before-migration-0001-")
+    assert verify_backup(backup, key_hex=key) == "0001"
+    assert not backup.read_bytes().startswith(b"SQLite format 3")
+
+    after = _store_state(demo_dir, key)
+    assert after["revision"] == "0002"
+    assert after["engraving"] and after["gift_cards"]
+    for name in ("items", "movements", "audit", "customers"):
+        assert after[name] == before[name], name
+
+    # The backup is the store as it was: the old schema, the same data.
+    backup_dir = demo_dir.parent / "from-backup"
+    backup_dir.mkdir()
+    shutil.copy2(backup, db_path(backup_dir))
+    kept = _store_state(backup_dir, key)
+    assert kept["revision"] == "0001" and not kept["engraving"]
+    assert kept["items"] == before["items"]
+
+    # Opening again does not migrate (or back up) a second time.
+    again = open_database(demo_dir, key)
+    again.dispose()
+    assert again.migrated_from is None
+    assert len(list((demo_dir / "backups").iterdir())) == 1
+
+
+def test_the_app_opens_an_older_store_through_the_migration(
+        demo_dir: Path, with_revision_0002: Callable[[bool], Path]) -> None:
+    with_revision_0002(False)
+    facet = app.open_facet(demo_dir)
+    try:
+        assert facet.db.migrated_from == "0001"
+        assert facet.directory().counts().items >= 200
+        conn = facet.connection()
+        try:
+            assert conn.execute("SELECT count(*) FROM items WHERE engraving = 'none'").fetchone()[0] >= 200
+        finally:
+            conn.close()
+    finally:
+        facet.close()
+
+
+def test_a_migration_that_fails_leaves_the_store_at_its_old_revision(
+        demo_dir: Path, with_revision_0002: Callable[[bool], Path]) -> None:
+    key = KeyringSecrets().get(database_key_name(demo_dir))
+    assert key is not None
+    before = _store_state(demo_dir, key)
+    with_revision_0002(True)
+    with pytest.raises(RuntimeError, match="half-way"):
+        open_database(demo_dir, key)
+    # Every connection the failed attempt opened was closed (the last close removes the WAL).
+    assert sorted(p.name for p in demo_dir.iterdir() if p.is_file()) == ["facet.db"]
+    after = _store_state(demo_dir, key)
+    assert after == before
+    backups = list((demo_dir / "backups").iterdir())
+    assert len(backups) == 1 and verify_backup(backups[0], key_hex=key) == "0001"
