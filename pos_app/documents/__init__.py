@@ -1,0 +1,1 @@
+"""Layouts: receipts, appraisals, labels, privacy reports."""
