@@ -234,6 +234,31 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_settings_list(args: argparse.Namespace) -> int:
+    from pos_app.services.settings import SETTINGS, current_settings
+
+    facet = _open(args)
+    try:
+        values = current_settings(reader=facet.directory(), actor=facet.cli_actor())
+    finally:
+        facet.close()
+    text = "\n".join(f"{key} = {json.dumps(value)}\n    {SETTINGS[key].meaning}" for key, value in values.items())
+    _emit(args, {"settings": values}, text)
+    return EXIT_OK
+
+
+def cmd_settings_set(args: argparse.Namespace) -> int:
+    from pos_app.services.settings import change_setting
+
+    facet = _open(args)
+    try:
+        value = change_setting(args.key, args.value, uow=facet.uow(), actor=facet.cli_actor())
+    finally:
+        facet.close()
+    _emit(args, {"key": args.key, "value": value}, f"{args.key} = {json.dumps(value)}")
+    return EXIT_OK
+
+
 # ---------------------------------------------------------------- parser
 
 
@@ -289,6 +314,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("list", cmd_items_list, "list items, or search them", items_sub)
     p.add_argument("--search", metavar="TEXT", help="SKU, barcode, title, description or certificate number")
     p.add_argument("--limit", type=int, default=50, help="at most this many (0: all; default 50)")
+
+    settings = sub.add_parser("settings", help="show or change store settings (idle lock, locations)",
+                              description="Store settings.")
+    settings_sub = settings.add_subparsers(dest="settings_command", metavar="ACTION", required=True)
+    command("list", cmd_settings_list, "show every setting with its meaning", settings_sub)
+    p = command("set", cmd_settings_set, "change one setting (checked first; audited)", settings_sub)
+    p.add_argument("key", help="e.g. security.idle_lock_minutes or inventory.locations")
+    p.add_argument("value", help='e.g. 10, or "Case 1, Case 2, Safe, Back office"')
 
     for name, fn, help_text in (
         ("backup", cmd_backup, "copy the store to an encrypted backup file, safe while the app runs"),

@@ -119,13 +119,18 @@ class _Maker:
         shape = Shape(rng.choice(self.c["shapes"]) if style is not Style.TENNIS else "round")
         length = rng.choice(s["lengths"])
         grams = round(rng.uniform(*s["grams"]), 2)
-        if "center_carat" in s:
+        variant = rng.randrange(len(s["titles"]))
+        if "center_carat" in s and variant not in s.get("no_center_variants", ()):
             low, high = s["center_carat"]
             center = round(rng.uniform(low, high if not counted else min(high, 0.5)), 2)
             sides = rng.randint(*s["side_stones"])
             side_weight = round(sides * rng.uniform(0.01, 0.02), 2)
             total = round(center + side_weight, 2)
             stones = 1 + sides
+        elif "center_carat" in s:  # stations of small bezel-set diamonds, no center stone
+            stones = rng.randint(2, 8)
+            center, side_weight, sides = 0.0, round(stones * rng.uniform(0.05, 0.2), 2), stones
+            total = side_weight
         else:
             low, high = s["total_carat"]
             total = round(rng.uniform(low, high if not counted else low + 1), 2)
@@ -145,7 +150,7 @@ class _Maker:
             "carat": f"{center:.2f}", "ctw": f"{total:.2f}", "shape": shape.label, "shape_lower": shape.label.lower(),
             "metal": metal.label, "length": length, "stones": stones,
         }
-        title = rng.choice(s["titles"]).format(**fmt)
+        title = s["titles"][variant].format(**fmt)
         if lab:
             title = "Lab-Grown " + title
         cert_lab = cert_number = None
@@ -162,7 +167,7 @@ class _Maker:
         style_sku = self.sku(style.value)
         return ItemSpec(
             sku=style_sku, barcode=str(next(self.barcodes)), style=style, title=title,
-            description=rng.choice(s["descriptions"]).format(**fmt), metal=metal,
+            description=s["descriptions"][variant].format(**fmt), metal=metal,
             chain_length_tenths=length * 10, clasp=rng.choice(s["clasps"]),
             total_carat_points=int(round(total * 100)), stone_count=stones,
             center_shape=shape if center else None,
@@ -177,7 +182,7 @@ class _Maker:
             quantity=rng.randint(2, 8) if counted else 1,
             reorder_point=rng.choice([2, 3]) if counted else None,
             location=rng.choice(["Case 1", "Case 2", "Case 3", "Safe"] if not counted else ["Case 3", "Back office"]),
-            status=status, vendor=rng.choice(self.c["vendors"]),
+            status=status, vendor=self.c["lab_vendor"] if lab else rng.choice(self.c["vendors"]),
             received_on=self.today - dt.timedelta(days=rng.randint(3, 560)),
         )
 
@@ -212,7 +217,8 @@ def load_demo_store(
         items: list[tuple[str, ItemSpec]] = []
         for n in range(UNIQUE_PIECES + COUNTED_LINES):
             counted = n >= UNIQUE_PIECES
-            spec = maker.item(styles[n % len(styles)], counted=counted)
+            style = Style(rng.choice(catalog.data["counted_styles"])) if counted else styles[n % len(styles)]
+            spec = maker.item(style, counted=counted)
             item_id = uow.items.add(spec)
             received = dt.datetime.combine(spec.received_on or today, dt.time(10), zone)
             uow.stock.record(item_id, "receive", spec.quantity, actor=manager, reason="received", at=received)

@@ -237,6 +237,11 @@ def rows_for(seqs: Sequence[int], *, reader: InventoryReader, actor: Actor) -> l
     return _visible(reader.rows(seqs), actor)
 
 
+def rows_by_ids(item_ids: Sequence[str], *, reader: InventoryReader, actor: Actor) -> list[ItemRow]:
+    actor.require(Permission.VIEW_INVENTORY)
+    return _visible(reader.rows_by_ids(item_ids), actor)
+
+
 def search(text: str, *, reader: InventoryReader, actor: Actor, limit: int = 50) -> list[ItemRow]:
     actor.require(Permission.VIEW_INVENTORY)
     return _visible(reader.search(text, limit), actor)

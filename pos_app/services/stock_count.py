@@ -7,6 +7,7 @@ turns each difference into an `adjustment` movement with the reason
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from dataclasses import dataclass
 
@@ -66,6 +67,13 @@ def start_count(location: str, *, uow: UnitOfWork, actor: Actor) -> str:
                          summary={"location": location})
         uow.commit()
     return count_id
+
+
+def open_counts(*, uow: UnitOfWork, actor: Actor) -> list[CountRecord]:
+    """Counts started and not yet posted or cancelled (to resume after a restart)."""
+    actor.require(Permission.COUNT_STOCK)
+    with uow:
+        return uow.counts.open_counts()
 
 
 def _open_count(uow: UnitOfWork, count_id: str) -> CountRecord:
@@ -163,7 +171,8 @@ def post_count(count_id: str, *, uow: UnitOfWork, reader: InventoryReader, actor
         uow.audit.record(actor, "count.posted", entity_type="stock_count", entity_id=count_id,
                          summary={"location": result.location, "adjusted": len(to_post)})
         uow.commit()
-    return report(count_id, uow=uow, reader=reader, actor=actor)
+    # What was posted: the differences as they stood when the count closed.
+    return dataclasses.replace(result, status="posted")
 
 
 def cancel_count(count_id: str, *, uow: UnitOfWork, actor: Actor) -> None:

@@ -1,0 +1,83 @@
+"""A dialog that holds a form, shows problems inline, and runs its work off the GUI thread."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
+from PySide6.QtWidgets import QDialog, QLabel, QPushButton, QWidget
+
+from pos_app.domain.errors import UserFacingError
+from pos_app.gui.context import AppContext
+from pos_app.gui.forms import Form
+
+
+def mark_problem(label: QLabel, text: str) -> None:
+    label.setText(text)
+    label.setProperty("problem", bool(text))
+    label.style().unpolish(label)
+    label.style().polish(label)
+
+
+def mark_info(label: QLabel, text: str) -> None:
+    label.setText(text)
+    label.setProperty("problem", False)
+    label.style().unpolish(label)
+    label.style().polish(label)
+
+
+class FacetDialog(QDialog):
+    """Non-blocking by default (`open()`), so the rest of the window keeps painting."""
+
+    def __init__(self, context: AppContext, form_name: str, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.setWindowTitle(title)
+        self.form = Form(form_name, self)
+        self._busy = False
+        # Enter in a field never presses a button by surprise; each action has its shortcut.
+        for button in self.findChildren(QPushButton):
+            button.setAutoDefault(False)
+            button.setDefault(False)
+        self.initial_focus: QWidget | None = None
+        primary = getattr(self.form, "save_button", None)
+        if primary is not None:
+            primary.setProperty("primary", True)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self.initial_focus is not None:
+            self.activateWindow()
+            self.initial_focus.setFocus()
+
+    def shortcut(self, keys: str, slot: Callable[[], Any]) -> QShortcut:
+        shortcut = QShortcut(QKeySequence(keys), self)
+        shortcut.activated.connect(slot)
+        return shortcut
+
+    def run(self, work: Callable[[], Any], on_done: Callable[[Any], None], *, lane: str = "db") -> None:
+        """Run `work` on a worker once at a time; problems come back inline."""
+        if self._busy:
+            return
+        self._busy = True
+        self.setCursor(self.cursor())
+
+        def done(result: Any) -> None:
+            self._busy = False
+            on_done(result)
+
+        def failed(exc: BaseException) -> None:
+            self._busy = False
+            from pos_app.gui.ops import show_error
+
+            show_error(self, exc)
+
+        self.context.runner.run(work, on_done=done, on_error=failed, parent=self, lane=lane)
+
+    @property
+    def busy(self) -> bool:
+        return self._busy
+
+    def show_problem(self, exc: UserFacingError) -> None:
+        mark_problem(self.form.message_label, str(exc))

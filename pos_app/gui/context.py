@@ -1,0 +1,85 @@
+"""What every screen shares: the opened store, the signed-in person, the op runner.
+
+`changed` is the one event a screen emits after a change, naming what changed
+("items", "stock", "counts"); each screen decides whether to refresh.
+Reads for list screens run on the GUI thread through `reader` (its own
+connection; WAL lets it read while the worker writes); writes go through
+`runner` on the database worker, each with its own unit of work.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Signal
+
+from pos_app.domain.money import Money, format_money
+from pos_app.domain.permissions import Actor, Permission
+from pos_app.gui.ops import OpRunner
+
+if TYPE_CHECKING:
+    from pos_app.app import Facet
+
+
+class AppContext(QObject):
+    changed = Signal(str)
+    """Something was saved; the argument names what ("items", "stock", "counts")."""
+    actor_changed = Signal(object)
+    """Someone signed in (the Actor) or the screen was locked (None)."""
+
+    def __init__(self, facet: Facet, runner: OpRunner | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.facet = facet
+        self.runner = runner or OpRunner(self)
+        self.actor: Actor | None = None
+        self._money_cache: dict[tuple[int, str], str] = {}
+
+    @cached_property
+    def connection(self) -> Any:
+        return self.facet.connection()
+
+    @cached_property
+    def reader(self) -> Any:
+        return self.facet.inventory_reader(self.connection)
+
+    @cached_property
+    def directory(self) -> Any:
+        return self.facet.directory(self.connection)
+
+    @cached_property
+    def profile(self) -> Any:
+        return self.directory.store()
+
+    def uow(self) -> Any:
+        return self.facet.uow()
+
+    def can(self, permission: Permission) -> bool:
+        return self.actor is not None and self.actor.can(permission)
+
+    def require_actor(self) -> Actor:
+        if self.actor is None:
+            raise RuntimeError("no one is signed in")
+        return self.actor
+
+    def set_actor(self, actor: Actor | None) -> None:
+        self.actor = actor
+        self.actor_changed.emit(actor)
+
+    def money(self, cents: int | None, currency: str | None = None) -> str:
+        """Cents as the store's locale shows them ("$12,495.00"); '' for None."""
+        if cents is None:
+            return ""
+        key = (cents, currency or self.profile.currency)
+        text = self._money_cache.get(key)
+        if text is None:
+            if len(self._money_cache) > 20_000:
+                self._money_cache.clear()
+            text = format_money(Money(cents, key[1]), self.profile.locale)
+            self._money_cache[key] = text
+        return text
+
+    def close(self) -> None:
+        self.runner.wait()
+        if "connection" in self.__dict__:
+            self.connection.close()

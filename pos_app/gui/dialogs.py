@@ -1,0 +1,26 @@
+"""Small modal questions (file names), as functions tests can replace.
+
+Everything else in Facet is non-modal or shown inline; these are the places
+where the desktop's own file dialog is the right tool.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog, QWidget
+
+
+def ask_save_path(parent: QWidget | None, title: str, suggested: str, file_filter: str) -> Path | None:
+    name, _ = QFileDialog.getSaveFileName(parent, title, str(Path.home() / suggested), file_filter)
+    return Path(name) if name else None
+
+
+def ask_open_path(parent: QWidget | None, title: str, file_filter: str) -> Path | None:
+    name, _ = QFileDialog.getOpenFileName(parent, title, str(Path.home()), file_filter)
+    return Path(name) if name else None
+
+
+def ask_open_paths(parent: QWidget | None, title: str, file_filter: str) -> list[Path]:
+    names, _ = QFileDialog.getOpenFileNames(parent, title, str(Path.home()), file_filter)
+    return [Path(n) for n in names]

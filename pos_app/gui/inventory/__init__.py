@@ -1,0 +1,1 @@
+"""The inventory screens: the list, item detail and edit, receiving, adjusting, tags."""

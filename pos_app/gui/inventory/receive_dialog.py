@@ -1,0 +1,117 @@
+"""Receive stock: a new piece (or a new counted line), or more of a counted item.
+
+After a piece is received the dialog stays open for the next one, keeping the
+fields that repeat (style, metal, vendor, location ...) and clearing those
+that never do (SKU, barcode, serial, certificate); Ctrl+P prints its tag.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QWidget
+
+from pos_app.domain.errors import NotFound, UserFacingError
+from pos_app.domain.jewelry import Tracking
+from pos_app.domain.store import DEFAULT_LOCATIONS
+from pos_app.gui.base import FacetDialog, mark_info, mark_problem
+from pos_app.gui.context import AppContext
+from pos_app.gui.inventory.item_form import ItemForm
+from pos_app.services import inventory
+from pos_app.services.ports import ItemRecord, ItemRow
+
+_NEVER_REPEAT = ("sku", "barcode", "serial", "cert_number", "title", "description")
+
+
+class ReceiveDialog(FacetDialog):
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(context, "receive_dialog.ui", "Receive stock", parent)
+        locations = context.directory.setting("inventory.locations", list(DEFAULT_LOCATIONS))
+        self.item_form = ItemForm(locations, self.form.new_tab)
+        self.form.new_tab.layout().addWidget(self.item_form)
+        self.item_form.hide_fields(["status"])
+        self.item_form.form.message_label.hide()
+        f = self.form
+        f.save_button.clicked.connect(self.save)
+        f.close_button.clicked.connect(self.reject)
+        f.tags_button.clicked.connect(self.print_tag)
+        f.tags_button.setEnabled(False)
+        f.code_edit.returnPressed.connect(self._find_counted)
+        self.shortcut("Ctrl+Return", self.save)
+        self.shortcut("Ctrl+Enter", self.save)
+        self.shortcut("Ctrl+P", self.print_tag)
+        self.shortcut("Alt+1", lambda: self._tab(0))
+        self.shortcut("Alt+2", lambda: self._tab(1))
+        self.counted: ItemRow | None = None
+        self.received: list[ItemRecord] = []
+        self.resize(1180, 640)
+        self.initial_focus = self.item_form.form.sku_edit
+
+    def _tab(self, index: int) -> None:
+        self.form.tabs.setCurrentIndex(index)
+        (self.item_form.form.sku_edit if index == 0 else self.form.code_edit).setFocus()
+
+    def _find_counted(self) -> None:
+        code = self.form.code_edit.text().strip()
+        row = inventory.lookup(code, reader=self.context.reader, actor=self.context.require_actor())
+        if row is None or row.tracking != Tracking.COUNTED.value:
+            self.counted = None
+            self.form.found_label.setText("—")
+            what = "No item has this code." if row is None else f"{row.sku} is a unique piece, not counted stock."
+            mark_problem(self.form.message_label, what)
+            return
+        self.counted = row
+        self.form.found_label.setText(f"{row.sku} · {row.title} · {row.on_hand} on hand")
+        mark_info(self.form.message_label, "")
+        self.form.more_quantity_spin.setFocus()
+        self.form.more_quantity_spin.selectAll()
+
+    def save(self) -> None:
+        actor = self.context.require_actor()
+        reference = self.form.reference_edit.text().strip() or None
+        uow = self.context.uow
+        if self.form.tabs.currentIndex() == 0:
+            values = self.item_form.values()
+
+            def work() -> ItemRecord:
+                return inventory.receive_new_item(values, uow=uow(), actor=actor, reference=reference)
+        else:
+            if self.counted is None:
+                self.show_problem(NotFound("Scan or type the SKU of a counted item first, then Enter."))
+                return
+            item_id, quantity = self.counted.id, self.form.more_quantity_spin.value()
+
+            def work() -> ItemRecord:
+                return inventory.receive_more(item_id, quantity, uow=uow(), actor=actor, reference=reference)
+
+        self.item_form.clear_problem()
+        self.run(work, self._received)
+
+    def _received(self, record: ItemRecord) -> None:
+        self.received.append(record)
+        spec = record.spec
+        mark_info(self.form.message_label,
+                  f"Received {spec.sku} · {spec.title} · {record.on_hand} on hand. Ctrl+P prints its tag; "
+                  "fill in the next piece or press Esc.")
+        self.form.tags_button.setEnabled(True)
+        self.context.changed.emit("items")
+        if self.form.tabs.currentIndex() == 0:
+            self.item_form.set_values({name: "" for name in _NEVER_REPEAT})
+            self.item_form.form.sku_edit.setFocus()
+        else:
+            self.form.code_edit.clear()
+            self.form.found_label.setText("—")
+            self.counted = None
+            self.form.code_edit.setFocus()
+
+    def print_tag(self) -> None:
+        if not self.received:
+            return
+        from pos_app.gui.inventory.tag_dialog import TagSheetDialog
+
+        self.tag_dialog = TagSheetDialog(self.context, [self.received[-1].id], self)
+        self.tag_dialog.open()
+
+    def show_problem(self, exc: UserFacingError) -> None:
+        super().show_problem(exc)
+        if self.form.tabs.currentIndex() == 0:
+            self.item_form.show_problem(exc)
+            self.item_form.form.message_label.hide()

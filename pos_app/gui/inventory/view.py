@@ -1,0 +1,311 @@
+"""The inventory list: search as you type, filters, sort, and the item actions.
+
+Keyboard: Ctrl+F search; typing filters as you type; Down goes to the list;
+Enter opens the selected item (or, in the search box, the item whose barcode
+or SKU was just scanned); Esc clears search and filters. Action shortcuts are
+on the buttons. Buttons a role may not use are hidden (the services refuse
+them anyway).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, QTimer
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import QHeaderView, QProgressDialog, QWidget
+
+from pos_app.domain.errors import UserFacingError
+from pos_app.domain.jewelry import ItemStatus, Metal, Style
+from pos_app.domain.money import parse_money
+from pos_app.domain.permissions import Permission
+from pos_app.domain.store import DEFAULT_LOCATIONS
+from pos_app.gui import dialogs
+from pos_app.gui.base import mark_info, mark_problem
+from pos_app.gui.context import AppContext
+from pos_app.gui.forms import Form
+from pos_app.gui.inventory.model import InventoryModel, ItemIdRole
+from pos_app.gui.ops import CancelToken, show_error
+from pos_app.services import inventory, item_files
+from pos_app.services.ports import InventoryFilter, ItemRow
+
+SEARCH_DELAY_MS = 120
+
+
+class InventoryView(QWidget):
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.form = Form("inventory.ui", self)
+        f = self.form
+        actor = context.require_actor()
+        self.model = InventoryModel(
+            lambda flt, sort, desc: inventory.find_seqs(flt, sort, desc, reader=context.reader, actor=actor),
+            lambda seqs: inventory.rows_for(seqs, reader=context.reader, actor=actor),
+            context.money,
+            show_cost=actor.can(Permission.VIEW_COST),
+            parent=self,
+        )
+        self._fill_filters()
+        table = f.table
+        table.setModel(self.model)
+        table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for column, width in enumerate(self._widths()):
+            table.setColumnWidth(column, width)
+        table.verticalHeader().setDefaultSectionSize(28)
+        table.doubleClicked.connect(lambda _index: self.open_selected())
+        table.installEventFilter(self)
+        f.search_edit.installEventFilter(self)
+
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self.apply_filter)
+        f.search_edit.textChanged.connect(lambda _text: self._search_timer.start())
+        f.search_edit.returnPressed.connect(self._search_entered)
+        for combo in (f.style_combo, f.metal_combo, f.status_combo, f.location_combo):
+            combo.currentIndexChanged.connect(lambda _i: self.apply_filter())
+        for edit in (f.min_price_edit, f.max_price_edit):
+            edit.editingFinished.connect(self.apply_filter)
+        f.in_stock_check.toggled.connect(lambda _on: self.apply_filter())
+        f.clear_button.clicked.connect(self.clear_filters)
+
+        buttons = (
+            (f.open_button, None, self.open_selected, Permission.VIEW_INVENTORY),
+            (f.receive_button, "Ctrl+N", self.receive, Permission.RECEIVE_STOCK),
+            (f.adjust_button, "Ctrl+J", self.adjust_selected, Permission.ADJUST_STOCK),
+            (f.tags_button, "Ctrl+P", self.print_tags, Permission.PRINT_TAGS),
+            (f.import_button, "Ctrl+I", self.import_csv, Permission.IMPORT_ITEMS),
+            (f.export_button, "Ctrl+Shift+E", self.export_csv, Permission.EXPORT_ITEMS),
+        )
+        for button, keys, slot, permission in buttons:
+            allowed = actor.can(permission)
+            button.setVisible(allowed)
+            button.clicked.connect(slot)
+            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+            if keys and allowed:
+                QShortcut(QKeySequence(keys), self, slot)
+        QShortcut(QKeySequence("Ctrl+F"), self, self.focus_first)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.clear_filters)
+        context.changed.connect(self._changed)
+        self.dialog: QWidget | None = None
+        self.apply_filter()
+
+    def _widths(self) -> list[int]:
+        sizes = {"sku": 100, "title": 340, "style": 150, "metal": 140, "price": 105, "cost": 100,
+                 "on_hand": 80, "status": 90, "location": 100, "received_on": 100, "cert_number": 120}
+        return [sizes[c.key] for c in self.model.columns]
+
+    def _fill_filters(self) -> None:
+        f = self.form
+        for combo, label, choices in (
+            (f.style_combo, "All styles", [(m.label, m.value) for m in Style]),
+            (f.metal_combo, "All metals", [(m.label, m.value) for m in Metal]),
+            (f.status_combo, "Any status", [(m.label, m.value) for m in ItemStatus]),
+            (f.location_combo, "All locations",
+             [(loc, loc) for loc in self.context.directory.setting("inventory.locations", list(DEFAULT_LOCATIONS))]),
+        ):
+            combo.addItem(label, "")
+            for text, value in choices:
+                combo.addItem(text, value)
+
+    # -- filtering -------------------------------------------------------------------
+
+    def current_filter(self) -> InventoryFilter:
+        f = self.form
+
+        def chosen(combo: object) -> tuple[str, ...]:
+            value = combo.currentData()  # type: ignore[attr-defined]
+            return (value,) if value else ()
+
+        def price(edit: object, field: str) -> int | None:
+            text = edit.text().strip()  # type: ignore[attr-defined]
+            return parse_money(text, self.context.profile.currency, field=field).cents if text else None
+
+        return InventoryFilter(
+            text=f.search_edit.text(),
+            styles=chosen(f.style_combo), metals=chosen(f.metal_combo),
+            statuses=chosen(f.status_combo), locations=chosen(f.location_combo),
+            min_price_cents=price(f.min_price_edit, "Price from"),
+            max_price_cents=price(f.max_price_edit, "Price to"),
+            in_stock_only=f.in_stock_check.isChecked(),
+        )
+
+    def apply_filter(self) -> None:
+        self._search_timer.stop()
+        try:
+            flt = self.current_filter()
+        except UserFacingError as exc:
+            mark_problem(self.form.message_label, str(exc))
+            return
+        mark_info(self.form.message_label, "")
+        self.model.set_filter(flt)
+        self._update_count()
+        if self.model.rowCount():
+            self.form.table.selectionModel().setCurrentIndex(
+                self.model.index(0, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect
+                | QItemSelectionModel.SelectionFlag.Rows)
+
+    def _update_count(self) -> None:
+        n = self.model.rowCount()
+        self.form.count_label.setText(f"{n:,} item{'s' if n != 1 else ''}")
+
+    def clear_filters(self) -> None:
+        f = self.form
+        for widget in (f.style_combo, f.metal_combo, f.status_combo, f.location_combo):
+            widget.blockSignals(True)
+            widget.setCurrentIndex(0)
+            widget.blockSignals(False)
+        for edit in (f.search_edit, f.min_price_edit, f.max_price_edit):
+            edit.blockSignals(True)
+            edit.clear()
+            edit.blockSignals(False)
+        f.in_stock_check.blockSignals(True)
+        f.in_stock_check.setChecked(False)
+        f.in_stock_check.blockSignals(False)
+        self.apply_filter()
+        self.focus_first()
+
+    def focus_first(self) -> None:
+        self.form.search_edit.setFocus()
+        self.form.search_edit.selectAll()
+
+    def _search_entered(self) -> None:
+        """Enter in the search box: a scanned code opens its item; else go to the list."""
+        code = self.form.search_edit.text().strip()
+        row = inventory.lookup(code, reader=self.context.reader, actor=self.context.require_actor()) if code else None
+        if row is not None:
+            self.open_item(row.id)
+            return
+        self.apply_filter()
+        self.form.table.setFocus()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            key = event.key()
+            if watched is self.form.search_edit and key == Qt.Key.Key_Down:
+                self.apply_filter() if self._search_timer.isActive() else None
+                self.form.table.setFocus()
+                return True
+            if watched is self.form.table and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                self.open_selected()
+                return True
+        return super().eventFilter(watched, event)
+
+    def _changed(self, what: str) -> None:
+        if what in ("items", "stock", "counts"):
+            current = self.form.table.currentIndex()
+            seq = self.model.seq_at(current.row()) if current.isValid() else None
+            self.model.refresh()
+            self._update_count()
+            row = self.model.row_of_seq(seq) if seq is not None else None
+            if row is not None:
+                self.form.table.setCurrentIndex(self.model.index(row, 0))
+
+    # -- actions ---------------------------------------------------------------------
+
+    def selected_ids(self) -> list[str]:
+        rows = sorted({index.row() for index in self.form.table.selectionModel().selectedRows()})
+        if not rows and self.form.table.currentIndex().isValid():
+            rows = [self.form.table.currentIndex().row()]
+        return [self.model.data(self.model.index(r, 0), ItemIdRole) for r in rows]
+
+    def selected_row(self) -> ItemRow | None:
+        index = self.form.table.currentIndex()
+        return self.model.row_at(index.row()) if index.isValid() else None
+
+    def open_selected(self) -> None:
+        row = self.selected_row()
+        if row is not None:
+            self.open_item(row.id)
+
+    def open_item(self, item_id: str) -> None:
+        from pos_app.gui.inventory.item_dialog import ItemDialog
+
+        self.dialog = ItemDialog(self.context, item_id, self)
+        self.dialog.finished.connect(lambda _r: self.form.table.setFocus())
+        self.dialog.open()
+
+    def receive(self) -> None:
+        from pos_app.gui.inventory.receive_dialog import ReceiveDialog
+
+        self.dialog = ReceiveDialog(self.context, self)
+        self.dialog.open()
+
+    def adjust_selected(self) -> None:
+        from pos_app.gui.inventory.adjust_dialog import AdjustDialog
+
+        row = self.selected_row()
+        if row is None:
+            mark_problem(self.form.message_label, "Select the item to adjust first.")
+            return
+        self.dialog = AdjustDialog(self.context, row, self)
+        self.dialog.open()
+
+    def print_tags(self) -> None:
+        from pos_app.gui.inventory.tag_dialog import TagSheetDialog
+
+        ids = self.selected_ids()
+        if not ids:
+            mark_problem(self.form.message_label, "Select the items to print tags for first.")
+            return
+        self.dialog = TagSheetDialog(self.context, ids, self)
+        self.dialog.open()
+
+    def import_csv(self) -> None:
+        path = dialogs.ask_open_path(self, "Import items", "CSV files (*.csv)")
+        if path is None:
+            return
+        rejects = path.with_suffix(".rejected.csv")
+        actor = self.context.require_actor()
+        token = CancelToken()
+        progress = QProgressDialog(f"Importing {path.name}…", "Cancel", 0, 0, self)
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.canceled.connect(token.cancel)
+        progress.show()
+
+        def work() -> item_files.ImportReport:
+            return item_files.import_items(path, uow=self.context.uow(), actor=actor, skip_invalid=False,
+                                           rejects_path=rejects, cancelled=token.cancelled)
+
+        def done(report: item_files.ImportReport) -> None:
+            progress.close()
+            mark_info(self.form.message_label,
+                      f"Imported {path.name}: {report.created} new, {report.updated} updated, "
+                      f"{report.unchanged} unchanged.")
+            self.context.changed.emit("items")
+
+        def failed(exc: BaseException) -> None:
+            progress.close()
+            if isinstance(exc, UserFacingError):
+                mark_problem(self.form.message_label, str(exc))
+            else:
+                show_error(self, exc)
+
+        self.context.runner.run(work, on_done=done, on_error=failed, parent=self)
+
+    def export_csv(self) -> None:
+        path = dialogs.ask_save_path(self, "Export items", "items.csv", "CSV files (*.csv)")
+        if path is None:
+            return
+        actor = self.context.require_actor()
+        facet = self.context.facet
+
+        def work() -> tuple[Path, int]:
+            conn = facet.connection()
+            try:
+                count = item_files.export_items(path, reader=facet.inventory_reader(conn), actor=actor,
+                                                uow=facet.uow())
+            finally:
+                conn.close()
+            return path, count
+
+        self.context.runner.run(
+            work, parent=self,
+            on_done=lambda result: mark_info(self.form.message_label, f"Exported {result[1]:,} items to {result[0]}."),
+            on_error=lambda exc: mark_problem(self.form.message_label, str(exc))
+            if isinstance(exc, UserFacingError) else show_error(self, exc),
+        )

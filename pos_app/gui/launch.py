@@ -1,0 +1,123 @@
+"""Starting the desktop app: first run or open, then the main window.
+
+Start-up shows the window before anything not visible is loaded: the store is
+opened with its raw key (no SQLAlchemy yet), the sign-in screen reads the
+staff list with one query, and the database worker warms up SQLAlchemy
+after the first paint.
+
+`--smoke` opens the main window and closes it once painted, printing one JSON
+line `{"event": "ready", ...}`: the check that a build starts. With
+FACET_SMOKE_STAFF and FACET_SMOKE_SECRET set, it signs that person in through
+the real sign-in service first and waits for the inventory's first rows
+(the benchmark's cold start to an interactive inventory screen).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from pos_app import paths
+
+log = logging.getLogger(__name__)
+_STARTED = time.perf_counter()
+
+
+def make_application(argv: list[str] | None = None) -> QApplication:
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(argv or sys.argv[:1])
+    app.setApplicationName("Facet")
+    app.setOrganizationName("Facet")
+    app.setStyle("Fusion")
+    font = QFont(app.font())
+    font.setPointSize(max(font.pointSize(), 10))
+    app.setFont(font)
+    style = paths.resource("style.qss")
+    if style.exists():
+        app.setStyleSheet(style.read_text(encoding="utf-8"))
+    return app
+
+
+def _fatal(message: str, *, smoke: bool) -> int:
+    """Say why Facet cannot open the store (in a window; on stderr too); exit code 2."""
+    print(f"pos-app: {message}", file=sys.stderr)
+    if not smoke:
+        QMessageBox.critical(None, "Facet cannot start", message)
+    return 2
+
+
+def run_desktop(data_dir: Path, *, demo: bool = False, smoke: bool = False) -> int:
+    from pos_app import app as composition
+    from pos_app.domain.errors import UserFacingError
+
+    qt_app = make_application()
+    try:
+        if composition.store_exists(data_dir):
+            facet = composition.open_facet(data_dir)
+        elif demo or smoke:
+            facet = composition.create_demo_facet(data_dir)
+        else:
+            from pos_app.gui.first_run import FirstRunDialog
+
+            facet = FirstRunDialog.ask(data_dir)
+            if facet is None:
+                return 0
+    except UserFacingError as exc:
+        return _fatal(str(exc), smoke=smoke)
+
+    from pos_app.gui.context import AppContext
+    from pos_app.gui.main_window import MainWindow
+
+    context = AppContext(facet)
+    window = MainWindow(context, keyring_warning=facet.keyring.status.warning)
+    window.show()
+    QTimer.singleShot(0, lambda: context.runner.run(lambda: facet.db.engine, on_error=lambda exc: log.warning(
+        "warming up the database engine failed: %s", exc)))
+    if smoke:
+        _smoke(window, context)
+    code = qt_app.exec()
+    context.close()
+    facet.close()
+    return int(code)
+
+
+def _ready(window: object, screen: str) -> None:
+    print(json.dumps({"event": "ready", "screen": screen, "seconds": round(time.perf_counter() - _STARTED, 4)}),
+          flush=True)
+    QTimer.singleShot(0, window.close)  # type: ignore[attr-defined]
+
+
+def _smoke(window: object, context: object) -> None:
+    staff_name = os.environ.get("FACET_SMOKE_STAFF")
+    secret = os.environ.get("FACET_SMOKE_SECRET")
+    if not (staff_name and secret):
+        QTimer.singleShot(0, lambda: _ready(window, "sign_in"))
+        return
+    from PySide6.QtCore import Qt
+
+    sign_in = window.sign_in  # type: ignore[attr-defined]
+    lst = sign_in.form.staff_list
+    for row in range(lst.count()):
+        if lst.item(row).data(Qt.ItemDataRole.UserRole).name == staff_name:
+            lst.setCurrentRow(row)
+    sign_in.form.secret_edit.setText(secret)
+
+    def check() -> None:
+        workspace = getattr(window, "workspace", None)
+        screen = workspace.screens.get("Inventory") if workspace is not None else None
+        if screen is not None and screen.model.rowCount() and screen.form.table.isVisible():
+            screen.form.table.viewport().repaint()
+            _ready(window, "inventory")
+        else:
+            QTimer.singleShot(5, check)
+
+    QTimer.singleShot(0, sign_in.submit)
+    QTimer.singleShot(0, check)

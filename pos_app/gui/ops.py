@@ -1,0 +1,138 @@
+"""Running work off the GUI thread, Anki-style.
+
+`runner.run(work, on_done=..., parent=view)` runs `work()` on a worker and
+calls `on_done(result)` back on the GUI thread. Database work runs on ONE
+worker, one job at a time (SQLite has one writer); printer, file and network
+jobs run on a small pool beside it. A failure goes to `on_error` if given,
+else to `show_error(parent, exc)`: a `UserFacingError` is shown to the person
+(inline, if the parent view can show problems, else in a message box);
+anything else is logged with its traceback and shown as an apology.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from pos_app.domain.errors import UserFacingError
+
+log = logging.getLogger(__name__)
+
+
+class Cancelled(UserFacingError):
+    pass
+
+
+class CancelToken:
+    """Handed to long work that checks `cancelled()` between steps."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+
+def show_error(parent: QWidget | None, exc: BaseException) -> None:
+    """Tell the person what went wrong; log what they cannot act on."""
+    if isinstance(exc, UserFacingError):
+        show_problem = getattr(parent, "show_problem", None)
+        if callable(show_problem):
+            show_problem(exc)
+            return
+        QMessageBox.warning(parent, "Facet", str(exc))
+        return
+    log.error("unexpected error", exc_info=(type(exc), exc, exc.__traceback__))
+    QMessageBox.critical(
+        parent, "Facet",
+        "Something went wrong that Facet did not expect. Nothing was half-saved: the change was "
+        "rolled back. The details are in the log file; please tell your Facet contact.",
+    )
+
+
+class _Relay(QObject):
+    done = Signal(object)
+    failed = Signal(object)
+
+
+class _Task(QRunnable):
+    def __init__(self, work: Callable[[], Any], relay: _Relay) -> None:
+        super().__init__()
+        self.setAutoDelete(True)
+        self._work = work
+        self._relay = relay
+
+    def run(self) -> None:
+        try:
+            result = self._work()
+        except BaseException as exc:  # handed to the GUI thread, never lost
+            self._relay.failed.emit(exc)
+        else:
+            self._relay.done.emit(result)
+
+
+class OpRunner(QObject):
+    """Owns the database worker and the device pool; one per application."""
+
+    busy_changed = Signal(bool)
+    """Emitted when the first job starts or the last one ends."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._db = QThreadPool(self)
+        self._db.setMaxThreadCount(1)
+        self._io = QThreadPool(self)
+        self._io.setMaxThreadCount(4)
+        self._relays: set[_Relay] = set()
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._relays)
+
+    def run(
+        self,
+        work: Callable[[], Any],
+        *,
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+        parent: QWidget | None = None,
+        lane: str = "db",
+    ) -> None:
+        relay = _Relay()
+        self._relays.add(relay)
+        if len(self._relays) == 1:
+            self.busy_changed.emit(True)
+
+        def finish() -> None:
+            self._relays.discard(relay)
+            relay.deleteLater()
+            if not self._relays:
+                self.busy_changed.emit(False)
+
+        def done(result: Any) -> None:
+            finish()
+            if on_done is not None:
+                on_done(result)
+
+        def failed(exc: BaseException) -> None:
+            finish()
+            if on_error is not None:
+                on_error(exc)
+            else:
+                show_error(parent, exc)
+
+        relay.done.connect(done)
+        relay.failed.connect(failed)
+        (self._db if lane == "db" else self._io).start(_Task(work, relay))
+
+    def wait(self, msecs: int = 30_000) -> bool:
+        """Block until every job has finished (at exit, and in tests)."""
+        return self._db.waitForDone(msecs) and self._io.waitForDone(msecs)

@@ -1,0 +1,195 @@
+"""Stock count: pick a location, scan every piece there, post the differences.
+
+The scan field keeps the keyboard the whole time (a scanner types the code and
+Enter). Each scan is saved as it happens, so a count survives a restart and
+resumes when the screen opens. Clerks count; posting the differences as
+stock adjustments needs a manager.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QListWidgetItem, QWidget
+
+from pos_app.domain.errors import UserFacingError
+from pos_app.domain.permissions import Permission
+from pos_app.domain.store import DEFAULT_LOCATIONS
+from pos_app.gui.base import mark_info, mark_problem
+from pos_app.gui.context import AppContext
+from pos_app.gui.forms import Form
+from pos_app.gui.ops import show_error
+from pos_app.gui.tables import fill
+from pos_app.services import stock_count
+from pos_app.services.stock_count import CountReport, ScanResult
+
+
+class StockCountView(QWidget):
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.form = Form("stock_count.ui", self)
+        self.count_id: str | None = None
+        self.report: CountReport | None = None
+        f = self.form
+        for location in context.directory.setting("inventory.locations", list(DEFAULT_LOCATIONS)):
+            f.location_combo.addItem(location)
+        f.start_button.clicked.connect(self.start)
+        f.scan_edit.returnPressed.connect(self.scan)
+        f.undo_button.clicked.connect(self.undo)
+        f.post_button.clicked.connect(self.post)
+        f.cancel_button.clicked.connect(self.cancel)
+        f.post_button.setVisible(context.can(Permission.ADJUST_STOCK))
+        QShortcut(QKeySequence("Ctrl+Shift+N"), self, self.start)
+        QShortcut(QKeySequence("Ctrl+Z"), self, self.undo)
+        if context.can(Permission.ADJUST_STOCK):
+            QShortcut(QKeySequence("Ctrl+Shift+P"), self, self.post)
+        self._set_running(False)
+        self._resume()
+
+    # -- helpers -----------------------------------------------------------------------
+
+    def _run(self, work, on_done) -> None:  # type: ignore[no-untyped-def]
+        self.context.runner.run(work, on_done=on_done, on_error=self._failed, parent=self)
+
+    def _failed(self, exc: BaseException) -> None:
+        if isinstance(exc, UserFacingError):
+            self.show_problem(exc)
+        else:
+            show_error(self, exc)
+
+    def show_problem(self, exc: UserFacingError) -> None:
+        mark_problem(self.form.last_scan_label, str(exc))
+
+    def _set_running(self, running: bool) -> None:
+        f = self.form
+        f.location_combo.setEnabled(not running)
+        f.start_button.setEnabled(not running)
+        for widget in (f.scan_edit, f.undo_button, f.post_button, f.cancel_button):
+            widget.setEnabled(running)
+        if not running:
+            f.status_label.setText("No count in progress.")
+
+    def focus_first(self) -> None:
+        (self.form.scan_edit if self.count_id else self.form.location_combo).setFocus()
+
+    def _resume(self) -> None:
+        actor = self.context.require_actor()
+        counts = stock_count.open_counts(uow=self.context.uow(), actor=actor)
+        if counts:
+            count = counts[-1]
+            self.count_id = count.id
+            self.form.location_combo.setCurrentText(count.location)
+            self._set_running(True)
+            self.form.status_label.setText(f"Counting {count.location} (resumed)")
+            self.refresh()
+
+    # -- actions -----------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self.count_id is not None:
+            return
+        location = self.form.location_combo.currentText()
+        actor = self.context.require_actor()
+
+        def started(count_id: str) -> None:
+            self.count_id = count_id
+            self._set_running(True)
+            self.form.status_label.setText(f"Counting {location}")
+            self.form.scans_list.clear()
+            mark_info(self.form.last_scan_label, "Scan the first piece.")
+            self.form.scan_edit.setFocus()
+            self.refresh()
+
+        self._run(lambda: stock_count.start_count(location, uow=self.context.uow(), actor=actor), started)
+
+    def scan(self) -> None:
+        code = self.form.scan_edit.text().strip()
+        self.form.scan_edit.clear()
+        if not code or self.count_id is None:
+            return
+        actor, count_id = self.context.require_actor(), self.count_id
+        facet = self.context.facet
+
+        def work() -> ScanResult:
+            conn = facet.connection()
+            try:
+                return stock_count.scan(count_id, code, uow=facet.uow(), reader=facet.inventory_reader(conn),
+                                        actor=actor)
+            finally:
+                conn.close()
+
+        self._run(work, self._scanned)
+
+    def _scanned(self, result: ScanResult) -> None:
+        (mark_info if result.ok else mark_problem)(self.form.last_scan_label, result.message)
+        item = QListWidgetItem(("✓ " if result.ok else "! ") + result.message)
+        if not result.ok:
+            item.setForeground(Qt.GlobalColor.darkRed)
+        self.form.scans_list.insertItem(0, item)
+        self.refresh()
+
+    def undo(self) -> None:
+        if self.count_id is None:
+            return
+        actor, count_id = self.context.require_actor(), self.count_id
+
+        def undone(code: str | None) -> None:
+            mark_info(self.form.last_scan_label, f"Removed the scan of {code}." if code else "Nothing to undo.")
+            if code and self.form.scans_list.count():
+                self.form.scans_list.takeItem(0)
+            self.refresh()
+
+        self._run(lambda: stock_count.undo_last_scan(count_id, uow=self.context.uow(), actor=actor), undone)
+
+    def refresh(self) -> None:
+        if self.count_id is None:
+            return
+        report = stock_count.report(self.count_id, uow=self.context.uow(), reader=self.context.reader,
+                                    actor=self.context.require_actor())
+        self.report = report
+        fill(self.form.missing_table, ["SKU", "Title", "Expected"],
+             [(line.item.sku, line.item.title, str(line.expected)) for line in report.missing], numeric=[2])
+        fill(self.form.unexpected_table, ["SKU", "Title", "Belongs in", "Counted"],
+             [(line.item.sku, line.item.title, line.item.location, str(line.counted)) for line in report.unexpected]
+             + [(code, "no item has this code", "", "1") for code in report.unknown_codes], numeric=[3])
+        expected = sum(line.expected for line in report.matched + report.missing)
+        found = sum(line.counted for line in report.matched)
+        self.form.summary_label.setText(
+            f"{report.location}: {found} of {expected} expected pieces scanned · {len(report.missing)} missing · "
+            f"{len(report.unexpected) + len(report.unknown_codes)} unexpected · {report.scanned} scans")
+
+    def post(self) -> None:
+        if self.count_id is None or not self.context.can(Permission.ADJUST_STOCK):
+            return
+        actor, count_id, facet = self.context.require_actor(), self.count_id, self.context.facet
+
+        def work() -> CountReport:
+            conn = facet.connection()
+            try:
+                return stock_count.post_count(count_id, uow=facet.uow(), reader=facet.inventory_reader(conn),
+                                              actor=actor)
+            finally:
+                conn.close()
+
+        def posted(report: CountReport) -> None:
+            self.count_id = None
+            self._set_running(False)
+            n = len(report.differences)
+            mark_info(self.form.last_scan_label,
+                      f"Posted the count of {report.location}: {n} difference{'s' if n != 1 else ''} adjusted.")
+            self.context.changed.emit("stock")
+
+        self._run(work, posted)
+
+    def cancel(self) -> None:
+        if self.count_id is None:
+            return
+        actor, count_id = self.context.require_actor(), self.count_id
+
+        def cancelled(_none: None) -> None:
+            self.count_id = None
+            self._set_running(False)
+            mark_info(self.form.last_scan_label, "Count cancelled; no stock was changed.")
+
+        self._run(lambda: stock_count.cancel_count(count_id, uow=self.context.uow(), actor=actor), cancelled)

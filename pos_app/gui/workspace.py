@@ -1,0 +1,73 @@
+"""The signed-in person's workspace: one tab per screen their role may use.
+
+Tabs switch with Ctrl+1, Ctrl+2, ... in the order shown; a screen's own
+shortcuts are on its buttons.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QLabel, QWidget
+
+from pos_app.domain.permissions import Permission
+from pos_app.gui.context import AppContext
+from pos_app.gui.forms import Form
+
+
+def _screens() -> list[tuple[str, Permission, Callable[[AppContext, QWidget], QWidget]]]:
+    from pos_app.gui.inventory.view import InventoryView
+    from pos_app.gui.reports_view import ReportsView
+    from pos_app.gui.stock_count_view import StockCountView
+
+    return [
+        ("Inventory", Permission.VIEW_INVENTORY, InventoryView),
+        ("Stock count", Permission.COUNT_STOCK, StockCountView),
+        ("Stock reports", Permission.VIEW_STOCK_REPORTS, ReportsView),
+    ]
+
+
+class Workspace(QWidget):
+    lock_requested = Signal()
+    """The person asked to lock the screen."""
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.form = Form("workspace.ui", self, margin=0)
+        actor = context.require_actor()
+        self.form.header.setObjectName("header")
+        self.form.store_label.setText(context.profile.name)
+        self.form.person_label.setText(f"{actor.name} · {actor.role.label}")
+        self.form.lock_button.clicked.connect(self.lock_requested.emit)
+        self.screens: dict[str, QWidget] = {}
+        tabs = self.form.tabs
+        for title, permission, factory in _screens():
+            if context.can(permission):
+                screen = factory(context, tabs)
+                self.screens[title] = screen
+                tabs.addTab(screen, f"{title}  (Ctrl+{len(self.screens)})")
+        if not self.screens:
+            note = QLabel(
+                f"There is nothing for a {actor.role.label.lower()} in this version of Facet yet. "
+                "Press Ctrl+L to lock the screen.", tabs)
+            note.setWordWrap(True)
+            note.setObjectName("empty_note")
+            tabs.addTab(note, "Welcome")
+        for n in range(tabs.count()):
+            shortcut = QShortcut(QKeySequence(f"Ctrl+{n + 1}"), self)
+            shortcut.activated.connect(lambda n=n: self._show(n))
+        tabs.currentChanged.connect(lambda _n: self.activate())
+
+    def _show(self, index: int) -> None:
+        self.form.tabs.setCurrentIndex(index)
+        self.activate()
+
+    def activate(self) -> None:
+        """Give the current screen the keyboard (its search or scan field)."""
+        screen = self.form.tabs.currentWidget()
+        focus = getattr(screen, "focus_first", None)
+        if callable(focus):
+            focus()

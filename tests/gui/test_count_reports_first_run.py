@@ -1,0 +1,123 @@
+"""Stock count, stock reports, the first run, and a store that cannot be opened."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from pos_app import app
+from pos_app.adapters.secrets import KeyringSecrets, database_key_name
+from pos_app.gui import launch
+from pos_app.gui.first_run import FirstRunDialog
+from pos_app.gui.inventory.model import InventoryModel
+from pos_app.gui.main_window import MainWindow
+from pos_app.services.ports import InventoryFilter
+from tests.gui.conftest import sign_in
+
+
+def test_inventory_table_model_passes_qt_model_checks(qtmodeltester, demo_facet) -> None:  # type: ignore[no-untyped-def]
+    reader = demo_facet.inventory_reader()
+    model = InventoryModel(lambda flt, sort, desc: reader.item_seqs(flt, sort, desc), reader.rows,
+                           lambda cents, cur: f"{cents}", show_cost=True)
+    model.set_filter(InventoryFilter(text="tennis"))
+    assert model.rowCount() > 0
+    qtmodeltester.check(model)
+    model.sort(4, Qt.SortOrder.DescendingOrder)
+    prices = [model.row_at(r).price_cents for r in range(model.rowCount())]
+    assert prices == sorted(prices, reverse=True)
+
+
+def test_clerk_counts_a_case_by_scanning_and_a_manager_posts_the_differences(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    sign_in(qtbot, window, "Lily Chen")
+    window.workspace.form.tabs.setCurrentIndex(1)
+    view = window.workspace.screens["Stock count"]
+    assert not view.form.post_button.isVisibleTo(view)
+    view.form.location_combo.setCurrentText("Case 2")
+    qtbot.keyClick(view, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: view.count_id is not None, timeout=5_000)
+    expected = window.context.reader.expected_at("Case 2")
+    scanned, missing = expected[:-1], expected[-1]
+    for row in scanned:
+        qtbot.keyClicks(view.form.scan_edit, row.barcode or row.sku)
+        qtbot.keyClick(view.form.scan_edit, Qt.Key.Key_Return)
+        window.context.runner.wait()
+        qtbot.waitUntil(lambda: row.sku in view.form.last_scan_label.text())
+    qtbot.keyClicks(view.form.scan_edit, "NO-SUCH-CODE")
+    qtbot.keyClick(view.form.scan_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "no item has this code" in view.form.last_scan_label.text())
+    assert view.report is not None
+    assert [line.item.sku for line in view.report.missing] == [missing.sku]
+    assert view.report.unknown_codes == ("NO-SUCH-CODE",)
+    assert f"{len(scanned)} of {len(expected)} expected" in view.form.summary_label.text()
+
+    # The count survives the clerk locking the screen; the manager resumes and posts it.
+    window.lock("")
+    sign_in(qtbot, window, "Marcus Reed")
+    view = window.workspace.screens["Stock count"]
+    assert view.count_id is not None and view.form.post_button.isVisibleTo(view)
+    view.post()
+    qtbot.waitUntil(lambda: view.count_id is None, timeout=5_000)
+    assert "1 difference adjusted" in view.form.last_scan_label.text()
+    assert window.context.reader.lookup_code(missing.sku).on_hand == missing.on_hand - 1
+
+
+def test_reports_show_low_stock_and_aging_for_managers(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    sign_in(qtbot, window, "Marcus Reed")
+    view = window.workspace.screens["Stock reports"]
+    low = window.context.reader.low_stock()
+    assert view.form.low_table.rowCount() == len(low)
+    if low:
+        assert view.form.low_table.item(0, 0).text() == low[0].item.sku
+    buckets = view.form.buckets_table
+    assert buckets.rowCount() == 4
+    pieces = sum(int(buckets.item(r, 1).text().replace(",", "")) for r in range(4))
+    assert pieces == sum(r.on_hand for r in window.context.reader.rows(
+        window.context.reader.item_seqs(InventoryFilter(in_stock_only=True), "sku", False)))
+    view.form.min_days_spin.setValue(365)
+    view.refresh_aging()
+    days = [int(view.form.aging_table.item(r, 2).text()) for r in range(view.form.aging_table.rowCount())]
+    assert days and min(days) >= 365 and days == sorted(days, reverse=True)
+
+
+def test_first_run_names_a_bad_field_then_creates_the_store_and_owner(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    launch.make_application()
+    dialog = FirstRunDialog(tmp_path / "new-store")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    f = dialog.form
+    qtbot.keyClicks(f.name_edit, "Rosalind Fine Jewelry")
+    f.timezone_combo.setEditText("Mars/Olympus_Mons")
+    qtbot.keyClicks(f.owner_name_edit, "Rosalind Hart")
+    qtbot.keyClicks(f.owner_password_edit, "correct horse 1")
+    qtbot.keyClicks(f.owner_password2_edit, "correct horse 1")
+    qtbot.keyClicks(f.owner_pin_edit, "2468")
+    dialog.create()
+    assert "timezone" in f.message_label.text()
+    assert not app.store_exists(tmp_path / "new-store")
+
+    f.timezone_combo.setEditText("America/Denver")
+    qtbot.keyClicks(f.tax_rate_edit, "7.65")
+    dialog.create()
+    qtbot.waitUntil(lambda: dialog.facet is not None, timeout=15_000)
+    facet = dialog.facet
+    try:
+        assert facet.profile.name == "Rosalind Fine Jewelry"
+        assert facet.profile.tax_rate == "7.65"
+        assert [(s.name, s.role.value) for s in facet.directory().staff_list()] == [("Rosalind Hart", "owner")]
+    finally:
+        facet.close()
+
+
+def test_a_store_that_cannot_be_opened_is_explained_and_left_untouched(qtbot, demo_dir: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    KeyringSecrets().set(database_key_name(demo_dir), "ab" * 32)
+    before = (demo_dir / "facet.db").read_bytes()
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda _parent, _title, text: shown.append(text))
+    code = launch.run_desktop(demo_dir)
+    assert code == 2
+    assert shown and "the key does not open it" in shown[0]
+    assert "the key does not open it" in capsys.readouterr().err
+    assert (demo_dir / "facet.db").read_bytes() == before
+    assert QApplication.instance() is not None
