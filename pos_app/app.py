@@ -48,12 +48,15 @@ def configure_logging(data_dir: Path, *, verbose: bool = False) -> None:
         return
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     try:
+        if not data_dir.is_dir():
+            raise FileNotFoundError(data_dir)  # no store here yet: log to stderr, create nothing
         logs = data_dir / "logs"
-        logs.mkdir(parents=True, exist_ok=True)
+        logs.mkdir(exist_ok=True)
         handler: logging.Handler = logging.handlers.RotatingFileHandler(
             logs / "facet.log", maxBytes=2_000_000, backupCount=5, encoding="utf-8")
     except OSError:
         handler = logging.StreamHandler()
+        handler.setLevel(logging.WARNING)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler._facet = True  # type: ignore[attr-defined]
     root.addHandler(handler)

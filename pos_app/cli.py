@@ -229,7 +229,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
             raise Refused("Restore cancelled; nothing was changed.")
     passphrase = _passphrase(args, confirm=False)
     safety = app.restore_store(data_dir, Path(args.file), passphrase=passphrase)
-    _emit(args, {"restored_from": str(Path(args.file).resolve()), "previous_store_kept_at": str(safety) if safety else None},
+    data = {"restored_from": str(Path(args.file).resolve()), "previous_store_kept_at": str(safety) if safety else None}
+    _emit(args, data,
           f"Restored the store from {args.file}." + (f" The previous store is kept at {safety}." if safety else ""))
     return EXIT_OK
 

@@ -63,7 +63,8 @@ def examine(data_dir: Path) -> dict[str, Any]:
             problems.append(f"The store's schema {revision} is newer than this Facet knows; update Facet.")
             return report
         if revision != schema.HEAD:
-            warnings.append(f"The store's schema {revision} will be upgraded (after a backup) when Facet next opens it.")
+            warnings.append(
+                f"The store's schema {revision} will be upgraded (after a backup) when Facet next opens it.")
         directory = SqliteDirectoryReader(conn)
         store = directory.store()
         if store is None:

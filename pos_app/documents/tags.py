@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # ReportLab is imported when a sheet is rendered, not with this module
-    from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
+    from reportlab.pdfgen.canvas import Canvas
 
 INCH = 72.0
 MM = INCH / 25.4
@@ -317,7 +317,7 @@ def _printable(text: str) -> str:
 
 
 def _width(text: str, font: str, size: float) -> float:
-    from reportlab.pdfbase.pdfmetrics import stringWidth  # type: ignore[import-untyped]
+    from reportlab.pdfbase.pdfmetrics import stringWidth
 
     return float(stringWidth(text, font, size))
 
@@ -353,7 +353,7 @@ def _wrap(text: str, font: str, size: float, width: float, lines: int) -> list[t
 
 
 def _barcode(code: str, bar_width: float, bar_height: float) -> Any:
-    from reportlab.graphics.barcode.code128 import Code128  # type: ignore[import-untyped]
+    from reportlab.graphics.barcode.code128 import Code128
 
     # Quiet zones are laid out here, not by ReportLab (its default is 1/4 inch).
     return Code128(code, barWidth=bar_width, barHeight=bar_height, quiet=0, humanReadable=0)

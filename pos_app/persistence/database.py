@@ -293,9 +293,16 @@ def open_database(data_dir: Path, key_hex: str | None, *, allow_migration: bool 
             raise StoreProblem(f"{path} needs a schema upgrade from {revision}.")
         try:
             migrate(db, from_revision=revision)
-        except BaseException:
-            db.dispose()  # no pooled connection left holding the file
+        except StoreProblem:
+            db.dispose()
             raise
+        except Exception as exc:
+            db.dispose()  # no pooled connection left holding the file
+            backup = db.backup_before_migration
+            raise StoreProblem(
+                f"Upgrading {path} from schema {revision} failed ({type(exc).__name__}: {exc}). The upgrade was "
+                "rolled back" + (f"; a copy from before it is at {backup}." if backup else ".")
+            ) from exc
     return db
 
 

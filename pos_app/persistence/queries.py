@@ -211,8 +211,8 @@ class SqliteInventoryReader:
         cursor = self._c.execute(sql)
         names = [d[0] for d in cursor.description]
         for r in cursor:
-            row = _Row(dict(zip(names, r)))
-            yield spec_from_row(row), int(row.on_hand)
+            values = dict(zip(names, r))
+            yield spec_from_row(_Row(values)), int(values["on_hand"])
 
     def expected_at(self, location: str) -> list[ItemRow]:
         """Items that should be at `location` when it is counted (on hand there)."""
@@ -267,7 +267,9 @@ class SqliteDirectoryReader:
         return json.loads(r[0]) if isinstance(r[0], str) else r[0]
 
     def counts(self) -> StoreCounts:
-        one = lambda sql: int(self._c.execute(sql).fetchone()[0])  # noqa: E731
+        def one(sql: str) -> int:
+            return int(self._c.execute(sql).fetchone()[0])
+
         return StoreCounts(
             items=one("SELECT count(*) FROM items"),
             items_in_stock=one(

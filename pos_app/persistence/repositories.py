@@ -162,14 +162,14 @@ class StaffRepo:
 
 
 def _opt(enum: Any, value: str | None) -> Any:
-    return None if value is None else enum(value)
+    return None if value is None else enum.of(value)
 
 
 def spec_from_row(row: Any) -> ItemSpec:
     """An ItemSpec from an `items` row (ORM object or Core row), `quantity` left at its default."""
     return ItemSpec(
-        sku=row.sku, barcode=row.barcode, style=Style(row.style), title=row.title,
-        description=row.description, metal=Metal(row.metal),
+        sku=row.sku, barcode=row.barcode, style=Style.of(row.style), title=row.title,
+        description=row.description, metal=Metal.of(row.metal),
         chain_length_tenths=row.chain_length_tenths, clasp=row.clasp,
         total_carat_points=row.total_carat_points, stone_count=row.stone_count,
         center_shape=_opt(Shape, row.center_shape), center_carat_points=row.center_carat_points,
@@ -178,9 +178,9 @@ def spec_from_row(row: Any) -> ItemSpec:
         cert_lab=_opt(CertificateLab, row.cert_lab), cert_number=row.cert_number,
         gram_weight_cg=row.gram_weight_cg,
         cost=None if row.cost_cents is None else Money(row.cost_cents, row.currency),
-        price=Money(row.price_cents, row.currency), tracking=Tracking(row.tracking),
+        price=Money(row.price_cents, row.currency), tracking=Tracking.of(row.tracking),
         serial=row.serial, reorder_point=row.reorder_point, location=row.location,
-        status=ItemStatus(row.status), vendor=row.vendor, received_on=row.received_on,
+        status=ItemStatus.of(row.status), vendor=row.vendor, received_on=row.received_on,
     )
 
 
@@ -366,12 +366,14 @@ class StockRepo:
     def record_many(self, moves: Sequence[tuple[str, str, int, str]], *, actor: Actor) -> None:
         """Bulk ledger lines: (item_id, kind, quantity, reason) each."""
         now = utcnow()
-        rows = [{"id": new_id(), "item_id": item_id, "kind": kind, "quantity": quantity, "reason": reason,
+        ids = [new_id() for _ in moves]
+        rows = [{"id": row_id, "item_id": item_id, "kind": kind, "quantity": quantity, "reason": reason,
                  "reference": None, "staff_id": actor.staff_id, "terminal": actor.terminal,
-                 "created_at": now, "updated_at": now} for item_id, kind, quantity, reason in moves]
+                 "created_at": now, "updated_at": now}
+                for row_id, (item_id, kind, quantity, reason) in zip(ids, moves)]
         if rows:
             self._s.execute(insert(StockMovement), rows)
-            outbox.record_bulk(self._s, StockMovement.__tablename__, [r["id"] for r in rows])
+            outbox.record_bulk(self._s, StockMovement.__tablename__, ids)
 
     def on_hand(self, item_id: str) -> int:
         return ItemRepo(self._s).on_hand(item_id)

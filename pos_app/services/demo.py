@@ -114,9 +114,9 @@ class _Maker:
     def item(self, style: Style, *, counted: bool) -> ItemSpec:
         rng, s = self.rng, self.c["styles"][style.value]
         metals = list(self.c["metals"])
-        metal = Metal(rng.choice(metals[-3:] if counted else metals))
+        metal = Metal.of(rng.choice(metals[-3:] if counted else metals))
         lab = rng.random() < (0.6 if metal is Metal.SILVER else 0.25)
-        shape = Shape(rng.choice(self.c["shapes"]) if style is not Style.TENNIS else "round")
+        shape = Shape.of(rng.choice(self.c["shapes"]) if style is not Style.TENNIS else "round")
         length = rng.choice(s["lengths"])
         grams = round(rng.uniform(*s["grams"]), 2)
         variant = rng.randrange(len(s["titles"]))
@@ -137,8 +137,8 @@ class _Maker:
             stones = rng.randint(*s["stones"])
             center, side_weight, sides = 0.0, total, stones
         color = rng.choice("DEFGHIJ") if not lab else rng.choice("DEFG")
-        clarity = Clarity(rng.choice(["VVS1", "VVS2", "VS1", "VS1", "VS2", "VS2", "SI1", "SI2"]))
-        cut = Cut(rng.choice(["excellent", "excellent", "very_good", "good"]))
+        clarity = Clarity.of(rng.choice(["VVS1", "VVS2", "VS1", "VS1", "VS2", "VS2", "SI1", "SI2"]))
+        cut = Cut.of(rng.choice(["excellent", "excellent", "very_good", "good"]))
         per_carat = (5200 * max(center, 0.01) ** 0.7 if center else 2300) * (0.18 if lab else 1.0)
         quality = 1.0 + ("DEFGHIJ".index(color) * -0.06) + (0.15 if clarity.value.startswith("VVS") else 0)
         stone_value = (center * per_carat * quality) + side_weight * (1900 if not lab else 380)
@@ -217,7 +217,7 @@ def load_demo_store(
         items: list[tuple[str, ItemSpec]] = []
         for n in range(UNIQUE_PIECES + COUNTED_LINES):
             counted = n >= UNIQUE_PIECES
-            style = Style(rng.choice(catalog.data["counted_styles"])) if counted else styles[n % len(styles)]
+            style = Style.of(rng.choice(catalog.data["counted_styles"])) if counted else styles[n % len(styles)]
             spec = maker.item(style, counted=counted)
             item_id = uow.items.add(spec)
             received = dt.datetime.combine(spec.received_on or today, dt.time(10), zone)

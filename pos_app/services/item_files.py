@@ -20,7 +20,7 @@ import csv
 import dataclasses
 import io
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -91,7 +91,8 @@ def _guard(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_START) or _unguard(value) != value else value
 
 
-def _read_rows(stream: TextIO) -> Iterator[tuple[int, dict[str, str]]]:
+def _read_rows(stream: TextIO) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """The header's column names, and each non-empty row as {column: text} with its line."""
     reader = csv.reader(stream)
     try:
         header = next(reader)
@@ -104,15 +105,26 @@ def _read_rows(stream: TextIO) -> Iterator[tuple[int, dict[str, str]]]:
     missing = [c for c in REQUIRED if c not in names]
     if missing:
         raise ValidationError("header", f"the required column {missing[0]!r} is missing")
+    rows: list[tuple[int, dict[str, str]]] = []
     for values in reader:
         line = reader.line_num
         if not any(v.strip() for v in values):
             continue
         if len(values) > len(names):
-            yield line, {"__error__": f"has {len(values)} cells but the header names {len(names)} columns"}
+            rows.append((line, {"__error__": f"has {len(values)} cells but the header names {len(names)} columns"}))
             continue
-        row = {name: _unguard(value) for name, value in zip(names, values) if name}
-        yield line, row
+        values = values + [""] * (len(names) - len(values))
+        rows.append((line, {name: _unguard(value) for name, value in zip(names, values) if name}))
+    return [n for n in names if n], rows
+
+
+def _complete(raw: dict[str, str], current: ItemRecord | None, header: list[str]) -> dict[str, str]:
+    """A row for an existing item keeps what the file leaves out (a price-only update
+    changes the price, not the barcode); a new item's absent columns are empty."""
+    if current is None or len(header) == len(COLUMNS):
+        return raw
+    kept = item_fields(dataclasses.replace(current.spec, quantity=current.on_hand))
+    return {**kept, **raw}
 
 
 def import_items(
@@ -128,7 +140,7 @@ def import_items(
     actor.require(Permission.IMPORT_ITEMS)
     try:
         with source.open(newline="", encoding="utf-8-sig") as stream:
-            rows = list(_read_rows(stream))
+            header, rows = _read_rows(stream)
     except UnicodeDecodeError:
         raise ValidationError("file", "is not UTF-8 text; save it from the spreadsheet as 'CSV UTF-8'") from None
     except OSError as exc:
@@ -141,6 +153,7 @@ def import_items(
         bad: dict[int, dict[str, str]] = {}
         seen_sku: dict[str, int] = {}
         seen_barcode: dict[str, int] = {}
+        before = uow.items.by_skus(raw.get("sku", "").strip() for _, raw in rows)
         for n, (line, raw) in enumerate(rows):
             if cancelled is not None and cancelled():
                 raise ImportCancelled("The import was cancelled; nothing was imported.")
@@ -151,7 +164,8 @@ def import_items(
                 bad[line] = raw
                 continue
             try:
-                spec = parse_item(raw, currency=ctx.currency, locations=ctx.locations, today=ctx.today)
+                full = _complete(raw, before.get(raw.get("sku", "").strip()), header)
+                spec = parse_item(full, currency=ctx.currency, locations=ctx.locations, today=ctx.today)
                 if spec.sku.lower() in seen_sku:
                     raise ValidationError("sku", f"{spec.sku} is also on row {seen_sku[spec.sku.lower()]}")
                 if spec.barcode and spec.barcode in seen_barcode:
@@ -165,7 +179,7 @@ def import_items(
                 seen_barcode[spec.barcode] = line
             parsed.append((line, raw, spec))
 
-        existing = uow.items.by_skus(spec.sku for _, _, spec in parsed)
+        existing = before
         owners = uow.items.barcode_owners(spec.barcode for _, _, spec in parsed if spec.barcode)
         new: list[ItemSpec] = []
         changes: list[tuple[str, ItemSpec]] = []

@@ -9,6 +9,7 @@ failure, up to 15 minutes; every failure is an audit event.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass
 
@@ -54,7 +55,8 @@ def lock_delay(failed_attempts: int) -> dt.timedelta | None:
     """How long an account waits after `failed_attempts` failures in a row."""
     if failed_attempts < FREE_ATTEMPTS:
         return None
-    return min(_FIRST_DELAY * 2 ** (failed_attempts - FREE_ATTEMPTS), _MAX_DELAY)
+    delay: dt.timedelta = _FIRST_DELAY * 2 ** (failed_attempts - FREE_ATTEMPTS)
+    return min(delay, _MAX_DELAY)
 
 
 def sign_in(staff_id: str, secret: str, *, uow: UnitOfWork, hasher: SecretHasher, terminal: str) -> Actor:
@@ -66,13 +68,18 @@ def sign_in(staff_id: str, secret: str, *, uow: UnitOfWork, hasher: SecretHasher
             raise SignInFailed("This staff member cannot sign in.")
         actor = Actor(staff_id=staff.id, name=staff.name, role=staff.role, terminal=terminal)
         if staff.locked_until is not None and staff.locked_until > now:
-            wait = int((staff.locked_until - now).total_seconds()) + 1
+            # Refused without checking the secret, so guessing while locked learns nothing;
+            # the attempt is still on record.
+            uow.audit.record(actor, "staff.sign_in_refused_locked", entity_type="staff", entity_id=staff.id)
+            uow.commit()
+            wait = math.ceil((staff.locked_until - now).total_seconds())
             raise SignInFailed(f"Too many wrong tries. {staff.name} can try again in {wait} seconds.")
         uses_password = staff.role.signs_in_with_password
         hashed = staff.password_hash if uses_password else staff.pin_hash
         if not secret or hashed is None or not hasher.verify(hashed, secret):
             delay = lock_delay(staff.failed_attempts + 1)
-            uow.staff.record_sign_in(staff.id, succeeded=False, at=now, locked_until=delay and now + delay)
+            uow.staff.record_sign_in(staff.id, succeeded=False, at=now,
+                                     locked_until=None if delay is None else now + delay)
             uow.audit.record(actor, "staff.sign_in_failed", entity_type="staff", entity_id=staff.id,
                              summary={"attempt": staff.failed_attempts + 1})
             uow.commit()

@@ -95,6 +95,8 @@ def scan(count_id: str, code: str, *, uow: UnitOfWork, reader: InventoryReader, 
     with uow:
         count = _open_count(uow, count_id)
         uow.counts.add_scan(count_id, code, item.id if item else None)
+        uow.audit.record(actor, "count.scanned", entity_type="stock_count", entity_id=count_id,
+                         summary={"code": code, "matched": item is not None})
         uow.commit()
     if item is None:
         return ScanResult(code, None, f"{code}: no item has this code", False)
@@ -114,6 +116,9 @@ def undo_last_scan(count_id: str, *, uow: UnitOfWork, actor: Actor) -> str | Non
     with uow:
         _open_count(uow, count_id)
         removed = uow.counts.remove_last_scan(count_id)
+        if removed is not None:
+            uow.audit.record(actor, "count.scan_undone", entity_type="stock_count", entity_id=count_id,
+                             summary={"code": removed.code})
         uow.commit()
     return None if removed is None else removed.code
 
@@ -134,7 +139,9 @@ def report(count_id: str, *, uow: UnitOfWork, reader: InventoryReader, actor: Ac
         n = counted.get(row.id, 0)
         return min(n, 1) if row.tracking == Tracking.UNIQUE.value else n
 
-    matched, missing, unexpected = [], [], []
+    matched: list[CountLine] = []
+    missing: list[CountLine] = []
+    unexpected: list[CountLine] = []
     for row in expected.values():
         line = CountLine(row, row.on_hand, times_counted(row))
         (matched if line.counted else missing).append(line)

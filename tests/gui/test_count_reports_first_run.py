@@ -43,7 +43,7 @@ def test_clerk_counts_a_case_by_scanning_and_a_manager_posts_the_differences(qtb
         qtbot.keyClicks(view.form.scan_edit, row.barcode or row.sku)
         qtbot.keyClick(view.form.scan_edit, Qt.Key.Key_Return)
         window.context.runner.wait()
-        qtbot.waitUntil(lambda: row.sku in view.form.last_scan_label.text())
+        qtbot.waitUntil(lambda sku=row.sku: sku in view.form.last_scan_label.text())
     qtbot.keyClicks(view.form.scan_edit, "NO-SUCH-CODE")
     qtbot.keyClick(view.form.scan_edit, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: "no item has this code" in view.form.last_scan_label.text())

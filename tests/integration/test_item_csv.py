@@ -148,6 +148,23 @@ def test_import_updates_an_existing_item_and_says_so(demo_facet: app.Facet, tmp_
                                     "unchanged": len(rows) - 1, "rejected": 0}
 
 
+def test_a_file_with_only_some_columns_updates_those_and_keeps_the_rest(
+        demo_facet: app.Facet, tmp_path: Path) -> None:
+    target = next(r for r in demo_facet.inventory_reader().search("halo", 50) if r.cert_number and r.barcode)
+    before = catalog(demo_facet)[target.sku]
+    path = write_rows(tmp_path / "prices.csv", [{"sku": target.sku, "style": before["style"],
+                                                 "title": before["title"], "metal": before["metal"],
+                                                 "price": "9999.00", "tracking": before["tracking"],
+                                                 "location": before["location"]}],
+                      columns=["sku", "style", "title", "metal", "price", "tracking", "location"])
+
+    report = do_import(demo_facet, path)
+
+    after = catalog(demo_facet)[target.sku]
+    assert (report.updated, report.created) == (1, 0)
+    assert after == {**before, "price": "9999.00"}
+
+
 # ---------------------------------------------------------------- refusing bad files
 
 

@@ -25,7 +25,7 @@ from pos_app.persistence.database import (
     verify_backup,
 )
 from pos_app.persistence.models import Base
-from pos_app.persistence.sqlcipher import connect, new_key
+from pos_app.persistence.sqlcipher import StoreProblem, connect, new_key
 from pos_app.services import inventory
 
 
@@ -264,8 +264,9 @@ def test_a_migration_that_fails_leaves_the_store_at_its_old_revision(
     assert key is not None
     before = _store_state(demo_dir, key)
     with_revision_0002(True)
-    with pytest.raises(RuntimeError, match="half-way"):
+    with pytest.raises(StoreProblem, match="half-way") as failed:
         open_database(demo_dir, key)
+    assert "rolled back" in str(failed.value) and "facet-before-migration-0001" in str(failed.value)
     # Every connection the failed attempt opened was closed (the last close removes the WAL).
     assert sorted(p.name for p in demo_dir.iterdir() if p.is_file()) == ["facet.db"]
     after = _store_state(demo_dir, key)

@@ -94,6 +94,8 @@ def test_five_failures_lock_the_account_for_a_delay_that_doubles(
         with pytest.raises(SignInFailed, match="Too many wrong tries"):
             sign_in(demo_facet, CLERK, CLERK_PIN, fast_hasher)
         assert person(demo_facet, CLERK).failed_attempts == staff.FREE_ATTEMPTS
+        refused = [action for action, _ in audit_for(demo_facet, person(demo_facet, CLERK).id)]
+        assert refused.count("staff.sign_in_refused_locked") == 2
 
         # After the delay, another wrong PIN locks it for twice as long.
         clock.shift(dt.timedelta(seconds=2))
