@@ -54,6 +54,13 @@ def main() -> None:
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")
     out.mkdir(parents=True, exist_ok=True)
     qt = make_application()
+    from pos_app.gui.first_run import FirstRunDialog
+
+    first = FirstRunDialog(TMP / "unused")
+    first.resize(1100, 560)
+    first.show()
+    grab(first, out / "first-run.png")
+    first.close()
     facet = app.create_demo_facet(TMP / "store", hasher=Argon2Hasher(time_cost=1, memory_cost=64, parallelism=1))
     context = AppContext(facet)
     window = MainWindow(context, keyring_warning=facet.keyring.status.warning)
@@ -84,6 +91,11 @@ def main() -> None:
 
     inventory.receive()
     grab(inventory.dialog, out / "receive.png")
+    inventory.dialog.reject()
+
+    inventory.form.table.selectAll()
+    inventory.print_tags()
+    grab(inventory.dialog, out / "tags.png")
     inventory.dialog.reject()
 
     window.workspace.form.tabs.setCurrentIndex(1)

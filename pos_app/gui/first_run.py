@@ -33,6 +33,9 @@ class FirstRunDialog(QDialog):
         self.facet: Any = None
         f = self.form
         f.timezone_combo.addItems(COMMON_ZONES)
+        for button in (f.create_button, f.demo_button, f.quit_button):
+            button.setAutoDefault(False)  # Enter in a field never creates a store by surprise
+        f.create_button.setProperty("primary", True)
         f.create_button.clicked.connect(self.create)
         f.demo_button.clicked.connect(self.create_demo)
         f.quit_button.clicked.connect(self.reject)
