@@ -18,7 +18,7 @@ from pos_app import app
 from pos_app.adapters.secrets import KeyringSecrets, database_key_name
 from pos_app.domain.errors import SignInFailed, ValidationError
 from pos_app.domain.items import COLUMNS
-from pos_app.domain.permissions import Actor, Role
+from pos_app.domain.permissions import Role
 from pos_app.persistence.audit import GENESIS, AuditWriter, event_hash, hashed_content
 from pos_app.persistence.database import copy_store, db_path
 from pos_app.persistence.models import Base
@@ -26,6 +26,7 @@ from pos_app.persistence.repositories import StockRepo
 from pos_app.persistence.sqlcipher import connect
 from pos_app.services import inventory, item_files, staff, stock_count
 from pos_app.services.ports import InventoryFilter
+from tests.conftest import actor_for
 
 JPEG = b"\xff\xd8\xff\xe0" + bytes(100)
 
@@ -33,10 +34,6 @@ JPEG = b"\xff\xd8\xff\xe0" + bytes(100)
 SYNCED = sorted(name for name, table in Base.metadata.tables.items()
                 if {"id", "updated_at"} <= set(table.c.keys()) and name != "audit_events")
 
-
-def actor_for(facet: app.Facet, role: Role) -> Actor:
-    staff_row = next(s for s in facet.directory().staff_list() if s.role is role)
-    return Actor(staff_id=staff_row.id, name=staff_row.name, role=staff_row.role, terminal=facet.terminal)
 
 
 def synced_rows(facet: app.Facet) -> dict[tuple[str, str], str]:

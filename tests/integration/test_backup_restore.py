@@ -12,18 +12,15 @@ import pytest
 
 from pos_app import app
 from pos_app.adapters.secrets import KeyringSecrets, database_key_name
-from pos_app.domain.permissions import Actor, Role
+from pos_app.domain.permissions import Role
 from pos_app.persistence import schema
 from pos_app.persistence.database import NotABackup, db_path, verify_backup
 from pos_app.persistence.sqlcipher import APPLICATION_ID, StoreProblem, connect, new_key
 from pos_app.services import inventory
+from tests.conftest import actor_for
 
 PASSPHRASE = "correct horse battery staple"
 
-
-def actor_for(facet: app.Facet, role: Role) -> Actor:
-    staff = next(s for s in facet.directory().staff_list() if s.role is role)
-    return Actor(staff_id=staff.id, name=staff.name, role=staff.role, terminal=facet.terminal)
 
 
 def key_of(data_dir: Path) -> str:

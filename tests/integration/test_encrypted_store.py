@@ -14,7 +14,7 @@ import sqlcipher3
 from pos_app import app
 from pos_app.adapters.secrets import KeyringSecrets, database_key_name
 from pos_app.doctor import examine
-from pos_app.domain.permissions import Actor, Role
+from pos_app.domain.permissions import Role
 from pos_app.persistence import schema
 from pos_app.persistence.database import (
     DatabaseTooNew,
@@ -36,13 +36,10 @@ from pos_app.persistence.sqlcipher import (
 )
 from pos_app.services import inventory
 from pos_app.services.ports import NewCustomer
+from tests.conftest import actor_for
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 
-
-def actor_for(facet: app.Facet, role: Role) -> Actor:
-    staff = next(s for s in facet.directory().staff_list() if s.role is role)
-    return Actor(staff_id=staff.id, name=staff.name, role=staff.role, terminal=facet.terminal)
 
 
 def key_of(data_dir: Path) -> str:

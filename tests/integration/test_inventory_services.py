@@ -15,15 +15,12 @@ from pos_app.domain.permissions import Actor, Role
 from pos_app.domain.store import store_today
 from pos_app.services import inventory
 from pos_app.services.ports import InventoryFilter
+from tests.conftest import actor_for
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00\x10JFIF\x00" + bytes(200)
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(200)
 TABLES = ("items", "stock_movements", "audit_events", "outbox", "item_photos")
 
-
-def actor_for(facet: app.Facet, role: Role) -> Actor:
-    staff = next(s for s in facet.directory().staff_list() if s.role is role)
-    return Actor(staff_id=staff.id, name=staff.name, role=staff.role, terminal=facet.terminal)
 
 
 @pytest.fixture

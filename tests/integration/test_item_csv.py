@@ -14,7 +14,7 @@ import pytest
 from pos_app import app
 from pos_app.domain.errors import PermissionDenied, ValidationError
 from pos_app.domain.items import COLUMNS, item_fields
-from pos_app.domain.permissions import Actor, Role
+from pos_app.domain.permissions import Role
 from pos_app.services import inventory
 from pos_app.services.item_files import (
     ImportCancelled,
@@ -22,11 +22,7 @@ from pos_app.services.item_files import (
     export_items,
     import_items,
 )
-
-
-def actor_for(facet: app.Facet, role: Role) -> Actor:
-    staff = next(s for s in facet.directory().staff_list() if s.role is role)
-    return Actor(staff_id=staff.id, name=staff.name, role=staff.role, terminal=facet.terminal)
+from tests.conftest import actor_for
 
 
 def export(facet: app.Facet, dest: Path) -> int:

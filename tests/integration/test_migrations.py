@@ -16,7 +16,7 @@ from alembic.migration import MigrationContext
 from pos_app import app, paths
 from pos_app.adapters.secrets import KeyringSecrets, database_key_name
 from pos_app.domain.items import item_fields
-from pos_app.domain.permissions import Actor, Role
+from pos_app.domain.permissions import Role
 from pos_app.persistence import migrations, schema
 from pos_app.persistence.database import (
     create_database,
@@ -27,11 +27,7 @@ from pos_app.persistence.database import (
 from pos_app.persistence.models import Base
 from pos_app.persistence.sqlcipher import StoreProblem, connect, new_key
 from pos_app.services import inventory
-
-
-def actor_for(facet: app.Facet, role: Role) -> Actor:
-    staff = next(s for s in facet.directory().staff_list() if s.role is role)
-    return Actor(staff_id=staff.id, name=staff.name, role=staff.role, terminal=facet.terminal)
+from tests.conftest import actor_for
 
 
 def env_include_object() -> Callable[..., bool]:

@@ -11,13 +11,10 @@ from pos_app.domain.errors import Conflict, PermissionDenied, ValidationError
 from pos_app.domain.permissions import Actor, Role
 from pos_app.services import inventory, stock_count
 from pos_app.services.ports import ItemRow
+from tests.conftest import actor_for
 
 LOCATION = "Case 3"
 
-
-def actor_for(facet: app.Facet, role: Role) -> Actor:
-    staff = next(s for s in facet.directory().staff_list() if s.role is role)
-    return Actor(staff_id=staff.id, name=staff.name, role=staff.role, terminal=facet.terminal)
 
 
 def scan(facet: app.Facet, count_id: str, code: str, actor: Actor) -> stock_count.ScanResult:

@@ -1,0 +1,63 @@
+"""The performance harness runs end to end on a small store and reports every figure.
+
+No timing is asserted here: performance is measured by `benchmarks/run.py`
+(see benchmarks/README.md), never by timed tests. This only proves the
+harness works, so its numbers can be trusted to exist when someone runs it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+EXPECTED_FIGURES = {
+    "cold_start_inventory_manager",
+    "cold_start_inventory_clerk",
+    "cold_start_sign_in",
+    "peak_rss_inventory_manager",
+    "peak_rss_scrolled_to_end",
+    "first_screen_inventory",
+    "search_p95",
+    "search_p50",
+    "lookup_p95",
+    "import_csv",
+}
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def test_harness_reports_every_figure_with_value_baseline_and_ratio(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FACET_")}
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--items", "2000", "--repeat", "1",
+         "--json", str(out), "--quiet"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+
+    result = json.loads(out.read_text(encoding="utf-8"))
+    assert result["items"] == 2000
+    assert result["machine"]["cpus"]
+    figures = {f["name"]: f for f in result["figures"]}
+    assert set(figures) == EXPECTED_FIGURES
+    for name, figure in figures.items():
+        for key in ("value", "baseline", "ratio"):
+            assert _number(figure[key]), f"{name}.{key} is {figure[key]!r}"
+        assert figure["unit"] in ("s", "ms", "MB"), name
+        assert figure["pass"] in (True, False, None), name
+        assert (figure["target"] is None) == (figure["pass"] is None), name
+        assert figure["label"] in proc.stdout, f"{name} is not in the printed table"
+    search = figures["search_p95"]["detail"]
+    assert '"' in search["keystrokes"] and "SKU-000*" in search["keystrokes"]
+    assert search["errors"] == [], "a keystroke crashed the search"
+    assert search["row_count_mismatches"] == [], "the baseline did not find what the app found"
+
