@@ -75,7 +75,7 @@ class StockCountView(QWidget):
 
     def _resume(self) -> None:
         actor = self.context.require_actor()
-        counts = stock_count.open_counts(uow=self.context.uow(), actor=actor)
+        counts = stock_count.open_counts(reader=self.context.reader, actor=actor)
         if counts:
             count = counts[-1]
             self.count_id = count.id
@@ -145,8 +145,7 @@ class StockCountView(QWidget):
     def refresh(self) -> None:
         if self.count_id is None:
             return
-        report = stock_count.report(self.count_id, uow=self.context.uow(), reader=self.context.reader,
-                                    actor=self.context.require_actor())
+        report = stock_count.report(self.count_id, reader=self.context.reader, actor=self.context.require_actor())
         self.report = report
         fill(self.form.missing_table, ["SKU", "Title", "Expected"],
              [(line.item.sku, line.item.title, str(line.expected)) for line in report.missing], numeric=[2])

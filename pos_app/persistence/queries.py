@@ -22,6 +22,8 @@ from pos_app.domain.permissions import Role
 from pos_app.services.ports import (
     AgingBucket,
     AgingRow,
+    CountRecord,
+    CountScanRow,
     InventoryFilter,
     ItemRow,
     LowStockRow,
@@ -213,6 +215,23 @@ class SqliteInventoryReader:
         for r in cursor:
             values = dict(zip(names, r))
             yield spec_from_row(_Row(values)), int(values["on_hand"])
+
+    def count_record(self, count_id: str) -> CountRecord | None:
+        head = self._c.execute(
+            "SELECT id, location, status, created_at FROM stock_counts WHERE id = ?", (count_id,)).fetchone()
+        if head is None:
+            return None
+        scans = tuple(
+            CountScanRow(code=r[0], item_id=r[1], quantity=r[2], at=_utc(r[3]))
+            for r in self._c.execute(
+                "SELECT code, item_id, quantity, scanned_at FROM stock_count_scans WHERE count_id = ? "
+                "ORDER BY scanned_at, rowid", (count_id,))
+        )
+        return CountRecord(id=head[0], location=head[1], status=head[2], started_at=_utc(head[3]), scans=scans)
+
+    def open_count_ids(self) -> list[str]:
+        sql = "SELECT id FROM stock_counts WHERE status = 'open' ORDER BY created_at"
+        return [r[0] for r in self._c.execute(sql)]
 
     def expected_at(self, location: str) -> list[ItemRow]:
         """Items that should be at `location` when it is counted (on hand there)."""

@@ -416,10 +416,6 @@ class CountRepo:
         self._s.flush()
         return CountScanRow(row.code, row.item_id, row.quantity, row.scanned_at)
 
-    def open_counts(self) -> list[CountRecord]:
-        ids = self._s.scalars(select(StockCount.id).where(StockCount.status == "open").order_by(StockCount.created_at))
-        return [record for record in (self.get(count_id) for count_id in ids) if record is not None]
-
     def close(self, count_id: str, status: str, actor: Actor) -> None:
         self._s.execute(
             update(StockCount).where(StockCount.id == count_id)

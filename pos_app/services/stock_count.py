@@ -69,11 +69,11 @@ def start_count(location: str, *, uow: UnitOfWork, actor: Actor) -> str:
     return count_id
 
 
-def open_counts(*, uow: UnitOfWork, actor: Actor) -> list[CountRecord]:
+def open_counts(*, reader: InventoryReader, actor: Actor) -> list[CountRecord]:
     """Counts started and not yet posted or cancelled (to resume after a restart)."""
     actor.require(Permission.COUNT_STOCK)
-    with uow:
-        return uow.counts.open_counts()
+    records = (reader.count_record(count_id) for count_id in reader.open_count_ids())
+    return [record for record in records if record is not None]
 
 
 def _open_count(uow: UnitOfWork, count_id: str) -> CountRecord:
@@ -123,10 +123,10 @@ def undo_last_scan(count_id: str, *, uow: UnitOfWork, actor: Actor) -> str | Non
     return None if removed is None else removed.code
 
 
-def report(count_id: str, *, uow: UnitOfWork, reader: InventoryReader, actor: Actor) -> CountReport:
+def report(count_id: str, *, reader: InventoryReader, actor: Actor) -> CountReport:
+    """Where the count stands: matched, missing and unexpected pieces. Reads only."""
     actor.require(Permission.COUNT_STOCK)
-    with uow:
-        count = uow.counts.get(count_id)
+    count = reader.count_record(count_id)
     if count is None:
         raise NotFound("That stock count does not exist.")
     counted = Counter(s.item_id for s in count.scans if s.item_id is not None)
@@ -162,7 +162,7 @@ def post_count(count_id: str, *, uow: UnitOfWork, reader: InventoryReader, actor
     Counted stock of this location found with none on record is posted.
     """
     actor.require(Permission.ADJUST_STOCK)
-    result = report(count_id, uow=uow, reader=reader, actor=actor)
+    result = report(count_id, reader=reader, actor=actor)
     with uow:
         _open_count(uow, count_id)
         reason = f"stock count {result.location}"

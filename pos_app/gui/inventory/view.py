@@ -187,7 +187,8 @@ class InventoryView(QWidget):
             assert isinstance(event, QKeyEvent)
             key = event.key()
             if watched is self.form.search_edit and key == Qt.Key.Key_Down:
-                self.apply_filter() if self._search_timer.isActive() else None
+                if self._search_timer.isActive():
+                    self.apply_filter()
                 self.form.table.setFocus()
                 return True
             if watched is self.form.table and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
