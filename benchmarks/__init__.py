@@ -1,0 +1,1 @@
+"""Facet's performance harness (see README.md); run benchmarks/run.py."""

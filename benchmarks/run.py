@@ -1,0 +1,393 @@
+"""Facet's performance harness: each figure beside a baseline measured in the same run.
+
+    python benchmarks/run.py --items 100000 --json OUT.json [--repeat 5] [--keep DIR]
+
+Builds (or, with --keep, reuses) a demo store grown to --items necklaces in
+a temporary data folder with a temporary plaintext keyring, then measures
+cold start, search as you type, scanner lookup, the inventory table's first
+screen, a CSV import and peak memory, and prints one table: figure,
+baseline, ratio, target, PASS/FAIL. See benchmarks/README.md for what each
+figure is. Run it with the project's venv Python (it starts `pos-app` from
+the same venv).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--items", type=int, default=100_000, help="items in the store (default 100000)")
+    parser.add_argument("--repeat", type=int, default=5,
+                        help="timed rounds of each child process, and passes over the search and lookup "
+                             "inputs, after one warm-up (default 5)")
+    parser.add_argument("--json", metavar="FILE", help="write the results here")
+    parser.add_argument("--keep", metavar="DIR", help="build the store in DIR and keep it; reuse it next time")
+    parser.add_argument("--import-rows", type=int, help="rows in the CSV import (default min(10000, --items))")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    args = parser.parse_args(argv)
+    if args.items < 300 or args.repeat < 1:
+        parser.error("--items must be at least 300 (the demo alone has 235) and --repeat at least 1")
+    return args
+
+
+def set_environment(work: Path) -> None:
+    """Offscreen Qt and a plaintext keyring in `work`: set before keyring or Qt is imported."""
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    os.environ["PYTHON_KEYRING_BACKEND"] = "keyrings.alt.file.PlaintextKeyring"
+    os.environ["XDG_DATA_HOME"] = str(work / "xdg-data")
+    os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = str(work / "escpos")
+    os.environ.pop("FACET_DATA_DIR", None)
+    for name in ("FACET_SMOKE_STAFF", "FACET_SMOKE_SECRET", "FACET_BENCH_SCROLL"):
+        os.environ.pop(name, None)
+
+
+@dataclass
+class Figure:
+    name: str
+    label: str
+    value: float
+    unit: str
+    baseline: float
+    baseline_is: str
+    target: str | None = None
+    passed: bool | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ratio(self) -> float:
+        return self.value / self.baseline if self.baseline else float("inf")
+
+    def as_json(self) -> dict[str, Any]:
+        return {"name": self.name, "value": round(self.value, 4), "unit": self.unit,
+                "baseline": round(self.baseline, 4), "ratio": round(self.ratio, 3), "target": self.target,
+                "pass": self.passed, "label": self.label, "baseline_is": self.baseline_is, "detail": self.detail}
+
+
+def machine() -> dict[str, Any]:
+    import PySide6
+    import sqlcipher3
+
+    cpu = ""
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                   if line.startswith("model name"))
+    except (OSError, StopIteration):
+        cpu = platform.processor()
+    memory_mb = None
+    try:
+        memory_mb = int(Path("/proc/meminfo").read_text().split()[1]) // 1024
+    except (OSError, IndexError, ValueError):
+        pass
+    return {"platform": platform.platform(), "cpu": cpu, "cpus": os.cpu_count(), "memory_mb": memory_mb,
+            "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
+            "python": platform.python_version(), "pyside6": PySide6.__version__,
+            "sqlite": sqlcipher3.sqlite_version}
+
+
+class Harness:
+    def __init__(self, args: argparse.Namespace, work: Path, spawner: Any) -> None:
+        self.args = args
+        self.spawner = spawner
+        self.work = work
+        self.data_dir = work / "store"
+        self.logs = work / "logs"
+        self.figures: list[Figure] = []
+        self.warnings: list[str] = []
+        self.setup: dict[str, Any] = {}
+
+    def say(self, text: str) -> None:
+        if not self.args.quiet:
+            print(text, file=sys.stderr, flush=True)
+
+    # -- setup ---------------------------------------------------------------------------
+
+    def build_store(self) -> None:
+        """The demo store (default argon2 costs) grown to --items; reused from --keep if there."""
+        from benchmarks import catalog
+        from pos_app import app
+
+        started = time.perf_counter()
+        if app.store_exists(self.data_dir):
+            facet = app.open_facet(self.data_dir)
+            reused = True
+        else:
+            self.say(f"building the demo store in {self.data_dir} ...")
+            facet = app.create_demo_facet(self.data_dir)
+            reused = False
+        try:
+            have = facet.directory().counts().items
+            if have > self.args.items:
+                raise SystemExit(f"{self.data_dir} already holds {have:,} items, more than --items "
+                                 f"{self.args.items:,}: use another --keep folder")
+            self.say(f"adding {self.args.items - have:,} items in units of work of {catalog.BATCH:,} ...")
+            added = catalog.grow_store(facet, self.args.items)
+            counts = facet.directory().counts()
+        finally:
+            facet.close()
+        self.setup = {"reused_store": reused, "items_added": added, "seconds": round(time.perf_counter() - started, 1),
+                      "items": counts.items, "items_in_stock": counts.items_in_stock, "sales": counts.sales,
+                      "hasher": "argon2id default costs (time_cost=3, memory_cost=65536, parallelism=4)",
+                      "store_mb": round(self.data_dir.joinpath("facet.db").stat().st_size / 2**20, 1)}
+        self.say(f"store ready: {counts.items:,} items, {self.setup['store_mb']} MB, {self.setup['seconds']} s")
+
+    # -- figures ---------------------------------------------------------------------------
+
+    def cold_start_and_memory(self) -> None:
+        from benchmarks import children
+
+        self.say("cold start (children interleaved, one warm-up round) ...")
+        runs = children.interleaved(self.spawner, children.cold_start_commands(self.data_dir),
+                                    rounds=self.args.repeat, warmup=1, logs=self.logs, progress=self.say)
+        self.say("memory: manager signed in, table scrolled to the end ...")
+        cmd, extra = children.scrolled_command(self.data_dir)
+        scrolled = self.spawner.run(cmd, children.child_env(extra), self.logs / "scrolled.log")
+        scroll_line = next((x for x in scrolled.lines if x.get("event") == "scrolled"), {})
+        self.say(f"  scrolled: {scrolled.max_rss_mb:.0f} MB, {scroll_line}")
+        for name, group in [*runs.items(), ("scrolled", [scrolled])]:
+            bad = [r.exit_code for r in group if r.exit_code != 0]
+            if bad:
+                self.warnings.append(f"{name}: {len(bad)} of {len(group)} runs exited with {sorted(set(bad))} "
+                                     f"after printing ready (see {self.logs})")
+
+        bare = runs["bare_window"]
+        bare_s = statistics.median(r.seconds for r in bare)
+        bare_rss = max(r.max_rss_mb for r in bare)
+
+        def seconds_detail(group: list[Any]) -> dict[str, Any]:
+            return {"runs_s": [round(r.seconds, 4) for r in group],
+                    "in_process_s": [r.ready.get("seconds") for r in group],
+                    "exit_codes": [r.exit_code for r in group]}
+
+        for name, label in (("inventory_manager", "cold start → inventory (manager)"),
+                            ("inventory_clerk", "cold start → inventory (clerk)"),
+                            ("sign_in", "cold start → sign-in screen")):
+            value = statistics.median(r.seconds for r in runs[name])
+            self.figures.append(Figure(
+                f"cold_start_{name}", label, value, "s", bare_s, "bare PySide6 QMainWindow, same method",
+                "≤ 3× baseline", value <= 3 * bare_s, seconds_detail(runs[name]) | {"baseline": seconds_detail(bare)}))
+        manager = runs["inventory_manager"]
+        value = max(r.max_rss_mb for r in manager)
+        self.figures.append(Figure(
+            "peak_rss_inventory_manager", "peak RSS, inventory shown (manager)", value, "MB", bare_rss,
+            "bare PySide6 window's peak RSS", "≤ 300 MB", value <= 300,
+            {"runs_mb": [round(r.max_rss_mb, 1) for r in manager],
+             "baseline_runs_mb": [round(r.max_rss_mb, 1) for r in bare]}))
+        self.figures.append(Figure(
+            "peak_rss_scrolled_to_end", "peak RSS, table scrolled to end", scrolled.max_rss_mb, "MB", bare_rss,
+            "bare PySide6 window's peak RSS", "≤ 300 MB", scrolled.max_rss_mb <= 300,
+            {"scroll": scroll_line, "baseline_runs_mb": [round(r.max_rss_mb, 1) for r in bare]}))
+
+    def first_screen(self) -> None:
+        from benchmarks import children
+
+        self.say("first screen of the inventory table (fresh interpreters) ...")
+        from pos_app.gui.inventory.model import COLUMNS
+
+        runs = children.first_screen(self.spawner, self.data_dir, self.args.items, len(COLUMNS),
+                                     rounds=self.args.repeat, warmup=1, logs=self.logs, progress=self.say)
+        facet = [r.lines[-1] for r in runs["facet"]]
+        bare = [r.lines[-1] for r in runs["bare"]]
+        for name, group in runs.items():
+            bad = [r.exit_code for r in group if r.exit_code != 0]
+            if bad:
+                self.warnings.append(f"first screen ({name}): {len(bad)} of {len(group)} runs exited with "
+                                     f"{sorted(set(bad))} (see {self.logs})")
+        splits = {k: round(statistics.median(float(r["splits"][k]) for r in facet), 4)  # type: ignore[index]
+                  for k in facet[0]["splits"]}  # type: ignore[union-attr]
+        self.figures.append(Figure(
+            "first_screen_inventory", "first screen of inventory table",
+            statistics.median(float(r["seconds"]) for r in facet), "s",  # type: ignore[arg-type]
+            statistics.median(float(r["seconds"]) for r in bare),  # type: ignore[arg-type]
+            "QTableView over a trivial model, same rows, shown the same way", None, None,
+            {"runs_s": [r["seconds"] for r in facet], "baseline_runs_s": [r["seconds"] for r in bare],
+             "median_splits_s": splits,
+             # No sign-in here, so no argon2: this is the table's own memory at this size.
+             "max_rss_mb": max(round(r.max_rss_mb, 1) for r in runs["facet"]),
+             "baseline_max_rss_mb": max(round(r.max_rss_mb, 1) for r in runs["bare"])}))
+
+    def search_and_lookup(self, facet: Any, raw: Any) -> None:
+        from benchmarks import catalog, inprocess
+        from pos_app.domain.permissions import Role
+
+        actor = catalog.actor_for(facet, Role.MANAGER)
+        reader = facet.inventory_reader()
+        typed = inprocess.keystrokes(raw)
+        self.say(f"search as you type: {len(typed)} keystrokes x {self.args.repeat} passes ...")
+        t = inprocess.measure_search(reader, raw, actor, typed, passes=self.args.repeat)
+        s = t.summary()
+        detail = {**{k: round(v, 3) for k, v in s.items()}, "keystrokes": typed, "slowest": t.slowest(),
+                  "raw_fts_only_p50_ms": round(statistics.median(t.extra_ms), 3),
+                  "raw_fts_only_p95_ms": round(inprocess.percentile(t.extra_ms, 95), 3),
+                  "errors": t.errors[:10], "row_count_mismatches": t.mismatches[:10]}
+        if t.errors:
+            self.warnings.append(f"search raised {len(t.errors)} times, e.g. {t.errors[0]}")
+        p95, raw95 = s["ours_p95_ms"], s["raw_p95_ms"]
+        self.figures.append(Figure(
+            "search_p95", "search as you type, p95", p95, "ms", raw95, "raw FTS5 MATCH, rowids by SKU, p95",
+            "≤ 30 ms and ≤ 3× baseline", p95 <= 30 and p95 <= 3 * raw95 and not t.errors, detail))
+        self.figures.append(Figure(
+            "search_p50", "search as you type, p50", s["ours_p50_ms"], "ms", s["raw_p50_ms"],
+            "raw FTS5 MATCH, rowids by SKU, p50", None, None, {}))
+
+        self.say(f"scanner lookup: {self.args.repeat} passes of 400 codes ...")
+        t = inprocess.measure_lookup(reader, raw, actor, passes=self.args.repeat)
+        s = t.summary()
+        if t.errors:
+            self.warnings.append(f"lookup failed {len(t.errors)} times, e.g. {t.errors[0]}")
+        self.figures.append(Figure(
+            "lookup_p95", "barcode/SKU lookup, p95", s["ours_p95_ms"], "ms", s["raw_p95_ms"],
+            "raw SELECT … WHERE barcode = ? (or sku = ?), p95", "≤ 5 ms", s["ours_p95_ms"] <= 5 and not t.errors,
+            {**{k: round(v, 4) for k, v in s.items()}, "by_kind_p95_ms": {
+                k: round(inprocess.percentile(v, 95), 4) for k, v in t.by_input.items()}, "errors": t.errors[:10]}))
+
+    def in_process(self) -> None:
+        from benchmarks import inprocess
+        from pos_app import app
+
+        facet = app.open_facet(self.data_dir)
+        try:
+            key = self._key()
+            raw = inprocess.raw_connection(facet.db.path, key)
+            try:
+                self.search_and_lookup(facet, raw)
+            finally:
+                raw.close()
+        finally:
+            facet.close()
+        self.csv_import()
+
+    def _key(self, data_dir: Path | None = None) -> str:
+        from pos_app.adapters.secrets import KeyringSecrets, database_key_name
+
+        key = KeyringSecrets().get(database_key_name(data_dir or self.data_dir))
+        assert key is not None
+        return key
+
+    def csv_import(self) -> None:
+        """Into a copy of the store, so a kept store stays at --items."""
+        from benchmarks import catalog, inprocess
+        from pos_app import app
+        from pos_app.adapters.secrets import KeyringSecrets, database_key_name
+        from pos_app.domain.permissions import Role
+        from pos_app.persistence.database import copy_store
+
+        rows = self.args.import_rows or min(10_000, self.args.items)
+        self.say(f"CSV import of {rows:,} new items into a copy of the store ...")
+        copy = self.work / "import-copy"
+        shutil.rmtree(copy, ignore_errors=True)
+        copy_store(self.data_dir, copy)
+        KeyringSecrets().set(database_key_name(copy), self._key())
+        csv_path = self.work / "import.csv"
+        catalog.write_csv(csv_path, catalog.csv_rows(rows))
+        facet = app.open_facet(copy)
+        try:
+            raw = inprocess.raw_connection(facet.db.path, self._key())
+            try:
+                result = inprocess.measure_import(facet, raw, csv_path, catalog.actor_for(facet, Role.MANAGER))
+            finally:
+                raw.close()
+        finally:
+            facet.close()
+            shutil.rmtree(copy, ignore_errors=True)
+        self.say(f"  import {result['seconds']:.2f} s, raw executemany {result['baseline_seconds']:.3f} s")
+        self.figures.append(Figure(
+            "import_csv", f"import {rows:,} CSV rows", result["seconds"], "s", result["baseline_seconds"],
+            "csv.reader + raw executemany into a scratch table, one transaction", "≤ 5 s",
+            result["seconds"] <= 5, {"rows": result["rows"], "created": result["created"]}))
+
+    # -- report ------------------------------------------------------------------------
+
+    def table(self) -> str:
+        head = f"{'figure':40s} {'value':>11s} {'baseline':>11s} {'ratio':>8s}  {'target':28s} result"
+        lines = [head, "-" * len(head)]
+        for f in self.figures:
+            result = "—" if f.passed is None else ("PASS" if f.passed else "FAIL")
+            lines.append(f"{f.label:40s} {_num(f.value, f.unit):>11s} {_num(f.baseline, f.unit):>11s} "
+                         f"{f.ratio:7.1f}×  {f.target or '(no target)':28s} {result}")
+        return "\n".join(lines)
+
+    def as_json(self) -> dict[str, Any]:
+        self.setup["spawner_max_rss_mb"] = round(self.spawner.max_rss_mb, 1)
+        return {"items": self.args.items, "repeat": self.args.repeat, "machine": machine(), "setup": self.setup,
+                "figures": [f.as_json() for f in self.figures], "warnings": self.warnings}
+
+
+def _num(value: float, unit: str) -> str:
+    if unit == "ms":
+        return f"{value:.2f} ms"
+    if unit == "s":
+        return f"{value:.3f} s"
+    return f"{value:.0f} {unit}"
+
+
+def _log_to(path: Path) -> None:
+    """Facet's own log lines (the plaintext-keyring warning, ...) to a file, not the table."""
+    import logging
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger("pos_app")
+    logger.addHandler(handler)
+    logger.propagate = False
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    work = Path(args.keep).resolve() if args.keep else Path(tempfile.mkdtemp(prefix="facet-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    set_environment(work)
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.children import Spawner
+
+    spawner = Spawner()  # first, while this process is small (see benchmarks/spawner.py)
+    harness = Harness(args, work, spawner)
+    _log_to(harness.logs / "harness.log")
+    ok = False
+    try:
+        harness.build_store()
+        harness.cold_start_and_memory()
+        harness.first_screen()
+        harness.in_process()
+        ok = True
+    finally:
+        spawner.close()
+        if not ok:
+            print(f"benchmark stopped; logs kept in {harness.logs}", file=sys.stderr)
+    result = harness.as_json()
+    m = result["machine"]
+    print(f"Facet benchmark: {harness.setup.get('items', args.items):,} items, {args.repeat} rounds; "
+          f"{m['cpus']} CPUs ({m['cpu']}), Python {m['python']}, PySide6 {m['pyside6']}, SQLite {m['sqlite']}")
+    print(f"Store: demo + generated items, {harness.setup.get('store_mb')} MB encrypted; staff secrets hashed with "
+          "the default argon2 costs (sign-in is real); searches and lookups as a manager.")
+    print(harness.table())
+    for warning in harness.warnings:
+        print(f"warning: {warning}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    if not args.keep:
+        for path in work.iterdir():
+            if not (path == harness.logs and harness.warnings):
+                shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink()
+        if not harness.warnings:
+            work.rmdir()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
