@@ -112,6 +112,11 @@ class Facet:
         return profile
 
     def hasher(self) -> Argon2Hasher:
+        """The PIN and password hasher with the store's argon2 costs (read once, then shared)."""
+        return self._hasher
+
+    @cached_property
+    def _hasher(self) -> Argon2Hasher:
         from pos_app.adapters.hashing import Argon2Hasher
 
         return Argon2Hasher.from_settings(self.directory().setting("security.argon2"))
@@ -126,6 +131,10 @@ class Facet:
 
     def close(self) -> None:
         if "_conn" in self.__dict__:
+            try:
+                self._conn.execute("PRAGMA optimize")  # refresh the planner's statistics where they drifted
+            except Exception:  # noqa: BLE001 - closing must not fail over an optimization
+                log.debug("PRAGMA optimize failed", exc_info=True)
             self._conn.close()
             del self.__dict__["_conn"]
         self.db.dispose()

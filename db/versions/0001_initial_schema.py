@@ -105,14 +105,17 @@ def upgrade() -> None:
     sa.UniqueConstraint('sku', name=op.f('uq_items_sku'))
     )
     with op.batch_alter_table('items', schema=None) as batch_op:
-        batch_op.create_index('ix_items_cert_number', ['cert_number'], unique=False)
-        batch_op.create_index('ix_items_location', ['location'], unique=False)
-        batch_op.create_index('ix_items_metal', ['metal'], unique=False)
-        batch_op.create_index('ix_items_price_cents', ['price_cents'], unique=False)
-        batch_op.create_index('ix_items_received_on', ['received_on'], unique=False)
-        batch_op.create_index('ix_items_status', ['status'], unique=False)
-        batch_op.create_index('ix_items_style', ['style'], unique=False)
-        batch_op.create_index('ix_items_title', ['title'], unique=False)
+        batch_op.create_index('ix_items_sku_seq', ['sku', 'seq'], unique=False)
+        batch_op.create_index('ix_items_title_sku_seq', ['title', 'sku', 'seq'], unique=False)
+        batch_op.create_index('ix_items_style_sku_seq', ['style', 'sku', 'seq'], unique=False)
+        batch_op.create_index('ix_items_metal_sku_seq', ['metal', 'sku', 'seq'], unique=False)
+        batch_op.create_index('ix_items_status_sku_seq', ['status', 'sku', 'seq'], unique=False)
+        batch_op.create_index('ix_items_location_sku_seq', ['location', 'sku', 'seq'], unique=False)
+        batch_op.create_index('ix_items_price_cents_sku_seq', ['price_cents', 'sku', 'seq'], unique=False)
+        batch_op.create_index('ix_items_received_on_sku_seq', ['received_on', 'sku', 'seq'], unique=False)
+        batch_op.create_index('ix_items_cert_number_sku_seq', ['cert_number', 'sku', 'seq'], unique=False)
+        batch_op.create_index('ix_items_barcode_sku_seq', ['barcode', 'sku', 'seq'], unique=False)
+        batch_op.create_index('ix_items_tracking_sku_seq', ['tracking', 'sku', 'seq'], unique=False)
 
     op.create_table('outbox',
     sa.Column('seq', sa.Integer(), autoincrement=True, nullable=False),
@@ -392,6 +395,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('stock_movements', schema=None) as batch_op:
         batch_op.create_index('ix_stock_movements_item_at', ['item_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_stock_movements_item_quantity', ['item_id', 'quantity'], unique=False)
 
     op.create_table('appraisal_stones',
     sa.Column('appraisal_id', sa.String(length=36), nullable=False),
@@ -505,91 +509,6 @@ def downgrade() -> None:
     for trigger in ("items_fts_ai", "items_fts_ad", "items_fts_au"):
         op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
     op.execute("DROP TABLE IF EXISTS items_fts")
-    with op.batch_alter_table('stock_count_scans', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_stock_count_scans_count_id'))
-
-    op.drop_table('stock_count_scans')
-    with op.batch_alter_table('sale_lines', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_sale_lines_sale_id'))
-        batch_op.drop_index(batch_op.f('ix_sale_lines_item_id'))
-
-    op.drop_table('sale_lines')
-    with op.batch_alter_table('payments', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_payments_sale_id'))
-        batch_op.drop_index(batch_op.f('ix_payments_payment_intent_id'))
-
-    op.drop_table('payments')
-    with op.batch_alter_table('appraisal_stones', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_appraisal_stones_appraisal_id'))
-
-    op.drop_table('appraisal_stones')
-    with op.batch_alter_table('stock_movements', schema=None) as batch_op:
-        batch_op.drop_index('ix_stock_movements_item_at')
-
-    op.drop_table('stock_movements')
-    op.drop_table('stock_counts')
-    with op.batch_alter_table('sales', schema=None) as batch_op:
-        batch_op.drop_index('ix_sales_customer_id')
-        batch_op.drop_index('ix_sales_completed_at')
-
-    op.drop_table('sales')
-    with op.batch_alter_table('privacy_requests', schema=None) as batch_op:
-        batch_op.drop_index('ix_privacy_requests_status_due')
-        batch_op.drop_index(batch_op.f('ix_privacy_requests_customer_id'))
-
-    op.drop_table('privacy_requests')
-    with op.batch_alter_table('item_stones', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_item_stones_item_id'))
-
-    op.drop_table('item_stones')
-    with op.batch_alter_table('consent_events', schema=None) as batch_op:
-        batch_op.drop_index('ix_consent_events_customer_purpose')
-
-    op.drop_table('consent_events')
-    with op.batch_alter_table('appraisals', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_appraisals_owner_customer_id'))
-        batch_op.drop_index(batch_op.f('ix_appraisals_number'))
-        batch_op.drop_index(batch_op.f('ix_appraisals_item_id'))
-
-    op.drop_table('appraisals')
-    op.drop_table('terminals')
-    op.drop_table('staff')
-    with op.batch_alter_table('item_photos', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_item_photos_item_id'))
-
-    op.drop_table('item_photos')
-    with op.batch_alter_table('certificates', schema=None) as batch_op:
-        batch_op.drop_index('ix_certificates_lab_report')
-        batch_op.drop_index(batch_op.f('ix_certificates_item_id'))
-        batch_op.drop_index(batch_op.f('ix_certificates_customer_id'))
-
-    op.drop_table('certificates')
-    op.drop_table('stores')
-    op.drop_table('settings')
-    op.drop_table('policy_versions')
-    with op.batch_alter_table('outbox', schema=None) as batch_op:
-        batch_op.drop_index('ix_outbox_pushed_at')
-
-    op.drop_table('outbox')
-    with op.batch_alter_table('items', schema=None) as batch_op:
-        batch_op.drop_index('ix_items_title')
-        batch_op.drop_index('ix_items_style')
-        batch_op.drop_index('ix_items_status')
-        batch_op.drop_index('ix_items_received_on')
-        batch_op.drop_index('ix_items_price_cents')
-        batch_op.drop_index('ix_items_metal')
-        batch_op.drop_index('ix_items_location')
-        batch_op.drop_index('ix_items_cert_number')
-
-    op.drop_table('items')
-    with op.batch_alter_table('customers', schema=None) as batch_op:
-        batch_op.drop_index('ix_customers_phone')
-        batch_op.drop_index('ix_customers_last_first')
-        batch_op.drop_index('ix_customers_email')
-
-    op.drop_table('customers')
-    with op.batch_alter_table('audit_events', schema=None) as batch_op:
-        batch_op.drop_index('ix_audit_events_entity')
-        batch_op.drop_index('ix_audit_events_at')
-
-    op.drop_table('audit_events')
+    # Children before parents; dropping a table drops its indexes.
+    for table in ('stock_count_scans', 'sale_lines', 'payments', 'appraisal_stones', 'stock_movements', 'stock_counts', 'sales', 'privacy_requests', 'item_stones', 'consent_events', 'appraisals', 'terminals', 'staff', 'item_photos', 'certificates', 'stores', 'settings', 'policy_versions', 'outbox', 'items', 'customers', 'audit_events'):
+        op.drop_table(table)

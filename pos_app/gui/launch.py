@@ -79,6 +79,9 @@ def run_desktop(data_dir: Path, *, demo: bool = False, smoke: bool = False) -> i
     context = AppContext(facet)
     window = MainWindow(context, keyring_warning=facet.keyring.status.warning)
     window.show()
+    # After the first paint: what sign-in needs (on this thread, which owns the
+    # shared connection), then SQLAlchemy on the database worker.
+    QTimer.singleShot(0, facet.hasher)
     QTimer.singleShot(0, lambda: context.runner.run(lambda: facet.db.engine, on_error=lambda exc: log.warning(
         "warming up the database engine failed: %s", exc)))
     if smoke:

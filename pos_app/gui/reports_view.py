@@ -1,14 +1,32 @@
-"""Stock reports: low stock to reorder, and aging of the pieces in stock."""
+"""Stock reports: low stock to reorder, and aging of the pieces in stock.
+
+The queries read the whole stock (a second or more at 100,000 items), so they
+run on a worker with their own connection, when the screen is first shown and
+again when it is shown after a change; the screen says it is updating.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtGui import QKeySequence, QShortcut
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import QWidget
 
+from pos_app.gui.base import mark_info
 from pos_app.gui.context import AppContext
 from pos_app.gui.forms import Form
 from pos_app.gui.tables import fill
 from pos_app.services import reports
+from pos_app.services.ports import AgingBucket, AgingRow, LowStockRow
+
+
+@dataclass(frozen=True)
+class _Results:
+    low: list[LowStockRow]
+    buckets: list[AgingBucket]
+    aging: list[AgingRow]
+    min_days: int
 
 
 class ReportsView(QWidget):
@@ -18,41 +36,82 @@ class ReportsView(QWidget):
         self.form = Form("reports.ui", self)
         f = self.form
         f.refresh_button.clicked.connect(self.refresh)
-        f.min_days_spin.editingFinished.connect(self.refresh_aging)
+        f.min_days_spin.editingFinished.connect(self.refresh)
         QShortcut(QKeySequence("F5"), self, self.refresh)
         QShortcut(QKeySequence("Alt+1"), self, lambda: f.tabs.setCurrentIndex(0))
         QShortcut(QKeySequence("Alt+2"), self, lambda: f.tabs.setCurrentIndex(1))
-        context.changed.connect(lambda what: self.refresh() if what in ("items", "stock", "counts") else None)
-        self.refresh()
+        context.changed.connect(self._changed)
+        self.stale = True
+        self.loading = False
+        self.results: _Results | None = None
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self.stale:
+            self.refresh()
+
+    def _changed(self, what: str) -> None:
+        if what in ("items", "stock", "counts"):
+            self.stale = True
+            if self.isVisible():
+                self.refresh()
 
     def focus_first(self) -> None:
         self.form.tabs.currentWidget().setFocus()
 
     def refresh(self) -> None:
-        self.refresh_low()
-        self.refresh_aging()
+        if self.loading:
+            return
+        self.loading, self.stale = True, False
+        facet, actor = self.context.facet, self.context.require_actor()
+        zone, min_days = self.context.profile.timezone, self.form.min_days_spin.value()
+        mark_info(self.form.low_label, "Updating…")
+        mark_info(self.form.aging_label, "Updating…")
 
-    def refresh_low(self) -> None:
+        def work() -> _Results:
+            conn = facet.connection()
+            try:
+                reader = facet.inventory_reader(conn)
+                return _Results(
+                    low=reports.low_stock(reader=reader, actor=actor),
+                    buckets=reports.aging_summary(reader=reader, actor=actor, timezone=zone),
+                    aging=reports.aging(reader=reader, actor=actor, timezone=zone, min_days=min_days),
+                    min_days=min_days,
+                )
+            finally:
+                conn.close()
+
+        def failed(exc: BaseException) -> None:
+            self.loading = False
+            from pos_app.gui.ops import show_error
+
+            show_error(self, exc)
+
+        self.context.runner.run(work, on_done=self._show, on_error=failed, parent=self, lane="io")
+
+    def _show(self, results: _Results) -> None:
+        self.loading = False
+        self.results = results
         money = self.context.money
-        rows = reports.low_stock(reader=self.context.reader, actor=self.context.require_actor())
+        low = results.low
         fill(self.form.low_table, ["SKU", "Title", "On hand", "Reorder at", "Price", "Location"],
              [(r.item.sku, r.item.title, str(r.item.on_hand), str(r.reorder_point),
-               money(r.item.price_cents, r.item.currency), r.item.location) for r in rows], numeric=[2, 3, 4])
-        self.form.low_label.setText(
-            f"{len(rows)} counted item{'s' if len(rows) != 1 else ''} at or below the reorder point."
-            if rows else "Every counted item is above its reorder point.")
-
-    def refresh_aging(self) -> None:
-        money, actor, zone = self.context.money, self.context.require_actor(), self.context.profile.timezone
-        buckets = reports.aging_summary(reader=self.context.reader, actor=actor, timezone=zone)
+               money(r.item.price_cents, r.item.currency), r.item.location) for r in low], numeric=[2, 3, 4])
+        mark_info(self.form.low_label,
+                  f"{len(low)} counted item{'s' if len(low) != 1 else ''} at or below the reorder point."
+                  if low else "Every counted item is above its reorder point.")
         fill(self.form.buckets_table, ["In stock for", "Pieces", "Retail value", "Cost"],
-             [(b.label, f"{b.pieces:,}", money(b.retail_cents), money(b.cost_cents)) for b in buckets],
+             [(b.label, f"{b.pieces:,}", money(b.retail_cents), money(b.cost_cents)) for b in results.buckets],
              numeric=[1, 2, 3])
-        min_days = self.form.min_days_spin.value()
-        rows = reports.aging(reader=self.context.reader, actor=actor, timezone=zone, min_days=min_days)
+        rows = results.aging
         fill(self.form.aging_table, ["SKU", "Title", "Days in stock", "Received", "Price", "Location"],
              [(r.item.sku, r.item.title, str(r.days_in_stock),
                r.item.received_on.isoformat() if r.item.received_on else "",
                money(r.item.price_cents, r.item.currency), r.item.location) for r in rows], numeric=[2, 4])
         more = " (the oldest 1,000 shown)" if len(rows) >= 1000 else ""
-        self.form.aging_label.setText(f"{len(rows):,} pieces{more}")
+        mark_info(self.form.aging_label, f"{len(rows):,} pieces in stock {results.min_days}+ days{more}")
+        if self.stale and self.isVisible():
+            self.refresh()
+
+    def show_problem(self, exc: Any) -> None:
+        mark_info(self.form.low_label, str(exc))

@@ -7,6 +7,8 @@ worker (argon2 takes a moment) while the screen stays responsive.
 
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QLineEdit, QListWidgetItem, QWidget
@@ -16,6 +18,8 @@ from pos_app.domain.permissions import Actor
 from pos_app.gui.context import AppContext
 from pos_app.gui.forms import Form
 from pos_app.services import staff as staff_service
+
+log = logging.getLogger(__name__)
 
 
 class SignInView(QWidget):
@@ -91,14 +95,31 @@ class SignInView(QWidget):
         secret = self.form.secret_edit.text()
         self.form.secret_edit.clear()
         facet = self.context.facet
+        hasher, terminal = facet.hasher(), facet.terminal  # read here, on the thread that owns the connection
         self._busy = True
         self.form.message_label.setText("Checking…")
 
-        def work() -> Actor:
-            return staff_service.sign_in(choice.id, secret, uow=facet.uow(), hasher=facet.hasher(),
-                                         terminal=facet.terminal)
+        def check() -> staff_service.SignInCheck:
+            # argon2 on a worker with its own read-only connection: no write lock, no SQLAlchemy.
+            conn = facet.connection()
+            try:
+                return staff_service.check_sign_in(choice.id, secret, reader=facet.directory(conn),
+                                                   hasher=hasher, terminal=terminal)
+            finally:
+                conn.close()
 
-        self.context.runner.run(work, on_done=self._done, on_error=self._failed, parent=self)
+        def checked(result: staff_service.SignInCheck) -> None:
+            def record() -> Actor:
+                return staff_service.record_sign_in(result, secret, uow=facet.uow(), hasher=hasher)
+
+            if result.outcome == "ok":
+                # In now; the sign-in is written right behind, on the database worker.
+                self.context.runner.run(record, on_error=lambda exc: log.error("recording a sign-in failed: %s", exc))
+                self._done(result.actor)
+            else:
+                self.context.runner.run(record, on_done=self._done, on_error=self._failed, parent=self)
+
+        self.context.runner.run(check, on_done=checked, on_error=self._failed, parent=self, lane="io")
 
     def _done(self, actor: Actor) -> None:
         self._busy = False

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from pos_app.persistence.models import OutboxEntry, Synced, new_id, utcnow
@@ -42,4 +42,4 @@ def record_bulk(session: Session, table_name: str, row_ids: Iterable[str], op: s
     now = utcnow()
     rows = [{"table_name": table_name, "row_id": row_id, "op": op, "at": now} for row_id in row_ids]
     if rows:
-        session.execute(insert(OutboxEntry), rows)
+        session.execute(insert(cast(Table, OutboxEntry.__table__)), rows)

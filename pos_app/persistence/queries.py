@@ -40,9 +40,12 @@ _ROW_COLUMNS = (
     "i.status, i.location, i.tracking, " + _ON_HAND + ", i.received_on, i.cert_number"
 )
 
+# Sort keys the list offers, each backed by an index (column, sku, seq); ties go
+# by SKU, then by handle, so paging is stable. Quantity on hand has no index
+# (it is a sum over the ledger): sorting by it reads every item.
 SORT_COLUMNS: dict[str, str] = {
     "sku": "i.sku",
-    "title": "i.title COLLATE NOCASE",
+    "title": "i.title",
     "style": "i.style",
     "metal": "i.metal",
     "price": "i.price_cents",
@@ -54,6 +57,13 @@ SORT_COLUMNS: dict[str, str] = {
     "barcode": "i.barcode",
     "tracking": "i.tracking",
 }
+
+
+def _order(sort: str, descending: bool) -> str:
+    direction = " DESC" if descending else ""
+    keys = [SORT_COLUMNS.get(sort, "i.sku")] + ([] if sort == "sku" else ["i.sku"]) + ["i.seq"]
+    return ", ".join(key + direction for key in keys)
+
 
 _WORD = re.compile(r"\w", re.UNICODE)
 
@@ -83,7 +93,9 @@ def _where(flt: InventoryFilter) -> tuple[str, list[Any]]:
     params: list[Any] = []
     match = fts_query(flt.text)
     if match is not None:
-        clauses.append("i.seq IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)")
+        # The unary + keeps SQLite from driving the query by the matches (then
+        # sorting them all): it walks the sort index in order and stops after a page.
+        clauses.append("+i.seq IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)")
         params.append(match)
     for column, values in (("i.style", flt.styles), ("i.metal", flt.metals),
                            ("i.status", flt.statuses), ("i.location", flt.locations)):
@@ -108,14 +120,26 @@ class SqliteInventoryReader:
         self._c = conn
 
     def item_seqs(self, flt: InventoryFilter, sort: str = "sku", descending: bool = False) -> list[int]:
+        """Every matching handle, in order (exports and "select all"; the list pages)."""
         where, params = _where(flt)
-        order = SORT_COLUMNS.get(sort, "i.sku") + (" DESC" if descending else "")
-        sql = f"SELECT i.seq FROM items i{where} ORDER BY {order}, i.seq"
+        sql = f"SELECT i.seq FROM items i{where} ORDER BY {_order(sort, descending)}"
         return [r[0] for r in self._c.execute(sql, params)]
 
-    def count(self, flt: InventoryFilter) -> int:
+    def page_seqs(self, flt: InventoryFilter, sort: str, descending: bool, offset: int, limit: int) -> list[int]:
+        """One page of matching handles, in order: what the inventory table fetches as it scrolls."""
         where, params = _where(flt)
-        return int(self._c.execute(f"SELECT count(*) FROM items i{where}", params).fetchone()[0])
+        sql = f"SELECT i.seq FROM items i{where} ORDER BY {_order(sort, descending)} LIMIT ? OFFSET ?"
+        return [r[0] for r in self._c.execute(sql, [*params, limit, offset])]
+
+    def count(self, flt: InventoryFilter) -> int:
+        match = fts_query(flt.text)
+        if match is not None and flt == InventoryFilter(text=flt.text):
+            # Search text alone: the full-text index counts its own matches (one per item).
+            sql, params = "SELECT count(*) FROM items_fts WHERE items_fts MATCH ?", [match]
+        else:
+            where, params = _where(flt)
+            sql = f"SELECT count(*) FROM items i{where}"
+        return int(self._c.execute(sql, params).fetchone()[0])
 
     def rows(self, seqs: Sequence[int]) -> list[ItemRow]:
         """Rows for these seqs, in the order given (missing ones left out)."""
@@ -139,7 +163,7 @@ class SqliteInventoryReader:
     def search(self, text: str, limit: int = 50) -> list[ItemRow]:
         """The first `limit` items matching `text`, by SKU (type-ahead, `items list`)."""
         where, params = _where(InventoryFilter(text=text))
-        sql = f"SELECT {_ROW_COLUMNS} FROM items i{where} ORDER BY i.sku LIMIT ?"
+        sql = f"SELECT {_ROW_COLUMNS} FROM items i{where} ORDER BY i.sku, i.seq LIMIT ?"
         return [_item_row(r) for r in self._c.execute(sql, [*params, limit])]
 
     def lookup_code(self, code: str) -> ItemRow | None:
@@ -171,35 +195,37 @@ class SqliteInventoryReader:
         return [LowStockRow(item=_item_row(r), reorder_point=r[16]) for r in self._c.execute(sql)]
 
     def aging(self, today: dt.date, min_days: int = 0, limit: int = 1000) -> list[AgingRow]:
-        """Items in stock, oldest first, that have been in the store `min_days` or more."""
+        """Items in stock, oldest first, that have been in the store `min_days` or more.
+
+        Walks the received-date index from the oldest and stops after `limit`.
+        """
         cutoff = (today - dt.timedelta(days=min_days)).isoformat()
-        received = "coalesce(i.received_on, substr(i.created_at, 1, 10))"
         sql = (
-            f"SELECT {_ROW_COLUMNS}, {received} FROM items i "
-            f"WHERE {received} <= ? AND {_ON_HAND} > 0 ORDER BY {received}, i.sku LIMIT ?"
+            f"SELECT {_ROW_COLUMNS} FROM items i WHERE i.received_on <= ? AND {_ON_HAND} > 0 "
+            "ORDER BY i.received_on, i.sku, i.seq LIMIT ?"
         )
         return [
-            AgingRow(item=_item_row(r), days_in_stock=(today - dt.date.fromisoformat(r[16])).days)
-            for r in self._c.execute(sql, (cutoff, limit))
+            AgingRow(item=row, days_in_stock=(today - row.received_on).days)
+            for row in (_item_row(r) for r in self._c.execute(sql, (cutoff, limit)))
+            if row.received_on is not None
         ]
 
     def aging_buckets(self, today: dt.date, edges: Sequence[int] = (90, 180, 365)) -> list[AgingBucket]:
-        """Pieces in stock and their retail and cost value, per age bracket."""
-        received = "coalesce(i.received_on, substr(i.created_at, 1, 10))"
+        """Pieces in stock and their retail and cost value, per age bracket (one pass in SQL)."""
+        cases = " ".join(f"WHEN age <= {int(edge)} THEN {n}" for n, edge in enumerate(edges))
         sql = (
-            f"SELECT julianday(?) - julianday({received}) AS age, i.price_cents, coalesce(i.cost_cents, 0), "
-            f"s.on_hand FROM items i JOIN (SELECT item_id, sum(quantity) AS on_hand FROM stock_movements "
-            "GROUP BY item_id HAVING sum(quantity) > 0) s ON s.item_id = i.id"
+            f"SELECT CASE {cases} ELSE {len(edges)} END AS bucket, sum(on_hand), sum(price_cents * on_hand), "
+            "sum(coalesce(cost_cents, 0) * on_hand) FROM ("
+            "  SELECT julianday(?) - julianday(i.received_on) AS age, i.price_cents, i.cost_cents, s.on_hand"
+            "  FROM (SELECT item_id, sum(quantity) AS on_hand FROM stock_movements GROUP BY item_id"
+            "        HAVING sum(quantity) > 0) s JOIN items i ON i.id = s.item_id"
+            ") GROUP BY bucket"
         )
         labels = [f"0–{edges[0]} days"] + [f"{a + 1}–{b} days" for a, b in zip(edges, edges[1:])] + [
             f"over {edges[-1]} days"]
-        totals = [[0, 0, 0] for _ in labels]
-        for age, price, cost, on_hand in self._c.execute(sql, (today.isoformat(),)):
-            index = next((n for n, edge in enumerate(edges) if age <= edge), len(edges))
-            totals[index][0] += on_hand
-            totals[index][1] += price * on_hand
-            totals[index][2] += cost * on_hand
-        return [AgingBucket(label, *values) for label, values in zip(labels, totals)]
+        totals = {int(r[0]): r[1:] for r in self._c.execute(sql, (today.isoformat(),))}
+        return [AgingBucket(label, *(int(v or 0) for v in totals.get(n, (0, 0, 0))))
+                for n, label in enumerate(labels)]
 
     def iter_specs(self) -> Iterator[tuple[ItemSpec, int]]:
         """Every item with its quantity on hand, by SKU, streamed (exports)."""
@@ -264,17 +290,21 @@ class SqliteDirectoryReader:
         ).fetchone()
         return None if r is None else StoreProfile(*r)
 
+    _STAFF = ("SELECT id, name, role, pin_hash, password_hash, active, failed_attempts, locked_until, credentials "
+              "FROM staff")
+
+    @staticmethod
+    def _staff(r: Sequence[Any]) -> StaffRecord:
+        return StaffRecord(id=r[0], name=r[1], role=Role(r[2]), pin_hash=r[3], password_hash=r[4],
+                           active=bool(r[5]), failed_attempts=r[6],
+                           locked_until=None if r[7] is None else _utc(r[7]), credentials=r[8])
+
     def staff_list(self) -> list[StaffRecord]:
-        sql = (
-            "SELECT id, name, role, pin_hash, password_hash, active, failed_attempts, locked_until, credentials "
-            "FROM staff WHERE active ORDER BY name"
-        )
-        return [
-            StaffRecord(id=r[0], name=r[1], role=Role(r[2]), pin_hash=r[3], password_hash=r[4],
-                        active=bool(r[5]), failed_attempts=r[6],
-                        locked_until=None if r[7] is None else _utc(r[7]), credentials=r[8])
-            for r in self._c.execute(sql)
-        ]
+        return [self._staff(r) for r in self._c.execute(self._STAFF + " WHERE active ORDER BY name")]
+
+    def staff_member(self, staff_id: str) -> StaffRecord | None:
+        r = self._c.execute(self._STAFF + " WHERE id = ?", (staff_id,)).fetchone()
+        return None if r is None else self._staff(r)
 
     def setting(self, key: str, default: Any = None) -> Any:
         import json

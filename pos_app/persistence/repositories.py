@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from pos_app.domain.items import ItemSpec
@@ -57,6 +57,11 @@ from pos_app.services.ports import (
     StaffRecord,
     StoreProfile,
 )
+
+def _table(model: Any) -> Table:
+    """A mapped class's table, for Core bulk statements."""
+    return cast(Table, model.__table__)
+
 
 _PROFILE_FIELDS = ("name", "address", "phone", "email", "timezone", "currency", "locale",
                    "tax_rate", "receipt_footer", "privacy_contact")
@@ -249,7 +254,8 @@ class ItemRepo:
             rows.append({"id": new_id(), "seq": first + offset, "created_at": now, "updated_at": now,
                          **item_columns(spec)})
         if rows:
-            self._s.execute(insert(Item), rows)
+            # Core, not the ORM bulk path: the ORM splits rows by which columns are empty.
+            self._s.execute(insert(_table(Item)), rows)
             outbox.record_bulk(self._s, Item.__tablename__, [r["id"] for r in rows])
         return [r["id"] for r in rows]
 
@@ -372,7 +378,7 @@ class StockRepo:
                  "created_at": now, "updated_at": now}
                 for row_id, (item_id, kind, quantity, reason) in zip(ids, moves)]
         if rows:
-            self._s.execute(insert(StockMovement), rows)
+            self._s.execute(insert(_table(StockMovement)), rows)
             outbox.record_bulk(self._s, StockMovement.__tablename__, ids)
 
     def on_hand(self, item_id: str) -> int:

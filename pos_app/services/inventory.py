@@ -227,9 +227,21 @@ def _visible(rows: Sequence[ItemRow], actor: Actor) -> list[ItemRow]:
 
 def find_seqs(flt: InventoryFilter, sort: str, descending: bool, *, reader: InventoryReader,
               actor: Actor) -> list[int]:
-    """The handles of every item the list shows, in order (rows are fetched lazily)."""
+    """Every matching handle, in order (selecting everything the list shows)."""
     actor.require(Permission.VIEW_INVENTORY)
     return reader.item_seqs(flt, sort, descending)
+
+
+def page_seqs(flt: InventoryFilter, sort: str, descending: bool, offset: int, limit: int, *,
+              reader: InventoryReader, actor: Actor) -> list[int]:
+    """One page of the list's handles, in order; the table fetches pages as it scrolls."""
+    actor.require(Permission.VIEW_INVENTORY)
+    return reader.page_seqs(flt, sort, descending, offset, limit)
+
+
+def count(flt: InventoryFilter, *, reader: InventoryReader, actor: Actor) -> int:
+    actor.require(Permission.VIEW_INVENTORY)
+    return reader.count(flt)
 
 
 def rows_for(seqs: Sequence[int], *, reader: InventoryReader, actor: Actor) -> list[ItemRow]:

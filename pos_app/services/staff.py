@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from pos_app.domain.errors import SignInFailed, ValidationError
 from pos_app.domain.permissions import Actor, Permission, Role
-from pos_app.services.ports import DirectoryReader, SecretHasher, UnitOfWork
+from pos_app.services.ports import DirectoryReader, SecretHasher, StaffRecord, UnitOfWork
 
 FREE_ATTEMPTS = 5
 _FIRST_DELAY = dt.timedelta(seconds=30)
@@ -59,24 +59,60 @@ def lock_delay(failed_attempts: int) -> dt.timedelta | None:
     return min(delay, _MAX_DELAY)
 
 
-def sign_in(staff_id: str, secret: str, *, uow: UnitOfWork, hasher: SecretHasher, terminal: str) -> Actor:
-    """Check a PIN or password; returns who is now signed in, or raises SignInFailed."""
+@dataclass(frozen=True)
+class SignInCheck:
+    """What checking a PIN or password found: "ok", "wrong", or "locked" (not checked)."""
+
+    actor: Actor
+    outcome: str
+    at: dt.datetime
+
+
+def _verdict(staff: StaffRecord, secret: str, hasher: SecretHasher, now: dt.datetime) -> str:
+    if staff.locked_until is not None and staff.locked_until > now:
+        # Refused without checking the secret, so guessing while locked learns nothing.
+        return "locked"
+    hashed = staff.password_hash if staff.role.signs_in_with_password else staff.pin_hash
+    return "ok" if secret and hashed is not None and hasher.verify(hashed, secret) else "wrong"
+
+
+def _staff_actor(staff: StaffRecord | None, terminal: str) -> tuple[StaffRecord, Actor]:
+    if staff is None or not staff.active:
+        raise SignInFailed("This staff member cannot sign in.")
+    return staff, Actor(staff_id=staff.id, name=staff.name, role=staff.role, terminal=terminal)
+
+
+def check_sign_in(staff_id: str, secret: str, *, reader: DirectoryReader, hasher: SecretHasher,
+                  terminal: str) -> SignInCheck:
+    """Check a PIN or password on a read-only connection; writes nothing.
+
+    The counter shows the workspace as soon as this says "ok" and records the
+    sign-in (`record_sign_in`) right after, on the database worker; a failure
+    is recorded before the person is told.
+    """
+    staff, actor = _staff_actor(reader.staff_member(staff_id), terminal)
     now = dt.datetime.now(dt.UTC)
+    return SignInCheck(actor, _verdict(staff, secret, hasher, now), now)
+
+
+def record_sign_in(check: SignInCheck, secret: str, *, uow: UnitOfWork, hasher: SecretHasher) -> Actor:
+    """Write what `check` found: a success (rehashing the secret if the store's costs
+    changed), a failure (which may lock the account), or a refused attempt. Raises
+    SignInFailed for anything but a success, after the record is committed."""
+    actor, now = check.actor, check.at
+    assert actor.staff_id is not None
     with uow:
-        staff = uow.staff.get(staff_id)
-        if staff is None or not staff.active:
+        staff = uow.staff.get(actor.staff_id)
+        if staff is None:
             raise SignInFailed("This staff member cannot sign in.")
-        actor = Actor(staff_id=staff.id, name=staff.name, role=staff.role, terminal=terminal)
-        if staff.locked_until is not None and staff.locked_until > now:
-            # Refused without checking the secret, so guessing while locked learns nothing;
-            # the attempt is still on record.
+        if check.outcome == "locked":
             uow.audit.record(actor, "staff.sign_in_refused_locked", entity_type="staff", entity_id=staff.id)
             uow.commit()
-            wait = math.ceil((staff.locked_until - now).total_seconds())
+            until = staff.locked_until or now
+            wait = max(1, math.ceil((until - now).total_seconds()))
             raise SignInFailed(f"Too many wrong tries. {staff.name} can try again in {wait} seconds.")
         uses_password = staff.role.signs_in_with_password
-        hashed = staff.password_hash if uses_password else staff.pin_hash
-        if not secret or hashed is None or not hasher.verify(hashed, secret):
+        if check.outcome != "ok":
             delay = lock_delay(staff.failed_attempts + 1)
             uow.staff.record_sign_in(staff.id, succeeded=False, at=now,
                                      locked_until=None if delay is None else now + delay)
@@ -85,7 +121,8 @@ def sign_in(staff_id: str, secret: str, *, uow: UnitOfWork, hasher: SecretHasher
             uow.commit()
             what = "password" if uses_password else "PIN"
             raise SignInFailed(f"Wrong {what} for {staff.name}.")
-        if hasher.needs_rehash(hashed):
+        hashed = staff.password_hash if uses_password else staff.pin_hash
+        if hashed is not None and hasher.needs_rehash(hashed):
             new_hash = hasher.hash(secret)
             if uses_password:
                 uow.staff.set_hashes(staff.id, password_hash=new_hash)
@@ -95,6 +132,15 @@ def sign_in(staff_id: str, secret: str, *, uow: UnitOfWork, hasher: SecretHasher
         uow.audit.record(actor, "staff.signed_in", entity_type="staff", entity_id=staff.id)
         uow.commit()
     return actor
+
+
+def sign_in(staff_id: str, secret: str, *, uow: UnitOfWork, hasher: SecretHasher, terminal: str) -> Actor:
+    """Check a PIN or password and record the result; returns who is now signed in."""
+    with uow:
+        staff, actor = _staff_actor(uow.staff.get(staff_id), terminal)
+    now = dt.datetime.now(dt.UTC)
+    check = SignInCheck(actor, _verdict(staff, secret, hasher, now), now)
+    return record_sign_in(check, secret, uow=uow, hasher=hasher)
 
 
 def sign_out(actor: Actor, *, uow: UnitOfWork, reason: str = "signed out") -> None:

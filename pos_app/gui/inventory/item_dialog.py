@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QIcon, QPixmap
-from PySide6.QtWidgets import QListWidgetItem, QTableWidgetItem, QWidget
+from PySide6.QtWidgets import QListWidgetItem, QWidget
 
 from pos_app.domain.permissions import Permission
 from pos_app.domain.store import DEFAULT_LOCATIONS
@@ -12,6 +12,7 @@ from pos_app.gui import dialogs
 from pos_app.gui.base import FacetDialog, mark_info
 from pos_app.gui.context import AppContext
 from pos_app.gui.inventory.item_form import ItemForm
+from pos_app.gui.tables import fill
 from pos_app.services import inventory
 from pos_app.services.inventory import ItemDetail
 from pos_app.services.ports import ItemRecord, Movement
@@ -53,9 +54,6 @@ class ItemDialog(FacetDialog):
             self.shortcut("Ctrl+P", self.print_tag)
         for n in range(3):
             self.shortcut(f"Alt+{n + 1}", lambda n=n: f.tabs.setCurrentIndex(n))
-        headers = ["When", "What", "Quantity", "Reason", "Reference", "By", "Counter"]
-        f.history_table.setColumnCount(len(headers))
-        f.history_table.setHorizontalHeaderLabels(headers)
         self.resize(1180, 680)
         self.load()
 
@@ -100,21 +98,12 @@ class ItemDialog(FacetDialog):
         self.form.tabs.setTabText(1, f"Photos ({len(detail.photos)})  (Alt+2)")
 
     def _show_history(self, moves: list[Movement]) -> None:
-        table = self.form.history_table
-        table.setRowCount(len(moves))
-        zone = self.context.profile.timezone
         from zoneinfo import ZoneInfo
 
-        tz = ZoneInfo(zone)
-        for row, m in enumerate(moves):
-            values = [m.at.astimezone(tz).strftime("%Y-%m-%d %H:%M"), _KIND.get(m.kind, m.kind),
-                      f"{m.quantity:+d}", m.reason, m.reference or "", m.staff_name or "", m.terminal]
-            for column, value in enumerate(values):
-                cell = QTableWidgetItem(value)
-                if column == 2:
-                    cell.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                table.setItem(row, column, cell)
-        table.resizeColumnsToContents()
+        tz = ZoneInfo(self.context.profile.timezone)
+        fill(self.form.history_table, ["When", "What", "Quantity", "Reason", "Reference", "By", "Counter"],
+             [(m.at.astimezone(tz).strftime("%Y-%m-%d %H:%M"), _KIND.get(m.kind, m.kind), f"{m.quantity:+d}",
+               m.reason, m.reference or "", m.staff_name or "", m.terminal) for m in moves], numeric=[2])
         self.form.tabs.setTabText(2, f"Stock history ({len(moves)})  (Alt+3)")
 
     def save(self) -> None:

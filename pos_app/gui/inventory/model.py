@@ -1,10 +1,12 @@
 """The inventory table model: lazy over 100,000 items.
 
-It holds only the ordered row handles (`seq`s) of the current search, filter
-and sort, fetched with one query. Rows are fetched in blocks of `BLOCK` when
-the view first asks for one of them, and cached (bounded), so `data()` never
-queries per cell and never raises. Formatting (money, labels) happens once per
-row, when its block arrives.
+A search, filter or sort costs one count and nothing else: `rowCount` is the
+count, so the scroll bar is true from the start. Rows arrive in blocks of
+`BLOCK` when the view first paints one of them: one query for the block's
+handles (an index walk in the list's order, `LIMIT`/`OFFSET`) and one for
+their rows. Blocks are cached (bounded), so `data()` never queries per cell
+and never raises; formatting (money, labels) happens once per row, when its
+block arrives.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from pos_app.domain.jewelry import ItemStatus, Metal, Style, Tracking
 from pos_app.services.ports import InventoryFilter, ItemRow
 
 BLOCK = 100
-CACHE_ROWS = 5_000
+CACHE_BLOCKS = 50
 
 ItemIdRole = Qt.ItemDataRole.UserRole + 1
 
@@ -58,7 +60,8 @@ def _label(enum: Any, value: str) -> str:
 class InventoryModel(QAbstractTableModel):
     def __init__(
         self,
-        fetch_seqs: Callable[[InventoryFilter, str, bool], list[int]],
+        fetch_count: Callable[[InventoryFilter], int],
+        fetch_page: Callable[[InventoryFilter, str, bool, int, int], list[int]],
         fetch_rows: Callable[[Sequence[int]], list[ItemRow]],
         money: Callable[[int | None, str | None], str],
         *,
@@ -66,12 +69,14 @@ class InventoryModel(QAbstractTableModel):
         parent: Any = None,
     ) -> None:
         super().__init__(parent)
-        self._fetch_seqs = fetch_seqs
+        self._fetch_count = fetch_count
+        self._fetch_page = fetch_page
         self._fetch_rows = fetch_rows
         self._money = money
         self.columns = tuple(c for c in COLUMNS if show_cost or c.key != "cost")
-        self._seqs: list[int] = []
-        self._cache: OrderedDict[int, tuple[ItemRow, tuple[str, ...]]] = OrderedDict()
+        self._total = 0
+        # block number -> the rows of that block, with their display texts
+        self._blocks: OrderedDict[int, list[tuple[ItemRow, tuple[str, ...]]]] = OrderedDict()
         self.filter = InventoryFilter()
         self.sort_key = "sku"
         self.descending = False
@@ -82,20 +87,26 @@ class InventoryModel(QAbstractTableModel):
         self.filter = flt
         self.refresh()
 
-    def refresh(self, *, keep_cache: bool = False) -> None:
-        """Run the query again (after a search, filter, sort, or a saved change)."""
-        seqs = self._fetch_seqs(self.filter, self.sort_key, self.descending)
+    def set_sort(self, key: str, descending: bool) -> None:
+        """Choose the order without a query (the next refresh uses it)."""
+        self.sort_key, self.descending = key, descending
+
+    def refresh(self) -> None:
+        """Count again and forget the fetched rows (after a search, filter, sort or saved change)."""
+        total = self._fetch_count(self.filter)
         self.beginResetModel()
-        self._seqs = seqs
-        if not keep_cache:
-            self._cache.clear()
+        self._total = total
+        self._blocks.clear()
         self.endResetModel()
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         key = self.columns[column].key
-        self.sort_key = "price" if key == "cost" else key
-        self.descending = order == Qt.SortOrder.DescendingOrder
-        self.refresh(keep_cache=True)
+        descending = order == Qt.SortOrder.DescendingOrder
+        key = "price" if key == "cost" else key
+        if (key, descending) == (self.sort_key, self.descending):
+            return
+        self.set_sort(key, descending)
+        self.refresh()
 
     # -- rows ----------------------------------------------------------------------
 
@@ -103,34 +114,44 @@ class InventoryModel(QAbstractTableModel):
         cached = self._cached(row)
         return None if cached is None else cached[0]
 
-    def seq_at(self, row: int) -> int:
-        return self._seqs[row]
+    def seq_at(self, row: int) -> int | None:
+        item = self.row_at(row)
+        return None if item is None else item.seq
 
-    def row_of_seq(self, seq: int) -> int | None:
-        try:
-            return self._seqs.index(seq)
-        except ValueError:
-            return None
+    def row_of_seq(self, seq: int, near: int = 0) -> int | None:
+        """Where `seq` is now, looking in the blocks around row `near` (after a refresh, an
+        edited item rarely moves far); None if it is not there."""
+        first = max(0, near // BLOCK - 1)
+        for block in range(first, min(first + 3, (self._total + BLOCK - 1) // BLOCK)):
+            rows = self._block(block)
+            for offset, (item, _texts) in enumerate(rows or ()):
+                if item.seq == seq:
+                    return block * BLOCK + offset
+        return None
 
-    def _cached(self, row: int) -> tuple[ItemRow, tuple[str, ...]] | None:
-        if not 0 <= row < len(self._seqs):
-            return None
-        seq = self._seqs[row]
-        hit = self._cache.get(seq)
-        if hit is not None:
-            self._cache.move_to_end(seq)
-            return hit
-        start = max(0, row - BLOCK // 4)
-        block = [s for s in self._seqs[start:start + BLOCK] if s not in self._cache]
+    def _block(self, block: int) -> list[tuple[ItemRow, tuple[str, ...]]] | None:
+        rows = self._blocks.get(block)
+        if rows is not None:
+            self._blocks.move_to_end(block)
+            return rows
         try:
-            fetched = self._fetch_rows(block)
+            seqs = self._fetch_page(self.filter, self.sort_key, self.descending, block * BLOCK, BLOCK)
+            fetched = self._fetch_rows(seqs)
         except Exception:  # data() must never raise; a failed block shows blank and is retried
             return None
-        for item in fetched:
-            self._cache[item.seq] = (item, self._texts(item))
-        while len(self._cache) > CACHE_ROWS:
-            self._cache.popitem(last=False)
-        return self._cache.get(seq)
+        rows = [(item, self._texts(item)) for item in fetched]
+        self._blocks[block] = rows
+        while len(self._blocks) > CACHE_BLOCKS:
+            self._blocks.popitem(last=False)
+        return rows
+
+    def _cached(self, row: int) -> tuple[ItemRow, tuple[str, ...]] | None:
+        if not 0 <= row < self._total:
+            return None
+        rows = self._block(row // BLOCK)
+        if rows is None or row % BLOCK >= len(rows):
+            return None  # the store changed since the count; a refresh is on its way
+        return rows[row % BLOCK]
 
     def _texts(self, r: ItemRow) -> tuple[str, ...]:
         values = {
@@ -151,7 +172,7 @@ class InventoryModel(QAbstractTableModel):
     # -- Qt model interface ---------------------------------------------------------
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._seqs)
+        return 0 if parent.isValid() else self._total
 
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.columns)

@@ -40,7 +40,9 @@ class InventoryView(QWidget):
         f = self.form
         actor = context.require_actor()
         self.model = InventoryModel(
-            lambda flt, sort, desc: inventory.find_seqs(flt, sort, desc, reader=context.reader, actor=actor),
+            lambda flt: inventory.count(flt, reader=context.reader, actor=actor),
+            lambda flt, sort, desc, offset, limit: inventory.page_seqs(
+                flt, sort, desc, offset, limit, reader=context.reader, actor=actor),
             lambda seqs: inventory.rows_for(seqs, reader=context.reader, actor=actor),
             context.money,
             show_cost=actor.can(Permission.VIEW_COST),
@@ -48,8 +50,10 @@ class InventoryView(QWidget):
         )
         self._fill_filters()
         table = f.table
+        # The model starts in SKU order; set the header to say so before the view
+        # (sorting enabled) asks the model to sort by whatever the header says.
+        table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
         table.setModel(self.model)
-        table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         header = table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         for column, width in enumerate(self._widths()):
@@ -202,7 +206,7 @@ class InventoryView(QWidget):
             seq = self.model.seq_at(current.row()) if current.isValid() else None
             self.model.refresh()
             self._update_count()
-            row = self.model.row_of_seq(seq) if seq is not None else None
+            row = self.model.row_of_seq(seq, near=current.row()) if seq is not None else None
             if row is not None:
                 self.form.table.setCurrentIndex(self.model.index(row, 0))
 

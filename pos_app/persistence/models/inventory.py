@@ -18,15 +18,15 @@ from pos_app.persistence.models.base import Base, Synced, UtcDateTime, utcnow
 
 class Item(Synced, Base):
     __tablename__ = "items"
+    # One index per sortable column, then `sku` and `seq`: the inventory list pages
+    # through them in order (ORDER BY col, sku, seq LIMIT/OFFSET) without a sort,
+    # a filter on the column keeps SKU order, and every entry already holds the
+    # handle (`seq`) the screen keeps.
     __table_args__ = (
-        Index("ix_items_style", "style"),
-        Index("ix_items_metal", "metal"),
-        Index("ix_items_status", "status"),
-        Index("ix_items_location", "location"),
-        Index("ix_items_price_cents", "price_cents"),
-        Index("ix_items_received_on", "received_on"),
-        Index("ix_items_cert_number", "cert_number"),
-        Index("ix_items_title", "title"),
+        Index("ix_items_sku_seq", "sku", "seq"),
+        *(Index(f"ix_items_{column}_sku_seq", column, "sku", "seq") for column in (
+            "title", "style", "metal", "status", "location", "price_cents", "received_on", "cert_number",
+            "barcode", "tracking")),
     )
 
     # This file's own number for the row: the full-text index's rowid and the
@@ -130,7 +130,11 @@ class StockMovement(Synced, Base):
     """
 
     __tablename__ = "stock_movements"
-    __table_args__ = (Index("ix_stock_movements_item_at", "item_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_stock_movements_item_at", "item_id", "created_at"),
+        # Quantity on hand is a sum per item: this index answers it without the table.
+        Index("ix_stock_movements_item_quantity", "item_id", "quantity"),
+    )
 
     item_id: Mapped[str] = mapped_column(ForeignKey("items.id"))
     kind: Mapped[str] = mapped_column(String(14))
