@@ -19,6 +19,7 @@ import os
 import platform
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -39,15 +40,45 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--keep", metavar="DIR", help="build the store in DIR and keep it; reuse it next time")
     parser.add_argument("--import-rows", type=int, help="rows in the CSV import (default min(10000, --items))")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    parser.add_argument("--display", choices=("auto", "xvfb", "offscreen"), default="auto",
+                        help="where the timed windows open: a real X window on a private Xvfb server (what a "
+                             "person sees; 'auto' picks it when Xvfb is installed) or Qt's offscreen platform")
     args = parser.parse_args(argv)
     if args.items < 300 or args.repeat < 1:
         parser.error("--items must be at least 300 (the demo alone has 235) and --repeat at least 1")
     return args
 
 
+def start_display(choice: str) -> subprocess.Popen[bytes] | None:
+    """A private Xvfb server for the timed windows, or None for Qt's offscreen platform.
+
+    Cold start is "the window is up and usable": with a real X server both the
+    app and the bare-window baseline pay for connecting to it and mapping a
+    window, as on a counter PC; offscreen skips that for both.
+    """
+    xvfb = shutil.which("Xvfb")
+    if choice == "offscreen" or (choice == "auto" and xvfb is None):
+        return None
+    if xvfb is None:
+        raise SystemExit("--display xvfb: Xvfb is not installed (Debian package xvfb)")
+    for number in range(91, 120):
+        if not Path(f"/tmp/.X11-unix/X{number}").exists() and not Path(f"/tmp/.X{number}-lock").exists():
+            break
+    server = subprocess.Popen([xvfb, f":{number}", "-nolisten", "tcp", "-screen", "0", "1600x1000x24"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        if Path(f"/tmp/.X11-unix/X{number}").exists():
+            break
+        time.sleep(0.05)
+    os.environ["DISPLAY"] = f":{number}"
+    os.environ["QT_QPA_PLATFORM"] = "xcb"
+    return server
+
+
 def set_environment(work: Path) -> None:
-    """Offscreen Qt and a plaintext keyring in `work`: set before keyring or Qt is imported."""
-    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    """Offscreen Qt (unless a display was started) and a plaintext keyring in `work`:
+    set before keyring or Qt is imported."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ["PYTHON_KEYRING_BACKEND"] = "keyrings.alt.file.PlaintextKeyring"
     os.environ["XDG_DATA_HOME"] = str(work / "xdg-data")
     os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = str(work / "escpos")
@@ -96,7 +127,7 @@ def machine() -> dict[str, Any]:
     return {"platform": platform.platform(), "cpu": cpu, "cpus": os.cpu_count(), "memory_mb": memory_mb,
             "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
             "python": platform.python_version(), "pyside6": PySide6.__version__,
-            "sqlite": sqlcipher3.sqlite_version}
+            "sqlite": sqlcipher3.sqlite_version, "qt_platform": os.environ.get("QT_QPA_PLATFORM")}
 
 
 class Harness:
@@ -173,13 +204,26 @@ class Harness:
                     "in_process_s": [r.ready.get("seconds") for r in group],
                     "exit_codes": [r.exit_code for r in group]}
 
+        sign_in_s = statistics.median(r.seconds for r in runs["sign_in"])
+        self.figures.append(Figure(
+            "cold_start_sign_in", "cold start → sign-in screen", sign_in_s, "s", bare_s,
+            "bare PySide6 QMainWindow, same method", "≤ 3× baseline", sign_in_s <= 3 * bare_s,
+            seconds_detail(runs["sign_in"]) | {"baseline": seconds_detail(bare)}))
+        # Cold start to the inventory = to the sign-in screen (wall clock, above) + from
+        # Enter to the inventory's first rows painted (measured in the child). The
+        # child waits, as a person typing a PIN would, for the sign-in screen and the
+        # start-up's background work before it presses Enter; that wait is left out.
         for name, label in (("inventory_manager", "cold start → inventory (manager)"),
-                            ("inventory_clerk", "cold start → inventory (clerk)"),
-                            ("sign_in", "cold start → sign-in screen")):
-            value = statistics.median(r.seconds for r in runs[name])
+                            ("inventory_clerk", "cold start → inventory (clerk)")):
+            enter = statistics.median(float(r.ready["enter_to_inventory"]) for r in runs[name])
+            value = sign_in_s + enter
             self.figures.append(Figure(
-                f"cold_start_{name}", label, value, "s", bare_s, "bare PySide6 QMainWindow, same method",
-                "≤ 3× baseline", value <= 3 * bare_s, seconds_detail(runs[name]) | {"baseline": seconds_detail(bare)}))
+                f"cold_start_{name}", label, value, "s", bare_s,
+                "bare PySide6 QMainWindow, same method", "≤ 3× baseline", value <= 3 * bare_s,
+                seconds_detail(runs[name]) | {
+                    "sign_in_screen_s": round(sign_in_s, 4), "enter_to_inventory_s": round(enter, 4),
+                    "enter_to_inventory_runs_s": [r.ready.get("enter_to_inventory") for r in runs[name]],
+                    "baseline": seconds_detail(bare)}))
         manager = runs["inventory_manager"]
         value = max(r.max_rss_mb for r in manager)
         self.figures.append(Figure(
@@ -352,6 +396,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     work = Path(args.keep).resolve() if args.keep else Path(tempfile.mkdtemp(prefix="facet-bench-"))
     work.mkdir(parents=True, exist_ok=True)
+    os.environ.pop("QT_QPA_PLATFORM", None)
+    display = start_display(args.display)
     set_environment(work)
     sys.path.insert(0, str(ROOT))
     from benchmarks.children import Spawner
@@ -368,6 +414,8 @@ def main(argv: list[str] | None = None) -> int:
         ok = True
     finally:
         spawner.close()
+        if display is not None:
+            display.terminate()
         if not ok:
             print(f"benchmark stopped; logs kept in {harness.logs}", file=sys.stderr)
     result = harness.as_json()
@@ -376,6 +424,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{m['cpus']} CPUs ({m['cpu']}), Python {m['python']}, PySide6 {m['pyside6']}, SQLite {m['sqlite']}")
     print(f"Store: demo + generated items, {harness.setup.get('store_mb')} MB encrypted; staff secrets hashed with "
           "the default argon2 costs (sign-in is real); searches and lookups as a manager.")
+    print(f"Windows: {'a real X window on Xvfb' if display is not None else 'Qt offscreen platform'} "
+          f"(QT_QPA_PLATFORM={os.environ.get('QT_QPA_PLATFORM')}).")
     print(harness.table())
     for warning in harness.warnings:
         print(f"warning: {warning}")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, InvalidOperation
 from enum import StrEnum
+from functools import cache
 from typing import Self
 
 from pos_app.domain.errors import ValidationError
@@ -53,14 +54,21 @@ class LabeledEnum(StrEnum):
         key = _normal(text)
         if not key:
             raise ValidationError(field, "is empty")
-        for member in cls:
-            if key in (_normal(member.value), _normal(member.label)):
-                return member
-        alias = cls.aliases().get(key)
-        if alias is not None:
-            return cls.of(alias)
-        choices = ", ".join(m.label for m in cls)
-        raise ValidationError(field, f"{text.strip()!r} is not one of: {choices}")
+        member = _lookup(cls).get(key)
+        if member is None:
+            choices = ", ".join(m.label for m in cls)
+            raise ValidationError(field, f"{text.strip()!r} is not one of: {choices}")
+        return member  # type: ignore[return-value]
+
+
+@cache
+def _lookup(enum: type[LabeledEnum]) -> dict[str, LabeledEnum]:
+    """Every spelling `parse` accepts, normalized, to its member (built once per enum)."""
+    table: dict[str, LabeledEnum] = {_normal(alias): enum.of(value) for alias, value in enum.aliases().items()}
+    for member in enum:
+        table[_normal(member.label)] = member
+        table[_normal(member.value)] = member
+    return table
 
 
 def _normal(text: str) -> str:

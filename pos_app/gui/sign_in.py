@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QLineEdit, QListWidgetItem, QWidget
 
@@ -20,6 +20,7 @@ from pos_app.gui.forms import Form
 from pos_app.services import staff as staff_service
 
 log = logging.getLogger(__name__)
+RECORD_DELAY_MS = 250
 
 
 class SignInView(QWidget):
@@ -113,9 +114,11 @@ class SignInView(QWidget):
                 return staff_service.record_sign_in(result, secret, uow=facet.uow(), hasher=hasher)
 
             if result.outcome == "ok":
-                # In now; the sign-in is written right behind, on the database worker.
-                self.context.runner.run(record, on_error=lambda exc: log.error("recording a sign-in failed: %s", exc))
+                # In now. The sign-in is written just after the workspace is on screen:
+                # its Python work on the worker would take the GIL from the first paint.
                 self._done(result.actor)
+                QTimer.singleShot(RECORD_DELAY_MS, lambda: self.context.runner.run(
+                    record, on_error=lambda exc: log.error("recording a sign-in failed: %s", exc)))
             else:
                 self.context.runner.run(record, on_done=self._done, on_error=self._failed, parent=self)
 
