@@ -52,10 +52,10 @@ def main() -> int:
     if os.environ.get("FACET_BENCH_SCROLL") == "1":
         original = launch._ready
 
-        def ready(window: object, screen: str) -> None:
+        def ready(window: object, screen: str, **timings: float) -> None:
             if screen == "inventory":
                 print(json.dumps({"event": "scrolled", **_scroll_to_end(window)}), flush=True)
-            original(window, screen)
+            original(window, screen, **timings)
 
         launch._ready = ready  # type: ignore[assignment]
     from pos_app.cli import main as cli_main

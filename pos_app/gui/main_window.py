@@ -83,6 +83,7 @@ class MainWindow(QMainWindow):
         if actor is None:
             return
         self.idle.arm(False)
+        self.sign_in.flush_pending()
         self.context.set_actor(None)
         facet = self.context.facet
         self.context.runner.run(
@@ -93,5 +94,6 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         QApplication.instance().removeEventFilter(self.idle)
+        self.sign_in.flush_pending()
         self.context.runner.wait()
         super().closeEvent(event)

@@ -8,6 +8,7 @@ worker (argon2 takes a moment) while the screen stays responsive.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
@@ -41,7 +42,18 @@ class SignInView(QWidget):
         f.sign_in_button.clicked.connect(self.submit)
         f.staff_list.installEventFilter(self)
         self._busy = False
+        self._pending_record: Callable[[], Actor] | None = None
+        self._record_timer = QTimer(self)
+        self._record_timer.setSingleShot(True)
+        self._record_timer.timeout.connect(self.flush_pending)
         self.reload()
+
+    def flush_pending(self) -> None:
+        """Hand a sign-in waiting to be recorded to the database worker now (also at exit)."""
+        self._record_timer.stop()
+        record, self._pending_record = self._pending_record, None
+        if record is not None:
+            self.context.runner.run(record, on_error=lambda exc: log.error("recording a sign-in failed: %s", exc))
 
     def reload(self) -> None:
         lst = self.form.staff_list
@@ -116,9 +128,9 @@ class SignInView(QWidget):
             if result.outcome == "ok":
                 # In now. The sign-in is written just after the workspace is on screen:
                 # its Python work on the worker would take the GIL from the first paint.
+                self._pending_record = record
+                self._record_timer.start(RECORD_DELAY_MS)
                 self._done(result.actor)
-                QTimer.singleShot(RECORD_DELAY_MS, lambda: self.context.runner.run(
-                    record, on_error=lambda exc: log.error("recording a sign-in failed: %s", exc)))
             else:
                 self.context.runner.run(record, on_done=self._done, on_error=self._failed, parent=self)
 

@@ -103,3 +103,15 @@ def test_each_role_sees_only_the_screens_and_buttons_it_may_use(qtbot, window: M
     view = window.workspace.screens["Inventory"]
     assert view.form.receive_button.isVisible() and view.form.adjust_button.isVisible()
     assert view.form.import_button.isVisible() and view.form.export_button.isVisible()
+
+
+def test_a_sign_in_is_recorded_even_when_the_window_closes_at_once(qtbot, window: MainWindow) -> None:
+    sign_in(qtbot, window, "Sam Ortiz")
+    window.close()  # before the deferred write's timer fires
+    conn = window.context.facet.connection()
+    try:
+        actions = [r[0] for r in conn.execute(
+            "SELECT action FROM audit_events WHERE actor_name = 'Sam Ortiz' ORDER BY seq")]
+    finally:
+        conn.close()
+    assert actions[-1] == "staff.signed_in"
