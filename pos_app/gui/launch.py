@@ -85,6 +85,7 @@ def run_desktop(data_dir: Path, *, demo: bool = False, smoke: bool = False) -> i
     # the person types their PIN (importing it on a worker takes the GIL away from
     # the GUI thread, so not during the first paint).
     QTimer.singleShot(0, facet.hasher)
+    QTimer.singleShot(WARM_UP_DELAY_MS // 2, lambda: _warm_gui(context))
     QTimer.singleShot(WARM_UP_DELAY_MS, lambda: context.runner.run(
         lambda: facet.db.engine, on_error=lambda exc: log.warning("warming up the database engine failed: %s", exc)))
     if smoke:
@@ -93,6 +94,15 @@ def run_desktop(data_dir: Path, *, demo: bool = False, smoke: bool = False) -> i
     context.close()
     facet.close()
     return int(code)
+
+
+def _warm_gui(context: object) -> None:
+    """While the person types their PIN: load the screens' code and the locale's
+    money format, so Enter shows the workspace without waiting for them."""
+    from pos_app.gui import workspace
+
+    workspace.load_screens()
+    context.money(0)  # type: ignore[attr-defined]
 
 
 def _ready(window: object, screen: str, **timings: float) -> None:

@@ -17,7 +17,8 @@ from pos_app.gui.context import AppContext
 from pos_app.gui.forms import Form
 
 
-def _screens() -> list[tuple[str, Permission, Callable[[AppContext, QWidget], QWidget]]]:
+def load_screens() -> list[tuple[str, Permission, Callable[[AppContext, QWidget], QWidget]]]:
+    """The screens a workspace may show, in tab order (importing them the first time)."""
     from pos_app.gui.inventory.view import InventoryView
     from pos_app.gui.reports_view import ReportsView
     from pos_app.gui.stock_count_view import StockCountView
@@ -44,7 +45,7 @@ class Workspace(QWidget):
         self.form.lock_button.clicked.connect(self.lock_requested.emit)
         self.screens: dict[str, QWidget] = {}
         tabs = self.form.tabs
-        for title, permission, factory in _screens():
+        for title, permission, factory in load_screens():
             if context.can(permission):
                 screen = factory(context, tabs)
                 self.screens[title] = screen
