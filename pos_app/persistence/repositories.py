@@ -58,6 +58,7 @@ from pos_app.services.ports import (
     StoreProfile,
 )
 
+
 def _table(model: Any) -> Table:
     """A mapped class's table, for Core bulk statements."""
     return cast(Table, model.__table__)
