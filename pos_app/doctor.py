@@ -76,6 +76,12 @@ def examine(data_dir: Path) -> dict[str, Any]:
                             "customers": counts.customers, "sales": counts.sales, "staff": counts.staff}
         if counts.staff == 0:
             problems.append("No active staff member can sign in.")
+        drifted = int(conn.execute(
+            "SELECT count(*) FROM items i WHERE i.on_hand != "
+            "(SELECT coalesce(sum(m.quantity), 0) FROM stock_movements m WHERE m.item_id = i.id)").fetchone()[0])
+        report["on_hand_matches_ledger"] = drifted == 0
+        if drifted:
+            problems.append(f"{drifted} item(s) show a quantity on hand that differs from their stock ledger.")
     except sqlcipher3.OperationalError as exc:
         problems.append(f"Reading the store failed: {exc}.")
     except sqlcipher3.DatabaseError as exc:

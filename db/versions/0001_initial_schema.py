@@ -96,6 +96,7 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=12), nullable=False),
     sa.Column('vendor', sa.String(length=80), nullable=False),
     sa.Column('received_on', sa.Date(), nullable=True),
+    sa.Column('on_hand', sa.Integer(), server_default='0', nullable=False),
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('created_at', sa.String(length=26), nullable=False),
     sa.Column('updated_at', sa.String(length=26), nullable=False),
@@ -112,6 +113,8 @@ def upgrade() -> None:
         batch_op.create_index('ix_items_status_sku_seq', ['status', 'sku', 'seq'], unique=False)
         batch_op.create_index('ix_items_location_sku_seq', ['location', 'sku', 'seq'], unique=False)
         batch_op.create_index('ix_items_price_cents_sku_seq', ['price_cents', 'sku', 'seq'], unique=False)
+        batch_op.create_index('ix_items_cost_cents_sku_seq', ['cost_cents', 'sku', 'seq'], unique=False)
+        batch_op.create_index('ix_items_on_hand_sku_seq', ['on_hand', 'sku', 'seq'], unique=False)
         batch_op.create_index('ix_items_received_on_sku_seq', ['received_on', 'sku', 'seq'], unique=False)
         batch_op.create_index('ix_items_cert_number_sku_seq', ['cert_number', 'sku', 'seq'], unique=False)
         batch_op.create_index('ix_items_barcode_sku_seq', ['barcode', 'sku', 'seq'], unique=False)
@@ -504,9 +507,21 @@ def upgrade() -> None:
         "VALUES (new.seq, new.sku, new.barcode, new.title, new.description, new.cert_number); END"
     )
 
+    # The stock ledger is append-only, and items.on_hand is its running sum.
+    op.execute(
+        "CREATE TRIGGER stock_movements_on_hand AFTER INSERT ON stock_movements BEGIN "
+        "UPDATE items SET on_hand = on_hand + new.quantity WHERE id = new.item_id; END"
+    )
+    for event in ("UPDATE", "DELETE"):
+        op.execute(
+            f"CREATE TRIGGER stock_movements_no_{event.lower()} BEFORE {event} ON stock_movements BEGIN "
+            "SELECT RAISE(ABORT, 'the stock ledger is append-only: record a new movement instead'); END"
+        )
+
 
 def downgrade() -> None:
-    for trigger in ("items_fts_ai", "items_fts_ad", "items_fts_au"):
+    for trigger in ("items_fts_ai", "items_fts_ad", "items_fts_au", "stock_movements_on_hand",
+                    "stock_movements_no_update", "stock_movements_no_delete"):
         op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
     op.execute("DROP TABLE IF EXISTS items_fts")
     # Children before parents; dropping a table drops its indexes.

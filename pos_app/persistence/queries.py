@@ -33,7 +33,8 @@ from pos_app.services.ports import (
     StoreProfile,
 )
 
-_ON_HAND = "(SELECT coalesce(sum(m.quantity), 0) FROM stock_movements m WHERE m.item_id = i.id)"
+# items.on_hand is the ledger's sum, kept by a trigger on each new movement (see models/inventory.py).
+_ON_HAND = "i.on_hand"
 
 _ROW_COLUMNS = (
     "i.seq, i.id, i.sku, i.barcode, i.title, i.style, i.metal, i.price_cents, i.cost_cents, i.currency, "
@@ -41,14 +42,14 @@ _ROW_COLUMNS = (
 )
 
 # Sort keys the list offers, each backed by an index (column, sku, seq); ties go
-# by SKU, then by handle, so paging is stable. Quantity on hand has no index
-# (it is a sum over the ledger): sorting by it reads every item.
+# by SKU, then by handle, so paging is stable.
 SORT_COLUMNS: dict[str, str] = {
     "sku": "i.sku",
     "title": "i.title",
     "style": "i.style",
     "metal": "i.metal",
     "price": "i.price_cents",
+    "cost": "i.cost_cents",
     "status": "i.status",
     "location": "i.location",
     "on_hand": _ON_HAND,
@@ -66,6 +67,19 @@ def _order(sort: str, descending: bool) -> str:
 
 
 _WORD = re.compile(r"\w", re.UNICODE)
+
+
+_ON_HAND_AS_OF = (
+    "(SELECT coalesce(sum(m.quantity), 0) FROM stock_movements m WHERE m.item_id = i.id AND m.created_at <= ?)")
+
+
+def _row_columns_as_of() -> str:
+    return _ROW_COLUMNS.replace(_ON_HAND, _ON_HAND_AS_OF, 1)
+
+
+def _stamp(moment: dt.datetime) -> str:
+    """A time as the UtcDateTime columns store it, for comparing in SQL."""
+    return moment.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def fts_query(text: str) -> str | None:
@@ -216,9 +230,8 @@ class SqliteInventoryReader:
         sql = (
             f"SELECT CASE {cases} ELSE {len(edges)} END AS bucket, sum(on_hand), sum(price_cents * on_hand), "
             "sum(coalesce(cost_cents, 0) * on_hand) FROM ("
-            "  SELECT julianday(?) - julianday(i.received_on) AS age, i.price_cents, i.cost_cents, s.on_hand"
-            "  FROM (SELECT item_id, sum(quantity) AS on_hand FROM stock_movements GROUP BY item_id"
-            "        HAVING sum(quantity) > 0) s JOIN items i ON i.id = s.item_id"
+            "  SELECT julianday(?) - julianday(i.received_on) AS age, i.price_cents, i.cost_cents, i.on_hand"
+            "  FROM items i WHERE i.on_hand > 0"
             ") GROUP BY bucket"
         )
         labels = [f"0–{edges[0]} days"] + [f"{a + 1}–{b} days" for a, b in zip(edges, edges[1:])] + [
@@ -231,11 +244,7 @@ class SqliteInventoryReader:
         """Every item with its quantity on hand, by SKU, streamed (exports)."""
         from pos_app.persistence.repositories import spec_from_row
 
-        sql = (
-            "SELECT i.*, coalesce(s.on_hand, 0) AS on_hand FROM items i LEFT JOIN "
-            "(SELECT item_id, sum(quantity) AS on_hand FROM stock_movements GROUP BY item_id) s "
-            "ON s.item_id = i.id ORDER BY i.sku"
-        )
+        sql = "SELECT i.* FROM items i ORDER BY i.sku"
         cursor = self._c.execute(sql)
         names = [d[0] for d in cursor.description]
         for r in cursor:
@@ -259,10 +268,27 @@ class SqliteInventoryReader:
         sql = "SELECT id FROM stock_counts WHERE status = 'open' ORDER BY created_at"
         return [r[0] for r in self._c.execute(sql)]
 
-    def expected_at(self, location: str) -> list[ItemRow]:
-        """Items that should be at `location` when it is counted (on hand there)."""
-        sql = f"SELECT {_ROW_COLUMNS} FROM items i WHERE i.location = ? AND {_ON_HAND} > 0 ORDER BY i.sku"
-        return [_item_row(r) for r in self._c.execute(sql, (location,))]
+    def expected_at(self, location: str, as_of: dt.datetime | None = None) -> list[ItemRow]:
+        """Items that should be at `location` when it is counted: on hand there, as the
+        ledger stood at `as_of` (the count's start; stock moved since is not the count's)."""
+        if as_of is None:
+            sql = f"SELECT {_ROW_COLUMNS} FROM items i WHERE i.location = ? AND i.on_hand > 0 ORDER BY i.sku"
+            return [_item_row(r) for r in self._c.execute(sql, (location,))]
+        sql = (f"SELECT {_row_columns_as_of()} FROM items i WHERE i.location = ? AND {_ON_HAND_AS_OF} > 0 "
+               "ORDER BY i.sku")
+        stamp = _stamp(as_of)
+        return [_item_row(r) for r in self._c.execute(sql, (stamp, location, stamp))]
+
+    def rows_as_of(self, item_ids: Sequence[str], as_of: dt.datetime) -> list[ItemRow]:
+        """Rows for these items with quantity on hand as the ledger stood at `as_of`."""
+        found: dict[str, ItemRow] = {}
+        stamp = _stamp(as_of)
+        for start in range(0, len(item_ids), 500):
+            chunk = list(item_ids[start:start + 500])
+            sql = f"SELECT {_row_columns_as_of()} FROM items i WHERE i.id IN ({','.join('?' * len(chunk))})"
+            for r in self._c.execute(sql, [stamp, *chunk]):
+                found[r[1]] = _item_row(r)
+        return [found[i] for i in item_ids if i in found]
 
 
 class _Row:
@@ -321,9 +347,7 @@ class SqliteDirectoryReader:
 
         return StoreCounts(
             items=one("SELECT count(*) FROM items"),
-            items_in_stock=one(
-                "SELECT count(*) FROM (SELECT item_id FROM stock_movements GROUP BY item_id HAVING sum(quantity) > 0)"
-            ),
+            items_in_stock=one("SELECT count(*) FROM items WHERE on_hand > 0"),
             customers=one("SELECT count(*) FROM customers WHERE erased_at IS NULL"),
             sales=one("SELECT count(*) FROM sales"),
             staff=one("SELECT count(*) FROM staff WHERE active"),

@@ -219,7 +219,8 @@ def item_detail(item_id: str, *, uow: UnitOfWork, actor: Actor) -> ItemDetail:
 # ---------------------------------------------------------------- reads for list screens
 
 
-def _visible(rows: Sequence[ItemRow], actor: Actor) -> list[ItemRow]:
+def visible_rows(rows: Sequence[ItemRow], actor: Actor) -> list[ItemRow]:
+    """The rows as this person may see them: without cost unless their role sees cost."""
     if actor.can(Permission.VIEW_COST):
         return list(rows)
     return [dataclasses.replace(r, cost_cents=None) for r in rows]
@@ -246,24 +247,24 @@ def count(flt: InventoryFilter, *, reader: InventoryReader, actor: Actor) -> int
 
 def rows_for(seqs: Sequence[int], *, reader: InventoryReader, actor: Actor) -> list[ItemRow]:
     actor.require(Permission.VIEW_INVENTORY)
-    return _visible(reader.rows(seqs), actor)
+    return visible_rows(reader.rows(seqs), actor)
 
 
 def rows_by_ids(item_ids: Sequence[str], *, reader: InventoryReader, actor: Actor) -> list[ItemRow]:
     actor.require(Permission.VIEW_INVENTORY)
-    return _visible(reader.rows_by_ids(item_ids), actor)
+    return visible_rows(reader.rows_by_ids(item_ids), actor)
 
 
 def search(text: str, *, reader: InventoryReader, actor: Actor, limit: int = 50) -> list[ItemRow]:
     actor.require(Permission.VIEW_INVENTORY)
-    return _visible(reader.search(text, limit), actor)
+    return visible_rows(reader.search(text, limit), actor)
 
 
 def lookup(code: str, *, reader: InventoryReader, actor: Actor) -> ItemRow | None:
     """The item a scanner's code names (barcode, else SKU)."""
     actor.require(Permission.VIEW_INVENTORY)
     row = reader.lookup_code(code)
-    return None if row is None else _visible([row], actor)[0]
+    return None if row is None else visible_rows([row], actor)[0]
 
 
 def history(item_id: str, *, reader: InventoryReader, actor: Actor) -> list[Movement]:

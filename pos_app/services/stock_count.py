@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pos_app.domain.errors import Conflict, NotFound, ValidationError
 from pos_app.domain.jewelry import Tracking
 from pos_app.domain.permissions import Actor, Permission
-from pos_app.services.inventory import store_context
+from pos_app.services.inventory import store_context, visible_rows
 from pos_app.services.ports import CountRecord, InventoryReader, ItemRow, UnitOfWork
 
 
@@ -91,7 +91,8 @@ def scan(count_id: str, code: str, *, uow: UnitOfWork, reader: InventoryReader, 
     code = code.strip()
     if not code:
         raise ValidationError("code", "is empty")
-    item = reader.lookup_code(code)
+    found = reader.lookup_code(code)
+    item = None if found is None else visible_rows([found], actor)[0]
     with uow:
         count = _open_count(uow, count_id)
         uow.counts.add_scan(count_id, code, item.id if item else None)
@@ -131,8 +132,12 @@ def report(count_id: str, *, reader: InventoryReader, actor: Actor) -> CountRepo
         raise NotFound("That stock count does not exist.")
     counted = Counter(s.item_id for s in count.scans if s.item_id is not None)
     unknown = tuple(s.code for s in count.scans if s.item_id is None)
-    expected = {row.id: row for row in reader.expected_at(count.location)}
-    scanned_rows = {row.id: row for row in reader.rows_by_ids([i for i in counted if i not in expected])}
+    # Quantities as the ledger stood when the count started: a piece received or sold
+    # while the case was being counted is the ledger's business, not a difference.
+    expected = {row.id: row for row in visible_rows(reader.expected_at(count.location, as_of=count.started_at),
+                                                    actor)}
+    scanned_rows = {row.id: row for row in visible_rows(
+        reader.rows_as_of([i for i in counted if i not in expected], count.started_at), actor)}
 
     def times_counted(row: ItemRow) -> int:
         # A unique piece scanned twice is still one piece.

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import pytest
+import sqlcipher3
 
 from pos_app import app
 from pos_app.domain.errors import NotFound, PermissionDenied, ValidationError
@@ -469,3 +470,29 @@ def test_the_inventory_list_filters_sorts_and_counts(demo_facet: app.Facet, mana
     assert all(r.style == "halo" and r.location == "Safe" and r.on_hand > 0 for r in listed)
     prices = [r.price_cents for r in listed]
     assert prices == sorted(prices, reverse=True)
+
+
+def test_the_stock_ledger_refuses_to_be_edited_or_deleted(demo_facet: app.Facet) -> None:
+    conn = demo_facet.connection()
+    try:
+        for sql in ("UPDATE stock_movements SET quantity = 5", "DELETE FROM stock_movements"):
+            with pytest.raises(sqlcipher3.IntegrityError, match="append-only"):
+                conn.execute(sql)
+    finally:
+        conn.close()
+
+
+def test_quantity_on_hand_shown_in_lists_is_the_ledgers_sum(demo_facet: app.Facet) -> None:
+    manager = actor_for(demo_facet, Role.MANAGER)
+    reader = demo_facet.inventory_reader()
+    counted = next(r for r in reader.search("bezel", 200) if r.tracking == "counted")
+    inventory.adjust_stock(counted.id, 4, "found in the safe", uow=demo_facet.uow(), actor=manager)
+    conn = demo_facet.connection()
+    try:
+        drift = conn.execute(
+            "SELECT count(*) FROM items i WHERE i.on_hand != "
+            "(SELECT coalesce(sum(m.quantity), 0) FROM stock_movements m WHERE m.item_id = i.id)").fetchone()[0]
+    finally:
+        conn.close()
+    assert drift == 0
+    assert reader.lookup_code(counted.sku).on_hand == counted.on_hand + 4

@@ -189,3 +189,31 @@ def test_a_count_is_of_a_known_location(demo_facet: app.Facet, clerk: Actor) -> 
     with pytest.raises(ValidationError) as raised:
         stock_count.start_count("Basement", uow=demo_facet.uow(), actor=clerk)
     assert raised.value.field == "location"
+
+
+def test_stock_received_while_a_case_is_counted_is_not_taken_away_by_the_count(empty_facet: app.Facet) -> None:
+    manager = actor_for(empty_facet, Role.OWNER)
+    record = inventory.receive_new_item(
+        {"sku": "CH-1", "style": "bezel", "title": "Bezel Station Necklace", "metal": "14k_yellow",
+         "price": "895", "tracking": "counted", "quantity": "3", "location": "Case 1"},
+        uow=empty_facet.uow(), actor=manager)
+    count_id = stock_count.start_count("Case 1", uow=empty_facet.uow(), actor=manager)
+    for _ in range(3):
+        scan(empty_facet, count_id, "CH-1", manager)
+    inventory.receive_more(record.id, 2, uow=empty_facet.uow(), actor=manager)
+
+    posted = stock_count.post_count(count_id, uow=empty_facet.uow(), reader=empty_facet.inventory_reader(),
+                                    actor=manager)
+
+    assert posted.differences == ()
+    assert empty_facet.inventory_reader().lookup_code("CH-1").on_hand == 5
+
+
+def test_a_clerks_count_report_does_not_show_cost(demo_facet: app.Facet) -> None:
+    clerk = actor_for(demo_facet, Role.CLERK)
+    count_id = stock_count.start_count("Case 1", uow=demo_facet.uow(), actor=clerk)
+    first = demo_facet.inventory_reader().expected_at("Case 1")[0]
+    result = scan(demo_facet, count_id, first.sku, clerk)
+    report = stock_count.report(count_id, reader=demo_facet.inventory_reader(), actor=clerk)
+    assert result.item is not None and result.item.cost_cents is None
+    assert all(line.item.cost_cents is None for line in report.matched + report.missing)

@@ -1,9 +1,12 @@
 """Necklaces, their stones and photos, lab certificates, and the stock ledger.
 
-Quantity on hand is never stored: it is the sum of an item's stock movements
-(receive, sale, return, adjustment, transfer, memo out/in, count). A unique
-necklace is an item with `tracking = 'unique'` whose movements sum to 1 while
-it is in the store and to 0 once sold.
+Quantity on hand is the sum of an item's stock movements (receive, sale,
+return, adjustment, transfer, memo out/in, count). The ledger is append-only:
+triggers refuse any UPDATE or DELETE of a movement. `items.on_hand` is that
+sum kept by a trigger on each new movement, so lists can filter and sort by
+it through an index; no code writes it, and `pos-app doctor` checks it
+against the ledger. A unique necklace is an item with `tracking = 'unique'`
+whose movements sum to 1 while it is in the store and to 0 once sold.
 """
 
 from __future__ import annotations
@@ -25,8 +28,8 @@ class Item(Synced, Base):
     __table_args__ = (
         Index("ix_items_sku_seq", "sku", "seq"),
         *(Index(f"ix_items_{column}_sku_seq", column, "sku", "seq") for column in (
-            "title", "style", "metal", "status", "location", "price_cents", "received_on", "cert_number",
-            "barcode", "tracking")),
+            "title", "style", "metal", "status", "location", "price_cents", "cost_cents", "on_hand",
+            "received_on", "cert_number", "barcode", "tracking")),
     )
 
     # This file's own number for the row: the full-text index's rowid and the
@@ -61,6 +64,8 @@ class Item(Synced, Base):
     status: Mapped[str] = mapped_column(String(12))
     vendor: Mapped[str] = mapped_column(String(80), default="")
     received_on: Mapped[dt.date | None] = mapped_column(Date)
+    # The ledger's sum for this item, kept by the stock_movements trigger; never written by code.
+    on_hand: Mapped[int] = mapped_column(Integer, server_default="0", default=0)
 
 
 class ItemStone(Synced, Base):
