@@ -122,12 +122,7 @@ class Facet:
         return Argon2Hasher.from_settings(self.directory().setting("security.argon2"))
 
     def cli_actor(self) -> Actor:
-        """The command line acts with the owner's permissions, named for the OS user."""
-        try:
-            user = getpass.getuser()
-        except (KeyError, OSError):
-            user = "unknown"
-        return Actor(staff_id=None, name=f"command line ({user})", role=Role.OWNER, terminal=self.terminal)
+        return command_line_actor(self.terminal)
 
     def close(self) -> None:
         if "_conn" in self.__dict__:
@@ -138,6 +133,16 @@ class Facet:
             self._conn.close()
             del self.__dict__["_conn"]
         self.db.dispose()
+
+
+def command_line_actor(terminal: str = "CLI") -> Actor:
+    """The command line acts with the owner's permissions, named for the OS user: whoever
+    can run it can already read the keyring and the file."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    return Actor(staff_id=None, name=f"command line ({user})", role=Role.OWNER, terminal=terminal)
 
 
 def open_facet(data_dir: Path) -> Facet:

@@ -128,7 +128,8 @@ def cmd_items_import(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(_import_json(exc.report, imported=False), indent=2))
         else:
-            print(str(exc), file=sys.stderr)
+            print(f"{exc}\n(--skip-invalid imports the valid rows and writes the others to a file.)",
+                  file=sys.stderr)
         return EXIT_REFUSED
     finally:
         facet.close()
@@ -203,14 +204,13 @@ def _passphrase(args: argparse.Namespace, *, confirm: bool) -> str | None:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
+    from pos_app.services.backup import back_up
+
     facet = _open(args)
     try:
         passphrase = _passphrase(args, confirm=True)
-        dest = facet.db.backup_to(Path(args.file), passphrase=passphrase)
-        with facet.uow() as uow:
-            uow.audit.record(facet.cli_actor(), "store.backed_up",
-                             summary={"file": dest.name, "portable": passphrase is not None})
-            uow.commit()
+        dest = back_up(Path(args.file), passphrase=passphrase, store=facet.db, uow=facet.uow(),
+                       actor=facet.cli_actor())
     finally:
         facet.close()
     _emit(args, {"file": str(dest), "portable": passphrase is not None, "bytes": dest.stat().st_size},
@@ -227,8 +227,16 @@ def cmd_restore(args: argparse.Namespace) -> int:
         answer = input(f"Replace the store in {data_dir} with {args.file}? A copy of the current store is kept. [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):
             raise Refused("Restore cancelled; nothing was changed.")
+    from pos_app.services.backup import check_may_restore, record_restore
+
     passphrase = _passphrase(args, confirm=False)
+    check_may_restore(app.command_line_actor())
     safety = app.restore_store(data_dir, Path(args.file), passphrase=passphrase)
+    facet = app.open_facet(data_dir)
+    try:
+        record_restore(Path(args.file), safety, uow=facet.uow(), actor=facet.cli_actor())
+    finally:
+        facet.close()
     data = {"restored_from": str(Path(args.file).resolve()), "previous_store_kept_at": str(safety) if safety else None}
     _emit(args, data,
           f"Restored the store from {args.file}." + (f" The previous store is kept at {safety}." if safety else ""))

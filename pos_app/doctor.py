@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pos_app import __version__
+from pos_app.domain.errors import UserFacingError
 
 
 def examine(data_dir: Path) -> dict[str, Any]:
@@ -27,7 +28,12 @@ def examine(data_dir: Path) -> dict[str, Any]:
     report: dict[str, Any] = {"version": __version__, "data_dir": str(data_dir), "database": str(path),
                               "ok": False, "problems": [], "warnings": []}
     problems, warnings = report["problems"], report["warnings"]
-    keyring = KeyringSecrets()
+    try:
+        keyring = KeyringSecrets()
+    except UserFacingError as exc:
+        report["keyring"] = {"backend": None, "secure": False, "warning": None}
+        problems.append(str(exc))
+        return report
     report["keyring"] = {"backend": keyring.status.backend, "secure": keyring.status.secure,
                          "warning": keyring.status.warning}
     if keyring.status.warning:
@@ -37,7 +43,11 @@ def examine(data_dir: Path) -> dict[str, Any]:
         problems.append(f"No store in {data_dir}: run 'pos-app init' or 'pos-app init --demo'.")
         return report
     report["bytes"] = path.stat().st_size
-    key = keyring.get(database_key_name(data_dir))
+    try:
+        key = keyring.get(database_key_name(data_dir))
+    except UserFacingError as exc:
+        problems.append(str(exc))
+        return report
     report["key_present"] = key is not None
     if key is None:
         problems.append("The database key is not in the keyring, so the store cannot be opened.")

@@ -17,8 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pos_app.domain.errors import UserFacingError
+
 SERVICE = "facet"
 log = logging.getLogger(__name__)
+
+
+class KeyringUnavailable(UserFacingError):
+    """The keyring refused or failed (locked, no session, damaged)."""
 
 
 @dataclass(frozen=True)
@@ -52,7 +58,10 @@ class KeyringSecrets:
     def __init__(self) -> None:
         import keyring
 
-        backend = keyring.get_keyring()
+        try:
+            backend = keyring.get_keyring()
+        except Exception as exc:  # keyring's backends raise whatever their platform raises
+            raise _unavailable(exc) from exc
         children = getattr(backend, "backends", None)
         if children is not None and not children:
             backend = _fallback()
@@ -64,11 +73,17 @@ class KeyringSecrets:
             log.warning("keyring: %s", self.status.warning)
 
     def get(self, name: str) -> str | None:
-        value = self._backend.get_password(SERVICE, name)
+        try:
+            value = self._backend.get_password(SERVICE, name)
+        except Exception as exc:
+            raise _unavailable(exc) from exc
         return None if value is None else str(value)
 
     def set(self, name: str, value: str) -> None:
-        self._backend.set_password(SERVICE, name, value)
+        try:
+            self._backend.set_password(SERVICE, name, value)
+        except Exception as exc:
+            raise _unavailable(exc) from exc
 
     def delete(self, name: str) -> None:
         import keyring.errors
@@ -77,6 +92,14 @@ class KeyringSecrets:
             self._backend.delete_password(SERVICE, name)
         except keyring.errors.PasswordDeleteError:
             pass
+
+
+def _unavailable(exc: Exception) -> KeyringUnavailable:
+    # The exception's text is the backend's; it names no secret.
+    return KeyringUnavailable(
+        f"The system keyring could not be used ({type(exc).__name__}: {exc}). Unlock it (sign in to the "
+        "desktop session) and try again; the store was not touched."
+    )
 
 
 def _fallback() -> Any:

@@ -97,12 +97,17 @@ def _text(raw: Mapping[str, str | None], name: str) -> str:
     return "" if value is None else str(value).strip()
 
 
+MAX_COUNT = 1_000_000  # no quantity, reorder point or stone count of one item comes near
+
+
 def _int(text: str, *, field: str, minimum: int = 0) -> int:
-    if not re.fullmatch(r"-?\d+", text):
-        raise ValidationError(field, f"{text!r} is not a whole number")
+    if not re.fullmatch(r"-?[0-9]{1,12}", text):
+        raise ValidationError(field, f"{text!r} is not a whole number up to {MAX_COUNT:,}")
     value = int(text)
     if value < minimum:
         raise ValidationError(field, f"must be at least {minimum}")
+    if value > MAX_COUNT:
+        raise ValidationError(field, f"must be at most {MAX_COUNT:,}")
     return value
 
 

@@ -218,6 +218,8 @@ def _fixed_point(text: str, places: int, *, field: str, unit: str, example: str)
         raise ValidationError(field, f"{text.strip()!r} is not a number; use a number such as {example}") from None
     if not value.is_finite():
         raise ValidationError(field, f"{text.strip()!r} is not a number")
+    if value.adjusted() >= 15:  # before scaling: "1e999999999999999999" would overflow Decimal itself
+        raise ValidationError(field, f"{text.strip()!r} is too large")
     scaled = value.scaleb(places, _EXACT)
     if scaled != scaled.to_integral_value():
         raise ValidationError(field, f"has more than {places} decimal places")

@@ -55,6 +55,17 @@ def check_tax_rate(text: str, *, field: str = "tax_rate") -> str:
     return f"{rate.normalize():f}" if rate != 0 else "0"
 
 
+def check_locale(text: str, *, field: str = "locale") -> str:
+    """A display locale Babel knows, as "en_US" (accepts "en-US")."""
+    from babel import Locale, UnknownLocaleError
+
+    value = text.strip().replace("-", "_") or "en_US"
+    try:
+        return str(Locale.parse(value))
+    except (ValueError, UnknownLocaleError):
+        raise ValidationError(field, f"{text.strip()!r} is not a locale such as en_US or fr_CA") from None
+
+
 def check_email(text: str, *, field: str = "email") -> str:
     """An email address, normalized; checked for shape, not deliverability."""
     from email_validator import EmailNotValidError, validate_email

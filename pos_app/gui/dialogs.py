@@ -24,3 +24,11 @@ def ask_open_path(parent: QWidget | None, title: str, file_filter: str) -> Path 
 def ask_open_paths(parent: QWidget | None, title: str, file_filter: str) -> list[Path]:
     names, _ = QFileDialog.getOpenFileNames(parent, title, str(Path.home()), file_filter)
     return [Path(n) for n in names]
+
+
+def ask_yes_no(parent: QWidget | None, title: str, text: str) -> bool:
+    from PySide6.QtWidgets import QMessageBox
+
+    answer = QMessageBox.question(parent, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                  QMessageBox.StandardButton.No)
+    return answer == QMessageBox.StandardButton.Yes

@@ -73,6 +73,10 @@ def run_desktop(data_dir: Path, *, demo: bool = False, smoke: bool = False) -> i
                 return 0
     except UserFacingError as exc:
         return _fatal(str(exc), smoke=smoke)
+    except Exception:
+        log.exception("opening the store failed")
+        return _fatal(f"Facet could not open the store in {data_dir}; the details are in the log "
+                      f"({data_dir / 'logs' / 'facet.log'}).", smoke=smoke)
 
     from pos_app.gui.context import AppContext
     from pos_app.gui.main_window import MainWindow

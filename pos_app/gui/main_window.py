@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QLabel, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
 from pos_app.domain.permissions import Actor
 from pos_app.domain.store import DEFAULT_IDLE_LOCK_MINUTES
@@ -84,6 +84,11 @@ class MainWindow(QMainWindow):
             return
         self.idle.arm(False)
         self.sign_in.flush_pending()
+        # Nothing of the person's stays on screen: open dialogs close (their unsaved
+        # edits are dropped, as leaving them would show them to whoever comes next).
+        for dialog in self.findChildren(QDialog):
+            if dialog.isVisible():
+                dialog.reject()
         self.context.set_actor(None)
         facet = self.context.facet
         self.context.runner.run(

@@ -1,12 +1,15 @@
 """Printing Facet's PDFs on the system's printers (CUPS on Linux) through Qt.
 
-Qt's print dialog chooses the printer; each PDF page is rendered with pdfium
-at the printer's resolution (at most 600 dpi) on a worker (`render_pages`),
-then painted onto the printer on the GUI thread (`paint_pages`), so what
-prints is exactly the saved PDF.
+Qt's print dialog chooses the printer. A `PrintJob` renders the PDF one page
+at a time with pdfium at the printer's resolution (at most 600 dpi) on a
+worker (`render_next`) and paints it onto the printer on the GUI thread
+(`paint`), so what prints is exactly the saved PDF and only one page image is
+held at a time.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QImage, QPainter
@@ -33,38 +36,48 @@ def page_count(pdf: bytes) -> int:
         document.close()
 
 
-def render_pages(pdf: bytes, dpi: int) -> list[QImage]:
-    """Every page of `pdf` as an image at `dpi` (safe off the GUI thread)."""
-    import pypdfium2
+class PrintJob:
+    def __init__(self, pdf: bytes, printer: QPrinter) -> None:
+        import pypdfium2
 
-    document = pypdfium2.PdfDocument(pdf)
-    images = []
-    try:
-        for index in range(len(document)):
-            pil = document[index].render(scale=dpi / 72).to_pil().convert("RGB")
-            data = pil.tobytes("raw", "RGB")
-            images.append(QImage(data, pil.width, pil.height, pil.width * 3, QImage.Format.Format_RGB888).copy())
-    finally:
-        document.close()
-    return images
+        self._document: Any = pypdfium2.PdfDocument(pdf)
+        self.printer = printer
+        self.pages = len(self._document)
+        self.next_page = 0
+        self.dpi = min(printer.resolution(), 600)
+        self._painter = QPainter()
 
+    @property
+    def done(self) -> bool:
+        return self.next_page >= self.pages
 
-def printer_dpi(printer: QPrinter) -> int:
-    return min(printer.resolution(), 600)
+    def start(self) -> None:
+        """Open the printer (GUI thread)."""
+        if not self._painter.begin(self.printer):
+            self._document.close()
+            raise OSError("The printer could not be started; check that it is on and chosen correctly.")
 
+    def render_next(self) -> QImage:
+        """The next page as an image (worker thread; one page at a time)."""
+        pil = self._document[self.next_page].render(scale=self.dpi / 72).to_pil().convert("RGB")
+        data = pil.tobytes("raw", "RGB")
+        return QImage(data, pil.width, pil.height, pil.width * 3, QImage.Format.Format_RGB888).copy()
 
-def paint_pages(images: list[QImage], printer: QPrinter) -> int:
-    """Paint rendered pages onto `printer` (GUI thread); returns the pages printed."""
-    painter = QPainter()
-    if not painter.begin(printer):
-        raise OSError("The printer could not be started.")
-    try:
-        for index, image in enumerate(images):
-            if index:
-                printer.newPage()
-            target: QRect = painter.viewport()
-            size = image.size().scaled(target.size(), Qt.AspectRatioMode.KeepAspectRatio)
-            painter.drawImage(QRect(target.topLeft(), size), image)
-    finally:
-        painter.end()
-    return len(images)
+    def paint(self, image: QImage) -> None:
+        """Put a rendered page on paper (GUI thread)."""
+        if self.next_page:
+            self.printer.newPage()
+        target: QRect = self._painter.viewport()
+        size = image.size().scaled(target.size(), Qt.AspectRatioMode.KeepAspectRatio)
+        self._painter.drawImage(QRect(target.topLeft(), size), image)
+        self.next_page += 1
+
+    def finish(self) -> None:
+        self._painter.end()
+        self._document.close()
+
+    def abort(self) -> None:
+        if self._painter.isActive():
+            self.printer.abort()
+            self._painter.end()
+        self._document.close()

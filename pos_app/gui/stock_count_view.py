@@ -8,8 +8,8 @@ stock adjustments needs a manager.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QListWidgetItem, QWidget
 
 from pos_app.domain.errors import UserFacingError
@@ -42,6 +42,11 @@ class StockCountView(QWidget):
         f.post_button.setVisible(context.can(Permission.ADJUST_STOCK))
         QShortcut(QKeySequence("Ctrl+Shift+N"), self, self.start)
         QShortcut(QKeySequence("Ctrl+Z"), self, self.undo)
+        # The scan field keeps the keyboard, and a line edit takes Ctrl+Z for its own
+        # text undo: catch it there so Ctrl+Z undoes the last scan, as the button says.
+        f.scan_edit.installEventFilter(self)
+        self._refreshing = False
+        self._refresh_again = False
         if context.can(Permission.ADJUST_STOCK):
             QShortcut(QKeySequence("Ctrl+Shift+P"), self, self.post)
         self._set_running(False)
@@ -142,10 +147,44 @@ class StockCountView(QWidget):
 
         self._run(lambda: stock_count.undo_last_scan(count_id, uow=self.context.uow(), actor=actor), undone)
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.form.scan_edit and event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            if event.matches(QKeySequence.StandardKey.Undo):
+                self.undo()
+                return True
+        return super().eventFilter(watched, event)
+
     def refresh(self) -> None:
+        """Recompute missing and unexpected pieces on a worker (a case can hold thousands)."""
         if self.count_id is None:
             return
-        report = stock_count.report(self.count_id, reader=self.context.reader, actor=self.context.require_actor())
+        if self._refreshing:
+            self._refresh_again = True
+            return
+        self._refreshing = True
+        count_id, actor, facet = self.count_id, self.context.require_actor(), self.context.facet
+
+        def work() -> CountReport:
+            conn = facet.connection()
+            try:
+                return stock_count.report(count_id, reader=facet.inventory_reader(conn), actor=actor)
+            finally:
+                conn.close()
+
+        def failed(exc: BaseException) -> None:
+            self._refreshing = False
+            self._failed(exc)
+
+        self.context.runner.run(work, on_done=self._show_report, on_error=failed, parent=self, lane="io")
+
+    def _show_report(self, report: CountReport) -> None:
+        self._refreshing = False
+        if self._refresh_again:
+            self._refresh_again = False
+            self.refresh()
+        if report.count_id != self.count_id:
+            return
         self.report = report
         fill(self.form.missing_table, ["SKU", "Title", "Expected"],
              [(line.item.sku, line.item.title, str(line.expected)) for line in report.missing], numeric=[2])

@@ -151,6 +151,9 @@ def make_engine(path: Path, key_hex: str) -> Engine:
         URL.create("sqlite", database=str(path)),
         module=sqlcipher3.dbapi2,
         creator=lambda: connect(path, key_hex),
+        # Errors must not carry row values into messages and logs: they may be
+        # customers' personal data or staff's secret hashes.
+        hide_parameters=True,
         pool_size=4,
         max_overflow=4,
     )

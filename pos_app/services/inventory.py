@@ -169,7 +169,7 @@ def adjust_stock(item_id: str, change: int, reason: str, *, uow: UnitOfWork, act
             raise ValidationError("quantity", "a unique piece is either here (1) or not (0)")
         uow.stock.record(item_id, "adjustment", change, actor=actor, reason=reason)
         uow.audit.record(actor, "stock.adjusted", entity_type="item", entity_id=item_id,
-                         summary={"sku": record.spec.sku, "change": change, "reason": reason})
+                         summary={"sku": record.spec.sku, "change": change})  # the reason is free text: ledger only
         updated = _get(uow, item_id)
         uow.commit()
     return updated
@@ -182,18 +182,29 @@ def photo_type(data: bytes) -> str:
     raise ValidationError("photo", "is not a JPEG or PNG image")
 
 
-def add_photo(item_id: str, data: bytes, *, uow: UnitOfWork, actor: Actor) -> str:
+def add_photos(item_id: str, photos: Sequence[bytes], *, uow: UnitOfWork, actor: Actor) -> list[str]:
+    """Add photos to an item: every one is checked first, then all are saved together or none."""
     actor.require(Permission.EDIT_ITEM)
-    if len(data) > MAX_PHOTO_BYTES:
-        raise ValidationError("photo", "is larger than 10 MB; resize it first")
-    mime = photo_type(data)
+    kinds = []
+    for n, data in enumerate(photos, start=1):
+        which = f"photo {n} of {len(photos)}" if len(photos) > 1 else "photo"
+        if len(data) > MAX_PHOTO_BYTES:
+            raise ValidationError(which, "is larger than 10 MB; resize it first")
+        try:
+            kinds.append(photo_type(data))
+        except ValidationError:
+            raise ValidationError(which, "is not a JPEG or PNG image") from None
     with uow:
         record = _get(uow, item_id)
-        photo_id = uow.photos.add(item_id, data, mime)
+        ids = [uow.photos.add(item_id, data, mime) for data, mime in zip(photos, kinds)]
         uow.audit.record(actor, "item.photo_added", entity_type="item", entity_id=item_id,
-                         summary={"sku": record.spec.sku, "bytes": len(data)})
+                         summary={"sku": record.spec.sku, "photos": len(ids), "bytes": sum(map(len, photos))})
         uow.commit()
-    return photo_id
+    return ids
+
+
+def add_photo(item_id: str, data: bytes, *, uow: UnitOfWork, actor: Actor) -> str:
+    return add_photos(item_id, [data], uow=uow, actor=actor)[0]
 
 
 def remove_photo(photo_id: str, *, uow: UnitOfWork, actor: Actor) -> None:

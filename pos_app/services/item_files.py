@@ -71,7 +71,7 @@ class ImportRejected(UserFacingError):
         lines += [f"  {p[0].upper()}{p[1:]}" for p in map(str, report.problems[:MAX_LISTED_PROBLEMS])]
         if len(report.problems) > MAX_LISTED_PROBLEMS:
             lines.append(f"  ... and {len(report.problems) - MAX_LISTED_PROBLEMS} more.")
-        lines.append("Fix them and import again, or use --skip-invalid to import the valid rows.")
+        lines.append("Fix them and import again, or import only the valid rows.")
         super().__init__("\n".join(lines))
 
 

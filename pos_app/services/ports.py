@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol, Self
 
 from pos_app.domain.items import ItemSpec
@@ -351,6 +352,12 @@ class DirectoryReader(Protocol):
     def store(self) -> StoreProfile | None: ...
     def setting(self, key: str, default: Any = None) -> Any: ...
     def counts(self) -> StoreCounts: ...
+
+
+class StoreFile(Protocol):
+    """The store's file itself: copied while in use, encrypted."""
+
+    def backup_to(self, dest: Path, *, passphrase: str | None = None) -> Path: ...
 
 
 # ---------------------------------------------------------------- devices and secrets

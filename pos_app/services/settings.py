@@ -6,6 +6,7 @@ and other secrets never do: they are in the keyring.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +18,7 @@ from pos_app.services.ports import DirectoryReader, UnitOfWork
 
 
 def _minutes(text: str) -> int:
-    if not text.strip().isdigit() or not 1 <= int(text) <= 240:
+    if not re.fullmatch(r"[0-9]{1,3}", text.strip()) or not 1 <= int(text) <= 240:
         raise ValidationError("security.idle_lock_minutes", "must be a whole number of minutes from 1 to 240")
     return int(text)
 

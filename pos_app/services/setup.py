@@ -21,7 +21,7 @@ class OwnerAccount:
 
 def parse_store_profile(raw: Mapping[str, str]) -> StoreProfile:
     """Check the first-run form (or `pos-app init` flags); names the first bad field."""
-    locale = (raw.get("locale") or "en_US").strip()
+    locale = store_rules.check_locale(raw.get("locale") or "en_US")
     region = locale.split("_")[-1] if "_" in locale else "US"
     email = (raw.get("email") or "").strip()
     phone = (raw.get("phone") or "").strip()

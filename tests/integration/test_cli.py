@@ -320,10 +320,12 @@ def test_backup_then_restore_yes_brings_the_store_back_and_keeps_the_old_one(
     conn = facet.connection()
     try:
         audit = conn.execute("SELECT count(*) FROM audit_events WHERE action = 'store.backed_up'").fetchone()[0]
+        last = conn.execute("SELECT action, summary FROM audit_events ORDER BY seq DESC LIMIT 1").fetchone()
     finally:
         conn.close()
         facet.close()
     assert audit == 0, "the backup's own audit event was written after the copy was taken"
+    assert last[0] == "store.restored" and json.loads(last[1])["file"] == "facet.bak"
 
 
 def test_a_passphrase_backup_restores_on_another_machine_through_the_cli(
@@ -378,3 +380,17 @@ def test_version_prints_the_version(capsys: pytest.CaptureFixture[str]) -> None:
         cli.main(["--version"])
     assert raised.value.code == 0
     assert capsys.readouterr().out.startswith("Facet ")
+
+
+def test_doctor_reports_a_locked_keyring_as_a_problem_not_a_crash(
+        capsys: pytest.CaptureFixture[str], demo_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import keyring.errors
+    from keyrings.alt.file import PlaintextKeyring
+
+    def locked(self: object, service: str, username: str) -> str:
+        raise keyring.errors.KeyringLocked("the keyring is locked")
+
+    monkeypatch.setattr(PlaintextKeyring, "get_password", locked)
+    code, payload = run_json(capsys, "doctor", "--data-dir", str(demo_dir))
+    assert code == 1
+    assert any("keyring could not be used" in p for p in payload["problems"])

@@ -431,3 +431,11 @@ def test_an_exported_item_imports_as_the_same_item(generated: tuple[ItemSpec, st
 def test_every_item_field_travels_in_its_own_column() -> None:
     # A field added to ItemSpec needs a column, parse_item, item_fields and the strategy above.
     assert len(dataclasses.fields(ItemSpec)) == len(COLUMNS) == len(set(COLUMNS))
+
+
+@pytest.mark.parametrize("column", ["quantity", "reorder_point", "stone_count"])
+def test_refuses_a_count_too_large_to_be_real_naming_the_column(column: str) -> None:
+    raw = full_row(tracking="counted", serial="", **{"quantity": "3", column: "99999999999999999999"})
+    with pytest.raises(ValidationError) as caught:
+        parse_item(raw, currency="USD", locations=DEFAULT_LOCATIONS, today=TODAY)
+    assert caught.value.field == column

@@ -293,3 +293,9 @@ def test_refuses_what_can_never_be_a_report_number(typed: str) -> None:
         parse_report_number(typed)
     assert caught.value.field == "cert_number"
     assert "is not a report number" in caught.value.problem
+
+
+def test_an_absurdly_large_weight_is_refused_naming_the_field_not_a_crash() -> None:
+    with pytest.raises(ValidationError) as caught:
+        parse_carat("1e999999999999999999", field="center_carat")
+    assert caught.value.field == "center_carat"

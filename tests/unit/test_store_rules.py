@@ -14,6 +14,7 @@ from pos_app.domain.errors import ValidationError
 from pos_app.domain.store import (
     check_currency,
     check_email,
+    check_locale,
     check_phone,
     check_tax_rate,
     check_timezone,
@@ -221,3 +222,15 @@ def test_refuses_required_text_over_its_limit() -> None:
         required({"name": "N" * 121}, "name")
     with pytest.raises(ValidationError, match="longer than 10 characters"):
         required({"footer": "F" * 11}, "footer", limit=10)
+
+
+@pytest.mark.parametrize(("typed", "kept"), [("en_US", "en_US"), ("en-US", "en_US"), ("fr_CA", "fr_CA"), ("en_US.UTF-8", "en_US")])
+def test_accepts_a_locale_babel_knows(typed: str, kept: str) -> None:
+    assert check_locale(typed) == kept
+
+
+@pytest.mark.parametrize("typed", ["xx_YY", "english", "123"])
+def test_refuses_a_locale_that_would_break_price_display_later(typed: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        check_locale(typed)
+    assert caught.value.field == "locale"

@@ -6,6 +6,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import QListWidgetItem, QWidget
 
+from pos_app.domain.errors import ValidationError
 from pos_app.domain.permissions import Permission
 from pos_app.domain.store import DEFAULT_LOCATIONS
 from pos_app.gui import dialogs
@@ -136,9 +137,15 @@ class ItemDialog(FacetDialog):
         actor = self.context.require_actor()
 
         def work() -> int:
+            photos = []
             for path in paths:
-                inventory.add_photo(self.item_id, path.read_bytes(), uow=self.context.uow(), actor=actor)
-            return len(paths)
+                try:
+                    if path.stat().st_size > inventory.MAX_PHOTO_BYTES:
+                        raise ValidationError("photo", f"{path.name} is larger than 10 MB; resize it first")
+                    photos.append(path.read_bytes())
+                except OSError as exc:
+                    raise ValidationError("photo", f"{path.name} cannot be read: {exc.strerror}") from None
+            return len(inventory.add_photos(self.item_id, photos, uow=self.context.uow(), actor=actor))
 
         self.run(work, lambda n: (mark_info(self.form.message_label, f"Added {n} photo(s)."), self.load()))
 

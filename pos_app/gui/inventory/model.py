@@ -11,6 +11,7 @@ block arrives.
 
 from __future__ import annotations
 
+import logging
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ from PySide6.QtGui import QColor
 
 from pos_app.domain.jewelry import ItemStatus, Metal, Style, Tracking
 from pos_app.services.ports import InventoryFilter, ItemRow
+
+log = logging.getLogger(__name__)
 
 BLOCK = 100
 CACHE_BLOCKS = 50
@@ -75,6 +78,7 @@ class InventoryModel(QAbstractTableModel):
         self._money = money
         self.columns = tuple(c for c in COLUMNS if show_cost or c.key != "cost")
         self._total = 0
+        self._failed_blocks: set[int] = set()
         # block number -> the rows of that block, with their display texts
         self._blocks: OrderedDict[int, list[tuple[ItemRow, tuple[str, ...]]]] = OrderedDict()
         self.filter = InventoryFilter()
@@ -102,7 +106,6 @@ class InventoryModel(QAbstractTableModel):
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         key = self.columns[column].key
         descending = order == Qt.SortOrder.DescendingOrder
-        key = "price" if key == "cost" else key
         if (key, descending) == (self.sort_key, self.descending):
             return
         self.set_sort(key, descending)
@@ -137,8 +140,12 @@ class InventoryModel(QAbstractTableModel):
         try:
             seqs = self._fetch_page(self.filter, self.sort_key, self.descending, block * BLOCK, BLOCK)
             fetched = self._fetch_rows(seqs)
-        except Exception:  # data() must never raise; a failed block shows blank and is retried
+        except Exception:  # data() must never raise: the block shows blank, is logged once, retried on paint
+            if block not in self._failed_blocks:
+                self._failed_blocks.add(block)
+                log.exception("fetching inventory rows %d-%d failed", block * BLOCK, block * BLOCK + BLOCK - 1)
             return None
+        self._failed_blocks.discard(block)
         rows = [(item, self._texts(item)) for item in fetched]
         self._blocks[block] = rows
         while len(self._blocks) > CACHE_BLOCKS:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtWidgets import QWidget
 
+from pos_app.domain.errors import ValidationError
 from pos_app.gui import dialogs, printing
-from pos_app.gui.base import FacetDialog, mark_info
+from pos_app.gui.base import FacetDialog, mark_info, mark_problem
 from pos_app.gui.context import AppContext
 from pos_app.services import labels
 
@@ -32,12 +33,11 @@ class TagSheetDialog(FacetDialog):
         self.saved_path: Path | None = None
         self.initial_focus = f.stock_combo
 
-    def _render(self) -> bytes:
-        actor = self.context.require_actor()
-        return labels.tag_sheet(
-            self.item_ids, uow=self.context.uow(), actor=actor, locale=self.context.profile.locale,
-            stock_name=self.form.stock_combo.currentData(), skip=self.form.skip_spin.value(),
-        )
+    def _renderer(self) -> Callable[[], bytes]:
+        """The PDF job, with the choices read here on the GUI thread; it runs on the worker."""
+        actor, uow, locale = self.context.require_actor(), self.context.uow, self.context.profile.locale
+        ids, stock, skip = list(self.item_ids), self.form.stock_combo.currentData(), self.form.skip_spin.value()
+        return lambda: labels.tag_sheet(ids, uow=uow(), actor=actor, locale=locale, stock_name=stock, skip=skip)
 
     def save_pdf(self) -> None:
         path = dialogs.ask_save_path(self, "Save price tags", "price-tags.pdf", "PDF files (*.pdf)")
@@ -45,12 +45,17 @@ class TagSheetDialog(FacetDialog):
             return
         if path.suffix.lower() != ".pdf":
             path = path.with_suffix(".pdf")
+        render = self._renderer()
 
         def work() -> Path:
-            pdf = self._render()
+            pdf = render()
             partial = path.with_name(path.name + ".partial")
-            partial.write_bytes(pdf)
-            partial.replace(path)
+            try:
+                partial.write_bytes(pdf)
+                partial.replace(path)
+            except OSError as exc:
+                partial.unlink(missing_ok=True)
+                raise ValidationError("file", f"cannot write {path}: {exc.strerror}") from None
             return path
 
         def done(saved: Path) -> None:
@@ -66,13 +71,37 @@ class TagSheetDialog(FacetDialog):
             if printer is None:
                 mark_info(self.form.message_label, "")
                 return
-            dpi = printing.printer_dpi(printer)
-
-            def send(images: list) -> None:  # type: ignore[type-arg]
-                pages = printing.paint_pages(images, printer)
-                mark_info(self.form.message_label, f"Sent {pages} page(s) to the printer.")
-
-            self.run(lambda: printing.render_pages(pdf, dpi), send, lane="io")
+            job = printing.PrintJob(pdf, printer)
+            try:
+                job.start()
+            except OSError as exc:
+                mark_problem(self.form.message_label, str(exc))
+                return
+            self._print_next(job)
 
         mark_info(self.form.message_label, "Making the PDF…")
-        self.run(self._render, rendered)
+        self.run(self._renderer(), rendered)
+
+    def _print_next(self, job: printing.PrintJob) -> None:
+        """One page at a time: rendered on a worker, painted here, then the next."""
+        if job.done:
+            job.finish()
+            mark_info(self.form.message_label, f"Sent {job.pages} page(s) to the printer.")
+            return
+        mark_info(self.form.message_label, f"Printing page {job.next_page + 1} of {job.pages}…")
+
+        def painted(image: object) -> None:
+            job.paint(image)
+            self._print_next(job)
+
+        self.context.runner.run(job.render_next, on_done=painted, on_error=self._print_failed(job), parent=self,
+                                lane="io")
+
+    def _print_failed(self, job: printing.PrintJob) -> Callable[[BaseException], None]:
+        def failed(exc: BaseException) -> None:
+            job.abort()
+            from pos_app.gui.ops import show_error
+
+            show_error(self, exc)
+
+        return failed

@@ -260,11 +260,12 @@ class InventoryView(QWidget):
         self.dialog = TagSheetDialog(self.context, ids, self)
         self.dialog.open()
 
-    def import_csv(self) -> None:
-        path = dialogs.ask_open_path(self, "Import items", "CSV files (*.csv)")
+    def import_csv(self, *, skip_invalid: bool = False, path: Path | None = None) -> None:
+        """Import a CSV file; if some rows are invalid, offer to import only the valid ones."""
+        path = path or dialogs.ask_open_path(self, "Import items", "CSV files (*.csv)")
         if path is None:
             return
-        rejects = path.with_suffix(".rejected.csv")
+        rejects = path.with_name(path.stem + ".rejected.csv")
         actor = self.context.require_actor()
         token = CancelToken()
         progress = QProgressDialog(f"Importing {path.name}…", "Cancel", 0, 0, self)
@@ -273,19 +274,29 @@ class InventoryView(QWidget):
         progress.show()
 
         def work() -> item_files.ImportReport:
-            return item_files.import_items(path, uow=self.context.uow(), actor=actor, skip_invalid=False,
+            return item_files.import_items(path, uow=self.context.uow(), actor=actor, skip_invalid=skip_invalid,
                                            rejects_path=rejects, cancelled=token.cancelled)
 
         def done(report: item_files.ImportReport) -> None:
             progress.close()
-            mark_info(self.form.message_label,
-                      f"Imported {path.name}: {report.created} new, {report.updated} updated, "
-                      f"{report.unchanged} unchanged.")
+            text = (f"Imported {path.name}: {report.created} new, {report.updated} updated, "
+                    f"{report.unchanged} unchanged.")
+            if report.rejects_file:
+                text += f" {report.rejected} rejected row(s), with their problems, are in {report.rejects_file}."
+            mark_info(self.form.message_label, text)
             self.context.changed.emit("items")
 
         def failed(exc: BaseException) -> None:
             progress.close()
-            if isinstance(exc, UserFacingError):
+            if isinstance(exc, item_files.ImportRejected):
+                mark_problem(self.form.message_label, str(exc))
+                valid = exc.report.rows - exc.report.rejected
+                if valid and dialogs.ask_yes_no(
+                        self, "Import the valid rows?",
+                        f"{exc.report.rejected} of {exc.report.rows} rows have a problem (listed on the screen). "
+                        f"Import the other {valid} now, and write the rejected rows to {rejects.name}?"):
+                    self.import_csv(skip_invalid=True, path=path)
+            elif isinstance(exc, UserFacingError):
                 mark_problem(self.form.message_label, str(exc))
             else:
                 show_error(self, exc)
