@@ -11,7 +11,7 @@ import getpass
 import logging
 import logging.handlers
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -75,7 +75,6 @@ class Facet:
     data_dir: Path
     db: LocalDatabase
     keyring: KeyringSecrets
-    _readers: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def uow(self) -> SqlUnitOfWork:
         return self.db.unit_of_work()

@@ -177,7 +177,7 @@ def cmd_items_list(args: argparse.Namespace) -> int:
         if args.search:
             rows = inventory.search(args.search, reader=reader, actor=actor, limit=limit)
         else:
-            seqs = inventory.find_seqs(InventoryFilter(), "sku", False, reader=reader, actor=actor)[:limit]
+            seqs = inventory.page_seqs(InventoryFilter(), "sku", False, 0, limit, reader=reader, actor=actor)
             rows = inventory.rows_for(seqs, reader=reader, actor=actor)
         locale = facet.profile.locale
     finally:

@@ -61,7 +61,6 @@ class FacetDialog(QDialog):
         if self._busy:
             return
         self._busy = True
-        self.setCursor(self.cursor())
 
         def done(result: Any) -> None:
             self._busy = False
@@ -74,10 +73,6 @@ class FacetDialog(QDialog):
             show_error(self, exc)
 
         self.context.runner.run(work, on_done=done, on_error=failed, parent=self, lane=lane)
-
-    @property
-    def busy(self) -> bool:
-        return self._busy
 
     def show_problem(self, exc: UserFacingError) -> None:
         mark_problem(self.form.message_label, str(exc))

@@ -228,12 +228,6 @@ class ItemRepo:
     def by_sku(self, sku: str) -> ItemRecord | None:
         return self._record(self._s.scalars(select(Item).where(Item.sku == sku)).first())
 
-    def by_code(self, code: str) -> ItemRecord | None:
-        row = self._s.scalars(select(Item).where(Item.barcode == code)).first()
-        if row is None:
-            row = self._s.scalars(select(Item).where(Item.sku == code)).first()
-        return self._record(row)
-
     def id_for_barcode(self, barcode: str) -> str | None:
         return self._s.scalar(select(Item.id).where(Item.barcode == barcode))
 
