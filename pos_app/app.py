@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from pos_app.adapters.secrets import KeyringSecrets
     from pos_app.persistence.database import LocalDatabase
     from pos_app.persistence.queries import SqliteDirectoryReader, SqliteInventoryReader
+    from pos_app.persistence.sales_queries import SqliteSalesReader
     from pos_app.persistence.uow import SqlUnitOfWork
     from pos_app.services.ports import StoreProfile
     from pos_app.services.setup import OwnerAccount
@@ -96,6 +97,11 @@ class Facet:
         from pos_app.persistence.queries import SqliteDirectoryReader
 
         return SqliteDirectoryReader(conn or self._conn)
+
+    def sales_reader(self, conn: Any | None = None) -> SqliteSalesReader:
+        from pos_app.persistence.sales_queries import SqliteSalesReader
+
+        return SqliteSalesReader(conn or self._conn)
 
     @cached_property
     def terminal(self) -> str:

@@ -29,7 +29,8 @@ def check_timezone(text: str, *, field: str = "timezone") -> str:
         raise ValidationError(field, "is required, e.g. America/New_York")
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        # OSError: with the tzdata package installed, a folder name ("America") is opened as a file.
         raise ValidationError(field, f"{value!r} is not a time zone name such as America/New_York") from None
     return value
 

@@ -181,11 +181,16 @@ class SqliteInventoryReader:
         return [_item_row(r) for r in self._c.execute(sql, [*params, limit])]
 
     def lookup_code(self, code: str) -> ItemRow | None:
-        """What a scanner typed: a barcode, else a SKU (both unique and indexed)."""
+        """What a scanner typed: a barcode, else a SKU (both unique and indexed), else a
+        certificate number (indexed; the piece still for sale first if two share it)."""
         code = code.strip()
         r = self._c.execute(f"SELECT {_ROW_COLUMNS} FROM items i WHERE i.barcode = ?", (code,)).fetchone()
         if r is None:
             r = self._c.execute(f"SELECT {_ROW_COLUMNS} FROM items i WHERE i.sku = ?", (code,)).fetchone()
+        if r is None:
+            r = self._c.execute(
+                f"SELECT {_ROW_COLUMNS} FROM items i WHERE i.cert_number = ? "
+                "ORDER BY i.status = 'available' DESC, i.seq LIMIT 1", (code,)).fetchone()
         return None if r is None else _item_row(r)
 
     def history(self, item_id: str) -> list[Movement]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-REVISIONS: tuple[str, ...] = ("0001",)
+REVISIONS: tuple[str, ...] = ("0001", "0002")
 HEAD = REVISIONS[-1]
 
 

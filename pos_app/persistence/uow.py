@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from pos_app.persistence import outbox
 from pos_app.persistence.audit import AuditWriter
+from pos_app.persistence.counter import CounterRepo
 from pos_app.persistence.repositories import (
     CountRepo,
     CustomerRepo,
@@ -46,6 +47,7 @@ class SqlUnitOfWork:
         self.counts = CountRepo(session)
         self.customers = CustomerRepo(session)
         self.sales = SalesRepo(session)
+        self.counter = CounterRepo(session)
         self.audit = AuditWriter(session)
         return self
 

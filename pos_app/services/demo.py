@@ -289,6 +289,7 @@ def load_demo_store(
                     number=number, terminal=terminal, staff_id=seller.staff_id or "",
                     customer_id=rng.choice(customers) if rng.random() < 0.7 else None,
                     currency="USD", completed_at=at.astimezone(dt.UTC), lines=tuple(lines), payments=(payment,),
+                    tax_rate=str(rate),
                 ))
                 for line in lines:
                     uow.stock.record(line.item_id, "sale", -1, actor=seller, reason="sold", reference=number,

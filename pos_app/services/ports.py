@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, Self
 
+from pos_app.domain.errors import UserFacingError
 from pos_app.domain.items import ItemSpec
 from pos_app.domain.permissions import Actor, Role
 
@@ -210,6 +211,7 @@ class NewSale:
     completed_at: dt.datetime
     lines: tuple[NewSaleLine, ...]
     payments: tuple[NewPayment, ...]
+    tax_rate: str = "0"
 
     @property
     def subtotal_cents(self) -> int:
@@ -226,6 +228,159 @@ class NewSale:
     @property
     def total_cents(self) -> int:
         return self.subtotal_cents - self.discount_cents + self.tax_cents
+
+
+@dataclass(frozen=True)
+class SaleSummary:
+    """One row of the sales list."""
+
+    id: str
+    number: str
+    kind: str  # sale | return | exchange
+    status: str  # completed | voided
+    completed_at: dt.datetime
+    clerk: str
+    customer: str
+    currency: str
+    total_cents: int
+    tenders: str  # "card, cash"
+
+
+@dataclass(frozen=True)
+class SaleLineDetail:
+    id: str
+    item_id: str
+    position: int
+    sku: str
+    description: str
+    quantity: int
+    unit_price_cents: int
+    list_price_cents: int
+    discount_cents: int
+    tax_cents: int
+    total_cents: int
+    returns_line_id: str | None
+    returned: int  # units of this line returned since, by later returns (not voided)
+    unique: bool
+
+    @property
+    def net_cents(self) -> int:
+        return self.unit_price_cents * self.quantity - self.discount_cents
+
+
+@dataclass(frozen=True)
+class PaymentDetail:
+    id: str
+    tender: str
+    amount_cents: int
+    status: str
+    payment_intent_id: str | None
+    card_brand: str | None
+    card_last4: str | None
+    tendered_cents: int | None
+    refund_id: str | None
+
+
+@dataclass(frozen=True)
+class SaleDetail:
+    id: str
+    number: str
+    terminal: str
+    kind: str
+    status: str
+    completed_at: dt.datetime
+    staff_id: str
+    clerk: str
+    customer_id: str | None
+    customer: str
+    currency: str
+    subtotal_cents: int
+    discount_cents: int
+    tax_cents: int
+    total_cents: int
+    tax_exempt_number: str | None
+    original_number: str | None
+    shift_id: str | None
+    lines: tuple[SaleLineDetail, ...]
+    payments: tuple[PaymentDetail, ...]
+
+
+@dataclass(frozen=True)
+class CustomerHit:
+    id: str
+    name: str
+    email: str | None
+    phone: str | None
+    restricted: bool
+
+
+@dataclass(frozen=True)
+class ParkedCartRow:
+    id: str
+    label: str
+    staff: str
+    customer_id: str | None
+    parked_at: dt.datetime
+    lines: int
+    cart: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PrintJobRow:
+    id: str
+    document: str
+    sale_id: str | None
+    sale_number: str | None
+    shift_id: str | None
+    error: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class ShiftRecord:
+    id: str
+    terminal: str
+    opened_by: str
+    opened_at: dt.datetime
+    float_cents: int
+    currency: str
+    status: str
+    closed_by: str | None
+    closed_at: dt.datetime | None
+    counted_cents: int | None
+    expected_cents: int | None
+    variance_cents: int | None
+    z_report: tuple[tuple[str, str], ...] | None
+
+
+@dataclass(frozen=True)
+class ShiftFigures:
+    """Money through a shift, in cents, from its payments and cash movements."""
+
+    sales: int  # number of sales, returns and exchanges completed
+    voided: int
+    cash_in: int  # cash taken for sales
+    cash_out: int  # cash refunded (positive)
+    card_in: int
+    card_out: int  # card refunds (positive)
+    paid_in: int
+    paid_out: int
+    no_sales: int  # drawer opened without a sale
+    gross_sales: int  # sale totals, returns netted
+    tax: int
+    discounts: int
+
+
+@dataclass(frozen=True)
+class LargeCashRow:
+    id: str
+    sale_number: str | None
+    customer: str
+    full_name: str
+    cash_cents: int
+    twelve_month_cents: int
+    status: str
+    created_at: dt.datetime
 
 
 # ---------------------------------------------------------------- storage ports
@@ -299,6 +454,51 @@ class SalesRepository(Protocol):
     def add_completed(self, sale: NewSale) -> str: ...
 
 
+@dataclass(frozen=True)
+class SaleRows:
+    """Everything one completed sale writes, already priced and checked by the service."""
+
+    sale: dict[str, Any]  # the `sales` columns but id and timestamps
+    lines: Sequence[dict[str, Any]]  # `sale_lines` columns but id, sale_id and timestamps
+    payments: Sequence[dict[str, Any]]  # `payments` columns but id, sale_id and timestamps
+    moves: Sequence[tuple[str, str, int]]  # (item_id, kind, quantity)
+    statuses: Sequence[tuple[str, str]]  # (item_id, new status)
+    audit_summary: dict[str, Any]
+    approved_by: str | None = None
+
+
+class CounterRepository(Protocol):
+    """The counter's own rows and the hot path that writes a whole sale (persistence/counter.py)."""
+
+    def next_number(self, sequence: str, *, start_after: int = 0) -> int: ...
+    def highest_sale_number(self, terminal: str) -> int: ...
+    def items_for_sale(self, item_ids: Sequence[str]) -> dict[str, tuple[str, str, int]]: ...
+    def write_sale(self, rows: SaleRows, *, actor: Actor, action: str) -> str: ...
+    def void_sale(self, sale_id: str, *, by: str | None, reason: str, at: dt.datetime) -> None: ...
+    def record_moves(self, moves: Sequence[tuple[str, str, int]], *, reference: str, actor: Actor) -> None: ...
+    def set_statuses(self, statuses: Sequence[tuple[str, str]]) -> None: ...
+    def add_refund_payment(self, sale_id: str, payment: dict[str, Any]) -> str: ...
+    def save_checkout(self, checkout_id: str, *, terminal: str, staff_id: str | None, customer_id: str | None,
+                      cart: dict[str, Any], tenders: list[dict[str, Any]], status: str,
+                      sale_id: str | None = None) -> None: ...
+    def checkout(self, checkout_id: str) -> dict[str, Any] | None: ...
+    def open_checkouts(self, terminal: str) -> list[dict[str, Any]]: ...
+    def park(self, *, terminal: str, staff_id: str | None, customer_id: str | None, label: str,
+             cart: dict[str, Any]) -> str: ...
+    def take_parked(self, park_id: str) -> dict[str, Any] | None: ...
+    def enqueue_print(self, *, terminal: str, document: str, sale_id: str | None, shift_id: str | None,
+                      error: str) -> str: ...
+    def finish_print(self, job_id: str, status: str) -> None: ...
+    def print_job(self, job_id: str) -> dict[str, Any] | None: ...
+    def open_shift_id(self, terminal: str) -> str | None: ...
+    def open_shift(self, *, terminal: str, staff_id: str | None, float_cents: int, currency: str) -> str: ...
+    def close_shift(self, shift_id: str, *, staff_id: str | None, counted: dict[str, int], counted_cents: int,
+                    expected_cents: int, z_report: list[list[str]]) -> None: ...
+    def add_cash_movement(self, shift_id: str, *, kind: str, amount_cents: int, reason: str, staff_id: str | None,
+                          approved_by: str | None) -> str: ...
+    def add_large_cash_report(self, report: dict[str, Any]) -> str: ...
+
+
 class AuditLog(Protocol):
     def record(self, actor: Actor, action: str, *, entity_type: str | None = None,
                entity_id: str | None = None, summary: dict[str, Any] | None = None,
@@ -317,6 +517,7 @@ class UnitOfWork(Protocol):
     counts: CountRepository
     customers: CustomerRepository
     sales: SalesRepository
+    counter: CounterRepository
     audit: AuditLog
 
     def __enter__(self) -> Self: ...
@@ -345,6 +546,27 @@ class InventoryReader(Protocol):
     def open_count_ids(self) -> list[str]: ...
 
 
+class SalesReader(Protocol):
+    """Read-only queries of the counter (persistence/sales_queries.py)."""
+
+    def sales(self, *, since: dt.datetime | None = None, until: dt.datetime | None = None,
+              limit: int = 500) -> list[SaleSummary]: ...
+    def sale_id_for_number(self, number: str) -> str | None: ...
+    def sale(self, sale_id: str) -> SaleDetail | None: ...
+    def refunded_by_payment_intent(self, payment_intent_ids: Sequence[str]) -> dict[str, int]: ...
+    def customer_cash_since(self, customer_id: str, since: dt.datetime) -> int: ...
+    def find_customers(self, text: str, limit: int = 20) -> list[CustomerHit]: ...
+    def customer(self, customer_id: str) -> CustomerHit | None: ...
+    def current_policy_version(self, today: dt.date) -> tuple[str, int] | None: ...
+    def parked_carts(self, terminal: str) -> list[ParkedCartRow]: ...
+    def print_queue(self, terminal: str) -> list[PrintJobRow]: ...
+    def open_checkout_ids(self, terminal: str) -> list[str]: ...
+    def open_shift(self, terminal: str) -> ShiftRecord | None: ...
+    def shift(self, shift_id: str) -> ShiftRecord | None: ...
+    def shift_figures(self, shift_id: str) -> ShiftFigures: ...
+    def large_cash_reports(self) -> list[LargeCashRow]: ...
+
+
 class DirectoryReader(Protocol):
     def staff_list(self) -> list[StaffRecord]: ...
     def staff_member(self, staff_id: str) -> StaffRecord | None: ...
@@ -368,3 +590,64 @@ class SecretHasher(Protocol):
     def hash(self, secret: str) -> str: ...
     def verify(self, hashed: str, secret: str) -> bool: ...
     def needs_rehash(self, hashed: str) -> bool: ...
+
+
+class DeviceUnavailable(UserFacingError):
+    """A device or service outside Facet (receipt printer, Stripe, card reader) did not answer.
+
+    Its message says what to check. For a card payment it also means "the
+    outcome is not known yet": the payment stays pending and is reconciled
+    with Stripe, never charged again.
+    """
+
+
+@dataclass(frozen=True)
+class CardOutcome:
+    """Where a card payment stands, as Stripe reports it.
+
+    `state` is Facet's reading of Stripe's status: `pending` (the reader is
+    waiting for a card, or Stripe is processing), `succeeded` (captured: the
+    money is the store's), `failed` (declined or the reader gave up; the
+    PaymentIntent can be tried again with another card) or `canceled`.
+    Only the brand and last four digits of the card are ever kept.
+    """
+
+    payment_intent_id: str
+    state: str  # pending | succeeded | failed | canceled
+    stripe_status: str
+    amount_cents: int
+    card_brand: str | None = None
+    card_last4: str | None = None
+    message: str | None = None  # for the clerk: "Card declined: insufficient funds"
+
+
+@dataclass(frozen=True)
+class RefundOutcome:
+    refund_id: str
+    status: str  # succeeded | pending | failed | canceled
+    amount_cents: int
+
+
+class CardTerminal(Protocol):
+    """A Stripe Terminal reader driven from the server side (adapters/card_terminal.py).
+
+    Every call that creates or changes money at Stripe carries an idempotency
+    key derived from `key`, so a retry after a timeout never charges twice.
+    """
+
+    @property
+    def test_mode(self) -> bool: ...
+    def begin(self, *, key: str, amount_cents: int, currency: str, description: str,
+              metadata: dict[str, str]) -> CardOutcome: ...
+    def status(self, payment_intent_id: str, *, key: str) -> CardOutcome: ...
+    def cancel(self, payment_intent_id: str) -> CardOutcome: ...
+    def simulate_tap(self, card_number: str = "4242424242424242") -> None: ...
+    def refund(self, payment_intent_id: str, amount_cents: int, *, key: str) -> RefundOutcome: ...
+
+
+class ReceiptPrinter(Protocol):
+    """An ESC/POS receipt printer (adapters/receipt_printer.py); raises DeviceUnavailable."""
+
+    @property
+    def columns(self) -> int: ...
+    def send(self, data: bytes) -> None: ...

@@ -13,8 +13,8 @@ import math
 import re
 from dataclasses import dataclass
 
-from pos_app.domain.errors import SignInFailed, ValidationError
-from pos_app.domain.permissions import Actor, Permission, Role
+from pos_app.domain.errors import PermissionDenied, SignInFailed, ValidationError
+from pos_app.domain.permissions import Actor, Permission, Role, allows
 from pos_app.services.ports import DirectoryReader, SecretHasher, StaffRecord, UnitOfWork
 
 FREE_ATTEMPTS = 5
@@ -179,3 +179,33 @@ def add_staff(
         uow.audit.record(actor, "staff.added", entity_type="staff", entity_id=staff_id, summary={"role": role.value})
         uow.commit()
     return staff_id
+
+
+def approve(staff_id: str, secret: str, permission: Permission, *, reader: DirectoryReader, uow: UnitOfWork,
+            hasher: SecretHasher, terminal: str) -> Actor:
+    """A manager's PIN (or password) allowing one action a clerk may not do alone.
+
+    Checked like a sign-in: a wrong secret counts toward the lockout and is an
+    audit event. The approver is returned for the action's own audit event to
+    name (`approved_by`); nobody is signed in or out.
+    """
+    staff, approver = _staff_actor(reader.staff_member(staff_id), terminal)
+    now = dt.datetime.now(dt.UTC)
+    if staff.locked_until is not None and staff.locked_until > now:
+        outcome = "locked"
+    else:
+        # At the counter a manager approves with their PIN; their password works too.
+        matches = any(hashed is not None and secret and hasher.verify(hashed, secret)
+                      for hashed in (staff.pin_hash, staff.password_hash))
+        outcome = "ok" if matches else "wrong"
+    if outcome != "ok":
+        record_sign_in(SignInCheck(approver, outcome, now), secret, uow=uow, hasher=hasher)  # records, then raises
+    if not approver.can(permission):
+        raise PermissionDenied(f"{approver.name} ({approver.role.label.lower()}) cannot approve this; "
+                               "ask a manager or the owner.")
+    return approver
+
+
+def approvers(reader: DirectoryReader, permission: Permission) -> list[StaffChoice]:
+    """Who may approve `permission` at this counter (for the approval dialog's list)."""
+    return [choice for choice in sign_in_choices(reader) if allows(choice.role, permission)]

@@ -128,18 +128,24 @@ def test_full_text_index_follows_items_when_they_are_added_changed_and_deleted(d
 
 # ---------------------------------------------------------------- upgrading an older store
 
-REVISION_0002 = '''
+# A revision this build does not know yet, on top of its newest one: what the
+# next release of Facet will bring to a store made by this one.
+CURRENT = schema.HEAD
+CURRENT_REVISIONS = list(schema.REVISIONS)
+NEXT = "9001"
+
+REVISION_NEXT = '''
 """Test revision: engraving text on items and a gift card table.
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: NEXT
+Revises: CURRENT
 """
 
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0002"
-down_revision = "0001"
+revision = "NEXT"
+down_revision = "CURRENT"
 branch_labels = None
 depends_on = None
 
@@ -162,18 +168,19 @@ def downgrade() -> None:
 
 
 @pytest.fixture
-def with_revision_0002(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[bool], Path]:
-    """Make this build know a revision 0002 (a copy of db/ with one more script)."""
+def with_next_revision(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[bool], Path]:
+    """Make this build know one more revision (a copy of db/ with one more script)."""
 
     def install(fails: bool = False) -> Path:
-        folder = tmp_path / "db-with-0002"
+        folder = tmp_path / "db-with-next"
         shutil.copytree(paths.migrations(), folder, ignore=shutil.ignore_patterns("demo", "__pycache__"))
-        body = REVISION_0002.replace(
-            "    FAIL_HERE\n", "    raise RuntimeError('migration 0002 failed half-way')\n" if fails else "")
-        (folder / "versions" / "0002_engraving_and_gift_cards.py").write_text(textwrap.dedent(body), encoding="utf-8")
+        body = REVISION_NEXT.replace(
+            "    FAIL_HERE\n", "    raise RuntimeError('migration 9001 failed half-way')\n" if fails else "")
+        body = body.replace("NEXT", NEXT).replace("CURRENT", CURRENT)
+        (folder / "versions" / "9001_engraving_and_gift_cards.py").write_text(textwrap.dedent(body), encoding="utf-8")
         monkeypatch.setattr(paths, "migrations", lambda: folder)
-        monkeypatch.setattr(schema, "REVISIONS", ("0001", "0002"))
-        monkeypatch.setattr(schema, "HEAD", "0002")
+        monkeypatch.setattr(schema, "REVISIONS", (*schema.REVISIONS, NEXT))
+        monkeypatch.setattr(schema, "HEAD", NEXT)
         return folder
 
     return install
@@ -198,27 +205,27 @@ def _store_state(data_dir: Path, key: str) -> dict[str, Any]:
 
 
 def test_older_store_is_backed_up_then_migrated_with_its_data_intact(
-        demo_dir: Path, with_revision_0002: Callable[[bool], Path]) -> None:
+        demo_dir: Path, with_next_revision: Callable[[bool], Path]) -> None:
     key = KeyringSecrets().get(database_key_name(demo_dir))
     assert key is not None
     before = _store_state(demo_dir, key)
-    assert before["revision"] == "0001" and not before["engraving"]
+    assert before["revision"] == CURRENT and not before["engraving"]
 
-    with_revision_0002(False)
-    assert migrations.script_revisions() == ["0001", "0002"]
+    with_next_revision(False)
+    assert migrations.script_revisions() == [*CURRENT_REVISIONS, NEXT]
     db = open_database(demo_dir, key)
     db.dispose()
 
-    assert db.migrated_from == "0001"
+    assert db.migrated_from == CURRENT
     backup = db.backup_before_migration
     assert backup is not None and backup.exists()
     assert backup.parent == demo_dir / "backups"
-    assert backup.name.startswith("facet-before-migration-0001-")
-    assert verify_backup(backup, key_hex=key) == "0001"
+    assert backup.name.startswith(f"facet-before-migration-{CURRENT}-")
+    assert verify_backup(backup, key_hex=key) == CURRENT
     assert not backup.read_bytes().startswith(b"SQLite format 3")
 
     after = _store_state(demo_dir, key)
-    assert after["revision"] == "0002"
+    assert after["revision"] == NEXT
     assert after["engraving"] and after["gift_cards"]
     for name in ("items", "movements", "audit", "customers"):
         assert after[name] == before[name], name
@@ -228,7 +235,7 @@ def test_older_store_is_backed_up_then_migrated_with_its_data_intact(
     backup_dir.mkdir()
     shutil.copy2(backup, db_path(backup_dir))
     kept = _store_state(backup_dir, key)
-    assert kept["revision"] == "0001" and not kept["engraving"]
+    assert kept["revision"] == CURRENT and not kept["engraving"]
     assert kept["items"] == before["items"]
 
     # Opening again does not migrate (or back up) a second time.
@@ -239,11 +246,11 @@ def test_older_store_is_backed_up_then_migrated_with_its_data_intact(
 
 
 def test_the_app_opens_an_older_store_through_the_migration(
-        demo_dir: Path, with_revision_0002: Callable[[bool], Path]) -> None:
-    with_revision_0002(False)
+        demo_dir: Path, with_next_revision: Callable[[bool], Path]) -> None:
+    with_next_revision(False)
     facet = app.open_facet(demo_dir)
     try:
-        assert facet.db.migrated_from == "0001"
+        assert facet.db.migrated_from == CURRENT
         assert facet.directory().counts().items >= 200
         conn = facet.connection()
         try:
@@ -255,17 +262,17 @@ def test_the_app_opens_an_older_store_through_the_migration(
 
 
 def test_a_migration_that_fails_leaves_the_store_at_its_old_revision(
-        demo_dir: Path, with_revision_0002: Callable[[bool], Path]) -> None:
+        demo_dir: Path, with_next_revision: Callable[[bool], Path]) -> None:
     key = KeyringSecrets().get(database_key_name(demo_dir))
     assert key is not None
     before = _store_state(demo_dir, key)
-    with_revision_0002(True)
+    with_next_revision(True)
     with pytest.raises(StoreProblem, match="half-way") as failed:
         open_database(demo_dir, key)
-    assert "rolled back" in str(failed.value) and "facet-before-migration-0001" in str(failed.value)
+    assert "rolled back" in str(failed.value) and f"facet-before-migration-{CURRENT}" in str(failed.value)
     # Every connection the failed attempt opened was closed (the last close removes the WAL).
     assert sorted(p.name for p in demo_dir.iterdir() if p.is_file()) == ["facet.db"]
     after = _store_state(demo_dir, key)
     assert after == before
     backups = list((demo_dir / "backups").iterdir())
-    assert len(backups) == 1 and verify_backup(backups[0], key_hex=key) == "0001"
+    assert len(backups) == 1 and verify_backup(backups[0], key_hex=key) == CURRENT

@@ -5,6 +5,15 @@ Later features extend these tables through new Alembic migrations in `db/`.
 
 from pos_app.persistence.models.appraisals import Appraisal, AppraisalStone
 from pos_app.persistence.models.base import Base, Synced, new_id, utcnow
+from pos_app.persistence.models.counter import (
+    CashMovement,
+    Checkout,
+    LargeCashReport,
+    NumberSequence,
+    ParkedCart,
+    PrintJob,
+    Shift,
+)
 from pos_app.persistence.models.customers import ConsentEvent, Customer, PolicyVersion, PrivacyRequest
 from pos_app.persistence.models.inventory import (
     Certificate,
@@ -20,8 +29,9 @@ from pos_app.persistence.models.store import Setting, Staff, Store, Terminal
 from pos_app.persistence.models.system import AuditEvent, OutboxEntry
 
 __all__ = [
-    "Appraisal", "AppraisalStone", "AuditEvent", "Base", "Certificate", "ConsentEvent",
-    "Customer", "Item", "ItemPhoto", "ItemStone", "OutboxEntry", "Payment", "PolicyVersion",
-    "PrivacyRequest", "Sale", "SaleLine", "Setting", "Staff", "StockCount", "StockCountScan",
-    "StockMovement", "Store", "Synced", "Terminal", "new_id", "utcnow",
+    "Appraisal", "AppraisalStone", "AuditEvent", "Base", "CashMovement", "Certificate", "Checkout",
+    "ConsentEvent", "Customer", "Item", "ItemPhoto", "ItemStone", "LargeCashReport", "NumberSequence",
+    "OutboxEntry", "ParkedCart", "Payment", "PolicyVersion", "PrintJob", "PrivacyRequest", "Sale", "SaleLine",
+    "Setting", "Shift", "Staff", "StockCount", "StockCountScan", "StockMovement", "Store", "Synced",
+    "Terminal", "new_id", "utcnow",
 ]

@@ -1,4 +1,4 @@
-"""Sales, their lines and payments.
+"""Sales (and returns and exchanges), their lines and payments.
 
 Totals are integer minor units. A payment keeps only what Stripe lets a store
 keep: the PaymentIntent id, status, card brand and last four digits; never
@@ -21,10 +21,16 @@ class Sale(Synced, Base):
         UniqueConstraint("terminal", "number"),
         Index("ix_sales_completed_at", "completed_at"),
         Index("ix_sales_customer_id", "customer_id"),
+        Index("ix_sales_number", "number"),
     )
 
     number: Mapped[str] = mapped_column(String(20))  # C1-000123
     terminal: Mapped[str] = mapped_column(String(8))
+    # sale | return | exchange: a return's lines have negative quantities and
+    # point at the lines they return; an exchange holds both kinds.
+    kind: Mapped[str] = mapped_column(String(10), default="sale")
+    original_sale_id: Mapped[str | None] = mapped_column(ForeignKey("sales.id"), index=True)
+    shift_id: Mapped[str | None] = mapped_column(ForeignKey("shifts.id"), index=True)
     staff_id: Mapped[str] = mapped_column(ForeignKey("staff.id"))
     customer_id: Mapped[str | None] = mapped_column(ForeignKey("customers.id"))
     status: Mapped[str] = mapped_column(String(12))  # completed | voided
@@ -35,7 +41,13 @@ class Sale(Synced, Base):
     total_cents: Mapped[int] = mapped_column(Integer)
     tax_exempt_reason: Mapped[str | None] = mapped_column(String(120))
     tax_exempt_number: Mapped[str | None] = mapped_column(String(40))
+    # The rate the sale was taxed at, as typed in the store's settings ("8.875").
+    tax_rate: Mapped[str] = mapped_column(String(12), default="0")
+    order_discount_reason: Mapped[str] = mapped_column(String(120), default="")
     completed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    voided_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    voided_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    void_reason: Mapped[str | None] = mapped_column(String(200))
 
 
 class SaleLine(Synced, Base):
@@ -48,6 +60,11 @@ class SaleLine(Synced, Base):
     description: Mapped[str] = mapped_column(String(200))
     quantity: Mapped[int] = mapped_column(Integer)
     unit_price_cents: Mapped[int] = mapped_column(Integer)
+    list_price_cents: Mapped[int] = mapped_column(Integer, default=0)
+    returns_line_id: Mapped[str | None] = mapped_column(ForeignKey("sale_lines.id"), index=True)
+    discount_reason: Mapped[str] = mapped_column(String(120), default="")
+    override_reason: Mapped[str] = mapped_column(String(120), default="")
+    approved_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
     discount_cents: Mapped[int] = mapped_column(Integer, default=0)
     tax_cents: Mapped[int] = mapped_column(Integer)
     total_cents: Mapped[int] = mapped_column(Integer)
@@ -64,3 +81,6 @@ class Payment(Synced, Base):
     card_brand: Mapped[str | None] = mapped_column(String(20))
     card_last4: Mapped[str | None] = mapped_column(String(4))
     idempotency_key: Mapped[str | None] = mapped_column(String(64))
+    # Cash handed over (the change is tendered - amount); a refund's Stripe id.
+    tendered_cents: Mapped[int | None] = mapped_column(Integer)
+    refund_id: Mapped[str | None] = mapped_column(String(64))

@@ -1,0 +1,883 @@
+"""Selling at the counter: build a cart, take payment, complete the sale.
+
+The cart is a value (`domain/cart.py`) the sell screen holds; the functions
+here check each change against stock, the clerk's limits and the permission
+matrix, and return the new cart. Nothing is written while a cart is built,
+except the audit event of a manager's approval.
+
+Paying is where a sale could be lost or charged twice, so it is a journal:
+`start_checkout` writes the cart to a `checkouts` row, every tender is
+written to it as it is taken, and a card attempt is written *before* Stripe
+is asked to charge, with the idempotency key every Stripe call of that
+attempt derives from. After a crash, `recover_checkouts` reads those rows
+back and asks Stripe what happened: a captured card completes the sale, a
+failed or cancelled one reopens the cart with what was already paid. Asking
+again with the same key can never create a second charge.
+
+`complete_sale` writes the sale, its lines, payments, stock movements, item
+statuses, the audit event and the outbox rows in one transaction, or
+nothing; the receipt prints after the commit (`services/receipts.py`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from pos_app.domain.cart import (
+    Cart,
+    CartLine,
+    Discount,
+    PricedCart,
+    Tender,
+    TenderKind,
+    balance_due,
+    cart_from_dict,
+    cart_to_dict,
+    cash_tender,
+    deepest_discount,
+    parse_tax_rate,
+    price,
+    tender_from_dict,
+    tender_to_dict,
+)
+from pos_app.domain.errors import Conflict, NotFound, PermissionDenied, UserFacingError, ValidationError
+from pos_app.domain.jewelry import ItemStatus, Tracking
+from pos_app.domain.money import Money, format_money
+from pos_app.domain.permissions import Actor, Permission
+from pos_app.services.ports import (
+    CardOutcome,
+    CardTerminal,
+    DeviceUnavailable,
+    DirectoryReader,
+    InventoryReader,
+    ItemRow,
+    SaleRows,
+    SalesReader,
+    UnitOfWork,
+)
+
+DEFAULT_CLERK_DISCOUNT_LIMIT = Decimal(10)
+# IRS Form 8300: cash over $10,000 received in one transaction or related ones.
+LARGE_CASH_LIMIT_CENTS = 1_000_000
+LARGE_CASH_WINDOW = dt.timedelta(days=365)
+
+
+class ApprovalNeeded(PermissionDenied):
+    """The clerk may not do this alone; a manager's PIN for this one action allows it."""
+
+    def __init__(self, permission: Permission, message: str) -> None:
+        self.permission = permission
+        super().__init__(message)
+
+
+class LargeCashDetailsNeeded(UserFacingError):
+    """Cash over the Form 8300 line: the payer's details must be recorded to take it."""
+
+    def __init__(self, cash_cents: int, twelve_month_cents: int, message: str) -> None:
+        self.cash_cents = cash_cents
+        self.twelve_month_cents = twelve_month_cents
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class CounterSettings:
+    currency: str
+    locale: str
+    timezone: str
+    tax_rate: Decimal
+    clerk_discount_limit: Decimal
+    terminal: str
+
+
+def counter_settings(directory: DirectoryReader, terminal: str) -> CounterSettings:
+    profile = directory.store()
+    if profile is None:
+        raise NotFound("The store has not been set up yet.")
+    limit = directory.setting("sales.clerk_discount_limit_percent", str(DEFAULT_CLERK_DISCOUNT_LIMIT))
+    return CounterSettings(currency=profile.currency, locale=profile.locale, timezone=profile.timezone,
+                           tax_rate=parse_tax_rate(profile.tax_rate), clerk_discount_limit=Decimal(str(limit)),
+                           terminal=terminal)
+
+
+def _approval(actor: Actor, approver: Actor | None, permission: Permission, what: str) -> Actor | None:
+    """None when the actor may act alone; the approver when one is needed and allowed."""
+    if actor.can(permission):
+        return None
+    if approver is None:
+        raise ApprovalNeeded(permission, f"{what} needs a manager's approval.")
+    if not approver.can(permission):
+        raise PermissionDenied(f"{approver.name} ({approver.role.label.lower()}) cannot approve this.")
+    return approver
+
+
+def _record_approval(uow: UnitOfWork, actor: Actor, approver: Actor, action: str, summary: dict[str, Any]) -> None:
+    with uow:
+        uow.audit.record(actor, action, entity_type="cart", summary=summary, approved_by=approver.staff_id)
+        uow.commit()
+
+
+# ---------------------------------------------------------------- building the cart
+
+
+def find_item(code: str, *, reader: InventoryReader) -> ItemRow:
+    """What a scanner typed or a clerk keyed: a barcode, a SKU or a certificate number."""
+    code = code.strip()
+    if not code:
+        raise ValidationError("code", "scan a barcode or type a SKU")
+    if len(code) > 64:
+        raise ValidationError("code", "is too long for a barcode or SKU")
+    row = reader.lookup_code(code)
+    if row is None:
+        raise NotFound(f"No necklace has the barcode, SKU or certificate number {code!r}.")
+    return row
+
+
+def add_item(cart: Cart, row: ItemRow, *, actor: Actor, quantity: int = 1) -> Cart:
+    """Add a piece from the inventory (a scan, a search pick); more of a counted item adds to its line."""
+    actor.require(Permission.SELL)
+    if row.currency != cart.currency:
+        raise ValidationError("price", f"{row.sku} is priced in {row.currency}; the store sells in {cart.currency}")
+    if row.status != ItemStatus.AVAILABLE.value:
+        status = ItemStatus.of(row.status).label.lower()
+        raise Conflict(f"{row.sku} is {status}; only an available piece can be sold.")
+    in_cart = cart.quantity_of(row.id)
+    if row.tracking == Tracking.UNIQUE.value:
+        if in_cart:
+            raise Conflict(f"{row.sku} is already in the cart: it is a unique piece.")
+        if row.on_hand < 1:
+            raise Conflict(f"{row.sku} is not in stock (on hand {row.on_hand}).")
+        quantity = 1
+    elif in_cart + quantity > row.on_hand:
+        raise Conflict(f"Only {row.on_hand} of {row.sku} in stock; the cart already has {in_cart}.")
+    price_ = Money(row.price_cents, row.currency)
+    if row.tracking == Tracking.COUNTED.value:
+        for index, line in enumerate(cart.lines):
+            if line.item_id == row.id and not line.is_return and line.discount is None and not line.override_reason:
+                return cart.replace_line(index, dataclasses.replace(line, quantity=line.quantity + quantity))
+    return cart.with_line(CartLine(item_id=row.id, sku=row.sku, description=row.title, quantity=quantity,
+                                   unit_price=price_, list_price=price_, unique=row.tracking == Tracking.UNIQUE.value))
+
+
+def scan(cart: Cart, code: str, *, reader: InventoryReader, actor: Actor) -> Cart:
+    """The scanner's path: look the code up and add it, in one step (a few milliseconds)."""
+    return add_item(cart, find_item(code, reader=reader), actor=actor)
+
+
+def set_quantity(cart: Cart, index: int, quantity: int, *, reader: InventoryReader, actor: Actor) -> Cart:
+    actor.require(Permission.SELL)
+    line = cart.line(index)
+    if line.is_return:
+        raise ValidationError("quantity", "change a returned line from the return screen")
+    if line.unique and quantity != 1:
+        raise ValidationError("quantity", f"{line.sku} is a unique piece: its quantity is 1")
+    if not 1 <= quantity <= 999:
+        raise ValidationError("quantity", "must be a whole number from 1 to 999")
+    rows = reader.rows_by_ids([line.item_id])
+    on_hand = rows[0].on_hand if rows else 0
+    others = cart.quantity_of(line.item_id) - line.quantity
+    if others + quantity > on_hand:
+        raise Conflict(f"Only {on_hand} of {line.sku} in stock.")
+    return cart.replace_line(index, dataclasses.replace(line, quantity=quantity))
+
+
+def remove_line(cart: Cart, index: int, *, actor: Actor) -> Cart:
+    actor.require(Permission.SELL)
+    return cart.without_line(index)
+
+
+def _check_discount_limit(cart: Cart, settings: CounterSettings, actor: Actor, approver: Actor | None,
+                          what: str) -> tuple[PricedCart, Actor | None]:
+    priced = price(cart, settings.tax_rate)
+    deepest = deepest_discount(priced)
+    if deepest <= settings.clerk_discount_limit:
+        return priced, None
+    message = (f"{what} takes {deepest.normalize():f}% off, above the "
+               f"{settings.clerk_discount_limit.normalize():f}% a clerk may give")
+    return priced, _approval(actor, approver, Permission.DISCOUNT_ABOVE_LIMIT, message)
+
+
+def discount_line(cart: Cart, index: int, discount: Discount | None, *, settings: CounterSettings, actor: Actor,
+                  uow: UnitOfWork, approver: Actor | None = None) -> Cart:
+    """Set (or, with None, clear) a line's discount; above the clerk's limit a manager approves."""
+    actor.require(Permission.SELL)
+    line = cart.line(index)
+    if line.is_return:
+        raise ValidationError("discount", "a returned line refunds what was paid; it takes no discount")
+    if discount is not None and discount.amount is not None and discount.amount > line.unit_price * line.quantity:
+        raise ValidationError("discount", f"is more than the line's {format_money(line.unit_price * line.quantity)}")
+    changed = cart.replace_line(index, dataclasses.replace(line, discount=discount, approved_by=None))
+    _, approved = _check_discount_limit(changed, settings, actor, approver, f"The discount on {line.sku}")
+    if approved is not None:
+        assert discount is not None
+        changed = changed.replace_line(index, dataclasses.replace(changed.lines[index],
+                                                                  approved_by=approved.staff_id))
+        _record_approval(uow, actor, approved, "sale.discount_approved",
+                         {"sku": line.sku, "discount": discount.describe()})
+    return changed
+
+
+def discount_order(cart: Cart, discount: Discount | None, *, settings: CounterSettings, actor: Actor,
+                   uow: UnitOfWork, approver: Actor | None = None) -> Cart:
+    actor.require(Permission.SELL)
+    if discount is not None and not any(not line.is_return for line in cart.lines):
+        raise ValidationError("discount", "the cart has nothing sold to discount")
+    changed = dataclasses.replace(cart, order_discount=discount, order_discount_approved_by=None)
+    _, approved = _check_discount_limit(changed, settings, actor, approver, "The order discount")
+    if approved is not None:
+        assert discount is not None
+        changed = dataclasses.replace(changed, order_discount_approved_by=approved.staff_id)
+        _record_approval(uow, actor, approved, "sale.discount_approved",
+                         {"order": True, "discount": discount.describe()})
+    return changed
+
+
+def override_price(cart: Cart, index: int, new_price: Money, reason: str, *, actor: Actor, uow: UnitOfWork,
+                   approver: Actor | None = None) -> Cart:
+    """Sell a line at another price than its tag: a reason, and a manager unless the seller is one."""
+    actor.require(Permission.SELL)
+    line = cart.line(index)
+    if line.is_return:
+        raise ValidationError("price", "a returned line refunds what was paid")
+    if new_price.cents <= 0:
+        raise ValidationError("price", "must be more than zero")
+    if new_price.currency != cart.currency:
+        raise ValidationError("price", f"must be in {cart.currency}")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("reason", "say why the price changes (it goes on the audit trail)")
+    if len(reason) > 120:
+        raise ValidationError("reason", "is longer than 120 characters")
+    approved = _approval(actor, approver, Permission.OVERRIDE_PRICE, f"Changing the price of {line.sku}")
+    changed = cart.replace_line(index, dataclasses.replace(
+        line, unit_price=new_price, override_reason=reason,
+        approved_by=approved.staff_id if approved else line.approved_by))
+    if approved is not None:
+        _record_approval(uow, actor, approved, "sale.price_override_approved",
+                         {"sku": line.sku, "from_cents": line.list_price.cents, "to_cents": new_price.cents})
+    return changed
+
+
+def exempt_from_tax(cart: Cart, reason: str, number: str) -> Cart:
+    """A tax-exempt sale (a reseller, a charity): both a reason and the exemption certificate's number."""
+    reason, number = reason.strip(), number.strip()
+    if not reason:
+        raise ValidationError("exemption reason", "say why the sale is tax exempt (resale, charity, ...)")
+    if len(reason) > 120:
+        raise ValidationError("exemption reason", "is longer than 120 characters")
+    if not 3 <= len(number) <= 40:
+        raise ValidationError("exemption number", "enter the exemption certificate's number (3 to 40 characters)")
+    return dataclasses.replace(cart, tax_exempt_reason=reason, tax_exempt_number=number)
+
+
+def clear_tax_exemption(cart: Cart) -> Cart:
+    return dataclasses.replace(cart, tax_exempt_reason="", tax_exempt_number="")
+
+
+def attach_customer(cart: Cart, customer_id: str | None, *, sales: SalesReader, actor: Actor) -> Cart:
+    actor.require(Permission.SELL)
+    if customer_id is None:
+        return dataclasses.replace(cart, customer_id=None, customer_name="")
+    hit = sales.customer(customer_id)
+    if hit is None:
+        raise NotFound("That customer no longer exists.")
+    return dataclasses.replace(cart, customer_id=hit.id, customer_name=hit.name)
+
+
+def parse_discount(text: str, currency: str, *, field: str = "discount") -> Discount | None:
+    """"10%" is ten percent off, "150" or "150.00" is that amount off, "" removes the discount."""
+    from pos_app.domain.money import parse_money
+
+    text = text.strip()
+    if not text:
+        return None
+    if text.endswith("%"):
+        try:
+            percent = Decimal(text[:-1].strip())
+        except InvalidOperation:
+            raise ValidationError(field, f"{text!r} is not a percentage; type such as 10%") from None
+        return Discount.of_percent(percent, field=field)
+    return Discount.of_amount(parse_money(text, currency, field=field), field=field)
+
+
+# ---------------------------------------------------------------- parking
+
+
+def park_cart(cart: Cart, label: str, *, uow: UnitOfWork, actor: Actor) -> str:
+    actor.require(Permission.SELL)
+    if cart.is_empty:
+        raise ValidationError("cart", "is empty; there is nothing to park")
+    label = label.strip() or (cart.customer_name or f"{len(cart.lines)} item(s)")
+    with uow:
+        park_id = uow.counter.park(terminal=actor.terminal, staff_id=actor.staff_id, customer_id=cart.customer_id,
+                                   label=label[:80], cart=cart_to_dict(cart))
+        uow.audit.record(actor, "cart.parked", entity_type="parked_cart", entity_id=park_id,
+                         summary={"lines": len(cart.lines)})
+        uow.commit()
+    return park_id
+
+
+def recall_cart(park_id: str, *, uow: UnitOfWork, actor: Actor) -> Cart:
+    actor.require(Permission.SELL)
+    with uow:
+        data = uow.counter.take_parked(park_id)
+        if data is None:
+            raise NotFound("That parked cart was already recalled.")
+        uow.audit.record(actor, "cart.recalled", entity_type="parked_cart", entity_id=park_id)
+        uow.commit()
+    return cart_from_dict(data)
+
+
+# ---------------------------------------------------------------- paying
+
+
+@dataclass(frozen=True)
+class PendingCard:
+    """A card charge (amount > 0) or refund (amount < 0) asked of Stripe whose outcome is not yet known."""
+
+    key: str
+    amount: Money
+    payment_intent_id: str | None = None  # the charge's PaymentIntent, or the one a refund goes back to
+    card_brand: str | None = None
+    card_last4: str | None = None
+
+
+@dataclass(frozen=True)
+class LargeCashDetails:
+    """What IRS Form 8300 asks of the person paying cash."""
+
+    full_name: str
+    address: str
+    date_of_birth: dt.date
+    taxpayer_id: str
+    id_document: str
+    occupation: str = ""
+
+
+@dataclass(frozen=True)
+class Checkout:
+    id: str
+    cart: Cart
+    priced: PricedCart
+    tenders: tuple[Tender, ...] = ()
+    pending: PendingCard | None = None
+    attempts: int = 0
+    large_cash: LargeCashDetails | None = None
+
+    @property
+    def due(self) -> Money:
+        """Still to pay (negative: still to refund)."""
+        return balance_due(self.priced.total, self.tenders)
+
+    @property
+    def change(self) -> Money:
+        return sum((t.change for t in self.tenders), Money(0, self.cart.currency))
+
+    @property
+    def settled(self) -> bool:
+        return self.due.cents == 0 and self.pending is None
+
+
+def _to_row(co: Checkout) -> dict[str, Any]:
+    pending = None
+    if co.pending is not None:
+        p = co.pending
+        pending = {"key": p.key, "amount": p.amount.cents, "payment_intent_id": p.payment_intent_id,
+                   "card_brand": p.card_brand, "card_last4": p.card_last4}
+    large = None
+    if co.large_cash is not None:
+        large = {**dataclasses.asdict(co.large_cash), "date_of_birth": co.large_cash.date_of_birth.isoformat()}
+    return {"tenders": [tender_to_dict(t) for t in co.tenders], "pending": pending, "attempts": co.attempts,
+            "large_cash": large}
+
+
+def _save(uow: UnitOfWork, co: Checkout, actor: Actor, status: str = "open", sale_id: str | None = None) -> None:
+    cart = cart_to_dict(co.cart)
+    journal = _to_row(co)
+    cart["_checkout"] = journal
+    uow.counter.save_checkout(co.id, terminal=actor.terminal, staff_id=actor.staff_id,
+                              customer_id=co.cart.customer_id, cart=cart, tenders=journal["tenders"],
+                              status=status, sale_id=sale_id)
+
+
+def _from_row(row: dict[str, Any], tax_rate: Decimal) -> Checkout:
+    data = dict(row["cart"])
+    extra = data.pop("_checkout", {}) or {}
+    cart = cart_from_dict(data)
+    currency = cart.currency
+    p = extra.get("pending")
+    pending = None if p is None else PendingCard(
+        key=p["key"], amount=Money(int(p["amount"]), currency), payment_intent_id=p.get("payment_intent_id"),
+        card_brand=p.get("card_brand"), card_last4=p.get("card_last4"))
+    lc = extra.get("large_cash")
+    large = None
+    if lc is not None:
+        large = LargeCashDetails(**{**lc, "date_of_birth": dt.date.fromisoformat(lc["date_of_birth"])})
+    return Checkout(id=row["id"], cart=cart, priced=price(cart, tax_rate),
+                    tenders=tuple(tender_from_dict(t, currency) for t in extra.get("tenders", [])),
+                    pending=pending, attempts=int(extra.get("attempts", 0)), large_cash=large)
+
+
+def _check_stock(uow: UnitOfWork, cart: Cart) -> None:
+    sold = [line for line in cart.lines if not line.is_return]
+    found = uow.counter.items_for_sale([line.item_id for line in sold])
+    wanted: dict[str, int] = {}
+    for line in sold:
+        wanted[line.item_id] = wanted.get(line.item_id, 0) + line.quantity
+    for line in sold:
+        status, _, on_hand = found.get(line.item_id, ("missing", "", 0))
+        if status != ItemStatus.AVAILABLE.value:
+            raise Conflict(f"{line.sku} is no longer available ({status.replace('_', ' ')}); remove it from the cart.")
+        if wanted[line.item_id] > on_hand:
+            raise Conflict(f"Only {on_hand} of {line.sku} in stock; change the quantity.")
+
+
+def start_checkout(cart: Cart, *, settings: CounterSettings, uow: UnitOfWork, actor: Actor,
+                   checkout_id: str | None = None) -> Checkout:
+    """Check the cart once more against stock and open its payment journal."""
+    import uuid
+
+    actor.require(Permission.SELL)
+    if cart.is_empty:
+        raise ValidationError("cart", "is empty; scan a necklace first")
+    co = Checkout(id=checkout_id or str(uuid.uuid4()), cart=cart, priced=price(cart, settings.tax_rate))
+    with uow:
+        _check_stock(uow, cart)
+        _save(uow, co, actor)
+        uow.commit()
+    return co
+
+
+def reopen(co: Checkout, *, uow: UnitOfWork, actor: Actor) -> Cart:
+    """Go back to the cart (to change it) before anything was paid."""
+    if co.tenders or co.pending is not None:
+        raise Conflict("Money has been taken for this cart: finish paying, or void it to refund what was paid.")
+    with uow:
+        _save(uow, co, actor, status="abandoned")
+        uow.commit()
+    return co.cart
+
+
+def pay_cash(co: Checkout, tendered: Money, *, uow: UnitOfWork, actor: Actor, sales: SalesReader,
+             large_cash: LargeCashDetails | None = None, now: dt.datetime | None = None) -> Checkout:
+    """Cash handed over toward what is due; more than due gives change.
+
+    Cash that takes the customer over $10,000 within 12 months needs the
+    payer's Form 8300 details first (LargeCashDetailsNeeded says so).
+    """
+    actor.require(Permission.SELL)
+    if co.pending is not None:
+        raise Conflict("Finish or cancel the card payment first.")
+    if tendered.currency != co.cart.currency:
+        raise ValidationError("cash", f"must be in {co.cart.currency}")
+    tender = cash_tender(co.due, tendered)
+    cash_here = sum(t.amount.cents for t in co.tenders if t.kind is TenderKind.CASH) + tender.amount.cents
+    moment = now or dt.datetime.now(dt.UTC)
+    earlier = sales.customer_cash_since(co.cart.customer_id, moment - LARGE_CASH_WINDOW) if co.cart.customer_id else 0
+    details = large_cash or co.large_cash
+    if cash_here + earlier > LARGE_CASH_LIMIT_CENTS and details is None:
+        raise LargeCashDetailsNeeded(
+            cash_here, cash_here + earlier,
+            f"Cash of {format_money(Money(cash_here + earlier, co.cart.currency))} from one customer within 12 "
+            "months is over $10,000: the law (IRS Form 8300) asks for the payer's name, address, date of birth, "
+            "taxpayer ID and identity document before you take it.")
+    if details is not None:
+        details = check_large_cash(details, today=moment.date())
+    with uow:
+        if uow.counter.open_shift_id(actor.terminal) is None:
+            raise Conflict("No cash drawer shift is open on this counter: open one (Drawer, Open shift) to take cash.")
+        co = dataclasses.replace(co, tenders=(*co.tenders, tender), large_cash=details)
+        _save(uow, co, actor)
+        uow.commit()
+    return co
+
+
+def check_large_cash(details: LargeCashDetails, *, today: dt.date) -> LargeCashDetails:
+    full_name, address = details.full_name.strip(), details.address.strip()
+    taxpayer, document = details.taxpayer_id.strip(), details.id_document.strip()
+    if not 3 <= len(full_name) <= 160:
+        raise ValidationError("full name", "enter the payer's full name")
+    if len(address) < 8:
+        raise ValidationError("address", "enter the payer's full street address")
+    if not (dt.date(1900, 1, 1) <= details.date_of_birth <= today - dt.timedelta(days=365 * 18)):
+        raise ValidationError("date of birth", "must be a real date, for a payer 18 or older")
+    digits = "".join(ch for ch in taxpayer if ch.isdigit())
+    if len(digits) != 9:
+        raise ValidationError("taxpayer ID", "a US SSN or ITIN has 9 digits")
+    if len(document) < 5:
+        raise ValidationError("ID document", "name the document, its number and who issued it")
+    return dataclasses.replace(details, full_name=full_name, address=address, taxpayer_id=digits,
+                               id_document=document[:200], occupation=details.occupation.strip()[:120])
+
+
+def refund_cash(co: Checkout, amount: Money, *, uow: UnitOfWork, actor: Actor,
+                approver: Actor | None = None) -> Checkout:
+    """Cash back to the customer for a return: a manager's permission, or approval."""
+    actor.require(Permission.SELL)
+    owed = -co.due.cents
+    if owed <= 0:
+        raise ValidationError("refund", "nothing is owed to the customer")
+    if not 0 < amount.cents <= owed:
+        most = format_money(Money(owed, amount.currency))
+        raise ValidationError("refund", f"must be more than zero and at most {most}")
+    approved = _approval(actor, approver, Permission.REFUND, "A cash refund")
+    with uow:
+        if uow.counter.open_shift_id(actor.terminal) is None:
+            raise Conflict("No cash drawer shift is open on this counter: open one to pay cash out.")
+        co = dataclasses.replace(co, tenders=(*co.tenders, Tender(TenderKind.CASH, amount=-amount)))
+        _save(uow, co, actor)
+        if approved is not None:
+            uow.audit.record(actor, "sale.cash_refund_approved", entity_type="checkout", entity_id=co.id,
+                             summary={"amount_cents": amount.cents}, approved_by=approved.staff_id)
+        uow.commit()
+    return co
+
+
+def start_card(co: Checkout, amount: Money, *, uow: UnitOfWork, actor: Actor, terminal: CardTerminal,
+               description: str = "") -> Checkout:
+    """Send `amount` to the card reader. The attempt is journaled before Stripe hears of it."""
+    actor.require(Permission.SELL)
+    if co.pending is not None:
+        raise Conflict("A card payment is already waiting on the reader.")
+    if not 0 < amount.cents <= co.due.cents:
+        raise ValidationError("card amount", f"must be more than zero and at most {format_money(co.due)}")
+    key = f"{co.id}-{co.attempts + 1}"
+    co = dataclasses.replace(co, pending=PendingCard(key=key, amount=amount), attempts=co.attempts + 1)
+    with uow:
+        _save(uow, co, actor)
+        uow.commit()
+    outcome = terminal.begin(key=key, amount_cents=amount.cents, currency=amount.currency,
+                             description=description or f"Facet {actor.terminal}",
+                             metadata={"checkout": co.id, "terminal": actor.terminal})
+    return _note_outcome(co, outcome, uow=uow, actor=actor)
+
+
+def _note_outcome(co: Checkout, outcome: CardOutcome, *, uow: UnitOfWork, actor: Actor) -> Checkout:
+    pending = co.pending
+    assert pending is not None
+    if outcome.state == "succeeded":
+        tender = Tender(TenderKind.CARD, amount=Money(outcome.amount_cents, co.cart.currency),
+                        payment_intent_id=outcome.payment_intent_id, card_brand=outcome.card_brand,
+                        card_last4=outcome.card_last4)
+        co = dataclasses.replace(co, tenders=(*co.tenders, tender), pending=None)
+    elif outcome.state in ("failed", "canceled"):
+        co = dataclasses.replace(co, pending=None)
+    else:
+        co = dataclasses.replace(co, pending=dataclasses.replace(pending, payment_intent_id=outcome.payment_intent_id))
+    with uow:
+        _save(uow, co, actor)
+        uow.commit()
+    return co
+
+
+def check_card(co: Checkout, *, uow: UnitOfWork, actor: Actor, terminal: CardTerminal) -> tuple[Checkout, CardOutcome]:
+    """Ask Stripe how the waiting card payment stands (the screen polls this)."""
+    pending = co.pending
+    if pending is None or pending.amount.cents < 0:
+        raise Conflict("No card payment is waiting.")
+    if pending.payment_intent_id is None:
+        # The first answer was lost: asking again with the same key returns the same PaymentIntent.
+        outcome = terminal.begin(key=pending.key, amount_cents=pending.amount.cents, currency=pending.amount.currency,
+                                 description=f"Facet {actor.terminal}", metadata={"checkout": co.id,
+                                                                                  "terminal": actor.terminal})
+    else:
+        outcome = terminal.status(pending.payment_intent_id, key=pending.key)
+    return _note_outcome(co, outcome, uow=uow, actor=actor), outcome
+
+
+def cancel_card(co: Checkout, *, uow: UnitOfWork, actor: Actor, terminal: CardTerminal) -> tuple[Checkout, CardOutcome]:
+    """Stop the reader. If the card went through first, the payment stands and says so."""
+    pending = co.pending
+    if pending is None or pending.amount.cents < 0:
+        raise Conflict("No card payment is waiting.")
+    if pending.payment_intent_id is None:
+        co, outcome = check_card(co, uow=uow, actor=actor, terminal=terminal)
+        if co.pending is None:
+            return co, outcome
+        pending = co.pending
+        assert pending is not None and pending.payment_intent_id is not None
+    outcome = terminal.cancel(pending.payment_intent_id)
+    if outcome.state == "pending":
+        outcome = dataclasses.replace(outcome, state="canceled")
+    return _note_outcome(co, outcome, uow=uow, actor=actor), outcome
+
+
+def card_refundable(co: Checkout, sales: SalesReader) -> list[tuple[str, str, int]]:
+    """(PaymentIntent id, "VISA ****4242", cents still refundable) of the returned sale's cards."""
+    original_numbers = {line.returned.original_sale_number for line in co.cart.lines if line.returned}
+    result = []
+    for number in original_numbers:
+        sale_id = sales.sale_id_for_number(number)
+        sale = sales.sale(sale_id) if sale_id else None
+        if sale is None:
+            continue
+        cards = [p for p in sale.payments if p.tender == "card" and p.amount_cents > 0 and p.payment_intent_id]
+        refunded = sales.refunded_by_payment_intent([p.payment_intent_id for p in cards if p.payment_intent_id])
+        for p in cards:
+            assert p.payment_intent_id is not None
+            here = [t for t in co.tenders if t.payment_intent_id == p.payment_intent_id and t.amount.cents < 0]
+            already = refunded.get(p.payment_intent_id, 0) - sum(t.amount.cents for t in here)
+            left = p.amount_cents - already
+            if left > 0:
+                result.append((p.payment_intent_id, f"{(p.card_brand or 'card').upper()} ****{p.card_last4 or ''}",
+                               left))
+    return result
+
+
+def refund_card(co: Checkout, payment_intent_id: str, amount: Money, *, uow: UnitOfWork, actor: Actor,
+                terminal: CardTerminal, sales: SalesReader) -> Checkout:
+    """Refund to the card the returned sale was paid with (no card needs to be presented)."""
+    actor.require(Permission.SELL)
+    owed = -co.due.cents
+    if owed <= 0:
+        raise ValidationError("refund", "nothing is owed to the customer")
+    refundable = {pi: (label, left) for pi, label, left in card_refundable(co, sales)}
+    if payment_intent_id not in refundable:
+        raise ValidationError("card", "refund only to a card the returned sale was paid with")
+    label, left = refundable[payment_intent_id]
+    if not 0 < amount.cents <= min(owed, left):
+        raise ValidationError("refund", f"must be more than zero and at most "
+                                        f"{format_money(Money(min(owed, left), amount.currency))}")
+    key = f"{co.id}-r{co.attempts + 1}"
+    brand, _, last4 = label.partition(" ****")
+    co = dataclasses.replace(co, attempts=co.attempts + 1, pending=PendingCard(
+        key=key, amount=-amount, payment_intent_id=payment_intent_id, card_brand=brand.lower(), card_last4=last4))
+    with uow:
+        _save(uow, co, actor)
+        uow.commit()
+    return _finish_refund(co, uow=uow, actor=actor, terminal=terminal)
+
+
+def _finish_refund(co: Checkout, *, uow: UnitOfWork, actor: Actor, terminal: CardTerminal) -> Checkout:
+    pending = co.pending
+    assert pending is not None and pending.payment_intent_id is not None and pending.amount.cents < 0
+    refund = terminal.refund(pending.payment_intent_id, -pending.amount.cents, key=pending.key)
+    if refund.status in ("failed", "canceled"):
+        co = dataclasses.replace(co, pending=None)
+        with uow:
+            _save(uow, co, actor)
+            uow.commit()
+        raise DeviceUnavailable("Stripe refused the refund; refund in cash with a manager, or try again.")
+    tender = Tender(TenderKind.CARD, amount=pending.amount, payment_intent_id=pending.payment_intent_id,
+                    card_brand=pending.card_brand, card_last4=pending.card_last4, refund_id=refund.refund_id)
+    co = dataclasses.replace(co, tenders=(*co.tenders, tender), pending=None)
+    with uow:
+        _save(uow, co, actor)
+        uow.commit()
+    return co
+
+
+# ---------------------------------------------------------------- completing
+
+
+@dataclass(frozen=True)
+class CompletedSale:
+    sale_id: str
+    number: str
+    kind: str
+    total: Money
+    change: Money
+
+
+def _sale_kind(cart: Cart) -> str:
+    returns = [line for line in cart.lines if line.is_return]
+    if not returns:
+        return "sale"
+    return "return" if len(returns) == len(cart.lines) else "exchange"
+
+
+def sale_rows(co: Checkout, *, number: str, terminal: str, staff_id: str, shift_id: str | None,
+              original_sale_id: str | None, completed_at: dt.datetime) -> SaleRows:
+    cart, priced = co.cart, co.priced
+    lines, moves, statuses = [], [], []
+    for position, p in enumerate(priced.lines, start=1):
+        line = p.line
+        discount_reason = line.discount.describe() if line.discount else ""
+        if cart.order_discount is not None and p.order_discount.cents:
+            discount_reason = ", ".join(x for x in (discount_reason, "order " + cart.order_discount.describe()) if x)
+        lines.append({
+            "item_id": line.item_id, "position": position, "sku": line.sku, "description": line.description[:200],
+            "quantity": line.quantity,
+            "unit_price_cents": line.unit_price.cents,
+            "list_price_cents": line.list_price.cents, "discount_cents": p.discount.cents, "tax_cents": p.tax.cents,
+            "total_cents": p.total.cents,
+            "returns_line_id": line.returned.original_line_id if line.returned else None,
+            "discount_reason": discount_reason[:120], "override_reason": line.override_reason,
+            "approved_by": line.approved_by or (cart.order_discount_approved_by if p.order_discount.cents else None),
+        })
+        if line.is_return:
+            moves.append((line.item_id, "return", -line.quantity))
+            if line.unique:
+                statuses.append((line.item_id, ItemStatus.AVAILABLE.value))
+        else:
+            moves.append((line.item_id, "sale", -line.quantity))
+            if line.unique:
+                statuses.append((line.item_id, ItemStatus.SOLD.value))
+    payments = [
+        {"tender": t.kind.value, "amount_cents": t.amount.cents, "status": "succeeded",
+         "payment_intent_id": t.payment_intent_id, "card_brand": t.card_brand, "card_last4": t.card_last4,
+         "idempotency_key": None, "tendered_cents": None if t.tendered is None else t.tendered.cents,
+         "refund_id": t.refund_id}
+        for t in co.tenders
+    ]
+    sale = {
+        "number": number, "terminal": terminal, "kind": _sale_kind(cart), "original_sale_id": original_sale_id,
+        "shift_id": shift_id, "staff_id": staff_id, "customer_id": cart.customer_id, "status": "completed",
+        "currency": cart.currency, "subtotal_cents": priced.subtotal.cents, "discount_cents": priced.discount.cents,
+        "tax_cents": priced.tax.cents, "total_cents": priced.total.cents, "tax_rate": str(priced.tax_rate),
+        "tax_exempt_reason": cart.tax_exempt_reason or None, "tax_exempt_number": cart.tax_exempt_number or None,
+        "order_discount_reason": (cart.order_discount.describe() if cart.order_discount else "")[:120],
+        "completed_at": completed_at,
+    }
+    summary = {"kind": sale["kind"], "lines": len(lines), "total_cents": priced.total.cents,
+               "tenders": sorted({t.kind.value for t in co.tenders}), "customer": cart.customer_id is not None}
+    approvers = {x for x in [*(line.approved_by for line in cart.lines), cart.order_discount_approved_by] if x}
+    return SaleRows(sale=sale, lines=lines, payments=payments, moves=moves, statuses=statuses,
+                    audit_summary=summary, approved_by=sorted(approvers)[0] if approvers else None)
+
+
+def complete_sale(co: Checkout, *, uow: UnitOfWork, actor: Actor, sales: SalesReader | None = None,
+                  staff_id: str | None = None, now: dt.datetime | None = None,
+                  action: str = "sale.completed") -> CompletedSale:
+    """Write the paid sale in one transaction; the checkout row closes in the same one."""
+    actor.require(Permission.SELL)
+    if co.pending is not None:
+        raise Conflict("A card payment is still waiting on the reader.")
+    due = co.due
+    if due.cents > 0:
+        raise ValidationError("payment", f"{format_money(due)} is still to be paid")
+    if due.cents < 0:
+        raise ValidationError("refund", f"{format_money(-due)} is still to be refunded to the customer")
+    seller = staff_id or actor.staff_id
+    if seller is None:
+        raise PermissionDenied("A sale is made by a signed-in staff member.")
+    original_sale_id = None
+    originals = {line.returned.original_sale_number for line in co.cart.lines if line.returned}
+    if originals and sales is not None:
+        original_sale_id = sales.sale_id_for_number(sorted(originals)[0])
+    moment = now or dt.datetime.now(dt.UTC)
+    with uow:
+        counter = uow.counter
+        terminal = actor.terminal
+        seq = counter.next_number(f"sale:{terminal}", start_after=_start_after(counter, terminal))
+        number = f"{terminal}-{seq:06d}"
+        rows = sale_rows(co, number=number, terminal=terminal, staff_id=seller,
+                         shift_id=counter.open_shift_id(terminal), original_sale_id=original_sale_id,
+                         completed_at=moment)
+        sale_id = counter.write_sale(rows, actor=actor, action=action)
+        if co.large_cash is not None:
+            cash = sum(t.amount.cents for t in co.tenders if t.kind is TenderKind.CASH)
+            earlier = (sales.customer_cash_since(co.cart.customer_id, moment - LARGE_CASH_WINDOW)
+                       if sales is not None and co.cart.customer_id else 0)
+            counter.add_large_cash_report({
+                **dataclasses.asdict(co.large_cash), "customer_id": co.cart.customer_id, "sale_id": sale_id,
+                "cash_cents": cash, "twelve_month_cents": cash + earlier, "recorded_by": actor.staff_id,
+                "status": "to_file"})
+            uow.audit.record(actor, "sale.large_cash_recorded", entity_type="sale", entity_id=sale_id,
+                             summary={"cash_cents": cash})
+        done = dataclasses.replace(co, large_cash=None)  # the journal keeps no copy of the Form 8300 details
+        _save(uow, done, actor, status="completed", sale_id=sale_id)
+        uow.commit()
+    return CompletedSale(sale_id=sale_id, number=number, kind=str(rows.sale["kind"]), total=co.priced.total,
+                         change=co.change)
+
+
+def _start_after(counter: Any, terminal: str) -> int:
+    return int(counter.highest_sale_number(terminal))
+
+
+def void_checkout(co: Checkout, *, uow: UnitOfWork, actor: Actor, terminal: CardTerminal | None) -> Checkout:
+    """Give up on a cart being paid: card charges are refunded, cash is handed back by the clerk."""
+    actor.require(Permission.SELL)
+    if co.pending is not None:
+        raise Conflict("Cancel the card payment on the reader first.")
+    cards = [t for t in co.tenders if t.kind is TenderKind.CARD and t.payment_intent_id]
+    net_by_pi: dict[str, int] = {}
+    for t in cards:
+        assert t.payment_intent_id is not None
+        net_by_pi[t.payment_intent_id] = net_by_pi.get(t.payment_intent_id, 0) + t.amount.cents
+    to_refund = {pi: cents for pi, cents in net_by_pi.items() if cents > 0}
+    if to_refund and terminal is None:
+        raise DeviceUnavailable("Card payments on this cart must be refunded, and no card reader is set up.")
+    for pi, cents in to_refund.items():
+        assert terminal is not None
+        terminal.refund(pi, cents, key=f"{co.id}-void-{pi}")
+    with uow:
+        _save(uow, co, actor, status="abandoned")
+        uow.audit.record(actor, "cart.voided", entity_type="checkout", entity_id=co.id,
+                         summary={"lines": len(co.cart.lines), "card_refunds": len(to_refund),
+                                  "cash_returned_cents": sum(t.amount.cents for t in co.tenders
+                                                             if t.kind is TenderKind.CASH)})
+        uow.commit()
+    return co
+
+
+# ---------------------------------------------------------------- after a crash
+
+
+@dataclass(frozen=True)
+class Recovered:
+    """What start-up found of a checkout left open: completed (a sale number) or reopened."""
+
+    checkout: Checkout
+    completed: CompletedSale | None
+    message: str
+
+
+def recover_checkouts(*, settings: CounterSettings, uow: UnitOfWork, actor: Actor, sales: SalesReader,
+                      terminal: CardTerminal | None) -> list[Recovered]:
+    """Settle every checkout this counter left open: ask Stripe about waiting cards, then
+    complete the paid ones and hand back the others for the clerk to finish."""
+    with uow:
+        rows = uow.counter.open_checkouts(actor.terminal)
+    results: list[Recovered] = []
+    for row in rows:
+        co = _from_row(row, settings.tax_rate)
+        if not co.tenders and co.pending is None:
+            with uow:
+                _save(uow, co, actor, status="abandoned")
+                uow.commit()
+            continue
+        note = ""
+        if co.pending is not None:
+            if terminal is None:
+                results.append(Recovered(co, None, "A card payment was waiting when Facet stopped; set up the card "
+                                                   "reader so Facet can ask Stripe how it ended."))
+                continue
+            try:
+                if co.pending.amount.cents < 0:
+                    co = _finish_refund(co, uow=uow, actor=actor, terminal=terminal)
+                    note = "The refund that was under way went through."
+                else:
+                    co, outcome = check_card(co, uow=uow, actor=actor, terminal=terminal)
+                    if outcome.state == "pending":
+                        co, outcome = cancel_card(co, uow=uow, actor=actor, terminal=terminal)
+                    note = {"succeeded": "The card payment under way went through.",
+                            "failed": "The card payment under way was declined.",
+                            "canceled": "The card payment under way was cancelled."}.get(outcome.state, "")
+            except UserFacingError as error:
+                results.append(Recovered(co, None, f"Could not ask Stripe about a card payment: {error}"))
+                continue
+        if co.settled and co.tenders:
+            done = complete_sale(co, uow=uow, actor=actor, sales=sales, staff_id=row["staff_id"],
+                                 action="sale.completed_on_recovery")
+            results.append(Recovered(co, done, f"{note} Sale {done.number} was completed.".strip()))
+        else:
+            results.append(Recovered(co, None, f"{note} The cart was reopened with what was already paid.".strip()))
+    return results
+
+
+def open_checkout(checkout_id: str, *, settings: CounterSettings, uow: UnitOfWork) -> Checkout:
+    with uow:
+        row = uow.counter.checkout(checkout_id)
+    if row is None:
+        raise NotFound("That checkout does not exist.")
+    return _from_row(row, settings.tax_rate)
+
+
+def tender_lines(co: Checkout) -> Sequence[Tender]:
+    return co.tenders

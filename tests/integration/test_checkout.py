@@ -1,0 +1,293 @@
+"""Selling at the counter through the services, on a real encrypted demo store."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from pos_app import app
+from pos_app.domain.cart import Cart, Discount
+from pos_app.domain.errors import Conflict, NotFound, PermissionDenied, SignInFailed, ValidationError
+from pos_app.domain.money import Money
+from pos_app.domain.permissions import Actor, Permission, Role
+from pos_app.services import cash, checkout, staff
+from pos_app.services.ports import ItemRow
+from tests.conftest import FAST_HASHER, actor_for
+
+
+def _available(facet: app.Facet, tracking: str, n: int) -> list[ItemRow]:
+    conn = facet.connection()
+    try:
+        ids = [r[0] for r in conn.execute(
+            "SELECT id FROM items WHERE status = 'available' AND tracking = ? AND on_hand > 1 - (tracking = 'unique') "
+            "ORDER BY sku LIMIT ?", (tracking, n))]
+    finally:
+        conn.close()
+    return facet.inventory_reader().rows_by_ids(ids)
+
+
+def _count(facet: app.Facet, sql: str, *args: Any) -> Any:
+    return facet.connection().execute(sql, args).fetchone()[0]
+
+
+@pytest.fixture
+def clerk(demo_facet: app.Facet) -> Actor:
+    return actor_for(demo_facet, Role.CLERK)
+
+
+@pytest.fixture
+def manager(demo_facet: app.Facet) -> Actor:
+    return actor_for(demo_facet, Role.MANAGER)
+
+
+@pytest.fixture
+def settings(demo_facet: app.Facet) -> checkout.CounterSettings:
+    return checkout.counter_settings(demo_facet.directory(), demo_facet.terminal)
+
+
+@pytest.fixture
+def shift(demo_facet: app.Facet, clerk: Actor) -> str:
+    return cash.open_shift(Money(20000), uow=demo_facet.uow(), actor=clerk)
+
+
+def test_a_cash_sale_writes_every_row_in_one_transaction(demo_facet: app.Facet, clerk: Actor, shift: str,
+                                                         settings: checkout.CounterSettings) -> None:
+    reader = demo_facet.inventory_reader()
+    unique, counted = _available(demo_facet, "unique", 1)[0], _available(demo_facet, "counted", 1)[0]
+    cart = checkout.scan(Cart(), unique.barcode or unique.sku, reader=reader, actor=clerk)
+    cart = checkout.scan(cart, counted.sku, reader=reader, actor=clerk)
+    cart = checkout.scan(cart, counted.sku, reader=reader, actor=clerk)
+    assert [(line.sku, line.quantity) for line in cart.lines] == [(unique.sku, 1), (counted.sku, 2)]
+    outbox_before = _count(demo_facet, "SELECT count(*) FROM outbox")
+    audit_before = _count(demo_facet, "SELECT max(seq) FROM audit_events")
+
+    co = checkout.start_checkout(cart, settings=settings, uow=demo_facet.uow(), actor=clerk)
+    subtotal = unique.price_cents + 2 * counted.price_cents
+    tax = (Decimal(unique.price_cents) * Decimal("8.875") / 100).quantize(Decimal(1), "ROUND_HALF_UP") + \
+        (Decimal(2 * counted.price_cents) * Decimal("8.875") / 100).quantize(Decimal(1), "ROUND_HALF_UP")
+    assert co.priced.total.cents == subtotal + int(tax)
+    co = checkout.pay_cash(co, Money(co.priced.total.cents + 5000), uow=demo_facet.uow(), actor=clerk,
+                           sales=demo_facet.sales_reader())
+    assert co.settled and co.change == Money(5000)
+    done = checkout.complete_sale(co, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.sales_reader())
+
+    assert done.number.startswith(f"{demo_facet.terminal}-") and done.change == Money(5000)
+    sale = demo_facet.sales_reader().sale(done.sale_id)
+    assert sale is not None and sale.total_cents == co.priced.total.cents and sale.shift_id == shift
+    assert [(line.sku, line.quantity) for line in sale.lines] == [(unique.sku, 1), (counted.sku, 2)]
+    assert [(p.tender, p.amount_cents, p.tendered_cents) for p in sale.payments] == [
+        ("cash", co.priced.total.cents, co.priced.total.cents + 5000)]
+    after = {r.id: r for r in reader.rows_by_ids([unique.id, counted.id])}
+    assert after[unique.id].status == "sold" and after[unique.id].on_hand == 0
+    assert after[counted.id].on_hand == counted.on_hand - 2
+    # sale + 2 lines + 1 payment + 2 movements + 1 item status = 7 outbox rows
+    assert _count(demo_facet, "SELECT count(*) FROM outbox") - outbox_before == 7
+    event = demo_facet.connection().execute(
+        "SELECT action, entity_id, summary FROM audit_events WHERE seq > ? AND action = 'sale.completed'",
+        (audit_before,)).fetchone()
+    assert event[0] == "sale.completed" and event[1] == done.sale_id
+    assert _count(demo_facet, "SELECT status FROM checkouts WHERE id = ?", co.id) == "completed"
+
+
+def test_sale_numbers_count_up_per_counter_after_the_demo_sales(demo_facet: app.Facet, clerk: Actor, shift: str,
+                                                                settings: checkout.CounterSettings) -> None:
+    highest = _count(demo_facet, "SELECT max(number) FROM sales")
+    numbers = []
+    for row in _available(demo_facet, "unique", 2):
+        co = checkout.start_checkout(checkout.add_item(Cart(), row, actor=clerk), settings=settings,
+                                     uow=demo_facet.uow(), actor=clerk)
+        co = checkout.pay_cash(co, co.due, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.sales_reader())
+        numbers.append(checkout.complete_sale(co, uow=demo_facet.uow(), actor=clerk).number)
+    last = int(highest.split("-")[1])
+    assert numbers == [f"C1-{last + 1:06d}", f"C1-{last + 2:06d}"]
+
+
+def test_a_unique_piece_cannot_be_added_twice_nor_sold_when_not_available(demo_facet: app.Facet,
+                                                                           clerk: Actor) -> None:
+    reader = demo_facet.inventory_reader()
+    row = _available(demo_facet, "unique", 1)[0]
+    cart = checkout.scan(Cart(), row.sku, reader=reader, actor=clerk)
+    with pytest.raises(Conflict, match="already in the cart"):
+        checkout.scan(cart, row.sku, reader=reader, actor=clerk)
+    sold = demo_facet.connection().execute("SELECT sku FROM items WHERE status = 'sold' LIMIT 1").fetchone()[0]
+    with pytest.raises(Conflict, match="sold"):
+        checkout.scan(cart, sold, reader=reader, actor=clerk)
+    with pytest.raises(NotFound, match="NOPE-123"):
+        checkout.scan(cart, "NOPE-123", reader=reader, actor=clerk)
+    with pytest.raises(ValidationError, match="code"):
+        checkout.scan(cart, "   ", reader=reader, actor=clerk)
+
+
+def test_a_counted_item_sells_no_more_than_is_on_hand(demo_facet: app.Facet, clerk: Actor) -> None:
+    reader = demo_facet.inventory_reader()
+    row = _available(demo_facet, "counted", 1)[0]
+    cart = checkout.add_item(Cart(), row, actor=clerk, quantity=row.on_hand)
+    with pytest.raises(Conflict, match=f"Only {row.on_hand}"):
+        checkout.scan(cart, row.sku, reader=reader, actor=clerk)
+    with pytest.raises(Conflict, match=f"Only {row.on_hand}"):
+        checkout.set_quantity(cart, 0, row.on_hand + 1, reader=reader, actor=clerk)
+
+
+def test_the_scan_finds_a_piece_by_its_certificate_number(demo_facet: app.Facet, clerk: Actor) -> None:
+    cert = demo_facet.connection().execute(
+        "SELECT cert_number, sku FROM items WHERE cert_number IS NOT NULL AND status = 'available' LIMIT 1").fetchone()
+    cart = checkout.scan(Cart(), cert[0], reader=demo_facet.inventory_reader(), actor=clerk)
+    assert cart.lines[0].sku == cert[1]
+
+
+def test_a_discount_above_the_clerks_limit_needs_a_managers_pin(demo_facet: app.Facet, clerk: Actor,
+                                                               settings: checkout.CounterSettings) -> None:
+    row = _available(demo_facet, "unique", 1)[0]
+    cart = checkout.add_item(Cart(), row, actor=clerk)
+    small = checkout.discount_line(cart, 0, Discount.of_percent(Decimal(10)), settings=settings, actor=clerk,
+                                   uow=demo_facet.uow())
+    assert small.lines[0].approved_by is None
+    audit_before = _count(demo_facet, "SELECT max(seq) FROM audit_events")
+    with pytest.raises(checkout.ApprovalNeeded) as needed:
+        checkout.discount_line(cart, 0, Discount.of_percent(Decimal(25)), settings=settings, actor=clerk,
+                               uow=demo_facet.uow())
+    assert needed.value.permission is Permission.DISCOUNT_ABOVE_LIMIT
+    assert _count(demo_facet, "SELECT max(seq) FROM audit_events") == audit_before
+
+    directory, hasher = demo_facet.directory(), FAST_HASHER
+    manager = next(s for s in directory.staff_list() if s.role is Role.MANAGER)
+    other_clerk = next(s for s in directory.staff_list() if s.role is Role.CLERK and s.id != clerk.staff_id)
+    with pytest.raises(SignInFailed):
+        staff.approve(manager.id, "0000", Permission.DISCOUNT_ABOVE_LIMIT, reader=directory, uow=demo_facet.uow(),
+                      hasher=hasher, terminal=clerk.terminal)
+    with pytest.raises(PermissionDenied, match="cannot approve"):
+        staff.approve(other_clerk.id, "3344", Permission.DISCOUNT_ABOVE_LIMIT, reader=directory,
+                      uow=demo_facet.uow(), hasher=hasher, terminal=clerk.terminal)
+    approver = staff.approve(manager.id, "2222", Permission.DISCOUNT_ABOVE_LIMIT, reader=directory,
+                             uow=demo_facet.uow(), hasher=hasher, terminal=clerk.terminal)
+    deep = checkout.discount_line(cart, 0, Discount.of_percent(Decimal(25)), settings=settings, actor=clerk,
+                                  uow=demo_facet.uow(), approver=approver)
+    assert deep.lines[0].approved_by == manager.id
+    event = demo_facet.connection().execute(
+        "SELECT staff_id, approved_by FROM audit_events WHERE action = 'sale.discount_approved' "
+        "ORDER BY seq DESC LIMIT 1").fetchone()
+    assert event == (clerk.staff_id, manager.id)
+
+
+def test_a_price_override_needs_a_reason_and_a_manager(demo_facet: app.Facet, clerk: Actor, manager: Actor) -> None:
+    row = _available(demo_facet, "unique", 1)[0]
+    cart = checkout.add_item(Cart(), row, actor=clerk)
+    with pytest.raises(ValidationError, match="reason"):
+        checkout.override_price(cart, 0, Money(1000), " ", actor=manager, uow=demo_facet.uow())
+    with pytest.raises(ValidationError, match="price: must be more than zero"):
+        checkout.override_price(cart, 0, Money(0), "match", actor=manager, uow=demo_facet.uow())
+    with pytest.raises(checkout.ApprovalNeeded):
+        checkout.override_price(cart, 0, Money(1000), "price match", actor=clerk, uow=demo_facet.uow())
+    changed = checkout.override_price(cart, 0, Money(1000), "price match", actor=manager, uow=demo_facet.uow())
+    assert changed.lines[0].unit_price == Money(1000) and changed.lines[0].list_price.cents == row.price_cents
+
+
+def test_a_tender_below_the_total_completes_nothing(demo_facet: app.Facet, clerk: Actor, shift: str,
+                                                   settings: checkout.CounterSettings) -> None:
+    row = _available(demo_facet, "unique", 1)[0]
+    co = checkout.start_checkout(checkout.add_item(Cart(), row, actor=clerk), settings=settings,
+                                 uow=demo_facet.uow(), actor=clerk)
+    co = checkout.pay_cash(co, Money(100), uow=demo_facet.uow(), actor=clerk, sales=demo_facet.sales_reader())
+    sales_before = _count(demo_facet, "SELECT count(*) FROM sales")
+    with pytest.raises(ValidationError, match="payment: .* is still to be paid"):
+        checkout.complete_sale(co, uow=demo_facet.uow(), actor=clerk)
+    assert _count(demo_facet, "SELECT count(*) FROM sales") == sales_before
+    assert demo_facet.inventory_reader().rows_by_ids([row.id])[0].status == "available"
+
+
+def test_cash_needs_an_open_shift(demo_facet: app.Facet, clerk: Actor, settings: checkout.CounterSettings) -> None:
+    row = _available(demo_facet, "unique", 1)[0]
+    co = checkout.start_checkout(checkout.add_item(Cart(), row, actor=clerk), settings=settings,
+                                 uow=demo_facet.uow(), actor=clerk)
+    with pytest.raises(Conflict, match="No cash drawer shift"):
+        checkout.pay_cash(co, co.due, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.sales_reader())
+
+
+def test_a_tax_exempt_sale_needs_a_reason_and_number_and_charges_no_tax(
+        demo_facet: app.Facet, clerk: Actor, settings: checkout.CounterSettings) -> None:
+    row = _available(demo_facet, "unique", 1)[0]
+    cart = checkout.add_item(Cart(), row, actor=clerk)
+    with pytest.raises(ValidationError, match="exemption number"):
+        checkout.exempt_from_tax(cart, "resale", "")
+    with pytest.raises(ValidationError, match="exemption reason"):
+        checkout.exempt_from_tax(cart, "", "ST-120-4471")
+    exempt = checkout.exempt_from_tax(cart, "resale", "ST-120-4471")
+    co = checkout.start_checkout(exempt, settings=settings, uow=demo_facet.uow(), actor=clerk)
+    assert co.priced.tax.cents == 0 and co.priced.total.cents == row.price_cents
+
+
+def test_park_and_recall_a_cart(demo_facet: app.Facet, clerk: Actor) -> None:
+    row = _available(demo_facet, "unique", 1)[0]
+    cart = checkout.add_item(Cart(), row, actor=clerk)
+    cart = checkout.discount_order(cart, Discount.of_amount(Money(500)), settings=checkout.counter_settings(
+        demo_facet.directory(), "C1"), actor=clerk, uow=demo_facet.uow())
+    park_id = checkout.park_cart(cart, "Mrs. Lee, coming back at 4", uow=demo_facet.uow(), actor=clerk)
+    parked = demo_facet.sales_reader().parked_carts(clerk.terminal)
+    assert [(p.id, p.label, p.lines) for p in parked] == [(park_id, "Mrs. Lee, coming back at 4", 1)]
+    assert checkout.recall_cart(park_id, uow=demo_facet.uow(), actor=clerk) == cart
+    assert demo_facet.sales_reader().parked_carts(clerk.terminal) == []
+    with pytest.raises(NotFound):
+        checkout.recall_cart(park_id, uow=demo_facet.uow(), actor=clerk)
+
+
+def test_large_cash_asks_for_form_8300_details_and_keeps_them_for_managers(
+        demo_facet: app.Facet, clerk: Actor, shift: str, settings: checkout.CounterSettings) -> None:
+    rows = sorted(_available(demo_facet, "unique", 200), key=lambda r: -r.price_cents)
+    cart = Cart()
+    for row in rows:
+        if sum(line.unit_price.cents for line in cart.lines) > 1_000_000:
+            break
+        cart = checkout.add_item(cart, row, actor=clerk)
+    customer = demo_facet.sales_reader().find_customers("a")[0]
+    cart = checkout.attach_customer(cart, customer.id, sales=demo_facet.sales_reader(), actor=clerk)
+    co = checkout.start_checkout(cart, settings=settings, uow=demo_facet.uow(), actor=clerk)
+    with pytest.raises(checkout.LargeCashDetailsNeeded, match="Form 8300"):
+        checkout.pay_cash(co, co.due, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.sales_reader())
+    bad = checkout.LargeCashDetails("Ann Payer", "12 Oak St, Springfield IL", dt.date(1980, 5, 1), "12-34",
+                                    "Illinois driver licence D123-4567")
+    with pytest.raises(ValidationError, match="taxpayer ID"):
+        checkout.pay_cash(co, co.due, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.sales_reader(),
+                          large_cash=bad)
+    good = checkout.LargeCashDetails("Ann Payer", "12 Oak St, Springfield IL", dt.date(1980, 5, 1), "123-45-6789",
+                                     "Illinois driver licence D123-4567")
+    co = checkout.pay_cash(co, co.due, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.sales_reader(),
+                           large_cash=good)
+    done = checkout.complete_sale(co, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.sales_reader())
+    reports = demo_facet.sales_reader().large_cash_reports()
+    assert [(r.sale_number, r.full_name, r.cash_cents) for r in reports] == [
+        (done.number, "Ann Payer", co.priced.total.cents)]
+    # the payment journal keeps no copy of the details once the sale is written
+    journal = demo_facet.connection().execute("SELECT cart FROM checkouts WHERE id = ?", (co.id,)).fetchone()[0]
+    assert "123456789" not in journal and "Ann Payer" not in journal
+
+
+def test_the_shift_counts_cash_in_and_out_and_closes_with_a_variance(
+        demo_facet: app.Facet, clerk: Actor, manager: Actor, settings: checkout.CounterSettings) -> None:
+    cash.open_shift(Money(15000), uow=demo_facet.uow(), actor=clerk)
+    with pytest.raises(Conflict, match="already open"):
+        cash.open_shift(Money(15000), uow=demo_facet.uow(), actor=clerk)
+    row = _available(demo_facet, "unique", 1)[0]
+    co = checkout.start_checkout(checkout.add_item(Cart(), row, actor=clerk), settings=settings,
+                                 uow=demo_facet.uow(), actor=clerk)
+    co = checkout.pay_cash(co, Money(co.due.cents + 1000), uow=demo_facet.uow(), actor=clerk,
+                           sales=demo_facet.sales_reader())
+    checkout.complete_sale(co, uow=demo_facet.uow(), actor=clerk)
+    with pytest.raises(checkout.ApprovalNeeded):
+        cash.move_cash("paid_out", Money(2500), "courier", uow=demo_facet.uow(), actor=clerk)
+    cash.move_cash("paid_out", Money(2500), "courier", uow=demo_facet.uow(), actor=clerk, approver=manager)
+    cash.move_cash("paid_in", Money(5000), "change from the bank", uow=demo_facet.uow(), actor=manager)
+    x = cash.x_report(sales=demo_facet.sales_reader(), actor=clerk)
+    expected = 15000 + co.priced.total.cents - 2500 + 5000
+    assert x.expected.cents == expected and x.figures.sales == 1
+
+    count = {10000: expected // 10000, 1: expected % 10000 - 300}  # $3.00 short
+    with pytest.raises(ValidationError, match="not a bill or coin"):
+        cash.close_shift({3: 1}, uow=demo_facet.uow(), sales=demo_facet.sales_reader(), actor=clerk)
+    z = cash.close_shift(count, uow=demo_facet.uow(), sales=demo_facet.sales_reader(), actor=clerk)
+    assert z.variance == Money(-300)
+    kept = demo_facet.sales_reader().shift(z.shift.id)
+    assert kept is not None and kept.status == "closed" and kept.variance_cents == -300
+    assert kept.z_report is not None and ("Over (+) / short (-)", "-$3.00") in kept.z_report
