@@ -34,6 +34,62 @@ def _locations(text: str) -> list[str]:
     return places
 
 
+def _percent_limit(text: str) -> str:
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        value = Decimal(text.strip().rstrip("%"))
+    except InvalidOperation:
+        raise ValidationError("sales.clerk_discount_limit_percent", "must be a percentage such as 10") from None
+    if not value.is_finite() or not 0 <= value <= 100:
+        raise ValidationError("sales.clerk_discount_limit_percent", "must be from 0 to 100")
+    return str(value)
+
+
+_PRINTER_URI = re.compile(r"^(tcp://[^/:\s]+(:\d{1,5})?|usb://[0-9a-fA-F]{4}:[0-9a-fA-F]{4}|serial:///\S+|file:///\S+)$")
+
+
+def _printer(text: str) -> str:
+    value = text.strip()
+    if value and not _PRINTER_URI.match(value):
+        raise ValidationError("receipt.printer", "use tcp://HOST:PORT, usb://VENDOR:PRODUCT (hex), "
+                                                 "serial:///dev/ttyUSB0 or file:///path; empty for no printer")
+    return value
+
+
+def _columns(text: str) -> int:
+    if text.strip() not in ("42", "48"):
+        raise ValidationError("receipt.columns", "is 42 (most 80 mm printers' small font) or 48")
+    return int(text)
+
+
+def _text(key: str, limit: int) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        value = text.strip()
+        if len(value) > limit:
+            raise ValidationError(key, f"is longer than {limit} characters")
+        return value
+
+    return parse
+
+
+def _reader_id(text: str) -> str:
+    value = text.strip()
+    if value and not re.fullmatch(r"tmr_[A-Za-z0-9]{4,60}", value):
+        raise ValidationError("payments.reader_id", "is a Stripe Terminal reader id such as tmr_FDOt2wlRZEdpd7")
+    return value
+
+
+def _api_base(text: str) -> str:
+    value = text.strip()
+    if value and not re.fullmatch(r"https?://[A-Za-z0-9.\-]+(:\d{1,5})?", value):
+        raise ValidationError("payments.api_base", "is a URL such as http://127.0.0.1:12111, or empty for Stripe")
+    return value
+
+
+DEFAULT_RETURN_POLICY = "Returns and exchanges within 30 days with this receipt."
+
+
 @dataclass(frozen=True)
 class SettingSpec:
     key: str
@@ -49,6 +105,21 @@ SETTINGS: dict[str, SettingSpec] = {
                     _minutes, store_rules.DEFAULT_IDLE_LOCK_MINUTES),
         SettingSpec("inventory.locations", "places stock is kept, comma-separated (cases, safe, back office)",
                     _locations, list(store_rules.DEFAULT_LOCATIONS)),
+        SettingSpec("sales.clerk_discount_limit_percent", "deepest discount a clerk gives without a manager",
+                    _percent_limit, "10"),
+        SettingSpec("receipt.printer", "receipt printer: tcp://HOST:PORT, usb://VENDOR:PRODUCT, serial:///dev/..., "
+                    "file:///path, or empty", _printer, ""),
+        SettingSpec("receipt.columns", "characters per receipt line: 42 or 48", _columns, 42),
+        SettingSpec("receipt.profile", "the printer's python-escpos profile (TM-T88V, TM-T20II, ...)",
+                    _text("receipt.profile", 40), "TM-T88V"),
+        SettingSpec("receipt.return_policy", "the return policy printed on receipts",
+                    _text("receipt.return_policy", 300), DEFAULT_RETURN_POLICY),
+        SettingSpec("receipt.privacy_notice", "the privacy-notice line printed on receipts",
+                    _text("receipt.privacy_notice", 300), ""),
+        SettingSpec("payments.reader_id", "the Stripe Terminal reader that takes cards at this counter",
+                    _reader_id, ""),
+        SettingSpec("payments.api_base", "Stripe API address; empty for Stripe itself (a local test server "
+                    "otherwise)", _api_base, ""),
     )
 }
 

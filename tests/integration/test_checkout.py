@@ -291,3 +291,111 @@ def test_the_shift_counts_cash_in_and_out_and_closes_with_a_variance(
     kept = demo_facet.sales_reader().shift(z.shift.id)
     assert kept is not None and kept.status == "closed" and kept.variance_cents == -300
     assert kept.z_report is not None and ("Over (+) / short (-)", "-$3.00") in kept.z_report
+
+
+# ---------------------------------------------------------------- returns, exchanges, voids
+
+from pos_app.services import returns  # noqa: E402
+
+
+def _cash_sale(facet: app.Facet, clerk: Actor, settings: checkout.CounterSettings, cart: Cart) -> checkout.CompletedSale:
+    co = checkout.start_checkout(cart, settings=settings, uow=facet.uow(), actor=clerk)
+    co = checkout.pay_cash(co, co.due, uow=facet.uow(), actor=clerk, sales=facet.sales_reader())
+    return checkout.complete_sale(co, uow=facet.uow(), actor=clerk, sales=facet.sales_reader())
+
+
+def test_a_return_refunds_what_was_charged_and_puts_the_piece_back(
+        demo_facet: app.Facet, clerk: Actor, manager: Actor, shift: str, settings: checkout.CounterSettings) -> None:
+    unique, counted = _available(demo_facet, "unique", 1)[0], _available(demo_facet, "counted", 1)[0]
+    cart = checkout.add_item(Cart(), unique, actor=clerk)
+    cart = checkout.add_item(cart, counted, actor=clerk, quantity=3)
+    cart = checkout.discount_order(cart, Discount.of_percent(Decimal(5)), settings=settings, actor=clerk,
+                                   uow=demo_facet.uow())
+    sold = _cash_sale(demo_facet, clerk, settings, cart)
+    sales = demo_facet.sales_reader()
+
+    sale = returns.find_sale(sold.number.lower(), sales=sales, actor=clerk)
+    counted_line = next(line for line in sale.lines if line.item_id == counted.id)
+    with pytest.raises(ValidationError, match="quantity: .*3 sold, only 3 can still be returned"):
+        returns.add_return(Cart(), sale, counted_line.id, 4, actor=clerk)
+    back = returns.add_return(Cart(), sale, counted_line.id, 2, actor=clerk)
+    back = returns.add_return(back, sale, next(x.id for x in sale.lines if x.item_id == unique.id), 1, actor=clerk)
+    with pytest.raises(ValidationError, match="only 1 can still be returned"):
+        returns.add_return(back, sale, counted_line.id, 2, actor=clerk)
+
+    co = checkout.start_checkout(back, settings=settings, uow=demo_facet.uow(), actor=clerk)
+    unique_line = next(x for x in sale.lines if x.item_id == unique.id)
+    two_of_three_net = round(counted_line.net_cents * 2 / 3)
+    two_of_three_tax = round(counted_line.tax_cents * 2 / 3)
+    assert co.due.cents == -(unique_line.total_cents + two_of_three_net + two_of_three_tax)
+    with pytest.raises(checkout.ApprovalNeeded):
+        checkout.refund_cash(co, -co.due, uow=demo_facet.uow(), actor=clerk)
+    co = checkout.refund_cash(co, -co.due, uow=demo_facet.uow(), actor=clerk, approver=manager)
+    done = checkout.complete_sale(co, uow=demo_facet.uow(), actor=clerk, sales=sales)
+    assert done.kind == "return"
+
+    after = {r.id: r for r in demo_facet.inventory_reader().rows_by_ids([unique.id, counted.id])}
+    assert after[unique.id].status == "available" and after[unique.id].on_hand == 1
+    assert after[counted.id].on_hand == counted.on_hand - 1
+    again = returns.find_sale(sold.number, sales=sales, actor=clerk)
+    assert returns.returnable(again) == {unique_line.id: 0, counted_line.id: 1}
+    stored = sales.sale(done.sale_id)
+    assert stored is not None and stored.original_number == sold.number and stored.total_cents == co.priced.total.cents
+
+    # the last unit: together the two returns refund exactly what the line was charged
+    last = returns.add_return(Cart(), again, counted_line.id, 1, actor=clerk)
+    co2 = checkout.start_checkout(last, settings=settings, uow=demo_facet.uow(), actor=clerk)
+    refunded_net = -sum(p.net.cents for p in co.priced.lines if p.line.item_id == counted.id) - \
+        sum(p.net.cents for p in co2.priced.lines)
+    assert refunded_net == counted_line.net_cents
+
+
+def test_an_exchange_settles_the_difference(demo_facet: app.Facet, clerk: Actor, shift: str,
+                                            settings: checkout.CounterSettings) -> None:
+    cheap, dear = sorted(_available(demo_facet, "unique", 2), key=lambda r: r.price_cents)
+    sold = _cash_sale(demo_facet, clerk, settings, checkout.add_item(Cart(), cheap, actor=clerk))
+    sale = returns.find_sale(sold.number, sales=demo_facet.sales_reader(), actor=clerk)
+    cart = returns.return_whole_sale(Cart(), sale, actor=clerk)
+    cart = checkout.add_item(cart, dear, actor=clerk)
+    co = checkout.start_checkout(cart, settings=settings, uow=demo_facet.uow(), actor=clerk)
+    assert co.due.cents == co.priced.lines[1].total.cents - sale.total_cents
+    co = checkout.pay_cash(co, co.due, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.sales_reader())
+    done = checkout.complete_sale(co, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.sales_reader())
+    assert done.kind == "exchange"
+    rows = {r.id: r for r in demo_facet.inventory_reader().rows_by_ids([cheap.id, dear.id])}
+    assert rows[cheap.id].status == "available" and rows[dear.id].status == "sold"
+
+
+def test_a_void_needs_a_manager_and_undoes_the_sale(demo_facet: app.Facet, clerk: Actor, manager: Actor,
+                                                    shift: str, settings: checkout.CounterSettings) -> None:
+    row = _available(demo_facet, "unique", 1)[0]
+    sold = _cash_sale(demo_facet, clerk, settings, checkout.add_item(Cart(), row, actor=clerk))
+    sales = demo_facet.sales_reader()
+    with pytest.raises(ValidationError, match="reason"):
+        returns.void_sale(sold.sale_id, "", uow=demo_facet.uow(), actor=clerk, sales=sales,
+                          timezone=settings.timezone, terminal=None, approver=manager)
+    with pytest.raises(checkout.ApprovalNeeded):
+        returns.void_sale(sold.sale_id, "rang up the wrong piece", uow=demo_facet.uow(), actor=clerk, sales=sales,
+                          timezone=settings.timezone, terminal=None)
+    returns.void_sale(sold.sale_id, "rang up the wrong piece", uow=demo_facet.uow(), actor=clerk, sales=sales,
+                      timezone=settings.timezone, terminal=None, approver=manager)
+    voided = sales.sale(sold.sale_id)
+    assert voided is not None and voided.status == "voided"
+    assert sorted(p.amount_cents for p in voided.payments) == [-sold.total.cents, sold.total.cents]
+    back = demo_facet.inventory_reader().rows_by_ids([row.id])[0]
+    assert back.status == "available" and back.on_hand == 1
+    with pytest.raises(Conflict, match="already voided"):
+        returns.void_sale(sold.sale_id, "again", uow=demo_facet.uow(), actor=manager, sales=sales,
+                          timezone=settings.timezone, terminal=None)
+    with pytest.raises(Conflict, match="voided"):
+        returns.add_return(Cart(), voided, voided.lines[0].id, 1, actor=clerk)
+    x = cash.x_report(sales=sales, actor=clerk)
+    assert x.expected.cents == 20000 and x.figures.voided == 1
+
+
+def test_a_sale_from_another_shift_is_returned_not_voided(demo_facet: app.Facet, manager: Actor, shift: str,
+                                                          settings: checkout.CounterSettings) -> None:
+    old = demo_facet.sales_reader().sales(limit=1)[0]
+    with pytest.raises(Conflict, match="current shift"):
+        returns.void_sale(old.id, "mistake", uow=demo_facet.uow(), actor=manager, sales=demo_facet.sales_reader(),
+                          timezone=settings.timezone, terminal=None)
