@@ -217,7 +217,8 @@ class SqliteSalesReader:
             "coalesce(sum(discount_cents) FILTER (WHERE status = 'completed'), 0) FROM sales WHERE shift_id = ?",
             (shift_id,)).fetchone()
         moves = {r[0]: (int(r[1]), int(r[2])) for r in self._c.execute(
-            "SELECT kind, coalesce(sum(amount_cents), 0), count(*) FROM cash_movements WHERE shift_id = ? GROUP BY kind",
+            "SELECT kind, coalesce(sum(amount_cents), 0), count(*) FROM cash_movements WHERE shift_id = ? "
+            "GROUP BY kind",
             (shift_id,))}
         card_out = -pay.get(("card", 0), 0)
         return ShiftFigures(

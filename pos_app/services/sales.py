@@ -1,0 +1,33 @@
+"""Past sales: the list managers and scripts read (`pos-app sales list`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from pos_app.domain.errors import ValidationError
+from pos_app.domain.permissions import Actor, Permission
+from pos_app.services.ports import SalesReader, SaleSummary
+
+MAX_LIST = 100_000
+
+
+def parse_day(text: str, *, field: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValidationError(field, f"{text!r} is not a date; use YYYY-MM-DD, such as 2026-11-01") from None
+
+
+def list_sales(*, since: dt.date | None, until: dt.date | None, timezone: str, limit: int, sales: SalesReader,
+               actor: Actor) -> list[SaleSummary]:
+    """Sales completed from the start of `since` to the end of `until`, store days; newest first."""
+    actor.require(Permission.VIEW_SALES_REPORTS)
+    if not 1 <= limit <= MAX_LIST:
+        raise ValidationError("limit", f"must be from 1 to {MAX_LIST:,}")
+    if since is not None and until is not None and until < since:
+        raise ValidationError("until", "is before --since")
+    zone = ZoneInfo(timezone)
+    start = None if since is None else dt.datetime.combine(since, dt.time(), zone)
+    end = None if until is None else dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), zone)
+    return sales.sales(since=start, until=end, limit=limit)
