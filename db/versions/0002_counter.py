@@ -173,7 +173,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for index in ("ix_sales_shift_id", "ix_sales_original_sale_id", "ix_sales_number", "ix_sale_lines_returns_line_id"):
+    for index in ("ix_sales_shift_id", "ix_sales_original_sale_id", "ix_sales_number",
+                  "ix_sale_lines_returns_line_id"):
         op.drop_index(index)
     for table, column in [
         ("sales", "void_reason"), ("sales", "voided_by"), ("sales", "voided_at"), ("sales", "order_discount_reason"),
@@ -183,95 +184,6 @@ def downgrade() -> None:
         ("payments", "refund_id"), ("payments", "tendered_cents"),
     ]:
         op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
-
-    with op.batch_alter_table('print_queue', schema=None) as batch_op:
-        batch_op.create_index('ix_print_queue_terminal_status', ['terminal', 'status'], unique=False)
-
-    # Plain ALTER TABLE ... ADD COLUMN, not a batch copy: copying `sales` would
-    # drop the table its lines and payments point at.
-    for table, column in [
-        ("payments", "tendered_cents INTEGER"),
-        ("payments", "refund_id VARCHAR(64)"),
-        ("sale_lines", "list_price_cents INTEGER NOT NULL DEFAULT 0"),
-        ("sale_lines", "returns_line_id VARCHAR(36) CONSTRAINT fk_sale_lines_returns_line_id_sale_lines "
-                       "REFERENCES sale_lines (id)"),
-        ("sale_lines", "discount_reason VARCHAR(120) NOT NULL DEFAULT ''"),
-        ("sale_lines", "override_reason VARCHAR(120) NOT NULL DEFAULT ''"),
-        ("sale_lines", "approved_by VARCHAR(36) CONSTRAINT fk_sale_lines_approved_by_staff REFERENCES staff (id)"),
-        ("sales", "kind VARCHAR(10) NOT NULL DEFAULT 'sale'"),
-        ("sales", "original_sale_id VARCHAR(36) CONSTRAINT fk_sales_original_sale_id_sales REFERENCES sales (id)"),
-        ("sales", "shift_id VARCHAR(36) CONSTRAINT fk_sales_shift_id_shifts REFERENCES shifts (id)"),
-        ("sales", "tax_rate VARCHAR(12) NOT NULL DEFAULT '0'"),
-        ("sales", "order_discount_reason VARCHAR(120) NOT NULL DEFAULT ''"),
-        ("sales", "voided_at VARCHAR(26)"),
-        ("sales", "voided_by VARCHAR(36) CONSTRAINT fk_sales_voided_by_staff REFERENCES staff (id)"),
-        ("sales", "void_reason VARCHAR(200)"),
-    ]:
-        op.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
-    op.create_index("ix_sale_lines_returns_line_id", "sale_lines", ["returns_line_id"])
-    op.create_index("ix_sales_number", "sales", ["number"])
-    op.create_index("ix_sales_original_sale_id", "sales", ["original_sale_id"])
-    op.create_index("ix_sales_shift_id", "sales", ["shift_id"])
-    # Existing lines were sold at their price: their list price is that price.
-    op.execute("UPDATE sale_lines SET list_price_cents = unit_price_cents")
-
-
-def downgrade() -> None:
-    with op.batch_alter_table('sales', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('fk_sales_original_sale_id_sales'), type_='foreignkey')
-        batch_op.drop_constraint(batch_op.f('fk_sales_voided_by_staff'), type_='foreignkey')
-        batch_op.drop_constraint(batch_op.f('fk_sales_shift_id_shifts'), type_='foreignkey')
-        batch_op.drop_index(batch_op.f('ix_sales_shift_id'))
-        batch_op.drop_index(batch_op.f('ix_sales_original_sale_id'))
-        batch_op.drop_index('ix_sales_number')
-        batch_op.drop_column('void_reason')
-        batch_op.drop_column('voided_by')
-        batch_op.drop_column('voided_at')
-        batch_op.drop_column('order_discount_reason')
-        batch_op.drop_column('tax_rate')
-        batch_op.drop_column('shift_id')
-        batch_op.drop_column('original_sale_id')
-        batch_op.drop_column('kind')
-
-    with op.batch_alter_table('sale_lines', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('fk_sale_lines_approved_by_staff'), type_='foreignkey')
-        batch_op.drop_constraint(batch_op.f('fk_sale_lines_returns_line_id_sale_lines'), type_='foreignkey')
-        batch_op.drop_index(batch_op.f('ix_sale_lines_returns_line_id'))
-        batch_op.drop_column('approved_by')
-        batch_op.drop_column('override_reason')
-        batch_op.drop_column('discount_reason')
-        batch_op.drop_column('returns_line_id')
-        batch_op.drop_column('list_price_cents')
-
-    with op.batch_alter_table('payments', schema=None) as batch_op:
-        batch_op.drop_column('refund_id')
-        batch_op.drop_column('tendered_cents')
-
-    with op.batch_alter_table('print_queue', schema=None) as batch_op:
-        batch_op.drop_index('ix_print_queue_terminal_status')
-
-    op.drop_table('print_queue')
-    with op.batch_alter_table('large_cash_reports', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_large_cash_reports_sale_id'))
-        batch_op.drop_index(batch_op.f('ix_large_cash_reports_customer_id'))
-
-    op.drop_table('large_cash_reports')
-    with op.batch_alter_table('checkouts', schema=None) as batch_op:
-        batch_op.drop_index('ix_checkouts_terminal_status')
-        batch_op.drop_index(batch_op.f('ix_checkouts_customer_id'))
-
-    op.drop_table('checkouts')
-    with op.batch_alter_table('cash_movements', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_cash_movements_shift_id'))
-
-    op.drop_table('cash_movements')
-    with op.batch_alter_table('shifts', schema=None) as batch_op:
-        batch_op.drop_index('ix_shifts_terminal_status')
-
-    op.drop_table('shifts')
-    with op.batch_alter_table('parked_carts', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_parked_carts_terminal'))
-        batch_op.drop_index(batch_op.f('ix_parked_carts_customer_id'))
-
-    op.drop_table('parked_carts')
-    op.drop_table('number_sequences')
+    for table in ("print_queue", "large_cash_reports", "checkouts", "cash_movements", "shifts", "parked_carts",
+                  "number_sequences"):
+        op.drop_table(table)

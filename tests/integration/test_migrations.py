@@ -276,3 +276,40 @@ def test_a_migration_that_fails_leaves_the_store_at_its_old_revision(
     assert after == before
     backups = list((demo_dir / "backups").iterdir())
     assert len(backups) == 1 and verify_backup(backups[0], key_hex=key) == CURRENT
+
+
+def test_a_0001_store_with_sales_upgrades_to_the_counter_schema(demo_dir: Path) -> None:
+    """Revision 0002 adds returns, shifts and the rest to a store that already has sales."""
+    from alembic import command
+    from alembic.config import Config
+
+    key = KeyringSecrets().get(database_key_name(demo_dir))
+    assert key is not None
+    db = open_database(demo_dir, key)
+    config = Config()
+    config.set_main_option("script_location", str(paths.migrations()))
+    with db.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0001")
+    db.dispose()
+    conn = connect(db_path(demo_dir), key)
+    try:
+        assert schema.current_revision(conn) == "0001"
+        sales_before = conn.execute("SELECT count(*), sum(total_cents) FROM sales").fetchone()
+        assert "kind" not in [r[1] for r in conn.execute("PRAGMA table_info(sales)")]
+    finally:
+        conn.close()
+
+    db = open_database(demo_dir, key)  # migrates, after a backup
+    db.dispose()
+    assert db.migrated_from == "0001"
+    conn = connect(db_path(demo_dir), key)
+    try:
+        assert schema.current_revision(conn) == schema.HEAD
+        assert conn.execute("SELECT count(*), sum(total_cents) FROM sales").fetchone() == sales_before
+        assert conn.execute("SELECT DISTINCT kind FROM sales").fetchall() == [("sale",)]
+        assert conn.execute("SELECT count(*) FROM sale_lines WHERE list_price_cents != unit_price_cents"
+                            ).fetchone()[0] == 0
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    finally:
+        conn.close()
