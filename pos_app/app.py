@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from pos_app.persistence.queries import SqliteDirectoryReader, SqliteInventoryReader
     from pos_app.persistence.sales_queries import SqliteSalesReader
     from pos_app.persistence.uow import SqlUnitOfWork
-    from pos_app.services.ports import StoreProfile
+    from pos_app.services.ports import CardTerminal, ReceiptPrinter, StoreProfile
     from pos_app.services.setup import OwnerAccount
 
 log = logging.getLogger("pos_app")
@@ -125,6 +125,41 @@ class Facet:
         from pos_app.adapters.hashing import Argon2Hasher
 
         return Argon2Hasher.from_settings(self.directory().setting("security.argon2"))
+
+    def receipt_printer(self) -> ReceiptPrinter | None:
+        """The receipt printer the settings name (a new connection each print), or None."""
+        directory = self.directory()
+        uri = str(directory.setting("receipt.printer", "") or "")
+        if not uri:
+            return None
+        from pos_app.adapters.receipt_printer import EscposPrinter, parse_printer_uri
+
+        return EscposPrinter(parse_printer_uri(uri), columns=int(directory.setting("receipt.columns", 42)),
+                             profile=str(directory.setting("receipt.profile", "TM-T88V")))
+
+    def printer_for(self, uri: str) -> ReceiptPrinter:
+        """A receipt printer at `uri` with this store's receipt layout (for `pos-app receipt --printer`)."""
+        from pos_app.adapters.receipt_printer import EscposPrinter, parse_printer_uri
+
+        directory = self.directory()
+        return EscposPrinter(parse_printer_uri(uri), columns=int(directory.setting("receipt.columns", 42)),
+                             profile=str(directory.setting("receipt.profile", "TM-T88V")))
+
+    def card_terminal(self) -> CardTerminal | None:
+        """The Stripe Terminal reader of this counter, if its key and reader are set up; else None."""
+        from pos_app.adapters.secrets import STRIPE_KEY_NAME
+
+        directory = self.directory()
+        reader_id = str(directory.setting("payments.reader_id", "") or "")
+        if not reader_id:
+            return None
+        key = self.keyring.get(STRIPE_KEY_NAME)
+        if not key:
+            return None
+        from pos_app.adapters.card_terminal import StripeTerminal
+
+        api_base = str(directory.setting("payments.api_base", "") or "") or None
+        return StripeTerminal(key, reader_id, api_base=api_base)
 
     def cli_actor(self) -> Actor:
         return command_line_actor(self.terminal)

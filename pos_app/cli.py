@@ -268,6 +268,111 @@ def cmd_settings_set(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_sales_list(args: argparse.Namespace) -> int:
+    from pos_app.domain.money import Money, format_money
+    from pos_app.services.sales import list_sales, parse_day
+
+    since = parse_day(args.since, field="--since") if args.since else None
+    until = parse_day(args.until, field="--until") if args.until else None
+    facet = _open(args)
+    try:
+        profile = facet.profile
+        rows = list_sales(since=since, until=until, timezone=profile.timezone, limit=args.limit,
+                          sales=facet.sales_reader(), actor=facet.cli_actor())
+    finally:
+        facet.close()
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(profile.timezone)
+    data = {"sales": [
+        {"number": r.number, "kind": r.kind, "status": r.status,
+         "completed_at": r.completed_at.astimezone(zone).isoformat(timespec="seconds"), "clerk": r.clerk,
+         "has_customer": bool(r.customer), "total": Money(r.total_cents, r.currency).plain(), "currency": r.currency,
+         "tenders": r.tenders.split(", ") if r.tenders else []}
+        for r in rows
+    ]}
+    text = "\n".join(
+        f"{r.number:<11} {r.completed_at.astimezone(zone):%Y-%m-%d %H:%M}  {r.kind:<8} {r.status:<9} "
+        f"{format_money(Money(r.total_cents, r.currency), profile.locale):>13}  {r.tenders:<16} {r.clerk}"
+        for r in rows
+    ) or "No sales in that period."
+    _emit(args, data, text)
+    return EXIT_OK
+
+
+def cmd_receipt(args: argparse.Namespace) -> int:
+    from pos_app.services import receipts
+
+    if bool(args.printer) == bool(args.pdf):
+        raise Refused("name one destination: --printer URI or --pdf FILE")
+    facet = _open(args)
+    try:
+        actor, sales, directory = facet.cli_actor(), facet.sales_reader(), facet.directory()
+        sale_id = receipts.find_sale_id(args.number, sales=sales)
+        if args.pdf:
+            data = receipts.receipt_pdf(sale_id, sales=sales, directory=directory, actor=actor, gift=args.gift,
+                                        reprint=True)
+            Path(args.pdf).write_bytes(data)
+            result = {"number": args.number.upper(), "pdf": str(Path(args.pdf).resolve()), "bytes": len(data)}
+            text = f"Saved the receipt of {args.number.upper()} to {args.pdf}."
+        else:
+            printer = facet.printer_for(args.printer)
+            outcome = receipts.print_receipt(sale_id, printer=printer, sales=sales, directory=directory,
+                                             uow=facet.uow(), actor=actor, gift=args.gift, reprint=True)
+            if not outcome.printed:
+                raise Refused(outcome.message)
+            result = {"number": args.number.upper(), "printer": args.printer, "printed": True}
+            text = outcome.message
+    finally:
+        facet.close()
+    _emit(args, result, text)
+    return EXIT_OK
+
+
+def cmd_payments_set_key(args: argparse.Namespace) -> int:
+    from pos_app.adapters.secrets import STRIPE_KEY_NAME
+    from pos_app.domain.payments import check_stripe_key
+
+    key = check_stripe_key(_secret(args.key_env, "Stripe secret key: ", what="Stripe key"))
+    facet = _open(args)
+    try:
+        facet.keyring.set(STRIPE_KEY_NAME, key)
+        with facet.uow() as uow:
+            uow.audit.record(facet.cli_actor(), "payments.key_set", summary={"test_mode": "_test_" in key})
+            uow.commit()
+        status = facet.keyring.status
+    finally:
+        facet.close()
+    mode = "TEST mode" if "_test_" in key else "LIVE mode"
+    _emit(args, {"stored": True, "test_mode": "_test_" in key, "keyring": status.backend},
+          f"Stored the Stripe key ({mode}) in the keyring ({status.backend})."
+          + (f"\nWarning: {status.warning}" if status.warning else ""))
+    return EXIT_OK
+
+
+def cmd_payments_status(args: argparse.Namespace) -> int:
+    from pos_app.adapters.secrets import STRIPE_KEY_NAME
+
+    facet = _open(args)
+    try:
+        key = facet.keyring.get(STRIPE_KEY_NAME)
+        directory = facet.directory()
+        reader = str(directory.setting("payments.reader_id", "") or "")
+        api_base = str(directory.setting("payments.api_base", "") or "")
+    finally:
+        facet.close()
+    data = {"key_stored": bool(key), "test_mode": bool(key and "_test_" in key), "reader_id": reader or None,
+            "api_base": api_base or "https://api.stripe.com", "ready": bool(key and reader)}
+    lines = [
+        "Stripe key: " + ("stored in the keyring" + (" (TEST mode)" if data["test_mode"] else " (LIVE)")
+                          if key else "not set (pos-app payments set-key)"),
+        f"Reader: {reader or 'not set (pos-app settings set payments.reader_id tmr_...)'}",
+        f"Stripe API: {data['api_base']}",
+    ]
+    _emit(args, data, "\n".join(lines))
+    return EXIT_OK
+
+
 # ---------------------------------------------------------------- parser
 
 
@@ -331,6 +436,28 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("set", cmd_settings_set, "change one setting (checked first; audited)", settings_sub)
     p.add_argument("key", help="e.g. security.idle_lock_minutes or inventory.locations")
     p.add_argument("value", help='e.g. 10, or "Case 1, Case 2, Safe, Back office"')
+
+    sales = sub.add_parser("sales", help="list past sales", description="Sales, returns and exchanges.")
+    sales_sub = sales.add_subparsers(dest="sales_command", metavar="ACTION", required=True)
+    p = command("list", cmd_sales_list, "list sales, newest first", sales_sub)
+    p.add_argument("--since", metavar="DATE", help="from this day (YYYY-MM-DD, store time)")
+    p.add_argument("--until", metavar="DATE", help="up to and including this day")
+    p.add_argument("--limit", type=int, default=1000, help="at most this many (default 1000)")
+
+    p = command("receipt", cmd_receipt, "print a past sale's receipt again, or save it as a PDF")
+    p.add_argument("number", metavar="SALE_NUMBER", help="the sale number, e.g. C1-000123")
+    p.add_argument("--printer", metavar="URI",
+                   help="tcp://HOST:PORT, usb://VENDOR:PRODUCT, serial:///dev/ttyUSB0 or file:///path")
+    p.add_argument("--pdf", metavar="FILE", help="save a PDF receipt here instead")
+    p.add_argument("--gift", action="store_true", help="a gift receipt: no prices")
+
+    payments = sub.add_parser("payments", help="set up card payments (Stripe Terminal)",
+                              description="Card payments through Stripe Terminal.")
+    payments_sub = payments.add_subparsers(dest="payments_command", metavar="ACTION", required=True)
+    p = command("set-key", cmd_payments_set_key, "store the Stripe secret key in the keyring (asked, or --key-env)",
+                payments_sub)
+    p.add_argument("--key-env", metavar="VAR", help="environment variable holding the key (sk_test_... or sk_live_...)")
+    command("status", cmd_payments_status, "show whether card payments are set up (never the key)", payments_sub)
 
     for name, fn, help_text in (
         ("backup", cmd_backup, "copy the store to an encrypted backup file, safe while the app runs"),

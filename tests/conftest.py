@@ -96,3 +96,4 @@ def actor_for(facet: app.Facet, role: Role) -> Actor:
 @pytest.fixture
 def owner(empty_facet: app.Facet) -> Actor:
     return actor_for(empty_facet, Role.OWNER)
+from tests.printer_listener import printer_listener  # noqa: E402,F401

@@ -20,6 +20,8 @@ from typing import Any
 from pos_app.domain.errors import UserFacingError
 
 SERVICE = "facet"
+# The Stripe secret key of this store (sk_test_... while testing, sk_live_... for real).
+STRIPE_KEY_NAME = "stripe:secret_key"
 log = logging.getLogger(__name__)
 
 

@@ -42,7 +42,7 @@ DEMO_PROFILE = StoreProfile(
     currency="USD",
     locale="en_US",
     tax_rate="8.875",
-    receipt_footer="Returns and exchanges within 30 days with this receipt. Thank you for choosing Jane Ellen.",
+    receipt_footer="Thank you for choosing Jane Ellen.",
     privacy_contact="privacy@janeellen.example · 1-800-555-1234",
 )
 DEMO_OWNER = OwnerAccount(name="Jane Ellen", password="owner-demo-1", pin="1111")

@@ -1,0 +1,211 @@
+"""Receipts: what a sale's receipt says, printing it, and the reprint queue.
+
+A receipt is built from the stored sale (never from the screen's cart), so a
+reprint years later says exactly what the first print said, marked REPRINT.
+Printing happens after the sale is committed: a printer that is off, out of
+paper or unplugged never stops a sale. The clerk is told, and the receipt
+waits in the counter's print queue until it is printed or dismissed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from pos_app.documents.receipt import Receipt, ReceiptLine, ReceiptTender, TextReport
+from pos_app.domain.errors import NotFound
+from pos_app.domain.money import Money
+from pos_app.domain.permissions import Actor, Permission
+from pos_app.services.ports import (
+    DeviceUnavailable,
+    DirectoryReader,
+    ReceiptPrinter,
+    SaleDetail,
+    SalesReader,
+    UnitOfWork,
+)
+from pos_app.services.settings import DEFAULT_RETURN_POLICY
+
+
+@dataclass(frozen=True)
+class ReceiptLayout:
+    columns: int
+    profile: str
+
+
+def layout(directory: DirectoryReader) -> ReceiptLayout:
+    return ReceiptLayout(columns=int(directory.setting("receipt.columns", 42)),
+                         profile=str(directory.setting("receipt.profile", "TM-T88V")))
+
+
+def _sale(sale_id: str, sales: SalesReader) -> SaleDetail:
+    sale = sales.sale(sale_id)
+    if sale is None:
+        raise NotFound("That sale does not exist.")
+    return sale
+
+
+def find_sale_id(number: str, *, sales: SalesReader) -> str:
+    """A sale by its number (what the receipt's barcode holds), any case."""
+    sale_id = sales.sale_id_for_number(number.strip().upper())
+    if sale_id is None:
+        raise NotFound(f"No sale has the number {number.strip()!r}.")
+    return sale_id
+
+
+def build_receipt(sale_id: str, *, sales: SalesReader, directory: DirectoryReader, gift: bool = False,
+                  reprint: bool = False) -> Receipt:
+    sale = _sale(sale_id, sales)
+    profile = directory.store()
+    if profile is None:
+        raise NotFound("The store has not been set up yet.")
+    cur = sale.currency
+
+    def m(cents: int) -> Money:
+        return Money(cents, cur)
+
+    lines = tuple(
+        ReceiptLine(sku=line.sku, description=line.description, quantity=line.quantity,
+                    unit_price=m(line.unit_price_cents), discount=m(line.discount_cents),
+                    total=m(line.unit_price_cents * line.quantity - line.discount_cents),
+                    note="Returned" if line.quantity < 0 else (
+                        "Price changed" if line.unit_price_cents != line.list_price_cents else ""))
+        for line in sale.lines
+    )
+    tenders = []
+    change = 0
+    for p in sale.payments:
+        amount = p.amount_cents
+        if p.tender == "cash" and p.tendered_cents is not None:
+            change += p.tendered_cents - p.amount_cents
+            amount = p.tendered_cents
+        tenders.append(ReceiptTender(kind=p.tender, amount=m(amount), card_brand=p.card_brand,
+                                     card_last4=p.card_last4))
+    notice = str(directory.setting("receipt.privacy_notice", "")) or (
+        f"Privacy questions or requests: {profile.privacy_contact}" if profile.privacy_contact else "")
+    kind = "void" if sale.status == "voided" else sale.kind
+    return Receipt(
+        kind=kind, number=sale.number, store_name=profile.name, store_address=profile.address,
+        store_phone=_phone(profile.phone), at=sale.completed_at.astimezone(ZoneInfo(profile.timezone)),
+        clerk=sale.clerk.split(" ")[0], lines=lines, subtotal=m(sale.subtotal_cents), discount=m(sale.discount_cents),
+        tax=m(sale.tax_cents), total=m(sale.total_cents), tenders=tuple(tenders), change=m(change),
+        locale=profile.locale, original_number=sale.original_number, tax_exempt_number=sale.tax_exempt_number,
+        return_policy=str(directory.setting("receipt.return_policy", DEFAULT_RETURN_POLICY)),
+        privacy_notice=notice, footer=profile.receipt_footer, gift=gift, reprint=reprint,
+    )
+
+
+def _phone(e164: str) -> str:
+    """"+18005551234" as people write it: "(800) 555-1234" at home, "+44 20 7946 0958" abroad."""
+    if not e164:
+        return ""
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    style = phonenumbers.PhoneNumberFormat.NATIONAL if number.country_code == 1 else \
+        phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    return str(phonenumbers.format_number(number, style))
+
+
+def render_receipt(receipt: Receipt, look: ReceiptLayout) -> bytes:
+    from pos_app.documents.receipt_escpos import render_receipt as render
+
+    return render(receipt, columns=look.columns, profile=look.profile)
+
+
+@dataclass(frozen=True)
+class PrintOutcome:
+    printed: bool
+    message: str
+    job_id: str | None = None
+
+
+def print_receipt(sale_id: str, *, printer: ReceiptPrinter | None, sales: SalesReader, directory: DirectoryReader,
+                  uow: UnitOfWork, actor: Actor, gift: bool = False, reprint: bool = False,
+                  open_drawer: bool = False, job_id: str | None = None) -> PrintOutcome:
+    """Print a sale's receipt; if the printer cannot, queue it and say why. Never raises for the printer."""
+    actor.require(Permission.SELL)
+    receipt = build_receipt(sale_id, sales=sales, directory=directory, gift=gift, reprint=reprint)
+    document = "gift_receipt" if gift else "receipt"
+    data = render_receipt(receipt, layout(directory))
+    if open_drawer:
+        from pos_app.documents.receipt_escpos import drawer_kick
+
+        data = drawer_kick() + data
+    try:
+        if printer is None:
+            raise DeviceUnavailable("No receipt printer is set up (Settings, receipt.printer).")
+        printer.send(data)
+    except DeviceUnavailable as problem:
+        with uow:
+            if job_id is None:
+                job_id = uow.counter.enqueue_print(terminal=actor.terminal, document=document, sale_id=sale_id,
+                                                   shift_id=None, error=str(problem))
+            uow.commit()
+        return PrintOutcome(False, f"Receipt {receipt.number} did not print: {problem} It is in the reprint queue.",
+                            job_id)
+    if job_id is not None:
+        with uow:
+            uow.counter.finish_print(job_id, "printed")
+            uow.commit()
+    return PrintOutcome(True, f"Receipt {receipt.number} printed.", job_id)
+
+
+def retry_job(job_id: str, *, printer: ReceiptPrinter | None, sales: SalesReader, directory: DirectoryReader,
+              uow: UnitOfWork, actor: Actor) -> PrintOutcome:
+    actor.require(Permission.SELL)
+    with uow:
+        job = uow.counter.print_job(job_id)
+    if job is None or job["status"] != "waiting":
+        raise NotFound("That receipt is no longer waiting to print.")
+    if job["sale_id"] is None:
+        raise NotFound("That document can no longer be printed from the queue.")
+    return print_receipt(job["sale_id"], printer=printer, sales=sales, directory=directory, uow=uow, actor=actor,
+                         gift=job["document"] == "gift_receipt", reprint=True, job_id=job_id)
+
+
+def dismiss_job(job_id: str, *, uow: UnitOfWork, actor: Actor) -> None:
+    """Take a receipt out of the queue (the customer left without it)."""
+    actor.require(Permission.SELL)
+    with uow:
+        uow.counter.finish_print(job_id, "dismissed")
+        uow.audit.record(actor, "receipt.dismissed", entity_type="print_job", entity_id=job_id)
+        uow.commit()
+
+
+def receipt_pdf(sale_id: str, *, sales: SalesReader, directory: DirectoryReader, actor: Actor, gift: bool = False,
+                reprint: bool = False) -> bytes:
+    actor.require(Permission.SELL)
+    from pos_app.documents.receipt_pdf import render_receipt_pdf
+
+    return render_receipt_pdf(build_receipt(sale_id, sales=sales, directory=directory, gift=gift, reprint=reprint))
+
+
+def print_report(title: str, rows: list[tuple[str, str]], *, printer: ReceiptPrinter | None,
+                 directory: DirectoryReader, at: dt.datetime) -> PrintOutcome:
+    """An X or Z report on the receipt printer (the Z report is also kept with its shift)."""
+    from pos_app.documents.receipt_escpos import render_report
+
+    profile = directory.store()
+    look = layout(directory)
+    report = TextReport(title=title, store_name=profile.name if profile else "", at=at, rows=tuple(rows))
+    try:
+        if printer is None:
+            raise DeviceUnavailable("No receipt printer is set up (Settings, receipt.printer).")
+        printer.send(render_report(report, columns=look.columns, profile=look.profile))
+    except DeviceUnavailable as problem:
+        return PrintOutcome(False, f"The {title} did not print: {problem}")
+    return PrintOutcome(True, f"The {title} printed.")
+
+
+def kick_drawer(*, printer: ReceiptPrinter | None) -> None:
+    """The pulse that opens the cash drawer, through the receipt printer it hangs from."""
+    from pos_app.documents.receipt_escpos import drawer_kick
+
+    if printer is None:
+        raise DeviceUnavailable("No receipt printer is set up, so the drawer cannot be opened from Facet.")
+    printer.send(drawer_kick())
