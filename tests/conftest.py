@@ -97,3 +97,4 @@ def actor_for(facet: app.Facet, role: Role) -> Actor:
 def owner(empty_facet: app.Facet) -> Actor:
     return actor_for(empty_facet, Role.OWNER)
 from tests.printer_listener import printer_listener  # noqa: E402,F401
+from tests.stripe_server import stripe_server, stripe_server_session  # noqa: E402,F401

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from pos_app.domain.errors import Conflict, NotFound, PermissionDenied, SignInFa
 from pos_app.domain.money import Money
 from pos_app.domain.permissions import Actor, Permission, Role
 from pos_app.services import cash, checkout, staff
-from pos_app.services.ports import ItemRow
+from pos_app.services.ports import DeviceUnavailable, ItemRow
 from tests.conftest import FAST_HASHER, actor_for
 
 
@@ -399,3 +400,177 @@ def test_a_sale_from_another_shift_is_returned_not_voided(demo_facet: app.Facet,
     with pytest.raises(Conflict, match="current shift"):
         returns.void_sale(old.id, "mistake", uow=demo_facet.uow(), actor=manager, sales=demo_facet.sales_reader(),
                           timezone=settings.timezone, terminal=None)
+
+
+# ---------------------------------------------------------------- card payments through Stripe
+
+from pos_app.adapters.card_terminal import StripeTerminal  # noqa: E402
+from tests.stripe_server import FakeStripe  # noqa: E402
+
+
+def _terminal(server: FakeStripe) -> StripeTerminal:
+    return StripeTerminal(server.secret_key, server.reader_id, api_base=server.url)
+
+
+def _checkout_one(facet: app.Facet, clerk: Actor, settings: checkout.CounterSettings) -> checkout.Checkout:
+    row = _available(facet, "unique", 1)[0]
+    return checkout.start_checkout(checkout.add_item(Cart(), row, actor=clerk), settings=settings,
+                                   uow=facet.uow(), actor=clerk)
+
+
+def test_split_cash_and_card_completes_with_brand_and_last_four_only(
+        demo_facet: app.Facet, clerk: Actor, shift: str, settings: checkout.CounterSettings,
+        stripe_server: FakeStripe) -> None:
+    terminal = _terminal(stripe_server)
+    co = _checkout_one(demo_facet, clerk, settings)
+    co = checkout.pay_cash(co, Money(10000), uow=demo_facet.uow(), actor=clerk, sales=demo_facet.sales_reader())
+    with pytest.raises(ValidationError, match="card amount"):
+        checkout.start_card(co, Money(co.due.cents + 1), uow=demo_facet.uow(), actor=clerk, terminal=terminal)
+    co = checkout.start_card(co, co.due, uow=demo_facet.uow(), actor=clerk, terminal=terminal)
+    assert co.pending is not None and co.pending.payment_intent_id
+    co, outcome = checkout.check_card(co, uow=demo_facet.uow(), actor=clerk, terminal=terminal)
+    assert outcome.state == "pending" and not co.settled
+    terminal.simulate_tap("4242424242424242")
+    co, outcome = checkout.check_card(co, uow=demo_facet.uow(), actor=clerk, terminal=terminal)
+    assert outcome.state == "succeeded" and co.settled
+    done = checkout.complete_sale(co, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.sales_reader())
+    sale = demo_facet.sales_reader().sale(done.sale_id)
+    assert sale is not None
+    card = next(p for p in sale.payments if p.tender == "card")
+    assert (card.card_brand, card.card_last4, card.payment_intent_id) == ("visa", "4242", outcome.payment_intent_id)
+    # nothing that could rebuild a card number is kept anywhere in the store
+    conn = demo_facet.connection()
+    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                         "AND name NOT LIKE 'items_fts%'")]
+    dump = "\n".join(str(row) for table in tables for row in conn.execute(f'SELECT * FROM "{table}"'))
+    assert "4242424242424242" not in dump and "exp_month" not in dump
+
+
+def test_a_declined_card_takes_nothing_and_another_card_can_follow(
+        demo_facet: app.Facet, clerk: Actor, settings: checkout.CounterSettings, stripe_server: FakeStripe) -> None:
+    terminal = _terminal(stripe_server)
+    co = _checkout_one(demo_facet, clerk, settings)
+    co = checkout.start_card(co, co.due, uow=demo_facet.uow(), actor=clerk, terminal=terminal)
+    terminal.simulate_tap("4000000000009995")
+    co, outcome = checkout.check_card(co, uow=demo_facet.uow(), actor=clerk, terminal=terminal)
+    assert outcome.state == "failed" and "insufficient funds" in (outcome.message or "")
+    assert co.pending is None and co.tenders == () and co.due == co.priced.total
+    co = checkout.start_card(co, co.due, uow=demo_facet.uow(), actor=clerk, terminal=terminal)
+    terminal.simulate_tap("4242424242424242")
+    co, outcome = checkout.check_card(co, uow=demo_facet.uow(), actor=clerk, terminal=terminal)
+    assert outcome.state == "succeeded" and co.settled and len(stripe_server.intents) == 2
+
+
+def test_the_clerk_cancels_the_reader(demo_facet: app.Facet, clerk: Actor, settings: checkout.CounterSettings,
+                                      stripe_server: FakeStripe) -> None:
+    terminal = _terminal(stripe_server)
+    co = _checkout_one(demo_facet, clerk, settings)
+    co = checkout.start_card(co, co.due, uow=demo_facet.uow(), actor=clerk, terminal=terminal)
+    co, outcome = checkout.cancel_card(co, uow=demo_facet.uow(), actor=clerk, terminal=terminal)
+    assert outcome.state == "canceled" and co.pending is None and co.tenders == ()
+    assert checkout.reopen(co, uow=demo_facet.uow(), actor=clerk) == co.cart
+
+
+def test_a_network_error_mid_payment_never_charges_twice(
+        demo_facet: app.Facet, clerk: Actor, settings: checkout.CounterSettings, stripe_server: FakeStripe) -> None:
+    terminal = _terminal(stripe_server)
+    co = _checkout_one(demo_facet, clerk, settings)
+    # Stripe makes the PaymentIntent but every answer is lost (the SDK's own retries too).
+    stripe_server.drop("POST", "/v1/payment_intents", times=3, after=True)
+    with pytest.raises(DeviceUnavailable, match="Cannot reach Stripe"):
+        checkout.start_card(co, co.due, uow=demo_facet.uow(), actor=clerk, terminal=terminal)
+    assert len(stripe_server.intents) == 1
+    journal = checkout.open_checkout(co.id, settings=settings, uow=demo_facet.uow())
+    assert journal.pending is not None and journal.pending.payment_intent_id is None
+    # Asking again with the journaled key finds the same PaymentIntent and hands it to the reader.
+    co, outcome = checkout.check_card(journal, uow=demo_facet.uow(), actor=clerk, terminal=terminal)
+    assert outcome.payment_intent_id in stripe_server.intents and len(stripe_server.intents) == 1
+    terminal.simulate_tap("4242424242424242")
+    co, outcome = checkout.check_card(co, uow=demo_facet.uow(), actor=clerk, terminal=terminal)
+    assert outcome.state == "succeeded" and co.settled
+
+
+def test_a_crash_after_the_card_was_charged_completes_the_sale_at_the_next_start(
+        demo_dir: Path, stripe_server: FakeStripe) -> None:
+    facet = app.open_facet(demo_dir)
+    clerk = actor_for(facet, Role.CLERK)
+    settings = checkout.counter_settings(facet.directory(), facet.terminal)
+    terminal = _terminal(stripe_server)
+    co = _checkout_one(facet, clerk, settings)
+    co = checkout.start_card(co, co.due, uow=facet.uow(), actor=clerk, terminal=terminal)
+    terminal.simulate_tap("4242424242424242")  # charged at the reader, then the power goes out
+    sales_before = facet.sales_reader().sales(limit=1)[0].number
+    facet.close()
+
+    facet = app.open_facet(demo_dir)
+    try:
+        manager = actor_for(facet, Role.MANAGER)
+        found = checkout.recover_checkouts(settings=settings, uow=facet.uow(), actor=manager,
+                                           sales=facet.sales_reader(), terminal=terminal)
+        assert len(found) == 1 and found[0].completed is not None
+        assert "went through" in found[0].message
+        sale = facet.sales_reader().sale(found[0].completed.sale_id)
+        assert sale is not None and sale.number != sales_before and sale.staff_id == clerk.staff_id
+        assert [p.card_last4 for p in sale.payments] == ["4242"]
+        assert stripe_server.intent(sale.payments[0].payment_intent_id or "")["status"] == "succeeded"
+        assert checkout.recover_checkouts(settings=settings, uow=facet.uow(), actor=manager,
+                                          sales=facet.sales_reader(), terminal=terminal) == []
+    finally:
+        facet.close()
+
+
+def test_a_crash_while_the_reader_waited_reopens_the_cart_and_cancels_the_payment(
+        demo_dir: Path, stripe_server: FakeStripe) -> None:
+    facet = app.open_facet(demo_dir)
+    clerk = actor_for(facet, Role.CLERK)
+    settings = checkout.counter_settings(facet.directory(), facet.terminal)
+    terminal = _terminal(stripe_server)
+    co = _checkout_one(facet, clerk, settings)
+    co = checkout.start_card(co, co.due, uow=facet.uow(), actor=clerk, terminal=terminal)
+    facet.close()
+    facet = app.open_facet(demo_dir)
+    try:
+        found = checkout.recover_checkouts(settings=settings, uow=facet.uow(), actor=clerk,
+                                           sales=facet.sales_reader(), terminal=terminal)
+        assert len(found) == 1 and found[0].completed is None and "reopened" in found[0].message
+        assert found[0].checkout.cart == co.cart and found[0].checkout.pending is None
+        assert stripe_server.intent(co.pending.payment_intent_id or "")["status"] == "canceled"  # type: ignore[union-attr]
+    finally:
+        facet.close()
+
+
+def test_a_return_refunds_to_the_original_card(demo_facet: app.Facet, clerk: Actor, shift: str,
+                                               settings: checkout.CounterSettings,
+                                               stripe_server: FakeStripe) -> None:
+    terminal = _terminal(stripe_server)
+    co = _checkout_one(demo_facet, clerk, settings)
+    co = checkout.start_card(co, co.due, uow=demo_facet.uow(), actor=clerk, terminal=terminal)
+    terminal.simulate_tap("4242424242424242")
+    co, _ = checkout.check_card(co, uow=demo_facet.uow(), actor=clerk, terminal=terminal)
+    sold = checkout.complete_sale(co, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.sales_reader())
+    sales = demo_facet.sales_reader()
+    back = returns.return_whole_sale(Cart(), returns.find_sale(sold.number, sales=sales, actor=clerk), actor=clerk)
+    ret = checkout.start_checkout(back, settings=settings, uow=demo_facet.uow(), actor=clerk)
+    [(pi, label, left)] = checkout.card_refundable(ret, sales)
+    assert label == "VISA ****4242" and left == sold.total.cents
+    with pytest.raises(ValidationError, match="refund"):
+        checkout.refund_card(ret, pi, Money(left + 1), uow=demo_facet.uow(), actor=clerk, terminal=terminal,
+                             sales=sales)
+    ret = checkout.refund_card(ret, pi, Money(left), uow=demo_facet.uow(), actor=clerk, terminal=terminal, sales=sales)
+    done = checkout.complete_sale(ret, uow=demo_facet.uow(), actor=clerk, sales=sales)
+    refund = next(p for p in (sales.sale(done.sale_id) or sold).payments)  # type: ignore[union-attr]
+    assert refund.amount_cents == -sold.total.cents and refund.refund_id in stripe_server.refunds
+    assert checkout.card_refundable(ret, sales) == []
+
+
+def test_voiding_a_card_sale_refunds_it_once(demo_facet: app.Facet, clerk: Actor, manager: Actor, shift: str,
+                                             settings: checkout.CounterSettings, stripe_server: FakeStripe) -> None:
+    terminal = _terminal(stripe_server)
+    co = _checkout_one(demo_facet, clerk, settings)
+    co = checkout.start_card(co, co.due, uow=demo_facet.uow(), actor=clerk, terminal=terminal)
+    terminal.simulate_tap("4242424242424242")
+    co, _ = checkout.check_card(co, uow=demo_facet.uow(), actor=clerk, terminal=terminal)
+    sold = checkout.complete_sale(co, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.sales_reader())
+    returns.void_sale(sold.sale_id, "wrong piece", uow=demo_facet.uow(), actor=manager,
+                      sales=demo_facet.sales_reader(), timezone=settings.timezone, terminal=terminal)
+    assert [r["amount"] for r in stripe_server.refunds.values()] == [sold.total.cents]

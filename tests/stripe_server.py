@@ -1,0 +1,373 @@
+"""A local Stripe API server for the tests, reached through the real `stripe` SDK.
+
+It answers what Facet's card flow uses, with Stripe's own JSON shapes and
+rules: PaymentIntents (create, retrieve, capture, cancel, `expand[]` of
+`latest_charge`), Terminal readers (retrieve, `process_payment_intent`,
+`cancel_action`), the test helper `present_payment_method` with Stripe's test
+card numbers (4242… approved; 4000000000000002 generic decline;
+4000000000009995 insufficient funds), Refunds (partial, never more than is
+left), and idempotency (a POST with a key seen before replays the first answer
+with `Idempotent-Replayed: true`; the same key with other parameters is a 400
+`idempotency_error`).
+
+Why not localstripe: it serves PaymentIntents and refunds, but cannot take an
+existing card_present PaymentIntent through a reader (`confirm` with a
+payment method answers "Not implemented"), has no Terminal endpoints and
+ignores idempotency keys, which is the behaviour these tests exist to check.
+
+Fault injection: `drop(method, path_prefix, times, after)` closes the
+connection without an answer, before or after doing the work (so "charged,
+but the answer was lost" can be tested); `reader_offline = True` makes the
+reader refuse work as a real one does.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+
+DECLINES = {
+    "4000000000000002": ("generic_decline", "Your card was declined."),
+    "4000000000009995": ("insufficient_funds", "Your card has insufficient funds."),
+}
+BRANDS = {"4": "visa", "5": "mastercard", "3": "amex"}
+
+
+def _nest(pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    """Stripe's form encoding (`metadata[a]=1`, `expand[0]=x`) back into dicts and lists."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        parts = key.replace("]", "").split("[")
+        node = out
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value
+    return _listify(out)
+
+
+def _listify(node: Any) -> Any:
+    if isinstance(node, dict):
+        if node and all(k.isdigit() for k in node):
+            return [_listify(node[k]) for k in sorted(node, key=int)]
+        return {k: _listify(v) for k, v in node.items()}
+    return node
+
+
+class StripeError(Exception):
+    def __init__(self, status: int, kind: str, message: str, code: str | None = None, **extra: Any) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = {"error": {"type": kind, "message": message, **({"code": code} if code else {}), **extra}}
+
+
+@dataclass
+class Drop:
+    method: str
+    prefix: str
+    times: int
+    after: bool
+
+
+@dataclass
+class FakeStripe:
+    reader_id: str = "tmr_FacetSimulatedWPE"
+    secret_key: str = "sk_test_FacetLocalServer0123456789"
+    reader_offline: bool = False
+    intents: dict[str, dict[str, Any]] = field(default_factory=dict)
+    charges: dict[str, dict[str, Any]] = field(default_factory=dict)
+    refunds: dict[str, dict[str, Any]] = field(default_factory=dict)
+    action: dict[str, Any] | None = None
+    idempotency: dict[str, tuple[str, dict[str, Any], int, dict[str, Any]]] = field(default_factory=dict)
+    drops: list[Drop] = field(default_factory=list)
+    requests: list[tuple[str, str]] = field(default_factory=list)
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    url: str = ""
+
+    # -- what tests use ----------------------------------------------------------------------
+
+    def reset(self) -> None:
+        with self.lock:
+            self.intents.clear()
+            self.charges.clear()
+            self.refunds.clear()
+            self.idempotency.clear()
+            self.drops.clear()
+            self.requests.clear()
+            self.action = None
+            self.reader_offline = False
+
+    def drop(self, method: str, prefix: str, *, times: int = 1, after: bool = True) -> None:
+        """Close the next `times` matching connections without answering (after doing the work, or before)."""
+        with self.lock:
+            self.drops.append(Drop(method, prefix, times, after))
+
+    def intent(self, intent_id: str) -> dict[str, Any]:
+        with self.lock:
+            return json.loads(json.dumps(self.intents[intent_id]))
+
+    # -- objects -------------------------------------------------------------------------------
+
+    def _reader(self) -> dict[str, Any]:
+        return {"id": self.reader_id, "object": "terminal.reader", "device_type": "simulated_wisepos_e",
+                "label": "Counter 1 (simulated)", "livemode": False, "status": "offline" if self.reader_offline
+                else "online", "action": self.action, "serial_number": "SIMULATED-1"}
+
+    def _intent_out(self, intent: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+        out = dict(intent)
+        if "latest_charge" in (params.get("expand") or []) and out.get("latest_charge"):
+            out["latest_charge"] = self.charges[out["latest_charge"]]
+        return out
+
+    def _get_intent(self, intent_id: str) -> dict[str, Any]:
+        if intent_id not in self.intents:
+            raise StripeError(404, "invalid_request_error", f"No such payment_intent: '{intent_id}'",
+                              "resource_missing", param="intent")
+        return self.intents[intent_id]
+
+    # -- routes ---------------------------------------------------------------------------------
+
+    def handle(self, method: str, path: str, params: dict[str, Any]) -> dict[str, Any]:
+        parts = path.strip("/").split("/")
+        if parts[:2] == ["v1", "payment_intents"]:
+            if method == "POST" and len(parts) == 2:
+                return self._create_intent(params)
+            intent = self._get_intent(parts[2])
+            if method == "GET" and len(parts) == 3:
+                return self._intent_out(intent, params)
+            if method == "POST" and parts[3:] == ["capture"]:
+                return self._capture(intent, params)
+            if method == "POST" and parts[3:] == ["cancel"]:
+                return self._cancel(intent, params)
+        if parts[:3] == ["v1", "terminal", "readers"] and len(parts) >= 4:
+            self._check_reader(parts[3])
+            if method == "GET" and len(parts) == 4:
+                return self._reader()
+            if self.reader_offline:
+                raise StripeError(400, "invalid_request_error", "Reader is currently offline, please ensure the "
+                                  "reader is powered on and connected to the internet before retrying your "
+                                  "request.", "terminal_reader_offline")
+            if method == "POST" and parts[4:] == ["process_payment_intent"]:
+                return self._process(params)
+            if method == "POST" and parts[4:] == ["cancel_action"]:
+                return self._cancel_action()
+        if parts[:4] == ["v1", "test_helpers", "terminal", "readers"] and parts[5:] == ["present_payment_method"]:
+            self._check_reader(parts[4])
+            return self._present(params)
+        if parts[:2] == ["v1", "refunds"] and method == "POST" and len(parts) == 2:
+            return self._refund(params)
+        raise StripeError(404, "invalid_request_error", f"Unrecognized request URL ({method}: {path}).")
+
+    def _check_reader(self, reader_id: str) -> None:
+        if reader_id != self.reader_id:
+            raise StripeError(404, "invalid_request_error", f"No such terminal.reader: '{reader_id}'",
+                              "resource_missing")
+
+    def _create_intent(self, params: dict[str, Any]) -> dict[str, Any]:
+        try:
+            amount = int(params["amount"])
+        except (KeyError, ValueError):
+            raise StripeError(400, "invalid_request_error", "Missing required param: amount.",
+                              "parameter_missing", param="amount") from None
+        if amount < 50:
+            raise StripeError(400, "invalid_request_error", "Amount must be at least $0.50 usd", "amount_too_small")
+        intent_id = "pi_" + secrets.token_hex(12)
+        self.intents[intent_id] = {
+            "id": intent_id, "object": "payment_intent", "amount": amount, "amount_capturable": 0,
+            "amount_received": 0, "currency": params.get("currency", "usd"), "status": "requires_payment_method",
+            "capture_method": params.get("capture_method", "automatic"),
+            "payment_method_types": params.get("payment_method_types", ["card"]),
+            "description": params.get("description"), "metadata": params.get("metadata", {}),
+            "latest_charge": None, "last_payment_error": None, "livemode": False, "created": int(time.time()),
+        }
+        return dict(self.intents[intent_id])
+
+    def _process(self, params: dict[str, Any]) -> dict[str, Any]:
+        intent = self._get_intent(params.get("payment_intent", ""))
+        if self.action is not None and self.action["status"] == "in_progress":
+            raise StripeError(400, "invalid_request_error", "Reader is currently busy processing another request.",
+                              "terminal_reader_busy")
+        if intent["status"] not in ("requires_payment_method",):
+            raise StripeError(400, "invalid_request_error", "This PaymentIntent's status does not allow that.",
+                              "payment_intent_unexpected_state")
+        intent["last_payment_error"] = None
+        self.action = {"type": "process_payment_intent", "status": "in_progress", "failure_code": None,
+                       "failure_message": None, "process_payment_intent": {"payment_intent": intent["id"]}}
+        return self._reader()
+
+    def _present(self, params: dict[str, Any]) -> dict[str, Any]:
+        if self.action is None or self.action["status"] != "in_progress":
+            raise StripeError(400, "invalid_request_error", "The reader has no action to present a card to.",
+                              "terminal_reader_invalid_location_for_activation")
+        number = (params.get("card_present") or {}).get("number", "4242424242424242")
+        intent = self.intents[self.action["process_payment_intent"]["payment_intent"]]
+        if number in DECLINES:
+            decline, message = DECLINES[number]
+            intent["status"] = "requires_payment_method"
+            intent["last_payment_error"] = {"type": "card_error", "code": "card_declined",
+                                            "decline_code": decline, "message": message}
+            self.action.update(status="failed", failure_code="card_declined", failure_message=message)
+            return self._reader()
+        charge_id = "ch_" + secrets.token_hex(12)
+        self.charges[charge_id] = {
+            "id": charge_id, "object": "charge", "amount": intent["amount"], "amount_captured": 0,
+            "amount_refunded": 0, "captured": False, "paid": True, "payment_intent": intent["id"],
+            "status": "succeeded", "currency": intent["currency"],
+            "payment_method_details": {"type": "card_present", "card_present": {
+                "brand": BRANDS.get(number[0], "visa"), "last4": number[-4:], "exp_month": 12, "exp_year": 2030,
+                "read_method": "contactless_emv"}},
+        }
+        intent.update(status="requires_capture", amount_capturable=intent["amount"], latest_charge=charge_id)
+        self.action["status"] = "succeeded"
+        return self._reader()
+
+    def _capture(self, intent: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+        if intent["status"] != "requires_capture":
+            raise StripeError(400, "invalid_request_error", "This PaymentIntent could not be captured because it "
+                              f"has a status of {intent['status']}.", "payment_intent_unexpected_state")
+        charge = self.charges[intent["latest_charge"]]
+        charge.update(captured=True, amount_captured=intent["amount"])
+        intent.update(status="succeeded", amount_capturable=0, amount_received=intent["amount"])
+        return self._intent_out(intent, params)
+
+    def _cancel(self, intent: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+        if intent["status"] in ("succeeded", "canceled"):
+            raise StripeError(400, "invalid_request_error", "You cannot cancel this PaymentIntent because it has a "
+                              f"status of {intent['status']}.", "payment_intent_unexpected_state")
+        intent.update(status="canceled", amount_capturable=0)
+        if self.action and self.action["process_payment_intent"]["payment_intent"] == intent["id"] \
+                and self.action["status"] == "in_progress":
+            self.action.update(status="failed", failure_code="canceled", failure_message="The payment was canceled.")
+        return self._intent_out(intent, params)
+
+    def _cancel_action(self) -> dict[str, Any]:
+        if self.action is None or self.action["status"] != "in_progress":
+            raise StripeError(400, "invalid_request_error", "Reader has no in-progress action to cancel.",
+                              "terminal_reader_invalid_location_for_activation")
+        self.action.update(status="failed", failure_code="canceled", failure_message="The action was canceled.")
+        return self._reader()
+
+    def _refund(self, params: dict[str, Any]) -> dict[str, Any]:
+        intent = self._get_intent(params.get("payment_intent", ""))
+        if intent["status"] != "succeeded":
+            raise StripeError(400, "invalid_request_error", "This PaymentIntent has no successful charge to refund.",
+                              "charge_not_refundable")
+        charge = self.charges[intent["latest_charge"]]
+        left = charge["amount_captured"] - charge["amount_refunded"]
+        amount = int(params.get("amount", left))
+        if amount <= 0 or amount > left:
+            raise StripeError(400, "invalid_request_error", f"Refund amount ({amount}) is greater than unrefunded "
+                              f"amount on charge ({left})", "amount_too_large", param="amount")
+        charge["amount_refunded"] += amount
+        refund_id = "re_" + secrets.token_hex(12)
+        self.refunds[refund_id] = {"id": refund_id, "object": "refund", "amount": amount, "charge": charge["id"],
+                                   "payment_intent": intent["id"], "currency": intent["currency"],
+                                   "status": "succeeded"}
+        return dict(self.refunds[refund_id])
+
+    # -- one request, with idempotency ------------------------------------------------------------
+
+    def serve(self, method: str, path: str, params: dict[str, Any], key: str | None) -> tuple[int, dict[str, Any],
+                                                                                                bool, bool]:
+        """(status, body, replayed, drop_connection)."""
+        with self.lock:
+            self.requests.append((method, path))
+            drop = next((d for d in self.drops if d.method == method and path.startswith(d.prefix)), None)
+            if drop is not None:
+                drop.times -= 1
+                if drop.times <= 0:
+                    self.drops.remove(drop)
+                if not drop.after:
+                    return 0, {}, False, True
+            if method == "POST" and key:
+                seen = self.idempotency.get(key)
+                if seen is not None:
+                    seen_path, seen_params, status, body = seen
+                    if (seen_path, seen_params) != (path, params):
+                        return 400, {"error": {"type": "idempotency_error", "message": "Keys for idempotent "
+                                               "requests can only be used with the same parameters they were "
+                                               "first used with."}}, False, drop is not None
+                    return status, body, True, drop is not None
+            try:
+                status, body = 200, self.handle(method, path, params)
+            except StripeError as error:
+                status, body = error.status, error.body
+            if method == "POST" and key and status != 500:
+                self.idempotency[key] = (path, params, status, json.loads(json.dumps(body)))
+            return status, body, False, drop is not None
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server_version = "FacetFakeStripe/1"
+    fake: FakeStripe
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def _serve(self, method: str) -> None:
+        parts = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length).decode() if length else ""
+        params = _nest(parse_qsl(raw if method == "POST" else parts.query, keep_blank_values=True))
+        auth = self.headers.get("Authorization", "")
+        if auth != f"Bearer {self.fake.secret_key}":
+            self._send(401, {"error": {"type": "invalid_request_error", "message": "Invalid API Key provided."}})
+            return
+        status, body, replayed, drop = self.fake.serve(method, parts.path, params,
+                                                       self.headers.get("Idempotency-Key"))
+        if drop:
+            self.close_connection = True
+            return
+        self._send(status, body, replayed)
+
+    def _send(self, status: int, body: dict[str, Any], replayed: bool = False) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Request-Id", "req_" + secrets.token_hex(6))
+        if replayed:
+            self.send_header("Idempotent-Replayed", "true")
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        self._serve("GET")
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._serve("POST")
+
+    def do_DELETE(self) -> None:  # noqa: N802
+        self._serve("DELETE")
+
+
+def start() -> tuple[FakeStripe, ThreadingHTTPServer]:
+    fake = FakeStripe()
+    handler = type("Handler", (_Handler,), {"fake": fake})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return fake, server
+
+
+@pytest.fixture(scope="session")
+def stripe_server_session() -> Iterator[FakeStripe]:
+    fake, server = start()
+    yield fake
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def stripe_server(stripe_server_session: FakeStripe) -> FakeStripe:
+    stripe_server_session.reset()
+    return stripe_server_session
