@@ -20,7 +20,7 @@ os.environ["PYTHON_KEYRING_BACKEND"] = "keyrings.alt.file.PlaintextKeyring"
 os.environ["XDG_DATA_HOME"] = str(TMP / "xdg")
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+from PySide6.QtWidgets import QWidget  # noqa: E402
 
 from pos_app import app  # noqa: E402
 from pos_app.adapters.hashing import Argon2Hasher  # noqa: E402
@@ -50,6 +50,89 @@ def grab(widget: QWidget, path: Path) -> None:
     print(path)
 
 
+def sell_screens(window: MainWindow, context: AppContext, facet: app.Facet, out: Path) -> None:
+    """The counter: a cart, the payment dialog with a simulated Stripe reader, a found sale, the drawer."""
+    from decimal import Decimal
+
+    from pos_app.adapters.secrets import STRIPE_KEY_NAME
+    from pos_app.domain.cart import Discount
+    from pos_app.domain.money import Money
+    from pos_app.services import cash, checkout, settings
+    from tests.stripe_server import start as start_stripe
+
+    stripe, _server = start_stripe()
+    owner = facet.cli_actor()
+    settings.change_setting("payments.reader_id", stripe.reader_id, uow=facet.uow(), actor=owner)
+    settings.change_setting("payments.api_base", stripe.url, uow=facet.uow(), actor=owner)
+    facet.keyring.set(STRIPE_KEY_NAME, stripe.secret_key)
+    actor = context.require_actor()
+    cash.open_shift(Money(20000), uow=facet.uow(), actor=actor)
+    context.forget_devices()
+
+    sell = window.workspace.show_screen("Sell")
+    sell._check_terminal()
+    conn = facet.connection()
+    codes = [r[0] for r in conn.execute(
+        "SELECT barcode FROM items WHERE status = 'available' AND tracking = 'unique' AND barcode IS NOT NULL "
+        "AND style IN ('tennis', 'halo') ORDER BY price_cents DESC LIMIT 2")]
+    counted = conn.execute("SELECT sku FROM items WHERE tracking = 'counted' AND on_hand > 3 LIMIT 1").fetchone()[0]
+    conn.close()
+    for code in [*codes, counted, counted]:
+        sell.form.scan_edit.setText(code)
+        sell.scan_entered()
+    customer = facet.sales_reader().find_customers("a")[0]
+    cart = checkout.attach_customer(sell.cart, customer.id, sales=facet.sales_reader(), actor=actor)
+    cart = checkout.discount_line(cart, 2, Discount.of_percent(Decimal(10)), settings=sell.settings, actor=actor,
+                                  uow=facet.uow())
+    sell.set_cart(cart, "Scanned two tennis necklaces and two chains; 10% off the chains.", select=2)
+    wait_until(lambda: sell.form.test_mode_label.isVisible())
+    grab(window, out / "sell.png")
+
+    sell.pay()
+    wait_until(lambda: sell.dialog is not None and sell.dialog.isVisible())
+    pay = sell.dialog
+    wait_until(lambda: pay.terminal is not None)
+    pay.form.cash_edit.setText("500.00")
+    pay.take_cash()
+    wait_until(lambda: len(pay.co.tenders) == 1)
+    pay.take_card()
+    wait_until(lambda: pay.co.pending is not None and bool(pay.co.pending.payment_intent_id))
+    pay.resize(640, 640)
+    grab(pay, out / "payment.png")
+    pay.simulate("4242424242424242")
+    wait_until(lambda: not pay.isVisible())
+    context.runner.wait()
+
+    number = facet.sales_reader().sales(limit=1)[0].number
+    sell.find_sale()
+    found = sell.dialog
+    found.form.number_edit.setText(number)
+    found.find()
+    found.resize(900, 420)
+    grab(found, out / "find-sale.png")
+    found.reject()
+
+    sell.choose_customer()
+    picker = sell.dialog
+    picker.form.search_edit.setText("ch")
+    picker.search()
+    grab(picker, out / "customer.png")
+    picker.new_customer()
+    grab(picker, out / "customer-new.png")
+    picker.reject()
+
+    from pos_app.gui.counter.drawer import CloseShiftDialog
+
+    closing = CloseShiftDialog(context, lambda report: None, parent=sell)
+    for value, pieces in ((10000, 12), (2000, 9), (500, 3), (100, 7)):
+        closing.spins[closing.values.index(value)].setValue(pieces)
+    closing.show()
+    grab(closing, out / "close-shift.png")
+    closing.reject()
+    sell.set_cart(checkout.Cart(currency="USD"))
+    _server.shutdown()
+
+
 def main() -> None:
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")
     out.mkdir(parents=True, exist_ok=True)
@@ -75,7 +158,8 @@ def main() -> None:
     window.sign_in.form.secret_edit.setText("manager-demo-1")
     window.sign_in.submit()
     wait_until(lambda: window.workspace is not None)
-    inventory = window.workspace.screens["Inventory"]
+    sell_screens(window, context, facet, out)
+    inventory = window.workspace.show_screen("Inventory")
     inventory.form.search_edit.setText("halo")
     inventory.apply_filter()
     grab(window, out / "inventory.png")
@@ -98,8 +182,7 @@ def main() -> None:
     grab(inventory.dialog, out / "tags.png")
     inventory.dialog.reject()
 
-    window.workspace.form.tabs.setCurrentIndex(1)
-    count = window.workspace.screens["Stock count"]
+    count = window.workspace.show_screen("Stock count")
     count.form.location_combo.setCurrentText("Case 1")
     count.start()
     wait_until(lambda: count.count_id is not None)
@@ -112,7 +195,7 @@ def main() -> None:
     grab(window, out / "stock-count.png")
     count.cancel()
 
-    window.workspace.form.tabs.setCurrentIndex(2)
+    window.workspace.show_screen("Stock reports")
     grab(window, out / "reports.png")
     window.workspace.screens["Stock reports"].form.tabs.setCurrentIndex(1)
     grab(window, out / "reports-aging.png")

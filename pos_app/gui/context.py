@@ -51,6 +51,25 @@ class AppContext(QObject):
     def profile(self) -> Any:
         return self.directory.store()
 
+    @cached_property
+    def sales(self) -> Any:
+        """Counter queries (sales, customers, parked carts, the print queue) on the GUI connection."""
+        return self.facet.sales_reader(self.connection)
+
+    def printer(self) -> Any:
+        """The receipt printer from the settings (None if none is set); cheap to make, connects per print."""
+        return self.facet.receipt_printer()
+
+    def card_terminal(self) -> Any:
+        """The card reader (Stripe Terminal) of this counter, made once; None if not set up."""
+        if not hasattr(self, "_terminal"):
+            self._terminal = self.facet.card_terminal()
+        return self._terminal
+
+    def forget_devices(self) -> None:
+        """Settings changed: make the card reader again on next use."""
+        self.__dict__.pop("_terminal", None)
+
     def uow(self) -> Any:
         return self.facet.uow()
 

@@ -21,9 +21,11 @@ def load_screens() -> list[tuple[str, Permission, Callable[[AppContext, QWidget]
     """The screens a workspace may show, in tab order (importing them the first time)."""
     from pos_app.gui.inventory.view import InventoryView
     from pos_app.gui.reports_view import ReportsView
+    from pos_app.gui.sell.view import SellView
     from pos_app.gui.stock_count_view import StockCountView
 
     return [
+        ("Sell", Permission.SELL, SellView),
         ("Inventory", Permission.VIEW_INVENTORY, InventoryView),
         ("Stock count", Permission.COUNT_STOCK, StockCountView),
         ("Stock reports", Permission.VIEW_STOCK_REPORTS, ReportsView),
@@ -61,6 +63,12 @@ class Workspace(QWidget):
             shortcut = QShortcut(QKeySequence(f"Ctrl+{n + 1}"), self)
             shortcut.activated.connect(lambda n=n: self._show(n))
         tabs.currentChanged.connect(lambda _n: self.activate())
+
+    def show_screen(self, title: str) -> QWidget:
+        """Bring a screen's tab to the front (as its Ctrl+N shortcut does) and give it the keyboard."""
+        screen = self.screens[title]
+        self._show(self.form.tabs.indexOf(screen))
+        return screen
 
     def _show(self, index: int) -> None:
         self.form.tabs.setCurrentIndex(index)

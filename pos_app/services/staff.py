@@ -199,7 +199,12 @@ def approve(staff_id: str, secret: str, permission: Permission, *, reader: Direc
                       for hashed in (staff.pin_hash, staff.password_hash))
         outcome = "ok" if matches else "wrong"
     if outcome != "ok":
-        record_sign_in(SignInCheck(approver, outcome, now), secret, uow=uow, hasher=hasher)  # records, then raises
+        try:
+            record_sign_in(SignInCheck(approver, outcome, now), secret, uow=uow, hasher=hasher)  # records it
+        except SignInFailed as refused:
+            if outcome == "wrong":
+                raise SignInFailed(f"Wrong PIN for {staff.name}.") from None
+            raise refused from None
     if not approver.can(permission):
         raise PermissionDenied(f"{approver.name} ({approver.role.label.lower()}) cannot approve this; "
                                "ask a manager or the owner.")
@@ -208,4 +213,6 @@ def approve(staff_id: str, secret: str, permission: Permission, *, reader: Direc
 
 def approvers(reader: DirectoryReader, permission: Permission) -> list[StaffChoice]:
     """Who may approve `permission` at this counter (for the approval dialog's list)."""
-    return [choice for choice in sign_in_choices(reader) if allows(choice.role, permission)]
+    allowed = [choice for choice in sign_in_choices(reader) if allows(choice.role, permission)]
+    # Managers first: the owner is not always in the store.
+    return sorted(allowed, key=lambda choice: (choice.role is not Role.MANAGER, choice.name))

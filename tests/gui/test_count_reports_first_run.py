@@ -31,7 +31,7 @@ def test_inventory_table_model_passes_qt_model_checks(qtmodeltester, demo_facet)
 
 def test_clerk_counts_a_case_by_scanning_and_a_manager_posts_the_differences(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     sign_in(qtbot, window, "Lily Chen")
-    window.workspace.form.tabs.setCurrentIndex(1)
+    window.workspace.show_screen("Stock count")
     view = window.workspace.screens["Stock count"]
     assert not view.form.post_button.isVisibleTo(view)
     view.form.location_combo.setCurrentText("Case 2")
@@ -77,7 +77,7 @@ def test_reports_load_off_the_gui_thread_when_first_shown_and_show_low_stock_and
     sign_in(qtbot, window, "Marcus Reed")
     view = window.workspace.screens["Stock reports"]
     assert view.results is None  # nothing is read until the screen is opened
-    window.workspace.form.tabs.setCurrentIndex(2)
+    window.workspace.show_screen("Stock reports")
     qtbot.waitUntil(lambda: view.results is not None, timeout=10_000)
 
     low = window.context.reader.low_stock()

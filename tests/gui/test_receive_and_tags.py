@@ -35,7 +35,7 @@ def _type_new_piece(qtbot, dialog: ReceiveDialog, *, price: str) -> None:  # typ
 def test_manager_receives_a_necklace_and_prints_a_tag_sheet_with_its_sku_and_price(
         qtbot, window: MainWindow, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     sign_in(qtbot, window, "Marcus Reed")
-    inventory = window.workspace.screens["Inventory"]
+    inventory = window.workspace.show_screen("Inventory")
     before = inventory.model.rowCount()
     qtbot.keyClick(focused(), Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     dialog = inventory.dialog
@@ -96,7 +96,7 @@ def test_duplicate_sku_is_refused_with_the_field_named(qtbot, window: MainWindow
 
 def test_manager_adjusts_stock_with_a_reason_and_the_list_shows_it(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     sign_in(qtbot, window, "Marcus Reed")
-    inventory = window.workspace.screens["Inventory"]
+    inventory = window.workspace.show_screen("Inventory")
     inventory.form.search_edit.setText("bezel")
     inventory.apply_filter()
     counted = next(r for r in (inventory.model.row_at(n) for n in range(inventory.model.rowCount()))

@@ -1,0 +1,1 @@
+"""Dialogs the counter shares: a manager's approval, finding or adding a customer, the cash drawer."""

@@ -1,0 +1,1 @@
+"""The sell screen: cart, payment, returns, receipts and the drawer, at the counter."""

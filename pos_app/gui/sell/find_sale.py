@@ -1,0 +1,210 @@
+"""Find a past sale by its receipt: return pieces, void it, reprint or save its receipt.
+
+Keyboard: scan the receipt's barcode (or type its number) and Enter; Up/Down
+and the number keys set how many of a line come back; Ctrl+Enter puts the
+chosen pieces in the cart, Alt+A all of them; Ctrl+P reprints, Ctrl+G
+prints a gift receipt, Ctrl+S saves a PDF; Ctrl+Del voids (a manager's).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QSpinBox, QTableWidgetItem, QWidget
+
+from pos_app.domain.cart import Cart
+from pos_app.domain.errors import UserFacingError
+from pos_app.domain.permissions import Actor
+from pos_app.gui import dialogs
+from pos_app.gui.base import FacetDialog, mark_info, mark_problem
+from pos_app.gui.context import AppContext
+from pos_app.gui.sell.approve import with_approval
+from pos_app.services import checkout, receipts, returns
+from pos_app.services.ports import SaleDetail
+
+
+class FindSaleDialog(FacetDialog):
+    cart_changed = Signal(object)
+    """Returned pieces were added: the new Cart."""
+    reprint = Signal(str, bool)
+    """Print this sale's receipt again (sale id, gift receipt?)."""
+
+    def __init__(self, context: AppContext, cart: Cart, settings: checkout.CounterSettings,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(context, "find_sale_dialog.ui", "Find a sale", parent)
+        self.cart = cart
+        self.settings = settings
+        self.actor = context.require_actor()
+        self.sale: SaleDetail | None = None
+        self._spins: list[tuple[str, QSpinBox]] = []
+        f = self.form
+        f.lines_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        f.lines_table.verticalHeader().setVisible(False)
+        f.number_edit.returnPressed.connect(self.find)
+        for button, keys, slot in (
+            (f.return_button, "Ctrl+Return", self.return_selected),
+            (f.return_all_button, "Alt+A", self.return_all),
+            (f.void_button, "Ctrl+Del", self.void),
+            (f.reprint_button, "Ctrl+P", lambda: self._reprint(False)),
+            (f.gift_button, "Ctrl+G", lambda: self._reprint(True)),
+            (f.pdf_button, "Ctrl+S", self.save_pdf),
+        ):
+            button.clicked.connect(slot)
+            self.shortcut(keys, slot)
+        self.shortcut("Ctrl+Enter", self.return_selected)
+        f.close_button.clicked.connect(self.reject)
+        self._enable(False)
+        self.resize(820, 460)
+        self.initial_focus = f.number_edit
+
+    def _enable(self, found: bool) -> None:
+        f = self.form
+        open_sale = found and self.sale is not None and self.sale.status == "completed"
+        for button in (f.return_button, f.return_all_button, f.void_button):
+            button.setEnabled(open_sale)
+        for button in (f.reprint_button, f.gift_button, f.pdf_button):
+            button.setEnabled(found)
+
+    def show_problem(self, exc: UserFacingError) -> None:
+        mark_problem(self.form.message_label, str(exc))
+
+    def find(self) -> None:
+        try:
+            sale = returns.find_sale(self.form.number_edit.text(), sales=self.context.sales, actor=self.actor)
+        except UserFacingError as problem:
+            self.sale = None
+            self._enable(False)
+            self.show_problem(problem)
+            self.form.number_edit.selectAll()
+            return
+        self.show_sale(sale)
+
+    def show_sale(self, sale: SaleDetail) -> None:
+        self.sale = sale
+        f, m = self.form, self.context.money
+        status = " — VOIDED" if sale.status == "voided" else ""
+        who = f", customer {sale.customer}" if sale.customer else ""
+        from zoneinfo import ZoneInfo
+
+        local = sale.completed_at.astimezone(ZoneInfo(self.settings.timezone))
+        f.sale_label.setText(f"{sale.kind.capitalize()} {sale.number}{status}: {local:%Y-%m-%d %H:%M}, "
+                             f"{sale.clerk}{who}, total {m(sale.total_cents)}")
+        left = returns.returnable(sale, self.cart)
+        table = f.lines_table
+        table.clear()
+        headers = ["SKU", "Description", "Sold", "Returned", "Amount paid", "Return"]
+        table.setColumnCount(len(headers))
+        table.setHorizontalHeaderLabels(headers)
+        sold = [line for line in sale.lines if line.quantity > 0]
+        table.setRowCount(len(sold))
+        self._spins = []
+        for row, line in enumerate(sold):
+            for column, text in enumerate((line.sku, line.description, str(line.quantity), str(line.returned),
+                                           m(line.total_cents))):
+                table.setItem(row, column, QTableWidgetItem(text))
+            spin = QSpinBox(table)
+            spin.setRange(0, max(0, left.get(line.id, 0)))
+            spin.setEnabled(left.get(line.id, 0) > 0)
+            table.setCellWidget(row, 5, spin)
+            self._spins.append((line.id, spin))
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self._enable(True)
+        mark_info(f.message_label, "Set how many of each come back, then Ctrl+Enter; Alt+A returns everything.")
+        first = next((spin for _, spin in self._spins if spin.isEnabled()), None)
+        if first is not None:
+            first.setFocus()
+
+    def return_selected(self) -> None:
+        if self.sale is None:
+            return
+        cart = self.cart
+        try:
+            for line_id, spin in self._spins:
+                if spin.value():
+                    cart = returns.add_return(cart, self.sale, line_id, spin.value(), actor=self.actor)
+        except UserFacingError as problem:
+            self.show_problem(problem)
+            return
+        if cart is self.cart:
+            self.show_problem(UserFacingError("Set how many pieces come back first."))
+            return
+        self.accept()
+        self.cart_changed.emit(cart)
+
+    def return_all(self) -> None:
+        if self.sale is None:
+            return
+        try:
+            cart = returns.return_whole_sale(self.cart, self.sale, actor=self.actor)
+        except UserFacingError as problem:
+            self.show_problem(problem)
+            return
+        self.accept()
+        self.cart_changed.emit(cart)
+
+    def _reprint(self, gift: bool) -> None:
+        if self.sale is not None:
+            self.reprint.emit(self.sale.id, gift)
+            mark_info(self.form.message_label, "Sent to the receipt printer.")
+
+    def save_pdf(self) -> None:
+        if self.sale is None:
+            return
+        path = dialogs.ask_save_path(self, "Save the receipt", f"receipt-{self.sale.number}.pdf", "PDF (*.pdf)")
+        if path is None:
+            return
+        sale_id, context, actor = self.sale.id, self.context, self.actor
+
+        def work() -> str:
+            conn = context.facet.connection()
+            try:
+                data = receipts.receipt_pdf(sale_id, sales=context.facet.sales_reader(conn),
+                                            directory=context.facet.directory(conn), actor=actor, reprint=True)
+            finally:
+                conn.close()
+            path.write_bytes(data)
+            return str(path)
+
+        self.run(work, lambda saved: mark_info(self.form.message_label, f"Saved {saved}."), lane="io")
+
+    def void(self) -> None:
+        sale = self.sale
+        if sale is None or sale.status != "completed":
+            return
+        from pos_app.gui.sell.prompts import PromptDialog
+
+        def check(reason: str, _unused: str) -> str:
+            if not reason.strip():
+                from pos_app.domain.errors import ValidationError
+
+                raise ValidationError("reason", "say why the sale is voided")
+            return reason
+
+        dialog = PromptDialog(self.context, f"Void sale {sale.number}",
+                              "Card payments are refunded in full and the pieces go back into stock. Why?",
+                              value_label="&Reason", accept_with=check, on_done=lambda reason: self._void(sale, reason),
+                              parent=self, on_gui_thread=True)
+        dialog.open()
+
+    def _void(self, sale: SaleDetail, reason: str) -> None:
+        context, actor, settings = self.context, self.actor, self.settings
+
+        def work(approver: Actor | None) -> None:
+            conn = context.facet.connection()
+            try:
+                returns.void_sale(sale.id, reason, uow=context.uow(), actor=actor,
+                                  sales=context.facet.sales_reader(conn), timezone=settings.timezone,
+                                  terminal=context.card_terminal(), approver=approver)
+            finally:
+                conn.close()
+
+        def done(_r: object) -> None:
+            context.changed.emit("sales")
+            context.changed.emit("stock")
+            refreshed = context.sales.sale(sale.id)
+            if refreshed is not None:
+                self.show_sale(refreshed)
+            mark_info(self.form.message_label, f"Sale {sale.number} was voided.")
+
+        with_approval(self, context, work, done, on_problem=self.show_problem, lane="io")

@@ -1,0 +1,397 @@
+"""Taking payment for a cart: cash, card on the reader, split tenders, refunds for returns.
+
+Keyboard: the cash field has the focus with what is due; Enter takes it (type
+what the customer hands over for change). Alt+D goes to the card amount;
+Enter sends it to the reader, and the screen follows the reader until the
+card is approved, declined or the clerk presses Esc to cancel. In test mode
+F5 taps a good test card and F6 a declined one. A return is refunded with
+Ctrl+R (to the card it was paid with) or Ctrl+B (cash, a manager's). When
+nothing is left to pay the sale completes by itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import QHeaderView, QSizePolicy, QWidget
+
+from pos_app.domain.errors import UserFacingError
+from pos_app.domain.money import parse_money
+from pos_app.domain.permissions import Actor
+from pos_app.gui import dialogs
+from pos_app.gui.base import FacetDialog, mark_info, mark_problem
+from pos_app.gui.context import AppContext
+from pos_app.gui.sell.approve import with_approval
+from pos_app.gui.tables import fill
+from pos_app.services import checkout
+from pos_app.services.ports import CardOutcome
+
+POLL_MS = 1000
+GOOD_TEST_CARD = "4242424242424242"
+DECLINED_TEST_CARD = "4000000000000002"
+
+
+class PaymentDialog(FacetDialog):
+    completed = Signal(object)
+    """The sale was written (a CompletedSale)."""
+    back_to_cart = Signal(object)
+    """Nothing was paid and the clerk went back to change the cart (the Cart)."""
+    voided = Signal()
+
+    def __init__(self, context: AppContext, co: checkout.Checkout, settings: checkout.CounterSettings,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(context, "payment_dialog.ui", "Payment", parent)
+        self.co = co
+        self.settings = settings
+        self.actor = context.require_actor()
+        self.terminal: Any = None
+        self._finishing = False
+        f = self.form
+        f.test_mode_label.setObjectName("warning_banner")
+        f.test_mode_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        f.test_mode_label.hide()
+        f.due_label.setObjectName("total_value")
+        f.tenders_table.verticalHeader().setVisible(False)
+        f.cash_button.clicked.connect(self.take_cash)
+        f.cash_edit.returnPressed.connect(self.take_cash)
+        f.card_button.clicked.connect(self.take_card)
+        f.card_edit.returnPressed.connect(self.take_card)
+        f.tap_ok_button.clicked.connect(lambda: self.simulate(GOOD_TEST_CARD))
+        f.tap_decline_button.clicked.connect(lambda: self.simulate(DECLINED_TEST_CARD))
+        f.cancel_card_button.clicked.connect(self.cancel_card)
+        f.refund_card_button.clicked.connect(self.refund_card)
+        f.refund_cash_button.clicked.connect(self.refund_cash)
+        f.void_button.clicked.connect(self.void)
+        f.close_button.clicked.connect(self.escape)
+        self.shortcut("Esc", self.escape)
+        self.shortcut("F5", lambda: self.simulate(GOOD_TEST_CARD))
+        self.shortcut("F6", lambda: self.simulate(DECLINED_TEST_CARD))
+        self.shortcut("Ctrl+R", self.refund_card)
+        self.shortcut("Ctrl+B", self.refund_cash)
+        self.shortcut("Ctrl+Del", self.void)
+        self._poll = QTimer(self)
+        self._poll.setInterval(POLL_MS)
+        self._poll.timeout.connect(self.poll)
+        self.initial_focus = f.cash_edit
+        self.show_state()
+        context.runner.run(context.card_terminal, on_done=self._terminal_ready,
+                           on_error=lambda exc: self._terminal_ready(None), parent=self, lane="io")
+
+    # -- showing -----------------------------------------------------------------------------
+
+    def _terminal_ready(self, terminal: Any) -> None:
+        self.terminal = terminal
+        test = bool(terminal is not None and terminal.test_mode)
+        self.form.test_mode_label.setVisible(test)
+        self.show_state()
+        if self.co.pending is not None and self.co.pending.amount.cents > 0:
+            self._poll.start()
+
+    def say(self, text: str) -> None:
+        mark_info(self.form.message_label, text)
+
+    def show_problem(self, exc: UserFacingError) -> None:
+        mark_problem(self.form.message_label, str(exc))
+
+    def show_state(self) -> None:
+        f, co, m = self.form, self.co, self.context.money
+        due = co.due
+        f.total_label.setText(m(co.priced.total.cents))
+        f.due_label.setText(m(due.cents) if due.cents >= 0 else f"Refund {m(-due.cents)}")
+        f.change_label.setText(m(co.change.cents))
+        rows = []
+        for t in co.tenders:
+            what = t.kind.label
+            if t.card_brand:
+                what += f" {t.card_brand.upper()} ****{t.card_last4 or ''}"
+            if t.amount.cents < 0:
+                what += " (refund)"
+            given = "" if t.tendered is None else f"handed over {m(t.tendered.cents)}"
+            rows.append([what, m(t.amount.cents), given])
+        fill(f.tenders_table, ["Tender", "Amount", ""], rows, numeric=[1])
+        f.tenders_table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        paying, refunding = due.cents > 0, due.cents < 0
+        pending = co.pending is not None
+        f.take_box.setVisible(paying)
+        f.refund_box.setVisible(refunding)
+        if paying:
+            f.cash_edit.setText(due.plain())
+            f.card_edit.setText(due.plain())
+        has_reader = self.terminal is not None
+        f.card_button.setEnabled(has_reader and not pending)
+        f.card_edit.setEnabled(has_reader and not pending)
+        f.cash_button.setEnabled(not pending)
+        test = has_reader and bool(self.terminal.test_mode)
+        f.tap_ok_button.setVisible(test and pending)
+        f.tap_decline_button.setVisible(test and pending)
+        f.cancel_card_button.setVisible(pending)
+        if pending:
+            assert co.pending is not None
+            verb = "the refund" if co.pending.amount.cents < 0 else "the card"
+            f.reader_label.setText(f"Waiting for {verb} on the reader: {m(abs(co.pending.amount.cents))}. "
+                                   "Present, insert or tap the card. Esc cancels.")
+        elif not has_reader:
+            f.reader_label.setText("No card reader is set up on this counter (settings payments.reader_id, and the "
+                                   "Stripe key with `pos-app payments set-key`).")
+        else:
+            f.reader_label.setText("Reader ready.")
+        if refunding:
+            f.refund_cash_edit.setText((-due).plain())
+            f.refund_card_combo.clear()
+            for pi, label, left in checkout.card_refundable(co, self.context.sales):
+                f.refund_card_combo.addItem(f"{label} (up to {m(left)})", (pi, left))
+            f.refund_card_button.setEnabled(f.refund_card_combo.count() > 0 and has_reader)
+            self.initial_focus = f.refund_card_combo if f.refund_card_combo.count() else f.refund_cash_edit
+        if co.settled and not self._finishing:
+            self.finish()
+
+    def _update(self, co: checkout.Checkout) -> None:
+        self.co = co
+        self.show_state()
+
+    # -- cash -----------------------------------------------------------------------------------
+
+    def take_cash(self, large_cash: checkout.LargeCashDetails | None = None) -> None:
+        try:
+            amount = parse_money(self.form.cash_edit.text(), self.co.cart.currency, field="cash")
+        except UserFacingError as problem:
+            self.show_problem(problem)
+            return
+        co, actor, context = self.co, self.actor, self.context
+
+        def work() -> checkout.Checkout:
+            conn = context.facet.connection()
+            try:
+                return checkout.pay_cash(co, amount, uow=context.uow(), actor=actor,
+                                         sales=context.facet.sales_reader(conn), large_cash=large_cash)
+            finally:
+                conn.close()
+
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, checkout.LargeCashDetailsNeeded):
+                self._ask_large_cash(exc)
+            elif isinstance(exc, UserFacingError):
+                self.show_problem(exc)
+            else:
+                from pos_app.gui.ops import show_error
+
+                show_error(self, exc)
+
+        def done(new: checkout.Checkout) -> None:
+            change = new.change.cents - co.change.cents
+            self._update(new)
+            if change:
+                self.say(f"Change due: {context.money(change)}")
+
+        context.runner.run(work, on_done=done, on_error=failed, parent=self)
+
+    def _ask_large_cash(self, needed: checkout.LargeCashDetailsNeeded) -> None:
+        from pos_app.gui.sell.large_cash import LargeCashDialog
+
+        dialog = LargeCashDialog(self.context, str(needed), parent=self)
+        dialog.details_ready.connect(self.take_cash)
+        dialog.open()
+
+    def refund_cash(self) -> None:
+        if self.co.due.cents >= 0:
+            return
+        try:
+            amount = parse_money(self.form.refund_cash_edit.text(), self.co.cart.currency, field="refund")
+        except UserFacingError as problem:
+            self.show_problem(problem)
+            return
+        co, actor, context = self.co, self.actor, self.context
+
+        def work(approver: Actor | None) -> checkout.Checkout:
+            return checkout.refund_cash(co, amount, uow=context.uow(), actor=actor, approver=approver)
+
+        with_approval(self, context, work, self._update, on_problem=self.show_problem)
+
+    # -- cards ----------------------------------------------------------------------------------
+
+    def take_card(self) -> None:
+        if self.terminal is None:
+            self.show_problem(UserFacingError("No card reader is set up on this counter."))
+            return
+        try:
+            amount = parse_money(self.form.card_edit.text(), self.co.cart.currency, field="card amount")
+        except UserFacingError as problem:
+            self.show_problem(problem)
+            return
+        co, actor, context, terminal = self.co, self.actor, self.context, self.terminal
+        self.say("Sending to the reader…")
+
+        def work() -> checkout.Checkout:
+            return checkout.start_card(co, amount, uow=context.uow(), actor=actor, terminal=terminal)
+
+        def failed(exc: BaseException) -> None:
+            # A network error may leave the attempt journaled: follow it, never charge again.
+            self._reload_then(lambda: self.show_problem(exc) if isinstance(exc, UserFacingError) else None)
+
+        def done(new: checkout.Checkout) -> None:
+            self._update(new)
+            if new.pending is not None:
+                self.say("On the reader: the customer presents, inserts or taps the card.")
+                self._poll.start()
+
+        context.runner.run(work, on_done=done, on_error=failed, parent=self, lane="io")
+
+    def _reload_then(self, then: Any) -> None:
+        co = checkout.open_checkout(self.co.id, settings=self.settings, uow=self.context.uow())
+        self._update(co)
+        if co.pending is not None:
+            self._poll.start()
+        then()
+
+    def poll(self) -> None:
+        if self._busy or self.co.pending is None or self.terminal is None:
+            return
+        co, actor, context, terminal = self.co, self.actor, self.context, self.terminal
+        self._busy = True
+
+        def work() -> tuple[checkout.Checkout, CardOutcome]:
+            return checkout.check_card(co, uow=context.uow(), actor=actor, terminal=terminal)
+
+        def done(result: tuple[checkout.Checkout, CardOutcome]) -> None:
+            self._busy = False
+            new, outcome = result
+            self._card_outcome(new, outcome)
+
+        def failed(exc: BaseException) -> None:
+            self._busy = False
+            if isinstance(exc, UserFacingError):
+                self.show_problem(exc)  # keep polling: the outcome is still to be learned
+
+        context.runner.run(work, on_done=done, on_error=failed, parent=self, lane="io")
+
+    def _card_outcome(self, new: checkout.Checkout, outcome: CardOutcome) -> None:
+        if new.pending is None:
+            self._poll.stop()
+        if outcome.state == "succeeded":
+            brand = (outcome.card_brand or "card").upper()
+            self.say(f"Approved: {brand} ****{outcome.card_last4 or ''}, {self.context.money(outcome.amount_cents)}.")
+        elif outcome.state == "failed":
+            self.show_problem(UserFacingError(outcome.message or "The card was declined. Try another card."))
+        elif outcome.state == "canceled":
+            self.say("The card payment was cancelled.")
+        self._update(new)
+
+    def simulate(self, card: str) -> None:
+        if self.terminal is None or not self.terminal.test_mode or self.co.pending is None:
+            return
+        terminal = self.terminal
+        self.context.runner.run(lambda: terminal.simulate_tap(card), on_done=lambda _r: self.poll(), parent=self,
+                                lane="io")
+
+    def cancel_card(self) -> None:
+        if self.co.pending is None or self.terminal is None:
+            return
+        self._poll.stop()
+        co, actor, context, terminal = self.co, self.actor, self.context, self.terminal
+
+        def work() -> tuple[checkout.Checkout, CardOutcome]:
+            return checkout.cancel_card(co, uow=context.uow(), actor=actor, terminal=terminal)
+
+        def done(result: tuple[checkout.Checkout, CardOutcome]) -> None:
+            new, outcome = result
+            if outcome.state == "succeeded":
+                self.say("The card was approved before the cancel reached the reader: the payment stands.")
+                self._update(new)
+            else:
+                self._card_outcome(new, outcome)
+
+        def failed(exc: BaseException) -> None:
+            self._poll.start()
+            if isinstance(exc, UserFacingError):
+                self.show_problem(exc)
+
+        context.runner.run(work, on_done=done, on_error=failed, parent=self, lane="io")
+
+    def refund_card(self) -> None:
+        f = self.form
+        if self.co.due.cents >= 0 or f.refund_card_combo.count() == 0 or self.terminal is None:
+            return
+        pi, left = f.refund_card_combo.currentData()
+        amount = min(left, -self.co.due.cents)
+        co, actor, context, terminal = self.co, self.actor, self.context, self.terminal
+        from pos_app.domain.money import Money
+
+        def work() -> checkout.Checkout:
+            conn = context.facet.connection()
+            try:
+                return checkout.refund_card(co, pi, Money(amount, co.cart.currency), uow=context.uow(), actor=actor,
+                                            terminal=terminal, sales=context.facet.sales_reader(conn))
+            finally:
+                conn.close()
+
+        self.say("Refunding to the card…")
+        context.runner.run(work, on_done=lambda new: (self._update(new), self.say("Refunded to the card.")),
+                           on_error=lambda exc: self._reload_then(
+                               lambda: self.show_problem(exc) if isinstance(exc, UserFacingError) else None),
+                           parent=self, lane="io")
+
+    # -- leaving ----------------------------------------------------------------------------------
+
+    def finish(self) -> None:
+        self._finishing = True
+        self._poll.stop()
+        co, actor, context = self.co, self.actor, self.context
+
+        def work() -> checkout.CompletedSale:
+            conn = context.facet.connection()
+            try:
+                return checkout.complete_sale(co, uow=context.uow(), actor=actor,
+                                              sales=context.facet.sales_reader(conn))
+            finally:
+                conn.close()
+
+        def done(sale: checkout.CompletedSale) -> None:
+            self.accept()
+            self.completed.emit(sale)
+
+        def failed(exc: BaseException) -> None:
+            self._finishing = False
+            if isinstance(exc, UserFacingError):
+                self.show_problem(exc)
+            else:
+                from pos_app.gui.ops import show_error
+
+                show_error(self, exc)
+
+        context.runner.run(work, on_done=done, on_error=failed, parent=self)
+
+    def escape(self) -> None:
+        if self.co.pending is not None:
+            self.cancel_card()
+            return
+        if self.co.tenders:
+            self.show_problem(UserFacingError("Money has been taken: finish paying, or void the cart (Ctrl+Del) "
+                                              "to refund it."))
+            return
+        co, actor, context = self.co, self.actor, self.context
+
+        def done(cart: Any) -> None:
+            self.accept()
+            self.back_to_cart.emit(cart)
+
+        self.run(lambda: checkout.reopen(co, uow=context.uow(), actor=actor), done)
+
+    def void(self) -> None:
+        if self.co.pending is not None:
+            self.show_problem(UserFacingError("Cancel the card on the reader first (Esc)."))
+            return
+        paid = [t for t in self.co.tenders if t.amount.cents > 0]
+        question = "Void this cart?"
+        if paid:
+            question += " Card payments are refunded; hand back the cash taken."
+        if not dialogs.ask_yes_no(self, "Void the cart", question):
+            return
+        co, actor, context, terminal = self.co, self.actor, self.context, self.terminal
+
+        def done(_co: Any) -> None:
+            self.accept()
+            self.voided.emit()
+
+        self.context.runner.run(lambda: checkout.void_checkout(co, uow=context.uow(), actor=actor, terminal=terminal),
+                                on_done=done, parent=self, lane="io")

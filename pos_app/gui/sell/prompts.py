@@ -1,0 +1,119 @@
+"""Small keyboard dialogs of the sell screen: one value (and a reason), or a choice from a list."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QListWidgetItem, QWidget
+
+from pos_app.domain.errors import UserFacingError
+from pos_app.gui.base import FacetDialog, mark_problem
+from pos_app.gui.context import AppContext
+
+
+class PromptDialog(FacetDialog):
+    """Ask for a value (and, if `reason` is given, a reason); `accept_with(value, reason)` checks it.
+
+    The check runs on the database worker and may raise a UserFacingError,
+    shown inline; the dialog stays open until a value is accepted.
+    """
+
+    def __init__(self, context: AppContext, title: str, prompt: str, *, value: str = "", value_label: str = "&Value",
+                 reason: str | None = None, reason_label: str = "&Reason",
+                 accept_with: Callable[[str, str], Any], on_done: Callable[[Any], None],
+                 parent: QWidget | None = None, on_gui_thread: bool = False) -> None:
+        super().__init__(context, "prompt_dialog.ui", title, parent)
+        f = self.form
+        f.prompt_label.setText(prompt)
+        f.value_edit_caption.setText(value_label)
+        f.value_edit.setText(value)
+        f.value_edit.selectAll()
+        f.reason_edit_caption.setText(reason_label)
+        f.reason_edit.setText(reason or "")
+        f.reason_edit.setVisible(reason is not None)
+        f.reason_edit_caption.setVisible(reason is not None)
+        self._accept_with = accept_with
+        self._on_done = on_done
+        self._gui = on_gui_thread
+        f.save_button.clicked.connect(self.save)
+        f.close_button.clicked.connect(self.reject)
+        f.value_edit.returnPressed.connect(self._enter_in_value)
+        f.reason_edit.returnPressed.connect(self.save)
+        self.initial_focus = f.value_edit
+
+    def _enter_in_value(self) -> None:
+        if self.form.reason_edit.isVisible() and not self.form.reason_edit.text().strip():
+            self.form.reason_edit.setFocus()
+        else:
+            self.save()
+
+    def save(self) -> None:
+        value, reason = self.form.value_edit.text(), self.form.reason_edit.text()
+
+        def done(result: Any) -> None:
+            self.accept()
+            self._on_done(result)
+
+        if self._gui:
+            try:
+                result = self._accept_with(value, reason)
+            except UserFacingError as problem:
+                self.show_problem(problem)
+                return
+            done(result)
+            return
+        self.run(lambda: self._accept_with(value, reason), done)
+
+    def show_problem(self, exc: UserFacingError) -> None:
+        mark_problem(self.form.message_label, str(exc))
+        self.form.value_edit.setFocus()
+
+
+class ChoiceDialog(FacetDialog):
+    """Pick one of `choices` (label, value) with the arrow keys and Enter; an optional second action."""
+
+    def __init__(self, context: AppContext, title: str, prompt: str, choices: Sequence[tuple[str, Any]],
+                 on_choose: Callable[[Any], None], *, choose_text: str = "Choose  Enter",
+                 other: tuple[str, str, Callable[[Any], None]] | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(context, "choice_dialog.ui", title, parent)
+        f = self.form
+        f.prompt_label.setText(prompt)
+        f.save_button.setText(choose_text)
+        for label, value in choices:
+            item = QListWidgetItem(label)
+            item.setData(Qt.ItemDataRole.UserRole, value)
+            f.choices_list.addItem(item)
+        if choices:
+            f.choices_list.setCurrentRow(0)
+        self._on_choose = on_choose
+        f.save_button.clicked.connect(self.choose)
+        f.close_button.clicked.connect(self.reject)
+        f.choices_list.itemActivated.connect(lambda _item: self.choose())
+        if other is None:
+            f.other_button.hide()
+        else:
+            text, keys, action = other
+            f.other_button.setText(text)
+            f.other_button.clicked.connect(lambda: self._other(action))
+            self.shortcut(keys, lambda: self._other(action))
+        self.initial_focus = f.choices_list
+
+    def _current(self) -> Any:
+        item = self.form.choices_list.currentItem()
+        return None if item is None else item.data(Qt.ItemDataRole.UserRole)
+
+    def choose(self) -> None:
+        value = self._current()
+        if value is None:
+            return
+        self.accept()
+        self._on_choose(value)
+
+    def _other(self, action: Callable[[Any], None]) -> None:
+        value = self._current()
+        if value is None:
+            return
+        self.accept()
+        action(value)

@@ -1,0 +1,587 @@
+"""The sell screen: scan, build the cart, pay, print.
+
+Keyboard (every sale works without a mouse):
+- A barcode scanner types the code and Enter. Whatever has the focus on this
+  screen, typed characters go to the scan field, so a scan always lands.
+- Enter in the scan field adds the piece whose barcode, SKU or certificate
+  number it is; other text searches titles: Down and Enter pick from the list.
+- Up/Down in the cart select a line; Del removes it; F4 quantity, F5 line
+  discount, Shift+F5 order discount, F6 price change, F7 tax exemption.
+- F2 customer, F3 find a sale (return, void, reprint), F8 park, Shift+F8
+  recall, F9 pay, F10 drawer, F11 receipts waiting to print, Ctrl+Del clear.
+
+Business rules live in `services/checkout.py`; this screen holds the cart
+value and shows it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt, QTimer
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import QHeaderView, QMenu, QWidget
+
+from pos_app.domain.cart import Cart, price
+from pos_app.domain.errors import NotFound, UserFacingError
+from pos_app.domain.money import parse_money
+from pos_app.domain.permissions import Actor
+from pos_app.gui import dialogs
+from pos_app.gui.base import mark_info, mark_problem
+from pos_app.gui.context import AppContext
+from pos_app.gui.forms import Form
+from pos_app.gui.sell.cart_model import CartModel
+from pos_app.gui.sell.prompts import ChoiceDialog, PromptDialog
+from pos_app.services import checkout, inventory, receipts
+from pos_app.services.checkout import ApprovalNeeded
+from pos_app.services.ports import ItemRow
+
+SEARCH_LIMIT = 30
+
+
+class SellView(QWidget):
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.form = Form("sell_view.ui", self)
+        f = self.form
+        self.actor = context.require_actor()
+        self.settings = checkout.counter_settings(context.directory, self.actor.terminal)
+        self.cart = Cart(currency=self.settings.currency)
+        self.model = CartModel(lambda cents: context.money(cents), self)
+        table = f.cart_table
+        table.setModel(self.model)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        table.verticalHeader().setVisible(False)
+        table.verticalHeader().setDefaultSectionSize(28)
+        f.total_value.setObjectName("total_value")
+        f.pay_button.setProperty("primary", True)
+        f.test_mode_label.setObjectName("warning_banner")
+        f.test_mode_label.hide()
+        self.search_model = QStringListModel(self)
+        self._search_rows: list[ItemRow] = []
+        f.search_list.setModel(self.search_model)
+        f.search_list.hide()
+        f.search_list.activated.connect(lambda index: self._pick_search(index.row()))
+
+        f.scan_edit.returnPressed.connect(self.scan_entered)
+        f.scan_edit.installEventFilter(self)
+        f.search_list.installEventFilter(self)
+        # A keyboard-wedge scanner types wherever the focus is: catch it on every child.
+        for child in self.findChildren(QWidget):
+            if child is not f.scan_edit:
+                child.installEventFilter(self)
+
+        actions: list[tuple[Any, str, Callable[[], None]]] = [
+            (f.customer_button, "F2", self.choose_customer),
+            (f.return_button, "F3", self.find_sale),
+            (f.qty_button, "F4", self.change_quantity),
+            (f.discount_button, "F5", self.line_discount),
+            (f.order_discount_button, "Shift+F5", self.order_discount),
+            (f.price_button, "F6", self.change_price),
+            (f.exempt_button, "F7", self.tax_exempt),
+            (f.park_button, "F8", self.park),
+            (f.recall_button, "Shift+F8", self.recall),
+            (f.pay_button, "F9", self.pay),
+            (f.drawer_button, "F10", self.drawer_menu),
+            (f.queue_button, "F11", self.print_queue),
+            (f.remove_button, "Del", self.remove_line),
+            (f.clear_button, "Ctrl+Del", self.clear_cart),
+        ]
+        for button, keys, slot in actions:
+            button.clicked.connect(slot)
+            QShortcut(QKeySequence(keys), self, slot)
+        QShortcut(QKeySequence("Ctrl+F"), self, self.focus_first)
+        context.changed.connect(self._changed)
+        self.dialog: QWidget | None = None
+        self.refresh()
+        self._refresh_queue()
+        self._check_terminal()
+        self.recover()
+
+    # -- the basics ---------------------------------------------------------------------
+
+    def focus_first(self) -> None:
+        if self.dialog is not None and self.dialog.isVisible():
+            return
+        self.window().activateWindow()
+        self.form.scan_edit.setFocus()
+        self.form.scan_edit.selectAll()
+
+    def open_dialog(self, dialog: QWidget) -> None:
+        """Open a dialog without blocking; when it closes, the keyboard is back in the scan field."""
+        self.dialog = dialog
+        dialog.finished.connect(lambda _result: QTimer.singleShot(0, self.focus_first))  # type: ignore[attr-defined]
+        dialog.open()  # type: ignore[attr-defined]
+
+    def say(self, text: str) -> None:
+        mark_info(self.form.message_label, text)
+
+    def show_problem(self, exc: UserFacingError) -> None:
+        mark_problem(self.form.message_label, str(exc))
+
+    def _changed(self, what: str) -> None:
+        if what in ("print_queue", "sales"):
+            self._refresh_queue()
+        if what == "settings":
+            self.context.forget_devices()
+            self._check_terminal()
+
+    def refresh(self, select: int | None = None) -> None:
+        f = self.form
+        priced = price(self.cart, self.settings.tax_rate)
+        self.priced = priced
+        self.model.show(priced)
+        m = self.context.money
+        f.subtotal_value.setText(m(priced.subtotal.cents))
+        f.discount_value.setText("−" + m(priced.discount.cents) if priced.discount.cents > 0 else m(0))
+        f.tax_value.setText(m(priced.tax.cents))
+        f.total_value.setText(m(priced.total.cents))
+        f.exempt_label.setText(f"Tax exempt: {self.cart.tax_exempt_reason}, #{self.cart.tax_exempt_number}"
+                               if self.cart.tax_exempt else "")
+        f.customer_label.setText(self.cart.customer_name or "No customer")
+        f.pay_button.setEnabled(not self.cart.is_empty)
+        if select is not None and self.model.rowCount():
+            row = max(0, min(select, self.model.rowCount() - 1))
+            f.cart_table.selectRow(row)
+
+    def _selected(self) -> int | None:
+        rows = self.form.cart_table.selectionModel().selectedRows()
+        if rows:
+            return rows[0].row()
+        return len(self.cart.lines) - 1 if self.cart.lines else None
+
+    def set_cart(self, cart: Cart, message: str = "", select: int | None = None) -> None:
+        self.cart = cart
+        self.refresh(select if select is not None else len(cart.lines) - 1)
+        if message:
+            self.say(message)
+
+    def _refresh_queue(self) -> None:
+        waiting = self.context.sales.print_queue(self.actor.terminal)
+        self.form.queue_button.setText(f"Reprint queue ({len(waiting)})  F11" if waiting else "Reprint queue  F11")
+        self.form.queue_button.setProperty("problem", bool(waiting))
+        self.form.queue_button.style().unpolish(self.form.queue_button)
+        self.form.queue_button.style().polish(self.form.queue_button)
+
+    def _check_terminal(self) -> None:
+        """Show the TEST MODE banner while a Stripe test key is in use (made off the GUI thread)."""
+
+        def done(terminal: Any) -> None:
+            self.form.test_mode_label.setVisible(bool(terminal is not None and terminal.test_mode))
+
+        self.context.runner.run(self.context.card_terminal, on_done=done, on_error=lambda exc: None,
+                                parent=self, lane="io")
+
+    # -- scanning and searching ---------------------------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            f = self.form
+            if watched is f.scan_edit and event.key() == Qt.Key.Key_Down and f.search_list.isVisible():
+                f.search_list.setFocus()
+                f.search_list.setCurrentIndex(self.search_model.index(0))
+                return True
+            if watched is f.scan_edit and event.key() == Qt.Key.Key_Escape and f.search_list.isVisible():
+                f.search_list.hide()
+                return True
+            if watched is f.search_list and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                self._pick_search(f.search_list.currentIndex().row())
+                return True
+            if watched is not f.scan_edit and self._is_typing(event) and isinstance(watched, QWidget) \
+                    and self.isAncestorOf(watched) and watched.window() is self.window():
+                f.scan_edit.setFocus()
+                f.scan_edit.insert(event.text())
+                return True
+        return super().eventFilter(watched, event)
+
+    @staticmethod
+    def _is_typing(event: QKeyEvent) -> bool:
+        mods = event.modifiers() & ~Qt.KeyboardModifier.ShiftModifier & ~Qt.KeyboardModifier.KeypadModifier
+        text = event.text()
+        return mods == Qt.KeyboardModifier.NoModifier and len(text) == 1 and text.isprintable() and text != " "
+
+    def scan_entered(self) -> None:
+        code = self.form.scan_edit.text().strip()
+        if not code:
+            return
+        reader = self.context.reader
+        try:
+            # The scanner's path runs here on the GUI thread: one indexed lookup, ~1 ms.
+            row = checkout.find_item(code, reader=reader)
+        except NotFound as missing:
+            self._search(code, missing)
+            return
+        except UserFacingError as problem:
+            self.show_problem(problem)
+            return
+        self._add(row)
+
+    def _add(self, row: ItemRow) -> None:
+        try:
+            cart = checkout.add_item(self.cart, row, actor=self.actor)
+        except UserFacingError as problem:
+            self.show_problem(problem)
+            self.form.scan_edit.selectAll()
+            return
+        self.form.scan_edit.clear()
+        self.form.search_list.hide()
+        index = next((i for i, line in enumerate(cart.lines) if line.item_id == row.id and not line.is_return),
+                     len(cart.lines) - 1)
+        self.set_cart(cart, f"Added {row.sku} · {row.title} · {self.context.money(row.price_cents)}", select=index)
+        self.form.scan_edit.setFocus()
+
+    def _search(self, text: str, missing: NotFound) -> None:
+        rows = inventory.search(text, reader=self.context.reader, actor=self.actor, limit=SEARCH_LIMIT)
+        rows = [r for r in rows if r.status == "available" and r.on_hand > 0]
+        if not rows:
+            self.show_problem(missing)
+            self.form.scan_edit.selectAll()
+            return
+        self._search_rows = rows
+        self.search_model.setStringList([
+            f"{r.sku}   {r.title}   {self.context.money(r.price_cents)}   ({r.location})" for r in rows])
+        self.form.search_list.show()
+        self.say(f"{len(rows)} available piece(s) match {text!r}: Down to choose, Enter to add, Esc to close.")
+
+    def _pick_search(self, row: int) -> None:
+        if 0 <= row < len(self._search_rows):
+            self._add(self._search_rows[row])
+
+    # -- line and cart changes ---------------------------------------------------------------
+
+    def _line(self) -> int | None:
+        index = self._selected()
+        if index is None:
+            self.say("The cart is empty: scan a necklace first.")
+        return index
+
+    def _prompt(self, title: str, prompt: str, accept_with: Callable[[str, str], Any], *, value: str = "",
+                reason: str | None = None, value_label: str = "&Value", reason_label: str = "&Reason",
+                on_gui_thread: bool = False, done: Callable[[Any], None] | None = None) -> None:
+        dialog = PromptDialog(self.context, title, prompt, value=value, value_label=value_label, reason=reason,
+                              reason_label=reason_label, accept_with=accept_with,
+                              on_done=done or (lambda cart: self.set_cart(cart, select=self._selected())),
+                              parent=self, on_gui_thread=on_gui_thread)
+        self.open_dialog(dialog)
+
+    def change_quantity(self) -> None:
+        index = self._line()
+        if index is None:
+            return
+        line = self.cart.lines[index]
+
+        def accept(value: str, _reason: str) -> Cart:
+            if not value.strip().isdigit():
+                from pos_app.domain.errors import ValidationError
+
+                raise ValidationError("quantity", "type a whole number")
+            return checkout.set_quantity(self.cart, index, int(value), reader=self.context.reader, actor=self.actor)
+
+        self._prompt(f"Quantity — {line.sku}", f"How many {line.description}?", accept, value=str(line.quantity),
+                     value_label="&Quantity", on_gui_thread=True)
+
+    def _with_manager(self, title: str, prompt: str, build: Callable[[str, str, Actor | None], Cart], *,
+                      value: str = "", reason: str | None = None, value_label: str = "&Value",
+                      reason_label: str = "&Reason") -> None:
+        """A prompt whose change may need a manager: ask, then retry with the approver."""
+
+        def accept(value: str, reason: str) -> Cart:
+            return build(value, reason, None)
+
+        def ask_manager(value: str, reason: str, error: ApprovalNeeded) -> None:
+            from pos_app.gui.counter.approval import ask_approval
+
+            def approved(approver: Actor) -> None:
+                self.context.runner.run(lambda: build(value, reason, approver), parent=self,
+                                        on_done=lambda cart: self.set_cart(cart, select=self._selected()))
+
+            ask_approval(self.context, error, self, approved)
+
+        dialog = PromptDialog(self.context, title, prompt, value=value, value_label=value_label, reason=reason,
+                              reason_label=reason_label, accept_with=accept,
+                              on_done=lambda cart: self.set_cart(cart, select=self._selected()), parent=self)
+
+        original = dialog.show_problem
+
+        def problem(exc: UserFacingError) -> None:
+            if isinstance(exc, ApprovalNeeded):
+                dialog.accept()
+                ask_manager(dialog.form.value_edit.text(), dialog.form.reason_edit.text(), exc)
+                return
+            original(exc)
+
+        dialog.show_problem = problem  # type: ignore[method-assign]
+        self.open_dialog(dialog)
+
+    def line_discount(self) -> None:
+        index = self._line()
+        if index is None:
+            return
+        line = self.cart.lines[index]
+        cart, settings, actor = self.cart, self.settings, self.actor
+
+        def build(value: str, _reason: str, approver: Actor | None) -> Cart:
+            discount = checkout.parse_discount(value, cart.currency)
+            return checkout.discount_line(cart, index, discount, settings=settings, actor=actor,
+                                          uow=self.context.uow(), approver=approver)
+
+        current = line.discount.describe().replace(" off", "") if line.discount else ""
+        self._with_manager(f"Discount — {line.sku}", f"Discount on {line.description}: a percentage such as 10% "
+                           "or an amount such as 150.00 (empty removes it).", build, value=current,
+                           value_label="&Discount")
+
+    def order_discount(self) -> None:
+        if self.cart.is_empty:
+            self.say("The cart is empty: scan a necklace first.")
+            return
+        cart, settings, actor = self.cart, self.settings, self.actor
+
+        def build(value: str, _reason: str, approver: Actor | None) -> Cart:
+            discount = checkout.parse_discount(value, cart.currency)
+            return checkout.discount_order(cart, discount, settings=settings, actor=actor, uow=self.context.uow(),
+                                           approver=approver)
+
+        current = cart.order_discount.describe().replace(" off", "") if cart.order_discount else ""
+        self._with_manager("Order discount", "Discount on the whole sale: 10% or an amount such as 500.00.", build,
+                           value=current, value_label="&Discount")
+
+    def change_price(self) -> None:
+        index = self._line()
+        if index is None:
+            return
+        line = self.cart.lines[index]
+        cart, actor = self.cart, self.actor
+
+        def build(value: str, reason: str, approver: Actor | None) -> Cart:
+            new_price = parse_money(value, cart.currency, field="price")
+            return checkout.override_price(cart, index, new_price, reason, actor=actor, uow=self.context.uow(),
+                                           approver=approver)
+
+        self._with_manager(f"Change price — {line.sku}", f"{line.description}: tag price "
+                           f"{self.context.money(line.list_price.cents)}. New price and why:", build,
+                           value=line.unit_price.plain(), value_label="&Price", reason=line.override_reason)
+
+    def tax_exempt(self) -> None:
+        if self.cart.tax_exempt:
+            self.set_cart(checkout.clear_tax_exemption(self.cart), "Tax is charged again.")
+            return
+
+        def accept(number: str, reason: str) -> Cart:
+            return checkout.exempt_from_tax(self.cart, reason, number)
+
+        self._prompt("Tax exempt sale", "The exemption certificate's number and the reason (resale, charity…). "
+                     "F7 again takes the exemption off.", accept, value_label="Exemption &number",
+                     reason="", reason_label="&Reason", on_gui_thread=True)
+
+    def remove_line(self) -> None:
+        index = self._line()
+        if index is None:
+            return
+        sku = self.cart.lines[index].sku
+        self.set_cart(checkout.remove_line(self.cart, index, actor=self.actor), f"Removed {sku}.", select=index)
+
+    def clear_cart(self) -> None:
+        if self.cart.is_empty:
+            return
+        if dialogs.ask_yes_no(self, "Clear the cart", f"Take all {len(self.cart.lines)} line(s) off the cart?"):
+            self.set_cart(Cart(currency=self.settings.currency), "The cart is empty.")
+            self.focus_first()
+
+    # -- customer, park, recall -------------------------------------------------------------
+
+    def choose_customer(self) -> None:
+        from pos_app.gui.counter.customer_dialog import CustomerPickerDialog
+
+        dialog = CustomerPickerDialog(self.context, self)
+
+        def chosen() -> None:
+            hit = dialog.chosen
+            if hit is not None:
+                cart = checkout.attach_customer(self.cart, hit.id, sales=self.context.sales, actor=self.actor)
+                note = " (restricted: attached to the sale, not editable)" if hit.restricted else ""
+                self.set_cart(cart, f"Customer: {hit.name}{note}", select=self._selected())
+
+        dialog.accepted.connect(chosen)
+        self.open_dialog(dialog)
+
+    def park(self) -> None:
+        if self.cart.is_empty:
+            self.say("The cart is empty: there is nothing to park.")
+            return
+        cart, actor = self.cart, self.actor
+
+        def accept(label: str, _reason: str) -> str:
+            return checkout.park_cart(cart, label, uow=self.context.uow(), actor=actor)
+
+        def parked(_park_id: Any) -> None:
+            self.set_cart(Cart(currency=self.settings.currency), "Cart parked: Shift+F8 recalls it.")
+            self.focus_first()
+
+        self._prompt("Park the cart", "A name to find it by (the customer, a note):", accept,
+                     value=cart.customer_name, value_label="&Name", done=parked)
+
+    def recall(self) -> None:
+        parked = self.context.sales.parked_carts(self.actor.terminal)
+        if not parked:
+            self.say("No cart is parked on this counter.")
+            return
+        if not self.cart.is_empty:
+            self.say("Park or finish the cart first: recalling replaces it.")
+            return
+        choices = [(f"{p.label} — {p.lines} line(s), {p.staff}, {p.parked_at.astimezone():%H:%M}", p.id)
+                   for p in parked]
+
+        def chosen(park_id: str) -> None:
+            self.context.runner.run(lambda: checkout.recall_cart(park_id, uow=self.context.uow(), actor=self.actor),
+                                    on_done=lambda cart: self.set_cart(cart, "Cart recalled."), parent=self)
+
+        dialog = ChoiceDialog(self.context, "Recall a parked cart", "Parked on this counter:", choices, chosen,
+                              parent=self)
+        self.open_dialog(dialog)
+
+    # -- paying ---------------------------------------------------------------------------------
+
+    def pay(self) -> None:
+        if self.cart.is_empty:
+            self.say("The cart is empty: scan a necklace first.")
+            return
+        cart = self.cart
+
+        def started(co: checkout.Checkout) -> None:
+            self.open_payment(co)
+
+        self.context.runner.run(lambda: checkout.start_checkout(cart, settings=self.settings, uow=self.context.uow(),
+                                                                actor=self.actor), on_done=started, parent=self)
+
+    def open_payment(self, co: checkout.Checkout) -> None:
+        from pos_app.gui.sell.payment import PaymentDialog
+
+        dialog = PaymentDialog(self.context, co, self.settings, parent=self)
+        dialog.completed.connect(self.sale_completed)
+        dialog.back_to_cart.connect(lambda cart: self.set_cart(cart, "Back to the cart."))
+        dialog.voided.connect(lambda: (self.set_cart(Cart(currency=self.settings.currency), "The cart was voided."),
+                                       self.focus_first()))
+        self.open_dialog(dialog)
+
+    def sale_completed(self, done: checkout.CompletedSale) -> None:
+        self.set_cart(Cart(currency=self.settings.currency))
+        change = f" Change: {self.context.money(done.change.cents)}." if done.change.cents else ""
+        self.say(f"Sale {done.number} complete, {self.context.money(done.total.cents)}.{change} Printing the receipt…")
+        self.context.changed.emit("sales")
+        self.context.changed.emit("stock")
+        self.print_receipt(done.sale_id, open_drawer=done.change.cents > 0 or self._had_cash(done))
+        self.focus_first()
+
+    def _had_cash(self, done: checkout.CompletedSale) -> bool:
+        sale = self.context.sales.sale(done.sale_id)
+        return sale is not None and any(p.tender == "cash" for p in sale.payments)
+
+    def print_receipt(self, sale_id: str, *, gift: bool = False, reprint: bool = False,
+                      open_drawer: bool = False) -> None:
+        context, actor = self.context, self.actor
+
+        def work() -> receipts.PrintOutcome:
+            # Its own connection: this runs beside the database worker, on the printer lane.
+            conn = context.facet.connection()
+            try:
+                return receipts.print_receipt(sale_id, printer=context.printer(),
+                                              sales=context.facet.sales_reader(conn),
+                                              directory=context.facet.directory(conn), uow=context.uow(),
+                                              actor=actor, gift=gift, reprint=reprint, open_drawer=open_drawer)
+            finally:
+                conn.close()
+
+        def done(outcome: receipts.PrintOutcome) -> None:
+            if outcome.printed:
+                self.say(self.form.message_label.text().replace("Printing the receipt…", "") + " " + outcome.message)
+            else:
+                self.show_problem(UserFacingError(outcome.message))
+            self._refresh_queue()
+
+        context.runner.run(work, on_done=done, parent=self, lane="io")
+
+    def recover(self) -> None:
+        """At start: settle checkouts a crash or power cut left open (asking Stripe about cards)."""
+        if not self.context.sales.open_checkout_ids(self.actor.terminal):
+            return
+        context, actor = self.context, self.actor
+
+        def work() -> list[checkout.Recovered]:
+            conn = context.facet.connection()
+            try:
+                return checkout.recover_checkouts(settings=self.settings, uow=context.uow(), actor=actor,
+                                                  sales=context.facet.sales_reader(conn),
+                                                  terminal=context.card_terminal())
+            finally:
+                conn.close()
+
+        def done(found: list[checkout.Recovered]) -> None:
+            for item in found:
+                if item.completed is not None:
+                    self.say(item.message)
+                    self.print_receipt(item.completed.sale_id, reprint=False)
+                else:
+                    self.show_problem(UserFacingError(item.message))
+                    self.open_payment(item.checkout)
+                    break
+            self.context.changed.emit("sales")
+
+        context.runner.run(work, on_done=done, parent=self, lane="io")
+
+    # -- sales, drawer, print queue ---------------------------------------------------------------
+
+    def find_sale(self) -> None:
+        from pos_app.gui.sell.find_sale import FindSaleDialog
+
+        dialog = FindSaleDialog(self.context, self.cart, self.settings, parent=self)
+        dialog.cart_changed.connect(lambda cart: self.set_cart(cart, "Returned pieces are in the cart: F9 to refund."))
+        dialog.reprint.connect(lambda sale_id, gift: self.print_receipt(sale_id, gift=gift, reprint=True))
+        self.open_dialog(dialog)
+
+    def print_queue(self) -> None:
+        waiting = self.context.sales.print_queue(self.actor.terminal)
+        if not waiting:
+            self.say("No receipt is waiting to print.")
+            return
+        choices = [(f"{job.document.replace('_', ' ')} {job.sale_number or ''} — {job.error}", job.id)
+                   for job in waiting]
+        context, actor = self.context, self.actor
+
+        def retry(job_id: str) -> None:
+            def work() -> receipts.PrintOutcome:
+                conn = context.facet.connection()
+                try:
+                    return receipts.retry_job(job_id, printer=context.printer(), sales=context.facet.sales_reader(conn),
+                                              directory=context.facet.directory(conn), uow=context.uow(), actor=actor)
+                finally:
+                    conn.close()
+
+            def done(outcome: receipts.PrintOutcome) -> None:
+                (self.say if outcome.printed else lambda m: self.show_problem(UserFacingError(m)))(outcome.message)
+                self._refresh_queue()
+
+            context.runner.run(work, on_done=done, parent=self, lane="io")
+
+        def dismiss(job_id: str) -> None:
+            context.runner.run(lambda: receipts.dismiss_job(job_id, uow=context.uow(), actor=actor),
+                               on_done=lambda _r: (self._refresh_queue(), self.say("Taken off the queue.")),
+                               parent=self)
+
+        dialog = ChoiceDialog(self.context, "Receipts waiting to print", "Enter prints again; Del takes it off.",
+                              choices, retry, choose_text="Print again  Enter",
+                              other=("Take off the queue  Del", "Del", dismiss), parent=self)
+        self.open_dialog(dialog)
+
+    def drawer_menu(self) -> None:
+        from pos_app.gui.sell.drawer_actions import DrawerActions
+
+        menu = QMenu(self)
+        DrawerActions(self).fill(menu)
+        button = self.form.drawer_button
+        menu.popup(button.mapToGlobal(button.rect().bottomLeft()))
+        self._menu = menu
+

@@ -1,0 +1,150 @@
+"""The counter's other keyboard flows: a manager's approval, a return, park and recall, closing the drawer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from pos_app.app import Facet
+from pos_app.domain.money import Money
+from pos_app.domain.permissions import Role
+from pos_app.gui.counter.approval import ApprovalDialog
+from pos_app.gui.counter.drawer import CloseShiftDialog, ReportDialog
+from pos_app.gui.main_window import MainWindow
+from pos_app.gui.sell.find_sale import FindSaleDialog
+from pos_app.gui.sell.payment import PaymentDialog
+from pos_app.gui.sell.prompts import ChoiceDialog, PromptDialog
+from pos_app.gui.sell.view import SellView
+from pos_app.services import cash
+from tests.conftest import actor_for
+from tests.gui.conftest import focused, sign_in
+
+
+def _code(facet: Facet) -> tuple[str, str]:
+    conn = facet.connection()
+    try:
+        row = conn.execute("SELECT barcode, sku FROM items WHERE status = 'available' AND tracking = 'unique' "
+                           "AND on_hand = 1 AND barcode IS NOT NULL ORDER BY sku LIMIT 1").fetchone()
+        return str(row[0]), str(row[1])
+    finally:
+        conn.close()
+
+
+def _start(qtbot: Any, window: MainWindow, facet: Facet) -> SellView:
+    cash.open_shift(Money(20000), uow=facet.uow(), actor=actor_for(facet, Role.CLERK))
+    sign_in(qtbot, window, "Lily Chen")
+    sell = window.workspace.screens["Sell"]
+    qtbot.waitUntil(lambda: focused() is sell.form.scan_edit, timeout=5_000)
+    return sell
+
+
+def _scan(qtbot: Any, code: str) -> None:
+    qtbot.keyClicks(focused(), code)
+    qtbot.keyClick(focused(), Qt.Key.Key_Return)
+
+
+def _dialog(qtbot: Any, sell: SellView, kind: type) -> Any:
+    qtbot.waitUntil(lambda: isinstance(sell.dialog, kind) and sell.dialog.isVisible(), timeout=5_000)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None and sell.dialog.isAncestorOf(focused()))
+    return sell.dialog
+
+
+def test_a_deep_discount_is_approved_by_a_managers_pin(qtbot, window: MainWindow, demo_facet: Facet) -> None:
+    sell = _start(qtbot, window, demo_facet)
+    code, sku = _code(demo_facet)
+    _scan(qtbot, code)
+    qtbot.keyClick(focused(), Qt.Key.Key_F5)
+    prompt = _dialog(qtbot, sell, PromptDialog)
+    qtbot.keyClicks(focused(), "30%")
+    qtbot.keyClick(focused(), Qt.Key.Key_Return)
+    approval = _dialog(qtbot, sell, ApprovalDialog)
+    assert not prompt.isVisible() and "30% off" in approval.form.reason_label.text()
+    qtbot.waitUntil(lambda: focused() is approval.form.staff_list)
+    assert approval.form.staff_list.currentItem().text() == "Marcus Reed (Manager)"  # managers first
+    qtbot.keyClick(focused(), Qt.Key.Key_Return)  # Enter on a name goes to the PIN
+    assert focused() is approval.form.pin_edit
+    qtbot.keyClicks(focused(), "0000")
+    qtbot.keyClick(focused(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "Wrong PIN" in approval.form.message_label.text(), timeout=5_000)
+
+    qtbot.keyClicks(approval.form.pin_edit, "2222")
+    qtbot.keyClick(approval.form.pin_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: sell.cart.lines[0].discount is not None, timeout=5_000)
+    manager = next(s for s in demo_facet.directory().staff_list() if s.name == "Marcus Reed")
+    assert sell.cart.lines[0].approved_by == manager.id
+    assert sell.model.text(0, 4).startswith("−")
+
+
+def test_park_and_recall_with_the_keyboard(qtbot, window: MainWindow, demo_facet: Facet) -> None:
+    sell = _start(qtbot, window, demo_facet)
+    code, sku = _code(demo_facet)
+    _scan(qtbot, code)
+    qtbot.keyClick(focused(), Qt.Key.Key_F8)
+    _dialog(qtbot, sell, PromptDialog)
+    qtbot.keyClicks(focused(), "Mr. Lee, back at 4")
+    qtbot.keyClick(focused(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: sell.cart.is_empty, timeout=5_000)
+    qtbot.waitUntil(lambda: focused() is sell.form.scan_edit)
+    qtbot.keyClick(focused(), Qt.Key.Key_F8, Qt.KeyboardModifier.ShiftModifier)
+    choice = _dialog(qtbot, sell, ChoiceDialog)
+    assert choice.form.choices_list.currentItem().text().startswith("Mr. Lee, back at 4")
+    qtbot.keyClick(focused(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: [line.sku for line in sell.cart.lines] == [sku], timeout=5_000)
+
+
+def test_a_return_found_by_its_receipt_is_refunded_in_cash_with_a_manager(qtbot, window: MainWindow,
+                                                                          demo_facet: Facet) -> None:
+    sell = _start(qtbot, window, demo_facet)
+    code, sku = _code(demo_facet)
+    _scan(qtbot, code)
+    qtbot.keyClick(focused(), Qt.Key.Key_F9)
+    pay = _dialog(qtbot, sell, PaymentDialog)
+    qtbot.keyClick(focused(), Qt.Key.Key_Return)  # cash, exactly what is due
+    qtbot.waitUntil(lambda: not pay.isVisible(), timeout=10_000)
+    number = demo_facet.sales_reader().sales(limit=1)[0].number
+    qtbot.waitUntil(lambda: focused() is sell.form.scan_edit)
+
+    qtbot.keyClick(focused(), Qt.Key.Key_F3)
+    found = _dialog(qtbot, sell, FindSaleDialog)
+    _scan(qtbot, number)  # the receipt's barcode
+    qtbot.waitUntil(lambda: found.sale is not None)
+    qtbot.keyClick(focused(), Qt.Key.Key_A, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: len(sell.cart.lines) == 1 and sell.cart.lines[0].is_return, timeout=5_000)
+    qtbot.waitUntil(lambda: focused() is sell.form.scan_edit)
+    assert sell.priced.total.cents < 0
+
+    qtbot.keyClick(focused(), Qt.Key.Key_F9)
+    refund = _dialog(qtbot, sell, PaymentDialog)
+    assert refund.form.refund_box.isVisible() and not refund.form.take_box.isVisible()
+    qtbot.keyClick(refund, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: refund.findChild(ApprovalDialog) is not None, timeout=5_000)
+    approval = refund.findChild(ApprovalDialog)
+    qtbot.waitUntil(lambda: focused() is approval.form.staff_list)
+    qtbot.keyClick(focused(), Qt.Key.Key_Return)
+    qtbot.keyClicks(approval.form.pin_edit, "2222")
+    qtbot.keyClick(approval.form.pin_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not refund.isVisible(), timeout=10_000)
+    latest = demo_facet.sales_reader().sales(limit=1)[0]
+    assert latest.kind == "return" and latest.tenders == "cash"
+    row = demo_facet.inventory_reader().lookup_code(code)
+    assert row is not None and row.status == "available" and row.on_hand == 1
+
+
+def test_closing_the_drawer_counts_by_denomination_and_shows_the_z_report(qtbot, window: MainWindow,
+                                                                          demo_facet: Facet) -> None:
+    sell = _start(qtbot, window, demo_facet)
+    qtbot.keyClick(focused(), Qt.Key.Key_F10)
+    qtbot.waitUntil(lambda: getattr(sell, "_menu", None) is not None and sell._menu.isVisible())
+    close = next(a for a in sell._menu.actions() if a.text().startswith("Close the shift"))
+    close.trigger()
+    closing = _dialog(qtbot, sell, CloseShiftDialog)
+    closing.spins[closing.values.index(10000)].setValue(2)  # $200 float counted back
+    closing.spins[closing.values.index(25)].setValue(4)  # and a dollar too many
+    assert closing.form.variance_label.text() == "+$1.00"
+    qtbot.keyClick(closing, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    report = _dialog(qtbot, sell, ReportDialog)
+    rows = report.form.report_table.model().rows
+    assert ["Over (+) / short (-)", "$1.00"] in rows and ["Expected in drawer", "$200.00"] in rows
+    assert demo_facet.sales_reader().open_shift(demo_facet.terminal) is None
