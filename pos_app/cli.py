@@ -251,6 +251,8 @@ def cmd_settings_list(args: argparse.Namespace) -> int:
         values = current_settings(reader=facet.directory(), actor=facet.cli_actor())
     finally:
         facet.close()
+    if values.get("receipt.logo"):
+        values["receipt.logo"] = f"(a PNG image, {len(values['receipt.logo']) * 3 // 4:,} bytes)"
     text = "\n".join(f"{key} = {json.dumps(value)}\n    {SETTINGS[key].meaning}" for key, value in values.items())
     _emit(args, {"settings": values}, text)
     return EXIT_OK
@@ -296,6 +298,32 @@ def cmd_sales_list(args: argparse.Namespace) -> int:
         f"{format_money(Money(r.total_cents, r.currency), profile.locale):>13}  {r.tenders:<16} {r.clerk}"
         for r in rows
     ) or "No sales in that period."
+    _emit(args, data, text)
+    return EXIT_OK
+
+
+def cmd_sales_large_cash(args: argparse.Namespace) -> int:
+    from pos_app.domain.money import Money, format_money
+    from pos_app.services.sales import large_cash_payments
+
+    facet = _open(args)
+    try:
+        rows = large_cash_payments(sales=facet.sales_reader(), actor=facet.cli_actor())
+        locale = facet.profile.locale
+    finally:
+        facet.close()
+    data = {"large_cash_payments": [
+        {"sale": r.sale_number, "recorded_at": r.created_at.isoformat(timespec="seconds"), "payer": r.full_name,
+         "cash": Money(r.cash_cents).plain(), "cash_12_months": Money(r.twelve_month_cents).plain(),
+         "status": r.status}
+        for r in rows
+    ]}
+    text = "\n".join(
+        f"{r.sale_number or '-':<11} {r.created_at:%Y-%m-%d}  {r.full_name[:30]:<30} "
+        f"{format_money(Money(r.cash_cents), locale):>13} {format_money(Money(r.twelve_month_cents), locale):>13}  "
+        f"{r.status.replace('_', ' ')}"
+        for r in rows
+    ) or "No cash payment over $10,000 is on record."
     _emit(args, data, text)
     return EXIT_OK
 
@@ -443,6 +471,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", metavar="DATE", help="from this day (YYYY-MM-DD, store time)")
     p.add_argument("--until", metavar="DATE", help="up to and including this day")
     p.add_argument("--limit", type=int, default=1000, help="at most this many (default 1000)")
+
+    command("large-cash", cmd_sales_large_cash, "cash over $10,000 within 12 months (IRS Form 8300 cases)",
+            sales_sub)
 
     p = command("receipt", cmd_receipt, "print a past sale's receipt again, or save it as a PDF")
     p.add_argument("number", metavar="SALE_NUMBER", help="the sale number, e.g. C1-000123")

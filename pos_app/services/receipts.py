@@ -93,7 +93,19 @@ def build_receipt(sale_id: str, *, sales: SalesReader, directory: DirectoryReade
         locale=profile.locale, original_number=sale.original_number, tax_exempt_number=sale.tax_exempt_number,
         return_policy=str(directory.setting("receipt.return_policy", DEFAULT_RETURN_POLICY)),
         privacy_notice=notice, footer=profile.receipt_footer, gift=gift, reprint=reprint,
+        logo_png=_logo(directory),
     )
+
+
+def _logo(directory: DirectoryReader) -> bytes | None:
+    import base64
+    import binascii
+
+    text = str(directory.setting("receipt.logo", "") or "")
+    try:
+        return base64.b64decode(text, validate=True) if text else None
+    except (binascii.Error, ValueError):
+        return None
 
 
 def _phone(e164: str) -> str:

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from pos_app.domain.errors import ValidationError
 from pos_app.domain.permissions import Actor, Permission
-from pos_app.services.ports import SalesReader, SaleSummary
+from pos_app.services.ports import LargeCashRow, SalesReader, SaleSummary
 
 MAX_LIST = 100_000
 
@@ -31,3 +31,9 @@ def list_sales(*, since: dt.date | None, until: dt.date | None, timezone: str, l
     start = None if since is None else dt.datetime.combine(since, dt.time(), zone)
     end = None if until is None else dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), zone)
     return sales.sales(since=start, until=end, limit=limit)
+
+
+def large_cash_payments(*, sales: SalesReader, actor: Actor) -> list[LargeCashRow]:
+    """Cash over $10,000 (IRS Form 8300) cases, newest first: owner and managers only (sensitive data)."""
+    actor.require(Permission.VIEW_SALES_REPORTS)
+    return sales.large_cash_reports()

@@ -87,6 +87,26 @@ def _api_base(text: str) -> str:
     return value
 
 
+def _logo(text: str) -> str:
+    """A PNG file's path, stored as base64 text (the logo travels with the store and its backups)."""
+    import base64
+    from pathlib import Path
+
+    value = text.strip()
+    if not value:
+        return ""
+    path = Path(value).expanduser()
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ValidationError("receipt.logo", f"cannot read {value}: {error.strerror or error}") from None
+    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+        raise ValidationError("receipt.logo", f"{value} is not a PNG image")
+    if len(data) > 200_000:
+        raise ValidationError("receipt.logo", "is larger than 200 KB; a receipt logo is a small black-and-white PNG")
+    return base64.b64encode(data).decode("ascii")
+
+
 DEFAULT_RETURN_POLICY = "Returns and exchanges within 30 days with this receipt."
 
 
@@ -114,6 +134,8 @@ SETTINGS: dict[str, SettingSpec] = {
                     _text("receipt.profile", 40), "TM-T88V"),
         SettingSpec("receipt.return_policy", "the return policy printed on receipts",
                     _text("receipt.return_policy", 300), DEFAULT_RETURN_POLICY),
+        SettingSpec("receipt.logo", "a small PNG printed at the top of receipts (give its path; empty for none)",
+                    _logo, ""),
         SettingSpec("receipt.privacy_notice", "the privacy-notice line printed on receipts",
                     _text("receipt.privacy_notice", 300), ""),
         SettingSpec("payments.reader_id", "the Stripe Terminal reader that takes cards at this counter",

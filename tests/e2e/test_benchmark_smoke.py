@@ -27,6 +27,12 @@ EXPECTED_FIGURES = {
     "search_p50",
     "lookup_p95",
     "import_csv",
+    "scan_to_line_p95",
+    "scan_to_line_p50",
+    "complete_sale_p95",
+    "complete_sale_p50",
+    "receipt_escpos_p95",
+    "receipt_escpos_p50",
 }
 
 
@@ -60,4 +66,10 @@ def test_harness_reports_every_figure_with_value_baseline_and_ratio(tmp_path: Pa
     assert '"' in search["keystrokes"] and "SKU-000*" in search["keystrokes"]
     assert search["errors"] == [], "a keystroke crashed the search"
     assert search["row_count_mismatches"] == [], "the baseline did not find what the app found"
+    assert result["setup"]["sales_history"]["sale_lines"] >= 20_000, "the store has no sales history"
+    sale = figures["complete_sale_p95"]["detail"]
+    assert sale["errors"] == [] and sale["rows_match"], "the baseline does not write what complete_sale writes"
+    assert sale["audit_chain_breaks"] == 0
+    for name in ("scan_to_line_p95", "receipt_escpos_p95"):
+        assert figures[name]["detail"]["errors"] == [], name
 

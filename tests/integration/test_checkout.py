@@ -574,3 +574,11 @@ def test_voiding_a_card_sale_refunds_it_once(demo_facet: app.Facet, clerk: Actor
     returns.void_sale(sold.sale_id, "wrong piece", uow=demo_facet.uow(), actor=manager,
                       sales=demo_facet.sales_reader(), timezone=settings.timezone, terminal=terminal)
     assert [r["amount"] for r in stripe_server.refunds.values()] == [sold.total.cents]
+
+
+def test_a_negative_or_garbled_price_is_refused_by_name(demo_facet: app.Facet, manager: Actor) -> None:
+    from pos_app.domain.money import parse_money
+
+    for text, problem in (("-10.00", "cannot be negative"), ("12,50", "thousands"), ("ten", "not an amount")):
+        with pytest.raises(ValidationError, match=f"price: .*{problem}"):
+            parse_money(text, "USD", field="price")

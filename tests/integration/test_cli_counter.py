@@ -116,3 +116,44 @@ def test_receipt_to_a_printer_that_is_off_exits_2(capsys: pytest.CaptureFixture[
     code, _, err = run(capsys, "receipt", _first_sale(demo_dir), "--printer", "tcp://127.0.0.1:9",
                        "--data-dir", str(demo_dir))
     assert code == cli.EXIT_REFUSED and "did not print" in err
+
+
+def test_large_cash_cases_are_listed_for_managers_only(capsys: pytest.CaptureFixture[str], demo_dir: Path) -> None:
+    from pos_app.domain.errors import PermissionDenied
+    from pos_app.domain.permissions import Role
+    from pos_app.services.sales import large_cash_payments
+    from tests.conftest import actor_for
+
+    code, out, _ = run(capsys, "sales", "large-cash", "--data-dir", str(demo_dir))
+    assert code == cli.EXIT_OK and "No cash payment over $10,000" in out
+    facet = app.open_facet(demo_dir)
+    try:
+        with pytest.raises(PermissionDenied):
+            large_cash_payments(sales=facet.sales_reader(), actor=actor_for(facet, Role.CLERK))
+        assert large_cash_payments(sales=facet.sales_reader(), actor=actor_for(facet, Role.MANAGER)) == []
+    finally:
+        facet.close()
+
+
+def test_a_receipt_logo_is_set_from_a_png_file(capsys: pytest.CaptureFixture[str], demo_dir: Path,
+                                               tmp_path: Path, printer_listener: Any) -> None:
+    from PIL import Image
+
+    logo = tmp_path / "logo.png"
+    Image.new("1", (200, 60), 0).save(logo)
+    code, _, err = run(capsys, "settings", "set", "receipt.logo", str(tmp_path / "missing.png"),
+                       "--data-dir", str(demo_dir))
+    assert code == cli.EXIT_REFUSED and "receipt.logo: cannot read" in err
+    (tmp_path / "fake.png").write_text("not an image")
+    code, _, err = run(capsys, "settings", "set", "receipt.logo", str(tmp_path / "fake.png"),
+                       "--data-dir", str(demo_dir))
+    assert code == cli.EXIT_REFUSED and "not a PNG" in err
+    code, _, _ = run(capsys, "settings", "set", "receipt.logo", str(logo), "--data-dir", str(demo_dir))
+    assert code == cli.EXIT_OK
+    _, out, _ = run(capsys, "settings", "list", "--data-dir", str(demo_dir))
+    assert "(a PNG image," in out
+    code, _, _ = run(capsys, "receipt", _first_sale(demo_dir), "--printer", printer_listener.url,
+                     "--data-dir", str(demo_dir))
+    from tests.printer_listener import decode_escpos
+
+    assert code == cli.EXIT_OK and decode_escpos(printer_listener.wait_for(1)[0]).images == 1

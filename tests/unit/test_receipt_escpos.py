@@ -96,3 +96,16 @@ def test_the_drawer_kick_is_the_esc_p_pulse() -> None:
     assert drawer_kick().startswith(b"\x1bp\x00") and decode_escpos(drawer_kick()).drawer_kicks == 1
     with pytest.raises(ValueError):
         drawer_kick(3)
+
+
+def test_a_logo_prints_as_a_raster_image_above_the_store_name() -> None:
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("1", (300, 80), 1)
+    ImageDraw.Draw(image).rectangle((10, 10, 290, 70), fill=0)
+    png = io.BytesIO()
+    image.save(png, "PNG")
+    paper = decode_escpos(render_receipt(receipt(logo_png=png.getvalue())))
+    assert paper.images == 1 and paper.lines[0].strip() == "Jane Ellen"

@@ -87,12 +87,16 @@ class ReportDialog(FacetDialog):
     """An X or Z report's rows, with Print (to the receipt printer) when a printer callback is given."""
 
     def __init__(self, context: AppContext, title: str, rows: list[tuple[str, str]],
-                 print_report: Callable[[], None] | None, parent: QWidget | None = None) -> None:
+                 print_report: Callable[[], None] | None, parent: QWidget | None = None,
+                 headers: list[str] | None = None, numeric: tuple[int, ...] = (1,)) -> None:
         super().__init__(context, "shift_report_dialog.ui", title, parent)
         f = self.form
         f.title_label.setText(title)
-        fill(f.report_table, ["", "Amount"], [[label if value else label.upper(), value] for label, value in rows],
-             numeric=[1])
+        if headers is None:
+            fill(f.report_table, ["", "Amount"],
+                 [[label if value else label.upper(), value] for label, value in rows], numeric=[1])
+        else:
+            fill(f.report_table, headers, [list(r) for r in rows], numeric=list(numeric))
         f.report_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         f.report_table.verticalHeader().setVisible(False)
         f.close_button.clicked.connect(self.accept)

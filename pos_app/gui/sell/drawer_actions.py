@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from PySide6.QtWidgets import QMenu
 
@@ -34,6 +35,9 @@ class DrawerActions:
             menu.addAction("Open the drawer (no sale)…", self.no_sale)
             menu.addAction("X report (the shift so far)", self.x_report)
             menu.addAction("Close the shift…", self.close_shift)
+        if self.actor.can(Permission.VIEW_SALES_REPORTS):
+            menu.addSeparator()
+            menu.addAction("Cash over $10,000 (Form 8300)…", self.large_cash)
         if self.actor.can(Permission.MANAGE_SETTINGS):
             menu.addSeparator()
             menu.addAction("Printer settings…", self.printer_settings)
@@ -95,7 +99,7 @@ class DrawerActions:
         context.runner.run(lambda: receipts.kick_drawer(printer=context.printer()), on_done=lambda _r: None,
                            on_error=failed, parent=self.view, lane="io")
 
-    def _show_report(self, title: str, report: cash.ShiftReport) -> None:
+    def _show_report(self, title: str, report: cash.ShiftReport) -> Any:
         from pos_app.gui.counter.drawer import ReportDialog
 
         rows = report.rows(self.context.profile.locale)
@@ -112,8 +116,9 @@ class DrawerActions:
                                parent=dialog, lane="io")
 
         dialog = ReportDialog(self.context, title, rows, print_it, parent=self.view)
+        dialog.print_now = print_it  # type: ignore[attr-defined]
         self.view.open_dialog(dialog)
-        return None
+        return dialog
 
     def x_report(self) -> None:
         try:
@@ -129,13 +134,28 @@ class DrawerActions:
         def closed(report: cash.ShiftReport) -> None:
             variance = report.variance
             self.view.say(f"Shift closed. Over/short: {self.context.money(variance.cents if variance else 0)}.")
-            self._show_report("Z report", report)
+            dialog = self._show_report("Z report", report)
+            dialog.print_now()
 
         try:
             dialog = CloseShiftDialog(self.context, closed, parent=self.view)
         except UserFacingError as problem:
             self.view.show_problem(problem)
             return
+        self.view.open_dialog(dialog)
+
+    def large_cash(self) -> None:
+        from pos_app.gui.counter.drawer import ReportDialog
+        from pos_app.services.sales import large_cash_payments
+
+        money = self.context.money
+        rows = [(r.sale_number or "", f"{r.created_at.astimezone(ZoneInfo(self.view.settings.timezone)):%Y-%m-%d}",
+                 r.full_name, money(r.cash_cents), money(r.twelve_month_cents), r.status.replace("_", " "))
+                for r in large_cash_payments(sales=self.context.sales, actor=self.actor)]
+        dialog = ReportDialog(self.context, "Cash over $10,000 (IRS Form 8300)", rows, None, parent=self.view,
+                              headers=["Sale", "Date", "Payer", "Cash", "Cash in 12 months", "Status"],
+                              numeric=(3, 4))
+        dialog.resize(820, 420)
         self.view.open_dialog(dialog)
 
     def printer_settings(self) -> None:
