@@ -148,3 +148,35 @@ def test_closing_the_drawer_counts_by_denomination_and_shows_the_z_report(qtbot,
     rows = report.form.report_table.model().rows
     assert ["Over (+) / short (-)", "$1.00"] in rows and ["Expected in drawer", "$200.00"] in rows
     assert demo_facet.sales_reader().open_shift(demo_facet.terminal) is None
+
+
+def test_cash_over_ten_thousand_asks_for_the_form_8300_details_first(qtbot, window: MainWindow,
+                                                                     demo_facet: Facet) -> None:
+    from pos_app.gui.sell.large_cash import LargeCashDialog
+
+    sell = _start(qtbot, window, demo_facet)
+    conn = demo_facet.connection()
+    code = conn.execute("SELECT barcode FROM items WHERE status = 'available' AND tracking = 'unique' "
+                        "AND price_cents > 1000000 AND barcode IS NOT NULL LIMIT 1").fetchone()[0]
+    conn.close()
+    _scan(qtbot, code)
+    qtbot.keyClick(focused(), Qt.Key.Key_F9)
+    pay = _dialog(qtbot, sell, PaymentDialog)
+    qtbot.keyClick(focused(), Qt.Key.Key_Return)  # all of it in cash
+    qtbot.waitUntil(lambda: pay.findChild(LargeCashDialog) is not None, timeout=5_000)
+    form = pay.findChild(LargeCashDialog)
+    assert "Form 8300" in form.form.intro_label.text() and pay.co.tenders == ()
+    qtbot.waitUntil(lambda: focused() is form.form.full_name_edit)
+    qtbot.keyClicks(focused(), "Ann Payer")
+    qtbot.keyClick(focused(), Qt.Key.Key_Tab)
+    qtbot.keyClicks(focused(), "12 Oak Street, Springfield IL 62701")
+    form.form.birth_edit.setDate(form.form.birth_edit.date().addYears(-10))  # born 1970
+    form.form.taxpayer_edit.setText("123-45-678")  # a digit short
+    form.form.document_edit.setText("Illinois driver licence D123-4567-8901")
+    qtbot.keyClick(form, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert "taxpayer ID" in form.form.message_label.text() and form.isVisible()
+    form.form.taxpayer_edit.setText("123-45-6789")
+    qtbot.keyClick(form, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: not pay.isVisible(), timeout=10_000)
+    cases = demo_facet.sales_reader().large_cash_reports()
+    assert [c.full_name for c in cases] == ["Ann Payer"]
