@@ -42,7 +42,7 @@ HEADINGS = {"return": "RETURN", "exchange": "EXCHANGE", "void": "VOIDED SALE"}
 
 def _escpos_dummy(profile: str) -> Any:
     if "ESCPOS_CAPABILITIES_PICKLE_DIR" not in os.environ:
-        # python-escpos caches its capabilities in a fresh /tmp/tmpXXXX folder per process unless told where.
+        # python-escpos caches its capabilities in a new temporary folder per process unless told where.
         from platformdirs import user_cache_dir
 
         os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = os.path.join(user_cache_dir("facet"), "escpos")

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -878,6 +877,3 @@ def open_checkout(checkout_id: str, *, settings: CounterSettings, uow: UnitOfWor
         raise NotFound("That checkout does not exist.")
     return _from_row(row, settings.tax_rate)
 
-
-def tender_lines(co: Checkout) -> Sequence[Tender]:
-    return co.tenders
