@@ -48,10 +48,10 @@ class PrinterTarget:
 
     def describe(self) -> str:
         if self.kind == "tcp":
-            return f"the receipt printer at {self.host}:{self.port}"
+            return f"The receipt printer at {self.host}:{self.port}"
         if self.kind == "usb":
-            return f"the USB receipt printer {self.vendor:04x}:{self.product:04x}"
-        return f"the receipt printer at {self.path}"
+            return f"The USB receipt printer {self.vendor:04x}:{self.product:04x}"
+        return f"The receipt printer at {self.path}"
 
 
 def parse_printer_uri(uri: str) -> PrinterTarget:
@@ -102,7 +102,7 @@ class EscposPrinter:
             raise
         except Exception as error:  # noqa: BLE001 - every device failure is the same news for the clerk
             raise DeviceUnavailable(
-                f"{where.capitalize()} does not answer ({_reason(error)}). Check that it is on, has paper and is "
+                f"{where} does not answer ({_reason(error)}). Check that it is on, has paper and is "
                 "connected.") from error
 
     def _open(self) -> Any:
@@ -139,10 +139,10 @@ class EscposPrinter:
                     return
         except OSError as error:
             raise DeviceUnavailable(
-                f"{t.describe().capitalize()} does not answer ({_reason(error)}). Check that it is on, has paper "
+                f"{t.describe()} does not answer ({_reason(error)}). Check that it is on, has paper "
                 "and is connected.") from error
         if answer and answer[0] & PAPER_END_BITS == PAPER_END_BITS:
-            raise DeviceUnavailable(f"{t.describe().capitalize()} is out of paper. Load a new roll.")
+            raise DeviceUnavailable(f"{t.describe()} is out of paper. Load a new roll.")
 
 
 class _AppendFile:

@@ -127,3 +127,11 @@ def test_the_pdf_receipt_reads_back_with_every_field_and_a_scannable_barcode(dem
     gift = _pdf_text(receipts.receipt_pdf(sale_id, sales=demo_facet.sales_reader(),
                                           directory=demo_facet.directory(), actor=clerk, gift=True))
     assert "Gift receipt" in gift and not re.search(r"\$\d", gift)
+
+
+def test_usb_and_serial_printers_that_are_not_there_are_a_clear_message() -> None:
+    """No USB or serial printer is plugged into the test machine: the message names the printer."""
+    with pytest.raises(DeviceUnavailable, match="USB receipt printer 04b8:0202 does not answer"):
+        EscposPrinter(parse_printer_uri("usb://04b8:0202")).send(b"x")
+    with pytest.raises(DeviceUnavailable, match="/dev/ttyFACET0 does not answer"):
+        EscposPrinter(parse_printer_uri("serial:///dev/ttyFACET0")).send(b"x")
