@@ -69,23 +69,26 @@ class CounterRepo:
 
     # ------------------------------------------------------------ numbers
 
-    def next_number(self, sequence: str, *, start_after: int = 0) -> int:
-        """The next number of a sequence (`sale:C1`); the first is `start_after` + 1."""
-        conn = self._dbapi()
-        row = conn.execute(
-            "INSERT INTO number_sequences (name, next_value) VALUES (?, ?) "
-            "ON CONFLICT(name) DO UPDATE SET next_value = next_value + 1 RETURNING next_value",
-            (sequence, start_after + 1),
-        ).fetchone()
-        return int(row[0])
+    def next_sale_number(self, terminal: str) -> int:
+        """The next sale number of a counter (`C1` -> 124 makes C1-000124).
 
-    def highest_sale_number(self, terminal: str) -> int:
-        """The highest `C1-000123` number already used on a counter (numbers before the sequence existed)."""
-        row = self._dbapi().execute(
+        One indexed UPDATE ... RETURNING on the hot path; only a counter's very
+        first sale reads the numbers already used (sales made before the
+        sequence existed, such as the demo's) to start after them.
+        """
+        conn = self._dbapi()
+        name = f"sale:{terminal}"
+        row = conn.execute("UPDATE number_sequences SET next_value = next_value + 1 WHERE name = ? "
+                           "RETURNING next_value", (name,)).fetchone()
+        if row is not None:
+            return int(row[0])
+        used = conn.execute(
             "SELECT max(CAST(substr(number, length(terminal) + 2) AS INTEGER)) FROM sales WHERE terminal = ?",
             (terminal,),
-        ).fetchone()
-        return int(row[0] or 0)
+        ).fetchone()[0]
+        first = int(used or 0) + 1
+        conn.execute("INSERT INTO number_sequences (name, next_value) VALUES (?, ?)", (name, first))
+        return first
 
     # ------------------------------------------------------------ availability
 

@@ -762,8 +762,7 @@ def complete_sale(co: Checkout, *, uow: UnitOfWork, actor: Actor, sales: SalesRe
     with uow:
         counter = uow.counter
         terminal = actor.terminal
-        seq = counter.next_number(f"sale:{terminal}", start_after=_start_after(counter, terminal))
-        number = f"{terminal}-{seq:06d}"
+        number = f"{terminal}-{counter.next_sale_number(terminal):06d}"
         rows = sale_rows(co, number=number, terminal=terminal, staff_id=seller,
                          shift_id=counter.open_shift_id(terminal), original_sale_id=original_sale_id,
                          completed_at=moment)
@@ -783,10 +782,6 @@ def complete_sale(co: Checkout, *, uow: UnitOfWork, actor: Actor, sales: SalesRe
         uow.commit()
     return CompletedSale(sale_id=sale_id, number=number, kind=str(rows.sale["kind"]), total=co.priced.total,
                          change=co.change)
-
-
-def _start_after(counter: Any, terminal: str) -> int:
-    return int(counter.highest_sale_number(terminal))
 
 
 def void_checkout(co: Checkout, *, uow: UnitOfWork, actor: Actor, terminal: CardTerminal | None) -> Checkout:
