@@ -2,11 +2,12 @@
 
     python benchmarks/run.py --items 100000 --json OUT.json [--repeat 5] [--keep DIR]
 
-Builds (or, with --keep, reuses) a demo store grown to --items necklaces in
-a temporary data folder with a temporary plaintext keyring, then measures
-cold start, search as you type, scanner lookup, the inventory table's first
-screen, a CSV import and peak memory, and prints one table: figure,
-baseline, ratio, target, PASS/FAIL. See benchmarks/README.md for what each
+Builds (or, with --keep, reuses) a demo store grown to --items necklaces and
+--sale-lines past sale lines in a temporary data folder with a temporary
+plaintext keyring, then measures cold start, search as you type, scanner
+lookup, the inventory table's first screen, the counter (scan to line,
+complete a sale, render a receipt), a CSV import and peak memory, and prints
+one table: figure, baseline, ratio, target, PASS/FAIL. See benchmarks/README.md for what each
 figure is. Run it with the project's venv Python (it starts `pos-app` from
 the same venv).
 """
@@ -39,6 +40,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--json", metavar="FILE", help="write the results here")
     parser.add_argument("--keep", metavar="DIR", help="build the store in DIR and keep it; reuse it next time")
     parser.add_argument("--import-rows", type=int, help="rows in the CSV import (default min(10000, --items))")
+    parser.add_argument("--sale-lines", type=int,
+                        help="past sale lines in the store (default 10 x --items: 1,000,000 for 100,000 items)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     parser.add_argument("--display", choices=("auto", "xvfb", "offscreen"), default="auto",
                         help="where the timed windows open: a real X window on a private Xvfb server (what a "
@@ -46,6 +49,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.items < 300 or args.repeat < 1:
         parser.error("--items must be at least 300 (the demo alone has 235) and --repeat at least 1")
+    if args.sale_lines is None:
+        args.sale_lines = 10 * args.items
+    if args.sale_lines < 0:
+        parser.error("--sale-lines cannot be negative")
     return args
 
 
@@ -167,14 +174,35 @@ class Harness:
                                  f"{self.args.items:,}: use another --keep folder")
             self.say(f"adding {self.args.items - have:,} items in units of work of {catalog.BATCH:,} ...")
             added = catalog.grow_store(facet, self.args.items)
+            history = self.fill_history(facet)
             counts = facet.directory().counts()
         finally:
             facet.close()
         self.setup = {"reused_store": reused, "items_added": added, "seconds": round(time.perf_counter() - started, 1),
                       "items": counts.items, "items_in_stock": counts.items_in_stock, "sales": counts.sales,
+                      "sales_history": history,
                       "hasher": "argon2id default costs (time_cost=3, memory_cost=65536, parallelism=4)",
                       "store_mb": round(self.data_dir.joinpath("facet.db").stat().st_size / 2**20, 1)}
-        self.say(f"store ready: {counts.items:,} items, {self.setup['store_mb']} MB, {self.setup['seconds']} s")
+        self.say(f"store ready: {counts.items:,} items, {history['sale_lines']:,} sale lines, "
+                 f"{self.setup['store_mb']} MB, {self.setup['seconds']} s")
+
+    def fill_history(self, facet: Any) -> dict[str, Any]:
+        """--sale-lines past sale lines (raw executemany, big transactions); kept stores keep theirs."""
+        from benchmarks import counter, inprocess
+
+        raw = inprocess.raw_connection(facet.db.path, self._key())
+        try:
+            self.say(f"sales history: up to {self.args.sale_lines:,} sale lines ...")
+            history = counter.fill_history(raw, terminal=facet.terminal, lines=self.args.sale_lines,
+                                           progress=self.say)
+        finally:
+            raw.close()
+        if history["made"]:
+            self.say(f"  wrote {history['lines_added']:,} sale lines in {history['sales_added']:,} sales "
+                     f"({history['first_number']} to {history['last_number']}) in {history['seconds']} s")
+        else:
+            self.say(f"  the store already has {history['sale_lines']:,} sale lines: kept")
+        return history
 
     # -- figures ---------------------------------------------------------------------------
 
@@ -310,11 +338,60 @@ class Harness:
             raw = inprocess.raw_connection(facet.db.path, key)
             try:
                 self.search_and_lookup(facet, raw)
+                self.counter_figures(facet, raw)
             finally:
                 raw.close()
         finally:
             facet.close()
         self.csv_import()
+
+    def counter_figures(self, facet: Any, raw: Any) -> None:
+        """Scan to line, complete a sale, render a receipt: 100 × --repeat rounds each after 20 warm-up rounds."""
+        from benchmarks import catalog, counter, inprocess
+        from pos_app.domain.permissions import Role
+
+        clerk = catalog.actor_for(facet, Role.CLERK)
+        manager = catalog.actor_for(facet, Role.MANAGER)
+        rounds = 100 * self.args.repeat
+
+        def add(name: str, label: str, t: Any, baseline_is: str, target: str, passed: bool,
+                detail: dict[str, Any]) -> None:
+            s = t.summary()
+            detail = {**{k: round(v, 4) for k, v in s.items()}, **detail, "errors": t.errors[:10]}
+            if t.errors:
+                self.warnings.append(f"{name}: {len(t.errors)} errors, e.g. {t.errors[0]}")
+            self.figures.append(Figure(f"{name}_p95", f"{label}, p95", s["ours_p95_ms"], "ms", s["raw_p95_ms"],
+                                       f"{baseline_is}, p95", target, passed and not t.errors, detail))
+            self.figures.append(Figure(f"{name}_p50", f"{label}, p50", s["ours_p50_ms"], "ms", s["raw_p50_ms"],
+                                       f"{baseline_is}, p50", None, None, {}))
+
+        self.say(f"scan to line: {rounds} rounds ...")
+        t = counter.measure_scan(facet, raw, clerk, rounds=rounds)
+        add("scan_to_line", "scan → cart line", t, "raw SELECT … WHERE barcode = ?", "≤ 20 ms",
+            t.summary()["ours_p95_ms"] <= 20, {"by_cart_lines_p95_ms": {
+                k: round(inprocess.percentile(v, 95), 4) for k, v in t.by_input.items()}})
+
+        self.say(f"complete a sale: {rounds} rounds of a 3-line cash sale, and as many raw transactions ...")
+        t, detail = counter.measure_complete(facet, raw, clerk, manager, rounds=rounds)
+        s = t.summary() if t.ours_ms and t.raw_ms else None
+        if s is None:
+            raise RuntimeError(f"complete_sale did not run: {t.errors[:3]}")
+        if detail.get("rows_match") is False:
+            self.warnings.append(f"complete_sale: the baseline wrote other rows than the app: {detail['rows_written']}")
+        if detail.get("audit_chain_breaks"):
+            self.warnings.append(f"complete_sale: {detail['audit_chain_breaks']} audit events break the hash chain")
+        add("complete_sale", "complete a 3-line cash sale", t,
+            "raw sqlcipher3 transaction writing the same rows", "≤ 3× baseline",
+            s["ours_p95_ms"] <= 3 * s["raw_p95_ms"], detail)
+
+        if not counter.receipt_module_ready():
+            self.warnings.append("receipt_escpos_p95: pos_app/documents/receipt_escpos.py is not there; not measured")
+            return
+        self.say(f"ESC/POS receipt of a 10-line sale: {rounds} rounds ...")
+        sale_id = counter.ten_line_sale(facet, clerk, manager, raw)
+        t, detail = counter.measure_receipt(facet, sale_id, rounds=rounds)
+        add("receipt_escpos", "render a 10-line ESC/POS receipt", t,
+            "python-escpos Dummy, as many text lines", "≤ 20 ms", t.summary()["ours_p95_ms"] <= 20, detail)
 
     def _key(self, data_dir: Path | None = None) -> str:
         from pos_app.adapters.secrets import KeyringSecrets, database_key_name
@@ -422,8 +499,13 @@ def main(argv: list[str] | None = None) -> int:
     m = result["machine"]
     print(f"Facet benchmark: {harness.setup.get('items', args.items):,} items, {args.repeat} rounds; "
           f"{m['cpus']} CPUs ({m['cpu']}), Python {m['python']}, PySide6 {m['pyside6']}, SQLite {m['sqlite']}")
+    history = harness.setup.get("sales_history") or {}
     print(f"Store: demo + generated items, {harness.setup.get('store_mb')} MB encrypted; staff secrets hashed with "
-          "the default argon2 costs (sign-in is real); searches and lookups as a manager.")
+          "the default argon2 costs (sign-in is real); searches and lookups as a manager, the counter as a clerk.")
+    if history:
+        how = (f"written now in {history['seconds']} s (raw executemany)" if history["made"]
+               else "kept from an earlier run")
+        print(f"Sales history: {history['sale_lines']:,} sale lines in {history['sales']:,} sales, {how}.")
     print(f"Windows: {'a real X window on Xvfb' if display is not None else 'Qt offscreen platform'} "
           f"(QT_QPA_PLATFORM={os.environ.get('QT_QPA_PLATFORM')}).")
     print(harness.table())
