@@ -180,3 +180,24 @@ def test_cash_over_ten_thousand_asks_for_the_form_8300_details_first(qtbot, wind
     qtbot.waitUntil(lambda: not pay.isVisible(), timeout=10_000)
     cases = demo_facet.sales_reader().large_cash_reports()
     assert [c.full_name for c in cases] == ["Ann Payer"]
+
+
+def test_a_payment_left_open_is_finished_before_another_starts(qtbot, window: MainWindow,
+                                                               demo_facet: Facet) -> None:
+    sell = _start(qtbot, window, demo_facet)
+    code, sku = _code(demo_facet)
+    _scan(qtbot, code)
+    qtbot.keyClick(focused(), Qt.Key.Key_F9)
+    pay = _dialog(qtbot, sell, PaymentDialog)
+    pay.form.cash_edit.setText("10.00")
+    qtbot.keyClick(pay.form.cash_edit, Qt.Key.Key_Return)  # part of it in cash...
+    qtbot.waitUntil(lambda: len(pay.co.tenders) == 1, timeout=5_000)
+    pay.reject()  # ...then the window goes (the screen locked)
+    qtbot.waitUntil(lambda: not pay.isVisible())
+    qtbot.waitUntil(lambda: focused() is sell.form.scan_edit)
+    qtbot.keyClick(focused(), Qt.Key.Key_F9)
+    qtbot.waitUntil(lambda: isinstance(sell.dialog, PaymentDialog) and sell.dialog is not pay
+                    and sell.dialog.isVisible(), timeout=10_000)
+    again = sell.dialog
+    assert again.co.id == pay.co.id and [t.amount.cents for t in again.co.tenders] == [1000]
+    assert sell.cart.is_empty and [line.sku for line in again.co.cart.lines] == [sku]

@@ -446,6 +446,12 @@ class SellView(QWidget):
     # -- paying ---------------------------------------------------------------------------------
 
     def pay(self) -> None:
+        if self.context.sales.open_checkout_ids(self.actor.terminal):
+            # A payment left open (the screen locked, the payment window closed): settle it first,
+            # never start a second one for the same cart.
+            self.say("A payment was left open on this counter: finishing it first.")
+            self.recover()
+            return
         if self.cart.is_empty:
             self.say("The cart is empty: scan a necklace first.")
             return
@@ -526,6 +532,7 @@ class SellView(QWidget):
                     self.print_receipt(item.completed.sale_id, reprint=False)
                 else:
                     self.show_problem(UserFacingError(item.message))
+                    self.set_cart(Cart(currency=self.settings.currency))  # the payment holds the cart now
                     self.open_payment(item.checkout)
                     break
             self.context.changed.emit("sales")
