@@ -832,9 +832,11 @@ def recover_checkouts(*, settings: CounterSettings, uow: UnitOfWork, actor: Acto
     for row in rows:
         co = _from_row(row, settings.tax_rate)
         if not co.tenders and co.pending is None:
+            # Nothing was paid: the journal closes and the cart goes back to the screen as it was.
             with uow:
                 _save(uow, co, actor, status="abandoned")
                 uow.commit()
+            results.append(Recovered(co, None, "The cart that was being paid for is back; nothing was paid."))
             continue
         note = ""
         if co.pending is not None:

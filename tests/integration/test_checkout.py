@@ -582,3 +582,20 @@ def test_a_negative_or_garbled_price_is_refused_by_name(demo_facet: app.Facet, m
     for text, problem in (("-10.00", "cannot be negative"), ("12,50", "thousands"), ("ten", "not an amount")):
         with pytest.raises(ValidationError, match=f"price: .*{problem}"):
             parse_money(text, "USD", field="price")
+
+
+def test_a_crash_before_anything_was_paid_gives_the_cart_back(demo_dir: Path) -> None:
+    facet = app.open_facet(demo_dir)
+    clerk = actor_for(facet, Role.CLERK)
+    settings = checkout.counter_settings(facet.directory(), facet.terminal)
+    co = _checkout_one(facet, clerk, settings)
+    facet.close()
+    facet = app.open_facet(demo_dir)
+    try:
+        found = checkout.recover_checkouts(settings=settings, uow=facet.uow(), actor=clerk,
+                                           sales=facet.sales_reader(), terminal=None)
+        assert [(r.checkout.cart, r.completed) for r in found] == [(co.cart, None)]
+        assert "nothing was paid" in found[0].message
+        assert facet.sales_reader().open_checkout_ids(clerk.terminal) == []
+    finally:
+        facet.close()

@@ -530,6 +530,8 @@ class SellView(QWidget):
                 if item.completed is not None:
                     self.say(item.message)
                     self.print_receipt(item.completed.sale_id, reprint=False)
+                elif not item.checkout.tenders and item.checkout.pending is None:
+                    self.set_cart(item.checkout.cart, item.message)
                 else:
                     self.show_problem(UserFacingError(item.message))
                     self.set_cart(Cart(currency=self.settings.currency))  # the payment holds the cart now
