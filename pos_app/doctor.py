@@ -92,6 +92,14 @@ def examine(data_dir: Path) -> dict[str, Any]:
         report["on_hand_matches_ledger"] = drifted == 0
         if drifted:
             problems.append(f"{drifted} item(s) show a quantity on hand that differs from their stock ledger.")
+        open_checkouts = int(conn.execute("SELECT count(*) FROM checkouts WHERE status = 'open'").fetchone()[0])
+        waiting = int(conn.execute("SELECT count(*) FROM print_queue WHERE status = 'waiting'").fetchone()[0])
+        report["counter"] = {"open_checkouts": open_checkouts, "receipts_waiting": waiting}
+        if open_checkouts:
+            warnings.append(f"{open_checkouts} payment(s) were left open; the next sign-in at the counter settles "
+                            "them with Stripe.")
+        if waiting:
+            warnings.append(f"{waiting} receipt(s) wait to be printed (F11 on the sell screen).")
     except sqlcipher3.OperationalError as exc:
         problems.append(f"Reading the store failed: {exc}.")
     except sqlcipher3.DatabaseError as exc:

@@ -157,3 +157,30 @@ def test_a_receipt_logo_is_set_from_a_png_file(capsys: pytest.CaptureFixture[str
     from tests.printer_listener import decode_escpos
 
     assert code == cli.EXIT_OK and decode_escpos(printer_listener.wait_for(1)[0]).images == 1
+
+
+def test_doctor_warns_of_open_payments_and_receipts_waiting(capsys: pytest.CaptureFixture[str],
+                                                            demo_dir: Path) -> None:
+    from pos_app.domain.cart import Cart
+    from pos_app.domain.permissions import Role
+    from pos_app.services import checkout, receipts
+    from tests.conftest import actor_for
+
+    facet = app.open_facet(demo_dir)
+    try:
+        clerk = actor_for(facet, Role.CLERK)
+        row = facet.inventory_reader().search("tennis", 50)
+        available = next(r for r in row if r.status == "available" and r.on_hand > 0)
+        settings = checkout.counter_settings(facet.directory(), facet.terminal)
+        checkout.start_checkout(checkout.add_item(Cart(), available, actor=clerk), settings=settings,
+                                uow=facet.uow(), actor=clerk)
+        receipts.print_receipt(facet.sales_reader().sales(limit=1)[0].id, printer=None, sales=facet.sales_reader(),
+                               directory=facet.directory(), uow=facet.uow(), actor=clerk)
+    finally:
+        facet.close()
+    code, out, _ = run(capsys, "doctor", "--json", "--data-dir", str(demo_dir))
+    report = json.loads(out)
+    assert code == cli.EXIT_OK and report["ok"] is True
+    assert report["counter"] == {"open_checkouts": 1, "receipts_waiting": 1}
+    assert any("left open" in w for w in report["warnings"]) and any("wait to be printed" in w
+                                                                      for w in report["warnings"])
