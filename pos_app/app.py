@@ -21,6 +21,7 @@ from pos_app.domain.permissions import Actor, Role
 if TYPE_CHECKING:
     from pos_app.adapters.hashing import Argon2Hasher
     from pos_app.adapters.secrets import KeyringSecrets
+    from pos_app.persistence.certificate_queries import SqliteCertificateReader
     from pos_app.persistence.database import LocalDatabase
     from pos_app.persistence.queries import SqliteDirectoryReader, SqliteInventoryReader
     from pos_app.persistence.sales_queries import SqliteSalesReader
@@ -97,6 +98,11 @@ class Facet:
         from pos_app.persistence.queries import SqliteDirectoryReader
 
         return SqliteDirectoryReader(conn or self._conn)
+
+    def certificate_reader(self, conn: Any | None = None) -> SqliteCertificateReader:
+        from pos_app.persistence.certificate_queries import SqliteCertificateReader
+
+        return SqliteCertificateReader(conn or self._conn)
 
     def sales_reader(self, conn: Any | None = None) -> SqliteSalesReader:
         from pos_app.persistence.sales_queries import SqliteSalesReader

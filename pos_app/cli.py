@@ -401,6 +401,54 @@ def cmd_payments_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _certificate_json(r: Any) -> dict[str, Any]:
+    from pos_app.domain.jewelry import points_text
+
+    return {"lab": r.lab, "report_number": r.report_number,
+            "report_date": r.report_date.isoformat() if r.report_date else None, "shape": r.shape,
+            "carat": points_text(r.carat_points) if r.carat_points else None, "color": r.color,
+            "clarity": r.clarity, "origin": r.origin, "item_sku": r.item_sku, "has_customer": r.has_customer,
+            "has_scan": r.has_scan, "retain_until": r.retain_until.isoformat() if r.retain_until else None}
+
+
+def _certificate_line(r: Any) -> str:
+    from pos_app.domain.jewelry import points_text
+
+    carat = f"{points_text(r.carat_points)} ct" if r.carat_points else ""
+    return (f"{r.lab:<5} {r.report_number:<14} {carat:>8} {r.color or '':<4} {r.clarity or '':<5} "
+            f"{r.item_sku or ('customer stone' if r.has_customer else '')}")
+
+
+def cmd_certificates_list(args: argparse.Namespace) -> int:
+    from pos_app.services.certificates import list_certificates
+
+    facet = _open(args)
+    try:
+        rows = list_certificates(reader=facet.certificate_reader(), actor=facet.cli_actor(),
+                                 search=args.search or "", limit=args.limit)
+    finally:
+        facet.close()
+    _emit(args, {"certificates": [_certificate_json(r) for r in rows]},
+          "\n".join(_certificate_line(r) for r in rows) or "No certificates match.")
+    return EXIT_OK
+
+
+def cmd_certificates_duplicates(args: argparse.Namespace) -> int:
+    from pos_app.services.certificates import duplicate_reports
+
+    facet = _open(args)
+    try:
+        groups = duplicate_reports(reader=facet.certificate_reader(), actor=facet.cli_actor())
+    finally:
+        facet.close()
+    data = {"duplicates": [{"lab": g.lab, "report_number": g.report_number,
+                            "certificates": [_certificate_json(r) for r in g.certificates]} for g in groups]}
+    text = "\n".join(f"{g.lab} {g.report_number}: on {len(g.certificates)} records ("
+                     + ", ".join(r.item_sku or "customer stone" for r in g.certificates) + ")" for g in groups)
+    _emit(args, data, text or "No report number is on more than one piece.")
+    return EXIT_OK
+
+
 # ---------------------------------------------------------------- parser
 
 
@@ -481,6 +529,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="tcp://HOST:PORT, usb://VENDOR:PRODUCT, serial:///dev/ttyUSB0 or file:///path")
     p.add_argument("--pdf", metavar="FILE", help="save a PDF receipt here instead")
     p.add_argument("--gift", action="store_true", help="a gift receipt: no prices")
+
+    certificates = sub.add_parser("certificates", help="diamond grading reports (GIA, IGI, ...)",
+                                  description="Diamond certificates: lab grading reports.")
+    certificates_sub = certificates.add_subparsers(dest="certificates_command", metavar="ACTION", required=True)
+    p = command("list", cmd_certificates_list, "list certificates, or search them by report number or SKU",
+                certificates_sub)
+    p.add_argument("--search", metavar="TEXT", help="part of a report number, or an item's SKU")
+    p.add_argument("--limit", type=int, default=500, help="at most this many (default 500)")
+    command("duplicates", cmd_certificates_duplicates,
+            "report numbers recorded on more than one piece (a fraud signal)", certificates_sub)
 
     payments = sub.add_parser("payments", help="set up card payments (Stripe Terminal)",
                               description="Card payments through Stripe Terminal.")

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from pos_app.persistence import outbox
 from pos_app.persistence.audit import AuditWriter
+from pos_app.persistence.certificate_queries import CertificateRepo
 from pos_app.persistence.counter import CounterRepo
 from pos_app.persistence.repositories import (
     CountRepo,
@@ -61,6 +62,7 @@ class SqlUnitOfWork:
         self.customers = CustomerRepo(session)
         self.sales = SalesRepo(session)
         self.counter = CounterRepo(session)
+        self.certificates = CertificateRepo(session)
         self.audit = AuditWriter(session)
         return self
 

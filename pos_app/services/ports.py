@@ -517,6 +517,7 @@ class UnitOfWork(Protocol):
     customers: CustomerRepository
     sales: SalesRepository
     counter: CounterRepository
+    certificates: CertificateRepository
     audit: AuditLog
 
     def __enter__(self) -> Self: ...
@@ -650,3 +651,43 @@ class ReceiptPrinter(Protocol):
     @property
     def columns(self) -> int: ...
     def send(self, data: bytes) -> None: ...
+
+
+# ---------------------------------------------------------------- certificates
+
+
+@dataclass(frozen=True)
+class CertificateRow:
+    id: str
+    lab: str
+    report_number: str
+    report_date: dt.date | None
+    shape: str | None
+    carat_points: int | None
+    color: str | None
+    clarity: str | None
+    origin: str | None
+    item_id: str | None
+    item_sku: str | None
+    has_customer: bool
+    has_scan: bool
+    retain_until: dt.date | None
+
+
+@dataclass(frozen=True)
+class DuplicateReport:
+    """The same lab and report number on more than one piece: a fraud signal."""
+
+    lab: str
+    report_number: str
+    certificates: tuple[CertificateRow, ...]
+
+
+class CertificateRepository(Protocol):
+    def add(self, values: dict[str, Any]) -> str: ...
+    def same_report(self, lab: str, report_number: str) -> list[tuple[str, str | None, str | None]]: ...
+
+
+class CertificateReader(Protocol):
+    def certificates(self, *, search: str = "", limit: int = 500) -> list[CertificateRow]: ...
+    def duplicates(self) -> list[DuplicateReport]: ...

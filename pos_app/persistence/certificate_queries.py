@@ -1,0 +1,73 @@
+"""Certificates: the storage port, and the read-only list and duplicate report (raw DBAPI)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from pos_app.persistence.models import Certificate, new_id, utcnow
+from pos_app.services.ports import CertificateRow, DuplicateReport
+
+
+class CertificateRepo:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def add(self, values: dict[str, Any]) -> str:
+        cert_id = new_id()
+        now = utcnow()
+        self._s.execute(insert(Certificate), [{"id": cert_id, "created_at": now, "updated_at": now, **values}])
+        from pos_app.persistence import outbox
+
+        outbox.record_bulk(self._s, Certificate.__tablename__, [cert_id])
+        return cert_id
+
+    def same_report(self, lab: str, report_number: str) -> list[tuple[str, str | None, str | None]]:
+        """(id, item_id, customer_id) of certificates already holding this lab and number."""
+        rows = self._s.execute(select(Certificate.id, Certificate.item_id, Certificate.customer_id)
+                               .where(Certificate.lab == lab, Certificate.report_number == report_number))
+        return [(r[0], r[1], r[2]) for r in rows]
+
+
+_COLUMNS = ("c.id, c.lab, c.report_number, c.report_date, c.shape, c.carat_points, c.color, c.clarity, c.origin, "
+            "c.item_id, i.sku, c.customer_id IS NOT NULL, c.scan IS NOT NULL, c.retain_until")
+
+
+def _date(text: str | None) -> dt.date | None:
+    return None if text is None else dt.date.fromisoformat(text)
+
+
+def _row(r: Sequence[Any]) -> CertificateRow:
+    return CertificateRow(id=r[0], lab=r[1], report_number=r[2], report_date=_date(r[3]), shape=r[4],
+                          carat_points=r[5], color=r[6], clarity=r[7], origin=r[8], item_id=r[9], item_sku=r[10],
+                          has_customer=bool(r[11]), has_scan=bool(r[12]), retain_until=_date(r[13]))
+
+
+class SqliteCertificateReader:
+    def __init__(self, conn: Any) -> None:
+        self._c = conn
+
+    def certificates(self, *, search: str = "", limit: int = 500) -> list[CertificateRow]:
+        where, args = "", []
+        text = search.strip().upper()
+        if text:
+            where = "WHERE c.report_number LIKE ? OR upper(i.sku) LIKE ?"
+            args = [f"%{text}%", f"{text}%"]
+        sql = (f"SELECT {_COLUMNS} FROM certificates c LEFT JOIN items i ON i.id = c.item_id {where} "
+               "ORDER BY c.lab, c.report_number LIMIT ?")
+        return [_row(r) for r in self._c.execute(sql, (*args, limit))]
+
+    def duplicates(self) -> list[DuplicateReport]:
+        """Lab and number pairs on more than one certificate, through the (lab, report_number) index."""
+        sql = (f"SELECT {_COLUMNS} FROM certificates c LEFT JOIN items i ON i.id = c.item_id "
+               "WHERE (c.lab, c.report_number) IN (SELECT lab, report_number FROM certificates "
+               "GROUP BY lab, report_number HAVING count(*) > 1) ORDER BY c.lab, c.report_number, c.created_at")
+        groups: dict[tuple[str, str], list[CertificateRow]] = {}
+        for r in self._c.execute(sql):
+            row = _row(r)
+            groups.setdefault((row.lab, row.report_number), []).append(row)
+        return [DuplicateReport(lab, number, tuple(rows)) for (lab, number), rows in groups.items()]
