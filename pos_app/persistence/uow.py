@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from pos_app.persistence import outbox
+from pos_app.persistence.appraisal_repo import AppraisalRepo
 from pos_app.persistence.audit import AuditWriter
 from pos_app.persistence.certificate_queries import CertificateRepo
 from pos_app.persistence.counter import CounterRepo
@@ -63,6 +64,7 @@ class SqlUnitOfWork:
         self.sales = SalesRepo(session)
         self.counter = CounterRepo(session)
         self.certificates = CertificateRepo(session)
+        self.appraisals = AppraisalRepo(session)
         self.audit = AuditWriter(session)
         return self
 

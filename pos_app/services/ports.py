@@ -518,6 +518,7 @@ class UnitOfWork(Protocol):
     sales: SalesRepository
     counter: CounterRepository
     certificates: CertificateRepository
+    appraisals: AppraisalRepository
     audit: AuditLog
 
     def __enter__(self) -> Self: ...
@@ -691,3 +692,33 @@ class CertificateRepository(Protocol):
 class CertificateReader(Protocol):
     def certificates(self, *, search: str = "", limit: int = 500) -> list[CertificateRow]: ...
     def duplicates(self) -> list[DuplicateReport]: ...
+
+
+# ---------------------------------------------------------------- appraisals
+
+
+@dataclass(frozen=True)
+class AppraisalRecord:
+    id: str
+    number: str
+    version: int
+    supersedes_id: str | None
+    status: str  # draft | final
+    spec: Any  # domain.appraisals.AppraisalSpec
+    item_id: str | None
+    owner_customer_id: str | None
+    appraiser_id: str | None
+    currency: str
+    finalized_at: dt.datetime | None
+    retain_until: dt.date | None
+    created_at: dt.datetime
+
+
+class AppraisalRepository(Protocol):
+    def next_number(self, year: int) -> int: ...
+    def add(self, *, number: str, version: int, supersedes_id: str | None, spec: Any, item_id: str | None,
+            owner_customer_id: str | None, appraiser_id: str | None, currency: str) -> str: ...
+    def get(self, appraisal_id: str) -> AppraisalRecord | None: ...
+    def latest_version(self, number: str) -> int: ...
+    def replace_draft(self, appraisal_id: str, spec: Any) -> None: ...
+    def finalize(self, appraisal_id: str, *, at: dt.datetime, retain_until: dt.date) -> None: ...

@@ -1,0 +1,112 @@
+"""Appraisals and their stones (the ORM: not a hot path; the outbox hook sees every row)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from pos_app.domain.appraisals import AppraisalSpec, Purpose, StoneRole, StoneSpec
+from pos_app.domain.jewelry import Clarity, Cut, Metal, Shape, Style
+from pos_app.domain.money import Money
+from pos_app.persistence.models import Appraisal, AppraisalStone, NumberSequence, new_id
+from pos_app.services.ports import AppraisalRecord
+
+
+def _opt(enum: Any, value: str | None) -> Any:
+    return None if value is None else enum.of(value)
+
+
+class AppraisalRepo:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def next_number(self, year: int) -> int:
+        name = f"appraisal:{year}"
+        row = self._s.get(NumberSequence, name)
+        if row is None:
+            used = self._s.scalar(select(func.count()).select_from(Appraisal)
+                                  .where(Appraisal.number.like(f"AP-{year}-%"), Appraisal.version == 1)) or 0
+            row = NumberSequence(name=name, next_value=int(used) + 1)
+            self._s.add(row)
+        else:
+            row.next_value += 1
+        self._s.flush()
+        return int(row.next_value)
+
+    def _stones(self, appraisal_id: str, stones: tuple[StoneSpec, ...]) -> None:
+        for stone in stones:
+            self._s.add(AppraisalStone(
+                id=new_id(), appraisal_id=appraisal_id, role=stone.role.value,
+                shape=stone.shape and stone.shape.value, count=stone.count, carat_points=stone.carat_points,
+                color=stone.color, clarity=stone.clarity and stone.clarity.value, cut=stone.cut and stone.cut.value,
+                measurements=stone.measurements or None, certificate_id=stone.certificate_id))
+
+    @staticmethod
+    def _columns(spec: AppraisalSpec) -> dict[str, Any]:
+        return {
+            "purpose": spec.purpose.value, "appraised_on": spec.appraised_on, "effective_on": spec.effective_on,
+            "style": spec.style and spec.style.value, "metal": spec.metal and spec.metal.value,
+            "gram_weight_cg": spec.gram_weight_cg, "chain_length_tenths": spec.chain_length_tenths,
+            "clasp": spec.clasp, "description": spec.description,
+            "value_cents": None if spec.value is None else spec.value.cents, "notes": spec.notes,
+            "limiting_conditions": spec.limiting_conditions,
+        }
+
+    def add(self, *, number: str, version: int, supersedes_id: str | None, spec: AppraisalSpec,
+            item_id: str | None, owner_customer_id: str | None, appraiser_id: str | None, currency: str) -> str:
+        row = Appraisal(id=new_id(), number=number, version=version, supersedes_id=supersedes_id, status="draft",
+                        item_id=item_id, owner_customer_id=owner_customer_id, appraiser_id=appraiser_id,
+                        currency=currency, **self._columns(spec))
+        self._s.add(row)
+        self._s.flush()
+        self._stones(row.id, spec.stones)
+        self._s.flush()
+        return row.id
+
+    def get(self, appraisal_id: str) -> AppraisalRecord | None:
+        row = self._s.get(Appraisal, appraisal_id)
+        if row is None:
+            return None
+        stones = self._s.scalars(select(AppraisalStone).where(AppraisalStone.appraisal_id == appraisal_id)
+                                 .order_by(AppraisalStone.created_at, AppraisalStone.id))
+        spec = AppraisalSpec(
+            purpose=Purpose.of(row.purpose), appraised_on=row.appraised_on,
+            effective_on=row.effective_on or row.appraised_on, style=_opt(Style, row.style),
+            metal=_opt(Metal, row.metal), gram_weight_cg=row.gram_weight_cg,
+            chain_length_tenths=row.chain_length_tenths, clasp=row.clasp, description=row.description,
+            value=None if row.value_cents is None else Money(row.value_cents, row.currency), notes=row.notes,
+            limiting_conditions=row.limiting_conditions,
+            stones=tuple(StoneSpec(role=StoneRole.of(s.role), shape=_opt(Shape, s.shape), count=s.count,
+                                   carat_points=s.carat_points, color=s.color, clarity=_opt(Clarity, s.clarity),
+                                   cut=_opt(Cut, s.cut), measurements=s.measurements or "",
+                                   certificate_id=s.certificate_id) for s in stones),
+        )
+        return AppraisalRecord(id=row.id, number=row.number, version=row.version, supersedes_id=row.supersedes_id,
+                               status=row.status, spec=spec, item_id=row.item_id,
+                               owner_customer_id=row.owner_customer_id, appraiser_id=row.appraiser_id,
+                               currency=row.currency, finalized_at=row.finalized_at, retain_until=row.retain_until,
+                               created_at=row.created_at)
+
+    def latest_version(self, number: str) -> int:
+        return int(self._s.scalar(select(func.max(Appraisal.version)).where(Appraisal.number == number)) or 0)
+
+    def replace_draft(self, appraisal_id: str, spec: AppraisalSpec) -> None:
+        row = self._s.get_one(Appraisal, appraisal_id)
+        for name, value in self._columns(spec).items():
+            setattr(row, name, value)
+        for stone in self._s.scalars(select(AppraisalStone).where(AppraisalStone.appraisal_id == appraisal_id)):
+            self._s.delete(stone)
+        self._s.flush()
+        self._stones(appraisal_id, spec.stones)
+        self._s.flush()
+
+    def finalize(self, appraisal_id: str, *, at: dt.datetime, retain_until: dt.date) -> None:
+        row = self._s.get_one(Appraisal, appraisal_id)
+        row.status = "final"
+        row.finalized_at = at
+        row.retain_until = retain_until
+        self._s.flush()
+

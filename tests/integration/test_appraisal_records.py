@@ -1,0 +1,100 @@
+"""Appraisals on a real store: numbering, drafts, finalizing, and corrections as new versions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from pos_app import app
+from pos_app.domain.errors import Conflict, PermissionDenied, ValidationError
+from pos_app.domain.money import Money
+from pos_app.domain.permissions import Role
+from pos_app.services import appraisals
+from tests.conftest import actor_for
+
+TODAY = dt.date(2026, 11, 25)
+FORM = {"purpose": "insurance", "appraised_on": "2026-11-20", "style": "halo", "metal": "18k white",
+        "gram_weight": "6.42", "chain_length_in": "18", "clasp": "lobster",
+        "description": "An 18k white gold halo pendant necklace with a round brilliant center.",
+        "value": "18,500.00", "limiting_conditions": "Stones graded as mounted."}
+STONES = [{"role": "center", "shape": "round", "count": "1", "carat": "1.02", "color": "G", "clarity": "VS1",
+           "cut": "excellent", "measurements": "6.45 x 6.48 x 3.98 mm"},
+          {"role": "side", "shape": "round", "count": "18", "carat": "0.36", "color": "H", "clarity": "SI1"}]
+
+
+def test_a_draft_is_numbered_by_year_and_becomes_final(demo_facet: app.Facet) -> None:
+    appraiser = actor_for(demo_facet, Role.APPRAISER)
+    first = appraisals.create_draft(FORM, STONES, uow=demo_facet.uow(), actor=appraiser, today=TODAY)
+    second = appraisals.create_draft(FORM, [], uow=demo_facet.uow(), actor=appraiser, today=TODAY)
+    assert (first.number, second.number) == ("AP-2026-0001", "AP-2026-0002")
+    assert first.status == "draft" and first.spec.value == Money(1_850_000)
+    assert [(s.role.value, s.count, s.carat_points) for s in first.spec.stones] == [("center", 1, 102),
+                                                                                   ("side", 18, 36)]
+    changed = appraisals.update_draft(first.id, {**FORM, "value": "19,000"}, STONES[:1], uow=demo_facet.uow(),
+                                      actor=appraiser, today=TODAY)
+    assert changed.spec.value == Money(1_900_000) and len(changed.spec.stones) == 1
+    final = appraisals.finalize(first.id, uow=demo_facet.uow(), actor=appraiser)
+    assert final.status == "final" and final.finalized_at is not None
+    assert final.retain_until == dt.date(2036, 11, 20)
+
+
+def test_a_final_appraisal_never_changes_a_correction_is_a_new_version(demo_facet: app.Facet) -> None:
+    appraiser = actor_for(demo_facet, Role.APPRAISER)
+    draft = appraisals.create_draft(FORM, STONES, uow=demo_facet.uow(), actor=appraiser, today=TODAY)
+    final = appraisals.finalize(draft.id, uow=demo_facet.uow(), actor=appraiser)
+    with pytest.raises(Conflict, match="final and never changes"):
+        appraisals.update_draft(final.id, {**FORM, "value": "1.00"}, [], uow=demo_facet.uow(), actor=appraiser,
+                                today=TODAY)
+    v2 = appraisals.correct(final.id, uow=demo_facet.uow(), actor=appraiser)
+    assert (v2.number, v2.version, v2.supersedes_id, v2.status) == (final.number, 2, final.id, "draft")
+    with pytest.raises(Conflict, match="already has version 2"):
+        appraisals.correct(final.id, uow=demo_facet.uow(), actor=appraiser)
+    appraisals.update_draft(v2.id, {**FORM, "value": "17,900.00"}, STONES, uow=demo_facet.uow(), actor=appraiser,
+                            today=TODAY)
+    appraisals.finalize(v2.id, uow=demo_facet.uow(), actor=appraiser)
+    with demo_facet.uow() as uow:
+        old, new = uow.appraisals.get(final.id), uow.appraisals.get(v2.id)
+    assert old is not None and new is not None
+    assert old.spec.value == Money(1_850_000) and new.spec.value == Money(1_790_000)
+    assert old.status == new.status == "final"
+
+
+def test_a_final_appraisal_needs_a_value_a_description_and_credentials(demo_facet: app.Facet) -> None:
+    appraiser, owner = actor_for(demo_facet, Role.APPRAISER), actor_for(demo_facet, Role.OWNER)
+    no_value = appraisals.create_draft({**FORM, "value": ""}, [], uow=demo_facet.uow(), actor=appraiser,
+                                       today=TODAY)
+    with pytest.raises(ValidationError, match="value"):
+        appraisals.finalize(no_value.id, uow=demo_facet.uow(), actor=appraiser)
+    by_owner = appraisals.create_draft(FORM, [], uow=demo_facet.uow(), actor=owner, today=TODAY)
+    with pytest.raises(ValidationError, match="credentials"):
+        appraisals.finalize(by_owner.id, uow=demo_facet.uow(), actor=owner)
+
+
+@pytest.mark.parametrize(("form", "stones", "field"), [
+    ({**FORM, "purpose": "curiosity"}, [], "purpose"),
+    ({**FORM, "appraised_on": "2027-01-01"}, [], "appraised_on"),
+    ({**FORM, "value": "-5"}, [], "value"),
+    ({**FORM, "chain_length_in": "90"}, [], "chain_length_in"),
+    (FORM, [{"role": "center", "clarity": "VVS9"}], "stone 1 clarity"),
+    (FORM, [{"role": "side", "count": "0"}], "stone 1 count"),
+    (FORM, [STONES[0], {"carat": "0"}], "stone 2 carat"),
+])
+def test_bad_input_names_the_field_and_writes_nothing(demo_facet: app.Facet, form: dict[str, str],
+                                                     stones: list[dict[str, str]], field: str) -> None:
+    count = demo_facet.connection().execute("SELECT count(*) FROM appraisals").fetchone()[0]
+    with pytest.raises(ValidationError) as caught:
+        appraisals.create_draft(form, stones, uow=demo_facet.uow(), actor=actor_for(demo_facet, Role.APPRAISER),
+                                today=TODAY)
+    assert caught.value.field == field
+    assert demo_facet.connection().execute("SELECT count(*) FROM appraisals").fetchone()[0] == count
+
+
+def test_clerks_cannot_write_appraisals_and_writers_need_the_finalize_permission(demo_facet: app.Facet) -> None:
+    with pytest.raises(PermissionDenied):
+        appraisals.create_draft(FORM, [], uow=demo_facet.uow(), actor=actor_for(demo_facet, Role.CLERK),
+                                today=TODAY)
+    draft = appraisals.create_draft(FORM, [], uow=demo_facet.uow(), actor=actor_for(demo_facet, Role.APPRAISER),
+                                    today=TODAY)
+    with pytest.raises(PermissionDenied):
+        appraisals.finalize(draft.id, uow=demo_facet.uow(), actor=actor_for(demo_facet, Role.MANAGER))
