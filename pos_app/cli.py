@@ -449,6 +449,37 @@ def cmd_certificates_duplicates(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_appraisals_print(args: argparse.Namespace) -> int:
+    from pos_app.documents.appraisal_pdf import render_appraisal_pdf
+    from pos_app.services import appraisals
+
+    facet = _open(args)
+    try:
+        actor = facet.cli_actor()
+        appraisal_id = appraisals.find_version(args.number, uow=facet.uow(), version=args.version)
+        doc = appraisals.document(appraisal_id, uow=facet.uow(), actor=actor)
+    finally:
+        facet.close()
+    data = render_appraisal_pdf(doc)
+    Path(args.pdf).write_bytes(data)
+    _emit(args, {"number": doc.number, "version": doc.version, "status": doc.status, "pdf": str(Path(args.pdf)),
+                 "verification_code": doc.qr_payload},
+          f"Saved {doc.number} version {doc.version} ({doc.status}) to {args.pdf}.")
+    return EXIT_OK
+
+
+def cmd_appraisals_verify(args: argparse.Namespace) -> int:
+    from pos_app.services import appraisals
+
+    facet = _open(args)
+    try:
+        matches, message = appraisals.verify(args.number, args.hash, uow=facet.uow(), actor=facet.cli_actor())
+    finally:
+        facet.close()
+    _emit(args, {"number": args.number.upper(), "matches": matches, "message": message}, message)
+    return EXIT_OK if matches else EXIT_CHECK_FAILED
+
+
 # ---------------------------------------------------------------- parser
 
 
@@ -539,6 +570,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=500, help="at most this many (default 500)")
     command("duplicates", cmd_certificates_duplicates,
             "report numbers recorded on more than one piece (a fraud signal)", certificates_sub)
+
+    appraisals = sub.add_parser("appraisals", help="print and check appraisals",
+                                description="Appraisals: the printed paperwork and its verification code.")
+    appraisals_sub = appraisals.add_subparsers(dest="appraisals_command", metavar="ACTION", required=True)
+    p = command("print", cmd_appraisals_print, "save an appraisal as a PDF", appraisals_sub)
+    p.add_argument("number", metavar="NUMBER", help="the appraisal number, e.g. AP-2026-0042")
+    p.add_argument("--pdf", metavar="FILE", required=True, help="where to save the PDF")
+    p.add_argument("--version", type=int, help="a version other than the latest")
+    p = command("verify", cmd_appraisals_verify,
+                "check a printed appraisal's verification code against the record (exit 1 if it does not match)",
+                appraisals_sub)
+    p.add_argument("number", metavar="NUMBER", help="the appraisal number")
+    p.add_argument("hash", metavar="HASH", help="the 12-character code printed under the QR code")
 
     payments = sub.add_parser("payments", help="set up card payments (Stripe Terminal)",
                               description="Card payments through Stripe Terminal.")

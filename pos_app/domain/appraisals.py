@@ -171,3 +171,22 @@ def check_final(spec: AppraisalSpec, *, appraiser_credentials: str) -> None:
     if not appraiser_credentials.strip():
         raise ValidationError("appraiser", "the appraiser's credentials (such as GIA Graduate Gemologist) are not "
                                            "in their staff profile")
+
+
+def short_hash(content: Mapping[str, object]) -> str:
+    """12 hex digits of SHA-256 over a final appraisal's content (canonical JSON): printed in the QR
+    code, so a paper copy can be checked against the record (`pos-app appraisals verify`)."""
+    import hashlib
+    import json
+
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+
+
+def value_in_words(value: Money) -> str:
+    """$18,500.00 -> "Eighteen thousand, five hundred dollars and zero cents"."""
+    from num2words import num2words  # type: ignore[import-untyped]
+
+    words = str(num2words(value.amount, lang="en", to="currency", currency=value.currency))
+    words = words.replace(" dollars, ", " dollars and ").replace(" dollar, ", " dollar and ")
+    return words[:1].upper() + words[1:]

@@ -98,3 +98,18 @@ def required(raw: Mapping[str, str], name: str, *, limit: int = 120) -> str:
     if len(value) > limit:
         raise ValidationError(name, f"is longer than {limit} characters")
     return value
+
+
+def display_phone(e164: str) -> str:
+    """"+18005551234" as people write it: "(800) 555-1234" in North America, "+44 20 7946 0958" abroad."""
+    if not e164:
+        return ""
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    style = phonenumbers.PhoneNumberFormat.NATIONAL if number.country_code == 1 else \
+        phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    return str(phonenumbers.format_number(number, style))

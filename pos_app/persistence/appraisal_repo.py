@@ -93,6 +93,9 @@ class AppraisalRepo:
     def latest_version(self, number: str) -> int:
         return int(self._s.scalar(select(func.max(Appraisal.version)).where(Appraisal.number == number)) or 0)
 
+    def by_number(self, number: str, version: int) -> str | None:
+        return self._s.scalar(select(Appraisal.id).where(Appraisal.number == number, Appraisal.version == version))
+
     def replace_draft(self, appraisal_id: str, spec: AppraisalSpec) -> None:
         row = self._s.get_one(Appraisal, appraisal_id)
         for name, value in self._columns(spec).items():

@@ -429,6 +429,13 @@ class CustomerRepo:
     def __init__(self, session: Session) -> None:
         self._s = session
 
+    def name_and_address(self, customer_id: str) -> tuple[str, str] | None:
+        """The name and billing address printed on a document made for the customer (None once erased)."""
+        row = self._s.get(Customer, customer_id)
+        if row is None or row.erased_at is not None:
+            return None
+        return f"{row.first_name} {row.last_name}".strip(), row.billing_address
+
     def add(self, customer: NewCustomer, *, at: dt.datetime | None = None) -> str:
         moment = at or utcnow()
         row = Customer(id=new_id(), created_at=moment, updated_at=moment, **vars(customer))

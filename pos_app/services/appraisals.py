@@ -1,4 +1,4 @@
-"""Appraisals: draft, finalize, correct with a new version. Printing comes with issue 4's documents.
+"""Appraisals: draft, finalize, correct with a new version; the printed document and its check.
 
 A draft can be changed by whoever may write appraisals. Finalizing (an
 appraiser's or the owner's) checks what a final appraisal must state and
@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from pos_app.domain.appraisals import appraisal_number, check_final, parse_appraisal, retain_until
 from pos_app.domain.errors import Conflict, NotFound, ValidationError
 from pos_app.domain.permissions import Actor, Permission
 from pos_app.services.ports import AppraisalRecord, UnitOfWork
+
+if TYPE_CHECKING:
+    from pos_app.documents.appraisal_pdf import AppraisalDocument as AppraisalDocumentData
 
 
 def _currency(uow: UnitOfWork) -> str:
@@ -108,3 +112,117 @@ def correct(appraisal_id: str, *, uow: UnitOfWork, actor: Actor) -> AppraisalRec
         new = _record(uow, new_id)
         uow.commit()
     return new
+
+
+# ---------------------------------------------------------------- the printed paperwork and its check
+
+
+def content(record: AppraisalRecord) -> dict[str, object]:
+    """What a final appraisal's hash covers: everything it states, and who made it final when."""
+    spec = record.spec
+    return {
+        "number": record.number, "version": record.version, "status": record.status,
+        "purpose": spec.purpose.value, "appraised_on": spec.appraised_on, "effective_on": spec.effective_on,
+        "style": spec.style and spec.style.value, "metal": spec.metal and spec.metal.value,
+        "gram_weight_cg": spec.gram_weight_cg, "chain_length_tenths": spec.chain_length_tenths,
+        "clasp": spec.clasp, "description": spec.description,
+        "value_cents": spec.value.cents if spec.value else None, "currency": record.currency,
+        "limiting_conditions": spec.limiting_conditions, "owner": record.owner_customer_id,
+        "item": record.item_id, "appraiser": record.appraiser_id, "finalized_at": record.finalized_at,
+        "stones": [[s.role.value, s.shape and s.shape.value, s.count, s.carat_points, s.color,
+                    s.clarity and s.clarity.value, s.cut and s.cut.value, s.measurements, s.certificate_id]
+                   for s in spec.stones],
+    }
+
+
+def verification_code(record: AppraisalRecord) -> str | None:
+    """`AP-2026-0042 v1 3f9a2c71be04` for a final appraisal (None for a draft)."""
+    from pos_app.domain.appraisals import short_hash
+
+    if record.status != "final":
+        return None
+    return f"{record.number} v{record.version} {short_hash(content(record))}"
+
+
+def document(appraisal_id: str, *, uow: UnitOfWork, actor: Actor) -> AppraisalDocumentData:
+    """The appraisal as printed: the same record always prints the same content."""
+    from pos_app.documents.appraisal_pdf import AppraisalDocument
+    from pos_app.domain.appraisals import value_in_words
+    from pos_app.domain.jewelry import centigrams_text, points_text
+    from pos_app.domain.money import format_money
+    from pos_app.domain.store import display_phone
+
+    if not (actor.can(Permission.WRITE_APPRAISALS) or actor.can(Permission.FINALIZE_APPRAISALS)):
+        actor.require(Permission.WRITE_APPRAISALS)
+    with uow:
+        record = _record(uow, appraisal_id)
+        profile = uow.store.get()
+        assert profile is not None
+        owner = "Store inventory"
+        if record.owner_customer_id:
+            found = uow.customers.name_and_address(record.owner_customer_id)
+            owner = "\n".join(x for x in found if x) if found else "(customer record erased)"
+        appraiser = uow.staff.get(record.appraiser_id) if record.appraiser_id else None
+        supersedes = None
+        if record.supersedes_id:
+            before = uow.appraisals.get(record.supersedes_id)
+            if before is not None:
+                supersedes = f"version {before.version} of {before.number}, which stays on record"
+    spec = record.spec
+
+    def day(value: dt.date) -> str:
+        return f"{value:%B} {value.day}, {value.year}"
+
+    piece = [("Style", spec.style.label if spec.style else ""), ("Metal", spec.metal.label if spec.metal else ""),
+             ("Weight", f"{centigrams_text(spec.gram_weight_cg)} g" if spec.gram_weight_cg else ""),
+             ("Length", f"{spec.chain_length_tenths / 10:g} in" if spec.chain_length_tenths else ""),
+             ("Clasp", spec.clasp)]
+    stones = tuple(
+        (s.role.label, s.shape.label if s.shape else "", str(s.count),
+         f"{points_text(s.carat_points)} ct" if s.carat_points else "", s.color or "",
+         s.clarity.label if s.clarity else "", s.cut.label if s.cut else "", s.measurements)
+        for s in spec.stones)
+    return AppraisalDocument(
+        store_name=profile.name, store_address=profile.address, store_phone=display_phone(profile.phone),
+        number=record.number, version=record.version, status=record.status, appraised_on=day(spec.appraised_on),
+        effective_on=day(spec.effective_on), purpose=spec.purpose.label, owner=owner,
+        piece=tuple((a, b) for a, b in piece if b), description=spec.description, stones=stones,
+        value=format_money(spec.value, profile.locale) if spec.value else "(not yet appraised)",
+        value_words=value_in_words(spec.value) if spec.value else "",
+        appraiser=appraiser.name if appraiser else "", credentials=appraiser.credentials if appraiser else "",
+        limiting_conditions=spec.limiting_conditions, qr_payload=verification_code(record), supersedes=supersedes,
+    )
+
+
+def find_version(number: str, *, uow: UnitOfWork, version: int | None = None) -> str:
+    """The id of an appraisal by its number (the latest version unless one is named)."""
+    with uow:
+        number = number.strip().upper()
+        latest = uow.appraisals.latest_version(number)
+        if latest == 0:
+            raise NotFound(f"No appraisal has the number {number!r}.")
+        found = uow.appraisals.by_number(number, version or latest)
+    if found is None:
+        raise NotFound(f"{number} has no version {version}.")
+    return found
+
+
+def verify(number: str, code: str, *, uow: UnitOfWork, actor: Actor) -> tuple[bool, str]:
+    """Does a printed verification code match the record? (matches, what it says)."""
+    from pos_app.domain.appraisals import short_hash
+
+    actor.require(Permission.WRITE_APPRAISALS)
+    wanted = code.strip().lower()
+    with uow:
+        number = number.strip().upper()
+        latest = uow.appraisals.latest_version(number)
+        if latest == 0:
+            raise NotFound(f"No appraisal has the number {number!r}.")
+        versions = [uow.appraisals.get(i) for i in [uow.appraisals.by_number(number, v) for v in
+                                                    range(1, latest + 1)] if i]
+    for record in versions:
+        if record is not None and record.status == "final" and short_hash(content(record)) == wanted:
+            current = " (the current version)" if record.version == latest else \
+                f" (superseded: version {latest} is current)"
+            return True, f"The paper matches {number} version {record.version}{current}."
+    return False, f"The code does not match any final version of {number}: the paper was altered or is not ours."

@@ -17,6 +17,7 @@ from pos_app.documents.receipt import Receipt, ReceiptLine, ReceiptTender, TextR
 from pos_app.domain.errors import NotFound
 from pos_app.domain.money import Money
 from pos_app.domain.permissions import Actor, Permission
+from pos_app.domain.store import display_phone
 from pos_app.services.ports import (
     DeviceUnavailable,
     DirectoryReader,
@@ -87,7 +88,7 @@ def build_receipt(sale_id: str, *, sales: SalesReader, directory: DirectoryReade
     kind = "void" if sale.status == "voided" else sale.kind
     return Receipt(
         kind=kind, number=sale.number, store_name=profile.name, store_address=profile.address,
-        store_phone=_phone(profile.phone), at=sale.completed_at.astimezone(ZoneInfo(profile.timezone)),
+        store_phone=display_phone(profile.phone), at=sale.completed_at.astimezone(ZoneInfo(profile.timezone)),
         clerk=sale.clerk.split(" ")[0], lines=lines, subtotal=m(sale.subtotal_cents), discount=m(sale.discount_cents),
         tax=m(sale.tax_cents), total=m(sale.total_cents), tenders=tuple(tenders), change=m(change),
         locale=profile.locale, original_number=sale.original_number, tax_exempt_number=sale.tax_exempt_number,
@@ -106,21 +107,6 @@ def _logo(directory: DirectoryReader) -> bytes | None:
         return base64.b64decode(text, validate=True) if text else None
     except (binascii.Error, ValueError):
         return None
-
-
-def _phone(e164: str) -> str:
-    """"+18005551234" as people write it: "(800) 555-1234" at home, "+44 20 7946 0958" abroad."""
-    if not e164:
-        return ""
-    import phonenumbers
-
-    try:
-        number = phonenumbers.parse(e164, None)
-    except phonenumbers.NumberParseException:
-        return e164
-    style = phonenumbers.PhoneNumberFormat.NATIONAL if number.country_code == 1 else \
-        phonenumbers.PhoneNumberFormat.INTERNATIONAL
-    return str(phonenumbers.format_number(number, style))
 
 
 def render_receipt(receipt: Receipt, look: ReceiptLayout) -> bytes:

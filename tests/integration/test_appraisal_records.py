@@ -98,3 +98,78 @@ def test_clerks_cannot_write_appraisals_and_writers_need_the_finalize_permission
                                     today=TODAY)
     with pytest.raises(PermissionDenied):
         appraisals.finalize(draft.id, uow=demo_facet.uow(), actor=actor_for(demo_facet, Role.MANAGER))
+
+
+# ---------------------------------------------------------------- the printed appraisal and its check
+
+import io  # noqa: E402
+import json as _json  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pdfplumber  # noqa: E402
+import pypdfium2  # noqa: E402
+import zxingcpp  # noqa: E402
+
+from pos_app import cli  # noqa: E402
+from pos_app.documents.appraisal_pdf import render_appraisal_pdf  # noqa: E402
+
+
+def _text(data: bytes) -> str:
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        return "\n".join(page.extract_text() or "" for page in pdf.pages)
+
+
+def test_the_final_appraisal_prints_every_field_and_a_qr_code_that_checks_out(demo_facet: app.Facet,
+                                                                             tmp_path: Path) -> None:
+    appraiser = actor_for(demo_facet, Role.APPRAISER)
+    draft = appraisals.create_draft(FORM, STONES, uow=demo_facet.uow(), actor=appraiser, today=TODAY)
+    draft_pdf = render_appraisal_pdf(appraisals.document(draft.id, uow=demo_facet.uow(), actor=appraiser))
+    assert "DRAFT" in _text(draft_pdf)
+    final = appraisals.finalize(draft.id, uow=demo_facet.uow(), actor=appraiser)
+    doc = appraisals.document(final.id, uow=demo_facet.uow(), actor=appraiser)
+    data = render_appraisal_pdf(doc)
+    text = _text(data)
+    for expected in ("Jane Ellen", "AP-2026-0001", "November 20, 2026", "Insurance replacement", "Store inventory",
+                     "Halo", "18k White Gold", "6.42 g", "18 in", "lobster", "halo pendant necklace",
+                     "Center stone", "1.02 ct", "VS1", "6.45 x 6.48 x 3.98 mm", "Side stones", "18",
+                     "$18,500.00", "Eighteen thousand, five hundred dollars and zero cents", "Priya Nair",
+                     "GIA Graduate Gemologist", "Stones graded as mounted.", "page 1 of 1"):
+        assert expected in text, expected
+    assert "DRAFT" not in text
+    image = pypdfium2.PdfDocument(data)[0].render(scale=3).to_pil()
+    image.save(tmp_path / "appraisal.png")
+    [qr] = [b for b in zxingcpp.read_barcodes(image) if b.format == zxingcpp.BarcodeFormat.QRCode]
+    assert qr.text == doc.qr_payload and qr.text.startswith("AP-2026-0001 v1 ")
+    code = qr.text.split()[-1]
+    assert appraisals.verify("ap-2026-0001", code, uow=demo_facet.uow(), actor=appraiser)[0]
+    # printing the same final appraisal again gives the same content
+    assert _text(render_appraisal_pdf(appraisals.document(final.id, uow=demo_facet.uow(),
+                                                          actor=appraiser))) == text
+
+    # an edit behind Facet's back no longer matches the paper
+    conn = demo_facet.connection()
+    conn.execute("UPDATE appraisals SET value_cents = 2500000 WHERE id = ?", (final.id,))
+    conn.close()
+    matches, message = appraisals.verify("AP-2026-0001", code, uow=demo_facet.uow(), actor=appraiser)
+    assert not matches and "altered" in message
+
+
+def test_print_and_verify_from_the_command_line(capsys: pytest.CaptureFixture[str], demo_dir: Path,
+                                                tmp_path: Path) -> None:
+    facet = app.open_facet(demo_dir)
+    try:
+        appraiser = actor_for(facet, Role.APPRAISER)
+        draft = appraisals.create_draft(FORM, STONES, uow=facet.uow(), actor=appraiser, today=TODAY)
+        appraisals.finalize(draft.id, uow=facet.uow(), actor=appraiser)
+    finally:
+        facet.close()
+    pdf = tmp_path / "ap.pdf"
+    assert cli.main(["appraisals", "print", "AP-2026-0001", "--pdf", str(pdf), "--json",
+                     "--data-dir", str(demo_dir)]) == 0
+    code = _json.loads(capsys.readouterr().out)["verification_code"].split()[-1]
+    assert "AP-2026-0001" in _text(pdf.read_bytes())
+    assert cli.main(["appraisals", "verify", "AP-2026-0001", code, "--data-dir", str(demo_dir)]) == 0
+    assert "matches" in capsys.readouterr().out
+    assert cli.main(["appraisals", "verify", "AP-2026-0001", "000000000000", "--data-dir", str(demo_dir)]) == 1
+    assert cli.main(["appraisals", "print", "AP-2026-0099", "--pdf", str(tmp_path / "x.pdf"),
+                     "--data-dir", str(demo_dir)]) == 2
