@@ -133,6 +133,35 @@ def sell_screens(window: MainWindow, context: AppContext, facet: app.Facet, out:
     _server.shutdown()
 
 
+def appraisal_page(facet: app.Facet, out: Path) -> None:
+    """A final appraisal's first page, as printed (the PDF rendered with pdfium)."""
+    import datetime as dt
+
+    import pypdfium2
+
+    from pos_app.documents.appraisal_pdf import render_appraisal_pdf
+    from pos_app.domain.permissions import Actor, Role
+    from pos_app.services import appraisals
+
+    staff = next(s for s in facet.directory().staff_list() if s.role is Role.APPRAISER)
+    appraiser = Actor(staff.id, staff.name, staff.role, facet.terminal)
+    form = {"purpose": "insurance", "style": "halo", "metal": "18k white", "gram_weight": "6.42",
+            "chain_length_in": "18", "clasp": "lobster", "value": "18,500.00",
+            "description": "An 18k white gold halo pendant necklace: a round brilliant diamond in four claws, "
+                           "ringed by eighteen round brilliants in a cut-down pavé halo, on a cable chain.",
+            "limiting_conditions": "Stones were graded as mounted; weights are estimated from measurements. "
+                                   "The value is the retail replacement cost on the effective date."}
+    stones = [{"role": "center", "shape": "round", "carat": "1.02", "color": "G", "clarity": "VS1",
+               "cut": "excellent", "measurements": "6.45 x 6.48 x 3.98 mm"},
+              {"role": "side", "shape": "round", "count": "18", "carat": "0.36", "color": "H", "clarity": "SI1"}]
+    draft = appraisals.create_draft(form, stones, uow=facet.uow(), actor=appraiser, today=dt.date.today())
+    final = appraisals.finalize(draft.id, uow=facet.uow(), actor=appraiser)
+    data = render_appraisal_pdf(appraisals.document(final.id, uow=facet.uow(), actor=appraiser))
+    image = pypdfium2.PdfDocument(data)[0].render(scale=1.25).to_pil()
+    image.save(out / "appraisal.png")
+    print(out / "appraisal.png")
+
+
 def main() -> None:
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")
     out.mkdir(parents=True, exist_ok=True)
@@ -200,6 +229,7 @@ def main() -> None:
     window.workspace.screens["Stock reports"].form.tabs.setCurrentIndex(1)
     grab(window, out / "reports-aging.png")
     context.runner.wait()
+    appraisal_page(facet, out)
     window.close()
     QCoreApplication.processEvents()
     qt.quit()
