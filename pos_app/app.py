@@ -21,6 +21,7 @@ from pos_app.domain.permissions import Actor, Role
 if TYPE_CHECKING:
     from pos_app.adapters.hashing import Argon2Hasher
     from pos_app.adapters.secrets import KeyringSecrets
+    from pos_app.persistence.appraisal_queries import SqliteAppraisalReader
     from pos_app.persistence.certificate_queries import SqliteCertificateReader
     from pos_app.persistence.database import LocalDatabase
     from pos_app.persistence.queries import SqliteDirectoryReader, SqliteInventoryReader
@@ -98,6 +99,11 @@ class Facet:
         from pos_app.persistence.queries import SqliteDirectoryReader
 
         return SqliteDirectoryReader(conn or self._conn)
+
+    def appraisal_reader(self, conn: Any | None = None) -> SqliteAppraisalReader:
+        from pos_app.persistence.appraisal_queries import SqliteAppraisalReader
+
+        return SqliteAppraisalReader(conn or self._conn)
 
     def certificate_reader(self, conn: Any | None = None) -> SqliteCertificateReader:
         from pos_app.persistence.certificate_queries import SqliteCertificateReader

@@ -449,6 +449,35 @@ def cmd_certificates_duplicates(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_appraisals_list(args: argparse.Namespace) -> int:
+    from pos_app.domain.money import Money, format_money
+    from pos_app.services import appraisals
+
+    facet = _open(args)
+    try:
+        rows = appraisals.list_appraisals(reader=facet.appraisal_reader(), actor=facet.cli_actor(),
+                                          search=args.search or "", drafts_only=args.drafts, limit=args.limit)
+        locale = facet.profile.locale
+    finally:
+        facet.close()
+    data = {"appraisals": [
+        {"number": r.number, "version": r.version, "status": r.status, "superseded": r.superseded,
+         "purpose": r.purpose, "appraised_on": r.appraised_on.isoformat(),
+         "value": None if r.value_cents is None else Money(r.value_cents, r.currency).plain(),
+         "currency": r.currency, "item_sku": r.item_sku, "has_owner": r.has_owner, "appraiser": r.appraiser}
+        for r in rows
+    ]}
+    text = "\n".join(
+        f"{r.number} v{r.version:<2} {r.status + (' (superseded)' if r.superseded else ''):<18} "
+        f"{r.appraised_on.isoformat()}  "
+        f"{format_money(Money(r.value_cents, r.currency), locale) if r.value_cents is not None else '':>13}  "
+        f"{r.item_sku or ('customer piece' if r.has_owner else '')}"
+        for r in rows
+    ) or "No appraisals match."
+    _emit(args, data, text)
+    return EXIT_OK
+
+
 def cmd_appraisals_print(args: argparse.Namespace) -> int:
     from pos_app.documents.appraisal_pdf import render_appraisal_pdf
     from pos_app.services import appraisals
@@ -574,6 +603,10 @@ def build_parser() -> argparse.ArgumentParser:
     appraisals = sub.add_parser("appraisals", help="print and check appraisals",
                                 description="Appraisals: the printed paperwork and its verification code.")
     appraisals_sub = appraisals.add_subparsers(dest="appraisals_command", metavar="ACTION", required=True)
+    p = command("list", cmd_appraisals_list, "list appraisals, newest first", appraisals_sub)
+    p.add_argument("--search", metavar="TEXT", help="an appraisal number, an item's SKU or a certificate number")
+    p.add_argument("--drafts", action="store_true", help="only drafts waiting to be made final")
+    p.add_argument("--limit", type=int, default=500, help="at most this many (default 500)")
     p = command("print", cmd_appraisals_print, "save an appraisal as a PDF", appraisals_sub)
     p.add_argument("number", metavar="NUMBER", help="the appraisal number, e.g. AP-2026-0042")
     p.add_argument("--pdf", metavar="FILE", required=True, help="where to save the PDF")

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from pos_app.domain.appraisals import appraisal_number, check_final, parse_appraisal, retain_until
 from pos_app.domain.errors import Conflict, NotFound, ValidationError
 from pos_app.domain.permissions import Actor, Permission
-from pos_app.services.ports import AppraisalRecord, UnitOfWork
+from pos_app.services.ports import AppraisalReader, AppraisalRecord, AppraisalRow, UnitOfWork
 
 if TYPE_CHECKING:
     from pos_app.documents.appraisal_pdf import AppraisalDocument as AppraisalDocumentData
@@ -226,3 +226,13 @@ def verify(number: str, code: str, *, uow: UnitOfWork, actor: Actor) -> tuple[bo
                 f" (superseded: version {latest} is current)"
             return True, f"The paper matches {number} version {record.version}{current}."
     return False, f"The code does not match any final version of {number}: the paper was altered or is not ours."
+
+
+def list_appraisals(*, reader: AppraisalReader, actor: Actor, search: str = "", drafts_only: bool = False,
+                    limit: int = 500) -> list[AppraisalRow]:
+    """Appraisals newest first, by number, item SKU or certificate number; `drafts_only`: those waiting."""
+    if not (actor.can(Permission.WRITE_APPRAISALS) or actor.can(Permission.FINALIZE_APPRAISALS)):
+        actor.require(Permission.WRITE_APPRAISALS)
+    if not 1 <= limit <= 100_000:
+        raise ValidationError("limit", "must be from 1 to 100,000")
+    return reader.appraisals(search=search, drafts_only=drafts_only, limit=limit)

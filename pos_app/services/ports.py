@@ -724,3 +724,23 @@ class AppraisalRepository(Protocol):
     def by_number(self, number: str, version: int) -> str | None: ...
     def replace_draft(self, appraisal_id: str, spec: Any) -> None: ...
     def finalize(self, appraisal_id: str, *, at: dt.datetime, retain_until: dt.date) -> None: ...
+
+
+@dataclass(frozen=True)
+class AppraisalRow:
+    id: str
+    number: str
+    version: int
+    status: str
+    superseded: bool
+    purpose: str
+    appraised_on: dt.date
+    value_cents: int | None
+    currency: str
+    item_sku: str | None
+    has_owner: bool
+    appraiser: str
+
+
+class AppraisalReader(Protocol):
+    def appraisals(self, *, search: str = "", drafts_only: bool = False, limit: int = 500) -> list[AppraisalRow]: ...

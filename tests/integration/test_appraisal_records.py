@@ -173,3 +173,35 @@ def test_print_and_verify_from_the_command_line(capsys: pytest.CaptureFixture[st
     assert cli.main(["appraisals", "verify", "AP-2026-0001", "000000000000", "--data-dir", str(demo_dir)]) == 1
     assert cli.main(["appraisals", "print", "AP-2026-0099", "--pdf", str(tmp_path / "x.pdf"),
                      "--data-dir", str(demo_dir)]) == 2
+
+
+def test_the_list_finds_by_number_sku_or_certificate_and_shows_drafts_waiting(
+        capsys: pytest.CaptureFixture[str], demo_dir: Path) -> None:
+    from pos_app.services import certificates
+
+    facet = app.open_facet(demo_dir)
+    try:
+        appraiser = actor_for(facet, Role.APPRAISER)
+        item, sku = facet.connection().execute("SELECT id, sku FROM items ORDER BY sku LIMIT 1").fetchone()
+        cert = certificates.add_certificate({"lab": "IGI", "report_number": "LG612345678", "carat": "1.02",
+                                             "origin": "lab grown"}, uow=facet.uow(), actor=appraiser, today=TODAY)
+        first = appraisals.create_draft(FORM, [{**STONES[0], "certificate_id": cert.id}], uow=facet.uow(),
+                                        actor=appraiser, today=TODAY, item_id=item)
+        appraisals.finalize(first.id, uow=facet.uow(), actor=appraiser)
+        appraisals.correct(first.id, uow=facet.uow(), actor=appraiser)
+        appraisals.create_draft(FORM, [], uow=facet.uow(), actor=appraiser, today=TODAY)
+        with pytest.raises(PermissionDenied):
+            appraisals.list_appraisals(reader=facet.appraisal_reader(), actor=actor_for(facet, Role.CLERK))
+    finally:
+        facet.close()
+
+    def listed(*extra: str) -> list[tuple[str, int, str, bool]]:
+        assert cli.main(["appraisals", "list", "--json", "--data-dir", str(demo_dir), *extra]) == 0
+        rows = _json.loads(capsys.readouterr().out)["appraisals"]
+        return [(r["number"], r["version"], r["status"], r["superseded"]) for r in rows]
+
+    assert listed() == [("AP-2026-0002", 1, "draft", False), ("AP-2026-0001", 2, "draft", False),
+                        ("AP-2026-0001", 1, "final", True)]
+    assert listed("--drafts") == [("AP-2026-0002", 1, "draft", False), ("AP-2026-0001", 2, "draft", False)]
+    assert [r[:2] for r in listed("--search", sku)] == [("AP-2026-0001", 2), ("AP-2026-0001", 1)]
+    assert [r[:2] for r in listed("--search", "612345678")] == [("AP-2026-0001", 2), ("AP-2026-0001", 1)]

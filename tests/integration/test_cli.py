@@ -365,7 +365,7 @@ def test_restore_of_a_file_that_is_not_a_backup_exits_2_and_changes_nothing(
     [], ["init"], ["doctor"], ["items"], ["items", "import"], ["items", "export"], ["items", "list"],
     ["backup"], ["restore"], ["settings"], ["settings", "list"], ["settings", "set"], ["sales"], ["sales", "list"],
     ["sales", "large-cash"], ["certificates"], ["certificates", "list"], ["certificates", "duplicates"],
-    ["appraisals"], ["appraisals", "print"], ["appraisals", "verify"], ["receipt"], ["payments"], ["payments", "set-key"], ["payments", "status"],
+    ["appraisals"], ["appraisals", "list"], ["appraisals", "print"], ["appraisals", "verify"], ["receipt"], ["payments"], ["payments", "set-key"], ["payments", "status"],
 ], ids=lambda argv: " ".join(argv) or "pos-app")
 def test_every_command_has_help_that_exits_0(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
     with pytest.raises(SystemExit) as raised:

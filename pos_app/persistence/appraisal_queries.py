@@ -1,0 +1,36 @@
+"""The appraisal list: read-only, one statement (raw DBAPI)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pos_app.services.ports import AppraisalRow
+
+
+class SqliteAppraisalReader:
+    def __init__(self, conn: Any) -> None:
+        self._c = conn
+
+    def appraisals(self, *, search: str = "", drafts_only: bool = False, limit: int = 500) -> list[AppraisalRow]:
+        """Newest first; `search` matches the number, the item's SKU or a linked certificate's number."""
+        where, args = ["1 = 1"], []
+        text = search.strip().upper()
+        if text:
+            where.append("(a.number LIKE ? OR upper(i.sku) LIKE ? OR EXISTS (SELECT 1 FROM appraisal_stones s "
+                         "JOIN certificates c ON c.id = s.certificate_id WHERE s.appraisal_id = a.id "
+                         "AND c.report_number LIKE ?))")
+            args += [f"%{text}%", f"{text}%", f"%{text}%"]
+        if drafts_only:
+            where.append("a.status = 'draft'")
+        sql = (
+            "SELECT a.id, a.number, a.version, a.status, EXISTS (SELECT 1 FROM appraisals n WHERE n.number = a.number "
+            "AND n.version > a.version), a.purpose, a.appraised_on, a.value_cents, a.currency, i.sku, "
+            "a.owner_customer_id IS NOT NULL, coalesce(st.name, '') FROM appraisals a "
+            "LEFT JOIN items i ON i.id = a.item_id LEFT JOIN staff st ON st.id = a.appraiser_id "
+            f"WHERE {' AND '.join(where)} ORDER BY a.appraised_on DESC, a.number DESC, a.version DESC LIMIT ?"
+        )
+        return [AppraisalRow(id=r[0], number=r[1], version=r[2], status=r[3], superseded=bool(r[4]), purpose=r[5],
+                             appraised_on=dt.date.fromisoformat(r[6]), value_cents=r[7], currency=r[8],
+                             item_sku=r[9], has_owner=bool(r[10]), appraiser=r[11])
+                for r in self._c.execute(sql, (*args, limit))]
