@@ -106,6 +106,9 @@ class AppraisalRepo:
         self._stones(appraisal_id, spec.stones)
         self._s.flush()
 
+    def erase_expired(self, today: dt.date) -> tuple[int, int]:
+        return erase_expired(self._s, today)
+
     def finalize(self, appraisal_id: str, *, at: dt.datetime, retain_until: dt.date) -> None:
         row = self._s.get_one(Appraisal, appraisal_id)
         row.status = "final"
@@ -113,3 +116,35 @@ class AppraisalRepo:
         row.retain_until = retain_until
         self._s.flush()
 
+
+
+def erase_expired(session: Session, today: dt.date) -> tuple[int, int]:
+    """Delete appraisals (with their stones) and certificates (with their scans) kept past `retain_until`.
+
+    Newest versions go first, so a superseded version is never left pointing at
+    a deleted one; a stone of a kept appraisal loses only its link to an erased
+    certificate. Returns (appraisals, certificates) erased.
+    """
+    from sqlalchemy import delete, update
+
+    from pos_app.persistence import outbox
+    from pos_app.persistence.models import Certificate
+
+    expired = list(session.execute(
+        select(Appraisal.id).where(Appraisal.retain_until.is_not(None), Appraisal.retain_until < today)
+        .order_by(Appraisal.version.desc())).scalars())
+    for appraisal_id in expired:
+        session.execute(update(Appraisal).where(Appraisal.supersedes_id == appraisal_id).values(supersedes_id=None))
+        session.execute(delete(AppraisalStone).where(AppraisalStone.appraisal_id == appraisal_id))
+        session.execute(delete(Appraisal).where(Appraisal.id == appraisal_id))
+    certificates = list(session.execute(
+        select(Certificate.id).where(Certificate.retain_until.is_not(None), Certificate.retain_until < today)
+    ).scalars())
+    if certificates:
+        session.execute(update(AppraisalStone).where(AppraisalStone.certificate_id.in_(certificates))
+                        .values(certificate_id=None))
+        session.execute(delete(Certificate).where(Certificate.id.in_(certificates)))
+    # Erasures travel as tombstones: the sync pushes a delete for each row.
+    outbox.record_bulk(session, Appraisal.__tablename__, expired, "delete")
+    outbox.record_bulk(session, Certificate.__tablename__, certificates, "delete")
+    return len(expired), len(certificates)

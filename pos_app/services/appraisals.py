@@ -236,3 +236,17 @@ def list_appraisals(*, reader: AppraisalReader, actor: Actor, search: str = "", 
     if not 1 <= limit <= 100_000:
         raise ValidationError("limit", "must be from 1 to 100,000")
     return reader.appraisals(search=search, drafts_only=drafts_only, limit=limit)
+
+
+def erase_expired(*, uow: UnitOfWork, actor: Actor, today: dt.date) -> tuple[int, int]:
+    """The retention rule: appraisal and certificate records, scans and photos go 10 years after their date.
+
+    Returns (appraisals, certificates) erased. The privacy center runs this as its retention job.
+    """
+    actor.require(Permission.ERASE_CUSTOMER)
+    with uow:
+        erased = uow.appraisals.erase_expired(today)
+        uow.audit.record(actor, "retention.appraisals_erased", entity_type="appraisal",
+                         summary={"appraisals": erased[0], "certificates": erased[1], "before": today.isoformat()})
+        uow.commit()
+    return erased

@@ -205,3 +205,36 @@ def test_the_list_finds_by_number_sku_or_certificate_and_shows_drafts_waiting(
     assert listed("--drafts") == [("AP-2026-0002", 1, "draft", False), ("AP-2026-0001", 2, "draft", False)]
     assert [r[:2] for r in listed("--search", sku)] == [("AP-2026-0001", 2), ("AP-2026-0001", 1)]
     assert [r[:2] for r in listed("--search", "612345678")] == [("AP-2026-0001", 2), ("AP-2026-0001", 1)]
+
+
+def test_records_past_ten_years_are_erased_and_the_rest_kept(demo_facet: app.Facet) -> None:
+    from pos_app.services import certificates
+
+    appraiser, officer = actor_for(demo_facet, Role.APPRAISER), actor_for(demo_facet, Role.PRIVACY_OFFICER)
+    old_cert = certificates.add_certificate({"lab": "GIA", "report_number": "1152345678", "report_date": "2015-06-01",
+                                             "carat": "1.10"}, uow=demo_facet.uow(), actor=appraiser, today=TODAY,
+                                            scan=b"%PDF-1.4 old scan")
+    new_cert = certificates.add_certificate({"lab": "GIA", "report_number": "2152345678", "report_date": "2024-06-01",
+                                             "carat": "0.90"}, uow=demo_facet.uow(), actor=appraiser, today=TODAY)
+    old = appraisals.create_draft({**FORM, "appraised_on": "2014-05-02"}, STONES, uow=demo_facet.uow(),
+                                  actor=appraiser, today=TODAY)
+    old = appraisals.finalize(old.id, uow=demo_facet.uow(), actor=appraiser)
+    kept = appraisals.create_draft(FORM, [{**STONES[0], "certificate_id": old_cert.id},
+                                          {**STONES[1], "certificate_id": new_cert.id}],
+                                   uow=demo_facet.uow(), actor=appraiser, today=TODAY)
+    kept = appraisals.finalize(kept.id, uow=demo_facet.uow(), actor=appraiser)
+    assert old.retain_until == dt.date(2024, 5, 2)
+    with pytest.raises(PermissionDenied):
+        appraisals.erase_expired(uow=demo_facet.uow(), actor=appraiser, today=TODAY)
+
+    assert appraisals.erase_expired(uow=demo_facet.uow(), actor=officer, today=TODAY) == (1, 1)
+    conn = demo_facet.connection()
+    assert [r[0] for r in conn.execute("SELECT number FROM appraisals")] == [kept.number]
+    assert [r[0] for r in conn.execute("SELECT report_number FROM certificates")] == ["2152345678"]
+    assert conn.execute("SELECT count(*) FROM appraisal_stones WHERE appraisal_id = ?", (old.id,)).fetchone()[0] == 0
+    links = [r[0] for r in conn.execute("SELECT certificate_id FROM appraisal_stones WHERE appraisal_id = ? "
+                                        "ORDER BY role", (kept.id,))]
+    assert links == [None, new_cert.id]
+    tombstones = {r[0] for r in conn.execute("SELECT row_id FROM outbox WHERE op = 'delete'")}
+    assert {old.id, old_cert.id} <= tombstones
+    assert appraisals.erase_expired(uow=demo_facet.uow(), actor=officer, today=TODAY) == (0, 0)
