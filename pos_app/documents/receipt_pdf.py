@@ -3,149 +3,336 @@
 Role and contract
 -----------------
 Pure layout, like `receipt_escpos.py`: `render_receipt_pdf` takes a `Receipt`
-and returns the bytes of a Letter-size PDF with the store's letterhead, the
-sale's lines, totals and tenders, the return policy and privacy notice, and
-the sale number as a Code 128 barcode for returns. A gift receipt leaves out
-every price, total and tender. Long sales run onto more pages, each marked
-"page x of y". Text is real PDF text (Helvetica, Windows-1252), so it can be
-searched and read back. ReportLab is imported on the first render.
+already worded and priced by the receipts service and returns the bytes of a
+Letter-size PDF; it reads no database and holds no state between calls. It
+runs on whichever thread calls it. ReportLab is imported on the first render,
+not with this module.
+
+Layout
+------
+A letterhead (logo, store name, address, phone) faces the receipt's own
+block (title, number, date, clerk, the original sale of a return, and the
+number as a Code 128 barcode that the counter's scanner reads back for a
+return). Then the lines (SKU, description, quantity, price, discount,
+amount), the totals with the tenders and change under them, and the return
+policy, privacy notice and footer. A gift receipt keeps the lines' SKU,
+description and quantity and leaves out every price, total and tender.
+
+A long sale runs onto more pages: the lines' header row repeats and every
+page's foot says "page x of y", counted in the same pass by a canvas that
+holds its pages until the end (no second build). Text is real PDF text in
+Helvetica (Windows-1252), so it can be searched, copied and read back;
+characters Helvetica lacks are replaced the way `tags.py` does it. The same
+receipt gives the same bytes (no timestamp or random id in the file).
 """
 
 from __future__ import annotations
 
 import io
+import logging
+import unicodedata
+from functools import cache
 from typing import Any
+from xml.sax.saxutils import escape
 
-from pos_app.documents.receipt import Receipt, ReceiptTender
+from pos_app.documents.receipt import Receipt, ReceiptLine, ReceiptTender, when_text
 from pos_app.domain.money import Money, format_money
 
+log = logging.getLogger(__name__)
+
+INCH = 72.0
+PAGE = (8.5 * INCH, 11 * INCH)  # US Letter
+MARGIN = 0.75 * INCH  # from the paper's edge to the text
+_FRAME_PADDING = 6.0  # ReportLab's frames pad their content by 6 pt on every side
+CONTENT_WIDTH = PAGE[0] - 2 * MARGIN
+REGULAR = "Helvetica"
+BOLD = "Helvetica-Bold"
+GREY = "#555555"
 TITLES = {"sale": "Receipt", "return": "Return receipt", "exchange": "Exchange receipt", "void": "Voided sale"}
+CARD_BRANDS = {"visa": "Visa", "mastercard": "Mastercard", "amex": "American Express", "discover": "Discover",
+               "jcb": "JCB", "diners": "Diners Club", "unionpay": "UnionPay", "interac": "Interac"}
+# Column widths of the lines table (they add up to CONTENT_WIDTH: 7 inches).
+_COLUMNS = (1.1 * INCH, 2.65 * INCH, 0.45 * INCH, 0.95 * INCH, 0.85 * INCH, 1.0 * INCH)
+_GIFT_COLUMNS = (1.4 * INCH, 4.9 * INCH, 0.7 * INCH)
+_TOTALS_COLUMNS = (2.2 * INCH, 1.0 * INCH)  # its amounts line up under the lines' Amount column
+
+
+def _printable(text: str) -> str:
+    """`text` as the standard PDF fonts can show it (Windows-1252): no-break spaces become spaces,
+    a character the font lacks its compatibility form, else a question mark (as in `tags.py`)."""
+    out = []
+    for char in text:
+        for candidate in (char, unicodedata.normalize("NFKC", char)):
+            try:
+                candidate.encode("cp1252")
+            except UnicodeEncodeError:
+                continue
+            out.append(candidate)
+            break
+        else:
+            out.append("?")
+    return "".join(out)
+
+
+def _markup(text: str) -> str:
+    """Paragraph markup for plain `text`, its newlines kept."""
+    return "<br/>".join(escape(_printable(line)) for line in text.strip().splitlines())
 
 
 def _tender_label(tender: ReceiptTender) -> str:
     if tender.kind == "card":
-        label = (tender.card_brand or "card").upper() + (f" ending {tender.card_last4}" if tender.card_last4 else "")
+        brand = tender.card_brand or "card"
+        label = CARD_BRANDS.get(brand.lower(), brand.title())
+        if tender.card_last4:
+            # Not "•••• 4242": Helvetica's bullet comes out of a text extractor as (cid:127).
+            label += f" ending {tender.card_last4}"
     else:
-        label = {"cash": "Cash", "store_credit": "Store credit"}.get(tender.kind, tender.kind)
+        label = {"cash": "Cash", "store_credit": "Store credit"}.get(tender.kind, tender.kind.replace("_", " "))
     return label + (" (refund)" if tender.amount.cents < 0 else "")
 
 
+def _title(r: Receipt) -> str:
+    title = "Gift receipt" if r.gift else TITLES.get(r.kind, "Receipt")
+    return title + (" (reprint)" if r.reprint else "")
+
+
 def render_receipt_pdf(receipt: Receipt) -> bytes:
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import letter
-    from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
-    from reportlab.lib.units import inch
+    """The receipt as a Letter-size PDF, one page or as many as its lines need."""
     from reportlab.platypus import SimpleDocTemplate
 
     r = receipt
-
-    def m(amount: Money) -> str:
-        return format_money(amount, r.locale)
-
-    styles = getSampleStyleSheet()
-    body = ParagraphStyle("body", parent=styles["BodyText"], fontName="Helvetica", fontSize=9.5, leading=12)
-    small = ParagraphStyle("small", parent=body, fontSize=8.5, leading=11, textColor=colors.HexColor("#444444"))
-    store = ParagraphStyle("store", parent=body, fontName="Helvetica-Bold", fontSize=18, leading=22)
-    heading = ParagraphStyle("heading", parent=body, fontName="Helvetica-Bold", fontSize=13, leading=16)
-
-    title = "Gift receipt" if r.gift else TITLES.get(r.kind, "Receipt")
-    if r.reprint:
-        title += " (reprint)"
-
-    def make_story() -> list[Any]:
-        return _story(r, title, m, body=body, small=small, store=store, heading=heading)
-
-    def number_pages(canvas: Any, doc: Any) -> None:
-        canvas.saveState()
-        canvas.setFont("Helvetica", 8)
-        canvas.drawRightString(letter[0] - 0.75 * inch, 0.5 * inch,
-                               f"{r.number}  ·  page {doc.page} of {doc.facet_pages or '?'}")
-        canvas.restoreState()
-
-    def build(pages: int | None) -> tuple[bytes, int]:
-        out = io.BytesIO()
-        doc = SimpleDocTemplate(out, pagesize=letter, leftMargin=0.75 * inch, rightMargin=0.75 * inch,
-                                topMargin=0.75 * inch, bottomMargin=0.9 * inch, title=f"{title} {r.number}",
-                                author=r.store_name)
-        doc.facet_pages = pages
-        doc.build(make_story(), onFirstPage=number_pages, onLaterPages=number_pages)
-        return out.getvalue(), int(doc.page)
-
-    # Two passes: the first counts the pages for "page x of y".
-    _, pages = build(None)
-    data, _ = build(pages)
-    return data
+    styles = _styles()
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(
+        out, pagesize=PAGE, leftMargin=MARGIN - _FRAME_PADDING, rightMargin=MARGIN - _FRAME_PADDING,
+        topMargin=MARGIN - _FRAME_PADDING, bottomMargin=MARGIN,
+        title=f"{_title(r)} {r.number}", author=_printable(r.store_name), subject=f"{r.store_name} {r.number}",
+        creator="Facet", invariant=1,
+    )
+    footer = f"{_printable(r.store_name)}  \u00b7  {_title(r)} {r.number}"
+    doc.build(_story(r, styles), canvasmaker=_numbered_canvas(footer))
+    return out.getvalue()
 
 
-def _story(r: Receipt, title: str, m: Any, *, body: Any, small: Any, store: Any, heading: Any) -> list[Any]:
-    from xml.sax.saxutils import escape
+@cache
+def _styles() -> dict[str, Any]:
+    from reportlab.lib.enums import TA_CENTER, TA_RIGHT
+    from reportlab.lib.styles import ParagraphStyle
 
-    from reportlab.graphics.barcode import code128
-    from reportlab.lib import colors
-    from reportlab.lib.units import inch
-    from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+    body = ParagraphStyle("body", fontName=REGULAR, fontSize=9.5, leading=12.5)
+    return {
+        "body": body,
+        "cell": ParagraphStyle("cell", parent=body, fontSize=9, leading=11.5),
+        "sku": ParagraphStyle("sku", parent=body, fontSize=9, leading=11.5, wordWrap="CJK"),  # may break anywhere
+        "note": ParagraphStyle("note", parent=body, fontName="Helvetica-Oblique", fontSize=8, leading=10,
+                               textColor=GREY),
+        "small": ParagraphStyle("small", parent=body, fontSize=8.5, leading=11, textColor=GREY),
+        "small_heading": ParagraphStyle("small_heading", parent=body, fontName=BOLD, fontSize=8.5, leading=11,
+                                        spaceBefore=6),
+        "footer": ParagraphStyle("footer", parent=body, alignment=TA_CENTER, spaceBefore=10),
+        "store": ParagraphStyle("store", parent=body, fontName=BOLD, fontSize=18, leading=22),
+        "title": ParagraphStyle("title", parent=body, fontName=BOLD, fontSize=14, leading=18, alignment=TA_RIGHT),
+        "facts": ParagraphStyle("facts", parent=body, alignment=TA_RIGHT),
+    }
 
-    story: list[Any] = [Paragraph(escape(r.store_name), store)]
-    contact = "<br/>".join(escape(x) for x in [*r.store_address.splitlines(), r.store_phone] if x)
-    if contact:
-        story.append(Paragraph(contact, body))
-    story.append(Spacer(1, 0.2 * inch))
-    story.append(Paragraph(escape(title), heading))
-    facts = [f"Sale {r.number}", r.at.strftime("%Y-%m-%d %H:%M"), f"Clerk: {r.clerk}"]
+
+def _para(markup: str, style: Any) -> Any:
+    from reportlab.platypus import Paragraph  # a no-op after the first render
+
+    return Paragraph(markup, style)
+
+
+def _story(r: Receipt, styles: dict[str, Any]) -> list[Any]:
+    from reportlab.platypus import KeepTogether, Spacer
+
+    story: list[Any] = [_header(r, styles), Spacer(1, 0.3 * INCH), _lines_table(r, styles)]
+    if not r.gift:
+        story += [Spacer(1, 0.15 * INCH), KeepTogether(_totals_table(r))]
+    notes: list[Any] = []
+    for heading, text in (("Returns and exchanges", r.return_policy), ("Privacy", r.privacy_notice)):
+        if text.strip():
+            notes += [_para(heading, styles["small_heading"]), _para(_markup(text), styles["small"])]
+    if notes:
+        story += [Spacer(1, 0.25 * INCH), KeepTogether(notes)]
+    if r.footer.strip():
+        story.append(_para(_markup(r.footer), styles["footer"]))
+    return story
+
+
+def _header(r: Receipt, styles: dict[str, Any]) -> Any:
+    from reportlab.platypus import Spacer, Table, TableStyle
+
+    left: list[Any] = []
+    logo = _logo(r.logo_png) if r.logo_png else None
+    if logo is not None:
+        left += [logo, Spacer(1, 6)]
+    left.append(_para(escape(_printable(r.store_name)), styles["store"]))
+    contact = [*r.store_address.strip().splitlines(), r.store_phone]
+    left.append(_para("<br/>".join(escape(_printable(x)) for x in contact if x.strip()), styles["body"]))
+
+    facts = [f"<b>No. {escape(r.number)}</b>", escape(_printable(when_text(r.at, r.locale))),
+             f"Clerk: {escape(_printable(r.clerk))}"]
     if r.original_number:
-        facts.append(f"Returns from sale {r.original_number}")
-    story.append(Paragraph(escape("  ·  ".join(facts)), body))
-    story.append(Spacer(1, 0.15 * inch))
+        facts.append(f"Original sale {escape(r.original_number)}")
+    right: list[Any] = [_para(escape(_title(r)), styles["title"]), _para("<br/>".join(facts), styles["facts"])]
+    barcode = _barcode(r.number)
+    if barcode is not None:
+        right += [Spacer(1, 6), barcode]
+    table = Table([[left, right]], colWidths=(CONTENT_WIDTH * 0.55, CONTENT_WIDTH * 0.45))
+    table.setStyle(TableStyle([
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("ALIGN", (1, 0), (1, 0), "RIGHT"),  # a flowable in a cell follows the cell's alignment
+        ("LEFTPADDING", (0, 0), (0, 0), 0),
+        ("RIGHTPADDING", (-1, 0), (-1, 0), 0),
+        ("LINEBELOW", (0, 0), (-1, 0), 0.8, "#000000"),
+        ("BOTTOMPADDING", (0, 0), (-1, 0), 10),
+    ]))
+    return table
 
+
+def _barcode(number: str) -> Any:
+    """The number as Code 128 for the counter's scanner; None if Code 128 cannot hold it."""
+    from reportlab.graphics.barcode.code128 import Code128
+
+    if not number or not all(" " <= c <= "~" for c in number):
+        return None
+    # 1 pt narrow bars (13.9 mil): easy for any handheld scanner off a laser page. The left quiet zone is
+    # the symbology's 10 X; on the right the bars end at the text's edge and the page margin is the quiet zone.
+    # The number is printed in bold just above, so the symbol carries no text of its own.
+    return Code128(number, barWidth=1.0, barHeight=0.45 * INCH, quiet=1, lquiet=10.0, rquiet=0.0,
+                   humanReadable=False)
+
+
+def _logo(png: bytes) -> Any:
+    """The logo at most 2.5 x 0.9 inches, its shape kept; None (and a log line) if it cannot be read."""
+    from reportlab.lib.utils import ImageReader
+    from reportlab.platypus import Image
+
+    try:
+        width, height = ImageReader(io.BytesIO(png)).getSize()
+    except Exception as error:  # noqa: BLE001 - ReportLab reports an unreadable image in several ways
+        log.warning("the receipt logo cannot be read (%s); the PDF has none", error)
+        return None
+    scale = min(2.5 * INCH / width, 0.9 * INCH / height, 1.0)
+    image = Image(io.BytesIO(png), width=width * scale, height=height * scale)
+    image.hAlign = "LEFT"
+    return image
+
+
+def _lines_table(r: Receipt, styles: dict[str, Any]) -> Any:
+    from reportlab.platypus import Table, TableStyle
+
+    def money(amount: Money) -> str:
+        return _printable(format_money(amount, r.locale))
+
+    def description(line: ReceiptLine) -> list[Any]:
+        cell = [_para(_markup(line.description), styles["cell"])]
+        if line.note and not r.gift:
+            cell.append(_para(_markup(line.note), styles["note"]))
+        return cell
+
+    rows: list[list[Any]]
+    widths: tuple[float, ...]
     if r.gift:
-        rows: list[list[Any]] = [["SKU", "Description", "Qty"]]
-        rows += [[line.sku, Paragraph(escape(line.description), body), str(line.quantity)] for line in r.lines]
-        widths = [1.3 * inch, 4.9 * inch, 0.8 * inch]
+        rows = [["SKU", "Description", "Qty"]]
+        rows += [[_para(escape(_printable(line.sku)), styles["sku"]), description(line), str(line.quantity)]
+                 for line in r.lines]
+        widths = _GIFT_COLUMNS
     else:
         rows = [["SKU", "Description", "Qty", "Price", "Discount", "Amount"]]
         for line in r.lines:
-            text = escape(line.description) + (f"<br/><i>{escape(line.note)}</i>" if line.note else "")
-            rows.append([line.sku, Paragraph(text, body), str(line.quantity), m(line.unit_price),
-                         m(-line.discount) if line.discount.cents else "", m(line.total)])
-        widths = [1.1 * inch, 2.9 * inch, 0.5 * inch, 1.0 * inch, 0.8 * inch, 1.0 * inch]
+            # Off a sale; on a returned line (negative quantity) the discount given then is kept back.
+            off = -line.discount if line.quantity >= 0 else line.discount
+            rows.append([_para(escape(_printable(line.sku)), styles["sku"]), description(line),
+                         str(line.quantity), money(line.unit_price), money(off) if line.discount.cents else "",
+                         money(line.total)])
+        widths = _COLUMNS
     table = Table(rows, colWidths=widths, repeatRows=1)
     table.setStyle(TableStyle([
-        ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 9),
-        ("FONT", (0, 1), (-1, -1), "Helvetica", 9),
-        ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
-        ("LINEBELOW", (0, 1), (-1, -1), 0.25, colors.HexColor("#bbbbbb")),
+        ("FONT", (0, 0), (-1, 0), BOLD, 9),
+        ("FONT", (0, 1), (-1, -1), REGULAR, 9),
+        ("LINEBELOW", (0, 0), (-1, 0), 0.8, "#000000"),
+        ("LINEBELOW", (0, 1), (-1, -1), 0.25, "#bbbbbb"),
         ("ALIGN", (2, 0), (-1, -1), "RIGHT"),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (0, -1), 0),
+        ("RIGHTPADDING", (-1, 0), (-1, -1), 0),
+        ("TOPPADDING", (0, 1), (-1, -1), 4),
+        ("BOTTOMPADDING", (0, 1), (-1, -1), 5),
     ]))
-    story.append(table)
-    story.append(Spacer(1, 0.15 * inch))
+    return table
 
-    if not r.gift:
-        totals: list[list[str]] = [["Subtotal", m(r.subtotal)]]
-        if r.discount.cents:
-            totals.append(["Discounts", m(-r.discount)])
-        totals.append([f"Tax (exempt #{r.tax_exempt_number})" if r.tax_exempt_number else "Tax", m(r.tax)])
-        totals.append(["Total", m(r.total)])
-        for tender in r.tenders:
-            totals.append([_tender_label(tender), m(tender.amount)])
-        if r.change.cents:
-            totals.append(["Change", m(r.change)])
-        total_row = 3 if r.discount.cents else 2
-        summary = Table(totals, colWidths=[2.2 * inch, 1.2 * inch], hAlign="RIGHT")
-        summary.setStyle(TableStyle([
-            ("FONT", (0, 0), (-1, -1), "Helvetica", 9.5),
-            ("FONT", (0, total_row), (-1, total_row), "Helvetica-Bold", 11),
-            ("LINEABOVE", (0, total_row), (-1, total_row), 0.8, colors.black),
-            ("ALIGN", (1, 0), (1, -1), "RIGHT"),
-        ]))
-        story.append(summary)
-        story.append(Spacer(1, 0.2 * inch))
 
-    for text in (r.return_policy, r.privacy_notice, r.footer):
-        if text:
-            story.append(Paragraph(escape(text), small))
-    story.append(Spacer(1, 0.2 * inch))
-    barcode = code128.Code128(r.number, barHeight=0.5 * inch, barWidth=1.0, humanReadable=True)
-    barcode.hAlign = "LEFT"
-    story.append(barcode)
-    return story
+def _totals_table(r: Receipt) -> Any:
+    from reportlab.platypus import Table, TableStyle
+
+    def money(amount: Money) -> str:
+        return _printable(format_money(amount, r.locale))
+
+    rows = [["Subtotal", money(r.subtotal)]]
+    if r.discount.cents:
+        rows.append(["Discounts", money(-r.discount)])
+    rows.append([f"Tax (exempt #{_printable(r.tax_exempt_number)})" if r.tax_exempt_number else "Tax",
+                 money(r.tax)])
+    total_row = len(rows)
+    rows.append(["Total", money(r.total)])
+    for tender in r.tenders:
+        rows.append([_tender_label(tender), money(tender.amount)])
+    if r.change.cents:
+        rows.append(["Change", money(r.change)])
+    style = [
+        ("FONT", (0, 0), (-1, -1), REGULAR, 9.5),
+        ("FONT", (0, total_row), (-1, total_row), BOLD, 11.5),
+        ("LINEABOVE", (0, total_row), (-1, total_row), 0.8, "#000000"),
+        ("TOPPADDING", (0, total_row), (-1, total_row), 5),
+        ("BOTTOMPADDING", (0, total_row), (-1, total_row), 7),
+        ("ALIGN", (1, 0), (1, -1), "RIGHT"),
+        ("RIGHTPADDING", (1, 0), (1, -1), 0),
+    ]
+    if len(rows) > total_row + 1:
+        style.append(("LINEBELOW", (0, total_row), (-1, total_row), 0.25, "#bbbbbb"))
+    table = Table(rows, colWidths=_TOTALS_COLUMNS, hAlign="RIGHT")
+    table.setStyle(TableStyle(style))
+    return table
+
+
+@cache
+def _numbered_canvas_class() -> type:
+    from reportlab.pdfgen.canvas import Canvas
+
+    class NumberedCanvas(Canvas):  # type: ignore[misc]
+        """Keeps each page until `save`, then writes "page x of y" on every one (one build, not two)."""
+
+        footer_text = ""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:  # noqa: N802 - ReportLab's name
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._pages)
+            for number, page in enumerate(self._pages, start=1):
+                self.__dict__.update(page)
+                self.setFont(REGULAR, 8)
+                self.setFillColor(GREY)
+                self.drawString(MARGIN, 0.5 * INCH, self.footer_text)
+                self.drawRightString(PAGE[0] - MARGIN, 0.5 * INCH, f"page {number} of {total}")
+                super().showPage()
+            super().save()
+
+    return NumberedCanvas
+
+
+def _numbered_canvas(footer: str) -> Any:
+    base = _numbered_canvas_class()
+
+    def make(*args: Any, **kwargs: Any) -> Any:
+        canvas = base(*args, **kwargs)
+        canvas.footer_text = footer
+        return canvas
+
+    return make

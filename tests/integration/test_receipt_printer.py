@@ -1,0 +1,148 @@
+"""The receipt printer adapter against real sockets and files: bytes over TCP to a loopback
+"printer", a printer that is off or out of paper, printer addresses good and bad."""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from pos_app.adapters.receipt_printer import EscposPrinter, PrinterTarget, parse_printer_uri
+from pos_app.documents.receipt import Receipt, ReceiptLine, ReceiptTender
+from pos_app.documents.receipt_escpos import drawer_kick, render_receipt
+from pos_app.domain.errors import ValidationError
+from pos_app.domain.money import Money
+from pos_app.services.ports import DeviceUnavailable, ReceiptPrinter
+from tests.printer_listener import PAPER_END, PrinterListener, decode_escpos
+
+
+def receipt(number: str = "C1-000123") -> Receipt:
+    total = Money(89900)
+    return Receipt(
+        kind="sale", number=number, store_name="Jane Ellen", store_address="410 Madison Avenue\nNew York, NY",
+        store_phone="(800) 555-1234", at=dt.datetime(2026, 11, 25, 14, 5, tzinfo=ZoneInfo("America/New_York")),
+        clerk="Lily", lines=(ReceiptLine("SOL-2002", "Solitaire Pendant", 1, total, Money(0), total),),
+        subtotal=total, discount=Money(0), tax=Money(0), total=total,
+        tenders=(ReceiptTender("card", total, "visa", "4242"),), change=Money(0),
+    )
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.parametrize(("uri", "target"), [
+    ("tcp://192.168.1.50", PrinterTarget("tcp", host="192.168.1.50", port=9100)),
+    ("tcp://printer.local:9101/", PrinterTarget("tcp", host="printer.local", port=9101)),
+    ("  TCP://[fe80::1]:9100 ", PrinterTarget("tcp", host="fe80::1", port=9100)),
+    ("usb://04b8:0202", PrinterTarget("usb", vendor=0x04B8, product=0x0202)),
+    ("usb://04B8:E15", PrinterTarget("usb", vendor=0x04B8, product=0x0E15)),
+    ("serial:///dev/ttyUSB0", PrinterTarget("serial", path="/dev/ttyUSB0", baudrate=9600)),
+    ("serial:///dev/ttyUSB0?baudrate=19200", PrinterTarget("serial", path="/dev/ttyUSB0", baudrate=19200)),
+    ("serial://COM3?baudrate=38400", PrinterTarget("serial", path="COM3", baudrate=38400)),
+    ("file:///dev/usb/lp0", PrinterTarget("file", path="/dev/usb/lp0")),
+])
+def test_printer_addresses_that_parse(uri: str, target: PrinterTarget) -> None:
+    assert parse_printer_uri(uri) == target
+    assert parse_printer_uri(target.uri) == target  # the canonical form reads back the same
+
+
+@pytest.mark.parametrize(("uri", "problem"), [
+    ("", "no printer address"),
+    ("lpt1", "not a printer address"),
+    ("192.168.1.50:9100", "not a printer address"),
+    ("http://printer", "not a printer address"),
+    ("tcp://", "names no printer host"),
+    ("tcp://printer:99999", "port .* must be a number from 1 to 65535"),
+    ("tcp://printer:9100/queue", "more than a host and a port"),
+    ("usb://epson", "vendor and product ids in hex"),
+    ("usb://04b8", "vendor and product ids in hex"),
+    ("usb://0000:0202", "vendor and product ids in hex"),
+    ("serial://", "names no serial port"),
+    ("serial:///dev/ttyUSB0?baudrate=fast", "baud rate"),
+    ("serial:///dev/ttyUSB0?parity=even", "takes only \\?baudrate="),
+    ("file://lp0", "full path"),
+    ("file:///dev/usb/", "full path"),
+])
+def test_bad_printer_addresses_say_what_is_wrong_and_show_examples(uri: str, problem: str) -> None:
+    with pytest.raises(ValidationError, match=f"printer: .*{problem}.*tcp://192.168.1.50:9100") as raised:
+        parse_printer_uri(uri)
+    assert raised.value.field == "printer" and "usb://04b8:0202" in raised.value.problem
+
+
+def test_a_receipt_reaches_a_network_printer_byte_for_byte(printer_listener: PrinterListener) -> None:
+    printer: ReceiptPrinter = EscposPrinter(parse_printer_uri(printer_listener.url), columns=48)
+    data = drawer_kick() + render_receipt(receipt(), columns=printer.columns)
+    printer.send(data)
+    assert printer_listener.wait_for(1) == [data]
+    decoded = decode_escpos(printer_listener.received[0])
+    assert decoded.drawer_kicks == 1 and decoded.barcodes == [("CODE128", "C1-000123")] and decoded.cut
+    assert "VISA ****4242" in decoded.text and all(line.columns <= 48 for line in decoded.printed)
+
+
+def test_each_send_is_its_own_connection(printer_listener: PrinterListener) -> None:
+    printer = EscposPrinter(parse_printer_uri(printer_listener.url))
+    printer.send(b"first\n")
+    printer.send(b"second\n")
+    assert printer_listener.wait_for(2) == [b"first\n", b"second\n"]
+
+
+def test_a_printer_that_is_off_is_a_message_naming_it() -> None:
+    port = free_port()
+    printer = EscposPrinter(parse_printer_uri(f"tcp://127.0.0.1:{port}"), timeout_seconds=1)
+    with pytest.raises(DeviceUnavailable) as raised:
+        printer.send(render_receipt(receipt()))
+    assert str(raised.value) == (f"The receipt printer at 127.0.0.1:{port} does not answer (it refused the "
+                                 "connection). Check that it is on, has paper and is connected.")
+    with pytest.raises(DeviceUnavailable, match="does not answer"):  # the same printer object tries again
+        printer.send(b"x")
+
+
+def test_a_printer_out_of_paper_says_so_and_is_sent_nothing() -> None:
+    listener = PrinterListener(answer_status=PAPER_END)
+    try:
+        with pytest.raises(DeviceUnavailable, match=r"127\.0\.0\.1:\d+ is out of paper\. Load a new roll"):
+            EscposPrinter(parse_printer_uri(listener.url)).send(b"receipt")
+        assert listener.wait_for_connections(1) == [b"\x10\x04\x04"] and listener.received == []
+    finally:
+        listener.close()
+
+
+@pytest.mark.parametrize("status", [b"\x12", b"\x1e", None], ids=["paper", "paper-near-end", "no-status"])
+def test_a_printer_with_paper_or_without_status_is_sent_the_receipt(status: bytes | None) -> None:
+    listener = PrinterListener(answer_status=status)
+    try:
+        EscposPrinter(parse_printer_uri(listener.url)).send(b"receipt\n")
+        assert listener.wait_for(1) == [b"receipt\n"]
+        # The status request went on a connection of its own (the adapter closes it before sending).
+        assert sorted(listener.wait_for_connections(2)) == [b"\x10\x04\x04", b"receipt\n"]
+    finally:
+        listener.close()
+
+
+def test_a_file_printer_appends_each_receipt(tmp_path: Path) -> None:
+    target = tmp_path / "lp0"
+    target.write_bytes(b"earlier")
+    printer = EscposPrinter(parse_printer_uri(f"file://{target}"))
+    one, two = render_receipt(receipt()), render_receipt(receipt("C1-000124"))
+    printer.send(one)
+    printer.send(two)
+    assert target.read_bytes() == b"earlier" + one + two
+
+
+def test_a_file_printer_that_is_not_there_says_so(tmp_path: Path) -> None:
+    missing = tmp_path / "missing" / "lp0"
+    with pytest.raises(DeviceUnavailable, match=f"receipt printer at {missing} does not answer \\(there is no "
+                                                 "such device or file\\)\\. Check the printer's address"):
+        EscposPrinter(parse_printer_uri(f"file://{missing}")).send(b"x")
+
+
+def test_a_serial_printer_that_is_not_plugged_in_says_so() -> None:
+    with pytest.raises(DeviceUnavailable, match="receipt printer at /dev/ttyFACET0 does not answer"):
+        EscposPrinter(parse_printer_uri("serial:///dev/ttyFACET0")).send(b"x")
