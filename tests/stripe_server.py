@@ -2,23 +2,35 @@
 
 It answers what Facet's card flow uses, with Stripe's own JSON shapes and
 rules: PaymentIntents (create, retrieve, capture, cancel, `expand[]` of
-`latest_charge`), Terminal readers (retrieve, `process_payment_intent`,
-`cancel_action`), the test helper `present_payment_method` with Stripe's test
-card numbers (4242… approved; 4000000000000002 generic decline;
-4000000000009995 insufficient funds), Refunds (partial, never more than is
-left), and idempotency (a POST with a key seen before replays the first answer
-with `Idempotent-Replayed: true`; the same key with other parameters is a 400
-`idempotency_error`).
+`latest_charge`), one simulated Terminal reader (`tmr_…`, device_type
+`simulated_wisepos_e`: retrieve, `process_payment_intent`, `cancel_action`,
+and its `action` {type, status, failure_code, failure_message,
+process_payment_intent.payment_intent}), the test helper
+`present_payment_method` with Stripe's test card numbers (4242… approved;
+4000000000000002 generic decline; 4000000000009995 insufficient funds), Refunds
+(partial, never more than is left: `amount_too_large`), and idempotency on
+every POST (a key seen before replays the first answer with
+`Idempotent-Replayed: true`; the same key with other parameters or on another
+endpoint is a 400 `idempotency_error`; a request refused by parameter
+validation saves nothing, as at Stripe). Keys never expire here (Stripe: 24 h).
 
-Why not localstripe: it serves PaymentIntents and refunds, but cannot take an
-existing card_present PaymentIntent through a reader (`confirm` with a
-payment method answers "Not implemented"), has no Terminal endpoints and
-ignores idempotency keys, which is the behaviour these tests exist to check.
+Why it does all of it itself rather than in front of localstripe (checked with
+localstripe 1.15.10): localstripe refuses `description` on a PaymentIntent
+(400 "Unexpected description"), drops `payment_method_types`, has no
+`amount_received`, no `payment_method_details.card_present` on charges, no
+`decline_code`, declines 4000000000000002/9995 only when attached to a customer
+(not when charged), answers `confirm` with a payment method "500 Not
+implemented", has no `/v1/terminal/...` endpoint, ignores idempotency keys and
+refunds more than was captured. Forwarding to it would leave only the storage
+of a PaymentIntent to localstripe while rewriting every answer; it is also
+GPL-3.0 and not in the project's test extra.
 
-Fault injection: `drop(method, path_prefix, times, after)` closes the
-connection without an answer, before or after doing the work (so "charged,
-but the answer was lost" can be tested); `reader_offline = True` makes the
-reader refuse work as a real one does.
+Fault injection: `drop(method, path_prefix, times=, after=, stall=)` closes
+the connection without an answer, before or after doing the work (so
+"charged, but the answer was lost" can be tested), optionally after holding it
+open `stall` seconds (a timeout); `reader_offline = True` makes the reader
+refuse work as a real one does. Inspection: `intents`, `refunds`, `action`,
+`intent(id)` (a copy), `requests` (method, path) in order.
 """
 
 from __future__ import annotations
@@ -51,7 +63,8 @@ def _nest(pairs: list[tuple[str, str]]) -> dict[str, Any]:
         for part in parts[:-1]:
             node = node.setdefault(part, {})
         node[parts[-1]] = value
-    return _listify(out)
+    nested: dict[str, Any] = _listify(out)
+    return nested
 
 
 def _listify(node: Any) -> Any:
@@ -63,9 +76,13 @@ def _listify(node: Any) -> Any:
 
 
 class StripeError(Exception):
-    def __init__(self, status: int, kind: str, message: str, code: str | None = None, **extra: Any) -> None:
+    """An error answer. `saved=False` for a request refused before any work (Stripe keeps no idempotent result)."""
+
+    def __init__(self, status: int, kind: str, message: str, code: str | None = None, *, saved: bool = True,
+                 **extra: Any) -> None:
         super().__init__(message)
         self.status = status
+        self.saved = saved
         self.body = {"error": {"type": kind, "message": message, **({"code": code} if code else {}), **extra}}
 
 
@@ -75,6 +92,7 @@ class Drop:
     prefix: str
     times: int
     after: bool
+    stall: float = 0.0
 
 
 @dataclass
@@ -105,14 +123,17 @@ class FakeStripe:
             self.action = None
             self.reader_offline = False
 
-    def drop(self, method: str, prefix: str, *, times: int = 1, after: bool = True) -> None:
-        """Close the next `times` matching connections without answering (after doing the work, or before)."""
+    def drop(self, method: str, prefix: str, *, times: int = 1, after: bool = True, stall: float = 0.0) -> None:
+        """Close the next `times` matching connections without answering (after doing the work, or before),
+        holding each open `stall` seconds first (longer than the client's timeout: a timeout)."""
         with self.lock:
-            self.drops.append(Drop(method, prefix, times, after))
+            self.drops.append(Drop(method, prefix, times, after, stall))
 
     def intent(self, intent_id: str) -> dict[str, Any]:
+        """A copy of the PaymentIntent as stored (`latest_charge` as an id)."""
         with self.lock:
-            return json.loads(json.dumps(self.intents[intent_id]))
+            copy: dict[str, Any] = json.loads(json.dumps(self.intents[intent_id]))
+            return copy
 
     # -- objects -------------------------------------------------------------------------------
 
@@ -176,9 +197,10 @@ class FakeStripe:
             amount = int(params["amount"])
         except (KeyError, ValueError):
             raise StripeError(400, "invalid_request_error", "Missing required param: amount.",
-                              "parameter_missing", param="amount") from None
+                              "parameter_missing", param="amount", saved=False) from None
         if amount < 50:
-            raise StripeError(400, "invalid_request_error", "Amount must be at least $0.50 usd", "amount_too_small")
+            raise StripeError(400, "invalid_request_error", "Amount must be at least $0.50 usd", "amount_too_small",
+                              param="amount", saved=False)
         intent_id = "pi_" + secrets.token_hex(12)
         self.intents[intent_id] = {
             "id": intent_id, "object": "payment_intent", "amount": amount, "amount_capturable": 0,
@@ -186,7 +208,8 @@ class FakeStripe:
             "capture_method": params.get("capture_method", "automatic"),
             "payment_method_types": params.get("payment_method_types", ["card"]),
             "description": params.get("description"), "metadata": params.get("metadata", {}),
-            "latest_charge": None, "last_payment_error": None, "livemode": False, "created": int(time.time()),
+            "latest_charge": None, "last_payment_error": None, "payment_method": None, "canceled_at": None,
+            "cancellation_reason": None, "livemode": False, "created": int(time.time()),
         }
         return dict(self.intents[intent_id])
 
@@ -195,9 +218,12 @@ class FakeStripe:
         if self.action is not None and self.action["status"] == "in_progress":
             raise StripeError(400, "invalid_request_error", "Reader is currently busy processing another request.",
                               "terminal_reader_busy")
+        if "card_present" not in intent["payment_method_types"]:
+            raise StripeError(400, "invalid_request_error", "The PaymentIntent's payment_method_types must include "
+                              "card_present to be processed by a reader.", param="payment_intent")
         if intent["status"] not in ("requires_payment_method",):
-            raise StripeError(400, "invalid_request_error", "This PaymentIntent's status does not allow that.",
-                              "payment_intent_unexpected_state")
+            raise StripeError(400, "invalid_request_error", "This PaymentIntent's status does not allow that: "
+                              f"{intent['status']}.", "payment_intent_unexpected_state")
         intent["last_payment_error"] = None
         self.action = {"type": "process_payment_intent", "status": "in_progress", "failure_code": None,
                        "failure_message": None, "process_payment_intent": {"payment_intent": intent["id"]}}
@@ -205,15 +231,15 @@ class FakeStripe:
 
     def _present(self, params: dict[str, Any]) -> dict[str, Any]:
         if self.action is None or self.action["status"] != "in_progress":
-            raise StripeError(400, "invalid_request_error", "The reader has no action to present a card to.",
-                              "terminal_reader_invalid_location_for_activation")
+            raise StripeError(400, "invalid_request_error", "This reader has no in-progress action to present a "
+                              "payment method to.")
         number = (params.get("card_present") or {}).get("number", "4242424242424242")
         intent = self.intents[self.action["process_payment_intent"]["payment_intent"]]
         if number in DECLINES:
             decline, message = DECLINES[number]
             intent["status"] = "requires_payment_method"
-            intent["last_payment_error"] = {"type": "card_error", "code": "card_declined",
-                                            "decline_code": decline, "message": message}
+            intent["last_payment_error"] = {"type": "card_error", "code": "card_declined", "decline_code": decline,
+                                            "message": message, "payment_method": {"type": "card_present"}}
             self.action.update(status="failed", failure_code="card_declined", failure_message=message)
             return self._reader()
         charge_id = "ch_" + secrets.token_hex(12)
@@ -225,7 +251,8 @@ class FakeStripe:
                 "brand": BRANDS.get(number[0], "visa"), "last4": number[-4:], "exp_month": 12, "exp_year": 2030,
                 "read_method": "contactless_emv"}},
         }
-        intent.update(status="requires_capture", amount_capturable=intent["amount"], latest_charge=charge_id)
+        intent.update(status="requires_capture", amount_capturable=intent["amount"], latest_charge=charge_id,
+                      payment_method="pm_" + secrets.token_hex(12))
         self.action["status"] = "succeeded"
         return self._reader()
 
@@ -242,7 +269,8 @@ class FakeStripe:
         if intent["status"] in ("succeeded", "canceled"):
             raise StripeError(400, "invalid_request_error", "You cannot cancel this PaymentIntent because it has a "
                               f"status of {intent['status']}.", "payment_intent_unexpected_state")
-        intent.update(status="canceled", amount_capturable=0)
+        intent.update(status="canceled", amount_capturable=0, canceled_at=int(time.time()),
+                      cancellation_reason=params.get("cancellation_reason"))
         if self.action and self.action["process_payment_intent"]["payment_intent"] == intent["id"] \
                 and self.action["status"] == "in_progress":
             self.action.update(status="failed", failure_code="canceled", failure_message="The payment was canceled.")
@@ -250,8 +278,7 @@ class FakeStripe:
 
     def _cancel_action(self) -> dict[str, Any]:
         if self.action is None or self.action["status"] != "in_progress":
-            raise StripeError(400, "invalid_request_error", "Reader has no in-progress action to cancel.",
-                              "terminal_reader_invalid_location_for_activation")
+            raise StripeError(400, "invalid_request_error", "This reader has no in-progress action to cancel.")
         self.action.update(status="failed", failure_code="canceled", failure_message="The action was canceled.")
         return self._reader()
 
@@ -263,9 +290,12 @@ class FakeStripe:
         charge = self.charges[intent["latest_charge"]]
         left = charge["amount_captured"] - charge["amount_refunded"]
         amount = int(params.get("amount", left))
-        if amount <= 0 or amount > left:
-            raise StripeError(400, "invalid_request_error", f"Refund amount ({amount}) is greater than unrefunded "
-                              f"amount on charge ({left})", "amount_too_large", param="amount")
+        if amount <= 0:
+            raise StripeError(400, "invalid_request_error", "Invalid positive integer", "parameter_invalid_integer",
+                              param="amount", saved=False)
+        if amount > left:
+            raise StripeError(400, "invalid_request_error", f"Refund amount (${amount / 100:.2f}) is greater than "
+                              f"unrefunded amount on charge (${left / 100:.2f})", "amount_too_large", param="amount")
         charge["amount_refunded"] += amount
         refund_id = "re_" + secrets.token_hex(12)
         self.refunds[refund_id] = {"id": refund_id, "object": "refund", "amount": amount, "charge": charge["id"],
@@ -276,8 +306,8 @@ class FakeStripe:
     # -- one request, with idempotency ------------------------------------------------------------
 
     def serve(self, method: str, path: str, params: dict[str, Any], key: str | None) -> tuple[int, dict[str, Any],
-                                                                                                bool, bool]:
-        """(status, body, replayed, drop_connection)."""
+                                                                                                bool, Drop | None]:
+        """(status, body, replayed, the drop to apply instead of answering)."""
         with self.lock:
             self.requests.append((method, path))
             drop = next((d for d in self.drops if d.method == method and path.startswith(d.prefix)), None)
@@ -286,7 +316,7 @@ class FakeStripe:
                 if drop.times <= 0:
                     self.drops.remove(drop)
                 if not drop.after:
-                    return 0, {}, False, True
+                    return 0, {}, False, drop
             if method == "POST" and key:
                 seen = self.idempotency.get(key)
                 if seen is not None:
@@ -294,15 +324,19 @@ class FakeStripe:
                     if (seen_path, seen_params) != (path, params):
                         return 400, {"error": {"type": "idempotency_error", "message": "Keys for idempotent "
                                                "requests can only be used with the same parameters they were "
-                                               "first used with."}}, False, drop is not None
-                    return status, body, True, drop is not None
+                                               "first used with. Try using a key other than "
+                                               f"'{key}' if you meant to execute a different request."}}, False, drop
+                    return status, body, True, drop
+            saved = True
             try:
                 status, body = 200, self.handle(method, path, params)
             except StripeError as error:
-                status, body = error.status, error.body
-            if method == "POST" and key and status != 500:
+                status, body, saved = error.status, error.body, error.saved
+            except Exception as error:  # a bug in this server: say so, keep nothing
+                status, body, saved = 500, {"error": {"type": "api_error", "message": repr(error)}}, False
+            if method == "POST" and key and saved:
                 self.idempotency[key] = (path, params, status, json.loads(json.dumps(body)))
-            return status, body, False, drop is not None
+            return status, body, False, drop
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -323,7 +357,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         status, body, replayed, drop = self.fake.serve(method, parts.path, params,
                                                        self.headers.get("Idempotency-Key"))
-        if drop:
+        if drop is not None:
+            time.sleep(drop.stall)
             self.close_connection = True
             return
         self._send(status, body, replayed)

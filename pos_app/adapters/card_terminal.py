@@ -5,25 +5,36 @@ The flow, one card attempt
 1. Create a PaymentIntent for the amount, `payment_method_types=["card_present"]`,
    `capture_method="manual"` (idempotency key `<key>:create`).
 2. Hand it to the reader: `POST /v1/terminal/readers/{reader}/process_payment_intent`
-   (`<key>:process`). The reader asks for the card.
+   (`<key>:process`). The reader asks for the card. If the reader is offline,
+   busy or silent, the PaymentIntent is cancelled at once, so nothing can be
+   charged on it and the attempt can be retried or abandoned cleanly.
 3. Follow it (`status`): the PaymentIntent becomes `requires_capture` when the
    card is approved; Facet captures it at once (`<key>:capture`) and the money
    is the store's. A decline leaves it `requires_payment_method` with
    `last_payment_error`, and the reader's action `failed`.
-4. Cancel (`cancel`): cancel the reader's action, then the PaymentIntent. If
-   the card was approved in the meantime, the truthful outcome (succeeded)
-   comes back and the payment stands.
+4. Cancel (`cancel`): cancel the reader's action if it is this payment's, then
+   the PaymentIntent. If the card was approved in the meantime, it is captured
+   (`<PaymentIntent id>:capture`) and the truthful outcome, succeeded, comes back:
+   an approved card is never silently dropped.
+5. Refund (`refund`, `<key>:refund`): partial refunds allowed, never more than
+   is left on the payment.
 
-Every call that makes or moves money carries an idempotency key derived from
-the attempt's key, which the checkout journal wrote *before* the first call.
-Asking again with the same key after a timeout or a crash returns the same
-PaymentIntent or refund: a retry never charges or refunds twice. (Stripe keeps
-keys 24 hours; a journal older than that is reconciled by the id it holds.)
+Idempotency keys
+----------------
+`key` is the attempt's own key, which the checkout journal wrote *before* the
+first call. Each call that makes or moves money derives its key from it as
+above. Asking again with the same key after a timeout or a crash returns the
+same PaymentIntent or refund: a retry never charges or refunds twice. The
+SDK's own network retries reuse the key too. Stripe keeps keys 24 hours; a
+journal older than that is reconciled by the PaymentIntent id it holds.
 
-What is kept: the PaymentIntent id, its status, the card brand and the last
-four digits (`latest_charge.payment_method_details.card_present`). Nothing
-else about the card is read. The secret key comes from the keyring and is
-never logged.
+What is kept
+------------
+The PaymentIntent id, its status, the card brand and the last four digits
+(`latest_charge.payment_method_details.card_present`). Nothing else about the
+card is read. The secret key comes from the keyring and is never logged nor
+shown; SDK errors are not chained into Facet's errors, so their text (which may
+quote part of the key) stays out of logs.
 
 `stripe` costs ~0.5 s to import, so it is imported when a terminal is made,
 off the GUI thread.
@@ -31,6 +42,7 @@ off the GUI thread.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pos_app.domain.errors import ValidationError
@@ -43,9 +55,31 @@ _READER_PROBLEMS = {
     "terminal_reader_timeout": "did not answer in time: check it and try again",
 }
 
+# Decline codes worth saying to the customer. Stripe asks that lost, stolen and
+# fraud codes be shown as a plain decline, so anything not listed is one.
+_DECLINE_WORDS = {
+    "insufficient_funds": "insufficient funds",
+    "expired_card": "the card has expired",
+    "incorrect_pin": "wrong PIN",
+    "invalid_pin": "wrong PIN",
+    "pin_try_exceeded": "too many wrong PINs",
+    "offline_pin_required": "insert the card and enter the PIN",
+    "online_or_offline_pin_required": "insert the card and enter the PIN",
+    "card_velocity_exceeded": "the card's limit is reached",
+    "withdrawal_count_limit_exceeded": "the card's limit is reached",
+    "card_not_supported": "this card cannot be used here",
+    "currency_not_supported": "the card does not take this currency",
+}
+
+_STATES = {"succeeded": "succeeded", "canceled": "canceled"}  # every other Stripe status is still pending
+
+
+class _ReaderProblem(DeviceUnavailable):
+    """Stripe answered that the reader is offline, busy or silent: the PaymentIntent itself is known."""
+
 
 class StripeTerminal:
-    """The `CardTerminal` port over the official `stripe` SDK."""
+    """The `CardTerminal` port over the official `stripe` SDK. Blocking calls: run it off the GUI thread."""
 
     def __init__(self, secret_key: str, reader_id: str, *, api_base: str | None = None,
                  timeout_seconds: float = 20) -> None:
@@ -65,140 +99,166 @@ class StripeTerminal:
     def test_mode(self) -> bool:
         return self._test
 
-    # ------------------------------------------------------------ calls, with errors a clerk can act on
-
-    def _call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        s = self._stripe
-        try:
-            result = fn(*args, **kwargs)
-            # Plain dicts from here on: SDK objects are not dicts (`.get` fails on them).
-            return result.to_dict() if hasattr(result, "to_dict") else result
-        except s.AuthenticationError:
-            raise DeviceUnavailable("Stripe refused this store's key: set the right one with "
-                                    "`pos-app payments set-key`.") from None
-        except s.APIConnectionError:
-            raise DeviceUnavailable(
-                f"Cannot reach Stripe to {what}. Check the internet connection. Facet will check with Stripe "
-                "how this payment ended before it charges anything again.") from None
-        except s.InvalidRequestError as error:
-            code = getattr(error, "code", None) or ""
-            if code in _READER_PROBLEMS:
-                raise DeviceUnavailable(f"The card reader {self.reader_id} {_READER_PROBLEMS[code]}.") from None
-            raise
-        except s.RateLimitError:
-            raise DeviceUnavailable("Stripe asked Facet to slow down; try again in a moment.") from None
-        except s.APIError:
-            raise DeviceUnavailable(f"Stripe had a problem and could not {what}; try again in a moment.") from None
-
-    @staticmethod
-    def _opts(key: str) -> dict[str, str]:
-        return {"idempotency_key": key}
-
     # ------------------------------------------------------------ the port
 
     def begin(self, *, key: str, amount_cents: int, currency: str, description: str,
               metadata: dict[str, str]) -> CardOutcome:
+        """Create the PaymentIntent and put it on the reader; the same `key` again never makes a second one.
+
+        `description` and `metadata` must be the same on a retry: Stripe refuses a key reused with other
+        parameters (`stripe.IdempotencyError`, a bug in the caller, left to propagate).
+        """
         v1 = self._client.v1
-        intent = self._call("start the payment", v1.payment_intents.create, params={
+        created = self._call("start the card payment", v1.payment_intents.create, params={
             "amount": amount_cents, "currency": currency.lower(), "payment_method_types": ["card_present"],
             "capture_method": "manual", "description": description, "metadata": metadata,
-        }, options=self._opts(f"{key}:create"))
+        }, options={"idempotency_key": f"{key}:create"})
+        intent = self._intent(created["id"])  # a replayed create shows the PaymentIntent as it was then
         if intent["status"] == "requires_payment_method" and not intent.get("last_payment_error"):
-            self._call("send the payment to the card reader", v1.terminal.readers.process_payment_intent,
-                       self.reader_id, params={"payment_intent": intent["id"]}, options=self._opts(f"{key}:process"))
+            try:
+                self._call("send the payment to the card reader", v1.terminal.readers.process_payment_intent,
+                           self.reader_id, params={"payment_intent": intent["id"]},
+                           options={"idempotency_key": f"{key}:process"})
+            except _ReaderProblem:
+                # Not on the reader: cancel it so nothing can be charged on it and a retry of this
+                # attempt finds it cancelled instead of failing again. A card approved meanwhile stands.
+                if self._cancel_intent(intent["id"]).state != "succeeded":
+                    raise
         return self.status(intent["id"], key=key)
 
     def status(self, payment_intent_id: str, *, key: str) -> CardOutcome:
-        v1 = self._client.v1
-        intent = self._call("check the payment", v1.payment_intents.retrieve, payment_intent_id,
-                            params={"expand": ["latest_charge"]})
-        if intent["status"] == "requires_capture":
-            try:
-                intent = self._call("complete the payment", v1.payment_intents.capture, payment_intent_id,
-                                    params={"expand": ["latest_charge"]}, options=self._opts(f"{key}:capture"))
-            except self._stripe.InvalidRequestError:
-                # Captured meanwhile by another call (a retry under another key): read how it stands.
-                intent = self._call("check the payment", v1.payment_intents.retrieve, payment_intent_id,
-                                    params={"expand": ["latest_charge"]})
-        if intent["status"] == "requires_payment_method":
-            failure = self._failure(intent)
-            if failure is not None:
-                return self._outcome(intent, "failed", failure)
-        return self._outcome(intent, _STATES.get(intent["status"], "pending"))
-
-    def _failure(self, intent: Any) -> str | None:
-        """Why the card attempt failed, if it did: the decline, or the reader's action failing."""
-        error = intent.get("last_payment_error")
-        if error:
-            reason = error.get("decline_code") or error.get("code") or ""
-            message = error.get("message") or "the card was declined"
-            detail = f" ({reason.replace('_', ' ')})" if reason and reason not in message else ""
-            return f"Card declined: {message}{detail}. Try another card or another way to pay."
-        reader = self._call("check the card reader", self._client.v1.terminal.readers.retrieve, self.reader_id)
-        action = reader.get("action")
-        if action and action.get("status") == "failed":
-            target = (action.get("process_payment_intent") or {}).get("payment_intent")
-            if target in (None, intent["id"]):
-                return f"The card reader stopped: {action.get('failure_message') or 'the payment did not go through'}."
-        return None
-
-    def _outcome(self, intent: Any, state: str, message: str | None = None) -> CardOutcome:
-        brand = last4 = None
-        charge = intent.get("latest_charge")
-        if charge is not None and not isinstance(charge, str):
-            details = (charge.get("payment_method_details") or {}).get("card_present") or {}
-            brand, last4 = details.get("brand"), details.get("last4")
-        received = intent.get("amount_received") or 0
-        amount = received if state == "succeeded" and received else intent["amount"]
-        return CardOutcome(payment_intent_id=intent["id"], state=state, stripe_status=intent["status"],
-                           amount_cents=int(amount), card_brand=brand, card_last4=last4, message=message)
+        """Where the payment stands; an approved card is captured here (`<key>:capture`)."""
+        return self._settle(self._intent(payment_intent_id), capture_key=f"{key}:capture")
 
     def cancel(self, payment_intent_id: str) -> CardOutcome:
-        v1, s = self._client.v1, self._stripe
+        """Stop the reader and cancel the PaymentIntent, unless the card got through first (then: succeeded)."""
+        s = self._stripe
+        readers = self._client.v1.terminal.readers
         try:
-            self._call("cancel on the card reader", v1.terminal.readers.cancel_action, self.reader_id)
-        except s.InvalidRequestError:
-            pass  # nothing in progress on the reader
-        intent = self._call("check the payment", v1.payment_intents.retrieve, payment_intent_id,
-                            params={"expand": ["latest_charge"]})
-        if intent["status"] in ("requires_capture", "succeeded"):
-            # The card went through before the cancel: the payment stands (captured by `status`).
-            return self.status(payment_intent_id, key=f"cancel-raced-{payment_intent_id}")
-        if intent["status"] != "canceled":
-            try:
-                intent = self._call("cancel the payment", v1.payment_intents.cancel, payment_intent_id,
-                                    params={"expand": ["latest_charge"]})
-            except s.InvalidRequestError:
-                intent = self._call("check the payment", v1.payment_intents.retrieve, payment_intent_id,
-                                    params={"expand": ["latest_charge"]})
-        return self._outcome(intent, _STATES.get(intent["status"], "pending"))
+            action = self._call("check the card reader", readers.retrieve, self.reader_id).get("action") or {}
+            if action.get("status") == "in_progress" and _action_intent(action) in (None, payment_intent_id):
+                self._call("cancel on the card reader", readers.cancel_action, self.reader_id)
+        except (_ReaderProblem, s.InvalidRequestError):
+            pass  # offline, or nothing left to cancel there: cancelling the PaymentIntent is what counts
+        return self._cancel_intent(payment_intent_id)
 
     def simulate_tap(self, card_number: str = "4242424242424242") -> None:
-        """Test mode only: the simulated reader is presented a test card."""
+        """Test mode only: the simulated reader is presented a Stripe test card."""
         if not self._test:
             raise ValidationError("card reader", "only a simulated reader in test mode can be tapped from Facet")
         self._call("present the test card", self._client.v1.test_helpers.terminal.readers.present_payment_method,
                    self.reader_id, params={"type": "card_present", "card_present": {"number": card_number}})
 
     def refund(self, payment_intent_id: str, amount_cents: int, *, key: str) -> RefundOutcome:
+        """Refund part or all of a captured payment (`<key>:refund`); more than is left is a ValidationError."""
         s = self._stripe
         try:
             refund = self._call("refund the card", self._client.v1.refunds.create,
                                 params={"payment_intent": payment_intent_id, "amount": amount_cents},
-                                options=self._opts(f"{key}:refund"))
+                                options={"idempotency_key": f"{key}:refund"})
         except s.InvalidRequestError as error:
-            if getattr(error, "code", None) in ("amount_too_large", "charge_already_refunded"):
+            if error.code in ("amount_too_large", "charge_already_refunded") or getattr(error, "param", None) \
+                    == "amount":
                 raise ValidationError("amount", "is more than is left to refund on that card payment") from None
             raise
         return RefundOutcome(refund_id=refund["id"], status=refund["status"], amount_cents=int(refund["amount"]))
 
+    # ------------------------------------------------------------ reading and settling a PaymentIntent
 
-_STATES = {
-    "succeeded": "succeeded",
-    "canceled": "canceled",
-    "requires_payment_method": "pending",
-    "requires_confirmation": "pending",
-    "requires_action": "pending",
-    "processing": "pending",
-    "requires_capture": "pending",
-}
+    def _intent(self, payment_intent_id: str) -> dict[str, Any]:
+        return self._call("check the payment", self._client.v1.payment_intents.retrieve, payment_intent_id,
+                          params={"expand": ["latest_charge"]})
+
+    def _settle(self, intent: dict[str, Any], *, capture_key: str) -> CardOutcome:
+        """Capture an approved card, then say how the payment stands."""
+        s = self._stripe
+        if intent["status"] == "requires_capture":
+            try:
+                intent = self._call("complete the payment", self._client.v1.payment_intents.capture, intent["id"],
+                                    params={"expand": ["latest_charge"]}, options={"idempotency_key": capture_key})
+            except (s.InvalidRequestError, s.CardError):
+                intent = self._intent(intent["id"])  # captured meanwhile under another key: read how it stands
+        if intent["status"] == "requires_payment_method":
+            failure = self._failure(intent)
+            if failure is not None:
+                return _outcome(intent, "failed", failure)
+        return _outcome(intent, _STATES.get(intent["status"], "pending"))
+
+    def _cancel_intent(self, payment_intent_id: str) -> CardOutcome:
+        s = self._stripe
+        intent = self._intent(payment_intent_id)
+        if intent["status"] in ("requires_capture", "succeeded"):
+            # The card went through before the cancel: the payment stands, captured once whoever asks.
+            return self._settle(intent, capture_key=f"{payment_intent_id}:capture")
+        if intent["status"] != "canceled":
+            try:
+                intent = self._call("cancel the payment", self._client.v1.payment_intents.cancel, payment_intent_id,
+                                    params={"expand": ["latest_charge"]})
+            except s.InvalidRequestError:
+                return self._settle(self._intent(payment_intent_id), capture_key=f"{payment_intent_id}:capture")
+        return _outcome(intent, _STATES.get(intent["status"], "pending"))
+
+    def _failure(self, intent: dict[str, Any]) -> str | None:
+        """Why the card attempt failed, if it did: the decline, or the reader's action failing."""
+        error = intent.get("last_payment_error")
+        if error:
+            return _decline_message(error.get("decline_code") or error.get("code"))
+        reader = self._call("check the card reader", self._client.v1.terminal.readers.retrieve, self.reader_id)
+        action = reader.get("action") or {}
+        if action.get("status") == "failed" and _action_intent(action) in (None, intent["id"]):
+            if action.get("failure_code") == "card_declined":
+                return _decline_message(None)
+            said = (action.get("failure_message") or "the payment did not go through").rstrip(". ")
+            return f"The card reader stopped: {said}. Try again or take another way to pay."
+        return None
+
+    # ------------------------------------------------------------ calls, with errors a clerk can act on
+
+    def _call(self, what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """Call the SDK; the answer as plain dicts (SDK objects are not dicts), failures as DeviceUnavailable."""
+        s = self._stripe
+        try:
+            result = fn(*args, **kwargs)
+        except s.AuthenticationError:
+            raise DeviceUnavailable("Stripe refused this store's secret key (wrong, revoked or from another "
+                                    "account): set the right one with `pos-app payments set-key`.") from None
+        except s.PermissionError:
+            raise DeviceUnavailable(f"This store's Stripe key may not {what}: use a key with Terminal, "
+                                    "PaymentIntent and Refund permissions.") from None
+        except s.APIConnectionError:  # no network, DNS, TLS, or no answer in time
+            raise DeviceUnavailable(
+                f"Cannot reach Stripe to {what}. Check the internet connection. Nothing is charged or refunded "
+                "twice: Facet checks with Stripe how this payment ended before it tries again.") from None
+        except s.InvalidRequestError as error:
+            problem = _READER_PROBLEMS.get(error.code or "")
+            if problem is not None:
+                raise _ReaderProblem(f"The card reader {self.reader_id} {problem}.") from None
+            raise
+        except s.RateLimitError:
+            raise DeviceUnavailable("Stripe asked Facet to slow down; try again in a moment.") from None
+        except s.APIError:
+            raise DeviceUnavailable(f"Stripe had a problem and could not {what}. Nothing is charged twice: "
+                                    "Facet checks with Stripe how this payment ended before it tries again.") from None
+        return dict(result.to_dict())
+
+
+def _action_intent(action: dict[str, Any]) -> str | None:
+    """The PaymentIntent a reader action is about, if it is a payment."""
+    return (action.get("process_payment_intent") or {}).get("payment_intent")
+
+
+def _decline_message(code: str | None) -> str:
+    words = _DECLINE_WORDS.get(code or "", "the card's bank declined it")
+    return f"Card declined: {words}. Ask for another card or another way to pay."
+
+
+def _outcome(intent: dict[str, Any], state: str, message: str | None = None) -> CardOutcome:
+    brand = last4 = None
+    charge = intent.get("latest_charge")
+    if isinstance(charge, dict) and state == "succeeded":
+        details = (charge.get("payment_method_details") or {}).get("card_present") or {}
+        brand, last4 = details.get("brand"), details.get("last4")
+    received = intent.get("amount_received") or 0
+    amount = received if state == "succeeded" and received else intent["amount"]
+    return CardOutcome(payment_intent_id=intent["id"], state=state, stripe_status=intent["status"],
+                       amount_cents=int(amount), card_brand=brand, card_last4=last4, message=message)

@@ -1,4 +1,4 @@
-"""The Stripe Terminal adapter through the real `stripe` SDK, against a local Stripe server."""
+"""The Stripe Terminal adapter through the real `stripe` SDK, against the local Stripe server."""
 
 from __future__ import annotations
 
@@ -6,45 +6,66 @@ import pytest
 
 from pos_app.adapters.card_terminal import StripeTerminal
 from pos_app.domain.errors import ValidationError
-from pos_app.services.ports import DeviceUnavailable
+from pos_app.services.ports import CardOutcome, DeviceUnavailable
 from tests.stripe_server import FakeStripe
 
 GOOD, DECLINED, NO_FUNDS = "4242424242424242", "4000000000000002", "4000000000009995"
 
 
-def terminal(server: FakeStripe, **kw: object) -> StripeTerminal:
-    return StripeTerminal(server.secret_key, server.reader_id, api_base=server.url, **kw)  # type: ignore[arg-type]
+def terminal(server: FakeStripe, *, timeout_seconds: float = 20) -> StripeTerminal:
+    return StripeTerminal(server.secret_key, server.reader_id, api_base=server.url, timeout_seconds=timeout_seconds)
 
 
-def begin(t: StripeTerminal, key: str = "co-1-1", amount: int = 125000):  # type: ignore[no-untyped-def]
+def begin(t: StripeTerminal, key: str = "co-1-1", amount: int = 125000) -> CardOutcome:
     return t.begin(key=key, amount_cents=amount, currency="USD", description="Facet C1",
                    metadata={"checkout": "co-1"})
 
 
-def test_a_card_is_tapped_approved_and_captured(stripe_server: FakeStripe) -> None:
+def paid(server: FakeStripe, t: StripeTerminal, amount: int) -> str:
+    started = begin(t, amount=amount)
+    t.simulate_tap(GOOD)
+    assert t.status(started.payment_intent_id, key="co-1-1").state == "succeeded"
+    return started.payment_intent_id
+
+
+def on_reader(server: FakeStripe) -> tuple[str, str] | None:
+    action = server.action
+    return None if action is None else (action["process_payment_intent"]["payment_intent"], action["status"])
+
+
+def test_a_card_is_tapped_approved_and_captured_once(stripe_server: FakeStripe) -> None:
     t = terminal(stripe_server)
     assert t.test_mode
     started = begin(t)
     assert started.state == "pending" and started.payment_intent_id.startswith("pi_")
-    assert stripe_server.intent(started.payment_intent_id)["payment_method_types"] == ["card_present"]
+    pi = stripe_server.intent(started.payment_intent_id)
+    assert (pi["payment_method_types"], pi["capture_method"], pi["currency"], pi["description"]) == (
+        ["card_present"], "manual", "usd", "Facet C1")
+    assert on_reader(stripe_server) == (started.payment_intent_id, "in_progress")
+    assert t.status(started.payment_intent_id, key="co-1-1").state == "pending"  # nothing presented yet
+
     t.simulate_tap(GOOD)
     done = t.status(started.payment_intent_id, key="co-1-1")
     assert (done.state, done.card_brand, done.card_last4, done.amount_cents) == ("succeeded", "visa", "4242", 125000)
-    assert stripe_server.intent(started.payment_intent_id)["status"] == "succeeded"
-    # asking again changes nothing (the capture is not repeated)
+    assert stripe_server.intent(started.payment_intent_id)["amount_received"] == 125000
     assert t.status(started.payment_intent_id, key="co-1-1").state == "succeeded"
+    captures = [p for m, p in stripe_server.requests if p.endswith("/capture")]
+    assert captures == [f"/v1/payment_intents/{started.payment_intent_id}/capture"]
 
 
-@pytest.mark.parametrize(("card", "reason"), [(DECLINED, "declined"), (NO_FUNDS, "insufficient funds")])
+@pytest.mark.parametrize(("card", "message"), [
+    (NO_FUNDS, "Card declined: insufficient funds. Ask for another card or another way to pay."),
+    (DECLINED, "Card declined: the card's bank declined it. Ask for another card or another way to pay."),
+])
 def test_a_declined_card_fails_with_the_reason_and_is_not_captured(stripe_server: FakeStripe, card: str,
-                                                                  reason: str) -> None:
+                                                                  message: str) -> None:
     t = terminal(stripe_server)
     started = begin(t)
     t.simulate_tap(card)
     outcome = t.status(started.payment_intent_id, key="co-1-1")
-    assert outcome.state == "failed" and outcome.message is not None and reason in outcome.message.lower()
-    assert outcome.card_last4 is None
-    assert stripe_server.intent(started.payment_intent_id)["amount_received"] == 0
+    assert (outcome.state, outcome.message, outcome.card_last4) == ("failed", message, None)
+    pi = stripe_server.intent(started.payment_intent_id)
+    assert (pi["status"], pi["amount_received"]) == ("requires_payment_method", 0)
 
 
 def test_the_clerk_cancels_while_the_reader_waits(stripe_server: FakeStripe) -> None:
@@ -53,7 +74,7 @@ def test_the_clerk_cancels_while_the_reader_waits(stripe_server: FakeStripe) -> 
     outcome = t.cancel(started.payment_intent_id)
     assert outcome.state == "canceled"
     assert stripe_server.intent(started.payment_intent_id)["status"] == "canceled"
-    assert stripe_server.action is not None and stripe_server.action["status"] == "failed"
+    assert on_reader(stripe_server) == (started.payment_intent_id, "failed")
 
 
 def test_a_cancel_that_loses_the_race_to_the_card_reports_the_payment(stripe_server: FakeStripe) -> None:
@@ -61,8 +82,9 @@ def test_a_cancel_that_loses_the_race_to_the_card_reports_the_payment(stripe_ser
     started = begin(t)
     t.simulate_tap(GOOD)  # the customer taps just before the clerk presses Esc
     outcome = t.cancel(started.payment_intent_id)
-    assert outcome.state == "succeeded" and outcome.card_last4 == "4242"
+    assert (outcome.state, outcome.card_last4) == ("succeeded", "4242")
     assert stripe_server.intent(started.payment_intent_id)["status"] == "succeeded"
+    assert t.status(started.payment_intent_id, key="co-1-1").state == "succeeded"  # the poll agrees, no new capture
 
 
 def test_an_answer_lost_after_stripe_made_the_payment_intent_is_retried_without_a_second_one(
@@ -70,49 +92,102 @@ def test_an_answer_lost_after_stripe_made_the_payment_intent_is_retried_without_
     t = terminal(stripe_server)
     stripe_server.drop("POST", "/v1/payment_intents", times=1, after=True)
     started = begin(t)  # the SDK retries with the same idempotency key: the same PaymentIntent comes back
-    assert len(stripe_server.intents) == 1 and started.payment_intent_id in stripe_server.intents
-    # Facet itself asking again after a crash, with the attempt's key, finds the same one too.
+    assert list(stripe_server.intents) == [started.payment_intent_id]
+    # Facet itself asking again after a crash, with the attempt's key, finds the same one, still on the reader.
     again = begin(t)
-    assert again.payment_intent_id == started.payment_intent_id and len(stripe_server.intents) == 1
+    assert (again.payment_intent_id, again.state) == (started.payment_intent_id, "pending")
+    assert len(stripe_server.intents) == 1 and on_reader(stripe_server) == (started.payment_intent_id, "in_progress")
+
+
+def test_an_answer_lost_after_the_reader_took_the_payment_is_not_sent_twice(stripe_server: FakeStripe) -> None:
+    t = terminal(stripe_server)
+    stripe_server.drop("POST", f"/v1/terminal/readers/{stripe_server.reader_id}/process", times=1, after=True)
+    started = begin(t)  # a second process_payment_intent would be refused as busy: the retry replays the first
+    assert started.state == "pending" and on_reader(stripe_server) == (started.payment_intent_id, "in_progress")
 
 
 def test_stripe_out_of_reach_is_a_clear_message(stripe_server: FakeStripe) -> None:
-    t = terminal(stripe_server)
-    stripe_server.drop("POST", "/v1/payment_intents", times=5, after=False)
-    with pytest.raises(DeviceUnavailable, match="Cannot reach Stripe.*not charge|check with Stripe"):
-        begin(t)
+    stripe_server.drop("POST", "/v1/payment_intents", times=3, after=False)  # the first try and both retries
+    with pytest.raises(DeviceUnavailable, match="Cannot reach Stripe.*Nothing is charged or refunded twice"):
+        begin(terminal(stripe_server))
     assert stripe_server.intents == {}
 
 
-def test_an_offline_reader_is_named(stripe_server: FakeStripe) -> None:
+def test_a_timeout_after_stripe_did_the_work_is_reconciled_by_the_same_key(stripe_server: FakeStripe) -> None:
+    t = terminal(stripe_server, timeout_seconds=0.3)
+    stripe_server.drop("POST", "/v1/payment_intents", times=3, after=True, stall=0.6)
+    with pytest.raises(DeviceUnavailable, match="Cannot reach Stripe"):
+        begin(t)
+    assert len(stripe_server.intents) == 1  # made once, although asked three times
+    again = begin(t)
+    assert list(stripe_server.intents) == [again.payment_intent_id] and again.state == "pending"
+
+
+def test_an_offline_reader_is_named_and_its_payment_cancelled(stripe_server: FakeStripe) -> None:
+    t = terminal(stripe_server)
     stripe_server.reader_offline = True
-    with pytest.raises(DeviceUnavailable, match=f"{stripe_server.reader_id} is offline"):
-        begin(terminal(stripe_server))
+    with pytest.raises(DeviceUnavailable, match=f"card reader {stripe_server.reader_id} is offline"):
+        begin(t)
+    (pi,) = stripe_server.intents
+    assert stripe_server.intent(pi)["status"] == "canceled"
+    # Polling the attempt again (same key) ends it instead of failing forever; the clerk can start anew.
+    assert (begin(t).payment_intent_id, begin(t).state) == (pi, "canceled") and len(stripe_server.intents) == 1
+
+
+def test_a_busy_reader_is_named_and_the_payment_on_it_is_left_alone(stripe_server: FakeStripe) -> None:
+    t = terminal(stripe_server)
+    first = begin(t, key="co-1-1")
+    with pytest.raises(DeviceUnavailable, match=f"card reader {stripe_server.reader_id} is busy"):
+        begin(t, key="co-2-1")
+    second = next(pi for pi in stripe_server.intents if pi != first.payment_intent_id)
+    assert stripe_server.intent(second)["status"] == "canceled"
+    assert on_reader(stripe_server) == (first.payment_intent_id, "in_progress")
+    assert t.cancel(second).state == "canceled" and on_reader(stripe_server) == (first.payment_intent_id,
+                                                                                 "in_progress")
+
+
+def test_a_key_reused_with_other_parameters_is_refused_by_stripe(stripe_server: FakeStripe) -> None:
+    import stripe
+
+    t = terminal(stripe_server)
+    begin(t, amount=1000)
+    with pytest.raises(stripe.IdempotencyError):
+        begin(t, amount=2000)
+    assert len(stripe_server.intents) == 1
 
 
 def test_refunds_partial_then_the_rest_never_more(stripe_server: FakeStripe) -> None:
     t = terminal(stripe_server)
-    started = begin(t, amount=10000)
-    t.simulate_tap(GOOD)
-    t.status(started.payment_intent_id, key="co-1-1")
-    first = t.refund(started.payment_intent_id, 2500, key="ret-1")
+    pi = paid(stripe_server, t, 10000)
+    first = t.refund(pi, 2500, key="ret-1")
     assert (first.status, first.amount_cents) == ("succeeded", 2500)
-    assert t.refund(started.payment_intent_id, 2500, key="ret-1").refund_id == first.refund_id  # a retry
-    assert len(stripe_server.refunds) == 1
+    with pytest.raises(ValidationError, match="amount: is more than is left"):
+        t.refund(pi, 7501, key="ret-2")
+    assert t.refund(pi, 7500, key="ret-3").amount_cents == 7500
     with pytest.raises(ValidationError, match="amount"):
-        t.refund(started.payment_intent_id, 7501, key="ret-2")
-    assert t.refund(started.payment_intent_id, 7500, key="ret-3").amount_cents == 7500
+        t.refund(pi, 1, key="ret-4")
+    assert sorted(r["amount"] for r in stripe_server.refunds.values()) == [2500, 7500]
+
+
+def test_a_refund_retried_with_the_same_key_refunds_once(stripe_server: FakeStripe) -> None:
+    t = terminal(stripe_server)
+    pi = paid(stripe_server, t, 10000)
+    stripe_server.drop("POST", "/v1/refunds", times=1, after=True)  # refunded, but the answer is lost
+    first = t.refund(pi, 2500, key="ret-1")
+    again = t.refund(pi, 2500, key="ret-1")  # Facet asking again after a crash
+    assert again.refund_id == first.refund_id and list(stripe_server.refunds) == [first.refund_id]
 
 
 def test_a_wrong_key_is_reported_without_showing_it(stripe_server: FakeStripe) -> None:
     wrong = StripeTerminal("sk_test_WrongKey0123456789", stripe_server.reader_id, api_base=stripe_server.url)
-    with pytest.raises(DeviceUnavailable, match="refused this store's key") as caught:
+    with pytest.raises(DeviceUnavailable, match="Stripe refused this store's secret key") as caught:
         begin(wrong)
-    assert "WrongKey" not in str(caught.value)
+    assert "WrongKey" not in str(caught.value) and caught.value.__cause__ is None
+    assert stripe_server.intents == {}
 
 
 def test_a_live_key_cannot_simulate_a_tap() -> None:
-    live = StripeTerminal("sk_live_" + "x" * 24, "tmr_ABCDEFGH")
+    live = StripeTerminal("sk_live_" + "x" * 24, "tmr_ABCDEFGH", api_base="http://127.0.0.1:9")  # never called
     assert not live.test_mode
     with pytest.raises(ValidationError, match="only a simulated reader"):
         live.simulate_tap()
