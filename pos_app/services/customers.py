@@ -21,6 +21,8 @@ from pos_app.services.ports import NewCustomer, UnitOfWork
 
 @dataclass(frozen=True)
 class QuickCustomer:
+    """The counter's short form as typed; `adult_confirmed` is the customer's own answer, asked aloud."""
+
     first_name: str
     last_name: str
     email: str
@@ -40,23 +42,32 @@ def _name(text: str, field: str) -> str:
 
 
 def check_quick_customer(form: QuickCustomer) -> NewCustomer:
+    """The form's values, normalized (email lower-cased domain, phone E.164); ValidationError names the field."""
     first, last = _name(form.first_name, "first name"), _name(form.last_name, "last name")
     email = store_rules.check_email(form.email) if form.email.strip() else None
     phone = store_rules.check_phone(form.phone) if form.phone.strip() else None
     if email is None and phone is None:
         raise ValidationError("email", "give an email address or a phone number (or both)")
+    # Checked in the order the form asks, so the first problem named is the first field to fix.
+    if not form.adult_confirmed:
+        raise ValidationError("adult", "the customer must confirm they are 18 or older; Facet keeps no record "
+                                       "of anyone under 18 at the counter")
     if form.marketing_email and email is None:
         raise ValidationError("marketing email", "needs an email address")
     if form.marketing_sms and phone is None:
         raise ValidationError("marketing texts", "need a phone number")
-    if not form.adult_confirmed:
-        raise ValidationError("adult", "confirm the customer is 18 or older; Facet keeps no record of minors")
     return NewCustomer(first_name=first, last_name=last, email=email, phone=phone, adult_confirmed=True)
 
 
 def quick_add_customer(form: QuickCustomer, *, uow: UnitOfWork, actor: Actor,
                        policy: tuple[str, int] | None) -> str:
-    """Add a customer from the counter's short form; returns the new customer's id."""
+    """Add a customer from the counter's short form; returns the new customer's id.
+
+    `policy` is the (id, version) of the privacy policy the customer was shown
+    (`SalesReader.current_policy_version`); every consent event names it. One
+    unit of work: the customer, both consent answers and the audit event, or
+    nothing at all.
+    """
     actor.require(Permission.EDIT_CUSTOMERS)
     customer = check_quick_customer(form)
     policy_id = policy[0] if policy else None
