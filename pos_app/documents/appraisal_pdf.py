@@ -20,6 +20,17 @@ from typing import Any
 
 
 @dataclass(frozen=True)
+class CertificateSummary:
+    """A linked lab report as the summary page prints it (values already worded)."""
+
+    lab: str  # "GIA"
+    report_number: str
+    report_date: str  # "March 18, 2024", or ""
+    facts: tuple[tuple[str, str], ...]  # (label, value): shape, carat, color, clarity, cut, polish, ...
+    scan_image: bytes | None = None  # the scanned report when it is a JPEG or PNG (a PDF scan is not embedded)
+
+
+@dataclass(frozen=True)
 class AppraisalDocument:
     store_name: str
     store_address: str
@@ -41,6 +52,8 @@ class AppraisalDocument:
     limiting_conditions: str
     qr_payload: str | None
     supersedes: str | None = None  # "This version replaces version 1 of ..."
+    photos: tuple[bytes, ...] = ()  # JPEG or PNG, in the order the appraiser put them
+    certificates: tuple[CertificateSummary, ...] = ()  # for the optional certificate summary page
 
 
 STONE_HEADERS = ("Stone", "Shape", "Count", "Carat", "Color", "Clarity", "Cut", "Measurements")

@@ -10,7 +10,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from pos_app.persistence.models import Certificate, new_id, utcnow
-from pos_app.services.ports import CertificateRow, DuplicateReport
+from pos_app.services.ports import CertificateRecord, CertificateRow, DuplicateReport
 
 
 class CertificateRepo:
@@ -25,6 +25,17 @@ class CertificateRepo:
 
         outbox.record_bulk(self._s, Certificate.__tablename__, [cert_id])
         return cert_id
+
+    def get(self, certificate_id: str) -> CertificateRecord | None:
+        row = self._s.get(Certificate, certificate_id)
+        if row is None:
+            return None
+        return CertificateRecord(
+            id=row.id, lab=row.lab, report_number=row.report_number, report_date=row.report_date, shape=row.shape,
+            carat_points=row.carat_points, color=row.color, clarity=row.clarity, cut=row.cut, polish=row.polish,
+            symmetry=row.symmetry, fluorescence=row.fluorescence, measurements=row.measurements,
+            inscription=row.inscription, origin=row.origin, item_id=row.item_id, customer_id=row.customer_id,
+            scan_mime_type=row.scan_mime_type, scan=row.scan)
 
     def same_report(self, lab: str, report_number: str) -> list[tuple[str, str | None, str | None]]:
         """(id, item_id, customer_id) of certificates already holding this lab and number."""

@@ -2,24 +2,52 @@
 
 A draft can be changed by whoever may write appraisals. Finalizing (an
 appraiser's or the owner's) checks what a final appraisal must state and
-freezes it: from then on it never changes. A correction opens a new draft
-version of the same number that supersedes the final one; when it is final,
-both stay readable, each with who made it and when.
+freezes it: from then on it never changes, photos included. A correction
+opens a new draft version of the same number, with copies of the stones and
+photos, that supersedes the final one; when it is final, both stay readable,
+each with who made it and when.
+
+At the counter, `appraise_sale` makes the appraisal of each necklace of a
+sale in one step, from the item record and the sale's customer, signed by an
+appraiser (the clerk asks one for their PIN when they may not sign).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from pos_app.domain.appraisals import appraisal_number, check_final, parse_appraisal, retain_until
-from pos_app.domain.errors import Conflict, NotFound, ValidationError
+from pos_app.domain.appraisals import (
+    AppraisalSpec,
+    Purpose,
+    StoneRole,
+    StoneSpec,
+    appraisal_number,
+    check_final,
+    parse_appraisal,
+    retain_until,
+)
+from pos_app.domain.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from pos_app.domain.jewelry import Clarity, Cut, Shape
+from pos_app.domain.money import Money
 from pos_app.domain.permissions import Actor, Permission
-from pos_app.services.ports import AppraisalReader, AppraisalRecord, AppraisalRow, UnitOfWork
+from pos_app.services.ports import (
+    AppraisalReader,
+    AppraisalRecord,
+    AppraisalRow,
+    ItemRecord,
+    ItemStoneRow,
+    SalesReader,
+    UnitOfWork,
+)
 
 if TYPE_CHECKING:
     from pos_app.documents.appraisal_pdf import AppraisalDocument as AppraisalDocumentData
+    from pos_app.documents.appraisal_pdf import CertificateSummary
+
+MAX_PHOTOS = 6  # a page holds four beside the description; more is a catalogue, not an appraisal
+SALE_PHOTOS = 2  # the item's first photos copied onto an appraisal made from a sale
 
 
 def _currency(uow: UnitOfWork) -> str:
@@ -79,11 +107,14 @@ def finalize(appraisal_id: str, *, uow: UnitOfWork, actor: Actor, now: dt.dateti
         record = _record(uow, appraisal_id)
         if record.status != "draft":
             raise Conflict(f"{record.number} version {record.version} is already final.")
-        appraiser = uow.staff.get(record.appraiser_id) if record.appraiser_id else None
+        # A draft made by someone who may not sign (a clerk, from a sale) is signed by who finalizes it.
+        signer_id = record.appraiser_id or actor.staff_id
+        appraiser = uow.staff.get(signer_id)
         if appraiser is None:
             raise ValidationError("appraiser", "the appraisal names no appraiser")
         check_final(record.spec, appraiser_credentials=appraiser.credentials)
-        uow.appraisals.finalize(appraisal_id, at=moment, retain_until=retain_until(record.spec.appraised_on))
+        uow.appraisals.finalize(appraisal_id, at=moment, retain_until=retain_until(record.spec.appraised_on),
+                                appraiser_id=signer_id)
         uow.audit.record(actor, "appraisal.finalized", entity_type="appraisal", entity_id=appraisal_id,
                          summary={"number": record.number, "version": record.version,
                                   "value_cents": record.spec.value.cents if record.spec.value else None})
@@ -105,13 +136,190 @@ def correct(appraisal_id: str, *, uow: UnitOfWork, actor: Actor) -> AppraisalRec
         new_id = uow.appraisals.add(number=record.number, version=record.version + 1, supersedes_id=record.id,
                                     spec=record.spec, item_id=record.item_id,
                                     owner_customer_id=record.owner_customer_id, appraiser_id=actor.staff_id,
-                                    currency=record.currency)
+                                    currency=record.currency, sale_id=record.sale_id)
+        uow.appraisals.copy_photos(record.id, new_id)
         uow.audit.record(actor, "appraisal.correction_started", entity_type="appraisal", entity_id=new_id,
                          summary={"number": record.number, "version": record.version + 1,
                                   "supersedes": record.id})
         new = _record(uow, new_id)
         uow.commit()
     return new
+
+
+# ---------------------------------------------------------------- photos
+
+
+def add_photos(appraisal_id: str, photos: Sequence[bytes], *, uow: UnitOfWork, actor: Actor) -> list[str]:
+    """Add photos to a draft: every one is checked first, then all are saved together or none."""
+    from pos_app.services.inventory import MAX_PHOTO_BYTES, photo_type
+
+    actor.require(Permission.WRITE_APPRAISALS)
+    kinds = []
+    for n, data in enumerate(photos, start=1):
+        which = f"photo {n} of {len(photos)}" if len(photos) > 1 else "photo"
+        if len(data) > MAX_PHOTO_BYTES:
+            raise ValidationError(which, f"is larger than {MAX_PHOTO_BYTES // 1_000_000} MB; resize it first")
+        try:
+            kinds.append(photo_type(data))
+        except ValidationError:
+            raise ValidationError(which, "is not a JPEG or PNG image") from None
+    with uow:
+        record = _record(uow, appraisal_id)
+        _require_draft(record)
+        if len(record.photos) + len(photos) > MAX_PHOTOS:
+            raise ValidationError("photos", f"an appraisal has at most {MAX_PHOTOS} photos "
+                                            f"({len(record.photos)} already)")
+        ids = [uow.appraisals.add_photo(appraisal_id, data, mime) for data, mime in zip(photos, kinds)]
+        uow.audit.record(actor, "appraisal.photo_added", entity_type="appraisal", entity_id=appraisal_id,
+                         summary={"number": record.number, "photos": len(ids)})
+        uow.commit()
+    return ids
+
+
+def remove_photo(photo_id: str, *, uow: UnitOfWork, actor: Actor) -> None:
+    actor.require(Permission.WRITE_APPRAISALS)
+    with uow:
+        found = uow.appraisals.photo(photo_id)
+        if found is None:
+            raise NotFound("That photo was already removed.")
+        record = _record(uow, found[0])
+        _require_draft(record)
+        uow.appraisals.remove_photo(photo_id)
+        uow.audit.record(actor, "appraisal.photo_removed", entity_type="appraisal", entity_id=record.id,
+                         summary={"number": record.number})
+        uow.commit()
+
+
+def photo_data(appraisal_id: str, *, uow: UnitOfWork, actor: Actor) -> list[bytes]:
+    """The photos' bytes in their printed order (for the appraisal screen)."""
+    _may_read(actor)
+    with uow:
+        return uow.appraisals.photo_data(appraisal_id)
+
+
+def _require_draft(record: AppraisalRecord) -> None:
+    if record.status != "draft":
+        raise Conflict(f"{record.number} version {record.version} is final and never changes; make a correction "
+                       "(a new version).")
+
+
+def _may_read(actor: Actor) -> None:
+    if not (actor.can(Permission.WRITE_APPRAISALS) or actor.can(Permission.FINALIZE_APPRAISALS)):
+        actor.require(Permission.WRITE_APPRAISALS)
+
+
+def get(appraisal_id: str, *, uow: UnitOfWork, actor: Actor) -> AppraisalRecord:
+    _may_read(actor)
+    with uow:
+        return _record(uow, appraisal_id)
+
+
+# ---------------------------------------------------------------- one click from a sale
+
+
+def _stone_rows(item: ItemRecord, side: list[ItemStoneRow], center_certificate: str | None) -> tuple[StoneSpec, ...]:
+    spec = item.spec
+    stones = []
+    if spec.center_carat_points or spec.center_shape:
+        stones.append(StoneSpec(role=StoneRole.CENTER, shape=spec.center_shape, count=1,
+                                carat_points=spec.center_carat_points, color=spec.center_color,
+                                clarity=spec.center_clarity, cut=spec.center_cut, measurements="",
+                                certificate_id=center_certificate))
+    for stone in side:
+        role = StoneRole.ACCENT if stone.role == "accent" else StoneRole.SIDE
+        stones.append(StoneSpec(role=role, shape=Shape.of(stone.shape) if stone.shape else None, count=stone.count,
+                                carat_points=stone.carat_points, color=stone.color,
+                                clarity=Clarity.of(stone.clarity) if stone.clarity else None, cut=None,
+                                measurements="", certificate_id=stone.certificate_id))
+    if not stones and spec.total_carat_points:
+        stones.append(StoneSpec(role=StoneRole.SIDE, shape=None, count=spec.stone_count or 1,
+                                carat_points=spec.total_carat_points, color=None, clarity=None, cut=None,
+                                measurements=""))
+    return tuple(stones)
+
+
+def _from_item(item: ItemRecord, stones: tuple[StoneSpec, ...], *, value_cents: int, currency: str,
+               today: dt.date, conditions: str) -> AppraisalSpec:
+    spec = item.spec
+    description = spec.title + (f". {spec.description}" if spec.description else "")
+    if spec.serial:
+        description += f" Serial {spec.serial}."
+    return AppraisalSpec(
+        purpose=Purpose.INSURANCE, appraised_on=today, effective_on=today, style=spec.style, metal=spec.metal,
+        gram_weight_cg=spec.gram_weight_cg, chain_length_tenths=spec.chain_length_tenths, clasp=spec.clasp,
+        description=description[:4000], value=Money(value_cents, currency), notes=f"Made from sale line {spec.sku}.",
+        limiting_conditions=conditions, stones=stones)
+
+
+def appraise_sale(sale_id: str, *, uow: UnitOfWork, sales: SalesReader, actor: Actor, today: dt.date,
+                  approver: Actor | None = None, now: dt.datetime | None = None) -> list[AppraisalRecord]:
+    """The insurance appraisal of every necklace of a sale, final and ready to print with the receipt.
+
+    Each is made from the item record (style, metal, weight, length, clasp,
+    stones and their certificates, the first two photos), owned by the sale's
+    customer, valued at the line's list price (the replacement cost at retail,
+    not what a discount made it), and signed by the signed-in person when
+    they may finalize appraisals, else by `approver` (an appraiser's PIN at
+    the counter; `ApprovalNeeded` asks for one). Asking again returns the
+    same appraisals: one per piece, never two. Returned pieces are left out.
+    """
+    from pos_app.services.checkout import ApprovalNeeded
+    from pos_app.services.settings import DEFAULT_LIMITING_CONDITIONS
+
+    if not (actor.can(Permission.SELL) or actor.can(Permission.WRITE_APPRAISALS)):
+        actor.require(Permission.WRITE_APPRAISALS)
+    signer = approver or actor
+    if not signer.can(Permission.FINALIZE_APPRAISALS):
+        if approver is not None:
+            raise PermissionDenied(f"{approver.name} ({approver.role.label.lower()}) cannot sign appraisals.")
+        raise ApprovalNeeded(Permission.FINALIZE_APPRAISALS,
+                             "An appraiser signs the appraisal: ask one to enter their PIN.")
+    sale = sales.sale(sale_id)
+    if sale is None:
+        raise NotFound("That sale does not exist.")
+    if sale.kind != "sale" or sale.status != "completed":
+        raise Conflict(f"{sale.number} is {'voided' if sale.status == 'voided' else 'a return'}: only a completed "
+                       "sale's pieces are appraised from it.")
+    kept = [line for line in sale.lines if line.quantity - line.returned > 0]
+    if not kept:
+        raise Conflict(f"Every piece of {sale.number} was returned: there is nothing to appraise.")
+    moment = now or dt.datetime.now(dt.UTC)
+    with uow:
+        signer_record = uow.staff.get(signer.staff_id)
+        if signer_record is None or not signer_record.credentials.strip():
+            raise ValidationError("appraiser", f"{signer.name}'s credentials (such as GIA Graduate Gemologist) are "
+                                               "not in their staff profile")
+        conditions = str(uow.settings.get("appraisals.limiting_conditions", DEFAULT_LIMITING_CONDITIONS))
+        existing = uow.appraisals.for_sale(sale_id)
+        made: list[str] = []
+        for line in kept:
+            if line.item_id in existing:
+                made.append(existing[line.item_id])
+                continue
+            item = uow.items.get(line.item_id)
+            if item is None:
+                raise NotFound(f"The item {line.sku} of {sale.number} no longer exists.")
+            center = uow.appraisals.item_certificate(item.id, item.spec.cert_lab and item.spec.cert_lab.value,
+                                                     item.spec.cert_number)
+            stones = _stone_rows(item, uow.appraisals.item_stones(item.id), center)
+            spec = _from_item(item, stones, value_cents=line.list_price_cents or line.unit_price_cents,
+                              currency=sale.currency, today=today, conditions=conditions)
+            check_final(spec, appraiser_credentials=signer_record.credentials)
+            number = appraisal_number(today.year, uow.appraisals.next_number(today.year))
+            appraisal_id = uow.appraisals.add(number=number, version=1, supersedes_id=None, spec=spec,
+                                              item_id=item.id, owner_customer_id=sale.customer_id,
+                                              appraiser_id=signer.staff_id, currency=sale.currency, sale_id=sale_id)
+            for data, mime in uow.appraisals.item_photos(item.id, SALE_PHOTOS):
+                uow.appraisals.add_photo(appraisal_id, data, mime)
+            uow.appraisals.finalize(appraisal_id, at=moment, retain_until=retain_until(today))
+            uow.audit.record(actor, "appraisal.made_from_sale", entity_type="appraisal", entity_id=appraisal_id,
+                             summary={"number": number, "sale": sale.number, "sku": line.sku,
+                                      "value_cents": spec.value.cents if spec.value else None},
+                             approved_by=approver.staff_id if approver is not None else None)
+            made.append(appraisal_id)
+        records = [_record(uow, appraisal_id) for appraisal_id in made]
+        uow.commit()
+    return records
 
 
 # ---------------------------------------------------------------- the printed paperwork and its check
@@ -129,6 +337,7 @@ def content(record: AppraisalRecord) -> dict[str, object]:
         "value_cents": spec.value.cents if spec.value else None, "currency": record.currency,
         "limiting_conditions": spec.limiting_conditions, "owner": record.owner_customer_id,
         "item": record.item_id, "appraiser": record.appraiser_id, "finalized_at": record.finalized_at,
+        "photos": [photo.sha256 for photo in record.photos],
         "stones": [[s.role.value, s.shape and s.shape.value, s.count, s.carat_points, s.color,
                     s.clarity and s.clarity.value, s.cut and s.cut.value, s.measurements, s.certificate_id]
                    for s in spec.stones],
@@ -145,15 +354,19 @@ def verification_code(record: AppraisalRecord) -> str | None:
 
 
 def document(appraisal_id: str, *, uow: UnitOfWork, actor: Actor) -> AppraisalDocumentData:
-    """The appraisal as printed: the same record always prints the same content."""
+    """The appraisal as printed: the same record always prints the same content.
+
+    It carries the photos and a summary of every certificate its stones cite
+    (for the optional certificate summary page), each with its scan when the
+    scan is an image.
+    """
     from pos_app.documents.appraisal_pdf import AppraisalDocument
     from pos_app.domain.appraisals import value_in_words
     from pos_app.domain.jewelry import centigrams_text, points_text
     from pos_app.domain.money import format_money
     from pos_app.domain.store import display_phone
 
-    if not (actor.can(Permission.WRITE_APPRAISALS) or actor.can(Permission.FINALIZE_APPRAISALS)):
-        actor.require(Permission.WRITE_APPRAISALS)
+    _may_read(actor)
     with uow:
         record = _record(uow, appraisal_id)
         profile = uow.store.get()
@@ -168,10 +381,10 @@ def document(appraisal_id: str, *, uow: UnitOfWork, actor: Actor) -> AppraisalDo
             before = uow.appraisals.get(record.supersedes_id)
             if before is not None:
                 supersedes = f"version {before.version} of {before.number}, which stays on record"
+        photos = tuple(uow.appraisals.photo_data(appraisal_id))
+        cited = dict.fromkeys(s.certificate_id for s in record.spec.stones if s.certificate_id)
+        certificates = tuple(summary for summary in (_certificate_summary(uow, cid) for cid in cited) if summary)
     spec = record.spec
-
-    def day(value: dt.date) -> str:
-        return f"{value:%B} {value.day}, {value.year}"
 
     piece = [("Style", spec.style.label if spec.style else ""), ("Metal", spec.metal.label if spec.metal else ""),
              ("Weight", f"{centigrams_text(spec.gram_weight_cg)} g" if spec.gram_weight_cg else ""),
@@ -184,14 +397,43 @@ def document(appraisal_id: str, *, uow: UnitOfWork, actor: Actor) -> AppraisalDo
         for s in spec.stones)
     return AppraisalDocument(
         store_name=profile.name, store_address=profile.address, store_phone=display_phone(profile.phone),
-        number=record.number, version=record.version, status=record.status, appraised_on=day(spec.appraised_on),
-        effective_on=day(spec.effective_on), purpose=spec.purpose.label, owner=owner,
+        number=record.number, version=record.version, status=record.status, appraised_on=_day(spec.appraised_on),
+        effective_on=_day(spec.effective_on), purpose=spec.purpose.label, owner=owner,
         piece=tuple((a, b) for a, b in piece if b), description=spec.description, stones=stones,
         value=format_money(spec.value, profile.locale) if spec.value else "(not yet appraised)",
         value_words=value_in_words(spec.value) if spec.value else "",
         appraiser=appraiser.name if appraiser else "", credentials=appraiser.credentials if appraiser else "",
         limiting_conditions=spec.limiting_conditions, qr_payload=verification_code(record), supersedes=supersedes,
+        photos=photos, certificates=certificates,
     )
+
+
+def _day(value: dt.date) -> str:
+    return f"{value:%B} {value.day}, {value.year}"
+
+
+def _certificate_summary(uow: UnitOfWork, certificate_id: str) -> CertificateSummary | None:
+    from pos_app.documents.appraisal_pdf import CertificateSummary
+    from pos_app.domain.certificates import Fluorescence
+    from pos_app.domain.jewelry import CertificateLab, Origin, points_text
+
+    cert = uow.certificates.get(certificate_id)
+    if cert is None:
+        return None
+
+    def label(enum: Any, value: str | None) -> str:
+        return enum.of(value).label if value else ""
+
+    facts = [("Shape", label(Shape, cert.shape)),
+             ("Carat weight", f"{points_text(cert.carat_points)} ct" if cert.carat_points else ""),
+             ("Color", cert.color or ""), ("Clarity", label(Clarity, cert.clarity)), ("Cut", label(Cut, cert.cut)),
+             ("Polish", label(Cut, cert.polish)), ("Symmetry", label(Cut, cert.symmetry)),
+             ("Fluorescence", label(Fluorescence, cert.fluorescence)), ("Measurements", cert.measurements or ""),
+             ("Laser inscription", cert.inscription or ""), ("Origin", label(Origin, cert.origin))]
+    image = cert.scan if cert.scan_mime_type in ("image/jpeg", "image/png") else None
+    return CertificateSummary(lab=label(CertificateLab, cert.lab) or cert.lab, report_number=cert.report_number,
+                              report_date=_day(cert.report_date) if cert.report_date else "",
+                              facts=tuple((a, b) for a, b in facts if b), scan_image=image)
 
 
 def find_version(number: str, *, uow: UnitOfWork, version: int | None = None) -> str:
@@ -229,13 +471,20 @@ def verify(number: str, code: str, *, uow: UnitOfWork, actor: Actor) -> tuple[bo
 
 
 def list_appraisals(*, reader: AppraisalReader, actor: Actor, search: str = "", drafts_only: bool = False,
-                    limit: int = 500) -> list[AppraisalRow]:
-    """Appraisals newest first, by number, item SKU or certificate number; `drafts_only`: those waiting."""
-    if not (actor.can(Permission.WRITE_APPRAISALS) or actor.can(Permission.FINALIZE_APPRAISALS)):
-        actor.require(Permission.WRITE_APPRAISALS)
+                    limit: int = 500, offset: int = 0) -> list[AppraisalRow]:
+    """Appraisals newest first, by number, item SKU, owner's name or certificate number; `drafts_only`: those
+    waiting. `offset` pages through a long list (the screen's table fetches a page at a time)."""
+    _may_read(actor)
     if not 1 <= limit <= 100_000:
         raise ValidationError("limit", "must be from 1 to 100,000")
-    return reader.appraisals(search=search, drafts_only=drafts_only, limit=limit)
+    if offset < 0:
+        raise ValidationError("offset", "cannot be negative")
+    return reader.appraisals(search=search, drafts_only=drafts_only, limit=limit, offset=offset)
+
+
+def drafts_waiting(*, reader: AppraisalReader, actor: Actor) -> int:
+    _may_read(actor)
+    return reader.drafts_waiting()
 
 
 def erase_expired(*, uow: UnitOfWork, actor: Actor, today: dt.date) -> tuple[int, int]:

@@ -685,8 +685,34 @@ class DuplicateReport:
     certificates: tuple[CertificateRow, ...]
 
 
+@dataclass(frozen=True)
+class CertificateRecord:
+    """One lab report as recorded, with its scan (for the appraisal's certificate summary page)."""
+
+    id: str
+    lab: str
+    report_number: str
+    report_date: dt.date | None
+    shape: str | None
+    carat_points: int | None
+    color: str | None
+    clarity: str | None
+    cut: str | None
+    polish: str | None
+    symmetry: str | None
+    fluorescence: str | None
+    measurements: str | None
+    inscription: str | None
+    origin: str | None
+    item_id: str | None
+    customer_id: str | None
+    scan_mime_type: str | None
+    scan: bytes | None
+
+
 class CertificateRepository(Protocol):
     def add(self, values: dict[str, Any]) -> str: ...
+    def get(self, certificate_id: str) -> CertificateRecord | None: ...
     def same_report(self, lab: str, report_number: str) -> list[tuple[str, str | None, str | None]]: ...
 
 
@@ -713,6 +739,29 @@ class AppraisalRecord:
     finalized_at: dt.datetime | None
     retain_until: dt.date | None
     created_at: dt.datetime
+    sale_id: str | None = None
+    photos: tuple[AppraisalPhotoRef, ...] = ()
+
+
+@dataclass(frozen=True)
+class AppraisalPhotoRef:
+    """A photo of an appraisal without its bytes: the digest is what the verification hash covers."""
+
+    id: str
+    mime_type: str
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class ItemStoneRow:
+    role: str
+    shape: str | None
+    count: int
+    carat_points: int | None
+    color: str | None
+    clarity: str | None
+    certificate_id: str | None
 
 
 class AppraisalRepository(Protocol):
@@ -723,8 +772,19 @@ class AppraisalRepository(Protocol):
     def latest_version(self, number: str) -> int: ...
     def by_number(self, number: str, version: int) -> str | None: ...
     def replace_draft(self, appraisal_id: str, spec: Any) -> None: ...
-    def finalize(self, appraisal_id: str, *, at: dt.datetime, retain_until: dt.date) -> None: ...
+    def finalize(self, appraisal_id: str, *, at: dt.datetime, retain_until: dt.date,
+                 appraiser_id: str | None = None) -> None: ...
     def erase_expired(self, today: dt.date) -> tuple[int, int]: ...
+    def photo_data(self, appraisal_id: str) -> list[bytes]: ...
+    def photo(self, photo_id: str) -> tuple[str, str, bytes] | None: ...
+    def add_photo(self, appraisal_id: str, data: bytes, mime_type: str) -> str: ...
+    def remove_photo(self, photo_id: str) -> None: ...
+    def copy_photos(self, from_id: str, to_id: str) -> None: ...
+    def item_stones(self, item_id: str) -> list[ItemStoneRow]: ...
+    def item_photos(self, item_id: str, limit: int) -> list[tuple[bytes, str]]: ...
+    def item_certificate(self, item_id: str, lab: str | None, number: str | None) -> str | None: ...
+    def for_sale(self, sale_id: str) -> dict[str, str]: ...
+    def item_sku(self, item_id: str) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -741,7 +801,10 @@ class AppraisalRow:
     item_sku: str | None
     has_owner: bool
     appraiser: str
+    owner_name: str = ""  # the customer's name ("" for the store's own stock or an erased customer)
 
 
 class AppraisalReader(Protocol):
-    def appraisals(self, *, search: str = "", drafts_only: bool = False, limit: int = 500) -> list[AppraisalRow]: ...
+    def appraisals(self, *, search: str = "", drafts_only: bool = False, limit: int = 500,
+                   offset: int = 0) -> list[AppraisalRow]: ...
+    def drafts_waiting(self) -> int: ...

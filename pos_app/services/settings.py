@@ -108,6 +108,12 @@ def _logo(text: str) -> str:
 
 
 DEFAULT_RETURN_POLICY = "Returns and exchanges within 30 days with this receipt."
+DEFAULT_LIMITING_CONDITIONS = (
+    "This appraisal states the estimated retail replacement cost of the piece described, on its effective date, "
+    "for insurance. Stones were graded mounted, as far as the mounting allows; weights of mounted stones are "
+    "estimated unless a laboratory report is cited. Values change with the market: have the piece re-appraised "
+    "every two to three years. This document is not a guarantee of authenticity beyond the reports cited, nor an "
+    "offer to buy.")
 
 
 @dataclass(frozen=True)
@@ -138,6 +144,8 @@ SETTINGS: dict[str, SettingSpec] = {
                     _logo, ""),
         SettingSpec("receipt.privacy_notice", "the privacy-notice line printed on receipts",
                     _text("receipt.privacy_notice", 300), ""),
+        SettingSpec("appraisals.limiting_conditions", "the limiting conditions printed on appraisals made from a sale",
+                    _text("appraisals.limiting_conditions", 4000), DEFAULT_LIMITING_CONDITIONS),
         SettingSpec("payments.reader_id", "the Stripe Terminal reader that takes cards at this counter",
                     _reader_id, ""),
         SettingSpec("payments.api_base", "Stripe API address; empty for Stripe itself (a local test server "

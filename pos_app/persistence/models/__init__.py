@@ -3,7 +3,7 @@
 Later features extend these tables through new Alembic migrations in `db/`.
 """
 
-from pos_app.persistence.models.appraisals import Appraisal, AppraisalStone
+from pos_app.persistence.models.appraisals import Appraisal, AppraisalPhoto, AppraisalStone
 from pos_app.persistence.models.base import Base, Synced, new_id, utcnow
 from pos_app.persistence.models.counter import (
     CashMovement,
@@ -29,7 +29,7 @@ from pos_app.persistence.models.store import Setting, Staff, Store, Terminal
 from pos_app.persistence.models.system import AuditEvent, OutboxEntry
 
 __all__ = [
-    "Appraisal", "AppraisalStone", "AuditEvent", "Base", "CashMovement", "Certificate", "Checkout",
+    "Appraisal", "AppraisalPhoto", "AppraisalStone", "AuditEvent", "Base", "CashMovement", "Certificate", "Checkout",
     "ConsentEvent", "Customer", "Item", "ItemPhoto", "ItemStone", "LargeCashReport", "NumberSequence",
     "OutboxEntry", "ParkedCart", "Payment", "PolicyVersion", "PrintJob", "PrivacyRequest", "Sale", "SaleLine",
     "Setting", "Shift", "Staff", "StockCount", "StockCountScan", "StockMovement", "Store", "Synced",
