@@ -479,7 +479,7 @@ def cmd_appraisals_list(args: argparse.Namespace) -> int:
 
 
 def cmd_appraisals_print(args: argparse.Namespace) -> int:
-    from pos_app.documents.appraisal_pdf import render_appraisal_pdf
+    from pos_app.documents.appraisal_pdf import render_appraisal_card_pdf, render_appraisal_pdf
     from pos_app.services import appraisals
 
     facet = _open(args)
@@ -489,11 +489,59 @@ def cmd_appraisals_print(args: argparse.Namespace) -> int:
         doc = appraisals.document(appraisal_id, uow=facet.uow(), actor=actor)
     finally:
         facet.close()
-    data = render_appraisal_pdf(doc)
-    Path(args.pdf).write_bytes(data)
+    if args.card:
+        data = render_appraisal_card_pdf(doc)
+    else:
+        data = render_appraisal_pdf(doc, certificate_pages=args.certificates)
+    _write_atomically(Path(args.pdf), data)
+    what = "wallet card" if args.card else "appraisal"
     _emit(args, {"number": doc.number, "version": doc.version, "status": doc.status, "pdf": str(Path(args.pdf)),
+                 "card": args.card, "certificate_pages": bool(args.certificates and doc.certificates),
                  "verification_code": doc.qr_payload},
-          f"Saved {doc.number} version {doc.version} ({doc.status}) to {args.pdf}.")
+          f"Saved the {what} {doc.number} version {doc.version} ({doc.status}) to {args.pdf}.")
+    return EXIT_OK
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """All of the file or none of it: a half-written PDF never takes the place of a good one."""
+    from pos_app.domain.errors import ValidationError
+
+    partial = path.with_name(path.name + ".part")
+    try:
+        partial.write_bytes(data)
+        partial.replace(path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise ValidationError("pdf", f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def cmd_appraisals_from_sale(args: argparse.Namespace) -> int:
+    from pos_app.domain.errors import NotFound, ValidationError
+    from pos_app.domain.permissions import Actor
+    from pos_app.domain.store import store_today
+    from pos_app.services import appraisals
+
+    facet = _open(args)
+    try:
+        actor = facet.cli_actor()
+        sales = facet.sales_reader()
+        sale_id = sales.sale_id_for_number(args.sale.strip().upper())
+        if sale_id is None:
+            raise NotFound(f"No sale has the number {args.sale!r}.")
+        wanted = args.appraiser.strip().lower()
+        found = [s for s in facet.directory().staff_list() if s.name.lower() == wanted]
+        if not found:
+            raise ValidationError("--appraiser", f"no one on the staff list is named {args.appraiser!r}")
+        signer = Actor(staff_id=found[0].id, name=found[0].name, role=found[0].role, terminal=actor.terminal)
+        records = appraisals.appraise_sale(sale_id, uow=facet.uow(), sales=sales, actor=actor, approver=signer,
+                                           today=store_today(facet.profile.timezone))
+    finally:
+        facet.close()
+    _emit(args, {"sale": args.sale.upper(), "appraisals": [
+        {"id": r.id, "number": r.number, "version": r.version, "status": r.status, "item_id": r.item_id,
+         "value_cents": r.spec.value.cents if r.spec.value else None, "currency": r.currency,
+         "verification_code": appraisals.verification_code(r)} for r in records]},
+        "\n".join(f"{r.number}  version {r.version}  {r.status}" for r in records))
     return EXIT_OK
 
 
@@ -604,13 +652,23 @@ def build_parser() -> argparse.ArgumentParser:
                                 description="Appraisals: the printed paperwork and its verification code.")
     appraisals_sub = appraisals.add_subparsers(dest="appraisals_command", metavar="ACTION", required=True)
     p = command("list", cmd_appraisals_list, "list appraisals, newest first", appraisals_sub)
-    p.add_argument("--search", metavar="TEXT", help="an appraisal number, an item's SKU or a certificate number")
+    p.add_argument("--search", metavar="TEXT",
+                   help="an appraisal number, an item's SKU, the owner's name or a certificate number")
     p.add_argument("--drafts", action="store_true", help="only drafts waiting to be made final")
     p.add_argument("--limit", type=int, default=500, help="at most this many (default 500)")
     p = command("print", cmd_appraisals_print, "save an appraisal as a PDF", appraisals_sub)
     p.add_argument("number", metavar="NUMBER", help="the appraisal number, e.g. AP-2026-0042")
     p.add_argument("--pdf", metavar="FILE", required=True, help="where to save the PDF")
     p.add_argument("--version", type=int, help="a version other than the latest")
+    p.add_argument("--certificates", action="store_true",
+                   help="add a certificate summary page for the lab reports its stones cite")
+    p.add_argument("--card", action="store_true", help="the wallet-size appraisal card instead of the full appraisal")
+    p = command("from-sale", cmd_appraisals_from_sale,
+                "make the final appraisal of each necklace of a sale, signed by an appraiser (asking again gives "
+                "the same ones)", appraisals_sub)
+    p.add_argument("sale", metavar="SALE", help="the sale's number, as on its receipt (C1-000123)")
+    p.add_argument("--appraiser", metavar="NAME", required=True,
+                   help="who signs: a staff member who may finalize appraisals, with credentials in their profile")
     p = command("verify", cmd_appraisals_verify,
                 "check a printed appraisal's verification code against the record (exit 1 if it does not match)",
                 appraisals_sub)

@@ -1,22 +1,53 @@
-"""The appraisal document: a Letter-size PDF an insurer or an heir can rely on.
+"""The appraisal document: a Letter-size PDF an insurer or an heir can rely on, and its wallet card.
 
 Role and contract
 -----------------
 Pure layout, like the receipts: `render_appraisal_pdf` takes an
 `AppraisalDocument` already worded by the appraisals service and returns PDF
-bytes. Every page carries "page x of y" and the appraisal number. The QR code
+bytes; `render_appraisal_card_pdf` returns the same appraisal as a 3.5 x 2
+inch card (front and back) to keep in a wallet. Neither reads a database or
+keeps state between calls; they run on whichever thread calls them. Every page
+of the appraisal carries "page x of y" and the appraisal number. The QR code
 holds the appraisal number, its version and the short hash of the final
 record (`AP-2026-0042 v1 3f9a2c71be04`), so a printed copy can be checked
 against the record with `pos-app appraisals verify`. Drafts print with a
 DRAFT mark and no QR code: only a final appraisal can be verified.
 ReportLab is imported on the first render.
+
+The same document always gives the same bytes (ReportLab's invariant mode:
+no timestamp or random id in the file), so a re-print is the same paper.
+
+Layout
+------
+Letterhead and QR code; the appraisal's facts (number, dates, purpose,
+owner); "The piece": its details with up to `PHOTOS_ON_PAGE` photos beside
+them (one or two side by side, three or four two by two), each scaled into
+its cell with its shape kept and framed by a hairline; the description and
+stones; the appraised value with the appraiser's signature line, kept
+together on one page; limiting conditions. A draft's DRAFT mark is drawn over
+each page's content, see-through, and its footer says DRAFT too.
+With `certificate_pages=True` the linked lab reports (GIA, IGI, ...) follow
+on a "Certificate summary" page: per report its lab and number, report date,
+graded facts, and the scanned report beside them when it is an image.
+
+Photos are embedded as given: a JPEG goes into the PDF as it is (DCT), a
+PNG is decoded and compressed again, several times slower. ReportLab writes
+image streams ASCII85-encoded, which without its C accelerator (`rl_accel`)
+runs in pure Python at ~0.3 s per MB of JPEG: most of the time of an
+appraisal with photos (see benchmarks/appraisal_pdf.py). A JPEG's EXIF
+orientation is not applied by a PDF viewer, so photos should be stored
+upright.
 """
 
 from __future__ import annotations
 
 import io
+import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any
+from xml.sax.saxutils import escape
 
 
 @dataclass(frozen=True)
@@ -58,110 +89,432 @@ class AppraisalDocument:
 
 STONE_HEADERS = ("Stone", "Shape", "Count", "Carat", "Color", "Clarity", "Cut", "Measurements")
 
+INCH = 72.0
+PAGE = (8.5 * INCH, 11 * INCH)  # US Letter
+CONTENT_WIDTH = 7.0 * INCH  # between the 0.75 inch side margins
+PHOTOS_ON_PAGE = 4  # more stay with the record; the page says how many
+PIECE_PHOTOS_WIDTH = 3.3 * INCH  # the photos' column beside the piece's details
+PHOTO_MAX = (2.3 * INCH, 1.9 * INCH)  # the most room one photo takes (width, height)
+PHOTO_GRID_HEIGHT = 1.35 * INCH  # the most height of a photo in a two by two grid
+PHOTO_GAP = 0.12 * INCH
+SCAN_MAX_HEIGHT = 4.5 * INCH  # a scanned lab report on the certificate summary page
+CERT_FACTS_WIDTH = 3.1 * INCH  # the facts beside it; the scan fits the rest of the line
+GREY = "#555555"
+HAIRLINE = "#999999"
 
-def render_appraisal_pdf(doc: AppraisalDocument) -> bytes:
-    from reportlab.lib.pagesizes import letter
-    from reportlab.lib.units import inch
-    from reportlab.platypus import SimpleDocTemplate
+CARD = (3.5 * INCH, 2.0 * INCH)  # the wallet card, landscape
+CARD_MARGIN = 0.14 * INCH  # from the card's edge to any text: a trimmed card keeps all of it
+CARD_QR = 1.0 * INCH
+CARD_MIN_TEXT = 6.5  # pt: the smallest type on the card
+_CARD_FRONT_FOOT = 36.0  # pt above the bottom margin where the value's three lines start
+_CARD_BACK_FOOT = 30.0  # the same for the verification code's three lines on the back
+_ELLIPSIS = "\u2026"
+
+
+def render_appraisal_pdf(doc: AppraisalDocument, *, certificate_pages: bool = False) -> bytes:
+    """The appraisal as a Letter-size PDF; with `certificate_pages`, the certificate summary after it.
+
+    Built twice: the first build counts the pages for "page x of y" and
+    draws no pictures (photos, scans and the QR code leave their room empty,
+    so the pages break the same way); the second is the one returned.
+    """
+    from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
 
     title = f"Appraisal {doc.number}" + (f" (version {doc.version})" if doc.version > 1 else "")
+    footer = _printable(f"{doc.store_name} · {title}" + ("" if doc.status == "final" else " · DRAFT"))
 
     def on_page(canvas: Any, built: Any) -> None:
         canvas.saveState()
         canvas.setFont("Helvetica", 8)
-        canvas.drawString(0.75 * inch, 0.5 * inch, f"{doc.store_name} · {title}")
-        canvas.drawRightString(letter[0] - 0.75 * inch, 0.5 * inch,
-                               f"page {built.page} of {built.facet_pages or '?'}")
-        if doc.status != "final":
-            canvas.setFont("Helvetica-Bold", 60)
-            canvas.setFillGray(0.88)
-            canvas.translate(letter[0] / 2, letter[1] / 2)
-            canvas.rotate(35)
-            canvas.drawCentredString(0, 0, "DRAFT")
+        canvas.drawString(0.75 * INCH, 0.5 * INCH, footer)
+        canvas.drawRightString(PAGE[0] - 0.75 * INCH, 0.5 * INCH, f"page {built.page} of {built.facet_pages or '?'}")
+        canvas.restoreState()
+
+    def on_page_end(canvas: Any, built: Any) -> None:
+        if doc.status == "final":
+            return
+        # A draft's mark goes over the page's content, see-through: no photo hides it, the text stays legible.
+        canvas.saveState()
+        canvas.setFont("Helvetica-Bold", 60)
+        canvas.setFillGray(0.45)
+        canvas.setFillAlpha(0.18)
+        canvas.translate(PAGE[0] / 2, PAGE[1] / 2)
+        canvas.rotate(35)
+        canvas.drawCentredString(0, 0, "DRAFT")
         canvas.restoreState()
 
     def build(pages: int | None) -> tuple[bytes, int]:
         out = io.BytesIO()
-        template = SimpleDocTemplate(out, pagesize=letter, leftMargin=0.75 * inch, rightMargin=0.75 * inch,
-                                     topMargin=0.7 * inch, bottomMargin=0.9 * inch, title=title,
-                                     author=doc.store_name)
+        template = BaseDocTemplate(out, pagesize=PAGE, leftMargin=0.75 * INCH, rightMargin=0.75 * INCH,
+                                   topMargin=0.7 * INCH, bottomMargin=0.9 * INCH, title=title,
+                                   author=_printable(doc.store_name), creator="Facet", invariant=1)
+        frame = Frame(template.leftMargin, template.bottomMargin, template.width, template.height)
+        template.addPageTemplates([PageTemplate("page", [frame], onPage=on_page, onPageEnd=on_page_end,
+                                                pagesize=PAGE)])
         template.facet_pages = pages
-        template.build(_story(doc, title), onFirstPage=on_page, onLaterPages=on_page)
+        pictures = pages is not None
+        story = _story(doc, pictures=pictures)
+        if certificate_pages and doc.certificates:
+            story += _certificate_story(doc, pictures=pictures)
+        template.build(story)
         return out.getvalue(), int(template.page)
 
-    _, pages = build(None)  # the first pass counts the pages for "page x of y"
+    _, pages = build(None)
     data, _ = build(pages)
     return data
 
 
-def _story(doc: AppraisalDocument, title: str) -> list[Any]:
-    from xml.sax.saxutils import escape
+def _printable(text: str) -> str:
+    """`text` as the standard PDF fonts can show it (Windows-1252), as `receipt_pdf` and `tags` do:
+    a character Helvetica lacks becomes its compatibility form (a narrow no-break space a space),
+    else a question mark, rather than a black box."""
+    out = []
+    for char in text:
+        for candidate in (char, unicodedata.normalize("NFKC", char)):
+            try:
+                candidate.encode("cp1252")
+            except UnicodeEncodeError:
+                continue
+            out.append(candidate)
+            break
+        else:
+            out.append("?")
+    return "".join(out)
 
-    from reportlab.graphics.barcode.qr import QrCodeWidget
+
+def _styles() -> dict[str, Any]:
+    from reportlab.lib.styles import ParagraphStyle
+
+    body = ParagraphStyle("body", fontName="Helvetica", fontSize=10, leading=13)
+    return {
+        "body": body,
+        "small": ParagraphStyle("small", parent=body, fontSize=8.5, leading=11),
+        "store": ParagraphStyle("store", parent=body, fontName="Helvetica-Bold", fontSize=18, leading=22),
+        # A heading never ends a page: it goes over with what it heads.
+        "heading": ParagraphStyle("heading", parent=body, fontName="Helvetica-Bold", fontSize=12, leading=15,
+                                  spaceBefore=8, spaceAfter=3, keepWithNext=1),
+        "value": ParagraphStyle("value", parent=body, fontName="Helvetica-Bold", fontSize=16, leading=20),
+    }
+
+
+def _p(text: str, style: Any) -> Any:
+    from reportlab.platypus import Paragraph
+
+    return Paragraph(escape(_printable(text)).replace("\n", "<br/>"), style)
+
+
+def _story(doc: AppraisalDocument, *, pictures: bool) -> list[Any]:
     from reportlab.graphics.shapes import Drawing
-    from reportlab.lib import colors
-    from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
-    from reportlab.lib.units import inch
-    from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
+    from reportlab.platypus import KeepTogether, Spacer, Table, TableStyle
 
-    base = getSampleStyleSheet()["BodyText"]
-    body = ParagraphStyle("body", parent=base, fontName="Helvetica", fontSize=10, leading=13)
-    small = ParagraphStyle("small", parent=body, fontSize=8.5, leading=11)
-    store = ParagraphStyle("store", parent=body, fontName="Helvetica-Bold", fontSize=18, leading=22)
-    heading = ParagraphStyle("heading", parent=body, fontName="Helvetica-Bold", fontSize=12, leading=15,
-                             spaceBefore=8, spaceAfter=3)
-    value_style = ParagraphStyle("value", parent=body, fontName="Helvetica-Bold", fontSize=16, leading=20)
-
-    def p(text: str, style: ParagraphStyle = body) -> Any:
-        return Paragraph(escape(text).replace("\n", "<br/>"), style)
-
-    letterhead = [p(doc.store_name, store), p("\n".join(x for x in (doc.store_address, doc.store_phone) if x))]
+    s = _styles()
+    letterhead = [_p(doc.store_name, s["store"]),
+                  _p("\n".join(x for x in (doc.store_address, doc.store_phone) if x), s["body"])]
     header = [[letterhead, ""]]
     if doc.qr_payload:
-        widget = QrCodeWidget(doc.qr_payload)
-        x0, y0, x1, y1 = widget.getBounds()
-        size = 1.15 * inch
-        drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
-        drawing.add(widget)
+        size = 1.15 * INCH
+        drawing = Drawing(size, size)
+        if pictures:
+            drawing.add(_qr(doc.qr_payload, size))
         header = [[letterhead, drawing]]
-    top = Table(header, colWidths=[5.6 * inch, 1.4 * inch])
+    top = Table(header, colWidths=[5.6 * INCH, 1.4 * INCH])
     top.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("ALIGN", (1, 0), (1, 0), "RIGHT")]))
-    story: list[Any] = [top, Spacer(1, 0.15 * inch), p(f"Jewelry appraisal · {doc.number}", heading)]
+    story: list[Any] = [top, Spacer(1, 0.15 * INCH), _p(f"Jewelry appraisal · {doc.number}", s["heading"])]
     if doc.status != "final":
-        story.append(p("DRAFT: not a final appraisal, not for insurance or any other use.", heading))
-    facts = [["Appraisal number", f"{doc.number}, version {doc.version}"], ["Date", doc.appraised_on],
-             ["Effective date", doc.effective_on], ["Purpose", doc.purpose], ["Owner", doc.owner]]
+        story.append(_p("DRAFT: not a final appraisal, not for insurance or any other use.", s["heading"]))
+    facts = [("Appraisal number", f"{doc.number}, version {doc.version}"), ("Date", doc.appraised_on),
+             ("Effective date", doc.effective_on), ("Purpose", doc.purpose), ("Owner", doc.owner)]
     if doc.supersedes:
-        facts.append(["Replaces", doc.supersedes])
-    story.append(_table([[a, p(b)] for a, b in facts], [1.6 * inch, 5.4 * inch], colors, TableStyle, Table))
-    story += [p("The piece", heading), _table([[a, p(b)] for a, b in doc.piece], [1.6 * inch, 5.4 * inch],
-                                              colors, TableStyle, Table)]
+        facts.append(("Replaces", doc.supersedes))
+    story += [_facts_table(facts, [1.6 * INCH, 5.4 * INCH]), _p("The piece", s["heading"]),
+              *_piece(doc, embed=pictures)]
     if doc.description:
-        story += [Spacer(1, 0.08 * inch), p(doc.description)]
+        story += [Spacer(1, 0.08 * INCH), _p(doc.description, s["body"])]
     if doc.stones:
-        story.append(p("Stones", heading))
-        stones = Table([list(STONE_HEADERS), *[list(row) for row in doc.stones]], repeatRows=1,
-                       colWidths=[0.8 * inch, 1.0 * inch, 0.5 * inch, 0.6 * inch, 0.7 * inch, 0.7 * inch,
-                                  0.9 * inch, 1.8 * inch])
+        story.append(_p("Stones", s["heading"]))
+        stones = Table([list(STONE_HEADERS), *[[_printable(x) for x in row] for row in doc.stones]], repeatRows=1,
+                       colWidths=[0.8 * INCH, 1.0 * INCH, 0.5 * INCH, 0.6 * INCH, 0.7 * INCH, 0.7 * INCH,
+                                  0.9 * INCH, 1.8 * INCH])
         stones.setStyle(TableStyle([
             ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 8.5), ("FONT", (0, 1), (-1, -1), "Helvetica", 8.5),
-            ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
-            ("LINEBELOW", (0, 1), (-1, -1), 0.25, colors.HexColor("#bbbbbb")),
+            ("LINEBELOW", (0, 0), (-1, 0), 0.8, "#000000"),
+            ("LINEBELOW", (0, 1), (-1, -1), 0.25, "#bbbbbb"),
         ]))
         story.append(stones)
     story.append(KeepTogether([
-        p("Appraised value", heading), p(doc.value, value_style), p(doc.value_words),
-        Spacer(1, 0.35 * inch), p("_" * 48), p(f"{doc.appraiser}, {doc.credentials}"), p("Appraiser", small),
+        _p("Appraised value", s["heading"]), _p(doc.value, s["value"]), _p(doc.value_words, s["body"]),
+        Spacer(1, 0.35 * INCH), _p("_" * 48, s["body"]), _p(f"{doc.appraiser}, {doc.credentials}", s["body"]),
+        _p("Appraiser", s["small"]),
     ]))
     if doc.limiting_conditions:
-        story += [p("Limiting conditions", heading), p(doc.limiting_conditions, small)]
+        story += [_p("Limiting conditions", s["heading"]), _p(doc.limiting_conditions, s["small"])]
     if doc.qr_payload:
-        story += [Spacer(1, 0.1 * inch), p(f"Verification code: {doc.qr_payload}", small)]
+        story += [Spacer(1, 0.1 * INCH), _p(f"Verification code: {doc.qr_payload}", s["small"])]
     return story
 
 
-def _table(rows: list[list[Any]], widths: list[float], colors: Any, style: Any, table: Any) -> Any:
-    t = table(rows, colWidths=widths)
-    t.setStyle(style([("FONT", (0, 0), (0, -1), "Helvetica-Bold", 9.5), ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                      ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#dddddd"))]))
-    return t
+def _certificate_story(doc: AppraisalDocument, *, pictures: bool) -> list[Any]:
+    """The certificate summary: from a new page, one block per lab report, each kept on one page."""
+    from reportlab.platypus import KeepTogether, PageBreak, Spacer, Table, TableStyle
+
+    s = _styles()
+    story: list[Any] = [
+        PageBreak(), _p(f"Certificate summary · {doc.number}", s["heading"]),
+        _p("The laboratory reports on the stones of this piece, as summarized by the appraiser. "
+           "The reports themselves are the authority on what they state.", s["small"]),
+    ]
+    scan_width = CONTENT_WIDTH - CERT_FACTS_WIDTH - PHOTO_GAP
+    for cert in doc.certificates:
+        rows = ([("Report date", cert.report_date)] if cert.report_date else []) + list(cert.facts)
+        facts = _facts_table(rows, [1.2 * INCH, CERT_FACTS_WIDTH - 1.2 * INCH])
+        scan = _framed_image(cert.scan_image, scan_width, SCAN_MAX_HEIGHT, embed=pictures) if cert.scan_image else ""
+        block = Table([[facts, scan]], colWidths=[CERT_FACTS_WIDTH + PHOTO_GAP, scan_width])
+        block.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                                   ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 0)]))
+        story.append(KeepTogether([_p(f"{cert.lab} report {cert.report_number}", s["heading"]), block,
+                                   Spacer(1, 0.15 * INCH)]))
+    return story
+
+
+def _facts_table(rows: Sequence[tuple[str, str]], widths: list[float]) -> Any:
+    """Label and value, one fact a row; the value wraps."""
+    from reportlab.platypus import Spacer, Table, TableStyle
+
+    if not rows:
+        return Spacer(0, 0)
+    body = _styles()["body"]
+    table = Table([[_printable(label), _p(value, body)] for label, value in rows], colWidths=widths)
+    table.setStyle(TableStyle([("FONT", (0, 0), (0, -1), "Helvetica-Bold", 9.5), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                               ("LINEBELOW", (0, 0), (-1, -1), 0.25, "#dddddd")]))
+    return table
+
+
+def _piece(doc: AppraisalDocument, *, embed: bool) -> list[Any]:
+    """The piece's details, with its photos beside them when it has any."""
+    from reportlab.platypus import Table, TableStyle
+
+    if not doc.photos:
+        return [_facts_table(doc.piece, [1.6 * INCH, 5.4 * INCH])]
+    photos: list[Any] = [_photo_grid(doc.photos[:PHOTOS_ON_PAGE], PIECE_PHOTOS_WIDTH, embed=embed)]
+    more = len(doc.photos) - PHOTOS_ON_PAGE
+    if more > 0:
+        photos.append(_p(f"{more} more photo{'s' if more > 1 else ''} of the piece "
+                         f"{'are' if more > 1 else 'is'} kept with the appraisal record.", _styles()["small"]))
+    if not doc.piece:
+        return photos
+    details_width = CONTENT_WIDTH - PIECE_PHOTOS_WIDTH - 2 * PHOTO_GAP
+    details = _facts_table(doc.piece, [1.2 * INCH, details_width - 1.2 * INCH])
+    table = Table([[details, photos]], colWidths=[details_width + 2 * PHOTO_GAP, PIECE_PHOTOS_WIDTH])
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                               ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 0)]))
+    return [table]
+
+
+def _photo_grid(photos: tuple[bytes, ...], width: float, *, embed: bool) -> Any:
+    """One or two photos side by side, three or four two by two; each scaled into an equal cell."""
+    from reportlab.platypus import Table, TableStyle
+
+    columns = 1 if len(photos) == 1 else 2
+    cell = min(PHOTO_MAX[0], (width - PHOTO_GAP * (columns - 1)) / columns)
+    height = PHOTO_MAX[1] if len(photos) <= 2 else PHOTO_GRID_HEIGHT
+    framed = [_framed_image(data, cell, height, embed=embed) for data in photos]
+    rows: list[list[Any]] = [framed[i:i + columns] for i in range(0, len(framed), columns)]
+    rows[-1] += [""] * (columns - len(rows[-1]))
+    grid = Table(rows, colWidths=[cell + PHOTO_GAP] * (columns - 1) + [cell], hAlign="LEFT")
+    grid.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                              ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 0),
+                              ("BOTTOMPADDING", (0, 0), (-1, -1), PHOTO_GAP)]))
+    return grid
+
+
+def _framed_image(data: bytes, max_width: float, max_height: float, *, embed: bool) -> Any:
+    """A JPEG or PNG scaled to fit the box with its shape kept, in a hairline frame.
+
+    Only the header is read here (the size); the pixels are read when the page
+    is drawn. With `embed` false the frame is drawn empty: the page-counting
+    build lays out the same size without decoding the image.
+    """
+    from reportlab.lib.utils import ImageReader
+    from reportlab.platypus import Image, Spacer, Table, TableStyle
+
+    width, height = ImageReader(io.BytesIO(data)).getSize()
+    scale = min(max_width / width, max_height / height)
+    size = (width * scale, height * scale)
+    inner = Image(io.BytesIO(data), width=size[0], height=size[1]) if embed else Spacer(*size)
+    frame = Table([[inner]], colWidths=[size[0]], rowHeights=[size[1]], hAlign="LEFT")
+    frame.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 0.5, HAIRLINE), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                               ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 0),
+                               ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]))
+    return frame
+
+
+def _qr(payload: str, size: float) -> Any:
+    """The QR code widget scaled to a `size` square (its quiet zone included), at the origin."""
+    from reportlab.graphics.barcode.qr import QrCodeWidget
+
+    return QrCodeWidget(payload, barWidth=size, barHeight=size)
+
+
+# ---------------------------------------------------------------- the wallet card
+
+
+def render_appraisal_card_pdf(doc: AppraisalDocument) -> bytes:
+    """The appraisal as a 3.5 x 2 inch card: page 1 the front, page 2 the back.
+
+    Front: store, appraisal number and version, date, a one-line description
+    (style, metal, total carat weight of the stones), the appraised value and
+    the QR code; a draft says DRAFT where the code would be. Back: appraiser
+    and credentials, the owner's name, the effective date and the verification
+    code in words. Type is never below CARD_MIN_TEXT; a line too long for the
+    card is set smaller down to it, then cut with an ellipsis.
+    """
+    from reportlab.pdfgen.canvas import Canvas
+
+    out = io.BytesIO()
+    canvas = Canvas(out, pagesize=CARD, invariant=1)
+    canvas.setTitle(f"Appraisal card {doc.number} (v{doc.version})")
+    canvas.setAuthor(_printable(doc.store_name))
+    canvas.setCreator("Facet")
+    _card_front(canvas, doc)
+    canvas.showPage()
+    _card_back(canvas, doc)
+    canvas.showPage()
+    canvas.save()
+    return out.getvalue()
+
+
+def _card_description(doc: AppraisalDocument) -> str:
+    """"Halo · 18k White Gold · 1.38 ct total": style, metal and the stones' carats added up."""
+    piece = dict(doc.piece)
+    parts = [piece.get("Style", ""), piece.get("Metal", "")]
+    carats = []
+    for row in doc.stones:
+        # A stone row's carat is the weight of all its stones together ("18 side stones, 0.36 ct").
+        try:
+            carats.append(Decimal(row[3].removesuffix("ct").strip()))
+        except (IndexError, InvalidOperation):
+            continue
+    if carats:
+        parts.append(f"{sum(carats):.2f} ct total")
+    return " · ".join(p for p in parts if p)
+
+
+class _CardWriter:
+    """Lines of text down a card side from a top edge, each fitted to its width."""
+
+    def __init__(self, canvas: Any, x: float, top: float, width: float) -> None:
+        self.canvas, self.x, self.y, self.width = canvas, x, top, width
+
+    def line(self, text: str, font: str, size: float, *, grey: bool = False, before: float = 0.0) -> None:
+        text, size = _fit(_printable(text), font, size, self.width)
+        self.y -= before + size  # from the previous line's baseline to this one's
+        self.canvas.setFillColor(GREY if grey else "#000000")
+        self.canvas.setFont(font, size)
+        self.canvas.drawString(self.x, self.y, text)
+        self.y -= size * 0.25  # the descenders
+
+    def lines(self, text: str, font: str, size: float, *, count: int, before: float = 0.0) -> None:
+        for n, (part, fitted) in enumerate(_wrap(_printable(text), font, size, self.width, count)):
+            self.line(part, font, fitted, before=before if n == 0 else 0.0)
+
+
+def _card_front(canvas: Any, doc: AppraisalDocument) -> None:
+    from reportlab.graphics import renderPDF
+    from reportlab.graphics.shapes import Drawing
+
+    left, right, top = CARD_MARGIN, CARD[0] - CARD_MARGIN, CARD[1] - CARD_MARGIN
+    pen = _CardWriter(canvas, left, top, right - left)
+    pen.line(doc.store_name, "Helvetica-Bold", 10)
+    rule = pen.y - 1
+    canvas.setStrokeColor(HAIRLINE)
+    canvas.setLineWidth(0.5)
+    canvas.line(left, rule, right, rule)
+    qr_top = pen.y = rule - 5
+    pen.width = right - left - CARD_QR - 8  # the text column left of the QR code
+    pen.line(f"Appraisal {doc.number} (v{doc.version})", "Helvetica-Bold", 8.5)
+    pen.line(doc.appraised_on, "Helvetica", 7.5, before=1.5)
+    pen.lines(_card_description(doc), "Helvetica", 7.5, count=2, before=1.5)
+    pen.y = min(pen.y - 4, CARD_MARGIN + _CARD_FRONT_FOOT)  # the value sits at the foot of the card
+    pen.line("Appraised value", "Helvetica", CARD_MIN_TEXT, grey=True)
+    pen.line(doc.value, "Helvetica-Bold", 13, before=1)
+    pen.line(doc.purpose, "Helvetica", CARD_MIN_TEXT, grey=True, before=1)
+
+    qr_left, qr_bottom = right - CARD_QR, qr_top - CARD_QR
+    if doc.status == "final" and doc.qr_payload:
+        drawing = Drawing(CARD_QR, CARD_QR)
+        drawing.add(_qr(doc.qr_payload, CARD_QR))
+        renderPDF.draw(drawing, canvas, qr_left, qr_bottom)
+    elif doc.status != "final":
+        canvas.setStrokeColor(HAIRLINE)
+        canvas.rect(qr_left, qr_bottom, CARD_QR, CARD_QR, stroke=1, fill=0)
+        canvas.setFillColor("#000000")
+        canvas.setFont("Helvetica-Bold", 14)
+        canvas.drawCentredString(qr_left + CARD_QR / 2, qr_bottom + CARD_QR / 2 + 1, "DRAFT")
+        canvas.setFont("Helvetica", CARD_MIN_TEXT)
+        canvas.drawCentredString(qr_left + CARD_QR / 2, qr_bottom + CARD_QR / 2 - 10, "not for insurance")
+
+
+def _card_back(canvas: Any, doc: AppraisalDocument) -> None:
+    left, right, top = CARD_MARGIN, CARD[0] - CARD_MARGIN, CARD[1] - CARD_MARGIN
+    pen = _CardWriter(canvas, left, top, right - left)
+    pen.line("Appraiser", "Helvetica", CARD_MIN_TEXT, grey=True)
+    pen.lines(", ".join(x for x in (doc.appraiser, doc.credentials) if x) or "(no appraiser named)", "Helvetica",
+              8, count=2, before=1)
+    pen.line("Owner", "Helvetica", CARD_MIN_TEXT, grey=True, before=5)
+    pen.line(doc.owner.strip().splitlines()[0] if doc.owner.strip() else "", "Helvetica", 8, before=1)
+    pen.line("Effective date", "Helvetica", CARD_MIN_TEXT, grey=True, before=5)
+    pen.line(doc.effective_on, "Helvetica", 8, before=1)
+    pen.y = min(pen.y - 6, CARD_MARGIN + _CARD_BACK_FOOT)  # how to check the card, at its foot
+    if doc.status == "final" and doc.qr_payload:
+        pen.line(f"Verification code {doc.qr_payload}", "Helvetica-Bold", 7.5)
+        pen.line("The store checks this code against the appraisal record:", "Helvetica", CARD_MIN_TEXT,
+                 grey=True, before=1)
+    else:
+        pen.line("DRAFT: not a final appraisal", "Helvetica-Bold", 7.5)
+        pen.line("Only a final appraisal has a verification code.", "Helvetica", CARD_MIN_TEXT, grey=True,
+                 before=1)
+    # The phone number whole; a store name too long for the rest of the line is cut.
+    phone = _printable(f" · {doc.store_phone}" if doc.store_phone else "")
+    store = _cut(_printable(doc.store_name), "Helvetica", 7, pen.width - _width(phone, "Helvetica", 7))
+    pen.line(store + phone, "Helvetica", 7, before=1)
+
+
+def _width(text: str, font: str, size: float) -> float:
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    return float(stringWidth(text, font, size))
+
+
+def _fit(text: str, font: str, size: float, width: float) -> tuple[str, float]:
+    """Shrink `text` down to CARD_MIN_TEXT to fit `width`; past that, cut it with an ellipsis."""
+    natural = _width(text, font, size)
+    if natural <= width:
+        return text, size
+    smaller = max(CARD_MIN_TEXT, int(size * width / natural * 10) / 10)
+    return _cut(text, font, smaller, width), smaller
+
+
+def _cut(text: str, font: str, size: float, width: float) -> str:
+    """`text`, or as much of it as fits `width` followed by an ellipsis."""
+    if _width(text, font, size) <= width:
+        return text
+    while text and _width(text.rstrip() + _ELLIPSIS, font, size) > width:
+        text = text[:-1]
+    return text.rstrip() + _ELLIPSIS if text else ""
+
+
+def _wrap(text: str, font: str, size: float, width: float, lines: int) -> list[tuple[str, float]]:
+    """Up to `lines` lines of `text`, breaking between words; the last line is fitted."""
+    words = text.split()
+    out: list[tuple[str, float]] = []
+    while words and len(out) < lines - 1:
+        count = len(words)
+        while count > 1 and _width(" ".join(words[:count]), font, size) > width:
+            count -= 1
+        if count == len(words):
+            break
+        out.append(_fit(" ".join(words[:count]), font, size, width))
+        words = words[count:]
+    if words:
+        out.append(_fit(" ".join(words), font, size, width))
+    return out

@@ -9,6 +9,7 @@ held at a time.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QRect, Qt
@@ -81,3 +82,64 @@ class PrintJob:
             self.printer.abort()
             self._painter.end()
         self._document.close()
+
+
+def print_pdf(parent: QWidget, runner: Any, pdf: bytes, say: Callable[[str], None],
+              on_error: Callable[[BaseException], None]) -> None:
+    """Ask for a printer, then print `pdf` one page at a time (rendered on the io lane, painted here).
+
+    `runner` is the application's `OpRunner`; `say` tells the person how far it
+    got ("" when they cancelled the print dialog).
+    """
+    printer = ask_printer(parent, page_count(pdf))
+    if printer is None:
+        say("")
+        return
+    job = PrintJob(pdf, printer)
+    try:
+        job.start()
+    except OSError as exc:
+        on_error(exc)
+        return
+
+    def failed(exc: BaseException) -> None:
+        job.abort()
+        on_error(exc)
+
+    def next_page() -> None:
+        if job.done:
+            job.finish()
+            say(f"Sent {job.pages} page(s) to the printer.")
+            return
+        say(f"Printing page {job.next_page + 1} of {job.pages}…")
+
+        def painted(image: QImage) -> None:
+            job.paint(image)
+            next_page()
+
+        runner.run(job.render_next, on_done=painted, on_error=failed, parent=parent, lane="io")
+
+    next_page()
+
+
+def join_pdfs(documents: list[bytes]) -> bytes:
+    """Several PDFs as one (every page, in order), for one print job or one saved file."""
+    import io
+
+    import pypdfium2
+
+    if len(documents) == 1:
+        return documents[0]
+    joined = pypdfium2.PdfDocument.new()
+    try:
+        for data in documents:
+            part = pypdfium2.PdfDocument(data)
+            try:
+                joined.import_pages(part)
+            finally:
+                part.close()
+        out = io.BytesIO()
+        joined.save(out)
+        return out.getvalue()
+    finally:
+        joined.close()

@@ -1,4 +1,8 @@
-"""Stock reports: low stock to reorder, and aging of the pieces in stock.
+"""Stock reports: low stock to reorder, aging of the pieces in stock, and duplicate certificates.
+
+The duplicate certificates tab is the managers' fraud report: one lab report
+number recorded on more than one piece (a copied or forged report, or the
+same stone entered twice), one row per record, grouped by report.
 
 The queries read the whole stock (a second or more at 100,000 items), so they
 run on a worker with their own connection, when the screen is first shown and
@@ -17,8 +21,8 @@ from pos_app.gui.base import mark_info
 from pos_app.gui.context import AppContext
 from pos_app.gui.forms import Form
 from pos_app.gui.tables import fill
-from pos_app.services import reports
-from pos_app.services.ports import AgingBucket, AgingRow, LowStockRow
+from pos_app.services import certificates, reports
+from pos_app.services.ports import AgingBucket, AgingRow, DuplicateReport, LowStockRow
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,7 @@ class _Results:
     buckets: list[AgingBucket]
     aging: list[AgingRow]
     min_days: int
+    duplicates: list[DuplicateReport]
 
 
 class ReportsView(QWidget):
@@ -40,6 +45,7 @@ class ReportsView(QWidget):
         QShortcut(QKeySequence("F5"), self, self.refresh)
         QShortcut(QKeySequence("Alt+1"), self, lambda: f.tabs.setCurrentIndex(0))
         QShortcut(QKeySequence("Alt+2"), self, lambda: f.tabs.setCurrentIndex(1))
+        QShortcut(QKeySequence("Alt+3"), self, lambda: f.tabs.setCurrentIndex(2))
         context.changed.connect(self._changed)
         self.stale = True
         self.loading = False
@@ -51,7 +57,7 @@ class ReportsView(QWidget):
             self.refresh()
 
     def _changed(self, what: str) -> None:
-        if what in ("items", "stock", "counts"):
+        if what in ("items", "stock", "counts", "certificates"):
             self.stale = True
             if self.isVisible():
                 self.refresh()
@@ -67,6 +73,7 @@ class ReportsView(QWidget):
         zone, min_days = self.context.profile.timezone, self.form.min_days_spin.value()
         mark_info(self.form.low_label, "Updating…")
         mark_info(self.form.aging_label, "Updating…")
+        mark_info(self.form.duplicates_label, "Updating…")
 
         def work() -> _Results:
             conn = facet.connection()
@@ -77,6 +84,7 @@ class ReportsView(QWidget):
                     buckets=reports.aging_summary(reader=reader, actor=actor, timezone=zone),
                     aging=reports.aging(reader=reader, actor=actor, timezone=zone, min_days=min_days),
                     min_days=min_days,
+                    duplicates=certificates.duplicate_reports(reader=facet.certificate_reader(conn), actor=actor),
                 )
             finally:
                 conn.close()
@@ -110,8 +118,31 @@ class ReportsView(QWidget):
                money(r.item.price_cents, r.item.currency), r.item.location) for r in rows], numeric=[2, 4])
         more = " (the oldest 1,000 shown)" if len(rows) >= 1000 else ""
         mark_info(self.form.aging_label, f"{len(rows):,} pieces in stock {results.min_days}+ days{more}")
+        self._show_duplicates(results.duplicates)
         if self.stale and self.isVisible():
             self.refresh()
+
+    def _show_duplicates(self, groups: list[DuplicateReport]) -> None:
+        from zoneinfo import ZoneInfo
+
+        from pos_app.gui.certificates.view import piece_text
+
+        zone = ZoneInfo(self.context.profile.timezone)
+        rows = [(g.lab, g.report_number, f"{n} of {len(g.certificates)}", piece_text(c),
+                 c.report_date.isoformat() if c.report_date else "",
+                 c.recorded_at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if c.recorded_at else "",
+                 c.retain_until.isoformat() if c.retain_until else "")
+                for g in groups for n, c in enumerate(g.certificates, 1)]
+        fill(self.form.duplicates_table,
+             ["Lab", "Report number", "Record", "Piece", "Report date", "Recorded", "Keep until"], rows)
+        if groups:
+            pieces = sum(len(g.certificates) for g in groups)
+            mark_info(self.form.duplicates_label,
+                      f"{len(groups)} report number{'s are' if len(groups) != 1 else ' is'} recorded on more than "
+                      f"one piece ({pieces} records). Check each stone's girdle inscription against its report: "
+                      "the same number twice may be a copied or forged report.")
+        else:
+            mark_info(self.form.duplicates_label, "No lab report number is recorded on more than one piece.")
 
     def show_problem(self, exc: Any) -> None:
         mark_info(self.form.low_label, str(exc))

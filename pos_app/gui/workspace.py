@@ -19,6 +19,8 @@ from pos_app.gui.forms import Form
 
 def load_screens() -> list[tuple[str, Permission, Callable[[AppContext, QWidget], QWidget]]]:
     """The screens a workspace may show, in tab order (importing them the first time)."""
+    from pos_app.gui.appraisals.view import AppraisalsView
+    from pos_app.gui.certificates.view import CertificatesView
     from pos_app.gui.inventory.view import InventoryView
     from pos_app.gui.reports_view import ReportsView
     from pos_app.gui.sell.view import SellView
@@ -29,6 +31,8 @@ def load_screens() -> list[tuple[str, Permission, Callable[[AppContext, QWidget]
         ("Inventory", Permission.VIEW_INVENTORY, InventoryView),
         ("Stock count", Permission.COUNT_STOCK, StockCountView),
         ("Stock reports", Permission.VIEW_STOCK_REPORTS, ReportsView),
+        ("Appraisals", Permission.WRITE_APPRAISALS, AppraisalsView),
+        ("Certificates", Permission.WRITE_APPRAISALS, CertificatesView),
     ]
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
-from pos_app.services.ports import AppraisalRow
+from pos_app.services.ports import AppraisalRow, AppraisalVersionRow
 
 
 class SqliteAppraisalReader:
@@ -45,3 +46,59 @@ class SqliteAppraisalReader:
     def drafts_waiting(self) -> int:
         """How many drafts wait for an appraiser to finish them."""
         return int(self._c.execute("SELECT count(*) FROM appraisals WHERE status = 'draft'").fetchone()[0])
+
+    # -- the appraisals screen (read-only) ---------------------------------------------------------
+
+    @staticmethod
+    def _listing_where(search: str, drafts_only: bool) -> tuple[str, list[str], bool]:
+        """The WHERE of `appraisals` (same matching), its arguments, and whether it needs the joins."""
+        where, args = ["1 = 1"], []
+        text = search.strip().upper()
+        if text:
+            where.append("(a.number LIKE ? OR upper(i.sku) LIKE ? OR upper(cu.first_name || ' ' || cu.last_name) "
+                         "LIKE ? OR upper(cu.last_name) LIKE ? OR EXISTS (SELECT 1 FROM appraisal_stones s "
+                         "JOIN certificates c ON c.id = s.certificate_id WHERE s.appraisal_id = a.id "
+                         "AND c.report_number LIKE ?))")
+            args += [f"%{text}%", f"{text}%", f"{text}%", f"{text}%", f"%{text}%"]
+        if drafts_only:
+            where.append("a.status = 'draft'")
+        return " AND ".join(where), args, bool(text)
+
+    def count(self, *, search: str = "", drafts_only: bool = False) -> int:
+        """How many rows `appraisals` lists for this search (the screen's row count)."""
+        where, args, joins = self._listing_where(search, drafts_only)
+        tables = ("appraisals a LEFT JOIN items i ON i.id = a.item_id "
+                  "LEFT JOIN customers cu ON cu.id = a.owner_customer_id") if joins else "appraisals a"
+        return int(self._c.execute(f"SELECT count(*) FROM {tables} WHERE {where}", args).fetchone()[0])
+
+    def versions(self, number: str) -> list[AppraisalVersionRow]:
+        """Every version of one appraisal number, oldest first, with who made it and when."""
+        rows = self._c.execute(
+            "SELECT a.id, a.version, a.status, coalesce(st.name, ''), a.created_at, a.finalized_at, "
+            "a.value_cents, a.currency FROM appraisals a LEFT JOIN staff st ON st.id = a.appraiser_id "
+            "WHERE a.number = ? ORDER BY a.version", (number,)).fetchall()
+        latest = max((r[1] for r in rows), default=0)
+        return [AppraisalVersionRow(id=r[0], number=number, version=r[1], status=r[2], made_by=r[3],
+                                    created_at=_utc(r[4]), finalized_at=_utc(r[5]) if r[5] else None,
+                                    value_cents=r[6], currency=r[7], current=r[1] == latest) for r in rows]
+
+    def certificate_numbers(self, certificate_ids: Sequence[str]) -> dict[str, str]:
+        """certificate id -> its lab report number (for showing an appraisal's stones)."""
+        ids = list(dict.fromkeys(certificate_ids))
+        if not ids:
+            return {}
+        marks = ", ".join("?" * len(ids))
+        return {r[0]: r[1] for r in self._c.execute(
+            f"SELECT id, report_number FROM certificates WHERE id IN ({marks})", ids)}
+
+    def certificates_numbered(self, report_number: str) -> list[tuple[str, str, str | None]]:
+        """(id, lab, item id) of every certificate with exactly this report number (any case)."""
+        return [(r[0], r[1], r[2]) for r in self._c.execute(
+            "SELECT id, lab, item_id FROM certificates WHERE upper(report_number) = ? ORDER BY created_at",
+            (report_number.strip().upper(),))]
+
+
+def _utc(text: str) -> dt.datetime:
+    """The app's stored UTC text as an aware datetime."""
+    moment = dt.datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

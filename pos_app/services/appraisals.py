@@ -29,6 +29,7 @@ from pos_app.domain.appraisals import (
     retain_until,
 )
 from pos_app.domain.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from pos_app.domain.items import ItemSpec
 from pos_app.domain.jewelry import Clarity, Cut, Shape
 from pos_app.domain.money import Money
 from pos_app.domain.permissions import Actor, Permission
@@ -36,7 +37,8 @@ from pos_app.services.ports import (
     AppraisalReader,
     AppraisalRecord,
     AppraisalRow,
-    ItemRecord,
+    AppraisalVersionRow,
+    CertificateRecord,
     ItemStoneRow,
     SalesReader,
     UnitOfWork,
@@ -217,37 +219,41 @@ def get(appraisal_id: str, *, uow: UnitOfWork, actor: Actor) -> AppraisalRecord:
 # ---------------------------------------------------------------- one click from a sale
 
 
-def _stone_rows(item: ItemRecord, side: list[ItemStoneRow], center_certificate: str | None) -> tuple[StoneSpec, ...]:
-    spec = item.spec
+def stones_from_item(spec: ItemSpec, side: Sequence[ItemStoneRow],
+                     center: CertificateRecord | None = None) -> tuple[StoneSpec, ...]:
+    """The stones table of an inventory item: its center stone (with its lab report's measurements
+    when one is on record), then its side and accent stones."""
     stones = []
     if spec.center_carat_points or spec.center_shape:
         stones.append(StoneSpec(role=StoneRole.CENTER, shape=spec.center_shape, count=1,
                                 carat_points=spec.center_carat_points, color=spec.center_color,
-                                clarity=spec.center_clarity, cut=spec.center_cut, measurements="",
-                                certificate_id=center_certificate))
+                                clarity=spec.center_clarity, cut=spec.center_cut,
+                                measurements=(center.measurements or "") if center else "",
+                                certificate_id=center.id if center else None))
     for stone in side:
         role = StoneRole.ACCENT if stone.role == "accent" else StoneRole.SIDE
         stones.append(StoneSpec(role=role, shape=Shape.of(stone.shape) if stone.shape else None, count=stone.count,
                                 carat_points=stone.carat_points, color=stone.color,
                                 clarity=Clarity.of(stone.clarity) if stone.clarity else None, cut=None,
                                 measurements="", certificate_id=stone.certificate_id))
-    if not stones and spec.total_carat_points:
-        stones.append(StoneSpec(role=StoneRole.SIDE, shape=None, count=spec.stone_count or 1,
-                                carat_points=spec.total_carat_points, color=None, clarity=None, cut=None,
-                                measurements=""))
+    side_points = (spec.total_carat_points or 0) - (spec.center_carat_points or 0)
+    if not side and side_points > 0:
+        count = (spec.stone_count or 1) - (1 if spec.center_carat_points else 0)
+        stones.append(StoneSpec(role=StoneRole.SIDE, shape=None, count=max(count, 1), carat_points=side_points,
+                                color=None, clarity=None, cut=None, measurements=""))
     return tuple(stones)
 
 
-def _from_item(item: ItemRecord, stones: tuple[StoneSpec, ...], *, value_cents: int, currency: str,
-               today: dt.date, conditions: str) -> AppraisalSpec:
-    spec = item.spec
+def spec_from_item(spec: ItemSpec, stones: tuple[StoneSpec, ...], *, value: Money, appraised_on: dt.date,
+                   conditions: str, purpose: Purpose = Purpose.INSURANCE) -> AppraisalSpec:
+    """An appraisal of an inventory item as its record describes it, valued at `value`."""
     description = spec.title + (f". {spec.description}" if spec.description else "")
     if spec.serial:
         description += f" Serial {spec.serial}."
     return AppraisalSpec(
-        purpose=Purpose.INSURANCE, appraised_on=today, effective_on=today, style=spec.style, metal=spec.metal,
+        purpose=purpose, appraised_on=appraised_on, effective_on=appraised_on, style=spec.style, metal=spec.metal,
         gram_weight_cg=spec.gram_weight_cg, chain_length_tenths=spec.chain_length_tenths, clasp=spec.clasp,
-        description=description[:4000], value=Money(value_cents, currency), notes=f"Made from sale line {spec.sku}.",
+        description=description[:4000], value=value, notes=f"From the inventory record of {spec.sku}.",
         limiting_conditions=conditions, stones=stones)
 
 
@@ -284,6 +290,8 @@ def appraise_sale(sale_id: str, *, uow: UnitOfWork, sales: SalesReader, actor: A
     if not kept:
         raise Conflict(f"Every piece of {sale.number} was returned: there is nothing to appraise.")
     moment = now or dt.datetime.now(dt.UTC)
+    if signer.staff_id is None:
+        raise ValidationError("appraiser", "an appraisal is signed by a person on the staff list; name the appraiser")
     with uow:
         signer_record = uow.staff.get(signer.staff_id)
         if signer_record is None or not signer_record.credentials.strip():
@@ -299,11 +307,13 @@ def appraise_sale(sale_id: str, *, uow: UnitOfWork, sales: SalesReader, actor: A
             item = uow.items.get(line.item_id)
             if item is None:
                 raise NotFound(f"The item {line.sku} of {sale.number} no longer exists.")
-            center = uow.appraisals.item_certificate(item.id, item.spec.cert_lab and item.spec.cert_lab.value,
-                                                     item.spec.cert_number)
-            stones = _stone_rows(item, uow.appraisals.item_stones(item.id), center)
-            spec = _from_item(item, stones, value_cents=line.list_price_cents or line.unit_price_cents,
-                              currency=sale.currency, today=today, conditions=conditions)
+            center_id = uow.appraisals.item_certificate(item.id, item.spec.cert_lab and item.spec.cert_lab.value,
+                                                        item.spec.cert_number)
+            center = uow.certificates.get(center_id) if center_id else None
+            stones = stones_from_item(item.spec, uow.appraisals.item_stones(item.id), center)
+            spec = spec_from_item(item.spec, stones, value=Money(line.list_price_cents or line.unit_price_cents,
+                                                                 sale.currency),
+                                  appraised_on=today, conditions=conditions)
             check_final(spec, appraiser_credentials=signer_record.credentials)
             number = appraisal_number(today.year, uow.appraisals.next_number(today.year))
             appraisal_id = uow.appraisals.add(number=number, version=1, supersedes_id=None, spec=spec,
@@ -366,9 +376,15 @@ def document(appraisal_id: str, *, uow: UnitOfWork, actor: Actor) -> AppraisalDo
     from pos_app.domain.money import format_money
     from pos_app.domain.store import display_phone
 
-    _may_read(actor)
+    counter = actor.can(Permission.SELL) and not (actor.can(Permission.WRITE_APPRAISALS)
+                                                   or actor.can(Permission.FINALIZE_APPRAISALS))
+    if not counter:
+        _may_read(actor)
     with uow:
         record = _record(uow, appraisal_id)
+        if counter and record.sale_id is None:
+            # At the counter a clerk prints the appraisals made from a sale, and no others.
+            _may_read(actor)
         profile = uow.store.get()
         assert profile is not None
         owner = "Store inventory"
@@ -499,3 +515,52 @@ def erase_expired(*, uow: UnitOfWork, actor: Actor, today: dt.date) -> tuple[int
                          summary={"appraisals": erased[0], "certificates": erased[1], "before": today.isoformat()})
         uow.commit()
     return erased
+
+
+# ---------------------------------------------------------------- the appraisals screen (read-only)
+
+
+def count_appraisals(*, reader: AppraisalReader, actor: Actor, search: str = "", drafts_only: bool = False) -> int:
+    """How many appraisals `list_appraisals` pages through for this search (the screen's row count)."""
+    _may_read(actor)
+    return reader.count(search=search, drafts_only=drafts_only)
+
+
+def versions(number: str, *, reader: AppraisalReader, actor: Actor) -> list[AppraisalVersionRow]:
+    """Every version of an appraisal number, oldest first: who made each, when, and which is current."""
+    _may_read(actor)
+    return reader.versions(number.strip().upper())
+
+
+def certificate_numbers(certificate_ids: Sequence[str], *, reader: AppraisalReader, actor: Actor) -> dict[str, str]:
+    """certificate id -> lab report number, for the stones of an appraisal as the appraiser reads them."""
+    _may_read(actor)
+    return reader.certificate_numbers(certificate_ids)
+
+
+def resolve_certificates(report_numbers: Sequence[str], *, reader: AppraisalReader, actor: Actor,
+                         item_id: str | None = None) -> list[str | None]:
+    """The certificate id each stone row cites by its report number (None for a blank one).
+
+    A number recorded on more than one certificate (two labs, or a duplicate report) is taken as the one
+    recorded for `item_id` when exactly one is; otherwise the row is named in a `ValidationError`.
+    """
+    _may_read(actor)
+    found: list[str | None] = []
+    for position, number in enumerate(report_numbers, start=1):
+        text = number.strip()
+        if not text:
+            found.append(None)
+            continue
+        field = f"stone {position} certificate"
+        matches = reader.certificates_numbered(text)
+        if item_id is not None and len(matches) > 1:
+            matches = [m for m in matches if m[2] == item_id] or matches
+        if not matches:
+            raise ValidationError(field, f"no certificate with report number {text} is recorded; add it first")
+        if len(matches) > 1:
+            labs = ", ".join(sorted({m[1] for m in matches}))
+            raise ValidationError(field, f"{len(matches)} certificates have report number {text} ({labs}); "
+                                         "choose the item the stone is on, or check the duplicate report")
+        found.append(matches[0][0])
+    return found

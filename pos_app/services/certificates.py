@@ -17,7 +17,13 @@ from dataclasses import dataclass
 from pos_app.domain.certificates import CertificateSpec, parse_certificate, report_number_warning, scan_type
 from pos_app.domain.errors import NotFound, PermissionDenied, UserFacingError, ValidationError
 from pos_app.domain.permissions import Actor, Permission
-from pos_app.services.ports import CertificateReader, CertificateRow, DuplicateReport, UnitOfWork
+from pos_app.services.ports import (
+    CertificateReader,
+    CertificateRecord,
+    CertificateRow,
+    DuplicateReport,
+    UnitOfWork,
+)
 
 
 class ReportNumberWarning(UserFacingError):
@@ -58,6 +64,8 @@ def add_certificate(raw: Mapping[str, str], *, uow: UnitOfWork, actor: Actor, to
     with uow:
         if item_id is not None and uow.items.get(item_id) is None:
             raise NotFound("That item no longer exists.")
+        if customer_id is not None and uow.customers.name_and_address(customer_id) is None:
+            raise NotFound("That customer no longer exists (or was erased); choose the customer again.")
         others = uow.certificates.same_report(spec.lab.value, spec.report_number)
         cert_id = uow.certificates.add({
             "lab": spec.lab.value, "report_number": spec.report_number, "report_date": spec.report_date,
@@ -87,12 +95,53 @@ def _may_read(actor: Actor) -> None:
                                "manager.")
 
 
-def list_certificates(*, reader: CertificateReader, actor: Actor, search: str = "",
-                      limit: int = 500) -> list[CertificateRow]:
+def list_certificates(*, reader: CertificateReader, actor: Actor, search: str = "", limit: int = 500,
+                      duplicates_only: bool = False) -> list[CertificateRow]:
+    """Certificates whose number or item SKU matches `search`; `duplicates_only`: lab + number on 2+ records."""
     _may_read(actor)
     if not 1 <= limit <= 100_000:
         raise ValidationError("limit", "must be from 1 to 100,000")
-    return reader.certificates(search=search, limit=limit)
+    return reader.certificates(search=search, limit=limit, duplicates_only=duplicates_only)
+
+
+@dataclass(frozen=True)
+class CertificateDetail:
+    """One certificate as recorded, with the names the screen shows for its links."""
+
+    record: CertificateRecord
+    item_sku: str | None  # None: not on a piece of stock (or the item is gone)
+    customer_name: str | None  # None: no customer, or the reader may not see customers, or erased
+    has_customer: bool
+
+
+def certificate(cert_id: str, *, uow: UnitOfWork, actor: Actor) -> CertificateDetail:
+    """The full record, scan included (appraisers and managers)."""
+    _may_read(actor)
+    with uow:
+        record = uow.certificates.get(cert_id)
+        if record is None:
+            raise NotFound("That certificate no longer exists.")
+        item = uow.items.get(record.item_id) if record.item_id else None
+        customer = None
+        if record.customer_id and actor.can(Permission.VIEW_CUSTOMERS):
+            found = uow.customers.name_and_address(record.customer_id)
+            customer = found[0] if found else None
+    return CertificateDetail(record, item.spec.sku if item else None, customer, record.customer_id is not None)
+
+
+def attach_scan(cert_id: str, scan: bytes, *, uow: UnitOfWork, actor: Actor) -> str:
+    """Add the scan to a certificate recorded without one, or replace it; audited. Returns the MIME type."""
+    actor.require(Permission.WRITE_APPRAISALS)
+    mime = scan_type(scan)
+    with uow:
+        record = uow.certificates.get(cert_id)
+        if record is None:
+            raise NotFound("That certificate no longer exists.")
+        uow.certificates.set_scan(cert_id, scan, mime)
+        uow.audit.record(actor, "certificate.scan_attached", entity_type="certificate", entity_id=cert_id,
+                         summary={"mime_type": mime, "bytes": len(scan), "replaced": record.scan is not None})
+        uow.commit()
+    return mime
 
 
 def duplicate_reports(*, reader: CertificateReader, actor: Actor) -> list[DuplicateReport]:

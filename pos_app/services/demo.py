@@ -1,4 +1,4 @@
-"""The Jane Ellen demo store: necklaces, staff, customers and 90 days of sales.
+"""The Jane Ellen demo store: necklaces, staff, customers, 90 days of sales, certificates and appraisals.
 
 Deterministic (a fixed random seed), so screenshots, tests and the README's
 demo logins agree. Everything is written in one unit of work: a demo store is
@@ -22,6 +22,7 @@ from pos_app.domain.items import ItemSpec
 from pos_app.domain.jewelry import CertificateLab, Clarity, Cut, ItemStatus, Metal, Origin, Shape, Style, Tracking
 from pos_app.domain.money import Money, percent_of
 from pos_app.domain.permissions import Actor, Role
+from pos_app.services.demo_paperwork import SoldPiece, add_appraisals, add_certificates
 from pos_app.services.ports import (
     NewCustomer,
     NewPayment,
@@ -89,6 +90,8 @@ class DemoSummary:
     customers: int
     sales: int
     staff: int
+    certificates: int = 0
+    appraisals: int = 0
 
 
 def _price(rng: random.Random, retail: float) -> int:
@@ -253,6 +256,8 @@ def load_demo_store(
         sold_unique: set[str] = set()
         counted_left = {item_id: spec.quantity for item_id, spec in items if spec.tracking is Tracking.COUNTED}
         sales = 0
+        sold: list[SoldPiece] = []
+        specs = dict(items)
         for days_ago in range(SALE_DAYS, 0, -1):
             day = today - dt.timedelta(days=days_ago)
             for _ in range(rng.choice([0, 1, 1, 1, 2])):
@@ -285,19 +290,27 @@ def load_demo_store(
                 else:
                     payment = NewPayment("cash", total)
                 number = f"{terminal}-{sales:06d}"
-                uow.sales.add_completed(NewSale(
-                    number=number, terminal=terminal, staff_id=seller.staff_id or "",
-                    customer_id=rng.choice(customers) if rng.random() < 0.7 else None,
+                buyer = rng.choice(customers) if rng.random() < 0.7 else None
+                sale_id = uow.sales.add_completed(NewSale(
+                    number=number, terminal=terminal, staff_id=seller.staff_id or "", customer_id=buyer,
                     currency="USD", completed_at=at.astimezone(dt.UTC), lines=tuple(lines), payments=(payment,),
                     tax_rate=str(rate),
                 ))
+                if buyer is not None:
+                    sold.extend(SoldPiece(sale_id, day, buyer, line.item_id, specs[line.item_id],
+                                          line.unit_price_cents) for line in lines
+                                if specs[line.item_id].tracking is Tracking.UNIQUE)
                 for line in lines:
                     uow.stock.record(line.item_id, "sale", -1, actor=seller, reason="sold", reference=number,
                                      at=at.astimezone(dt.UTC))
         for item_id in sold_unique:
             uow.items.set_status(item_id, ItemStatus.SOLD.value)
+        paper = random.Random(seed + 1)  # its own stream: the rest of the demo is the same without it
+        certificates = add_certificates(uow, items, paper)
+        appraisals = add_appraisals(uow, items=items, sold=sold, certificates=certificates,
+                                    appraiser=staff[Role.APPRAISER][0], customers=customers, today=today, rng=paper)
         summary = DemoSummary(items=len(items), customers=len(customers), sales=sales,
-                              staff=1 + len(DEMO_STAFF))
+                              staff=1 + len(DEMO_STAFF), certificates=len(certificates) + 1, appraisals=appraisals)
         uow.audit.record(owner, "demo.loaded", entity_type="store", summary=vars(summary))
         uow.commit()
     return summary

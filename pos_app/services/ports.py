@@ -674,6 +674,7 @@ class CertificateRow:
     has_customer: bool
     has_scan: bool
     retain_until: dt.date | None
+    recorded_at: dt.datetime | None = None  # when it was entered in Facet (UTC)
 
 
 @dataclass(frozen=True)
@@ -714,10 +715,12 @@ class CertificateRepository(Protocol):
     def add(self, values: dict[str, Any]) -> str: ...
     def get(self, certificate_id: str) -> CertificateRecord | None: ...
     def same_report(self, lab: str, report_number: str) -> list[tuple[str, str | None, str | None]]: ...
+    def set_scan(self, certificate_id: str, scan: bytes, mime_type: str) -> None: ...
 
 
 class CertificateReader(Protocol):
-    def certificates(self, *, search: str = "", limit: int = 500) -> list[CertificateRow]: ...
+    def certificates(self, *, search: str = "", limit: int = 500,
+                     duplicates_only: bool = False) -> list[CertificateRow]: ...
     def duplicates(self) -> list[DuplicateReport]: ...
 
 
@@ -808,3 +811,24 @@ class AppraisalReader(Protocol):
     def appraisals(self, *, search: str = "", drafts_only: bool = False, limit: int = 500,
                    offset: int = 0) -> list[AppraisalRow]: ...
     def drafts_waiting(self) -> int: ...
+    # The appraisals screen:
+    def count(self, *, search: str = "", drafts_only: bool = False) -> int: ...
+    def versions(self, number: str) -> list[AppraisalVersionRow]: ...
+    def certificate_numbers(self, certificate_ids: Sequence[str]) -> dict[str, str]: ...
+    def certificates_numbered(self, report_number: str) -> list[tuple[str, str, str | None]]: ...
+
+
+@dataclass(frozen=True)
+class AppraisalVersionRow:
+    """One version of an appraisal number, for the versions list: who made it and when."""
+
+    id: str
+    number: str
+    version: int
+    status: str  # draft | final
+    made_by: str  # the appraiser's name ("" if none)
+    created_at: dt.datetime  # UTC
+    finalized_at: dt.datetime | None  # UTC
+    value_cents: int | None
+    currency: str
+    current: bool  # the latest version; an earlier one is superseded by it

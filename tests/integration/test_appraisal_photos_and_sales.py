@@ -88,6 +88,7 @@ def _sale_with_customer_and_center_stone(facet: app.Facet) -> tuple[str, str, li
         WHERE s.customer_id IS NOT NULL AND s.kind = 'sale' AND s.status = 'completed'
           AND i.center_carat_points IS NOT NULL AND i.cert_number IS NOT NULL
           AND NOT EXISTS (SELECT 1 FROM sale_lines r WHERE r.returns_line_id = l.id)
+          AND NOT EXISTS (SELECT 1 FROM appraisals a WHERE a.sale_id = s.id)
         ORDER BY s.completed_at LIMIT 1""")[0]
     lines = rows(facet, "SELECT item_id, list_price_cents FROM sale_lines WHERE sale_id = ? ORDER BY position",
                  (sale_id,))
@@ -203,3 +204,66 @@ def test_past_ten_years_the_photos_go_with_the_appraisal(demo_facet: app.Facet) 
     appraisals.erase_expired(uow=demo_facet.uow(), actor=owner, today=dt.date(2026, 11, 25))
     assert rows(demo_facet, "SELECT count(*) FROM appraisal_photos WHERE appraisal_id = ?", (old.id,)) == [(0,)]
     assert rows(demo_facet, "SELECT count(*) FROM appraisals WHERE id = ?", (old.id,)) == [(0,)]
+
+
+def test_the_demo_has_a_dozen_appraisals_and_certificates_for_its_larger_diamonds(demo_facet: app.Facet) -> None:
+    appraiser = actor_for(demo_facet, Role.APPRAISER)
+    listed = appraisals.list_appraisals(reader=demo_facet.appraisal_reader(), actor=appraiser)
+    assert len(listed) == 12
+    assert sum(r.superseded for r in listed) == 1 and sum(r.status == "draft" for r in listed) == 2
+    assert {r.purpose for r in listed} == {"insurance_replacement", "fair_market_value", "estate"}
+    assert sum(bool(r.owner_name) for r in listed) >= 9
+    # Every piece with a lab report on its tag has the report on record, linked to it.
+    missing = rows(demo_facet, """SELECT i.sku FROM items i WHERE i.cert_number IS NOT NULL AND NOT EXISTS (
+                                      SELECT 1 FROM certificates c WHERE c.item_id = i.id AND c.lab = i.cert_lab
+                                      AND c.report_number = i.cert_number)""")
+    assert missing == [] and rows(demo_facet, "SELECT count(*) FROM certificates")[0][0] > 20
+    # Every final one checks out against its own printed code; the photos are in the store.
+    for row in listed:
+        record = appraisals.get(row.id, uow=demo_facet.uow(), actor=appraiser)
+        assert bool(record.photos) == (record.item_id is not None)
+        if record.status == "final":
+            code = appraisals.verification_code(record)
+            assert code is not None
+            assert appraisals.verify(record.number, code.split()[-1], uow=demo_facet.uow(), actor=appraiser)[0]
+
+
+def test_the_command_line_prints_the_card_and_certificate_page_and_appraises_a_sale(
+        capsys: pytest.CaptureFixture[str], demo_dir: Any, tmp_path: Any) -> None:
+    import io
+
+    import pdfplumber
+
+    from pos_app import cli
+
+    facet = app.open_facet(demo_dir)
+    try:
+        sale_id, _, lines = _sale_with_customer_and_center_stone(facet)
+        sale_number = facet.sales_reader().sale(sale_id).number
+    finally:
+        facet.close()
+
+    def run(*argv: str) -> tuple[int, Any]:
+        code = cli.main([*argv, "--json", "--data-dir", str(demo_dir)])
+        out = capsys.readouterr().out
+        return code, json.loads(out)
+
+    assert run("appraisals", "from-sale", sale_number, "--appraiser", "Lily Chen")[0] == 2  # a clerk cannot sign
+    code, made = run("appraisals", "from-sale", sale_number.lower(), "--appraiser", "priya nair")
+    assert code == 0 and len(made["appraisals"]) == len(lines)
+    assert all(a["status"] == "final" and a["verification_code"] for a in made["appraisals"])
+    assert run("appraisals", "from-sale", sale_number, "--appraiser", "Priya Nair")[1] == made  # the same ones
+    number = made["appraisals"][0]["number"]
+
+    full, card = tmp_path / "full.pdf", tmp_path / "card.pdf"
+    code, printed = run("appraisals", "print", number, "--pdf", str(full), "--certificates")
+    assert code == 0 and printed["certificate_pages"] is True
+    with pdfplumber.open(io.BytesIO(full.read_bytes())) as pdf:
+        text = "\n".join(page.extract_text() or "" for page in pdf.pages)
+    assert "Certificate summary" in text and number in text
+    code, printed = run("appraisals", "print", number, "--pdf", str(card), "--card")
+    assert code == 0 and printed["card"] is True
+    with pdfplumber.open(io.BytesIO(card.read_bytes())) as pdf:
+        assert round(pdf.pages[0].width / 72, 2) == 3.5 and number in (pdf.pages[0].extract_text() or "")
+
+    assert run("appraisals", "from-sale", "C9-999999", "--appraiser", "Priya Nair")[0] == 2

@@ -3,7 +3,8 @@
 Keyboard: scan the receipt's barcode (or type its number) and Enter; Up/Down
 and the number keys set how many of a line come back; Ctrl+Enter puts the
 chosen pieces in the cart, Alt+A all of them; Ctrl+P reprints, Ctrl+G
-prints a gift receipt, Ctrl+S saves a PDF; Ctrl+Del voids (a manager's).
+prints a gift receipt, Ctrl+S saves a PDF; Ctrl+I makes the appraisals of
+its necklaces (an appraiser signs); Ctrl+Del voids (a manager's).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ class FindSaleDialog(FacetDialog):
     """Returned pieces were added: the new Cart."""
     reprint = Signal(str, bool)
     """Print this sale's receipt again (sale id, gift receipt?)."""
+    appraise = Signal(str)
+    """Make (or show) the appraisals of this sale (sale id)."""
 
     def __init__(self, context: AppContext, cart: Cart, settings: checkout.CounterSettings,
                  parent: QWidget | None = None) -> None:
@@ -47,6 +50,7 @@ class FindSaleDialog(FacetDialog):
             (f.reprint_button, "Ctrl+P", lambda: self._reprint(False)),
             (f.gift_button, "Ctrl+G", lambda: self._reprint(True)),
             (f.pdf_button, "Ctrl+S", self.save_pdf),
+            (f.appraise_button, "Ctrl+I", self._appraise),
         ):
             button.clicked.connect(slot)
             self.shortcut(keys, slot)
@@ -63,6 +67,7 @@ class FindSaleDialog(FacetDialog):
             button.setEnabled(open_sale)
         for button in (f.reprint_button, f.gift_button, f.pdf_button):
             button.setEnabled(found)
+        f.appraise_button.setEnabled(open_sale and self.sale is not None and self.sale.kind == "sale")
 
     def show_problem(self, exc: UserFacingError) -> None:
         mark_problem(self.form.message_label, str(exc))
@@ -147,6 +152,13 @@ class FindSaleDialog(FacetDialog):
         if self.sale is not None:
             self.reprint.emit(self.sale.id, gift)
             mark_info(self.form.message_label, "Sent to the receipt printer.")
+
+    def _appraise(self) -> None:
+        if self.sale is None or not self.form.appraise_button.isEnabled():
+            return
+        sale_id = self.sale.id
+        self.accept()
+        self.appraise.emit(sale_id)
 
     def save_pdf(self) -> None:
         if self.sale is None:

@@ -88,6 +88,7 @@ class SellView(QWidget):
             (f.pay_button, "F9", self.pay),
             (f.drawer_button, "F10", self.drawer_menu),
             (f.queue_button, "F11", self.print_queue),
+            (f.appraise_button, "F12", self.appraise_last_sale),
             (f.remove_button, "Del", self.remove_line),
             (f.clear_button, "Ctrl+Del", self.clear_cart),
         ]
@@ -97,6 +98,7 @@ class SellView(QWidget):
         QShortcut(QKeySequence("Ctrl+F"), self, self.focus_first)
         context.changed.connect(self._changed)
         self.dialog: QWidget | None = None
+        self.last_sale_id: str | None = None
         self.refresh()
         self._refresh_queue()
         self._check_terminal()
@@ -474,6 +476,8 @@ class SellView(QWidget):
         self.open_dialog(dialog)
 
     def sale_completed(self, done: checkout.CompletedSale) -> None:
+        self.last_sale_id = done.sale_id
+        self.form.appraise_button.setEnabled(True)
         self.set_cart(Cart(currency=self.settings.currency))
         change = f" Change: {self.context.money(done.change.cents)}." if done.change.cents else ""
         self.say(f"Sale {done.number} complete, {self.context.money(done.total.cents)}.{change} Printing the receipt…")
@@ -549,7 +553,21 @@ class SellView(QWidget):
         dialog = FindSaleDialog(self.context, self.cart, self.settings, parent=self)
         dialog.cart_changed.connect(lambda cart: self.set_cart(cart, "Returned pieces are in the cart: F9 to refund."))
         dialog.reprint.connect(lambda sale_id, gift: self.print_receipt(sale_id, gift=gift, reprint=True))
+        dialog.appraise.connect(self.appraise_sale)
         self.open_dialog(dialog)
+
+    def appraise_last_sale(self) -> None:
+        if self.last_sale_id is None:
+            self.say("No sale yet at this counter: F3 finds an earlier one, then Ctrl+I appraises it.")
+            return
+        self.appraise_sale(self.last_sale_id)
+
+    def appraise_sale(self, sale_id: str) -> None:
+        """The insurance appraisal of each necklace of the sale, signed by an appraiser, ready to print."""
+        from pos_app.gui.sell.appraise import appraise_sale
+
+        self.say("Making the appraisals…")
+        appraise_sale(self, self.context, sale_id, self.show_problem, self.open_dialog)
 
     def print_queue(self) -> None:
         waiting = self.context.sales.print_queue(self.actor.terminal)

@@ -1,0 +1,1 @@
+"""The certificates screen: diamond grading reports, their scans, and duplicate report numbers."""

@@ -1,0 +1,119 @@
+"""One keystroke after a sale: the appraisal of the sold necklace, signed by an appraiser's PIN, printed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pdfplumber
+from PySide6.QtCore import Qt
+from PySide6.QtPrintSupport import QPrinter
+from PySide6.QtWidgets import QApplication
+
+from pos_app.app import Facet
+from pos_app.domain.money import Money
+from pos_app.gui import dialogs, printing
+from pos_app.gui.counter.approval import ApprovalDialog
+from pos_app.gui.main_window import MainWindow
+from pos_app.gui.sell.appraise import SaleAppraisalsDialog
+from pos_app.gui.sell.find_sale import FindSaleDialog
+from pos_app.gui.sell.payment import PaymentDialog
+from tests.gui.conftest import focused
+from tests.gui.test_counter_flows import _dialog, _scan, _start
+
+
+def _certified_piece(facet: Facet) -> tuple[str, str, int]:
+    conn = facet.connection()
+    try:
+        row = conn.execute("SELECT barcode, sku, price_cents FROM items WHERE status = 'available' "
+                           "AND tracking = 'unique' AND on_hand = 1 AND barcode IS NOT NULL "
+                           "AND center_carat_points IS NOT NULL AND price_cents < 800000 "
+                           "ORDER BY price_cents DESC LIMIT 1").fetchone()
+        return str(row[0]), str(row[1]), int(row[2])
+    finally:
+        conn.close()
+
+
+def _pdf_text(data: bytes) -> str:
+    import io
+
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        return "\n".join(page.extract_text() or "" for page in pdf.pages)
+
+
+def test_f12_appraises_the_last_sale_with_an_appraisers_pin_and_prints_it(
+        qtbot: Any, window: MainWindow, demo_facet: Facet, tmp_path: Path, monkeypatch: Any) -> None:
+    sell = _start(qtbot, window, demo_facet)
+    assert not sell.form.appraise_button.isEnabled()
+    code, sku, price = _certified_piece(demo_facet)
+    _scan(qtbot, code)
+    qtbot.keyClick(focused(), Qt.Key.Key_F9)
+    pay = _dialog(qtbot, sell, PaymentDialog)
+    total = pay.co.priced.total
+    focused().selectAll()
+    qtbot.keyClicks(focused(), total.plain())
+    qtbot.keyClick(focused(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not pay.isVisible(), timeout=10_000)
+    qtbot.waitUntil(lambda: sell.form.appraise_button.isEnabled(), timeout=5_000)
+
+    # F12: the clerk may not sign, so an appraiser picks their name and types their PIN.
+    qtbot.keyClick(focused(), Qt.Key.Key_F12)
+    approval = _dialog(qtbot, sell, ApprovalDialog)
+    names = [approval.form.staff_list.item(n).text() for n in range(approval.form.staff_list.count())]
+    assert "Priya Nair (Appraiser)" in names and not any("Clerk" in n or "Manager" in n for n in names)
+    approval.form.staff_list.setFocus()
+    qtbot.keyClicks(approval.form.staff_list, "Pri")
+    qtbot.keyClick(approval.form.staff_list, Qt.Key.Key_Return)
+    assert focused() is approval.form.pin_edit
+    qtbot.keyClicks(focused(), "4444")
+    qtbot.keyClick(focused(), Qt.Key.Key_Return)
+    shown = _dialog(qtbot, sell, SaleAppraisalsDialog)
+    [record] = shown.records
+    assert record.status == "final" and record.spec.value == Money(price)
+    assert shown.form.appraisals_table.item(0, 0).text().startswith(record.number)
+
+    # Ctrl+S: one PDF, with the certificate summary page and the wallet card when ticked.
+    saved = tmp_path / "appraisal.pdf"
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda *args: saved)
+    qtbot.keyClick(shown.form.card_check, Qt.Key.Key_Space)
+    qtbot.keyClick(focused(), Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "Saved" in shown.form.message_label.text(), timeout=15_000)
+    text = _pdf_text(saved.read_bytes())
+    assert record.number in text and "Priya Nair" in text and "GIA Graduate Gemologist" in text
+    assert Money(price).plain().split(".")[0].replace(",", "")[:2] in text.replace(",", "")
+
+    # Ctrl+P: the system's print dialog (here a PDF printer stands in for CUPS), every page printed.
+    printed = tmp_path / "printed.pdf"
+
+    def pdf_printer(_parent: Any, _pages: int) -> QPrinter:
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        printer.setOutputFileName(str(printed))
+        printer.setResolution(96)
+        return printer
+
+    monkeypatch.setattr(printing, "ask_printer", pdf_printer)
+    qtbot.keyClick(focused(), Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "Sent" in shown.form.message_label.text(), timeout=20_000)
+    assert printing.page_count(printed.read_bytes()) == printing.page_count(saved.read_bytes())
+
+    # Asked again (F3, the receipt's number, Ctrl+I), the same appraisal comes back, not a second one.
+    qtbot.keyClick(focused(), Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not shown.isVisible())
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is sell.form.scan_edit)  # back to scanning
+    sale = demo_facet.sales_reader().sales(limit=1)[0]
+    qtbot.keyClick(focused(), Qt.Key.Key_F3)
+    find = _dialog(qtbot, sell, FindSaleDialog)
+    qtbot.keyClicks(focused(), sale.number)
+    qtbot.keyClick(focused(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: find.form.appraise_button.isEnabled(), timeout=5_000)
+    qtbot.keyClick(focused(), Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)
+    approval = _dialog(qtbot, sell, ApprovalDialog)
+    approval.form.staff_list.setFocus()
+    qtbot.keyClicks(approval.form.staff_list, "Pri")
+    qtbot.keyClick(approval.form.staff_list, Qt.Key.Key_Return)
+    qtbot.keyClicks(focused(), "4444")
+    qtbot.keyClick(focused(), Qt.Key.Key_Return)
+    again = _dialog(qtbot, sell, SaleAppraisalsDialog)
+    assert [r.id for r in again.records] == [record.id]
+    assert sku
