@@ -1,5 +1,5 @@
 """Appraisals: photos of the piece, the sale an appraisal was made from, and
-an index for the list's newest-first order.
+indexes for the list's newest-first order and the drafts waiting.
 
 Revision ID: 0003
 Revises: 0002
@@ -35,9 +35,12 @@ def upgrade() -> None:
                "CONSTRAINT fk_appraisals_sale_id_sales REFERENCES sales (id)")
     op.create_index(op.f('ix_appraisals_sale_id'), 'appraisals', ['sale_id'], unique=False)
     op.create_index('ix_appraisals_listing', 'appraisals', ['appraised_on', 'number', 'version'], unique=False)
+    op.create_index('ix_appraisals_drafts', 'appraisals', ['status'], unique=False,
+                    sqlite_where=sa.text("status = 'draft'"))
 
 
 def downgrade() -> None:
+    op.drop_index('ix_appraisals_drafts')
     op.drop_index('ix_appraisals_listing')
     op.drop_index(op.f('ix_appraisals_sale_id'))
     op.execute("ALTER TABLE appraisals DROP COLUMN sale_id")

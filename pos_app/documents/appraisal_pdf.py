@@ -42,12 +42,13 @@ upright.
 from __future__ import annotations
 
 import io
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from xml.sax.saxutils import escape
+
+from pos_app.documents.text import printable
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,7 @@ def render_appraisal_pdf(doc: AppraisalDocument, *, certificate_pages: bool = Fa
     from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
 
     title = f"Appraisal {doc.number}" + (f" (version {doc.version})" if doc.version > 1 else "")
-    footer = _printable(f"{doc.store_name} · {title}" + ("" if doc.status == "final" else " · DRAFT"))
+    footer = printable(f"{doc.store_name} · {title}" + ("" if doc.status == "final" else " · DRAFT"))
 
     def on_page(canvas: Any, built: Any) -> None:
         canvas.saveState()
@@ -147,7 +148,7 @@ def render_appraisal_pdf(doc: AppraisalDocument, *, certificate_pages: bool = Fa
         out = io.BytesIO()
         template = BaseDocTemplate(out, pagesize=PAGE, leftMargin=0.75 * INCH, rightMargin=0.75 * INCH,
                                    topMargin=0.7 * INCH, bottomMargin=0.9 * INCH, title=title,
-                                   author=_printable(doc.store_name), creator="Facet", invariant=1)
+                                   author=printable(doc.store_name), creator="Facet", invariant=1)
         frame = Frame(template.leftMargin, template.bottomMargin, template.width, template.height)
         template.addPageTemplates([PageTemplate("page", [frame], onPage=on_page, onPageEnd=on_page_end,
                                                 pagesize=PAGE)])
@@ -163,23 +164,6 @@ def render_appraisal_pdf(doc: AppraisalDocument, *, certificate_pages: bool = Fa
     data, _ = build(pages)
     return data
 
-
-def _printable(text: str) -> str:
-    """`text` as the standard PDF fonts can show it (Windows-1252), as `receipt_pdf` and `tags` do:
-    a character Helvetica lacks becomes its compatibility form (a narrow no-break space a space),
-    else a question mark, rather than a black box."""
-    out = []
-    for char in text:
-        for candidate in (char, unicodedata.normalize("NFKC", char)):
-            try:
-                candidate.encode("cp1252")
-            except UnicodeEncodeError:
-                continue
-            out.append(candidate)
-            break
-        else:
-            out.append("?")
-    return "".join(out)
 
 
 def _styles() -> dict[str, Any]:
@@ -200,7 +184,7 @@ def _styles() -> dict[str, Any]:
 def _p(text: str, style: Any) -> Any:
     from reportlab.platypus import Paragraph
 
-    return Paragraph(escape(_printable(text)).replace("\n", "<br/>"), style)
+    return Paragraph(escape(printable(text)).replace("\n", "<br/>"), style)
 
 
 def _story(doc: AppraisalDocument, *, pictures: bool) -> list[Any]:
@@ -232,7 +216,7 @@ def _story(doc: AppraisalDocument, *, pictures: bool) -> list[Any]:
         story += [Spacer(1, 0.08 * INCH), _p(doc.description, s["body"])]
     if doc.stones:
         story.append(_p("Stones", s["heading"]))
-        stones = Table([list(STONE_HEADERS), *[[_printable(x) for x in row] for row in doc.stones]], repeatRows=1,
+        stones = Table([list(STONE_HEADERS), *[[printable(x) for x in row] for row in doc.stones]], repeatRows=1,
                        colWidths=[0.8 * INCH, 1.0 * INCH, 0.5 * INCH, 0.6 * INCH, 0.7 * INCH, 0.7 * INCH,
                                   0.9 * INCH, 1.8 * INCH])
         stones.setStyle(TableStyle([
@@ -283,7 +267,7 @@ def _facts_table(rows: Sequence[tuple[str, str]], widths: list[float]) -> Any:
     if not rows:
         return Spacer(0, 0)
     body = _styles()["body"]
-    table = Table([[_printable(label), _p(value, body)] for label, value in rows], colWidths=widths)
+    table = Table([[printable(label), _p(value, body)] for label, value in rows], colWidths=widths)
     table.setStyle(TableStyle([("FONT", (0, 0), (0, -1), "Helvetica-Bold", 9.5), ("VALIGN", (0, 0), (-1, -1), "TOP"),
                                ("LINEBELOW", (0, 0), (-1, -1), 0.25, "#dddddd")]))
     return table
@@ -373,7 +357,7 @@ def render_appraisal_card_pdf(doc: AppraisalDocument) -> bytes:
     out = io.BytesIO()
     canvas = Canvas(out, pagesize=CARD, invariant=1)
     canvas.setTitle(f"Appraisal card {doc.number} (v{doc.version})")
-    canvas.setAuthor(_printable(doc.store_name))
+    canvas.setAuthor(printable(doc.store_name))
     canvas.setCreator("Facet")
     _card_front(canvas, doc)
     canvas.showPage()
@@ -406,7 +390,7 @@ class _CardWriter:
         self.canvas, self.x, self.y, self.width = canvas, x, top, width
 
     def line(self, text: str, font: str, size: float, *, grey: bool = False, before: float = 0.0) -> None:
-        text, size = _fit(_printable(text), font, size, self.width)
+        text, size = _fit(printable(text), font, size, self.width)
         self.y -= before + size  # from the previous line's baseline to this one's
         self.canvas.setFillColor(GREY if grey else "#000000")
         self.canvas.setFont(font, size)
@@ -414,7 +398,7 @@ class _CardWriter:
         self.y -= size * 0.25  # the descenders
 
     def lines(self, text: str, font: str, size: float, *, count: int, before: float = 0.0) -> None:
-        for n, (part, fitted) in enumerate(_wrap(_printable(text), font, size, self.width, count)):
+        for n, (part, fitted) in enumerate(_wrap(printable(text), font, size, self.width, count)):
             self.line(part, font, fitted, before=before if n == 0 else 0.0)
 
 
@@ -474,8 +458,8 @@ def _card_back(canvas: Any, doc: AppraisalDocument) -> None:
         pen.line("Only a final appraisal has a verification code.", "Helvetica", CARD_MIN_TEXT, grey=True,
                  before=1)
     # The phone number whole; a store name too long for the rest of the line is cut.
-    phone = _printable(f" · {doc.store_phone}" if doc.store_phone else "")
-    store = _cut(_printable(doc.store_name), "Helvetica", 7, pen.width - _width(phone, "Helvetica", 7))
+    phone = printable(f" · {doc.store_phone}" if doc.store_phone else "")
+    store = _cut(printable(doc.store_name), "Helvetica", 7, pen.width - _width(phone, "Helvetica", 7))
     pen.line(store + phone, "Helvetica", 7, before=1)
 
 

@@ -30,12 +30,12 @@ from __future__ import annotations
 
 import io
 import logging
-import unicodedata
 from functools import cache
 from typing import Any
 from xml.sax.saxutils import escape
 
 from pos_app.documents.receipt import Receipt, ReceiptLine, ReceiptTender, when_text
+from pos_app.documents.text import printable
 from pos_app.domain.money import Money, format_money
 
 log = logging.getLogger(__name__)
@@ -57,26 +57,10 @@ _GIFT_COLUMNS = (1.4 * INCH, 4.9 * INCH, 0.7 * INCH)
 _TOTALS_COLUMNS = (2.2 * INCH, 1.0 * INCH)  # its amounts line up under the lines' Amount column
 
 
-def _printable(text: str) -> str:
-    """`text` as the standard PDF fonts can show it (Windows-1252): no-break spaces become spaces,
-    a character the font lacks its compatibility form, else a question mark (as in `tags.py`)."""
-    out = []
-    for char in text:
-        for candidate in (char, unicodedata.normalize("NFKC", char)):
-            try:
-                candidate.encode("cp1252")
-            except UnicodeEncodeError:
-                continue
-            out.append(candidate)
-            break
-        else:
-            out.append("?")
-    return "".join(out)
-
 
 def _markup(text: str) -> str:
     """Paragraph markup for plain `text`, its newlines kept."""
-    return "<br/>".join(escape(_printable(line)) for line in text.strip().splitlines())
+    return "<br/>".join(escape(printable(line)) for line in text.strip().splitlines())
 
 
 def _tender_label(tender: ReceiptTender) -> str:
@@ -106,10 +90,10 @@ def render_receipt_pdf(receipt: Receipt) -> bytes:
     doc = SimpleDocTemplate(
         out, pagesize=PAGE, leftMargin=MARGIN - _FRAME_PADDING, rightMargin=MARGIN - _FRAME_PADDING,
         topMargin=MARGIN - _FRAME_PADDING, bottomMargin=MARGIN,
-        title=f"{_title(r)} {r.number}", author=_printable(r.store_name), subject=f"{r.store_name} {r.number}",
+        title=f"{_title(r)} {r.number}", author=printable(r.store_name), subject=f"{r.store_name} {r.number}",
         creator="Facet", invariant=1,
     )
-    footer = f"{_printable(r.store_name)}  \u00b7  {_title(r)} {r.number}"
+    footer = f"{printable(r.store_name)}  \u00b7  {_title(r)} {r.number}"
     doc.build(_story(r, styles), canvasmaker=_numbered_canvas(footer))
     return out.getvalue()
 
@@ -166,12 +150,12 @@ def _header(r: Receipt, styles: dict[str, Any]) -> Any:
     logo = _logo(r.logo_png) if r.logo_png else None
     if logo is not None:
         left += [logo, Spacer(1, 6)]
-    left.append(_para(escape(_printable(r.store_name)), styles["store"]))
+    left.append(_para(escape(printable(r.store_name)), styles["store"]))
     contact = [*r.store_address.strip().splitlines(), r.store_phone]
-    left.append(_para("<br/>".join(escape(_printable(x)) for x in contact if x.strip()), styles["body"]))
+    left.append(_para("<br/>".join(escape(printable(x)) for x in contact if x.strip()), styles["body"]))
 
-    facts = [f"<b>No. {escape(r.number)}</b>", escape(_printable(when_text(r.at, r.locale))),
-             f"Clerk: {escape(_printable(r.clerk))}"]
+    facts = [f"<b>No. {escape(r.number)}</b>", escape(printable(when_text(r.at, r.locale))),
+             f"Clerk: {escape(printable(r.clerk))}"]
     if r.original_number:
         facts.append(f"Original sale {escape(r.original_number)}")
     right: list[Any] = [_para(escape(_title(r)), styles["title"]), _para("<br/>".join(facts), styles["facts"])]
@@ -223,7 +207,7 @@ def _lines_table(r: Receipt, styles: dict[str, Any]) -> Any:
     from reportlab.platypus import Table, TableStyle
 
     def money(amount: Money) -> str:
-        return _printable(format_money(amount, r.locale))
+        return printable(format_money(amount, r.locale))
 
     def description(line: ReceiptLine) -> list[Any]:
         cell = [_para(_markup(line.description), styles["cell"])]
@@ -235,7 +219,7 @@ def _lines_table(r: Receipt, styles: dict[str, Any]) -> Any:
     widths: tuple[float, ...]
     if r.gift:
         rows = [["SKU", "Description", "Qty"]]
-        rows += [[_para(escape(_printable(line.sku)), styles["sku"]), description(line), str(line.quantity)]
+        rows += [[_para(escape(printable(line.sku)), styles["sku"]), description(line), str(line.quantity)]
                  for line in r.lines]
         widths = _GIFT_COLUMNS
     else:
@@ -243,7 +227,7 @@ def _lines_table(r: Receipt, styles: dict[str, Any]) -> Any:
         for line in r.lines:
             # Off a sale; on a returned line (negative quantity) the discount given then is kept back.
             off = -line.discount if line.quantity >= 0 else line.discount
-            rows.append([_para(escape(_printable(line.sku)), styles["sku"]), description(line),
+            rows.append([_para(escape(printable(line.sku)), styles["sku"]), description(line),
                          str(line.quantity), money(line.unit_price), money(off) if line.discount.cents else "",
                          money(line.total)])
         widths = _COLUMNS
@@ -267,12 +251,12 @@ def _totals_table(r: Receipt) -> Any:
     from reportlab.platypus import Table, TableStyle
 
     def money(amount: Money) -> str:
-        return _printable(format_money(amount, r.locale))
+        return printable(format_money(amount, r.locale))
 
     rows = [["Subtotal", money(r.subtotal)]]
     if r.discount.cents:
         rows.append(["Discounts", money(-r.discount)])
-    rows.append([f"Tax (exempt #{_printable(r.tax_exempt_number)})" if r.tax_exempt_number else "Tax",
+    rows.append([f"Tax (exempt #{printable(r.tax_exempt_number)})" if r.tax_exempt_number else "Tax",
                  money(r.tax)])
     total_row = len(rows)
     rows.append(["Total", money(r.total)])

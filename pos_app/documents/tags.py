@@ -38,10 +38,11 @@ label. A code that cannot fit that way raises `TagDoesNotFit`.
 from __future__ import annotations
 
 import io
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from pos_app.documents.text import printable
 
 if TYPE_CHECKING:  # ReportLab is imported when a sheet is rendered, not with this module
     from reportlab.pdfgen.canvas import Canvas
@@ -202,7 +203,7 @@ def render_tag_sheet(
     from reportlab.pdfgen.canvas import Canvas
 
     plan = _plan(stock)
-    store_text = _printable(store_name.strip())
+    store_text = printable(store_name.strip())
     buffer = io.BytesIO()
     # invariant: no creation timestamp or random id, so the same tags give the same bytes.
     canvas = Canvas(buffer, pagesize=stock.page_size, invariant=1, pageCompression=1)
@@ -295,26 +296,6 @@ def _plan(stock: LabelStock) -> _Plan:
     )
 
 
-def _printable(text: str) -> str:
-    """`text` as the standard PDF fonts can show it (Windows-1252).
-
-    Babel's French and Swiss formats put narrow no-break spaces in prices;
-    Helvetica has no glyph for them and would print a black box, so they
-    become plain spaces, and any other character it lacks a question mark.
-    """
-    out = []
-    for char in text:
-        for candidate in (char, unicodedata.normalize("NFKC", char)):
-            try:
-                candidate.encode("cp1252")
-            except UnicodeEncodeError:
-                continue
-            out.append(candidate)
-            break
-        else:
-            out.append("?")
-    return "".join(out)
-
 
 def _width(text: str, font: str, size: float) -> float:
     from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -390,10 +371,10 @@ def _draw_tag(canvas: Canvas, tag: Tag, stock: LabelStock, box: tuple[float, flo
         cursor -= plan.gap
 
     # Price (what the customer reads) right, SKU (what staff read) left, on one baseline.
-    price, price_size = _fit(_printable(tag.price), BOLD, plan.price_size, inner * 0.62)
+    price, price_size = _fit(printable(tag.price), BOLD, plan.price_size, inner * 0.62)
     price_width = _width(price, BOLD, price_size)
     sku_room = inner - price_width - plan.price_size * 0.4
-    sku, sku_size = _fit(_printable(tag.sku), REGULAR, plan.sku_size, sku_room)
+    sku, sku_size = _fit(printable(tag.sku), REGULAR, plan.sku_size, sku_room)
     baseline = cursor - plan.price_size * _BASELINE
     canvas.setFont(BOLD, price_size)
     canvas.drawRightString(right, baseline, price)
@@ -403,11 +384,11 @@ def _draw_tag(canvas: Canvas, tag: Tag, stock: LabelStock, box: tuple[float, flo
 
     if plan.title_lines:
         top = cursor
-        for fitted in _wrap(_printable(tag.title), REGULAR, plan.small, inner, plan.title_lines):
+        for fitted in _wrap(printable(tag.title), REGULAR, plan.small, inner, plan.title_lines):
             text_row(fitted, REGULAR, plan.small)
         cursor = top - plan.small * _LINE * plan.title_lines - plan.gap
     if plan.detail:
-        text_row(_fit(_printable(tag.detail), REGULAR, plan.small, inner), REGULAR, plan.small)
+        text_row(_fit(printable(tag.detail), REGULAR, plan.small, inner), REGULAR, plan.small)
         cursor -= plan.gap
 
     _check_code(tag)

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
@@ -117,13 +118,20 @@ class OpRunner(QObject):
             if not self._relays:
                 self.busy_changed.emit(False)
 
+        def gone() -> bool:
+            # The screen or dialog that asked was closed and deleted while the work ran: nobody to tell.
+            return parent is not None and not shiboken6.isValid(parent)
+
         def done(result: Any) -> None:
             finish()
-            if on_done is not None:
+            if on_done is not None and not gone():
                 on_done(result)
 
         def failed(exc: BaseException) -> None:
             finish()
+            if gone():
+                log.info("work finished after its window closed: %s", type(exc).__name__)
+                return
             if on_error is not None:
                 on_error(exc)
             else:

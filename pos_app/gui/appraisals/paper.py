@@ -12,8 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtGui import QImage
-from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QWidget
 
 from pos_app.domain.errors import ValidationError
@@ -69,41 +67,5 @@ def saver(render: Callable[[], bytes], path: Path) -> Callable[[], Path]:
 
 def print_rendered(context: AppContext, parent: QWidget, pdf: bytes, say: Callable[[str], None],
                    on_error: Callable[[BaseException], None]) -> None:
-    """Ask for a printer (Qt's print dialog), then print `pdf` on it."""
-    printer = printing.ask_printer(parent, printing.page_count(pdf))
-    if printer is None:
-        say("")
-        return
-    print_on(context, parent, printer, pdf, say, on_error)
-
-
-def print_on(context: AppContext, parent: QWidget, printer: QPrinter, pdf: bytes, say: Callable[[str], None],
-             on_error: Callable[[BaseException], None], on_finished: Callable[[], None] | None = None) -> None:
-    """Print `pdf` on a chosen printer, a page at a time (GUI thread; pages rendered on the io lane)."""
-    job = printing.PrintJob(pdf, printer)
-    try:
-        job.start()
-    except OSError as exc:
-        on_error(exc)
-        return
-
-    def failed(exc: BaseException) -> None:
-        job.abort()
-        on_error(exc)
-
-    def next_page() -> None:
-        if job.done:
-            job.finish()
-            say(f"Sent {job.pages} page(s) to the printer.")
-            if on_finished is not None:
-                on_finished()
-            return
-        say(f"Printing page {job.next_page + 1} of {job.pages}…")
-
-        def painted(image: QImage) -> None:
-            job.paint(image)
-            next_page()
-
-        context.runner.run(job.render_next, on_done=painted, on_error=failed, parent=parent, lane="io")
-
-    next_page()
+    """Ask for a printer (Qt's print dialog), then print `pdf` on it a page at a time."""
+    printing.print_pdf(parent, context.runner, pdf, say, on_error)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pos_app.persistence.models.base import Base, Synced, UtcDateTime
@@ -19,7 +19,9 @@ class Appraisal(Synced, Base):
     __tablename__ = "appraisals"
     # The list's order (newest first) read straight off an index, even at 50,000 appraisals.
     __table_args__ = (UniqueConstraint("number", "version"),
-                      Index("ix_appraisals_listing", "appraised_on", "number", "version"))
+                      Index("ix_appraisals_listing", "appraised_on", "number", "version"),
+                      # The drafts waiting: a few rows among tens of thousands, counted on every visit.
+                      Index("ix_appraisals_drafts", "status", sqlite_where=text("status = 'draft'")))
 
     number: Mapped[str] = mapped_column(String(20), index=True)  # AP-2026-0042
     version: Mapped[int] = mapped_column(Integer, default=1)
