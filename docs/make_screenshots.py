@@ -134,32 +134,49 @@ def sell_screens(window: MainWindow, context: AppContext, facet: app.Facet, out:
 
 
 def appraisal_page(facet: app.Facet, out: Path) -> None:
-    """A final appraisal's first page, as printed (the PDF rendered with pdfium)."""
-    import datetime as dt
-
+    """The demo's corrected appraisal (version 2, with its photo and lab report), as printed: the first
+    page, and the wallet card's front (the PDFs rendered with pdfium)."""
     import pypdfium2
 
-    from pos_app.documents.appraisal_pdf import render_appraisal_pdf
+    from pos_app.documents.appraisal_pdf import render_appraisal_card_pdf, render_appraisal_pdf
     from pos_app.domain.permissions import Actor, Role
     from pos_app.services import appraisals
 
     staff = next(s for s in facet.directory().staff_list() if s.role is Role.APPRAISER)
     appraiser = Actor(staff.id, staff.name, staff.role, facet.terminal)
-    form = {"purpose": "insurance", "style": "halo", "metal": "18k white", "gram_weight": "6.42",
-            "chain_length_in": "18", "clasp": "lobster", "value": "18,500.00",
-            "description": "An 18k white gold halo pendant necklace: a round brilliant diamond in four claws, "
-                           "ringed by eighteen round brilliants in a cut-down pavé halo, on a cable chain.",
-            "limiting_conditions": "Stones were graded as mounted; weights are estimated from measurements. "
-                                   "The value is the retail replacement cost on the effective date."}
-    stones = [{"role": "center", "shape": "round", "carat": "1.02", "color": "G", "clarity": "VS1",
-               "cut": "excellent", "measurements": "6.45 x 6.48 x 3.98 mm"},
-              {"role": "side", "shape": "round", "count": "18", "carat": "0.36", "color": "H", "clarity": "SI1"}]
-    draft = appraisals.create_draft(form, stones, uow=facet.uow(), actor=appraiser, today=dt.date.today())
-    final = appraisals.finalize(draft.id, uow=facet.uow(), actor=appraiser)
-    data = render_appraisal_pdf(appraisals.document(final.id, uow=facet.uow(), actor=appraiser))
-    image = pypdfium2.PdfDocument(data)[0].render(scale=1.25).to_pil()
-    image.save(out / "appraisal.png")
-    print(out / "appraisal.png")
+    rows = appraisals.list_appraisals(reader=facet.appraisal_reader(), actor=appraiser)
+    corrected = next(r for r in rows if r.version == 2)
+    document = appraisals.document(corrected.id, uow=facet.uow(), actor=appraiser)
+    pages = {"appraisal.png": (render_appraisal_pdf(document), 1.25),
+             "appraisal-card.png": (render_appraisal_card_pdf(document), 2.5)}
+    for name, (data, scale) in pages.items():
+        pypdfium2.PdfDocument(data)[0].render(scale=scale).to_pil().save(out / name)
+        print(out / name)
+
+
+def appraisal_screens(window: MainWindow, context: AppContext, facet: app.Facet, out: Path) -> None:
+    """The appraiser's tabs: the appraisals list and a final appraisal with its versions, the certificates."""
+    window.lock("")
+    lst = window.sign_in.form.staff_list
+    for row in range(lst.count()):
+        if lst.item(row).data(Qt.ItemDataRole.UserRole).name == "Priya Nair":
+            lst.setCurrentRow(row)
+    window.sign_in.form.secret_edit.setText("4444")
+    window.sign_in.submit()
+    wait_until(lambda: context.actor is not None and context.actor.name == "Priya Nair")
+    wait_until(lambda: window.workspace is not None and "Appraisals" in window.workspace.screens)
+    view = window.workspace.show_screen("Appraisals")
+    wait_until(lambda: view.model.rowCount() > 0)
+    grab(window, out / "appraisals.png")
+    row = next(n for n in range(view.model.rowCount()) if view.model.row_at(n).version == 2)
+    view.open_appraisal(view.model.row_at(row).id)
+    grab(view.dialog, out / "appraisal-dialog.png")
+    view.dialog.reject()
+    certificates = window.workspace.show_screen("Certificates")
+    wait(300)
+    grab(window, out / "certificates.png")
+    context.runner.wait()
+    del certificates
 
 
 def main() -> None:
@@ -229,6 +246,7 @@ def main() -> None:
     window.workspace.screens["Stock reports"].form.tabs.setCurrentIndex(1)
     grab(window, out / "reports-aging.png")
     context.runner.wait()
+    appraisal_screens(window, context, facet, out)
     appraisal_page(facet, out)
     window.close()
     QCoreApplication.processEvents()

@@ -68,10 +68,12 @@ class AppraisalRepo:
 
     def add(self, *, number: str, version: int, supersedes_id: str | None, spec: AppraisalSpec,
             item_id: str | None, owner_customer_id: str | None, appraiser_id: str | None, currency: str,
-            sale_id: str | None = None) -> str:
+            sale_id: str | None = None, at: dt.datetime | None = None) -> str:
         row = Appraisal(id=new_id(), number=number, version=version, supersedes_id=supersedes_id, status="draft",
                         item_id=item_id, owner_customer_id=owner_customer_id, appraiser_id=appraiser_id,
                         currency=currency, sale_id=sale_id, **self._columns(spec))
+        if at is not None:  # a record of the past (the demo's), drafted when it was
+            row.created_at = row.updated_at = at
         self._s.add(row)
         self._s.flush()
         self._stones(row.id, spec.stones)
@@ -182,10 +184,12 @@ class AppraisalRepo:
     def by_number(self, number: str, version: int) -> str | None:
         return self._s.scalar(select(Appraisal.id).where(Appraisal.number == number, Appraisal.version == version))
 
-    def replace_draft(self, appraisal_id: str, spec: AppraisalSpec) -> None:
+    def replace_draft(self, appraisal_id: str, spec: AppraisalSpec, *, item_id: str | None,
+                      owner_customer_id: str | None) -> None:
         row = self._s.get_one(Appraisal, appraisal_id)
         for name, value in self._columns(spec).items():
             setattr(row, name, value)
+        row.item_id, row.owner_customer_id = item_id, owner_customer_id
         for stone in self._s.scalars(select(AppraisalStone).where(AppraisalStone.appraisal_id == appraisal_id)):
             self._s.delete(stone)
         self._s.flush()

@@ -86,15 +86,24 @@ def create_draft(raw: Mapping[str, str], stones: Sequence[Mapping[str, str]], *,
     return record
 
 
+KEEP = "keep"  # update_draft's owner and item: as they are
+
+
 def update_draft(appraisal_id: str, raw: Mapping[str, str], stones: Sequence[Mapping[str, str]], *,
-                 uow: UnitOfWork, actor: Actor, today: dt.date) -> AppraisalRecord:
+                 uow: UnitOfWork, actor: Actor, today: dt.date, item_id: str | None = KEEP,
+                 owner_customer_id: str | None = KEEP) -> AppraisalRecord:
+    """Change a draft; `item_id` and `owner_customer_id` change too when given (None: no item; the store)."""
     actor.require(Permission.WRITE_APPRAISALS)
     with uow:
         record = _record(uow, appraisal_id)
         if record.status != "draft":
             raise Conflict(f"{record.number} is final and never changes; make a correction (a new version).")
         spec = parse_appraisal(raw, stones, currency=record.currency, today=today)
-        uow.appraisals.replace_draft(appraisal_id, spec)
+        item = record.item_id if item_id == KEEP else item_id
+        owner = record.owner_customer_id if owner_customer_id == KEEP else owner_customer_id
+        if item is not None and item != record.item_id and uow.items.get(item) is None:
+            raise NotFound("That item no longer exists.")
+        uow.appraisals.replace_draft(appraisal_id, spec, item_id=item, owner_customer_id=owner)
         uow.audit.record(actor, "appraisal.draft_changed", entity_type="appraisal", entity_id=appraisal_id,
                          summary={"number": record.number, "version": record.version})
         record = _record(uow, appraisal_id)

@@ -152,7 +152,8 @@ def add_appraisals(uow: UnitOfWork, *, items: Sequence[tuple[str, ItemSpec]], so
             number = f"AP-{year}-{uow.appraisals.next_number(year):04d}"
         appraisal_id = uow.appraisals.add(number=number, version=version, supersedes_id=supersedes, spec=spec,
                                           item_id=item[0] if item else None, owner_customer_id=owner,
-                                          appraiser_id=appraiser.staff_id, currency="USD", sale_id=sale_id)
+                                          appraiser_id=appraiser.staff_id, currency="USD", sale_id=sale_id,
+                                          at=dt.datetime.combine(spec.appraised_on, dt.time(14, 5), dt.UTC))
         if item is not None:
             uow.appraisals.add_photo(appraisal_id, photo(item[1]), "image/jpeg")
         if final:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from pos_app import app
-from pos_app.domain.errors import Conflict, PermissionDenied, ValidationError
+from pos_app.domain.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from pos_app.domain.money import Money
 from pos_app.domain.permissions import Role
 from pos_app.services import appraisals
@@ -267,3 +267,26 @@ def test_the_command_line_prints_the_card_and_certificate_page_and_appraises_a_s
         assert round(pdf.pages[0].width / 72, 2) == 3.5 and number in (pdf.pages[0].extract_text() or "")
 
     assert run("appraisals", "from-sale", "C9-999999", "--appraiser", "Priya Nair")[0] == 2
+
+
+def test_a_drafts_owner_and_item_can_change_until_it_is_final(demo_facet: app.Facet) -> None:
+    appraiser = actor_for(demo_facet, Role.APPRAISER)
+    [(customer,)] = rows(demo_facet, "SELECT id FROM customers LIMIT 1")
+    [(item,)] = rows(demo_facet, "SELECT id FROM items LIMIT 1")
+    draft = appraisals.create_draft(FORM, STONES, uow=demo_facet.uow(), actor=appraiser, today=TODAY)
+    assert (draft.owner_customer_id, draft.item_id) == (None, None)
+    kept = appraisals.update_draft(draft.id, FORM, STONES, uow=demo_facet.uow(), actor=appraiser, today=TODAY)
+    assert (kept.owner_customer_id, kept.item_id) == (None, None)
+    changed = appraisals.update_draft(draft.id, FORM, STONES, uow=demo_facet.uow(), actor=appraiser, today=TODAY,
+                                      item_id=item, owner_customer_id=customer)
+    assert (changed.owner_customer_id, changed.item_id) == (customer, item)
+    with pytest.raises(NotFound, match="no longer exists"):
+        appraisals.update_draft(draft.id, FORM, STONES, uow=demo_facet.uow(), actor=appraiser, today=TODAY,
+                                item_id="no-such-item")
+    back = appraisals.update_draft(draft.id, FORM, STONES, uow=demo_facet.uow(), actor=appraiser, today=TODAY,
+                                   owner_customer_id=None)
+    assert (back.owner_customer_id, back.item_id) == (None, item)
+    final = appraisals.finalize(draft.id, uow=demo_facet.uow(), actor=appraiser)
+    with pytest.raises(Conflict):
+        appraisals.update_draft(final.id, FORM, STONES, uow=demo_facet.uow(), actor=appraiser, today=TODAY,
+                                owner_customer_id=customer)

@@ -346,14 +346,18 @@ class AppraisalDialog(FacetDialog):
                 table.setItem(row, column, item)
             if v.id == record.id:
                 table.setCurrentCell(row, 0)
+        # Every version in sight (up to four; more scroll): the history is the point of this box.
+        shown = min(len(self.versions), 4)
+        table.setFixedHeight(table.horizontalHeader().sizeHint().height() + 2 * table.frameWidth() + 2
+                             + sum(table.rowHeight(n) for n in range(shown)))
 
     def _apply_mode(self) -> None:
-        """Editable draft or read-only final; owner and item only before the first save."""
+        """Editable draft (its owner and item too) or read-only final."""
         f = self.form
-        editable, new = self.editable, self.record is None
+        editable = self.editable
         for name, widget in self._fields.items():
             if isinstance(widget, QLineEdit | QPlainTextEdit):
-                read_only = not editable or (name == "item" and not new)
+                read_only = not editable
                 widget.setReadOnly(read_only)
                 # A hint in a field that cannot be typed in reads like a value: only editable fields show one.
                 widget.setPlaceholderText("" if read_only else self._placeholders.get(name, ""))
@@ -369,8 +373,8 @@ class AppraisalDialog(FacetDialog):
                        f.save_button):
             button.setVisible(editable)
         f.stones_hint_label.setVisible(editable)
-        f.store_button.setVisible(editable and new)
-        f.customer_button.setVisible(editable and new)
+        f.store_button.setVisible(editable)
+        f.customer_button.setVisible(editable)
         f.finalize_button.setVisible(editable and self.can_finalize)
         current = self.record is not None and bool(self.versions) and self.versions[-1].id == self.record.id
         f.correct_button.setVisible(self.can_write and self.record is not None
@@ -402,10 +406,8 @@ class AppraisalDialog(FacetDialog):
         """(raw form, stone rows with certificate ids, item id); raises what the appraiser must fix."""
         self.stones.prune_blank()
         rows = self.stones.rows()
-        item_id = self.item_id
-        if self.record is None:
-            found = self._find_item()
-            item_id = found[0] if found else None
+        found = self._find_item()
+        item_id = found[0] if found else None
         cert_ids = appraisals.resolve_certificates([r["certificate"] for r in rows], reader=self.reader,
                                                    actor=self.actor, item_id=item_id)
         stones = [{**{k: v for k, v in r.items() if k != "certificate"}, "certificate_id": cert_id or ""}
@@ -433,7 +435,8 @@ class AppraisalDialog(FacetDialog):
                 saved = appraisals.create_draft(raw, stones, uow=uow(), actor=actor, today=today, item_id=item_id,
                                                 owner_customer_id=owner)
             else:
-                saved = appraisals.update_draft(record.id, raw, stones, uow=uow(), actor=actor, today=today)
+                saved = appraisals.update_draft(record.id, raw, stones, uow=uow(), actor=actor, today=today,
+                                                item_id=item_id, owner_customer_id=owner)
             try:  # the draft is saved: a later problem is shown over it, not instead of it
                 if photos:
                     appraisals.add_photos(saved.id, photos, uow=uow(), actor=actor)
@@ -484,7 +487,7 @@ class AppraisalDialog(FacetDialog):
     def choose_customer(self) -> None:
         from pos_app.gui.counter.customer_dialog import CustomerPickerDialog
 
-        if not (self.editable and self.record is None):
+        if not self.editable:
             return
         picker = CustomerPickerDialog(self.context, self)
         picker.setWindowTitle("Owner of the piece")
@@ -500,7 +503,7 @@ class AppraisalDialog(FacetDialog):
         picker.open()
 
     def choose_store(self) -> None:
-        if self.editable and self.record is None:
+        if self.editable:
             self._show_owner(None, "")
 
     def add_stone(self) -> None:
