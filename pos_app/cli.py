@@ -493,26 +493,15 @@ def cmd_appraisals_print(args: argparse.Namespace) -> int:
         data = render_appraisal_card_pdf(doc)
     else:
         data = render_appraisal_pdf(doc, certificate_pages=args.certificates)
-    _write_atomically(Path(args.pdf), data)
+    from pos_app.adapters.files import write_atomically
+
+    write_atomically(Path(args.pdf), data, field="--pdf")
     what = "wallet card" if args.card else "appraisal"
     _emit(args, {"number": doc.number, "version": doc.version, "status": doc.status, "pdf": str(Path(args.pdf)),
                  "card": args.card, "certificate_pages": bool(args.certificates and doc.certificates),
                  "verification_code": doc.qr_payload},
           f"Saved the {what} {doc.number} version {doc.version} ({doc.status}) to {args.pdf}.")
     return EXIT_OK
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """All of the file or none of it: a half-written PDF never takes the place of a good one."""
-    from pos_app.domain.errors import ValidationError
-
-    partial = path.with_name(path.name + ".part")
-    try:
-        partial.write_bytes(data)
-        partial.replace(path)
-    except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise ValidationError("pdf", f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def cmd_appraisals_from_sale(args: argparse.Namespace) -> int:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QWidget
 
-from pos_app.domain.errors import ValidationError
+from pos_app.adapters.files import write_atomically
 from pos_app.gui import printing
 from pos_app.gui.context import AppContext
 from pos_app.services import appraisals
@@ -52,15 +52,7 @@ def saver(render: Callable[[], bytes], path: Path) -> Callable[[], Path]:
         path = path.with_suffix(".pdf")
 
     def work() -> Path:
-        pdf = render()
-        partial = path.with_name(path.name + ".partial")
-        try:
-            partial.write_bytes(pdf)
-            partial.replace(path)
-        except OSError as exc:
-            partial.unlink(missing_ok=True)
-            raise ValidationError("file", f"cannot write {path}: {exc.strerror}") from None
-        return path
+        return write_atomically(path, render())
 
     return work
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QWidget
 
-from pos_app.domain.errors import ValidationError
+from pos_app.adapters.files import write_atomically
 from pos_app.gui import dialogs, printing
 from pos_app.gui.base import FacetDialog, mark_info, mark_problem
 from pos_app.gui.context import AppContext
@@ -48,15 +48,7 @@ class TagSheetDialog(FacetDialog):
         render = self._renderer()
 
         def work() -> Path:
-            pdf = render()
-            partial = path.with_name(path.name + ".partial")
-            try:
-                partial.write_bytes(pdf)
-                partial.replace(path)
-            except OSError as exc:
-                partial.unlink(missing_ok=True)
-                raise ValidationError("file", f"cannot write {path}: {exc.strerror}") from None
-            return path
+            return write_atomically(path, render())
 
         def done(saved: Path) -> None:
             self.saved_path = saved

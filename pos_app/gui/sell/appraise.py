@@ -15,7 +15,8 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidgetItem, QWidget
 
-from pos_app.domain.errors import UserFacingError, ValidationError
+from pos_app.adapters.files import write_atomically
+from pos_app.domain.errors import UserFacingError
 from pos_app.domain.permissions import Actor
 from pos_app.domain.store import store_today
 from pos_app.gui import dialogs, printing
@@ -118,15 +119,7 @@ class SaleAppraisalsDialog(FacetDialog):
         render = self._renderer()
 
         def work() -> Path:
-            data = render()
-            partial = path.with_name(path.name + ".part")
-            try:
-                partial.write_bytes(data)
-                partial.replace(path)
-            except OSError as exc:
-                partial.unlink(missing_ok=True)
-                raise ValidationError("file", f"cannot write {path}: {exc.strerror}") from None
-            return path
+            return write_atomically(path, render())
 
         mark_info(self.form.message_label, "Making the PDF…")
         self.run(work, lambda saved: mark_info(self.form.message_label, f"Saved {saved}."), lane="io")
