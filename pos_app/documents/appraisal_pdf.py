@@ -48,7 +48,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from xml.sax.saxutils import escape
 
-from pos_app.documents.text import printable
+from pos_app.documents.text import cut, fit, printable, text_width, wrap
 
 
 @dataclass(frozen=True)
@@ -109,9 +109,6 @@ CARD_QR = 1.0 * INCH
 CARD_MIN_TEXT = 6.5  # pt: the smallest type on the card
 _CARD_FRONT_FOOT = 36.0  # pt above the bottom margin where the value's three lines start
 _CARD_BACK_FOOT = 30.0  # the same for the verification code's three lines on the back
-_ELLIPSIS = "\u2026"
-
-
 def render_appraisal_pdf(doc: AppraisalDocument, *, certificate_pages: bool = False) -> bytes:
     """The appraisal as a Letter-size PDF; with `certificate_pages`, the certificate summary after it.
 
@@ -390,7 +387,7 @@ class _CardWriter:
         self.canvas, self.x, self.y, self.width = canvas, x, top, width
 
     def line(self, text: str, font: str, size: float, *, grey: bool = False, before: float = 0.0) -> None:
-        text, size = _fit(printable(text), font, size, self.width)
+        text, size = fit(printable(text), font, size, self.width, min_size=CARD_MIN_TEXT)
         self.y -= before + size  # from the previous line's baseline to this one's
         self.canvas.setFillColor(GREY if grey else "#000000")
         self.canvas.setFont(font, size)
@@ -398,7 +395,8 @@ class _CardWriter:
         self.y -= size * 0.25  # the descenders
 
     def lines(self, text: str, font: str, size: float, *, count: int, before: float = 0.0) -> None:
-        for n, (part, fitted) in enumerate(_wrap(printable(text), font, size, self.width, count)):
+        wrapped = wrap(printable(text), font, size, self.width, count, min_size=CARD_MIN_TEXT)
+        for n, (part, fitted) in enumerate(wrapped):
             self.line(part, font, fitted, before=before if n == 0 else 0.0)
 
 
@@ -459,46 +457,5 @@ def _card_back(canvas: Any, doc: AppraisalDocument) -> None:
                  before=1)
     # The phone number whole; a store name too long for the rest of the line is cut.
     phone = printable(f" · {doc.store_phone}" if doc.store_phone else "")
-    store = _cut(printable(doc.store_name), "Helvetica", 7, pen.width - _width(phone, "Helvetica", 7))
+    store = cut(printable(doc.store_name), "Helvetica", 7, pen.width - text_width(phone, "Helvetica", 7))
     pen.line(store + phone, "Helvetica", 7, before=1)
-
-
-def _width(text: str, font: str, size: float) -> float:
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-
-    return float(stringWidth(text, font, size))
-
-
-def _fit(text: str, font: str, size: float, width: float) -> tuple[str, float]:
-    """Shrink `text` down to CARD_MIN_TEXT to fit `width`; past that, cut it with an ellipsis."""
-    natural = _width(text, font, size)
-    if natural <= width:
-        return text, size
-    smaller = max(CARD_MIN_TEXT, int(size * width / natural * 10) / 10)
-    return _cut(text, font, smaller, width), smaller
-
-
-def _cut(text: str, font: str, size: float, width: float) -> str:
-    """`text`, or as much of it as fits `width` followed by an ellipsis."""
-    if _width(text, font, size) <= width:
-        return text
-    while text and _width(text.rstrip() + _ELLIPSIS, font, size) > width:
-        text = text[:-1]
-    return text.rstrip() + _ELLIPSIS if text else ""
-
-
-def _wrap(text: str, font: str, size: float, width: float, lines: int) -> list[tuple[str, float]]:
-    """Up to `lines` lines of `text`, breaking between words; the last line is fitted."""
-    words = text.split()
-    out: list[tuple[str, float]] = []
-    while words and len(out) < lines - 1:
-        count = len(words)
-        while count > 1 and _width(" ".join(words[:count]), font, size) > width:
-            count -= 1
-        if count == len(words):
-            break
-        out.append(_fit(" ".join(words[:count]), font, size, width))
-        words = words[count:]
-    if words:
-        out.append(_fit(" ".join(words), font, size, width))
-    return out

@@ -42,7 +42,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pos_app.documents.text import printable
+from pos_app.documents.text import fit, printable, text_width, wrap
 
 if TYPE_CHECKING:  # ReportLab is imported when a sheet is rendered, not with this module
     from reportlab.pdfgen.canvas import Canvas
@@ -62,8 +62,6 @@ MAX_BAR_HEIGHT = 0.45 * INCH
 MIN_TEXT = 4.5  # pt: the smallest type still readable on a printed tag
 _LINE = 1.15  # line height as a multiple of the type size
 _BASELINE = 0.85  # baseline below a row's top, as a multiple of the type size
-_ELLIPSIS = "\u2026"
-
 REGULAR = "Helvetica"
 BOLD = "Helvetica-Bold"
 
@@ -297,42 +295,6 @@ def _plan(stock: LabelStock) -> _Plan:
 
 
 
-def _width(text: str, font: str, size: float) -> float:
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-
-    return float(stringWidth(text, font, size))
-
-
-def _fit(text: str, font: str, size: float, width: float) -> tuple[str, float]:
-    """Shrink `text` down to MIN_TEXT to fit `width`; past that, cut it with an ellipsis."""
-    natural = _width(text, font, size)
-    if natural <= width:
-        return text, size
-    smaller = max(MIN_TEXT, int(size * width / natural * 10) / 10)
-    if _width(text, font, smaller) <= width:
-        return text, smaller
-    while text and _width(text.rstrip() + _ELLIPSIS, font, smaller) > width:
-        text = text[:-1]
-    return (text.rstrip() + _ELLIPSIS if text else ""), smaller
-
-
-def _wrap(text: str, font: str, size: float, width: float, lines: int) -> list[tuple[str, float]]:
-    """Up to `lines` lines of `text`, breaking between words; the last line is fitted."""
-    words = text.split()
-    out: list[tuple[str, float]] = []
-    while words and len(out) < lines - 1:
-        count = len(words)
-        while count > 1 and _width(" ".join(words[:count]), font, size) > width:
-            count -= 1
-        if count == len(words):
-            break
-        out.append(_fit(" ".join(words[:count]), font, size, width))
-        words = words[count:]
-    if words:
-        out.append(_fit(" ".join(words), font, size, width))
-    return out
-
-
 def _barcode(code: str, bar_width: float, bar_height: float) -> Any:
     from reportlab.graphics.barcode.code128 import Code128
 
@@ -367,14 +329,14 @@ def _draw_tag(canvas: Canvas, tag: Tag, stock: LabelStock, box: tuple[float, flo
 
     canvas.setFillColorRGB(0, 0, 0)
     if plan.store:
-        text_row(_fit(store_name, REGULAR, plan.store_size, inner), REGULAR, plan.store_size)
+        text_row(fit(store_name, REGULAR, plan.store_size, inner, min_size=MIN_TEXT), REGULAR, plan.store_size)
         cursor -= plan.gap
 
     # Price (what the customer reads) right, SKU (what staff read) left, on one baseline.
-    price, price_size = _fit(printable(tag.price), BOLD, plan.price_size, inner * 0.62)
-    price_width = _width(price, BOLD, price_size)
+    price, price_size = fit(printable(tag.price), BOLD, plan.price_size, inner * 0.62, min_size=MIN_TEXT)
+    price_width = text_width(price, BOLD, price_size)
     sku_room = inner - price_width - plan.price_size * 0.4
-    sku, sku_size = _fit(printable(tag.sku), REGULAR, plan.sku_size, sku_room)
+    sku, sku_size = fit(printable(tag.sku), REGULAR, plan.sku_size, sku_room, min_size=MIN_TEXT)
     baseline = cursor - plan.price_size * _BASELINE
     canvas.setFont(BOLD, price_size)
     canvas.drawRightString(right, baseline, price)
@@ -384,11 +346,11 @@ def _draw_tag(canvas: Canvas, tag: Tag, stock: LabelStock, box: tuple[float, flo
 
     if plan.title_lines:
         top = cursor
-        for fitted in _wrap(printable(tag.title), REGULAR, plan.small, inner, plan.title_lines):
+        for fitted in wrap(printable(tag.title), REGULAR, plan.small, inner, plan.title_lines, min_size=MIN_TEXT):
             text_row(fitted, REGULAR, plan.small)
         cursor = top - plan.small * _LINE * plan.title_lines - plan.gap
     if plan.detail:
-        text_row(_fit(printable(tag.detail), REGULAR, plan.small, inner), REGULAR, plan.small)
+        text_row(fit(printable(tag.detail), REGULAR, plan.small, inner, min_size=MIN_TEXT), REGULAR, plan.small)
         cursor -= plan.gap
 
     _check_code(tag)
@@ -403,7 +365,7 @@ def _draw_tag(canvas: Canvas, tag: Tag, stock: LabelStock, box: tuple[float, flo
     bars_bottom = cursor - plan.bar_height
     _barcode(tag.code, bar_width, plan.bar_height).drawOn(canvas, bars_left, bars_bottom)
     cursor = bars_bottom - plan.small * 0.1
-    text_row(_fit(tag.code, REGULAR, plan.small, inner), REGULAR, plan.small, center=True)
+    text_row(fit(tag.code, REGULAR, plan.small, inner, min_size=MIN_TEXT), REGULAR, plan.small, center=True)
 
 
 def _draw_outlines(canvas: Canvas, stock: LabelStock) -> None:

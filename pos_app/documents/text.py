@@ -25,3 +25,49 @@ def printable(text: str) -> str:
         else:
             out.append("?")
     return "".join(out)
+
+
+ELLIPSIS = "\u2026"
+
+
+def text_width(text: str, font: str, size: float) -> float:
+    """How wide `text` prints in a standard PDF font, in points."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    return float(stringWidth(text, font, size))
+
+
+def cut(text: str, font: str, size: float, width: float) -> str:
+    """`text`, or as much of it as fits `width` followed by an ellipsis."""
+    if text_width(text, font, size) <= width:
+        return text
+    while text and text_width(text.rstrip() + ELLIPSIS, font, size) > width:
+        text = text[:-1]
+    return text.rstrip() + ELLIPSIS if text else ""
+
+
+def fit(text: str, font: str, size: float, width: float, *, min_size: float) -> tuple[str, float]:
+    """(text, size): `text` set smaller, down to `min_size`, to fit `width`; past that, cut."""
+    natural = text_width(text, font, size)
+    if natural <= width:
+        return text, size
+    smaller = max(min_size, int(size * width / natural * 10) / 10)
+    return cut(text, font, smaller, width), smaller
+
+
+def wrap(text: str, font: str, size: float, width: float, lines: int, *,
+         min_size: float) -> list[tuple[str, float]]:
+    """Up to `lines` lines of `text`, breaking between words; the last line is fitted."""
+    words = text.split()
+    out: list[tuple[str, float]] = []
+    while words and len(out) < lines - 1:
+        count = len(words)
+        while count > 1 and text_width(" ".join(words[:count]), font, size) > width:
+            count -= 1
+        if count == len(words):
+            break
+        out.append(fit(" ".join(words[:count]), font, size, width, min_size=min_size))
+        words = words[count:]
+    if words:
+        out.append(fit(" ".join(words), font, size, width, min_size=min_size))
+    return out
