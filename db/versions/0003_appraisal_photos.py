@@ -1,5 +1,5 @@
 """Appraisals: photos of the piece, the sale an appraisal was made from, and
-indexes for the list's newest-first order and the drafts waiting.
+indexes for the list's newest-first order, its search and the drafts waiting.
 
 Revision ID: 0003
 Revises: 0002
@@ -35,12 +35,15 @@ def upgrade() -> None:
                "CONSTRAINT fk_appraisals_sale_id_sales REFERENCES sales (id)")
     op.create_index(op.f('ix_appraisals_sale_id'), 'appraisals', ['sale_id'], unique=False)
     op.create_index('ix_appraisals_listing', 'appraisals', ['appraised_on', 'number', 'version'], unique=False)
+    op.create_index('ix_appraisals_search', 'appraisals', ['number', 'item_id', 'owner_customer_id', 'status'],
+                    unique=False)
     op.create_index('ix_appraisals_drafts', 'appraisals', ['status'], unique=False,
                     sqlite_where=sa.text("status = 'draft'"))
 
 
 def downgrade() -> None:
     op.drop_index('ix_appraisals_drafts')
+    op.drop_index('ix_appraisals_search')
     op.drop_index('ix_appraisals_listing')
     op.drop_index(op.f('ix_appraisals_sale_id'))
     op.execute("ALTER TABLE appraisals DROP COLUMN sale_id")

@@ -33,6 +33,10 @@ EXPECTED_FIGURES = {
     "complete_sale_p50",
     "receipt_escpos_p95",
     "receipt_escpos_p50",
+    "appraisal_pdf_p95",
+    "appraisal_pdf_p50",
+    "appraisal_list_open_p95",
+    "appraisal_list_open_p50",
 }
 
 
@@ -70,6 +74,10 @@ def test_harness_reports_every_figure_with_value_baseline_and_ratio(tmp_path: Pa
     sale = figures["complete_sale_p95"]["detail"]
     assert sale["errors"] == [] and sale["rows_match"], "the baseline does not write what complete_sale writes"
     assert sale["audit_chain_breaks"] == 0
-    for name in ("scan_to_line_p95", "receipt_escpos_p95"):
+    for name in ("scan_to_line_p95", "receipt_escpos_p95", "appraisal_pdf_p95", "appraisal_list_open_p95"):
         assert figures[name]["detail"]["errors"] == [], name
+    pdf = figures["appraisal_pdf_p95"]["detail"]
+    assert pdf["images_in_pdf"] == 2 and pdf["same_bytes_every_render"], "the timed PDF is not the one described"
+    listing = figures["appraisal_list_open_p95"]["detail"]
+    assert listing["rows"] > 0 and listing["setup"]["appraisals"] >= 50_000
 

@@ -20,6 +20,8 @@ class Appraisal(Synced, Base):
     # The list's order (newest first) read straight off an index, even at 50,000 appraisals.
     __table_args__ = (UniqueConstraint("number", "version"),
                       Index("ix_appraisals_listing", "appraised_on", "number", "version"),
+                      # What a search matches on, without reading the rows' long texts.
+                      Index("ix_appraisals_search", "number", "item_id", "owner_customer_id", "status"),
                       # The drafts waiting: a few rows among tens of thousands, counted on every visit.
                       Index("ix_appraisals_drafts", "status", sqlite_where=text("status = 'draft'")))
 
