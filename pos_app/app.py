@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from pos_app.persistence.appraisal_queries import SqliteAppraisalReader
     from pos_app.persistence.certificate_queries import SqliteCertificateReader
     from pos_app.persistence.database import LocalDatabase
+    from pos_app.persistence.privacy_queries import SqlitePrivacyReader
     from pos_app.persistence.queries import SqliteDirectoryReader, SqliteInventoryReader
     from pos_app.persistence.sales_queries import SqliteSalesReader
     from pos_app.persistence.uow import SqlUnitOfWork
@@ -109,6 +110,11 @@ class Facet:
         from pos_app.persistence.certificate_queries import SqliteCertificateReader
 
         return SqliteCertificateReader(conn or self._conn)
+
+    def privacy_reader(self, conn: Any | None = None) -> SqlitePrivacyReader:
+        from pos_app.persistence.privacy_queries import SqlitePrivacyReader
+
+        return SqlitePrivacyReader(conn or self._conn)
 
     def sales_reader(self, conn: Any | None = None) -> SqliteSalesReader:
         from pos_app.persistence.sales_queries import SqliteSalesReader

@@ -546,6 +546,130 @@ def cmd_appraisals_verify(args: argparse.Namespace) -> int:
     return EXIT_OK if matches else EXIT_CHECK_FAILED
 
 
+# ---------------------------------------------------------------- customers and privacy requests
+# Customers' names, emails and phones are printed to the console only, never logged.
+
+
+def cmd_customers_list(args: argparse.Namespace) -> int:
+    from pos_app.services.customers import list_customers
+
+    facet = _open(args)
+    try:
+        rows = list_customers(reader=facet.sales_reader(), actor=facet.cli_actor(), search=args.search or "",
+                              limit=args.limit)
+    finally:
+        facet.close()
+    _emit(args, {"customers": [{"id": r.id, "name": r.name, "email": r.email, "phone": r.phone,
+                                "restricted": r.restricted} for r in rows]},
+          "\n".join(f"{r.id}  {r.name:<28} {r.email or '':<32} {r.phone or ''}"
+                    f"{'  (restricted)' if r.restricted else ''}" for r in rows) or "No customers match.")
+    return EXIT_OK
+
+
+def _cli_date(text: str | None, option: str) -> Any:
+    import datetime as dt
+
+    from pos_app.domain.errors import ValidationError
+
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValidationError(option, f"{text!r} is not a date: use YYYY-MM-DD, such as 2026-03-18") from None
+
+
+def _privacy_json(r: Any) -> dict[str, Any]:
+    return {"id": r.id, "customer_id": r.customer_id, "type": r.type, "channel": r.channel,
+            "received_on": r.received_on.isoformat(), "due_on": r.due_on.isoformat(), "status": r.status,
+            "extended": r.extension_reason is not None,
+            "customer_told_on": r.customer_told_on.isoformat() if r.customer_told_on else None,
+            "verification_method": r.verification_method, "verified_by": r.verified_by,
+            "verified_at": r.verified_at.isoformat() if r.verified_at else None}
+
+
+def _store_date(facet: Any) -> Any:
+    from pos_app.domain.store import store_today
+
+    return store_today(facet.profile.timezone)
+
+
+def cmd_privacy_request(args: argparse.Namespace) -> int:
+    from pos_app.services import privacy
+
+    received = _cli_date(args.received, "--received")
+    facet = _open(args)
+    try:
+        record = privacy.record_request(args.customer_id, args.type, args.channel, received, uow=facet.uow(),
+                                        actor=facet.cli_actor(), today=_store_date(facet))
+    finally:
+        facet.close()
+    _emit(args, _privacy_json(record), record.id)
+    return EXIT_OK
+
+
+def cmd_privacy_verify(args: argparse.Namespace) -> int:
+    from pos_app.domain.errors import ValidationError
+    from pos_app.services import privacy
+
+    facet = _open(args)
+    try:
+        wanted = args.by.strip().lower()
+        found = [s for s in facet.directory().staff_list() if s.name.lower() == wanted]
+        if not found:
+            raise ValidationError("--by", f"no one on the staff list is named {args.by!r}")
+        record = privacy.verify(args.request_id, args.method, found[0].id, uow=facet.uow(), actor=facet.cli_actor())
+    finally:
+        facet.close()
+    _emit(args, {**_privacy_json(record), "verified_by_name": found[0].name},
+          f"Request {record.id} verified ({record.verification_method}) by {found[0].name}; "
+          f"due {record.due_on.isoformat()}.")
+    return EXIT_OK
+
+
+def cmd_privacy_extend(args: argparse.Namespace) -> int:
+    from pos_app.services import privacy
+
+    told = _cli_date(args.told, "--told")
+    facet = _open(args)
+    try:
+        record = privacy.extend(args.request_id, args.reason, told, days=args.days, uow=facet.uow(),
+                                actor=facet.cli_actor(), today=_store_date(facet))
+    finally:
+        facet.close()
+    _emit(args, _privacy_json(record), f"Request {record.id} is now due {record.due_on.isoformat()}.")
+    return EXIT_OK
+
+
+def cmd_privacy_requests(args: argparse.Namespace) -> int:
+    from pos_app.services import privacy
+
+    facet = _open(args)
+    try:
+        today = _store_date(facet)
+        rows = privacy.list_requests(reader=facet.privacy_reader(), actor=facet.cli_actor(), today=today,
+                                     due_within_days=args.due_within, include_closed=args.all, uow=facet.uow())
+    finally:
+        facet.close()
+
+    def when(r: Any) -> str:
+        if r.status not in ("received", "verified"):
+            return str(r.status)
+        return f"overdue {-r.days_left} d" if r.days_left < 0 else f"due in {r.days_left} d"
+
+    data = {"today": today.isoformat(), "requests": [
+        {"id": r.id, "customer_id": r.customer_id, "customer_name": r.customer_name, "type": r.type,
+         "channel": r.channel, "received_on": r.received_on.isoformat(), "due_on": r.due_on.isoformat(),
+         "days_left": r.days_left, "overdue": r.status in ("received", "verified") and r.days_left < 0,
+         "extended": r.extended, "status": r.status, "verification_method": r.verification_method,
+         "verified_by": r.verified_by, "completed_at": r.completed_at.isoformat() if r.completed_at else None}
+        for r in rows]}
+    text = "\n".join(f"{r.id}  {r.due_on.isoformat()} {when(r):<15} {r.status:<9} {r.type:<16} "
+                     f"{r.customer_name or '(erased)'}" for r in rows)
+    _emit(args, data, text or "No privacy requests match.")
+    return EXIT_OK
+
+
 # ---------------------------------------------------------------- parser
 
 
@@ -663,6 +787,43 @@ def build_parser() -> argparse.ArgumentParser:
                 appraisals_sub)
     p.add_argument("number", metavar="NUMBER", help="the appraisal number")
     p.add_argument("hash", metavar="HASH", help="the 12-character code printed under the QR code")
+
+    customers = sub.add_parser("customers", help="find customers (names print here, never in logs)",
+                               description="Customers.")
+    customers_sub = customers.add_subparsers(dest="customers_command", metavar="ACTION", required=True)
+    p = command("list", cmd_customers_list, "list customers by name, or search them", customers_sub)
+    p.add_argument("--search", metavar="TEXT", help="the start of a name or email, or 3+ digits of a phone")
+    p.add_argument("--limit", type=int, default=500, help="at most this many (default 500)")
+
+    privacy = sub.add_parser("privacy", help="customers' privacy requests (privacy officer and owner)",
+                             description="Privacy requests: access, deletion, opt-out and the other rights in the "
+                                         "store's policy, each due 30 days after it was received.")
+    privacy_sub = privacy.add_subparsers(dest="privacy_command", metavar="ACTION", required=True)
+    p = command("request", cmd_privacy_request, "record a customer's request and print its id", privacy_sub)
+    p.add_argument("customer_id", metavar="CUSTOMER_ID", help="the customer's id (see `pos-app customers list`)")
+    p.add_argument("--type", required=True, metavar="TYPE",
+                   help="access (right to know), portability, correction, deletion, opt-out (of sale/sharing), "
+                        "restriction, withdraw-consent or objection")
+    p.add_argument("--channel", required=True, metavar="CHANNEL", help="counter, email, phone, mail or web")
+    p.add_argument("--received", metavar="YYYY-MM-DD", help="the day it arrived (default: today, store time)")
+    p = command("verify", cmd_privacy_verify, "record how the customer's identity was verified, and by whom",
+                privacy_sub)
+    p.add_argument("request_id", metavar="REQUEST_ID", help="the request's id")
+    p.add_argument("--method", required=True, metavar="METHOD",
+                   help="matched_order_detail, code_to_email_on_file, code_to_phone_on_file or in_person_id")
+    p.add_argument("--by", required=True, metavar="STAFF_NAME",
+                   help="who verified it: a privacy officer or the owner, by name")
+    p = command("extend", cmd_privacy_extend,
+                "extend the due date once, by up to 45 days, after telling the customer why", privacy_sub)
+    p.add_argument("request_id", metavar="REQUEST_ID", help="the request's id")
+    p.add_argument("--reason", required=True, help="why more time is needed (as the customer was told)")
+    p.add_argument("--told", required=True, metavar="YYYY-MM-DD",
+                   help="the day the customer was told (no later than the 30-day due date)")
+    p.add_argument("--days", type=int, default=45, help="days added to the due date (1 to 45; default 45)")
+    p = command("requests", cmd_privacy_requests, "list open requests, overdue first, then by due date",
+                privacy_sub)
+    p.add_argument("--due-within", type=int, metavar="DAYS", help="only those due within DAYS days (or overdue)")
+    p.add_argument("--all", action="store_true", help="include completed and refused requests")
 
     payments = sub.add_parser("payments", help="set up card payments (Stripe Terminal)",
                               description="Card payments through Stripe Terminal.")

@@ -148,6 +148,15 @@ class SqliteSalesReader:
         return [CustomerHit(id=r[0], name=r[1], email=r[2], phone=r[3], restricted=bool(r[4]))
                 for r in self._c.execute(sql, (*args, limit))]
 
+    def customers(self, text: str = "", limit: int = 500) -> list[CustomerHit]:
+        """`find_customers`, or with no text every customer by name (erased ones never)."""
+        if text.strip():
+            return self.find_customers(text, limit)
+        sql = (f"SELECT c.id, {_CUSTOMER_NAME}, c.email, c.phone, c.restricted FROM customers c "
+               "WHERE c.erased_at IS NULL ORDER BY c.last_name, c.first_name LIMIT ?")
+        return [CustomerHit(id=r[0], name=r[1], email=r[2], phone=r[3], restricted=bool(r[4]))
+                for r in self._c.execute(sql, (limit,))]
+
     def customer(self, customer_id: str) -> CustomerHit | None:
         r = self._c.execute(f"SELECT c.id, {_CUSTOMER_NAME}, c.email, c.phone, c.restricted FROM customers c "
                             "WHERE c.id = ? AND c.erased_at IS NULL", (customer_id,)).fetchone()

@@ -19,6 +19,7 @@ from pos_app.persistence.appraisal_repo import AppraisalRepo
 from pos_app.persistence.audit import AuditWriter
 from pos_app.persistence.certificate_queries import CertificateRepo
 from pos_app.persistence.counter import CounterRepo
+from pos_app.persistence.privacy_queries import PrivacyRequestRepo
 from pos_app.persistence.repositories import (
     CountRepo,
     CustomerRepo,
@@ -65,6 +66,7 @@ class SqlUnitOfWork:
         self.counter = CounterRepo(session)
         self.certificates = CertificateRepo(session)
         self.appraisals = AppraisalRepo(session)
+        self.privacy = PrivacyRequestRepo(session)
         self.audit = AuditWriter(session)
         return self
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pos_app.domain import store as store_rules
 from pos_app.domain.errors import ValidationError
 from pos_app.domain.permissions import Actor, Permission
-from pos_app.services.ports import NewCustomer, UnitOfWork
+from pos_app.services.ports import CustomerHit, NewCustomer, SalesReader, UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -81,3 +81,14 @@ def quick_add_customer(form: QuickCustomer, *, uow: UnitOfWork, actor: Actor,
                                   "marketing_email": form.marketing_email, "marketing_sms": form.marketing_sms})
         uow.commit()
     return customer_id
+
+
+def list_customers(*, reader: SalesReader, actor: Actor, search: str = "", limit: int = 500) -> list[CustomerHit]:
+    """Customers by name, email or phone (every customer when `search` is empty); erased ones never.
+
+    The rows hold personal data: show them, never log them.
+    """
+    actor.require(Permission.VIEW_CUSTOMERS)
+    if not 1 <= limit <= 100_000:
+        raise ValidationError("limit", "must be from 1 to 100,000")
+    return reader.customers(search, limit)

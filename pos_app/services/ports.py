@@ -520,6 +520,7 @@ class UnitOfWork(Protocol):
     counter: CounterRepository
     certificates: CertificateRepository
     appraisals: AppraisalRepository
+    privacy: PrivacyRequestRepository
     audit: AuditLog
 
     def __enter__(self) -> Self: ...
@@ -558,6 +559,7 @@ class SalesReader(Protocol):
     def refunded_by_payment_intent(self, payment_intent_ids: Sequence[str]) -> dict[str, int]: ...
     def customer_cash_since(self, customer_id: str, since: dt.datetime) -> int: ...
     def find_customers(self, text: str, limit: int = 20) -> list[CustomerHit]: ...
+    def customers(self, text: str = "", limit: int = 500) -> list[CustomerHit]: ...
     def customer(self, customer_id: str) -> CustomerHit | None: ...
     def current_policy_version(self, today: dt.date) -> tuple[str, int] | None: ...
     def parked_carts(self, terminal: str) -> list[ParkedCartRow]: ...
@@ -834,3 +836,58 @@ class AppraisalVersionRow:
     value_cents: int | None
     currency: str
     current: bool  # the latest version; an earlier one is superseded by it
+
+
+# ---------------------------------------------------------------- privacy requests
+
+
+@dataclass(frozen=True)
+class PrivacyRequestRecord:
+    """One privacy request as stored (values as the domain enums' `value`s)."""
+
+    id: str
+    customer_id: str | None
+    type: str
+    channel: str
+    received_on: dt.date
+    due_on: dt.date
+    extension_reason: str | None
+    customer_told_on: dt.date | None
+    verification_method: str | None
+    verified_by: str | None
+    verified_at: dt.datetime | None
+    status: str
+    outcome: str | None
+    completed_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class PrivacyRequestRow:
+    """One line of the privacy desk's list. `customer_name` is None once the customer is erased."""
+
+    id: str
+    customer_id: str | None
+    customer_name: str | None
+    type: str
+    channel: str
+    received_on: dt.date
+    due_on: dt.date
+    extended: bool
+    status: str
+    verification_method: str | None
+    verified_by: str | None  # the staff member's name
+    completed_at: dt.datetime | None
+    days_left: int  # until due_on; negative when overdue (meaningful while the request is open)
+
+
+class PrivacyRequestRepository(Protocol):
+    def add(self, *, customer_id: str, type: str, channel: str, received_on: dt.date, due_on: dt.date) -> str: ...
+    def get(self, request_id: str) -> PrivacyRequestRecord | None: ...
+    def set_verification(self, request_id: str, *, method: str, staff_id: str, at: dt.datetime) -> None: ...
+    def extend(self, request_id: str, *, due_on: dt.date, reason: str, told_on: dt.date) -> None: ...
+    def close(self, request_id: str, *, status: str, outcome: str, at: dt.datetime) -> None: ...
+
+
+class PrivacyReader(Protocol):
+    def requests(self, *, today: dt.date, due_within_days: int | None = None,
+                 include_closed: bool = False, limit: int = 1000) -> list[PrivacyRequestRow]: ...

@@ -1,0 +1,151 @@
+"""Privacy requests: recording one, verifying who asks, extending its due date once, closing it.
+
+Only the privacy officer and the owner handle requests
+(`Permission.HANDLE_PRIVACY_REQUESTS`). Anyone else is refused, and the
+refusal itself is an audit event ("privacy.refused"), because the policy
+promises that access to customers' privacy matters is accountable.
+
+Audit events name the request, the customer's id, the type, the channel and
+the dates, never a personal value: the extension reason and the outcome are
+free text a person types and may name someone, so they stay on the request
+row (which erasure reaches) and out of the append-only audit trail.
+
+The clock and the extension rule are in `domain/privacy.py`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pos_app.domain import privacy as rules
+from pos_app.domain.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from pos_app.domain.permissions import Actor, Permission, allows
+from pos_app.domain.privacy import Channel, RequestStatus, RequestType, VerificationMethod
+from pos_app.domain.store import store_today
+from pos_app.services.ports import PrivacyReader, PrivacyRequestRecord, PrivacyRequestRow, UnitOfWork
+
+MAX_DUE_WITHIN_DAYS = 366
+
+
+def _require(actor: Actor, action: str, uow: UnitOfWork | None, request_id: str | None = None) -> None:
+    """PermissionDenied unless `actor` handles privacy requests; the refusal is audited when a `uow` is given."""
+    if actor.can(Permission.HANDLE_PRIVACY_REQUESTS):
+        return
+    try:
+        actor.require(Permission.HANDLE_PRIVACY_REQUESTS)
+    except PermissionDenied:
+        if uow is not None:
+            with uow:
+                uow.audit.record(actor, "privacy.refused", entity_type="privacy_request" if request_id else None,
+                                 entity_id=request_id,
+                                 summary={"attempted": action,
+                                          "permission": Permission.HANDLE_PRIVACY_REQUESTS.value})
+                uow.commit()
+        raise
+
+
+def _store_today(uow: UnitOfWork) -> dt.date:
+    profile = uow.store.get()
+    return store_today(profile.timezone if profile else "UTC")
+
+
+def _open_request(uow: UnitOfWork, request_id: str) -> PrivacyRequestRecord:
+    record = uow.privacy.get(request_id)
+    if record is None:
+        raise NotFound(f"request_id: no privacy request has the id {request_id!r}.")
+    return record
+
+
+def record_request(customer_id: str, type: str, channel: str, received_on: dt.date | None = None, *,
+                   uow: UnitOfWork, actor: Actor, today: dt.date | None = None) -> PrivacyRequestRecord:
+    """Record a request as received (on `received_on`, default today, store time); due 30 days later."""
+    _require(actor, "record_request", uow)
+    kind = RequestType.parse(type, field="type")
+    how = Channel.parse(channel, field="channel")
+    with uow:
+        today = today or _store_today(uow)
+        received = rules.check_received_on(received_on or today, today=today)
+        if not customer_id.strip() or uow.customers.name_and_address(customer_id.strip()) is None:
+            raise ValidationError("customer_id", f"no customer has the id {customer_id!r} (or they were erased)")
+        request_id = uow.privacy.add(customer_id=customer_id.strip(), type=kind.value, channel=how.value,
+                                     received_on=received, due_on=rules.due_on(received))
+        record = _open_request(uow, request_id)
+        uow.audit.record(actor, "privacy.request_received", entity_type="privacy_request", entity_id=request_id,
+                         summary={"customer_id": record.customer_id, "type": kind.value, "channel": how.value,
+                                  "received_on": received.isoformat(), "due_on": record.due_on.isoformat()})
+        uow.commit()
+    return record
+
+
+def verify(request_id: str, method: str, verified_by_staff_id: str, *, uow: UnitOfWork, actor: Actor,
+           now: dt.datetime | None = None) -> PrivacyRequestRecord:
+    """Record how the customer's identity was verified and by whom (a privacy officer or the owner)."""
+    _require(actor, "verify", uow, request_id)
+    how = VerificationMethod.parse(method, field="method")
+    with uow:
+        record = _open_request(uow, request_id)
+        rules.check_move(RequestStatus.of(record.status), RequestStatus.VERIFIED)
+        staff = uow.staff.get(verified_by_staff_id) if verified_by_staff_id else None
+        if staff is None or not staff.active:
+            raise ValidationError("verified_by", "no active staff member has that id")
+        if not allows(staff.role, Permission.HANDLE_PRIVACY_REQUESTS):
+            raise ValidationError("verified_by", f"{staff.name} is {staff.role.label.lower()}; only a privacy "
+                                                 "officer or the owner verifies a customer's identity")
+        uow.privacy.set_verification(request_id, method=how.value, staff_id=staff.id, at=now or dt.datetime.now(dt.UTC))
+        uow.audit.record(actor, "privacy.request_verified", entity_type="privacy_request", entity_id=request_id,
+                         summary={"customer_id": record.customer_id, "method": how.value, "verified_by": staff.id})
+        record = _open_request(uow, request_id)
+        uow.commit()
+    return record
+
+
+def extend(request_id: str, reason: str, told_on: dt.date, *, uow: UnitOfWork, actor: Actor,
+           days: int = rules.EXTENSION_DAYS, today: dt.date | None = None) -> PrivacyRequestRecord:
+    """The one extension: up to 45 more days, with the reason the customer was told on `told_on`."""
+    _require(actor, "extend", uow, request_id)
+    with uow:
+        today = today or _store_today(uow)
+        record = _open_request(uow, request_id)
+        if not RequestStatus.of(record.status).is_open:
+            raise Conflict(f"This request is already {record.status}; a closed request cannot be extended.")
+        due = rules.extended_due_on(record.received_on, already_extended=record.extension_reason is not None,
+                                    days=days, reason=reason, told_on=told_on, today=today)
+        uow.privacy.extend(request_id, due_on=due, reason=" ".join(reason.split()), told_on=told_on)
+        uow.audit.record(actor, "privacy.request_extended", entity_type="privacy_request", entity_id=request_id,
+                         summary={"customer_id": record.customer_id, "days": days,
+                                  "previous_due_on": record.due_on.isoformat(), "due_on": due.isoformat(),
+                                  "customer_told_on": told_on.isoformat()})
+        record = _open_request(uow, request_id)
+        uow.commit()
+    return record
+
+
+def close_request(request_id: str, status: str, outcome: str, *, uow: UnitOfWork, actor: Actor,
+                  now: dt.datetime | None = None) -> PrivacyRequestRecord:
+    """Complete a verified request, or refuse one, saying what was done or why not."""
+    _require(actor, "close", uow, request_id)
+    final = RequestStatus.parse(status, field="status")
+    if final.is_open:
+        raise ValidationError("status", "a request is closed as completed or refused")
+    text = rules.check_outcome(outcome)
+    with uow:
+        record = _open_request(uow, request_id)
+        rules.check_move(RequestStatus.of(record.status), final)
+        uow.privacy.close(request_id, status=final.value, outcome=text, at=now or dt.datetime.now(dt.UTC))
+        uow.audit.record(actor, f"privacy.request_{final.value}", entity_type="privacy_request",
+                         entity_id=request_id, summary={"customer_id": record.customer_id, "type": record.type})
+        record = _open_request(uow, request_id)
+        uow.commit()
+    return record
+
+
+def list_requests(*, reader: PrivacyReader, actor: Actor, today: dt.date, due_within_days: int | None = None,
+                  include_closed: bool = False, uow: UnitOfWork | None = None) -> list[PrivacyRequestRow]:
+    """Open requests, overdue first, then by due date; `due_within_days`: only those due by today + N.
+
+    Pass `uow` so that a refused attempt is audited.
+    """
+    _require(actor, "list_requests", uow)
+    if due_within_days is not None and not 0 <= due_within_days <= MAX_DUE_WITHIN_DAYS:
+        raise ValidationError("due_within_days", f"must be from 0 to {MAX_DUE_WITHIN_DAYS}")
+    return reader.requests(today=today, due_within_days=due_within_days, include_closed=include_closed)
