@@ -120,8 +120,8 @@ def finalize(appraisal_id: str, *, uow: UnitOfWork, actor: Actor, now: dt.dateti
             raise Conflict(f"{record.number} version {record.version} is already final.")
         # A draft made by someone who may not sign (a clerk, from a sale) is signed by who finalizes it.
         signer_id = record.appraiser_id or actor.staff_id
-        appraiser = uow.staff.get(signer_id)
-        if appraiser is None:
+        appraiser = uow.staff.get(signer_id) if signer_id else None
+        if signer_id is None or appraiser is None:
             raise ValidationError("appraiser", "the appraisal names no appraiser")
         check_final(record.spec, appraiser_credentials=appraiser.credentials)
         uow.appraisals.finalize(appraisal_id, at=moment, retain_until=retain_until(record.spec.appraised_on),

@@ -94,13 +94,13 @@ def necklace_photo(style: Style, metal: Metal | None, seed: int) -> bytes:
     width, height = PHOTO_SIZE
     image = Image.new("RGB", PHOTO_SIZE, (38, 40, 52))
     draw = ImageDraw.Draw(image)
-    for y in range(height):  # the pad: a soft vertical gradient
-        shade = int(30 + 26 * y / height)
-        draw.line([(0, y), (width, y)], fill=(shade, shade + 2, shade + 14))
+    for row in range(height):  # the pad: a soft vertical gradient
+        shade = int(30 + 26 * row / height)
+        draw.line([(0, row), (width, row)], fill=(shade, shade + 2, shade + 14))
     gold = {Metal.Y10: (208, 176, 96), Metal.Y14: (214, 178, 92), Metal.Y18: (226, 186, 88),
             Metal.R10: (214, 156, 132), Metal.R14: (218, 152, 128), Metal.R18: (222, 150, 122)}.get(
         metal or Metal.PLATINUM, (214, 216, 222))
-    cx, top, span, drop = width / 2, 40, width * 0.36, height * 0.52
+    cx, top, span, drop = width / 2, 40.0, width * 0.36, height * 0.52
     points = [(cx + span * math.sin(t), top + drop * math.cos(t))
               for t in (i / 60 * math.pi - math.pi / 2 for i in range(61))]
     draw.line(points, fill=gold, width=3, joint="curve")
@@ -171,14 +171,14 @@ def add_appraisals(uow: UnitOfWork, *, items: Sequence[tuple[str, ItemSpec]], so
     # The largest diamonds sold are the ones customers insure first.
     chosen = sorted(sold, key=lambda piece: -(piece.spec.center_carat_points or 0))[:SOLD_APPRAISALS]
     for n, piece in enumerate(sorted(chosen, key=lambda p: p.day)):
-        spec = of_item(piece.item_id, piece.spec, piece.list_price_cents, piece.day, Purpose.INSURANCE)
-        first_id, number = write(spec, item=(piece.item_id, piece.spec), owner=piece.customer_id,
+        made = of_item(piece.item_id, piece.spec, piece.list_price_cents, piece.day, Purpose.INSURANCE)
+        first_id, number = write(made, item=(piece.item_id, piece.spec), owner=piece.customer_id,
                                  sale_id=piece.sale_id, final=True)
         written += 1
         if n == 1:  # a correction: the clasp was misread, and the value follows the market
-            fixed = AppraisalSpec(**{**vars(spec), "clasp": "box clasp with safety",
-                                     "appraised_on": spec.appraised_on + dt.timedelta(days=6),
-                                     "effective_on": spec.appraised_on + dt.timedelta(days=6),
+            fixed = AppraisalSpec(**{**vars(made), "clasp": "box clasp with safety",
+                                     "appraised_on": made.appraised_on + dt.timedelta(days=6),
+                                     "effective_on": made.appraised_on + dt.timedelta(days=6),
                                      "value": Money(int(round(piece.list_price_cents * 1.04, -2)))})
             write(fixed, item=(piece.item_id, piece.spec), owner=piece.customer_id, sale_id=piece.sale_id,
                   final=True, version=2, number=number, supersedes=first_id)
