@@ -23,7 +23,9 @@ if TYPE_CHECKING:
     from pos_app.adapters.secrets import KeyringSecrets
     from pos_app.persistence.appraisal_queries import SqliteAppraisalReader
     from pos_app.persistence.certificate_queries import SqliteCertificateReader
+    from pos_app.persistence.customer_queries import SqliteCustomerReader
     from pos_app.persistence.database import LocalDatabase
+    from pos_app.persistence.privacy_export_queries import SqliteCustomerDataReader
     from pos_app.persistence.privacy_queries import SqlitePrivacyReader
     from pos_app.persistence.queries import SqliteDirectoryReader, SqliteInventoryReader
     from pos_app.persistence.sales_queries import SqliteSalesReader
@@ -106,6 +108,11 @@ class Facet:
 
         return SqliteAppraisalReader(conn or self._conn)
 
+    def customer_reader(self, conn: Any | None = None) -> SqliteCustomerReader:
+        from pos_app.persistence.customer_queries import SqliteCustomerReader
+
+        return SqliteCustomerReader(conn or self._conn)
+
     def certificate_reader(self, conn: Any | None = None) -> SqliteCertificateReader:
         from pos_app.persistence.certificate_queries import SqliteCertificateReader
 
@@ -115,6 +122,12 @@ class Facet:
         from pos_app.persistence.privacy_queries import SqlitePrivacyReader
 
         return SqlitePrivacyReader(conn or self._conn)
+
+    def customer_data_reader(self, conn: Any | None = None) -> SqliteCustomerDataReader:
+        """One customer's data for the privacy export; pass a connection of its own when off the GUI thread."""
+        from pos_app.persistence.privacy_export_queries import SqliteCustomerDataReader
+
+        return SqliteCustomerDataReader(conn or self._conn)
 
     def sales_reader(self, conn: Any | None = None) -> SqliteSalesReader:
         from pos_app.persistence.sales_queries import SqliteSalesReader

@@ -566,6 +566,67 @@ def cmd_customers_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _on_off(text: str | None, option: str) -> bool | None:
+    from pos_app.domain.errors import ValidationError
+
+    if text is None:
+        return None
+    value = text.strip().lower()
+    if value in ("on", "yes", "true", "1"):
+        return True
+    if value in ("off", "no", "false", "0"):
+        return False
+    raise ValidationError(option, f"{text!r}: say on or off")
+
+
+def cmd_customers_consent(args: argparse.Namespace) -> int:
+    from pos_app.domain.store import store_today
+    from pos_app.services.customers import change_consent
+
+    facet = _open(args)
+    try:
+        event_id = change_consent(args.customer_id, args.purpose, args.answer == "yes", channel=args.channel,
+                                  uow=facet.uow(), actor=facet.cli_actor(),
+                                  today=store_today(facet.profile.timezone))
+    finally:
+        facet.close()
+    _emit(args, {"customer_id": args.customer_id, "purpose": args.purpose, "granted": args.answer == "yes",
+                 "consent_event_id": event_id},
+          f"Recorded: {'yes' if args.answer == 'yes' else 'no'} to {args.purpose} (consent event {event_id}).")
+    return EXIT_OK
+
+
+def cmd_customers_flags(args: argparse.Namespace) -> int:
+    from pos_app.services.customers import set_privacy_flags
+
+    facet = _open(args)
+    try:
+        flags = set_privacy_flags(args.customer_id, uow=facet.uow(), actor=facet.cli_actor(),
+                                  do_not_sell=_on_off(args.do_not_sell, "--do-not-sell"),
+                                  restricted=_on_off(args.restricted, "--restricted"),
+                                  marketing_objection=_on_off(args.objection, "--objection"))
+    finally:
+        facet.close()
+    data = {"customer_id": args.customer_id, "do_not_sell": flags.do_not_sell, "restricted": flags.restricted,
+            "marketing_objection": flags.marketing_objection}
+    _emit(args, data, "  ".join(f"{k}: {'on' if v else 'off'}" for k, v in data.items() if k != "customer_id"))
+    return EXIT_OK
+
+
+def cmd_customers_marketing_export(args: argparse.Namespace) -> int:
+    from pos_app.services.customers import export_marketing_list
+
+    facet = _open(args)
+    try:
+        count = export_marketing_list(Path(args.out), purpose=args.purpose, reader=facet.customer_reader(),
+                                      uow=facet.uow(), actor=facet.cli_actor())
+    finally:
+        facet.close()
+    _emit(args, {"out": str(Path(args.out)), "customers": count, "purpose": args.purpose},
+          f"Wrote {count} customer(s) to {args.out}.")
+    return EXIT_OK
+
+
 def _cli_date(text: str | None, option: str) -> Any:
     import datetime as dt
 
@@ -667,6 +728,26 @@ def cmd_privacy_requests(args: argparse.Namespace) -> int:
     text = "\n".join(f"{r.id}  {r.due_on.isoformat()} {when(r):<15} {r.status:<9} {r.type:<16} "
                      f"{r.customer_name or '(erased)'}" for r in rows)
     _emit(args, data, text or "No privacy requests match.")
+    return EXIT_OK
+
+
+def cmd_privacy_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from pos_app.services import privacy_export
+
+    facet = _open(args)
+    conn = facet.connection()
+    try:
+        result = privacy_export.export_customer(
+            args.request_id, Path(args.out).expanduser(), uow=facet.uow(), reader=facet.customer_data_reader(conn),
+            actor=facet.cli_actor(), customer_id=args.customer)
+    finally:
+        conn.close()
+        facet.close()
+    _emit(args, {"request_id": args.request_id, "path": str(result.path), "sha256": result.sha256,
+                 "counts": result.counts},
+          f"Wrote {result.path} (SHA-256 {result.sha256}, recorded on the request).")
     return EXIT_OK
 
 
@@ -794,6 +875,24 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("list", cmd_customers_list, "list customers by name, or search them", customers_sub)
     p.add_argument("--search", metavar="TEXT", help="the start of a name or email, or 3+ digits of a phone")
     p.add_argument("--limit", type=int, default=500, help="at most this many (default 500)")
+    p = command("consent", cmd_customers_consent,
+                "record a customer's yes or no for marketing email, texts or advertising (a new consent event)",
+                customers_sub)
+    p.add_argument("customer_id", metavar="CUSTOMER_ID")
+    p.add_argument("--purpose", required=True, help="email, sms or advertising")
+    p.add_argument("answer", choices=("yes", "no"), help="what the customer said")
+    p.add_argument("--channel", required=True, help="how: counter, email, phone, mail or web")
+    p = command("flags", cmd_customers_flags,
+                "opt out of sale/sharing, restrict processing, object to marketing (on or off)", customers_sub)
+    p.add_argument("customer_id", metavar="CUSTOMER_ID")
+    p.add_argument("--do-not-sell", metavar="on|off")
+    p.add_argument("--restricted", metavar="on|off")
+    p.add_argument("--objection", metavar="on|off", help="objection to direct marketing")
+    p = command("marketing-export", cmd_customers_marketing_export,
+                "the CSV for the mailing tool: only customers who said yes and are neither restricted nor objecting",
+                customers_sub)
+    p.add_argument("--out", required=True, metavar="FILE.csv")
+    p.add_argument("--purpose", default="email", help="email (default) or sms")
 
     privacy = sub.add_parser("privacy", help="customers' privacy requests (privacy officer and owner)",
                              description="Privacy requests: access, deletion, opt-out and the other rights in the "
@@ -824,6 +923,15 @@ def build_parser() -> argparse.ArgumentParser:
                 privacy_sub)
     p.add_argument("--due-within", type=int, metavar="DAYS", help="only those due within DAYS days (or overdue)")
     p.add_argument("--all", action="store_true", help="include completed and refused requests")
+    p = command("export", cmd_privacy_export,
+                "write the zip answering a verified access or portability request (data.json, CSVs, files, PDF)",
+                privacy_sub)
+    p.add_argument("request_id", metavar="REQUEST_ID",
+                   help="the verified request the export answers (an export is always for a request, "
+                        "not for a bare customer id)")
+    p.add_argument("--out", required=True, metavar="FILE.zip", help="where to write the zip")
+    p.add_argument("--customer", metavar="CUSTOMER_ID",
+                   help="optional check: refuse unless this is the request's customer")
 
     payments = sub.add_parser("payments", help="set up card payments (Stripe Terminal)",
                               description="Card payments through Stripe Terminal.")

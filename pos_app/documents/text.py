@@ -71,3 +71,20 @@ def wrap(text: str, font: str, size: float, width: float, lines: int, *,
     if words:
         out.append(fit(" ".join(words), font, size, width, min_size=min_size))
     return out
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula ("CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: str) -> str:
+    """`value` safe to open in a spreadsheet: an apostrophe before a formula-looking cell, and before a cell
+    that itself starts with such an apostrophe (so `csv_uncell` gives every text back as written)."""
+    return "'" + value if value.startswith(FORMULA_START) or csv_uncell(value) != value else value
+
+
+def csv_uncell(value: str) -> str:
+    """The text `csv_cell` guarded, as it was."""
+    if value.startswith("'") and value[1:2] and value[1] in (*FORMULA_START, "'"):
+        return value[1:]
+    return value

@@ -43,6 +43,9 @@ from pos_app.domain.jewelry import LabeledEnum
 
 RESPONSE_DAYS = 30
 EXTENSION_DAYS = 45
+# Policy: transaction records are kept 7 years for tax; appraisal and
+# certificate records up to 10 (see domain/appraisals.py, domain/certificates.py).
+TRANSACTION_RETENTION_YEARS = 7
 MAX_REASON = 500
 MAX_OUTCOME = 2000
 
@@ -179,3 +182,21 @@ def check_outcome(outcome: str) -> str:
 def days_left(due: dt.date, today: dt.date) -> int:
     """Days until the due date; negative when overdue."""
     return (due - today).days
+
+
+class ConsentPurpose(LabeledEnum):
+    """What a customer may say yes or no to; each answer is a consent event, the latest one counts."""
+
+    MARKETING_EMAIL = "marketing_email", "Marketing email"
+    MARKETING_SMS = "marketing_sms", "Marketing texts"
+    AD_SHARING = "ad_sharing", "Sharing for advertising"
+
+    @classmethod
+    def aliases(cls) -> dict[str, str]:
+        return {"email": "marketing_email", "sms": "marketing_sms", "text": "marketing_sms", "texts": "marketing_sms",
+                "advertising": "ad_sharing", "sharing": "ad_sharing", "ads": "ad_sharing"}
+
+
+def exportable(kind: RequestType) -> bool:
+    """An export answers a request to know/access the data, or to receive it for portability."""
+    return kind in (RequestType.ACCESS, RequestType.PORTABILITY)

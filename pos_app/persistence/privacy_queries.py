@@ -59,6 +59,10 @@ class PrivacyRequestRepo:
         row.status, row.outcome, row.completed_at = status, outcome, at
         self._s.flush()
 
+    def set_export_sha256(self, request_id: str, sha256: str) -> None:
+        self._row(request_id).export_sha256 = sha256
+        self._s.flush()
+
 
 _COLUMNS = ("r.id, r.customer_id, CASE WHEN c.erased_at IS NULL THEN "
             "trim(coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, '')) END, r.type, r.channel, "

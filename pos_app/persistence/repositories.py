@@ -50,6 +50,7 @@ from pos_app.persistence.models import (
 from pos_app.services.ports import (
     CountRecord,
     CountScanRow,
+    CustomerFlags,
     ItemRecord,
     NewCustomer,
     NewSale,
@@ -452,6 +453,26 @@ class CustomerRepo:
         self._s.add(row)
         self._s.flush()
         return row.id
+
+    def privacy_flags(self, customer_id: str) -> CustomerFlags | None:
+        """The customer's privacy flags (None when there is no such customer, or they were erased)."""
+        row = self._s.get(Customer, customer_id)
+        if row is None or row.erased_at is not None:
+            return None
+        return CustomerFlags(do_not_sell=row.do_not_sell, restricted=row.restricted,
+                             marketing_objection=row.marketing_objection, has_email=bool(row.email),
+                             has_phone=bool(row.phone))
+
+    def set_privacy_flags(self, customer_id: str, flags: CustomerFlags) -> None:
+        row = self._s.get_one(Customer, customer_id)
+        row.do_not_sell, row.restricted = flags.do_not_sell, flags.restricted
+        row.marketing_objection = flags.marketing_objection
+        self._s.flush()
+
+    def policy_in_force(self, today: dt.date) -> str | None:
+        """The id of the privacy policy version in force on `today` (a consent names it)."""
+        return self._s.scalar(select(PolicyVersion.id).where(PolicyVersion.effective_on <= today)
+                              .order_by(PolicyVersion.effective_on.desc(), PolicyVersion.version.desc()).limit(1))
 
     def add_policy_version(self, version: int, effective_on: dt.date, text: str) -> str:
         row = PolicyVersion(id=new_id(), version=version, effective_on=effective_on, text=text)

@@ -11,12 +11,14 @@ given.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
 from pos_app.domain import store as store_rules
 from pos_app.domain.errors import ValidationError
 from pos_app.domain.permissions import Actor, Permission
-from pos_app.services.ports import CustomerHit, NewCustomer, SalesReader, UnitOfWork
+from pos_app.services.ports import CustomerFlags, CustomerHit, CustomerReader, NewCustomer, SalesReader, UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -92,3 +94,110 @@ def list_customers(*, reader: SalesReader, actor: Actor, search: str = "", limit
     if not 1 <= limit <= 100_000:
         raise ValidationError("limit", "must be from 1 to 100,000")
     return reader.customers(search, limit)
+
+
+# ---------------------------------------------------------------- consents and privacy flags
+
+
+def change_consent(customer_id: str, purpose: str, granted: bool, *, channel: str, uow: UnitOfWork, actor: Actor,
+                   today: dt.date) -> str:
+    """Record a customer's yes or no for one purpose, as a new consent event (never an overwritten flag).
+
+    It names the privacy-policy version in force, the channel and the staff
+    member. Withdrawing is always allowed, by anyone who serves customers: it
+    is the customer's right and one click. Giving consent is an edit: a
+    restricted customer's record is changed only by the privacy officer, and
+    marketing needs the contact detail it would use. Returns the event's id.
+    """
+    from pos_app.domain.privacy import Channel, ConsentPurpose
+
+    actor.require(Permission.EDIT_CUSTOMERS if granted else Permission.VIEW_CUSTOMERS)
+    what = ConsentPurpose.parse(purpose, field="purpose")
+    how = Channel.parse(channel, field="channel")
+    with uow:
+        flags = uow.customers.privacy_flags(customer_id)
+        if flags is None:
+            raise ValidationError("customer_id", f"no customer has the id {customer_id!r} (or they were erased)")
+        if granted:
+            if flags.restricted:
+                actor.require(Permission.EDIT_RESTRICTED_CUSTOMER)
+            if what is ConsentPurpose.MARKETING_EMAIL and not flags.has_email:
+                raise ValidationError("purpose", "marketing email needs an email address on file")
+            if what is ConsentPurpose.MARKETING_SMS and not flags.has_phone:
+                raise ValidationError("purpose", "marketing texts need a phone number on file")
+        event_id = uow.customers.add_consent(customer_id, what.value, granted, channel=how.value,
+                                             policy_version_id=uow.customers.policy_in_force(today),
+                                             staff_id=actor.staff_id)
+        uow.audit.record(actor, "customer.consent_given" if granted else "customer.consent_withdrawn",
+                         entity_type="customer", entity_id=customer_id,
+                         summary={"purpose": what.value, "channel": how.value})
+        uow.commit()
+    return event_id
+
+
+def set_privacy_flags(customer_id: str, *, uow: UnitOfWork, actor: Actor, do_not_sell: bool | None = None,
+                      restricted: bool | None = None, marketing_objection: bool | None = None) -> CustomerFlags:
+    """Set the customer's do-not-sell/share, restricted-processing and objection-to-marketing flags.
+
+    Turning a protection on (opting out, objecting) is honored by anyone who
+    serves customers, at once. Restricting processing, and turning any
+    protection off again, is the privacy officer's (or owner's) decision.
+    Unchanged flags are left as they are. Returns the flags now.
+    """
+    actor.require(Permission.VIEW_CUSTOMERS)
+    with uow:
+        before = uow.customers.privacy_flags(customer_id)
+        if before is None:
+            raise ValidationError("customer_id", f"no customer has the id {customer_id!r} (or they were erased)")
+        after = CustomerFlags(
+            do_not_sell=before.do_not_sell if do_not_sell is None else do_not_sell,
+            restricted=before.restricted if restricted is None else restricted,
+            marketing_objection=before.marketing_objection if marketing_objection is None else marketing_objection,
+            has_email=before.has_email, has_phone=before.has_phone)
+        loosened = (before.do_not_sell and not after.do_not_sell) or (before.restricted != after.restricted) or \
+            (before.marketing_objection and not after.marketing_objection)
+        actor.require(Permission.HANDLE_PRIVACY_REQUESTS if loosened else Permission.EDIT_CUSTOMERS)
+        if after != before:
+            uow.customers.set_privacy_flags(customer_id, after)
+            uow.audit.record(actor, "customer.privacy_flags_changed", entity_type="customer", entity_id=customer_id,
+                             summary={"do_not_sell": after.do_not_sell, "restricted": after.restricted,
+                                      "marketing_objection": after.marketing_objection})
+        uow.commit()
+    return after
+
+
+MARKETING_COLUMNS = ("email", "phone", "first_name", "last_name")
+
+
+def export_marketing_list(path: Path, *, purpose: str = "marketing_email", reader: CustomerReader,
+                          uow: UnitOfWork, actor: Actor) -> int:
+    """The CSV for the store's mailing tool: only customers whose latest answer for `purpose` is yes and
+    who are neither restricted nor objecting to direct marketing. Written whole or not at all; the audit
+    event counts the rows and names no one. Returns how many customers it holds."""
+    import csv
+    import io
+
+    from pos_app.adapters.files import write_atomically
+    from pos_app.documents.text import csv_cell
+    from pos_app.domain.privacy import ConsentPurpose
+
+    actor.require(Permission.EXPORT_MARKETING_LIST)
+    what = ConsentPurpose.parse(purpose, field="purpose")
+    if what is ConsentPurpose.AD_SHARING:
+        raise ValidationError("purpose", "the mailing list is for email or texts; advertising partners get no list")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(MARKETING_COLUMNS)
+    count = 0
+    for email, phone, first, last in reader.marketing_list(what.value):
+        if (what is ConsentPurpose.MARKETING_EMAIL and not email) or (what is ConsentPurpose.MARKETING_SMS
+                                                                       and not phone):
+            continue
+        writer.writerow([csv_cell(value) for value in (email, phone, first, last)])
+        count += 1
+    write_atomically(path, buffer.getvalue().encode("utf-8"), field="--out")
+    with uow:
+        uow.audit.record(actor, "customers.marketing_list_exported", entity_type="customer",
+                         summary={"purpose": what.value, "customers": count})
+        uow.commit()
+    return count

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from pos_app.documents.text import csv_cell, csv_uncell
 from pos_app.domain.errors import UserFacingError, ValidationError
 from pos_app.domain.items import COLUMNS, REQUIRED, ItemSpec, item_fields, parse_item
 from pos_app.domain.jewelry import ItemStatus
@@ -32,7 +33,6 @@ from pos_app.domain.permissions import Actor, Permission
 from pos_app.services.inventory import store_context
 from pos_app.services.ports import InventoryReader, ItemRecord, UnitOfWork
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MAX_LISTED_PROBLEMS = 20
 
 
@@ -79,18 +79,6 @@ class ImportCancelled(UserFacingError):
     pass
 
 
-def _unguard(value: str) -> str:
-    # Export puts an apostrophe before a formula-looking cell, and before a cell
-    # that itself starts with such an apostrophe, so every text reads back as written.
-    if value.startswith("'") and value[1:2] and value[1] in (*_FORMULA_START, "'"):
-        return value[1:]
-    return value
-
-
-def _guard(value: str) -> str:
-    return "'" + value if value.startswith(_FORMULA_START) or _unguard(value) != value else value
-
-
 def _read_rows(stream: TextIO) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     """The header's column names, and each non-empty row as {column: text} with its line."""
     reader = csv.reader(stream)
@@ -114,7 +102,7 @@ def _read_rows(stream: TextIO) -> tuple[list[str], list[tuple[int, dict[str, str
             rows.append((line, {"__error__": f"has {len(values)} cells but the header names {len(names)} columns"}))
             continue
         values = values + [""] * (len(names) - len(values))
-        rows.append((line, {name: _unguard(value) for name, value in zip(names, values) if name}))
+        rows.append((line, {name: csv_uncell(value) for name, value in zip(names, values) if name}))
     return [n for n in names if n], rows
 
 
@@ -281,7 +269,7 @@ def export_items(dest: Path, *, reader: InventoryReader, actor: Actor, uow: Unit
             for spec, on_hand in reader.iter_specs():
                 values = item_fields(dataclasses.replace(spec, quantity=on_hand))
                 for name in COLUMNS:  # serial and barcode are free text too
-                    values[name] = _guard(values[name])
+                    values[name] = csv_cell(values[name])
                 writer.writerow([values[c] for c in COLUMNS])
                 count += 1
             out.flush()
