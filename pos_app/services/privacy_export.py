@@ -45,6 +45,7 @@ from pos_app.domain import privacy as rules
 from pos_app.domain.errors import Conflict, NotFound, UserFacingError, ValidationError
 from pos_app.domain.money import Money, format_money
 from pos_app.domain.privacy import RequestStatus, RequestType
+from pos_app.domain.store import display_phone
 from pos_app.services.ports import CustomerDataReader, StoreProfile, UnitOfWork
 from pos_app.services.privacy import _open_request, _require
 
@@ -426,9 +427,9 @@ def _pdf(store: StoreProfile, customer: dict[str, Any], cats: tuple[Category, ..
                       "" if r.get("completed_at") is None else str(r["completed_at"])[:10])
                      for r in writer.pdf_requests)
     counts = {**writer.counts, "profile": 1}
+    contact = (store.address.replace("\n", ", "), display_phone(store.phone), store.email)
     return render_privacy_export_pdf(PrivacyExportDocument(
-        store_name=store.name, store_contact=" · ".join(x for x in (store.address.replace("\n", ", "), store.phone,
-                                                                  store.email) if x),
+        store_name=store.name, store_contact=" · ".join(x for x in contact if x),
         privacy_contact=store.privacy_contact, customer_name=name, generated_on=moment.date().isoformat(),
         request_type=RequestType.of(kind).label, profile=profile,
         categories=tuple((c.title, counts.get(c.key, 0), c.holds, c.why, c.kept) for c in cats),
