@@ -556,7 +556,7 @@ def cmd_customers_list(args: argparse.Namespace) -> int:
     facet = _open(args)
     try:
         rows = list_customers(reader=facet.sales_reader(), actor=facet.cli_actor(), search=args.search or "",
-                              limit=args.limit)
+                              limit=args.limit, uow=facet.uow())
     finally:
         facet.close()
     _emit(args, {"customers": [{"id": r.id, "name": r.name, "email": r.email, "phone": r.phone,
@@ -624,6 +624,60 @@ def cmd_customers_marketing_export(args: argparse.Namespace) -> int:
         facet.close()
     _emit(args, {"out": str(Path(args.out)), "customers": count, "purpose": args.purpose},
           f"Wrote {count} customer(s) to {args.out}.")
+    return EXIT_OK
+
+
+def _cli_moment(text: str, option: str, zone: str) -> Any:
+    """A time on the command line: YYYY-MM-DD (midnight, store time) or an ISO time; store time unless it
+    names its own zone."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from pos_app.domain.errors import ValidationError
+
+    try:
+        moment = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValidationError(option, f"{text!r} is not a time: use YYYY-MM-DD or 2026-11-25T14:30") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(zone))
+
+
+def cmd_privacy_access_log(args: argparse.Namespace) -> int:
+    from zoneinfo import ZoneInfo
+
+    from pos_app.services import privacy
+
+    facet = _open(args)
+    try:
+        zone = ZoneInfo(facet.profile.timezone)
+        rows = privacy.access_log(args.customer_id, reader=facet.privacy_reader(), actor=facet.cli_actor(),
+                                  uow=facet.uow())
+    finally:
+        facet.close()
+    _emit(args, {"customer_id": args.customer_id, "events": [
+        {"at": r.at.isoformat(), "staff": r.staff, "role": r.role, "terminal": r.terminal, "action": r.action}
+        for r in rows]},
+        "\n".join(f"{r.at.astimezone(zone):%Y-%m-%d %H:%M}  {r.terminal:<4} {r.staff} ({r.role}): {r.action}"
+                  for r in rows) or "Nothing on record about this customer.")
+    return EXIT_OK
+
+
+def cmd_privacy_affected(args: argparse.Namespace) -> int:
+    from pos_app.services import privacy
+
+    facet = _open(args)
+    try:
+        zone = facet.profile.timezone
+        since, until = _cli_moment(args.since, "--since", zone), _cli_moment(args.until, "--until", zone)
+        rows = privacy.affected(since, until, reader=facet.privacy_reader(), actor=facet.cli_actor(),
+                                uow=facet.uow())
+    finally:
+        facet.close()
+    _emit(args, {"since": since.isoformat(), "until": until.isoformat(), "customers": [
+        {"customer_id": r.customer_id, "name": r.name, "email": r.email, "phone": r.phone, "erased": r.erased,
+         "events": r.events, "last_at": r.last_at.isoformat()} for r in rows]},
+        "\n".join(f"{r.customer_id}  {r.name or '(erased)':<28} {r.email or '':<32} {r.phone or '':<14} "
+                  f"{r.events} event(s)" for r in rows) or "No customer record was read or changed then.")
     return EXIT_OK
 
 
@@ -932,6 +986,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="FILE.zip", help="where to write the zip")
     p.add_argument("--customer", metavar="CUSTOMER_ID",
                    help="optional check: refuse unless this is the request's customer")
+    p = command("access-log", cmd_privacy_access_log,
+                "who read or changed a customer's record, when, at which counter, doing what", privacy_sub)
+    p.add_argument("customer_id", metavar="CUSTOMER_ID")
+    p = command("affected", cmd_privacy_affected,
+                "for a security incident: the customers whose records were read or changed in a window",
+                privacy_sub)
+    p.add_argument("--since", required=True, metavar="TIME", help="YYYY-MM-DD or an ISO time (store time)")
+    p.add_argument("--until", required=True, metavar="TIME", help="YYYY-MM-DD or an ISO time, not included")
 
     payments = sub.add_parser("payments", help="set up card payments (Stripe Terminal)",
                               description="Card payments through Stripe Terminal.")

@@ -64,10 +64,13 @@ _SQL: dict[str, tuple[str, int]] = {
                          "r.status, r.outcome, r.completed_at, r.export_sha256 FROM privacy_requests r "
                          "LEFT JOIN staff st ON st.id = r.verified_by WHERE r.customer_id = ? "
                          "ORDER BY r.received_on, r.created_at", 1),
-    # Who viewed or changed the record: events about the customer and about their requests.
+    # Who viewed or changed the record: events about the customer, views of many customers naming them,
+    # and events about their requests (the same events as `SqlitePrivacyReader.access_log`).
     "access_log": ("SELECT at, actor_name AS staff, role, terminal, action, entity_type, entity_id "
-                   f"FROM audit_events WHERE (entity_type = 'customer' AND entity_id = ?) "
-                   f"OR (entity_type = 'privacy_request' AND entity_id IN ({_REQUEST_IDS})) ORDER BY seq", 2),
+                   "FROM audit_events WHERE (entity_type = 'customer' AND entity_id = ?) "
+                   "OR (json_type(summary, '$.customers') = 'array' AND EXISTS (SELECT 1 FROM "
+                   "json_each(summary, '$.customers') j WHERE j.value = ?)) "
+                   f"OR (entity_type = 'privacy_request' AND entity_id IN ({_REQUEST_IDS})) ORDER BY seq", 3),
 }
 
 _LINES = ("SELECT s.number AS sale_number, l.position, l.sku, l.description, l.quantity, l.unit_price_cents, "

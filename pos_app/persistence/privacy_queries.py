@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from pos_app.persistence.models import PrivacyRequest, new_id, utcnow
 from pos_app.persistence.models.base import parse_utc
-from pos_app.services.ports import PrivacyRequestRecord, PrivacyRequestRow
+from pos_app.services.ports import AccessRow, AffectedRow, PrivacyRequestRecord, PrivacyRequestRow
 
 
 def _record(row: PrivacyRequest) -> PrivacyRequestRecord:
@@ -102,3 +102,42 @@ class SqlitePrivacyReader:
                f"LEFT JOIN staff s ON s.id = r.verified_by {where} "
                f"ORDER BY {_OPEN} DESC, r.due_on, r.received_on, r.created_at LIMIT ?")
         return [_row(r, today) for r in self._c.execute(sql, (*args, limit))]
+
+    # -- who saw what -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _about(condition: str) -> str:
+        """The audit events about a customer, as (seq, at, actor, role, terminal, action, customer id): on
+        their record, a view of many customers naming them in `summary.customers`, or one of their privacy
+        requests. `condition` (on `e` and the customer id `who`) filters each of the three parts."""
+        return (
+            "SELECT e.seq, e.at, e.actor_name, e.role, e.terminal, e.action, e.entity_id AS who FROM audit_events e "
+            f"WHERE e.entity_type = 'customer' AND e.entity_id IS NOT NULL AND {condition.format(who='e.entity_id')} "
+            "UNION ALL SELECT e.seq, e.at, e.actor_name, e.role, e.terminal, e.action, j.value FROM audit_events e, "
+            "json_each(e.summary, '$.customers') j WHERE json_type(e.summary, '$.customers') = 'array' "
+            f"AND {condition.format(who='j.value')} "
+            "UNION ALL SELECT e.seq, e.at, e.actor_name, e.role, e.terminal, e.action, r.customer_id "
+            "FROM audit_events e JOIN privacy_requests r ON e.entity_type = 'privacy_request' AND e.entity_id = r.id "
+            f"WHERE {condition.format(who='r.customer_id')}")
+
+    def access_log(self, customer_id: str) -> list[AccessRow]:
+        """Every audit event that read or changed this customer's record, oldest first."""
+        sql = f"SELECT * FROM ({self._about('{who} = ?')}) ORDER BY seq"
+        return [AccessRow(at=parse_utc(r[1]), staff=r[2], role=r[3], terminal=r[4], action=r[5], customer_id=r[6])
+                for r in self._c.execute(sql, (customer_id,) * 3)]
+
+    def affected(self, since: dt.datetime, until: dt.datetime) -> list[AffectedRow]:
+        """The customers whose records were read or changed in [since, until): how often, and when last."""
+        inner = self._about("{who} IS NOT NULL AND e.at >= ? AND e.at < ?")
+        sql = ("SELECT a.who, count(*), max(a.at), cu.first_name, cu.last_name, cu.email, cu.phone, "
+               f"cu.erased_at IS NOT NULL FROM ({inner}) a LEFT JOIN customers cu ON cu.id = a.who "
+               "GROUP BY a.who ORDER BY cu.last_name, cu.first_name, a.who")
+
+        def stored(moment: dt.datetime) -> str:  # as UtcDateTime writes it
+            return moment.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+        bounds = (stored(since), stored(until))
+        return [AffectedRow(customer_id=r[0], events=int(r[1]), last_at=parse_utc(r[2]),
+                            name="" if r[7] else f"{r[3] or ''} {r[4] or ''}".strip(),
+                            email=None if r[7] else r[5], phone=None if r[7] else r[6], erased=bool(r[7]))
+                for r in self._c.execute(sql, bounds * 3)]

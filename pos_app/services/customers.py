@@ -85,15 +85,23 @@ def quick_add_customer(form: QuickCustomer, *, uow: UnitOfWork, actor: Actor,
     return customer_id
 
 
-def list_customers(*, reader: SalesReader, actor: Actor, search: str = "", limit: int = 500) -> list[CustomerHit]:
+def list_customers(*, reader: SalesReader, actor: Actor, search: str = "", limit: int = 500,
+                   uow: UnitOfWork | None = None) -> list[CustomerHit]:
     """Customers by name, email or phone (every customer when `search` is empty); erased ones never.
 
-    The rows hold personal data: show them, never log them.
+    The rows hold personal data: show them, never log them. With `uow`, the
+    view is an audit event naming the customers shown by id (who saw what).
     """
     actor.require(Permission.VIEW_CUSTOMERS)
     if not 1 <= limit <= 100_000:
         raise ValidationError("limit", "must be from 1 to 100,000")
-    return reader.customers(search, limit)
+    hits = reader.customers(search, limit)
+    if uow is not None and hits:
+        with uow:
+            uow.audit.record(actor, "customers.viewed", entity_type="customer",
+                             summary={"customers": [hit.id for hit in hits], "searched": bool(search.strip())})
+            uow.commit()
+    return hits
 
 
 # ---------------------------------------------------------------- consents and privacy flags

@@ -907,9 +907,36 @@ class PrivacyRequestRepository(Protocol):
     def set_export_sha256(self, request_id: str, sha256: str) -> None: ...
 
 
+@dataclass(frozen=True)
+class AccessRow:
+    """One audit event that read or changed a customer's record (no personal value in it)."""
+
+    at: dt.datetime
+    staff: str
+    role: str
+    terminal: str
+    action: str
+    customer_id: str
+
+
+@dataclass(frozen=True)
+class AffectedRow:
+    """A customer whose record was read or changed in a window, for a breach notification."""
+
+    customer_id: str
+    events: int
+    last_at: dt.datetime
+    name: str  # "" once erased
+    email: str | None
+    phone: str | None
+    erased: bool
+
+
 class PrivacyReader(Protocol):
     def requests(self, *, today: dt.date, due_within_days: int | None = None,
                  include_closed: bool = False, limit: int = 1000) -> list[PrivacyRequestRow]: ...
+    def access_log(self, customer_id: str) -> list[AccessRow]: ...
+    def affected(self, since: dt.datetime, until: dt.datetime) -> list[AffectedRow]: ...
 
 
 class CustomerDataReader(Protocol):

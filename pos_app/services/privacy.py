@@ -22,7 +22,14 @@ from pos_app.domain.errors import Conflict, NotFound, PermissionDenied, Validati
 from pos_app.domain.permissions import Actor, Permission, allows
 from pos_app.domain.privacy import Channel, RequestStatus, RequestType, VerificationMethod
 from pos_app.domain.store import store_today
-from pos_app.services.ports import PrivacyReader, PrivacyRequestRecord, PrivacyRequestRow, UnitOfWork
+from pos_app.services.ports import (
+    AccessRow,
+    AffectedRow,
+    PrivacyReader,
+    PrivacyRequestRecord,
+    PrivacyRequestRow,
+    UnitOfWork,
+)
 
 MAX_DUE_WITHIN_DAYS = 366
 
@@ -149,3 +156,26 @@ def list_requests(*, reader: PrivacyReader, actor: Actor, today: dt.date, due_wi
     if due_within_days is not None and not 0 <= due_within_days <= MAX_DUE_WITHIN_DAYS:
         raise ValidationError("due_within_days", f"must be from 0 to {MAX_DUE_WITHIN_DAYS}")
     return reader.requests(today=today, due_within_days=due_within_days, include_closed=include_closed)
+
+
+# ---------------------------------------------------------------- who saw what
+
+
+def access_log(customer_id: str, *, reader: PrivacyReader, actor: Actor,
+               uow: UnitOfWork | None = None) -> list[AccessRow]:
+    """Who read or changed this customer's record, when, at which counter, doing what (oldest first)."""
+    _require(actor, "access_log", uow)
+    if not customer_id.strip():
+        raise ValidationError("customer_id", "is required")
+    return reader.access_log(customer_id.strip())
+
+
+def affected(since: dt.datetime, until: dt.datetime, *, reader: PrivacyReader, actor: Actor,
+             uow: UnitOfWork | None = None) -> list[AffectedRow]:
+    """For a security incident: the customers whose records were read or changed in [since, until)."""
+    _require(actor, "affected", uow)
+    if since.tzinfo is None or until.tzinfo is None:
+        raise ValidationError("since", "give a time zone (the store's, or UTC)")
+    if until <= since:
+        raise ValidationError("until", "must be after --since")
+    return reader.affected(since, until)
