@@ -73,7 +73,7 @@ def _facet(data_dir: str) -> dict[str, object]:
     view.form.table.viewport().repaint()
     split("first_paint")
     total = time.perf_counter() - t0
-    rows = sum(len(block) for block in view.model._blocks.values())  # noqa: SLF001 - rows really were fetched
+    rows = sum(len(block) for block in view.model.rows.blocks.values())  # rows really were fetched
     result = {"seconds": round(total, 4), "splits": splits, "rows": view.model.rowCount(), "rows_cached": rows}
     view.close()
     context.close()

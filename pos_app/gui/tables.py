@@ -1,4 +1,5 @@
-"""Small read-only tables (reports, counts, history): a list of text rows in a QTableView.
+"""Small read-only tables (reports, counts, history): a list of text rows in a QTableView;
+and the keyboard of the list screens (a search box over a table).
 
 A model over plain rows rather than QTableWidget items: one object per table,
 not one per cell, and no per-cell calls into the binding.
@@ -6,11 +7,17 @@ not one per cell, and no per-cell calls into the binding.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+import logging
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, TypeVar
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtWidgets import QHeaderView, QTableView
+from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QHeaderView, QLineEdit, QTableView
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
@@ -64,3 +71,102 @@ def fill(view: QTableView, headers: Sequence[str], rows: Sequence[Sequence[str]]
         mode = QHeaderView.ResizeMode.Stretch if c in stretch else QHeaderView.ResizeMode.Interactive
         header.setSectionResizeMode(c, mode)
     return model
+
+
+SEARCH_DELAY_MS = 120
+
+
+class SearchKeys(QObject):
+    """A list screen's keyboard: typing in the search box runs `search` after a short pause (and once, not per
+    key); Enter there runs `on_enter`; Down goes to the table, searching first if a search was waiting; Enter
+    in the table runs `open_selected`, as a double click does."""
+
+    def __init__(self, search_edit: QLineEdit, table: QTableView, *, search: Callable[[], None],
+                 open_selected: Callable[[], None], on_enter: Callable[[], None],
+                 delay_ms: int = SEARCH_DELAY_MS) -> None:
+        super().__init__(table)
+        self._edit, self._table, self._search, self._open = search_edit, table, search, open_selected
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(delay_ms)
+        self.timer.timeout.connect(search)
+        search_edit.textChanged.connect(lambda _text: self.timer.start())
+        search_edit.returnPressed.connect(on_enter)
+        table.doubleClicked.connect(lambda _index: open_selected())
+        search_edit.installEventFilter(self)
+        table.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            key = event.key()
+            if watched is self._edit and key == Qt.Key.Key_Down:
+                if self.timer.isActive():
+                    self._search()
+                self._table.setFocus()
+                return True
+            if watched is self._table and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                self._open()
+                return True
+        return super().eventFilter(watched, event)
+
+
+class RowBlocks(Generic[T]):
+    """The rows of a long list, fetched `block` at a time when the view first paints one of them, formatted
+    once and cached (the last `keep` blocks), so a table model's `data()` never queries per cell and never
+    raises: a block that fails to load shows blank, is logged once and is tried again on the next paint.
+
+    `fetch(offset, limit)` reads a page of the current query; `texts(row)` formats a row for its columns.
+    """
+
+    def __init__(self, fetch: Callable[[int, int], list[T]], texts: Callable[[T], tuple[str, ...]], *,
+                 what: str, block: int = 100, keep: int = 50) -> None:
+        self._fetch, self._texts, self._what = fetch, texts, what
+        self.block, self.keep = block, keep
+        self.total = 0
+        self.blocks: OrderedDict[int, list[tuple[T, tuple[str, ...]]]] = OrderedDict()
+        self._failed: set[int] = set()
+
+    def reset(self, total: int) -> None:
+        """A new count: forget every fetched row (after a search, a sort or a saved change)."""
+        self.total = total
+        self.blocks.clear()
+        self._failed.clear()
+
+    def at(self, row: int) -> tuple[T, tuple[str, ...]] | None:
+        """Row `row` and its texts (None past the end, or while its block cannot be read)."""
+        if not 0 <= row < self.total:
+            return None
+        rows = self._load(row // self.block)
+        if rows is None or row % self.block >= len(rows):
+            return None  # the store changed since the count; a refresh is on its way
+        return rows[row % self.block]
+
+    def find(self, matches: Callable[[T], bool], near: int = 0) -> int | None:
+        """Where a row is now, looking in the blocks around row `near` (after a refresh an edited row
+        rarely moves far); None if it is not there."""
+        first = max(0, near // self.block - 1)
+        for number in range(first, min(first + 3, (self.total + self.block - 1) // self.block)):
+            for offset, (row, _texts) in enumerate(self._load(number) or ()):
+                if matches(row):
+                    return number * self.block + offset
+        return None
+
+    def _load(self, number: int) -> list[tuple[T, tuple[str, ...]]] | None:
+        rows = self.blocks.get(number)
+        if rows is not None:
+            self.blocks.move_to_end(number)
+            return rows
+        start = number * self.block
+        try:
+            fetched = self._fetch(start, self.block)
+        except Exception:  # data() must never raise
+            if number not in self._failed:
+                self._failed.add(number)
+                log.exception("fetching %s rows %d-%d failed", self._what, start, start + self.block - 1)
+            return None
+        self._failed.discard(number)
+        rows = [(row, self._texts(row)) for row in fetched]
+        self.blocks[number] = rows
+        while len(self.blocks) > self.keep:
+            self.blocks.popitem(last=False)
+        return rows

@@ -9,8 +9,6 @@ never raises.
 
 from __future__ import annotations
 
-import logging
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -18,9 +16,8 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor
 
 from pos_app.domain.appraisals import Purpose
+from pos_app.gui.tables import RowBlocks
 from pos_app.services.ports import AppraisalRow
-
-log = logging.getLogger(__name__)
 
 BLOCK = 100
 CACHE_BLOCKS = 50
@@ -57,9 +54,9 @@ class AppraisalListModel(QAbstractTableModel):
         self._fetch_count = fetch_count
         self._fetch_page = fetch_page
         self._money = money
-        self._total = 0
-        self._blocks: OrderedDict[int, list[tuple[AppraisalRow, tuple[str, ...]]]] = OrderedDict()
-        self._failed: set[int] = set()
+        self.rows: RowBlocks[AppraisalRow] = RowBlocks(
+            lambda offset, limit: self._fetch_page(self.search, self.drafts_only, offset, limit), self._texts,
+            what="appraisal", block=BLOCK, keep=CACHE_BLOCKS)
         self.search = ""
         self.drafts_only = False
 
@@ -71,52 +68,18 @@ class AppraisalListModel(QAbstractTableModel):
         """Count again and forget the fetched rows (after a search or a saved change)."""
         total = self._fetch_count(self.search, self.drafts_only)
         self.beginResetModel()
-        self._total = total
-        self._blocks.clear()
-        self._failed.clear()
+        self.rows.reset(total)
         self.endResetModel()
 
     # -- rows ----------------------------------------------------------------------------
 
     def row_at(self, row: int) -> AppraisalRow | None:
-        cached = self._cached(row)
+        cached = self.rows.at(row)
         return None if cached is None else cached[0]
 
     def row_of(self, appraisal_id: str, near: int = 0) -> int | None:
         """Where `appraisal_id` is now, looking in the blocks around row `near`."""
-        first = max(0, near // BLOCK - 1)
-        for block in range(first, min(first + 3, (self._total + BLOCK - 1) // BLOCK)):
-            for offset, (row, _texts) in enumerate(self._block(block) or ()):
-                if row.id == appraisal_id:
-                    return block * BLOCK + offset
-        return None
-
-    def _block(self, block: int) -> list[tuple[AppraisalRow, tuple[str, ...]]] | None:
-        rows = self._blocks.get(block)
-        if rows is not None:
-            self._blocks.move_to_end(block)
-            return rows
-        try:
-            fetched = self._fetch_page(self.search, self.drafts_only, block * BLOCK, BLOCK)
-        except Exception:  # data() must never raise: the block shows blank, is logged once, retried on paint
-            if block not in self._failed:
-                self._failed.add(block)
-                log.exception("fetching appraisal rows %d-%d failed", block * BLOCK, block * BLOCK + BLOCK - 1)
-            return None
-        self._failed.discard(block)
-        rows = [(r, self._texts(r)) for r in fetched]
-        self._blocks[block] = rows
-        while len(self._blocks) > CACHE_BLOCKS:
-            self._blocks.popitem(last=False)
-        return rows
-
-    def _cached(self, row: int) -> tuple[AppraisalRow, tuple[str, ...]] | None:
-        if not 0 <= row < self._total:
-            return None
-        rows = self._block(row // BLOCK)
-        if rows is None or row % BLOCK >= len(rows):
-            return None  # the store changed since the count; a refresh is on its way
-        return rows[row % BLOCK]
+        return self.rows.find(lambda row: row.id == appraisal_id, near)
 
     def _texts(self, r: AppraisalRow) -> tuple[str, ...]:
         if not r.has_owner:
@@ -130,7 +93,7 @@ class AppraisalListModel(QAbstractTableModel):
     # -- Qt model interface ------------------------------------------------------------------
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else self._total
+        return 0 if parent.isValid() else self.rows.total
 
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(COLUMNS)
@@ -149,7 +112,7 @@ class AppraisalListModel(QAbstractTableModel):
             return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
         if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole, AppraisalIdRole):
             return None
-        cached = self._cached(index.row())
+        cached = self.rows.at(index.row())
         if cached is None:
             return None
         row, texts = cached

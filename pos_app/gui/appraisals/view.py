@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, QTimer
-from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHeaderView, QWidget
 
 from pos_app.domain.errors import UserFacingError
@@ -23,12 +23,12 @@ from pos_app.gui.base import mark_info, mark_problem
 from pos_app.gui.context import AppContext
 from pos_app.gui.forms import Form
 from pos_app.gui.ops import show_error
+from pos_app.gui.tables import SearchKeys
 from pos_app.services import appraisals
 from pos_app.services.ports import AppraisalRow
 
 log = logging.getLogger(__name__)
 
-SEARCH_DELAY_MS = 120
 WIDTHS = (120, 70, 100, 100, 190, 210, 110, 120)  # the last column (Appraiser) stretches
 
 
@@ -56,16 +56,8 @@ class AppraisalsView(QWidget):
         for column, width in enumerate(WIDTHS):
             table.setColumnWidth(column, width)
         table.verticalHeader().setDefaultSectionSize(28)
-        table.doubleClicked.connect(lambda _index: self.open_selected())
-        table.installEventFilter(self)
-        f.search_edit.installEventFilter(self)
-
-        self._search_timer = QTimer(self)
-        self._search_timer.setSingleShot(True)
-        self._search_timer.setInterval(SEARCH_DELAY_MS)
-        self._search_timer.timeout.connect(self.apply_search)
-        f.search_edit.textChanged.connect(lambda _text: self._search_timer.start())
-        f.search_edit.returnPressed.connect(self._search_entered)
+        self.keys = SearchKeys(f.search_edit, table, search=self.apply_search, open_selected=self.open_selected,
+                               on_enter=self._search_entered)
         f.drafts_button.toggled.connect(lambda _on: self.apply_search())
 
         for button, keys, slot in ((f.new_button, "Ctrl+N", self.new_appraisal),
@@ -90,7 +82,7 @@ class AppraisalsView(QWidget):
     # -- the list ------------------------------------------------------------------------
 
     def apply_search(self) -> None:
-        self._search_timer.stop()
+        self.keys.timer.stop()
         self.model.set_query(self.form.search_edit.text(), self.form.drafts_button.isChecked())
         self._update_counts()
         if self.model.rowCount():
@@ -145,20 +137,6 @@ class AppraisalsView(QWidget):
             self.open_selected()
         else:
             self.form.table.setFocus()
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.KeyPress:
-            assert isinstance(event, QKeyEvent)
-            key = event.key()
-            if watched is self.form.search_edit and key == Qt.Key.Key_Down:
-                if self._search_timer.isActive():
-                    self.apply_search()
-                self.form.table.setFocus()
-                return True
-            if watched is self.form.table and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-                self.open_selected()
-                return True
-        return super().eventFilter(watched, event)
 
     def _changed(self, what: str) -> None:
         if what != "appraisals":

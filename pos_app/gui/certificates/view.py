@@ -15,15 +15,13 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
-    QEvent,
     QItemSelectionModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
     Qt,
-    QTimer,
 )
-from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHeaderView, QWidget
 
 from pos_app.domain.errors import UserFacingError
@@ -34,6 +32,7 @@ from pos_app.gui.certificates.dialog import label_of
 from pos_app.gui.context import AppContext
 from pos_app.gui.forms import Form
 from pos_app.gui.ops import show_error
+from pos_app.gui.tables import SearchKeys
 from pos_app.services import certificates
 from pos_app.services.certificates import CertificateDetail
 from pos_app.services.ports import CertificateRow
@@ -125,16 +124,8 @@ class CertificatesView(QWidget):
         for column, width in enumerate((60, 150, 100, 140, 70, 70, 70, 100, 140, 50, 100)):
             table.setColumnWidth(column, width)
         table.verticalHeader().setDefaultSectionSize(28)
-        table.doubleClicked.connect(lambda _index: self.open_selected())
-        table.installEventFilter(self)
-        f.search_edit.installEventFilter(self)
-
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(SEARCH_DELAY_MS)
-        self._timer.timeout.connect(self.refresh)
-        f.search_edit.textChanged.connect(lambda _text: self._timer.start())
-        f.search_edit.returnPressed.connect(self._search_entered)
+        self.keys = SearchKeys(f.search_edit, table, search=self.refresh, open_selected=self.open_selected,
+                               on_enter=self._search_entered, delay_ms=SEARCH_DELAY_MS)
         f.duplicates_check.toggled.connect(lambda _on: self.refresh())
 
         can_write = context.can(Permission.WRITE_APPRAISALS)
@@ -159,7 +150,7 @@ class CertificatesView(QWidget):
 
     def refresh(self, *, select: str | None = None) -> None:
         """Run the search now, keeping the highlighted certificate (or `select`) highlighted."""
-        self._timer.stop()
+        self.keys.timer.stop()
         f = self.form
         keep = select or self.current_id()
         try:
@@ -209,19 +200,6 @@ class CertificatesView(QWidget):
             self.open_selected()
         elif self.model.rowCount():
             self.form.table.setFocus()
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
-            key = event.key()
-            if watched is self.form.search_edit and key == Qt.Key.Key_Down:
-                if self._timer.isActive():
-                    self.refresh()
-                self.form.table.setFocus()
-                return True
-            if watched is self.form.table and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-                self.open_selected()
-                return True
-        return super().eventFilter(watched, event)
 
     def _changed(self, what: str) -> None:
         if what in ("certificates", "items", "customers"):

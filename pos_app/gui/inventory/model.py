@@ -11,8 +11,6 @@ block arrives.
 
 from __future__ import annotations
 
-import logging
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,9 +19,8 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor
 
 from pos_app.domain.jewelry import ItemStatus, Metal, Style, Tracking
+from pos_app.gui.tables import RowBlocks
 from pos_app.services.ports import InventoryFilter, ItemRow
-
-log = logging.getLogger(__name__)
 
 BLOCK = 100
 CACHE_BLOCKS = 50
@@ -77,10 +74,10 @@ class InventoryModel(QAbstractTableModel):
         self._fetch_rows = fetch_rows
         self._money = money
         self.columns = tuple(c for c in COLUMNS if show_cost or c.key != "cost")
-        self._total = 0
-        self._failed_blocks: set[int] = set()
-        # block number -> the rows of that block, with their display texts
-        self._blocks: OrderedDict[int, list[tuple[ItemRow, tuple[str, ...]]]] = OrderedDict()
+        self.rows: RowBlocks[ItemRow] = RowBlocks(
+            lambda offset, limit: self._fetch_rows(
+                self._fetch_page(self.filter, self.sort_key, self.descending, offset, limit)),
+            self._texts, what="inventory", block=BLOCK, keep=CACHE_BLOCKS)
         self.filter = InventoryFilter()
         self.sort_key = "sku"
         self.descending = False
@@ -99,8 +96,7 @@ class InventoryModel(QAbstractTableModel):
         """Count again and forget the fetched rows (after a search, filter, sort or saved change)."""
         total = self._fetch_count(self.filter)
         self.beginResetModel()
-        self._total = total
-        self._blocks.clear()
+        self.rows.reset(total)
         self.endResetModel()
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -114,7 +110,7 @@ class InventoryModel(QAbstractTableModel):
     # -- rows ----------------------------------------------------------------------
 
     def row_at(self, row: int) -> ItemRow | None:
-        cached = self._cached(row)
+        cached = self.rows.at(row)
         return None if cached is None else cached[0]
 
     def seq_at(self, row: int) -> int | None:
@@ -124,41 +120,7 @@ class InventoryModel(QAbstractTableModel):
     def row_of_seq(self, seq: int, near: int = 0) -> int | None:
         """Where `seq` is now, looking in the blocks around row `near` (after a refresh, an
         edited item rarely moves far); None if it is not there."""
-        first = max(0, near // BLOCK - 1)
-        for block in range(first, min(first + 3, (self._total + BLOCK - 1) // BLOCK)):
-            rows = self._block(block)
-            for offset, (item, _texts) in enumerate(rows or ()):
-                if item.seq == seq:
-                    return block * BLOCK + offset
-        return None
-
-    def _block(self, block: int) -> list[tuple[ItemRow, tuple[str, ...]]] | None:
-        rows = self._blocks.get(block)
-        if rows is not None:
-            self._blocks.move_to_end(block)
-            return rows
-        try:
-            seqs = self._fetch_page(self.filter, self.sort_key, self.descending, block * BLOCK, BLOCK)
-            fetched = self._fetch_rows(seqs)
-        except Exception:  # data() must never raise: the block shows blank, is logged once, retried on paint
-            if block not in self._failed_blocks:
-                self._failed_blocks.add(block)
-                log.exception("fetching inventory rows %d-%d failed", block * BLOCK, block * BLOCK + BLOCK - 1)
-            return None
-        self._failed_blocks.discard(block)
-        rows = [(item, self._texts(item)) for item in fetched]
-        self._blocks[block] = rows
-        while len(self._blocks) > CACHE_BLOCKS:
-            self._blocks.popitem(last=False)
-        return rows
-
-    def _cached(self, row: int) -> tuple[ItemRow, tuple[str, ...]] | None:
-        if not 0 <= row < self._total:
-            return None
-        rows = self._block(row // BLOCK)
-        if rows is None or row % BLOCK >= len(rows):
-            return None  # the store changed since the count; a refresh is on its way
-        return rows[row % BLOCK]
+        return self.rows.find(lambda item: item.seq == seq, near)
 
     def _texts(self, r: ItemRow) -> tuple[str, ...]:
         values = {
@@ -179,7 +141,7 @@ class InventoryModel(QAbstractTableModel):
     # -- Qt model interface ---------------------------------------------------------
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else self._total
+        return 0 if parent.isValid() else self.rows.total
 
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.columns)
@@ -200,7 +162,7 @@ class InventoryModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole:
             horizontal = Qt.AlignmentFlag.AlignRight if column.numeric else Qt.AlignmentFlag.AlignLeft
             return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
-        cached = self._cached(index.row())
+        cached = self.rows.at(index.row())
         if cached is None:
             return None
         item, texts = cached

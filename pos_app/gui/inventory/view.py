@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, QTimer
-from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHeaderView, QProgressDialog, QWidget
 
 from pos_app.domain.errors import UserFacingError
@@ -26,10 +26,9 @@ from pos_app.gui.context import AppContext
 from pos_app.gui.forms import Form
 from pos_app.gui.inventory.model import InventoryModel, ItemIdRole
 from pos_app.gui.ops import CancelToken, show_error
+from pos_app.gui.tables import SearchKeys
 from pos_app.services import inventory, item_files
 from pos_app.services.ports import InventoryFilter, ItemRow
-
-SEARCH_DELAY_MS = 120
 
 
 class InventoryView(QWidget):
@@ -59,16 +58,8 @@ class InventoryView(QWidget):
         for column, width in enumerate(self._widths()):
             table.setColumnWidth(column, width)
         table.verticalHeader().setDefaultSectionSize(28)
-        table.doubleClicked.connect(lambda _index: self.open_selected())
-        table.installEventFilter(self)
-        f.search_edit.installEventFilter(self)
-
-        self._search_timer = QTimer(self)
-        self._search_timer.setSingleShot(True)
-        self._search_timer.setInterval(SEARCH_DELAY_MS)
-        self._search_timer.timeout.connect(self.apply_filter)
-        f.search_edit.textChanged.connect(lambda _text: self._search_timer.start())
-        f.search_edit.returnPressed.connect(self._search_entered)
+        self.keys = SearchKeys(f.search_edit, table, search=self.apply_filter, open_selected=self.open_selected,
+                               on_enter=self._search_entered)
         for combo in (f.style_combo, f.metal_combo, f.status_combo, f.location_combo):
             combo.currentIndexChanged.connect(lambda _i: self.apply_filter())
         for edit in (f.min_price_edit, f.max_price_edit):
@@ -138,7 +129,7 @@ class InventoryView(QWidget):
         )
 
     def apply_filter(self) -> None:
-        self._search_timer.stop()
+        self.keys.timer.stop()
         try:
             flt = self.current_filter()
         except UserFacingError as exc:
@@ -185,20 +176,6 @@ class InventoryView(QWidget):
             return
         self.apply_filter()
         self.form.table.setFocus()
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.KeyPress:
-            assert isinstance(event, QKeyEvent)
-            key = event.key()
-            if watched is self.form.search_edit and key == Qt.Key.Key_Down:
-                if self._search_timer.isActive():
-                    self.apply_filter()
-                self.form.table.setFocus()
-                return True
-            if watched is self.form.table and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-                self.open_selected()
-                return True
-        return super().eventFilter(watched, event)
 
     def _changed(self, what: str) -> None:
         if what in ("items", "stock", "counts"):
