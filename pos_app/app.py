@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from pos_app.domain.permissions import Actor, Role
 
 if TYPE_CHECKING:
+    from pos_app.adapters.erasure_log import ErasureLogFile
     from pos_app.adapters.hashing import Argon2Hasher
     from pos_app.adapters.secrets import KeyringSecrets
     from pos_app.persistence.appraisal_queries import SqliteAppraisalReader
@@ -128,6 +129,12 @@ class Facet:
         from pos_app.persistence.privacy_export_queries import SqliteCustomerDataReader
 
         return SqliteCustomerDataReader(conn or self._conn)
+
+    def erasure_log(self) -> ErasureLogFile:
+        """The log of erased customers kept beside the store (re-applied after a restore)."""
+        from pos_app.adapters.erasure_log import ErasureLogFile
+
+        return ErasureLogFile(self.data_dir)
 
     def sales_reader(self, conn: Any | None = None) -> SqliteSalesReader:
         from pos_app.persistence.sales_queries import SqliteSalesReader

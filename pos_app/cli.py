@@ -228,6 +228,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
         if answer.strip().lower() not in ("y", "yes"):
             raise Refused("Restore cancelled; nothing was changed.")
     from pos_app.services.backup import check_may_restore, record_restore
+    from pos_app.services.erasure import reapply_erasures
 
     passphrase = _passphrase(args, confirm=False)
     check_may_restore(app.command_line_actor())
@@ -235,11 +236,14 @@ def cmd_restore(args: argparse.Namespace) -> int:
     facet = app.open_facet(data_dir)
     try:
         record_restore(Path(args.file), safety, uow=facet.uow(), actor=facet.cli_actor())
+        again = reapply_erasures(uow=facet.uow(), actor=facet.cli_actor(), log=facet.erasure_log(), store=facet.db)
     finally:
         facet.close()
-    data = {"restored_from": str(Path(args.file).resolve()), "previous_store_kept_at": str(safety) if safety else None}
+    data = {"restored_from": str(Path(args.file).resolve()), "previous_store_kept_at": str(safety) if safety else None,
+            "erasures_reapplied": len(again.erased)}
     _emit(args, data,
-          f"Restored the store from {args.file}." + (f" The previous store is kept at {safety}." if safety else ""))
+          f"Restored the store from {args.file}." + (f" The previous store is kept at {safety}." if safety else "")
+          + (f" {len(again.erased)} customer(s) erased since that backup were erased again." if again.erased else ""))
     return EXIT_OK
 
 
@@ -785,23 +789,54 @@ def cmd_privacy_requests(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _request_for(facet: Any, args: argparse.Namespace, kinds: tuple[Any, ...]) -> str:
+    """`--request`, or the customer's one verified open request of those kinds."""
+    from pos_app.services import privacy
+
+    if args.request:
+        return str(args.request)
+    return privacy.request_to_answer(args.customer_id, kinds, reader=facet.privacy_reader(), actor=facet.cli_actor(),
+                                     today=_store_date(facet), uow=facet.uow())
+
+
 def cmd_privacy_export(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from pos_app.domain.privacy import RequestType
     from pos_app.services import privacy_export
 
     facet = _open(args)
     conn = facet.connection()
     try:
+        request_id = _request_for(facet, args, (RequestType.ACCESS, RequestType.PORTABILITY))
         result = privacy_export.export_customer(
-            args.request_id, Path(args.out).expanduser(), uow=facet.uow(), reader=facet.customer_data_reader(conn),
-            actor=facet.cli_actor(), customer_id=args.customer)
+            request_id, Path(args.out).expanduser(), uow=facet.uow(), reader=facet.customer_data_reader(conn),
+            actor=facet.cli_actor(), customer_id=args.customer_id)
     finally:
         conn.close()
         facet.close()
-    _emit(args, {"request_id": args.request_id, "path": str(result.path), "sha256": result.sha256,
-                 "counts": result.counts},
-          f"Wrote {result.path} (SHA-256 {result.sha256}, recorded on the request).")
+    _emit(args, {"customer_id": args.customer_id, "request_id": request_id, "path": str(result.path),
+                 "sha256": result.sha256, "counts": result.counts},
+          f"Wrote {result.path} (SHA-256 {result.sha256}, recorded on request {request_id}).")
+    return EXIT_OK
+
+
+def cmd_privacy_erase(args: argparse.Namespace) -> int:
+    from pos_app.domain.privacy import RequestType
+    from pos_app.services import erasure
+
+    facet = _open(args)
+    try:
+        request_id = _request_for(facet, args, (RequestType.DELETION,))
+        result = erasure.erase_customer(args.customer_id, request_id, uow=facet.uow(), actor=facet.cli_actor(),
+                                        log=facet.erasure_log(), store=facet.db)
+    finally:
+        facet.close()
+    kept = "\n".join(f"  {k.category} ({k.count}): until {k.until.isoformat()}; {k.basis}" for k in result.kept)
+    _emit(args, result.as_dict(),
+          f"Erased customer {result.customer_id} (request {request_id}, now completed)."
+          + (f"\nKept without the person:\n{kept}" if kept else "\nNothing is kept.")
+          + "\n\nThe customer's confirmation:\n\n" + result.letter)
     return EXIT_OK
 
 
@@ -980,12 +1015,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("export", cmd_privacy_export,
                 "write the zip answering a verified access or portability request (data.json, CSVs, files, PDF)",
                 privacy_sub)
-    p.add_argument("request_id", metavar="REQUEST_ID",
-                   help="the verified request the export answers (an export is always for a request, "
-                        "not for a bare customer id)")
+    p.add_argument("customer_id", metavar="CUSTOMER_ID", help="the customer's id")
     p.add_argument("--out", required=True, metavar="FILE.zip", help="where to write the zip")
-    p.add_argument("--customer", metavar="CUSTOMER_ID",
-                   help="optional check: refuse unless this is the request's customer")
+    p.add_argument("--request", metavar="REQUEST_ID",
+                   help="the verified request the export answers (default: the customer's one verified access or "
+                        "portability request)")
+    p = command("erase", cmd_privacy_erase,
+                "erase a customer's personal data everywhere, answering their verified deletion request; what the "
+                "law makes the store keep stays without the person", privacy_sub)
+    p.add_argument("customer_id", metavar="CUSTOMER_ID", help="the customer's id")
+    p.add_argument("--request", metavar="REQUEST_ID",
+                   help="the verified deletion request it answers (default: the customer's one verified deletion "
+                        "request)")
     p = command("access-log", cmd_privacy_access_log,
                 "who read or changed a customer's record, when, at which counter, doing what", privacy_sub)
     p.add_argument("customer_id", metavar="CUSTOMER_ID")

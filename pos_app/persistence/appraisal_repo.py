@@ -102,7 +102,8 @@ class AppraisalRepo:
                                status=row.status, spec=spec, item_id=row.item_id,
                                owner_customer_id=row.owner_customer_id, appraiser_id=row.appraiser_id,
                                currency=row.currency, finalized_at=row.finalized_at, retain_until=row.retain_until,
-                               created_at=row.created_at, sale_id=row.sale_id, photos=self._photo_refs(row.id))
+                               created_at=row.created_at, sale_id=row.sale_id, photos=self._photo_refs(row.id),
+                               seal=row.seal)
 
     # -- photos -------------------------------------------------------------------------------
 

@@ -82,6 +82,20 @@ class LocalDatabase:
         if "engine" in self.__dict__:
             self.engine.dispose()
 
+    def scrub(self) -> bool:
+        """Leave no old copy of erased rows in the file: write the WAL back and empty it, rebuild the file
+        without free pages (VACUUM), and empty the WAL again. False when another connection kept a read
+        open and part of the WAL could not be emptied yet (the next checkpoint does it)."""
+        conn = self.connect()
+        try:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            conn.execute("VACUUM")
+            busy, frames, done = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            free = conn.execute("PRAGMA freelist_count").fetchone()[0]
+        finally:
+            conn.close()
+        return busy == 0 and frames == done and free == 0
+
     # -- backups -----------------------------------------------------------------
 
     def backup_to(self, dest: Path, *, passphrase: str | None = None) -> Path:

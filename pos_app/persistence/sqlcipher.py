@@ -74,6 +74,9 @@ def connect(path: Path, key_hex: str, *, create: bool = False, inspect_only: boo
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA foreign_keys = ON")
+    # Deleted content is overwritten with zeros, not left in free pages: an
+    # erased customer must not survive in the decrypted file.
+    conn.execute("PRAGMA secure_delete = ON")
     return conn
 
 

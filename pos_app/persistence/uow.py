@@ -19,6 +19,7 @@ from pos_app.persistence.appraisal_repo import AppraisalRepo
 from pos_app.persistence.audit import AuditWriter
 from pos_app.persistence.certificate_queries import CertificateRepo
 from pos_app.persistence.counter import CounterRepo
+from pos_app.persistence.erasure_repo import ErasureRepo
 from pos_app.persistence.privacy_queries import PrivacyRequestRepo
 from pos_app.persistence.repositories import (
     CountRepo,
@@ -67,6 +68,7 @@ class SqlUnitOfWork:
         self.certificates = CertificateRepo(session)
         self.appraisals = AppraisalRepo(session)
         self.privacy = PrivacyRequestRepo(session)
+        self.erasure = ErasureRepo(session)
         self.audit = AuditWriter(session)
         return self
 

@@ -369,7 +369,7 @@ def verification_code(record: AppraisalRecord) -> str | None:
 
     if record.status != "final":
         return None
-    return f"{record.number} v{record.version} {short_hash(content(record))}"
+    return f"{record.number} v{record.version} {record.seal or short_hash(content(record))}"
 
 
 def document(appraisal_id: str, *, uow: UnitOfWork, actor: Actor) -> AppraisalDocumentData:
@@ -488,7 +488,8 @@ def verify(number: str, code: str, *, uow: UnitOfWork, actor: Actor) -> tuple[bo
         versions = [uow.appraisals.get(i) for i in [uow.appraisals.by_number(number, v) for v in
                                                     range(1, latest + 1)] if i]
     for record in versions:
-        if record is not None and record.status == "final" and short_hash(content(record)) == wanted:
+        if record is not None and record.status == "final" and \
+                (record.seal or short_hash(content(record))) == wanted:
             current = " (the current version)" if record.version == latest else \
                 f" (superseded: version {latest} is current)"
             return True, f"The paper matches {number} version {record.version}{current}."

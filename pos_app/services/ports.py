@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, Self
 
+from pos_app.domain.erasure import ErasureEntry, Identity
 from pos_app.domain.errors import UserFacingError
 from pos_app.domain.items import ItemSpec
 from pos_app.domain.permissions import Actor, Role
@@ -170,6 +171,7 @@ class NewCustomer:
     shipping_address: str = ""
     adult_confirmed: bool = True
     preferences: str = ""
+    wishlist: str = ""
     notes: str = ""
     do_not_sell: bool = False
     restricted: bool = False
@@ -523,6 +525,28 @@ class AuditLog(Protocol):
                approved_by: str | None = None) -> None: ...
 
 
+class ErasureRepository(Protocol):
+    """Where a customer's personal data lives, for erasing it (see `persistence/erasure_repo.py`)."""
+
+    def identity(self, customer_id: str) -> Identity | None: ...
+    def blockers(self, customer_id: str) -> list[str]: ...
+    def final_appraisals(self, customer_id: str) -> list[str]: ...
+    def seal(self, appraisal_id: str, seal: str) -> None: ...
+    def erase(self, customer_id: str, who: Identity, *, at: dt.datetime) -> dict[str, int]: ...
+    def kept(self, customer_id: str) -> dict[str, Any]: ...
+    def add_log(self, customer_hash: str, request_id: str | None, at: dt.datetime) -> None: ...
+    def log(self) -> list[tuple[str, str | None, str]]: ...
+    def live_customer_ids(self) -> Iterator[str]: ...
+
+
+class ErasureLog(Protocol):
+    """The erasure log kept outside the store's file (`adapters/erasure_log.py`)."""
+
+    def salt(self, known: str | None = None) -> str: ...
+    def append(self, entry: ErasureEntry) -> None: ...
+    def entries(self) -> list[ErasureEntry]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. `with uow:` opens it; leaving without `commit()` rolls back."""
 
@@ -539,6 +563,7 @@ class UnitOfWork(Protocol):
     certificates: CertificateRepository
     appraisals: AppraisalRepository
     privacy: PrivacyRequestRepository
+    erasure: ErasureRepository
     audit: AuditLog
 
     def __enter__(self) -> Self: ...
@@ -601,6 +626,7 @@ class StoreFile(Protocol):
     """The store's file itself: copied while in use, encrypted."""
 
     def backup_to(self, dest: Path, *, passphrase: str | None = None) -> Path: ...
+    def scrub(self) -> bool: ...
 
 
 # ---------------------------------------------------------------- devices and secrets
@@ -764,6 +790,7 @@ class AppraisalRecord:
     created_at: dt.datetime
     sale_id: str | None = None
     photos: tuple[AppraisalPhotoRef, ...] = ()
+    seal: str | None = None  # the verification hash frozen when the owner was erased
 
 
 @dataclass(frozen=True)

@@ -34,19 +34,18 @@ from pos_app.services.ports import (
 MAX_DUE_WITHIN_DAYS = 366
 
 
-def _require(actor: Actor, action: str, uow: UnitOfWork | None, request_id: str | None = None) -> None:
-    """PermissionDenied unless `actor` handles privacy requests; the refusal is audited when a `uow` is given."""
-    if actor.can(Permission.HANDLE_PRIVACY_REQUESTS):
+def _require(actor: Actor, action: str, uow: UnitOfWork | None, request_id: str | None = None,
+             permission: Permission = Permission.HANDLE_PRIVACY_REQUESTS) -> None:
+    """PermissionDenied unless `actor` has `permission`; the refusal is audited when a `uow` is given."""
+    if actor.can(permission):
         return
     try:
-        actor.require(Permission.HANDLE_PRIVACY_REQUESTS)
+        actor.require(permission)
     except PermissionDenied:
         if uow is not None:
             with uow:
                 uow.audit.record(actor, "privacy.refused", entity_type="privacy_request" if request_id else None,
-                                 entity_id=request_id,
-                                 summary={"attempted": action,
-                                          "permission": Permission.HANDLE_PRIVACY_REQUESTS.value})
+                                 entity_id=request_id, summary={"attempted": action, "permission": permission.value})
                 uow.commit()
         raise
 
@@ -156,6 +155,28 @@ def list_requests(*, reader: PrivacyReader, actor: Actor, today: dt.date, due_wi
     if due_within_days is not None and not 0 <= due_within_days <= MAX_DUE_WITHIN_DAYS:
         raise ValidationError("due_within_days", f"must be from 0 to {MAX_DUE_WITHIN_DAYS}")
     return reader.requests(today=today, due_within_days=due_within_days, include_closed=include_closed)
+
+
+def request_to_answer(customer_id: str, kinds: tuple[RequestType, ...], *, reader: PrivacyReader, actor: Actor,
+                      today: dt.date, uow: UnitOfWork | None = None) -> str:
+    """The id of the customer's one open, verified request of one of `kinds` (for a command given only
+    the customer); a clear error when there is none, or more than one to choose from."""
+    _require(actor, "find_request", uow)
+    wanted = {k.value for k in kinds}
+    open_ = [r for r in reader.requests(today=today, due_within_days=None, include_closed=False)
+             if r.customer_id == customer_id.strip() and r.type in wanted]
+    verified = [r for r in open_ if r.status == RequestStatus.VERIFIED.value]
+    names = " or ".join(k.label.lower() for k in kinds)
+    if len(verified) == 1:
+        return verified[0].id
+    if verified:
+        raise ValidationError("request", f"the customer has {len(verified)} verified {names} requests; "
+                                         f"name one: {', '.join(r.id for r in verified)}")
+    if open_:
+        raise Conflict(f"The customer's {names} request {open_[0].id} is not verified yet: verify the customer's "
+                       "identity first (pos-app privacy verify).")
+    raise ValidationError("request", f"the customer has no open {names} request; record one first "
+                                     "(pos-app privacy request)")
 
 
 # ---------------------------------------------------------------- who saw what

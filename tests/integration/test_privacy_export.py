@@ -407,14 +407,17 @@ def test_the_command_line_exports_a_verified_request(capsys: pytest.CaptureFixtu
     finally:
         facet.close()
     out = tmp_path / "answer.zip"
-    code = cli.main(["privacy", "export", request_id, "--out", str(out), "--customer", customer_id, "--json",
-                     "--data-dir", str(demo_dir)])
+    # The customer's one verified access request is found without naming it.
+    code = cli.main(["privacy", "export", customer_id, "--out", str(out), "--json", "--data-dir", str(demo_dir)])
     result = json.loads(capsys.readouterr().out)
     assert code == 0 and result["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
-    assert result["counts"]["sales"] > 0
-    code = cli.main(["privacy", "export", request_id, "--out", str(tmp_path / "x.zip"), "--customer", "nobody",
+    assert result["request_id"] == request_id and result["counts"]["sales"] > 0
+    code = cli.main(["privacy", "export", "nobody", "--request", request_id, "--out", str(tmp_path / "x.zip"),
                      "--data-dir", str(demo_dir)])
     assert code == cli.EXIT_REFUSED and "customer_id" in capsys.readouterr().err
+    assert not (tmp_path / "x.zip").exists()
+    code = cli.main(["privacy", "export", "nobody", "--out", str(tmp_path / "x.zip"), "--data-dir", str(demo_dir)])
+    assert code == cli.EXIT_REFUSED and "no open" in capsys.readouterr().err
     assert not (tmp_path / "x.zip").exists()
 
 
@@ -423,4 +426,4 @@ def test_privacy_export_has_help(capsys: pytest.CaptureFixture[str]) -> None:
         cli.main(["privacy", "export", "--help"])
     assert raised.value.code == 0
     out = capsys.readouterr().out
-    assert "REQUEST_ID" in out and "--customer" in out and "--out" in out and "--json" in out
+    assert "CUSTOMER_ID" in out and "--request" in out and "--out" in out and "--json" in out

@@ -14,7 +14,13 @@ from pos_app.persistence.models.counter import (
     PrintJob,
     Shift,
 )
-from pos_app.persistence.models.customers import ConsentEvent, Customer, PolicyVersion, PrivacyRequest
+from pos_app.persistence.models.customers import (
+    ConsentEvent,
+    Customer,
+    ErasureLogEntry,
+    PolicyVersion,
+    PrivacyRequest,
+)
 from pos_app.persistence.models.inventory import (
     Certificate,
     Item,
@@ -30,8 +36,8 @@ from pos_app.persistence.models.system import AuditEvent, OutboxEntry
 
 __all__ = [
     "Appraisal", "AppraisalPhoto", "AppraisalStone", "AuditEvent", "Base", "CashMovement", "Certificate", "Checkout",
-    "ConsentEvent", "Customer", "Item", "ItemPhoto", "ItemStone", "LargeCashReport", "NumberSequence",
-    "OutboxEntry", "ParkedCart", "Payment", "PolicyVersion", "PrintJob", "PrivacyRequest", "Sale", "SaleLine",
-    "Setting", "Shift", "Staff", "StockCount", "StockCountScan", "StockMovement", "Store", "Synced",
+    "ConsentEvent", "Customer", "ErasureLogEntry", "Item", "ItemPhoto", "ItemStone", "LargeCashReport",
+    "NumberSequence", "OutboxEntry", "ParkedCart", "Payment", "PolicyVersion", "PrintJob", "PrivacyRequest", "Sale",
+    "SaleLine", "Setting", "Shift", "Staff", "StockCount", "StockCountScan", "StockMovement", "Store", "Synced",
     "Terminal", "new_id", "utcnow",
 ]

@@ -48,6 +48,10 @@ class Appraisal(Synced, Base):
     limiting_conditions: Mapped[str] = mapped_column(Text, default="")
     finalized_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     retain_until: Mapped[dt.date | None] = mapped_column(Date)
+    # A final appraisal's verification hash, frozen when its owner is erased (the
+    # owner's photos go, so the hash could no longer be recomputed): a printed
+    # copy the customer keeps still checks out against the record.
+    seal: Mapped[str | None] = mapped_column(String(12))
 
 
 class AppraisalStone(Synced, Base):

@@ -125,7 +125,7 @@ class LargeCashReport(Synced, Base):
     twelve_month_cents: Mapped[int] = mapped_column(Integer)  # with related cash in the 12 months before
     full_name: Mapped[str] = mapped_column(String(160))
     address: Mapped[str] = mapped_column(Text)
-    date_of_birth: Mapped[dt.date] = mapped_column(Date)
+    date_of_birth: Mapped[dt.date | None] = mapped_column(Date)  # None once the person is erased
     taxpayer_id: Mapped[str] = mapped_column(String(20))
     occupation: Mapped[str] = mapped_column(String(120), default="")
     id_document: Mapped[str] = mapped_column(String(200))  # "US passport 123456789, issued by ..."

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pos_app.persistence.models.base import Base, Synced, UtcDateTime
@@ -94,3 +94,18 @@ class PrivacyRequest(Synced, Base):
     outcome: Mapped[str | None] = mapped_column(Text)
     completed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     export_sha256: Mapped[str | None] = mapped_column(String(64))
+
+
+class ErasureLogEntry(Synced, Base):
+    """A customer was erased: the salted hash of their id, never a name or a contact.
+
+    The same log is kept in a file beside the store (`adapters/erasure_log.py`),
+    so restoring a backup taken before the erasure erases them again.
+    """
+
+    __tablename__ = "erasure_log"
+    __table_args__ = (UniqueConstraint("customer_hash"),)
+
+    erased_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    request_id: Mapped[str | None] = mapped_column(String(36))
+    customer_hash: Mapped[str] = mapped_column(String(64))

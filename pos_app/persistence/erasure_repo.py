@@ -1,0 +1,251 @@
+"""Erasing a customer everywhere their data lives, inside the unit of work's transaction.
+
+Raw DBAPI on the unit of work's own connection, like `counter.py`: an erasure
+touches a customer's thousand sales in a few statements, and writes the
+outbox rows for what it changed itself. The rules (what is kept, which words
+are cut out of free text) are in `domain/erasure.py`; this module knows where
+the data is.
+
+Every place a customer's personal data can be:
+
+- ``customers``: the row itself (blanked in place, its id kept as the pseudonym);
+- ``consent_events``: deleted;
+- ``appraisal_photos`` of their appraisals and ``certificates.scan`` of their
+  certificates: deleted;
+- ``large_cash_reports``: name, address, date of birth, taxpayer id,
+  occupation and ID document blanked;
+- ``checkouts.cart``: the name and the Form 8300 details a checkout carries;
+- free text linked to them (their sales' reasons, their lines' descriptions,
+  their appraisals' and requests' texts), with every identifying word cut out;
+- free text anywhere else that names them in full, or gives their email,
+  phone or address (another customer's notes, a cash movement's reason).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from pos_app.domain import erasure as rules
+from pos_app.domain.erasure import Identity
+from pos_app.persistence.models import new_id
+from pos_app.persistence.models.base import UtcDateTime
+
+_AT = UtcDateTime()
+_OUTBOX_SQL = "INSERT INTO outbox (table_name, row_id, op, at) VALUES (?, ?, ?, ?)"
+
+# Free text in rows linked to the customer: (table, columns, the rows' condition on one customer id).
+_LINKED: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("sales", ("void_reason", "order_discount_reason", "tax_exempt_reason"), "customer_id = ?"),
+    ("sale_lines", ("description", "discount_reason", "override_reason"),
+     "sale_id IN (SELECT id FROM sales WHERE customer_id = ?)"),
+    ("appraisals", ("description", "notes", "clasp", "limiting_conditions"), "owner_customer_id = ?"),
+    ("certificates", ("inscription", "measurements"), "customer_id = ?"),
+    ("privacy_requests", ("extension_reason", "outcome"), "customer_id = ?"),
+)
+# Free text anywhere, searched for what names the customer unmistakably (not a lone first name).
+_ANYWHERE: tuple[tuple[str, tuple[str, ...]], ...] = (
+    # Not other customers' addresses: a spouse at the same address keeps theirs.
+    ("customers", ("notes", "preferences", "wishlist")),
+    ("appraisals", ("description", "notes")),
+    ("privacy_requests", ("extension_reason", "outcome")),
+    ("cash_movements", ("reason",)),
+    ("stock_movements", ("reason",)),
+    ("large_cash_reports", ("occupation",)),
+)
+_SYNCED = frozenset({"customers", "sales", "sale_lines", "appraisals", "certificates", "privacy_requests",
+                     "cash_movements", "stock_movements", "large_cash_reports"})
+
+
+def _ts(moment: dt.datetime) -> str:
+    text = _AT.process_bind_param(moment, None)  # type: ignore[arg-type]
+    assert text is not None
+    return text
+
+
+class ErasureRepo:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def _c(self) -> Any:
+        return self._s.connection().connection.driver_connection
+
+    # ------------------------------------------------------------ before
+
+    def identity(self, customer_id: str) -> Identity | None:
+        """Who the customer is, to find them in free text (None when there is no such customer, or they
+        were erased already)."""
+        r = self._c().execute("SELECT first_name, last_name, email, phone, billing_address, shipping_address "
+                              "FROM customers WHERE id = ? AND erased_at IS NULL", (customer_id,)).fetchone()
+        if r is None:
+            return None
+        return Identity(first_name=r[0] or "", last_name=r[1] or "", email=r[2], phone=r[3],
+                        addresses=tuple(a for a in (r[4], r[5]) if a))
+
+    def blockers(self, customer_id: str) -> list[str]:
+        """What must be finished before the customer can be erased, as sentences naming it."""
+        c = self._c()
+        found = [f"a sale is being paid for at counter {r[0]}; finish or cancel it first"
+                 for r in c.execute("SELECT terminal FROM checkouts WHERE customer_id = ? AND status = 'open'",
+                                    (customer_id,))]
+        found += [f"a cart is parked for them at counter {r[0]} ({r[1]!r}); finish or delete it first"
+                  for r in c.execute("SELECT terminal, label FROM parked_carts WHERE customer_id = ?",
+                                     (customer_id,))]
+        found += [f"the Form 8300 cash report of {r[0][:10]} is not filed yet; the law requires it to be filed "
+                  "with the person's details first"
+                  for r in c.execute("SELECT created_at FROM large_cash_reports WHERE customer_id = ? "
+                                     "AND status = 'to_file'", (customer_id,))]
+        return found
+
+    def final_appraisals(self, customer_id: str) -> list[str]:
+        """Ids of the customer's final appraisals that have no seal yet (oldest first)."""
+        return [r[0] for r in self._c().execute(
+            "SELECT id FROM appraisals WHERE owner_customer_id = ? AND status = 'final' AND seal IS NULL "
+            "ORDER BY appraised_on, number, version", (customer_id,))]
+
+    def seal(self, appraisal_id: str, seal: str) -> None:
+        self._c().execute("UPDATE appraisals SET seal = ? WHERE id = ?", (seal, appraisal_id))
+
+    # ------------------------------------------------------------ the erasure
+
+    def erase(self, customer_id: str, who: Identity, *, at: dt.datetime) -> dict[str, int]:
+        """Erase the customer everywhere; returns how many rows of each kind changed (no personal values)."""
+        self._s.flush()
+        c = self._c()
+        now = _ts(at)
+        counts: dict[str, int] = {}
+        changed: dict[str, set[str]] = {}
+        deleted: dict[str, list[str]] = {}
+
+        def delete(table: str, where: str) -> None:
+            ids = [r[0] for r in c.execute(f"SELECT id FROM {table} WHERE {where}", (customer_id,))]
+            if ids:
+                c.execute(f"DELETE FROM {table} WHERE {where}", (customer_id,))
+                deleted.setdefault(table, []).extend(ids)
+            counts[table] = counts.get(table, 0) + len(ids)
+
+        delete("consent_events", "customer_id = ?")
+        delete("appraisal_photos", "appraisal_id IN (SELECT id FROM appraisals WHERE owner_customer_id = ?)")
+        counts["appraisal_photos_deleted"] = counts.pop("appraisal_photos")
+        counts["consents_deleted"] = counts.pop("consent_events")
+
+        scans = [r[0] for r in c.execute("SELECT id FROM certificates WHERE customer_id = ? AND scan IS NOT NULL",
+                                         (customer_id,))]
+        c.execute("UPDATE certificates SET scan = NULL, scan_mime_type = NULL, updated_at = ? "
+                  "WHERE customer_id = ? AND scan IS NOT NULL", (now, customer_id))
+        changed.setdefault("certificates", set()).update(scans)
+        counts["certificate_scans_deleted"] = len(scans)
+
+        reports = [r[0] for r in c.execute("SELECT id FROM large_cash_reports WHERE customer_id = ?",
+                                           (customer_id,))]
+        c.execute("UPDATE large_cash_reports SET full_name = ?, address = '', date_of_birth = NULL, "
+                  "taxpayer_id = '', occupation = '', id_document = '', updated_at = ? WHERE customer_id = ?",
+                  (f"{rules.ERASED_FIRST_NAME} {rules.ERASED_LAST_NAME}", now, customer_id))
+        changed.setdefault("large_cash_reports", set()).update(reports)
+        counts["cash_reports_blanked"] = len(reports)
+
+        carts = 0
+        for checkout_id, cart_text in list(c.execute("SELECT id, cart FROM checkouts WHERE customer_id = ?",
+                                                     (customer_id,))):
+            cart = json.loads(cart_text)
+            cart["customer_name"] = ""
+            if isinstance(cart.get("_checkout"), dict):
+                cart["_checkout"]["large_cash"] = None
+            c.execute("UPDATE checkouts SET cart = ? WHERE id = ?", (json.dumps(cart), checkout_id))
+            carts += 1
+        counts["checkouts_cleared"] = carts
+
+        words = rules.needles(who)
+        texts = 0
+        for table, columns, where in _LINKED:
+            texts += self._scrub(table, columns, where, (customer_id,), words, now, changed)
+        distinctive = [w for w in words if " " in w or "@" in w or any(ch.isdigit() for ch in w)]
+        for table, columns in _ANYWHERE:
+            if not distinctive:
+                break
+            lowered = [w.lower() for w in distinctive]
+            # A cheap filter in SQL (ASCII case folding); the exact, whole-word rule is applied in Python.
+            where = " OR ".join(f"instr(lower(coalesce({col}, '')), ?) > 0" for col in columns for _ in lowered)
+            params = tuple(w for _ in columns for w in lowered)
+            texts += self._scrub(table, columns, f"({where}) AND id != ?", (*params, customer_id),
+                                 distinctive, now, changed)
+        counts["texts_scrubbed"] = texts
+
+        c.execute("UPDATE customers SET first_name = ?, last_name = ?, email = NULL, phone = NULL, "
+                  "billing_address = '', shipping_address = '', adult_confirmed = 0, preferences = '', "
+                  "wishlist = '', notes = '', do_not_sell = 0, restricted = 0, marketing_objection = 0, "
+                  "erased_at = ?, updated_at = ? WHERE id = ?",
+                  (rules.ERASED_FIRST_NAME, rules.ERASED_LAST_NAME, now, now, customer_id))
+        changed.setdefault("customers", set()).add(customer_id)
+
+        # Erasures travel as tombstones: the sync pushes each deleted row's delete and each blanked row.
+        rows = [(table, row_id, "delete", now) for table, ids in deleted.items() for row_id in ids]
+        rows += [(table, row_id, "update", now) for table, ids in changed.items() if table in _SYNCED
+                 for row_id in sorted(ids)]
+        c.executemany(_OUTBOX_SQL, rows)
+        self._s.expire_all()
+        return counts
+
+    def _scrub(self, table: str, columns: Sequence[str], where: str, params: tuple[Any, ...],
+               words: Sequence[str], now: str, changed: dict[str, set[str]]) -> int:
+        c = self._c()
+        updates: list[tuple[Any, ...]] = []
+        cursor = c.execute(f"SELECT id, {', '.join(columns)} FROM {table} WHERE {where}", params)
+        while batch := cursor.fetchmany(500):
+            for row in batch:
+                values = [rules.scrub(v, words) for v in row[1:]]
+                if values != list(row[1:]):
+                    updates.append((*values, row[0]))
+        if not updates:
+            return 0
+        stamp = ", updated_at = ?" if table in _SYNCED else ""
+        sql = f"UPDATE {table} SET {', '.join(f'{col} = ?' for col in columns)}{stamp} WHERE id = ?"
+        c.executemany(sql, [(*u[:-1], now, u[-1]) if stamp else u for u in updates])
+        changed.setdefault(table, set()).update(u[-1] for u in updates)
+        return len(updates)
+
+    # ------------------------------------------------------------ after: what stays
+
+    def kept(self, customer_id: str) -> dict[str, Any]:
+        """What stays linked to the pseudonym: counts and the dates their retention runs from."""
+        c = self._c()
+        sales, last = c.execute("SELECT count(*), max(completed_at) FROM sales WHERE customer_id = ?",
+                                (customer_id,)).fetchone()
+        appraisals, appraisals_until = c.execute(
+            "SELECT count(*), max(retain_until) FROM appraisals WHERE owner_customer_id = ?", (customer_id,)).fetchone()
+        certificates, certificates_until = c.execute(
+            "SELECT count(*), max(retain_until) FROM certificates WHERE customer_id = ?", (customer_id,)).fetchone()
+        filed = [None if r[0] is None else dt.date.fromisoformat(r[0]) for r in c.execute(
+            "SELECT filed_on FROM large_cash_reports WHERE customer_id = ?", (customer_id,))]
+        requests = c.execute("SELECT count(*) FROM privacy_requests WHERE customer_id = ?",
+                             (customer_id,)).fetchone()[0]
+
+        def day(text: str | None) -> dt.date | None:
+            return None if text is None else dt.date.fromisoformat(text[:10])
+        return {"sales": int(sales), "last_sale_on": day(last), "appraisals": int(appraisals),
+                "appraisals_until": day(appraisals_until), "certificates": int(certificates),
+                "certificates_until": day(certificates_until), "cash_reports_filed_on": filed,
+                "requests": int(requests)}
+
+    # ------------------------------------------------------------ the erasure log
+
+    def add_log(self, customer_hash: str, request_id: str | None, at: dt.datetime) -> None:
+        now = _ts(at)
+        entry_id = new_id()
+        self._c().execute("INSERT OR IGNORE INTO erasure_log (id, erased_at, request_id, customer_hash, created_at, "
+                          "updated_at) VALUES (?, ?, ?, ?, ?, ?)", (entry_id, now, request_id, customer_hash, now, now))
+        self._c().execute(_OUTBOX_SQL, ("erasure_log", entry_id, "insert", now))
+
+    def log(self) -> list[tuple[str, str | None, str]]:
+        """(customer hash, request id, erased at) of every erasure this store knows, oldest first."""
+        return [(r[0], r[1], r[2]) for r in self._c().execute(
+            "SELECT customer_hash, request_id, erased_at FROM erasure_log ORDER BY erased_at, id")]
+
+    def live_customer_ids(self) -> Iterator[str]:
+        cursor = self._c().execute("SELECT id FROM customers WHERE erased_at IS NULL")
+        while batch := cursor.fetchmany(2000):
+            yield from (r[0] for r in batch)

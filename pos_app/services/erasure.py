@@ -1,0 +1,194 @@
+"""Erasing a customer (the right to deletion), and erasing them again after an old backup is restored.
+
+`erase_customer` answers a verified deletion request in one unit of work:
+it checks that nothing is still open for the customer, freezes the
+verification hash of their final appraisals (their photos are about to go),
+erases their personal data everywhere (`persistence/erasure_repo.py`),
+records what the law makes the store keep with its basis and end date (the
+completion record on the request, and the letter for the customer), writes
+the erasure log entry (in the store and, flushed to disk before the commit,
+in the file beside it) and the ``privacy.erased`` audit event, and closes the
+request. Then, outside the transaction, the store's file is scrubbed (WAL
+emptied, VACUUM) so no old page keeps a copy.
+
+Sales, their totals and payments, tax and the cash drawer are not touched:
+the sales keep pointing at the customer's id, which now names no one.
+
+`reapply_erasures` runs after a restore: every customer whose salted id hash
+is in the log (the file's entries and the restored store's own) is erased
+again, and both logs are made whole.
+
+What stays and why is in `domain/erasure.py`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from pos_app.domain import erasure as rules
+from pos_app.domain.erasure import ErasureEntry, Identity, KeptRecord, customer_hash
+from pos_app.domain.errors import Conflict, NotFound, ValidationError
+from pos_app.domain.permissions import Actor, Permission
+from pos_app.domain.privacy import TRANSACTION_RETENTION_YEARS, RequestStatus, RequestType
+from pos_app.domain.store import store_today
+from pos_app.services.ports import ErasureLog, StoreFile, UnitOfWork
+from pos_app.services.privacy import _open_request, _require
+
+SALT_SETTING = "privacy.erasure_salt"
+TRANSACTIONS_SETTING = "retention.transactions_years"
+
+
+@dataclass(frozen=True)
+class ErasureResult:
+    customer_id: str  # now a pseudonym: the sales and records kept point at it
+    request_id: str | None
+    erased_at: dt.datetime
+    counts: dict[str, int]
+    kept: tuple[KeptRecord, ...]
+    letter: str  # what the customer is told, in plain words
+    scrubbed: bool | None = None  # the file was rewritten without free pages and its WAL emptied
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"customer_id": self.customer_id, "request_id": self.request_id,
+                "erased_at": self.erased_at.isoformat(), "counts": self.counts,
+                "kept": [k.as_dict() for k in self.kept], "letter": self.letter, "scrubbed": self.scrubbed}
+
+
+@dataclass
+class ReapplyResult:
+    erased: list[str] = field(default_factory=list)  # customer ids erased again
+    logged: int = 0  # entries known to the store and the file after the merge
+    scrubbed: bool | None = None
+
+
+def _utc(text: str) -> dt.datetime:
+    moment = dt.datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _check_request(uow: UnitOfWork, request_id: str, customer_id: str) -> None:
+    record = _open_request(uow, request_id)
+    if record.type != RequestType.DELETION.value:
+        raise Conflict(f"Request {request_id} asks for {RequestType.of(record.type).label.lower()}, not deletion; "
+                       "record a deletion request to erase a customer.")
+    status = RequestStatus.of(record.status)
+    if status is RequestStatus.RECEIVED:
+        raise Conflict(f"Request {request_id} is not verified yet: verify the customer's identity before erasing "
+                       "(pos-app privacy verify).")
+    if not status.is_open:
+        raise Conflict(f"Request {request_id} is already {record.status}; nothing was erased.")
+    if record.customer_id != customer_id:
+        raise ValidationError("customer_id", f"request {request_id} was made for another customer")
+
+
+def _salt(uow: UnitOfWork, log: ErasureLog) -> str:
+    known = uow.settings.get(SALT_SETTING)
+    salt = log.salt(known)
+    if salt != known:
+        uow.settings.set(SALT_SETTING, salt)
+    return salt
+
+
+def _erase(uow: UnitOfWork, customer_id: str, who: Identity, *, at: dt.datetime,
+           today: dt.date) -> tuple[dict[str, int], list[KeptRecord]]:
+    from pos_app.domain.appraisals import short_hash
+    from pos_app.services.appraisals import content
+
+    for appraisal_id in uow.erasure.final_appraisals(customer_id):
+        record = uow.appraisals.get(appraisal_id)
+        if record is not None:
+            uow.erasure.seal(appraisal_id, short_hash(content(record)))
+    counts = uow.erasure.erase(customer_id, who, at=at)
+    years = int(uow.settings.get(TRANSACTIONS_SETTING, TRANSACTION_RETENTION_YEARS))
+    kept = rules.kept_records(today=today, transactions_years=years, **uow.erasure.kept(customer_id))
+    return counts, kept
+
+
+def _outcome(kept: list[KeptRecord], counts: dict[str, int]) -> str:
+    lines = [f"Personal data erased ({counts['texts_scrubbed']} free-text fields cut, "
+             f"{counts['consents_deleted']} consent events, {counts['appraisal_photos_deleted']} photos and "
+             f"{counts['certificate_scans_deleted']} scans deleted)."]
+    if kept:
+        lines.append("Kept without the person:")
+        lines += [f"- {k.category} ({k.count}): until {k.until.isoformat()}; basis: {k.basis}" for k in kept]
+    else:
+        lines.append("Nothing is kept.")
+    return "\n".join(lines)
+
+
+def erase_customer(customer_id: str, request_id: str, *, uow: UnitOfWork, actor: Actor, log: ErasureLog,
+                   store: StoreFile | None = None, now: dt.datetime | None = None) -> ErasureResult:
+    """Erase the customer of a verified deletion request; `store` given: scrub the file afterwards."""
+    _require(actor, "erase", uow, request_id or None, permission=Permission.ERASE_CUSTOMER)
+    customer_id, request_id = customer_id.strip(), request_id.strip()
+    if not customer_id:
+        raise ValidationError("customer_id", "is required")
+    if not request_id:
+        raise ValidationError("request_id", "an erasure answers a verified deletion request; give its id")
+    at = now or dt.datetime.now(dt.UTC)
+    with uow:
+        profile = uow.store.get()
+        today = store_today(profile.timezone if profile else "UTC", at)
+        _check_request(uow, request_id, customer_id)
+        who = uow.erasure.identity(customer_id)
+        if who is None:
+            raise NotFound(f"customer_id: no customer has the id {customer_id!r}, or they were erased already.")
+        blockers = uow.erasure.blockers(customer_id)
+        if blockers:
+            raise Conflict("The customer cannot be erased yet: " + "; ".join(blockers) + ". Nothing was changed.")
+        salt = _salt(uow, log)
+        counts, kept = _erase(uow, customer_id, who, at=at, today=today)
+        entry = ErasureEntry(customer_hash(salt, customer_id), request_id, at.isoformat())
+        uow.erasure.add_log(entry.customer_hash, request_id, at)
+        letter = rules.confirmation(profile.name if profile else "The store", today, kept)
+        uow.privacy.close(request_id, status=RequestStatus.COMPLETED.value, outcome=_outcome(kept, counts), at=at)
+        uow.audit.record(actor, "privacy.erased", entity_type="customer", entity_id=customer_id,
+                         summary={"request_id": request_id, "counts": counts,
+                                  "kept": [k.as_dict() for k in kept]})
+        log.append(entry)  # on disk before the commit: a crash can only leave an entry with no one to erase
+        uow.commit()
+    scrubbed = store.scrub() if store is not None else None
+    return ErasureResult(customer_id=customer_id, request_id=request_id, erased_at=at, counts=counts,
+                         kept=tuple(kept), letter=letter, scrubbed=scrubbed)
+
+
+def reapply_erasures(*, uow: UnitOfWork, actor: Actor, log: ErasureLog, store: StoreFile | None = None,
+                     now: dt.datetime | None = None) -> ReapplyResult:
+    """After a restore: erase again everyone the log says was erased, and merge the two logs."""
+    actor.require(Permission.RESTORE)
+    at = now or dt.datetime.now(dt.UTC)
+    result = ReapplyResult()
+    with uow:
+        in_file = {e.customer_hash: e for e in log.entries()}
+        in_store = {h: ErasureEntry(h, r, e) for h, r, e in uow.erasure.log()}
+        if not in_file and not in_store:
+            return result
+        profile = uow.store.get()
+        today = store_today(profile.timezone if profile else "UTC", at)
+        salt = _salt(uow, log)
+        wanted = {**in_store, **in_file}
+        for customer_id in list(uow.erasure.live_customer_ids()):
+            entry = wanted.get(customer_hash(salt, customer_id))
+            if entry is None:
+                continue
+            who = uow.erasure.identity(customer_id)
+            if who is None:
+                continue
+            counts, _ = _erase(uow, customer_id, who, at=at, today=today)
+            uow.audit.record(actor, "privacy.erasure_reapplied", entity_type="customer", entity_id=customer_id,
+                             summary={"request_id": entry.request_id, "erased_at": entry.erased_at,
+                                      "counts": counts})
+            result.erased.append(customer_id)
+        for h, entry in in_file.items():
+            if h not in in_store:
+                uow.erasure.add_log(h, entry.request_id, _utc(entry.erased_at))
+        for h, entry in in_store.items():
+            if h not in in_file:
+                log.append(entry)
+        result.logged = len(wanted)
+        uow.commit()
+    if result.erased and store is not None:
+        result.scrubbed = store.scrub()
+    return result
