@@ -840,6 +840,32 @@ def cmd_privacy_erase(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_privacy_retention(args: argparse.Namespace) -> int:
+    from pos_app.services import retention
+
+    facet = _open(args)
+    try:
+        report = retention.run(uow=facet.uow(), actor=facet.cli_actor(), data_dir=facet.data_dir, store=facet.db,
+                               dry_run=args.dry_run)
+    finally:
+        facet.close()
+    verb = "What the retention job would do" if report.dry_run else "What the retention job did"
+    labels = {"sales_detached": "sales older than the transaction period detached from their customers",
+              "cash_reports_blanked": "Form 8300 reports past their period blanked",
+              "appraisals_erased": "appraisals past their retention date erased (photos with them)",
+              "certificates_erased": "certificates past their retention date erased (scans with them)",
+              "requests_deleted": "answered requests of erased customers deleted",
+              "pseudonyms_deleted": "erased customers no record points at any more deleted"}
+    lines = [f"  {count:>6}  {labels[key]}" for key, count in report.rows.items()]
+    lines.append(f"  {len(report.backups_deleted):>6}  backups past their period deleted"
+                 + (f" ({', '.join(report.backups_deleted)})" if report.backups_deleted else ""))
+    lines.append(f"  {len(report.exports_deleted):>6}  privacy exports past their period deleted"
+                 + (f" ({', '.join(report.exports_deleted)})" if report.exports_deleted else ""))
+    _emit(args, report.as_dict(), f"{verb} on {report.today.isoformat()}:\n" + "\n".join(lines)
+          + ("\nNothing was changed (dry run)." if report.dry_run else ""))
+    return EXIT_OK
+
+
 # ---------------------------------------------------------------- parser
 
 
@@ -1027,6 +1053,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--request", metavar="REQUEST_ID",
                    help="the verified deletion request it answers (default: the customer's one verified deletion "
                         "request)")
+    p = command("retention", cmd_privacy_retention,
+                "let go of what is past its period: detach old sales from customers, blank old Form 8300 details, "
+                "erase expired appraisals and certificates, delete old backups and exports (the app runs it daily)",
+                privacy_sub)
+    p.add_argument("--dry-run", action="store_true", help="say what would go, change nothing")
     p = command("access-log", cmd_privacy_access_log,
                 "who read or changed a customer's record, when, at which counter, doing what", privacy_sub)
     p.add_argument("customer_id", metavar="CUSTOMER_ID")

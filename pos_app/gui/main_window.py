@@ -7,7 +7,9 @@ same person signs back in.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+import logging
+
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
@@ -17,7 +19,13 @@ from pos_app.gui.context import AppContext
 from pos_app.gui.idle import IdleWatcher
 from pos_app.gui.sign_in import SignInView
 from pos_app.gui.workspace import Workspace
+from pos_app.services import retention
 from pos_app.services import staff as staff_service
+
+log = logging.getLogger(__name__)
+# The daily retention job: first looked at a little after start (not in the way of the first sale), then hourly.
+RETENTION_FIRST_CHECK_MS = 120_000
+RETENTION_CHECK_MS = 3_600_000
 
 
 class MainWindow(QMainWindow):
@@ -58,6 +66,32 @@ class MainWindow(QMainWindow):
         self.lock_action = lock
         self.statusBar().showMessage(f"{context.profile.name} · counter {context.facet.terminal}")
         self.sign_in.prepare()
+
+        self.retention_timer = QTimer(self)
+        self.retention_timer.setInterval(RETENTION_CHECK_MS)
+        self.retention_timer.timeout.connect(self.run_retention_if_due)
+        self.retention_timer.start()
+        QTimer.singleShot(RETENTION_FIRST_CHECK_MS, self, self.run_retention_if_due)
+
+    def run_retention_if_due(self) -> None:
+        """Run the privacy retention job once a day, off the GUI thread; its result goes to the log."""
+        facet = self.context.facet
+
+        def work() -> retention.RetentionReport | None:
+            if not retention.due(uow=facet.uow()):
+                return None
+            return retention.run(uow=facet.uow(), actor=retention.job_actor(facet.terminal),
+                                 data_dir=facet.data_dir, store=facet.db)
+
+        def done(report: retention.RetentionReport | None) -> None:
+            if report is not None:
+                log.info("retention job: %s", {**report.rows, "backups_deleted": len(report.backups_deleted),
+                                                "exports_deleted": len(report.exports_deleted)})
+
+        def failed(exc: BaseException) -> None:
+            log.warning("retention job failed: %s: %s", type(exc).__name__, exc)
+
+        self.context.runner.run(work, on_done=done, on_error=failed)
 
     def _signed_in(self, actor: Actor) -> None:
         same = self._last_actor is not None and self._last_actor.staff_id == actor.staff_id

@@ -231,6 +231,84 @@ class ErasureRepo:
                 "certificates_until": day(certificates_until), "cash_reports_filed_on": filed,
                 "requests": int(requests)}
 
+    # ------------------------------------------------------------ retention
+
+    def detach_old_sales(self, before: dt.date, *, at: dt.datetime) -> int:
+        """Sales completed before `before` stop pointing at their customer; free text naming a customer
+        who is still on file is cut first. Returns the sales detached."""
+        c = self._c()
+        now = _ts(at)
+        limit = _ts(dt.datetime.combine(before, dt.time(), tzinfo=dt.UTC))
+        customers = [r[0] for r in c.execute(
+            "SELECT DISTINCT customer_id FROM sales WHERE customer_id IS NOT NULL AND completed_at < ?", (limit,))]
+        changed: dict[str, set[str]] = {}
+        for customer_id in customers:
+            who = self.identity(customer_id)
+            if who is None:
+                continue  # erased: their texts were cut then
+            words = rules.needles(who)
+            self._scrub("sales", _LINKED[0][1], "customer_id = ? AND completed_at < ?", (customer_id, limit),
+                        words, now, changed)
+            self._scrub("sale_lines", _LINKED[1][1],
+                        "sale_id IN (SELECT id FROM sales WHERE customer_id = ? AND completed_at < ?)",
+                        (customer_id, limit), words, now, changed)
+        ids = [r[0] for r in c.execute("SELECT id FROM sales WHERE customer_id IS NOT NULL AND completed_at < ?",
+                                       (limit,))]
+        c.execute("UPDATE sales SET customer_id = NULL, updated_at = ? WHERE customer_id IS NOT NULL "
+                  "AND completed_at < ?", (now, limit))
+        for checkout_id, cart_text in list(c.execute(
+                "SELECT id, cart FROM checkouts WHERE customer_id IS NOT NULL AND status != 'open' "
+                "AND created_at < ?", (limit,))):
+            cart = json.loads(cart_text)
+            cart["customer_name"], cart["customer_id"] = "", None
+            if isinstance(cart.get("_checkout"), dict):
+                cart["_checkout"]["large_cash"] = None
+            c.execute("UPDATE checkouts SET cart = ?, customer_id = NULL WHERE id = ?", (json.dumps(cart), checkout_id))
+        changed.setdefault("sales", set()).update(ids)
+        c.executemany(_OUTBOX_SQL, [(t, i, "update", now) for t, rows in changed.items() for i in sorted(rows)])
+        return len(ids)
+
+    def blank_old_cash_reports(self, filed_before: dt.date, *, at: dt.datetime) -> int:
+        """Form 8300 reports filed before `filed_before` lose the person's details and their customer link."""
+        c = self._c()
+        now = _ts(at)
+        ids = [r[0] for r in c.execute(
+            "SELECT id FROM large_cash_reports WHERE status = 'filed' AND filed_on < ? "
+            "AND (customer_id IS NOT NULL OR taxpayer_id != '' OR date_of_birth IS NOT NULL)",
+            (filed_before.isoformat(),))]
+        if ids:
+            marks = ",".join("?" * len(ids))
+            c.execute(f"UPDATE large_cash_reports SET customer_id = NULL, full_name = '', address = '', "
+                      f"date_of_birth = NULL, taxpayer_id = '', occupation = '', id_document = '', updated_at = ? "
+                      f"WHERE id IN ({marks})", (now, *ids))
+            c.executemany(_OUTBOX_SQL, [("large_cash_reports", i, "update", now) for i in ids])
+        return len(ids)
+
+    def delete_old_requests(self, answered_before: dt.date, *, at: dt.datetime) -> int:
+        """Closed requests of erased customers answered before `answered_before`: deleted."""
+        c = self._c()
+        limit = _ts(dt.datetime.combine(answered_before, dt.time(), tzinfo=dt.UTC))
+        ids = [r[0] for r in c.execute(
+            "SELECT id FROM privacy_requests WHERE status IN ('completed', 'refused') AND completed_at < ? "
+            "AND customer_id IN (SELECT id FROM customers WHERE erased_at IS NOT NULL)", (limit,))]
+        if ids:
+            c.execute(f"DELETE FROM privacy_requests WHERE id IN ({','.join('?' * len(ids))})", ids)
+            c.executemany(_OUTBOX_SQL, [("privacy_requests", i, "delete", _ts(at)) for i in ids])
+        return len(ids)
+
+    def delete_unlinked_pseudonyms(self, *, at: dt.datetime) -> int:
+        """Erased customers nothing points at any more (their kept records have all expired): deleted."""
+        c = self._c()
+        links = " AND ".join(f"NOT EXISTS (SELECT 1 FROM {table} x WHERE x.{column} = customers.id)" for table, column in (
+            ("sales", "customer_id"), ("appraisals", "owner_customer_id"), ("certificates", "customer_id"),
+            ("large_cash_reports", "customer_id"), ("privacy_requests", "customer_id"), ("checkouts", "customer_id"),
+            ("parked_carts", "customer_id"), ("consent_events", "customer_id")))
+        ids = [r[0] for r in c.execute(f"SELECT id FROM customers WHERE erased_at IS NOT NULL AND {links}")]
+        if ids:
+            c.execute(f"DELETE FROM customers WHERE id IN ({','.join('?' * len(ids))})", ids)
+            c.executemany(_OUTBOX_SQL, [("customers", i, "delete", _ts(at)) for i in ids])
+        return len(ids)
+
     # ------------------------------------------------------------ the erasure log
 
     def add_log(self, customer_hash: str, request_id: str | None, at: dt.datetime) -> None:

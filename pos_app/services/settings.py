@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from pos_app.domain import retention
 from pos_app.domain import store as store_rules
 from pos_app.domain.errors import ValidationError
 from pos_app.domain.permissions import Actor, Permission
@@ -107,6 +108,10 @@ def _logo(text: str) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
+def _period(key: str) -> Callable[[str], int]:
+    return lambda text: retention.check_period(key, text)
+
+
 DEFAULT_RETURN_POLICY = "Returns and exchanges within 30 days with this receipt."
 DEFAULT_LIMITING_CONDITIONS = (
     "This appraisal states the estimated retail replacement cost of the piece described, on its effective date, "
@@ -150,6 +155,12 @@ SETTINGS: dict[str, SettingSpec] = {
                     _reader_id, ""),
         SettingSpec("payments.api_base", "Stripe API address; empty for Stripe itself (a local test server "
                     "otherwise)", _api_base, ""),
+        *(SettingSpec(key, meaning, _period(key), retention.DEFAULTS[key]) for key, meaning in (
+            ("retention.transactions_years", "years a sale stays linked to its customer (tax law: at least 7)"),
+            ("retention.form_8300_years", "years a filed Form 8300 keeps the person's details (law: at least 5)"),
+            ("retention.request_months", "months an erased customer's answered requests are kept (at least 24)"),
+            ("retention.backup_days", "days a backup is kept before the retention job deletes it"),
+            ("retention.export_days", "days a privacy export is kept in the store's exports folder"))),
     )
 }
 

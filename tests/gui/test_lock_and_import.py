@@ -65,3 +65,24 @@ def test_saving_tags_into_a_missing_folder_says_so_and_leaves_no_file(
     dialog.save_pdf()
     qtbot.waitUntil(lambda: "cannot write" in dialog.form.message_label.text(), timeout=10_000)
     assert not target.parent.exists()
+
+
+def test_the_app_runs_the_retention_job_once_a_day_off_the_gui_thread(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    from pos_app.gui import main_window
+
+    assert window.retention_timer.isActive() and window.retention_timer.interval() == main_window.RETENTION_CHECK_MS
+    facet = window.context.facet
+
+    def runs() -> int:
+        conn = facet.connection()
+        try:
+            return int(conn.execute("SELECT count(*) FROM audit_events WHERE action = 'retention.ran'").fetchone()[0])
+        finally:
+            conn.close()
+
+    window.run_retention_if_due()
+    qtbot.waitUntil(lambda: not window.context.runner.busy, timeout=10_000)
+    assert runs() == 1
+    window.run_retention_if_due()  # the same day: nothing more
+    qtbot.waitUntil(lambda: not window.context.runner.busy, timeout=10_000)
+    assert runs() == 1
