@@ -840,6 +840,52 @@ def cmd_privacy_erase(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_privacy_policies(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from pos_app.services import privacy
+
+    facet = _open(args)
+    try:
+        rows = privacy.policy_versions(uow=facet.uow(), actor=facet.cli_actor(), today=_store_date(facet))
+        if args.show is not None:
+            text = privacy.policy_text(args.show, uow=facet.uow(), actor=facet.cli_actor())
+            _emit(args, {"version": args.show, "text": text}, text)
+            return EXIT_OK
+    finally:
+        facet.close()
+    data = {"versions": [{**asdict(r), "effective_on": r.effective_on.isoformat()} for r in rows]}
+    text = "\n".join(f"v{r.version}  in force from {r.effective_on.isoformat()}  {r.chars:>7,} characters  "
+                     f"sha256 {r.sha256[:12]}" + ("  <- in force today" if r.in_force else "") for r in rows)
+    _emit(args, data, text or "No privacy policy has been published.")
+    return EXIT_OK
+
+
+def cmd_privacy_publish_policy(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from pos_app.domain.errors import ValidationError
+    from pos_app.services import privacy
+
+    path = Path(args.file).expanduser()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ValidationError("file", f"cannot read {path} as UTF-8 text: {getattr(error, 'strerror', None) or error}"
+                              ) from None
+    effective = _cli_date(args.effective, "--effective")
+    facet = _open(args)
+    try:
+        row = privacy.publish_policy(text, effective or _store_date(facet), uow=facet.uow(), actor=facet.cli_actor(),
+                                     today=_store_date(facet))
+    finally:
+        facet.close()
+    _emit(args, {"version": row.version, "effective_on": row.effective_on.isoformat(), "sha256": row.sha256,
+                 "chars": row.chars},
+          f"Published version {row.version} of the privacy policy, in force from {row.effective_on.isoformat()}.")
+    return EXIT_OK
+
+
 def cmd_privacy_retention(args: argparse.Namespace) -> int:
     from pos_app.services import retention
 
@@ -1053,6 +1099,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--request", metavar="REQUEST_ID",
                    help="the verified deletion request it answers (default: the customer's one verified deletion "
                         "request)")
+    p = command("policies", cmd_privacy_policies,
+                "the published versions of the store's privacy policy, and which is in force", privacy_sub)
+    p.add_argument("--show", type=int, metavar="VERSION", help="print that version's text")
+    p = command("publish-policy", cmd_privacy_publish_policy,
+                "keep a new version of the privacy policy text; consents from its date name it", privacy_sub)
+    p.add_argument("file", metavar="FILE.txt", help="the policy's text (UTF-8)")
+    p.add_argument("--effective", metavar="YYYY-MM-DD", help="the day it takes effect (default: today)")
     p = command("retention", cmd_privacy_retention,
                 "let go of what is past its period: detach old sales from customers, blank old Form 8300 details, "
                 "erase expired appraisals and certificates, delete old backups and exports (the app runs it daily)",

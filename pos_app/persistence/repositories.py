@@ -474,6 +474,11 @@ class CustomerRepo:
         return self._s.scalar(select(PolicyVersion.id).where(PolicyVersion.effective_on <= today)
                               .order_by(PolicyVersion.effective_on.desc(), PolicyVersion.version.desc()).limit(1))
 
+    def policy_versions(self) -> list[tuple[str, int, dt.date, str]]:
+        """(id, version, effective on, text) of every published version, oldest first."""
+        return [(r.id, r.version, r.effective_on, r.text) for r in
+                self._s.scalars(select(PolicyVersion).order_by(PolicyVersion.version))]
+
     def add_policy_version(self, version: int, effective_on: dt.date, text: str) -> str:
         row = PolicyVersion(id=new_id(), version=version, effective_on=effective_on, text=text)
         self._s.add(row)

@@ -16,6 +16,8 @@ The clock and the extension rule are in `domain/privacy.py`.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from dataclasses import dataclass
 
 from pos_app.domain import privacy as rules
 from pos_app.domain.errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -177,6 +179,74 @@ def request_to_answer(customer_id: str, kinds: tuple[RequestType, ...], *, reade
                        "identity first (pos-app privacy verify).")
     raise ValidationError("request", f"the customer has no open {names} request; record one first "
                                      "(pos-app privacy request)")
+
+
+# ---------------------------------------------------------------- the privacy policy's versions
+
+MAX_POLICY_CHARS = 200_000
+
+
+@dataclass(frozen=True)
+class PolicyVersionRow:
+    version: int
+    effective_on: dt.date
+    chars: int
+    sha256: str
+    in_force: bool  # the version a consent recorded today names
+
+
+def policy_versions(*, uow: UnitOfWork, actor: Actor, today: dt.date | None = None) -> list[PolicyVersionRow]:
+    """Every published version of the store's privacy policy, oldest first, the one in force marked."""
+    _require(actor, "policy_versions", uow)
+    with uow:
+        today = today or _store_today(uow)
+        rows = uow.customers.policy_versions()
+        in_force = uow.customers.policy_in_force(today)
+    return [PolicyVersionRow(version=v, effective_on=on, chars=len(text),
+                             sha256=hashlib.sha256(text.encode()).hexdigest(), in_force=i == in_force)
+            for i, v, on, text in rows]
+
+
+def policy_text(version: int, *, uow: UnitOfWork, actor: Actor) -> str:
+    _require(actor, "policy_text", uow)
+    with uow:
+        for _, v, _, text in uow.customers.policy_versions():
+            if v == version:
+                return text
+    raise NotFound(f"version: the privacy policy has no version {version}.")
+
+
+def publish_policy(text: str, effective_on: dt.date, *, uow: UnitOfWork, actor: Actor,
+                   today: dt.date | None = None) -> PolicyVersionRow:
+    """Keep a new version of the policy text, in force from `effective_on` (today or later, never before the
+    latest version's date): consents recorded from that day name it. Versions are never changed or deleted."""
+    _require(actor, "publish_policy", uow)
+    body = text.strip()
+    if not body:
+        raise ValidationError("text", "the policy text is empty")
+    if len(body) > MAX_POLICY_CHARS:
+        raise ValidationError("text", f"is longer than {MAX_POLICY_CHARS:,} characters")
+    with uow:
+        today = today or _store_today(uow)
+        if effective_on < today:
+            raise ValidationError("effective_on", f"{effective_on.isoformat()} is in the past: consents already "
+                                                  "recorded name the version that was in force")
+        existing = uow.customers.policy_versions()
+        if existing:
+            _, last, last_on, last_text = existing[-1]
+            if effective_on < last_on:
+                raise ValidationError("effective_on", f"is before version {last}'s date ({last_on.isoformat()})")
+            if last_text.strip() == body:
+                raise Conflict(f"This text is the same as version {last}; nothing was published.")
+        version = (existing[-1][1] if existing else 0) + 1
+        uow.customers.add_policy_version(version, effective_on, body)
+        digest = hashlib.sha256(body.encode()).hexdigest()
+        uow.audit.record(actor, "privacy.policy_published", entity_type="policy_version", entity_id=str(version),
+                         summary={"version": version, "effective_on": effective_on.isoformat(), "sha256": digest,
+                                  "chars": len(body)})
+        uow.commit()
+    return PolicyVersionRow(version=version, effective_on=effective_on, chars=len(body), sha256=digest,
+                            in_force=effective_on <= today)
 
 
 # ---------------------------------------------------------------- who saw what
