@@ -57,6 +57,11 @@ _ANYWHERE: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("stock_movements", ("reason",)),
     ("large_cash_reports", ("occupation",)),
 )
+# Every column that points at a customer.
+_CUSTOMER_LINKS = (
+    ("sales", "customer_id"), ("appraisals", "owner_customer_id"), ("certificates", "customer_id"),
+    ("large_cash_reports", "customer_id"), ("privacy_requests", "customer_id"), ("checkouts", "customer_id"),
+    ("parked_carts", "customer_id"), ("consent_events", "customer_id"))
 _SYNCED = frozenset({"customers", "sales", "sale_lines", "appraisals", "certificates", "privacy_requests",
                      "cash_movements", "stock_movements", "large_cash_reports"})
 
@@ -299,10 +304,8 @@ class ErasureRepo:
     def delete_unlinked_pseudonyms(self, *, at: dt.datetime) -> int:
         """Erased customers nothing points at any more (their kept records have all expired): deleted."""
         c = self._c()
-        links = " AND ".join(f"NOT EXISTS (SELECT 1 FROM {table} x WHERE x.{column} = customers.id)" for table, column in (
-            ("sales", "customer_id"), ("appraisals", "owner_customer_id"), ("certificates", "customer_id"),
-            ("large_cash_reports", "customer_id"), ("privacy_requests", "customer_id"), ("checkouts", "customer_id"),
-            ("parked_carts", "customer_id"), ("consent_events", "customer_id")))
+        links = " AND ".join(f"NOT EXISTS (SELECT 1 FROM {table} x WHERE x.{column} = customers.id)"
+                             for table, column in _CUSTOMER_LINKS)
         ids = [r[0] for r in c.execute(f"SELECT id FROM customers WHERE erased_at IS NOT NULL AND {links}")]
         if ids:
             c.execute(f"DELETE FROM customers WHERE id IN ({','.join('?' * len(ids))})", ids)
