@@ -11,8 +11,9 @@ from pathlib import Path
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 
-def ask_save_path(parent: QWidget | None, title: str, suggested: str, file_filter: str) -> Path | None:
-    name, _ = QFileDialog.getSaveFileName(parent, title, str(Path.home() / suggested), file_filter)
+def ask_save_path(parent: QWidget | None, title: str, suggested: str, file_filter: str,
+                  folder: Path | None = None) -> Path | None:
+    name, _ = QFileDialog.getSaveFileName(parent, title, str((folder or Path.home()) / suggested), file_filter)
     return Path(name) if name else None
 
 

@@ -21,7 +21,9 @@ def load_screens() -> list[tuple[str, Permission, Callable[[AppContext, QWidget]
     """The screens a workspace may show, in tab order (importing them the first time)."""
     from pos_app.gui.appraisals.view import AppraisalsView
     from pos_app.gui.certificates.view import CertificatesView
+    from pos_app.gui.customers.view import CustomersView
     from pos_app.gui.inventory.view import InventoryView
+    from pos_app.gui.privacy.desk import PrivacyDesk
     from pos_app.gui.reports_view import ReportsView
     from pos_app.gui.sell.view import SellView
     from pos_app.gui.stock_count_view import StockCountView
@@ -33,6 +35,8 @@ def load_screens() -> list[tuple[str, Permission, Callable[[AppContext, QWidget]
         ("Stock reports", Permission.VIEW_STOCK_REPORTS, ReportsView),
         ("Appraisals", Permission.WRITE_APPRAISALS, AppraisalsView),
         ("Certificates", Permission.WRITE_APPRAISALS, CertificatesView),
+        ("Customers", Permission.VIEW_CUSTOMERS, CustomersView),
+        ("Privacy desk", Permission.HANDLE_PRIVACY_REQUESTS, PrivacyDesk),
     ]
 
 

@@ -80,6 +80,15 @@ def _row(r: Sequence[Any], today: dt.date) -> PrivacyRequestRow:
         days_left=(due - today).days)
 
 
+def request_rows(conn: Any, condition: str, args: tuple[Any, ...], today: dt.date,
+                 limit: int = 1000) -> list[PrivacyRequestRow]:
+    """Requests matching `condition` (on `r`), open ones first (overdue first), then closed ones."""
+    sql = (f"SELECT {_COLUMNS} FROM privacy_requests r LEFT JOIN customers c ON c.id = r.customer_id "
+           f"LEFT JOIN staff s ON s.id = r.verified_by WHERE {condition} "
+           f"ORDER BY {_OPEN} DESC, r.due_on, r.received_on, r.created_at LIMIT ?")
+    return [_row(r, today) for r in conn.execute(sql, (*args, limit))]
+
+
 class SqlitePrivacyReader:
     def __init__(self, conn: Any) -> None:
         self._c = conn
@@ -97,11 +106,7 @@ class SqlitePrivacyReader:
             args.append((today + dt.timedelta(days=due_within_days)).isoformat())
         elif not include_closed:
             conditions.append(_OPEN)
-        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
-        sql = (f"SELECT {_COLUMNS} FROM privacy_requests r LEFT JOIN customers c ON c.id = r.customer_id "
-               f"LEFT JOIN staff s ON s.id = r.verified_by {where} "
-               f"ORDER BY {_OPEN} DESC, r.due_on, r.received_on, r.created_at LIMIT ?")
-        return [_row(r, today) for r in self._c.execute(sql, (*args, limit))]
+        return request_rows(self._c, " AND ".join(conditions) or "1", tuple(args), today, limit)
 
     # -- who saw what -----------------------------------------------------------------------------
 

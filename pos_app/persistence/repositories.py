@@ -469,6 +469,16 @@ class CustomerRepo:
         row.marketing_objection = flags.marketing_objection
         self._s.flush()
 
+    def current_values(self, customer_id: str, names: list[str]) -> dict[str, Any]:
+        row = self._s.get_one(Customer, customer_id)
+        return {name: getattr(row, name) for name in names}
+
+    def update(self, customer_id: str, changes: dict[str, Any]) -> None:
+        row = self._s.get_one(Customer, customer_id)
+        for name, value in changes.items():
+            setattr(row, name, value)
+        self._s.flush()
+
     def policy_in_force(self, today: dt.date) -> str | None:
         """The id of the privacy policy version in force on `today` (a consent names it)."""
         return self._s.scalar(select(PolicyVersion.id).where(PolicyVersion.effective_on <= today)

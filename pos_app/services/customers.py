@@ -18,7 +18,20 @@ from pathlib import Path
 from pos_app.domain import store as store_rules
 from pos_app.domain.errors import ValidationError
 from pos_app.domain.permissions import Actor, Permission
-from pos_app.services.ports import CustomerFlags, CustomerHit, CustomerReader, NewCustomer, SalesReader, UnitOfWork
+from pos_app.services.ports import (
+    ConsentRow,
+    CustomerAppraisalRow,
+    CustomerCertificateRow,
+    CustomerFlags,
+    CustomerHit,
+    CustomerProfile,
+    CustomerReader,
+    NewCustomer,
+    PrivacyRequestRow,
+    PurchaseRow,
+    SalesReader,
+    UnitOfWork,
+)
 
 
 @dataclass(frozen=True)
@@ -209,3 +222,104 @@ def export_marketing_list(path: Path, *, purpose: str = "marketing_email", reade
                          summary={"purpose": what.value, "customers": count})
         uow.commit()
     return count
+
+
+# ---------------------------------------------------------------- the customers screen
+
+
+@dataclass(frozen=True)
+class CustomerDetail:
+    """A customer's record and history as the customers screen shows it."""
+
+    profile: CustomerProfile
+    consents: list[ConsentRow]  # every consent event, newest first
+    purchases: list[PurchaseRow]  # the newest PURCHASES_SHOWN
+    purchase_count: int
+    appraisals: list[CustomerAppraisalRow]
+    certificates: list[CustomerCertificateRow]
+    requests: list[PrivacyRequestRow]  # only for those who handle privacy requests
+
+    def current(self, purpose: str) -> ConsentRow | None:
+        """The latest answer for `purpose` (the one that counts), or None when never asked."""
+        return next((c for c in self.consents if c.purpose == purpose), None)
+
+
+PURCHASES_SHOWN = 200
+
+
+def customer_detail(customer_id: str, *, reader: CustomerReader, actor: Actor, uow: UnitOfWork,
+                    today: dt.date) -> CustomerDetail:
+    """Everything the screen shows about one customer; the view is an audit event naming them (who saw what)."""
+    actor.require(Permission.VIEW_CUSTOMERS)
+    profile = reader.profile(customer_id)
+    if profile is None:
+        raise ValidationError("customer_id", f"no customer has the id {customer_id!r} (or they were erased)")
+    purchases, count = reader.purchases(customer_id, PURCHASES_SHOWN)
+    detail = CustomerDetail(
+        profile=profile, consents=reader.consents(customer_id), purchases=purchases, purchase_count=count,
+        appraisals=reader.appraisals(customer_id), certificates=reader.certificates(customer_id),
+        requests=reader.requests(customer_id, today) if actor.can(Permission.HANDLE_PRIVACY_REQUESTS) else [])
+    with uow:
+        uow.audit.record(actor, "customer.viewed", entity_type="customer", entity_id=customer_id)
+        uow.commit()
+    return detail
+
+
+@dataclass(frozen=True)
+class CustomerEdit:
+    """The customer form as typed."""
+
+    first_name: str
+    last_name: str
+    email: str
+    phone: str
+    billing_address: str = ""
+    shipping_address: str = ""
+    preferences: str = ""
+    wishlist: str = ""
+    notes: str = ""
+
+
+_TEXT_LIMITS = {"billing_address": 500, "shipping_address": 500, "preferences": 1000, "wishlist": 1000,
+                "notes": 2000}
+FIELD_CAPTIONS = {"first_name": "first name", "last_name": "last name", "billing_address": "billing address",
+                  "shipping_address": "shipping address"}
+
+
+def check_customer_edit(form: CustomerEdit) -> dict[str, object]:
+    """The form's values, normalized; ValidationError names the first field to fix."""
+    values: dict[str, object] = {
+        "first_name": _name(form.first_name, "first name"), "last_name": _name(form.last_name, "last name"),
+        "email": store_rules.check_email(form.email) if form.email.strip() else None,
+        "phone": store_rules.check_phone(form.phone) if form.phone.strip() else None,
+    }
+    for name, limit in _TEXT_LIMITS.items():
+        text = getattr(form, name).strip()
+        if len(text) > limit:
+            raise ValidationError(FIELD_CAPTIONS.get(name, name), f"is longer than {limit:,} characters")
+        values[name] = text
+    return values
+
+
+def update_customer(customer_id: str, form: CustomerEdit, *, uow: UnitOfWork, actor: Actor) -> list[str]:
+    """Save a correction of the customer's record; returns the names of the fields that changed.
+
+    A restricted customer's record is changed only by the privacy officer. The
+    audit event names the fields, never their old or new values.
+    """
+    actor.require(Permission.EDIT_CUSTOMERS)
+    values = check_customer_edit(form)
+    with uow:
+        flags = uow.customers.privacy_flags(customer_id)
+        if flags is None:
+            raise ValidationError("customer_id", f"no customer has the id {customer_id!r} (or they were erased)")
+        if flags.restricted:
+            actor.require(Permission.EDIT_RESTRICTED_CUSTOMER)
+        current = uow.customers.current_values(customer_id, list(values))
+        changes = {k: v for k, v in values.items() if current.get(k) != v}
+        if changes:
+            uow.customers.update(customer_id, changes)
+            uow.audit.record(actor, "customer.changed", entity_type="customer", entity_id=customer_id,
+                             summary={"fields": sorted(changes)})
+            uow.commit()
+    return sorted(changes)

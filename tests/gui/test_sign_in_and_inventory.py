@@ -94,7 +94,7 @@ def test_screen_locks_when_idle_and_the_same_person_comes_back_to_their_work(qtb
 
 def test_each_role_sees_only_the_screens_and_buttons_it_may_use(qtbot, window: MainWindow) -> None:
     sign_in(qtbot, window, "Lily Chen")
-    assert list(window.workspace.screens) == ["Sell", "Inventory", "Stock count"]
+    assert list(window.workspace.screens) == ["Sell", "Inventory", "Stock count", "Customers"]
     view = window.workspace.screens["Inventory"]
     assert not view.form.receive_button.isVisibleTo(view) and not view.form.adjust_button.isVisibleTo(view)
     assert view.form.tags_button.isVisibleTo(view)
@@ -102,10 +102,15 @@ def test_each_role_sees_only_the_screens_and_buttons_it_may_use(qtbot, window: M
     window.lock("")
     window.sign_in.form.staff_list.setCurrentRow(0)
     sign_in(qtbot, window, "Marcus Reed")
-    assert list(window.workspace.screens) == ["Sell", "Inventory", "Stock count", "Stock reports"]
+    assert list(window.workspace.screens) == ["Sell", "Inventory", "Stock count", "Stock reports", "Customers"]
     view = window.workspace.screens["Inventory"]
     assert view.form.receive_button.isVisibleTo(view) and view.form.adjust_button.isVisibleTo(view)
     assert view.form.import_button.isVisibleTo(view) and view.form.export_button.isVisibleTo(view)
+
+    window.lock("")
+    window.sign_in.form.staff_list.setCurrentRow(0)
+    sign_in(qtbot, window, "Dana Brooks")
+    assert list(window.workspace.screens) == ["Customers", "Privacy desk"]
 
 
 def test_a_sign_in_is_recorded_even_when_the_window_closes_at_once(qtbot, window: MainWindow) -> None:

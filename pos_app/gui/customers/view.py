@@ -1,0 +1,434 @@
+"""The customers screen: find a customer, and see their record, purchases, paperwork, consents and requests.
+
+Keyboard: Ctrl+F search (the list follows as you type); Down goes to the
+list, Up and Down move through it and the record follows; Enter opens the
+record's tabs (Alt+P profile, Alt+U purchases, Alt+A appraisals and
+certificates, Alt+O consents, Alt+R requests, Alt+W who saw this); Ctrl+E
+edits the record; Ctrl+R records a privacy request (privacy officer); Esc
+clears the search.
+
+Every list shown and every record opened is an audit event naming the
+customers by id (who saw what). The record is read on the database worker
+with a connection of its own; the screen never logs a personal value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from html import escape
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QItemSelectionModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+)
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
+
+from pos_app.domain.errors import UserFacingError
+from pos_app.domain.permissions import Permission
+from pos_app.domain.privacy import Channel, ConsentPurpose, RequestStatus, RequestType
+from pos_app.domain.store import display_phone, store_today
+from pos_app.gui.base import mark_info, mark_problem
+from pos_app.gui.context import AppContext
+from pos_app.gui.forms import Form
+from pos_app.gui.ops import show_error
+from pos_app.gui.tables import SearchKeys
+from pos_app.services import customers, privacy
+from pos_app.services.customers import CustomerDetail
+from pos_app.services.ports import AccessRow, CustomerHit
+
+SEARCH_DELAY_MS = 150
+DETAIL_DELAY_MS = 120
+LIMIT = 500
+PURPOSE_BUTTONS = (("email_consent", ConsentPurpose.MARKETING_EMAIL), ("sms_consent", ConsentPurpose.MARKETING_SMS),
+                   ("ads_consent", ConsentPurpose.AD_SHARING))
+_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+
+
+def _local(moment: dt.datetime, timezone: str) -> str:
+    from zoneinfo import ZoneInfo
+
+    return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+def fill(table: QTableWidget, headers: Sequence[str], rows: Sequence[Sequence[str]],
+         right: Sequence[int] = ()) -> None:
+    """A small read-only table, filled at once (a record's history is a few hundred rows at most)."""
+    table.setUpdatesEnabled(False)
+    table.clear()
+    table.setColumnCount(len(headers))
+    table.setHorizontalHeaderLabels(list(headers))
+    table.setRowCount(len(rows))
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            item = QTableWidgetItem(text)
+            item.setTextAlignment(_RIGHT if c in right else _LEFT)
+            table.setItem(r, c, item)
+    table.resizeColumnsToContents()
+    table.setUpdatesEnabled(True)
+
+
+class CustomersModel(QAbstractTableModel):
+    HEADERS = ("Name", "Email", "Phone", "")
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.rows: list[CustomerHit] = []
+        self._texts: list[tuple[str, ...]] = []
+
+    def set_rows(self, rows: Sequence[CustomerHit]) -> None:
+        self.beginResetModel()
+        self.rows = list(rows)
+        self._texts = [(r.name, r.email or "", display_phone(r.phone or ""), "restricted" if r.restricted else "")
+                       for r in self.rows]
+        self.endResetModel()
+
+    def row_of(self, customer_id: str) -> int | None:
+        return next((n for n, r in enumerate(self.rows) if r.id == customer_id), None)
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self.rows):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._texts[index.row()][index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 3 and self.rows[index.row()].restricted:
+            return "Processing restricted: attach to a sale, but only the privacy officer edits the record"
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
+                and 0 <= section < len(self.HEADERS):
+            return self.HEADERS[section]
+        return None
+
+
+class CustomersView(QWidget):
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.form = Form("customers.ui", self)
+        f = self.form
+        self.model = CustomersModel(self)
+        table = f.table
+        table.setModel(self.model)
+        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for column, width in enumerate((190, 230, 140, 80)):
+            table.setColumnWidth(column, width)
+        table.verticalHeader().setDefaultSectionSize(28)
+        f.splitter.setStretchFactor(0, 2)
+        f.splitter.setStretchFactor(1, 3)
+        f.splitter.setSizes([560, 840])
+        f.consent_grid.setColumnStretch(0, 3)
+        f.consent_grid.setColumnStretch(1, 1)
+        f.name_label.setObjectName("customer_name")
+        for t in (f.purchases_table, f.appraisals_table, f.certificates_table, f.consents_table, f.requests_table,
+                  f.access_table):
+            t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+            t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+            t.verticalHeader().setVisible(False)
+            t.horizontalHeader().setStretchLastSection(True)
+            t.setAlternatingRowColors(True)
+        self.keys = SearchKeys(f.search_edit, table, search=self.refresh, open_selected=self.open_selected,
+                               on_enter=self._search_entered, delay_ms=SEARCH_DELAY_MS)
+        self.detail_timer = QTimer(self)
+        self.detail_timer.setSingleShot(True)
+        self.detail_timer.setInterval(DETAIL_DELAY_MS)
+        self.detail_timer.timeout.connect(self.load_detail)
+        table.selectionModel().currentRowChanged.connect(lambda *_: self.detail_timer.start())
+
+        self.officer = context.can(Permission.HANDLE_PRIVACY_REQUESTS)
+        f.edit_button.clicked.connect(self.edit)
+        f.edit_button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        QShortcut(QKeySequence("Ctrl+E"), self, self.edit)
+        f.new_request_button.setVisible(self.officer)
+        f.new_request_button.clicked.connect(self.new_request)
+        if self.officer:
+            QShortcut(QKeySequence("Ctrl+R"), self, self.new_request)
+        tabs = f.detail_tabs
+        tabs.setTabVisible(tabs.indexOf(f.requests_tab), self.officer)
+        tabs.setTabVisible(tabs.indexOf(f.access_tab), self.officer)
+        for name, purpose in PURPOSE_BUTTONS:
+            getattr(f, f"{name}_button").clicked.connect(lambda _c=False, p=purpose: self.toggle_consent(p))
+        for check, flag in ((f.do_not_sell_check, "do_not_sell"), (f.objection_check, "marketing_objection"),
+                            (f.restricted_check, "restricted")):
+            check.clicked.connect(lambda on, flag=flag: self.set_flag(flag, on))
+        QShortcut(QKeySequence("Ctrl+F"), self, self.focus_first)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.clear_search)
+        context.changed.connect(self._changed)
+        self.detail: CustomerDetail | None = None
+        self.access: list[AccessRow] = []
+        self.dialog: QWidget | None = None
+        self._loading: str | None = None
+        self.show_detail(None)
+        self.refresh()
+
+    # -- the list ----------------------------------------------------------------------------
+
+    def refresh(self, *, select: str | None = None) -> None:
+        self.keys.timer.stop()
+        if self.context.actor is None:
+            return  # locked: nothing is read until someone signs in again
+        f = self.form
+        keep = select or self.current_id()
+        try:
+            rows = customers.list_customers(reader=self.context.sales, actor=self.context.require_actor(),
+                                            search=f.search_edit.text(), limit=LIMIT, uow=self.context.uow())
+        except UserFacingError as exc:
+            mark_problem(f.message_label, str(exc))
+            return
+        self.model.set_rows(rows)
+        n = len(rows)
+        more = f" (the first {LIMIT})" if n >= LIMIT else ""
+        f.count_label.setText(f"{n:,} customer{'s' if n != 1 else ''}{more}")
+        if not n:
+            mark_info(f.message_label, "No customer matches." if f.search_edit.text().strip()
+                      else "No customers yet: they are added at the counter when a sale needs one.")
+            self.show_detail(None)
+        elif f.message_label.text().startswith("No "):
+            mark_info(f.message_label, "")
+        row = self.model.row_of(keep) if keep else None
+        if n:
+            f.table.selectionModel().setCurrentIndex(
+                self.model.index(row or 0, 0),
+                QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+            self.detail_timer.start()
+
+    def current_id(self) -> str | None:
+        index = self.form.table.currentIndex()
+        return self.model.rows[index.row()].id if index.isValid() and index.row() < len(self.model.rows) else None
+
+    def focus_first(self) -> None:
+        self.form.search_edit.setFocus()
+        self.form.search_edit.selectAll()
+
+    def clear_search(self) -> None:
+        self.form.search_edit.clear()
+        self.refresh()
+        self.focus_first()
+
+    def _search_entered(self) -> None:
+        self.refresh()
+        if self.model.rowCount():
+            self.form.table.setFocus()
+
+    def open_selected(self) -> None:
+        """Enter on a customer: the record's tabs take the keyboard."""
+        self.form.detail_tabs.setFocus()
+
+    def _changed(self, what: str) -> None:
+        if what in ("customers", "sales", "appraisals", "certificates", "privacy"):
+            self.refresh()
+
+    # -- the record --------------------------------------------------------------------------
+
+    def load_detail(self) -> None:
+        if self.context.actor is None:
+            return  # locked while the record was about to load
+        customer_id = self.current_id()
+        if customer_id is None:
+            self.show_detail(None)
+            return
+        self._loading = customer_id
+        facet, actor = self.context.facet, self.context.require_actor()
+        today = store_today(self.context.profile.timezone)
+        officer = self.officer
+
+        def work() -> tuple[CustomerDetail, list[AccessRow]]:
+            conn = facet.connection()
+            try:
+                detail = customers.customer_detail(customer_id, reader=facet.customer_reader(conn), actor=actor,
+                                                   uow=facet.uow(), today=today)
+                access = privacy.access_log(customer_id, reader=facet.privacy_reader(conn), actor=actor) \
+                    if officer else []
+            finally:
+                conn.close()
+            return detail, access
+
+        def done(result: tuple[CustomerDetail, list[AccessRow]]) -> None:
+            if self._loading == customer_id and self.current_id() == customer_id:
+                self.detail, self.access = result
+                self.show_detail(result[0])
+
+        self.context.runner.run(work, on_done=done, on_error=lambda exc: show_error(self, exc), parent=self)
+
+    def show_detail(self, detail: CustomerDetail | None) -> None:
+        f = self.form
+        f.detail.setEnabled(detail is not None)
+        f.edit_button.setEnabled(detail is not None)
+        if detail is None:
+            self.detail = None
+            f.name_label.setText("")
+            f.contact_label.setText("Choose a customer on the left.")
+            f.profile_label.setText("")
+            for t in (f.purchases_table, f.appraisals_table, f.certificates_table, f.consents_table,
+                      f.requests_table, f.access_table):
+                t.clear()
+                t.setRowCount(0)
+            return
+        p, tz = detail.profile, self.context.profile.timezone
+        f.name_label.setText(f"<b style='font-size:15pt'>{escape(p.name)}</b>"
+                             + ("  <span style='color:#8a5a00'>restricted</span>" if p.flags.restricted else ""))
+        contact = "    ".join(x for x in (p.email or "", display_phone(p.phone or "")) if x)
+        f.contact_label.setText(contact or "No email or phone on file")
+
+        def block(title: str, text: str) -> str:
+            body = escape(text).replace("\n", "<br>") if text else "<i>none</i>"
+            return f"<p><b>{title}</b><br>{body}</p>"
+
+        f.profile_label.setText(
+            block("Billing address", p.billing_address) + block("Shipping address", p.shipping_address)
+            + block("Preferences", p.preferences) + block("Wishlist", p.wishlist) + block("Notes", p.notes)
+            + f"<p>Customer since {p.since.date().isoformat()} · "
+              f"{'confirmed 18 or older' if p.adult_confirmed else 'age not confirmed'}</p>")
+        can_edit = self._may_edit()
+        f.edit_button.setEnabled(can_edit)
+        f.edit_button.setToolTip("" if can_edit else "Processing is restricted: only the privacy officer edits "
+                                                       "this record")
+        f.do_not_sell_check.setChecked(p.flags.do_not_sell)
+        f.objection_check.setChecked(p.flags.marketing_objection)
+        f.restricted_check.setChecked(p.flags.restricted)
+        # Opting out and objecting are anyone's to record; undoing them, and restricting, is the officer's.
+        f.restricted_check.setEnabled(self.officer)
+        f.do_not_sell_check.setEnabled(self.officer or not p.flags.do_not_sell)
+        f.objection_check.setEnabled(self.officer or not p.flags.marketing_objection)
+
+        shown = len(detail.purchases)
+        f.purchases_label.setText(f"{detail.purchase_count:,} purchases and returns"
+                                  + (f" (the newest {shown})" if shown < detail.purchase_count else ""))
+        fill(f.purchases_table, ("Date", "Number", "Kind", "Items", "Total", "Status"),
+             [(_local(s.completed_at, tz), s.number, s.kind, str(s.lines), self.context.money(s.total_cents,
+                                                                                          s.currency), s.status)
+              for s in detail.purchases], right=(3, 4))
+        fill(f.appraisals_table, ("Number", "Version", "Date", "Status", "Value", "Piece"),
+             [(a.number, str(a.version), a.appraised_on.isoformat(), a.status,
+               self.context.money(a.value_cents, a.currency), a.description) for a in detail.appraisals],
+             right=(1, 4))
+        fill(f.certificates_table, ("Lab", "Report", "Date", "Carat", "Color", "Clarity", "Scan"),
+             [(c.lab, c.report_number, c.report_date.isoformat() if c.report_date else "",
+               f"{c.carat_points / 100:.2f}" if c.carat_points is not None else "", c.color or "", c.clarity or "",
+               "✓" if c.has_scan else "") for c in detail.certificates], right=(3,))
+        for name, purpose in PURPOSE_BUTTONS:
+            current = detail.current(purpose.value)
+            label, button = getattr(f, f"{name}_label"), getattr(f, f"{name}_button")
+            if current is None:
+                state = "never asked"
+            else:
+                state = (f"{'yes' if current.granted else 'no'} since {_local(current.at, tz)[:10]}"
+                         f" ({Channel.of(current.channel).label.lower()}"
+                         + (f", policy v{current.policy_version})" if current.policy_version else ")"))
+            label.setText(f"{purpose.label}: <b>{state}</b>")
+            granted = current is not None and current.granted
+            button.setText("Withdraw" if granted else "Record a yes…")
+            button.setEnabled(granted or can_edit)
+        fill(f.consents_table, ("When", "Purpose", "Answer", "How", "Policy", "Recorded by"),
+             [(_local(c.at, tz), ConsentPurpose.of(c.purpose).label, "yes" if c.granted else "no",
+               Channel.of(c.channel).label, f"v{c.policy_version}" if c.policy_version else "",
+               c.recorded_by or "") for c in detail.consents])
+        fill(f.requests_table, ("Received", "Type", "Status", "Due", "Days left"),
+             [(r.received_on.isoformat(), RequestType.of(r.type).label, RequestStatus.of(r.status).label,
+               r.due_on.isoformat(), str(r.days_left) if RequestStatus.of(r.status).is_open else "")
+              for r in detail.requests], right=(4,))
+        f.access_label.setText(f"{len(self.access):,} views and changes of this record, newest first.")
+        fill(f.access_table, ("When", "Who", "Role", "Counter", "What"),
+             [(_local(a.at, tz), a.staff, a.role.replace("_", " "), a.terminal, a.action)
+              for a in reversed(self.access)])
+
+    def _may_edit(self) -> bool:
+        if self.detail is None or not self.context.can(Permission.EDIT_CUSTOMERS):
+            return False
+        return not self.detail.profile.flags.restricted or self.context.can(Permission.EDIT_RESTRICTED_CUSTOMER)
+
+    # -- actions -----------------------------------------------------------------------------
+
+    def edit(self) -> None:
+        if self.detail is None:
+            mark_problem(self.form.message_label, "Find the customer first (Ctrl+F).")
+            return
+        if not self._may_edit():
+            mark_problem(self.form.message_label, "This customer's processing is restricted: only the privacy "
+                                                  "officer edits the record. They can still be attached to a sale.")
+            return
+        from pos_app.gui.customers.edit_dialog import CustomerEditDialog
+
+        dialog = CustomerEditDialog(self.context, self.detail.profile, self)
+        dialog.saved.connect(lambda _fields: self.context.changed.emit("customers"))
+        self._open(dialog)
+
+    def toggle_consent(self, purpose: ConsentPurpose) -> None:
+        if self.detail is None:
+            return
+        customer_id = self.detail.profile.id
+        current = self.detail.current(purpose.value)
+        granted = not (current is not None and current.granted)
+        actor, uow = self.context.require_actor(), self.context.uow
+        today = store_today(self.context.profile.timezone)
+
+        def record(channel: str) -> None:
+            self.context.runner.run(
+                lambda: customers.change_consent(customer_id, purpose.value, granted, channel=channel, uow=uow(),
+                                                 actor=actor, today=today),
+                on_done=lambda _id: self._recorded(f"{purpose.label}: {'yes' if granted else 'withdrawn'}."),
+                on_error=self._problem, parent=self)
+
+        if not granted:
+            record(Channel.COUNTER.value)  # withdrawing is one click
+            return
+        from pos_app.gui.sell.prompts import ChoiceDialog
+
+        self._open(ChoiceDialog(self.context, f"{purpose.label}: the customer says yes",
+                                "How did the customer give their consent?", [(c.label, c.value) for c in Channel],
+                                record, parent=self))
+
+    def set_flag(self, flag: str, on: bool) -> None:
+        if self.detail is None:
+            return
+        customer_id = self.detail.profile.id
+        actor, uow = self.context.require_actor(), self.context.uow
+        self.context.runner.run(
+            lambda: customers.set_privacy_flags(customer_id, uow=uow(), actor=actor, **{flag: on}),
+            on_done=lambda _flags: self._recorded("Privacy choice saved."), on_error=self._problem, parent=self)
+
+    def new_request(self) -> None:
+        if self.detail is None or not self.officer:
+            return
+        from pos_app.gui.privacy.request_dialog import NewRequestDialog
+
+        dialog = NewRequestDialog(self.context, self.detail.profile.id, self.detail.profile.name, self)
+        dialog.saved.connect(lambda _id: self._recorded("Request recorded; the privacy desk lists it."))
+        self._open(dialog)
+
+    def _open(self, dialog: QWidget) -> None:
+        """Show a dialog; when it closes, the keyboard comes back to the list."""
+        self.dialog = dialog
+        dialog.finished.connect(lambda _r: self._back())  # type: ignore[attr-defined]
+        dialog.open()  # type: ignore[attr-defined]
+
+    def _back(self) -> None:
+        self.window().activateWindow()
+        self.form.table.setFocus()
+
+    def _recorded(self, note: str) -> None:
+        self.context.changed.emit("customers")
+        mark_info(self.form.message_label, note)
+
+    def _problem(self, exc: BaseException) -> None:
+        if isinstance(exc, UserFacingError):
+            mark_problem(self.form.message_label, str(exc))
+            if self.detail is not None:
+                self.show_detail(self.detail)  # the boxes go back to what is saved
+        else:
+            show_error(self, exc)
