@@ -28,6 +28,7 @@ Form 8300's amounts stay 5 years after it was filed (26 U.S.C. 6050I, 26 CFR
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
@@ -125,6 +126,11 @@ def needles(who: Identity) -> list[str]:
 
 
 def _pattern(words: Sequence[str]) -> re.Pattern[str]:
+    return _compiled(tuple(words))
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(words: tuple[str, ...]) -> re.Pattern[str]:
     parts = []
     for word in words:
         body = re.escape(word)

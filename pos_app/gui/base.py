@@ -27,6 +27,18 @@ def mark_info(label: QLabel, text: str) -> None:
     label.style().polish(label)
 
 
+def open_dialog(dialog: QDialog, back_to: QWidget) -> QDialog:
+    """Show `dialog` without blocking; when it closes, the window comes back and `back_to` has the keyboard."""
+
+    def back() -> None:
+        back_to.window().activateWindow()
+        back_to.setFocus()
+
+    dialog.finished.connect(lambda _r: back())
+    dialog.open()
+    return dialog
+
+
 class FacetDialog(QDialog):
     """Non-blocking by default (`open()`), so the rest of the window keeps painting."""
 

@@ -55,6 +55,48 @@ class RowsModel(QAbstractTableModel):
         return self.rows[row][column]
 
 
+class RecordsModel(QAbstractTableModel):
+    """A list screen's rows: the records of one search (each with an `id`), held in memory.
+
+    Subclasses name their `HEADERS`, prepare the rows' texts once in
+    `prepare` (so `data` never queries) and answer `data`.
+    """
+
+    HEADERS: tuple[str, ...] = ()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.rows: list[Any] = []
+
+    def set_rows(self, rows: Sequence[Any]) -> None:
+        self.beginResetModel()
+        self.rows = list(rows)
+        self.prepare()
+        self.endResetModel()
+
+    def prepare(self) -> None:
+        """Called with the new rows in place, before the views hear of them."""
+
+    def row_of(self, row_id: str) -> int | None:
+        return next((n for n, r in enumerate(self.rows) if r.id == row_id), None)
+
+    def at(self, index: QModelIndex | QPersistentModelIndex) -> Any | None:
+        """The record of a view's current index (None when there is none)."""
+        return self.rows[index.row()] if index.isValid() and 0 <= index.row() < len(self.rows) else None
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
+                and 0 <= section < len(self.HEADERS):
+            return self.HEADERS[section]
+        return None
+
+
 def fill(view: QTableView, headers: Sequence[str], rows: Sequence[Sequence[str]],
          numeric: Sequence[int] = ()) -> RowsModel:
     """Show `rows` in `view` (replacing what it showed); the "Title" column stretches."""

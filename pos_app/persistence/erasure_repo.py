@@ -169,15 +169,17 @@ class ErasureRepo:
         for table, columns, where in _LINKED:
             texts += self._scrub(table, columns, where, (customer_id,), words, now, changed)
         distinctive = [w for w in words if " " in w or "@" in w or any(ch.isdigit() for ch in w)]
+        lowered = [w.lower() for w in distinctive]
         for table, columns in _ANYWHERE:
             if not distinctive:
                 break
-            lowered = [w.lower() for w in distinctive]
-            # A cheap filter in SQL (ASCII case folding); the exact, whole-word rule is applied in Python.
-            where = " OR ".join(f"instr(lower(coalesce({col}, '')), ?) > 0" for col in columns for _ in lowered)
-            params = tuple(w for _ in columns for w in lowered)
-            texts += self._scrub(table, columns, f"({where}) AND id != ?", (*params, customer_id),
-                                 distinctive, now, changed)
+            # A cheap filter in SQL, one pass over the columns joined (ASCII case folding); the exact,
+            # whole-word rule is applied in Python to the few rows it lets through.
+            joined = " || char(10) || ".join(f"coalesce({col}, '')" for col in columns)
+            where = " OR ".join("instr(t, ?) > 0" for _ in lowered)
+            sql_where = f"id IN (SELECT id FROM (SELECT id, lower({joined}) AS t FROM {table} WHERE id != ?) " \
+                        f"WHERE {where})"
+            texts += self._scrub(table, columns, sql_where, (customer_id, *lowered), distinctive, now, changed)
         counts["texts_scrubbed"] = texts
 
         c.execute("UPDATE customers SET first_name = ?, last_name = ?, email = NULL, phone = NULL, "

@@ -254,6 +254,16 @@ def test_sales_stay_under_a_pseudonym_with_totals_tax_and_drawer_unchanged(erase
     assert _q(facet, "SELECT count(*) FROM customers WHERE notes = 'referred by [erased] ([erased])'") == [(1,)]
 
 
+def test_a_backup_taken_after_the_erasure_holds_no_copy_of_them(erased: dict[str, Any], tmp_path: Path) -> None:
+    facet = erased["facet"]
+    backup = facet.db.backup_to(tmp_path / "after.db")
+    dump = decrypted(backup, _key(facet))
+    assert dump.count(b"CREATE TABLE") > 10
+    for value in _personal_values("Quillon", "Vexmoor", "quillon@vexmoor.example", "+13125550177",
+                                  "4412 Larkspur Lane"):
+        assert value.encode() not in dump, value
+
+
 def test_the_completion_record_and_the_letter_list_what_is_kept_its_basis_and_end_date(
         erased: dict[str, Any]) -> None:
     facet, result = erased["facet"], erased["result"]

@@ -10,11 +10,9 @@ hundred rows at most); the scan is read on the database worker.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QItemSelectionModel,
     QModelIndex,
     QObject,
@@ -32,7 +30,7 @@ from pos_app.gui.certificates.dialog import label_of
 from pos_app.gui.context import AppContext
 from pos_app.gui.forms import Form
 from pos_app.gui.ops import show_error
-from pos_app.gui.tables import SearchKeys
+from pos_app.gui.tables import RecordsModel, SearchKeys
 from pos_app.services import certificates
 from pos_app.services.certificates import CertificateDetail
 from pos_app.services.ports import CertificateRow
@@ -54,7 +52,7 @@ def piece_text(row: CertificateRow) -> str:
     return CUSTOMER_STONE if row.has_customer else "—"
 
 
-class CertificatesModel(QAbstractTableModel):
+class CertificatesModel(RecordsModel):
     """The rows of one search, as text prepared once (data() never queries)."""
 
     HEADERS = ("Lab", "Report number", "Date", "Shape", "Carat", "Color", "Clarity", "Origin", "Item", "Scan",
@@ -63,31 +61,15 @@ class CertificatesModel(QAbstractTableModel):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.rows: list[CertificateRow] = []
         self._texts: list[tuple[str, ...]] = []
 
-    def set_rows(self, rows: Sequence[CertificateRow]) -> None:
-        self.beginResetModel()
-        self.rows = list(rows)
+    def prepare(self) -> None:
         self._texts = [(
             label_of(CertificateLab, r.lab), r.report_number,
             r.report_date.isoformat() if r.report_date else "", label_of(Shape, r.shape),
             points_text(r.carat_points) if r.carat_points is not None else "", r.color or "", r.clarity or "",
             label_of(Origin, r.origin), piece_text(r), "✓" if r.has_scan else "",
             r.retain_until.isoformat() if r.retain_until else "") for r in self.rows]
-        self.endResetModel()
-
-    def row_of(self, cert_id: str) -> int | None:
-        for n, row in enumerate(self.rows):
-            if row.id == cert_id:
-                return n
-        return None
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self.rows) or not 0 <= index.column() < 11:
@@ -100,12 +82,6 @@ class CertificatesModel(QAbstractTableModel):
             return self.rows[index.row()].id
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == 9:
             return "A scan of the report is on file" if self.rows[index.row()].has_scan else "No scan on file"
-        return None
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
-                and 0 <= section < len(self.HEADERS):
-            return self.HEADERS[section]
         return None
 
 
@@ -178,12 +154,12 @@ class CertificatesView(QWidget):
                 QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
 
     def current_id(self) -> str | None:
-        index = self.form.table.currentIndex()
-        return self.model.rows[index.row()].id if index.isValid() and index.row() < len(self.model.rows) else None
+        row = self.current_row()
+        return row.id if row else None
 
     def current_row(self) -> CertificateRow | None:
-        index = self.form.table.currentIndex()
-        return self.model.rows[index.row()] if index.isValid() and index.row() < len(self.model.rows) else None
+        row: CertificateRow | None = self.model.at(self.form.table.currentIndex())
+        return row
 
     def focus_first(self) -> None:
         self.form.search_edit.setFocus()

@@ -15,12 +15,10 @@ with a connection of its own; the screen never logs a personal value.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from html import escape
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QItemSelectionModel,
     QModelIndex,
     QObject,
@@ -29,28 +27,26 @@ from PySide6.QtCore import (
     QTimer,
 )
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QDialog, QHeaderView, QWidget
 
 from pos_app.domain.errors import UserFacingError
 from pos_app.domain.permissions import Permission
 from pos_app.domain.privacy import Channel, ConsentPurpose, RequestStatus, RequestType
 from pos_app.domain.store import display_phone, store_today
-from pos_app.gui.base import mark_info, mark_problem
+from pos_app.gui.base import mark_info, mark_problem, open_dialog
 from pos_app.gui.context import AppContext
 from pos_app.gui.forms import Form
 from pos_app.gui.ops import show_error
-from pos_app.gui.tables import SearchKeys
+from pos_app.gui.tables import RecordsModel, SearchKeys, fill
 from pos_app.services import customers, privacy
 from pos_app.services.customers import CustomerDetail
-from pos_app.services.ports import AccessRow, CustomerHit
+from pos_app.services.ports import AccessRow
 
 SEARCH_DELAY_MS = 150
 DETAIL_DELAY_MS = 120
 LIMIT = 500
 PURPOSE_BUTTONS = (("email_consent", ConsentPurpose.MARKETING_EMAIL), ("sms_consent", ConsentPurpose.MARKETING_SMS),
                    ("ads_consent", ConsentPurpose.AD_SHARING))
-_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 
 def _local(moment: dt.datetime, timezone: str) -> str:
@@ -59,46 +55,16 @@ def _local(moment: dt.datetime, timezone: str) -> str:
     return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
 
 
-def fill(table: QTableWidget, headers: Sequence[str], rows: Sequence[Sequence[str]],
-         right: Sequence[int] = ()) -> None:
-    """A small read-only table, filled at once (a record's history is a few hundred rows at most)."""
-    table.setUpdatesEnabled(False)
-    table.clear()
-    table.setColumnCount(len(headers))
-    table.setHorizontalHeaderLabels(list(headers))
-    table.setRowCount(len(rows))
-    for r, row in enumerate(rows):
-        for c, text in enumerate(row):
-            item = QTableWidgetItem(text)
-            item.setTextAlignment(_RIGHT if c in right else _LEFT)
-            table.setItem(r, c, item)
-    table.resizeColumnsToContents()
-    table.setUpdatesEnabled(True)
-
-
-class CustomersModel(QAbstractTableModel):
+class CustomersModel(RecordsModel):
     HEADERS = ("Name", "Email", "Phone", "")
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.rows: list[CustomerHit] = []
         self._texts: list[tuple[str, ...]] = []
 
-    def set_rows(self, rows: Sequence[CustomerHit]) -> None:
-        self.beginResetModel()
-        self.rows = list(rows)
+    def prepare(self) -> None:
         self._texts = [(r.name, r.email or "", display_phone(r.phone or ""), "restricted" if r.restricted else "")
                        for r in self.rows]
-        self.endResetModel()
-
-    def row_of(self, customer_id: str) -> int | None:
-        return next((n for n, r in enumerate(self.rows) if r.id == customer_id), None)
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self.rows):
@@ -107,12 +73,6 @@ class CustomersModel(QAbstractTableModel):
             return self._texts[index.row()][index.column()]
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == 3 and self.rows[index.row()].restricted:
             return "Processing restricted: attach to a sale, but only the privacy officer edits the record"
-        return None
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
-                and 0 <= section < len(self.HEADERS):
-            return self.HEADERS[section]
         return None
 
 
@@ -140,7 +100,6 @@ class CustomersView(QWidget):
             t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
             t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
             t.verticalHeader().setVisible(False)
-            t.horizontalHeader().setStretchLastSection(True)
             t.setAlternatingRowColors(True)
         self.keys = SearchKeys(f.search_edit, table, search=self.refresh, open_selected=self.open_selected,
                                on_enter=self._search_entered, delay_ms=SEARCH_DELAY_MS)
@@ -208,8 +167,8 @@ class CustomersView(QWidget):
             self.detail_timer.start()
 
     def current_id(self) -> str | None:
-        index = self.form.table.currentIndex()
-        return self.model.rows[index.row()].id if index.isValid() and index.row() < len(self.model.rows) else None
+        row = self.model.at(self.form.table.currentIndex())
+        return row.id if row else None
 
     def focus_first(self) -> None:
         self.form.search_edit.setFocus()
@@ -276,8 +235,7 @@ class CustomersView(QWidget):
             f.profile_label.setText("")
             for t in (f.purchases_table, f.appraisals_table, f.certificates_table, f.consents_table,
                       f.requests_table, f.access_table):
-                t.clear()
-                t.setRowCount(0)
+                fill(t, (), [])
             return
         p, tz = detail.profile, self.context.profile.timezone
         f.name_label.setText(f"<b style='font-size:15pt'>{escape(p.name)}</b>"
@@ -312,15 +270,15 @@ class CustomersView(QWidget):
         fill(f.purchases_table, ("Date", "Number", "Kind", "Items", "Total", "Status"),
              [(_local(s.completed_at, tz), s.number, s.kind, str(s.lines), self.context.money(s.total_cents,
                                                                                           s.currency), s.status)
-              for s in detail.purchases], right=(3, 4))
+              for s in detail.purchases], numeric=(3, 4))
         fill(f.appraisals_table, ("Number", "Version", "Date", "Status", "Value", "Piece"),
              [(a.number, str(a.version), a.appraised_on.isoformat(), a.status,
                self.context.money(a.value_cents, a.currency), a.description) for a in detail.appraisals],
-             right=(1, 4))
+             numeric=(1, 4))
         fill(f.certificates_table, ("Lab", "Report", "Date", "Carat", "Color", "Clarity", "Scan"),
              [(c.lab, c.report_number, c.report_date.isoformat() if c.report_date else "",
                f"{c.carat_points / 100:.2f}" if c.carat_points is not None else "", c.color or "", c.clarity or "",
-               "✓" if c.has_scan else "") for c in detail.certificates], right=(3,))
+               "✓" if c.has_scan else "") for c in detail.certificates], numeric=(3,))
         for name, purpose in PURPOSE_BUTTONS:
             current = detail.current(purpose.value)
             label, button = getattr(f, f"{name}_label"), getattr(f, f"{name}_button")
@@ -341,7 +299,7 @@ class CustomersView(QWidget):
         fill(f.requests_table, ("Received", "Type", "Status", "Due", "Days left"),
              [(r.received_on.isoformat(), RequestType.of(r.type).label, RequestStatus.of(r.status).label,
                r.due_on.isoformat(), str(r.days_left) if RequestStatus.of(r.status).is_open else "")
-              for r in detail.requests], right=(4,))
+              for r in detail.requests], numeric=(4,))
         f.access_label.setText(f"{len(self.access):,} views and changes of this record, newest first.")
         fill(f.access_table, ("When", "Who", "Role", "Counter", "What"),
              [(_local(a.at, tz), a.staff, a.role.replace("_", " "), a.terminal, a.action)
@@ -411,15 +369,9 @@ class CustomersView(QWidget):
         dialog.saved.connect(lambda _id: self._recorded("Request recorded; the privacy desk lists it."))
         self._open(dialog)
 
-    def _open(self, dialog: QWidget) -> None:
+    def _open(self, dialog: QDialog) -> None:
         """Show a dialog; when it closes, the keyboard comes back to the list."""
-        self.dialog = dialog
-        dialog.finished.connect(lambda _r: self._back())  # type: ignore[attr-defined]
-        dialog.open()  # type: ignore[attr-defined]
-
-    def _back(self) -> None:
-        self.window().activateWindow()
-        self.form.table.setFocus()
+        self.dialog = open_dialog(dialog, self.form.table)
 
     def _recorded(self, note: str) -> None:
         self.context.changed.emit("customers")

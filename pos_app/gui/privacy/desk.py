@@ -15,13 +15,12 @@ again, and a refusal is an audit event.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from html import escape
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QItemSelectionModel,
     QModelIndex,
     QObject,
@@ -30,16 +29,17 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
-from PySide6.QtWidgets import QApplication, QHeaderView, QProgressDialog, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QHeaderView, QProgressDialog, QWidget
 
 from pos_app.domain.errors import UserFacingError
 from pos_app.domain.privacy import ConsentPurpose, RequestStatus, RequestType, VerificationMethod
 from pos_app.domain.store import store_today
 from pos_app.gui import dialogs
-from pos_app.gui.base import FacetDialog, mark_info, mark_problem
+from pos_app.gui.base import FacetDialog, mark_info, mark_problem, open_dialog
 from pos_app.gui.context import AppContext
 from pos_app.gui.forms import Form
 from pos_app.gui.ops import CancelToken, show_error
+from pos_app.gui.tables import RecordsModel
 from pos_app.services import customers, erasure, privacy, privacy_export
 from pos_app.services.ports import PrivacyRequestRow
 
@@ -62,26 +62,8 @@ ACTS: dict[RequestType, str] = {
 }
 
 
-class RequestsModel(QAbstractTableModel):
+class RequestsModel(RecordsModel):
     HEADERS = ("Due", "Days left", "Request", "Customer", "Arrived by", "Status")
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.rows: list[PrivacyRequestRow] = []
-
-    def set_rows(self, rows: Sequence[PrivacyRequestRow]) -> None:
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
-
-    def row_of(self, request_id: str) -> int | None:
-        return next((n for n, r in enumerate(self.rows) if r.id == request_id), None)
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self.rows):
@@ -100,12 +82,6 @@ class RequestsModel(QAbstractTableModel):
                 return QBrush(OVERDUE)
             if r.days_left <= DUE_SOON_DAYS:
                 return QBrush(SOON)
-        return None
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
-                and 0 <= section < len(self.HEADERS):
-            return self.HEADERS[section]
         return None
 
 
@@ -196,8 +172,8 @@ class PrivacyDesk(QWidget):
         self.show_steps()
 
     def current(self) -> PrivacyRequestRow | None:
-        index = self.form.table.currentIndex()
-        return self.model.rows[index.row()] if index.isValid() and index.row() < len(self.model.rows) else None
+        row: PrivacyRequestRow | None = self.model.at(self.form.table.currentIndex())
+        return row
 
     def current_id(self) -> str | None:
         row = self.current()
@@ -451,11 +427,9 @@ class PrivacyDesk(QWidget):
 
     # -- plumbing ------------------------------------------------------------------------------
 
-    def _open(self, dialog: QWidget) -> None:
+    def _open(self, dialog: QDialog) -> None:
         """Show a dialog; when it closes, the keyboard comes back to the list."""
-        self.dialog = dialog
-        dialog.finished.connect(lambda _r: self._back())  # type: ignore[attr-defined]
-        dialog.open()  # type: ignore[attr-defined]
+        self.dialog = open_dialog(dialog, self.form.table)
 
     def _back(self) -> None:
         self.window().activateWindow()
