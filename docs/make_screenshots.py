@@ -179,6 +179,46 @@ def appraisal_screens(window: MainWindow, context: AppContext, facet: app.Facet,
     del certificates
 
 
+def privacy_screens(window: MainWindow, context: AppContext, facet: app.Facet, out: Path) -> None:
+    """The privacy officer's tabs: a customer's consents, and the desk with requests at every stage."""
+    import datetime as dt
+
+    from pos_app.domain.permissions import Actor, Role
+    from pos_app.services import privacy
+
+    staff = next(s for s in facet.directory().staff_list() if s.role is Role.PRIVACY_OFFICER)
+    officer = Actor(staff_id=staff.id, name=staff.name, role=staff.role, terminal=facet.terminal)
+    hits = facet.sales_reader().customers()
+    today = dt.date.today()
+    for n, (kind, days_ago) in enumerate((("deletion", 40), ("access", 25), ("opt_out_sale", 3), ("correction", 1))):
+        request = privacy.record_request(hits[n + 3].id, kind, "email", today - dt.timedelta(days=days_ago),
+                                         uow=facet.uow(), actor=officer, today=today)
+        if kind == "access":
+            privacy.verify(request.id, "code_to_email_on_file", staff.id, uow=facet.uow(), actor=officer)
+    window.lock("")
+    lst = window.sign_in.form.staff_list
+    for row in range(lst.count()):
+        if lst.item(row).data(Qt.ItemDataRole.UserRole).name == staff.name:
+            lst.setCurrentRow(row)
+    window.sign_in.form.secret_edit.setText("privacy-demo-1")
+    window.sign_in.submit()
+    wait_until(lambda: context.actor is not None and context.actor.name == staff.name)
+    wait_until(lambda: window.workspace is not None and "Customers" in window.workspace.screens)
+    view = window.workspace.show_screen("Customers")
+    view.form.search_edit.setText("Abernathy")
+    view.refresh()
+    wait_until(lambda: view.detail is not None)
+    view.form.detail_tabs.setCurrentWidget(view.form.consents_tab)
+    wait(200)
+    grab(window, out / "customers.png")
+    desk = window.workspace.show_screen("Privacy desk")
+    desk.refresh()
+    desk.form.table.selectRow(1)
+    wait(200)
+    grab(window, out / "privacy-desk.png")
+    context.runner.wait()
+
+
 def main() -> None:
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")
     out.mkdir(parents=True, exist_ok=True)
@@ -247,6 +287,7 @@ def main() -> None:
     grab(window, out / "reports-aging.png")
     context.runner.wait()
     appraisal_screens(window, context, facet, out)
+    privacy_screens(window, context, facet, out)
     appraisal_page(facet, out)
     window.close()
     QCoreApplication.processEvents()
