@@ -30,9 +30,13 @@ def upgrade() -> None:
     op.execute("ALTER TABLE appraisals ADD COLUMN seal VARCHAR(12)")
     with op.batch_alter_table('large_cash_reports', schema=None) as batch_op:
         batch_op.alter_column('date_of_birth', existing_type=sa.Date(), nullable=True)
+    # The movements whose reason a person typed: an erasure searches them for the customer's name.
+    op.create_index('ix_stock_movements_typed', 'stock_movements', ['kind'], unique=False,
+                    sqlite_where=sa.text("kind NOT IN ('sale', 'return', 'receive')"))
 
 
 def downgrade() -> None:
+    op.drop_index('ix_stock_movements_typed')
     with op.batch_alter_table('large_cash_reports', schema=None) as batch_op:
         batch_op.alter_column('date_of_birth', existing_type=sa.Date(), nullable=False)
     op.execute("ALTER TABLE appraisals DROP COLUMN seal")

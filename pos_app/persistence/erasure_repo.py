@@ -34,6 +34,7 @@ from pos_app.domain import erasure as rules
 from pos_app.domain.erasure import Identity
 from pos_app.persistence.models import new_id
 from pos_app.persistence.models.base import UtcDateTime
+from pos_app.persistence.models.inventory import TYPED_MOVEMENTS_EXCLUDED
 
 _AT = UtcDateTime()
 _OUTBOX_SQL = "INSERT INTO outbox (table_name, row_id, op, at) VALUES (?, ?, ?, ?)"
@@ -47,15 +48,18 @@ _LINKED: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("certificates", ("inscription", "measurements"), "customer_id = ?"),
     ("privacy_requests", ("extension_reason", "outcome"), "customer_id = ?"),
 )
-# Free text anywhere, searched for what names the customer unmistakably (not a lone first name).
-_ANYWHERE: tuple[tuple[str, tuple[str, ...]], ...] = (
+# Free text anywhere, searched for what names the customer unmistakably (not a lone first name):
+# (table, columns, which rows can hold typed text).
+_ANYWHERE: tuple[tuple[str, tuple[str, ...], str], ...] = (
     # Not other customers' addresses: a spouse at the same address keeps theirs.
-    ("customers", ("notes", "preferences", "wishlist")),
-    ("appraisals", ("description", "notes")),
-    ("privacy_requests", ("extension_reason", "outcome")),
-    ("cash_movements", ("reason",)),
-    ("stock_movements", ("reason",)),
-    ("large_cash_reports", ("occupation",)),
+    ("customers", ("notes", "preferences", "wishlist"), ""),
+    ("appraisals", ("description", "notes"), ""),
+    ("privacy_requests", ("extension_reason", "outcome"), ""),
+    ("cash_movements", ("reason",), ""),
+    # Sales, returns and receipts write their kind as the reason; a person types the others (a memo
+    # out to a customer, an adjustment): the partial index ix_stock_movements_typed finds those.
+    ("stock_movements", ("reason",), f"kind NOT IN {TYPED_MOVEMENTS_EXCLUDED}"),
+    ("large_cash_reports", ("occupation",), ""),
 )
 # Every column that points at a customer.
 _CUSTOMER_LINKS = (
@@ -169,17 +173,25 @@ class ErasureRepo:
         for table, columns, where in _LINKED:
             texts += self._scrub(table, columns, where, (customer_id,), words, now, changed)
         distinctive = [w for w in words if " " in w or "@" in w or any(ch.isdigit() for ch in w)]
-        lowered = [w.lower() for w in distinctive]
-        for table, columns in _ANYWHERE:
-            if not distinctive:
-                break
-            # A cheap filter in SQL, one pass over the columns joined (ASCII case folding); the exact,
-            # whole-word rule is applied in Python to the few rows it lets through.
-            joined = " || char(10) || ".join(f"coalesce({col}, '')" for col in columns)
-            where = " OR ".join("instr(t, ?) > 0" for _ in lowered)
-            sql_where = f"id IN (SELECT id FROM (SELECT id, lower({joined}) AS t FROM {table} WHERE id != ?) " \
-                        f"WHERE {where})"
-            texts += self._scrub(table, columns, sql_where, (customer_id, *lowered), distinctive, now, changed)
+        if distinctive:
+            lowered = [w.lower() for w in distinctive]
+
+            def mentions(text: str | None) -> bool:
+                # A cheap filter, once per row (C substring searches); the exact, whole-word rule is
+                # applied afterwards to the few rows it lets through.
+                if not text:
+                    return False
+                folded = text.lower()
+                for word in lowered:
+                    if word in folded:
+                        return True
+                return False
+
+            c.create_function("facet_mentions", 1, mentions, deterministic=True)
+            for table, columns, only in _ANYWHERE:
+                joined = " || char(10) || ".join(f"coalesce({col}, '')" for col in columns)
+                where = f"id != ? AND {only + ' AND ' if only else ''}facet_mentions({joined})"
+                texts += self._scrub(table, columns, where, (customer_id,), distinctive, now, changed)
         counts["texts_scrubbed"] = texts
 
         c.execute("UPDATE customers SET first_name = ?, last_name = ?, email = NULL, phone = NULL, "

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import Date, ForeignKey, Index, Integer, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pos_app.persistence.models.base import Base, Synced, UtcDateTime, utcnow
@@ -127,6 +127,10 @@ class Certificate(Synced, Base):
     retain_until: Mapped[dt.date | None] = mapped_column(Date)
 
 
+# Movements whose reason is their kind, written by Facet itself (a sale, a return, a receipt).
+TYPED_MOVEMENTS_EXCLUDED = "('sale', 'return', 'receive')"
+
+
 class StockMovement(Synced, Base):
     """One line of the stock ledger. Append-only: never updated, never deleted.
 
@@ -139,6 +143,8 @@ class StockMovement(Synced, Base):
         Index("ix_stock_movements_item_at", "item_id", "created_at"),
         # Quantity on hand is a sum per item: this index answers it without the table.
         Index("ix_stock_movements_item_quantity", "item_id", "quantity"),
+        # The few movements whose reason a person typed (an erasure searches them for a customer's name).
+        Index("ix_stock_movements_typed", "kind", sqlite_where=text(f"kind NOT IN {TYPED_MOVEMENTS_EXCLUDED}")),
     )
 
     item_id: Mapped[str] = mapped_column(ForeignKey("items.id"))
