@@ -7,10 +7,11 @@ Builds (or, with --keep, reuses) a demo store grown to --items necklaces and
 plaintext keyring, then measures cold start, search as you type, scanner
 lookup, the inventory table's first screen, the counter (scan to line,
 complete a sale, render a receipt), the appraisal PDF and the appraisals
-screen at 50,000 appraisals, a CSV import and peak memory, and prints
-one table: figure, baseline, ratio, target, PASS/FAIL. See benchmarks/README.md for what each
-figure is. Run it with the project's venv Python (it starts `pos-app` from
-the same venv).
+screen at 50,000 appraisals, a customer's privacy export and erasure (1,000
+sales, 20 appraisals) and the VACUUM after it, a CSV import and peak memory,
+and prints one table: figure, baseline, ratio, target, PASS/FAIL. See
+benchmarks/README.md for what each figure is. Run it with the project's
+venv Python (it starts `pos-app` from the same venv).
 """
 
 from __future__ import annotations
@@ -341,6 +342,7 @@ class Harness:
                 self.search_and_lookup(facet, raw)
                 self.counter_figures(facet, raw)
                 self.appraisal_figures(facet, raw)
+                self.privacy_figures(facet, raw)
             finally:
                 raw.close()
         finally:
@@ -375,6 +377,60 @@ class Harness:
                                                 rounds=5 * self.args.repeat)
         add("appraisal_list_open", "open the appraisals screen (50,000 appraisals)", t,
             "bare QTableView with the same first rows", appraisal_list.TARGET_MS, {**detail, "setup": fill})
+
+    def privacy_figures(self, facet: Any, raw: Any) -> None:
+        """Export and erase a customer with 1,000 sales and 20 appraisals; then the file's scrub (VACUUM)."""
+        from benchmarks import catalog, privacy
+        from pos_app.domain.permissions import Role
+
+        officer = catalog.actor_for(facet, Role.PRIVACY_OFFICER)
+        rounds = self.args.repeat
+        work = self.work / "privacy"
+        # Two customers a round for the erasure (one each for ours and the baseline); the first timed
+        # round's own is the exported customer.
+        maker = privacy.CustomerMaker(facet, raw, customers=2 * (privacy.WARMUP + rounds))
+        scaled = (f" (scaled down to {maker.sales_each:,}: the store has {maker.free_at_start:,} past sales "
+                  "without a customer)" if maker.sales_each < privacy.SALES else "")
+        self.say(f"privacy export of a customer with {maker.sales_each:,} sales and {privacy.APPRAISALS} "
+                 f"appraisals{scaled}: {rounds} rounds ...")
+
+        def add(name: str, label: str, t: Any, baseline_is: str, target_s: float, passed: bool,
+                target: str, detail: dict[str, Any]) -> None:
+            if t.errors:
+                self.warnings.append(f"{name}: {len(t.errors)} errors, e.g. {t.errors[0]}")
+            if not t.ours_ms or not t.raw_ms:
+                raise RuntimeError(f"{name} did not run: {t.errors[:3]}")
+            value, base = statistics.median(t.ours_ms) / 1000, statistics.median(t.raw_ms) / 1000
+            detail = {"runs_s": [round(x / 1000, 4) for x in t.ours_ms],
+                      "baseline_runs_s": [round(x / 1000, 4) for x in t.raw_ms], **detail, "errors": t.errors[:10]}
+            self.figures.append(Figure(name, label, value, "s", base, baseline_is, target,
+                                       passed and value <= target_s and not t.errors, detail))
+
+        t, detail, customer = privacy.measure_export(facet, raw, maker, officer, work, rounds=rounds)
+        if detail["memory_flat"] is False:
+            self.warnings.append(f"privacy_export: peak traced memory {detail['peak_traced_mb']} MB at "
+                                 f"{detail['sales']:,} sales vs {detail['peak_traced_mb_at_half']} MB at "
+                                 f"{detail['sales_at_half']:,}: not flat")
+        add("privacy_export", f"privacy export ({detail['sales']:,} sales)", t,
+            "raw SELECTs of the same rows, json.dumps into a zip", privacy.EXPORT_TARGET_S,
+            detail["memory_flat"] is not False,
+            f"≤ {privacy.EXPORT_TARGET_S:g} s, flat memory", detail)
+
+        self.say(f"privacy erasure: {rounds} rounds, two fresh customers each (and one warm-up round) ...")
+        t, detail = privacy.measure_erase(facet, raw, maker, officer, customer, rounds=rounds)
+        if detail["rows_written"].get("ours") != detail["rows_written"].get("raw"):
+            self.warnings.append(f"privacy_erase: the baseline wrote other rows than the app: "
+                                 f"{detail['rows_written']}")
+        add("privacy_erase", f"erase a customer ({maker.sales_each:,} sales)", t,
+            "one raw transaction writing the same rows", privacy.ERASE_TARGET_S, True,
+            f"≤ {privacy.ERASE_TARGET_S:g} s (no VACUUM)", detail)
+
+        self.say("scrub after the erasure (WAL checkpoint + VACUUM), once ...")
+        seconds, baseline, detail = privacy.measure_scrub(facet, work)
+        self.figures.append(Figure(
+            "privacy_erase_vacuum", "scrub after erasure (VACUUM)", seconds, "s", baseline,
+            "copy of the store's file with fsync", None, None, detail))
+        shutil.rmtree(work, ignore_errors=True)
 
     def counter_figures(self, facet: Any, raw: Any) -> None:
         """Scan to line, complete a sale, render a receipt: 100 × --repeat rounds each after 20 warm-up rounds."""

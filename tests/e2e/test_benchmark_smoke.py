@@ -37,6 +37,9 @@ EXPECTED_FIGURES = {
     "appraisal_pdf_p50",
     "appraisal_list_open_p95",
     "appraisal_list_open_p50",
+    "privacy_export",
+    "privacy_erase",
+    "privacy_erase_vacuum",
 }
 
 
@@ -74,10 +77,17 @@ def test_harness_reports_every_figure_with_value_baseline_and_ratio(tmp_path: Pa
     sale = figures["complete_sale_p95"]["detail"]
     assert sale["errors"] == [] and sale["rows_match"], "the baseline does not write what complete_sale writes"
     assert sale["audit_chain_breaks"] == 0
-    for name in ("scan_to_line_p95", "receipt_escpos_p95", "appraisal_pdf_p95", "appraisal_list_open_p95"):
+    for name in ("scan_to_line_p95", "receipt_escpos_p95", "appraisal_pdf_p95", "appraisal_list_open_p95",
+                 "privacy_export", "privacy_erase"):
         assert figures[name]["detail"]["errors"] == [], name
     pdf = figures["appraisal_pdf_p95"]["detail"]
     assert pdf["images_in_pdf"] == 2 and pdf["same_bytes_every_render"], "the timed PDF is not the one described"
     listing = figures["appraisal_list_open_p95"]["detail"]
     assert listing["rows"] > 0 and listing["setup"]["appraisals"] >= 50_000
+    export = figures["privacy_export"]["detail"]
+    assert export["counts"]["sales"] == export["sales"] > 0 and export["counts"]["files"] == 40
+    erase = figures["privacy_erase"]["detail"]["rows_written"]
+    assert erase["ours"] == erase["raw"], "the erasure's baseline does not write what erase_customer writes"
+    assert erase["ours"]["photos_left"] == 0 and erase["ours"]["sales_kept"] > 0
+    assert figures["privacy_erase_vacuum"]["detail"]["scrubbed"], "the scrub left WAL frames or free pages"
 
