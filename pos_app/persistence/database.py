@@ -65,6 +65,11 @@ class LocalDatabase:
     migrated_from: str | None = None
     backup_before_migration: Path | None = None
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        # Pretty printers (hypothesis's, IPython's) list a dataclass's fields themselves, `repr=False`
+        # or not: give them the repr, which leaves the key out.
+        printer.text(repr(self))
+
     def connect(self) -> Any:
         """A new raw DBAPI connection (autocommit); the caller closes it."""
         return connect(self.path, self._key_hex)

@@ -298,3 +298,10 @@ def test_a_copy_of_the_store_needs_the_key_to_be_read(demo_dir: Path, tmp_path: 
         finally:
             plain.close()
     assert os.path.getsize(db_path(elsewhere)) == os.path.getsize(db_path(demo_dir))
+
+
+def test_the_key_shows_in_no_repr_nor_in_a_failing_property_tests_report(demo_facet) -> None:  # type: ignore[no-untyped-def]
+    from hypothesis.vendor.pretty import pretty
+
+    key = demo_facet.db._key_hex
+    assert key not in repr(demo_facet.db) and key not in pretty(demo_facet.db) and key not in pretty(demo_facet)
