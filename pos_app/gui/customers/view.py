@@ -26,7 +26,7 @@ from PySide6.QtCore import (
     Qt,
     QTimer,
 )
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import QAbstractItemView, QDialog, QHeaderView, QWidget
 
 from pos_app.domain.errors import UserFacingError
@@ -132,15 +132,21 @@ class CustomersView(QWidget):
         self.access: list[AccessRow] = []
         self.dialog: QWidget | None = None
         self._loading: str | None = None
+        self.loaded = False  # the list is read when the screen is first shown, not at sign-in
         self.show_detail(None)
-        self.refresh()
 
     # -- the list ----------------------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self.loaded:
+            self.refresh()
 
     def refresh(self, *, select: str | None = None) -> None:
         self.keys.timer.stop()
         if self.context.actor is None:
             return  # locked: nothing is read until someone signs in again
+        self.loaded = True
         f = self.form
         keep = select or self.current_id()
         try:
@@ -189,7 +195,7 @@ class CustomersView(QWidget):
         self.form.detail_tabs.setFocus()
 
     def _changed(self, what: str) -> None:
-        if what in ("customers", "sales", "appraisals", "certificates", "privacy"):
+        if self.loaded and what in ("customers", "sales", "appraisals", "certificates", "privacy"):
             self.refresh()
 
     # -- the record --------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
+from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import QApplication, QDialog, QHeaderView, QProgressDialog, QWidget
 
 from pos_app.domain.errors import UserFacingError
@@ -134,16 +134,22 @@ class PrivacyDesk(QWidget):
         context.changed.connect(self._changed)
         self.dialog: QWidget | None = None
         self.progress: QProgressDialog | None = None
-        self.refresh()
+        self.loaded = False  # the list is read when the screen is first shown, not at sign-in
 
     # -- the list ----------------------------------------------------------------------------
 
     def today(self) -> dt.date:
         return store_today(self.context.profile.timezone)
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self.loaded:
+            self.refresh()
+
     def refresh(self, *, select: str | None = None) -> None:
         if self.context.actor is None:
             return  # locked: nothing is read until someone signs in again
+        self.loaded = True
         f = self.form
         keep = select or self.current_id()
         try:
@@ -183,7 +189,7 @@ class PrivacyDesk(QWidget):
         self.form.table.setFocus()
 
     def _changed(self, what: str) -> None:
-        if what in ("privacy", "customers"):
+        if self.loaded and what in ("privacy", "customers"):
             self.refresh()
 
     def show_steps(self) -> None:
