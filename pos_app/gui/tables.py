@@ -12,7 +12,16 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
-from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QEvent,
+    QItemSelectionModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+)
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QHeaderView, QLineEdit, QTableView
 
@@ -97,6 +106,16 @@ class RecordsModel(QAbstractTableModel):
         return None
 
 
+def select_record(table: QTableView, model: RecordsModel, record_id: str | None) -> None:
+    """Highlight the record with `record_id` in `table`, or the first row when it is no longer listed."""
+    if not model.rows:
+        return
+    row = model.row_of(record_id) if record_id else None
+    table.selectionModel().setCurrentIndex(
+        model.index(row or 0, 0),
+        QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+
+
 def fill(view: QTableView, headers: Sequence[str], rows: Sequence[Sequence[str]],
          numeric: Sequence[int] = ()) -> RowsModel:
     """Show `rows` in `view` (replacing what it showed); the "Title" column stretches."""
@@ -137,6 +156,17 @@ class SearchKeys(QObject):
         table.doubleClicked.connect(lambda _index: open_selected())
         search_edit.installEventFilter(self)
         table.installEventFilter(self)
+
+    def focus(self) -> None:
+        """Ctrl+F: the search box takes the keyboard, its text selected to type over."""
+        self._edit.setFocus()
+        self._edit.selectAll()
+
+    def clear(self) -> None:
+        """Esc: empty the search, list everything again, and go back to the search box."""
+        self._edit.clear()
+        self._search()
+        self.focus()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):

@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import (
-    QItemSelectionModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -30,7 +29,7 @@ from pos_app.gui.certificates.dialog import label_of
 from pos_app.gui.context import AppContext
 from pos_app.gui.forms import Form
 from pos_app.gui.ops import show_error
-from pos_app.gui.tables import RecordsModel, SearchKeys
+from pos_app.gui.tables import RecordsModel, SearchKeys, select_record
 from pos_app.services import certificates
 from pos_app.services.certificates import CertificateDetail
 from pos_app.services.ports import CertificateRow
@@ -147,11 +146,7 @@ class CertificatesView(QWidget):
             mark_info(f.message_label, empty)
         elif f.message_label.property("problem") or f.message_label.text().startswith("No "):
             mark_info(f.message_label, "")
-        row = self.model.row_of(keep) if keep else None
-        if n:
-            self.form.table.selectionModel().setCurrentIndex(
-                self.model.index(row or 0, 0),
-                QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+        select_record(self.form.table, self.model, keep)
 
     def current_id(self) -> str | None:
         row = self.current_row()
@@ -162,13 +157,10 @@ class CertificatesView(QWidget):
         return row
 
     def focus_first(self) -> None:
-        self.form.search_edit.setFocus()
-        self.form.search_edit.selectAll()
+        self.keys.focus()
 
     def clear_search(self) -> None:
-        self.form.search_edit.clear()
-        self.refresh()
-        self.focus_first()
+        self.keys.clear()
 
     def _search_entered(self) -> None:
         self.refresh()

@@ -19,7 +19,6 @@ from html import escape
 from typing import Any
 
 from PySide6.QtCore import (
-    QItemSelectionModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -37,7 +36,7 @@ from pos_app.gui.base import mark_info, mark_problem, open_dialog
 from pos_app.gui.context import AppContext
 from pos_app.gui.forms import Form
 from pos_app.gui.ops import show_error
-from pos_app.gui.tables import RecordsModel, SearchKeys, fill
+from pos_app.gui.tables import RecordsModel, SearchKeys, fill, select_record
 from pos_app.services import customers, privacy
 from pos_app.services.customers import CustomerDetail
 from pos_app.services.ports import AccessRow
@@ -165,11 +164,8 @@ class CustomersView(QWidget):
             self.show_detail(None)
         elif f.message_label.text().startswith("No "):
             mark_info(f.message_label, "")
-        row = self.model.row_of(keep) if keep else None
+        select_record(self.form.table, self.model, keep)
         if n:
-            f.table.selectionModel().setCurrentIndex(
-                self.model.index(row or 0, 0),
-                QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
             self.detail_timer.start()
 
     def current_id(self) -> str | None:
@@ -177,13 +173,10 @@ class CustomersView(QWidget):
         return row.id if row else None
 
     def focus_first(self) -> None:
-        self.form.search_edit.setFocus()
-        self.form.search_edit.selectAll()
+        self.keys.focus()
 
     def clear_search(self) -> None:
-        self.form.search_edit.clear()
-        self.refresh()
-        self.focus_first()
+        self.keys.clear()
 
     def _search_entered(self) -> None:
         self.refresh()

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
-    QItemSelectionModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -39,7 +38,7 @@ from pos_app.gui.base import FacetDialog, mark_info, mark_problem, open_dialog
 from pos_app.gui.context import AppContext
 from pos_app.gui.forms import Form
 from pos_app.gui.ops import CancelToken, show_error
-from pos_app.gui.tables import RecordsModel
+from pos_app.gui.tables import RecordsModel, select_record
 from pos_app.services import customers, erasure, privacy, privacy_export
 from pos_app.services.ports import PrivacyRequestRow
 
@@ -170,11 +169,7 @@ class PrivacyDesk(QWidget):
                                        "(Customers, Ctrl+R).")
         elif f.message_label.text().startswith("No open"):
             mark_info(f.message_label, "")
-        row = self.model.row_of(keep) if keep else None
-        if rows:
-            f.table.selectionModel().setCurrentIndex(
-                self.model.index(row or 0, 0),
-                QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+        select_record(self.form.table, self.model, keep)
         self.show_steps()
 
     def current(self) -> PrivacyRequestRow | None:
