@@ -216,7 +216,7 @@ def test_an_access_request_exports_with_progress_then_closes_with_its_outcome(
     qtbot.keyClick(desk, Qt.Key.Key_F3)
     qtbot.waitUntil(lambda: out.exists() and "Wrote answer.zip" in desk.form.message_label.text(), timeout=20_000)
     assert offered[0].parent == facet.data_dir / "exports"  # where the retention job clears old exports
-    assert desk.progress is not None and not desk.progress.isVisible()
+    assert not desk.form.progress_bar.isVisible() and not desk.form.cancel_button.isVisible()
     with zipfile.ZipFile(out) as zf:
         assert json.loads(zf.read("data.json"))["profile"]["id"] == customer_id
     qtbot.keyClick(desk, Qt.Key.Key_F8)
@@ -243,3 +243,22 @@ def test_an_opt_out_is_acted_on_and_closed_in_one_step(qtbot: Any, window: MainW
     assert _q(facet, "SELECT do_not_sell FROM customers WHERE id = ?", customer_id) == [(1,)]
     assert _q(facet, "SELECT status FROM privacy_requests WHERE id = ?", request_id) == [("completed",)]
     assert desk.model.row_of(request_id) is None  # closed requests leave the open list
+
+
+def test_esc_or_the_button_cancels_a_running_export(qtbot: Any, window: MainWindow) -> None:
+    from pos_app.gui.ops import CancelToken
+
+    sign_in(qtbot, window, "Dana Brooks")
+    desk = window.workspace.show_screen("Privacy desk")  # type: ignore[union-attr]
+    assert isinstance(desk, PrivacyDesk)
+    for press in (lambda: qtbot.keyClick(desk, Qt.Key.Key_Escape), desk.form.cancel_button.click):
+        token = CancelToken()
+        desk.export_token = token
+        desk._exporting(True)
+        assert desk.form.progress_bar.isVisible() and desk.form.cancel_button.isVisible()
+        window.activateWindow()
+        desk.form.table.setFocus()
+        qtbot.waitUntil(lambda: focused() is desk.form.table)
+        press()
+        assert token.cancelled()  # the export checks it between batches, removes its partial file and stops
+        desk._exporting(False)

@@ -28,7 +28,7 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut, QShowEvent
-from PySide6.QtWidgets import QApplication, QDialog, QHeaderView, QProgressDialog, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QHeaderView, QWidget
 
 from pos_app.domain.errors import UserFacingError
 from pos_app.domain.privacy import ConsentPurpose, RequestStatus, RequestType, VerificationMethod
@@ -132,7 +132,10 @@ class PrivacyDesk(QWidget):
             QShortcut(QKeySequence(key), self, slot)
         context.changed.connect(self._changed)
         self.dialog: QWidget | None = None
-        self.progress: QProgressDialog | None = None
+        self.export_token: CancelToken | None = None
+        f.cancel_button.clicked.connect(self.cancel_export)
+        f.cancel_button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.cancel_export)
         self.loaded = False  # the list is read when the screen is first shown, not at sign-in
 
     # -- the list ----------------------------------------------------------------------------
@@ -259,6 +262,9 @@ class PrivacyDesk(QWidget):
             self.apply(r, kind)
 
     def export(self, r: PrivacyRequestRow) -> None:
+        if self.export_token is not None:
+            mark_problem(self.form.message_label, "An export is being written: wait for it, or cancel it (Esc).")
+            return
         folder = self.context.facet.data_dir / "exports"
         folder.mkdir(parents=True, exist_ok=True)
         path = dialogs.ask_save_path(self, "Save the customer's data export", f"privacy-export-{r.id[:8]}.zip",
@@ -268,14 +274,12 @@ class PrivacyDesk(QWidget):
         facet, actor = self.context.facet, self.context.require_actor()
         token = CancelToken()
         relay = _Progress(self)
-        progress = QProgressDialog("Writing the export…", "Cancel  Esc", 0, 100, self)
-        progress.setWindowTitle("Data export")
-        progress.setMinimumDuration(0)
-        progress.setAutoClose(False)
-        progress.canceled.connect(token.cancel)
-        relay.moved.connect(lambda done, total: progress.setValue(int(100 * done / max(total, 1))))
-        self.progress = progress
-        progress.show()
+        f = self.form
+        f.progress_bar.setValue(0)
+        relay.moved.connect(lambda done, total: f.progress_bar.setValue(int(100 * done / max(total, 1))))
+        self.export_token = token
+        self._exporting(True)
+        mark_info(f.message_label, "Writing the export…")
 
         def work() -> privacy_export.ExportResult:
             conn = facet.connection()
@@ -287,19 +291,30 @@ class PrivacyDesk(QWidget):
                 conn.close()
 
         def done(result: privacy_export.ExportResult) -> None:
-            progress.close()
-            self._back()
+            self._exporting(False)
+            relay.deleteLater()
             self.context.changed.emit("privacy")
             mark_info(self.form.message_label, f"Wrote {result.path.name} (SHA-256 {result.sha256[:16]}…, kept on "
                                                "the request). Send it to the customer securely, then close the "
                                                "request (F8).")
 
         def failed(exc: BaseException) -> None:
-            progress.close()
-            self._back()
+            self._exporting(False)
+            relay.deleteLater()
             self._problem(exc)
 
         self.context.runner.run(work, on_done=done, on_error=failed, parent=self, lane="io")
+
+    def _exporting(self, on: bool) -> None:
+        """The export's progress and its Cancel button, inline: the rest of the desk stays usable."""
+        self.form.progress_bar.setVisible(on)
+        self.form.cancel_button.setVisible(on)
+        if not on:
+            self.export_token = None
+
+    def cancel_export(self) -> None:
+        if self.export_token is not None:
+            self.export_token.cancel()
 
     def erase(self, r: PrivacyRequestRow) -> None:
         name = r.customer_name or "this customer"
