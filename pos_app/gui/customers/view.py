@@ -221,7 +221,14 @@ class CustomersView(QWidget):
                 self.detail, self.access = result
                 self.show_detail(result[0])
 
-        self.context.runner.run(work, on_done=done, on_error=lambda exc: show_error(self, exc), parent=self)
+        def failed(exc: BaseException) -> None:
+            if self.current_id() != customer_id:
+                return  # the list moved on (the customer was erased, or another one chosen) while it loaded
+            if isinstance(exc, UserFacingError):
+                self.show_detail(None)
+            self._problem(exc)
+
+        self.context.runner.run(work, on_done=done, on_error=failed, parent=self)
 
     def show_detail(self, detail: CustomerDetail | None) -> None:
         f = self.form
@@ -375,6 +382,9 @@ class CustomersView(QWidget):
     def _recorded(self, note: str) -> None:
         self.context.changed.emit("customers")
         mark_info(self.form.message_label, note)
+
+    def show_problem(self, exc: UserFacingError) -> None:
+        mark_problem(self.form.message_label, str(exc))
 
     def _problem(self, exc: BaseException) -> None:
         if isinstance(exc, UserFacingError):
