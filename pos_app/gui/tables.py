@@ -106,6 +106,15 @@ class RecordsModel(QAbstractTableModel):
         return None
 
 
+def show_records(table: QTableView, model: RecordsModel, widths: Sequence[int], row_height: int = 28) -> None:
+    """A list screen's table: `model` in `table`, columns `widths` pixels wide (the person may drag them)."""
+    table.setModel(model)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    for column, width in enumerate(widths):
+        table.setColumnWidth(column, width)
+    table.verticalHeader().setDefaultSectionSize(row_height)
+
+
 def select_record(table: QTableView, model: RecordsModel, record_id: str | None) -> None:
     """Highlight the record with `record_id` in `table`, or the first row when it is no longer listed."""
     if not model.rows:

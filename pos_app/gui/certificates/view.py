@@ -19,7 +19,7 @@ from PySide6.QtCore import (
     Qt,
 )
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QHeaderView, QWidget
+from PySide6.QtWidgets import QWidget
 
 from pos_app.domain.errors import UserFacingError
 from pos_app.domain.jewelry import CertificateLab, Origin, Shape, points_text
@@ -29,7 +29,7 @@ from pos_app.gui.certificates.dialog import label_of
 from pos_app.gui.context import AppContext
 from pos_app.gui.forms import Form
 from pos_app.gui.ops import show_error
-from pos_app.gui.tables import RecordsModel, SearchKeys, select_record
+from pos_app.gui.tables import RecordsModel, SearchKeys, select_record, show_records
 from pos_app.services import certificates
 from pos_app.services.certificates import CertificateDetail
 from pos_app.services.ports import CertificateRow
@@ -93,12 +93,7 @@ class CertificatesView(QWidget):
         self.reader = context.facet.certificate_reader(context.connection)
         self.model = CertificatesModel(self)
         table = f.table
-        table.setModel(self.model)
-        header = table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((60, 150, 100, 140, 70, 70, 70, 100, 140, 50, 100)):
-            table.setColumnWidth(column, width)
-        table.verticalHeader().setDefaultSectionSize(28)
+        show_records(table, self.model, (60, 150, 100, 140, 70, 70, 70, 100, 140, 50, 100))
         self.keys = SearchKeys(f.search_edit, table, search=self.refresh, open_selected=self.open_selected,
                                on_enter=self._search_entered, delay_ms=SEARCH_DELAY_MS)
         f.duplicates_check.toggled.connect(lambda _on: self.refresh())

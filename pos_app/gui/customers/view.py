@@ -26,7 +26,7 @@ from PySide6.QtCore import (
     QTimer,
 )
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
-from PySide6.QtWidgets import QAbstractItemView, QDialog, QHeaderView, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QDialog, QWidget
 
 from pos_app.domain.errors import UserFacingError
 from pos_app.domain.permissions import Permission
@@ -36,7 +36,7 @@ from pos_app.gui.base import mark_info, mark_problem, open_dialog
 from pos_app.gui.context import AppContext
 from pos_app.gui.forms import Form
 from pos_app.gui.ops import show_error
-from pos_app.gui.tables import RecordsModel, SearchKeys, fill, select_record
+from pos_app.gui.tables import RecordsModel, SearchKeys, fill, select_record, show_records
 from pos_app.services import customers, privacy
 from pos_app.services.customers import CustomerDetail
 from pos_app.services.ports import AccessRow
@@ -83,11 +83,7 @@ class CustomersView(QWidget):
         f = self.form
         self.model = CustomersModel(self)
         table = f.table
-        table.setModel(self.model)
-        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((190, 230, 140, 80)):
-            table.setColumnWidth(column, width)
-        table.verticalHeader().setDefaultSectionSize(28)
+        show_records(table, self.model, (190, 230, 140, 80))
         f.splitter.setStretchFactor(0, 2)
         f.splitter.setStretchFactor(1, 3)
         f.splitter.setSizes([560, 840])

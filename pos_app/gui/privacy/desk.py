@@ -28,7 +28,7 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut, QShowEvent
-from PySide6.QtWidgets import QApplication, QDialog, QHeaderView, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from pos_app.domain.errors import UserFacingError
 from pos_app.domain.privacy import ConsentPurpose, RequestStatus, RequestType, VerificationMethod
@@ -38,7 +38,7 @@ from pos_app.gui.base import FacetDialog, mark_info, mark_problem, open_dialog
 from pos_app.gui.context import AppContext
 from pos_app.gui.forms import Form
 from pos_app.gui.ops import CancelToken, show_error
-from pos_app.gui.tables import RecordsModel, select_record
+from pos_app.gui.tables import RecordsModel, select_record, show_records
 from pos_app.services import customers, erasure, privacy, privacy_export
 from pos_app.services.ports import PrivacyRequestRow
 
@@ -115,11 +115,7 @@ class PrivacyDesk(QWidget):
         f = self.form
         self.reader = context.facet.privacy_reader(context.connection)
         self.model = RequestsModel(self)
-        f.table.setModel(self.model)
-        f.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((150, 90, 170, 180, 90, 90)):
-            f.table.setColumnWidth(column, width)
-        f.table.verticalHeader().setDefaultSectionSize(28)
+        show_records(f.table, self.model, (150, 90, 170, 180, 90, 90))
         f.splitter.setStretchFactor(0, 3)
         f.splitter.setStretchFactor(1, 2)
         f.splitter.setSizes([800, 560])
