@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from pos_app.adapters.hashing import Argon2Hasher
     from pos_app.adapters.secrets import KeyringSecrets
     from pos_app.persistence.appraisal_queries import SqliteAppraisalReader
+    from pos_app.persistence.audit_queries import SqliteAuditTrail
     from pos_app.persistence.certificate_queries import SqliteCertificateReader
     from pos_app.persistence.customer_queries import SqliteCustomerReader
     from pos_app.persistence.database import LocalDatabase
@@ -93,6 +94,12 @@ class Facet:
     @cached_property
     def _conn(self) -> Any:
         return self.db.connect()
+
+    def audit_trail(self, conn: Any | None = None) -> SqliteAuditTrail:
+        """The audit trail's checks and searches, on `conn` (a thread's own) or the process's connection."""
+        from pos_app.persistence.audit_queries import SqliteAuditTrail
+
+        return SqliteAuditTrail(conn or self._conn, self.db.audit_anchor)
 
     def inventory_reader(self, conn: Any | None = None) -> SqliteInventoryReader:
         from pos_app.persistence.queries import SqliteInventoryReader

@@ -104,7 +104,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     report = examine(app.resolve_data_dir(args.data_dir))
     lines = [f"Facet {report['version']} - data folder {report['data_dir']}"]
     lines.append(f"  keyring: {report['keyring']['backend']} ({'secure' if report['keyring']['secure'] else 'WEAK'})")
-    for key in ("key_present", "opens", "integrity", "schema", "counts"):
+    for key in ("key_present", "opens", "integrity", "schema", "counts", "audit_chain"):
         if key in report:
             lines.append(f"  {key.replace('_', ' ')}: {report[key]}")
     lines += [f"  warning: {w}" for w in report["warnings"]]
@@ -915,6 +915,92 @@ def cmd_privacy_retention(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- parser
 
 
+# ---------------------------------------------------------------- audit trail (issue 6)
+
+
+def _audit_filter(args: argparse.Namespace, zone: str) -> Any:
+    from pos_app.domain.audit import AuditFilter
+
+    return AuditFilter(person=args.person, action=args.action, entity=args.entity,
+                       since=_cli_moment(args.since, "--since", zone) if args.since else None,
+                       until=_cli_moment(args.until, "--until", zone) if args.until else None)
+
+
+def _audit_json(r: Any) -> dict[str, Any]:
+    return {"seq": r.seq, "at": r.at.isoformat(), "person": r.person, "staff_id": r.staff_id, "role": r.role,
+            "terminal": r.terminal, "action": r.action, "entity_type": r.entity_type, "entity_id": r.entity_id,
+            "approved_by": r.approved_by, "summary": json.loads(r.summary)}
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from pos_app.services import audit
+
+    facet = _open(args)
+    try:
+        report = audit.verify(trail=facet.audit_trail(), actor=facet.cli_actor())
+    finally:
+        facet.close()
+    brk = report.first_break
+    data = {"ok": report.ok, "events": report.events, "head_seq": report.head_seq,
+            "anchored_seq": report.anchored_seq, "warnings": list(report.warnings),
+            "first_bad_event": None if brk is None else {
+                "seq": brk.seq, "kind": brk.kind.value, "at": brk.at.isoformat() if brk.at else None,
+                "action": brk.action, "detail": brk.detail}}
+    _emit(args, data, "\n".join([report.describe(), *(f"Warning: {w}" for w in report.warnings)]))
+    return EXIT_OK if report.ok else EXIT_CHECK_FAILED
+
+
+def cmd_audit_list(args: argparse.Namespace) -> int:
+    from pos_app.services import audit
+
+    facet = _open(args)
+    try:
+        f = _audit_filter(args, facet.profile.timezone)
+        rows = audit.search(f, trail=facet.audit_trail(), actor=facet.cli_actor(), limit=args.limit)
+    finally:
+        facet.close()
+    lines = [f"{r.seq:>8}  {r.at:%Y-%m-%d %H:%M:%S}  {r.person} ({r.role}, {r.terminal})  {r.action}"
+             + (f"  {r.entity_type}:{r.entity_id or ''}" if r.entity_type else "") for r in rows]
+    _emit(args, {"events": [_audit_json(r) for r in rows]}, "\n".join(lines) or "No events match.")
+    return EXIT_OK
+
+
+def cmd_audit_export(args: argparse.Namespace) -> int:
+    from pos_app.services import audit
+
+    facet = _open(args)
+    try:
+        f = _audit_filter(args, facet.profile.timezone)
+        written = audit.export_csv(Path(args.file), f, trail=facet.audit_trail(), uow=facet.uow(),
+                                   actor=facet.cli_actor())
+    finally:
+        facet.close()
+    _emit(args, {"file": str(Path(args.file).resolve()), "events": written},
+          f"Wrote {written} audit event(s) to {args.file}.")
+    return EXIT_OK
+
+
+def add_audit_commands(sub: Any, command: Callable[..., argparse.ArgumentParser]) -> None:
+    """`pos-app audit verify | list | export` (the owner's: VIEW_AUDIT)."""
+    audit = sub.add_parser("audit", help="check, list and export the tamper-evident audit trail",
+                           description="The audit trail: who did what, when, at which counter.")
+    audit_sub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    command("verify", cmd_audit_verify, "check the whole hash chain; exit 1 and name the first bad event if it "
+            "was edited, deleted, inserted, reordered or cut short", audit_sub)
+    for name, fn, help_text in (("list", cmd_audit_list, "list events, newest first"),
+                                ("export", cmd_audit_export, "write events to a CSV file (oldest first)")):
+        p = command(name, fn, help_text, audit_sub)
+        if name == "export":
+            p.add_argument("file", help="the CSV file to write (replaced whole, or not at all)")
+        else:
+            p.add_argument("--limit", type=int, default=200, help="at most this many (default 200)")
+        p.add_argument("--person", metavar="NAME", help="a staff member's id or the start of their name")
+        p.add_argument("--action", metavar="ACTION", help="the start of an action, e.g. sale. or staff.sign_in")
+        p.add_argument("--entity", metavar="TYPE[:ID]", help="a kind of record (sale), or one record (sale:ID)")
+        p.add_argument("--since", metavar="TIME", help="YYYY-MM-DD or an ISO time (store time), included")
+        p.add_argument("--until", metavar="TIME", help="YYYY-MM-DD or an ISO time (store time), not included")
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS,
@@ -1127,6 +1213,8 @@ def build_parser() -> argparse.ArgumentParser:
                 payments_sub)
     p.add_argument("--key-env", metavar="VAR", help="environment variable holding the key (sk_test_... or sk_live_...)")
     command("status", cmd_payments_status, "show whether card payments are set up (never the key)", payments_sub)
+
+    add_audit_commands(sub, command)
 
     for name, fn, help_text in (
         ("backup", cmd_backup, "copy the store to an encrypted backup file, safe while the app runs"),

@@ -3,7 +3,7 @@
 Checks, in order, and stops at the first that makes the rest meaningless:
 the data folder and file, the keyring backend and the key, that the key opens
 the file, SQLite's integrity check, the schema version against this build,
-and the counts of items, customers and sales.
+the counts of items, customers and sales, and the audit trail's hash chain.
 """
 
 from __future__ import annotations
@@ -100,6 +100,7 @@ def examine(data_dir: Path) -> dict[str, Any]:
                             "them with Stripe.")
         if waiting:
             warnings.append(f"{waiting} receipt(s) wait to be printed (F11 on the sell screen).")
+        _check_audit_chain(conn, path, key, report)
     except sqlcipher3.OperationalError as exc:
         problems.append(f"Reading the store failed: {exc}.")
     except sqlcipher3.DatabaseError as exc:
@@ -108,3 +109,16 @@ def examine(data_dir: Path) -> dict[str, Any]:
         conn.close()
     report["ok"] = not problems
     return report
+
+
+def _check_audit_chain(conn: Any, path: Path, key: str, report: dict[str, Any]) -> None:
+    """The audit trail's chain and its anchor: a break is a problem naming the first bad event."""
+    from pos_app.persistence.audit_queries import ANCHOR_NAME, AuditAnchor, anchor_key, verify_chain
+
+    chain = verify_chain(conn, AuditAnchor(path.with_name(ANCHOR_NAME), anchor_key(key)))
+    anchored = f", anchored at event {chain.anchored_seq}" if chain.anchored_seq else ", not anchored yet"
+    report["audit_chain"] = (f"holds ({chain.events} events{anchored})" if chain.ok
+                             else f"BROKEN at event {chain.first_break.seq}" if chain.first_break else "")
+    if chain.first_break is not None:
+        report["problems"].append(chain.describe() + " Restore a backup, or keep this store as evidence.")
+    report["warnings"].extend(chain.warnings)

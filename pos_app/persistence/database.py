@@ -31,6 +31,7 @@ from pos_app.persistence.sqlcipher import (
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
+    from pos_app.persistence.audit_queries import AuditAnchor
     from pos_app.persistence.uow import SqlUnitOfWork
 
 DB_NAME = "facet.db"
@@ -78,10 +79,17 @@ class LocalDatabase:
     def engine(self) -> Engine:
         return make_engine(self.path, self._key_hex)
 
+    @cached_property
+    def audit_anchor(self) -> AuditAnchor:
+        """The audit trail's head, kept beside the file and signed with a key derived from this store's key."""
+        from pos_app.persistence.audit_queries import ANCHOR_NAME, AuditAnchor, anchor_key
+
+        return AuditAnchor(self.path.with_name(ANCHOR_NAME), anchor_key(self._key_hex))
+
     def unit_of_work(self) -> SqlUnitOfWork:
         from pos_app.persistence.uow import SqlUnitOfWork
 
-        return SqlUnitOfWork(self.engine)
+        return SqlUnitOfWork(self.engine, self.audit_anchor)
 
     def dispose(self) -> None:
         if "engine" in self.__dict__:
@@ -159,7 +167,18 @@ class LocalDatabase:
             staged.unlink(missing_ok=True)
         if revision != schema.HEAD:
             migrate(self)
+        self._reset_audit_anchor()
         return safety
+
+    def _reset_audit_anchor(self) -> None:
+        """The restored trail ends earlier than the anchor: follow it (the caller audits the restore)."""
+        from pos_app.persistence.audit_queries import head
+
+        conn = self.connect()
+        try:
+            self.audit_anchor.reset(head(conn))
+        finally:
+            conn.close()
 
 
 def make_engine(path: Path, key_hex: str) -> Engine:

@@ -8,7 +8,7 @@ nothing. Every flush also writes the outbox rows for what it changed.
 from __future__ import annotations
 
 import weakref
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -33,6 +33,9 @@ from pos_app.persistence.repositories import (
     StoreRepo,
 )
 
+if TYPE_CHECKING:
+    from pos_app.persistence.audit_queries import AuditAnchor
+
 _FACTORIES: weakref.WeakKeyDictionary[Engine, sessionmaker[Session]] = weakref.WeakKeyDictionary()
 
 
@@ -48,8 +51,9 @@ def _factory(engine: Engine) -> sessionmaker[Session]:
 
 
 class SqlUnitOfWork:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, anchor: AuditAnchor | None = None) -> None:
         self._factory = _factory(engine)
+        self._anchor = anchor
         self.session: Session | None = None
 
     def __enter__(self) -> Self:
@@ -80,4 +84,13 @@ class SqlUnitOfWork:
 
     def commit(self) -> None:
         assert self.session is not None
+        if self._anchor is None or not self.session.in_transaction():
+            self.session.commit()
+            return
+        from pos_app.persistence.audit_queries import head
+
+        # Read inside the write transaction (BEGIN IMMEDIATE): this is our own last event.
+        last = head(self.session.connection().connection.driver_connection)
         self.session.commit()
+        if last is not None:
+            self._anchor.advance(last)

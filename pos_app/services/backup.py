@@ -30,9 +30,11 @@ def check_may_restore(actor: Actor) -> None:
 
 
 def record_restore(source: Path, kept: Path | None, *, uow: UnitOfWork, actor: Actor) -> None:
-    """Note in the restored store's trail that it was restored, from what, keeping what."""
+    """Note in the restored store's trail that it was restored, from what, keeping what; the audit anchor
+    was reset to the restored trail's last event, and this event says so."""
     actor.require(Permission.RESTORE)
     with uow:
         uow.audit.record(actor, "store.restored", entity_type="store",
-                         summary={"file": source.name, "previous_store_kept_as": kept.name if kept else None})
+                         summary={"file": source.name, "previous_store_kept_as": kept.name if kept else None,
+                                  "audit_anchor_reset": True})
         uow.commit()

@@ -9,11 +9,12 @@ dataclasses defined here and in `domain/`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, Self
 
+from pos_app.domain.audit import AuditFilter, AuditRow, ChainReport
 from pos_app.domain.erasure import ErasureEntry, Identity
 from pos_app.domain.errors import UserFacingError
 from pos_app.domain.items import ItemSpec
@@ -1057,3 +1058,12 @@ class CustomerDataReader(Protocol):
     def appraisal_photo(self, photo_id: str) -> bytes | None: ...
     def certificate_scan(self, certificate_id: str) -> bytes | None: ...
     def file_count(self, customer_id: str) -> int: ...
+
+
+class AuditTrail(Protocol):
+    """Reading the audit trail: the chain check and searches (persistence/audit_queries.py)."""
+
+    def verify_chain(self, cancelled: Callable[[], bool] | None = None) -> ChainReport: ...
+    def count(self, f: AuditFilter) -> int: ...
+    def page(self, f: AuditFilter, offset: int, limit: int) -> list[AuditRow]: ...
+    def rows(self, f: AuditFilter) -> Iterator[AuditRow]: ...

@@ -1,0 +1,99 @@
+"""The audit trail's values: what a search asks for, what a row shows, and what a chain check found.
+
+The trail is the store's record of who did what: each event names the
+person, their role, the counter (terminal), the action (`sale.completed`),
+the record it touched (entity type and id), a summary without personal data
+values, and the time. Events are hash-chained; a check walks the chain and
+names the first event that was edited, deleted, inserted or reordered, or
+says the end of the trail was cut off or the whole trail rewritten.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class BreakKind(StrEnum):
+    EDITED = "edited"
+    """An event's content no longer matches its hash (or its hash was rewritten)."""
+    DELETED = "deleted"
+    """An event is missing from the middle of the trail."""
+    INSERTED = "inserted"
+    """An event that Facet did not write in that place was added."""
+    REORDERED = "reordered"
+    """Events were moved out of the order they were written in."""
+    TRUNCATED = "truncated"
+    """Events are missing from the end (the anchor outside the database remembers a later one)."""
+    REWRITTEN = "rewritten"
+    """The trail up to the anchored event was recomputed with new hashes."""
+    ANCHOR_FORGED = "anchor_forged"
+    """The anchor file was not written by this store (edited, or copied from another)."""
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    """The first place the trail does not hold: `seq` is the event's number (for a deleted or truncated
+    event, the first missing number); `at` and `action` name that event, or the nearest one present."""
+
+    kind: BreakKind
+    seq: int
+    at: dt.datetime | None
+    action: str | None
+    detail: str
+
+    def describe(self) -> str:
+        when = f" at {self.at:%Y-%m-%d %H:%M:%S} UTC" if self.at else ""
+        what = f" ({self.action})" if self.action else ""
+        return f"event {self.seq}{when}{what} was {self.kind.value.replace('_', ' ')}: {self.detail}"
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """A whole-trail check. `anchored_seq` is the last event the anchor outside the database vouches
+    for (None when there is no anchor yet); `warnings` do not break the chain but deserve a look."""
+
+    events: int
+    head_seq: int | None
+    anchored_seq: int | None
+    first_break: ChainBreak | None
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.first_break is None
+
+    def describe(self) -> str:
+        if self.first_break is not None:
+            return f"The audit trail was tampered with: {self.first_break.describe()}"
+        return f"The audit trail holds: {self.events} events, each linked to the one before."
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """A search of the trail; every field is optional. `person` is a staff id or the start of a name;
+    `action` the start of an action (`sale.` or `sale.completed`); `entity` a type (`customer`) or
+    `type:id`; `since` is included and `until` is not."""
+
+    person: str | None = None
+    action: str | None = None
+    entity: str | None = None
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    seq: int
+    at: dt.datetime
+    staff_id: str | None
+    person: str
+    role: str
+    terminal: str
+    action: str
+    entity_type: str | None
+    entity_id: str | None
+    summary: str
+    approved_by: str | None
+    hash: str

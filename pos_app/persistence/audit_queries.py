@@ -1,0 +1,315 @@
+"""Reading the audit trail: the chain check, the anchor outside the database, searches and export rows.
+
+The chain check streams the table in `seq` order, a batch at a time (a
+million events never sit in memory), recomputes each event's hash and its
+link to the one before, and at the first event that does not hold looks a
+little further to say what happened: edited, deleted, inserted, reordered.
+
+Two kinds of tampering leave a consistent table behind: cutting events off
+the end, and recomputing the whole chain (anyone holding the database key
+can). The anchor, `audit-head.json` beside the store, catches both: after
+every commit that added events it records the last event's seq and hash,
+signed with an HMAC whose key is derived from the database key, and the
+check compares the table with it. The anchor only moves forward; a restore
+resets it to the restored trail's head. It is only as strong as the key:
+whoever holds the key and rewrites both the table and the anchor is not
+seen, which is why backups elsewhere still matter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import logging
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pos_app.domain.audit import AuditFilter, AuditRow, BreakKind, ChainBreak, ChainReport
+from pos_app.persistence.audit import GENESIS, event_hash, hashed_content
+from pos_app.persistence.models.base import parse_utc
+
+log = logging.getLogger(__name__)
+
+ANCHOR_NAME = "audit-head.json"
+BATCH = 5000
+_COLUMNS = ("seq", "id", "at", "staff_id", "actor_name", "role", "terminal", "action", "entity_type",
+            "entity_id", "summary", "approved_by", "prev_hash", "hash")
+_SELECT = f"SELECT {', '.join(_COLUMNS)} FROM audit_events"
+
+
+def anchor_key(key_hex: str) -> bytes:
+    """The anchor's HMAC key: derived from the database key, so only this store's key signs its anchor."""
+    return hmac.new(bytes.fromhex(key_hex), b"facet audit-head anchor v1", hashlib.sha256).digest()
+
+
+@dataclass(frozen=True)
+class Head:
+    seq: int
+    hash: str
+
+
+class AnchorForged(Exception):
+    """The anchor file's signature does not match this store's key."""
+
+
+class AuditAnchor:
+    """`audit-head.json`: the last audit event's seq and hash, HMAC-signed. Written after commits; a
+    failure to write it is logged, never raised (the sale was saved; the next commit writes it)."""
+
+    def __init__(self, path: Path, key: bytes) -> None:
+        self.path = path
+        self._key = key
+        self._written = 0
+
+    def _mac(self, seq: int, hash_: str) -> str:
+        return hmac.new(self._key, f"{seq}:{hash_}".encode(), hashlib.sha256).hexdigest()
+
+    def read(self) -> Head | None:
+        """The anchored head; None when there is no anchor yet; AnchorForged when it is not this store's."""
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            seq, hash_, mac = int(data["seq"]), str(data["hash"]), str(data["mac"])
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, TypeError):
+            raise AnchorForged(f"{self.path.name} cannot be read as an anchor") from None
+        if not hmac.compare_digest(mac, self._mac(seq, hash_)):
+            raise AnchorForged(f"{self.path.name} is not signed with this store's key")
+        return Head(seq, hash_)
+
+    def advance(self, head: Head) -> None:
+        """Record `head` unless the anchor already vouches for a later event (another process wrote it)."""
+        if head.seq <= self._written:
+            return
+        try:
+            current = self.read()
+        except AnchorForged:
+            return  # the check reports the forged anchor; writing over it would hide that
+        if current is not None and current.seq >= head.seq:
+            self._written = current.seq
+            return
+        self._write(head)
+
+    def reset(self, head: Head | None) -> None:
+        """After a restore: the anchor follows the restored trail (the restore is itself audited)."""
+        if head is None:
+            self.path.unlink(missing_ok=True)
+            self._written = 0
+            return
+        self._write(head)
+
+    def _write(self, head: Head) -> None:
+        partial = self.path.with_name(self.path.name + ".partial")
+        text = json.dumps({"seq": head.seq, "hash": head.hash, "mac": self._mac(head.seq, head.hash)})
+        try:
+            partial.write_text(text, encoding="utf-8")
+            os.replace(partial, self.path)
+        except OSError:
+            log.warning("could not write the audit anchor %s", self.path.name, exc_info=True)
+            return
+        self._written = head.seq
+
+
+def head(conn: Any) -> Head | None:
+    """The trail's last event (seq and hash), on a raw connection or a session's DBAPI connection."""
+    row = conn.execute("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1").fetchone()
+    return None if row is None else Head(int(row[0]), str(row[1]))
+
+
+# ---------------------------------------------------------------- the chain check
+
+
+def _computed(event: dict[str, Any], seq: int | None = None) -> str | None:
+    """The hash `event`'s content should have (as if numbered `seq`); None if its summary is not JSON."""
+    try:
+        summary = json.loads(event["summary"]) if event["summary"] is not None else None
+    except ValueError:
+        return None
+    content = hashed_content({**event, "summary": summary})
+    if seq is not None:
+        content["seq"] = seq
+    return event_hash(content)
+
+
+def _at(event: dict[str, Any] | None) -> dt.datetime | None:
+    try:
+        return parse_utc(event["at"]) if event else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _break(kind: BreakKind, seq: int, event: dict[str, Any] | None, detail: str) -> ChainBreak:
+    return ChainBreak(kind, seq, _at(event), event["action"] if event else None, detail)
+
+
+def _seq_with_hash(conn: Any, hash_: str) -> int | None:
+    row = conn.execute("SELECT seq FROM audit_events WHERE hash = ? ORDER BY seq LIMIT 1", (hash_,)).fetchone()
+    return None if row is None else int(row[0])
+
+
+def _by_seq(conn: Any, seq: int) -> dict[str, Any] | None:
+    row = conn.execute(f"{_SELECT} WHERE seq = ?", (seq,)).fetchone()
+    return None if row is None else dict(zip(_COLUMNS, row))
+
+
+def _classify(conn: Any, event: dict[str, Any], expected: int, prev_hash: str) -> ChainBreak:
+    """What happened at the first event that does not hold (`expected` is the seq it should have)."""
+    content_ok = _computed(event) == event["hash"]
+    linked = event["prev_hash"] == prev_hash
+    seq = int(event["seq"])
+    if seq != expected:
+        if linked and content_ok:
+            return _break(BreakKind.INSERTED, seq, event,
+                          f"it follows event {expected - 1} but is numbered {seq}: it was added, not written there")
+        return _break(BreakKind.DELETED, expected, event,
+                      f"events {expected} to {seq - 1} are missing; the next one present is event {seq}"
+                      if seq - 1 > expected else f"it is missing; the next one present is event {seq}")
+    if linked:
+        return _break(BreakKind.EDITED, seq, event, "its content no longer matches the hash it was written with")
+    points_to = _seq_with_hash(conn, event["prev_hash"])
+    if points_to is not None and points_to > expected - 1:
+        return _break(BreakKind.REORDERED, seq, event,
+                      f"it was written after event {points_to}, yet stands before it")
+    if points_to is not None:
+        first = points_to + 1
+        return _break(BreakKind.INSERTED, first, _by_seq(conn, first),
+                      f"event {seq} was written right after event {points_to}: "
+                      f"event(s) {first} to {seq - 1} were added between them")
+    if content_ok:
+        earlier = _by_seq(conn, expected - 1)
+        return _break(BreakKind.EDITED, expected - 1, earlier,
+                      f"its hash was rewritten: event {seq} still names the hash it had when written")
+    if event["hash"] == _computed(event, seq + 1):
+        return _break(BreakKind.DELETED, expected, event,
+                      f"it is missing, and the later events were renumbered (this one was event {seq + 1})")
+    return _break(BreakKind.INSERTED, seq, event, "it links to no event of the trail: Facet did not write it")
+
+
+def _rows(conn: Any, batch: int) -> Iterator[dict[str, Any]]:
+    last = 0
+    while True:
+        rows = conn.execute(f"{_SELECT} WHERE seq > ? ORDER BY seq LIMIT ?", (last, batch)).fetchall()
+        for row in rows:
+            yield dict(zip(_COLUMNS, row))
+        if len(rows) < batch:
+            return
+        last = rows[-1][0]
+
+
+def verify_chain(conn: Any, anchor: AuditAnchor | None, *, batch: int = BATCH,
+                 cancelled: Callable[[], bool] | None = None) -> ChainReport:
+    """Check the whole trail on `conn` (a raw connection); stops at the first break.
+
+    The anchor is read first: events appended while the check runs only ever come after it.
+    """
+    warnings: list[str] = []
+    try:
+        anchored = anchor.read() if anchor is not None else None
+    except AnchorForged as exc:
+        return ChainReport(0, None, None, ChainBreak(BreakKind.ANCHOR_FORGED, 0, None, None, str(exc)))
+    expected, prev_hash, count, last = 1, GENESIS, 0, None
+    for event in _rows(conn, batch):
+        if event["seq"] != expected or event["prev_hash"] != prev_hash or _computed(event) != event["hash"]:
+            return ChainReport(count, int(event["seq"]), anchored.seq if anchored else None,
+                               _classify(conn, event, expected, prev_hash))
+        if anchored is not None and event["seq"] == anchored.seq and event["hash"] != anchored.hash:
+            return ChainReport(count, int(event["seq"]), anchored.seq, _break(
+                BreakKind.REWRITTEN, anchored.seq, event,
+                "its hash is not the one anchored outside the database: the trail up to here was recomputed; "
+                "compare with a backup to find the first changed event"))
+        count, expected, prev_hash, last = count + 1, expected + 1, event["hash"], event
+        if cancelled is not None and count % batch == 0 and cancelled():
+            raise InterruptedError("the audit check was cancelled")
+    head_seq = int(last["seq"]) if last else None
+    if anchored is not None and (head_seq or 0) < anchored.seq:
+        first = (head_seq or 0) + 1
+        return ChainReport(count, head_seq, anchored.seq, ChainBreak(
+            BreakKind.TRUNCATED, first, _at(last), last["action"] if last else None,
+            f"events {first} to {anchored.seq} were cut off the end of the trail (the last one present is "
+            f"event {head_seq or 'none'})"))
+    if anchor is not None and anchored is None and count:
+        warnings.append(f"No anchor ({ANCHOR_NAME}) yet: the next saved change writes it; until then events cut "
+                        "off the end of the trail cannot be seen.")
+    return ChainReport(count, head_seq, anchored.seq if anchored else None, None, tuple(warnings))
+
+
+# ---------------------------------------------------------------- searches
+
+
+def _where(f: AuditFilter) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    if f.person:
+        clauses.append("(staff_id = ? OR actor_name LIKE ? ESCAPE '\\')")
+        params += [f.person, _prefix(f.person)]
+    if f.action:
+        clauses.append("action LIKE ? ESCAPE '\\'")
+        params.append(_prefix(f.action))
+    if f.entity:
+        kind, _, entity_id = f.entity.partition(":")
+        clauses.append("entity_type = ?")
+        params.append(kind)
+        if entity_id:
+            clauses.append("entity_id = ?")
+            params.append(entity_id)
+    if f.since:
+        clauses.append("at >= ?")
+        params.append(_text(f.since))
+    if f.until:
+        clauses.append("at < ?")
+        params.append(_text(f.until))
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+def _prefix(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _text(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _row(r: Any) -> AuditRow:
+    return AuditRow(seq=int(r[0]), at=parse_utc(r[2]), staff_id=r[3], person=r[4], role=r[5], terminal=r[6],
+                    action=r[7], entity_type=r[8], entity_id=r[9], summary=r[10] or "{}", approved_by=r[11],
+                    hash=r[13])
+
+
+class SqliteAuditTrail:
+    """The trail on one raw connection (the GUI's reader, the CLI's, or a worker's own)."""
+
+    def __init__(self, conn: Any, anchor: AuditAnchor | None) -> None:
+        self._conn = conn
+        self._anchor = anchor
+
+    def verify_chain(self, cancelled: Callable[[], bool] | None = None) -> ChainReport:
+        return verify_chain(self._conn, self._anchor, cancelled=cancelled)
+
+    def count(self, f: AuditFilter) -> int:
+        where, params = _where(f)
+        return int(self._conn.execute(f"SELECT count(*) FROM audit_events{where}", params).fetchone()[0])
+
+    def page(self, f: AuditFilter, offset: int, limit: int) -> list[AuditRow]:
+        """Newest first."""
+        where, params = _where(f)
+        rows = self._conn.execute(f"{_SELECT}{where} ORDER BY seq DESC LIMIT ? OFFSET ?",
+                                  [*params, limit, offset]).fetchall()
+        return [_row(r) for r in rows]
+
+    def rows(self, f: AuditFilter, batch: int = BATCH) -> Iterator[AuditRow]:
+        """Every matching event, oldest first, a batch at a time."""
+        where, params = _where(f)
+        joiner = " AND " if where else " WHERE "
+        last = 0
+        while True:
+            rows = self._conn.execute(f"{_SELECT}{where}{joiner}seq > ? ORDER BY seq LIMIT ?",
+                                      [*params, last, batch]).fetchall()
+            yield from (_row(r) for r in rows)
+            if len(rows) < batch:
+                return
+            last = rows[-1][0]

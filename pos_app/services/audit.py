@@ -1,0 +1,86 @@
+"""The owner's view of the audit trail: check the chain, search it, export it to CSV.
+
+Who may: whoever holds VIEW_AUDIT (the owner). The trail holds no personal
+data values (only which record changed and which fields), so neither does
+the export; staff names are there, because "who did it" is the point.
+An export is itself an audit event.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from pos_app.documents.text import csv_cell
+from pos_app.domain.audit import AuditFilter, AuditRow, ChainReport
+from pos_app.domain.errors import ValidationError
+from pos_app.domain.permissions import Actor, Permission
+from pos_app.services.ports import AuditTrail, UnitOfWork
+
+CSV_COLUMNS = ("seq", "time_utc", "person", "staff_id", "role", "terminal", "action", "entity_type", "entity_id",
+               "approved_by", "summary", "hash")
+
+
+def check_filter(f: AuditFilter) -> None:
+    """ValidationError naming the field when the search cannot mean anything."""
+    if f.since and f.until and f.until <= f.since:
+        raise ValidationError("until", "the end of the period must come after its start")
+    if f.entity is not None and not f.entity.partition(":")[0].strip():
+        raise ValidationError("entity", "name the kind of record, e.g. sale or sale:<id>")
+
+
+def verify(*, trail: AuditTrail, actor: Actor, cancelled: Callable[[], bool] | None = None) -> ChainReport:
+    """Walk the whole chain (seconds at a million events: run it off the GUI thread)."""
+    actor.require(Permission.VIEW_AUDIT)
+    return trail.verify_chain(cancelled)
+
+
+def count(f: AuditFilter, *, trail: AuditTrail, actor: Actor) -> int:
+    actor.require(Permission.VIEW_AUDIT)
+    check_filter(f)
+    return trail.count(f)
+
+
+def search(f: AuditFilter, *, trail: AuditTrail, actor: Actor, offset: int = 0, limit: int = 100) -> list[AuditRow]:
+    """One page of matching events, newest first."""
+    actor.require(Permission.VIEW_AUDIT)
+    check_filter(f)
+    if offset < 0 or not 0 < limit <= 10_000:
+        raise ValidationError("limit", "ask for 1 to 10,000 events at a time")
+    return trail.page(f, offset, limit)
+
+
+def _csv_row(r: AuditRow) -> list[str]:
+    values = (str(r.seq), r.at.isoformat(), r.person, r.staff_id or "", r.role, r.terminal, r.action,
+              r.entity_type or "", r.entity_id or "", r.approved_by or "", r.summary, r.hash)
+    return [csv_cell(v) for v in values]
+
+
+def export_csv(path: Path, f: AuditFilter, *, trail: AuditTrail, uow: UnitOfWork, actor: Actor) -> int:
+    """Write the matching events (oldest first) to `path`, whole or not at all; returns how many."""
+    actor.require(Permission.VIEW_AUDIT)
+    check_filter(f)
+    path = path.resolve()
+    if not path.parent.is_dir():
+        raise ValidationError("file", f"the folder {path.parent} does not exist")
+    partial = path.with_name(path.name + ".partial")
+    written = 0
+    try:
+        with partial.open("w", newline="", encoding="utf-8") as out:
+            writer = csv.writer(out)
+            writer.writerow(CSV_COLUMNS)
+            for row in trail.rows(f):
+                writer.writerow(_csv_row(row))
+                written += 1
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+    with uow:
+        uow.audit.record(actor, "audit.exported", entity_type="audit",
+                         summary={"file": path.name, "events": written, "filtered": f != AuditFilter()})
+        uow.commit()
+    return written
