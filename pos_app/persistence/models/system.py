@@ -25,6 +25,8 @@ class AuditEvent(Base):
     __table_args__ = (
         Index("ix_audit_events_entity", "entity_type", "entity_id"),
         Index("ix_audit_events_at", "at"),
+        Index("ix_audit_events_action", "action"),
+        Index("ix_audit_events_staff", "staff_id"),
     )
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
