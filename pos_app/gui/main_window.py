@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QLabel, QMainWindow, QStack
 
 from pos_app.domain.permissions import Actor
 from pos_app.domain.store import DEFAULT_IDLE_LOCK_MINUTES
+from pos_app.gui.audit import ChainBanner
 from pos_app.gui.context import AppContext
 from pos_app.gui.idle import IdleWatcher
 from pos_app.gui.sign_in import SignInView
@@ -43,6 +44,8 @@ class MainWindow(QMainWindow):
         self.banner.setWordWrap(True)
         self.banner.setVisible(bool(keyring_warning))
         layout.addWidget(self.banner)
+        self.audit_banner = ChainBanner(context, central)
+        layout.addWidget(self.audit_banner)
         self.stack = QStackedWidget(central)
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)

@@ -20,6 +20,7 @@ from pos_app.gui.forms import Form
 def load_screens() -> list[tuple[str, Permission, Callable[[AppContext, QWidget], QWidget]]]:
     """The screens a workspace may show, in tab order (importing them the first time)."""
     from pos_app.gui.appraisals.view import AppraisalsView
+    from pos_app.gui.audit import AuditView
     from pos_app.gui.certificates.view import CertificatesView
     from pos_app.gui.customers.view import CustomersView
     from pos_app.gui.inventory.view import InventoryView
@@ -37,6 +38,7 @@ def load_screens() -> list[tuple[str, Permission, Callable[[AppContext, QWidget]
         ("Certificates", Permission.WRITE_APPRAISALS, CertificatesView),
         ("Customers", Permission.VIEW_CUSTOMERS, CustomersView),
         ("Privacy desk", Permission.HANDLE_PRIVACY_REQUESTS, PrivacyDesk),
+        ("Audit", Permission.VIEW_AUDIT, AuditView),
     ]
 
 

@@ -16,11 +16,16 @@ from pathlib import Path
 from pos_app.documents.text import csv_cell
 from pos_app.domain.audit import AuditFilter, AuditRow, ChainReport
 from pos_app.domain.errors import ValidationError
-from pos_app.domain.permissions import Actor, Permission
+from pos_app.domain.permissions import Actor, Permission, Role
 from pos_app.services.ports import AuditTrail, UnitOfWork
 
 CSV_COLUMNS = ("seq", "time_utc", "person", "staff_id", "role", "terminal", "action", "entity_type", "entity_id",
                "approved_by", "summary", "hash")
+
+
+def check_actor(terminal: str) -> Actor:
+    """Who the check at start acts as (before anyone signs in); only VIEW_AUDIT holders are shown its result."""
+    return Actor(staff_id=None, name="audit check", role=Role.OWNER, terminal=terminal)
 
 
 def check_filter(f: AuditFilter) -> None:

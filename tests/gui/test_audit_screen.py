@@ -1,0 +1,113 @@
+"""The owner's Audit tab (filters, export, verify) and the red banner after tampering, on a real demo store."""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from pos_app.adapters.secrets import KeyringSecrets, database_key_name
+from pos_app.gui import dialogs
+from pos_app.gui.audit import AuditView
+from pos_app.gui.main_window import MainWindow
+from pos_app.persistence.database import db_path
+from pos_app.persistence.sqlcipher import connect
+from tests.gui.conftest import sign_in
+
+SHOTS = Path(os.environ.get("FACET_SHOTS", "/tmp/facet-shots"))
+
+
+def shoot(widget: object, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    widget.grab().save(str(SHOTS / f"{name}.png"))  # type: ignore[attr-defined]
+
+
+def audit_tab(qtbot, main: MainWindow) -> AuditView:  # type: ignore[no-untyped-def]
+    assert main.workspace is not None
+    view = main.workspace.show_screen("Audit")
+    assert isinstance(view, AuditView)
+    qtbot.waitUntil(lambda: view.model.rows.total > 0, timeout=5000)
+    return view
+
+
+@pytest.fixture
+def tampered(demo_dir: Path) -> int:
+    """The demo store with one audit event's summary edited behind Facet's back; returns its seq."""
+    key = KeyringSecrets().get(database_key_name(demo_dir))
+    assert key is not None
+    conn = connect(db_path(demo_dir), key)
+    try:
+        seq = conn.execute("SELECT min(seq) FROM audit_events WHERE action = 'demo.loaded'").fetchone()[0]
+        conn.execute("UPDATE audit_events SET summary = '{}' WHERE seq = ?", (seq,))
+    finally:
+        conn.close()
+    return int(seq)
+
+
+def test_owner_filters_the_trail_by_action_and_day_and_sees_a_bad_day_named(
+        qtbot, window: MainWindow, qtmodeltester) -> None:  # type: ignore[no-untyped-def]
+    sign_in(qtbot, window, "Jane Ellen")
+    tabs = window.workspace.form.tabs  # type: ignore[union-attr]
+    assert any(tabs.tabText(n).startswith("Audit  (Ctrl+") for n in range(tabs.count()))
+    view = audit_tab(qtbot, window)
+    qtmodeltester.check(view.model)
+    everything = view.model.rows.total
+    assert view.form.count_label.text() == f"{everything:,} events" and everything > 1
+    seqs = [view.model.row_at(n).seq for n in range(everything)]  # type: ignore[union-attr]
+    assert seqs == sorted(seqs, reverse=True)  # newest first
+
+    qtbot.keyClicks(view.form.action_edit, "staff.")
+    qtbot.keyClick(view.form.action_edit, Qt.Key.Key_Return)
+    staff_events = view.model.rows.total
+    assert 0 < staff_events < everything
+    assert all(view.model.row_at(n).action.startswith("staff.")  # type: ignore[union-attr]
+               for n in range(staff_events))
+    shoot(window, "audit-tab")
+
+    qtbot.keyClicks(view.form.since_edit, "yesterday")
+    qtbot.keyClick(view.form.since_edit, Qt.Key.Key_Return)
+    assert view.form.message_label.text().startswith("From:")
+    assert view.model.rows.total == staff_events  # nothing changed
+
+    qtbot.keyClick(view, Qt.Key.Key_Escape)
+    assert view.model.rows.total == everything and view.form.message_label.text() == ""
+    assert view.form.person_combo.hasFocus() or view.form.person_combo.lineEdit().hasFocus()
+
+
+def test_owner_exports_the_filtered_trail_and_verifies_the_chain(
+        qtbot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    sign_in(qtbot, window, "Jane Ellen")
+    view = audit_tab(qtbot, window)
+    view.form.person_combo.setCurrentText("Jane Ellen")
+    view.search()
+    out = tmp_path / "trail.csv"
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda *a, **k: out)
+    qtbot.keyClick(view, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: view.form.message_label.text().startswith("Exported"), timeout=10_000)
+    with out.open(newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert rows and {r["person"] for r in rows} == {"Jane Ellen"}
+
+    qtbot.keyClick(view, Qt.Key.Key_F9)
+    qtbot.waitUntil(lambda: view.form.chain_label.text().startswith("Chain verified"), timeout=10_000)
+    assert not window.audit_banner.isVisible()
+
+
+def test_after_tampering_the_owner_sees_a_red_banner_naming_the_event_and_a_clerk_does_not(
+        qtbot, tampered: int, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    qtbot.waitUntil(lambda: window.audit_banner.report is not None, timeout=10_000)
+    assert not window.audit_banner.isVisible()  # no one signed in yet
+    sign_in(qtbot, window, "Lily Chen")
+    assert not window.audit_banner.isVisible()
+    window.lock("")
+    sign_in(qtbot, window, "Jane Ellen")
+    assert window.audit_banner.isVisible()
+    assert f"event {tampered} " in window.audit_banner.text() and "edited" in window.audit_banner.text()
+    view = audit_tab(qtbot, window)
+    qtbot.keyClick(view, Qt.Key.Key_F9)
+    qtbot.waitUntil(lambda: view.form.chain_label.text().startswith("The audit trail was tampered"), timeout=10_000)
+    assert view.form.chain_label.property("problem") is True
+    shoot(window, "audit-tampered")
