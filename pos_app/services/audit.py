@@ -28,7 +28,7 @@ def check_actor(terminal: str) -> Actor:
     return Actor(staff_id=None, name="audit check", role=Role.OWNER, terminal=terminal)
 
 
-def check_filter(f: AuditFilter) -> None:
+def _check_filter(f: AuditFilter) -> None:
     """ValidationError naming the field when the search cannot mean anything."""
     if f.since and f.until and f.until <= f.since:
         raise ValidationError("until", "the end of the period must come after its start")
@@ -44,14 +44,14 @@ def verify(*, trail: AuditTrail, actor: Actor, cancelled: Callable[[], bool] | N
 
 def count(f: AuditFilter, *, trail: AuditTrail, actor: Actor) -> int:
     actor.require(Permission.VIEW_AUDIT)
-    check_filter(f)
+    _check_filter(f)
     return trail.count(f)
 
 
 def search(f: AuditFilter, *, trail: AuditTrail, actor: Actor, offset: int = 0, limit: int = 100) -> list[AuditRow]:
     """One page of matching events, newest first."""
     actor.require(Permission.VIEW_AUDIT)
-    check_filter(f)
+    _check_filter(f)
     if offset < 0 or not 0 < limit <= 10_000:
         raise ValidationError("limit", "ask for 1 to 10,000 events at a time")
     return trail.page(f, offset, limit)
@@ -66,7 +66,7 @@ def _csv_row(r: AuditRow) -> list[str]:
 def export_csv(path: Path, f: AuditFilter, *, trail: AuditTrail, uow: UnitOfWork, actor: Actor) -> int:
     """Write the matching events (oldest first) to `path`, whole or not at all; returns how many."""
     actor.require(Permission.VIEW_AUDIT)
-    check_filter(f)
+    _check_filter(f)
     path = path.resolve()
     if not path.parent.is_dir():
         raise ValidationError("file", f"the folder {path.parent} does not exist")
