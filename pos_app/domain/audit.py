@@ -14,6 +14,12 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
+from pos_app.domain.errors import UserFacingError
+
+
+class CheckCancelled(UserFacingError):
+    """The person stopped a chain check before it finished; it found nothing either way."""
+
 
 class BreakKind(StrEnum):
     EDITED = "edited"

@@ -23,13 +23,14 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersisten
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import QLabel, QWidget
 
-from pos_app.domain.audit import AuditFilter, AuditRow, ChainReport
+from pos_app.domain.audit import AuditFilter, AuditRow, ChainReport, CheckCancelled
 from pos_app.domain.errors import UserFacingError, ValidationError
 from pos_app.domain.permissions import Actor, Permission
 from pos_app.gui import dialogs
 from pos_app.gui.base import mark_info, mark_problem
 from pos_app.gui.context import AppContext
 from pos_app.gui.forms import Form
+from pos_app.gui.ops import CancelToken, show_error
 from pos_app.gui.tables import RowBlocks
 from pos_app.services import audit
 
@@ -154,6 +155,7 @@ class AuditView(QWidget):
         QShortcut(QKeySequence("Ctrl+E"), self, self.export)
         QShortcut(QKeySequence("F5"), self, self.search)
         self.report: ChainReport | None = None
+        self.checking: CancelToken | None = None
 
     def showEvent(self, event: QShowEvent) -> None:
         """The trail grows with every save: count again each time the tab comes to the front."""
@@ -196,25 +198,40 @@ class AuditView(QWidget):
         self.focus_first()
 
     def verify(self) -> None:
-        """Walk the whole chain on a worker (its own connection); the answer shows under the table."""
+        """Walk the whole chain on a worker (its own connection), or stop the walk under way (F9 again)."""
+        if self.checking is not None:
+            self.checking.cancel()
+            return
         facet, actor = self.context.facet, self.context.require_actor()
-        mark_info(self.form.chain_label, "Verifying the chain…")
-        self.form.verify_button.setEnabled(False)
+        token = self.checking = CancelToken()
+        mark_info(self.form.chain_label, "Verifying the chain… (F9 stops)")
+        self.form.verify_button.setText("Stop verifying  (F9)")
 
         def work() -> ChainReport:
             conn = facet.connection()
             try:
-                return audit.verify(trail=facet.audit_trail(conn), actor=actor)
+                return audit.verify(trail=facet.audit_trail(conn), actor=actor, cancelled=token.cancelled)
             finally:
                 conn.close()
 
         def done(report: ChainReport) -> None:
+            self._checked()
             self.report = report
-            self.form.verify_button.setEnabled(True)
-            text = chain_text(report, self.zone)
+            text = " ".join([chain_text(report, self.zone), *report.warnings])
             (mark_info if report.ok else mark_problem)(self.form.chain_label, text)
 
-        self.context.runner.run(work, on_done=done, on_error=self._failed, parent=self, lane="io")
+        def failed(exc: BaseException) -> None:
+            self._checked()
+            if isinstance(exc, CheckCancelled):
+                mark_info(self.form.chain_label, str(exc))
+            else:
+                self._failed(exc)
+
+        self.context.runner.run(work, on_done=done, on_error=failed, parent=self, lane="io")
+
+    def _checked(self) -> None:
+        self.checking = None
+        self.form.verify_button.setText("Verify chain  (F9)")
 
     def export(self) -> None:
         try:
@@ -241,12 +258,9 @@ class AuditView(QWidget):
         self.context.runner.run(work, on_done=done, on_error=self._failed, parent=self, lane="io")
 
     def _failed(self, exc: BaseException) -> None:
-        self.form.verify_button.setEnabled(True)
         if isinstance(exc, UserFacingError):
             mark_problem(self.form.message_label, str(exc))
             return
-        from pos_app.gui.ops import show_error
-
         show_error(self, exc)
 
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pos_app.domain.audit import AuditFilter, AuditRow, BreakKind, ChainBreak, ChainReport
+from pos_app.domain.audit import AuditFilter, AuditRow, BreakKind, ChainBreak, ChainReport, CheckCancelled
 from pos_app.persistence.audit import GENESIS, event_hash, hashed_content
 from pos_app.persistence.models.base import parse_utc
 
@@ -203,7 +203,8 @@ def _rows(conn: Any, batch: int) -> Iterator[dict[str, Any]]:
 
 def verify_chain(conn: Any, anchor: AuditAnchor | None, *, batch: int = BATCH,
                  cancelled: Callable[[], bool] | None = None) -> ChainReport:
-    """Check the whole trail on `conn` (a raw connection); stops at the first break.
+    """Check the whole trail on `conn` (a raw connection); stops at the first break. `cancelled` is asked
+    between batches (CheckCancelled when it says so).
 
     The anchor is read first: events appended while the check runs only ever come after it.
     """
@@ -224,7 +225,7 @@ def verify_chain(conn: Any, anchor: AuditAnchor | None, *, batch: int = BATCH,
                 "compare with a backup to find the first changed event"))
         count, expected, prev_hash, last = count + 1, expected + 1, event["hash"], event
         if cancelled is not None and count % batch == 0 and cancelled():
-            raise InterruptedError("the audit check was cancelled")
+            raise CheckCancelled(f"The check was stopped after {count:,} events; it says nothing about the rest.")
     head_seq = int(last["seq"]) if last else None
     if anchored is not None and (head_seq or 0) < anchored.seq:
         first = (head_seq or 0) + 1

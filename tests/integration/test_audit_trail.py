@@ -16,11 +16,11 @@ import pytest
 
 from pos_app import app, cli
 from pos_app.adapters.secrets import KeyringSecrets, database_key_name
-from pos_app.domain.audit import AuditFilter, BreakKind
+from pos_app.domain.audit import AuditFilter, BreakKind, CheckCancelled
 from pos_app.domain.errors import PermissionDenied, ValidationError
 from pos_app.domain.permissions import Role
 from pos_app.persistence.audit import event_hash, hashed_content
-from pos_app.persistence.audit_queries import ANCHOR_NAME
+from pos_app.persistence.audit_queries import ANCHOR_NAME, verify_chain
 from pos_app.persistence.database import db_path
 from pos_app.persistence.sqlcipher import connect
 from pos_app.services import audit
@@ -215,6 +215,18 @@ def test_sees_a_whole_chain_rewritten_with_the_key(store: tuple[app.Facet, Path]
     tamper(data_dir, *statements)
     # The table is consistent again; only the anchor outside it knows the last event's true hash.
     assert_names(facet, data_dir, capsys, BreakKind.REWRITTEN, rows[-1]["seq"], rows[-1]["action"])
+    facet.close()
+
+
+def test_a_stopped_check_says_it_found_nothing_either_way(store: tuple[app.Facet, Path]) -> None:
+    facet, data_dir = store
+    conn = facet.connection()
+    try:
+        with pytest.raises(CheckCancelled, match="stopped after 2 events"):
+            verify_chain(conn, facet.db.audit_anchor, batch=2, cancelled=lambda: True)
+        assert verify_chain(conn, facet.db.audit_anchor, batch=2, cancelled=lambda: False).ok
+    finally:
+        conn.close()
     facet.close()
 
 
