@@ -110,7 +110,7 @@ def test_each_role_sees_only_the_screens_and_buttons_it_may_use(qtbot, window: M
     window.lock("")
     window.sign_in.form.staff_list.setCurrentRow(0)
     sign_in(qtbot, window, "Dana Brooks")
-    assert list(window.workspace.screens) == ["Customers", "Privacy desk"]
+    assert list(window.workspace.screens) == ["Customers", "Privacy desk", "Audit"]  # VIEW_AUDIT
 
 
 def test_a_sign_in_is_recorded_even_when_the_window_closes_at_once(qtbot, window: MainWindow) -> None:
