@@ -36,6 +36,7 @@ from pos_app.persistence.models.base import parse_utc
 log = logging.getLogger(__name__)
 
 ANCHOR_NAME = "audit-head.json"
+_SLOT = 256  # bytes per anchor slot: a signed head is ~190
 BATCH = 5000
 _COLUMNS = ("seq", "id", "at", "staff_id", "actor_name", "role", "terminal", "action", "entity_type",
             "entity_id", "summary", "approved_by", "prev_hash", "hash")
@@ -59,41 +60,66 @@ class AnchorForged(Exception):
 
 class AuditAnchor:
     """`audit-head.json`: the last audit event's seq and hash, HMAC-signed. Written after commits; a
-    failure to write it is logged, never raised (the sale was saved; the next commit writes it)."""
+    failure to write it is logged, never raised (the sale was saved; the next commit writes it).
+
+    The file holds two fixed-size slots, written in place by turns, and the valid one with the later
+    event counts: a write torn by a crash spoils only the slot being written, and no rename touches the
+    folder (a rename's metadata rides on the next save's fsync: it cost a save ~0.3 ms more).
+    """
 
     def __init__(self, path: Path, key: bytes) -> None:
         self.path = path
         self._key = key
         self._written = 0
+        self._slot = 0
 
     def _mac(self, seq: int, hash_: str) -> str:
         return hmac.new(self._key, f"{seq}:{hash_}".encode(), hashlib.sha256).hexdigest()
 
-    def read(self) -> Head | None:
-        """The anchored head; None when there is no anchor yet; AnchorForged when it is not this store's."""
+    def _parse(self, chunk: bytes) -> Head | None:
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            data = json.loads(chunk.decode("utf-8").strip())
             seq, hash_, mac = int(data["seq"]), str(data["hash"]), str(data["mac"])
+        except (ValueError, KeyError, TypeError):
+            return None
+        return Head(seq, hash_) if hmac.compare_digest(mac, self._mac(seq, hash_)) else None
+
+    def _slots(self) -> list[tuple[int, Head]] | None:
+        """The slots signed with this store's key, as (slot, head); None when there is no anchor yet."""
+        try:
+            data = self.path.read_bytes()
         except FileNotFoundError:
             return None
-        except (OSError, ValueError, KeyError, TypeError):
-            raise AnchorForged(f"{self.path.name} cannot be read as an anchor") from None
-        if not hmac.compare_digest(mac, self._mac(seq, hash_)):
+        except OSError:
+            raise AnchorForged(f"{self.path.name} cannot be read") from None
+        if not data:
+            return None
+        found = [(n, self._parse(data[n * _SLOT:(n + 1) * _SLOT])) for n in (0, 1)]
+        valid = [(n, h) for n, h in found if h is not None]
+        if not valid:
             raise AnchorForged(f"{self.path.name} is not signed with this store's key")
-        return Head(seq, hash_)
+        return valid
+
+    def read(self) -> Head | None:
+        """The anchored head; None when there is no anchor yet; AnchorForged when it is not this store's."""
+        slots = self._slots()
+        return None if slots is None else max((h for _n, h in slots), key=lambda h: h.seq)
 
     def advance(self, head: Head) -> None:
         """Record `head` unless the anchor already vouches for a later event (another process wrote it)."""
         if head.seq <= self._written:
             return
         try:
-            current = self.read()
+            slots = self._slots()
         except AnchorForged:
             return  # the check reports the forged anchor; writing over it would hide that
-        if current is not None and current.seq >= head.seq:
-            self._written = current.seq
-            return
-        self._write(head)
+        if slots:
+            slot, latest = max(slots, key=lambda s: s[1].seq)
+            if latest.seq >= head.seq:
+                self._written = latest.seq
+                return
+            self._slot = 1 - slot
+        self._write(head, (self._slot,))
 
     def reset(self, head: Head | None) -> None:
         """After a restore: the anchor follows the restored trail (the restore is itself audited)."""
@@ -101,18 +127,22 @@ class AuditAnchor:
             self.path.unlink(missing_ok=True)
             self._written = 0
             return
-        self._write(head)
+        self._write(head, (0, 1))
 
-    def _write(self, head: Head) -> None:
-        partial = self.path.with_name(self.path.name + ".partial")
-        text = json.dumps({"seq": head.seq, "hash": head.hash, "mac": self._mac(head.seq, head.hash)})
+    def _write(self, head: Head, slots: tuple[int, ...]) -> None:
+        line = json.dumps({"seq": head.seq, "hash": head.hash, "mac": self._mac(head.seq, head.hash)})
+        chunk = line.ljust(_SLOT - 1).encode() + b"\n"
         try:
-            partial.write_text(text, encoding="utf-8")
-            os.replace(partial, self.path)
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600)
+            try:
+                for slot in slots:
+                    os.pwrite(fd, chunk, slot * _SLOT)
+            finally:
+                os.close(fd)
         except OSError:
             log.warning("could not write the audit anchor %s", self.path.name, exc_info=True)
             return
-        self._written = head.seq
+        self._written, self._slot = head.seq, 1 - slots[-1]
 
 
 def head(conn: Any) -> Head | None:

@@ -20,7 +20,7 @@ from pos_app.domain.audit import AuditFilter, BreakKind, CheckCancelled
 from pos_app.domain.errors import PermissionDenied, ValidationError
 from pos_app.domain.permissions import Role
 from pos_app.persistence.audit import event_hash, hashed_content
-from pos_app.persistence.audit_queries import ANCHOR_NAME, verify_chain
+from pos_app.persistence.audit_queries import ANCHOR_NAME, AuditAnchor, Head, anchor_key, verify_chain
 from pos_app.persistence.database import db_path
 from pos_app.persistence.sqlcipher import connect
 from pos_app.services import audit
@@ -97,8 +97,8 @@ def test_an_untouched_trail_holds_and_is_anchored(store: tuple[app.Facet, Path],
     assert data["ok"] is True and data["first_bad_event"] is None
     assert data["head_seq"] == data["anchored_seq"] == head["seq"]
     assert data["events"] == head["seq"]
-    anchor = json.loads((data_dir / ANCHOR_NAME).read_text())
-    assert (anchor["seq"], anchor["hash"]) == (head["seq"], head["hash"])
+    anchor = facet.db.audit_anchor.read()
+    assert anchor is not None and (anchor.seq, anchor.hash) == (head["seq"], head["hash"])
     facet.close()
 
 
@@ -218,6 +218,25 @@ def test_sees_a_whole_chain_rewritten_with_the_key(store: tuple[app.Facet, Path]
     facet.close()
 
 
+def test_the_anchor_survives_a_write_torn_by_a_crash(store: tuple[app.Facet, Path]) -> None:
+    """Two slots written by turns: spoiling the one being written leaves the previous head."""
+    facet, data_dir = store
+    before = facet.db.audit_anchor.read()
+    with facet.uow() as uow:
+        uow.audit.record(actor_for(facet, Role.OWNER), "test.one_more")
+        uow.commit()
+    after = facet.db.audit_anchor.read()
+    assert before is not None and after is not None and after.seq == before.seq + 1
+    raw = bytearray((data_dir / ANCHOR_NAME).read_bytes())
+    slot = raw.index(f'"seq": {after.seq},'.encode()) // 256
+    raw[slot * 256 + 10:slot * 256 + 20] = b"\0" * 10
+    (data_dir / ANCHOR_NAME).write_bytes(bytes(raw))
+    assert facet.db.audit_anchor.read() == before
+    report = verify_chain(facet.connection(), facet.db.audit_anchor)
+    assert report.ok and report.anchored_seq == before.seq
+    facet.close()
+
+
 def test_a_stopped_check_says_it_found_nothing_either_way(store: tuple[app.Facet, Path]) -> None:
     facet, data_dir = store
     conn = facet.connection()
@@ -233,8 +252,11 @@ def test_a_stopped_check_says_it_found_nothing_either_way(store: tuple[app.Facet
 def test_an_anchor_file_from_elsewhere_is_reported(store: tuple[app.Facet, Path],
                                                    capsys: pytest.CaptureFixture[str]) -> None:
     facet, data_dir = store
-    anchor = json.loads((data_dir / ANCHOR_NAME).read_text())
-    (data_dir / ANCHOR_NAME).write_text(json.dumps({**anchor, "seq": anchor["seq"] + 3}))
+    anchor = facet.db.audit_anchor.read()
+    assert anchor is not None
+    # Signed with another key: a copy from another store, or a head moved forward by hand.
+    other = AuditAnchor(data_dir / ANCHOR_NAME, anchor_key("ab" * 32))
+    other.reset(Head(anchor.seq + 3, anchor.hash))
     code, data = verify_json(data_dir, capsys)
     assert code == cli.EXIT_CHECK_FAILED and data["first_bad_event"]["kind"] == "anchor_forged"
     facet.close()
