@@ -13,7 +13,9 @@ signed with an HMAC whose key is derived from the database key, and the
 check compares the table with it. The anchor only moves forward; a restore
 resets it to the restored trail's head. It is only as strong as the key:
 whoever holds the key and rewrites both the table and the anchor is not
-seen, which is why backups elsewhere still matter.
+seen; a deleted anchor is only a warning (a store from before anchors has
+none either), and an older copy put back vouches for less. Backups kept
+elsewhere remain the evidence.
 """
 
 from __future__ import annotations
