@@ -284,12 +284,12 @@ def _where(f: AuditFilter) -> tuple[str, list[Any]]:
         clauses.append("action LIKE ? ESCAPE '\\'")
         params.append(_prefix(f.action))
     if f.entity:
-        kind, _, entity_id = f.entity.partition(":")
+        kind, _, entity_id = f.entity.partition(":")  # "item:ID", or "item: ID" as the viewer shows it
         clauses.append("entity_type = ?")
-        params.append(kind)
-        if entity_id:
+        params.append(kind.strip())
+        if entity_id.strip():
             clauses.append("entity_id = ?")
-            params.append(entity_id)
+            params.append(entity_id.strip())
     if f.since:
         clauses.append("at >= ?")
         params.append(_text(f.since))

@@ -306,8 +306,9 @@ def test_searches_by_person_action_entity_and_time(store: tuple[app.Facet, Path]
     steps = audit.search(AuditFilter(action="test.step_"), trail=trail, actor=owner, limit=100)
     assert [r.action for r in steps] == [f"test.step_{n}" for n in reversed(range(EVENTS))]  # newest first
     assert audit.count(AuditFilter(action="test.step_1"), trail=trail, actor=owner) == 3  # 1, 10, 11
-    assert [r.entity_id for r in audit.search(AuditFilter(entity="item:item-3"), trail=trail, actor=owner)] \
-        == ["item-3"]
+    for entity in ("item:item-3", "item: item-3"):  # as typed, and as the viewer's Record column shows it
+        assert [r.entity_id for r in audit.search(AuditFilter(entity=entity), trail=trail, actor=owner)] \
+            == ["item-3"]
     assert {r.person for r in audit.search(AuditFilter(person=owner.name[:4]), trail=trail, actor=owner)} \
         == {owner.name}
     assert audit.count(AuditFilter(person=owner.staff_id), trail=trail, actor=owner) >= EVENTS
