@@ -175,10 +175,11 @@ def cmd_items_list(args: argparse.Namespace) -> int:
         actor, reader = facet.cli_actor(), facet.inventory_reader()
         limit = args.limit if args.limit > 0 else 10**9
         if args.search:
-            rows = inventory.search(args.search, reader=reader, actor=actor, limit=limit)
+            rows = inventory.search(args.search, reader=reader, actor=actor, limit=limit, uow=facet.uow())
         else:
-            seqs = inventory.page_seqs(InventoryFilter(), "sku", False, 0, limit, reader=reader, actor=actor)
-            rows = inventory.rows_for(seqs, reader=reader, actor=actor)
+            seqs = inventory.page_seqs(InventoryFilter(), "sku", False, 0, limit, reader=reader, actor=actor,
+                                       uow=facet.uow())
+            rows = inventory.rows_for(seqs, reader=reader, actor=actor, uow=facet.uow())
         locale = facet.profile.locale
     finally:
         facet.close()
@@ -252,7 +253,7 @@ def cmd_settings_list(args: argparse.Namespace) -> int:
 
     facet = _open(args)
     try:
-        values = current_settings(reader=facet.directory(), actor=facet.cli_actor())
+        values = current_settings(reader=facet.directory(), actor=facet.cli_actor(), uow=facet.uow())
     finally:
         facet.close()
     if values.get("receipt.logo"):
@@ -284,7 +285,7 @@ def cmd_sales_list(args: argparse.Namespace) -> int:
     try:
         profile = facet.profile
         rows = list_sales(since=since, until=until, timezone=profile.timezone, limit=args.limit,
-                          sales=facet.sales_reader(), actor=facet.cli_actor())
+                          sales=facet.sales_reader(), actor=facet.cli_actor(), uow=facet.uow())
     finally:
         facet.close()
     from zoneinfo import ZoneInfo
@@ -312,7 +313,7 @@ def cmd_sales_large_cash(args: argparse.Namespace) -> int:
 
     facet = _open(args)
     try:
-        rows = large_cash_payments(sales=facet.sales_reader(), actor=facet.cli_actor())
+        rows = large_cash_payments(sales=facet.sales_reader(), actor=facet.cli_actor(), uow=facet.uow())
         locale = facet.profile.locale
     finally:
         facet.close()
@@ -343,7 +344,7 @@ def cmd_receipt(args: argparse.Namespace) -> int:
         sale_id = receipts.find_sale_id(args.number, sales=sales)
         if args.pdf:
             data = receipts.receipt_pdf(sale_id, sales=sales, directory=directory, actor=actor, gift=args.gift,
-                                        reprint=True)
+                                        reprint=True, uow=facet.uow())
             Path(args.pdf).write_bytes(data)
             result = {"number": args.number.upper(), "pdf": str(Path(args.pdf).resolve()), "bytes": len(data)}
             text = f"Saved the receipt of {args.number.upper()} to {args.pdf}."
@@ -429,7 +430,7 @@ def cmd_certificates_list(args: argparse.Namespace) -> int:
     facet = _open(args)
     try:
         rows = list_certificates(reader=facet.certificate_reader(), actor=facet.cli_actor(),
-                                 search=args.search or "", limit=args.limit)
+                                 search=args.search or "", limit=args.limit, uow=facet.uow())
     finally:
         facet.close()
     _emit(args, {"certificates": [_certificate_json(r) for r in rows]},
@@ -442,7 +443,7 @@ def cmd_certificates_duplicates(args: argparse.Namespace) -> int:
 
     facet = _open(args)
     try:
-        groups = duplicate_reports(reader=facet.certificate_reader(), actor=facet.cli_actor())
+        groups = duplicate_reports(reader=facet.certificate_reader(), actor=facet.cli_actor(), uow=facet.uow())
     finally:
         facet.close()
     data = {"duplicates": [{"lab": g.lab, "report_number": g.report_number,
@@ -460,7 +461,8 @@ def cmd_appraisals_list(args: argparse.Namespace) -> int:
     facet = _open(args)
     try:
         rows = appraisals.list_appraisals(reader=facet.appraisal_reader(), actor=facet.cli_actor(),
-                                          search=args.search or "", drafts_only=args.drafts, limit=args.limit)
+                                          search=args.search or "", drafts_only=args.drafts, limit=args.limit,
+                                          uow=facet.uow())
         locale = facet.profile.locale
     finally:
         facet.close()

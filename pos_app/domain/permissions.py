@@ -62,8 +62,14 @@ class Permission(StrEnum):
     # appraisals
     WRITE_APPRAISALS = "write_appraisals"
     FINALIZE_APPRAISALS = "finalize_appraisals"
+    VIEW_APPRAISALS = "view_appraisals"
+    PRINT_APPRAISALS = "print_appraisals"
+    APPRAISE_SALE = "appraise_sale"
+    VERIFY_APPRAISALS = "verify_appraisals"
+    VIEW_CERTIFICATES = "view_certificates"
     # administration
     MANAGE_STAFF = "manage_staff"
+    VIEW_SETTINGS = "view_settings"
     MANAGE_SETTINGS = "manage_settings"
     BACKUP = "backup"
     RESTORE = "restore"
@@ -73,16 +79,21 @@ class Permission(StrEnum):
 
 P = Permission
 
-_CLERK = frozenset({P.SELL, P.VIEW_INVENTORY, P.PRINT_TAGS, P.VIEW_CUSTOMERS, P.EDIT_CUSTOMERS, P.COUNT_STOCK})
+# A clerk prints the appraisals made from a sale (PRINT_APPRAISALS) and asks
+# an appraiser to sign them (APPRAISE_SALE), but reads no other appraisal.
+_CLERK = frozenset({P.SELL, P.VIEW_INVENTORY, P.PRINT_TAGS, P.VIEW_CUSTOMERS, P.EDIT_CUSTOMERS, P.COUNT_STOCK,
+                    P.PRINT_APPRAISALS, P.APPRAISE_SALE})
 
 _MANAGER = _CLERK | {
     P.DISCOUNT_ABOVE_LIMIT, P.OVERRIDE_PRICE, P.VOID_SALE, P.REFUND, P.OPEN_DRAWER,
     P.VIEW_COST, P.EDIT_ITEM, P.RECEIVE_STOCK, P.ADJUST_STOCK, P.IMPORT_ITEMS,
     P.EXPORT_ITEMS, P.VIEW_STOCK_REPORTS, P.EXPORT_MARKETING_LIST, P.BACKUP,
-    P.VIEW_SALES_REPORTS,
+    P.VIEW_SALES_REPORTS, P.VIEW_CERTIFICATES, P.VIEW_SETTINGS,
 }
 
-_APPRAISER = frozenset({P.VIEW_INVENTORY, P.VIEW_CUSTOMERS, P.PRINT_TAGS, P.WRITE_APPRAISALS, P.FINALIZE_APPRAISALS})
+_APPRAISER = frozenset({P.VIEW_INVENTORY, P.VIEW_CUSTOMERS, P.PRINT_TAGS, P.WRITE_APPRAISALS, P.FINALIZE_APPRAISALS,
+                        P.VIEW_APPRAISALS, P.PRINT_APPRAISALS, P.APPRAISE_SALE, P.VERIFY_APPRAISALS,
+                        P.VIEW_CERTIFICATES})
 
 _PRIVACY_OFFICER = frozenset({
     P.VIEW_CUSTOMERS, P.EDIT_CUSTOMERS, P.EDIT_RESTRICTED_CUSTOMER,

@@ -11,12 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from pos_app.domain.permissions import Actor, Permission
+from pos_app.services.guard import requires
 from pos_app.services.ports import StoreFile, UnitOfWork
 
 
+@requires(Permission.BACKUP)
 def back_up(dest: Path, *, passphrase: str | None, store: StoreFile, uow: UnitOfWork, actor: Actor) -> Path:
     """Copy the store to `dest` (encrypted with its key, or with `passphrase` to move it elsewhere)."""
-    actor.require(Permission.BACKUP)
     path = store.backup_to(dest, passphrase=passphrase)
     with uow:
         uow.audit.record(actor, "store.backed_up", entity_type="store",
@@ -26,12 +27,14 @@ def back_up(dest: Path, *, passphrase: str | None, store: StoreFile, uow: UnitOf
 
 
 def check_may_restore(actor: Actor) -> None:
+    """Refuse before the restore starts. The store to be replaced may not open (that is often why it is
+    restored), so there is no unit of work to record a refusal in; `record_restore` is guarded."""
     actor.require(Permission.RESTORE)
 
 
+@requires(Permission.RESTORE)
 def record_restore(source: Path, kept: Path | None, *, uow: UnitOfWork, actor: Actor) -> None:
     """Note in the restored store's trail that it was restored, from what, keeping what."""
-    actor.require(Permission.RESTORE)
     with uow:
         uow.audit.record(actor, "store.restored", entity_type="store",
                          summary={"file": source.name, "previous_store_kept_as": kept.name if kept else None})

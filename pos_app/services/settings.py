@@ -15,6 +15,7 @@ from pos_app.domain import retention
 from pos_app.domain import store as store_rules
 from pos_app.domain.errors import ValidationError
 from pos_app.domain.permissions import Actor, Permission
+from pos_app.services.guard import requires
 from pos_app.services.ports import DirectoryReader, UnitOfWork
 
 
@@ -172,14 +173,14 @@ def _spec(key: str) -> SettingSpec:
     return spec
 
 
-def current_settings(*, reader: DirectoryReader, actor: Actor) -> dict[str, Any]:
-    actor.require(Permission.MANAGE_SETTINGS)
+@requires(Permission.VIEW_SETTINGS)
+def current_settings(*, reader: DirectoryReader, actor: Actor, uow: UnitOfWork) -> dict[str, Any]:
     return {key: reader.setting(key, spec.default) for key, spec in SETTINGS.items()}
 
 
+@requires(Permission.MANAGE_SETTINGS)
 def change_setting(key: str, text: str, *, uow: UnitOfWork, actor: Actor) -> Any:
     """Check and save one setting from the text a person typed; returns the saved value."""
-    actor.require(Permission.MANAGE_SETTINGS)
     value = _spec(key).parse(text)
     with uow:
         before = uow.settings.get(key, _spec(key).default)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from pos_app.domain.errors import PermissionDenied, SignInFailed, ValidationError
 from pos_app.domain.permissions import Actor, Permission, Role, allows
+from pos_app.services.guard import requires
 from pos_app.services.ports import DirectoryReader, SecretHasher, StaffRecord, UnitOfWork
 
 FREE_ATTEMPTS = 5
@@ -150,6 +151,7 @@ def sign_out(actor: Actor, *, uow: UnitOfWork, reason: str = "signed out") -> No
         uow.commit()
 
 
+@requires(Permission.MANAGE_STAFF)
 def add_staff(
     name: str,
     role: Role,
@@ -161,7 +163,6 @@ def add_staff(
     actor: Actor,
     hasher: SecretHasher,
 ) -> str:
-    actor.require(Permission.MANAGE_STAFF)
     name = name.strip()
     if not name:
         raise ValidationError("name", "is required")

@@ -129,8 +129,8 @@ def test_large_cash_cases_are_listed_for_managers_only(capsys: pytest.CaptureFix
     facet = app.open_facet(demo_dir)
     try:
         with pytest.raises(PermissionDenied):
-            large_cash_payments(sales=facet.sales_reader(), actor=actor_for(facet, Role.CLERK))
-        assert large_cash_payments(sales=facet.sales_reader(), actor=actor_for(facet, Role.MANAGER)) == []
+            large_cash_payments(sales=facet.sales_reader(), actor=actor_for(facet, Role.CLERK), uow=facet.uow())
+        assert large_cash_payments(sales=facet.sales_reader(), actor=actor_for(facet, Role.MANAGER), uow=facet.uow()) == []
     finally:
         facet.close()
 

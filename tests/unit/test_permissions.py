@@ -43,7 +43,13 @@ handle_privacy_requests      x       .       .        .             x
 erase_customer               x       .       .        .             x
 write_appraisals             x       .       .        x             .
 finalize_appraisals          x       .       .        x             .
+view_appraisals              x       .       .        x             .
+print_appraisals             x       x       x        x             .        manager, clerk: a sale's appraisals only
+appraise_sale                x       x       x        x             .        clerk, manager: an appraiser signs
+verify_appraisals            x       .       .        x             .
+view_certificates            x       x       .        x             .
 manage_staff                 x       .       .        .             .
+view_settings                x       x       .        .             .
 manage_settings              x       .       .        .             .
 backup                       x       x       .        .             .
 restore                      x       .       .        .             .

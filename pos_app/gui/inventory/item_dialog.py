@@ -66,7 +66,7 @@ class ItemDialog(FacetDialog):
             return inventory.item_detail(self.item_id, uow=uow(), actor=actor)
 
         self.run(work, self._show)
-        self._show_history(inventory.history(self.item_id, reader=reader, actor=actor))
+        self._show_history(inventory.history(self.item_id, reader=reader, actor=actor, uow=self.context.uow()))
 
     def _show(self, detail: ItemDetail) -> None:
         self.detail = detail
@@ -161,7 +161,8 @@ class ItemDialog(FacetDialog):
     def adjust(self) -> None:
         from pos_app.gui.inventory.adjust_dialog import AdjustDialog
 
-        rows = inventory.rows_by_ids([self.item_id], reader=self.context.reader, actor=self.context.require_actor())
+        rows = inventory.rows_by_ids([self.item_id], reader=self.context.reader, actor=self.context.require_actor(),
+                                     uow=self.context.uow())
         if not rows:
             return
         self.adjust_dialog = AdjustDialog(self.context, rows[0], self)

@@ -39,10 +39,10 @@ class InventoryView(QWidget):
         f = self.form
         actor = context.require_actor()
         self.model = InventoryModel(
-            lambda flt: inventory.count(flt, reader=context.reader, actor=actor),
+            lambda flt: inventory.count(flt, reader=context.reader, actor=actor, uow=context.uow()),
             lambda flt, sort, desc, offset, limit: inventory.page_seqs(
-                flt, sort, desc, offset, limit, reader=context.reader, actor=actor),
-            lambda seqs: inventory.rows_for(seqs, reader=context.reader, actor=actor),
+                flt, sort, desc, offset, limit, reader=context.reader, actor=actor, uow=context.uow()),
+            lambda seqs: inventory.rows_for(seqs, reader=context.reader, actor=actor, uow=context.uow()),
             context.money,
             show_cost=actor.can(Permission.VIEW_COST),
             parent=self,
@@ -170,7 +170,8 @@ class InventoryView(QWidget):
     def _search_entered(self) -> None:
         """Enter in the search box: a scanned code opens its item; else go to the list."""
         code = self.form.search_edit.text().strip()
-        row = inventory.lookup(code, reader=self.context.reader, actor=self.context.require_actor()) if code else None
+        row = inventory.lookup(code, reader=self.context.reader, actor=self.context.require_actor(),
+                               uow=self.context.uow()) if code else None
         if row is not None:
             self.open_item(row.id)
             return
