@@ -37,7 +37,7 @@ class ItemDialog(FacetDialog):
         f.save_button.setVisible(self.can_edit)
         f.add_photo_button.setVisible(self.can_edit)
         f.remove_photo_button.setVisible(self.can_edit)
-        f.adjust_button.setVisible(context.can(Permission.ADJUST_STOCK))
+        f.adjust_button.setVisible(context.can(Permission.COUNT_STOCK))  # a clerk's needs a manager's PIN
         f.tags_button.setVisible(context.can(Permission.PRINT_TAGS))
         f.save_button.clicked.connect(self.save)
         f.close_button.clicked.connect(self.reject)
@@ -49,7 +49,7 @@ class ItemDialog(FacetDialog):
             self.shortcut("Ctrl+S", self.save)
             self.shortcut("Ctrl+Shift+A", self.add_photos)
             self.shortcut("Del", self.remove_photo)
-        if context.can(Permission.ADJUST_STOCK):
+        if context.can(Permission.COUNT_STOCK):
             self.shortcut("Ctrl+J", self.adjust)
         if context.can(Permission.PRINT_TAGS):
             self.shortcut("Ctrl+P", self.print_tag)

@@ -70,7 +70,8 @@ class InventoryView(QWidget):
         buttons = (
             (f.open_button, None, self.open_selected, Permission.VIEW_INVENTORY),
             (f.receive_button, "Ctrl+N", self.receive, Permission.RECEIVE_STOCK),
-            (f.adjust_button, "Ctrl+J", self.adjust_selected, Permission.ADJUST_STOCK),
+            # Whoever counts stock may ask; a clerk's adjustment then needs a manager's PIN.
+            (f.adjust_button, "Ctrl+J", self.adjust_selected, Permission.COUNT_STOCK),
             (f.tags_button, "Ctrl+P", self.print_tags, Permission.PRINT_TAGS),
             (f.import_button, "Ctrl+I", self.import_csv, Permission.IMPORT_ITEMS),
             (f.export_button, "Ctrl+Shift+E", self.export_csv, Permission.EXPORT_ITEMS),
