@@ -76,8 +76,26 @@ class Permission(StrEnum):
     VIEW_AUDIT = "view_audit"
     VIEW_SALES_REPORTS = "view_sales_reports"
 
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
 
 P = Permission
+
+# The matrix as Settings shows it: permissions by area, in the order a person reads them.
+AREAS: dict[str, tuple[Permission, ...]] = {
+    "Counter": (P.SELL, P.DISCOUNT_ABOVE_LIMIT, P.OVERRIDE_PRICE, P.VOID_SALE, P.REFUND, P.OPEN_DRAWER),
+    "Inventory": (P.VIEW_INVENTORY, P.VIEW_COST, P.EDIT_ITEM, P.RECEIVE_STOCK, P.ADJUST_STOCK, P.COUNT_STOCK,
+                  P.PRINT_TAGS, P.IMPORT_ITEMS, P.EXPORT_ITEMS, P.VIEW_STOCK_REPORTS),
+    "Customers and privacy": (P.VIEW_CUSTOMERS, P.EDIT_CUSTOMERS, P.EDIT_RESTRICTED_CUSTOMER,
+                              P.EXPORT_MARKETING_LIST, P.HANDLE_PRIVACY_REQUESTS, P.ERASE_CUSTOMER),
+    "Appraisals and certificates": (P.WRITE_APPRAISALS, P.FINALIZE_APPRAISALS, P.VIEW_APPRAISALS,
+                                    P.PRINT_APPRAISALS, P.APPRAISE_SALE, P.VERIFY_APPRAISALS,
+                                    P.VIEW_CERTIFICATES),
+    "Administration": (P.MANAGE_STAFF, P.VIEW_SETTINGS, P.MANAGE_SETTINGS, P.BACKUP, P.RESTORE, P.VIEW_AUDIT,
+                       P.VIEW_SALES_REPORTS),
+}
 
 # A clerk prints the appraisals made from a sale (PRINT_APPRAISALS) and asks
 # an appraiser to sign them (APPRAISE_SALE), but reads no other appraisal.

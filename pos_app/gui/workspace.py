@@ -25,6 +25,7 @@ def load_screens() -> list[tuple[str, Permission, Callable[[AppContext, QWidget]
     from pos_app.gui.inventory.view import InventoryView
     from pos_app.gui.privacy.desk import PrivacyDesk
     from pos_app.gui.reports_view import ReportsView
+    from pos_app.gui.settings import SettingsView
     from pos_app.gui.sell.view import SellView
     from pos_app.gui.stock_count_view import StockCountView
 
@@ -37,6 +38,7 @@ def load_screens() -> list[tuple[str, Permission, Callable[[AppContext, QWidget]
         ("Certificates", Permission.WRITE_APPRAISALS, CertificatesView),
         ("Customers", Permission.VIEW_CUSTOMERS, CustomersView),
         ("Privacy desk", Permission.HANDLE_PRIVACY_REQUESTS, PrivacyDesk),
+        ("Settings", Permission.VIEW_SETTINGS, SettingsView),
     ]
 
 
