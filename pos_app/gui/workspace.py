@@ -25,8 +25,8 @@ def load_screens() -> list[tuple[str, Permission, Callable[[AppContext, QWidget]
     from pos_app.gui.inventory.view import InventoryView
     from pos_app.gui.privacy.desk import PrivacyDesk
     from pos_app.gui.reports_view import ReportsView
-    from pos_app.gui.settings import SettingsView
     from pos_app.gui.sell.view import SellView
+    from pos_app.gui.settings import SettingsView
     from pos_app.gui.stock_count_view import StockCountView
 
     return [
