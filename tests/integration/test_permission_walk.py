@@ -28,7 +28,7 @@ from pos_app import app
 from pos_app.domain.errors import PermissionDenied
 from pos_app.domain.permissions import Actor, Permission, Role, allows
 from pos_app.services import inventory, sales, settings, staff
-from pos_app.services.guard import required_permission
+from pos_app.services.guard import required_permission, requires
 from tests.conftest import FAST_HASHER, actor_for, clone_store
 
 # A reason for each public function that checks no permission itself. Group by why.
@@ -145,6 +145,16 @@ def test_the_walk_found_the_services() -> None:
 
 def test_every_permission_a_guard_asks_for_is_in_the_matrix() -> None:
     assert {permission for _, permission in GUARDED.values()} <= set(Permission)
+
+
+def test_the_guard_insists_on_keyword_only_actor_and_uow() -> None:
+    def positional_actor(actor: Actor, *, uow: object) -> None: ...
+
+    def no_uow(*, actor: Actor) -> None: ...
+
+    for fn in (positional_actor, no_uow):
+        with pytest.raises(TypeError, match="keyword-only"):
+            requires(Permission.SELL)(fn)
 
 
 class Placeholder:
