@@ -247,6 +247,28 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_rekey(args: argparse.Namespace) -> int:
+    from pos_app import app
+
+    data_dir = app.resolve_data_dir(args.data_dir)
+    if not args.yes and sys.stdin.isatty():
+        answer = input(f"Re-encrypt the store in {data_dir} with a new key? Close Facet on every counter first; "
+                       "a backup is taken before. [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            raise Refused("Key change cancelled; nothing was changed.")
+    facet = _open(args)
+    try:
+        backup = app.rekey_store(facet)
+        backend = facet.keyring.status.backend
+    finally:
+        facet.close()
+    _emit(args, {"rekeyed": True, "backup": str(backup), "keyring": backend},
+          f"The store is now encrypted with a new key, kept in the keyring ({backend}). A backup from before "
+          f"the change is at {backup}; the old key stays in the keyring so that backup and older ones can "
+          "still be restored.")
+    return EXIT_OK
+
+
 def cmd_settings_list(args: argparse.Namespace) -> int:
     from pos_app.services.settings import SETTINGS, current_settings
 
@@ -1140,6 +1162,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--ask-passphrase", action="store_true", help="ask for that passphrase instead")
         if name == "restore":
             p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p = command("rekey", cmd_rekey, "re-encrypt the store with a new database key (backup first; owner)")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     return parser
 
 

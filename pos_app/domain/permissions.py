@@ -67,6 +67,7 @@ class Permission(StrEnum):
     MANAGE_SETTINGS = "manage_settings"
     BACKUP = "backup"
     RESTORE = "restore"
+    REKEY = "rekey"  # change the database key
     VIEW_AUDIT = "view_audit"
     VIEW_SALES_REPORTS = "view_sales_reports"
 
