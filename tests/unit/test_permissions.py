@@ -47,6 +47,7 @@ manage_staff                 x       .       .        .             .
 manage_settings              x       .       .        .             .
 backup                       x       x       .        .             .
 restore                      x       .       .        .             .
+rekey                        x       .       .        .             .
 view_audit                   x       .       .        .             x
 view_sales_reports           x       x       .        .             .
 """
