@@ -1,6 +1,8 @@
 """The signed-in person's workspace: one tab per screen their role may use.
 
-Tabs switch with Ctrl+1, Ctrl+2, ... in the order shown; a screen's own
+Tabs switch with Ctrl+1, Ctrl+2, ... Ctrl+9, Ctrl+0 in the order shown (the
+owner, who sees every screen, reaches the ones past the tenth with
+Ctrl+PgDown / Ctrl+PgUp, which step through all of them); a screen's own
 shortcuts are on its buttons.
 """
 
@@ -40,6 +42,11 @@ def load_screens() -> list[tuple[str, Permission, Callable[[AppContext, QWidget]
     ]
 
 
+def tab_keys(index: int) -> str | None:
+    """The shortcut of the tab at `index`: Ctrl+1 ... Ctrl+9, then Ctrl+0; None past the tenth."""
+    return f"Ctrl+{(index + 1) % 10}" if index < 10 else None
+
+
 class Workspace(QWidget):
     lock_requested = Signal()
     """The person asked to lock the screen."""
@@ -59,7 +66,8 @@ class Workspace(QWidget):
             if context.can(permission):
                 screen = factory(context, tabs)
                 self.screens[title] = screen
-                tabs.addTab(screen, f"{title}  (Ctrl+{len(self.screens)})")
+                keys = tab_keys(len(self.screens) - 1)
+                tabs.addTab(screen, f"{title}  ({keys})" if keys else title)
         if not self.screens:
             note = QLabel(
                 f"There is nothing for a {actor.role.label.lower()} in this version of Facet yet. "
@@ -68,8 +76,10 @@ class Workspace(QWidget):
             note.setObjectName("empty_note")
             tabs.addTab(note, "Welcome")
         for n in range(tabs.count()):
-            shortcut = QShortcut(QKeySequence(f"Ctrl+{n + 1}"), self)
-            shortcut.activated.connect(lambda n=n: self._show(n))
+            if keys := tab_keys(n):
+                QShortcut(QKeySequence(keys), self).activated.connect(lambda n=n: self._show(n))
+        QShortcut(QKeySequence("Ctrl+PgDown"), self).activated.connect(lambda: self._step(1))
+        QShortcut(QKeySequence("Ctrl+PgUp"), self).activated.connect(lambda: self._step(-1))
         tabs.currentChanged.connect(lambda _n: self.activate())
 
     def show_screen(self, title: str) -> QWidget:
@@ -77,6 +87,10 @@ class Workspace(QWidget):
         screen = self.screens[title]
         self._show(self.form.tabs.indexOf(screen))
         return screen
+
+    def _step(self, by: int) -> None:
+        tabs = self.form.tabs
+        self._show((tabs.currentIndex() + by) % tabs.count())
 
     def _show(self, index: int) -> None:
         self.form.tabs.setCurrentIndex(index)
