@@ -384,21 +384,18 @@ def cmd_receipt(args: argparse.Namespace) -> int:
 
 
 def cmd_payments_set_key(args: argparse.Namespace) -> int:
-    from pos_app.adapters.secrets import STRIPE_KEY_NAME
     from pos_app.domain.payments import check_stripe_key
+    from pos_app.services.payment_setup import set_stripe_key
 
     key = check_stripe_key(_secret(args.key_env, "Stripe secret key: ", what="Stripe key"))
     facet = _open(args)
     try:
-        facet.keyring.set(STRIPE_KEY_NAME, key)
-        with facet.uow() as uow:
-            uow.audit.record(facet.cli_actor(), "payments.key_set", summary={"test_mode": "_test_" in key})
-            uow.commit()
+        test_mode = set_stripe_key(key, keys=facet.keyring, uow=facet.uow(), actor=facet.cli_actor())
         status = facet.keyring.status
     finally:
         facet.close()
-    mode = "TEST mode" if "_test_" in key else "LIVE mode"
-    _emit(args, {"stored": True, "test_mode": "_test_" in key, "keyring": status.backend},
+    mode = "TEST mode" if test_mode else "LIVE mode"
+    _emit(args, {"stored": True, "test_mode": test_mode, "keyring": status.backend},
           f"Stored the Stripe key ({mode}) in the keyring ({status.backend})."
           + (f"\nWarning: {status.warning}" if status.warning else ""))
     return EXIT_OK

@@ -100,6 +100,9 @@ class KeyringSecrets:
         except Exception as exc:
             raise _unavailable(exc) from exc
 
+    def store_stripe_key(self, key: str) -> None:
+        self.set(STRIPE_KEY_NAME, key)
+
     def delete(self, name: str) -> None:
         import keyring.errors
 

@@ -712,6 +712,12 @@ class StoreFile(Protocol):
     def rekey(self, new_key_hex: str) -> None: ...
 
 
+class PaymentKeys(Protocol):
+    """Where the card processor's secret key is kept (the keyring; never the store or a file)."""
+
+    def store_stripe_key(self, key: str) -> None: ...
+
+
 class StoreKeyring(Protocol):
     """Where the store's database key is kept: a new key is staged before the file changes, promoted after."""
 
