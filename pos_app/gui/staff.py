@@ -87,6 +87,7 @@ class StaffView(QWidget):
              str(r.recovery_codes_left) if r.two_step else "", str(r.failed_attempts),
              r.locked_until.astimezone(zone).strftime("%H:%M:%S") if r.locked_until and r.locked_until > now else "")
             for r in self.rows], numeric=[3, 4])
+        table.horizontalHeader().setStretchLastSection(True)
         ids = [r.id for r in self.rows]
         row = ids.index(keep.id) if keep is not None and keep.id in ids else 0
         if self.rows:
@@ -130,7 +131,8 @@ class StaffView(QWidget):
         def show(person: StaffSecurityRow, codes: object) -> None:
             assert isinstance(codes, list)
             mark_info(self.form.message_label, f"{person.name} has ten new recovery codes.")
-            self.codes_dialog = EnrolDialog.codes(self.context, self, codes, name=person.name)
+            self.codes_dialog = EnrolDialog.codes(self.context, self.form.staff_table, codes, name=person.name,
+                                                    own=person.id == actor.staff_id)
 
         self._act("give new codes", lambda staff_id: two_step.replace_recovery_codes(
             staff_id, uow=uow(), actor=actor, hasher=hasher), show)

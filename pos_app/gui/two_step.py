@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QDialog, QVBoxLayout, QWidget
 
 from pos_app.domain.errors import UserFacingError
 from pos_app.domain.permissions import Actor
-from pos_app.gui.base import mark_info, mark_problem
+from pos_app.gui.base import mark_info, mark_problem, open_dialog
 from pos_app.gui.context import AppContext
 from pos_app.gui.forms import Form
 from pos_app.services import two_step
@@ -185,13 +185,16 @@ class EnrolDialog(QDialog):
     def enrol(cls, context: AppContext, parent: QWidget) -> EnrolDialog:
         dialog = cls(context, parent)
         dialog.panel.begin(context.require_actor(), required=False)
-        dialog.open()
+        open_dialog(dialog, parent)
         return dialog
 
     @classmethod
-    def codes(cls, context: AppContext, parent: QWidget, codes: Sequence[str], *, name: str) -> EnrolDialog:
+    def codes(cls, context: AppContext, parent: QWidget, codes: Sequence[str], *, name: str,
+              own: bool) -> EnrolDialog:
+        """Show new recovery codes once: your `own`, or someone's to hand over in person."""
         dialog = cls(context, parent)
+        handover = "" if own else f"Give these to {name} in person. "
         dialog.panel.show_codes(codes, title=f"New recovery codes for {name}",
-                                intro=f"Give these to {name} in person; the old ones no longer work. " + CODES_INTRO)
-        dialog.open()
+                                intro=f"{handover}The old ones no longer work. " + CODES_INTRO)
+        open_dialog(dialog, parent)
         return dialog

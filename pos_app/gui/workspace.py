@@ -81,6 +81,7 @@ class Workspace(QWidget):
         from pos_app.gui.two_step import EnrolDialog
 
         self.two_step_dialog = EnrolDialog.enrol(self.context, self)
+        self.two_step_dialog.finished.connect(lambda _result: self.activate())
 
     def show_screen(self, title: str) -> QWidget:
         """Bring a screen's tab to the front (as its Ctrl+N shortcut does) and give it the keyboard."""

@@ -127,7 +127,9 @@ def record_sign_in(check: SignInCheck, secret: str, *, uow: UnitOfWork, hasher: 
         if staff is None:
             raise SignInFailed("This staff member cannot sign in.")
         outcome, now, used = check.outcome, check.at, ""
-        if outcome == "ok" and staff.two_step_enrolled:
+        # `second_step` as found with the password: a sign-in checked just before the person
+        # enrolled (recorded a moment later) is not turned into a failure.
+        if outcome == "ok" and check.second_step == "code":
             # The code comes a while after the password: judge it, and any lock since, as of now.
             now = dt.datetime.now(dt.UTC)
             if staff.locked_until is not None and staff.locked_until > now:
