@@ -937,6 +937,8 @@ def _staff_json(row: Any) -> dict[str, Any]:
 
 
 def cmd_staff_list(args: argparse.Namespace) -> int:
+    import datetime as dt
+
     from pos_app.services import two_step
 
     facet = _open(args)
@@ -944,9 +946,11 @@ def cmd_staff_list(args: argparse.Namespace) -> int:
         rows = two_step.staff_overview(reader=facet.directory(), actor=facet.cli_actor())
     finally:
         facet.close()
+    now = dt.datetime.now(dt.UTC)
     lines = [f"{r.name:<24} {r.role.label:<16} two-step {'on' if r.two_step else 'off':<4}"
              + (f" ({r.recovery_codes_left} recovery codes left)" if r.two_step else "")
-             + (f"  locked until {r.locked_until:%Y-%m-%d %H:%M:%S} UTC" if r.locked_until else "") for r in rows]
+             + (f"  locked until {r.locked_until:%Y-%m-%d %H:%M:%S} UTC" if r.locked_until and r.locked_until > now
+                else "") for r in rows]
     _emit(args, {"staff": [_staff_json(r) for r in rows]}, "\n".join(lines))
     return EXIT_OK
 

@@ -205,3 +205,27 @@ def test_the_owner_resets_two_step_and_gives_new_recovery_codes(
     assert "Dana Brooks" in asked[0]
     assert not _person(window.context.facet, "Dana Brooks").two_step_enrolled
     qtbot.waitUntil(lambda: not view.loading and any(r.name == "Dana Brooks" and not r.two_step for r in view.rows))
+
+
+def test_leaving_the_required_setup_signs_the_privacy_officer_out_again(
+        qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    facet = window.context.facet
+    dana = _person(facet, "Dana Brooks")
+    two_step.reset(dana.id, uow=facet.uow(), actor=actor_for(facet, Role.OWNER))
+    _type_name_and_secret(qtbot, window, "Dana Brooks")
+    panel = window.sign_in.enrol_panel
+    qtbot.waitUntil(lambda: window.sign_in.pages.currentWidget() is panel and panel.offer is not None,
+                    timeout=10_000)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is panel.form.code_edit)
+    _key(qtbot, Qt.Key.Key_Escape)
+    assert window.sign_in.pages.currentWidget() is window.sign_in.credentials_page
+    assert "Two-step sign-in was not set up" in window.sign_in.form.note_label.text()
+    window.context.runner.wait()
+    conn = facet.connection()
+    try:
+        actions = [a for (a,) in conn.execute(
+            "SELECT action FROM audit_events WHERE staff_id = ? ORDER BY seq DESC LIMIT 2", (dana.id,))]
+    finally:
+        conn.close()
+    assert actions == ["staff.signed_out", "staff.signed_in"]
+    assert window.workspace is None and not _person(facet, "Dana Brooks").two_step_enrolled
