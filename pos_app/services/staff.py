@@ -102,9 +102,10 @@ def check_sign_in(staff_id: str, secret: str, *, reader: DirectoryReader, hasher
                   terminal: str) -> SignInCheck:
     """Check a PIN or password on a read-only connection; writes nothing.
 
-    The counter shows the workspace as soon as this says "ok" and records the
-    sign-in (`record_sign_in`) right after, on the database worker; a failure
-    is recorded before the person is told.
+    The counter shows the workspace as soon as this says "ok" with no second
+    step and records the sign-in (`record_sign_in`) right after, on the
+    database worker; a failure is recorded before the person is told. With
+    `second_step == "code"` the sign-in is recorded only with the code.
     """
     staff, actor = _staff_actor(reader.staff_member(staff_id), terminal)
     now = dt.datetime.now(dt.UTC)
