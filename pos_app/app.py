@@ -155,11 +155,8 @@ class Facet:
         return profile
 
     def hasher(self) -> Argon2Hasher:
-        """The PIN and password hasher with the store's argon2 costs (read once, then shared)."""
-        return self._hasher
-
-    @cached_property
-    def _hasher(self) -> Argon2Hasher:
+        """The PIN and password hasher with the store's argon2 costs as they are now: read at
+        each call (each sign-in), so a changed `security.argon2` rehashes at the next sign-in."""
         from pos_app.adapters.hashing import Argon2Hasher
 
         return Argon2Hasher.from_settings(self.directory().setting("security.argon2"))

@@ -934,6 +934,86 @@ def cmd_privacy_retention(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- parser
 
 
+# ---------------------------------------------------------------- staff (sign-in security)
+
+
+def _staff_row(facet: Any, text: str) -> Any:
+    from pos_app.services import two_step
+
+    rows = two_step.staff_overview(reader=facet.directory(), actor=facet.cli_actor())
+    wanted = text.strip().lower()
+    for row in rows:
+        if wanted in (row.id.lower(), row.name.lower()):
+            return row
+    raise Refused(f"STAFF: no staff member is called {text!r}; the staff are: {', '.join(r.name for r in rows)}.")
+
+
+def _staff_json(row: Any) -> dict[str, Any]:
+    return {"id": row.id, "name": row.name, "role": row.role.value, "two_step": row.two_step,
+            "two_step_required": row.role.requires_two_step, "recovery_codes_left": row.recovery_codes_left,
+            "failed_attempts": row.failed_attempts,
+            "locked_until": row.locked_until.isoformat() if row.locked_until else None}
+
+
+def cmd_staff_list(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from pos_app.services import two_step
+
+    facet = _open(args)
+    try:
+        rows = two_step.staff_overview(reader=facet.directory(), actor=facet.cli_actor())
+    finally:
+        facet.close()
+    now = dt.datetime.now(dt.UTC)
+    lines = [f"{r.name:<24} {r.role.label:<16} two-step {'on' if r.two_step else 'off':<4}"
+             + (f" ({r.recovery_codes_left} recovery codes left)" if r.two_step else "")
+             + (f"  locked until {r.locked_until:%Y-%m-%d %H:%M:%S} UTC" if r.locked_until and r.locked_until > now
+                else "") for r in rows]
+    _emit(args, {"staff": [_staff_json(r) for r in rows]}, "\n".join(lines))
+    return EXIT_OK
+
+
+def cmd_staff_unlock(args: argparse.Namespace) -> int:
+    from pos_app.services import staff
+
+    facet = _open(args)
+    try:
+        row = _staff_row(facet, args.staff)
+        staff.unlock(row.id, uow=facet.uow(), actor=facet.cli_actor())
+    finally:
+        facet.close()
+    _emit(args, {"unlocked": row.id, "name": row.name}, f"{row.name} can sign in again now.")
+    return EXIT_OK
+
+
+def cmd_staff_reset_mfa(args: argparse.Namespace) -> int:
+    from pos_app.services import two_step
+
+    facet = _open(args)
+    try:
+        row = _staff_row(facet, args.staff)
+        two_step.reset(row.id, uow=facet.uow(), actor=facet.cli_actor())
+    finally:
+        facet.close()
+    then = " sets it up again at the next sign-in." if row.role.requires_two_step else " may set it up again."
+    _emit(args, {"reset": row.id, "name": row.name},
+          f"{row.name}'s two-step key and recovery codes are forgotten; {row.name}{then}")
+    return EXIT_OK
+
+
+def _add_staff_commands(sub: Any, command: Callable[..., argparse.ArgumentParser]) -> None:
+    staff = sub.add_parser("staff", help="who signs in, two-step sign-in and lockouts (owner)",
+                           description="Staff sign-in: two-step sign-in and lockouts.")
+    staff_sub = staff.add_subparsers(dest="staff_command", metavar="ACTION", required=True)
+    command("list", cmd_staff_list, "list staff with role, two-step sign-in and lockout", staff_sub)
+    p = command("unlock", cmd_staff_unlock, "let a locked-out staff member sign in again now (audited)", staff_sub)
+    p.add_argument("staff", metavar="STAFF", help="the staff member's name (or id)")
+    p = command("reset-mfa", cmd_staff_reset_mfa, "forget a staff member's two-step key and recovery codes, for a "
+                "lost phone (audited)", staff_sub)
+    p.add_argument("staff", metavar="STAFF", help="the staff member's name (or id)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS,
@@ -1161,6 +1241,7 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     p = command("rekey", cmd_rekey, "re-encrypt the store with a new database key (backup first; owner)")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    _add_staff_commands(sub, command)
     return parser
 
 

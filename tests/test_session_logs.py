@@ -3,7 +3,8 @@
 The suite signs in, sells, erases, exports, backs up, rekeys and fails in every way it knows; every
 record any logger passed on (Facet's at DEBUG) went to the session log, and every store the session
 made wrote its own `logs/facet.log`. None of it may hold a demo customer's email or phone number, a
-database key (current, staged or retired), a Stripe key, or a staff password.
+database key (current, staged or retired), a Stripe key, or a staff password, two-step key or
+recovery code.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pytest
 
 from pos_app.adapters.secrets import SERVICE, KeyringSecrets
 from pos_app.persistence.sqlcipher import connect
-from pos_app.services.demo import DEMO_OWNER, DEMO_STAFF
+from pos_app.services.demo import DEMO_OWNER, DEMO_STAFF, DEMO_TWO_STEP
 from tests.conftest import OWNER, SESSION_LOG, sandbox
 from tests.stripe_server import FakeStripe
 
@@ -70,8 +71,12 @@ def keyring_secrets() -> set[str]:
     return found
 
 
-def known_passwords() -> set[str]:
-    return {p for p in (DEMO_OWNER.password, OWNER.password, *(s.password for s in DEMO_STAFF)) if p}
+def staff_secrets() -> set[str]:
+    """The demo's and the tests' passwords, two-step keys and recovery codes."""
+    passwords = {p for p in (DEMO_OWNER.password, OWNER.password, *(s.password for s in DEMO_STAFF)) if p}
+    two_step = {secret for secret, _codes in DEMO_TWO_STEP.values()}
+    codes = {code for _secret, codes in DEMO_TWO_STEP.values() for code in codes}
+    return passwords | two_step | codes
 
 
 def log_files(roots: Iterable[Path]) -> Iterator[Path]:
@@ -99,7 +104,7 @@ def test_the_scan_sees_a_leak_when_there_is_one() -> None:
 def test_the_whole_sessions_logs_hold_no_personal_data_or_secrets(
         demo_template: tuple[Path, str], tmp_path_factory: pytest.TempPathFactory) -> None:
     contacts = demo_contacts(demo_template)
-    secrets = keyring_secrets() | known_passwords() | {FakeStripe.secret_key}
+    secrets = keyring_secrets() | staff_secrets() | {FakeStripe.secret_key}
     assert len(contacts) > 100, "the demo store's customers were read"
     assert demo_template[1] in secrets, "the keyring's database keys were read"
 

@@ -32,6 +32,12 @@ class Role(StrEnum):
         """Roles that reach money, staff or personal data sign in with a password."""
         return self in (Role.OWNER, Role.MANAGER, Role.PRIVACY_OFFICER)
 
+    @property
+    def requires_two_step(self) -> bool:
+        """Roles that must add a one-time code to sign in: the owner reaches everything, the
+        privacy officer every customer's personal data. Others may enrol if they wish."""
+        return self in (Role.OWNER, Role.PRIVACY_OFFICER)
+
 
 class Permission(StrEnum):
     # counter

@@ -28,6 +28,7 @@ def load_screens() -> list[tuple[str, Permission, Callable[[AppContext, QWidget]
     from pos_app.gui.privacy.desk import PrivacyDesk
     from pos_app.gui.reports_view import ReportsView
     from pos_app.gui.sell.view import SellView
+    from pos_app.gui.staff import StaffView
     from pos_app.gui.stock_count_view import StockCountView
 
     return [
@@ -39,6 +40,7 @@ def load_screens() -> list[tuple[str, Permission, Callable[[AppContext, QWidget]
         ("Certificates", Permission.WRITE_APPRAISALS, CertificatesView),
         ("Customers", Permission.VIEW_CUSTOMERS, CustomersView),
         ("Privacy desk", Permission.HANDLE_PRIVACY_REQUESTS, PrivacyDesk),
+        ("Staff", Permission.MANAGE_STAFF, StaffView),
     ]
 
 
@@ -60,6 +62,8 @@ class Workspace(QWidget):
         self.form.store_label.setText(context.profile.name)
         self.form.person_label.setText(f"{actor.name} · {actor.role.label}")
         self.form.lock_button.clicked.connect(self.lock_requested.emit)
+        self.form.two_step_button.clicked.connect(self.set_up_two_step)
+        QShortcut(QKeySequence("Ctrl+Shift+T"), self, self.set_up_two_step)
         self.screens: dict[str, QWidget] = {}
         tabs = self.form.tabs
         for title, permission, factory in load_screens():
@@ -81,6 +85,13 @@ class Workspace(QWidget):
         QShortcut(QKeySequence("Ctrl+PgDown"), self).activated.connect(lambda: self._step(1))
         QShortcut(QKeySequence("Ctrl+PgUp"), self).activated.connect(lambda: self._step(-1))
         tabs.currentChanged.connect(lambda _n: self.activate())
+
+    def set_up_two_step(self) -> None:
+        """Anyone may add (or renew) a one-time code from their phone to their own sign-in."""
+        from pos_app.gui.two_step import EnrolDialog
+
+        self.two_step_dialog = EnrolDialog.enrol(self.context, self)
+        self.two_step_dialog.finished.connect(lambda _result: self.activate())
 
     def show_screen(self, title: str) -> QWidget:
         """Bring a screen's tab to the front (as its Ctrl+N shortcut does) and give it the keyboard."""
