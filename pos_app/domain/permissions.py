@@ -32,6 +32,12 @@ class Role(StrEnum):
         """Roles that reach money, staff or personal data sign in with a password."""
         return self in (Role.OWNER, Role.MANAGER, Role.PRIVACY_OFFICER)
 
+    @property
+    def requires_two_step(self) -> bool:
+        """Roles that must add a one-time code to sign in: the owner reaches everything, the
+        privacy officer every customer's personal data. Others may enrol if they wish."""
+        return self in (Role.OWNER, Role.PRIVACY_OFFICER)
+
 
 class Permission(StrEnum):
     # counter
@@ -73,6 +79,7 @@ class Permission(StrEnum):
     MANAGE_SETTINGS = "manage_settings"
     BACKUP = "backup"
     RESTORE = "restore"
+    REKEY = "rekey"  # change the database key
     VIEW_AUDIT = "view_audit"
     VIEW_SALES_REPORTS = "view_sales_reports"
 
@@ -93,7 +100,7 @@ AREAS: dict[str, tuple[Permission, ...]] = {
     "Appraisals and certificates": (P.WRITE_APPRAISALS, P.FINALIZE_APPRAISALS, P.VIEW_APPRAISALS,
                                     P.PRINT_APPRAISALS, P.APPRAISE_SALE, P.VERIFY_APPRAISALS,
                                     P.VIEW_CERTIFICATES),
-    "Administration": (P.MANAGE_STAFF, P.VIEW_SETTINGS, P.MANAGE_SETTINGS, P.BACKUP, P.RESTORE, P.VIEW_AUDIT,
+    "Administration": (P.MANAGE_STAFF, P.VIEW_SETTINGS, P.MANAGE_SETTINGS, P.BACKUP, P.RESTORE, P.REKEY, P.VIEW_AUDIT,
                        P.VIEW_SALES_REPORTS),
 }
 

@@ -303,6 +303,20 @@ def park_cart(cart: Cart, label: str, *, uow: UnitOfWork, actor: Actor) -> str:
 
 
 @requires(Permission.SELL)
+def hand_over_cart(cart: Cart, *, from_actor: Actor, uow: UnitOfWork, actor: Actor) -> Cart:
+    """`actor` takes over the open cart `from_actor` left at this counter when they switched user.
+
+    The cart is unchanged (approvals given for its discounts stay with it); the trail records who
+    handed it to whom, so the sale's clerk is never in doubt.
+    """
+    with uow:
+        uow.audit.record(actor, "cart.handed_over", entity_type="cart",
+                         summary={"lines": len(cart.lines), "from_staff_id": from_actor.staff_id})
+        uow.commit()
+    return cart
+
+
+@requires(Permission.SELL)
 def recall_cart(park_id: str, *, uow: UnitOfWork, actor: Actor) -> Cart:
     with uow:
         data = uow.counter.take_parked(park_id)

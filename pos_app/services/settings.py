@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from pos_app.domain import retention
+from pos_app.domain import credentials, retention
 from pos_app.domain import store as store_rules
 from pos_app.domain.errors import ValidationError
 from pos_app.domain.permissions import Actor, Permission
@@ -135,6 +135,9 @@ SETTINGS: dict[str, SettingSpec] = {
     for spec in (
         SettingSpec("security.idle_lock_minutes", "minutes without use before the screen locks",
                     _minutes, store_rules.DEFAULT_IDLE_LOCK_MINUTES),
+        SettingSpec(credentials.SETTING, "argon2id costs for PINs and passwords: time_cost=2 memory_cost=19456 "
+                    "(KiB) parallelism=1; at least OWASP's minimum; each secret is rehashed at its next sign-in",
+                    credentials.parse_argon2, dict(credentials.ARGON2_DEFAULTS)),
         SettingSpec("inventory.locations", "places stock is kept, comma-separated (cases, safe, back office)",
                     _locations, list(store_rules.DEFAULT_LOCATIONS)),
         SettingSpec("sales.clerk_discount_limit_percent", "deepest discount a clerk gives without a manager",

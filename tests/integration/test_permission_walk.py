@@ -106,6 +106,13 @@ NOT_GUARDED: dict[str, str] = {
     "staff.sign_in": _SIGN_IN,
     "staff.sign_in_choices": _SIGN_IN,
     "staff.sign_out": "anyone signs themself out",
+    "two_step.check_second_step": _SIGN_IN,
+    "two_step.confirm_enrolment": "anyone adds two-step sign-in to their own account (the actor is themself)",
+    "two_step.matching_step": _PURE,
+    "two_step.replace_recovery_codes": ("your own codes need no permission; another person's need manage_staff, "
+                                        "checked (and a refusal audited) inside with check_open"),
+    "two_step.start_enrolment": "a new secret for the actor's own enrolment: nothing is read or kept yet",
+    "two_step.time_step": _PURE,
 }
 
 

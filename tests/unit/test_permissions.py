@@ -53,6 +53,7 @@ view_settings                x       x       .        .             .
 manage_settings              x       .       .        .             .
 backup                       x       x       .        .             .
 restore                      x       .       .        .             .
+rekey                        x       .       .        .             .
 view_audit                   x       .       .        .             x
 view_sales_reports           x       x       .        .             .
 """
