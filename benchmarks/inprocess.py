@@ -92,7 +92,7 @@ def keystrokes(raw: Any) -> list[str]:
     return typed
 
 
-def measure_search(reader: Any, raw: Any, actor: Actor, typed: list[str], *, passes: int) -> Timings:
+def measure_search(reader: Any, raw: Any, actor: Actor, typed: list[str], *, passes: int, uow: Any) -> Timings:
     """What the inventory screen does per keystroke, against plain FTS5 doing the same amount of work.
 
     Ours: `inventory.count` (the table's row count) + `inventory.page_seqs` for
@@ -109,9 +109,9 @@ def measure_search(reader: Any, raw: Any, actor: Actor, typed: list[str], *, pas
 
     def ours(text: str) -> int:
         flt = InventoryFilter(text=text)
-        total = inventory.count(flt, reader=reader, actor=actor)
-        seqs = inventory.page_seqs(flt, "sku", False, 0, BLOCK, reader=reader, actor=actor)
-        inventory.rows_for(seqs, reader=reader, actor=actor)
+        total = inventory.count(flt, reader=reader, actor=actor, uow=uow)
+        seqs = inventory.page_seqs(flt, "sku", False, 0, BLOCK, reader=reader, actor=actor, uow=uow)
+        inventory.rows_for(seqs, reader=reader, actor=actor, uow=uow)
         return total
 
     def baseline(text: str) -> int:
@@ -161,7 +161,7 @@ def measure_search(reader: Any, raw: Any, actor: Actor, typed: list[str], *, pas
 
 
 def measure_lookup(reader: Any, raw: Any, actor: Actor, *, passes: int, per_pass: int = 400,
-                   seed: int = 11) -> Timings:
+                   seed: int = 11, uow: Any) -> Timings:
     """inventory.lookup of random existing barcodes and SKUs vs one raw indexed SELECT each."""
     from pos_app.services import inventory
 
@@ -177,7 +177,7 @@ def measure_lookup(reader: Any, raw: Any, actor: Actor, *, passes: int, per_pass
             for who in order:
                 start = time.perf_counter()
                 if who == "ours":
-                    row = inventory.lookup(code, reader=reader, actor=actor)
+                    row = inventory.lookup(code, reader=reader, actor=actor, uow=uow)
                     ok = row is not None and code in (row.barcode, row.sku)
                 else:
                     sql = f"SELECT {ROW_COLUMNS} FROM items WHERE {column} = ?"

@@ -302,7 +302,7 @@ class Harness:
         reader = facet.inventory_reader()
         typed = inprocess.keystrokes(raw)
         self.say(f"search as you type: {len(typed)} keystrokes x {self.args.repeat} passes ...")
-        t = inprocess.measure_search(reader, raw, actor, typed, passes=self.args.repeat)
+        t = inprocess.measure_search(reader, raw, actor, typed, passes=self.args.repeat, uow=facet.uow())
         s = t.summary()
         detail = {**{k: round(v, 3) for k, v in s.items()}, "keystrokes": typed, "slowest": t.slowest(),
                   "raw_fts_limit20_p50_ms": round(statistics.median(t.extra_ms), 3),
@@ -320,7 +320,7 @@ class Harness:
             "raw FTS5: count + first 100 matches + their rows, p50", None, None, {}))
 
         self.say(f"scanner lookup: {self.args.repeat} passes of 400 codes ...")
-        t = inprocess.measure_lookup(reader, raw, actor, passes=self.args.repeat)
+        t = inprocess.measure_lookup(reader, raw, actor, passes=self.args.repeat, uow=facet.uow())
         s = t.summary()
         if t.errors:
             self.warnings.append(f"lookup failed {len(t.errors)} times, e.g. {t.errors[0]}")

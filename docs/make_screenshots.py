@@ -144,7 +144,7 @@ def appraisal_page(facet: app.Facet, out: Path) -> None:
 
     staff = next(s for s in facet.directory().staff_list() if s.role is Role.APPRAISER)
     appraiser = Actor(staff.id, staff.name, staff.role, facet.terminal)
-    rows = appraisals.list_appraisals(reader=facet.appraisal_reader(), actor=appraiser)
+    rows = appraisals.list_appraisals(reader=facet.appraisal_reader(), actor=appraiser, uow=facet.uow())
     corrected = next(r for r in rows if r.version == 2)
     document = appraisals.document(corrected.id, uow=facet.uow(), actor=appraiser)
     pages = {"appraisal.png": (render_appraisal_pdf(document), 1.25),

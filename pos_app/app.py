@@ -162,11 +162,8 @@ class Facet:
         return profile
 
     def hasher(self) -> Argon2Hasher:
-        """The PIN and password hasher with the store's argon2 costs (read once, then shared)."""
-        return self._hasher
-
-    @cached_property
-    def _hasher(self) -> Argon2Hasher:
+        """The PIN and password hasher with the store's argon2 costs as they are now: read at
+        each call (each sign-in), so a changed `security.argon2` rehashes at the next sign-in."""
         from pos_app.adapters.hashing import Argon2Hasher
 
         return Argon2Hasher.from_settings(self.directory().setting("security.argon2"))
@@ -232,14 +229,43 @@ def command_line_actor(terminal: str = "CLI") -> Actor:
 
 def open_facet(data_dir: Path) -> Facet:
     """Open the existing store in `data_dir` (StoreProblem if it cannot be used)."""
-    from pos_app.adapters.secrets import database_key_name
     from pos_app.persistence.database import open_database
 
     keyring = secrets()
-    db = open_database(data_dir, keyring.get(database_key_name(data_dir)))
+    db = open_database(data_dir, settled_key(keyring, data_dir))
     if db.migrated_from:
         log.info("store migrated from schema %s; backup at %s", db.migrated_from, db.backup_before_migration)
     return Facet(data_dir, db, keyring)
+
+
+def settled_key(keyring: KeyringSecrets, data_dir: Path) -> str | None:
+    """The key that opens the store in `data_dir`, finishing a key change a crash interrupted."""
+    from pos_app.adapters.secrets import StoreKeys
+    from pos_app.persistence.database import db_path, key_opens
+
+    path = db_path(data_dir)
+    keys = StoreKeys(keyring, data_dir)
+    key, finished = keys.settle(lambda k: path.exists() and key_opens(path, k))
+    if finished and key is not None:
+        from pos_app.persistence.audit_queries import ANCHOR_NAME, reseal
+
+        log.warning("finished an interrupted change of the database key: the new key is now current")
+        retired = keys.retired()
+        if retired:
+            reseal(path.with_name(ANCHOR_NAME), retired[0], key)
+    return key
+
+
+def rekey_store(facet: Facet) -> Path:
+    """Give the store a new random key (`pos-app rekey`); returns the backup taken first."""
+    from pos_app.adapters.secrets import StoreKeys
+    from pos_app.persistence.sqlcipher import new_key
+    from pos_app.services.backup import change_key
+
+    actor = facet.cli_actor()
+    facet.close()  # the rekey needs the file to itself: no connection of this process may stay open
+    return change_key(new_key(), store=facet.db, keys=StoreKeys(facet.keyring, facet.data_dir),
+                      backups=facet.data_dir / "backups", uow=facet.uow(), actor=actor)
 
 
 def store_exists(data_dir: Path) -> bool:
@@ -323,16 +349,24 @@ def restore_store(data_dir: Path, backup: Path, *, passphrase: str | None = None
     made and the backup is re-encrypted with it; that needs a backup made
     with a passphrase.
     """
-    from pos_app.adapters.secrets import database_key_name
-    from pos_app.persistence.database import create_database, open_database, remove_store_files, verify_backup
+    from pos_app.adapters.secrets import StoreKeys, database_key_name
+    from pos_app.persistence.database import (
+        backup_key_for,
+        create_database,
+        open_database,
+        remove_store_files,
+        verify_backup,
+    )
     from pos_app.persistence.sqlcipher import new_key
 
     keyring = secrets()
     name = database_key_name(data_dir)
+    older_keys = StoreKeys(keyring, data_dir).retired()
     if store_exists(data_dir):
-        db = open_database(data_dir, keyring.get(name))
+        db = open_database(data_dir, settled_key(keyring, data_dir))
         try:
-            return db.restore_from(backup, passphrase=passphrase, keep_dir=data_dir / "backups")
+            return db.restore_from(backup, passphrase=passphrase, keep_dir=data_dir / "backups",
+                                   older_keys=older_keys)
         finally:
             db.dispose()
     key = keyring.get(name)
@@ -341,7 +375,7 @@ def restore_store(data_dir: Path, backup: Path, *, passphrase: str | None = None
             from pos_app.persistence.database import NotABackup
 
             raise NotABackup("There is no store key on this machine: restore a backup made with a passphrase.")
-        verify_backup(backup, key_hex=key)
+        verify_backup(backup, key_hex=backup_key_for(backup, [key, *older_keys]))
     else:
         verify_backup(backup, key_hex=None, passphrase=passphrase)
     if key is None:
@@ -349,7 +383,7 @@ def restore_store(data_dir: Path, backup: Path, *, passphrase: str | None = None
         keyring.set(name, key)
     db = create_database(data_dir, key)
     try:
-        db.restore_from(backup, passphrase=passphrase, keep_dir=data_dir / "backups")
+        db.restore_from(backup, passphrase=passphrase, keep_dir=data_dir / "backups", older_keys=older_keys)
     except BaseException:
         db.dispose()
         remove_store_files(db.path)

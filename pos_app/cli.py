@@ -175,10 +175,11 @@ def cmd_items_list(args: argparse.Namespace) -> int:
         actor, reader = facet.cli_actor(), facet.inventory_reader()
         limit = args.limit if args.limit > 0 else 10**9
         if args.search:
-            rows = inventory.search(args.search, reader=reader, actor=actor, limit=limit)
+            rows = inventory.search(args.search, reader=reader, actor=actor, limit=limit, uow=facet.uow())
         else:
-            seqs = inventory.page_seqs(InventoryFilter(), "sku", False, 0, limit, reader=reader, actor=actor)
-            rows = inventory.rows_for(seqs, reader=reader, actor=actor)
+            seqs = inventory.page_seqs(InventoryFilter(), "sku", False, 0, limit, reader=reader, actor=actor,
+                                       uow=facet.uow())
+            rows = inventory.rows_for(seqs, reader=reader, actor=actor, uow=facet.uow())
         locale = facet.profile.locale
     finally:
         facet.close()
@@ -247,12 +248,34 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_rekey(args: argparse.Namespace) -> int:
+    from pos_app import app
+
+    data_dir = app.resolve_data_dir(args.data_dir)
+    if not args.yes and sys.stdin.isatty():
+        answer = input(f"Re-encrypt the store in {data_dir} with a new key? Close Facet on every counter first; "
+                       "a backup is taken before. [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            raise Refused("Key change cancelled; nothing was changed.")
+    facet = _open(args)
+    try:
+        backup = app.rekey_store(facet)
+        backend = facet.keyring.status.backend
+    finally:
+        facet.close()
+    _emit(args, {"rekeyed": True, "backup": str(backup), "keyring": backend},
+          f"The store is now encrypted with a new key, kept in the keyring ({backend}). A backup from before "
+          f"the change is at {backup}; the old key stays in the keyring so that backup and older ones can "
+          "still be restored.")
+    return EXIT_OK
+
+
 def cmd_settings_list(args: argparse.Namespace) -> int:
     from pos_app.services.settings import SETTINGS, current_settings
 
     facet = _open(args)
     try:
-        values = current_settings(reader=facet.directory(), actor=facet.cli_actor())
+        values = current_settings(reader=facet.directory(), actor=facet.cli_actor(), uow=facet.uow())
     finally:
         facet.close()
     if values.get("receipt.logo"):
@@ -284,7 +307,7 @@ def cmd_sales_list(args: argparse.Namespace) -> int:
     try:
         profile = facet.profile
         rows = list_sales(since=since, until=until, timezone=profile.timezone, limit=args.limit,
-                          sales=facet.sales_reader(), actor=facet.cli_actor())
+                          sales=facet.sales_reader(), actor=facet.cli_actor(), uow=facet.uow())
     finally:
         facet.close()
     from zoneinfo import ZoneInfo
@@ -312,7 +335,7 @@ def cmd_sales_large_cash(args: argparse.Namespace) -> int:
 
     facet = _open(args)
     try:
-        rows = large_cash_payments(sales=facet.sales_reader(), actor=facet.cli_actor())
+        rows = large_cash_payments(sales=facet.sales_reader(), actor=facet.cli_actor(), uow=facet.uow())
         locale = facet.profile.locale
     finally:
         facet.close()
@@ -343,7 +366,7 @@ def cmd_receipt(args: argparse.Namespace) -> int:
         sale_id = receipts.find_sale_id(args.number, sales=sales)
         if args.pdf:
             data = receipts.receipt_pdf(sale_id, sales=sales, directory=directory, actor=actor, gift=args.gift,
-                                        reprint=True)
+                                        reprint=True, uow=facet.uow())
             Path(args.pdf).write_bytes(data)
             result = {"number": args.number.upper(), "pdf": str(Path(args.pdf).resolve()), "bytes": len(data)}
             text = f"Saved the receipt of {args.number.upper()} to {args.pdf}."
@@ -362,21 +385,18 @@ def cmd_receipt(args: argparse.Namespace) -> int:
 
 
 def cmd_payments_set_key(args: argparse.Namespace) -> int:
-    from pos_app.adapters.secrets import STRIPE_KEY_NAME
     from pos_app.domain.payments import check_stripe_key
+    from pos_app.services.payment_setup import set_stripe_key
 
     key = check_stripe_key(_secret(args.key_env, "Stripe secret key: ", what="Stripe key"))
     facet = _open(args)
     try:
-        facet.keyring.set(STRIPE_KEY_NAME, key)
-        with facet.uow() as uow:
-            uow.audit.record(facet.cli_actor(), "payments.key_set", summary={"test_mode": "_test_" in key})
-            uow.commit()
+        test_mode = set_stripe_key(key, keys=facet.keyring, uow=facet.uow(), actor=facet.cli_actor())
         status = facet.keyring.status
     finally:
         facet.close()
-    mode = "TEST mode" if "_test_" in key else "LIVE mode"
-    _emit(args, {"stored": True, "test_mode": "_test_" in key, "keyring": status.backend},
+    mode = "TEST mode" if test_mode else "LIVE mode"
+    _emit(args, {"stored": True, "test_mode": test_mode, "keyring": status.backend},
           f"Stored the Stripe key ({mode}) in the keyring ({status.backend})."
           + (f"\nWarning: {status.warning}" if status.warning else ""))
     return EXIT_OK
@@ -429,7 +449,7 @@ def cmd_certificates_list(args: argparse.Namespace) -> int:
     facet = _open(args)
     try:
         rows = list_certificates(reader=facet.certificate_reader(), actor=facet.cli_actor(),
-                                 search=args.search or "", limit=args.limit)
+                                 search=args.search or "", limit=args.limit, uow=facet.uow())
     finally:
         facet.close()
     _emit(args, {"certificates": [_certificate_json(r) for r in rows]},
@@ -442,7 +462,7 @@ def cmd_certificates_duplicates(args: argparse.Namespace) -> int:
 
     facet = _open(args)
     try:
-        groups = duplicate_reports(reader=facet.certificate_reader(), actor=facet.cli_actor())
+        groups = duplicate_reports(reader=facet.certificate_reader(), actor=facet.cli_actor(), uow=facet.uow())
     finally:
         facet.close()
     data = {"duplicates": [{"lab": g.lab, "report_number": g.report_number,
@@ -460,7 +480,8 @@ def cmd_appraisals_list(args: argparse.Namespace) -> int:
     facet = _open(args)
     try:
         rows = appraisals.list_appraisals(reader=facet.appraisal_reader(), actor=facet.cli_actor(),
-                                          search=args.search or "", drafts_only=args.drafts, limit=args.limit)
+                                          search=args.search or "", drafts_only=args.drafts, limit=args.limit,
+                                          uow=facet.uow())
         locale = facet.profile.locale
     finally:
         facet.close()
@@ -915,7 +936,7 @@ def cmd_privacy_retention(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- parser
 
 
-# ---------------------------------------------------------------- audit trail (issue 6)
+# ---------------------------------------------------------------- audit trail
 
 
 def _audit_filter(args: argparse.Namespace, zone: str) -> Any:
@@ -937,7 +958,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 
     facet = _open(args)
     try:
-        report = audit.verify(trail=facet.audit_trail(), actor=facet.cli_actor())
+        report = audit.verify(trail=facet.audit_trail(), uow=facet.uow(), actor=facet.cli_actor())
     finally:
         facet.close()
     brk = report.first_break
@@ -956,7 +977,8 @@ def cmd_audit_list(args: argparse.Namespace) -> int:
     facet = _open(args)
     try:
         f = _audit_filter(args, facet.profile.timezone)
-        rows = audit.search(f, trail=facet.audit_trail(), actor=facet.cli_actor(), limit=args.limit)
+        rows = audit.search(f, trail=facet.audit_trail(), uow=facet.uow(), actor=facet.cli_actor(),
+                             limit=args.limit)
     finally:
         facet.close()
     lines = [f"{r.seq:>8}  {r.at:%Y-%m-%d %H:%M:%S}  {r.person} ({r.role}, {r.terminal})  {r.action}"
@@ -999,6 +1021,86 @@ def add_audit_commands(sub: Any, command: Callable[..., argparse.ArgumentParser]
         p.add_argument("--entity", metavar="TYPE[:ID]", help="a kind of record (sale), or one record (sale:ID)")
         p.add_argument("--since", metavar="TIME", help="YYYY-MM-DD or an ISO time (store time), included")
         p.add_argument("--until", metavar="TIME", help="YYYY-MM-DD or an ISO time (store time), not included")
+
+
+# ---------------------------------------------------------------- staff (sign-in security)
+
+
+def _staff_row(facet: Any, text: str) -> Any:
+    from pos_app.services import two_step
+
+    rows = two_step.staff_overview(reader=facet.directory(), uow=facet.uow(), actor=facet.cli_actor())
+    wanted = text.strip().lower()
+    for row in rows:
+        if wanted in (row.id.lower(), row.name.lower()):
+            return row
+    raise Refused(f"STAFF: no staff member is called {text!r}; the staff are: {', '.join(r.name for r in rows)}.")
+
+
+def _staff_json(row: Any) -> dict[str, Any]:
+    return {"id": row.id, "name": row.name, "role": row.role.value, "two_step": row.two_step,
+            "two_step_required": row.role.requires_two_step, "recovery_codes_left": row.recovery_codes_left,
+            "failed_attempts": row.failed_attempts,
+            "locked_until": row.locked_until.isoformat() if row.locked_until else None}
+
+
+def cmd_staff_list(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from pos_app.services import two_step
+
+    facet = _open(args)
+    try:
+        rows = two_step.staff_overview(reader=facet.directory(), uow=facet.uow(), actor=facet.cli_actor())
+    finally:
+        facet.close()
+    now = dt.datetime.now(dt.UTC)
+    lines = [f"{r.name:<24} {r.role.label:<16} two-step {'on' if r.two_step else 'off':<4}"
+             + (f" ({r.recovery_codes_left} recovery codes left)" if r.two_step else "")
+             + (f"  locked until {r.locked_until:%Y-%m-%d %H:%M:%S} UTC" if r.locked_until and r.locked_until > now
+                else "") for r in rows]
+    _emit(args, {"staff": [_staff_json(r) for r in rows]}, "\n".join(lines))
+    return EXIT_OK
+
+
+def cmd_staff_unlock(args: argparse.Namespace) -> int:
+    from pos_app.services import staff
+
+    facet = _open(args)
+    try:
+        row = _staff_row(facet, args.staff)
+        staff.unlock(row.id, uow=facet.uow(), actor=facet.cli_actor())
+    finally:
+        facet.close()
+    _emit(args, {"unlocked": row.id, "name": row.name}, f"{row.name} can sign in again now.")
+    return EXIT_OK
+
+
+def cmd_staff_reset_mfa(args: argparse.Namespace) -> int:
+    from pos_app.services import two_step
+
+    facet = _open(args)
+    try:
+        row = _staff_row(facet, args.staff)
+        two_step.reset(row.id, uow=facet.uow(), actor=facet.cli_actor())
+    finally:
+        facet.close()
+    then = " sets it up again at the next sign-in." if row.role.requires_two_step else " may set it up again."
+    _emit(args, {"reset": row.id, "name": row.name},
+          f"{row.name}'s two-step key and recovery codes are forgotten; {row.name}{then}")
+    return EXIT_OK
+
+
+def _add_staff_commands(sub: Any, command: Callable[..., argparse.ArgumentParser]) -> None:
+    staff = sub.add_parser("staff", help="who signs in, two-step sign-in and lockouts (owner)",
+                           description="Staff sign-in: two-step sign-in and lockouts.")
+    staff_sub = staff.add_subparsers(dest="staff_command", metavar="ACTION", required=True)
+    command("list", cmd_staff_list, "list staff with role, two-step sign-in and lockout", staff_sub)
+    p = command("unlock", cmd_staff_unlock, "let a locked-out staff member sign in again now (audited)", staff_sub)
+    p.add_argument("staff", metavar="STAFF", help="the staff member's name (or id)")
+    p = command("reset-mfa", cmd_staff_reset_mfa, "forget a staff member's two-step key and recovery codes, for a "
+                "lost phone (audited)", staff_sub)
+    p.add_argument("staff", metavar="STAFF", help="the staff member's name (or id)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -1228,6 +1330,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--ask-passphrase", action="store_true", help="ask for that passphrase instead")
         if name == "restore":
             p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p = command("rekey", cmd_rekey, "re-encrypt the store with a new database key (backup first; owner)")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    _add_staff_commands(sub, command)
     return parser
 
 

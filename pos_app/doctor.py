@@ -18,9 +18,9 @@ from pos_app.domain.errors import UserFacingError
 def examine(data_dir: Path) -> dict[str, Any]:
     import sqlcipher3
 
-    from pos_app.adapters.secrets import KeyringSecrets, database_key_name
+    from pos_app.adapters.secrets import KeyringSecrets, StoreKeys
     from pos_app.persistence import schema
-    from pos_app.persistence.database import db_path
+    from pos_app.persistence.database import db_path, key_opens
     from pos_app.persistence.queries import SqliteDirectoryReader
     from pos_app.persistence.sqlcipher import APPLICATION_ID, DatabaseUnreadable, application_id, connect
 
@@ -44,10 +44,15 @@ def examine(data_dir: Path) -> dict[str, Any]:
         return report
     report["bytes"] = path.stat().st_size
     try:
-        key = keyring.get(database_key_name(data_dir))
+        keys = StoreKeys(keyring, data_dir)
+        key, pending = keys.current(), keys.pending()
     except UserFacingError as exc:
         problems.append(str(exc))
         return report
+    if pending is not None and not (key is not None and key_opens(path, key)) and key_opens(path, pending):
+        warnings.append("A change of the database key was interrupted after the file was re-encrypted; the "
+                        "next start of Facet finishes it (the new key is in the keyring).")
+        key = pending
     report["key_present"] = key is not None
     if key is None:
         problems.append("The database key is not in the keyring, so the store cannot be opened.")

@@ -18,6 +18,7 @@ os.environ["XDG_DATA_HOME"] = str(_SANDBOX / "xdg-data")
 os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = str(_SANDBOX / "escpos")
 os.environ.pop("FACET_DATA_DIR", None)
 
+import logging  # noqa: E402
 import shutil  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 
@@ -29,6 +30,34 @@ from pos_app.adapters.secrets import KeyringSecrets, database_key_name  # noqa: 
 from pos_app.domain.permissions import Actor, Role  # noqa: E402
 from pos_app.persistence.database import copy_store  # noqa: E402
 from pos_app.services.setup import OwnerAccount, parse_store_profile  # noqa: E402
+
+# Everything logged during the session, Facet's own DEBUG records included, lands in one file too:
+# tests/test_session_logs.py, run last, reads it (and every log file the session's stores wrote) for
+# customers' personal data and for secrets.
+SESSION_LOG = _SANDBOX / "session.log"
+
+
+def _record_the_whole_session_log() -> None:
+    handler = logging.FileHandler(SESSION_LOG, encoding="utf-8")
+    handler.setLevel(logging.DEBUG)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.getLogger().addHandler(handler)
+    logging.getLogger("pos_app").setLevel(logging.DEBUG)
+
+
+_record_the_whole_session_log()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The session's log scan runs after every other test, whatever order they were collected in."""
+    last = [item for item in items if item.get_closest_marker("end_of_session")]
+    items[:] = [item for item in items if item not in last] + last
+
+
+def sandbox() -> Path:
+    """The session's own folder: keyring file, demo template, session log."""
+    return _SANDBOX
+
 
 # Cheap argon2 parameters: real argon2id hashes, a millisecond each.
 FAST_HASHER = Argon2Hasher(time_cost=1, memory_cost=64, parallelism=1)

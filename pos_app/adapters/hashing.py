@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-DEFAULTS = {"time_cost": 2, "memory_cost": 19456, "parallelism": 1}
+from pos_app.domain.credentials import ARGON2_DEFAULTS as DEFAULTS
 
 
 @dataclass

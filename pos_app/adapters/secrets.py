@@ -1,7 +1,10 @@
 """Secrets in the operating system's keyring (service "facet").
 
 The database key is stored under `database:<absolute data folder>`; Stripe
-keys and sync credentials will sit beside it. Nothing here writes a secret to
+keys and sync credentials will sit beside it. While `pos-app rekey` changes
+the key, the new one waits under `database-pending:<folder>`; keys retired by
+a rekey stay under `database-retired:<folder>`, so backups made before it can
+still be restored. Nothing here writes a secret to
 a file or a log, except the keyrings.alt plaintext file keyring, which Facet
 uses only when the machine has no real keyring (a headless Linux) and then
 says so, in the app and in `pos-app doctor`.
@@ -12,7 +15,9 @@ developer's own keyring.
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,6 +43,14 @@ class KeyringStatus:
 
 def database_key_name(data_dir: Path) -> str:
     return f"database:{data_dir.resolve()}"
+
+
+def pending_key_name(data_dir: Path) -> str:
+    return f"database-pending:{data_dir.resolve()}"
+
+
+def retired_keys_name(data_dir: Path) -> str:
+    return f"database-retired:{data_dir.resolve()}"
 
 
 def _backend_name(backend: Any) -> str:
@@ -87,6 +100,9 @@ class KeyringSecrets:
         except Exception as exc:
             raise _unavailable(exc) from exc
 
+    def store_stripe_key(self, key: str) -> None:
+        self.set(STRIPE_KEY_NAME, key)
+
     def delete(self, name: str) -> None:
         import keyring.errors
 
@@ -125,3 +141,64 @@ def _status(backend: Any) -> KeyringStatus:
         f"keyring{place}. Anyone who can read that file can decrypt the store: protect it, or install "
         "a desktop keyring (GNOME Keyring, KWallet).",
     )
+
+
+class StoreKeys:
+    """One store's database keys in the keyring: the current one, a new one while a rekey runs, and the
+    retired ones older backups were encrypted with.
+
+    A rekey stages the new key *before* the file is re-encrypted and promotes it after, so a crash at
+    any point leaves a key in the keyring that opens the file; `settle` finds it on the next start.
+    """
+
+    def __init__(self, keyring: KeyringSecrets, data_dir: Path) -> None:
+        self._keyring = keyring
+        self._current, self._pending = database_key_name(data_dir), pending_key_name(data_dir)
+        self._retired = retired_keys_name(data_dir)
+
+    def current(self) -> str | None:
+        return self._keyring.get(self._current)
+
+    def pending(self) -> str | None:
+        return self._keyring.get(self._pending)
+
+    def retired(self) -> list[str]:
+        text = self._keyring.get(self._retired)
+        return list(json.loads(text)) if text else []
+
+    def stage(self, new_key: str) -> None:
+        """Keep `new_key` beside the current key until the file is re-encrypted with it."""
+        self._keyring.set(self._pending, new_key)
+        if self._keyring.get(self._pending) != new_key:
+            raise KeyringUnavailable(f"The keyring ({self.status_backend}) did not keep the new database key; "
+                                     "the store was not touched.")
+
+    def discard_pending(self) -> None:
+        self._keyring.delete(self._pending)
+
+    def promote(self) -> None:
+        """The file now opens with the staged key: make it current and retire the old one."""
+        new, old = self.pending(), self.current()
+        if new is None:
+            return
+        if old and old != new:
+            self._keyring.set(self._retired, json.dumps([old, *[k for k in self.retired() if k != old]]))
+        self._keyring.set(self._current, new)
+        self.discard_pending()
+
+    def settle(self, opens: Callable[[str], bool]) -> tuple[str | None, bool]:
+        """The key that opens the store, finishing a rekey a crash interrupted; True when it did."""
+        current, pending = self.current(), self.pending()
+        if pending is None:
+            return current, False
+        if current is not None and opens(current):
+            self.discard_pending()  # the crash came before the file changed
+            return current, False
+        if opens(pending):
+            self.promote()  # the file was re-encrypted; the keyring had not been told yet
+            return pending, True
+        return current, False
+
+    @property
+    def status_backend(self) -> str:
+        return self._keyring.status.backend

@@ -32,6 +32,12 @@ class Role(StrEnum):
         """Roles that reach money, staff or personal data sign in with a password."""
         return self in (Role.OWNER, Role.MANAGER, Role.PRIVACY_OFFICER)
 
+    @property
+    def requires_two_step(self) -> bool:
+        """Roles that must add a one-time code to sign in: the owner reaches everything, the
+        privacy officer every customer's personal data. Others may enrol if they wish."""
+        return self in (Role.OWNER, Role.PRIVACY_OFFICER)
+
 
 class Permission(StrEnum):
     # counter
@@ -62,27 +68,57 @@ class Permission(StrEnum):
     # appraisals
     WRITE_APPRAISALS = "write_appraisals"
     FINALIZE_APPRAISALS = "finalize_appraisals"
+    VIEW_APPRAISALS = "view_appraisals"
+    PRINT_APPRAISALS = "print_appraisals"
+    APPRAISE_SALE = "appraise_sale"
+    VERIFY_APPRAISALS = "verify_appraisals"
+    VIEW_CERTIFICATES = "view_certificates"
     # administration
     MANAGE_STAFF = "manage_staff"
+    VIEW_SETTINGS = "view_settings"
     MANAGE_SETTINGS = "manage_settings"
     BACKUP = "backup"
     RESTORE = "restore"
+    REKEY = "rekey"  # change the database key
     VIEW_AUDIT = "view_audit"
     VIEW_SALES_REPORTS = "view_sales_reports"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
 
 
 P = Permission
 
-_CLERK = frozenset({P.SELL, P.VIEW_INVENTORY, P.PRINT_TAGS, P.VIEW_CUSTOMERS, P.EDIT_CUSTOMERS, P.COUNT_STOCK})
+# The matrix as Settings shows it: permissions by area, in the order a person reads them.
+AREAS: dict[str, tuple[Permission, ...]] = {
+    "Counter": (P.SELL, P.DISCOUNT_ABOVE_LIMIT, P.OVERRIDE_PRICE, P.VOID_SALE, P.REFUND, P.OPEN_DRAWER),
+    "Inventory": (P.VIEW_INVENTORY, P.VIEW_COST, P.EDIT_ITEM, P.RECEIVE_STOCK, P.ADJUST_STOCK, P.COUNT_STOCK,
+                  P.PRINT_TAGS, P.IMPORT_ITEMS, P.EXPORT_ITEMS, P.VIEW_STOCK_REPORTS),
+    "Customers and privacy": (P.VIEW_CUSTOMERS, P.EDIT_CUSTOMERS, P.EDIT_RESTRICTED_CUSTOMER,
+                              P.EXPORT_MARKETING_LIST, P.HANDLE_PRIVACY_REQUESTS, P.ERASE_CUSTOMER),
+    "Appraisals and certificates": (P.WRITE_APPRAISALS, P.FINALIZE_APPRAISALS, P.VIEW_APPRAISALS,
+                                    P.PRINT_APPRAISALS, P.APPRAISE_SALE, P.VERIFY_APPRAISALS,
+                                    P.VIEW_CERTIFICATES),
+    "Administration": (P.MANAGE_STAFF, P.VIEW_SETTINGS, P.MANAGE_SETTINGS, P.BACKUP, P.RESTORE, P.REKEY, P.VIEW_AUDIT,
+                       P.VIEW_SALES_REPORTS),
+}
+
+# A clerk prints the appraisals made from a sale (PRINT_APPRAISALS) and asks
+# an appraiser to sign them (APPRAISE_SALE), but reads no other appraisal.
+_CLERK = frozenset({P.SELL, P.VIEW_INVENTORY, P.PRINT_TAGS, P.VIEW_CUSTOMERS, P.EDIT_CUSTOMERS, P.COUNT_STOCK,
+                    P.PRINT_APPRAISALS, P.APPRAISE_SALE})
 
 _MANAGER = _CLERK | {
     P.DISCOUNT_ABOVE_LIMIT, P.OVERRIDE_PRICE, P.VOID_SALE, P.REFUND, P.OPEN_DRAWER,
     P.VIEW_COST, P.EDIT_ITEM, P.RECEIVE_STOCK, P.ADJUST_STOCK, P.IMPORT_ITEMS,
     P.EXPORT_ITEMS, P.VIEW_STOCK_REPORTS, P.EXPORT_MARKETING_LIST, P.BACKUP,
-    P.VIEW_SALES_REPORTS,
+    P.VIEW_SALES_REPORTS, P.VIEW_CERTIFICATES, P.VIEW_SETTINGS,
 }
 
-_APPRAISER = frozenset({P.VIEW_INVENTORY, P.VIEW_CUSTOMERS, P.PRINT_TAGS, P.WRITE_APPRAISALS, P.FINALIZE_APPRAISALS})
+_APPRAISER = frozenset({P.VIEW_INVENTORY, P.VIEW_CUSTOMERS, P.PRINT_TAGS, P.WRITE_APPRAISALS, P.FINALIZE_APPRAISALS,
+                        P.VIEW_APPRAISALS, P.PRINT_APPRAISALS, P.APPRAISE_SALE, P.VERIFY_APPRAISALS,
+                        P.VIEW_CERTIFICATES})
 
 _PRIVACY_OFFICER = frozenset({
     P.VIEW_CUSTOMERS, P.EDIT_CUSTOMERS, P.EDIT_RESTRICTED_CUSTOMER,

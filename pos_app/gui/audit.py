@@ -133,10 +133,11 @@ class AuditView(QWidget):
         f = self.form
         actor = context.require_actor()
         trail = context.facet.audit_trail(context.connection)
-        self.model = AuditModel(lambda flt: audit.count(flt, trail=trail, actor=actor),
-                                lambda flt, offset, limit: audit.search(flt, trail=trail, actor=actor,
-                                                                        offset=offset, limit=limit),
-                                self.zone, self)
+        self.model = AuditModel(
+            lambda flt: audit.count(flt, trail=trail, uow=context.uow(), actor=actor),
+            lambda flt, offset, limit: audit.search(flt, trail=trail, uow=context.uow(), actor=actor,
+                                                    offset=offset, limit=limit),
+            self.zone, self)
         f.table.setModel(self.model)
         for column, width in enumerate(WIDTHS):
             f.table.setColumnWidth(column, width)
@@ -210,7 +211,8 @@ class AuditView(QWidget):
         def work() -> ChainReport:
             conn = facet.connection()
             try:
-                return audit.verify(trail=facet.audit_trail(conn), actor=actor, cancelled=token.cancelled)
+                return audit.verify(trail=facet.audit_trail(conn), uow=facet.uow(), actor=actor,
+                                    cancelled=token.cancelled)
             finally:
                 conn.close()
 
@@ -281,7 +283,8 @@ class ChainBanner(QLabel):
         def work() -> ChainReport:
             conn = facet.connection()
             try:
-                return audit.verify(trail=facet.audit_trail(conn), actor=audit.check_actor(facet.terminal))
+                return audit.verify(trail=facet.audit_trail(conn), uow=facet.uow(),
+                                    actor=audit.check_actor(facet.terminal))
             finally:
                 conn.close()
 

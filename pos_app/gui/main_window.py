@@ -2,17 +2,22 @@
 
 Locking (Ctrl+L, or after the idle time) returns to the sign-in screen with
 the same person preselected; what is on the workspace stays as it was when the
-same person signs back in.
+same person signs back in. When someone else signs in ("switch user"), the
+open cart is not lost: the new person takes it over on their sell screen, or,
+if they do not sell, it is parked for the counter.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
+from pos_app.domain.cart import Cart
+from pos_app.domain.errors import UserFacingError
 from pos_app.domain.permissions import Actor
 from pos_app.domain.store import DEFAULT_IDLE_LOCK_MINUTES
 from pos_app.gui.audit import ChainBanner
@@ -20,7 +25,7 @@ from pos_app.gui.context import AppContext
 from pos_app.gui.idle import IdleWatcher
 from pos_app.gui.sign_in import SignInView
 from pos_app.gui.workspace import Workspace
-from pos_app.services import retention
+from pos_app.services import checkout, retention
 from pos_app.services import staff as staff_service
 
 log = logging.getLogger(__name__)
@@ -97,8 +102,11 @@ class MainWindow(QMainWindow):
         self.context.runner.run(work, on_done=done, on_error=failed)
 
     def _signed_in(self, actor: Actor) -> None:
-        same = self._last_actor is not None and self._last_actor.staff_id == actor.staff_id
+        previous = self._last_actor
+        same = previous is not None and previous.staff_id == actor.staff_id
+        left: Cart | None = None
         if self.workspace is not None and not same:
+            left = self._open_cart()
             self.stack.removeWidget(self.workspace)
             self.workspace.deleteLater()
             self.workspace = None
@@ -109,10 +117,41 @@ class MainWindow(QMainWindow):
             self.workspace.lock_requested.connect(lambda: self.lock(""))
             self.stack.addWidget(self.workspace)
         self.stack.setCurrentWidget(self.workspace)
+        note = self._hand_over(left, previous, actor) if left is not None and previous is not None else ""
         self.workspace.activate()
         self.idle.arm(True)
         self.statusBar().showMessage(
-            f"{self.context.profile.name} · counter {self.context.facet.terminal} · {actor.name} ({actor.role.label})")
+            f"{self.context.profile.name} · counter {self.context.facet.terminal} · {actor.name} ({actor.role.label})"
+            + (f" · {note}" if note else ""))
+
+    def _open_cart(self) -> Cart | None:
+        """The cart on the sell screen of the person who locked, if they left one with lines on it."""
+        sell = self.workspace.screens.get("Sell") if self.workspace is not None else None
+        cart = getattr(sell, "cart", None)
+        return cart if isinstance(cart, Cart) and not cart.is_empty else None
+
+    def _hand_over(self, cart: Cart, previous: Actor, actor: Actor) -> str:
+        """Switching user never loses the open cart: the next person who may sell takes it over on their
+        sell screen; anyone else finds it parked for the counter (Shift+F8 recalls it)."""
+        facet = self.context.facet
+        sell: Any = self.workspace.screens.get("Sell") if self.workspace is not None else None
+        lines = f"{len(cart.lines)} line{'s' if len(cart.lines) != 1 else ''}"
+        if sell is not None:  # the new person sells (the sell screen is imported only when shown)
+            # On screen first: a failure to record the hand-over must not lose the cart.
+            sell.set_cart(cart, f"{previous.name}'s open cart ({lines}) is yours now: finish it, or park it (F8).")
+            self.workspace.show_screen("Sell")
+            try:
+                checkout.hand_over_cart(cart, from_actor=previous, uow=facet.uow(), actor=actor)
+            except UserFacingError as exc:
+                sell.show_problem(exc)
+            return f"took over {previous.name}'s open cart"
+        label = f"{previous.name}'s cart" + (f" for {cart.customer_name}" if cart.customer_name else "")
+        try:
+            checkout.park_cart(cart, label, uow=facet.uow(), actor=previous)
+        except UserFacingError as exc:
+            log.warning("parking the open cart at a switch of user failed: %s", type(exc).__name__)
+            return f"{previous.name}'s open cart could not be parked ({exc}); ask them to sign in again"
+        return f"{previous.name}'s open cart ({lines}) was parked: Shift+F8 on Sell recalls it"
 
     def lock(self, note: str) -> None:
         """Back to the sign-in screen; the same person is preselected."""

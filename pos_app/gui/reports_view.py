@@ -80,11 +80,12 @@ class ReportsView(QWidget):
             try:
                 reader = facet.inventory_reader(conn)
                 return _Results(
-                    low=reports.low_stock(reader=reader, actor=actor),
-                    buckets=reports.aging_summary(reader=reader, actor=actor, timezone=zone),
-                    aging=reports.aging(reader=reader, actor=actor, timezone=zone, min_days=min_days),
+                    low=reports.low_stock(reader=reader, actor=actor, uow=facet.uow()),
+                    buckets=reports.aging_summary(reader=reader, actor=actor, timezone=zone, uow=facet.uow()),
+                    aging=reports.aging(reader=reader, actor=actor, timezone=zone, min_days=min_days, uow=facet.uow()),
                     min_days=min_days,
-                    duplicates=certificates.duplicate_reports(reader=facet.certificate_reader(conn), actor=actor),
+                    duplicates=certificates.duplicate_reports(reader=facet.certificate_reader(conn), actor=actor,
+                                                              uow=facet.uow()),
                 )
             finally:
                 conn.close()

@@ -3,6 +3,10 @@
 Keyboard only: the staff list has focus and jumps by typed letters; Enter
 moves to the PIN field; Enter there signs in. The check runs on the database
 worker (argon2 takes a moment) while the screen stays responsive.
+
+Two-step sign-in adds a page: whoever has it types the 6-digit code (or a
+recovery code) next, Esc going back; the owner and the privacy officer who have
+not set it up yet are signed in and taken to set it up before the workspace.
 """
 
 from __future__ import annotations
@@ -11,13 +15,15 @@ import logging
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QLineEdit, QListWidgetItem, QWidget
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import QLineEdit, QListWidgetItem, QStackedWidget, QVBoxLayout, QWidget
 
 from pos_app.domain.errors import UserFacingError
 from pos_app.domain.permissions import Actor
+from pos_app.gui.base import mark_info, mark_problem
 from pos_app.gui.context import AppContext
 from pos_app.gui.forms import Form
+from pos_app.gui.two_step import EnrolPanel
 from pos_app.services import staff as staff_service
 
 log = logging.getLogger(__name__)
@@ -31,11 +37,21 @@ class SignInView(QWidget):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
-        self.form = Form("sign_in.ui", self, margin=0)
         self.setObjectName("SignInView")
+        self.pages = QStackedWidget(self)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.pages)
+        self.credentials_page, self.code_page = QWidget(self.pages), QWidget(self.pages)
+        self.form = Form("sign_in.ui", self.credentials_page, margin=0)
+        self.code_form = Form("two_step_code.ui", self.code_page, margin=0)
+        self.enrol_panel = EnrolPanel(context, self.pages)
+        for page in (self.credentials_page, self.code_page, self.enrol_panel):
+            self.pages.addWidget(page)
         f = self.form
         f.store_label.setObjectName("store_label")
         f.store_label.setText(context.profile.name)
+        self._wire_second_step()
         f.staff_list.currentItemChanged.connect(self._staff_chosen)
         f.staff_list.itemActivated.connect(lambda _item: f.secret_edit.setFocus())
         f.secret_edit.returnPressed.connect(self.submit)
@@ -47,6 +63,26 @@ class SignInView(QWidget):
         self._record_timer.setSingleShot(True)
         self._record_timer.timeout.connect(self.flush_pending)
         self.reload()
+
+    def _wire_second_step(self) -> None:
+        c = self.code_form
+        c.store_label.setText(self.context.profile.name)
+        c.confirm_button.clicked.connect(self.submit_code)
+        c.back_button.clicked.connect(self.back)
+        for keys in ("Return", "Enter"):
+            QShortcut(QKeySequence(keys), self.code_page, self.submit_code,
+                      context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        QShortcut(QKeySequence("Esc"), self.code_page, self.back, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.enrol_panel.setup_finished.connect(self._enrolled)
+        self.enrol_panel.cancel_requested.connect(self._enrolment_abandoned)
+        # The password waits here between the two steps (the second step rehashes it if the
+        # store's costs changed); it is dropped as soon as the person goes back or gets in.
+        self._awaiting: tuple[staff_service.SignInCheck, str] | None = None
+        self._enrolling: Actor | None = None
+
+    @property
+    def awaiting_code(self) -> bool:
+        return self._awaiting is not None and self.pages.currentWidget() is self.code_page
 
     def flush_pending(self) -> None:
         """Hand a sign-in waiting to be recorded to the database worker now (also at exit)."""
@@ -77,6 +113,8 @@ class SignInView(QWidget):
 
     def prepare(self, *, note: str = "", preselect: str | None = None) -> None:
         """Show the screen fresh: no secret, a note (why it is shown), focus on the list."""
+        self._awaiting = None
+        self.pages.setCurrentWidget(self.credentials_page)
         self.form.note_label.setText(note)
         self.form.note_label.setVisible(bool(note))
         self.form.message_label.clear()
@@ -125,7 +163,11 @@ class SignInView(QWidget):
             def record() -> Actor:
                 return staff_service.record_sign_in(result, secret, uow=facet.uow(), hasher=hasher)
 
-            if result.outcome == "ok":
+            if result.outcome == "ok" and result.second_step == "code":
+                self._ask_code(result, secret)
+            elif result.outcome == "ok" and result.second_step == "enrol":
+                self.context.runner.run(record, on_done=self._start_enrolment, on_error=self._failed, parent=self)
+            elif result.outcome == "ok":
                 # In now. The sign-in is written just after the workspace is on screen:
                 # its Python work on the worker would take the GIL from the first paint.
                 self._pending_record = record
@@ -136,9 +178,77 @@ class SignInView(QWidget):
 
         self.context.runner.run(check, on_done=checked, on_error=self._failed, parent=self, lane="io")
 
+    def _ask_code(self, check: staff_service.SignInCheck, secret: str) -> None:
+        self._busy = False
+        self._awaiting = (check, secret)
+        self.form.message_label.clear()
+        c = self.code_form
+        c.who_label.setText(f"{check.actor.name}: type the 6-digit code your authenticator app shows, "
+                            "or one of your recovery codes.")
+        c.code_edit.clear()
+        mark_info(c.message_label, "")
+        self.pages.setCurrentWidget(self.code_page)
+        c.code_edit.setFocus()
+
+    def submit_code(self) -> None:
+        """Check the code typed on the second page; a wrong one counts toward the lockout."""
+        if self._awaiting is None or self._busy:
+            return
+        check, secret = self._awaiting
+        code = self.code_form.code_edit.text()
+        self.code_form.code_edit.clear()
+        facet = self.context.facet
+        hasher = facet.hasher()
+        self._busy = True
+        mark_info(self.code_form.message_label, "Checking…")
+
+        def record() -> Actor:
+            return staff_service.record_sign_in(check, secret, uow=facet.uow(), hasher=hasher, code=code)
+
+        self.context.runner.run(record, on_done=self._done, on_error=self._code_failed, parent=self)
+
+    def _code_failed(self, exc: BaseException) -> None:
+        self._busy = False
+        if isinstance(exc, UserFacingError):
+            mark_problem(self.code_form.message_label, str(exc))
+            self.code_form.code_edit.setFocus()
+        else:
+            self._failed(exc)
+
+    def back(self) -> None:
+        """Leave the code page for the name list (Esc): the password is forgotten."""
+        if self._busy:
+            return
+        self.prepare(preselect=self._awaiting[0].actor.staff_id if self._awaiting else None)
+
+    def _start_enrolment(self, actor: Actor) -> None:
+        self._busy = False
+        self._enrolling = actor
+        self.form.message_label.clear()
+        self.pages.setCurrentWidget(self.enrol_panel)
+        self.enrol_panel.begin(actor, required=True)
+
+    def _enrolled(self) -> None:
+        actor, self._enrolling = self._enrolling, None
+        if actor is not None:
+            self._done(actor)
+
+    def _enrolment_abandoned(self) -> None:
+        """Signed in, but left without setting up: signed out again, as the role requires the second step."""
+        actor, self._enrolling = self._enrolling, None
+        facet = self.context.facet
+        if actor is not None:
+            self.context.runner.run(lambda: staff_service.sign_out(actor, uow=facet.uow(),
+                                                                   reason="two-step setup not finished"),
+                                    parent=self)
+        self.prepare(note="Two-step sign-in was not set up; it is needed before this account can be used.",
+                     preselect=actor.staff_id if actor else None)
+
     def _done(self, actor: Actor) -> None:
         self._busy = False
+        self._awaiting = None
         self.form.message_label.clear()
+        self.pages.setCurrentWidget(self.credentials_page)
         self.signed_in.emit(actor)
 
     def _failed(self, exc: BaseException) -> None:

@@ -80,7 +80,7 @@ class StockCountView(QWidget):
 
     def _resume(self) -> None:
         actor = self.context.require_actor()
-        counts = stock_count.open_counts(reader=self.context.reader, actor=actor)
+        counts = stock_count.open_counts(reader=self.context.reader, actor=actor, uow=self.context.uow())
         if counts:
             count = counts[-1]
             self.count_id = count.id
@@ -168,7 +168,7 @@ class StockCountView(QWidget):
         def work() -> CountReport:
             conn = facet.connection()
             try:
-                return stock_count.report(count_id, reader=facet.inventory_reader(conn), actor=actor)
+                return stock_count.report(count_id, reader=facet.inventory_reader(conn), actor=actor, uow=facet.uow())
             finally:
                 conn.close()
 

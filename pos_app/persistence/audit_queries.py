@@ -131,6 +131,17 @@ class AuditAnchor:
             return
         self._write(head, (0, 1))
 
+    def resign(self, new_key: bytes) -> None:
+        """Sign with `new_key` from now on (a rekey), and sign the head this anchor vouches for again.
+        An anchor the current key does not vouch for is left as it is: re-signing it would hide it."""
+        try:
+            anchored = self.read()
+        except AnchorForged:
+            anchored = None
+        self._key = new_key
+        if anchored is not None:
+            self.reset(anchored)
+
     def _write(self, head: Head, slots: tuple[int, ...]) -> None:
         line = json.dumps({"seq": head.seq, "hash": head.hash, "mac": self._mac(head.seq, head.hash)})
         chunk = line.ljust(_SLOT - 1).encode() + b"\n"
@@ -145,6 +156,15 @@ class AuditAnchor:
             log.warning("could not write the audit anchor %s", self.path.name, exc_info=True)
             return
         self._written, self._slot = head.seq, 1 - slots[-1]
+
+
+def reseal(path: Path, old_key_hex: str, new_key_hex: str) -> None:
+    """After a rekey: sign the anchored head with the new database key.
+
+    Left as it is: no anchor, one already signed with the new key (a rekey finished after a crash),
+    and one the old key does not vouch for either, since re-signing a forgery would hide it.
+    """
+    AuditAnchor(path, anchor_key(old_key_hex)).resign(anchor_key(new_key_hex))
 
 
 def head(conn: Any) -> Head | None:

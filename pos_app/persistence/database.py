@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -77,7 +78,8 @@ class LocalDatabase:
 
     @cached_property
     def engine(self) -> Engine:
-        return make_engine(self.path, self._key_hex)
+        # The key is read at each new connection: after `rekey` the same engine opens with the new one.
+        return make_engine(self.path, lambda: self._key_hex)
 
     @cached_property
     def audit_anchor(self) -> AuditAnchor:
@@ -108,6 +110,39 @@ class LocalDatabase:
         finally:
             conn.close()
         return busy == 0 and frames == done and free == 0
+
+    def rekey(self, new_key_hex: str) -> None:
+        """Re-encrypt the whole file with `new_key_hex` (SQLCipher's `PRAGMA rekey`), in one transaction.
+
+        Needs the file to itself: it leaves WAL mode first, which SQLite refuses while another
+        connection (another Facet window or counter) has the store open, and then nothing is changed.
+        In rollback-journal mode the rekey is atomic: a crash leaves the file wholly in the old key.
+        """
+        check_key(new_key_hex)
+        self.dispose()
+        conn = self.connect()
+        try:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            try:
+                mode = conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
+            except sqlcipher3.OperationalError:
+                mode = "wal"
+            if str(mode).lower() != "delete":
+                raise StoreProblem(
+                    "Facet is open elsewhere (another window, counter or command), so the key cannot be changed "
+                    "now. Close it there and try again; nothing was changed.")
+            conn.execute(f"PRAGMA rekey = \"x'{new_key_hex}'\"").fetchall()
+        finally:
+            conn.close()
+        if not key_opens(self.path, new_key_hex):
+            raise StoreProblem(f"After the rekey {self.path} does not open with the new key; restore the backup "
+                               "taken before it.")
+        from pos_app.persistence.audit_queries import anchor_key
+
+        # The same anchor object that units of work already made hold: from now on it signs with the new key.
+        self.audit_anchor.resign(anchor_key(new_key_hex))
+        self._key_hex = new_key_hex
+        self.connect().close()  # back in WAL mode, under the new key
 
     # -- backups -----------------------------------------------------------------
 
@@ -141,16 +176,23 @@ class LocalDatabase:
         partial.replace(dest)
         return dest
 
-    def restore_from(self, backup: Path, *, passphrase: str | None = None, keep_dir: Path) -> Path:
-        """Replace the store's content with a backup's; returns the safety copy made first."""
-        revision = verify_backup(backup, key_hex=None if passphrase else self._key_hex, passphrase=passphrase)
+    def restore_from(self, backup: Path, *, passphrase: str | None = None, keep_dir: Path,
+                     older_keys: Sequence[str] = ()) -> Path:
+        """Replace the store's content with a backup's; returns the safety copy made first.
+
+        A backup encrypted with a key a rekey retired (`older_keys`) is re-encrypted with today's key,
+        as one made with a passphrase is.
+        """
+        backup_key = None if passphrase else backup_key_for(backup, [self._key_hex, *older_keys])
+        revision = verify_backup(backup, key_hex=backup_key, passphrase=passphrase)
         safety = self.backup_to(keep_dir / f"facet-before-restore-{_stamp()}.db")
-        if passphrase is None:
+        staged = keep_dir / f"restore-{_stamp()}.partial"
+        if backup_key == self._key_hex:
             source = connect(backup, self._key_hex, inspect_only=True)
         else:
-            staged = keep_dir / f"restore-{_stamp()}.partial"
             staged.unlink(missing_ok=True)
-            plain = _open_with_passphrase(backup, passphrase)
+            plain = (_open_with_passphrase(backup, passphrase) if passphrase is not None
+                     else _open_with_key_sql(backup, f"\"x'{backup_key}'\""))
             try:
                 _export(plain, staged, key_sql=f"\"x'{self._key_hex}'\"")
             finally:
@@ -163,8 +205,7 @@ class LocalDatabase:
         finally:
             source.close()
             live.close()
-        if passphrase is not None:
-            staged.unlink(missing_ok=True)
+        staged.unlink(missing_ok=True)
         if revision != schema.HEAD:
             migrate(self)
         self._reset_audit_anchor()
@@ -181,14 +222,14 @@ class LocalDatabase:
             conn.close()
 
 
-def make_engine(path: Path, key_hex: str) -> Engine:
+def make_engine(path: Path, key_hex: str | Callable[[], str]) -> Engine:
     import sqlcipher3
     from sqlalchemy import URL, create_engine, event
 
     engine = create_engine(
         URL.create("sqlite", database=str(path)),
         module=sqlcipher3.dbapi2,
-        creator=lambda: connect(path, key_hex),
+        creator=lambda: connect(path, key_hex() if callable(key_hex) else key_hex),
         # Errors must not carry row values into messages and logs: they may be
         # customers' personal data or staff's secret hashes.
         hide_parameters=True,
@@ -212,11 +253,13 @@ def _passphrase_sql(passphrase: str) -> str:
 
 
 def _open_with_passphrase(path: Path, passphrase: str) -> Any:
-    import sqlcipher3
+    return _open_with_key_sql(path, _passphrase_sql(passphrase))
 
+
+def _open_with_key_sql(path: Path, key_sql: str) -> Any:
     conn = sqlcipher3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
     conn.execute("PRAGMA cipher_log_level = NONE")
-    conn.execute(f"PRAGMA key = {_passphrase_sql(passphrase)}")
+    conn.execute(f"PRAGMA key = {key_sql}")
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlcipher3.DatabaseError:
@@ -233,6 +276,25 @@ def _export(source: Any, target_path: Path, *, key_sql: str) -> None:
         source.execute(f"PRAGMA export.application_id = {APPLICATION_ID}")
     finally:
         source.execute("DETACH DATABASE export")
+
+
+def key_opens(path: Path, key_hex: str) -> bool:
+    """Whether `key_hex` opens the file at `path` (read only; the file is not changed)."""
+    try:
+        connect(path, key_hex, inspect_only=True).close()
+    except DatabaseUnreadable:
+        return False
+    return True
+
+
+def backup_key_for(path: Path, keys: Sequence[str]) -> str:
+    """The first of `keys` that opens the backup at `path`; the first key when none does (the check
+    that follows says what is wrong with the file)."""
+    if path.is_file():
+        for key in keys:
+            if key_opens(path, key):
+                return key
+    return keys[0]
 
 
 def verify_backup(path: Path, *, key_hex: str | None, passphrase: str | None = None) -> str:

@@ -29,6 +29,7 @@ from pos_app.services.ports import (
     LowStockRow,
     Movement,
     StaffRecord,
+    StaffSecurityRow,
     StoreCounts,
     StoreProfile,
 )
@@ -321,14 +322,15 @@ class SqliteDirectoryReader:
         ).fetchone()
         return None if r is None else StoreProfile(*r)
 
-    _STAFF = ("SELECT id, name, role, pin_hash, password_hash, active, failed_attempts, locked_until, credentials "
-              "FROM staff")
+    _STAFF = ("SELECT id, name, role, pin_hash, password_hash, active, failed_attempts, locked_until, credentials, "
+              "totp_secret IS NOT NULL FROM staff")
 
     @staticmethod
     def _staff(r: Sequence[Any]) -> StaffRecord:
         return StaffRecord(id=r[0], name=r[1], role=Role(r[2]), pin_hash=r[3], password_hash=r[4],
                            active=bool(r[5]), failed_attempts=r[6],
-                           locked_until=None if r[7] is None else _utc(r[7]), credentials=r[8])
+                           locked_until=None if r[7] is None else _utc(r[7]), credentials=r[8],
+                           two_step_enrolled=bool(r[9]))
 
     def staff_list(self) -> list[StaffRecord]:
         return [self._staff(r) for r in self._c.execute(self._STAFF + " WHERE active ORDER BY name")]
@@ -336,6 +338,15 @@ class SqliteDirectoryReader:
     def staff_member(self, staff_id: str) -> StaffRecord | None:
         r = self._c.execute(self._STAFF + " WHERE id = ?", (staff_id,)).fetchone()
         return None if r is None else self._staff(r)
+
+    def staff_security(self) -> list[StaffSecurityRow]:
+        rows = self._c.execute(
+            "SELECT s.id, s.name, s.role, s.totp_secret IS NOT NULL, "
+            "(SELECT count(*) FROM staff_recovery_codes c WHERE c.staff_id = s.id AND c.used_at IS NULL), "
+            "s.failed_attempts, s.locked_until FROM staff s WHERE s.active ORDER BY s.name")
+        return [StaffSecurityRow(id=r[0], name=r[1], role=Role(r[2]), two_step=bool(r[3]), recovery_codes_left=r[4],
+                                 failed_attempts=r[5], locked_until=None if r[6] is None else _utc(r[6]))
+                for r in rows]
 
     def setting(self, key: str, default: Any = None) -> Any:
         import json

@@ -36,6 +36,7 @@ from pos_app.persistence.models import (
     ItemPhoto,
     Payment,
     PolicyVersion,
+    RecoveryCode,
     Sale,
     SaleLine,
     Setting,
@@ -121,7 +122,7 @@ def staff_record(row: Staff) -> StaffRecord:
     return StaffRecord(
         id=row.id, name=row.name, role=Role(row.role), pin_hash=row.pin_hash,
         password_hash=row.password_hash, active=row.active, failed_attempts=row.failed_attempts,
-        locked_until=row.locked_until, credentials=row.credentials,
+        locked_until=row.locked_until, credentials=row.credentials, two_step_enrolled=row.totp_secret is not None,
     )
 
 
@@ -165,6 +166,39 @@ class StaffRepo:
             row.pin_hash = pin_hash
         if password_hash is not None:
             row.password_hash = password_hash
+        self._s.flush()
+
+    def unlock(self, staff_id: str) -> None:
+        row = self._s.get_one(Staff, staff_id)
+        row.failed_attempts = 0
+        row.locked_until = None
+        self._s.flush()
+
+    def totp(self, staff_id: str) -> tuple[str | None, int | None]:
+        """The staff member's TOTP secret (None when not enrolled) and the last time-step used."""
+        row = self._s.get_one(Staff, staff_id)
+        return row.totp_secret, row.totp_last_step
+
+    def set_totp(self, staff_id: str, secret: str | None, last_step: int | None) -> None:
+        row = self._s.get_one(Staff, staff_id)
+        row.totp_secret = secret
+        row.totp_last_step = last_step
+        self._s.flush()
+
+    def replace_recovery_codes(self, staff_id: str, code_hashes: Sequence[str]) -> None:
+        for old in self._s.scalars(select(RecoveryCode).where(RecoveryCode.staff_id == staff_id)):
+            self._s.delete(old)
+        self._s.add_all(RecoveryCode(id=new_id(), staff_id=staff_id, code_hash=h) for h in code_hashes)
+        self._s.flush()
+
+    def unused_recovery_codes(self, staff_id: str) -> list[tuple[str, str]]:
+        """(id, argon2 hash) of each recovery code not used yet."""
+        rows = self._s.execute(select(RecoveryCode.id, RecoveryCode.code_hash).where(
+            RecoveryCode.staff_id == staff_id, RecoveryCode.used_at.is_(None)))
+        return [(r.id, r.code_hash) for r in rows]
+
+    def use_recovery_code(self, code_id: str, at: dt.datetime) -> None:
+        self._s.get_one(RecoveryCode, code_id).used_at = at
         self._s.flush()
 
 

@@ -33,6 +33,7 @@ from pos_app.domain.items import ItemSpec
 from pos_app.domain.jewelry import Clarity, Cut, Shape
 from pos_app.domain.money import Money
 from pos_app.domain.permissions import Actor, Permission
+from pos_app.services.guard import ApprovalNeeded, check_open, requires
 from pos_app.services.ports import (
     AppraisalReader,
     AppraisalRecord,
@@ -66,11 +67,11 @@ def _record(uow: UnitOfWork, appraisal_id: str) -> AppraisalRecord:
     return record
 
 
+@requires(Permission.WRITE_APPRAISALS)
 def create_draft(raw: Mapping[str, str], stones: Sequence[Mapping[str, str]], *, uow: UnitOfWork, actor: Actor,
                  today: dt.date, item_id: str | None = None,
                  owner_customer_id: str | None = None) -> AppraisalRecord:
     """A new appraisal, numbered AP-<year>-<count>, as a draft by the signed-in appraiser."""
-    actor.require(Permission.WRITE_APPRAISALS)
     with uow:
         spec = parse_appraisal(raw, stones, currency=_currency(uow), today=today)
         if item_id is not None and uow.items.get(item_id) is None:
@@ -89,11 +90,11 @@ def create_draft(raw: Mapping[str, str], stones: Sequence[Mapping[str, str]], *,
 KEEP = "keep"  # update_draft's owner and item: as they are
 
 
+@requires(Permission.WRITE_APPRAISALS)
 def update_draft(appraisal_id: str, raw: Mapping[str, str], stones: Sequence[Mapping[str, str]], *,
                  uow: UnitOfWork, actor: Actor, today: dt.date, item_id: str | None = KEEP,
                  owner_customer_id: str | None = KEEP) -> AppraisalRecord:
     """Change a draft; `item_id` and `owner_customer_id` change too when given (None: no item; the store)."""
-    actor.require(Permission.WRITE_APPRAISALS)
     with uow:
         record = _record(uow, appraisal_id)
         if record.status != "draft":
@@ -111,8 +112,8 @@ def update_draft(appraisal_id: str, raw: Mapping[str, str], stones: Sequence[Map
     return record
 
 
+@requires(Permission.FINALIZE_APPRAISALS)
 def finalize(appraisal_id: str, *, uow: UnitOfWork, actor: Actor, now: dt.datetime | None = None) -> AppraisalRecord:
-    actor.require(Permission.FINALIZE_APPRAISALS)
     moment = now or dt.datetime.now(dt.UTC)
     with uow:
         record = _record(uow, appraisal_id)
@@ -134,9 +135,9 @@ def finalize(appraisal_id: str, *, uow: UnitOfWork, actor: Actor, now: dt.dateti
     return record
 
 
+@requires(Permission.WRITE_APPRAISALS)
 def correct(appraisal_id: str, *, uow: UnitOfWork, actor: Actor) -> AppraisalRecord:
     """A new draft version of a final appraisal, superseding it; the final one stays as it was."""
-    actor.require(Permission.WRITE_APPRAISALS)
     with uow:
         record = _record(uow, appraisal_id)
         if record.status != "final":
@@ -160,11 +161,11 @@ def correct(appraisal_id: str, *, uow: UnitOfWork, actor: Actor) -> AppraisalRec
 # ---------------------------------------------------------------- photos
 
 
+@requires(Permission.WRITE_APPRAISALS)
 def add_photos(appraisal_id: str, photos: Sequence[bytes], *, uow: UnitOfWork, actor: Actor) -> list[str]:
     """Add photos to a draft: every one is checked first, then all are saved together or none."""
     from pos_app.services.inventory import MAX_PHOTO_BYTES, photo_type
 
-    actor.require(Permission.WRITE_APPRAISALS)
     kinds = []
     for n, data in enumerate(photos, start=1):
         which = f"photo {n} of {len(photos)}" if len(photos) > 1 else "photo"
@@ -187,8 +188,8 @@ def add_photos(appraisal_id: str, photos: Sequence[bytes], *, uow: UnitOfWork, a
     return ids
 
 
+@requires(Permission.WRITE_APPRAISALS)
 def remove_photo(photo_id: str, *, uow: UnitOfWork, actor: Actor) -> None:
-    actor.require(Permission.WRITE_APPRAISALS)
     with uow:
         found = uow.appraisals.photo(photo_id)
         if found is None:
@@ -201,9 +202,9 @@ def remove_photo(photo_id: str, *, uow: UnitOfWork, actor: Actor) -> None:
         uow.commit()
 
 
+@requires(Permission.VIEW_APPRAISALS)
 def photo_data(appraisal_id: str, *, uow: UnitOfWork, actor: Actor) -> list[bytes]:
     """The photos' bytes in their printed order (for the appraisal screen)."""
-    _may_read(actor)
     with uow:
         return uow.appraisals.photo_data(appraisal_id)
 
@@ -214,13 +215,8 @@ def _require_draft(record: AppraisalRecord) -> None:
                        "(a new version).")
 
 
-def _may_read(actor: Actor) -> None:
-    if not (actor.can(Permission.WRITE_APPRAISALS) or actor.can(Permission.FINALIZE_APPRAISALS)):
-        actor.require(Permission.WRITE_APPRAISALS)
-
-
+@requires(Permission.VIEW_APPRAISALS)
 def get(appraisal_id: str, *, uow: UnitOfWork, actor: Actor) -> AppraisalRecord:
-    _may_read(actor)
     with uow:
         return _record(uow, appraisal_id)
 
@@ -266,6 +262,7 @@ def spec_from_item(spec: ItemSpec, stones: tuple[StoneSpec, ...], *, value: Mone
         limiting_conditions=conditions, stones=stones)
 
 
+@requires(Permission.APPRAISE_SALE)
 def appraise_sale(sale_id: str, *, uow: UnitOfWork, sales: SalesReader, actor: Actor, today: dt.date,
                   approver: Actor | None = None, now: dt.datetime | None = None) -> list[AppraisalRecord]:
     """The insurance appraisal of every necklace of a sale, final and ready to print with the receipt.
@@ -278,11 +275,8 @@ def appraise_sale(sale_id: str, *, uow: UnitOfWork, sales: SalesReader, actor: A
     the counter; `ApprovalNeeded` asks for one). Asking again returns the
     same appraisals: one per piece, never two. Returned pieces are left out.
     """
-    from pos_app.services.checkout import ApprovalNeeded
     from pos_app.services.settings import DEFAULT_LIMITING_CONDITIONS
 
-    if not (actor.can(Permission.SELL) or actor.can(Permission.WRITE_APPRAISALS)):
-        actor.require(Permission.WRITE_APPRAISALS)
     signer = approver or actor
     if not signer.can(Permission.FINALIZE_APPRAISALS):
         if approver is not None:
@@ -372,6 +366,7 @@ def verification_code(record: AppraisalRecord) -> str | None:
     return f"{record.number} v{record.version} {record.seal or short_hash(content(record))}"
 
 
+@requires(Permission.PRINT_APPRAISALS)
 def document(appraisal_id: str, *, uow: UnitOfWork, actor: Actor) -> AppraisalDocumentData:
     """The appraisal as printed: the same record always prints the same content.
 
@@ -385,15 +380,11 @@ def document(appraisal_id: str, *, uow: UnitOfWork, actor: Actor) -> AppraisalDo
     from pos_app.domain.money import format_money
     from pos_app.domain.store import display_phone
 
-    counter = actor.can(Permission.SELL) and not (actor.can(Permission.WRITE_APPRAISALS)
-                                                   or actor.can(Permission.FINALIZE_APPRAISALS))
-    if not counter:
-        _may_read(actor)
     with uow:
         record = _record(uow, appraisal_id)
-        if counter and record.sale_id is None:
+        if record.sale_id is None:
             # At the counter a clerk prints the appraisals made from a sale, and no others.
-            _may_read(actor)
+            check_open(actor, Permission.VIEW_APPRAISALS, uow, function="appraisals.document")
         profile = uow.store.get()
         assert profile is not None
         owner = "Store inventory"
@@ -474,11 +465,11 @@ def find_version(number: str, *, uow: UnitOfWork, version: int | None = None) ->
     return found
 
 
+@requires(Permission.VERIFY_APPRAISALS)
 def verify(number: str, code: str, *, uow: UnitOfWork, actor: Actor) -> tuple[bool, str]:
     """Does a printed verification code match the record? (matches, what it says)."""
     from pos_app.domain.appraisals import short_hash
 
-    actor.require(Permission.WRITE_APPRAISALS)
     wanted = code.strip().lower()
     with uow:
         number = number.strip().upper()
@@ -496,11 +487,11 @@ def verify(number: str, code: str, *, uow: UnitOfWork, actor: Actor) -> tuple[bo
     return False, f"The code does not match any final version of {number}: the paper was altered or is not ours."
 
 
-def list_appraisals(*, reader: AppraisalReader, actor: Actor, search: str = "", drafts_only: bool = False,
-                    limit: int = 500, offset: int = 0) -> list[AppraisalRow]:
+@requires(Permission.VIEW_APPRAISALS)
+def list_appraisals(*, reader: AppraisalReader, actor: Actor, uow: UnitOfWork, search: str = "",
+                    drafts_only: bool = False, limit: int = 500, offset: int = 0) -> list[AppraisalRow]:
     """Appraisals newest first, by number, item SKU, owner's name or certificate number; `drafts_only`: those
     waiting. `offset` pages through a long list (the screen's table fetches a page at a time)."""
-    _may_read(actor)
     if not 1 <= limit <= 100_000:
         raise ValidationError("limit", "must be from 1 to 100,000")
     if offset < 0:
@@ -508,17 +499,17 @@ def list_appraisals(*, reader: AppraisalReader, actor: Actor, search: str = "", 
     return reader.appraisals(search=search, drafts_only=drafts_only, limit=limit, offset=offset)
 
 
-def drafts_waiting(*, reader: AppraisalReader, actor: Actor) -> int:
-    _may_read(actor)
+@requires(Permission.VIEW_APPRAISALS)
+def drafts_waiting(*, reader: AppraisalReader, actor: Actor, uow: UnitOfWork) -> int:
     return reader.drafts_waiting()
 
 
+@requires(Permission.ERASE_CUSTOMER)
 def erase_expired(*, uow: UnitOfWork, actor: Actor, today: dt.date) -> tuple[int, int]:
     """The retention rule: appraisal and certificate records, scans and photos go 10 years after their date.
 
     Returns (appraisals, certificates) erased. The privacy center runs this as its retention job.
     """
-    actor.require(Permission.ERASE_CUSTOMER)
     with uow:
         erased = uow.appraisals.erase_expired(today)
         uow.audit.record(actor, "retention.appraisals_erased", entity_type="appraisal",
@@ -530,32 +521,34 @@ def erase_expired(*, uow: UnitOfWork, actor: Actor, today: dt.date) -> tuple[int
 # ---------------------------------------------------------------- the appraisals screen (read-only)
 
 
-def count_appraisals(*, reader: AppraisalReader, actor: Actor, search: str = "", drafts_only: bool = False) -> int:
+@requires(Permission.VIEW_APPRAISALS)
+def count_appraisals(*, reader: AppraisalReader, actor: Actor, uow: UnitOfWork, search: str = "",
+                     drafts_only: bool = False) -> int:
     """How many appraisals `list_appraisals` pages through for this search (the screen's row count)."""
-    _may_read(actor)
     return reader.count(search=search, drafts_only=drafts_only)
 
 
-def versions(number: str, *, reader: AppraisalReader, actor: Actor) -> list[AppraisalVersionRow]:
+@requires(Permission.VIEW_APPRAISALS)
+def versions(number: str, *, reader: AppraisalReader, actor: Actor, uow: UnitOfWork) -> list[AppraisalVersionRow]:
     """Every version of an appraisal number, oldest first: who made each, when, and which is current."""
-    _may_read(actor)
     return reader.versions(number.strip().upper())
 
 
-def certificate_numbers(certificate_ids: Sequence[str], *, reader: AppraisalReader, actor: Actor) -> dict[str, str]:
+@requires(Permission.VIEW_APPRAISALS)
+def certificate_numbers(certificate_ids: Sequence[str], *, reader: AppraisalReader, actor: Actor,
+                        uow: UnitOfWork) -> dict[str, str]:
     """certificate id -> lab report number, for the stones of an appraisal as the appraiser reads them."""
-    _may_read(actor)
     return reader.certificate_numbers(certificate_ids)
 
 
-def resolve_certificates(report_numbers: Sequence[str], *, reader: AppraisalReader, actor: Actor,
+@requires(Permission.VIEW_APPRAISALS)
+def resolve_certificates(report_numbers: Sequence[str], *, reader: AppraisalReader, actor: Actor, uow: UnitOfWork,
                          item_id: str | None = None) -> list[str | None]:
     """The certificate id each stone row cites by its report number (None for a blank one).
 
     A number recorded on more than one certificate (two labs, or a duplicate report) is taken as the one
     recorded for `item_id` when exactly one is; otherwise the row is named in a `ValidationError`.
     """
-    _may_read(actor)
     found: list[str | None] = []
     for position, number in enumerate(report_numbers, start=1):
         text = number.strip()

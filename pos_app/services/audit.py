@@ -17,6 +17,7 @@ from pos_app.documents.text import csv_cell
 from pos_app.domain.audit import AuditFilter, AuditRow, ChainReport
 from pos_app.domain.errors import ValidationError
 from pos_app.domain.permissions import Actor, Permission, Role
+from pos_app.services.guard import requires
 from pos_app.services.ports import AuditTrail, UnitOfWork
 
 CSV_COLUMNS = ("seq", "time_utc", "person", "staff_id", "role", "terminal", "action", "entity_type", "entity_id",
@@ -36,21 +37,23 @@ def _check_filter(f: AuditFilter) -> None:
         raise ValidationError("entity", "name the kind of record, e.g. sale or sale:<id>")
 
 
-def verify(*, trail: AuditTrail, actor: Actor, cancelled: Callable[[], bool] | None = None) -> ChainReport:
+@requires(Permission.VIEW_AUDIT)
+def verify(*, trail: AuditTrail, uow: UnitOfWork, actor: Actor,
+           cancelled: Callable[[], bool] | None = None) -> ChainReport:
     """Walk the whole chain (seconds at a million events: run it off the GUI thread)."""
-    actor.require(Permission.VIEW_AUDIT)
     return trail.verify_chain(cancelled)
 
 
-def count(f: AuditFilter, *, trail: AuditTrail, actor: Actor) -> int:
-    actor.require(Permission.VIEW_AUDIT)
+@requires(Permission.VIEW_AUDIT)
+def count(f: AuditFilter, *, trail: AuditTrail, uow: UnitOfWork, actor: Actor) -> int:
     _check_filter(f)
     return trail.count(f)
 
 
-def search(f: AuditFilter, *, trail: AuditTrail, actor: Actor, offset: int = 0, limit: int = 100) -> list[AuditRow]:
+@requires(Permission.VIEW_AUDIT)
+def search(f: AuditFilter, *, trail: AuditTrail, uow: UnitOfWork, actor: Actor, offset: int = 0,
+           limit: int = 100) -> list[AuditRow]:
     """One page of matching events, newest first."""
-    actor.require(Permission.VIEW_AUDIT)
     _check_filter(f)
     if offset < 0 or not 0 < limit <= 10_000:
         raise ValidationError("limit", "ask for 1 to 10,000 events at a time")
@@ -63,9 +66,9 @@ def _csv_row(r: AuditRow) -> list[str]:
     return [csv_cell(v) for v in values]
 
 
+@requires(Permission.VIEW_AUDIT)
 def export_csv(path: Path, f: AuditFilter, *, trail: AuditTrail, uow: UnitOfWork, actor: Actor) -> int:
     """Write the matching events (oldest first) to `path`, whole or not at all; returns how many."""
-    actor.require(Permission.VIEW_AUDIT)
     _check_filter(f)
     path = path.resolve()
     if not path.parent.is_dir():

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pos_app.domain.errors import Conflict, NotFound, ValidationError
 from pos_app.domain.money import Money, format_money
 from pos_app.domain.permissions import Actor, Permission
-from pos_app.services.checkout import _approval
+from pos_app.services.guard import approval, requires
 from pos_app.services.ports import SalesReader, ShiftFigures, ShiftRecord, UnitOfWork
 
 # US bills and coins in cents, largest first: how a drawer is counted.
@@ -29,8 +29,8 @@ def denominations(currency: str) -> tuple[int, ...]:
     return DENOMINATIONS.get(currency, DENOMINATIONS["USD"])
 
 
+@requires(Permission.SELL)
 def open_shift(float_: Money, *, uow: UnitOfWork, actor: Actor) -> str:
-    actor.require(Permission.SELL)
     if not 0 <= float_.cents <= MAX_FLOAT_CENTS:
         raise ValidationError("float", "must be between 0 and 10,000.00")
     with uow:
@@ -51,18 +51,18 @@ def _open(uow: UnitOfWork, actor: Actor) -> str:
     return shift_id
 
 
+@requires(Permission.SELL)
 def move_cash(kind: str, amount: Money, reason: str, *, uow: UnitOfWork, actor: Actor,
               approver: Actor | None = None) -> str:
     """Paid-in (change brought from the bank) or paid-out (a courier, a coffee run): a reason, and a manager."""
     if kind not in ("paid_in", "paid_out"):
         raise ValidationError("kind", "is paid_in or paid_out")
-    actor.require(Permission.SELL)
     if not 0 < amount.cents <= MAX_FLOAT_CENTS:
         raise ValidationError("amount", "must be more than zero and at most 10,000.00")
     reason = reason.strip()
     if not reason:
         raise ValidationError("reason", "say what the cash is for")
-    approved = _approval(actor, approver, Permission.OPEN_DRAWER, f"A {kind.replace('_', '-')}")
+    approved = approval(actor, approver, Permission.OPEN_DRAWER, f"A {kind.replace('_', '-')}")
     with uow:
         shift_id = _open(uow, actor)
         movement_id = uow.counter.add_cash_movement(
@@ -74,11 +74,11 @@ def move_cash(kind: str, amount: Money, reason: str, *, uow: UnitOfWork, actor: 
     return movement_id
 
 
+@requires(Permission.SELL)
 def no_sale(reason: str, *, uow: UnitOfWork, actor: Actor, approver: Actor | None = None) -> None:
     """Open the drawer without a sale (change for a customer): recorded, and a manager's."""
-    actor.require(Permission.SELL)
     reason = reason.strip() or "no sale"
-    approved = _approval(actor, approver, Permission.OPEN_DRAWER, "Opening the drawer without a sale")
+    approved = approval(actor, approver, Permission.OPEN_DRAWER, "Opening the drawer without a sale")
     with uow:
         shift_id = _open(uow, actor)
         uow.counter.add_cash_movement(shift_id, kind="no_sale", amount_cents=0, reason=reason[:200],
@@ -125,9 +125,9 @@ def _expected(shift: ShiftRecord, f: ShiftFigures) -> Money:
     return Money(shift.float_cents + f.cash_in - f.cash_out + f.paid_in - f.paid_out, shift.currency)
 
 
-def x_report(*, sales: SalesReader, actor: Actor) -> ShiftReport:
+@requires(Permission.SELL)
+def x_report(*, sales: SalesReader, actor: Actor, uow: UnitOfWork) -> ShiftReport:
     """The open shift's figures so far; changes nothing."""
-    actor.require(Permission.SELL)
     shift = sales.open_shift(actor.terminal)
     if shift is None:
         raise NotFound(f"No shift is open on {actor.terminal}.")
@@ -147,10 +147,10 @@ def count_total(counted: Mapping[int, int], currency: str) -> Money:
     return Money(total, currency)
 
 
+@requires(Permission.SELL)
 def close_shift(counted: Mapping[int, int], *, uow: UnitOfWork, sales: SalesReader, actor: Actor,
                 locale: str = "en_US") -> ShiftReport:
     """Count the drawer by denomination and close the shift; returns the Z report, also kept."""
-    actor.require(Permission.SELL)
     shift = sales.open_shift(actor.terminal)
     if shift is None:
         raise NotFound(f"No shift is open on {actor.terminal}.")

@@ -15,8 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from pos_app.domain.certificates import CertificateSpec, parse_certificate, report_number_warning, scan_type
-from pos_app.domain.errors import NotFound, PermissionDenied, UserFacingError, ValidationError
+from pos_app.domain.errors import NotFound, UserFacingError, ValidationError
 from pos_app.domain.permissions import Actor, Permission
+from pos_app.services.guard import requires
 from pos_app.services.ports import (
     CertificateReader,
     CertificateRecord,
@@ -49,10 +50,10 @@ class SavedCertificate:
                 "duplicate report.")
 
 
+@requires(Permission.WRITE_APPRAISALS)
 def add_certificate(raw: Mapping[str, str], *, uow: UnitOfWork, actor: Actor, today: dt.date,
                     item_id: str | None = None, customer_id: str | None = None, scan: bytes | None = None,
                     override_reason: str = "") -> SavedCertificate:
-    actor.require(Permission.WRITE_APPRAISALS)
     spec = parse_certificate(raw, today=today)
     warning = report_number_warning(spec.lab, spec.report_number)
     reason = override_reason.strip()
@@ -89,16 +90,10 @@ def add_certificate(raw: Mapping[str, str], *, uow: UnitOfWork, actor: Actor, to
     return SavedCertificate(cert_id, spec, len(others))
 
 
-def _may_read(actor: Actor) -> None:
-    if not (actor.can(Permission.WRITE_APPRAISALS) or actor.can(Permission.VIEW_STOCK_REPORTS)):
-        raise PermissionDenied(f"A {actor.role.label.lower()} cannot see certificates; ask an appraiser or a "
-                               "manager.")
-
-
-def list_certificates(*, reader: CertificateReader, actor: Actor, search: str = "", limit: int = 500,
+@requires(Permission.VIEW_CERTIFICATES)
+def list_certificates(*, reader: CertificateReader, actor: Actor, uow: UnitOfWork, search: str = "", limit: int = 500,
                       duplicates_only: bool = False) -> list[CertificateRow]:
     """Certificates whose number or item SKU matches `search`; `duplicates_only`: lab + number on 2+ records."""
-    _may_read(actor)
     if not 1 <= limit <= 100_000:
         raise ValidationError("limit", "must be from 1 to 100,000")
     return reader.certificates(search=search, limit=limit, duplicates_only=duplicates_only)
@@ -114,9 +109,9 @@ class CertificateDetail:
     has_customer: bool
 
 
+@requires(Permission.VIEW_CERTIFICATES)
 def certificate(cert_id: str, *, uow: UnitOfWork, actor: Actor) -> CertificateDetail:
     """The full record, scan included (appraisers and managers)."""
-    _may_read(actor)
     with uow:
         record = uow.certificates.get(cert_id)
         if record is None:
@@ -129,9 +124,9 @@ def certificate(cert_id: str, *, uow: UnitOfWork, actor: Actor) -> CertificateDe
     return CertificateDetail(record, item.spec.sku if item else None, customer, record.customer_id is not None)
 
 
+@requires(Permission.WRITE_APPRAISALS)
 def attach_scan(cert_id: str, scan: bytes, *, uow: UnitOfWork, actor: Actor) -> str:
     """Add the scan to a certificate recorded without one, or replace it; audited. Returns the MIME type."""
-    actor.require(Permission.WRITE_APPRAISALS)
     mime = scan_type(scan)
     with uow:
         record = uow.certificates.get(cert_id)
@@ -144,7 +139,7 @@ def attach_scan(cert_id: str, scan: bytes, *, uow: UnitOfWork, actor: Actor) -> 
     return mime
 
 
-def duplicate_reports(*, reader: CertificateReader, actor: Actor) -> list[DuplicateReport]:
+@requires(Permission.VIEW_STOCK_REPORTS)
+def duplicate_reports(*, reader: CertificateReader, actor: Actor, uow: UnitOfWork) -> list[DuplicateReport]:
     """The managers' fraud report: one lab report number on more than one piece."""
-    actor.require(Permission.VIEW_STOCK_REPORTS)
     return reader.duplicates()

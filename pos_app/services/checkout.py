@@ -48,6 +48,7 @@ from pos_app.domain.errors import Conflict, NotFound, PermissionDenied, UserFaci
 from pos_app.domain.jewelry import ItemStatus, Tracking
 from pos_app.domain.money import Money, format_money
 from pos_app.domain.permissions import Actor, Permission
+from pos_app.services.guard import approval, requires
 from pos_app.services.ports import (
     CardOutcome,
     CardTerminal,
@@ -64,14 +65,6 @@ DEFAULT_CLERK_DISCOUNT_LIMIT = Decimal(10)
 # IRS Form 8300: cash over $10,000 received in one transaction or related ones.
 LARGE_CASH_LIMIT_CENTS = 1_000_000
 LARGE_CASH_WINDOW = dt.timedelta(days=365)
-
-
-class ApprovalNeeded(PermissionDenied):
-    """The clerk may not do this alone; a manager's PIN for this one action allows it."""
-
-    def __init__(self, permission: Permission, message: str) -> None:
-        self.permission = permission
-        super().__init__(message)
 
 
 class LargeCashDetailsNeeded(UserFacingError):
@@ -101,17 +94,6 @@ def counter_settings(directory: DirectoryReader, terminal: str) -> CounterSettin
     return CounterSettings(currency=profile.currency, locale=profile.locale, timezone=profile.timezone,
                            tax_rate=parse_tax_rate(profile.tax_rate), clerk_discount_limit=Decimal(str(limit)),
                            terminal=terminal)
-
-
-def _approval(actor: Actor, approver: Actor | None, permission: Permission, what: str) -> Actor | None:
-    """None when the actor may act alone; the approver when one is needed and allowed."""
-    if actor.can(permission):
-        return None
-    if approver is None:
-        raise ApprovalNeeded(permission, f"{what} needs a manager's approval.")
-    if not approver.can(permission):
-        raise PermissionDenied(f"{approver.name} ({approver.role.label.lower()}) cannot approve this.")
-    return approver
 
 
 def _record_approval(uow: UnitOfWork, actor: Actor, approver: Actor, action: str, summary: dict[str, Any]) -> None:
@@ -197,13 +179,13 @@ def _check_discount_limit(cart: Cart, settings: CounterSettings, actor: Actor, a
         return priced, None
     message = (f"{what} takes {deepest.normalize():f}% off, above the "
                f"{settings.clerk_discount_limit.normalize():f}% a clerk may give")
-    return priced, _approval(actor, approver, Permission.DISCOUNT_ABOVE_LIMIT, message)
+    return priced, approval(actor, approver, Permission.DISCOUNT_ABOVE_LIMIT, message)
 
 
+@requires(Permission.SELL)
 def discount_line(cart: Cart, index: int, discount: Discount | None, *, settings: CounterSettings, actor: Actor,
                   uow: UnitOfWork, approver: Actor | None = None) -> Cart:
     """Set (or, with None, clear) a line's discount; above the clerk's limit a manager approves."""
-    actor.require(Permission.SELL)
     line = cart.line(index)
     if line.is_return:
         raise ValidationError("discount", "a returned line refunds what was paid; it takes no discount")
@@ -220,9 +202,9 @@ def discount_line(cart: Cart, index: int, discount: Discount | None, *, settings
     return changed
 
 
+@requires(Permission.SELL)
 def discount_order(cart: Cart, discount: Discount | None, *, settings: CounterSettings, actor: Actor,
                    uow: UnitOfWork, approver: Actor | None = None) -> Cart:
-    actor.require(Permission.SELL)
     if discount is not None and not any(not line.is_return for line in cart.lines):
         raise ValidationError("discount", "the cart has nothing sold to discount")
     changed = dataclasses.replace(cart, order_discount=discount, order_discount_approved_by=None)
@@ -235,10 +217,10 @@ def discount_order(cart: Cart, discount: Discount | None, *, settings: CounterSe
     return changed
 
 
+@requires(Permission.SELL)
 def override_price(cart: Cart, index: int, new_price: Money, reason: str, *, actor: Actor, uow: UnitOfWork,
                    approver: Actor | None = None) -> Cart:
     """Sell a line at another price than its tag: a reason, and a manager unless the seller is one."""
-    actor.require(Permission.SELL)
     line = cart.line(index)
     if line.is_return:
         raise ValidationError("price", "a returned line refunds what was paid")
@@ -251,7 +233,7 @@ def override_price(cart: Cart, index: int, new_price: Money, reason: str, *, act
         raise ValidationError("reason", "say why the price changes (it goes on the audit trail)")
     if len(reason) > 120:
         raise ValidationError("reason", "is longer than 120 characters")
-    approved = _approval(actor, approver, Permission.OVERRIDE_PRICE, f"Changing the price of {line.sku}")
+    approved = approval(actor, approver, Permission.OVERRIDE_PRICE, f"Changing the price of {line.sku}")
     changed = cart.replace_line(index, dataclasses.replace(
         line, unit_price=new_price, override_reason=reason,
         approved_by=approved.staff_id if approved else line.approved_by))
@@ -306,8 +288,8 @@ def parse_discount(text: str, currency: str, *, field: str = "discount") -> Disc
 # ---------------------------------------------------------------- parking
 
 
+@requires(Permission.SELL)
 def park_cart(cart: Cart, label: str, *, uow: UnitOfWork, actor: Actor) -> str:
-    actor.require(Permission.SELL)
     if cart.is_empty:
         raise ValidationError("cart", "is empty; there is nothing to park")
     label = label.strip() or (cart.customer_name or f"{len(cart.lines)} item(s)")
@@ -320,8 +302,22 @@ def park_cart(cart: Cart, label: str, *, uow: UnitOfWork, actor: Actor) -> str:
     return park_id
 
 
+@requires(Permission.SELL)
+def hand_over_cart(cart: Cart, *, from_actor: Actor, uow: UnitOfWork, actor: Actor) -> Cart:
+    """`actor` takes over the open cart `from_actor` left at this counter when they switched user.
+
+    The cart is unchanged (approvals given for its discounts stay with it); the trail records who
+    handed it to whom, so the sale's clerk is never in doubt.
+    """
+    with uow:
+        uow.audit.record(actor, "cart.handed_over", entity_type="cart",
+                         summary={"lines": len(cart.lines), "from_staff_id": from_actor.staff_id})
+        uow.commit()
+    return cart
+
+
+@requires(Permission.SELL)
 def recall_cart(park_id: str, *, uow: UnitOfWork, actor: Actor) -> Cart:
-    actor.require(Permission.SELL)
     with uow:
         data = uow.counter.take_parked(park_id)
         if data is None:
@@ -435,12 +431,12 @@ def _check_stock(uow: UnitOfWork, cart: Cart) -> None:
             raise Conflict(f"Only {on_hand} of {line.sku} in stock; change the quantity.")
 
 
+@requires(Permission.SELL)
 def start_checkout(cart: Cart, *, settings: CounterSettings, uow: UnitOfWork, actor: Actor,
                    checkout_id: str | None = None) -> Checkout:
     """Check the cart once more against stock and open its payment journal."""
     import uuid
 
-    actor.require(Permission.SELL)
     if cart.is_empty:
         raise ValidationError("cart", "is empty; scan a necklace first")
     co = Checkout(id=checkout_id or str(uuid.uuid4()), cart=cart, priced=price(cart, settings.tax_rate))
@@ -451,6 +447,7 @@ def start_checkout(cart: Cart, *, settings: CounterSettings, uow: UnitOfWork, ac
     return co
 
 
+@requires(Permission.SELL)
 def reopen(co: Checkout, *, uow: UnitOfWork, actor: Actor) -> Cart:
     """Go back to the cart (to change it) before anything was paid."""
     if co.tenders or co.pending is not None:
@@ -461,6 +458,7 @@ def reopen(co: Checkout, *, uow: UnitOfWork, actor: Actor) -> Cart:
     return co.cart
 
 
+@requires(Permission.SELL)
 def pay_cash(co: Checkout, tendered: Money, *, uow: UnitOfWork, actor: Actor, sales: SalesReader,
              large_cash: LargeCashDetails | None = None, now: dt.datetime | None = None) -> Checkout:
     """Cash handed over toward what is due; more than due gives change.
@@ -468,7 +466,6 @@ def pay_cash(co: Checkout, tendered: Money, *, uow: UnitOfWork, actor: Actor, sa
     Cash that takes the customer over $10,000 within 12 months needs the
     payer's Form 8300 details first (LargeCashDetailsNeeded says so).
     """
-    actor.require(Permission.SELL)
     if co.pending is not None:
         raise Conflict("Finish or cancel the card payment first.")
     if tendered.currency != co.cart.currency:
@@ -513,17 +510,17 @@ def check_large_cash(details: LargeCashDetails, *, today: dt.date) -> LargeCashD
                                id_document=document[:200], occupation=details.occupation.strip()[:120])
 
 
+@requires(Permission.SELL)
 def refund_cash(co: Checkout, amount: Money, *, uow: UnitOfWork, actor: Actor,
                 approver: Actor | None = None) -> Checkout:
     """Cash back to the customer for a return: a manager's permission, or approval."""
-    actor.require(Permission.SELL)
     owed = -co.due.cents
     if owed <= 0:
         raise ValidationError("refund", "nothing is owed to the customer")
     if not 0 < amount.cents <= owed:
         most = format_money(Money(owed, amount.currency))
         raise ValidationError("refund", f"must be more than zero and at most {most}")
-    approved = _approval(actor, approver, Permission.REFUND, "A cash refund")
+    approved = approval(actor, approver, Permission.REFUND, "A cash refund")
     with uow:
         if uow.counter.open_shift_id(actor.terminal) is None:
             raise Conflict("No cash drawer shift is open on this counter: open one to pay cash out.")
@@ -536,10 +533,10 @@ def refund_cash(co: Checkout, amount: Money, *, uow: UnitOfWork, actor: Actor,
     return co
 
 
+@requires(Permission.SELL)
 def start_card(co: Checkout, amount: Money, *, uow: UnitOfWork, actor: Actor, terminal: CardTerminal,
                description: str = "") -> Checkout:
     """Send `amount` to the card reader. The attempt is journaled before Stripe hears of it."""
-    actor.require(Permission.SELL)
     if co.pending is not None:
         raise Conflict("A card payment is already waiting on the reader.")
     if not 0 < amount.cents <= co.due.cents:
@@ -573,6 +570,7 @@ def _note_outcome(co: Checkout, outcome: CardOutcome, *, uow: UnitOfWork, actor:
     return co
 
 
+@requires(Permission.SELL)
 def check_card(co: Checkout, *, uow: UnitOfWork, actor: Actor, terminal: CardTerminal) -> tuple[Checkout, CardOutcome]:
     """Ask Stripe how the waiting card payment stands (the screen polls this)."""
     pending = co.pending
@@ -588,6 +586,7 @@ def check_card(co: Checkout, *, uow: UnitOfWork, actor: Actor, terminal: CardTer
     return _note_outcome(co, outcome, uow=uow, actor=actor), outcome
 
 
+@requires(Permission.SELL)
 def cancel_card(co: Checkout, *, uow: UnitOfWork, actor: Actor, terminal: CardTerminal) -> tuple[Checkout, CardOutcome]:
     """Stop the reader. If the card went through first, the payment stands and says so."""
     pending = co.pending
@@ -627,10 +626,10 @@ def card_refundable(co: Checkout, sales: SalesReader) -> list[tuple[str, str, in
     return result
 
 
+@requires(Permission.SELL)
 def refund_card(co: Checkout, payment_intent_id: str, amount: Money, *, uow: UnitOfWork, actor: Actor,
                 terminal: CardTerminal, sales: SalesReader) -> Checkout:
     """Refund to the card the returned sale was paid with (no card needs to be presented)."""
-    actor.require(Permission.SELL)
     owed = -co.due.cents
     if owed <= 0:
         raise ValidationError("refund", "nothing is owed to the customer")
@@ -739,11 +738,11 @@ def sale_rows(co: Checkout, *, number: str, terminal: str, staff_id: str, shift_
                     audit_summary=summary, approved_by=sorted(approvers)[0] if approvers else None)
 
 
+@requires(Permission.SELL)
 def complete_sale(co: Checkout, *, uow: UnitOfWork, actor: Actor, sales: SalesReader | None = None,
                   staff_id: str | None = None, now: dt.datetime | None = None,
                   action: str = "sale.completed") -> CompletedSale:
     """Write the paid sale in one transaction; the checkout row closes in the same one."""
-    actor.require(Permission.SELL)
     if co.pending is not None:
         raise Conflict("A card payment is still waiting on the reader.")
     due = co.due
@@ -784,9 +783,9 @@ def complete_sale(co: Checkout, *, uow: UnitOfWork, actor: Actor, sales: SalesRe
                          change=co.change)
 
 
+@requires(Permission.SELL)
 def void_checkout(co: Checkout, *, uow: UnitOfWork, actor: Actor, terminal: CardTerminal | None) -> Checkout:
     """Give up on a cart being paid: card charges are refunded, cash is handed back by the clerk."""
-    actor.require(Permission.SELL)
     if co.pending is not None:
         raise Conflict("Cancel the card payment on the reader first.")
     cards = [t for t in co.tenders if t.kind is TenderKind.CARD and t.payment_intent_id]
@@ -822,6 +821,7 @@ class Recovered:
     message: str
 
 
+@requires(Permission.SELL)
 def recover_checkouts(*, settings: CounterSettings, uow: UnitOfWork, actor: Actor, sales: SalesReader,
                       terminal: CardTerminal | None) -> list[Recovered]:
     """Settle every checkout this counter left open: ask Stripe about waiting cards, then

@@ -18,6 +18,7 @@ from pathlib import Path
 from pos_app.domain import store as store_rules
 from pos_app.domain.errors import ValidationError
 from pos_app.domain.permissions import Actor, Permission
+from pos_app.services.guard import check_open, requires
 from pos_app.services.ports import (
     ConsentRow,
     CustomerAppraisalRow,
@@ -74,6 +75,7 @@ def check_quick_customer(form: QuickCustomer) -> NewCustomer:
     return NewCustomer(first_name=first, last_name=last, email=email, phone=phone, adult_confirmed=True)
 
 
+@requires(Permission.EDIT_CUSTOMERS)
 def quick_add_customer(form: QuickCustomer, *, uow: UnitOfWork, actor: Actor,
                        policy: tuple[str, int] | None) -> str:
     """Add a customer from the counter's short form; returns the new customer's id.
@@ -83,7 +85,6 @@ def quick_add_customer(form: QuickCustomer, *, uow: UnitOfWork, actor: Actor,
     unit of work: the customer, both consent answers and the audit event, or
     nothing at all.
     """
-    actor.require(Permission.EDIT_CUSTOMERS)
     customer = check_quick_customer(form)
     policy_id = policy[0] if policy else None
     with uow:
@@ -98,18 +99,18 @@ def quick_add_customer(form: QuickCustomer, *, uow: UnitOfWork, actor: Actor,
     return customer_id
 
 
+@requires(Permission.VIEW_CUSTOMERS)
 def list_customers(*, reader: SalesReader, actor: Actor, search: str = "", limit: int = 500,
-                   uow: UnitOfWork | None = None) -> list[CustomerHit]:
+                   uow: UnitOfWork) -> list[CustomerHit]:
     """Customers by name, email or phone (every customer when `search` is empty); erased ones never.
 
-    The rows hold personal data: show them, never log them. With `uow`, the
-    view is an audit event naming the customers shown by id (who saw what).
+    The rows hold personal data: show them, never log them. The view is an
+    audit event naming the customers shown by id (who saw what).
     """
-    actor.require(Permission.VIEW_CUSTOMERS)
     if not 1 <= limit <= 100_000:
         raise ValidationError("limit", "must be from 1 to 100,000")
     hits = reader.customers(search, limit)
-    if uow is not None and hits:
+    if hits:
         with uow:
             uow.audit.record(actor, "customers.viewed", entity_type="customer",
                              summary={"customers": [hit.id for hit in hits], "searched": bool(search.strip())})
@@ -120,6 +121,7 @@ def list_customers(*, reader: SalesReader, actor: Actor, search: str = "", limit
 # ---------------------------------------------------------------- consents and privacy flags
 
 
+@requires(Permission.VIEW_CUSTOMERS)
 def change_consent(customer_id: str, purpose: str, granted: bool, *, channel: str, uow: UnitOfWork, actor: Actor,
                    today: dt.date) -> str:
     """Record a customer's yes or no for one purpose, as a new consent event (never an overwritten flag).
@@ -132,16 +134,17 @@ def change_consent(customer_id: str, purpose: str, granted: bool, *, channel: st
     """
     from pos_app.domain.privacy import Channel, ConsentPurpose
 
-    actor.require(Permission.EDIT_CUSTOMERS if granted else Permission.VIEW_CUSTOMERS)
     what = ConsentPurpose.parse(purpose, field="purpose")
     how = Channel.parse(channel, field="channel")
     with uow:
+        if granted:
+            check_open(actor, Permission.EDIT_CUSTOMERS, uow, function="customers.change_consent")
         flags = uow.customers.privacy_flags(customer_id)
         if flags is None:
             raise ValidationError("customer_id", f"no customer has the id {customer_id!r} (or they were erased)")
         if granted:
             if flags.restricted:
-                actor.require(Permission.EDIT_RESTRICTED_CUSTOMER)
+                check_open(actor, Permission.EDIT_RESTRICTED_CUSTOMER, uow, function="customers.change_consent")
             if what is ConsentPurpose.MARKETING_EMAIL and not flags.has_email:
                 raise ValidationError("purpose", "marketing email needs an email address on file")
             if what is ConsentPurpose.MARKETING_SMS and not flags.has_phone:
@@ -156,6 +159,7 @@ def change_consent(customer_id: str, purpose: str, granted: bool, *, channel: st
     return event_id
 
 
+@requires(Permission.VIEW_CUSTOMERS)
 def set_privacy_flags(customer_id: str, *, uow: UnitOfWork, actor: Actor, do_not_sell: bool | None = None,
                       restricted: bool | None = None, marketing_objection: bool | None = None) -> CustomerFlags:
     """Set the customer's do-not-sell/share, restricted-processing and objection-to-marketing flags.
@@ -165,7 +169,6 @@ def set_privacy_flags(customer_id: str, *, uow: UnitOfWork, actor: Actor, do_not
     protection off again, is the privacy officer's (or owner's) decision.
     Unchanged flags are left as they are. Returns the flags now.
     """
-    actor.require(Permission.VIEW_CUSTOMERS)
     with uow:
         before = uow.customers.privacy_flags(customer_id)
         if before is None:
@@ -177,7 +180,8 @@ def set_privacy_flags(customer_id: str, *, uow: UnitOfWork, actor: Actor, do_not
             has_email=before.has_email, has_phone=before.has_phone)
         loosened = (before.do_not_sell and not after.do_not_sell) or (before.restricted != after.restricted) or \
             (before.marketing_objection and not after.marketing_objection)
-        actor.require(Permission.HANDLE_PRIVACY_REQUESTS if loosened else Permission.EDIT_CUSTOMERS)
+        check_open(actor, Permission.HANDLE_PRIVACY_REQUESTS if loosened else Permission.EDIT_CUSTOMERS, uow,
+                   function="customers.set_privacy_flags")
         if after != before:
             uow.customers.set_privacy_flags(customer_id, after)
             uow.audit.record(actor, "customer.privacy_flags_changed", entity_type="customer", entity_id=customer_id,
@@ -190,6 +194,7 @@ def set_privacy_flags(customer_id: str, *, uow: UnitOfWork, actor: Actor, do_not
 MARKETING_COLUMNS = ("email", "phone", "first_name", "last_name")
 
 
+@requires(Permission.EXPORT_MARKETING_LIST)
 def export_marketing_list(path: Path, *, purpose: str = "marketing_email", reader: CustomerReader,
                           uow: UnitOfWork, actor: Actor) -> int:
     """The CSV for the store's mailing tool: only customers whose latest answer for `purpose` is yes and
@@ -202,7 +207,6 @@ def export_marketing_list(path: Path, *, purpose: str = "marketing_email", reade
     from pos_app.documents.text import csv_cell
     from pos_app.domain.privacy import ConsentPurpose
 
-    actor.require(Permission.EXPORT_MARKETING_LIST)
     what = ConsentPurpose.parse(purpose, field="purpose")
     if what is ConsentPurpose.AD_SHARING:
         raise ValidationError("purpose", "the mailing list is for email or texts; advertising partners get no list")
@@ -247,10 +251,10 @@ class CustomerDetail:
 PURCHASES_SHOWN = 200
 
 
+@requires(Permission.VIEW_CUSTOMERS)
 def customer_detail(customer_id: str, *, reader: CustomerReader, actor: Actor, uow: UnitOfWork,
                     today: dt.date) -> CustomerDetail:
     """Everything the screen shows about one customer; the view is an audit event naming them (who saw what)."""
-    actor.require(Permission.VIEW_CUSTOMERS)
     profile = reader.profile(customer_id)
     if profile is None:
         raise ValidationError("customer_id", f"no customer has the id {customer_id!r} (or they were erased)")
@@ -301,20 +305,20 @@ def check_customer_edit(form: CustomerEdit) -> dict[str, object]:
     return values
 
 
+@requires(Permission.EDIT_CUSTOMERS)
 def update_customer(customer_id: str, form: CustomerEdit, *, uow: UnitOfWork, actor: Actor) -> list[str]:
     """Save a correction of the customer's record; returns the names of the fields that changed.
 
     A restricted customer's record is changed only by the privacy officer. The
     audit event names the fields, never their old or new values.
     """
-    actor.require(Permission.EDIT_CUSTOMERS)
     values = check_customer_edit(form)
     with uow:
         flags = uow.customers.privacy_flags(customer_id)
         if flags is None:
             raise ValidationError("customer_id", f"no customer has the id {customer_id!r} (or they were erased)")
         if flags.restricted:
-            actor.require(Permission.EDIT_RESTRICTED_CUSTOMER)
+            check_open(actor, Permission.EDIT_RESTRICTED_CUSTOMER, uow, function="customers.update_customer")
         current = uow.customers.current_values(customer_id, list(values))
         changes = {k: v for k, v in values.items() if current.get(k) != v}
         if changes:

@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pos_app import paths
+from pos_app.domain.credentials import normalize_code
 from pos_app.domain.items import ItemSpec
 from pos_app.domain.jewelry import CertificateLab, Clarity, Cut, ItemStatus, Metal, Origin, Shape, Style, Tracking
 from pos_app.domain.money import Money, percent_of
@@ -65,6 +66,13 @@ DEMO_STAFF = (
     DemoStaff("Priya Nair", Role.APPRAISER, "4444", credentials="GIA Graduate Gemologist"),
     DemoStaff("Dana Brooks", Role.PRIVACY_OFFICER, "5555", "privacy-demo-1"),
 )
+
+# Demo only, published in the README so a newcomer can sign in: two-step keys and
+# recovery codes for the two roles that require them. A real store enrols its own.
+DEMO_TWO_STEP: dict[str, tuple[str, tuple[str, ...]]] = {
+    "Jane Ellen": ("JANEELLENDEMOOWNERTOTPSECRETKEY2", tuple(f"janee-{c * 5}" for c in "abcdefghjk")),
+    "Dana Brooks": ("DANABROOKSDEMOPRIVACYTOTPSECRET2", tuple(f"danab-{c * 5}" for c in "abcdefghjk")),
+}
 
 UNIQUE_PIECES = 205
 COUNTED_LINES = 30
@@ -190,6 +198,14 @@ class _Maker:
         )
 
 
+def _enrol_demo_two_step(uow: UnitOfWork, hasher: SecretHasher, people: list[Actor]) -> None:
+    for person in people:
+        secret, codes = DEMO_TWO_STEP[person.name]
+        assert person.staff_id is not None
+        uow.staff.set_totp(person.staff_id, secret, None)
+        uow.staff.replace_recovery_codes(person.staff_id, [hasher.hash(normalize_code(c)) for c in codes])
+
+
 def load_demo_store(
     catalog: DemoCatalog,
     *,
@@ -214,6 +230,7 @@ def load_demo_store(
                                      password_hash=hasher.hash(person.password) if person.password else None,
                                      credentials=person.credentials)
             staff.setdefault(person.role, []).append(Actor(staff_id, person.name, person.role, terminal))
+        _enrol_demo_two_step(uow, hasher, [owner, *staff[Role.PRIVACY_OFFICER]])
         manager = staff[Role.MANAGER][0]
         sellers = staff[Role.CLERK] + staff[Role.MANAGER]
 

@@ -33,8 +33,9 @@ from pos_app.domain.errors import Conflict, NotFound, ValidationError
 from pos_app.domain.permissions import Actor, Permission
 from pos_app.domain.privacy import TRANSACTION_RETENTION_YEARS, RequestStatus, RequestType
 from pos_app.domain.store import store_today
+from pos_app.services.guard import requires
 from pos_app.services.ports import ErasureLog, StoreFile, UnitOfWork
-from pos_app.services.privacy import _open_request, _require
+from pos_app.services.privacy import _open_request
 
 SALT_SETTING = "privacy.erasure_salt"
 TRANSACTIONS_SETTING = "retention.transactions_years"
@@ -118,10 +119,10 @@ def _outcome(kept: list[KeptRecord], counts: dict[str, int]) -> str:
     return "\n".join(lines)
 
 
+@requires(Permission.ERASE_CUSTOMER, entity=("privacy_request", "request_id"))
 def erase_customer(customer_id: str, request_id: str, *, uow: UnitOfWork, actor: Actor, log: ErasureLog,
                    store: StoreFile | None = None, now: dt.datetime | None = None) -> ErasureResult:
     """Erase the customer of a verified deletion request; `store` given: scrub the file afterwards."""
-    _require(actor, "erase", uow, request_id or None, permission=Permission.ERASE_CUSTOMER)
     customer_id, request_id = customer_id.strip(), request_id.strip()
     if not customer_id:
         raise ValidationError("customer_id", "is required")
@@ -154,10 +155,10 @@ def erase_customer(customer_id: str, request_id: str, *, uow: UnitOfWork, actor:
                          kept=tuple(kept), letter=letter, scrubbed=scrubbed)
 
 
+@requires(Permission.RESTORE)
 def reapply_erasures(*, uow: UnitOfWork, actor: Actor, log: ErasureLog, store: StoreFile | None = None,
                      now: dt.datetime | None = None) -> ReapplyResult:
     """After a restore: erase again everyone the log says was erased, and merge the two logs."""
-    actor.require(Permission.RESTORE)
     at = now or dt.datetime.now(dt.UTC)
     result = ReapplyResult()
     with uow:

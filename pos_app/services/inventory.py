@@ -17,6 +17,7 @@ from pos_app.domain.errors import NotFound, ValidationError
 from pos_app.domain.items import ItemSpec, item_fields, parse_item
 from pos_app.domain.jewelry import ItemStatus, Tracking
 from pos_app.domain.permissions import Actor, Permission
+from pos_app.services.guard import approval, requires
 from pos_app.services.ports import (
     InventoryFilter,
     InventoryReader,
@@ -75,10 +76,10 @@ def _check_unique(uow: UnitOfWork, spec: ItemSpec, *, item_id: str | None = None
             raise ValidationError("barcode", f"{spec.barcode} is already on another item")
 
 
+@requires(Permission.RECEIVE_STOCK)
 def receive_new_item(raw: Mapping[str, str], *, uow: UnitOfWork, actor: Actor,
                      reference: str | None = None) -> ItemRecord:
     """A new piece (or a new line of counted stock) arrives: the item and its receipt."""
-    actor.require(Permission.RECEIVE_STOCK)
     with uow:
         ctx = store_context(uow)
         spec = parse_item(raw, currency=ctx.currency, locations=ctx.locations, today=ctx.today)
@@ -98,10 +99,10 @@ def receive_new_item(raw: Mapping[str, str], *, uow: UnitOfWork, actor: Actor,
     return record
 
 
+@requires(Permission.RECEIVE_STOCK)
 def receive_more(item_id: str, quantity: int, *, uow: UnitOfWork, actor: Actor,
                  reference: str | None = None) -> ItemRecord:
     """More of a counted item arrives."""
-    actor.require(Permission.RECEIVE_STOCK)
     if quantity < 1:
         raise ValidationError("quantity", "must be at least 1")
     with uow:
@@ -124,9 +125,9 @@ def _get(uow: UnitOfWork, item_id: str) -> ItemRecord:
     return record
 
 
+@requires(Permission.EDIT_ITEM)
 def update_item(item_id: str, raw: Mapping[str, str], *, uow: UnitOfWork, actor: Actor) -> ItemRecord:
     """Save an edited item. Quantity is not edited here: stock moves by adjustment."""
-    actor.require(Permission.EDIT_ITEM)
     with uow:
         ctx = store_context(uow)
         current = _get(uow, item_id)
@@ -152,14 +153,21 @@ def update_item(item_id: str, raw: Mapping[str, str], *, uow: UnitOfWork, actor:
     return record
 
 
-def adjust_stock(item_id: str, change: int, reason: str, *, uow: UnitOfWork, actor: Actor) -> ItemRecord:
-    """Correct the quantity on hand by `change` (found, broken, lost), with a reason."""
-    actor.require(Permission.ADJUST_STOCK)
+@requires(Permission.COUNT_STOCK)
+def adjust_stock(item_id: str, change: int, reason: str, *, uow: UnitOfWork, actor: Actor,
+                 approver: Actor | None = None) -> ItemRecord:
+    """Correct the quantity on hand by `change` (found, broken, lost), with a reason.
+
+    Whoever counts stock may ask; a clerk's adjustment needs a manager's PIN
+    (`approver`, from `staff.approve`), checked after the form so a typo never
+    costs a manager's trip. The audit event then names both people.
+    """
     reason = reason.strip()
     if len(reason) < 3:
         raise ValidationError("reason", "say why the stock changes (at least 3 characters)")
     if change == 0:
         raise ValidationError("quantity", "the change cannot be zero")
+    approved = approval(actor, approver, Permission.ADJUST_STOCK, "A stock adjustment")
     with uow:
         record = _get(uow, item_id)
         after = record.on_hand + change
@@ -169,7 +177,8 @@ def adjust_stock(item_id: str, change: int, reason: str, *, uow: UnitOfWork, act
             raise ValidationError("quantity", "a unique piece is either here (1) or not (0)")
         uow.stock.record(item_id, "adjustment", change, actor=actor, reason=reason)
         uow.audit.record(actor, "stock.adjusted", entity_type="item", entity_id=item_id,
-                         summary={"sku": record.spec.sku, "change": change})  # the reason is free text: ledger only
+                         summary={"sku": record.spec.sku, "change": change},  # the reason is free text: ledger only
+                         approved_by=approved.staff_id if approved else None)
         updated = _get(uow, item_id)
         uow.commit()
     return updated
@@ -182,9 +191,9 @@ def photo_type(data: bytes) -> str:
     raise ValidationError("photo", "is not a JPEG or PNG image")
 
 
+@requires(Permission.EDIT_ITEM)
 def add_photos(item_id: str, photos: Sequence[bytes], *, uow: UnitOfWork, actor: Actor) -> list[str]:
     """Add photos to an item: every one is checked first, then all are saved together or none."""
-    actor.require(Permission.EDIT_ITEM)
     kinds = []
     for n, data in enumerate(photos, start=1):
         which = f"photo {n} of {len(photos)}" if len(photos) > 1 else "photo"
@@ -203,12 +212,13 @@ def add_photos(item_id: str, photos: Sequence[bytes], *, uow: UnitOfWork, actor:
     return ids
 
 
+@requires(Permission.EDIT_ITEM)
 def add_photo(item_id: str, data: bytes, *, uow: UnitOfWork, actor: Actor) -> str:
     return add_photos(item_id, [data], uow=uow, actor=actor)[0]
 
 
+@requires(Permission.EDIT_ITEM)
 def remove_photo(photo_id: str, *, uow: UnitOfWork, actor: Actor) -> None:
-    actor.require(Permission.EDIT_ITEM)
     with uow:
         item_id = uow.photos.remove(photo_id)
         if item_id is None:
@@ -217,8 +227,8 @@ def remove_photo(photo_id: str, *, uow: UnitOfWork, actor: Actor) -> None:
         uow.commit()
 
 
+@requires(Permission.VIEW_INVENTORY)
 def item_detail(item_id: str, *, uow: UnitOfWork, actor: Actor) -> ItemDetail:
-    actor.require(Permission.VIEW_INVENTORY)
     with uow:
         record = _get(uow, item_id)
         photos = tuple(uow.photos.for_item(item_id))
@@ -237,48 +247,48 @@ def visible_rows(rows: Sequence[ItemRow], actor: Actor) -> list[ItemRow]:
     return [dataclasses.replace(r, cost_cents=None) for r in rows]
 
 
+@requires(Permission.VIEW_INVENTORY)
 def find_seqs(flt: InventoryFilter, sort: str, descending: bool, *, reader: InventoryReader,
-              actor: Actor) -> list[int]:
+              actor: Actor, uow: UnitOfWork) -> list[int]:
     """Every matching handle, in order (selecting everything the list shows)."""
-    actor.require(Permission.VIEW_INVENTORY)
     return reader.item_seqs(flt, sort, descending)
 
 
+@requires(Permission.VIEW_INVENTORY)
 def page_seqs(flt: InventoryFilter, sort: str, descending: bool, offset: int, limit: int, *,
-              reader: InventoryReader, actor: Actor) -> list[int]:
+              reader: InventoryReader, actor: Actor, uow: UnitOfWork) -> list[int]:
     """One page of the list's handles, in order; the table fetches pages as it scrolls."""
-    actor.require(Permission.VIEW_INVENTORY)
     return reader.page_seqs(flt, sort, descending, offset, limit)
 
 
-def count(flt: InventoryFilter, *, reader: InventoryReader, actor: Actor) -> int:
-    actor.require(Permission.VIEW_INVENTORY)
+@requires(Permission.VIEW_INVENTORY)
+def count(flt: InventoryFilter, *, reader: InventoryReader, actor: Actor, uow: UnitOfWork) -> int:
     return reader.count(flt)
 
 
-def rows_for(seqs: Sequence[int], *, reader: InventoryReader, actor: Actor) -> list[ItemRow]:
-    actor.require(Permission.VIEW_INVENTORY)
+@requires(Permission.VIEW_INVENTORY)
+def rows_for(seqs: Sequence[int], *, reader: InventoryReader, actor: Actor, uow: UnitOfWork) -> list[ItemRow]:
     return visible_rows(reader.rows(seqs), actor)
 
 
-def rows_by_ids(item_ids: Sequence[str], *, reader: InventoryReader, actor: Actor) -> list[ItemRow]:
-    actor.require(Permission.VIEW_INVENTORY)
+@requires(Permission.VIEW_INVENTORY)
+def rows_by_ids(item_ids: Sequence[str], *, reader: InventoryReader, actor: Actor, uow: UnitOfWork) -> list[ItemRow]:
     return visible_rows(reader.rows_by_ids(item_ids), actor)
 
 
-def search(text: str, *, reader: InventoryReader, actor: Actor, limit: int = 50) -> list[ItemRow]:
-    actor.require(Permission.VIEW_INVENTORY)
+@requires(Permission.VIEW_INVENTORY)
+def search(text: str, *, reader: InventoryReader, actor: Actor, uow: UnitOfWork, limit: int = 50) -> list[ItemRow]:
     return visible_rows(reader.search(text, limit), actor)
 
 
-def lookup(code: str, *, reader: InventoryReader, actor: Actor) -> ItemRow | None:
+@requires(Permission.VIEW_INVENTORY)
+def lookup(code: str, *, reader: InventoryReader, actor: Actor, uow: UnitOfWork) -> ItemRow | None:
     """The item a scanner's code names (barcode, else SKU)."""
-    actor.require(Permission.VIEW_INVENTORY)
     row = reader.lookup_code(code)
     return None if row is None else visible_rows([row], actor)[0]
 
 
-def history(item_id: str, *, reader: InventoryReader, actor: Actor) -> list[Movement]:
-    actor.require(Permission.VIEW_INVENTORY)
+@requires(Permission.VIEW_INVENTORY)
+def history(item_id: str, *, reader: InventoryReader, actor: Actor, uow: UnitOfWork) -> list[Movement]:
     return reader.history(item_id)
 

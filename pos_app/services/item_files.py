@@ -30,6 +30,7 @@ from pos_app.domain.errors import UserFacingError, ValidationError
 from pos_app.domain.items import COLUMNS, REQUIRED, ItemSpec, item_fields, parse_item
 from pos_app.domain.jewelry import ItemStatus
 from pos_app.domain.permissions import Actor, Permission
+from pos_app.services.guard import requires
 from pos_app.services.inventory import store_context
 from pos_app.services.ports import InventoryReader, ItemRecord, UnitOfWork
 
@@ -115,6 +116,7 @@ def _complete(raw: dict[str, str], current: ItemRecord | None, header: list[str]
     return {**kept, **raw}
 
 
+@requires(Permission.IMPORT_ITEMS)
 def import_items(
     source: Path,
     *,
@@ -125,7 +127,6 @@ def import_items(
     progress: Callable[[int], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> ImportReport:
-    actor.require(Permission.IMPORT_ITEMS)
     try:
         with source.open(newline="", encoding="utf-8-sig") as stream:
             header, rows = _read_rows(stream)
@@ -257,9 +258,9 @@ def _write_atomically(path: Path, text: str) -> None:
     partial.replace(path)
 
 
+@requires(Permission.EXPORT_ITEMS)
 def export_items(dest: Path, *, reader: InventoryReader, actor: Actor, uow: UnitOfWork) -> int:
     """Write every item to `dest` (CSV, UTF-8); returns how many. Atomic: all or no file."""
-    actor.require(Permission.EXPORT_ITEMS)
     partial = dest.with_name(dest.name + ".partial")
     count = 0
     try:

@@ -23,6 +23,7 @@ from pos_app.domain.items import ItemSpec
 from pos_app.domain.jewelry import CertificateLab, points_text
 from pos_app.domain.money import format_money
 from pos_app.domain.permissions import Actor, Permission
+from pos_app.services.guard import requires
 from pos_app.services.ports import UnitOfWork
 
 DETAIL_SEPARATOR = " \u00b7 "  # a middle dot, which the tag font has
@@ -46,6 +47,7 @@ def tag_for(spec: ItemSpec, locale: str) -> Tag:
     )
 
 
+@requires(Permission.PRINT_TAGS)
 def tag_sheet(
     item_ids: Sequence[str],
     *,
@@ -64,7 +66,6 @@ def tag_sheet(
     a barcode too long for the stock (`ValidationError`), and ids of items
     that no longer exist (`NotFound`).
     """
-    actor.require(Permission.PRINT_TAGS)
     if not item_ids:
         raise ValidationError("item_ids", "choose at least one item to tag")
     stock = LABEL_STOCKS.get(stock_name)

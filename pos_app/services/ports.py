@@ -48,6 +48,7 @@ class StaffRecord:
     failed_attempts: int
     locked_until: dt.datetime | None
     credentials: str = ""
+    two_step_enrolled: bool = False
 
 
 @dataclass(frozen=True)
@@ -408,6 +409,12 @@ class StaffRepository(Protocol):
                        locked_until: dt.datetime | None = None) -> None: ...
     def set_hashes(self, staff_id: str, *, pin_hash: str | None = None,
                    password_hash: str | None = None) -> None: ...
+    def unlock(self, staff_id: str) -> None: ...
+    def totp(self, staff_id: str) -> tuple[str | None, int | None]: ...
+    def set_totp(self, staff_id: str, secret: str | None, last_step: int | None) -> None: ...
+    def replace_recovery_codes(self, staff_id: str, code_hashes: Sequence[str]) -> None: ...
+    def unused_recovery_codes(self, staff_id: str) -> list[tuple[str, str]]: ...
+    def use_recovery_code(self, code_id: str, at: dt.datetime) -> None: ...
 
 
 class ItemRepository(Protocol):
@@ -705,11 +712,42 @@ class DirectoryReader(Protocol):
     def counts(self) -> StoreCounts: ...
 
 
+@dataclass(frozen=True)
+class StaffSecurityRow:
+    """One line of the owner's Staff tab: who, and how they sign in now."""
+
+    id: str
+    name: str
+    role: Role
+    two_step: bool
+    recovery_codes_left: int
+    failed_attempts: int
+    locked_until: dt.datetime | None
+
+
+class StaffSecurityReader(Protocol):
+    def staff_security(self) -> list[StaffSecurityRow]: ...
+
+
 class StoreFile(Protocol):
     """The store's file itself: copied while in use, encrypted."""
 
     def backup_to(self, dest: Path, *, passphrase: str | None = None) -> Path: ...
     def scrub(self) -> bool: ...
+    def rekey(self, new_key_hex: str) -> None: ...
+
+
+class PaymentKeys(Protocol):
+    """Where the card processor's secret key is kept (the keyring; never the store or a file)."""
+
+    def store_stripe_key(self, key: str) -> None: ...
+
+
+class StoreKeyring(Protocol):
+    """Where the store's database key is kept: a new key is staged before the file changes, promoted after."""
+
+    def stage(self, new_key: str) -> None: ...
+    def promote(self) -> None: ...
 
 
 # ---------------------------------------------------------------- devices and secrets

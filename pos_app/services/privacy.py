@@ -2,7 +2,7 @@
 
 Only the privacy officer and the owner handle requests
 (`Permission.HANDLE_PRIVACY_REQUESTS`). Anyone else is refused, and the
-refusal itself is an audit event ("privacy.refused"), because the policy
+refusal itself is an audit event ("permission.refused", by `@requires`), because the policy
 promises that access to customers' privacy matters is accountable.
 
 Audit events name the request, the customer's id, the type, the channel and
@@ -20,10 +20,11 @@ import hashlib
 from dataclasses import dataclass
 
 from pos_app.domain import privacy as rules
-from pos_app.domain.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from pos_app.domain.errors import Conflict, NotFound, ValidationError
 from pos_app.domain.permissions import Actor, Permission, allows
 from pos_app.domain.privacy import Channel, RequestStatus, RequestType, VerificationMethod
 from pos_app.domain.store import store_today
+from pos_app.services.guard import requires
 from pos_app.services.ports import (
     AccessRow,
     AffectedRow,
@@ -34,22 +35,6 @@ from pos_app.services.ports import (
 )
 
 MAX_DUE_WITHIN_DAYS = 366
-
-
-def _require(actor: Actor, action: str, uow: UnitOfWork | None, request_id: str | None = None,
-             permission: Permission = Permission.HANDLE_PRIVACY_REQUESTS) -> None:
-    """PermissionDenied unless `actor` has `permission`; the refusal is audited when a `uow` is given."""
-    if actor.can(permission):
-        return
-    try:
-        actor.require(permission)
-    except PermissionDenied:
-        if uow is not None:
-            with uow:
-                uow.audit.record(actor, "privacy.refused", entity_type="privacy_request" if request_id else None,
-                                 entity_id=request_id, summary={"attempted": action, "permission": permission.value})
-                uow.commit()
-        raise
 
 
 def _store_today(uow: UnitOfWork) -> dt.date:
@@ -64,10 +49,10 @@ def _open_request(uow: UnitOfWork, request_id: str) -> PrivacyRequestRecord:
     return record
 
 
+@requires(Permission.HANDLE_PRIVACY_REQUESTS)
 def record_request(customer_id: str, type: str, channel: str, received_on: dt.date | None = None, *,
                    uow: UnitOfWork, actor: Actor, today: dt.date | None = None) -> PrivacyRequestRecord:
     """Record a request as received (on `received_on`, default today, store time); due 30 days later."""
-    _require(actor, "record_request", uow)
     kind = RequestType.parse(type, field="type")
     how = Channel.parse(channel, field="channel")
     with uow:
@@ -85,10 +70,10 @@ def record_request(customer_id: str, type: str, channel: str, received_on: dt.da
     return record
 
 
+@requires(Permission.HANDLE_PRIVACY_REQUESTS, entity=("privacy_request", "request_id"))
 def verify(request_id: str, method: str, verified_by_staff_id: str, *, uow: UnitOfWork, actor: Actor,
            now: dt.datetime | None = None) -> PrivacyRequestRecord:
     """Record how the customer's identity was verified and by whom (a privacy officer or the owner)."""
-    _require(actor, "verify", uow, request_id)
     how = VerificationMethod.parse(method, field="method")
     with uow:
         record = _open_request(uow, request_id)
@@ -107,10 +92,10 @@ def verify(request_id: str, method: str, verified_by_staff_id: str, *, uow: Unit
     return record
 
 
+@requires(Permission.HANDLE_PRIVACY_REQUESTS, entity=("privacy_request", "request_id"))
 def extend(request_id: str, reason: str, told_on: dt.date, *, uow: UnitOfWork, actor: Actor,
            days: int = rules.EXTENSION_DAYS, today: dt.date | None = None) -> PrivacyRequestRecord:
     """The one extension: up to 45 more days, with the reason the customer was told on `told_on`."""
-    _require(actor, "extend", uow, request_id)
     with uow:
         today = today or _store_today(uow)
         record = _open_request(uow, request_id)
@@ -128,10 +113,10 @@ def extend(request_id: str, reason: str, told_on: dt.date, *, uow: UnitOfWork, a
     return record
 
 
+@requires(Permission.HANDLE_PRIVACY_REQUESTS, entity=("privacy_request", "request_id"))
 def close_request(request_id: str, status: str, outcome: str, *, uow: UnitOfWork, actor: Actor,
                   now: dt.datetime | None = None) -> PrivacyRequestRecord:
     """Complete a verified request, or refuse one, saying what was done or why not."""
-    _require(actor, "close", uow, request_id)
     final = RequestStatus.parse(status, field="status")
     if final.is_open:
         raise ValidationError("status", "a request is closed as completed or refused")
@@ -147,23 +132,23 @@ def close_request(request_id: str, status: str, outcome: str, *, uow: UnitOfWork
     return record
 
 
+@requires(Permission.HANDLE_PRIVACY_REQUESTS)
 def list_requests(*, reader: PrivacyReader, actor: Actor, today: dt.date, due_within_days: int | None = None,
-                  include_closed: bool = False, uow: UnitOfWork | None = None) -> list[PrivacyRequestRow]:
+                  include_closed: bool = False, uow: UnitOfWork) -> list[PrivacyRequestRow]:
     """Open requests, overdue first, then by due date; `due_within_days`: only those due by today + N.
 
     Pass `uow` so that a refused attempt is audited.
     """
-    _require(actor, "list_requests", uow)
     if due_within_days is not None and not 0 <= due_within_days <= MAX_DUE_WITHIN_DAYS:
         raise ValidationError("due_within_days", f"must be from 0 to {MAX_DUE_WITHIN_DAYS}")
     return reader.requests(today=today, due_within_days=due_within_days, include_closed=include_closed)
 
 
+@requires(Permission.HANDLE_PRIVACY_REQUESTS)
 def request_to_answer(customer_id: str, kinds: tuple[RequestType, ...], *, reader: PrivacyReader, actor: Actor,
-                      today: dt.date, uow: UnitOfWork | None = None) -> str:
+                      today: dt.date, uow: UnitOfWork) -> str:
     """The id of the customer's one open, verified request of one of `kinds` (for a command given only
     the customer); a clear error when there is none, or more than one to choose from."""
-    _require(actor, "find_request", uow)
     wanted = {k.value for k in kinds}
     open_ = [r for r in reader.requests(today=today, due_within_days=None, include_closed=False)
              if r.customer_id == customer_id.strip() and r.type in wanted]
@@ -195,9 +180,9 @@ class PolicyVersionRow:
     in_force: bool  # the version a consent recorded today names
 
 
+@requires(Permission.HANDLE_PRIVACY_REQUESTS)
 def policy_versions(*, uow: UnitOfWork, actor: Actor, today: dt.date | None = None) -> list[PolicyVersionRow]:
     """Every published version of the store's privacy policy, oldest first, the one in force marked."""
-    _require(actor, "policy_versions", uow)
     with uow:
         today = today or _store_today(uow)
         rows = uow.customers.policy_versions()
@@ -207,8 +192,8 @@ def policy_versions(*, uow: UnitOfWork, actor: Actor, today: dt.date | None = No
             for i, v, on, text in rows]
 
 
+@requires(Permission.HANDLE_PRIVACY_REQUESTS)
 def policy_text(version: int, *, uow: UnitOfWork, actor: Actor) -> str:
-    _require(actor, "policy_text", uow)
     with uow:
         for _, v, _, text in uow.customers.policy_versions():
             if v == version:
@@ -216,11 +201,11 @@ def policy_text(version: int, *, uow: UnitOfWork, actor: Actor) -> str:
     raise NotFound(f"version: the privacy policy has no version {version}.")
 
 
+@requires(Permission.HANDLE_PRIVACY_REQUESTS)
 def publish_policy(text: str, effective_on: dt.date, *, uow: UnitOfWork, actor: Actor,
                    today: dt.date | None = None) -> PolicyVersionRow:
     """Keep a new version of the policy text, in force from `effective_on` (today or later, never before the
     latest version's date): consents recorded from that day name it. Versions are never changed or deleted."""
-    _require(actor, "publish_policy", uow)
     body = text.strip()
     if not body:
         raise ValidationError("text", "the policy text is empty")
@@ -252,19 +237,19 @@ def publish_policy(text: str, effective_on: dt.date, *, uow: UnitOfWork, actor: 
 # ---------------------------------------------------------------- who saw what
 
 
+@requires(Permission.HANDLE_PRIVACY_REQUESTS)
 def access_log(customer_id: str, *, reader: PrivacyReader, actor: Actor,
-               uow: UnitOfWork | None = None) -> list[AccessRow]:
+               uow: UnitOfWork) -> list[AccessRow]:
     """Who read or changed this customer's record, when, at which counter, doing what (oldest first)."""
-    _require(actor, "access_log", uow)
     if not customer_id.strip():
         raise ValidationError("customer_id", "is required")
     return reader.access_log(customer_id.strip())
 
 
+@requires(Permission.HANDLE_PRIVACY_REQUESTS)
 def affected(since: dt.datetime, until: dt.datetime, *, reader: PrivacyReader, actor: Actor,
-             uow: UnitOfWork | None = None) -> list[AffectedRow]:
+             uow: UnitOfWork) -> list[AffectedRow]:
     """For a security incident: the customers whose records were read or changed in [since, until)."""
-    _require(actor, "affected", uow)
     if since.tzinfo is None or until.tzinfo is None:
         raise ValidationError("since", "give a time zone (the store's, or UTC)")
     if until <= since:

@@ -44,10 +44,12 @@ from pos_app.domain import appraisals as appraisal_rules
 from pos_app.domain import privacy as rules
 from pos_app.domain.errors import Conflict, NotFound, UserFacingError, ValidationError
 from pos_app.domain.money import Money, format_money
+from pos_app.domain.permissions import Permission
 from pos_app.domain.privacy import RequestStatus, RequestType
 from pos_app.domain.store import display_phone
+from pos_app.services.guard import requires
 from pos_app.services.ports import CustomerDataReader, StoreProfile, UnitOfWork
-from pos_app.services.privacy import _open_request, _require
+from pos_app.services.privacy import _open_request
 
 Progress = Callable[[int, int], None]
 Cancel = Callable[[], bool]
@@ -139,6 +141,7 @@ def _check_request(request_id: str, customer_id: str | None, *, uow: UnitOfWork)
     return record.customer_id, kind.value
 
 
+@requires(Permission.HANDLE_PRIVACY_REQUESTS, entity=("privacy_request", "request_id"))
 def export_customer(request_id: str, out_path: Path | str, *, uow: UnitOfWork, reader: CustomerDataReader,
                     actor: Any, customer_id: str | None = None, progress: Progress | None = None,
                     cancel: Cancel | None = None, now: dt.datetime | None = None) -> ExportResult:
@@ -147,7 +150,6 @@ def export_customer(request_id: str, out_path: Path | str, *, uow: UnitOfWork, r
     `customer_id`, when given, must be the request's customer (a check for the
     person typing it). Who may: the privacy officer and the owner; a refusal is audited.
     """
-    _require(actor, "export", uow, request_id)
     out = Path(out_path)
     with uow:
         owner_id, kind = _check_request(request_id, customer_id, uow=uow)

@@ -18,6 +18,7 @@ from pos_app.domain.errors import NotFound
 from pos_app.domain.money import Money
 from pos_app.domain.permissions import Actor, Permission
 from pos_app.domain.store import display_phone
+from pos_app.services.guard import requires
 from pos_app.services.ports import (
     DeviceUnavailable,
     DirectoryReader,
@@ -122,11 +123,11 @@ class PrintOutcome:
     job_id: str | None = None
 
 
+@requires(Permission.SELL)
 def print_receipt(sale_id: str, *, printer: ReceiptPrinter | None, sales: SalesReader, directory: DirectoryReader,
                   uow: UnitOfWork, actor: Actor, gift: bool = False, reprint: bool = False,
                   open_drawer: bool = False, job_id: str | None = None) -> PrintOutcome:
     """Print a sale's receipt; if the printer cannot, queue it and say why. Never raises for the printer."""
-    actor.require(Permission.SELL)
     receipt = build_receipt(sale_id, sales=sales, directory=directory, gift=gift, reprint=reprint)
     document = "gift_receipt" if gift else "receipt"
     data = render_receipt(receipt, layout(directory))
@@ -153,9 +154,9 @@ def print_receipt(sale_id: str, *, printer: ReceiptPrinter | None, sales: SalesR
     return PrintOutcome(True, f"Receipt {receipt.number} printed.", job_id)
 
 
+@requires(Permission.SELL)
 def retry_job(job_id: str, *, printer: ReceiptPrinter | None, sales: SalesReader, directory: DirectoryReader,
               uow: UnitOfWork, actor: Actor) -> PrintOutcome:
-    actor.require(Permission.SELL)
     with uow:
         job = uow.counter.print_job(job_id)
     if job is None or job["status"] != "waiting":
@@ -166,18 +167,18 @@ def retry_job(job_id: str, *, printer: ReceiptPrinter | None, sales: SalesReader
                          gift=job["document"] == "gift_receipt", reprint=True, job_id=job_id)
 
 
+@requires(Permission.SELL)
 def dismiss_job(job_id: str, *, uow: UnitOfWork, actor: Actor) -> None:
     """Take a receipt out of the queue (the customer left without it)."""
-    actor.require(Permission.SELL)
     with uow:
         uow.counter.finish_print(job_id, "dismissed")
         uow.audit.record(actor, "receipt.dismissed", entity_type="print_job", entity_id=job_id)
         uow.commit()
 
 
-def receipt_pdf(sale_id: str, *, sales: SalesReader, directory: DirectoryReader, actor: Actor, gift: bool = False,
-                reprint: bool = False) -> bytes:
-    actor.require(Permission.SELL)
+@requires(Permission.SELL)
+def receipt_pdf(sale_id: str, *, sales: SalesReader, directory: DirectoryReader, actor: Actor, uow: UnitOfWork,
+                gift: bool = False, reprint: bool = False) -> bytes:
     from pos_app.documents.receipt_pdf import render_receipt_pdf
 
     return render_receipt_pdf(build_receipt(sale_id, sales=sales, directory=directory, gift=gift, reprint=reprint))

@@ -12,7 +12,8 @@ import dataclasses
 
 from pos_app.domain.permissions import Actor, Permission
 from pos_app.domain.store import store_today
-from pos_app.services.ports import AgingBucket, AgingRow, InventoryReader, LowStockRow
+from pos_app.services.guard import requires
+from pos_app.services.ports import AgingBucket, AgingRow, InventoryReader, LowStockRow, UnitOfWork
 
 
 def _hide_cost(actor: Actor, row):  # type: ignore[no-untyped-def]
@@ -21,20 +22,20 @@ def _hide_cost(actor: Actor, row):  # type: ignore[no-untyped-def]
     return dataclasses.replace(row, item=dataclasses.replace(row.item, cost_cents=None))
 
 
-def low_stock(*, reader: InventoryReader, actor: Actor) -> list[LowStockRow]:
-    actor.require(Permission.VIEW_STOCK_REPORTS)
+@requires(Permission.VIEW_STOCK_REPORTS)
+def low_stock(*, reader: InventoryReader, actor: Actor, uow: UnitOfWork) -> list[LowStockRow]:
     return [_hide_cost(actor, row) for row in reader.low_stock()]
 
 
-def aging(*, reader: InventoryReader, actor: Actor, timezone: str, min_days: int = 0,
+@requires(Permission.VIEW_STOCK_REPORTS)
+def aging(*, reader: InventoryReader, actor: Actor, uow: UnitOfWork, timezone: str, min_days: int = 0,
           limit: int = 1000) -> list[AgingRow]:
     """Pieces in stock `min_days` or longer, oldest first."""
-    actor.require(Permission.VIEW_STOCK_REPORTS)
     return [_hide_cost(actor, row) for row in reader.aging(store_today(timezone), min_days, limit)]
 
 
-def aging_summary(*, reader: InventoryReader, actor: Actor, timezone: str) -> list[AgingBucket]:
-    actor.require(Permission.VIEW_STOCK_REPORTS)
+@requires(Permission.VIEW_STOCK_REPORTS)
+def aging_summary(*, reader: InventoryReader, actor: Actor, uow: UnitOfWork, timezone: str) -> list[AgingBucket]:
     buckets = reader.aging_buckets(store_today(timezone))
     if actor.can(Permission.VIEW_COST):
         return buckets

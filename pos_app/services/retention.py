@@ -24,8 +24,8 @@ from typing import Any
 from pos_app.domain import retention as rules
 from pos_app.domain.permissions import Actor, Permission, Role
 from pos_app.domain.store import store_today
+from pos_app.services.guard import requires
 from pos_app.services.ports import StoreFile, UnitOfWork
-from pos_app.services.privacy import _require
 
 LAST_RUN = "retention.last_run"
 BACKUP_PATTERNS = ("*.db",)
@@ -75,10 +75,10 @@ def _old_files(folder: Path, patterns: tuple[str, ...], before: dt.datetime) -> 
     return sorted(p for p in found if dt.datetime.fromtimestamp(p.stat().st_mtime, dt.UTC) < before)
 
 
+@requires(Permission.ERASE_CUSTOMER)
 def run(*, uow: UnitOfWork, actor: Actor, data_dir: Path, store: StoreFile | None = None, dry_run: bool = False,
         now: dt.datetime | None = None) -> RetentionReport:
     """Let go of what is past its period (see the module docstring); `dry_run`: only say what would go."""
-    _require(actor, "retention", uow, permission=Permission.ERASE_CUSTOMER)
     at = now or dt.datetime.now(dt.UTC)
     with uow:
         profile = uow.store.get()

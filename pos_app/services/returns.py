@@ -24,13 +24,13 @@ from pos_app.domain.errors import Conflict, NotFound, ValidationError
 from pos_app.domain.jewelry import ItemStatus
 from pos_app.domain.money import Money
 from pos_app.domain.permissions import Actor, Permission
-from pos_app.services.checkout import _approval
+from pos_app.services.guard import approval, requires
 from pos_app.services.ports import CardTerminal, DeviceUnavailable, SaleDetail, SalesReader, UnitOfWork
 
 
-def find_sale(code: str, *, sales: SalesReader, actor: Actor) -> SaleDetail:
+@requires(Permission.SELL)
+def find_sale(code: str, *, sales: SalesReader, actor: Actor, uow: UnitOfWork) -> SaleDetail:
     """The sale a receipt's barcode (or its typed number) names."""
-    actor.require(Permission.SELL)
     code = code.strip().upper()
     if not code:
         raise ValidationError("receipt", "scan the receipt's barcode or type the sale number, such as C1-000123")
@@ -109,10 +109,10 @@ def _voidable(sale: SaleDetail, *, sales: SalesReader, actor: Actor, timezone: s
         raise Conflict(f"Only today's sales of this counter can be voided; return {sale.number} instead.")
 
 
+@requires(Permission.SELL)
 def void_sale(sale_id: str, reason: str, *, uow: UnitOfWork, actor: Actor, sales: SalesReader, timezone: str,
               terminal: CardTerminal | None, approver: Actor | None = None, now: dt.datetime | None = None) -> None:
     """Undo a sale of the current shift: refunds, stock back, marked voided. A manager's."""
-    actor.require(Permission.SELL)
     reason = reason.strip()
     if not reason:
         raise ValidationError("reason", "say why the sale is voided")
@@ -121,7 +121,7 @@ def void_sale(sale_id: str, reason: str, *, uow: UnitOfWork, actor: Actor, sales
         raise NotFound("That sale does not exist.")
     moment = now or dt.datetime.now(dt.UTC)
     _voidable(sale, sales=sales, actor=actor, timezone=timezone, now=moment)
-    approved = _approval(actor, approver, Permission.VOID_SALE, f"Voiding sale {sale.number}")
+    approved = approval(actor, approver, Permission.VOID_SALE, f"Voiding sale {sale.number}")
 
     refunds: list[dict[str, object]] = []
     for payment in sale.payments:

@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 from pos_app.domain.errors import ValidationError
 from pos_app.domain.permissions import Actor, Permission
-from pos_app.services.ports import LargeCashRow, SalesReader, SaleSummary
+from pos_app.services.guard import requires
+from pos_app.services.ports import LargeCashRow, SalesReader, SaleSummary, UnitOfWork
 
 MAX_LIST = 100_000
 
@@ -19,10 +20,10 @@ def parse_day(text: str, *, field: str) -> dt.date:
         raise ValidationError(field, f"{text!r} is not a date; use YYYY-MM-DD, such as 2026-11-01") from None
 
 
+@requires(Permission.VIEW_SALES_REPORTS)
 def list_sales(*, since: dt.date | None, until: dt.date | None, timezone: str, limit: int, sales: SalesReader,
-               actor: Actor) -> list[SaleSummary]:
+               actor: Actor, uow: UnitOfWork) -> list[SaleSummary]:
     """Sales completed from the start of `since` to the end of `until`, store days; newest first."""
-    actor.require(Permission.VIEW_SALES_REPORTS)
     if not 1 <= limit <= MAX_LIST:
         raise ValidationError("limit", f"must be from 1 to {MAX_LIST:,}")
     if since is not None and until is not None and until < since:
@@ -33,7 +34,7 @@ def list_sales(*, since: dt.date | None, until: dt.date | None, timezone: str, l
     return sales.sales(since=start, until=end, limit=limit)
 
 
-def large_cash_payments(*, sales: SalesReader, actor: Actor) -> list[LargeCashRow]:
+@requires(Permission.VIEW_SALES_REPORTS)
+def large_cash_payments(*, sales: SalesReader, actor: Actor, uow: UnitOfWork) -> list[LargeCashRow]:
     """Cash over $10,000 (IRS Form 8300) cases, newest first: owner and managers only (sensitive data)."""
-    actor.require(Permission.VIEW_SALES_REPORTS)
     return sales.large_cash_reports()

@@ -11,10 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from pos_app.domain import retention
+from pos_app.domain import credentials, retention
 from pos_app.domain import store as store_rules
 from pos_app.domain.errors import ValidationError
 from pos_app.domain.permissions import Actor, Permission
+from pos_app.services.guard import requires
 from pos_app.services.ports import DirectoryReader, UnitOfWork
 
 
@@ -134,6 +135,9 @@ SETTINGS: dict[str, SettingSpec] = {
     for spec in (
         SettingSpec("security.idle_lock_minutes", "minutes without use before the screen locks",
                     _minutes, store_rules.DEFAULT_IDLE_LOCK_MINUTES),
+        SettingSpec(credentials.SETTING, "argon2id costs for PINs and passwords: time_cost=2 memory_cost=19456 "
+                    "(KiB) parallelism=1; at least OWASP's minimum; each secret is rehashed at its next sign-in",
+                    credentials.parse_argon2, dict(credentials.ARGON2_DEFAULTS)),
         SettingSpec("inventory.locations", "places stock is kept, comma-separated (cases, safe, back office)",
                     _locations, list(store_rules.DEFAULT_LOCATIONS)),
         SettingSpec("sales.clerk_discount_limit_percent", "deepest discount a clerk gives without a manager",
@@ -172,14 +176,14 @@ def _spec(key: str) -> SettingSpec:
     return spec
 
 
-def current_settings(*, reader: DirectoryReader, actor: Actor) -> dict[str, Any]:
-    actor.require(Permission.MANAGE_SETTINGS)
+@requires(Permission.VIEW_SETTINGS)
+def current_settings(*, reader: DirectoryReader, actor: Actor, uow: UnitOfWork) -> dict[str, Any]:
     return {key: reader.setting(key, spec.default) for key, spec in SETTINGS.items()}
 
 
+@requires(Permission.MANAGE_SETTINGS)
 def change_setting(key: str, text: str, *, uow: UnitOfWork, actor: Actor) -> Any:
     """Check and save one setting from the text a person typed; returns the saved value."""
-    actor.require(Permission.MANAGE_SETTINGS)
     value = _spec(key).parse(text)
     with uow:
         before = uow.settings.get(key, _spec(key).default)

@@ -1,9 +1,11 @@
 """Signing in and out, and the staff list.
 
 Clerks and appraisers sign in with a PIN; owners, managers and the privacy
-officer with a password (they reach money, staff and personal data). Five
-failures in a row lock the account for a delay that doubles with each further
-failure, up to 15 minutes; every failure is an audit event.
+officer with a password (they reach money, staff and personal data). Whoever
+has two-step sign-in adds a one-time code (see `two_step`). Five failures in a
+row, a wrong code included, lock the account for a delay that doubles with each
+further failure, up to 15 minutes; every failure is an audit event, and an
+owner can unlock an account.
 """
 
 from __future__ import annotations
@@ -12,9 +14,12 @@ import datetime as dt
 import math
 import re
 from dataclasses import dataclass
+from typing import NoReturn
 
-from pos_app.domain.errors import PermissionDenied, SignInFailed, ValidationError
+from pos_app.domain.errors import NotFound, PermissionDenied, SignInFailed, ValidationError
 from pos_app.domain.permissions import Actor, Permission, Role, allows
+from pos_app.services import two_step
+from pos_app.services.guard import requires
 from pos_app.services.ports import DirectoryReader, SecretHasher, StaffRecord, UnitOfWork
 
 FREE_ATTEMPTS = 5
@@ -61,11 +66,23 @@ def lock_delay(failed_attempts: int) -> dt.timedelta | None:
 
 @dataclass(frozen=True)
 class SignInCheck:
-    """What checking a PIN or password found: "ok", "wrong", or "locked" (not checked)."""
+    """What checking a PIN or password found: "ok", "wrong", or "locked" (not checked).
+
+    `second_step` says what an "ok" still needs: "code" (the person has two-step
+    sign-in: `record_sign_in` takes the code), "enrol" (their role requires it
+    and they have none yet: the screen takes them to set it up), or "".
+    """
 
     actor: Actor
     outcome: str
     at: dt.datetime
+    second_step: str = ""
+
+
+def _second_step(staff: StaffRecord) -> str:
+    if staff.two_step_enrolled:
+        return "code"
+    return "enrol" if staff.role.requires_two_step else ""
 
 
 def _verdict(staff: StaffRecord, secret: str, hasher: SecretHasher, now: dt.datetime) -> str:
@@ -86,61 +103,113 @@ def check_sign_in(staff_id: str, secret: str, *, reader: DirectoryReader, hasher
                   terminal: str) -> SignInCheck:
     """Check a PIN or password on a read-only connection; writes nothing.
 
-    The counter shows the workspace as soon as this says "ok" and records the
-    sign-in (`record_sign_in`) right after, on the database worker; a failure
-    is recorded before the person is told.
+    The counter shows the workspace as soon as this says "ok" with no second
+    step and records the sign-in (`record_sign_in`) right after, on the
+    database worker; a failure is recorded before the person is told. With
+    `second_step == "code"` the sign-in is recorded only with the code.
     """
     staff, actor = _staff_actor(reader.staff_member(staff_id), terminal)
     now = dt.datetime.now(dt.UTC)
-    return SignInCheck(actor, _verdict(staff, secret, hasher, now), now)
+    return SignInCheck(actor, _verdict(staff, secret, hasher, now), now, _second_step(staff))
 
 
-def record_sign_in(check: SignInCheck, secret: str, *, uow: UnitOfWork, hasher: SecretHasher) -> Actor:
+def record_sign_in(check: SignInCheck, secret: str, *, uow: UnitOfWork, hasher: SecretHasher,
+                   code: str = "") -> Actor:
     """Write what `check` found: a success (rehashing the secret if the store's costs
     changed), a failure (which may lock the account), or a refused attempt. Raises
-    SignInFailed for anything but a success, after the record is committed."""
-    actor, now = check.actor, check.at
+    SignInFailed for anything but a success, after the record is committed.
+
+    For a person with two-step sign-in a success needs `code` too: a TOTP code not
+    used before, or an unused recovery code; a wrong one is a failed attempt.
+    """
+    actor = check.actor
     assert actor.staff_id is not None
     with uow:
         staff = uow.staff.get(actor.staff_id)
         if staff is None:
             raise SignInFailed("This staff member cannot sign in.")
-        if check.outcome == "locked":
+        outcome, now, used = check.outcome, check.at, ""
+        # `second_step` as found with the password: a sign-in checked just before the person
+        # enrolled (recorded a moment later) is not turned into a failure.
+        if outcome == "ok" and check.second_step == "code":
+            # The code comes a while after the password: judge it, and any lock since, as of now.
+            now = dt.datetime.now(dt.UTC)
+            if staff.locked_until is not None and staff.locked_until > now:
+                outcome = "locked"
+            else:
+                used = two_step.check_second_step(staff.id, code, uow=uow, hasher=hasher, at=now) or ""
+                outcome = "ok" if used else "wrong code"
+        if outcome == "locked":
             uow.audit.record(actor, "staff.sign_in_refused_locked", entity_type="staff", entity_id=staff.id)
             uow.commit()
             until = staff.locked_until or now
             wait = max(1, math.ceil((until - now).total_seconds()))
             raise SignInFailed(f"Too many wrong tries. {staff.name} can try again in {wait} seconds.")
-        uses_password = staff.role.signs_in_with_password
-        if check.outcome != "ok":
-            delay = lock_delay(staff.failed_attempts + 1)
-            uow.staff.record_sign_in(staff.id, succeeded=False, at=now,
-                                     locked_until=None if delay is None else now + delay)
-            uow.audit.record(actor, "staff.sign_in_failed", entity_type="staff", entity_id=staff.id,
-                             summary={"attempt": staff.failed_attempts + 1})
-            uow.commit()
-            what = "password" if uses_password else "PIN"
-            raise SignInFailed(f"Wrong {what} for {staff.name}.")
-        hashed = staff.password_hash if uses_password else staff.pin_hash
-        if hashed is not None and hasher.needs_rehash(hashed):
-            new_hash = hasher.hash(secret)
-            if uses_password:
-                uow.staff.set_hashes(staff.id, password_hash=new_hash)
-            else:
-                uow.staff.set_hashes(staff.id, pin_hash=new_hash)
-        uow.staff.record_sign_in(staff.id, succeeded=True, at=now)
-        uow.audit.record(actor, "staff.signed_in", entity_type="staff", entity_id=staff.id)
+        if outcome != "ok":
+            _record_failure(staff, actor, now, uow=uow, code=outcome == "wrong code")
+        _record_success(staff, actor, secret, now, used, uow=uow, hasher=hasher)
         uow.commit()
     return actor
 
 
-def sign_in(staff_id: str, secret: str, *, uow: UnitOfWork, hasher: SecretHasher, terminal: str) -> Actor:
-    """Check a PIN or password and record the result; returns who is now signed in."""
+def _record_failure(staff: StaffRecord, actor: Actor, now: dt.datetime, *, uow: UnitOfWork, code: bool) -> NoReturn:
+    """Count a failed attempt (locking the account after five), commit, and raise SignInFailed."""
+    delay = lock_delay(staff.failed_attempts + 1)
+    uow.staff.record_sign_in(staff.id, succeeded=False, at=now, locked_until=None if delay is None else now + delay)
+    summary: dict[str, object] = {"attempt": staff.failed_attempts + 1}
+    if code:
+        summary["step"] = "code"
+    uow.audit.record(actor, "staff.sign_in_failed", entity_type="staff", entity_id=staff.id, summary=summary)
+    uow.commit()
+    if code:
+        raise SignInFailed(f"Wrong or already used code for {staff.name}.")
+    what = "password" if staff.role.signs_in_with_password else "PIN"
+    raise SignInFailed(f"Wrong {what} for {staff.name}.")
+
+
+def _record_success(staff: StaffRecord, actor: Actor, secret: str, now: dt.datetime, used: str, *,
+                    uow: UnitOfWork, hasher: SecretHasher) -> None:
+    uses_password = staff.role.signs_in_with_password
+    hashed = staff.password_hash if uses_password else staff.pin_hash
+    if hashed is not None and hasher.needs_rehash(hashed):
+        new_hash = hasher.hash(secret)
+        if uses_password:
+            uow.staff.set_hashes(staff.id, password_hash=new_hash)
+        else:
+            uow.staff.set_hashes(staff.id, pin_hash=new_hash)
+    uow.staff.record_sign_in(staff.id, succeeded=True, at=now)
+    if used == "recovery code":
+        left = len(uow.staff.unused_recovery_codes(staff.id))
+        uow.audit.record(actor, "staff.recovery_code_used", entity_type="staff", entity_id=staff.id,
+                         summary={"left": left})
+    summary = {"second_step": used} if used else {}
+    if not used and staff.role.requires_two_step:
+        summary = {"second_step": "enrolment due"}
+    uow.audit.record(actor, "staff.signed_in", entity_type="staff", entity_id=staff.id, summary=summary)
+
+
+def sign_in(staff_id: str, secret: str, *, uow: UnitOfWork, hasher: SecretHasher, terminal: str,
+            code: str = "") -> Actor:
+    """Check a PIN or password (and the two-step `code`, for those who have it) and record
+    the result; returns who is now signed in."""
     with uow:
         staff, actor = _staff_actor(uow.staff.get(staff_id), terminal)
     now = dt.datetime.now(dt.UTC)
-    check = SignInCheck(actor, _verdict(staff, secret, hasher, now), now)
-    return record_sign_in(check, secret, uow=uow, hasher=hasher)
+    check = SignInCheck(actor, _verdict(staff, secret, hasher, now), now, _second_step(staff))
+    return record_sign_in(check, secret, uow=uow, hasher=hasher, code=code)
+
+
+@requires(Permission.MANAGE_STAFF)
+def unlock(staff_id: str, *, uow: UnitOfWork, actor: Actor) -> None:
+    """Lift a lockout now and clear the failure count (the person proved who they are in person)."""
+    with uow:
+        staff = uow.staff.get(staff_id)
+        if staff is None:
+            raise NotFound("That staff member is not on the staff list.")
+        uow.staff.unlock(staff_id)
+        uow.audit.record(actor, "staff.unlocked", entity_type="staff", entity_id=staff_id,
+                         summary={"failed_attempts": staff.failed_attempts})
+        uow.commit()
 
 
 def sign_out(actor: Actor, *, uow: UnitOfWork, reason: str = "signed out") -> None:
@@ -150,6 +219,7 @@ def sign_out(actor: Actor, *, uow: UnitOfWork, reason: str = "signed out") -> No
         uow.commit()
 
 
+@requires(Permission.MANAGE_STAFF)
 def add_staff(
     name: str,
     role: Role,
@@ -161,7 +231,6 @@ def add_staff(
     actor: Actor,
     hasher: SecretHasher,
 ) -> str:
-    actor.require(Permission.MANAGE_STAFF)
     name = name.strip()
     if not name:
         raise ValidationError("name", "is required")

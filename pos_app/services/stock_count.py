@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pos_app.domain.errors import Conflict, NotFound, ValidationError
 from pos_app.domain.jewelry import Tracking
 from pos_app.domain.permissions import Actor, Permission
+from pos_app.services.guard import requires
 from pos_app.services.inventory import store_context, visible_rows
 from pos_app.services.ports import CountRecord, InventoryReader, ItemRow, UnitOfWork
 
@@ -56,8 +57,8 @@ class CountReport:
         return tuple(line for line in self.matched + self.missing + self.unexpected if line.difference)
 
 
+@requires(Permission.COUNT_STOCK)
 def start_count(location: str, *, uow: UnitOfWork, actor: Actor) -> str:
-    actor.require(Permission.COUNT_STOCK)
     with uow:
         ctx = store_context(uow)
         if location not in ctx.locations:
@@ -69,9 +70,9 @@ def start_count(location: str, *, uow: UnitOfWork, actor: Actor) -> str:
     return count_id
 
 
-def open_counts(*, reader: InventoryReader, actor: Actor) -> list[CountRecord]:
+@requires(Permission.COUNT_STOCK)
+def open_counts(*, reader: InventoryReader, actor: Actor, uow: UnitOfWork) -> list[CountRecord]:
     """Counts started and not yet posted or cancelled (to resume after a restart)."""
-    actor.require(Permission.COUNT_STOCK)
     records = (reader.count_record(count_id) for count_id in reader.open_count_ids())
     return [record for record in records if record is not None]
 
@@ -85,9 +86,9 @@ def _open_count(uow: UnitOfWork, count_id: str) -> CountRecord:
     return count
 
 
+@requires(Permission.COUNT_STOCK)
 def scan(count_id: str, code: str, *, uow: UnitOfWork, reader: InventoryReader, actor: Actor) -> ScanResult:
     """Record one scanned code; says what it was, so the clerk hears about surprises."""
-    actor.require(Permission.COUNT_STOCK)
     code = code.strip()
     if not code:
         raise ValidationError("code", "is empty")
@@ -112,8 +113,8 @@ def scan(count_id: str, code: str, *, uow: UnitOfWork, reader: InventoryReader, 
     return ScanResult(code, item, f"{item.sku} {item.title}", True)
 
 
+@requires(Permission.COUNT_STOCK)
 def undo_last_scan(count_id: str, *, uow: UnitOfWork, actor: Actor) -> str | None:
-    actor.require(Permission.COUNT_STOCK)
     with uow:
         _open_count(uow, count_id)
         removed = uow.counts.remove_last_scan(count_id)
@@ -124,9 +125,9 @@ def undo_last_scan(count_id: str, *, uow: UnitOfWork, actor: Actor) -> str | Non
     return None if removed is None else removed.code
 
 
-def report(count_id: str, *, reader: InventoryReader, actor: Actor) -> CountReport:
+@requires(Permission.COUNT_STOCK)
+def report(count_id: str, *, reader: InventoryReader, actor: Actor, uow: UnitOfWork) -> CountReport:
     """Where the count stands: matched, missing and unexpected pieces. Reads only."""
-    actor.require(Permission.COUNT_STOCK)
     count = reader.count_record(count_id)
     if count is None:
         raise NotFound("That stock count does not exist.")
@@ -157,6 +158,7 @@ def report(count_id: str, *, reader: InventoryReader, actor: Actor) -> CountRepo
                        tuple(unexpected), unknown)
 
 
+@requires(Permission.ADJUST_STOCK)
 def post_count(count_id: str, *, uow: UnitOfWork, reader: InventoryReader, actor: Actor) -> CountReport:
     """Post the differences of the location's own items as adjustments; close the count.
 
@@ -166,8 +168,7 @@ def post_count(count_id: str, *, uow: UnitOfWork, reader: InventoryReader, actor
     found in the case: that needs looking into, not an automatic correction.
     Counted stock of this location found with none on record is posted.
     """
-    actor.require(Permission.ADJUST_STOCK)
-    result = report(count_id, reader=reader, actor=actor)
+    result = report(count_id, reader=reader, actor=actor, uow=uow)
     with uow:
         _open_count(uow, count_id)
         reason = f"stock count {result.location}"
@@ -187,8 +188,8 @@ def post_count(count_id: str, *, uow: UnitOfWork, reader: InventoryReader, actor
     return dataclasses.replace(result, status="posted")
 
 
+@requires(Permission.COUNT_STOCK)
 def cancel_count(count_id: str, *, uow: UnitOfWork, actor: Actor) -> None:
-    actor.require(Permission.COUNT_STOCK)
     with uow:
         _open_count(uow, count_id)
         uow.counts.close(count_id, "cancelled", actor)

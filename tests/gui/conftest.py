@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
+import pyotp
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtWidgets import QApplication, QWidget
@@ -12,6 +14,8 @@ from pos_app.app import Facet
 from pos_app.gui.context import AppContext
 from pos_app.gui.launch import make_application
 from pos_app.gui.main_window import MainWindow
+from pos_app.services import two_step
+from pos_app.services.demo import DEMO_TWO_STEP
 
 DEMO_SECRETS = {
     "Jane Ellen": "owner-demo-1",
@@ -46,12 +50,40 @@ def focused() -> QWidget:
     return widget
 
 
+def two_step_code(facet: Facet, name: str) -> str:
+    """A code the demo's `name` has not used yet: the authenticator's code for now or the next
+    30 seconds, else (signed in twice already in this window) the next unused recovery code."""
+    secret, recovery = DEMO_TWO_STEP[name]
+    conn = facet.connection()
+    try:
+        staff_id, last_step = conn.execute("SELECT id, totp_last_step FROM staff WHERE name = ?", (name,)).fetchone()
+        used = conn.execute("SELECT count(*) FROM staff_recovery_codes WHERE staff_id = ? AND used_at IS NOT NULL",
+                            (staff_id,)).fetchone()[0]
+    finally:
+        conn.close()
+    now = two_step.time_step(dt.datetime.now(dt.UTC))
+    for step in (now, now + 1):
+        if last_step is None or step > last_step:
+            return str(pyotp.TOTP(secret).at(step * two_step.STEP_SECONDS))
+    return recovery[used]
+
+
 def sign_in(qtbot, main: MainWindow, name: str) -> None:  # type: ignore[no-untyped-def]
-    """Sign in through the real screen (mouse-free, but without typing the name)."""
+    """Sign in through the real screen (mouse-free, but without typing the name), typing the
+    two-step code on its page for those who have one."""
     lst = main.sign_in.form.staff_list
     for row in range(lst.count()):
         if lst.item(row).data(Qt.ItemDataRole.UserRole).name == name:
             lst.setCurrentRow(row)
     main.sign_in.form.secret_edit.setText(DEMO_SECRETS[name])
     main.sign_in.submit()
-    qtbot.waitUntil(lambda: main.workspace is not None and main.context.actor is not None, timeout=10_000)
+
+    def signed_in() -> bool:
+        return main.workspace is not None and main.context.actor is not None
+
+    if name in DEMO_TWO_STEP:
+        qtbot.waitUntil(lambda: main.sign_in.awaiting_code or signed_in(), timeout=10_000)
+        if main.sign_in.awaiting_code:
+            main.sign_in.code_form.code_edit.setText(two_step_code(main.context.facet, name))
+            main.sign_in.submit_code()
+    qtbot.waitUntil(signed_in, timeout=10_000)

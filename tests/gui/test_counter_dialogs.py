@@ -25,7 +25,7 @@ from pos_app.gui.counter.customer_dialog import RESTRICTED_NOTE, CustomerPickerD
 from pos_app.gui.counter.drawer import CashMoveDialog, CloseShiftDialog, OpenShiftDialog, ShiftReportDialog
 from pos_app.gui.launch import make_application
 from pos_app.services import cash
-from pos_app.services.checkout import ApprovalNeeded
+from pos_app.services.guard import ApprovalNeeded
 from tests.conftest import actor_for
 from tests.gui.conftest import focused
 
@@ -271,7 +271,7 @@ def test_a_paid_out_asks_a_manager_then_is_recorded_with_the_approver(qtbot: Any
 
     assert dialog.approver is not None and dialog.approver.name == "Marcus Reed"
     assert dialog.amount == Money(1250)
-    report = cash.x_report(sales=demo_facet.sales_reader(), actor=context.require_actor())
+    report = cash.x_report(sales=demo_facet.sales_reader(), actor=context.require_actor(), uow=demo_facet.uow())
     assert report.figures.paid_out == 1250 and report.expected == Money(18750)
     assert _count(demo_facet, "SELECT approved_by FROM audit_events WHERE action = 'shift.paid_out'") == \
         dialog.approver.staff_id
@@ -320,7 +320,7 @@ def test_an_x_report_without_a_printer_has_no_print_button(qtbot: Any, counter: 
                                                            demo_facet: Facet) -> None:
     context, host = counter
     cash.open_shift(Money(20000), uow=demo_facet.uow(), actor=context.require_actor())
-    report = cash.x_report(sales=context.sales, actor=context.require_actor())
+    report = cash.x_report(sales=context.sales, actor=context.require_actor(), uow=demo_facet.uow())
     dialog = ShiftReportDialog(context, report, None, host)
     dialog.open()
     _shown(qtbot, dialog)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pdfplumber
@@ -118,3 +119,43 @@ def test_manager_adjusts_stock_with_a_reason_and_the_list_shows_it(qtbot, window
                     == counted.on_hand + 2)
     history = window.context.reader.history(counted.id)
     assert history[0].kind == "adjustment" and history[0].reason == "Found in the back office"
+
+
+def test_a_clerk_adjusts_stock_once_a_manager_enters_a_pin(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    from pos_app.gui.counter.approval import ApprovalDialog
+
+    sign_in(qtbot, window, "Lily Chen")
+    inventory = window.workspace.show_screen("Inventory")
+    inventory.form.search_edit.setText("bezel")
+    inventory.apply_filter()
+    counted = next(r for r in (inventory.model.row_at(n) for n in range(inventory.model.rowCount()))
+                   if r.tracking == "counted")
+    inventory.form.table.setCurrentIndex(inventory.model.index(inventory.model.row_of_seq(counted.seq), 0))
+    qtbot.keyClick(inventory.form.table, Qt.Key.Key_J, Qt.KeyboardModifier.ControlModifier)
+    dialog = inventory.dialog
+    assert isinstance(dialog, AdjustDialog)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.form.change_spin.lineEdit()
+                    or QApplication.focusWidget() is dialog.form.change_spin)
+    dialog.form.change_spin.selectAll()
+    qtbot.keyClicks(dialog.form.change_spin, "-1")
+    dialog.form.reason_combo.setEditText("Damaged")
+    qtbot.keyClick(dialog, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+
+    qtbot.waitUntil(lambda: isinstance(getattr(dialog, "dialog", None), ApprovalDialog)
+                    and dialog.dialog.isVisible(), timeout=5_000)
+    approval = dialog.dialog
+    assert "stock adjustment needs a manager's approval" in approval.form.reason_label.text()
+    assert approval.form.staff_list.currentItem().text() == "Marcus Reed (Manager)"
+    folder = os.environ.get("FACET_DIALOG_PNG")
+    if folder:
+        dialog.grab().save(str(Path(folder) / "adjust-asks-a-manager.png"))
+        approval.grab().save(str(Path(folder) / "adjust-approval.png"))
+    approval.form.pin_edit.setFocus()
+    qtbot.keyClicks(approval.form.pin_edit, "2222")
+    qtbot.keyClick(approval.form.pin_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.result_record is not None, timeout=5_000)
+    assert dialog.result_record.on_hand == counted.on_hand - 1
+    event = window.context.facet.connection().execute(
+        "SELECT s.name, a.name FROM audit_events e JOIN staff s ON s.id = e.staff_id "
+        "JOIN staff a ON a.id = e.approved_by WHERE e.action = 'stock.adjusted' ORDER BY e.seq DESC LIMIT 1").fetchone()
+    assert event == ("Lily Chen", "Marcus Reed")

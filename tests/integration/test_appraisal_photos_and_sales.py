@@ -13,7 +13,7 @@ from pos_app.domain.errors import Conflict, NotFound, PermissionDenied, Validati
 from pos_app.domain.money import Money
 from pos_app.domain.permissions import Role
 from pos_app.services import appraisals
-from pos_app.services.checkout import ApprovalNeeded
+from pos_app.services.guard import ApprovalNeeded
 from tests.conftest import actor_for
 from tests.images import png
 from tests.integration.test_appraisal_records import FORM, STONES, TODAY
@@ -180,19 +180,19 @@ def test_the_list_finds_by_owner_name_pages_and_counts_drafts(demo_facet: app.Fa
     (first, last), = rows(demo_facet, "SELECT first_name, last_name FROM customers WHERE id = ?", (customer_id,))
     reader = demo_facet.appraisal_reader()
     for text in (last, f"{first} {last}", f"{first[:3].lower()}"):
-        found = appraisals.list_appraisals(reader=reader, actor=appraiser, search=text)
+        found = appraisals.list_appraisals(reader=reader, actor=appraiser, search=text, uow=demo_facet.uow())
         assert {r.id for r in made} <= {r.id for r in found}, text
         assert all(f"{first} {last}" == r.owner_name for r in found if r.id in {m.id for m in made})
-    everything = appraisals.list_appraisals(reader=reader, actor=appraiser)
+    everything = appraisals.list_appraisals(reader=reader, actor=appraiser, uow=demo_facet.uow())
     paged = [r.id for offset in range(0, len(everything), 2)
-             for r in appraisals.list_appraisals(reader=reader, actor=appraiser, limit=2, offset=offset)]
+             for r in appraisals.list_appraisals(reader=reader, actor=appraiser, limit=2, offset=offset, uow=demo_facet.uow())]
     assert paged == [r.id for r in everything]
-    waiting = appraisals.drafts_waiting(reader=reader, actor=appraiser)
+    waiting = appraisals.drafts_waiting(reader=reader, actor=appraiser, uow=demo_facet.uow())
     assert waiting == len([r for r in everything if r.status == "draft"]) >= 1
     with pytest.raises(ValidationError, match="offset"):
-        appraisals.list_appraisals(reader=reader, actor=appraiser, offset=-1)
+        appraisals.list_appraisals(reader=reader, actor=appraiser, offset=-1, uow=demo_facet.uow())
     with pytest.raises(PermissionDenied):
-        appraisals.list_appraisals(reader=reader, actor=actor_for(demo_facet, Role.CLERK))
+        appraisals.list_appraisals(reader=reader, actor=actor_for(demo_facet, Role.CLERK), uow=demo_facet.uow())
 
 
 def test_past_ten_years_the_photos_go_with_the_appraisal(demo_facet: app.Facet) -> None:
@@ -208,7 +208,7 @@ def test_past_ten_years_the_photos_go_with_the_appraisal(demo_facet: app.Facet) 
 
 def test_the_demo_has_a_dozen_appraisals_and_certificates_for_its_larger_diamonds(demo_facet: app.Facet) -> None:
     appraiser = actor_for(demo_facet, Role.APPRAISER)
-    listed = appraisals.list_appraisals(reader=demo_facet.appraisal_reader(), actor=appraiser)
+    listed = appraisals.list_appraisals(reader=demo_facet.appraisal_reader(), actor=appraiser, uow=demo_facet.uow())
     assert len(listed) == 12
     assert sum(r.superseded for r in listed) == 1 and sum(r.status == "draft" for r in listed) == 2
     assert {r.purpose for r in listed} == {"insurance_replacement", "fair_market_value", "estate"}

@@ -78,7 +78,7 @@ def verify_json(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int
 def assert_names(facet: app.Facet, data_dir: Path, capsys: pytest.CaptureFixture[str], kind: BreakKind,
                  seq: int, action: str | None) -> None:
     """The service and `pos-app audit verify --json` both name event `seq` as the first bad one."""
-    report = audit.verify(trail=facet.audit_trail(facet.connection()), actor=actor_for(facet, Role.OWNER))
+    report = audit.verify(trail=facet.audit_trail(facet.connection()), uow=facet.uow(), actor=actor_for(facet, Role.OWNER))
     assert report.first_break is not None, report
     assert (report.first_break.kind, report.first_break.seq, report.first_break.action) == (kind, seq, action)
     code, data = verify_json(data_dir, capsys)
@@ -303,19 +303,19 @@ def test_searches_by_person_action_entity_and_time(store: tuple[app.Facet, Path]
     facet, data_dir = store
     owner = actor_for(facet, Role.OWNER)
     trail = facet.audit_trail()
-    steps = audit.search(AuditFilter(action="test.step_"), trail=trail, actor=owner, limit=100)
+    steps = audit.search(AuditFilter(action="test.step_"), trail=trail, uow=facet.uow(), actor=owner, limit=100)
     assert [r.action for r in steps] == [f"test.step_{n}" for n in reversed(range(EVENTS))]  # newest first
-    assert audit.count(AuditFilter(action="test.step_1"), trail=trail, actor=owner) == 3  # 1, 10, 11
+    assert audit.count(AuditFilter(action="test.step_1"), trail=trail, uow=facet.uow(), actor=owner) == 3  # 1, 10, 11
     for entity in ("item:item-3", "item: item-3"):  # as typed, and as the viewer's Record column shows it
-        assert [r.entity_id for r in audit.search(AuditFilter(entity=entity), trail=trail, actor=owner)] \
+        assert [r.entity_id for r in audit.search(AuditFilter(entity=entity), trail=trail, uow=facet.uow(), actor=owner)] \
             == ["item-3"]
-    assert {r.person for r in audit.search(AuditFilter(person=owner.name[:4]), trail=trail, actor=owner)} \
+    assert {r.person for r in audit.search(AuditFilter(person=owner.name[:4]), trail=trail, uow=facet.uow(), actor=owner)} \
         == {owner.name}
-    assert audit.count(AuditFilter(person=owner.staff_id), trail=trail, actor=owner) >= EVENTS
+    assert audit.count(AuditFilter(person=owner.staff_id), trail=trail, uow=facet.uow(), actor=owner) >= EVENTS
     middle = steps[EVENTS // 2].at
-    newer = audit.search(AuditFilter(action="test.step_", since=middle), trail=trail, actor=owner)
+    newer = audit.search(AuditFilter(action="test.step_", since=middle), trail=trail, uow=facet.uow(), actor=owner)
     assert [r.at >= middle for r in newer] == [True] * len(newer) and 0 < len(newer) < EVENTS
-    older = audit.count(AuditFilter(action="test.step_", until=middle), trail=trail, actor=owner)
+    older = audit.count(AuditFilter(action="test.step_", until=middle), trail=trail, uow=facet.uow(), actor=owner)
     assert older + len(newer) == EVENTS
     facet.close()
 
@@ -323,10 +323,10 @@ def test_searches_by_person_action_entity_and_time(store: tuple[app.Facet, Path]
 def test_refuses_a_period_that_ends_before_it_starts_naming_the_field(store: tuple[app.Facet, Path]) -> None:
     facet, _ = store
     steps = audit.search(AuditFilter(action="test.step_"), trail=facet.audit_trail(),
-                         actor=actor_for(facet, Role.OWNER))
+                         uow=facet.uow(), actor=actor_for(facet, Role.OWNER))
     with pytest.raises(ValidationError) as caught:
         audit.count(AuditFilter(since=steps[0].at, until=steps[-1].at), trail=facet.audit_trail(),
-                    actor=actor_for(facet, Role.OWNER))
+                    uow=facet.uow(), actor=actor_for(facet, Role.OWNER))
     assert caught.value.field == "until"
     facet.close()
 
@@ -336,8 +336,8 @@ def test_only_the_owner_sees_the_trail(store: tuple[app.Facet, Path], role: Role
     facet, _ = store
     actor = actor_for(facet, role)
     calls: list[Callable[[], object]] = [
-        lambda: audit.verify(trail=facet.audit_trail(), actor=actor),
-        lambda: audit.search(AuditFilter(), trail=facet.audit_trail(), actor=actor),
+        lambda: audit.verify(trail=facet.audit_trail(), uow=facet.uow(), actor=actor),
+        lambda: audit.search(AuditFilter(), trail=facet.audit_trail(), uow=facet.uow(), actor=actor),
         lambda: audit.export_csv(tmp_path / "a.csv", AuditFilter(), trail=facet.audit_trail(), uow=facet.uow(),
                                  actor=actor),
     ]

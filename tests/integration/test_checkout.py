@@ -15,6 +15,7 @@ from pos_app.domain.errors import Conflict, NotFound, PermissionDenied, SignInFa
 from pos_app.domain.money import Money
 from pos_app.domain.permissions import Actor, Permission, Role
 from pos_app.services import cash, checkout, staff
+from pos_app.services.guard import ApprovalNeeded
 from pos_app.services.ports import DeviceUnavailable, ItemRow
 from tests.conftest import FAST_HASHER, actor_for
 
@@ -147,7 +148,7 @@ def test_a_discount_above_the_clerks_limit_needs_a_managers_pin(demo_facet: app.
                                    uow=demo_facet.uow())
     assert small.lines[0].approved_by is None
     audit_before = _count(demo_facet, "SELECT max(seq) FROM audit_events")
-    with pytest.raises(checkout.ApprovalNeeded) as needed:
+    with pytest.raises(ApprovalNeeded) as needed:
         checkout.discount_line(cart, 0, Discount.of_percent(Decimal(25)), settings=settings, actor=clerk,
                                uow=demo_facet.uow())
     assert needed.value.permission is Permission.DISCOUNT_ABOVE_LIMIT
@@ -180,7 +181,7 @@ def test_a_price_override_needs_a_reason_and_a_manager(demo_facet: app.Facet, cl
         checkout.override_price(cart, 0, Money(1000), " ", actor=manager, uow=demo_facet.uow())
     with pytest.raises(ValidationError, match="price: must be more than zero"):
         checkout.override_price(cart, 0, Money(0), "match", actor=manager, uow=demo_facet.uow())
-    with pytest.raises(checkout.ApprovalNeeded):
+    with pytest.raises(ApprovalNeeded):
         checkout.override_price(cart, 0, Money(1000), "price match", actor=clerk, uow=demo_facet.uow())
     changed = checkout.override_price(cart, 0, Money(1000), "price match", actor=manager, uow=demo_facet.uow())
     assert changed.lines[0].unit_price == Money(1000) and changed.lines[0].list_price.cents == row.price_cents
@@ -276,11 +277,11 @@ def test_the_shift_counts_cash_in_and_out_and_closes_with_a_variance(
     co = checkout.pay_cash(co, Money(co.due.cents + 1000), uow=demo_facet.uow(), actor=clerk,
                            sales=demo_facet.sales_reader())
     checkout.complete_sale(co, uow=demo_facet.uow(), actor=clerk)
-    with pytest.raises(checkout.ApprovalNeeded):
+    with pytest.raises(ApprovalNeeded):
         cash.move_cash("paid_out", Money(2500), "courier", uow=demo_facet.uow(), actor=clerk)
     cash.move_cash("paid_out", Money(2500), "courier", uow=demo_facet.uow(), actor=clerk, approver=manager)
     cash.move_cash("paid_in", Money(5000), "change from the bank", uow=demo_facet.uow(), actor=manager)
-    x = cash.x_report(sales=demo_facet.sales_reader(), actor=clerk)
+    x = cash.x_report(sales=demo_facet.sales_reader(), actor=clerk, uow=demo_facet.uow())
     expected = 15000 + co.priced.total.cents - 2500 + 5000
     assert x.expected.cents == expected and x.figures.sales == 1
 
@@ -315,7 +316,7 @@ def test_a_return_refunds_what_was_charged_and_puts_the_piece_back(
     sold = _cash_sale(demo_facet, clerk, settings, cart)
     sales = demo_facet.sales_reader()
 
-    sale = returns.find_sale(sold.number.lower(), sales=sales, actor=clerk)
+    sale = returns.find_sale(sold.number.lower(), sales=sales, actor=clerk, uow=demo_facet.uow())
     counted_line = next(line for line in sale.lines if line.item_id == counted.id)
     with pytest.raises(ValidationError, match="quantity: .*3 sold, only 3 can still be returned"):
         returns.add_return(Cart(), sale, counted_line.id, 4, actor=clerk)
@@ -329,7 +330,7 @@ def test_a_return_refunds_what_was_charged_and_puts_the_piece_back(
     two_of_three_net = round(counted_line.net_cents * 2 / 3)
     two_of_three_tax = round(counted_line.tax_cents * 2 / 3)
     assert co.due.cents == -(unique_line.total_cents + two_of_three_net + two_of_three_tax)
-    with pytest.raises(checkout.ApprovalNeeded):
+    with pytest.raises(ApprovalNeeded):
         checkout.refund_cash(co, -co.due, uow=demo_facet.uow(), actor=clerk)
     co = checkout.refund_cash(co, -co.due, uow=demo_facet.uow(), actor=clerk, approver=manager)
     done = checkout.complete_sale(co, uow=demo_facet.uow(), actor=clerk, sales=sales)
@@ -338,7 +339,7 @@ def test_a_return_refunds_what_was_charged_and_puts_the_piece_back(
     after = {r.id: r for r in demo_facet.inventory_reader().rows_by_ids([unique.id, counted.id])}
     assert after[unique.id].status == "available" and after[unique.id].on_hand == 1
     assert after[counted.id].on_hand == counted.on_hand - 1
-    again = returns.find_sale(sold.number, sales=sales, actor=clerk)
+    again = returns.find_sale(sold.number, sales=sales, actor=clerk, uow=demo_facet.uow())
     assert returns.returnable(again) == {unique_line.id: 0, counted_line.id: 1}
     stored = sales.sale(done.sale_id)
     assert stored is not None and stored.original_number == sold.number and stored.total_cents == co.priced.total.cents
@@ -355,7 +356,7 @@ def test_an_exchange_settles_the_difference(demo_facet: app.Facet, clerk: Actor,
                                             settings: checkout.CounterSettings) -> None:
     cheap, dear = sorted(_available(demo_facet, "unique", 2), key=lambda r: r.price_cents)
     sold = _cash_sale(demo_facet, clerk, settings, checkout.add_item(Cart(), cheap, actor=clerk))
-    sale = returns.find_sale(sold.number, sales=demo_facet.sales_reader(), actor=clerk)
+    sale = returns.find_sale(sold.number, sales=demo_facet.sales_reader(), actor=clerk, uow=demo_facet.uow())
     cart = returns.return_whole_sale(Cart(), sale, actor=clerk)
     cart = checkout.add_item(cart, dear, actor=clerk)
     co = checkout.start_checkout(cart, settings=settings, uow=demo_facet.uow(), actor=clerk)
@@ -375,7 +376,7 @@ def test_a_void_needs_a_manager_and_undoes_the_sale(demo_facet: app.Facet, clerk
     with pytest.raises(ValidationError, match="reason"):
         returns.void_sale(sold.sale_id, "", uow=demo_facet.uow(), actor=clerk, sales=sales,
                           timezone=settings.timezone, terminal=None, approver=manager)
-    with pytest.raises(checkout.ApprovalNeeded):
+    with pytest.raises(ApprovalNeeded):
         returns.void_sale(sold.sale_id, "rang up the wrong piece", uow=demo_facet.uow(), actor=clerk, sales=sales,
                           timezone=settings.timezone, terminal=None)
     returns.void_sale(sold.sale_id, "rang up the wrong piece", uow=demo_facet.uow(), actor=clerk, sales=sales,
@@ -390,7 +391,7 @@ def test_a_void_needs_a_manager_and_undoes_the_sale(demo_facet: app.Facet, clerk
                           timezone=settings.timezone, terminal=None)
     with pytest.raises(Conflict, match="voided"):
         returns.add_return(Cart(), voided, voided.lines[0].id, 1, actor=clerk)
-    x = cash.x_report(sales=sales, actor=clerk)
+    x = cash.x_report(sales=sales, actor=clerk, uow=demo_facet.uow())
     assert x.expected.cents == 20000 and x.figures.voided == 1
 
 
@@ -549,7 +550,7 @@ def test_a_return_refunds_to_the_original_card(demo_facet: app.Facet, clerk: Act
     co, _ = checkout.check_card(co, uow=demo_facet.uow(), actor=clerk, terminal=terminal)
     sold = checkout.complete_sale(co, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.sales_reader())
     sales = demo_facet.sales_reader()
-    back = returns.return_whole_sale(Cart(), returns.find_sale(sold.number, sales=sales, actor=clerk), actor=clerk)
+    back = returns.return_whole_sale(Cart(), returns.find_sale(sold.number, sales=sales, actor=clerk, uow=demo_facet.uow()), actor=clerk)
     ret = checkout.start_checkout(back, settings=settings, uow=demo_facet.uow(), actor=clerk)
     [(pi, label, left)] = checkout.card_refundable(ret, sales)
     assert label == "VISA ****4242" and left == sold.total.cents

@@ -129,8 +129,8 @@ def test_large_cash_cases_are_listed_for_managers_only(capsys: pytest.CaptureFix
     facet = app.open_facet(demo_dir)
     try:
         with pytest.raises(PermissionDenied):
-            large_cash_payments(sales=facet.sales_reader(), actor=actor_for(facet, Role.CLERK))
-        assert large_cash_payments(sales=facet.sales_reader(), actor=actor_for(facet, Role.MANAGER)) == []
+            large_cash_payments(sales=facet.sales_reader(), actor=actor_for(facet, Role.CLERK), uow=facet.uow())
+        assert large_cash_payments(sales=facet.sales_reader(), actor=actor_for(facet, Role.MANAGER), uow=facet.uow()) == []
     finally:
         facet.close()
 
@@ -184,3 +184,24 @@ def test_doctor_warns_of_open_payments_and_receipts_waiting(capsys: pytest.Captu
     assert report["counter"] == {"open_checkouts": 1, "receipts_waiting": 1}
     assert any("left open" in w for w in report["warnings"]) and any("wait to be printed" in w
                                                                       for w in report["warnings"])
+
+
+def test_only_who_manages_settings_sets_the_stripe_key_and_the_trail_never_holds_it(demo_facet: Any) -> None:
+    from pos_app.domain.errors import PermissionDenied
+    from pos_app.domain.permissions import Role
+    from pos_app.services.payment_setup import set_stripe_key
+    from tests.conftest import actor_for
+
+    KeyringSecrets().delete(STRIPE_KEY_NAME)
+    key = "sk_live_" + "Z9y8X7w6V5" * 3
+    with pytest.raises(PermissionDenied):
+        set_stripe_key(key, keys=demo_facet.keyring, uow=demo_facet.uow(), actor=actor_for(demo_facet, Role.MANAGER))
+    assert KeyringSecrets().get(STRIPE_KEY_NAME) is None
+
+    assert set_stripe_key(key, keys=demo_facet.keyring, uow=demo_facet.uow(),
+                          actor=actor_for(demo_facet, Role.OWNER)) is False
+    assert KeyringSecrets().get(STRIPE_KEY_NAME) == key
+    action, summary = demo_facet.connection().execute(
+        "SELECT action, summary FROM audit_events ORDER BY seq DESC LIMIT 1").fetchone()
+    assert action == "payments.key_set" and json.loads(summary) == {"test_mode": False}
+    KeyringSecrets().delete(STRIPE_KEY_NAME)

@@ -324,9 +324,10 @@ def test_a_clerk_or_a_manager_is_refused_and_the_refusal_is_logged(demo_facet: a
         with pytest.raises(PermissionDenied):
             _erase(demo_facet, customer_id, request_id, role=role)
     assert _q(demo_facet, "SELECT * FROM customers WHERE id = ?", customer_id) == before
-    refused = _q(demo_facet, "SELECT role, json_extract(summary, '$.attempted'), entity_id FROM audit_events "
-                             "WHERE action = 'privacy.refused' ORDER BY seq")
-    assert refused[-2:] == [("clerk", "erase", request_id), ("manager", "erase", request_id)]
+    refused = _q(demo_facet, "SELECT role, json_extract(summary, '$.function'), entity_id FROM audit_events "
+                             "WHERE action = 'permission.refused' ORDER BY seq")
+    assert refused[-2:] == [("clerk", "erasure.erase_customer", request_id),
+                            ("manager", "erasure.erase_customer", request_id)]
     owner = _erase(demo_facet, customer_id, request_id, role=Role.OWNER, scrub=False)
     assert owner.customer_id == customer_id
 

@@ -297,7 +297,7 @@ def test_only_the_privacy_officer_and_owner_export_and_a_refusal_is_audited(
         _as_officer(demo_facet, request_id, tmp_path / "export.zip", actor=actor_for(demo_facet, role))
     assert list(tmp_path.glob("export.zip*")) == []
     refused = demo_facet.connection().execute(
-        "SELECT entity_id, summary FROM audit_events WHERE action = 'privacy.refused'").fetchall()
+        "SELECT entity_id, summary FROM audit_events WHERE action = 'permission.refused'").fetchall()
     assert len(refused) == 1 and refused[0][0] == request_id and "export" in refused[0][1]
     after = _counts(demo_facet)
     assert after[TABLES.index("audit_events")] == before[TABLES.index("audit_events")] + 1

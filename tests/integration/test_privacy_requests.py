@@ -91,12 +91,12 @@ def test_the_list_puts_overdue_requests_first_then_by_due_date(demo_facet: app.F
     later = _record(demo_facet, TODAY - dt.timedelta(days=2), customer=b)  # due in 28 days
     overdue = _record(demo_facet, TODAY - dt.timedelta(days=33), customer=c)  # 3 days late
     officer = actor_for(demo_facet, Role.PRIVACY_OFFICER)
-    rows = privacy.list_requests(reader=demo_facet.privacy_reader(), actor=officer, today=TODAY)
+    rows = privacy.list_requests(reader=demo_facet.privacy_reader(), actor=officer, today=TODAY, uow=demo_facet.uow())
     assert [r.id for r in rows] == [overdue, soon, later]
     assert [r.days_left for r in rows] == [-3, 5, 28]
     assert all(r.customer_name for r in rows)
     due_soon = privacy.list_requests(reader=demo_facet.privacy_reader(), actor=officer, today=TODAY,
-                                     due_within_days=7)
+                                     due_within_days=7, uow=demo_facet.uow())
     assert [r.id for r in due_soon] == [overdue, soon]
 
 
@@ -109,9 +109,9 @@ def test_closed_requests_leave_the_desk_list(demo_facet: app.Facet) -> None:
     done = privacy.close_request(request_id, "completed", "sent the export", uow=demo_facet.uow(), actor=officer)
     assert done.status == "completed" and done.completed_at is not None
     reader = demo_facet.privacy_reader()
-    assert privacy.list_requests(reader=reader, actor=officer, today=TODAY) == []
+    assert privacy.list_requests(reader=reader, actor=officer, today=TODAY, uow=demo_facet.uow()) == []
     assert [r.id for r in privacy.list_requests(reader=reader, actor=officer, today=TODAY,
-                                                include_closed=True)] == [request_id]
+                                                include_closed=True, uow=demo_facet.uow())] == [request_id]
 
 
 def test_one_extension_of_at_most_45_days_told_before_the_original_due_date(demo_facet: app.Facet) -> None:
@@ -160,12 +160,12 @@ def test_only_the_privacy_officer_and_owner_handle_requests_and_a_refusal_is_aud
     assert demo_facet.connection().execute("SELECT count(*), min(status) FROM privacy_requests").fetchone() == (
         1, "received")
     refused = demo_facet.connection().execute(
-        "SELECT staff_id, role FROM audit_events WHERE action = 'privacy.refused'").fetchall()
+        "SELECT staff_id, role FROM audit_events WHERE action = 'permission.refused'").fetchall()
     assert refused == [(someone.staff_id, role.value)] * 3
-    assert [e["attempted"] for e in _audit(demo_facet, "privacy.refused")] == [
-        "record_request", "verify", "list_requests"]
+    assert [e["function"] for e in _audit(demo_facet, "permission.refused")] == [
+        "privacy.record_request", "privacy.verify", "privacy.list_requests"]
     owner = actor_for(demo_facet, Role.OWNER)
-    assert privacy.list_requests(reader=demo_facet.privacy_reader(), actor=owner, today=TODAY)
+    assert privacy.list_requests(reader=demo_facet.privacy_reader(), actor=owner, today=TODAY, uow=demo_facet.uow())
 
 
 BadCall = Callable[[app.Facet, str], Any]

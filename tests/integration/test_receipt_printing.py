@@ -114,7 +114,7 @@ def test_the_pdf_receipt_reads_back_with_every_field_and_a_scannable_barcode(dem
     assert sale is not None
     clerk = actor_for(demo_facet, Role.CLERK)
     data = receipts.receipt_pdf(sale_id, sales=demo_facet.sales_reader(), directory=demo_facet.directory(),
-                                actor=clerk)
+                                actor=clerk, uow=demo_facet.uow())
     text = _pdf_text(data)
     for expected in (sale.number, "Jane Ellen", "Subtotal", "Tax", "Total", "page 1 of 1",
                      "Returns and exchanges within 30 days", *[line.sku for line in sale.lines]):
@@ -125,7 +125,7 @@ def test_the_pdf_receipt_reads_back_with_every_field_and_a_scannable_barcode(dem
     assert [b.text for b in found] == [sale.number]
 
     gift = _pdf_text(receipts.receipt_pdf(sale_id, sales=demo_facet.sales_reader(),
-                                          directory=demo_facet.directory(), actor=clerk, gift=True))
+                                          directory=demo_facet.directory(), actor=clerk, gift=True, uow=demo_facet.uow()))
     assert "Gift receipt" in gift and not re.search(r"\$\d", gift)
 
 

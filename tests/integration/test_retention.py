@@ -151,8 +151,8 @@ def test_only_the_privacy_officer_and_owner_run_it_and_a_refusal_is_logged(demo_
     for role in (Role.CLERK, Role.MANAGER, Role.APPRAISER):
         with pytest.raises(PermissionDenied):
             _run(demo_facet, NOW, role=role)
-    assert _q(demo_facet, "SELECT count(*) FROM audit_events WHERE action = 'privacy.refused' "
-                          "AND json_extract(summary, '$.attempted') = 'retention'") == [(3,)]
+    assert _q(demo_facet, "SELECT count(*) FROM audit_events WHERE action = 'permission.refused' "
+                          "AND json_extract(summary, '$.function') = 'retention.run'") == [(3,)]
     assert _run(demo_facet, NOW, role=Role.OWNER).dry_run is False
 
 

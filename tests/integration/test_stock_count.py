@@ -89,7 +89,7 @@ def test_report_shows_matched_missing_unexpected_and_unknown(demo_facet: app.Fac
     case = Case(demo_facet)
     count_id, _ = count_the_case(demo_facet, clerk, case)
 
-    report = stock_count.report(count_id, reader=demo_facet.inventory_reader(), actor=clerk)
+    report = stock_count.report(count_id, reader=demo_facet.inventory_reader(), actor=clerk, uow=demo_facet.uow())
 
     assert report.status == "open" and report.location == LOCATION
     assert [line.item.id for line in report.missing] == [case.missing_piece.id]
@@ -109,7 +109,7 @@ def test_clerks_can_count_but_not_post(demo_facet: app.Facet, clerk: Actor) -> N
     with pytest.raises(PermissionDenied):
         stock_count.post_count(count_id, uow=demo_facet.uow(), reader=demo_facet.inventory_reader(), actor=clerk)
     assert movements(demo_facet, "count") == []
-    report = stock_count.report(count_id, reader=demo_facet.inventory_reader(), actor=clerk)
+    report = stock_count.report(count_id, reader=demo_facet.inventory_reader(), actor=clerk, uow=demo_facet.uow())
     assert report.status == "open"
 
 
@@ -176,7 +176,7 @@ def test_undo_removes_the_last_scan_and_cancel_closes_without_posting(
     scan(demo_facet, count_id, case.unique[0].sku, clerk)
     scan(demo_facet, count_id, "OOPS", clerk)
     assert stock_count.undo_last_scan(count_id, uow=demo_facet.uow(), actor=clerk) == "OOPS"
-    report = stock_count.report(count_id, reader=demo_facet.inventory_reader(), actor=clerk)
+    report = stock_count.report(count_id, reader=demo_facet.inventory_reader(), actor=clerk, uow=demo_facet.uow())
     assert report.unknown_codes == () and report.scanned == 1
 
     stock_count.cancel_count(count_id, uow=demo_facet.uow(), actor=clerk)
@@ -214,6 +214,6 @@ def test_a_clerks_count_report_does_not_show_cost(demo_facet: app.Facet) -> None
     count_id = stock_count.start_count("Case 1", uow=demo_facet.uow(), actor=clerk)
     first = demo_facet.inventory_reader().expected_at("Case 1")[0]
     result = scan(demo_facet, count_id, first.sku, clerk)
-    report = stock_count.report(count_id, reader=demo_facet.inventory_reader(), actor=clerk)
+    report = stock_count.report(count_id, reader=demo_facet.inventory_reader(), actor=clerk, uow=demo_facet.uow())
     assert result.item is not None and result.item.cost_cents is None
     assert all(line.item.cost_cents is None for line in report.matched + report.missing)

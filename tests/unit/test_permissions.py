@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from pos_app.domain.errors import PermissionDenied, UserFacingError
-from pos_app.domain.permissions import Actor, Permission, Role, allows
+from pos_app.domain.permissions import AREAS, Actor, Permission, Role, allows
 
 # x = allowed, . = refused.
 # Supporting permissions that the role descriptions do not name outright are
@@ -43,10 +43,17 @@ handle_privacy_requests      x       .       .        .             x
 erase_customer               x       .       .        .             x
 write_appraisals             x       .       .        x             .
 finalize_appraisals          x       .       .        x             .
+view_appraisals              x       .       .        x             .
+print_appraisals             x       x       x        x             .        manager, clerk: a sale's appraisals only
+appraise_sale                x       x       x        x             .        clerk, manager: an appraiser signs
+verify_appraisals            x       .       .        x             .
+view_certificates            x       x       .        x             .
 manage_staff                 x       .       .        .             .
+view_settings                x       x       .        .             .
 manage_settings              x       .       .        .             .
 backup                       x       x       .        .             .
 restore                      x       .       .        .             .
+rekey                        x       .       .        .             .
 view_audit                   x       .       .        .             x
 view_sales_reports           x       x       .        .             .
 """
@@ -78,6 +85,16 @@ def test_the_grid_decides_every_permission_for_every_role() -> None:
 @pytest.mark.parametrize(("role", "permission"), CELLS, ids=[f"{r.value}-{p.value}" for r, p in CELLS])
 def test_each_role_may_do_exactly_what_the_grid_says(role: Role, permission: Permission) -> None:
     assert allows(role, permission) is TABLE[permission.value][role.value]
+
+
+def test_settings_shows_every_permission_once_under_an_area() -> None:
+    listed = [permission for permissions in AREAS.values() for permission in permissions]
+    assert sorted(listed) == sorted(Permission)
+    assert len(listed) == len(set(listed))
+
+
+def test_a_permission_reads_as_words() -> None:
+    assert Permission.DISCOUNT_ABOVE_LIMIT.label == "Discount above limit"
 
 
 def test_only_the_privacy_officer_edits_a_restricted_customer() -> None:

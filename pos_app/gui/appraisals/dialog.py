@@ -196,7 +196,7 @@ class AppraisalDialog(FacetDialog):
         if before is None or (before.id, before.status) != (record.id, record.status):
             f.tabs.setCurrentIndex(0)  # another version, or now final: start from its details
         self.pending_photos.clear()
-        self.versions = appraisals.versions(record.number, reader=self.reader, actor=self.actor)
+        self.versions = appraisals.versions(record.number, reader=self.reader, actor=self.actor, uow=self.context.uow())
         current = next((v for v in self.versions if v.id == record.id), None)
         state = "Draft" if record.status == "draft" else (
             "Final" if current is None or current.current else f"Superseded by version {self.versions[-1].version}")
@@ -217,7 +217,7 @@ class AppraisalDialog(FacetDialog):
         f.notes_edit.setPlainText(spec.notes)
         f.limiting_conditions_edit.setPlainText(spec.limiting_conditions)
         numbers = appraisals.certificate_numbers([s.certificate_id for s in spec.stones if s.certificate_id],
-                                                 reader=self.reader, actor=self.actor)
+                                                 reader=self.reader, actor=self.actor, uow=self.context.uow())
         self.stones.set_rows([{
             "role": s.role.label, "shape": s.shape.label if s.shape else "", "count": str(s.count),
             "carat": points_text(s.carat_points) if s.carat_points else "", "color": s.color or "",
@@ -256,7 +256,7 @@ class AppraisalDialog(FacetDialog):
             f.sku_edit.clear()
             self._say_item("" if self.record is None else "No inventory item")
             return
-        rows = inventory.rows_by_ids([item_id], reader=self.context.reader, actor=self.actor) \
+        rows = inventory.rows_by_ids([item_id], reader=self.context.reader, actor=self.actor, uow=self.context.uow()) \
             if self.context.can(Permission.VIEW_INVENTORY) else []
         f.sku_edit.setText(rows[0].sku if rows else "")
         self._say_item(rows[0].title if rows else "An inventory item")
@@ -280,7 +280,7 @@ class AppraisalDialog(FacetDialog):
         code = self.form.sku_edit.text().strip()
         if not code:
             return None
-        row = inventory.lookup(code, reader=self.context.reader, actor=self.actor)
+        row = inventory.lookup(code, reader=self.context.reader, actor=self.actor, uow=self.context.uow())
         if row is None:
             raise ValidationError("item", f"no item has the SKU or barcode {code}")
         return row.id, row.title
@@ -409,7 +409,7 @@ class AppraisalDialog(FacetDialog):
         found = self._find_item()
         item_id = found[0] if found else None
         cert_ids = appraisals.resolve_certificates([r["certificate"] for r in rows], reader=self.reader,
-                                                   actor=self.actor, item_id=item_id)
+                                                   actor=self.actor, item_id=item_id, uow=self.context.uow())
         stones = [{**{k: v for k, v in r.items() if k != "certificate"}, "certificate_id": cert_id or ""}
                   for r, cert_id in zip(rows, cert_ids)]
         return self.raw(), stones, item_id

@@ -45,9 +45,10 @@ class AppraisalsView(QWidget):
         reader = self.reader
         self.model = AppraisalListModel(
             lambda search, drafts: appraisals.count_appraisals(reader=reader, actor=actor, search=search,
-                                                               drafts_only=drafts),
+                                                               drafts_only=drafts, uow=context.uow()),
             lambda search, drafts, offset, limit: appraisals.list_appraisals(
-                reader=reader, actor=actor, search=search, drafts_only=drafts, limit=limit, offset=offset),
+                reader=reader, actor=actor, search=search, drafts_only=drafts, limit=limit, offset=offset,
+                uow=context.uow()),
             context.money, parent=self)
         table = f.table
         table.setModel(self.model)
@@ -103,7 +104,7 @@ class AppraisalsView(QWidget):
         def work() -> int:
             conn = facet.connection()
             try:
-                return appraisals.drafts_waiting(reader=facet.appraisal_reader(conn), actor=actor)
+                return appraisals.drafts_waiting(reader=facet.appraisal_reader(conn), actor=actor, uow=facet.uow())
             finally:
                 conn.close()
 

@@ -187,7 +187,8 @@ class CertificateDialog(FacetDialog):
             combo.setCurrentIndex(max(index, 0))
         f.item_edit.setText(detail.item_sku or "")
         found = inventory.lookup(detail.item_sku, reader=self.context.reader,
-                                 actor=self.context.require_actor()) if detail.item_sku else None
+                                 actor=self.context.require_actor(),
+                                 uow=self.context.uow()) if detail.item_sku else None
         f.item_label.setText(f"{found.sku} · {found.title}" if found
                              else "" if detail.item_sku else "Not on a piece in stock")
         if detail.customer_name:
@@ -214,7 +215,8 @@ class CertificateDialog(FacetDialog):
         code = self.form.item_edit.text().strip()
         if not code:
             return None
-        row = inventory.lookup(code, reader=self.context.reader, actor=self.context.require_actor())
+        row = inventory.lookup(code, reader=self.context.reader, actor=self.context.require_actor(),
+                               uow=self.context.uow())
         if row is None:
             raise ValidationError("item", f"no item has SKU {code!r}; leave it empty for a stone not in stock")
         return row.id
@@ -232,7 +234,7 @@ class CertificateDialog(FacetDialog):
             self.form.item_label.setText("")
             return
         row = inventory.lookup(self.form.item_edit.text().strip(), reader=self.context.reader,
-                               actor=self.context.require_actor())
+                               actor=self.context.require_actor(), uow=self.context.uow())
         if row is not None:
             self.form.item_label.setText(f"{row.sku} · {row.title}")
 

@@ -126,7 +126,8 @@ class CertificatesView(QWidget):
         try:
             rows = certificates.list_certificates(reader=self.reader, actor=self.context.require_actor(),
                                                   search=f.search_edit.text(), limit=LIMIT,
-                                                  duplicates_only=f.duplicates_check.isChecked())
+                                                  duplicates_only=f.duplicates_check.isChecked(),
+                                                  uow=self.context.uow())
         except UserFacingError as exc:
             mark_problem(f.message_label, str(exc))
             return

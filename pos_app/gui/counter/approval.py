@@ -20,7 +20,7 @@ from pos_app.domain.permissions import Actor, Permission
 from pos_app.gui.base import FacetDialog, mark_info, mark_problem
 from pos_app.gui.context import AppContext
 from pos_app.services import staff
-from pos_app.services.checkout import ApprovalNeeded
+from pos_app.services.guard import ApprovalNeeded
 
 
 class ApprovalDialog(FacetDialog):

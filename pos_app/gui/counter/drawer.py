@@ -25,7 +25,7 @@ from pos_app.gui.context import AppContext
 from pos_app.gui.counter.approval import ask_approval
 from pos_app.gui.tables import RowsModel, fill
 from pos_app.services import cash
-from pos_app.services.checkout import ApprovalNeeded
+from pos_app.services.guard import ApprovalNeeded
 
 
 class OpenShiftDialog(FacetDialog):
@@ -149,7 +149,7 @@ class CloseShiftDialog(FacetDialog):
         self.on_closed = on_closed
         self.print_report = print_report
         self.report: cash.ShiftReport | None = None
-        self.so_far = cash.x_report(sales=context.sales, actor=self.actor)
+        self.so_far = cash.x_report(sales=context.sales, actor=self.actor, uow=context.uow())
         currency = self.so_far.shift.currency
         self.values = cash.denominations(currency)
         f = self.form

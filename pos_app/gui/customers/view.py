@@ -206,7 +206,8 @@ class CustomersView(QWidget):
             try:
                 detail = customers.customer_detail(customer_id, reader=facet.customer_reader(conn), actor=actor,
                                                    uow=facet.uow(), today=today)
-                access = privacy.access_log(customer_id, reader=facet.privacy_reader(conn), actor=actor) \
+                access = privacy.access_log(customer_id, reader=facet.privacy_reader(conn), actor=actor,
+                                            uow=facet.uow()) \
                     if officer else []
             finally:
                 conn.close()

@@ -1,11 +1,18 @@
-"""Adjust the quantity on hand of one item, with a reason (managers)."""
+"""Adjust the quantity on hand of one item, with a reason.
+
+Managers adjust alone; a clerk's adjustment asks for a manager's PIN (the
+approval dialog opens when the service says one is needed) and the audit
+event names both.
+"""
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import QWidget
 
+from pos_app.domain.permissions import Actor
 from pos_app.gui.base import FacetDialog
 from pos_app.gui.context import AppContext
+from pos_app.gui.sell.approve import with_approval
 from pos_app.services import inventory
 from pos_app.services.ports import ItemRecord, ItemRow
 
@@ -39,12 +46,13 @@ class AdjustDialog(FacetDialog):
         reason = self.form.reason_combo.currentText()
         actor = self.context.require_actor()
 
-        def work() -> ItemRecord:
-            return inventory.adjust_stock(self.row.id, change, reason, uow=self.context.uow(), actor=actor)
+        def work(approver: Actor | None) -> ItemRecord:
+            return inventory.adjust_stock(self.row.id, change, reason, uow=self.context.uow(), actor=actor,
+                                          approver=approver)
 
         def done(record: ItemRecord) -> None:
             self.result_record = record
             self.context.changed.emit("stock")
             self.accept()
 
-        self.run(work, done)
+        with_approval(self, self.context, work, done, on_problem=self.show_problem)

@@ -37,7 +37,7 @@ class ItemDialog(FacetDialog):
         f.save_button.setVisible(self.can_edit)
         f.add_photo_button.setVisible(self.can_edit)
         f.remove_photo_button.setVisible(self.can_edit)
-        f.adjust_button.setVisible(context.can(Permission.ADJUST_STOCK))
+        f.adjust_button.setVisible(context.can(Permission.COUNT_STOCK))  # a clerk's needs a manager's PIN
         f.tags_button.setVisible(context.can(Permission.PRINT_TAGS))
         f.save_button.clicked.connect(self.save)
         f.close_button.clicked.connect(self.reject)
@@ -49,7 +49,7 @@ class ItemDialog(FacetDialog):
             self.shortcut("Ctrl+S", self.save)
             self.shortcut("Ctrl+Shift+A", self.add_photos)
             self.shortcut("Del", self.remove_photo)
-        if context.can(Permission.ADJUST_STOCK):
+        if context.can(Permission.COUNT_STOCK):
             self.shortcut("Ctrl+J", self.adjust)
         if context.can(Permission.PRINT_TAGS):
             self.shortcut("Ctrl+P", self.print_tag)
@@ -66,7 +66,7 @@ class ItemDialog(FacetDialog):
             return inventory.item_detail(self.item_id, uow=uow(), actor=actor)
 
         self.run(work, self._show)
-        self._show_history(inventory.history(self.item_id, reader=reader, actor=actor))
+        self._show_history(inventory.history(self.item_id, reader=reader, actor=actor, uow=self.context.uow()))
 
     def _show(self, detail: ItemDetail) -> None:
         self.detail = detail
@@ -161,7 +161,8 @@ class ItemDialog(FacetDialog):
     def adjust(self) -> None:
         from pos_app.gui.inventory.adjust_dialog import AdjustDialog
 
-        rows = inventory.rows_by_ids([self.item_id], reader=self.context.reader, actor=self.context.require_actor())
+        rows = inventory.rows_by_ids([self.item_id], reader=self.context.reader, actor=self.context.require_actor(),
+                                     uow=self.context.uow())
         if not rows:
             return
         self.adjust_dialog = AdjustDialog(self.context, rows[0], self)

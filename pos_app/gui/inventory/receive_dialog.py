@@ -51,7 +51,8 @@ class ReceiveDialog(FacetDialog):
 
     def _find_counted(self) -> None:
         code = self.form.code_edit.text().strip()
-        row = inventory.lookup(code, reader=self.context.reader, actor=self.context.require_actor())
+        row = inventory.lookup(code, reader=self.context.reader, actor=self.context.require_actor(),
+                               uow=self.context.uow())
         if row is None or row.tracking != Tracking.COUNTED.value:
             self.counted = None
             self.form.found_label.setText("—")

@@ -11,7 +11,7 @@ from pos_app.domain.errors import UserFacingError
 from pos_app.domain.permissions import Actor
 from pos_app.gui.context import AppContext
 from pos_app.gui.ops import show_error
-from pos_app.services.checkout import ApprovalNeeded
+from pos_app.services.guard import ApprovalNeeded
 
 
 def with_approval(parent: QWidget, context: AppContext, work: Callable[[Actor | None], Any],

@@ -122,7 +122,7 @@ class DrawerActions:
 
     def x_report(self) -> None:
         try:
-            report = cash.x_report(sales=self.context.sales, actor=self.actor)
+            report = cash.x_report(sales=self.context.sales, actor=self.actor, uow=self.context.uow())
         except UserFacingError as problem:
             self.view.show_problem(problem)
             return
@@ -151,7 +151,7 @@ class DrawerActions:
         money = self.context.money
         rows = [(r.sale_number or "", f"{r.created_at.astimezone(ZoneInfo(self.view.settings.timezone)):%Y-%m-%d}",
                  r.full_name, money(r.cash_cents), money(r.twelve_month_cents), r.status.replace("_", " "))
-                for r in large_cash_payments(sales=self.context.sales, actor=self.actor)]
+                for r in large_cash_payments(sales=self.context.sales, actor=self.actor, uow=self.context.uow())]
         dialog = ReportDialog(self.context, "Cash over $10,000 (IRS Form 8300)", rows, None, parent=self.view,
                               headers=["Sale", "Date", "Payer", "Cash", "Cash in 12 months", "Status"],
                               numeric=(3, 4))

@@ -74,7 +74,8 @@ class FindSaleDialog(FacetDialog):
 
     def find(self) -> None:
         try:
-            sale = returns.find_sale(self.form.number_edit.text(), sales=self.context.sales, actor=self.actor)
+            sale = returns.find_sale(self.form.number_edit.text(), sales=self.context.sales, actor=self.actor,
+                                     uow=self.context.uow())
         except UserFacingError as problem:
             self.sale = None
             self._enable(False)
@@ -172,7 +173,8 @@ class FindSaleDialog(FacetDialog):
             conn = context.facet.connection()
             try:
                 data = receipts.receipt_pdf(sale_id, sales=context.facet.sales_reader(conn),
-                                            directory=context.facet.directory(conn), actor=actor, reprint=True)
+                                            directory=context.facet.directory(conn), actor=actor, reprint=True,
+                                            uow=context.facet.uow())
             finally:
                 conn.close()
             path.write_bytes(data)

@@ -24,7 +24,7 @@ class PrinterDialog(FacetDialog):
         super().__init__(context, "printer_dialog.ui", "Receipt printer", parent)
         f = self.form
         self.actor = context.require_actor()
-        current = store_settings.current_settings(reader=context.directory, actor=self.actor)
+        current = store_settings.current_settings(reader=context.directory, actor=self.actor, uow=context.uow())
         for key, name in FIELDS:
             getattr(f, name).setText(str(current[key]))
         f.columns_combo.addItems(["42", "48"])

@@ -34,7 +34,7 @@ from pos_app.gui.forms import Form
 from pos_app.gui.sell.cart_model import CartModel
 from pos_app.gui.sell.prompts import ChoiceDialog, PromptDialog
 from pos_app.services import checkout, inventory, receipts
-from pos_app.services.checkout import ApprovalNeeded
+from pos_app.services.guard import ApprovalNeeded
 from pos_app.services.ports import ItemRow
 
 SEARCH_LIMIT = 30
@@ -237,7 +237,8 @@ class SellView(QWidget):
         self.form.scan_edit.setFocus()
 
     def _search(self, text: str, missing: NotFound) -> None:
-        rows = inventory.search(text, reader=self.context.reader, actor=self.actor, limit=SEARCH_LIMIT)
+        rows = inventory.search(text, reader=self.context.reader, actor=self.actor, limit=SEARCH_LIMIT,
+                                uow=self.context.uow())
         rows = [r for r in rows if r.status == "available" and r.on_hand > 0]
         if not rows:
             self.show_problem(missing)

@@ -31,13 +31,14 @@ from pos_app.persistence.models.inventory import (
     StockMovement,
 )
 from pos_app.persistence.models.sales import Payment, Sale, SaleLine
-from pos_app.persistence.models.store import Setting, Staff, Store, Terminal
+from pos_app.persistence.models.store import RecoveryCode, Setting, Staff, Store, Terminal
 from pos_app.persistence.models.system import AuditEvent, OutboxEntry
 
 __all__ = [
     "Appraisal", "AppraisalPhoto", "AppraisalStone", "AuditEvent", "Base", "CashMovement", "Certificate", "Checkout",
     "ConsentEvent", "Customer", "ErasureLogEntry", "Item", "ItemPhoto", "ItemStone", "LargeCashReport",
-    "NumberSequence", "OutboxEntry", "ParkedCart", "Payment", "PolicyVersion", "PrintJob", "PrivacyRequest", "Sale",
+    "NumberSequence", "OutboxEntry", "ParkedCart", "Payment", "PolicyVersion", "PrintJob", "PrivacyRequest",
+    "RecoveryCode", "Sale",
     "SaleLine", "Setting", "Shift", "Staff", "StockCount", "StockCountScan", "StockMovement", "Store", "Synced",
     "Terminal", "new_id", "utcnow",
 ]

@@ -64,3 +64,16 @@ class Staff(Synced, Base):
     # TOTP secret for multi-factor sign-in (issue: staff security); the whole
     # file is encrypted, so it is kept as the base32 text pyotp reads.
     totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # The last TOTP time-step (30-second window) accepted, so a code seen over a
+    # shoulder cannot be used again within its window.
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+
+
+class RecoveryCode(Synced, Base):
+    """A one-time recovery code for two-step sign-in, argon2-hashed; shown once when made."""
+
+    __tablename__ = "staff_recovery_codes"
+
+    staff_id: Mapped[str] = mapped_column(ForeignKey("staff.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(200))
+    used_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
