@@ -57,6 +57,8 @@ class MainWindow(QMainWindow):
 
         self.sign_in = SignInView(context, self.stack)
         self.sign_in.signed_in.connect(self._signed_in)
+        # The two-step setup page shows a new key and recovery codes: it locks when left idle too.
+        self.sign_in.enrolment_started.connect(lambda: self.idle.arm(True))
         self.stack.addWidget(self.sign_in)
         self.workspace: Workspace | None = None
         self._last_actor: Actor | None = None
@@ -64,7 +66,7 @@ class MainWindow(QMainWindow):
         minutes = float(context.directory.setting("security.idle_lock_minutes", DEFAULT_IDLE_LOCK_MINUTES))
         self.idle = IdleWatcher(minutes, self)
         QApplication.instance().installEventFilter(self.idle)
-        self.idle.idle.connect(lambda: self.lock(f"Locked after {minutes:g} minutes without use."))
+        self.idle.idle.connect(lambda: self._idle(f"Locked after {minutes:g} minutes without use."))
 
         lock = QAction("Lock / switch user", self)
         lock.setShortcut(QKeySequence("Ctrl+L"))
@@ -152,6 +154,13 @@ class MainWindow(QMainWindow):
             log.warning("parking the open cart at a switch of user failed: %s", type(exc).__name__)
             return f"{previous.name}'s open cart could not be parked ({exc}); ask them to sign in again"
         return f"{previous.name}'s open cart ({lines}) was parked: Shift+F8 on Sell recalls it"
+
+    def _idle(self, note: str) -> None:
+        if self.sign_in.enrolling:
+            self.idle.arm(False)
+            self.sign_in.abandon_enrolment(note)
+        else:
+            self.lock(note)
 
     def lock(self, note: str) -> None:
         """Back to the sign-in screen; the same person is preselected."""

@@ -32,6 +32,8 @@ RECORD_DELAY_MS = 250
 
 class SignInView(QWidget):
     signed_in = Signal(object)
+    enrolment_started = Signal()
+    """Someone is signed in on the two-step setup page (its key and recovery codes are on screen)."""
     """A staff member signed in; the argument is their Actor."""
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
@@ -227,13 +229,23 @@ class SignInView(QWidget):
         self.form.message_label.clear()
         self.pages.setCurrentWidget(self.enrol_panel)
         self.enrol_panel.begin(actor, required=True)
+        self.enrolment_started.emit()
+
+    @property
+    def enrolling(self) -> bool:
+        return self._enrolling is not None
+
+    def abandon_enrolment(self, note: str) -> None:
+        """Left idle on the setup page: sign out, and take the key or the recovery codes off the screen."""
+        if self._enrolling is not None:
+            self._enrolment_abandoned(note)
 
     def _enrolled(self) -> None:
         actor, self._enrolling = self._enrolling, None
         if actor is not None:
             self._done(actor)
 
-    def _enrolment_abandoned(self) -> None:
+    def _enrolment_abandoned(self, note: str = "") -> None:
         """Signed in, but left without setting up: signed out again, as the role requires the second step."""
         actor, self._enrolling = self._enrolling, None
         facet = self.context.facet
@@ -241,7 +253,7 @@ class SignInView(QWidget):
             self.context.runner.run(lambda: staff_service.sign_out(actor, uow=facet.uow(),
                                                                    reason="two-step setup not finished"),
                                     parent=self)
-        self.prepare(note="Two-step sign-in was not set up; it is needed before this account can be used.",
+        self.prepare(note=note or "Two-step sign-in was not set up; it is needed before this account can be used.",
                      preselect=actor.staff_id if actor else None)
 
     def _done(self, actor: Actor) -> None:

@@ -229,3 +229,27 @@ def test_leaving_the_required_setup_signs_the_privacy_officer_out_again(
         conn.close()
     assert actions == ["staff.signed_out", "staff.signed_in"]
     assert window.workspace is None and not _person(facet, "Dana Brooks").two_step_enrolled
+
+
+def test_the_setup_page_left_idle_signs_out_and_takes_the_key_off_the_screen(
+        qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    facet = window.context.facet
+    dana = _person(facet, "Dana Brooks")
+    two_step.reset(dana.id, uow=facet.uow(), actor=actor_for(facet, Role.OWNER))
+    _type_name_and_secret(qtbot, window, "Dana Brooks")
+    panel = window.sign_in.enrol_panel
+    qtbot.waitUntil(lambda: window.sign_in.pages.currentWidget() is panel and panel.offer is not None,
+                    timeout=10_000)
+    window.idle.limit = 0.2  # nobody touches the keyboard
+    qtbot.waitUntil(lambda: window.sign_in.pages.currentWidget() is window.sign_in.credentials_page,
+                    timeout=5_000)
+    assert "Locked after" in window.sign_in.form.note_label.text()
+    assert not window.sign_in.enrolling and window.workspace is None
+    window.context.runner.wait()
+    conn = facet.connection()
+    try:
+        (action,) = conn.execute("SELECT action FROM audit_events WHERE staff_id = ? ORDER BY seq DESC LIMIT 1",
+                                 (dana.id,)).fetchone()
+    finally:
+        conn.close()
+    assert action == "staff.signed_out"
