@@ -3,8 +3,9 @@
     .venv/bin/python docs/make_screenshots.py [OUT_DIR]
 
 Builds a demo store in a temporary folder with a temporary file keyring, signs
-in as the demo manager through the real sign-in service, and grabs each
-screen offscreen.
+in as the demo manager, privacy officer and owner through the real sign-in
+screen (the owner and privacy officer with their demo two-step codes), and
+grabs each screen offscreen.
 """
 
 from __future__ import annotations
@@ -48,6 +49,28 @@ def grab(widget: QWidget, path: Path) -> None:
     wait(200)
     widget.grab().save(str(path))
     print(path)
+
+
+def sign_in_as(window: MainWindow, context: AppContext, name: str, secret: str, out: Path | None = None) -> None:
+    """Through the real sign-in screen; the demo owner and privacy officer type their authenticator's code
+    (the demo's published two-step keys), and `out` keeps a picture of that second page."""
+    import pyotp
+
+    from pos_app.services.demo import DEMO_TWO_STEP
+
+    lst = window.sign_in.form.staff_list
+    for row in range(lst.count()):
+        if lst.item(row).data(Qt.ItemDataRole.UserRole).name == name:
+            lst.setCurrentRow(row)
+    window.sign_in.form.secret_edit.setText(secret)
+    window.sign_in.submit()
+    if name in DEMO_TWO_STEP:
+        wait_until(lambda: window.sign_in.awaiting_code)
+        if out is not None:
+            grab(window, out / "sign-in-code.png")
+        window.sign_in.code_form.code_edit.setText(pyotp.TOTP(DEMO_TWO_STEP[name][0]).now())
+        window.sign_in.submit_code()
+    wait_until(lambda: context.actor is not None and context.actor.name == name and window.workspace is not None)
 
 
 def sell_screens(window: MainWindow, context: AppContext, facet: app.Facet, out: Path) -> None:
@@ -196,14 +219,8 @@ def privacy_screens(window: MainWindow, context: AppContext, facet: app.Facet, o
         if kind == "access":
             privacy.verify(request.id, "code_to_email_on_file", staff.id, uow=facet.uow(), actor=officer)
     window.lock("")
-    lst = window.sign_in.form.staff_list
-    for row in range(lst.count()):
-        if lst.item(row).data(Qt.ItemDataRole.UserRole).name == staff.name:
-            lst.setCurrentRow(row)
-    window.sign_in.form.secret_edit.setText("privacy-demo-1")
-    window.sign_in.submit()
-    wait_until(lambda: context.actor is not None and context.actor.name == staff.name)
-    wait_until(lambda: window.workspace is not None and "Customers" in window.workspace.screens)
+    sign_in_as(window, context, staff.name, "privacy-demo-1", out)
+    wait_until(lambda: "Customers" in window.workspace.screens)
     view = window.workspace.show_screen("Customers")
     view.form.search_edit.setText("Abernathy")
     view.refresh()
@@ -216,6 +233,26 @@ def privacy_screens(window: MainWindow, context: AppContext, facet: app.Facet, o
     desk.form.table.selectRow(1)
     wait(200)
     grab(window, out / "privacy-desk.png")
+    context.runner.wait()
+
+
+def owner_screens(window: MainWindow, context: AppContext, facet: app.Facet, out: Path) -> None:
+    """The owner's back office: the audit trail, staff sign-in security, the permission matrix."""
+    window.lock("")
+    sign_in_as(window, context, "Jane Ellen", "owner-demo-1")
+    audit = window.workspace.show_screen("Audit")
+    wait_until(lambda: audit.model.rowCount() > 0)
+    grab(window, out / "audit.png")
+    staff = window.workspace.show_screen("Staff")
+    wait_until(lambda: not staff.loading and bool(staff.rows))
+    grab(window, out / "staff.png")
+    window.workspace.show_screen("Settings")
+    grab(window, out / "settings.png")
+    window.workspace.set_up_two_step()
+    dialog = window.workspace.two_step_dialog
+    wait_until(lambda: dialog.isVisible())
+    grab(dialog, out / "two-step-setup.png")
+    dialog.reject()
     context.runner.wait()
 
 
@@ -237,13 +274,7 @@ def main() -> None:
     window.show()
     grab(window, out / "sign-in.png")
 
-    lst = window.sign_in.form.staff_list
-    for row in range(lst.count()):
-        if lst.item(row).data(Qt.ItemDataRole.UserRole).name == "Marcus Reed":
-            lst.setCurrentRow(row)
-    window.sign_in.form.secret_edit.setText("manager-demo-1")
-    window.sign_in.submit()
-    wait_until(lambda: window.workspace is not None)
+    sign_in_as(window, context, "Marcus Reed", "manager-demo-1")
     sell_screens(window, context, facet, out)
     inventory = window.workspace.show_screen("Inventory")
     inventory.form.search_edit.setText("halo")
@@ -288,6 +319,7 @@ def main() -> None:
     context.runner.wait()
     appraisal_screens(window, context, facet, out)
     privacy_screens(window, context, facet, out)
+    owner_screens(window, context, facet, out)
     appraisal_page(facet, out)
     window.close()
     QCoreApplication.processEvents()

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import QLabel, QWidget
 
 from pos_app.domain.audit import AuditFilter, AuditRow, ChainReport, CheckCancelled
 from pos_app.domain.errors import UserFacingError, ValidationError
-from pos_app.domain.permissions import Actor, Permission
+from pos_app.domain.permissions import Actor, Permission, Role
 from pos_app.gui import dialogs
 from pos_app.gui.base import mark_info, mark_problem
 from pos_app.gui.context import AppContext
@@ -38,6 +38,14 @@ COLUMNS = ("#", "Time", "Person", "Role", "Counter", "Action", "Record", "Summar
 WIDTHS = (70, 170, 170, 90, 80, 200, 220)
 ANYONE = "Anyone"
 log = logging.getLogger(__name__)
+
+
+def _role_label(value: str) -> str:
+    """"Privacy officer" for privacy_officer; a role this build does not know is shown as stored."""
+    try:
+        return Role(value).label
+    except ValueError:
+        return value
 
 
 class AuditModel(QAbstractTableModel):
@@ -69,8 +77,8 @@ class AuditModel(QAbstractTableModel):
     def _texts(self, r: AuditRow) -> tuple[str, ...]:
         record = f"{r.entity_type}: {r.entity_id}" if r.entity_id else (r.entity_type or "")
         summary = "" if r.summary == "{}" else r.summary
-        return (str(r.seq), f"{r.at.astimezone(self._zone):%Y-%m-%d %H:%M:%S}", r.person, r.role, r.terminal,
-                r.action, record, summary)
+        return (str(r.seq), f"{r.at.astimezone(self._zone):%Y-%m-%d %H:%M:%S}", r.person, _role_label(r.role),
+                r.terminal, r.action, record, summary)
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else self.rows.total
