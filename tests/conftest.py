@@ -48,6 +48,19 @@ def _record_the_whole_session_log() -> None:
 _record_the_whole_session_log()
 
 
+@pytest.fixture(autouse=True)
+def _forget_log_handlers_a_test_added() -> Iterator[None]:
+    """`cli.main` logs into the data folder it was given; drop that handler (and its level) after the test."""
+    logger = logging.getLogger("pos_app")
+    handlers, level = list(logger.handlers), logger.level
+    yield
+    for handler in logger.handlers[:]:
+        if handler not in handlers:
+            logger.removeHandler(handler)
+            handler.close()
+    logger.setLevel(level)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The session's log scan runs after every other test, whatever order they were collected in."""
     last = [item for item in items if item.get_closest_marker("end_of_session")]

@@ -5,11 +5,9 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import logging
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,17 +23,6 @@ from pos_app.services import demo, inventory, staff
 POS_APP = Path(sys.executable).with_name("pos-app")
 
 
-@pytest.fixture(autouse=True)
-def _forget_cli_log_handlers() -> Iterator[None]:
-    """`cli.main` logs into the data folder it was given; drop that handler after each test."""
-    logger = logging.getLogger("pos_app")
-    handlers, level = list(logger.handlers), logger.level
-    yield
-    for handler in logger.handlers[:]:
-        if handler not in handlers:
-            logger.removeHandler(handler)
-            handler.close()
-    logger.setLevel(level)
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,18 +12,6 @@ from pos_app import app, cli
 from pos_app.adapters.hashing import Argon2Hasher
 from pos_app.domain.errors import SignInFailed
 from pos_app.services import staff
-
-
-@pytest.fixture(autouse=True)
-def _forget_cli_log_handlers() -> Iterator[None]:
-    logger = logging.getLogger("pos_app")
-    handlers, level = list(logger.handlers), logger.level
-    yield
-    for handler in logger.handlers[:]:
-        if handler not in handlers:
-            logger.removeHandler(handler)
-            handler.close()
-    logger.setLevel(level)
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,18 +19,6 @@ from pos_app.persistence.database import db_path, key_opens
 from pos_app.persistence.sqlcipher import StoreProblem, new_key
 from pos_app.services import backup as backup_service
 from tests.conftest import actor_for
-
-
-@pytest.fixture(autouse=True)
-def _forget_cli_log_handlers() -> Iterator[None]:
-    logger = logging.getLogger("pos_app")
-    handlers, level = list(logger.handlers), logger.level
-    yield
-    for handler in logger.handlers[:]:
-        if handler not in handlers:
-            logger.removeHandler(handler)
-            handler.close()
-    logger.setLevel(level)
 
 
 def keys(data_dir: Path) -> StoreKeys:
