@@ -16,10 +16,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QObject
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import QLabel, QWidget
 
@@ -31,7 +30,7 @@ from pos_app.gui.base import mark_info, mark_problem
 from pos_app.gui.context import AppContext
 from pos_app.gui.forms import Form
 from pos_app.gui.ops import CancelToken, show_error
-from pos_app.gui.tables import RowBlocks
+from pos_app.gui.tables import BlocksModel, RowBlocks
 from pos_app.services import audit
 
 COLUMNS = ("#", "Time", "Person", "Role", "Counter", "Action", "Record", "Summary")
@@ -48,9 +47,12 @@ def _role_label(value: str) -> str:
         return value
 
 
-class AuditModel(QAbstractTableModel):
+class AuditModel(BlocksModel[AuditRow]):
     """Rows of one search of the trail; `fetch_count(filter)` and `fetch_page(filter, offset, limit)` run on
     the GUI thread's reader."""
+
+    columns = COLUMNS
+    numeric = frozenset({0})
 
     def __init__(self, fetch_count: Callable[[AuditFilter], int],
                  fetch_page: Callable[[AuditFilter, int, int], list[AuditRow]], zone: ZoneInfo,
@@ -70,43 +72,11 @@ class AuditModel(QAbstractTableModel):
         self.rows.reset(total)
         self.endResetModel()
 
-    def row_at(self, row: int) -> AuditRow | None:
-        cached = self.rows.at(row)
-        return None if cached is None else cached[0]
-
     def _texts(self, r: AuditRow) -> tuple[str, ...]:
         record = f"{r.entity_type}: {r.entity_id}" if r.entity_id else (r.entity_type or "")
         summary = "" if r.summary == "{}" else r.summary
         return (str(r.seq), f"{r.at.astimezone(self._zone):%Y-%m-%d %H:%M:%S}", r.person, _role_label(r.role),
                 r.terminal, r.action, record, summary)
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else self.rows.total
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(COLUMNS):
-            return COLUMNS[section]
-        return None
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.column() < len(COLUMNS):
-            return None
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            horizontal = Qt.AlignmentFlag.AlignRight if index.column() == 0 else Qt.AlignmentFlag.AlignLeft
-            return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        cached = self.rows.at(index.row())
-        return None if cached is None else cached[1][index.column()]
-
-    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
 
 def _day(text: str, field: str, zone: ZoneInfo, *, next_day: bool = False) -> dt.datetime | None:

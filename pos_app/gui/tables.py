@@ -251,3 +251,46 @@ class RowBlocks(Generic[T]):
         while len(self.blocks) > self.keep:
             self.blocks.popitem(last=False)
         return rows
+
+
+class BlocksModel(QAbstractTableModel, Generic[T]):
+    """A read-only table over `rows` (a `RowBlocks`): fixed `columns`, the `numeric` ones right-aligned.
+    A subclass sets `rows` and formats a row's texts; `row_data` adds roles beyond the text."""
+
+    columns: tuple[str, ...] = ()
+    numeric: frozenset[int] = frozenset()
+    rows: RowBlocks[T]
+
+    def row_at(self, row: int) -> T | None:
+        cached = self.rows.at(row)
+        return None if cached is None else cached[0]
+
+    def row_data(self, row: T, texts: tuple[str, ...], column: int, role: int) -> Any:
+        return texts[column] if role == Qt.ItemDataRole.DisplayRole else None
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else self.rows.total
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
+                and 0 <= section < len(self.columns):
+            return self.columns[section]
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.column() < len(self.columns):
+            return None
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            right = index.column() in self.numeric
+            horizontal = Qt.AlignmentFlag.AlignRight if right else Qt.AlignmentFlag.AlignLeft
+            return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
+        cached = self.rows.at(index.row())
+        return None if cached is None else self.row_data(cached[0], cached[1], index.column(), role)
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable

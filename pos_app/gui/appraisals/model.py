@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
 from pos_app.domain.appraisals import Purpose
-from pos_app.gui.tables import RowBlocks
+from pos_app.gui.tables import BlocksModel, RowBlocks
 from pos_app.services.ports import AppraisalRow
 
 BLOCK = 100
@@ -43,9 +43,12 @@ def _purpose(value: str) -> str:
         return value
 
 
-class AppraisalListModel(QAbstractTableModel):
+class AppraisalListModel(BlocksModel[AppraisalRow]):
     """Rows of `list_appraisals` for one search; `fetch_count(search, drafts_only)` and
     `fetch_page(search, drafts_only, offset, limit)` run on the GUI thread's reader."""
+
+    columns = COLUMNS
+    numeric = NUMERIC
 
     def __init__(self, fetch_count: Callable[[str, bool], int],
                  fetch_page: Callable[[str, bool, int, int], list[AppraisalRow]],
@@ -73,10 +76,6 @@ class AppraisalListModel(QAbstractTableModel):
 
     # -- rows ----------------------------------------------------------------------------
 
-    def row_at(self, row: int) -> AppraisalRow | None:
-        cached = self.rows.at(row)
-        return None if cached is None else cached[0]
-
     def row_of(self, appraisal_id: str, near: int = 0) -> int | None:
         """Where `appraisal_id` is now, looking in the blocks around row `near`."""
         return self.rows.find(lambda row: row.id == appraisal_id, near)
@@ -90,43 +89,13 @@ class AppraisalListModel(QAbstractTableModel):
                 _purpose(r.purpose), owner, r.item_sku or "", self._money(r.value_cents, r.currency),
                 r.appraiser)
 
-    # -- Qt model interface ------------------------------------------------------------------
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else self.rows.total
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(COLUMNS):
-            return COLUMNS[section]
-        return None
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.column() < len(COLUMNS):
-            return None
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            horizontal = Qt.AlignmentFlag.AlignRight if index.column() in NUMERIC else Qt.AlignmentFlag.AlignLeft
-            return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
-        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole, AppraisalIdRole):
-            return None
-        cached = self.rows.at(index.row())
-        if cached is None:
-            return None
-        row, texts = cached
+    def row_data(self, row: AppraisalRow, texts: tuple[str, ...], column: int, role: int) -> Any:
         if role == AppraisalIdRole:
             return row.id
         if role == Qt.ItemDataRole.ForegroundRole:
             if row.superseded:
                 return QColor("#8a8f98")
-            if row.status == "draft" and index.column() == STATUS_COLUMN:
+            if row.status == "draft" and column == STATUS_COLUMN:
                 return QColor("#8a5a00")
             return None
-        return texts[index.column()]
-
-    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return super().row_data(row, texts, column, role)
