@@ -103,11 +103,14 @@ def test_each_role_sees_only_the_screens_and_buttons_it_may_use(qtbot, window: M
     window.lock("")
     window.sign_in.form.staff_list.setCurrentRow(0)
     sign_in(qtbot, window, "Marcus Reed")
-    assert list(window.workspace.screens) == ["Sell", "Inventory", "Stock count", "Stock reports", "Customers",
-                                           "Settings"]
+    assert list(window.workspace.screens) == ["Sell", "Inventory", "Stock count", "Stock reports", "Certificates",
+                                           "Customers", "Settings"]
     view = window.workspace.screens["Inventory"]
     assert view.form.receive_button.isVisibleTo(view) and view.form.adjust_button.isVisibleTo(view)
     assert view.form.import_button.isVisibleTo(view) and view.form.export_button.isVisibleTo(view)
+    certificates = window.workspace.screens["Certificates"]  # a manager looks a report up; only appraisers record
+    assert not certificates.form.new_button.isVisibleTo(certificates)
+    assert certificates.form.scan_button.isVisibleTo(certificates)
 
     window.lock("")
     window.sign_in.form.staff_list.setCurrentRow(0)
