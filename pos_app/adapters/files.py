@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import os
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from pos_app.domain.errors import ValidationError
@@ -21,3 +24,30 @@ def write_atomically(path: Path, data: bytes, *, field: str = "file") -> Path:
         partial.unlink(missing_ok=True)
         raise ValidationError(field, f"cannot write {path}: {exc.strerror or exc}") from None
     return path
+
+
+def write_csv_atomically(path: Path, header: Sequence[str], rows: Iterable[Sequence[str]], *,
+                         field: str = "file", then: str = "") -> int:
+    """A CSV file (UTF-8) streamed row by row beside `path`, synced, then moved into place: all of it or
+    none of it, however many rows. Returns how many rows were written (the header not counted).
+
+    A problem writing is a ValidationError naming `field` and the file (`then` adds what it means, say
+    "; nothing was imported"); whatever stops the rows (a cancel, a failed query) leaves no partial file.
+    """
+    partial = path.with_name(path.name + ".partial")
+    written = 0
+    try:
+        with partial.open("w", newline="", encoding="utf-8") as out:
+            writer = csv.writer(out)
+            writer.writerow(header)
+            for row in rows:
+                writer.writerow(row)
+                written += 1
+            out.flush()
+            os.fsync(out.fileno())
+        partial.replace(path)
+    except OSError as exc:
+        raise ValidationError(field, f"cannot write {path}: {exc.strerror or exc}{then}") from None
+    finally:
+        partial.unlink(missing_ok=True)
+    return written

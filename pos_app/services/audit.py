@@ -8,11 +8,10 @@ An export is itself an audit event.
 
 from __future__ import annotations
 
-import csv
-import os
 from collections.abc import Callable
 from pathlib import Path
 
+from pos_app.adapters.files import write_csv_atomically
 from pos_app.documents.text import csv_cell
 from pos_app.domain.audit import AuditFilter, AuditRow, ChainReport
 from pos_app.domain.errors import ValidationError
@@ -73,20 +72,7 @@ def export_csv(path: Path, f: AuditFilter, *, trail: AuditTrail, uow: UnitOfWork
     path = path.resolve()
     if not path.parent.is_dir():
         raise ValidationError("file", f"the folder {path.parent} does not exist")
-    partial = path.with_name(path.name + ".partial")
-    written = 0
-    try:
-        with partial.open("w", newline="", encoding="utf-8") as out:
-            writer = csv.writer(out)
-            writer.writerow(CSV_COLUMNS)
-            for row in trail.rows(f):
-                writer.writerow(_csv_row(row))
-                written += 1
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
+    written = write_csv_atomically(path, CSV_COLUMNS, (_csv_row(row) for row in trail.rows(f)))
     with uow:
         uow.audit.record(actor, "audit.exported", entity_type="audit",
                          summary={"file": path.name, "events": written, "filtered": f != AuditFilter()})

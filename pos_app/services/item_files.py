@@ -18,13 +18,12 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import io
-import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from pos_app.adapters.files import write_csv_atomically
 from pos_app.documents.text import csv_cell, csv_uncell
 from pos_app.domain.errors import UserFacingError, ValidationError
 from pos_app.domain.items import COLUMNS, REQUIRED, ItemSpec, item_fields, parse_item
@@ -234,51 +233,23 @@ def _write_rejects(path: Path, bad: dict[int, dict[str, str]], report: ImportRep
     problems: dict[int, list[str]] = {}
     for p in report.problems:
         problems.setdefault(p.row, []).append(f"{p.column}: {p.problem}")
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["row", "problem", *COLUMNS])
-    for line in sorted(bad):
-        raw = bad[line]
-        writer.writerow([line, "; ".join(problems.get(line, [])), *(raw.get(c, "") for c in COLUMNS)])
-    try:
-        _write_atomically(path, buffer.getvalue())
-    except OSError as exc:
-        path.with_name(path.name + ".partial").unlink(missing_ok=True)
-        raise ValidationError(
-            "rejects_file", f"cannot write {path}: {exc.strerror}; nothing was imported") from None
+    rows = ([str(line), "; ".join(problems.get(line, [])), *(bad[line].get(c, "") for c in COLUMNS)]
+            for line in sorted(bad))
+    write_csv_atomically(path, ["row", "problem", *COLUMNS], rows, field="rejects_file",
+                         then="; nothing was imported")
     return path
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    partial = path.with_name(path.name + ".partial")
-    with partial.open("w", newline="", encoding="utf-8") as out:
-        out.write(text)
-        out.flush()
-        os.fsync(out.fileno())
-    partial.replace(path)
 
 
 @requires(Permission.EXPORT_ITEMS)
 def export_items(dest: Path, *, reader: InventoryReader, actor: Actor, uow: UnitOfWork) -> int:
     """Write every item to `dest` (CSV, UTF-8); returns how many. Atomic: all or no file."""
-    partial = dest.with_name(dest.name + ".partial")
-    count = 0
-    try:
-        with partial.open("w", newline="", encoding="utf-8") as out:
-            writer = csv.writer(out)
-            writer.writerow(COLUMNS)
-            for spec, on_hand in reader.iter_specs():
-                values = item_fields(dataclasses.replace(spec, quantity=on_hand))
-                for name in COLUMNS:  # serial and barcode are free text too
-                    values[name] = csv_cell(values[name])
-                writer.writerow([values[c] for c in COLUMNS])
-                count += 1
-            out.flush()
-            os.fsync(out.fileno())
-        partial.replace(dest)
-    except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise ValidationError("file", f"cannot write {dest}: {exc.strerror}") from None
+
+    def rows() -> Iterator[list[str]]:
+        for spec, on_hand in reader.iter_specs():
+            values = item_fields(dataclasses.replace(spec, quantity=on_hand))
+            yield [csv_cell(values[c]) for c in COLUMNS]  # serial and barcode are free text too
+
+    count = write_csv_atomically(dest, COLUMNS, rows())
     with uow:
         uow.audit.record(actor, "items.exported", entity_type="item", summary={"file": dest.name, "items": count})
         uow.commit()
