@@ -15,6 +15,7 @@ from pos_app.gui.audit import AuditView
 from pos_app.gui.main_window import MainWindow
 from pos_app.persistence.database import db_path
 from pos_app.persistence.sqlcipher import connect
+from tests.audit_tampering import tamper_with
 from tests.gui.conftest import sign_in
 
 SHOTS = Path(os.environ.get("FACET_SHOTS", "/tmp/facet-shots"))
@@ -41,9 +42,9 @@ def tampered(demo_dir: Path) -> int:
     conn = connect(db_path(demo_dir), key)
     try:
         seq = conn.execute("SELECT min(seq) FROM audit_events WHERE action = 'demo.loaded'").fetchone()[0]
-        conn.execute("UPDATE audit_events SET summary = '{}' WHERE seq = ?", (seq,))
     finally:
         conn.close()
+    tamper_with(db_path(demo_dir), key, ("UPDATE audit_events SET summary = '{}' WHERE seq = ?", (seq,)))
     return int(seq)
 
 

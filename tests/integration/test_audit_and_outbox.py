@@ -26,6 +26,7 @@ from pos_app.persistence.repositories import StockRepo
 from pos_app.persistence.sqlcipher import connect
 from pos_app.services import inventory, item_files, staff, stock_count
 from pos_app.services.ports import InventoryFilter
+from tests.audit_tampering import tamper_with
 from tests.conftest import actor_for
 
 JPEG = b"\xff\xd8\xff\xe0" + bytes(100)
@@ -359,10 +360,11 @@ def test_editing_an_audit_event_breaks_the_chain_from_that_event(demo_dir: Path,
     conn = connect(db_path(tampered), key)
     try:
         target = conn.execute("SELECT seq FROM audit_events ORDER BY seq DESC LIMIT 1 OFFSET 1").fetchone()[0]
-        conn.execute("UPDATE audit_events SET summary = '{\"sku\": \"AUD-X\", \"quantity\": 1}' WHERE seq = ?",
-                     (target,))
     finally:
         conn.close()
+    tamper_with(db_path(tampered), key,
+                ("UPDATE audit_events SET summary = '{\"sku\": \"AUD-X\", \"quantity\": 1}' WHERE seq = ?",
+                 (target,)))
     assert chain_breaks(raw_audit(db_path(demo_dir), key)) == []
     assert chain_breaks(raw_audit(db_path(tampered), key)) == [target]
 

@@ -24,6 +24,7 @@ from pos_app.persistence.audit_queries import ANCHOR_NAME, AuditAnchor, Head, an
 from pos_app.persistence.database import db_path
 from pos_app.persistence.sqlcipher import connect
 from pos_app.services import audit
+from tests.audit_tampering import tamper_with
 from tests.conftest import actor_for
 
 EVENTS = 12
@@ -45,12 +46,7 @@ def store(demo_dir: Path) -> tuple[app.Facet, Path]:
 def tamper(data_dir: Path, *sql: tuple[str, tuple[Any, ...]]) -> None:
     key = KeyringSecrets().get(database_key_name(data_dir))
     assert key is not None
-    conn = connect(db_path(data_dir), key)
-    try:
-        for statement, params in sql:
-            conn.execute(statement, params)
-    finally:
-        conn.close()
+    tamper_with(db_path(data_dir), key, *sql)
 
 
 def events(data_dir: Path) -> list[dict[str, Any]]:
@@ -389,3 +385,21 @@ def test_cli_list_filters_and_refuses_a_bad_time(store: tuple[app.Facet, Path],
     assert [(e["action"], e["summary"]) for e in listed] == [("test.step_7", {"n": 7})]
     assert cli.main(["audit", "list", "--since", "yesterday", "--data-dir", str(data_dir)]) == cli.EXIT_REFUSED
     assert "--since" in capsys.readouterr().err
+
+
+def test_the_trail_is_append_only_inside_the_store(store: tuple[app.Facet, Path],
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    import sqlcipher3
+
+    facet, data_dir = store
+    before = events(data_dir)
+    conn = facet.connection()
+    try:
+        for statement in ("UPDATE audit_events SET summary = '{}'", "DELETE FROM audit_events"):
+            with pytest.raises(sqlcipher3.DatabaseError, match="append-only"):
+                conn.execute(statement)
+    finally:
+        conn.close()
+    assert events(data_dir) == before
+    code, report = verify_json(data_dir, capsys)
+    assert code == 0 and report["ok"]
