@@ -177,10 +177,15 @@ def head(conn: Any) -> Head | None:
 
 
 def _computed(event: dict[str, Any], seq: int | None = None) -> str | None:
-    """The hash `event`'s content should have (as if numbered `seq`); None if its summary is not JSON."""
+    """The hash `event`'s content should have (as if numbered `seq`); None if its summary is not JSON, or not
+    the very text Facet writes for it (`json.dumps`): the hash covers the parsed summary, so an edit that
+    parses the same (a key given twice, the last one winning; other spacing) must be caught here."""
+    text = event["summary"]
     try:
-        summary = json.loads(event["summary"]) if event["summary"] is not None else None
+        summary = json.loads(text) if text is not None else None
     except ValueError:
+        return None
+    if text is not None and json.dumps(summary) != text:
         return None
     content = hashed_content({**event, "summary": summary})
     if seq is not None:

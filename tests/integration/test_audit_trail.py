@@ -107,6 +107,18 @@ def test_names_an_event_whose_summary_was_edited(store: tuple[app.Facet, Path],
     facet.close()
 
 
+def test_names_an_event_whose_summary_text_was_edited_to_parse_the_same(
+        store: tuple[app.Facet, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    """A key given twice reads as the first value on screen and in the CSV, yet parses as the last."""
+    facet, data_dir = store
+    target = next(r for r in events(data_dir) if r["action"] == "test.step_4")
+    forged = '{"n": "FORGED", ' + target["summary"][1:]
+    assert json.loads(forged) == json.loads(target["summary"])
+    tamper(data_dir, ("UPDATE audit_events SET summary = ? WHERE seq = ?", (forged, target["seq"])))
+    assert_names(facet, data_dir, capsys, BreakKind.EDITED, target["seq"], "test.step_4")
+    facet.close()
+
+
 def test_names_an_edited_event_whose_hash_was_recomputed(store: tuple[app.Facet, Path],
                                                          capsys: pytest.CaptureFixture[str]) -> None:
     facet, data_dir = store
