@@ -361,9 +361,10 @@ def restore_store(data_dir: Path, backup: Path, *, passphrase: str | None = None
 
     keyring = secrets()
     name = database_key_name(data_dir)
+    current = settled_key(keyring, data_dir)  # first: finishing a key change retires the key old backups need
     older_keys = StoreKeys(keyring, data_dir).retired()
     if store_exists(data_dir):
-        db = open_database(data_dir, settled_key(keyring, data_dir))
+        db = open_database(data_dir, current)
         try:
             return db.restore_from(backup, passphrase=passphrase, keep_dir=data_dir / "backups",
                                    older_keys=older_keys)

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from typing import Any
 from pos_app.domain.errors import UserFacingError
 
 SERVICE = "facet"
+LOCK_NAME = "rekey.lock"  # in the data folder, held while the database key changes
 # The Stripe secret key of this store (sk_test_... while testing, sk_live_... for real).
 STRIPE_KEY_NAME = "stripe:secret_key"
 log = logging.getLogger(__name__)
@@ -149,12 +151,16 @@ class StoreKeys:
 
     A rekey stages the new key *before* the file is re-encrypted and promotes it after, so a crash at
     any point leaves a key in the keyring that opens the file; `settle` finds it on the next start.
+    While it runs it holds `rekey.lock` in the data folder (an OS lock, let go if the process dies), and
+    no other process's `settle` forgets the staged key then, however well the old key still opens the
+    file: the rekey is about to need it.
     """
 
     def __init__(self, keyring: KeyringSecrets, data_dir: Path) -> None:
         self._keyring = keyring
         self._current, self._pending = database_key_name(data_dir), pending_key_name(data_dir)
         self._retired = retired_keys_name(data_dir)
+        self._lock_path = data_dir / LOCK_NAME
 
     def current(self) -> str | None:
         return self._keyring.get(self._current)
@@ -176,15 +182,45 @@ class StoreKeys:
     def discard_pending(self) -> None:
         self._keyring.delete(self._pending)
 
-    def promote(self) -> None:
-        """The file now opens with the staged key: make it current and retire the old one."""
-        new, old = self.pending(), self.current()
-        if new is None:
-            return
-        if old and old != new:
+    def promote(self, new_key: str) -> None:
+        """The file now opens with `new_key`: make it current (checked), retire the old one, and only then
+        let go of the staged copy."""
+        old = self.current()
+        if old and old != new_key:
             self._keyring.set(self._retired, json.dumps([old, *[k for k in self.retired() if k != old]]))
-        self._keyring.set(self._current, new)
-        self.discard_pending()
+        self._keyring.set(self._current, new_key)
+        if self._keyring.get(self._current) != new_key:
+            raise KeyringUnavailable(f"The keyring ({self.status_backend}) did not keep the new database key; it "
+                                     "is still kept as the staged key, and the next start of Facet uses it.")
+        if self.pending() == new_key:
+            self.discard_pending()
+
+    @contextmanager
+    def changing(self) -> Iterator[None]:
+        """Held while this process changes the key; a second change at the same time is refused."""
+        from filelock import FileLock, Timeout
+
+        lock = FileLock(self._lock_path, timeout=0)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise KeyringUnavailable("Another change of the database key is running on this store; nothing was "
+                                     "changed.") from None
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def _changing_elsewhere(self) -> bool:
+        from filelock import FileLock, Timeout
+
+        lock = FileLock(self._lock_path, timeout=0)
+        try:
+            lock.acquire()
+        except Timeout:
+            return True
+        lock.release()
+        return False
 
     def settle(self, opens: Callable[[str], bool]) -> tuple[str | None, bool]:
         """The key that opens the store, finishing a rekey a crash interrupted; True when it did."""
@@ -192,10 +228,11 @@ class StoreKeys:
         if pending is None:
             return current, False
         if current is not None and opens(current):
-            self.discard_pending()  # the crash came before the file changed
+            if not self._changing_elsewhere():
+                self.discard_pending()  # the crash came before the file changed
             return current, False
         if opens(pending):
-            self.promote()  # the file was re-encrypted; the keyring had not been told yet
+            self.promote(pending)  # the file was re-encrypted; the keyring had not been told yet
             return pending, True
         return current, False
 

@@ -54,17 +54,18 @@ def change_key(new_key: str, *, store: StoreFile, keys: StoreKeyring, backups: P
     current and the old one retired (kept, so older backups still restore). A start after a crash
     between the last two steps finds the staged key opens the file and finishes the change.
     """
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
-    name, n = f"facet-before-rekey-{stamp}.db", 1
-    while (backups / name).exists():  # a second key change within the same second
-        n += 1
-        name = f"facet-before-rekey-{stamp}-{n}.db"
-    backup = store.backup_to(backups / name)
-    keys.stage(new_key)
-    # A failure from here on leaves the staged key where it is: whichever key opens the file is
-    # settled at the next start, so no outcome leaves the keyring without it.
-    store.rekey(new_key)
-    keys.promote()
+    with keys.changing():  # no other process forgets the staged key meanwhile
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
+        name, n = f"facet-before-rekey-{stamp}.db", 1
+        while (backups / name).exists():  # a second key change within the same second
+            n += 1
+            name = f"facet-before-rekey-{stamp}-{n}.db"
+        backup = store.backup_to(backups / name)
+        keys.stage(new_key)
+        # A failure from here on leaves the staged key where it is: whichever key opens the file is
+        # settled at the next start, so no outcome leaves the keyring without it.
+        store.rekey(new_key)
+        keys.promote(new_key)
     with uow:
         uow.audit.record(actor, "store.rekeyed", entity_type="store", summary={"backup": backup.name})
         uow.commit()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, Self
@@ -747,7 +748,8 @@ class StoreKeyring(Protocol):
     """Where the store's database key is kept: a new key is staged before the file changes, promoted after."""
 
     def stage(self, new_key: str) -> None: ...
-    def promote(self) -> None: ...
+    def promote(self, new_key: str) -> None: ...
+    def changing(self) -> AbstractContextManager[None]: ...
 
 
 # ---------------------------------------------------------------- devices and secrets

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from pos_app import app, cli, doctor
-from pos_app.adapters.secrets import KeyringSecrets, StoreKeys
+from pos_app.adapters.secrets import KeyringSecrets, KeyringUnavailable, StoreKeys
 from pos_app.domain.errors import PermissionDenied
 from pos_app.domain.permissions import Role
 from pos_app.persistence.database import db_path, key_opens
@@ -225,3 +225,43 @@ def test_resealing_the_audit_anchor_signs_the_same_head_and_never_a_forgery(tmp_
     reseal(path, old, new)
     with pytest.raises(AnchorForged):
         AuditAnchor(path, anchor_key(new)).read()
+
+
+OPEN_ELSEWHERE = textwrap.dedent("""
+    import sys
+    from pathlib import Path
+    from pos_app import app
+
+    app.open_facet(Path(sys.argv[1])).close()  # what every counter and command does first
+""")
+
+
+def test_a_counter_starting_while_the_key_changes_keeps_the_staged_key(demo_dir: Path) -> None:
+    """Between staging the new key and re-encrypting, the old key still opens the file; a start elsewhere
+    must not take the staged key for a leftover of a crash and forget it."""
+    old = keys(demo_dir).current()
+    new = new_key()
+    env = {k: v for k, v in os.environ.items() if k != "FACET_DATA_DIR"}
+    with keys(demo_dir).changing():
+        keys(demo_dir).stage(new)
+        done = subprocess.run([sys.executable, "-c", OPEN_ELSEWHERE, str(demo_dir)], env=env, capture_output=True,
+                              text=True, timeout=120, check=False)
+        assert done.returncode == 0, done.stderr
+        assert keys(demo_dir).pending() == new, "the staged key survived the other start"
+        with pytest.raises(KeyringUnavailable, match="Another change of the database key"):
+            with keys(demo_dir).changing():
+                pass
+    assert keys(demo_dir).current() == old
+    counts(demo_dir)  # with no change running, a start forgets the key that was never used
+    assert keys(demo_dir).pending() is None
+
+
+def test_a_backup_restores_right_after_an_interrupted_change_is_finished(
+        demo_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = counts(demo_dir)
+    assert cli.main(["backup", str(demo_dir / "monday.db"), "--data-dir", str(demo_dir)]) == 0
+    crash(demo_dir, "after-rekey")
+    code = cli.main(["restore", str(demo_dir / "monday.db"), "--yes", "--data-dir", str(demo_dir)])
+    _, err = capsys.readouterr()
+    assert code == 0, err
+    assert counts(demo_dir) == before and keys(demo_dir).pending() is None
