@@ -6,6 +6,8 @@ and other secrets never do: they are in the keyring.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -176,6 +178,18 @@ def _spec(key: str) -> SettingSpec:
     return spec
 
 
+AUDITED_VALUE_CHARS = 200
+
+
+def _as_audited(value: Any) -> Any:
+    """A setting's value as the trail keeps it: itself, or for a long one (a receipt logo is a whole PNG)
+    its size and SHA-256, which still tell one value from another."""
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    if len(text) <= AUDITED_VALUE_CHARS:
+        return value
+    return {"chars": len(text), "sha256": hashlib.sha256(text.encode()).hexdigest()}
+
+
 @requires(Permission.VIEW_SETTINGS)
 def current_settings(*, reader: DirectoryReader, actor: Actor, uow: UnitOfWork) -> dict[str, Any]:
     return {key: reader.setting(key, spec.default) for key, spec in SETTINGS.items()}
@@ -189,6 +203,6 @@ def change_setting(key: str, text: str, *, uow: UnitOfWork, actor: Actor) -> Any
         before = uow.settings.get(key, _spec(key).default)
         uow.settings.set(key, value)
         uow.audit.record(actor, "setting.changed", entity_type="setting", entity_id=key,
-                         summary={"key": key, "before": before, "after": value})
+                         summary={"key": key, "before": _as_audited(before), "after": _as_audited(value)})
         uow.commit()
     return value

@@ -140,7 +140,7 @@ def test_a_receipt_logo_is_set_from_a_png_file(capsys: pytest.CaptureFixture[str
     from PIL import Image
 
     logo = tmp_path / "logo.png"
-    Image.new("1", (200, 60), 0).save(logo)
+    Image.effect_noise((200, 60), 64).convert("1").save(logo)  # a few kB: no small text in the audit trail
     code, _, err = run(capsys, "settings", "set", "receipt.logo", str(tmp_path / "missing.png"),
                        "--data-dir", str(demo_dir))
     assert code == cli.EXIT_REFUSED and "receipt.logo: cannot read" in err
@@ -150,6 +150,14 @@ def test_a_receipt_logo_is_set_from_a_png_file(capsys: pytest.CaptureFixture[str
     assert code == cli.EXIT_REFUSED and "not a PNG" in err
     code, _, _ = run(capsys, "settings", "set", "receipt.logo", str(logo), "--data-dir", str(demo_dir))
     assert code == cli.EXIT_OK
+    facet = app.open_facet(demo_dir)
+    try:
+        (summary,) = facet.connection().execute(
+            "SELECT summary FROM audit_events WHERE action = 'setting.changed' ORDER BY seq DESC LIMIT 1").fetchone()
+    finally:
+        facet.close()
+    after = json.loads(summary)["after"]  # the trail tells the new logo apart without holding the image
+    assert set(after) == {"chars", "sha256"} and len(summary) < 400
     _, out, _ = run(capsys, "settings", "list", "--data-dir", str(demo_dir))
     assert "(a PNG image," in out
     code, _, _ = run(capsys, "receipt", _first_sale(demo_dir), "--printer", printer_listener.url,
