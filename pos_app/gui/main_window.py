@@ -57,8 +57,6 @@ class MainWindow(QMainWindow):
 
         self.sign_in = SignInView(context, self.stack)
         self.sign_in.signed_in.connect(self._signed_in)
-        # The two-step setup page shows a new key and recovery codes: it locks when left idle too.
-        self.sign_in.enrolment_started.connect(lambda: self.idle.arm(True))
         self.stack.addWidget(self.sign_in)
         self.workspace: Workspace | None = None
         self._last_actor: Actor | None = None
@@ -67,6 +65,8 @@ class MainWindow(QMainWindow):
         self.idle = IdleWatcher(minutes, self)
         QApplication.instance().installEventFilter(self.idle)
         self.idle.idle.connect(lambda: self._idle(f"Locked after {minutes:g} minutes without use."))
+        # The two-step setup page shows a new key and recovery codes: it locks when left idle too.
+        self.sign_in.enrolment_started.connect(lambda: self.idle.arm(True))
 
         lock = QAction("Lock / switch user", self)
         lock.setShortcut(QKeySequence("Ctrl+L"))
@@ -135,13 +135,14 @@ class MainWindow(QMainWindow):
     def _hand_over(self, cart: Cart, previous: Actor, actor: Actor) -> str:
         """Switching user never loses the open cart: the next person who may sell takes it over on their
         sell screen; anyone else finds it parked for the counter (Shift+F8 recalls it)."""
-        facet = self.context.facet
-        sell: Any = self.workspace.screens.get("Sell") if self.workspace is not None else None
+        facet, workspace = self.context.facet, self.workspace
+        assert workspace is not None, "handed over to the workspace just made"
+        sell: Any = workspace.screens.get("Sell")
         lines = f"{len(cart.lines)} line{'s' if len(cart.lines) != 1 else ''}"
         if sell is not None:  # the new person sells (the sell screen is imported only when shown)
             # On screen first: a failure to record the hand-over must not lose the cart.
             sell.set_cart(cart, f"{previous.name}'s open cart ({lines}) is yours now: finish it, or park it (F8).")
-            self.workspace.show_screen("Sell")
+            workspace.show_screen("Sell")
             try:
                 checkout.hand_over_cart(cart, from_actor=previous, uow=facet.uow(), actor=actor)
             except UserFacingError as exc:
