@@ -987,6 +987,21 @@ def cmd_audit_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_audit_flags(args: argparse.Namespace) -> int:
+    from pos_app.services import audit
+
+    facet = _open(args)
+    try:
+        found = audit.flags(trail=facet.audit_trail(), uow=facet.uow(), actor=facet.cli_actor(), days=args.days)
+    finally:
+        facet.close()
+    lines = [f"{f.last:%Y-%m-%d %H:%M} UTC  {f.describe()}" for f in found]
+    _emit(args, {"days": args.days, "flags": [{"kind": f.kind.value, "person": f.person, "count": f.count,
+                                               "last": f.last.isoformat()} for f in found]},
+          "\n".join(lines) or f"Nothing flagged in the last {args.days} days.")
+    return EXIT_OK
+
+
 def cmd_audit_export(args: argparse.Namespace) -> int:
     from pos_app.services import audit
 
@@ -1009,6 +1024,9 @@ def add_audit_commands(sub: Any, command: Callable[..., argparse.ArgumentParser]
     audit_sub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
     command("verify", cmd_audit_verify, "check the whole hash chain; exit 1 and name the first bad event if it "
             "was edited, deleted, inserted, reordered or cut short", audit_sub)
+    p = command("flags", cmd_audit_flags, "suspicious activity: accounts locked by wrong tries, refused actions, "
+                "sign-ins with a recovery code", audit_sub)
+    p.add_argument("--days", type=int, default=7, help="look back this many days (default 7)")
     for name, fn, help_text in (("list", cmd_audit_list, "list events, newest first"),
                                 ("export", cmd_audit_export, "write events to a CSV file (oldest first)")):
         p = command(name, fn, help_text, audit_sub)

@@ -103,3 +103,30 @@ class AuditRow:
     summary: str
     approved_by: str | None
     hash: str
+
+
+class FlagKind(StrEnum):
+    LOCKED_OUT = "locked_out"
+    """An account was locked after repeated wrong PINs, passwords or codes."""
+    REFUSED = "refused"
+    """Someone tried actions their role does not allow."""
+    RECOVERY_CODE = "recovery_code"
+    """Someone signed in with a recovery code instead of their authenticator (a lost phone, or stolen codes)."""
+
+
+@dataclass(frozen=True)
+class Flag:
+    """Suspicious activity for the owner to look at: what, whose account, how often, and when last."""
+
+    kind: FlagKind
+    person: str
+    count: int
+    last: dt.datetime
+
+    def describe(self) -> str:
+        times = "once" if self.count == 1 else f"{self.count} times"
+        if self.kind is FlagKind.LOCKED_OUT:
+            return f"{self.person}'s account was locked after repeated wrong tries ({times})"
+        if self.kind is FlagKind.REFUSED:
+            return f"{self.person} tried {self.count} action{'s' if self.count != 1 else ''} their role does not allow"
+        return f"{self.person} signed in with a recovery code ({times})"

@@ -22,7 +22,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import QLabel, QWidget
 
-from pos_app.domain.audit import AuditFilter, AuditRow, ChainReport, CheckCancelled
+from pos_app.domain.audit import AuditFilter, AuditRow, ChainReport, CheckCancelled, Flag
 from pos_app.domain.errors import UserFacingError, ValidationError
 from pos_app.domain.permissions import Actor, Permission, Role
 from pos_app.gui import dialogs
@@ -135,11 +135,26 @@ class AuditView(QWidget):
         QShortcut(QKeySequence("F5"), self, self.search)
         self.report: ChainReport | None = None
         self.checking: CancelToken | None = None
+        self.flags: list[Flag] = []
 
     def showEvent(self, event: QShowEvent) -> None:
         """The trail grows with every save: count again each time the tab comes to the front."""
         super().showEvent(event)
         self.search()
+        self.show_flags()
+
+    def show_flags(self) -> None:
+        """What the last week holds that deserves a look (an indexed query: on the GUI thread's reader)."""
+        context = self.context
+        found = audit.flags(trail=context.facet.audit_trail(context.connection), uow=context.uow(),
+                            actor=context.require_actor())
+        self.flags = found
+        if not found:
+            mark_info(self.form.flags_label, f"Nothing flagged in the last {audit.FLAG_DAYS} days.")
+            return
+        mark_problem(self.form.flags_label, f"Flagged in the last {audit.FLAG_DAYS} days: "
+                     + "; ".join(f.describe() for f in found)
+                     + ". Type the person's name in Person to see what happened.")
 
     def focus_first(self) -> None:
         self.form.person_combo.setFocus()

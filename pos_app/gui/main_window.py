@@ -18,14 +18,14 @@ from PySide6.QtWidgets import QApplication, QDialog, QLabel, QMainWindow, QStack
 
 from pos_app.domain.cart import Cart
 from pos_app.domain.errors import UserFacingError
-from pos_app.domain.permissions import Actor
+from pos_app.domain.permissions import Actor, Permission
 from pos_app.domain.store import DEFAULT_IDLE_LOCK_MINUTES
 from pos_app.gui.audit import ChainBanner
 from pos_app.gui.context import AppContext
 from pos_app.gui.idle import IdleWatcher
 from pos_app.gui.sign_in import SignInView
 from pos_app.gui.workspace import Workspace
-from pos_app.services import checkout, retention
+from pos_app.services import audit, checkout, retention
 from pos_app.services import staff as staff_service
 
 log = logging.getLogger(__name__)
@@ -122,9 +122,30 @@ class MainWindow(QMainWindow):
         note = self._hand_over(left, previous, actor) if left is not None and previous is not None else ""
         self.workspace.activate()
         self.idle.arm(True)
-        self.statusBar().showMessage(
-            f"{self.context.profile.name} · counter {self.context.facet.terminal} · {actor.name} ({actor.role.label})"
-            + (f" · {note}" if note else ""))
+        status = (f"{self.context.profile.name} · counter {self.context.facet.terminal} · {actor.name} "
+                  f"({actor.role.label})" + (f" · {note}" if note else ""))
+        self.statusBar().showMessage(status)
+        if actor.can(Permission.VIEW_AUDIT):
+            self._tell_flags(actor, status)
+
+    def _tell_flags(self, actor: Actor, status: str) -> None:
+        """Whoever watches the audit trail hears at sign-in that the week holds suspicious activity."""
+        facet = self.context.facet
+
+        def work() -> int:
+            conn = facet.connection()
+            try:
+                return len(audit.flags(trail=facet.audit_trail(conn), uow=facet.uow(), actor=actor))
+            finally:
+                conn.close()
+
+        def done(count: int) -> None:
+            if count and self.context.actor is actor:
+                self.statusBar().showMessage(
+                    f"{status} · {count} thing{'s' if count != 1 else ''} flagged this week: see the Audit tab")
+
+        self.context.runner.run(work, on_done=done, on_error=lambda exc: log.warning(
+            "reading the week's flags failed: %s", type(exc).__name__))
 
     def _open_cart(self) -> Cart | None:
         """The cart on the sell screen of the person who locked, if they left one with lines on it."""

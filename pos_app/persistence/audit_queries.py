@@ -31,7 +31,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pos_app.domain.audit import AuditFilter, AuditRow, BreakKind, ChainBreak, ChainReport, CheckCancelled
+from pos_app.domain.audit import (
+    AuditFilter,
+    AuditRow,
+    BreakKind,
+    ChainBreak,
+    ChainReport,
+    CheckCancelled,
+    Flag,
+    FlagKind,
+)
 from pos_app.persistence.audit import GENESIS, event_hash, hashed_content
 from pos_app.persistence.models.base import parse_utc
 
@@ -338,6 +347,10 @@ def _row(r: Any) -> AuditRow:
                     hash=r[13])
 
 
+_FLAGGED = {"staff.sign_in_failed": FlagKind.LOCKED_OUT, "permission.refused": FlagKind.REFUSED,
+            "staff.recovery_code_used": FlagKind.RECOVERY_CODE}
+
+
 class SqliteAuditTrail:
     """The trail on one raw connection (the GUI's reader, the CLI's, or a worker's own)."""
 
@@ -351,6 +364,16 @@ class SqliteAuditTrail:
     def count(self, f: AuditFilter) -> int:
         where, params = _where(f)
         return int(self._conn.execute(f"SELECT count(*) FROM audit_events{where}", params).fetchone()[0])
+
+    def flags(self, since: dt.datetime, *, lock_after: int) -> list[Flag]:
+        """Suspicious activity since `since`, by kind and person, most recent first. A failed sign-in counts
+        only when it locked the account (its attempt number reached `lock_after`)."""
+        rows = self._conn.execute(
+            "SELECT action, actor_name, count(*), max(at) FROM audit_events "
+            "WHERE action IN ('permission.refused', 'staff.recovery_code_used', 'staff.sign_in_failed') AND at >= ? "
+            "AND (action != 'staff.sign_in_failed' OR CAST(json_extract(summary, '$.attempt') AS INTEGER) >= ?) "
+            "GROUP BY action, actor_name ORDER BY max(at) DESC", (_text(since), lock_after)).fetchall()
+        return [Flag(_FLAGGED[action], person, int(count), parse_utc(last)) for action, person, count, last in rows]
 
     def page(self, f: AuditFilter, offset: int, limit: int) -> list[AuditRow]:
         """Newest first."""

@@ -8,16 +8,18 @@ An export is itself an audit event.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
 from pos_app.adapters.files import write_csv_atomically
 from pos_app.documents.text import csv_cell
-from pos_app.domain.audit import AuditFilter, AuditRow, ChainReport
+from pos_app.domain.audit import AuditFilter, AuditRow, ChainReport, Flag
 from pos_app.domain.errors import ValidationError
 from pos_app.domain.permissions import Actor, Permission, Role
 from pos_app.services.guard import requires
 from pos_app.services.ports import AuditTrail, UnitOfWork
+from pos_app.services.staff import FREE_ATTEMPTS
 
 CSV_COLUMNS = ("seq", "time_utc", "person", "staff_id", "role", "terminal", "action", "entity_type", "entity_id",
                "approved_by", "summary", "hash")
@@ -41,6 +43,20 @@ def verify(*, trail: AuditTrail, uow: UnitOfWork, actor: Actor,
            cancelled: Callable[[], bool] | None = None) -> ChainReport:
     """Walk the whole chain (seconds at a million events: run it off the GUI thread)."""
     return trail.verify_chain(cancelled)
+
+
+FLAG_DAYS = 7
+
+
+@requires(Permission.VIEW_AUDIT)
+def flags(*, trail: AuditTrail, uow: UnitOfWork, actor: Actor, days: int = FLAG_DAYS,
+          now: dt.datetime | None = None) -> list[Flag]:
+    """Suspicious activity of the last `days` days: accounts locked by wrong tries, actions refused, sign-ins
+    with a recovery code. The store's policy promises such activity is flagged; this is the flag."""
+    if not 1 <= days <= 366:
+        raise ValidationError("days", "look back 1 to 366 days")
+    since = (now or dt.datetime.now(dt.UTC)) - dt.timedelta(days=days)
+    return trail.flags(since, lock_after=FREE_ATTEMPTS)
 
 
 @requires(Permission.VIEW_AUDIT)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, Self
 
-from pos_app.domain.audit import AuditFilter, AuditRow, ChainReport
+from pos_app.domain.audit import AuditFilter, AuditRow, ChainReport, Flag
 from pos_app.domain.erasure import ErasureEntry, Identity
 from pos_app.domain.errors import UserFacingError
 from pos_app.domain.items import ItemSpec
@@ -1107,3 +1107,4 @@ class AuditTrail(Protocol):
     def count(self, f: AuditFilter) -> int: ...
     def page(self, f: AuditFilter, offset: int, limit: int) -> list[AuditRow]: ...
     def rows(self, f: AuditFilter) -> Iterator[AuditRow]: ...
+    def flags(self, since: dt.datetime, *, lock_after: int) -> list[Flag]: ...

@@ -10,12 +10,15 @@ import pytest
 from PySide6.QtCore import Qt
 
 from pos_app.adapters.secrets import KeyringSecrets, database_key_name
+from pos_app.domain.errors import SignInFailed
 from pos_app.gui import dialogs
 from pos_app.gui.audit import AuditView
 from pos_app.gui.main_window import MainWindow
 from pos_app.persistence.database import db_path
 from pos_app.persistence.sqlcipher import connect
+from pos_app.services import staff
 from tests.audit_tampering import tamper_with
+from tests.conftest import FAST_HASHER
 from tests.gui.conftest import sign_in
 
 SHOTS = Path(os.environ.get("FACET_SHOTS", "/tmp/facet-shots"))
@@ -112,3 +115,24 @@ def test_after_tampering_the_owner_sees_a_red_banner_naming_the_event_and_a_cler
     qtbot.waitUntil(lambda: view.form.chain_label.text().startswith("The audit trail was tampered"), timeout=10_000)
     assert view.form.chain_label.property("problem") is True
     shoot(window, "audit-tampered")
+
+
+def test_the_owner_hears_of_the_weeks_suspicious_activity_at_sign_in_and_on_the_audit_tab(
+        qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    facet = window.context.facet
+    lily = next(s.id for s in facet.directory().staff_list() if s.name == "Lily Chen")
+    for guess in ("0000", "1234", "1111", "9999", "2580"):  # someone tries Lily's PIN at the counter
+        with pytest.raises(SignInFailed):
+            staff.sign_in(lily, guess, uow=facet.uow(), hasher=FAST_HASHER, terminal="C1")
+    window.sign_in.reload()
+    sign_in(qtbot, window, "Jane Ellen")
+    qtbot.waitUntil(lambda: "1 thing flagged this week: see the Audit tab" in window.statusBar().currentMessage(),
+                    timeout=5000)
+    view = audit_tab(qtbot, window)
+    assert "Lily Chen's account was locked after repeated wrong tries (once)" in view.form.flags_label.text()
+    shoot(window, "audit_flags")
+
+    window.lock("")
+    sign_in(qtbot, window, "Marcus Reed")  # a manager does not read the trail: no flags for him
+    window.context.runner.wait()
+    assert "flagged" not in window.statusBar().currentMessage()
