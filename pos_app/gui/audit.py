@@ -34,7 +34,7 @@ from pos_app.gui.tables import BlocksModel, RowBlocks
 from pos_app.services import audit
 
 COLUMNS = ("#", "Time", "Person", "Role", "Counter", "Action", "Record", "Summary")
-WIDTHS = (70, 170, 170, 90, 80, 200, 220)
+WIDTHS = (70, 170, 170, 120, 80, 200, 220)
 ANYONE = "Anyone"
 log = logging.getLogger(__name__)
 
