@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pyotp
 import pytest
@@ -87,3 +89,17 @@ def sign_in(qtbot, main: MainWindow, name: str) -> None:  # type: ignore[no-unty
             main.sign_in.code_form.code_edit.setText(two_step_code(main.context.facet, name))
             main.sign_in.submit_code()
     qtbot.waitUntil(signed_in, timeout=10_000)
+
+
+def snap(widget: QWidget, name: str) -> None:
+    """Keep a picture of `widget` as `name`.png in the folder FACET_DIALOG_PNG names (to look at a screen a
+    test drives); nothing when it is not set."""
+    folder = os.environ.get("FACET_DIALOG_PNG")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        widget.grab().save(str(Path(folder) / f"{name}.png"))
+
+
+def press(qtbot, key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:  # type: ignore[no-untyped-def]
+    """A key press on whatever has the keyboard focus, as a person at the counter would."""
+    qtbot.keyClick(focused(), key, modifier)

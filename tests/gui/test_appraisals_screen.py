@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtPrintSupport import QPrinter
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication
 
 from pos_app.app import Facet
 from pos_app.domain.permissions import Role
@@ -30,7 +29,7 @@ from pos_app.gui.context import AppContext
 from pos_app.gui.launch import make_application
 from pos_app.services import appraisals, certificates
 from tests.conftest import actor_for
-from tests.gui.conftest import focused
+from tests.gui.conftest import focused, press, snap
 from tests.images import png
 
 CERT = {"lab": "GIA", "report_number": "2141234567", "report_date": "2024-03-18", "shape": "round",
@@ -59,15 +58,6 @@ def desk(qtbot: Any, demo_facet: Facet) -> Iterator[tuple[AppContext, Appraisals
     context.close()
 
 
-def _snap(widget: QWidget, name: str) -> None:
-    folder = os.environ.get("FACET_DIALOG_PNG")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        widget.grab().save(str(Path(folder) / f"{name}.png"))
-
-
-def _key(qtbot: Any, key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
-    qtbot.keyClick(focused(), key, modifier)
 
 
 def _type(qtbot: Any, text: str) -> None:
@@ -90,21 +80,21 @@ def _certificate(facet: Facet) -> str:
 
 def _new_dialog(qtbot: Any, view: AppraisalsView) -> AppraisalDialog:
     view.form.table.setFocus()
-    _key(qtbot, Qt.Key.Key_N, CTRL)
+    press(qtbot, Qt.Key.Key_N, CTRL)
     dialog = view.dialog
     assert isinstance(dialog, AppraisalDialog)
     qtbot.waitUntil(dialog.isVisible)
     qtbot.waitUntil(lambda: focused() is dialog.form.purpose_combo)
-    _snap(dialog, "appraisal-new")
+    snap(dialog, "appraisal-new")
     return dialog
 
 
 def _stone_row(qtbot: Any, cells: list[str]) -> None:
     """Ctrl+Shift+N adds a row with its role filled in; type shape, count, carat, ... with Tab between."""
-    _key(qtbot, Qt.Key.Key_N, CTRL_SHIFT)
+    press(qtbot, Qt.Key.Key_N, CTRL_SHIFT)
     for n, text in enumerate(cells):
         if n:
-            _key(qtbot, Qt.Key.Key_Tab)
+            press(qtbot, Qt.Key.Key_Tab)
         if text:
             _type(qtbot, text)
 
@@ -113,29 +103,29 @@ def _draft_by_keyboard(qtbot: Any, view: AppraisalsView, photo: Path, monkeypatc
                        *, second_carat: str = "0.36") -> AppraisalDialog:
     """Fill a new appraisal with the keyboard: owner, value, description, style, two stones, a photo."""
     dialog = _new_dialog(qtbot, view)
-    _key(qtbot, Qt.Key.Key_F2)
+    press(qtbot, Qt.Key.Key_F2)
     qtbot.waitUntil(lambda: getattr(dialog, "picker", None) is not None and dialog.picker.isVisible())
     qtbot.waitUntil(lambda: focused() is dialog.picker.form.search_edit)
     _type(qtbot, "Abernathy")
-    _key(qtbot, Qt.Key.Key_Return)
+    press(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: dialog.owner_id is not None)
     assert dialog.form.owner_value_label.text() == "Mia Abernathy"
     qtbot.waitUntil(lambda: QApplication.focusWidget() is not None and dialog.isAncestorOf(focused()))
-    _key(qtbot, Qt.Key.Key_V, ALT)
+    press(qtbot, Qt.Key.Key_V, ALT)
     assert focused() is dialog.form.value_edit
     _type(qtbot, "18,500.00")
-    _key(qtbot, Qt.Key.Key_D, ALT)
+    press(qtbot, Qt.Key.Key_D, ALT)
     _type(qtbot, "An 18k white gold halo pendant necklace with a round brilliant center.")
-    _key(qtbot, Qt.Key.Key_Y, ALT)
+    press(qtbot, Qt.Key.Key_Y, ALT)
     _type(qtbot, "Halo")
     assert dialog.form.style_combo.currentData() == "halo"
-    _snap(dialog, "appraisal-new-details")
-    _key(qtbot, Qt.Key.Key_2, ALT)
+    snap(dialog, "appraisal-new-details")
+    press(qtbot, Qt.Key.Key_2, ALT)
     _stone_row(qtbot, ["round", "1", "1.02", "G", "VS1", "excellent", "6.45 x 6.48 x 3.98 mm", "2141234567"])
     _stone_row(qtbot, ["round", "18", second_carat, "H", "SI1"])
-    _snap(dialog, "appraisal-new-stones")
+    snap(dialog, "appraisal-new-stones")
     monkeypatch.setattr(dialogs, "ask_open_paths", lambda *args: [photo])
-    _key(qtbot, Qt.Key.Key_A, CTRL_SHIFT)
+    press(qtbot, Qt.Key.Key_A, CTRL_SHIFT)
     qtbot.waitUntil(lambda: len(dialog.pending_photos) == 1)
     return dialog
 
@@ -159,8 +149,8 @@ def test_a_draft_with_two_stones_and_a_photo_is_made_with_the_keyboard_and_waits
     context, view = desk
     cert_id = _certificate(demo_facet)
     dialog = _draft_by_keyboard(qtbot, view, photo, monkeypatch)
-    _snap(dialog, "appraisal-new-filled")
-    _key(qtbot, Qt.Key.Key_S, CTRL)
+    snap(dialog, "appraisal-new-filled")
+    press(qtbot, Qt.Key.Key_S, CTRL)
     qtbot.waitUntil(lambda: dialog.record is not None, timeout=10_000)
     record = dialog.record
     assert record is not None and record.status == "draft" and record.version == 1
@@ -173,9 +163,9 @@ def test_a_draft_with_two_stones_and_a_photo_is_made_with_the_keyboard_and_waits
     # The list shows it under "Drafts waiting" (the demo store has some of its own)
     waiting = _count(demo_facet, "SELECT count(*) FROM appraisals WHERE status = 'draft'")
     qtbot.waitUntil(lambda: view.form.drafts_button.text().startswith(f"Drafts waiting ({waiting})"))
-    _key(qtbot, Qt.Key.Key_Escape)  # closes the dialog; the list has the keyboard again
+    press(qtbot, Qt.Key.Key_Escape)  # closes the dialog; the list has the keyboard again
     qtbot.waitUntil(lambda: QApplication.focusWidget() is view.form.table)
-    _key(qtbot, Qt.Key.Key_D, CTRL)
+    press(qtbot, Qt.Key.Key_D, CTRL)
     assert view.form.drafts_button.isChecked()
     assert view.model.rowCount() == waiting
     rows = [view.model.row_at(r) for r in range(view.model.rowCount())]
@@ -184,7 +174,7 @@ def test_a_draft_with_two_stones_and_a_photo_is_made_with_the_keyboard_and_waits
     texts = [view.model.index(at, c).data() for c in range(view.model.columnCount())]
     assert texts[:3] == [record.number, "1", "Draft"]
     assert texts[5] == "Mia Abernathy" and texts[7] == "$18,500.00" and texts[8] == "Priya Nair"
-    _snap(view, "appraisals-drafts")
+    snap(view, "appraisals-drafts")
 
 
 def test_finalized_opens_read_only_and_a_correction_is_version_two_with_both_listed(
@@ -200,7 +190,7 @@ def test_finalized_opens_read_only_and_a_correction_is_version_two_with_both_lis
         return True
 
     monkeypatch.setattr(dialogs, "ask_yes_no", confirm)
-    _key(qtbot, Qt.Key.Key_F, CTRL_SHIFT)
+    press(qtbot, Qt.Key.Key_F, CTRL_SHIFT)
     qtbot.waitUntil(lambda: dialog.record is not None and dialog.record.status == "final", timeout=10_000)
     assert "A final appraisal never changes" in asked[0]
     f = dialog.form
@@ -211,14 +201,14 @@ def test_finalized_opens_read_only_and_a_correction_is_version_two_with_both_lis
     first = dialog.record
     assert first is not None
     assert f.tabs.currentWidget() is f.details_tab
-    _snap(dialog, "appraisal-final")
-    _key(qtbot, Qt.Key.Key_2, ALT)
+    snap(dialog, "appraisal-final")
+    press(qtbot, Qt.Key.Key_2, ALT)
     assert [f.stones_table.item(0, c).text() for c in (0, 1, 6, 8)] == ["Center stone", "Round Brilliant",
                                                                        "Excellent", "2141234567"]
-    _snap(dialog, "appraisal-final-stones")
-    _key(qtbot, Qt.Key.Key_1, ALT)
+    snap(dialog, "appraisal-final-stones")
+    press(qtbot, Qt.Key.Key_1, ALT)
 
-    _key(qtbot, Qt.Key.Key_C, CTRL_SHIFT)
+    press(qtbot, Qt.Key.Key_C, CTRL_SHIFT)
     qtbot.waitUntil(lambda: dialog.record is not None and dialog.record.version == 2, timeout=10_000)
     second = dialog.record
     assert second is not None
@@ -234,21 +224,21 @@ def test_finalized_opens_read_only_and_a_correction_is_version_two_with_both_lis
     f.value_edit.setFocus()
     f.value_edit.selectAll()
     _type(qtbot, "17,900.00")
-    _key(qtbot, Qt.Key.Key_F, CTRL_SHIFT)
+    press(qtbot, Qt.Key.Key_F, CTRL_SHIFT)
     qtbot.waitUntil(lambda: dialog.record is not None and dialog.record.status == "final", timeout=10_000)
     assert [f.versions_table.item(r, 1).text() for r in range(2)] == ["Final, superseded by version 2",
                                                                       "Final, current"]
-    _snap(dialog, "appraisal-final-versions")
+    snap(dialog, "appraisal-final-versions")
     f.versions_table.setFocus()
     f.versions_table.setCurrentCell(0, 0)
-    _key(qtbot, Qt.Key.Key_Return)
+    press(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: dialog.record is not None and dialog.record.version == 1, timeout=10_000)
     assert "Superseded by version 2" in f.heading_label.text()
     assert not f.correct_button.isVisible() and f.value_edit.text() == "18,500.00"
-    _snap(dialog, "appraisal-superseded")
-    _key(qtbot, Qt.Key.Key_Escape)
+    snap(dialog, "appraisal-superseded")
+    press(qtbot, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: QApplication.focusWidget() is view.form.table)
-    _key(qtbot, Qt.Key.Key_F, CTRL)
+    press(qtbot, Qt.Key.Key_F, CTRL)
     _type(qtbot, first.number)
     qtbot.waitUntil(lambda: view.model.rowCount() == 2)
     assert [view.model.index(r, c).data() for r in range(2) for c in (1, 2)] == ["2", "Final", "1", "Superseded"]
@@ -269,24 +259,24 @@ def test_the_list_finds_an_appraisal_by_owner_name_and_by_number(
     context.changed.emit("appraisals")
     assert view.model.rowCount() == total + 2
 
-    _key(qtbot, Qt.Key.Key_F, CTRL)
+    press(qtbot, Qt.Key.Key_F, CTRL)
     assert focused() is view.form.search_edit
     _type(qtbot, "ainsl")
     qtbot.waitUntil(lambda: 1 <= view.model.rowCount() < total)
     rows = [view.model.row_at(r) for r in range(view.model.rowCount())]
     assert mine.id in {r.id for r in rows if r is not None}
     assert {r.owner_name for r in rows if r is not None} == {"Joseph Ainsley"}
-    _key(qtbot, Qt.Key.Key_Down)
+    press(qtbot, Qt.Key.Key_Down)
     assert focused() is view.form.table
 
     view.focus_first()
     _type(qtbot, other.number)
     qtbot.waitUntil(lambda: view.model.rowCount() == 1 and view.model.row_at(0).id == other.id)
     # Enter on the one found opens it.
-    _key(qtbot, Qt.Key.Key_Return)
+    press(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: isinstance(view.dialog, AppraisalDialog) and view.dialog.record is not None)
     assert view.dialog.record.id == other.id
-    _snap(view, "appraisals-search")
+    snap(view, "appraisals-search")
 
 
 def test_save_pdf_holds_the_number_and_value_and_the_card_is_a_card(
@@ -308,7 +298,7 @@ def test_save_pdf_holds_the_number_and_value_and_the_card_is_a_card(
     view.form.search_edit.setText(final.number)
     qtbot.waitUntil(lambda: view.model.rowCount() == 1)
     view.form.table.setFocus()
-    _key(qtbot, Qt.Key.Key_S, CTRL)
+    press(qtbot, Qt.Key.Key_S, CTRL)
     qtbot.waitUntil(lambda: "Saved" in view.form.message_label.text(), timeout=15_000)
     with pdfplumber.open(io.BytesIO(target.read_bytes())) as pdf:
         text = "\n".join(page.extract_text() or "" for page in pdf.pages)
@@ -323,7 +313,7 @@ def test_save_pdf_holds_the_number_and_value_and_the_card_is_a_card(
     assert not dialog.form.certificates_check.isEnabled()
     card = tmp_path / "card.pdf"
     monkeypatch.setattr(dialogs, "ask_save_path", lambda *args: card)
-    _key(qtbot, Qt.Key.Key_S, CTRL_SHIFT)
+    press(qtbot, Qt.Key.Key_S, CTRL_SHIFT)
     qtbot.waitUntil(lambda: dialog.saved_path == card, timeout=15_000)
     with pdfplumber.open(io.BytesIO(card.read_bytes())) as pdf:
         width, height = pdf.pages[0].width, pdf.pages[0].height
@@ -357,7 +347,7 @@ def test_print_renders_every_page_onto_the_chosen_printer(
     dialog = view.dialog
     assert isinstance(dialog, AppraisalDialog)
     qtbot.waitUntil(lambda: dialog.record is not None)
-    _key(qtbot, Qt.Key.Key_P, CTRL)
+    press(qtbot, Qt.Key.Key_P, CTRL)
     qtbot.waitUntil(lambda: "Sent" in dialog.form.message_label.text(), timeout=20_000)
     assert asked and f"Sent {asked[0]} page(s)" in dialog.form.message_label.text()
     with pdfplumber.open(str(out)) as pdf:
@@ -373,7 +363,7 @@ def test_a_bad_carat_in_stone_two_is_named_and_nothing_is_written(
     before = _count(demo_facet, "SELECT count(*) FROM appraisals")
     photos_before = _count(demo_facet, "SELECT count(*) FROM appraisal_photos")
     dialog = _draft_by_keyboard(qtbot, view, photo, monkeypatch, second_carat="abc")
-    _key(qtbot, Qt.Key.Key_S, CTRL)
+    press(qtbot, Qt.Key.Key_S, CTRL)
     qtbot.waitUntil(lambda: "stone 2 carat" in dialog.form.message_label.text().lower(), timeout=10_000)
     context.runner.wait()
     table = dialog.form.stones_table
@@ -382,21 +372,21 @@ def test_a_bad_carat_in_stone_two_is_named_and_nothing_is_written(
     assert (table.currentRow(), table.currentColumn()) == (1, 3) and focused() is table
     assert _count(demo_facet, "SELECT count(*) FROM appraisals") == before
     assert _count(demo_facet, "SELECT count(*) FROM appraisal_photos") == photos_before
-    _snap(dialog, "appraisal-error-stone")
+    snap(dialog, "appraisal-error-stone")
 
     # A field of the form: named by its caption, marked, focused, on its tab.
     table.item(1, 3).setText("0.36")
     dialog.form.value_edit.setText("-5")
-    _key(qtbot, Qt.Key.Key_S, CTRL)
+    press(qtbot, Qt.Key.Key_S, CTRL)
     qtbot.waitUntil(lambda: dialog.form.message_label.text().startswith("Appraised value:"), timeout=10_000)
     assert focused() is dialog.form.value_edit and dialog.form.value_edit.property("invalid")
     assert dialog.form.tabs.currentWidget() is dialog.form.details_tab
     assert _count(demo_facet, "SELECT count(*) FROM appraisals") == before
-    _snap(dialog, "appraisal-error-value")
+    snap(dialog, "appraisal-error-value")
 
     # An unknown certificate number names its row.
     dialog.form.value_edit.setText("18,500.00")
     table.item(0, 8).setText("9999999999")
-    _key(qtbot, Qt.Key.Key_S, CTRL)
+    press(qtbot, Qt.Key.Key_S, CTRL)
     assert "stone 1 certificate" in dialog.form.message_label.text().lower()
     assert _count(demo_facet, "SELECT count(*) FROM appraisals") == before

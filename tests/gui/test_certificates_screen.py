@@ -1,7 +1,7 @@
 """The certificates screen, its dialog and scan viewer, and the managers' duplicate report, by keyboard.
 
 Real widgets over the demo store, signed in as the demo appraiser. Set
-FACET_CERTIFICATES_PNG to a folder to keep a picture of each screen as the
+FACET_DIALOG_PNG to a folder to keep a picture of each screen as the
 test leaves it (for looking at layout).
 """
 
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,7 @@ from pos_app.gui.launch import make_application
 from pos_app.gui.reports_view import ReportsView
 from pos_app.services import certificates
 from tests.conftest import actor_for
-from tests.gui.conftest import focused
+from tests.gui.conftest import focused, press, snap
 from tests.images import png
 
 Ctrl, Shift, NoMod = (Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier,
@@ -63,15 +62,6 @@ def desk(qtbot: Any, demo_facet: Facet) -> Iterator[tuple[AppContext, Certificat
     context.close()
 
 
-def _snap(widget: QWidget, name: str) -> None:
-    folder = os.environ.get("FACET_CERTIFICATES_PNG")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        widget.grab().save(str(Path(folder) / f"{name}.png"))
-
-
-def _key(qtbot: Any, key: Qt.Key, modifier: Qt.KeyboardModifier = NoMod) -> None:
-    qtbot.keyClick(focused(), key, modifier)
 
 
 def _type(qtbot: Any, text: str) -> None:
@@ -82,7 +72,7 @@ def _tab_to(qtbot: Any, widget: QWidget) -> None:
     for _ in range(30):
         if focused() is widget:
             return
-        _key(qtbot, Qt.Key.Key_Tab)
+        press(qtbot, Qt.Key.Key_Tab)
     raise AssertionError(f"Tab never reached {widget.objectName()}")
 
 
@@ -95,7 +85,7 @@ def _count(facet: Facet, sql: str, *args: object) -> Any:
 
 
 def _new_dialog(qtbot: Any, view: CertificatesView) -> CertificateDialog:
-    _key(qtbot, Qt.Key.Key_N, Ctrl)
+    press(qtbot, Qt.Key.Key_N, Ctrl)
     dialog = view.dialog
     assert isinstance(dialog, CertificateDialog) and dialog.cert_id is None
     qtbot.waitUntil(lambda: dialog.isVisible() and focused() is dialog.form.lab_combo)
@@ -137,7 +127,7 @@ def test_a_certificate_typed_with_the_keyboard_and_a_png_scan_is_found_by_number
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     context, view = desk
     qtmodeltester.check(view.model)
-    _snap(view.window(), "screen")
+    snap(view.window(), "screen")
     scan_file = tmp_path / "gia-6192345678.png"
     scan_file.write_bytes(png(480, 640, seed=7))
     monkeypatch.setattr(dialogs, "ask_open_path", lambda *args: scan_file)
@@ -146,17 +136,17 @@ def test_a_certificate_typed_with_the_keyboard_and_a_png_scan_is_found_by_number
     before = _count(demo_facet, "SELECT count(*) FROM certificates")
 
     dialog = _new_dialog(qtbot, view)
-    _snap(dialog, "dialog-empty")
+    snap(dialog, "dialog-empty")
     _fill(qtbot, dialog, {"report_number": "GIA 6192 345 678", "report_date": "2023-05-02",
                           "measurements": "6.45 - 6.48 x 3.98", "inscription": "GIA 6192345678", "shape": "Oval",
                           "carat": "1.21", "color": "g", "clarity": "VS2", "cut": "Exc", "polish": "Very",
                           "symmetry": "Exc", "fluorescence": "Faint", "item": sku})
-    _key(qtbot, Qt.Key.Key_A, Ctrl | Shift)  # choose the scan file
+    press(qtbot, Qt.Key.Key_A, Ctrl | Shift)  # choose the scan file
     assert "gia-6192345678.png · PNG" in dialog.form.scan_label.text()
-    _key(qtbot, Qt.Key.Key_Tab)
+    press(qtbot, Qt.Key.Key_Tab)
     qtbot.waitUntil(lambda: sku in dialog.form.item_label.text())
-    _snap(dialog, "dialog-filled")
-    _key(qtbot, Qt.Key.Key_Return)
+    snap(dialog, "dialog-filled")
+    press(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5_000)
     assert _count(demo_facet, "SELECT count(*) FROM certificates") == before + 1
     row = demo_facet.connection().execute(
@@ -167,27 +157,27 @@ def test_a_certificate_typed_with_the_keyboard_and_a_png_scan_is_found_by_number
                           "image/png", len(scan_file.read_bytes()), sku)
 
     qtbot.waitUntil(lambda: QApplication.focusWidget() is view.form.table)
-    _key(qtbot, Qt.Key.Key_F, Ctrl)
+    press(qtbot, Qt.Key.Key_F, Ctrl)
     assert focused() is view.form.search_edit
     _type(qtbot, "619234")
     qtbot.waitUntil(lambda: view.model.rowCount() == 1, timeout=3_000)
     assert view.model.data(view.model.index(0, 9)) == "✓" and view.model.data(view.model.index(0, 8)) == sku
     assert view.model.data(view.model.index(0, 10)) == "2033-05-02"
     qtmodeltester.check(view.model)
-    _key(qtbot, Qt.Key.Key_Down)
+    press(qtbot, Qt.Key.Key_Down)
     assert focused() is view.form.table
-    _snap(view.window(), "screen-found")
-    _key(qtbot, Qt.Key.Key_O, Ctrl)
+    snap(view.window(), "screen-found")
+    press(qtbot, Qt.Key.Key_O, Ctrl)
     qtbot.waitUntil(lambda: isinstance(view.viewer, ScanViewer) and view.viewer.isVisible(), timeout=5_000)
     viewer = view.viewer
     assert isinstance(viewer, ScanViewer)
     image = viewer.current_image()
     assert image is not None and (image.width(), image.height()) == (480, 640)
     assert not viewer.image_label.pixmap().isNull() and not viewer.next_button.isVisible()
-    _snap(viewer, "scan-viewer-png")
+    snap(viewer, "scan-viewer-png")
     qtbot.keyClick(viewer, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not viewer.isVisible() and QApplication.focusWidget() is view.form.table)
-    _key(qtbot, Qt.Key.Key_Return)  # open it: read-only details
+    press(qtbot, Qt.Key.Key_Return)  # open it: read-only details
     opened = view.dialog
     assert isinstance(opened, CertificateDialog) and opened.cert_id is not None
     qtbot.waitUntil(lambda: opened.detail is not None, timeout=5_000)
@@ -195,7 +185,7 @@ def test_a_certificate_typed_with_the_keyboard_and_a_png_scan_is_found_by_number
     assert (f.report_number_edit.text(), f.color_edit.text(), f.carat_edit.text()) == ("6192345678", "G", "1.21")
     assert f.report_number_edit.isReadOnly() and not f.shape_combo.isEnabled() and not f.save_button.isVisible()
     assert f.shape_combo.currentText() == "Oval" and f.item_edit.text() == sku and "PNG" in f.scan_label.text()
-    _snap(opened, "dialog-open")
+    snap(opened, "dialog-open")
 
 
 def test_a_scan_attached_to_an_open_certificate_replaces_nothing_else(
@@ -211,25 +201,25 @@ def test_a_scan_attached_to_an_open_certificate_replaces_nothing_else(
     _type(qtbot, "LG612399999")
     qtbot.waitUntil(lambda: view.model.rowCount() == 1, timeout=3_000)
     assert view.model.data(view.model.index(0, 9)) == ""
-    _key(qtbot, Qt.Key.Key_Return)  # the only match opens
+    press(qtbot, Qt.Key.Key_Return)  # the only match opens
     dialog = view.dialog
     assert isinstance(dialog, CertificateDialog) and dialog.cert_id == saved.id
     qtbot.waitUntil(lambda: dialog.detail is not None and dialog.isActiveWindow(), timeout=5_000)
     assert "No scan yet" in dialog.form.scan_label.text()
-    _key(qtbot, Qt.Key.Key_A, Ctrl | Shift)
+    press(qtbot, Qt.Key.Key_A, Ctrl | Shift)
     qtbot.waitUntil(lambda: "PDF" in dialog.form.scan_label.text(), timeout=5_000)
     assert _count(demo_facet, "SELECT scan_mime_type FROM certificates WHERE id = ?", saved.id) == "application/pdf"
     [summary] = [r[0] for r in demo_facet.connection().execute(
         "SELECT summary FROM audit_events WHERE action = 'certificate.scan_attached' AND entity_id = ?", (saved.id,))]
     assert json.loads(summary)["replaced"] is False
     qtbot.waitUntil(lambda: view.model.rowCount() == 1 and view.model.data(view.model.index(0, 9)) == "✓")
-    _key(qtbot, Qt.Key.Key_O, Ctrl)  # the PDF, page by page
+    press(qtbot, Qt.Key.Key_O, Ctrl)  # the PDF, page by page
     viewer = dialog.viewer
     assert isinstance(viewer, ScanViewer)
     qtbot.waitUntil(lambda: viewer.isVisible() and viewer.isActiveWindow())
     assert (viewer.page, viewer.pages, viewer.page_label.text()) == (0, 2, "Page 1 of 2")
     assert not viewer.previous_button.isEnabled() and viewer.next_button.isEnabled()
-    _snap(viewer, "scan-viewer-pdf")
+    snap(viewer, "scan-viewer-pdf")
     qtbot.keyClick(viewer, Qt.Key.Key_PageDown)
     assert viewer.page_label.text() == "Page 2 of 2" and not viewer.next_button.isEnabled()
     qtbot.keyClick(viewer, Qt.Key.Key_PageUp)
@@ -242,23 +232,23 @@ def test_a_gia_number_of_the_wrong_length_asks_a_reason_cancel_writes_nothing_an
     before = _count(demo_facet, "SELECT count(*) FROM certificates")
     dialog = _new_dialog(qtbot, view)
     _fill(qtbot, dialog, {"report_number": "61923456781", "carat": "0.90"})
-    _key(qtbot, Qt.Key.Key_Return)
+    press(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: dialog.reason_prompt is not None and dialog.reason_prompt.isVisible(), timeout=5_000)
     prompt = dialog.reason_prompt
     assert "GIA report numbers have 10 digits" in prompt.form.prompt_label.text()
     qtbot.waitUntil(lambda: focused() is prompt.form.value_edit)
-    _snap(prompt, "reason-prompt")
-    _key(qtbot, Qt.Key.Key_Escape)
+    snap(prompt, "reason-prompt")
+    press(qtbot, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not prompt.isVisible())
     assert _count(demo_facet, "SELECT count(*) FROM certificates") == before
     assert dialog.form.message_label.text().startswith("Not saved")
     qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.form.report_number_edit)
 
-    _key(qtbot, Qt.Key.Key_Return)
+    press(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: dialog.reason_prompt is not prompt and dialog.reason_prompt.isVisible(), timeout=5_000)
     qtbot.waitUntil(lambda: focused() is dialog.reason_prompt.form.value_edit)
     _type(qtbot, "checked on GIA Report Check: old 11-digit lot")
-    _key(qtbot, Qt.Key.Key_Return)
+    press(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5_000)
     assert _count(demo_facet, "SELECT count(*) FROM certificates") == before + 1
     summary = _count(demo_facet, "SELECT a.summary FROM audit_events a JOIN certificates c ON c.id = a.entity_id "
@@ -279,21 +269,21 @@ def test_a_duplicate_report_is_saved_with_a_warning_to_acknowledge_and_shown_to_
     dialog = _new_dialog(qtbot, view)
     _fill(qtbot, dialog, {"report_number": "3198765432", "report_date": "2024-01-15", "carat": "1.50",
                           "color": "F", "item": second_sku})
-    _key(qtbot, Qt.Key.Key_S, Ctrl)
+    press(qtbot, Qt.Key.Key_S, Ctrl)
     qtbot.waitUntil(lambda: dialog.duplicate_box is not None and dialog.duplicate_box.isVisible(), timeout=5_000)
     box = dialog.duplicate_box
     assert "3198765432" in box.text() and "already on 1 other record" in box.text()
     assert dialog.isVisible(), "the dialog waits until the appraiser acknowledges the warning"
     assert _count(demo_facet, "SELECT count(*) FROM certificates WHERE report_number = '3198765432'") == 2
-    _snap(box, "duplicate-warning")
+    snap(box, "duplicate-warning")
     qtbot.keyClick(box, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: not dialog.isVisible() and QApplication.focusWidget() is view.form.table, timeout=3_000)
     view.form.duplicates_check.setFocus()
-    _key(qtbot, Qt.Key.Key_Space)  # Duplicates only
+    press(qtbot, Qt.Key.Key_Space)  # Duplicates only
     assert view.form.duplicates_check.isChecked()
     assert {view.model.data(view.model.index(r, 8)) for r in range(view.model.rowCount())} >= {first_sku, second_sku}
     assert all(view.model.data(view.model.index(r, 1)) == "3198765432" for r in range(view.model.rowCount()))
-    _snap(view.window(), "screen-duplicates")
+    snap(view.window(), "screen-duplicates")
 
     # A customer's own stone with the same number shows as such in the managers' report.
     customer = _count(demo_facet, "SELECT id FROM customers WHERE erased_at IS NULL LIMIT 1")
@@ -315,7 +305,7 @@ def test_a_duplicate_report_is_saved_with_a_warning_to_acknowledge_and_shown_to_
     assert [r[2] for r in ours] == ["1 of 3", "2 of 3", "3 of 3"] and ours[1][4] == "2024-01-15"
     assert "recorded on more than one piece" in reports.form.duplicates_label.text()
     assert reports.form.tabs.currentIndex() == 2
-    _snap(host, "reports-duplicates")
+    snap(host, "reports-duplicates")
 
 
 def test_a_bad_color_names_the_color_field_puts_the_cursor_there_and_writes_nothing(
@@ -325,17 +315,17 @@ def test_a_bad_color_names_the_color_field_puts_the_cursor_there_and_writes_noth
               _count(demo_facet, "SELECT count(*) FROM audit_events"))
     dialog = _new_dialog(qtbot, view)
     _fill(qtbot, dialog, {"report_number": "2141234599", "carat": "1.01", "color": "Q+", "clarity": "SI1"})
-    _key(qtbot, Qt.Key.Key_Return)
+    press(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: dialog.form.message_label.text().startswith("Color: "), timeout=5_000)
     assert "'Q+' is not a color grade" in dialog.form.message_label.text()
     assert focused() is dialog.form.color_edit and dialog.form.color_edit.property("invalid")
     assert dialog.isVisible()
-    _snap(dialog, "dialog-error")
+    snap(dialog, "dialog-error")
     assert (_count(demo_facet, "SELECT count(*) FROM certificates"),
             _count(demo_facet, "SELECT count(*) FROM audit_events")) == before
     _type(qtbot, "H")  # the selected bad value is replaced, the mark goes
     assert not dialog.form.color_edit.property("invalid")
-    _key(qtbot, Qt.Key.Key_Return)
+    press(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5_000)
     assert _count(demo_facet, "SELECT color FROM certificates WHERE report_number = '2141234599'") == "H"
 
@@ -349,11 +339,11 @@ def test_an_unknown_sku_or_a_file_that_is_no_scan_is_named_and_nothing_is_writte
     gif.write_bytes(b"GIF89a pretending to be a png")
     monkeypatch.setattr(dialogs, "ask_open_path", lambda *args: gif)
     dialog = _new_dialog(qtbot, view)
-    _key(qtbot, Qt.Key.Key_A, Ctrl | Shift)
+    press(qtbot, Qt.Key.Key_A, Ctrl | Shift)
     assert dialog.form.message_label.text() == "Scan: report.png is not a PDF, JPEG or PNG file"
     assert dialog.scan is None
     _fill(qtbot, dialog, {"report_number": "2141234598", "carat": "1.01", "item": "NO-SUCH-SKU"})
-    _key(qtbot, Qt.Key.Key_S, Ctrl)
+    press(qtbot, Qt.Key.Key_S, Ctrl)
     qtbot.waitUntil(lambda: dialog.form.message_label.text().startswith("Item SKU: no item has SKU"))
     assert focused() is dialog.form.item_edit
     assert _count(demo_facet, "SELECT count(*) FROM certificates") == before

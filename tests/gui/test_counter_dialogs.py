@@ -7,9 +7,7 @@ keep a picture of each dialog as the test leaves it (for looking at layout).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,7 +25,7 @@ from pos_app.gui.launch import make_application
 from pos_app.services import cash
 from pos_app.services.guard import ApprovalNeeded
 from tests.conftest import actor_for
-from tests.gui.conftest import focused
+from tests.gui.conftest import focused, press, snap
 
 
 @pytest.fixture
@@ -49,12 +47,6 @@ def counter(qtbot: Any, demo_facet: Facet) -> Iterator[tuple[AppContext, QWidget
     context.close()
 
 
-def _snap(widget: QWidget, name: str) -> None:
-    folder = os.environ.get("FACET_DIALOG_PNG")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        widget.grab().save(str(Path(folder) / f"{name}.png"))
-
 
 def _shown(qtbot: Any, dialog: QWidget, field: QWidget | None = None) -> None:
     qtbot.waitUntil(dialog.isVisible)
@@ -66,9 +58,6 @@ def _shown(qtbot: Any, dialog: QWidget, field: QWidget | None = None) -> None:
 def _type(qtbot: Any, text: str) -> None:
     qtbot.keyClicks(focused(), text)
 
-
-def _key(qtbot: Any, key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
-    qtbot.keyClick(focused(), key, modifier)
 
 
 def _count(facet: Facet, sql: str, *args: object) -> Any:
@@ -98,23 +87,23 @@ def test_a_manager_picked_by_typing_approves_with_the_pin_and_a_wrong_pin_is_sai
     qtbot.wait(QApplication.keyboardInputInterval() + 100)
     _type(qtbot, "Mar")
     assert dialog.form.staff_list.currentItem().text() == "Marcus Reed (Manager)"
-    _key(qtbot, Qt.Key.Key_Tab)
+    press(qtbot, Qt.Key.Key_Tab)
     assert focused() is dialog.form.pin_edit
     assert dialog.form.pin_edit.echoMode() == dialog.form.pin_edit.EchoMode.Password
 
     failures = "SELECT count(*) FROM audit_events WHERE action = 'staff.sign_in_failed'"
     before = _count(demo_facet, failures)
-    _key(qtbot, Qt.Key.Key_Return)  # an empty Enter is a slip, not a wrong PIN
+    press(qtbot, Qt.Key.Key_Return)  # an empty Enter is a slip, not a wrong PIN
     assert dialog.form.message_label.text().startswith("PIN:") and dialog.isVisible()
     _type(qtbot, "0000")
-    _key(qtbot, Qt.Key.Key_Return)
+    press(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: "Wrong PIN for Marcus Reed" in dialog.form.message_label.text(), timeout=5_000)
     assert dialog.isVisible() and dialog.form.pin_edit.text() == "" and focused() is dialog.form.pin_edit
     assert _count(demo_facet, failures) == before + 1
-    _snap(dialog, "approval-wrong-pin")
+    snap(dialog, "approval-wrong-pin")
 
     _type(qtbot, "2222")
-    _key(qtbot, Qt.Key.Key_Return)
+    press(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: bool(approved), timeout=5_000)
     assert not dialog.isVisible()
     assert approved[0].name == "Marcus Reed" and approved[0].can(Permission.OPEN_DRAWER)
@@ -127,7 +116,7 @@ def test_cancelling_an_approval_calls_nothing_back(qtbot: Any, counter: tuple[Ap
     dialog = ask_approval(context, ApprovalNeeded(Permission.VOID_SALE, "Voiding a sale needs a manager's approval."),
                           host, approved.append)
     _shown(qtbot, dialog)
-    _key(qtbot, Qt.Key.Key_Escape)
+    press(qtbot, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not dialog.isVisible())
     assert approved == [] and dialog.approver is None
 
@@ -146,13 +135,13 @@ def test_a_customer_found_as_you_type_is_attached_with_enter(qtbot: Any, counter
     qtbot.waitUntil(lambda: picker.form.results_list.count() > 0, timeout=3_000)
     texts = [picker.form.results_list.item(row).text() for row in range(picker.form.results_list.count())]
     assert any(wanted.name in text and (wanted.email or "") in text for text in texts)
-    _snap(picker, "customer-search")
-    _key(qtbot, Qt.Key.Key_Down)
+    snap(picker, "customer-search")
+    press(qtbot, Qt.Key.Key_Down)
     assert focused() is picker.form.results_list
     row = next(r for r, text in enumerate(texts) if text.startswith(wanted.name))
     for _ in range(row):
-        _key(qtbot, Qt.Key.Key_Down)
-    _key(qtbot, Qt.Key.Key_Return)
+        press(qtbot, Qt.Key.Key_Down)
+    press(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: not picker.isVisible())
     assert picker.chosen is not None and picker.chosen.id == wanted.id
 
@@ -165,7 +154,7 @@ def test_a_restricted_customer_is_marked_as_attachable_not_editable(qtbot: Any, 
     picker.open()
     _shown(qtbot, picker, picker.form.search_edit)
     _type(qtbot, last)
-    _key(qtbot, Qt.Key.Key_Return)  # at once: Enter does not wait for the search's pause
+    press(qtbot, Qt.Key.Key_Return)  # at once: Enter does not wait for the search's pause
     qtbot.waitUntil(lambda: not picker.isVisible())
     assert picker.chosen is not None and picker.chosen.restricted
     item = picker.form.results_list.currentItem()
@@ -179,7 +168,7 @@ def test_a_new_customer_is_added_with_the_keyboard_marketing_unticked_and_the_po
     picker.open()
     _shown(qtbot, picker, picker.form.search_edit)
     _type(qtbot, "Ada Quill")
-    _key(qtbot, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    press(qtbot, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     f = picker.form
     qtbot.waitUntil(lambda: focused() is f.first_name_edit)
     assert (f.first_name_edit.text(), f.last_name_edit.text()) == ("Ada", "Quill")
@@ -187,31 +176,31 @@ def test_a_new_customer_is_added_with_the_keyboard_marketing_unticked_and_the_po
     assert not f.adult_check.isChecked()
     assert "Privacy policy version 1" in f.policy_label.text()
 
-    _key(qtbot, Qt.Key.Key_Tab)
-    _key(qtbot, Qt.Key.Key_Tab)
+    press(qtbot, Qt.Key.Key_Tab)
+    press(qtbot, Qt.Key.Key_Tab)
     assert focused() is f.email_edit
     _type(qtbot, "ada.quill@")
-    _key(qtbot, Qt.Key.Key_Return)
+    press(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: f.message_label.text().startswith("Email:"), timeout=5_000)
     assert focused() is f.email_edit and f.email_edit.property("invalid") is True
-    _snap(picker, "customer-new-bad-email")
+    snap(picker, "customer-new-bad-email")
 
     _type(qtbot, "example.com")
     assert f.email_edit.property("invalid") is False and not f.message_label.property("problem")
-    _key(qtbot, Qt.Key.Key_Tab)
+    press(qtbot, Qt.Key.Key_Tab)
     _type(qtbot, "(212) 555-0142")
-    _key(qtbot, Qt.Key.Key_Return)
+    press(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: f.message_label.text().startswith("Age: the customer must confirm"), timeout=5_000)
     assert focused() is f.adult_check and f.email_edit.property("invalid") is False
-    _snap(picker, "customer-new-not-adult")
-    _key(qtbot, Qt.Key.Key_Space)
+    snap(picker, "customer-new-not-adult")
+    press(qtbot, Qt.Key.Key_Space)
     assert f.adult_check.isChecked() and not f.message_label.property("problem")  # the problem is fixed
-    _key(qtbot, Qt.Key.Key_Tab)
-    _key(qtbot, Qt.Key.Key_Tab)
+    press(qtbot, Qt.Key.Key_Tab)
+    press(qtbot, Qt.Key.Key_Tab)
     assert focused() is f.sms_optin_check
-    _key(qtbot, Qt.Key.Key_Space)  # the customer says yes to texts only
-    _snap(picker, "customer-new-filled")
-    _key(qtbot, Qt.Key.Key_Return)
+    press(qtbot, Qt.Key.Key_Space)  # the customer says yes to texts only
+    snap(picker, "customer-new-filled")
+    press(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: not picker.isVisible(), timeout=5_000)
 
     assert picker.chosen is not None and picker.chosen.name == "Ada Quill"
@@ -235,12 +224,12 @@ def test_a_shift_opens_with_the_float_typed(qtbot: Any, counter: tuple[AppContex
     dialog.open()
     _shown(qtbot, dialog, dialog.form.amount_edit)
     _type(qtbot, "two hundred")  # replaces the suggested float, all selected
-    _key(qtbot, Qt.Key.Key_Return)
+    press(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: dialog.form.message_label.text().startswith("float:"), timeout=5_000)
-    _snap(dialog, "open-shift-bad-float")
+    snap(dialog, "open-shift-bad-float")
     assert demo_facet.sales_reader().open_shift(demo_facet.terminal) is None
     _type(qtbot, "250.00")
-    _key(qtbot, Qt.Key.Key_Return)
+    press(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5_000)
     shift = demo_facet.sales_reader().open_shift(demo_facet.terminal)
     assert shift is not None and shift.float_cents == 25000 and dialog.shift_id == shift.id
@@ -254,19 +243,19 @@ def test_a_paid_out_asks_a_manager_then_is_recorded_with_the_approver(qtbot: Any
     dialog.open()
     _shown(qtbot, dialog, dialog.form.amount_edit)
     _type(qtbot, "12.50")
-    _key(qtbot, Qt.Key.Key_Return)  # no reason yet: Enter goes to it
+    press(qtbot, Qt.Key.Key_Return)  # no reason yet: Enter goes to it
     assert focused() is dialog.form.reason_edit
     _type(qtbot, "Courier for a clasp repair")
-    _snap(dialog, "paid-out")
-    _key(qtbot, Qt.Key.Key_Return)
+    snap(dialog, "paid-out")
+    press(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: dialog.findChild(ApprovalDialog) is not None, timeout=5_000)
     approval = dialog.findChild(ApprovalDialog)
     _shown(qtbot, approval, approval.form.staff_list)
     assert "paid-out needs a manager" in approval.form.reason_label.text()
-    _snap(approval, "paid-out-approval")
-    _key(qtbot, Qt.Key.Key_Tab)
+    snap(approval, "paid-out-approval")
+    press(qtbot, Qt.Key.Key_Tab)
     _type(qtbot, "2222")
-    _key(qtbot, Qt.Key.Key_Return)
+    press(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5_000)
 
     assert dialog.approver is not None and dialog.approver.name == "Marcus Reed"
@@ -294,13 +283,13 @@ def test_closing_the_shift_counts_with_the_keyboard_shows_the_variance_then_the_
     # $100, $50, $20, $10, $5 one each, no $2 bill, three $1, no half dollar, two quarters: $188.50.
     for pieces in ("1", "1", "1", "1", "1", "", "3", "", "2"):
         _type(qtbot, pieces)
-        _key(qtbot, Qt.Key.Key_Return)
+        press(qtbot, Qt.Key.Key_Return)
     assert focused() is dialog.spins[9]  # the dimes
     assert f.counted_label.text() == "$188.50" and f.variance_label.text() == "+$1.00"
     assert dialog.counts() == {10000: 1, 5000: 1, 2000: 1, 1000: 1, 500: 1, 100: 3, 25: 2}
-    _snap(dialog, "close-shift-counted")
+    snap(dialog, "close-shift-counted")
 
-    _key(qtbot, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    press(qtbot, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: dialog.report is not None and not dialog.isVisible(), timeout=5_000)
     assert demo_facet.sales_reader().open_shift(demo_facet.terminal) is None
     report = dialog.report_dialog
@@ -309,10 +298,10 @@ def test_closing_the_shift_counts_with_the_keyboard_shows_the_variance_then_the_
     rows = report.form.report_table.model().rows
     assert ["Expected in drawer", "$187.50"] in rows and ["Counted", "$188.50"] in rows
     assert ["Over (+) / short (-)", "$1.00"] in rows
-    _snap(report, "z-report")
-    _key(qtbot, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    snap(report, "z-report")
+    press(qtbot, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
     assert printed == [dialog.report]
-    _key(qtbot, Qt.Key.Key_Escape)
+    press(qtbot, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not report.isVisible())
 
 
@@ -326,4 +315,4 @@ def test_an_x_report_without_a_printer_has_no_print_button(qtbot: Any, counter: 
     _shown(qtbot, dialog)
     assert dialog.windowTitle() == "X report" and not dialog.form.print_button.isVisible()
     assert dialog.form.report_table.model().rows[-1] == ["Expected in drawer", "$200.00"]
-    _snap(dialog, "x-report")
+    snap(dialog, "x-report")

@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QWidget
 
 from pos_app.domain.permissions import Permission, Role
 from pos_app.gui.main_window import MainWindow
 from pos_app.gui.settings import ALLOWED, SettingsView, matrix_rows, setting_text
-from tests.gui.conftest import focused, sign_in
-
-
-def _snap(widget: QWidget, name: str) -> None:
-    folder = os.environ.get("FACET_SETTINGS_PNG")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        widget.grab().save(str(Path(folder) / f"{name}.png"))
+from tests.gui.conftest import focused, sign_in, snap
 
 
 def _cell(view: SettingsView, table: str, row: int, column: int) -> str:
@@ -50,7 +40,7 @@ def test_a_manager_reads_the_matrix_and_the_store_settings_by_keyboard(
     assert [_cell(view, "permissions_table", restricted, c) for c in range(2, 7)] == ["", "", "", "", ALLOWED]
     assert _cell(view, "permissions_table", 0, 0) == "Counter" and _cell(view, "permissions_table", 1, 0) == ""
     assert table.editTriggers() == table.EditTrigger.NoEditTriggers
-    _snap(window, "settings-permissions")
+    snap(window, "settings-permissions")
 
     qtbot.keyClick(focused(), Qt.Key.Key_2, Qt.KeyboardModifier.AltModifier)
     assert view.form.tabs.currentIndex() == 1
@@ -61,7 +51,7 @@ def test_a_manager_reads_the_matrix_and_the_store_settings_by_keyboard(
     limit = keys.index("sales.clerk_discount_limit_percent")
     assert _cell(view, "settings_table", limit, 1) == "10"
     assert "pos-app settings set" in view.form.settings_note.text()
-    _snap(window, "settings-store")
+    snap(window, "settings-store")
     qtbot.keyClick(focused(), Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)
     assert view.form.tabs.currentIndex() == 0 and focused() is table
 
