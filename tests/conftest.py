@@ -207,5 +207,14 @@ def cli_login(data_dir: Path, name: str = demo.DEMO_OWNER.name, *, secret: str |
     finally:
         del os.environ["FACET_TEST_SECRET"], os.environ["FACET_TEST_CODE"]
     assert done == 0, f"pos-app login as {name} failed: {err.getvalue()}"
+
+
+@pytest.fixture
+def cli_owner(demo_dir: Path) -> Path:
+    """The demo store with its owner, Jane Ellen, signed in on the command line (`pos-app login`)."""
+    cli_login(demo_dir)
+    return demo_dir
+
+
 from tests.printer_listener import printer_listener  # noqa: E402,F401
 from tests.stripe_server import stripe_server, stripe_server_session  # noqa: E402,F401
