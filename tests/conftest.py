@@ -209,6 +209,26 @@ def cli_login(data_dir: Path, name: str = demo.DEMO_OWNER.name, *, secret: str |
     assert done == 0, f"pos-app login as {name} failed: {err.getvalue()}"
 
 
+def store_digest(data_dir: Path) -> str:
+    """A digest of every row of every table but the command-line sessions (whose last use each
+    command moves on): what a refused command must leave as it was."""
+    import hashlib
+
+    facet = app.open_facet(data_dir)
+    conn = facet.connection()
+    try:
+        digest = hashlib.sha256()
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        for table in tables:
+            if table != "cli_sessions":
+                rows = sorted(repr(row) for row in conn.execute(f'SELECT * FROM "{table}"'))  # noqa: S608
+                digest.update(repr((table, rows)).encode())
+        return digest.hexdigest()
+    finally:
+        conn.close()
+        facet.close()
+
+
 @pytest.fixture
 def cli_owner(demo_dir: Path) -> Path:
     """The demo store with its owner, Jane Ellen, signed in on the command line (`pos-app login`)."""

@@ -220,7 +220,7 @@ def record_sign_in(check: SignInCheck, secret: str, *, uow: UnitOfWork, hasher: 
         staff = uow.staff.get(actor.staff_id)
         if staff is None:
             raise SignInFailed("This staff member cannot sign in.")
-        _record_success(staff, actor, secret, check.at, "", uow=uow, hasher=hasher)
+        _record_success(staff, actor, secret, check.at, "", check.attempt, uow=uow, hasher=hasher)
         uow.commit()
     return actor
 
@@ -235,15 +235,17 @@ def _code_try(check: SignInCheck, secret: str, code: str, *, uow: UnitOfWork, ha
     with uow:
         used = two_step.check_second_step(counted.staff.id, code, uow=uow, hasher=hasher, at=counted.at) or ""
         if used:
-            _record_success(counted.staff, actor, secret, counted.at, used, uow=uow, hasher=hasher)
+            _record_success(counted.staff, actor, secret, counted.at, used, counted.attempt, uow=uow, hasher=hasher)
             uow.commit()
             return actor
     _record_failure(counted, uow=uow, code=True)
     raise SignInFailed(f"Wrong or already used code for {counted.staff.name}.")
 
 
-def _record_success(staff: StaffRecord, actor: Actor, secret: str, now: dt.datetime, used: str, *,
+def _record_success(staff: StaffRecord, actor: Actor, secret: str, now: dt.datetime, used: str, attempt: int, *,
                     uow: UnitOfWork, hasher: SecretHasher) -> None:
+    """Start the count again from zero and record the sign-in; its event says how many wrong tries
+    in a row came before it (`attempt` is the try's number), when there were any."""
     uses_password = staff.role.signs_in_with_password
     hashed = staff.password_hash if uses_password else staff.pin_hash
     if hashed is not None and hasher.needs_rehash(hashed):
@@ -257,9 +259,11 @@ def _record_success(staff: StaffRecord, actor: Actor, secret: str, now: dt.datet
         left = len(uow.staff.unused_recovery_codes(staff.id))
         uow.audit.record(actor, "staff.recovery_code_used", entity_type="staff", entity_id=staff.id,
                          summary={"left": left})
-    summary = {"second_step": used} if used else {}
+    summary: dict[str, object] = {"second_step": used} if used else {}
     if not used and staff.role.requires_two_step:
         summary = {"second_step": "enrolment due"}
+    if attempt > 1:
+        summary["after_wrong_tries"] = attempt - 1
     uow.audit.record(actor, "staff.signed_in", entity_type="staff", entity_id=staff.id, summary=summary)
 
 

@@ -19,7 +19,7 @@ from pos_app.domain.items import COLUMNS
 from pos_app.domain.permissions import Actor, Role
 from pos_app.persistence.database import db_path, verify_backup
 from pos_app.services import demo, inventory, staff
-from tests.conftest import cli_login
+from tests.conftest import cli_login, store_digest
 
 POS_APP = Path(sys.executable).with_name("pos-app")
 
@@ -45,24 +45,6 @@ def script(*argv: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
 
 def fingerprint(path: Path) -> tuple[str, int]:
     return hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime_ns
-
-
-def store_content(data_dir: Path) -> str:
-    """A digest of every row of every table but the command-line sessions (whose last use each
-    command moves on): what a refused command must leave as it was."""
-    facet = app.open_facet(data_dir)
-    conn = facet.connection()
-    try:
-        digest = hashlib.sha256()
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
-        for table in tables:
-            if table != "cli_sessions":
-                rows = sorted(repr(row) for row in conn.execute(f'SELECT * FROM "{table}"'))  # noqa: S608
-                digest.update(repr((table, rows)).encode())
-        return digest.hexdigest()
-    finally:
-        conn.close()
-        facet.close()
 
 
 def item_count(data_dir: Path) -> int:
@@ -376,10 +358,10 @@ def test_restore_of_a_file_that_is_not_a_backup_exits_2_and_changes_nothing(
     cli_login(demo_dir)
     bogus = tmp_path / "notes.txt"
     bogus.write_text("not a database\n" * 100, encoding="utf-8")
-    before = store_content(demo_dir)
+    before = store_digest(demo_dir)
     code, _, err = run(capsys, "restore", str(bogus), "--yes", "--data-dir", str(demo_dir))
     assert code == cli.EXIT_REFUSED and "not a Facet backup" in err
-    assert store_content(demo_dir) == before
+    assert store_digest(demo_dir) == before
 
 
 # ---------------------------------------------------------------- help
