@@ -5,6 +5,12 @@ a problem (`doctor`); 2 the request could not be done (bad input, no store,
 wrong key: the message says which, and nothing was changed); 3 a bug.
 Secrets are never taken as plain arguments (they would land in shell history
 and `ps`): a prompt, or the name of an environment variable that holds them.
+
+Every command that reads or changes the store acts for someone who signed in
+(`_open`): the session of `pos-app login`, a sign-in for that command alone
+(`--as NAME`, the secret asked or named by `--secret-env`), or a job token
+(`--job NAME`); the services then apply that person's role, as in the app.
+`init`, `doctor`, `login`, `logout`, `whoami` and `--help` need no one.
 """
 
 from __future__ import annotations

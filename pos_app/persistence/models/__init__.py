@@ -36,7 +36,8 @@ from pos_app.persistence.models.store import RecoveryCode, Setting, Staff, Store
 from pos_app.persistence.models.system import AuditEvent, OutboxEntry
 
 __all__ = [
-    "Appraisal", "AppraisalPhoto", "AppraisalStone", "AuditEvent", "Base", "CashMovement", "Certificate", "Checkout", "CommandLineSession",
+    "Appraisal", "AppraisalPhoto", "AppraisalStone", "AuditEvent", "Base", "CashMovement", "Certificate", "Checkout",
+    "CommandLineSession",
     "ConsentEvent", "Customer", "ErasureLogEntry", "Item", "ItemPhoto", "ItemStone", "JobToken", "LargeCashReport",
     "NumberSequence", "OutboxEntry", "ParkedCart", "Payment", "PolicyVersion", "PrintJob", "PrivacyRequest",
     "RecoveryCode", "Sale",
