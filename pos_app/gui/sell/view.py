@@ -608,7 +608,10 @@ class SellView(QWidget):
         from pos_app.gui.sell.drawer_actions import DrawerActions
 
         menu = QMenu(self)
-        DrawerActions(self).fill(menu)
+        # Kept while the menu lives: PySide6 holds a plain object's bound methods weakly, so actions
+        # connected to a DrawerActions nobody keeps do nothing when chosen (a dead F10 menu shipped so).
+        self._drawer_actions = DrawerActions(self)
+        self._drawer_actions.fill(menu)
         button = self.form.drawer_button
         menu.popup(button.mapToGlobal(button.rect().bottomLeft()))
         self._menu = menu
