@@ -19,6 +19,7 @@ from pos_app.domain.audit import AuditFilter, AuditRow, ChainReport, Flag
 from pos_app.domain.erasure import ErasureEntry, Identity
 from pos_app.domain.errors import UserFacingError
 from pos_app.domain.items import ItemSpec
+from pos_app.domain.payments import EmvReceipt
 from pos_app.domain.permissions import Actor, Role
 
 # ---------------------------------------------------------------- records
@@ -783,20 +784,35 @@ class CardOutcome:
     Only the brand and last four digits of the card are ever kept.
     """
 
-    payment_intent_id: str
+    payment_intent_id: str | None  # None: Stripe refused to make one (nothing can be charged)
     state: str  # pending | succeeded | failed | canceled
     stripe_status: str
     amount_cents: int
     card_brand: str | None = None
     card_last4: str | None = None
     message: str | None = None  # for the clerk: "Card declined: insufficient funds"
+    receipt: EmvReceipt | None = None  # the chip receipt fields of a succeeded card-present payment
 
 
 @dataclass(frozen=True)
 class RefundOutcome:
+    """A refund as Stripe reports it. `pending` is not done: the card network may still refuse it, so
+    Facet asks again (`CardTerminal.refund_status`) until it is `succeeded` or `failed`/`canceled`."""
+
     refund_id: str
-    status: str  # succeeded | pending | failed | canceled
+    status: str  # succeeded | pending | failed | canceled | requires_action
     amount_cents: int
+    failure_reason: str | None = None  # Stripe's code when failed: expired_or_canceled_card, lost_or_stolen_card...
+
+
+class PaymentRefused(UserFacingError):
+    """Stripe refused the request itself (not the card's bank): too small or too large an amount, a
+    parameter this API version does not take, a key reused. Nothing was charged or refunded by it,
+    so the attempt can be dropped; the message says what the clerk can do instead."""
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class CardTerminal(Protocol):
@@ -814,6 +830,7 @@ class CardTerminal(Protocol):
     def cancel(self, payment_intent_id: str) -> CardOutcome: ...
     def simulate_tap(self, card_number: str = "4242424242424242") -> None: ...
     def refund(self, payment_intent_id: str, amount_cents: int, *, key: str) -> RefundOutcome: ...
+    def refund_status(self, refund_id: str) -> RefundOutcome: ...
 
 
 class ReceiptPrinter(Protocol):
