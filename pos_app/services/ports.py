@@ -285,6 +285,7 @@ class PaymentDetail:
     card_last4: str | None
     tendered_cents: int | None
     refund_id: str | None
+    card_receipt: EmvReceipt | None = None  # a chip card payment's receipt fields
 
 
 @dataclass(frozen=True)
@@ -639,6 +640,40 @@ class ErasureLog(Protocol):
     def entries(self) -> list[ErasureEntry]: ...
 
 
+@dataclass(frozen=True)
+class CardRefundRow:
+    """A refund asked of Stripe, as Facet follows it (`card_refunds`); amounts positive, to the card."""
+
+    id: str
+    refund_id: str
+    payment_intent_id: str
+    amount_cents: int
+    currency: str
+    status: str  # pending | succeeded | failed | canceled | requires_action
+    failure_reason: str | None
+    card_brand: str | None
+    card_last4: str | None
+    reason: str  # return | void_cart | void_sale
+    sale_number: str | None  # the return's own sale, or the voided sale; None for a voided cart
+    created_at: dt.datetime
+    handled_at: dt.datetime | None = None
+    handled_how: str | None = None
+
+
+class CardRefundRepository(Protocol):
+    """The card refunds Facet asked Stripe for (persistence/card_refunds.py)."""
+
+    def record(self, *, refund_id: str, payment_intent_id: str, amount_cents: int, currency: str, status: str,
+               failure_reason: str | None, card_brand: str | None, card_last4: str | None, reason: str,
+               terminal: str, staff_id: str | None, sale_id: str | None = None,
+               checkout_id: str | None = None) -> str: ...
+    def unsettled(self) -> list[CardRefundRow]: ...
+    def needing_attention(self) -> list[CardRefundRow]: ...
+    def get(self, row_id: str) -> CardRefundRow | None: ...
+    def set_status(self, refund_id: str, status: str, failure_reason: str | None, *, at: dt.datetime) -> None: ...
+    def mark_handled(self, row_id: str, *, by: str | None, how: str, at: dt.datetime) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. `with uow:` opens it; leaving without `commit()` rolls back."""
 
@@ -656,6 +691,7 @@ class UnitOfWork(Protocol):
     appraisals: AppraisalRepository
     privacy: PrivacyRequestRepository
     erasure: ErasureRepository
+    card_refunds: CardRefundRepository
     audit: AuditLog
 
     def __enter__(self) -> Self: ...
