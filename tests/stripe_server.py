@@ -46,7 +46,8 @@ refunds more than was captured. Forwarding to it would leave only the storage
 of a PaymentIntent to localstripe while rewriting every answer; it is also
 GPL-3.0 and not in the project's test extra.
 
-Fault injection: `drop(method, path_prefix, times=, after=, stall=)` closes
+Fault injection: `refuse(method, path_prefix, code, message)` answers a 400
+for a reason no parameter check could foresee; `drop(method, path_prefix, times=, after=, stall=)` closes
 the connection without an answer, before or after doing the work (so
 "charged, but the answer was lost" can be tested), optionally after holding it
 open `stall` seconds (a timeout); `reader_offline = True` makes the reader
@@ -142,6 +143,7 @@ class FakeStripe:
     requests: list[tuple[str, str]] = field(default_factory=list)
     versions: list[str | None] = field(default_factory=list)
     slows: list[Drop] = field(default_factory=list)
+    refusals: list[tuple[Drop, str, str]] = field(default_factory=list)
     in_flight: set[str] = field(default_factory=set)
     lock: threading.RLock = field(default_factory=threading.RLock)
     url: str = ""
@@ -158,6 +160,7 @@ class FakeStripe:
             self.requests.clear()
             self.versions.clear()
             self.slows.clear()
+            self.refusals.clear()
             self.in_flight.clear()
             self.action = None
             self.reader_offline = False
@@ -174,6 +177,12 @@ class FakeStripe:
         idempotency key is in use meanwhile), then answer normally."""
         with self.lock:
             self.slows.append(Drop(method, prefix, times, after=False, stall=seconds))
+
+    def refuse(self, method: str, prefix: str, code: str, message: str, *, times: int = 1) -> None:
+        """Refuse the next `times` matching requests as Stripe refuses for a reason Facet cannot check
+        beforehand (an account setting, a payment method not activated): 400, nothing saved."""
+        with self.lock:
+            self.refusals.append((Drop(method, prefix, times, after=False), code, message))
 
     def settle_refund(self, refund_id: str, status: str, failure_reason: str = "expired_or_canceled_card") -> None:
         """What Stripe does later to a `pending` refund: it succeeds, or fails and the money stays the store's."""
@@ -434,6 +443,14 @@ class FakeStripe:
                 saved = True
                 try:
                     self.validate(method, path, params, version)
+                    refusal = next((r for r in self.refusals if r[0].method == method
+                                    and path.startswith(r[0].prefix)), None)
+                    if refusal is not None:
+                        rule, code, message = refusal
+                        self._take([rule], method, path)
+                        if rule.times <= 0:
+                            self.refusals.remove(refusal)
+                        raise StripeError(400, "invalid_request_error", message, code, saved=False)
                     status, body = 200, self.handle(method, path, params)
                 except StripeError as error:
                     status, body, saved = error.status, error.body, error.saved
