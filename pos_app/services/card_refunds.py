@@ -111,8 +111,8 @@ def attention_message(row: CardRefundRow) -> str:
     if row.status in ("failed", "canceled"):
         why = FAILURE_WORDS.get(row.failure_reason or "unknown", row.failure_reason or "no reason given")
         return (f"The card refund of {amount} to {card}{where} failed at Stripe: {why}. The customer has not "
-                "been paid back: refund it in cash with a manager's approval (pos-app payments refunds, or the "
-                "counter's Card refunds list), then it is marked handled.")
+                "been paid back: refund it in cash from the drawer with a manager's approval, and record it with "
+                f"`pos-app payments refunds --paid-in-cash {row.refund_id}`.")
     return (f"The card refund of {amount} to {card}{where} is still pending at Stripe; Facet checks it again "
             "until it succeeds or fails.")
 

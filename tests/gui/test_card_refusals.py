@@ -108,3 +108,40 @@ def test_esc_ends_a_card_attempt_that_stripe_refuses_after_a_lost_answer(
     press(qtbot, Qt.Key.Key_Escape)  # nothing was paid: Esc goes back to the cart
     qtbot.waitUntil(lambda: not pay.isVisible(), timeout=5_000)
     assert not sell.cart.is_empty and demo_facet.sales_reader().open_checkout_ids(demo_facet.terminal) == []
+
+
+def test_a_card_refund_that_failed_at_stripe_is_put_before_the_clerk_at_the_counter(
+        qtbot, window: MainWindow, demo_facet: Facet, stripe_server: Any, printer_listener: Any) -> None:
+    from pos_app.adapters.card_terminal import StripeTerminal
+    from pos_app.domain.cart import Cart
+    from pos_app.domain.permissions import Role
+    from pos_app.services import checkout, returns
+    from tests.conftest import actor_for
+
+    _set_up_counter(demo_facet, printer_listener.url, stripe_server)
+    terminal = StripeTerminal(stripe_server.secret_key, stripe_server.reader_id, api_base=stripe_server.url)
+    clerk, manager = actor_for(demo_facet, Role.CLERK), actor_for(demo_facet, Role.MANAGER)
+    settings = checkout.counter_settings(demo_facet.directory(), demo_facet.terminal)
+    (_code, sku, _price), = _available_barcodes(demo_facet, 1)
+    row = checkout.find_item(sku, reader=demo_facet.inventory_reader())
+    co = checkout.start_checkout(checkout.add_item(Cart(), row, actor=clerk), settings=settings,
+                                 uow=demo_facet.uow(), actor=clerk)
+    co = checkout.start_card(co, co.due, uow=demo_facet.uow(), actor=clerk, terminal=terminal)
+    terminal.simulate_tap("4242424242424242")
+    co, _ = checkout.check_card(co, uow=demo_facet.uow(), actor=clerk, terminal=terminal)
+    sold = checkout.complete_sale(co, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.sales_reader())
+    stripe_server.refunds_pending = True
+    returns.void_sale(sold.sale_id, "wrong piece", uow=demo_facet.uow(), actor=manager,
+                      sales=demo_facet.sales_reader(), timezone=settings.timezone, terminal=terminal)
+    (refund_id,) = stripe_server.refunds
+    stripe_server.settle_refund(refund_id, "failed", "expired_or_canceled_card")  # days later, at Stripe
+
+    sign_in(qtbot, window, "Lily Chen")
+    sell = _sell_view(qtbot, window)
+    message = sell.form.message_label
+    qtbot.waitUntil(lambda: "failed at Stripe" in message.text(), timeout=10_000)
+    assert f"sale {sold.number}" in message.text() and "refund it in cash from the drawer with a manager's approval" in message.text()
+    assert [p for m, p in stripe_server.requests if p == f"/v1/refunds/{refund_id}"]  # asked at the start
+    qtbot.wait(100)  # the layout gives the message its lines
+    assert sell.form.message_label.height() >= sell.form.message_label.heightForWidth(sell.form.message_label.width())
+    snap(sell, "sell_refund_failed")

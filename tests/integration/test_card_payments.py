@@ -281,7 +281,7 @@ def test_a_voided_sale_whose_refund_fails_is_put_before_staff_and_paid_back_in_c
         "failed", "expired_or_canceled_card", sold.number)
     message = checked.messages[0]
     assert f"sale {sold.number}" in message and "failed at Stripe: the card has expired or was closed" in message
-    assert "refund it in cash with a manager's approval" in message
+    assert "refund it in cash from the drawer with a manager's approval" in message and failed.refund_id in message
     assert _payment_status(demo_facet, refund_id) == "failed"
 
     with pytest.raises(ApprovalNeeded):
