@@ -7,6 +7,7 @@ read back from real ESC/POS bytes over TCP and from the PDF's text.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -318,3 +319,40 @@ def test_refunds_waiting_for_stripe_are_checked_at_the_next_start(
         assert [r.refund_id for r in checked.settled] == [refund_id] and checked.attention == ()
     finally:
         facet.close()
+
+
+def test_pos_app_payments_refunds_checks_stripe_and_records_a_failed_refund_paid_in_cash(
+        capsys: pytest.CaptureFixture[str], demo_dir: Path, stripe_server: FakeStripe,
+        terminal: StripeTerminal) -> None:
+    from pos_app import cli
+    from pos_app.adapters.secrets import STRIPE_KEY_NAME
+    from pos_app.services import settings as store_settings
+
+    facet = app.open_facet(demo_dir)
+    try:
+        owner = facet.cli_actor()
+        store_settings.change_setting("payments.reader_id", stripe_server.reader_id, uow=facet.uow(), actor=owner)
+        store_settings.change_setting("payments.api_base", stripe_server.url, uow=facet.uow(), actor=owner)
+        facet.keyring.set(STRIPE_KEY_NAME, stripe_server.secret_key)
+        clerk, manager = actor_for(facet, Role.CLERK), actor_for(facet, Role.MANAGER)
+        cash.open_shift(Money(20000), uow=facet.uow(),
+                        actor=dataclasses.replace(clerk, terminal=owner.terminal))  # the drawer the CLI pays from
+        counter = checkout.counter_settings(facet.directory(), facet.terminal)
+        sold = _card_sale(facet, clerk, counter, terminal)
+        stripe_server.refunds_pending = True
+        returns.void_sale(sold.sale_id, "wrong piece", uow=facet.uow(), actor=manager,
+                          sales=facet.sales_reader(), timezone=counter.timezone, terminal=terminal)
+    finally:
+        facet.close()
+    (refund_id,) = stripe_server.refunds
+
+    assert cli.main(["payments", "refunds", "--data-dir", str(demo_dir)]) == cli.EXIT_OK
+    assert "still pending at Stripe" in capsys.readouterr().out
+    stripe_server.settle_refund(refund_id, "failed", "lost_or_stolen_card")
+    assert cli.main(["payments", "refunds", "--check", "--json", "--data-dir", str(demo_dir)]) == cli.EXIT_OK
+    [shown] = json.loads(capsys.readouterr().out)["refunds"]
+    assert (shown["refund_id"], shown["status"], shown["failure_reason"], shown["sale_number"]) == (
+        refund_id, "failed", "lost_or_stolen_card", sold.number)
+    assert cli.main(["payments", "refunds", "--paid-in-cash", refund_id, "--data-dir", str(demo_dir)]) == cli.EXIT_OK
+    out = capsys.readouterr().out
+    assert f"Recorded: refund {refund_id} paid $" in out and "No card refund is pending or failed." in out
