@@ -75,7 +75,9 @@ def check_refunds(*, uow: UnitOfWork, actor: Actor, terminal: CardTerminal | Non
     if unsettled and terminal is None:
         unreachable = ("Card refunds are waiting for Stripe's answer and no card reader is set up to ask: set up "
                        "the Stripe key and reader (pos-app payments status).")
-    for row in unsettled if terminal is not None else ():
+    for row in unsettled:
+        if terminal is None:
+            break
         try:
             now_is = terminal.refund_status(row.refund_id)
         except UserFacingError as problem:

@@ -35,7 +35,8 @@ from pos_app.persistence.models.store import RecoveryCode, Setting, Staff, Store
 from pos_app.persistence.models.system import AuditEvent, OutboxEntry
 
 __all__ = [
-    "Appraisal", "AppraisalPhoto", "AppraisalStone", "AuditEvent", "Base", "CardRefund", "CashMovement", "Certificate", "Checkout",
+    "Appraisal", "AppraisalPhoto", "AppraisalStone", "AuditEvent", "Base", "CardRefund", "CashMovement",
+    "Certificate", "Checkout",
     "ConsentEvent", "Customer", "ErasureLogEntry", "Item", "ItemPhoto", "ItemStone", "LargeCashReport",
     "NumberSequence", "OutboxEntry", "ParkedCart", "Payment", "PolicyVersion", "PrintJob", "PrivacyRequest",
     "RecoveryCode", "Sale",
