@@ -298,6 +298,8 @@ def _tender_label(tender: ReceiptTender) -> str:
         label = {"cash": "Cash", "store_credit": "Store credit"}.get(tender.kind, tender.kind.replace("_", " "))
     if tender.amount.cents < 0:
         label += " refund"
+    if tender.pending:
+        label += " (pending)"
     return label
 
 
@@ -362,6 +364,8 @@ def render_receipt(receipt: Receipt, *, columns: int = 42, profile: str = DEFAUL
         paper.line()
         for tender in r.tenders:
             paper.pair(_tender_label(tender), money(tender.amount))
+            for label, value in tender.emv_lines():  # the chip fields card networks ask a receipt to print
+                paper.pair(label, value, indent=2)
         if r.change.cents:
             paper.pair("Change", money(r.change), bold=True)
         paper.line()

@@ -37,7 +37,7 @@ _LINE_COLUMNS = ("item_id", "position", "sku", "description", "quantity", "unit_
                  "discount_cents", "tax_cents", "total_cents", "returns_line_id", "discount_reason",
                  "override_reason", "approved_by")
 _PAYMENT_COLUMNS = ("tender", "amount_cents", "status", "payment_intent_id", "card_brand", "card_last4",
-                    "idempotency_key", "tendered_cents", "refund_id")
+                    "idempotency_key", "tendered_cents", "refund_id", "card_receipt")
 _SALE_COLUMNS = ("number", "terminal", "kind", "original_sale_id", "shift_id", "staff_id", "customer_id", "status",
                  "currency", "subtotal_cents", "discount_cents", "tax_cents", "total_cents", "tax_rate",
                  "tax_exempt_reason", "tax_exempt_number", "order_discount_reason", "completed_at")

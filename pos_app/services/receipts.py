@@ -83,7 +83,8 @@ def build_receipt(sale_id: str, *, sales: SalesReader, directory: DirectoryReade
             change += p.tendered_cents - p.amount_cents
             amount = p.tendered_cents
         tenders.append(ReceiptTender(kind=p.tender, amount=m(amount), card_brand=p.card_brand,
-                                     card_last4=p.card_last4))
+                                     card_last4=p.card_last4, emv=p.card_receipt,
+                                     pending=p.tender == "card" and p.status == "pending"))
     notice = str(directory.setting("receipt.privacy_notice", "")) or (
         f"Privacy questions or requests: {profile.privacy_contact}" if profile.privacy_contact else "")
     kind = "void" if sale.status == "voided" else sale.kind
