@@ -10,13 +10,19 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from pos_app.adapters.receipt_printer import EscposPrinter, PrinterTarget, parse_printer_uri
+from pos_app.adapters.receipt_printer import STATUS_REQUESTS, EscposPrinter, PrinterTarget, parse_printer_uri
 from pos_app.documents.receipt import Receipt, ReceiptLine, ReceiptTender
 from pos_app.documents.receipt_escpos import drawer_kick, render_receipt
 from pos_app.domain.errors import ValidationError
 from pos_app.domain.money import Money
 from pos_app.services.ports import DeviceUnavailable, ReceiptPrinter
-from tests.printer_listener import PAPER_END, PrinterListener, decode_escpos
+from tests.printer_listener import (
+    PAPER_END_STATUS,
+    PAPER_NEAR_END,
+    STATUS_OK,
+    PrinterListener,
+    decode_escpos,
+)
 
 
 def receipt(number: str = "C1-000123") -> Receipt:
@@ -105,23 +111,24 @@ def test_a_printer_that_is_off_is_a_message_naming_it() -> None:
 
 
 def test_a_printer_out_of_paper_says_so_and_is_sent_nothing() -> None:
-    listener = PrinterListener(answer_status=PAPER_END)
+    listener = PrinterListener(status=PAPER_END_STATUS)
     try:
         with pytest.raises(DeviceUnavailable, match=r"127\.0\.0\.1:\d+ is out of paper\. Load a new roll"):
             EscposPrinter(parse_printer_uri(listener.url)).send(b"receipt")
-        assert listener.wait_for_connections(1) == [b"\x10\x04\x04"] and listener.received == []
+        assert listener.wait_for_connections(1) == [STATUS_REQUESTS] and listener.received == []
     finally:
         listener.close()
 
 
-@pytest.mark.parametrize("status", [b"\x12", b"\x1e", None], ids=["paper", "paper-near-end", "no-status"])
-def test_a_printer_with_paper_or_without_status_is_sent_the_receipt(status: bytes | None) -> None:
-    listener = PrinterListener(answer_status=status)
+@pytest.mark.parametrize("status", [STATUS_OK, PAPER_NEAR_END, None], ids=["paper", "paper-near-end", "no-status"])
+def test_a_printer_with_paper_or_without_status_is_sent_the_receipt(status: dict[int, int] | None) -> None:
+    listener = PrinterListener(status=status)
     try:
-        EscposPrinter(parse_printer_uri(listener.url)).send(b"receipt\n")
+        EscposPrinter(parse_printer_uri(listener.url), status_wait=0.1).send(b"receipt\n")
         assert listener.wait_for(1) == [b"receipt\n"]
-        # The status request went on a connection of its own (the adapter closes it before sending).
-        assert sorted(listener.wait_for_connections(2)) == [b"\x10\x04\x04", b"receipt\n"]
+        # One connection: asked its status, sent the receipt, and (a printer that answers) asked again.
+        after = STATUS_REQUESTS if status is not None else b""
+        assert listener.wait_for_connections(1) == [STATUS_REQUESTS + b"receipt\n" + after]
     finally:
         listener.close()
 

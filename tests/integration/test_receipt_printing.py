@@ -19,7 +19,7 @@ from pos_app.domain.permissions import Role
 from pos_app.services import receipts
 from pos_app.services.ports import DeviceUnavailable
 from tests.conftest import actor_for
-from tests.printer_listener import PrinterListener, decode_escpos
+from tests.printer_listener import PAPER_END_STATUS, PrinterListener, decode_escpos
 
 
 def test_printer_addresses() -> None:
@@ -47,7 +47,7 @@ def test_a_printer_that_does_not_answer_is_a_clear_message() -> None:
 
 
 def test_a_printer_out_of_paper_says_so_and_prints_nothing() -> None:
-    listener = PrinterListener(answer_status=b"\x72")  # paper end bits set
+    listener = PrinterListener(status=PAPER_END_STATUS)
     try:
         with pytest.raises(DeviceUnavailable, match="out of paper"):
             EscposPrinter(parse_printer_uri(listener.url)).send(b"receipt")
