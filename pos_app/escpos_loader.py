@@ -230,7 +230,7 @@ def _import(folder: Path) -> None:
             return str(folder)
         return real_mkdtemp(*args, **kwargs)
 
-    tempfile.mkdtemp = mkdtemp  # type: ignore[assignment]
+    tempfile.mkdtemp = mkdtemp
     try:
         with quiet():
             import escpos.printer  # noqa: F401 - imported for its side effect: loaded once, here

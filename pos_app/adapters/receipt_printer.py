@@ -65,9 +65,15 @@ nothing more):
    and the receipt waits in the reprint queue.
 
 An acknowledgement means the printer's network stack has the bytes, not
-that they are on paper; a printer that loses power after that loses the
-receipt, which nothing on the wire can tell. USB and serial printers are
-written through python-escpos and trusted once the write returns.
+that they are on paper: a printer without status that stops reading still
+acknowledges a receipt shorter than its receive window (a few kB), and one
+that loses power after that loses the receipt; nothing on the wire can tell.
+A printer that answers status is not judged by acknowledgements, so these
+cases are caught for it. python-escpos's own `query_status` is not used:
+it returns whatever one `recv` gives under the connection's single timeout,
+so it cannot wait briefly before the data and long after it, and it cannot
+see the send queue. USB and serial printers are written through
+python-escpos and trusted once the write returns.
 """
 
 from __future__ import annotations

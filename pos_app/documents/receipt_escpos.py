@@ -34,11 +34,25 @@ code page holds lose their accent, and anything else (an emoji, Chinese,
 which python-escpos would send as GB18030 and a Western printer would print
 as garbage) becomes "?".
 
+Width against the printer
+-------------------------
+A profile's own line length is its font A columns in python-escpos's printer
+database (`profile_columns`: TM-T88V 42, TM-T20II 48); `width_problem` says
+why a width does not fit a profile, for the settings (which refuse it) and
+`pos-app doctor`.
+
+The drawer
+----------
+`drawer_kick` is the ESC p pulse written out as bytes, not rendered: the
+drawer opens even when python-escpos cannot be loaded or a receipt cannot be
+laid out.
+
 Speed
 -----
 python-escpos costs ~0.6 s to import, so it is imported on the first render,
-not with this module; after that a 10-line receipt renders in about 2 ms. A
-logo is converted to a raster image once per image and width and kept.
+not with this module, through `pos_app.escpos_loader` (which also keeps its
+capability cache sound); after that a 10-line receipt renders in about 2 ms.
+A logo is converted to a raster image once per image and width and kept.
 """
 
 from __future__ import annotations
@@ -72,8 +86,11 @@ def profile_columns(profile: str) -> int:
     try:
         return font_a_columns(profile)
     except KeyError:
-        raise ValueError(f"{profile!r} is not a printer model python-escpos knows (for example TM-T88V or "
-                         "TM-T20II)") from None
+        raise _unknown_profile(profile) from None
+
+
+def _unknown_profile(profile: str) -> ValueError:
+    return ValueError(f"{profile!r} is not a printer model python-escpos knows (for example TM-T88V or TM-T20II)")
 
 
 def width_problem(columns: int, profile: str) -> str | None:
@@ -111,7 +128,7 @@ def _dummy(profile: str) -> Any:
         try:
             return Dummy(profile=profile)
         except KeyError:
-            raise ValueError(f"{profile!r} is not a printer model python-escpos knows (e.g. TM-T88V)") from None
+            raise _unknown_profile(profile) from None
 
 
 @lru_cache(maxsize=8)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import socket
 from pathlib import Path
@@ -17,8 +18,12 @@ from pos_app.domain.errors import ValidationError
 from pos_app.domain.money import Money
 from pos_app.services.ports import DeviceUnavailable, ReceiptPrinter
 from tests.printer_listener import (
+    CLOSES,
+    COVER_OPEN,
+    NEVER_READS,
     PAPER_END_STATUS,
     PAPER_NEAR_END,
+    STALLS,
     STATUS_OK,
     PrinterListener,
     decode_escpos,
@@ -153,3 +158,86 @@ def test_a_file_printer_that_is_not_there_says_so(tmp_path: Path) -> None:
 def test_a_serial_printer_that_is_not_plugged_in_says_so() -> None:
     with pytest.raises(DeviceUnavailable, match="receipt printer at /dev/ttyFACET0 does not answer"):
         EscposPrinter(parse_printer_uri("serial:///dev/ttyFACET0")).send(b"x")
+
+
+# ---------------------------------------------------------------- delivered, or not printed
+
+
+def _quick(listener: PrinterListener) -> EscposPrinter:
+    """The listener's printer with short waits: a quarter of a second for the data to be taken."""
+    return EscposPrinter(parse_printer_uri(listener.url), timeout_seconds=0.5, status_wait=0.1)
+
+
+def test_a_printer_that_accepts_and_closes_at_once_did_not_print() -> None:
+    listener = PrinterListener(behavior=CLOSES)
+    try:
+        with pytest.raises(DeviceUnavailable, match=r"127\.0\.0\.1:\d+ closed the connection before it received "
+                                                     r"the receipt\. Check that it is on"):
+            _quick(listener).send(render_receipt(receipt()))
+        assert listener.received == []
+    finally:
+        listener.close()
+
+
+def a_long_receipt() -> bytes:
+    """A 40-line sale, about 3 KB: more than a printer with a tiny receive buffer can take."""
+    one = receipt().lines[0]
+    lines = tuple(dataclasses.replace(one, sku=f"SOL-{2000 + n}") for n in range(40))
+    data = render_receipt(dataclasses.replace(receipt(), lines=lines))
+    assert len(data) > 2_500
+    return data
+
+
+def test_a_printer_that_never_reads_did_not_print() -> None:
+    listener = PrinterListener(behavior=NEVER_READS)
+    data = a_long_receipt()
+    try:
+        with pytest.raises(DeviceUnavailable, match=rf"did not take the receipt: \d+ of its {len(data)} bytes were "
+                                                     r"still not received after 0\.5 s"):
+            _quick(listener).send(data)
+    finally:
+        listener.close()
+
+
+def test_a_printer_that_stalls_in_the_middle_of_a_receipt_did_not_print() -> None:
+    """It answered its status before the receipt, so its silence after the receipt is what tells."""
+    listener = PrinterListener(behavior=STALLS)
+    try:
+        with pytest.raises(DeviceUnavailable, match=r"did not confirm it received the receipt within 0\.5 s"):
+            _quick(listener).send(render_receipt(receipt()))
+    finally:
+        listener.close()
+
+
+def test_a_printer_whose_cover_is_open_is_sent_nothing() -> None:
+    listener = PrinterListener(status=COVER_OPEN)
+    try:
+        with pytest.raises(DeviceUnavailable, match=r"127\.0\.0\.1:\d+ has its cover open\. Close the cover\.$"):
+            _quick(listener).send(render_receipt(receipt()))
+        assert listener.wait_for_connections(1) == [STATUS_REQUESTS]
+    finally:
+        listener.close()
+
+
+def test_a_printer_that_runs_out_of_paper_during_the_receipt_did_not_print() -> None:
+    listener = PrinterListener(status=STATUS_OK, status_after_job=PAPER_END_STATUS)
+    data = render_receipt(receipt())
+    try:
+        with pytest.raises(DeviceUnavailable, match=r"is out of paper\. Load a new roll and close the cover\. The "
+                                                     r"receipt may print when it is ready again; if it does not, "
+                                                     r"print it from the reprint queue\."):
+            _quick(listener).send(data)
+        assert listener.wait_for(1) == [data]  # it had the bytes; it said it could not print them
+    finally:
+        listener.close()
+
+
+def test_a_printer_without_status_that_takes_every_byte_printed() -> None:
+    """No status answers: the drained send queue is the proof, even for a receipt larger than the window."""
+    listener = PrinterListener(status=None)
+    data = render_receipt(receipt()) * 40  # ~100 KB: more than one TCP window
+    try:
+        _quick(listener).send(data)
+        assert listener.wait_for(1) == [data]
+    finally:
+        listener.close()
