@@ -292,8 +292,14 @@ class CounterRepo:
         return job_id
 
     def finish_print(self, job_id: str, status: str) -> None:
-        self._dbapi().execute("UPDATE print_queue SET status = ?, printed_at = ? WHERE id = ?",
+        """`status` printed or dismissed: the job leaves the queue (a job already out of it stays as it was)."""
+        self._dbapi().execute("UPDATE print_queue SET status = ?, printed_at = ? WHERE id = ? AND status = 'waiting'",
                               (status, _ts(utcnow()), job_id))
+
+    def note_print_problem(self, job_id: str, error: str) -> None:
+        """Why a job still waits, after another try that did not print."""
+        self._dbapi().execute("UPDATE print_queue SET error = ? WHERE id = ? AND status = 'waiting'",
+                              (error, job_id))
 
     def print_job(self, job_id: str) -> dict[str, Any] | None:
         row = self._dbapi().execute(

@@ -15,8 +15,9 @@ failed or cancelled one reopens the cart with what was already paid. Asking
 again with the same key can never create a second charge.
 
 `complete_sale` writes the sale, its lines, payments, stock movements, item
-statuses, the audit event and the outbox rows in one transaction, or
-nothing; the receipt prints after the commit (`services/receipts.py`).
+statuses, the audit event, the outbox rows and the receipt's print queue
+entry in one transaction, or nothing; the receipt prints after the commit
+and leaves the queue once printed (`services/receipts.py`).
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ from pos_app.services.ports import (
     SalesReader,
     UnitOfWork,
 )
+from pos_app.services.receipts import WAITING_FOR_FIRST_PRINT
 
 DEFAULT_CLERK_DISCOUNT_LIMIT = Decimal(10)
 # IRS Form 8300: cash over $10,000 received in one transaction or related ones.
@@ -728,6 +730,7 @@ class CompletedSale:
     kind: str
     total: Money
     change: Money
+    receipt_job_id: str | None = None  # the receipt's entry in the print queue, written with the sale
 
 
 def _sale_kind(cart: Cart) -> str:
@@ -816,6 +819,9 @@ def complete_sale(co: Checkout, *, uow: UnitOfWork, actor: Actor, sales: SalesRe
                          shift_id=counter.open_shift_id(terminal), original_sale_id=original_sale_id,
                          completed_at=moment)
         sale_id = counter.write_sale(rows, actor=actor, action=action)
+        # The receipt waits in the print queue from the sale's own commit: no crash can lose it.
+        receipt_job_id = counter.enqueue_print(terminal=terminal, document="receipt", sale_id=sale_id,
+                                               shift_id=None, error=WAITING_FOR_FIRST_PRINT)
         if co.large_cash is not None:
             cash = sum(t.amount.cents for t in co.tenders if t.kind is TenderKind.CASH)
             earlier = (sales.customer_cash_since(co.cart.customer_id, moment - LARGE_CASH_WINDOW)
@@ -830,7 +836,7 @@ def complete_sale(co: Checkout, *, uow: UnitOfWork, actor: Actor, sales: SalesRe
         _save(uow, done, actor, status="completed", sale_id=sale_id)
         uow.commit()
     return CompletedSale(sale_id=sale_id, number=number, kind=str(rows.sale["kind"]), total=co.priced.total,
-                         change=co.change)
+                         change=co.change, receipt_job_id=receipt_job_id)
 
 
 @requires(Permission.SELL)

@@ -497,7 +497,8 @@ class SellView(QWidget):
         self.say(f"Sale {done.number} complete, {self.context.money(done.total.cents)}.{change} Printing the receipt…")
         self.context.changed.emit("sales")
         self.context.changed.emit("stock")
-        self.print_receipt(done.sale_id, open_drawer=done.change.cents > 0 or self._had_cash(done))
+        self.print_receipt(done.sale_id, open_drawer=done.change.cents > 0 or self._had_cash(done),
+                           job_id=done.receipt_job_id)
         self.focus_first()
 
     def _had_cash(self, done: checkout.CompletedSale) -> bool:
@@ -505,7 +506,9 @@ class SellView(QWidget):
         return sale is not None and any(p.tender == "cash" for p in sale.payments)
 
     def print_receipt(self, sale_id: str, *, gift: bool = False, reprint: bool = False,
-                      open_drawer: bool = False) -> None:
+                      open_drawer: bool = False, job_id: str | None = None) -> None:
+        """Print on the io lane; `job_id` is the receipt's queue entry made with the sale (it leaves the
+        queue once printed). The clerk is told the outcome and the queue button counts what waits."""
         context, actor = self.context, self.actor
 
         def work() -> receipts.PrintOutcome:
@@ -515,7 +518,8 @@ class SellView(QWidget):
                 return receipts.print_receipt(sale_id, printer=context.printer(),
                                               sales=context.facet.sales_reader(conn),
                                               directory=context.facet.directory(conn), uow=context.uow(),
-                                              actor=actor, gift=gift, reprint=reprint, open_drawer=open_drawer)
+                                              actor=actor, gift=gift, reprint=reprint, open_drawer=open_drawer,
+                                              job_id=job_id)
             finally:
                 conn.close()
 
@@ -579,7 +583,8 @@ class SellView(QWidget):
             for item in found:
                 if item.completed is not None:
                     self.say(item.message)
-                    self.print_receipt(item.completed.sale_id, reprint=False)
+                    self.print_receipt(item.completed.sale_id, reprint=False,
+                                       job_id=item.completed.receipt_job_id)
                 elif not item.checkout.tenders and item.checkout.pending is None:
                     self.set_cart(item.checkout.cart, item.message)
                 else:
