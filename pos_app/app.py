@@ -170,15 +170,25 @@ class Facet:
         return Argon2Hasher.from_settings(self.directory().setting("security.argon2"))
 
     def receipt_printer(self) -> ReceiptPrinter | None:
-        """The receipt printer the settings name (a new connection each print), or None."""
+        """The receipt printer the settings name (a new connection each print), or None.
+
+        An address that does not parse gives a printer whose every send fails saying so, so the
+        receipt waits in the queue with that reason rather than the print failing before it starts.
+        """
         directory = self.directory()
         uri = str(directory.setting("receipt.printer", "") or "")
         if not uri:
             return None
-        from pos_app.adapters.receipt_printer import EscposPrinter, parse_printer_uri
+        from pos_app.adapters.receipt_printer import EscposPrinter, UnusablePrinter, parse_printer_uri
+        from pos_app.domain.errors import ValidationError
 
-        return EscposPrinter(parse_printer_uri(uri), columns=int(directory.setting("receipt.columns", 42)),
-                             profile=str(directory.setting("receipt.profile", "TM-T88V")))
+        columns, profile = int(directory.setting("receipt.columns", 42)), str(directory.setting("receipt.profile",
+                                                                                                 "TM-T88V"))
+        try:
+            target = parse_printer_uri(uri)
+        except ValidationError as error:
+            return UnusablePrinter(error.problem, columns=columns, profile=profile)
+        return EscposPrinter(target, columns=columns, profile=profile)
 
     def printer_for(self, uri: str) -> ReceiptPrinter:
         """A receipt printer at `uri` with this store's receipt layout (for `pos-app receipt --printer`)."""

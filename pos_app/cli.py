@@ -524,6 +524,39 @@ def cmd_payments_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_payments_refunds(args: argparse.Namespace) -> int:
+    """Card refunds not done: pending at Stripe, or failed and not yet paid back another way."""
+    from pos_app.services import card_refunds
+
+    facet = _open(args)
+    try:
+        actor = facet.cli_actor()
+        note = ""
+        if args.paid_in_cash:
+            waiting = card_refunds.refunds_needing_attention(uow=facet.uow(), actor=actor)
+            row = next((r for r in waiting if r.refund_id == args.paid_in_cash), None)
+            if row is None:
+                raise Refused(f"No card refund {args.paid_in_cash} is waiting to be paid back.")
+            done = card_refunds.refund_failed_in_cash(row.id, uow=facet.uow(), actor=actor)
+            note = f"Recorded: refund {done.refund_id} {done.handled_how}.\n"
+        if args.check:
+            checked = card_refunds.check_refunds(uow=facet.uow(), actor=actor, terminal=facet.card_terminal())
+            rows, unreachable = list(checked.attention), checked.unreachable
+            note += "".join(f"Stripe settled refund {r.refund_id}: {r.status}.\n" for r in checked.settled)
+        else:
+            rows, unreachable = card_refunds.refunds_needing_attention(uow=facet.uow(), actor=actor), None
+    finally:
+        facet.close()
+    data = {"refunds": [{"refund_id": r.refund_id, "status": r.status, "failure_reason": r.failure_reason,
+                         "amount_cents": r.amount_cents, "currency": r.currency, "card_brand": r.card_brand,
+                         "card_last4": r.card_last4, "reason": r.reason, "sale_number": r.sale_number,
+                         "created_at": r.created_at.isoformat()} for r in rows],
+            "unreachable": unreachable}
+    lines = [card_refunds.attention_message(r) for r in rows] or ["No card refund is pending or failed."]
+    _emit(args, data, note + "\n".join(lines + ([unreachable] if unreachable else [])))
+    return EXIT_OK
+
+
 def _certificate_json(r: Any) -> dict[str, Any]:
     from pos_app.domain.jewelry import points_text
 
@@ -1690,6 +1723,11 @@ def build_parser() -> argparse.ArgumentParser:
                 payments_sub)
     p.add_argument("--key-env", metavar="VAR", help="environment variable holding the key (sk_test_... or sk_live_...)")
     command("status", cmd_payments_status, "show whether card payments are set up (never the key)", payments_sub)
+    p = command("refunds", cmd_payments_refunds, "card refunds pending at Stripe or failed, and what to do",
+                payments_sub)
+    p.add_argument("--check", action="store_true", help="ask Stripe how each pending refund stands first")
+    p.add_argument("--paid-in-cash", metavar="REFUND_ID",
+                   help="record that a failed card refund (re_...) was paid back in cash from this drawer")
 
     add_audit_commands(sub, command)
 

@@ -51,6 +51,9 @@ NOT_GUARDED: dict[str, str] = {
                                  "record_restore is guarded"),
     "cash.count_total": _PURE,
     "cash.denominations": _PURE,
+    "card_refunds.attention_message": _PURE,
+    "card_refunds.record": ("writes inside the caller's open unit of work (refund_card, void_checkout, void_sale), "
+                            "which is guarded"),
     "checkout.add_item": _CART,
     "checkout.attach_customer": _CART,
     "checkout.clear_tax_exemption": _CART,

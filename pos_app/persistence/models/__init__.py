@@ -31,13 +31,13 @@ from pos_app.persistence.models.inventory import (
     StockCountScan,
     StockMovement,
 )
-from pos_app.persistence.models.sales import Payment, Sale, SaleLine
+from pos_app.persistence.models.sales import CardRefund, Payment, Sale, SaleLine
 from pos_app.persistence.models.store import RecoveryCode, Setting, Staff, Store, Terminal
 from pos_app.persistence.models.system import AuditEvent, OutboxEntry
 
 __all__ = [
-    "Appraisal", "AppraisalPhoto", "AppraisalStone", "AuditEvent", "Base", "CashMovement", "Certificate", "Checkout",
-    "CommandLineSession",
+    "Appraisal", "AppraisalPhoto", "AppraisalStone", "AuditEvent", "Base", "CardRefund", "CashMovement",
+    "Certificate", "Checkout", "CommandLineSession",
     "ConsentEvent", "Customer", "ErasureLogEntry", "Item", "ItemPhoto", "ItemStone", "JobToken", "LargeCashReport",
     "NumberSequence", "OutboxEntry", "ParkedCart", "Payment", "PolicyVersion", "PrintJob", "PrivacyRequest",
     "RecoveryCode", "Sale",
