@@ -408,8 +408,10 @@ class StaffRepository(Protocol):
     def by_name(self, name: str) -> StaffRecord | None: ...
     def add(self, *, name: str, role: Role, pin_hash: str | None, password_hash: str | None,
             credentials: str = "") -> str: ...
-    def record_sign_in(self, staff_id: str, *, succeeded: bool, at: dt.datetime,
-                       locked_until: dt.datetime | None = None) -> None: ...
+    def count_try(self, staff_id: str, at: dt.datetime) -> int | None: ...
+    def lock(self, staff_id: str, until: dt.datetime) -> None: ...
+    def give_back_try(self, staff_id: str, locked_by_it: dt.datetime | None) -> None: ...
+    def record_sign_in(self, staff_id: str, *, at: dt.datetime) -> None: ...
     def set_hashes(self, staff_id: str, *, pin_hash: str | None = None,
                    password_hash: str | None = None) -> None: ...
     def unlock(self, staff_id: str) -> None: ...
@@ -642,6 +644,54 @@ class ErasureLog(Protocol):
 
 
 @dataclass(frozen=True)
+class SessionRecord:
+    """A command-line session (`pos-app login`): whose, opened when, used last, ends when."""
+
+    id: str
+    staff_id: str
+    staff_name: str
+    os_user: str
+    created_at: dt.datetime
+    last_used_at: dt.datetime
+    expires_at: dt.datetime
+    ends_by: dt.datetime
+    ended_at: dt.datetime | None
+    end_reason: str | None
+
+
+@dataclass(frozen=True)
+class JobTokenRecord:
+    """An unattended job's token: its name, its job, who made it and whether it still works."""
+
+    id: str
+    name: str
+    job: str
+    created_by: str
+    created_by_name: str
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+
+
+class AccessRepository(Protocol):
+    """Command-line sessions and job tokens, found by the SHA-256 of their token."""
+
+    def add_session(self, *, staff_id: str, token_hash: str, os_user: str, at: dt.datetime,
+                    expires_at: dt.datetime, ends_by: dt.datetime) -> str: ...
+    def session_by_hash(self, token_hash: str) -> SessionRecord | None: ...
+    def session(self, session_id: str) -> SessionRecord | None: ...
+    def touch_session(self, session_id: str, *, at: dt.datetime, expires_at: dt.datetime) -> None: ...
+    def end_session(self, session_id: str, *, at: dt.datetime, reason: str) -> None: ...
+    def sessions(self, *, include_ended: bool) -> list[SessionRecord]: ...
+    def add_job(self, *, name: str, job: str, token_hash: str, created_by: str, at: dt.datetime) -> str: ...
+    def job_by_hash(self, token_hash: str) -> JobTokenRecord | None: ...
+    def live_job(self, name: str) -> JobTokenRecord | None: ...
+    def touch_job(self, job_id: str, at: dt.datetime) -> None: ...
+    def revoke_job(self, job_id: str, *, at: dt.datetime, by: str) -> None: ...
+    def jobs(self) -> list[JobTokenRecord]: ...
+
+
+@dataclass(frozen=True)
 class CardRefundRow:
     """A refund asked of Stripe, as Facet follows it (`card_refunds`); amounts positive, to the card."""
 
@@ -692,6 +742,7 @@ class UnitOfWork(Protocol):
     appraisals: AppraisalRepository
     privacy: PrivacyRequestRepository
     erasure: ErasureRepository
+    access: AccessRepository
     card_refunds: CardRefundRepository
     audit: AuditLog
 

@@ -24,7 +24,7 @@ from pos_app.domain.permissions import Actor, Role
 from pos_app.services import card_refunds, cash, checkout, receipts, returns
 from pos_app.services.guard import ApprovalNeeded
 from pos_app.services.ports import PaymentRefused
-from tests.conftest import actor_for
+from tests.conftest import actor_for, cli_login
 from tests.printer_listener import PrinterListener, decode_escpos
 from tests.stripe_server import FakeStripe
 
@@ -328,9 +328,10 @@ def test_pos_app_payments_refunds_checks_stripe_and_records_a_failed_refund_paid
     from pos_app.adapters.secrets import STRIPE_KEY_NAME
     from pos_app.services import settings as store_settings
 
+    cli_login(demo_dir)  # the owner, on the command line
     facet = app.open_facet(demo_dir)
     try:
-        owner = facet.cli_actor()
+        owner = actor_for(facet, Role.OWNER)
         store_settings.change_setting("payments.reader_id", stripe_server.reader_id, uow=facet.uow(), actor=owner)
         store_settings.change_setting("payments.api_base", stripe_server.url, uow=facet.uow(), actor=owner)
         facet.keyring.set(STRIPE_KEY_NAME, stripe_server.secret_key)
