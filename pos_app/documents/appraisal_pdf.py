@@ -233,13 +233,16 @@ def _story(doc: AppraisalDocument, *, pictures: bool) -> list[Any]:
     ]
     closing = [_p("Limiting conditions", s["heading"]), _p(doc.limiting_conditions, s["small"])] \
         if doc.limiting_conditions else []
-    if doc.qr_payload:
-        # The verification line never stands alone on a page: it goes over with the conditions before it
-        # (or, with none, with the value and signature).
-        (closing or value).extend([Spacer(1, 0.1 * INCH), _p(f"Verification code: {doc.qr_payload}", s["small"])])
     story.append(KeepTogether(value))
+    if not doc.qr_payload:
+        return story + closing  # a draft's conditions may run over onto the next page
+    # The verification line never stands alone on a page: it goes over with the conditions before it (or,
+    # with none, with the value and signature).
+    verification = [Spacer(1, 0.1 * INCH), _p(f"Verification code: {doc.qr_payload}", s["small"])]
     if closing:
-        story.append(KeepTogether(closing))
+        story.append(KeepTogether(closing + verification))
+    else:
+        story[-1] = KeepTogether(value + verification)
     return story
 
 

@@ -50,20 +50,20 @@ _VALUE_STATEMENTS = {
     Purpose.FAIR_MARKET: "This appraisal states the fair market value of the piece described, on its effective "
                          "date: the price at which it would change hands between a willing buyer and a willing "
                          "seller, neither being under any compulsion to buy or to sell and both having reasonable "
-                         "knowledge of the relevant facts. It is not the cost of replacing the piece at retail, "
-                         "and not a value to insure it for.",
+                         "knowledge of the relevant facts. It is not a retail replacement cost, nor an insurance "
+                         "value.",
     Purpose.ESTATE: "This appraisal states the fair market value of the piece described for an estate, on its "
-                    "effective date (the date of death, or the alternate valuation date): the price at which it "
-                    "would change hands between a willing buyer and a willing seller, neither being under any "
-                    "compulsion to buy or to sell and both having reasonable knowledge of the relevant facts. It is "
-                    "not the cost of replacing the piece at retail, and not a value to insure it for.",
+                    "effective date: the price at which it would change hands between a willing buyer and a "
+                    "willing seller, neither being under any compulsion to buy or to sell and both having "
+                    "reasonable knowledge of the relevant facts. It is not a retail replacement cost, nor an "
+                    "insurance value.",
 }
 _GRADING = ("Stones were graded mounted, as far as the mounting allows; weights of mounted stones are estimated "
             "unless a laboratory report is cited.")
 _MARKET = {
     Purpose.INSURANCE: "Values change with the market: have the piece re-appraised every two to three years.",
-    Purpose.FAIR_MARKET: "Values change with the market: this value holds on the effective date only.",
-    Purpose.ESTATE: "Values change with the market: this value holds on the effective date only.",
+    Purpose.FAIR_MARKET: "The value holds on its effective date only.",
+    Purpose.ESTATE: "The value holds on its effective date only.",
 }
 _NOT_A_GUARANTEE = ("This document is not a guarantee of authenticity beyond the reports cited, nor an offer to "
                     "buy.")

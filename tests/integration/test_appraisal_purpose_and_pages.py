@@ -60,7 +60,8 @@ def test_the_demos_fair_market_value_appraisal_says_fair_market_value_throughout
     text = " ".join(pages_text(render_appraisal_pdf(doc)))
     assert "Purpose Fair market value" in text
     assert "states the fair market value of the piece described" in text
-    assert "replacement cost" not in text.replace("not the cost of replacing", "") and "for insurance" not in text
+    assert "It is not a retail replacement cost, nor an insurance value." in text
+    assert "estimated retail replacement cost" not in text and "for insurance" not in text
 
 
 @pytest.mark.parametrize("certificate_pages", [False, True], ids=["appraisal", "with certificate summary"])

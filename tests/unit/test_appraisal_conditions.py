@@ -22,8 +22,8 @@ SAYS = {
                        "for insurance.",
     Purpose.FAIR_MARKET: "states the fair market value of the piece described, on its effective date: the price "
                          "at which it would change hands between a willing buyer and a willing seller",
-    Purpose.ESTATE: "states the fair market value of the piece described for an estate, on its effective date "
-                    "(the date of death, or the alternate valuation date)",
+    Purpose.ESTATE: "states the fair market value of the piece described for an estate, on its effective date: "
+                    "the price at which it would change hands between a willing buyer",
 }
 
 
@@ -43,8 +43,8 @@ def test_only_insurance_conditions_speak_of_replacement_and_re_appraisal() -> No
                                (Purpose.INSURANCE, Purpose.FAIR_MARKET, Purpose.ESTATE))
     assert "re-appraised every two to three years" in insurance
     for text in (fair, estate):
-        assert "for insurance" not in text and "holds on the effective date only" in text
-        assert "not the cost of replacing the piece at retail, and not a value to insure it for" in text
+        assert "for insurance" not in text and "The value holds on its effective date only." in text
+        assert "It is not a retail replacement cost, nor an insurance value." in text
 
 
 def test_a_store_may_word_its_own_conditions_as_long_as_they_do_not_state_another_value() -> None:
