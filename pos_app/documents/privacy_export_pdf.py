@@ -80,7 +80,8 @@ def _styles() -> dict[str, Any]:
         "body": body,
         "cell": ParagraphStyle("cell", parent=body, fontSize=8.5, leading=10.5),
         "head": ParagraphStyle("head", parent=body, fontName=BOLD, fontSize=8.5, leading=10.5),
-        "small": ParagraphStyle("small", parent=body, fontSize=8.5, leading=11, textColor=GREY),
+        # allowWidows=0: the closing paragraph never leaves its last line alone on a page.
+        "small": ParagraphStyle("small", parent=body, fontSize=8.5, leading=11, textColor=GREY, allowWidows=0),
         "title": ParagraphStyle("title", parent=body, fontName=BOLD, fontSize=18, leading=22),
         "h2": ParagraphStyle("h2", parent=body, fontName=BOLD, fontSize=12, leading=15, spaceBefore=12,
                              spaceAfter=4, keepWithNext=1),
