@@ -90,7 +90,7 @@ def fonts_named(data: bytes) -> dict[str, bool]:
 
 
 def _receipt(gift: bool) -> bytes:
-    r = receipt(store_name=f"{NORDIC} Fine Jewelry", clerk=TURKISH, gift=gift)
+    r = receipt(store_name=f"{NORDIC} Fine Jewelry", clerk=TURKISH, gift=gift, tax_exempt_number="免税-1234")
     first, second = r.lines
     lines = (dataclasses.replace(first, description=f"Pendant engraved for {POLISH}", note=f"Gift from {CHINESE}"),
              dataclasses.replace(second, description=f"Chain for {VIETNAMESE} from {CHINESE}"))
@@ -108,9 +108,11 @@ CERTIFICATE = CertificateSummary(lab="GIA", report_number="2141438171", report_d
 
 
 def _appraisal() -> AppraisalDocument:
+    # A stone's measurements and a receipt's tax-exempt number are plain table cells: a CJK letter there too.
+    stones = (("Center stone", "Round", "1", "1.02 ct", "G", "VS1", "Excellent", "6.45 mm, 刻字"),)
     return appraisal(store_name=f"{CHINESE} Fine Jewelry", owner=f"{POLISH}\nul. Piotrkowska 12, Łódź",
                      appraiser=TURKISH, description=f"A pendant made for {VIETNAMESE}, engraved “{NORDIC}”.",
-                     certificates=(CERTIFICATE,))
+                     stones=stones, certificates=(CERTIFICATE,))
 
 
 def _privacy_export() -> bytes:
@@ -149,6 +151,11 @@ def test_every_font_the_pdf_names_is_embedded_in_it(kind: str) -> None:
     assert not any("Helvetica" in name for name in named)
     assert any("DroidSansFallback" in name for name in named)  # the Chinese name, in the CJK font
     assert all("DejaVuSansCondensed" in name or "DroidSansFallback" in name for name in named), named
+
+
+def test_plain_table_cells_print_cjk_letters_too() -> None:
+    assert "6.45 mm, 刻字" in "\n".join(pages_text(render_appraisal_pdf(_appraisal())))
+    assert "Tax (exempt #免税-1234)" in "\n".join(pages_text(_receipt(gift=False)))
 
 
 def test_the_certificate_summary_page_prints_its_names_too() -> None:
