@@ -15,6 +15,7 @@ from typing import Any
 
 from pos_app.domain import credentials, retention
 from pos_app.domain import store as store_rules
+from pos_app.domain.appraisals import Purpose, standard_limiting_conditions
 from pos_app.domain.errors import ValidationError
 from pos_app.domain.permissions import Actor, Permission
 from pos_app.services.guard import requires
@@ -153,12 +154,8 @@ def _period(key: str) -> Callable[[str], int]:
 
 
 DEFAULT_RETURN_POLICY = "Returns and exchanges within 30 days with this receipt."
-DEFAULT_LIMITING_CONDITIONS = (
-    "This appraisal states the estimated retail replacement cost of the piece described, on its effective date, "
-    "for insurance. Stones were graded mounted, as far as the mounting allows; weights of mounted stones are "
-    "estimated unless a laboratory report is cited. Values change with the market: have the piece re-appraised "
-    "every two to three years. This document is not a guarantee of authenticity beyond the reports cited, nor an "
-    "offer to buy.")
+# What an appraisal made from a sale (for insurance) says it is; other purposes start from their own wording.
+DEFAULT_LIMITING_CONDITIONS = standard_limiting_conditions(Purpose.INSURANCE)
 
 
 @dataclass(frozen=True)
