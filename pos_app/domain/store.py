@@ -16,11 +16,41 @@ from pos_app.domain.errors import ValidationError
 
 DEFAULT_LOCATIONS = ("Case 1", "Case 2", "Case 3", "Safe", "Back office")
 DEFAULT_IDLE_LOCK_MINUTES = 5
+# The days a person may type (a search's bounds, a request's date): anything else is a slip of the keyboard,
+# and the far ends of Python's calendar overflow as soon as a time zone or a day is added.
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
 
 
 def store_today(timezone: str, now: dt.datetime | None = None) -> dt.date:
     moment = now or dt.datetime.now(dt.UTC)
     return moment.astimezone(ZoneInfo(timezone)).date()
+
+
+def _in_calendar(day: dt.date, text: str, field: str) -> None:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValidationError(field, f"{text.strip()} is out of range: give a day from {FIRST_DAY.isoformat()} to "
+                                     f"{LAST_DAY.isoformat()}")
+
+
+def typed_day(text: str, *, field: str) -> dt.date:
+    """A day a person typed, YYYY-MM-DD, from 1900 to 2999."""
+    try:
+        day = dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValidationError(field, f"{text!r} is not a date: use YYYY-MM-DD, such as 2026-03-18") from None
+    _in_calendar(day, text, field)
+    return day
+
+
+def typed_moment(text: str, *, field: str) -> dt.datetime:
+    """A time a person typed: YYYY-MM-DD (its midnight) or an ISO time such as 2026-11-25T14:30, from 1900 to
+    2999; naive unless it names its own offset (the caller decides which zone a naive time is in)."""
+    try:
+        moment = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValidationError(field, f"{text!r} is not a time: use YYYY-MM-DD or 2026-11-25T14:30") from None
+    _in_calendar(moment.date(), text, field)
+    return moment
 
 
 def check_timezone(text: str, *, field: str = "timezone") -> str:
