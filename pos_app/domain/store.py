@@ -121,8 +121,26 @@ def check_phone(text: str, *, region: str = "US", field: str = "phone") -> str:
     return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
+# C0 controls, DEL and C1 controls: invisible, and never meant (a NUL from a binary file, an escape from a
+# terminal, a form feed from a copy and paste). A tab and line breaks are text where a field has lines.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_IN_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def check_plain_text(text: str, *, field: str, lines: bool = False) -> str:
+    """`text` unless it holds a control character (NUL and the other C0 controls, DEL, C1); `lines` lets a
+    tab and line breaks through, for a field of several lines (a description, an address)."""
+    found = (_CONTROL_IN_LINES if lines else _CONTROL).search(text)
+    if found is None:
+        return text
+    char = found.group()
+    what = "a NUL character (U+0000)" if char == "\x00" else f"a control character (U+{ord(char):04X})"
+    raise ValidationError(field, f"holds {what} at character {found.start() + 1}; remove it (it is invisible, "
+                                 "and often comes from a copy and paste or a file that is not text)")
+
+
 def required(raw: Mapping[str, str], name: str, *, limit: int = 120) -> str:
-    value = (raw.get(name) or "").strip()
+    value = check_plain_text((raw.get(name) or "").strip(), field=name)
     if not value:
         raise ValidationError(name, "is required")
     if len(value) > limit:

@@ -49,7 +49,7 @@ class QuickCustomer:
 
 
 def _name(text: str, field: str) -> str:
-    value = " ".join(text.split())
+    value = store_rules.check_plain_text(" ".join(text.split()), field=field)
     if not value:
         raise ValidationError(field, "is required")
     if len(value) > 80:
@@ -298,7 +298,8 @@ def check_customer_edit(form: CustomerEdit) -> dict[str, object]:
         "phone": store_rules.check_phone(form.phone) if form.phone.strip() else None,
     }
     for name, limit in _TEXT_LIMITS.items():
-        text = getattr(form, name).strip()
+        text = store_rules.check_plain_text(getattr(form, name).strip(), field=FIELD_CAPTIONS.get(name, name),
+                                            lines=True)
         if len(text) > limit:
             raise ValidationError(FIELD_CAPTIONS.get(name, name), f"is longer than {limit:,} characters")
         values[name] = text
