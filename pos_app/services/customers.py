@@ -204,7 +204,7 @@ def export_marketing_list(path: Path, *, purpose: str = "marketing_email", reade
     import io
 
     from pos_app.adapters.files import write_atomically
-    from pos_app.documents.text import csv_cell
+    from pos_app.documents.text import csv_cell, csv_phone
     from pos_app.domain.privacy import ConsentPurpose
 
     what = ConsentPurpose.parse(purpose, field="purpose")
@@ -218,7 +218,8 @@ def export_marketing_list(path: Path, *, purpose: str = "marketing_email", reade
         if (what is ConsentPurpose.MARKETING_EMAIL and not email) or (what is ConsentPurpose.MARKETING_SMS
                                                                        and not phone):
             continue
-        writer.writerow([csv_cell(value) for value in (email, phone, first, last)])
+        # The phone in E.164 for the texting tool, which refuses a leading apostrophe; names stay guarded.
+        writer.writerow([csv_cell(email), csv_phone(phone), csv_cell(first), csv_cell(last)])
         count += 1
     write_atomically(path, buffer.getvalue().encode("utf-8"), field="--out")
     with uow:
