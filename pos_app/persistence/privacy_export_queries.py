@@ -111,8 +111,11 @@ def _value(name: str, value: Any) -> Any:
 def _dicts(cursor: Any, batch: int) -> Iterator[list[dict[str, Any]]]:
     names = [d[0] for d in cursor.description]
     while rows := cursor.fetchmany(batch):
-        yield [{n: _value(n, v) for n, v in zip(names, r) if n not in _INTERNAL and not isinstance(v, bytes)}
-               for r in rows]
+        dicts = [{n: _value(n, v) for n, v in zip(names, r) if n not in _INTERNAL and not isinstance(v, bytes)}
+                 for r in rows]
+        del rows  # one batch in memory at a time: let go of this one before the next is fetched
+        yield dicts
+        del dicts
 
 
 class SqliteCustomerDataReader:
@@ -143,6 +146,7 @@ class SqliteCustomerDataReader:
                 self._attach(rows, "stones", _STONES, "appraisal_id")
                 self._attach(rows, "photos", _PHOTO_REFS, "appraisal_id")
             yield rows
+            del rows  # let go of this batch before the next is fetched
 
     def _attach(self, parents: list[dict[str, Any]], key: str, sql: str, link: str) -> None:
         by_id: dict[str, dict[str, Any]] = {p["id"]: p for p in parents}

@@ -301,6 +301,7 @@ class _ExportWriter:
                         out.write(("\n" if first else ",\n") + _dump(self.rows.record(row)))
                         first = False
                     self.step(len(rows))
+                    del rows  # one batch in memory at a time
                 out.write("\n]")
             out.write(',\n"files": ' + _dump([{"path": p, "kind": k, "of": o, "mime_type": m}
                                                 for p, k, _, o, m in self.files]))
@@ -350,6 +351,7 @@ class _ExportWriter:
                 _name_files(key, row)
                 yield self.rows.record(row)
             self.step(len(rows) if count else 0)
+            del rows  # one batch in memory at a time
 
     # ------------------------------------------------------------ files/
 
