@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from pos_app import __version__
+from pos_app.cli_options import AUDIT_LIST_MAX, LIST_MAX, VERSION_MAX, whole_number
 
 log = logging.getLogger("pos_app.cli")
 
@@ -255,7 +256,7 @@ def cmd_items_list(args: argparse.Namespace) -> int:
     facet = _open(args)
     try:
         actor, reader = facet.cli_actor(), facet.inventory_reader()
-        limit = args.limit if args.limit > 0 else 10**9
+        limit = args.limit or 10**9
         if args.search:
             rows = inventory.search(args.search, reader=reader, actor=actor, limit=limit, uow=facet.uow())
         else:
@@ -795,15 +796,11 @@ def cmd_customers_marketing_export(args: argparse.Namespace) -> int:
 def _cli_moment(text: str, option: str, zone: str) -> Any:
     """A time on the command line: YYYY-MM-DD (midnight, store time) or an ISO time; store time unless it
     names its own zone."""
-    import datetime as dt
     from zoneinfo import ZoneInfo
 
-    from pos_app.domain.errors import ValidationError
+    from pos_app.domain.store import typed_moment
 
-    try:
-        moment = dt.datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise ValidationError(option, f"{text!r} is not a time: use YYYY-MM-DD or 2026-11-25T14:30") from None
+    moment = typed_moment(text, field=option)
     return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(zone))
 
 
@@ -847,16 +844,9 @@ def cmd_privacy_affected(args: argparse.Namespace) -> int:
 
 
 def _cli_date(text: str | None, option: str) -> Any:
-    import datetime as dt
+    from pos_app.domain.store import typed_day
 
-    from pos_app.domain.errors import ValidationError
-
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise ValidationError(option, f"{text!r} is not a date: use YYYY-MM-DD, such as 2026-03-18") from None
+    return None if text is None else typed_day(text, field=option)
 
 
 def _privacy_json(r: Any) -> dict[str, Any]:
@@ -1169,14 +1159,16 @@ def add_audit_commands(sub: Any, command: Callable[..., argparse.ArgumentParser]
             "was edited, deleted, inserted, reordered or cut short", audit_sub)
     p = command("flags", cmd_audit_flags, "suspicious activity: accounts locked by wrong tries, refused actions, "
                 "sign-ins with a recovery code", audit_sub)
-    p.add_argument("--days", type=int, default=7, help="look back this many days (default 7)")
+    p.add_argument("--days", type=whole_number(1, 366), default=7,
+                   help="look back this many days (1 to 366; default 7)")
     for name, fn, help_text in (("list", cmd_audit_list, "list events, newest first"),
                                 ("export", cmd_audit_export, "write events to a CSV file (oldest first)")):
         p = command(name, fn, help_text, audit_sub)
         if name == "export":
             p.add_argument("file", help="the CSV file to write (replaced whole, or not at all)")
         else:
-            p.add_argument("--limit", type=int, default=200, help="at most this many (default 200)")
+            p.add_argument("--limit", type=whole_number(1, AUDIT_LIST_MAX), default=200,
+                           help=f"at most this many (1 to {AUDIT_LIST_MAX:,}; default 200)")
         p.add_argument("--person", metavar="NAME", help="a staff member's id or the start of their name")
         p.add_argument("--action", metavar="ACTION", help="the start of an action, e.g. sale. or staff.sign_in")
         p.add_argument("--entity", metavar="TYPE[:ID]", help="a kind of record (sale), or one record (sale:ID)")
@@ -1560,7 +1552,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="CSV file to write")
     p = command("list", cmd_items_list, "list items, or search them", items_sub)
     p.add_argument("--search", metavar="TEXT", help="SKU, barcode, title, description or certificate number")
-    p.add_argument("--limit", type=int, default=50, help="at most this many (0: all; default 50)")
+    p.add_argument("--limit", type=whole_number(1, LIST_MAX, zero="all"), default=50,
+                   help=f"at most this many (1 to {LIST_MAX:,}, or 0: all; default 50)")
 
     settings = sub.add_parser("settings", help="show or change store settings (idle lock, locations)",
                               description="Store settings.")
@@ -1575,7 +1568,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("list", cmd_sales_list, "list sales, newest first", sales_sub)
     p.add_argument("--since", metavar="DATE", help="from this day (YYYY-MM-DD, store time)")
     p.add_argument("--until", metavar="DATE", help="up to and including this day")
-    p.add_argument("--limit", type=int, default=1000, help="at most this many (default 1000)")
+    p.add_argument("--limit", type=whole_number(1, LIST_MAX), default=1000,
+                   help=f"at most this many (1 to {LIST_MAX:,}; default 1000)")
 
     command("large-cash", cmd_sales_large_cash, "cash over $10,000 within 12 months (IRS Form 8300 cases)",
             sales_sub)
@@ -1593,7 +1587,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("list", cmd_certificates_list, "list certificates, or search them by report number or SKU",
                 certificates_sub)
     p.add_argument("--search", metavar="TEXT", help="part of a report number, or an item's SKU")
-    p.add_argument("--limit", type=int, default=500, help="at most this many (default 500)")
+    p.add_argument("--limit", type=whole_number(1, LIST_MAX), default=500,
+                   help=f"at most this many (1 to {LIST_MAX:,}; default 500)")
     command("duplicates", cmd_certificates_duplicates,
             "report numbers recorded on more than one piece (a fraud signal)", certificates_sub)
 
@@ -1604,11 +1599,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--search", metavar="TEXT",
                    help="an appraisal number, an item's SKU, the owner's name or a certificate number")
     p.add_argument("--drafts", action="store_true", help="only drafts waiting to be made final")
-    p.add_argument("--limit", type=int, default=500, help="at most this many (default 500)")
+    p.add_argument("--limit", type=whole_number(1, LIST_MAX), default=500,
+                   help=f"at most this many (1 to {LIST_MAX:,}; default 500)")
     p = command("print", cmd_appraisals_print, "save an appraisal as a PDF", appraisals_sub)
     p.add_argument("number", metavar="NUMBER", help="the appraisal number, e.g. AP-2026-0042")
     p.add_argument("--pdf", metavar="FILE", required=True, help="where to save the PDF")
-    p.add_argument("--version", type=int, help="a version other than the latest")
+    p.add_argument("--version", type=whole_number(1, VERSION_MAX), help="a version other than the latest")
     p.add_argument("--certificates", action="store_true",
                    help="add a certificate summary page for the lab reports its stones cite")
     p.add_argument("--card", action="store_true", help="the wallet-size appraisal card instead of the full appraisal")
@@ -1631,7 +1627,8 @@ def build_parser() -> argparse.ArgumentParser:
     customers_sub = customers.add_subparsers(dest="customers_command", metavar="ACTION", required=True)
     p = command("list", cmd_customers_list, "list customers by name, or search them", customers_sub)
     p.add_argument("--search", metavar="TEXT", help="the start of a name or email, or 3+ digits of a phone")
-    p.add_argument("--limit", type=int, default=500, help="at most this many (default 500)")
+    p.add_argument("--limit", type=whole_number(1, LIST_MAX), default=500,
+                   help=f"at most this many (1 to {LIST_MAX:,}; default 500)")
     p = command("consent", cmd_customers_consent,
                 "record a customer's yes or no for marketing email, texts or advertising (a new consent event)",
                 customers_sub)
@@ -1675,10 +1672,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reason", required=True, help="why more time is needed (as the customer was told)")
     p.add_argument("--told", required=True, metavar="YYYY-MM-DD",
                    help="the day the customer was told (no later than the 30-day due date)")
-    p.add_argument("--days", type=int, default=45, help="days added to the due date (1 to 45; default 45)")
+    p.add_argument("--days", type=whole_number(1, 45), default=45,
+                   help="days added to the due date (1 to 45; default 45)")
     p = command("requests", cmd_privacy_requests, "list open requests, overdue first, then by due date",
                 privacy_sub)
-    p.add_argument("--due-within", type=int, metavar="DAYS", help="only those due within DAYS days (or overdue)")
+    p.add_argument("--due-within", type=whole_number(0, 366), metavar="DAYS",
+                   help="only those due within DAYS days, 0 to 366 (or overdue)")
     p.add_argument("--all", action="store_true", help="include completed and refused requests")
     p = command("export", cmd_privacy_export,
                 "write the zip answering a verified access or portability request (data.json, CSVs, files, PDF)",
@@ -1697,7 +1696,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "request)")
     p = command("policies", cmd_privacy_policies,
                 "the published versions of the store's privacy policy, and which is in force", privacy_sub)
-    p.add_argument("--show", type=int, metavar="VERSION", help="print that version's text")
+    p.add_argument("--show", type=whole_number(1, VERSION_MAX), metavar="VERSION", help="print that version's text")
     p = command("publish-policy", cmd_privacy_publish_policy,
                 "keep a new version of the privacy policy text; consents from its date name it", privacy_sub)
     p.add_argument("file", metavar="FILE.txt", help="the policy's text (UTF-8)")

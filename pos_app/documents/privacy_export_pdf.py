@@ -120,7 +120,8 @@ def _story(doc: PrivacyExportDocument, s: dict[str, Any]) -> list[Any]:
     story += [Spacer(1, 8), _p(
         f"Prepared for {doc.customer_name or 'you'} on {doc.generated_on}, answering your request "
         f"({doc.request_type.lower()}). This is everything the store's point of sale holds about you. "
-        "The same data, complete and machine-readable, is in data.json and the CSV files beside this PDF; "
+        "The same data, complete and machine-readable, is in data.json and the CSV files beside this PDF "
+        "(schema.json describes every field and its unit; times are the store's local time); "
         f"photos and scans ({doc.files}) are in the files folder.", s["body"])]
 
     story.append(_p("What we hold, why, and how long we keep it", s["h2"]))
@@ -139,7 +140,7 @@ def _story(doc: PrivacyExportDocument, s: dict[str, Any]) -> list[Any]:
 
     story.append(_p("Your consents", s["h2"]))
     if doc.consents:
-        story.append(_table(("When (UTC)", "Purpose", "Consent", "How", "Policy"), list(doc.consents),
+        story.append(_table(("When (store time)", "Purpose", "Consent", "How", "Policy"), list(doc.consents),
                             (0.22, 0.28, 0.16, 0.17, 0.17), s))
     else:
         story.append(_p("You have not given us consent to marketing, and we do not send you any.", s["body"]))

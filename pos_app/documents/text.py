@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from pos_app.documents import fonts
@@ -90,3 +91,13 @@ def csv_uncell(value: str) -> str:
     if value.startswith("'") and value[1:2] and value[1] in (*FORMULA_START, "'"):
         return value[1:]
     return value
+
+
+_E164 = re.compile(r"\+[1-9][0-9]{1,14}")
+
+
+def csv_phone(value: str) -> str:
+    """A phone number as a mailing or texting tool reads it: in E.164 ("+12175550123") it is written as it is,
+    since a plus and digits alone run nothing (a spreadsheet at most shows the number without its plus); any
+    other text goes through `csv_cell` like free text."""
+    return value if _E164.fullmatch(value) else csv_cell(value)

@@ -36,6 +36,12 @@ class BreakKind(StrEnum):
     """The trail up to the anchored event was recomputed with new hashes."""
     ANCHOR_FORGED = "anchor_forged"
     """The anchor file was not written by this store (edited, or copied from another)."""
+    ANCHOR_MISSING = "anchor_missing"
+    """The anchor file is gone, though the trail records that the store kept one: its end cannot be vouched for."""
+
+
+# Breaks of the anchor outside the database, not of an event: their detail says it all.
+ANCHOR_BREAKS = frozenset({BreakKind.ANCHOR_FORGED, BreakKind.ANCHOR_MISSING})
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,8 @@ class ChainBreak:
     detail: str
 
     def describe(self) -> str:
+        if self.kind in ANCHOR_BREAKS:
+            return self.detail
         when = f" at {self.at:%Y-%m-%d %H:%M:%S} UTC" if self.at else ""
         what = f" ({self.action})" if self.action else ""
         return f"event {self.seq}{when}{what} was {self.kind.value.replace('_', ' ')}: {self.detail}"
@@ -71,6 +79,8 @@ class ChainReport:
         return self.first_break is None
 
     def describe(self) -> str:
+        if self.first_break is not None and self.first_break.kind is BreakKind.ANCHOR_MISSING:
+            return f"The audit trail's end cannot be vouched for: {self.first_break.describe()}"
         if self.first_break is not None:
             return f"The audit trail was tampered with: {self.first_break.describe()}"
         return f"The audit trail holds: {self.events} events, each linked to the one before."

@@ -39,6 +39,7 @@ from pos_app.domain.jewelry import (
     tenths_text,
 )
 from pos_app.domain.money import Money, parse_money
+from pos_app.domain.store import check_plain_text
 
 # Column order of the CSV files Facet reads and writes.
 COLUMNS: tuple[str, ...] = (
@@ -121,8 +122,12 @@ def parse_item(
     """Check every field of one item; the first problem raises `ValidationError`.
 
     `locations` are the store's configured places (cases, safe, back office);
-    `today` bounds the received date (a piece cannot arrive tomorrow).
+    `today` bounds the received date (a piece cannot arrive tomorrow). No
+    field holds a control character (a NUL, an escape); the description, the
+    one field of several lines, may hold tabs and line breaks.
     """
+    for name in COLUMNS:
+        check_plain_text(_text(raw, name), field=name, lines=name == "description")
     for name in REQUIRED:
         if not _text(raw, name):
             raise ValidationError(name, "is required")

@@ -43,6 +43,7 @@ from pos_app.domain.jewelry import LabeledEnum
 
 RESPONSE_DAYS = 30
 EXTENSION_DAYS = 45
+RECORDED_LATE_DAYS = 366  # a request is recorded when it arrives; one found a year later is a typing slip
 # Policy: transaction records are kept 7 years for tax; appraisal and
 # certificate records up to 10 (see domain/appraisals.py, domain/certificates.py).
 TRANSACTION_RETENTION_YEARS = 7
@@ -144,6 +145,9 @@ def due_on(received_on: dt.date) -> dt.date:
 def check_received_on(received_on: dt.date, *, today: dt.date) -> dt.date:
     if received_on > today:
         raise ValidationError("received_on", f"{received_on.isoformat()} is in the future")
+    if (today - received_on).days > RECORDED_LATE_DAYS:
+        raise ValidationError("received_on", f"{received_on.isoformat()} is more than a year ago; record a request "
+                                             "the day it arrives")
     return received_on
 
 

@@ -16,11 +16,41 @@ from pos_app.domain.errors import ValidationError
 
 DEFAULT_LOCATIONS = ("Case 1", "Case 2", "Case 3", "Safe", "Back office")
 DEFAULT_IDLE_LOCK_MINUTES = 5
+# The days a person may type (a search's bounds, a request's date): anything else is a slip of the keyboard,
+# and the far ends of Python's calendar overflow as soon as a time zone or a day is added.
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
 
 
 def store_today(timezone: str, now: dt.datetime | None = None) -> dt.date:
     moment = now or dt.datetime.now(dt.UTC)
     return moment.astimezone(ZoneInfo(timezone)).date()
+
+
+def _in_calendar(day: dt.date, text: str, field: str) -> None:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValidationError(field, f"{text.strip()} is out of range: give a day from {FIRST_DAY.isoformat()} to "
+                                     f"{LAST_DAY.isoformat()}")
+
+
+def typed_day(text: str, *, field: str) -> dt.date:
+    """A day a person typed, YYYY-MM-DD, from 1900 to 2999."""
+    try:
+        day = dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValidationError(field, f"{text!r} is not a date: use YYYY-MM-DD, such as 2026-03-18") from None
+    _in_calendar(day, text, field)
+    return day
+
+
+def typed_moment(text: str, *, field: str) -> dt.datetime:
+    """A time a person typed: YYYY-MM-DD (its midnight) or an ISO time such as 2026-11-25T14:30, from 1900 to
+    2999; naive unless it names its own offset (the caller decides which zone a naive time is in)."""
+    try:
+        moment = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValidationError(field, f"{text!r} is not a time: use YYYY-MM-DD or 2026-11-25T14:30") from None
+    _in_calendar(moment.date(), text, field)
+    return moment
 
 
 def check_timezone(text: str, *, field: str = "timezone") -> str:
@@ -91,8 +121,26 @@ def check_phone(text: str, *, region: str = "US", field: str = "phone") -> str:
     return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
+# C0 controls, DEL and C1 controls: invisible, and never meant (a NUL from a binary file, an escape from a
+# terminal, a form feed from a copy and paste). A tab and line breaks are text where a field has lines.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_IN_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def check_plain_text(text: str, *, field: str, lines: bool = False) -> str:
+    """`text` unless it holds a control character (NUL and the other C0 controls, DEL, C1); `lines` lets a
+    tab and line breaks through, for a field of several lines (a description, an address)."""
+    found = (_CONTROL_IN_LINES if lines else _CONTROL).search(text)
+    if found is None:
+        return text
+    char = found.group()
+    what = "a NUL character (U+0000)" if char == "\x00" else f"a control character (U+{ord(char):04X})"
+    raise ValidationError(field, f"holds {what} at character {found.start() + 1}; remove it (it is invisible, "
+                                 "and often comes from a copy and paste or a file that is not text)")
+
+
 def required(raw: Mapping[str, str], name: str, *, limit: int = 120) -> str:
-    value = (raw.get(name) or "").strip()
+    value = check_plain_text((raw.get(name) or "").strip(), field=name)
     if not value:
         raise ValidationError(name, "is required")
     if len(value) > limit:

@@ -22,7 +22,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import QLabel, QWidget
 
-from pos_app.domain.audit import AuditFilter, AuditRow, ChainReport, CheckCancelled, Flag
+from pos_app.domain.audit import ANCHOR_BREAKS, AuditFilter, AuditRow, ChainReport, CheckCancelled, Flag
 from pos_app.domain.errors import UserFacingError, ValidationError
 from pos_app.domain.permissions import Actor, Permission, Role
 from pos_app.gui import dialogs
@@ -97,6 +97,8 @@ def chain_text(report: ChainReport, zone: ZoneInfo) -> str:
     brk = report.first_break
     if brk is None:
         return f"Chain verified: {report.events:,} events, none edited, deleted, inserted or reordered."
+    if brk.kind in ANCHOR_BREAKS:
+        return f"{report.describe()}."
     when = f" ({brk.at.astimezone(zone):%Y-%m-%d %H:%M}, {brk.action})" if brk.at else ""
     return f"The audit trail was tampered with: event {brk.seq}{when} was {brk.kind.value.replace('_', ' ')}. " \
            f"{brk.detail.capitalize()}."

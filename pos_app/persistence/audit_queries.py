@@ -11,11 +11,19 @@ can). The anchor, `audit-head.json` beside the store, catches both: after
 every commit that added events it records the last event's seq and hash,
 signed with an HMAC whose key is derived from the database key, and the
 check compares the table with it. The anchor only moves forward; a restore
-resets it to the restored trail's head. It is only as strong as the key:
-whoever holds the key and rewrites both the table and the anchor is not
-seen; a deleted anchor is only a warning (a store from before anchors has
-none either), and an older copy put back vouches for less. Backups kept
-elsewhere remain the evidence.
+resets it to the restored trail's head.
+
+Deleting the anchor along with the last events must not pass for a store that
+never had one. So the transaction that first anchors a trail also writes an
+`audit.anchor_started` event into it (the unit of work does, in its commit),
+and from then on a missing anchor file is a break of the check (the trail's
+end cannot be vouched for), and is not silently written again by the next
+commit. A trail without that event (a new store before its first commit, or
+one from before anchors, until its next commit) may have no anchor: a warning.
+Cutting the trail back to before that event, or deleting the anchor and
+forging the event out, is still possible for whoever holds the key, as is
+rewriting both the table and the anchor; an older copy of the anchor put back
+vouches for less. Backups kept elsewhere remain the evidence.
 """
 
 from __future__ import annotations
@@ -47,6 +55,8 @@ from pos_app.persistence.models.base import parse_utc
 log = logging.getLogger(__name__)
 
 ANCHOR_NAME = "audit-head.json"
+ANCHOR_STARTED = "audit.anchor_started"
+"""The event that records, inside the chain, that the store keeps an anchor from then on."""
 _SLOT = 256  # bytes per anchor slot: a signed head is ~190
 BATCH = 5000
 _COLUMNS = ("seq", "id", "at", "staff_id", "actor_name", "role", "terminal", "action", "entity_type",
@@ -83,6 +93,17 @@ class AuditAnchor:
         self._key = key
         self._written = 0
         self._slot = 0
+        self._started = False  # the trail records ANCHOR_STARTED (once seen, it stays there)
+        self._starting = False  # this process committed ANCHOR_STARTED and has not written the anchor yet
+
+    def needs_start(self, conn: Any) -> bool:
+        """Whether the trail lacks ANCHOR_STARTED, read on `conn` inside the write transaction: then the
+        caller records it in that transaction and passes `started=True` to `advance`. Asked once per
+        process while the answer is no (an index lookup)."""
+        if not self._started:
+            found = conn.execute("SELECT 1 FROM audit_events WHERE action = ? LIMIT 1", (ANCHOR_STARTED,))
+            self._started = found.fetchone() is not None
+        return not self._started
 
     def _mac(self, seq: int, hash_: str) -> str:
         return hmac.new(self._key, f"{seq}:{hash_}".encode(), hashlib.sha256).hexdigest()
@@ -116,14 +137,24 @@ class AuditAnchor:
         slots = self._slots()
         return None if slots is None else max((h for _n, h in slots), key=lambda h: h.seq)
 
-    def advance(self, head: Head) -> None:
-        """Record `head` unless the anchor already vouches for a later event (another process wrote it)."""
+    def advance(self, head: Head, *, started: bool = False) -> None:
+        """Record `head` unless the anchor already vouches for a later event (another process wrote it).
+
+        `started`: the commit of `head` recorded ANCHOR_STARTED, so this writes the first anchor. Otherwise
+        a missing anchor of a trail that records one is left missing, for the check to report: writing a
+        new one would vouch for a trail whose end was cut off."""
+        if started:
+            self._started = self._starting = True
         if head.seq <= self._written:
             return
         try:
             slots = self._slots()
         except AnchorForged:
             return  # the check reports the forged anchor; writing over it would hide that
+        if slots is None and self._started and not self._starting:
+            log.warning("the audit anchor %s is missing; it is not written again (the audit check reports it)",
+                        self.path.name)
+            return
         if slots:
             slot, latest = max(slots, key=lambda s: s[1].seq)
             if latest.seq >= head.seq:
@@ -134,6 +165,7 @@ class AuditAnchor:
 
     def reset(self, head: Head | None) -> None:
         """After a restore: the anchor follows the restored trail (the restore is itself audited)."""
+        self._started = self._starting = False  # the restored trail says again whether it was anchored
         if head is None:
             self.path.unlink(missing_ok=True)
             self._written = 0
@@ -164,7 +196,7 @@ class AuditAnchor:
         except OSError:
             log.warning("could not write the audit anchor %s", self.path.name, exc_info=True)
             return
-        self._written, self._slot = head.seq, 1 - slots[-1]
+        self._written, self._slot, self._starting = head.seq, 1 - slots[-1], False
 
 
 def reseal(path: Path, old_key_hex: str, new_key_hex: str) -> None:
@@ -279,7 +311,7 @@ def verify_chain(conn: Any, anchor: AuditAnchor | None, *, batch: int = BATCH,
         anchored = anchor.read() if anchor is not None else None
     except AnchorForged as exc:
         return ChainReport(0, None, None, ChainBreak(BreakKind.ANCHOR_FORGED, 0, None, None, str(exc)))
-    expected, prev_hash, count, last = 1, GENESIS, 0, None
+    expected, prev_hash, count, last, started = 1, GENESIS, 0, None, None
     for event in _rows(conn, batch):
         if event["seq"] != expected or event["prev_hash"] != prev_hash or _computed(event) != event["hash"]:
             return ChainReport(count, int(event["seq"]), anchored.seq if anchored else None,
@@ -290,6 +322,8 @@ def verify_chain(conn: Any, anchor: AuditAnchor | None, *, batch: int = BATCH,
                 "its hash is not the one anchored outside the database: the trail up to here was recomputed; "
                 "compare with a backup to find the first changed event"))
         count, expected, prev_hash, last = count + 1, expected + 1, event["hash"], event
+        if started is None and event["action"] == ANCHOR_STARTED:
+            started = int(event["seq"])
         if cancelled is not None and count % batch == 0 and cancelled():
             raise CheckCancelled(f"The check was stopped after {count:,} events; it says nothing about the rest.")
     head_seq = int(last["seq"]) if last else None
@@ -299,6 +333,13 @@ def verify_chain(conn: Any, anchor: AuditAnchor | None, *, batch: int = BATCH,
             BreakKind.TRUNCATED, first, _at(last), last["action"] if last else None,
             f"events {first} to {anchored.seq} were cut off the end of the trail (the last one present is "
             f"event {head_seq or 'none'})"))
+    if anchor is not None and anchored is None and started is not None:
+        return ChainReport(count, head_seq, None, ChainBreak(
+            BreakKind.ANCHOR_MISSING, head_seq or 0, _at(last), last["action"] if last else None,
+            f"its anchor outside the database ({ANCHOR_NAME}) is missing, though the trail records one was kept "
+            f"from event {started} on: it was deleted or left behind in a copy, so events cut off the end since "
+            f"cannot be seen (the last present is event {head_seq}). Put {ANCHOR_NAME} back from a copy of the "
+            "data folder, or compare the trail with a backup"))
     if anchor is not None and anchored is None and count:
         warnings.append(f"No anchor ({ANCHOR_NAME}) yet: the next saved change writes it; until then events cut "
                         "off the end of the trail cannot be seen.")

@@ -419,9 +419,12 @@ def migrate(db: LocalDatabase, *, from_revision: str | None = None) -> None:
 
 
 def copy_store(src_dir: Path, dest_dir: Path) -> None:
-    """Copy a closed store's files (tests and benchmarks use it to clone a template)."""
+    """Copy a closed store's files, its audit anchor with them (tests and benchmarks use it to clone a
+    template): a copy without the anchor would fail its audit check, as the store it came from would."""
+    from pos_app.persistence.audit_queries import ANCHOR_NAME
+
     dest_dir.mkdir(parents=True, exist_ok=True)
-    for suffix in ("", "-wal", "-shm"):
-        source = db_path(src_dir).with_name(DB_NAME + suffix)
+    for name in (DB_NAME, DB_NAME + "-wal", DB_NAME + "-shm", ANCHOR_NAME):
+        source = src_dir / name
         if source.exists():
-            shutil.copy2(source, db_path(dest_dir).with_name(DB_NAME + suffix))
+            shutil.copy2(source, dest_dir / name)

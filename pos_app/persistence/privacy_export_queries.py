@@ -4,8 +4,10 @@ Raw DBAPI like `queries.py`. Each method is a generator that reads with
 `fetchmany(batch)`, so the export holds at most one batch of rows (and one
 photo or scan) in memory, however many sales the customer has. Rows come back
 as plain dicts of column name to stored value (times as their stored UTC
-text, yes/no columns as booleans); blobs never come back in a row, only
-through `files`, one at a time.
+text, amounts in cents, yes/no columns as booleans), in the order of the
+export's schema (`resources/privacy-export.schema.json`), which the service
+turns into human units; every record with amounts names their currency.
+Blobs never come back in a row, only through `files`, one at a time.
 """
 
 from __future__ import annotations
@@ -52,8 +54,10 @@ _SQL: dict[str, tuple[str, int]] = {
                      "symmetry, fluorescence, measurements, inscription, origin, retain_until, scan_mime_type, "
                      "created_at FROM certificates WHERE customer_id = ? ORDER BY created_at, id", 1),
     "large_cash_reports": ("SELECT r.id, r.created_at, (SELECT s.number FROM sales s WHERE s.id = r.sale_id) "
-                           "AS sale_number, r.cash_cents, r.twelve_month_cents, r.full_name, r.address, "
-                           "r.date_of_birth, r.taxpayer_id, r.occupation, r.id_document, r.status, r.filed_on "
+                           "AS sale_number, coalesce((SELECT s.currency FROM sales s WHERE s.id = r.sale_id), "
+                           "(SELECT currency FROM stores LIMIT 1)) AS currency, r.cash_cents, r.twelve_month_cents, "
+                           "r.full_name, r.address, r.date_of_birth, r.taxpayer_id, r.occupation, r.id_document, "
+                           "r.status, r.filed_on "
                            "FROM large_cash_reports r WHERE r.customer_id = ? ORDER BY r.created_at, r.id", 1),
     "carts": ("SELECT id, 'parked' AS kind, parked_at AS at, label, cart, NULL AS tenders, NULL AS status "
               "FROM parked_carts WHERE customer_id = ? UNION ALL "
@@ -73,18 +77,22 @@ _SQL: dict[str, tuple[str, int]] = {
                    f"OR (entity_type = 'privacy_request' AND entity_id IN ({_REQUEST_IDS})) ORDER BY seq", 3),
 }
 
-_LINES = ("SELECT s.number AS sale_number, l.position, l.sku, l.description, l.quantity, l.unit_price_cents, "
+_LINES = ("SELECT s.number AS sale_number, l.position, l.sku, l.description, l.quantity, s.currency, "
+          "l.unit_price_cents, "
           "l.list_price_cents, l.discount_cents, l.discount_reason, l.tax_cents, l.total_cents, l.sale_id "
           "FROM sale_lines l JOIN sales s ON s.id = l.sale_id WHERE l.sale_id IN ({}) ORDER BY l.sale_id, l.position")
-_PAYMENTS = ("SELECT s.number AS sale_number, p.tender, p.amount_cents, p.status, p.card_brand, p.card_last4, "
-             "p.payment_intent_id, p.refund_id, p.tendered_cents, p.created_at, p.sale_id "
+_PAYMENTS = ("SELECT s.number AS sale_number, p.tender, s.currency, p.amount_cents, p.status, p.card_brand, "
+             "p.card_last4, p.payment_intent_id, p.refund_id, p.tendered_cents, p.created_at, p.sale_id "
              "FROM payments p JOIN sales s ON s.id = p.sale_id WHERE p.sale_id IN ({}) "
              "ORDER BY p.sale_id, p.created_at")
-_STONES = ("SELECT a.number AS appraisal_number, t.appraisal_id, t.role, t.shape, t.count, t.carat_points, t.color, "
-           "t.clarity, t.cut, t.measurements FROM appraisal_stones t JOIN appraisals a ON a.id = t.appraisal_id "
+_STONES = ("SELECT a.number AS appraisal_number, a.version AS appraisal_version, t.appraisal_id, t.role, t.shape, "
+           "t.count, t.carat_points, t.color, t.clarity, t.cut, t.measurements "
+           "FROM appraisal_stones t JOIN appraisals a ON a.id = t.appraisal_id "
            "WHERE t.appraisal_id IN ({}) ORDER BY t.appraisal_id, t.rowid")
-_PHOTO_REFS = ("SELECT appraisal_id, id, position, mime_type FROM appraisal_photos WHERE appraisal_id IN ({}) "
-               "ORDER BY appraisal_id, position, id")
+# Photos count from 1 here, as a person does (the store keeps 0 for the first).
+_PHOTO_REFS = ("SELECT p.appraisal_id, a.number AS appraisal_number, a.version AS appraisal_version, p.id, "
+               "p.position + 1 AS position, p.mime_type FROM appraisal_photos p JOIN appraisals a ON a.id = "
+               "p.appraisal_id WHERE p.appraisal_id IN ({}) ORDER BY p.appraisal_id, p.position, p.id")
 
 
 def _value(name: str, value: Any) -> Any:
@@ -103,8 +111,11 @@ def _value(name: str, value: Any) -> Any:
 def _dicts(cursor: Any, batch: int) -> Iterator[list[dict[str, Any]]]:
     names = [d[0] for d in cursor.description]
     while rows := cursor.fetchmany(batch):
-        yield [{n: _value(n, v) for n, v in zip(names, r) if n not in _INTERNAL and not isinstance(v, bytes)}
-               for r in rows]
+        dicts = [{n: _value(n, v) for n, v in zip(names, r) if n not in _INTERNAL and not isinstance(v, bytes)}
+                 for r in rows]
+        del rows  # one batch in memory at a time: let go of this one before the next is fetched
+        yield dicts
+        del dicts
 
 
 class SqliteCustomerDataReader:
@@ -125,7 +136,7 @@ class SqliteCustomerDataReader:
 
     def batches(self, category: str, customer_id: str, batch: int = BATCH) -> Iterator[list[dict[str, Any]]]:
         """The category's rows, `batch` at a time; sales and returns carry their `lines` and `payments`,
-        appraisals their `stones` and `photos` (references: id, position, mime_type)."""
+        appraisals their `stones` and `photos` (references: id, position from 1, mime_type)."""
         sql, params = _SQL[category]
         for rows in _dicts(self._c.execute(sql, (customer_id,) * params), batch):
             if category in ("sales", "returns"):
@@ -135,6 +146,7 @@ class SqliteCustomerDataReader:
                 self._attach(rows, "stones", _STONES, "appraisal_id")
                 self._attach(rows, "photos", _PHOTO_REFS, "appraisal_id")
             yield rows
+            del rows  # let go of this batch before the next is fetched
 
     def _attach(self, parents: list[dict[str, Any]], key: str, sql: str, link: str) -> None:
         by_id: dict[str, dict[str, Any]] = {p["id"]: p for p in parents}

@@ -8,7 +8,7 @@ nothing. Every flush also writes the outbox rows for what it changed.
 from __future__ import annotations
 
 import weakref
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -94,7 +94,22 @@ class SqlUnitOfWork:
         from pos_app.persistence.audit_queries import head
 
         # Read inside the write transaction (BEGIN IMMEDIATE): this is our own last event.
-        last = head(self.session.connection().connection.driver_connection)
+        conn = self.session.connection().connection.driver_connection
+        last = head(conn)
+        started = last is not None and self._anchor.needs_start(conn)
+        if started:
+            self._record_anchor_started(conn)
+            last = head(conn)
         self.session.commit()
         if last is not None:
-            self._anchor.advance(last)
+            self._anchor.advance(last, started=started)
+
+    def _record_anchor_started(self, conn: Any) -> None:
+        """The first anchored commit says so inside the chain: from then on a missing anchor is a break."""
+        from pos_app.domain.permissions import Actor, Role
+        from pos_app.persistence.audit_queries import ANCHOR_NAME, ANCHOR_STARTED
+
+        (terminal,) = conn.execute("SELECT terminal FROM audit_events ORDER BY seq DESC LIMIT 1").fetchone()
+        # The event before names who acted; this one is Facet's own, at the same counter.
+        actor = Actor(staff_id=None, name="audit anchor", role=Role.OWNER, terminal=terminal)
+        self.audit.record(actor, ANCHOR_STARTED, entity_type="audit", summary={"file": ANCHOR_NAME})

@@ -49,7 +49,7 @@ class QuickCustomer:
 
 
 def _name(text: str, field: str) -> str:
-    value = " ".join(text.split())
+    value = store_rules.check_plain_text(" ".join(text.split()), field=field)
     if not value:
         raise ValidationError(field, "is required")
     if len(value) > 80:
@@ -204,7 +204,7 @@ def export_marketing_list(path: Path, *, purpose: str = "marketing_email", reade
     import io
 
     from pos_app.adapters.files import write_atomically
-    from pos_app.documents.text import csv_cell
+    from pos_app.documents.text import csv_cell, csv_phone
     from pos_app.domain.privacy import ConsentPurpose
 
     what = ConsentPurpose.parse(purpose, field="purpose")
@@ -218,7 +218,8 @@ def export_marketing_list(path: Path, *, purpose: str = "marketing_email", reade
         if (what is ConsentPurpose.MARKETING_EMAIL and not email) or (what is ConsentPurpose.MARKETING_SMS
                                                                        and not phone):
             continue
-        writer.writerow([csv_cell(value) for value in (email, phone, first, last)])
+        # The phone in E.164 for the texting tool, which refuses a leading apostrophe; names stay guarded.
+        writer.writerow([csv_cell(email), csv_phone(phone), csv_cell(first), csv_cell(last)])
         count += 1
     write_atomically(path, buffer.getvalue().encode("utf-8"), field="--out")
     with uow:
@@ -298,7 +299,8 @@ def check_customer_edit(form: CustomerEdit) -> dict[str, object]:
         "phone": store_rules.check_phone(form.phone) if form.phone.strip() else None,
     }
     for name, limit in _TEXT_LIMITS.items():
-        text = getattr(form, name).strip()
+        text = store_rules.check_plain_text(getattr(form, name).strip(), field=FIELD_CAPTIONS.get(name, name),
+                                            lines=True)
         if len(text) > limit:
             raise ValidationError(FIELD_CAPTIONS.get(name, name), f"is longer than {limit:,} characters")
         values[name] = text

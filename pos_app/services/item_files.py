@@ -8,6 +8,14 @@ rejects file. A row whose SKU already exists updates that item (description,
 price, place ...); its quantity must match what is on hand, because stock
 changes go through adjustments, not spreadsheets.
 
+Before any row is read, the file is held to what an item file can be: at
+most `MAX_FILE_MB` megabytes (100,000 items take about 35), and no cell
+longer than `MAX_CELL_CHARS` characters (the longest field, the description,
+takes 4,000). A bigger cell is nearly always a quote that is never closed,
+which makes the rest of the file one cell; the file is refused whole, naming
+the line, whatever `skip_invalid` says. A cell holding a control character
+(a NUL, an escape) is a problem of its row, like any other bad value.
+
 Export writes every item with its quantity on hand; reading that file back,
 here or into a new store, gives the same items. Text cells that a spreadsheet
 would run as a formula (starting with = + - @) are written with a leading
@@ -21,7 +29,7 @@ import dataclasses
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from pos_app.adapters.files import write_csv_atomically
 from pos_app.documents.text import csv_cell, csv_uncell
@@ -34,6 +42,8 @@ from pos_app.services.inventory import store_context
 from pos_app.services.ports import InventoryReader, ItemRecord, UnitOfWork
 
 MAX_LISTED_PROBLEMS = 20
+MAX_FILE_MB = 64
+MAX_CELL_CHARS = 10_000  # the description, the longest field, takes 4,000; Python's csv stops at 131,072
 
 
 @dataclass(frozen=True)
@@ -79,13 +89,41 @@ class ImportCancelled(UserFacingError):
     pass
 
 
+def _too_long(line: int, column: str | None) -> ValidationError:
+    where = f"line {line}, column {column}" if column else f"the row that starts on line {line}"
+    return ValidationError("file", f"{where}: a cell is longer than {MAX_CELL_CHARS:,} characters, which no item "
+                                   "field is (a description takes up to 4,000). Most often a quote (\") opens a "
+                                   "cell and is never closed, so the rest of the file became one cell; nothing "
+                                   "was imported")
+
+
+def _records(reader: Any) -> Iterator[tuple[int, list[str]]]:
+    """Each record with the line it starts on; a cell past what Python's csv module reads at all (131,072
+    characters by default) is refused like any other cell too long."""
+    start = 1
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            if "field larger than field limit" in str(exc):
+                raise _too_long(start, None) from None
+            raise ValidationError("file", f"line {reader.line_num}: {exc}; nothing was imported") from None
+        yield start, values
+        start = reader.line_num + 1
+
+
 def _read_rows(stream: TextIO) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    """The header's column names, and each non-empty row as {column: text} with its line."""
-    reader = csv.reader(stream)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise ValidationError("file", "is empty; the first line must name the columns") from None
+    """The header's column names, and each non-empty row as {column: text} with its line (where it
+    starts: a quoted cell may hold line breaks)."""
+    records = _records(csv.reader(stream))
+    first = next(records, None)
+    if first is None:
+        raise ValidationError("file", "is empty; the first line must name the columns")
+    header = first[1]
+    if any(len(h) > MAX_CELL_CHARS for h in header):
+        raise _too_long(1, None)
     names = [h.strip().lower().lstrip("\ufeff") for h in header]
     unknown = [h for h in names if h and h not in COLUMNS]
     if unknown:
@@ -94,8 +132,12 @@ def _read_rows(stream: TextIO) -> tuple[list[str], list[tuple[int, dict[str, str
     if missing:
         raise ValidationError("header", f"the required column {missing[0]!r} is missing")
     rows: list[tuple[int, dict[str, str]]] = []
-    for values in reader:
-        line = reader.line_num
+    for line, values in records:
+        for name, value in zip(names, values):
+            if len(value) > MAX_CELL_CHARS:
+                raise _too_long(line, name or "(unnamed)")
+        if any(len(v) > MAX_CELL_CHARS for v in values[len(names):]):
+            raise _too_long(line, None)
         if not any(v.strip() for v in values):
             continue
         if len(values) > len(names):
@@ -127,6 +169,11 @@ def import_items(
     cancelled: Callable[[], bool] | None = None,
 ) -> ImportReport:
     try:
+        size = source.stat().st_size
+        if size > MAX_FILE_MB * 1_000_000:
+            raise ValidationError("file", f"is {size / 1_000_000:,.0f} MB; an item file may be up to {MAX_FILE_MB} MB "
+                                          "(100,000 items take about 35 MB): split it, or check that it is the "
+                                          "item list; nothing was imported")
         with source.open(newline="", encoding="utf-8-sig") as stream:
             header, rows = _read_rows(stream)
     except UnicodeDecodeError:

@@ -4,10 +4,17 @@ What the zip holds
 ------------------
 - ``data.json``: everything Facet holds about the customer, structured, with
   a ``schema`` section that names and describes each category;
-- one CSV per category (sales' lines and payments and appraisals' stones in
-  their own CSVs, keyed by the sale or appraisal number), UTF-8 with a BOM
-  so a spreadsheet shows accents; a text cell a spreadsheet would run as a
-  formula (starting with = + - @) gets a leading apostrophe;
+- ``schema.json``: the JSON Schema (draft 2020-12) of the export, shipped as
+  ``resources/privacy-export.schema.json``: every file, field, type and unit
+  (see `privacy_export_schema`). Amounts are decimal strings in the record's
+  currency, weights in carats and grams, lengths in inches, times ISO 8601 in
+  the store's time zone with their UTC offset;
+- one CSV per category (sales' lines and payments and appraisals' stones and
+  photos in their own CSVs, keyed by the sale or appraisal number), UTF-8 with
+  a BOM so a spreadsheet shows accents, its columns those of the schema (a
+  category with no records has the header alone); a text cell a spreadsheet
+  would run as a formula (starting with = + - @) gets a leading apostrophe,
+  except a phone number in E.164 and a decimal number, which run nothing;
 - ``files/``: the appraisal photos and certificate scans, as stored;
 - ``your-data.pdf``: "Your data at <store>", readable by a person: what is
   held, why, who else receives it, and how long each category is kept.
@@ -33,13 +40,14 @@ import datetime as dt
 import hashlib
 import io
 import json
+import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from pos_app.documents.text import csv_cell
+from pos_app.documents.text import csv_cell, csv_phone
 from pos_app.domain import appraisals as appraisal_rules
 from pos_app.domain import privacy as rules
 from pos_app.domain.errors import Conflict, NotFound, UserFacingError, ValidationError
@@ -50,13 +58,14 @@ from pos_app.domain.store import display_phone
 from pos_app.services.guard import requires
 from pos_app.services.ports import CustomerDataReader, StoreProfile, UnitOfWork
 from pos_app.services.privacy import _open_request
+from pos_app.services.privacy_export_schema import SCHEMA_IN_ZIP, Rows, csv_header, schema_bytes
 
 Progress = Callable[[int, int], None]
 Cancel = Callable[[], bool]
 
 PDF_SALES = 200  # the PDF lists this many sales and returns; all of them are in data.json and the CSVs
 PDF_CONSENTS = 200
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: human units, times with their offset, schema.json
 # The categories read row by row (the profile is one row), in the order data.json lists them.
 ROWS = ("consents", "sales", "returns", "appraisals", "certificates", "large_cash_reports", "carts",
         "privacy_requests", "access_log")
@@ -168,12 +177,13 @@ def export_customer(request_id: str, out_path: Path | str, *, uow: UnitOfWork, r
     parties = _third_parties(third)
     cats = categories(tx_years, rec_years)
     part = out.with_name(out.name + ".part")
-    writer = _ExportWriter(reader, owner_id, progress, cancel)
+    writer = _ExportWriter(reader, owner_id, progress, cancel, Rows(store.timezone, store.currency))
     try:
         with zipfile.ZipFile(part, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
-            meta = {"format_version": FORMAT_VERSION, "store": store.name, "request_id": request_id,
-                    "request_type": kind, "generated_at": moment.isoformat(timespec="seconds"),
-                    "customer_id": owner_id}
+            meta = {"format_version": FORMAT_VERSION, "schema": SCHEMA_IN_ZIP, "store": store.name,
+                    "request_id": request_id, "request_type": kind, "generated_at": writer.rows.time(moment),
+                    "time_zone": store.timezone, "customer_id": owner_id}
+            zf.writestr(SCHEMA_IN_ZIP, schema_bytes())
             writer.write_json(zf, meta, customer, cats, parties)
             writer.write_csvs(zf, customer)
             writer.write_files(zf)
@@ -224,14 +234,19 @@ _EXT = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
 _NESTED = {"sales": ("lines", "payments"), "returns": ("lines", "payments"), "appraisals": ("stones", "photos")}
 _CHILD_CSV = {"lines": "sale_lines.csv", "payments": "payments.csv", "stones": "appraisal_stones.csv",
               "photos": "appraisal_photos.csv"}
+_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")  # an amount, carats, grams: "-52.47" is a number, not a formula
 
 
-def _cell(value: Any) -> Any:
+def _cell(name: str, value: Any) -> Any:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, dict | list):
         value = json.dumps(value, ensure_ascii=False)
-    return csv_cell(value) if isinstance(value, str) else value
+    if not isinstance(value, str):
+        return value
+    if name == "phone":
+        return csv_phone(value)
+    return value if _DECIMAL.fullmatch(value) else csv_cell(value)
 
 
 def _safe(text: str) -> str:
@@ -242,16 +257,16 @@ class _ExportWriter:
     """The zip's entries, written one at a time (a zip takes one open entry at once)."""
 
     def __init__(self, reader: CustomerDataReader, customer_id: str, progress: Progress | None,
-                 cancel: Cancel | None) -> None:
-        self.reader, self.customer_id = reader, customer_id
+                 cancel: Cancel | None, rows: Rows) -> None:
+        self.reader, self.customer_id, self.rows = reader, customer_id, rows
         self._progress, self._cancel = progress, cancel
         self.counts = {c: reader.count(c, customer_id) for c in _categories()}
         self.files: list[tuple[str, str, str, str, str]] = []  # (path, kind, source id, of, mime)
         self.pdf_sales: list[dict[str, Any]] = []
         self.pdf_consents: list[dict[str, Any]] = []
         self.pdf_requests: list[dict[str, Any]] = []
-        rows = sum(self.counts.values())
-        self.done, self.total = 0, 2 * rows + reader.file_count(customer_id) + 2
+        records = sum(self.counts.values())
+        self.done, self.total = 0, 2 * records + reader.file_count(customer_id) + 2
         self.step(0)
 
     def step(self, n: int = 1) -> None:
@@ -270,11 +285,12 @@ class _ExportWriter:
             schema["files"] = {"title": "Photos and scans", "holds": "each file under files/ with what it belongs to",
                                "why": "part of the appraisals and certificates above", "kept": "as those records"}
             out.write('{\n"schema": ' + _dump({
-                "description": "Everything this store's point of sale (Facet) holds about you. Amounts are in "
-                               "minor units (cents) of the currency named beside them; times are UTC.",
+                "description": "Everything this store's point of sale (Facet) holds about you. Amounts are "
+                               "decimal strings in the currency named beside them; times are in the store's time "
+                               "zone with their UTC offset. schema.json describes every file, field and unit.",
                 "categories": schema, "third_parties": parties}))
             out.write(',\n"export": ' + _dump(meta))
-            out.write(',\n"profile": ' + _dump(customer))
+            out.write(',\n"profile": ' + _dump(self.rows.record(customer)))
             self.step()
             for key in _categories():
                 out.write(f',\n"{key}": [')
@@ -282,85 +298,60 @@ class _ExportWriter:
                 for rows in self.reader.batches(key, self.customer_id):
                     for row in rows:
                         self._note(key, row)
-                        out.write(("\n" if first else ",\n") + _dump(row))
+                        out.write(("\n" if first else ",\n") + _dump(self.rows.record(row)))
                         first = False
                     self.step(len(rows))
+                    del rows  # one batch in memory at a time
                 out.write("\n]")
             out.write(',\n"files": ' + _dump([{"path": p, "kind": k, "of": o, "mime_type": m}
                                                 for p, k, _, o, m in self.files]))
             out.write("\n}\n")
 
     def _note(self, key: str, row: dict[str, Any]) -> None:
-        """Remember what later entries need: the files' names, and the few rows the PDF lists."""
-        if key == "appraisals":
-            for photo in row.get("photos", []):
-                name = (f"files/appraisals/{_safe(row['number'])}-v{row['version']}-photo-{photo['position'] + 1}"
-                        f"-{photo['id'][:8]}.{_EXT.get(photo['mime_type'], 'bin')}")
-                photo["file"] = name
-                self.files.append((name, "appraisal_photo", photo["id"], f"{row['number']} v{row['version']}",
-                                   photo["mime_type"]))
-        elif key == "certificates" and row.get("scan_mime_type"):
-            name = (f"files/certificates/{_safe(row['lab'])}-{_safe(row['report_number'])}-{row['id'][:8]}."
-                    f"{_EXT.get(row['scan_mime_type'], 'bin')}")
-            row["scan_file"] = name
-            self.files.append((name, "certificate_scan", row["id"], f"{row['lab']} {row['report_number']}",
-                               row["scan_mime_type"]))
-        elif key in ("sales", "returns") and len(self.pdf_sales) < PDF_SALES:
-            self.pdf_sales.append({k: row[k] for k in ("number", "kind", "status", "completed_at", "currency",
-                                                       "total_cents")})
+        """Remember what later entries need: the files (named in the row), and the few rows the PDF lists,
+        their times in store time."""
+        self.files += _name_files(key, row)
+        if key in ("sales", "returns") and len(self.pdf_sales) < PDF_SALES:
+            self.pdf_sales.append({**{k: row[k] for k in ("number", "kind", "status", "currency", "total_cents")},
+                                   "completed_at": self.rows.time(row["completed_at"])})
         elif key == "consents" and len(self.pdf_consents) < PDF_CONSENTS:
-            self.pdf_consents.append(row)
+            self.pdf_consents.append(self.rows.record(row))
         elif key == "privacy_requests":
-            self.pdf_requests.append(row)
+            self.pdf_requests.append(self.rows.record(row))
 
     # ------------------------------------------------------------ CSVs
 
     def write_csvs(self, zf: zipfile.ZipFile, customer: dict[str, Any]) -> None:
-        with _text(zf, "profile.csv", "utf-8-sig") as out:
-            w = csv.writer(out)
-            w.writerow(list(customer))
-            w.writerow([_cell(v) for v in customer.values()])
+        """One CSV per category and per kind of nested record, each with the schema's columns, rows or not."""
+
+        def write(name: str, records: Any) -> None:
+            header = csv_header(name)
+            with _text(zf, name, "utf-8-sig") as out:
+                w = csv.writer(out)
+                w.writerow(header)
+                for record in records:
+                    w.writerow([_cell(k, record.get(k)) for k in header])
+
+        write("profile.csv", [self.rows.record(customer)])
         children: dict[str, list[str]] = {}
         for key in _categories():
-            nested = _NESTED.get(key, ())
-            with _text(zf, f"{key}.csv", "utf-8-sig") as out:
-                w = csv.writer(out)
-                header: list[str] | None = None
-                for rows in self.reader.batches(key, self.customer_id):
-                    for row in rows:
-                        if header is None:
-                            header = [k for k in row if k not in nested]
-                            w.writerow(header)
-                        w.writerow([_cell(row.get(k)) for k in header])
-                    self.step(len(rows))
-                if header is None:
-                    w.writerow(["(none)"])
-            for child in nested:
+            write(f"{key}.csv", self._records(key, count=True))
+            for child in _NESTED.get(key, ()):
                 children.setdefault(child, []).append(key)
         # Lines, payments, stones and photos: a second read of their parents, one CSV each.
         for child, parents in children.items():
-            with _text(zf, _CHILD_CSV[child], "utf-8-sig") as out:
-                w = csv.writer(out)
-                header = None
-                for parent in parents:
-                    for rows in self.reader.batches(parent, self.customer_id):
-                        for row in rows:
-                            for item in row[child]:
-                                item = {"of": row["number"], **item}
-                                if child == "photos":
-                                    item.pop("id", None)
-                                if header is None:
-                                    header = list(item)
-                                    w.writerow(header)
-                                w.writerow([_cell(item.get(k)) for k in header])
-                        self.step(0)
-                if header is None:
-                    w.writerow(["(none)"])
-        with _text(zf, "files.csv", "utf-8-sig") as out:
-            w = csv.writer(out)
-            w.writerow(["path", "kind", "of", "mime_type"])
-            for p, k, _, o, m in self.files:
-                w.writerow([p, k, _cell(o), m])
+            write(_CHILD_CSV[child], (item for parent in parents for record in self._records(parent)
+                                      for item in record[child]))
+        write("files.csv", ({"path": p, "kind": k, "of": o, "mime_type": m} for p, k, _, o, m in self.files))
+
+    def _records(self, key: str, *, count: bool = False) -> Any:
+        """The category's records as exported, read again in batches (`count`: the progress counts them)."""
+        for rows in self.reader.batches(key, self.customer_id):
+            for row in rows:
+                _name_files(key, row)
+                yield self.rows.record(row)
+            self.step(len(rows) if count else 0)
+            del rows  # one batch in memory at a time
 
     # ------------------------------------------------------------ files/
 
@@ -377,6 +368,26 @@ class _ExportWriter:
 
 def _categories() -> tuple[str, ...]:
     return ROWS
+
+
+def _name_files(key: str, row: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
+    """Name, in `row`, the file of each photo of an appraisal or of a certificate's scan (`scan_file` None
+    without one); returns them as (path, kind, source id, of, mime type)."""
+    named: list[tuple[str, str, str, str, str]] = []
+    if key == "appraisals":
+        for photo in row.get("photos", []):
+            photo["file"] = (f"files/appraisals/{_safe(row['number'])}-v{row['version']}-photo-{photo['position']}"
+                             f"-{photo['id'][:8]}.{_EXT.get(photo['mime_type'], 'bin')}")
+            named.append((photo["file"], "appraisal_photo", photo["id"], f"{row['number']} v{row['version']}",
+                          photo["mime_type"]))
+    elif key == "certificates":
+        row["scan_file"] = None
+        if row.get("scan_mime_type"):
+            row["scan_file"] = (f"files/certificates/{_safe(row['lab'])}-{_safe(row['report_number'])}-"
+                                f"{row['id'][:8]}.{_EXT.get(row['scan_mime_type'], 'bin')}")
+            named.append((row["scan_file"], "certificate_scan", row["id"], f"{row['lab']} {row['report_number']}",
+                          row["scan_mime_type"]))
+    return named
 
 
 def _dump(value: Any) -> str:
@@ -419,9 +430,11 @@ def _pdf(store: StoreProfile, customer: dict[str, Any], cats: tuple[Category, ..
                ("Notes", customer.get("notes") or ""), ("Do not sell or share", yes(customer.get("do_not_sell"))),
                ("Processing restricted", yes(customer.get("restricted"))),
                ("Objects to direct marketing", yes(customer.get("marketing_objection"))),
-               ("Customer since", str(customer.get("created_at") or "")[:10]))
-    consents = tuple((str(c["at"])[:16], c["purpose"].replace("_", " "), "given" if c["granted"] else "withdrawn",
-                      c["channel"], "" if c.get("policy_version") is None else f"v{c['policy_version']}")
+               ("Customer since", (writer.rows.time(customer.get("created_at")) or "")[:10]))
+    # Times in the store's time zone, as data.json gives them: "2026-10-09T10:53:00-05:00" -> "2026-10-09 10:53".
+    consents = tuple((str(c["at"])[:16].replace("T", " "), c["purpose"].replace("_", " "),
+                      "given" if c["granted"] else "withdrawn", c["channel"],
+                      "" if c.get("policy_version") is None else f"v{c['policy_version']}")
                      for c in writer.pdf_consents)
     sales = tuple((str(s["completed_at"])[:10], s["number"], s["kind"], s["status"],
                    money(s["total_cents"], s["currency"])) for s in writer.pdf_sales)
@@ -432,7 +445,7 @@ def _pdf(store: StoreProfile, customer: dict[str, Any], cats: tuple[Category, ..
     contact = (store.address.replace("\n", ", "), display_phone(store.phone), store.email)
     return render_privacy_export_pdf(PrivacyExportDocument(
         store_name=store.name, store_contact=" · ".join(x for x in contact if x),
-        privacy_contact=store.privacy_contact, customer_name=name, generated_on=moment.date().isoformat(),
+        privacy_contact=store.privacy_contact, customer_name=name, generated_on=str(writer.rows.time(moment))[:10],
         request_type=RequestType.of(kind).label, profile=profile,
         categories=tuple((c.title, counts.get(c.key, 0), c.holds, c.why, c.kept) for c in cats),
         third_parties=tuple((role, ", ".join(names)) for role, names in parties.items()),

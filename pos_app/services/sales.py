@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from pos_app.domain.errors import ValidationError
 from pos_app.domain.permissions import Actor, Permission
+from pos_app.domain.store import typed_day
 from pos_app.services.guard import requires
 from pos_app.services.ports import LargeCashRow, SalesReader, SaleSummary, UnitOfWork
 
@@ -14,10 +15,8 @@ MAX_LIST = 100_000
 
 
 def parse_day(text: str, *, field: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise ValidationError(field, f"{text!r} is not a date; use YYYY-MM-DD, such as 2026-11-01") from None
+    """A day typed for a search, YYYY-MM-DD (1900 to 2999)."""
+    return typed_day(text, field=field)
 
 
 @requires(Permission.VIEW_SALES_REPORTS)

@@ -136,3 +136,38 @@ def test_the_owner_hears_of_the_weeks_suspicious_activity_at_sign_in_and_on_the_
     sign_in(qtbot, window, "Marcus Reed")  # a manager does not read the trail: no flags for him
     window.context.runner.wait()
     assert "flagged" not in window.statusBar().currentMessage()
+
+
+@pytest.fixture
+def anchor_cut(demo_dir: Path) -> int:
+    """The demo store with its last audit event (`demo.loaded`) and its anchor file deleted; returns the last
+    seq left."""
+    from pos_app.persistence.audit_queries import ANCHOR_NAME
+
+    key = KeyringSecrets().get(database_key_name(demo_dir))
+    assert key is not None
+    conn = connect(db_path(demo_dir), key)
+    try:
+        last = conn.execute("SELECT max(seq) FROM audit_events").fetchone()[0] - 1
+    finally:
+        conn.close()
+    tamper_with(db_path(demo_dir), key, ("DELETE FROM audit_events WHERE seq > ?", (last,)))
+    (demo_dir / ANCHOR_NAME).unlink()
+    return int(last)
+
+
+def test_without_its_anchor_the_owner_is_told_the_trails_end_cannot_be_vouched_for(
+        qtbot, anchor_cut: int, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    qtbot.waitUntil(lambda: window.audit_banner.report is not None, timeout=10_000)
+    sign_in(qtbot, window, "Jane Ellen")  # a sign-in commits events: the anchor is not written again
+    assert window.audit_banner.isVisible()
+    banner = window.audit_banner.text()
+    assert banner.startswith("The audit trail's end cannot be vouched for: its anchor outside the database "
+                             "(audit-head.json) is missing") and f"(the last present is event {anchor_cut})" in banner
+    view = audit_tab(qtbot, window)
+    qtbot.keyClick(view, Qt.Key.Key_F9)
+    qtbot.waitUntil(lambda: view.form.chain_label.text().startswith("The audit trail's end cannot"), timeout=10_000)
+    assert view.form.chain_label.property("problem") is True
+    label = view.form.chain_label  # a wrapped label grows once the layout has run
+    qtbot.waitUntil(lambda: label.height() >= label.heightForWidth(label.width()), timeout=5_000)
+    shoot(window, "audit-anchor-missing")

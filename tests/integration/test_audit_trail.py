@@ -418,3 +418,98 @@ def test_the_trail_is_append_only_inside_the_store(store: tuple[app.Facet, Path]
     assert events(data_dir) == before
     code, report = verify_json(data_dir, capsys)
     assert code == 0 and report["ok"]
+
+
+# ---------------------------------------------------------------- the anchor deleted with the last events
+
+
+def _cut_the_end_and_delete_the_anchor(data_dir: Path, keep: int) -> list[dict[str, Any]]:
+    """What someone with the key could do: drop the triggers, delete the last events and the anchor file."""
+    rows = events(data_dir)
+    tamper(data_dir, ("DELETE FROM audit_events WHERE seq > ?", (rows[keep - 1]["seq"],)))
+    (data_dir / ANCHOR_NAME).unlink()
+    return rows[:keep]
+
+
+def test_deleting_the_anchor_and_the_last_events_fails_the_check_and_doctor(
+        store: tuple[app.Facet, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    """Once only a warning ("No anchor yet"), and exit 0."""
+    facet, data_dir = store
+    left = _cut_the_end_and_delete_the_anchor(data_dir, keep=len(events(data_dir)) - 5)
+    report = audit.verify(trail=facet.audit_trail(facet.connection()), uow=facet.uow(),
+                          actor=actor_for(facet, Role.OWNER))
+    assert report.first_break is not None and report.first_break.kind is BreakKind.ANCHOR_MISSING
+    assert report.first_break.seq == left[-1]["seq"] and report.anchored_seq is None
+
+    capsys.readouterr()
+    assert cli.main(["audit", "verify", "--data-dir", str(data_dir)]) == cli.EXIT_CHECK_FAILED
+    out = capsys.readouterr().out
+    assert out.startswith("The audit trail's end cannot be vouched for: its anchor outside the database "
+                          f"({ANCHOR_NAME}) is missing")
+    started = next(r["seq"] for r in left if r["action"] == "audit.anchor_started")
+    assert f"kept from event {started} on" in out and f"(the last present is event {left[-1]['seq']})" in out
+    code, data = verify_json(data_dir, capsys)
+    assert code == cli.EXIT_CHECK_FAILED and data["first_bad_event"]["kind"] == "anchor_missing"
+
+    assert cli.main(["doctor", "--json", "--data-dir", str(data_dir)]) == cli.EXIT_CHECK_FAILED
+    doctor = json.loads(capsys.readouterr().out)
+    assert any("end cannot be vouched for" in p and ANCHOR_NAME in p for p in doctor["problems"])
+    facet.close()
+
+
+def test_a_commit_after_the_anchor_went_missing_does_not_write_a_new_one(
+        store: tuple[app.Facet, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    """A new anchor would vouch for the cut trail: neither the process that had it open nor a new one writes it."""
+    facet, data_dir = store
+    _cut_the_end_and_delete_the_anchor(data_dir, keep=len(events(data_dir)) - 3)
+    fresh = app.open_facet(data_dir)
+    for opened in (facet, fresh):
+        owner = actor_for(opened, Role.OWNER)
+        with opened.uow() as uow:
+            uow.audit.record(owner, "test.after_the_cut", entity_type="item", entity_id="item-x")
+            uow.commit()
+        assert not (data_dir / ANCHOR_NAME).exists()
+    fresh.close()
+    facet.close()
+    code, data = verify_json(data_dir, capsys)
+    assert code == cli.EXIT_CHECK_FAILED and data["first_bad_event"]["kind"] == "anchor_missing"
+    assert data["first_bad_event"]["action"] == "test.after_the_cut"
+
+
+@pytest.mark.usefixtures("cli_owner")
+def test_a_trail_from_before_anchors_is_only_warned_about_until_its_first_anchored_commit(
+        demo_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A trail without `audit.anchor_started` (written before anchors existed) may lack an anchor; its next
+    commit records the start inside the chain, and from then on a missing anchor fails the check."""
+    rows = [r for r in events(demo_dir) if r["action"] != "audit.anchor_started"]
+    assert len(rows) == len(events(demo_dir)) - 1
+    columns = list(rows[0])
+    statements: list[tuple[str, tuple[Any, ...]]] = [("DELETE FROM audit_events", ())]
+    prev = "0" * 64
+    for seq, row in enumerate(rows, start=1):
+        row = {**row, "seq": seq, "prev_hash": prev}
+        row["hash"] = prev = rehash(row)
+        statements.append((f"INSERT INTO audit_events ({', '.join(columns)}) VALUES "
+                           f"({', '.join('?' * len(columns))})", tuple(row[c] for c in columns)))
+    tamper(demo_dir, *statements)
+    (demo_dir / ANCHOR_NAME).unlink()
+
+    # Checked without writing (a command-line session's use is itself a commit, the trail's first anchored one).
+    facet = app.open_facet(demo_dir)
+    report = audit.verify(trail=facet.audit_trail(facet.connection()), uow=facet.uow(),
+                          actor=actor_for(facet, Role.OWNER))
+    assert report.ok and report.anchored_seq is None
+    assert any(w.startswith(f"No anchor ({ANCHOR_NAME}) yet") for w in report.warnings)
+    with facet.uow() as uow:
+        uow.audit.record(actor_for(facet, Role.OWNER), "test.upgraded", entity_type="item", entity_id="item-1")
+        uow.commit()
+    facet.close()
+    last_two = [(r["action"], r["actor_name"]) for r in events(demo_dir)[-2:]]
+    assert last_two == [("test.upgraded", "Jane Ellen"), ("audit.anchor_started", "audit anchor")]
+    code, data = verify_json(demo_dir, capsys)
+    assert code == cli.EXIT_OK and data["anchored_seq"] == data["head_seq"] == len(rows) + 2
+    assert data["warnings"] == []
+
+    (demo_dir / ANCHOR_NAME).unlink()
+    code, data = verify_json(demo_dir, capsys)
+    assert code == cli.EXIT_CHECK_FAILED and data["first_bad_event"]["kind"] == "anchor_missing"

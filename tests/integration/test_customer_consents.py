@@ -183,3 +183,24 @@ def test_the_command_line_records_answers_sets_flags_and_writes_the_mailing_list
     assert email not in out.read_text(encoding="utf-8")
     assert run("customers", "flags", customer_id, "--restricted", "maybe")[0] == 2
     assert run("customers", "consent", customer_id, "yes", "--purpose", "pigeon", "--channel", "counter")[0] == 2
+
+
+def test_the_texting_list_has_phones_in_e164_without_an_apostrophe_and_formula_names_stay_guarded(
+        demo_facet: app.Facet, tmp_path: Path) -> None:
+    """A texting tool refuses "'+12125550199"; a plus and digits run nothing, a name starting with = would."""
+    clerk, manager = actor_for(demo_facet, Role.CLERK), actor_for(demo_facet, Role.MANAGER)
+    policy = demo_facet.sales_reader().current_policy_version(TODAY)
+    assert policy is not None
+    customers.quick_add_customer(
+        customers.QuickCustomer("=HYPERLINK(\"http://x.example\")", "-Quill", "", "(212) 555-0199", True,
+                                marketing_sms=True), uow=demo_facet.uow(), actor=clerk, policy=policy)
+    out = tmp_path / "texts.csv"
+    count = customers.export_marketing_list(out, purpose="sms", reader=demo_facet.customer_reader(),
+                                            uow=demo_facet.uow(), actor=manager)
+    with out.open(newline="", encoding="utf-8") as handle:
+        listed = list(csv.DictReader(handle))
+    assert len(listed) == count > 1
+    [added] = [r for r in listed if r["phone"] == "+12125550199"]
+    assert (added["first_name"], added["last_name"]) == ("'=HYPERLINK(\"http://x.example\")", "'-Quill")
+    assert all(r["phone"].startswith("+") and r["phone"][1:].isdigit() for r in listed)
+    assert not any(cell.startswith(("=", "-", "@")) for r in listed for cell in r.values())

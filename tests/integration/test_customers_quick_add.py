@@ -93,6 +93,8 @@ def test_without_a_policy_on_record_the_consents_are_kept_without_a_version(demo
     (QuickCustomer("Ada", "Quill", "", "", True), "email"),
     (QuickCustomer("Ada", "Quill", "", "(212) 555-0142", True, marketing_email=True), "marketing email"),
     (QuickCustomer("Ada", "Quill", "ada@example.com", "", True, marketing_sms=True), "marketing texts"),
+    (QuickCustomer("Ada\x00", "Quill", "ada@example.com", "", True), "first name"),
+    (QuickCustomer("Ada", "Qu\x1bill", "ada@example.com", "", True), "last name"),
 ])
 def test_bad_input_names_the_field_and_writes_nothing(demo_facet: app.Facet, form: QuickCustomer,
                                                      field: str) -> None:

@@ -361,3 +361,93 @@ def test_a_cancelled_import_writes_nothing_and_progress_is_reported(
     assert seen == [0, 500]
     assert table_counts(empty_facet) == before
     assert do_import(empty_facet, path).created == 600
+
+
+# ---------------------------------------------------------------- files no item list is
+
+
+def test_a_20_mb_cell_is_refused_naming_its_line_and_nothing_is_imported(
+        empty_facet: app.Facet, tmp_path: Path) -> None:
+    """Python's csv module stops at 131,072 characters with `_csv.Error`; once that was "unexpected error"."""
+    path = write_rows(tmp_path / "huge.csv", [piece("BZ-1"), piece("BZ-2", description="x" * 20_000_000)])
+    before = table_counts(empty_facet)
+    with pytest.raises(ValidationError) as raised:
+        do_import(empty_facet, path, skip_invalid=True, rejects_path=tmp_path / "rejects.csv")
+    assert raised.value.field == "file"
+    assert raised.value.problem.startswith("the row that starts on line 3: a cell is longer than 10,000 characters")
+    assert "nothing was imported" in raised.value.problem
+    assert table_counts(empty_facet) == before and not (tmp_path / "rejects.csv").exists()
+
+
+def test_a_cell_past_the_limit_but_within_the_csv_modules_is_named_by_line_and_column(
+        empty_facet: app.Facet, tmp_path: Path) -> None:
+    path = write_rows(tmp_path / "long.csv", [piece("BZ-1"), piece("BZ-2", title="Necklace " * 2_000)])
+    with pytest.raises(ValidationError, match=r"^file: line 3, column title: a cell is longer than 10,000"):
+        do_import(empty_facet, path)
+    assert empty_facet.directory().counts().items == 0
+
+
+def test_a_quote_never_closed_refuses_the_whole_file_even_when_skipping_invalid_rows(
+        empty_facet: app.Facet, tmp_path: Path) -> None:
+    """The open quote swallows every later line into one cell: no row after it can be trusted."""
+    path = tmp_path / "open-quote.csv"
+    path.write_text("sku,style,title,metal,price,tracking,location\n"
+                    'BZ-1,bezel,"Bezel Necklace,14k yellow,1250.00,unique,Case 1\n'
+                    + "".join(f"BZ-{n},bezel,Bezel Necklace {n},14k yellow,1250.00,unique,Case 1\n"
+                              for n in range(2, 5_000)), encoding="utf-8")
+    with pytest.raises(ValidationError, match="starts on line 2: .* a quote .* is never closed"):
+        do_import(empty_facet, path, skip_invalid=True, rejects_path=tmp_path / "rejects.csv")
+    assert empty_facet.directory().counts().items == 0
+
+
+def test_a_file_over_64_mb_is_refused_before_a_line_is_read(empty_facet: app.Facet, tmp_path: Path) -> None:
+    path = write_rows(tmp_path / "vast.csv", [piece("BZ-1")])
+    with path.open("r+b") as f:
+        f.truncate(64_000_001)  # sparse: the size is all the check reads
+    with pytest.raises(ValidationError) as raised:
+        do_import(empty_facet, path)
+    assert raised.value.field == "file"
+    assert raised.value.problem.startswith("is 64 MB; an item file may be up to 64 MB")
+    assert empty_facet.directory().counts().items == 0
+
+
+@pytest.mark.parametrize("control", ["\x00", "\x1b", "\x07", "\x7f", "\x85"], ids=repr)
+def test_a_control_character_in_a_cell_is_refused_naming_line_and_column(
+        empty_facet: app.Facet, tmp_path: Path, control: str) -> None:
+    path = write_rows(tmp_path / "control.csv", [
+        piece("BZ-1"), piece("BZ-2", title=f"Bezel{control} Necklace"), piece("BZ-3", vendor=f"Acme{control} Ltd")])
+    with pytest.raises(ImportRejected) as raised:
+        do_import(empty_facet, path)
+    assert [(p.row, p.column) for p in raised.value.report.problems] == [(3, "title"), (4, "vendor")]
+    assert f"(U+{ord(control):04X}) at character 6" in raised.value.report.problems[0].problem
+    assert empty_facet.directory().counts().items == 0
+
+
+def test_skipping_rows_with_a_nul_stores_none_and_descriptions_keep_their_tabs_and_lines(
+        empty_facet: app.Facet, tmp_path: Path) -> None:
+    path = write_rows(tmp_path / "nul.csv", [
+        piece("BZ-1", description="Bezel set.\n\tGIA report in the box."),
+        piece("BZ-2", description="Bezel\x00set"), piece("BZ-3", serial="SN\x00-3")])
+    report = do_import(empty_facet, path, skip_invalid=True, rejects_path=tmp_path / "rejects.csv")
+    assert (report.created, report.rejected) == (1, 2)
+    assert [(p.row, p.column) for p in report.problems] == [(4, "description"), (5, "serial")]
+    conn = empty_facet.connection()
+    try:
+        stored = conn.execute("SELECT description FROM items").fetchall()
+        nul = conn.execute("SELECT count(*) FROM items WHERE instr(description, char(0)) OR instr(title, char(0)) "
+                           "OR instr(coalesce(serial, ''), char(0))").fetchone()[0]
+    finally:
+        conn.close()
+    assert stored == [("Bezel set.\n\tGIA report in the box.",)] and nul == 0
+
+
+@pytest.mark.usefixtures("cli_owner")
+def test_the_command_line_refuses_a_20_mb_cell_with_exit_2_naming_the_line(
+        capsys: pytest.CaptureFixture[str], demo_dir: Path, tmp_path: Path) -> None:
+    from pos_app import cli
+
+    path = write_rows(tmp_path / "huge.csv", [piece("BZ-1"), piece("BZ-2", description="x" * 20_000_000)])
+    code = cli.main(["items", "import", str(path), "--data-dir", str(demo_dir)])
+    err = capsys.readouterr().err
+    assert code == cli.EXIT_REFUSED and "unexpected error" not in err
+    assert "line 3: a cell is longer than 10,000 characters" in err

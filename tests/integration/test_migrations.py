@@ -271,7 +271,7 @@ def test_a_migration_that_fails_leaves_the_store_at_its_old_revision(
         open_database(demo_dir, key)
     assert "rolled back" in str(failed.value) and f"facet-before-migration-{CURRENT}" in str(failed.value)
     # Every connection the failed attempt opened was closed (the last close removes the WAL).
-    assert sorted(p.name for p in demo_dir.iterdir() if p.is_file()) == ["facet.db"]
+    assert sorted(p.name for p in demo_dir.iterdir() if p.is_file()) == ["audit-head.json", "facet.db"]
     after = _store_state(demo_dir, key)
     assert after == before
     backups = list((demo_dir / "backups").iterdir())

@@ -39,6 +39,7 @@ _SIGN_IN = "signing in itself: who is asking is what it finds out (failures are 
 _DEMO = "builds the demo store before anyone can sign in"
 _INTERNAL = "a step of a guarded action, called by it after its check"
 _GUARD = "the guard itself"
+_SHIPPED = "reads a file shipped with Facet (the privacy export's schema), no store data"
 
 NOT_GUARDED: dict[str, str] = {
     "appraisals.content": _PURE,
@@ -91,6 +92,8 @@ NOT_GUARDED: dict[str, str] = {
     "inventory.visible_rows": "hides cost from whoever may not view it: a filter, not an action",
     "labels.tag_for": _PURE,
     "privacy_export.categories": _PURE,
+    "privacy_export_schema.csv_header": _SHIPPED,
+    "privacy_export_schema.schema_bytes": _SHIPPED,
     "receipts.build_receipt": _INTERNAL,
     "receipts.find_sale_id": _INTERNAL,
     "receipts.kick_drawer": "the printer's drawer pulse, sent after the guarded no_sale or sale",

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import hashlib
 import io
 import json
+import re
 import struct
 import tracemalloc
 import zipfile
 import zlib
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pdfplumber
 import pytest
@@ -21,8 +24,10 @@ from hypothesis import strategies as st
 
 from pos_app import app, cli
 from pos_app.domain.errors import Conflict, NotFound, PermissionDenied, UserFacingError, ValidationError
+from pos_app.domain.money import Money
 from pos_app.domain.permissions import Role
 from pos_app.persistence.models import new_id
+from pos_app.persistence.models.base import parse_utc
 from pos_app.services import appraisals, certificates, privacy, privacy_export
 from tests.conftest import actor_for
 
@@ -132,16 +137,19 @@ def test_the_zip_holds_every_value_of_the_customer_and_their_records(exported: d
     finally:
         conn.close()
     profile = data["profile"]
+    zone = ZoneInfo(facet.profile.timezone)
     for name, value in row.items():
         if isinstance(value, int) and name in ("adult_confirmed", "do_not_sell", "restricted",
                                                "marketing_objection"):
             assert profile[name] is bool(value), name
+        elif name in ("created_at", "updated_at"):  # stored UTC; exported in store time with its offset
+            assert profile[name] == parse_utc(value).astimezone(zone).isoformat(timespec="seconds"), name
         else:
             assert profile[name] == value, name
     assert len(sales) > 0
     exported_sales = {s["number"]: s for s in data["sales"] + data["returns"]}
     for number, total, kind in sales:
-        assert exported_sales[number]["total_cents"] == total and exported_sales[number]["kind"] == kind
+        assert exported_sales[number]["total"] == Money(total, "USD").plain() and exported_sales[number]["kind"] == kind
         assert exported_sales[number]["lines"], number
     assert all(s["kind"] == "return" for s in data["returns"])
     assert any(p["card_last4"] or p["tender"] for s in data["sales"] for p in s["payments"])
@@ -428,3 +436,192 @@ def test_privacy_export_has_help(capsys: pytest.CaptureFixture[str]) -> None:
     assert raised.value.code == 0
     out = capsys.readouterr().out
     assert "CUSTOMER_ID" in out and "--request" in out and "--out" in out and "--json" in out
+
+
+# ---------------------------------------------------------------- the export's schema
+
+SCHEMA = Path(__file__).resolve().parents[2] / "resources" / "privacy-export.schema.json"
+STONES = [{"role": "center", "shape": "round", "count": "1", "carat": "1.02", "color": "G", "clarity": "VS1",
+           "cut": "excellent", "measurements": "6.45 x 6.48 x 3.98 mm"}]
+
+
+def _give_a_return_and_a_parked_cart(facet: app.Facet, customer_id: str) -> str:
+    """A return of one of the customer's sales (negative amounts, refunded in cash), as Facet stores one, and a
+    cart parked in their name; returns the return's number."""
+    conn = facet.connection()
+    try:
+        def one(sql: str, *args: Any) -> dict[str, Any]:
+            cursor = conn.execute(sql, args)
+            return dict(zip([d[0] for d in cursor.description], cursor.fetchone()))
+
+        def insert(table: str, row: dict[str, Any]) -> None:
+            conn.execute(f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                         list(row.values()))
+
+        sale = one("SELECT * FROM sales WHERE customer_id = ? AND kind = 'sale' ORDER BY number LIMIT 1", customer_id)
+        line = one("SELECT * FROM sale_lines WHERE sale_id = ? ORDER BY position LIMIT 1", sale["id"])
+        payment = one("SELECT * FROM payments WHERE sale_id = ? LIMIT 1", sale["id"])
+        back = {**sale, "id": new_id(), "number": "C1-900001", "kind": "return", "original_sale_id": sale["id"],
+                **{k: -line[k] for k in ("discount_cents", "tax_cents", "total_cents")},
+                "subtotal_cents": -(line["total_cents"] - line["tax_cents"])}
+        with conn:
+            insert("sales", back)
+            insert("sale_lines", {**line, "id": new_id(), "sale_id": back["id"], "quantity": -line["quantity"],
+                                  **{k: -line[k] for k in ("discount_cents", "tax_cents", "total_cents")}})
+            insert("payments", {**payment, "id": new_id(), "sale_id": back["id"], "tender": "cash",
+                                "amount_cents": -line["total_cents"], "payment_intent_id": None, "card_brand": None,
+                                "card_last4": None, "idempotency_key": None})
+        name = conn.execute("SELECT first_name || ' ' || last_name FROM customers WHERE id = ?",
+                            (customer_id,)).fetchone()[0]
+        item_id = conn.execute("SELECT id FROM items WHERE status = 'available' AND tracking = 'unique' "
+                               "ORDER BY sku LIMIT 1").fetchone()[0]
+    finally:
+        conn.close()
+    from pos_app.domain.cart import Cart
+    from pos_app.services import checkout
+
+    clerk = actor_for(facet, Role.CLERK)
+    [row] = facet.inventory_reader().rows_by_ids([item_id])
+    cart = dataclasses.replace(checkout.add_item(Cart(), row, actor=clerk), customer_id=customer_id,
+                               customer_name=name)
+    checkout.park_cart(cart, "Back at four", uow=facet.uow(), actor=clerk)
+    return str(back["number"])
+
+
+@pytest.fixture
+def everything(demo_facet: app.Facet, tmp_path: Path) -> dict[str, Any]:
+    """An export holding a record of every kind, and one of a customer with almost nothing."""
+    customer_id = _customer_with_sales(demo_facet)
+    extra = _give_records(demo_facet, customer_id)
+    appraisals.create_draft({**APPRAISAL, "appraised_on": "2026-11-21"}, STONES, uow=demo_facet.uow(),
+                            actor=actor_for(demo_facet, Role.APPRAISER), today=TODAY, owner_customer_id=customer_id)
+    returned = _give_a_return_and_a_parked_cart(demo_facet, customer_id)
+    full = _as_officer(demo_facet, _verified_request(demo_facet, customer_id), tmp_path / "full.zip")
+    conn = demo_facet.connection()
+    try:
+        bare_id = conn.execute("SELECT c.id FROM customers c WHERE NOT EXISTS (SELECT 1 FROM sales s WHERE "
+                               "s.customer_id = c.id) AND NOT EXISTS (SELECT 1 FROM appraisals a WHERE "
+                               "a.owner_customer_id = c.id) ORDER BY c.id LIMIT 1").fetchone()[0]
+    finally:
+        conn.close()
+    bare = _as_officer(demo_facet, _verified_request(demo_facet, bare_id), tmp_path / "bare.zip")
+    return {"facet": demo_facet, "full": full.path, "bare": bare.path, "return": returned, **extra}
+
+
+def _csv(zf: zipfile.ZipFile, name: str) -> tuple[list[str], list[dict[str, str]]]:
+    text = zf.read(name).decode("utf-8-sig")
+    header = next(csv.reader(io.StringIO(text)))
+    return header, list(csv.DictReader(io.StringIO(text)))
+
+
+def test_data_json_validates_against_the_schema_and_every_csv_has_the_schemas_columns(
+        everything: dict[str, Any]) -> None:
+    """The schema in the repository is the one in every zip; data.json follows it (every field of every record
+    named, typed and nothing more), and each CSV's header is its record's fields, in order."""
+    import jsonschema
+
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    for path in (everything["full"], everything["bare"]):
+        zf, data = _zip_json(path)
+        assert zf.read("schema.json") == SCHEMA.read_bytes()
+        errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(data)]
+        assert errors == [], errors[:10]
+        described = set(schema["x-files"])
+        for name in zf.namelist():
+            assert name in described or name.startswith("files/"), f"{name} is not described by the schema"
+        for name, about in schema["x-files"].items():
+            if "record" not in about:
+                continue
+            record = schema["$defs"][about["record"].rsplit("/", 1)[1]]
+            expected = [f for f, spec in record["properties"].items() if spec.get("type") != "array"]
+            header, rows = _csv(zf, name)
+            assert header == expected, name
+            for row in rows:
+                assert set(row) == set(expected), name
+    zf, data = _zip_json(everything["full"])
+    assert all(data[key] for key in privacy_export.ROWS), "the full export has a record of every kind"
+
+
+def test_a_category_with_no_records_has_its_columns_and_no_rows(everything: dict[str, Any]) -> None:
+    """Once such a CSV held the single cell "(none)"."""
+    zf, data = _zip_json(everything["bare"])
+    empty = [k for k in privacy_export.ROWS if not data[k]]
+    assert {"sales", "returns", "appraisals", "certificates", "carts"} <= set(empty)
+    for name in [f"{k}.csv" for k in empty] + ["sale_lines.csv", "payments.csv", "appraisal_stones.csv",
+                                                "appraisal_photos.csv", "files.csv"]:
+        header, rows = _csv(zf, name)
+        assert rows == [] and "(none)" not in header and len(header) > 3, name
+    assert _csv(zf, "returns.csv")[0][:5] == ["id", "number", "kind", "status", "completed_at"]
+
+
+def test_times_carry_the_stores_offset_and_units_are_the_ones_people_read(everything: dict[str, Any]) -> None:
+    facet = everything["facet"]
+    zf, data = _zip_json(everything["full"])
+    zone = ZoneInfo(facet.profile.timezone)
+    assert data["export"]["time_zone"] == facet.profile.timezone and data["export"]["format_version"] == 2
+    conn = facet.connection()
+    try:
+        stored = dict(conn.execute("SELECT number, completed_at FROM sales WHERE customer_id = ?",
+                                   (data["export"]["customer_id"],)).fetchall())
+    finally:
+        conn.close()
+    for sale in data["sales"] + data["returns"]:
+        written = dt.datetime.fromisoformat(sale["completed_at"])
+        assert written.utcoffset() == written.astimezone(zone).utcoffset(), "the store's own offset that day"
+        assert written == parse_utc(stored[sale["number"]]), "the same instant as stored"
+    times = [data["export"]["generated_at"], data["profile"]["created_at"], *(c["at"] for c in data["consents"]),
+             *(e["at"] for e in data["access_log"]), data["certificates"][0]["created_at"]]
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d", t) for t in times), times
+
+    drafted = {a["appraised_on"]: a for a in data["appraisals"]}
+    assert (drafted["2026-11-20"]["gram_weight_g"], drafted["2026-11-20"]["chain_length_in"],
+            drafted["2026-11-20"]["value"], drafted["2026-11-20"]["currency"]) == ("6.42", "18", "18500.00", "USD")
+    [stone] = drafted["2026-11-21"]["stones"]
+    assert (stone["carat"], stone["appraisal_number"], stone["appraisal_version"]) == (
+        "1.02", drafted["2026-11-21"]["number"], 1)
+    assert [p["position"] for p in drafted["2026-11-20"]["photos"]] == [1, 2]
+    assert data["certificates"][0]["carat"] == CERT["carat"]
+    assert (data["large_cash_reports"][0]["cash"], data["large_cash_reports"][0]["currency"]) == ("12000.00", "USD")
+    [back] = data["returns"]
+    assert back["number"] == everything["return"] and back["total"].startswith("-")
+    assert back["payments"][0]["amount"] == back["total"] and back["original_sale_number"]
+    [cart] = data["carts"]
+    assert (cart["kind"], cart["label"]) == ("parked", "Back at four") and cart["cart"]["lines"]
+    assert not any("_cents" in key or key in ("carat_points", "gram_weight_cg", "chain_length_tenths")
+                   for record in _records(data) for key in record)
+
+    # In the CSVs: amounts, even negative ones, and the phone are numbers a program reads, not guarded text.
+    _, returns = _csv(zf, "returns.csv")
+    assert returns[0]["total"] == back["total"]
+    _, [profile] = _csv(zf, "profile.csv")
+    assert profile["phone"] == data["profile"]["phone"] and profile["phone"].startswith("+")
+    _, payments = _csv(zf, "payments.csv")
+    assert {p["amount"] for p in payments} == {p["amount"] for s in data["sales"] + data["returns"]
+                                                for p in s["payments"]}
+
+
+def _records(data: dict[str, Any]) -> list[dict[str, Any]]:
+    out = [data["profile"]]
+    for key in privacy_export.ROWS:
+        for record in data[key]:
+            out.append(record)
+            out += [child for name in ("lines", "payments", "stones", "photos") for child in record.get(name, [])]
+    return out
+
+
+def test_a_formula_in_a_name_is_still_guarded_in_the_csv(demo_facet: app.Facet, tmp_path: Path) -> None:
+    customer_id = _customer_with_sales(demo_facet)
+    conn = demo_facet.connection()
+    try:
+        with conn:
+            conn.execute("UPDATE customers SET first_name = '=HYPERLINK(\"http://x.example\")', "
+                         "last_name = '-1+1' WHERE id = ?", (customer_id,))
+    finally:
+        conn.close()
+    zf, data = _zip_json(_as_officer(demo_facet, _verified_request(demo_facet, customer_id),
+                                     tmp_path / "export.zip").path)
+    _, [profile] = _csv(zf, "profile.csv")
+    assert (profile["first_name"], profile["last_name"]) == ("'=HYPERLINK(\"http://x.example\")", "'-1+1")
+    assert data["profile"]["first_name"] == "=HYPERLINK(\"http://x.example\")"

@@ -355,9 +355,10 @@ def test_names_the_column_of_any_value_it_refuses(column: str, typed: str) -> No
 
 
 def _clean_text(max_size: int, *, min_size: int = 0) -> st.SearchStrategy[str]:
-    """Text as a person leaves it: no surrounding whitespace (the import trims it)."""
+    """Text as a person leaves it: no surrounding whitespace (the import trims it), no control character
+    (refused)."""
     return (
-        st.text(st.characters(blacklist_categories=("Cs",)), max_size=max_size)
+        st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=max_size)
         .map(str.strip)
         .filter(lambda s: len(s) >= min_size)
     )
@@ -439,3 +440,23 @@ def test_refuses_a_count_too_large_to_be_real_naming_the_column(column: str) -> 
     with pytest.raises(ValidationError) as caught:
         parse_item(raw, currency="USD", locations=DEFAULT_LOCATIONS, today=TODAY)
     assert caught.value.field == column
+
+
+@pytest.mark.parametrize("column", COLUMNS)
+@pytest.mark.parametrize("control", ["\x00", "\x01", "\x1b", "\x7f", "\x9b"], ids=repr)
+def test_no_field_holds_a_control_character(column: str, control: str) -> None:
+    """A NUL (or an escape, DEL, a C1 control) inside any field is refused by the field's name, whatever the
+    field; a form and a CSV row both come through here, so the store never holds one."""
+    value = full_row()[column] or "x"
+    with pytest.raises(ValidationError) as raised:
+        parse(full_row(**{column: value[:1] + control + value[1:]}))
+    assert raised.value.field == column
+    assert f"U+{ord(control):04X}) at character 2" in raised.value.problem
+
+
+def test_a_description_keeps_its_tabs_and_line_breaks_and_other_fields_refuse_a_tab() -> None:
+    text = "Four-prong setting.\r\n\tCable chain, 18 in."
+    assert parse(full_row(description=text)).description == text
+    with pytest.raises(ValidationError) as raised:
+        parse(full_row(title="1.50 ct\tRound"))
+    assert raised.value.field == "title" and "U+0009" in raised.value.problem

@@ -13,6 +13,7 @@ from pos_app.domain.privacy import (
     RequestType,
     VerificationMethod,
     check_move,
+    check_received_on,
     due_on,
     extended_due_on,
 )
@@ -63,3 +64,12 @@ def test_status_moves_received_verified_then_completed_or_refused() -> None:
                          (RequestStatus.COMPLETED, RequestStatus.REFUSED)):
         with pytest.raises(Conflict):
             check_move(current, new)
+
+
+def test_a_request_is_recorded_within_a_year_of_arriving_never_later_nor_in_the_future() -> None:
+    today = dt.date(2026, 11, 25)
+    assert check_received_on(today - dt.timedelta(days=366), today=today) == dt.date(2025, 11, 24)
+    for slip in (today - dt.timedelta(days=367), dt.date(1901, 1, 1), today + dt.timedelta(days=1)):
+        with pytest.raises(ValidationError) as raised:
+            check_received_on(slip, today=today)
+        assert raised.value.field == "received_on"

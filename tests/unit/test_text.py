@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pos_app.documents.text import csv_cell, csv_uncell, printable
+from pos_app.documents.text import csv_cell, csv_phone, csv_uncell, printable
 
 
 def test_a_formula_looking_cell_is_guarded_and_plain_text_is_not() -> None:
@@ -32,3 +32,9 @@ def test_printable_keeps_every_letter_a_bundled_font_has_and_replaces_the_rest()
     assert printable("a\tb\x00c\nd") == "a b c\nd"
 
 
+def test_a_phone_in_e164_is_written_as_it_is_and_anything_else_is_guarded() -> None:
+    assert csv_phone("+12175550123") == "+12175550123"
+    assert csv_phone("+442079460958") == "+442079460958"
+    for text in ("+1 217-555-0123", "+1+1", "=1+1", "+12175550123;=cmd", "+0123", "-12175550123", "@SUM(A1)"):
+        assert csv_phone(text) == csv_cell(text) == "'" + text
+    assert csv_phone("") == ""
