@@ -3,7 +3,9 @@
 Checks, in order, and stops at the first that makes the rest meaningless:
 the data folder and file, the keyring backend and the key, that the key opens
 the file, SQLite's integrity check, the schema version against this build,
-the counts of items, customers and sales, and the audit trail's hash chain.
+the counts of items, customers and sales, stock against its ledger, stock
+below zero and unique pieces in more than one open sale (what the stock
+guards of migration 0007 prevent), and the audit trail's hash chain.
 """
 
 from __future__ import annotations
@@ -97,6 +99,7 @@ def examine(data_dir: Path) -> dict[str, Any]:
         report["on_hand_matches_ledger"] = drifted == 0
         if drifted:
             problems.append(f"{drifted} item(s) show a quantity on hand that differs from their stock ledger.")
+        _check_stock_guards(conn, report)
         open_checkouts = int(conn.execute("SELECT count(*) FROM checkouts WHERE status = 'open'").fetchone()[0])
         waiting = int(conn.execute("SELECT count(*) FROM print_queue WHERE status = 'waiting'").fetchone()[0])
         report["counter"] = {"open_checkouts": open_checkouts, "receipts_waiting": waiting}
@@ -114,6 +117,48 @@ def examine(data_dir: Path) -> dict[str, Any]:
         conn.close()
     report["ok"] = not problems
     return report
+
+
+# A unique piece's sale lines still open: in a completed sale (not voided) and not returned by a
+# completed sale. The returned lines are gathered once (an ephemeral index), not looked up per line.
+_SOLD_TWICE_SQL = (
+    "SELECT i.sku, count(*) FROM sale_lines l JOIN sales s ON s.id = l.sale_id JOIN items i ON i.id = l.item_id "
+    "WHERE l.quantity > 0 AND s.status = 'completed' AND i.tracking = 'unique' AND l.id NOT IN ("
+    "SELECT r.returns_line_id FROM sale_lines r JOIN sales rs ON rs.id = r.sale_id "
+    "WHERE r.returns_line_id IS NOT NULL AND rs.status = 'completed') "
+    "GROUP BY l.item_id HAVING count(*) > 1 ORDER BY i.sku")
+_SHOWN = 5
+
+
+def _named(rows: list[Any], what: Any) -> str:
+    names = ", ".join(what(row) for row in rows[:_SHOWN])
+    return names + (f" and {len(rows) - _SHOWN} more" if len(rows) > _SHOWN else "")
+
+
+def _check_stock_guards(conn: Any, report: dict[str, Any]) -> None:
+    """What the stock guards (migration 0007) exist to prevent, looked for in the data itself: a store
+    made before them, or one whose triggers someone with the key dropped, may hold either."""
+    negative = conn.execute("SELECT sku, on_hand FROM items WHERE on_hand < 0 ORDER BY sku").fetchall()
+    twice = conn.execute(_SOLD_TWICE_SQL).fetchall()
+    report["stock"] = {"below_zero": [{"sku": r[0], "on_hand": r[1]} for r in negative],
+                       "sold_twice": [{"sku": r[0], "open_sales": r[1]} for r in twice]}
+    if negative:
+        report["problems"].append(
+            f"{len(negative)} item(s) show less than zero on hand: "
+            f"{_named(negative, lambda r: f'{r[0]} ({r[1]})')}. More was sold than was there: count them "
+            "and correct the stock with an adjustment.")
+    if twice:
+        report["problems"].append(
+            f"{len(twice)} unique piece(s) are in more than one open sale: "
+            f"{_named(twice, lambda r: f'{r[0]} ({r[1]} sales)')}. One piece was sold twice: a manager "
+            "settles it with the customers (a return or a void of one sale).")
+    guards = {r[0] for r in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name IN "
+        "('stock_movements_not_below_zero', 'items_sold_only_when_available')")}
+    report["stock"]["guards"] = len(guards) == 2
+    if len(guards) != 2 and report.get("schema", {}).get("current"):
+        report["problems"].append("The store's stock guards (triggers) are missing: a piece could be sold twice. "
+                                  "Restore a backup, or keep this store as evidence.")
 
 
 def _check_audit_chain(conn: Any, path: Path, key: str, report: dict[str, Any]) -> None:
