@@ -945,9 +945,11 @@ def recover_checkouts(*, settings: CounterSettings, uow: UnitOfWork, actor: Acto
 
 def conflict_message(co: Checkout) -> str:
     """What the clerk is told of a paid checkout that cannot complete: why, what was paid, what to do."""
-    return (f"Not sold: {co.conflict} This customer paid {paid_summary(co)}: give it back. "
-            "Voiding the payment refunds a card; cash back needs a manager's approval. "
-            "The owner sees it among the audit trail's flags.")
+    kinds = {t.kind for t in co.tenders if t.amount.cents > 0}
+    how = [what for kind, what in ((TenderKind.CARD, "a card is refunded to the card"),
+                                   (TenderKind.CASH, "cash back needs a manager's approval")) if kind in kinds]
+    return (f"Not sold: {co.conflict} This customer paid {paid_summary(co)}: give it back"
+            + (f" ({'; '.join(how)})" if how else "") + ". The owner sees this among the audit trail's flags.")
 
 
 @requires(Permission.SELL)

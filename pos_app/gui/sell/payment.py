@@ -400,7 +400,7 @@ class PaymentDialog(FacetDialog):
         f.void_button.setText("Give the money back  Ctrl+Del")
         f.void_button.setProperty("primary", True)
         f.close_button.setEnabled(False)
-        self.show_problem(UserFacingError(checkout.conflict_message(self.co) + " Press Ctrl+Del to give it back."))
+        self.show_problem(UserFacingError(checkout.conflict_message(self.co) + " Ctrl+Del gives it back."))
         self.initial_focus = f.void_button
         f.void_button.setFocus()
 
