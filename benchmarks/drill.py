@@ -186,11 +186,15 @@ def child(data_dir: Path, printer_url: str, seed: int, settle_only: bool) -> Non
     reader, sales = facet.inventory_reader(), facet.sales_reader()
     while True:
         cart = Cart(currency=settings.currency)
-        kinds = ["unique", "counted"] if rng.random() < 0.3 else [rng.choice(["unique", "counted"])]
-        for kind in kinds:
+        wanted = 2 if rng.random() < 0.3 else 1
+        first = rng.choice(["unique", "counted"])
+        second = "counted" if first == "unique" else "unique"
+        for kind in (first, second, first, second):  # the other kind when one is sold out
+            if len(cart.lines) == wanted:
+                break
             row = conn.execute("SELECT id FROM items WHERE status = 'available' AND tracking = ? AND on_hand > 0 "
                                "ORDER BY random() LIMIT 1", (kind,)).fetchone()
-            if row is not None:
+            if row is not None and cart.quantity_of(row[0]) == 0:
                 cart = checkout.add_item(cart, reader.rows_by_ids([row[0]])[0], actor=clerk)
         if cart.is_empty:
             _say("out_of_stock")
@@ -261,6 +265,8 @@ class Drill:
         self.startup_kills = 0
         self.lives = 0
         self.failed_lives = 0
+        self.deaths: list[dict[str, Any]] = []
+        self.out_of_stock = False
 
     def say(self, text: str) -> None:
         if not self.args.quiet:
@@ -323,10 +329,16 @@ class Drill:
                 during_startup = False
             alive = life.kill()
             self.events.extend(life.events)
+            if any(e.get("event") == "out_of_stock" for e in life.events):
+                self.say("the store has nothing left to sell: the drill stops here")
+                self.out_of_stock = True
+                break
             self.kills += alive
             self.startup_kills += alive and during_startup
             if not alive:  # it died by itself: a crash the drill reports
                 self.failed_lives += 1
+                self.deaths.append({"exit_code": life.proc.returncode,
+                                    "last_event": life.events[-1] if life.events else None})
                 if self.failed_lives >= MAX_FAILED_LIVES:
                     raise SystemExit(f"{self.failed_lives} children died by themselves; see {log}")
             self.say(f"life {self.lives}: {len(life.events)} events, {self.committed()} sales committed so far")
@@ -378,11 +390,13 @@ class Drill:
             "sold_twice": len(twice) + len(below_zero), "receipts_lost": len(receipts_lost),
             "kills": self.kills, "kills_during_startup": self.startup_kills, "lives": self.lives,
             "children_died_by_themselves": self.failed_lives, "paid_checkouts_left_open": open_left,
+            "stopped_out_of_stock": self.out_of_stock,
             "receipts_printed": count.get("printed", 0), "receipts_queued_by_child": count.get("queued", 0),
             "receipt_errors": count.get("print_failed", 0), "conflicts": count.get("conflict", 0),
             "detail": {"lost_sales": lost_reported, "lost_checkouts": lost_paid, "half_written": half,
                        "sold_twice": twice, "below_zero": below_zero, "receipts_lost": receipts_lost,
-                       "print_errors": sorted({e["error"] for e in self.events if e.get("event") == "print_failed"})},
+                       "print_errors": sorted({e["error"] for e in self.events if e.get("event") == "print_failed"}),
+                       "children_died": self.deaths},
             "doctor": {"ok": doctor["ok"], "problems": doctor["problems"]},
         }
 

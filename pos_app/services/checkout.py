@@ -764,7 +764,8 @@ def paid_summary(co: Checkout) -> str:
     parts = []
     for t in co.tenders:
         what = f"{t.card_brand.upper()} ****{t.card_last4 or ''}" if t.card_brand else t.kind.label.lower()
-        parts.append(f"{what} {format_money(t.amount)}" + (" back" if t.amount.cents < 0 else ""))
+        back = t.amount.cents < 0
+        parts.append(f"{what} {format_money(-t.amount if back else t.amount)}" + (" back" if back else ""))
     paid = sum((t.amount for t in co.tenders), Money(0, co.cart.currency))
     return f"{format_money(paid)} ({', '.join(parts)})" if parts else format_money(paid)
 
