@@ -349,7 +349,7 @@ class Drill:
 
     def measure(self, before: dict[str, Any], printer: Printer) -> dict[str, Any]:
         from pos_app import app
-        from pos_app.doctor import examine
+        from pos_app.doctor import SOLD_TWICE_SQL, examine
 
         facet = app.open_facet(self.data_dir)
         try:
@@ -364,12 +364,7 @@ class Drill:
             lost_paid = sorted(c for c in paid if status.get(c, ("missing", None))[0] not in ("completed", "open")
                                or (status[c][0] == "completed" and status[c][1] not in sales))
             half = self._half_written(conn, new, before)
-            twice = [r[0] for r in conn.execute(
-                "SELECT i.sku FROM sale_lines l JOIN sales s ON s.id = l.sale_id JOIN items i ON i.id = l.item_id "
-                "WHERE l.quantity > 0 AND s.status = 'completed' AND i.tracking = 'unique' AND l.id NOT IN ("
-                "SELECT r.returns_line_id FROM sale_lines r JOIN sales rs ON rs.id = r.sale_id "
-                "WHERE r.returns_line_id IS NOT NULL AND rs.status = 'completed') "
-                "GROUP BY l.item_id HAVING count(*) > 1")]
+            twice = [r[0] for r in conn.execute(SOLD_TWICE_SQL)]
             below_zero = [r[0] for r in conn.execute("SELECT sku FROM items WHERE on_hand < 0")]
             queued = {r[0] for r in conn.execute(
                 "SELECT s.number FROM print_queue q JOIN sales s ON s.id = q.sale_id WHERE q.status = 'waiting'")}
