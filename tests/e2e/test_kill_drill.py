@@ -20,7 +20,7 @@ def test_a_counter_killed_at_random_moments_loses_no_sale_and_sells_no_piece_twi
     out = tmp_path / "drill.json"
     env = {k: v for k, v in os.environ.items() if not k.startswith("FACET_")}
     proc = subprocess.run(
-        [sys.executable, "-m", "benchmarks.drill", "--sales", "25", "--seed", "7", "--max-life", "1.0", "--json", str(out),
+        [sys.executable, "-m", "benchmarks.drill", "--sales", "25", "--seed", "7", "--json", str(out),
          "--keep", str(tmp_path / "work"), "--quiet"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
     assert out.exists(), proc.stdout[-3000:] + proc.stderr[-3000:]
