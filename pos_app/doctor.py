@@ -5,7 +5,9 @@ the data folder and file, the keyring backend and the key, that the key opens
 the file, SQLite's integrity check, the schema version against this build,
 the counts of items, customers and sales, stock against its ledger, stock
 below zero and unique pieces in more than one open sale (what the stock
-guards of migration 0007 prevent), and the audit trail's hash chain.
+guards of migration 0010 prevent), the counter (payments left open, receipts
+waiting, the receipt printer's set-up and python-escpos's capability cache),
+and the audit trail's hash chain.
 """
 
 from __future__ import annotations
@@ -108,6 +110,7 @@ def examine(data_dir: Path) -> dict[str, Any]:
                             "them with Stripe.")
         if waiting:
             warnings.append(f"{waiting} receipt(s) wait to be printed (F11 on the sell screen).")
+        _check_printer(directory, report)
         _check_audit_chain(conn, path, key, report)
     except sqlcipher3.OperationalError as exc:
         problems.append(f"Reading the store failed: {exc}.")
@@ -141,7 +144,7 @@ def _named(rows: list[Any], what: Any) -> str:
 
 
 def _check_stock_guards(conn: Any, report: dict[str, Any]) -> None:
-    """What the stock guards (migration 0007) exist to prevent, looked for in the data itself: a store
+    """What the stock guards (migration 0010) exist to prevent, looked for in the data itself: a store
     made before them, or one whose triggers someone with the key dropped, may hold either."""
     negative = conn.execute("SELECT sku, on_hand FROM items WHERE on_hand < 0 ORDER BY sku").fetchall()
     twice = conn.execute(SOLD_TWICE_SQL).fetchall()
@@ -177,3 +180,38 @@ def _check_audit_chain(conn: Any, path: Path, key: str, report: dict[str, Any]) 
     if chain.first_break is not None:
         report["problems"].append(chain.describe() + " Restore a backup, or keep this store as evidence.")
     report["warnings"].extend(chain.warnings)
+
+
+def _check_printer(directory: Any, report: dict[str, Any]) -> None:
+    """The receipt printer's settings (address, profile, width) and python-escpos's capability cache.
+
+    A setting that cannot work is a problem: receipts would only wait in the queue. A damaged cache is a
+    warning: Facet writes a new one before the next receipt (see `pos_app.escpos_loader`).
+    """
+    from pos_app.adapters.receipt_printer import parse_printer_uri
+    from pos_app.documents.receipt_escpos import width_problem
+    from pos_app.domain.errors import ValidationError
+    from pos_app.escpos_loader import cache_problem
+
+    uri = str(directory.setting("receipt.printer", "") or "")
+    profile = str(directory.setting("receipt.profile", "TM-T88V"))
+    columns = directory.setting("receipt.columns", 42)
+    found: list[str] = []
+    if uri:
+        try:
+            parse_printer_uri(uri)
+        except ValidationError as error:
+            found.append(f"The receipt printer's address (receipt.printer) cannot be used: {error.problem}")
+    try:
+        problem = width_problem(int(columns), profile)
+    except ValueError as error:
+        found.append(f"The receipt printer's profile (receipt.profile): {error}.")
+    else:
+        if problem:
+            found.append(f"The receipt width (receipt.columns) {problem}.")
+    cache = cache_problem()
+    report["printer"] = {"address": uri or None, "profile": profile, "columns": columns,
+                         "capability_cache": "ok" if cache is None else "damaged", "ok": not found}
+    report["problems"].extend(found)
+    if cache:
+        report["warnings"].append(f"{cache}. Facet replaces it before the next receipt; deleting it is also safe.")

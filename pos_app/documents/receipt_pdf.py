@@ -72,7 +72,7 @@ def _tender_label(tender: ReceiptTender) -> str:
             label += f" ending {tender.card_last4}"
     else:
         label = {"cash": "Cash", "store_credit": "Store credit"}.get(tender.kind, tender.kind.replace("_", " "))
-    return label + (" (refund)" if tender.amount.cents < 0 else "")
+    return label + (" (refund)" if tender.amount.cents < 0 else "") + (" (pending)" if tender.pending else "")
 
 
 def _title(r: Receipt) -> str:
@@ -248,7 +248,7 @@ def _lines_table(r: Receipt, styles: dict[str, Any]) -> Any:
 
 
 def _totals_table(r: Receipt) -> Any:
-    from reportlab.platypus import Table, TableStyle
+    from reportlab.platypus import Paragraph, Table, TableStyle
 
     def money(amount: Money) -> str:
         return printable(format_money(amount, r.locale))
@@ -260,8 +260,14 @@ def _totals_table(r: Receipt) -> Any:
                  money(r.tax)])
     total_row = len(rows)
     rows.append(["Total", money(r.total)])
+    chip_rows = []
     for tender in r.tenders:
         rows.append([_tender_label(tender), money(tender.amount)])
+        emv = tender.emv_lines()
+        if emv:  # the chip fields card networks ask a receipt to print, small, under the card's line
+            text = " &nbsp; ".join(f"{escape(label)}: {escape(printable(value))}" for label, value in emv)
+            chip_rows.append(len(rows))
+            rows.append([Paragraph(text, _styles()["small"]), ""])
     if r.change.cents:
         rows.append(["Change", money(r.change)])
     style = [
@@ -275,6 +281,9 @@ def _totals_table(r: Receipt) -> Any:
     ]
     if len(rows) > total_row + 1:
         style.append(("LINEBELOW", (0, total_row), (-1, total_row), 0.25, "#bbbbbb"))
+    for row in chip_rows:
+        style += [("SPAN", (0, row), (-1, row)), ("LEFTPADDING", (0, row), (0, row), 12),
+                  ("TOPPADDING", (0, row), (-1, row), 0)]
     table = Table(rows, colWidths=_TOTALS_COLUMNS, hAlign="RIGHT")
     table.setStyle(TableStyle(style))
     return table

@@ -55,7 +55,7 @@ def _available(facet: app.Facet, tracking: str, n: int = 1, *, location: str | N
 
 
 def _store_rows(facet: app.Facet) -> dict[str, int]:
-    tables = ("sales", "sale_lines", "payments", "stock_movements", "outbox", "large_cash_reports")
+    tables = ("sales", "sale_lines", "payments", "stock_movements", "outbox", "large_cash_reports", "print_queue")
     return {t: _one(facet, f"SELECT count(*) FROM {t}") for t in tables}
 
 

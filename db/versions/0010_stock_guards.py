@@ -23,15 +23,15 @@ zero before this revision keeps its rows (history is not rewritten);
 triggers; doctor's checks of negative stock and of pieces in two open sales
 still see what they let through.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-09 10:00:00
 """
 
 from alembic import op
 
-revision = '0007'
-down_revision = '0006'
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
