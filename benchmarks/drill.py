@@ -9,7 +9,7 @@ as the sell screen does: it opens a cash drawer shift if none is open, puts
 one or two available pieces in a cart (a unique necklace, counted units),
 `start_checkout`, `pay_cash` (rounded up to $20), `complete_sale`, and prints
 the receipt (with the drawer kick) to a loopback TCP "printer" the parent
-runs, which answers the paper status request as a TM printer does. Each
+runs, which answers status requests (DLE EOT n) as a working TM printer does. Each
 child first runs `recover_checkouts`, as the app does at sign-in, and prints
 the receipts of the sales recovery completed.
 
@@ -57,8 +57,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-STATUS_REQUEST = b"\x10\x04\x04"  # DLE EOT 4: the roll paper sensor
-PAPER_OK = b"\x12"
+# A working TM printer's answers to DLE EOT n (1 printer, 2 offline cause, 3 error cause, 4 roll paper).
+STATUS_OK = {1: 0x16, 2: 0x12, 3: 0x12, 4: 0x12}
 CUT = b"\x1dV"  # GS V: the paper cut that ends a receipt
 STARTUP_KILL_SHARE = 0.2
 STARTUP_KILL_WINDOW_S = 1.5
@@ -69,8 +69,17 @@ MAX_FAILED_LIVES = 5
 # ---------------------------------------------------------------- the printer
 
 
+def _status_answers(data: bytes) -> bytes:
+    """One status byte for each DLE EOT n that `data` ends with, as a printer answers them on reading."""
+    found = []
+    while len(data) >= 3 and data[-3:-1] == b"\x10\x04" and data[-1] in STATUS_OK:
+        found.insert(0, STATUS_OK[data[-1]])
+        data = data[:-3]
+    return bytes(found)
+
+
 class Printer:
-    """A loopback receipt printer: keeps each connection's bytes, answers DLE EOT 4 with "paper in"."""
+    """A loopback receipt printer that works: keeps each connection's bytes, answers status requests "ready"."""
 
     def __init__(self) -> None:
         self._server = socket.create_server(("127.0.0.1", 0))
@@ -104,9 +113,10 @@ class Printer:
                 if not chunk:
                     break
                 chunks.append(chunk)
-                if chunk.endswith(STATUS_REQUEST):
+                answers = _status_answers(chunk)
+                if answers:
                     try:
-                        conn.sendall(PAPER_OK)
+                        conn.sendall(answers)
                     except OSError:
                         break
         with self._lock:
