@@ -1158,7 +1158,7 @@ def add_audit_commands(sub: Any, command: Callable[..., argparse.ArgumentParser]
     command("verify", cmd_audit_verify, "check the whole hash chain; exit 1 and name the first bad event if it "
             "was edited, deleted, inserted, reordered or cut short", audit_sub)
     p = command("flags", cmd_audit_flags, "suspicious activity: accounts locked by wrong tries, refused actions, "
-                "sign-ins with a recovery code", audit_sub)
+                "sign-ins with a recovery code, payments taken for a piece sold elsewhere", audit_sub)
     p.add_argument("--days", type=whole_number(1, 366), default=7,
                    help="look back this many days (1 to 366; default 7)")
     for name, fn, help_text in (("list", cmd_audit_list, "list events, newest first"),

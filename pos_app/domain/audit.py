@@ -122,6 +122,8 @@ class FlagKind(StrEnum):
     """Someone tried actions their role does not allow."""
     RECOVERY_CODE = "recovery_code"
     """Someone signed in with a recovery code instead of their authenticator (a lost phone, or stolen codes)."""
+    STOCK_CONFLICT = "stock_conflict"
+    """A customer paid for a piece another counter had just sold: the sale was not made, the money is owed back."""
 
 
 @dataclass(frozen=True)
@@ -139,4 +141,7 @@ class Flag:
             return f"{self.person}'s account was locked after repeated wrong tries ({times})"
         if self.kind is FlagKind.REFUSED:
             return f"{self.person} tried {self.count} action{'s' if self.count != 1 else ''} their role does not allow"
+        if self.kind is FlagKind.STOCK_CONFLICT:
+            return (f"{self.person} took payment for a piece sold elsewhere meanwhile ({times}): no sale was made; "
+                    "check the customer got the money back")
         return f"{self.person} signed in with a recovery code ({times})"

@@ -39,3 +39,37 @@ class Conflict(UserFacingError):
 
 class SignInFailed(UserFacingError):
     """Wrong PIN or password, or the account cannot sign in now."""
+
+
+class StockConflict(Conflict):
+    """Stock moved since it was checked: the piece was sold meanwhile, or fewer units are left.
+
+    Raised from inside the write transaction that found it (the database's own
+    guards: a conditional UPDATE of the piece's status, a trigger on the stock
+    ledger), so nothing of that transaction is kept. `sku` names the item.
+    """
+
+    def __init__(self, sku: str, message: str) -> None:
+        self.sku = sku
+        super().__init__(message)
+
+
+class ItemAlreadySold(StockConflict):
+    """A unique piece is no longer available: sold at another counter or window, or put on hold meanwhile."""
+
+    def __init__(self, sku: str, status: str = "sold") -> None:
+        self.status = status
+        if status == "sold":
+            message = f"{sku} has just been sold at another counter; it cannot be sold twice."
+        else:
+            message = f"{sku} is {status.replace('_', ' ')} now; only an available piece can be sold."
+        super().__init__(sku, message)
+
+
+class NotEnoughStock(StockConflict):
+    """Taking `wanted` units of a counted item would leave less than zero on hand."""
+
+    def __init__(self, sku: str, on_hand: int, wanted: int) -> None:
+        self.on_hand = on_hand
+        self.wanted = wanted
+        super().__init__(sku, f"Only {on_hand} of {sku} on hand; {wanted} cannot be taken out.")

@@ -389,7 +389,7 @@ def _row(r: Any) -> AuditRow:
 
 
 _FLAGGED = {"staff.sign_in_failed": FlagKind.LOCKED_OUT, "permission.refused": FlagKind.REFUSED,
-            "staff.recovery_code_used": FlagKind.RECOVERY_CODE}
+            "staff.recovery_code_used": FlagKind.RECOVERY_CODE, "checkout.stock_conflict": FlagKind.STOCK_CONFLICT}
 
 
 class SqliteAuditTrail:
@@ -411,9 +411,9 @@ class SqliteAuditTrail:
         only when it locked the account (its attempt number reached `lock_after`)."""
         rows = self._conn.execute(
             "SELECT action, actor_name, count(*), max(at) FROM audit_events "
-            "WHERE action IN ('permission.refused', 'staff.recovery_code_used', 'staff.sign_in_failed') AND at >= ? "
+            f"WHERE action IN ({', '.join('?' * len(_FLAGGED))}) AND at >= ? "
             "AND (action != 'staff.sign_in_failed' OR CAST(json_extract(summary, '$.attempt') AS INTEGER) >= ?) "
-            "GROUP BY action, actor_name ORDER BY max(at) DESC", (_text(since), lock_after)).fetchall()
+            "GROUP BY action, actor_name ORDER BY max(at) DESC", (*_FLAGGED, _text(since), lock_after)).fetchall()
         return [Flag(_FLAGGED[action], person, int(count), parse_utc(last)) for action, person, count, last in rows]
 
     def page(self, f: AuditFilter, offset: int, limit: int) -> list[AuditRow]:

@@ -12,8 +12,10 @@ from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from pos_app.domain.errors import NotEnoughStock
 from pos_app.domain.items import ItemSpec
 from pos_app.domain.jewelry import (
     CertificateLab,
@@ -28,7 +30,7 @@ from pos_app.domain.jewelry import (
 )
 from pos_app.domain.money import Money
 from pos_app.domain.permissions import Actor, Role
-from pos_app.persistence import outbox
+from pos_app.persistence import outbox, stock_guard
 from pos_app.persistence.models import (
     ConsentEvent,
     Customer,
@@ -430,11 +432,21 @@ class StockRepo:
 
     def record(self, item_id: str, kind: str, quantity: int, *, actor: Actor, reason: str = "",
                reference: str | None = None, at: dt.datetime | None = None) -> None:
+        """One ledger line. A line the stock guard refuses (it would take on hand below zero) raises
+        `NotEnoughStock` with the SKU and what was on hand inside this transaction."""
         moment = at or utcnow()
+        # Read before the flush: a refused flush leaves the session unusable until the rollback.
+        before = self._s.execute(select(Item.sku, Item.on_hand).where(Item.id == item_id)).one_or_none() \
+            if quantity < 0 else None
         self._s.add(StockMovement(id=new_id(), item_id=item_id, kind=kind, quantity=quantity, reason=reason,
                                   reference=reference, staff_id=actor.staff_id, terminal=actor.terminal,
                                   created_at=moment, updated_at=moment))
-        self._s.flush()
+        try:
+            self._s.flush()
+        except IntegrityError as exc:
+            if before is None or not stock_guard.below_zero(exc):
+                raise
+            raise NotEnoughStock(before.sku, before.on_hand, -quantity) from None
 
     def record_many(self, moves: Sequence[tuple[str, str, int, str]], *, actor: Actor) -> None:
         """Bulk ledger lines: (item_id, kind, quantity, reason) each."""

@@ -18,13 +18,25 @@ again with the same key can never create a second charge.
 statuses, the audit event, the outbox rows and the receipt's print queue
 entry in one transaction, or nothing; the receipt prints after the commit
 and leaves the queue once printed (`services/receipts.py`).
+
+Stock is checked when payment starts, but another window on the same store
+may sell the same piece while this one takes the money. The sale's own
+transaction therefore takes each unique piece only if it is still available,
+and the database refuses stock below zero (`persistence/stock_guard.py`):
+`complete_sale` then raises a `StockConflict` naming the SKU, writes no
+sale, keeps the checkout open with what was paid, notes the conflict on it
+and on the audit trail (`checkout.stock_conflict`, one of `audit flags`),
+and the money goes back with `refund_unsold`. Recovery after a crash meets
+the same conflict and says what was paid instead of completing the sale.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -46,7 +58,14 @@ from pos_app.domain.cart import (
     tender_from_dict,
     tender_to_dict,
 )
-from pos_app.domain.errors import Conflict, NotFound, PermissionDenied, UserFacingError, ValidationError
+from pos_app.domain.errors import (
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    StockConflict,
+    UserFacingError,
+    ValidationError,
+)
 from pos_app.domain.jewelry import ItemStatus, Tracking
 from pos_app.domain.money import Money, format_money
 from pos_app.domain.payments import check_card_amount
@@ -367,6 +386,7 @@ class Checkout:
     pending: PendingCard | None = None
     attempts: int = 0
     large_cash: LargeCashDetails | None = None
+    conflict: str = ""  # why it could not complete: a piece sold elsewhere meanwhile (the StockConflict's message)
 
     @property
     def due(self) -> Money:
@@ -392,7 +412,7 @@ def _to_row(co: Checkout) -> dict[str, Any]:
     if co.large_cash is not None:
         large = {**dataclasses.asdict(co.large_cash), "date_of_birth": co.large_cash.date_of_birth.isoformat()}
     return {"tenders": [tender_to_dict(t) for t in co.tenders], "pending": pending, "attempts": co.attempts,
-            "large_cash": large}
+            "large_cash": large, "conflict": co.conflict}
 
 
 def _save(uow: UnitOfWork, co: Checkout, actor: Actor, status: str = "open", sale_id: str | None = None) -> None:
@@ -419,7 +439,8 @@ def _from_row(row: dict[str, Any], tax_rate: Decimal) -> Checkout:
         large = LargeCashDetails(**{**lc, "date_of_birth": dt.date.fromisoformat(lc["date_of_birth"])})
     return Checkout(id=row["id"], cart=cart, priced=price(cart, tax_rate),
                     tenders=tuple(tender_from_dict(t, currency) for t in extra.get("tenders", [])),
-                    pending=pending, attempts=int(extra.get("attempts", 0)), large_cash=large)
+                    pending=pending, attempts=int(extra.get("attempts", 0)), large_cash=large,
+                    conflict=str(extra.get("conflict") or ""))
 
 
 def _check_stock(uow: UnitOfWork, cart: Cart) -> None:
@@ -791,11 +812,56 @@ def sale_rows(co: Checkout, *, number: str, terminal: str, staff_id: str, shift_
                     audit_summary=summary, approved_by=sorted(approvers)[0] if approvers else None)
 
 
+def paid_summary(co: Checkout) -> str:
+    """What was taken for a checkout, as a clerk says it: "$1,250.00 (cash $250.00, VISA ****4242 $1,000.00)"."""
+    parts = []
+    for t in co.tenders:
+        what = f"{t.card_brand.upper()} ****{t.card_last4 or ''}" if t.card_brand else t.kind.label.lower()
+        back = t.amount.cents < 0
+        parts.append(f"{what} {format_money(-t.amount if back else t.amount)}" + (" back" if back else ""))
+    paid = sum((t.amount for t in co.tenders), Money(0, co.cart.currency))
+    return f"{format_money(paid)} ({', '.join(parts)})" if parts else format_money(paid)
+
+
+@contextlib.contextmanager
+def _noting_conflicts(co: Checkout, *, uow: UnitOfWork, actor: Actor, on_recovery: bool) -> Iterator[None]:
+    """Around `with uow:` (entered first, left last): a StockConflict from the sale's transaction, once
+    that transaction rolled back, is noted on the checkout and on the audit trail, then raised again."""
+    try:
+        yield
+    except StockConflict as conflict:
+        _note_conflict(co, conflict, uow=uow, actor=actor, on_recovery=on_recovery)
+        raise
+
+
+def _note_conflict(co: Checkout, conflict: StockConflict, *, uow: UnitOfWork, actor: Actor,
+                   on_recovery: bool) -> None:
+    """The checkout stays open with what was paid and says why it could not complete; the audit trail
+    (and so `audit flags`) hears of it once per checkout, whoever tries again."""
+    with uow:
+        row = uow.counter.checkout(co.id)
+        noted = row is not None and (row["cart"].get("_checkout") or {}).get("conflict") == str(conflict)
+        if noted or (row is not None and row["status"] != "open"):
+            return
+        _save(uow, dataclasses.replace(co, conflict=str(conflict)), actor)
+        cash = sum(t.amount.cents for t in co.tenders if t.kind is TenderKind.CASH)
+        card = sum(t.amount.cents for t in co.tenders if t.kind is TenderKind.CARD)
+        uow.audit.record(actor, "checkout.stock_conflict", entity_type="checkout", entity_id=co.id,
+                         summary={"sku": conflict.sku, "paid_cents": sum(t.amount.cents for t in co.tenders),
+                                  "cash_cents": cash, "card_cents": card, "on_recovery": on_recovery})
+        uow.commit()
+
+
 @requires(Permission.SELL)
 def complete_sale(co: Checkout, *, uow: UnitOfWork, actor: Actor, sales: SalesReader | None = None,
                   staff_id: str | None = None, now: dt.datetime | None = None,
                   action: str = "sale.completed") -> CompletedSale:
-    """Write the paid sale in one transaction; the checkout row closes in the same one."""
+    """Write the paid sale in one transaction; the checkout row closes in the same one.
+
+    A piece sold elsewhere since the cart was checked (or too few units left) raises a
+    `StockConflict` naming the SKU: no sale is written and the checkout stays open with what
+    was paid, noted as conflicted; `refund_unsold` gives the money back.
+    """
     if co.pending is not None:
         raise Conflict("A card payment is still waiting on the reader.")
     due = co.due
@@ -811,7 +877,7 @@ def complete_sale(co: Checkout, *, uow: UnitOfWork, actor: Actor, sales: SalesRe
     if originals and sales is not None:
         original_sale_id = sales.sale_id_for_number(sorted(originals)[0])
     moment = now or dt.datetime.now(dt.UTC)
-    with uow:
+    with _noting_conflicts(co, uow=uow, actor=actor, on_recovery=action != "sale.completed"), uow:
         counter = uow.counter
         terminal = actor.terminal
         number = f"{terminal}-{counter.next_sale_number(terminal):06d}"
@@ -893,13 +959,19 @@ class Recovered:
     checkout: Checkout
     completed: CompletedSale | None
     message: str
+    conflict: str = ""  # not completed because a piece was sold elsewhere meanwhile: the money goes back
 
 
 @requires(Permission.SELL)
 def recover_checkouts(*, settings: CounterSettings, uow: UnitOfWork, actor: Actor, sales: SalesReader,
                       terminal: CardTerminal | None) -> list[Recovered]:
     """Settle every checkout this counter left open: ask Stripe about waiting cards, then
-    complete the paid ones and hand back the others for the clerk to finish."""
+    complete the paid ones and hand back the others for the clerk to finish.
+
+    A paid checkout whose piece was sold elsewhere meanwhile is not completed: it comes back
+    with `conflict` set and a message saying what was paid and that it is to be given back
+    (`refund_unsold`); the audit trail has it (`checkout.stock_conflict`, in `audit flags`).
+    """
     with uow:
         rows = uow.counter.open_checkouts(actor.terminal)
     results: list[Recovered] = []
@@ -936,12 +1008,48 @@ def recover_checkouts(*, settings: CounterSettings, uow: UnitOfWork, actor: Acto
                 results.append(Recovered(co, None, f"Could not ask Stripe about a card payment: {error}"))
                 continue
         if co.settled and co.tenders:
-            done = complete_sale(co, uow=uow, actor=actor, sales=sales, staff_id=row["staff_id"],
-                                 action="sale.completed_on_recovery")
+            try:
+                done = complete_sale(co, uow=uow, actor=actor, sales=sales, staff_id=row["staff_id"],
+                                     action="sale.completed_on_recovery")
+            except StockConflict as conflict:
+                co = dataclasses.replace(co, conflict=str(conflict))
+                results.append(Recovered(co, None, f"{note} {conflict_message(co)}".strip(), conflict=str(conflict)))
+                continue
             results.append(Recovered(co, done, f"{note} Sale {done.number} was completed.".strip()))
         else:
             results.append(Recovered(co, None, f"{note} The cart was reopened with what was already paid.".strip()))
     return results
+
+
+def conflict_message(co: Checkout) -> str:
+    """What the clerk is told of a paid checkout that cannot complete: why, what was paid, what to do."""
+    kinds = {t.kind for t in co.tenders if t.amount.cents > 0}
+    how = [what for kind, what in ((TenderKind.CARD, "a card is refunded to the card"),
+                                   (TenderKind.CASH, "cash back needs a manager's approval")) if kind in kinds]
+    return (f"Not sold: {co.conflict} This customer paid {paid_summary(co)}: give it back"
+            + (f" ({'; '.join(how)})" if how else "") + ". The owner sees this among the audit trail's flags.")
+
+
+@requires(Permission.SELL)
+def refund_unsold(co: Checkout, *, uow: UnitOfWork, actor: Actor, terminal: CardTerminal | None,
+                  approver: Actor | None = None) -> Checkout:
+    """Give back what was paid for a cart that cannot be sold (its piece was sold elsewhere meanwhile).
+
+    Card payments are refunded to the card and the checkout closes, as `void_checkout` does;
+    cash handed back needs whoever may refund (a manager), or their approval, which the audit
+    trail records with the checkout before the money moves.
+    """
+    if co.pending is not None:
+        raise Conflict("Cancel the card payment on the reader first.")
+    cash = sum(t.amount.cents for t in co.tenders if t.kind is TenderKind.CASH)
+    approved = None
+    if cash > 0:
+        approved = approval(actor, approver, Permission.REFUND,
+                            f"Giving back {format_money(Money(cash, co.cart.currency))} in cash")
+    if approved is not None:
+        _record_approval(uow, actor, approved, "sale.conflict_refund_approved",
+                         {"checkout": co.id, "cash_cents": cash})
+    return void_checkout(co, uow=uow, actor=actor, terminal=terminal)
 
 
 def open_checkout(checkout_id: str, *, settings: CounterSettings, uow: UnitOfWork) -> Checkout:

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from pos_app.domain import store as store_rules
-from pos_app.domain.errors import NotFound, ValidationError
+from pos_app.domain.errors import NotEnoughStock, NotFound, ValidationError
 from pos_app.domain.items import ItemSpec, item_fields, parse_item
 from pos_app.domain.jewelry import ItemStatus, Tracking
 from pos_app.domain.permissions import Actor, Permission
@@ -175,7 +175,10 @@ def adjust_stock(item_id: str, change: int, reason: str, *, uow: UnitOfWork, act
             raise ValidationError("quantity", f"only {record.on_hand} on hand; cannot remove {-change}")
         if record.spec.tracking is Tracking.UNIQUE and after > 1:
             raise ValidationError("quantity", "a unique piece is either here (1) or not (0)")
-        uow.stock.record(item_id, "adjustment", change, actor=actor, reason=reason)
+        try:
+            uow.stock.record(item_id, "adjustment", change, actor=actor, reason=reason)
+        except NotEnoughStock as refused:  # the ledger's own guard: its running sum says fewer are left
+            raise ValidationError("quantity", f"only {refused.on_hand} on hand; cannot remove {-change}") from None
         uow.audit.record(actor, "stock.adjusted", entity_type="item", entity_id=item_id,
                          summary={"sku": record.spec.sku, "change": change},  # the reason is free text: ledger only
                          approved_by=approved.staff_id if approved else None)

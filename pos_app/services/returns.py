@@ -20,7 +20,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from pos_app.domain.cart import Cart, CartLine, ReturnedAmounts, returned_amounts
-from pos_app.domain.errors import Conflict, NotFound, ValidationError
+from pos_app.domain.errors import Conflict, NotFound, StockConflict, ValidationError
 from pos_app.domain.jewelry import ItemStatus
 from pos_app.domain.money import Money
 from pos_app.domain.permissions import Actor, Permission
@@ -117,6 +117,25 @@ def _voidable(sale: SaleDetail, *, sales: SalesReader, actor: Actor, timezone: s
         raise Conflict(f"Only today's sales of this counter can be voided; return {sale.number} instead.")
 
 
+def _not_here(sale: SaleDetail, sku: str) -> str:
+    return (f"Sale {sale.number} cannot be voided: {sku}, returned in it, has been sold again since. "
+            "Return this sale's pieces instead.")
+
+
+def _check_taken_back(sale: SaleDetail, *, uow: UnitOfWork) -> None:
+    """A void takes back what the sale's returned lines brought in; refuse before any card is refunded
+    if it is no longer there (the stock guard would refuse the void's own transaction)."""
+    taken_back = [line for line in sale.lines if line.quantity < 0]
+    if not taken_back:
+        return
+    with uow:
+        found = uow.counter.items_for_sale([line.item_id for line in taken_back])
+    for line in taken_back:
+        status, _, on_hand = found.get(line.item_id, ("missing", "", 0))
+        if on_hand < -line.quantity or (line.unique and status != ItemStatus.AVAILABLE.value):
+            raise Conflict(_not_here(sale, line.sku))
+
+
 @requires(Permission.SELL)
 def void_sale(sale_id: str, reason: str, *, uow: UnitOfWork, actor: Actor, sales: SalesReader, timezone: str,
               terminal: CardTerminal | None, approver: Actor | None = None, now: dt.datetime | None = None) -> None:
@@ -130,6 +149,7 @@ def void_sale(sale_id: str, reason: str, *, uow: UnitOfWork, actor: Actor, sales
     moment = now or dt.datetime.now(dt.UTC)
     _voidable(sale, sales=sales, actor=actor, timezone=timezone, now=moment)
     approved = approval(actor, approver, Permission.VOID_SALE, f"Voiding sale {sale.number}")
+    _check_taken_back(sale, uow=uow)
 
     from pos_app.services import card_refunds
 
@@ -166,9 +186,12 @@ def void_sale(sale_id: str, reason: str, *, uow: UnitOfWork, actor: Actor, sales
             card_refunds.record(uow, actor, outcome, payment_intent_id=payment.payment_intent_id,
                                 currency=sale.currency, card_brand=payment.card_brand,
                                 card_last4=payment.card_last4, reason="void_sale", sale_id=sale.id)
-        uow.counter.record_moves(moves, reference=f"void {sale.number}", actor=actor)
-        if statuses:
-            uow.counter.set_statuses(statuses)
+        try:
+            uow.counter.record_moves(moves, reference=f"void {sale.number}", actor=actor)
+            if statuses:
+                uow.counter.set_statuses(statuses)
+        except StockConflict as refused:  # the stock guard, should a sale slip in after _check_taken_back
+            raise Conflict(_not_here(sale, refused.sku)) from None
         uow.audit.record(actor, "sale.voided", entity_type="sale", entity_id=sale.id,
                          summary={"number": sale.number, "total_cents": sale.total_cents,
                                   "card_refunds": sum(1 for r in refunds if r["refund_id"])},

@@ -11,7 +11,7 @@ import dataclasses
 from collections import Counter
 from dataclasses import dataclass
 
-from pos_app.domain.errors import Conflict, NotFound, ValidationError
+from pos_app.domain.errors import Conflict, NotEnoughStock, NotFound, ValidationError
 from pos_app.domain.jewelry import Tracking
 from pos_app.domain.permissions import Actor, Permission
 from pos_app.services.guard import requires
@@ -178,8 +178,12 @@ def post_count(count_id: str, *, uow: UnitOfWork, reader: InventoryReader, actor
         )
         to_post = [line for line in result.matched + result.missing + found_here if line.difference]
         for line in to_post:
-            uow.stock.record(line.item.id, "count", line.difference, actor=actor, reason=reason,
-                             reference=count_id[:8])
+            try:
+                uow.stock.record(line.item.id, "count", line.difference, actor=actor, reason=reason,
+                                 reference=count_id[:8])
+            except NotEnoughStock as refused:  # sold while the count was being posted: its figures are stale
+                raise Conflict(f"{refused.sku} was sold while the count was posted (only {refused.on_hand} on "
+                               "hand now); nothing was posted. Post the count again.") from None
         uow.counts.close(count_id, "posted", actor)
         uow.audit.record(actor, "count.posted", entity_type="stock_count", entity_id=count_id,
                          summary={"location": result.location, "adjusted": len(to_post)})

@@ -313,3 +313,53 @@ def test_a_0001_store_with_sales_upgrades_to_the_counter_schema(demo_dir: Path) 
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
     finally:
         conn.close()
+
+
+STOCK_GUARDS = {"stock_movements_not_below_zero", "items_sold_only_when_available"}
+
+
+def _triggers(conn: Any) -> set[str]:
+    return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+
+
+def test_a_store_whose_stock_went_below_zero_before_the_guards_upgrades_and_doctor_names_it(demo_dir: Path) -> None:
+    """Revision 0010 adds the stock guards without rewriting history: a -1 made before it stays, and is reported.
+
+    A later migration that rebuilds `items` or `stock_movements` (a batch ALTER copies the table and drops its
+    triggers) must create them again: this test fails if the guards are missing at head."""
+    from alembic import command
+    from alembic.config import Config
+
+    from pos_app.doctor import examine
+
+    key = KeyringSecrets().get(database_key_name(demo_dir))
+    assert key is not None
+    db = open_database(demo_dir, key)
+    config = Config()
+    config.set_main_option("script_location", str(paths.migrations()))
+    with db.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0009")  # the revision before the stock guards
+    db.dispose()
+    conn = connect(db_path(demo_dir), key)
+    try:
+        assert not _triggers(conn) & STOCK_GUARDS
+        item_id, on_hand = conn.execute("SELECT id, on_hand FROM items WHERE tracking = 'counted' AND on_hand > 0 "
+                                        "ORDER BY sku LIMIT 1").fetchone()
+        conn.execute("INSERT INTO stock_movements (id, item_id, kind, quantity, reason, terminal, created_at, "
+                     "updated_at) VALUES ('two-windows', ?, 'sale', ?, 'sale', 'C2', '2026-01-01', '2026-01-01')",
+                     (item_id, -(on_hand + 1)))
+    finally:
+        conn.close()
+
+    open_database(demo_dir, key).dispose()  # migrates, after a backup
+    conn = connect(db_path(demo_dir), key)
+    try:
+        assert schema.current_revision(conn) == schema.HEAD
+        assert STOCK_GUARDS <= _triggers(conn)
+        assert conn.execute("SELECT on_hand FROM items WHERE id = ?", (item_id,)).fetchone()[0] == -1
+    finally:
+        conn.close()
+    report = examine(demo_dir)
+    assert report["stock"]["guards"] is True and len(report["stock"]["below_zero"]) == 1
+    assert any("less than zero on hand" in problem for problem in report["problems"])

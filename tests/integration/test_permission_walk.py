@@ -69,6 +69,8 @@ NOT_GUARDED: dict[str, str] = {
     "checkout.check_large_cash": _PURE,
     "checkout.counter_settings": "the store's currency, tax and discount limit: read before anyone signs in",
     "checkout.parse_discount": _PURE,
+    "checkout.paid_summary": _PURE,
+    "checkout.conflict_message": _PURE,
     "customers.check_customer_edit": _PURE,
     "customers.check_quick_customer": _PURE,
     "command_line.check_job": _PURE,

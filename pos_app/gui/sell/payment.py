@@ -13,17 +13,23 @@ is refused before anything is sent, a request Stripe refuses drops that card
 attempt (nothing was charged) and says why, and the clerk can always take the
 rest another way or void the cart (Ctrl+Del cancels a card still waiting on
 the reader first). The screen never stays on "Sending to the reader…".
+
+If the sale cannot complete because a piece in it was sold at another
+counter meanwhile (or when start-up recovery finds such a payment), the
+screen says what was paid and Ctrl+Del gives it back: the card refunded,
+the cash with a manager's approval (their PIN in the approval dialog).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import Any
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QHeaderView, QSizePolicy, QWidget
 
-from pos_app.domain.errors import UserFacingError
+from pos_app.domain.errors import StockConflict, UserFacingError
 from pos_app.domain.money import parse_money
 from pos_app.domain.permissions import Actor
 from pos_app.gui import dialogs
@@ -47,6 +53,8 @@ class PaymentDialog(FacetDialog):
     back_to_cart = Signal(object)
     """Nothing was paid and the clerk went back to change the cart (the Cart)."""
     voided = Signal()
+    given_back = Signal(str)
+    """The cart could not be sold (a piece sold elsewhere) and what was paid was given back (a message)."""
 
     def __init__(self, context: AppContext, co: checkout.Checkout, settings: checkout.CounterSettings,
                  parent: QWidget | None = None) -> None:
@@ -160,7 +168,9 @@ class PaymentDialog(FacetDialog):
                 f.refund_card_combo.addItem(f"{label} (up to {m(left)})", (pi, left))
             f.refund_card_button.setEnabled(f.refund_card_combo.count() > 0 and has_reader)
             self.initial_focus = f.refund_card_combo if f.refund_card_combo.count() else f.refund_cash_edit
-        if co.settled and not self._finishing:
+        if co.conflict:
+            self._show_conflict()
+        elif co.settled and not self._finishing:
             self.finish()
 
     def _update(self, co: checkout.Checkout) -> None:
@@ -380,7 +390,9 @@ class PaymentDialog(FacetDialog):
 
         def failed(exc: BaseException) -> None:
             self._finishing = False
-            if isinstance(exc, UserFacingError):
+            if isinstance(exc, StockConflict):
+                self._update(dataclasses.replace(self.co, conflict=str(exc)))
+            elif isinstance(exc, UserFacingError):
                 self.show_problem(exc)
             else:
                 from pos_app.gui.ops import show_error
@@ -392,6 +404,9 @@ class PaymentDialog(FacetDialog):
     def escape(self) -> None:
         if self.co.pending is not None:
             self.cancel_card()
+            return
+        if self.co.conflict:
+            self._show_conflict()  # the money must go back before the screen closes
             return
         if self.co.tenders:
             self.show_problem(UserFacingError("Money has been taken: finish paying, or void the cart (Ctrl+Del) "
@@ -405,7 +420,37 @@ class PaymentDialog(FacetDialog):
 
         self.run(lambda: checkout.reopen(co, uow=context.uow(), actor=actor), done)
 
+    def _show_conflict(self) -> None:
+        """Nothing more can be taken: the money goes back (Ctrl+Del)."""
+        f = self.form
+        f.take_box.setVisible(False)
+        f.refund_box.setVisible(False)
+        f.void_button.setText("Give the money back  Ctrl+Del")
+        f.void_button.setProperty("primary", True)
+        f.close_button.setEnabled(False)
+        self.show_problem(UserFacingError(checkout.conflict_message(self.co) + " Ctrl+Del gives it back."))
+        self.initial_focus = f.void_button
+        f.void_button.setFocus()
+
+    def give_back(self) -> None:
+        """Refund what was paid for a cart that cannot be sold; cash back needs a manager's approval."""
+        co, actor, context, terminal = self.co, self.actor, self.context, self.terminal
+        paid = checkout.paid_summary(co)
+
+        def work(approver: Actor | None) -> checkout.Checkout:
+            return checkout.refund_unsold(co, uow=context.uow(), actor=actor, terminal=terminal, approver=approver)
+
+        def done(_co: Any) -> None:
+            self.accept()
+            self.given_back.emit(f"Nothing was sold; {paid} was given back.")
+
+        self.say("Giving the money back…")
+        with_approval(self, context, work, done, on_problem=self.show_problem, lane="io")
+
     def void(self) -> None:
+        if self.co.conflict and self.co.pending is None:
+            self.give_back()
+            return
         paid = [t for t in self.co.tenders if t.amount.cents > 0]
         question = "Void this cart?"
         if self.co.pending is not None and self.co.pending.amount.cents > 0:

@@ -487,6 +487,8 @@ class SellView(QWidget):
         dialog.back_to_cart.connect(lambda cart: self.set_cart(cart, "Back to the cart."))
         dialog.voided.connect(lambda: (self.set_cart(Cart(currency=self.settings.currency), "The cart was voided."),
                                        self.focus_first()))
+        dialog.given_back.connect(lambda message: (self.set_cart(Cart(currency=self.settings.currency), message),
+                                                   self.context.changed.emit("sales"), self.focus_first()))
         self.open_dialog(dialog)
 
     def sale_completed(self, done: checkout.CompletedSale) -> None:
