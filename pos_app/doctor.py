@@ -5,7 +5,7 @@ the data folder and file, the keyring backend and the key, that the key opens
 the file, SQLite's integrity check, the schema version against this build,
 the counts of items, customers and sales, stock against its ledger, stock
 below zero and unique pieces in more than one open sale (what the stock
-guards of migration 0010 prevent), the counter (payments left open, receipts
+guards of migration 0009 prevent), the counter (payments left open, receipts
 waiting, the receipt printer's set-up and python-escpos's capability cache),
 and the audit trail's hash chain.
 """
@@ -144,7 +144,7 @@ def _named(rows: list[Any], what: Any) -> str:
 
 
 def _check_stock_guards(conn: Any, report: dict[str, Any]) -> None:
-    """What the stock guards (migration 0010) exist to prevent, looked for in the data itself: a store
+    """What the stock guards (migration 0009) exist to prevent, looked for in the data itself: a store
     made before them, or one whose triggers someone with the key dropped, may hold either."""
     negative = conn.execute("SELECT sku, on_hand FROM items WHERE on_hand < 0 ORDER BY sku").fetchall()
     twice = conn.execute(SOLD_TWICE_SQL).fetchall()

@@ -7,7 +7,7 @@ refund Stripe answers `pending` is asked about again until it succeeds or
 fails, and a failed one stays in front of the staff until it is paid back
 another way.
 
-Revision ID: 0008
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-05 10:00:00
 """
@@ -15,7 +15,7 @@ Create Date: 2026-12-05 10:00:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0008'
+revision = '0007'
 down_revision = '0006'
 branch_labels = None
 depends_on = None

@@ -1,16 +1,16 @@
 """Command-line sessions (`pos-app login`) and job tokens for unattended runs, each kept as the
 SHA-256 of a random token whose raw value lives only in the OS account's keyring.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-09 10:00:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0009'
-down_revision = '0008'
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

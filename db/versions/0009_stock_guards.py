@@ -23,15 +23,15 @@ zero before this revision keeps its rows (history is not rewritten);
 triggers; doctor's checks of negative stock and of pieces in two open sales
 still see what they let through.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-09 10:00:00
 """
 
 from alembic import op
 
-revision = '0010'
-down_revision = '0009'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

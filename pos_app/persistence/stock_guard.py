@@ -1,6 +1,6 @@
 """The database's stock guards, as the writers of stock meet them.
 
-Migration 0010 puts two triggers in the store: a stock movement that would
+Migration 0009 puts two triggers in the store: a stock movement that would
 take an item's `on_hand` below zero is refused, and so is a change of status
 to 'sold' from anything but 'available'. They hold for every writer, so two
 windows (two processes) on one store cannot both sell the last unit: the
@@ -40,7 +40,7 @@ import sqlcipher3
 
 from pos_app.domain.errors import ItemAlreadySold, NotEnoughStock
 
-# The constant parts of the triggers' messages (db/versions/0010_stock_guards.py).
+# The constant parts of the triggers' messages (db/versions/0009_stock_guards.py).
 BELOW_ZERO = "stock would go below zero"
 NOT_AVAILABLE = "a piece is sold only while available"
 

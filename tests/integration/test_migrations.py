@@ -323,7 +323,7 @@ def _triggers(conn: Any) -> set[str]:
 
 
 def test_a_store_whose_stock_went_below_zero_before_the_guards_upgrades_and_doctor_names_it(demo_dir: Path) -> None:
-    """Revision 0010 adds the stock guards without rewriting history: a -1 made before it stays, and is reported.
+    """Revision 0009 adds the stock guards without rewriting history: a -1 made before it stays, and is reported.
 
     A later migration that rebuilds `items` or `stock_movements` (a batch ALTER copies the table and drops its
     triggers) must create them again: this test fails if the guards are missing at head."""
@@ -339,7 +339,7 @@ def test_a_store_whose_stock_went_below_zero_before_the_guards_upgrades_and_doct
     config.set_main_option("script_location", str(paths.migrations()))
     with db.engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.downgrade(config, "0009")  # the revision before the stock guards
+        command.downgrade(config, "0008")  # the revision before the stock guards
     db.dispose()
     conn = connect(db_path(demo_dir), key)
     try:
