@@ -20,6 +20,7 @@ from pos_app.domain.permissions import Actor, Role
 
 if TYPE_CHECKING:
     from pos_app.adapters.erasure_log import ErasureLogFile
+    from pos_app.adapters.export_files import ExportFolder
     from pos_app.adapters.hashing import Argon2Hasher
     from pos_app.adapters.secrets import KeyringSecrets
     from pos_app.persistence.appraisal_queries import SqliteAppraisalReader
@@ -142,6 +143,12 @@ class Facet:
         from pos_app.adapters.erasure_log import ErasureLogFile
 
         return ErasureLogFile(self.data_dir)
+
+    def export_files(self) -> ExportFolder:
+        """The privacy exports of this store's data folder (deleted when delivered or the customer is erased)."""
+        from pos_app.adapters.export_files import ExportFolder
+
+        return ExportFolder(self.data_dir)
 
     def sales_reader(self, conn: Any | None = None) -> SqliteSalesReader:
         from pos_app.persistence.sales_queries import SqliteSalesReader
