@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from sqlalchemy import JSON, String
+from sqlalchemy import JSON, MetaData, String
 
 _CODES = "a code, grade or status chosen from a list, not typed text"
 _STAFF = "staff and the store, not customers"
@@ -86,13 +86,13 @@ def is_text(column: object) -> bool:
 
 
 @cache
-def free_text_columns() -> dict[str, tuple[str, ...]]:
-    """table -> its columns an erasure searches: every text column of the models that is not a key and not in
-    `NOT_PERSONAL`, in the models' order."""
+def free_text_columns(metadata: MetaData | None = None) -> dict[str, tuple[str, ...]]:
+    """table -> its columns an erasure searches: every text column of the models (or of `metadata`) that is
+    not a key and not in `NOT_PERSONAL`, in the models' order."""
     from pos_app.persistence.models import Base
 
     found: dict[str, tuple[str, ...]] = {}
-    for table in Base.metadata.sorted_tables:
+    for table in (metadata or Base.metadata).sorted_tables:
         columns = tuple(c.name for c in table.columns
                         if is_text(c) and not c.primary_key and not c.foreign_keys
                         and (table.name, c.name) not in NOT_PERSONAL)

@@ -100,7 +100,7 @@ def test_an_item_description_naming_the_customer_loses_them_in_the_table_and_the
         assert value.lower().encode() not in dump.lower(), value
 
 
-def test_a_held_cart_a_stock_reason_and_a_cash_movement_naming_the_customer_are_cut(demo_facet: app.Facet) -> None:
+def test_a_held_cart_and_a_stock_reason_naming_the_customer_are_cut(demo_facet: app.Facet) -> None:
     """Text in tables the erasure never listed by hand: found because every text column is searched."""
     facet = demo_facet
     customer_id = _new_customer(facet)
