@@ -33,6 +33,7 @@ from pos_app.persistence.sqlcipher import (
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
+    from pos_app.domain.restore import RestoreUndo, TrailHead
     from pos_app.persistence.audit_queries import AuditAnchor
     from pos_app.persistence.uow import SqlUnitOfWork
 
@@ -262,16 +263,27 @@ class LocalDatabase:
         partial.replace(dest)
         return dest
 
+    def compare_with(self, backup: Path, *, passphrase: str | None = None,
+                     older_keys: Sequence[str] = ()) -> RestoreUndo:
+        """What restoring `backup` would undo in this store (`persistence/restore_preview.py`); reads both."""
+        return compare_backup(self.path, self._key_hex, backup,
+                              backup_key_sql(backup, passphrase=passphrase, keys=[self._key_hex, *older_keys]))
+
     def restore_from(self, backup: Path, *, passphrase: str | None = None, keep_dir: Path,
-                     older_keys: Sequence[str] = ()) -> Path:
+                     older_keys: Sequence[str] = (), expect_head: TrailHead | None = None,
+                     check_head: bool = False) -> Path:
         """Replace the store's content with a backup's; returns the safety copy made first.
 
         A backup encrypted with a key a rekey retired (`older_keys`) is re-encrypted with today's key,
-        as one made with a passphrase is.
+        as one made with a passphrase is. With `check_head`, the store's audit trail must still end at
+        `expect_head` once the safety copy is made (every sale writes an audit event): if a sale came in
+        since the person confirmed what the restore undoes, nothing is replaced (StoreProblem).
         """
         backup_key = None if passphrase else backup_key_for(backup, [self._key_hex, *older_keys])
         revision = verify_backup(backup, key_hex=backup_key, passphrase=passphrase)
-        safety = self.backup_to(keep_dir / f"facet-before-restore-{_stamp()}.db")
+        keep_dir.mkdir(parents=True, exist_ok=True)
+        # Re-encrypt first (seconds on a big store): the safety copy and the swap then follow each other at
+        # once, so nothing the counter writes can fall between them.
         staged = keep_dir / f"restore-{_stamp()}.partial"
         if backup_key == self._key_hex:
             source = connect(backup, self._key_hex, inspect_only=True)
@@ -284,6 +296,14 @@ class LocalDatabase:
             finally:
                 plain.close()
             source = connect(staged, self._key_hex)
+        try:
+            safety = self.backup_to(keep_dir / f"facet-before-restore-{_stamp()}.db")
+            if check_head:
+                self._check_head(safety, expect_head)
+        except BaseException:
+            source.close()
+            staged.unlink(missing_ok=True)
+            raise
         self.dispose()
         live = self.connect()
         try:
@@ -296,6 +316,21 @@ class LocalDatabase:
             migrate(self)
         self._reset_audit_anchor()
         return safety
+
+    def _check_head(self, safety: Path, expect_head: TrailHead | None) -> None:
+        from pos_app.persistence.audit_queries import head
+
+        conn = connect(safety, self._key_hex, inspect_only=True)
+        try:
+            kept = head(conn)
+        finally:
+            conn.close()
+        now = (kept.seq, kept.hash) if kept else None
+        confirmed = (expect_head.seq, expect_head.hash) if expect_head else None
+        if now != confirmed:
+            safety.unlink(missing_ok=True)
+            raise StoreProblem("The store changed after you confirmed what the restore undoes (a sale at another "
+                               "counter?). Nothing was replaced: look at the list again and confirm it.")
 
     def _reset_audit_anchor(self) -> None:
         """The restored trail ends earlier than the anchor: follow it (the caller audits the restore)."""
@@ -333,6 +368,55 @@ def make_engine(path: Path, key_hex: str | Callable[[], str]) -> Engine:
         conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
     return engine
+
+
+def backup_key_sql(backup: Path, *, passphrase: str | None, keys: Sequence[str]) -> str:
+    """The SQLCipher KEY clause value that opens `backup`: its passphrase, or the first of `keys` that does."""
+    if passphrase is not None:
+        return _passphrase_sql(passphrase)
+    return f"\"x'{backup_key_for(backup, keys)}'\""
+
+
+def compare_backup(path: Path, key_hex: str | None, backup: Path, key_sql: str) -> RestoreUndo:
+    """What restoring `backup` over the store at `path` would undo; `readable=False` (and why) when that store
+    cannot be read: no key, another key, a damaged or foreign file. Writes to neither."""
+    from pos_app.domain.restore import RestoreUndo
+    from pos_app.persistence.restore_preview import compare
+
+    if key_hex is None:
+        return RestoreUndo(readable=False, problem="its key is not in the keyring")
+    try:
+        conn = connect(path, key_hex, inspect_only=True)
+    except StoreProblem:
+        return RestoreUndo(readable=False, problem="the key in the keyring does not open it, or it is damaged")
+    try:
+        if application_id(conn) != APPLICATION_ID:
+            return RestoreUndo(readable=False, problem="it is not a Facet store")
+        return compare(conn, backup, key_sql)
+    except sqlcipher3.OperationalError:
+        raise
+    except sqlcipher3.DatabaseError:
+        return RestoreUndo(readable=False, problem="part of it is damaged")
+    finally:
+        conn.close()
+
+
+def move_aside(data_dir: Path, keep_dir: Path) -> Path:
+    """Move an unreadable store's files (and its audit anchor) into `keep_dir` as they are; returns the store
+    file's new path. Nothing is deleted: a damaged file may still be repaired by someone who can."""
+    keep_dir.mkdir(parents=True, exist_ok=True)
+    path = db_path(data_dir)
+    dest = keep_dir / f"facet-unreadable-before-restore-{_stamp()}.db"
+    for suffix in ("", "-wal", "-shm"):
+        source = path.with_name(path.name + suffix)
+        if source.exists():
+            source.replace(dest.with_name(dest.name + suffix))
+    from pos_app.persistence.audit_queries import ANCHOR_NAME
+
+    anchor = data_dir / ANCHOR_NAME
+    if anchor.exists():
+        anchor.replace(dest.with_name(dest.name + "." + ANCHOR_NAME))
+    return dest
 
 
 def _passphrase_sql(passphrase: str) -> str:
