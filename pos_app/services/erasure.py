@@ -175,8 +175,11 @@ def _delete_files(uow: UnitOfWork, customer_id: str, request_id: str, seals: dic
             photos, scans, left = uow.erasure.delete_files(customer_id, at=at, max_bytes=FILE_BATCH_BYTES)
             if not photos + scans:
                 return done  # nothing to delete: the seals are written by the erasure itself
-            uow.audit.record(actor, "privacy.erasure_files_deleted", entity_type="customer", entity_id=customer_id,
-                             summary={"request_id": request_id, "photos": photos, "scans": scans})
+            if not done.photos + done.scans:
+                # Once, with the first batch: the trail shows the files going even if the erasure then fails.
+                uow.audit.record(actor, "privacy.erasure_started", entity_type="customer", entity_id=customer_id,
+                                 summary={"request_id": request_id, "deleting": "appraisal photos and certificate "
+                                                                                "scans, a few at a time"})
             uow.commit()
         done.photos += photos
         done.scans += scans
