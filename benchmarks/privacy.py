@@ -506,8 +506,8 @@ def measure_scrub(facet: Any, work: Path) -> tuple[float, float, dict[str, Any]]
         "rounds": 1, "scrubbed": scrubbed, "store_mb_before": round(before_mb, 1), "wal_mb_before": round(wal_mb, 1),
         "store_mb_after": round(after_mb, 1),
         "mb_per_s": round(after_mb / seconds, 1) if seconds else None,
-        "measured": "once, after the last erasure (VACUUM rewrites the whole store; its time follows the "
-                    "store's size, not the customer's)",
+        "measured": "once, after the last erasure: a PASSIVE checkpoint and a WAL restart, no VACUUM (the "
+                    "file keeps its size; free pages are zeroed and given back by the daily compaction)",
     }
 
 
