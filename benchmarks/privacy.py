@@ -18,7 +18,7 @@ traced run):
 
 - ``privacy_export``: `privacy_export.export_customer` of a verified access
   request (recorded and verified through `privacy` before, closed after,
-  untimed, one per round),
+  untimed, one per round; closing it as delivered deletes the zip),
   to a zip in the work folder, vs `raw_export`: the same customer's profile,
   consents, requests, sales with their lines and payments, appraisals with
   their stones read with `fetchall` on a raw sqlcipher3 connection and
@@ -292,9 +292,10 @@ def measure_export(facet: Any, raw: Any, maker: CustomerMaker, officer: Any, wor
                 tracemalloc.stop()
             conn.close()
         outcome.update(counts=result.counts, zip_bytes=result.path.stat().st_size)
-        result.path.unlink()
+        # Delivered: closing the request deletes the zip (and forgets its path), as the privacy desk does.
         privacy.close_request(request_id, "completed", "Export sent to the email on file.", uow=facet.uow(),
-                              actor=officer)
+                              actor=officer, exports=facet.export_files())
+        assert not result.path.exists()
         return seconds, peak
 
     def baseline(name: str, trace: bool = False) -> tuple[float, float]:
