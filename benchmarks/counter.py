@@ -12,7 +12,8 @@ goes first from one round to the next, after discarded warm-up rounds:
   a cart of 0 to 3 lines, vs the raw indexed `SELECT ... WHERE barcode = ?`;
 - complete a sale: `checkout.complete_sale` of a 3-line cash checkout, vs one
   raw transaction through the same driver and pragmas writing the same rows
-  (`CounterRepo.write_sale` and the checkout journal's upsert, mirrored);
+  (`CounterRepo.write_sale`, the checkout journal's upsert and the receipt's
+  print queue row, mirrored);
 - render a receipt: `receipt_escpos.render_receipt` of a stored 10-line sale,
   vs python-escpos's own `Dummy` printer writing as many text lines.
 """
@@ -249,13 +250,17 @@ _CHECKOUT_SQL = (
     "tenders = excluded.tenders, status = excluded.status, sale_id = excluded.sale_id, "
     "updated_at = excluded.updated_at")
 
+_PRINT_QUEUE_SQL = ("INSERT INTO print_queue (id, terminal, document, sale_id, shift_id, status, error, created_at) "
+                    "VALUES (?, ?, 'receipt', ?, NULL, 'waiting', 'Not printed yet: queued with the sale.', ?)")
+
 
 def raw_sale(raw: Any, co: Any, *, clerk: Actor, shift_id: str) -> str:
     """The rows `complete_sale` writes for a paid cash checkout of counted lines, as one raw transaction.
 
     BEGIN IMMEDIATE; the number sequence upsert; 1 sale, its lines, 1 payment,
     a stock movement per line; the outbox rows of all of them; the audit event
-    (last hash read, next chained); the checkout journal's upsert; COMMIT.
+    (last hash read, next chained); the checkout journal's upsert; the
+    receipt's print queue row; COMMIT.
     """
     from pos_app.domain.cart import cart_to_dict, tender_to_dict
     from pos_app.persistence.audit import event_hash, hashed_content
@@ -299,6 +304,7 @@ def raw_sale(raw: Any, co: Any, *, clerk: Actor, shift_id: str) -> str:
                                                       "large_cash": None}}
         raw.execute(_CHECKOUT_SQL, (co.id, terminal, clerk.staff_id, json.dumps(journal), json.dumps(tenders),
                                     sale_id, now, now))
+        raw.execute(_PRINT_QUEUE_SQL, (str(uuid.uuid4()), terminal, sale_id, now))
         raw.execute("COMMIT")
     except BaseException:
         raw.execute("ROLLBACK")
@@ -375,6 +381,7 @@ def _rows_of_sale(conn: Any, sale_id: str) -> dict[str, int]:
     return {"sale_lines": len(line_ids), "payments": len(pay_ids), "stock_movements": len(move_ids),
             "outbox": int(outbox), "audit_events": one("SELECT count(*) FROM audit_events WHERE entity_id = ?"),
             "checkouts": one("SELECT count(*) FROM checkouts WHERE sale_id = ?"),
+            "print_queue": one("SELECT count(*) FROM print_queue WHERE sale_id = ?"),
             "shift_linked": one("SELECT count(*) FROM sales WHERE id = ? AND shift_id IS NOT NULL")}
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pos_app.domain.errors import UserFacingError
-from pos_app.domain.permissions import Actor, Role
+from pos_app.domain.permissions import Actor, Permission, Role
 
 if TYPE_CHECKING:
     from pos_app.adapters.erasure_log import ErasureLogFile
@@ -87,6 +87,7 @@ class Facet:
     data_dir: Path
     db: LocalDatabase
     keyring: KeyringSecrets
+    actor: Actor | None = None  # the command line's signed-in person or job (see cli._open)
 
     def uow(self) -> SqlUnitOfWork:
         return self.db.unit_of_work()
@@ -179,15 +180,25 @@ class Facet:
         return Argon2Hasher.from_settings(self.directory().setting("security.argon2"))
 
     def receipt_printer(self) -> ReceiptPrinter | None:
-        """The receipt printer the settings name (a new connection each print), or None."""
+        """The receipt printer the settings name (a new connection each print), or None.
+
+        An address that does not parse gives a printer whose every send fails saying so, so the
+        receipt waits in the queue with that reason rather than the print failing before it starts.
+        """
         directory = self.directory()
         uri = str(directory.setting("receipt.printer", "") or "")
         if not uri:
             return None
-        from pos_app.adapters.receipt_printer import EscposPrinter, parse_printer_uri
+        from pos_app.adapters.receipt_printer import EscposPrinter, UnusablePrinter, parse_printer_uri
+        from pos_app.domain.errors import ValidationError
 
-        return EscposPrinter(parse_printer_uri(uri), columns=int(directory.setting("receipt.columns", 42)),
-                             profile=str(directory.setting("receipt.profile", "TM-T88V")))
+        columns, profile = int(directory.setting("receipt.columns", 42)), str(directory.setting("receipt.profile",
+                                                                                                 "TM-T88V"))
+        try:
+            target = parse_printer_uri(uri)
+        except ValidationError as error:
+            return UnusablePrinter(error.problem, columns=columns, profile=profile)
+        return EscposPrinter(target, columns=columns, profile=profile)
 
     def printer_for(self, uri: str) -> ReceiptPrinter:
         """A receipt printer at `uri` with this store's receipt layout (for `pos-app receipt --printer`)."""
@@ -214,7 +225,13 @@ class Facet:
         return StripeTerminal(key, reader_id, api_base=api_base)
 
     def cli_actor(self) -> Actor:
-        return command_line_actor(self.terminal)
+        """Who the command line acts for: the person `pos-app` signed in (a session of `pos-app login`,
+        or a sign-in for this command alone) or a job token, set by `cli._open`; nobody else."""
+        if self.actor is None:
+            from pos_app.domain.errors import SignInFailed
+
+            raise SignInFailed("No one is signed in on the command line: run `pos-app login`.")
+        return self.actor
 
     def close(self) -> None:
         if "_conn" in self.__dict__:
@@ -227,14 +244,20 @@ class Facet:
         self.db.dispose()
 
 
-def command_line_actor(terminal: str = "CLI") -> Actor:
-    """The command line acts with the owner's permissions, named for the OS user: whoever
-    can run it can already read the keyring and the file."""
+def os_user() -> str:
+    """The operating system's user name, for the record of who opened a command-line session."""
     try:
-        user = getpass.getuser()
+        return getpass.getuser()
     except (KeyError, OSError):
-        user = "unknown"
-    return Actor(staff_id=None, name=f"command line ({user})", role=Role.OWNER, terminal=terminal)
+        return "unknown"
+
+
+def setup_actor(terminal: str) -> Actor:
+    """Who restores a backup into a folder with no store yet (moving to a new computer): like `init`,
+    a set-up with no one to sign in yet, where the backup's passphrase is what it takes. It may restore
+    and nothing else."""
+    return Actor(staff_id=None, name=f"set-up from a backup (command line, {os_user()})"[:80], role=Role.OWNER,
+                 terminal=terminal, only=frozenset({Permission.RESTORE}))
 
 
 def open_facet(data_dir: Path) -> Facet:

@@ -5,6 +5,12 @@ a problem (`doctor`); 2 the request could not be done (bad input, no store,
 wrong key: the message says which, and nothing was changed); 3 a bug.
 Secrets are never taken as plain arguments (they would land in shell history
 and `ps`): a prompt, or the name of an environment variable that holds them.
+
+Every command that reads or changes the store acts for someone who signed in
+(`_open`): the session of `pos-app login`, a sign-in for that command alone
+(`--as NAME`, the secret asked or named by `--secret-env`), or a job token
+(`--job NAME`); the services then apply that person's role, as in the app.
+`init`, `doctor`, `login`, `logout`, `whoami` and `--help` need no one.
 """
 
 from __future__ import annotations
@@ -52,10 +58,86 @@ def _secret(env_name: str | None, prompt: str, *, confirm: bool = False, what: s
     return value
 
 
+# ---------------------------------------------------------------- who is asking
+# Every command that reads or changes the store opens it through `_open`, which finds out who
+# is asking before anything else happens; `facet.cli_actor()` then hands that person (or job) to
+# the services, whose `@requires` guards apply the permission matrix exactly as in the app.
+# `init`, `doctor`, `login`, `logout`, `whoami` and `--help` need no one.
+
+NOT_SIGNED_IN = ("No one is signed in on the command line. Run `pos-app login` first (the session lasts as long "
+                 "as the app's idle lock), or sign in for this command alone with --as NAME and --secret-env VAR.")
+
+
 def _open(args: argparse.Namespace) -> Any:
+    """Open the store and sign in whoever asks (`_who`); the store is closed again if no one can."""
     from pos_app import app
 
-    return app.open_facet(app.resolve_data_dir(args.data_dir))
+    facet = app.open_facet(app.resolve_data_dir(args.data_dir))
+    try:
+        facet.actor = _who(args, facet)
+    except BaseException:
+        facet.close()
+        raise
+    return facet
+
+
+def _who(args: argparse.Namespace, facet: Any) -> Any:
+    """A job token (--job NAME), a sign-in for this command alone (--as, or asked in a terminal), or
+    the session `pos-app login` keeps in the keyring; Refused when there is none."""
+    from pos_app.adapters.secrets import cli_session_name, job_token_name
+    from pos_app.services import command_line
+
+    job = getattr(args, "job", None)
+    if job:
+        token = facet.keyring.get(job_token_name(facet.data_dir, job))
+        if not token:
+            raise Refused(f"--job: this account's keyring holds no job token called {job!r} for this store; the "
+                          f"owner makes one with `pos-app jobs create {job} --for JOB`.")
+        return command_line.job_actor(token, uow=facet.uow(), terminal=facet.terminal)
+    if getattr(args, "as_name", None) or getattr(args, "secret_env", None):
+        return _sign_in(args, facet)
+    token = facet.keyring.get(cli_session_name(facet.data_dir))
+    if token:
+        return command_line.session_actor(token, uow=facet.uow(), terminal=facet.terminal)
+    if sys.stdin.isatty():
+        return _sign_in(args, facet)
+    raise Refused(NOT_SIGNED_IN)
+
+
+def _sign_in(args: argparse.Namespace, facet: Any) -> Any:
+    """Sign a person in through the same service as a counter (lockout, two-step code, audit):
+    the name from --as or asked, the PIN or password and any code asked or read from the
+    environment variables named by --secret-env and --code-env."""
+    from pos_app.services import command_line
+    from pos_app.services import staff as staff_service
+
+    name = getattr(args, "as_name", None)
+    if not name:
+        if not sys.stdin.isatty():
+            raise Refused(f"--as: name who signs in. {NOT_SIGNED_IN}")
+        name = input("Your name: ")
+    wanted = name.strip().lower()
+    found = [s for s in facet.directory().staff_list() if s.name.lower() == wanted]
+    if not found:
+        raise Refused(f"--as: no one on the staff list is called {name!r}.")
+    person = found[0]
+    if person.role.requires_two_step and not person.two_step_enrolled:
+        raise Refused(f"{person.name} must set up two-step sign-in before using the command line: sign in once in "
+                      "the Facet app, which sets it up.")
+    what = "password" if person.role.signs_in_with_password else "PIN"
+    secret = _secret(getattr(args, "secret_env", None), f"{what.capitalize()} for {person.name}: ",
+                     what=f"{person.name}'s {what} (--secret-env)")
+    hasher = facet.hasher()
+    check = staff_service.check_sign_in(person.id, secret, uow=facet.uow(), hasher=hasher, terminal=facet.terminal,
+                                        via=command_line.VIA)
+    code = ""
+    if check.outcome == "ok" and check.second_step == "code":
+        code = _secret(getattr(args, "code_env", None), "Two-step code (or a recovery code): ",
+                       what="two-step code (--code-env)")
+    actor = staff_service.record_sign_in(check, secret, uow=facet.uow(), hasher=hasher, code=code)
+    if check.second_step == "enrol":  # their two-step sign-in was reset while they typed
+        raise Refused(f"{person.name} must set up two-step sign-in again: sign in once in the Facet app.")
+    return actor
 
 
 # ---------------------------------------------------------------- commands
@@ -230,7 +312,9 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
     data_dir = app.resolve_data_dir(args.data_dir)
     passphrase = _passphrase(args, confirm=False)
-    check_may_restore(app.command_line_actor())
+    actor = _restorer(args, data_dir)
+    if actor is not None:
+        check_may_restore(actor)
     preview = app.preview_restore(data_dir, Path(args.file), passphrase=passphrase)
     undo = preview.undo
     head = (f"Restoring {preview.backup} over the store in {data_dir}"
@@ -256,6 +340,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
                           "of sales it undoes; see --dry-run). Nothing was changed.")
     outcome = app.restore_store(data_dir, Path(args.file), passphrase=passphrase, confirmed=undo)
     facet = app.open_facet(data_dir)
+    facet.actor = actor or app.setup_actor(facet.terminal)
     try:
         record_restore(Path(args.file), outcome.kept, outcome.undo if preview.store_exists else None,
                        moved_aside=outcome.moved_aside, uow=facet.uow(), actor=facet.cli_actor())
@@ -272,6 +357,26 @@ def cmd_restore(args: argparse.Namespace) -> int:
           + (f" The previous store is kept at {safety}." if safety else "")
           + (f" {len(again.erased)} customer(s) erased since that backup were erased again." if again.erased else ""))
     return EXIT_OK
+
+
+def _restorer(args: argparse.Namespace, data_dir: Path) -> Any:
+    """Who restores: someone signed in to the store being replaced; None for a folder with no store yet
+    (a new computer: a set-up, like `init`, where the backup's passphrase is what it takes), and for a
+    store that cannot be read (no one can sign in to it: the key or the passphrase is what it takes, the
+    unreadable files are kept in backups/, and the restore is flagged for the owner)."""
+    from pos_app import app
+    from pos_app.persistence.sqlcipher import StoreProblem
+
+    if not app.store_exists(data_dir):
+        return None
+    try:
+        facet = _open(args)
+    except StoreProblem:
+        return None
+    try:
+        return facet.cli_actor()
+    finally:
+        facet.close()
 
 
 def cmd_rekey(args: argparse.Namespace) -> int:
@@ -451,6 +556,39 @@ def cmd_payments_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_payments_refunds(args: argparse.Namespace) -> int:
+    """Card refunds not done: pending at Stripe, or failed and not yet paid back another way."""
+    from pos_app.services import card_refunds
+
+    facet = _open(args)
+    try:
+        actor = facet.cli_actor()
+        note = ""
+        if args.paid_in_cash:
+            waiting = card_refunds.refunds_needing_attention(uow=facet.uow(), actor=actor)
+            row = next((r for r in waiting if r.refund_id == args.paid_in_cash), None)
+            if row is None:
+                raise Refused(f"No card refund {args.paid_in_cash} is waiting to be paid back.")
+            done = card_refunds.refund_failed_in_cash(row.id, uow=facet.uow(), actor=actor)
+            note = f"Recorded: refund {done.refund_id} {done.handled_how}.\n"
+        if args.check:
+            checked = card_refunds.check_refunds(uow=facet.uow(), actor=actor, terminal=facet.card_terminal())
+            rows, unreachable = list(checked.attention), checked.unreachable
+            note += "".join(f"Stripe settled refund {r.refund_id}: {r.status}.\n" for r in checked.settled)
+        else:
+            rows, unreachable = card_refunds.refunds_needing_attention(uow=facet.uow(), actor=actor), None
+    finally:
+        facet.close()
+    data = {"refunds": [{"refund_id": r.refund_id, "status": r.status, "failure_reason": r.failure_reason,
+                         "amount_cents": r.amount_cents, "currency": r.currency, "card_brand": r.card_brand,
+                         "card_last4": r.card_last4, "reason": r.reason, "sale_number": r.sale_number,
+                         "created_at": r.created_at.isoformat()} for r in rows],
+            "unreachable": unreachable}
+    lines = [card_refunds.attention_message(r) for r in rows] or ["No card refund is pending or failed."]
+    _emit(args, data, note + "\n".join(lines + ([unreachable] if unreachable else [])))
+    return EXIT_OK
+
+
 def _certificate_json(r: Any) -> dict[str, Any]:
     from pos_app.domain.jewelry import points_text
 
@@ -557,9 +695,9 @@ def cmd_appraisals_print(args: argparse.Namespace) -> int:
 
 def cmd_appraisals_from_sale(args: argparse.Namespace) -> int:
     from pos_app.domain.errors import NotFound, ValidationError
-    from pos_app.domain.permissions import Actor
+    from pos_app.domain.permissions import Permission
     from pos_app.domain.store import store_today
-    from pos_app.services import appraisals
+    from pos_app.services import appraisals, staff
 
     facet = _open(args)
     try:
@@ -568,11 +706,19 @@ def cmd_appraisals_from_sale(args: argparse.Namespace) -> int:
         sale_id = sales.sale_id_for_number(args.sale.strip().upper())
         if sale_id is None:
             raise NotFound(f"No sale has the number {args.sale!r}.")
-        wanted = args.appraiser.strip().lower()
-        found = [s for s in facet.directory().staff_list() if s.name.lower() == wanted]
-        if not found:
-            raise ValidationError("--appraiser", f"no one on the staff list is named {args.appraiser!r}")
-        signer = Actor(staff_id=found[0].id, name=found[0].name, role=found[0].role, terminal=actor.terminal)
+        signer = None
+        if args.appraiser:
+            wanted = args.appraiser.strip().lower()
+            found = [s for s in facet.directory().staff_list() if s.name.lower() == wanted]
+            if not found:
+                raise ValidationError("--appraiser", f"no one on the staff list is named {args.appraiser!r}")
+            if found[0].id != actor.staff_id:
+                # Another person signs only with their own PIN, as at the counter: counted toward their lockout.
+                secret = _secret(args.appraiser_secret_env, f"PIN of {found[0].name}: ",
+                                 what=f"{found[0].name}'s PIN (--appraiser-secret-env)")
+                signer = staff.approve(found[0].id, secret, Permission.FINALIZE_APPRAISALS,
+                                       reader=facet.directory(), uow=facet.uow(), hasher=facet.hasher(),
+                                       terminal=facet.terminal)
         records = appraisals.appraise_sale(sale_id, uow=facet.uow(), sales=sales, actor=actor, approver=signer,
                                            today=store_today(facet.profile.timezone))
     finally:
@@ -780,15 +926,18 @@ def cmd_privacy_verify(args: argparse.Namespace) -> int:
 
     facet = _open(args)
     try:
-        wanted = args.by.strip().lower()
-        found = [s for s in facet.directory().staff_list() if s.name.lower() == wanted]
-        if not found:
-            raise ValidationError("--by", f"no one on the staff list is named {args.by!r}")
-        record = privacy.verify(args.request_id, args.method, found[0].id, uow=facet.uow(), actor=facet.cli_actor())
+        # The verifier is whoever signed in: no one records a verification in another's name.
+        actor = facet.cli_actor()
+        me = facet.directory().staff_member(actor.staff_id) if actor.staff_id else None
+        name = me.name if me else actor.name
+        if args.by and args.by.strip().lower() != name.lower():
+            raise ValidationError("--by", f"the verifier is the person signed in ({name}); {args.by} signs in "
+                                          "to record their own verification")
+        record = privacy.verify(args.request_id, args.method, actor.staff_id or "", uow=facet.uow(), actor=actor)
     finally:
         facet.close()
-    _emit(args, {**_privacy_json(record), "verified_by_name": found[0].name},
-          f"Request {record.id} verified ({record.verification_method}) by {found[0].name}; "
+    _emit(args, {**_privacy_json(record), "verified_by_name": name},
+          f"Request {record.id} verified ({record.verification_method}) by {name}; "
           f"due {record.due_on.isoformat()}.")
     return EXIT_OK
 
@@ -1147,6 +1296,249 @@ def _add_staff_commands(sub: Any, command: Callable[..., argparse.ArgumentParser
     p.add_argument("staff", metavar="STAFF", help="the staff member's name (or id)")
 
 
+# ---------------------------------------------------------------- sessions and job tokens
+
+
+def _store_clock(facet: Any, moment: Any) -> str:
+    from zoneinfo import ZoneInfo
+
+    local = moment.astimezone(ZoneInfo(facet.profile.timezone))
+    return f"{local:%Y-%m-%d %H:%M} ({local:%Z})"
+
+
+def _keep_in_keyring(facet: Any, name: str, token: str) -> None:
+    facet.keyring.set(name, token)
+    if facet.keyring.get(name) != token:
+        raise Refused(f"The keyring ({facet.keyring.status.backend}) did not keep the token.")
+
+
+def cmd_login(args: argparse.Namespace) -> int:
+    from pos_app import app
+    from pos_app.adapters.secrets import cli_session_name
+    from pos_app.services import command_line
+
+    facet = app.open_facet(app.resolve_data_dir(args.data_dir))
+    try:
+        actor = _sign_in(args, facet)
+        name = cli_session_name(facet.data_dir)
+        previous = facet.keyring.get(name)
+        if previous:
+            command_line.end_session(previous, uow=facet.uow(), terminal=facet.terminal,
+                                     reason="replaced by a new login")
+        opened = command_line.start_session(actor, uow=facet.uow(), os_user=app.os_user())
+        try:
+            _keep_in_keyring(facet, name, opened.token)
+        except BaseException:
+            command_line.end_session(opened.token, uow=facet.uow(), terminal=facet.terminal,
+                                     reason="the keyring did not keep it")
+            raise
+        until, ends_by = _store_clock(facet, opened.session.expires_at), _store_clock(facet, opened.session.ends_by)
+        warning = facet.keyring.status.warning
+    finally:
+        facet.close()
+    person = opened.session.staff_name
+    _emit(args, {"staff": person, "staff_id": actor.staff_id, "role": actor.role.value, "session": opened.session.id,
+                 "expires_at": opened.session.expires_at.isoformat(), "ends_by": opened.session.ends_by.isoformat(),
+                 "keyring_warning": warning},
+          f"Signed in as {person} ({actor.role.label.lower()}) on the command line until {until}; each command "
+          f"moves that on by the store's idle time, up to {ends_by}. `pos-app logout` ends it."
+          + (f"\nWarning: {warning}" if warning else ""))
+    return EXIT_OK
+
+
+def cmd_logout(args: argparse.Namespace) -> int:
+    from pos_app import app
+    from pos_app.adapters.secrets import cli_session_name
+    from pos_app.services import command_line
+
+    data_dir = app.resolve_data_dir(args.data_dir)
+    keyring = app.secrets()
+    name = cli_session_name(data_dir)
+    token = keyring.get(name)
+    ended = None
+    if token and app.store_exists(data_dir):
+        facet = app.open_facet(data_dir)
+        try:
+            ended = command_line.end_session(token, uow=facet.uow(), terminal=facet.terminal)
+        finally:
+            facet.close()
+    keyring.delete(name)
+    if ended is None:
+        _emit(args, {"ended": None}, "No command-line session was open; nothing to end.")
+    else:
+        _emit(args, {"ended": ended.id, "staff": ended.staff_name},
+              f"Signed out: {ended.staff_name}'s command-line session has ended.")
+    return EXIT_OK
+
+
+def cmd_whoami(args: argparse.Namespace) -> int:
+    from pos_app import app
+    from pos_app.adapters.secrets import cli_session_name
+    from pos_app.services import command_line
+
+    data_dir = app.resolve_data_dir(args.data_dir)
+    token = app.secrets().get(cli_session_name(data_dir))
+    if not token:
+        raise Refused("No one is signed in on the command line; `pos-app login` signs you in.")
+    facet = app.open_facet(data_dir)
+    try:
+        status = command_line.session_status(token, uow=facet.uow(), terminal=facet.terminal)
+        until, ends_by = _store_clock(facet, status.expires_at), _store_clock(facet, status.ends_by)
+    finally:
+        facet.close()
+    person = status.session.staff_name
+    _emit(args, {"staff": person, "staff_id": status.actor.staff_id, "role": status.actor.role.value,
+                 "session": status.session.id, "expires_at": status.expires_at.isoformat(),
+                 "ends_by": status.ends_by.isoformat()},
+          f"{person} ({status.actor.role.label.lower()}), signed in on the command line until {until} "
+          f"(each command moves that on, up to {ends_by}).")
+    return EXIT_OK
+
+
+def _session_json(r: Any) -> dict[str, Any]:
+    return {"id": r.id, "staff": r.staff_name, "staff_id": r.staff_id, "os_user": r.os_user,
+            "opened_at": r.created_at.isoformat(), "last_used_at": r.last_used_at.isoformat(),
+            "expires_at": r.expires_at.isoformat(), "ended_at": r.ended_at.isoformat() if r.ended_at else None,
+            "end_reason": r.end_reason}
+
+
+def cmd_sessions_list(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from pos_app.services import command_line
+
+    facet = _open(args)
+    try:
+        rows = command_line.list_sessions(uow=facet.uow(), actor=facet.cli_actor(), include_ended=args.all)
+        lines = []
+        now = dt.datetime.now(dt.UTC)
+        for r in rows:
+            state = (f"ended: {r.end_reason}" if r.ended_at else
+                     "expired" if r.expires_at <= now else f"until {_store_clock(facet, r.expires_at)}")
+            lines.append(f"{r.id}  {r.staff_name:<24} OS user {r.os_user:<12} opened "
+                         f"{_store_clock(facet, r.created_at)}  {state}")
+    finally:
+        facet.close()
+    _emit(args, {"sessions": [_session_json(r) for r in rows]}, "\n".join(lines) or "No command-line sessions.")
+    return EXIT_OK
+
+
+def cmd_sessions_revoke(args: argparse.Namespace) -> int:
+    from pos_app.services import command_line
+
+    facet = _open(args)
+    try:
+        ended = command_line.revoke_session(args.session_id, uow=facet.uow(), actor=facet.cli_actor())
+    finally:
+        facet.close()
+    _emit(args, _session_json(ended), f"{ended.staff_name}'s command-line session {ended.id} is ended.")
+    return EXIT_OK
+
+
+def _job_json(r: Any) -> dict[str, Any]:
+    return {"name": r.name, "job": r.job, "created_by": r.created_by_name, "created_at": r.created_at.isoformat(),
+            "last_used_at": r.last_used_at.isoformat() if r.last_used_at else None,
+            "revoked_at": r.revoked_at.isoformat() if r.revoked_at else None}
+
+
+def cmd_jobs_create(args: argparse.Namespace) -> int:
+    from pos_app.adapters.secrets import job_token_name
+    from pos_app.services import command_line
+
+    facet = _open(args)
+    try:
+        token, record = command_line.create_job_token(args.name, args.job_for, uow=facet.uow(),
+                                                      actor=facet.cli_actor())
+        try:
+            _keep_in_keyring(facet, job_token_name(facet.data_dir, record.name), token)
+        except BaseException:
+            command_line.revoke_job_token(record.name, uow=facet.uow(), actor=facet.cli_actor())
+            raise
+        warning = facet.keyring.status.warning
+    finally:
+        facet.close()
+    command = "backup FILE" if record.job == "backup" else "privacy retention"
+    _emit(args, {**_job_json(record), "keyring_warning": warning},
+          f"Made the job token {record.name!r} for {record.job}, kept in this account's keyring. Run the job as "
+          f"this OS user: pos-app {command} --job {record.name}"
+          + (f"\nWarning: {warning}" if warning else ""))
+    return EXIT_OK
+
+
+def cmd_jobs_list(args: argparse.Namespace) -> int:
+    from pos_app.services import command_line
+
+    facet = _open(args)
+    try:
+        rows = command_line.list_job_tokens(uow=facet.uow(), actor=facet.cli_actor())
+        lines = [f"{r.name:<24} {r.job:<10} made by {r.created_by_name} {_store_clock(facet, r.created_at)}  "
+                 + (f"REVOKED {_store_clock(facet, r.revoked_at)}" if r.revoked_at else
+                    f"last used {_store_clock(facet, r.last_used_at)}" if r.last_used_at else "not used yet")
+                 for r in rows]
+    finally:
+        facet.close()
+    _emit(args, {"jobs": [_job_json(r) for r in rows]}, "\n".join(lines) or "No job tokens.")
+    return EXIT_OK
+
+
+def cmd_jobs_revoke(args: argparse.Namespace) -> int:
+    from pos_app.adapters.secrets import job_token_name
+    from pos_app.services import command_line
+
+    facet = _open(args)
+    try:
+        record = command_line.revoke_job_token(args.name, uow=facet.uow(), actor=facet.cli_actor())
+        facet.keyring.delete(job_token_name(facet.data_dir, record.name))
+    finally:
+        facet.close()
+    _emit(args, {"revoked": record.name, "job": record.job}, f"The job token {record.name!r} no longer works.")
+    return EXIT_OK
+
+
+def _add_access_commands(sub: Any, command: Callable[..., argparse.ArgumentParser]) -> None:
+    """`pos-app login | logout | whoami`, `sessions list | revoke`, `jobs create | list | revoke`."""
+    p = command("login", cmd_login, "sign in on the command line: a session kept in the keyring, ending after the "
+                "store's idle time without a command (or 12 hours), or at `pos-app logout`")
+    _sign_in_options(p)
+    command("logout", cmd_logout, "end the command-line session")
+    command("whoami", cmd_whoami, "who is signed in on the command line, and until when")
+
+    sessions = sub.add_parser("sessions", help="command-line sessions (owner)",
+                              description="Command-line sessions opened with pos-app login.")
+    sessions_sub = sessions.add_subparsers(dest="sessions_command", metavar="ACTION", required=True)
+    p = command("list", cmd_sessions_list, "open command-line sessions: who, OS user, until when", sessions_sub)
+    p.add_argument("--all", action="store_true", help="include ended sessions")
+    p = command("revoke", cmd_sessions_revoke, "end someone's command-line session now", sessions_sub)
+    p.add_argument("session_id", metavar="SESSION_ID", help="the session's id (see `pos-app sessions list`)")
+
+    jobs = sub.add_parser("jobs", help="tokens for unattended jobs: the nightly backup, the retention run (owner)",
+                          description="Job tokens: an unattended job acts under its name with its job's "
+                                      "permission only. The token is kept in this OS account's keyring.")
+    jobs_sub = jobs.add_subparsers(dest="jobs_command", metavar="ACTION", required=True)
+    p = command("create", cmd_jobs_create, "make a job token, kept in the keyring (run the job with --job NAME)",
+                jobs_sub)
+    p.add_argument("name", metavar="NAME", help="the job's name, e.g. nightly-backup")
+    p.add_argument("--for", dest="job_for", required=True, metavar="JOB",
+                   help="backup (pos-app backup) or retention (pos-app privacy retention)")
+    command("list", cmd_jobs_list, "every job token: its job, who made it, last use, revoked", jobs_sub)
+    p = command("revoke", cmd_jobs_revoke, "stop a job token working", jobs_sub)
+    p.add_argument("name", metavar="NAME")
+
+
+def _sign_in_options(p: argparse.ArgumentParser, *, job: bool = False) -> None:
+    group = p.add_argument_group(
+        "signing in", "Without these, the session of `pos-app login` is used (or, in a terminal, you are asked). "
+        "Secrets are never arguments: they are asked, or read from the environment variable you name.")
+    group.add_argument("--as", dest="as_name", metavar="NAME", help="sign in as this staff member")
+    group.add_argument("--secret-env", metavar="VAR", help="environment variable holding the PIN or password")
+    group.add_argument("--code-env", metavar="VAR", help="environment variable holding the two-step code")
+    if job:
+        group.add_argument("--job", metavar="NAME", help="act as this job token from the keyring (`pos-app jobs`)")
+
+
+_NO_SIGN_IN = frozenset({cmd_init, cmd_doctor, cmd_login, cmd_logout, cmd_whoami})
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS,
@@ -1166,6 +1558,8 @@ def build_parser() -> argparse.ArgumentParser:
                 parent: Any = sub) -> argparse.ArgumentParser:
         p: argparse.ArgumentParser = parent.add_parser(name, parents=[common], help=help_text, description=help_text)
         p.set_defaults(func=fn)
+        if fn not in _NO_SIGN_IN:  # every command that opens the store signs someone in first (`_open`)
+            _sign_in_options(p, job=True)
         return p
 
     p = command("init", cmd_init, "create the store (or the demo store) in the data folder")
@@ -1254,8 +1648,10 @@ def build_parser() -> argparse.ArgumentParser:
                 "make the final appraisal of each necklace of a sale, signed by an appraiser (asking again gives "
                 "the same ones)", appraisals_sub)
     p.add_argument("sale", metavar="SALE", help="the sale's number, as on its receipt (C1-000123)")
-    p.add_argument("--appraiser", metavar="NAME", required=True,
-                   help="who signs: a staff member who may finalize appraisals, with credentials in their profile")
+    p.add_argument("--appraiser", metavar="NAME",
+                   help="who signs, when not the person signed in: an appraiser, who gives their PIN (asked, or "
+                        "--appraiser-secret-env)")
+    p.add_argument("--appraiser-secret-env", metavar="VAR", help="environment variable holding the appraiser's PIN")
     p = command("verify", cmd_appraisals_verify,
                 "check a printed appraisal's verification code against the record (exit 1 if it does not match)",
                 appraisals_sub)
@@ -1298,13 +1694,13 @@ def build_parser() -> argparse.ArgumentParser:
                         "restriction, withdraw-consent or objection")
     p.add_argument("--channel", required=True, metavar="CHANNEL", help="counter, email, phone, mail or web")
     p.add_argument("--received", metavar="YYYY-MM-DD", help="the day it arrived (default: today, store time)")
-    p = command("verify", cmd_privacy_verify, "record how the customer's identity was verified, and by whom",
-                privacy_sub)
+    p = command("verify", cmd_privacy_verify, "record how the customer's identity was verified, by the person "
+                "signed in (a privacy officer or the owner)", privacy_sub)
     p.add_argument("request_id", metavar="REQUEST_ID", help="the request's id")
     p.add_argument("--method", required=True, metavar="METHOD",
                    help="matched_order_detail, code_to_email_on_file, code_to_phone_on_file or in_person_id")
-    p.add_argument("--by", required=True, metavar="STAFF_NAME",
-                   help="who verified it: a privacy officer or the owner, by name")
+    p.add_argument("--by", metavar="STAFF_NAME",
+                   help="optional check: refused unless it names the person signed in, who is the verifier")
     p = command("extend", cmd_privacy_extend,
                 "extend the due date once, by up to 45 days, after telling the customer why", privacy_sub)
     p.add_argument("request_id", metavar="REQUEST_ID", help="the request's id")
@@ -1359,6 +1755,11 @@ def build_parser() -> argparse.ArgumentParser:
                 payments_sub)
     p.add_argument("--key-env", metavar="VAR", help="environment variable holding the key (sk_test_... or sk_live_...)")
     command("status", cmd_payments_status, "show whether card payments are set up (never the key)", payments_sub)
+    p = command("refunds", cmd_payments_refunds, "card refunds pending at Stripe or failed, and what to do",
+                payments_sub)
+    p.add_argument("--check", action="store_true", help="ask Stripe how each pending refund stands first")
+    p.add_argument("--paid-in-cash", metavar="REFUND_ID",
+                   help="record that a failed card refund (re_...) was paid back in cash from this drawer")
 
     add_audit_commands(sub, command)
 
@@ -1385,6 +1786,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("rekey", cmd_rekey, "re-encrypt the store with a new database key (backup first; owner)")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     _add_staff_commands(sub, command)
+    _add_access_commands(sub, command)
     return parser
 
 

@@ -3,7 +3,9 @@
 Checks, in order, and stops at the first that makes the rest meaningless:
 the data folder and file, the keyring backend and the key, that the key opens
 the file, SQLite's integrity check, the schema version against this build,
-the counts of items, customers and sales, and the audit trail's hash chain.
+the counts of items, customers and sales, the counter (payments left open,
+receipts waiting, the receipt printer's set-up and python-escpos's capability
+cache), and the audit trail's hash chain.
 """
 
 from __future__ import annotations
@@ -105,6 +107,7 @@ def examine(data_dir: Path) -> dict[str, Any]:
                             "them with Stripe.")
         if waiting:
             warnings.append(f"{waiting} receipt(s) wait to be printed (F11 on the sell screen).")
+        _check_printer(directory, report)
         _check_audit_chain(conn, path, key, report)
     except sqlcipher3.OperationalError as exc:
         problems.append(f"Reading the store failed: {exc}.")
@@ -127,3 +130,38 @@ def _check_audit_chain(conn: Any, path: Path, key: str, report: dict[str, Any]) 
     if chain.first_break is not None:
         report["problems"].append(chain.describe() + " Restore a backup, or keep this store as evidence.")
     report["warnings"].extend(chain.warnings)
+
+
+def _check_printer(directory: Any, report: dict[str, Any]) -> None:
+    """The receipt printer's settings (address, profile, width) and python-escpos's capability cache.
+
+    A setting that cannot work is a problem: receipts would only wait in the queue. A damaged cache is a
+    warning: Facet writes a new one before the next receipt (see `pos_app.escpos_loader`).
+    """
+    from pos_app.adapters.receipt_printer import parse_printer_uri
+    from pos_app.documents.receipt_escpos import width_problem
+    from pos_app.domain.errors import ValidationError
+    from pos_app.escpos_loader import cache_problem
+
+    uri = str(directory.setting("receipt.printer", "") or "")
+    profile = str(directory.setting("receipt.profile", "TM-T88V"))
+    columns = directory.setting("receipt.columns", 42)
+    found: list[str] = []
+    if uri:
+        try:
+            parse_printer_uri(uri)
+        except ValidationError as error:
+            found.append(f"The receipt printer's address (receipt.printer) cannot be used: {error.problem}")
+    try:
+        problem = width_problem(int(columns), profile)
+    except ValueError as error:
+        found.append(f"The receipt printer's profile (receipt.profile): {error}.")
+    else:
+        if problem:
+            found.append(f"The receipt width (receipt.columns) {problem}.")
+    cache = cache_problem()
+    report["printer"] = {"address": uri or None, "profile": profile, "columns": columns,
+                         "capability_cache": "ok" if cache is None else "damaged", "ok": not found}
+    report["problems"].extend(found)
+    if cache:
+        report["warnings"].append(f"{cache}. Facet replaces it before the next receipt; deleting it is also safe.")

@@ -18,17 +18,23 @@ os.environ["XDG_DATA_HOME"] = str(_SANDBOX / "xdg-data")
 os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = str(_SANDBOX / "escpos")
 os.environ.pop("FACET_DATA_DIR", None)
 
+import contextlib  # noqa: E402
+import datetime as dt  # noqa: E402
+import io  # noqa: E402
 import logging  # noqa: E402
 import shutil  # noqa: E402
+import time  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 
 import pytest  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
 
 from pos_app import app  # noqa: E402
 from pos_app.adapters.hashing import Argon2Hasher  # noqa: E402
 from pos_app.adapters.secrets import KeyringSecrets, database_key_name  # noqa: E402
 from pos_app.domain.permissions import Actor, Role  # noqa: E402
 from pos_app.persistence.database import copy_store  # noqa: E402
+from pos_app.services import demo  # noqa: E402
 from pos_app.services.setup import OwnerAccount, parse_store_profile  # noqa: E402
 
 # Everything logged during the session, Facet's own DEBUG records included, lands in one file too:
@@ -46,6 +52,12 @@ def _record_the_whole_session_log() -> None:
 
 
 _record_the_whole_session_log()
+
+# Property tests judge what Facet does with an input, never how fast the machine makes one: on a busy
+# 2-core machine, input generation's speed and an example's run time vary tenfold, so neither may fail a test
+# (timing is benchmarks/' job).
+settings.register_profile("facet", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("facet")
 
 
 @pytest.fixture(autouse=True)
@@ -138,5 +150,98 @@ def actor_for(facet: app.Facet, role: Role) -> Actor:
 @pytest.fixture
 def owner(empty_facet: app.Facet) -> Actor:
     return actor_for(empty_facet, Role.OWNER)
+
+
+# ---------------------------------------------------------------- the command line's sign-in
+
+# What each person of the demo (README "Demo logins") and of `empty_facet` signs in with.
+SIGN_IN_SECRETS = {demo.DEMO_OWNER.name: demo.DEMO_OWNER.password, OWNER.name: OWNER.password,
+                   **{p.name: p.password or p.pin for p in demo.DEMO_STAFF}}
+# The two-step key given to someone who must have one and has none yet (Olive Owner of `empty_facet`).
+TEST_TWO_STEP_KEY = "FACETTESTSTOREOWNERTOTPSECRETKEY"
+
+
+def two_step_key(name: str) -> str:
+    return demo.DEMO_TWO_STEP[name][0] if name in demo.DEMO_TWO_STEP else TEST_TWO_STEP_KEY
+
+
+def fresh_code(facet: app.Facet, staff_id: str, key: str) -> str:
+    """A TOTP code for `key` that the store has not seen used yet (now, or the next 30 seconds' code,
+    which a sign-in accepts for a phone's clock drift)."""
+    import pyotp
+
+    from pos_app.services.two_step import STEP_SECONDS, time_step
+
+    with facet.uow() as uow:
+        _, last = uow.staff.totp(staff_id)
+    now = time_step(dt.datetime.now(dt.UTC))
+    step = now if last is None or last < now else last + 1
+    if step > now + 1:
+        time.sleep(STEP_SECONDS - time.time() % STEP_SECONDS + 0.05)  # both codes used: wait for the next one
+        return fresh_code(facet, staff_id, key)
+    return str(pyotp.TOTP(key).at(step * STEP_SECONDS))
+
+
+def cli_login(data_dir: Path, name: str = demo.DEMO_OWNER.name, *, secret: str | None = None) -> None:
+    """Open a real command-line session for `name`, as `pos-app login` does: a real sign-in (PIN
+    or password, and a two-step code for those who have one) whose token goes to the test keyring.
+    Someone whose role requires two-step sign-in and who has none yet is enrolled first."""
+    import pyotp
+
+    from pos_app import cli
+    from pos_app.services import two_step
+
+    facet = app.open_facet(data_dir)
+    try:
+        person = next(s for s in facet.directory().staff_list() if s.name == name)
+        code = ""
+        if person.two_step_enrolled or person.role.requires_two_step:
+            key = two_step_key(name)
+            if not person.two_step_enrolled:
+                himself = Actor(staff_id=person.id, name=person.name, role=person.role, terminal=facet.terminal)
+                two_step.confirm_enrolment(two_step.Enrolment(key, ""), pyotp.TOTP(key).now(), uow=facet.uow(),
+                                           actor=himself, hasher=FAST_HASHER)
+            code = fresh_code(facet, person.id, key)
+    finally:
+        facet.close()
+    os.environ["FACET_TEST_SECRET"] = secret or SIGN_IN_SECRETS[name]
+    os.environ["FACET_TEST_CODE"] = code
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            done = cli.main(["login", "--as", name, "--secret-env", "FACET_TEST_SECRET", "--code-env",
+                             "FACET_TEST_CODE", "--data-dir", str(data_dir)])
+    finally:
+        del os.environ["FACET_TEST_SECRET"], os.environ["FACET_TEST_CODE"]
+    assert done == 0, f"pos-app login as {name} failed: {err.getvalue()}"
+
+
+def store_digest(data_dir: Path) -> str:
+    """A digest of every row of every table but the command-line sessions (whose last use each
+    command moves on): what a refused command must leave as it was."""
+    import hashlib
+
+    facet = app.open_facet(data_dir)
+    conn = facet.connection()
+    try:
+        digest = hashlib.sha256()
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        for table in tables:
+            if table != "cli_sessions":
+                rows = sorted(repr(row) for row in conn.execute(f'SELECT * FROM "{table}"'))  # noqa: S608
+                digest.update(repr((table, rows)).encode())
+        return digest.hexdigest()
+    finally:
+        conn.close()
+        facet.close()
+
+
+@pytest.fixture
+def cli_owner(demo_dir: Path) -> Path:
+    """The demo store with its owner, Jane Ellen, signed in on the command line (`pos-app login`)."""
+    cli_login(demo_dir)
+    return demo_dir
+
+
 from tests.printer_listener import printer_listener  # noqa: E402,F401
 from tests.stripe_server import stripe_server, stripe_server_session  # noqa: E402,F401

@@ -24,25 +24,61 @@ from dataclasses import dataclass, field
 import pytest
 
 STATUS_REQUEST = b"\x10\x04\x04"  # DLE EOT 4: the roll paper sensor
-PAPER_OK = b"\x12"  # its answer with paper in: fixed bits 1 and 4 set, paper-end bits 5 and 6 clear
-PAPER_END = b"\x72"
+# A TM printer's answers to DLE EOT n (n = 1 printer, 2 offline cause, 3 error cause, 4 roll paper sensor):
+# fixed bits 1 and 4 set; each state below sets the bits Epson's reference gives for it.
+STATUS_OK = {1: 0x16, 2: 0x12, 3: 0x12, 4: 0x12}
+PAPER_NEAR_END = {**STATUS_OK, 4: 0x1E}  # near-end sensor bits 2 and 3: still prints
+PAPER_END_STATUS = {1: 0x1E, 2: 0x32, 3: 0x12, 4: 0x72}  # offline; stopped at paper end; paper-end bits 5, 6
+COVER_OPEN = {1: 0x1E, 2: 0x16, 3: 0x12, 4: 0x12}  # offline; cover open (bit 2 of DLE EOT 2)
+TINY_RECEIVE_BUFFER = 1  # the kernel rounds it up to its minimum (2304 bytes on Linux): ~1 KB of window
+
+# How a listener behaves, like the printers (and the things that are not printers) found on port 9100.
+READS = "reads"  # reads everything, answers status requests: a printer that works
+CLOSES = "closes"  # accepts the connection and closes it at once
+NEVER_READS = "never_reads"  # accepts and never reads, with a tiny receive buffer: the bytes cannot all go
+STALLS = "stalls"  # answers status before the job, then stops reading mid-job and answers nothing more
+
+
+def _status_requests_at_end(data: bytes) -> list[int]:
+    """The n of each DLE EOT n that `data` ends with, in order (a printer answers them as it reads them)."""
+    found: list[int] = []
+    while len(data) >= 3 and data[-3:-1] == b"\x10\x04" and 1 <= data[-1] <= 4:
+        found.insert(0, data[-1])
+        data = data[:-3]
+    return found
+
+
+def strip_status_requests(data: bytes) -> bytes:
+    """`data` without the status requests a sender put before and after its job."""
+    while len(data) >= 3 and data[:2] == b"\x10\x04" and 1 <= data[2] <= 4:
+        data = data[3:]
+    return data[:len(data) - 3 * len(_status_requests_at_end(data))]
 
 
 class PrinterListener:
     """A TCP listener that keeps the bytes of each connection it accepts.
 
-    `answer_status` is the byte it answers a DLE EOT 4 status request with
-    (`PAPER_OK`, as a TM printer with paper does; `PAPER_END`); None stays
-    silent, like a printer that does not do status.
+    `status` answers each DLE EOT n request found at the end of what has arrived (a dict n -> byte such as
+    `STATUS_OK`, `PAPER_END_STATUS`, `COVER_OPEN`; None stays silent, like a printer that does not do
+    status). `status_after_job`, if given, answers instead once job bytes have arrived (paper ran out
+    during the receipt). `behavior` is one of READS, CLOSES, NEVER_READS, STALLS (see above); `stall_after` is how many job bytes a
+    stalling printer takes before it stops.
     """
 
-    def __init__(self, *, answer_status: bytes | None = PAPER_OK) -> None:
+    def __init__(self, *, status: dict[int, int] | None = STATUS_OK, status_after_job: dict[int, int] | None = None,
+                 behavior: str = READS, stall_after: int = 100) -> None:
         self._server = socket.create_server(("127.0.0.1", 0))
+        if behavior in (NEVER_READS, STALLS):
+            self._server.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, TINY_RECEIVE_BUFFER)
         self._server.settimeout(0.2)
         self.port: int = self._server.getsockname()[1]
         self.url = f"tcp://127.0.0.1:{self.port}"
-        self.answer_status = answer_status
-        self.connections: list[bytes] = []  # every connection, status requests included
+        self.status = status
+        self.status_after_job = status if status_after_job is None else status_after_job
+        self.behavior = behavior
+        self.stall_after = stall_after
+        self.connections: list[bytes] = []  # every connection's bytes as they arrived, status requests included
+        self._held: list[socket.socket] = []  # connections a stalled or never-reading printer keeps open
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, name="printer-listener", daemon=True)
@@ -50,9 +86,11 @@ class PrinterListener:
 
     @property
     def received(self) -> list[bytes]:
-        """The bytes of each connection that carried more than status requests, in arrival order."""
+        """The job bytes of each connection that carried more than status requests, in arrival order
+        (the status requests a sender puts before and after its job left out)."""
         with self._lock:
-            return [data for data in self.connections if data.replace(STATUS_REQUEST, b"")]
+            jobs = [strip_status_requests(data) for data in self.connections]
+        return [job for job in jobs if job]
 
     def wait_for(self, n_connections: int, timeout: float = 10) -> list[bytes]:
         """`received` once it holds `n_connections` jobs; fails the test after `timeout` seconds."""
@@ -78,6 +116,9 @@ class PrinterListener:
     def close(self) -> None:
         self._stop.set()
         self._server.close()
+        with self._lock:
+            for conn in self._held:
+                conn.close()
         self._thread.join(timeout=2)
 
     def _serve(self) -> None:
@@ -88,24 +129,45 @@ class PrinterListener:
                 continue
             except OSError:
                 return
-            threading.Thread(target=self._read, args=(conn,), daemon=True).start()
+            if self.behavior == CLOSES:
+                conn.close()
+                with self._lock:
+                    self.connections.append(b"")
+            elif self.behavior == NEVER_READS:
+                with self._lock:
+                    self._held.append(conn)
+            else:
+                threading.Thread(target=self._read, args=(conn,), daemon=True).start()
 
     def _read(self, conn: socket.socket) -> None:
-        chunks = []
+        data = b""
+        answered = 0  # bytes of `data` whose status requests were answered
         conn.settimeout(5)
-        with conn:
-            while True:
+        try:
+            while not self._stop.is_set():
                 try:
-                    chunk = conn.recv(65536)
+                    chunk = conn.recv(1 if self.behavior == STALLS else 65536)
                 except OSError:
                     break
                 if not chunk:
                     break
-                chunks.append(chunk)
-                if chunk.endswith(STATUS_REQUEST) and self.answer_status is not None:
-                    conn.sendall(self.answer_status)
+                data += chunk
+                job = len(strip_status_requests(data)) > 0
+                if self.behavior == STALLS and job and len(strip_status_requests(data)) >= self.stall_after:
+                    with self._lock:
+                        self._held.append(conn)
+                        self.connections.append(data)
+                    return  # keeps the connection open and never reads or answers again
+                requests = _status_requests_at_end(data[answered:])
+                answers = self.status_after_job if job else self.status
+                if requests and answers is not None:
+                    conn.sendall(bytes(answers[n] for n in requests))
+                    answered = len(data)
+        finally:
+            if self.behavior != STALLS or conn not in self._held:
+                conn.close()
         with self._lock:
-            self.connections.append(b"".join(chunks))
+            self.connections.append(data)
 
 
 @pytest.fixture

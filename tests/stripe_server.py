@@ -1,5 +1,26 @@
 """A local Stripe API server for the tests, reached through the real `stripe` SDK.
 
+It speaks one API version, the installed SDK's (`stripe_spec.API_VERSION`,
+2026-10-28.endive with stripe 16.1), and refuses a request with another
+`Stripe-Version` header (400 `api_version_unsupported`): Facet must pin the
+version it is written for, and the parameters below are that version's. Every
+request is checked against the parameter types the SDK generates from Stripe's
+OpenAPI spec (`tests/stripe_spec.py`) before any work: an unknown parameter, a
+closed enum's wrong value or a wrong shape is refused as Stripe refuses it
+(400 `parameter_unknown` "Received unknown parameter: x", ...), and
+`payment_method_types` on PaymentIntent create is 400
+`payment_method_types_no_longer_supported`, as on the real endive API.
+
+Stripe's limits: USD amounts from $0.50 to $999,999.99 (400
+`amount_too_small` / `amount_too_large`, nothing saved); a second request
+with an idempotency key whose first request is still running is 409
+`idempotency_key_in_use` (`slow()` holds a request in flight); refunds answer
+`succeeded`, or `pending` after `refunds_pending = True`, and
+`settle_refund(id, "succeeded" | "failed")` settles a pending one as Stripe
+later would (a failed refund gives the amount back to the charge); a
+card-present charge carries `payment_method_details.card_present.receipt`,
+the EMV fields a chip receipt prints (application name, AID, ARC, ...).
+
 It answers what Facet's card flow uses, with Stripe's own JSON shapes and
 rules: PaymentIntents (create, retrieve, capture, cancel, `expand[]` of
 `latest_charge`), one simulated Terminal reader (`tmr_…`, device_type
@@ -8,7 +29,7 @@ and its `action` {type, status, failure_code, failure_message,
 process_payment_intent.payment_intent}), the test helper
 `present_payment_method` with Stripe's test card numbers (4242… approved;
 4000000000000002 generic decline; 4000000000009995 insufficient funds), Refunds
-(partial, never more than is left: `amount_too_large`), and idempotency on
+(create and retrieve; partial, never more than is left: `amount_too_large`), and idempotency on
 every POST (a key seen before replays the first answer with
 `Idempotent-Replayed: true`; the same key with other parameters or on another
 endpoint is a 400 `idempotency_error`; a request refused by parameter
@@ -25,12 +46,14 @@ refunds more than was captured. Forwarding to it would leave only the storage
 of a PaymentIntent to localstripe while rewriting every answer; it is also
 GPL-3.0 and not in the project's test extra.
 
-Fault injection: `drop(method, path_prefix, times=, after=, stall=)` closes
+Fault injection: `refuse(method, path_prefix, code, message)` answers a 400
+for a reason no parameter check could foresee; `drop(method, path_prefix, times=, after=, stall=)` closes
 the connection without an answer, before or after doing the work (so
 "charged, but the answer was lost" can be tested), optionally after holding it
 open `stall` seconds (a timeout); `reader_offline = True` makes the reader
 refuse work as a real one does. Inspection: `intents`, `refunds`, `action`,
-`intent(id)` (a copy), `requests` (method, path) in order.
+`intent(id)` (a copy), `requests` (method, path) in order, `versions` (the
+`Stripe-Version` of each request).
 """
 
 from __future__ import annotations
@@ -47,11 +70,21 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
+from tests import stripe_spec
+
 DECLINES = {
     "4000000000000002": ("generic_decline", "Your card was declined."),
     "4000000000009995": ("insufficient_funds", "Your card has insufficient funds."),
 }
 BRANDS = {"4": "visa", "5": "mastercard", "3": "amex"}
+# What a chip or contactless read puts on the charge (Stripe's test values look like these).
+EMV = {
+    "visa": ("Visa Credit", "A0000000031010"),
+    "mastercard": ("Mastercard", "A0000000041010"),
+    "amex": ("American Express", "A00000002501"),
+}
+# Smallest and largest charge in minor units (Stripe's "minimum and maximum charge amounts").
+AMOUNT_LIMITS = {"usd": (50, 99_999_999)}
 
 
 def _nest(pairs: list[tuple[str, str]]) -> dict[str, Any]:
@@ -100,6 +133,7 @@ class FakeStripe:
     reader_id: str = "tmr_FacetSimulatedWPE"
     secret_key: str = "sk_test_FacetLocalServer0123456789"
     reader_offline: bool = False
+    refunds_pending: bool = False  # new refunds answer `pending` until settle_refund()
     intents: dict[str, dict[str, Any]] = field(default_factory=dict)
     charges: dict[str, dict[str, Any]] = field(default_factory=dict)
     refunds: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -107,6 +141,10 @@ class FakeStripe:
     idempotency: dict[str, tuple[str, dict[str, Any], int, dict[str, Any]]] = field(default_factory=dict)
     drops: list[Drop] = field(default_factory=list)
     requests: list[tuple[str, str]] = field(default_factory=list)
+    versions: list[str | None] = field(default_factory=list)
+    slows: list[Drop] = field(default_factory=list)
+    refusals: list[tuple[Drop, str, str]] = field(default_factory=list)
+    in_flight: set[str] = field(default_factory=set)
     lock: threading.RLock = field(default_factory=threading.RLock)
     url: str = ""
 
@@ -120,14 +158,42 @@ class FakeStripe:
             self.idempotency.clear()
             self.drops.clear()
             self.requests.clear()
+            self.versions.clear()
+            self.slows.clear()
+            self.refusals.clear()
+            self.in_flight.clear()
             self.action = None
             self.reader_offline = False
+            self.refunds_pending = False
 
     def drop(self, method: str, prefix: str, *, times: int = 1, after: bool = True, stall: float = 0.0) -> None:
         """Close the next `times` matching connections without answering (after doing the work, or before),
         holding each open `stall` seconds first (longer than the client's timeout: a timeout)."""
         with self.lock:
             self.drops.append(Drop(method, prefix, times, after, stall))
+
+    def slow(self, method: str, prefix: str, seconds: float, *, times: int = 1) -> None:
+        """Hold the next `times` matching requests in flight `seconds` before working on them (their
+        idempotency key is in use meanwhile), then answer normally."""
+        with self.lock:
+            self.slows.append(Drop(method, prefix, times, after=False, stall=seconds))
+
+    def refuse(self, method: str, prefix: str, code: str, message: str, *, times: int = 1) -> None:
+        """Refuse the next `times` matching requests as Stripe refuses for a reason Facet cannot check
+        beforehand (an account setting, a payment method not activated): 400, nothing saved."""
+        with self.lock:
+            self.refusals.append((Drop(method, prefix, times, after=False), code, message))
+
+    def settle_refund(self, refund_id: str, status: str, failure_reason: str = "expired_or_canceled_card") -> None:
+        """What Stripe does later to a `pending` refund: it succeeds, or fails and the money stays the store's."""
+        assert status in ("succeeded", "failed", "canceled"), status
+        with self.lock:
+            refund = self.refunds[refund_id]
+            assert refund["status"] == "pending", f"{refund_id} is {refund['status']}, not pending"
+            refund["status"] = status
+            if status != "succeeded":
+                self.charges[refund["charge"]]["amount_refunded"] -= refund["amount"]
+                refund["failure_reason"] = failure_reason if status == "failed" else None
 
     def intent(self, intent_id: str) -> dict[str, Any]:
         """A copy of the PaymentIntent as stored (`latest_charge` as an id)."""
@@ -155,6 +221,24 @@ class FakeStripe:
         return self.intents[intent_id]
 
     # -- routes ---------------------------------------------------------------------------------
+
+    def validate(self, method: str, path: str, params: dict[str, Any], version: str | None) -> None:
+        """Refuse what the real API refuses before doing anything (nothing is saved for the key)."""
+        if version != stripe_spec.API_VERSION:
+            raise StripeError(400, "invalid_request_error", f"This server speaks Stripe API version "
+                              f"{stripe_spec.API_VERSION} only (the installed stripe SDK's); the request asked for "
+                              f"{version or 'the account default'}.", "api_version_unsupported", saved=False)
+        if (method, path) == ("POST", "/v1/payment_intents") and "payment_method_types" in params:
+            raise StripeError(400, "invalid_request_error", "The payment_method_types parameter is no longer "
+                              "supported on this API version. Use allowed_payment_method_types, or dynamic payment "
+                              "methods.", "payment_method_types_no_longer_supported", saved=False,
+                              param="payment_method_types")
+        try:
+            stripe_spec.check(method, path, params)
+        except stripe_spec.Refused as refused:
+            raise StripeError(refused.status, refused.error["type"], refused.error["message"],
+                              refused.error.get("code"), saved=False,
+                              **({"param": refused.error["param"]} if "param" in refused.error else {})) from None
 
     def handle(self, method: str, path: str, params: dict[str, Any]) -> dict[str, Any]:
         parts = path.strip("/").split("/")
@@ -185,6 +269,11 @@ class FakeStripe:
             return self._present(params)
         if parts[:2] == ["v1", "refunds"] and method == "POST" and len(parts) == 2:
             return self._refund(params)
+        if parts[:2] == ["v1", "refunds"] and method == "GET" and len(parts) == 3:
+            if parts[2] not in self.refunds:
+                raise StripeError(404, "invalid_request_error", f"No such refund: '{parts[2]}'", "resource_missing",
+                                  param="id")
+            return dict(self.refunds[parts[2]])
         raise StripeError(404, "invalid_request_error", f"Unrecognized request URL ({method}: {path}).")
 
     def _check_reader(self, reader_id: str) -> None:
@@ -198,15 +287,22 @@ class FakeStripe:
         except (KeyError, ValueError):
             raise StripeError(400, "invalid_request_error", "Missing required param: amount.",
                               "parameter_missing", param="amount", saved=False) from None
-        if amount < 50:
-            raise StripeError(400, "invalid_request_error", "Amount must be at least $0.50 usd", "amount_too_small",
-                              param="amount", saved=False)
+        currency = params.get("currency", "usd")
+        least, most = AMOUNT_LIMITS.get(currency, AMOUNT_LIMITS["usd"])
+        if amount < least:
+            raise StripeError(400, "invalid_request_error", f"Amount must be at least ${least / 100:.2f} {currency}",
+                              "amount_too_small", param="amount", saved=False)
+        if amount > most:
+            raise StripeError(400, "invalid_request_error", f"Amount must be no more than ${most / 100:,.2f} "
+                              f"{currency}", "amount_too_large", param="amount", saved=False)
+        # allowed_payment_method_types filters what the account can take; the result is payment_method_types.
+        allowed = params.get("allowed_payment_method_types") or ["card"]
         intent_id = "pi_" + secrets.token_hex(12)
         self.intents[intent_id] = {
             "id": intent_id, "object": "payment_intent", "amount": amount, "amount_capturable": 0,
             "amount_received": 0, "currency": params.get("currency", "usd"), "status": "requires_payment_method",
             "capture_method": params.get("capture_method", "automatic"),
-            "payment_method_types": params.get("payment_method_types", ["card"]),
+            "payment_method_types": [t for t in allowed if t in ("card", "card_present")],
             "description": params.get("description"), "metadata": params.get("metadata", {}),
             "latest_charge": None, "last_payment_error": None, "payment_method": None, "canceled_at": None,
             "cancellation_reason": None, "livemode": False, "created": int(time.time()),
@@ -243,13 +339,20 @@ class FakeStripe:
             self.action.update(status="failed", failure_code="card_declined", failure_message=message)
             return self._reader()
         charge_id = "ch_" + secrets.token_hex(12)
+        brand = BRANDS.get(number[0], "visa")
+        app_name, aid = EMV[brand]
         self.charges[charge_id] = {
             "id": charge_id, "object": "charge", "amount": intent["amount"], "amount_captured": 0,
             "amount_refunded": 0, "captured": False, "paid": True, "payment_intent": intent["id"],
             "status": "succeeded", "currency": intent["currency"],
             "payment_method_details": {"type": "card_present", "card_present": {
-                "brand": BRANDS.get(number[0], "visa"), "last4": number[-4:], "exp_month": 12, "exp_year": 2030,
-                "read_method": "contactless_emv"}},
+                "brand": brand, "last4": number[-4:], "exp_month": 12, "exp_year": 2030,
+                "read_method": "contactless_emv", "receipt": {
+                    "account_type": "credit", "application_preferred_name": app_name,
+                    "dedicated_file_name": aid, "authorization_code": f"{secrets.randbelow(10**6):06d}",
+                    "authorization_response_code": "3030", "application_cryptogram": secrets.token_hex(8).upper(),
+                    "terminal_verification_results": "0000000000", "transaction_status_information": "0000",
+                    "cardholder_verification_method": "none"}}},
         }
         intent.update(status="requires_capture", amount_capturable=intent["amount"], latest_charge=charge_id,
                       payment_method="pm_" + secrets.token_hex(12))
@@ -300,24 +403,24 @@ class FakeStripe:
         refund_id = "re_" + secrets.token_hex(12)
         self.refunds[refund_id] = {"id": refund_id, "object": "refund", "amount": amount, "charge": charge["id"],
                                    "payment_intent": intent["id"], "currency": intent["currency"],
-                                   "status": "succeeded"}
+                                   "status": "pending" if self.refunds_pending else "succeeded",
+                                   "failure_reason": None, "created": int(time.time())}
         return dict(self.refunds[refund_id])
 
     # -- one request, with idempotency ------------------------------------------------------------
 
-    def serve(self, method: str, path: str, params: dict[str, Any], key: str | None) -> tuple[int, dict[str, Any],
-                                                                                                bool, Drop | None]:
+    def serve(self, method: str, path: str, params: dict[str, Any], key: str | None,
+              version: str | None = None) -> tuple[int, dict[str, Any], bool, Drop | None]:
         """(status, body, replayed, the drop to apply instead of answering)."""
         with self.lock:
             self.requests.append((method, path))
-            drop = next((d for d in self.drops if d.method == method and path.startswith(d.prefix)), None)
-            if drop is not None:
-                drop.times -= 1
-                if drop.times <= 0:
-                    self.drops.remove(drop)
-                if not drop.after:
-                    return 0, {}, False, drop
-            if method == "POST" and key:
+            self.versions.append(version)
+            drop = self._take(self.drops, method, path)
+            if drop is not None and not drop.after:
+                return 0, {}, False, drop
+            idempotent = method == "POST" and bool(key)
+            if idempotent:
+                assert key is not None
                 seen = self.idempotency.get(key)
                 if seen is not None:
                     seen_path, seen_params, status, body = seen
@@ -327,16 +430,48 @@ class FakeStripe:
                                                "first used with. Try using a key other than "
                                                f"'{key}' if you meant to execute a different request."}}, False, drop
                     return status, body, True, drop
-            saved = True
-            try:
-                status, body = 200, self.handle(method, path, params)
-            except StripeError as error:
-                status, body, saved = error.status, error.body, error.saved
-            except Exception as error:  # a bug in this server: say so, keep nothing
-                status, body, saved = 500, {"error": {"type": "api_error", "message": repr(error)}}, False
-            if method == "POST" and key and saved:
-                self.idempotency[key] = (path, params, status, json.loads(json.dumps(body)))
-            return status, body, False, drop
+                if key in self.in_flight:
+                    return 409, {"error": {"type": "invalid_request_error", "code": "idempotency_key_in_use",
+                                           "message": "There is currently another in-progress request using this "
+                                           "Stripe-Idempotency-Key. Please try again later."}}, False, drop
+                self.in_flight.add(key)
+            slow = self._take(self.slows, method, path)
+        try:
+            if slow is not None:
+                time.sleep(slow.stall)  # in flight: the key is in use, the lock is free for other requests
+            with self.lock:
+                saved = True
+                try:
+                    self.validate(method, path, params, version)
+                    refusal = next((r for r in self.refusals if r[0].method == method
+                                    and path.startswith(r[0].prefix)), None)
+                    if refusal is not None:
+                        rule, code, message = refusal
+                        self._take([rule], method, path)
+                        if rule.times <= 0:
+                            self.refusals.remove(refusal)
+                        raise StripeError(400, "invalid_request_error", message, code, saved=False)
+                    status, body = 200, self.handle(method, path, params)
+                except StripeError as error:
+                    status, body, saved = error.status, error.body, error.saved
+                except Exception as error:  # a bug in this server: say so, keep nothing
+                    status, body, saved = 500, {"error": {"type": "api_error", "message": repr(error)}}, False
+                if idempotent and saved:
+                    self.idempotency[key or ""] = (path, params, status, json.loads(json.dumps(body)))
+                return status, body, False, drop
+        finally:
+            if idempotent:
+                with self.lock:
+                    self.in_flight.discard(key or "")
+
+    @staticmethod
+    def _take(rules: list[Drop], method: str, path: str) -> Drop | None:
+        rule = next((d for d in rules if d.method == method and path.startswith(d.prefix)), None)
+        if rule is not None:
+            rule.times -= 1
+            if rule.times <= 0:
+                rules.remove(rule)
+        return rule
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -356,7 +491,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(401, {"error": {"type": "invalid_request_error", "message": "Invalid API Key provided."}})
             return
         status, body, replayed, drop = self.fake.serve(method, parts.path, params,
-                                                       self.headers.get("Idempotency-Key"))
+                                                       self.headers.get("Idempotency-Key"),
+                                                       self.headers.get("Stripe-Version"))
         if drop is not None:
             time.sleep(drop.stall)
             self.close_connection = True

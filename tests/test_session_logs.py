@@ -20,7 +20,7 @@ import pytest
 from pos_app.adapters.secrets import SERVICE, KeyringSecrets
 from pos_app.persistence.sqlcipher import connect
 from pos_app.services.demo import DEMO_OWNER, DEMO_STAFF, DEMO_TWO_STEP
-from tests.conftest import OWNER, SESSION_LOG, sandbox
+from tests.conftest import OWNER, SESSION_LOG, TEST_TWO_STEP_KEY, sandbox
 from tests.stripe_server import FakeStripe
 
 pytestmark = pytest.mark.end_of_session
@@ -51,7 +51,7 @@ def demo_contacts(template: tuple[Path, str]) -> set[str]:
 
 def keyring_secrets() -> set[str]:
     """Every value the session's file keyring holds for Facet: database keys, staged and retired keys,
-    payment keys."""
+    payment keys, command-line session and job tokens."""
     backend = KeyringSecrets()._backend
     config = configparser.RawConfigParser()
     config.read(backend.file_path, encoding="utf-8")
@@ -74,7 +74,7 @@ def keyring_secrets() -> set[str]:
 def staff_secrets() -> set[str]:
     """The demo's and the tests' passwords, two-step keys and recovery codes."""
     passwords = {p for p in (DEMO_OWNER.password, OWNER.password, *(s.password for s in DEMO_STAFF)) if p}
-    two_step = {secret for secret, _codes in DEMO_TWO_STEP.values()}
+    two_step = {secret for secret, _codes in DEMO_TWO_STEP.values()} | {TEST_TWO_STEP_KEY}
     codes = {code for _secret, codes in DEMO_TWO_STEP.values() for code in codes}
     return passwords | two_step | codes
 

@@ -18,14 +18,14 @@ ledger whose typed reasons can be cut.
   cannot change.
 
 Revision ID: 0011
-Revises: 0006
+Revises: 0009
 Create Date: 2026-12-07 09:00:00
 """
 
 from alembic import op
 
 revision = '0011'
-down_revision = '0006'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

@@ -5,11 +5,12 @@ Role and contract
 `EscposPrinter` is the `ReceiptPrinter` port (`pos_app.services.ports`): it
 sends bytes already laid out by `pos_app.documents.receipt_escpos` and knows
 nothing of receipts. It runs on the caller's thread (the GUI's io lane) and
-blocks for at most about `timeout_seconds` on a network printer. Every
-failure (refused, timed out, unplugged, not found, no permission, out of
-paper) becomes `DeviceUnavailable` with a message that names the printer and
-says what to check; the receipts service adds that the receipt waits in the
-reprint queue.
+blocks for at most about twice `timeout_seconds` on a network printer.
+`send` returns only when the printer has the bytes (see "Network printers");
+every failure (refused, timed out, closed, not reading, unplugged, not found,
+no permission, out of paper, cover open) becomes `DeviceUnavailable` with a
+message that names the printer and says what to check; the receipts service
+adds that the receipt waits in the reprint queue.
 
 The printer is named by a URI in the settings (`receipt.printer`):
 
@@ -18,46 +19,86 @@ The printer is named by a URI in the settings (`receipt.printer`):
     serial:///dev/ttyUSB0            a serial printer (?baudrate=19200; 9600 if not given)
     file:///dev/usb/lp0              a device node, or a file the bytes are appended to
 
-Each `send` opens the connection through python-escpos's printer class for
-that kind (Network, Usb, Serial), writes the bytes, and closes it: a failed
-python-escpos printer object cannot be reused (a second write to a dead
-Network printer raises a bare AssertionError), and a counter's printer is
-switched off and on all day. A file is opened for appending by a small class
-here, because python-escpos's File truncates what a test or a spool file
-already holds.
+Each `send` opens a connection, writes the bytes, and closes it: a counter's
+printer is switched off and on all day. USB and serial printers go through
+python-escpos's printer classes (a failed one cannot be reused: a second
+write to a dead printer object raises a bare AssertionError, so each send
+makes a new one); a file is opened for appending by a small class here,
+because python-escpos's File truncates what a test or a spool file holds.
 
-Paper
------
-A network printer is first asked for its roll paper sensor (DLE EOT 4, on a
-connection of its own). One that reports "paper end" is refused before
-anything is sent, so the receipt is queued rather than lost in the printer's
-buffer. A printer that does not answer status requests within a quarter of a
-second is simply sent the receipt.
+Network printers: when is a receipt delivered?
+----------------------------------------------
+`sendall` returning means only that the bytes reached this computer's
+kernel: a printer that accepted the connection and closed it, or accepted
+and never reads (jammed, hung, a wrong device on port 9100), loses them
+silently. So a network send is a small protocol on one socket of its own
+(python-escpos's Network writes the same bytes to a socket and can tell
+nothing more):
+
+1. Ask the printer's status before the data: DLE EOT 2 (offline cause:
+   cover open, stopped at paper end, error) and DLE EOT 4 (roll paper
+   sensor), and wait `status_wait` (a quarter of a second) for the two
+   answer bytes. A printer that reports a problem is sent nothing, so the
+   receipt is queued rather than stranded in the printer's buffer. A
+   printer that closes or resets the connection here is unavailable.
+2. Send the data; a printer that will not take it within `timeout_seconds`
+   is unavailable.
+3. Confirm delivery.
+   - A printer that answered in step 1 is asked again after the data. DLE
+     EOT is a real-time command: the printer answers it as it reads it, and
+     TCP delivers it after every byte before it, so an answer proves the
+     printer read the whole receipt; it must come within `timeout_seconds`
+     (a printer still printing a logo answers in milliseconds), and it must
+     report no error (out of paper, cover open): otherwise the receipt is
+     queued. The receipt may then print once the paper is loaded: a
+     duplicate the clerk can take off the queue beats a receipt lost.
+   - A printer that never answers status (many clones, some print servers)
+     is judged by this computer's send queue: on Linux the SIOCOUTQ ioctl
+     gives the bytes the printer has not acknowledged yet; `send` waits for
+     it to reach zero within `timeout_seconds`, and meanwhile watches for
+     the printer closing or resetting the connection (a reset also empties
+     the queue, so a drained queue alone would be a false success). Where
+     the ioctl is missing (not Linux), it checks for a closed or reset
+     connection only.
+   A closed or reset connection, bytes left unacknowledged, or an
+   unanswered status request after an answered one: `DeviceUnavailable`,
+   and the receipt waits in the reprint queue.
+
+An acknowledgement means the printer's network stack has the bytes, not
+that they are on paper: a printer without status that stops reading still
+acknowledges a receipt shorter than its receive window (a few kB), and one
+that loses power after that loses the receipt; nothing on the wire can tell.
+A printer that answers status is not judged by acknowledgements, so these
+cases are caught for it. python-escpos's own `query_status` is not used:
+it returns whatever one `recv` gives under the connection's single timeout,
+so it cannot wait briefly before the data and long after it, and it cannot
+see the send queue. USB and serial printers are written through
+python-escpos and trusted once the write returns.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
-import io
-import os
 import re
 import socket
-import sys
-import tempfile
-import threading
+import struct
+import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from pos_app.domain.errors import ValidationError
+from pos_app.escpos_loader import load_escpos
 from pos_app.services.ports import DeviceUnavailable
 
 EXAMPLES = "tcp://192.168.1.50:9100, usb://04b8:0202, serial:///dev/ttyUSB0?baudrate=19200 or file:///dev/usb/lp0"
 DEFAULT_PORT = 9100
 DEFAULT_BAUDRATE = 9600
-PAPER_STATUS = b"\x10\x04\x04"  # DLE EOT 4: transmit the roll paper sensor status
-STATUS_WAIT = 0.25  # seconds a printer gets to answer it; a TM printer answers in milliseconds
+# DLE EOT 2 (offline cause) then DLE EOT 4 (roll paper sensor): one status byte each, in that order.
+STATUS_REQUESTS = b"\x10\x04\x02\x10\x04\x04"
+STATUS_WAIT = 0.25  # seconds a printer gets to answer before the data; a TM printer answers in milliseconds
+DRAIN_POLL = 0.005  # seconds between looks at the send queue
 _CHECK = "Check that it is on, has paper and is connected."
 _USB_IDS = re.compile(r"([0-9a-f]{1,4}):([0-9a-f]{1,4})", re.IGNORECASE)
 
@@ -140,23 +181,25 @@ def parse_printer_uri(uri: str) -> PrinterTarget:
 
 
 class EscposPrinter:
-    """The `ReceiptPrinter` port over python-escpos: one connection per `send`."""
+    """The `ReceiptPrinter` port over python-escpos and TCP: one connection per `send`."""
 
     def __init__(self, target: PrinterTarget, *, columns: int = 42, profile: str = "TM-T88V",
-                 timeout_seconds: float = 4) -> None:
+                 timeout_seconds: float = 4, status_wait: float = STATUS_WAIT) -> None:
         self.target = target
         self._columns = columns
         self.profile = profile
         self.timeout = timeout_seconds
+        self.status_wait = status_wait
 
     @property
     def columns(self) -> int:
         return self._columns
 
     def send(self, data: bytes) -> None:
-        """Write `data` to the printer; raises DeviceUnavailable (message for the clerk) if it cannot."""
+        """Write `data` to the printer; raises DeviceUnavailable (message for the clerk) unless it has them."""
         if self.target.kind == "tcp":
-            self._check_paper()
+            self._send_tcp(data)
+            return
         try:
             device = self._open()
         except Exception as error:  # noqa: BLE001 - every device failure is the same news for the clerk
@@ -175,12 +218,10 @@ class EscposPrinter:
             device: Any = _AppendingFile(t.path)
             device.open()
             return device
-        _import_escpos()
+        load_escpos()
         from escpos import printer as escpos_printer
 
-        if t.kind == "tcp":
-            device = escpos_printer.Network(t.host, port=t.port, timeout=self.timeout, profile=self.profile)
-        elif t.kind == "usb":
+        if t.kind == "usb":
             device = escpos_printer.Usb(t.vendor, t.product, timeout=int(self.timeout * 1000), profile=self.profile)
         else:
             device = escpos_printer.Serial(t.path, baudrate=t.baudrate, timeout=self.timeout, profile=self.profile)
@@ -190,22 +231,118 @@ class EscposPrinter:
             device.device.write_timeout = self.timeout
         return device
 
-    def _check_paper(self) -> None:
-        """Ask a network printer for its paper sensor; silence means "cannot tell", not "no paper"."""
+    # ------------------------------------------------------------ network printers
+
+    def _send_tcp(self, data: bytes) -> None:
+        """Steps 1 to 3 of "Network printers" in the module docstring."""
         t = self.target
         try:
-            with socket.create_connection((t.host, t.port), timeout=self.timeout) as conn:
-                conn.sendall(PAPER_STATUS)
-                conn.settimeout(STATUS_WAIT)
-                try:
-                    answer = conn.recv(1)
-                except TimeoutError:
-                    return
+            conn = socket.create_connection((t.host, t.port), timeout=self.timeout)
         except OSError as error:
             raise self._unavailable(error) from error
-        # A status byte has bits 1 and 4 set and bits 0 and 7 clear; bits 5 and 6 say "paper end".
-        if len(answer) == 1 and answer[0] & 0x93 == 0x12 and answer[0] & 0x60 == 0x60:
-            raise DeviceUnavailable(f"{t.describe()} is out of paper. Load a new roll and close the cover.")
+        with conn:
+            answers = self._ask_status(conn, self.status_wait, expected=None)
+            if answers:
+                self._refuse_on_error(answers, after_data=False)
+            try:
+                conn.settimeout(self.timeout)
+                conn.sendall(data)
+            except TimeoutError as error:
+                raise DeviceUnavailable(f"{t.describe()} did not take the receipt within {self.timeout:g} s (it is "
+                                        f"not reading what it is sent). {_CHECK}") from error
+            except OSError as error:
+                raise self._closed(error) from error
+            if answers:
+                after = self._ask_status(conn, self.timeout, expected=len(answers))
+                if len(after) < len(answers):
+                    raise DeviceUnavailable(f"{t.describe()} did not confirm it received the receipt within "
+                                            f"{self.timeout:g} s. {_CHECK}")
+                self._refuse_on_error(after, after_data=True)
+            else:
+                self._wait_until_taken(conn, len(data))
+
+    def _ask_status(self, conn: socket.socket, wait: float, *, expected: int | None) -> bytes:
+        """The printer's answers to STATUS_REQUESTS within `wait` seconds: b"" from one that does not do status.
+
+        With `expected` None (before the data) only bytes that look like status answers count; after the
+        data, `expected` answers are awaited.
+        """
+        want = expected or 2
+        got = b""
+        try:
+            conn.settimeout(self.timeout)
+            conn.sendall(STATUS_REQUESTS)
+            deadline = time.monotonic() + wait
+            while len(got) < want:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                conn.settimeout(left)
+                try:
+                    chunk = conn.recv(want - len(got))
+                except TimeoutError:
+                    break
+                if not chunk:
+                    raise ConnectionResetError(errno.ECONNRESET, "the printer closed the connection")
+                got += chunk
+        except OSError as error:
+            raise self._closed(error) from error
+        if expected is None and not all(_is_status(b) for b in got):
+            return b""  # not an ESC/POS status answer: treat as a printer without status
+        return got
+
+    def _refuse_on_error(self, answers: bytes, *, after_data: bool) -> None:
+        """DeviceUnavailable naming what the printer reported (answers: DLE EOT 2's byte, then DLE EOT 4's)."""
+        offline = answers[0]
+        paper = answers[1] if len(answers) > 1 else 0x12
+        problem = ""
+        if offline & 0x20 or (_is_status(paper) and paper & 0x60 == 0x60):
+            problem, fix = "is out of paper", "Load a new roll and close the cover."
+        elif offline & 0x04:
+            problem, fix = "has its cover open", "Close the cover."
+        elif offline & 0x40:
+            problem, fix = "reports an error (a paper jam or the cutter)", ("Open the cover, clear the paper, close "
+                                                                           "it, and switch the printer off and on.")
+        if not problem:
+            return
+        if after_data:
+            raise DeviceUnavailable(f"{self.target.describe()} {problem}. {fix} The receipt may print when it is "
+                                    "ready again; if it does not, print it from the reprint queue.")
+        raise DeviceUnavailable(f"{self.target.describe()} {problem}. {fix}")
+
+    def _wait_until_taken(self, conn: socket.socket, size: int) -> None:
+        """Until the printer has acknowledged every byte (Linux SIOCOUTQ), watching for a close or a reset."""
+        deadline = time.monotonic() + self.timeout
+        while True:
+            self._check_open(conn)
+            waiting = _unacknowledged(conn)
+            if not waiting:
+                self._check_open(conn)  # a reset empties the queue too
+                return
+            if time.monotonic() >= deadline:
+                raise DeviceUnavailable(f"{self.target.describe()} did not take the receipt: {waiting} of its "
+                                        f"{size} bytes were still not received after {self.timeout:g} s. {_CHECK}")
+            time.sleep(DRAIN_POLL)
+
+    def _check_open(self, conn: socket.socket) -> None:
+        """DeviceUnavailable if the printer has closed or reset the connection."""
+        conn.setblocking(False)
+        try:
+            peeked = conn.recv(1, socket.MSG_PEEK)
+        except BlockingIOError:
+            return  # open, nothing to read: the normal case
+        except OSError as error:
+            raise self._closed(error) from error
+        finally:
+            conn.settimeout(self.timeout)
+        if not peeked:
+            raise self._closed(ConnectionResetError(errno.ECONNRESET, "closed by the printer"))
+
+    def _closed(self, error: BaseException) -> DeviceUnavailable:
+        if isinstance(error, TimeoutError):
+            return self._unavailable(error)
+        return DeviceUnavailable(f"{self.target.describe()} closed the connection before it received the receipt. "
+                                 f"{_CHECK}")
 
     def _unavailable(self, error: BaseException) -> DeviceUnavailable:
         root = _root_cause(error)
@@ -220,6 +357,49 @@ class EscposPrinter:
             reason = "there is no such device or file"
             advice = "Check the printer's address in the settings and that the printer is plugged in."
         return DeviceUnavailable(f"{self.target.describe()} does not answer ({reason}). {advice}")
+
+
+class UnusablePrinter:
+    """The `ReceiptPrinter` port for a `receipt.printer` setting that is not a printer address.
+
+    Every send fails with the reason, so a receipt is queued with a message that says what to fix
+    rather than failing before the printing starts.
+    """
+
+    def __init__(self, problem: str, *, columns: int = 42, profile: str = "TM-T88V") -> None:
+        self.problem = problem
+        self._columns = columns
+        self.profile = profile
+
+    @property
+    def columns(self) -> int:
+        return self._columns
+
+    def send(self, data: bytes) -> None:
+        raise DeviceUnavailable(f"The receipt printer's address in the settings (receipt.printer) is not usable: "
+                                f"{self.problem}")
+
+
+def _is_status(byte: int) -> bool:
+    """An ESC/POS status byte: bits 1 and 4 set, bits 0 and 7 clear."""
+    return byte & 0x93 == 0x12
+
+
+def _unacknowledged(conn: socket.socket) -> int:
+    """Bytes sent on `conn` that the other end has not acknowledged yet; 0 where the OS cannot tell."""
+    try:
+        import fcntl
+        import termios
+    except ImportError:  # Windows
+        return 0
+    request = getattr(termios, "TIOCOUTQ", None)  # SIOCOUTQ on a socket
+    if request is None:
+        return 0
+    try:
+        answer = fcntl.ioctl(conn.fileno(), request, b"\0\0\0\0")
+    except OSError:  # not Linux: the ioctl is for terminals only there
+        return 0
+    return int(struct.unpack("i", answer)[0])
 
 
 class _AppendingFile:
@@ -240,40 +420,6 @@ class _AppendingFile:
         if self._handle is not None:
             self._handle.close()
             self._handle = None
-
-
-_IMPORT = threading.Lock()
-
-
-def _import_escpos() -> None:
-    """Import python-escpos once, leaving no /tmp/tmpXXXX folder behind.
-
-    The same as `receipt_escpos._import_escpos` (see there why); adapters do
-    not import the documents package.
-    """
-    with _IMPORT:
-        if "escpos.printer" in sys.modules:
-            return
-        if "ESCPOS_CAPABILITIES_PICKLE_DIR" not in os.environ:
-            from platformdirs import user_cache_dir
-
-            os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = os.path.join(
-                user_cache_dir("facet", appauthor=False), "escpos")
-        folder = os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"]
-        os.makedirs(folder, exist_ok=True)
-        real_mkdtemp = tempfile.mkdtemp
-
-        def mkdtemp(*args: Any, **kwargs: Any) -> Any:
-            if sys._getframe(1).f_globals.get("__name__") == "escpos.capabilities":
-                return folder
-            return real_mkdtemp(*args, **kwargs)
-
-        tempfile.mkdtemp = mkdtemp
-        try:
-            with contextlib.redirect_stdout(io.StringIO()):  # its notices are print()s
-                import escpos.printer  # noqa: F401 - imported for its side effect: loaded once, here
-        finally:
-            tempfile.mkdtemp = real_mkdtemp
 
 
 def _root_cause(error: BaseException) -> BaseException:

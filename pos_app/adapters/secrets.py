@@ -4,7 +4,9 @@ The database key is stored under `database:<absolute data folder>`; Stripe
 keys and sync credentials will sit beside it. While `pos-app rekey` changes
 the key, the new one waits under `database-pending:<folder>`; keys retired by
 a rekey stay under `database-retired:<folder>`, so backups made before it can
-still be restored. Nothing here writes a secret to
+still be restored. A command-line session's token (`pos-app login`) sits under
+`cli-session:<folder>`, and each job token under `job:<name>:<folder>`: this OS
+account's, as the keyring is. Nothing here writes a secret to
 a file or a log, except the keyrings.alt plaintext file keyring, which Facet
 uses only when the machine has no real keyring (a headless Linux) and then
 says so, in the app and in `pos-app doctor`.
@@ -45,6 +47,14 @@ class KeyringStatus:
 
 def database_key_name(data_dir: Path) -> str:
     return f"database:{data_dir.resolve()}"
+
+
+def cli_session_name(data_dir: Path) -> str:
+    return f"cli-session:{data_dir.resolve()}"
+
+
+def job_token_name(data_dir: Path, job_name: str) -> str:
+    return f"job:{job_name}:{data_dir.resolve()}"
 
 
 def pending_key_name(data_dir: Path) -> str:

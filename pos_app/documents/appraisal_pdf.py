@@ -46,8 +46,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from xml.sax.saxutils import escape
 
+from pos_app.documents import fonts
+from pos_app.documents.fonts import BOLD, REGULAR
 from pos_app.documents.text import cut, fit, printable, text_width, wrap
 
 
@@ -118,14 +119,15 @@ def render_appraisal_pdf(doc: AppraisalDocument, *, certificate_pages: bool = Fa
     """
     from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
 
+    fonts.register()
     title = f"Appraisal {doc.number}" + (f" (version {doc.version})" if doc.version > 1 else "")
     footer = printable(f"{doc.store_name} · {title}" + ("" if doc.status == "final" else " · DRAFT"))
 
     def on_page(canvas: Any, built: Any) -> None:
         canvas.saveState()
-        canvas.setFont("Helvetica", 8)
-        canvas.drawString(0.75 * INCH, 0.5 * INCH, footer)
-        canvas.drawRightString(PAGE[0] - 0.75 * INCH, 0.5 * INCH, f"page {built.page} of {built.facet_pages or '?'}")
+        fonts.draw(canvas, 0.75 * INCH, 0.5 * INCH, footer, REGULAR, 8)
+        fonts.draw(canvas, PAGE[0] - 0.75 * INCH, 0.5 * INCH, f"page {built.page} of {built.facet_pages or '?'}",
+                   REGULAR, 8, anchor="end")
         canvas.restoreState()
 
     def on_page_end(canvas: Any, built: Any) -> None:
@@ -133,7 +135,7 @@ def render_appraisal_pdf(doc: AppraisalDocument, *, certificate_pages: bool = Fa
             return
         # A draft's mark goes over the page's content, see-through: no photo hides it, the text stays legible.
         canvas.saveState()
-        canvas.setFont("Helvetica-Bold", 60)
+        canvas.setFont(BOLD, 60)
         canvas.setFillGray(0.45)
         canvas.setFillAlpha(0.18)
         canvas.translate(PAGE[0] / 2, PAGE[1] / 2)
@@ -145,7 +147,8 @@ def render_appraisal_pdf(doc: AppraisalDocument, *, certificate_pages: bool = Fa
         out = io.BytesIO()
         template = BaseDocTemplate(out, pagesize=PAGE, leftMargin=0.75 * INCH, rightMargin=0.75 * INCH,
                                    topMargin=0.7 * INCH, bottomMargin=0.9 * INCH, title=title,
-                                   author=printable(doc.store_name), creator="Facet", invariant=1)
+                                   author=printable(doc.store_name), creator="Facet", invariant=1,
+                                   initialFontName=REGULAR)
         frame = Frame(template.leftMargin, template.bottomMargin, template.width, template.height)
         template.addPageTemplates([PageTemplate("page", [frame], onPage=on_page, onPageEnd=on_page_end,
                                                 pagesize=PAGE)])
@@ -166,22 +169,22 @@ def render_appraisal_pdf(doc: AppraisalDocument, *, certificate_pages: bool = Fa
 def _styles() -> dict[str, Any]:
     from reportlab.lib.styles import ParagraphStyle
 
-    body = ParagraphStyle("body", fontName="Helvetica", fontSize=10, leading=13)
+    body = ParagraphStyle("body", fontName=REGULAR, fontSize=10, leading=13)
     return {
         "body": body,
         "small": ParagraphStyle("small", parent=body, fontSize=8.5, leading=11),
-        "store": ParagraphStyle("store", parent=body, fontName="Helvetica-Bold", fontSize=18, leading=22),
+        "store": ParagraphStyle("store", parent=body, fontName=BOLD, fontSize=18, leading=22),
         # A heading never ends a page: it goes over with what it heads.
-        "heading": ParagraphStyle("heading", parent=body, fontName="Helvetica-Bold", fontSize=12, leading=15,
+        "heading": ParagraphStyle("heading", parent=body, fontName=BOLD, fontSize=12, leading=15,
                                   spaceBefore=8, spaceAfter=3, keepWithNext=1),
-        "value": ParagraphStyle("value", parent=body, fontName="Helvetica-Bold", fontSize=16, leading=20),
+        "value": ParagraphStyle("value", parent=body, fontName=BOLD, fontSize=16, leading=20),
     }
 
 
 def _p(text: str, style: Any) -> Any:
     from reportlab.platypus import Paragraph
 
-    return Paragraph(escape(printable(text)).replace("\n", "<br/>"), style)
+    return Paragraph(fonts.markup(printable(text), style.fontName), style)
 
 
 def _story(doc: AppraisalDocument, *, pictures: bool) -> list[Any]:
@@ -194,12 +197,12 @@ def _story(doc: AppraisalDocument, *, pictures: bool) -> list[Any]:
     header = [[letterhead, ""]]
     if doc.qr_payload:
         size = 1.15 * INCH
-        drawing = Drawing(size, size)
+        drawing = Drawing(size, size, initialFontName=REGULAR)
         if pictures:
             drawing.add(_qr(doc.qr_payload, size))
         header = [[letterhead, drawing]]
     top = Table(header, colWidths=[5.6 * INCH, 1.4 * INCH])
-    top.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("ALIGN", (1, 0), (1, 0), "RIGHT")]))
+    top.setStyle(TableStyle([fonts.CELLS, ("VALIGN", (0, 0), (-1, -1), "TOP"), ("ALIGN", (1, 0), (1, 0), "RIGHT")]))
     story: list[Any] = [top, Spacer(1, 0.15 * INCH), _p(f"Jewelry appraisal · {doc.number}", s["heading"])]
     if doc.status != "final":
         story.append(_p("DRAFT: not a final appraisal, not for insurance or any other use.", s["heading"]))
@@ -213,24 +216,33 @@ def _story(doc: AppraisalDocument, *, pictures: bool) -> list[Any]:
         story += [Spacer(1, 0.08 * INCH), _p(doc.description, s["body"])]
     if doc.stones:
         story.append(_p("Stones", s["heading"]))
-        stones = Table([list(STONE_HEADERS), *[[printable(x) for x in row] for row in doc.stones]], repeatRows=1,
+        rows = [[fonts.cell(printable(x), REGULAR, 8.5) for x in row] for row in doc.stones]
+        stones = Table([list(STONE_HEADERS), *rows], repeatRows=1,
                        colWidths=[0.8 * INCH, 1.0 * INCH, 0.5 * INCH, 0.6 * INCH, 0.7 * INCH, 0.7 * INCH,
                                   0.9 * INCH, 1.8 * INCH])
         stones.setStyle(TableStyle([
-            ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 8.5), ("FONT", (0, 1), (-1, -1), "Helvetica", 8.5),
+            ("FONT", (0, 0), (-1, 0), BOLD, 8.5), ("FONT", (0, 1), (-1, -1), REGULAR, 8.5),
             ("LINEBELOW", (0, 0), (-1, 0), 0.8, "#000000"),
             ("LINEBELOW", (0, 1), (-1, -1), 0.25, "#bbbbbb"),
         ]))
         story.append(stones)
-    story.append(KeepTogether([
+    value = [
         _p("Appraised value", s["heading"]), _p(doc.value, s["value"]), _p(doc.value_words, s["body"]),
         Spacer(1, 0.35 * INCH), _p("_" * 48, s["body"]), _p(f"{doc.appraiser}, {doc.credentials}", s["body"]),
         _p("Appraiser", s["small"]),
-    ]))
-    if doc.limiting_conditions:
-        story += [_p("Limiting conditions", s["heading"]), _p(doc.limiting_conditions, s["small"])]
-    if doc.qr_payload:
-        story += [Spacer(1, 0.1 * INCH), _p(f"Verification code: {doc.qr_payload}", s["small"])]
+    ]
+    closing = [_p("Limiting conditions", s["heading"]), _p(doc.limiting_conditions, s["small"])] \
+        if doc.limiting_conditions else []
+    story.append(KeepTogether(value))
+    if not doc.qr_payload:
+        return story + closing  # a draft's conditions may run over onto the next page
+    # The verification line never stands alone on a page: it goes over with the conditions before it (or,
+    # with none, with the value and signature).
+    verification = [Spacer(1, 0.1 * INCH), _p(f"Verification code: {doc.qr_payload}", s["small"])]
+    if closing:
+        story.append(KeepTogether(closing + verification))
+    else:
+        story[-1] = KeepTogether(value + verification)
     return story
 
 
@@ -250,8 +262,9 @@ def _certificate_story(doc: AppraisalDocument, *, pictures: bool) -> list[Any]:
         facts = _facts_table(rows, [1.2 * INCH, CERT_FACTS_WIDTH - 1.2 * INCH])
         scan = _framed_image(cert.scan_image, scan_width, SCAN_MAX_HEIGHT, embed=pictures) if cert.scan_image else ""
         block = Table([[facts, scan]], colWidths=[CERT_FACTS_WIDTH + PHOTO_GAP, scan_width])
-        block.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                                   ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 0)]))
+        block.setStyle(TableStyle([fonts.CELLS, ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                                   ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                                   ("TOPPADDING", (0, 0), (-1, -1), 0)]))
         story.append(KeepTogether([_p(f"{cert.lab} report {cert.report_number}", s["heading"]), block,
                                    Spacer(1, 0.15 * INCH)]))
     return story
@@ -265,7 +278,7 @@ def _facts_table(rows: Sequence[tuple[str, str]], widths: list[float]) -> Any:
         return Spacer(0, 0)
     body = _styles()["body"]
     table = Table([[printable(label), _p(value, body)] for label, value in rows], colWidths=widths)
-    table.setStyle(TableStyle([("FONT", (0, 0), (0, -1), "Helvetica-Bold", 9.5), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    table.setStyle(TableStyle([fonts.CELLS, ("FONT", (0, 0), (0, -1), BOLD, 9.5), ("VALIGN", (0, 0), (-1, -1), "TOP"),
                                ("LINEBELOW", (0, 0), (-1, -1), 0.25, "#dddddd")]))
     return table
 
@@ -286,7 +299,7 @@ def _piece(doc: AppraisalDocument, *, embed: bool) -> list[Any]:
     details_width = CONTENT_WIDTH - PIECE_PHOTOS_WIDTH - 2 * PHOTO_GAP
     details = _facts_table(doc.piece, [1.2 * INCH, details_width - 1.2 * INCH])
     table = Table([[details, photos]], colWidths=[details_width + 2 * PHOTO_GAP, PIECE_PHOTOS_WIDTH])
-    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+    table.setStyle(TableStyle([fonts.CELLS, ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
                                ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 0)]))
     return [table]
 
@@ -302,7 +315,7 @@ def _photo_grid(photos: tuple[bytes, ...], width: float, *, embed: bool) -> Any:
     rows: list[list[Any]] = [framed[i:i + columns] for i in range(0, len(framed), columns)]
     rows[-1] += [""] * (columns - len(rows[-1]))
     grid = Table(rows, colWidths=[cell + PHOTO_GAP] * (columns - 1) + [cell], hAlign="LEFT")
-    grid.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+    grid.setStyle(TableStyle([fonts.CELLS, ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
                               ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 0),
                               ("BOTTOMPADDING", (0, 0), (-1, -1), PHOTO_GAP)]))
     return grid
@@ -323,9 +336,9 @@ def _framed_image(data: bytes, max_width: float, max_height: float, *, embed: bo
     size = (width * scale, height * scale)
     inner = Image(io.BytesIO(data), width=size[0], height=size[1]) if embed else Spacer(*size)
     frame = Table([[inner]], colWidths=[size[0]], rowHeights=[size[1]], hAlign="LEFT")
-    frame.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 0.5, HAIRLINE), ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                               ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 0),
-                               ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]))
+    frame.setStyle(TableStyle([fonts.CELLS, ("BOX", (0, 0), (-1, -1), 0.5, HAIRLINE),
+                               ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                               ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]))
     return frame
 
 
@@ -351,8 +364,9 @@ def render_appraisal_card_pdf(doc: AppraisalDocument) -> bytes:
     """
     from reportlab.pdfgen.canvas import Canvas
 
+    fonts.register()
     out = io.BytesIO()
-    canvas = Canvas(out, pagesize=CARD, invariant=1)
+    canvas = Canvas(out, pagesize=CARD, invariant=1, initialFontName=REGULAR)
     canvas.setTitle(f"Appraisal card {doc.number} (v{doc.version})")
     canvas.setAuthor(printable(doc.store_name))
     canvas.setCreator("Facet")
@@ -390,8 +404,7 @@ class _CardWriter:
         text, size = fit(printable(text), font, size, self.width, min_size=CARD_MIN_TEXT)
         self.y -= before + size  # from the previous line's baseline to this one's
         self.canvas.setFillColor(GREY if grey else "#000000")
-        self.canvas.setFont(font, size)
-        self.canvas.drawString(self.x, self.y, text)
+        fonts.draw(self.canvas, self.x, self.y, text, font, size)
         self.y -= size * 0.25  # the descenders
 
     def lines(self, text: str, font: str, size: float, *, count: int, before: float = 0.0) -> None:
@@ -406,56 +419,56 @@ def _card_front(canvas: Any, doc: AppraisalDocument) -> None:
 
     left, right, top = CARD_MARGIN, CARD[0] - CARD_MARGIN, CARD[1] - CARD_MARGIN
     pen = _CardWriter(canvas, left, top, right - left)
-    pen.line(doc.store_name, "Helvetica-Bold", 10)
+    pen.line(doc.store_name, BOLD, 10)
     rule = pen.y - 1
     canvas.setStrokeColor(HAIRLINE)
     canvas.setLineWidth(0.5)
     canvas.line(left, rule, right, rule)
     qr_top = pen.y = rule - 5
     pen.width = right - left - CARD_QR - 8  # the text column left of the QR code
-    pen.line(f"Appraisal {doc.number} (v{doc.version})", "Helvetica-Bold", 8.5)
-    pen.line(doc.appraised_on, "Helvetica", 7.5, before=1.5)
-    pen.lines(_card_description(doc), "Helvetica", 7.5, count=2, before=1.5)
+    pen.line(f"Appraisal {doc.number} (v{doc.version})", BOLD, 8.5)
+    pen.line(doc.appraised_on, REGULAR, 7.5, before=1.5)
+    pen.lines(_card_description(doc), REGULAR, 7.5, count=2, before=1.5)
     pen.y = min(pen.y - 4, CARD_MARGIN + _CARD_FRONT_FOOT)  # the value sits at the foot of the card
-    pen.line("Appraised value", "Helvetica", CARD_MIN_TEXT, grey=True)
-    pen.line(doc.value, "Helvetica-Bold", 13, before=1)
-    pen.line(doc.purpose, "Helvetica", CARD_MIN_TEXT, grey=True, before=1)
+    pen.line("Appraised value", REGULAR, CARD_MIN_TEXT, grey=True)
+    pen.line(doc.value, BOLD, 13, before=1)
+    pen.line(doc.purpose, REGULAR, CARD_MIN_TEXT, grey=True, before=1)
 
     qr_left, qr_bottom = right - CARD_QR, qr_top - CARD_QR
     if doc.status == "final" and doc.qr_payload:
-        drawing = Drawing(CARD_QR, CARD_QR)
+        drawing = Drawing(CARD_QR, CARD_QR, initialFontName=REGULAR)
         drawing.add(_qr(doc.qr_payload, CARD_QR))
         renderPDF.draw(drawing, canvas, qr_left, qr_bottom)
     elif doc.status != "final":
         canvas.setStrokeColor(HAIRLINE)
         canvas.rect(qr_left, qr_bottom, CARD_QR, CARD_QR, stroke=1, fill=0)
         canvas.setFillColor("#000000")
-        canvas.setFont("Helvetica-Bold", 14)
+        canvas.setFont(BOLD, 14)
         canvas.drawCentredString(qr_left + CARD_QR / 2, qr_bottom + CARD_QR / 2 + 1, "DRAFT")
-        canvas.setFont("Helvetica", CARD_MIN_TEXT)
+        canvas.setFont(REGULAR, CARD_MIN_TEXT)
         canvas.drawCentredString(qr_left + CARD_QR / 2, qr_bottom + CARD_QR / 2 - 10, "not for insurance")
 
 
 def _card_back(canvas: Any, doc: AppraisalDocument) -> None:
     left, right, top = CARD_MARGIN, CARD[0] - CARD_MARGIN, CARD[1] - CARD_MARGIN
     pen = _CardWriter(canvas, left, top, right - left)
-    pen.line("Appraiser", "Helvetica", CARD_MIN_TEXT, grey=True)
-    pen.lines(", ".join(x for x in (doc.appraiser, doc.credentials) if x) or "(no appraiser named)", "Helvetica",
+    pen.line("Appraiser", REGULAR, CARD_MIN_TEXT, grey=True)
+    pen.lines(", ".join(x for x in (doc.appraiser, doc.credentials) if x) or "(no appraiser named)", REGULAR,
               8, count=2, before=1)
-    pen.line("Owner", "Helvetica", CARD_MIN_TEXT, grey=True, before=5)
-    pen.line(doc.owner.strip().splitlines()[0] if doc.owner.strip() else "", "Helvetica", 8, before=1)
-    pen.line("Effective date", "Helvetica", CARD_MIN_TEXT, grey=True, before=5)
-    pen.line(doc.effective_on, "Helvetica", 8, before=1)
+    pen.line("Owner", REGULAR, CARD_MIN_TEXT, grey=True, before=5)
+    pen.line(doc.owner.strip().splitlines()[0] if doc.owner.strip() else "", REGULAR, 8, before=1)
+    pen.line("Effective date", REGULAR, CARD_MIN_TEXT, grey=True, before=5)
+    pen.line(doc.effective_on, REGULAR, 8, before=1)
     pen.y = min(pen.y - 6, CARD_MARGIN + _CARD_BACK_FOOT)  # how to check the card, at its foot
     if doc.status == "final" and doc.qr_payload:
-        pen.line(f"Verification code {doc.qr_payload}", "Helvetica-Bold", 7.5)
-        pen.line("The store checks this code against the appraisal record:", "Helvetica", CARD_MIN_TEXT,
+        pen.line(f"Verification code {doc.qr_payload}", BOLD, 7.5)
+        pen.line("The store checks this code against the appraisal record:", REGULAR, CARD_MIN_TEXT,
                  grey=True, before=1)
     else:
-        pen.line("DRAFT: not a final appraisal", "Helvetica-Bold", 7.5)
-        pen.line("Only a final appraisal has a verification code.", "Helvetica", CARD_MIN_TEXT, grey=True,
+        pen.line("DRAFT: not a final appraisal", BOLD, 7.5)
+        pen.line("Only a final appraisal has a verification code.", REGULAR, CARD_MIN_TEXT, grey=True,
                  before=1)
     # The phone number whole; a store name too long for the rest of the line is cut.
     phone = printable(f" · {doc.store_phone}" if doc.store_phone else "")
-    store = cut(printable(doc.store_name), "Helvetica", 7, pen.width - text_width(phone, "Helvetica", 7))
-    pen.line(store + phone, "Helvetica", 7, before=1)
+    store = cut(printable(doc.store_name), REGULAR, 7, pen.width - text_width(phone, REGULAR, 7))
+    pen.line(store + phone, REGULAR, 7, before=1)

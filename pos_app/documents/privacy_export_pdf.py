@@ -16,8 +16,9 @@ has; "Who else receives it": the third parties by role; your profile as
 held; your consent history; your purchases and returns (the first ones, with
 a note that all are in ``data.json`` and the CSVs); your privacy requests;
 where the rest is in the zip, and how to reach the privacy officer.
-Text goes through `printable`, so a name in any script prints (characters the
-standard fonts lack become "?"; ``data.json`` keeps them exactly).
+Text is set in the bundled fonts (`documents.fonts`), embedded, so a name in
+Latin, Greek, Cyrillic or Chinese, Japanese, Korean prints as written (a
+letter no bundled font has becomes "?"; ``data.json`` keeps it exactly).
 """
 
 from __future__ import annotations
@@ -26,15 +27,15 @@ import io
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
-from xml.sax.saxutils import escape
 
+from pos_app.documents import fonts
 from pos_app.documents.receipt_pdf import _numbered_canvas
 from pos_app.documents.text import printable
 
 INCH = 72.0
 PAGE = (8.5 * INCH, 11 * INCH)
 MARGIN = 0.75 * INCH
-REGULAR, BOLD, GREY, RULE = "Helvetica", "Helvetica-Bold", "#555555", "#BBBBBB"
+REGULAR, BOLD, GREY, RULE = fonts.REGULAR, fonts.BOLD, "#555555", "#BBBBBB"
 WIDTH = PAGE[0] - 2 * MARGIN
 
 
@@ -59,11 +60,13 @@ class PrivacyExportDocument:
 def render_privacy_export_pdf(doc: PrivacyExportDocument) -> bytes:
     from reportlab.platypus import SimpleDocTemplate
 
+    fonts.register()
     out = io.BytesIO()
     title = f"Your data at {printable(doc.store_name)}"
     template = SimpleDocTemplate(out, pagesize=PAGE, leftMargin=MARGIN - 6, rightMargin=MARGIN - 6,
                                  topMargin=MARGIN - 6, bottomMargin=MARGIN, title=title,
-                                 author=printable(doc.store_name), creator="Facet", invariant=1)
+                                 author=printable(doc.store_name), creator="Facet", invariant=1,
+                                 initialFontName=REGULAR)
     template.build(_story(doc, _styles()), canvasmaker=_numbered_canvas(title))
     return out.getvalue()
 
@@ -77,7 +80,8 @@ def _styles() -> dict[str, Any]:
         "body": body,
         "cell": ParagraphStyle("cell", parent=body, fontSize=8.5, leading=10.5),
         "head": ParagraphStyle("head", parent=body, fontName=BOLD, fontSize=8.5, leading=10.5),
-        "small": ParagraphStyle("small", parent=body, fontSize=8.5, leading=11, textColor=GREY),
+        # allowWidows=0: the closing paragraph never leaves its last line alone on a page.
+        "small": ParagraphStyle("small", parent=body, fontSize=8.5, leading=11, textColor=GREY, allowWidows=0),
         "title": ParagraphStyle("title", parent=body, fontName=BOLD, fontSize=18, leading=22),
         "h2": ParagraphStyle("h2", parent=body, fontName=BOLD, fontSize=12, leading=15, spaceBefore=12,
                              spaceAfter=4, keepWithNext=1),
@@ -87,7 +91,7 @@ def _styles() -> dict[str, Any]:
 def _p(text: str, style: Any) -> Any:
     from reportlab.platypus import Paragraph
 
-    return Paragraph(escape(printable(text)).replace("\n", "<br/>"), style)
+    return Paragraph(fonts.markup(printable(text), style.fontName), style)
 
 
 def _table(header: tuple[str, ...], rows: list[tuple[Any, ...]], widths: tuple[float, ...],
@@ -98,6 +102,7 @@ def _table(header: tuple[str, ...], rows: list[tuple[Any, ...]], widths: tuple[f
     data += [[_p(str(v), styles["cell"]) for v in row] for row in rows]
     table = Table(data, colWidths=[w * WIDTH for w in widths], repeatRows=1)
     table.setStyle(TableStyle([
+        fonts.CELLS,
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LINEBELOW", (0, 0), (-1, 0), 0.8, GREY),
         ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
@@ -121,7 +126,7 @@ def _story(doc: PrivacyExportDocument, s: dict[str, Any]) -> list[Any]:
     story.append(_p("What we hold, why, and how long we keep it", s["h2"]))
     story.append(_table(("Category", "Records", "What it holds", "Why we hold it", "How long we keep it"),
                         [(t, n, holds, why, kept) for t, n, holds, why, kept in doc.categories],
-                        (0.19, 0.08, 0.31, 0.21, 0.21), s))
+                        (0.18, 0.09, 0.31, 0.21, 0.21), s))
 
     story.append(KeepTogether([
         _p("Who else receives it", s["h2"]),

@@ -23,7 +23,10 @@ The *number* (C1-000123: counter, then sequence) is what the receipt's Code
 128 barcode holds and what the counter's scanner types back to find the sale
 for a return. *Tenders* are how the customer paid: cash (the amount handed
 over, with `change` given back), card (brand and last four digits only, never
-the card number) or store credit.
+the card number) or store credit. A card paid with its chip or by tap carries
+the EMV fields card networks require a receipt to print (`emv`: application
+name, AID, ARC, ...); a card refund Stripe has not settled yet is `pending`
+and says so.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ import datetime
 from dataclasses import dataclass
 
 from pos_app.domain.money import Money
+from pos_app.domain.payments import EmvReceipt
 
 KINDS = ("sale", "return", "exchange", "void")
 TENDER_KINDS = ("cash", "card", "store_credit")
@@ -58,6 +62,12 @@ class ReceiptTender:
     amount: Money  # for cash: what the customer handed over (the change is on the receipt)
     card_brand: str | None = None  # "visa", "mastercard", "amex", as the card network reports it
     card_last4: str | None = None
+    emv: EmvReceipt | None = None  # chip receipt fields, printed under the card line
+    pending: bool = False  # a card refund Stripe has not settled yet
+
+    def emv_lines(self) -> list[tuple[str, str]]:
+        """(label, value) rows to print under the card line; none for cash or a card without chip data."""
+        return self.emv.lines() if self.kind == "card" and self.emv is not None else []
 
 
 @dataclass(frozen=True)

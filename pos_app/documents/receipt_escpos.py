@@ -34,11 +34,25 @@ code page holds lose their accent, and anything else (an emoji, Chinese,
 which python-escpos would send as GB18030 and a Western printer would print
 as garbage) becomes "?".
 
+Width against the printer
+-------------------------
+A profile's own line length is its font A columns in python-escpos's printer
+database (`profile_columns`: TM-T88V 42, TM-T20II 48); `width_problem` says
+why a width does not fit a profile, for the settings (which refuse it) and
+`pos-app doctor`.
+
+The drawer
+----------
+`drawer_kick` is the ESC p pulse written out as bytes, not rendered: the
+drawer opens even when python-escpos cannot be loaded or a receipt cannot be
+laid out.
+
 Speed
 -----
 python-escpos costs ~0.6 s to import, so it is imported on the first render,
-not with this module; after that a 10-line receipt renders in about 2 ms. A
-logo is converted to a raster image once per image and width and kept.
+not with this module, through `pos_app.escpos_loader` (which also keeps its
+capability cache sound); after that a 10-line receipt renders in about 2 ms.
+A logo is converted to a raster image once per image and width and kept.
 """
 
 from __future__ import annotations
@@ -46,18 +60,15 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
-import os
-import sys
-import tempfile
 import textwrap
-import threading
 import unicodedata
-from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
 from pos_app.documents.receipt import Receipt, ReceiptLine, ReceiptTender, TextReport, when_text
 from pos_app.domain.money import Money, format_money
+from pos_app.escpos_loader import font_a_columns, load_escpos
+from pos_app.escpos_loader import quiet as _quiet
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +80,35 @@ LOGO_MAX_HEIGHT = 160  # dots: 20 mm, a letterhead not a poster
 HEADINGS = {"return": "RETURN", "exchange": "EXCHANGE", "void": "VOIDED SALE"}
 NUMBER_LABELS = {"return": "Return", "exchange": "Exchange"}
 
+def profile_columns(profile: str) -> int:
+    """Characters a line `profile`'s printer prints in font A, from python-escpos's printer database
+    (read without importing python-escpos); ValueError if python-escpos does not know the profile."""
+    try:
+        return font_a_columns(profile)
+    except KeyError:
+        raise _unknown_profile(profile) from None
+
+
+def _unknown_profile(profile: str) -> ValueError:
+    return ValueError(f"{profile!r} is not a printer model python-escpos knows (for example TM-T88V or TM-T20II)")
+
+
+def width_problem(columns: int, profile: str) -> str | None:
+    """Why a receipt `columns` characters wide does not fit `profile`'s paper, or None when it fits.
+
+    A line longer than the printer's font A line wraps on paper and breaks every right-aligned amount.
+    """
+    if columns not in WIDTHS:
+        return f"is 42 or 48 characters a line, not {columns}"
+    fits = profile_columns(profile)
+    if columns > fits:
+        wider = [w for w in WIDTHS if w <= fits]
+        advice = f"set {max(wider)}" if wider else "choose the profile of an 80 mm printer"
+        return (f"is {columns}, but the {profile} profile prints {fits} characters a line (font A), so {columns} do "
+                f"not fit: {advice}")
+    return None
+
+
 # Characters printed as ASCII whatever the code pages hold (see "Text" above).
 _ASCII = {
     "\t": " ", "\n": " ", "\r": "",
@@ -79,71 +119,16 @@ _ASCII = {
 }
 
 
-# ---------------------------------------------------------------- python-escpos, quietly
-
-
-_QUIET = threading.RLock()
-
-
-@contextlib.contextmanager
-def _quiet() -> Iterator[None]:
-    """Keep python-escpos's print() notices ("Using hardware barcode renderer") off stdout.
-
-    `redirect_stdout` swaps `sys.stdout` for the whole process; the lock keeps
-    two rendering threads from restoring each other's swap out of order.
-    """
-    with _QUIET, contextlib.redirect_stdout(io.StringIO()):
-        yield
-
-
-_IMPORT = threading.Lock()
-
-
-def _import_escpos() -> None:
-    """Import python-escpos once, its capability cache in Facet's cache folder, no /tmp folder left behind.
-
-    python-escpos 3.1 keeps its cache in ESCPOS_CAPABILITIES_PICKLE_DIR (an
-    environment that sets it, like the tests, wins), but it also calls
-    `tempfile.mkdtemp()` as the fallback of that lookup, so each importing
-    process would leave an empty /tmp/tmpXXXX. For the moment of the import,
-    `mkdtemp` called from `escpos.capabilities` (and only from there) answers
-    the cache folder instead.
-    """
-    with _IMPORT:
-        if "escpos.printer" in sys.modules:
-            return
-        if "ESCPOS_CAPABILITIES_PICKLE_DIR" not in os.environ:
-            from platformdirs import user_cache_dir
-
-            os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = os.path.join(
-                user_cache_dir("facet", appauthor=False), "escpos")
-        folder = os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"]
-        os.makedirs(folder, exist_ok=True)  # python-escpos writes its cache there on import
-        real_mkdtemp = tempfile.mkdtemp
-
-        def mkdtemp(*args: Any, **kwargs: Any) -> Any:
-            if sys._getframe(1).f_globals.get("__name__") == "escpos.capabilities":
-                return folder
-            return real_mkdtemp(*args, **kwargs)
-
-        tempfile.mkdtemp = mkdtemp
-        try:
-            with _quiet():
-                import escpos.printer  # noqa: F401 - imported for its side effect: loaded once, here
-        finally:
-            tempfile.mkdtemp = real_mkdtemp
-
-
 def _dummy(profile: str) -> Any:
     """A python-escpos printer that keeps what it is sent, with `profile`'s capabilities."""
-    _import_escpos()
+    load_escpos()
     with _quiet():
         from escpos.printer import Dummy
 
         try:
             return Dummy(profile=profile)
         except KeyError:
-            raise ValueError(f"{profile!r} is not a printer model python-escpos knows (e.g. TM-T88V)") from None
+            raise _unknown_profile(profile) from None
 
 
 @lru_cache(maxsize=8)
@@ -298,6 +283,8 @@ def _tender_label(tender: ReceiptTender) -> str:
         label = {"cash": "Cash", "store_credit": "Store credit"}.get(tender.kind, tender.kind.replace("_", " "))
     if tender.amount.cents < 0:
         label += " refund"
+    if tender.pending:
+        label += " (pending)"
     return label
 
 
@@ -362,6 +349,8 @@ def render_receipt(receipt: Receipt, *, columns: int = 42, profile: str = DEFAUL
         paper.line()
         for tender in r.tenders:
             paper.pair(_tender_label(tender), money(tender.amount))
+            for label, value in tender.emv_lines():  # the chip fields card networks ask a receipt to print
+                paper.pair(label, value, indent=2)
         if r.change.cents:
             paper.pair("Change", money(r.change), bold=True)
         paper.line()
@@ -413,11 +402,14 @@ def render_test_page(*, store_name: str, columns: int, profile: str = DEFAULT_PR
     return paper.cut()
 
 
-@lru_cache(maxsize=2)
+# ESC p m t1 t2: a pulse on drawer pin 2 (m=0) or 5 (m=1), on for t1 x 2 ms and off for t2 x 2 ms: the
+# bytes python-escpos's cashdraw(2) and cashdraw(5) send. Written out so the drawer opens even when
+# python-escpos cannot be loaded or the receipt cannot be laid out.
+_DRAWER_KICKS = {2: b"\x1bp\x00\x32\x32", 5: b"\x1bp\x01\x32\x32"}
+
+
 def drawer_kick(pin: int = 2) -> bytes:
     """The pulse (ESC p) that opens a cash drawer plugged into the printer's drawer port (pin 2 or 5)."""
-    if pin not in (2, 5):
+    if pin not in _DRAWER_KICKS:
         raise ValueError("a cash drawer hangs on pin 2 or pin 5")
-    printer = _dummy(DEFAULT_PROFILE)
-    printer.cashdraw(pin)
-    return bytes(printer.output)
+    return _DRAWER_KICKS[pin]

@@ -21,8 +21,9 @@ description and quantity and leaves out every price, total and tender.
 A long sale runs onto more pages: the lines' header row repeats and every
 page's foot says "page x of y", counted in the same pass by a canvas that
 holds its pages until the end (no second build). Text is real PDF text in
-Helvetica (Windows-1252), so it can be searched, copied and read back;
-characters Helvetica lacks are replaced the way `tags.py` does it. The same
+the bundled fonts (`documents.fonts`: DejaVu Sans Condensed, CJK from Droid
+Sans Fallback), embedded, so any name prints as written and can be searched,
+copied and read back. The same
 receipt gives the same bytes (no timestamp or random id in the file).
 """
 
@@ -34,6 +35,8 @@ from functools import cache
 from typing import Any
 from xml.sax.saxutils import escape
 
+from pos_app.documents import fonts
+from pos_app.documents.fonts import BOLD, OBLIQUE, REGULAR
 from pos_app.documents.receipt import Receipt, ReceiptLine, ReceiptTender, when_text
 from pos_app.documents.text import printable
 from pos_app.domain.money import Money, format_money
@@ -45,8 +48,6 @@ PAGE = (8.5 * INCH, 11 * INCH)  # US Letter
 MARGIN = 0.75 * INCH  # from the paper's edge to the text
 _FRAME_PADDING = 6.0  # ReportLab's frames pad their content by 6 pt on every side
 CONTENT_WIDTH = PAGE[0] - 2 * MARGIN
-REGULAR = "Helvetica"
-BOLD = "Helvetica-Bold"
 GREY = "#555555"
 TITLES = {"sale": "Receipt", "return": "Return receipt", "exchange": "Exchange receipt", "void": "Voided sale"}
 CARD_BRANDS = {"visa": "Visa", "mastercard": "Mastercard", "amex": "American Express", "discover": "Discover",
@@ -58,9 +59,9 @@ _TOTALS_COLUMNS = (2.2 * INCH, 1.0 * INCH)  # its amounts line up under the line
 
 
 
-def _markup(text: str) -> str:
-    """Paragraph markup for plain `text`, its newlines kept."""
-    return "<br/>".join(escape(printable(line)) for line in text.strip().splitlines())
+def _markup(text: str, font: str = REGULAR) -> str:
+    """Paragraph markup for plain `text` in a style set in `font`, its newlines kept."""
+    return "<br/>".join(fonts.markup(printable(line), font) for line in text.strip().splitlines())
 
 
 def _tender_label(tender: ReceiptTender) -> str:
@@ -72,7 +73,7 @@ def _tender_label(tender: ReceiptTender) -> str:
             label += f" ending {tender.card_last4}"
     else:
         label = {"cash": "Cash", "store_credit": "Store credit"}.get(tender.kind, tender.kind.replace("_", " "))
-    return label + (" (refund)" if tender.amount.cents < 0 else "")
+    return label + (" (refund)" if tender.amount.cents < 0 else "") + (" (pending)" if tender.pending else "")
 
 
 def _title(r: Receipt) -> str:
@@ -85,13 +86,14 @@ def render_receipt_pdf(receipt: Receipt) -> bytes:
     from reportlab.platypus import SimpleDocTemplate
 
     r = receipt
+    fonts.register()
     styles = _styles()
     out = io.BytesIO()
     doc = SimpleDocTemplate(
         out, pagesize=PAGE, leftMargin=MARGIN - _FRAME_PADDING, rightMargin=MARGIN - _FRAME_PADDING,
         topMargin=MARGIN - _FRAME_PADDING, bottomMargin=MARGIN,
         title=f"{_title(r)} {r.number}", author=printable(r.store_name), subject=f"{r.store_name} {r.number}",
-        creator="Facet", invariant=1,
+        creator="Facet", invariant=1, initialFontName=REGULAR,
     )
     footer = f"{printable(r.store_name)}  \u00b7  {_title(r)} {r.number}"
     doc.build(_story(r, styles), canvasmaker=_numbered_canvas(footer))
@@ -108,7 +110,7 @@ def _styles() -> dict[str, Any]:
         "body": body,
         "cell": ParagraphStyle("cell", parent=body, fontSize=9, leading=11.5),
         "sku": ParagraphStyle("sku", parent=body, fontSize=9, leading=11.5, wordWrap="CJK"),  # may break anywhere
-        "note": ParagraphStyle("note", parent=body, fontName="Helvetica-Oblique", fontSize=8, leading=10,
+        "note": ParagraphStyle("note", parent=body, fontName=OBLIQUE, fontSize=8, leading=10,
                                textColor=GREY),
         "small": ParagraphStyle("small", parent=body, fontSize=8.5, leading=11, textColor=GREY),
         "small_heading": ParagraphStyle("small_heading", parent=body, fontName=BOLD, fontSize=8.5, leading=11,
@@ -150,12 +152,11 @@ def _header(r: Receipt, styles: dict[str, Any]) -> Any:
     logo = _logo(r.logo_png) if r.logo_png else None
     if logo is not None:
         left += [logo, Spacer(1, 6)]
-    left.append(_para(escape(printable(r.store_name)), styles["store"]))
+    left.append(_para(_markup(r.store_name, BOLD), styles["store"]))
     contact = [*r.store_address.strip().splitlines(), r.store_phone]
-    left.append(_para("<br/>".join(escape(printable(x)) for x in contact if x.strip()), styles["body"]))
+    left.append(_para("<br/>".join(_markup(x) for x in contact if x.strip()), styles["body"]))
 
-    facts = [f"<b>No. {escape(r.number)}</b>", escape(printable(when_text(r.at, r.locale))),
-             f"Clerk: {escape(printable(r.clerk))}"]
+    facts = [f"<b>No. {escape(r.number)}</b>", _markup(when_text(r.at, r.locale)), f"Clerk: {_markup(r.clerk)}"]
     if r.original_number:
         facts.append(f"Original sale {escape(r.original_number)}")
     right: list[Any] = [_para(escape(_title(r)), styles["title"]), _para("<br/>".join(facts), styles["facts"])]
@@ -164,6 +165,7 @@ def _header(r: Receipt, styles: dict[str, Any]) -> Any:
         right += [Spacer(1, 6), barcode]
     table = Table([[left, right]], colWidths=(CONTENT_WIDTH * 0.55, CONTENT_WIDTH * 0.45))
     table.setStyle(TableStyle([
+        fonts.CELLS,
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("ALIGN", (1, 0), (1, 0), "RIGHT"),  # a flowable in a cell follows the cell's alignment
         ("LEFTPADDING", (0, 0), (0, 0), 0),
@@ -212,14 +214,14 @@ def _lines_table(r: Receipt, styles: dict[str, Any]) -> Any:
     def description(line: ReceiptLine) -> list[Any]:
         cell = [_para(_markup(line.description), styles["cell"])]
         if line.note and not r.gift:
-            cell.append(_para(_markup(line.note), styles["note"]))
+            cell.append(_para(_markup(line.note, OBLIQUE), styles["note"]))
         return cell
 
     rows: list[list[Any]]
     widths: tuple[float, ...]
     if r.gift:
         rows = [["SKU", "Description", "Qty"]]
-        rows += [[_para(escape(printable(line.sku)), styles["sku"]), description(line), str(line.quantity)]
+        rows += [[_para(_markup(line.sku), styles["sku"]), description(line), str(line.quantity)]
                  for line in r.lines]
         widths = _GIFT_COLUMNS
     else:
@@ -227,7 +229,7 @@ def _lines_table(r: Receipt, styles: dict[str, Any]) -> Any:
         for line in r.lines:
             # Off a sale; on a returned line (negative quantity) the discount given then is kept back.
             off = -line.discount if line.quantity >= 0 else line.discount
-            rows.append([_para(escape(printable(line.sku)), styles["sku"]), description(line),
+            rows.append([_para(_markup(line.sku), styles["sku"]), description(line),
                          str(line.quantity), money(line.unit_price), money(off) if line.discount.cents else "",
                          money(line.total)])
         widths = _COLUMNS
@@ -248,7 +250,7 @@ def _lines_table(r: Receipt, styles: dict[str, Any]) -> Any:
 
 
 def _totals_table(r: Receipt) -> Any:
-    from reportlab.platypus import Table, TableStyle
+    from reportlab.platypus import Paragraph, Table, TableStyle
 
     def money(amount: Money) -> str:
         return printable(format_money(amount, r.locale))
@@ -256,12 +258,19 @@ def _totals_table(r: Receipt) -> Any:
     rows = [["Subtotal", money(r.subtotal)]]
     if r.discount.cents:
         rows.append(["Discounts", money(-r.discount)])
-    rows.append([f"Tax (exempt #{printable(r.tax_exempt_number)})" if r.tax_exempt_number else "Tax",
+    rows.append([fonts.cell(f"Tax (exempt #{printable(r.tax_exempt_number)})", REGULAR, 9.5) if r.tax_exempt_number
+                 else "Tax",
                  money(r.tax)])
     total_row = len(rows)
     rows.append(["Total", money(r.total)])
+    chip_rows = []
     for tender in r.tenders:
         rows.append([_tender_label(tender), money(tender.amount)])
+        emv = tender.emv_lines()
+        if emv:  # the chip fields card networks ask a receipt to print, small, under the card's line
+            text = " &nbsp; ".join(f"{escape(label)}: {escape(printable(value))}" for label, value in emv)
+            chip_rows.append(len(rows))
+            rows.append([Paragraph(text, _styles()["small"]), ""])
     if r.change.cents:
         rows.append(["Change", money(r.change)])
     style = [
@@ -275,6 +284,9 @@ def _totals_table(r: Receipt) -> Any:
     ]
     if len(rows) > total_row + 1:
         style.append(("LINEBELOW", (0, total_row), (-1, total_row), 0.25, "#bbbbbb"))
+    for row in chip_rows:
+        style += [("SPAN", (0, row), (-1, row)), ("LEFTPADDING", (0, row), (0, row), 12),
+                  ("TOPPADDING", (0, row), (-1, row), 0)]
     table = Table(rows, colWidths=_TOTALS_COLUMNS, hAlign="RIGHT")
     table.setStyle(TableStyle(style))
     return table
@@ -301,10 +313,9 @@ def _numbered_canvas_class() -> type:
             total = len(self._pages)
             for number, page in enumerate(self._pages, start=1):
                 self.__dict__.update(page)
-                self.setFont(REGULAR, 8)
                 self.setFillColor(GREY)
-                self.drawString(MARGIN, 0.5 * INCH, self.footer_text)
-                self.drawRightString(PAGE[0] - MARGIN, 0.5 * INCH, f"page {number} of {total}")
+                fonts.draw(self, MARGIN, 0.5 * INCH, self.footer_text, REGULAR, 8)
+                fonts.draw(self, PAGE[0] - MARGIN, 0.5 * INCH, f"page {number} of {total}", REGULAR, 8, anchor="end")
                 super().showPage()
             super().save()
 

@@ -42,6 +42,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from pos_app.documents import fonts
 from pos_app.documents.text import fit, printable, text_width, wrap
 
 if TYPE_CHECKING:  # ReportLab is imported when a sheet is rendered, not with this module
@@ -62,8 +63,8 @@ MAX_BAR_HEIGHT = 0.45 * INCH
 MIN_TEXT = 4.5  # pt: the smallest type still readable on a printed tag
 _LINE = 1.15  # line height as a multiple of the type size
 _BASELINE = 0.85  # baseline below a row's top, as a multiple of the type size
-REGULAR = "Helvetica"
-BOLD = "Helvetica-Bold"
+REGULAR = fonts.REGULAR
+BOLD = fonts.BOLD
 
 
 @dataclass(frozen=True)
@@ -200,11 +201,12 @@ def render_tag_sheet(
         raise ValueError(f"skip must be between 0 and {stock.per_sheet - 1} on {stock.name}")
     from reportlab.pdfgen.canvas import Canvas
 
+    fonts.register()
     plan = _plan(stock)
     store_text = printable(store_name.strip())
     buffer = io.BytesIO()
     # invariant: no creation timestamp or random id, so the same tags give the same bytes.
-    canvas = Canvas(buffer, pagesize=stock.page_size, invariant=1, pageCompression=1)
+    canvas = Canvas(buffer, pagesize=stock.page_size, invariant=1, pageCompression=1, initialFontName=REGULAR)
     canvas.setTitle(f"Price tags - {store_text}" if store_text else "Price tags")
     canvas.setAuthor(store_text)
     canvas.setSubject(stock.name)
@@ -319,12 +321,11 @@ def _draw_tag(canvas: Canvas, tag: Tag, stock: LabelStock, box: tuple[float, flo
         # line keeps its place and every tag's barcode sits at the same height.
         nonlocal cursor
         text, size = fitted
-        canvas.setFont(font, size)
         baseline = cursor - row_size * _BASELINE
         if center:
-            canvas.drawCentredString((left + right) / 2, baseline, text)
+            fonts.draw(canvas, (left + right) / 2, baseline, text, font, size, anchor="middle")
         else:
-            canvas.drawString(left, baseline, text)
+            fonts.draw(canvas, left, baseline, text, font, size)
         cursor -= row_size * _LINE
 
     canvas.setFillColorRGB(0, 0, 0)
@@ -338,10 +339,8 @@ def _draw_tag(canvas: Canvas, tag: Tag, stock: LabelStock, box: tuple[float, flo
     sku_room = inner - price_width - plan.price_size * 0.4
     sku, sku_size = fit(printable(tag.sku), REGULAR, plan.sku_size, sku_room, min_size=MIN_TEXT)
     baseline = cursor - plan.price_size * _BASELINE
-    canvas.setFont(BOLD, price_size)
-    canvas.drawRightString(right, baseline, price)
-    canvas.setFont(REGULAR, sku_size)
-    canvas.drawString(left, baseline, sku)
+    fonts.draw(canvas, right, baseline, price, BOLD, price_size, anchor="end")
+    fonts.draw(canvas, left, baseline, sku, REGULAR, sku_size)
     cursor -= plan.price_size * _LINE + plan.gap
 
     if plan.title_lines:

@@ -1,29 +1,33 @@
-"""Text as the standard PDF fonts can show it: shared by the receipts, tags and appraisals."""
+"""Text as Facet's PDF fonts can show it: shared by the receipts, tags, appraisals and the privacy export."""
 
 from __future__ import annotations
 
 import unicodedata
 
+from pos_app.documents import fonts
+
 
 def printable(text: str) -> str:
-    """`text` in Windows-1252, which Helvetica and the other standard PDF fonts cover.
+    """`text` as the bundled PDF fonts (`documents.fonts`) can show it, composed (NFC).
 
-    Babel's French and Swiss formats put narrow no-break spaces in prices, and
-    names may carry characters the fonts lack; rather than a black box, such a
-    character becomes its compatibility form (a narrow no-break space a
-    space), else a question mark.
+    Nearly every name prints as written. Babel's French and Swiss formats put
+    narrow no-break spaces in prices: a space other than the plain and the
+    no-break one becomes a plain space; a control character (but a newline)
+    too. A letter no bundled font has becomes its compatibility form
+    (NFKC) when a font has that, else a question mark, rather than an empty box.
     """
+    text = unicodedata.normalize("NFC", text)
     out = []
     for char in text:
-        for candidate in (char, unicodedata.normalize("NFKC", char)):
-            try:
-                candidate.encode("cp1252")
-            except UnicodeEncodeError:
-                continue
-            out.append(candidate)
-            break
+        if char in " \n\u00a0":
+            out.append(char)
+        elif unicodedata.category(char) in ("Zs", "Zl", "Zp", "Cc"):
+            out.append(" ")
+        elif fonts.covered(char):
+            out.append(char)
         else:
-            out.append("?")
+            compatible = unicodedata.normalize("NFKC", char)
+            out.append(compatible if compatible != char and all(fonts.covered(c) for c in compatible) else "?")
     return "".join(out)
 
 
@@ -31,10 +35,8 @@ ELLIPSIS = "\u2026"
 
 
 def text_width(text: str, font: str, size: float) -> float:
-    """How wide `text` prints in a standard PDF font, in points."""
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-
-    return float(stringWidth(text, font, size))
+    """How wide `text` prints in a `documents.fonts` font, in points (with the CJK font's letters)."""
+    return fonts.width(text, font, size)
 
 
 def cut(text: str, font: str, size: float, width: float) -> str:

@@ -41,6 +41,55 @@ class Purpose(LabeledEnum):
                 "fmv": "fair_market_value"}
 
 
+# The limiting conditions an appraisal prints begin by saying what its value is, which follows from its purpose:
+# an insurer replaces a piece at retail; an estate, a gift or a sale between private parties is valued at fair
+# market value (the U.S. Treasury's definition, 26 CFR 20.2031-1(b)), which is usually far less.
+_VALUE_STATEMENTS = {
+    Purpose.INSURANCE: "This appraisal states the estimated retail replacement cost of the piece described, on its "
+                       "effective date, for insurance.",
+    Purpose.FAIR_MARKET: "This appraisal states the fair market value of the piece described, on its effective "
+                         "date: the price at which it would change hands between a willing buyer and a willing "
+                         "seller, neither being under any compulsion to buy or to sell and both having reasonable "
+                         "knowledge of the relevant facts. It is not a retail replacement cost, nor an insurance "
+                         "value.",
+    Purpose.ESTATE: "This appraisal states the fair market value of the piece described for an estate, on its "
+                    "effective date: the price at which it would change hands between a willing buyer and a "
+                    "willing seller, neither being under any compulsion to buy or to sell and both having "
+                    "reasonable knowledge of the relevant facts. It is not a retail replacement cost, nor an "
+                    "insurance value.",
+}
+_GRADING = ("Stones were graded mounted, as far as the mounting allows; weights of mounted stones are estimated "
+            "unless a laboratory report is cited.")
+_MARKET = {
+    Purpose.INSURANCE: "Values change with the market: have the piece re-appraised every two to three years.",
+    Purpose.FAIR_MARKET: "The value holds on its effective date only.",
+    Purpose.ESTATE: "The value holds on its effective date only.",
+}
+_NOT_A_GUARANTEE = ("This document is not a guarantee of authenticity beyond the reports cited, nor an offer to "
+                    "buy.")
+
+
+def standard_limiting_conditions(purpose: Purpose) -> str:
+    """The limiting conditions a new appraisal for `purpose` starts with: what its value is, how the stones
+    were graded, how long the value holds, what the document is not. The insurance wording is the setting
+    `appraisals.limiting_conditions`' default."""
+    return " ".join((_VALUE_STATEMENTS[purpose], _GRADING, _MARKET[purpose], _NOT_A_GUARANTEE))
+
+
+def _value_statement_lead(purpose: Purpose) -> str:
+    """The words that name the kind of value in `purpose`'s statement (up to its first colon or full stop)."""
+    statement = _VALUE_STATEMENTS[purpose]
+    return statement[:min(i for i in (statement.find(":"), statement.find("."), len(statement)) if i >= 0)]
+
+
+def conditions_purpose_conflict(purpose: Purpose, conditions: str) -> Purpose | None:
+    """The other purpose whose value statement `conditions` carry, if any: insurance conditions on a fair
+    market value appraisal say it states a replacement cost it does not."""
+    return next((other for other in Purpose
+                 if other is not purpose and _value_statement_lead(other) in conditions
+                 and _value_statement_lead(purpose) not in conditions), None)
+
+
 class StoneRole(LabeledEnum):
     CENTER = "center", "Center stone"
     SIDE = "side", "Side stones"
@@ -168,6 +217,11 @@ def check_final(spec: AppraisalSpec, *, appraiser_credentials: str) -> None:
         raise ValidationError("value", "a final appraisal states the appraised value")
     if not spec.description:
         raise ValidationError("description", "a final appraisal describes the piece")
+    other = conditions_purpose_conflict(spec.purpose, spec.limiting_conditions)
+    if other is not None:
+        raise ValidationError("limiting_conditions", f"state a value for {other.label.lower()}, but this appraisal's "
+                                                     f"purpose is {spec.purpose.label.lower()}: use that purpose's "
+                                                     "conditions")
     if not appraiser_credentials.strip():
         raise ValidationError("appraiser", "the appraiser's credentials (such as GIA Graduate Gemologist) are not "
                                            "in their staff profile")

@@ -37,6 +37,7 @@ from enum import StrEnum
 
 from pos_app.domain.errors import ValidationError
 from pos_app.domain.money import Money, percent_of
+from pos_app.domain.payments import EmvReceipt
 
 MAX_LINES = 200
 MAX_QUANTITY = 999
@@ -316,6 +317,8 @@ class Tender:
     card_brand: str | None = None
     card_last4: str | None = None
     refund_id: str | None = None
+    card_receipt: EmvReceipt | None = None  # a card payment's chip receipt fields, as Stripe gave them
+    refund_status: str | None = None  # a card refund's Stripe status when recorded: succeeded | pending
 
     @property
     def change(self) -> Money:
@@ -415,7 +418,8 @@ def cart_from_dict(data: dict[str, object]) -> Cart:
 def tender_to_dict(t: Tender) -> dict[str, object]:
     return {"kind": t.kind.value, "amount": t.amount.cents, "tendered": _money_dict(t.tendered),
             "payment_intent_id": t.payment_intent_id, "card_brand": t.card_brand, "card_last4": t.card_last4,
-            "refund_id": t.refund_id}
+            "refund_id": t.refund_id, "card_receipt": t.card_receipt.to_dict() if t.card_receipt else None,
+            "refund_status": t.refund_status}
 
 
 def tender_from_dict(data: dict[str, object], currency: str) -> Tender:
@@ -424,4 +428,6 @@ def tender_from_dict(data: dict[str, object], currency: str) -> Tender:
                   tendered=None if tendered is None else Money(int(str(tendered)), currency),
                   payment_intent_id=data.get("payment_intent_id"),  # type: ignore[arg-type]
                   card_brand=data.get("card_brand"), card_last4=data.get("card_last4"),  # type: ignore[arg-type]
-                  refund_id=data.get("refund_id"))  # type: ignore[arg-type]
+                  refund_id=data.get("refund_id"),  # type: ignore[arg-type]
+                  card_receipt=EmvReceipt.from_dict(data.get("card_receipt")),  # type: ignore[arg-type]
+                  refund_status=data.get("refund_status"))  # type: ignore[arg-type]

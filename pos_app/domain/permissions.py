@@ -143,31 +143,47 @@ def allows(role: Role, permission: Permission) -> bool:
     return permission in MATRIX[role]
 
 
+# What an unattended job's token allows (`pos-app jobs create NAME --for JOB`): the nightly
+# backup copies the store; the retention run lets go of what is past its period, which is
+# erasing (the retention service asks for ERASE_CUSTOMER). Nothing else.
+JOB_PERMISSIONS: dict[str, frozenset[Permission]] = {
+    "backup": frozenset({P.BACKUP}),
+    "retention": frozenset({P.ERASE_CUSTOMER}),
+}
+
+
 @dataclass(frozen=True)
 class Actor:
-    """Who is asking a service to act: a signed-in staff member, or the command line.
+    """Who is asking a service to act: a signed-in staff member (at a counter or on the
+    command line), an unattended job, or one of the app's own background runs.
 
-    `staff_id` is None for the command line, which acts with the owner's
-    permissions (whoever can run it can already read the keyring and the
-    database) and is recorded in the audit trail as `name`.
+    The audit trail records `name` (a person's name, with "(command line)" when they
+    acted there), `staff_id` (None for a job or a background run), `role` and
+    `terminal`. `only`, when set, narrows the role to those permissions: a job token
+    acts with its job's permission and nothing else, whatever its maker's role.
     """
 
     staff_id: str | None
     name: str
     role: Role
     terminal: str
+    only: frozenset[Permission] | None = None
 
     def can(self, permission: Permission) -> bool:
-        return allows(self.role, permission)
+        return allows(self.role, permission) and (self.only is None or permission in self.only)
 
     def require(self, permission: Permission) -> None:
-        if not self.can(permission):
-            action = permission.value.replace("_", " ")
-            # Point to whoever can help: the owner only when no one else can.
-            helpers: list[Role] = [r for r in Role if r is not Role.OWNER and allows(r, permission)]
-            helpers = helpers or [r for r in Role if allows(r, permission)]
-            ask = " or ".join(_a(r.label.lower()) for r in helpers)
-            raise PermissionDenied(f"{_a(self.role.label.lower()).capitalize()} cannot {action}; ask {ask}.")
+        if self.can(permission):
+            return
+        action = permission.value.replace("_", " ")
+        if self.only is not None and allows(self.role, permission):
+            allowed = ", ".join(sorted(p.value.replace("_", " ") for p in self.only))
+            raise PermissionDenied(f"{self.name} may only {allowed}; it cannot {action}.")
+        # Point to whoever can help: the owner only when no one else can.
+        helpers: list[Role] = [r for r in Role if r is not Role.OWNER and allows(r, permission)]
+        helpers = helpers or [r for r in Role if allows(r, permission)]
+        ask = " or ".join(_a(r.label.lower()) for r in helpers)
+        raise PermissionDenied(f"{_a(self.role.label.lower()).capitalize()} cannot {action}; ask {ask}.")
 
 
 def _a(noun: str) -> str:

@@ -153,13 +153,9 @@ class SignInView(QWidget):
         self.form.message_label.setText("Checking…")
 
         def check() -> staff_service.SignInCheck:
-            # argon2 on a worker with its own read-only connection: no write lock, no SQLAlchemy.
-            conn = facet.connection()
-            try:
-                return staff_service.check_sign_in(choice.id, secret, reader=facet.directory(conn),
-                                                   hasher=hasher, terminal=terminal)
-            finally:
-                conn.close()
+            # argon2 off the database worker: the try is counted in a short write transaction of its
+            # own first, and the write lock is not held while the secret is checked.
+            return staff_service.check_sign_in(choice.id, secret, uow=facet.uow(), hasher=hasher, terminal=terminal)
 
         def checked(result: staff_service.SignInCheck) -> None:
             def record() -> Actor:

@@ -37,7 +37,7 @@ _LINE_COLUMNS = ("item_id", "position", "sku", "description", "quantity", "unit_
                  "discount_cents", "tax_cents", "total_cents", "returns_line_id", "discount_reason",
                  "override_reason", "approved_by")
 _PAYMENT_COLUMNS = ("tender", "amount_cents", "status", "payment_intent_id", "card_brand", "card_last4",
-                    "idempotency_key", "tendered_cents", "refund_id")
+                    "idempotency_key", "tendered_cents", "refund_id", "card_receipt")
 _SALE_COLUMNS = ("number", "terminal", "kind", "original_sale_id", "shift_id", "staff_id", "customer_id", "status",
                  "currency", "subtotal_cents", "discount_cents", "tax_cents", "total_cents", "tax_rate",
                  "tax_exempt_reason", "tax_exempt_number", "order_discount_reason", "completed_at")
@@ -292,8 +292,14 @@ class CounterRepo:
         return job_id
 
     def finish_print(self, job_id: str, status: str) -> None:
-        self._dbapi().execute("UPDATE print_queue SET status = ?, printed_at = ? WHERE id = ?",
+        """`status` printed or dismissed: the job leaves the queue (a job already out of it stays as it was)."""
+        self._dbapi().execute("UPDATE print_queue SET status = ?, printed_at = ? WHERE id = ? AND status = 'waiting'",
                               (status, _ts(utcnow()), job_id))
+
+    def note_print_problem(self, job_id: str, error: str) -> None:
+        """Why a job still waits, after another try that did not print."""
+        self._dbapi().execute("UPDATE print_queue SET error = ? WHERE id = ? AND status = 'waiting'",
+                              (error, job_id))
 
     def print_job(self, job_id: str) -> dict[str, Any] | None:
         row = self._dbapi().execute(

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from pos_app.domain.items import ItemSpec
@@ -148,16 +148,53 @@ class StaffRepo:
         self._s.flush()
         return row.id
 
-    def record_sign_in(self, staff_id: str, *, succeeded: bool, at: dt.datetime,
-                       locked_until: dt.datetime | None = None) -> None:
+    def count_try(self, staff_id: str, at: dt.datetime) -> int | None:
+        """Count one sign-in try *before* its secret is looked at: one more failure in a row,
+        unless the account is locked at `at` or not active (then None, and nothing changes).
+
+        One conditional UPDATE ... RETURNING inside the caller's write transaction (BEGIN
+        IMMEDIATE): of two processes guessing at once, each try gets its own number, and no
+        try passes once another has locked the account. Returns this try's number.
+        """
+        t = _table(Staff)
+        counted = self._s.execute(
+            update(t)
+            .where(t.c.id == staff_id, t.c.active.is_(True), or_(t.c.locked_until.is_(None), t.c.locked_until <= at))
+            .values(failed_attempts=t.c.failed_attempts + 1)
+            .returning(t.c.failed_attempts)
+        ).scalar_one_or_none()
+        self._s.expire_all()  # the Core UPDATE bypassed the identity map: read the row afresh after it
+        if counted is None:
+            return None
+        outbox.record_bulk(self._s, "staff", [staff_id], "update")
+        return int(counted)
+
+    def lock(self, staff_id: str, until: dt.datetime) -> None:
+        """Lock the account until `until` (set with the try that reached the limit, before its
+        secret is checked)."""
+        t = _table(Staff)
+        self._s.execute(update(t).where(t.c.id == staff_id).values(locked_until=until))
+        self._s.expire_all()
+
+    def give_back_try(self, staff_id: str, locked_by_it: dt.datetime | None) -> None:
+        """A counted try turned out right without being a sign-in (a manager's approval, or a
+        password whose one-time code comes next): take it off the failures in a row, and lift
+        the lock it set unless a later try has set another since."""
+        t = _table(Staff)
+        self._s.execute(update(t).where(t.c.id == staff_id, t.c.failed_attempts > 0)
+                        .values(failed_attempts=t.c.failed_attempts - 1))
+        if locked_by_it is not None:
+            self._s.execute(update(t).where(t.c.id == staff_id, t.c.locked_until == locked_by_it)
+                            .values(locked_until=None))
+        self._s.expire_all()
+        outbox.record_bulk(self._s, "staff", [staff_id], "update")
+
+    def record_sign_in(self, staff_id: str, *, at: dt.datetime) -> None:
+        """A success: the failures in a row start again from zero."""
         row = self._s.get_one(Staff, staff_id)
-        if succeeded:
-            row.failed_attempts = 0
-            row.locked_until = None
-            row.last_sign_in_at = at
-        else:
-            row.failed_attempts += 1
-            row.locked_until = locked_until
+        row.failed_attempts = 0
+        row.locked_until = None
+        row.last_sign_in_at = at
         self._s.flush()
 
     def set_hashes(self, staff_id: str, *, pin_hash: str | None = None, password_hash: str | None = None) -> None:

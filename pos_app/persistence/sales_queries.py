@@ -11,6 +11,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from pos_app.domain.payments import EmvReceipt
 from pos_app.services.ports import (
     CustomerHit,
     LargeCashRow,
@@ -96,10 +97,11 @@ class SqliteSalesReader:
         )
         payments = tuple(
             PaymentDetail(id=p[0], tender=p[1], amount_cents=p[2], status=p[3], payment_intent_id=p[4],
-                          card_brand=p[5], card_last4=p[6], tendered_cents=p[7], refund_id=p[8])
+                          card_brand=p[5], card_last4=p[6], tendered_cents=p[7], refund_id=p[8],
+                          card_receipt=EmvReceipt.from_dict(json.loads(p[9])) if p[9] else None)
             for p in self._c.execute(
                 "SELECT id, tender, amount_cents, status, payment_intent_id, card_brand, card_last4, tendered_cents, "
-                "refund_id FROM payments WHERE sale_id = ? ORDER BY created_at, rowid", (sale_id,))
+                "refund_id, card_receipt FROM payments WHERE sale_id = ? ORDER BY created_at, rowid", (sale_id,))
         )
         return SaleDetail(
             id=r[0], number=r[1], terminal=r[2], kind=r[3], status=r[4], completed_at=_utc(r[5]), staff_id=r[6],

@@ -17,8 +17,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from pos_app.persistence import outbox
+from pos_app.persistence.access_repo import AccessRepo
 from pos_app.persistence.appraisal_repo import AppraisalRepo
 from pos_app.persistence.audit import AuditWriter
+from pos_app.persistence.card_refunds import CardRefundRepo
 from pos_app.persistence.certificate_queries import CertificateRepo
 from pos_app.persistence.counter import CounterRepo
 from pos_app.persistence.erasure_repo import ErasureRepo
@@ -92,6 +94,8 @@ class SqlUnitOfWork:
         self.appraisals = AppraisalRepo(session)
         self.privacy = PrivacyRequestRepo(session)
         self.erasure = ErasureRepo(session)
+        self.access = AccessRepo(session)
+        self.card_refunds = CardRefundRepo(session)
         self.audit = AuditWriter(session)
         return self
 

@@ -15,14 +15,16 @@ failed or cancelled one reopens the cart with what was already paid. Asking
 again with the same key can never create a second charge.
 
 `complete_sale` writes the sale, its lines, payments, stock movements, item
-statuses, the audit event and the outbox rows in one transaction, or
-nothing; the receipt prints after the commit (`services/receipts.py`).
+statuses, the audit event, the outbox rows and the receipt's print queue
+entry in one transaction, or nothing; the receipt prints after the commit
+and leaves the queue once printed (`services/receipts.py`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -47,6 +49,7 @@ from pos_app.domain.cart import (
 from pos_app.domain.errors import Conflict, NotFound, PermissionDenied, UserFacingError, ValidationError
 from pos_app.domain.jewelry import ItemStatus, Tracking
 from pos_app.domain.money import Money, format_money
+from pos_app.domain.payments import check_card_amount
 from pos_app.domain.permissions import Actor, Permission
 from pos_app.services.guard import approval, requires
 from pos_app.services.ports import (
@@ -56,10 +59,12 @@ from pos_app.services.ports import (
     DirectoryReader,
     InventoryReader,
     ItemRow,
+    PaymentRefused,
     SaleRows,
     SalesReader,
     UnitOfWork,
 )
+from pos_app.services.receipts import WAITING_FOR_FIRST_PRINT
 
 DEFAULT_CLERK_DISCOUNT_LIMIT = Decimal(10)
 # IRS Form 8300: cash over $10,000 received in one transaction or related ones.
@@ -536,20 +541,39 @@ def refund_cash(co: Checkout, amount: Money, *, uow: UnitOfWork, actor: Actor,
 @requires(Permission.SELL)
 def start_card(co: Checkout, amount: Money, *, uow: UnitOfWork, actor: Actor, terminal: CardTerminal,
                description: str = "") -> Checkout:
-    """Send `amount` to the card reader. The attempt is journaled before Stripe hears of it."""
+    """Send `amount` to the card reader. The attempt is journaled before Stripe hears of it.
+
+    An amount outside Stripe's limits is refused here, before anything is saved. If Stripe refuses
+    the attempt anyway (`PaymentRefused`), it is dropped from the journal and the refusal raised:
+    nothing was charged, and the clerk can take another way to pay or void the cart.
+    """
     if co.pending is not None:
         raise Conflict("A card payment is already waiting on the reader.")
     if not 0 < amount.cents <= co.due.cents:
         raise ValidationError("card amount", f"must be more than zero and at most {format_money(co.due)}")
+    check_card_amount(amount)
     key = f"{co.id}-{co.attempts + 1}"
     co = dataclasses.replace(co, pending=PendingCard(key=key, amount=amount), attempts=co.attempts + 1)
     with uow:
         _save(uow, co, actor)
         uow.commit()
-    outcome = terminal.begin(key=key, amount_cents=amount.cents, currency=amount.currency,
-                             description=description or f"Facet {actor.terminal}",
-                             metadata={"checkout": co.id, "terminal": actor.terminal})
+    try:
+        outcome = terminal.begin(key=key, amount_cents=amount.cents, currency=amount.currency,
+                                 description=description or f"Facet {actor.terminal}",
+                                 metadata={"checkout": co.id, "terminal": actor.terminal})
+    except PaymentRefused:
+        _drop_pending(co, uow=uow, actor=actor)
+        raise
     return _note_outcome(co, outcome, uow=uow, actor=actor)
+
+
+def _drop_pending(co: Checkout, *, uow: UnitOfWork, actor: Actor) -> Checkout:
+    """Forget a card attempt Stripe refused: nothing can be charged on it."""
+    co = dataclasses.replace(co, pending=None)
+    with uow:
+        _save(uow, co, actor)
+        uow.commit()
+    return co
 
 
 def _note_outcome(co: Checkout, outcome: CardOutcome, *, uow: UnitOfWork, actor: Actor) -> Checkout:
@@ -558,7 +582,7 @@ def _note_outcome(co: Checkout, outcome: CardOutcome, *, uow: UnitOfWork, actor:
     if outcome.state == "succeeded":
         tender = Tender(TenderKind.CARD, amount=Money(outcome.amount_cents, co.cart.currency),
                         payment_intent_id=outcome.payment_intent_id, card_brand=outcome.card_brand,
-                        card_last4=outcome.card_last4)
+                        card_last4=outcome.card_last4, card_receipt=outcome.receipt)
         co = dataclasses.replace(co, tenders=(*co.tenders, tender), pending=None)
     elif outcome.state in ("failed", "canceled"):
         co = dataclasses.replace(co, pending=None)
@@ -577,10 +601,15 @@ def check_card(co: Checkout, *, uow: UnitOfWork, actor: Actor, terminal: CardTer
     if pending is None or pending.amount.cents < 0:
         raise Conflict("No card payment is waiting.")
     if pending.payment_intent_id is None:
-        # The first answer was lost: asking again with the same key returns the same PaymentIntent.
-        outcome = terminal.begin(key=pending.key, amount_cents=pending.amount.cents, currency=pending.amount.currency,
-                                 description=f"Facet {actor.terminal}", metadata={"checkout": co.id,
-                                                                                  "terminal": actor.terminal})
+        # The first answer was lost: asking again with the same key returns the same PaymentIntent,
+        # or the same refusal (then the attempt is dropped: Stripe made nothing to charge).
+        try:
+            outcome = terminal.begin(key=pending.key, amount_cents=pending.amount.cents,
+                                     currency=pending.amount.currency, description=f"Facet {actor.terminal}",
+                                     metadata={"checkout": co.id, "terminal": actor.terminal})
+        except PaymentRefused:
+            _drop_pending(co, uow=uow, actor=actor)
+            raise
     else:
         outcome = terminal.status(pending.payment_intent_id, key=pending.key)
     return _note_outcome(co, outcome, uow=uow, actor=actor), outcome
@@ -588,17 +617,26 @@ def check_card(co: Checkout, *, uow: UnitOfWork, actor: Actor, terminal: CardTer
 
 @requires(Permission.SELL)
 def cancel_card(co: Checkout, *, uow: UnitOfWork, actor: Actor, terminal: CardTerminal) -> tuple[Checkout, CardOutcome]:
-    """Stop the reader. If the card went through first, the payment stands and says so."""
+    """Stop the reader. If the card went through first, the payment stands and says so.
+
+    A card attempt Stripe refuses to act on (it made no PaymentIntent, or has none by that id) is
+    dropped: the outcome is `canceled` with Stripe's refusal as its message.
+    """
     pending = co.pending
     if pending is None or pending.amount.cents < 0:
         raise Conflict("No card payment is waiting.")
-    if pending.payment_intent_id is None:
-        co, outcome = check_card(co, uow=uow, actor=actor, terminal=terminal)
-        if co.pending is None:
-            return co, outcome
-        pending = co.pending
-        assert pending is not None and pending.payment_intent_id is not None
-    outcome = terminal.cancel(pending.payment_intent_id)
+    try:
+        if pending.payment_intent_id is None:
+            co, outcome = check_card(co, uow=uow, actor=actor, terminal=terminal)
+            if co.pending is None:
+                return co, outcome
+            pending = co.pending
+            assert pending is not None and pending.payment_intent_id is not None
+        outcome = terminal.cancel(pending.payment_intent_id)
+    except PaymentRefused as refused:
+        dropped = _drop_pending(co, uow=uow, actor=actor)
+        return dropped, CardOutcome(payment_intent_id=pending.payment_intent_id, state="canceled",
+                                    stripe_status="refused", amount_cents=pending.amount.cents, message=str(refused))
     if outcome.state == "pending":
         outcome = dataclasses.replace(outcome, state="canceled")
     return _note_outcome(co, outcome, uow=uow, actor=actor), outcome
@@ -653,17 +691,30 @@ def refund_card(co: Checkout, payment_intent_id: str, amount: Money, *, uow: Uni
 def _finish_refund(co: Checkout, *, uow: UnitOfWork, actor: Actor, terminal: CardTerminal) -> Checkout:
     pending = co.pending
     assert pending is not None and pending.payment_intent_id is not None and pending.amount.cents < 0
-    refund = terminal.refund(pending.payment_intent_id, -pending.amount.cents, key=pending.key)
+    from pos_app.services import card_refunds
+
+    try:
+        refund = terminal.refund(pending.payment_intent_id, -pending.amount.cents, key=pending.key)
+    except PaymentRefused as refused:
+        _drop_pending(co, uow=uow, actor=actor)
+        raise PaymentRefused(f"{refused} Refund in cash with a manager's approval (Ctrl+B) instead.",
+                             refused.code) from None
     if refund.status in ("failed", "canceled"):
         co = dataclasses.replace(co, pending=None)
         with uow:
             _save(uow, co, actor)
             uow.commit()
         raise DeviceUnavailable("Stripe refused the refund; refund in cash with a manager, or try again.")
+    # `pending` counts as refunded here (Stripe holds the money for the card) and is followed until it
+    # settles; a later failure is put in front of the staff to pay back in cash.
     tender = Tender(TenderKind.CARD, amount=pending.amount, payment_intent_id=pending.payment_intent_id,
-                    card_brand=pending.card_brand, card_last4=pending.card_last4, refund_id=refund.refund_id)
+                    card_brand=pending.card_brand, card_last4=pending.card_last4, refund_id=refund.refund_id,
+                    refund_status=refund.status)
     co = dataclasses.replace(co, tenders=(*co.tenders, tender), pending=None)
     with uow:
+        card_refunds.record(uow, actor, refund, payment_intent_id=pending.payment_intent_id,
+                            currency=co.cart.currency, card_brand=pending.card_brand, card_last4=pending.card_last4,
+                            reason="return", checkout_id=co.id)
         _save(uow, co, actor)
         uow.commit()
     return co
@@ -679,6 +730,7 @@ class CompletedSale:
     kind: str
     total: Money
     change: Money
+    receipt_job_id: str | None = None  # the receipt's entry in the print queue, written with the sale
 
 
 def _sale_kind(cart: Cart) -> str:
@@ -716,10 +768,11 @@ def sale_rows(co: Checkout, *, number: str, terminal: str, staff_id: str, shift_
             if line.unique:
                 statuses.append((line.item_id, ItemStatus.SOLD.value))
     payments = [
-        {"tender": t.kind.value, "amount_cents": t.amount.cents, "status": "succeeded",
+        {"tender": t.kind.value, "amount_cents": t.amount.cents, "status": t.refund_status or "succeeded",
          "payment_intent_id": t.payment_intent_id, "card_brand": t.card_brand, "card_last4": t.card_last4,
          "idempotency_key": None, "tendered_cents": None if t.tendered is None else t.tendered.cents,
-         "refund_id": t.refund_id}
+         "refund_id": t.refund_id,
+         "card_receipt": json.dumps(t.card_receipt.to_dict(), sort_keys=True) if t.card_receipt else None}
         for t in co.tenders
     ]
     sale = {
@@ -766,6 +819,9 @@ def complete_sale(co: Checkout, *, uow: UnitOfWork, actor: Actor, sales: SalesRe
                          shift_id=counter.open_shift_id(terminal), original_sale_id=original_sale_id,
                          completed_at=moment)
         sale_id = counter.write_sale(rows, actor=actor, action=action)
+        # The receipt waits in the print queue from the sale's own commit: no crash can lose it.
+        receipt_job_id = counter.enqueue_print(terminal=terminal, document="receipt", sale_id=sale_id,
+                                               shift_id=None, error=WAITING_FOR_FIRST_PRINT)
         if co.large_cash is not None:
             cash = sum(t.amount.cents for t in co.tenders if t.kind is TenderKind.CASH)
             earlier = (sales.customer_cash_since(co.cart.customer_id, moment - LARGE_CASH_WINDOW)
@@ -780,14 +836,26 @@ def complete_sale(co: Checkout, *, uow: UnitOfWork, actor: Actor, sales: SalesRe
         _save(uow, done, actor, status="completed", sale_id=sale_id)
         uow.commit()
     return CompletedSale(sale_id=sale_id, number=number, kind=str(rows.sale["kind"]), total=co.priced.total,
-                         change=co.change)
+                         change=co.change, receipt_job_id=receipt_job_id)
 
 
 @requires(Permission.SELL)
 def void_checkout(co: Checkout, *, uow: UnitOfWork, actor: Actor, terminal: CardTerminal | None) -> Checkout:
-    """Give up on a cart being paid: card charges are refunded, cash is handed back by the clerk."""
+    """Give up on a cart being paid: card charges are refunded, cash is handed back by the clerk.
+
+    A card payment still waiting is cancelled first (if the card went through meanwhile, it is
+    refunded with the others); one Stripe refused is simply dropped. Every refund is recorded and
+    followed until Stripe settles it (`services/card_refunds.py`).
+    """
+    from pos_app.services import card_refunds
+
+    if co.pending is not None and co.pending.amount.cents < 0:
+        raise Conflict("A card refund is under way: let it finish (it is checked again at the next start), "
+                       "then void the cart.")
     if co.pending is not None:
-        raise Conflict("Cancel the card payment on the reader first.")
+        if terminal is None:
+            raise DeviceUnavailable("A card payment is waiting and no card reader is set up to cancel it.")
+        co, _ = cancel_card(co, uow=uow, actor=actor, terminal=terminal)
     cards = [t for t in co.tenders if t.kind is TenderKind.CARD and t.payment_intent_id]
     net_by_pi: dict[str, int] = {}
     for t in cards:
@@ -796,10 +864,16 @@ def void_checkout(co: Checkout, *, uow: UnitOfWork, actor: Actor, terminal: Card
     to_refund = {pi: cents for pi, cents in net_by_pi.items() if cents > 0}
     if to_refund and terminal is None:
         raise DeviceUnavailable("Card payments on this cart must be refunded, and no card reader is set up.")
+    refunds = []
     for pi, cents in to_refund.items():
         assert terminal is not None
-        terminal.refund(pi, cents, key=f"{co.id}-void-{pi}")
+        refunds.append((pi, terminal.refund(pi, cents, key=f"{co.id}-void-{pi}")))
     with uow:
+        for pi, refund in refunds:
+            card = next(t for t in cards if t.payment_intent_id == pi)
+            card_refunds.record(uow, actor, refund, payment_intent_id=pi, currency=co.cart.currency,
+                                card_brand=card.card_brand, card_last4=card.card_last4, reason="void_cart",
+                                checkout_id=co.id)
         _save(uow, co, actor, status="abandoned")
         uow.audit.record(actor, "cart.voided", entity_type="checkout", entity_id=co.id,
                          summary={"lines": len(co.cart.lines), "card_refunds": len(to_refund),
@@ -855,6 +929,9 @@ def recover_checkouts(*, settings: CounterSettings, uow: UnitOfWork, actor: Acto
                     note = {"succeeded": "The card payment under way went through.",
                             "failed": "The card payment under way was declined.",
                             "canceled": "The card payment under way was cancelled."}.get(outcome.state, "")
+            except PaymentRefused as refused:  # Stripe made nothing to charge: the attempt is dropped
+                co = dataclasses.replace(co, pending=None)
+                note = f"Stripe refused the card payment under way: {refused}"
             except UserFacingError as error:
                 results.append(Recovered(co, None, f"Could not ask Stripe about a card payment: {error}"))
                 continue

@@ -25,14 +25,20 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pos_app.domain.appraisals import AppraisalSpec, Purpose, StoneRole, StoneSpec, retain_until
+from pos_app.domain.appraisals import (
+    AppraisalSpec,
+    Purpose,
+    StoneRole,
+    StoneSpec,
+    retain_until,
+    standard_limiting_conditions,
+)
 from pos_app.domain.items import ItemSpec
 from pos_app.domain.jewelry import CertificateLab, Clarity, Cut, Metal, Origin, Shape, Style
 from pos_app.domain.money import Money
 from pos_app.domain.permissions import Actor
 from pos_app.services.appraisals import spec_from_item, stones_from_item
 from pos_app.services.ports import UnitOfWork
-from pos_app.services.settings import DEFAULT_LIMITING_CONDITIONS
 
 SOLD_APPRAISALS = 8
 PHOTO_SIZE = (480, 360)
@@ -165,7 +171,7 @@ def add_appraisals(uow: UnitOfWork, *, items: Sequence[tuple[str, ItemSpec]], so
         cert = uow.certificates.get(certificates[item_id]) if item_id in certificates else None
         stones = stones_from_item(spec, [], cert)
         return spec_from_item(spec, stones, value=Money(value), appraised_on=day,
-                              conditions=DEFAULT_LIMITING_CONDITIONS, purpose=purpose)
+                              conditions=standard_limiting_conditions(purpose), purpose=purpose)
 
     written = 0
     # The largest diamonds sold are the ones customers insure first.
@@ -212,8 +218,7 @@ def add_appraisals(uow: UnitOfWork, *, items: Sequence[tuple[str, ItemSpec]], so
         clasp="spring ring", description="A platinum solitaire pendant on a cable chain, circa 1960, with a round "
                                           "brilliant diamond in a four-prong basket setting. Light wear to the bail.",
         value=Money(1_425_000), notes="Brought in by the owner for an estate inventory.",
-        limiting_conditions=DEFAULT_LIMITING_CONDITIONS + " Estate value: what the piece would bring between a "
-                                                          "willing buyer and seller, not its replacement cost.",
+        limiting_conditions=standard_limiting_conditions(Purpose.ESTATE),
         stones=(StoneSpec(role=StoneRole.CENTER, shape=Shape.ROUND, count=1, carat_points=156, color="H",
                           clarity=Clarity.VS2, cut=Cut.GOOD, measurements="7.31 - 7.38 x 4.61 mm",
                           certificate_id=cert_id),),

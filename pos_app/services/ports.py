@@ -19,6 +19,7 @@ from pos_app.domain.audit import AuditFilter, AuditRow, ChainReport, Flag
 from pos_app.domain.erasure import ErasureEntry, Identity
 from pos_app.domain.errors import UserFacingError
 from pos_app.domain.items import ItemSpec
+from pos_app.domain.payments import EmvReceipt
 from pos_app.domain.permissions import Actor, Role
 
 # ---------------------------------------------------------------- records
@@ -284,6 +285,7 @@ class PaymentDetail:
     card_last4: str | None
     tendered_cents: int | None
     refund_id: str | None
+    card_receipt: EmvReceipt | None = None  # a chip card payment's receipt fields
 
 
 @dataclass(frozen=True)
@@ -406,8 +408,10 @@ class StaffRepository(Protocol):
     def by_name(self, name: str) -> StaffRecord | None: ...
     def add(self, *, name: str, role: Role, pin_hash: str | None, password_hash: str | None,
             credentials: str = "") -> str: ...
-    def record_sign_in(self, staff_id: str, *, succeeded: bool, at: dt.datetime,
-                       locked_until: dt.datetime | None = None) -> None: ...
+    def count_try(self, staff_id: str, at: dt.datetime) -> int | None: ...
+    def lock(self, staff_id: str, until: dt.datetime) -> None: ...
+    def give_back_try(self, staff_id: str, locked_by_it: dt.datetime | None) -> None: ...
+    def record_sign_in(self, staff_id: str, *, at: dt.datetime) -> None: ...
     def set_hashes(self, staff_id: str, *, pin_hash: str | None = None,
                    password_hash: str | None = None) -> None: ...
     def unlock(self, staff_id: str) -> None: ...
@@ -596,6 +600,7 @@ class CounterRepository(Protocol):
     def enqueue_print(self, *, terminal: str, document: str, sale_id: str | None, shift_id: str | None,
                       error: str) -> str: ...
     def finish_print(self, job_id: str, status: str) -> None: ...
+    def note_print_problem(self, job_id: str, error: str) -> None: ...
     def print_job(self, job_id: str) -> dict[str, Any] | None: ...
     def open_shift_id(self, terminal: str) -> str | None: ...
     def open_shift(self, *, terminal: str, staff_id: str | None, float_cents: int, currency: str) -> str: ...
@@ -678,6 +683,88 @@ class ExportFiles(Protocol):
     def remove(self, paths: Sequence[str]) -> list[str]: ...
 
 
+@dataclass(frozen=True)
+class SessionRecord:
+    """A command-line session (`pos-app login`): whose, opened when, used last, ends when."""
+
+    id: str
+    staff_id: str
+    staff_name: str
+    os_user: str
+    created_at: dt.datetime
+    last_used_at: dt.datetime
+    expires_at: dt.datetime
+    ends_by: dt.datetime
+    ended_at: dt.datetime | None
+    end_reason: str | None
+
+
+@dataclass(frozen=True)
+class JobTokenRecord:
+    """An unattended job's token: its name, its job, who made it and whether it still works."""
+
+    id: str
+    name: str
+    job: str
+    created_by: str
+    created_by_name: str
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+
+
+class AccessRepository(Protocol):
+    """Command-line sessions and job tokens, found by the SHA-256 of their token."""
+
+    def add_session(self, *, staff_id: str, token_hash: str, os_user: str, at: dt.datetime,
+                    expires_at: dt.datetime, ends_by: dt.datetime) -> str: ...
+    def session_by_hash(self, token_hash: str) -> SessionRecord | None: ...
+    def session(self, session_id: str) -> SessionRecord | None: ...
+    def touch_session(self, session_id: str, *, at: dt.datetime, expires_at: dt.datetime) -> None: ...
+    def end_session(self, session_id: str, *, at: dt.datetime, reason: str) -> None: ...
+    def sessions(self, *, include_ended: bool) -> list[SessionRecord]: ...
+    def add_job(self, *, name: str, job: str, token_hash: str, created_by: str, at: dt.datetime) -> str: ...
+    def job_by_hash(self, token_hash: str) -> JobTokenRecord | None: ...
+    def live_job(self, name: str) -> JobTokenRecord | None: ...
+    def touch_job(self, job_id: str, at: dt.datetime) -> None: ...
+    def revoke_job(self, job_id: str, *, at: dt.datetime, by: str) -> None: ...
+    def jobs(self) -> list[JobTokenRecord]: ...
+
+
+@dataclass(frozen=True)
+class CardRefundRow:
+    """A refund asked of Stripe, as Facet follows it (`card_refunds`); amounts positive, to the card."""
+
+    id: str
+    refund_id: str
+    payment_intent_id: str
+    amount_cents: int
+    currency: str
+    status: str  # pending | succeeded | failed | canceled | requires_action
+    failure_reason: str | None
+    card_brand: str | None
+    card_last4: str | None
+    reason: str  # return | void_cart | void_sale
+    sale_number: str | None  # the return's own sale, or the voided sale; None for a voided cart
+    created_at: dt.datetime
+    handled_at: dt.datetime | None = None
+    handled_how: str | None = None
+
+
+class CardRefundRepository(Protocol):
+    """The card refunds Facet asked Stripe for (persistence/card_refunds.py)."""
+
+    def record(self, *, refund_id: str, payment_intent_id: str, amount_cents: int, currency: str, status: str,
+               failure_reason: str | None, card_brand: str | None, card_last4: str | None, reason: str,
+               terminal: str, staff_id: str | None, sale_id: str | None = None,
+               checkout_id: str | None = None) -> str: ...
+    def unsettled(self) -> list[CardRefundRow]: ...
+    def needing_attention(self) -> list[CardRefundRow]: ...
+    def get(self, row_id: str) -> CardRefundRow | None: ...
+    def set_status(self, refund_id: str, status: str, failure_reason: str | None, *, at: dt.datetime) -> None: ...
+    def mark_handled(self, row_id: str, *, by: str | None, how: str, at: dt.datetime) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. `with uow:` opens it; leaving without `commit()` rolls back."""
 
@@ -695,6 +782,8 @@ class UnitOfWork(Protocol):
     appraisals: AppraisalRepository
     privacy: PrivacyRequestRepository
     erasure: ErasureRepository
+    access: AccessRepository
+    card_refunds: CardRefundRepository
     audit: AuditLog
 
     def __enter__(self) -> Self: ...
@@ -827,20 +916,35 @@ class CardOutcome:
     Only the brand and last four digits of the card are ever kept.
     """
 
-    payment_intent_id: str
+    payment_intent_id: str | None  # None: Stripe refused to make one (nothing can be charged)
     state: str  # pending | succeeded | failed | canceled
     stripe_status: str
     amount_cents: int
     card_brand: str | None = None
     card_last4: str | None = None
     message: str | None = None  # for the clerk: "Card declined: insufficient funds"
+    receipt: EmvReceipt | None = None  # the chip receipt fields of a succeeded card-present payment
 
 
 @dataclass(frozen=True)
 class RefundOutcome:
+    """A refund as Stripe reports it. `pending` is not done: the card network may still refuse it, so
+    Facet asks again (`CardTerminal.refund_status`) until it is `succeeded` or `failed`/`canceled`."""
+
     refund_id: str
-    status: str  # succeeded | pending | failed | canceled
+    status: str  # succeeded | pending | failed | canceled | requires_action
     amount_cents: int
+    failure_reason: str | None = None  # Stripe's code when failed: expired_or_canceled_card, lost_or_stolen_card...
+
+
+class PaymentRefused(UserFacingError):
+    """Stripe refused the request itself (not the card's bank): too small or too large an amount, a
+    parameter this API version does not take, a key reused. Nothing was charged or refunded by it,
+    so the attempt can be dropped; the message says what the clerk can do instead."""
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class CardTerminal(Protocol):
@@ -858,6 +962,7 @@ class CardTerminal(Protocol):
     def cancel(self, payment_intent_id: str) -> CardOutcome: ...
     def simulate_tap(self, card_number: str = "4242424242424242") -> None: ...
     def refund(self, payment_intent_id: str, amount_cents: int, *, key: str) -> RefundOutcome: ...
+    def refund_status(self, refund_id: str) -> RefundOutcome: ...
 
 
 class ReceiptPrinter(Protocol):

@@ -2,14 +2,25 @@
 
 A receipt is built from the stored sale (never from the screen's cart), so a
 reprint years later says exactly what the first print said, marked REPRINT.
-Printing happens after the sale is committed: a printer that is off, out of
-paper or unplugged never stops a sale. The clerk is told, and the receipt
-waits in the counter's print queue until it is printed or dismissed.
+
+Print or wait, always: `checkout.complete_sale` puts the sale's receipt in
+the counter's print queue in the sale's own transaction, so a crash or a
+kill after the commit leaves it waiting, never lost. Printing happens after
+the commit (`print_receipt` with that queue entry): a printer that is off,
+out of paper, unplugged, closes the connection or does not take the bytes
+never stops a sale. The entry leaves the queue only when the printer adapter
+says the printer has every byte (see `adapters/receipt_printer.py`);
+otherwise the clerk is told why and the receipt waits until it is printed or
+dismissed. A receipt that cannot even be laid out (a broken printer library,
+a layout the profile cannot do) waits too, with the reason, and the cash
+drawer still opens: its pulse does not depend on the receipt.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import traceback
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -28,6 +39,10 @@ from pos_app.services.ports import (
     UnitOfWork,
 )
 from pos_app.services.settings import DEFAULT_RETURN_POLICY
+
+log = logging.getLogger(__name__)
+
+WAITING_FOR_FIRST_PRINT = "Not printed yet: queued with the sale."
 
 
 @dataclass(frozen=True)
@@ -83,7 +98,8 @@ def build_receipt(sale_id: str, *, sales: SalesReader, directory: DirectoryReade
             change += p.tendered_cents - p.amount_cents
             amount = p.tendered_cents
         tenders.append(ReceiptTender(kind=p.tender, amount=m(amount), card_brand=p.card_brand,
-                                     card_last4=p.card_last4))
+                                     card_last4=p.card_last4, emv=p.card_receipt,
+                                     pending=p.tender == "card" and p.status == "pending"))
     notice = str(directory.setting("receipt.privacy_notice", "")) or (
         f"Privacy questions or requests: {profile.privacy_contact}" if profile.privacy_contact else "")
     kind = "void" if sale.status == "voided" else sale.kind
@@ -127,31 +143,84 @@ class PrintOutcome:
 def print_receipt(sale_id: str, *, printer: ReceiptPrinter | None, sales: SalesReader, directory: DirectoryReader,
                   uow: UnitOfWork, actor: Actor, gift: bool = False, reprint: bool = False,
                   open_drawer: bool = False, job_id: str | None = None) -> PrintOutcome:
-    """Print a sale's receipt; if the printer cannot, queue it and say why. Never raises for the printer."""
-    receipt = build_receipt(sale_id, sales=sales, directory=directory, gift=gift, reprint=reprint)
+    """Print a sale's receipt (after the drawer's pulse, if asked); if it cannot, it waits in the queue.
+
+    `job_id` is the receipt's entry in the print queue (`complete_sale` makes one for every sale): it leaves
+    the queue once the printer has the receipt, and otherwise keeps the latest reason. Without one (a
+    reprint), a receipt that does not print gets a new entry. Never raises for the printer or the layout:
+    the outcome says what happened, for the clerk. Raises NotFound for a sale that does not exist.
+    """
+    number = _sale(sale_id, sales).number
     document = "gift_receipt" if gift else "receipt"
-    data = render_receipt(receipt, layout(directory))
+    kick = b""
     if open_drawer:
         from pos_app.documents.receipt_escpos import drawer_kick
 
-        data = drawer_kick() + data
+        kick = drawer_kick()
+    try:
+        receipt = build_receipt(sale_id, sales=sales, directory=directory, gift=gift, reprint=reprint)
+        data = render_receipt(receipt, layout(directory))
+    except NotFound:
+        raise
+    except Exception as error:  # noqa: BLE001 - a receipt that cannot be laid out waits; the sale is made
+        _log_layout_failure(f"The receipt of sale {number}", error)
+        drawer = _kick_alone(printer, kick)
+        job_id = _keep_waiting(uow, actor, document, sale_id, job_id,
+                               f"Could not be laid out for the printer: {_layout_reason(error)}")
+        return PrintOutcome(False, f"Receipt {number} did not print: it could not be laid out for the printer "
+                                   f"({_layout_reason(error)}).{drawer} It is in the reprint queue.", job_id)
     try:
         if printer is None:
             raise DeviceUnavailable("No receipt printer is set up (Settings, receipt.printer).")
-        printer.send(data)
+        printer.send(kick + data)
     except DeviceUnavailable as problem:
-        with uow:
-            if job_id is None:
-                job_id = uow.counter.enqueue_print(terminal=actor.terminal, document=document, sale_id=sale_id,
-                                                   shift_id=None, error=str(problem))
-            uow.commit()
-        return PrintOutcome(False, f"Receipt {receipt.number} did not print: {problem} It is in the reprint queue.",
-                            job_id)
+        job_id = _keep_waiting(uow, actor, document, sale_id, job_id, str(problem))
+        return PrintOutcome(False, f"Receipt {number} did not print: {problem} It is in the reprint queue.", job_id)
     if job_id is not None:
         with uow:
             uow.counter.finish_print(job_id, "printed")
             uow.commit()
-    return PrintOutcome(True, f"Receipt {receipt.number} printed.", job_id)
+    return PrintOutcome(True, f"Receipt {number} printed.", job_id)
+
+
+def _keep_waiting(uow: UnitOfWork, actor: Actor, document: str, sale_id: str, job_id: str | None,
+                  problem: str) -> str:
+    """The receipt's queue entry, made if it has none, holding `problem` as the reason it waits."""
+    with uow:
+        if job_id is None:
+            job_id = uow.counter.enqueue_print(terminal=actor.terminal, document=document, sale_id=sale_id,
+                                               shift_id=None, error=problem)
+        else:
+            uow.counter.note_print_problem(job_id, problem)
+        uow.commit()
+    return job_id
+
+
+def _kick_alone(printer: ReceiptPrinter | None, kick: bytes) -> str:
+    """Open the drawer without the receipt; a few words for the clerk's message."""
+    if not kick:
+        return ""
+    if printer is None:
+        return " The drawer could not be opened: no receipt printer is set up."
+    try:
+        printer.send(kick)
+    except DeviceUnavailable as problem:
+        return f" The drawer did not open either: {problem}"
+    return " The drawer was opened."
+
+
+def _layout_reason(error: BaseException) -> str:
+    """A few words for the clerk: our own layout errors say what to fix; anything else is named."""
+    if type(error) is ValueError:  # receipt_escpos's own checks (width, profile), worded for people
+        return str(error).rstrip(".")
+    return f"{type(error).__name__} in the printer library; the log has the details"
+
+
+def _log_layout_failure(what: str, error: BaseException) -> None:
+    """Where the layout failed, without the error's text: it may quote a customer's name or address."""
+    frames = traceback.extract_tb(error.__traceback__)
+    where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"
+    log.error("%s could not be laid out: %s at %s", what, type(error).__name__, where)
 
 
 @requires(Permission.SELL)
@@ -193,16 +262,22 @@ def print_report(title: str, rows: list[tuple[str, str]], *, printer: ReceiptPri
     look = layout(directory)
     report = TextReport(title=title, store_name=profile.name if profile else "", at=at, rows=tuple(rows))
     try:
+        data = render_report(report, columns=look.columns, profile=look.profile)
+    except Exception as error:  # noqa: BLE001 - the report is kept with its shift; the clerk is told
+        _log_layout_failure(f"The {title}", error)
+        return PrintOutcome(False, f"The {title} did not print: it could not be laid out for the printer "
+                                   f"({_layout_reason(error)}).")
+    try:
         if printer is None:
             raise DeviceUnavailable("No receipt printer is set up (Settings, receipt.printer).")
-        printer.send(render_report(report, columns=look.columns, profile=look.profile))
+        printer.send(data)
     except DeviceUnavailable as problem:
         return PrintOutcome(False, f"The {title} did not print: {problem}")
     return PrintOutcome(True, f"The {title} printed.")
 
 
 def kick_drawer(*, printer: ReceiptPrinter | None) -> None:
-    """The pulse that opens the cash drawer, through the receipt printer it hangs from."""
+    """The pulse that opens the cash drawer, through the receipt printer it hangs from (no layout needed)."""
     from pos_app.documents.receipt_escpos import drawer_kick
 
     if printer is None:

@@ -25,7 +25,15 @@ from pos_app.domain.jewelry import ItemStatus
 from pos_app.domain.money import Money
 from pos_app.domain.permissions import Actor, Permission
 from pos_app.services.guard import approval, requires
-from pos_app.services.ports import CardTerminal, DeviceUnavailable, SaleDetail, SalesReader, UnitOfWork
+from pos_app.services.ports import (
+    CardTerminal,
+    DeviceUnavailable,
+    PaymentDetail,
+    RefundOutcome,
+    SaleDetail,
+    SalesReader,
+    UnitOfWork,
+)
 
 
 @requires(Permission.SELL)
@@ -123,7 +131,10 @@ def void_sale(sale_id: str, reason: str, *, uow: UnitOfWork, actor: Actor, sales
     _voidable(sale, sales=sales, actor=actor, timezone=timezone, now=moment)
     approved = approval(actor, approver, Permission.VOID_SALE, f"Voiding sale {sale.number}")
 
+    from pos_app.services import card_refunds
+
     refunds: list[dict[str, object]] = []
+    outcomes: list[tuple[PaymentDetail, RefundOutcome]] = []
     for payment in sale.payments:
         if payment.amount_cents <= 0:
             continue
@@ -137,7 +148,9 @@ def void_sale(sale_id: str, reason: str, *, uow: UnitOfWork, actor: Actor, sales
                 raise DeviceUnavailable("This sale was paid by card and no card reader is set up to refund it.")
             key = f"void-{sale.id}-{payment.id}"
             outcome = terminal.refund(payment.payment_intent_id, payment.amount_cents, key=key)
-            refund.update(refund_id=outcome.refund_id, idempotency_key=key)
+            # `pending` is recorded as such and followed until Stripe settles it (services/card_refunds.py).
+            refund.update(refund_id=outcome.refund_id, idempotency_key=key, status=outcome.status)
+            outcomes.append((payment, outcome))
         refunds.append(refund)
 
     # The sale moved -quantity of each line (a returned line +units): the void moves it back.
@@ -148,6 +161,11 @@ def void_sale(sale_id: str, reason: str, *, uow: UnitOfWork, actor: Actor, sales
         uow.counter.void_sale(sale.id, by=actor.staff_id, reason=reason[:200], at=moment)
         for refund in refunds:
             uow.counter.add_refund_payment(sale.id, refund)
+        for payment, outcome in outcomes:
+            assert payment.payment_intent_id is not None
+            card_refunds.record(uow, actor, outcome, payment_intent_id=payment.payment_intent_id,
+                                currency=sale.currency, card_brand=payment.card_brand,
+                                card_last4=payment.card_last4, reason="void_sale", sale_id=sale.id)
         uow.counter.record_moves(moves, reference=f"void {sale.number}", actor=actor)
         if statuses:
             uow.counter.set_statuses(statuses)

@@ -15,6 +15,7 @@ from typing import Any
 
 from pos_app.domain import credentials, retention
 from pos_app.domain import store as store_rules
+from pos_app.domain.appraisals import Purpose, standard_limiting_conditions
 from pos_app.domain.errors import ValidationError
 from pos_app.domain.permissions import Actor, Permission
 from pos_app.services.guard import requires
@@ -67,6 +68,43 @@ def _columns(text: str) -> int:
     return int(text)
 
 
+def _profile(text: str) -> str:
+    """A printer model python-escpos knows whose font A line holds one of Facet's receipt widths."""
+    from pos_app.documents.receipt_escpos import WIDTHS, profile_columns
+
+    value = text.strip()
+    if not value or len(value) > 40:
+        raise ValidationError("receipt.profile", "is the printer's python-escpos profile, such as TM-T88V or "
+                                                 "TM-T20II")
+    try:
+        fits = profile_columns(value)
+    except ValueError as error:
+        raise ValidationError("receipt.profile", str(error)) from None
+    if fits < min(WIDTHS):
+        raise ValidationError("receipt.profile", f"{value} prints {fits} characters a line; Facet's receipts need "
+                                                 f"{min(WIDTHS)} or {max(WIDTHS)} (an 80 mm printer)")
+    return value
+
+
+def _receipt_width(changed: str, values: Callable[[str], Any]) -> None:
+    """receipt.columns must fit the font A line of receipt.profile's printer, whichever of the two changes."""
+    from pos_app.documents.receipt_escpos import profile_columns, width_problem
+
+    columns, profile = int(values("receipt.columns")), str(values("receipt.profile"))
+    try:
+        problem = width_problem(columns, profile)
+    except ValueError as error:  # a profile stored before profiles were checked
+        raise ValidationError(changed, f"cannot be checked against receipt.profile: {error}; set "
+                                       "receipt.profile first") from None
+    if problem is None:
+        return
+    if changed == "receipt.columns":
+        raise ValidationError("receipt.columns", problem)
+    fits = profile_columns(profile)
+    raise ValidationError("receipt.profile", f"{profile} prints {fits} characters a line (font A), but "
+                                             f"receipt.columns is {columns}: set receipt.columns to 42 first")
+
+
 def _text(key: str, limit: int) -> Callable[[str], str]:
     def parse(text: str) -> str:
         value = text.strip()
@@ -116,12 +154,8 @@ def _period(key: str) -> Callable[[str], int]:
 
 
 DEFAULT_RETURN_POLICY = "Returns and exchanges within 30 days with this receipt."
-DEFAULT_LIMITING_CONDITIONS = (
-    "This appraisal states the estimated retail replacement cost of the piece described, on its effective date, "
-    "for insurance. Stones were graded mounted, as far as the mounting allows; weights of mounted stones are "
-    "estimated unless a laboratory report is cited. Values change with the market: have the piece re-appraised "
-    "every two to three years. This document is not a guarantee of authenticity beyond the reports cited, nor an "
-    "offer to buy.")
+# What an appraisal made from a sale (for insurance) says it is; other purposes start from their own wording.
+DEFAULT_LIMITING_CONDITIONS = standard_limiting_conditions(Purpose.INSURANCE)
 
 
 @dataclass(frozen=True)
@@ -130,6 +164,13 @@ class SettingSpec:
     meaning: str
     parse: Callable[[str], Any]
     default: Any
+
+
+# Checks across settings: each runs when one of its keys changes, on the values as they would be saved
+# (`values(key)`), and raises ValidationError naming the key that changed.
+CROSS_CHECKS: tuple[tuple[frozenset[str], Callable[[str, Callable[[str], Any]], None]], ...] = (
+    (frozenset({"receipt.columns", "receipt.profile"}), _receipt_width),
+)
 
 
 SETTINGS: dict[str, SettingSpec] = {
@@ -148,7 +189,7 @@ SETTINGS: dict[str, SettingSpec] = {
                     "file:///path, or empty", _printer, ""),
         SettingSpec("receipt.columns", "characters per receipt line: 42 or 48", _columns, 42),
         SettingSpec("receipt.profile", "the printer's python-escpos profile (TM-T88V, TM-T20II, ...)",
-                    _text("receipt.profile", 40), "TM-T88V"),
+                    _profile, "TM-T88V"),
         SettingSpec("receipt.return_policy", "the return policy printed on receipts",
                     _text("receipt.return_policy", 300), DEFAULT_RETURN_POLICY),
         SettingSpec("receipt.logo", "a small PNG printed at the top of receipts (give its path; empty for none)",
@@ -198,11 +239,25 @@ def current_settings(*, reader: DirectoryReader, actor: Actor, uow: UnitOfWork) 
 @requires(Permission.MANAGE_SETTINGS)
 def change_setting(key: str, text: str, *, uow: UnitOfWork, actor: Actor) -> Any:
     """Check and save one setting from the text a person typed; returns the saved value."""
-    value = _spec(key).parse(text)
+    return change_settings({key: text}, uow=uow, actor=actor)[key]
+
+
+@requires(Permission.MANAGE_SETTINGS)
+def change_settings(texts: dict[str, str], *, uow: UnitOfWork, actor: Actor) -> dict[str, Any]:
+    """Check and save several settings as one change (a settings form): every value is checked, alone and
+    against the others (receipt.columns against receipt.profile), before any is saved; all or none."""
+    values = {key: _spec(key).parse(text) for key, text in texts.items()}
     with uow:
-        before = uow.settings.get(key, _spec(key).default)
-        uow.settings.set(key, value)
-        uow.audit.record(actor, "setting.changed", entity_type="setting", entity_id=key,
-                         summary={"key": key, "before": _as_audited(before), "after": _as_audited(value)})
+        def value(key: str) -> Any:
+            return values[key] if key in values else uow.settings.get(key, _spec(key).default)
+
+        for keys, check in CROSS_CHECKS:
+            for changed in sorted(keys & values.keys()):
+                check(changed, value)
+        for key, new in values.items():
+            before = uow.settings.get(key, _spec(key).default)
+            uow.settings.set(key, new)
+            uow.audit.record(actor, "setting.changed", entity_type="setting", entity_id=key,
+                             summary={"key": key, "before": _as_audited(before), "after": _as_audited(new)})
         uow.commit()
-    return value
+    return values

@@ -170,6 +170,30 @@ def test_installed_wheel_creates_and_checks_the_demo_store(wheel_venv: Path, tmp
     assert report["counts"]["items"] > 0
 
 
+_RENDER_FROM_THE_WHEEL = """
+import io, json, pdfplumber, pos_app
+from reportlab.pdfbase import pdfmetrics
+from pos_app.documents import fonts
+from pos_app.documents.tags import LABEL_STOCKS, Tag, render_tag_sheet
+pdf = render_tag_sheet([Tag("S-1", "S-1", "$1.00", "Łódź Nguyễn Şule", "王小明")], LABEL_STOCKS["avery-l7160"],
+                       store_name="Zoë Ørsted")  # a label big enough to name the store
+with pdfplumber.open(io.BytesIO(pdf)) as doc:
+    text = doc.pages[0].extract_text()
+print(json.dumps({"package": pos_app.__file__, "text": text,
+                  "fonts": [pdfmetrics.getFont(n).face.filename for n in (fonts.REGULAR, fonts.BOLD, fonts.CJK)]}))
+"""
+
+
+@pytest.mark.slow
+def test_installed_wheel_sets_pdfs_in_the_fonts_it_carries(wheel_venv: Path, tmp_path: Path) -> None:
+    done = json.loads(_ok(_run([wheel_venv / "bin" / "python", "-c", _RENDER_FROM_THE_WHEEL], cwd=tmp_path,
+                               env=_env(tmp_path))))
+    fonts_folder = Path(done["package"]).parent / "_data" / "resources" / "fonts"
+    assert fonts_folder.is_relative_to(wheel_venv)
+    assert [Path(f).parent for f in done["fonts"]] == [fonts_folder] * 3
+    assert "Łódź Nguyễn Şule" in done["text"] and "王小明" in done["text"] and "Zoë Ørsted" in done["text"]
+
+
 @pytest.mark.slow
 def test_installed_wheel_opens_and_closes_the_main_window(wheel_venv: Path, tmp_path: Path) -> None:
     _smoke([wheel_venv / "bin" / "pos-app"], tmp_path)

@@ -20,6 +20,7 @@ from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QApplication
 
 from pos_app.app import Facet
+from pos_app.domain.appraisals import Purpose, standard_limiting_conditions
 from pos_app.domain.permissions import Role
 from pos_app.gui import dialogs, printing
 from pos_app.gui.appraisals.dialog import AppraisalDialog
@@ -390,3 +391,31 @@ def test_a_bad_carat_in_stone_two_is_named_and_nothing_is_written(
     press(qtbot, Qt.Key.Key_S, CTRL)
     assert "stone 1 certificate" in dialog.form.message_label.text().lower()
     assert _count(demo_facet, "SELECT count(*) FROM appraisals") == before
+
+
+def test_the_limiting_conditions_follow_the_purpose_until_the_appraiser_rewords_them(
+        qtbot: Any, desk: tuple[AppContext, AppraisalsView]) -> None:
+    _, view = desk
+    dialog = _new_dialog(qtbot, view)
+    f = dialog.form
+    conditions = f.limiting_conditions_edit
+    assert conditions.toPlainText() == standard_limiting_conditions(Purpose.INSURANCE)  # the store's setting
+    press(qtbot, Qt.Key.Key_Down)  # Insurance replacement -> Estate
+    assert f.purpose_combo.currentData() == Purpose.ESTATE.value
+    assert conditions.toPlainText() == standard_limiting_conditions(Purpose.ESTATE)
+    press(qtbot, Qt.Key.Key_Down)  # -> Fair market value
+    assert f.purpose_combo.currentData() == Purpose.FAIR_MARKET.value
+    assert conditions.toPlainText() == standard_limiting_conditions(Purpose.FAIR_MARKET)
+
+    press(qtbot, Qt.Key.Key_4, ALT)
+    press(qtbot, Qt.Key.Key_L, ALT)
+    assert focused() is conditions
+    press(qtbot, Qt.Key.Key_End, CTRL)
+    _type(qtbot, " Valued for a sale between relatives.")
+    snap(dialog, "appraisal-conditions-for-fair-market-value")
+    press(qtbot, Qt.Key.Key_1, ALT)
+    assert focused() is f.purpose_combo
+    press(qtbot, Qt.Key.Key_Up)  # the appraiser's own wording stays, whatever the purpose
+    assert f.purpose_combo.currentData() == Purpose.ESTATE.value
+    assert conditions.toPlainText() == (standard_limiting_conditions(Purpose.FAIR_MARKET)
+                                        + " Valued for a sale between relatives.")

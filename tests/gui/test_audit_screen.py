@@ -146,8 +146,10 @@ def restored_window(qtbot, demo_dir: Path, tmp_path: Path):  # type: ignore[no-u
     from pos_app import app, cli
     from pos_app.gui.context import AppContext
     from pos_app.gui.launch import make_application
+    from tests.conftest import cli_login
     from tests.integration.test_restore_undo import _five_cash_sales
 
+    cli_login(demo_dir)
     assert cli.main(["backup", str(tmp_path / "before.db"), "--data-dir", str(demo_dir)]) == 0
     _five_cash_sales(demo_dir)
     assert cli.main(["restore", str(tmp_path / "before.db"), "--yes", "--expect-undo", "5",

@@ -132,13 +132,61 @@ def test_a_return_found_by_its_receipt_is_refunded_in_cash_with_a_manager(qtbot,
     assert row is not None and row.status == "available" and row.on_hand == 1
 
 
+def _choose_from_drawer_menu(qtbot: Any, sell: SellView, text: str) -> None:
+    """F10, then Down until `text` is lit and Enter, as a person does (the popup takes the keys)."""
+    qtbot.keyClick(focused(), Qt.Key.Key_F10)
+    qtbot.waitUntil(lambda: getattr(sell, "_menu", None) is not None and sell._menu.isVisible())
+    menu = sell._menu
+    labels = [a.text() for a in menu.actions() if not a.isSeparator()]
+    for _ in labels:
+        qtbot.keyClick(menu, Qt.Key.Key_Down)
+        if menu.activeAction() is not None and menu.activeAction().text().startswith(text):
+            break
+    assert menu.activeAction() is not None and menu.activeAction().text().startswith(text), labels
+    qtbot.keyClick(menu, Qt.Key.Key_Return)
+
+
+def test_a_fresh_demo_clerk_opens_a_shift_from_the_f10_menu_then_sells_for_cash(qtbot, window: MainWindow,
+                                                                                demo_facet: Facet) -> None:
+    # No shift is open in a fresh demo: the drawer menu is the only way to one, and cash needs one.
+    assert demo_facet.sales_reader().open_shift(demo_facet.terminal) is None
+    sign_in(qtbot, window, "Lily Chen")
+    sell = window.workspace.screens["Sell"]
+    qtbot.waitUntil(lambda: focused() is sell.form.scan_edit, timeout=5_000)
+    _choose_from_drawer_menu(qtbot, sell, "Open a shift")
+    _dialog(qtbot, sell, PromptDialog)
+    qtbot.keyClick(focused(), Qt.Key.Key_Return)  # the float as offered: $200.00
+    qtbot.waitUntil(lambda: demo_facet.sales_reader().open_shift(demo_facet.terminal) is not None, timeout=5_000)
+    qtbot.waitUntil(lambda: focused() is sell.form.scan_edit, timeout=5_000)
+    code, sku = _code(demo_facet)
+    before = demo_facet.sales_reader().sales(limit=1)[0].number
+    _scan(qtbot, code)
+    qtbot.keyClick(focused(), Qt.Key.Key_F9)
+    pay = _dialog(qtbot, sell, PaymentDialog)
+    qtbot.keyClick(pay.form.cash_edit, Qt.Key.Key_Return)  # the cash field holds what is due
+    qtbot.waitUntil(lambda: demo_facet.sales_reader().sales(limit=1)[0].number != before, timeout=10_000)
+    latest = demo_facet.sales_reader().sales(limit=1)[0]
+    assert latest.tenders == "cash" and latest.clerk == "Lily Chen"
+    row = demo_facet.inventory_reader().lookup_code(code)
+    assert row is not None and row.status == "sold" and row.on_hand == 0
+
+
+def test_every_drawer_menu_item_opens_what_it_names(qtbot, window: MainWindow, demo_facet: Facet) -> None:
+    sell = _start(qtbot, window, demo_facet)
+    _choose_from_drawer_menu(qtbot, sell, "Paid in")
+    prompt = _dialog(qtbot, sell, PromptDialog)
+    assert "Paid in" in prompt.windowTitle()
+    qtbot.keyClick(focused(), Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: focused() is sell.form.scan_edit, timeout=5_000)
+    _choose_from_drawer_menu(qtbot, sell, "X report")
+    report = _dialog(qtbot, sell, ReportDialog)
+    assert ["Expected in drawer", "$200.00"] in report.form.report_table.model().rows
+
+
 def test_closing_the_drawer_counts_by_denomination_and_shows_the_z_report(qtbot, window: MainWindow,
                                                                           demo_facet: Facet) -> None:
     sell = _start(qtbot, window, demo_facet)
-    qtbot.keyClick(focused(), Qt.Key.Key_F10)
-    qtbot.waitUntil(lambda: getattr(sell, "_menu", None) is not None and sell._menu.isVisible())
-    close = next(a for a in sell._menu.actions() if a.text().startswith("Close the shift"))
-    close.trigger()
+    _choose_from_drawer_menu(qtbot, sell, "Close the shift")
     closing = _dialog(qtbot, sell, CloseShiftDialog)
     closing.spins[closing.values.index(10000)].setValue(2)  # $200 float counted back
     closing.spins[closing.values.index(25)].setValue(4)  # and a dollar too many

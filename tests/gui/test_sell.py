@@ -31,7 +31,9 @@ def _available_barcodes(facet: Facet, n: int) -> list[tuple[str, str, int]]:
 
 
 def _set_up_counter(facet: Facet, printer_url: str, stripe: Any | None) -> None:
-    owner = facet.cli_actor()
+    from pos_app.domain.permissions import Role
+
+    owner = actor_for(facet, Role.OWNER)
     settings.change_setting("receipt.printer", printer_url, uow=facet.uow(), actor=owner)
     if stripe is not None:
         settings.change_setting("payments.reader_id", stripe.reader_id, uow=facet.uow(), actor=owner)

@@ -209,7 +209,7 @@ def assert_fits_the_card(page: dict[str, Any]) -> None:
     width, height = page["size"]
     edge = 0.1 * INCH
     for char in page["chars"]:
-        assert char["size"] >= 6.5, char["text"]
+        assert char["size"] >= 6.5 - 1e-9, char["text"]  # pdfminer derives the size of a CJK letter: 6.4999...
         assert edge <= char["x0"] and char["x1"] <= width - edge, char["text"]
         assert edge <= char["top"] and char["bottom"] <= height - edge, char["text"]
     words = page["words"]

@@ -228,8 +228,9 @@ def test_the_demo_has_a_dozen_appraisals_and_certificates_for_its_larger_diamond
             assert appraisals.verify(record.number, code.split()[-1], uow=demo_facet.uow(), actor=appraiser)[0]
 
 
+@pytest.mark.usefixtures("cli_owner")
 def test_the_command_line_prints_the_card_and_certificate_page_and_appraises_a_sale(
-        capsys: pytest.CaptureFixture[str], demo_dir: Any, tmp_path: Any) -> None:
+        capsys: pytest.CaptureFixture[str], demo_dir: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     import io
 
     import pdfplumber
@@ -248,11 +249,23 @@ def test_the_command_line_prints_the_card_and_certificate_page_and_appraises_a_s
         out = capsys.readouterr().out
         return code, json.loads(out)
 
-    assert run("appraisals", "from-sale", sale_number, "--appraiser", "Lily Chen")[0] == 2  # a clerk cannot sign
-    code, made = run("appraisals", "from-sale", sale_number.lower(), "--appraiser", "priya nair")
+    # Another person signs only with their own PIN, as at the counter.
+    pin = ("--appraiser-secret-env", "FACET_TEST_APPRAISER_PIN")
+    monkeypatch.setenv("FACET_TEST_APPRAISER_PIN", "3333")
+    assert run("appraisals", "from-sale", sale_number, "--appraiser", "Lily Chen", *pin)[0] == 2  # a clerk cannot
+    monkeypatch.setenv("FACET_TEST_APPRAISER_PIN", "0000")
+    assert run("appraisals", "from-sale", sale_number, "--appraiser", "Priya Nair", *pin)[0] == 2  # a wrong PIN
+    monkeypatch.setenv("FACET_TEST_APPRAISER_PIN", "4444")
+    code, made = run("appraisals", "from-sale", sale_number.lower(), "--appraiser", "priya nair", *pin)
     assert code == 0 and len(made["appraisals"]) == len(lines)
     assert all(a["status"] == "final" and a["verification_code"] for a in made["appraisals"])
-    assert run("appraisals", "from-sale", sale_number, "--appraiser", "Priya Nair")[1] == made  # the same ones
+    assert run("appraisals", "from-sale", sale_number, "--appraiser", "Priya Nair", *pin)[1] == made  # the same ones
+    facet = app.open_facet(demo_dir)
+    try:
+        priya = next(s for s in facet.directory().staff_list() if s.name == "Priya Nair")
+    finally:
+        facet.close()
+    assert priya.failed_attempts == 1, "the wrong PIN counts toward her lockout; a right one is not a failure"
     number = made["appraisals"][0]["number"]
 
     full, card = tmp_path / "full.pdf", tmp_path / "card.pdf"
@@ -266,7 +279,7 @@ def test_the_command_line_prints_the_card_and_certificate_page_and_appraises_a_s
     with pdfplumber.open(io.BytesIO(card.read_bytes())) as pdf:
         assert round(pdf.pages[0].width / 72, 2) == 3.5 and number in (pdf.pages[0].extract_text() or "")
 
-    assert run("appraisals", "from-sale", "C9-999999", "--appraiser", "Priya Nair")[0] == 2
+    assert run("appraisals", "from-sale", "C9-999999", "--appraiser", "Priya Nair", *pin)[0] == 2
 
 
 def test_a_drafts_owner_and_item_can_change_until_it_is_final(demo_facet: app.Facet) -> None:

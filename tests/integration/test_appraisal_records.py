@@ -157,6 +157,7 @@ def test_the_final_appraisal_prints_every_field_and_a_qr_code_that_checks_out(de
     assert not matches and "altered" in message
 
 
+@pytest.mark.usefixtures("cli_owner")
 def test_print_and_verify_from_the_command_line(capsys: pytest.CaptureFixture[str], demo_dir: Path,
                                                 tmp_path: Path) -> None:
     facet = app.open_facet(demo_dir)
@@ -178,6 +179,7 @@ def test_print_and_verify_from_the_command_line(capsys: pytest.CaptureFixture[st
                      "--data-dir", str(demo_dir)]) == 2
 
 
+@pytest.mark.usefixtures("cli_owner")
 def test_the_list_finds_by_number_sku_or_certificate_and_shows_drafts_waiting(
         capsys: pytest.CaptureFixture[str], demo_dir: Path) -> None:
     from pos_app.services import certificates

@@ -62,6 +62,7 @@ def test_only_who_reads_the_audit_trail_sees_the_flags(demo_facet: app.Facet) ->
     assert {f.kind for f in seen} == set(FlagKind) - {FlagKind.RESTORED}
 
 
+@pytest.mark.usefixtures("cli_owner")
 def test_cli_lists_flags_and_names_a_bad_period(demo_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     facet = app.open_facet(demo_dir)
     try:

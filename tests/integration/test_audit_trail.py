@@ -25,14 +25,16 @@ from pos_app.persistence.database import db_path
 from pos_app.persistence.sqlcipher import connect
 from pos_app.services import audit
 from tests.audit_tampering import tamper_with
-from tests.conftest import actor_for
+from tests.conftest import actor_for, cli_login
 
 EVENTS = 12
 
 
 @pytest.fixture
 def store(demo_dir: Path) -> tuple[app.Facet, Path]:
-    """The demo store with a dozen more events (the anchor now vouches for the last)."""
+    """The demo store with its owner signed in on the command line, then a dozen more events (the
+    anchor now vouches for the last)."""
+    cli_login(demo_dir)
     facet = app.open_facet(demo_dir)
     owner = actor_for(facet, Role.OWNER)
     for n in range(EVENTS):
@@ -317,8 +319,9 @@ def test_searches_by_person_action_entity_and_time(store: tuple[app.Facet, Path]
     for entity in ("item:item-3", "item: item-3"):  # as typed, and as the viewer's Record column shows it
         assert [r.entity_id for r in audit.search(AuditFilter(entity=entity), trail=trail, uow=facet.uow(), actor=owner)] \
             == ["item-3"]
+    # Her name finds what she did at a counter and on the command line.
     assert {r.person for r in audit.search(AuditFilter(person=owner.name[:4]), trail=trail, uow=facet.uow(), actor=owner)} \
-        == {owner.name}
+        == {owner.name, f"{owner.name} (command line)"}
     assert audit.count(AuditFilter(person=owner.staff_id), trail=trail, uow=facet.uow(), actor=owner) >= EVENTS
     middle = steps[EVENTS // 2].at
     newer = audit.search(AuditFilter(action="test.step_", since=middle), trail=trail, uow=facet.uow(), actor=owner)

@@ -83,6 +83,7 @@ def test_bad_grades_write_nothing_and_clerks_may_not_record_or_read(demo_facet: 
         certificates.list_certificates(reader=demo_facet.certificate_reader(), actor=clerk, uow=demo_facet.uow())
 
 
+@pytest.mark.usefixtures("cli_owner")
 def test_certificates_from_the_command_line(capsys: pytest.CaptureFixture[str], demo_dir: Path) -> None:
     facet = app.open_facet(demo_dir)
     try:

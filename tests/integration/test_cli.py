@@ -19,10 +19,9 @@ from pos_app.domain.items import COLUMNS
 from pos_app.domain.permissions import Actor, Role
 from pos_app.persistence.database import db_path, verify_backup
 from pos_app.services import demo, inventory, staff
+from tests.conftest import cli_login, store_digest
 
 POS_APP = Path(sys.executable).with_name("pos-app")
-
-
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -36,10 +35,11 @@ def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[
     return code, json.loads(out)
 
 
-def script(*argv: str) -> subprocess.CompletedProcess[str]:
+def script(*argv: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "FACET_DATA_DIR"}
     env["PYTHON_KEYRING_BACKEND"] = os.environ["PYTHON_KEYRING_BACKEND"]
     env["XDG_DATA_HOME"] = os.environ["XDG_DATA_HOME"]
+    env.update(extra_env)
     return subprocess.run([str(POS_APP), *argv], capture_output=True, text=True, env=env, timeout=120, check=False)
 
 
@@ -91,9 +91,19 @@ def test_installed_script_inits_the_demo_and_doctor_reports_it_healthy(tmp_path:
     assert report["counts"]["items"] == demo_items and report["counts"]["customers"] == summary["customers"]
     assert report["counts"]["sales"] == summary["sales"] > 0
 
+    refused = script("items", "list", "--search", "halo", "--limit", "5", "--data-dir", str(data))
+    assert refused.returncode == cli.EXIT_REFUSED and "pos-app login" in refused.stderr and not refused.stdout
+    once = script("items", "list", "--search", "halo", "--limit", "5", "--data-dir", str(data),
+                  "--as", "Lily Chen", "--secret-env", "FACET_TEST_PIN", FACET_TEST_PIN="3333")
+    assert once.returncode == 0, once.stderr
+    assert len(once.stdout.strip().splitlines()) == 5
+    login = script("login", "--as", "Lily Chen", "--secret-env", "FACET_TEST_PIN", "--data-dir", str(data),
+                   FACET_TEST_PIN="3333")
+    assert login.returncode == 0, login.stderr
+    assert "3333" not in login.stdout + login.stderr
     listed = script("items", "list", "--search", "halo", "--limit", "5", "--data-dir", str(data))
     assert listed.returncode == 0, listed.stderr
-    assert len(listed.stdout.strip().splitlines()) == 5
+    assert listed.stdout == once.stdout
     # The key is in the (shared, test) keyring, never in the data folder.
     key = KeyringSecrets().get(database_key_name(data))
     assert key is not None
@@ -199,6 +209,7 @@ def test_doctor_on_the_demo_is_healthy(capsys: pytest.CaptureFixture[str], demo_
 
 
 def test_items_list_search_halo_as_json(capsys: pytest.CaptureFixture[str], demo_dir: Path) -> None:
+    cli_login(demo_dir)
     code, payload = run_json(capsys, "items", "list", "--search", "halo", "--limit", "0", "--data-dir", str(demo_dir))
     assert code == 0
     items = payload["items"]
@@ -215,11 +226,13 @@ def test_items_list_search_halo_as_json(capsys: pytest.CaptureFixture[str], demo
 
 
 def test_items_list_without_a_match_says_so(capsys: pytest.CaptureFixture[str], demo_dir: Path) -> None:
+    cli_login(demo_dir)
     code, out, _ = run(capsys, "items", "list", "--search", "zzzyxq", "--data-dir", str(demo_dir))
     assert (code, out.strip()) == (0, "No items match.")
 
 
 def test_items_export_writes_every_item(capsys: pytest.CaptureFixture[str], demo_dir: Path, tmp_path: Path) -> None:
+    cli_login(demo_dir)
     dest = tmp_path / "export.csv"
     code, payload = run_json(capsys, "items", "export", str(dest), "--data-dir", str(demo_dir))
     assert code == 0
@@ -231,6 +244,7 @@ def test_items_export_writes_every_item(capsys: pytest.CaptureFixture[str], demo
 
 def test_items_import_of_a_bad_file_exits_2_naming_the_row_and_column(
         capsys: pytest.CaptureFixture[str], demo_dir: Path, tmp_path: Path) -> None:
+    cli_login(demo_dir)
     path = write_csv(tmp_path / "bad.csv", [piece("TN-1"), piece("TN-2", price="lots")])
     before = item_count(demo_dir)
     code, _, err = run(capsys, "items", "import", str(path), "--data-dir", str(demo_dir))
@@ -246,6 +260,7 @@ def test_items_import_of_a_bad_file_exits_2_naming_the_row_and_column(
 
 def test_items_import_of_a_non_utf8_file_exits_2_with_a_clear_message(
         capsys: pytest.CaptureFixture[str], demo_dir: Path, tmp_path: Path) -> None:
+    cli_login(demo_dir)
     path = tmp_path / "latin1.csv"
     path.write_bytes("sku,style,title,metal,price,tracking,location\nTN-1,tennis,Rivière,platinum,1.00,unique,Safe\n"
                      .encode("latin-1"))
@@ -256,6 +271,7 @@ def test_items_import_of_a_non_utf8_file_exits_2_with_a_clear_message(
 
 def test_items_import_skip_invalid_writes_the_rejects_beside_the_file(
         capsys: pytest.CaptureFixture[str], demo_dir: Path, tmp_path: Path) -> None:
+    cli_login(demo_dir)
     path = write_csv(tmp_path / "mixed.csv", [piece("TN-1"), piece("TN-2", location="Attic")])
     before = item_count(demo_dir)
     code, payload = run_json(capsys, "items", "import", str(path), "--skip-invalid", "--data-dir", str(demo_dir))
@@ -288,6 +304,7 @@ def _add_item(data_dir: Path, sku: str) -> None:
 
 def test_backup_then_restore_yes_brings_the_store_back_and_keeps_the_old_one(
         capsys: pytest.CaptureFixture[str], demo_dir: Path, tmp_path: Path) -> None:
+    cli_login(demo_dir)
     backup = tmp_path / "backups" / "facet.bak"
     code, payload = run_json(capsys, "backup", str(backup), "--data-dir", str(demo_dir))
     assert code == 0
@@ -317,6 +334,7 @@ def test_backup_then_restore_yes_brings_the_store_back_and_keeps_the_old_one(
 
 def test_a_passphrase_backup_restores_on_another_machine_through_the_cli(
         capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, demo_dir: Path, tmp_path: Path) -> None:
+    cli_login(demo_dir)
     monkeypatch.setenv("TEST_BACKUP_PASSPHRASE", "a long backup passphrase")
     backup = tmp_path / "portable.bak"
     code, payload = run_json(capsys, "backup", str(backup), "--passphrase-env", "TEST_BACKUP_PASSPHRASE",
@@ -337,12 +355,13 @@ def test_a_passphrase_backup_restores_on_another_machine_through_the_cli(
 
 def test_restore_of_a_file_that_is_not_a_backup_exits_2_and_changes_nothing(
         capsys: pytest.CaptureFixture[str], demo_dir: Path, tmp_path: Path) -> None:
+    cli_login(demo_dir)
     bogus = tmp_path / "notes.txt"
     bogus.write_text("not a database\n" * 100, encoding="utf-8")
-    before = hashlib.sha256(db_path(demo_dir).read_bytes()).hexdigest()
+    before = store_digest(demo_dir)
     code, _, err = run(capsys, "restore", str(bogus), "--yes", "--data-dir", str(demo_dir))
     assert code == cli.EXIT_REFUSED and "not a Facet backup" in err
-    assert hashlib.sha256(db_path(demo_dir).read_bytes()).hexdigest() == before
+    assert store_digest(demo_dir) == before
 
 
 # ---------------------------------------------------------------- help

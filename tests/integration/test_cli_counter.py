@@ -12,6 +12,9 @@ import pytest
 from pos_app import app, cli
 from pos_app.adapters.secrets import STRIPE_KEY_NAME, KeyringSecrets
 
+# The owner is signed in on the command line (`pos-app login`) for every test here.
+pytestmark = pytest.mark.usefixtures("cli_owner")
+
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     code = cli.main(list(argv))

@@ -12,6 +12,7 @@ from pos_app import app, cli
 from pos_app.adapters.hashing import Argon2Hasher
 from pos_app.domain.errors import SignInFailed
 from pos_app.services import staff
+from tests.conftest import cli_login
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -40,6 +41,7 @@ def staff_json(capsys: pytest.CaptureFixture[str], folder: Path) -> dict[str, An
 
 def test_staff_list_shows_two_step_and_lockouts(capsys: pytest.CaptureFixture[str], demo_dir: Path,
                                                 fast_hasher: Argon2Hasher) -> None:
+    cli_login(demo_dir)
     lock_out(demo_dir, "Lily Chen", fast_hasher)
     rows = staff_json(capsys, demo_dir)
     assert rows["Jane Ellen"] | {"id": None} == {
@@ -54,6 +56,7 @@ def test_staff_list_shows_two_step_and_lockouts(capsys: pytest.CaptureFixture[st
 
 def test_staff_unlock_lets_a_locked_clerk_sign_in(capsys: pytest.CaptureFixture[str], demo_dir: Path,
                                                   fast_hasher: Argon2Hasher) -> None:
+    cli_login(demo_dir)
     lily = lock_out(demo_dir, "Lily Chen", fast_hasher)
     code, out, _ = run(capsys, "staff", "unlock", "lily chen", "--data-dir", str(demo_dir), "--json")
     assert code == cli.EXIT_OK and json.loads(out) == {"unlocked": lily, "name": "Lily Chen"}
@@ -67,10 +70,11 @@ def test_staff_unlock_lets_a_locked_clerk_sign_in(capsys: pytest.CaptureFixture[
     finally:
         conn.close()
         facet.close()
-    assert len(actors) == 1 and actors[0][0].startswith("command line")
+    assert actors == [("Jane Ellen (command line)",)], "the audit trail names who unlocked, and where"
 
 
 def test_staff_reset_mfa_and_refusals_name_the_problem(capsys: pytest.CaptureFixture[str], demo_dir: Path) -> None:
+    cli_login(demo_dir)
     code, out, _ = run(capsys, "staff", "reset-mfa", "Dana Brooks", "--data-dir", str(demo_dir))
     assert code == cli.EXIT_OK and "sets it up again at the next sign-in" in out
     assert staff_json(capsys, demo_dir)["Dana Brooks"]["two_step"] is False

@@ -154,6 +154,7 @@ def test_the_mailing_list_has_only_those_who_said_yes_and_are_neither_restricted
     assert not (tmp_path / "clerk.csv").exists() and not (tmp_path / "ads.csv").exists()
 
 
+@pytest.mark.usefixtures("cli_owner")
 def test_the_command_line_records_answers_sets_flags_and_writes_the_mailing_list(
         capsys: pytest.CaptureFixture[str], demo_dir: Path, tmp_path: Path) -> None:
     import json

@@ -402,6 +402,7 @@ def test_an_erased_customer_cannot_be_erased_again_nor_get_a_new_request(erased:
 # ---------------------------------------------------------------- backups
 
 
+@pytest.mark.usefixtures("cli_owner")
 def test_restoring_a_backup_from_before_the_erasure_erases_them_again(
         capsys: pytest.CaptureFixture[str], demo_dir: Path, tmp_path: Path) -> None:
     facet = app.open_facet(demo_dir)
@@ -436,6 +437,7 @@ def test_restoring_a_backup_from_before_the_erasure_erases_them_again(
 # ---------------------------------------------------------------- command line
 
 
+@pytest.mark.usefixtures("cli_owner")
 def test_the_command_line_erases_with_the_customers_one_verified_request(
         capsys: pytest.CaptureFixture[str], demo_dir: Path) -> None:
     facet = app.open_facet(demo_dir)
@@ -460,6 +462,7 @@ def test_privacy_erase_has_help(capsys: pytest.CaptureFixture[str]) -> None:
     assert "CUSTOMER_ID" in out and "--request" in out and "--json" in out
 
 
+@pytest.mark.usefixtures("cli_owner")
 def test_an_unknown_customer_on_the_command_line_is_a_clear_refusal(capsys: pytest.CaptureFixture[str],
                                                                     demo_dir: Path) -> None:
     assert cli.main(["privacy", "erase", "nobody", "--request", "nothing", "--data-dir", str(demo_dir)]) \

@@ -74,6 +74,7 @@ def test_a_clerk_cannot_publish(demo_facet: app.Facet) -> None:
                                today=TODAY)
 
 
+@pytest.mark.usefixtures("cli_owner")
 def test_the_command_line_publishes_and_lists(capsys: pytest.CaptureFixture[str], demo_dir: Path,
                                               tmp_path: Path) -> None:
     text = tmp_path / "policy.txt"

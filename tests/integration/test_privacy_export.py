@@ -398,6 +398,7 @@ def test_any_customers_fields_round_trip_into_data_json(demo_facet: app.Facet, t
 # ---------------------------------------------------------------- command line
 
 
+@pytest.mark.usefixtures("cli_owner")
 def test_the_command_line_exports_a_verified_request(capsys: pytest.CaptureFixture[str], demo_dir: Path,
                                                      tmp_path: Path) -> None:
     facet = app.open_facet(demo_dir)

@@ -15,7 +15,7 @@ from pos_app.domain.errors import Conflict, NotFound, PermissionDenied, UserFaci
 from pos_app.domain.permissions import Role
 from pos_app.domain.store import store_today
 from pos_app.services import privacy
-from tests.conftest import actor_for
+from tests.conftest import actor_for, cli_login
 
 TODAY = dt.date(2026, 11, 25)
 
@@ -257,6 +257,7 @@ def _run(capsys: pytest.CaptureFixture[str], demo_dir: Path, *argv: str) -> tupl
 
 def test_the_command_line_records_verifies_and_lists_requests(
         capsys: pytest.CaptureFixture[str], demo_dir: Path) -> None:
+    cli_login(demo_dir, "Dana Brooks")  # the privacy officer
     code, listed = _run(capsys, demo_dir, "customers", "list")
     assert code == 0 and len(listed["customers"]) > 3
     first = listed["customers"][0]
@@ -276,12 +277,13 @@ def test_the_command_line_records_verifies_and_lists_requests(
     assert code == 0 and new["received_on"] == today.isoformat()
     assert new["due_on"] == (today + dt.timedelta(days=30)).isoformat()
 
+    # The verifier is whoever signed in: --by may only name them.
+    code, refused = _run(capsys, demo_dir, "privacy", "verify", old["id"], "--method", "in_person_id",
+                         "--by", "Jane Ellen")
+    assert code == cli.EXIT_REFUSED and refused["error"].startswith("--by: the verifier is the person signed in")
     code, verified = _run(capsys, demo_dir, "privacy", "verify", new["id"], "--method", "code_to_email_on_file",
                           "--by", "dana brooks")
     assert code == 0 and verified["status"] == "verified" and verified["verified_by_name"] == "Dana Brooks"
-    code, refused = _run(capsys, demo_dir, "privacy", "verify", old["id"], "--method", "in_person_id",
-                         "--by", "Lily Chen")
-    assert code == cli.EXIT_REFUSED and refused["error"].startswith("verified_by:")
 
     code, listing = _run(capsys, demo_dir, "privacy", "requests")
     assert code == 0
@@ -291,6 +293,7 @@ def test_the_command_line_records_verifies_and_lists_requests(
     assert code == 0 and [r["id"] for r in soon["requests"]] == [old["id"]]
 
 
+@pytest.mark.usefixtures("cli_owner")
 def test_the_command_line_prints_only_the_request_id_without_json(
         capsys: pytest.CaptureFixture[str], demo_dir: Path) -> None:
     code, listed = _run(capsys, demo_dir, "customers", "list", "--limit", "1")

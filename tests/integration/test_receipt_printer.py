@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import socket
 from pathlib import Path
@@ -10,13 +11,23 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from pos_app.adapters.receipt_printer import EscposPrinter, PrinterTarget, parse_printer_uri
+from pos_app.adapters.receipt_printer import STATUS_REQUESTS, EscposPrinter, PrinterTarget, parse_printer_uri
 from pos_app.documents.receipt import Receipt, ReceiptLine, ReceiptTender
 from pos_app.documents.receipt_escpos import drawer_kick, render_receipt
 from pos_app.domain.errors import ValidationError
 from pos_app.domain.money import Money
 from pos_app.services.ports import DeviceUnavailable, ReceiptPrinter
-from tests.printer_listener import PAPER_END, PrinterListener, decode_escpos
+from tests.printer_listener import (
+    CLOSES,
+    COVER_OPEN,
+    NEVER_READS,
+    PAPER_END_STATUS,
+    PAPER_NEAR_END,
+    STALLS,
+    STATUS_OK,
+    PrinterListener,
+    decode_escpos,
+)
 
 
 def receipt(number: str = "C1-000123") -> Receipt:
@@ -105,23 +116,24 @@ def test_a_printer_that_is_off_is_a_message_naming_it() -> None:
 
 
 def test_a_printer_out_of_paper_says_so_and_is_sent_nothing() -> None:
-    listener = PrinterListener(answer_status=PAPER_END)
+    listener = PrinterListener(status=PAPER_END_STATUS)
     try:
         with pytest.raises(DeviceUnavailable, match=r"127\.0\.0\.1:\d+ is out of paper\. Load a new roll"):
             EscposPrinter(parse_printer_uri(listener.url)).send(b"receipt")
-        assert listener.wait_for_connections(1) == [b"\x10\x04\x04"] and listener.received == []
+        assert listener.wait_for_connections(1) == [STATUS_REQUESTS] and listener.received == []
     finally:
         listener.close()
 
 
-@pytest.mark.parametrize("status", [b"\x12", b"\x1e", None], ids=["paper", "paper-near-end", "no-status"])
-def test_a_printer_with_paper_or_without_status_is_sent_the_receipt(status: bytes | None) -> None:
-    listener = PrinterListener(answer_status=status)
+@pytest.mark.parametrize("status", [STATUS_OK, PAPER_NEAR_END, None], ids=["paper", "paper-near-end", "no-status"])
+def test_a_printer_with_paper_or_without_status_is_sent_the_receipt(status: dict[int, int] | None) -> None:
+    listener = PrinterListener(status=status)
     try:
-        EscposPrinter(parse_printer_uri(listener.url)).send(b"receipt\n")
+        EscposPrinter(parse_printer_uri(listener.url), status_wait=0.1).send(b"receipt\n")
         assert listener.wait_for(1) == [b"receipt\n"]
-        # The status request went on a connection of its own (the adapter closes it before sending).
-        assert sorted(listener.wait_for_connections(2)) == [b"\x10\x04\x04", b"receipt\n"]
+        # One connection: asked its status, sent the receipt, and (a printer that answers) asked again.
+        after = STATUS_REQUESTS if status is not None else b""
+        assert listener.wait_for_connections(1) == [STATUS_REQUESTS + b"receipt\n" + after]
     finally:
         listener.close()
 
@@ -146,3 +158,86 @@ def test_a_file_printer_that_is_not_there_says_so(tmp_path: Path) -> None:
 def test_a_serial_printer_that_is_not_plugged_in_says_so() -> None:
     with pytest.raises(DeviceUnavailable, match="receipt printer at /dev/ttyFACET0 does not answer"):
         EscposPrinter(parse_printer_uri("serial:///dev/ttyFACET0")).send(b"x")
+
+
+# ---------------------------------------------------------------- delivered, or not printed
+
+
+def _quick(listener: PrinterListener) -> EscposPrinter:
+    """The listener's printer with short waits: a quarter of a second for the data to be taken."""
+    return EscposPrinter(parse_printer_uri(listener.url), timeout_seconds=0.5, status_wait=0.1)
+
+
+def test_a_printer_that_accepts_and_closes_at_once_did_not_print() -> None:
+    listener = PrinterListener(behavior=CLOSES)
+    try:
+        with pytest.raises(DeviceUnavailable, match=r"127\.0\.0\.1:\d+ closed the connection before it received "
+                                                     r"the receipt\. Check that it is on"):
+            _quick(listener).send(render_receipt(receipt()))
+        assert listener.received == []
+    finally:
+        listener.close()
+
+
+def a_long_receipt() -> bytes:
+    """A 40-line sale, about 3 KB: more than a printer with a tiny receive buffer can take."""
+    one = receipt().lines[0]
+    lines = tuple(dataclasses.replace(one, sku=f"SOL-{2000 + n}") for n in range(40))
+    data = render_receipt(dataclasses.replace(receipt(), lines=lines))
+    assert len(data) > 2_500
+    return data
+
+
+def test_a_printer_that_never_reads_did_not_print() -> None:
+    listener = PrinterListener(behavior=NEVER_READS)
+    data = a_long_receipt()
+    try:
+        with pytest.raises(DeviceUnavailable, match=rf"did not take the receipt: \d+ of its {len(data)} bytes were "
+                                                     r"still not received after 0\.5 s"):
+            _quick(listener).send(data)
+    finally:
+        listener.close()
+
+
+def test_a_printer_that_stalls_in_the_middle_of_a_receipt_did_not_print() -> None:
+    """It answered its status before the receipt, so its silence after the receipt is what tells."""
+    listener = PrinterListener(behavior=STALLS)
+    try:
+        with pytest.raises(DeviceUnavailable, match=r"did not confirm it received the receipt within 0\.5 s"):
+            _quick(listener).send(render_receipt(receipt()))
+    finally:
+        listener.close()
+
+
+def test_a_printer_whose_cover_is_open_is_sent_nothing() -> None:
+    listener = PrinterListener(status=COVER_OPEN)
+    try:
+        with pytest.raises(DeviceUnavailable, match=r"127\.0\.0\.1:\d+ has its cover open\. Close the cover\.$"):
+            _quick(listener).send(render_receipt(receipt()))
+        assert listener.wait_for_connections(1) == [STATUS_REQUESTS]
+    finally:
+        listener.close()
+
+
+def test_a_printer_that_runs_out_of_paper_during_the_receipt_did_not_print() -> None:
+    listener = PrinterListener(status=STATUS_OK, status_after_job=PAPER_END_STATUS)
+    data = render_receipt(receipt())
+    try:
+        with pytest.raises(DeviceUnavailable, match=r"is out of paper\. Load a new roll and close the cover\. The "
+                                                     r"receipt may print when it is ready again; if it does not, "
+                                                     r"print it from the reprint queue\."):
+            _quick(listener).send(data)
+        assert listener.wait_for(1) == [data]  # it had the bytes; it said it could not print them
+    finally:
+        listener.close()
+
+
+def test_a_printer_without_status_that_takes_every_byte_printed() -> None:
+    """No status answers: the drained send queue is the proof, even for a receipt larger than the window."""
+    listener = PrinterListener(status=None)
+    data = render_receipt(receipt()) * 40  # ~100 KB: more than one TCP window
+    try:
+        _quick(listener).send(data)
+        assert listener.wait_for(1) == [data]
+    finally:
+        listener.close()

@@ -63,6 +63,7 @@ def rekey_cli(capsys: pytest.CaptureFixture[str], data_dir: Path) -> dict[str, o
     return result
 
 
+@pytest.mark.usefixtures("cli_owner")
 def test_rekey_re_encrypts_the_store_and_keeps_the_new_key_in_the_keyring(
         demo_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     old = keys(demo_dir).current()
@@ -94,6 +95,7 @@ def test_rekey_re_encrypts_the_store_and_keeps_the_new_key_in_the_keyring(
         assert old not in text and new not in text
 
 
+@pytest.mark.usefixtures("cli_owner")
 def test_a_backup_made_before_a_rekey_still_restores(demo_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     before = counts(demo_dir)
     assert cli.main(["backup", str(demo_dir / "monday.db"), "--data-dir", str(demo_dir)]) == 0
@@ -120,6 +122,7 @@ def test_rekey_refuses_while_the_store_is_open_elsewhere_and_changes_nothing(dem
     held = other_counter.connection()
     held.execute("SELECT 1").fetchone()
     facet = app.open_facet(demo_dir)
+    facet.actor = actor_for(facet, Role.OWNER)  # as `pos-app rekey` signs the owner in
     try:
         with pytest.raises(StoreProblem, match="open elsewhere"):
             app.rekey_store(facet)
@@ -171,6 +174,7 @@ def crash(data_dir: Path, stage: str) -> None:
     assert done.returncode == 9, done.stderr
 
 
+@pytest.mark.usefixtures("cli_owner")
 def test_a_crash_after_the_file_was_re_encrypted_is_finished_at_the_next_start(demo_dir: Path) -> None:
     old = keys(demo_dir).current()
     before = counts(demo_dir)
@@ -257,6 +261,7 @@ def test_a_counter_starting_while_the_key_changes_keeps_the_staged_key(demo_dir:
     assert keys(demo_dir).pending() is None
 
 
+@pytest.mark.usefixtures("cli_owner")
 def test_a_backup_restores_right_after_an_interrupted_change_is_finished(
         demo_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     before = counts(demo_dir)

@@ -177,6 +177,7 @@ def test_a_longer_transaction_period_keeps_sales_linked_longer(demo_facet: app.F
     assert _run(demo_facet, NOW.replace(year=2034)).sales_detached == 0
 
 
+@pytest.mark.usefixtures("cli_owner")
 def test_the_command_line_reports_a_dry_run_and_a_run(capsys: pytest.CaptureFixture[str], demo_dir: Path) -> None:
     assert cli.main(["privacy", "retention", "--dry-run", "--data-dir", str(demo_dir)]) == 0
     out = capsys.readouterr().out

@@ -48,7 +48,7 @@ def code_at(secret: str, at: dt.datetime) -> str:
 
 def test_the_owner_needs_the_code_after_the_password(demo_facet: app.Facet, fast_hasher: Argon2Hasher) -> None:
     with time_machine.travel(START, tick=False):
-        check = staff.check_sign_in(person(demo_facet, OWNER).id, OWNER_PASSWORD, reader=demo_facet.directory(),
+        check = staff.check_sign_in(person(demo_facet, OWNER).id, OWNER_PASSWORD, uow=demo_facet.uow(),
                                     hasher=fast_hasher, terminal="C1")
         assert (check.outcome, check.second_step) == ("ok", "code")
         actor = staff.record_sign_in(check, OWNER_PASSWORD, uow=demo_facet.uow(), hasher=fast_hasher,
@@ -197,7 +197,7 @@ def test_a_reset_sends_a_required_role_back_to_enrolment(demo_facet: app.Facet, 
     with pytest.raises(PermissionDenied):
         two_step.reset(officer.id, uow=demo_facet.uow(), actor=actor_for(demo_facet, Role.MANAGER))
     two_step.reset(officer.id, uow=demo_facet.uow(), actor=actor_for(demo_facet, Role.OWNER))
-    check = staff.check_sign_in(officer.id, "privacy-demo-1", reader=demo_facet.directory(), hasher=fast_hasher,
+    check = staff.check_sign_in(officer.id, "privacy-demo-1", uow=demo_facet.uow(), hasher=fast_hasher,
                                 terminal="C1")
     assert (check.outcome, check.second_step) == ("ok", "enrol")
     actor = staff.record_sign_in(check, "privacy-demo-1", uow=demo_facet.uow(), hasher=fast_hasher)

@@ -74,6 +74,7 @@ def test_the_incident_list_names_exactly_the_customers_touched_in_the_window(dem
     assert "permission.refused" not in refused  # a refusal is audited, but it read nothing of the customer's
 
 
+@pytest.mark.usefixtures("cli_owner")
 def test_the_command_line_answers_for_an_incident_and_one_customer(
         capsys: pytest.CaptureFixture[str], demo_dir: Path) -> None:
     from pos_app import cli

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from pos_app.domain.errors import PermissionDenied, UserFacingError
-from pos_app.domain.permissions import AREAS, Actor, Permission, Role, allows
+from pos_app.domain.permissions import AREAS, JOB_PERMISSIONS, Actor, Permission, Role, allows
 
 # x = allowed, . = refused.
 # Supporting permissions that the role descriptions do not name outright are
@@ -151,10 +151,22 @@ def test_a_refusal_of_a_restricted_record_sends_the_owner_to_the_privacy_officer
     assert str(caught.value) == "An owner cannot edit restricted customer; ask a privacy officer."
 
 
-def test_the_command_line_acts_as_the_owner() -> None:
-    cli = Actor(staff_id=None, name="command line", role=Role.OWNER, terminal="cli")
-    cli.require(Permission.RESTORE)
-    cli.require(Permission.MANAGE_STAFF)
+def test_a_job_token_acts_with_its_jobs_permission_and_nothing_else() -> None:
+    job = Actor(staff_id=None, name="nightly (backup job)", role=Role.OWNER, terminal="C1",
+                only=JOB_PERMISSIONS["backup"])
+    job.require(Permission.BACKUP)
+    assert [p for p in Permission if job.can(p)] == [Permission.BACKUP]
+    with pytest.raises(PermissionDenied) as caught:
+        job.require(Permission.ERASE_CUSTOMER)
+    assert str(caught.value) == "nightly (backup job) may only backup; it cannot erase customer."
+
+
+def test_a_job_never_does_more_than_its_makers_role() -> None:
+    retention = Actor(staff_id=None, name="retention (retention job)", role=Role.MANAGER, terminal="C1",
+                      only=JOB_PERMISSIONS["retention"])
+    assert not retention.can(Permission.ERASE_CUSTOMER)
+    with pytest.raises(PermissionDenied, match="A manager cannot erase customer"):
+        retention.require(Permission.ERASE_CUSTOMER)
 
 
 # --- signing in ------------------------------------------------------------------------------

@@ -6,17 +6,21 @@ import dataclasses
 import datetime as dt
 import io
 import re
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from pos_app import escpos_loader
 from pos_app.documents.receipt import Receipt, ReceiptLine, ReceiptTender, TextReport
 from pos_app.documents.receipt_escpos import (
     drawer_kick,
     printable,
+    profile_columns,
     render_receipt,
     render_report,
     render_test_page,
+    width_problem,
 )
 from pos_app.domain.money import Money
 from tests.printer_listener import DecodedReceipt, decode_escpos
@@ -256,3 +260,53 @@ def test_the_drawer_kick_is_the_esc_p_pulse_on_pin_2_or_5() -> None:
     assert decode_escpos(drawer_kick()).drawer_kicks == 1 and not decode_escpos(drawer_kick()).lines
     with pytest.raises(ValueError, match="pin 2 or pin 5"):
         drawer_kick(3)
+
+
+def test_the_drawer_kick_is_what_python_escpos_sends_without_loading_it() -> None:
+    from escpos.printer import Dummy
+
+    for pin in (2, 5):
+        printer = Dummy(profile="TM-T88V")
+        printer.cashdraw(pin)
+        assert drawer_kick(pin) == bytes(printer.output)
+
+
+@pytest.mark.parametrize(("profile", "columns"), [("TM-T88V", 42), ("TM-T20II", 48), ("TM-T20II-42col", 42),
+                                                   ("POS-5890", 32)])
+def test_a_profiles_line_length_is_python_escpos_font_a_columns(profile: str, columns: int) -> None:
+    from escpos.capabilities import get_profile
+
+    assert profile_columns(profile) == columns == get_profile(profile).get_columns("a")
+
+
+def test_a_width_fits_a_profile_only_up_to_its_font_a_line() -> None:
+    assert width_problem(42, "TM-T88V") is None and width_problem(42, "TM-T20II") is None
+    assert width_problem(48, "TM-T20II") is None
+    assert width_problem(48, "TM-T88V") == ("is 48, but the TM-T88V profile prints 42 characters a line (font A), so "
+                                            "48 do not fit: set 42")
+    assert width_problem(40, "TM-T88V") == "is 42 or 48 characters a line, not 40"
+    with pytest.raises(ValueError, match="'TM-T88X' is not a printer model python-escpos knows"):
+        width_problem(42, "TM-T88X")
+
+
+# ---------------------------------------------------------------- python-escpos's capability cache
+
+
+def test_a_capability_cache_a_kill_left_empty_or_truncated_is_seen_and_written_again_whole(tmp_path: Path) -> None:
+    import pickle
+
+    good = escpos_loader.write_cache(tmp_path / "good")
+    whole = good.read_bytes()
+    assert pickle.loads(whole) == escpos_loader._database()  # noqa: S301 - written just now by the test
+    assert good.stat().st_mtime >= escpos_loader.capabilities_file().stat().st_mtime  # python-escpos keeps it
+    folder = tmp_path / "escpos"
+    folder.mkdir()
+    path = escpos_loader.cache_path(folder)
+    assert escpos_loader.cache_problem(folder) is None  # none yet: made at the first receipt
+    for damage, problem in ((b"", "empty"), (whole[:100], "damaged (UnpicklingError)"),
+                            (pickle.dumps([1, 2]), "not python-escpos's printer database")):
+        path.write_bytes(damage)
+        assert escpos_loader.cache_problem(folder) == f"python-escpos's capability cache {path} is {problem}"
+    escpos_loader.write_cache(folder)
+    assert path.read_bytes() == whole and escpos_loader.cache_problem(folder) is None
+    assert sorted(p.name for p in folder.iterdir()) == [path.name]  # no temp file left

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pos_app.domain.appraisals import Purpose
+from pos_app.domain.appraisals import Purpose, standard_limiting_conditions
 from pos_app.domain.errors import UserFacingError, ValidationError
 from pos_app.domain.jewelry import Metal, Style, centigrams_text, points_text
 from pos_app.domain.permissions import Permission
@@ -126,6 +126,8 @@ class AppraisalDialog(FacetDialog):
             self.shortcut(f"Alt+{n + 1}", partial(self._show_tab, n))
         f.sku_edit.editingFinished.connect(self._item_typed)
         f.appraised_on_edit.dateChanged.connect(self._appraised_on_changed)
+        self._purpose_shown = Purpose.INSURANCE
+        f.purpose_combo.currentIndexChanged.connect(self._purpose_changed)
         f.versions_table.installEventFilter(self)
         self._last_appraised = QDate()
         f.versions_table.doubleClicked.connect(lambda _index: self.open_version())
@@ -150,17 +152,34 @@ class AppraisalDialog(FacetDialog):
         if first is not None:
             first.setFocus()
 
-    def _show_new(self) -> None:
+    def _conditions_for(self, purpose: Purpose) -> str:
+        """The limiting conditions a new appraisal for `purpose` starts with: the store's own (a setting) for an
+        insurance appraisal, as one made from a sale has them; the standard wording for the other purposes."""
         from pos_app.services.settings import DEFAULT_LIMITING_CONDITIONS
 
+        if purpose is Purpose.INSURANCE:
+            return str(self.context.directory.setting("appraisals.limiting_conditions", DEFAULT_LIMITING_CONDITIONS))
+        return standard_limiting_conditions(purpose)
+
+    def _purpose_changed(self) -> None:
+        """The conditions follow the purpose while they are still the previous purpose's own wording: a draft
+        never says it states a replacement cost for insurance when its purpose is fair market value."""
+        f = self.form
+        purpose = Purpose.of(str(f.purpose_combo.currentData()))
+        before, self._purpose_shown = self._purpose_shown, purpose
+        untouched = f.limiting_conditions_edit.toPlainText().strip() == self._conditions_for(before).strip()
+        if self.editable and purpose is not before and untouched:
+            f.limiting_conditions_edit.setPlainText(self._conditions_for(purpose))
+
+    def _show_new(self) -> None:
         f = self.form
         today = store_today(self.context.profile.timezone)
         self.setWindowTitle("New appraisal")
         f.heading_label.setText("New appraisal — a draft until it is finalized")
         for edit in (f.appraised_on_edit, f.effective_on_edit):
             edit.setDate(QDate(today.year, today.month, today.day))
-        f.limiting_conditions_edit.setPlainText(str(self.context.directory.setting(
-            "appraisals.limiting_conditions", DEFAULT_LIMITING_CONDITIONS)))
+        f.limiting_conditions_edit.setPlainText(self._conditions_for(Purpose.of(str(f.purpose_combo.currentData()))))
+        self._purpose_shown = Purpose.of(str(f.purpose_combo.currentData()))
         self._show_owner(None, "")
         self._show_photos([])
         f.versions_group.setVisible(False)
@@ -202,7 +221,10 @@ class AppraisalDialog(FacetDialog):
             "Final" if current is None or current.current else f"Superseded by version {self.versions[-1].version}")
         self.setWindowTitle(f"{record.number} version {record.version}")
         f.heading_label.setText(f"{record.number}  ·  version {record.version}  ·  {state}")
+        f.purpose_combo.blockSignals(True)  # a version's conditions are its own, whatever its purpose
         f.purpose_combo.setCurrentIndex(max(f.purpose_combo.findData(spec.purpose.value), 0))
+        f.purpose_combo.blockSignals(False)
+        self._purpose_shown = spec.purpose
         for edit, day in ((f.appraised_on_edit, spec.appraised_on), (f.effective_on_edit, spec.effective_on)):
             edit.blockSignals(True)
             edit.setDate(QDate(day.year, day.month, day.day))

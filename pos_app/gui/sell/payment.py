@@ -7,10 +7,17 @@ card is approved, declined or the clerk presses Esc to cancel. In test mode
 F5 taps a good test card and F6 a declined one. A return is refunded with
 Ctrl+R (to the card it was paid with) or Ctrl+B (cash, a manager's). When
 nothing is left to pay the sale completes by itself.
+
+Whatever Stripe answers is said on the screen: an amount outside its limits
+is refused before anything is sent, a request Stripe refuses drops that card
+attempt (nothing was charged) and says why, and the clerk can always take the
+rest another way or void the cart (Ctrl+Del cancels a card still waiting on
+the reader first). The screen never stays on "Sending to the reader…".
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from PySide6.QtCore import QTimer, Signal
@@ -25,7 +32,9 @@ from pos_app.gui.context import AppContext
 from pos_app.gui.sell.approve import with_approval
 from pos_app.gui.tables import fill
 from pos_app.services import checkout
-from pos_app.services.ports import CardOutcome
+from pos_app.services.ports import CardOutcome, PaymentRefused
+
+log = logging.getLogger(__name__)
 
 POLL_MS = 1000
 GOOD_TEST_CARD = "4242424242424242"
@@ -90,9 +99,17 @@ class PaymentDialog(FacetDialog):
 
     def say(self, text: str) -> None:
         mark_info(self.form.message_label, text)
+        self._fit_message()
 
     def show_problem(self, exc: UserFacingError) -> None:
         mark_problem(self.form.message_label, str(exc))
+        self._fit_message()
+
+    def _fit_message(self) -> None:
+        """Give a wrapped message all its lines: Stripe's refusals run to three or four, and the tenders
+        table would otherwise take the room and cut them off."""
+        label = self.form.message_label
+        label.setMinimumHeight(label.heightForWidth(max(label.width(), 300)) if label.text() else 0)
 
     def show_state(self) -> None:
         f, co, m = self.form, self.co, self.context.money
@@ -226,8 +243,9 @@ class PaymentDialog(FacetDialog):
             return checkout.start_card(co, amount, uow=context.uow(), actor=actor, terminal=terminal)
 
         def failed(exc: BaseException) -> None:
-            # A network error may leave the attempt journaled: follow it, never charge again.
-            self._reload_then(lambda: self.show_problem(exc) if isinstance(exc, UserFacingError) else None)
+            # A network error may leave the attempt journaled: follow it, never charge again. A refusal
+            # left nothing pending: the message says what to do instead.
+            self._reload_then(lambda: self._card_problem(exc))
 
         def done(new: checkout.Checkout) -> None:
             self._update(new)
@@ -239,10 +257,21 @@ class PaymentDialog(FacetDialog):
 
     def _reload_then(self, then: Any) -> None:
         co = checkout.open_checkout(self.co.id, settings=self.settings, uow=self.context.uow())
+        self._poll.stop()
         self._update(co)
         if co.pending is not None:
             self._poll.start()
         then()
+
+    def _card_problem(self, exc: BaseException) -> None:
+        """Say what went wrong with the card; an unexpected error is logged and still said, never silent."""
+        if isinstance(exc, UserFacingError):
+            self.show_problem(exc)
+            return
+        log.error("card payment failed unexpectedly", exc_info=(type(exc), exc, exc.__traceback__))
+        waiting = " Facet keeps asking Stripe how it stands; Esc cancels it." if self.co.pending is not None else ""
+        self.show_problem(UserFacingError(f"The card payment could not be sent ({type(exc).__name__}).{waiting} "
+                                          "Take another way to pay, or void the cart (Ctrl+Del)."))
 
     def poll(self) -> None:
         if self._busy or self.co.pending is None or self.terminal is None:
@@ -260,8 +289,10 @@ class PaymentDialog(FacetDialog):
 
         def failed(exc: BaseException) -> None:
             self._busy = False
-            if isinstance(exc, UserFacingError):
-                self.show_problem(exc)  # keep polling: the outcome is still to be learned
+            if isinstance(exc, PaymentRefused):  # Stripe made nothing to charge: the attempt was dropped
+                self._reload_then(lambda: self.show_problem(exc))
+            else:
+                self._card_problem(exc)  # keep polling: the outcome is still to be learned
 
         context.runner.run(work, on_done=done, on_error=failed, parent=self, lane="io")
 
@@ -302,9 +333,7 @@ class PaymentDialog(FacetDialog):
                 self._card_outcome(new, outcome)
 
         def failed(exc: BaseException) -> None:
-            self._poll.start()
-            if isinstance(exc, UserFacingError):
-                self.show_problem(exc)
+            self._reload_then(lambda: self._card_problem(exc))
 
         context.runner.run(work, on_done=done, on_error=failed, parent=self, lane="io")
 
@@ -327,8 +356,7 @@ class PaymentDialog(FacetDialog):
 
         self.say("Refunding to the card…")
         context.runner.run(work, on_done=lambda new: (self._update(new), self.say("Refunded to the card.")),
-                           on_error=lambda exc: self._reload_then(
-                               lambda: self.show_problem(exc) if isinstance(exc, UserFacingError) else None),
+                           on_error=lambda exc: self._reload_then(lambda: self._card_problem(exc)),
                            parent=self, lane="io")
 
     # -- leaving ----------------------------------------------------------------------------------
@@ -378,20 +406,22 @@ class PaymentDialog(FacetDialog):
         self.run(lambda: checkout.reopen(co, uow=context.uow(), actor=actor), done)
 
     def void(self) -> None:
-        if self.co.pending is not None:
-            self.show_problem(UserFacingError("Cancel the card on the reader first (Esc)."))
-            return
         paid = [t for t in self.co.tenders if t.amount.cents > 0]
         question = "Void this cart?"
+        if self.co.pending is not None and self.co.pending.amount.cents > 0:
+            question += " The card payment waiting on the reader is cancelled first."
         if paid:
             question += " Card payments are refunded; hand back the cash taken."
         if not dialogs.ask_yes_no(self, "Void the cart", question):
             return
+        self._poll.stop()
         co, actor, context, terminal = self.co, self.actor, self.context, self.terminal
 
         def done(_co: Any) -> None:
             self.accept()
             self.voided.emit()
 
+        self.say("Voiding the cart…")
         self.context.runner.run(lambda: checkout.void_checkout(co, uow=context.uow(), actor=actor, terminal=terminal),
-                                on_done=done, parent=self, lane="io")
+                                on_done=done, on_error=lambda exc: self._reload_then(lambda: self._card_problem(exc)),
+                                parent=self, lane="io")

@@ -45,12 +45,8 @@ class PrinterDialog(FacetDialog):
         return values
 
     def _save(self) -> None:
-        """Check every field first, so one bad value saves none."""
-        values = self._values()
-        for key, text in values.items():
-            store_settings.SETTINGS[key].parse(text)
-        for key, text in values.items():
-            store_settings.change_setting(key, text, uow=self.context.uow(), actor=self.actor)
+        """One change: every field is checked (the columns against the profile) before any is saved."""
+        store_settings.change_settings(self._values(), uow=self.context.uow(), actor=self.actor)
 
     def save(self) -> None:
         def done(_r: Any) -> None:

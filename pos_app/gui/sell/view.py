@@ -38,6 +38,7 @@ from pos_app.services.guard import ApprovalNeeded
 from pos_app.services.ports import ItemRow
 
 SEARCH_LIMIT = 30
+REFUND_CHECK_MS = 5 * 60_000  # how often the counter asks Stripe about a card refund still pending
 
 
 class SellView(QWidget):
@@ -103,6 +104,11 @@ class SellView(QWidget):
         self._refresh_queue()
         self._check_terminal()
         self.recover()
+        # Card refunds Stripe has not settled: asked about at start, then every few minutes while one waits.
+        self._refund_timer = QTimer(self)
+        self._refund_timer.setInterval(REFUND_CHECK_MS)
+        self._refund_timer.timeout.connect(self.check_card_refunds)
+        self.check_card_refunds()
 
     # -- the basics ---------------------------------------------------------------------
 
@@ -121,9 +127,16 @@ class SellView(QWidget):
 
     def say(self, text: str) -> None:
         mark_info(self.form.message_label, text)
+        self._fit_message()
 
     def show_problem(self, exc: UserFacingError) -> None:
         mark_problem(self.form.message_label, str(exc))
+        self._fit_message()
+
+    def _fit_message(self) -> None:
+        """Give a wrapped message all its lines (the cart table would otherwise take the room)."""
+        label = self.form.message_label
+        label.setMinimumHeight(label.heightForWidth(max(label.width(), 600)) if label.text() else 0)
 
     def _changed(self, what: str) -> None:
         if what in ("print_queue", "sales"):
@@ -484,7 +497,8 @@ class SellView(QWidget):
         self.say(f"Sale {done.number} complete, {self.context.money(done.total.cents)}.{change} Printing the receipt…")
         self.context.changed.emit("sales")
         self.context.changed.emit("stock")
-        self.print_receipt(done.sale_id, open_drawer=done.change.cents > 0 or self._had_cash(done))
+        self.print_receipt(done.sale_id, open_drawer=done.change.cents > 0 or self._had_cash(done),
+                           job_id=done.receipt_job_id)
         self.focus_first()
 
     def _had_cash(self, done: checkout.CompletedSale) -> bool:
@@ -492,7 +506,9 @@ class SellView(QWidget):
         return sale is not None and any(p.tender == "cash" for p in sale.payments)
 
     def print_receipt(self, sale_id: str, *, gift: bool = False, reprint: bool = False,
-                      open_drawer: bool = False) -> None:
+                      open_drawer: bool = False, job_id: str | None = None) -> None:
+        """Print on the io lane; `job_id` is the receipt's queue entry made with the sale (it leaves the
+        queue once printed). The clerk is told the outcome and the queue button counts what waits."""
         context, actor = self.context, self.actor
 
         def work() -> receipts.PrintOutcome:
@@ -502,7 +518,8 @@ class SellView(QWidget):
                 return receipts.print_receipt(sale_id, printer=context.printer(),
                                               sales=context.facet.sales_reader(conn),
                                               directory=context.facet.directory(conn), uow=context.uow(),
-                                              actor=actor, gift=gift, reprint=reprint, open_drawer=open_drawer)
+                                              actor=actor, gift=gift, reprint=reprint, open_drawer=open_drawer,
+                                              job_id=job_id)
             finally:
                 conn.close()
 
@@ -514,6 +531,38 @@ class SellView(QWidget):
             self._refresh_queue()
 
         context.runner.run(work, on_done=done, parent=self, lane="io")
+
+    def check_card_refunds(self) -> None:
+        """Ask Stripe about card refunds still pending; put a failed one in front of the clerk (and the
+        manager who signs in here) with what to do. Nothing is asked of Stripe when nothing waits."""
+        from pos_app.services import card_refunds
+
+        context, actor = self.context, self.actor
+
+        def work() -> card_refunds.RefundsChecked | None:
+            if not card_refunds.refunds_needing_attention(uow=context.uow(), actor=actor):
+                return None
+            return card_refunds.check_refunds(uow=context.uow(), actor=actor, terminal=context.card_terminal())
+
+        def done(found: card_refunds.RefundsChecked | None) -> None:
+            waiting = found is not None and any(r.status not in ("failed", "canceled") for r in found.attention)
+            if waiting or (found is not None and found.unreachable):
+                self._refund_timer.start()
+            else:
+                self._refund_timer.stop()
+            if found is None or not found.messages:
+                return
+            if any(r.status in ("failed", "canceled") for r in found.attention) or found.unreachable:
+                self.show_problem(UserFacingError(" ".join(found.messages)))
+            else:
+                self.say(" ".join(found.messages))
+
+        def failed(exc: BaseException) -> None:
+            self._refund_timer.start()  # try again later; say so rather than stay silent
+            self.show_problem(exc if isinstance(exc, UserFacingError) else UserFacingError(
+                "Facet could not check the card refunds waiting at Stripe; it tries again in a few minutes."))
+
+        context.runner.run(work, on_done=done, on_error=failed, parent=self, lane="io")
 
     def recover(self) -> None:
         """At start: settle checkouts a crash or power cut left open (asking Stripe about cards)."""
@@ -534,7 +583,8 @@ class SellView(QWidget):
             for item in found:
                 if item.completed is not None:
                     self.say(item.message)
-                    self.print_receipt(item.completed.sale_id, reprint=False)
+                    self.print_receipt(item.completed.sale_id, reprint=False,
+                                       job_id=item.completed.receipt_job_id)
                 elif not item.checkout.tenders and item.checkout.pending is None:
                     self.set_cart(item.checkout.cart, item.message)
                 else:
@@ -608,7 +658,10 @@ class SellView(QWidget):
         from pos_app.gui.sell.drawer_actions import DrawerActions
 
         menu = QMenu(self)
-        DrawerActions(self).fill(menu)
+        # Kept while the menu lives: PySide6 holds a plain object's bound methods weakly, so actions
+        # connected to a DrawerActions nobody keeps do nothing when chosen (a dead F10 menu shipped so).
+        self._drawer_actions = DrawerActions(self)
+        self._drawer_actions.fill(menu)
         button = self.form.drawer_button
         menu.popup(button.mapToGlobal(button.rect().bottomLeft()))
         self._menu = menu

@@ -3,6 +3,7 @@
 Later features extend these tables through new Alembic migrations in `db/`.
 """
 
+from pos_app.persistence.models.access import CommandLineSession, JobToken
 from pos_app.persistence.models.appraisals import Appraisal, AppraisalPhoto, AppraisalStone
 from pos_app.persistence.models.base import Base, Synced, new_id, utcnow
 from pos_app.persistence.models.counter import (
@@ -30,13 +31,14 @@ from pos_app.persistence.models.inventory import (
     StockCountScan,
     StockMovement,
 )
-from pos_app.persistence.models.sales import Payment, Sale, SaleLine
+from pos_app.persistence.models.sales import CardRefund, Payment, Sale, SaleLine
 from pos_app.persistence.models.store import RecoveryCode, Setting, Staff, Store, Terminal
 from pos_app.persistence.models.system import AuditEvent, OutboxEntry
 
 __all__ = [
-    "Appraisal", "AppraisalPhoto", "AppraisalStone", "AuditEvent", "Base", "CashMovement", "Certificate", "Checkout",
-    "ConsentEvent", "Customer", "ErasureLogEntry", "Item", "ItemPhoto", "ItemStone", "LargeCashReport",
+    "Appraisal", "AppraisalPhoto", "AppraisalStone", "AuditEvent", "Base", "CardRefund", "CashMovement",
+    "Certificate", "Checkout", "CommandLineSession",
+    "ConsentEvent", "Customer", "ErasureLogEntry", "Item", "ItemPhoto", "ItemStone", "JobToken", "LargeCashReport",
     "NumberSequence", "OutboxEntry", "ParkedCart", "Payment", "PolicyVersion", "PrintJob", "PrivacyRequest",
     "RecoveryCode", "Sale",
     "SaleLine", "Setting", "Shift", "Staff", "StockCount", "StockCountScan", "StockMovement", "Store", "Synced",

@@ -1,15 +1,22 @@
 """Sales (and returns and exchanges), their lines and payments.
 
 Totals are integer minor units. A payment keeps only what Stripe lets a store
-keep: the PaymentIntent id, status, card brand and last four digits; never
-anything that could rebuild a card number.
+keep: the PaymentIntent id, status, card brand and last four digits, and the
+chip receipt fields card networks require a receipt to print (application
+name, AID, ARC...: `domain.payments.EmvReceipt`); never anything that could
+rebuild a card number.
+
+`card_refunds` follows every refund Facet asks Stripe for (returns, voided
+carts, voided sales) until Stripe settles it: a refund Stripe answers
+`pending` may still fail days later, and a failed one must be paid back
+another way (cash, with a manager) and marked handled.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pos_app.persistence.models.base import Base, Synced, UtcDateTime
@@ -86,3 +93,32 @@ class Payment(Synced, Base):
     # Cash handed over (the change is tendered - amount); a refund's Stripe id.
     tendered_cents: Mapped[int | None] = mapped_column(Integer)
     refund_id: Mapped[str | None] = mapped_column(String(64))
+    # JSON of EmvReceipt.to_dict(): {"application_name": "Visa Credit", "aid": "A0000000031010", ...}.
+    card_receipt: Mapped[str | None] = mapped_column(Text)
+
+
+class CardRefund(Synced, Base):
+    """One refund asked of Stripe, and how it stands: pending -> succeeded | failed | canceled."""
+
+    __tablename__ = "card_refunds"
+    __table_args__ = (Index("ix_card_refunds_status", "status"),)
+
+    refund_id: Mapped[str] = mapped_column(String(64), unique=True)  # Stripe's re_...
+    payment_intent_id: Mapped[str] = mapped_column(String(64))
+    amount_cents: Mapped[int] = mapped_column(Integer)  # positive: what goes back to the card
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(20))
+    failure_reason: Mapped[str | None] = mapped_column(String(60))
+    card_brand: Mapped[str | None] = mapped_column(String(20))
+    card_last4: Mapped[str | None] = mapped_column(String(4))
+    reason: Mapped[str] = mapped_column(String(20))  # return | void_cart | void_sale
+    terminal: Mapped[str] = mapped_column(String(8))
+    sale_id: Mapped[str | None] = mapped_column(ForeignKey("sales.id"), index=True)  # the sale refunded or voided
+    checkout_id: Mapped[str | None] = mapped_column(String(36))  # the return or voided cart it was made from
+    staff_id: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    checked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)  # last asked of Stripe
+    settled_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)  # Stripe said succeeded/failed/canceled
+    # A failed refund paid back another way: when, by whom (a manager's approval), how.
+    handled_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    handled_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    handled_how: Mapped[str | None] = mapped_column(String(200))
