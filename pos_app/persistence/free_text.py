@@ -76,6 +76,13 @@ NOT_PERSONAL: dict[tuple[str, str], str] = {
     ("parked_carts", "terminal"): _CODES,
     ("large_cash_reports", "status"): _CODES,
     **{("print_queue", c): _CODES for c in ("terminal", "document", "status")},
+    **{("cli_sessions", c): "staff's command-line sessions: a token's hash, the OS account, why it ended"
+       for c in ("token_hash", "os_user", "end_reason")},
+    **{("job_tokens", c): "the owner's job tokens: their name, job and hash, who revoked them"
+       for c in ("name", "job", "token_hash", "revoked_by")},
+    **{("card_refunds", c): "the processor's ids and statuses, the card's brand and last four digits"
+       for c in ("refund_id", "payment_intent_id", "currency", "status", "failure_reason", "card_brand",
+                 "card_last4", "terminal", "checkout_id", "handled_how")},
 }
 
 
