@@ -11,17 +11,21 @@ import getpass
 import logging
 import logging.handlers
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pos_app.domain.errors import UserFacingError
 from pos_app.domain.permissions import Actor, Permission, Role
 
 if TYPE_CHECKING:
     from pos_app.adapters.erasure_log import ErasureLogFile
+    from pos_app.adapters.export_files import ExportFolder
     from pos_app.adapters.hashing import Argon2Hasher
     from pos_app.adapters.secrets import KeyringSecrets
+    from pos_app.domain.restore import RestoreUndo
     from pos_app.persistence.appraisal_queries import SqliteAppraisalReader
     from pos_app.persistence.audit_queries import SqliteAuditTrail
     from pos_app.persistence.certificate_queries import SqliteCertificateReader
@@ -143,6 +147,12 @@ class Facet:
         from pos_app.adapters.erasure_log import ErasureLogFile
 
         return ErasureLogFile(self.data_dir)
+
+    def export_files(self) -> ExportFolder:
+        """The privacy exports of this store's data folder (deleted when delivered or the customer is erased)."""
+        from pos_app.adapters.export_files import ExportFolder
+
+        return ExportFolder(self.data_dir)
 
     def sales_reader(self, conn: Any | None = None) -> SqliteSalesReader:
         from pos_app.persistence.sales_queries import SqliteSalesReader
@@ -365,52 +375,128 @@ def create_demo_facet(data_dir: Path, *, hasher: Any | None = None) -> Facet:
     return facet
 
 
-def restore_store(data_dir: Path, backup: Path, *, passphrase: str | None = None) -> Path | None:
-    """Replace the store in `data_dir` with `backup`; returns the copy kept of the old one.
+@dataclass(frozen=True)
+class RestorePreview:
+    """A backup checked, and what restoring it over the store in `data_dir` would undo."""
 
-    On a machine with no store yet (moving to a new computer), a new key is
-    made and the backup is re-encrypted with it; that needs a backup made
-    with a passphrase.
-    """
-    from pos_app.adapters.secrets import StoreKeys, database_key_name
-    from pos_app.persistence.database import (
-        backup_key_for,
-        create_database,
-        open_database,
-        remove_store_files,
-        verify_backup,
-    )
-    from pos_app.persistence.sqlcipher import new_key
+    backup: Path
+    revision: str  # the backup's schema revision
+    undo: RestoreUndo
+    store_exists: bool
+
+
+@dataclass(frozen=True)
+class RestoreOutcome:
+    kept: Path | None  # the copy of the replaced store (None: there was no store)
+    undo: RestoreUndo  # what was undone, compared just before the swap
+    moved_aside: Path | None = None  # an unreadable store's file, moved into backups/ as it was
+
+
+def _restore_keys(data_dir: Path) -> tuple[KeyringSecrets, str | None, list[str]]:
+    """The keyring, the store's current key (a key change a crash interrupted is finished first: that
+    retires the key old backups need) and the retired keys, newest first."""
+    from pos_app.adapters.secrets import StoreKeys
 
     keyring = secrets()
-    name = database_key_name(data_dir)
-    current = settled_key(keyring, data_dir)  # first: finishing a key change retires the key old backups need
-    older_keys = StoreKeys(keyring, data_dir).retired()
-    if store_exists(data_dir):
-        db = open_database(data_dir, current)
-        try:
-            return db.restore_from(backup, passphrase=passphrase, keep_dir=data_dir / "backups",
-                                   older_keys=older_keys)
-        finally:
-            db.dispose()
-    key = keyring.get(name)
-    if passphrase is None:
-        if key is None:
-            from pos_app.persistence.database import NotABackup
+    current = settled_key(keyring, data_dir)
+    return keyring, current, StoreKeys(keyring, data_dir).retired()
 
-            raise NotABackup("There is no store key on this machine: restore a backup made with a passphrase.")
-        verify_backup(backup, key_hex=backup_key_for(backup, [key, *older_keys]))
+
+def _check_backup(backup: Path, passphrase: str | None, keys: Sequence[str]) -> str:
+    """The backup's revision, or NotABackup / DatabaseTooNew saying what is wrong with it."""
+    from pos_app.persistence.database import NotABackup, backup_key_for, verify_backup
+
+    if passphrase is not None:
+        return verify_backup(backup, key_hex=None, passphrase=passphrase)
+    if not keys:
+        raise NotABackup("There is no store key on this machine: restore a backup made with a passphrase.")
+    return verify_backup(backup, key_hex=backup_key_for(backup, keys))
+
+
+def _compare(data_dir: Path, backup: Path, passphrase: str | None, current: str | None,
+             older: Sequence[str], fallback: str | None) -> RestoreUndo:
+    from pos_app.persistence.database import backup_key_sql, compare_backup, db_path
+
+    keys = [k for k in (current, fallback) if k] + list(older)
+    return compare_backup(db_path(data_dir), current, backup,
+                          backup_key_sql(backup, passphrase=passphrase, keys=keys))
+
+
+def preview_restore(data_dir: Path, backup: Path, *, passphrase: str | None = None) -> RestorePreview:
+    """Check `backup` and list what restoring it over the store in `data_dir` would undo (changes nothing)."""
+    from pos_app.adapters.secrets import database_key_name
+    from pos_app.domain.restore import RestoreUndo
+
+    keyring, current, older = _restore_keys(data_dir)
+    fallback = keyring.get(database_key_name(data_dir))
+    revision = _check_backup(backup, passphrase, [k for k in (current, fallback) if k] + older)
+    if not store_exists(data_dir):
+        return RestorePreview(backup.resolve(), revision, RestoreUndo(readable=True), store_exists=False)
+    undo = _compare(data_dir, backup, passphrase, current, older, fallback)
+    return RestorePreview(backup.resolve(), revision, undo, store_exists=True)
+
+
+class RestoreNotConfirmed(UserFacingError):
+    """A restore over a store was asked for without the list of what it undoes confirmed, or that list changed."""
+
+
+def restore_store(data_dir: Path, backup: Path, *, passphrase: str | None = None,
+                  confirmed: RestoreUndo | None = None) -> RestoreOutcome:
+    """Replace the store in `data_dir` with `backup`, keeping the replaced store in `backups/`.
+
+    Over an existing store, `confirmed` is what the person (or script) was shown and accepted
+    (`preview_restore(...).undo`): it is compared again now, and a restore that would undo other sales
+    than those, or other voids, is refused with nothing changed; so is one where a sale lands before the
+    safety copy is made. A store that cannot be read is moved into `backups/` as it is, then the backup
+    restored as on a new machine.
+
+    On a machine with no store yet (moving to a new computer), a new key is made and the backup is
+    re-encrypted with it; that needs a backup made with a passphrase.
+    """
+    from pos_app.adapters.secrets import database_key_name
+    from pos_app.domain.restore import RestoreUndo
+    from pos_app.persistence.database import create_database, move_aside, open_database, remove_store_files
+
+    keyring, current, older = _restore_keys(data_dir)
+    name = database_key_name(data_dir)
+    fallback = keyring.get(name)
+    _check_backup(backup, passphrase, [k for k in (current, fallback) if k] + older)
+    keep_dir = data_dir / "backups"
+    moved: Path | None = None
+    if store_exists(data_dir):
+        undo = _compare(data_dir, backup, passphrase, current, older, fallback)
+        if confirmed is None:
+            raise RestoreNotConfirmed("Restoring replaces the store: look at what it would undo (pos-app restore "
+                                      "FILE --dry-run) and confirm it. Nothing was changed.")
+        if (undo.readable, undo.sale_numbers, undo.voids) != (confirmed.readable, confirmed.sale_numbers,
+                                                              confirmed.voids):
+            raise RestoreNotConfirmed(
+                f"What the restore would undo changed since it was confirmed: now {len(undo.sales)} sales "
+                f"and {len(undo.voids)} voids, not {len(confirmed.sales)} and {len(confirmed.voids)}. Nothing was "
+                "changed: look at the list again and confirm it.")
+        if undo.readable:
+            db = open_database(data_dir, current)
+            try:
+                kept = db.restore_from(backup, passphrase=passphrase, keep_dir=keep_dir, older_keys=older,
+                                       expect_head=undo.current_head, check_head=True)
+            finally:
+                db.dispose()
+            return RestoreOutcome(kept, undo)
+        moved = move_aside(data_dir, keep_dir)
     else:
-        verify_backup(backup, key_hex=None, passphrase=passphrase)
+        undo = RestoreUndo(readable=True)
+    key = keyring.get(name)
     if key is None:
+        from pos_app.persistence.sqlcipher import new_key
+
         key = new_key()
         keyring.set(name, key)
     db = create_database(data_dir, key)
     try:
-        db.restore_from(backup, passphrase=passphrase, keep_dir=data_dir / "backups", older_keys=older_keys)
+        db.restore_from(backup, passphrase=passphrase, keep_dir=keep_dir, older_keys=older)
     except BaseException:
         db.dispose()
         remove_store_files(db.path)
         raise
     db.dispose()
-    return None
+    return RestoreOutcome(None, undo, moved)

@@ -304,44 +304,76 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
+    """Restore a backup: first the list of what it would undo, then a typed confirmation (a person types
+    RESTORE; a script passes --yes with --expect-undo N, the sales it undoes); --dry-run only lists."""
     from pos_app import app
-
-    data_dir = app.resolve_data_dir(args.data_dir)
-    if not args.yes and sys.stdin.isatty():
-        answer = input(f"Replace the store in {data_dir} with {args.file}? A copy of the current store is kept. [y/N] ")
-        if answer.strip().lower() not in ("y", "yes"):
-            raise Refused("Restore cancelled; nothing was changed.")
+    from pos_app.domain import restore as rules
     from pos_app.services.backup import check_may_restore, record_restore
     from pos_app.services.erasure import reapply_erasures
 
+    data_dir = app.resolve_data_dir(args.data_dir)
     passphrase = _passphrase(args, confirm=False)
     actor = _restorer(args, data_dir)
     if actor is not None:
         check_may_restore(actor)
-    safety = app.restore_store(data_dir, Path(args.file), passphrase=passphrase)
+    preview = app.preview_restore(data_dir, Path(args.file), passphrase=passphrase)
+    undo = preview.undo
+    head = (f"Restoring {preview.backup} over the store in {data_dir}"
+            + (" would undo what was recorded after the backup"
+               + (f" (its trail ends at event {undo.backup_head.seq}, {undo.backup_head.at:%Y-%m-%d %H:%M} UTC)"
+                  if undo.backup_head and undo.backup_head.at else "") + ":"
+               if preview.store_exists else ": there is no store there yet, so nothing is undone."))
+    listing = [head, *(f"  {line}" for line in (undo.describe() if preview.store_exists else []))]
+    if preview.store_exists:
+        listing.append("The store as it is now is kept in backups/ first.")
+    if args.dry_run:
+        _emit(args, {"backup": str(preview.backup), "schema": preview.revision, "store_exists": preview.store_exists,
+                     "would_undo": undo.as_dict(), "dry_run": True}, "\n".join(listing))
+        return EXIT_OK
+    if preview.store_exists:
+        if args.yes:
+            rules.check_expected(undo, args.expect_undo)
+        elif sys.stdin.isatty():
+            print("\n".join(listing))
+            rules.check_typed(input(f"Type {rules.CONFIRM_WORD} to replace the store: "))
+        else:
+            raise Refused("Not in a terminal: to restore from a script, pass --yes with --expect-undo N (the number "
+                          "of sales it undoes; see --dry-run). Nothing was changed.")
+    outcome = app.restore_store(data_dir, Path(args.file), passphrase=passphrase, confirmed=undo)
     facet = app.open_facet(data_dir)
     facet.actor = actor or app.setup_actor(facet.terminal)
     try:
-        record_restore(Path(args.file), safety, uow=facet.uow(), actor=facet.cli_actor())
+        record_restore(Path(args.file), outcome.kept, outcome.undo if preview.store_exists else None,
+                       moved_aside=outcome.moved_aside, uow=facet.uow(), actor=facet.cli_actor())
         again = reapply_erasures(uow=facet.uow(), actor=facet.cli_actor(), log=facet.erasure_log(), store=facet.db)
     finally:
         facet.close()
+    safety = outcome.kept or outcome.moved_aside
     data = {"restored_from": str(Path(args.file).resolve()), "previous_store_kept_at": str(safety) if safety else None,
-            "erasures_reapplied": len(again.erased)}
+            "erasures_reapplied": len(again.erased), "undone": outcome.undo.as_dict()}
+    undone = (f" It undid {len(outcome.undo.sales)} sale(s) made after the backup."
+              if outcome.undo.readable else " What it undid could not be listed (the store could not be read).")
     _emit(args, data,
-          f"Restored the store from {args.file}." + (f" The previous store is kept at {safety}." if safety else "")
+          f"Restored the store from {args.file}." + (undone if preview.store_exists else "")
+          + (f" The previous store is kept at {safety}." if safety else "")
           + (f" {len(again.erased)} customer(s) erased since that backup were erased again." if again.erased else ""))
     return EXIT_OK
 
 
 def _restorer(args: argparse.Namespace, data_dir: Path) -> Any:
     """Who restores: someone signed in to the store being replaced; None for a folder with no store yet
-    (a new computer: a set-up, like `init`, where the backup's passphrase is what it takes)."""
+    (a new computer: a set-up, like `init`, where the backup's passphrase is what it takes), and for a
+    store that cannot be read (no one can sign in to it: the key or the passphrase is what it takes, the
+    unreadable files are kept in backups/, and the restore is flagged for the owner)."""
     from pos_app import app
+    from pos_app.persistence.sqlcipher import StoreProblem
 
     if not app.store_exists(data_dir):
         return None
-    facet = _open(args)
+    try:
+        facet = _open(args)
+    except StoreProblem:
+        return None
     try:
         return facet.cli_actor()
     finally:
@@ -1732,7 +1764,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     for name, fn, help_text in (
         ("backup", cmd_backup, "copy the store to an encrypted backup file, safe while the app runs"),
-        ("restore", cmd_restore, "replace the store with a backup (the current store is kept aside)"),
+        ("restore", cmd_restore, "replace the store with a backup, after listing what it would undo and a typed "
+                                 "confirmation (the current store is kept aside)"),
     ):
         p = command(name, fn, help_text)
         p.add_argument("file", help="the backup file")
@@ -1741,7 +1774,14 @@ def build_parser() -> argparse.ArgumentParser:
                             "can be restored on another machine")
         p.add_argument("--ask-passphrase", action="store_true", help="ask for that passphrase instead")
         if name == "restore":
-            p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+            p.add_argument("--dry-run", action="store_true",
+                           help="list what the restore would undo (sales with their numbers and totals, payments, "
+                                "stock movements, ...) and change nothing; with --json, as data")
+            p.add_argument("--yes", action="store_true",
+                           help="do not ask: only with --expect-undo, for scripts")
+            p.add_argument("--expect-undo", metavar="N", dest="expect_undo",
+                           help="with --yes: the number of sales the restore undoes (as --dry-run lists), or "
+                                "'unknown' when the current store cannot be read; any other number refuses it")
     p = command("rekey", cmd_rekey, "re-encrypt the store with a new database key (backup first; owner)")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     _add_staff_commands(sub, command)

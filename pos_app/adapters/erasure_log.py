@@ -18,16 +18,30 @@ from __future__ import annotations
 import json
 import os
 import secrets
+from collections.abc import Sequence
 from pathlib import Path
 
+from pos_app.adapters.export_files import ExportFolder
 from pos_app.domain.erasure import ErasureEntry
+from pos_app.services.ports import ExportRef
 
 FILE_NAME = "erasures.jsonl"
 
 
 class ErasureLogFile:
+    """The erasure's part in the data folder: this log, and the customer's privacy exports to delete."""
+
     def __init__(self, data_dir: Path) -> None:
         self.path = data_dir / FILE_NAME
+        self.exports = ExportFolder(data_dir)
+
+    def find_exports(self, customer_id: str, known: Sequence[ExportRef]) -> list[str]:
+        """The paths of the customer's privacy exports (see `adapters/export_files.py`)."""
+        return self.exports.find(customer_id, known)
+
+    def delete_exports(self, paths: Sequence[str]) -> list[str]:
+        """Delete the export files `find_exports` listed; returns the names deleted."""
+        return self.exports.remove(paths)
 
     def salt(self, known: str | None = None) -> str:
         """The store's salt: the file's, else `known` (the database's), else a new one; written if new."""

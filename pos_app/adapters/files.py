@@ -1,4 +1,9 @@
-"""Writing a file the person chose: all of it or none of it."""
+"""Writing a file the person chose: all of it or none of it, readable by its owner only.
+
+Exports hold customers' data (a privacy export, a marketing list) or the
+store's (an item list, the audit trail): each file is created with mode 0600,
+whatever the umask, so another account on the machine cannot read it.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,23 @@ import csv
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import IO, Any
 
 from pos_app.domain.errors import ValidationError
+
+PRIVATE = 0o600
+
+
+def open_private(path: Path, mode: str = "wb", **kwargs: Any) -> IO[Any]:
+    """`path` created new (replacing any file there) with mode 0600, opened for writing with `mode`."""
+    path.unlink(missing_ok=True)  # an old file keeps its own, maybe wider, mode when truncated
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE)
+    try:
+        os.fchmod(fd, PRIVATE)
+        return os.fdopen(fd, mode, **kwargs)
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def write_atomically(path: Path, data: bytes, *, field: str = "file") -> Path:
@@ -18,7 +38,8 @@ def write_atomically(path: Path, data: bytes, *, field: str = "file") -> Path:
     """
     partial = path.with_name(path.name + ".partial")
     try:
-        partial.write_bytes(data)
+        with open_private(partial) as out:
+            out.write(data)
         partial.replace(path)
     except OSError as exc:
         partial.unlink(missing_ok=True)
@@ -37,7 +58,7 @@ def write_csv_atomically(path: Path, header: Sequence[str], rows: Iterable[Seque
     partial = path.with_name(path.name + ".partial")
     written = 0
     try:
-        with partial.open("w", newline="", encoding="utf-8") as out:
+        with open_private(partial, "w", newline="", encoding="utf-8") as out:
             writer = csv.writer(out)
             writer.writerow(header)
             for row in rows:

@@ -124,6 +124,8 @@ class FlagKind(StrEnum):
     """Someone signed in with a recovery code instead of their authenticator (a lost phone, or stolen codes)."""
     STOCK_CONFLICT = "stock_conflict"
     """A customer paid for a piece another counter had just sold: the sale was not made, the money is owed back."""
+    RESTORED = "restored"
+    """Someone restored the store from a backup: what was recorded after that backup left the store."""
 
 
 @dataclass(frozen=True)
@@ -134,9 +136,15 @@ class Flag:
     person: str
     count: int
     last: dt.datetime
+    sales_undone: int = 0  # RESTORED: the sales the restores removed from the store
 
     def describe(self) -> str:
         times = "once" if self.count == 1 else f"{self.count} times"
+        if self.kind is FlagKind.RESTORED:
+            undone = (f"undoing {self.sales_undone} sale{'s' if self.sales_undone != 1 else ''} made after the "
+                      "backup" if self.sales_undone else "undoing no sale")
+            return (f"{self.person} restored the store from a backup ({times}), {undone}; the store.restored "
+                    "event lists what was undone")
         if self.kind is FlagKind.LOCKED_OUT:
             return f"{self.person}'s account was locked after repeated wrong tries ({times})"
         if self.kind is FlagKind.REFUSED:

@@ -152,6 +152,18 @@ def mentions(text: str | None, words: Sequence[str]) -> bool:
     return bool(text) and bool(words) and _pattern(words).search(text or "") is not None
 
 
+def scrub_value(value: object, words: Sequence[str]) -> object:
+    """A JSON value (a cart, a journal) with every needle cut out of each string in it, at any depth;
+    keys, numbers and the shape stay as they were."""
+    if isinstance(value, str):
+        return scrub(value, words)
+    if isinstance(value, list):
+        return [scrub_value(v, words) for v in value]
+    if isinstance(value, dict):
+        return {k: scrub_value(v, words) for k, v in value.items()}
+    return value
+
+
 @dataclass(frozen=True)
 class KeptRecord:
     """A category kept after erasure, without the person: why, and until when."""

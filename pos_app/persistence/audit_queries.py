@@ -343,7 +343,43 @@ def verify_chain(conn: Any, anchor: AuditAnchor | None, *, batch: int = BATCH,
     if anchor is not None and anchored is None and count:
         warnings.append(f"No anchor ({ANCHOR_NAME}) yet: the next saved change writes it; until then events cut "
                         "off the end of the trail cannot be seen.")
+    warnings += restores(conn)
     return ChainReport(count, head_seq, anchored.seq if anchored else None, None, tuple(warnings))
+
+
+def restores(conn: Any) -> list[str]:
+    """Each restore of the store from a backup, as the trail recorded it: when, by whom, from which file, and
+    where the events and records it replaced are kept. The chain holds across a restore (the restored trail
+    goes on from the backup's last event), so these are said, not counted as breaks."""
+    notes = []
+    for seq, at, person, text in conn.execute(
+            "SELECT seq, at, actor_name, summary FROM audit_events WHERE action = 'store.restored' ORDER BY seq"):
+        try:
+            summary = json.loads(text or "{}")
+        except ValueError:
+            summary = {}
+        note = (f"The store was restored from a backup on {parse_utc(at):%Y-%m-%d %H:%M} UTC by {person}, from "
+                f"{summary.get('file') or 'a backup'} (event {seq}).")
+        previous = summary.get("previous_trail_head") or {}
+        if previous:
+            note += (f" The trail it replaced ended at event {previous.get('seq')} (hash "
+                     f"{str(previous.get('hash'))[:16]}…)")
+            undone = summary.get("undone") or {}
+            sales = int(summary.get("undone_sales") or 0)
+            others = sum(int(n) for kind, n in undone.items() if kind not in ("sales", "audit_events"))
+            note += (f"; {sales} sale{'s' if sales != 1 else ''} and {others} other record{'s' if others != 1 else ''} "
+                     "made after the backup were undone")
+            numbers = summary.get("sale_numbers") or []
+            if numbers:
+                note += f" ({', '.join(numbers[:10])}{', …' if len(numbers) > 10 else ''})"
+            note += "."
+        elif summary.get("readable") is False:
+            note += " The store it replaced could not be read, so what it undid is not known."
+        kept = summary.get("previous_store_kept_as") or summary.get("unreadable_store_moved_to")
+        if kept:
+            note += f" The replaced store is kept as backups/{kept}."
+        notes.append(note)
+    return notes
 
 
 # ---------------------------------------------------------------- searches
@@ -408,13 +444,20 @@ class SqliteAuditTrail:
 
     def flags(self, since: dt.datetime, *, lock_after: int) -> list[Flag]:
         """Suspicious activity since `since`, by kind and person, most recent first. A failed sign-in counts
-        only when it locked the account (its attempt number reached `lock_after`)."""
+        only when it locked the account (its attempt number reached `lock_after`); a restore always counts
+        (it removed what was recorded after its backup)."""
         rows = self._conn.execute(
             "SELECT action, actor_name, count(*), max(at) FROM audit_events "
             f"WHERE action IN ({', '.join('?' * len(_FLAGGED))}) AND at >= ? "
             "AND (action != 'staff.sign_in_failed' OR CAST(json_extract(summary, '$.attempt') AS INTEGER) >= ?) "
             "GROUP BY action, actor_name ORDER BY max(at) DESC", (*_FLAGGED, _text(since), lock_after)).fetchall()
-        return [Flag(_FLAGGED[action], person, int(count), parse_utc(last)) for action, person, count, last in rows]
+        found = [Flag(_FLAGGED[action], person, int(count), parse_utc(last)) for action, person, count, last in rows]
+        found += [Flag(FlagKind.RESTORED, person, int(count), parse_utc(last), int(undone or 0))
+                  for person, count, last, undone in self._conn.execute(
+                      "SELECT actor_name, count(*), max(at), sum(json_extract(summary, '$.undone_sales')) "
+                      "FROM audit_events WHERE action = 'store.restored' AND at >= ? GROUP BY actor_name",
+                      (_text(since),))]
+        return sorted(found, key=lambda f: f.last, reverse=True)
 
     def page(self, f: AuditFilter, offset: int, limit: int) -> list[AuditRow]:
         """Newest first."""

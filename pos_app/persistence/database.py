@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -32,10 +33,21 @@ from pos_app.persistence.sqlcipher import (
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
+    from pos_app.domain.restore import RestoreUndo, TrailHead
     from pos_app.persistence.audit_queries import AuditAnchor
     from pos_app.persistence.uow import SqlUnitOfWork
 
 DB_NAME = "facet.db"
+# How long a scrub keeps trying to empty the WAL while the store is busy, and how often.
+SCRUB_PATIENCE_S = 10.0
+SCRUB_RETRY_S = 0.02
+# Compaction: pages given back per step (each step one short write transaction), and time allowed a run.
+COMPACT_STEP_PAGES = 64
+COMPACT_BUDGET_S = 30.0
+AUTO_VACUUM_INCREMENTAL = 2
+PAGE_SIZE, WAL_HEADER, WAL_FRAME_HEADER = 4096, 32, 24
+# The execution option that makes a unit of work's transaction a read (no write lock): see `make_engine`.
+READING_OPTION = "facet_reading"
 
 
 class StoreNotInitialized(StoreProblem):
@@ -97,19 +109,94 @@ class LocalDatabase:
         if "engine" in self.__dict__:
             self.engine.dispose()
 
-    def scrub(self) -> bool:
-        """Leave no old copy of erased rows in the file: write the WAL back and empty it, rebuild the file
-        without free pages (VACUUM), and empty the WAL again. False when another connection kept a read
-        open and part of the WAL could not be emptied yet (the next checkpoint does it)."""
+    def scrub(self, *, patience_s: float = SCRUB_PATIENCE_S) -> bool:
+        """Leave no old copy of erased rows in the file or its WAL, without holding up a sale.
+
+        Every connection deletes securely (`PRAGMA secure_delete`, set in `sqlcipher.connect`): a deleted
+        or rewritten row's old bytes are zeroed in its page, and a freed page is zeroed before it joins
+        the free list. What is left is the WAL, which still holds the pages as they were before the
+        erasure until they are copied back and the WAL starts over. So, until it works or `patience_s`
+        runs out:
+
+        1. a PASSIVE checkpoint copies the WAL's pages into the file while sales go on (it takes no write
+           lock; it cannot finish while a reader still uses an older snapshot);
+        2. once every frame is copied, a write transaction that changes nothing (`busy_timeout = 0`:
+           tried, never waited for) starts the WAL over from its beginning, and every connection's
+           `journal_size_limit = 0` (`sqlcipher.connect`) truncates the file to that transaction's own
+           few frames at its commit; a sale that commits first does the same.
+        3. The WAL then holds only pages written after the erasure: done.
+
+        No TRUNCATE checkpoint, which holds the write lock while it copies and syncs the file, and no
+        VACUUM, which held it for the seconds a whole-file rewrite takes (17 to 20 s at 860 MB): free
+        pages are zeroed already, and shrinking the file is `compact`'s job, a few pages at a time.
+
+        True when the WAL was emptied of older frames; False when the store stayed too busy (a report
+        kept an old snapshot open): the next scrub, or the daily retention run's, finishes it.
+        """
         conn = self.connect()
         try:
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-            conn.execute("VACUUM")
-            busy, frames, done = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-            free = conn.execute("PRAGMA freelist_count").fetchone()[0]
+            conn.execute("PRAGMA busy_timeout = 0")
+            deadline = time.monotonic() + patience_s
+            while True:
+                _busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                if frames == copied and (frames <= 0 or self._restart_wal(conn)):
+                    return True
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(SCRUB_RETRY_S)
         finally:
             conn.close()
-        return busy == 0 and frames == done and free == 0
+
+    @staticmethod
+    def _restart_wal(conn: Any) -> bool:
+        """After a complete checkpoint: commit a transaction that rewrites one row as it is, which starts the
+        WAL over and (journal_size_limit = 0) truncates it to its own frames. True when the WAL holds no
+        more than those frames afterwards."""
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlcipher3.OperationalError:
+            return False  # a sale is writing: it restarts the WAL itself, or the next try does
+        try:
+            conn.execute("UPDATE alembic_version SET version_num = version_num")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        _busy, frames, _copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        wal = Path(str(conn.execute("PRAGMA database_list").fetchone()[2]) + "-wal")
+        size = wal.stat().st_size if wal.exists() else 0
+        return size <= WAL_HEADER + max(int(frames), 0) * (PAGE_SIZE + WAL_FRAME_HEADER)
+
+    def compact(self, *, budget_s: float = COMPACT_BUDGET_S, step_pages: int = COMPACT_STEP_PAGES) -> int:
+        """Give free pages back to the file system in small steps; returns how many pages were released.
+
+        Only a store in incremental auto-vacuum mode can (new stores are made so; an older store keeps
+        its free pages, zeroed, for reuse). Each step is its own short write transaction of
+        `PRAGMA incremental_vacuum(step_pages)`, tried with `busy_timeout = 0` so it never waits holding
+        anything: a sale that wants the lock gets it between steps. Stops after `budget_s` seconds or when
+        no free page is left. Meant for an idle moment (the daily retention run), not after each erasure.
+        """
+        conn = self.connect()
+        released = 0
+        try:
+            if int(conn.execute("PRAGMA auto_vacuum").fetchone()[0]) != AUTO_VACUUM_INCREMENTAL:
+                return 0
+            conn.execute("PRAGMA busy_timeout = 0")
+            deadline = time.monotonic() + budget_s
+            while time.monotonic() < deadline:
+                free = int(conn.execute("PRAGMA freelist_count").fetchone()[0])
+                if free == 0:
+                    break
+                try:
+                    conn.execute(f"PRAGMA incremental_vacuum({min(step_pages, free)})").fetchall()
+                except sqlcipher3.OperationalError:
+                    time.sleep(SCRUB_RETRY_S)  # a sale is writing: let it finish
+                    continue
+                released += free - int(conn.execute("PRAGMA freelist_count").fetchone()[0])
+                time.sleep(0)  # let a waiting writer take the lock between steps
+        finally:
+            conn.close()
+        return released
 
     def rekey(self, new_key_hex: str) -> None:
         """Re-encrypt the whole file with `new_key_hex` (SQLCipher's `PRAGMA rekey`), in one transaction.
@@ -176,16 +263,27 @@ class LocalDatabase:
         partial.replace(dest)
         return dest
 
+    def compare_with(self, backup: Path, *, passphrase: str | None = None,
+                     older_keys: Sequence[str] = ()) -> RestoreUndo:
+        """What restoring `backup` would undo in this store (`persistence/restore_preview.py`); reads both."""
+        return compare_backup(self.path, self._key_hex, backup,
+                              backup_key_sql(backup, passphrase=passphrase, keys=[self._key_hex, *older_keys]))
+
     def restore_from(self, backup: Path, *, passphrase: str | None = None, keep_dir: Path,
-                     older_keys: Sequence[str] = ()) -> Path:
+                     older_keys: Sequence[str] = (), expect_head: TrailHead | None = None,
+                     check_head: bool = False) -> Path:
         """Replace the store's content with a backup's; returns the safety copy made first.
 
         A backup encrypted with a key a rekey retired (`older_keys`) is re-encrypted with today's key,
-        as one made with a passphrase is.
+        as one made with a passphrase is. With `check_head`, the store's audit trail must still end at
+        `expect_head` once the safety copy is made (every sale writes an audit event): if a sale came in
+        since the person confirmed what the restore undoes, nothing is replaced (StoreProblem).
         """
         backup_key = None if passphrase else backup_key_for(backup, [self._key_hex, *older_keys])
         revision = verify_backup(backup, key_hex=backup_key, passphrase=passphrase)
-        safety = self.backup_to(keep_dir / f"facet-before-restore-{_stamp()}.db")
+        keep_dir.mkdir(parents=True, exist_ok=True)
+        # Re-encrypt first (seconds on a big store): the safety copy and the swap then follow each other at
+        # once, so nothing the counter writes can fall between them.
         staged = keep_dir / f"restore-{_stamp()}.partial"
         if backup_key == self._key_hex:
             source = connect(backup, self._key_hex, inspect_only=True)
@@ -198,6 +296,14 @@ class LocalDatabase:
             finally:
                 plain.close()
             source = connect(staged, self._key_hex)
+        try:
+            safety = self.backup_to(keep_dir / f"facet-before-restore-{_stamp()}.db")
+            if check_head:
+                self._check_head(safety, expect_head)
+        except BaseException:
+            source.close()
+            staged.unlink(missing_ok=True)
+            raise
         self.dispose()
         live = self.connect()
         try:
@@ -210,6 +316,21 @@ class LocalDatabase:
             migrate(self)
         self._reset_audit_anchor()
         return safety
+
+    def _check_head(self, safety: Path, expect_head: TrailHead | None) -> None:
+        from pos_app.persistence.audit_queries import head
+
+        conn = connect(safety, self._key_hex, inspect_only=True)
+        try:
+            kept = head(conn)
+        finally:
+            conn.close()
+        now = (kept.seq, kept.hash) if kept else None
+        confirmed = (expect_head.seq, expect_head.hash) if expect_head else None
+        if now != confirmed:
+            safety.unlink(missing_ok=True)
+            raise StoreProblem("The store changed after you confirmed what the restore undoes (a sale at another "
+                               "counter?). Nothing was replaced: look at the list again and confirm it.")
 
     def _reset_audit_anchor(self) -> None:
         """The restored trail ends earlier than the anchor: follow it (the caller audits the restore)."""
@@ -241,9 +362,61 @@ def make_engine(path: Path, key_hex: str | Callable[[], str]) -> Engine:
     def _begin_immediate(conn: Any) -> None:
         # Take the write lock at BEGIN, not at the first write: two counters'
         # processes reading the audit chain's last hash cannot interleave.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A reading unit of work (`SqlUnitOfWork.reading`) takes none: a plain
+        # BEGIN reads one consistent snapshot while sales go on.
+        reading = conn.get_execution_options().get(READING_OPTION)
+        conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
     return engine
+
+
+def backup_key_sql(backup: Path, *, passphrase: str | None, keys: Sequence[str]) -> str:
+    """The SQLCipher KEY clause value that opens `backup`: its passphrase, or the first of `keys` that does."""
+    if passphrase is not None:
+        return _passphrase_sql(passphrase)
+    return f"\"x'{backup_key_for(backup, keys)}'\""
+
+
+def compare_backup(path: Path, key_hex: str | None, backup: Path, key_sql: str) -> RestoreUndo:
+    """What restoring `backup` over the store at `path` would undo; `readable=False` (and why) when that store
+    cannot be read: no key, another key, a damaged or foreign file. Writes to neither."""
+    from pos_app.domain.restore import RestoreUndo
+    from pos_app.persistence.restore_preview import compare
+
+    if key_hex is None:
+        return RestoreUndo(readable=False, problem="its key is not in the keyring")
+    try:
+        conn = connect(path, key_hex, inspect_only=True)
+    except StoreProblem:
+        return RestoreUndo(readable=False, problem="the key in the keyring does not open it, or it is damaged")
+    try:
+        if application_id(conn) != APPLICATION_ID:
+            return RestoreUndo(readable=False, problem="it is not a Facet store")
+        return compare(conn, backup, key_sql)
+    except sqlcipher3.OperationalError:
+        raise
+    except sqlcipher3.DatabaseError:
+        return RestoreUndo(readable=False, problem="part of it is damaged")
+    finally:
+        conn.close()
+
+
+def move_aside(data_dir: Path, keep_dir: Path) -> Path:
+    """Move an unreadable store's files (and its audit anchor) into `keep_dir` as they are; returns the store
+    file's new path. Nothing is deleted: a damaged file may still be repaired by someone who can."""
+    keep_dir.mkdir(parents=True, exist_ok=True)
+    path = db_path(data_dir)
+    dest = keep_dir / f"facet-unreadable-before-restore-{_stamp()}.db"
+    for suffix in ("", "-wal", "-shm"):
+        source = path.with_name(path.name + suffix)
+        if source.exists():
+            source.replace(dest.with_name(dest.name + suffix))
+    from pos_app.persistence.audit_queries import ANCHOR_NAME
+
+    anchor = data_dir / ANCHOR_NAME
+    if anchor.exists():
+        anchor.replace(dest.with_name(dest.name + "." + ANCHOR_NAME))
+    return dest
 
 
 def _passphrase_sql(passphrase: str) -> str:
@@ -341,6 +514,10 @@ def create_database(data_dir: Path, key_hex: str) -> LocalDatabase:
     data_dir.mkdir(parents=True, exist_ok=True)
     conn = connect(path, key_hex, create=True)
     try:
+        # Before the first table: free pages can then be given back in small steps (`compact`), never
+        # by a VACUUM that holds the store for seconds.
+        conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
+        conn.execute("VACUUM")  # the WAL header is written already; on an empty file this applies it at once
         conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
     finally:
         conn.close()

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from pos_app.persistence.models import PrivacyRequest, new_id, utcnow
 from pos_app.persistence.models.base import parse_utc
-from pos_app.services.ports import AccessRow, AffectedRow, PrivacyRequestRecord, PrivacyRequestRow
+from pos_app.services.ports import AccessRow, AffectedRow, ExportRef, PrivacyRequestRecord, PrivacyRequestRow
 
 
 def _record(row: PrivacyRequest) -> PrivacyRequestRecord:
@@ -59,9 +59,22 @@ class PrivacyRequestRepo:
         row.status, row.outcome, row.completed_at = status, outcome, at
         self._s.flush()
 
-    def set_export_sha256(self, request_id: str, sha256: str) -> None:
-        self._row(request_id).export_sha256 = sha256
+    def set_export_sha256(self, request_id: str, sha256: str, path: str | None = None) -> None:
+        row = self._row(request_id)
+        row.export_sha256, row.export_file = sha256, path
         self._s.flush()
+
+    def forget_export_file(self, request_id: str) -> None:
+        """The export's file is gone (delivered): keep only its hash."""
+        self._row(request_id).export_file = None
+        self._s.flush()
+
+    def export_of(self, request_id: str) -> ExportRef | None:
+        """The export this request's answer was written to, if any."""
+        row = self._s.get(PrivacyRequest, request_id)
+        if row is None or (row.export_sha256 is None and row.export_file is None):
+            return None
+        return ExportRef(row.id, row.export_file, row.export_sha256)
 
 
 _COLUMNS = ("r.id, r.customer_id, CASE WHEN c.erased_at IS NULL THEN "

@@ -77,6 +77,9 @@ def connect(path: Path, key_hex: str, *, create: bool = False, inspect_only: boo
     # Deleted content is overwritten with zeros, not left in free pages: an
     # erased customer must not survive in the decrypted file.
     conn.execute("PRAGMA secure_delete = ON")
+    # When the WAL starts over (its frames all copied into the file), the committing connection cuts the
+    # file to what it just wrote: frames from before, with what an erasure removed, do not linger at its end.
+    conn.execute("PRAGMA journal_size_limit = 0")
     return conn
 
 

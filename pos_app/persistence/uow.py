@@ -8,6 +8,8 @@ nothing. Every flush also writes the outbox rows for what it changed.
 from __future__ import annotations
 
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Self
 
 from sqlalchemy import event
@@ -59,7 +61,24 @@ class SqlUnitOfWork:
         self.session: Session | None = None
 
     def __enter__(self) -> Self:
+        return self._open(self._factory())
+
+    @contextmanager
+    def reading(self) -> Iterator[Self]:
+        """The same repositories on a read-only transaction: a plain BEGIN, so no write lock is taken and
+        sales at other counters go on; every read sees one snapshot. Always rolled back on leaving (a
+        write made here would take the write lock and then be thrown away: don't)."""
+        from pos_app.persistence.database import READING_OPTION
+
         session = self._factory()
+        session.connection(execution_options={READING_OPTION: True})
+        self._open(session)
+        try:
+            yield self
+        finally:
+            self.__exit__()
+
+    def _open(self, session: Session) -> Self:
         self.session = session
         self.store = StoreRepo(session)
         self.settings = SettingsRepo(session)

@@ -52,8 +52,8 @@ FLAG_DAYS = 7
 def flags(*, trail: AuditTrail, uow: UnitOfWork, actor: Actor, days: int = FLAG_DAYS,
           now: dt.datetime | None = None) -> list[Flag]:
     """Suspicious activity of the last `days` days: accounts locked by wrong tries, actions refused, sign-ins
-    with a recovery code, payments taken for a piece sold elsewhere meanwhile (money owed back). The store's
-    policy promises such activity is flagged; this is the flag."""
+    with a recovery code, payments taken for a piece sold elsewhere meanwhile (money owed back), restores from
+    a backup. The store's policy promises such activity is flagged; this is the flag."""
     if not 1 <= days <= 366:
         raise ValidationError("days", "look back 1 to 366 days")
     since = (now or dt.datetime.now(dt.UTC)) - dt.timedelta(days=days)

@@ -3,7 +3,7 @@
 The copying itself is the store file's job (SQLite's online backup, in
 `persistence/database.py`); this module decides who may ask for it and
 records that they did. A restore is recorded in the restored store, since
-that is the trail that continues.
+that is the trail that continues, with what it undid (`domain/restore.py`).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import datetime as dt
 from pathlib import Path
 
 from pos_app.domain.permissions import Actor, Permission
+from pos_app.domain.restore import RestoreUndo
 from pos_app.services.guard import requires
 from pos_app.services.ports import StoreFile, StoreKeyring, UnitOfWork
 
@@ -34,13 +35,21 @@ def check_may_restore(actor: Actor) -> None:
 
 
 @requires(Permission.RESTORE)
-def record_restore(source: Path, kept: Path | None, *, uow: UnitOfWork, actor: Actor) -> None:
-    """Note in the restored store's trail that it was restored, from what, keeping what; the audit anchor
-    was reset to the restored trail's last event, and this event says so."""
+def record_restore(source: Path, kept: Path | None, undo: RestoreUndo | None = None, *, uow: UnitOfWork,
+                   actor: Actor, moved_aside: Path | None = None) -> None:
+    """Note in the restored store's trail that it was restored, from what, keeping what, and what it undid:
+    counts by kind, the sale numbers, the voids, and the replaced trail's last event (seq and hash), which
+    the kept copy still holds. The audit anchor was reset to the restored trail's last event, and this
+    event says so. `audit flags` shows the restore to the owner and the privacy officer; `audit verify`
+    names it."""
+    summary: dict[str, object] = {"file": source.name, "previous_store_kept_as": kept.name if kept else None,
+                                  "audit_anchor_reset": True}
+    if moved_aside is not None:
+        summary["unreadable_store_moved_to"] = moved_aside.name
+    if undo is not None:
+        summary.update(undo.audit_summary())
     with uow:
-        uow.audit.record(actor, "store.restored", entity_type="store",
-                         summary={"file": source.name, "previous_store_kept_as": kept.name if kept else None,
-                                  "audit_anchor_reset": True})
+        uow.audit.record(actor, "store.restored", entity_type="store", summary=summary)
         uow.commit()
 
 

@@ -28,6 +28,8 @@ from pos_app.services.guard import requires
 from pos_app.services.ports import (
     AccessRow,
     AffectedRow,
+    ExportFiles,
+    ExportRef,
     PrivacyReader,
     PrivacyRequestRecord,
     PrivacyRequestRow,
@@ -115,18 +117,34 @@ def extend(request_id: str, reason: str, told_on: dt.date, *, uow: UnitOfWork, a
 
 @requires(Permission.HANDLE_PRIVACY_REQUESTS, entity=("privacy_request", "request_id"))
 def close_request(request_id: str, status: str, outcome: str, *, uow: UnitOfWork, actor: Actor,
-                  now: dt.datetime | None = None) -> PrivacyRequestRecord:
-    """Complete a verified request, or refuse one, saying what was done or why not."""
+                  now: dt.datetime | None = None, exports: ExportFiles | None = None) -> PrivacyRequestRecord:
+    """Complete a verified request, or refuse one, saying what was done or why not.
+
+    Completing a request answered by a privacy export means the export was delivered: with `exports`
+    given, its file (the one the request recorded, checked by its SHA-256) is deleted in the same step,
+    and the request keeps only the hash, as proof of what was sent. A refused request keeps its file
+    until the retention period deletes it."""
     final = RequestStatus.parse(status, field="status")
     if final.is_open:
         raise ValidationError("status", "a request is closed as completed or refused")
     text = rules.check_outcome(outcome)
+    delivered: ExportRef | None = None
+    found: list[str] = []
+    if exports is not None and final is RequestStatus.COMPLETED:
+        with uow.reading():
+            delivered = uow.privacy.export_of(request_id)
+        if delivered is not None:
+            found = exports.find(None, [delivered])  # reads the file whole: before the write lock
     with uow:
         record = _open_request(uow, request_id)
         rules.check_move(RequestStatus.of(record.status), final)
         uow.privacy.close(request_id, status=final.value, outcome=text, at=now or dt.datetime.now(dt.UTC))
+        summary: dict[str, object] = {"customer_id": record.customer_id, "type": record.type}
+        if delivered is not None and exports is not None:
+            summary["export_deleted"] = bool(exports.remove(found))
+            uow.privacy.forget_export_file(request_id)
         uow.audit.record(actor, f"privacy.request_{final.value}", entity_type="privacy_request",
-                         entity_id=request_id, summary={"customer_id": record.customer_id, "type": record.type})
+                         entity_id=request_id, summary=summary)
         record = _open_request(uow, request_id)
         uow.commit()
     return record

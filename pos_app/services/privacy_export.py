@@ -28,9 +28,11 @@ each entry of the zip as it goes, so memory stays flat for a customer with
 thousands of sales. `progress(done, total)` is called after each batch and
 file; `cancel()` is asked as often, and when it answers True the partial file
 is removed and `ExportCancelled` raised. The zip is written as
-``<out>.part`` and renamed into place at the end; only then are its SHA-256
-(on the request) and the ``privacy.exported`` audit event (counts and the
-hash, never a personal value) committed. Nothing else changes.
+``<out>.part`` (mode 0600: only the store's OS account reads it) and renamed
+into place at the end; only then are its SHA-256 and path (on the request,
+so the erasure or the delivery finds and deletes it) and the
+``privacy.exported`` audit event (counts and the hash, never a personal
+value) committed. Nothing else changes.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from pos_app.adapters.files import open_private
 from pos_app.documents.text import csv_cell, csv_phone
 from pos_app.domain import appraisals as appraisal_rules
 from pos_app.domain import privacy as rules
@@ -179,7 +182,8 @@ def export_customer(request_id: str, out_path: Path | str, *, uow: UnitOfWork, r
     part = out.with_name(out.name + ".part")
     writer = _ExportWriter(reader, owner_id, progress, cancel, Rows(store.timezone, store.currency))
     try:
-        with zipfile.ZipFile(part, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+        with open_private(part) as raw, zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED,
+                                                         compresslevel=6) as zf:
             meta = {"format_version": FORMAT_VERSION, "schema": SCHEMA_IN_ZIP, "store": store.name,
                     "request_id": request_id, "request_type": kind, "generated_at": writer.rows.time(moment),
                     "time_zone": store.timezone, "customer_id": owner_id}
@@ -204,7 +208,7 @@ def export_customer(request_id: str, out_path: Path | str, *, uow: UnitOfWork, r
     counts = {**writer.counts, "files": len(writer.files)}
     try:
         with uow:
-            uow.privacy.set_export_sha256(request_id, sha)
+            uow.privacy.set_export_sha256(request_id, sha, str(out.resolve()))
             uow.audit.record(actor, "privacy.exported", entity_type="privacy_request", entity_id=request_id,
                              summary={"customer_id": owner_id, "type": kind, "sha256": sha, "bytes": size,
                                       "counts": counts})

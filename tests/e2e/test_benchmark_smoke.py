@@ -40,6 +40,7 @@ EXPECTED_FIGURES = {
     "privacy_export",
     "privacy_erase",
     "privacy_erase_vacuum",
+    "privacy_erase_sale_wait",
 }
 
 
@@ -87,7 +88,11 @@ def test_harness_reports_every_figure_with_value_baseline_and_ratio(tmp_path: Pa
     export = figures["privacy_export"]["detail"]
     assert export["counts"]["sales"] == export["sales"] > 0 and export["counts"]["files"] == 40
     erase = figures["privacy_erase"]["detail"]["rows_written"]
-    assert erase["ours"] == erase["raw"], "the erasure's baseline does not write what erase_customer writes"
+    # The app writes one audit event more: privacy.erasure_started, before the photos go in batches.
+    assert {**erase["ours"], "audit_events": erase["ours"]["audit_events"] - 1} == erase["raw"], \
+        "the erasure's baseline does not write what erase_customer writes"
     assert erase["ours"]["photos_left"] == 0 and erase["ours"]["sales_kept"] > 0
     assert figures["privacy_erase_vacuum"]["detail"]["scrubbed"], "the scrub left WAL frames or free pages"
+    waits = figures["privacy_erase_sale_wait"]["detail"]["runs"]
+    assert all(r["sales_during"] > 0 and r["scrubbed"] and not r["loop_errors"] for r in waits), waits
 

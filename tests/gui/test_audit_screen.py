@@ -171,3 +171,48 @@ def test_without_its_anchor_the_owner_is_told_the_trails_end_cannot_be_vouched_f
     label = view.form.chain_label  # a wrapped label grows once the layout has run
     qtbot.waitUntil(lambda: label.height() >= label.heightForWidth(label.width()), timeout=5_000)
     shoot(window, "audit-anchor-missing")
+
+
+@pytest.fixture
+def restored_window(qtbot, demo_dir: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """The demo store restored from a backup taken before five cash sales, open in a window."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    from pos_app import app, cli
+    from pos_app.gui.context import AppContext
+    from pos_app.gui.launch import make_application
+    from tests.conftest import cli_login
+    from tests.integration.test_restore_undo import _five_cash_sales
+
+    cli_login(demo_dir)
+    assert cli.main(["backup", str(tmp_path / "before.db"), "--data-dir", str(demo_dir)]) == 0
+    _five_cash_sales(demo_dir)
+    assert cli.main(["restore", str(tmp_path / "before.db"), "--yes", "--expect-undo", "5",
+                     "--data-dir", str(demo_dir)]) == 0
+    facet = app.open_facet(demo_dir)
+    make_application()
+    context = AppContext(facet)
+    main = MainWindow(context, keyring_warning=None)
+    qtbot.addWidget(main)
+    main.show()
+    qtbot.waitExposed(main)
+    yield main
+    context.runner.wait()
+    main.close()
+    main.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    context.close()
+    facet.close()
+
+
+def test_the_owner_sees_a_restore_flagged_and_named_by_the_chain_check(
+        qtbot, restored_window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    window = restored_window
+    sign_in(qtbot, window, "Jane Ellen")
+    view = audit_tab(qtbot, window)
+    assert "restored the store from a backup (once), undoing 5 sales" in view.form.flags_label.text()
+    qtbot.keyClick(view, Qt.Key.Key_F9)
+    qtbot.waitUntil(lambda: "restored from a backup" in view.form.chain_label.text(), timeout=10_000)
+    assert view.form.chain_label.text().startswith("Chain verified")
+    qtbot.wait(100)  # the label grows to its lines at the next layout pass
+    shoot(window, "audit-restored")

@@ -30,7 +30,7 @@ from pos_app.gui.privacy.request_dialog import NewRequestDialog
 from pos_app.gui.sell.prompts import ChoiceDialog, PromptDialog
 from pos_app.services import customers, privacy
 from tests.conftest import actor_for
-from tests.gui.conftest import focused, sign_in
+from tests.gui.conftest import focused, sign_in, snap
 
 Ctrl, NoMod = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.NoModifier
 
@@ -223,11 +223,15 @@ def test_an_access_request_exports_with_progress_then_closes_with_its_outcome(
     _choose(qtbot, desk, 0)
     prompt = desk.dialog
     assert isinstance(prompt, PromptDialog)
+    assert "its file is deleted now" in prompt.form.prompt_label.text()
     qtbot.keyClicks(prompt.form.value_edit, "Sent the export by secure link")
+    snap(prompt, "privacy-close-delivered")
     qtbot.keyClick(prompt.form.value_edit, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: not prompt.isVisible(), timeout=10_000)
-    assert _q(facet, "SELECT status, outcome, export_sha256 IS NOT NULL FROM privacy_requests WHERE id = ?",
-              request_id) == [("completed", "Sent the export by secure link", 1)]
+    assert _q(facet, "SELECT status, outcome, export_sha256 IS NOT NULL, export_file FROM privacy_requests "
+                     "WHERE id = ?", request_id) == [("completed", "Sent the export by secure link", 1, None)]
+    assert not out.exists(), "delivered: the export's file is deleted"
+    assert "the export file was deleted" in desk.form.message_label.text()
 
 
 def test_an_opt_out_is_acted_on_and_closed_in_one_step(qtbot: Any, window: MainWindow) -> None:

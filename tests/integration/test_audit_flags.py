@@ -58,6 +58,7 @@ def test_only_who_reads_the_audit_trail_sees_the_flags(demo_facet: app.Facet) ->
     _suspicious_week(demo_facet)
     seen = audit.flags(trail=demo_facet.audit_trail(), uow=demo_facet.uow(),
                        actor=actor_for(demo_facet, Role.PRIVACY_OFFICER))
+    # Restores (test_restore_undo.py) and stock conflicts (test_one_sale_per_piece.py) are flagged too.
     assert {f.kind for f in seen} == {FlagKind.LOCKED_OUT, FlagKind.REFUSED, FlagKind.RECOVERY_CODE}
 
 

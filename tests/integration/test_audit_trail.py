@@ -284,7 +284,7 @@ def test_a_restore_resets_the_anchor_and_says_so(store: tuple[app.Facet, Path], 
             uow.audit.record(owner, "test.after_backup", summary={"n": n})
             uow.commit()
     facet.close()
-    assert cli.main(["restore", str(tmp_path / "b.db"), "--yes", "--data-dir", str(data_dir)]) == 0
+    assert cli.main(["restore", str(tmp_path / "b.db"), "--yes", "--expect-undo", "0", "--data-dir", str(data_dir)]) == 0
     code, data = verify_json(data_dir, capsys)
     assert code == cli.EXIT_OK, data
     last = events(data_dir)[-1]

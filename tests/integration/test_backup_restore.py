@@ -29,6 +29,12 @@ def key_of(data_dir: Path) -> str:
     return key
 
 
+def restore(data_dir: Path, backup: Path, *, passphrase: str | None = None) -> Path | None:
+    """Restore as a person would: look at what it undoes, accept it; returns the copy kept of the old store."""
+    preview = app.preview_restore(data_dir, backup, passphrase=passphrase)
+    return app.restore_store(data_dir, backup, passphrase=passphrase, confirmed=preview.undo).kept
+
+
 def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -125,7 +131,7 @@ def test_checking_and_restoring_a_backup_never_write_to_it(demo_dir: Path, tmp_p
         conn.close()
     before = (digest(backup), backup.stat().st_mtime_ns)
     verify_backup(backup, key_hex=key_of(demo_dir))
-    app.restore_store(demo_dir, backup)
+    restore(demo_dir, backup)
     assert (digest(backup), backup.stat().st_mtime_ns) == before
     assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["backup.db"]
     # The restored store is back in WAL mode when opened.
@@ -171,7 +177,7 @@ def test_restore_brings_back_the_backup_and_keeps_the_replaced_store_aside(demo_
     changed = contents(db_path(demo_dir), key)
     assert "AFTER-BACKUP-1" in changed["skus"]  # type: ignore[operator]
 
-    safety = app.restore_store(demo_dir, backup)
+    safety = restore(demo_dir, backup)
 
     assert safety is not None and safety.parent == demo_dir / "backups"
     assert safety.name.startswith("facet-before-restore-")
@@ -195,7 +201,7 @@ def test_restore_of_a_passphrase_backup_into_the_same_store(demo_dir: Path, tmp_
         receive(facet, "AFTER-BACKUP-2")
     finally:
         facet.close()
-    safety = app.restore_store(demo_dir, backup, passphrase=PASSPHRASE)
+    safety = restore(demo_dir, backup, passphrase=PASSPHRASE)
     assert safety is not None and "AFTER-BACKUP-2" in contents(safety, key)["skus"]  # type: ignore[operator]
     assert "AFTER-BACKUP-2" not in contents(db_path(demo_dir), key)["skus"]  # type: ignore[operator]
     assert key_of(demo_dir) == key
@@ -274,7 +280,7 @@ def test_passphrase_backup_restores_into_a_fresh_data_folder_on_another_machine(
     keyring = KeyringSecrets()
     assert keyring.get(database_key_name(other)) is None
 
-    assert app.restore_store(other, backup, passphrase=PASSPHRASE) is None
+    assert restore(other, backup, passphrase=PASSPHRASE) is None
 
     new_key_hex = keyring.get(database_key_name(other))
     assert new_key_hex is not None and new_key_hex != key_of(demo_dir)

@@ -315,7 +315,7 @@ def test_backup_then_restore_yes_brings_the_store_back_and_keeps_the_old_one(
     _add_item(demo_dir, "AFTER-BACKUP")
     assert item_count(demo_dir) == before + 1
 
-    code, payload = run_json(capsys, "restore", str(backup), "--yes", "--data-dir", str(demo_dir))
+    code, payload = run_json(capsys, "restore", str(backup), "--yes", "--expect-undo", "0", "--data-dir", str(demo_dir))
     assert code == 0
     kept = Path(payload["previous_store_kept_at"])
     assert kept.exists() and kept.parent == demo_dir / "backups"

@@ -418,7 +418,7 @@ def test_restoring_a_backup_from_before_the_erasure_erases_them_again(
     assert cli.main(["privacy", "erase", customer_id, "--request", request_id, "--json",
                      "--data-dir", str(demo_dir)]) == 0
     capsys.readouterr()
-    assert cli.main(["restore", str(old), "--yes", "--json", "--data-dir", str(demo_dir)]) == 0
+    assert cli.main(["restore", str(old), "--yes", "--expect-undo", "0", "--json", "--data-dir", str(demo_dir)]) == 0
     restored = json.loads(capsys.readouterr().out)
     assert restored["erasures_reapplied"] == 1
     facet = app.open_facet(demo_dir)

@@ -104,7 +104,8 @@ def test_a_backup_made_before_a_rekey_still_restores(demo_dir: Path, capsys: pyt
     rekey_cli(capsys, demo_dir)  # twice: the backup's key is now two keys ago
     assert not key_opens(demo_dir / "monday.db", str(keys(demo_dir).current()))
 
-    code = cli.main(["restore", str(demo_dir / "monday.db"), "--yes", "--json", "--data-dir", str(demo_dir)])
+    code = cli.main(["restore", str(demo_dir / "monday.db"), "--yes", "--expect-undo", "0", "--json",
+                     "--data-dir", str(demo_dir)])
     out, err = capsys.readouterr()
     assert code == 0, err
 
@@ -266,7 +267,7 @@ def test_a_backup_restores_right_after_an_interrupted_change_is_finished(
     before = counts(demo_dir)
     assert cli.main(["backup", str(demo_dir / "monday.db"), "--data-dir", str(demo_dir)]) == 0
     crash(demo_dir, "after-rekey")
-    code = cli.main(["restore", str(demo_dir / "monday.db"), "--yes", "--data-dir", str(demo_dir)])
+    code = cli.main(["restore", str(demo_dir / "monday.db"), "--yes", "--expect-undo", "0", "--data-dir", str(demo_dir)])
     _, err = capsys.readouterr()
     assert code == 0, err
     assert counts(demo_dir) == before and keys(demo_dir).pending() is None

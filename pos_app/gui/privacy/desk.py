@@ -396,13 +396,21 @@ class PrivacyDesk(QWidget):
         from pos_app.gui.sell.prompts import ChoiceDialog, PromptDialog
 
         actor, uow = self.context.require_actor(), self.context.uow
+        exports = self.context.facet.export_files()
+        exported = RequestType.of(r.type) in (RequestType.ACCESS, RequestType.PORTABILITY)
 
         def outcome(status: str) -> None:
+            delivered = exported and status == "completed"
             self.dialog = PromptDialog(
                 self.context, f"Close the request as {status}",
-                "What was done, or why the request is refused (the customer is told the same).",
-                value_label="&Outcome", parent=self, on_done=lambda _r: self._done("Request closed."),
-                accept_with=lambda text, _reason: privacy.close_request(r.id, status, text, uow=uow(), actor=actor))
+                "What was done, or why the request is refused (the customer is told the same)."
+                + (" Completing it means the export was delivered: its file is deleted now (the request keeps "
+                   "its SHA-256), so send it first." if delivered else ""),
+                value_label="&Outcome", parent=self,
+                on_done=lambda _r: self._done("Request closed; the export file was deleted." if delivered
+                                              else "Request closed."),
+                accept_with=lambda text, _reason: privacy.close_request(r.id, status, text, uow=uow(), actor=actor,
+                                                                        exports=exports))
             self._open(self.dialog)
 
         choices = [("Completed: the request was done", "completed"),

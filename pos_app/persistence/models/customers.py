@@ -94,6 +94,8 @@ class PrivacyRequest(Synced, Base):
     outcome: Mapped[str | None] = mapped_column(Text)
     completed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     export_sha256: Mapped[str | None] = mapped_column(String(64))
+    # Where the export answering this request was written (deleted when delivered or when the customer is erased).
+    export_file: Mapped[str | None] = mapped_column(Text)
 
 
 class ErasureLogEntry(Synced, Base):
