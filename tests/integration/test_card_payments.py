@@ -32,26 +32,6 @@ GOOD = "4242424242424242"
 
 
 @pytest.fixture
-def clerk(demo_facet: app.Facet) -> Actor:
-    return actor_for(demo_facet, Role.CLERK)
-
-
-@pytest.fixture
-def manager(demo_facet: app.Facet) -> Actor:
-    return actor_for(demo_facet, Role.MANAGER)
-
-
-@pytest.fixture
-def settings(demo_facet: app.Facet) -> checkout.CounterSettings:
-    return checkout.counter_settings(demo_facet.directory(), demo_facet.terminal)
-
-
-@pytest.fixture
-def shift(demo_facet: app.Facet, clerk: Actor) -> str:
-    return cash.open_shift(Money(20000), uow=demo_facet.uow(), actor=clerk)
-
-
-@pytest.fixture
 def terminal(stripe_server: FakeStripe) -> StripeTerminal:
     return StripeTerminal(stripe_server.secret_key, stripe_server.reader_id, api_base=stripe_server.url)
 

@@ -35,26 +35,6 @@ def _count(facet: app.Facet, sql: str, *args: Any) -> Any:
     return facet.connection().execute(sql, args).fetchone()[0]
 
 
-@pytest.fixture
-def clerk(demo_facet: app.Facet) -> Actor:
-    return actor_for(demo_facet, Role.CLERK)
-
-
-@pytest.fixture
-def manager(demo_facet: app.Facet) -> Actor:
-    return actor_for(demo_facet, Role.MANAGER)
-
-
-@pytest.fixture
-def settings(demo_facet: app.Facet) -> checkout.CounterSettings:
-    return checkout.counter_settings(demo_facet.directory(), demo_facet.terminal)
-
-
-@pytest.fixture
-def shift(demo_facet: app.Facet, clerk: Actor) -> str:
-    return cash.open_shift(Money(20000), uow=demo_facet.uow(), actor=clerk)
-
-
 def test_a_cash_sale_writes_every_row_in_one_transaction(demo_facet: app.Facet, clerk: Actor, shift: str,
                                                          settings: checkout.CounterSettings) -> None:
     reader = demo_facet.inventory_reader()

@@ -25,16 +25,6 @@ TABLES = ("items", "stock_movements", "audit_events", "outbox", "item_photos")
 
 
 
-@pytest.fixture
-def manager(demo_facet: app.Facet) -> Actor:
-    return actor_for(demo_facet, Role.MANAGER)
-
-
-@pytest.fixture
-def clerk(demo_facet: app.Facet) -> Actor:
-    return actor_for(demo_facet, Role.CLERK)
-
-
 def new_piece(**overrides: str) -> dict[str, str]:
     raw = {"sku": "NEW-1", "barcode": "990000000001", "style": "solitaire",
            "title": "Oval Solitaire Pendant Necklace", "metal": "18k white", "price": "4,250.00",

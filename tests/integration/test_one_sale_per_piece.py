@@ -64,31 +64,11 @@ def _at(actor: Actor, terminal: str) -> Actor:
 
 
 @pytest.fixture
-def clerk(demo_facet: app.Facet) -> Actor:
-    return actor_for(demo_facet, Role.CLERK)
-
-
-@pytest.fixture
-def manager(demo_facet: app.Facet) -> Actor:
-    return actor_for(demo_facet, Role.MANAGER)
-
-
-@pytest.fixture
-def settings(demo_facet: app.Facet) -> checkout.CounterSettings:
-    return checkout.counter_settings(demo_facet.directory(), demo_facet.terminal)
-
-
-@pytest.fixture
 def other_counter(demo_facet: app.Facet, clerk: Actor) -> Actor:
     """The same clerk at counter C2 of the same store, its drawer open."""
     other = _at(clerk, "C2")
     cash.open_shift(Money(20000), uow=demo_facet.uow(), actor=other)
     return other
-
-
-@pytest.fixture
-def shift(demo_facet: app.Facet, clerk: Actor) -> str:
-    return cash.open_shift(Money(20000), uow=demo_facet.uow(), actor=clerk)
 
 
 def _paid(facet: app.Facet, actor: Actor, settings: checkout.CounterSettings, cart: Cart) -> checkout.Checkout:

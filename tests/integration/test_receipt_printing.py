@@ -157,11 +157,6 @@ def test_usb_and_serial_printers_that_are_not_there_are_a_clear_message() -> Non
 # ---------------------------------------------------------------- print or wait, always
 
 
-@pytest.fixture
-def clerk(demo_facet: app.Facet) -> Actor:
-    return actor_for(demo_facet, Role.CLERK)
-
-
 def _cash_sale(facet: app.Facet, clerk: Actor) -> checkout.CompletedSale:
     cash.open_shift(Money(20000), uow=facet.uow(), actor=clerk)
     row = next(r for r in facet.inventory_reader().search("tennis", 50) if r.status == "available" and r.on_hand > 0)

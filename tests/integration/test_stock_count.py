@@ -45,16 +45,6 @@ class Case:
             r for r in facet.inventory_reader().expected_at("Safe") if r.tracking == "unique")
 
 
-@pytest.fixture
-def clerk(demo_facet: app.Facet) -> Actor:
-    return actor_for(demo_facet, Role.CLERK)
-
-
-@pytest.fixture
-def manager(demo_facet: app.Facet) -> Actor:
-    return actor_for(demo_facet, Role.MANAGER)
-
-
 def count_the_case(facet: app.Facet, clerk: Actor, case: Case) -> tuple[str, dict[str, stock_count.ScanResult]]:
     """Scan everything in the case except one piece, one short on a counted line; add surprises."""
     count_id = stock_count.start_count(LOCATION, uow=facet.uow(), actor=clerk)
