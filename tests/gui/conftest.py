@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 from collections.abc import Iterator
@@ -29,21 +30,30 @@ DEMO_SECRETS = {
 }
 
 
-@pytest.fixture
-def window(qtbot, demo_facet: Facet) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
+@contextlib.contextmanager
+def main_window(qtbot, facet: Facet) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
+    """The app's main window over `facet`, shown; closed and deleted (with its timers) before the
+    window's connection closes."""
     make_application()
-    context = AppContext(demo_facet)
-    main = MainWindow(context, keyring_warning=demo_facet.keyring.status.warning)
+    context = AppContext(facet)
+    main = MainWindow(context, keyring_warning=facet.keyring.status.warning)
     qtbot.addWidget(main)
     main.show()
     qtbot.waitExposed(main)
-    yield main
-    context.runner.wait()
-    main.close()
-    # Delete the window (and its timers) before its connection closes.
-    main.deleteLater()
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-    context.close()
+    try:
+        yield main
+    finally:
+        context.runner.wait()
+        main.close()
+        main.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        context.close()
+
+
+@pytest.fixture
+def window(qtbot, demo_facet: Facet) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
+    with main_window(qtbot, demo_facet) as main:
+        yield main
 
 
 def focused() -> QWidget:

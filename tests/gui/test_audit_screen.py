@@ -19,7 +19,7 @@ from pos_app.persistence.sqlcipher import connect
 from pos_app.services import staff
 from tests.audit_tampering import tamper_with
 from tests.conftest import FAST_HASHER
-from tests.gui.conftest import sign_in
+from tests.gui.conftest import main_window, sign_in
 
 SHOTS = Path(os.environ.get("FACET_SHOTS", "/tmp/facet-shots"))
 
@@ -176,11 +176,7 @@ def test_without_its_anchor_the_owner_is_told_the_trails_end_cannot_be_vouched_f
 @pytest.fixture
 def restored_window(qtbot, demo_dir: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
     """The demo store restored from a backup taken before five cash sales, open in a window."""
-    from PySide6.QtCore import QCoreApplication, QEvent
-
     from pos_app import app, cli
-    from pos_app.gui.context import AppContext
-    from pos_app.gui.launch import make_application
     from tests.conftest import cli_login
     from tests.integration.test_restore_undo import _five_cash_sales
 
@@ -190,19 +186,11 @@ def restored_window(qtbot, demo_dir: Path, tmp_path: Path):  # type: ignore[no-u
     assert cli.main(["restore", str(tmp_path / "before.db"), "--yes", "--expect-undo", "5",
                      "--data-dir", str(demo_dir)]) == 0
     facet = app.open_facet(demo_dir)
-    make_application()
-    context = AppContext(facet)
-    main = MainWindow(context, keyring_warning=None)
-    qtbot.addWidget(main)
-    main.show()
-    qtbot.waitExposed(main)
-    yield main
-    context.runner.wait()
-    main.close()
-    main.deleteLater()
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-    context.close()
-    facet.close()
+    try:
+        with main_window(qtbot, facet) as main:
+            yield main
+    finally:
+        facet.close()
 
 
 def test_the_owner_sees_a_restore_flagged_and_named_by_the_chain_check(
