@@ -80,11 +80,13 @@ def sell_screens(window: MainWindow, context: AppContext, facet: app.Facet, out:
     from pos_app.adapters.secrets import STRIPE_KEY_NAME
     from pos_app.domain.cart import Discount
     from pos_app.domain.money import Money
+    from pos_app.domain.permissions import Actor, Role
     from pos_app.services import cash, checkout, settings
     from tests.stripe_server import start as start_stripe
 
     stripe, _server = start_stripe()
-    owner = facet.cli_actor()
+    owner_row = next(s for s in facet.directory().staff_list() if s.role is Role.OWNER)
+    owner = Actor(staff_id=owner_row.id, name=owner_row.name, role=owner_row.role, terminal=facet.terminal)
     settings.change_setting("payments.reader_id", stripe.reader_id, uow=facet.uow(), actor=owner)
     settings.change_setting("payments.api_base", stripe.url, uow=facet.uow(), actor=owner)
     facet.keyring.set(STRIPE_KEY_NAME, stripe.secret_key)
