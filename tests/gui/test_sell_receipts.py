@@ -7,26 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
-
 from pos_app.app import Facet
 from pos_app.gui.main_window import MainWindow
-from pos_app.gui.sell.payment import PaymentDialog
-from tests.gui.conftest import focused, sign_in, snap
-from tests.gui.test_sell import _available_barcodes, _sell_view, _set_up_counter
+from tests.gui.conftest import snap
+from tests.gui.test_sell import _cash_sale, _set_up_counter
 from tests.printer_listener import CLOSES, PrinterListener, decode_escpos
-
-
-def _cash_sale(qtbot: Any, window: MainWindow, facet: Facet) -> Any:
-    (code, _sku, _price), = _available_barcodes(facet, 1)
-    sign_in(qtbot, window, "Lily Chen")
-    sell = _sell_view(qtbot, window)
-    qtbot.keyClicks(focused(), code)
-    qtbot.keyClick(focused(), Qt.Key.Key_Return)
-    qtbot.keyClick(focused(), Qt.Key.Key_F9)
-    qtbot.waitUntil(lambda: isinstance(sell.dialog, PaymentDialog) and sell.dialog.isVisible(), timeout=5_000)
-    qtbot.keyClick(focused(), Qt.Key.Key_Return)  # cash, exactly what is due
-    return sell
 
 
 def test_a_printed_receipt_leaves_the_queue_and_the_drawer_opens(qtbot: Any, window: MainWindow, demo_facet: Facet,
