@@ -30,7 +30,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pyotp
 import pytest
+import zxingcpp
+from PIL import Image
 
 from pos_app import app
 from pos_app.services.cash import denominations
@@ -162,7 +165,6 @@ def refund_cash(d: Desktop, manager: str, password: str) -> None:
 def switch_user(d: Desktop, name: str, secret: str) -> None:
     """Ctrl+L locks the counter; the next person signs in."""
     d.key("ctrl+l")
-    time.sleep(0.5)
     # Today the cursor stays in the previous person's PIN field after Ctrl+L (issue 14): Alt+W, the name
     # list's mnemonic ("Who is signing in?"), goes back to the names.
     d.key("alt+w")
@@ -203,26 +205,22 @@ def set_up_store(d: Desktop, store: dict[str, str], owner: dict[str, str]) -> No
     d.wait_active(f"^Facet — {re.escape(store['name'])}$", timeout=60)  # argon2 and the schema: seconds
 
 
-def set_up_two_step(d: Desktop) -> str:
-    """The owner's first sign-in sets up two-step sign-in: the QR code on the screen is scanned as a
-    phone would (from a screenshot), the code the authenticator computes is typed, Enter; the recovery
-    codes, Enter. The key read from the QR code."""
-    import pyotp
-    import zxingcpp
-    from PIL import Image
+def set_up_two_step(d: Desktop, enrolled: Callable[[], Any]) -> str:
+    """The owner's first sign-in sets up two-step sign-in: the QR code on the screen is scanned as a phone
+    does (from a picture of the screen), the code the authenticator shows is typed, Enter; once `enrolled()`
+    says it is saved, the recovery codes are on the screen: Enter. The key the QR code holds."""
 
     def scanned() -> str | None:
         found = [code.text for code in zxingcpp.read_barcodes(Image.open(d.picture("two-step")))
                  if code.text.startswith("otpauth://")]
         return found[0] if found else None
 
-    uri = d.wait("a QR code an authenticator app can scan", scanned)
-    key = pyotp.parse_uri(uri)
-    d.type(key.now())
+    authenticator = pyotp.parse_uri(d.wait("a QR code an authenticator app can scan", scanned))
+    d.type(authenticator.now())
     d.key("Return")
-    time.sleep(1.0)  # the code is checked (argon2 for the recovery codes), then they show
-    d.key("Return")  # "I have written them down"
-    return str(key.secret)
+    d.wait("two-step sign-in to be saved", enrolled)
+    d.key("Return")  # "I have written them down": the workspace
+    return str(authenticator.secret)
 
 
 # ---------------------------------------------------------------- the store's day
@@ -353,15 +351,21 @@ def test_a_new_store_is_set_up_on_first_run_and_its_owner_signs_in_with_two_step
                "tax_rate": "6.25", "receipt_footer": "Thank you", "privacy_contact": "privacy@rosalind.example"}
     owner = {"name": "Rosalind Hart", "password": "correct horse 1", "pin": "2468"}
 
+    query = store_query(store)
+
+    def audited(action: str) -> Callable[[], list[Any]]:
+        return lambda: query("SELECT 1 FROM audit_events WHERE action = ? AND actor_name = ?", action,
+                             owner["name"])
+
     desktop.start(store, title="^Facet — set up your store$")
     with desktop.step("first run: the store and its owner"):
         set_up_store(desktop, profile, owner)
     with desktop.step("the owner signs in and sets up two-step sign-in"):
         sign_in(desktop, owner["name"], owner["password"])
-        secret = set_up_two_step(desktop)
-        desktop.wait("the owner's sign-in", lambda: store_query(store)(
-            "SELECT 1 FROM audit_events WHERE action = 'staff.two_step_enrolled' AND actor_name = ?",
-            owner["name"]))
+        secret = set_up_two_step(desktop, audited("staff.two_step_enrolled"))
+    with desktop.step("the owner is in her workspace: Ctrl+L signs her out"):
+        desktop.key("ctrl+l")
+        desktop.wait("the owner's sign-out", audited("staff.signed_out"))
     with desktop.step("the app closes"):
         assert desktop.quit_app() == 0, desktop.app_log()
 
@@ -369,8 +373,6 @@ def test_a_new_store_is_set_up_on_first_run_and_its_owner_signs_in_with_two_step
     assert doctor["ok"] and doctor["store"] == profile["name"] and doctor["counts"]["staff"] == 1
     # The owner's phone now signs her in on the command line too: the authenticator's next code (a sign-in
     # takes the next 30 s's code for a phone's clock drift; the one just typed cannot be used twice).
-    import pyotp
-
     code = pyotp.TOTP(secret).at(time.time() + 30)
     env = {**os.environ, "FACET_TEST_SECRET": owner["password"], "FACET_TEST_CODE": code}
     login = subprocess.run([str(POS_APP), "login", "--as", owner["name"], "--secret-env", "FACET_TEST_SECRET",
