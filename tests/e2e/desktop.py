@@ -164,9 +164,12 @@ class Desktop:
 
     @contextmanager
     def step(self, name: str) -> Iterator[None]:
-        """One step of the story: if it fails, the failure names the step and the screen is saved."""
+        """One step of the story: if it fails, the failure names the step and the screen is saved. Each
+        step's time is printed (pytest shows it with a failure, or with -rP)."""
+        started = time.monotonic()
         try:
             yield
+            print(f"{name}: {time.monotonic() - started:.1f} s")
         except BaseException as failure:
             shot = self.picture(f"failed-{name}")
             raise AssertionError(f"step {name!r} failed ({failure}); the screen is in {shot}\n"
