@@ -64,9 +64,9 @@ class Desktop:
 
     def start(self, data_dir: Path, *args: str, title: str = "^Facet — ") -> None:
         """Start `pos-app --data-dir data_dir` and wait until its window (`title`, a regex) has the keyboard."""
-        log = open(self.tmp / "pos-app.log", "ab")  # noqa: SIM115 - closed with the process
-        self.app = subprocess.Popen([str(POS_APP), "--data-dir", str(data_dir), *args], env=self.env(),
-                                    stdout=log, stderr=subprocess.STDOUT)
+        with open(self.tmp / "pos-app.log", "ab") as log:  # the child keeps its own copy of the descriptor
+            self.app = subprocess.Popen([str(POS_APP), "--data-dir", str(data_dir), *args], env=self.env(),
+                                        stdout=log, stderr=subprocess.STDOUT)
         self.wait_active(title, timeout=60)
 
     def app_log(self) -> str:
@@ -116,9 +116,6 @@ class Desktop:
             time.sleep(0.1)
 
     # -- windows ------------------------------------------------------------------------------------------
-
-    def active_window(self) -> str:
-        return self.xdotool("getactivewindow").strip()
 
     def active_title(self) -> str:
         return self._xdotool_ok("getactivewindow", "getwindowname") or ""
