@@ -153,7 +153,7 @@ def _smoke(window: object, context: object) -> None:
     def check() -> None:
         workspace = getattr(window, "workspace", None)
         screen = workspace.screens.get("Inventory") if workspace is not None else None
-        if screen is not None and workspace.form.tabs.currentWidget() is not screen:
+        if screen is not None and workspace.current_screen() is not screen:
             # Clerks and managers start on the sell screen; the figure is the inventory's, as
             # when the person presses Ctrl+2 at once.
             workspace.show_screen("Inventory")
