@@ -23,7 +23,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from pos_app import paths
 
@@ -51,7 +51,9 @@ def _fatal(message: str, *, smoke: bool) -> int:
     """Say why Facet cannot open the store (in a window; on stderr too); exit code 2."""
     print(f"pos-app: {message}", file=sys.stderr)
     if not smoke:
-        QMessageBox.critical(None, "Facet cannot start", message)
+        from pos_app.gui import messages
+
+        messages.fatal("Facet cannot start", message)
     return 2
 
 

@@ -5,7 +5,7 @@ calls `on_done(result)` back on the GUI thread. Database work runs on ONE
 worker, one job at a time (SQLite has one writer); printer, file and network
 jobs run on a small pool beside it. A failure goes to `on_error` if given,
 else to `show_error(parent, exc)`: a `UserFacingError` is shown to the person
-(inline, if the parent view can show problems, else in a message box);
+(inline, if the parent view can show problems, else in Facet's message box, `messages.tell`);
 anything else is logged with its traceback and shown as an apology.
 """
 
@@ -18,9 +18,10 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QWidget
 
 from pos_app.domain.errors import UserFacingError
+from pos_app.gui import messages
 
 log = logging.getLogger(__name__)
 
@@ -49,13 +50,14 @@ def show_error(parent: QWidget | None, exc: BaseException) -> None:
         if callable(show_problem):
             show_problem(exc)
             return
-        QMessageBox.warning(parent, "Facet", str(exc))
+        messages.tell(parent, str(exc), kind=messages.Kind.WARNING)
         return
     log.error("unexpected error", exc_info=(type(exc), exc, exc.__traceback__))
-    QMessageBox.critical(
-        parent, "Facet",
+    messages.tell(
+        parent,
         "Something went wrong that Facet did not expect. Nothing was half-saved: the change was "
         "rolled back. The details are in the log file; please tell your Facet contact.",
+        kind=messages.Kind.ERROR,
     )
 
 
