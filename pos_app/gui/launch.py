@@ -62,6 +62,9 @@ def run_desktop(data_dir: Path, *, demo: bool = False, smoke: bool = False) -> i
     from pos_app.domain.errors import UserFacingError
 
     qt_app = make_application()
+    from pos_app.gui.ops import install_failure_hook
+
+    install_failure_hook()
     try:
         if composition.store_exists(data_dir):
             facet = composition.open_facet(data_dir)

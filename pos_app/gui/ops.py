@@ -12,13 +12,15 @@ anything else is logged with its traceback and shown as an apology.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from collections.abc import Callable
+from types import TracebackType
 from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
 from pos_app.domain.errors import UserFacingError
 from pos_app.gui import messages
@@ -59,6 +61,33 @@ def show_error(parent: QWidget | None, exc: BaseException) -> None:
         "rolled back. The details are in the log file; please tell your Facet contact.",
         kind=messages.Kind.ERROR,
     )
+
+
+def install_failure_hook() -> None:
+    """Make an exception that escapes a slot (a key, a button, a timer) reach the person and the log.
+
+    PySide6 hands such an exception to `sys.excepthook` and carries on, so without this hook a
+    window that fails to open (its form missing: `forms.FormLoadError`) does nothing but print a
+    traceback on a terminal nobody reads. The desktop app installs it at start.
+    """
+    previous = sys.excepthook
+
+    def report(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        if not isinstance(exc, Exception):  # KeyboardInterrupt, SystemExit: not the person's business
+            previous(kind, exc, tb)
+            return
+        try:
+            parent = QApplication.activeWindow()
+            if isinstance(exc, UserFacingError):
+                log.warning("%s: %s", type(exc).__name__, exc)
+                messages.tell(parent, str(exc), kind=messages.Kind.ERROR)
+            else:
+                show_error(parent, exc.with_traceback(tb))
+        except Exception:  # telling failed too: at least the terminal and the log have it
+            log.exception("could not show an error to the person")
+            previous(kind, exc, tb)
+
+    sys.excepthook = report
 
 
 class _Relay(QObject):
