@@ -18,7 +18,6 @@ from collections.abc import Callable
 from enum import Enum
 
 import shiboken6
-
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPixmap, QShowEvent
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QPushButton, QWidget

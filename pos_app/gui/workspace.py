@@ -113,7 +113,8 @@ class Workspace(QWidget):
         stack, nav = self.form.stack, self.form.nav
         allowed = [(group, title, factory) for group, title, permission, factory in load_screens()
                    if context.can(permission)]
-        for group in GROUPS:
+        # A screen of a group not in GROUPS yet still gets a row: its group goes after the known ones.
+        for group in dict.fromkeys([*GROUPS, *(g for g, _title, _factory in allowed)]):
             rows = [(title, factory) for g, title, factory in allowed if g == group]
             if not rows:
                 continue
