@@ -28,8 +28,9 @@ def ask_open_paths(parent: QWidget | None, title: str, file_filter: str) -> list
     return [Path(n) for n in names]
 
 
-def ask_yes_no(parent: QWidget | None, title: str, text: str) -> bool:
-    """Facet's yes/no question (`messages.ask`): Enter answers yes, Esc no."""
+def ask_yes_no(parent: QWidget | None, title: str, text: str, *, cannot_undo: bool = False) -> bool:
+    """Facet's yes/no question (`messages.ask`): Enter answers yes, Esc no; when the yes `cannot_undo`,
+    Enter answers no too and Alt+Y says yes."""
     from pos_app.gui import messages
 
-    return messages.ask(parent, title, text)
+    return messages.ask(parent, title, text, cannot_undo=cannot_undo)

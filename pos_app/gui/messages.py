@@ -19,7 +19,7 @@ from enum import Enum
 
 import shiboken6
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPixmap, QShowEvent
+from PySide6.QtGui import QColor, QFont, QKeyEvent, QPainter, QPixmap, QShowEvent
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QPushButton, QWidget
 
 BADGE_SIZE = 40
@@ -85,6 +85,7 @@ class MessageBox(QMessageBox):
         if details:
             self.setInformativeText(details)
         self.setIconPixmap(badge(kind))
+        self.alt_keys: dict[Qt.Key, QPushButton] = {}  # Alt+letter presses a button (a yes that cannot be undone)
         for name in ("qt_msgbox_label", "qt_msgbox_informativelabel"):
             label = self.findChild(QLabel, name)
             if label is not None:
@@ -98,6 +99,13 @@ class MessageBox(QMessageBox):
         default = self.defaultButton()
         if default is not None:
             default.setFocus(Qt.FocusReason.ActiveWindowFocusReason)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        button = self.alt_keys.get(Qt.Key(event.key()))
+        if button is not None and event.modifiers() == Qt.KeyboardModifier.AltModifier:
+            button.click()
+            return
+        super().keyPressEvent(event)
 
     def add_button(self, text: str, role: QMessageBox.ButtonRole, *, default: bool = False,
                escape: bool = False) -> QPushButton:
@@ -138,12 +146,19 @@ def tell(parent: QWidget | None, text: str, *, title: str = "Facet", kind: Kind 
     return box
 
 
-def ask(parent: QWidget | None, title: str, text: str, *, yes: str = "Yes", no: str = "No") -> bool:
+def ask(parent: QWidget | None, title: str, text: str, *, yes: str = "Yes", no: str = "No",
+        cannot_undo: bool = False) -> bool:
     """Ask a yes/no question and wait: Enter answers yes (the person has just asked for the action),
-    Esc answers no."""
+    Esc answers no. A question whose yes `cannot_undo` (erasing a customer, finalizing an appraisal)
+    answers no to Enter as well: a scanner's stray Enter must never do it; Alt+Y (or Tab, Space) says yes."""
     box = MessageBox(Kind.QUESTION, title, text, parent)
-    confirm = box.add_button(f"{yes}  Enter", QMessageBox.ButtonRole.YesRole, default=True)
-    box.add_button(f"{no}  Esc", QMessageBox.ButtonRole.NoRole, escape=True)
+    if cannot_undo:
+        confirm = box.add_button(f"{yes}  Alt+Y", QMessageBox.ButtonRole.YesRole)
+        box.alt_keys[Qt.Key.Key_Y] = confirm
+        box.add_button(f"{no}  Enter/Esc", QMessageBox.ButtonRole.NoRole, default=True, escape=True)
+    else:
+        confirm = box.add_button(f"{yes}  Enter", QMessageBox.ButtonRole.YesRole, default=True)
+        box.add_button(f"{no}  Esc", QMessageBox.ButtonRole.NoRole, escape=True)
     back = _focus_back()
     box.exec()
     back()

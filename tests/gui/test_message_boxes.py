@@ -112,3 +112,26 @@ def test_clearing_the_cart_asks_first_esc_keeps_it_and_enter_clears_it(
     _when_a_box_shows(qtbot, answer(Qt.Key.Key_Return))
     press(qtbot, Qt.Key.Key_Delete, Qt.KeyboardModifier.ControlModifier)
     assert len(sell.cart.lines) == 0, "Enter answers yes"
+
+
+def test_a_question_that_cannot_be_undone_answers_no_to_enter_and_yes_only_to_alt_y(qtbot: Any) -> None:
+    make_application()
+    host = QWidget()
+    qtbot.addWidget(host)
+    host.show()
+    shown: list[str] = []
+
+    def press_on(key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+        def act(box: messages.MessageBox) -> None:
+            shown.append(" / ".join(b.text() for b in box.buttons()))
+            qtbot.keyClick(box, key, modifier)
+
+        _when_a_box_shows(qtbot, act)
+
+    press_on(Qt.Key.Key_Return)  # a scanner's stray Enter
+    assert messages.ask(host, "Erase the customer", "Erase now?", cannot_undo=True) is False
+    press_on(Qt.Key.Key_Y, Qt.KeyboardModifier.AltModifier)
+    assert messages.ask(host, "Erase the customer", "Erase now?", cannot_undo=True) is True
+    assert "Yes  Alt+Y" in shown[0] and "No  Enter/Esc" in shown[0]
+    press_on(Qt.Key.Key_Return)  # an ordinary question: Enter is yes
+    assert messages.ask(host, "Clear the cart", "Take both lines off?") is True
