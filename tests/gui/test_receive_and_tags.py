@@ -182,7 +182,8 @@ def test_a_bare_diamond_necklace_is_received_only_after_the_manager_confirms_and
 
     qtbot.keyClick(focused(), Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: len(asked) == 1, timeout=5_000)
-    assert "no cost" in asked[0] and "no stones" in asked[0] and "no carat weight" in asked[0]
+    question = asked[0].lower()
+    assert "no cost" in question and "no stones" in question and "no carat weight" in question
     assert dialog.received == [], "No: nothing is received"
     assert "Not received yet" in dialog.form.message_label.text()
     assert QApplication.focusWidget() is form.cost_edit, "No goes back to the first missing field"
