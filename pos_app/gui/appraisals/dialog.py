@@ -372,8 +372,7 @@ class AppraisalDialog(FacetDialog):
             f.tabs.setTabText(1, f"Stones ({len(rows)})  (Alt+2)")
         self._from_item["item_id"] = item_id
         if filled:
-            mark_info(f.message_label, f"From the item's record: {', '.join(filled)}. Check them against the piece, "
-                                       "then give the appraised value.")
+            mark_info(f.message_label, f"From the item's record: {', '.join(filled)}.")
 
     def _find_item(self) -> tuple[str, str] | None:
         """(id, title) of the item typed in the SKU field (None if it is empty)."""

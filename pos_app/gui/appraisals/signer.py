@@ -46,6 +46,8 @@ class SignerDialog(FacetDialog):
             item.setData(Qt.ItemDataRole.UserRole, choice.id)
             f.staff_list.addItem(item)
         f.staff_list.setSpacing(3)
+        f.staff_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        f.staff_list.setTextElideMode(Qt.TextElideMode.ElideRight)
         rows = max(1, min(f.staff_list.count(), 6))
         row = max(f.staff_list.sizeHintForRow(0), f.staff_list.fontMetrics().height()) + 2 * 3
         f.staff_list.setFixedHeight(rows * row + 2 * f.staff_list.frameWidth() + 4)
@@ -54,7 +56,7 @@ class SignerDialog(FacetDialog):
         f.close_button.clicked.connect(self.reject)
         f.pin_edit.returnPressed.connect(self.sign)
         f.staff_list.itemActivated.connect(lambda _item: self._name_entered())
-        self.setMinimumWidth(520)
+        self.setMinimumWidth(600)
         if not choices:
             f.save_button.setEnabled(False)
             f.pin_edit.setEnabled(False)
