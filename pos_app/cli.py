@@ -1127,6 +1127,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 
     facet = _open(args)
     try:
+        zone = facet.profile.timezone
         report = audit.verify(trail=facet.audit_trail(), uow=facet.uow(), actor=facet.cli_actor())
     finally:
         facet.close()
@@ -1136,7 +1137,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
             "first_bad_event": None if brk is None else {
                 "seq": brk.seq, "kind": brk.kind.value, "at": brk.at.isoformat() if brk.at else None,
                 "action": brk.action, "detail": brk.detail}}
-    _emit(args, data, "\n".join([report.describe(), *(f"Warning: {w}" for w in report.warnings)]))
+    _emit(args, data, "\n".join([report.describe(zone), *(f"Warning: {w}" for w in report.warnings)]))
     return EXIT_OK if report.ok else EXIT_CHECK_FAILED
 
 

@@ -153,3 +153,27 @@ def test_the_audit_list_on_the_command_line_reads_in_store_time(
     assert cli.main(["audit", "list", "--limit", "5000", "--data-dir", str(demo_dir)]) == 0
     line: Any = next(x for x in capsys.readouterr().out.splitlines() if request_id in x)
     assert f"{STORE_DAY} 21:30:00" in line
+
+
+def test_the_audit_check_on_the_command_line_names_a_tampered_events_time_in_store_time(
+        capsys: pytest.CaptureFixture[str], demo_dir: Path) -> None:
+    from tests.integration.test_audit_trail import tamper
+
+    facet = app.open_facet(demo_dir)
+    try:
+        with time_machine.travel(EVENING, tick=False):
+            privacy.record_request(_customer(facet), "access", "email", dt.date(2026, 12, 6), uow=facet.uow(),
+                                   actor=actor_for(facet, Role.PRIVACY_OFFICER))
+        conn = facet.connection()
+        try:
+            (seq,), = conn.execute("SELECT max(seq) FROM audit_events WHERE action = 'privacy.request_received'")
+        finally:
+            conn.close()
+    finally:
+        facet.close()
+    tamper(demo_dir, ("UPDATE audit_events SET summary = ? WHERE seq = ?", ('{"type": "deletion"}', seq)))
+    cli_login(demo_dir)
+    capsys.readouterr()
+    assert cli.main(["audit", "verify", "--data-dir", str(demo_dir)]) == cli.EXIT_CHECK_FAILED
+    out = capsys.readouterr().out
+    assert f"event {seq} at {STORE_DAY} 21:30:00 EST" in out and UTC_DAY not in out

@@ -215,7 +215,7 @@ class PrivacyDesk(QWidget):
                                        "see photo ID at the counter (F2)."),
                  step(2, "Act", not status.is_open, ACTS[kind][0].upper() + ACTS[kind][1:] + " (F3)."),
                  step(3, "Close", not status.is_open,
-                      f"{status.label} {store_time(r.completed_at, self.context.profile.timezone):%Y-%m-%d}"
+                      f"{status.label} {store_time(r.completed_at, self.context.profile.timezone):%Y-%m-%d %H:%M}"
                       if r.completed_at else
                       "Tell the customer what was done, then close the request with the outcome (F8).")]
         f.steps_label.setText("".join(parts))
