@@ -26,6 +26,12 @@ from tests.integration.test_inventory_services import new_piece
 SNAPS = os.environ.get("FACET_SNAP_DIR", "/tmp")
 
 
+def _desk(request: pytest.FixtureRequest) -> tuple[AppContext, AppraisalsView]:
+    """The appraisals screen for the demo's appraiser (the `desk` fixture of the screen's own tests)."""
+    found: tuple[AppContext, AppraisalsView] = request.getfixturevalue("desk")
+    return found
+
+
 def _riviera(facet: Facet) -> str:
     record = inventory.receive_new_item(new_piece(
         sku="RIV-817", style="tennis", title="Riviera Tennis Necklace", metal="14k white", gram_weight="21.40",
@@ -37,8 +43,8 @@ def _riviera(facet: Facet) -> str:
 
 
 def test_typing_an_items_sku_fills_a_new_appraisal_from_its_record_and_keeps_what_the_appraiser_typed(
-        qtbot: Any, desk: tuple[AppContext, AppraisalsView], demo_facet: Facet) -> None:
-    _context, view = desk
+        qtbot: Any, request: pytest.FixtureRequest, demo_facet: Facet) -> None:
+    _context, view = _desk(request)
     sku = _riviera(demo_facet)
     dialog = _new_dialog(qtbot, view)
     f = dialog.form
@@ -70,8 +76,8 @@ def test_typing_an_items_sku_fills_a_new_appraisal_from_its_record_and_keeps_wha
 
 
 def test_finalizing_a_tennis_necklace_with_no_stones_asks_and_no_keeps_the_draft(
-        qtbot: Any, desk: tuple[AppContext, AppraisalsView], monkeypatch: pytest.MonkeyPatch) -> None:
-    _context, view = desk
+        qtbot: Any, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    _context, view = _desk(request)
     asked: list[str] = []
     answers = [True, False, True, True]  # finalize? yes; without stones? no; then again yes, yes
     monkeypatch.setattr(dialogs, "ask_yes_no", lambda _p, _t, text: asked.append(text) or answers.pop(0))

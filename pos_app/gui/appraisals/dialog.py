@@ -8,10 +8,11 @@ and item are chosen when the appraisal is made (the services keep them from
 then on); typing the item's SKU in a new appraisal fills the form from the
 item's record (style, metal, weight, length, clasp, description, stones),
 leaving what the appraiser already typed. Finalizing a diamond necklace's
-appraisal that lists no stones asks once more before it freezes. Photos added before the first save are kept here and saved with
-the draft. Every write runs on the database worker; a problem the service
-names (`ValidationError.field`) is shown inline, its field marked and
-focused, and nothing is written.
+appraisal that lists no stones asks once more before it freezes. Photos
+added before the first save are kept here and saved with the draft. Every
+write runs on the database worker; a problem the service names
+(`ValidationError.field`) is shown inline, its field marked and focused,
+and nothing is written.
 
 Keyboard: Alt+1..4 the tabs; Alt+underlined letter a field; F2 chooses the
 owner; Ctrl+Shift+N adds a stone row (type in a cell, Tab to the next);
@@ -39,7 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pos_app.domain.appraisals import Purpose, standard_limiting_conditions
+from pos_app.domain.appraisals import AppraisalSpec, Purpose, standard_limiting_conditions
 from pos_app.domain.errors import UserFacingError, ValidationError
 from pos_app.domain.jewelry import Metal, Style, centigrams_text, points_text
 from pos_app.domain.permissions import Permission
@@ -49,7 +50,6 @@ from pos_app.gui.appraisals import paper
 from pos_app.gui.appraisals.stones import KEYS, StonesEditor
 from pos_app.gui.base import FacetDialog, mark_info, mark_problem
 from pos_app.gui.context import AppContext
-from pos_app.domain.appraisals import AppraisalSpec
 from pos_app.services import appraisals, inventory
 from pos_app.services.appraisals import FinalizeUnconfirmed
 from pos_app.services.ports import AppraisalRecord, AppraisalVersionRow
