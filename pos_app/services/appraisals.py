@@ -182,6 +182,10 @@ def finalize(appraisal_id: str, *, uow: UnitOfWork, actor: Actor, now: dt.dateti
         appraiser = uow.staff.get(signer_id)
         if appraiser is None:
             raise ValidationError("appraiser", "the appraisal names no appraiser")
+        if not appraiser.credentials.strip():
+            raise ValidationError("appraiser", f"{appraiser.name}'s credentials (such as GIA Graduate Gemologist) "
+                                               "are not in their staff profile: the draft is saved; an appraiser "
+                                               "finalizes and signs it")
         check_final(record.spec, appraiser_credentials=appraiser.credentials)
         item = uow.items.get(record.item_id) if record.item_id else None
         warnings = final_warnings(record.spec, item.spec if item is not None else None)
@@ -416,7 +420,8 @@ def appraise_sale(sale_id: str, *, uow: UnitOfWork, sales: SalesReader, actor: A
         signer_record = uow.staff.get(signer.staff_id)
         if signer_record is None or not signer_record.credentials.strip():
             raise ValidationError("appraiser", f"{signer.name}'s credentials (such as GIA Graduate Gemologist) are "
-                                               "not in their staff profile")
+                                               "not in their staff profile: an appraiser signs instead (choose "
+                                               "them when asked who signs, or --appraiser)")
         conditions = str(uow.settings.get("appraisals.limiting_conditions", DEFAULT_LIMITING_CONDITIONS))
         existing = uow.appraisals.for_sale(sale_id)
         made: list[str] = []
