@@ -101,3 +101,18 @@ def test_finalizing_a_tennis_necklace_with_no_stones_asks_and_no_keeps_the_draft
     press(qtbot, Qt.Key.Key_F, CTRL_SHIFT)
     qtbot.waitUntil(lambda: dialog.record is not None and dialog.record.status == "final", timeout=10_000)
     assert len(asked) == 4
+
+
+def test_the_signed_in_appraiser_signs_with_enter_and_no_pin(qtbot: Any, request: pytest.FixtureRequest) -> None:
+    from pos_app.gui.appraisals.signer import SignerDialog, ask_signer
+
+    context, view = _desk(request)
+    chosen: list[object] = []
+    dialog = ask_signer(context, "Which appraiser signs them?", view, chosen.append)
+    assert isinstance(dialog, SignerDialog)
+    qtbot.waitUntil(lambda: focused() is dialog.form.staff_list)
+    assert dialog.form.staff_list.currentItem().text().startswith("Priya Nair")
+    assert not dialog.form.pin_edit.isEnabled() and "signs as you" in dialog.form.message_label.text()
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    assert chosen == [None] and dialog.chosen_id == context.require_actor().staff_id
