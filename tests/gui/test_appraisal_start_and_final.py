@@ -29,6 +29,9 @@ SNAPS = os.environ.get("FACET_SNAP_DIR", "/tmp")
 def _desk(request: pytest.FixtureRequest) -> tuple[AppContext, AppraisalsView]:
     """The appraisals screen for the demo's appraiser (the `desk` fixture of the screen's own tests)."""
     found: tuple[AppContext, AppraisalsView] = request.getfixturevalue("desk")
+    view, qtbot = found[1], request.getfixturevalue("qtbot")
+    view.activateWindow()  # reached in the test's body, not its setup: the window is made active here
+    qtbot.waitUntil(view.isActiveWindow)
     return found
 
 
