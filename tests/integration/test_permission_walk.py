@@ -43,6 +43,8 @@ _SHIPPED = "reads a file shipped with Facet (the privacy export's schema), no st
 
 NOT_GUARDED: dict[str, str] = {
     "appraisals.content": _PURE,
+    "appraisals.final_warnings": _PURE,
+    "appraisals.signers": "the names on the counter's \"who signs?\" list, like the sign-in list",
     "appraisals.spec_from_item": _PURE,
     "appraisals.stones_from_item": _PURE,
     "appraisals.verification_code": _PURE,
