@@ -106,9 +106,16 @@ class ShiftReport:
         def m(cents: int) -> str:
             return format_money(Money(cents, cur), locale)
 
+        # Net sales are without tax, as a store's books keep them; tax and returns each have their own line,
+        # and a return is never counted as a sale (it is listed under Returns, with what it gave back).
         rows = [
-            ("Sales", ""), ("Completed", str(f.sales)), ("Voided", str(f.voided)), ("Net sales", m(f.gross_sales)),
-            ("Tax", m(f.tax)), ("Discounts", m(f.discounts)),
+            ("Sales", ""), ("Sales completed", str(f.sales)), ("Voided", str(f.voided)),
+            ("Sold before discounts", m(f.sold_before_discounts)), ("Less discounts", m(-f.discounts)),
+            ("Less returns", m(-f.returned)), ("Net sales (without tax)", m(f.net_sales)),
+            ("Tax", m(f.tax)), ("Gross sales (with tax)", m(f.gross_sales)),
+            ("Returns", ""), ("Return receipts", str(f.returns)), ("Pieces returned", str(f.returned_pieces)),
+            ("Returned (without tax)", m(f.returned)), ("Tax refunded", m(f.returned_tax)),
+            ("Refunded in all", m(f.returned + f.returned_tax)),
             ("Card", ""), ("Card taken", m(f.card_in)), ("Card refunded", m(f.card_out)),
             ("Cash drawer", ""), ("Float", m(self.shift.float_cents)), ("Cash taken", m(f.cash_in)),
             ("Cash refunded", m(f.cash_out)), ("Paid in", m(f.paid_in)), ("Paid out", m(f.paid_out)),
