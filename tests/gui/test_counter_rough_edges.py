@@ -109,3 +109,46 @@ def test_exact_cash_gives_no_change_banner(qtbot: Any, window: MainWindow, demo_
     qtbot.waitUntil(lambda: not pay.isVisible(), timeout=10_000)
     qtbot.waitUntil(lambda: "complete" in sell.form.message_label.text(), timeout=5_000)
     assert not sell.form.change_due_label.isVisible()
+
+
+def _cash_sale_of(qtbot: Any, sell: SellView, facet: Facet, codes: list[str]) -> str:
+    for code in codes:
+        _scan(qtbot, code)
+    qtbot.keyClick(focused(), Qt.Key.Key_F9)
+    pay = _dialog(qtbot, sell, PaymentDialog)
+    qtbot.keyClick(focused(), Qt.Key.Key_Return)  # exactly what is due, in cash
+    qtbot.waitUntil(lambda: not pay.isVisible(), timeout=10_000)
+    qtbot.waitUntil(lambda: focused() is sell.form.scan_edit, timeout=5_000)
+    return str(facet.sales_reader().sales(limit=1)[0].number)
+
+
+def test_the_second_line_of_a_return_is_reached_and_set_by_keyboard(qtbot: Any, window: MainWindow,
+                                                                     demo_facet: Facet) -> None:
+    from pos_app.gui.sell.find_sale import FindSaleDialog
+
+    first, second = _barcodes(demo_facet, 2)
+    sell = _counter(qtbot, window, demo_facet)
+    number = _cash_sale_of(qtbot, sell, demo_facet, [first, second])
+    skus = [line.sku for line in demo_facet.sales_reader().sale(
+        demo_facet.sales_reader().sales(limit=1)[0].id).lines]
+
+    qtbot.keyClick(focused(), Qt.Key.Key_F3)
+    found = _dialog(qtbot, sell, FindSaleDialog)
+    _scan(qtbot, number)  # the receipt's barcode
+    qtbot.waitUntil(lambda: found.sale is not None)
+    spins = [spin for _, spin in found._spins]
+    assert len(spins) == 2 and focused() is spins[0]
+    assert "Tab or Enter to the next line" in found.form.message_label.text()
+    qtbot.keyClick(focused(), Qt.Key.Key_Tab)
+    assert focused() is spins[1]
+    assert found.form.lines_table.selectionModel().selectedRows()[0].row() == 1  # the line it is on, lit
+    qtbot.keyClicks(focused(), "1")
+    assert spins[1].value() == 1
+    snap(found, "return-second-line")
+    qtbot.keyClick(focused(), Qt.Key.Key_Backtab)
+    assert focused() is spins[0] and spins[0].value() == 0
+    qtbot.keyClick(focused(), Qt.Key.Key_Return)  # Enter goes on to the next line too
+    assert focused() is spins[1]
+    qtbot.keyClick(focused(), Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: not found.isVisible(), timeout=5_000)
+    assert [(line.sku, line.quantity) for line in sell.cart.lines] == [(skus[1], -1)]
