@@ -152,3 +152,64 @@ def test_the_second_line_of_a_return_is_reached_and_set_by_keyboard(qtbot: Any, 
     qtbot.keyClick(focused(), Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: not found.isVisible(), timeout=5_000)
     assert [(line.sku, line.quantity) for line in sell.cart.lines] == [(skus[1], -1)]
+
+
+def test_a_hundred_percent_line_discount_asks_why_and_a_confirmation_then_a_manager(
+        qtbot: Any, window: MainWindow, demo_facet: Facet) -> None:
+    from pos_app.gui.counter.approval import ApprovalDialog
+    from pos_app.gui.sell.prompts import ChoiceDialog, PromptDialog
+
+    first, = _barcodes(demo_facet, 1)
+    sell = _counter(qtbot, window, demo_facet)
+    _scan(qtbot, first)
+    qtbot.keyClick(focused(), Qt.Key.Key_F5)
+    prompt = _dialog(qtbot, sell, PromptDialog)
+    assert prompt.form.reason_edit.isVisible() and "over 10% off" in prompt.form.reason_edit_caption.text()
+    qtbot.keyClicks(focused(), "100%")
+    qtbot.keyClick(focused(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: focused() is prompt.form.reason_edit, timeout=5_000)
+    assert "reason" in prompt.form.message_label.text() and sell.cart.lines[0].discount is None
+    snap(prompt, "discount-reason-asked")
+    qtbot.keyClicks(focused(), "clasp broke, customer keeps the chain")
+    qtbot.keyClick(focused(), Qt.Key.Key_Return)
+
+    confirm = _dialog(qtbot, sell, ChoiceDialog)
+    text = confirm.form.prompt_label.text()
+    assert "100% off" in text and "sold for $0.00" in text and "clasp broke" in text
+    snap(confirm, "discount-confirm")
+    qtbot.keyClick(focused(), Qt.Key.Key_Escape)  # not this time: nothing changes
+    qtbot.waitUntil(lambda: focused() is sell.form.scan_edit, timeout=5_000)
+    assert sell.cart.lines[0].discount is None and "not given" in sell.form.message_label.text()
+
+    qtbot.keyClick(focused(), Qt.Key.Key_F5)
+    prompt = _dialog(qtbot, sell, PromptDialog)
+    qtbot.keyClicks(focused(), "100%")
+    qtbot.keyClick(prompt.form.value_edit, Qt.Key.Key_Tab)
+    assert focused() is prompt.form.reason_edit
+    qtbot.keyClicks(focused(), "clasp broke, customer keeps the chain")
+    qtbot.keyClick(focused(), Qt.Key.Key_Return)
+    _dialog(qtbot, sell, ChoiceDialog)
+    qtbot.keyClick(focused(), Qt.Key.Key_Return)  # Enter gives it...
+    approval = _dialog(qtbot, sell, ApprovalDialog)  # ...and a clerk's 100% needs a manager
+    assert "Reason: clasp broke" in approval.form.reason_label.text()
+    qtbot.waitUntil(lambda: focused() is approval.form.staff_list)
+    qtbot.keyClick(focused(), Qt.Key.Key_Return)
+    qtbot.keyClicks(approval.form.pin_edit, "2222")
+    qtbot.keyClick(approval.form.pin_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: sell.cart.lines[0].discount is not None, timeout=5_000)
+    given = sell.cart.lines[0]
+    assert given.discount is not None and given.discount.reason == "clasp broke, customer keeps the chain"
+    assert given.approved_by is not None and sell.priced.total.cents == 0
+
+
+def test_a_small_discount_takes_enter_alone(qtbot: Any, window: MainWindow, demo_facet: Facet) -> None:
+    from pos_app.gui.sell.prompts import PromptDialog
+
+    first, = _barcodes(demo_facet, 1)
+    sell = _counter(qtbot, window, demo_facet)
+    _scan(qtbot, first)
+    qtbot.keyClick(focused(), Qt.Key.Key_F5)
+    _dialog(qtbot, sell, PromptDialog)
+    qtbot.keyClicks(focused(), "5%")
+    qtbot.keyClick(focused(), Qt.Key.Key_Return)  # no reason asked within the clerk's limit
+    qtbot.waitUntil(lambda: sell.cart.lines[0].discount is not None, timeout=5_000)

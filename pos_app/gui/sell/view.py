@@ -325,38 +325,79 @@ class SellView(QWidget):
         self._prompt(f"Quantity — {line.sku}", f"How many {line.description}?", accept, value=str(line.quantity),
                      value_label="&Quantity", on_gui_thread=True)
 
-    def _with_manager(self, title: str, prompt: str, build: Callable[[str, str, Actor | None], Cart], *,
+    def _with_manager(self, title: str, prompt: str, build: Callable[[str, str, Actor | None, bool], Cart], *,
                       value: str = "", reason: str | None = None, value_label: str = "&Value",
-                      reason_label: str = "&Reason") -> None:
-        """A prompt whose change may need a manager: ask, then retry with the approver."""
+                      reason_label: str = "&Reason", reason_required: bool = True) -> None:
+        """A prompt whose change may need the clerk's confirmation and a manager: ask, confirm, approve.
+
+        `build(value, reason, approver, confirmed)` is the service call. A `DiscountToConfirm` opens a
+        confirmation (Enter gives it, Esc does not), then an `ApprovalNeeded` the manager's approval
+        (gui/counter/approval.py), each retrying `build` with what it learned.
+        """
+
+        def done(cart: Cart) -> None:
+            self.set_cart(cart, select=self._selected())
 
         def accept(value: str, reason: str) -> Cart:
-            return build(value, reason, None)
+            return build(value, reason, None, False)
 
-        def ask_manager(value: str, reason: str, error: ApprovalNeeded) -> None:
+        def ask_manager(value: str, reason: str, error: ApprovalNeeded, confirmed: bool) -> None:
             from pos_app.gui.counter.approval import ask_approval
 
             def approved(approver: Actor) -> None:
-                self.context.runner.run(lambda: build(value, reason, approver), parent=self,
-                                        on_done=lambda cart: self.set_cart(cart, select=self._selected()))
+                self.context.runner.run(lambda: build(value, reason, approver, confirmed), parent=self, on_done=done)
 
+            if reason.strip():  # the manager sees why before typing the PIN
+                error = ApprovalNeeded(error.permission, f"{error} Reason: {reason.strip()}.")
             ask_approval(self.context, error, self, approved)
 
+        def confirm(value: str, reason: str, asked: checkout.DiscountToConfirm) -> None:
+            def confirmed(_yes: object) -> None:
+                def failed(exc: BaseException) -> None:
+                    if isinstance(exc, ApprovalNeeded):
+                        ask_manager(value, reason, exc, True)
+                    elif isinstance(exc, UserFacingError):
+                        self.show_problem(exc)
+                    else:
+                        from pos_app.gui.ops import show_error
+
+                        show_error(self, exc)
+
+                self.context.runner.run(lambda: build(value, reason, None, True), parent=self, on_done=done,
+                                        on_error=failed)
+
+            question = ChoiceDialog(self.context, "Confirm the discount", f"{asked} Enter gives it; Esc does not.",
+                                    [("Give this discount", True)], confirmed, choose_text="Give it  Enter",
+                                    parent=self)
+            answers = question.form.choices_list  # one answer: as tall as its row, not a list's height
+            answers.setFixedHeight(answers.sizeHintForRow(0) + 2 * answers.frameWidth() + 6)
+            question.setMinimumWidth(460)
+            question.adjustSize()
+            question.rejected.connect(lambda: self.say("The discount was not given."))
+            self.open_dialog(question)
+
         dialog = PromptDialog(self.context, title, prompt, value=value, value_label=value_label, reason=reason,
-                              reason_label=reason_label, accept_with=accept,
-                              on_done=lambda cart: self.set_cart(cart, select=self._selected()), parent=self)
+                              reason_label=reason_label, accept_with=accept, on_done=done, parent=self,
+                              reason_required=reason_required)
 
         original = dialog.show_problem
 
         def problem(exc: UserFacingError) -> None:
+            if isinstance(exc, checkout.DiscountToConfirm):
+                dialog.accept()
+                confirm(dialog.form.value_edit.text(), dialog.form.reason_edit.text(), exc)
+                return
             if isinstance(exc, ApprovalNeeded):
                 dialog.accept()
-                ask_manager(dialog.form.value_edit.text(), dialog.form.reason_edit.text(), exc)
+                ask_manager(dialog.form.value_edit.text(), dialog.form.reason_edit.text(), exc, False)
                 return
             original(exc)
 
         dialog.show_problem = problem  # type: ignore[method-assign]
         self.open_dialog(dialog)
+
+    def _deep_discount_label(self) -> str:
+        return f"&Reason (over {self.settings.clerk_discount_limit.normalize():f}% off)"
 
     def line_discount(self) -> None:
         index = self._line()
@@ -365,15 +406,17 @@ class SellView(QWidget):
         line = self.cart.lines[index]
         cart, settings, actor = self.cart, self.settings, self.actor
 
-        def build(value: str, _reason: str, approver: Actor | None) -> Cart:
+        def build(value: str, reason: str, approver: Actor | None, confirmed: bool) -> Cart:
             discount = checkout.parse_discount(value, cart.currency)
             return checkout.discount_line(cart, index, discount, settings=settings, actor=actor,
-                                          uow=self.context.uow(), approver=approver)
+                                          uow=self.context.uow(), approver=approver, reason=reason,
+                                          confirmed=confirmed)
 
         current = line.discount.describe().replace(" off", "") if line.discount else ""
         self._with_manager(f"Discount — {line.sku}", f"Discount on {line.description}: a percentage such as 10% "
                            "or an amount such as 150.00 (empty removes it).", build, value=current,
-                           value_label="&Discount")
+                           value_label="&Discount", reason=line.discount.reason if line.discount else "",
+                           reason_label=self._deep_discount_label(), reason_required=False)
 
     def order_discount(self) -> None:
         if self.cart.is_empty:
@@ -381,14 +424,16 @@ class SellView(QWidget):
             return
         cart, settings, actor = self.cart, self.settings, self.actor
 
-        def build(value: str, _reason: str, approver: Actor | None) -> Cart:
+        def build(value: str, reason: str, approver: Actor | None, confirmed: bool) -> Cart:
             discount = checkout.parse_discount(value, cart.currency)
             return checkout.discount_order(cart, discount, settings=settings, actor=actor, uow=self.context.uow(),
-                                           approver=approver)
+                                           approver=approver, reason=reason, confirmed=confirmed)
 
         current = cart.order_discount.describe().replace(" off", "") if cart.order_discount else ""
         self._with_manager("Order discount", "Discount on the whole sale: 10% or an amount such as 500.00.", build,
-                           value=current, value_label="&Discount")
+                           value=current, value_label="&Discount",
+                           reason=cart.order_discount.reason if cart.order_discount else "",
+                           reason_label=self._deep_discount_label(), reason_required=False)
 
     def change_price(self) -> None:
         index = self._line()
@@ -397,7 +442,7 @@ class SellView(QWidget):
         line = self.cart.lines[index]
         cart, actor = self.cart, self.actor
 
-        def build(value: str, reason: str, approver: Actor | None) -> Cart:
+        def build(value: str, reason: str, approver: Actor | None, _confirmed: bool) -> Cart:
             new_price = parse_money(value, cart.currency, field="price")
             return checkout.override_price(cart, index, new_price, reason, actor=actor, uow=self.context.uow(),
                                            approver=approver)
