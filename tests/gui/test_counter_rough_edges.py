@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from pos_app.app import Facet
 from pos_app.domain.money import Money
@@ -213,3 +214,88 @@ def test_a_small_discount_takes_enter_alone(qtbot: Any, window: MainWindow, demo
     qtbot.keyClicks(focused(), "5%")
     qtbot.keyClick(focused(), Qt.Key.Key_Return)  # no reason asked within the clerk's limit
     qtbot.waitUntil(lambda: sell.cart.lines[0].discount is not None, timeout=5_000)
+
+
+def _menu_labels(qtbot: Any, sell: SellView) -> list[str]:
+    qtbot.keyClick(focused(), Qt.Key.Key_F10)
+    qtbot.waitUntil(lambda: getattr(sell, "_menu", None) is not None and sell._menu.isVisible())
+    labels = [a.text() for a in sell._menu.actions() if not a.isSeparator()]
+    qtbot.keyClick(sell._menu, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not sell._menu.isVisible())
+    return labels
+
+
+def _choose(qtbot: Any, sell: SellView, label: str) -> None:
+    """F10, then Down until `label` is lit and Enter, as a person does; everything the menu's actions
+    are connected to must survive a garbage collection meanwhile (a dead F10 menu shipped once)."""
+    import gc
+
+    qtbot.keyClick(focused(), Qt.Key.Key_F10)
+    qtbot.waitUntil(lambda: getattr(sell, "_menu", None) is not None and sell._menu.isVisible())
+    menu = sell._menu
+    gc.collect()
+    for _ in menu.actions():
+        qtbot.keyClick(menu, Qt.Key.Key_Down)
+        if menu.activeAction() is not None and menu.activeAction().text() == label:
+            break
+    assert menu.activeAction() is not None and menu.activeAction().text() == label
+    qtbot.keyClick(menu, Qt.Key.Key_Return)
+
+
+def _walk_the_drawer_menu(qtbot: Any, window: MainWindow, sell: SellView) -> dict[str, str]:
+    """Choose every item of the F10 menu in turn; what each opened (a dialog's title, or the message)."""
+    from PySide6.QtWidgets import QDialog
+
+    opened: dict[str, str] = {}
+    for label in _menu_labels(qtbot, sell):
+        before, message = sell.dialog, sell.form.message_label.text()
+        _choose(qtbot, sell, label)
+        qtbot.waitUntil(lambda: (sell.dialog is not before and isinstance(sell.dialog, QDialog)
+                                 and sell.dialog.isVisible()) or sell.form.message_label.text() != message,
+                        timeout=5_000)
+        dialog = sell.dialog
+        if dialog is not before and isinstance(dialog, QDialog) and dialog.isVisible():
+            opened[label] = dialog.windowTitle()
+            qtbot.waitUntil(lambda: dialog.isAncestorOf(focused()) or focused() is dialog, timeout=5_000)
+            qtbot.keyClick(focused(), Qt.Key.Key_Escape)
+            qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5_000)
+        else:
+            opened[label] = sell.form.message_label.text()
+        try:
+            qtbot.waitUntil(lambda: QApplication.focusWidget() is sell.form.scan_edit, timeout=5_000)
+        except Exception:
+            raise AssertionError(f"after {label!r} ({opened}) the focus is on {QApplication.focusWidget()}")
+    return opened
+
+
+def test_every_item_of_the_clerks_drawer_menu_opens_what_it_names_by_keyboard(
+        qtbot: Any, window: MainWindow, demo_facet: Facet) -> None:
+    sign_in(qtbot, window, "Lily Chen")
+    sell = window.workspace.screens["Sell"]
+    qtbot.waitUntil(lambda: focused() is sell.form.scan_edit, timeout=5_000)
+    assert _walk_the_drawer_menu(qtbot, window, sell) == {"Open a shift…": "Open a shift"}
+
+    cash.open_shift(Money(20000), uow=demo_facet.uow(), actor=actor_for(demo_facet, Role.CLERK))
+    opened = _walk_the_drawer_menu(qtbot, window, sell)
+    assert opened == {
+        "Paid in…": "Paid in", "Paid out…": "Paid out",
+        "Open the drawer (no sale)…": "Manager approval",  # a clerk's no-sale needs a manager
+        "X report (the shift so far)": "X report", "Close the shift…": "Close the shift",
+    }
+
+
+def test_every_item_of_the_managers_and_owners_drawer_menus_opens_something(
+        qtbot: Any, window: MainWindow, demo_facet: Facet) -> None:
+    cash.open_shift(Money(20000), uow=demo_facet.uow(), actor=actor_for(demo_facet, Role.CLERK))
+    for who in ("Marcus Reed", "Jane Ellen"):
+        if window.workspace is not None:
+            window.lock("")
+        sign_in(qtbot, window, who)
+        sell = window.workspace.screens["Sell"]
+        qtbot.waitUntil(lambda: focused() is sell.form.scan_edit, timeout=5_000)
+        opened = _walk_the_drawer_menu(qtbot, window, sell)
+        assert opened["Cash over $10,000 (Form 8300)…"] == "Cash over $10,000 (IRS Form 8300)", who
+        assert opened["X report (the shift so far)"] == "X report", who
+        assert "Drawer opened" in opened["Open the drawer (no sale)…"] or \
+            "drawer did not open" in opened["Open the drawer (no sale)…"], who  # a manager's own: no PIN
+        assert all(opened.values()), opened

@@ -735,6 +735,8 @@ class SellView(QWidget):
         # connected to a DrawerActions nobody keeps do nothing when chosen (a dead F10 menu shipped so).
         self._drawer_actions = DrawerActions(self)
         self._drawer_actions.fill(menu)
+        # Esc, or an item that opens no dialog (a manager's no-sale): the keyboard goes back to the scan field.
+        menu.aboutToHide.connect(lambda: QTimer.singleShot(0, self.focus_first))
         button = self.form.drawer_button
         menu.popup(button.mapToGlobal(button.rect().bottomLeft()))
         self._menu = menu
