@@ -9,6 +9,7 @@ An X report is the same figures mid-shift, changing nothing.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -115,7 +116,6 @@ class ShiftReport:
             ("Tax", m(f.tax)), ("Gross sales (with tax)", m(f.gross_sales)),
             ("Returns", ""), ("Return receipts", str(f.returns)), ("Pieces returned", str(f.returned_pieces)),
             ("Returned (without tax)", m(f.returned)), ("Tax refunded", m(f.returned_tax)),
-            ("Refunded in all", m(f.returned + f.returned_tax)),
             ("Card", ""), ("Card taken", m(f.card_in)), ("Card refunded", m(f.card_out)),
             ("Cash drawer", ""), ("Float", m(self.shift.float_cents)), ("Cash taken", m(f.cash_in)),
             ("Cash refunded", m(f.cash_out)), ("Paid in", m(f.paid_in)), ("Paid out", m(f.paid_out)),
@@ -177,4 +177,5 @@ def close_shift(counted: Mapping[int, int], *, uow: UnitOfWork, sales: SalesRead
                          summary={"expected_cents": report.expected.cents, "counted_cents": total.cents,
                                   "variance_cents": variance.cents})
         uow.commit()
-    return report
+    # As closed: the report says when the shift closed (in the store's time, where it is shown).
+    return dataclasses.replace(report, shift=sales.shift(shift.id) or shift)

@@ -81,6 +81,7 @@ def test_the_printed_z_report_has_tax_and_returns_apart_and_the_stores_date_not_
     x = cash.x_report(sales=demo_facet.sales_reader(), actor=clerk, uow=demo_facet.uow())
     expected = x.expected.cents
     z = cash.close_shift({10000: expected // 10000, 1: expected % 10000}, uow=demo_facet.uow(), sales=demo_facet.sales_reader(), actor=clerk)
+    assert z.shift.status == "closed" and z.shift.closed_at is not None  # the report says when it closed
     # 03:30 UTC on Dec 7 is still the evening of Dec 6 in New York, where the demo store is.
     closed_at = dt.datetime(2026, 12, 7, 3, 30, tzinfo=dt.UTC)
     printer = EscposPrinter(parse_printer_uri(printer_listener.url))
