@@ -229,7 +229,8 @@ class SqliteSalesReader:
         # discount_cents only restates what the original sale took off, so it is no discount of this shift).
         lines = self._c.execute(
             "SELECT count(DISTINCT l.sale_id) FILTER (WHERE l.returns_line_id IS NULL), "
-            "coalesce(sum(l.total_cents - l.tax_cents + l.discount_cents) FILTER (WHERE l.returns_line_id IS NULL), 0), "
+            "coalesce(sum(l.total_cents - l.tax_cents + l.discount_cents) "
+            "FILTER (WHERE l.returns_line_id IS NULL), 0), "
             "coalesce(sum(l.discount_cents) FILTER (WHERE l.returns_line_id IS NULL), 0), "
             "coalesce(sum(l.tax_cents), 0), "
             "count(DISTINCT l.sale_id) FILTER (WHERE l.returns_line_id IS NOT NULL), "

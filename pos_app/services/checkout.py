@@ -235,8 +235,8 @@ def _deep_discount(changed: Cart, settings: CounterSettings, lines: list[int], w
     reason = reason.strip()
     depth_text = f"{depth.normalize():f}%"
     if not reason:
-        raise ValidationError("reason", f"say why {what.removeprefix('on ')} goes {depth_text} off (kept with the sale line and on the "
-                                        f"audit trail)")
+        raise ValidationError("reason", f"say why {what.removeprefix('on ')} goes {depth_text} off "
+                                        "(kept with the sale line and on the audit trail)")
     if len(reason) > 80:
         raise ValidationError("reason", "is longer than 80 characters")
     if not confirmed:

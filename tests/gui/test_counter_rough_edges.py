@@ -242,30 +242,36 @@ def _choose(qtbot: Any, sell: SellView, label: str) -> None:
     qtbot.keyClick(menu, Qt.Key.Key_Return)
 
 
-def _walk_the_drawer_menu(qtbot: Any, window: MainWindow, sell: SellView) -> dict[str, str]:
-    """Choose every item of the F10 menu in turn; what each opened (a dialog's title, or the message)."""
+def _open_item(qtbot: Any, sell: SellView, label: str) -> str:
+    """Choose `label` from the F10 menu; what it opened (a dialog's title, closed again with Esc, or the
+    message it said). Either way the keyboard ends back in the scan field."""
     from PySide6.QtWidgets import QDialog
 
-    opened: dict[str, str] = {}
-    for label in _menu_labels(qtbot, sell):
-        before, message = sell.dialog, sell.form.message_label.text()
-        _choose(qtbot, sell, label)
-        qtbot.waitUntil(lambda: (sell.dialog is not before and isinstance(sell.dialog, QDialog)
-                                 and sell.dialog.isVisible()) or sell.form.message_label.text() != message,
-                        timeout=5_000)
+    before, message = sell.dialog, sell.form.message_label.text()
+
+    def opened_dialog() -> bool:
+        return sell.dialog is not before and isinstance(sell.dialog, QDialog) and sell.dialog.isVisible()
+
+    _choose(qtbot, sell, label)
+    qtbot.waitUntil(lambda: opened_dialog() or sell.form.message_label.text() != message, timeout=5_000)
+    if opened_dialog():
         dialog = sell.dialog
-        if dialog is not before and isinstance(dialog, QDialog) and dialog.isVisible():
-            opened[label] = dialog.windowTitle()
-            qtbot.waitUntil(lambda: dialog.isAncestorOf(focused()) or focused() is dialog, timeout=5_000)
-            qtbot.keyClick(focused(), Qt.Key.Key_Escape)
-            qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5_000)
-        else:
-            opened[label] = sell.form.message_label.text()
-        try:
-            qtbot.waitUntil(lambda: QApplication.focusWidget() is sell.form.scan_edit, timeout=5_000)
-        except Exception:
-            raise AssertionError(f"after {label!r} ({opened}) the focus is on {QApplication.focusWidget()}")
-    return opened
+        what = dialog.windowTitle()
+        qtbot.waitUntil(lambda: dialog.isAncestorOf(focused()) or focused() is dialog, timeout=5_000)
+        qtbot.keyClick(focused(), Qt.Key.Key_Escape)
+        qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5_000)
+    else:
+        what = sell.form.message_label.text()
+    try:
+        qtbot.waitUntil(lambda: QApplication.focusWidget() is sell.form.scan_edit, timeout=5_000)
+    except Exception as lost:
+        raise AssertionError(f"after {label!r} the focus is on {QApplication.focusWidget()}") from lost
+    return what
+
+
+def _walk_the_drawer_menu(qtbot: Any, window: MainWindow, sell: SellView) -> dict[str, str]:
+    """Choose every item of the F10 menu in turn: what each opened."""
+    return {label: _open_item(qtbot, sell, label) for label in _menu_labels(qtbot, sell)}
 
 
 def test_every_item_of_the_clerks_drawer_menu_opens_what_it_names_by_keyboard(
@@ -292,7 +298,8 @@ def test_every_item_of_the_managers_and_owners_drawer_menus_opens_something(
             window.lock("")
         sign_in(qtbot, window, who)
         sell = window.workspace.screens["Sell"]
-        qtbot.waitUntil(lambda: focused() is sell.form.scan_edit, timeout=5_000)
+        qtbot.waitUntil(lambda: QApplication.focusWidget() is window.workspace.screens["Sell"].form.scan_edit,
+                        timeout=5_000)
         opened = _walk_the_drawer_menu(qtbot, window, sell)
         assert opened["Cash over $10,000 (Form 8300)…"] == "Cash over $10,000 (IRS Form 8300)", who
         assert opened["X report (the shift so far)"] == "X report", who

@@ -139,8 +139,8 @@ class FindSaleDialog(FacetDialog):
                 self.form.lines_table.selectRow(row)
                 self.form.lines_table.scrollTo(self.form.lines_table.model().index(row, 5))
                 QTimer.singleShot(0, watched.selectAll)  # a typed number replaces the 0
-            elif event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) \
-                    and not event.modifiers() & ~Qt.KeyboardModifier.ShiftModifier & ~Qt.KeyboardModifier.KeypadModifier:
+            elif event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) and not (
+                    event.modifiers() & ~Qt.KeyboardModifier.ShiftModifier & ~Qt.KeyboardModifier.KeypadModifier):
                 key = event.key()
                 if key in (Qt.Key.Key_Tab, Qt.Key.Key_Return, Qt.Key.Key_Enter):
                     return self._step(spins, watched, +1)
