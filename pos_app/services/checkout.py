@@ -221,9 +221,9 @@ def _deep_discount(changed: Cart, settings: CounterSettings, lines: list[int], w
     """The reason a discount past the ceiling carries, checked; "" for a discount within it.
 
     The ceiling is the clerk's limit (`sales.clerk_discount_limit_percent`): past it a manager's judgement
-    is involved (their approval for a clerk), and the reason is what the audit trail and the sale line keep
-    of that judgement; giving a piece away (100%) always needs one, whoever gives it. One setting, so the
-    owner never sets up a discount a manager approves without a reason.
+    is involved (their approval for a clerk), and the reason is what the sale line keeps of that judgement
+    (the audit event says one was given); giving a piece away (100%) always needs one, whoever gives it.
+    One setting, so the owner never sets up a discount a manager approves without a reason.
     """
     priced = price(changed, settings.tax_rate)
     chosen = [priced.lines[i] for i in lines]
@@ -236,7 +236,7 @@ def _deep_discount(changed: Cart, settings: CounterSettings, lines: list[int], w
     depth_text = f"{depth.normalize():f}%"
     if not reason:
         raise ValidationError("reason", f"say why {what.removeprefix('on ')} goes {depth_text} off "
-                                        "(kept with the sale line and on the audit trail)")
+                                        "(kept with the sale)")
     if len(reason) > 80:
         raise ValidationError("reason", "is longer than 80 characters")
     if not confirmed:
@@ -254,8 +254,8 @@ def discount_line(cart: Cart, index: int, discount: Discount | None, *, settings
                   uow: UnitOfWork, approver: Actor | None = None, reason: str = "", confirmed: bool = False) -> Cart:
     """Set (or, with None, clear) a line's discount; above the clerk's limit a manager approves.
 
-    Past that limit, or taking the whole line off, the discount needs a `reason` (kept with the line and on
-    the audit trail) and the clerk's confirmation (`DiscountToConfirm` until `confirmed`), in that order,
+    Past that limit, or taking the whole line off, the discount needs a `reason` (kept with the line; the
+    audit event says one was given) and the clerk's confirmation (`DiscountToConfirm` until `confirmed`), in that order,
     before a manager is asked for.
     """
     line = cart.line(index)
@@ -275,15 +275,19 @@ def discount_line(cart: Cart, index: int, discount: Discount | None, *, settings
         changed = changed.replace_line(index, dataclasses.replace(changed.lines[index],
                                                                   approved_by=approved.staff_id))
         _record_approval(uow, actor, approved, "sale.discount_approved",
-                         {"sku": line.sku, "discount": discount.describe(), "reason": why})
+                         {"sku": line.sku, "discount": discount.describe(), "with_reason": bool(why)})
     elif why:
         assert discount is not None
-        _record_deep_discount(uow, actor, {"sku": line.sku, "discount": discount.describe(), "reason": why})
+        _record_deep_discount(uow, actor, {"sku": line.sku, "discount": discount.describe(), "with_reason": bool(why)})
     return changed
 
 
 def _record_deep_discount(uow: UnitOfWork, actor: Actor, summary: dict[str, Any]) -> None:
-    """A discount past the ceiling that needed no approver (a manager's own): its reason on the audit trail."""
+    """A discount past the ceiling that needed no approver (a manager's own), on the audit trail.
+
+    The reason itself is free text (it may name a customer): it stays with the cart and the sale line,
+    which an erasure searches, never in the hash-chained trail, which names fields, not contents.
+    """
     with uow:
         uow.audit.record(actor, "sale.deep_discount_given", entity_type="cart", summary=summary)
         uow.commit()
@@ -307,10 +311,10 @@ def discount_order(cart: Cart, discount: Discount | None, *, settings: CounterSe
         assert discount is not None
         changed = dataclasses.replace(changed, order_discount_approved_by=approved.staff_id)
         _record_approval(uow, actor, approved, "sale.discount_approved",
-                         {"order": True, "discount": discount.describe(), "reason": why})
+                         {"order": True, "discount": discount.describe(), "with_reason": bool(why)})
     elif why:
         assert discount is not None
-        _record_deep_discount(uow, actor, {"order": True, "discount": discount.describe(), "reason": why})
+        _record_deep_discount(uow, actor, {"order": True, "discount": discount.describe(), "with_reason": bool(why)})
     return changed
 
 
