@@ -75,8 +75,9 @@ def test_cash_typed_over_the_amount_due_replaces_it_and_the_change_due_stays_up_
     assert banner.text() == f"CHANGE DUE  {change}"
     assert banner.fontInfo().pixelSize() >= 40  # read from a step back, not the grey status line
     qtbot.waitUntil(lambda: focused() is sell.form.scan_edit, timeout=5_000)
-    window.resize(1280, 800)
-    snap(window, "sell-change-due")
+    for width, height in ((1280, 800), (1920, 1080)):
+        window.resize(width, height)
+        snap(window, f"sell-change-due-{width}x{height}")
 
     qtbot.keyClick(focused(), Qt.Key.Key_F11)  # the print queue leaves it up
     assert banner.isVisible()
