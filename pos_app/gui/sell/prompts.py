@@ -45,7 +45,6 @@ class PromptDialog(FacetDialog):
         f.close_button.clicked.connect(self.reject)
         f.value_edit.returnPressed.connect(self._enter_in_value)
         f.reason_edit.returnPressed.connect(self.save)
-        self.setMinimumWidth(440)
         self.initial_focus = f.value_edit
 
     def _enter_in_value(self) -> None:
@@ -73,7 +72,6 @@ class PromptDialog(FacetDialog):
 
     def show_problem(self, exc: UserFacingError) -> None:
         mark_problem(self.form.message_label, str(exc))
-        self.adjustSize()  # the message's lines get their room; the prompt above it is not clipped
         if isinstance(exc, ValidationError) and exc.field == "reason" and self.form.reason_edit.isVisible():
             self.form.reason_edit.setFocus()
         else:
