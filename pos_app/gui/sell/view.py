@@ -370,7 +370,8 @@ class SellView(QWidget):
                                     [("Give this discount", True)], confirmed, choose_text="Give it  Enter",
                                     parent=self)
             answers = question.form.choices_list  # one answer: as tall as its row, not a list's height
-            answers.setFixedHeight(answers.sizeHintForRow(0) + 2 * answers.frameWidth() + 6)
+            row = max(answers.sizeHintForRow(0), answers.fontMetrics().height() + 12)
+            answers.setFixedHeight(row + 2 * answers.frameWidth() + 4)
             question.setMinimumWidth(460)
             question.adjustSize()
             question.rejected.connect(lambda: self.say("The discount was not given."))
