@@ -1,110 +1,749 @@
-"""First run: the store's details and the owner account, or the demo store.
+"""First run: a wizard that sets up a real store, keyboard first, or opens the demo store (Ctrl+D).
 
-Creating the store takes a second or two (argon2 hashes, the schema, and for
-the demo 90 days of history); it runs on a worker while the dialog waits.
+Pages: the store, its sales tax, the owner; then two-step sign-in for the owner, the
+receipt printer (with a test page), Stripe, an inventory CSV import, and the first shift.
+Next is Enter or Alt+N, Back Alt+B, Esc quits; every page checks its fields with the
+services' own checks and names the bad field, writing nothing.
+
+Nothing is half-created, in two parts:
+- the store, its tax and the owner are one unit of work (`app.create_facet`, as
+  `pos-app init`), written when the owner's page is left: quitting before that
+  leaves no file and no store;
+- each page after it saves on its own (a service call of its own) and the printer,
+  Stripe and the import may be skipped. The store is marked `setup.pending` until the
+  last page opens the first shift: quitting midway leaves a store that works, and the
+  owner's next sign-in brings the wizard back on the printer page (`resume_for`); a
+  two-step enrolment left undone is asked for by the sign-in screen itself.
+
+Work that takes a while (creating the store, printing, importing) runs on the op
+runner's workers; the page waits, and Next goes on by itself when it is done.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEventLoop
-from PySide6.QtWidgets import QDialog, QWidget
+from PySide6.QtCore import QEventLoop, QObject, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget, QWizard, QWizardPage
 
 from pos_app.domain.errors import UserFacingError, ValidationError
+from pos_app.domain.permissions import Actor
 from pos_app.gui.base import mark_info, mark_problem
 from pos_app.gui.forms import Form
 from pos_app.gui.ops import OpRunner, show_error
+
+log = logging.getLogger(__name__)
 
 COMMON_ZONES = (
     "America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles",
     "America/Anchorage", "Pacific/Honolulu", "America/Toronto", "Europe/London", "Europe/Paris",
 )
+PRINTER_MODELS = ("TM-T88V", "TM-T88IV", "TM-T88III", "TM-T20II", "TM-U220B")
+STORE, TAX, OWNER, TWO_STEP, PRINTER, PAYMENTS, INVENTORY, SHIFT = range(8)
 
 
-class FirstRunDialog(QDialog):
-    def __init__(self, data_dir: Path, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Facet — set up your store")
-        self.data_dir = data_dir
-        self.form = Form("first_run.ui", self)
-        self.runner = OpRunner(self)
-        self.facet: Any = None
+class _Stay(UserFacingError):
+    """Next started something of its own (an import, going back to a page); the page says nothing more."""
+
+
+class FormPage(QWizardPage):
+    """A wizard page holding a form from `ui/`; shows problems inline and waits for work off the GUI thread.
+
+    `check()` runs when the person presses Next: it raises UserFacingError to stay, returns None to go on,
+    or returns work (a callable) to run on a worker; Next goes on once the work succeeds.
+    """
+
+    def __init__(self, wizard: FirstRunWizard, form_name: str, title: str, subtitle: str = "") -> None:
+        super().__init__()
+        self.setTitle(title)
+        if subtitle:
+            self.setSubTitle(subtitle)
+        self.wiz = wizard
+        self.form = Form(form_name, self, margin=0)
+        self.busy = False
+        self._passed = False
+
+    # -- what a page says -------------------------------------------------------------------------------
+    def check(self) -> Callable[[], Any] | None:
+        return None
+
+    def done(self, result: Any) -> None:
+        """The work `check` gave succeeded (GUI thread); by default, go on."""
+        self.go_on()
+
+    def focus_field(self) -> QWidget | None:
+        return None
+
+    # -- plumbing --------------------------------------------------------------------------------------
+    def initializePage(self) -> None:
+        mark_info(self.form.message_label, "")
+        field = self.focus_field()
+        if field is not None:
+            field.setFocus()
+
+    def isComplete(self) -> bool:
+        return not self.busy
+
+    def validatePage(self) -> bool:
+        if self._passed:
+            self._passed = False
+            return True
+        if self.busy:
+            return False
+        try:
+            work = self.check()
+        except UserFacingError as exc:
+            self.show_problem(exc)
+            return False
+        if work is None:
+            return True
+        self.run(work, self.done)
+        return False
+
+    def go_on(self) -> None:
+        """Leave the page as Next (or Finish, on the last page) would, without checking it again."""
+        self._passed = True
+        wizard = self.wizard()
+        if wizard.currentPage() is not self:
+            self._passed = False
+            return
+        if self.isFinalPage():
+            wizard.accept()
+        else:
+            wizard.next()
+
+    def run(self, work: Callable[[], Any], on_done: Callable[[Any], None], *, lane: str = "db",
+            note: str = "Working…") -> None:
+        if self.busy:
+            return
+        self._set_busy(True)
+        mark_info(self.form.message_label, note)
+
+        def finished(result: Any) -> None:
+            self._set_busy(False)
+            mark_info(self.form.message_label, "")
+            on_done(result)
+
+        def failed(exc: BaseException) -> None:
+            self._set_busy(False)
+            self.failed(exc)
+
+        self.wiz.runner.run(work, on_done=finished, on_error=failed, parent=self, lane=lane)
+
+    def failed(self, exc: BaseException) -> None:
+        if isinstance(exc, UserFacingError):
+            self.show_problem(exc)
+        else:
+            mark_info(self.form.message_label, "")
+            show_error(self, exc)
+
+    def _set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        self.wiz.busy = busy
+        self.completeChanged.emit()
+
+    def show_problem(self, exc: UserFacingError) -> None:
+        """The problem under the fields, naming the field by its label; the field gets the keyboard."""
+        if isinstance(exc, _Stay):
+            return
+        text = str(exc)
+        widget = self._field_widget(exc.field) if isinstance(exc, ValidationError) else None
+        if widget is not None:
+            label = self._label_for(widget)
+            if label:
+                text = f"{label}: {exc.problem}"
+            widget.setFocus()
+            select_all = getattr(widget, "selectAll", None)
+            if callable(select_all):
+                select_all()
+        mark_problem(self.form.message_label, text)
+
+    def _field_widget(self, field: str) -> QWidget | None:
+        name = field.split(".")[-1].replace(" ", "_").lower()
+        for candidate in (name, self.field_names().get(field, "")):
+            for suffix in ("_edit", "_combo"):
+                widget = self.form.root.findChild(QWidget, f"{candidate}{suffix}")
+                if widget is not None:
+                    return widget
+        return None
+
+    def field_names(self) -> dict[str, str]:
+        """A service's field name -> this form's widget name (without _edit), where they differ."""
+        return {}
+
+    def _label_for(self, widget: QWidget) -> str:
+        for label in self.form.root.findChildren(QLabel):
+            if label.buddy() is widget:
+                return label.text().replace("&", "").split(" (")[0]
+        return ""
+
+
+class StorePage(FormPage):
+    def __init__(self, wizard: FirstRunWizard) -> None:
+        super().__init__(wizard, "setup_store.ui", "Your store", "Step 1 of 8: the store's name and where it is.")
         f = self.form
+        from zoneinfo import available_timezones
+
         f.timezone_combo.addItems(COMMON_ZONES)
-        for button in (f.create_button, f.demo_button, f.quit_button):
-            button.setAutoDefault(False)  # Enter in a field never creates a store by surprise
-        f.create_button.setProperty("primary", True)
-        f.create_button.clicked.connect(self.create)
-        f.demo_button.clicked.connect(self.create_demo)
-        f.quit_button.clicked.connect(self.reject)
-        from PySide6.QtGui import QKeySequence, QShortcut
+        f.timezone_combo.addItems(sorted(available_timezones() - set(COMMON_ZONES)))
+        f.timezone_combo.setInsertPolicy(f.timezone_combo.InsertPolicy.NoInsert)
+        f.demo_button.setAutoDefault(False)
+        f.demo_button.clicked.connect(wizard.create_demo)
 
-        for keys in ("Ctrl+Return", "Ctrl+Enter"):
-            QShortcut(QKeySequence(keys), self, self.create)
-        QShortcut(QKeySequence("Ctrl+D"), self, self.create_demo)
-        f.name_edit.setFocus()
-
-    @classmethod
-    def ask(cls, data_dir: Path) -> Any:
-        """Run the dialog; the created Facet, or None if the person quit."""
-        dialog = cls(data_dir)
-        dialog.show()
-        loop = QEventLoop()
-        dialog.finished.connect(loop.quit)
-        loop.exec()
-        return dialog.facet
+    def focus_field(self) -> QWidget:
+        return self.form.name_edit  # type: ignore[no-any-return]
 
     def values(self) -> dict[str, str]:
         f = self.form
-        return {
-            "name": f.name_edit.text(), "address": f.address_edit.toPlainText(), "phone": f.phone_edit.text(),
-            "email": f.email_edit.text(), "timezone": f.timezone_combo.currentText(),
-            "currency": f.currency_edit.text(), "tax_rate": f.tax_rate_edit.text() or "0",
-            "receipt_footer": f.receipt_footer_edit.text(), "privacy_contact": f.privacy_contact_edit.text(),
-        }
+        return {"name": f.name_edit.text(), "address": f.address_edit.toPlainText(), "phone": f.phone_edit.text(),
+                "email": f.email_edit.text(), "timezone": f.timezone_combo.currentText(),
+                "currency": f.currency_edit.text(), "privacy_contact": f.privacy_contact_edit.text()}
 
-    def create(self) -> None:
-        from pos_app import app
-        from pos_app.services.setup import OwnerAccount, parse_store_profile
+    def check(self) -> None:
+        from pos_app.services.setup import parse_store_profile
+
+        parse_store_profile(self.values())
+
+
+class TaxPage(FormPage):
+    def __init__(self, wizard: FirstRunWizard) -> None:
+        super().__init__(wizard, "setup_tax.ui", "Sales tax", "Step 2 of 8: the tax on each sale, and the "
+                                                              "receipt's last line.")
+        self.form.tax_rate_edit.textChanged.connect(self._example)
+        self._example("")
+
+    def focus_field(self) -> QWidget:
+        return self.form.tax_rate_edit  # type: ignore[no-any-return]
+
+    def _example(self, _text: str) -> None:
+        """What the rate means on a sale, as the person types it."""
+        from decimal import Decimal
+
+        from pos_app.domain import store as store_rules
+
+        try:
+            rate = Decimal(store_rules.check_tax_rate(self.form.tax_rate_edit.text() or "0"))
+        except ValidationError:
+            self.form.example_label.setText("")
+            return
+        tax = (Decimal(1000) * rate / 100).quantize(Decimal("0.01"))
+        self.form.example_label.setText(f"A 1,000.00 necklace: {tax:,} tax, {Decimal(1000) + tax:,} in all.")
+
+    def values(self) -> dict[str, str]:
+        f = self.form
+        return {"tax_rate": f.tax_rate_edit.text() or "0", "receipt_footer": f.receipt_footer_edit.text()}
+
+    def check(self) -> None:
+        from pos_app.domain import store as store_rules
+
+        store_rules.check_tax_rate(self.values()["tax_rate"])
+
+
+class OwnerPage(FormPage):
+    """The owner's account; Next creates the store and the owner in one unit of work."""
+
+    def __init__(self, wizard: FirstRunWizard) -> None:
+        super().__init__(wizard, "setup_owner.ui", "The owner", "Step 3 of 8: who owns the store. Next creates "
+                                                                "the store.")
+        self.setCommitPage(True)  # no way back once the store exists
+        self.setButtonText(QWizard.WizardButton.CommitButton, "&Next: create the store >")
+
+    def focus_field(self) -> QWidget:
+        return self.form.owner_name_edit  # type: ignore[no-any-return]
+
+    def check(self) -> Callable[[], Any]:
+        from pos_app.services.setup import OwnerAccount, check_owner, parse_store_profile
+
+        wizard = self.wiz
+        pages = (wizard.page(STORE), wizard.page(TAX))
+        for page in pages:  # checked again here: nothing is written unless every page passes
+            try:
+                page.check()  # type: ignore[attr-defined]
+            except UserFacingError as exc:
+                wizard.back_to(page, exc)
+                raise _Stay(str(exc)) from None
+        profile = parse_store_profile({**pages[0].values(), **pages[1].values()})  # type: ignore[attr-defined]
+        f = self.form
+        owner = check_owner(OwnerAccount(f.owner_name_edit.text(), f.owner_password_edit.text(),
+                                         f.owner_pin_edit.text()))
+        if f.owner_password_edit.text() != f.owner_password2_edit.text():
+            raise ValidationError("owner_password2", "the two passwords differ")
+        return lambda: wizard.create_store(profile, owner)
+
+    def run(self, work: Callable[[], Any], on_done: Callable[[Any], None], *, lane: str = "db",
+            note: str = "Creating your store…") -> None:
+        super().run(work, on_done, lane=lane, note=note)
+
+    def done(self, facet: Any) -> None:
+        self.wiz.store_created(facet)
+        for name in ("owner_password_edit", "owner_password2_edit", "owner_pin_edit"):
+            getattr(self.form, name).clear()  # secrets leave the screen once they are hashed
+        self.go_on()
+
+
+class TwoStepPage(QWizardPage):
+    """The owner's two-step sign-in, required for the role: the sign-in screen's own enrolment panel."""
+
+    def __init__(self, wizard: FirstRunWizard) -> None:
+        super().__init__()
+        self.setTitle("Two-step sign-in")
+        self.setSubTitle("Step 4 of 8: the owner signs in with a code from a phone as well as the password.")
+        self.wiz = wizard
+        self.panel: Any = None
+        self.enrolled = False
+        self.setCommitPage(True)
+        QVBoxLayout(self).setContentsMargins(0, 0, 0, 0)
+
+    def initializePage(self) -> None:
+        from pos_app.gui.two_step import EnrolPanel
+
+        wizard = self.wiz
+        if self.panel is None:
+            self.panel = EnrolPanel(wizard.context, self)
+            self.layout().addWidget(self.panel)
+            self.panel.setup_finished.connect(self._finished)
+            self.panel.cancel_requested.connect(wizard.reject)
+        self.panel.begin(wizard.actor, required=True)
+        self.panel.form.cancel_button.setText("Quit the setup  (Esc)")
+
+    def isComplete(self) -> bool:
+        return self.enrolled
+
+    def _finished(self) -> None:
+        self.enrolled = True
+        self.completeChanged.emit()
+        self.wiz.next()
+
+
+class PrinterPage(FormPage):
+    def __init__(self, wizard: FirstRunWizard) -> None:
+        super().__init__(wizard, "setup_printer.ui", "Receipt printer",
+                         "Step 5 of 8: where receipts print. Skip it by leaving the address empty.")
+        f = self.form
+        f.profile_combo.addItems(PRINTER_MODELS)
+        f.columns_combo.addItems(["42", "48"])
+        f.profile_combo.currentTextChanged.connect(self._columns_for)
+        f.test_button.setAutoDefault(False)
+        f.test_button.clicked.connect(self.test_page)
+        QShortcut(QKeySequence("Ctrl+T"), self, self.test_page, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.saved = False
+
+    def initializePage(self) -> None:
+        current = self.wiz.directory().setting
+        f = self.form
+        f.printer_edit.setText(str(current("receipt.printer", "") or ""))
+        f.profile_combo.setCurrentText(str(current("receipt.profile", "TM-T88V")))
+        f.columns_combo.setCurrentText(str(current("receipt.columns", 42)))
+        super().initializePage()
+
+    def focus_field(self) -> QWidget:
+        return self.form.printer_edit  # type: ignore[no-any-return]
+
+    def field_names(self) -> dict[str, str]:
+        return {"receipt.printer": "printer", "receipt.profile": "profile", "receipt.columns": "columns"}
+
+    def _columns_for(self, model: str) -> None:
+        from pos_app.documents.receipt_escpos import WIDTHS, profile_columns
+
+        try:
+            fits = profile_columns(model.strip())
+        except ValueError:
+            return
+        self.form.columns_combo.setCurrentText(str(max((w for w in WIDTHS if w <= fits), default=min(WIDTHS))))
+
+    def values(self) -> dict[str, str]:
+        f = self.form
+        return {"receipt.printer": f.printer_edit.text(), "receipt.profile": f.profile_combo.currentText(),
+                "receipt.columns": f.columns_combo.currentText()}
+
+    def _save(self) -> None:
+        from pos_app.services import settings as store_settings
+
+        store_settings.change_settings(self.values(), uow=self.wiz.context.uow(), actor=self.wiz.actor)
+
+    def check(self) -> Callable[[], Any] | None:
+        if not self.form.printer_edit.text().strip():
+            self.wiz.skipped.add("printer")
+            return None
+        self.wiz.skipped.discard("printer")
+        return self._save
+
+    def test_page(self) -> None:
+        """Save the fields, then send the printer's test page (the printer settings' own)."""
+        from pos_app.documents.receipt_escpos import render_test_page
+        from pos_app.services import receipts
+
+        if not self.form.printer_edit.text().strip():
+            mark_problem(self.form.message_label, "Printer address: type it first (tcp://HOST:9100 for a network "
+                                                  "printer).")
+            self.form.printer_edit.setFocus()
+            return
+        facet, name = self.wiz.context.facet, self.wiz.store_name()
+
+        def work() -> str:
+            self._save()
+            printer = facet.receipt_printer()
+            look = receipts.layout(facet.directory())
+            printer.send(render_test_page(store_name=name, columns=look.columns, profile=look.profile))
+            return "Test page sent: check that the printout's width ruler fits the paper, then press Next."
+
+        self.run(work, lambda message: mark_info(self.form.message_label, message), lane="io",
+                 note="Printing the test page…")
+
+
+class PaymentsPage(FormPage):
+    def __init__(self, wizard: FirstRunWizard) -> None:
+        super().__init__(wizard, "setup_payments.ui", "Card payments (Stripe)",
+                         "Step 6 of 8, optional: leave both fields empty to skip.")
+
+    def initializePage(self) -> None:
+        self.form.reader_id_edit.setText(str(self.wiz.directory().setting("payments.reader_id", "") or ""))
+        super().initializePage()
+
+    def focus_field(self) -> QWidget:
+        return self.form.stripe_key_edit  # type: ignore[no-any-return]
+
+    def field_names(self) -> dict[str, str]:
+        return {"Stripe key": "stripe_key", "payments.reader_id": "reader_id"}
+
+    def check(self) -> Callable[[], Any] | None:
+        from pos_app.domain.payments import check_stripe_key
+        from pos_app.services import settings as store_settings
 
         f = self.form
-        try:
-            profile = parse_store_profile(self.values())
-            if f.owner_password_edit.text() != f.owner_password2_edit.text():
-                raise ValidationError("owner_password", "the two passwords differ")
-            owner = OwnerAccount(f.owner_name_edit.text(), f.owner_password_edit.text(), f.owner_pin_edit.text())
-            from pos_app.services.setup import check_owner
+        key_text, reader_text = f.stripe_key_edit.text(), f.reader_id_edit.text()
+        if not key_text.strip() and not reader_text.strip():
+            self.wiz.skipped.add("payments")
+            return None
+        # Both checked before either is kept.
+        key = check_stripe_key(key_text) if key_text.strip() else None
+        reader = store_settings.SETTINGS["payments.reader_id"].parse(reader_text) if reader_text.strip() else None
+        if key is None and not self.wiz.has_stripe_key():
+            raise ValidationError("Stripe key", "is needed with a card reader (sk_test_… or sk_live_…)")
+        self.wiz.skipped.discard("payments")
+        context, actor = self.wiz.context, self.wiz.actor
 
-            check_owner(owner)
-        except UserFacingError as exc:
-            self.show_problem(exc)
+        def work() -> None:
+            from pos_app.services.payment_setup import set_stripe_key
+
+            if key is not None:
+                set_stripe_key(key, keys=context.facet.keyring, uow=context.uow(), actor=actor)
+            if reader is not None:
+                store_settings.change_settings({"payments.reader_id": reader}, uow=context.uow(), actor=actor)
+
+        return work
+
+    def done(self, result: Any) -> None:
+        self.form.stripe_key_edit.clear()  # kept in the keyring now; not left on screen
+        self.wiz.context.forget_devices()
+        self.go_on()
+
+
+class _Progress(QObject):
+    moved = Signal(int, int)
+    """Rows checked so far, of how many (from the import's worker)."""
+
+
+class InventoryPage(FormPage):
+    def __init__(self, wizard: FirstRunWizard) -> None:
+        super().__init__(wizard, "setup_inventory.ui", "Your stock",
+                         "Step 7 of 8, optional: import items from a CSV file, or leave it empty to skip.")
+        f = self.form
+        for button in (f.choose_button, f.import_button, f.valid_only_button, f.cancel_button):
+            button.setAutoDefault(False)
+        f.choose_button.clicked.connect(self.choose)
+        f.import_button.clicked.connect(lambda: self.start_import(skip_invalid=False))
+        f.valid_only_button.clicked.connect(lambda: self.start_import(skip_invalid=True))
+        f.cancel_button.clicked.connect(self.cancel_import)
+        QShortcut(QKeySequence("Ctrl+I"), self, lambda: self.start_import(skip_invalid=False),
+                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        f.file_edit.textChanged.connect(self._file_changed)
+        self.progress = _Progress(self)
+        self.progress.moved.connect(self._moved)
+        self.token: Any = None
+        self.report: Any = None
+        self.imported: str | None = None  # the file last imported, so Next does not import it twice
+        self._file_changed("")
+
+    def focus_field(self) -> QWidget:
+        return self.form.file_edit  # type: ignore[no-any-return]
+
+    def _file_changed(self, _text: str) -> None:
+        f = self.form
+        f.valid_only_button.setVisible(False)
+        f.cancel_button.setVisible(False)
+        f.progress_bar.setVisible(False)
+
+    def choose(self) -> None:
+        from pos_app.gui import dialogs
+
+        path = dialogs.ask_open_path(self, "Import items", "CSV files (*.csv)")
+        if path is not None:
+            self.form.file_edit.setText(str(path))
+
+    def check(self) -> None:
+        text = self.form.file_edit.text().strip()
+        if not text:
+            self.wiz.skipped.add("inventory")
             return
-        self._start(lambda: app.create_facet(self.data_dir, profile, owner), "Creating your store…")
+        if self.imported != text:
+            self.start_import(skip_invalid=False)
+            raise _Stay()
+        self.wiz.skipped.discard("inventory")
 
-    def create_demo(self) -> None:
+    def start_import(self, *, skip_invalid: bool) -> None:
+        """Import the file on the database worker: every row checked first; a progress bar, and Cancel."""
+        from pos_app.gui.ops import CancelToken
+        from pos_app.services import item_files
+
+        f = self.form
+        text = f.file_edit.text().strip()
+        if self.busy:
+            return
+        if not text:
+            mark_problem(f.message_label, "Item file: choose the CSV file first (Alt+H), or press Next to skip.")
+            f.file_edit.setFocus()
+            return
+        path = Path(text).expanduser()
+        rejects = path.with_name(path.stem + ".rejected.csv")
+        context, actor, progress, token = self.wiz.context, self.wiz.actor, self.progress, CancelToken()
+        self.token = token
+        f.report_edit.clear()
+        f.progress_bar.setRange(0, 0)
+        f.progress_bar.setVisible(True)
+        f.valid_only_button.setVisible(False)
+        f.cancel_button.setVisible(True)
+
+        def work() -> Any:
+            try:
+                with path.open("rb") as stream:
+                    total = max(sum(1 for _ in stream) - 1, 1)
+            except OSError:
+                total = 1
+            progress.moved.emit(0, total)
+            return item_files.import_items(path, uow=context.uow(), actor=actor, skip_invalid=skip_invalid,
+                                           rejects_path=rejects if skip_invalid else None,
+                                           progress=lambda n: progress.moved.emit(n, total),
+                                           cancelled=token.cancelled)
+
+        self.run(work, lambda report: self._imported(text, report), note=f"Importing {path.name}…")
+
+    def cancel_import(self) -> None:
+        if self.token is not None:
+            self.token.cancel()
+
+    def _moved(self, done: int, total: int) -> None:
+        bar = self.form.progress_bar
+        bar.setRange(0, total)
+        bar.setValue(min(done, total))
+
+    def _imported(self, text: str, report: Any) -> None:
+        f = self.form
+        self.report, self.imported = report, text
+        f.cancel_button.setVisible(False)
+        f.progress_bar.setRange(0, 1)
+        f.progress_bar.setValue(1)
+        lines = [f"{report.rows} rows read: {report.created} new items, {report.updated} updated, "
+                 f"{report.unchanged} unchanged."]
+        if report.problems:
+            lines.append(f"{report.rejected} row(s) left out, written with their problems to {report.rejects_file}:")
+            lines += [f"  {p}" for p in report.problems]
+        f.report_edit.setPlainText("\n".join(lines))
+        mark_info(f.message_label, f"Imported: {report.created} new items. Press Next to go on.")
+        self.wiz.context.changed.emit("items")
+
+    def failed(self, exc: BaseException) -> None:
+        from pos_app.services.item_files import ImportRejected
+
+        f = self.form
+        f.cancel_button.setVisible(False)
+        f.progress_bar.setVisible(False)
+        if isinstance(exc, ImportRejected):
+            report = exc.report
+            valid = report.rows - report.rejected
+            f.report_edit.setPlainText("\n".join(
+                [f"{report.rows} rows read; {report.rejected} have a problem, so nothing was imported:"]
+                + [f"  {str(p)[0].upper()}{str(p)[1:]}" for p in report.problems]))
+            mark_problem(f.message_label, f"Nothing was imported: {report.rejected} of {report.rows} rows have a "
+                                          "problem (listed below). Fix the file and import again"
+                         + (f", or import the {valid} valid rows only (Alt+V)." if valid else "."))
+            f.valid_only_button.setVisible(bool(valid))
+            return
+        super().failed(exc)
+
+
+class ShiftPage(FormPage):
+    def __init__(self, wizard: FirstRunWizard) -> None:
+        super().__init__(wizard, "setup_shift.ui", "The first shift", "Step 8 of 8: the cash drawer's float.")
+        self.open_already = False
+
+    def initializePage(self) -> None:
+        super().initializePage()
+        context = self.wiz.context
+        self.open_already = context.sales.open_shift(context.facet.terminal) is not None
+        self.form.float_edit.setEnabled(not self.open_already)
+        if self.open_already:
+            mark_info(self.form.message_label, "A shift is already open on this counter: Finish ends the setup.")
+        self.form.float_edit.selectAll()
+
+    def focus_field(self) -> QWidget:
+        return self.form.float_edit  # type: ignore[no-any-return]
+
+    def check(self) -> Callable[[], Any]:
+        from pos_app.domain.money import parse_money
+        from pos_app.services import cash, setup
+
+        wizard = self.wiz
+        context, actor, skipped = wizard.context, wizard.actor, set(wizard.skipped)
+        float_ = None if self.open_already else parse_money(self.form.float_edit.text(), context.profile.currency,
+                                                             field="float")
+
+        def work() -> None:
+            if float_ is not None:
+                cash.open_shift(float_, uow=context.uow(), actor=actor)
+            setup.finish_setup(uow=context.uow(), actor=actor, skipped=sorted(skipped))
+
+        return work
+
+    def done(self, result: Any) -> None:
+        self.wiz.context.changed.emit("shift")
+        self.go_on()
+
+
+class FirstRunWizard(QWizard):
+    """The first-run setup. Fresh (`data_dir`): from the store's name to its first shift. Resumed
+    (`context` with the owner signed in): the pages after the owner's, for a store whose setup was left
+    midway. On accept `facet` is the store (fresh) and the first shift is open."""
+
+    def __init__(self, data_dir: Path | None = None, *, context: Any = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Facet — set up your store")
+        self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
+        self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
+        self.setButtonText(QWizard.WizardButton.NextButton, "&Next  >")
+        self.setButtonText(QWizard.WizardButton.BackButton, "<  &Back")
+        self.setButtonText(QWizard.WizardButton.FinishButton, "&Finish: open the shift")
+        self.setButtonText(QWizard.WizardButton.CancelButton, "Quit  (Esc)")
+        self.data_dir = data_dir
+        self.context: Any = context
+        self.actor: Actor | None = context.actor if context is not None else None
+        self.runner: OpRunner = context.runner if context is not None else OpRunner(self)
+        self.facet: Any = None
+        self.busy = False
+        self.skipped: set[str] = set()
+        self._own_context = context is None
+        if context is None:
+            self.setPage(STORE, StorePage(self))
+            self.setPage(TAX, TaxPage(self))
+            self.setPage(OWNER, OwnerPage(self))
+            self.setPage(TWO_STEP, TwoStepPage(self))
+            self.demo_shortcut = QShortcut(QKeySequence("Ctrl+D"), self, self.create_demo)
+        self.setPage(PRINTER, PrinterPage(self))
+        self.setPage(PAYMENTS, PaymentsPage(self))
+        self.setPage(INVENTORY, InventoryPage(self))
+        self.setPage(SHIFT, ShiftPage(self))
+        self.setStartId(STORE if context is None else PRINTER)
+        self.resize(900, 640)
+
+    @classmethod
+    def ask(cls, data_dir: Path) -> Any:
+        """Run the wizard on a folder with no store; the created Facet (its first shift open), or None if the
+        person quit (the store, if it was created by then, is closed and comes back at the next start)."""
+        wizard = cls(data_dir)
+        wizard.show()
+        loop = QEventLoop()
+        wizard.finished.connect(loop.quit)
+        loop.exec()
+        return wizard.outcome()
+
+    @classmethod
+    def resume_for(cls, context: Any, parent: QWidget) -> FirstRunWizard:
+        """Take a setup left midway up again, for the owner just signed in (non-blocking)."""
+        wizard = cls(context=context, parent=parent)
+        wizard.setWindowModality(Qt.WindowModality.WindowModal)
+        wizard.open()
+        return wizard
+
+    def outcome(self) -> Any:
+        """After `ask`: the store if the setup was finished; else None (a store made, then quit, is closed)."""
+        self.runner.wait()
+        if self._own_context and self.context is not None:
+            self.context.close()
+        if self.facet is not None and self.result() != QWizard.DialogCode.Accepted:
+            self.facet.close()
+            return None
+        return self.facet
+
+    # -- the store --------------------------------------------------------------------------------------
+    def create_store(self, profile: Any, owner: Any) -> Any:
+        """On the database worker: the store and its owner, in one go (as `pos-app init`)."""
         from pos_app import app
 
-        self._start(lambda: app.create_demo_facet(self.data_dir), "Creating the Jane Ellen demo store…")
+        return app.create_facet(self.data_dir, profile, owner, guided=True)  # type: ignore[arg-type]
 
-    def _start(self, work: Any, note: str) -> None:
-        mark_info(self.form.message_label, note)
-        self.setEnabled(False)
+    def store_created(self, facet: Any) -> None:
+        """On the GUI thread: the owner acts from here on in this wizard, as just signed in."""
+        from pos_app import app
+        from pos_app.gui.context import AppContext
+
+        self.facet = facet
+        self.context = AppContext(facet, self.runner)
+        self.actor = app.owner_actor(facet)
+        self.context.set_actor(self.actor)
+        self.demo_shortcut.setEnabled(False)
+
+    def create_demo(self) -> None:
+        """Ctrl+D: the Jane Ellen demo store instead, before anything of a real store is written."""
+        from pos_app import app
+
+        if self.facet is not None or self.busy or self.currentId() != STORE:
+            return
+        page = self.currentPage()
+        data_dir = self.data_dir
 
         def done(facet: Any) -> None:
             self.facet = facet
-            self.accept()
+            _accept_without_checks(self)
 
-        def failed(exc: BaseException) -> None:
-            self.setEnabled(True)
-            show_error(self, exc)
+        page.run(lambda: app.create_demo_facet(data_dir), done,  # type: ignore[attr-defined]
+                 note="Creating the Jane Ellen demo store…")
 
-        self.runner.run(work, on_done=done, on_error=failed, parent=self)
+    def directory(self) -> Any:
+        return self.context.directory
 
-    def show_problem(self, exc: UserFacingError) -> None:
-        mark_problem(self.form.message_label, str(exc))
-        if isinstance(exc, ValidationError):
-            widget = getattr(self.form, f"{exc.field}_edit", None) or getattr(self.form, f"{exc.field}_combo", None)
-            if widget is not None:
-                widget.setFocus()
+    def store_name(self) -> str:
+        return str(self.context.profile.name)
+
+    def has_stripe_key(self) -> bool:
+        from pos_app.adapters.secrets import STRIPE_KEY_NAME
+
+        return bool(self.context.facet.keyring.get(STRIPE_KEY_NAME))
+
+    def back_to(self, page: QWizardPage, exc: UserFacingError) -> None:
+        """A page before this one no longer passes (it cannot, today, but a check may tighten): go back to it."""
+        while self.currentPage() is not page and self.currentId() != self.startId():
+            self.back()
+        show = getattr(page, "show_problem", None)
+        if callable(show):
+            show(exc)
+
+    def reject(self) -> None:
+        """Esc or Quit: refused while work runs (a store half-way through being created is not left)."""
+        if self.busy:
+            return
+        super().reject()
+
+
+def _accept_without_checks(wizard: FirstRunWizard) -> None:
+    """Close as accepted without the current page's checks (the demo store replaces the setup)."""
+    from PySide6.QtWidgets import QDialog
+
+    QDialog.done(wizard, QDialog.DialogCode.Accepted)
+
+
+# The name launch.py and the screenshots knew.
+FirstRunDialog = FirstRunWizard
