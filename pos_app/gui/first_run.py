@@ -673,9 +673,10 @@ class FirstRunWizard(QWizard):
         self.runner.wait()
         if self._own_context and self.context is not None:
             self.context.close()
+            self._own_context = False
         if self.facet is not None and self.result() != QWizard.DialogCode.Accepted:
             self.facet.close()
-            return None
+            self.facet = None
         return self.facet
 
     # -- the store --------------------------------------------------------------------------------------

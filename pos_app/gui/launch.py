@@ -84,7 +84,7 @@ def run_desktop(data_dir: Path, *, demo: bool = False, smoke: bool = False) -> i
 
     context = AppContext(facet)
     window = MainWindow(context, keyring_warning=facet.keyring.status.warning)
-    window.sign_in.signed_in.connect(lambda actor: resume_setup(window, context, actor))
+    watch_for_unfinished_setup(window, context)
     window.show()
     # After the first paint: what sign-in needs (on this thread, which owns the
     # shared connection); a moment later SQLAlchemy on the database worker, while
@@ -100,6 +100,11 @@ def run_desktop(data_dir: Path, *, demo: bool = False, smoke: bool = False) -> i
     context.close()
     facet.close()
     return int(code)
+
+
+def watch_for_unfinished_setup(window: Any, context: Any) -> None:
+    """Each sign-in on `window` checks whether the first-run setup was left midway (see `resume_setup`)."""
+    window.sign_in.signed_in.connect(lambda actor: resume_setup(window, context, actor))
 
 
 def resume_setup(window: Any, context: Any, actor: Any) -> None:
