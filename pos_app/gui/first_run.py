@@ -64,6 +64,7 @@ class FormPage(QWizardPage):
             self.setSubTitle(subtitle)
         self.wiz = wizard
         self.form = Form(form_name, self, margin=0)
+        self.form.root.setMaximumWidth(900)  # fields a readable length on a wide screen
         self.busy = False
         self._passed = False
 
@@ -295,7 +296,8 @@ class TwoStepPage(QWizardPage):
         self.wiz = wizard
         self.panel: Any = None
         self.enrolled = False
-        self.setCommitPage(True)
+        self.setCommitPage(True)  # enrolled is enrolled: no way back to it
+        self.setButtonText(QWizard.WizardButton.CommitButton, "&Next  >")
         QVBoxLayout(self).setContentsMargins(0, 0, 0, 0)
 
     def initializePage(self) -> None:
@@ -308,7 +310,7 @@ class TwoStepPage(QWizardPage):
             self.panel.setup_finished.connect(self._finished)
             self.panel.cancel_requested.connect(wizard.reject)
         self.panel.begin(wizard.actor, required=True)
-        self.panel.form.cancel_button.setText("Quit the setup  (Esc)")
+        self.panel.form.cancel_button.setVisible(False)  # the wizard's own Quit (Esc) is there
 
     def isComplete(self) -> bool:
         return self.enrolled
@@ -744,7 +746,3 @@ def _accept_without_checks(wizard: FirstRunWizard) -> None:
     from PySide6.QtWidgets import QDialog
 
     QDialog.done(wizard, QDialog.DialogCode.Accepted)
-
-
-# The name launch.py and the screenshots knew.
-FirstRunDialog = FirstRunWizard
