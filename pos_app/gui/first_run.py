@@ -145,7 +145,9 @@ class FormPage(QWizardPage):
     def _set_busy(self, busy: bool) -> None:
         self.busy = busy
         self.wiz.busy = busy
-        self.completeChanged.emit()
+        self.completeChanged.emit()  # Next waits; the wizard sets Back as it would, so:
+        if busy:  # no Back either while the page's work runs (it may be creating the store)
+            self.wiz.button(QWizard.WizardButton.BackButton).setEnabled(False)
 
     def show_problem(self, exc: UserFacingError) -> None:
         """The problem under the fields, naming the field by its label; the field gets the keyboard."""
@@ -311,6 +313,8 @@ class TwoStepPage(QWizardPage):
             self.panel.cancel_requested.connect(wizard.reject)
         self.panel.begin(wizard.actor, required=True)
         self.panel.form.cancel_button.setVisible(False)  # the wizard's own Quit (Esc) is there
+        qr = self.panel.form.qr_label
+        qr.setMinimumSize(qr.pixmap().size())  # whole, or a phone cannot read it: the window grows instead
 
     def isComplete(self) -> bool:
         return self.enrolled
@@ -649,7 +653,7 @@ class FirstRunWizard(QWizard):
         self.setPage(INVENTORY, InventoryPage(self))
         self.setPage(SHIFT, ShiftPage(self))
         self.setStartId(STORE if context is None else PRINTER)
-        self.resize(900, 640)
+        self.resize(1000, 760)
 
     @classmethod
     def ask(cls, data_dir: Path) -> Any:
