@@ -157,7 +157,7 @@ class FormPage(QWizardPage):
         widget = self._field_widget(exc.field) if isinstance(exc, ValidationError) else None
         if widget is not None:
             label = self._label_for(widget)
-            if label:
+            if label and isinstance(exc, ValidationError):
                 text = f"{label}: {exc.problem}"
             widget.setFocus()
             select_all = getattr(widget, "selectAll", None)
@@ -308,10 +308,12 @@ class TwoStepPage(QWizardPage):
         wizard = self.wiz
         if self.panel is None:
             self.panel = EnrolPanel(wizard.context, self)
-            self.layout().addWidget(self.panel)
+            layout = self.layout()
+            assert layout is not None, "made in __init__"
+            layout.addWidget(self.panel)
             self.panel.setup_finished.connect(self._finished)
             self.panel.cancel_requested.connect(wizard.reject)
-        self.panel.begin(wizard.actor, required=True)
+        self.panel.begin(wizard.acting(), required=True)
         self.panel.form.cancel_button.setVisible(False)  # the wizard's own Quit (Esc) is there
         qr = self.panel.form.qr_label
         qr.setMinimumSize(qr.pixmap().size())  # whole, or a phone cannot read it: the window grows instead
@@ -369,7 +371,7 @@ class PrinterPage(FormPage):
     def _save(self) -> None:
         from pos_app.services import settings as store_settings
 
-        store_settings.change_settings(self.values(), uow=self.wiz.context.uow(), actor=self.wiz.actor)
+        store_settings.change_settings(self.values(), uow=self.wiz.context.uow(), actor=self.wiz.acting())
 
     def check(self) -> Callable[[], Any] | None:
         if not self.form.printer_edit.text().strip():
@@ -431,7 +433,7 @@ class PaymentsPage(FormPage):
         if key is None and not self.wiz.has_stripe_key():
             raise ValidationError("Stripe key", "is needed with a card reader (sk_test_… or sk_live_…)")
         self.wiz.skipped.discard("payments")
-        context, actor = self.wiz.context, self.wiz.actor
+        context, actor = self.wiz.context, self.wiz.acting()
 
         def work() -> None:
             from pos_app.services.payment_setup import set_stripe_key
@@ -516,7 +518,7 @@ class InventoryPage(FormPage):
             return
         path = Path(text).expanduser()
         rejects = path.with_name(path.stem + ".rejected.csv")
-        context, actor, progress, token = self.wiz.context, self.wiz.actor, self.progress, CancelToken()
+        context, actor, progress, token = self.wiz.context, self.wiz.acting(), self.progress, CancelToken()
         self.token = token
         f.report_edit.clear()
         f.progress_bar.setRange(0, 0)
@@ -604,7 +606,7 @@ class ShiftPage(FormPage):
         from pos_app.services import cash, setup
 
         wizard = self.wiz
-        context, actor, skipped = wizard.context, wizard.actor, set(wizard.skipped)
+        context, actor, skipped = wizard.context, wizard.acting(), set(wizard.skipped)
         float_ = None if self.open_already else parse_money(self.form.float_edit.text(), context.profile.currency,
                                                              field="float")
 
@@ -707,10 +709,11 @@ class FirstRunWizard(QWizard):
         """Ctrl+D: the Jane Ellen demo store instead, before anything of a real store is written."""
         from pos_app import app
 
-        if self.facet is not None or self.busy or self.currentId() != STORE:
+        if self.facet is not None or self.busy:  # only while nothing of a real store is written
             return
         page = self.currentPage()
         data_dir = self.data_dir
+        assert data_dir is not None, "Ctrl+D is only on a fresh wizard's first page"
 
         def done(facet: Any) -> None:
             self.facet = facet
@@ -718,6 +721,12 @@ class FirstRunWizard(QWizard):
 
         page.run(lambda: app.create_demo_facet(data_dir), done,  # type: ignore[attr-defined]
                  note="Creating the Jane Ellen demo store…")
+
+    def acting(self) -> Actor:
+        """The owner, who acts on every page after the store is made (just made, or signed in to resume)."""
+        if self.actor is None:
+            raise RuntimeError("the store has not been made yet")
+        return self.actor
 
     def directory(self) -> Any:
         return self.context.directory

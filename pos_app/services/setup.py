@@ -20,7 +20,6 @@ from pos_app.services.guard import requires
 from pos_app.services.ports import DirectoryReader, SecretHasher, StoreProfile, UnitOfWork
 from pos_app.services.staff import check_password, check_pin
 
-
 PENDING = "setup.pending"
 
 

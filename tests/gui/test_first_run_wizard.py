@@ -8,8 +8,8 @@ FACET_DIALOG_PNG to a folder to keep a picture of each page as the test leaves i
 from __future__ import annotations
 
 import csv
-import re
 import datetime as dt
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
