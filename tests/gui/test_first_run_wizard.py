@@ -334,3 +334,21 @@ def test_ctrl_d_opens_the_demo_store_instead(qtbot: Any, wizard: FirstRunWizard)
     qtbot.waitUntil(lambda: not wizard.isVisible(), timeout=60_000)
     facet = wizard.facet
     assert facet.profile.name == "Jane Ellen" and not setup_pending(facet.directory())
+
+
+def test_a_test_page_to_a_printer_that_is_off_says_so_on_the_page_and_the_setup_goes_on(
+        qtbot: Any, wizard: FirstRunWizard) -> None:
+    fill_store_tax_owner(qtbot, wizard)
+    enrol(qtbot, wizard)
+    nobody = PrinterListener()
+    address = nobody.url
+    nobody.close()  # its port now refuses connections, like a printer switched off
+    type_text(qtbot, address)
+    press(qtbot, Qt.Key.Key_T, CTRL)
+    qtbot.waitUntil(lambda: bool(message(wizard)) and "Printing" not in message(wizard), timeout=20_000)
+    snap(wizard, "first-run-5-printer-off")
+    assert "does not answer" in message(wizard)
+    assert wizard.page(first_run.PRINTER).form.message_label.property("problem") is True
+    press(qtbot, Qt.Key.Key_Return)  # the address is kept: receipts wait in the queue until it prints
+    on_page(qtbot, wizard, first_run.PAYMENTS)
+    assert wizard.facet.directory().setting("receipt.printer") == address
