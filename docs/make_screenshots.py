@@ -262,10 +262,10 @@ def main() -> None:
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")
     out.mkdir(parents=True, exist_ok=True)
     qt = make_application()
-    from pos_app.gui.first_run import FirstRunDialog
+    from pos_app.gui.first_run import FirstRunWizard
 
-    first = FirstRunDialog(TMP / "unused")
-    first.resize(1100, 560)
+    first = FirstRunWizard(TMP / "unused")
+    first.resize(1280, 800)
     first.show()
     grab(first, out / "first-run.png")
     first.close()

@@ -20,6 +20,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QFont
@@ -71,9 +72,9 @@ def run_desktop(data_dir: Path, *, demo: bool = False, smoke: bool = False) -> i
         elif demo or smoke:
             facet = composition.create_demo_facet(data_dir)
         else:
-            from pos_app.gui.first_run import FirstRunDialog
+            from pos_app.gui.first_run import FirstRunWizard
 
-            facet = FirstRunDialog.ask(data_dir)
+            facet = FirstRunWizard.ask(data_dir)
             if facet is None:
                 return 0
     except UserFacingError as exc:
@@ -88,6 +89,7 @@ def run_desktop(data_dir: Path, *, demo: bool = False, smoke: bool = False) -> i
 
     context = AppContext(facet)
     window = MainWindow(context, keyring_warning=facet.keyring.status.warning)
+    watch_for_unfinished_setup(window, context)
     window.show()
     # After the first paint: what sign-in needs (on this thread, which owns the
     # shared connection); a moment later SQLAlchemy on the database worker, while
@@ -103,6 +105,24 @@ def run_desktop(data_dir: Path, *, demo: bool = False, smoke: bool = False) -> i
     context.close()
     facet.close()
     return int(code)
+
+
+def watch_for_unfinished_setup(window: Any, context: Any) -> None:
+    """Each sign-in on `window` checks whether the first-run setup was left midway (see `resume_setup`)."""
+    window.sign_in.signed_in.connect(lambda actor: resume_setup(window, context, actor))
+
+
+def resume_setup(window: Any, context: Any, actor: Any) -> None:
+    """A store whose first-run setup was left midway: the owner's sign-in takes it up again, over the
+    workspace (the sign-in screen has already seen to two-step sign-in)."""
+    from pos_app.domain.permissions import Role
+    from pos_app.services.setup import setup_pending
+
+    if actor.role is not Role.OWNER or not setup_pending(context.directory):
+        return
+    from pos_app.gui.first_run import FirstRunWizard
+
+    window.setup_wizard = FirstRunWizard.resume_for(context, window)
 
 
 def _warm_gui(context: object) -> None:
