@@ -270,6 +270,9 @@ def record_sign_in(check: SignInCheck, secret: str, *, uow: UnitOfWork, hasher: 
     if check.outcome != "ok":
         raise SignInFailed(check.problem or "This staff member cannot sign in.")
     if check.new_secret:
+        if not new_secret:
+            raise SignInFailed(f"{actor.name} must choose a new {check.secret_word} to sign in: the one given "
+                               "was temporary.")
         check_new_secret(check, secret, new_secret, new_secret)
     if check.second_step == "code":
         return _code_try(check, secret, code, uow=uow, hasher=hasher, new_secret=new_secret)
