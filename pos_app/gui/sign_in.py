@@ -144,7 +144,7 @@ class SignInView(QWidget):
         self.pages.setCurrentWidget(self.credentials_page)
         self.form.note_label.setText(note)
         self.form.note_label.setVisible(bool(note))
-        self.form.message_label.clear()
+        self._clear_message()
         self.form.secret_edit.clear()
         self.new_form.new_edit.clear()
         self.new_form.again_edit.clear()
@@ -168,7 +168,7 @@ class SignInView(QWidget):
         self.form.secret_label.setText(f"&{word}")
         self.form.secret_edit.setPlaceholderText(f"{word}, then Enter")
         self.form.secret_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.form.message_label.clear()
+        self._clear_message()
 
     def submit(self) -> None:
         item = self.form.staff_list.currentItem()
@@ -180,7 +180,8 @@ class SignInView(QWidget):
         facet = self.context.facet
         hasher, terminal = facet.hasher(), facet.terminal  # read here, on the thread that owns the connection
         self._busy = True
-        self.form.message_label.setText("Checking…")
+        self._clear_message()
+        mark_info(self.form.message_label, "Checking…")
 
         def check() -> staff_service.SignInCheck:
             # argon2 off the database worker: the try is counted in a short write transaction of its
@@ -221,7 +222,7 @@ class SignInView(QWidget):
     def _ask_new_secret(self, check: staff_service.SignInCheck, temporary: str) -> None:
         self._busy = False
         self._choosing = (check, temporary)
-        self.form.message_label.clear()
+        self._clear_message()
         n, word = self.new_form, check.secret_word
         n.title_label.setText(f"Choose your own {word}")
         n.who_label.setText(f"{check.actor.name}: that {word} was temporary. Type a new {word} that only you know, "
@@ -268,7 +269,7 @@ class SignInView(QWidget):
     def _ask_code(self, check: staff_service.SignInCheck, secret: str, new_secret: str = "") -> None:
         self._busy = False
         self._awaiting = (check, secret, new_secret)
-        self.form.message_label.clear()
+        self._clear_message()
         c = self.code_form
         c.who_label.setText(f"{check.actor.name}: type the 6-digit code your authenticator app shows, "
                             "or one of your recovery codes.")
@@ -314,7 +315,7 @@ class SignInView(QWidget):
     def _start_enrolment(self, actor: Actor) -> None:
         self._busy = False
         self._enrolling = actor
-        self.form.message_label.clear()
+        self._clear_message()
         self.pages.setCurrentWidget(self.enrol_panel)
         self.enrol_panel.begin(actor, required=True)
         self.enrolment_started.emit()
@@ -348,7 +349,7 @@ class SignInView(QWidget):
         self._busy = False
         self._awaiting = None
         self._choosing = None
-        self.form.message_label.clear()
+        self._clear_message()
         self.pages.setCurrentWidget(self.credentials_page)
         self.signed_in.emit(actor)
 
@@ -363,9 +364,16 @@ class SignInView(QWidget):
         else:
             from pos_app.gui.ops import show_error
 
-            self.form.message_label.clear()
+            self._clear_message()
             show_error(self, exc)
 
+    def _clear_message(self) -> None:
+        mark_info(self.form.message_label, "")
+        self.form.message_label.setMinimumHeight(0)
+
     def show_problem(self, exc: UserFacingError) -> None:
-        self.form.message_label.setText(str(exc))
-        self.form.message_label.setProperty("problem", True)
+        label = self.form.message_label
+        mark_problem(label, str(exc))
+        # The card is centred by its size hint, which leaves out a wrapped label's extra lines:
+        # reserve them, or a three-line message (the lockout's) squeezes the name list.
+        label.setMinimumHeight(label.heightForWidth(max(label.width(), self.form.card.minimumWidth() - 40)))
