@@ -43,7 +43,7 @@ def load_screens() -> list[tuple[str, Permission, Callable[[AppContext, QWidget]
         ("Customers", Permission.VIEW_CUSTOMERS, CustomersView),
         ("Privacy desk", Permission.HANDLE_PRIVACY_REQUESTS, PrivacyDesk),
         ("Audit", Permission.VIEW_AUDIT, AuditView),
-        ("Staff", Permission.MANAGE_STAFF, StaffView),
+        ("Staff", Permission.RESET_STAFF_PINS, StaffView),
         ("Settings", Permission.VIEW_SETTINGS, SettingsView),
     ]
 
