@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QWidget
 from pos_app.domain.errors import UserFacingError
 from pos_app.domain.permissions import Permission
 from pos_app.gui import dialogs
-from pos_app.gui.base import mark_info, mark_problem
+from pos_app.gui.base import mark_info, mark_problem, open_dialog
 from pos_app.gui.context import AppContext
 from pos_app.gui.forms import Form
 from pos_app.gui.staff_dialog import StaffDialog
@@ -144,10 +144,9 @@ class StaffView(QWidget):
             if result == StaffDialog.DialogCode.Accepted:
                 mark_info(self.form.message_label, dialog.done_message)
                 self.refresh()
-            self.form.staff_table.setFocus()
 
         dialog.finished.connect(finished)
-        dialog.open()
+        open_dialog(dialog, back_to=self.form.staff_table)
 
     def _need_selection(self, verb: str) -> StaffSecurityRow | None:
         person = self.selected()

@@ -58,8 +58,7 @@ class StaffDialog(FacetDialog):
         self.shortcut("Ctrl+G", self.suggest)
         f.secret_edit.setEchoMode(QLineEdit.EchoMode.Normal)  # read out to the person, then changed by them
         for role in Role:
-            f.role_combo.addItem(role.label, role)
-        f.role_combo.currentIndexChanged.connect(self._role_chosen)
+            f.role_combo.addItem(role.label, role.value)
         if person is not None:
             f.name_edit.setText(person.name)
             f.name_edit.setReadOnly(True)
@@ -68,6 +67,7 @@ class StaffDialog(FacetDialog):
         else:
             f.role_combo.setCurrentIndex(list(Role).index(Role.CLERK))
         self._layout_for_mode()
+        f.role_combo.currentIndexChanged.connect(self._role_chosen)
         self.initial_focus = {"add": f.name_edit, "role": f.role_combo, "reset": f.secret_edit}.get(mode, f.save_button)
 
     # ------------------------------------------------------------ what is shown
@@ -99,9 +99,8 @@ class StaffDialog(FacetDialog):
         f.new_secret_button.setVisible(f.secret_edit.isVisible())
 
     def _role(self) -> Role:
-        role = self.form.role_combo.currentData()
-        assert isinstance(role, Role)
-        return role
+        # The combo hands a StrEnum back as its str value.
+        return Role(self.form.role_combo.currentData() or Role.CLERK.value)
 
     def _needs_secret(self, role: Role) -> bool:
         """Adding: always. A new role: when it signs in differently (a PIN for a password, or back)."""
