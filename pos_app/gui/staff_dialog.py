@@ -96,7 +96,7 @@ class StaffDialog(FacetDialog):
                 f"the {_word(person.role)} they had (reset it if they forgot it).")
         else:
             self._role_chosen()
-        f.new_secret_button.setVisible(f.secret_edit.isVisible())
+        f.new_secret_button.setVisible(not f.secret_edit.isHidden())
 
     def _role(self) -> Role:
         # The combo hands a StrEnum back as its str value.
