@@ -27,7 +27,7 @@ def test_a_manager_reads_the_matrix_and_the_store_settings_by_keyboard(
     sign_in(qtbot, window, "Marcus Reed")
     view = window.workspace.show_screen("Settings")
     assert isinstance(view, SettingsView)
-    assert "Settings  (Ctrl+7)" in [window.workspace.form.tabs.tabText(n)
+    assert "Settings  (Ctrl+8)" in [window.workspace.form.tabs.tabText(n)
                                     for n in range(window.workspace.form.tabs.count())]
     table = view.form.permissions_table
     qtmodeltester.check(table.model())
