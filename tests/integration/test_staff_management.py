@@ -263,7 +263,19 @@ def test_each_change_is_audited_and_a_refused_one_changes_nothing(
                         hasher=fast_hasher)
     assert "Eve" not in everyone(demo_facet)
     sam = everyone(demo_facet)["Sam Ortiz"]
+
+    def outbox_rows() -> int:
+        conn = demo_facet.connection()
+        try:
+            return int(conn.execute("SELECT count(*) FROM outbox WHERE table_name = 'staff' AND row_id = ?",
+                                    (sam.id,)).fetchone()[0])
+        finally:
+            conn.close()
+
+    before = outbox_rows()
     staff.reset_secret(sam.id, "246810", uow=demo_facet.uow(), actor=owner, hasher=fast_hasher)
+    assert outbox_rows() > before, "the change goes out to sync with its transaction"
+    before = outbox_rows()
     staff.set_role(sam.id, Role.APPRAISER, credentials="GIA Graduate Gemologist", uow=demo_facet.uow(),
                    actor=owner, hasher=fast_hasher)
     recorded = events(demo_facet, sam.id)
@@ -271,4 +283,5 @@ def test_each_change_is_audited_and_a_refused_one_changes_nothing(
                                                 ("staff.role_changed", owner.name)]
     assert recorded[0][2] == {"secret": "pin"}
     assert everyone(demo_facet)["Sam Ortiz"].credentials == "GIA Graduate Gemologist"
+    assert outbox_rows() > before
     assert two_step.staff_overview(reader=demo_facet.directory(), uow=demo_facet.uow(), actor=owner)
