@@ -27,7 +27,7 @@ from pos_app.services.ports import StaffSecurityRow
 # The job of each mode: title, the save button's words.
 MODES = {
     "add": ("Add a person", "Add  (Ctrl+Enter)"),
-    "role": ("Change role", "Change role  (Ctrl+Enter)"),
+    "role": ("Change role", "Save  (Ctrl+Enter)"),
     "reset": ("Reset PIN or password", "Reset  (Ctrl+Enter)"),
     "deactivate": ("Deactivate", "Deactivate  (Ctrl+Enter)"),
     "reactivate": ("Reactivate", "Reactivate  (Ctrl+Enter)"),
@@ -79,6 +79,11 @@ class StaffDialog(FacetDialog):
             widget.setVisible(mode == "add")
         for widget in (f.role_label, f.role_combo):
             widget.setVisible(mode in ("add", "role"))
+        if mode != "add":
+            for widget in (f.pin_label, f.pin_edit, f.note_label):
+                widget.setVisible(False)
+            for widget in (f.credentials_label, f.credentials_edit):
+                widget.setVisible(mode == "role" and self._role() is Role.APPRAISER)
         if mode == "reset":
             assert person is not None
             self._show_secret(True, person.role)
@@ -134,6 +139,8 @@ class StaffDialog(FacetDialog):
                                   f"{self.person.role.label.lower()} now.")
         f.note_label.setText(" ".join(notes))
         f.note_label.setVisible(bool(notes))
+        if self.isVisible():  # rows came or went: fit them, none squeezed
+            self.adjustSize()
 
     def _show_secret(self, shown: bool, role: Role) -> None:
         f = self.form

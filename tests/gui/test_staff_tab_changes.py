@@ -154,6 +154,7 @@ def test_the_owner_makes_a_clerk_manager_with_a_temporary_password(qtbot: Any, w
     assert f.role_combo.currentData() == Role.MANAGER
     assert f.secret_edit.isVisible() and len(f.secret_edit.text()) >= 8, "a temporary password is suggested"
     assert "choose their own at their next sign-in" in f.note_label.text()
+    snap(dialog, "staff_role_dialog")
     _saved(qtbot, view, dialog)
     assert view.form.message_label.text() == "Sam Ortiz is now a manager."
     sam = _record(window.context.facet, "Sam Ortiz")
@@ -215,6 +216,37 @@ def test_a_manager_resets_a_clerks_pin_and_sees_only_clerks_and_appraisers(qtbot
     dialog = _dialog(qtbot, view)
     temporary = dialog.form.secret_edit.text()
     assert focused() is dialog.form.secret_edit and temporary.isdigit()
+    snap(dialog, "staff_reset_dialog")
     _saved(qtbot, view, dialog)
     assert "Lily Chen's PIN was reset" in f.message_label.text()
     assert _record(window.context.facet, "Lily Chen").must_change_secret
+
+
+def test_the_add_dialog_asks_what_the_role_needs(qtbot: Any, window: MainWindow) -> None:
+    view = _staff_tab(qtbot, window)
+    press(qtbot, Qt.Key.Key_Insert)
+    dialog = _dialog(qtbot, view)
+    f = dialog.form
+    qtbot.keyClicks(focused(), "Ann Lee")
+    press(qtbot, Qt.Key.Key_Tab)
+    assert focused() is f.role_combo
+    qtbot.keyClicks(focused(), "Ma")
+    assert f.secret_label.text() == "Temporary &password" and len(f.secret_edit.text()) >= 8
+    assert f.pin_edit.isVisible() and not f.credentials_edit.isVisible()
+    snap(dialog, "staff_add_manager_dialog")
+    press(qtbot, Qt.Key.Key_Down)  # owner, manager, clerk, appraiser, privacy officer
+    press(qtbot, Qt.Key.Key_Down)
+    assert f.role_combo.currentData() == Role.APPRAISER
+    assert f.secret_edit.text().isdigit() and f.credentials_edit.isVisible() and not f.pin_edit.isVisible()
+    first = f.secret_edit.text()
+    press(qtbot, Qt.Key.Key_G, CTRL)
+    assert f.secret_edit.text().isdigit() and len(f.secret_edit.text()) == 6, "another temporary PIN"
+    if f.secret_edit.text() == first:  # one chance in a million of the same six digits
+        press(qtbot, Qt.Key.Key_G, CTRL)
+    assert f.secret_edit.text() != first
+    f.credentials_edit.setFocus()
+    qtbot.keyClicks(focused(), "GIA Graduate Gemologist")
+    snap(dialog, "staff_add_appraiser_dialog")
+    _saved(qtbot, view, dialog)
+    ann = _record(window.context.facet, "Ann Lee")
+    assert ann.role is Role.APPRAISER and ann.credentials == "GIA Graduate Gemologist" and ann.must_change_secret
