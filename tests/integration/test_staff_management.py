@@ -19,7 +19,7 @@ from pos_app.domain.staff import temporary_secret
 from pos_app.services import staff, two_step
 from pos_app.services.ports import StaffRecord
 from tests import staff_racer
-from tests.conftest import actor_for
+from tests.conftest import actor_for, fresh_code, two_step_key
 
 
 def everyone(facet: app.Facet) -> dict[str, StaffRecord]:
@@ -285,3 +285,21 @@ def test_each_change_is_audited_and_a_refused_one_changes_nothing(
     assert everyone(demo_facet)["Sam Ortiz"].credentials == "GIA Graduate Gemologist"
     assert outbox_rows() > before
     assert two_step.staff_overview(reader=demo_facet.directory(), uow=demo_facet.uow(), actor=owner)
+
+
+def test_a_reset_password_with_two_step_takes_the_new_password_then_the_code(
+        demo_facet: app.Facet, owner: Actor, fast_hasher: Argon2Hasher) -> None:
+    dana = everyone(demo_facet)["Dana Brooks"]
+    assert dana.two_step_enrolled
+    staff.reset_secret(dana.id, "dana-temp-1", uow=demo_facet.uow(), actor=owner, hasher=fast_hasher)
+    check = staff.check_sign_in(dana.id, "dana-temp-1", uow=demo_facet.uow(), hasher=fast_hasher, terminal="C1")
+    assert (check.outcome, check.second_step, check.new_secret, check.secret_word) == ("ok", "code", True, "password")
+    with pytest.raises(ValidationError, match="new_password: must be at least 8 characters"):
+        staff.check_new_secret(check, "dana-temp-1", "short", "short")
+    code = fresh_code(demo_facet, dana.id, two_step_key("Dana Brooks"))
+    actor = staff.record_sign_in(check, "dana-temp-1", uow=demo_facet.uow(), hasher=fast_hasher, code=code,
+                                 new_secret="danas-own-pass")
+    assert actor.staff_id == dana.id and not everyone(demo_facet)["Dana Brooks"].must_change_secret
+    code = fresh_code(demo_facet, dana.id, two_step_key("Dana Brooks"))
+    assert staff.sign_in(dana.id, "danas-own-pass", uow=demo_facet.uow(), hasher=fast_hasher, terminal="C1",
+                         code=code).staff_id == dana.id
