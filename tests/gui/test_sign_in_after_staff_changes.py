@@ -16,7 +16,7 @@ from pos_app.domain.permissions import Role
 from pos_app.gui.main_window import MainWindow
 from pos_app.services import staff
 from tests.conftest import actor_for
-from tests.gui.conftest import focused, press, sign_in, snap
+from tests.gui.conftest import focused, press, sign_in, snap, two_step_code
 
 
 def _record(facet: Facet, name: str) -> Any:
@@ -150,3 +150,25 @@ def test_the_new_pin_page_refuses_the_temporary_pin_and_esc_goes_back(qtbot: Any
     press(qtbot, Qt.Key.Key_Escape)
     assert page.pages.currentWidget() is page.credentials_page and focused() is form.secret_edit
     assert _record(facet, "Lily Chen").must_change_secret, "nothing changed"
+
+
+def test_a_reset_password_is_replaced_before_the_two_step_code(qtbot: Any, window: MainWindow) -> None:
+    facet = window.context.facet
+    dana = _record(facet, "Dana Brooks")
+    staff.reset_secret(dana.id, "dana-temp-1", uow=facet.uow(), actor=actor_for(facet, Role.OWNER),
+                       hasher=facet.hasher())
+    form = window.sign_in.form
+    form.staff_list.setFocus()
+    qtbot.keyClicks(focused(), "Dana")
+    press(qtbot, Qt.Key.Key_Return)
+    _type(qtbot, "dana-temp-1")
+    page = window.sign_in
+    qtbot.waitUntil(lambda: page.choosing_secret, timeout=10_000)
+    assert page.new_form.title_label.text() == "Choose your own password"
+    _type(qtbot, "danas-own-pass")
+    _type(qtbot, "danas-own-pass")
+    qtbot.waitUntil(lambda: page.awaiting_code, timeout=10_000)
+    assert window.context.actor is None and _record(facet, "Dana Brooks").must_change_secret, "not before the code"
+    _type(qtbot, two_step_code(facet, "Dana Brooks"))
+    _signed_in_as(qtbot, window, "Dana Brooks")
+    assert not _record(facet, "Dana Brooks").must_change_secret
