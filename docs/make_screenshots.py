@@ -262,17 +262,17 @@ def main() -> None:
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")
     out.mkdir(parents=True, exist_ok=True)
     qt = make_application()
-    from pos_app.gui.first_run import FirstRunDialog
+    from pos_app.gui.first_run import FirstRunWizard
 
-    first = FirstRunDialog(TMP / "unused")
-    first.resize(1100, 560)
+    first = FirstRunWizard(TMP / "unused")
+    first.resize(1280, 800)
     first.show()
     grab(first, out / "first-run.png")
     first.close()
     facet = app.create_demo_facet(TMP / "store", hasher=Argon2Hasher(time_cost=1, memory_cost=64, parallelism=1))
     context = AppContext(facet)
     window = MainWindow(context, keyring_warning=facet.keyring.status.warning)
-    window.resize(1360, 820)
+    window.resize(1280, 800)  # the default size: every role's workspace fits it
     window.show()
     grab(window, out / "sign-in.png")
 

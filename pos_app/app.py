@@ -313,8 +313,11 @@ def create_facet(
     owner: OwnerAccount,
     *,
     hasher: Any | None = None,
+    guided: bool = False,
 ) -> Facet:
     """Create the store: key in the keyring, schema, profile, counter C1, owner.
+
+    `guided`: the first-run wizard's further steps follow (see `services.setup`).
 
     Refuses when a store exists. If setting up fails, the new file is removed
     so the next attempt starts clean; the key stays in the keyring (reusing
@@ -339,7 +342,7 @@ def create_facet(
             raise StoreProblem(f"The keyring ({keyring.status.backend}) did not keep the database key.")
     db = create_database(data_dir, key)
     try:
-        set_up_store(profile, owner, uow=db.unit_of_work(), hasher=hasher or Argon2Hasher())
+        set_up_store(profile, owner, uow=db.unit_of_work(), hasher=hasher or Argon2Hasher(), guided=guided)
     except BaseException:
         db.dispose()
         remove_store_files(db.path)
@@ -352,10 +355,11 @@ def load_demo(facet: Facet, *, hasher: Any | None = None) -> Any:
 
     catalog = demo.DemoCatalog.load()
     return demo.load_demo_store(catalog, uow_factory=facet.uow, hasher=hasher or facet.hasher(),
-                                owner=_owner_actor(facet))
+                                owner=owner_actor(facet))
 
 
-def _owner_actor(facet: Facet) -> Actor:
+def owner_actor(facet: Facet) -> Actor:
+    """The store's (first) owner, acting at this counter: whoever has just created the store."""
     owner = next(s for s in facet.directory().staff_list() if s.role is Role.OWNER)
     return Actor(staff_id=owner.id, name=owner.name, role=Role.OWNER, terminal=facet.terminal)
 

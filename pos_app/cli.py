@@ -469,22 +469,24 @@ def cmd_sales_list(args: argparse.Namespace) -> int:
 
 def cmd_sales_large_cash(args: argparse.Namespace) -> int:
     from pos_app.domain.money import Money, format_money
+    from pos_app.domain.store import store_time
     from pos_app.services.sales import large_cash_payments
 
     facet = _open(args)
     try:
         rows = large_cash_payments(sales=facet.sales_reader(), actor=facet.cli_actor(), uow=facet.uow())
-        locale = facet.profile.locale
+        locale, zone = facet.profile.locale, facet.profile.timezone
     finally:
         facet.close()
     data = {"large_cash_payments": [
-        {"sale": r.sale_number, "recorded_at": r.created_at.isoformat(timespec="seconds"), "payer": r.full_name,
+        {"sale": r.sale_number, "recorded_at": store_time(r.created_at, zone).isoformat(timespec="seconds"),
+         "payer": r.full_name,
          "cash": Money(r.cash_cents).plain(), "cash_12_months": Money(r.twelve_month_cents).plain(),
          "status": r.status}
         for r in rows
     ]}
     text = "\n".join(
-        f"{r.sale_number or '-':<11} {r.created_at:%Y-%m-%d}  {r.full_name[:30]:<30} "
+        f"{r.sale_number or '-':<11} {store_time(r.created_at, zone):%Y-%m-%d}  {r.full_name[:30]:<30} "
         f"{format_money(Money(r.cash_cents), locale):>13} {format_money(Money(r.twelve_month_cents), locale):>13}  "
         f"{r.status.replace('_', ' ')}"
         for r in rows
@@ -953,19 +955,20 @@ def cmd_privacy_extend(args: argparse.Namespace) -> int:
 
 
 def cmd_privacy_requests(args: argparse.Namespace) -> int:
+    from pos_app.domain.store import store_time
     from pos_app.services import privacy
 
     facet = _open(args)
     try:
-        today = _store_date(facet)
+        today, zone = _store_date(facet), facet.profile.timezone
         rows = privacy.list_requests(reader=facet.privacy_reader(), actor=facet.cli_actor(), today=today,
                                      due_within_days=args.due_within, include_closed=args.all, uow=facet.uow())
     finally:
         facet.close()
 
     def when(r: Any) -> str:
-        if r.status not in ("received", "verified"):
-            return str(r.status)
+        if r.status not in ("received", "verified"):  # closed: on the store's day, as the receipts say
+            return f"on {store_time(r.completed_at, zone):%Y-%m-%d}" if r.completed_at else ""
         return f"overdue {-r.days_left} d" if r.days_left < 0 else f"due in {r.days_left} d"
 
     data = {"today": today.isoformat(), "requests": [
@@ -973,7 +976,8 @@ def cmd_privacy_requests(args: argparse.Namespace) -> int:
          "channel": r.channel, "received_on": r.received_on.isoformat(), "due_on": r.due_on.isoformat(),
          "days_left": r.days_left, "overdue": r.status in ("received", "verified") and r.days_left < 0,
          "extended": r.extended, "status": r.status, "verification_method": r.verification_method,
-         "verified_by": r.verified_by, "completed_at": r.completed_at.isoformat() if r.completed_at else None}
+         "verified_by": r.verified_by,
+         "completed_at": store_time(r.completed_at, zone).isoformat() if r.completed_at else None}
         for r in rows]}
     text = "\n".join(f"{r.id}  {r.due_on.isoformat()} {when(r):<15} {r.status:<9} {r.type:<16} "
                      f"{r.customer_name or '(erased)'}" for r in rows)
@@ -1129,6 +1133,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 
     facet = _open(args)
     try:
+        zone = facet.profile.timezone
         report = audit.verify(trail=facet.audit_trail(), uow=facet.uow(), actor=facet.cli_actor())
     finally:
         facet.close()
@@ -1138,35 +1143,40 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
             "first_bad_event": None if brk is None else {
                 "seq": brk.seq, "kind": brk.kind.value, "at": brk.at.isoformat() if brk.at else None,
                 "action": brk.action, "detail": brk.detail}}
-    _emit(args, data, "\n".join([report.describe(), *(f"Warning: {w}" for w in report.warnings)]))
+    _emit(args, data, "\n".join([report.describe(zone), *(f"Warning: {w}" for w in report.warnings)]))
     return EXIT_OK if report.ok else EXIT_CHECK_FAILED
 
 
 def cmd_audit_list(args: argparse.Namespace) -> int:
+    from pos_app.domain.store import store_time
     from pos_app.services import audit
 
     facet = _open(args)
     try:
-        f = _audit_filter(args, facet.profile.timezone)
+        zone = facet.profile.timezone
+        f = _audit_filter(args, zone)
         rows = audit.search(f, trail=facet.audit_trail(), uow=facet.uow(), actor=facet.cli_actor(),
                              limit=args.limit)
     finally:
         facet.close()
-    lines = [f"{r.seq:>8}  {r.at:%Y-%m-%d %H:%M:%S}  {r.person} ({r.role}, {r.terminal})  {r.action}"
+    lines = [f"{r.seq:>8}  {store_time(r.at, zone):%Y-%m-%d %H:%M:%S}  {r.person} ({r.role}, {r.terminal})  "
+             f"{r.action}"
              + (f"  {r.entity_type}:{r.entity_id or ''}" if r.entity_type else "") for r in rows]
     _emit(args, {"events": [_audit_json(r) for r in rows]}, "\n".join(lines) or "No events match.")
     return EXIT_OK
 
 
 def cmd_audit_flags(args: argparse.Namespace) -> int:
+    from pos_app.domain.store import store_time
     from pos_app.services import audit
 
     facet = _open(args)
     try:
+        zone = facet.profile.timezone
         found = audit.flags(trail=facet.audit_trail(), uow=facet.uow(), actor=facet.cli_actor(), days=args.days)
     finally:
         facet.close()
-    lines = [f"{f.last:%Y-%m-%d %H:%M} UTC  {f.describe()}" for f in found]
+    lines = [f"{store_time(f.last, zone):%Y-%m-%d %H:%M %Z}  {f.describe()}" for f in found]
     _emit(args, {"days": args.days, "flags": [{"kind": f.kind.value, "person": f.person, "count": f.count,
                                                "last": f.last.isoformat()} for f in found]},
           "\n".join(lines) or f"Nothing flagged in the last {args.days} days.")

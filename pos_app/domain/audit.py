@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from pos_app.domain.errors import UserFacingError
+from pos_app.domain.store import store_time
 
 
 class CheckCancelled(UserFacingError):
@@ -55,10 +56,11 @@ class ChainBreak:
     action: str | None
     detail: str
 
-    def describe(self) -> str:
+    def describe(self, timezone: str = "UTC") -> str:
+        """The break in words, its time on the store's clock (`timezone`, the profile's) with the zone named."""
         if self.kind in ANCHOR_BREAKS:
             return self.detail
-        when = f" at {self.at:%Y-%m-%d %H:%M:%S} UTC" if self.at else ""
+        when = f" at {store_time(self.at, timezone):%Y-%m-%d %H:%M:%S %Z}" if self.at else ""
         what = f" ({self.action})" if self.action else ""
         return f"event {self.seq}{when}{what} was {self.kind.value.replace('_', ' ')}: {self.detail}"
 
@@ -78,11 +80,11 @@ class ChainReport:
     def ok(self) -> bool:
         return self.first_break is None
 
-    def describe(self) -> str:
+    def describe(self, timezone: str = "UTC") -> str:
         if self.first_break is not None and self.first_break.kind is BreakKind.ANCHOR_MISSING:
-            return f"The audit trail's end cannot be vouched for: {self.first_break.describe()}"
+            return f"The audit trail's end cannot be vouched for: {self.first_break.describe(timezone)}"
         if self.first_break is not None:
-            return f"The audit trail was tampered with: {self.first_break.describe()}"
+            return f"The audit trail was tampered with: {self.first_break.describe(timezone)}"
         return f"The audit trail holds: {self.events} events, each linked to the one before."
 
 

@@ -279,3 +279,55 @@ def item_fields(spec: ItemSpec) -> dict[str, str]:
 
 
 SPEC_FIELDS = tuple(f.name for f in fields(ItemSpec))
+
+
+# ---------------------------------------------------------------- what receiving checks beyond the fields
+#
+# Every style Facet knows (solitaire, tennis, bezel, halo, linked tennis) is a
+# diamond necklace. Receiving one *refuses* what cannot be true of it (a
+# contradiction is a typo: no answer a person gives makes it right) and *warns*
+# about what may simply not be known yet, which the person may accept: the cost
+# comes with the vendor's invoice, the stones are counted and weighed when the
+# piece is graded or its lab report arrives.
+
+
+@dataclass(frozen=True)
+class ReceivingWarning:
+    """One thing a received piece leaves unknown (`field` names the form's field)."""
+
+    field: str
+    text: str
+
+
+def check_received_piece(spec: ItemSpec) -> None:
+    """Refuse a new piece whose stones contradict each other (`ValidationError` naming the field)."""
+    total, center = spec.total_carat_points, spec.center_carat_points
+    if total is not None and center is not None and center > total:
+        raise ValidationError("center_carat", f"{points_text(center)} ct is more than the total carat weight "
+                                              f"({points_text(total)} ct), which includes the center stone")
+    if spec.stone_count == 0:
+        raise ValidationError("stone_count", f"a {spec.style.label.lower()} carries at least one diamond: count "
+                                             "them, or leave the count empty if not known yet")
+    if total == 0:
+        raise ValidationError("total_carat", f"a {spec.style.label.lower()} carries diamonds: 0 ct cannot be "
+                                             "right; leave it empty if the weight is not known yet")
+
+
+def receiving_warnings(spec: ItemSpec) -> tuple[ReceivingWarning, ...]:
+    """What a new piece leaves unknown, for the person receiving it to confirm (empty: nothing to ask)."""
+    found = []
+    if spec.cost is None or spec.cost.cents == 0:
+        found.append(ReceivingWarning("cost", "no cost: margins and the stock's value will leave it out until "
+                                              "the invoice's cost is entered"))
+    elif spec.cost.cents > spec.price.cents:
+        found.append(ReceivingWarning("cost", f"the cost ({spec.cost.plain()}) is above the price "
+                                              f"({spec.price.plain()}): it would sell at a loss"))
+    has_center = spec.center_carat_points is not None or spec.center_shape is not None
+    if not spec.stone_count and not has_center:
+        found.append(ReceivingWarning("stone_count", f"no stones: a {spec.style.label.lower()} carries "
+                                                     "diamonds, and neither a stone count nor a center stone "
+                                                     "is given"))
+    if spec.total_carat_points is None and spec.center_carat_points is None:
+        found.append(ReceivingWarning("total_carat", "no carat weight: neither a total nor a center stone "
+                                                     "weight is given"))
+    return tuple(found)

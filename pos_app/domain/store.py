@@ -26,6 +26,14 @@ def store_today(timezone: str, now: dt.datetime | None = None) -> dt.date:
     return moment.astimezone(ZoneInfo(timezone)).date()
 
 
+def store_time(moment: dt.datetime, timezone: str) -> dt.datetime:
+    """A stored time as the store's clock reads it: what every date and time a person reads is shown in (a
+    request completed at 02:30 UTC on Dec 7 was completed on Dec 6 in New York). A naive time is UTC, as
+    stored."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+    return aware.astimezone(ZoneInfo(timezone))
+
+
 def _in_calendar(day: dt.date, text: str, field: str) -> None:
     if not FIRST_DAY <= day <= LAST_DAY:
         raise ValidationError(field, f"{text.strip()} is out of range: give a day from {FIRST_DAY.isoformat()} to "

@@ -1,110 +1,325 @@
-"""First run: the store's details and the owner account, or the demo store.
+"""First run: a wizard that sets up a real store, keyboard first, or opens the demo store (Ctrl+D).
 
-Creating the store takes a second or two (argon2 hashes, the schema, and for
-the demo 90 days of history); it runs on a worker while the dialog waits.
+Pages: the store, its sales tax, the owner; then two-step sign-in for the owner, the
+receipt printer (with a test page), Stripe, an inventory CSV import, and the first shift.
+Next is Enter or Alt+N, Back Alt+B, Esc quits; every page checks its fields with the
+services' own checks and names the bad field, writing nothing.
+
+Nothing is half-created, in two parts:
+- the store, its tax and the owner are one unit of work (`app.create_facet`, as
+  `pos-app init`), written when the owner's page is left: quitting before that
+  leaves no file and no store;
+- each page after it saves on its own (a service call of its own) and the printer,
+  Stripe and the import may be skipped. The store is marked `setup.pending` until the
+  last page opens the first shift: quitting midway leaves a store that works, and the
+  owner's next sign-in brings the wizard back on the printer page (`resume_for`); a
+  two-step enrolment left undone is asked for by the sign-in screen itself.
+
+Work that takes a while (creating the store, printing, importing) runs on the op
+runner's workers; the page waits, and Next goes on by itself when it is done.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEventLoop
-from PySide6.QtWidgets import QDialog, QWidget
+from PySide6.QtCore import QEventLoop, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QVBoxLayout, QWidget, QWizard, QWizardPage
 
 from pos_app.domain.errors import UserFacingError, ValidationError
-from pos_app.gui.base import mark_info, mark_problem
-from pos_app.gui.forms import Form
-from pos_app.gui.ops import OpRunner, show_error
+from pos_app.domain.permissions import Actor
+from pos_app.gui.ops import OpRunner
+from pos_app.gui.setup_pages import FormPage, InventoryPage, PaymentsPage, PrinterPage, ShiftPage, Stay
+
+log = logging.getLogger(__name__)
 
 COMMON_ZONES = (
     "America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles",
     "America/Anchorage", "Pacific/Honolulu", "America/Toronto", "Europe/London", "Europe/Paris",
 )
+STORE, TAX, OWNER, TWO_STEP, PRINTER, PAYMENTS, INVENTORY, SHIFT = range(8)
 
 
-class FirstRunDialog(QDialog):
-    def __init__(self, data_dir: Path, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Facet — set up your store")
-        self.data_dir = data_dir
-        self.form = Form("first_run.ui", self)
-        self.runner = OpRunner(self)
-        self.facet: Any = None
+class StorePage(FormPage):
+    def __init__(self, wizard: FirstRunWizard) -> None:
+        super().__init__(wizard, "setup_store.ui", "Your store", "Step 1 of 8: the store's name and where it is.")
         f = self.form
+        from zoneinfo import available_timezones
+
         f.timezone_combo.addItems(COMMON_ZONES)
-        for button in (f.create_button, f.demo_button, f.quit_button):
-            button.setAutoDefault(False)  # Enter in a field never creates a store by surprise
-        f.create_button.setProperty("primary", True)
-        f.create_button.clicked.connect(self.create)
-        f.demo_button.clicked.connect(self.create_demo)
-        f.quit_button.clicked.connect(self.reject)
-        from PySide6.QtGui import QKeySequence, QShortcut
+        f.timezone_combo.addItems(sorted(available_timezones() - set(COMMON_ZONES)))
+        f.timezone_combo.setInsertPolicy(f.timezone_combo.InsertPolicy.NoInsert)
+        f.demo_button.setAutoDefault(False)
+        f.demo_button.clicked.connect(wizard.create_demo)
 
-        for keys in ("Ctrl+Return", "Ctrl+Enter"):
-            QShortcut(QKeySequence(keys), self, self.create)
-        QShortcut(QKeySequence("Ctrl+D"), self, self.create_demo)
-        f.name_edit.setFocus()
-
-    @classmethod
-    def ask(cls, data_dir: Path) -> Any:
-        """Run the dialog; the created Facet, or None if the person quit."""
-        dialog = cls(data_dir)
-        dialog.show()
-        loop = QEventLoop()
-        dialog.finished.connect(loop.quit)
-        loop.exec()
-        return dialog.facet
+    def focus_field(self) -> QWidget:
+        return self.form.name_edit  # type: ignore[no-any-return]
 
     def values(self) -> dict[str, str]:
         f = self.form
-        return {
-            "name": f.name_edit.text(), "address": f.address_edit.toPlainText(), "phone": f.phone_edit.text(),
-            "email": f.email_edit.text(), "timezone": f.timezone_combo.currentText(),
-            "currency": f.currency_edit.text(), "tax_rate": f.tax_rate_edit.text() or "0",
-            "receipt_footer": f.receipt_footer_edit.text(), "privacy_contact": f.privacy_contact_edit.text(),
-        }
+        return {"name": f.name_edit.text(), "address": f.address_edit.toPlainText(), "phone": f.phone_edit.text(),
+                "email": f.email_edit.text(), "timezone": f.timezone_combo.currentText(),
+                "currency": f.currency_edit.text(), "privacy_contact": f.privacy_contact_edit.text()}
 
-    def create(self) -> None:
-        from pos_app import app
-        from pos_app.services.setup import OwnerAccount, parse_store_profile
+    def check(self) -> None:
+        from pos_app.services.setup import parse_store_profile
 
-        f = self.form
+        parse_store_profile(self.values())
+
+
+class TaxPage(FormPage):
+    def __init__(self, wizard: FirstRunWizard) -> None:
+        super().__init__(wizard, "setup_tax.ui", "Sales tax", "Step 2 of 8: the tax on each sale, and the "
+                                                              "receipt's last line.")
+        self.form.tax_rate_edit.textChanged.connect(self._example)
+        self._example("")
+
+    def focus_field(self) -> QWidget:
+        return self.form.tax_rate_edit  # type: ignore[no-any-return]
+
+    def _example(self, _text: str) -> None:
+        """What the rate means on a sale, as the person types it."""
+        from decimal import Decimal
+
+        from pos_app.domain import store as store_rules
+
         try:
-            profile = parse_store_profile(self.values())
-            if f.owner_password_edit.text() != f.owner_password2_edit.text():
-                raise ValidationError("owner_password", "the two passwords differ")
-            owner = OwnerAccount(f.owner_name_edit.text(), f.owner_password_edit.text(), f.owner_pin_edit.text())
-            from pos_app.services.setup import check_owner
-
-            check_owner(owner)
-        except UserFacingError as exc:
-            self.show_problem(exc)
+            rate = Decimal(store_rules.check_tax_rate(self.form.tax_rate_edit.text() or "0"))
+        except ValidationError:
+            self.form.example_label.setText("")
             return
-        self._start(lambda: app.create_facet(self.data_dir, profile, owner), "Creating your store…")
+        tax = (Decimal(1000) * rate / 100).quantize(Decimal("0.01"))
+        self.form.example_label.setText(f"A 1,000.00 necklace: {tax:,} tax, {Decimal(1000) + tax:,} in all.")
+
+    def values(self) -> dict[str, str]:
+        f = self.form
+        return {"tax_rate": f.tax_rate_edit.text() or "0", "receipt_footer": f.receipt_footer_edit.text()}
+
+    def check(self) -> None:
+        from pos_app.domain import store as store_rules
+
+        store_rules.check_tax_rate(self.values()["tax_rate"])
+
+
+class OwnerPage(FormPage):
+    """The owner's account; Next creates the store and the owner in one unit of work."""
+
+    def __init__(self, wizard: FirstRunWizard) -> None:
+        super().__init__(wizard, "setup_owner.ui", "The owner", "Step 3 of 8: who owns the store. Next creates "
+                                                                "the store.")
+        self.setCommitPage(True)  # no way back once the store exists
+        self.setButtonText(QWizard.WizardButton.CommitButton, "&Next: create the store >")
+
+    def focus_field(self) -> QWidget:
+        return self.form.owner_name_edit  # type: ignore[no-any-return]
+
+    def check(self) -> Callable[[], Any]:
+        from pos_app.services.setup import OwnerAccount, check_owner, parse_store_profile
+
+        wizard = self.wiz
+        pages = (wizard.page(STORE), wizard.page(TAX))
+        for page in pages:  # checked again here: nothing is written unless every page passes
+            try:
+                page.check()  # type: ignore[attr-defined]
+            except UserFacingError as exc:
+                wizard.back_to(page, exc)
+                raise Stay(str(exc)) from None
+        profile = parse_store_profile({**pages[0].values(), **pages[1].values()})  # type: ignore[attr-defined]
+        f = self.form
+        owner = check_owner(OwnerAccount(f.owner_name_edit.text(), f.owner_password_edit.text(),
+                                         f.owner_pin_edit.text()))
+        if f.owner_password_edit.text() != f.owner_password2_edit.text():
+            raise ValidationError("owner_password2", "the two passwords differ")
+        return lambda: wizard.create_store(profile, owner)
+
+    def run(self, work: Callable[[], Any], on_done: Callable[[Any], None], *, lane: str = "db",
+            note: str = "Creating your store…") -> None:
+        super().run(work, on_done, lane=lane, note=note)
+
+    def done(self, facet: Any) -> None:
+        self.wiz.store_created(facet)
+        for name in ("owner_password_edit", "owner_password2_edit", "owner_pin_edit"):
+            getattr(self.form, name).clear()  # secrets leave the screen once they are hashed
+        self.go_on()
+
+
+class TwoStepPage(QWizardPage):
+    """The owner's two-step sign-in, required for the role: the sign-in screen's own enrolment panel."""
+
+    def __init__(self, wizard: FirstRunWizard) -> None:
+        super().__init__()
+        self.setTitle("Two-step sign-in")
+        self.setSubTitle("Step 4 of 8: the owner signs in with a code from a phone as well as the password.")
+        self.wiz = wizard
+        self.panel: Any = None
+        self.enrolled = False
+        self.setCommitPage(True)  # enrolled is enrolled: no way back to it
+        self.setButtonText(QWizard.WizardButton.CommitButton, "&Next  >")
+        QVBoxLayout(self).setContentsMargins(0, 0, 0, 0)
+
+    def initializePage(self) -> None:
+        from pos_app.gui.two_step import EnrolPanel
+
+        wizard = self.wiz
+        if self.panel is None:
+            self.panel = EnrolPanel(wizard.context, self)
+            layout = self.layout()
+            assert layout is not None, "made in __init__"
+            layout.addWidget(self.panel)
+            self.panel.setup_finished.connect(self._finished)
+            self.panel.cancel_requested.connect(wizard.reject)
+        self.panel.begin(wizard.acting(), required=True)
+        self.panel.form.cancel_button.setVisible(False)  # the wizard's own Quit (Esc) is there
+        qr = self.panel.form.qr_label
+        qr.setMinimumSize(qr.pixmap().size())  # whole, or a phone cannot read it: the window grows instead
+
+    def isComplete(self) -> bool:
+        return self.enrolled
+
+    def _finished(self) -> None:
+        self.enrolled = True
+        self.completeChanged.emit()
+        self.wiz.next()
+
+
+class FirstRunWizard(QWizard):
+    """The first-run setup. Fresh (`data_dir`): from the store's name to its first shift. Resumed
+    (`context` with the owner signed in): the pages after the owner's, for a store whose setup was left
+    midway. On accept `facet` is the store (fresh) and the first shift is open."""
+
+    def __init__(self, data_dir: Path | None = None, *, context: Any = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Facet — set up your store")
+        self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
+        self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
+        self.setButtonText(QWizard.WizardButton.NextButton, "&Next  >")
+        self.setButtonText(QWizard.WizardButton.BackButton, "<  &Back")
+        self.setButtonText(QWizard.WizardButton.FinishButton, "&Finish: open the shift")
+        self.setButtonText(QWizard.WizardButton.CancelButton, "Quit  (Esc)")
+        self.data_dir = data_dir
+        self.context: Any = context
+        self.actor: Actor | None = context.actor if context is not None else None
+        self.runner: OpRunner = context.runner if context is not None else OpRunner(self)
+        self.facet: Any = None
+        self.busy = False
+        self.skipped: set[str] = set()
+        self._own_context = context is None
+        if context is None:
+            self.setPage(STORE, StorePage(self))
+            self.setPage(TAX, TaxPage(self))
+            self.setPage(OWNER, OwnerPage(self))
+            self.setPage(TWO_STEP, TwoStepPage(self))
+            self.demo_shortcut = QShortcut(QKeySequence("Ctrl+D"), self, self.create_demo)
+        self.setPage(PRINTER, PrinterPage(self))
+        self.setPage(PAYMENTS, PaymentsPage(self))
+        self.setPage(INVENTORY, InventoryPage(self))
+        self.setPage(SHIFT, ShiftPage(self))
+        self.setStartId(STORE if context is None else PRINTER)
+        self.resize(1000, 760)
+
+    @classmethod
+    def ask(cls, data_dir: Path) -> Any:
+        """Run the wizard on a folder with no store; the created Facet (its first shift open), or None if the
+        person quit (the store, if it was created by then, is closed and comes back at the next start)."""
+        wizard = cls(data_dir)
+        wizard.show()
+        loop = QEventLoop()
+        wizard.finished.connect(loop.quit)
+        loop.exec()
+        return wizard.outcome()
+
+    @classmethod
+    def resume_for(cls, context: Any, parent: QWidget) -> FirstRunWizard:
+        """Take a setup left midway up again, for the owner just signed in (non-blocking)."""
+        wizard = cls(context=context, parent=parent)
+        wizard.setWindowModality(Qt.WindowModality.WindowModal)
+        wizard.open()
+        return wizard
+
+    def outcome(self) -> Any:
+        """After `ask`: the store if the setup was finished; else None (a store made, then quit, is closed)."""
+        self.runner.wait()
+        if self._own_context and self.context is not None:
+            self.context.close()
+            self._own_context = False
+        if self.facet is not None and self.result() != QWizard.DialogCode.Accepted:
+            self.facet.close()
+            self.facet = None
+        return self.facet
+
+    # -- the store --------------------------------------------------------------------------------------
+    def create_store(self, profile: Any, owner: Any) -> Any:
+        """On the database worker: the store and its owner, in one go (as `pos-app init`)."""
+        from pos_app import app
+
+        return app.create_facet(self.data_dir, profile, owner, guided=True)  # type: ignore[arg-type]
+
+    def store_created(self, facet: Any) -> None:
+        """On the GUI thread: the owner acts from here on in this wizard, as just signed in."""
+        from pos_app import app
+        from pos_app.gui.context import AppContext
+
+        self.facet = facet
+        self.context = AppContext(facet, self.runner)
+        self.actor = app.owner_actor(facet)
+        self.context.set_actor(self.actor)
+        self.demo_shortcut.setEnabled(False)
 
     def create_demo(self) -> None:
+        """Ctrl+D: the Jane Ellen demo store instead, before anything of a real store is written."""
         from pos_app import app
 
-        self._start(lambda: app.create_demo_facet(self.data_dir), "Creating the Jane Ellen demo store…")
-
-    def _start(self, work: Any, note: str) -> None:
-        mark_info(self.form.message_label, note)
-        self.setEnabled(False)
+        if self.facet is not None or self.busy:  # only while nothing of a real store is written
+            return
+        page = self.currentPage()
+        data_dir = self.data_dir
+        assert data_dir is not None, "Ctrl+D is only on a fresh wizard's first page"
 
         def done(facet: Any) -> None:
             self.facet = facet
-            self.accept()
+            _accept_without_checks(self)
 
-        def failed(exc: BaseException) -> None:
-            self.setEnabled(True)
-            show_error(self, exc)
+        page.run(lambda: app.create_demo_facet(data_dir), done,  # type: ignore[attr-defined]
+                 note="Creating the Jane Ellen demo store…")
 
-        self.runner.run(work, on_done=done, on_error=failed, parent=self)
+    def acting(self) -> Actor:
+        """The owner, who acts on every page after the store is made (just made, or signed in to resume)."""
+        if self.actor is None:
+            raise RuntimeError("the store has not been made yet")
+        return self.actor
 
-    def show_problem(self, exc: UserFacingError) -> None:
-        mark_problem(self.form.message_label, str(exc))
-        if isinstance(exc, ValidationError):
-            widget = getattr(self.form, f"{exc.field}_edit", None) or getattr(self.form, f"{exc.field}_combo", None)
-            if widget is not None:
-                widget.setFocus()
+    def directory(self) -> Any:
+        return self.context.directory
+
+    def store_name(self) -> str:
+        return str(self.context.profile.name)
+
+    def has_stripe_key(self) -> bool:
+        from pos_app.adapters.secrets import STRIPE_KEY_NAME
+
+        return bool(self.context.facet.keyring.get(STRIPE_KEY_NAME))
+
+    def back_to(self, page: QWizardPage, exc: UserFacingError) -> None:
+        """A page before this one no longer passes (it cannot, today, but a check may tighten): go back to it."""
+        while self.currentPage() is not page and self.currentId() != self.startId():
+            self.back()
+        show = getattr(page, "show_problem", None)
+        if callable(show):
+            show(exc)
+
+    def reject(self) -> None:
+        """Esc or Quit: refused while work runs (a store half-way through being created is not left)."""
+        if self.busy:
+            return
+        super().reject()
+
+
+def _accept_without_checks(wizard: FirstRunWizard) -> None:
+    """Close as accepted without the current page's checks (the demo store replaces the setup)."""
+    from PySide6.QtWidgets import QDialog
+
+    QDialog.done(wizard, QDialog.DialogCode.Accepted)

@@ -20,10 +20,11 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from pos_app import paths
 
@@ -51,7 +52,9 @@ def _fatal(message: str, *, smoke: bool) -> int:
     """Say why Facet cannot open the store (in a window; on stderr too); exit code 2."""
     print(f"pos-app: {message}", file=sys.stderr)
     if not smoke:
-        QMessageBox.critical(None, "Facet cannot start", message)
+        from pos_app.gui import messages
+
+        messages.fatal("Facet cannot start", message)
     return 2
 
 
@@ -60,15 +63,18 @@ def run_desktop(data_dir: Path, *, demo: bool = False, smoke: bool = False) -> i
     from pos_app.domain.errors import UserFacingError
 
     qt_app = make_application()
+    from pos_app.gui.ops import install_failure_hook
+
+    install_failure_hook()
     try:
         if composition.store_exists(data_dir):
             facet = composition.open_facet(data_dir)
         elif demo or smoke:
             facet = composition.create_demo_facet(data_dir)
         else:
-            from pos_app.gui.first_run import FirstRunDialog
+            from pos_app.gui.first_run import FirstRunWizard
 
-            facet = FirstRunDialog.ask(data_dir)
+            facet = FirstRunWizard.ask(data_dir)
             if facet is None:
                 return 0
     except UserFacingError as exc:
@@ -83,6 +89,7 @@ def run_desktop(data_dir: Path, *, demo: bool = False, smoke: bool = False) -> i
 
     context = AppContext(facet)
     window = MainWindow(context, keyring_warning=facet.keyring.status.warning)
+    watch_for_unfinished_setup(window, context)
     window.show()
     # After the first paint: what sign-in needs (on this thread, which owns the
     # shared connection); a moment later SQLAlchemy on the database worker, while
@@ -98,6 +105,24 @@ def run_desktop(data_dir: Path, *, demo: bool = False, smoke: bool = False) -> i
     context.close()
     facet.close()
     return int(code)
+
+
+def watch_for_unfinished_setup(window: Any, context: Any) -> None:
+    """Each sign-in on `window` checks whether the first-run setup was left midway (see `resume_setup`)."""
+    window.sign_in.signed_in.connect(lambda actor: resume_setup(window, context, actor))
+
+
+def resume_setup(window: Any, context: Any, actor: Any) -> None:
+    """A store whose first-run setup was left midway: the owner's sign-in takes it up again, over the
+    workspace (the sign-in screen has already seen to two-step sign-in)."""
+    from pos_app.domain.permissions import Role
+    from pos_app.services.setup import setup_pending
+
+    if actor.role is not Role.OWNER or not setup_pending(context.directory):
+        return
+    from pos_app.gui.first_run import FirstRunWizard
+
+    window.setup_wizard = FirstRunWizard.resume_for(context, window)
 
 
 def _warm_gui(context: object) -> None:
@@ -153,7 +178,7 @@ def _smoke(window: object, context: object) -> None:
     def check() -> None:
         workspace = getattr(window, "workspace", None)
         screen = workspace.screens.get("Inventory") if workspace is not None else None
-        if screen is not None and workspace.form.tabs.currentWidget() is not screen:
+        if screen is not None and workspace.current_screen() is not screen:
             # Clerks and managers start on the sell screen; the figure is the inventory's, as
             # when the person presses Ctrl+2 at once.
             workspace.show_screen("Inventory")

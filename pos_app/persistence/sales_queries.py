@@ -222,10 +222,22 @@ class SqliteSalesReader:
             "SELECT p.tender, p.amount_cents > 0, sum(p.amount_cents) FROM payments p JOIN sales s ON s.id = p.sale_id "
             "WHERE s.shift_id = ? GROUP BY p.tender, p.amount_cents > 0", (shift_id,))}
         sales = self._c.execute(
-            "SELECT count(*) FILTER (WHERE status = 'completed'), count(*) FILTER (WHERE status = 'voided'), "
-            "coalesce(sum(total_cents) FILTER (WHERE status = 'completed'), 0), "
-            "coalesce(sum(tax_cents) FILTER (WHERE status = 'completed'), 0), "
-            "coalesce(sum(discount_cents) FILTER (WHERE status = 'completed'), 0) FROM sales WHERE shift_id = ?",
+            "SELECT count(*) FILTER (WHERE status = 'voided'), "
+            "coalesce(sum(total_cents) FILTER (WHERE status = 'completed'), 0) FROM sales WHERE shift_id = ?",
+            (shift_id,)).fetchone()
+        # Sold and returned lines apart (a returned line has returns_line_id and a negative quantity; its
+        # discount_cents only restates what the original sale took off, so it is no discount of this shift).
+        lines = self._c.execute(
+            "SELECT count(DISTINCT l.sale_id) FILTER (WHERE l.returns_line_id IS NULL), "
+            "coalesce(sum(l.total_cents - l.tax_cents + l.discount_cents) "
+            "FILTER (WHERE l.returns_line_id IS NULL), 0), "
+            "coalesce(sum(l.discount_cents) FILTER (WHERE l.returns_line_id IS NULL), 0), "
+            "coalesce(sum(l.tax_cents), 0), "
+            "count(DISTINCT l.sale_id) FILTER (WHERE l.returns_line_id IS NOT NULL), "
+            "coalesce(-sum(l.quantity) FILTER (WHERE l.returns_line_id IS NOT NULL), 0), "
+            "coalesce(-sum(l.total_cents - l.tax_cents) FILTER (WHERE l.returns_line_id IS NOT NULL), 0), "
+            "coalesce(-sum(l.tax_cents) FILTER (WHERE l.returns_line_id IS NOT NULL), 0) "
+            "FROM sale_lines l JOIN sales s ON s.id = l.sale_id WHERE s.shift_id = ? AND s.status = 'completed'",
             (shift_id,)).fetchone()
         moves = {r[0]: (int(r[1]), int(r[2])) for r in self._c.execute(
             "SELECT kind, coalesce(sum(amount_cents), 0), count(*) FROM cash_movements WHERE shift_id = ? "
@@ -233,11 +245,12 @@ class SqliteSalesReader:
             (shift_id,))}
         card_out = -pay.get(("card", 0), 0)
         return ShiftFigures(
-            sales=sales[0], voided=sales[1], cash_in=pay.get(("cash", 1), 0),
+            sales=int(lines[0]), voided=int(sales[0]), cash_in=pay.get(("cash", 1), 0),
             cash_out=-pay.get(("cash", 0), 0), card_in=pay.get(("card", 1), 0), card_out=card_out,
             paid_in=moves.get("paid_in", (0, 0))[0], paid_out=moves.get("paid_out", (0, 0))[0],
-            no_sales=moves.get("no_sale", (0, 0))[1], gross_sales=int(sales[2]), tax=int(sales[3]),
-            discounts=int(sales[4]),
+            no_sales=moves.get("no_sale", (0, 0))[1], gross_sales=int(sales[1]), tax=int(lines[3]),
+            discounts=int(lines[2]), sold_before_discounts=int(lines[1]), returns=int(lines[4]),
+            returned_pieces=int(lines[5]), returned=int(lines[6]), returned_tax=int(lines[7]),
         )
 
     def large_cash_reports(self) -> list[LargeCashRow]:

@@ -9,13 +9,22 @@ each with who made it and when.
 
 At the counter, `appraise_sale` makes the appraisal of each necklace of a
 sale in one step, from the item record and the sale's customer, signed by an
-appraiser (the clerk asks one for their PIN when they may not sign).
+appraiser: the counter asks which one (`signers`: only people whose staff
+profile holds appraiser credentials, appraisers first), and the one chosen
+enters their PIN unless they are the person signed in. Whoever makes the
+appraisal (a clerk, the owner) need not be who signs it.
+
+A new appraisal of an inventory item starts from the item's record
+(`item_start`): style, metal, weight, length, clasp, description and stones.
+Finalizing asks first (`FinalizeUnconfirmed`) when a diamond necklace's
+appraisal lists no stones.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pos_app.domain.appraisals import (
@@ -28,11 +37,11 @@ from pos_app.domain.appraisals import (
     parse_appraisal,
     retain_until,
 )
-from pos_app.domain.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from pos_app.domain.errors import Conflict, NotFound, PermissionDenied, UserFacingError, ValidationError
 from pos_app.domain.items import ItemSpec
-from pos_app.domain.jewelry import Clarity, Cut, Shape
+from pos_app.domain.jewelry import Clarity, Cut, Shape, points_text
 from pos_app.domain.money import Money
-from pos_app.domain.permissions import Actor, Permission
+from pos_app.domain.permissions import Actor, Permission, Role, allows
 from pos_app.services.guard import ApprovalNeeded, check_open, requires
 from pos_app.services.ports import (
     AppraisalReader,
@@ -40,6 +49,7 @@ from pos_app.services.ports import (
     AppraisalRow,
     AppraisalVersionRow,
     CertificateRecord,
+    DirectoryReader,
     ItemStoneRow,
     SalesReader,
     UnitOfWork,
@@ -112,19 +122,75 @@ def update_draft(appraisal_id: str, raw: Mapping[str, str], stones: Sequence[Map
     return record
 
 
+class FinalizeUnconfirmed(UserFacingError):
+    """Finalizing would freeze something that looks wrong (a diamond necklace with no stones): nothing was
+    written; finalize again with the person's confirmation."""
+
+    def __init__(self, number: str, warnings: Sequence[str]) -> None:
+        self.warnings = tuple(warnings)
+        super().__init__(f"{number}: " + "; ".join(self.warnings) + ".")
+
+
+def final_warnings(spec: AppraisalSpec, item: ItemSpec | None) -> tuple[str, ...]:
+    """What a person should confirm before a final appraisal freezes it (empty: nothing to ask).
+
+    Every style Facet knows is a diamond necklace; an appraisal of one (or of an
+    item whose record has stones or a carat weight) that lists no stones is
+    almost always an unfinished stones tab, and a final appraisal never changes.
+    """
+    if spec.stones:
+        return ()
+    recorded = []
+    if item is not None and item.total_carat_points:
+        recorded.append(f"{points_text(item.total_carat_points)} ct total")
+    if item is not None and item.stone_count:
+        recorded.append(f"{item.stone_count} stone{'s' if item.stone_count != 1 else ''}")
+    if item is not None and recorded:
+        return (f"it lists no stones, but the record of {item.sku} says {' in '.join(recorded)}",)
+    if spec.style is not None:
+        return (f"it lists no stones, but a {spec.style.label.lower()} carries diamonds",)
+    return ()
+
+
+def _signer(uow: UnitOfWork, record: AppraisalRecord, actor: Actor) -> str:
+    """Who signs a draft being finalized: who drafted it when they may sign (their credentials are on file),
+    else who finalizes it. A draft made by someone who may not sign (a clerk at the counter, the owner without
+    credentials) is signed by the appraiser who finalizes it."""
+    drafted_by = uow.staff.get(record.appraiser_id) if record.appraiser_id else None
+    if drafted_by is not None and drafted_by.credentials.strip() and \
+            allows(drafted_by.role, Permission.FINALIZE_APPRAISALS):
+        return drafted_by.id
+    if actor.staff_id is not None:
+        return actor.staff_id
+    if record.appraiser_id is None:
+        raise ValidationError("appraiser", "the appraisal names no appraiser")
+    return record.appraiser_id
+
+
 @requires(Permission.FINALIZE_APPRAISALS)
-def finalize(appraisal_id: str, *, uow: UnitOfWork, actor: Actor, now: dt.datetime | None = None) -> AppraisalRecord:
+def finalize(appraisal_id: str, *, uow: UnitOfWork, actor: Actor, now: dt.datetime | None = None,
+             ask_first: bool = False) -> AppraisalRecord:
+    """Make a draft final, signed (see `_signer`). With `ask_first` (the appraisal screen), a draft that
+    looks unfinished (`final_warnings`) raises `FinalizeUnconfirmed` and nothing changes; the screen asks
+    the appraiser, and finalizes again without it when they confirm."""
     moment = now or dt.datetime.now(dt.UTC)
     with uow:
         record = _record(uow, appraisal_id)
         if record.status != "draft":
             raise Conflict(f"{record.number} version {record.version} is already final.")
-        # A draft made by someone who may not sign (a clerk, from a sale) is signed by who finalizes it.
-        signer_id = record.appraiser_id or actor.staff_id
-        appraiser = uow.staff.get(signer_id) if signer_id else None
-        if signer_id is None or appraiser is None:
+        signer_id = _signer(uow, record, actor)
+        appraiser = uow.staff.get(signer_id)
+        if appraiser is None:
             raise ValidationError("appraiser", "the appraisal names no appraiser")
+        if not appraiser.credentials.strip():
+            raise ValidationError("appraiser", f"{appraiser.name}'s credentials (such as GIA Graduate Gemologist) "
+                                               "are not in their staff profile: the draft is saved; an appraiser "
+                                               "finalizes and signs it")
         check_final(record.spec, appraiser_credentials=appraiser.credentials)
+        item = uow.items.get(record.item_id) if record.item_id else None
+        warnings = final_warnings(record.spec, item.spec if item is not None else None)
+        if warnings and ask_first:
+            raise FinalizeUnconfirmed(f"{record.number} version {record.version}", warnings)
         uow.appraisals.finalize(appraisal_id, at=moment, retain_until=retain_until(record.spec.appraised_on),
                                 appraiser_id=signer_id)
         uow.audit.record(actor, "appraisal.finalized", entity_type="appraisal", entity_id=appraisal_id,
@@ -249,9 +315,9 @@ def stones_from_item(spec: ItemSpec, side: Sequence[ItemStoneRow],
     return tuple(stones)
 
 
-def spec_from_item(spec: ItemSpec, stones: tuple[StoneSpec, ...], *, value: Money, appraised_on: dt.date,
+def spec_from_item(spec: ItemSpec, stones: tuple[StoneSpec, ...], *, value: Money | None, appraised_on: dt.date,
                    conditions: str, purpose: Purpose = Purpose.INSURANCE) -> AppraisalSpec:
-    """An appraisal of an inventory item as its record describes it, valued at `value`."""
+    """An appraisal of an inventory item as its record describes it, valued at `value` (None: not yet)."""
     description = spec.title + (f". {spec.description}" if spec.description else "")
     if spec.serial:
         description += f" Serial {spec.serial}."
@@ -260,6 +326,61 @@ def spec_from_item(spec: ItemSpec, stones: tuple[StoneSpec, ...], *, value: Mone
         gram_weight_cg=spec.gram_weight_cg, chain_length_tenths=spec.chain_length_tenths, clasp=spec.clasp,
         description=description[:4000], value=value, notes=f"From the inventory record of {spec.sku}.",
         limiting_conditions=conditions, stones=stones)
+
+
+def _item_stones(uow: UnitOfWork, item_id: str, spec: ItemSpec) -> tuple[StoneSpec, ...]:
+    """The item's stones as an appraisal lists them, its center stone's lab report cited when on record."""
+    center_id = uow.appraisals.item_certificate(item_id, spec.cert_lab and spec.cert_lab.value, spec.cert_number)
+    center = uow.certificates.get(center_id) if center_id else None
+    return stones_from_item(spec, uow.appraisals.item_stones(item_id), center)
+
+
+@requires(Permission.WRITE_APPRAISALS)
+def item_start(item_id: str, *, uow: UnitOfWork, actor: Actor, today: dt.date, conditions: str,
+               purpose: Purpose = Purpose.INSURANCE) -> AppraisalSpec:
+    """What a new appraisal of an inventory item starts from: its record (style, metal, weight, length, clasp,
+    description, stones and their certificates), as the appraisal of a sale takes it, with no value yet (the
+    appraiser appraises). Nothing is written; the draft is saved by `create_draft`."""
+    with uow:
+        item = uow.items.get(item_id)
+        if item is None:
+            raise NotFound("That item no longer exists.")
+        stones = _item_stones(uow, item_id, item.spec)
+    return spec_from_item(item.spec, stones, value=None, appraised_on=today, conditions=conditions,
+                          purpose=purpose)
+
+
+@dataclass(frozen=True)
+class Signer:
+    """Someone who may sign an appraisal: their role allows it and their credentials are on file."""
+
+    id: str
+    name: str
+    role: Role
+    credentials: str
+
+
+def signers(reader: DirectoryReader) -> list[Signer]:
+    """Who can sign an appraisal, for the counter's "who signs?" list: appraisers first, then anyone else whose
+    role may finalize and whose staff profile holds credentials (an owner without them is not listed)."""
+    found = [Signer(s.id, s.name, s.role, s.credentials.strip()) for s in reader.staff_list()
+             if s.active and s.credentials.strip() and allows(s.role, Permission.FINALIZE_APPRAISALS)]
+    return sorted(found, key=lambda s: (s.role is not Role.APPRAISER, s.name))
+
+
+@requires(Permission.APPRAISE_SALE)
+def sale_appraisals(sale_id: str, *, uow: UnitOfWork, sales: SalesReader, actor: Actor) -> list[AppraisalRecord]:
+    """The appraisals already made from a sale when every piece kept has one (asking again shows them without
+    asking anyone to sign); empty when some piece still needs one."""
+    sale = sales.sale(sale_id)
+    if sale is None:
+        raise NotFound("That sale does not exist.")
+    kept = [line for line in sale.lines if line.quantity - line.returned > 0]
+    with uow:
+        existing = uow.appraisals.for_sale(sale_id)
+        if not kept or any(line.item_id not in existing for line in kept):
+            return []
+        return [_record(uow, existing[line.item_id]) for line in kept]
 
 
 @requires(Permission.APPRAISE_SALE)
@@ -299,7 +420,8 @@ def appraise_sale(sale_id: str, *, uow: UnitOfWork, sales: SalesReader, actor: A
         signer_record = uow.staff.get(signer.staff_id)
         if signer_record is None or not signer_record.credentials.strip():
             raise ValidationError("appraiser", f"{signer.name}'s credentials (such as GIA Graduate Gemologist) are "
-                                               "not in their staff profile")
+                                               "not in their staff profile: an appraiser signs instead (choose "
+                                               "them when asked who signs, or --appraiser)")
         conditions = str(uow.settings.get("appraisals.limiting_conditions", DEFAULT_LIMITING_CONDITIONS))
         existing = uow.appraisals.for_sale(sale_id)
         made: list[str] = []
@@ -310,10 +432,7 @@ def appraise_sale(sale_id: str, *, uow: UnitOfWork, sales: SalesReader, actor: A
             item = uow.items.get(line.item_id)
             if item is None:
                 raise NotFound(f"The item {line.sku} of {sale.number} no longer exists.")
-            center_id = uow.appraisals.item_certificate(item.id, item.spec.cert_lab and item.spec.cert_lab.value,
-                                                        item.spec.cert_number)
-            center = uow.certificates.get(center_id) if center_id else None
-            stones = stones_from_item(item.spec, uow.appraisals.item_stones(item.id), center)
+            stones = _item_stones(uow, item.id, item.spec)
             spec = spec_from_item(item.spec, stones, value=Money(line.list_price_cents or line.unit_price_cents,
                                                                  sale.currency),
                                   appraised_on=today, conditions=conditions)

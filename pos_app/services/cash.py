@@ -9,6 +9,7 @@ An X report is the same figures mid-shift, changing nothing.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -106,9 +107,15 @@ class ShiftReport:
         def m(cents: int) -> str:
             return format_money(Money(cents, cur), locale)
 
+        # Net sales are without tax, as a store's books keep them; tax and returns each have their own line,
+        # and a return is never counted as a sale (it is listed under Returns, with what it gave back).
         rows = [
-            ("Sales", ""), ("Completed", str(f.sales)), ("Voided", str(f.voided)), ("Net sales", m(f.gross_sales)),
-            ("Tax", m(f.tax)), ("Discounts", m(f.discounts)),
+            ("Sales", ""), ("Sales completed", str(f.sales)), ("Voided", str(f.voided)),
+            ("Sold before discounts", m(f.sold_before_discounts)), ("Less discounts", m(-f.discounts)),
+            ("Less returns", m(-f.returned)), ("Net sales (without tax)", m(f.net_sales)),
+            ("Tax", m(f.tax)), ("Gross sales (with tax)", m(f.gross_sales)),
+            ("Returns", ""), ("Return receipts", str(f.returns)), ("Pieces returned", str(f.returned_pieces)),
+            ("Returned (without tax)", m(f.returned)), ("Tax refunded", m(f.returned_tax)),
             ("Card", ""), ("Card taken", m(f.card_in)), ("Card refunded", m(f.card_out)),
             ("Cash drawer", ""), ("Float", m(self.shift.float_cents)), ("Cash taken", m(f.cash_in)),
             ("Cash refunded", m(f.cash_out)), ("Paid in", m(f.paid_in)), ("Paid out", m(f.paid_out)),
@@ -170,4 +177,5 @@ def close_shift(counted: Mapping[int, int], *, uow: UnitOfWork, sales: SalesRead
                          summary={"expected_cents": report.expected.cents, "counted_cents": total.cents,
                                   "variance_cents": variance.cents})
         uow.commit()
-    return report
+    # As closed: the report says when the shift closed (in the store's time, where it is shown).
+    return dataclasses.replace(report, shift=sales.shift(shift.id) or shift)

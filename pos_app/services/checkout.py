@@ -45,6 +45,7 @@ from pos_app.domain.cart import (
     Cart,
     CartLine,
     Discount,
+    DiscountKind,
     PricedCart,
     Tender,
     TenderKind,
@@ -53,6 +54,7 @@ from pos_app.domain.cart import (
     cart_to_dict,
     cash_tender,
     deepest_discount,
+    discount_percent,
     parse_tax_rate,
     price,
     tender_from_dict,
@@ -206,38 +208,113 @@ def _check_discount_limit(cart: Cart, settings: CounterSettings, actor: Actor, a
     return priced, approval(actor, approver, Permission.DISCOUNT_ABOVE_LIMIT, message)
 
 
+class DiscountToConfirm(UserFacingError):
+    """A discount deep enough to need a reason was asked without `confirmed`: the clerk confirms it first.
+
+    The message says what goes off (percentage, amount, what the piece then sells for) and why, for a
+    confirmation the clerk answers with Enter or Esc; then the same call again with `confirmed=True`.
+    """
+
+
+def _deep_discount(changed: Cart, settings: CounterSettings, lines: list[int], what: str, discount: Discount,
+                   reason: str, confirmed: bool) -> str:
+    """The reason a discount past the ceiling carries, checked; "" for a discount within it.
+
+    The ceiling is the clerk's limit (`sales.clerk_discount_limit_percent`): past it a manager's judgement
+    is involved (their approval for a clerk), and the reason is what the sale line keeps of that judgement
+    (the audit event says one was given); giving a piece away (100%) always needs one, whoever gives it.
+    One setting, so the owner never sets up a discount a manager approves without a reason.
+    """
+    priced = price(changed, settings.tax_rate)
+    chosen = [priced.lines[i] for i in lines]
+    gross = sum((p.gross for p in chosen), Money(0, changed.currency))
+    off = sum((p.discount for p in chosen), Money(0, changed.currency))
+    depth = discount_percent(off, gross)
+    if depth <= settings.clerk_discount_limit and off < gross:
+        return ""
+    reason = reason.strip()
+    depth_text = f"{depth.normalize():f}%"
+    if not reason:
+        raise ValidationError("reason", f"say why {what.removeprefix('on ')} goes {depth_text} off "
+                                        "(kept with the sale)")
+    if len(reason) > 80:
+        raise ValidationError("reason", "is longer than 80 characters")
+    if not confirmed:
+        left = gross - off
+        subject = what.removeprefix("on ")
+        depth_note = f" ({depth_text})" if discount.kind is not DiscountKind.PERCENT else ""
+        raise DiscountToConfirm(f"{subject[:1].upper()}{subject[1:]}: {discount.describe()}{depth_note}, "
+                                f"{format_money(off)} of {format_money(gross)}, sold for {format_money(left)}. "
+                                f"Reason: {reason}.")
+    return reason
+
+
 @requires(Permission.SELL)
 def discount_line(cart: Cart, index: int, discount: Discount | None, *, settings: CounterSettings, actor: Actor,
-                  uow: UnitOfWork, approver: Actor | None = None) -> Cart:
-    """Set (or, with None, clear) a line's discount; above the clerk's limit a manager approves."""
+                  uow: UnitOfWork, approver: Actor | None = None, reason: str = "", confirmed: bool = False) -> Cart:
+    """Set (or, with None, clear) a line's discount; above the clerk's limit a manager approves.
+
+    Past that limit, or taking the whole line off, the discount needs a `reason` (kept with the line; the
+    audit event says one was given) and the clerk's confirmation (`DiscountToConfirm` until `confirmed`), in that order,
+    before a manager is asked for.
+    """
     line = cart.line(index)
     if line.is_return:
         raise ValidationError("discount", "a returned line refunds what was paid; it takes no discount")
     if discount is not None and discount.amount is not None and discount.amount > line.unit_price * line.quantity:
         raise ValidationError("discount", f"is more than the line's {format_money(line.unit_price * line.quantity)}")
     changed = cart.replace_line(index, dataclasses.replace(line, discount=discount, approved_by=None))
+    why = "" if discount is None else _deep_discount(changed, settings, [index], f"on {line.sku}", discount, reason,
+                                                     confirmed)
+    if discount is not None and why:
+        discount = dataclasses.replace(discount, reason=why)
+        changed = changed.replace_line(index, dataclasses.replace(changed.lines[index], discount=discount))
     _, approved = _check_discount_limit(changed, settings, actor, approver, f"The discount on {line.sku}")
     if approved is not None:
         assert discount is not None
         changed = changed.replace_line(index, dataclasses.replace(changed.lines[index],
                                                                   approved_by=approved.staff_id))
         _record_approval(uow, actor, approved, "sale.discount_approved",
-                         {"sku": line.sku, "discount": discount.describe()})
+                         {"sku": line.sku, "discount": discount.describe(), "with_reason": bool(why)})
+    elif why:
+        assert discount is not None
+        _record_deep_discount(uow, actor, {"sku": line.sku, "discount": discount.describe(), "with_reason": bool(why)})
     return changed
+
+
+def _record_deep_discount(uow: UnitOfWork, actor: Actor, summary: dict[str, Any]) -> None:
+    """A discount past the ceiling that needed no approver (a manager's own), on the audit trail.
+
+    The reason itself is free text (it may name a customer): it stays with the cart and the sale line,
+    which an erasure searches, never in the hash-chained trail, which names fields, not contents.
+    """
+    with uow:
+        uow.audit.record(actor, "sale.deep_discount_given", entity_type="cart", summary=summary)
+        uow.commit()
 
 
 @requires(Permission.SELL)
 def discount_order(cart: Cart, discount: Discount | None, *, settings: CounterSettings, actor: Actor,
-                   uow: UnitOfWork, approver: Actor | None = None) -> Cart:
+                   uow: UnitOfWork, approver: Actor | None = None, reason: str = "", confirmed: bool = False) -> Cart:
+    """The whole sale's discount, under the same limit, reason and confirmation as a line's."""
     if discount is not None and not any(not line.is_return for line in cart.lines):
         raise ValidationError("discount", "the cart has nothing sold to discount")
     changed = dataclasses.replace(cart, order_discount=discount, order_discount_approved_by=None)
+    sold = [i for i, line in enumerate(changed.lines) if not line.is_return]
+    why = "" if discount is None else _deep_discount(changed, settings, sold, "on the whole sale", discount, reason,
+                                                     confirmed)
+    if discount is not None and why:
+        discount = dataclasses.replace(discount, reason=why)
+        changed = dataclasses.replace(changed, order_discount=discount)
     _, approved = _check_discount_limit(changed, settings, actor, approver, "The order discount")
     if approved is not None:
         assert discount is not None
         changed = dataclasses.replace(changed, order_discount_approved_by=approved.staff_id)
         _record_approval(uow, actor, approved, "sale.discount_approved",
-                         {"order": True, "discount": discount.describe()})
+                         {"order": True, "discount": discount.describe(), "with_reason": bool(why)})
+    elif why:
+        assert discount is not None
+        _record_deep_discount(uow, actor, {"order": True, "discount": discount.describe(), "with_reason": bool(why)})
     return changed
 
 
@@ -761,15 +838,20 @@ def _sale_kind(cart: Cart) -> str:
     return "return" if len(returns) == len(cart.lines) else "exchange"
 
 
+def _why(discount: Discount) -> str:
+    """A discount as the sale line keeps it: "100% off: staff gift" (the reason when one was needed)."""
+    return f"{discount.describe()}: {discount.reason}" if discount.reason else discount.describe()
+
+
 def sale_rows(co: Checkout, *, number: str, terminal: str, staff_id: str, shift_id: str | None,
               original_sale_id: str | None, completed_at: dt.datetime) -> SaleRows:
     cart, priced = co.cart, co.priced
     lines, moves, statuses = [], [], []
     for position, p in enumerate(priced.lines, start=1):
         line = p.line
-        discount_reason = line.discount.describe() if line.discount else ""
+        discount_reason = _why(line.discount) if line.discount else ""
         if cart.order_discount is not None and p.order_discount.cents:
-            discount_reason = ", ".join(x for x in (discount_reason, "order " + cart.order_discount.describe()) if x)
+            discount_reason = ", ".join(x for x in (discount_reason, "order " + _why(cart.order_discount)) if x)
         lines.append({
             "item_id": line.item_id, "position": position, "sku": line.sku, "description": line.description[:200],
             "quantity": line.quantity,
@@ -802,7 +884,7 @@ def sale_rows(co: Checkout, *, number: str, terminal: str, staff_id: str, shift_
         "currency": cart.currency, "subtotal_cents": priced.subtotal.cents, "discount_cents": priced.discount.cents,
         "tax_cents": priced.tax.cents, "total_cents": priced.total.cents, "tax_rate": str(priced.tax_rate),
         "tax_exempt_reason": cart.tax_exempt_reason or None, "tax_exempt_number": cart.tax_exempt_number or None,
-        "order_discount_reason": (cart.order_discount.describe() if cart.order_discount else "")[:120],
+        "order_discount_reason": (_why(cart.order_discount) if cart.order_discount else "")[:120],
         "completed_at": completed_at,
     }
     summary = {"kind": sale["kind"], "lines": len(lines), "total_cents": priced.total.cents,

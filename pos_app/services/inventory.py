@@ -13,8 +13,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from pos_app.domain import store as store_rules
-from pos_app.domain.errors import NotEnoughStock, NotFound, ValidationError
-from pos_app.domain.items import ItemSpec, item_fields, parse_item
+from pos_app.domain.errors import NotEnoughStock, NotFound, UserFacingError, ValidationError
+from pos_app.domain.items import (
+    ItemSpec,
+    ReceivingWarning,
+    check_received_piece,
+    item_fields,
+    parse_item,
+    receiving_warnings,
+)
 from pos_app.domain.jewelry import ItemStatus, Tracking
 from pos_app.domain.permissions import Actor, Permission
 from pos_app.services.guard import approval, requires
@@ -76,10 +83,29 @@ def _check_unique(uow: UnitOfWork, spec: ItemSpec, *, item_id: str | None = None
             raise ValidationError("barcode", f"{spec.barcode} is already on another item")
 
 
+class ReceiveUnconfirmed(UserFacingError):
+    """The piece leaves something unknown (no cost, no stones ...): receive it only once the person confirms.
+
+    Nothing was written. `warnings` say what, each naming its form field.
+    """
+
+    def __init__(self, sku: str, warnings: Sequence[ReceivingWarning]) -> None:
+        self.warnings = tuple(warnings)
+        super().__init__(f"{sku}: " + "; ".join(w.text for w in self.warnings) + ".")
+
+
 @requires(Permission.RECEIVE_STOCK)
 def receive_new_item(raw: Mapping[str, str], *, uow: UnitOfWork, actor: Actor,
-                     reference: str | None = None) -> ItemRecord:
-    """A new piece (or a new line of counted stock) arrives: the item and its receipt."""
+                     reference: str | None = None, ask_first: bool = False) -> ItemRecord:
+    """A new piece (or a new line of counted stock) arrives: the item and its receipt.
+
+    A piece whose stones contradict each other is refused (`check_received_piece`).
+    With `ask_first` (the receive form), a piece that leaves its cost, stones or
+    carat weight unknown raises `ReceiveUnconfirmed` and writes nothing; the form
+    asks the person, and calls again without it when they accept. Either way the
+    audit event lists what was left unknown ("unknown"), for the manager who
+    fills it in later.
+    """
     with uow:
         ctx = store_context(uow)
         spec = parse_item(raw, currency=ctx.currency, locations=ctx.locations, today=ctx.today)
@@ -88,11 +114,17 @@ def receive_new_item(raw: Mapping[str, str], *, uow: UnitOfWork, actor: Actor,
         if spec.received_on is None:
             spec = dataclasses.replace(spec, received_on=ctx.today)
         _check_unique(uow, spec)
+        check_received_piece(spec)  # refusals first: a question is asked only about a piece that can be received
+        warnings = receiving_warnings(spec)
+        if warnings and ask_first:
+            raise ReceiveUnconfirmed(spec.sku, warnings)
         item_id = uow.items.add(spec)
         if spec.quantity:
             uow.stock.record(item_id, "receive", spec.quantity, actor=actor, reason="received", reference=reference)
-        uow.audit.record(actor, "item.received", entity_type="item", entity_id=item_id,
-                         summary={"sku": spec.sku, "quantity": spec.quantity})
+        summary: dict[str, object] = {"sku": spec.sku, "quantity": spec.quantity}
+        if warnings:
+            summary["unknown"] = sorted({w.field for w in warnings})
+        uow.audit.record(actor, "item.received", entity_type="item", entity_id=item_id, summary=summary)
         record = uow.items.get(item_id)
         uow.commit()
     assert record is not None

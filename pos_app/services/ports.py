@@ -363,9 +363,14 @@ class ShiftRecord:
 
 @dataclass(frozen=True)
 class ShiftFigures:
-    """Money through a shift, in cents, from its payments and cash movements."""
+    """Money through a shift, in cents, from its payments, sale lines and cash movements.
 
-    sales: int  # number of sales, returns and exchanges completed
+    Sold and returned lines are kept apart: a return is not a sale, and what it
+    gives back is shown as returns, never netted silently into the sales count.
+    Amounts "without tax" are the lines' totals less their tax.
+    """
+
+    sales: int  # completed receipts that sold at least one piece (sales and exchanges)
     voided: int
     cash_in: int  # cash taken for sales
     cash_out: int  # cash refunded (positive)
@@ -374,9 +379,19 @@ class ShiftFigures:
     paid_in: int
     paid_out: int
     no_sales: int  # drawer opened without a sale
-    gross_sales: int  # sale totals, returns netted
-    tax: int
-    discounts: int
+    gross_sales: int  # what completed receipts came to with tax, returns netted (net_sales + tax)
+    tax: int  # tax charged less tax refunded
+    discounts: int  # taken off sold lines
+    sold_before_discounts: int = 0  # sold lines at their selling price, before discounts, without tax
+    returns: int = 0  # completed receipts that took at least one piece back (returns and exchanges)
+    returned_pieces: int = 0
+    returned: int = 0  # refunded for returned lines, without tax (positive)
+    returned_tax: int = 0  # tax refunded with them (positive)
+
+    @property
+    def net_sales(self) -> int:
+        """Sales less discounts less returns, without tax."""
+        return self.sold_before_discounts - self.discounts - self.returned
 
 
 @dataclass(frozen=True)

@@ -260,6 +260,8 @@ def print_report(title: str, rows: list[tuple[str, str]], *, printer: ReceiptPri
 
     profile = directory.store()
     look = layout(directory)
+    if profile is not None:  # printed in the store's time, whatever zone the counter's computer keeps
+        at = at.astimezone(ZoneInfo(profile.timezone))
     report = TextReport(title=title, store_name=profile.name if profile else "", at=at, rows=tuple(rows))
     try:
         data = render_report(report, columns=look.columns, profile=look.profile)

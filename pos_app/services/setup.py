@@ -1,15 +1,26 @@
-"""First run: the store's profile, its first counter and the owner account."""
+"""First run: the store's profile, its first counter and the owner account.
+
+The store and its owner are one unit of work (`set_up_store`), written only once every
+field of the store, its tax and its owner has passed its check. What a guided setup
+does after that (two-step sign-in, the receipt printer, Stripe, an inventory import,
+the first shift) is each its own service call, committed on its own; `setup.pending`
+says that the guided setup has not reached its end yet, so the owner's next sign-in
+takes it up again (`setup_pending`, `finish_setup`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from pos_app.domain import store as store_rules
 from pos_app.domain.errors import ValidationError
-from pos_app.domain.permissions import Actor, Role
-from pos_app.services.ports import SecretHasher, StoreProfile, UnitOfWork
+from pos_app.domain.permissions import Actor, Permission, Role
+from pos_app.services.guard import requires
+from pos_app.services.ports import DirectoryReader, SecretHasher, StoreProfile, UnitOfWork
 from pos_app.services.staff import check_password, check_pin
+
+PENDING = "setup.pending"
 
 
 @dataclass(frozen=True)
@@ -54,8 +65,13 @@ def set_up_store(
     uow: UnitOfWork,
     hasher: SecretHasher,
     terminal: str = "C1",
+    guided: bool = False,
 ) -> Actor:
-    """Write the store, counter C1, default settings and the owner; returns the owner."""
+    """Write the store, counter C1, default settings and the owner; returns the owner.
+
+    `guided`: the first-run wizard goes on after this with steps of their own; the store
+    is marked `setup.pending` until `finish_setup`, so a wizard quit midway comes back.
+    """
     owner = check_owner(owner)
     with uow:
         if uow.store.get() is not None:
@@ -64,6 +80,8 @@ def set_up_store(
         uow.settings.set("terminal.code", terminal)
         uow.settings.set("inventory.locations", list(store_rules.DEFAULT_LOCATIONS))
         uow.settings.set("security.idle_lock_minutes", store_rules.DEFAULT_IDLE_LOCK_MINUTES)
+        if guided:
+            uow.settings.set(PENDING, True)
         owner_id = uow.staff.add(name=owner.name, role=Role.OWNER, pin_hash=hasher.hash(owner.pin),
                                  password_hash=hasher.hash(owner.password))
         actor = Actor(staff_id=owner_id, name=owner.name, role=Role.OWNER, terminal=terminal)
@@ -71,3 +89,20 @@ def set_up_store(
         uow.audit.record(actor, "staff.added", entity_type="staff", entity_id=owner_id, summary={"role": "owner"})
         uow.commit()
     return actor
+
+
+def setup_pending(directory: DirectoryReader) -> bool:
+    """True while a store made by the first-run wizard has not been through its last step."""
+    return bool(directory.setting(PENDING, False))
+
+
+@requires(Permission.MANAGE_SETTINGS)
+def finish_setup(*, uow: UnitOfWork, actor: Actor, skipped: Sequence[str] = ()) -> None:
+    """The guided setup reached its end (`skipped`: the optional steps left for later); it does not
+    come back. Finishing twice changes nothing."""
+    with uow:
+        if not uow.settings.get(PENDING, False):
+            return
+        uow.settings.set(PENDING, False)
+        uow.audit.record(actor, "store.setup_finished", entity_type="store", summary={"skipped": sorted(skipped)})
+        uow.commit()

@@ -1,16 +1,14 @@
-"""Stock count, stock reports, the first run, and a store that cannot be opened."""
+"""Stock count, stock reports, and a store that cannot be opened (the first run: test_first_run_wizard.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication
 
-from pos_app import app
 from pos_app.adapters.secrets import KeyringSecrets, database_key_name
-from pos_app.gui import launch
-from pos_app.gui.first_run import FirstRunDialog
+from pos_app.gui import launch, messages
 from pos_app.gui.inventory.model import InventoryModel
 from pos_app.gui.main_window import MainWindow
 from pos_app.services.ports import InventoryFilter
@@ -99,40 +97,21 @@ def test_reports_load_off_the_gui_thread_when_first_shown_and_show_low_stock_and
     assert days and min(days) >= 365 and days == sorted(days, reverse=True)
 
 
-def test_first_run_names_a_bad_field_then_creates_the_store_and_owner(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    launch.make_application()
-    dialog = FirstRunDialog(tmp_path / "new-store")
-    qtbot.addWidget(dialog)
-    dialog.show()
-    f = dialog.form
-    qtbot.keyClicks(f.name_edit, "Rosalind Fine Jewelry")
-    f.timezone_combo.setEditText("Mars/Olympus_Mons")
-    qtbot.keyClicks(f.owner_name_edit, "Rosalind Hart")
-    qtbot.keyClicks(f.owner_password_edit, "correct horse 1")
-    qtbot.keyClicks(f.owner_password2_edit, "correct horse 1")
-    qtbot.keyClicks(f.owner_pin_edit, "2468")
-    dialog.create()
-    assert "timezone" in f.message_label.text()
-    assert not app.store_exists(tmp_path / "new-store")
-
-    f.timezone_combo.setEditText("America/Denver")
-    qtbot.keyClicks(f.tax_rate_edit, "7.65")
-    dialog.create()
-    qtbot.waitUntil(lambda: dialog.facet is not None, timeout=15_000)
-    facet = dialog.facet
-    try:
-        assert facet.profile.name == "Rosalind Fine Jewelry"
-        assert facet.profile.tax_rate == "7.65"
-        assert [(s.name, s.role.value) for s in facet.directory().staff_list()] == [("Rosalind Hart", "owner")]
-    finally:
-        facet.close()
-
-
 def test_a_store_that_cannot_be_opened_is_explained_and_left_untouched(qtbot, demo_dir: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
     KeyringSecrets().set(database_key_name(demo_dir), "ab" * 32)
     before = (demo_dir / "facet.db").read_bytes()
     shown: list[str] = []
-    monkeypatch.setattr(QMessageBox, "critical", lambda _parent, _title, text: shown.append(text))
+
+    def read_and_close() -> None:  # the box waits (no window yet): read it, then Enter, as a person would
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, messages.MessageBox):
+            QTimer.singleShot(20, read_and_close)
+            return
+        shown.append(box.text())
+        assert box.windowTitle() == "Facet cannot start" and box.kind is messages.Kind.ERROR
+        qtbot.keyClick(box, Qt.Key.Key_Return)
+
+    QTimer.singleShot(0, read_and_close)
     code = launch.run_desktop(demo_dir)
     assert code == 2
     assert shown and "the key does not open it" in shown[0]

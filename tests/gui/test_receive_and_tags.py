@@ -88,7 +88,7 @@ def test_duplicate_sku_is_refused_with_the_field_named(qtbot, window: MainWindow
     existing = window.context.reader.search("solitaire", 1)[0]
     inventory.receive()
     dialog = inventory.dialog
-    _type_new_piece(qtbot, dialog, price="100")
+    _type_new_piece(qtbot, dialog, price="9,100")
     dialog.item_form.form.sku_edit.setText(existing.sku)
     dialog.save()
     qtbot.waitUntil(lambda: "already used" in dialog.form.message_label.text(), timeout=5_000)
@@ -159,3 +159,58 @@ def test_a_clerk_adjusts_stock_once_a_manager_enters_a_pin(qtbot, window: MainWi
         "SELECT s.name, a.name FROM audit_events e JOIN staff s ON s.id = e.staff_id "
         "JOIN staff a ON a.id = e.approved_by WHERE e.action = 'stock.adjusted' ORDER BY e.seq DESC LIMIT 1").fetchone()
     assert event == ("Lily Chen", "Marcus Reed")
+
+
+def test_a_bare_diamond_necklace_is_received_only_after_the_manager_confirms_and_the_next_piece_starts_without_its_price(
+        qtbot, window: MainWindow, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    answers, asked = [False, True], []
+    monkeypatch.setattr(dialogs, "ask_yes_no", lambda _parent, _title, text: asked.append(text) or answers.pop(0))
+    sign_in(qtbot, window, "Marcus Reed")
+    inventory = window.workspace.show_screen("Inventory")
+    qtbot.keyClick(focused(), Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    dialog = inventory.dialog
+    assert isinstance(dialog, ReceiveDialog)
+    form = dialog.item_form.form
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is form.sku_edit)
+    qtbot.keyClicks(form.sku_edit, "TEN-8170")
+    form.style_combo.setCurrentIndex(form.style_combo.findData("tennis"))
+    qtbot.keyClicks(form.title_edit, "Riviera Tennis Necklace")
+    form.metal_combo.setCurrentIndex(form.metal_combo.findData("14k_white"))
+    qtbot.keyClicks(form.chain_length_in_edit, "17")
+    qtbot.keyClicks(form.price_edit, "18,500.00")
+    form.location_combo.setCurrentIndex(form.location_combo.findData("Case 2"))
+
+    qtbot.keyClick(focused(), Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: len(asked) == 1, timeout=5_000)
+    question = asked[0].lower()
+    assert "no cost" in question and "no stones" in question and "no carat weight" in question
+    assert dialog.received == [], "No: nothing is received"
+    assert "Not received yet" in dialog.form.message_label.text()
+    assert QApplication.focusWidget() is form.cost_edit, "No goes back to the first missing field"
+
+    qtbot.keyClick(focused(), Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: len(dialog.received) == 1, timeout=5_000)
+    assert len(asked) == 2
+    assert dialog.received[0].spec.price.cents == 1_850_000
+    assert form.price_edit.text() == "" and form.sku_edit.text() == "" and form.title_edit.text() == ""
+    assert form.style_combo.currentData() == "tennis" and form.chain_length_in_edit.text() == "17", \
+        "what a batch shares stays"
+    assert QApplication.focusWidget() is form.sku_edit
+    dialog.grab().save(os.environ.get("FACET_SNAP_DIR", "/tmp") + "/receive_after_piece.png")
+
+
+def test_a_center_stone_heavier_than_all_the_stones_is_refused_on_its_field_without_a_question(
+        qtbot, window: MainWindow, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    asked: list[str] = []
+    monkeypatch.setattr(dialogs, "ask_yes_no", lambda _parent, _title, text: asked.append(text) or True)
+    sign_in(qtbot, window, "Marcus Reed")
+    inventory = window.workspace.show_screen("Inventory")
+    qtbot.keyClick(focused(), Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    dialog = inventory.dialog
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.item_form.form.sku_edit)
+    _type_new_piece(qtbot, dialog, price="8,995.00")
+    dialog.item_form.form.total_carat_edit.setText("0.80")
+    qtbot.keyClick(focused(), Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "more than the total carat weight" in dialog.form.message_label.text(), timeout=5_000)
+    assert dialog.item_form.form.center_carat_edit.property("invalid") is True
+    assert asked == [] and dialog.received == []

@@ -1,4 +1,5 @@
-"""One keystroke after a sale: the appraisal of the sold necklace, signed by an appraiser's PIN, printed."""
+"""One keystroke after a sale: the appraisal of the sold necklace, signed by the appraiser chosen (with their
+PIN), printed; the owner, who has no appraiser credentials, hands the signing to the appraiser the same way."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from PySide6.QtWidgets import QApplication
 from pos_app.app import Facet
 from pos_app.domain.money import Money
 from pos_app.gui import dialogs, printing
-from pos_app.gui.counter.approval import ApprovalDialog
+from pos_app.gui.appraisals.signer import SignerDialog
 from pos_app.gui.main_window import MainWindow
 from pos_app.gui.sell.appraise import SaleAppraisalsDialog
 from pos_app.gui.sell.find_sale import FindSaleDialog
@@ -56,12 +57,12 @@ def test_f12_appraises_the_last_sale_with_an_appraisers_pin_and_prints_it(
     qtbot.waitUntil(lambda: not pay.isVisible(), timeout=10_000)
     qtbot.waitUntil(lambda: sell.form.appraise_button.isEnabled(), timeout=5_000)
 
-    # F12: the clerk may not sign, so an appraiser picks their name and types their PIN.
+    # F12 asks who signs: only people with appraiser credentials; the appraiser picks their name and PIN.
     qtbot.keyClick(focused(), Qt.Key.Key_F12)
-    approval = _dialog(qtbot, sell, ApprovalDialog)
+    approval = _dialog(qtbot, sell, SignerDialog)
     names = [approval.form.staff_list.item(n).text() for n in range(approval.form.staff_list.count())]
-    assert "Priya Nair (Appraiser)" in names and not any("Clerk" in n or "Manager" in n for n in names)
-    approval.form.staff_list.setFocus()
+    assert names == ["Priya Nair — GIA Graduate Gemologist (Appraiser)"]
+    assert focused() is approval.form.staff_list
     qtbot.keyClicks(approval.form.staff_list, "Pri")
     qtbot.keyClick(approval.form.staff_list, Qt.Key.Key_Return)
     assert focused() is approval.form.pin_edit
@@ -97,7 +98,7 @@ def test_f12_appraises_the_last_sale_with_an_appraisers_pin_and_prints_it(
     qtbot.waitUntil(lambda: "Sent" in shown.form.message_label.text(), timeout=20_000)
     assert printing.page_count(printed.read_bytes()) == printing.page_count(saved.read_bytes())
 
-    # Asked again (F3, the receipt's number, Ctrl+I), the same appraisal comes back, not a second one.
+    # Asked again (F3, the receipt's number, Ctrl+I), the same appraisal comes back without anyone signing again.
     qtbot.keyClick(focused(), Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not shown.isVisible())
     qtbot.waitUntil(lambda: QApplication.focusWidget() is sell.form.scan_edit)  # back to scanning
@@ -108,12 +109,47 @@ def test_f12_appraises_the_last_sale_with_an_appraisers_pin_and_prints_it(
     qtbot.keyClick(focused(), Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: find.form.appraise_button.isEnabled(), timeout=5_000)
     qtbot.keyClick(focused(), Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)
-    approval = _dialog(qtbot, sell, ApprovalDialog)
-    approval.form.staff_list.setFocus()
-    qtbot.keyClicks(approval.form.staff_list, "Pri")
-    qtbot.keyClick(approval.form.staff_list, Qt.Key.Key_Return)
-    qtbot.keyClicks(focused(), "4444")
-    qtbot.keyClick(focused(), Qt.Key.Key_Return)
     again = _dialog(qtbot, sell, SaleAppraisalsDialog)
     assert [r.id for r in again.records] == [record.id]
     assert sku
+
+
+def test_the_owners_f12_hands_the_signing_to_the_appraiser_who_is_listed_alone(
+        qtbot: Any, window: MainWindow, demo_facet: Facet) -> None:
+    import os
+
+    from pos_app.domain.permissions import Role
+    from pos_app.services import cash
+    from tests.conftest import actor_for
+    from tests.gui.conftest import sign_in
+
+    cash.open_shift(Money(20000), uow=demo_facet.uow(), actor=actor_for(demo_facet, Role.CLERK))
+    sign_in(qtbot, window, "Jane Ellen")
+    sell = window.workspace.show_screen("Sell")
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is sell.form.scan_edit, timeout=5_000)
+    code, _sku, _price = _certified_piece(demo_facet)
+    _scan(qtbot, code)
+    qtbot.keyClick(focused(), Qt.Key.Key_F9)
+    pay = _dialog(qtbot, sell, PaymentDialog)
+    focused().selectAll()
+    qtbot.keyClicks(focused(), pay.co.priced.total.plain())
+    qtbot.keyClick(focused(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not pay.isVisible(), timeout=10_000)
+    qtbot.waitUntil(lambda: sell.form.appraise_button.isEnabled(), timeout=5_000)
+
+    qtbot.keyClick(focused(), Qt.Key.Key_F12)
+    signer = _dialog(qtbot, sell, SignerDialog)
+    names = [signer.form.staff_list.item(n).text() for n in range(signer.form.staff_list.count())]
+    assert names == ["Priya Nair — GIA Graduate Gemologist (Appraiser)"], "the owner has no credentials"
+    signer.grab().save(os.environ.get("FACET_SNAP_DIR", "/tmp") + "/signer_dialog.png")
+    qtbot.keyClick(focused(), Qt.Key.Key_Return)
+    assert focused() is signer.form.pin_edit
+    qtbot.keyClicks(focused(), "0000")
+    qtbot.keyClick(focused(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "Wrong PIN" in signer.form.message_label.text(), timeout=5_000)
+    assert focused() is signer.form.pin_edit and signer.isVisible()
+    qtbot.keyClicks(focused(), "4444")
+    qtbot.keyClick(focused(), Qt.Key.Key_Return)
+    shown = _dialog(qtbot, sell, SaleAppraisalsDialog)
+    priya = actor_for(demo_facet, Role.APPRAISER)
+    assert shown.records and all(r.status == "final" and r.appraiser_id == priya.staff_id for r in shown.records)

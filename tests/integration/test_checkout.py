@@ -128,9 +128,15 @@ def test_a_discount_above_the_clerks_limit_needs_a_managers_pin(demo_facet: app.
                                    uow=demo_facet.uow())
     assert small.lines[0].approved_by is None
     audit_before = _count(demo_facet, "SELECT max(seq) FROM audit_events")
-    with pytest.raises(ApprovalNeeded) as needed:
+    with pytest.raises(ValidationError, match="reason"):  # past the limit: why, first
         checkout.discount_line(cart, 0, Discount.of_percent(Decimal(25)), settings=settings, actor=clerk,
                                uow=demo_facet.uow())
+    with pytest.raises(checkout.DiscountToConfirm, match="25% off"):  # then the clerk confirms
+        checkout.discount_line(cart, 0, Discount.of_percent(Decimal(25)), settings=settings, actor=clerk,
+                               uow=demo_facet.uow(), reason="long-standing customer")
+    with pytest.raises(ApprovalNeeded) as needed:
+        checkout.discount_line(cart, 0, Discount.of_percent(Decimal(25)), settings=settings, actor=clerk,
+                               uow=demo_facet.uow(), reason="long-standing customer", confirmed=True)
     assert needed.value.permission is Permission.DISCOUNT_ABOVE_LIMIT
     assert _count(demo_facet, "SELECT max(seq) FROM audit_events") == audit_before
 
@@ -146,7 +152,8 @@ def test_a_discount_above_the_clerks_limit_needs_a_managers_pin(demo_facet: app.
     approver = staff.approve(manager.id, "2222", Permission.DISCOUNT_ABOVE_LIMIT, reader=directory,
                              uow=demo_facet.uow(), hasher=hasher, terminal=clerk.terminal)
     deep = checkout.discount_line(cart, 0, Discount.of_percent(Decimal(25)), settings=settings, actor=clerk,
-                                  uow=demo_facet.uow(), approver=approver)
+                                  uow=demo_facet.uow(), approver=approver, reason="long-standing customer",
+                                  confirmed=True)
     assert deep.lines[0].approved_by == manager.id
     event = demo_facet.connection().execute(
         "SELECT staff_id, approved_by FROM audit_events WHERE action = 'sale.discount_approved' "

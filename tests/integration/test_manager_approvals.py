@@ -51,7 +51,8 @@ def _action(name: str, facet: app.Facet, clerk: Actor) -> Action:
     if name == "discount above the limit":
         cart = checkout.add_item(Cart(), _one(facet, "unique"), actor=clerk)
         return lambda approver: checkout.discount_line(cart, 0, Discount.of_percent(Decimal(30)), settings=settings,
-                                                       actor=clerk, uow=facet.uow(), approver=approver)
+                                                       actor=clerk, uow=facet.uow(), approver=approver,
+                                                       reason="price match", confirmed=True)
     if name == "price override":
         cart = checkout.add_item(Cart(), _one(facet, "unique"), actor=clerk)
         return lambda approver: checkout.override_price(cart, 0, Money(1000), "price match", actor=clerk,

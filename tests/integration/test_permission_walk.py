@@ -43,6 +43,8 @@ _SHIPPED = "reads a file shipped with Facet (the privacy export's schema), no st
 
 NOT_GUARDED: dict[str, str] = {
     "appraisals.content": _PURE,
+    "appraisals.final_warnings": _PURE,
+    "appraisals.signers": "the names on the counter's \"who signs?\" list, like the sign-in list",
     "appraisals.spec_from_item": _PURE,
     "appraisals.stones_from_item": _PURE,
     "appraisals.verification_code": _PURE,
@@ -112,6 +114,7 @@ NOT_GUARDED: dict[str, str] = {
     "setup.check_owner": _PURE,
     "setup.parse_store_profile": _PURE,
     "setup.set_up_store": "first run: there is no one to ask yet; it makes the owner",
+    "setup.setup_pending": "whether the first-run wizard still has steps: a flag, read at the owner's sign-in",
     "staff.acting_name": _PURE,
     "staff.approve": "a manager's PIN: checked like a sign-in, and the approver's role is checked",
     "staff.approvers": "the names on the approval dialog, like the sign-in list",

@@ -5,10 +5,14 @@ A draft is edited here and saved with Ctrl+S; Ctrl+Shift+F finalizes it
 opens read-only with every version of its number listed; Ctrl+Shift+C makes
 a correction, a new draft version that supersedes it, and opens that. Owner
 and item are chosen when the appraisal is made (the services keep them from
-then on). Photos added before the first save are kept here and saved with
-the draft. Every write runs on the database worker; a problem the service
-names (`ValidationError.field`) is shown inline, its field marked and
-focused, and nothing is written.
+then on); typing the item's SKU in a new appraisal fills the form from the
+item's record (style, metal, weight, length, clasp, description, stones),
+leaving what the appraiser already typed. Finalizing a diamond necklace's
+appraisal that lists no stones asks once more before it freezes. Photos
+added before the first save are kept here and saved with the draft. Every
+write runs on the database worker; a problem the service names
+(`ValidationError.field`) is shown inline, its field marked and focused,
+and nothing is written.
 
 Keyboard: Alt+1..4 the tabs; Alt+underlined letter a field; F2 chooses the
 owner; Ctrl+Shift+N adds a stone row (type in a cell, Tab to the next);
@@ -36,7 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pos_app.domain.appraisals import Purpose, standard_limiting_conditions
+from pos_app.domain.appraisals import AppraisalSpec, Purpose, standard_limiting_conditions
 from pos_app.domain.errors import UserFacingError, ValidationError
 from pos_app.domain.jewelry import Metal, Style, centigrams_text, points_text
 from pos_app.domain.permissions import Permission
@@ -47,6 +51,7 @@ from pos_app.gui.appraisals.stones import KEYS, StonesEditor
 from pos_app.gui.base import FacetDialog, mark_info, mark_problem
 from pos_app.gui.context import AppContext
 from pos_app.services import appraisals, inventory
+from pos_app.services.appraisals import FinalizeUnconfirmed
 from pos_app.services.ports import AppraisalRecord, AppraisalVersionRow
 
 # The form's captions, to name a field the way the appraiser sees it.
@@ -80,6 +85,9 @@ class AppraisalDialog(FacetDialog):
         self.owner_id: str | None = None
         self.item_id: str | None = None
         self.pending_photos: list[bytes] = []
+        # What the last item's record filled in (field -> text; "stones" -> its rows): the next item replaces
+        # only what still reads so, never what the appraiser typed.
+        self._from_item: dict[str, Any] = {}
         self.saved_path: Any = None
         self.can_write = context.can(Permission.WRITE_APPRAISALS)
         self.can_finalize = context.can(Permission.FINALIZE_APPRAISALS)
@@ -296,6 +304,75 @@ class AppraisalDialog(FacetDialog):
             self._say_item(str(exc).split(": ", 1)[-1])
             return
         self._say_item(found[1] if found else "")
+        if found is not None and found[0] != self._from_item.get("item_id") and self.editable:
+            self._start_from_item(found[0])
+
+    # The form's fields an item's record fills, as (key, widget) for reading and writing their text.
+    ITEM_FIELDS = ("style", "metal", "gram_weight", "chain_length_in", "clasp", "description", "notes")
+
+    def _field_text(self, name: str) -> str:
+        widget = self._fields[name]
+        if isinstance(widget, QComboBox):
+            return str(widget.currentData() or "")
+        if isinstance(widget, QPlainTextEdit):
+            return widget.toPlainText()
+        return widget.text()  # type: ignore[attr-defined, no-any-return]
+
+    def _set_field(self, name: str, text: str) -> None:
+        widget = self._fields[name]
+        if isinstance(widget, QComboBox):
+            widget.setCurrentIndex(max(widget.findData(text), 0))
+        elif isinstance(widget, QPlainTextEdit):
+            widget.setPlainText(text)
+        else:
+            widget.setText(text)  # type: ignore[attr-defined]
+
+    def _stone_rows(self, spec: AppraisalSpec) -> list[dict[str, str]]:
+        numbers = appraisals.certificate_numbers([s.certificate_id for s in spec.stones if s.certificate_id],
+                                                 reader=self.reader, actor=self.actor, uow=self.context.uow())
+        return [{
+            "role": s.role.label, "shape": s.shape.label if s.shape else "", "count": str(s.count),
+            "carat": points_text(s.carat_points) if s.carat_points else "", "color": s.color or "",
+            "clarity": s.clarity.label if s.clarity else "", "cut": s.cut.label if s.cut else "",
+            "measurements": s.measurements, "certificate": numbers.get(s.certificate_id, "") if s.certificate_id
+            else ""} for s in spec.stones]
+
+    def _start_from_item(self, item_id: str) -> None:
+        """Fill the new appraisal from the item's record: every field still empty (or still as the previous
+        item filled it), and the stones when the table is empty. Said in the message line."""
+        f = self.form
+        purpose = Purpose.of(str(f.purpose_combo.currentData()))
+        try:
+            spec = appraisals.item_start(item_id, uow=self.context.uow(), actor=self.actor,
+                                         today=store_today(self.context.profile.timezone),
+                                         conditions=f.limiting_conditions_edit.toPlainText(), purpose=purpose)
+        except UserFacingError as exc:
+            self.show_problem(exc)
+            return
+        values = {"style": spec.style.value if spec.style else "", "metal": spec.metal.value if spec.metal else "",
+                  "gram_weight": centigrams_text(spec.gram_weight_cg) if spec.gram_weight_cg else "",
+                  "chain_length_in": f"{spec.chain_length_tenths / 10:g}" if spec.chain_length_tenths else "",
+                  "clasp": spec.clasp, "description": spec.description, "notes": spec.notes}
+        filled = []
+        for name in self.ITEM_FIELDS:
+            current, text = self._field_text(name), values[name]
+            if current.strip() and current != self._from_item.get(name):
+                continue  # the appraiser's own
+            self._set_field(name, text)
+            self._from_item[name] = text
+            if text:
+                filled.append(CAPTIONS[name].lower())
+        self.stones.prune_blank()
+        rows = self._stone_rows(spec)
+        if not self.stones.rows() or self.stones.rows() == self._from_item.get("stones"):
+            self.stones.set_rows(rows)
+            self._from_item["stones"] = self.stones.rows()
+            if rows:
+                filled.append(f"{len(rows)} stone row{'s' if len(rows) != 1 else ''}")
+            f.tabs.setTabText(1, f"Stones ({len(rows)})  (Alt+2)")
+        self._from_item["item_id"] = item_id
+        if filled:
+            mark_info(f.message_label, f"From the item's record: {', '.join(filled)}.")
 
     def _find_item(self) -> tuple[str, str] | None:
         """(id, title) of the item typed in the SKU field (None if it is empty)."""
@@ -438,8 +515,11 @@ class AppraisalDialog(FacetDialog):
 
     # -- saving, finalizing, correcting --------------------------------------------------------
 
-    def save(self, *, finalize: bool = False, then: Callable[[AppraisalRecord], None] | None = None) -> None:
-        """Save the draft (and finalize it); a new one is created with its owner, item and photos."""
+    def save(self, *, finalize: bool = False, then: Callable[[AppraisalRecord], None] | None = None,
+             confirmed: bool = False) -> None:
+        """Save the draft (and finalize it); a new one is created with its owner, item and photos.
+
+        `confirmed`: the appraiser already accepted what finalizing warned about (`FinalizeUnconfirmed`)."""
         if not self.editable:
             return
         self._clear_marks()
@@ -463,7 +543,7 @@ class AppraisalDialog(FacetDialog):
                 if photos:
                     appraisals.add_photos(saved.id, photos, uow=uow(), actor=actor)
                 if finalize:
-                    saved = appraisals.finalize(saved.id, uow=uow(), actor=actor)
+                    saved = appraisals.finalize(saved.id, uow=uow(), actor=actor, ask_first=not confirmed)
             except UserFacingError as exc:
                 return saved, exc
             return saved, None
@@ -471,6 +551,9 @@ class AppraisalDialog(FacetDialog):
         def done(result: tuple[AppraisalRecord, UserFacingError | None]) -> None:
             saved, problem = result
             self.context.changed.emit("appraisals")
+            if isinstance(problem, FinalizeUnconfirmed):
+                self.load(saved.id, then=lambda _record: self._confirm_final(problem))
+                return
             what = "is final" if saved.status == "final" else "is saved as a draft"
             self.load(saved.id, f"{saved.number} version {saved.version} {what}.", problem,
                       then if problem is None else None)
@@ -484,6 +567,19 @@ class AppraisalDialog(FacetDialog):
         name = f"{self.record.number} version {self.record.version}" if self.record else "this appraisal"
         if dialogs.ask_yes_no(self, "Finalize the appraisal?", f"{FINAL_WARNING}\n\nFinalize {name} now?"):
             self.save(finalize=True)
+
+    def _confirm_final(self, unconfirmed: FinalizeUnconfirmed) -> None:
+        """The draft is saved; finalizing waits for the appraiser: Yes finalizes it as it is, No goes to the
+        stones."""
+        lines = "\n".join(f"• {w[:1].upper()}{w[1:]}." for w in unconfirmed.warnings)
+        name = f"{self.record.number} version {self.record.version}" if self.record else "This appraisal"
+        if dialogs.ask_yes_no(self, "Finalize without stones?",
+                              f"{name}:\n{lines}\n\n{FINAL_WARNING}\n\nFinalize it as it is?"):
+            self.save(finalize=True, confirmed=True)
+            return
+        mark_problem(self.form.message_label, "Saved as a draft, not final: add the stones (Ctrl+Shift+N), then "
+                                              "finalize (Ctrl+Shift+F).")
+        self._show_tab(1)
 
     def make_correction(self) -> None:
         record = self.record

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QListWidgetItem, QWidget
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QListWidgetItem, QWidget
 
 from pos_app.domain.errors import UserFacingError
 from pos_app.domain.permissions import Actor, Permission
@@ -109,7 +109,22 @@ def ask_approval(context: AppContext, error: ApprovalNeeded, parent: QWidget,
         if dialog.approver is not None:
             on_approved(dialog.approver)
 
+    def give_back_the_keyboard() -> None:
+        # Approved or cancelled, the keyboard goes back where the clerk was (the sell screen's scan field,
+        # the dialog's first field): left to the window manager it went nowhere, and only a mouse helped.
+        holder = QApplication.focusWidget()
+        if holder is not None and holder.window() is not dialog and holder.isVisible():
+            return  # what followed the approval has the keyboard already
+        focus_first = getattr(parent, "focus_first", None)
+        if callable(focus_first):
+            focus_first()
+            return
+        target = getattr(parent, "initial_focus", None) or parent
+        parent.window().activateWindow()
+        target.setFocus()
+
     dialog.accepted.connect(accepted)
+    dialog.finished.connect(lambda _result: QTimer.singleShot(0, give_back_the_keyboard))
     setattr(parent, "dialog", dialog)  # noqa: B010 - any parent widget, not only the sell screen
     dialog.open()
     return dialog

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import QAbstractItemView, QDialog, QWidget
 from pos_app.domain.errors import UserFacingError
 from pos_app.domain.permissions import Permission
 from pos_app.domain.privacy import Channel, ConsentPurpose, RequestStatus, RequestType
-from pos_app.domain.store import display_phone, store_today
+from pos_app.domain.store import display_phone, store_time, store_today
 from pos_app.gui.base import mark_info, mark_problem, open_dialog
 from pos_app.gui.context import AppContext
 from pos_app.gui.forms import Form
@@ -253,7 +253,7 @@ class CustomersView(QWidget):
         f.profile_label.setText(
             block("Billing address", p.billing_address) + block("Shipping address", p.shipping_address)
             + block("Preferences", p.preferences) + block("Wishlist", p.wishlist) + block("Notes", p.notes)
-            + f"<p>Customer since {p.since.date().isoformat()} · "
+            + f"<p>Customer since {store_time(p.since, self.context.profile.timezone):%Y-%m-%d} · "
               f"{'confirmed 18 or older' if p.adult_confirmed else 'age not confirmed'}</p>")
         can_edit = self._may_edit()
         f.edit_button.setEnabled(can_edit)

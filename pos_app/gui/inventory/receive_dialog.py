@@ -1,8 +1,15 @@
 """Receive stock: a new piece (or a new counted line), or more of a counted item.
 
 After a piece is received the dialog stays open for the next one, keeping the
-fields that repeat (style, metal, vendor, location ...) and clearing those
-that never do (SKU, barcode, serial, certificate); Ctrl+P prints its tag.
+fields a batch from one vendor shares (style, metal, chain length, clasp,
+vendor, location, received date) and clearing those each piece has its own
+(SKU, barcode, serial, title, description, price, cost, stones, carat
+weights, certificate, gram weight): the next piece never inherits the last
+one's price. Ctrl+P prints its tag.
+
+A piece that leaves its cost, stones or carat weight unknown is received
+only once the person confirms (the service says what is missing and writes
+nothing until then); stones that contradict each other are refused.
 """
 
 from __future__ import annotations
@@ -12,13 +19,18 @@ from PySide6.QtWidgets import QWidget
 from pos_app.domain.errors import NotFound, UserFacingError
 from pos_app.domain.jewelry import Tracking
 from pos_app.domain.store import DEFAULT_LOCATIONS
+from pos_app.gui import dialogs
 from pos_app.gui.base import FacetDialog, mark_info, mark_problem
 from pos_app.gui.context import AppContext
 from pos_app.gui.inventory.item_form import ItemForm
 from pos_app.services import inventory
+from pos_app.services.inventory import ReceiveUnconfirmed
 from pos_app.services.ports import ItemRecord, ItemRow
 
-_NEVER_REPEAT = ("sku", "barcode", "serial", "cert_number", "title", "description")
+# Each piece's own: cleared after it is received, so the next piece starts without them.
+_NEVER_REPEAT = ("sku", "barcode", "serial", "cert_lab", "cert_number", "title", "description", "price", "cost",
+                 "total_carat", "stone_count", "center_shape", "center_carat", "center_color", "center_clarity",
+                 "center_cut", "center_origin", "gram_weight")
 
 
 class ReceiveDialog(FacetDialog):
@@ -65,7 +77,8 @@ class ReceiveDialog(FacetDialog):
         self.form.more_quantity_spin.setFocus()
         self.form.more_quantity_spin.selectAll()
 
-    def save(self) -> None:
+    def save(self, *, confirmed: bool = False) -> None:
+        """Receive what the form holds; `confirmed`: the person already accepted what it leaves unknown."""
         actor = self.context.require_actor()
         reference = self.form.reference_edit.text().strip() or None
         uow = self.context.uow
@@ -73,7 +86,8 @@ class ReceiveDialog(FacetDialog):
             values = self.item_form.values()
 
             def work() -> ItemRecord:
-                return inventory.receive_new_item(values, uow=uow(), actor=actor, reference=reference)
+                return inventory.receive_new_item(values, uow=uow(), actor=actor, reference=reference,
+                                                  ask_first=not confirmed)
         else:
             if self.counted is None:
                 self.show_problem(NotFound("Scan or type the SKU of a counted item first, then Enter."))
@@ -111,7 +125,24 @@ class ReceiveDialog(FacetDialog):
         self.tag_dialog = TagSheetDialog(self.context, [self.received[-1].id], self)
         self.tag_dialog.open()
 
+    def _confirm(self, unconfirmed: ReceiveUnconfirmed) -> None:
+        """Ask whether to receive the piece as it is; Yes receives it, No goes back to the first field named."""
+        lines = "\n".join(f"• {w.text[:1].upper()}{w.text[1:]}." for w in unconfirmed.warnings)
+        sku = self.item_form.form.sku_edit.text().strip()
+        if dialogs.ask_yes_no(self, "Receive it as it is?",
+                              f"{sku} is a diamond necklace, but:\n{lines}\n\nReceive it anyway? "
+                              "(No goes back to the form; a manager can fill these in later.)"):
+            self.save(confirmed=True)
+            return
+        mark_problem(self.form.message_label, "Not received yet: fill in what is missing, then Ctrl+Enter.")
+        widget = self.item_form.widget(unconfirmed.warnings[0].field)
+        if widget is not None:
+            widget.setFocus()
+
     def show_problem(self, exc: UserFacingError) -> None:
+        if isinstance(exc, ReceiveUnconfirmed):
+            self._confirm(exc)
+            return
         super().show_problem(exc)
         if self.form.tabs.currentIndex() == 0:
             self.item_form.show_problem(exc)

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from pos_app.domain.errors import UserFacingError
 from pos_app.domain.privacy import ConsentPurpose, RequestStatus, RequestType, VerificationMethod
-from pos_app.domain.store import store_today
+from pos_app.domain.store import store_time, store_today
 from pos_app.gui import dialogs
 from pos_app.gui.base import FacetDialog, mark_info, mark_problem, open_dialog
 from pos_app.gui.context import AppContext
@@ -215,7 +215,8 @@ class PrivacyDesk(QWidget):
                                        "see photo ID at the counter (F2)."),
                  step(2, "Act", not status.is_open, ACTS[kind][0].upper() + ACTS[kind][1:] + " (F3)."),
                  step(3, "Close", not status.is_open,
-                      f"{status.label} {r.completed_at.date().isoformat()}" if r.completed_at else
+                      f"{status.label} {store_time(r.completed_at, self.context.profile.timezone):%Y-%m-%d %H:%M}"
+                      if r.completed_at else
                       "Tell the customer what was done, then close the request with the outcome (F8).")]
         f.steps_label.setText("".join(parts))
 
@@ -316,7 +317,7 @@ class PrivacyDesk(QWidget):
         name = r.customer_name or "this customer"
         if not dialogs.ask_yes_no(self, "Erase the customer", f"Erase {name}'s personal data now? This cannot be "
                                   "undone. Sales, appraisals and certificates the law makes the store keep stay, "
-                                  "without their name."):
+                                  "without their name.", cannot_undo=True):
             return
         facet, actor = self.context.facet, self.context.require_actor()
         customer_id = r.customer_id or ""

@@ -1,8 +1,12 @@
 """The appraisals of a sale, made in one step at the counter and printed with its receipt.
 
 F12 on the sell screen appraises the last sale; Ctrl+I does it for the sale
-shown in Find a sale. A clerk may not sign an appraisal, so an appraiser
-enters their PIN (they sign it). The dialog then lists the appraisals:
+shown in Find a sale. Both first ask which appraiser signs (`SignerDialog`:
+only people with appraiser credentials, appraisers first); the one chosen
+enters their PIN unless they are signed in, so a clerk or an owner without
+credentials makes the appraisals and the appraiser signs them. A sale whose
+pieces are all appraised already shows them without asking. The dialog then
+lists the appraisals:
 Ctrl+P prints them on the store's printer through Qt's print dialog (CUPS),
 Ctrl+S saves them as one PDF; a certificate summary page and the wallet card
 can go with them. Asking again for the same sale gives the same appraisals.
@@ -22,7 +26,7 @@ from pos_app.domain.store import store_today
 from pos_app.gui import dialogs, printing
 from pos_app.gui.base import FacetDialog, mark_info, mark_problem
 from pos_app.gui.context import AppContext
-from pos_app.gui.sell.approve import with_approval
+from pos_app.gui.ops import show_error
 from pos_app.services import appraisals
 from pos_app.services.ports import AppraisalRecord
 
@@ -31,24 +35,44 @@ HEADERS = ("Appraisal", "Piece", "Appraised value")
 
 def appraise_sale(parent: QWidget, context: AppContext, sale_id: str,
                   on_problem: Callable[[UserFacingError], None], open_dialog: Callable[[QWidget], None]) -> None:
-    """Make (or find) the sale's appraisals, asking for an appraiser's PIN when needed, then show them
-    with `open_dialog` (the sell screen's, which gives the scan field the keyboard back afterwards)."""
+    """Make (or find) the sale's appraisals, asking which appraiser signs, then show them with `open_dialog`
+    (the sell screen's, which gives the scan field the keyboard back afterwards)."""
+    from pos_app.gui.appraisals.signer import ask_signer
+
     actor = context.require_actor()
     today = store_today(context.profile.timezone)
 
-    def work(approver: Actor | None) -> list[AppraisalRecord]:
-        conn = context.facet.connection()
+    def with_sales(call: Callable[..., list[AppraisalRecord]]) -> list[AppraisalRecord]:
+        conn = context.facet.connection()  # on the worker: its own connection for the sale's read
         try:
-            return appraisals.appraise_sale(sale_id, uow=context.uow(), sales=context.facet.sales_reader(conn),
-                                            actor=actor, today=today, approver=approver)
+            return call(sales=context.facet.sales_reader(conn))
         finally:
             conn.close()
+
+    def make(signer: Actor | None) -> None:
+        context.runner.run(lambda: with_sales(lambda sales: appraisals.appraise_sale(
+            sale_id, uow=context.uow(), sales=sales, actor=actor, today=today, approver=signer)),
+            on_done=done, on_error=failed, parent=parent)
 
     def done(records: list[AppraisalRecord]) -> None:
         context.changed.emit("appraisals")
         open_dialog(SaleAppraisalsDialog(context, records, parent))
 
-    with_approval(parent, context, work, done, on_problem=on_problem)
+    def found(records: list[AppraisalRecord]) -> None:
+        if records:  # every piece has its appraisal already: show them, nobody signs again
+            open_dialog(SaleAppraisalsDialog(context, records, parent))
+            return
+        ask_signer(context, "The appraisals of this sale are final once made. Which appraiser signs them?",
+                   parent, make)
+
+    def failed(exc: BaseException) -> None:
+        if isinstance(exc, UserFacingError):
+            on_problem(exc)
+        else:
+            show_error(parent, exc)
+
+    context.runner.run(lambda: with_sales(lambda sales: appraisals.sale_appraisals(
+        sale_id, uow=context.uow(), sales=sales, actor=actor)), on_done=found, on_error=failed, parent=parent)
 
 
 class SaleAppraisalsDialog(FacetDialog):

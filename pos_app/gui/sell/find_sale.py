@@ -1,15 +1,18 @@
 """Find a past sale by its receipt: return pieces, void it, reprint or save its receipt.
 
-Keyboard: scan the receipt's barcode (or type its number) and Enter; Up/Down
-and the number keys set how many of a line come back; Ctrl+Enter puts the
-chosen pieces in the cart, Alt+A all of them; Ctrl+P reprints, Ctrl+G
+Keyboard: scan the receipt's barcode (or type its number) and Enter; the
+first line's "Return" quantity has the keyboard: a number key (or Up/Down)
+sets how many of that line come back, and Tab or Enter goes to the next
+line's quantity (Shift+Tab back), so every line is reached without a mouse;
+Ctrl+Enter puts the chosen pieces in the cart, Alt+A all of them; Ctrl+P reprints, Ctrl+G
 prints a gift receipt, Ctrl+S saves a PDF; Ctrl+I makes the appraisals of
 its necklaces (an appraiser signs); Ctrl+Del voids (a manager's).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QSpinBox, QTableWidgetItem, QWidget
 
 from pos_app.domain.cart import Cart
@@ -110,16 +113,52 @@ class FindSaleDialog(FacetDialog):
             spin = QSpinBox(table)
             spin.setRange(0, max(0, left.get(line.id, 0)))
             spin.setEnabled(left.get(line.id, 0) > 0)
+            spin.setAccessibleName(f"Return quantity of {line.sku}")
+            spin.installEventFilter(self)
             table.setCellWidget(row, 5, spin)
             self._spins.append((line.id, spin))
         header = table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self._enable(True)
-        mark_info(f.message_label, "Set how many of each come back, then Ctrl+Enter; Alt+A returns everything.")
+        several = sum(spin.isEnabled() for _, spin in self._spins) > 1
+        mark_info(f.message_label, "Type how many of each line come back"
+                  + (" (Tab or Enter to the next line, Shift+Tab back)" if several else "")
+                  + ", then Ctrl+Enter; Alt+A returns everything.")
         first = next((spin for _, spin in self._spins if spin.isEnabled()), None)
         if first is not None:
             first.setFocus()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """In a line's return quantity: Tab/Enter to the next line's, Shift+Tab to the previous one's; the
+        line whose quantity has the keyboard is the one selected (so the clerk sees which piece it is)."""
+        spins = [spin for _, spin in self._spins]
+        if isinstance(watched, QSpinBox) and watched in spins:
+            if event.type() == QEvent.Type.FocusIn:
+                row = spins.index(watched)
+                self.form.lines_table.selectRow(row)
+                self.form.lines_table.scrollTo(self.form.lines_table.model().index(row, 5))
+                QTimer.singleShot(0, watched.selectAll)  # a typed number replaces the 0
+            elif event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) and not (
+                    event.modifiers() & ~Qt.KeyboardModifier.ShiftModifier & ~Qt.KeyboardModifier.KeypadModifier):
+                key = event.key()
+                if key in (Qt.Key.Key_Tab, Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                    return self._step(spins, watched, +1)
+                if key == Qt.Key.Key_Backtab:
+                    return self._step(spins, watched, -1)
+        return super().eventFilter(watched, event)
+
+    @staticmethod
+    def _step(spins: list[QSpinBox], current: QSpinBox, direction: int) -> bool:
+        """Focus the next (or previous) line that can still come back; False (the key goes on) when none."""
+        index = spins.index(current) + direction
+        while 0 <= index < len(spins):
+            if spins[index].isEnabled():
+                current.interpretText()
+                spins[index].setFocus(Qt.FocusReason.TabFocusReason)
+                return True
+            index += direction
+        return False
 
     def return_selected(self) -> None:
         if self.sale is None:

@@ -1,7 +1,8 @@
 """Taking payment for a cart: cash, card on the reader, split tenders, refunds for returns.
 
-Keyboard: the cash field has the focus with what is due; Enter takes it (type
-what the customer hands over for change). Alt+D goes to the card amount;
+Keyboard: the cash field has the focus with what is due, selected; Enter
+takes it, or type what the customer hands over (it replaces the amount) and
+Enter: the change due then shows in large type on the sell screen. Alt+D goes to the card amount;
 Enter sends it to the reader, and the screen follows the reader until the
 card is approved, declined or the clerk presses Esc to cancel. In test mode
 F5 taps a good test card and F6 a declined one. A return is refunded with
@@ -26,8 +27,8 @@ import dataclasses
 import logging
 from typing import Any
 
-from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QHeaderView, QSizePolicy, QWidget
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtWidgets import QHeaderView, QLineEdit, QSizePolicy, QWidget
 
 from pos_app.domain.errors import StockConflict, UserFacingError
 from pos_app.domain.money import parse_money
@@ -45,6 +46,17 @@ log = logging.getLogger(__name__)
 POLL_MS = 1000
 GOOD_TEST_CARD = "4242424242424242"
 DECLINED_TEST_CARD = "4000000000000002"
+
+
+class _SelectOnFocus(QObject):
+    """Select an amount field's whole text whenever it gets the keyboard, so what the clerk types (what
+    the customer hands over) replaces the amount offered instead of being appended to it."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.FocusIn and isinstance(watched, QLineEdit):
+            # After the focus change has finished: a mouse press would otherwise clear the selection again.
+            QTimer.singleShot(0, watched.selectAll)
+        return False
 
 
 class PaymentDialog(FacetDialog):
@@ -90,6 +102,9 @@ class PaymentDialog(FacetDialog):
         self._poll = QTimer(self)
         self._poll.setInterval(POLL_MS)
         self._poll.timeout.connect(self.poll)
+        self._select_on_focus = _SelectOnFocus(self)
+        for amount_edit in (f.cash_edit, f.card_edit, f.refund_cash_edit):
+            amount_edit.installEventFilter(self._select_on_focus)
         self.initial_focus = f.cash_edit
         self.show_state()
         context.runner.run(context.card_terminal, on_done=self._terminal_ready,
@@ -141,8 +156,9 @@ class PaymentDialog(FacetDialog):
         f.take_box.setVisible(paying)
         f.refund_box.setVisible(refunding)
         if paying:
-            f.cash_edit.setText(due.plain())
-            f.card_edit.setText(due.plain())
+            for amount_edit in (f.cash_edit, f.card_edit):
+                amount_edit.setText(due.plain())
+                amount_edit.selectAll()  # typing replaces what is offered (the field may have the focus already)
         has_reader = self.terminal is not None
         f.card_button.setEnabled(has_reader and not pending)
         f.card_edit.setEnabled(has_reader and not pending)
@@ -163,6 +179,7 @@ class PaymentDialog(FacetDialog):
             f.reader_label.setText("Reader ready.")
         if refunding:
             f.refund_cash_edit.setText((-due).plain())
+            f.refund_cash_edit.selectAll()
             f.refund_card_combo.clear()
             for pi, label, left in checkout.card_refundable(co, self.context.sales):
                 f.refund_card_combo.addItem(f"{label} (up to {m(left)})", (pi, left))

@@ -8,7 +8,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QListWidgetItem, QWidget
 
-from pos_app.domain.errors import UserFacingError
+from pos_app.domain.errors import UserFacingError, ValidationError
 from pos_app.gui.base import FacetDialog, mark_problem
 from pos_app.gui.context import AppContext
 
@@ -17,13 +17,16 @@ class PromptDialog(FacetDialog):
     """Ask for a value (and, if `reason` is given, a reason); `accept_with(value, reason)` checks it.
 
     The check runs on the database worker and may raise a UserFacingError,
-    shown inline; the dialog stays open until a value is accepted.
+    shown inline; the dialog stays open until a value is accepted. Enter in
+    the value goes to an empty reason first, unless `reason_required` is False
+    (a reason only some values need): then Enter saves, and a refusal naming
+    the reason field puts the keyboard there.
     """
 
     def __init__(self, context: AppContext, title: str, prompt: str, *, value: str = "", value_label: str = "&Value",
                  reason: str | None = None, reason_label: str = "&Reason",
                  accept_with: Callable[[str, str], Any], on_done: Callable[[Any], None],
-                 parent: QWidget | None = None, on_gui_thread: bool = False) -> None:
+                 parent: QWidget | None = None, on_gui_thread: bool = False, reason_required: bool = True) -> None:
         super().__init__(context, "prompt_dialog.ui", title, parent)
         f = self.form
         f.prompt_label.setText(prompt)
@@ -37,6 +40,7 @@ class PromptDialog(FacetDialog):
         self._accept_with = accept_with
         self._on_done = on_done
         self._gui = on_gui_thread
+        self._reason_required = reason_required
         f.save_button.clicked.connect(self.save)
         f.close_button.clicked.connect(self.reject)
         f.value_edit.returnPressed.connect(self._enter_in_value)
@@ -44,7 +48,7 @@ class PromptDialog(FacetDialog):
         self.initial_focus = f.value_edit
 
     def _enter_in_value(self) -> None:
-        if self.form.reason_edit.isVisible() and not self.form.reason_edit.text().strip():
+        if self._reason_required and self.form.reason_edit.isVisible() and not self.form.reason_edit.text().strip():
             self.form.reason_edit.setFocus()
         else:
             self.save()
@@ -68,7 +72,10 @@ class PromptDialog(FacetDialog):
 
     def show_problem(self, exc: UserFacingError) -> None:
         mark_problem(self.form.message_label, str(exc))
-        self.form.value_edit.setFocus()
+        if isinstance(exc, ValidationError) and exc.field == "reason" and self.form.reason_edit.isVisible():
+            self.form.reason_edit.setFocus()
+        else:
+            self.form.value_edit.setFocus()
 
 
 class ChoiceDialog(FacetDialog):

@@ -9,6 +9,8 @@ Keyboard (every sale works without a mouse):
   discount, Shift+F5 order discount, F6 price change, F7 tax exemption.
 - F2 customer, F3 find a sale (return, void, reprint), F8 park, Shift+F8
   recall, F9 pay, F10 drawer, F11 receipts waiting to print, Ctrl+Del clear.
+- After a cash sale with change, CHANGE DUE and the amount stay in large type
+  across the screen until the next scan or the next sale step (F2-F9, Del).
 
 Business rules live in `services/checkout.py`; this screen holds the cart
 value and shows it.
@@ -67,6 +69,7 @@ class SellView(QWidget):
         f.search_list.setModel(self.search_model)
         f.search_list.hide()
         f.search_list.activated.connect(lambda index: self._pick_search(index.row()))
+        f.change_due_label.hide()
 
         f.scan_edit.returnPressed.connect(self.scan_entered)
         f.scan_edit.installEventFilter(self)
@@ -93,7 +96,12 @@ class SellView(QWidget):
             (f.remove_button, "Del", self.remove_line),
             (f.clear_button, "Ctrl+Del", self.clear_cart),
         ]
+        # The next sale's first step takes the last sale's CHANGE DUE off the screen; the drawer (F10),
+        # the print queue (F11) and the last sale's appraisals (F12) leave it up.
+        keeps_change_due = {"F10", "F11", "F12"}
         for button, keys, slot in actions:
+            if keys not in keeps_change_due:
+                slot = self._next_sale_step(slot)
             button.clicked.connect(slot)
             QShortcut(QKeySequence(keys), self, slot)
         QShortcut(QKeySequence("Ctrl+F"), self, self.focus_first)
@@ -124,6 +132,22 @@ class SellView(QWidget):
         self.dialog = dialog
         dialog.finished.connect(lambda _result: QTimer.singleShot(0, self.focus_first))  # type: ignore[attr-defined]
         dialog.open()  # type: ignore[attr-defined]
+
+    def _next_sale_step(self, slot: Callable[[], None]) -> Callable[[], None]:
+        def step() -> None:
+            self.clear_change_due()
+            slot()
+
+        return step
+
+    def show_change_due(self, cents: int) -> None:
+        """The change to hand back, in large type across the screen, until the next scan or sale step."""
+        label = self.form.change_due_label
+        label.setText(f"CHANGE DUE  {self.context.money(cents)}")
+        label.setVisible(cents > 0)
+
+    def clear_change_due(self) -> None:
+        self.form.change_due_label.hide()
 
     def say(self, text: str) -> None:
         mark_info(self.form.message_label, text)
@@ -223,6 +247,7 @@ class SellView(QWidget):
         code = self.form.scan_edit.text().strip()
         if not code:
             return
+        self.clear_change_due()
         reader = self.context.reader
         try:
             # The scanner's path runs here on the GUI thread: one indexed lookup, ~1 ms.
@@ -300,38 +325,80 @@ class SellView(QWidget):
         self._prompt(f"Quantity — {line.sku}", f"How many {line.description}?", accept, value=str(line.quantity),
                      value_label="&Quantity", on_gui_thread=True)
 
-    def _with_manager(self, title: str, prompt: str, build: Callable[[str, str, Actor | None], Cart], *,
+    def _with_manager(self, title: str, prompt: str, build: Callable[[str, str, Actor | None, bool], Cart], *,
                       value: str = "", reason: str | None = None, value_label: str = "&Value",
-                      reason_label: str = "&Reason") -> None:
-        """A prompt whose change may need a manager: ask, then retry with the approver."""
+                      reason_label: str = "&Reason", reason_required: bool = True) -> None:
+        """A prompt whose change may need the clerk's confirmation and a manager: ask, confirm, approve.
+
+        `build(value, reason, approver, confirmed)` is the service call. A `DiscountToConfirm` opens a
+        confirmation (Enter gives it, Esc does not), then an `ApprovalNeeded` the manager's approval
+        (gui/counter/approval.py), each retrying `build` with what it learned.
+        """
+
+        def done(cart: Cart) -> None:
+            self.set_cart(cart, select=self._selected())
 
         def accept(value: str, reason: str) -> Cart:
-            return build(value, reason, None)
+            return build(value, reason, None, False)
 
-        def ask_manager(value: str, reason: str, error: ApprovalNeeded) -> None:
+        def ask_manager(value: str, reason: str, error: ApprovalNeeded, confirmed: bool) -> None:
             from pos_app.gui.counter.approval import ask_approval
 
             def approved(approver: Actor) -> None:
-                self.context.runner.run(lambda: build(value, reason, approver), parent=self,
-                                        on_done=lambda cart: self.set_cart(cart, select=self._selected()))
+                self.context.runner.run(lambda: build(value, reason, approver, confirmed), parent=self, on_done=done)
 
+            if reason.strip():  # the manager sees why before typing the PIN
+                error = ApprovalNeeded(error.permission, f"{error} Reason: {reason.strip()}.")
             ask_approval(self.context, error, self, approved)
 
+        def confirm(value: str, reason: str, asked: checkout.DiscountToConfirm) -> None:
+            def confirmed(_yes: object) -> None:
+                def failed(exc: BaseException) -> None:
+                    if isinstance(exc, ApprovalNeeded):
+                        ask_manager(value, reason, exc, True)
+                    elif isinstance(exc, UserFacingError):
+                        self.show_problem(exc)
+                    else:
+                        from pos_app.gui.ops import show_error
+
+                        show_error(self, exc)
+
+                self.context.runner.run(lambda: build(value, reason, None, True), parent=self, on_done=done,
+                                        on_error=failed)
+
+            question = ChoiceDialog(self.context, "Confirm the discount", f"{asked} Enter gives it; Esc does not.",
+                                    [("Give this discount", True)], confirmed, choose_text="Give it  Enter",
+                                    parent=self)
+            answers = question.form.choices_list  # one answer: as tall as its row, not a list's height
+            row = max(answers.sizeHintForRow(0), answers.fontMetrics().height() + 12)
+            answers.setFixedHeight(row + 2 * answers.frameWidth() + 4)
+            question.setMinimumWidth(460)
+            question.adjustSize()
+            question.rejected.connect(lambda: self.say("The discount was not given."))
+            self.open_dialog(question)
+
         dialog = PromptDialog(self.context, title, prompt, value=value, value_label=value_label, reason=reason,
-                              reason_label=reason_label, accept_with=accept,
-                              on_done=lambda cart: self.set_cart(cart, select=self._selected()), parent=self)
+                              reason_label=reason_label, accept_with=accept, on_done=done, parent=self,
+                              reason_required=reason_required)
 
         original = dialog.show_problem
 
         def problem(exc: UserFacingError) -> None:
+            if isinstance(exc, checkout.DiscountToConfirm):
+                dialog.accept()
+                confirm(dialog.form.value_edit.text(), dialog.form.reason_edit.text(), exc)
+                return
             if isinstance(exc, ApprovalNeeded):
                 dialog.accept()
-                ask_manager(dialog.form.value_edit.text(), dialog.form.reason_edit.text(), exc)
+                ask_manager(dialog.form.value_edit.text(), dialog.form.reason_edit.text(), exc, False)
                 return
             original(exc)
 
         dialog.show_problem = problem  # type: ignore[method-assign]
         self.open_dialog(dialog)
+
+    def _deep_discount_label(self) -> str:
+        return f"&Reason (over {self.settings.clerk_discount_limit.normalize():f}% off)"
 
     def line_discount(self) -> None:
         index = self._line()
@@ -340,15 +407,17 @@ class SellView(QWidget):
         line = self.cart.lines[index]
         cart, settings, actor = self.cart, self.settings, self.actor
 
-        def build(value: str, _reason: str, approver: Actor | None) -> Cart:
+        def build(value: str, reason: str, approver: Actor | None, confirmed: bool) -> Cart:
             discount = checkout.parse_discount(value, cart.currency)
             return checkout.discount_line(cart, index, discount, settings=settings, actor=actor,
-                                          uow=self.context.uow(), approver=approver)
+                                          uow=self.context.uow(), approver=approver, reason=reason,
+                                          confirmed=confirmed)
 
         current = line.discount.describe().replace(" off", "") if line.discount else ""
         self._with_manager(f"Discount — {line.sku}", f"Discount on {line.description}: a percentage such as 10% "
                            "or an amount such as 150.00 (empty removes it).", build, value=current,
-                           value_label="&Discount")
+                           value_label="&Discount", reason=line.discount.reason if line.discount else "",
+                           reason_label=self._deep_discount_label(), reason_required=False)
 
     def order_discount(self) -> None:
         if self.cart.is_empty:
@@ -356,14 +425,16 @@ class SellView(QWidget):
             return
         cart, settings, actor = self.cart, self.settings, self.actor
 
-        def build(value: str, _reason: str, approver: Actor | None) -> Cart:
+        def build(value: str, reason: str, approver: Actor | None, confirmed: bool) -> Cart:
             discount = checkout.parse_discount(value, cart.currency)
             return checkout.discount_order(cart, discount, settings=settings, actor=actor, uow=self.context.uow(),
-                                           approver=approver)
+                                           approver=approver, reason=reason, confirmed=confirmed)
 
         current = cart.order_discount.describe().replace(" off", "") if cart.order_discount else ""
         self._with_manager("Order discount", "Discount on the whole sale: 10% or an amount such as 500.00.", build,
-                           value=current, value_label="&Discount")
+                           value=current, value_label="&Discount",
+                           reason=cart.order_discount.reason if cart.order_discount else "",
+                           reason_label=self._deep_discount_label(), reason_required=False)
 
     def change_price(self) -> None:
         index = self._line()
@@ -372,7 +443,7 @@ class SellView(QWidget):
         line = self.cart.lines[index]
         cart, actor = self.cart, self.actor
 
-        def build(value: str, reason: str, approver: Actor | None) -> Cart:
+        def build(value: str, reason: str, approver: Actor | None, _confirmed: bool) -> Cart:
             new_price = parse_money(value, cart.currency, field="price")
             return checkout.override_price(cart, index, new_price, reason, actor=actor, uow=self.context.uow(),
                                            approver=approver)
@@ -495,6 +566,7 @@ class SellView(QWidget):
         self.last_sale_id = done.sale_id
         self.form.appraise_button.setEnabled(True)
         self.set_cart(Cart(currency=self.settings.currency))
+        self.show_change_due(done.change.cents)
         change = f" Change: {self.context.money(done.change.cents)}." if done.change.cents else ""
         self.say(f"Sale {done.number} complete, {self.context.money(done.total.cents)}.{change} Printing the receipt…")
         self.context.changed.emit("sales")
@@ -664,6 +736,8 @@ class SellView(QWidget):
         # connected to a DrawerActions nobody keeps do nothing when chosen (a dead F10 menu shipped so).
         self._drawer_actions = DrawerActions(self)
         self._drawer_actions.fill(menu)
+        # Esc, or an item that opens no dialog (a manager's no-sale): the keyboard goes back to the scan field.
+        menu.aboutToHide.connect(lambda: QTimer.singleShot(0, self.focus_first))
         button = self.form.drawer_button
         menu.popup(button.mapToGlobal(button.rect().bottomLeft()))
         self._menu = menu
