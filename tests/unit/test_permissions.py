@@ -49,6 +49,7 @@ appraise_sale                x       x       x        x             .        cle
 verify_appraisals            x       .       .        x             .
 view_certificates            x       x       .        x             .
 manage_staff                 x       .       .        .             .
+reset_staff_pins             x       x       .        .             .
 view_settings                x       x       .        .             .
 manage_settings              x       .       .        .             .
 backup                       x       x       .        .             .
