@@ -429,6 +429,47 @@ def cmd_settings_set(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _profile_json(profile: Any) -> dict[str, str]:
+    from pos_app.services.store_profile import as_texts
+
+    return as_texts(profile)
+
+
+def _profile_text(values: dict[str, str]) -> str:
+    from pos_app.domain.store import PROFILE_FIELDS as FIELDS
+
+    return "\n".join(f"{name} = {json.dumps(values[name])}\n    {meaning}" for name, meaning in FIELDS.items())
+
+
+def cmd_store_show(args: argparse.Namespace) -> int:
+    from pos_app.services.store_profile import store_profile
+
+    facet = _open(args)
+    try:
+        profile = store_profile(reader=facet.directory(), actor=facet.cli_actor(), uow=facet.uow())
+    finally:
+        facet.close()
+    values = _profile_json(profile)
+    _emit(args, {"store": values}, _profile_text(values))
+    return EXIT_OK
+
+
+def cmd_store_set(args: argparse.Namespace) -> int:
+    from pos_app.services.store_profile import change_store_profile
+
+    # A shell argument holds no line break easily: "\n" in the address stands for one, as in `init`'s help.
+    value = args.value.replace("\\n", "\n") if args.field == "address" else args.value
+    facet = _open(args)
+    try:
+        profile = change_store_profile({args.field: value}, uow=facet.uow(), actor=facet.cli_actor())
+    finally:
+        facet.close()
+    values = _profile_json(profile)
+    shown = values.get(args.field, "")
+    _emit(args, {"field": args.field, "value": shown, "store": values}, f"{args.field} = {json.dumps(shown)}")
+    return EXIT_OK
+
+
 def cmd_sales_list(args: argparse.Namespace) -> int:
     from pos_app.domain.money import Money, format_money
     from pos_app.services.sales import list_sales, parse_day
@@ -1594,6 +1635,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("set", cmd_settings_set, "change one setting (checked first; audited)", settings_sub)
     p.add_argument("key", help="e.g. security.idle_lock_minutes or inventory.locations")
     p.add_argument("value", help='e.g. 10, or "Case 1, Case 2, Safe, Back office"')
+
+    from pos_app.domain.store import PROFILE_FIELDS as STORE_FIELDS
+
+    store = sub.add_parser("store", help="show or change the store's profile (name, address, tax rate, ...)",
+                           description="The store's profile: what the first run asked, changed with the same "
+                                       "checks. Each change is recorded in the audit trail.")
+    store_sub = store.add_subparsers(dest="store_command", metavar="ACTION", required=True)
+    command("show", cmd_store_show, f"show the store's profile: {', '.join(STORE_FIELDS)}", store_sub)
+    p = command("set", cmd_store_set, "change one field of the store's profile (checked first; audited)", store_sub)
+    p.add_argument("field", choices=list(STORE_FIELDS), metavar="FIELD", help=f"one of: {', '.join(STORE_FIELDS)}")
+    p.add_argument("value", help='e.g. 8.875 for tax_rate, America/Chicago for timezone, "12 Main St\\nSpringfield" '
+                                 "for address")
 
     sales = sub.add_parser("sales", help="list past sales", description="Sales, returns and exchanges.")
     sales_sub = sales.add_subparsers(dest="sales_command", metavar="ACTION", required=True)

@@ -396,6 +396,9 @@ class LargeCashRow:
 class StoreRepository(Protocol):
     def get(self) -> StoreProfile | None: ...
     def save(self, profile: StoreProfile) -> str: ...
+    def has_sales(self) -> bool:
+        """Whether any sale is recorded (the currency is fixed from the first one on)."""
+        ...
 
 
 class SettingsRepository(Protocol):
