@@ -418,11 +418,15 @@ def cmd_settings_list(args: argparse.Namespace) -> int:
 
 
 def cmd_settings_set(args: argparse.Namespace) -> int:
-    from pos_app.services.settings import change_setting
+    from pos_app.services.settings import PRINTER_KEYS, change_printer_settings, change_setting
 
     facet = _open(args)
     try:
-        value = change_setting(args.key, args.value, uow=facet.uow(), actor=facet.cli_actor())
+        actor = facet.cli_actor()
+        if args.key in PRINTER_KEYS:  # a manager may change these: the printer's own guard decides
+            value = change_printer_settings({args.key: args.value}, uow=facet.uow(), actor=actor)[args.key]
+        else:
+            value = change_setting(args.key, args.value, uow=facet.uow(), actor=actor)
     finally:
         facet.close()
     _emit(args, {"key": args.key, "value": value}, f"{args.key} = {json.dumps(value)}")

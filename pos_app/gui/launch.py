@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import sys
+from typing import Any
 import time
 from pathlib import Path
 
@@ -45,6 +46,17 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     if style.exists():
         app.setStyleSheet(style.read_text(encoding="utf-8"))
     return app
+
+
+def banner_warning(facet: Any) -> str | None:
+    """The keyring warning for the window's banner: None once the owner has acknowledged it in Settings
+    (Settings' Security page and `pos-app doctor` still show it)."""
+    from pos_app.services.settings import KEYRING_ACKNOWLEDGED
+
+    warning: str | None = facet.keyring.status.warning
+    if warning and facet.directory().setting(KEYRING_ACKNOWLEDGED, False):
+        return None
+    return warning
 
 
 def _fatal(message: str, *, smoke: bool) -> int:
@@ -82,7 +94,7 @@ def run_desktop(data_dir: Path, *, demo: bool = False, smoke: bool = False) -> i
     from pos_app.gui.main_window import MainWindow
 
     context = AppContext(facet)
-    window = MainWindow(context, keyring_warning=facet.keyring.status.warning)
+    window = MainWindow(context, keyring_warning=banner_warning(facet))
     window.show()
     # After the first paint: what sign-in needs (on this thread, which owns the
     # shared connection); a moment later SQLAlchemy on the database worker, while

@@ -51,6 +51,7 @@ view_certificates            x       x       .        x             .
 manage_staff                 x       .       .        .             .
 view_settings                x       x       .        .             .
 manage_settings              x       .       .        .             .
+manage_printer               x       x       .        .             .
 backup                       x       x       .        .             .
 restore                      x       .       .        .             .
 rekey                        x       .       .        .             .
