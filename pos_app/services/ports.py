@@ -878,6 +878,7 @@ class PaymentKeys(Protocol):
     """Where the card processor's secret key is kept (the keyring; never the store or a file)."""
 
     def store_stripe_key(self, key: str) -> None: ...
+    def stripe_key(self) -> str | None: ...
 
 
 class StoreKeyring(Protocol):

@@ -1,5 +1,5 @@
 """The receipt printer's settings, with a test page: the F10 dialog, and the logic the Settings tab's
-Receipts page shares with it (`save_receipt_settings`, `send_test_page`).
+Receipts page shares with it (`save_settings`, `send_test_page`).
 
 A manager changes the printer itself (address, profile, columns: MANAGE_PRINTER); the return policy
 and privacy notice are the owner's (MANAGE_SETTINGS), shown read-only to a manager.
@@ -32,7 +32,7 @@ def may_change(actor: Actor, key: str) -> bool:
     return key in store_settings.PRINTER_KEYS and actor.can(Permission.MANAGE_PRINTER)
 
 
-def save_receipt_settings(context: AppContext, actor: Actor, texts: dict[str, str]) -> dict[str, Any]:
+def save_settings(context: AppContext, actor: Actor, texts: dict[str, str]) -> dict[str, Any]:
     """Save settings as one change through the service `actor` is allowed (the owner's for anything, the
     printer's for a manager). Runs on a worker."""
     if not texts:
@@ -89,7 +89,7 @@ class PrinterDialog(FacetDialog):
 
     def _save(self) -> None:
         """One change: every field is checked (the columns against the profile) before any is saved."""
-        save_receipt_settings(self.context, self.actor, self._values())
+        save_settings(self.context, self.actor, self._values())
 
     def save(self) -> None:
         def done(_r: Any) -> None:
