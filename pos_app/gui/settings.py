@@ -426,6 +426,8 @@ class SettingsView(QWidget):
         return texts
 
     def _caption(self, page: str, key: str) -> tuple[str, QWidget | None]:
+        if key == "Stripe key":  # payment_setup's field: the key goes to the keyring, not to a setting
+            return "Stripe secret key", self.form.payments_key_edit
         for field in PAGES.get(page, ()):
             if key == field.key or key.startswith(field.key + "."):
                 return field.caption, getattr(self.form, field.widget)

@@ -193,3 +193,116 @@ def test_the_matrix_rows_follow_the_roles_order_and_a_long_setting_is_cut() -> N
     assert setting_text("receipt.privacy_notice", "") == "(empty)"
     assert setting_text("appraisals.limiting_conditions", "word " * 40).endswith("…")
     assert isinstance(QLineEdit, type)
+
+
+def _png(path: Any, width: int = 120, height: int = 40) -> bytes:
+    from PySide6.QtGui import QColor, QImage
+
+    image = QImage(width, height, QImage.Format.Format_RGB32)
+    image.fill(QColor("black"))
+    image.save(str(path), "PNG")
+    return bytes(path.read_bytes())
+
+
+def test_the_owner_chooses_a_logo_sees_it_and_saves_it(qtbot: Any, window: MainWindow, demo_facet: Facet,
+                                                      tmp_path: Any) -> None:
+    import base64
+
+    logo = tmp_path / "logo.png"
+    data = _png(logo)
+    view = _settings(qtbot, window, "Jane Ellen")
+    f = view.form
+    _page(qtbot, view, "receipt")
+    assert f.receipt_logo_preview.text() == "no logo"
+    press(qtbot, Qt.Key.Key_O, Qt.KeyboardModifier.AltModifier)  # L&ogo
+    assert focused() is f.receipt_logo_edit
+    qtbot.keyClicks(focused(), str(logo))
+    assert not f.receipt_logo_preview.pixmap().isNull()  # the preview before anything is saved
+    assert demo_facet.directory().setting("receipt.logo", "") == ""
+    _save_and_wait(qtbot, view, "receipt", "Saved: Logo.")
+    assert base64.b64decode(demo_facet.directory().setting("receipt.logo", "")) == data
+    assert f.receipt_logo_edit.text() == "" and not f.receipt_logo_preview.pixmap().isNull()
+    assert _events(demo_facet, "setting.changed")[-1]["key"] == "receipt.logo"
+    snap(window, "settings-receipts")
+
+    qtbot.keyClicks(f.receipt_logo_edit, str(tmp_path / "missing.png"))
+    _save_and_wait(qtbot, view, "receipt", "Nothing was saved.")
+    assert f.receipt_message.text().startswith("Logo: cannot read ")
+    assert base64.b64decode(demo_facet.directory().setting("receipt.logo", "")) == data
+
+
+def test_a_manager_sets_the_printer_in_settings_and_prints_the_test_page(
+        qtbot: Any, window: MainWindow, demo_facet: Facet, printer_listener: Any) -> None:
+    from tests.printer_listener import decode_escpos
+
+    view = _settings(qtbot, window, "Marcus Reed")
+    f = view.form
+    _page(qtbot, view, "receipt")
+    assert focused() is f.receipt_printer_edit
+    qtbot.keyClicks(focused(), printer_listener.url)
+    press(qtbot, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
+    (job,) = printer_listener.wait_for(1)
+    assert any("Printer test page" in line.text for line in decode_escpos(job).printed)
+    qtbot.waitUntil(lambda: "Test page sent" in f.receipt_message.text(), timeout=10_000)
+    assert demo_facet.directory().setting("receipt.printer", "") == printer_listener.url
+    event = _events(demo_facet, "setting.changed")[-1]
+    assert event == {"key": "receipt.printer", "before": "", "after": printer_listener.url}
+
+    press(qtbot, Qt.Key.Key_C, Qt.KeyboardModifier.AltModifier)  # 48 columns on a 42-column TM-T88V
+    assert focused() is f.receipt_columns_combo
+    press(qtbot, Qt.Key.Key_Down)
+    _save_and_wait(qtbot, view, "receipt", "Nothing was saved.")
+    assert f.receipt_message.text().startswith("Columns: is 48, but the TM-T88V profile prints 42")
+    assert demo_facet.directory().setting("receipt.columns", 42) == 42
+
+
+def test_the_owner_keeps_a_test_stripe_key_in_the_keyring_and_sees_test_mode(
+        qtbot: Any, window: MainWindow, demo_facet: Facet) -> None:
+    view = _settings(qtbot, window, "Jane Ellen")
+    f = view.form
+    _page(qtbot, view, "payments")
+    press(qtbot, Qt.Key.Key_K, Qt.KeyboardModifier.AltModifier)
+    assert focused() is f.payments_key_edit
+    qtbot.keyClicks(focused(), "pk_test_abc")
+    press(qtbot, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "Nothing was saved." in f.payments_message.text(), timeout=10_000)
+    assert f.payments_message.text().startswith("Stripe secret key: that is a publishable key")
+    assert demo_facet.keyring.stripe_key() is None
+    _type(qtbot, "sk_test_" + "a1B2" * 6)
+    press(qtbot, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "kept in the keyring" in f.payments_message.text(), timeout=10_000)
+    assert demo_facet.keyring.stripe_key() == "sk_test_" + "a1B2" * 6
+    assert f.payments_key_edit.text() == ""
+    assert f.payments_mode_label.text().startswith("TEST MODE")
+    assert _events(demo_facet, "payments.key_set")[-1] == {"test_mode": True}
+    snap(window, "settings-payments")
+
+
+def test_the_owner_acknowledges_the_keyring_warning_once_and_the_banner_goes_for_everyone(
+        qtbot: Any, window: MainWindow, demo_facet: Facet) -> None:
+    from pos_app.doctor import examine
+    from pos_app.gui.launch import banner_warning
+
+    warning = demo_facet.keyring.status.warning
+    assert warning and window.banner.isVisible() and banner_warning(demo_facet) == warning
+    view = _settings(qtbot, window, "Jane Ellen")
+    f = view.form
+    _page(qtbot, view, "security")
+    assert f.security_acknowledge_button.isVisible()
+    press(qtbot, Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "banner is hidden" in f.security_message.text(), timeout=10_000)
+    assert not window.banner.isVisible()
+    assert not f.security_acknowledge_button.isVisible()
+    assert warning in f.security_keyring_label.text()  # the page still says it
+    assert _events(demo_facet, "setting.changed")[-1] == {
+        "key": "security.keyring_warning_acknowledged", "before": False, "after": True}
+    assert banner_warning(demo_facet) is None  # the next start, whoever signs in
+    report = examine(demo_facet.data_dir)
+    assert warning in report["warnings"] and report["keyring"]["acknowledged"] is True
+
+
+def test_a_manager_cannot_acknowledge_the_keyring_warning(qtbot: Any, window: MainWindow) -> None:
+    view = _settings(qtbot, window, "Marcus Reed")
+    _page(qtbot, view, "security")
+    assert not view.form.security_acknowledge_button.isVisible()
+    assert window.banner.isVisible()
