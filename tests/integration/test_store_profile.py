@@ -147,3 +147,51 @@ def test_store_commands_have_help(capsys: pytest.CaptureFixture[str], argv: list
     assert out.startswith("usage: pos-app store")
     if len(argv) > 1:
         assert "--json" in out and "tax_rate" in out
+
+
+# ---------------------------------------------------------------- the printer is the manager's too
+
+
+def test_a_manager_sets_the_receipt_printer_on_the_command_line_but_not_the_return_policy(
+        capsys: pytest.CaptureFixture[str], demo_dir: Path) -> None:
+    cli_login(demo_dir, "Marcus Reed")
+    code, out, _ = _run(capsys, "settings", "set", "receipt.printer", "tcp://10.0.0.9:9100", "--data-dir",
+                        str(demo_dir))
+    assert code == cli.EXIT_OK and out.strip() == 'receipt.printer = "tcp://10.0.0.9:9100"'
+    code, out, err = _run(capsys, "settings", "set", "receipt.return_policy", "No returns.", "--data-dir",
+                          str(demo_dir))
+    assert code == cli.EXIT_REFUSED and out == ""
+    assert "owner" in err.lower()
+    facet = app.open_facet(demo_dir)
+    try:
+        directory = facet.directory()
+        assert directory.setting("receipt.printer", "") == "tcp://10.0.0.9:9100"
+        assert directory.setting("receipt.return_policy", "") != "No returns."
+    finally:
+        facet.close()
+
+
+def test_the_printer_service_refuses_other_settings_naming_them(demo_facet: app.Facet) -> None:
+    from pos_app.services import settings
+
+    manager = actor_for(demo_facet, Role.MANAGER)
+    with pytest.raises(ValidationError) as refused:
+        settings.change_printer_settings({"receipt.printer": "tcp://10.0.0.9:9100",
+                                          "security.idle_lock_minutes": "60"}, uow=demo_facet.uow(), actor=manager)
+    assert refused.value.field == "security.idle_lock_minutes"
+    assert demo_facet.directory().setting("receipt.printer", "") == ""
+    with pytest.raises(PermissionDenied):
+        settings.change_printer_settings({"receipt.printer": "tcp://10.0.0.9:9100"}, uow=demo_facet.uow(),
+                                         actor=actor_for(demo_facet, Role.CLERK))
+
+
+def test_settings_list_names_the_keyring_acknowledgement(capsys: pytest.CaptureFixture[str], demo_dir: Path) -> None:
+    cli_login(demo_dir)
+    code, out, _ = _run(capsys, "settings", "list", "--data-dir", str(demo_dir), "--json")
+    assert code == cli.EXIT_OK
+    assert json.loads(out)["settings"]["security.keyring_warning_acknowledged"] is False
+    code, _, _ = _run(capsys, "settings", "set", "security.keyring_warning_acknowledged", "yes", "--data-dir",
+                      str(demo_dir))
+    assert code == cli.EXIT_OK
+    code, out, _ = _run(capsys, "doctor", "--data-dir", str(demo_dir))
+    assert "plaintext file keyring" in out and "acknowledged the keyring warning" in out
