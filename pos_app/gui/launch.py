@@ -18,9 +18,9 @@ import json
 import logging
 import os
 import sys
-from typing import Any
 import time
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QFont

@@ -229,7 +229,7 @@ class SettingsView(QWidget):
         completer = QCompleter(sorted(zoneinfo.available_timezones()), f.store_timezone_edit)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         f.store_timezone_edit.setCompleter(completer)
-        for page, fields in PAGES.items():
+        for fields in PAGES.values():
             for field in fields:
                 spec = store_settings.SETTINGS.get(field.key)
                 if spec is not None:
@@ -270,7 +270,7 @@ class SettingsView(QWidget):
     # ------------------------------------------------------------ pages and focus
 
     def current_page(self) -> str:
-        return PAGE_ORDER[self.form.tabs.currentIndex()]
+        return PAGE_ORDER[int(self.form.tabs.currentIndex())]
 
     def _page(self, index: int) -> None:
         self.form.tabs.setCurrentIndex(index)
