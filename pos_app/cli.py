@@ -579,6 +579,21 @@ def cmd_payments_set_key(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_payments_register_reader(args: argparse.Namespace) -> int:
+    from pos_app.services.payment_setup import register_reader
+
+    facet = _open(args)
+    try:
+        reader = register_reader(args.code, registry=facet.reader_registry(), terminal=facet.terminal,
+                                 location=args.location, uow=facet.uow(), actor=facet.cli_actor())
+    finally:
+        facet.close()
+    _emit(args, {"reader_id": reader.reader_id, "label": reader.label, "device_type": reader.device_type},
+          f"Registered {reader.reader_id} ({reader.device_type or 'reader'}, \"{reader.label}\"): it is this "
+          "counter's card reader now.")
+    return EXIT_OK
+
+
 def cmd_payments_status(args: argparse.Namespace) -> int:
     from pos_app.adapters.secrets import STRIPE_KEY_NAME
 
@@ -595,7 +610,7 @@ def cmd_payments_status(args: argparse.Namespace) -> int:
     lines = [
         "Stripe key: " + ("stored in the keyring" + (" (TEST mode)" if data["test_mode"] else " (LIVE)")
                           if key else "not set (pos-app payments set-key)"),
-        f"Reader: {reader or 'not set (pos-app settings set payments.reader_id tmr_...)'}",
+        f"Reader: {reader or 'not set (pos-app payments register-reader CODE)'}",
         f"Stripe API: {data['api_base']}",
     ]
     _emit(args, data, "\n".join(lines))
@@ -1811,6 +1826,11 @@ def build_parser() -> argparse.ArgumentParser:
                 payments_sub)
     p.add_argument("--key-env", metavar="VAR", help="environment variable holding the key (sk_test_... or sk_live_...)")
     command("status", cmd_payments_status, "show whether card payments are set up (never the key)", payments_sub)
+    p = command("register-reader", cmd_payments_register_reader, "pair a Stripe card reader by the code its screen "
+                "shows and make it this counter's reader", payments_sub)
+    p.add_argument("code", help="the reader's pairing code, such as sepia-cerulean-aqua (on the reader: Settings, "
+                                "Generate pairing code; simulated-wpe for Stripe's simulated reader)")
+    p.add_argument("--location", metavar="tml_...", default="", help="the Stripe Terminal location to assign it to")
     p = command("refunds", cmd_payments_refunds, "card refunds pending at Stripe or failed, and what to do",
                 payments_sub)
     p.add_argument("--check", action="store_true", help="ask Stripe how each pending refund stands first")

@@ -874,6 +874,20 @@ class StoreFile(Protocol):
     def rekey(self, new_key_hex: str) -> None: ...
 
 
+@dataclass(frozen=True)
+class RegisteredReader:
+    reader_id: str
+    label: str
+    device_type: str
+
+
+class ReaderRegistry(Protocol):
+    """Stripe Terminal's reader registration: pairs a reader by the code its screen shows. Network: off the GUI
+    thread."""
+
+    def register_reader(self, registration_code: str, *, label: str, location: str | None) -> RegisteredReader: ...
+
+
 class PaymentKeys(Protocol):
     """Where the card processor's secret key is kept (the keyring; never the store or a file)."""
 

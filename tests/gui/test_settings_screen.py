@@ -7,7 +7,10 @@ Set FACET_DIALOG_PNG to a folder to keep a picture of each page as the tests lea
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
+
+import pytest
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit
@@ -256,8 +259,18 @@ def test_a_manager_sets_the_printer_in_settings_and_prints_the_test_page(
     assert demo_facet.directory().setting("receipt.columns", 42) == 42
 
 
+@pytest.fixture
+def no_stripe_key() -> Iterator[None]:
+    """The test keyring is the session's: no Stripe key from another test before, none left after."""
+    from pos_app.adapters.secrets import STRIPE_KEY_NAME, KeyringSecrets
+
+    KeyringSecrets().delete(STRIPE_KEY_NAME)
+    yield
+    KeyringSecrets().delete(STRIPE_KEY_NAME)
+
+
 def test_the_owner_keeps_a_test_stripe_key_in_the_keyring_and_sees_test_mode(
-        qtbot: Any, window: MainWindow, demo_facet: Facet) -> None:
+        qtbot: Any, window: MainWindow, demo_facet: Facet, no_stripe_key: None) -> None:
     view = _settings(qtbot, window, "Jane Ellen")
     f = view.form
     _page(qtbot, view, "payments")
