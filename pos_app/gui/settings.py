@@ -193,6 +193,7 @@ class SettingsView(QWidget):
         self._shortcut("Ctrl+T", self.test_page)
         self._shortcut("Ctrl+O", self.choose_logo)
         self._shortcut("Ctrl+K", self.keep_stripe_key)
+        self._shortcut("Ctrl+R", self.register_reader)
         self._shortcut("Ctrl+H", self.acknowledge_keyring)
         fill(f.permissions_table, ["Area", "Permission", *(role.label for role in Role)], matrix_rows())
         for page in PAGES:
@@ -203,6 +204,7 @@ class SettingsView(QWidget):
         f.receipt_logo_remove_button.clicked.connect(self.remove_logo)
         f.receipt_logo_edit.textChanged.connect(self._preview_typed_logo)
         f.payments_key_button.clicked.connect(self.keep_stripe_key)
+        f.payments_register_button.clicked.connect(self.register_reader)
         f.security_acknowledge_button.clicked.connect(self.acknowledge_keyring)
         f.receipt_columns_combo.addItems(["42", "48"])
         self._set_up_static_texts()
@@ -265,6 +267,8 @@ class SettingsView(QWidget):
         f.payments_key_edit.setVisible(owner)
         f.payments_key_button.setVisible(owner)
         f.payments_key_edit_caption.setVisible(owner)
+        for name in ("payments_code_edit", "payments_register_button", "payments_code_edit_caption"):
+            getattr(f, name).setVisible(owner)
         f.security_acknowledge_button.setVisible(False)  # until we know there is a warning to acknowledge
 
     # ------------------------------------------------------------ pages and focus
@@ -428,6 +432,8 @@ class SettingsView(QWidget):
     def _caption(self, page: str, key: str) -> tuple[str, QWidget | None]:
         if key == "Stripe key":  # payment_setup's field: the key goes to the keyring, not to a setting
             return "Stripe secret key", self.form.payments_key_edit
+        if key == "registration code":
+            return "Registration code", self.form.payments_code_edit
         for field in PAGES.get(page, ()):
             if key == field.key or key.startswith(field.key + "."):
                 return field.caption, getattr(self.form, field.widget)
@@ -529,6 +535,31 @@ class SettingsView(QWidget):
                                              f"The Stripe key is kept in the keyring ({mode})."))
 
         self._run("payments", work, done)
+
+    def register_reader(self) -> None:
+        """Ctrl+R on Payments: pair the reader showing the code with the store's Stripe account (network, on a
+        worker); it becomes this counter's reader. Audited; a refused code changes nothing."""
+        if self.current_page() != "payments" or not self.actor.can(Permission.MANAGE_SETTINGS):
+            return
+        from pos_app.services.payment_setup import register_reader
+
+        f, context, actor = self.form, self.context, self.actor
+        code = f.payments_code_edit.text()
+        mark_info(self._message("payments"), "Asking Stripe to pair the reader…")
+
+        def work() -> Any:
+            facet = context.facet
+            return register_reader(code, registry=facet.reader_registry(), terminal=actor.terminal,
+                                   uow=context.uow(), actor=actor)
+
+        def done(reader: Any) -> None:
+            f.payments_code_edit.clear()
+            context.changed.emit("settings")  # the sell screen makes its card reader again
+            self.load(then=lambda: mark_info(self._message("payments"),
+                                             f"Registered {reader.reader_id} ({reader.label}): it is this "
+                                             "counter's card reader now."))
+
+        self._run("payments", work, done, lane="io")
 
     def acknowledge_keyring(self) -> None:
         """Ctrl+H on Security: the owner has read the plaintext-keyring warning; the banner goes for everyone."""

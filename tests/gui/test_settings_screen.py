@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit
 
@@ -319,3 +318,37 @@ def test_a_manager_cannot_acknowledge_the_keyring_warning(qtbot: Any, window: Ma
     _page(qtbot, view, "security")
     assert not view.form.security_acknowledge_button.isVisible()
     assert window.banner.isVisible()
+
+
+def test_the_owner_registers_the_reader_by_its_code(qtbot: Any, window: MainWindow, demo_facet: Facet,
+                                                    stripe_server: Any, no_stripe_key: None) -> None:
+    from pos_app.services import settings
+
+    demo_facet.keyring.store_stripe_key(stripe_server.secret_key)
+    settings.change_setting("payments.api_base", stripe_server.url, uow=demo_facet.uow(),
+                            actor=_owner(demo_facet))
+    view = _settings(qtbot, window, "Jane Ellen")
+    f = view.form
+    _page(qtbot, view, "payments")
+    press(qtbot, Qt.Key.Key_G, Qt.KeyboardModifier.AltModifier)
+    assert focused() is f.payments_code_edit
+    qtbot.keyClicks(focused(), "sepia-cerulean-aqua")
+    press(qtbot, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "Nothing was saved." in f.payments_message.text(), timeout=10_000)
+    assert f.payments_message.text().startswith("Registration code: Stripe refused it (Invalid registration code)")
+    assert focused() is f.payments_code_edit
+    _type(qtbot, "simulated-wpe")
+    press(qtbot, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "counter's card reader now" in f.payments_message.text(), timeout=10_000)
+    assert f.payments_reader_edit.text() == stripe_server.reader_id
+    assert demo_facet.directory().setting("payments.reader_id", "") == stripe_server.reader_id
+    assert f.payments_mode_label.text().startswith("TEST MODE") and "The card reader is set." in \
+        f.payments_mode_label.text()
+    assert _events(demo_facet, "payments.reader_registered")[-1]["after"] == stripe_server.reader_id
+    snap(window, "settings-payments")
+
+
+def _owner(facet: Facet) -> Any:
+    from tests.conftest import actor_for
+
+    return actor_for(facet, Role.OWNER)
