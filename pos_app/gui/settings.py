@@ -236,9 +236,12 @@ class SettingsView(QWidget):
                 spec = store_settings.SETTINGS.get(field.key)
                 if spec is not None:
                     getattr(f, field.widget).setToolTip(spec.meaning)
-        minimums = ", ".join(f"{field.caption.split(' (')[0].lower()}: at least {retention.MINIMUMS[field.key]}"
-                             for field in PAGES["retention"] if retention.MINIMUMS[field.key] > 1)
-        f.retention_intro.setText(f"How long records are kept. The law's minimums are refused below: {minimums}.")
+        minimums = [f"{name.replace('Sales', 'sales').replace('Answered', 'answered')} at least "
+                    f"{retention.MINIMUMS[field.key]} {unit.rstrip(')')}"
+                    for field in PAGES["retention"] if retention.MINIMUMS[field.key] > 1
+                    for name, unit in [field.caption.split(" (")]]
+        f.retention_intro.setText("How long records are kept. Less than the law requires is refused: "
+                                  f"{'; '.join(minimums)}.")
         required = [role.label.lower() for role in Role if role.requires_two_step]
         f.security_two_step_label.setText(
             f"Required for the {' and the '.join(required)} (by role, not a setting: they reach every customer's "
@@ -435,8 +438,10 @@ class SettingsView(QWidget):
         if key == "registration code":
             return "Registration code", self.form.payments_code_edit
         for field in PAGES.get(page, ()):
-            if key == field.key or key.startswith(field.key + "."):
+            if key == field.key:
                 return field.caption, getattr(self.form, field.widget)
+            if key.startswith(field.key + "."):  # one part of a setting: security.argon2.memory_cost
+                return f"{field.caption} ({key[len(field.key) + 1:]})", getattr(self.form, field.widget)
         return key, None
 
     def _refused(self, page: str, exc: BaseException) -> None:

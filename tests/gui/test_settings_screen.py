@@ -148,7 +148,7 @@ def test_the_owner_sets_the_idle_lock_and_a_bad_argon2_cost_is_refused(
     assert focused() is f.security_argon2_edit
     _type(qtbot, "time_cost=1 memory_cost=1024")
     _save_and_wait(qtbot, view, "security", "Nothing was saved.")
-    assert f.security_message.text().startswith("Argon2 costs: ")
+    assert f.security_message.text().startswith("Argon2 costs (memory_cost): must be from ")
     assert focused() is f.security_argon2_edit
     assert len(_events(demo_facet, "setting.changed")) == len(events)
     snap(window, "settings-security")
