@@ -89,3 +89,11 @@ def test_pos_app_payments_register_reader(capsys: pytest.CaptureFixture[str], de
     code = cli.main(["payments", "register-reader", "wrong-code-here", "--data-dir", str(demo_dir)])
     out, err = capsys.readouterr()
     assert code == cli.EXIT_REFUSED and "registration code" in err and out == ""
+
+
+def test_register_reader_has_help(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        cli.main(["payments", "register-reader", "--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: pos-app payments register-reader") and "--json" in out and "--location" in out
