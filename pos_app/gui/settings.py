@@ -167,6 +167,19 @@ def _read_only(widget: QWidget, read_only: bool) -> None:
         assert isinstance(widget, QLineEdit | QPlainTextEdit)
         widget.setReadOnly(read_only)
         widget.setFocusPolicy(Qt.FocusPolicy.ClickFocus if read_only else Qt.FocusPolicy.StrongFocus)
+    _repolish(widget)  # the style sheet greys a read-only field by its property
+
+
+def _repolish(widget: QWidget) -> None:
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
+
+
+def _mark_invalid(widget: QWidget, invalid: bool) -> None:
+    """Outline the field a refusal names (the style sheet's `invalid`), until the next save."""
+    if bool(widget.property("invalid")) != invalid:
+        widget.setProperty("invalid", invalid)
+        _repolish(widget)
 
 
 @dataclass(frozen=True)
@@ -453,6 +466,7 @@ class SettingsView(QWidget):
             caption, widget = self._caption(page, exc.field)
             mark_problem(self._message(page), f"{caption}: {exc.problem}. Nothing was saved.")
             if widget is not None:
+                _mark_invalid(widget, True)
                 self.window().activateWindow()  # a completer's popup may have held it
                 widget.setFocus()
             return
@@ -478,6 +492,8 @@ class SettingsView(QWidget):
         page = self.current_page()
         if page == "permissions" or not self.loaded_texts:
             return
+        for field in PAGES[page]:
+            _mark_invalid(getattr(self.form, field.widget), False)
         texts = self.changed_texts(page)
         if not texts:
             mark_info(self._message(page), "Nothing changed on this page.")
@@ -528,6 +544,7 @@ class SettingsView(QWidget):
 
         f, context, actor = self.form, self.context, self.actor
         key = f.payments_key_edit.text()
+        _mark_invalid(f.payments_key_edit, False)
 
         def work() -> bool:
             return set_stripe_key(key, keys=context.facet.keyring, uow=context.uow(), actor=actor)
@@ -550,6 +567,7 @@ class SettingsView(QWidget):
 
         f, context, actor = self.form, self.context, self.actor
         code = f.payments_code_edit.text()
+        _mark_invalid(f.payments_code_edit, False)
         mark_info(self._message("payments"), "Asking Stripe to pair the reader…")
 
         def work() -> Any:

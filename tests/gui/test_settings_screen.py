@@ -127,7 +127,8 @@ def test_a_bad_time_zone_names_the_field_takes_the_keyboard_and_changes_nothing(
     _save_and_wait(qtbot, view, "store", "Nothing was saved.")
     assert f.store_message.text() == ("Time zone: 'Mars/Olympus' is not a time zone name such as America/New_York. "
                                       "Nothing was saved.")
-    assert focused() is f.store_timezone_edit
+    assert focused() is f.store_timezone_edit and f.store_timezone_edit.property("invalid") is True
+    snap(window, "settings-store-refused")
     assert demo_facet.directory().store() == before
     assert _events(demo_facet, "store.profile_changed") == []
 
