@@ -272,7 +272,7 @@ def main() -> None:
     facet = app.create_demo_facet(TMP / "store", hasher=Argon2Hasher(time_cost=1, memory_cost=64, parallelism=1))
     context = AppContext(facet)
     window = MainWindow(context, keyring_warning=facet.keyring.status.warning)
-    window.resize(1360, 820)
+    window.resize(1280, 800)  # the default size: every role's workspace fits it
     window.show()
     grab(window, out / "sign-in.png")
 

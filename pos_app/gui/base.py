@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import QDialog, QLabel, QPushButton, QWidget
 
@@ -18,6 +19,7 @@ def mark_problem(label: QLabel, text: str) -> None:
     label.setProperty("problem", bool(text))
     label.style().unpolish(label)
     label.style().polish(label)
+    _fit_dialog(label)
 
 
 def mark_info(label: QLabel, text: str) -> None:
@@ -25,6 +27,30 @@ def mark_info(label: QLabel, text: str) -> None:
     label.setProperty("problem", False)
     label.style().unpolish(label)
     label.style().polish(label)
+    _fit_dialog(label)
+
+
+def fit_height(window: QWidget) -> None:
+    """Grow `window` (never shrink it) to the height its wrapped text needs at its width.
+
+    A dialog opens at its size hint, which Qt computes without word wrap's height-for-width;
+    a wrapped label (a long question, a problem shown after Enter) would then be cut off.
+    """
+    layout = window.layout()
+    if layout is None:
+        return
+    layout.activate()
+    width = window.width()
+    needed = layout.totalHeightForWidth(width) if layout.hasHeightForWidth() else layout.totalSizeHint().height()
+    if needed > window.height():
+        window.resize(width, needed)
+
+
+def _fit_dialog(label: QLabel) -> None:
+    window = label.window()
+    if isinstance(window, QDialog) and window.isVisible():
+        # Once the label's new text has reached the layouts (their requests are queued events).
+        QTimer.singleShot(0, window, lambda: fit_height(window))
 
 
 def open_dialog(dialog: QDialog, back_to: QWidget) -> QDialog:
@@ -59,6 +85,7 @@ class FacetDialog(QDialog):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        QTimer.singleShot(0, self, lambda: fit_height(self))
         if self.initial_focus is not None:
             self.activateWindow()
             self.initial_focus.setFocus()

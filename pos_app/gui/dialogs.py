@@ -1,7 +1,8 @@
-"""Small modal questions (file names), as functions tests can replace.
+"""Small modal questions (file names, a yes or no), as functions tests can replace.
 
 Everything else in Facet is non-modal or shown inline; these are the places
-where the desktop's own file dialog is the right tool.
+where the desktop's own file dialog is the right tool, and the yes/no question
+in Facet's own message box (`messages.ask`).
 """
 
 from __future__ import annotations
@@ -27,9 +28,9 @@ def ask_open_paths(parent: QWidget | None, title: str, file_filter: str) -> list
     return [Path(n) for n in names]
 
 
-def ask_yes_no(parent: QWidget | None, title: str, text: str) -> bool:
-    from PySide6.QtWidgets import QMessageBox
+def ask_yes_no(parent: QWidget | None, title: str, text: str, *, cannot_undo: bool = False) -> bool:
+    """Facet's yes/no question (`messages.ask`): Enter answers yes, Esc no; when the yes `cannot_undo`,
+    Enter answers no too and Alt+Y says yes."""
+    from pos_app.gui import messages
 
-    answer = QMessageBox.question(parent, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                                  QMessageBox.StandardButton.No)
-    return answer == QMessageBox.StandardButton.Yes
+    return messages.ask(parent, title, text, cannot_undo=cannot_undo)

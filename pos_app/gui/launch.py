@@ -24,7 +24,7 @@ from typing import Any
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from pos_app import paths
 
@@ -63,7 +63,9 @@ def _fatal(message: str, *, smoke: bool) -> int:
     """Say why Facet cannot open the store (in a window; on stderr too); exit code 2."""
     print(f"pos-app: {message}", file=sys.stderr)
     if not smoke:
-        QMessageBox.critical(None, "Facet cannot start", message)
+        from pos_app.gui import messages
+
+        messages.fatal("Facet cannot start", message)
     return 2
 
 
@@ -72,6 +74,9 @@ def run_desktop(data_dir: Path, *, demo: bool = False, smoke: bool = False) -> i
     from pos_app.domain.errors import UserFacingError
 
     qt_app = make_application()
+    from pos_app.gui.ops import install_failure_hook
+
+    install_failure_hook()
     try:
         if composition.store_exists(data_dir):
             facet = composition.open_facet(data_dir)
@@ -165,7 +170,7 @@ def _smoke(window: object, context: object) -> None:
     def check() -> None:
         workspace = getattr(window, "workspace", None)
         screen = workspace.screens.get("Inventory") if workspace is not None else None
-        if screen is not None and workspace.form.tabs.currentWidget() is not screen:
+        if screen is not None and workspace.current_screen() is not screen:
             # Clerks and managers start on the sell screen; the figure is the inventory's, as
             # when the person presses Ctrl+2 at once.
             workspace.show_screen("Inventory")

@@ -5,22 +5,25 @@ calls `on_done(result)` back on the GUI thread. Database work runs on ONE
 worker, one job at a time (SQLite has one writer); printer, file and network
 jobs run on a small pool beside it. A failure goes to `on_error` if given,
 else to `show_error(parent, exc)`: a `UserFacingError` is shown to the person
-(inline, if the parent view can show problems, else in a message box);
+(inline, if the parent view can show problems, else in Facet's message box, `messages.tell`);
 anything else is logged with its traceback and shown as an apology.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from collections.abc import Callable
+from types import TracebackType
 from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
 from pos_app.domain.errors import UserFacingError
+from pos_app.gui import messages
 
 log = logging.getLogger(__name__)
 
@@ -49,14 +52,42 @@ def show_error(parent: QWidget | None, exc: BaseException) -> None:
         if callable(show_problem):
             show_problem(exc)
             return
-        QMessageBox.warning(parent, "Facet", str(exc))
+        messages.tell(parent, str(exc), kind=messages.Kind.WARNING)
         return
     log.error("unexpected error", exc_info=(type(exc), exc, exc.__traceback__))
-    QMessageBox.critical(
-        parent, "Facet",
+    messages.tell(
+        parent,
         "Something went wrong that Facet did not expect. Nothing was half-saved: the change was "
         "rolled back. The details are in the log file; please tell your Facet contact.",
+        kind=messages.Kind.ERROR,
     )
+
+
+def install_failure_hook() -> None:
+    """Make an exception that escapes a slot (a key, a button, a timer) reach the person and the log.
+
+    PySide6 hands such an exception to `sys.excepthook` and carries on, so without this hook a
+    window that fails to open (its form missing: `forms.FormLoadError`) does nothing but print a
+    traceback on a terminal nobody reads. The desktop app installs it at start.
+    """
+    previous = sys.excepthook
+
+    def report(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        if not isinstance(exc, Exception):  # KeyboardInterrupt, SystemExit: not the person's business
+            previous(kind, exc, tb)
+            return
+        try:
+            parent = QApplication.activeWindow()
+            if isinstance(exc, UserFacingError):
+                log.warning("%s: %s", type(exc).__name__, exc)
+                messages.tell(parent, str(exc), kind=messages.Kind.ERROR)
+            else:
+                show_error(parent, exc.with_traceback(tb))
+        except Exception:  # telling failed too: at least the terminal and the log have it
+            log.exception("could not show an error to the person")
+            previous(kind, exc, tb)
+
+    sys.excepthook = report
 
 
 class _Relay(QObject):

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication
 
 from pos_app import app
 from pos_app.adapters.secrets import KeyringSecrets, database_key_name
-from pos_app.gui import launch
+from pos_app.gui import launch, messages
 from pos_app.gui.first_run import FirstRunDialog
 from pos_app.gui.inventory.model import InventoryModel
 from pos_app.gui.main_window import MainWindow
@@ -132,7 +132,17 @@ def test_a_store_that_cannot_be_opened_is_explained_and_left_untouched(qtbot, de
     KeyringSecrets().set(database_key_name(demo_dir), "ab" * 32)
     before = (demo_dir / "facet.db").read_bytes()
     shown: list[str] = []
-    monkeypatch.setattr(QMessageBox, "critical", lambda _parent, _title, text: shown.append(text))
+
+    def read_and_close() -> None:  # the box waits (no window yet): read it, then Enter, as a person would
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, messages.MessageBox):
+            QTimer.singleShot(20, read_and_close)
+            return
+        shown.append(box.text())
+        assert box.windowTitle() == "Facet cannot start" and box.kind is messages.Kind.ERROR
+        qtbot.keyClick(box, Qt.Key.Key_Return)
+
+    QTimer.singleShot(0, read_and_close)
     code = launch.run_desktop(demo_dir)
     assert code == 2
     assert shown and "the key does not open it" in shown[0]

@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from pos_app.app import Facet
 from pos_app.domain.permissions import Role
 from pos_app.domain.store import store_today
-from pos_app.gui import dialogs
+from pos_app.gui import dialogs, messages
 from pos_app.gui.customers.edit_dialog import CustomerEditDialog
 from pos_app.gui.customers.view import CustomersView
 from pos_app.gui.main_window import MainWindow
@@ -179,8 +179,26 @@ def test_a_deletion_request_recorded_verified_and_erased_from_the_keyboard(
     qtbot.waitUntil(lambda: desk.current() is not None and desk.current().status == "verified")  # type: ignore[union-attr]
     assert "✓ 1. Verify" in desk.form.steps_label.text()
 
+    # Erasure cannot be undone: a stray Enter (a scanner's) answers no, and nothing is erased.
     asked: list[str] = []
-    monkeypatch.setattr(dialogs, "ask_yes_no", lambda _p, _t, text: asked.append(text) or True)
+
+    def answer(key: Any, modifier: Any = Qt.KeyboardModifier.NoModifier) -> None:
+        def look() -> None:
+            box = QApplication.activeModalWidget()
+            if isinstance(box, messages.MessageBox) and box.isVisible():
+                asked.append(box.text())
+                qtbot.keyClick(box, key, modifier)
+            else:
+                QTimer.singleShot(20, look)
+
+        QTimer.singleShot(0, look)
+
+    answer(Qt.Key.Key_Return)
+    qtbot.keyClick(desk, Qt.Key.Key_F3)
+    qtbot.waitUntil(lambda: len(asked) == 1)
+    assert _q(facet, "SELECT status FROM privacy_requests WHERE id = ?", request_id) == [("verified",)]
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)  # the box has gone
+    answer(Qt.Key.Key_Y, Qt.KeyboardModifier.AltModifier)
     qtbot.keyClick(desk, Qt.Key.Key_F3)
     qtbot.waitUntil(lambda: isinstance(desk.dialog, LetterDialog) or desk.form.message_label.property("problem") is True,
                     timeout=15_000)

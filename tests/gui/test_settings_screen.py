@@ -68,6 +68,7 @@ def _events(facet: Facet, action: str) -> list[dict[str, Any]]:
 def test_a_manager_reads_the_matrix_and_every_page_but_changes_only_the_printer(
         qtbot: Any, window: MainWindow, qtmodeltester: Any) -> None:
     view = _settings(qtbot, window, "Marcus Reed")
+    assert window.workspace.keys_of("Settings") == "Ctrl+7"
     table = view.form.permissions_table
     qtmodeltester.check(table.model())
     headers = [table.model().headerData(c, Qt.Orientation.Horizontal) for c in range(table.model().columnCount())]

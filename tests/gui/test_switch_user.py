@@ -63,7 +63,7 @@ def test_the_next_clerk_takes_over_the_open_cart(qtbot, window: MainWindow, demo
 
     sell = window.workspace.screens["Sell"]
     assert sell is not lily_sell and sell.actor.name == "Sam Ortiz"
-    assert window.workspace.form.tabs.currentWidget() is sell
+    assert window.workspace.current_screen() is sell
     assert [line.sku for line in sell.cart.lines] == [sku1, sku2]
     assert "Lily Chen's open cart (2 lines) is yours now" in sell.form.message_label.text()
     assert "took over Lily Chen's open cart" in window.statusBar().currentMessage()

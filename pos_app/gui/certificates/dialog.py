@@ -18,14 +18,14 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QComboBox, QLineEdit, QMessageBox, QPushButton, QWidget
+from PySide6.QtWidgets import QComboBox, QLineEdit, QPushButton, QWidget
 
 from pos_app.domain.certificates import MAX_SCAN_BYTES, Fluorescence, scan_type
 from pos_app.domain.errors import UserFacingError, ValidationError
 from pos_app.domain.jewelry import CertificateLab, Clarity, Cut, LabeledEnum, Origin, Shape, points_text
 from pos_app.domain.permissions import Permission
 from pos_app.domain.store import store_today
-from pos_app.gui import dialogs
+from pos_app.gui import dialogs, messages
 from pos_app.gui.base import FacetDialog, mark_info, mark_problem
 from pos_app.gui.context import AppContext
 from pos_app.services import certificates, inventory
@@ -93,7 +93,7 @@ class CertificateDialog(FacetDialog):
         self.customer_id: str | None = None
         self._reason: tuple[str, str, str] | None = None  # (lab, number, reason) the appraiser confirmed
         self.reason_prompt: QWidget | None = None
-        self.duplicate_box: QMessageBox | None = None
+        self.duplicate_box: messages.MessageBox | None = None
         self.viewer: QWidget | None = None
         self.picker: QWidget | None = None
         f = self.form
@@ -356,18 +356,13 @@ class CertificateDialog(FacetDialog):
         if warning is None:
             self.accept()
             return
-        box = QMessageBox(QMessageBox.Icon.Warning, "Possible duplicate report",
-                          f"Saved, but this report number is already on file.\n\n{warning}", parent=self)
-        box.setInformativeText("This may be a copied or forged report, or the same stone recorded twice. "
-                               "Compare the girdle inscription with the report before you go on.")
-        box.addButton("I have noted it  (Enter)", QMessageBox.ButtonRole.AcceptRole)
-        for name in ("qt_msgbox_label", "qt_msgbox_informativelabel"):
-            label = box.findChild(QWidget, name)
-            if label is not None:
-                label.setMinimumWidth(460)
+        box = messages.tell(
+            self, f"Saved, but this report number is already on file.\n\n{warning}",
+            title="Possible duplicate report", kind=messages.Kind.WARNING, button="I have noted it  Enter",
+            details="This may be a copied or forged report, or the same stone recorded twice. "
+                    "Compare the girdle inscription with the report before you go on.")
         box.finished.connect(lambda _r: self.accept())
         self.duplicate_box = box
-        box.open()
 
     def _ask_reason(self, problem: ReportNumberWarning) -> None:
         from pos_app.gui.sell.prompts import PromptDialog

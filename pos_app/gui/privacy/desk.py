@@ -316,7 +316,7 @@ class PrivacyDesk(QWidget):
         name = r.customer_name or "this customer"
         if not dialogs.ask_yes_no(self, "Erase the customer", f"Erase {name}'s personal data now? This cannot be "
                                   "undone. Sales, appraisals and certificates the law makes the store keep stay, "
-                                  "without their name."):
+                                  "without their name.", cannot_undo=True):
             return
         facet, actor = self.context.facet, self.context.require_actor()
         customer_id = r.customer_id or ""
