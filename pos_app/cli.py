@@ -424,14 +424,59 @@ def cmd_settings_list(args: argparse.Namespace) -> int:
 
 
 def cmd_settings_set(args: argparse.Namespace) -> int:
-    from pos_app.services.settings import change_setting
+    from pos_app.services.settings import PRINTER_KEYS, change_printer_settings, change_setting
 
     facet = _open(args)
     try:
-        value = change_setting(args.key, args.value, uow=facet.uow(), actor=facet.cli_actor())
+        actor = facet.cli_actor()
+        if args.key in PRINTER_KEYS:  # a manager may change these: the printer's own guard decides
+            value = change_printer_settings({args.key: args.value}, uow=facet.uow(), actor=actor)[args.key]
+        else:
+            value = change_setting(args.key, args.value, uow=facet.uow(), actor=actor)
     finally:
         facet.close()
     _emit(args, {"key": args.key, "value": value}, f"{args.key} = {json.dumps(value)}")
+    return EXIT_OK
+
+
+def _profile_json(profile: Any) -> dict[str, str]:
+    from pos_app.services.store_profile import as_texts
+
+    return as_texts(profile)
+
+
+def _profile_text(values: dict[str, str]) -> str:
+    from pos_app.domain.store import PROFILE_FIELDS as FIELDS
+
+    return "\n".join(f"{name} = {json.dumps(values[name])}\n    {meaning}" for name, meaning in FIELDS.items())
+
+
+def cmd_store_show(args: argparse.Namespace) -> int:
+    from pos_app.services.store_profile import store_profile
+
+    facet = _open(args)
+    try:
+        profile = store_profile(reader=facet.directory(), actor=facet.cli_actor(), uow=facet.uow())
+    finally:
+        facet.close()
+    values = _profile_json(profile)
+    _emit(args, {"store": values}, _profile_text(values))
+    return EXIT_OK
+
+
+def cmd_store_set(args: argparse.Namespace) -> int:
+    from pos_app.services.store_profile import change_store_profile
+
+    # A shell argument holds no line break easily: "\n" in the address stands for one, as in `init`'s help.
+    value = args.value.replace("\\n", "\n") if args.field == "address" else args.value
+    facet = _open(args)
+    try:
+        profile = change_store_profile({args.field: value}, uow=facet.uow(), actor=facet.cli_actor())
+    finally:
+        facet.close()
+    values = _profile_json(profile)
+    shown = values.get(args.field, "")
+    _emit(args, {"field": args.field, "value": shown, "store": values}, f"{args.field} = {json.dumps(shown)}")
     return EXIT_OK
 
 
@@ -542,6 +587,21 @@ def cmd_payments_set_key(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_payments_register_reader(args: argparse.Namespace) -> int:
+    from pos_app.services.payment_setup import register_reader
+
+    facet = _open(args)
+    try:
+        reader = register_reader(args.code, registry=facet.reader_registry(), terminal=facet.terminal,
+                                 location=args.location, uow=facet.uow(), actor=facet.cli_actor())
+    finally:
+        facet.close()
+    _emit(args, {"reader_id": reader.reader_id, "label": reader.label, "device_type": reader.device_type},
+          f"Registered {reader.reader_id} ({reader.device_type or 'reader'}, \"{reader.label}\"): it is this "
+          "counter's card reader now.")
+    return EXIT_OK
+
+
 def cmd_payments_status(args: argparse.Namespace) -> int:
     from pos_app.adapters.secrets import STRIPE_KEY_NAME
 
@@ -558,7 +618,7 @@ def cmd_payments_status(args: argparse.Namespace) -> int:
     lines = [
         "Stripe key: " + ("stored in the keyring" + (" (TEST mode)" if data["test_mode"] else " (LIVE)")
                           if key else "not set (pos-app payments set-key)"),
-        f"Reader: {reader or 'not set (pos-app settings set payments.reader_id tmr_...)'}",
+        f"Reader: {reader or 'not set (pos-app payments register-reader CODE)'}",
         f"Stripe API: {data['api_base']}",
     ]
     _emit(args, data, "\n".join(lines))
@@ -1781,6 +1841,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("key", help="e.g. security.idle_lock_minutes or inventory.locations")
     p.add_argument("value", help='e.g. 10, or "Case 1, Case 2, Safe, Back office"')
 
+    from pos_app.domain.store import PROFILE_FIELDS as STORE_FIELDS
+
+    store = sub.add_parser("store", help="show or change the store's profile (name, address, tax rate, ...)",
+                           description="The store's profile: what the first run asked, changed with the same "
+                                       "checks. Each change is recorded in the audit trail.")
+    store_sub = store.add_subparsers(dest="store_command", metavar="ACTION", required=True)
+    command("show", cmd_store_show, f"show the store's profile: {', '.join(STORE_FIELDS)}", store_sub)
+    p = command("set", cmd_store_set, "change one field of the store's profile (checked first; audited)", store_sub)
+    p.add_argument("field", choices=list(STORE_FIELDS), metavar="FIELD", help=f"one of: {', '.join(STORE_FIELDS)}")
+    p.add_argument("value", help='e.g. 8.875 for tax_rate, America/Chicago for timezone, "12 Main St\\nSpringfield" '
+                                 "for address")
+
     sales = sub.add_parser("sales", help="list past sales", description="Sales, returns and exchanges.")
     sales_sub = sales.add_subparsers(dest="sales_command", metavar="ACTION", required=True)
     p = command("list", cmd_sales_list, "list sales, newest first", sales_sub)
@@ -1940,6 +2012,11 @@ def build_parser() -> argparse.ArgumentParser:
                 payments_sub)
     p.add_argument("--key-env", metavar="VAR", help="environment variable holding the key (sk_test_... or sk_live_...)")
     command("status", cmd_payments_status, "show whether card payments are set up (never the key)", payments_sub)
+    p = command("register-reader", cmd_payments_register_reader, "pair a Stripe card reader by the code its screen "
+                "shows and make it this counter's reader", payments_sub)
+    p.add_argument("code", help="the reader's pairing code, such as sepia-cerulean-aqua (on the reader: Settings, "
+                                "Generate pairing code; simulated-wpe for Stripe's simulated reader)")
+    p.add_argument("--location", metavar="tml_...", default="", help="the Stripe Terminal location to assign it to")
     p = command("refunds", cmd_payments_refunds, "card refunds pending at Stripe or failed, and what to do",
                 payments_sub)
     p.add_argument("--check", action="store_true", help="ask Stripe how each pending refund stands first")

@@ -96,6 +96,9 @@ class StoreRepo:
         self._s.flush()
         return row.id
 
+    def has_sales(self) -> bool:
+        return self._s.scalars(select(Sale.id).limit(1)).first() is not None
+
     def store_id(self) -> str:
         row = self._row()
         if row is None:

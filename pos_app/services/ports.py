@@ -412,6 +412,9 @@ class LargeCashRow:
 class StoreRepository(Protocol):
     def get(self) -> StoreProfile | None: ...
     def save(self, profile: StoreProfile) -> str: ...
+    def has_sales(self) -> bool:
+        """Whether any sale is recorded (the currency is fixed from the first one on)."""
+        ...
 
 
 class SettingsRepository(Protocol):
@@ -894,10 +897,25 @@ class StoreFile(Protocol):
     def rekey(self, new_key_hex: str) -> None: ...
 
 
+@dataclass(frozen=True)
+class RegisteredReader:
+    reader_id: str
+    label: str
+    device_type: str
+
+
+class ReaderRegistry(Protocol):
+    """Stripe Terminal's reader registration: pairs a reader by the code its screen shows. Network: off the GUI
+    thread."""
+
+    def register_reader(self, registration_code: str, *, label: str, location: str | None) -> RegisteredReader: ...
+
+
 class PaymentKeys(Protocol):
     """Where the card processor's secret key is kept (the keyring; never the store or a file)."""
 
     def store_stripe_key(self, key: str) -> None: ...
+    def stripe_key(self) -> str | None: ...
 
 
 class StoreKeyring(Protocol):

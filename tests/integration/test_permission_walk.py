@@ -115,6 +115,8 @@ NOT_GUARDED: dict[str, str] = {
     "setup.parse_store_profile": _PURE,
     "setup.set_up_store": "first run: there is no one to ask yet; it makes the owner",
     "setup.setup_pending": "whether the first-run wizard still has steps: a flag, read at the owner's sign-in",
+    "store_profile.as_texts": _PURE,
+    "payment_setup.check_registration_code": _PURE,
     "staff.acting_name": _PURE,
     "staff.approve": "a manager's PIN: checked like a sign-in, and the approver's role is checked",
     "staff.approvers": "the names on the approval dialog, like the sign-in list",

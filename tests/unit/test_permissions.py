@@ -52,6 +52,7 @@ manage_staff                 x       .       .        .             .
 reset_staff_pins             x       x       .        .             .
 view_settings                x       x       .        .             .
 manage_settings              x       .       .        .             .
+manage_printer               x       x       .        .             .
 backup                       x       x       .        .             .
 restore                      x       .       .        .             .
 rekey                        x       .       .        .             .
