@@ -104,8 +104,8 @@ AREAS: dict[str, tuple[Permission, ...]] = {
     "Appraisals and certificates": (P.WRITE_APPRAISALS, P.FINALIZE_APPRAISALS, P.VIEW_APPRAISALS,
                                     P.PRINT_APPRAISALS, P.APPRAISE_SALE, P.VERIFY_APPRAISALS,
                                     P.VIEW_CERTIFICATES),
-    "Administration": (P.MANAGE_STAFF, P.RESET_STAFF_PINS, P.VIEW_SETTINGS, P.MANAGE_SETTINGS, P.MANAGE_PRINTER, P.BACKUP,
-                       P.RESTORE, P.REKEY, P.VIEW_AUDIT, P.VIEW_SALES_REPORTS),
+    "Administration": (P.MANAGE_STAFF, P.RESET_STAFF_PINS, P.VIEW_SETTINGS, P.MANAGE_SETTINGS, P.MANAGE_PRINTER,
+                       P.BACKUP, P.RESTORE, P.REKEY, P.VIEW_AUDIT, P.VIEW_SALES_REPORTS),
 }
 
 # A clerk prints the appraisals made from a sale (PRINT_APPRAISALS) and asks
