@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from pos_app.persistence.queries import SqliteDirectoryReader, SqliteInventoryReader
     from pos_app.persistence.sales_queries import SqliteSalesReader
     from pos_app.persistence.uow import SqlUnitOfWork
-    from pos_app.services.ports import CardTerminal, ReceiptPrinter, StoreProfile
+    from pos_app.services.ports import CardTerminal, ReaderRegistry, ReceiptPrinter, StoreProfile
     from pos_app.services.setup import OwnerAccount
 
 log = logging.getLogger("pos_app")
@@ -223,6 +223,18 @@ class Facet:
 
         api_base = str(directory.setting("payments.api_base", "") or "") or None
         return StripeTerminal(key, reader_id, api_base=api_base)
+
+    def reader_registry(self) -> ReaderRegistry:
+        """Stripe Terminal's reader registration with the store's key (one that says so when none is kept yet:
+        the permission check comes first, in the service)."""
+        from pos_app.adapters.card_terminal import NoStripeKey, StripeTerminal
+        from pos_app.adapters.secrets import STRIPE_KEY_NAME
+
+        key = self.keyring.get(STRIPE_KEY_NAME)
+        if not key:
+            return NoStripeKey()
+        api_base = str(self.directory().setting("payments.api_base", "") or "") or None
+        return StripeTerminal(key, "", api_base=api_base)
 
     def cli_actor(self) -> Actor:
         """Who the command line acts for: the person `pos-app` signed in (a session of `pos-app login`,

@@ -131,11 +131,17 @@ def _sign_in(args: argparse.Namespace, facet: Any) -> Any:
     hasher = facet.hasher()
     check = staff_service.check_sign_in(person.id, secret, uow=facet.uow(), hasher=hasher, terminal=facet.terminal,
                                         via=command_line.VIA)
-    code = ""
+    code = new_secret = ""
+    if check.outcome == "ok" and check.new_secret:  # the secret was temporary (a hire, a reset): choose one
+        new_secret = _secret(getattr(args, "new_secret_env", None),
+                             f"{person.name}, that {what} was temporary; choose a new {what}: ", confirm=True,
+                             what=f"{person.name}'s new {what} (--new-secret-env)")
+        staff_service.check_new_secret(check, secret, new_secret, new_secret)
     if check.outcome == "ok" and check.second_step == "code":
         code = _secret(getattr(args, "code_env", None), "Two-step code (or a recovery code): ",
                        what="two-step code (--code-env)")
-    actor = staff_service.record_sign_in(check, secret, uow=facet.uow(), hasher=hasher, code=code)
+    actor = staff_service.record_sign_in(check, secret, uow=facet.uow(), hasher=hasher, code=code,
+                                         new_secret=new_secret)
     if check.second_step == "enrol":  # their two-step sign-in was reset while they typed
         raise Refused(f"{person.name} must set up two-step sign-in again: sign in once in the Facet app.")
     return actor
@@ -418,14 +424,59 @@ def cmd_settings_list(args: argparse.Namespace) -> int:
 
 
 def cmd_settings_set(args: argparse.Namespace) -> int:
-    from pos_app.services.settings import change_setting
+    from pos_app.services.settings import PRINTER_KEYS, change_printer_settings, change_setting
 
     facet = _open(args)
     try:
-        value = change_setting(args.key, args.value, uow=facet.uow(), actor=facet.cli_actor())
+        actor = facet.cli_actor()
+        if args.key in PRINTER_KEYS:  # a manager may change these: the printer's own guard decides
+            value = change_printer_settings({args.key: args.value}, uow=facet.uow(), actor=actor)[args.key]
+        else:
+            value = change_setting(args.key, args.value, uow=facet.uow(), actor=actor)
     finally:
         facet.close()
     _emit(args, {"key": args.key, "value": value}, f"{args.key} = {json.dumps(value)}")
+    return EXIT_OK
+
+
+def _profile_json(profile: Any) -> dict[str, str]:
+    from pos_app.services.store_profile import as_texts
+
+    return as_texts(profile)
+
+
+def _profile_text(values: dict[str, str]) -> str:
+    from pos_app.domain.store import PROFILE_FIELDS as FIELDS
+
+    return "\n".join(f"{name} = {json.dumps(values[name])}\n    {meaning}" for name, meaning in FIELDS.items())
+
+
+def cmd_store_show(args: argparse.Namespace) -> int:
+    from pos_app.services.store_profile import store_profile
+
+    facet = _open(args)
+    try:
+        profile = store_profile(reader=facet.directory(), actor=facet.cli_actor(), uow=facet.uow())
+    finally:
+        facet.close()
+    values = _profile_json(profile)
+    _emit(args, {"store": values}, _profile_text(values))
+    return EXIT_OK
+
+
+def cmd_store_set(args: argparse.Namespace) -> int:
+    from pos_app.services.store_profile import change_store_profile
+
+    # A shell argument holds no line break easily: "\n" in the address stands for one, as in `init`'s help.
+    value = args.value.replace("\\n", "\n") if args.field == "address" else args.value
+    facet = _open(args)
+    try:
+        profile = change_store_profile({args.field: value}, uow=facet.uow(), actor=facet.cli_actor())
+    finally:
+        facet.close()
+    values = _profile_json(profile)
+    shown = values.get(args.field, "")
+    _emit(args, {"field": args.field, "value": shown, "store": values}, f"{args.field} = {json.dumps(shown)}")
     return EXIT_OK
 
 
@@ -536,6 +587,21 @@ def cmd_payments_set_key(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_payments_register_reader(args: argparse.Namespace) -> int:
+    from pos_app.services.payment_setup import register_reader
+
+    facet = _open(args)
+    try:
+        reader = register_reader(args.code, registry=facet.reader_registry(), terminal=facet.terminal,
+                                 location=args.location, uow=facet.uow(), actor=facet.cli_actor())
+    finally:
+        facet.close()
+    _emit(args, {"reader_id": reader.reader_id, "label": reader.label, "device_type": reader.device_type},
+          f"Registered {reader.reader_id} ({reader.device_type or 'reader'}, \"{reader.label}\"): it is this "
+          "counter's card reader now.")
+    return EXIT_OK
+
+
 def cmd_payments_status(args: argparse.Namespace) -> int:
     from pos_app.adapters.secrets import STRIPE_KEY_NAME
 
@@ -552,7 +618,7 @@ def cmd_payments_status(args: argparse.Namespace) -> int:
     lines = [
         "Stripe key: " + ("stored in the keyring" + (" (TEST mode)" if data["test_mode"] else " (LIVE)")
                           if key else "not set (pos-app payments set-key)"),
-        f"Reader: {reader or 'not set (pos-app settings set payments.reader_id tmr_...)'}",
+        f"Reader: {reader or 'not set (pos-app payments register-reader CODE)'}",
         f"Stripe API: {data['api_base']}",
     ]
     _emit(args, data, "\n".join(lines))
@@ -1222,21 +1288,42 @@ def add_audit_commands(sub: Any, command: Callable[..., argparse.ArgumentParser]
 
 
 def _staff_row(facet: Any, text: str) -> Any:
-    from pos_app.services import two_step
+    """The person named (or their id), among those the signed-in person may manage, leavers included."""
+    from pos_app.domain.staff import name_key
+    from pos_app.services import staff
 
-    rows = two_step.staff_overview(reader=facet.directory(), uow=facet.uow(), actor=facet.cli_actor())
-    wanted = text.strip().lower()
+    rows = staff.staff_list(reader=facet.directory(), uow=facet.uow(), actor=facet.cli_actor(), include_inactive=True)
+    wanted = name_key(text)
     for row in rows:
-        if wanted in (row.id.lower(), row.name.lower()):
+        if text.strip() == row.id or wanted == name_key(row.name):
             return row
     raise Refused(f"STAFF: no staff member is called {text!r}; the staff are: {', '.join(r.name for r in rows)}.")
 
 
 def _staff_json(row: Any) -> dict[str, Any]:
-    return {"id": row.id, "name": row.name, "role": row.role.value, "two_step": row.two_step,
+    return {"id": row.id, "name": row.name, "role": row.role.value, "active": row.active,
+            "must_change_secret": row.must_change_secret, "credentials": row.credentials, "two_step": row.two_step,
             "two_step_required": row.role.requires_two_step, "recovery_codes_left": row.recovery_codes_left,
             "failed_attempts": row.failed_attempts,
             "locked_until": row.locked_until.isoformat() if row.locked_until else None}
+
+
+def _role(text: str) -> Any:
+    """ROLE as typed: owner, manager, clerk, appraiser, privacy_officer (or privacy-officer)."""
+    from pos_app.domain.permissions import Role
+
+    try:
+        return Role(text.strip().lower().replace("-", "_").replace(" ", "_"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a role; the roles are {', '.join(r.value for r in Role)}") from None
+
+
+def _new_secret(env: str | None, *, what: str, option: str) -> str:
+    """A PIN or password for someone else (temporary: they choose their own at their next sign-in),
+    from the environment variable named by `option`, or asked twice in a terminal."""
+    return _secret(env, f"{what[0].upper()}{what[1:]} (temporary; read it to the person): ", confirm=True,
+                   what=f"{what} ({option})")
 
 
 def cmd_staff_list(args: argparse.Namespace) -> int:
@@ -1246,14 +1333,17 @@ def cmd_staff_list(args: argparse.Namespace) -> int:
 
     facet = _open(args)
     try:
-        rows = two_step.staff_overview(reader=facet.directory(), uow=facet.uow(), actor=facet.cli_actor())
+        rows = two_step.staff_overview(reader=facet.directory(), uow=facet.uow(), actor=facet.cli_actor(),
+                                       include_inactive=args.all)
     finally:
         facet.close()
     now = dt.datetime.now(dt.UTC)
     lines = [f"{r.name:<24} {r.role.label:<16} two-step {'on' if r.two_step else 'off':<4}"
              + (f" ({r.recovery_codes_left} recovery codes left)" if r.two_step else "")
              + (f"  locked until {r.locked_until:%Y-%m-%d %H:%M:%S} UTC" if r.locked_until and r.locked_until > now
-                else "") for r in rows]
+                else "")
+             + ("  (new PIN or password at next sign-in)" if r.must_change_secret else "")
+             + ("" if r.active else "  (deactivated)") for r in rows]
     _emit(args, {"staff": [_staff_json(r) for r in rows]}, "\n".join(lines))
     return EXIT_OK
 
@@ -1286,11 +1376,155 @@ def cmd_staff_reset_mfa(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_staff_add(args: argparse.Namespace) -> int:
+    from pos_app.domain.staff import clean_name
+    from pos_app.services import staff
+
+    role = args.role
+    facet = _open(args)
+    try:
+        clean_name(args.name)  # a bad name is refused before any secret is asked
+        pin = password = ""
+        if role.signs_in_with_password:
+            password = _new_secret(args.password_env, what=f"{args.name.strip()}'s password",
+                                   option="--password-env")
+            if args.pin_env:
+                pin = _new_secret(args.pin_env, what=f"{args.name.strip()}'s PIN", option="--pin-env")
+        else:
+            if args.password_env:
+                raise Refused(f"--password-env: a {role.label.lower()} signs in with a PIN; name --pin-env instead.")
+            pin = _new_secret(args.pin_env, what=f"{args.name.strip()}'s PIN", option="--pin-env")
+        staff_id = staff.add_staff(args.name, role, pin=pin, password=password or None,
+                                   credentials=args.credentials or "", uow=facet.uow(), actor=facet.cli_actor(),
+                                   hasher=facet.hasher())
+        row = _staff_row(facet, staff_id)
+    finally:
+        facet.close()
+    word = "password" if role.signs_in_with_password else "PIN"
+    _emit(args, {"added": staff_id, **_staff_json(row)},
+          f"Added {row.name} ({role.label.lower()}). They sign in with the temporary {word} you gave and choose "
+          "their own at the first sign-in"
+          + (", then set up two-step sign-in." if role.requires_two_step else "."))
+    return EXIT_OK
+
+
+def cmd_staff_set_role(args: argparse.Namespace) -> int:
+    from pos_app.services import staff
+
+    role = args.role
+    facet = _open(args)
+    try:
+        row = _staff_row(facet, args.staff)
+        record = facet.directory().staff_member(row.id)
+        pin = password = ""
+        if role.signs_in_with_password and (args.password_env or record.password_hash is None):
+            password = _new_secret(args.password_env, what=f"{row.name}'s password", option="--password-env")
+        if not role.signs_in_with_password and (args.pin_env or record.pin_hash is None):
+            pin = _new_secret(args.pin_env, what=f"{row.name}'s PIN", option="--pin-env")
+        staff.set_role(row.id, role, pin=pin, password=password or None, credentials=args.credentials,
+                       uow=facet.uow(), actor=facet.cli_actor(), hasher=facet.hasher())
+        after = _staff_row(facet, row.id)
+    finally:
+        facet.close()
+    then = []
+    if after.must_change_secret:
+        then.append(f"choose a new {'password' if role.signs_in_with_password else 'PIN'}")
+    if role.requires_two_step and not after.two_step:
+        then.append("set up two-step sign-in")
+    _emit(args, {"changed": row.id, "from": row.role.value, **_staff_json(after)},
+          f"{row.name} is now {'an' if role.label[0] in 'AEIOU' else 'a'} {role.label.lower()}."
+          + (f" At the next sign-in they {' and '.join(then)}." if then else ""))
+    return EXIT_OK
+
+
+def cmd_staff_reset_secret(args: argparse.Namespace) -> int:
+    from pos_app.services import staff
+
+    facet = _open(args)
+    try:
+        row = _staff_row(facet, args.staff)
+        word = "password" if row.role.signs_in_with_password else "PIN"
+        temporary = _new_secret(args.temporary_env, what=f"{row.name}'s temporary {word}", option="--temporary-env")
+        staff.reset_secret(row.id, temporary, uow=facet.uow(), actor=facet.cli_actor(), hasher=facet.hasher())
+        after = _staff_row(facet, row.id)
+    finally:
+        facet.close()
+    _emit(args, {"reset": row.id, "secret": word.lower(), **_staff_json(after)},
+          f"{row.name}'s {word} is now the temporary one you gave; at the next sign-in {row.name} types it, then "
+          f"chooses a new {word} (twice).")
+    return EXIT_OK
+
+
+def cmd_staff_deactivate(args: argparse.Namespace) -> int:
+    from pos_app.services import staff
+
+    facet = _open(args)
+    try:
+        row = _staff_row(facet, args.staff)
+        staff.deactivate(row.id, uow=facet.uow(), actor=facet.cli_actor())
+    finally:
+        facet.close()
+    _emit(args, {"deactivated": row.id, "name": row.name},
+          f"{row.name} is deactivated: off the sign-in list and unable to sign in; their sales, appraisals and audit "
+          "trail are kept. `pos-app staff reactivate` takes them back.")
+    return EXIT_OK
+
+
+def cmd_staff_reactivate(args: argparse.Namespace) -> int:
+    from pos_app.services import staff
+
+    facet = _open(args)
+    try:
+        row = _staff_row(facet, args.staff)
+        staff.reactivate(row.id, uow=facet.uow(), actor=facet.cli_actor())
+    finally:
+        facet.close()
+    _emit(args, {"reactivated": row.id, "name": row.name},
+          f"{row.name} is active again and on the sign-in list, as a {row.role.label.lower()}.")
+    return EXIT_OK
+
+
 def _add_staff_commands(sub: Any, command: Callable[..., argparse.ArgumentParser]) -> None:
-    staff = sub.add_parser("staff", help="who signs in, two-step sign-in and lockouts (owner)",
-                           description="Staff sign-in: two-step sign-in and lockouts.")
+    staff = sub.add_parser("staff", help="hire, change roles, reset PINs, let leavers go; two-step sign-in and "
+                                         "lockouts (owner; managers reset clerks' PINs)",
+                           description="Staff: hiring, roles, PINs and passwords, leavers; two-step sign-in and "
+                                       "lockouts. A PIN or password given here is temporary: the person chooses "
+                                       "their own at the next sign-in.")
     staff_sub = staff.add_subparsers(dest="staff_command", metavar="ACTION", required=True)
-    command("list", cmd_staff_list, "list staff with role, two-step sign-in and lockout", staff_sub)
+    p = command("list", cmd_staff_list, "list staff with role, two-step sign-in and lockout", staff_sub)
+    p.add_argument("--all", action="store_true", help="include those who left (deactivated)")
+    secrets_help = "Secrets are never arguments: name an environment variable, or be asked twice in a terminal."
+    p = command("add", cmd_staff_add, "add a person who can sign in (owner; audited)", staff_sub)
+    p.epilog = secrets_help
+    p.add_argument("name", metavar="NAME", help="the name on the sign-in list, in any script (unique)")
+    p.add_argument("--role", type=_role, required=True, metavar="ROLE",
+                   help="owner, manager, clerk, appraiser or privacy_officer")
+    p.add_argument("--pin-env", metavar="VAR", help="environment variable holding a temporary PIN (4-8 digits): "
+                   "required for a clerk or appraiser, optional for others (approvals at the counter)")
+    p.add_argument("--password-env", metavar="VAR", help="environment variable holding a temporary password "
+                   "(8+ characters): required for an owner, manager or privacy officer")
+    p.add_argument("--credentials", metavar="TEXT", help="an appraiser's credentials, e.g. 'GIA Graduate Gemologist'")
+    p = command("set-role", cmd_staff_set_role, "give a person another role (owner; audited; the last active "
+                "owner keeps theirs)", staff_sub)
+    p.epilog = secrets_help
+    p.add_argument("staff", metavar="STAFF", help="the staff member's name (or id)")
+    p.add_argument("role", type=_role, metavar="ROLE", help="owner, manager, clerk, appraiser or privacy_officer")
+    p.add_argument("--pin-env", metavar="VAR", help="a temporary PIN, when the new role signs in with one")
+    p.add_argument("--password-env", metavar="VAR", help="a temporary password, when the new role signs in with one "
+                   "(asked when the person has none)")
+    p.add_argument("--credentials", metavar="TEXT", help="an appraiser's credentials")
+    p = command("reset-secret", cmd_staff_reset_secret, "a forgotten PIN or password: give a temporary one, "
+                "replaced by the person at the next sign-in (owner; managers for clerks and appraisers; audited)",
+                staff_sub)
+    p.epilog = secrets_help
+    p.add_argument("staff", metavar="STAFF", help="the staff member's name (or id)")
+    p.add_argument("--temporary-env", metavar="VAR", help="environment variable holding the temporary PIN or "
+                   "password")
+    p = command("deactivate", cmd_staff_deactivate, "a leaver: off the sign-in list, history kept (owner; audited)",
+                staff_sub)
+    p.add_argument("staff", metavar="STAFF", help="the staff member's name (or id)")
+    p = command("reactivate", cmd_staff_reactivate, "take back someone who left (owner; audited)", staff_sub)
+    p.add_argument("staff", metavar="STAFF", help="the staff member's name (or id)")
     p = command("unlock", cmd_staff_unlock, "let a locked-out staff member sign in again now (audited)", staff_sub)
     p.add_argument("staff", metavar="STAFF", help="the staff member's name (or id)")
     p = command("reset-mfa", cmd_staff_reset_mfa, "forget a staff member's two-step key and recovery codes, for a "
@@ -1534,6 +1768,8 @@ def _sign_in_options(p: argparse.ArgumentParser, *, job: bool = False) -> None:
     group.add_argument("--as", dest="as_name", metavar="NAME", help="sign in as this staff member")
     group.add_argument("--secret-env", metavar="VAR", help="environment variable holding the PIN or password")
     group.add_argument("--code-env", metavar="VAR", help="environment variable holding the two-step code")
+    group.add_argument("--new-secret-env", metavar="VAR", help="environment variable holding the new PIN or password "
+                       "you choose, when yours was temporary (a hire or a reset)")
     if job:
         group.add_argument("--job", metavar="NAME", help="act as this job token from the keyring (`pos-app jobs`)")
 
@@ -1604,6 +1840,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("set", cmd_settings_set, "change one setting (checked first; audited)", settings_sub)
     p.add_argument("key", help="e.g. security.idle_lock_minutes or inventory.locations")
     p.add_argument("value", help='e.g. 10, or "Case 1, Case 2, Safe, Back office"')
+
+    from pos_app.domain.store import PROFILE_FIELDS as STORE_FIELDS
+
+    store = sub.add_parser("store", help="show or change the store's profile (name, address, tax rate, ...)",
+                           description="The store's profile: what the first run asked, changed with the same "
+                                       "checks. Each change is recorded in the audit trail.")
+    store_sub = store.add_subparsers(dest="store_command", metavar="ACTION", required=True)
+    command("show", cmd_store_show, f"show the store's profile: {', '.join(STORE_FIELDS)}", store_sub)
+    p = command("set", cmd_store_set, "change one field of the store's profile (checked first; audited)", store_sub)
+    p.add_argument("field", choices=list(STORE_FIELDS), metavar="FIELD", help=f"one of: {', '.join(STORE_FIELDS)}")
+    p.add_argument("value", help='e.g. 8.875 for tax_rate, America/Chicago for timezone, "12 Main St\\nSpringfield" '
+                                 "for address")
 
     sales = sub.add_parser("sales", help="list past sales", description="Sales, returns and exchanges.")
     sales_sub = sales.add_subparsers(dest="sales_command", metavar="ACTION", required=True)
@@ -1764,6 +2012,11 @@ def build_parser() -> argparse.ArgumentParser:
                 payments_sub)
     p.add_argument("--key-env", metavar="VAR", help="environment variable holding the key (sk_test_... or sk_live_...)")
     command("status", cmd_payments_status, "show whether card payments are set up (never the key)", payments_sub)
+    p = command("register-reader", cmd_payments_register_reader, "pair a Stripe card reader by the code its screen "
+                "shows and make it this counter's reader", payments_sub)
+    p.add_argument("code", help="the reader's pairing code, such as sepia-cerulean-aqua (on the reader: Settings, "
+                                "Generate pairing code; simulated-wpe for Stripe's simulated reader)")
+    p.add_argument("--location", metavar="tml_...", default="", help="the Stripe Terminal location to assign it to")
     p = command("refunds", cmd_payments_refunds, "card refunds pending at Stripe or failed, and what to do",
                 payments_sub)
     p.add_argument("--check", action="store_true", help="ask Stripe how each pending refund stands first")

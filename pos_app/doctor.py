@@ -90,6 +90,13 @@ def examine(data_dir: Path) -> dict[str, Any]:
             problems.append("The store has no profile: its first run did not finish.")
             return report
         report["store"] = store.name
+        if keyring.status.warning:
+            # The warning stays here for good; the owner's acknowledgement only hides the app's banner.
+            acknowledged = bool(directory.setting("security.keyring_warning_acknowledged", False))
+            report["keyring"]["acknowledged"] = acknowledged
+            if acknowledged:
+                warnings.append("The owner acknowledged the keyring warning in Settings: the app no longer shows "
+                                "it as a banner.")
         counts = directory.counts()
         report["counts"] = {"items": counts.items, "items_in_stock": counts.items_in_stock,
                             "customers": counts.customers, "sales": counts.sales, "staff": counts.staff}

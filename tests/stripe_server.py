@@ -145,6 +145,7 @@ class FakeStripe:
     slows: list[Drop] = field(default_factory=list)
     refusals: list[tuple[Drop, str, str]] = field(default_factory=list)
     in_flight: set[str] = field(default_factory=set)
+    registered_labels: list[str] = field(default_factory=list)  # readers paired by POST /v1/terminal/readers
     lock: threading.RLock = field(default_factory=threading.RLock)
     url: str = ""
 
@@ -162,6 +163,7 @@ class FakeStripe:
             self.slows.clear()
             self.refusals.clear()
             self.in_flight.clear()
+            self.registered_labels.clear()
             self.action = None
             self.reader_offline = False
             self.refunds_pending = False
@@ -252,6 +254,8 @@ class FakeStripe:
                 return self._capture(intent, params)
             if method == "POST" and parts[3:] == ["cancel"]:
                 return self._cancel(intent, params)
+        if parts == ["v1", "terminal", "readers"] and method == "POST":
+            return self._register(params)
         if parts[:3] == ["v1", "terminal", "readers"] and len(parts) >= 4:
             self._check_reader(parts[3])
             if method == "GET" and len(parts) == 4:
@@ -275,6 +279,15 @@ class FakeStripe:
                                   param="id")
             return dict(self.refunds[parts[2]])
         raise StripeError(404, "invalid_request_error", f"Unrecognized request URL ({method}: {path}).")
+
+    def _register(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Stripe's simulated reader pairs with the code "simulated-wpe" in test mode; any other code is one
+        no reader shows (as Stripe answers a mistyped or expired code)."""
+        if params.get("registration_code") != "simulated-wpe":
+            raise StripeError(400, "invalid_request_error", "Invalid registration code.", saved=False,
+                              param="registration_code")
+        self.registered_labels.append(str(params.get("label") or ""))
+        return {**self._reader(), "label": params.get("label") or "simulated-wpe"}
 
     def _check_reader(self, reader_id: str) -> None:
         if reader_id != self.reader_id:

@@ -70,7 +70,7 @@ from typing import Any
 
 from pos_app.domain.errors import ValidationError
 from pos_app.domain.payments import EmvReceipt, is_test_key
-from pos_app.services.ports import CardOutcome, DeviceUnavailable, PaymentRefused, RefundOutcome
+from pos_app.services.ports import CardOutcome, DeviceUnavailable, PaymentRefused, RefundOutcome, RegisteredReader
 
 # The Stripe API version this module is written for: the stripe SDK 16.1 release's own
 # (stripe._api_version._ApiVersion.CURRENT). Change it only with the parameters it changes.
@@ -111,6 +111,16 @@ class _Refused(PaymentRefused):
     def __init__(self, message: str, code: str | None, param: str | None) -> None:
         super().__init__(message, code)
         self.param = param
+
+
+class NoStripeKey:
+    """The reader registry before the store's Stripe key is kept: it says what to do first."""
+
+    def register_reader(self, registration_code: str, *, label: str, location: str | None) -> RegisteredReader:
+        from pos_app.domain.errors import NotFound
+
+        raise NotFound("No Stripe key is kept yet: keep the store's secret key first (Settings, Payments, or "
+                       "pos-app payments set-key).")
 
 
 class StripeTerminal:
@@ -205,6 +215,27 @@ class StripeTerminal:
         return _refund_outcome(self._call("check the refund", self._client.v1.refunds.retrieve, refund_id))
 
     # ------------------------------------------------------------ reading and settling a PaymentIntent
+
+    def register_reader(self, registration_code: str, *, label: str, location: str | None) -> RegisteredReader:
+        """Pair a reader with this store's Stripe account by the code its screen shows
+        (`POST /v1/terminal/readers`); a code or location Stripe refuses is a ValidationError naming it."""
+        params: dict[str, Any] = {"registration_code": registration_code, "label": label}
+        if location:
+            params["location"] = location
+
+        def create() -> Any:
+            try:
+                return self._client.v1.terminal.readers.create(params)
+            except self._stripe.InvalidRequestError as error:
+                said = str(getattr(error, "user_message", None) or getattr(error, "_message", None) or "")
+                field = "reader location" if getattr(error, "param", None) == "location" else "registration code"
+                raise ValidationError(field, f"Stripe refused it ({said.strip().rstrip('.')}): type the code the "
+                                             "reader shows now (on the reader: Settings, Generate pairing "
+                                             "code)") from None
+
+        reader = self._call("register the card reader", create)
+        return RegisteredReader(reader_id=str(reader["id"]), label=str(reader.get("label") or label),
+                                device_type=str(reader.get("device_type") or ""))
 
     def _intent(self, payment_intent_id: str) -> dict[str, Any]:
         return self._call("check the payment", self._client.v1.payment_intents.retrieve, payment_intent_id,

@@ -115,6 +115,9 @@ class KeyringSecrets:
     def store_stripe_key(self, key: str) -> None:
         self.set(STRIPE_KEY_NAME, key)
 
+    def stripe_key(self) -> str | None:
+        return self.get(STRIPE_KEY_NAME)
+
     def delete(self, name: str) -> None:
         import keyring.errors
 

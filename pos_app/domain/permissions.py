@@ -75,8 +75,12 @@ class Permission(StrEnum):
     VIEW_CERTIFICATES = "view_certificates"
     # administration
     MANAGE_STAFF = "manage_staff"
+    RESET_STAFF_PINS = "reset_staff_pins"  # a clerk's or appraiser's PIN (managers); anyone's with MANAGE_STAFF
     VIEW_SETTINGS = "view_settings"
     MANAGE_SETTINGS = "manage_settings"
+    # The receipt printer's address, profile and columns, and its test page: the manager on duty fixes a
+    # printer that moved or was replaced; the store's other settings are the owner's.
+    MANAGE_PRINTER = "manage_printer"
     BACKUP = "backup"
     RESTORE = "restore"
     REKEY = "rekey"  # change the database key
@@ -100,8 +104,8 @@ AREAS: dict[str, tuple[Permission, ...]] = {
     "Appraisals and certificates": (P.WRITE_APPRAISALS, P.FINALIZE_APPRAISALS, P.VIEW_APPRAISALS,
                                     P.PRINT_APPRAISALS, P.APPRAISE_SALE, P.VERIFY_APPRAISALS,
                                     P.VIEW_CERTIFICATES),
-    "Administration": (P.MANAGE_STAFF, P.VIEW_SETTINGS, P.MANAGE_SETTINGS, P.BACKUP, P.RESTORE, P.REKEY, P.VIEW_AUDIT,
-                       P.VIEW_SALES_REPORTS),
+    "Administration": (P.MANAGE_STAFF, P.RESET_STAFF_PINS, P.VIEW_SETTINGS, P.MANAGE_SETTINGS, P.MANAGE_PRINTER,
+                       P.BACKUP, P.RESTORE, P.REKEY, P.VIEW_AUDIT, P.VIEW_SALES_REPORTS),
 }
 
 # A clerk prints the appraisals made from a sale (PRINT_APPRAISALS) and asks
@@ -113,7 +117,7 @@ _MANAGER = _CLERK | {
     P.DISCOUNT_ABOVE_LIMIT, P.OVERRIDE_PRICE, P.VOID_SALE, P.REFUND, P.OPEN_DRAWER,
     P.VIEW_COST, P.EDIT_ITEM, P.RECEIVE_STOCK, P.ADJUST_STOCK, P.IMPORT_ITEMS,
     P.EXPORT_ITEMS, P.VIEW_STOCK_REPORTS, P.EXPORT_MARKETING_LIST, P.BACKUP,
-    P.VIEW_SALES_REPORTS, P.VIEW_CERTIFICATES, P.VIEW_SETTINGS,
+    P.VIEW_SALES_REPORTS, P.VIEW_CERTIFICATES, P.VIEW_SETTINGS, P.RESET_STAFF_PINS, P.MANAGE_PRINTER,
 }
 
 _APPRAISER = frozenset({P.VIEW_INVENTORY, P.VIEW_CUSTOMERS, P.PRINT_TAGS, P.WRITE_APPRAISALS, P.FINALIZE_APPRAISALS,

@@ -20,6 +20,22 @@ DEFAULT_IDLE_LOCK_MINUTES = 5
 # and the far ends of Python's calendar overflow as soon as a time zone or a day is added.
 FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
 
+# The store profile's fields a person changes, with what each means
+# (the CLI's help and the Settings page say the same).
+PROFILE_FIELDS: dict[str, str] = {
+    "name": "the store's name, printed on receipts and papers",
+    "address": "the store's address (lines separated by a line break; on the CLI by \\n)",
+    "phone": "the store's phone number",
+    "email": "the store's email address",
+    "timezone": "IANA time zone deciding the store's day, such as America/New_York",
+    "currency": "three-letter currency code (fixed once a sale is recorded)",
+    "locale": "how amounts and dates are written, such as en_US",
+    "tax_rate": "sales tax in percent, such as 8.875, charged on every sale after discounts; 0 for a store "
+                "in a state without sales tax",
+    "receipt_footer": "text printed at the foot of receipts",
+    "privacy_contact": "how customers reach the privacy officer",
+}
+
 
 def store_today(timezone: str, now: dt.datetime | None = None) -> dt.date:
     moment = now or dt.datetime.now(dt.UTC)

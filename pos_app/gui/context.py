@@ -66,6 +66,12 @@ class AppContext(QObject):
             self._terminal = self.facet.card_terminal()
         return self._terminal
 
+    def store_changed(self) -> None:
+        """The store profile was changed in Settings: read it again (name, currency, locale, time zone)."""
+        self.__dict__.pop("profile", None)
+        self.facet.__dict__.pop("profile", None)  # Facet.profile is a cached_property too
+        self._money_cache.clear()
+
     def forget_devices(self) -> None:
         """Settings changed: make the card reader again on next use."""
         self.__dict__.pop("_terminal", None)

@@ -48,6 +48,17 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
+def banner_warning(facet: Any) -> str | None:
+    """The keyring warning for the window's banner: None once the owner has acknowledged it in Settings
+    (Settings' Security page and `pos-app doctor` still show it)."""
+    from pos_app.services.settings import KEYRING_ACKNOWLEDGED
+
+    warning: str | None = facet.keyring.status.warning
+    if warning and facet.directory().setting(KEYRING_ACKNOWLEDGED, False):
+        return None
+    return warning
+
+
 def _fatal(message: str, *, smoke: bool) -> int:
     """Say why Facet cannot open the store (in a window; on stderr too); exit code 2."""
     print(f"pos-app: {message}", file=sys.stderr)
@@ -88,7 +99,7 @@ def run_desktop(data_dir: Path, *, demo: bool = False, smoke: bool = False) -> i
     from pos_app.gui.main_window import MainWindow
 
     context = AppContext(facet)
-    window = MainWindow(context, keyring_warning=facet.keyring.status.warning)
+    window = MainWindow(context, keyring_warning=banner_warning(facet))
     watch_for_unfinished_setup(window, context)
     window.show()
     # After the first paint: what sign-in needs (on this thread, which owns the

@@ -7,6 +7,15 @@ worker (argon2 takes a moment) while the screen stays responsive.
 Two-step sign-in adds a page: whoever has it types the 6-digit code (or a
 recovery code) next, Esc going back; the owner and the privacy officer who have
 not set it up yet are signed in and taken to set it up before the workspace.
+
+A temporary PIN or password (given at hiring or by a reset) adds a page before
+those: the person types a new one twice, and it replaces the temporary one in
+the same transaction as the sign-in (`staff.record_sign_in`).
+
+Each time the screen is shown (start, Ctrl+L, sign-out) the name list is read
+again, so a person hired a moment ago is on it, and the cursor is in the list:
+what the next person types is their name, never a PIN tried against whoever
+was selected. Enter on the selected name still goes straight to its PIN.
 """
 
 from __future__ import annotations
@@ -18,7 +27,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QLineEdit, QListWidgetItem, QStackedWidget, QVBoxLayout, QWidget
 
-from pos_app.domain.errors import UserFacingError
+from pos_app.domain.errors import UserFacingError, ValidationError
 from pos_app.domain.permissions import Actor
 from pos_app.gui.base import mark_info, mark_problem
 from pos_app.gui.context import AppContext
@@ -45,10 +54,12 @@ class SignInView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.pages)
         self.credentials_page, self.code_page = QWidget(self.pages), QWidget(self.pages)
+        self.new_secret_page = QWidget(self.pages)
         self.form = Form("sign_in.ui", self.credentials_page, margin=0)
         self.code_form = Form("two_step_code.ui", self.code_page, margin=0)
+        self.new_form = Form("new_secret.ui", self.new_secret_page, margin=0)
         self.enrol_panel = EnrolPanel(context, self.pages)
-        for page in (self.credentials_page, self.code_page, self.enrol_panel):
+        for page in (self.credentials_page, self.new_secret_page, self.code_page, self.enrol_panel):
             self.pages.addWidget(page)
         f = self.form
         f.store_label.setObjectName("store_label")
@@ -77,9 +88,19 @@ class SignInView(QWidget):
         QShortcut(QKeySequence("Esc"), self.code_page, self.back, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.enrol_panel.setup_finished.connect(self._enrolled)
         self.enrol_panel.cancel_requested.connect(self._enrolment_abandoned)
-        # The password waits here between the two steps (the second step rehashes it if the
-        # store's costs changed); it is dropped as soon as the person goes back or gets in.
-        self._awaiting: tuple[staff_service.SignInCheck, str] | None = None
+        n = self.new_form
+        n.store_label.setText(self.context.profile.name)
+        n.new_edit.returnPressed.connect(n.again_edit.setFocus)
+        n.again_edit.returnPressed.connect(self.submit_new_secret)
+        n.confirm_button.clicked.connect(self.submit_new_secret)
+        n.back_button.clicked.connect(self.back)
+        QShortcut(QKeySequence("Esc"), self.new_secret_page, self.back,
+                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        # The password waits here between the steps (the second step rehashes it if the store's
+        # costs changed), with the new secret chosen in place of a temporary one; both are dropped
+        # as soon as the person goes back or gets in.
+        self._awaiting: tuple[staff_service.SignInCheck, str, str] | None = None
+        self._choosing: tuple[staff_service.SignInCheck, str] | None = None
         self._enrolling: Actor | None = None
 
     @property
@@ -113,21 +134,30 @@ class SignInView(QWidget):
                 return True
         return super().eventFilter(watched, event)
 
-    def prepare(self, *, note: str = "", preselect: str | None = None) -> None:
-        """Show the screen fresh: no secret, a note (why it is shown), focus on the list."""
+    def prepare(self, *, note: str = "", preselect: str | None = None, to_secret: bool = False) -> None:
+        """Show the screen fresh: the names read again (a new hire is on the list, a leaver off it),
+        no secret, a note (why it is shown), `preselect` selected and the focus on the list, so that
+        whoever comes next types their name (Enter on the selection goes on to its secret).
+        `to_secret` puts the focus in the secret field instead (Esc back from a later page)."""
         self._awaiting = None
+        self._choosing = None
         self.pages.setCurrentWidget(self.credentials_page)
         self.form.note_label.setText(note)
         self.form.note_label.setVisible(bool(note))
-        self.form.message_label.clear()
+        self._clear_message()
         self.form.secret_edit.clear()
+        self.new_form.new_edit.clear()
+        self.new_form.again_edit.clear()
+        self.reload()
         lst = self.form.staff_list
         if preselect is not None:
             for row in range(lst.count()):
                 if lst.item(row).data(Qt.ItemDataRole.UserRole).id == preselect:
                     lst.setCurrentRow(row)
-                    self.form.secret_edit.setFocus()
-                    return
+                    if to_secret:
+                        self.form.secret_edit.setFocus()
+                        return
+                    break
         lst.setFocus()
 
     def _staff_chosen(self, current: QListWidgetItem | None, _previous: QListWidgetItem | None) -> None:
@@ -138,7 +168,7 @@ class SignInView(QWidget):
         self.form.secret_label.setText(f"&{word}")
         self.form.secret_edit.setPlaceholderText(f"{word}, then Enter")
         self.form.secret_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.form.message_label.clear()
+        self._clear_message()
 
     def submit(self) -> None:
         item = self.form.staff_list.currentItem()
@@ -150,7 +180,8 @@ class SignInView(QWidget):
         facet = self.context.facet
         hasher, terminal = facet.hasher(), facet.terminal  # read here, on the thread that owns the connection
         self._busy = True
-        self.form.message_label.setText("Checking…")
+        self._clear_message()
+        mark_info(self.form.message_label, "Checking…")
 
         def check() -> staff_service.SignInCheck:
             # argon2 off the database worker: the try is counted in a short write transaction of its
@@ -158,28 +189,87 @@ class SignInView(QWidget):
             return staff_service.check_sign_in(choice.id, secret, uow=facet.uow(), hasher=hasher, terminal=terminal)
 
         def checked(result: staff_service.SignInCheck) -> None:
-            def record() -> Actor:
-                return staff_service.record_sign_in(result, secret, uow=facet.uow(), hasher=hasher)
-
-            if result.outcome == "ok" and result.second_step == "code":
-                self._ask_code(result, secret)
-            elif result.outcome == "ok" and result.second_step == "enrol":
-                self.context.runner.run(record, on_done=self._start_enrolment, on_error=self._failed, parent=self)
-            elif result.outcome == "ok":
-                # In now. The sign-in is written just after the workspace is on screen:
-                # its Python work on the worker would take the GIL from the first paint.
-                self._pending_record = record
-                self._record_timer.start(RECORD_DELAY_MS)
-                self._done(result.actor)
+            if result.outcome == "ok" and result.new_secret:
+                self._ask_new_secret(result, secret)
             else:
-                self.context.runner.run(record, on_done=self._done, on_error=self._failed, parent=self)
+                self._go_on(result, secret)
 
         self.context.runner.run(check, on_done=checked, on_error=self._failed, parent=self, lane="io")
 
-    def _ask_code(self, check: staff_service.SignInCheck, secret: str) -> None:
+    def _go_on(self, result: staff_service.SignInCheck, secret: str, new_secret: str = "") -> None:
+        """After a checked secret (and a new one chosen, if it was temporary): the code page, the
+        two-step setup, or the workspace; a failure is recorded and shown."""
+        facet = self.context.facet
+        hasher = facet.hasher()
+
+        def record() -> Actor:
+            return staff_service.record_sign_in(result, secret, uow=facet.uow(), hasher=hasher,
+                                                new_secret=new_secret)
+
+        if result.outcome == "ok" and result.second_step == "code":
+            self._ask_code(result, secret, new_secret)
+        elif result.outcome == "ok" and result.second_step == "enrol":
+            self.context.runner.run(record, on_done=self._start_enrolment, on_error=self._failed, parent=self)
+        elif result.outcome == "ok" and not new_secret:
+            # In now. The sign-in is written just after the workspace is on screen:
+            # its Python work on the worker would take the GIL from the first paint.
+            self._pending_record = record
+            self._record_timer.start(RECORD_DELAY_MS)
+            self._done(result.actor)
+        else:  # a failure to record, or a new secret that must be written before the workspace opens
+            self.context.runner.run(record, on_done=self._done, on_error=self._failed, parent=self)
+
+    def _ask_new_secret(self, check: staff_service.SignInCheck, temporary: str) -> None:
         self._busy = False
-        self._awaiting = (check, secret)
-        self.form.message_label.clear()
+        self._choosing = (check, temporary)
+        self._clear_message()
+        n, word = self.new_form, check.secret_word
+        n.title_label.setText(f"Choose your own {word}")
+        n.who_label.setText(f"{check.actor.name}: that {word} was temporary. Type a new {word} that only you know, "
+                            "twice" + (" (4 to 8 digits)." if word == "PIN" else " (8 characters or more)."))
+        n.new_label.setText(f"&New {word}")
+        n.again_label.setText(f"New {word} &again")
+        n.new_edit.setPlaceholderText(f"New {word}, then Enter")
+        for edit in (n.new_edit, n.again_edit):
+            edit.clear()
+        mark_info(n.message_label, "")
+        self.pages.setCurrentWidget(self.new_secret_page)
+        n.new_edit.setFocus()
+
+    @property
+    def choosing_secret(self) -> bool:
+        return self._choosing is not None and self.pages.currentWidget() is self.new_secret_page
+
+    def submit_new_secret(self) -> None:
+        """The new PIN or password, typed twice: checked here (the rule, the two entries, not the
+        temporary one again) before anything is written; then on as any sign-in."""
+        if self._choosing is None or self._busy:
+            return
+        check, temporary = self._choosing
+        n = self.new_form
+        new, again = n.new_edit.text(), n.again_edit.text()
+        try:
+            staff_service.check_new_secret(check, temporary, new, again)
+        except ValidationError as problem:
+            word = check.secret_word
+            again_field = problem.field.endswith("_again")
+            mark_problem(n.message_label, f"New {word}{' again' if again_field else ''} {problem.problem}.")
+            n.again_edit.clear()
+            if not again_field:
+                n.new_edit.clear()
+            (n.again_edit if again_field else n.new_edit).setFocus()
+            return
+        for edit in (n.new_edit, n.again_edit):
+            edit.clear()
+        self._choosing = None
+        self._busy = True
+        mark_info(n.message_label, "Saving…")
+        self._go_on(check, temporary, new)
+
+    def _ask_code(self, check: staff_service.SignInCheck, secret: str, new_secret: str = "") -> None:
+        self._busy = False
+        self._awaiting = (check, secret, new_secret)
+        self._clear_message()
         c = self.code_form
         c.who_label.setText(f"{check.actor.name}: type the 6-digit code your authenticator app shows, "
                             "or one of your recovery codes.")
@@ -192,7 +282,7 @@ class SignInView(QWidget):
         """Check the code typed on the second page; a wrong one counts toward the lockout."""
         if self._awaiting is None or self._busy:
             return
-        check, secret = self._awaiting
+        check, secret, new_secret = self._awaiting
         code = self.code_form.code_edit.text()
         self.code_form.code_edit.clear()
         facet = self.context.facet
@@ -201,7 +291,8 @@ class SignInView(QWidget):
         mark_info(self.code_form.message_label, "Checking…")
 
         def record() -> Actor:
-            return staff_service.record_sign_in(check, secret, uow=facet.uow(), hasher=hasher, code=code)
+            return staff_service.record_sign_in(check, secret, uow=facet.uow(), hasher=hasher, code=code,
+                                                new_secret=new_secret)
 
         self.context.runner.run(record, on_done=self._done, on_error=self._code_failed, parent=self)
 
@@ -214,15 +305,17 @@ class SignInView(QWidget):
             self._failed(exc)
 
     def back(self) -> None:
-        """Leave the code page for the name list (Esc): the password is forgotten."""
+        """Leave the code page or the new-secret page for the name list (Esc): the password (and
+        any new one) is forgotten; the same person's secret field has the focus."""
         if self._busy:
             return
-        self.prepare(preselect=self._awaiting[0].actor.staff_id if self._awaiting else None)
+        pending = self._awaiting[0] if self._awaiting else (self._choosing[0] if self._choosing else None)
+        self.prepare(preselect=pending.actor.staff_id if pending else None, to_secret=pending is not None)
 
     def _start_enrolment(self, actor: Actor) -> None:
         self._busy = False
         self._enrolling = actor
-        self.form.message_label.clear()
+        self._clear_message()
         self.pages.setCurrentWidget(self.enrol_panel)
         self.enrol_panel.begin(actor, required=True)
         self.enrolment_started.emit()
@@ -255,21 +348,32 @@ class SignInView(QWidget):
     def _done(self, actor: Actor) -> None:
         self._busy = False
         self._awaiting = None
-        self.form.message_label.clear()
+        self._choosing = None
+        self._clear_message()
         self.pages.setCurrentWidget(self.credentials_page)
         self.signed_in.emit(actor)
 
     def _failed(self, exc: BaseException) -> None:
         self._busy = False
         if isinstance(exc, UserFacingError):
+            if self.pages.currentWidget() is not self.credentials_page:  # e.g. locked or reset meanwhile
+                self.pages.setCurrentWidget(self.credentials_page)
+                self._awaiting = self._choosing = None
             self.show_problem(exc)
             self.form.secret_edit.setFocus()
         else:
             from pos_app.gui.ops import show_error
 
-            self.form.message_label.clear()
+            self._clear_message()
             show_error(self, exc)
 
+    def _clear_message(self) -> None:
+        mark_info(self.form.message_label, "")
+        self.form.message_label.setMinimumHeight(0)
+
     def show_problem(self, exc: UserFacingError) -> None:
-        self.form.message_label.setText(str(exc))
-        self.form.message_label.setProperty("problem", True)
+        label = self.form.message_label
+        mark_problem(label, str(exc))
+        # The card is centred by its size hint, which leaves out a wrapped label's extra lines:
+        # reserve them, or a three-line message (the lockout's) squeezes the name list.
+        label.setMinimumHeight(label.heightForWidth(max(label.width(), self.form.card.minimumWidth() - 40)))

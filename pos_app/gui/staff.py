@@ -1,15 +1,19 @@
-"""The owner's Staff tab: who signs in, with two-step sign-in or not, and who is locked out.
+"""The Staff tab: who signs in, how, and who has left.
 
-From here the owner lifts a lockout (the person is in front of them), resets
-two-step sign-in for a lost phone, and hands out new recovery codes. Each is a
-service call that checks MANAGE_STAFF and writes an audit event; the list reads
-on a worker with its own connection.
+The owner hires (Insert or Ctrl+Shift+N), changes a role (F2), resets a PIN
+or password to a temporary one (Ctrl+P), deactivates a leaver or takes them
+back (Ctrl+D, confirmed), lifts a lockout (Ctrl+U), resets two-step sign-in
+for a lost phone (Ctrl+R) and hands out new recovery codes (Ctrl+N); Ctrl+H
+shows those who left. A manager sees the clerks and appraisers only, and may
+only reset their PINs. Each is a service call that checks the permission and
+writes an audit event; the list reads on a worker with its own connection.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt
@@ -17,16 +21,18 @@ from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import QWidget
 
 from pos_app.domain.errors import UserFacingError
+from pos_app.domain.permissions import Permission
 from pos_app.gui import dialogs
-from pos_app.gui.base import mark_info, mark_problem
+from pos_app.gui.base import mark_info, mark_problem, open_dialog
 from pos_app.gui.context import AppContext
 from pos_app.gui.forms import Form
+from pos_app.gui.staff_dialog import StaffDialog
 from pos_app.gui.tables import fill
 from pos_app.services import staff as staff_service
 from pos_app.services import two_step
 from pos_app.services.ports import StaffSecurityRow
 
-HEADERS = ["Name", "Role", "Two-step", "Recovery codes left", "Wrong tries", "Locked until"]
+HEADERS = ["Name", "Role", "Two-step", "Recovery codes left", "Wrong tries", "Locked until", "Sign-in"]
 
 
 class StaffView(QWidget):
@@ -37,11 +43,30 @@ class StaffView(QWidget):
         f = self.form
         self.rows: list[StaffSecurityRow] = []
         self.loading = False
-        for keys, slot, button in (("Ctrl+U", self.unlock, f.unlock_button), ("Ctrl+R", self.reset_two_step,
-                                   f.reset_button), ("Ctrl+N", self.new_codes, f.codes_button),
-                                   ("F5", self.refresh, f.refresh_button)):
-            QShortcut(QKeySequence(keys), self, slot, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            button.clicked.connect(slot)
+        self.dialog: StaffDialog | None = None
+        owner = context.can(Permission.MANAGE_STAFF)
+        wired: list[tuple[tuple[str, ...], Callable[[], None], Any]] = [
+            (("Ctrl+P",), self.reset_secret, f.reset_secret_button), (("F5",), self.refresh, f.refresh_button)]
+        if owner:
+            wired += [(("Insert", "Ctrl+Shift+N"), self.add_person, f.add_button), (("F2",), self.change_role,
+                      f.role_button), (("Ctrl+D",), self.toggle_active, f.active_button),
+                      (("Ctrl+H",), f.inactive_check.toggle, None),
+                      (("Ctrl+U",), self.unlock, f.unlock_button), (("Ctrl+R",), self.reset_two_step, f.reset_button),
+                      (("Ctrl+N",), self.new_codes, f.codes_button)]
+        else:  # a manager: clerks' and appraisers' PINs only
+            for widget in (f.add_button, f.role_button, f.active_button, f.inactive_check, f.unlock_button,
+                           f.reset_button, f.codes_button):
+                widget.setVisible(False)
+            f.intro_label.setText("Clerks and appraisers. Select a person with the arrow keys; Ctrl+P gives them a "
+                                  "temporary PIN when they forgot theirs.")
+            f.reset_secret_button.setText("Reset PIN  (Ctrl+P)")
+        for keys, slot, button in wired:
+            for key in keys:
+                QShortcut(QKeySequence(key), self, slot, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            if button is not None:
+                button.clicked.connect(slot)
+        f.inactive_check.toggled.connect(lambda _on: self.refresh())
+        f.staff_table.doubleClicked.connect(lambda _index: self.change_role() if owner else self.reset_secret())
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -59,11 +84,13 @@ class StaffView(QWidget):
             return
         self.loading = True
         facet, actor = self.context.facet, self.context.require_actor()
+        include_inactive = self.form.inactive_check.isChecked()
 
         def work() -> Sequence[StaffSecurityRow]:
             conn = facet.connection()
             try:
-                return two_step.staff_overview(reader=facet.directory(conn), uow=facet.uow(), actor=actor)
+                return staff_service.staff_list(reader=facet.directory(conn), uow=facet.uow(), actor=actor,
+                                                include_inactive=include_inactive)
             finally:
                 conn.close()
 
@@ -85,13 +112,73 @@ class StaffView(QWidget):
         fill(table, HEADERS, [
             (r.name, r.role.label, "on" if r.two_step else ("needed" if r.role.requires_two_step else "off"),
              str(r.recovery_codes_left) if r.two_step else "", str(r.failed_attempts),
-             r.locked_until.astimezone(zone).strftime("%H:%M:%S") if r.locked_until and r.locked_until > now else "")
+             r.locked_until.astimezone(zone).strftime("%H:%M:%S") if r.locked_until and r.locked_until > now else "",
+             _sign_in_status(r))
             for r in self.rows], numeric=[3, 4])
         table.horizontalHeader().setStretchLastSection(True)
         ids = [r.id for r in self.rows]
         row = ids.index(keep.id) if keep is not None and keep.id in ids else 0
         if self.rows:
             table.selectRow(row)
+        self._selection_changed()
+        selection = table.selectionModel()
+        if selection is not None and getattr(self, "_watching", None) is not selection:
+            self._watching = selection
+            selection.currentRowChanged.connect(lambda *_a: self._selection_changed())
+
+    def _selection_changed(self) -> None:
+        person = self.selected()
+        left = person is not None and not person.active
+        self.form.active_button.setText("Reactivate  (Ctrl+D)" if left else "Deactivate  (Ctrl+D)")
+        if person is not None:
+            word = "password" if person.role.signs_in_with_password else "PIN"
+            if self.context.can(Permission.MANAGE_STAFF):
+                self.form.reset_secret_button.setText(f"Reset {word}  (Ctrl+P)")
+
+    def _open(self, mode: str, person: StaffSecurityRow | None) -> None:
+        """The staff dialog for `mode`; when it saves, its message shows here and the list is read again."""
+        dialog = StaffDialog(self.context, mode, person, self)
+        self.dialog = dialog
+
+        def finished(result: int) -> None:
+            if result == StaffDialog.DialogCode.Accepted:
+                mark_info(self.form.message_label, dialog.done_message)
+                self.refresh()
+
+        dialog.finished.connect(finished)
+        open_dialog(dialog, back_to=self.form.staff_table)
+
+    def _need_selection(self, verb: str) -> StaffSecurityRow | None:
+        person = self.selected()
+        if person is None:
+            mark_problem(self.form.message_label, f"Select the person to {verb} first.")
+        return person
+
+    def add_person(self) -> None:
+        self._open("add", None)
+
+    def change_role(self) -> None:
+        person = self._need_selection("give another role")
+        if person is None:
+            return
+        if not person.active:
+            mark_problem(self.form.message_label, f"{person.name} has left: reactivate them first (Ctrl+D).")
+            return
+        self._open("role", person)
+
+    def reset_secret(self) -> None:
+        person = self._need_selection("reset")
+        if person is None:
+            return
+        if not person.active:
+            mark_problem(self.form.message_label, f"{person.name} has left: reactivate them first (Ctrl+D).")
+            return
+        self._open("reset", person)
+
+    def toggle_active(self) -> None:
+        person = self._need_selection("deactivate")
+        if person is not None:
+            self._open("deactivate" if person.active else "reactivate", person)
 
     def _act(self, verb: str, work: Callable[[str], object], done: Callable[[StaffSecurityRow, object], None]) -> None:
         person = self.selected()
@@ -147,3 +234,11 @@ class StaffView(QWidget):
 
     def show_problem(self, exc: UserFacingError) -> None:
         mark_problem(self.form.message_label, str(exc))
+
+
+def _sign_in_status(row: StaffSecurityRow) -> str:
+    if not row.active:
+        return "left (deactivated)"
+    if row.must_change_secret:
+        return f"chooses a new {'password' if row.role.signs_in_with_password else 'PIN'} at next sign-in"
+    return "active"

@@ -82,7 +82,7 @@ def load_screens() -> list[tuple[str, str, Permission, ScreenFactory]]:
         (CUSTOMERS, "Customers", Permission.VIEW_CUSTOMERS, CustomersView),
         (CUSTOMERS, "Privacy desk", Permission.HANDLE_PRIVACY_REQUESTS, PrivacyDesk),
         (BACK_OFFICE, "Audit", Permission.VIEW_AUDIT, AuditView),
-        (BACK_OFFICE, "Staff", Permission.MANAGE_STAFF, StaffView),
+        (BACK_OFFICE, "Staff", Permission.RESET_STAFF_PINS, StaffView),
         (BACK_OFFICE, "Settings", Permission.VIEW_SETTINGS, SettingsView),
     ]
 

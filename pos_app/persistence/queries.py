@@ -323,14 +323,14 @@ class SqliteDirectoryReader:
         return None if r is None else StoreProfile(*r)
 
     _STAFF = ("SELECT id, name, role, pin_hash, password_hash, active, failed_attempts, locked_until, credentials, "
-              "totp_secret IS NOT NULL FROM staff")
+              "totp_secret IS NOT NULL, must_change_secret FROM staff")
 
     @staticmethod
     def _staff(r: Sequence[Any]) -> StaffRecord:
         return StaffRecord(id=r[0], name=r[1], role=Role(r[2]), pin_hash=r[3], password_hash=r[4],
                            active=bool(r[5]), failed_attempts=r[6],
                            locked_until=None if r[7] is None else _utc(r[7]), credentials=r[8],
-                           two_step_enrolled=bool(r[9]))
+                           two_step_enrolled=bool(r[9]), must_change_secret=bool(r[10]))
 
     def staff_list(self) -> list[StaffRecord]:
         return [self._staff(r) for r in self._c.execute(self._STAFF + " WHERE active ORDER BY name")]
@@ -339,13 +339,16 @@ class SqliteDirectoryReader:
         r = self._c.execute(self._STAFF + " WHERE id = ?", (staff_id,)).fetchone()
         return None if r is None else self._staff(r)
 
-    def staff_security(self) -> list[StaffSecurityRow]:
+    def staff_security(self, *, include_inactive: bool = False) -> list[StaffSecurityRow]:
+        """Active staff by name; with `include_inactive`, those who left follow them."""
         rows = self._c.execute(
             "SELECT s.id, s.name, s.role, s.totp_secret IS NOT NULL, "
             "(SELECT count(*) FROM staff_recovery_codes c WHERE c.staff_id = s.id AND c.used_at IS NULL), "
-            "s.failed_attempts, s.locked_until FROM staff s WHERE s.active ORDER BY s.name")
+            "s.failed_attempts, s.locked_until, s.active, s.must_change_secret, s.credentials FROM staff s"
+            + ("" if include_inactive else " WHERE s.active") + " ORDER BY NOT s.active, s.name")
         return [StaffSecurityRow(id=r[0], name=r[1], role=Role(r[2]), two_step=bool(r[3]), recovery_codes_left=r[4],
-                                 failed_attempts=r[5], locked_until=None if r[6] is None else _utc(r[6]))
+                                 failed_attempts=r[5], locked_until=None if r[6] is None else _utc(r[6]),
+                                 active=bool(r[7]), must_change_secret=bool(r[8]), credentials=r[9] or "")
                 for r in rows]
 
     def setting(self, key: str, default: Any = None) -> Any:

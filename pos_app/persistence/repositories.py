@@ -15,7 +15,7 @@ from sqlalchemy import Table, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from pos_app.domain.errors import NotEnoughStock
+from pos_app.domain.errors import Conflict, NotEnoughStock, ValidationError
 from pos_app.domain.items import ItemSpec
 from pos_app.domain.jewelry import (
     CertificateLab,
@@ -30,6 +30,7 @@ from pos_app.domain.jewelry import (
 )
 from pos_app.domain.money import Money
 from pos_app.domain.permissions import Actor, Role
+from pos_app.domain.staff import LAST_OWNER, name_key
 from pos_app.persistence import outbox, stock_guard
 from pos_app.persistence.models import (
     ConsentEvent,
@@ -95,6 +96,9 @@ class StoreRepo:
         self._s.flush()
         return row.id
 
+    def has_sales(self) -> bool:
+        return self._s.scalars(select(Sale.id).limit(1)).first() is not None
+
     def store_id(self) -> str:
         row = self._row()
         if row is None:
@@ -125,6 +129,7 @@ def staff_record(row: Staff) -> StaffRecord:
         id=row.id, name=row.name, role=Role(row.role), pin_hash=row.pin_hash,
         password_hash=row.password_hash, active=row.active, failed_attempts=row.failed_attempts,
         locked_until=row.locked_until, credentials=row.credentials, two_step_enrolled=row.totp_secret is not None,
+        must_change_secret=bool(row.must_change_secret),
     )
 
 
@@ -138,17 +143,56 @@ class StaffRepo:
         return None if row is None else staff_record(row)
 
     def by_name(self, name: str) -> StaffRecord | None:
-        row = self._s.scalars(select(Staff).where(func.lower(Staff.name) == name.strip().lower())).first()
+        """The person called `name` whatever its case or Unicode form, active or not."""
+        row = self._s.scalars(select(Staff).where(Staff.name_key == name_key(name))).first()
         return None if row is None else staff_record(row)
 
     def add(self, *, name: str, role: Role, pin_hash: str | None, password_hash: str | None,
-            credentials: str = "") -> str:
-        row = Staff(id=new_id(), store_id=self._store.store_id(), name=name, role=role.value,
-                    pin_hash=pin_hash, password_hash=password_hash, credentials=credentials,
-                    active=True, failed_attempts=0)
+            credentials: str = "", must_change_secret: bool = False) -> str:
+        """A new active person. A name already taken (in any case) is refused by the unique index on
+        `name_key` even when two hires of one name are written at once."""
+        row = Staff(id=new_id(), store_id=self._store.store_id(), name=name, name_key=name_key(name),
+                    role=role.value, pin_hash=pin_hash, password_hash=password_hash, credentials=credentials,
+                    active=True, failed_attempts=0, must_change_secret=must_change_secret)
         self._s.add(row)
-        self._s.flush()
+        try:
+            self._s.flush()
+        except IntegrityError as exc:
+            if "name" not in str(exc.orig):
+                raise
+            raise ValidationError("name", f"{name!r} is already on the staff list") from None
         return row.id
+
+    def _guarded_flush(self) -> None:
+        """Flush a change of role or of active; the database's refusal to lose the last active
+        owner (trigger `staff_keep_an_active_owner`) becomes a Conflict."""
+        try:
+            self._s.flush()
+        except IntegrityError as exc:
+            if LAST_OWNER not in str(exc.orig):
+                raise
+            raise Conflict(f"The store must keep an active owner: {LAST_OWNER}.") from None
+
+    def set_role(self, staff_id: str, role: Role) -> None:
+        self._s.get_one(Staff, staff_id).role = role.value
+        self._guarded_flush()
+
+    def set_active(self, staff_id: str, active: bool) -> None:
+        """Deactivate (a leaver: cannot sign in, kept in history) or reactivate; a lockout is lifted
+        either way, so a returning person starts afresh."""
+        row = self._s.get_one(Staff, staff_id)
+        row.active = active
+        row.failed_attempts = 0
+        row.locked_until = None
+        self._guarded_flush()
+
+    def set_credentials(self, staff_id: str, credentials: str) -> None:
+        self._s.get_one(Staff, staff_id).credentials = credentials
+        self._s.flush()
+
+    def set_must_change_secret(self, staff_id: str, must_change: bool) -> None:
+        self._s.get_one(Staff, staff_id).must_change_secret = must_change
+        self._s.flush()
 
     def count_try(self, staff_id: str, at: dt.datetime) -> int | None:
         """Count one sign-in try *before* its secret is looked at: one more failure in a row,

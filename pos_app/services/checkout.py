@@ -488,8 +488,10 @@ def _to_row(co: Checkout) -> dict[str, Any]:
     large = None
     if co.large_cash is not None:
         large = {**dataclasses.asdict(co.large_cash), "date_of_birth": co.large_cash.date_of_birth.isoformat()}
+    # The rate the checkout started with: the owner may change the store's rate while a cart is being paid
+    # (or before a crash is recovered), and what the customer was shown and paid toward must not move.
     return {"tenders": [tender_to_dict(t) for t in co.tenders], "pending": pending, "attempts": co.attempts,
-            "large_cash": large, "conflict": co.conflict}
+            "large_cash": large, "conflict": co.conflict, "tax_rate": str(co.priced.tax_rate)}
 
 
 def _save(uow: UnitOfWork, co: Checkout, actor: Actor, status: str = "open", sale_id: str | None = None) -> None:
@@ -502,8 +504,12 @@ def _save(uow: UnitOfWork, co: Checkout, actor: Actor, status: str = "open", sal
 
 
 def _from_row(row: dict[str, Any], tax_rate: Decimal) -> Checkout:
+    """The checkout a journal row holds, priced at the rate it started with (`tax_rate`, the store's rate
+    now, only for a journal written before the rate was kept)."""
     data = dict(row["cart"])
     extra = data.pop("_checkout", {}) or {}
+    if extra.get("tax_rate") is not None:
+        tax_rate = Decimal(str(extra["tax_rate"]))
     cart = cart_from_dict(data)
     currency = cart.currency
     p = extra.get("pending")

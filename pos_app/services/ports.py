@@ -51,6 +51,7 @@ class StaffRecord:
     locked_until: dt.datetime | None
     credentials: str = ""
     two_step_enrolled: bool = False
+    must_change_secret: bool = False  # the secret they sign in with is temporary (set by someone else)
 
 
 @dataclass(frozen=True)
@@ -411,6 +412,9 @@ class LargeCashRow:
 class StoreRepository(Protocol):
     def get(self) -> StoreProfile | None: ...
     def save(self, profile: StoreProfile) -> str: ...
+    def has_sales(self) -> bool:
+        """Whether any sale is recorded (the currency is fixed from the first one on)."""
+        ...
 
 
 class SettingsRepository(Protocol):
@@ -422,7 +426,11 @@ class StaffRepository(Protocol):
     def get(self, staff_id: str) -> StaffRecord | None: ...
     def by_name(self, name: str) -> StaffRecord | None: ...
     def add(self, *, name: str, role: Role, pin_hash: str | None, password_hash: str | None,
-            credentials: str = "") -> str: ...
+            credentials: str = "", must_change_secret: bool = False) -> str: ...
+    def set_role(self, staff_id: str, role: Role) -> None: ...
+    def set_active(self, staff_id: str, active: bool) -> None: ...
+    def set_credentials(self, staff_id: str, credentials: str) -> None: ...
+    def set_must_change_secret(self, staff_id: str, must_change: bool) -> None: ...
     def count_try(self, staff_id: str, at: dt.datetime) -> int | None: ...
     def lock(self, staff_id: str, until: dt.datetime) -> None: ...
     def give_back_try(self, staff_id: str, locked_by_it: dt.datetime | None) -> None: ...
@@ -871,10 +879,13 @@ class StaffSecurityRow:
     recovery_codes_left: int
     failed_attempts: int
     locked_until: dt.datetime | None
+    active: bool = True
+    must_change_secret: bool = False  # a temporary PIN or password: a new one is chosen at the next sign-in
+    credentials: str = ""
 
 
 class StaffSecurityReader(Protocol):
-    def staff_security(self) -> list[StaffSecurityRow]: ...
+    def staff_security(self, *, include_inactive: bool = False) -> list[StaffSecurityRow]: ...
 
 
 class StoreFile(Protocol):
@@ -886,10 +897,25 @@ class StoreFile(Protocol):
     def rekey(self, new_key_hex: str) -> None: ...
 
 
+@dataclass(frozen=True)
+class RegisteredReader:
+    reader_id: str
+    label: str
+    device_type: str
+
+
+class ReaderRegistry(Protocol):
+    """Stripe Terminal's reader registration: pairs a reader by the code its screen shows. Network: off the GUI
+    thread."""
+
+    def register_reader(self, registration_code: str, *, label: str, location: str | None) -> RegisteredReader: ...
+
+
 class PaymentKeys(Protocol):
     """Where the card processor's secret key is kept (the keyring; never the store or a file)."""
 
     def store_stripe_key(self, key: str) -> None: ...
+    def stripe_key(self) -> str | None: ...
 
 
 class StoreKeyring(Protocol):

@@ -149,6 +149,18 @@ def _logo(text: str) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
+def _yes_no(key: str) -> Callable[[str], bool]:
+    def parse(text: str) -> bool:
+        value = text.strip().lower()
+        if value in ("yes", "true", "1", "on"):
+            return True
+        if value in ("no", "false", "0", "off", ""):
+            return False
+        raise ValidationError(key, "is yes or no")
+
+    return parse
+
+
 def _period(key: str) -> Callable[[str], int]:
     return lambda text: retention.check_period(key, text)
 
@@ -156,6 +168,12 @@ def _period(key: str) -> Callable[[str], int]:
 DEFAULT_RETURN_POLICY = "Returns and exchanges within 30 days with this receipt."
 # What an appraisal made from a sale (for insurance) says it is; other purposes start from their own wording.
 DEFAULT_LIMITING_CONDITIONS = standard_limiting_conditions(Purpose.INSURANCE)
+
+
+# The receipt printer's settings: a manager fixes a printer that moved or was replaced (MANAGE_PRINTER);
+# every other setting is the owner's (MANAGE_SETTINGS).
+PRINTER_KEYS = frozenset({"receipt.printer", "receipt.columns", "receipt.profile"})
+KEYRING_ACKNOWLEDGED = "security.keyring_warning_acknowledged"
 
 
 @dataclass(frozen=True)
@@ -202,6 +220,9 @@ SETTINGS: dict[str, SettingSpec] = {
                     _reader_id, ""),
         SettingSpec("payments.api_base", "Stripe API address; empty for Stripe itself (a local test server "
                     "otherwise)", _api_base, ""),
+        SettingSpec(KEYRING_ACKNOWLEDGED, "the owner has read that this computer keeps secrets in a plaintext "
+                    "keyring file: the app's banner no longer says so (Settings and pos-app doctor still do)",
+                    _yes_no(KEYRING_ACKNOWLEDGED), False),
         *(SettingSpec(key, meaning, _period(key), retention.DEFAULTS[key]) for key, meaning in (
             ("retention.transactions_years", "years a sale stays linked to its customer (tax law: at least 7)"),
             ("retention.form_8300_years", "years a filed Form 8300 keeps the person's details (law: at least 5)"),
@@ -246,6 +267,20 @@ def change_setting(key: str, text: str, *, uow: UnitOfWork, actor: Actor) -> Any
 def change_settings(texts: dict[str, str], *, uow: UnitOfWork, actor: Actor) -> dict[str, Any]:
     """Check and save several settings as one change (a settings form): every value is checked, alone and
     against the others (receipt.columns against receipt.profile), before any is saved; all or none."""
+    return _save(texts, uow=uow, actor=actor)
+
+
+@requires(Permission.MANAGE_PRINTER)
+def change_printer_settings(texts: dict[str, str], *, uow: UnitOfWork, actor: Actor) -> dict[str, Any]:
+    """`change_settings` for the receipt printer's settings alone (PRINTER_KEYS), which a manager may change."""
+    other = sorted(set(texts) - PRINTER_KEYS)
+    if other:
+        raise ValidationError(other[0], "is changed by the owner (Settings, or pos-app settings set); a manager "
+                                        f"changes the printer's settings: {', '.join(sorted(PRINTER_KEYS))}")
+    return _save(texts, uow=uow, actor=actor)
+
+
+def _save(texts: dict[str, str], *, uow: UnitOfWork, actor: Actor) -> dict[str, Any]:
     values = {key: _spec(key).parse(text) for key, text in texts.items()}
     with uow:
         def value(key: str) -> Any:

@@ -156,6 +156,8 @@ def reset(staff_id: str, *, uow: UnitOfWork, actor: Actor) -> None:
 
 
 @requires(Permission.MANAGE_STAFF)
-def staff_overview(*, reader: StaffSecurityReader, uow: UnitOfWork, actor: Actor) -> Sequence[StaffSecurityRow]:
-    """The Staff tab's list: each person's role, two-step status and lock."""
-    return reader.staff_security()
+def staff_overview(*, reader: StaffSecurityReader, uow: UnitOfWork, actor: Actor,
+                   include_inactive: bool = False) -> Sequence[StaffSecurityRow]:
+    """The Staff tab's list: each person's role, two-step status and lock (and, with
+    `include_inactive`, those who left, after the others)."""
+    return reader.staff_security(include_inactive=include_inactive)

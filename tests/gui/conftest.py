@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from pos_app.app import Facet
 from pos_app.gui.context import AppContext
-from pos_app.gui.launch import make_application
+from pos_app.gui.launch import banner_warning, make_application
 from pos_app.gui.main_window import MainWindow
 from pos_app.services import two_step
 from pos_app.services.demo import DEMO_TWO_STEP
@@ -36,7 +36,7 @@ def main_window(qtbot, facet: Facet) -> Iterator[MainWindow]:  # type: ignore[no
     window's connection closes."""
     make_application()
     context = AppContext(facet)
-    main = MainWindow(context, keyring_warning=facet.keyring.status.warning)
+    main = MainWindow(context, keyring_warning=banner_warning(facet))
     qtbot.addWidget(main)
     main.show()
     qtbot.waitExposed(main)

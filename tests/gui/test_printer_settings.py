@@ -66,3 +66,32 @@ def test_48_columns_for_the_42_column_tm_t88v_is_refused_naming_the_setting_and_
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5_000)
     directory = demo_facet.directory()
     assert (directory.setting("receipt.profile", ""), directory.setting("receipt.columns", 42)) == ("TM-T20II", 48)
+
+
+def test_a_manager_reaches_printer_settings_from_f10_with_no_shift_open_and_changes_the_printer(
+        qtbot: Any, window: Any, demo_facet: Facet, printer_listener: Any) -> None:
+    """The README's "F10 → Printer settings": the manager on duty, not only the owner; the texts stay the
+    owner's (shown read-only)."""
+    from tests.gui.conftest import sign_in
+    from tests.gui.test_counter_flows import _choose_from_drawer_menu, _dialog
+    from tests.printer_listener import decode_escpos
+
+    assert demo_facet.sales_reader().open_shift(demo_facet.terminal) is None
+    sign_in(qtbot, window, "Marcus Reed")
+    sell = window.workspace.screens["Sell"]
+    qtbot.waitUntil(lambda: focused() is sell.form.scan_edit, timeout=5_000)
+    _choose_from_drawer_menu(qtbot, sell, "Printer settings")
+    dialog = _dialog(qtbot, sell, PrinterDialog)
+    f = dialog.form
+    assert focused() is f.printer_edit
+    assert f.return_policy_edit.isReadOnly() and f.privacy_edit.isReadOnly()
+    assert "owner's to change" in f.message_label.text()
+    qtbot.keyClicks(focused(), printer_listener.url)
+    press(qtbot, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
+    (job,) = printer_listener.wait_for(1)
+    assert any("Printer test page" in line.text for line in decode_escpos(job).printed)
+    qtbot.waitUntil(lambda: "Test page sent" in f.message_label.text(), timeout=5_000)
+    snap(dialog, "printer-settings-manager")
+    press(qtbot, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5_000)
+    assert demo_facet.directory().setting("receipt.printer", "") == printer_listener.url

@@ -1,15 +1,25 @@
-"""Settings: the permission matrix read-only for the owner and managers, and the store's settings as they are."""
+"""Settings: the permission matrix read-only, and the store's settings changed in place, page by page,
+with the command line's checks; driven by keys.
+
+Set FACET_DIALOG_PNG to a folder to keep a picture of each page as the tests leave it.
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
+import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLineEdit
 
+from pos_app.app import Facet
 from pos_app.domain.permissions import Permission, Role
 from pos_app.gui.main_window import MainWindow
-from pos_app.gui.settings import ALLOWED, SettingsView, matrix_rows, setting_text
-from tests.gui.conftest import focused, sign_in, snap
+from pos_app.gui.settings import ALLOWED, PAGE_ORDER, SettingsView, matrix_rows, setting_text
+from tests.gui.conftest import focused, press, sign_in, snap
 
 
 def _cell(view: SettingsView, table: str, row: int, column: int) -> str:
@@ -22,12 +32,44 @@ def _row_of(view: SettingsView, label: str) -> int:
     return next(r for r in range(model.rowCount()) if model.data(model.index(r, 1)) == label)
 
 
-def test_a_manager_reads_the_matrix_and_the_store_settings_by_keyboard(
-        qtbot: Any, window: MainWindow, qtmodeltester: Any) -> None:
-    sign_in(qtbot, window, "Marcus Reed")
+def _settings(qtbot: Any, window: MainWindow, name: str) -> SettingsView:
+    sign_in(qtbot, window, name)
     view = window.workspace.show_screen("Settings")
     assert isinstance(view, SettingsView)
-    assert window.workspace.keys_of("Settings") == "Ctrl+7"
+    qtbot.waitUntil(lambda: bool(view.loaded_texts), timeout=10_000)
+    return view
+
+
+def _page(qtbot: Any, view: SettingsView, page: str) -> None:
+    press(qtbot, getattr(Qt.Key, f"Key_{PAGE_ORDER.index(page) + 1}"), Qt.KeyboardModifier.AltModifier)
+    assert view.current_page() == page
+
+
+def _type(qtbot: Any, text: str) -> None:
+    """Replace the focused field's text by typing, as a person would (select all, then type)."""
+    press(qtbot, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(focused(), text)
+
+
+def _save_and_wait(qtbot: Any, view: SettingsView, page: str, expected: str) -> None:
+    press(qtbot, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    message = getattr(view.form, f"{page}_message")
+    qtbot.waitUntil(lambda: expected in message.text(), timeout=10_000)
+
+
+def _events(facet: Facet, action: str) -> list[dict[str, Any]]:
+    conn = facet.connection()
+    try:
+        rows = conn.execute("SELECT summary FROM audit_events WHERE action = ? ORDER BY seq", (action,)).fetchall()
+    finally:
+        conn.close()
+    return [json.loads(r[0]) if isinstance(r[0], str) else r[0] for r in rows]
+
+
+def test_a_manager_reads_the_matrix_and_every_page_but_changes_only_the_printer(
+        qtbot: Any, window: MainWindow, qtmodeltester: Any) -> None:
+    view = _settings(qtbot, window, "Marcus Reed")
+    assert window.workspace.keys_of("Settings") == "Ctrl+8"  # after Staff (a manager resets clerks' PINs)
     table = view.form.permissions_table
     qtmodeltester.check(table.model())
     headers = [table.model().headerData(c, Qt.Orientation.Horizontal) for c in range(table.model().columnCount())]
@@ -35,24 +77,112 @@ def test_a_manager_reads_the_matrix_and_the_store_settings_by_keyboard(
     assert table.model().rowCount() == len(Permission)
     void = _row_of(view, "Void sale")
     assert [_cell(view, "permissions_table", void, c) for c in range(2, 7)] == [ALLOWED, ALLOWED, "", "", ""]
-    restricted = _row_of(view, "Edit restricted customer")
-    assert [_cell(view, "permissions_table", restricted, c) for c in range(2, 7)] == ["", "", "", "", ALLOWED]
-    assert _cell(view, "permissions_table", 0, 0) == "Counter" and _cell(view, "permissions_table", 1, 0) == ""
+    printer = _row_of(view, "Manage printer")
+    assert [_cell(view, "permissions_table", printer, c) for c in range(2, 7)] == [ALLOWED, ALLOWED, "", "", ""]
     assert table.editTriggers() == table.EditTrigger.NoEditTriggers
-    snap(window, "settings-permissions")
+    assert focused() is table
 
-    qtbot.keyClick(focused(), Qt.Key.Key_2, Qt.KeyboardModifier.AltModifier)
-    assert view.form.tabs.currentIndex() == 1
-    qtbot.waitUntil(lambda: view.form.settings_table.model() is not None
-                    and view.form.settings_table.model().rowCount() > 0, timeout=5_000)
-    assert focused() is view.form.settings_table
-    keys = [_cell(view, "settings_table", r, 0) for r in range(view.form.settings_table.model().rowCount())]
-    limit = keys.index("sales.clerk_discount_limit_percent")
-    assert _cell(view, "settings_table", limit, 1) == "10"
-    assert "pos-app settings set" in view.form.settings_note.text()
+    f = view.form
+    _page(qtbot, view, "store")
+    assert f.store_name_edit.isReadOnly() and not f.store_save_button.isVisible()
+    assert "Only the owner changes these." in f.store_intro.text()
+    _page(qtbot, view, "receipt")
+    assert focused() is f.receipt_printer_edit and not f.receipt_printer_edit.isReadOnly()
+    assert f.receipt_return_policy_edit.isReadOnly() and f.receipt_save_button.isVisible()
+    _page(qtbot, view, "security")
+    assert f.security_idle_edit.isReadOnly() and not f.security_save_button.isVisible()
+    press(qtbot, Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)
+    assert view.current_page() == "permissions" and focused() is table
+
+
+def test_the_owner_changes_the_tax_rate_by_keyboard_and_the_trail_has_old_and_new(
+        qtbot: Any, window: MainWindow, demo_facet: Facet) -> None:
+    view = _settings(qtbot, window, "Jane Ellen")
+    f = view.form
+    before = demo_facet.directory().store()
+    assert before is not None
+    _page(qtbot, view, "store")
+    assert focused() is f.store_name_edit
+    press(qtbot, Qt.Key.Key_X, Qt.KeyboardModifier.AltModifier)  # Sales ta&x
+    assert focused() is f.store_tax_rate_edit
+    _type(qtbot, "6.25")
+    _save_and_wait(qtbot, view, "store", "Saved: Sales tax (%).")
     snap(window, "settings-store")
-    qtbot.keyClick(focused(), Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)
-    assert view.form.tabs.currentIndex() == 0 and focused() is table
+    assert demo_facet.directory().store().tax_rate == "6.25"  # type: ignore[union-attr]
+    assert window.context.profile.tax_rate == "6.25"
+    (event,) = _events(demo_facet, "store.profile_changed")
+    assert event["changed"] == {"tax_rate": {"before": before.tax_rate, "after": "6.25"}}
+    sell = window.workspace.show_screen("Sell")  # the owner's own counter charges the new rate at once
+    assert sell.settings.tax_rate == Decimal("6.25")
+
+
+def test_a_bad_time_zone_names_the_field_takes_the_keyboard_and_changes_nothing(
+        qtbot: Any, window: MainWindow, demo_facet: Facet) -> None:
+    view = _settings(qtbot, window, "Jane Ellen")
+    f = view.form
+    before = demo_facet.directory().store()
+    _page(qtbot, view, "store")
+    press(qtbot, Qt.Key.Key_X, Qt.KeyboardModifier.AltModifier)
+    _type(qtbot, "7")  # a good change with the bad one: all or nothing
+    press(qtbot, Qt.Key.Key_T, Qt.KeyboardModifier.AltModifier)
+    assert focused() is f.store_timezone_edit
+    _type(qtbot, "Mars/Olympus")
+    press(qtbot, Qt.Key.Key_Tab)
+    _save_and_wait(qtbot, view, "store", "Nothing was saved.")
+    assert f.store_message.text() == ("Time zone: 'Mars/Olympus' is not a time zone name such as America/New_York. "
+                                      "Nothing was saved.")
+    assert focused() is f.store_timezone_edit and f.store_timezone_edit.property("invalid") is True
+    snap(window, "settings-store-refused")
+    assert demo_facet.directory().store() == before
+    assert _events(demo_facet, "store.profile_changed") == []
+
+
+def test_the_owner_sets_the_idle_lock_and_a_bad_argon2_cost_is_refused(
+        qtbot: Any, window: MainWindow, demo_facet: Facet) -> None:
+    view = _settings(qtbot, window, "Jane Ellen")
+    f = view.form
+    _page(qtbot, view, "security")
+    assert focused() is f.security_idle_edit
+    _type(qtbot, "12")
+    _save_and_wait(qtbot, view, "security", "Saved: Idle lock (minutes).")
+    assert demo_facet.directory().setting("security.idle_lock_minutes") == 12
+    events = _events(demo_facet, "setting.changed")
+    assert events[-1] == {"key": "security.idle_lock_minutes", "before": 5, "after": 12}
+
+    press(qtbot, Qt.Key.Key_A, Qt.KeyboardModifier.AltModifier)
+    assert focused() is f.security_argon2_edit
+    _type(qtbot, "time_cost=1 memory_cost=1024")
+    _save_and_wait(qtbot, view, "security", "Nothing was saved.")
+    assert f.security_message.text().startswith("Argon2 costs (memory_cost): must be from ")
+    assert focused() is f.security_argon2_edit
+    assert len(_events(demo_facet, "setting.changed")) == len(events)
+    snap(window, "settings-security")
+
+
+def test_retention_below_the_legal_minimum_is_refused(qtbot: Any, window: MainWindow, demo_facet: Facet) -> None:
+    view = _settings(qtbot, window, "Jane Ellen")
+    f = view.form
+    _page(qtbot, view, "retention")
+    assert focused() is f.retention_transactions_edit
+    _type(qtbot, "3")
+    _save_and_wait(qtbot, view, "retention", "Nothing was saved.")
+    assert f.retention_message.text() == ("Sales linked to a customer (years): must be from 7 to 30 (the law's "
+                                          "minimum). Nothing was saved.")
+    assert demo_facet.directory().setting("retention.transactions_years", 7) == 7
+    snap(window, "settings-retention")
+
+
+def test_the_owner_renames_the_places_stock_is_kept(qtbot: Any, window: MainWindow, demo_facet: Facet) -> None:
+    view = _settings(qtbot, window, "Jane Ellen")
+    _page(qtbot, view, "locations")
+    assert focused() is view.form.locations_edit
+    _type(qtbot, "Window, Case 1, Safe")
+    _save_and_wait(qtbot, view, "locations", "Saved: Places.")
+    assert demo_facet.directory().setting("inventory.locations") == ["Window", "Case 1", "Safe"]
+    _type(qtbot, "Safe, safe")
+    _save_and_wait(qtbot, view, "locations", "Nothing was saved.")
+    assert "a place is named twice" in view.form.locations_message.text()
+    snap(window, "settings-locations")
 
 
 def test_clerks_appraisers_and_the_privacy_officer_have_no_settings_tab(qtbot: Any, window: MainWindow) -> None:
@@ -69,3 +199,161 @@ def test_the_matrix_rows_follow_the_roles_order_and_a_long_setting_is_cut() -> N
     assert setting_text("receipt.logo", "iVBORw0KGgo") == "a PNG logo"
     assert setting_text("receipt.privacy_notice", "") == "(empty)"
     assert setting_text("appraisals.limiting_conditions", "word " * 40).endswith("…")
+    assert isinstance(QLineEdit, type)
+
+
+def _png(path: Any, width: int = 120, height: int = 40) -> bytes:
+    from PySide6.QtGui import QColor, QImage
+
+    image = QImage(width, height, QImage.Format.Format_RGB32)
+    image.fill(QColor("black"))
+    image.save(str(path), "PNG")
+    return bytes(path.read_bytes())
+
+
+def test_the_owner_chooses_a_logo_sees_it_and_saves_it(qtbot: Any, window: MainWindow, demo_facet: Facet,
+                                                      tmp_path: Any) -> None:
+    import base64
+
+    logo = tmp_path / "logo.png"
+    data = _png(logo)
+    view = _settings(qtbot, window, "Jane Ellen")
+    f = view.form
+    _page(qtbot, view, "receipt")
+    assert f.receipt_logo_preview.text() == "no logo"
+    press(qtbot, Qt.Key.Key_O, Qt.KeyboardModifier.AltModifier)  # L&ogo
+    assert focused() is f.receipt_logo_edit
+    qtbot.keyClicks(focused(), str(logo))
+    assert not f.receipt_logo_preview.pixmap().isNull()  # the preview before anything is saved
+    assert demo_facet.directory().setting("receipt.logo", "") == ""
+    _save_and_wait(qtbot, view, "receipt", "Saved: Logo.")
+    assert base64.b64decode(demo_facet.directory().setting("receipt.logo", "")) == data
+    assert f.receipt_logo_edit.text() == "" and not f.receipt_logo_preview.pixmap().isNull()
+    assert _events(demo_facet, "setting.changed")[-1]["key"] == "receipt.logo"
+    snap(window, "settings-receipts")
+
+    qtbot.keyClicks(f.receipt_logo_edit, str(tmp_path / "missing.png"))
+    _save_and_wait(qtbot, view, "receipt", "Nothing was saved.")
+    assert f.receipt_message.text().startswith("Logo: cannot read ")
+    assert base64.b64decode(demo_facet.directory().setting("receipt.logo", "")) == data
+
+
+def test_a_manager_sets_the_printer_in_settings_and_prints_the_test_page(
+        qtbot: Any, window: MainWindow, demo_facet: Facet, printer_listener: Any) -> None:
+    from tests.printer_listener import decode_escpos
+
+    view = _settings(qtbot, window, "Marcus Reed")
+    f = view.form
+    _page(qtbot, view, "receipt")
+    assert focused() is f.receipt_printer_edit
+    qtbot.keyClicks(focused(), printer_listener.url)
+    press(qtbot, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
+    (job,) = printer_listener.wait_for(1)
+    assert any("Printer test page" in line.text for line in decode_escpos(job).printed)
+    qtbot.waitUntil(lambda: "Test page sent" in f.receipt_message.text(), timeout=10_000)
+    assert demo_facet.directory().setting("receipt.printer", "") == printer_listener.url
+    event = _events(demo_facet, "setting.changed")[-1]
+    assert event == {"key": "receipt.printer", "before": "", "after": printer_listener.url}
+
+    press(qtbot, Qt.Key.Key_C, Qt.KeyboardModifier.AltModifier)  # 48 columns on a 42-column TM-T88V
+    assert focused() is f.receipt_columns_combo
+    press(qtbot, Qt.Key.Key_Down)
+    _save_and_wait(qtbot, view, "receipt", "Nothing was saved.")
+    assert f.receipt_message.text().startswith("Columns: is 48, but the TM-T88V profile prints 42")
+    assert demo_facet.directory().setting("receipt.columns", 42) == 42
+
+
+@pytest.fixture
+def no_stripe_key() -> Iterator[None]:
+    """The test keyring is the session's: no Stripe key from another test before, none left after."""
+    from pos_app.adapters.secrets import STRIPE_KEY_NAME, KeyringSecrets
+
+    KeyringSecrets().delete(STRIPE_KEY_NAME)
+    yield
+    KeyringSecrets().delete(STRIPE_KEY_NAME)
+
+
+def test_the_owner_keeps_a_test_stripe_key_in_the_keyring_and_sees_test_mode(
+        qtbot: Any, window: MainWindow, demo_facet: Facet, no_stripe_key: None) -> None:
+    view = _settings(qtbot, window, "Jane Ellen")
+    f = view.form
+    _page(qtbot, view, "payments")
+    press(qtbot, Qt.Key.Key_K, Qt.KeyboardModifier.AltModifier)
+    assert focused() is f.payments_key_edit
+    qtbot.keyClicks(focused(), "pk_test_abc")
+    press(qtbot, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "Nothing was saved." in f.payments_message.text(), timeout=10_000)
+    assert f.payments_message.text().startswith("Stripe secret key: that is a publishable key")
+    assert demo_facet.keyring.stripe_key() is None
+    _type(qtbot, "sk_test_" + "a1B2" * 6)
+    press(qtbot, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "kept in the keyring" in f.payments_message.text(), timeout=10_000)
+    assert demo_facet.keyring.stripe_key() == "sk_test_" + "a1B2" * 6
+    assert f.payments_key_edit.text() == ""
+    assert f.payments_mode_label.text().startswith("TEST MODE")
+    assert _events(demo_facet, "payments.key_set")[-1] == {"test_mode": True}
+    snap(window, "settings-payments")
+
+
+def test_the_owner_acknowledges_the_keyring_warning_once_and_the_banner_goes_for_everyone(
+        qtbot: Any, window: MainWindow, demo_facet: Facet) -> None:
+    from pos_app.doctor import examine
+    from pos_app.gui.launch import banner_warning
+
+    warning = demo_facet.keyring.status.warning
+    assert warning and window.banner.isVisible() and banner_warning(demo_facet) == warning
+    view = _settings(qtbot, window, "Jane Ellen")
+    f = view.form
+    _page(qtbot, view, "security")
+    assert f.security_acknowledge_button.isVisible()
+    press(qtbot, Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "banner is hidden" in f.security_message.text(), timeout=10_000)
+    assert not window.banner.isVisible()
+    assert not f.security_acknowledge_button.isVisible()
+    assert warning in f.security_keyring_label.text()  # the page still says it
+    assert _events(demo_facet, "setting.changed")[-1] == {
+        "key": "security.keyring_warning_acknowledged", "before": False, "after": True}
+    assert banner_warning(demo_facet) is None  # the next start, whoever signs in
+    report = examine(demo_facet.data_dir)
+    assert warning in report["warnings"] and report["keyring"]["acknowledged"] is True
+
+
+def test_a_manager_cannot_acknowledge_the_keyring_warning(qtbot: Any, window: MainWindow) -> None:
+    view = _settings(qtbot, window, "Marcus Reed")
+    _page(qtbot, view, "security")
+    assert not view.form.security_acknowledge_button.isVisible()
+    assert window.banner.isVisible()
+
+
+def test_the_owner_registers_the_reader_by_its_code(qtbot: Any, window: MainWindow, demo_facet: Facet,
+                                                    stripe_server: Any, no_stripe_key: None) -> None:
+    from pos_app.services import settings
+
+    demo_facet.keyring.store_stripe_key(stripe_server.secret_key)
+    settings.change_setting("payments.api_base", stripe_server.url, uow=demo_facet.uow(),
+                            actor=_owner(demo_facet))
+    view = _settings(qtbot, window, "Jane Ellen")
+    f = view.form
+    _page(qtbot, view, "payments")
+    press(qtbot, Qt.Key.Key_G, Qt.KeyboardModifier.AltModifier)
+    assert focused() is f.payments_code_edit
+    qtbot.keyClicks(focused(), "sepia-cerulean-aqua")
+    press(qtbot, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "Nothing was saved." in f.payments_message.text(), timeout=10_000)
+    assert f.payments_message.text().startswith("Registration code: Stripe refused it (Invalid registration code)")
+    assert focused() is f.payments_code_edit
+    _type(qtbot, "simulated-wpe")
+    press(qtbot, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "counter's card reader now" in f.payments_message.text(), timeout=10_000)
+    assert f.payments_reader_edit.text() == stripe_server.reader_id
+    assert demo_facet.directory().setting("payments.reader_id", "") == stripe_server.reader_id
+    assert f.payments_mode_label.text().startswith("TEST MODE") and "The card reader is set." in \
+        f.payments_mode_label.text()
+    assert _events(demo_facet, "payments.reader_registered")[-1]["after"] == stripe_server.reader_id
+    snap(window, "settings-payments")
+
+
+def _owner(facet: Facet) -> Any:
+    from tests.conftest import actor_for
+
+    return actor_for(facet, Role.OWNER)

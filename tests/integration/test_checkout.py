@@ -587,3 +587,61 @@ def test_a_crash_before_anything_was_paid_gives_the_cart_back(demo_dir: Path) ->
         assert facet.sales_reader().open_checkout_ids(clerk.terminal) == []
     finally:
         facet.close()
+
+
+def test_a_crash_recovered_after_the_tax_rate_changed_keeps_the_rate_the_checkout_started_with(
+        demo_dir: Path, stripe_server: FakeStripe) -> None:
+    from pos_app.services import store_profile
+
+    facet = app.open_facet(demo_dir)
+    clerk = actor_for(facet, Role.CLERK)
+    settings = checkout.counter_settings(facet.directory(), facet.terminal)
+    terminal = _terminal(stripe_server)
+    co = _checkout_one(facet, clerk, settings)
+    charged = co.due
+    co = checkout.start_card(co, co.due, uow=facet.uow(), actor=clerk, terminal=terminal)
+    terminal.simulate_tap("4242424242424242")  # charged at the reader, then the power goes out
+    facet.close()
+
+    facet = app.open_facet(demo_dir)
+    try:
+        owner = actor_for(facet, Role.OWNER)
+        new_rate = "9.5" if settings.tax_rate != Decimal("9.5") else "4"
+        store_profile.change_store_profile({"tax_rate": new_rate}, uow=facet.uow(), actor=owner)
+        now = checkout.counter_settings(facet.directory(), facet.terminal)
+        assert now.tax_rate == Decimal(new_rate)
+        found = checkout.recover_checkouts(settings=now, uow=facet.uow(), actor=owner,
+                                           sales=facet.sales_reader(), terminal=terminal)
+        assert len(found) == 1 and found[0].completed is not None
+        sale = facet.sales_reader().sale(found[0].completed.sale_id)
+        assert sale is not None
+        assert sale.total_cents == charged.cents == co.priced.total.cents
+        assert sale.tax_cents == co.priced.tax.cents
+    finally:
+        facet.close()
+
+
+def test_a_half_paid_checkout_reopened_after_a_rate_change_still_owes_the_first_total(
+        demo_dir: Path) -> None:
+    from pos_app.services import store_profile
+
+    facet = app.open_facet(demo_dir)
+    clerk = actor_for(facet, Role.CLERK)
+    cash.open_shift(Money(20000), uow=facet.uow(), actor=clerk)
+    settings = checkout.counter_settings(facet.directory(), facet.terminal)
+    co = _checkout_one(facet, clerk, settings)
+    co = checkout.pay_cash(co, Money(10000), uow=facet.uow(), actor=clerk, sales=facet.sales_reader())
+    owed = co.due
+    facet.close()
+
+    facet = app.open_facet(demo_dir)
+    try:
+        store_profile.change_store_profile({"tax_rate": "0"}, uow=facet.uow(), actor=actor_for(facet, Role.OWNER))
+        now = checkout.counter_settings(facet.directory(), facet.terminal)
+        found = checkout.recover_checkouts(settings=now, uow=facet.uow(), actor=clerk,
+                                           sales=facet.sales_reader(), terminal=None)
+        assert len(found) == 1 and found[0].completed is None
+        assert found[0].checkout.due == owed and found[0].checkout.priced.tax == co.priced.tax
+        assert co.priced.tax.cents > 0
+    finally:
+        facet.close()

@@ -134,8 +134,8 @@ def test_a_clerks_session_may_sell_side_work_but_not_the_owners(
     seq = last_seq(demo_dir)
     for argv, function in (
             (["settings", "set", "sales.clerk_discount_limit_percent", "100"], "settings.change_setting"),
-            (["staff", "reset-mfa", "Jane Ellen"], "two_step.staff_overview"),
-            (["staff", "unlock", "Sam Ortiz"], "two_step.staff_overview"),
+            (["staff", "reset-mfa", "Jane Ellen"], "staff.staff_list"),
+            (["staff", "unlock", "Sam Ortiz"], "staff.staff_list"),
             (["privacy", "erase", customer, "--request", "any"], "erasure.erase_customer"),
             (["jobs", "create", "nightly", "--for", "backup"], "command_line.create_job_token")):
         code, out, err = run(capsys, demo_dir, *argv)

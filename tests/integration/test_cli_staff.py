@@ -45,7 +45,8 @@ def test_staff_list_shows_two_step_and_lockouts(capsys: pytest.CaptureFixture[st
     lock_out(demo_dir, "Lily Chen", fast_hasher)
     rows = staff_json(capsys, demo_dir)
     assert rows["Jane Ellen"] | {"id": None} == {
-        "id": None, "name": "Jane Ellen", "role": "owner", "two_step": True, "two_step_required": True,
+        "id": None, "name": "Jane Ellen", "role": "owner", "active": True, "must_change_secret": False,
+        "credentials": "", "two_step": True, "two_step_required": True,
         "recovery_codes_left": 10, "failed_attempts": 0, "locked_until": None}
     assert rows["Lily Chen"]["failed_attempts"] == 5 and rows["Lily Chen"]["locked_until"] is not None
     assert rows["Marcus Reed"]["two_step"] is False

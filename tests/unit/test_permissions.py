@@ -49,8 +49,10 @@ appraise_sale                x       x       x        x             .        cle
 verify_appraisals            x       .       .        x             .
 view_certificates            x       x       .        x             .
 manage_staff                 x       .       .        .             .
+reset_staff_pins             x       x       .        .             .
 view_settings                x       x       .        .             .
 manage_settings              x       .       .        .             .
+manage_printer               x       x       .        .             .
 backup                       x       x       .        .             .
 restore                      x       .       .        .             .
 rekey                        x       .       .        .             .

@@ -38,7 +38,7 @@ class DrawerActions:
         if self.actor.can(Permission.VIEW_SALES_REPORTS):
             menu.addSeparator()
             menu.addAction("Cash over $10,000 (Form 8300)…", self.large_cash)
-        if self.actor.can(Permission.MANAGE_SETTINGS):
+        if self.actor.can(Permission.MANAGE_PRINTER):  # the manager on duty too, not only the owner
             menu.addSeparator()
             menu.addAction("Printer settings…", self.printer_settings)
 

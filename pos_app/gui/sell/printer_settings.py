@@ -1,4 +1,9 @@
-"""The receipt printer's settings, with a test page (managers and the owner)."""
+"""The receipt printer's settings, with a test page: the F10 dialog, and the logic the Settings tab's
+Receipts page shares with it (`save_settings`, `send_test_page`).
+
+A manager changes the printer itself (address, profile, columns: MANAGE_PRINTER); the return policy
+and privacy notice are the owner's (MANAGE_SETTINGS), shown read-only to a manager.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QWidget
 
+from pos_app.domain.permissions import Actor, Permission
 from pos_app.gui.base import FacetDialog, mark_info
 from pos_app.gui.context import AppContext
 from pos_app.services import receipts
@@ -19,16 +25,51 @@ FIELDS = (
 )
 
 
+def may_change(actor: Actor, key: str) -> bool:
+    """Whether `actor` may change the setting `key` (the services' guards decide; this only greys fields)."""
+    if actor.can(Permission.MANAGE_SETTINGS):
+        return True
+    return key in store_settings.PRINTER_KEYS and actor.can(Permission.MANAGE_PRINTER)
+
+
+def save_settings(context: AppContext, actor: Actor, texts: dict[str, str]) -> dict[str, Any]:
+    """Save settings as one change through the service `actor` is allowed (the owner's for anything, the
+    printer's for a manager). Runs on a worker."""
+    if not texts:
+        return {}
+    if actor.can(Permission.MANAGE_SETTINGS):
+        return store_settings.change_settings(texts, uow=context.uow(), actor=actor)
+    return store_settings.change_printer_settings(texts, uow=context.uow(), actor=actor)
+
+
+def send_test_page(context: AppContext) -> str:
+    """Print the test page on the printer the saved settings name; the message to show. Runs on a worker."""
+    from pos_app.documents.receipt_escpos import render_test_page
+
+    printer = context.facet.receipt_printer()
+    if printer is None:
+        return "Saved. No printer is set: type its address first."
+    look = receipts.layout(context.facet.directory())
+    printer.send(render_test_page(store_name=context.profile.name, columns=look.columns, profile=look.profile))
+    return "Test page sent: check the printout's width ruler fits the paper."
+
+
 class PrinterDialog(FacetDialog):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(context, "printer_dialog.ui", "Receipt printer", parent)
         f = self.form
         self.actor = context.require_actor()
         current = store_settings.current_settings(reader=context.directory, actor=self.actor, uow=context.uow())
+        self.loaded: dict[str, str] = {}
         for key, name in FIELDS:
             getattr(f, name).setText(str(current[key]))
+            getattr(f, name).setReadOnly(not may_change(self.actor, key))
+            self.loaded[key] = str(current[key])
         f.columns_combo.addItems(["42", "48"])
         f.columns_combo.setCurrentText(str(current["receipt.columns"]))
+        self.loaded["receipt.columns"] = str(current["receipt.columns"])
+        if not self.actor.can(Permission.MANAGE_SETTINGS):
+            mark_info(f.message_label, "The return policy and privacy notice are the owner's to change.")
         f.save_button.clicked.connect(self.save)
         f.test_button.clicked.connect(self.test_page)
         f.close_button.clicked.connect(self.reject)
@@ -39,14 +80,16 @@ class PrinterDialog(FacetDialog):
         self.initial_focus = f.printer_edit
 
     def _values(self) -> dict[str, str]:
+        """What this person may change: everything for the owner, the printer's settings for a manager."""
         f = self.form
         values = {key: getattr(f, name).text() for key, name in FIELDS}
         values["receipt.columns"] = f.columns_combo.currentText()
-        return values
+        return {key: text for key, text in values.items()
+                if may_change(self.actor, key) and (key in store_settings.PRINTER_KEYS or text != self.loaded[key])}
 
     def _save(self) -> None:
         """One change: every field is checked (the columns against the profile) before any is saved."""
-        store_settings.change_settings(self._values(), uow=self.context.uow(), actor=self.actor)
+        save_settings(self.context, self.actor, self._values())
 
     def save(self) -> None:
         def done(_r: Any) -> None:
@@ -60,15 +103,7 @@ class PrinterDialog(FacetDialog):
 
         def work() -> str:
             self._save()
-            from pos_app.documents.receipt_escpos import render_test_page
-
-            printer = context.facet.receipt_printer()
-            if printer is None:
-                return "Saved. No printer is set: type its address first."
-            look = receipts.layout(context.facet.directory())
-            printer.send(render_test_page(store_name=context.profile.name, columns=look.columns,
-                                          profile=look.profile))
-            return "Test page sent: check the printout's width ruler fits the paper."
+            return send_test_page(context)
 
         def done(message: str) -> None:
             self.context.changed.emit("settings")

@@ -167,6 +167,10 @@ class SellView(QWidget):
             self._refresh_queue()
         if what == "settings":
             self.context.forget_devices()
+            # A new tax rate or discount limit applies to the cart on screen at once (a payment already
+            # started keeps the rate it started with: the checkout journal holds it).
+            self.settings = checkout.counter_settings(self.context.directory, self.actor.terminal)
+            self.refresh()
             self._check_terminal()
 
     def refresh(self, select: int | None = None) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pos_app.persistence.models.base import Base, Synced, UtcDateTime
@@ -48,16 +48,21 @@ class Setting(Base):
 
 class Staff(Synced, Base):
     __tablename__ = "staff"
-    __table_args__ = (UniqueConstraint("store_id", "name"),)
+    # name_key: the name as compared (`domain.staff.name_key`), unique whatever its case or script.
+    __table_args__ = (UniqueConstraint("store_id", "name"),
+                      Index("ux_staff_store_name_key", "store_id", "name_key", unique=True))
 
     store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"))
     name: Mapped[str] = mapped_column(String(80))
+    name_key: Mapped[str] = mapped_column(String(80), server_default="")
     role: Mapped[str] = mapped_column(String(20))
     # argon2id hashes ("$argon2id$v=19$m=...") carry their own parameters.
     pin_hash: Mapped[str | None] = mapped_column(String(200))
     password_hash: Mapped[str | None] = mapped_column(String(200))
     credentials: Mapped[str] = mapped_column(String(120), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The PIN or password the person signs in with was set by someone else: chosen anew at the next sign-in.
+    must_change_secret: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     last_sign_in_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
