@@ -17,8 +17,7 @@ owner has no command-line session, so her store is read directly). While the app
 the test waits for the window that has the keyboard (its title), and for facts in the store where the
 screen's title does not change. A failed step names itself and saves the screen (see tests/e2e/desktop.py).
 
-Each step's keys live in one small function below, so a change to a screen changes one function. Where
-today's screens need a detour a person would also have to find, the function says so.
+Each step's keys live in one small function below, so a change to a screen changes one function.
 """
 
 from __future__ import annotations
@@ -165,11 +164,8 @@ def refund_cash(d: Desktop, manager: str, password: str) -> None:
 
 
 def switch_user(d: Desktop, name: str, secret: str) -> None:
-    """Ctrl+L locks the counter; the next person signs in."""
+    """Ctrl+L locks the counter, the name list has the keyboard; the next person signs in."""
     d.key("ctrl+l")
-    # Today the cursor stays in the previous person's PIN field after Ctrl+L (issue 14): Alt+W, the name
-    # list's mnemonic ("Who is signing in?"), goes back to the names.
-    d.key("alt+w")
     sign_in(d, name, secret)
 
 
