@@ -4,7 +4,9 @@ The story a store runs on: in a fresh demo, the clerk signs in, opens a shift fr
 counted, sells a necklace for cash (the scanner types its barcode and Enter; she types what the customer
 hands over), sells two more with a discount above her limit that the manager approves with his password in
 the approval dialog, takes back the second piece of that sale and refunds it in cash (the manager again),
-locks with Ctrl+L, the manager signs in and closes the shift with the drawer's count; the app is closed.
+locks with Ctrl+L, the manager signs in and closes the shift with the drawer's count; the owner signs in
+with her phone's code and hires a clerk, who signs in with the temporary PIN and chooses her own; the app
+is closed.
 And a real store's start: the first-run wizard by keys (the store, its tax, the owner, two-step sign-in set
 up by scanning the QR code on the screen as a phone would, the receipt printer with its test page, the first
 shift), then the owner signs in with her password and her authenticator's code.
@@ -36,6 +38,7 @@ import zxingcpp
 from PIL import Image
 
 from pos_app import app
+from pos_app.services import demo
 from pos_app.services.cash import denominations
 from tests.e2e.desktop import POS_APP, Desktop
 from tests.printer_listener import PrinterListener, decode_escpos
@@ -43,6 +46,8 @@ from tests.printer_listener import PrinterListener, decode_escpos
 MAIN = "^Facet — "  # the main window's title: "Facet — <store name>"
 MANAGER, MANAGER_PASSWORD = "Marcus Reed", "manager-demo-1"
 CLERK, CLERK_PIN = "Lily Chen", "3333"
+OWNER, OWNER_PASSWORD = demo.DEMO_OWNER.name, demo.DEMO_OWNER.password
+HIRE = "Zoe Park"
 
 
 @pytest.fixture
@@ -185,6 +190,38 @@ def close_shift(d: Desktop, counted_cents: int, currency: str = "USD") -> None:
     d.wait_active(MAIN)
 
 
+def sign_in_with_code(d: Desktop, name: str, password: str, code: str) -> None:
+    """Ctrl+L, then someone with two-step sign-in: name, password, Enter; the code page asks for the
+    authenticator's code: the code, Enter."""
+    d.key("ctrl+l")
+    sign_in(d, name, password)
+    time.sleep(2.0)  # the password is checked (argon2, off the GUI thread), then the code page shows
+    d.type(code)
+    d.key("Return")
+
+
+def hire(d: Desktop, name: str, temporary_pin: str) -> None:
+    """The owner on the Staff screen (Ctrl+0 in her side bar): Insert adds a person (a clerk unless the
+    role is changed), the name, Alt+P and the temporary PIN she reads out to them, Ctrl+Enter."""
+    d.key("ctrl+0", "Insert")
+    d.wait_active("^Add a person$")
+    d.type(name)
+    d.key("alt+p", "ctrl+a")  # a temporary PIN is suggested: the owner's own replaces it
+    d.type(temporary_pin)
+    d.key("ctrl+Return")
+    d.wait_active(MAIN)
+
+
+def first_sign_in(d: Desktop, name: str, temporary_pin: str, pin: str) -> None:
+    """Ctrl+L; someone new signs in with the temporary PIN, then chooses their own, typed twice."""
+    d.key("ctrl+l")
+    sign_in(d, name, temporary_pin)
+    time.sleep(2.0)  # the temporary PIN is checked off the GUI thread, then the new PIN is asked for
+    for _ in range(2):
+        d.type(pin)
+        d.key("Return")
+
+
 def set_up_store(d: Desktop, store: dict[str, str], owner: dict[str, str], printer: PrinterListener,
                  float_text: str, enrolled: Callable[[], Any]) -> str:
     """First run, the setup wizard by keys, page by page (Enter or Alt+N goes on; the window's title stays):
@@ -324,6 +361,17 @@ def test_a_clerks_day_in_a_fresh_demo_store_with_the_keyboard_only(
     with desktop.step("close the shift with the count"):
         close_shift(desktop, counted)
         desktop.wait("the shift to close", lambda: query("SELECT 1 FROM shifts WHERE status = 'closed'"))
+    with desktop.step("the owner hires a clerk"):
+        landed = signed_in(OWNER)
+        sign_in_with_code(desktop, OWNER, OWNER_PASSWORD, next_code(demo.DEMO_TWO_STEP[OWNER][0]))
+        desktop.wait("the owner's sign-in", landed)
+        hire(desktop, HIRE, "975310")
+        desktop.wait("the hire", lambda: query("SELECT 1 FROM audit_events WHERE action = 'staff.added' "
+                                               "AND summary LIKE '%clerk%'"))
+    with desktop.step("the new clerk signs in and chooses her PIN"):
+        landed = signed_in(HIRE)
+        first_sign_in(desktop, HIRE, "975310", "2468")
+        desktop.wait("the new clerk's sign-in", landed)
     with desktop.step("every paper printed, then the app closes"):
         papers = [decode_escpos(job) for job in printer_listener.wait_for(4, timeout=30)]
         assert desktop.quit_app() == 0, desktop.app_log()
@@ -350,7 +398,9 @@ def test_a_clerks_day_in_a_fresh_demo_store_with_the_keyboard_only(
     sales = [s for s in cli(store, "sales", "list", "--limit", "10")["sales"] if s["number"] not in sales_before]
     assert [(s["kind"], s["clerk"], s["tenders"], _cents(s["total"])) for s in reversed(sales)] == [
         ("sale", CLERK, ["cash"], sold), ("sale", CLERK, ["cash"], paid), ("return", CLERK, ["cash"], refund)]
-    staff = {person["name"]: person["id"] for person in cli(store, "staff", "list")["staff"]}
+    people = cli(store, "staff", "list")["staff"]
+    staff = {person["name"]: person["id"] for person in people}
+    assert [(p["role"], p["two_step"]) for p in people if p["name"] == HIRE] == [("clerk", False)]
     events = cli(store, "audit", "list", "--since", "2000-01-01", "--limit", "1000")["events"]
     approved = {e["action"]: e for e in events if e["approved_by"] is not None}
     assert approved["sale.discount_approved"]["approved_by"] == staff[MANAGER]
@@ -361,6 +411,7 @@ def test_a_clerks_day_in_a_fresh_demo_store_with_the_keyboard_only(
     assert (opened["person"], opened["summary"]) == (CLERK, {"float_cents": 15_000})
     assert (closed["person"], closed["summary"]) == (
         MANAGER, {"expected_cents": expected, "counted_cents": counted, "variance_cents": -500})
+    assert [e["person"] for e in events if e["action"] == "staff.secret_chosen"] == [HIRE]
     (back_sale,) = [e for e in events if e["action"] == "sale.completed" and e["summary"]["kind"] == "return"]
     assert back_sale["summary"]["lines"] == 1
     stock = {item["sku"]: item["status"] for item in cli(store, "items", "list", "--limit", "0")["items"]}
