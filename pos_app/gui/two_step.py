@@ -95,7 +95,16 @@ class EnrolPanel(QWidget):
                if required else "")
         f.intro_label.setText(f"{why}Scan this with an authenticator app on your phone (Google or Microsoft "
                               "Authenticator, 1Password, …), then type the 6-digit code it shows.")
-        f.qr_label.setPixmap(QPixmap.fromImage(qr_image(self.offer.uri)))
+        qr = QPixmap.fromImage(qr_image(self.offer.uri))
+        f.qr_label.setPixmap(qr)
+        # The whole code with its quiet zone, always: a phone cannot scan a code cut at the top and bottom.
+        # The card is as tall as its parts' size hints, and a wrapped label's hint counts the lines of a
+        # wider label than the card gives it, so the intro's real height is asked for here; without it the
+        # QR code of a long name ("Rosalind Hart (Rosalind Fine Jewelry)") was cut to fit.
+        f.qr_label.setMinimumSize(qr.size())
+        margins = f.card.layout().contentsMargins()
+        f.intro_label.setMinimumHeight(f.intro_label.heightForWidth(
+            f.card.minimumWidth() - margins.left() - margins.right()))
         f.key_label.setText(self.offer.key_text)
         f.code_edit.clear()
         f.cancel_button.setText("Sign out  (Esc)" if required else "Cancel  (Esc)")
