@@ -109,6 +109,7 @@ def _sign_in(args: argparse.Namespace, facet: Any) -> Any:
     """Sign a person in through the same service as a counter (lockout, two-step code, audit):
     the name from --as or asked, the PIN or password and any code asked or read from the
     environment variables named by --secret-env and --code-env."""
+    from pos_app.domain.permissions import TWO_STEP_SETTING, two_step_required, two_step_roles
     from pos_app.services import command_line
     from pos_app.services import staff as staff_service
 
@@ -122,7 +123,8 @@ def _sign_in(args: argparse.Namespace, facet: Any) -> Any:
     if not found:
         raise Refused(f"--as: no one on the staff list is called {name!r}.")
     person = found[0]
-    if person.role.requires_two_step and not person.two_step_enrolled:
+    if not person.two_step_enrolled and two_step_required(person.role, two_step_roles(
+            facet.directory().setting(TWO_STEP_SETTING, None))):
         raise Refused(f"{person.name} must set up two-step sign-in before using the command line: sign in once in "
                       "the Facet app, which sets it up.")
     what = "password" if person.role.signs_in_with_password else "PIN"
@@ -1303,7 +1305,7 @@ def _staff_row(facet: Any, text: str) -> Any:
 def _staff_json(row: Any) -> dict[str, Any]:
     return {"id": row.id, "name": row.name, "role": row.role.value, "active": row.active,
             "must_change_secret": row.must_change_secret, "credentials": row.credentials, "two_step": row.two_step,
-            "two_step_required": row.role.requires_two_step, "recovery_codes_left": row.recovery_codes_left,
+            "two_step_required": row.two_step_required, "recovery_codes_left": row.recovery_codes_left,
             "failed_attempts": row.failed_attempts,
             "locked_until": row.locked_until.isoformat() if row.locked_until else None}
 
@@ -1370,7 +1372,7 @@ def cmd_staff_reset_mfa(args: argparse.Namespace) -> int:
         two_step.reset(row.id, uow=facet.uow(), actor=facet.cli_actor())
     finally:
         facet.close()
-    then = " sets it up again at the next sign-in." if row.role.requires_two_step else " may set it up again."
+    then = " sets it up again at the next sign-in." if row.two_step_required else " may set it up again."
     _emit(args, {"reset": row.id, "name": row.name},
           f"{row.name}'s two-step key and recovery codes are forgotten; {row.name}{then}")
     return EXIT_OK
@@ -1404,7 +1406,7 @@ def cmd_staff_add(args: argparse.Namespace) -> int:
     _emit(args, {"added": staff_id, **_staff_json(row)},
           f"Added {row.name} ({role.label.lower()}). They sign in with the temporary {word} you gave and choose "
           "their own at the first sign-in"
-          + (", then set up two-step sign-in." if role.requires_two_step else "."))
+          + (", then set up two-step sign-in." if row.two_step_required else "."))
     return EXIT_OK
 
 
@@ -1429,7 +1431,7 @@ def cmd_staff_set_role(args: argparse.Namespace) -> int:
     then = []
     if after.must_change_secret:
         then.append(f"choose a new {'password' if role.signs_in_with_password else 'PIN'}")
-    if role.requires_two_step and not after.two_step:
+    if after.two_step_required and not after.two_step:
         then.append("set up two-step sign-in")
     _emit(args, {"changed": row.id, "from": row.role.value, **_staff_json(after)},
           f"{row.name} is now {'an' if role.label[0] in 'AEIOU' else 'a'} {role.label.lower()}."
