@@ -87,7 +87,7 @@ PAGES: dict[str, tuple[Field, ...]] = {
         Field("security.idle_lock_minutes", "security_idle_edit", "Idle lock (minutes)"),
         Field("security.argon2", "security_argon2_edit", "Argon2 costs"),
         Field("sales.clerk_discount_limit_percent", "security_discount_edit", "Clerk's discount limit (%)"),
-        Field(TWO_STEP_SETTING, "security_two_step_edit", "Two-step sign-in for"),
+        Field(TWO_STEP_SETTING, "security_two_step_edit", "Two-step sign-in"),
     ),
     "retention": (
         Field("retention.transactions_years", "retention_transactions_edit", "Sales linked to a customer (years)"),
