@@ -316,6 +316,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     RESTORE; a script passes --yes with --expect-undo N, the sales it undoes); --dry-run only lists."""
     from pos_app import app
     from pos_app.domain import restore as rules
+    from pos_app.domain.store import store_time
     from pos_app.services.backup import check_may_restore, record_restore
     from pos_app.services.erasure import reapply_erasures
 
@@ -328,7 +329,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
     undo = preview.undo
     head = (f"Restoring {preview.backup} over the store in {data_dir}"
             + (" would undo what was recorded after the backup"
-               + (f" (its trail ends at event {undo.backup_head.seq}, {undo.backup_head.at:%Y-%m-%d %H:%M} UTC)"
+               + (f" (its trail ends at event {undo.backup_head.seq}, "
+                  f"{store_time(undo.backup_head.at, undo.timezone):%Y-%m-%d %H:%M %Z})"
                   if undo.backup_head and undo.backup_head.at else "") + ":"
                if preview.store_exists else ": there is no store there yet, so nothing is undone."))
     listing = [head, *(f"  {line}" for line in (undo.describe() if preview.store_exists else []))]
@@ -1331,19 +1333,22 @@ def _new_secret(env: str | None, *, what: str, option: str) -> str:
 def cmd_staff_list(args: argparse.Namespace) -> int:
     import datetime as dt
 
+    from pos_app.domain.store import store_time
     from pos_app.services import two_step
 
     facet = _open(args)
     try:
+        zone = facet.profile.timezone
         rows = two_step.staff_overview(reader=facet.directory(), uow=facet.uow(), actor=facet.cli_actor(),
                                        include_inactive=args.all)
     finally:
         facet.close()
     now = dt.datetime.now(dt.UTC)
-    lines = [f"{r.name:<24} {r.role.label:<16} two-step {'on' if r.two_step else 'off':<4}"
+    lines = [f"{r.name:<24} {r.role.label:<16} two-step "
+             f"{'on' if r.two_step else ('needed' if r.two_step_required else 'off'):<6}"
              + (f" ({r.recovery_codes_left} recovery codes left)" if r.two_step else "")
-             + (f"  locked until {r.locked_until:%Y-%m-%d %H:%M:%S} UTC" if r.locked_until and r.locked_until > now
-                else "")
+             + (f"  locked until {store_time(r.locked_until, zone):%Y-%m-%d %H:%M:%S %Z}"
+                if r.locked_until and r.locked_until > now else "")
              + ("  (new PIN or password at next sign-in)" if r.must_change_secret else "")
              + ("" if r.active else "  (deactivated)") for r in rows]
     _emit(args, {"staff": [_staff_json(r) for r in rows]}, "\n".join(lines))

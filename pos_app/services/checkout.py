@@ -60,6 +60,7 @@ from pos_app.domain.cart import (
     tender_from_dict,
     tender_to_dict,
 )
+from pos_app.domain.erasure import add_years
 from pos_app.domain.errors import (
     Conflict,
     NotFound,
@@ -72,6 +73,7 @@ from pos_app.domain.jewelry import ItemStatus, Tracking
 from pos_app.domain.money import Money, format_money
 from pos_app.domain.payments import check_card_amount
 from pos_app.domain.permissions import Actor, Permission
+from pos_app.domain.store import store_today
 from pos_app.services.guard import approval, requires
 from pos_app.services.ports import (
     CardOutcome,
@@ -590,11 +592,14 @@ def pay_cash(co: Checkout, tendered: Money, *, uow: UnitOfWork, actor: Actor, sa
             f"Cash of {format_money(Money(cash_here + earlier, co.cart.currency))} from one customer within 12 "
             "months is over $10,000: the law (IRS Form 8300) asks for the payer's name, address, date of birth, "
             "taxpayer ID and identity document before you take it.")
-    if details is not None:
-        details = check_large_cash(details, today=moment.date())
     with uow:
         if uow.counter.open_shift_id(actor.terminal) is None:
             raise Conflict("No cash drawer shift is open on this counter: open one (Drawer, Open shift) to take cash.")
+        if details is not None:
+            # The payer's age on the store's day: 21:30 on Dec 6 in New York is Dec 7 in UTC, a day too soon
+            # for someone who turns 18 on Dec 7.
+            profile = uow.store.get()
+            details = check_large_cash(details, today=store_today(profile.timezone if profile else "UTC", moment))
         co = dataclasses.replace(co, tenders=(*co.tenders, tender), large_cash=details)
         _save(uow, co, actor)
         uow.commit()
@@ -608,7 +613,7 @@ def check_large_cash(details: LargeCashDetails, *, today: dt.date) -> LargeCashD
         raise ValidationError("full name", "enter the payer's full name")
     if len(address) < 8:
         raise ValidationError("address", "enter the payer's full street address")
-    if not (dt.date(1900, 1, 1) <= details.date_of_birth <= today - dt.timedelta(days=365 * 18)):
+    if not (dt.date(1900, 1, 1) <= details.date_of_birth and add_years(details.date_of_birth, 18) <= today):
         raise ValidationError("date of birth", "must be a real date, for a payer 18 or older")
     digits = "".join(ch for ch in taxpayer if ch.isdigit())
     if len(digits) != 9:
