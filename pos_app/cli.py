@@ -1351,7 +1351,7 @@ def cmd_staff_list(args: argparse.Namespace) -> int:
                 if r.locked_until and r.locked_until > now else "")
              + ("  (new PIN or password at next sign-in)" if r.must_change_secret else "")
              + ("" if r.active else "  (deactivated)") for r in rows]
-    _emit(args, {"staff": [_staff_json(r) for r in rows]}, "\n".join(lines))
+    _emit(args, {"staff": [_staff_json(r) for r in rows]}, "\n".join(line.rstrip() for line in lines))
     return EXIT_OK
 
 

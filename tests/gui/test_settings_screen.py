@@ -184,6 +184,14 @@ def test_the_owner_requires_two_step_sign_in_of_managers_and_marcus_sets_it_up_a
     assert f.security_two_step_edit.text() == "owner, manager, privacy_officer"
     snap(window, "settings-security-two-step")
 
+    assert window.workspace.keys_of("Staff") == "Ctrl+0"
+    press(qtbot, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
+    staff_view = window.workspace.screens["Staff"]
+    qtbot.waitUntil(lambda: staff_view.isVisible() and bool(staff_view.rows), timeout=10_000)
+    needed = {_cell(staff_view, "staff_table", r, 0): _cell(staff_view, "staff_table", r, 2)
+              for r in range(len(staff_view.rows))}
+    assert needed["Marcus Reed"] == "needed" and needed["Lily Chen"] == "off" and needed["Jane Ellen"] == "on"
+
     press(qtbot, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)  # switch user
     qtbot.waitUntil(lambda: window.context.actor is None and focused() is window.sign_in.form.staff_list,
                     timeout=10_000)
