@@ -69,6 +69,7 @@ NOT_GUARDED: dict[str, str] = {
     "checkout.open_checkout": _INTERNAL,
     "checkout.sale_rows": _PURE,
     "checkout.check_large_cash": _PURE,
+    "checkout.large_cash_since": _PURE,
     "checkout.counter_settings": "the store's currency, tax and discount limit: read before anyone signs in",
     "checkout.parse_discount": _PURE,
     "checkout.paid_summary": _PURE,

@@ -20,6 +20,7 @@ from pos_app.domain.money import Money
 from pos_app.domain.permissions import Role
 from pos_app.gui.sell.view import parked_when
 from pos_app.services import backup, cash, checkout, privacy
+from pos_app.services.ports import ItemRow
 from tests.conftest import actor_for, cli_login
 from tests.integration.test_audit_trail import tamper
 from tests.integration.test_checkout import _available
@@ -63,6 +64,39 @@ def test_a_payer_who_turns_18_tomorrow_in_the_store_is_refused_tonight_though_ut
     paid = checkout.pay_cash(co, co.due, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.sales_reader(),
                              large_cash=payer, now=NEXT_MORNING)
     assert paid.large_cash is not None and paid.large_cash.date_of_birth == TURNS_18_ON_DEC_7
+
+
+def test_cash_from_the_same_store_date_a_year_ago_counts_toward_form_8300(demo_facet: app.Facet) -> None:
+    """08:00 on Dec 6, 2025 in New York is 13:00 UTC: more than 365 days before 21:30 on Dec 6, 2026 (02:30 UTC
+    on Dec 7), yet on the same store date a year before, so within the 12 months."""
+    clerk = actor_for(demo_facet, Role.CLERK)
+    cash.open_shift(Money(20000), uow=demo_facet.uow(), actor=clerk)
+    pieces = [r for r in _available(demo_facet, "unique", 200) if 550_000 <= r.price_cents <= 850_000][:2]
+    assert len(pieces) == 2
+    customer = demo_facet.sales_reader().find_customers("a")[0]
+    settings = checkout.counter_settings(demo_facet.directory(), demo_facet.terminal)
+
+    def paying(piece: ItemRow) -> checkout.Checkout:
+        cart = checkout.attach_customer(checkout.add_item(Cart(), piece, actor=clerk), customer.id,
+                                        sales=demo_facet.sales_reader(), actor=clerk)
+        return checkout.start_checkout(cart, settings=settings, uow=demo_facet.uow(), actor=clerk)
+
+    a_year_ago = dt.datetime(2025, 12, 6, 13, 0, tzinfo=dt.UTC)
+    first = paying(pieces[0])
+    first = checkout.pay_cash(first, first.due, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.sales_reader(),
+                              now=a_year_ago)
+    checkout.complete_sale(first, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.sales_reader(),
+                           now=a_year_ago)
+    assert checkout.large_cash_since(EVENING, "America/New_York") == dt.datetime(2025, 12, 6, 5, 0, tzinfo=dt.UTC)
+    second = paying(pieces[1])
+    with pytest.raises(checkout.LargeCashDetailsNeeded) as needed:
+        checkout.pay_cash(second, second.due, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.sales_reader(),
+                          now=EVENING)
+    assert needed.value.twelve_month_cents == first.priced.total.cents + second.priced.total.cents
+    # the next store day, that sale is more than 12 months back
+    later = checkout.pay_cash(second, second.due, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.sales_reader(),
+                              now=NEXT_MORNING)
+    assert later.large_cash is None
 
 
 def test_eighteen_years_are_counted_in_birthdays_not_in_365_day_years() -> None:
