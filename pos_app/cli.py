@@ -109,6 +109,7 @@ def _sign_in(args: argparse.Namespace, facet: Any) -> Any:
     """Sign a person in through the same service as a counter (lockout, two-step code, audit):
     the name from --as or asked, the PIN or password and any code asked or read from the
     environment variables named by --secret-env and --code-env."""
+    from pos_app.domain.permissions import TWO_STEP_SETTING, two_step_required, two_step_roles
     from pos_app.services import command_line
     from pos_app.services import staff as staff_service
 
@@ -122,7 +123,8 @@ def _sign_in(args: argparse.Namespace, facet: Any) -> Any:
     if not found:
         raise Refused(f"--as: no one on the staff list is called {name!r}.")
     person = found[0]
-    if person.role.requires_two_step and not person.two_step_enrolled:
+    if not person.two_step_enrolled and two_step_required(person.role, two_step_roles(
+            facet.directory().setting(TWO_STEP_SETTING, None))):
         raise Refused(f"{person.name} must set up two-step sign-in before using the command line: sign in once in "
                       "the Facet app, which sets it up.")
     what = "password" if person.role.signs_in_with_password else "PIN"
@@ -314,6 +316,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     RESTORE; a script passes --yes with --expect-undo N, the sales it undoes); --dry-run only lists."""
     from pos_app import app
     from pos_app.domain import restore as rules
+    from pos_app.domain.store import store_time
     from pos_app.services.backup import check_may_restore, record_restore
     from pos_app.services.erasure import reapply_erasures
 
@@ -326,7 +329,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
     undo = preview.undo
     head = (f"Restoring {preview.backup} over the store in {data_dir}"
             + (" would undo what was recorded after the backup"
-               + (f" (its trail ends at event {undo.backup_head.seq}, {undo.backup_head.at:%Y-%m-%d %H:%M} UTC)"
+               + (f" (its trail ends at event {undo.backup_head.seq}, "
+                  f"{store_time(undo.backup_head.at, undo.timezone):%Y-%m-%d %H:%M %Z})"
                   if undo.backup_head and undo.backup_head.at else "") + ":"
                if preview.store_exists else ": there is no store there yet, so nothing is undone."))
     listing = [head, *(f"  {line}" for line in (undo.describe() if preview.store_exists else []))]
@@ -1303,7 +1307,7 @@ def _staff_row(facet: Any, text: str) -> Any:
 def _staff_json(row: Any) -> dict[str, Any]:
     return {"id": row.id, "name": row.name, "role": row.role.value, "active": row.active,
             "must_change_secret": row.must_change_secret, "credentials": row.credentials, "two_step": row.two_step,
-            "two_step_required": row.role.requires_two_step, "recovery_codes_left": row.recovery_codes_left,
+            "two_step_required": row.two_step_required, "recovery_codes_left": row.recovery_codes_left,
             "failed_attempts": row.failed_attempts,
             "locked_until": row.locked_until.isoformat() if row.locked_until else None}
 
@@ -1329,22 +1333,25 @@ def _new_secret(env: str | None, *, what: str, option: str) -> str:
 def cmd_staff_list(args: argparse.Namespace) -> int:
     import datetime as dt
 
+    from pos_app.domain.store import store_time
     from pos_app.services import two_step
 
     facet = _open(args)
     try:
+        zone = facet.profile.timezone
         rows = two_step.staff_overview(reader=facet.directory(), uow=facet.uow(), actor=facet.cli_actor(),
                                        include_inactive=args.all)
     finally:
         facet.close()
     now = dt.datetime.now(dt.UTC)
-    lines = [f"{r.name:<24} {r.role.label:<16} two-step {'on' if r.two_step else 'off':<4}"
+    lines = [f"{r.name:<24} {r.role.label:<16} two-step "
+             f"{'on' if r.two_step else ('needed' if r.two_step_required else 'off'):<6}"
              + (f" ({r.recovery_codes_left} recovery codes left)" if r.two_step else "")
-             + (f"  locked until {r.locked_until:%Y-%m-%d %H:%M:%S} UTC" if r.locked_until and r.locked_until > now
-                else "")
+             + (f"  locked until {store_time(r.locked_until, zone):%Y-%m-%d %H:%M:%S %Z}"
+                if r.locked_until and r.locked_until > now else "")
              + ("  (new PIN or password at next sign-in)" if r.must_change_secret else "")
              + ("" if r.active else "  (deactivated)") for r in rows]
-    _emit(args, {"staff": [_staff_json(r) for r in rows]}, "\n".join(lines))
+    _emit(args, {"staff": [_staff_json(r) for r in rows]}, "\n".join(line.rstrip() for line in lines))
     return EXIT_OK
 
 
@@ -1370,7 +1377,7 @@ def cmd_staff_reset_mfa(args: argparse.Namespace) -> int:
         two_step.reset(row.id, uow=facet.uow(), actor=facet.cli_actor())
     finally:
         facet.close()
-    then = " sets it up again at the next sign-in." if row.role.requires_two_step else " may set it up again."
+    then = " sets it up again at the next sign-in." if row.two_step_required else " may set it up again."
     _emit(args, {"reset": row.id, "name": row.name},
           f"{row.name}'s two-step key and recovery codes are forgotten; {row.name}{then}")
     return EXIT_OK
@@ -1404,7 +1411,7 @@ def cmd_staff_add(args: argparse.Namespace) -> int:
     _emit(args, {"added": staff_id, **_staff_json(row)},
           f"Added {row.name} ({role.label.lower()}). They sign in with the temporary {word} you gave and choose "
           "their own at the first sign-in"
-          + (", then set up two-step sign-in." if role.requires_two_step else "."))
+          + (", then set up two-step sign-in." if row.two_step_required else "."))
     return EXIT_OK
 
 
@@ -1429,7 +1436,7 @@ def cmd_staff_set_role(args: argparse.Namespace) -> int:
     then = []
     if after.must_change_secret:
         then.append(f"choose a new {'password' if role.signs_in_with_password else 'PIN'}")
-    if role.requires_two_step and not after.two_step:
+    if after.two_step_required and not after.two_step:
         then.append("set up two-step sign-in")
     _emit(args, {"changed": row.id, "from": row.role.value, **_staff_json(after)},
           f"{row.name} is now {'an' if role.label[0] in 'AEIOU' else 'a'} {role.label.lower()}."

@@ -118,7 +118,7 @@ def examine(data_dir: Path) -> dict[str, Any]:
         if waiting:
             warnings.append(f"{waiting} receipt(s) wait to be printed (F11 on the sell screen).")
         _check_printer(directory, report)
-        _check_audit_chain(conn, path, key, report)
+        _check_audit_chain(conn, path, key, report, store.timezone)
     except sqlcipher3.OperationalError as exc:
         problems.append(f"Reading the store failed: {exc}.")
     except sqlcipher3.DatabaseError as exc:
@@ -176,8 +176,9 @@ def _check_stock_guards(conn: Any, report: dict[str, Any]) -> None:
                                   "Restore a backup, or keep this store as evidence.")
 
 
-def _check_audit_chain(conn: Any, path: Path, key: str, report: dict[str, Any]) -> None:
-    """The audit trail's chain and its anchor: a break is a problem naming the first bad event."""
+def _check_audit_chain(conn: Any, path: Path, key: str, report: dict[str, Any], timezone: str) -> None:
+    """The audit trail's chain and its anchor: a break is a problem naming the first bad event, its time on
+    the store's clock (`timezone`)."""
     from pos_app.persistence.audit_queries import ANCHOR_NAME, AuditAnchor, anchor_key, verify_chain
 
     chain = verify_chain(conn, AuditAnchor(path.with_name(ANCHOR_NAME), anchor_key(key)))
@@ -185,7 +186,7 @@ def _check_audit_chain(conn: Any, path: Path, key: str, report: dict[str, Any]) 
     report["audit_chain"] = (f"holds ({chain.events} events{anchored})" if chain.ok
                              else f"BROKEN at event {chain.first_break.seq}" if chain.first_break else "")
     if chain.first_break is not None:
-        report["problems"].append(chain.describe() + " Restore a backup, or keep this store as evidence.")
+        report["problems"].append(chain.describe(timezone) + " Restore a backup, or keep this store as evidence.")
     report["warnings"].extend(chain.warnings)
 
 

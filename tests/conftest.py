@@ -189,13 +189,15 @@ def cli_login(data_dir: Path, name: str = demo.DEMO_OWNER.name, *, secret: str |
     import pyotp
 
     from pos_app import cli
+    from pos_app.domain.permissions import TWO_STEP_SETTING, two_step_required, two_step_roles
     from pos_app.services import two_step
 
     facet = app.open_facet(data_dir)
     try:
         person = next(s for s in facet.directory().staff_list() if s.name == name)
         code = ""
-        if person.two_step_enrolled or person.role.requires_two_step:
+        required = two_step_required(person.role, two_step_roles(facet.directory().setting(TWO_STEP_SETTING, None)))
+        if person.two_step_enrolled or required:
             key = two_step_key(name)
             if not person.two_step_enrolled:
                 himself = Actor(staff_id=person.id, name=person.name, role=person.role, terminal=facet.terminal)

@@ -34,9 +34,63 @@ class Role(StrEnum):
 
     @property
     def requires_two_step(self) -> bool:
-        """Roles that must add a one-time code to sign in: the owner reaches everything, the
-        privacy officer every customer's personal data. Others may enrol if they wish."""
-        return self in (Role.OWNER, Role.PRIVACY_OFFICER)
+        """Roles that must add a one-time code to sign in whatever the store's setting: the owner
+        reaches everything, the privacy officer every customer's personal data. The owner may require
+        it of more roles (`security.two_step_roles`; see `two_step_required`)."""
+        return self in TWO_STEP_MINIMUM
+
+
+# Who must use two-step sign-in: the store's setting `security.two_step_roles` names the roles, and
+# it never names fewer than these two (the setting refuses it, and `two_step_roles` adds them back to
+# anything stored before that check).
+TWO_STEP_SETTING = "security.two_step_roles"
+TWO_STEP_MINIMUM: frozenset[Role] = frozenset({Role.OWNER, Role.PRIVACY_OFFICER})
+
+
+def _role_named(text: str) -> Role | None:
+    """A role as a person types it: "manager", "Privacy officer", "privacy_officer", "privacy-officer"."""
+    key = "_".join(text.strip().lower().replace("-", " ").replace("_", " ").split())
+    try:
+        return Role(key)
+    except ValueError:
+        return None
+
+
+def parse_two_step_roles(text: str) -> list[str]:
+    """The setting's value from the text typed (roles separated by commas), in the roles' own order.
+
+    Refused, naming the setting: a word that is not a role, or a list without the owner and the
+    privacy officer (the minimum; they may not be removed)."""
+    from pos_app.domain.errors import ValidationError
+
+    chosen: set[Role] = set()
+    for word in (w for w in text.split(",") if w.strip()):
+        role = _role_named(word)
+        if role is None:
+            raise ValidationError(TWO_STEP_SETTING, f"{word.strip()!r} is not a role; the roles are "
+                                                    f"{', '.join(r.value for r in Role)}")
+        chosen.add(role)
+    missing = [r for r in Role if r in TWO_STEP_MINIMUM and r not in chosen]
+    if missing:
+        raise ValidationError(TWO_STEP_SETTING, "always includes the owner and the privacy officer (they reach "
+                                                "every setting and every customer's data); "
+                                                f"{' and '.join(r.label.lower() for r in missing)} cannot be "
+                                                "removed")
+    return [r.value for r in Role if r in chosen]
+
+
+def two_step_roles(stored: object) -> frozenset[Role]:
+    """The roles that must use two-step sign-in, from the setting's stored value (None: not set):
+    at least TWO_STEP_MINIMUM, whatever is stored."""
+    roles = set(TWO_STEP_MINIMUM)
+    if isinstance(stored, list | tuple):
+        roles |= {role for role in (_role_named(str(v)) for v in stored) if role is not None}
+    return frozenset(roles)
+
+
+def two_step_required(role: Role, required: frozenset[Role] = TWO_STEP_MINIMUM) -> bool:
+    """Whether a person of `role` must use two-step sign-in, given the store's `two_step_roles`."""
+    return role in TWO_STEP_MINIMUM or role in required
 
 
 class Permission(StrEnum):

@@ -83,6 +83,7 @@ class RestoreUndo:
     counts: dict[str, int] = field(default_factory=dict)  # table -> rows added since the backup
     current_head: TrailHead | None = None  # the current trail's last event (the trail the restore replaces)
     backup_head: TrailHead | None = None  # the backup's last event
+    timezone: str = "UTC"  # the current store's, for the times a person reads in this list
 
     @property
     def sale_numbers(self) -> tuple[str, ...]:

@@ -5,7 +5,7 @@ checks, `domain/permissions.py`; changing it is a code change, on purpose),
 Store (the profile the first run wrote), Receipts (the printer with a test
 page, columns, logo, texts), Payments (the Stripe key into the keyring, the
 reader, test mode), Security (idle lock, argon2 costs, the clerk's discount
-limit, two-step sign-in, the keyring), Retention, Locations.
+limit, the roles that must use two-step sign-in, the keyring), Retention, Locations.
 
 Every field goes through the same service as the command line: the store
 profile through `store_profile.change_store_profile` (the first run's
@@ -34,7 +34,7 @@ from PySide6.QtGui import QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import QComboBox, QCompleter, QFileDialog, QLabel, QLineEdit, QPlainTextEdit, QWidget
 
 from pos_app.domain.errors import UserFacingError, ValidationError
-from pos_app.domain.permissions import AREAS, Actor, Permission, Role, allows
+from pos_app.domain.permissions import AREAS, TWO_STEP_MINIMUM, TWO_STEP_SETTING, Actor, Permission, Role, allows
 from pos_app.gui.base import mark_info, mark_problem
 from pos_app.gui.context import AppContext
 from pos_app.gui.forms import Form
@@ -87,6 +87,7 @@ PAGES: dict[str, tuple[Field, ...]] = {
         Field("security.idle_lock_minutes", "security_idle_edit", "Idle lock (minutes)"),
         Field("security.argon2", "security_argon2_edit", "Argon2 costs"),
         Field("sales.clerk_discount_limit_percent", "security_discount_edit", "Clerk's discount limit (%)"),
+        Field(TWO_STEP_SETTING, "security_two_step_edit", "Two-step sign-in"),
     ),
     "retention": (
         Field("retention.transactions_years", "retention_transactions_edit", "Sales linked to a customer (years)"),
@@ -255,10 +256,12 @@ class SettingsView(QWidget):
                     for name, unit in [field.caption.split(" (")]]
         f.retention_intro.setText("How long records are kept. Less than the law requires is refused: "
                                   f"{'; '.join(minimums)}.")
-        required = [role.label.lower() for role in Role if role.requires_two_step]
+        minimum = " and the ".join(role.label.lower() for role in Role if role in TWO_STEP_MINIMUM)
+        others = ", ".join(role.value for role in Role if role not in TWO_STEP_MINIMUM)
         f.security_two_step_label.setText(
-            f"Required for the {' and the '.join(required)} (by role, not a setting: they reach every customer's "
-            "data). Anyone else may set it up at sign-in; the owner resets it with pos-app staff reset-mfa.")
+            f"Always the {minimum} (they reach every setting and every customer's data); add {others}, separated "
+            "by commas. Whoever's role is added sets it up at their next sign-in; anyone else may set it up too. "
+            "A lost phone: the Staff screen resets it.")
         f.receipt_logo_preview.setFixedSize(*PREVIEW_SIZE)
         f.receipt_logo_preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
         f.receipt_logo_preview.setFrameShape(QLabel.Shape.StyledPanel)

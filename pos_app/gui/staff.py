@@ -21,7 +21,7 @@ from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import QWidget
 
 from pos_app.domain.errors import UserFacingError
-from pos_app.domain.permissions import Permission
+from pos_app.domain.permissions import TWO_STEP_MINIMUM, Permission, Role
 from pos_app.gui import dialogs
 from pos_app.gui.base import mark_info, mark_problem, open_dialog
 from pos_app.gui.context import AppContext
@@ -44,6 +44,7 @@ class StaffView(QWidget):
         self.rows: list[StaffSecurityRow] = []
         self.loading = False
         self.dialog: StaffDialog | None = None
+        self.two_step_roles: frozenset[Role] = TWO_STEP_MINIMUM  # the store's setting, read with the list
         owner = context.can(Permission.MANAGE_STAFF)
         wired: list[tuple[tuple[str, ...], Callable[[], None], Any]] = [
             (("Ctrl+P",), self.reset_secret, f.reset_secret_button), (("F5",), self.refresh, f.refresh_button)]
@@ -86,13 +87,18 @@ class StaffView(QWidget):
         facet, actor = self.context.facet, self.context.require_actor()
         include_inactive = self.form.inactive_check.isChecked()
 
-        def work() -> Sequence[StaffSecurityRow]:
+        def work() -> tuple[Sequence[StaffSecurityRow], frozenset[Role]]:
             conn = facet.connection()
             try:
-                return staff_service.staff_list(reader=facet.directory(conn), uow=facet.uow(), actor=actor,
+                rows = staff_service.staff_list(reader=facet.directory(conn), uow=facet.uow(), actor=actor,
                                                 include_inactive=include_inactive)
             finally:
                 conn.close()
+            return rows, two_step.required_roles(uow=facet.uow(), actor=actor)
+
+        def done(result: tuple[Sequence[StaffSecurityRow], frozenset[Role]]) -> None:
+            rows, self.two_step_roles = result
+            self._show(rows)
 
         def failed(exc: BaseException) -> None:
             self.loading = False
@@ -100,7 +106,7 @@ class StaffView(QWidget):
 
             show_error(self, exc)
 
-        self.context.runner.run(work, on_done=self._show, on_error=failed, parent=self, lane="io")
+        self.context.runner.run(work, on_done=done, on_error=failed, parent=self, lane="io")
 
     def _show(self, rows: Sequence[StaffSecurityRow]) -> None:
         self.loading = False
@@ -110,7 +116,7 @@ class StaffView(QWidget):
         now = dt.datetime.now(dt.UTC)
         table = self.form.staff_table
         fill(table, HEADERS, [
-            (r.name, r.role.label, "on" if r.two_step else ("needed" if r.role.requires_two_step else "off"),
+            (r.name, r.role.label, "on" if r.two_step else ("needed" if r.two_step_required else "off"),
              str(r.recovery_codes_left) if r.two_step else "", str(r.failed_attempts),
              r.locked_until.astimezone(zone).strftime("%H:%M:%S") if r.locked_until and r.locked_until > now else "",
              _sign_in_status(r))
@@ -137,7 +143,7 @@ class StaffView(QWidget):
 
     def _open(self, mode: str, person: StaffSecurityRow | None) -> None:
         """The staff dialog for `mode`; when it saves, its message shows here and the list is read again."""
-        dialog = StaffDialog(self.context, mode, person, self)
+        dialog = StaffDialog(self.context, mode, person, self, two_step_roles=self.two_step_roles)
         self.dialog = dialog
 
         def finished(result: int) -> None:
@@ -203,7 +209,8 @@ class StaffView(QWidget):
         if person is not None and not dialogs.ask_yes_no(
                 self, "Reset two-step sign-in",
                 f"Forget {person.name}'s two-step key and recovery codes (a lost phone)? "
-                f"{person.name} sets it up again at the next sign-in."):
+                + (f"{person.name} sets it up again at the next sign-in." if person.two_step_required
+                   else f"{person.name} may set it up again.")):
             return
         uow, actor = self.context.uow, self.context.require_actor()
         self._act("reset", lambda staff_id: two_step.reset(staff_id, uow=uow(), actor=actor),

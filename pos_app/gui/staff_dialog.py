@@ -17,7 +17,7 @@ from typing import Any
 from PySide6.QtWidgets import QLineEdit, QWidget
 
 from pos_app.domain.errors import ValidationError
-from pos_app.domain.permissions import Role
+from pos_app.domain.permissions import TWO_STEP_MINIMUM, Role, two_step_required
 from pos_app.domain.staff import temporary_secret
 from pos_app.gui.base import FacetDialog, mark_problem
 from pos_app.gui.context import AppContext
@@ -43,10 +43,11 @@ class StaffDialog(FacetDialog):
     Staff tab shows once the change is saved."""
 
     def __init__(self, context: AppContext, mode: str, person: StaffSecurityRow | None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, two_step_roles: frozenset[Role] = TWO_STEP_MINIMUM) -> None:
         title, save_text = MODES[mode]
         super().__init__(context, "staff_dialog.ui", f"{title} — {person.name}" if person else title, parent)
         self.mode, self.person = mode, person
+        self.two_step_roles = two_step_roles  # the store's setting `security.two_step_roles`
         self.done_message = ""
         f = self.form
         f.save_button.setText(save_text)
@@ -129,7 +130,7 @@ class StaffDialog(FacetDialog):
         if needed:
             notes.append(f"Read the temporary {_word(role)} to the person: they choose their own at their next "
                          "sign-in, before anything opens.")
-        if role.requires_two_step:
+        if two_step_required(role, self.two_step_roles):
             notes.append(f"A {role.label.lower()} also sets up two-step sign-in (a phone app) then.")
         if self.mode == "add":
             f.intro_label.setText("Someone new who signs in at this store.")

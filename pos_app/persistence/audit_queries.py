@@ -49,8 +49,9 @@ from pos_app.domain.audit import (
     Flag,
     FlagKind,
 )
+from pos_app.domain.store import store_time
 from pos_app.persistence.audit import GENESIS, event_hash, hashed_content
-from pos_app.persistence.models.base import parse_utc
+from pos_app.persistence.models.base import parse_utc, store_timezone
 
 log = logging.getLogger(__name__)
 
@@ -352,13 +353,15 @@ def restores(conn: Any) -> list[str]:
     where the events and records it replaced are kept. The chain holds across a restore (the restored trail
     goes on from the backup's last event), so these are said, not counted as breaks."""
     notes = []
+    zone = store_timezone(conn)
     for seq, at, person, text in conn.execute(
             "SELECT seq, at, actor_name, summary FROM audit_events WHERE action = 'store.restored' ORDER BY seq"):
         try:
             summary = json.loads(text or "{}")
         except ValueError:
             summary = {}
-        note = (f"The store was restored from a backup on {parse_utc(at):%Y-%m-%d %H:%M} UTC by {person}, from "
+        when = store_time(parse_utc(at), zone)
+        note = (f"The store was restored from a backup on {when:%Y-%m-%d %H:%M %Z} by {person}, from "
                 f"{summary.get('file') or 'a backup'} (event {seq}).")
         previous = summary.get("previous_trail_head") or {}
         if previous:

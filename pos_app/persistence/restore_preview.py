@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pos_app.domain.restore import KINDS, RestoreUndo, TrailHead, UndoneSale
-from pos_app.persistence.models.base import parse_utc
+from pos_app.persistence.models.base import parse_utc, store_timezone
 
 
 def compare(current: Any, backup: Path, key_sql: str) -> RestoreUndo:
@@ -42,7 +42,8 @@ def compare(current: Any, backup: Path, key_sql: str) -> RestoreUndo:
                 "WHERE a.status = 'voided' AND b.status != 'voided' ORDER BY a.number"))
         return RestoreUndo(readable=True, sales=sales, voids=voids, counts=counts,
                            current_head=_head(current, "main"),
-                           backup_head=_head(current, "backup") if "audit_events" in in_backup else None)
+                           backup_head=_head(current, "backup") if "audit_events" in in_backup else None,
+                           timezone=store_timezone(current, "main"))
     finally:
         current.execute("DETACH DATABASE backup")
 

@@ -40,6 +40,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pos_app.domain.cart import (
     Cart,
@@ -60,6 +61,7 @@ from pos_app.domain.cart import (
     tender_from_dict,
     tender_to_dict,
 )
+from pos_app.domain.erasure import add_years
 from pos_app.domain.errors import (
     Conflict,
     NotFound,
@@ -72,6 +74,7 @@ from pos_app.domain.jewelry import ItemStatus, Tracking
 from pos_app.domain.money import Money, format_money
 from pos_app.domain.payments import check_card_amount
 from pos_app.domain.permissions import Actor, Permission
+from pos_app.domain.store import store_today
 from pos_app.services.guard import approval, requires
 from pos_app.services.ports import (
     CardOutcome,
@@ -90,7 +93,20 @@ from pos_app.services.receipts import WAITING_FOR_FIRST_PRINT
 DEFAULT_CLERK_DISCOUNT_LIMIT = Decimal(10)
 # IRS Form 8300: cash over $10,000 received in one transaction or related ones.
 LARGE_CASH_LIMIT_CENTS = 1_000_000
-LARGE_CASH_WINDOW = dt.timedelta(days=365)
+
+
+def large_cash_since(moment: dt.datetime, timezone: str) -> dt.datetime:
+    """Where Form 8300's 12 months start for cash taken at `moment`: the store's midnight on the same date a
+    year before. Counted in the store's days, not UTC's: a sale at 21:30 on Dec 6, 2025 in New York (Dec 7
+    in UTC) is within the 12 months of one on Dec 6, 2026."""
+    day = add_years(store_today(timezone, moment), -1)
+    return dt.datetime.combine(day, dt.time(), ZoneInfo(timezone))
+
+
+def _store_timezone(uow: UnitOfWork) -> str:
+    with uow.reading():
+        profile = uow.store.get()
+    return profile.timezone if profile else "UTC"
 
 
 class LargeCashDetailsNeeded(UserFacingError):
@@ -572,8 +588,9 @@ def pay_cash(co: Checkout, tendered: Money, *, uow: UnitOfWork, actor: Actor, sa
              large_cash: LargeCashDetails | None = None, now: dt.datetime | None = None) -> Checkout:
     """Cash handed over toward what is due; more than due gives change.
 
-    Cash that takes the customer over $10,000 within 12 months needs the
-    payer's Form 8300 details first (LargeCashDetailsNeeded says so).
+    Cash that takes the customer over $10,000 within 12 months (counted in
+    the store's days, `large_cash_since`) needs the payer's Form 8300
+    details first (LargeCashDetailsNeeded says so).
     """
     if co.pending is not None:
         raise Conflict("Finish or cancel the card payment first.")
@@ -582,7 +599,9 @@ def pay_cash(co: Checkout, tendered: Money, *, uow: UnitOfWork, actor: Actor, sa
     tender = cash_tender(co.due, tendered)
     cash_here = sum(t.amount.cents for t in co.tenders if t.kind is TenderKind.CASH) + tender.amount.cents
     moment = now or dt.datetime.now(dt.UTC)
-    earlier = sales.customer_cash_since(co.cart.customer_id, moment - LARGE_CASH_WINDOW) if co.cart.customer_id else 0
+    zone = _store_timezone(uow)
+    earlier = (sales.customer_cash_since(co.cart.customer_id, large_cash_since(moment, zone))
+               if co.cart.customer_id else 0)
     details = large_cash or co.large_cash
     if cash_here + earlier > LARGE_CASH_LIMIT_CENTS and details is None:
         raise LargeCashDetailsNeeded(
@@ -590,11 +609,13 @@ def pay_cash(co: Checkout, tendered: Money, *, uow: UnitOfWork, actor: Actor, sa
             f"Cash of {format_money(Money(cash_here + earlier, co.cart.currency))} from one customer within 12 "
             "months is over $10,000: the law (IRS Form 8300) asks for the payer's name, address, date of birth, "
             "taxpayer ID and identity document before you take it.")
-    if details is not None:
-        details = check_large_cash(details, today=moment.date())
     with uow:
         if uow.counter.open_shift_id(actor.terminal) is None:
             raise Conflict("No cash drawer shift is open on this counter: open one (Drawer, Open shift) to take cash.")
+        if details is not None:
+            # The payer's age on the store's day: 21:30 on Dec 6 in New York is Dec 7 in UTC, a day too soon
+            # for someone who turns 18 on Dec 7.
+            details = check_large_cash(details, today=store_today(zone, moment))
         co = dataclasses.replace(co, tenders=(*co.tenders, tender), large_cash=details)
         _save(uow, co, actor)
         uow.commit()
@@ -608,7 +629,7 @@ def check_large_cash(details: LargeCashDetails, *, today: dt.date) -> LargeCashD
         raise ValidationError("full name", "enter the payer's full name")
     if len(address) < 8:
         raise ValidationError("address", "enter the payer's full street address")
-    if not (dt.date(1900, 1, 1) <= details.date_of_birth <= today - dt.timedelta(days=365 * 18)):
+    if not (dt.date(1900, 1, 1) <= details.date_of_birth and add_years(details.date_of_birth, 18) <= today):
         raise ValidationError("date of birth", "must be a real date, for a payer 18 or older")
     digits = "".join(ch for ch in taxpayer if ch.isdigit())
     if len(digits) != 9:
@@ -978,7 +999,9 @@ def complete_sale(co: Checkout, *, uow: UnitOfWork, actor: Actor, sales: SalesRe
                                                shift_id=None, error=WAITING_FOR_FIRST_PRINT)
         if co.large_cash is not None:
             cash = sum(t.amount.cents for t in co.tenders if t.kind is TenderKind.CASH)
-            earlier = (sales.customer_cash_since(co.cart.customer_id, moment - LARGE_CASH_WINDOW)
+            profile = uow.store.get()
+            since = large_cash_since(moment, profile.timezone if profile else "UTC")
+            earlier = (sales.customer_cash_since(co.cart.customer_id, since)
                        if sales is not None and co.cart.customer_id else 0)
             counter.add_large_cash_report({
                 **dataclasses.asdict(co.large_cash), "customer_id": co.cart.customer_id, "sale_id": sale_id,

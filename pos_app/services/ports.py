@@ -882,6 +882,9 @@ class StaffSecurityRow:
     active: bool = True
     must_change_secret: bool = False  # a temporary PIN or password: a new one is chosen at the next sign-in
     credentials: str = ""
+    # The store's `security.two_step_roles` requires two-step sign-in of this role (filled by the services
+    # that list staff, `staff.staff_list` and `two_step.staff_overview`).
+    two_step_required: bool = False
 
 
 class StaffSecurityReader(Protocol):

@@ -17,7 +17,14 @@ from pos_app.domain import credentials, retention
 from pos_app.domain import store as store_rules
 from pos_app.domain.appraisals import Purpose, standard_limiting_conditions
 from pos_app.domain.errors import ValidationError
-from pos_app.domain.permissions import Actor, Permission
+from pos_app.domain.permissions import (
+    TWO_STEP_MINIMUM,
+    TWO_STEP_SETTING,
+    Actor,
+    Permission,
+    Role,
+    parse_two_step_roles,
+)
 from pos_app.services.guard import requires
 from pos_app.services.ports import DirectoryReader, UnitOfWork
 
@@ -199,6 +206,9 @@ SETTINGS: dict[str, SettingSpec] = {
         SettingSpec(credentials.SETTING, "argon2id costs for PINs and passwords: time_cost=2 memory_cost=19456 "
                     "(KiB) parallelism=1; at least OWASP's minimum; each secret is rehashed at its next sign-in",
                     credentials.parse_argon2, dict(credentials.ARGON2_DEFAULTS)),
+        SettingSpec(TWO_STEP_SETTING, "roles that must use two-step sign-in, comma-separated: always owner and "
+                    "privacy_officer; add manager, clerk or appraiser (each sets it up at their next sign-in)",
+                    parse_two_step_roles, [r.value for r in Role if r in TWO_STEP_MINIMUM]),
         SettingSpec("inventory.locations", "places stock is kept, comma-separated (cases, safe, back office)",
                     _locations, list(store_rules.DEFAULT_LOCATIONS)),
         SettingSpec("sales.clerk_discount_limit_percent", "deepest discount a clerk gives without a manager",

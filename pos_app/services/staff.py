@@ -19,7 +19,15 @@ import re
 from dataclasses import dataclass
 
 from pos_app.domain.errors import Conflict, NotFound, PermissionDenied, SignInFailed, ValidationError
-from pos_app.domain.permissions import Actor, Permission, Role, allows
+from pos_app.domain.permissions import (
+    TWO_STEP_SETTING,
+    Actor,
+    Permission,
+    Role,
+    allows,
+    two_step_required,
+    two_step_roles,
+)
 from pos_app.domain.staff import clean_credentials, clean_name
 from pos_app.services import two_step
 from pos_app.services.guard import check_open, requires
@@ -111,12 +119,19 @@ class _Try:
     at: dt.datetime
     attempt: int  # 0: refused, the account is locked
     lock: dt.datetime | None  # the lock this try set by reaching the limit, or the one that refused it
+    two_step_required: bool = False  # the store's setting requires two-step sign-in of this person's role
 
 
-def _second_step(staff: StaffRecord) -> str:
+def _second_step(staff: StaffRecord, required: bool) -> str:
     if staff.two_step_enrolled:
         return "code"
-    return "enrol" if staff.role.requires_two_step else ""
+    return "enrol" if required else ""
+
+
+def _requires_two_step(staff: StaffRecord, uow: UnitOfWork) -> bool:
+    """Inside the caller's transaction: whether the store's `security.two_step_roles` names this
+    person's role (the owner and the privacy officer always)."""
+    return two_step_required(staff.role, two_step_roles(uow.settings.get(TWO_STEP_SETTING)))
 
 
 def acting_name(name: str, via: str = "") -> str:
@@ -172,17 +187,18 @@ def _count_try(staff_id: str, *, uow: UnitOfWork, terminal: str, via: str = "", 
     with uow:
         staff, found = _staff_actor(uow.staff.get(staff_id), terminal, via)
         who = actor or found
+        required = _requires_two_step(staff, uow)
         attempt = uow.staff.count_try(staff.id, now)
         if attempt is None:
             uow.audit.record(who, "staff.sign_in_refused_locked", entity_type="staff", entity_id=staff.id)
             uow.commit()
-            return _Try(staff, who, now, 0, staff.locked_until)
+            return _Try(staff, who, now, 0, staff.locked_until, required)
         delay = lock_delay(attempt)
         lock = None if delay is None else now + delay
         if lock is not None:
             uow.staff.lock(staff.id, lock)
         uow.commit()
-    return _Try(staff, who, now, attempt, lock)
+    return _Try(staff, who, now, attempt, lock, required)
 
 
 def _give_back(counted: _Try, uow: UnitOfWork) -> None:
@@ -227,7 +243,7 @@ def check_sign_in(staff_id: str, secret: str, *, uow: UnitOfWork, hasher: Secret
         what = "password" if uses_password else "PIN"
         return SignInCheck(counted.actor, "wrong", counted.at, attempt=counted.attempt,
                            problem=_wrong_message(what, staff.name, counted))
-    second = _second_step(staff)
+    second = _second_step(staff, counted.two_step_required)
     if second == "code":
         _give_back(counted, uow)
     return SignInCheck(counted.actor, "ok", counted.at, second, attempt=counted.attempt,
@@ -336,7 +352,7 @@ def _record_success(staff: StaffRecord, actor: Actor, secret: str, now: dt.datet
         uow.audit.record(actor, "staff.recovery_code_used", entity_type="staff", entity_id=staff.id,
                          summary={"left": left})
     summary: dict[str, object] = {"second_step": used} if used else {}
-    if not used and staff.role.requires_two_step:
+    if not used and _requires_two_step(staff, uow):
         summary = {"second_step": "enrolment due"}
     if attempt > 1:
         summary["after_wrong_tries"] = attempt - 1
@@ -380,7 +396,8 @@ def staff_list(*, reader: StaffSecurityReader, uow: UnitOfWork, actor: Actor,
     """The Staff tab's list for whoever opens it: the owner sees everyone (and, with
     `include_inactive`, those who left); a manager, the active clerks and appraisers, whose
     PINs they may reset."""
-    rows = reader.staff_security(include_inactive=include_inactive and actor.can(Permission.MANAGE_STAFF))
+    rows = two_step.mark_required(
+        reader.staff_security(include_inactive=include_inactive and actor.can(Permission.MANAGE_STAFF)), uow)
     if actor.can(Permission.MANAGE_STAFF):
         return rows
     return [row for row in rows if row.active and row.role in PIN_RESET_ROLES]

@@ -1,7 +1,9 @@
 """Two-step sign-in: a time-based one-time code (TOTP, RFC 6238) after the PIN or password.
 
-The owner and the privacy officer must use it (`Role.requires_two_step`);
-anyone else may. Enrolling shows a new secret as a QR code for an
+The owner and the privacy officer must use it; the owner may require it of
+other roles too (the setting `security.two_step_roles`, read at each sign-in:
+someone whose role it names and who has none sets it up then); anyone else
+may. Enrolling shows a new secret as a QR code for an
 authenticator app; it is saved only once the person types a code the app
 shows, so a mistyped scan never locks anyone out. Each accepted code's
 time-step is kept: the same code cannot be used twice. Ten recovery codes,
@@ -13,11 +15,18 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pos_app.domain import credentials
 from pos_app.domain.errors import Conflict, NotFound, ValidationError
-from pos_app.domain.permissions import Actor, Permission
+from pos_app.domain.permissions import (
+    TWO_STEP_SETTING,
+    Actor,
+    Permission,
+    Role,
+    two_step_required,
+    two_step_roles,
+)
 from pos_app.services.guard import check_open, requires
 from pos_app.services.ports import SecretHasher, StaffSecurityReader, StaffSecurityRow, UnitOfWork
 
@@ -142,7 +151,7 @@ def replace_recovery_codes(staff_id: str, *, uow: UnitOfWork, actor: Actor, hash
 @requires(Permission.MANAGE_STAFF)
 def reset(staff_id: str, *, uow: UnitOfWork, actor: Actor) -> None:
     """Forget a person's two-step secret and recovery codes (a lost phone): they enrol again at
-    their next sign-in if their role requires it."""
+    their next sign-in if the store requires it of their role (`security.two_step_roles`)."""
     with uow:
         staff = uow.staff.get(staff_id)
         if staff is None:
@@ -160,4 +169,20 @@ def staff_overview(*, reader: StaffSecurityReader, uow: UnitOfWork, actor: Actor
                    include_inactive: bool = False) -> Sequence[StaffSecurityRow]:
     """The Staff tab's list: each person's role, two-step status and lock (and, with
     `include_inactive`, those who left, after the others)."""
-    return reader.staff_security(include_inactive=include_inactive)
+    return mark_required(reader.staff_security(include_inactive=include_inactive), uow)
+
+
+def mark_required(rows: Sequence[StaffSecurityRow], uow: UnitOfWork) -> list[StaffSecurityRow]:
+    """Each row with `two_step_required` as the store's `security.two_step_roles` says, for the lists
+    the guarded `staff_overview` and `staff.staff_list` return."""
+    with uow:
+        required = two_step_roles(uow.settings.get(TWO_STEP_SETTING))
+    return [replace(row, two_step_required=two_step_required(row.role, required)) for row in rows]
+
+
+@requires(Permission.RESET_STAFF_PINS)
+def required_roles(*, uow: UnitOfWork, actor: Actor) -> frozenset[Role]:
+    """The roles the store requires two-step sign-in of (`security.two_step_roles`, never fewer than
+    the owner and the privacy officer), for the Staff screen's notes on hiring and role changes."""
+    with uow:
+        return two_step_roles(uow.settings.get(TWO_STEP_SETTING))

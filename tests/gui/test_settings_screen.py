@@ -159,6 +159,53 @@ def test_the_owner_sets_the_idle_lock_and_a_bad_argon2_cost_is_refused(
     snap(window, "settings-security")
 
 
+def test_the_owner_requires_two_step_sign_in_of_managers_and_marcus_sets_it_up_at_his_next_sign_in(
+        qtbot: Any, window: MainWindow, demo_facet: Facet) -> None:
+    view = _settings(qtbot, window, "Jane Ellen")
+    f = view.form
+    _page(qtbot, view, "security")
+    press(qtbot, Qt.Key.Key_T, Qt.KeyboardModifier.AltModifier)
+    assert focused() is f.security_two_step_edit
+    assert f.security_two_step_edit.text() == "owner, privacy_officer"
+    _type(qtbot, "owner, manager")
+    _save_and_wait(qtbot, view, "security", "Nothing was saved.")
+    assert f.security_message.text().startswith("Two-step sign-in: always includes the owner and the privacy "
+                                                "officer")
+    assert "privacy officer cannot be removed" in f.security_message.text()
+    assert focused() is f.security_two_step_edit
+    assert demo_facet.directory().setting("security.two_step_roles", None) is None
+
+    _type(qtbot, "owner, privacy officer, manager")
+    _save_and_wait(qtbot, view, "security", "Saved: Two-step sign-in.")
+    assert demo_facet.directory().setting("security.two_step_roles") == ["owner", "manager", "privacy_officer"]
+    assert _events(demo_facet, "setting.changed")[-1] == {
+        "key": "security.two_step_roles", "before": ["owner", "privacy_officer"],
+        "after": ["owner", "manager", "privacy_officer"]}
+    assert f.security_two_step_edit.text() == "owner, manager, privacy_officer"
+    snap(window, "settings-security-two-step")
+
+    assert window.workspace.keys_of("Staff") == "Ctrl+0"
+    press(qtbot, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
+    staff_view = window.workspace.screens["Staff"]
+    qtbot.waitUntil(lambda: staff_view.isVisible() and bool(staff_view.rows), timeout=10_000)
+    needed = {_cell(staff_view, "staff_table", r, 0): _cell(staff_view, "staff_table", r, 2)
+              for r in range(len(staff_view.rows))}
+    assert needed["Marcus Reed"] == "needed" and needed["Lily Chen"] == "off" and needed["Jane Ellen"] == "on"
+
+    press(qtbot, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)  # switch user
+    qtbot.waitUntil(lambda: window.context.actor is None and focused() is window.sign_in.form.staff_list,
+                    timeout=10_000)
+    qtbot.keyClicks(focused(), "Marcus")
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.keyClicks(focused(), "manager-demo-1")
+    press(qtbot, Qt.Key.Key_Return)
+    panel = window.sign_in.enrol_panel
+    qtbot.waitUntil(lambda: window.sign_in.pages.currentWidget() is panel and panel.offer is not None,
+                    timeout=10_000)
+    assert window.workspace is None or not window.workspace.isVisible()
+    snap(window, "two-step-setup-for-a-manager")
+
+
 def test_retention_below_the_legal_minimum_is_refused(qtbot: Any, window: MainWindow, demo_facet: Facet) -> None:
     view = _settings(qtbot, window, "Jane Ellen")
     f = view.form

@@ -69,6 +69,7 @@ NOT_GUARDED: dict[str, str] = {
     "checkout.open_checkout": _INTERNAL,
     "checkout.sale_rows": _PURE,
     "checkout.check_large_cash": _PURE,
+    "checkout.large_cash_since": _PURE,
     "checkout.counter_settings": "the store's currency, tax and discount limit: read before anyone signs in",
     "checkout.parse_discount": _PURE,
     "checkout.paid_summary": _PURE,
@@ -132,6 +133,8 @@ NOT_GUARDED: dict[str, str] = {
     "staff.wait_words": _PURE,
     "two_step.check_second_step": _SIGN_IN,
     "two_step.confirm_enrolment": "anyone adds two-step sign-in to their own account (the actor is themself)",
+    "two_step.mark_required": ("marks the rows the guarded staff_overview and staff.staff_list return with "
+                               "whether the store's setting requires two-step sign-in"),
     "two_step.matching_step": _PURE,
     "two_step.replace_recovery_codes": ("your own codes need no permission; another person's need manage_staff, "
                                         "checked (and a refusal audited) inside with check_open"),

@@ -32,10 +32,10 @@ class LargeCashDialog(FacetDialog):
         details = checkout.LargeCashDetails(
             full_name=f.full_name_edit.text(), address=f.address_edit.toPlainText(), date_of_birth=born,
             taxpayer_id=f.taxpayer_edit.text(), id_document=f.document_edit.text(), occupation=f.occupation_edit.text())
-        import datetime as dt
+        from pos_app.domain.store import store_today
 
         try:
-            checked = checkout.check_large_cash(details, today=dt.date.today())
+            checked = checkout.check_large_cash(details, today=store_today(self.context.profile.timezone))
         except UserFacingError as problem:
             self.show_problem(problem)
             return

@@ -18,6 +18,7 @@ value and shows it.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -29,6 +30,7 @@ from pos_app.domain.cart import Cart, price
 from pos_app.domain.errors import NotFound, UserFacingError
 from pos_app.domain.money import parse_money
 from pos_app.domain.permissions import Actor
+from pos_app.domain.store import store_time, store_today
 from pos_app.gui import dialogs
 from pos_app.gui.base import mark_info, mark_problem
 from pos_app.gui.context import AppContext
@@ -41,6 +43,12 @@ from pos_app.services.ports import ItemRow
 
 SEARCH_LIMIT = 30
 REFUND_CHECK_MS = 5 * 60_000  # how often the counter asks Stripe about a card refund still pending
+
+
+def parked_when(moment: dt.datetime, timezone: str, now: dt.datetime | None = None) -> str:
+    """When a cart was parked, on the store's clock: the time alone today, the day too before today."""
+    local = store_time(moment, timezone)
+    return f"{local:%H:%M}" if local.date() == store_today(timezone, now) else f"{local:%Y-%m-%d %H:%M}"
 
 
 class SellView(QWidget):
@@ -523,8 +531,8 @@ class SellView(QWidget):
         if not self.cart.is_empty:
             self.say("Park or finish the cart first: recalling replaces it.")
             return
-        choices = [(f"{p.label} — {p.lines} line(s), {p.staff}, {p.parked_at.astimezone():%H:%M}", p.id)
-                   for p in parked]
+        choices = [(f"{p.label} — {p.lines} line(s), {p.staff}, {parked_when(p.parked_at, self.settings.timezone)}",
+                    p.id) for p in parked]
 
         def chosen(park_id: str) -> None:
             self.context.runner.run(lambda: checkout.recall_cart(park_id, uow=self.context.uow(), actor=self.actor),
@@ -532,6 +540,8 @@ class SellView(QWidget):
 
         dialog = ChoiceDialog(self.context, "Recall a parked cart", "Parked on this counter:", choices, chosen,
                               parent=self)
+        lines = dialog.form.choices_list
+        lines.setMinimumWidth(min(760, lines.sizeHintForColumn(0) + 2 * lines.frameWidth() + 8))  # whole lines
         self.open_dialog(dialog)
 
     # -- paying ---------------------------------------------------------------------------------

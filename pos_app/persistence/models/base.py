@@ -60,6 +60,13 @@ def parse_utc(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC)
 
 
+def store_timezone(conn: Any, schema: str = "main") -> str:
+    """The store's time zone from its profile on a raw connection (`schema`: an attached database's name),
+    for text a person reads that persistence writes itself (a restore's note); "UTC" before the first run."""
+    row = conn.execute(f"SELECT timezone FROM {schema}.stores LIMIT 1").fetchone()
+    return str(row[0]) if row and row[0] else "UTC"
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
