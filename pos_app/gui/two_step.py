@@ -95,7 +95,8 @@ class EnrolPanel(QWidget):
                if required else "")
         f.intro_label.setText(f"{why}Scan this with an authenticator app on your phone (Google or Microsoft "
                               "Authenticator, 1Password, …), then type the 6-digit code it shows.")
-        f.qr_label.setPixmap(QPixmap.fromImage(qr_image(self.offer.uri)))
+        # 4 px a module: a phone reads it across the counter, and the card fits a 1280x800 screen
+        f.qr_label.setPixmap(QPixmap.fromImage(qr_image(self.offer.uri, module_px=4)))
         f.key_label.setText(self.offer.key_text)
         f.code_edit.clear()
         f.cancel_button.setText("Sign out  (Esc)" if required else "Cancel  (Esc)")
@@ -103,6 +104,7 @@ class EnrolPanel(QWidget):
         f.confirm_button.setText("Confirm  (Enter)")
         mark_info(f.message_label, "")
         f.steps.setCurrentWidget(f.scan_page)
+        self._fit_card()
         f.code_edit.setFocus()
 
     def show_codes(self, codes: Sequence[str], *, title: str, intro: str = CODES_INTRO) -> None:
@@ -116,7 +118,15 @@ class EnrolPanel(QWidget):
         f.confirm_button.setText("I have written them down  (Enter)")
         mark_info(f.message_label, "")
         f.steps.setCurrentWidget(f.codes_page)
+        self._fit_card()
         f.confirm_button.setFocus()
+
+    def _fit_card(self) -> None:
+        """The card at least as tall as its wrapped text needs at its narrowest. A wizard page or the main window
+        lays the card out by its minimum size, not its height for width, and the text below the QR code was drawn
+        over it."""
+        card = self.form.card
+        card.setMinimumHeight(card.heightForWidth(card.minimumWidth()))
 
     @property
     def showing_codes(self) -> bool:

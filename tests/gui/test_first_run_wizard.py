@@ -357,6 +357,17 @@ def test_a_test_page_to_a_printer_that_is_off_says_so_on_the_page_and_the_setup_
     assert wizard.facet.directory().setting("receipt.printer") == address
 
 
+def test_the_two_step_page_shows_the_qr_code_whole_at_1280x800(qtbot: Any, wizard: FirstRunWizard) -> None:
+    fill_store_tax_owner(qtbot, wizard)
+    qtbot.wait(100)
+    form = wizard.page(first_run.TWO_STEP).panel.form
+    assert wizard.size().height() <= 800
+    qr, caption = form.qr_label.geometry(), form.key_caption.geometry()
+    assert qr.height() == form.qr_label.pixmap().height() and caption.top() > qr.bottom()  # not drawn over it
+    assert form.code_edit.geometry().top() > form.key_label.geometry().bottom()
+    snap(wizard, "first-run-4-two-step-whole")
+
+
 @pytest.fixture
 def no_stripe_key() -> Iterator[None]:
     """The test keyring is the session's: no Stripe key from another test before, none left after."""
