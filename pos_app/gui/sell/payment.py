@@ -173,8 +173,8 @@ class PaymentDialog(FacetDialog):
             f.reader_label.setText(f"Waiting for {verb} on the reader: {m(abs(co.pending.amount.cents))}. "
                                    "Present, insert or tap the card. Esc cancels.")
         elif not has_reader:
-            f.reader_label.setText("No card reader is set up on this counter (settings payments.reader_id, and the "
-                                   "Stripe key with `pos-app payments set-key`).")
+            f.reader_label.setText("No card reader is set up on this counter: the owner keeps the Stripe key and "
+                                   "registers the reader in Settings, Payments.")
         else:
             f.reader_label.setText("Reader ready.")
         if refunding:
