@@ -146,6 +146,9 @@ def test_the_second_line_of_a_return_is_reached_and_set_by_keyboard(qtbot: Any, 
     assert found.form.lines_table.selectionModel().selectedRows()[0].row() == 1  # the line it is on, lit
     qtbot.keyClicks(focused(), "1")
     assert spins[1].value() == 1
+    # Within a 1280-wide screen with its frame, and each quantity as tall as its digit.
+    assert found.width() <= 1200 and found.minimumSizeHint().width() <= 1200
+    assert all(spin.height() >= spin.minimumSizeHint().height() for spin in spins)
     snap(found, "return-second-line")
     qtbot.keyClick(focused(), Qt.Key.Key_Backtab)
     assert focused() is spins[0] and spins[0].value() == 0
