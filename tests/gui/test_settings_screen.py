@@ -221,6 +221,9 @@ def test_the_owner_chooses_a_logo_sees_it_and_saves_it(qtbot: Any, window: MainW
     f = view.form
     _page(qtbot, view, "receipt")
     assert f.receipt_logo_preview.text() == "no logo"
+    # The preview under the logo's field, not under the labels.
+    assert f.receipt_logo_preview.geometry().left() == f.receipt_logo_edit.mapTo(
+        f.receipt_logo_preview.parentWidget(), f.receipt_logo_edit.rect().topLeft()).x()
     press(qtbot, Qt.Key.Key_O, Qt.KeyboardModifier.AltModifier)  # L&ogo
     assert focused() is f.receipt_logo_edit
     qtbot.keyClicks(focused(), str(logo))
