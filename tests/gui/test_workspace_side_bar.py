@@ -157,3 +157,15 @@ def test_five_more_screens_still_fit_at_1280_by_800(qtbot: Any, window: MainWind
     press(qtbot, Qt.Key.Key_PageUp, CTRL)  # the last one, past Ctrl+0, by keyboard
     assert isinstance(workspace.current_screen(), QWidget)
     assert workspace.current_title() == list(workspace.screens)[-1]
+
+
+def test_the_appraisers_first_screen_shows_every_column_at_1280_by_800(qtbot: Any, window: MainWindow) -> None:
+    sign_in(qtbot, window, "Priya Nair")
+    _fits(qtbot, window, (1280, 800), "Priya Nair")
+    view = window.workspace.current_screen()
+    table = view.form.table
+    qtbot.waitUntil(lambda: view.model.rowCount() > 0, timeout=10_000)
+    qtbot.wait(50)
+    assert table.horizontalScrollBar().maximum() == 0, "a column is cut off behind a scroll bar"
+    appraiser = table.model().columnCount() - 1
+    assert table.columnWidth(appraiser) >= table.fontMetrics().horizontalAdvance("Priya Nair") + 8
