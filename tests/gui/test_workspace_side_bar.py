@@ -169,3 +169,12 @@ def test_the_appraisers_first_screen_shows_every_column_at_1280_by_800(qtbot: An
     assert table.horizontalScrollBar().maximum() == 0, "a column is cut off behind a scroll bar"
     appraiser = table.model().columnCount() - 1
     assert table.columnWidth(appraiser) >= table.fontMetrics().horizontalAdvance("Priya Nair") + 8
+
+
+def test_the_privacy_officers_first_screen_shows_every_column_at_1280_by_800(qtbot: Any,
+                                                                            window: MainWindow) -> None:
+    sign_in(qtbot, window, "Dana Brooks")
+    _fits(qtbot, window, (1280, 800), "Dana Brooks")
+    table = window.workspace.current_screen().form.table
+    qtbot.wait(50)
+    assert table.horizontalScrollBar().maximum() == 0, "a column is cut off behind a scroll bar"
