@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QLabel, QWidget, QWizard, QWizardPage
+from PySide6.QtWidgets import QLabel, QLineEdit, QWidget, QWizard, QWizardPage
 
 from pos_app.domain.errors import UserFacingError, ValidationError
 from pos_app.gui.base import mark_info, mark_problem
@@ -47,6 +47,8 @@ class FormPage(QWizardPage):
         self.form.root.setMaximumWidth(900)  # fields a readable length on a wide screen
         self.busy = False
         self._passed = False
+        for edit in self.form.root.findChildren(QLineEdit):  # editable combos' fields too
+            edit.textEdited.connect(self._edited)
 
     # -- what a page says -------------------------------------------------------------------------------
     def check(self) -> Callable[[], Any] | None:
@@ -60,6 +62,13 @@ class FormPage(QWizardPage):
         return None
 
     # -- plumbing --------------------------------------------------------------------------------------
+    def _edited(self, _text: str) -> None:
+        """A problem shown goes once the person types a correction: a red line under a value that is now
+        right reads as a refusal of it."""
+        label = self.form.message_label
+        if label.property("problem"):
+            mark_info(label, "")
+
     def initializePage(self) -> None:
         mark_info(self.form.message_label, "")
         field = self.focus_field()
