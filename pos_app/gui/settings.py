@@ -270,9 +270,15 @@ class SettingsView(QWidget):
         labels = [item.widget() for layout in self.form.root.findChildren(QFormLayout)
                   for row in range(layout.rowCount())
                   if (item := layout.itemAt(row, QFormLayout.ItemRole.LabelRole)) is not None and item.widget()]
-        width = max((label.sizeHint().width() for label in labels), default=0)
+        if not labels:
+            return
+        # At most about 30 characters: a longer label wraps rather than narrowing every page's fields.
+        cap = labels[0].fontMetrics().averageCharWidth() * 30
+        width = min(max(label.sizeHint().width() for label in labels), cap)
         for label in labels:
-            label.setMinimumWidth(width)
+            if isinstance(label, QLabel) and label.sizeHint().width() > width:
+                label.setWordWrap(True)
+            label.setFixedWidth(width)
 
     def _apply_permissions(self) -> None:
         """Grey what this person may not change; a page with nothing to change has no Save."""
