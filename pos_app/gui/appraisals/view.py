@@ -29,7 +29,7 @@ from pos_app.services.ports import AppraisalRow
 
 log = logging.getLogger(__name__)
 
-WIDTHS = (120, 64, 90, 96, 170, 180, 110, 110)  # the last column (Appraiser) stretches; all fit 1280 wide
+WIDTHS = (112, 76, 104, 96, 170, 170, 90, 100)  # the last column (Appraiser) stretches; all fit 1280 wide
 
 
 class AppraisalsView(QWidget):

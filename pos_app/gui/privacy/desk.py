@@ -115,7 +115,7 @@ class PrivacyDesk(QWidget):
         f = self.form
         self.reader = context.facet.privacy_reader(context.connection)
         self.model = RequestsModel(self)
-        show_records(f.table, self.model, (110, 76, 150, 160, 90, 90))
+        show_records(f.table, self.model, (100, 90, 140, 150, 104, 90))
         f.splitter.setStretchFactor(0, 3)
         f.splitter.setStretchFactor(1, 2)
         f.splitter.setSizes([760, 400])  # every column whole beside the side bar at 1280 wide
