@@ -328,7 +328,7 @@ class PaymentsPage(FormPage):
         super().failed(exc)
         if self.key_kept and isinstance(exc, UserFacingError):
             label = self.form.message_label
-            mark_problem(label, f"{label.text()} (The Stripe key is kept in the keyring.)")
+            mark_problem(label, f"{label.text().rstrip('.')}. The Stripe key is kept in the keyring.")
 
 
 class _Progress(QObject):

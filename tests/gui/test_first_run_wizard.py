@@ -409,7 +409,7 @@ def test_the_stripe_page_keeps_the_key_and_registers_the_reader_by_the_code_its_
     press(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: "Stripe refused it" in message(w), timeout=20_000)
     assert message(w).startswith("Registration code: Stripe refused it (Invalid registration code)")
-    assert message(w).endswith("(The Stripe key is kept in the keyring.)")
+    assert message(w).endswith("Generate pairing code). The Stripe key is kept in the keyring.")
     assert form.message_label.property("problem") is True
     assert w.currentId() == first_run.PAYMENTS and focused() is form.registration_code_edit
     assert form.stripe_key_edit.text() == "" and w.facet.keyring.get(STRIPE_KEY_NAME) == stripe_server.secret_key
