@@ -61,6 +61,7 @@ def test_cash_typed_over_the_amount_due_replaces_it_and_the_change_due_stays_up_
     cash_edit = pay.form.cash_edit
     assert focused() is cash_edit
     qtbot.waitUntil(lambda: cash_edit.selectedText() == cash_edit.text() == Money(due).plain())
+    assert cash_edit.width() == pay.form.card_edit.width()  # the two amounts in one column
     snap(pay, "payment-cash-selected")
 
     handed = (due // 10000 + 1) * 10000  # the next round hundred, as a customer hands it over

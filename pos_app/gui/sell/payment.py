@@ -93,6 +93,10 @@ class PaymentDialog(FacetDialog):
         f.refund_cash_button.clicked.connect(self.refund_cash)
         f.void_button.clicked.connect(self.void)
         f.close_button.clicked.connect(self.escape)
+        for pair in ((f.cash_button, f.card_button), (f.refund_card_button, f.refund_cash_button)):
+            width = max(button.sizeHint().width() for button in pair)  # the amounts' fields one width too
+            for button in pair:
+                button.setMinimumWidth(width)
         self.shortcut("Esc", self.escape)
         self.shortcut("F5", lambda: self.simulate(GOOD_TEST_CARD))
         self.shortcut("F6", lambda: self.simulate(DECLINED_TEST_CARD))
