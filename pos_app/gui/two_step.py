@@ -96,7 +96,16 @@ class EnrolPanel(QWidget):
         f.intro_label.setText(f"{why}Scan this with an authenticator app on your phone (Google or Microsoft "
                               "Authenticator, 1Password, …), then type the 6-digit code it shows.")
         # 4 px a module: a phone reads it across the counter, and the card fits a 1280x800 screen
-        f.qr_label.setPixmap(QPixmap.fromImage(qr_image(self.offer.uri, module_px=4)))
+        qr = QPixmap.fromImage(qr_image(self.offer.uri, module_px=4))
+        f.qr_label.setPixmap(qr)
+        # The whole code with its quiet zone, always: a phone cannot scan a code cut at the top and bottom.
+        # The card is as tall as its parts' size hints, and a wrapped label's hint counts the lines of a
+        # wider label than the card gives it, so the intro's real height is asked for here; without it the
+        # QR code of a long name ("Rosalind Hart (Rosalind Fine Jewelry)") was cut to fit.
+        f.qr_label.setMinimumSize(qr.size())
+        margins = f.card.layout().contentsMargins()
+        f.intro_label.setMinimumHeight(f.intro_label.heightForWidth(
+            f.card.minimumWidth() - margins.left() - margins.right()))
         f.key_label.setText(self.offer.key_text)
         f.code_edit.clear()
         f.cancel_button.setText("Sign out  (Esc)" if required else "Cancel  (Esc)")
@@ -122,9 +131,9 @@ class EnrolPanel(QWidget):
         f.confirm_button.setFocus()
 
     def _fit_card(self) -> None:
-        """The card at least as tall as its wrapped text needs at its narrowest. A wizard page or the main window
-        lays the card out by its minimum size, not its height for width, and the text below the QR code was drawn
-        over it."""
+        """The card at least as tall as all its wrapped text needs at its narrowest (the intro's height alone
+        is not enough: "No camera? Type this key…" wraps too). A wizard page or the main window lays the card
+        out by its minimum size, not its height for width, and that text was drawn over the QR code."""
         card = self.form.card
         card.setMinimumHeight(card.heightForWidth(card.minimumWidth()))
 

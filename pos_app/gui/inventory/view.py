@@ -249,7 +249,10 @@ class InventoryView(QWidget):
         token = CancelToken()
         progress = QProgressDialog(f"Importing {path.name}…", "Cancel", 0, 0, self)
         progress.setWindowModality(Qt.WindowModality.WindowModal)
-        progress.canceled.connect(token.cancel)
+        # A lambda, not the bound method: PySide ties a bound method's connection to its object's life,
+        # and the token's last reference may then go on the worker, which disconnects from there and
+        # can deadlock against the GUI thread closing this dialog (Qt's connection lock vs the GIL).
+        progress.canceled.connect(lambda: token.cancel())
         progress.show()
 
         def work() -> item_files.ImportReport:
