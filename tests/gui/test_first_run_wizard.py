@@ -22,11 +22,11 @@ from PySide6.QtWidgets import QApplication
 from pos_app import app
 from pos_app.adapters.secrets import STRIPE_KEY_NAME
 from pos_app.domain.items import COLUMNS
+from pos_app.domain.permissions import Role
 from pos_app.gui import first_run
 from pos_app.gui.first_run import FirstRunWizard
 from pos_app.gui.launch import make_application, watch_for_unfinished_setup
 from pos_app.services import two_step
-from pos_app.domain.permissions import Role
 from pos_app.services.setup import setup_pending
 from tests.conftest import actor_for
 from tests.gui.conftest import focused, main_window, press, snap
