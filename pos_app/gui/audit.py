@@ -289,7 +289,7 @@ class ChainBanner(QLabel):
         self.report = report
         if not report.ok:
             self.setText(chain_text(report, ZoneInfo(self.context.profile.timezone))
-                         + " Open the Audit tab to look, and keep a copy of this store as evidence.")
+                         + " Open Audit in the side bar to look, and keep a copy of this store as evidence.")
         self._show_for(self.context.actor)
 
     def _check_failed(self, exc: BaseException) -> None:

@@ -142,7 +142,7 @@ class MainWindow(QMainWindow):
         def done(count: int) -> None:
             if count and self.context.actor is actor:
                 self.statusBar().showMessage(
-                    f"{status} · {count} thing{'s' if count != 1 else ''} flagged this week: see the Audit tab")
+                    f"{status} · {count} thing{'s' if count != 1 else ''} flagged this week: see Audit in the side bar")
 
         self.context.runner.run(work, on_done=done, on_error=lambda exc: log.warning(
             "reading the week's flags failed: %s", type(exc).__name__))

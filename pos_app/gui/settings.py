@@ -31,7 +31,16 @@ from typing import Any
 
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QKeySequence, QPixmap, QShortcut
-from PySide6.QtWidgets import QComboBox, QCompleter, QFileDialog, QLabel, QLineEdit, QPlainTextEdit, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QCompleter,
+    QFileDialog,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QWidget,
+)
 
 from pos_app.domain.errors import UserFacingError, ValidationError
 from pos_app.domain.permissions import AREAS, TWO_STEP_MINIMUM, TWO_STEP_SETTING, Actor, Permission, Role, allows
@@ -222,6 +231,7 @@ class SettingsView(QWidget):
         f.security_acknowledge_button.clicked.connect(self.acknowledge_keyring)
         f.receipt_columns_combo.addItems(["42", "48"])
         self._set_up_static_texts()
+        self._align_label_columns()
         self._apply_permissions()
         self.loaded_texts: dict[str, str] = {}
         self.logo_kept = ""  # the saved logo, base64
@@ -265,6 +275,21 @@ class SettingsView(QWidget):
         f.receipt_logo_preview.setFixedSize(*PREVIEW_SIZE)
         f.receipt_logo_preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
         f.receipt_logo_preview.setFrameShape(QLabel.Shape.StyledPanel)
+
+    def _align_label_columns(self) -> None:
+        """Every page's labels one width, so the fields do not jump left and right from page to page."""
+        labels = [item.widget() for layout in self.form.root.findChildren(QFormLayout)
+                  for row in range(layout.rowCount())
+                  if (item := layout.itemAt(row, QFormLayout.ItemRole.LabelRole)) is not None and item.widget()]
+        if not labels:
+            return
+        # At most about 30 characters: a longer label wraps rather than narrowing every page's fields.
+        cap = labels[0].fontMetrics().averageCharWidth() * 30
+        width = min(max(label.sizeHint().width() for label in labels), cap)
+        for label in labels:
+            if isinstance(label, QLabel) and label.sizeHint().width() > width:
+                label.setWordWrap(True)
+            label.setFixedWidth(width)
 
     def _apply_permissions(self) -> None:
         """Grey what this person may not change; a page with nothing to change has no Save."""

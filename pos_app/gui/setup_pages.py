@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QLabel, QWidget, QWizard, QWizardPage
+from PySide6.QtWidgets import QLabel, QLineEdit, QWidget, QWizard, QWizardPage
 
 from pos_app.domain.errors import UserFacingError, ValidationError
 from pos_app.gui.base import mark_info, mark_problem
@@ -47,6 +47,8 @@ class FormPage(QWizardPage):
         self.form.root.setMaximumWidth(900)  # fields a readable length on a wide screen
         self.busy = False
         self._passed = False
+        for edit in self.form.root.findChildren(QLineEdit):  # editable combos' fields too
+            edit.textEdited.connect(self._edited)
 
     # -- what a page says -------------------------------------------------------------------------------
     def check(self) -> Callable[[], Any] | None:
@@ -60,6 +62,13 @@ class FormPage(QWizardPage):
         return None
 
     # -- plumbing --------------------------------------------------------------------------------------
+    def _edited(self, _text: str) -> None:
+        """A problem shown goes once the person types a correction: a red line under a value that is now
+        right reads as a refusal of it."""
+        label = self.form.message_label
+        if label.property("problem"):
+            mark_info(label, "")
+
     def initializePage(self) -> None:
         mark_info(self.form.message_label, "")
         field = self.focus_field()
@@ -242,51 +251,84 @@ class PrinterPage(FormPage):
 
 
 class PaymentsPage(FormPage):
+    """Stripe: the secret key into the keyring, and the card reader paired by the registration code its screen
+    shows (as Settings, Payments does with Ctrl+K and Ctrl+R). The key is kept before the reader is asked for,
+    since Stripe pairs the reader with the account the key opens; a code Stripe refuses keeps the page open with
+    the code field named, the key already kept."""
+
     def __init__(self, wizard: FirstRunWizard) -> None:
         super().__init__(wizard, "setup_payments.ui", "Card payments (Stripe)",
                          "Step 6 of 8, optional: leave both fields empty to skip.")
+        self.key_kept = False  # the key of this page's last Next is in the keyring, whatever the reader did
 
     def initializePage(self) -> None:
-        self.form.reader_id_edit.setText(str(self.wiz.directory().setting("payments.reader_id", "") or ""))
+        reader = str(self.wiz.directory().setting("payments.reader_id", "") or "")
+        self.form.reader_label.setText(reader or "none yet")
         super().initializePage()
 
     def focus_field(self) -> QWidget:
         return self.form.stripe_key_edit  # type: ignore[no-any-return]
 
     def field_names(self) -> dict[str, str]:
-        return {"Stripe key": "stripe_key", "payments.reader_id": "reader_id"}
+        return {"Stripe key": "stripe_key"}
 
     def check(self) -> Callable[[], Any] | None:
         from pos_app.domain.payments import check_stripe_key
-        from pos_app.services import settings as store_settings
+        from pos_app.services.payment_setup import check_registration_code
 
         f = self.form
-        key_text, reader_text = f.stripe_key_edit.text(), f.reader_id_edit.text()
-        if not key_text.strip() and not reader_text.strip():
+        key_text, code_text = f.stripe_key_edit.text(), f.registration_code_edit.text()
+        if not key_text.strip() and not code_text.strip():
             self.wiz.skipped.add("payments")
             return None
-        # Both checked before either is kept.
+        # Both checked before either is kept or Stripe is asked.
         key = check_stripe_key(key_text) if key_text.strip() else None
-        reader = store_settings.SETTINGS["payments.reader_id"].parse(reader_text) if reader_text.strip() else None
+        code = check_registration_code(code_text) if code_text.strip() else None
         if key is None and not self.wiz.has_stripe_key():
-            raise ValidationError("Stripe key", "is needed with a card reader (sk_test_… or sk_live_…)")
+            raise ValidationError("Stripe key", "is needed to register a card reader (sk_test_… or sk_live_…)")
         self.wiz.skipped.discard("payments")
-        context, actor = self.wiz.context, self.wiz.acting()
+        context, actor, page = self.wiz.context, self.wiz.acting(), self
+        self.key_kept = False
 
-        def work() -> None:
-            from pos_app.services.payment_setup import set_stripe_key
+        def work() -> Any:
+            from pos_app.services.payment_setup import register_reader, set_stripe_key
 
+            facet = context.facet
             if key is not None:
-                set_stripe_key(key, keys=context.facet.keyring, uow=context.uow(), actor=actor)
-            if reader is not None:
-                store_settings.change_settings({"payments.reader_id": reader}, uow=context.uow(), actor=actor)
+                set_stripe_key(key, keys=facet.keyring, uow=context.uow(), actor=actor)
+                page.key_kept = True
+            if code is None:
+                return None
+            return register_reader(code, registry=facet.reader_registry(), terminal=actor.terminal,
+                                   uow=context.uow(), actor=actor)
 
         return work
 
+    def run(self, work: Callable[[], Any], on_done: Callable[[Any], None], *, lane: str = "db",
+            note: str = "Working…") -> None:
+        # Registering asks Stripe over the network: the io lane, as Settings' Ctrl+R.
+        asking = bool(self.form.registration_code_edit.text().strip())
+        super().run(work, on_done, lane="io" if asking else lane,
+                    note="Asking Stripe to pair the reader…" if asking else note)
+
     def done(self, result: Any) -> None:
-        self.form.stripe_key_edit.clear()  # kept in the keyring now; not left on screen
+        f = self.form
+        f.stripe_key_edit.clear()  # kept in the keyring now; not left on screen
+        f.registration_code_edit.clear()  # a code pairs once
+        if result is not None:
+            f.reader_label.setText(f"{result.reader_id} ({result.label})")
         self.wiz.context.forget_devices()
+        self.wiz.context.changed.emit("settings")
         self.go_on()
+
+    def failed(self, exc: BaseException) -> None:
+        if self.key_kept:  # the key went in before Stripe refused the reader: not left on screen, not asked again
+            self.form.stripe_key_edit.clear()
+            self.wiz.context.forget_devices()
+        super().failed(exc)
+        if self.key_kept and isinstance(exc, UserFacingError):
+            label = self.form.message_label
+            mark_problem(label, f"{label.text().rstrip('.')}. The Stripe key is kept in the keyring.")
 
 
 class _Progress(QObject):

@@ -94,6 +94,8 @@ class SignInView(QWidget):
         n.again_edit.returnPressed.connect(self.submit_new_secret)
         n.confirm_button.clicked.connect(self.submit_new_secret)
         n.back_button.clicked.connect(self.back)
+        for edit in (n.new_edit, n.again_edit):
+            edit.textEdited.connect(self._new_secret_edited)
         QShortcut(QKeySequence("Esc"), self.new_secret_page, self.back,
                   context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         # The password waits here between the steps (the second step rehashes it if the store's
@@ -239,6 +241,12 @@ class SignInView(QWidget):
     @property
     def choosing_secret(self) -> bool:
         return self._choosing is not None and self.pages.currentWidget() is self.new_secret_page
+
+    def _new_secret_edited(self, _text: str) -> None:
+        """A refusal goes as the person types a new PIN or password: left up, it reads as refusing that one."""
+        label = self.new_form.message_label
+        if label.property("problem"):
+            mark_info(label, "")
 
     def submit_new_secret(self) -> None:
         """The new PIN or password, typed twice: checked here (the rule, the two entries, not the

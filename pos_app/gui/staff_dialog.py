@@ -153,6 +153,7 @@ class StaffDialog(FacetDialog):
             return
         word = _word(role)
         f.secret_label.setText(f"Temporary &{word}")
+        f.new_secret_button.setText(f"Another {word}  (Ctrl+G)")  # not "another one": it could read as a person
         current = f.secret_edit.text()
         fits = bool(current) and (len(current) >= 8 if word == "password" else current.isdigit())
         if not fits:

@@ -95,7 +95,8 @@ class EnrolPanel(QWidget):
                if required else "")
         f.intro_label.setText(f"{why}Scan this with an authenticator app on your phone (Google or Microsoft "
                               "Authenticator, 1Password, …), then type the 6-digit code it shows.")
-        qr = QPixmap.fromImage(qr_image(self.offer.uri))
+        # 4 px a module: a phone reads it across the counter, and the card fits a 1280x800 screen
+        qr = QPixmap.fromImage(qr_image(self.offer.uri, module_px=4))
         f.qr_label.setPixmap(qr)
         # The whole code with its quiet zone, always: a phone cannot scan a code cut at the top and bottom.
         # The card is as tall as its parts' size hints, and a wrapped label's hint counts the lines of a
@@ -112,6 +113,7 @@ class EnrolPanel(QWidget):
         f.confirm_button.setText("Confirm  (Enter)")
         mark_info(f.message_label, "")
         f.steps.setCurrentWidget(f.scan_page)
+        self._fit_card()
         f.code_edit.setFocus()
 
     def show_codes(self, codes: Sequence[str], *, title: str, intro: str = CODES_INTRO) -> None:
@@ -125,7 +127,15 @@ class EnrolPanel(QWidget):
         f.confirm_button.setText("I have written them down  (Enter)")
         mark_info(f.message_label, "")
         f.steps.setCurrentWidget(f.codes_page)
+        self._fit_card()
         f.confirm_button.setFocus()
+
+    def _fit_card(self) -> None:
+        """The card at least as tall as all its wrapped text needs at its narrowest (the intro's height alone
+        is not enough: "No camera? Type this key…" wraps too). A wizard page or the main window lays the card
+        out by its minimum size, not its height for width, and that text was drawn over the QR code."""
+        card = self.form.card
+        card.setMinimumHeight(card.heightForWidth(card.minimumWidth()))
 
     @property
     def showing_codes(self) -> bool:

@@ -171,7 +171,8 @@ def print_receipt(sale_id: str, *, printer: ReceiptPrinter | None, sales: SalesR
                                    f"({_layout_reason(error)}).{drawer} It is in the reprint queue.", job_id)
     try:
         if printer is None:
-            raise DeviceUnavailable("No receipt printer is set up (Settings, receipt.printer).")
+            raise DeviceUnavailable("No receipt printer is set up (Settings, Receipts; or pos-app settings set "
+                                    "receipt.printer).")
         printer.send(kick + data)
     except DeviceUnavailable as problem:
         job_id = _keep_waiting(uow, actor, document, sale_id, job_id, str(problem))
@@ -271,7 +272,8 @@ def print_report(title: str, rows: list[tuple[str, str]], *, printer: ReceiptPri
                                    f"({_layout_reason(error)}).")
     try:
         if printer is None:
-            raise DeviceUnavailable("No receipt printer is set up (Settings, receipt.printer).")
+            raise DeviceUnavailable("No receipt printer is set up (Settings, Receipts; or pos-app settings set "
+                                    "receipt.printer).")
         printer.send(data)
     except DeviceUnavailable as problem:
         return PrintOutcome(False, f"The {title} did not print: {problem}")

@@ -125,7 +125,7 @@ def test_the_owner_hears_of_the_weeks_suspicious_activity_at_sign_in_and_on_the_
             staff.sign_in(lily, guess, uow=facet.uow(), hasher=FAST_HASHER, terminal="C1")
     window.sign_in.reload()
     sign_in(qtbot, window, "Jane Ellen")
-    qtbot.waitUntil(lambda: "1 thing flagged this week: see the Audit tab" in window.statusBar().currentMessage(),
+    qtbot.waitUntil(lambda: "1 thing flagged this week: see Audit in the side bar" in window.statusBar().currentMessage(),
                     timeout=5000)
     view = audit_tab(qtbot, window)
     assert "Lily Chen's account was locked after repeated wrong tries (once)" in view.form.flags_label.text()

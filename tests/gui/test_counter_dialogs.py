@@ -225,7 +225,8 @@ def test_a_shift_opens_with_the_float_typed(qtbot: Any, counter: tuple[AppContex
     _shown(qtbot, dialog, dialog.form.amount_edit)
     _type(qtbot, "two hundred")  # replaces the suggested float, all selected
     press(qtbot, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: dialog.form.message_label.text().startswith("float:"), timeout=5_000)
+    qtbot.waitUntil(lambda: dialog.form.message_label.text().startswith("Float: 'two hundred' is not an amount"),
+                    timeout=5_000)  # named as the field's label says, with a capital
     snap(dialog, "open-shift-bad-float")
     assert demo_facet.sales_reader().open_shift(demo_facet.terminal) is None
     _type(qtbot, "250.00")

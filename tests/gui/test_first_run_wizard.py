@@ -22,13 +22,16 @@ from PySide6.QtWidgets import QApplication
 from pos_app import app
 from pos_app.adapters.secrets import STRIPE_KEY_NAME, KeyringSecrets
 from pos_app.domain.items import COLUMNS
+from pos_app.domain.permissions import Role
 from pos_app.gui import first_run
 from pos_app.gui.first_run import FirstRunWizard
 from pos_app.gui.launch import make_application, watch_for_unfinished_setup
 from pos_app.services import two_step
 from pos_app.services.setup import setup_pending
+from tests.conftest import actor_for
 from tests.gui.conftest import focused, main_window, press, snap
 from tests.printer_listener import PrinterListener
+from tests.stripe_server import FakeStripe
 
 ALT = Qt.KeyboardModifier.AltModifier
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -162,6 +165,7 @@ def test_a_store_is_set_up_by_keys_from_its_name_to_its_first_shift_each_page_re
     assert w.currentId() == first_run.TAX
     assert message(w) == "Sales tax rate: must be between 0 and 30 percent"
     replace_text(qtbot, "7.65")
+    assert message(w) == ""  # the refusal goes as the correction is typed
     assert w.page(first_run.TAX).form.example_label.text() == "A 1,000.00 necklace: 76.50 tax, 1,076.50 in all."
     snap(w, "first-run-2-tax")
     press(qtbot, Qt.Key.Key_Return)
@@ -353,3 +357,78 @@ def test_a_test_page_to_a_printer_that_is_off_says_so_on_the_page_and_the_setup_
     press(qtbot, Qt.Key.Key_Return)  # the address is kept: receipts wait in the queue until it prints
     on_page(qtbot, wizard, first_run.PAYMENTS)
     assert wizard.facet.directory().setting("receipt.printer") == address
+
+
+def test_the_two_step_page_shows_the_qr_code_whole_at_1280x800(qtbot: Any, wizard: FirstRunWizard) -> None:
+    fill_store_tax_owner(qtbot, wizard)
+    qtbot.wait(100)
+    form = wizard.page(first_run.TWO_STEP).panel.form
+    assert wizard.size().height() <= 800
+    qr, caption = form.qr_label.geometry(), form.key_caption.geometry()
+    assert qr.height() == form.qr_label.pixmap().height() and caption.top() > qr.bottom()  # not drawn over it
+    assert form.code_edit.geometry().top() > form.key_label.geometry().bottom()
+    snap(wizard, "first-run-4-two-step-whole")
+
+
+@pytest.fixture
+def no_stripe_key() -> Iterator[None]:
+    """The test keyring is the session's: no Stripe key from another test before, none left after."""
+    from pos_app.adapters.secrets import KeyringSecrets
+
+    KeyringSecrets().delete(STRIPE_KEY_NAME)
+    yield
+    KeyringSecrets().delete(STRIPE_KEY_NAME)
+
+
+def test_the_stripe_page_keeps_the_key_and_registers_the_reader_by_the_code_its_screen_shows(
+        qtbot: Any, wizard: FirstRunWizard, stripe_server: FakeStripe, no_stripe_key: None) -> None:
+    from pos_app.services import settings
+
+    w = wizard
+    fill_store_tax_owner(qtbot, w)
+    enrol(qtbot, w)
+    # This store's Stripe is the local test server (a real store leaves the address empty: Stripe itself).
+    settings.change_setting("payments.api_base", stripe_server.url, uow=w.facet.uow(),
+                            actor=actor_for(w.facet, Role.OWNER))
+    press(qtbot, Qt.Key.Key_Return)  # no printer
+    on_page(qtbot, w, first_run.PAYMENTS)
+    form = w.page(first_run.PAYMENTS).form
+    assert focused() is form.stripe_key_edit and form.reader_label.text() == "none yet"
+
+    # A code without a key: the key is named, and Stripe is not asked.
+    press(qtbot, Qt.Key.Key_G, ALT)
+    assert focused() is form.registration_code_edit
+    type_text(qtbot, "simulated-wpe")
+    press(qtbot, Qt.Key.Key_Return)
+    assert message(w).startswith("Stripe secret key: is needed to register a card reader")
+    assert focused() is form.stripe_key_edit and stripe_server.registered_labels == []
+
+    # A code Stripe refuses: named as Settings names it, the key already kept and off the screen.
+    type_text(qtbot, stripe_server.secret_key)
+    press(qtbot, Qt.Key.Key_G, ALT)
+    replace_text(qtbot, "sepia-cerulean-aqua")
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "Stripe refused it" in message(w), timeout=20_000)
+    assert message(w).startswith("Registration code: Stripe refused it (Invalid registration code)")
+    assert message(w).endswith("Generate pairing code). The Stripe key is kept in the keyring.")
+    assert form.message_label.property("problem") is True
+    assert w.currentId() == first_run.PAYMENTS and focused() is form.registration_code_edit
+    assert form.stripe_key_edit.text() == "" and w.facet.keyring.get(STRIPE_KEY_NAME) == stripe_server.secret_key
+    assert w.facet.directory().setting("payments.reader_id", "") == ""
+    snap(w, "first-run-6-payments-refused")
+
+    # The code the simulated reader shows: paired, this counter's reader, and the setup goes on.
+    replace_text(qtbot, "Simulated-WPE")
+    press(qtbot, Qt.Key.Key_Return)
+    on_page(qtbot, w, first_run.INVENTORY)
+    assert w.facet.directory().setting("payments.reader_id", "") == stripe_server.reader_id
+    assert stripe_server.registered_labels == ["Facet counter C1"]
+    assert form.reader_label.text().startswith(stripe_server.reader_id)
+    conn = w.facet.connection()
+    try:
+        events = [r[0] for r in conn.execute("SELECT action FROM audit_events ORDER BY seq")]
+    finally:
+        conn.close()
+    assert events.count("payments.key_set") == 1 and events.count("payments.reader_registered") == 1
+    terminal = w.facet.card_terminal()
+    assert terminal is not None and terminal.test_mode

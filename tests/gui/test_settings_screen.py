@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QLineEdit
 from pos_app.app import Facet
 from pos_app.domain.permissions import Permission, Role
 from pos_app.gui.main_window import MainWindow
-from pos_app.gui.settings import ALLOWED, PAGE_ORDER, SettingsView, matrix_rows, setting_text
+from pos_app.gui.settings import ALLOWED, PAGE_ORDER, PAGES, SettingsView, matrix_rows, setting_text
 from tests.gui.conftest import focused, press, sign_in, snap
 
 
@@ -268,6 +268,9 @@ def test_the_owner_chooses_a_logo_sees_it_and_saves_it(qtbot: Any, window: MainW
     f = view.form
     _page(qtbot, view, "receipt")
     assert f.receipt_logo_preview.text() == "no logo"
+    # The preview under the logo's field, not under the labels.
+    assert f.receipt_logo_preview.geometry().left() == f.receipt_logo_edit.mapTo(
+        f.receipt_logo_preview.parentWidget(), f.receipt_logo_edit.rect().topLeft()).x()
     press(qtbot, Qt.Key.Key_O, Qt.KeyboardModifier.AltModifier)  # L&ogo
     assert focused() is f.receipt_logo_edit
     qtbot.keyClicks(focused(), str(logo))
@@ -404,3 +407,16 @@ def _owner(facet: Facet) -> Any:
     from tests.conftest import actor_for
 
     return actor_for(facet, Role.OWNER)
+
+
+def test_the_fields_stay_in_one_column_from_page_to_page(qtbot: Any, window: MainWindow) -> None:
+    from PySide6.QtCore import QPoint
+
+    view = _settings(qtbot, window, "Jane Ellen")
+    lefts = {}
+    for page, fields in PAGES.items():
+        _page(qtbot, view, page)
+        qtbot.wait(50)
+        field = getattr(view.form, fields[0].widget)
+        lefts[page] = field.mapTo(view, QPoint(0, 0)).x()
+    assert len(set(lefts.values())) == 1, lefts  # Alt+2 .. Alt+7 do not shift the fields sideways

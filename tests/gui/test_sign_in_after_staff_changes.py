@@ -146,6 +146,7 @@ def test_the_new_pin_page_refuses_the_temporary_pin_and_esc_goes_back(qtbot: Any
     _type(qtbot, "12")
     assert n.message_label.text() == "New PIN must be 4 to 8 digits."
     qtbot.keyClicks(focused(), "8642")
+    assert n.message_label.text() == ""  # the refusal goes as a new PIN is typed
     snap(window, "sign_in_new_pin")
     press(qtbot, Qt.Key.Key_Escape)
     assert page.pages.currentWidget() is page.credentials_page and focused() is form.secret_edit

@@ -232,12 +232,14 @@ def test_the_add_dialog_asks_what_the_role_needs(qtbot: Any, window: MainWindow)
     assert focused() is f.role_combo
     qtbot.keyClicks(focused(), "Ma")
     assert f.secret_label.text() == "Temporary &password" and len(f.secret_edit.text()) >= 8
+    assert f.new_secret_button.text() == "Another password  (Ctrl+G)"  # says what Ctrl+G makes
     assert f.pin_edit.isVisible() and not f.credentials_edit.isVisible()
     snap(dialog, "staff_add_manager_dialog")
     press(qtbot, Qt.Key.Key_Down)  # owner, manager, clerk, appraiser, privacy officer
     press(qtbot, Qt.Key.Key_Down)
     assert f.role_combo.currentData() == Role.APPRAISER
     assert f.secret_edit.text().isdigit() and f.credentials_edit.isVisible() and not f.pin_edit.isVisible()
+    assert f.new_secret_button.text() == "Another PIN  (Ctrl+G)"
     first = f.secret_edit.text()
     press(qtbot, Qt.Key.Key_G, CTRL)
     assert f.secret_edit.text().isdigit() and len(f.secret_edit.text()) == 6, "another temporary PIN"

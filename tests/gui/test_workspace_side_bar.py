@@ -157,3 +157,37 @@ def test_five_more_screens_still_fit_at_1280_by_800(qtbot: Any, window: MainWind
     press(qtbot, Qt.Key.Key_PageUp, CTRL)  # the last one, past Ctrl+0, by keyboard
     assert isinstance(workspace.current_screen(), QWidget)
     assert workspace.current_title() == list(workspace.screens)[-1]
+
+
+def test_the_appraisers_first_screen_shows_every_column_at_1280_by_800(qtbot: Any, window: MainWindow) -> None:
+    sign_in(qtbot, window, "Priya Nair")
+    _fits(qtbot, window, (1280, 800), "Priya Nair")
+    view = window.workspace.current_screen()
+    table = view.form.table
+    qtbot.waitUntil(lambda: view.model.rowCount() > 0, timeout=10_000)
+    qtbot.wait(50)
+    assert table.horizontalScrollBar().maximum() == 0, "a column is cut off behind a scroll bar"
+    _headings_whole(table)
+    appraiser = table.model().columnCount() - 1
+    assert table.columnWidth(appraiser) >= table.fontMetrics().horizontalAdvance("Priya Nair") + 8
+
+
+def _headings_whole(table: Any) -> None:
+    header = table.horizontalHeader()
+    metrics = QFontMetrics(header.font())
+    bold = header.font()
+    bold.setBold(True)
+    for column in range(table.model().columnCount()):
+        heading = str(table.model().headerData(column, Qt.Orientation.Horizontal))
+        needs = max(metrics.horizontalAdvance(heading), QFontMetrics(bold).horizontalAdvance(heading)) + 12
+        assert header.sectionSize(column) >= needs, f"the heading {heading!r} is cut"
+
+
+def test_the_privacy_officers_first_screen_shows_every_column_at_1280_by_800(qtbot: Any,
+                                                                            window: MainWindow) -> None:
+    sign_in(qtbot, window, "Dana Brooks")
+    _fits(qtbot, window, (1280, 800), "Dana Brooks")
+    table = window.workspace.current_screen().form.table
+    qtbot.wait(50)
+    assert table.horizontalScrollBar().maximum() == 0, "a column is cut off behind a scroll bar"
+    _headings_whole(table)

@@ -29,7 +29,7 @@ from pos_app.services.ports import AppraisalRow
 
 log = logging.getLogger(__name__)
 
-WIDTHS = (120, 70, 100, 100, 190, 210, 110, 120)  # the last column (Appraiser) stretches
+WIDTHS = (112, 76, 104, 96, 170, 170, 90, 100)  # the last column (Appraiser) stretches; all fit 1280 wide
 
 
 class AppraisalsView(QWidget):

@@ -28,6 +28,13 @@ from pos_app.services import cash
 from pos_app.services.guard import ApprovalNeeded
 
 
+def _sentence(exc: UserFacingError) -> str:
+    """A refusal as the drawer's dialogs show it: "Float: 'two hundred' is not an amount…", the field named
+    with a capital as on every other form (a service names it in lower case)."""
+    text = str(exc)
+    return text[:1].upper() + text[1:] if isinstance(exc, ValidationError) else text
+
+
 class OpenShiftDialog(FacetDialog):
     """Count the float into the drawer and open the shift; on accept `shift_id` is set."""
 
@@ -49,7 +56,7 @@ class OpenShiftDialog(FacetDialog):
         self.initial_focus = f.amount_edit
 
     def show_problem(self, exc: UserFacingError) -> None:
-        mark_problem(self.form.message_label, str(exc))
+        mark_problem(self.form.message_label, _sentence(exc))
         self.form.amount_edit.setFocus()
         self.form.amount_edit.selectAll()
 
@@ -108,7 +115,7 @@ class CashMoveDialog(FacetDialog):
             mark_info(self.form.message_label, str(exc))
             ask_approval(self.context, exc, self, self.save)
             return
-        mark_problem(self.form.message_label, str(exc))
+        mark_problem(self.form.message_label, _sentence(exc))
         on_reason = isinstance(exc, ValidationError) and exc.field == "reason"
         field = self.form.reason_edit if on_reason else self.form.amount_edit
         field.setFocus()

@@ -115,10 +115,10 @@ class PrivacyDesk(QWidget):
         f = self.form
         self.reader = context.facet.privacy_reader(context.connection)
         self.model = RequestsModel(self)
-        show_records(f.table, self.model, (150, 90, 170, 180, 90, 90))
+        show_records(f.table, self.model, (100, 90, 140, 150, 104, 90))
         f.splitter.setStretchFactor(0, 3)
         f.splitter.setStretchFactor(1, 2)
-        f.splitter.setSizes([800, 560])
+        f.splitter.setSizes([760, 400])  # every column whole beside the side bar at 1280 wide
         f.table.selectionModel().currentRowChanged.connect(lambda *_: self.show_steps())
         f.closed_check.toggled.connect(lambda _on: self.refresh())
         for button, key, slot in ((f.verify_button, "F2", self.verify), (f.act_button, "F3", self.act),

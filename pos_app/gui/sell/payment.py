@@ -93,6 +93,10 @@ class PaymentDialog(FacetDialog):
         f.refund_cash_button.clicked.connect(self.refund_cash)
         f.void_button.clicked.connect(self.void)
         f.close_button.clicked.connect(self.escape)
+        for pair in ((f.cash_button, f.card_button), (f.refund_card_button, f.refund_cash_button)):
+            width = max(button.sizeHint().width() for button in pair)  # the amounts' fields one width too
+            for button in pair:
+                button.setMinimumWidth(width)
         self.shortcut("Esc", self.escape)
         self.shortcut("F5", lambda: self.simulate(GOOD_TEST_CARD))
         self.shortcut("F6", lambda: self.simulate(DECLINED_TEST_CARD))
@@ -173,8 +177,8 @@ class PaymentDialog(FacetDialog):
             f.reader_label.setText(f"Waiting for {verb} on the reader: {m(abs(co.pending.amount.cents))}. "
                                    "Present, insert or tap the card. Esc cancels.")
         elif not has_reader:
-            f.reader_label.setText("No card reader is set up on this counter (settings payments.reader_id, and the "
-                                   "Stripe key with `pos-app payments set-key`).")
+            f.reader_label.setText("No card reader is set up on this counter: the owner keeps the Stripe key and "
+                                   "registers the reader in Settings, Payments.")
         else:
             f.reader_label.setText("Reader ready.")
         if refunding:

@@ -71,11 +71,22 @@ class PromptDialog(FacetDialog):
         self.run(lambda: self._accept_with(value, reason), done)
 
     def show_problem(self, exc: UserFacingError) -> None:
-        mark_problem(self.form.message_label, str(exc))
-        if isinstance(exc, ValidationError) and exc.field == "reason" and self.form.reason_edit.isVisible():
-            self.form.reason_edit.setFocus()
-        else:
-            self.form.value_edit.setFocus()
+        """The problem under the fields, a refused field named by its label as on every other form
+        ("Reason: say why…", not the service's "reason: say why…"); the keyboard goes to that field."""
+        f = self.form
+        on_reason = isinstance(exc, ValidationError) and exc.field == "reason" and f.reason_edit.isVisible()
+        text = str(exc)
+        if on_reason:
+            text = f"{_caption(f.reason_edit_caption.text())}: {exc.problem}"  # type: ignore[union-attr]
+        elif text:
+            text = text[0].upper() + text[1:]
+        mark_problem(f.message_label, text)
+        (f.reason_edit if on_reason else f.value_edit).setFocus()
+
+
+def _caption(label: str) -> str:
+    """A field's label as a message names it: "&Reason (over 10% off)" -> "Reason"."""
+    return label.replace("&", "").split(" (")[0].strip()
 
 
 class ChoiceDialog(FacetDialog):

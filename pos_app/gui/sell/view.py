@@ -486,7 +486,9 @@ class SellView(QWidget):
     def clear_cart(self) -> None:
         if self.cart.is_empty:
             return
-        if dialogs.ask_yes_no(self, "Clear the cart", f"Take all {len(self.cart.lines)} line(s) off the cart?"):
+        count = len(self.cart.lines)
+        question = "Take the line off the cart?" if count == 1 else f"Take all {count} lines off the cart?"
+        if dialogs.ask_yes_no(self, "Clear the cart", question):
             self.set_cart(Cart(currency=self.settings.currency), "The cart is empty.")
             self.focus_first()
 
