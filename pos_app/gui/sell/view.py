@@ -63,6 +63,8 @@ class SellView(QWidget):
         self.model = CartModel(lambda cents: context.money(cents), self)
         table = f.cart_table
         table.setModel(self.model)
+        # A long title loses its middle, not its end: "…Tennis Necklace, 14.8 ct" keeps the carat weight.
+        table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         header = table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
