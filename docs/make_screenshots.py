@@ -248,8 +248,15 @@ def owner_screens(window: MainWindow, context: AppContext, facet: app.Facet, out
     staff = window.workspace.show_screen("Staff")
     wait_until(lambda: not staff.loading and bool(staff.rows))
     grab(window, out / "staff.png")
-    window.workspace.show_screen("Settings")
+    staff.add_person()
+    wait_until(lambda: staff.dialog is not None and staff.dialog.isVisible())
+    grab(staff.dialog, out / "staff-add.png")
+    staff.dialog.reject()
+    view = window.workspace.show_screen("Settings")
     grab(window, out / "settings.png")
+    view._page(1)  # the store's profile, editable
+    wait_until(lambda: bool(view.form.store_name_edit.text()))
+    grab(window, out / "settings-store.png")
     window.workspace.set_up_two_step()
     dialog = window.workspace.two_step_dialog
     wait_until(lambda: dialog.isVisible())
