@@ -23,6 +23,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from pos_app import app
+
 POS_APP = Path(sys.executable).with_name("pos-app")
 SCREEN = "1360x900x24"  # room for the app's 1280x800 window and its dialogs
 
@@ -171,3 +173,21 @@ class Desktop:
             shot = self.picture(f"failed-{name}")
             raise AssertionError(f"step {name!r} failed ({failure}); the screen is in {shot}\n"
                                  f"--- pos-app log\n{self.app_log()}") from failure
+
+
+def store_query(data_dir: Path) -> Callable[..., list[Any]]:
+    """Read the store while the app runs (its own connection to the encrypted file): only to know when
+    a step has landed, where no window's title changes."""
+
+    def query(sql: str, *args: Any) -> list[Any]:
+        facet = app.open_facet(data_dir)
+        try:
+            conn = facet.connection()
+            try:
+                return list(conn.execute(sql, args).fetchall())
+            finally:
+                conn.close()
+        finally:
+            facet.close()
+
+    return query

@@ -14,14 +14,12 @@ The X desktop (Xvfb, Openbox, xdotool) is tests/e2e/desktop.py's, shared with th
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from pos_app import app
-from tests.e2e.desktop import Desktop
+from tests.e2e.desktop import Desktop, store_query
 
 
 @pytest.fixture
@@ -31,28 +29,13 @@ def screen(tmp_path: Path) -> Iterator[Desktop]:
     x.close()
 
 
-def _store(data_dir: Path) -> Callable[[str, tuple[Any, ...]], list[Any]]:
-    def query(sql: str, args: tuple[Any, ...] = ()) -> list[Any]:
-        facet = app.open_facet(data_dir)
-        try:
-            conn = facet.connection()
-            try:
-                return list(conn.execute(sql, args).fetchall())
-            finally:
-                conn.close()
-        finally:
-            facet.close()
-
-    return query
-
-
 def test_a_clerk_opens_a_shift_and_sells_a_necklace_for_cash_with_the_keyboard_only(
         screen: Desktop, demo_dir: Path) -> None:
-    query = _store(demo_dir)
-    assert query("SELECT count(*) FROM shifts WHERE status = 'open'", ())[0][0] == 0  # a fresh demo has none
+    query = store_query(demo_dir)
+    assert query("SELECT count(*) FROM shifts WHERE status = 'open'")[0][0] == 0  # a fresh demo has none
     barcode, sku = query("SELECT barcode, sku FROM items WHERE status = 'available' AND tracking = 'unique' "
-                         "AND barcode IS NOT NULL ORDER BY sku LIMIT 1", ())[0]
-    sales_before = query("SELECT count(*) FROM sales", ())[0][0]
+                         "AND barcode IS NOT NULL ORDER BY sku LIMIT 1")[0]
+    sales_before = query("SELECT count(*) FROM sales")[0][0]
 
     screen.start(demo_dir)
     screen.type("Lily")  # the sign-in list jumps to the name typed
@@ -60,12 +43,12 @@ def test_a_clerk_opens_a_shift_and_sells_a_necklace_for_cash_with_the_keyboard_o
     screen.type("3333")
     screen.key("Return")
     screen.wait("the clerk's sign-in", lambda: query(
-        "SELECT 1 FROM audit_events WHERE action = 'staff.signed_in' AND actor_name = 'Lily Chen'", ()))
+        "SELECT 1 FROM audit_events WHERE action = 'staff.signed_in' AND actor_name = 'Lily Chen'"))
 
     screen.key("F10", "Down", "Return")  # the drawer menu: Open a shift…
     screen.wait_active("^Open a shift$")
     screen.key("Return")  # the float as offered ($200.00)
-    screen.wait("the shift to open", lambda: query("SELECT 1 FROM shifts WHERE status = 'open'", ()))
+    screen.wait("the shift to open", lambda: query("SELECT 1 FROM shifts WHERE status = 'open'"))
 
     screen.type(barcode)  # a keyboard-wedge scanner types the code and Enter
     screen.key("Return")
@@ -76,12 +59,12 @@ def test_a_clerk_opens_a_shift_and_sells_a_necklace_for_cash_with_the_keyboard_o
     sold = screen.wait("the sale", lambda: query(
         "SELECT s.number, s.total_cents, st.name FROM sales s JOIN staff st ON st.id = s.staff_id "
         "WHERE s.id NOT IN (SELECT id FROM sales ORDER BY completed_at LIMIT ?) ORDER BY s.completed_at DESC",
-        (sales_before,)))
+        sales_before))
     number, total, clerk = sold[0]
     screen.picture("sold")
     assert clerk == "Lily Chen" and total > 0 and number.startswith("C1-")
-    status, on_hand = query("SELECT status, on_hand FROM items WHERE sku = ?", (sku,))[0]
+    status, on_hand = query("SELECT status, on_hand FROM items WHERE sku = ?", sku)[0]
     assert (status, on_hand) == ("sold", 0)
     (cash,) = query("SELECT amount_cents FROM payments p JOIN sales s ON s.id = p.sale_id "
-                    "WHERE s.number = ? AND p.tender = 'cash'", (number,))[0]
+                    "WHERE s.number = ? AND p.tender = 'cash'", number)[0]
     assert cash == total

@@ -40,7 +40,7 @@ from PIL import Image
 from pos_app import app
 from pos_app.services import demo
 from pos_app.services.cash import denominations
-from tests.e2e.desktop import POS_APP, Desktop
+from tests.e2e.desktop import POS_APP, Desktop, store_query
 from tests.printer_listener import PrinterListener, decode_escpos
 
 MAIN = "^Facet — "  # the main window's title: "Facet — <store name>"
@@ -64,24 +64,6 @@ def cli(data_dir: Path, *args: str) -> Any:
                           text=True, timeout=120, check=False)
     assert done.returncode == 0, f"pos-app {' '.join(args)} exited {done.returncode}: {done.stderr[-2000:]}"
     return json.loads(done.stdout)
-
-
-def store_query(data_dir: Path) -> Callable[..., list[Any]]:
-    """Read the store while the app runs (its own connection to the encrypted file): only to know when
-    a step has landed, where no window's title changes."""
-
-    def query(sql: str, *args: Any) -> list[Any]:
-        facet = app.open_facet(data_dir)
-        try:
-            conn = facet.connection()
-            try:
-                return list(conn.execute(sql, args).fetchall())
-            finally:
-                conn.close()
-        finally:
-            facet.close()
-
-    return query
 
 
 # ---------------------------------------------------------------- the keys of each step
