@@ -42,8 +42,15 @@ def fit_height(window: QWidget) -> None:
     layout.activate()
     width = window.width()
     needed = layout.totalHeightForWidth(width) if layout.hasHeightForWidth() else layout.totalSizeHint().height()
+    screen = window.screen()
+    if screen is not None:  # never past the screen: the buttons at the bottom must stay on it
+        room = screen.availableGeometry()
+        frame = max(0, window.frameGeometry().height() - window.height())
+        needed = min(needed, room.height() - frame)
     if needed > window.height():
         window.resize(width, needed)
+        if screen is not None and window.frameGeometry().bottom() > room.bottom():
+            window.move(window.x(), max(room.top(), room.bottom() - window.frameGeometry().height()))
 
 
 def _fit_dialog(label: QLabel) -> None:

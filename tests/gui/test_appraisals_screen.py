@@ -278,6 +278,13 @@ def test_the_list_finds_an_appraisal_by_owner_name_and_by_number(
     qtbot.waitUntil(lambda: isinstance(view.dialog, AppraisalDialog) and view.dialog.record is not None)
     assert view.dialog.record.id == other.id
     snap(view, "appraisals-search")
+    # However much its text asks for, the dialog stays on the screen: its buttons at the bottom stay reachable.
+    dialog = view.dialog
+    qtbot.waitUntil(dialog.isVisible)
+    room = dialog.screen().availableGeometry()
+    qtbot.wait(50)  # the dialog fits itself to its text once shown
+    assert dialog.frameGeometry().height() <= room.height()
+    assert dialog.form.save_button.mapToGlobal(dialog.form.save_button.rect().bottomLeft()).y() <= room.bottom()
 
 
 def test_save_pdf_holds_the_number_and_value_and_the_card_is_a_card(
