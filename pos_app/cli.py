@@ -1462,33 +1462,33 @@ def cmd_staff_reset_secret(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_staff_deactivate(args: argparse.Namespace) -> int:
+def _staff_leave_or_return(args: argparse.Namespace, *, leaving: bool) -> int:
+    """`staff deactivate` (a leaver) and `staff reactivate` (taken back): the same steps, the other way."""
     from pos_app.services import staff
 
     facet = _open(args)
     try:
         row = _staff_row(facet, args.staff)
-        staff.deactivate(row.id, uow=facet.uow(), actor=facet.cli_actor())
+        change = staff.deactivate if leaving else staff.reactivate
+        change(row.id, uow=facet.uow(), actor=facet.cli_actor())
     finally:
         facet.close()
-    _emit(args, {"deactivated": row.id, "name": row.name},
-          f"{row.name} is deactivated: off the sign-in list and unable to sign in; their sales, appraisals and audit "
-          "trail are kept. `pos-app staff reactivate` takes them back.")
+    if leaving:
+        _emit(args, {"deactivated": row.id, "name": row.name},
+              f"{row.name} is deactivated: off the sign-in list and unable to sign in; their sales, appraisals and "
+              "audit trail are kept. `pos-app staff reactivate` takes them back.")
+    else:
+        _emit(args, {"reactivated": row.id, "name": row.name},
+              f"{row.name} is active again and on the sign-in list, as a {row.role.label.lower()}.")
     return EXIT_OK
+
+
+def cmd_staff_deactivate(args: argparse.Namespace) -> int:
+    return _staff_leave_or_return(args, leaving=True)
 
 
 def cmd_staff_reactivate(args: argparse.Namespace) -> int:
-    from pos_app.services import staff
-
-    facet = _open(args)
-    try:
-        row = _staff_row(facet, args.staff)
-        staff.reactivate(row.id, uow=facet.uow(), actor=facet.cli_actor())
-    finally:
-        facet.close()
-    _emit(args, {"reactivated": row.id, "name": row.name},
-          f"{row.name} is active again and on the sign-in list, as a {row.role.label.lower()}.")
-    return EXIT_OK
+    return _staff_leave_or_return(args, leaving=False)
 
 
 def _add_staff_commands(sub: Any, command: Callable[..., argparse.ArgumentParser]) -> None:

@@ -21,10 +21,12 @@ os.environ.pop("FACET_DATA_DIR", None)
 import contextlib  # noqa: E402
 import datetime as dt  # noqa: E402
 import io  # noqa: E402
+import json  # noqa: E402
 import logging  # noqa: E402
 import shutil  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
+from typing import Any  # noqa: E402
 
 import pytest  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
@@ -139,6 +141,16 @@ def empty_facet(tmp_path: Path) -> Iterator[app.Facet]:
     facet = app.create_facet(tmp_path / "store", parse_store_profile(STORE_FORM), OWNER, hasher=FAST_HASHER)
     yield facet
     facet.close()
+
+
+def audit_summaries(facet: app.Facet, action: str) -> list[dict[str, Any]]:
+    """The summaries of the store's audit events of one action, oldest first."""
+    conn = facet.connection()
+    try:
+        rows = conn.execute("SELECT summary FROM audit_events WHERE action = ? ORDER BY seq", (action,)).fetchall()
+    finally:
+        conn.close()
+    return [json.loads(r[0]) if isinstance(r[0], str) else r[0] for r in rows]
 
 
 def actor_for(facet: app.Facet, role: Role) -> Actor:

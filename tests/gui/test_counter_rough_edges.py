@@ -18,6 +18,7 @@ from pos_app.gui.sell.view import SellView
 from pos_app.services import cash
 from tests.conftest import actor_for
 from tests.gui.conftest import focused, sign_in, snap
+from tests.gui.test_counter_flows import _dialog, _scan
 
 
 def _barcodes(facet: Facet, n: int) -> list[str]:
@@ -37,17 +38,6 @@ def _counter(qtbot: Any, window: MainWindow, facet: Facet, who: str = "Lily Chen
     assert isinstance(sell, SellView)
     qtbot.waitUntil(lambda: focused() is sell.form.scan_edit, timeout=5_000)
     return sell
-
-
-def _scan(qtbot: Any, code: str) -> None:
-    qtbot.keyClicks(focused(), code)
-    qtbot.keyClick(focused(), Qt.Key.Key_Return)
-
-
-def _dialog(qtbot: Any, sell: SellView, kind: type) -> Any:
-    qtbot.waitUntil(lambda: isinstance(sell.dialog, kind) and sell.dialog.isVisible(), timeout=5_000)
-    qtbot.waitUntil(lambda: sell.dialog.isAncestorOf(focused()), timeout=5_000)
-    return sell.dialog
 
 
 def test_cash_typed_over_the_amount_due_replaces_it_and_the_change_due_stays_up_until_the_next_scan(

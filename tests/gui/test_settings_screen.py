@@ -6,7 +6,6 @@ Set FACET_DIALOG_PNG to a folder to keep a picture of each page as the tests lea
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -19,6 +18,7 @@ from pos_app.app import Facet
 from pos_app.domain.permissions import Permission, Role
 from pos_app.gui.main_window import MainWindow
 from pos_app.gui.settings import ALLOWED, PAGE_ORDER, PAGES, SettingsView, matrix_rows, setting_text
+from tests.conftest import audit_summaries
 from tests.gui.conftest import focused, press, sign_in, snap
 
 
@@ -56,14 +56,6 @@ def _save_and_wait(qtbot: Any, view: SettingsView, page: str, expected: str) -> 
     message = getattr(view.form, f"{page}_message")
     qtbot.waitUntil(lambda: expected in message.text(), timeout=10_000)
 
-
-def _events(facet: Facet, action: str) -> list[dict[str, Any]]:
-    conn = facet.connection()
-    try:
-        rows = conn.execute("SELECT summary FROM audit_events WHERE action = ? ORDER BY seq", (action,)).fetchall()
-    finally:
-        conn.close()
-    return [json.loads(r[0]) if isinstance(r[0], str) else r[0] for r in rows]
 
 
 def test_a_manager_reads_the_matrix_and_every_page_but_changes_only_the_printer(
@@ -110,7 +102,7 @@ def test_the_owner_changes_the_tax_rate_by_keyboard_and_the_trail_has_old_and_ne
     snap(window, "settings-store")
     assert demo_facet.directory().store().tax_rate == "6.25"  # type: ignore[union-attr]
     assert window.context.profile.tax_rate == "6.25"
-    (event,) = _events(demo_facet, "store.profile_changed")
+    (event,) = audit_summaries(demo_facet, "store.profile_changed")
     assert event["changed"] == {"tax_rate": {"before": before.tax_rate, "after": "6.25"}}
     sell = window.workspace.show_screen("Sell")  # the owner's own counter charges the new rate at once
     assert sell.settings.tax_rate == Decimal("6.25")
@@ -134,7 +126,7 @@ def test_a_bad_time_zone_names_the_field_takes_the_keyboard_and_changes_nothing(
     assert focused() is f.store_timezone_edit and f.store_timezone_edit.property("invalid") is True
     snap(window, "settings-store-refused")
     assert demo_facet.directory().store() == before
-    assert _events(demo_facet, "store.profile_changed") == []
+    assert audit_summaries(demo_facet, "store.profile_changed") == []
 
 
 def test_the_owner_sets_the_idle_lock_and_a_bad_argon2_cost_is_refused(
@@ -146,7 +138,7 @@ def test_the_owner_sets_the_idle_lock_and_a_bad_argon2_cost_is_refused(
     _type(qtbot, "12")
     _save_and_wait(qtbot, view, "security", "Saved: Idle lock (minutes).")
     assert demo_facet.directory().setting("security.idle_lock_minutes") == 12
-    events = _events(demo_facet, "setting.changed")
+    events = audit_summaries(demo_facet, "setting.changed")
     assert events[-1] == {"key": "security.idle_lock_minutes", "before": 5, "after": 12}
 
     press(qtbot, Qt.Key.Key_A, Qt.KeyboardModifier.AltModifier)
@@ -155,7 +147,7 @@ def test_the_owner_sets_the_idle_lock_and_a_bad_argon2_cost_is_refused(
     _save_and_wait(qtbot, view, "security", "Nothing was saved.")
     assert f.security_message.text().startswith("Argon2 costs (memory_cost): must be from ")
     assert focused() is f.security_argon2_edit
-    assert len(_events(demo_facet, "setting.changed")) == len(events)
+    assert len(audit_summaries(demo_facet, "setting.changed")) == len(events)
     snap(window, "settings-security")
 
 
@@ -178,7 +170,7 @@ def test_the_owner_requires_two_step_sign_in_of_managers_and_marcus_sets_it_up_a
     _type(qtbot, "owner, privacy officer, manager")
     _save_and_wait(qtbot, view, "security", "Saved: Two-step sign-in.")
     assert demo_facet.directory().setting("security.two_step_roles") == ["owner", "manager", "privacy_officer"]
-    assert _events(demo_facet, "setting.changed")[-1] == {
+    assert audit_summaries(demo_facet, "setting.changed")[-1] == {
         "key": "security.two_step_roles", "before": ["owner", "privacy_officer"],
         "after": ["owner", "manager", "privacy_officer"]}
     assert f.security_two_step_edit.text() == "owner, manager, privacy_officer"
@@ -279,7 +271,7 @@ def test_the_owner_chooses_a_logo_sees_it_and_saves_it(qtbot: Any, window: MainW
     _save_and_wait(qtbot, view, "receipt", "Saved: Logo.")
     assert base64.b64decode(demo_facet.directory().setting("receipt.logo", "")) == data
     assert f.receipt_logo_edit.text() == "" and not f.receipt_logo_preview.pixmap().isNull()
-    assert _events(demo_facet, "setting.changed")[-1]["key"] == "receipt.logo"
+    assert audit_summaries(demo_facet, "setting.changed")[-1]["key"] == "receipt.logo"
     snap(window, "settings-receipts")
 
     qtbot.keyClicks(f.receipt_logo_edit, str(tmp_path / "missing.png"))
@@ -302,7 +294,7 @@ def test_a_manager_sets_the_printer_in_settings_and_prints_the_test_page(
     assert any("Printer test page" in line.text for line in decode_escpos(job).printed)
     qtbot.waitUntil(lambda: "Test page sent" in f.receipt_message.text(), timeout=10_000)
     assert demo_facet.directory().setting("receipt.printer", "") == printer_listener.url
-    event = _events(demo_facet, "setting.changed")[-1]
+    event = audit_summaries(demo_facet, "setting.changed")[-1]
     assert event == {"key": "receipt.printer", "before": "", "after": printer_listener.url}
 
     press(qtbot, Qt.Key.Key_C, Qt.KeyboardModifier.AltModifier)  # 48 columns on a 42-column TM-T88V
@@ -341,7 +333,7 @@ def test_the_owner_keeps_a_test_stripe_key_in_the_keyring_and_sees_test_mode(
     assert demo_facet.keyring.stripe_key() == "sk_test_" + "a1B2" * 6
     assert f.payments_key_edit.text() == ""
     assert f.payments_mode_label.text().startswith("TEST MODE")
-    assert _events(demo_facet, "payments.key_set")[-1] == {"test_mode": True}
+    assert audit_summaries(demo_facet, "payments.key_set")[-1] == {"test_mode": True}
     snap(window, "settings-payments")
 
 
@@ -361,7 +353,7 @@ def test_the_owner_acknowledges_the_keyring_warning_once_and_the_banner_goes_for
     assert not window.banner.isVisible()
     assert not f.security_acknowledge_button.isVisible()
     assert warning in f.security_keyring_label.text()  # the page still says it
-    assert _events(demo_facet, "setting.changed")[-1] == {
+    assert audit_summaries(demo_facet, "setting.changed")[-1] == {
         "key": "security.keyring_warning_acknowledged", "before": False, "after": True}
     assert banner_warning(demo_facet) is None  # the next start, whoever signs in
     report = examine(demo_facet.data_dir)
@@ -399,7 +391,7 @@ def test_the_owner_registers_the_reader_by_its_code(qtbot: Any, window: MainWind
     assert demo_facet.directory().setting("payments.reader_id", "") == stripe_server.reader_id
     assert f.payments_mode_label.text().startswith("TEST MODE") and "The card reader is set." in \
         f.payments_mode_label.text()
-    assert _events(demo_facet, "payments.reader_registered")[-1]["after"] == stripe_server.reader_id
+    assert audit_summaries(demo_facet, "payments.reader_registered")[-1]["after"] == stripe_server.reader_id
     snap(window, "settings-payments")
 
 

@@ -22,8 +22,8 @@ from pos_app.gui.sell.view import parked_when
 from pos_app.services import backup, cash, checkout, privacy
 from pos_app.services.ports import ItemRow
 from tests.conftest import actor_for, cli_login
-from tests.integration.test_audit_trail import tamper
 from tests.integration.test_checkout import _available
+from tests.integration.test_store_time_dates import tamper_an_evening_event
 
 EVENING = dt.datetime(2026, 12, 7, 2, 30, tzinfo=dt.UTC)  # 2026-12-06 21:30 in New York
 NEXT_MORNING = dt.datetime(2026, 12, 7, 14, 0, tzinfo=dt.UTC)  # 2026-12-07 09:00 in New York
@@ -166,19 +166,7 @@ def test_a_restore_says_when_the_backup_ends_and_when_it_happened_in_store_time(
 
 
 def test_doctor_names_a_tampered_events_time_in_store_time(capsys: pytest.CaptureFixture[str], demo_dir: Path) -> None:
-    facet = app.open_facet(demo_dir)
-    try:
-        with time_machine.travel(EVENING, tick=False):
-            privacy.record_request(facet.sales_reader().customers("", 1)[0].id, "access", "email",
-                                   dt.date(2026, 12, 6), uow=facet.uow(), actor=actor_for(facet, Role.PRIVACY_OFFICER))
-        conn = facet.connection()
-        try:
-            (seq,), = conn.execute("SELECT max(seq) FROM audit_events WHERE action = 'privacy.request_received'")
-        finally:
-            conn.close()
-    finally:
-        facet.close()
-    tamper(demo_dir, ("UPDATE audit_events SET summary = ? WHERE seq = ?", ('{"type": "deletion"}', seq)))
+    seq = tamper_an_evening_event(demo_dir)
     code, out, _ = _run(capsys, "doctor", "--data-dir", str(demo_dir))
     problem = next(x for x in out.splitlines() if "PROBLEM: The audit trail was tampered with" in x)
     assert f"event {seq} at {STORE_DAY} 21:30:00 EST" in problem and UTC_DAY not in problem

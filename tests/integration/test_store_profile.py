@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -13,16 +12,7 @@ from pos_app import app, cli
 from pos_app.domain.errors import PermissionDenied, ValidationError
 from pos_app.domain.permissions import Role
 from pos_app.services import store_profile
-from tests.conftest import actor_for, cli_login, store_digest
-
-
-def _events(facet: app.Facet, action: str) -> list[dict[str, Any]]:
-    conn = facet.connection()
-    try:
-        rows = conn.execute("SELECT summary FROM audit_events WHERE action = ? ORDER BY seq", (action,)).fetchall()
-    finally:
-        conn.close()
-    return [json.loads(r[0]) if isinstance(r[0], str) else r[0] for r in rows]
+from tests.conftest import actor_for, audit_summaries, cli_login, store_digest
 
 
 def test_the_owner_changes_the_tax_rate_and_time_zone_and_the_trail_says_old_and_new(demo_facet: app.Facet) -> None:
@@ -34,7 +24,7 @@ def test_the_owner_changes_the_tax_rate_and_time_zone_and_the_trail_says_old_and
     assert saved.tax_rate == "6.25" and saved.timezone == "America/Chicago"
     assert demo_facet.directory().store() == saved
     assert saved.name == before.name and saved.address == before.address
-    (event,) = _events(demo_facet, "store.profile_changed")
+    (event,) = audit_summaries(demo_facet, "store.profile_changed")
     assert event["changed"] == {"tax_rate": {"before": before.tax_rate, "after": "6.25"},
                                 "timezone": {"before": before.timezone, "after": "America/Chicago"}}
 
@@ -58,7 +48,7 @@ def test_a_bad_field_is_refused_by_name_and_nothing_changes(demo_facet: app.Face
         store_profile.change_store_profile({**other, field: text}, uow=demo_facet.uow(), actor=owner)
     assert refused.value.field == field and problem in str(refused.value)
     assert demo_facet.directory().store() == before
-    assert _events(demo_facet, "store.profile_changed") == []
+    assert audit_summaries(demo_facet, "store.profile_changed") == []
 
 
 def test_the_currency_stays_once_a_sale_is_recorded(demo_facet: app.Facet) -> None:
@@ -81,7 +71,7 @@ def test_saving_the_same_values_records_nothing(demo_facet: app.Facet) -> None:
     assert profile is not None
     store_profile.change_store_profile(store_profile.as_texts(profile), uow=demo_facet.uow(),
                                        actor=actor_for(demo_facet, Role.OWNER))
-    assert _events(demo_facet, "store.profile_changed") == []
+    assert audit_summaries(demo_facet, "store.profile_changed") == []
 
 
 def test_a_manager_sees_the_profile_but_may_not_change_it_and_the_refusal_is_recorded(demo_facet: app.Facet) -> None:
@@ -90,7 +80,7 @@ def test_a_manager_sees_the_profile_but_may_not_change_it_and_the_refusal_is_rec
     with pytest.raises(PermissionDenied):
         store_profile.change_store_profile({"tax_rate": "0"}, uow=demo_facet.uow(), actor=manager)
     assert demo_facet.directory().store() == shown
-    refusals = _events(demo_facet, "permission.refused")
+    refusals = audit_summaries(demo_facet, "permission.refused")
     assert refusals[-1]["function"] == "store_profile.change_store_profile"
     with pytest.raises(PermissionDenied):
         store_profile.store_profile(reader=demo_facet.directory(), actor=actor_for(demo_facet, Role.CLERK),

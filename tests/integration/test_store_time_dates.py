@@ -44,6 +44,27 @@ def _customer(facet: app.Facet) -> str:
     return facet.sales_reader().customers("", 1)[0].id
 
 
+def tamper_an_evening_event(demo_dir: Path) -> int:
+    """Record a privacy request at EVENING (the store's Dec 6, UTC's Dec 7), then edit its audit event;
+    the event's number."""
+    from tests.integration.test_audit_trail import tamper
+
+    facet = app.open_facet(demo_dir)
+    try:
+        with time_machine.travel(EVENING, tick=False):
+            privacy.record_request(_customer(facet), "access", "email", dt.date(2026, 12, 6), uow=facet.uow(),
+                                   actor=actor_for(facet, Role.PRIVACY_OFFICER))
+        conn = facet.connection()
+        try:
+            (seq,), = conn.execute("SELECT max(seq) FROM audit_events WHERE action = 'privacy.request_received'")
+        finally:
+            conn.close()
+    finally:
+        facet.close()
+    tamper(demo_dir, ("UPDATE audit_events SET summary = ? WHERE seq = ?", ('{"type": "deletion"}', seq)))
+    return int(seq)
+
+
 def test_the_store_clock_reads_an_evening_in_new_york_on_its_own_day() -> None:
     assert store_time(EVENING, "America/New_York").date().isoformat() == STORE_DAY
     assert store_time(EVENING.replace(tzinfo=None), "America/New_York").isoformat() == "2026-12-06T21:30:00-05:00"
@@ -157,21 +178,7 @@ def test_the_audit_list_on_the_command_line_reads_in_store_time(
 
 def test_the_audit_check_on_the_command_line_names_a_tampered_events_time_in_store_time(
         capsys: pytest.CaptureFixture[str], demo_dir: Path) -> None:
-    from tests.integration.test_audit_trail import tamper
-
-    facet = app.open_facet(demo_dir)
-    try:
-        with time_machine.travel(EVENING, tick=False):
-            privacy.record_request(_customer(facet), "access", "email", dt.date(2026, 12, 6), uow=facet.uow(),
-                                   actor=actor_for(facet, Role.PRIVACY_OFFICER))
-        conn = facet.connection()
-        try:
-            (seq,), = conn.execute("SELECT max(seq) FROM audit_events WHERE action = 'privacy.request_received'")
-        finally:
-            conn.close()
-    finally:
-        facet.close()
-    tamper(demo_dir, ("UPDATE audit_events SET summary = ? WHERE seq = ?", ('{"type": "deletion"}', seq)))
+    seq = tamper_an_evening_event(demo_dir)
     cli_login(demo_dir)
     capsys.readouterr()
     assert cli.main(["audit", "verify", "--data-dir", str(demo_dir)]) == cli.EXIT_CHECK_FAILED
