@@ -105,7 +105,7 @@ def measure_search(reader: Any, raw: Any, actor: Actor, typed: list[str], *, pas
     from pos_app.gui.inventory.model import BLOCK
     from pos_app.persistence.queries import fts_query
     from pos_app.services import inventory
-    from pos_app.services.ports import InventoryFilter
+    from pos_app.services.ports.inventory import InventoryFilter
 
     def ours(text: str) -> int:
         flt = InventoryFilter(text=text)

@@ -36,7 +36,8 @@ if TYPE_CHECKING:
     from pos_app.persistence.queries import SqliteDirectoryReader, SqliteInventoryReader
     from pos_app.persistence.sales_queries import SqliteSalesReader
     from pos_app.persistence.uow import SqlUnitOfWork
-    from pos_app.services.ports import CardTerminal, ReaderRegistry, ReceiptPrinter, StoreProfile
+    from pos_app.services.ports.devices import CardTerminal, ReaderRegistry, ReceiptPrinter
+    from pos_app.services.ports.settings import StoreProfile
     from pos_app.services.setup import OwnerAccount
 
 log = logging.getLogger("pos_app")

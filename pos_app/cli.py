@@ -259,7 +259,7 @@ def cmd_items_export(args: argparse.Namespace) -> int:
 def cmd_items_list(args: argparse.Namespace) -> int:
     from pos_app.domain.money import Money, format_money
     from pos_app.services import inventory
-    from pos_app.services.ports import InventoryFilter
+    from pos_app.services.ports.inventory import InventoryFilter
 
     facet = _open(args)
     try:

@@ -70,7 +70,13 @@ from typing import Any
 
 from pos_app.domain.errors import ValidationError
 from pos_app.domain.payments import EmvReceipt, is_test_key
-from pos_app.services.ports import CardOutcome, DeviceUnavailable, PaymentRefused, RefundOutcome, RegisteredReader
+from pos_app.services.ports.devices import (
+    CardOutcome,
+    DeviceUnavailable,
+    PaymentRefused,
+    RefundOutcome,
+    RegisteredReader,
+)
 
 # The Stripe API version this module is written for: the stripe SDK 16.1 release's own
 # (stripe._api_version._ApiVersion.CURRENT). Change it only with the parameters it changes.

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from pos_app.adapters.export_files import ExportFolder
 from pos_app.domain.erasure import ErasureEntry
-from pos_app.services.ports import ExportRef
+from pos_app.services.ports.privacy import ExportRef
 
 FILE_NAME = "erasures.jsonl"
 

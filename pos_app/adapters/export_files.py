@@ -24,7 +24,7 @@ import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from pos_app.services.ports import ExportRef
+from pos_app.services.ports.privacy import ExportRef
 
 log = logging.getLogger(__name__)
 

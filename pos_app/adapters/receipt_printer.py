@@ -90,7 +90,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from pos_app.domain.errors import ValidationError
 from pos_app.escpos_loader import load_escpos
-from pos_app.services.ports import DeviceUnavailable
+from pos_app.services.ports.devices import DeviceUnavailable
 
 EXAMPLES = "tcp://192.168.1.50:9100, usb://04b8:0202, serial:///dev/ttyUSB0?baudrate=19200 or file:///dev/usb/lp0"
 DEFAULT_PORT = 9100

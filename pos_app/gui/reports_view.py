@@ -22,7 +22,8 @@ from pos_app.gui.context import AppContext
 from pos_app.gui.forms import Form
 from pos_app.gui.tables import fill
 from pos_app.services import certificates, reports
-from pos_app.services.ports import AgingBucket, AgingRow, DuplicateReport, LowStockRow
+from pos_app.services.ports.certificates import DuplicateReport
+from pos_app.services.ports.inventory import AgingBucket, AgingRow, LowStockRow
 
 
 @dataclass(frozen=True)

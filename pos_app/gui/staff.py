@@ -30,7 +30,7 @@ from pos_app.gui.staff_dialog import StaffDialog
 from pos_app.gui.tables import fill
 from pos_app.services import staff as staff_service
 from pos_app.services import two_step
-from pos_app.services.ports import StaffSecurityRow
+from pos_app.services.ports.staff import StaffSecurityRow
 
 HEADERS = ["Name", "Role", "Two-step", "Recovery codes left", "Wrong tries", "Locked until", "Sign-in"]
 

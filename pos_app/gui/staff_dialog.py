@@ -22,7 +22,7 @@ from pos_app.domain.staff import temporary_secret
 from pos_app.gui.base import FacetDialog, mark_problem
 from pos_app.gui.context import AppContext
 from pos_app.services import staff as staff_service
-from pos_app.services.ports import StaffSecurityRow
+from pos_app.services.ports.staff import StaffSecurityRow
 
 # The job of each mode: title, the save button's words.
 MODES = {

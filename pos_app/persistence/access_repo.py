@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from pos_app.persistence.models import CommandLineSession, JobToken, Staff, new_id
-from pos_app.services.ports import JobTokenRecord, SessionRecord
+from pos_app.services.ports.staff import JobTokenRecord, SessionRecord
 
 
 def _session(row: CommandLineSession, staff_name: str) -> SessionRecord:

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from pos_app.services.ports import AppraisalRow, AppraisalVersionRow
+from pos_app.services.ports.appraisals import AppraisalRow, AppraisalVersionRow
 
 
 class SqliteAppraisalReader:

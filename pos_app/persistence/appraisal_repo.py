@@ -23,7 +23,7 @@ from pos_app.persistence.models import (
     NumberSequence,
     new_id,
 )
-from pos_app.services.ports import AppraisalPhotoRef, AppraisalRecord, ItemStoneRow
+from pos_app.services.ports.appraisals import AppraisalPhotoRef, AppraisalRecord, ItemStoneRow
 
 
 def _opt(enum: Any, value: str | None) -> Any:

@@ -8,15 +8,15 @@ from typing import Any
 
 from pos_app.persistence.models.base import parse_utc
 from pos_app.persistence.privacy_queries import request_rows
-from pos_app.services.ports import (
+from pos_app.services.ports.customers import (
     ConsentRow,
     CustomerAppraisalRow,
     CustomerCertificateRow,
     CustomerFlags,
     CustomerProfile,
-    PrivacyRequestRow,
     PurchaseRow,
 )
+from pos_app.services.ports.privacy import PrivacyRequestRow
 
 
 def _day(text: str | None) -> dt.date | None:

@@ -51,7 +51,7 @@ from pos_app.persistence.free_text import free_text_columns, json_columns
 from pos_app.persistence.models import new_id
 from pos_app.persistence.models.base import UtcDateTime
 from pos_app.persistence.models.inventory import TYPED_MOVEMENTS_EXCLUDED
-from pos_app.services.ports import ErasurePlan, ExportRef
+from pos_app.services.ports.privacy import ErasurePlan, ExportRef
 
 _AT = UtcDateTime()
 # Rows searched in one read by `search` (a slice of a table): a few hundred milliseconds at most.

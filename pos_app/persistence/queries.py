@@ -19,7 +19,7 @@ from typing import Any
 
 from pos_app.domain.items import ItemSpec
 from pos_app.domain.permissions import Role
-from pos_app.services.ports import (
+from pos_app.services.ports.inventory import (
     AgingBucket,
     AgingRow,
     CountRecord,
@@ -28,11 +28,9 @@ from pos_app.services.ports import (
     ItemRow,
     LowStockRow,
     Movement,
-    StaffRecord,
-    StaffSecurityRow,
-    StoreCounts,
-    StoreProfile,
 )
+from pos_app.services.ports.settings import StoreCounts, StoreProfile
+from pos_app.services.ports.staff import StaffRecord, StaffSecurityRow
 
 # items.on_hand is the ledger's sum, kept by a trigger on each new movement (see models/inventory.py).
 _ON_HAND = "i.on_hand"
@@ -248,7 +246,7 @@ class SqliteInventoryReader:
 
     def iter_specs(self) -> Iterator[tuple[ItemSpec, int]]:
         """Every item with its quantity on hand, by SKU, streamed (exports)."""
-        from pos_app.persistence.repositories import spec_from_row
+        from pos_app.persistence.item_repo import spec_from_row
 
         sql = "SELECT i.* FROM items i ORDER BY i.sku"
         cursor = self._c.execute(sql)

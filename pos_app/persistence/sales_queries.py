@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from pos_app.domain.payments import EmvReceipt
-from pos_app.services.ports import (
-    CustomerHit,
+from pos_app.services.ports.customers import CustomerHit
+from pos_app.services.ports.sales import (
     LargeCashRow,
     ParkedCartRow,
     PaymentDetail,

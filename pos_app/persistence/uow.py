@@ -20,22 +20,15 @@ from pos_app.persistence import outbox
 from pos_app.persistence.access_repo import AccessRepo
 from pos_app.persistence.appraisal_repo import AppraisalRepo
 from pos_app.persistence.audit import AuditWriter
-from pos_app.persistence.card_refunds import CardRefundRepo
-from pos_app.persistence.certificate_queries import CertificateRepo
-from pos_app.persistence.counter import CounterRepo
+from pos_app.persistence.card_refund_repo import CardRefundRepo
+from pos_app.persistence.certificate_repo import CertificateRepo
+from pos_app.persistence.counter_repo import CounterRepo
+from pos_app.persistence.customer_repo import CustomerRepo
 from pos_app.persistence.erasure_repo import ErasureRepo
-from pos_app.persistence.privacy_queries import PrivacyRequestRepo
-from pos_app.persistence.repositories import (
-    CountRepo,
-    CustomerRepo,
-    ItemRepo,
-    PhotoRepo,
-    SalesRepo,
-    SettingsRepo,
-    StaffRepo,
-    StockRepo,
-    StoreRepo,
-)
+from pos_app.persistence.item_repo import CountRepo, ItemRepo, PhotoRepo, StockRepo
+from pos_app.persistence.privacy_repo import PrivacyRequestRepo
+from pos_app.persistence.sales_repo import SalesRepo
+from pos_app.persistence.store_repo import SettingsRepo, StaffRepo, StoreRepo
 
 if TYPE_CHECKING:
     from pos_app.persistence.audit_queries import AuditAnchor

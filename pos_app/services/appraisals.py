@@ -43,17 +43,17 @@ from pos_app.domain.jewelry import Clarity, Cut, Shape, points_text
 from pos_app.domain.money import Money
 from pos_app.domain.permissions import Actor, Permission, Role, allows
 from pos_app.services.guard import ApprovalNeeded, check_open, requires
-from pos_app.services.ports import (
+from pos_app.services.ports.appraisals import (
     AppraisalReader,
     AppraisalRecord,
     AppraisalRow,
     AppraisalVersionRow,
-    CertificateRecord,
-    DirectoryReader,
     ItemStoneRow,
-    SalesReader,
-    UnitOfWork,
 )
+from pos_app.services.ports.certificates import CertificateRecord
+from pos_app.services.ports.sales import SalesReader
+from pos_app.services.ports.settings import DirectoryReader
+from pos_app.services.ports.uow import UnitOfWork
 
 if TYPE_CHECKING:
     from pos_app.documents.appraisal_pdf import AppraisalDocument as AppraisalDocumentData

@@ -18,7 +18,8 @@ from pos_app.domain.audit import AuditFilter, AuditRow, ChainReport, Flag
 from pos_app.domain.errors import ValidationError
 from pos_app.domain.permissions import Actor, Permission, Role
 from pos_app.services.guard import requires
-from pos_app.services.ports import AuditTrail, UnitOfWork
+from pos_app.services.ports.audit import AuditTrail
+from pos_app.services.ports.uow import UnitOfWork
 from pos_app.services.staff import FREE_ATTEMPTS
 
 CSV_COLUMNS = ("seq", "time_utc", "person", "staff_id", "role", "terminal", "action", "entity_type", "entity_id",

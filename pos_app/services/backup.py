@@ -14,7 +14,8 @@ from pathlib import Path
 from pos_app.domain.permissions import Actor, Permission
 from pos_app.domain.restore import RestoreUndo
 from pos_app.services.guard import requires
-from pos_app.services.ports import StoreFile, StoreKeyring, UnitOfWork
+from pos_app.services.ports.settings import StoreFile, StoreKeyring
+from pos_app.services.ports.uow import UnitOfWork
 
 
 @requires(Permission.BACKUP)

@@ -27,7 +27,9 @@ from pos_app.domain.errors import Conflict, NotFound, UserFacingError, Validatio
 from pos_app.domain.money import Money, format_money
 from pos_app.domain.permissions import Actor, Permission
 from pos_app.services.guard import approval, requires
-from pos_app.services.ports import CardRefundRow, CardTerminal, RefundOutcome, UnitOfWork
+from pos_app.services.ports.devices import CardTerminal, RefundOutcome
+from pos_app.services.ports.sales import CardRefundRow
+from pos_app.services.ports.uow import UnitOfWork
 
 FAILURE_WORDS = {
     "expired_or_canceled_card": "the card has expired or was closed",

@@ -17,7 +17,8 @@ from pos_app.domain.errors import Conflict, NotFound, ValidationError
 from pos_app.domain.money import Money, format_money
 from pos_app.domain.permissions import Actor, Permission
 from pos_app.services.guard import approval, requires
-from pos_app.services.ports import SalesReader, ShiftFigures, ShiftRecord, UnitOfWork
+from pos_app.services.ports.sales import SalesReader, ShiftFigures, ShiftRecord
+from pos_app.services.ports.uow import UnitOfWork
 
 # US bills and coins in cents, largest first: how a drawer is counted.
 DENOMINATIONS: dict[str, tuple[int, ...]] = {

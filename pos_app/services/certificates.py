@@ -18,13 +18,8 @@ from pos_app.domain.certificates import CertificateSpec, parse_certificate, repo
 from pos_app.domain.errors import NotFound, UserFacingError, ValidationError
 from pos_app.domain.permissions import Actor, Permission
 from pos_app.services.guard import requires
-from pos_app.services.ports import (
-    CertificateReader,
-    CertificateRecord,
-    CertificateRow,
-    DuplicateReport,
-    UnitOfWork,
-)
+from pos_app.services.ports.certificates import CertificateReader, CertificateRecord, CertificateRow, DuplicateReport
+from pos_app.services.ports.uow import UnitOfWork
 
 
 class ReportNumberWarning(UserFacingError):

@@ -76,18 +76,11 @@ from pos_app.domain.payments import check_card_amount
 from pos_app.domain.permissions import Actor, Permission
 from pos_app.domain.store import store_today
 from pos_app.services.guard import approval, requires
-from pos_app.services.ports import (
-    CardOutcome,
-    CardTerminal,
-    DeviceUnavailable,
-    DirectoryReader,
-    InventoryReader,
-    ItemRow,
-    PaymentRefused,
-    SaleRows,
-    SalesReader,
-    UnitOfWork,
-)
+from pos_app.services.ports.devices import CardOutcome, CardTerminal, DeviceUnavailable, PaymentRefused
+from pos_app.services.ports.inventory import InventoryReader, ItemRow
+from pos_app.services.ports.sales import SaleRows, SalesReader
+from pos_app.services.ports.settings import DirectoryReader
+from pos_app.services.ports.uow import UnitOfWork
 from pos_app.services.receipts import WAITING_FOR_FIRST_PRINT
 
 DEFAULT_CLERK_DISCOUNT_LIMIT = Decimal(10)

@@ -34,7 +34,8 @@ from pos_app.domain.errors import Conflict, NotFound, SignInFailed, ValidationEr
 from pos_app.domain.permissions import JOB_PERMISSIONS, Actor, Permission
 from pos_app.domain.store import DEFAULT_IDLE_LOCK_MINUTES
 from pos_app.services.guard import requires
-from pos_app.services.ports import JobTokenRecord, SessionRecord, StaffRecord, UnitOfWork
+from pos_app.services.ports.staff import JobTokenRecord, SessionRecord, StaffRecord
+from pos_app.services.ports.uow import UnitOfWork
 from pos_app.services.staff import acting_name
 
 VIA = "command line"

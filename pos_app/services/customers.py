@@ -19,7 +19,7 @@ from pos_app.domain import store as store_rules
 from pos_app.domain.errors import ValidationError
 from pos_app.domain.permissions import Actor, Permission
 from pos_app.services.guard import check_open, requires
-from pos_app.services.ports import (
+from pos_app.services.ports.customers import (
     ConsentRow,
     CustomerAppraisalRow,
     CustomerCertificateRow,
@@ -28,11 +28,11 @@ from pos_app.services.ports import (
     CustomerProfile,
     CustomerReader,
     NewCustomer,
-    PrivacyRequestRow,
     PurchaseRow,
-    SalesReader,
-    UnitOfWork,
 )
+from pos_app.services.ports.privacy import PrivacyRequestRow
+from pos_app.services.ports.sales import SalesReader
+from pos_app.services.ports.uow import UnitOfWork
 
 
 @dataclass(frozen=True)

@@ -24,15 +24,11 @@ from pos_app.domain.jewelry import CertificateLab, Clarity, Cut, ItemStatus, Met
 from pos_app.domain.money import Money, percent_of
 from pos_app.domain.permissions import Actor, Role
 from pos_app.services.demo_paperwork import SoldPiece, add_appraisals, add_certificates
-from pos_app.services.ports import (
-    NewCustomer,
-    NewPayment,
-    NewSale,
-    NewSaleLine,
-    SecretHasher,
-    StoreProfile,
-    UnitOfWork,
-)
+from pos_app.services.ports.customers import NewCustomer
+from pos_app.services.ports.sales import NewPayment, NewSale, NewSaleLine
+from pos_app.services.ports.settings import StoreProfile
+from pos_app.services.ports.staff import SecretHasher
+from pos_app.services.ports.uow import UnitOfWork
 from pos_app.services.setup import OwnerAccount
 
 DEMO_PROFILE = StoreProfile(

@@ -40,7 +40,9 @@ from pos_app.domain.permissions import Actor, Permission
 from pos_app.domain.privacy import TRANSACTION_RETENTION_YEARS, RequestStatus, RequestType
 from pos_app.domain.store import store_today
 from pos_app.services.guard import requires
-from pos_app.services.ports import ErasureLog, ErasurePlan, StoreFile, UnitOfWork
+from pos_app.services.ports.privacy import ErasureLog, ErasurePlan
+from pos_app.services.ports.settings import StoreFile
+from pos_app.services.ports.uow import UnitOfWork
 from pos_app.services.privacy import _open_request
 
 SALT_SETTING = "privacy.erasure_salt"

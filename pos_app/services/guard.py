@@ -23,7 +23,7 @@ from typing import ParamSpec, TypeVar
 
 from pos_app.domain.errors import PermissionDenied
 from pos_app.domain.permissions import Actor, Permission
-from pos_app.services.ports import UnitOfWork
+from pos_app.services.ports.uow import UnitOfWork
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -25,15 +25,15 @@ from pos_app.domain.items import (
 from pos_app.domain.jewelry import ItemStatus, Tracking
 from pos_app.domain.permissions import Actor, Permission
 from pos_app.services.guard import approval, requires
-from pos_app.services.ports import (
+from pos_app.services.ports.inventory import (
     InventoryFilter,
     InventoryReader,
     ItemRecord,
     ItemRow,
     Movement,
     PhotoRecord,
-    UnitOfWork,
 )
+from pos_app.services.ports.uow import UnitOfWork
 
 PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
 MAX_PHOTO_BYTES = 10 * 1024 * 1024

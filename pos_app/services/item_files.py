@@ -39,7 +39,8 @@ from pos_app.domain.jewelry import ItemStatus
 from pos_app.domain.permissions import Actor, Permission
 from pos_app.services.guard import requires
 from pos_app.services.inventory import store_context
-from pos_app.services.ports import InventoryReader, ItemRecord, UnitOfWork
+from pos_app.services.ports.inventory import InventoryReader, ItemRecord
+from pos_app.services.ports.uow import UnitOfWork
 
 MAX_LISTED_PROBLEMS = 20
 MAX_FILE_MB = 64

@@ -24,7 +24,7 @@ from pos_app.domain.jewelry import CertificateLab, points_text
 from pos_app.domain.money import format_money
 from pos_app.domain.permissions import Actor, Permission
 from pos_app.services.guard import requires
-from pos_app.services.ports import UnitOfWork
+from pos_app.services.ports.uow import UnitOfWork
 
 DETAIL_SEPARATOR = " \u00b7 "  # a middle dot, which the tag font has
 

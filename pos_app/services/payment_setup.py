@@ -13,7 +13,9 @@ from pos_app.domain.errors import ValidationError
 from pos_app.domain.payments import check_stripe_key, is_test_key
 from pos_app.domain.permissions import Actor, Permission
 from pos_app.services.guard import requires
-from pos_app.services.ports import DirectoryReader, PaymentKeys, ReaderRegistry, RegisteredReader, UnitOfWork
+from pos_app.services.ports.devices import PaymentKeys, ReaderRegistry, RegisteredReader
+from pos_app.services.ports.settings import DirectoryReader
+from pos_app.services.ports.uow import UnitOfWork
 
 
 @dataclass(frozen=True)

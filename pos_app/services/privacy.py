@@ -25,7 +25,7 @@ from pos_app.domain.permissions import Actor, Permission, allows
 from pos_app.domain.privacy import Channel, RequestStatus, RequestType, VerificationMethod
 from pos_app.domain.store import store_today
 from pos_app.services.guard import requires
-from pos_app.services.ports import (
+from pos_app.services.ports.privacy import (
     AccessRow,
     AffectedRow,
     ExportFiles,
@@ -33,8 +33,8 @@ from pos_app.services.ports import (
     PrivacyReader,
     PrivacyRequestRecord,
     PrivacyRequestRow,
-    UnitOfWork,
 )
+from pos_app.services.ports.uow import UnitOfWork
 
 MAX_DUE_WITHIN_DAYS = 366
 

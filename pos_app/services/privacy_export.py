@@ -59,7 +59,9 @@ from pos_app.domain.permissions import Permission
 from pos_app.domain.privacy import RequestStatus, RequestType
 from pos_app.domain.store import display_phone
 from pos_app.services.guard import requires
-from pos_app.services.ports import CustomerDataReader, StoreProfile, UnitOfWork
+from pos_app.services.ports.privacy import CustomerDataReader
+from pos_app.services.ports.settings import StoreProfile
+from pos_app.services.ports.uow import UnitOfWork
 from pos_app.services.privacy import _open_request
 from pos_app.services.privacy_export_schema import SCHEMA_IN_ZIP, Rows, csv_header, schema_bytes
 

@@ -30,14 +30,10 @@ from pos_app.domain.money import Money
 from pos_app.domain.permissions import Actor, Permission
 from pos_app.domain.store import display_phone
 from pos_app.services.guard import requires
-from pos_app.services.ports import (
-    DeviceUnavailable,
-    DirectoryReader,
-    ReceiptPrinter,
-    SaleDetail,
-    SalesReader,
-    UnitOfWork,
-)
+from pos_app.services.ports.devices import DeviceUnavailable, ReceiptPrinter
+from pos_app.services.ports.sales import SaleDetail, SalesReader
+from pos_app.services.ports.settings import DirectoryReader
+from pos_app.services.ports.uow import UnitOfWork
 from pos_app.services.settings import DEFAULT_RETURN_POLICY
 
 log = logging.getLogger(__name__)

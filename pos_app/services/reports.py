@@ -13,7 +13,8 @@ import dataclasses
 from pos_app.domain.permissions import Actor, Permission
 from pos_app.domain.store import store_today
 from pos_app.services.guard import requires
-from pos_app.services.ports import AgingBucket, AgingRow, InventoryReader, LowStockRow, UnitOfWork
+from pos_app.services.ports.inventory import AgingBucket, AgingRow, InventoryReader, LowStockRow
+from pos_app.services.ports.uow import UnitOfWork
 
 
 def _hide_cost(actor: Actor, row):  # type: ignore[no-untyped-def]

@@ -27,7 +27,8 @@ from pos_app.domain import retention as rules
 from pos_app.domain.permissions import Actor, Permission, Role
 from pos_app.domain.store import store_today
 from pos_app.services.guard import requires
-from pos_app.services.ports import StoreFile, UnitOfWork
+from pos_app.services.ports.settings import StoreFile
+from pos_app.services.ports.uow import UnitOfWork
 
 LAST_RUN = "retention.last_run"
 BACKUP_PATTERNS = ("*.db",)

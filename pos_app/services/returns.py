@@ -25,15 +25,9 @@ from pos_app.domain.jewelry import ItemStatus
 from pos_app.domain.money import Money
 from pos_app.domain.permissions import Actor, Permission
 from pos_app.services.guard import approval, requires
-from pos_app.services.ports import (
-    CardTerminal,
-    DeviceUnavailable,
-    PaymentDetail,
-    RefundOutcome,
-    SaleDetail,
-    SalesReader,
-    UnitOfWork,
-)
+from pos_app.services.ports.devices import CardTerminal, DeviceUnavailable, RefundOutcome
+from pos_app.services.ports.sales import PaymentDetail, SaleDetail, SalesReader
+from pos_app.services.ports.uow import UnitOfWork
 
 
 @requires(Permission.SELL)

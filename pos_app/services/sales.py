@@ -9,7 +9,8 @@ from pos_app.domain.errors import ValidationError
 from pos_app.domain.permissions import Actor, Permission
 from pos_app.domain.store import typed_day
 from pos_app.services.guard import requires
-from pos_app.services.ports import LargeCashRow, SalesReader, SaleSummary, UnitOfWork
+from pos_app.services.ports.sales import LargeCashRow, SalesReader, SaleSummary
+from pos_app.services.ports.uow import UnitOfWork
 
 MAX_LIST = 100_000
 

@@ -26,7 +26,8 @@ from pos_app.domain.permissions import (
     parse_two_step_roles,
 )
 from pos_app.services.guard import requires
-from pos_app.services.ports import DirectoryReader, UnitOfWork
+from pos_app.services.ports.settings import DirectoryReader
+from pos_app.services.ports.uow import UnitOfWork
 
 
 def _minutes(text: str) -> int:

@@ -17,7 +17,9 @@ from pos_app.domain import store as store_rules
 from pos_app.domain.errors import ValidationError
 from pos_app.domain.permissions import Actor, Permission, Role
 from pos_app.services.guard import requires
-from pos_app.services.ports import DirectoryReader, SecretHasher, StoreProfile, UnitOfWork
+from pos_app.services.ports.settings import DirectoryReader, StoreProfile
+from pos_app.services.ports.staff import SecretHasher
+from pos_app.services.ports.uow import UnitOfWork
 from pos_app.services.staff import check_password, check_pin
 
 PENDING = "setup.pending"

@@ -31,14 +31,9 @@ from pos_app.domain.permissions import (
 from pos_app.domain.staff import clean_credentials, clean_name
 from pos_app.services import two_step
 from pos_app.services.guard import check_open, requires
-from pos_app.services.ports import (
-    DirectoryReader,
-    SecretHasher,
-    StaffRecord,
-    StaffSecurityReader,
-    StaffSecurityRow,
-    UnitOfWork,
-)
+from pos_app.services.ports.settings import DirectoryReader
+from pos_app.services.ports.staff import SecretHasher, StaffRecord, StaffSecurityReader, StaffSecurityRow
+from pos_app.services.ports.uow import UnitOfWork
 
 FREE_ATTEMPTS = 5
 _FIRST_DELAY = dt.timedelta(seconds=30)

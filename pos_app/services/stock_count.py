@@ -16,7 +16,8 @@ from pos_app.domain.jewelry import Tracking
 from pos_app.domain.permissions import Actor, Permission
 from pos_app.services.guard import requires
 from pos_app.services.inventory import store_context, visible_rows
-from pos_app.services.ports import CountRecord, InventoryReader, ItemRow, UnitOfWork
+from pos_app.services.ports.inventory import CountRecord, InventoryReader, ItemRow
+from pos_app.services.ports.uow import UnitOfWork
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,8 @@ from pos_app.domain import store as store_rules
 from pos_app.domain.errors import NotFound, ValidationError
 from pos_app.domain.permissions import Actor, Permission
 from pos_app.services.guard import requires
-from pos_app.services.ports import DirectoryReader, StoreProfile, UnitOfWork
+from pos_app.services.ports.settings import DirectoryReader, StoreProfile
+from pos_app.services.ports.uow import UnitOfWork
 from pos_app.services.setup import parse_store_profile
 
 FIELDS = store_rules.PROFILE_FIELDS

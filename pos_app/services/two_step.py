@@ -28,7 +28,8 @@ from pos_app.domain.permissions import (
     two_step_roles,
 )
 from pos_app.services.guard import check_open, requires
-from pos_app.services.ports import SecretHasher, StaffSecurityReader, StaffSecurityRow, UnitOfWork
+from pos_app.services.ports.staff import SecretHasher, StaffSecurityReader, StaffSecurityRow
+from pos_app.services.ports.uow import UnitOfWork
 
 STEP_SECONDS = 30
 ISSUER = "Facet"

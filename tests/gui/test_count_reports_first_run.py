@@ -11,7 +11,7 @@ from pos_app.adapters.secrets import KeyringSecrets, database_key_name
 from pos_app.gui import launch, messages
 from pos_app.gui.inventory.model import InventoryModel
 from pos_app.gui.main_window import MainWindow
-from pos_app.services.ports import InventoryFilter
+from pos_app.services.ports.inventory import InventoryFilter
 from tests.gui.conftest import sign_in
 
 

@@ -25,7 +25,7 @@ from pos_app.gui.main_window import MainWindow
 from pos_app.gui.staff import StaffView
 from pos_app.gui.two_step import EnrolDialog, qr_image
 from pos_app.services import staff, two_step
-from pos_app.services.ports import StaffRecord
+from pos_app.services.ports.staff import StaffRecord
 from tests.conftest import actor_for
 from tests.gui.conftest import DEMO_SECRETS, focused, press, sign_in, snap, two_step_code
 

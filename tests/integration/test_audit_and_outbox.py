@@ -21,11 +21,11 @@ from pos_app.domain.items import COLUMNS
 from pos_app.domain.permissions import Role
 from pos_app.persistence.audit import GENESIS, AuditWriter, event_hash, hashed_content
 from pos_app.persistence.database import copy_store, db_path
+from pos_app.persistence.item_repo import StockRepo
 from pos_app.persistence.models import Base
-from pos_app.persistence.repositories import StockRepo
 from pos_app.persistence.sqlcipher import connect
 from pos_app.services import inventory, item_files, staff, stock_count
-from pos_app.services.ports import InventoryFilter
+from pos_app.services.ports.inventory import InventoryFilter
 from tests.audit_tampering import tamper_with
 from tests.conftest import actor_for
 

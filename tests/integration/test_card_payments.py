@@ -23,7 +23,7 @@ from pos_app.domain.money import Money
 from pos_app.domain.permissions import Actor, Role
 from pos_app.services import card_refunds, cash, checkout, receipts, returns
 from pos_app.services.guard import ApprovalNeeded
-from pos_app.services.ports import PaymentRefused
+from pos_app.services.ports.devices import PaymentRefused
 from tests.conftest import actor_for, cli_login
 from tests.printer_listener import PrinterListener, decode_escpos
 from tests.stripe_server import FakeStripe

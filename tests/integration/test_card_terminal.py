@@ -11,7 +11,7 @@ import pytest
 
 from pos_app.adapters.card_terminal import StripeTerminal
 from pos_app.domain.errors import ValidationError
-from pos_app.services.ports import CardOutcome, DeviceUnavailable, PaymentRefused
+from pos_app.services.ports.devices import CardOutcome, DeviceUnavailable, PaymentRefused
 from tests.stripe_server import FakeStripe
 
 GOOD, DECLINED, NO_FUNDS = "4242424242424242", "4000000000000002", "4000000000009995"

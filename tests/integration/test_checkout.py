@@ -16,7 +16,8 @@ from pos_app.domain.money import Money
 from pos_app.domain.permissions import Actor, Permission, Role
 from pos_app.services import cash, checkout, staff
 from pos_app.services.guard import ApprovalNeeded
-from pos_app.services.ports import DeviceUnavailable, ItemRow
+from pos_app.services.ports.devices import DeviceUnavailable
+from pos_app.services.ports.inventory import ItemRow
 from tests.conftest import FAST_HASHER, actor_for
 
 

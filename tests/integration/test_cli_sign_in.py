@@ -17,7 +17,7 @@ from pos_app.adapters.secrets import KeyringSecrets, cli_session_name, job_token
 from pos_app.domain.errors import SignInFailed
 from pos_app.domain.permissions import Role
 from pos_app.services import settings, staff
-from pos_app.services.ports import StaffRecord
+from pos_app.services.ports.staff import StaffRecord
 from tests.conftest import FAST_HASHER, actor_for, cli_login, fresh_code, store_digest, two_step_key
 
 START = dt.datetime(2026, 11, 25, 15, 0, tzinfo=dt.UTC)

@@ -35,7 +35,7 @@ from pos_app.persistence.sqlcipher import (
     new_key,
 )
 from pos_app.services import inventory
-from pos_app.services.ports import NewCustomer
+from pos_app.services.ports.customers import NewCustomer
 from tests.conftest import actor_for
 
 SQLITE_HEADER = b"SQLite format 3\x00"

@@ -20,7 +20,7 @@ from pos_app.domain.errors import Conflict, PermissionDenied, ValidationError
 from pos_app.domain.permissions import Role
 from pos_app.persistence.models import new_id
 from pos_app.services import appraisals, certificates, erasure, privacy, privacy_export
-from pos_app.services.ports import NewCustomer
+from pos_app.services.ports.customers import NewCustomer
 from tests.conftest import actor_for
 from tests.integration.test_privacy_export import APPRAISAL, CERT, _png
 from tests.sqlcipher_pages import decrypted

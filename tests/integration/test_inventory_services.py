@@ -16,7 +16,7 @@ from pos_app.domain.permissions import Actor, Permission, Role
 from pos_app.domain.store import store_today
 from pos_app.services import inventory
 from pos_app.services.guard import ApprovalNeeded
-from pos_app.services.ports import InventoryFilter
+from pos_app.services.ports.inventory import InventoryFilter
 from tests.conftest import actor_for
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00\x10JFIF\x00" + bytes(200)

@@ -20,7 +20,7 @@ from pos_app import app, cli
 from pos_app.domain.errors import SignInFailed
 from pos_app.domain.permissions import Actor, Permission
 from pos_app.services import staff, two_step
-from pos_app.services.ports import StaffRecord
+from pos_app.services.ports.staff import StaffRecord
 from tests import lockout_guesser
 from tests.conftest import FAST_HASHER, two_step_key
 

@@ -22,7 +22,7 @@ from pos_app.domain.money import Money
 from pos_app.domain.permissions import Actor, Permission, Role
 from pos_app.services import cash, checkout, inventory, returns, staff
 from pos_app.services.guard import ApprovalNeeded
-from pos_app.services.ports import ItemRow
+from pos_app.services.ports.inventory import ItemRow
 from tests.conftest import FAST_HASHER, actor_for
 
 MANAGER_PIN = "2222"  # Marcus Reed, the demo store's manager

@@ -27,7 +27,7 @@ from pos_app.persistence.database import db_path
 from pos_app.persistence.sqlcipher import connect
 from pos_app.services import audit, cash, checkout, inventory, returns, stock_count
 from pos_app.services.guard import ApprovalNeeded
-from pos_app.services.ports import ItemRow
+from pos_app.services.ports.inventory import ItemRow
 from tests.conftest import actor_for
 from tests.stripe_server import FakeStripe
 from tests.two_windows import sell_at_once

@@ -16,7 +16,7 @@ from pos_app.documents.receipt import Receipt, ReceiptLine, ReceiptTender
 from pos_app.documents.receipt_escpos import drawer_kick, render_receipt
 from pos_app.domain.errors import ValidationError
 from pos_app.domain.money import Money
-from pos_app.services.ports import DeviceUnavailable, ReceiptPrinter
+from pos_app.services.ports.devices import DeviceUnavailable, ReceiptPrinter
 from tests.printer_listener import (
     CLOSES,
     COVER_OPEN,

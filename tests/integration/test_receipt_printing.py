@@ -26,7 +26,7 @@ from pos_app.domain.errors import ValidationError
 from pos_app.domain.money import Money
 from pos_app.domain.permissions import Actor, Role
 from pos_app.services import cash, checkout, receipts, settings
-from pos_app.services.ports import DeviceUnavailable
+from pos_app.services.ports.devices import DeviceUnavailable
 from tests.conftest import actor_for
 from tests.printer_listener import (
     CLOSES,

@@ -14,7 +14,7 @@ from pos_app.adapters.hashing import Argon2Hasher
 from pos_app.domain.errors import SignInFailed
 from pos_app.domain.permissions import Role
 from pos_app.services import staff
-from pos_app.services.ports import StaffRecord
+from pos_app.services.ports.staff import StaffRecord
 
 CLERK, CLERK_PIN = "Lily Chen", "3333"
 MANAGER, MANAGER_PASSWORD, MANAGER_PIN = "Marcus Reed", "manager-demo-1", "2222"

@@ -17,7 +17,7 @@ from pos_app.domain.errors import Conflict, PermissionDenied, SignInFailed, Vali
 from pos_app.domain.permissions import Actor, Permission, Role
 from pos_app.domain.staff import temporary_secret
 from pos_app.services import staff, two_step
-from pos_app.services.ports import StaffRecord
+from pos_app.services.ports.staff import StaffRecord
 from tests import staff_racer
 from tests.conftest import actor_for, fresh_code, two_step_key
 

@@ -10,7 +10,7 @@ from pos_app import app
 from pos_app.domain.errors import Conflict, PermissionDenied, ValidationError
 from pos_app.domain.permissions import Actor, Role
 from pos_app.services import inventory, stock_count
-from pos_app.services.ports import ItemRow
+from pos_app.services.ports.inventory import ItemRow
 from tests.conftest import actor_for
 
 LOCATION = "Case 3"

@@ -20,7 +20,7 @@ from pos_app.domain.money import Money
 from pos_app.domain.permissions import Role
 from pos_app.gui.sell.view import parked_when
 from pos_app.services import backup, cash, checkout, privacy
-from pos_app.services.ports import ItemRow
+from pos_app.services.ports.inventory import ItemRow
 from tests.conftest import actor_for, cli_login
 from tests.integration.test_checkout import _available
 from tests.integration.test_store_time_dates import tamper_an_evening_event

@@ -23,7 +23,7 @@ from pos_app.domain.errors import NotFound, PermissionDenied, ValidationError
 from pos_app.domain.money import Money, format_money
 from pos_app.domain.permissions import Permission, Role, allows
 from pos_app.services.labels import tag_for, tag_sheet
-from pos_app.services.ports import InventoryFilter, ItemRow
+from pos_app.services.ports.inventory import InventoryFilter, ItemRow
 from tests.conftest import actor_for
 
 DPI = 300

@@ -16,7 +16,7 @@ from pos_app.domain.errors import Conflict, PermissionDenied, SignInFailed, Vali
 from pos_app.domain.permissions import Role
 from pos_app.services import settings, staff, two_step
 from pos_app.services.demo import DEMO_TWO_STEP
-from pos_app.services.ports import StaffRecord
+from pos_app.services.ports.staff import StaffRecord
 from tests.conftest import actor_for
 
 OWNER, OWNER_PASSWORD = "Jane Ellen", "owner-demo-1"

@@ -52,7 +52,7 @@ from pos_app.gui.base import FacetDialog, mark_info, mark_problem
 from pos_app.gui.context import AppContext
 from pos_app.services import appraisals, inventory
 from pos_app.services.appraisals import FinalizeUnconfirmed
-from pos_app.services.ports import AppraisalRecord, AppraisalVersionRow
+from pos_app.services.ports.appraisals import AppraisalRecord, AppraisalVersionRow
 
 # The form's captions, to name a field the way the appraiser sees it.
 CAPTIONS = {

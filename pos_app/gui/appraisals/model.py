@@ -17,7 +17,7 @@ from PySide6.QtGui import QColor
 
 from pos_app.domain.appraisals import Purpose
 from pos_app.gui.tables import BlocksModel, RowBlocks
-from pos_app.services.ports import AppraisalRow
+from pos_app.services.ports.appraisals import AppraisalRow
 
 BLOCK = 100
 CACHE_BLOCKS = 50

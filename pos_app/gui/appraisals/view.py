@@ -25,7 +25,7 @@ from pos_app.gui.forms import Form
 from pos_app.gui.ops import show_error
 from pos_app.gui.tables import SearchKeys
 from pos_app.services import appraisals
-from pos_app.services.ports import AppraisalRow
+from pos_app.services.ports.appraisals import AppraisalRow
 
 log = logging.getLogger(__name__)
 

@@ -32,7 +32,7 @@ from pos_app.gui.ops import show_error
 from pos_app.gui.tables import RecordsModel, SearchKeys, select_record, show_records
 from pos_app.services import certificates
 from pos_app.services.certificates import CertificateDetail
-from pos_app.services.ports import CertificateRow
+from pos_app.services.ports.certificates import CertificateRow
 
 SEARCH_DELAY_MS = 150
 LIMIT = 500

@@ -19,7 +19,7 @@ from pos_app.domain.store import store_today
 from pos_app.gui.base import FacetDialog, mark_info, mark_problem
 from pos_app.gui.context import AppContext
 from pos_app.services import customers
-from pos_app.services.ports import CustomerHit
+from pos_app.services.ports.customers import CustomerHit
 
 SEARCH_DELAY_MS = 120
 RESTRICTED_NOTE = "restricted — can be attached, not edited"

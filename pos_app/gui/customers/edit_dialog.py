@@ -17,7 +17,7 @@ from pos_app.gui.base import FacetDialog, mark_problem
 from pos_app.gui.context import AppContext
 from pos_app.services import customers
 from pos_app.services.customers import CustomerEdit
-from pos_app.services.ports import CustomerProfile
+from pos_app.services.ports.customers import CustomerProfile
 
 # A ValidationError's field -> the widget to put the cursor in.
 FIELD_WIDGETS = {"first name": "first_name_edit", "last name": "last_name_edit", "email": "email_edit",

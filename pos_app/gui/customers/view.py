@@ -39,7 +39,7 @@ from pos_app.gui.ops import show_error
 from pos_app.gui.tables import RecordsModel, SearchKeys, fill, select_record, show_records
 from pos_app.services import customers, privacy
 from pos_app.services.customers import CustomerDetail
-from pos_app.services.ports import AccessRow
+from pos_app.services.ports.privacy import AccessRow
 
 SEARCH_DELAY_MS = 150
 DETAIL_DELAY_MS = 120

@@ -14,7 +14,7 @@ from pos_app.gui.base import FacetDialog
 from pos_app.gui.context import AppContext
 from pos_app.gui.sell.approve import with_approval
 from pos_app.services import inventory
-from pos_app.services.ports import ItemRecord, ItemRow
+from pos_app.services.ports.inventory import ItemRecord, ItemRow
 
 REASONS = ("Found in the store", "Damaged", "Lost", "Theft", "Returned to vendor", "Correction after count")
 

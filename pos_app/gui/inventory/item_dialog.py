@@ -16,7 +16,7 @@ from pos_app.gui.inventory.item_form import ItemForm
 from pos_app.gui.tables import fill
 from pos_app.services import inventory
 from pos_app.services.inventory import ItemDetail
-from pos_app.services.ports import ItemRecord, Movement
+from pos_app.services.ports.inventory import ItemRecord, Movement
 
 _KIND = {"receive": "Received", "sale": "Sold", "return": "Returned", "adjustment": "Adjusted",
          "transfer_in": "Transferred in", "transfer_out": "Transferred out", "memo_out": "Out on memo",

@@ -20,7 +20,7 @@ from PySide6.QtGui import QColor
 
 from pos_app.domain.jewelry import ItemStatus, Metal, Style, Tracking
 from pos_app.gui.tables import RowBlocks
-from pos_app.services.ports import InventoryFilter, ItemRow
+from pos_app.services.ports.inventory import InventoryFilter, ItemRow
 
 BLOCK = 100
 CACHE_BLOCKS = 50

@@ -25,7 +25,7 @@ from pos_app.gui.context import AppContext
 from pos_app.gui.inventory.item_form import ItemForm
 from pos_app.services import inventory
 from pos_app.services.inventory import ReceiveUnconfirmed
-from pos_app.services.ports import ItemRecord, ItemRow
+from pos_app.services.ports.inventory import ItemRecord, ItemRow
 
 # Each piece's own: cleared after it is received, so the next piece starts without them.
 _NEVER_REPEAT = ("sku", "barcode", "serial", "cert_lab", "cert_number", "title", "description", "price", "cost",

@@ -28,7 +28,7 @@ from pos_app.gui.inventory.model import InventoryModel, ItemIdRole
 from pos_app.gui.ops import CancelToken, show_error
 from pos_app.gui.tables import SearchKeys
 from pos_app.services import inventory, item_files
-from pos_app.services.ports import InventoryFilter, ItemRow
+from pos_app.services.ports.inventory import InventoryFilter, ItemRow
 
 
 class InventoryView(QWidget):

@@ -40,7 +40,7 @@ from pos_app.gui.forms import Form
 from pos_app.gui.ops import CancelToken, show_error
 from pos_app.gui.tables import RecordsModel, select_record, show_records
 from pos_app.services import customers, erasure, privacy, privacy_export
-from pos_app.services.ports import PrivacyRequestRow
+from pos_app.services.ports.privacy import PrivacyRequestRow
 
 DUE_SOON_DAYS = 7
 _LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)

@@ -28,7 +28,7 @@ from pos_app.gui.base import FacetDialog, mark_info, mark_problem
 from pos_app.gui.context import AppContext
 from pos_app.gui.ops import show_error
 from pos_app.services import appraisals
-from pos_app.services.ports import AppraisalRecord
+from pos_app.services.ports.appraisals import AppraisalRecord
 
 HEADERS = ("Appraisal", "Piece", "Appraised value")
 

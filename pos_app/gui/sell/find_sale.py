@@ -23,7 +23,7 @@ from pos_app.gui.base import FacetDialog, mark_info, mark_problem
 from pos_app.gui.context import AppContext
 from pos_app.gui.sell.approve import with_approval
 from pos_app.services import checkout, receipts, returns
-from pos_app.services.ports import SaleDetail
+from pos_app.services.ports.sales import SaleDetail
 
 
 class FindSaleDialog(FacetDialog):

@@ -39,7 +39,7 @@ from pos_app.gui.context import AppContext
 from pos_app.gui.sell.approve import with_approval
 from pos_app.gui.tables import fill
 from pos_app.services import checkout
-from pos_app.services.ports import CardOutcome, PaymentRefused
+from pos_app.services.ports.devices import CardOutcome, PaymentRefused
 
 log = logging.getLogger(__name__)
 

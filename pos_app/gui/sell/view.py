@@ -39,7 +39,7 @@ from pos_app.gui.sell.cart_model import CartModel
 from pos_app.gui.sell.prompts import ChoiceDialog, PromptDialog
 from pos_app.services import checkout, inventory, receipts
 from pos_app.services.guard import ApprovalNeeded
-from pos_app.services.ports import ItemRow
+from pos_app.services.ports.inventory import ItemRow
 
 SEARCH_LIMIT = 30
 REFUND_CHECK_MS = 5 * 60_000  # how often the counter asks Stripe about a card refund still pending

@@ -29,7 +29,7 @@ from pos_app.persistence.audit import GENESIS, event_hash, hashed_content
 from pos_app.persistence.models import new_id, utcnow
 from pos_app.persistence.models.base import UtcDateTime
 from pos_app.persistence.stock_guard import claim_pieces, insert_moves
-from pos_app.services.ports import SaleRows
+from pos_app.services.ports.sales import SaleRows
 
 _AT = UtcDateTime()
 

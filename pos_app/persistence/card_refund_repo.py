@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pos_app.persistence.models import CardRefund, Checkout, Payment, Sale
-from pos_app.services.ports import CardRefundRow
+from pos_app.services.ports.sales import CardRefundRow
 
 SETTLED = ("succeeded", "failed", "canceled")
 

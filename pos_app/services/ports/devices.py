@@ -1,0 +1,107 @@
+"""Devices outside the store file: the card terminal, its reader registry and keys, the receipt printer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from pos_app.domain.errors import UserFacingError
+from pos_app.domain.payments import EmvReceipt
+
+
+@dataclass(frozen=True)
+class RegisteredReader:
+    reader_id: str
+    label: str
+    device_type: str
+
+
+class ReaderRegistry(Protocol):
+    """Stripe Terminal's reader registration: pairs a reader by the code its screen shows. Network: off the GUI
+    thread."""
+
+    def register_reader(self, registration_code: str, *, label: str, location: str | None) -> RegisteredReader: ...
+
+
+class PaymentKeys(Protocol):
+    """Where the card processor's secret key is kept (the keyring; never the store or a file)."""
+
+    def store_stripe_key(self, key: str) -> None: ...
+    def stripe_key(self) -> str | None: ...
+
+
+class DeviceUnavailable(UserFacingError):
+    """A device or service outside Facet (receipt printer, Stripe, card reader) did not answer.
+
+    Its message says what to check. For a card payment it also means "the
+    outcome is not known yet": the payment stays pending and is reconciled
+    with Stripe, never charged again.
+    """
+
+
+@dataclass(frozen=True)
+class CardOutcome:
+    """Where a card payment stands, as Stripe reports it.
+
+    `state` is Facet's reading of Stripe's status: `pending` (the reader is
+    waiting for a card, or Stripe is processing), `succeeded` (captured: the
+    money is the store's), `failed` (declined or the reader gave up; the
+    PaymentIntent can be tried again with another card) or `canceled`.
+    Only the brand and last four digits of the card are ever kept.
+    """
+
+    payment_intent_id: str | None  # None: Stripe refused to make one (nothing can be charged)
+    state: str  # pending | succeeded | failed | canceled
+    stripe_status: str
+    amount_cents: int
+    card_brand: str | None = None
+    card_last4: str | None = None
+    message: str | None = None  # for the clerk: "Card declined: insufficient funds"
+    receipt: EmvReceipt | None = None  # the chip receipt fields of a succeeded card-present payment
+
+
+@dataclass(frozen=True)
+class RefundOutcome:
+    """A refund as Stripe reports it. `pending` is not done: the card network may still refuse it, so
+    Facet asks again (`CardTerminal.refund_status`) until it is `succeeded` or `failed`/`canceled`."""
+
+    refund_id: str
+    status: str  # succeeded | pending | failed | canceled | requires_action
+    amount_cents: int
+    failure_reason: str | None = None  # Stripe's code when failed: expired_or_canceled_card, lost_or_stolen_card...
+
+
+class PaymentRefused(UserFacingError):
+    """Stripe refused the request itself (not the card's bank): too small or too large an amount, a
+    parameter this API version does not take, a key reused. Nothing was charged or refunded by it,
+    so the attempt can be dropped; the message says what the clerk can do instead."""
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class CardTerminal(Protocol):
+    """A Stripe Terminal reader driven from the server side (adapters/card_terminal.py).
+
+    Every call that creates or changes money at Stripe carries an idempotency
+    key derived from `key`, so a retry after a timeout never charges twice.
+    """
+
+    @property
+    def test_mode(self) -> bool: ...
+    def begin(self, *, key: str, amount_cents: int, currency: str, description: str,
+              metadata: dict[str, str]) -> CardOutcome: ...
+    def status(self, payment_intent_id: str, *, key: str) -> CardOutcome: ...
+    def cancel(self, payment_intent_id: str) -> CardOutcome: ...
+    def simulate_tap(self, card_number: str = "4242424242424242") -> None: ...
+    def refund(self, payment_intent_id: str, amount_cents: int, *, key: str) -> RefundOutcome: ...
+    def refund_status(self, refund_id: str) -> RefundOutcome: ...
+
+
+class ReceiptPrinter(Protocol):
+    """An ESC/POS receipt printer (adapters/receipt_printer.py); raises DeviceUnavailable."""
+
+    @property
+    def columns(self) -> int: ...
+    def send(self, data: bytes) -> None: ...

@@ -1,0 +1,170 @@
+"""Items, photos, the stock ledger and counts: records, repositories and the inventory reader."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from pos_app.domain.items import ItemSpec
+from pos_app.domain.permissions import Actor
+
+
+@dataclass(frozen=True)
+class ItemRecord:
+    id: str
+    seq: int
+    spec: ItemSpec
+    on_hand: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    """One row of the inventory list: what the table shows, nothing more."""
+
+    seq: int
+    id: str
+    sku: str
+    barcode: str | None
+    title: str
+    style: str
+    metal: str
+    price_cents: int
+    cost_cents: int | None
+    currency: str
+    status: str
+    location: str
+    tracking: str
+    on_hand: int
+    received_on: dt.date | None
+    cert_number: str | None
+
+
+@dataclass(frozen=True)
+class Movement:
+    at: dt.datetime
+    kind: str
+    quantity: int
+    reason: str
+    reference: str | None
+    staff_name: str | None
+    terminal: str
+
+
+@dataclass(frozen=True)
+class PhotoRecord:
+    id: str
+    item_id: str
+    position: int
+    mime_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class InventoryFilter:
+    """What the inventory list shows: search text and filters, all optional."""
+
+    text: str = ""
+    styles: tuple[str, ...] = ()
+    metals: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    locations: tuple[str, ...] = ()
+    min_price_cents: int | None = None
+    max_price_cents: int | None = None
+    in_stock_only: bool = False
+
+
+@dataclass(frozen=True)
+class LowStockRow:
+    item: ItemRow
+    reorder_point: int
+
+
+@dataclass(frozen=True)
+class AgingRow:
+    item: ItemRow
+    days_in_stock: int
+
+
+@dataclass(frozen=True)
+class AgingBucket:
+    label: str
+    pieces: int
+    retail_cents: int
+    cost_cents: int
+
+
+@dataclass(frozen=True)
+class CountScanRow:
+    code: str
+    item_id: str | None
+    quantity: int
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class CountRecord:
+    id: str
+    location: str
+    status: str
+    started_at: dt.datetime
+    scans: tuple[CountScanRow, ...] = field(default=())
+
+
+class ItemRepository(Protocol):
+    def get(self, item_id: str) -> ItemRecord | None: ...
+    def by_sku(self, sku: str) -> ItemRecord | None: ...
+    def id_for_barcode(self, barcode: str) -> str | None: ...
+    def add(self, spec: ItemSpec) -> str: ...
+    def add_many(self, specs: Sequence[ItemSpec]) -> list[str]: ...
+    def update(self, item_id: str, spec: ItemSpec) -> None: ...
+    def set_status(self, item_id: str, status: str) -> None: ...
+    def get_many(self, item_ids: Sequence[str]) -> list[ItemRecord]: ...
+    def by_skus(self, skus: Iterable[str]) -> dict[str, ItemRecord]: ...
+    def barcode_owners(self, barcodes: Iterable[str]) -> dict[str, str]: ...
+    def update_many(self, changes: Sequence[tuple[str, ItemSpec]]) -> None: ...
+
+
+class PhotoRepository(Protocol):
+    def add(self, item_id: str, data: bytes, mime_type: str) -> str: ...
+    def remove(self, photo_id: str) -> str | None: ...
+    def for_item(self, item_id: str) -> list[PhotoRecord]: ...
+
+
+class StockLedger(Protocol):
+    def record(self, item_id: str, kind: str, quantity: int, *, actor: Actor, reason: str = "",
+               reference: str | None = None, at: dt.datetime | None = None) -> None: ...
+    def record_many(self, moves: Sequence[tuple[str, str, int, str]], *, actor: Actor) -> None: ...
+    def on_hand(self, item_id: str) -> int: ...
+
+
+class CountRepository(Protocol):
+    def start(self, location: str, actor: Actor) -> str: ...
+    def get(self, count_id: str) -> CountRecord | None: ...
+    def add_scan(self, count_id: str, code: str, item_id: str | None) -> None: ...
+    def remove_last_scan(self, count_id: str) -> CountScanRow | None: ...
+    def close(self, count_id: str, status: str, actor: Actor) -> None: ...
+
+
+class InventoryReader(Protocol):
+    """Read-only queries behind list screens: plain rows, no transaction held."""
+
+    def item_seqs(self, flt: InventoryFilter, sort: str = "sku", descending: bool = False) -> list[int]: ...
+    def page_seqs(self, flt: InventoryFilter, sort: str, descending: bool, offset: int, limit: int) -> list[int]: ...
+    def rows(self, seqs: Sequence[int]) -> list[ItemRow]: ...
+    def search(self, text: str, limit: int) -> list[ItemRow]: ...
+    def lookup_code(self, code: str) -> ItemRow | None: ...
+    def count(self, flt: InventoryFilter) -> int: ...
+    def history(self, item_id: str) -> list[Movement]: ...
+    def low_stock(self) -> list[LowStockRow]: ...
+    def aging(self, today: dt.date, min_days: int = 0, limit: int = 1000) -> list[AgingRow]: ...
+    def aging_buckets(self, today: dt.date, edges: Sequence[int] = (90, 180, 365)) -> list[AgingBucket]: ...
+    def iter_specs(self) -> Iterator[tuple[ItemSpec, int]]: ...
+    def expected_at(self, location: str, as_of: dt.datetime | None = None) -> list[ItemRow]: ...
+    def rows_as_of(self, item_ids: Sequence[str], as_of: dt.datetime) -> list[ItemRow]: ...
+    def rows_by_ids(self, item_ids: Sequence[str]) -> list[ItemRow]: ...
+    def count_record(self, count_id: str) -> CountRecord | None: ...
+    def open_count_ids(self) -> list[str]: ...
