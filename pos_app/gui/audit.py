@@ -245,7 +245,8 @@ class AuditView(QWidget):
         def work() -> int:
             conn = facet.connection()
             try:
-                return audit.export_csv(path, flt, trail=facet.audit_trail(conn), uow=facet.uow(), actor=actor)
+                return audit.export_csv(path, flt, trail=facet.audit_trail(conn), uow=facet.uow(),
+                                        files=facet.devices.files, actor=actor)
             finally:
                 conn.close()
 

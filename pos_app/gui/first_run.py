@@ -299,9 +299,7 @@ class FirstRunWizard(QWizard):
         return str(self.context.profile.name)
 
     def has_stripe_key(self) -> bool:
-        from pos_app.adapters.secrets import STRIPE_KEY_NAME
-
-        return bool(self.context.facet.keyring.get(STRIPE_KEY_NAME))
+        return bool(self.context.facet.keyring.stripe_key())
 
     def back_to(self, page: QWizardPage, exc: UserFacingError) -> None:
         """A page before this one no longer passes (it cannot, today, but a check may tighten): go back to it."""

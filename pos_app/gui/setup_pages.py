@@ -413,7 +413,8 @@ class InventoryPage(FormPage):
             except OSError:
                 total = 1
             progress.moved.emit(0, total)
-            return item_files.import_items(path, uow=context.uow(), actor=actor, skip_invalid=skip_invalid,
+            return item_files.import_items(path, uow=context.uow(), files=context.devices.files, actor=actor,
+                                           skip_invalid=skip_invalid,
                                            rejects_path=rejects if skip_invalid else None,
                                            progress=lambda n: progress.moved.emit(n, total),
                                            cancelled=token.cancelled)

@@ -256,8 +256,9 @@ class InventoryView(QWidget):
         progress.show()
 
         def work() -> item_files.ImportReport:
-            return item_files.import_items(path, uow=self.context.uow(), actor=actor, skip_invalid=skip_invalid,
-                                           rejects_path=rejects, cancelled=token.cancelled)
+            return item_files.import_items(path, uow=self.context.uow(), files=self.context.devices.files,
+                                           actor=actor, skip_invalid=skip_invalid, rejects_path=rejects,
+                                           cancelled=token.cancelled)
 
         def done(report: item_files.ImportReport) -> None:
             progress.close()
@@ -296,7 +297,7 @@ class InventoryView(QWidget):
             conn = facet.connection()
             try:
                 count = item_files.export_items(path, reader=facet.inventory_reader(conn), actor=actor,
-                                                uow=facet.uow())
+                                                uow=facet.uow(), files=facet.devices.files)
             finally:
                 conn.close()
             return path, count

@@ -282,7 +282,8 @@ class PrivacyDesk(QWidget):
             conn = facet.connection()
             try:
                 return privacy_export.export_customer(
-                    r.id, Path(path), uow=facet.uow(), reader=facet.customer_data_reader(conn), actor=actor,
+                    r.id, Path(path), uow=facet.uow(), reader=facet.customer_data_reader(conn),
+                    files=facet.devices.files, actor=actor,
                     progress=lambda done, total: relay.moved.emit(done, total), cancel=token.cancelled)
             finally:
                 conn.close()

@@ -46,12 +46,14 @@ from pos_app.services.ports.devices import (
     CardTerminal,
     Devices,
     DeviceUnavailable,
+    FileOutput,
     PaymentKeys,
     PaymentRefused,
     ReaderRegistry,
     ReceiptPrinter,
     RefundOutcome,
     RegisteredReader,
+    WrittenFile,
 )
 from pos_app.services.ports.inventory import (
     AgingBucket,
@@ -174,6 +176,7 @@ __all__ = [
     "ErasureRepository",
     "ExportFiles",
     "ExportRef",
+    "FileOutput",
     "InventoryFilter",
     "InventoryReader",
     "ItemRecord",
@@ -227,4 +230,5 @@ __all__ = [
     "StoreProfile",
     "StoreRepository",
     "UnitOfWork",
+    "WrittenFile",
 ]
