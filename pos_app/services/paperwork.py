@@ -54,7 +54,7 @@ class PrintedAppraisal:
     number: str
     version: int
     status: str  # draft | final
-    certificate_pages: bool  # its certificate summary page is in the PDF
+    certificates: int  # the lab reports its stones cite (what a certificate summary page lists)
     verification_code: str | None  # the QR code's text; None on a draft
 
 
@@ -81,8 +81,7 @@ def _render(appraisal_ids: Sequence[str], pages: AppraisalPages, *, uow: UnitOfW
             parts.append(render_appraisal_pdf(doc, certificate_pages=pages.certificate_pages))
         if pages.card:
             parts.append(render_appraisal_card_pdf(doc))
-        printed.append(PrintedAppraisal(doc.number, doc.version, doc.status,
-                                        pages.appraisal and pages.certificate_pages and bool(doc.certificates),
+        printed.append(PrintedAppraisal(doc.number, doc.version, doc.status, len(doc.certificates),
                                         doc.qr_payload))
     return join_pdfs(parts), tuple(printed)
 
