@@ -19,7 +19,7 @@ from pos_app.gui.main_window import MainWindow
 from pos_app.gui.sell.appraise import SaleAppraisalsDialog
 from pos_app.gui.sell.find_sale import FindSaleDialog
 from pos_app.gui.sell.payment import PaymentDialog
-from tests.gui.conftest import focused
+from tests.gui.conftest import focused, snap
 from tests.gui.test_counter_flows import _dialog, _scan, _start
 
 
@@ -79,6 +79,7 @@ def test_f12_appraises_the_last_sale_with_an_appraisers_pin_and_prints_it(
     qtbot.keyClick(shown.form.card_check, Qt.Key.Key_Space)
     qtbot.keyClick(focused(), Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: "Saved" in shown.form.message_label.text(), timeout=15_000)
+    snap(shown, "sale-appraisals-saved")
     text = _pdf_text(saved.read_bytes())
     assert record.number in text and "Priya Nair" in text and "GIA Graduate Gemologist" in text
     assert Money(price).plain().split(".")[0].replace(",", "")[:2] in text.replace(",", "")
