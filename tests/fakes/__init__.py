@@ -13,7 +13,13 @@ from __future__ import annotations
 from tests.fakes.audit import FakeAuditLog
 from tests.fakes.counter import FakeCounterRepository
 from tests.fakes.customers import FakeCustomerRepository
-from tests.fakes.inventory import FakeItemRepository, FakePhotoRepository, FakeStockLedger
+from tests.fakes.inventory import (
+    FakeCountRepository,
+    FakeInventoryReader,
+    FakeItemRepository,
+    FakePhotoRepository,
+    FakeStockLedger,
+)
 from tests.fakes.privacy import FakePrivacyReader, FakePrivacyRequestRepository
 from tests.fakes.settings import FakeDirectoryReader, FakeSettingsRepository, FakeStoreRepository
 from tests.fakes.staff import FakeAccessRepository, FakeStaffRepository, FakeStaffSecurityReader
@@ -24,9 +30,11 @@ __all__ = [
     "AuditEvent",
     "FakeAccessRepository",
     "FakeAuditLog",
+    "FakeCountRepository",
     "FakeCounterRepository",
     "FakeCustomerRepository",
     "FakeDirectoryReader",
+    "FakeInventoryReader",
     "FakeItemRepository",
     "FakePhotoRepository",
     "FakePrivacyReader",

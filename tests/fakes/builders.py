@@ -18,6 +18,7 @@ from pos_app.domain.permissions import Actor, Role
 from pos_app.services.ports.inventory import ItemRow
 from pos_app.services.ports.settings import StoreProfile
 from pos_app.services.ports.staff import StaffRecord
+from tests.fakes.inventory import FakeInventoryReader
 from tests.fakes.state import FakeState, MoveRow, StaffRow, utcnow
 from tests.fakes.uow import FakeUnitOfWork
 
@@ -89,13 +90,8 @@ def add_item(uow: FakeUnitOfWork, spec: ItemSpec | None = None, **kwargs: object
 
 def item_row(uow: FakeUnitOfWork, item_id: str) -> ItemRow:
     """The inventory list's row of an item, as the sell screen hands it to the cart."""
-    row = uow.state.items[item_id]
-    s = row.spec
-    return ItemRow(seq=row.seq, id=row.id, sku=s.sku, barcode=s.barcode, title=s.title, style=s.style.value,
-                   metal=s.metal.value, price_cents=s.price.cents, cost_cents=s.cost.cents if s.cost else None,
-                   currency=s.price.currency, status=s.status.value, location=s.location,
-                   tracking=s.tracking.value, on_hand=uow.state.on_hand(item_id), received_on=s.received_on,
-                   cert_number=s.cert_number)
+    (row,) = FakeInventoryReader(uow.state).rows_by_ids([item_id])
+    return row
 
 
 def add_customer(uow: FakeUnitOfWork, *, email: str | None = "ruby@example.com", phone: str | None = None,

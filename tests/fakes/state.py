@@ -48,7 +48,7 @@ class AuditEvent:
 
 
 @dataclass
-class ItemRow:
+class StoredItem:
     id: str
     seq: int
     spec: ItemSpec
@@ -86,9 +86,11 @@ class FakeState:
     staff: dict[str, StaffRow] = field(default_factory=dict)
     sessions: dict[str, tuple[SessionRecord, str]] = field(default_factory=dict)  # id -> (record, token hash)
     jobs: dict[str, tuple[JobTokenRecord, str]] = field(default_factory=dict)
-    items: dict[str, ItemRow] = field(default_factory=dict)
+    items: dict[str, StoredItem] = field(default_factory=dict)
     moves: list[MoveRow] = field(default_factory=list)
     photos: dict[str, tuple[str, int, str, bytes]] = field(default_factory=dict)  # id -> (item, position, mime, data)
+    counts: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> location, status, started_at ...
+    count_scans: list[tuple[str, str, str | None, int, dt.datetime]] = field(default_factory=list)
     customers: dict[str, dict[str, Any]] = field(default_factory=dict)
     consents: list[dict[str, Any]] = field(default_factory=list)
     policies: list[tuple[str, int, dt.date, str]] = field(default_factory=list)
@@ -112,5 +114,6 @@ class FakeState:
         """Go back to `saved` (a snapshot nobody else holds: it is taken over, not copied)."""
         self.__dict__.update(saved.__dict__)
 
-    def on_hand(self, item_id: str) -> int:
-        return sum(m.quantity for m in self.moves if m.item_id == item_id)
+    def on_hand(self, item_id: str, as_of: dt.datetime | None = None) -> int:
+        """The ledger's sum for the item (as it stood at `as_of`, when given)."""
+        return sum(m.quantity for m in self.moves if m.item_id == item_id and (as_of is None or m.at <= as_of))

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from pos_app.services.ports.audit import AuditLog
 from pos_app.services.ports.customers import CustomerRepository
-from pos_app.services.ports.inventory import ItemRepository, PhotoRepository, StockLedger
+from pos_app.services.ports.inventory import (
+    CountRepository,
+    InventoryReader,
+    ItemRepository,
+    PhotoRepository,
+    StockLedger,
+)
 from pos_app.services.ports.privacy import PrivacyReader, PrivacyRequestRepository
 from pos_app.services.ports.sales import CounterRepository
 from pos_app.services.ports.settings import DirectoryReader, SettingsRepository, StoreRepository
@@ -14,8 +20,10 @@ from tests.fakes import (
     FakeAccessRepository,
     FakeAuditLog,
     FakeCounterRepository,
+    FakeCountRepository,
     FakeCustomerRepository,
     FakeDirectoryReader,
+    FakeInventoryReader,
     FakeItemRepository,
     FakePhotoRepository,
     FakePrivacyReader,
@@ -39,6 +47,8 @@ def fakes_implement_their_ports(state: FakeState) -> None:
     items: ItemRepository = FakeItemRepository(state)
     photos: PhotoRepository = FakePhotoRepository(state)
     stock: StockLedger = FakeStockLedger(state)
+    counts: CountRepository = FakeCountRepository(state)
+    inventory_reader: InventoryReader = FakeInventoryReader(state)
     customers: CustomerRepository = FakeCustomerRepository(state)
     privacy: PrivacyRequestRepository = FakePrivacyRequestRepository(state)
     counter: CounterRepository = FakeCounterRepository(state)
@@ -47,4 +57,4 @@ def fakes_implement_their_ports(state: FakeState) -> None:
     staff_security: StaffSecurityReader = FakeStaffSecurityReader(state)
     privacy_reader: PrivacyReader = FakePrivacyReader(state)
     del uow, store, settings, staff, access, items, photos, stock, customers, privacy, counter, audit
-    del directory, staff_security, privacy_reader
+    del directory, staff_security, privacy_reader, counts, inventory_reader

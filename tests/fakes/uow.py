@@ -26,13 +26,13 @@ from pos_app.services.ports.staff import AccessRepository, StaffRepository
 from tests.fakes.audit import FakeAuditLog
 from tests.fakes.counter import FakeCounterRepository
 from tests.fakes.customers import FakeCustomerRepository
-from tests.fakes.inventory import FakeItemRepository, FakePhotoRepository, FakeStockLedger
+from tests.fakes.inventory import FakeCountRepository, FakeItemRepository, FakePhotoRepository, FakeStockLedger
 from tests.fakes.privacy import FakePrivacyRequestRepository
 from tests.fakes.settings import FakeSettingsRepository, FakeStoreRepository
 from tests.fakes.staff import FakeAccessRepository, FakeStaffRepository
 from tests.fakes.state import AuditEvent, FakeState
 
-UNFAKED = ("counts", "sales", "certificates", "appraisals", "erasure", "card_refunds")
+UNFAKED = ("sales", "certificates", "appraisals", "erasure", "card_refunds")
 
 
 class Unfaked:
@@ -69,7 +69,7 @@ class FakeUnitOfWork:
         self.access: AccessRepository = FakeAccessRepository(self.state)
         self.audit_log = FakeAuditLog(self.state)
         self.audit: AuditLog = self.audit_log
-        self.counts: CountRepository = cast(CountRepository, Unfaked("counts"))
+        self.counts: CountRepository = FakeCountRepository(self.state)
         self.sales: SalesRepository = cast(SalesRepository, Unfaked("sales"))
         self.certificates: CertificateRepository = cast(CertificateRepository, Unfaked("certificates"))
         self.appraisals: AppraisalRepository = cast(AppraisalRepository, Unfaked("appraisals"))

@@ -9,6 +9,7 @@ fake must raise the same domain error.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
@@ -281,3 +282,62 @@ def _last_event(uow: UnitOfWork) -> tuple[Any, ...]:
                                "FROM audit_events ORDER BY seq DESC LIMIT 1")).one()
     summary = json.loads(row[3]) if isinstance(row[3], str) else row[3]
     return (row[0], row[1], row[2], summary, row[4], row[5])
+
+
+def test_count_repository_contract(store: tuple[UnitOfWork, Actor]) -> None:
+    uow, owner = store
+    with uow:
+        count = uow.counts.start("Case 1", owner)
+        item_id = uow.items.add(item_spec("CT-K"))
+        uow.counts.add_scan(count, "CT-K", item_id)
+        uow.counts.add_scan(count, "UNKNOWN-1", None)
+        record = uow.counts.get(count)
+        assert record is not None and (record.location, record.status) == ("Case 1", "open")
+        assert [(s.code, s.item_id, s.quantity) for s in record.scans] == [("CT-K", item_id, 1), ("UNKNOWN-1", None, 1)]
+        undone = uow.counts.remove_last_scan(count)
+        assert undone is not None and undone.code == "UNKNOWN-1"
+        uow.counts.close(count, "cancelled", owner)
+        assert uow.counts.get(count).status == "cancelled"  # type: ignore[union-attr]
+        assert uow.counts.get("missing") is None
+
+
+def test_inventory_reader_contract(request: pytest.FixtureRequest, store: tuple[UnitOfWork, Actor]) -> None:
+    """The reader sees what was committed (each backend gets its own items, committed once)."""
+    from pos_app.services.ports.inventory import InventoryFilter, InventoryReader
+    from tests.fakes.inventory import FakeInventoryReader
+    from tests.fakes.uow import FakeUnitOfWork
+
+    uow, owner = store
+    with uow:
+        a = uow.items.add(dataclasses.replace(item_spec("RD-A", price_cents=10_000), title="Rose bezel necklace"))
+        b = uow.items.add(dataclasses.replace(item_spec("RD-B", tracking=Tracking.COUNTED, quantity=5,
+                                                        barcode="RDB123", price_cents=2_000), location="Safe",
+                                              reorder_point=6))
+        uow.stock.record(a, "receive", 1, actor=owner, reason="received")
+        uow.stock.record(b, "receive", 5, actor=owner, reason="received")
+        uow.commit()
+    reader: InventoryReader
+    if isinstance(uow, FakeUnitOfWork):
+        reader = FakeInventoryReader(uow.state)
+    else:
+        reader = request.getfixturevalue("real_store").inventory_reader()
+    ours = InventoryFilter(text="RD")
+    assert [r.sku for r in reader.rows(reader.item_seqs(ours))] == ["RD-A", "RD-B"]
+    assert [r.sku for r in reader.rows(reader.item_seqs(ours, "price", descending=False))] == ["RD-B", "RD-A"]
+    assert [r.sku for r in reader.rows(reader.page_seqs(ours, "sku", True, 0, 1))] == ["RD-B"]
+    assert reader.count(InventoryFilter(text="RD", locations=("Safe",))) == 1
+    assert [r.sku for r in reader.search("rose", 10)] == ["RD-A"]
+    assert reader.lookup_code("RDB123").sku == "RD-B"  # type: ignore[union-attr]
+    assert reader.lookup_code(" RD-A ").sku == "RD-A"  # type: ignore[union-attr]
+    assert reader.lookup_code("NOTHING-HERE") is None
+    assert [(r.sku, r.on_hand) for r in reader.rows_by_ids([b, "missing", a])] == [("RD-B", 5), ("RD-A", 1)]
+    assert [(x.item.sku, x.reorder_point) for x in reader.low_stock() if x.item.sku.startswith("RD")] == [("RD-B", 6)]
+    [move] = reader.history(b)
+    assert (move.kind, move.quantity, move.staff_name, move.terminal) == ("receive", 5, OWNER.name, "C1")
+    long_ago = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    assert [r.on_hand for r in reader.rows_as_of([a], long_ago)] == [0]
+    assert [r.sku for r in reader.expected_at("Safe") if r.sku.startswith("RD")] == ["RD-B"]
+    assert [r.sku for r in reader.expected_at("Safe", as_of=long_ago)] == []
+    aged = [x for x in reader.aging(dt.date(2026, 3, 1)) if x.item.sku.startswith("RD")]
+    assert [(x.item.sku, x.days_in_stock) for x in aged] == [("RD-A", 55), ("RD-B", 55)]
+    assert ("RD-A", 1) in [(spec.sku, n) for spec, n in reader.iter_specs()]
