@@ -173,3 +173,18 @@ def test_a_parked_cart_is_recalled_once(uow: FakeUnitOfWork) -> None:
     with pytest.raises(Exception, match="already recalled"):
         checkout.recall_cart(park, uow=uow, actor=CLERK)
     assert uow.actions() == ["cart.parked", "cart.recalled"]
+
+
+def test_the_scanner_finds_a_piece_by_barcode_or_sku_and_says_when_none_has_the_code(uow: FakeUnitOfWork) -> None:
+    from pos_app.domain.errors import NotFound
+    from tests.fakes.inventory import FakeInventoryReader
+
+    add_item(uow, sku="NK-1", barcode="0001")
+    reader = FakeInventoryReader(uow.state)
+    cart = checkout.scan(Cart(currency="USD"), "0001", reader=reader, actor=CLERK)
+    assert [line.sku for line in cart.lines] == ["NK-1"]
+    with pytest.raises(NotFound, match="'NK-404'"):
+        checkout.scan(cart, "NK-404", reader=reader, actor=CLERK)
+    with pytest.raises(ValidationError) as empty:
+        checkout.scan(cart, "  ", reader=reader, actor=CLERK)
+    assert empty.value.field == "code"
