@@ -24,6 +24,7 @@ from tests.fakes.privacy import FakePrivacyReader, FakePrivacyRequestRepository
 from tests.fakes.settings import FakeDirectoryReader, FakeSettingsRepository, FakeStoreRepository
 from tests.fakes.staff import FakeAccessRepository, FakeStaffRepository, FakeStaffSecurityReader
 from tests.fakes.state import AuditEvent, FakeState
+from tests.fakes.store import FakeStore
 from tests.fakes.uow import FakeUnitOfWork, Unfaked
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "FakeStaffSecurityReader",
     "FakeState",
     "FakeStockLedger",
+    "FakeStore",
     "FakeStoreRepository",
     "FakeUnitOfWork",
     "Unfaked",

@@ -15,6 +15,7 @@ from pos_app.services.ports.privacy import PrivacyReader, PrivacyRequestReposito
 from pos_app.services.ports.sales import CounterRepository
 from pos_app.services.ports.settings import DirectoryReader, SettingsRepository, StoreRepository
 from pos_app.services.ports.staff import AccessRepository, StaffRepository, StaffSecurityReader
+from pos_app.services.ports.store import Store
 from pos_app.services.ports.uow import UnitOfWork
 from tests.fakes import (
     FakeAccessRepository,
@@ -33,6 +34,7 @@ from tests.fakes import (
     FakeStaffSecurityReader,
     FakeState,
     FakeStockLedger,
+    FakeStore,
     FakeStoreRepository,
     FakeUnitOfWork,
 )
@@ -40,6 +42,7 @@ from tests.fakes import (
 
 def fakes_implement_their_ports(state: FakeState) -> None:
     uow: UnitOfWork = FakeUnitOfWork(state)
+    handle: Store = FakeStore(state)
     store: StoreRepository = FakeStoreRepository(state)
     settings: SettingsRepository = FakeSettingsRepository(state)
     staff: StaffRepository = FakeStaffRepository(state)
@@ -56,5 +59,5 @@ def fakes_implement_their_ports(state: FakeState) -> None:
     directory: DirectoryReader = FakeDirectoryReader(state)
     staff_security: StaffSecurityReader = FakeStaffSecurityReader(state)
     privacy_reader: PrivacyReader = FakePrivacyReader(state)
-    del uow, store, settings, staff, access, items, photos, stock, customers, privacy, counter, audit
+    del uow, handle, store, settings, staff, access, items, photos, stock, customers, privacy, counter, audit
     del directory, staff_security, privacy_reader, counts, inventory_reader

@@ -45,3 +45,19 @@ def test_a_unit_of_work_inside_another_is_refused(uow: FakeUnitOfWork) -> None:
 def test_an_area_without_a_fake_fails_loudly(uow: FakeUnitOfWork) -> None:
     with pytest.raises(AssertionError, match="no fake 'appraisals' repository"):
         uow.appraisals.get("a-1")
+
+
+def test_a_fake_store_hands_out_units_of_work_and_readers_on_one_state() -> None:
+    from pos_app.services import inventory
+    from tests.fakes.builders import fake_store
+    from tests.fakes.store import FakeStore
+
+    store = FakeStore(fake_store().state)
+    manager = actor(Role.MANAGER)
+    record = inventory.receive_new_item(
+        {"sku": "NK-7", "style": "bezel", "title": "Bezel", "metal": "platinum", "price": "900.00", "cost": "400.00",
+         "tracking": "unique", "location": "Case 1", "stone_count": "1", "total_carat": "0.50"},
+        uow=store.uow(), actor=manager)
+    assert store.inventory.lookup_code("NK-7") == store.inventory.rows_by_ids([record.id])[0]
+    assert [unit.committed for unit in store.units] == [[("item.received",)]]
+    assert store.directory.store() is not None and store.terminal == "C1"
