@@ -184,3 +184,21 @@ def test_a_clerk_sees_an_item_without_its_cost(uow: FakeUnitOfWork) -> None:
     assert inventory.item_detail(item, uow=uow, actor=CLERK).record.spec.cost is None
     assert inventory.item_detail(item, uow=uow, actor=CLERK).fields["cost"] == ""
     assert inventory.item_detail(item, uow=uow, actor=OWNER).record.spec.cost is not None
+
+
+def test_nothing_is_received_before_the_store_is_set_up() -> None:
+    from tests.fakes.builders import fake_store
+
+    uow = fake_store()
+    uow.state.profile = None
+    with pytest.raises(NotFound, match="not been set up"):
+        inventory.receive_new_item(form(), uow=uow, actor=MANAGER)
+    assert uow.state.items == {}
+
+
+def test_a_piece_is_received_only_into_one_of_the_stores_locations(uow: FakeUnitOfWork) -> None:
+    with pytest.raises(ValidationError) as refused:
+        inventory.receive_new_item(form(location="Attic"), uow=uow, actor=MANAGER)
+    assert refused.value.field == "location"
+    uow.state.settings["inventory.locations"] = ["Attic"]
+    assert inventory.receive_new_item(form(location="attic"), uow=uow, actor=MANAGER).spec.location == "Attic"

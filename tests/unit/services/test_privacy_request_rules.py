@@ -141,3 +141,32 @@ def test_a_policy_version_takes_effect_today_or_later_and_never_repeats(uow: Fak
                                    actor=OFFICER, today=TODAY)
     assert (later.version, later.in_force) == (2, False)
     assert [v.in_force for v in privacy.policy_versions(uow=uow, actor=OFFICER, today=TODAY)] == [True, False]
+
+
+def test_an_empty_policy_text_is_not_published(uow: FakeUnitOfWork) -> None:
+    with pytest.raises(ValidationError) as refused:
+        privacy.publish_policy("   ", TODAY, uow=uow, actor=OFFICER, today=TODAY)
+    assert refused.value.field == "text" and uow.state.policies == []
+
+
+def test_who_saw_a_customer_is_answered_from_the_trail(uow: FakeUnitOfWork) -> None:
+    from pos_app.services import customers
+
+    customer = add_customer(uow)
+    customers.set_privacy_flags(customer, uow=uow, actor=actor(Role.CLERK), do_not_sell=True)
+    rows = privacy.access_log(customer, reader=FakePrivacyReader(uow.state), actor=OFFICER, uow=uow)
+    assert [(r.staff, r.action) for r in rows] == [("Cody Clerk", "customer.privacy_flags_changed")]
+    with pytest.raises(ValidationError) as refused:
+        privacy.access_log(" ", reader=FakePrivacyReader(uow.state), actor=OFFICER, uow=uow)
+    assert refused.value.field == "customer_id"
+
+
+def test_an_incident_window_needs_time_zones_and_an_end_after_its_start(uow: FakeUnitOfWork) -> None:
+    reader = FakePrivacyReader(uow.state)
+    start = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    with pytest.raises(ValidationError) as naive:
+        privacy.affected(start.replace(tzinfo=None), start, reader=reader, actor=OFFICER, uow=uow)
+    assert naive.value.field == "since"
+    with pytest.raises(ValidationError) as backwards:
+        privacy.affected(start, start, reader=reader, actor=OFFICER, uow=uow)
+    assert backwards.value.field == "until"

@@ -152,3 +152,35 @@ def test_a_clerk_cannot_approve_a_discount(uow: FakeUnitOfWork) -> None:
 def test_approvers_list_managers_first(uow: FakeUnitOfWork) -> None:
     assert [c.name for c in staff.approvers(FakeDirectoryReader(uow.state), Permission.REFUND)] == [
         "Mina Manager", "Olive Owner"]
+
+
+def test_a_manager_lists_only_the_clerks_and_appraisers_whose_pins_they_reset(uow: FakeUnitOfWork) -> None:
+    from tests.fakes.staff import FakeStaffSecurityReader
+
+    reader = FakeStaffSecurityReader(uow.state)
+    assert {r.role for r in staff.staff_list(reader=reader, uow=uow, actor=actor(Role.MANAGER))} == {
+        Role.CLERK, Role.APPRAISER}
+    everyone = staff.staff_list(reader=reader, uow=uow, actor=OWNER)
+    assert len(everyone) == 5
+    assert {r.role for r in everyone if r.two_step_required} == {Role.OWNER, Role.PRIVACY_OFFICER}
+
+
+def test_two_step_sign_in_is_reset_only_for_someone_who_has_it(uow: FakeUnitOfWork) -> None:
+    from pos_app.services import two_step
+
+    with pytest.raises(Conflict, match="no two-step sign-in to reset"):
+        two_step.reset(CLERK_ID, uow=uow, actor=OWNER)
+    uow.state.staff[CLERK_ID].totp_secret = "JBSWY3DPEHPK3PXP"
+    uow.staff.replace_recovery_codes(CLERK_ID, ["h1", "h2"])
+    two_step.reset(CLERK_ID, uow=uow, actor=OWNER)
+    assert uow.staff.totp(CLERK_ID) == (None, None) and uow.staff.unused_recovery_codes(CLERK_ID) == []
+    assert uow.events[-1].action == "staff.two_step_reset"
+
+
+def test_an_owner_unlocks_a_locked_account_and_the_event_says_how_many_tries(uow: FakeUnitOfWork) -> None:
+    for _ in range(5):
+        staff.check_sign_in(CLERK_ID, "0000", uow=uow, hasher=HASHER, terminal=TERMINAL)
+    staff.unlock(CLERK_ID, uow=uow, actor=OWNER)
+    assert uow.state.staff[CLERK_ID].record.locked_until is None
+    assert uow.events[-1].summary == {"failed_attempts": 5}
+    assert staff.sign_in(CLERK_ID, secret_of(Role.CLERK), uow=uow, hasher=HASHER, terminal=TERMINAL).role is Role.CLERK
