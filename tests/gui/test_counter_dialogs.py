@@ -17,8 +17,8 @@ from PySide6.QtWidgets import QApplication, QWidget
 from pos_app.app import Facet
 from pos_app.domain.money import Money
 from pos_app.domain.permissions import Actor, Permission, Role
+from pos_app.gui.approval import ApprovalDialog, ask_approval
 from pos_app.gui.context import AppContext
-from pos_app.gui.counter.approval import ApprovalDialog, ask_approval
 from pos_app.gui.counter.customer_dialog import RESTRICTED_NOTE, CustomerPickerDialog
 from pos_app.gui.counter.drawer import CashMoveDialog, CloseShiftDialog, OpenShiftDialog, ShiftReportDialog
 from pos_app.gui.launch import make_application
@@ -275,7 +275,8 @@ def test_closing_the_shift_counts_with_the_keyboard_shows_the_variance_then_the_
     manager = actor_for(demo_facet, Role.MANAGER)
     cash.move_cash("paid_out", Money(1250), "courier", uow=demo_facet.uow(), actor=clerk, approver=manager)
     printed: list[cash.ShiftReport] = []
-    dialog = CloseShiftDialog(context, parent=host, print_report=printed.append)
+    so_far = cash.x_report(sales=demo_facet.sales_reader(), actor=clerk, uow=demo_facet.uow())
+    dialog = CloseShiftDialog(context, so_far, parent=host, print_report=printed.append)
     dialog.open()
     _shown(qtbot, dialog, dialog.spins[0])
     f = dialog.form
