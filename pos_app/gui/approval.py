@@ -87,7 +87,7 @@ class PinDialog(FacetDialog):
         hasher = self.context.devices.hasher()  # the store's argon2 costs, read here on the GUI thread
 
         def work(store: Store) -> Actor:
-            return staff.approve(staff_id, secret, permission, reader=store.staff_security, uow=store.uow(),
+            return staff.approve(staff_id, secret, permission, reader=store.directory, uow=store.uow(),
                                  hasher=hasher, terminal=terminal)
 
         mark_info(self.form.message_label, "Checking…")

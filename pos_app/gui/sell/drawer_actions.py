@@ -7,7 +7,8 @@ this module, never the other way round.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from PySide6.QtWidgets import QMenu, QWidget
@@ -22,6 +23,8 @@ from pos_app.gui.sell.screen import CounterScreen
 from pos_app.services import cash, receipts
 from pos_app.services.ports.sales import LargeCashRow
 from pos_app.services.ports.store import Store
+
+T = TypeVar("T")
 
 
 class DrawerActions:
@@ -51,11 +54,12 @@ class DrawerActions:
             menu.addSeparator()
             menu.addAction("Printer settings…", self.printer_settings)
 
-    def _prompt(self, title: str, prompt: str, accept: Any, done: Any, **kw: Any) -> None:
+    def _prompt(self, title: str, prompt: str, accept: Callable[[str, str], Any], done: Callable[[Any], None],
+                **kw: Any) -> None:
         dialog = PromptDialog(self.context, title, prompt, accept_with=accept, on_done=done, parent=self.parent, **kw)
         self.screen.open_dialog(dialog)
 
-    def _read(self, work: Any, on_done: Any) -> None:
+    def _read(self, work: Callable[[Store], T], on_done: Callable[[T], None]) -> None:
         """A read (a guarded one: a refusal is an audit event) on the worker; a refusal on the screen."""
         self.context.runner.run(work, on_done=on_done, on_error=self._refused, parent=self.parent)
 
@@ -152,7 +156,10 @@ class DrawerActions:
         def work(store: Store) -> cash.ShiftReport:
             return cash.x_report(sales=store.sales, actor=actor, uow=store.uow())
 
-        self._read(work, lambda report: self._show_report("X report", report))
+        def show(report: cash.ShiftReport) -> None:
+            self._show_report("X report", report)
+
+        self._read(work, show)
 
     def close_shift(self) -> None:
         actor = self.actor
@@ -190,6 +197,6 @@ class DrawerActions:
         self._read(work, show)
 
     def printer_settings(self) -> None:
-        from pos_app.gui.sell.printer_settings import PrinterDialog
+        from pos_app.gui.sell.printer_settings import open_printer_settings
 
-        self.screen.open_dialog(PrinterDialog(self.context, parent=self.parent))
+        open_printer_settings(self.context, self.parent, self.screen.open_dialog)
