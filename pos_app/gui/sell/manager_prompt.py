@@ -12,7 +12,6 @@ confirmed)`, is the service call, run on the database worker:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from PySide6.QtWidgets import QWidget
 
@@ -20,6 +19,7 @@ from pos_app.domain.cart import Cart
 from pos_app.domain.errors import UserFacingError
 from pos_app.domain.permissions import Actor
 from pos_app.gui.approval import approve_and_retry, with_approval
+from pos_app.gui.context import AppContext
 from pos_app.gui.sell.prompts import ChoiceDialog, PromptDialog
 from pos_app.gui.sell.screen import CounterScreen
 from pos_app.services import checkout
@@ -38,8 +38,13 @@ class ManagerPromptDialog(PromptDialog):
     refusal is shown inline and the prompt stays open.
     """
 
-    def __init__(self, *args: Any, on_held: Callable[[str, str, UserFacingError], None], **kw: Any) -> None:
-        super().__init__(*args, **kw)
+    def __init__(self, context: AppContext, title: str, prompt: str, *, build: Build,
+                 on_done: Callable[[Cart], None], on_held: Callable[[str, str, UserFacingError], None],
+                 value: str, value_label: str, reason: str | None, reason_label: str, reason_required: bool,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(context, title, prompt, value=value, value_label=value_label, reason=reason,
+                         reason_label=reason_label, accept_with=lambda v, r: build(v, r, None, False),
+                         on_done=on_done, parent=parent, reason_required=reason_required)
         self._on_held = on_held
 
     def show_problem(self, exc: UserFacingError) -> None:
@@ -83,8 +88,8 @@ def ask_with_manager(screen: CounterScreen, parent: QWidget, title: str, prompt:
         else:
             confirm(value, reason, refusal)
 
-    dialog = ManagerPromptDialog(context, title, prompt, value=value, value_label=value_label, reason=reason,
-                                 reason_label=reason_label, accept_with=lambda v, r: build(v, r, None, False),
-                                 on_done=on_done, parent=parent, reason_required=reason_required, on_held=held)
+    dialog = ManagerPromptDialog(context, title, prompt, build=build, on_done=on_done, on_held=held, value=value,
+                                 value_label=value_label, reason=reason, reason_label=reason_label,
+                                 reason_required=reason_required, parent=parent)
     screen.open_dialog(dialog)
     return dialog
