@@ -27,6 +27,7 @@ from pos_app.gui.sign_in import SignInView
 from pos_app.gui.workspace import Workspace
 from pos_app.services import audit, checkout, retention
 from pos_app.services import staff as staff_service
+from pos_app.services.ports.store import Store
 
 log = logging.getLogger(__name__)
 # The daily retention job: first looked at a little after start (not in the way of the first sale), then hourly.
@@ -74,7 +75,7 @@ class MainWindow(QMainWindow):
         lock.triggered.connect(lambda: self.lock(""))
         self.addAction(lock)
         self.lock_action = lock
-        self.statusBar().showMessage(f"{context.profile.name} · counter {context.facet.terminal}")
+        self.statusBar().showMessage(f"{context.profile.name} · counter {context.store.terminal}")
         self.sign_in.prepare()
 
         self.retention_timer = QTimer(self)
@@ -85,13 +86,13 @@ class MainWindow(QMainWindow):
 
     def run_retention_if_due(self) -> None:
         """Run the privacy retention job once a day, off the GUI thread; its result goes to the log."""
-        facet = self.context.facet
+        devices = self.context.devices
 
-        def work() -> retention.RetentionReport | None:
-            if not retention.due(uow=facet.uow()):
+        def work(store: Store) -> retention.RetentionReport | None:
+            if not retention.due(uow=store.uow()):
                 return None
-            return retention.run(uow=facet.uow(), actor=retention.job_actor(facet.terminal),
-                                 data_dir=facet.data_dir, store=facet.db)
+            return retention.run(uow=store.uow(), actor=retention.job_actor(store.terminal),
+                                 data_dir=devices.data_dir, store=devices.store_file())
 
         def done(report: retention.RetentionReport | None) -> None:
             if report is not None:
@@ -122,7 +123,7 @@ class MainWindow(QMainWindow):
         note = self._hand_over(left, previous, actor) if left is not None and previous is not None else ""
         self.workspace.activate()
         self.idle.arm(True)
-        status = (f"{self.context.profile.name} · counter {self.context.facet.terminal} · {actor.name} "
+        status = (f"{self.context.profile.name} · counter {self.context.store.terminal} · {actor.name} "
                   f"({actor.role.label})" + (f" · {note}" if note else ""))
         self.statusBar().showMessage(status)
         if actor.can(Permission.VIEW_AUDIT):
@@ -130,14 +131,8 @@ class MainWindow(QMainWindow):
 
     def _tell_flags(self, actor: Actor, status: str) -> None:
         """Whoever watches the audit trail hears at sign-in that the week holds suspicious activity."""
-        facet = self.context.facet
-
-        def work() -> int:
-            conn = facet.connection()
-            try:
-                return len(audit.flags(trail=facet.audit_trail(conn), uow=facet.uow(), actor=actor))
-            finally:
-                conn.close()
+        def work(store: Store) -> int:
+            return len(audit.flags(trail=store.audit, uow=store.uow(), actor=actor))
 
         def done(count: int) -> None:
             if count and self.context.actor is actor:
@@ -197,12 +192,11 @@ class MainWindow(QMainWindow):
             if dialog.isVisible():
                 dialog.reject()
         self.context.set_actor(None)
-        facet = self.context.facet
         self.context.runner.run(
-            lambda: staff_service.sign_out(actor, uow=facet.uow(), reason="locked" if note else "signed out"))
+            lambda store: staff_service.sign_out(actor, uow=store.uow(), reason="locked" if note else "signed out"))
         self.sign_in.prepare(note=note, preselect=actor.staff_id)
         self.stack.setCurrentWidget(self.sign_in)
-        self.statusBar().showMessage(f"{self.context.profile.name} · counter {facet.terminal} · locked")
+        self.statusBar().showMessage(f"{self.context.profile.name} · counter {self.context.store.terminal} · locked")
 
     def closeEvent(self, event: QCloseEvent) -> None:
         QApplication.instance().removeEventFilter(self.idle)
