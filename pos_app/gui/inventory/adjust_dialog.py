@@ -46,9 +46,12 @@ class AdjustDialog(FacetDialog):
         reason = self.form.reason_combo.currentText()
         actor = self.context.require_actor()
 
+        store, item_id = self.context.store, self.row.id
+
         def work(approver: Actor | None) -> ItemRecord:
-            return inventory.adjust_stock(self.row.id, change, reason, uow=self.context.uow(), actor=actor,
-                                          approver=approver)
+            # Runs on the database worker through with_approval (gui/sell/approve.py), which hands it the
+            # approver, not a store: its unit of work comes from the store handle (a new transaction each).
+            return inventory.adjust_stock(item_id, change, reason, uow=store.uow(), actor=actor, approver=approver)
 
         def done(record: ItemRecord) -> None:
             self.result_record = record
