@@ -145,9 +145,10 @@ class CustomersView(QWidget):
         self.loaded = True
         f = self.form
         keep = select or self.current_id()
+        store = self.context.store
         try:
-            rows = customers.list_customers(reader=self.context.sales, actor=self.context.require_actor(),
-                                            search=f.search_edit.text(), limit=LIMIT, uow=self.context.uow())
+            rows = customers.list_customers(reader=store.sales, actor=self.context.require_actor(),
+                                            search=f.search_edit.text(), limit=LIMIT, uow=store.uow())
         except UserFacingError as exc:
             mark_problem(f.message_label, str(exc))
             return
@@ -331,13 +332,13 @@ class CustomersView(QWidget):
         customer_id = self.detail.profile.id
         current = self.detail.current(purpose.value)
         granted = not (current is not None and current.granted)
-        actor, uow = self.context.require_actor(), self.context.uow
+        actor = self.context.require_actor()
         today = store_today(self.context.profile.timezone)
 
         def record(channel: str) -> None:
             self.context.runner.run(
-                lambda: customers.change_consent(customer_id, purpose.value, granted, channel=channel, uow=uow(),
-                                                 actor=actor, today=today),
+                lambda store: customers.change_consent(customer_id, purpose.value, granted, channel=channel,
+                                                       uow=store.uow(), actor=actor, today=today),
                 on_done=lambda _id: self._recorded(f"{purpose.label}: {'yes' if granted else 'withdrawn'}."),
                 on_error=self._problem, parent=self)
 
@@ -354,9 +355,9 @@ class CustomersView(QWidget):
         if self.detail is None:
             return
         customer_id = self.detail.profile.id
-        actor, uow = self.context.require_actor(), self.context.uow
+        actor = self.context.require_actor()
         self.context.runner.run(
-            lambda: customers.set_privacy_flags(customer_id, uow=uow(), actor=actor, **{flag: on}),
+            lambda store: customers.set_privacy_flags(customer_id, uow=store.uow(), actor=actor, **{flag: on}),
             on_done=lambda _flags: self._recorded("Privacy choice saved."), on_error=self._problem, parent=self)
 
     def new_request(self) -> None:
