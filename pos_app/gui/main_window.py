@@ -10,7 +10,7 @@ if they do not sell, it is parked for the counter.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -28,6 +28,9 @@ from pos_app.gui.workspace import Workspace
 from pos_app.services import audit, checkout, retention
 from pos_app.services import staff as staff_service
 from pos_app.services.ports.store import Store
+
+if TYPE_CHECKING:
+    from pos_app.gui.first_run import FirstRunWizard
 
 log = logging.getLogger(__name__)
 # The daily retention job: first looked at a little after start (not in the way of the first sale), then hourly.
@@ -60,11 +63,12 @@ class MainWindow(QMainWindow):
         self.sign_in.signed_in.connect(self._signed_in)
         self.stack.addWidget(self.sign_in)
         self.workspace: Workspace | None = None
+        self.setup_wizard: FirstRunWizard | None = None  # a first-run setup taken up again (gui/launch.py)
         self._last_actor: Actor | None = None
 
-        minutes = float(context.directory.setting("security.idle_lock_minutes", DEFAULT_IDLE_LOCK_MINUTES))
+        minutes = float(context.store.directory.setting("security.idle_lock_minutes", DEFAULT_IDLE_LOCK_MINUTES))
         self.idle = IdleWatcher(minutes, self)
-        QApplication.instance().installEventFilter(self.idle)
+        _application().installEventFilter(self.idle)
         self.idle.idle.connect(lambda: self._idle(f"Locked after {minutes:g} minutes without use."))
         # The two-step setup page shows a new key and recovery codes: it locks when left idle too.
         self.sign_in.enrolment_started.connect(lambda: self.idle.arm(True))
@@ -199,7 +203,14 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"{self.context.profile.name} · counter {self.context.store.terminal} · locked")
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        QApplication.instance().removeEventFilter(self.idle)
+        _application().removeEventFilter(self.idle)
         self.sign_in.flush_pending()
         self.context.runner.wait()
         super().closeEvent(event)
+
+
+def _application() -> QApplication:
+    """The running application (a main window exists only inside one)."""
+    app = QApplication.instance()
+    assert isinstance(app, QApplication), "a main window needs a QApplication"
+    return app
