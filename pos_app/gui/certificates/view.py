@@ -51,7 +51,7 @@ def piece_text(row: CertificateRow) -> str:
     return CUSTOMER_STONE if row.has_customer else "—"
 
 
-class CertificatesModel(RecordsModel):
+class CertificatesModel(RecordsModel[CertificateRow]):
     """The rows of one search, as text prepared once (data() never queries)."""
 
     HEADERS = ("Lab", "Report number", "Date", "Shape", "Carat", "Color", "Clarity", "Origin", "Item", "Scan",

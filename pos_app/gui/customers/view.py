@@ -39,6 +39,7 @@ from pos_app.gui.ops import show_error
 from pos_app.gui.tables import RecordsModel, SearchKeys, fill, select_record, show_records
 from pos_app.services import customers, privacy
 from pos_app.services.customers import CustomerDetail
+from pos_app.services.ports.customers import CustomerHit
 from pos_app.services.ports.privacy import AccessRow
 from pos_app.services.ports.store import Store
 
@@ -55,7 +56,7 @@ def _local(moment: dt.datetime, timezone: str) -> str:
     return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
 
 
-class CustomersModel(RecordsModel):
+class CustomersModel(RecordsModel[CustomerHit]):
     HEADERS = ("Name", "Email", "Phone", "")
 
     def __init__(self, parent: QObject | None = None) -> None:

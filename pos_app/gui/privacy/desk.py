@@ -62,7 +62,7 @@ ACTS: dict[RequestType, str] = {
 }
 
 
-class RequestsModel(RecordsModel):
+class RequestsModel(RecordsModel[PrivacyRequestRow]):
     HEADERS = ("Due", "Days left", "Request", "Customer", "Arrived by", "Status")
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
