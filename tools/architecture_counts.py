@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 STORE_FIXTURES = frozenset({"demo_template", "demo_dir", "demo_facet", "empty_facet"})
 STORE_BUILDERS = frozenset({"create_facet", "create_demo_facet", "open_facet"})
 CONNECTION_CALL = re.compile(r"\.connection\(\)")
-READER_BUILDER = re.compile(r"\w+_reader\(|\.audit_trail\(|\bfacet\.directory\(")
+READER_BUILDER = re.compile(r"\.\w+_reader\(|\.audit_trail\(|\bfacet\.directory\(")
 DATABASE_MODULES = ("sqlite3", "sqlcipher3", "pysqlcipher3")
 
 

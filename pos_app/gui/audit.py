@@ -123,7 +123,7 @@ class AuditView(QWidget):
         for column, width in enumerate(WIDTHS):
             f.table.setColumnWidth(column, width)
         f.person_combo.addItem(ANYONE, None)
-        for member in context.directory.staff_list():
+        for member in context.store.directory.staff_list():
             f.person_combo.addItem(member.name, member.id)
         for edit in (f.action_edit, f.entity_edit, f.since_edit, f.until_edit):
             edit.returnPressed.connect(self.search)

@@ -120,7 +120,7 @@ class SignInView(QWidget):
     def reload(self) -> None:
         lst = self.form.staff_list
         lst.clear()
-        for choice in staff_service.sign_in_choices(self.context.directory):
+        for choice in staff_service.sign_in_choices(self.context.store.directory):
             item = QListWidgetItem(f"{choice.name}  —  {choice.role.label}")
             item.setData(Qt.ItemDataRole.UserRole, choice)
             lst.addItem(item)

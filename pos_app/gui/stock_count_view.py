@@ -38,7 +38,7 @@ class StockCountView(QWidget):
         self.count_id: str | None = None
         self.report: CountReport | None = None
         f = self.form
-        for location in context.directory.setting("inventory.locations", list(DEFAULT_LOCATIONS)):
+        for location in context.store.directory.setting("inventory.locations", list(DEFAULT_LOCATIONS)):
             f.location_combo.addItem(location)
         f.start_button.clicked.connect(self.start)
         f.scan_edit.returnPressed.connect(self.scan)

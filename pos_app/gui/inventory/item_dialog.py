@@ -31,7 +31,7 @@ class ItemDialog(FacetDialog):
         super().__init__(context, "item_dialog.ui", "Item", parent)
         self.item_id = item_id
         self.detail: ItemDetail | None = None
-        locations = context.directory.setting("inventory.locations", list(DEFAULT_LOCATIONS))
+        locations = context.store.directory.setting("inventory.locations", list(DEFAULT_LOCATIONS))
         self.item_form = ItemForm(locations, self.form.details_tab)
         self.form.details_tab.layout().addWidget(self.item_form)
         self.item_form.form.message_label.hide()

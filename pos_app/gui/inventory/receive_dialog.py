@@ -37,7 +37,7 @@ _NEVER_REPEAT = ("sku", "barcode", "serial", "cert_lab", "cert_number", "title",
 class ReceiveDialog(FacetDialog):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(context, "receive_dialog.ui", "Receive stock", parent)
-        locations = context.directory.setting("inventory.locations", list(DEFAULT_LOCATIONS))
+        locations = context.store.directory.setting("inventory.locations", list(DEFAULT_LOCATIONS))
         self.item_form = ItemForm(locations, self.form.new_tab)
         self.form.new_tab.layout().addWidget(self.item_form)
         self.item_form.hide_fields(["status"])

@@ -97,12 +97,12 @@ class InventoryView(QWidget):
 
     def _fill_filters(self) -> None:
         f = self.form
+        locations = self.context.store.directory.setting("inventory.locations", list(DEFAULT_LOCATIONS))
         for combo, label, choices in (
             (f.style_combo, "All styles", [(m.label, m.value) for m in Style]),
             (f.metal_combo, "All metals", [(m.label, m.value) for m in Metal]),
             (f.status_combo, "Any status", [(m.label, m.value) for m in ItemStatus]),
-            (f.location_combo, "All locations",
-             [(loc, loc) for loc in self.context.directory.setting("inventory.locations", list(DEFAULT_LOCATIONS))]),
+            (f.location_combo, "All locations", [(loc, loc) for loc in locations]),
         ):
             combo.addItem(label, "")
             for text, value in choices:
