@@ -2,6 +2,7 @@
 
     python tools/architecture_counts.py          # a short text table
     python tools/architecture_counts.py --json   # the same as JSON, to compare two checkouts
+    .venv/bin/python tools/architecture_counts.py --collect   # also the cases pytest collects (seconds)
 
 What it counts, and the target each number has (issue 15):
 - connection-opening code in `pos_app/gui`: calls of `.connection()`, reader builders (`..._reader(`,
@@ -201,13 +202,41 @@ def _tests(tree: ast.Module) -> Iterator[tuple[ast.FunctionDef | ast.AsyncFuncti
                     yield member, marks | _used_fixtures(member.decorator_list)
 
 
-def unit_tests(tests: Path) -> dict[str, int]:
-    """How many tests `tests/unit` holds, and how many of them need no store."""
+def unit_tests(tests: Path, *, collect: bool = False) -> dict[str, int]:
+    """How many tests `tests/unit` holds, and how many of them need no store; `collect`: also the test cases
+    pytest collects (each parametrized case counted), which takes pytest's collection (seconds)."""
+    needs = _store_needs(tests)
+    counts = {"tests": len(needs), "need no store": sum(1 for needed in needs.values() if not needed)}
+    if collect:
+        cases = _collected(tests / "unit")
+        counts["cases"] = len(cases)
+        counts["cases that need no store"] = sum(1 for case in cases if not needs.get(case, True))
+    return counts
+
+
+def _collected(folder: Path) -> list[tuple[str, str]]:
+    """(file, test function) of each case pytest collects in `folder`."""
+    import subprocess
+
+    found = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
+                            str(folder)], cwd=ROOT, capture_output=True, text=True, check=False)
+    if "::" not in found.stdout:
+        raise SystemExit(f"pytest collected nothing (run this with the project's Python):\n{found.stderr[-2000:]}")
+    cases = []
+    for line in found.stdout.splitlines():
+        if "::" in line:
+            parts = line.split("[", 1)[0].split("::")
+            cases.append((Path(parts[0]).as_posix(), parts[-1]))
+    return cases
+
+
+def _store_needs(tests: Path) -> dict[tuple[str, str], bool]:
+    """Each test function of `tests/unit`, (file, name), and whether it needs a store."""
     shared: dict[str, set[str]] = {}
     for conftest in (tests / "conftest.py", tests / "unit" / "conftest.py"):
         if conftest.exists():
             shared.update(_fixtures(ast.parse(conftest.read_text(encoding="utf-8"))))
-    total = storeless = 0
+    needs: dict[tuple[str, str], bool] = {}
     for path in python_files(tests / "unit"):
         if not path.name.startswith("test_"):
             continue
@@ -216,11 +245,10 @@ def unit_tests(tests: Path) -> dict[str, int]:
         autouse = {name for name in _fixtures(tree) if _autouse(tree, name)}
         needing = _needing_store(fixtures)
         for function, marks in _tests(tree):
-            total += 1
             wants = {a.arg for a in (*function.args.posonlyargs, *function.args.args, *function.args.kwonlyargs)}
-            if not ((wants | marks | autouse) & needing) and not _builds_store(function):
-                storeless += 1
-    return {"tests": total, "need no store": storeless}
+            needs[(relative(path), function.name)] = bool((wants | marks | autouse) & needing) or _builds_store(
+                function)
+    return needs
 
 
 def _autouse(tree: ast.Module, name: str) -> bool:
@@ -234,7 +262,7 @@ def _autouse(tree: ast.Module, name: str) -> bool:
     return False
 
 
-def measure(root: Path = ROOT) -> dict[str, object]:
+def measure(root: Path = ROOT, *, collect: bool = False) -> dict[str, object]:
     gui = root / "pos_app" / "gui"
     connections = connection_code(gui)
     anys = any_annotations(gui)
@@ -245,7 +273,7 @@ def measure(root: Path = ROOT) -> dict[str, object]:
         },
         "gui Any in annotations": {"total": sum(anys.values()), "by file": dict(sorted(anys.items()))},
         "largest modules": [{"module": name, "lines": lines} for name, lines in largest_modules(root / "pos_app")],
-        "unit tests": unit_tests(root / "tests"),
+        "unit tests": unit_tests(root / "tests", collect=collect),
     }
 
 
@@ -265,14 +293,19 @@ def as_text(counts: dict[str, object]) -> str:
     tests = counts["unit tests"]
     assert isinstance(tests, dict)
     lines.append(f"tests in tests/unit: {tests['tests']}, of which need no store: {tests['need no store']}")
+    if "cases" in tests:
+        lines.append(f"  collected cases (parametrized): {tests['cases']}, of which need no store: "
+                     f"{tests['cases that need no store']}")
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+    parser.add_argument("--collect", action="store_true",
+                        help="also count the cases pytest collects in tests/unit (run with the project's Python)")
     options = parser.parse_args(argv)
-    counts = measure()
+    counts = measure(collect=options.collect)
     print(json.dumps(counts, indent=2) if options.json else as_text(counts))
     return 0
 
