@@ -35,12 +35,12 @@ from pos_app.domain.permissions import Actor
 from pos_app.gui.ops import OpRunner
 from pos_app.gui.setup_pages import FormPage, InventoryPage, PaymentsPage, PrinterPage, ShiftPage, Stay
 from pos_app.services.ports.settings import DirectoryReader
+from pos_app.services.ports.store import OpenedStore
 
 if TYPE_CHECKING:
     from pos_app.app import Facet
     from pos_app.gui.context import AppContext
     from pos_app.gui.two_step import EnrolPanel
-    from pos_app.persistence.store import SqliteStore
     from pos_app.services.ports.settings import StoreProfile
     from pos_app.services.setup import OwnerAccount
 
@@ -240,7 +240,7 @@ class FirstRunWizard(QWizard):
             raise RuntimeError("the store has not been made yet")
         return self._context
 
-    def _open_store(self) -> SqliteStore:
+    def _open_store(self) -> OpenedStore:
         """A job's own store handle (on the runner's worker): only once the store is made."""
         facet = self.facet
         if facet is None:
