@@ -15,6 +15,7 @@ with a connection of its own; the screen never logs a personal value.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from html import escape
 from typing import Any
 
@@ -129,6 +130,7 @@ class CustomersView(QWidget):
         self.access: list[AccessRow] = []
         self.dialog: QWidget | None = None
         self._loading: str | None = None
+        self._searches = 0  # searches asked for; only the newest one's answer is shown
         self.loaded = False  # the list is read when the screen is first shown, not at sign-in
         self.show_detail(None)
 
@@ -139,26 +141,46 @@ class CustomersView(QWidget):
         if not self.loaded:
             self.refresh()
 
-    def refresh(self, *, select: str | None = None) -> None:
+    def refresh(self, *, select: str | None = None, then: Callable[[], None] | None = None) -> None:
+        """Search on the database worker: a search is audited (`customers.viewed`: who saw whom), a write
+        that never runs on the GUI thread. Only the newest search's answer is shown; then `then()`."""
         self.keys.timer.stop()
         if self.context.actor is None:
             return  # locked: nothing is read until someone signs in again
         self.loaded = True
+        actor, search = self.context.require_actor(), self.form.search_edit.text()
+        self._searches += 1
+        asked = self._searches
+
+        def work(store: Store) -> list[CustomerHit]:
+            return customers.list_customers(reader=store.sales, actor=actor, search=search, limit=LIMIT,
+                                            uow=store.uow())
+
+        def done(rows: list[CustomerHit]) -> None:
+            if asked == self._searches:  # else a newer search is on its way
+                self._show_rows(rows, search, select)
+                if then is not None:
+                    then()
+
+        def failed(exc: BaseException) -> None:
+            if asked != self._searches:
+                return
+            if isinstance(exc, UserFacingError):
+                mark_problem(self.form.message_label, str(exc))
+            else:
+                show_error(self, exc)
+
+        self.context.runner.run(work, on_done=done, on_error=failed, parent=self)
+
+    def _show_rows(self, rows: list[CustomerHit], search: str, select: str | None) -> None:
         f = self.form
         keep = select or self.current_id()
-        store = self.context.store
-        try:
-            rows = customers.list_customers(reader=store.sales, actor=self.context.require_actor(),
-                                            search=f.search_edit.text(), limit=LIMIT, uow=store.uow())
-        except UserFacingError as exc:
-            mark_problem(f.message_label, str(exc))
-            return
         self.model.set_rows(rows)
         n = len(rows)
         more = f" (the first {LIMIT})" if n >= LIMIT else ""
         f.count_label.setText(f"{n:,} customer{'s' if n != 1 else ''}{more}")
         if not n:
-            mark_info(f.message_label, "No customer matches." if f.search_edit.text().strip()
+            mark_info(f.message_label, "No customer matches." if search.strip()
                       else "No customers yet: they are added at the counter when a sale needs one.")
             self.show_detail(None)
         elif f.message_label.text().startswith("No "):
@@ -178,9 +200,11 @@ class CustomersView(QWidget):
         self.keys.clear()
 
     def _search_entered(self) -> None:
-        self.refresh()
-        if self.model.rowCount():
-            self.form.table.setFocus()
+        def to_the_list() -> None:
+            if self.model.rowCount():
+                self.form.table.setFocus()
+
+        self.refresh(then=to_the_list)
 
     def open_selected(self) -> None:
         """Enter on a customer: the record's tabs take the keyboard."""
