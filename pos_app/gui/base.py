@@ -105,7 +105,7 @@ class FacetDialog(QDialog):
         shortcut.activated.connect(slot)
         return shortcut
 
-    @overload
+    @overload  # two signatures, so mypy checks a `lambda store: ...` (see OpRunner.run)
     def run(self, work: Callable[[Store], T], on_done: Callable[[T], object], *, lane: str = "db") -> None: ...
     @overload
     def run(self, work: Callable[[], T], on_done: Callable[[T], object], *, lane: str = "db") -> None: ...

@@ -162,6 +162,8 @@ class OpRunner(QObject):
     def busy(self) -> bool:
         return bool(self._relays)
 
+    # Two signatures rather than the `Work` union: with the union, mypy leaves a `lambda store: ...` unchecked;
+    # with these it checks the lambda's body against the Store port and `on_done` against what the work returns.
     @overload
     def run(self, work: Callable[[Store], T], *, on_done: Callable[[T], object] | None = None,
             on_error: Callable[[BaseException], object] | None = None, parent: QWidget | None = None,
