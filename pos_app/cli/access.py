@@ -205,4 +205,4 @@ def register(commands: Commands) -> None:
                    help="backup (pos-app backup) or retention (pos-app privacy retention)")
     command("list", cmd_jobs_list, "every job token: its job, who made it, last use, revoked", jobs_sub)
     p = command("revoke", cmd_jobs_revoke, "stop a job token working", jobs_sub)
-    p.add_argument("name", metavar="NAME")
+    p.add_argument("name", metavar="NAME", help="the job token's name (see `pos-app jobs list`)")

@@ -19,7 +19,7 @@ def cmd_customers_list(args: argparse.Namespace) -> Output:
     return Output({"customers": [{"id": r.id, "name": r.name, "email": r.email, "phone": r.phone,
                                   "restricted": r.restricted} for r in rows]},
                   "\n".join(f"{r.id}  {r.name:<28} {r.email or '':<32} {r.phone or ''}"
-                      f"{'  (restricted)' if r.restricted else ''}" for r in rows) or "No customers match.")
+                            f"{'  (restricted)' if r.restricted else ''}" for r in rows) or "No customers match.")
 
 
 def _on_off(text: str | None, option: str) -> bool | None:
@@ -82,19 +82,21 @@ def register(commands: Commands) -> None:
     p = command("consent", cmd_customers_consent,
                 "record a customer's yes or no for marketing email, texts or advertising (a new consent event)",
                 customers_sub)
-    p.add_argument("customer_id", metavar="CUSTOMER_ID")
+    p.add_argument("customer_id", metavar="CUSTOMER_ID", help="the customer's id (see `pos-app customers list`)")
     p.add_argument("--purpose", required=True, help="email, sms or advertising")
     p.add_argument("answer", choices=("yes", "no"), help="what the customer said")
     p.add_argument("--channel", required=True, help="how: counter, email, phone, mail or web")
     p = command("flags", cmd_customers_flags,
                 "opt out of sale/sharing, restrict processing, object to marketing (on or off)", customers_sub)
-    p.add_argument("customer_id", metavar="CUSTOMER_ID")
-    p.add_argument("--do-not-sell", metavar="on|off")
-    p.add_argument("--restricted", metavar="on|off")
+    p.add_argument("customer_id", metavar="CUSTOMER_ID", help="the customer's id (see `pos-app customers list`)")
+    p.add_argument("--do-not-sell", metavar="on|off", help="opt-out of the sale or sharing of their data")
+    p.add_argument("--restricted", metavar="on|off",
+                   help="restricted processing: only the privacy officer changes the record")
     p.add_argument("--objection", metavar="on|off", help="objection to direct marketing")
     p = command("marketing-export", cmd_customers_marketing_export,
                 "the CSV for the mailing tool: only customers who said yes and are neither restricted nor objecting",
                 customers_sub)
-    p.add_argument("--out", required=True, metavar="FILE.csv")
+    p.add_argument("--out", required=True, metavar="FILE.csv",
+                   help="the CSV file to write (replaced whole, or not at all)")
     p.add_argument("--purpose", default="email", help="email (default) or sms")
 

@@ -281,7 +281,7 @@ def register(commands: Commands) -> None:
     p.add_argument("--dry-run", action="store_true", help="say what would go, change nothing")
     p = command("access-log", cmd_privacy_access_log,
                 "who read or changed a customer's record, when, at which counter, doing what", privacy_sub)
-    p.add_argument("customer_id", metavar="CUSTOMER_ID")
+    p.add_argument("customer_id", metavar="CUSTOMER_ID", help="the customer's id (see `pos-app customers list`)")
     p = command("affected", cmd_privacy_affected,
                 "for a security incident: the customers whose records were read or changed in a window",
                 privacy_sub)

@@ -89,7 +89,8 @@ def cmd_receipt(args: argparse.Namespace) -> Output:
 
 def register(commands: Commands) -> None:
     command = commands.command
-    sales_sub = commands.group("sales", help="list past sales", description="Sales, returns and exchanges.")
+    sales_sub = commands.group("sales", help="list past sales and large cash payments (Form 8300)",
+                               description="Sales, returns and exchanges.")
     p = command("list", cmd_sales_list, "list sales, newest first", sales_sub)
     p.add_argument("--since", metavar="DATE", help="from this day (YYYY-MM-DD, store time)")
     p.add_argument("--until", metavar="DATE", help="up to and including this day")
