@@ -23,8 +23,8 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -111,30 +111,20 @@ def open_signed_in(args: argparse.Namespace) -> Facet:
     return facet
 
 
-@contextmanager
-def signed_in(args: argparse.Namespace) -> Iterator[Facet]:
-    """The store, opened for the person (or job) the command acts for; closed when the block ends.
+def signed_in(args: argparse.Namespace) -> closing[Facet]:
+    """The store, opened for the person (or job) the command acts for; closed when the `with` block ends.
 
     Every command that reads or changes the store opens it here: `facet.cli_actor()` is that person,
     whose role the services' `@requires` guards check exactly as in the app."""
-    facet = open_signed_in(args)
-    try:
-        yield facet
-    finally:
-        facet.close()
+    return closing(open_signed_in(args))
 
 
-@contextmanager
-def opened(folder: Path) -> Iterator[Facet]:
+def opened(folder: Path) -> closing[Facet]:
     """The store in `folder`, opened for no one yet (`login`, `logout`, `whoami`, and a restore's record);
-    closed when the block ends."""
+    closed when the `with` block ends."""
     from pos_app import app
 
-    facet = app.open_facet(folder)
-    try:
-        yield facet
-    finally:
-        facet.close()
+    return closing(app.open_facet(folder))
 
 
 def store_today(facet: Facet) -> dt.date:
