@@ -89,7 +89,7 @@ class Facet:
     data_dir: Path
     db: LocalDatabase
     keyring: KeyringSecrets
-    actor: Actor | None = None  # the command line's signed-in person or job (see cli._open)
+    actor: Actor | None = None  # the command line's signed-in person or job (see cli.core.signed_in)
 
     def uow(self) -> SqlUnitOfWork:
         return self.db.unit_of_work()
@@ -270,7 +270,7 @@ class Facet:
 
     def cli_actor(self) -> Actor:
         """Who the command line acts for: the person `pos-app` signed in (a session of `pos-app login`,
-        or a sign-in for this command alone) or a job token, set by `cli._open`; nobody else."""
+        or a sign-in for this command alone) or a job token, set by `cli.core.signed_in`; nobody else."""
         if self.actor is None:
             from pos_app.domain.errors import SignInFailed
 
