@@ -78,7 +78,7 @@ def cmd_audit_export(args: argparse.Namespace) -> Output:
     with signed_in(args) as facet:
         f = _audit_filter(args, facet.profile.timezone)
         written = audit.export_csv(Path(args.file), f, trail=facet.audit_trail(), uow=facet.uow(),
-                                   actor=facet.cli_actor())
+                                   files=facet.devices.files, actor=facet.cli_actor())
     return Output({"file": str(Path(args.file).resolve()), "events": written},
                   f"Wrote {written} audit event(s) to {args.file}.")
 

@@ -66,7 +66,7 @@ def cmd_customers_marketing_export(args: argparse.Namespace) -> Output:
 
     with signed_in(args) as facet:
         count = export_marketing_list(Path(args.out), purpose=args.purpose, reader=facet.customer_reader(),
-                                      uow=facet.uow(), actor=facet.cli_actor())
+                                      uow=facet.uow(), files=facet.devices.files, actor=facet.cli_actor())
     return Output({"out": str(Path(args.out)), "customers": count, "purpose": args.purpose},
                   f"Wrote {count} customer(s) to {args.out}.")
 

@@ -21,8 +21,8 @@ def cmd_items_import(args: argparse.Namespace) -> Output:
         rejects = Path(args.file).with_suffix(".rejected.csv")
     with signed_in(args) as facet:
         try:
-            report = import_items(Path(args.file), uow=facet.uow(), actor=facet.cli_actor(),
-                                  skip_invalid=args.skip_invalid, rejects_path=rejects)
+            report = import_items(Path(args.file), uow=facet.uow(), files=facet.devices.files,
+                                  actor=facet.cli_actor(), skip_invalid=args.skip_invalid, rejects_path=rejects)
         except ImportRejected as exc:
             return Output(_import_json(exc.report, imported=False),
                           f"{exc}\n(--skip-invalid imports the valid rows and writes the others to a file.)",
@@ -50,7 +50,7 @@ def cmd_items_export(args: argparse.Namespace) -> Output:
 
     with signed_in(args) as facet:
         count = export_items(Path(args.file), reader=facet.inventory_reader(), actor=facet.cli_actor(),
-                             uow=facet.uow())
+                             uow=facet.uow(), files=facet.devices.files)
     return Output({"file": str(Path(args.file).resolve()), "items": count}, f"Exported {count} items to {args.file}.")
 
 

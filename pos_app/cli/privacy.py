@@ -110,7 +110,7 @@ def cmd_privacy_export(args: argparse.Namespace) -> Output:
         request_id = _request_for(facet, args, (RequestType.ACCESS, RequestType.PORTABILITY))
         result = privacy_export.export_customer(
             request_id, Path(args.out).expanduser(), uow=facet.uow(), reader=facet.customer_data_reader(conn),
-            actor=facet.cli_actor(), customer_id=args.customer_id)
+            files=facet.devices.files, actor=facet.cli_actor(), customer_id=args.customer_id)
     return Output({"customer_id": args.customer_id, "request_id": request_id, "path": str(result.path),
                    "sha256": result.sha256, "counts": result.counts},
                   f"Wrote {result.path} (SHA-256 {result.sha256}, recorded on request {request_id}).")
