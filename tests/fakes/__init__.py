@@ -11,8 +11,10 @@ protocol for mypy (`mypy tests/fakes`).
 from __future__ import annotations
 
 from tests.fakes.audit import FakeAuditLog
+from tests.fakes.certificates import FakeCertificateReader, FakeCertificateRepository
 from tests.fakes.counter import FakeCounterRepository
 from tests.fakes.customers import FakeCustomerRepository
+from tests.fakes.devices import FakeCardRefunds
 from tests.fakes.inventory import (
     FakeCountRepository,
     FakeInventoryReader,
@@ -21,6 +23,7 @@ from tests.fakes.inventory import (
     FakeStockLedger,
 )
 from tests.fakes.privacy import FakePrivacyReader, FakePrivacyRequestRepository
+from tests.fakes.sales import FakeCardRefundRepository, FakeSalesReader, FakeSalesRepository
 from tests.fakes.settings import FakeDirectoryReader, FakeSettingsRepository, FakeStoreRepository
 from tests.fakes.staff import FakeAccessRepository, FakeStaffRepository, FakeStaffSecurityReader
 from tests.fakes.state import AuditEvent, FakeState
@@ -31,6 +34,10 @@ __all__ = [
     "AuditEvent",
     "FakeAccessRepository",
     "FakeAuditLog",
+    "FakeCardRefundRepository",
+    "FakeCardRefunds",
+    "FakeCertificateReader",
+    "FakeCertificateRepository",
     "FakeCountRepository",
     "FakeCounterRepository",
     "FakeCustomerRepository",
@@ -40,6 +47,8 @@ __all__ = [
     "FakePhotoRepository",
     "FakePrivacyReader",
     "FakePrivacyRequestRepository",
+    "FakeSalesReader",
+    "FakeSalesRepository",
     "FakeSettingsRepository",
     "FakeStaffRepository",
     "FakeStaffSecurityReader",

@@ -105,6 +105,8 @@ class FakeState:
     shifts: dict[str, dict[str, Any]] = field(default_factory=dict)
     cash_movements: list[dict[str, Any]] = field(default_factory=list)
     large_cash_reports: list[dict[str, Any]] = field(default_factory=list)
+    card_refunds: dict[str, dict[str, Any]] = field(default_factory=dict)  # row id -> the card_refunds columns
+    certificates: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> the certificates columns
     audit: list[AuditEvent] = field(default_factory=list)
 
     def snapshot(self) -> FakeState:

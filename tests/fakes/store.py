@@ -18,8 +18,10 @@ from pos_app.services.ports.privacy import CustomerDataReader, PrivacyReader
 from pos_app.services.ports.sales import SalesReader
 from pos_app.services.ports.settings import DirectoryReader
 from pos_app.services.ports.staff import StaffSecurityReader
+from tests.fakes.certificates import FakeCertificateReader
 from tests.fakes.inventory import FakeInventoryReader
 from tests.fakes.privacy import FakePrivacyReader
+from tests.fakes.sales import FakeSalesReader
 from tests.fakes.settings import FakeDirectoryReader
 from tests.fakes.staff import FakeStaffSecurityReader
 from tests.fakes.state import FakeState
@@ -61,7 +63,7 @@ class FakeStore:
 
     @property
     def sales(self) -> SalesReader:
-        return cast(SalesReader, Unfaked("sales reader"))
+        return FakeSalesReader(self.state)
 
     @property
     def customers(self) -> CustomerReader:
@@ -69,7 +71,7 @@ class FakeStore:
 
     @property
     def certificates(self) -> CertificateReader:
-        return cast(CertificateReader, Unfaked("certificate reader"))
+        return FakeCertificateReader(self.state)
 
     @property
     def appraisals(self) -> AppraisalReader:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from pos_app.services.ports.audit import AuditLog
+from pos_app.services.ports.certificates import CertificateReader, CertificateRepository
 from pos_app.services.ports.customers import CustomerRepository
+from pos_app.services.ports.devices import CardTerminal
 from pos_app.services.ports.inventory import (
     CountRepository,
     InventoryReader,
@@ -12,7 +14,7 @@ from pos_app.services.ports.inventory import (
     StockLedger,
 )
 from pos_app.services.ports.privacy import PrivacyReader, PrivacyRequestRepository
-from pos_app.services.ports.sales import CounterRepository
+from pos_app.services.ports.sales import CardRefundRepository, CounterRepository, SalesReader, SalesRepository
 from pos_app.services.ports.settings import DirectoryReader, SettingsRepository, StoreRepository
 from pos_app.services.ports.staff import AccessRepository, StaffRepository, StaffSecurityReader
 from pos_app.services.ports.store import Store
@@ -20,6 +22,10 @@ from pos_app.services.ports.uow import UnitOfWork
 from tests.fakes import (
     FakeAccessRepository,
     FakeAuditLog,
+    FakeCardRefundRepository,
+    FakeCardRefunds,
+    FakeCertificateReader,
+    FakeCertificateRepository,
     FakeCounterRepository,
     FakeCountRepository,
     FakeCustomerRepository,
@@ -29,6 +35,8 @@ from tests.fakes import (
     FakePhotoRepository,
     FakePrivacyReader,
     FakePrivacyRequestRepository,
+    FakeSalesReader,
+    FakeSalesRepository,
     FakeSettingsRepository,
     FakeStaffRepository,
     FakeStaffSecurityReader,
@@ -59,5 +67,12 @@ def fakes_implement_their_ports(state: FakeState) -> None:
     directory: DirectoryReader = FakeDirectoryReader(state)
     staff_security: StaffSecurityReader = FakeStaffSecurityReader(state)
     privacy_reader: PrivacyReader = FakePrivacyReader(state)
+    sales: SalesRepository = FakeSalesRepository(state)
+    sales_reader: SalesReader = FakeSalesReader(state)
+    card_refunds: CardRefundRepository = FakeCardRefundRepository(state)
+    card_terminal: CardTerminal = FakeCardRefunds()
+    certificates: CertificateRepository = FakeCertificateRepository(state)
+    certificate_reader: CertificateReader = FakeCertificateReader(state)
+    del sales, sales_reader, card_refunds, card_terminal, certificates, certificate_reader
     del uow, handle, store, settings, staff, access, items, photos, stock, customers, privacy, counter, audit
     del directory, staff_security, privacy_reader, counts, inventory_reader

@@ -24,15 +24,17 @@ from pos_app.services.ports.sales import CardRefundRepository, CounterRepository
 from pos_app.services.ports.settings import SettingsRepository, StoreRepository
 from pos_app.services.ports.staff import AccessRepository, StaffRepository
 from tests.fakes.audit import FakeAuditLog
+from tests.fakes.certificates import FakeCertificateRepository
 from tests.fakes.counter import FakeCounterRepository
 from tests.fakes.customers import FakeCustomerRepository
 from tests.fakes.inventory import FakeCountRepository, FakeItemRepository, FakePhotoRepository, FakeStockLedger
 from tests.fakes.privacy import FakePrivacyRequestRepository
+from tests.fakes.sales import FakeCardRefundRepository, FakeSalesRepository
 from tests.fakes.settings import FakeSettingsRepository, FakeStoreRepository
 from tests.fakes.staff import FakeAccessRepository, FakeStaffRepository
 from tests.fakes.state import AuditEvent, FakeState
 
-UNFAKED = ("sales", "certificates", "appraisals", "erasure", "card_refunds")
+UNFAKED = ("appraisals", "erasure")
 
 
 class Unfaked:
@@ -70,11 +72,11 @@ class FakeUnitOfWork:
         self.audit_log = FakeAuditLog(self.state)
         self.audit: AuditLog = self.audit_log
         self.counts: CountRepository = FakeCountRepository(self.state)
-        self.sales: SalesRepository = cast(SalesRepository, Unfaked("sales"))
-        self.certificates: CertificateRepository = cast(CertificateRepository, Unfaked("certificates"))
+        self.sales: SalesRepository = FakeSalesRepository(self.state)
+        self.certificates: CertificateRepository = FakeCertificateRepository(self.state)
         self.appraisals: AppraisalRepository = cast(AppraisalRepository, Unfaked("appraisals"))
         self.erasure: ErasureRepository = cast(ErasureRepository, Unfaked("erasure"))
-        self.card_refunds: CardRefundRepository = cast(CardRefundRepository, Unfaked("card_refunds"))
+        self.card_refunds: CardRefundRepository = FakeCardRefundRepository(self.state)
 
     def __enter__(self) -> Self:
         if self._saved is not None:

@@ -341,3 +341,172 @@ def test_inventory_reader_contract(request: pytest.FixtureRequest, store: tuple[
     aged = [x for x in reader.aging(dt.date(2026, 3, 1)) if x.item.sku.startswith("RD")]
     assert [(x.item.sku, x.days_in_stock) for x in aged] == [("RD-A", 55), ("RD-B", 55)]
     assert ("RD-A", 1) in [(spec.sku, n) for spec, n in reader.iter_specs()]
+
+
+# ------------------------------------------------------------ sales, card refunds, certificates
+
+def _reader_of(request: pytest.FixtureRequest, uow: UnitOfWork, which: str) -> Any:
+    """The reader `which` ("sales", "certificates") over what `uow` committed, of the same backend."""
+    from tests.fakes.store import FakeStore
+    from tests.fakes.uow import FakeUnitOfWork
+
+    if isinstance(uow, FakeUnitOfWork):
+        return getattr(FakeStore(uow.state), which)
+    real: app.Facet = request.getfixturevalue("real_store")
+    return {"sales": real.sales_reader, "certificates": real.certificate_reader}[which]()
+
+
+def test_sales_repository_and_reader_contract(request: pytest.FixtureRequest, store: tuple[UnitOfWork, Actor]) -> None:
+    """A completed sale reads back as written; a void's refund rows belong to it; cash is summed per customer."""
+    from pos_app.services.ports.sales import NewPayment, NewSale, NewSaleLine, SalesReader
+
+    uow, owner = store
+    assert owner.staff_id is not None
+    at = dt.datetime(2026, 3, 2, 15, 30, tzinfo=dt.UTC)
+    with uow:
+        ring = uow.items.add(item_spec("SR-RING"))
+        beads = uow.items.add(item_spec("SR-BEAD", tracking=Tracking.COUNTED, quantity=10, price_cents=1_000))
+        cid = uow.customers.add(NewCustomer(first_name="Ruby", last_name="Stone", email=None, phone=None))
+        sold = uow.sales.add_completed(NewSale(
+            number="SR-000001", terminal="SR", staff_id=owner.staff_id, customer_id=cid, currency="USD",
+            completed_at=at, tax_rate="6.25",
+            lines=(NewSaleLine(ring, "SR-RING", "Ring", 1, 250_000, 10_000, 15_000),
+                   NewSaleLine(beads, "SR-BEAD", "Beads", 3, 1_000, 0, 188)),
+            payments=(NewPayment("cash", 200_000), NewPayment("card", 58_188, payment_intent_id="pi_sr_1",
+                                                              card_brand="visa", card_last4="4242"))))
+        voided = uow.sales.add_completed(NewSale(
+            number="SR-000002", terminal="SR", staff_id=owner.staff_id, customer_id=cid, currency="USD",
+            completed_at=at + dt.timedelta(hours=1), lines=(NewSaleLine(beads, "SR-BEAD", "Beads", 1, 1_000, 0, 0),),
+            payments=(NewPayment("cash", 1_000),)))
+        uow.counter.void_sale(voided, by=owner.staff_id, reason="rang twice", at=at + dt.timedelta(hours=2))
+        uow.counter.add_refund_payment(voided, {"tender": "cash", "amount_cents": -1_000, "status": "succeeded"})
+        uow.commit()
+    reader: SalesReader = _reader_of(request, uow, "sales")
+    assert reader.sale_id_for_number(" sr-000001 ") == sold
+    assert reader.sale_id_for_number("SR-999999") is None and reader.sale("missing") is None
+    detail = reader.sale(sold)
+    assert detail is not None
+    assert (detail.number, detail.terminal, detail.kind, detail.status, detail.completed_at, detail.clerk,
+            detail.customer, detail.customer_id, detail.shift_id, detail.original_number) == (
+        "SR-000001", "SR", "sale", "completed", at, OWNER.name, "Ruby Stone", cid, None, None)
+    assert (detail.subtotal_cents, detail.discount_cents, detail.tax_cents, detail.total_cents) == (
+        253_000, 10_000, 15_188, 258_188)
+    assert [(x.position, x.sku, x.quantity, x.net_cents, x.total_cents, x.returned, x.unique, x.returns_line_id)
+            for x in detail.lines] == [(1, "SR-RING", 1, 240_000, 255_000, 0, True, None),
+                                       (2, "SR-BEAD", 3, 3_000, 3_188, 0, False, None)]
+    assert [(p.tender, p.amount_cents, p.payment_intent_id, p.card_last4) for p in detail.payments] == [
+        ("cash", 200_000, None, None), ("card", 58_188, "pi_sr_1", "4242")]
+    undone = reader.sale(voided)
+    assert undone is not None and undone.status == "voided"
+    assert [p.amount_cents for p in undone.payments] == [1_000, -1_000]
+    # Form 8300's sum: cash of completed sales only (the voided one is not counted, nor its refund).
+    assert reader.customer_cash_since(cid, at - dt.timedelta(days=1)) == 200_000
+    assert reader.customer_cash_since(cid, at + dt.timedelta(minutes=1)) == 0
+    assert reader.refunded_by_payment_intent(["pi_sr_1"]) == {}
+    listed = [s for s in reader.sales(since=at - dt.timedelta(days=1), until=at + dt.timedelta(days=1))
+              if s.number.startswith("SR-")]
+    assert [(s.number, s.status, s.tenders, s.customer) for s in listed] == [
+        ("SR-000002", "voided", "cash", "Ruby Stone"), ("SR-000001", "completed", "card, cash", "Ruby Stone")]
+    assert [c.name for c in reader.find_customers("rub") if c.id == cid] == ["Ruby Stone"]
+    assert reader.customer(cid) is not None and reader.customer("missing") is None
+
+
+def test_sales_reader_shift_contract(request: pytest.FixtureRequest, store: tuple[UnitOfWork, Actor]) -> None:
+    """A shift reads back open, its cash movements add up by kind, and it closes with its variance."""
+    from pos_app.services.ports.sales import SalesReader
+
+    uow, owner = store
+    with uow:
+        shift = uow.counter.open_shift(terminal="SH", staff_id=owner.staff_id, float_cents=20_000, currency="USD")
+        uow.counter.add_cash_movement(shift, kind="paid_in", amount_cents=5_000, reason="bank", staff_id=owner.staff_id,
+                                      approved_by=None)
+        uow.counter.add_cash_movement(shift, kind="paid_out", amount_cents=1_500, reason="courier",
+                                      staff_id=owner.staff_id, approved_by=owner.staff_id)
+        for _ in range(2):
+            uow.counter.add_cash_movement(shift, kind="no_sale", amount_cents=0, reason="no sale",
+                                          staff_id=owner.staff_id, approved_by=None)
+        uow.commit()
+    reader: SalesReader = _reader_of(request, uow, "sales")
+    opened = reader.open_shift("SH")
+    assert opened is not None and (opened.id, opened.float_cents, opened.status, opened.opened_by) == (
+        shift, 20_000, "open", owner.staff_id)
+    assert reader.open_shift("NOWHERE") is None
+    f = reader.shift_figures(shift)
+    assert (f.paid_in, f.paid_out, f.no_sales, f.sales, f.cash_in, f.gross_sales, f.net_sales) == (
+        5_000, 1_500, 2, 0, 0, 0, 0)
+    with uow:
+        uow.counter.close_shift(shift, staff_id=owner.staff_id, counted={"10000": 2}, counted_cents=20_000,
+                                expected_cents=23_500, z_report=[["Float", "$200.00"]])
+        uow.commit()
+    closed = reader.shift(shift)
+    assert closed is not None and (closed.status, closed.counted_cents, closed.variance_cents, closed.z_report) == (
+        "closed", 20_000, -3_500, (("Float", "$200.00"),))
+    assert reader.open_shift("SH") is None
+
+
+def test_card_refund_repository_contract(store: tuple[UnitOfWork, Actor]) -> None:
+    """One row per Stripe refund; pending needs asking again; a failed one waits until someone pays it back."""
+    from pos_app.services.ports.sales import NewPayment, NewSale, NewSaleLine
+
+    uow, owner = store
+    assert owner.staff_id is not None
+    at = dt.datetime(2026, 3, 2, 15, tzinfo=dt.UTC)
+    with uow:
+        piece = uow.items.add(item_spec("CR-1"))
+        sale = uow.sales.add_completed(NewSale(
+            number="CR-000001", terminal="CR", staff_id=owner.staff_id, customer_id=None, currency="USD",
+            completed_at=at, lines=(NewSaleLine(piece, "CR-1", "Ring", 1, 5_000, 0, 0),),
+            payments=(NewPayment("card", 5_000, payment_intent_id="pi_cr"),)))
+        args: dict[str, Any] = {"payment_intent_id": "pi_cr", "amount_cents": 5_000, "currency": "USD",
+                                "card_brand": "visa", "card_last4": "4242", "reason": "void_sale", "terminal": "CR",
+                                "staff_id": owner.staff_id, "sale_id": sale}
+        row = uow.card_refunds.record(refund_id="re_cr_1", status="pending", failure_reason=None, **args)
+        assert uow.card_refunds.record(refund_id="re_cr_1", status="pending", failure_reason=None, **args) == row
+        done = uow.card_refunds.record(refund_id="re_cr_2", status="succeeded", failure_reason=None, **args)
+        ours = {"re_cr_1", "re_cr_2"}
+        assert [r.refund_id for r in uow.card_refunds.unsettled() if r.refund_id in ours] == ["re_cr_1"]
+        assert [r.refund_id for r in uow.card_refunds.needing_attention() if r.refund_id in ours] == ["re_cr_1"]
+        uow.card_refunds.set_status("re_cr_1", "failed", "expired_or_canceled_card", at=at)
+        failed = uow.card_refunds.get(row)
+        assert failed is not None and (failed.status, failed.failure_reason, failed.sale_number, failed.amount_cents) \
+            == ("failed", "expired_or_canceled_card", "CR-000001", 5_000)
+        assert [r.refund_id for r in uow.card_refunds.unsettled() if r.refund_id in ours] == []
+        assert [r.refund_id for r in uow.card_refunds.needing_attention() if r.refund_id in ours] == ["re_cr_1"]
+        uow.card_refunds.mark_handled(row, by=owner.staff_id, how="paid $50.00 in cash", at=at)
+        handled = uow.card_refunds.get(row)
+        assert handled is not None and (handled.handled_at, handled.handled_how) == (at, "paid $50.00 in cash")
+        assert [r.refund_id for r in uow.card_refunds.needing_attention() if r.refund_id in ours] == []
+        assert uow.card_refunds.get(done).status == "succeeded"  # type: ignore[union-attr]
+        assert uow.card_refunds.get("missing") is None
+
+
+def test_certificate_repository_and_reader_contract(request: pytest.FixtureRequest,
+                                                    store: tuple[UnitOfWork, Actor]) -> None:
+    """A report number may be recorded twice (a re-check); the reader lists it as a duplicate."""
+    from pos_app.services.ports.certificates import CertificateReader
+
+    uow, _ = store
+    values: dict[str, Any] = {"lab": "GIA", "report_number": "2141230001", "report_date": dt.date(2025, 5, 1),
+                              "carat_points": 101, "origin": "natural", "retain_until": None}
+    with uow:
+        item_id = uow.items.add(item_spec("CE-1"))
+        first = uow.certificates.add({**values, "item_id": item_id})
+        assert uow.certificates.same_report("GIA", "2141230001") == [(first, item_id, None)]
+        second = uow.certificates.add({**values, "report_number": "2141230001"})
+        assert {c[0] for c in uow.certificates.same_report("GIA", "2141230001")} == {first, second}
+        assert uow.certificates.same_report("IGI", "2141230001") == []
+        lone = uow.certificates.add({**values, "report_number": "2141230002"})
+        uow.certificates.set_scan(lone, b"%PDF-1.4 scan", "application/pdf")
+        record = uow.certificates.get(lone)
+        assert record is not None and (record.scan, record.scan_mime_type, record.report_date, record.item_id) == (
+            b"%PDF-1.4 scan", "application/pdf", dt.date(2025, 5, 1), None)
+        assert uow.certificates.get("missing") is None
+        uow.commit()
+    reader: CertificateReader = _reader_of(request, uow, "certificates")
+    ours = [r for r in reader.certificates(search="21412300") if r.report_number.startswith("21412300")]
+    assert sorted((r.report_number, r.item_sku or "", r.has_scan) for r in ours) == [
+        ("2141230001", "", False), ("2141230001", "CE-1", False), ("2141230002", "", True)]
+    assert [r.id for r in reader.certificates(search="CE-1")] == [first]
+    assert {r.id for r in reader.certificates(search="21412300", duplicates_only=True)} == {first, second}
+    [dup] = [d for d in reader.duplicates() if d.report_number == "2141230001"]
+    assert (dup.lab, [c.id for c in dup.certificates]) == ("GIA", [first, second])
