@@ -112,7 +112,8 @@ def add_sale(uow: FakeUnitOfWork, lines: Sequence[tuple[str, int, int, int, int]
     """A completed sale as the counter writes one, its stock moved and its unique pieces sold.
 
     `lines` are (item_id, quantity, unit_price_cents, discount_cents, tax_cents), a returned line with a
-    negative quantity and the id of the line it returns in `returns` (same order). `payments` default to
+    negative quantity, discount and tax (as checkout prices a return) and the id of the line it returns in
+    `returns` (same order). `payments` default to
     the total in cash. Written straight into the state, as a fixture loads rows (not through checkout).
     """
     number = number or f"{terminal}-{1 + uow.state.sale_numbers.get(terminal, 0):06d}"

@@ -89,7 +89,7 @@ def test_no_more_units_come_back_than_were_sold_less_earlier_returns_and_the_car
     sold = ring_and_beads(uow)
     beads_line = line_id(sold, 2)
     beads = sale_of(uow, sold).lines[1].item_id
-    add_sale(uow, [(beads, -1, 1_000, 0, 63)], returns=[beads_line], original_sale_id=sold)
+    add_sale(uow, [(beads, -1, 1_000, 0, -63)], returns=[beads_line], original_sale_id=sold)
     sale = sale_of(uow, sold)
     assert sale.lines[1].returned == 1 and returns.returnable(sale) == {line_id(sold, 1): 1, beads_line: 2}
     cart = returns.add_return(Cart(), sale, beads_line, 1, actor=CLERK)
@@ -131,7 +131,7 @@ def test_a_cart_returns_pieces_from_one_sale_at_a_time(uow: FakeUnitOfWork) -> N
 def test_only_a_sold_line_of_the_sale_can_be_returned(uow: FakeUnitOfWork) -> None:
     sold = ring_and_beads(uow)
     beads = sale_of(uow, sold).lines[1].item_id
-    back = sale_of(uow, add_sale(uow, [(beads, -1, 1_000, 0, 63)], returns=[line_id(sold, 2)]))
+    back = sale_of(uow, add_sale(uow, [(beads, -1, 1_000, 0, -63)], returns=[line_id(sold, 2)]))
     with pytest.raises(NotFound, match="not a sold line"):
         returns.add_return(Cart(), back, back.lines[0].id, 1, actor=CLERK)
     with pytest.raises(NotFound):
@@ -150,7 +150,7 @@ def test_returning_a_whole_sale_takes_what_is_left_and_refuses_when_nothing_is(u
     cart = returns.return_whole_sale(Cart(), sale_of(uow, sold), actor=CLERK)
     assert [line.quantity for line in cart.lines] == [-1, -3]
     ring, beads = (line.item_id for line in sale_of(uow, sold).lines)
-    add_sale(uow, [(ring, -1, 250_000, 10_000, 15_000), (beads, -3, 1_000, 0, 188)],
+    add_sale(uow, [(ring, -1, 250_000, -10_000, -15_000), (beads, -3, 1_000, 0, -188)],
              returns=[line_id(sold, 1), line_id(sold, 2)])
     with pytest.raises(Conflict, match="already been returned"):
         returns.return_whole_sale(Cart(), sale_of(uow, sold), actor=CLERK)
@@ -210,7 +210,7 @@ def test_a_sale_is_voided_once(uow: FakeUnitOfWork) -> None:
 def test_a_sale_with_pieces_returned_since_cannot_be_voided(uow: FakeUnitOfWork) -> None:
     shift, sale_id = shift_sale(uow)
     ring = sale_of(uow, sale_id).lines[0].item_id
-    add_sale(uow, [(ring, -1, 100_000, 0, 6_250)], returns=[line_id(sale_id, 1)], shift_id=shift)
+    add_sale(uow, [(ring, -1, 100_000, 0, -6_250)], returns=[line_id(sale_id, 1)], shift_id=shift)
     with pytest.raises(Conflict, match="returned since"):
         void(uow, sale_id)
 
