@@ -10,6 +10,7 @@ protocol for mypy (`mypy tests/fakes`).
 
 from __future__ import annotations
 
+from tests.fakes.appraisals import FakeAppraisalReader, FakeAppraisalRepository
 from tests.fakes.audit import FakeAuditLog
 from tests.fakes.certificates import FakeCertificateReader, FakeCertificateRepository
 from tests.fakes.counter import FakeCounterRepository
@@ -32,6 +33,8 @@ from tests.fakes.uow import FakeUnitOfWork, Unfaked
 
 __all__ = [
     "AuditEvent",
+    "FakeAppraisalReader",
+    "FakeAppraisalRepository",
     "FakeAccessRepository",
     "FakeAuditLog",
     "FakeCardRefundRepository",

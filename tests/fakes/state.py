@@ -107,6 +107,10 @@ class FakeState:
     large_cash_reports: list[dict[str, Any]] = field(default_factory=list)
     card_refunds: dict[str, dict[str, Any]] = field(default_factory=dict)  # row id -> the card_refunds columns
     certificates: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> the certificates columns
+    appraisals: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> number, version, spec ...
+    appraisal_photos: dict[str, tuple[str, int, str, bytes]] = field(default_factory=dict)  # id -> (appraisal, ...)
+    item_stones: dict[str, list[Any]] = field(default_factory=dict)  # item id -> its ItemStoneRows
+    number_sequences: dict[str, int] = field(default_factory=dict)
     audit: list[AuditEvent] = field(default_factory=list)
 
     def snapshot(self) -> FakeState:

@@ -18,6 +18,7 @@ from pos_app.services.ports.privacy import CustomerDataReader, PrivacyReader
 from pos_app.services.ports.sales import SalesReader
 from pos_app.services.ports.settings import DirectoryReader
 from pos_app.services.ports.staff import StaffSecurityReader
+from tests.fakes.appraisals import FakeAppraisalReader
 from tests.fakes.certificates import FakeCertificateReader
 from tests.fakes.inventory import FakeInventoryReader
 from tests.fakes.privacy import FakePrivacyReader
@@ -75,7 +76,7 @@ class FakeStore:
 
     @property
     def appraisals(self) -> AppraisalReader:
-        return cast(AppraisalReader, Unfaked("appraisal reader"))
+        return FakeAppraisalReader(self.state)
 
     @property
     def customer_data(self) -> CustomerDataReader:

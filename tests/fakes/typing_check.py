@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pos_app.services.ports.appraisals import AppraisalReader, AppraisalRepository
 from pos_app.services.ports.audit import AuditLog
 from pos_app.services.ports.certificates import CertificateReader, CertificateRepository
 from pos_app.services.ports.customers import CustomerRepository
@@ -21,6 +22,8 @@ from pos_app.services.ports.store import Store
 from pos_app.services.ports.uow import UnitOfWork
 from tests.fakes import (
     FakeAccessRepository,
+    FakeAppraisalReader,
+    FakeAppraisalRepository,
     FakeAuditLog,
     FakeCardRefundRepository,
     FakeCardRefunds,
@@ -73,6 +76,9 @@ def fakes_implement_their_ports(state: FakeState) -> None:
     card_terminal: CardTerminal = FakeCardRefunds()
     certificates: CertificateRepository = FakeCertificateRepository(state)
     certificate_reader: CertificateReader = FakeCertificateReader(state)
+    appraisals: AppraisalRepository = FakeAppraisalRepository(state)
+    appraisal_reader: AppraisalReader = FakeAppraisalReader(state)
+    del appraisals, appraisal_reader
     del sales, sales_reader, card_refunds, card_terminal, certificates, certificate_reader
     del uow, handle, store, settings, staff, access, items, photos, stock, customers, privacy, counter, audit
     del directory, staff_security, privacy_reader, counts, inventory_reader

@@ -23,6 +23,7 @@ from pos_app.services.ports.privacy import ErasureRepository, PrivacyRequestRepo
 from pos_app.services.ports.sales import CardRefundRepository, CounterRepository, SalesRepository
 from pos_app.services.ports.settings import SettingsRepository, StoreRepository
 from pos_app.services.ports.staff import AccessRepository, StaffRepository
+from tests.fakes.appraisals import FakeAppraisalRepository
 from tests.fakes.audit import FakeAuditLog
 from tests.fakes.certificates import FakeCertificateRepository
 from tests.fakes.counter import FakeCounterRepository
@@ -34,7 +35,7 @@ from tests.fakes.settings import FakeSettingsRepository, FakeStoreRepository
 from tests.fakes.staff import FakeAccessRepository, FakeStaffRepository
 from tests.fakes.state import AuditEvent, FakeState
 
-UNFAKED = ("appraisals", "erasure")
+UNFAKED = ("erasure",)
 
 
 class Unfaked:
@@ -74,7 +75,7 @@ class FakeUnitOfWork:
         self.counts: CountRepository = FakeCountRepository(self.state)
         self.sales: SalesRepository = FakeSalesRepository(self.state)
         self.certificates: CertificateRepository = FakeCertificateRepository(self.state)
-        self.appraisals: AppraisalRepository = cast(AppraisalRepository, Unfaked("appraisals"))
+        self.appraisals: AppraisalRepository = FakeAppraisalRepository(self.state)
         self.erasure: ErasureRepository = cast(ErasureRepository, Unfaked("erasure"))
         self.card_refunds: CardRefundRepository = FakeCardRefundRepository(self.state)
 

@@ -346,14 +346,15 @@ def test_inventory_reader_contract(request: pytest.FixtureRequest, store: tuple[
 # ------------------------------------------------------------ sales, card refunds, certificates
 
 def _reader_of(request: pytest.FixtureRequest, uow: UnitOfWork, which: str) -> Any:
-    """The reader `which` ("sales", "certificates") over what `uow` committed, of the same backend."""
+    """The reader `which` ("sales", "certificates", "appraisals") over what `uow` committed, of the same backend."""
     from tests.fakes.store import FakeStore
     from tests.fakes.uow import FakeUnitOfWork
 
     if isinstance(uow, FakeUnitOfWork):
         return getattr(FakeStore(uow.state), which)
     real: app.Facet = request.getfixturevalue("real_store")
-    return {"sales": real.sales_reader, "certificates": real.certificate_reader}[which]()
+    return {"sales": real.sales_reader, "certificates": real.certificate_reader,
+            "appraisals": real.appraisal_reader}[which]()
 
 
 def test_sales_repository_and_reader_contract(request: pytest.FixtureRequest, store: tuple[UnitOfWork, Actor]) -> None:
@@ -510,3 +511,66 @@ def test_certificate_repository_and_reader_contract(request: pytest.FixtureReque
     assert {r.id for r in reader.certificates(search="21412300", duplicates_only=True)} == {first, second}
     [dup] = [d for d in reader.duplicates() if d.report_number == "2141230001"]
     assert (dup.lab, [c.id for c in dup.certificates]) == ("GIA", [first, second])
+
+
+def test_appraisal_repository_and_reader_contract(request: pytest.FixtureRequest,
+                                                  store: tuple[UnitOfWork, Actor]) -> None:
+    """Numbers per year, versions superseding, photos in order and copied, finalizing keeps who signed."""
+    from pos_app.domain.appraisals import parse_appraisal
+    from pos_app.services.ports.appraisals import AppraisalReader
+
+    uow, owner = store
+    spec = parse_appraisal({"description": "Platinum solitaire ring", "value": "5200"}, [], currency="USD",
+                           today=dt.date(2031, 3, 1))
+    changed = parse_appraisal({"description": "Platinum solitaire, 1.01 ct", "value": "5400"}, [], currency="USD",
+                              today=dt.date(2031, 3, 1))
+    at = dt.datetime(2031, 3, 1, 15, tzinfo=dt.UTC)
+    with uow:
+        item_id = uow.items.add(item_spec("AP-RING"))
+        uow.items.add(item_spec("AP-OTHER"))
+        first = uow.appraisals.next_number(2031)
+        assert uow.appraisals.next_number(2031) == first + 1
+        number = f"AP-2031-{first:04d}"
+        v1 = uow.appraisals.add(number=number, version=1, supersedes_id=None, spec=spec, item_id=item_id,
+                                owner_customer_id=None, appraiser_id=owner.staff_id, currency="USD")
+        draft = uow.appraisals.get(v1)
+        assert draft is not None and (draft.status, draft.version, draft.spec, draft.item_id, draft.photos) == (
+            "draft", 1, spec, item_id, ())
+        uow.appraisals.replace_draft(v1, changed, item_id=item_id, owner_customer_id=None)
+        assert uow.appraisals.get(v1).spec == changed  # type: ignore[union-attr]
+        jpeg, png = b"\xff\xd8\xff one", b"\x89PNG two"
+        p1 = uow.appraisals.add_photo(v1, jpeg, "image/jpeg")
+        uow.appraisals.add_photo(v1, png, "image/png")
+        assert uow.appraisals.photo_data(v1) == [jpeg, png]
+        assert uow.appraisals.photo(p1) == (v1, "image/jpeg", jpeg)
+        refs = uow.appraisals.get(v1).photos  # type: ignore[union-attr]
+        assert [(r.mime_type, r.size) for r in refs] == [("image/jpeg", len(jpeg)), ("image/png", len(png))]
+        uow.appraisals.finalize(v1, at=at, retain_until=dt.date(2038, 3, 1), appraiser_id=owner.staff_id)
+        final = uow.appraisals.get(v1)
+        assert final is not None and (final.status, final.finalized_at, final.retain_until, final.appraiser_id) == (
+            "final", at, dt.date(2038, 3, 1), owner.staff_id)
+        v2 = uow.appraisals.add(number=number, version=2, supersedes_id=v1, spec=changed, item_id=item_id,
+                                owner_customer_id=None, appraiser_id=owner.staff_id, currency="USD")
+        uow.appraisals.copy_photos(v1, v2)
+        assert uow.appraisals.photo_data(v2) == [jpeg, png]
+        uow.appraisals.remove_photo(p1)
+        assert uow.appraisals.photo(p1) is None and uow.appraisals.photo_data(v1) == [png]
+        assert uow.appraisals.latest_version(number) == 2 and uow.appraisals.latest_version("AP-1999-0001") == 0
+        assert uow.appraisals.by_number(number, 1) == v1 and uow.appraisals.by_number(number, 3) is None
+        assert uow.appraisals.item_sku(item_id) == "AP-RING" and uow.appraisals.item_sku("missing") is None
+        assert uow.appraisals.item_stones(item_id) == []
+        cert = uow.certificates.add({"lab": "GIA", "report_number": "2141239999", "carat_points": 101,
+                                     "origin": "natural", "item_id": item_id})
+        assert uow.appraisals.item_certificate(item_id, None, None) == cert
+        assert uow.appraisals.item_certificate(item_id, "GIA", "2141239999") == cert
+        assert uow.appraisals.get("missing") is None
+        uow.commit()
+    reader: AppraisalReader = _reader_of(request, uow, "appraisals")
+    assert [(r.version, r.status, r.superseded, r.item_sku, r.value_cents) for r in reader.appraisals(search=number)] \
+        == [(2, "draft", False, "AP-RING", 540_000), (1, "final", True, "AP-RING", 540_000)]
+    assert [r.version for r in reader.appraisals(search="ap-ring", drafts_only=True)] == [2]
+    assert reader.count(search=number) == 2 and reader.count(search=number, drafts_only=True) == 1
+    assert [(v.version, v.status, v.current, v.made_by) for v in reader.versions(number)] == [
+        (1, "final", False, OWNER.name), (2, "draft", True, OWNER.name)]
+    assert reader.certificate_numbers([cert, "missing"]) == {cert: "2141239999"}
+    assert reader.certificates_numbered(" 2141239999 ") == [(cert, "GIA", item_id)]
