@@ -16,6 +16,7 @@ from tests.fakes.certificates import FakeCertificateReader, FakeCertificateRepos
 from tests.fakes.counter import FakeCounterRepository
 from tests.fakes.customers import FakeCustomerRepository
 from tests.fakes.devices import FakeCardRefunds
+from tests.fakes.erasure import FakeErasureRepository
 from tests.fakes.inventory import (
     FakeCountRepository,
     FakeInventoryReader,
@@ -45,6 +46,7 @@ __all__ = [
     "FakeCounterRepository",
     "FakeCustomerRepository",
     "FakeDirectoryReader",
+    "FakeErasureRepository",
     "FakeInventoryReader",
     "FakeItemRepository",
     "FakePhotoRepository",

@@ -111,6 +111,7 @@ class FakeState:
     appraisal_photos: dict[str, tuple[str, int, str, bytes]] = field(default_factory=dict)  # id -> (appraisal, ...)
     item_stones: dict[str, list[Any]] = field(default_factory=dict)  # item id -> its ItemStoneRows
     number_sequences: dict[str, int] = field(default_factory=dict)
+    erasure_log: list[tuple[str, str | None, str]] = field(default_factory=list)  # (hash, request id, erased at)
     audit: list[AuditEvent] = field(default_factory=list)
 
     def snapshot(self) -> FakeState:

@@ -14,7 +14,7 @@ from pos_app.services.ports.inventory import (
     PhotoRepository,
     StockLedger,
 )
-from pos_app.services.ports.privacy import PrivacyReader, PrivacyRequestRepository
+from pos_app.services.ports.privacy import ErasureRepository, PrivacyReader, PrivacyRequestRepository
 from pos_app.services.ports.sales import CardRefundRepository, CounterRepository, SalesReader, SalesRepository
 from pos_app.services.ports.settings import DirectoryReader, SettingsRepository, StoreRepository
 from pos_app.services.ports.staff import AccessRepository, StaffRepository, StaffSecurityReader
@@ -33,6 +33,7 @@ from tests.fakes import (
     FakeCountRepository,
     FakeCustomerRepository,
     FakeDirectoryReader,
+    FakeErasureRepository,
     FakeInventoryReader,
     FakeItemRepository,
     FakePhotoRepository,
@@ -78,7 +79,8 @@ def fakes_implement_their_ports(state: FakeState) -> None:
     certificate_reader: CertificateReader = FakeCertificateReader(state)
     appraisals: AppraisalRepository = FakeAppraisalRepository(state)
     appraisal_reader: AppraisalReader = FakeAppraisalReader(state)
-    del appraisals, appraisal_reader
+    erasure: ErasureRepository = FakeErasureRepository(state)
+    del appraisals, appraisal_reader, erasure
     del sales, sales_reader, card_refunds, card_terminal, certificates, certificate_reader
     del uow, handle, store, settings, staff, access, items, photos, stock, customers, privacy, counter, audit
     del directory, staff_security, privacy_reader, counts, inventory_reader

@@ -4,15 +4,16 @@
 and counts the commit (`uow.commits`, and `uow.committed` lists the audit actions
 each commit carried); leaving the block without a commit puts the copy back, so
 a service that raises halfway leaves nothing behind, as the real rollback does.
-Repositories of areas no service-rule test needs yet (`UNFAKED`) fail loudly
-when touched, rather than answering with something made up.
+Every repository of the `UnitOfWork` port has a fake; `Unfaked` stands in for a
+reader with none yet (`FakeStore`), failing loudly rather than answering with
+something made up.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import NoReturn, Self, cast
+from typing import NoReturn, Self
 
 from pos_app.services.ports.appraisals import AppraisalRepository
 from pos_app.services.ports.audit import AuditLog
@@ -28,14 +29,13 @@ from tests.fakes.audit import FakeAuditLog
 from tests.fakes.certificates import FakeCertificateRepository
 from tests.fakes.counter import FakeCounterRepository
 from tests.fakes.customers import FakeCustomerRepository
+from tests.fakes.erasure import FakeErasureRepository
 from tests.fakes.inventory import FakeCountRepository, FakeItemRepository, FakePhotoRepository, FakeStockLedger
 from tests.fakes.privacy import FakePrivacyRequestRepository
 from tests.fakes.sales import FakeCardRefundRepository, FakeSalesRepository
 from tests.fakes.settings import FakeSettingsRepository, FakeStoreRepository
 from tests.fakes.staff import FakeAccessRepository, FakeStaffRepository
 from tests.fakes.state import AuditEvent, FakeState
-
-UNFAKED = ("erasure",)
 
 
 class Unfaked:
@@ -76,7 +76,7 @@ class FakeUnitOfWork:
         self.sales: SalesRepository = FakeSalesRepository(self.state)
         self.certificates: CertificateRepository = FakeCertificateRepository(self.state)
         self.appraisals: AppraisalRepository = FakeAppraisalRepository(self.state)
-        self.erasure: ErasureRepository = cast(ErasureRepository, Unfaked("erasure"))
+        self.erasure: ErasureRepository = FakeErasureRepository(self.state)
         self.card_refunds: CardRefundRepository = FakeCardRefundRepository(self.state)
 
     def __enter__(self) -> Self:

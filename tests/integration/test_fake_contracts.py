@@ -574,3 +574,71 @@ def test_appraisal_repository_and_reader_contract(request: pytest.FixtureRequest
         (1, "final", False, OWNER.name), (2, "draft", True, OWNER.name)]
     assert reader.certificate_numbers([cert, "missing"]) == {cert: "2141239999"}
     assert reader.certificates_numbered(" 2141239999 ") == [(cert, "GIA", item_id)]
+
+
+def test_erasure_repository_contract(store: tuple[UnitOfWork, Actor]) -> None:
+    """What blocks an erasure, what it deletes and blanks, what it says is kept, and the log."""
+    from pos_app.domain.appraisals import parse_appraisal
+    from pos_app.domain.erasure import Identity
+
+    uow, owner = store
+    at = dt.datetime(2026, 3, 2, 15, tzinfo=dt.UTC)
+    with uow:
+        cid = uow.customers.add(NewCustomer(first_name="Opal", last_name="Quartz", email="opal@example.com",
+                                            phone="+12175550199", billing_address="9 Gem Road"))
+        who = uow.erasure.identity(cid)
+        assert who == Identity("Opal", "Quartz", "opal@example.com", "+12175550199", ("9 Gem Road",))
+        assert uow.erasure.identity("missing") is None
+        assert uow.erasure.blockers(cid) == []
+        park = uow.counter.park(terminal="ER", staff_id=owner.staff_id, customer_id=cid, label="Opal's ring",
+                                cart={"lines": []})
+        uow.counter.save_checkout("co-er", terminal="ER", staff_id=owner.staff_id, customer_id=cid,
+                                  cart={"lines": [], "customer_name": "Opal Quartz"}, tenders=[], status="open")
+        uow.counter.add_large_cash_report({"customer_id": cid, "sale_id": None, "cash_cents": 1_200_000,
+                                           "twelve_month_cents": 1_200_000, "full_name": "Opal Quartz",
+                                           "address": "9 Gem Road, Springfield", "date_of_birth": dt.date(1980, 1, 1),
+                                           "taxpayer_id": "123456789", "occupation": "", "id_document": "DL 123",
+                                           "recorded_by": owner.staff_id, "status": "to_file"})
+        blockers = uow.erasure.blockers(cid)
+        assert [b.split(";")[0].split(" (")[0] for b in blockers] == [
+            "a sale is being paid for at counter ER", "a cart is parked for them at counter ER",
+            f"the Form 8300 cash report of {dt.datetime.now(dt.UTC).date().isoformat()} is not filed yet"]
+        assert repr("Opal's ring") in blockers[1]
+        uow.counter.take_parked(park)
+        spec = parse_appraisal({"description": "Ring", "value": "100"}, [], currency="USD", today=dt.date(2026, 3, 1))
+        appraisal = uow.appraisals.add(number="AP-2026-9001", version=1, supersedes_id=None, spec=spec, item_id=None,
+                                       owner_customer_id=cid, appraiser_id=owner.staff_id, currency="USD")
+        uow.appraisals.add_photo(appraisal, b"\xff\xd8\xff " + b"x" * 100, "image/jpeg")
+        uow.appraisals.add_photo(appraisal, b"\xff\xd8\xff " + b"y" * 100, "image/jpeg")
+        assert uow.erasure.final_appraisals(cid) == []
+        uow.appraisals.finalize(appraisal, at=at, retain_until=dt.date(2036, 3, 1))
+        assert uow.erasure.final_appraisals(cid) == [appraisal]
+        uow.erasure.seal(appraisal, "abcdef1234")
+        assert uow.erasure.final_appraisals(cid) == [] and uow.appraisals.get(appraisal).seal == "abcdef1234"  # type: ignore[union-attr]
+        uow.certificates.add({"lab": "GIA", "report_number": "2141238888", "carat_points": 50, "origin": "natural",
+                              "customer_id": cid, "scan": b"%PDF scan", "scan_mime_type": "application/pdf",
+                              "retain_until": dt.date(2036, 3, 1)})
+        uow.customers.add_consent(cid, "marketing_email", True, channel="counter", policy_version_id=None,
+                                  staff_id=owner.staff_id)
+        request = uow.privacy.add(customer_id=cid, type="deletion", channel="email", received_on=dt.date(2026, 3, 1),
+                                  due_on=dt.date(2026, 3, 31))
+        uow.privacy.set_export_sha256(request, "b" * 64, "/exports/opal.zip")
+        assert uow.erasure.exports(cid) == [_ref(request, "/exports/opal.zip", "b" * 64)]
+        # One photo per batch when the batch is smaller than a photo: at least one goes each time.
+        assert uow.erasure.delete_files(cid, at=at, max_bytes=1) == (1, 0, True)
+        plan = uow.erasure.plan(cid, who)
+        counts = uow.erasure.erase(cid, who, at=at, plan=plan)
+        assert {k: counts[k] for k in ("consents_deleted", "appraisal_photos_deleted", "certificate_scans_deleted",
+                                       "cash_reports_blanked", "checkouts_cleared")} == {
+            "consents_deleted": 1, "appraisal_photos_deleted": 1, "certificate_scans_deleted": 1,
+            "cash_reports_blanked": 1, "checkouts_cleared": 1}
+        assert uow.erasure.identity(cid) is None and uow.customers.privacy_flags(cid) is None
+        assert cid not in set(uow.erasure.live_customer_ids())
+        assert uow.erasure.exports(cid) == [_ref(request, None, "b" * 64)]
+        assert uow.appraisals.photo_data(appraisal) == []
+        kept = uow.erasure.kept(cid)
+        assert (kept["appraisals"], kept["appraisals_until"], kept["certificates"], kept["requests"],
+                kept["sales"], len(kept["cash_reports_filed_on"])) == (1, dt.date(2036, 3, 1), 1, 1, 0, 1)
+        uow.erasure.add_log("h" * 64, request, at)
+        uow.erasure.add_log("h" * 64, request, at)
+        assert [(h, r) for h, r, _ in uow.erasure.log() if h == "h" * 64] == [("h" * 64, request)]
