@@ -14,6 +14,7 @@ from tests.fakes.appraisals import FakeAppraisalReader, FakeAppraisalRepository
 from tests.fakes.audit import FakeAuditLog
 from tests.fakes.certificates import FakeCertificateReader, FakeCertificateRepository
 from tests.fakes.counter import FakeCounterRepository
+from tests.fakes.customer_reader import FakeCustomerReader
 from tests.fakes.customers import FakeCustomerRepository
 from tests.fakes.devices import FakeCardRefunds
 from tests.fakes.erasure import FakeErasureRepository
@@ -44,6 +45,7 @@ __all__ = [
     "FakeCertificateRepository",
     "FakeCountRepository",
     "FakeCounterRepository",
+    "FakeCustomerReader",
     "FakeCustomerRepository",
     "FakeDirectoryReader",
     "FakeErasureRepository",

@@ -20,6 +20,7 @@ from pos_app.services.ports.settings import DirectoryReader
 from pos_app.services.ports.staff import StaffSecurityReader
 from tests.fakes.appraisals import FakeAppraisalReader
 from tests.fakes.certificates import FakeCertificateReader
+from tests.fakes.customer_reader import FakeCustomerReader
 from tests.fakes.inventory import FakeInventoryReader
 from tests.fakes.privacy import FakePrivacyReader
 from tests.fakes.sales import FakeSalesReader
@@ -68,7 +69,7 @@ class FakeStore:
 
     @property
     def customers(self) -> CustomerReader:
-        return cast(CustomerReader, Unfaked("customer reader"))
+        return FakeCustomerReader(self.state)
 
     @property
     def certificates(self) -> CertificateReader:

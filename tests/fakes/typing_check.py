@@ -5,7 +5,7 @@ from __future__ import annotations
 from pos_app.services.ports.appraisals import AppraisalReader, AppraisalRepository
 from pos_app.services.ports.audit import AuditLog
 from pos_app.services.ports.certificates import CertificateReader, CertificateRepository
-from pos_app.services.ports.customers import CustomerRepository
+from pos_app.services.ports.customers import CustomerReader, CustomerRepository
 from pos_app.services.ports.devices import CardTerminal
 from pos_app.services.ports.inventory import (
     CountRepository,
@@ -31,6 +31,7 @@ from tests.fakes import (
     FakeCertificateRepository,
     FakeCounterRepository,
     FakeCountRepository,
+    FakeCustomerReader,
     FakeCustomerRepository,
     FakeDirectoryReader,
     FakeErasureRepository,
@@ -80,6 +81,8 @@ def fakes_implement_their_ports(state: FakeState) -> None:
     appraisals: AppraisalRepository = FakeAppraisalRepository(state)
     appraisal_reader: AppraisalReader = FakeAppraisalReader(state)
     erasure: ErasureRepository = FakeErasureRepository(state)
+    customer_reader: CustomerReader = FakeCustomerReader(state)
+    del customer_reader
     del appraisals, appraisal_reader, erasure
     del sales, sales_reader, card_refunds, card_terminal, certificates, certificate_reader
     del uow, handle, store, settings, staff, access, items, photos, stock, customers, privacy, counter, audit

@@ -346,7 +346,7 @@ def test_inventory_reader_contract(request: pytest.FixtureRequest, store: tuple[
 # ------------------------------------------------------------ sales, card refunds, certificates
 
 def _reader_of(request: pytest.FixtureRequest, uow: UnitOfWork, which: str) -> Any:
-    """The reader `which` ("sales", "certificates", "appraisals") over what `uow` committed, of the same backend."""
+    """The reader `which` ("sales", "certificates", "appraisals", "customers") over what `uow` committed, of the same backend."""
     from tests.fakes.store import FakeStore
     from tests.fakes.uow import FakeUnitOfWork
 
@@ -354,7 +354,7 @@ def _reader_of(request: pytest.FixtureRequest, uow: UnitOfWork, which: str) -> A
         return getattr(FakeStore(uow.state), which)
     real: app.Facet = request.getfixturevalue("real_store")
     return {"sales": real.sales_reader, "certificates": real.certificate_reader,
-            "appraisals": real.appraisal_reader}[which]()
+            "appraisals": real.appraisal_reader, "customers": real.customer_reader}[which]()
 
 
 def test_sales_repository_and_reader_contract(request: pytest.FixtureRequest, store: tuple[UnitOfWork, Actor]) -> None:
@@ -642,3 +642,57 @@ def test_erasure_repository_contract(store: tuple[UnitOfWork, Actor]) -> None:
         uow.erasure.add_log("h" * 64, request, at)
         uow.erasure.add_log("h" * 64, request, at)
         assert [(h, r) for h, r, _ in uow.erasure.log() if h == "h" * 64] == [("h" * 64, request)]
+
+
+def test_customer_reader_contract(request: pytest.FixtureRequest, store: tuple[UnitOfWork, Actor]) -> None:
+    """The customer's record, consents newest first, purchases, appraisals, certificates; erased: no profile."""
+    from pos_app.domain.appraisals import parse_appraisal
+    from pos_app.services.ports.customers import CustomerReader
+    from pos_app.services.ports.sales import NewPayment, NewSale, NewSaleLine
+
+    uow, owner = store
+    assert owner.staff_id is not None
+    at = dt.datetime(2026, 3, 2, 15, tzinfo=dt.UTC)
+    with uow:
+        cid = uow.customers.add(NewCustomer(first_name="Cora", last_name="Zircon", email="cora@example.com",
+                                            phone=None, billing_address="1 Elm", notes="likes pearls"))
+        gone = uow.customers.add(NewCustomer(first_name="Cora", last_name="Zz", email="zz@example.com", phone=None))
+        quiet = uow.customers.add(NewCustomer(first_name="Cora", last_name="Zy", email="zy@example.com", phone=None,
+                                              marketing_objection=True))
+        for who in (cid, gone, quiet):
+            uow.customers.add_consent(who, "cr_contract", True, channel="counter", policy_version_id=None,
+                                      staff_id=owner.staff_id, at=at)
+        uow.customers.add_consent(cid, "cr_contract", False, channel="email", policy_version_id=None, staff_id=None,
+                                  at=at + dt.timedelta(hours=1))
+        uow.customers.add_consent(cid, "cr_contract", True, channel="counter", policy_version_id=None,
+                                  staff_id=owner.staff_id, at=at + dt.timedelta(hours=2))
+        uow.customers.update(gone, {"erased_at": at})
+        piece = uow.items.add(item_spec("CR-P"))
+        uow.sales.add_completed(NewSale(
+            number="CU-000001", terminal="CU", staff_id=owner.staff_id, customer_id=cid, currency="USD",
+            completed_at=at, lines=(NewSaleLine(piece, "CR-P", "Pendant", 1, 9_000, 0, 0),),
+            payments=(NewPayment("cash", 9_000),)))
+        spec = parse_appraisal({"description": "Pendant", "value": "120"}, [], currency="USD",
+                               today=dt.date(2026, 3, 1))
+        uow.appraisals.add(number="AP-2026-8001", version=1, supersedes_id=None, spec=spec, item_id=piece,
+                           owner_customer_id=cid, appraiser_id=owner.staff_id, currency="USD")
+        uow.certificates.add({"lab": "IGI", "report_number": "612345678", "carat_points": 30, "origin": "natural",
+                              "customer_id": cid, "report_date": dt.date(2025, 1, 2)})
+        uow.commit()
+    reader: CustomerReader = _reader_of(request, uow, "customers")
+    profile = reader.profile(cid)
+    assert profile is not None and (profile.name, profile.email, profile.notes, profile.billing_address,
+                                    profile.flags.has_email, profile.flags.has_phone) == (
+        "Cora Zircon", "cora@example.com", "likes pearls", "1 Elm", True, False)
+    assert reader.profile(gone) is None and reader.profile("missing") is None
+    assert [(c.granted, c.channel, c.recorded_by) for c in reader.consents(cid)] == [
+        (True, "counter", OWNER.name), (False, "email", None), (True, "counter", OWNER.name)]
+    assert list(reader.marketing_list("cr_contract")) == [("cora@example.com", "", "Cora", "Zircon")]
+    purchases, total = reader.purchases(cid, 10)
+    assert total == 1 and [(p.number, p.kind, p.lines, p.total_cents) for p in purchases] == [
+        ("CU-000001", "sale", 1, 9_000)]
+    assert [(a.number, a.status, a.value_cents, a.description) for a in reader.appraisals(cid)] == [
+        ("AP-2026-8001", "draft", 12_000, "Pendant")]
+    assert [(c.lab, c.report_number, c.report_date, c.has_scan) for c in reader.certificates(cid)] == [
+        ("IGI", "612345678", dt.date(2025, 1, 2), False)]
+    assert reader.requests(cid, dt.date(2026, 3, 2)) == []
