@@ -45,7 +45,7 @@ class Unfaked:
         self._area = area
 
     def __getattr__(self, name: str) -> NoReturn:
-        raise AssertionError(f"FakeUnitOfWork has no fake {self._area!r} repository (asked for .{name}); "
+        raise AssertionError(f"tests/fakes has no fake {self._area!r} (asked for .{name}); "
                              "write one in tests/fakes/ with its contract test, or test this through the store")
 
 
