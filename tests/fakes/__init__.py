@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from tests.fakes.appraisals import FakeAppraisalReader, FakeAppraisalRepository
 from tests.fakes.audit import FakeAuditLog
+from tests.fakes.audit_trail import FakeAuditTrail
 from tests.fakes.certificates import FakeCertificateReader, FakeCertificateRepository
 from tests.fakes.counter import FakeCounterRepository
 from tests.fakes.customer_reader import FakeCustomerReader
@@ -39,6 +40,7 @@ __all__ = [
     "FakeAppraisalRepository",
     "FakeAccessRepository",
     "FakeAuditLog",
+    "FakeAuditTrail",
     "FakeCardRefundRepository",
     "FakeCardRefunds",
     "FakeCertificateReader",

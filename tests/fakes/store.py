@@ -19,6 +19,7 @@ from pos_app.services.ports.sales import SalesReader
 from pos_app.services.ports.settings import DirectoryReader
 from pos_app.services.ports.staff import StaffSecurityReader
 from tests.fakes.appraisals import FakeAppraisalReader
+from tests.fakes.audit_trail import FakeAuditTrail
 from tests.fakes.certificates import FakeCertificateReader
 from tests.fakes.customer_reader import FakeCustomerReader
 from tests.fakes.inventory import FakeInventoryReader
@@ -85,4 +86,4 @@ class FakeStore:
 
     @property
     def audit(self) -> AuditTrail:
-        return cast(AuditTrail, Unfaked("audit trail reader"))
+        return FakeAuditTrail(self.state)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pos_app.services.ports.appraisals import AppraisalReader, AppraisalRepository
-from pos_app.services.ports.audit import AuditLog
+from pos_app.services.ports.audit import AuditLog, AuditTrail
 from pos_app.services.ports.certificates import CertificateReader, CertificateRepository
 from pos_app.services.ports.customers import CustomerReader, CustomerRepository
 from pos_app.services.ports.devices import CardTerminal
@@ -25,6 +25,7 @@ from tests.fakes import (
     FakeAppraisalReader,
     FakeAppraisalRepository,
     FakeAuditLog,
+    FakeAuditTrail,
     FakeCardRefundRepository,
     FakeCardRefunds,
     FakeCertificateReader,
@@ -82,7 +83,8 @@ def fakes_implement_their_ports(state: FakeState) -> None:
     appraisal_reader: AppraisalReader = FakeAppraisalReader(state)
     erasure: ErasureRepository = FakeErasureRepository(state)
     customer_reader: CustomerReader = FakeCustomerReader(state)
-    del customer_reader
+    audit_trail: AuditTrail = FakeAuditTrail(state)
+    del customer_reader, audit_trail
     del appraisals, appraisal_reader, erasure
     del sales, sales_reader, card_refunds, card_terminal, certificates, certificate_reader
     del uow, handle, store, settings, staff, access, items, photos, stock, customers, privacy, counter, audit

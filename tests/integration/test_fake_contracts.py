@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -346,7 +347,7 @@ def test_inventory_reader_contract(request: pytest.FixtureRequest, store: tuple[
 # ------------------------------------------------------------ sales, card refunds, certificates
 
 def _reader_of(request: pytest.FixtureRequest, uow: UnitOfWork, which: str) -> Any:
-    """The reader `which` ("sales", "certificates", "appraisals", "customers") over what `uow` committed, of the same backend."""
+    """The reader `which` ("sales", "certificates", "appraisals", "customers", "audit") over what `uow` committed, of the same backend."""
     from tests.fakes.store import FakeStore
     from tests.fakes.uow import FakeUnitOfWork
 
@@ -354,7 +355,8 @@ def _reader_of(request: pytest.FixtureRequest, uow: UnitOfWork, which: str) -> A
         return getattr(FakeStore(uow.state), which)
     real: app.Facet = request.getfixturevalue("real_store")
     return {"sales": real.sales_reader, "certificates": real.certificate_reader,
-            "appraisals": real.appraisal_reader, "customers": real.customer_reader}[which]()
+            "appraisals": real.appraisal_reader, "customers": real.customer_reader,
+            "audit": real.audit_trail}[which]()
 
 
 def test_sales_repository_and_reader_contract(request: pytest.FixtureRequest, store: tuple[UnitOfWork, Actor]) -> None:
@@ -696,3 +698,40 @@ def test_customer_reader_contract(request: pytest.FixtureRequest, store: tuple[U
     assert [(c.lab, c.report_number, c.report_date, c.has_scan) for c in reader.certificates(cid)] == [
         ("IGI", "612345678", dt.date(2025, 1, 2), False)]
     assert reader.requests(cid, dt.date(2026, 3, 2)) == []
+
+
+def test_audit_trail_contract(request: pytest.FixtureRequest, store: tuple[UnitOfWork, Actor]) -> None:
+    """Searches by person, action and entity; newest first a page at a time, oldest first whole; the flags."""
+    from pos_app.domain.audit import AuditFilter, FlagKind
+    from pos_app.services.ports.audit import AuditTrail
+
+    uow, owner = store
+    tester = dataclasses.replace(owner, name="Trail Tester")
+    start = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    with uow:
+        uow.audit.record(tester, "ct_trail.opened", entity_type="item", entity_id="i-1", summary={"n": 1})
+        uow.audit.record(tester, "ct_trail.changed", entity_type="item", entity_id="i-2", summary={"n": 2},
+                         approved_by=owner.staff_id)
+        uow.audit.record(tester, "ct_trail.changed", entity_type="sale", entity_id="s-1")
+        uow.audit.record(tester, "permission.refused", summary={"permission": "void_sale"})
+        uow.audit.record(tester, "staff.sign_in_failed", summary={"attempt": 2})
+        uow.audit.record(tester, "staff.sign_in_failed", summary={"attempt": 5})
+        uow.commit()
+    trail: AuditTrail = _reader_of(request, uow, "audit")
+    ours = AuditFilter(action="CT_TRAIL.")
+    assert trail.count(ours) == 3 and trail.count(AuditFilter(action="ct_trail.changed")) == 2
+    assert trail.count(AuditFilter(action="ct_trail.", entity="item")) == 2
+    assert trail.count(AuditFilter(action="ct_trail.", entity="item: i-2")) == 1
+    assert trail.count(AuditFilter(person="trail t", action="ct_trail.")) == 3
+    assert trail.count(AuditFilter(person="Nobody", action="ct_trail.")) == 0
+    assert trail.count(AuditFilter(action="ct_trail.", until=start)) == 0
+    page = trail.page(ours, 0, 2)
+    assert [(r.action, r.entity_id) for r in page] == [("ct_trail.changed", "s-1"), ("ct_trail.changed", "i-2")]
+    assert page[0].seq > page[1].seq and page[1].approved_by == owner.staff_id and page[1].person == "Trail Tester"
+    assert json.loads(page[1].summary) == {"n": 2}
+    assert [r.entity_id for r in trail.page(ours, 2, 2)] == ["i-1"]
+    assert [r.entity_id for r in trail.rows(ours)] == ["i-1", "i-2", "s-1"]
+    flagged = {(f.kind, f.count) for f in trail.flags(start, lock_after=5) if f.person == "Trail Tester"}
+    assert flagged == {(FlagKind.REFUSED, 1), (FlagKind.LOCKED_OUT, 1)}
+    report = trail.verify_chain()
+    assert report.ok and report.head_seq is not None and report.events >= 6

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from pos_app.domain.audit import AuditFilter
 from pos_app.domain.permissions import Role
 from tests.fakes.builders import actor, item_spec
 from tests.fakes.uow import FakeUnitOfWork
@@ -46,8 +45,8 @@ def test_a_unit_of_work_inside_another_is_refused(uow: FakeUnitOfWork) -> None:
 def test_a_reader_without_a_fake_fails_loudly(uow: FakeUnitOfWork) -> None:
     from tests.fakes.store import FakeStore
 
-    with pytest.raises(AssertionError, match="no fake 'audit trail reader'"):
-        FakeStore(uow.state).audit.count(AuditFilter())
+    with pytest.raises(AssertionError, match="no fake 'customer data reader'"):
+        FakeStore(uow.state).customer_data.file_count("customer-1")
 
 
 def test_a_fake_store_hands_out_units_of_work_and_readers_on_one_state() -> None:
