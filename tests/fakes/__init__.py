@@ -3,7 +3,7 @@
 `FakeUnitOfWork` holds one in-memory state shared by its fake repositories and
 records what was committed; the fakes raise the same domain errors as the SQLite
 repositories where the database enforces an invariant, and
-`tests/unit/services/test_fake_contracts.py` runs the same assertions against
+`tests/integration/test_fake_contracts.py` runs the same assertions against
 both so they cannot drift. `tests/fakes/typing_check.py` assigns each fake to its
 protocol for mypy (`mypy tests/fakes`).
 """
