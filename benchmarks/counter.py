@@ -263,7 +263,7 @@ def raw_sale(raw: Any, co: Any, *, clerk: Actor, shift_id: str) -> str:
     receipt's print queue row; COMMIT.
     """
     from pos_app.domain.cart import cart_to_dict, tender_to_dict
-    from pos_app.persistence.audit import event_hash, hashed_content
+    from pos_app.persistence.journal import event_hash, hashed_content
 
     priced, cart, terminal = co.priced, co.cart, clerk.terminal
     tender = co.tenders[0]
@@ -387,7 +387,7 @@ def _rows_of_sale(conn: Any, sale_id: str) -> dict[str, int]:
 
 def _chain_breaks(conn: Any, after_seq: int) -> int:
     """Audit events after `after_seq` whose hash or link to the previous one is wrong (both writers chain)."""
-    from pos_app.persistence.audit import event_hash, hashed_content
+    from pos_app.persistence.journal import event_hash, hashed_content
 
     cols = ("seq", "id", "at", "staff_id", "actor_name", "role", "terminal", "action", "entity_type", "entity_id",
             "summary", "approved_by", "prev_hash", "hash")

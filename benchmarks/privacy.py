@@ -364,7 +364,7 @@ def raw_erase(raw: Any, customer: Customer, request_id: str, actor: Any) -> None
     blockers' and the kept records' reads, the erasure log file beside the
     store (written and fsynced before the commit).
     """
-    from pos_app.persistence.audit import event_hash, hashed_content
+    from pos_app.persistence.journal import event_hash, hashed_content
 
     now = _ts(dt.datetime.now(dt.UTC))
     cid = customer.id
