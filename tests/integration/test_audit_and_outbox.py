@@ -19,9 +19,9 @@ from pos_app.adapters.secrets import KeyringSecrets, database_key_name
 from pos_app.domain.errors import SignInFailed, ValidationError
 from pos_app.domain.items import COLUMNS
 from pos_app.domain.permissions import Role
-from pos_app.persistence.journal import GENESIS, Journal, event_hash, hashed_content
 from pos_app.persistence.database import copy_store, db_path
 from pos_app.persistence.item_repo import StockRepo
+from pos_app.persistence.journal import GENESIS, Journal, event_hash, hashed_content
 from pos_app.persistence.models import Base
 from pos_app.persistence.sqlcipher import connect
 from pos_app.services import inventory, item_files, staff, stock_count
