@@ -71,7 +71,7 @@ class CounterRepo:
 
     def _dbapi(self) -> Any:
         """The unit of work's own DBAPI connection, inside its open transaction."""
-        return self._s.connection().connection.driver_connection
+        return Journal.of(self._s).connection()
 
     # ------------------------------------------------------------ numbers
 

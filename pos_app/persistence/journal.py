@@ -96,7 +96,7 @@ def stored_time(moment: dt.datetime) -> str:
 def stored_value(value: Any) -> Any:
     """A column value as the outbox's `changes` keeps it (JSON-ready, as the row stores it)."""
     if value is None or isinstance(value, (str, int, float, bool)):
-        return value
+        return value.value if isinstance(value, enum.Enum) else value
     if isinstance(value, dt.datetime):
         return stored_time(value)
     if isinstance(value, dt.date):
@@ -115,8 +115,18 @@ def stored_value(value: Any) -> Any:
     return str(value)
 
 
+def _not_json(value: Any) -> Any:
+    """What JSON cannot hold as it is (a time, bytes, a Decimal...), as `changes` keeps it."""
+    return stored_value(value)
+
+
+# One encoder for every row (json.dumps with options builds a new one each call): its C code does the plain
+# values (the counter's rows are all plain), `_not_json` only the others.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), default=_not_json)
+
+
 def _changes(values: Mapping[str, Any]) -> str:
-    return json.dumps({k: stored_value(v) for k, v in values.items()}, separators=(",", ":"))
+    return _ENCODER.encode(values)
 
 
 # One outbox row to write: (table, op, row id, changes as JSON text or None).
@@ -156,6 +166,7 @@ class Journal:
         self._s = session
         self._tx: weakref.ref[SessionTransaction] | None = None
         self._tx_id = ""
+        self._dbapi: Any = None
 
     @classmethod
     def of(cls, session: Session) -> Journal:
@@ -166,12 +177,18 @@ class Journal:
 
     def _conn(self) -> tuple[Any, str]:
         """The session's DB-API connection (inside its open transaction) and that transaction's id."""
-        conn = self._s.connection().connection.driver_connection
         tx = self._s.get_transaction()
-        if tx is None or self._tx is None or self._tx() is not tx:
+        if tx is None or self._tx is None or self._tx() is not tx or not tx.is_active:
+            self._dbapi = self._s.connection().connection.driver_connection  # begins one if none is open
+            tx = self._s.get_transaction()
             self._tx = None if tx is None else weakref.ref(tx)
             self._tx_id = new_id()
-        return conn, self._tx_id
+        return self._dbapi, self._tx_id
+
+    def connection(self) -> Any:
+        """The session's own DB-API connection, inside its open transaction (begun if none is): what the
+        raw writers (the counter, the erasure) write on, so their rows and their journal commit together."""
+        return self._conn()[0]
 
     @property
     def tx_id(self) -> str:
