@@ -118,6 +118,23 @@ def _searches() -> tuple[_Search, ...]:
     return tuple(found)
 
 
+# Columns an erasure blanks outright, besides the free text it cuts (`_searches`).
+_BLANKED = {
+    "customers": ("first_name", "last_name", "email", "phone", "billing_address", "shipping_address",
+                  "adult_confirmed", "preferences", "wishlist", "notes", "do_not_sell", "restricted",
+                  "marketing_objection", "erased_at"),
+    "large_cash_reports": ("full_name", "address", "date_of_birth", "taxpayer_id", "occupation", "id_document"),
+    "certificates": ("scan", "scan_mime_type"),
+    "privacy_requests": ("export_file",),
+}
+
+
+def _rewritten(table: str) -> tuple[str, ...]:
+    """The columns of `table` an erasure may rewrite, as its outbox update carries them."""
+    columns = {c for search in _searches() if search.table == table for c in search.columns}
+    return (*sorted(columns | set(_BLANKED.get(table, ()))), "updated_at")
+
+
 def _ts(moment: dt.datetime) -> str:
     text = _AT.process_bind_param(moment, None)  # type: ignore[arg-type]
     assert text is not None
@@ -379,13 +396,13 @@ class ErasureRepo:
                   (rules.ERASED_FIRST_NAME, rules.ERASED_LAST_NAME, now, now, customer_id))
         changed.setdefault("customers", set()).add(customer_id)
 
-        # Erasures travel as tombstones: the sync pushes each deleted row's delete and each blanked row (whole,
-        # as it is now); no earlier outbox row of theirs keeps what they held.
+        # Erasures travel as tombstones: the sync pushes each deleted row's delete and each blanked row (the
+        # columns an erasure rewrites, as they are now); no earlier outbox row of theirs keeps what they held.
         journal = Journal.of(self._s)
         journal.write([entry for table, ids in deleted.items() for entry in deletes(table, ids)], at=now)
         for table, ids in changed.items():
             if table in _SYNCED:
-                journal.updated_as_stored(table, ids, at=now)
+                journal.updated_as_stored(table, ids, _rewritten(table), at=now)
         for table, gone in deleted.items():
             journal.scrubbed(table, gone)
         for table, ids in changed.items():
