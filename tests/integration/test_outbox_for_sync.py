@@ -146,6 +146,17 @@ def test_the_device_sequence_is_never_reused_even_after_the_outbox_is_emptied(de
     assert after[1] <= highest[1], "the table's own rowid starts again"
     assert after[0] == highest[0] + 1, "the device sequence goes on"
 
+    conn = demo_facet.connection()
+    try:
+        with conn:  # a store whose sequence row went missing starts after what its outbox holds
+            conn.execute("DELETE FROM outbox_sequence")
+    finally:
+        conn.close()
+    inventory.receive_new_item(_new_item(sku="SEQ-3"), uow=demo_facet.uow(), actor=manager)
+    seqs = [r[0] for r in _rows(demo_facet, "SELECT device_seq FROM outbox ORDER BY seq")]
+    assert seqs == list(range(highest[0] + 1, highest[0] + 1 + len(seqs)))
+    assert _last_seq(demo_facet) == seqs[-1]
+
 
 def test_a_unit_of_work_that_fails_leaves_no_outbox_row(demo_facet: app.Facet) -> None:
     manager = actor_for(demo_facet, Role.MANAGER)
