@@ -35,8 +35,9 @@ if TYPE_CHECKING:
     from pos_app.persistence.privacy_queries import SqlitePrivacyReader
     from pos_app.persistence.queries import SqliteDirectoryReader, SqliteInventoryReader
     from pos_app.persistence.sales_queries import SqliteSalesReader
+    from pos_app.persistence.store import SqliteStore
     from pos_app.persistence.uow import SqlUnitOfWork
-    from pos_app.services.ports.devices import CardTerminal, ReaderRegistry, ReceiptPrinter
+    from pos_app.services.ports.devices import CardTerminal, Devices, ReaderRegistry, ReceiptPrinter
     from pos_app.services.ports.settings import StoreProfile
     from pos_app.services.setup import OwnerAccount
 
@@ -96,6 +97,24 @@ class Facet:
     def connection(self) -> Any:
         """A new raw connection for read-only queries (one per thread)."""
         return self.db.connect()
+
+    @cached_property
+    def store(self) -> SqliteStore:
+        """The store handle on this process's own connection (the GUI thread's, or the command's)."""
+        from pos_app.persistence.store import SqliteStore
+
+        return SqliteStore(self.db, self._conn)
+
+    def open_store(self) -> SqliteStore:
+        """A store handle on a new connection of its own, for another thread; close it when done."""
+        from pos_app.persistence.store import SqliteStore
+
+        return SqliteStore(self.db)
+
+    @property
+    def devices(self) -> Devices:
+        """The printer, the card reader, the hasher and the files beside the store (this object makes them)."""
+        return self
 
     @cached_property
     def _conn(self) -> Any:
@@ -254,6 +273,7 @@ class Facet:
                 log.debug("PRAGMA optimize failed", exc_info=True)
             self._conn.close()
             del self.__dict__["_conn"]
+        self.__dict__.pop("store", None)
         self.db.dispose()
 
 

@@ -112,7 +112,7 @@ class AuditView(QWidget):
         self.form = Form("audit.ui", self)
         f = self.form
         actor = context.require_actor()
-        trail = context.facet.audit_trail(context.connection)
+        trail = context.store.audit
         self.model = AuditModel(
             lambda flt: audit.count(flt, trail=trail, uow=context.uow(), actor=actor),
             lambda flt, offset, limit: audit.search(flt, trail=trail, uow=context.uow(), actor=actor,
@@ -148,7 +148,7 @@ class AuditView(QWidget):
     def show_flags(self) -> None:
         """What the last week holds that deserves a look (an indexed query: on the GUI thread's reader)."""
         context = self.context
-        found = audit.flags(trail=context.facet.audit_trail(context.connection), uow=context.uow(),
+        found = audit.flags(trail=context.store.audit, uow=context.uow(),
                             actor=context.require_actor())
         self.flags = found
         if not found:

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QDialog, QLabel, QPushButton, QWidget
 from pos_app.domain.errors import UserFacingError
 from pos_app.gui.context import AppContext
 from pos_app.gui.forms import Form
+from pos_app.gui.ops import Work, show_error
 
 
 def mark_problem(label: QLabel, text: str) -> None:
@@ -102,8 +103,9 @@ class FacetDialog(QDialog):
         shortcut.activated.connect(slot)
         return shortcut
 
-    def run(self, work: Callable[[], Any], on_done: Callable[[Any], None], *, lane: str = "db") -> None:
-        """Run `work` on a worker once at a time; problems come back inline."""
+    def run(self, work: Work, on_done: Callable[[Any], None], *, lane: str = "db") -> None:
+        """Run `work` (given a store handle if it takes one: `gui/ops.py`) on a worker once at a time;
+        problems come back inline."""
         if self._busy:
             return
         self._busy = True
@@ -114,8 +116,6 @@ class FacetDialog(QDialog):
 
         def failed(exc: BaseException) -> None:
             self._busy = False
-            from pos_app.gui.ops import show_error
-
             show_error(self, exc)
 
         self.context.runner.run(work, on_done=done, on_error=failed, parent=self, lane=lane)

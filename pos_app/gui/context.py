@@ -2,21 +2,28 @@
 
 `changed` is the one event a screen emits after a change, naming what changed
 ("items", "stock", "counts"); each screen decides whether to refresh.
-Reads for list screens run on the GUI thread through `reader` (its own
-connection; WAL lets it read while the worker writes); writes go through
-`runner` on the database worker, each with its own unit of work.
+Reads a list screen needs at once run on the GUI thread through `store` (its
+own connection; WAL lets it read while the worker writes); everything else goes
+through `runner.run(lambda store: ...)` on the database worker, which hands each
+job a store handle on its own connection.
 """
 
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
 from pos_app.domain.money import Money, format_money
 from pos_app.domain.permissions import Actor, Permission
 from pos_app.gui.ops import OpRunner
+from pos_app.services.ports.devices import CardTerminal, Devices, ReceiptPrinter
+from pos_app.services.ports.inventory import InventoryReader
+from pos_app.services.ports.sales import SalesReader
+from pos_app.services.ports.settings import DirectoryReader, StoreProfile
+from pos_app.services.ports.store import OpenedStore
+from pos_app.services.ports.uow import UnitOfWork
 
 if TYPE_CHECKING:
     from pos_app.app import Facet
@@ -31,39 +38,48 @@ class AppContext(QObject):
     def __init__(self, facet: Facet, runner: OpRunner | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.facet = facet
-        self.runner = runner or OpRunner(self)
+        self.runner = runner or OpRunner(self, open_store=facet.open_store)
         self.actor: Actor | None = None
         self._money_cache: dict[tuple[int, str], str] = {}
 
     @cached_property
-    def connection(self) -> Any:
-        return self.facet.connection()
+    def store(self) -> OpenedStore:
+        """The GUI thread's store handle (its own connection; WAL lets it read while the worker writes).
+        Reads a list screen needs at once use it; everything else runs through `runner` on a job's own."""
+        return self.facet.open_store()
 
-    @cached_property
-    def reader(self) -> Any:
-        return self.facet.inventory_reader(self.connection)
+    @property
+    def devices(self) -> Devices:
+        return self.facet.devices
 
-    @cached_property
-    def directory(self) -> Any:
-        return self.facet.directory(self.connection)
+    @property
+    def reader(self) -> InventoryReader:
+        return self.store.inventory
 
-    @cached_property
-    def profile(self) -> Any:
-        return self.directory.store()
+    @property
+    def directory(self) -> DirectoryReader:
+        return self.store.directory
 
-    @cached_property
-    def sales(self) -> Any:
+    @property
+    def sales(self) -> SalesReader:
         """Counter queries (sales, customers, parked carts, the print queue) on the GUI connection."""
-        return self.facet.sales_reader(self.connection)
+        return self.store.sales
 
-    def printer(self) -> Any:
+    @cached_property
+    def profile(self) -> StoreProfile:
+        profile = self.directory.store()
+        if profile is None:
+            raise RuntimeError("the store has no profile")
+        return profile
+
+    def printer(self) -> ReceiptPrinter | None:
         """The receipt printer from the settings (None if none is set); cheap to make, connects per print."""
-        return self.facet.receipt_printer()
+        return self.devices.receipt_printer()
 
-    def card_terminal(self) -> Any:
+    def card_terminal(self) -> CardTerminal | None:
         """The card reader (Stripe Terminal) of this counter, made once; None if not set up."""
         if not hasattr(self, "_terminal"):
-            self._terminal = self.facet.card_terminal()
+            self._terminal = self.devices.card_terminal()
         return self._terminal
 
     def store_changed(self) -> None:
@@ -76,7 +92,7 @@ class AppContext(QObject):
         """Settings changed: make the card reader again on next use."""
         self.__dict__.pop("_terminal", None)
 
-    def uow(self) -> Any:
+    def uow(self) -> UnitOfWork:
         return self.facet.uow()
 
     def can(self, permission: Permission) -> bool:
@@ -106,5 +122,5 @@ class AppContext(QObject):
 
     def close(self) -> None:
         self.runner.wait()
-        if "connection" in self.__dict__:
-            self.connection.close()
+        if "store" in self.__dict__:
+            self.store.close()

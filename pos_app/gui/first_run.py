@@ -108,6 +108,8 @@ class TaxPage(FormPage):
 class OwnerPage(FormPage):
     """The owner's account; Next creates the store and the owner in one unit of work."""
 
+    wiz: FirstRunWizard  # the whole wizard: this page creates the store (the later pages see a SetupWizard)
+
     def __init__(self, wizard: FirstRunWizard) -> None:
         super().__init__(wizard, "setup_owner.ui", "The owner", "Step 3 of 8: who owns the store. Next creates "
                                                                 "the store.")

@@ -1,7 +1,9 @@
 """Running work off the GUI thread, Anki-style.
 
-`runner.run(work, on_done=..., parent=view)` runs `work()` on a worker and
-calls `on_done(result)` back on the GUI thread. Database work runs on ONE
+`runner.run(work, on_done=..., parent=view)` runs `work(store)` on a worker and
+calls `on_done(result)` back on the GUI thread. `store` is the store handle
+(`services/ports/store.py`) on a connection of the job's own, opened when the
+work first reads and closed when it ends: no screen opens a connection. Database work runs on ONE
 worker, one job at a time (SQLite has one writer); printer, file and network
 jobs run on a small pool beside it. A failure goes to `on_error` if given,
 else to `show_error(parent, exc)`: a `UserFacingError` is shown to the person
@@ -11,6 +13,7 @@ anything else is logged with its traceback and shown as an apology.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import sys
 import threading
@@ -24,6 +27,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from pos_app.domain.errors import UserFacingError
 from pos_app.gui import messages
+from pos_app.services.ports.store import OpenedStore, Store
 
 log = logging.getLogger(__name__)
 
@@ -95,20 +99,46 @@ class _Relay(QObject):
     failed = Signal(object)
 
 
+Work = Callable[[Store], Any] | Callable[[], Any]
+"""A job: given the store handle of its own connection (or, for a device-only job, nothing)."""
+
+
+def _wants_store(work: Callable[..., Any]) -> bool:
+    try:
+        parameters = inspect.signature(work).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL) for p in parameters)
+
+
 class _Task(QRunnable):
-    def __init__(self, work: Callable[[], Any], relay: _Relay) -> None:
+    def __init__(self, work: Work, relay: _Relay, open_store: Callable[[], OpenedStore] | None) -> None:
         super().__init__()
         self.setAutoDelete(True)
         self._work = work
         self._relay = relay
+        self._open_store = open_store
 
     def run(self) -> None:
+        store = None
         try:
-            result = self._work()
+            if _wants_store(self._work):
+                if self._open_store is None:
+                    raise RuntimeError("this runner has no store to hand to its jobs")
+                store = self._open_store()
+                result = self._work(store)  # type: ignore[call-arg]
+            else:
+                result = self._work()  # type: ignore[call-arg]
         except BaseException as exc:  # handed to the GUI thread, never lost
             self._relay.failed.emit(exc)
         else:
             self._relay.done.emit(result)
+        finally:
+            if store is not None:
+                try:
+                    store.close()
+                except Exception:  # noqa: BLE001 - the job's outcome is already decided
+                    log.warning("could not close a job's connection", exc_info=True)
 
 
 class OpRunner(QObject):
@@ -117,8 +147,10 @@ class OpRunner(QObject):
     busy_changed = Signal(bool)
     """Emitted when the first job starts or the last one ends."""
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, *,
+                 open_store: Callable[[], OpenedStore] | None = None) -> None:
         super().__init__(parent)
+        self._open_store = open_store
         self._db = QThreadPool(self)
         self._db.setMaxThreadCount(1)
         self._io = QThreadPool(self)
@@ -131,7 +163,7 @@ class OpRunner(QObject):
 
     def run(
         self,
-        work: Callable[[], Any],
+        work: Work,
         *,
         on_done: Callable[[Any], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
@@ -170,7 +202,7 @@ class OpRunner(QObject):
 
         relay.done.connect(done)
         relay.failed.connect(failed)
-        (self._db if lane == "db" else self._io).start(_Task(work, relay))
+        (self._db if lane == "db" else self._io).start(_Task(work, relay, self._open_store))
 
     def wait(self, msecs: int = 30_000) -> bool:
         """Block until every job has finished (at exit, and in tests)."""

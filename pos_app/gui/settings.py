@@ -47,9 +47,11 @@ from pos_app.domain.permissions import AREAS, TWO_STEP_MINIMUM, TWO_STEP_SETTING
 from pos_app.gui.base import mark_info, mark_problem
 from pos_app.gui.context import AppContext
 from pos_app.gui.forms import Form
+from pos_app.gui.ops import Work
 from pos_app.gui.sell.printer_settings import may_change, save_settings, send_test_page
 from pos_app.gui.tables import fill
 from pos_app.services import settings as store_settings
+from pos_app.services.ports.store import Store
 
 ALLOWED = "✓"
 _LONG = 50
@@ -503,7 +505,7 @@ class SettingsView(QWidget):
             return
         show_error(self, exc)
 
-    def _run(self, page: str, work: Callable[[], Any], done: Callable[[Any], None], lane: str = "db") -> None:
+    def _run(self, page: str, work: Work, done: Callable[[Any], None], lane: str = "db") -> None:
         if self._busy:
             return
         self._busy = True
@@ -530,11 +532,11 @@ class SettingsView(QWidget):
         if page == PROFILE:
             from pos_app.services.store_profile import change_store_profile
 
-            def work() -> Any:
-                return change_store_profile(texts, uow=context.uow(), actor=actor)
+            def work(store: Store) -> Any:
+                return change_store_profile(texts, uow=store.uow(), actor=actor)
         else:
-            def work() -> Any:
-                return save_settings(context, actor, texts)
+            def work(store: Store) -> Any:
+                return save_settings(store, actor, texts)
 
         captions = [self._caption(page, key)[0] for key in texts]
 
@@ -554,9 +556,11 @@ class SettingsView(QWidget):
         texts = {k: v for k, v in self.changed_texts("receipt").items() if k in store_settings.PRINTER_KEYS}
         mark_info(self._message("receipt"), "Sending the test page…")
 
-        def work() -> str:
-            save_settings(context, actor, texts)
-            return send_test_page(context)
+        devices, name = context.devices, context.profile.name
+
+        def work(store: Store) -> str:
+            save_settings(store, actor, texts)
+            return send_test_page(store, devices, name)
 
         def done(message: str) -> None:
             context.changed.emit("settings")

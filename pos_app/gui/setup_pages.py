@@ -9,21 +9,36 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QLabel, QLineEdit, QWidget, QWizard, QWizardPage
+from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QWidget, QWizard, QWizardPage
 
 from pos_app.domain.errors import UserFacingError, ValidationError
+from pos_app.domain.permissions import Actor
 from pos_app.gui.base import mark_info, mark_problem
 from pos_app.gui.forms import Form
-from pos_app.gui.ops import show_error
-
-if TYPE_CHECKING:
-    from pos_app.gui.first_run import FirstRunWizard
+from pos_app.gui.ops import OpRunner, show_error
+from pos_app.services.ports.settings import DirectoryReader
 
 PRINTER_MODELS = ("TM-T88V", "TM-T88IV", "TM-T88III", "TM-T20II", "TM-U220B")
+
+
+class SetupWizard(Protocol):
+    """What a page needs of the first-run wizard (`first_run.FirstRunWizard`), which imports this module."""
+
+    context: Any
+    """The opened store's `AppContext` once the store exists (None before)."""
+    runner: OpRunner
+    busy: bool
+    skipped: set[str]
+
+    def button(self, which: QWizard.WizardButton) -> QAbstractButton: ...
+    def acting(self) -> Actor: ...
+    def directory(self) -> DirectoryReader: ...
+    def store_name(self) -> str: ...
+    def has_stripe_key(self) -> bool: ...
 
 
 class Stay(UserFacingError):
@@ -37,7 +52,7 @@ class FormPage(QWizardPage):
     or returns work (a callable) to run on a worker; Next goes on once the work succeeds.
     """
 
-    def __init__(self, wizard: FirstRunWizard, form_name: str, title: str, subtitle: str = "") -> None:
+    def __init__(self, wizard: SetupWizard, form_name: str, title: str, subtitle: str = "") -> None:
         super().__init__()
         self.setTitle(title)
         if subtitle:
@@ -175,7 +190,7 @@ class FormPage(QWizardPage):
 
 
 class PrinterPage(FormPage):
-    def __init__(self, wizard: FirstRunWizard) -> None:
+    def __init__(self, wizard: SetupWizard) -> None:
         super().__init__(wizard, "setup_printer.ui", "Receipt printer",
                          "Step 5 of 8: where receipts print. Skip it by leaving the address empty.")
         f = self.form
@@ -256,7 +271,7 @@ class PaymentsPage(FormPage):
     since Stripe pairs the reader with the account the key opens; a code Stripe refuses keeps the page open with
     the code field named, the key already kept."""
 
-    def __init__(self, wizard: FirstRunWizard) -> None:
+    def __init__(self, wizard: SetupWizard) -> None:
         super().__init__(wizard, "setup_payments.ui", "Card payments (Stripe)",
                          "Step 6 of 8, optional: leave both fields empty to skip.")
         self.key_kept = False  # the key of this page's last Next is in the keyring, whatever the reader did
@@ -337,7 +352,7 @@ class _Progress(QObject):
 
 
 class InventoryPage(FormPage):
-    def __init__(self, wizard: FirstRunWizard) -> None:
+    def __init__(self, wizard: SetupWizard) -> None:
         super().__init__(wizard, "setup_inventory.ui", "Your stock",
                          "Step 7 of 8, optional: import items from a CSV file, or leave it empty to skip.")
         f = self.form
@@ -465,7 +480,7 @@ class InventoryPage(FormPage):
 
 
 class ShiftPage(FormPage):
-    def __init__(self, wizard: FirstRunWizard) -> None:
+    def __init__(self, wizard: SetupWizard) -> None:
         super().__init__(wizard, "setup_shift.ui", "The first shift", "Step 8 of 8: the cash drawer's float.")
         self.open_already = False
 

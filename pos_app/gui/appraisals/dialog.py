@@ -79,7 +79,7 @@ class AppraisalDialog(FacetDialog):
         super().__init__(context, "appraisal_dialog.ui", "Appraisal", parent)
         f = self.form
         self.actor = context.require_actor()
-        self.reader = context.facet.appraisal_reader(context.connection)
+        self.reader = context.store.appraisals
         self.record: AppraisalRecord | None = None
         self.versions: list[AppraisalVersionRow] = []
         self.owner_id: str | None = None

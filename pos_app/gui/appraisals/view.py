@@ -41,7 +41,7 @@ class AppraisalsView(QWidget):
         self.form = Form("appraisals.ui", self)
         f = self.form
         actor = context.require_actor()
-        self.reader = context.facet.appraisal_reader(context.connection)
+        self.reader = context.store.appraisals
         reader = self.reader
         self.model = AppraisalListModel(
             lambda search, drafts: appraisals.count_appraisals(reader=reader, actor=actor, search=search,

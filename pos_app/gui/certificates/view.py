@@ -90,7 +90,7 @@ class CertificatesView(QWidget):
         self.context = context
         self.form = Form("certificates.ui", self)
         f = self.form
-        self.reader = context.facet.certificate_reader(context.connection)
+        self.reader = context.store.certificates
         self.model = CertificatesModel(self)
         table = f.table
         show_records(table, self.model, (60, 150, 100, 140, 70, 70, 70, 100, 140, 50, 100))

@@ -40,6 +40,7 @@ from pos_app.gui.tables import RecordsModel, SearchKeys, fill, select_record, sh
 from pos_app.services import customers, privacy
 from pos_app.services.customers import CustomerDetail
 from pos_app.services.ports.privacy import AccessRow
+from pos_app.services.ports.store import Store
 
 SEARCH_DELAY_MS = 150
 DETAIL_DELAY_MS = 120
@@ -197,20 +198,15 @@ class CustomersView(QWidget):
             self.show_detail(None)
             return
         self._loading = customer_id
-        facet, actor = self.context.facet, self.context.require_actor()
+        actor = self.context.require_actor()
         today = store_today(self.context.profile.timezone)
         officer = self.officer
 
-        def work() -> tuple[CustomerDetail, list[AccessRow]]:
-            conn = facet.connection()
-            try:
-                detail = customers.customer_detail(customer_id, reader=facet.customer_reader(conn), actor=actor,
-                                                   uow=facet.uow(), today=today)
-                access = privacy.access_log(customer_id, reader=facet.privacy_reader(conn), actor=actor,
-                                            uow=facet.uow()) \
-                    if officer else []
-            finally:
-                conn.close()
+        def work(store: Store) -> tuple[CustomerDetail, list[AccessRow]]:
+            detail = customers.customer_detail(customer_id, reader=store.customers, actor=actor, uow=store.uow(),
+                                               today=today)
+            access = privacy.access_log(customer_id, reader=store.privacy, actor=actor, uow=store.uow()) \
+                if officer else []
             return detail, access
 
         def done(result: tuple[CustomerDetail, list[AccessRow]]) -> None:

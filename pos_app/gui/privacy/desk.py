@@ -113,7 +113,7 @@ class PrivacyDesk(QWidget):
         self.context = context
         self.form = Form("privacy_desk.ui", self)
         f = self.form
-        self.reader = context.facet.privacy_reader(context.connection)
+        self.reader = context.store.privacy
         self.model = RequestsModel(self)
         show_records(f.table, self.model, (100, 90, 140, 150, 104, 90))
         f.splitter.setStretchFactor(0, 3)

@@ -34,12 +34,13 @@ from pos_app.domain.errors import StockConflict, UserFacingError
 from pos_app.domain.money import parse_money
 from pos_app.domain.permissions import Actor
 from pos_app.gui import dialogs
+from pos_app.gui.approval import with_approval
 from pos_app.gui.base import FacetDialog, mark_info, mark_problem
 from pos_app.gui.context import AppContext
-from pos_app.gui.sell.approve import with_approval
 from pos_app.gui.tables import fill
 from pos_app.services import checkout
 from pos_app.services.ports.devices import CardOutcome, PaymentRefused
+from pos_app.services.ports.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -251,10 +252,10 @@ class PaymentDialog(FacetDialog):
             return
         co, actor, context = self.co, self.actor, self.context
 
-        def work(approver: Actor | None) -> checkout.Checkout:
-            return checkout.refund_cash(co, amount, uow=context.uow(), actor=actor, approver=approver)
+        def work(store: Store, approver: Actor | None) -> checkout.Checkout:
+            return checkout.refund_cash(co, amount, uow=store.uow(), actor=actor, approver=approver)
 
-        with_approval(self, context, work, self._update, on_problem=self.show_problem)
+        with_approval(self, context, work, self._update)
 
     # -- cards ----------------------------------------------------------------------------------
 
@@ -458,15 +459,15 @@ class PaymentDialog(FacetDialog):
         co, actor, context, terminal = self.co, self.actor, self.context, self.terminal
         paid = checkout.paid_summary(co)
 
-        def work(approver: Actor | None) -> checkout.Checkout:
-            return checkout.refund_unsold(co, uow=context.uow(), actor=actor, terminal=terminal, approver=approver)
+        def work(store: Store, approver: Actor | None) -> checkout.Checkout:
+            return checkout.refund_unsold(co, uow=store.uow(), actor=actor, terminal=terminal, approver=approver)
 
         def done(_co: Any) -> None:
             self.accept()
             self.given_back.emit(f"Nothing was sold; {paid} was given back.")
 
         self.say("Giving the money back…")
-        with_approval(self, context, work, done, on_problem=self.show_problem, lane="io")
+        with_approval(self, context, work, done, lane="io")
 
     def void(self) -> None:
         if self.co.conflict and self.co.pending is None:

@@ -44,6 +44,7 @@ from pos_app.services.ports.customers import (
 from pos_app.services.ports.devices import (
     CardOutcome,
     CardTerminal,
+    Devices,
     DeviceUnavailable,
     PaymentKeys,
     PaymentRefused,
@@ -120,6 +121,9 @@ from pos_app.services.ports.staff import (
     StaffSecurityReader,
     StaffSecurityRow,
 )
+from pos_app.services.ports.store import (
+    Store,
+)
 from pos_app.services.ports.uow import (
     UnitOfWork,
 )
@@ -160,6 +164,7 @@ __all__ = [
     "CustomerReader",
     "CustomerRepository",
     "DeviceUnavailable",
+    "Devices",
     "DirectoryReader",
     "DuplicateReport",
     "ErasureLog",
@@ -211,6 +216,7 @@ __all__ = [
     "StaffSecurityReader",
     "StaffSecurityRow",
     "StockLedger",
+    "Store",
     "StoreCounts",
     "StoreFile",
     "StoreKeyring",

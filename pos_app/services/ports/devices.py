@@ -7,6 +7,8 @@ from typing import Protocol
 
 from pos_app.domain.errors import UserFacingError
 from pos_app.domain.payments import EmvReceipt
+from pos_app.services.ports.privacy import ErasureLog, ExportFiles
+from pos_app.services.ports.staff import SecretHasher
 
 
 @dataclass(frozen=True)
@@ -105,3 +107,38 @@ class ReceiptPrinter(Protocol):
     @property
     def columns(self) -> int: ...
     def send(self, data: bytes) -> None: ...
+
+
+class Devices(Protocol):
+    """What lives outside the store file, as an operation sees it: made by the composition root (`app.Facet`).
+
+    Each call reads the settings as they are now, so a changed printer or reader is used at once.
+    """
+
+    def receipt_printer(self) -> ReceiptPrinter | None:
+        """The receipt printer the settings name, or None when none is set."""
+        ...
+
+    def printer_for(self, uri: str) -> ReceiptPrinter:
+        """A receipt printer at `uri` with the store's receipt layout."""
+        ...
+
+    def card_terminal(self) -> CardTerminal | None:
+        """This counter's card reader, or None when its key or reader is not set up."""
+        ...
+
+    def reader_registry(self) -> ReaderRegistry:
+        """The card processor's reader registration."""
+        ...
+
+    def hasher(self) -> SecretHasher:
+        """The PIN and password hasher at the store's current costs."""
+        ...
+
+    def erasure_log(self) -> ErasureLog:
+        """The log of erased customers kept beside the store."""
+        ...
+
+    def export_files(self) -> ExportFiles:
+        """The privacy exports kept in the store's data folder."""
+        ...
