@@ -20,7 +20,7 @@ from pos_app.services.ports.certificates import CertificateRepository
 from pos_app.services.ports.customers import CustomerRepository
 from pos_app.services.ports.inventory import CountRepository, ItemRepository, PhotoRepository, StockLedger
 from pos_app.services.ports.privacy import ErasureRepository, PrivacyRequestRepository
-from pos_app.services.ports.sales import CardRefundRepository, CounterRepository, SalesRepository
+from pos_app.services.ports.sales import CardRefundRepository, CounterRepository
 from pos_app.services.ports.settings import SettingsRepository, StoreRepository
 from pos_app.services.ports.staff import AccessRepository, StaffRepository
 from tests.fakes.audit import FakeAuditLog
@@ -70,7 +70,6 @@ class FakeUnitOfWork:
         self.audit_log = FakeAuditLog(self.state)
         self.audit: AuditLog = self.audit_log
         self.counts: CountRepository = FakeCountRepository(self.state)
-        self.sales: SalesRepository = cast(SalesRepository, Unfaked("sales"))
         self.certificates: CertificateRepository = cast(CertificateRepository, Unfaked("certificates"))
         self.appraisals: AppraisalRepository = cast(AppraisalRepository, Unfaked("appraisals"))
         self.erasure: ErasureRepository = cast(ErasureRepository, Unfaked("erasure"))
