@@ -27,7 +27,7 @@ from tests.fakes.inventory import (
     FakeStockLedger,
 )
 from tests.fakes.privacy import FakePrivacyReader, FakePrivacyRequestRepository
-from tests.fakes.sales import FakeCardRefundRepository, FakeSalesReader, FakeSalesRepository
+from tests.fakes.sales import FakeCardRefundRepository, FakeSalesReader
 from tests.fakes.settings import FakeDirectoryReader, FakeSettingsRepository, FakeStoreRepository
 from tests.fakes.staff import FakeAccessRepository, FakeStaffRepository, FakeStaffSecurityReader
 from tests.fakes.state import AuditEvent, FakeState
@@ -57,7 +57,6 @@ __all__ = [
     "FakePrivacyReader",
     "FakePrivacyRequestRepository",
     "FakeSalesReader",
-    "FakeSalesRepository",
     "FakeSettingsRepository",
     "FakeStaffRepository",
     "FakeStaffSecurityReader",

@@ -7,7 +7,6 @@ made once per test session.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import functools
 from collections.abc import Sequence
@@ -18,10 +17,11 @@ from pos_app.domain.jewelry import ItemStatus, Metal, Style, Tracking
 from pos_app.domain.money import Money
 from pos_app.domain.permissions import Actor, Role
 from pos_app.services.ports.inventory import ItemRow
+from pos_app.services.ports.sales import NewPayment, NewSale, NewSaleLine
 from pos_app.services.ports.settings import StoreProfile
 from pos_app.services.ports.staff import StaffRecord
 from tests.fakes.inventory import FakeInventoryReader
-from tests.fakes.state import FakeState, MoveRow, StaffRow, new_id, utcnow
+from tests.fakes.state import FakeState, MoveRow, StaffRow, utcnow
 from tests.fakes.uow import FakeUnitOfWork
 
 HASHER = Argon2Hasher(time_cost=1, memory_cost=64, parallelism=1)
@@ -109,49 +109,30 @@ def add_sale(uow: FakeUnitOfWork, lines: Sequence[tuple[str, int, int, int, int]
              shift_id: str | None = None, customer_id: str | None = None, clerk: Role = Role.CLERK,
              completed_at: dt.datetime | None = None, returns: Sequence[str | None] = (),
              original_sale_id: str | None = None) -> str:
-    """A completed sale as the counter writes one, its stock moved and its unique pieces sold.
+    """A completed sale written by the counter's own writer (`write_sale`): its stock moved, its unique
+    pieces sold (or, returned, available again).
 
     `lines` are (item_id, quantity, unit_price_cents, discount_cents, tax_cents), a returned line with a
     negative quantity, discount and tax (as checkout prices a return) and the id of the line it returns in
-    `returns` (same order). `payments` default to
-    the total in cash. Written straight into the state, as a fixture loads rows (not through checkout).
+    `returns` (same order). `payments` (NewPayment's fields) default to the total in cash.
     """
     number = number or f"{terminal}-{1 + uow.state.sale_numbers.get(terminal, 0):06d}"
     uow.state.sale_numbers[terminal] = int(number.rsplit("-", 1)[1])
-    rows = []
-    for position, (item_id, quantity, unit, discount, tax) in enumerate(lines, start=1):
+    new_lines = []
+    for n, (item_id, quantity, unit, discount, tax) in enumerate(lines):
         spec = uow.state.items[item_id].spec
-        rows.append({"item_id": item_id, "position": position, "sku": spec.sku, "description": spec.title,
-                     "quantity": quantity, "unit_price_cents": unit, "list_price_cents": unit,
-                     "discount_cents": discount, "tax_cents": tax,
-                     "total_cents": unit * quantity - discount + tax,
-                     "returns_line_id": returns[position - 1] if returns else None})
-    subtotal = sum(r["unit_price_cents"] * r["quantity"] for r in rows)  # type: ignore[operator]
-    discount_total = sum(int(r["discount_cents"]) for r in rows)  # type: ignore[call-overload]
-    tax_total = sum(int(r["tax_cents"]) for r in rows)  # type: ignore[call-overload]
-    total = subtotal - discount_total + tax_total
-    sold = any(r["quantity"] > 0 for r in rows)  # type: ignore[operator]
-    back = any(r["quantity"] < 0 for r in rows)  # type: ignore[operator]
-    sale_id = new_id("sale")
-    uow.state.sales[sale_id] = {
-        "id": sale_id, "number": number, "terminal": terminal,
-        "kind": "exchange" if sold and back else "return" if back else "sale",
-        "original_sale_id": original_sale_id, "shift_id": shift_id, "staff_id": staff_id(clerk),
-        "customer_id": customer_id, "status": "completed", "currency": "USD", "subtotal_cents": subtotal,
-        "discount_cents": discount_total, "tax_cents": tax_total, "total_cents": total, "tax_rate": "6.25",
-        "tax_exempt_number": None, "completed_at": completed_at or utcnow(), "lines": rows,
-        "payments": [{"tender": "cash", "amount_cents": total, "status": "succeeded", "payment_intent_id": None,
-                      "card_brand": None, "card_last4": None, "tendered_cents": None, "refund_id": None,
-                      **p} for p in (payments or [{}])]}
-    for r in rows:
-        item_id, quantity = str(r["item_id"]), int(r["quantity"])  # type: ignore[call-overload]
-        uow.state.moves.append(MoveRow(item_id, "sale" if quantity > 0 else "return", -quantity, "sale", number,
-                                       staff_id(clerk), terminal, utcnow()))
-        row = uow.state.items[item_id]
-        if row.spec.tracking is Tracking.UNIQUE:
-            status = ItemStatus.SOLD if quantity > 0 else ItemStatus.AVAILABLE
-            row.spec = dataclasses.replace(row.spec, status=status)
-    return sale_id
+        new_lines.append(NewSaleLine(item_id=item_id, sku=spec.sku, description=spec.title, quantity=quantity,
+                                     unit_price_cents=unit, discount_cents=discount, tax_cents=tax,
+                                     unique=spec.tracking is Tracking.UNIQUE,
+                                     returns_line_id=returns[n] if returns else None))
+    total = sum(line.total_cents for line in new_lines)
+    sold, back = any(x.quantity > 0 for x in new_lines), any(x.quantity < 0 for x in new_lines)
+    paid = tuple(NewPayment(**{"tender": "cash", "amount_cents": total, **p}) for p in (payments or [{}]))  # type: ignore[arg-type]
+    sale = NewSale(number=number, terminal=terminal, staff_id=staff_id(clerk), customer_id=customer_id,
+                   currency="USD", completed_at=completed_at or utcnow(), lines=tuple(new_lines), payments=paid,
+                   tax_rate="6.25", kind="exchange" if sold and back else "return" if back else "sale",
+                   original_sale_id=original_sale_id, shift_id=shift_id)
+    return uow.counter.write_sale(sale, actor=actor(clerk, terminal=terminal), action=None)
 
 
 def set_state(uow: FakeUnitOfWork, **changes: object) -> FakeState:

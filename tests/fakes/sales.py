@@ -1,13 +1,13 @@
-"""Completed sales, the counter's reader and card refunds, in memory.
+"""The counter's reader and card refunds, in memory.
 
-A sale is kept as `FakeCounterRepository.write_sale` keeps it (the `sales` columns
-with its `lines` and `payments` as dicts); `FakeSalesRepository.add_completed`
-writes the same shape, so the reader does not care which wrote it. The reader
-answers as `persistence/sales_queries.py` does: a line's `returned` counts only
-completed later returns, a void's refund payments belong to the voided sale, an
-erased customer reads "(erased)", and the shift's figures keep sold and returned
-lines apart. Line and payment ids are derived from the sale's id and position
-(the counter's fake stores none), so a return that names a line finds it again.
+A sale is read as `FakeCounterRepository.write_sale` keeps it (its `NewSale` as a
+dict, with `lines` and `payments` as dicts). The reader answers as
+`persistence/sales_queries.py` does: a line's `returned` counts only completed
+later returns, a void's refund payments belong to the voided sale, an erased
+customer reads "(erased)", and the shift's figures keep sold and returned lines
+apart. Line and payment ids are derived from the sale's id and the line's
+position (the counter's fake stores none), so a return that names a line finds
+it again.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from pos_app.services.ports.customers import CustomerHit
 from pos_app.services.ports.sales import (
     CardRefundRow,
     LargeCashRow,
-    NewSale,
     ParkedCartRow,
     PaymentDetail,
     PrintJobRow,
@@ -40,31 +39,6 @@ SETTLED = ("succeeded", "failed", "canceled")
 def line_id(sale_id: str, position: int) -> str:
     """The id the fake reader gives a sale's line (the real one is a stored uuid)."""
     return f"{sale_id}:line-{position}"
-
-
-class FakeSalesRepository:
-    """`SalesRepository`: a completed sale as typed records, kept in the counter's shape."""
-
-    def __init__(self, state: FakeState) -> None:
-        self._state = state
-
-    def add_completed(self, sale: NewSale) -> str:
-        sale_id = new_id("sale")
-        self._state.sales[sale_id] = {
-            "id": sale_id, "number": sale.number, "terminal": sale.terminal, "kind": "sale",
-            "original_sale_id": None, "shift_id": None, "staff_id": sale.staff_id, "customer_id": sale.customer_id,
-            "status": "completed", "currency": sale.currency, "subtotal_cents": sale.subtotal_cents,
-            "discount_cents": sale.discount_cents, "tax_cents": sale.tax_cents, "total_cents": sale.total_cents,
-            "tax_rate": sale.tax_rate, "tax_exempt_number": None, "completed_at": sale.completed_at,
-            "lines": [{"item_id": line.item_id, "position": position, "sku": line.sku,
-                       "description": line.description, "quantity": line.quantity,
-                       "unit_price_cents": line.unit_price_cents, "list_price_cents": line.unit_price_cents,
-                       "discount_cents": line.discount_cents, "tax_cents": line.tax_cents,
-                       "total_cents": line.total_cents, "returns_line_id": None}
-                      for position, line in enumerate(sale.lines, start=1)],
-            "payments": [{**vars(payment), "tendered_cents": None, "refund_id": None} for payment in sale.payments],
-        }
-        return sale_id
 
 
 class FakeSalesReader:
@@ -109,6 +83,13 @@ class FakeSalesReader:
         wanted = number.strip().upper()
         return next((s["id"] for s in self._state.sales.values() if s["number"] == wanted), None)
 
+    @staticmethod
+    def _lines(sale: dict[str, Any]) -> list[dict[str, Any]]:
+        """The sale's lines with their position, list price and total, as the `sale_lines` row has them."""
+        return [{**x, "position": position, "list_price_cents": x.get("list_price_cents") or x["unit_price_cents"],
+                 "total_cents": x["unit_price_cents"] * x["quantity"] - x["discount_cents"] + x["tax_cents"]}
+                for position, x in enumerate(sale["lines"], start=1)]
+
     def _returned(self, of_line: str) -> int:
         return -sum(int(line["quantity"]) for s in self._completed() for line in s["lines"]
                     if line.get("returns_line_id") == of_line)
@@ -126,7 +107,7 @@ class FakeSalesReader:
                            returns_line_id=x.get("returns_line_id"),
                            returned=self._returned(line_id(sale_id, x["position"])),
                            unique=self._state.items[x["item_id"]].spec.tracking.value == "unique")
-            for x in sorted(s["lines"], key=lambda x: x["position"]))
+            for x in self._lines(s))
         payments = tuple(
             PaymentDetail(id=p["id"], tender=p["tender"], amount_cents=p["amount_cents"], status=p["status"],
                           payment_intent_id=p.get("payment_intent_id"), card_brand=p.get("card_brand"),
@@ -246,8 +227,8 @@ class FakeSalesReader:
                 key = (p["tender"], p["amount_cents"] > 0)
                 pay[key] = pay.get(key, 0) + p["amount_cents"]
         completed = [s for s in of_shift if s["status"] == "completed"]
-        sold = [(s["id"], x) for s in completed for x in s["lines"] if x.get("returns_line_id") is None]
-        back = [(s["id"], x) for s in completed for x in s["lines"] if x.get("returns_line_id") is not None]
+        sold = [(s["id"], x) for s in completed for x in self._lines(s) if x.get("returns_line_id") is None]
+        back = [(s["id"], x) for s in completed for x in self._lines(s) if x.get("returns_line_id") is not None]
         moves = [m for m in self._state.cash_movements if m["shift_id"] == shift_id]
 
         def moved(kind: str) -> int:

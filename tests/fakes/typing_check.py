@@ -15,7 +15,7 @@ from pos_app.services.ports.inventory import (
     StockLedger,
 )
 from pos_app.services.ports.privacy import ErasureRepository, PrivacyReader, PrivacyRequestRepository
-from pos_app.services.ports.sales import CardRefundRepository, CounterRepository, SalesReader, SalesRepository
+from pos_app.services.ports.sales import CardRefundRepository, CounterRepository, SalesReader
 from pos_app.services.ports.settings import DirectoryReader, SettingsRepository, StoreRepository
 from pos_app.services.ports.staff import AccessRepository, StaffRepository, StaffSecurityReader
 from pos_app.services.ports.store import Store
@@ -42,7 +42,6 @@ from tests.fakes import (
     FakePrivacyReader,
     FakePrivacyRequestRepository,
     FakeSalesReader,
-    FakeSalesRepository,
     FakeSettingsRepository,
     FakeStaffRepository,
     FakeStaffSecurityReader,
@@ -73,7 +72,6 @@ def fakes_implement_their_ports(state: FakeState) -> None:
     directory: DirectoryReader = FakeDirectoryReader(state)
     staff_security: StaffSecurityReader = FakeStaffSecurityReader(state)
     privacy_reader: PrivacyReader = FakePrivacyReader(state)
-    sales: SalesRepository = FakeSalesRepository(state)
     sales_reader: SalesReader = FakeSalesReader(state)
     card_refunds: CardRefundRepository = FakeCardRefundRepository(state)
     card_terminal: CardTerminal = FakeCardRefunds()
@@ -86,6 +84,6 @@ def fakes_implement_their_ports(state: FakeState) -> None:
     audit_trail: AuditTrail = FakeAuditTrail(state)
     del customer_reader, audit_trail
     del appraisals, appraisal_reader, erasure
-    del sales, sales_reader, card_refunds, card_terminal, certificates, certificate_reader
+    del sales_reader, card_refunds, card_terminal, certificates, certificate_reader
     del uow, handle, store, settings, staff, access, items, photos, stock, customers, privacy, counter, audit
     del directory, staff_security, privacy_reader, counts, inventory_reader

@@ -21,7 +21,7 @@ from pos_app.services.ports.certificates import CertificateRepository
 from pos_app.services.ports.customers import CustomerRepository
 from pos_app.services.ports.inventory import CountRepository, ItemRepository, PhotoRepository, StockLedger
 from pos_app.services.ports.privacy import ErasureRepository, PrivacyRequestRepository
-from pos_app.services.ports.sales import CardRefundRepository, CounterRepository, SalesRepository
+from pos_app.services.ports.sales import CardRefundRepository, CounterRepository
 from pos_app.services.ports.settings import SettingsRepository, StoreRepository
 from pos_app.services.ports.staff import AccessRepository, StaffRepository
 from tests.fakes.appraisals import FakeAppraisalRepository
@@ -32,7 +32,7 @@ from tests.fakes.customers import FakeCustomerRepository
 from tests.fakes.erasure import FakeErasureRepository
 from tests.fakes.inventory import FakeCountRepository, FakeItemRepository, FakePhotoRepository, FakeStockLedger
 from tests.fakes.privacy import FakePrivacyRequestRepository
-from tests.fakes.sales import FakeCardRefundRepository, FakeSalesRepository
+from tests.fakes.sales import FakeCardRefundRepository
 from tests.fakes.settings import FakeSettingsRepository, FakeStoreRepository
 from tests.fakes.staff import FakeAccessRepository, FakeStaffRepository
 from tests.fakes.state import AuditEvent, FakeState
@@ -73,7 +73,6 @@ class FakeUnitOfWork:
         self.audit_log = FakeAuditLog(self.state)
         self.audit: AuditLog = self.audit_log
         self.counts: CountRepository = FakeCountRepository(self.state)
-        self.sales: SalesRepository = FakeSalesRepository(self.state)
         self.certificates: CertificateRepository = FakeCertificateRepository(self.state)
         self.appraisals: AppraisalRepository = FakeAppraisalRepository(self.state)
         self.erasure: ErasureRepository = FakeErasureRepository(self.state)

@@ -359,8 +359,9 @@ def _reader_of(request: pytest.FixtureRequest, uow: UnitOfWork, which: str) -> A
             "audit": real.audit_trail}[which]()
 
 
-def test_sales_repository_and_reader_contract(request: pytest.FixtureRequest, store: tuple[UnitOfWork, Actor]) -> None:
-    """A completed sale reads back as written; a void's refund rows belong to it; cash is summed per customer."""
+def test_sales_reader_contract(request: pytest.FixtureRequest, store: tuple[UnitOfWork, Actor]) -> None:
+    """A sale the counter wrote reads back as written; a void's refund rows belong to it; cash is summed per
+    customer."""
     from pos_app.services.ports.sales import NewPayment, NewSale, NewSaleLine, SalesReader
 
     uow, owner = store
@@ -369,20 +370,22 @@ def test_sales_repository_and_reader_contract(request: pytest.FixtureRequest, st
     with uow:
         ring = uow.items.add(item_spec("SR-RING"))
         beads = uow.items.add(item_spec("SR-BEAD", tracking=Tracking.COUNTED, quantity=10, price_cents=1_000))
+        uow.stock.record(ring, "receive", 1, actor=owner)
+        uow.stock.record(beads, "receive", 10, actor=owner)
         cid = uow.customers.add(NewCustomer(first_name="Ruby", last_name="Stone", email=None, phone=None))
-        sold = uow.sales.add_completed(NewSale(
+        sold = uow.counter.write_sale(NewSale(
             number="SR-000001", terminal="SR", staff_id=owner.staff_id, customer_id=cid, currency="USD",
             completed_at=at, tax_rate="6.25",
             lines=(NewSaleLine(ring, "SR-RING", "Ring", 1, 250_000, 10_000, 15_000),
                    NewSaleLine(beads, "SR-BEAD", "Beads", 3, 1_000, 0, 188)),
             payments=(NewPayment("cash", 200_000), NewPayment("card", 58_188, payment_intent_id="pi_sr_1",
-                                                              card_brand="visa", card_last4="4242"))))
-        voided = uow.sales.add_completed(NewSale(
+                                                              card_brand="visa", card_last4="4242"))), actor=owner, action=None)
+        voided = uow.counter.write_sale(NewSale(
             number="SR-000002", terminal="SR", staff_id=owner.staff_id, customer_id=cid, currency="USD",
             completed_at=at + dt.timedelta(hours=1), lines=(NewSaleLine(beads, "SR-BEAD", "Beads", 1, 1_000, 0, 0),),
-            payments=(NewPayment("cash", 1_000),)))
+            payments=(NewPayment("cash", 1_000),)), actor=owner, action=None)
         uow.counter.void_sale(voided, by=owner.staff_id, reason="rang twice", at=at + dt.timedelta(hours=2))
-        uow.counter.add_refund_payment(voided, {"tender": "cash", "amount_cents": -1_000, "status": "succeeded"})
+        uow.counter.add_refund_payment(voided, NewPayment("cash", -1_000))
         uow.commit()
     reader: SalesReader = _reader_of(request, uow, "sales")
     assert reader.sale_id_for_number(" sr-000001 ") == sold
@@ -456,10 +459,11 @@ def test_card_refund_repository_contract(store: tuple[UnitOfWork, Actor]) -> Non
     at = dt.datetime(2026, 3, 2, 15, tzinfo=dt.UTC)
     with uow:
         piece = uow.items.add(item_spec("CR-1"))
-        sale = uow.sales.add_completed(NewSale(
+        uow.stock.record(piece, "receive", 1, actor=owner)
+        sale = uow.counter.write_sale(NewSale(
             number="CR-000001", terminal="CR", staff_id=owner.staff_id, customer_id=None, currency="USD",
             completed_at=at, lines=(NewSaleLine(piece, "CR-1", "Ring", 1, 5_000, 0, 0),),
-            payments=(NewPayment("card", 5_000, payment_intent_id="pi_cr"),)))
+            payments=(NewPayment("card", 5_000, payment_intent_id="pi_cr"),)), actor=owner, action=None)
         args: dict[str, Any] = {"payment_intent_id": "pi_cr", "amount_cents": 5_000, "currency": "USD",
                                 "card_brand": "visa", "card_last4": "4242", "reason": "void_sale", "terminal": "CR",
                                 "staff_id": owner.staff_id, "sale_id": sale}
@@ -670,10 +674,11 @@ def test_customer_reader_contract(request: pytest.FixtureRequest, store: tuple[U
                                   staff_id=owner.staff_id, at=at + dt.timedelta(hours=2))
         uow.customers.update(gone, {"erased_at": at})
         piece = uow.items.add(item_spec("CR-P"))
-        uow.sales.add_completed(NewSale(
+        uow.stock.record(piece, "receive", 1, actor=owner)
+        uow.counter.write_sale(NewSale(
             number="CU-000001", terminal="CU", staff_id=owner.staff_id, customer_id=cid, currency="USD",
             completed_at=at, lines=(NewSaleLine(piece, "CR-P", "Pendant", 1, 9_000, 0, 0),),
-            payments=(NewPayment("cash", 9_000),)))
+            payments=(NewPayment("cash", 9_000),)), actor=owner, action=None)
         spec = parse_appraisal({"description": "Pendant", "value": "120"}, [], currency="USD",
                                today=dt.date(2026, 3, 1))
         uow.appraisals.add(number="AP-2026-8001", version=1, supersedes_id=None, spec=spec, item_id=piece,

@@ -12,7 +12,7 @@ from pos_app.domain.permissions import Role
 from pos_app.services import card_refunds, cash
 from pos_app.services.guard import ApprovalNeeded
 from pos_app.services.ports.devices import RefundOutcome
-from pos_app.services.ports.sales import CardRefundRow
+from pos_app.services.ports.sales import CardRefundRow, NewPayment
 from tests.fakes.builders import actor, add_item, add_sale, staff_id
 from tests.fakes.devices import FakeCardRefunds
 from tests.fakes.uow import FakeUnitOfWork
@@ -29,8 +29,8 @@ def refunded(uow: FakeUnitOfWork, stripe: FakeCardRefunds, *, status: str = "pen
     stripe.status_for_new = status
     outcome = stripe.refund("pi_ring", 25_000, key=f"void-{sale}")
     with uow:
-        uow.counter.add_refund_payment(sale, {"tender": "card", "amount_cents": -25_000, "status": outcome.status,
-                                              "refund_id": outcome.refund_id})
+        uow.counter.add_refund_payment(sale, NewPayment("card", -25_000, status=outcome.status,
+                                                        refund_id=outcome.refund_id))
         card_refunds.record(uow, CLERK, outcome, payment_intent_id="pi_ring", currency="USD", card_brand="visa",
                             card_last4="4242", reason="void_sale", sale_id=sale)
         uow.commit()

@@ -13,6 +13,7 @@ from pos_app.domain.jewelry import Tracking
 from pos_app.domain.money import Money
 from pos_app.domain.permissions import Role
 from pos_app.services import cash
+from pos_app.services.ports.sales import NewPayment
 from tests.fakes.builders import actor, add_item, add_sale, staff_id
 from tests.fakes.sales import FakeSalesReader, line_id
 from tests.fakes.uow import FakeUnitOfWork
@@ -33,7 +34,7 @@ def busy_shift(uow: FakeUnitOfWork) -> str:
     add_sale(uow, [(beads, -1, 10_000, 0, -625)], shift_id=shift, returns=[line_id(bead_sale, 1)])
     voided = add_sale(uow, [(beads, 1, 10_000, 0, 0)], shift_id=shift)
     uow.counter.void_sale(voided, by=staff_id(Role.MANAGER), reason="twice", at=uow.state.sales[voided]["completed_at"])
-    uow.counter.add_refund_payment(voided, {"tender": "cash", "amount_cents": -10_000, "status": "succeeded"})
+    uow.counter.add_refund_payment(voided, NewPayment("cash", -10_000))
     cash.move_cash("paid_in", Money(5_000), "change from the bank", uow=uow, actor=MANAGER)
     cash.move_cash("paid_out", Money(1_500), "courier", uow=uow, actor=MANAGER)
     return shift
