@@ -43,8 +43,10 @@ class FakeErasureRepository:
                         phone=c["phone"], addresses=addresses)
 
     def blockers(self, customer_id: str) -> list[str]:
+        checkouts = [self._state.checkout_row(i) for i in self._state.checkouts]
         found = [f"a sale is being paid for at counter {c['terminal']}; finish or cancel it first"
-                 for c in self._state.checkouts.values() if c["customer_id"] == customer_id and c["status"] == "open"]
+                 for c in sorted(checkouts, key=lambda c: c["created_at"])
+                 if c["customer_id"] == customer_id and c["status"] == "open"]
         found += [f"a cart is parked for them at counter {p['terminal']} ({p['label']!r}); finish or delete it first"
                   for p in self._state.parked.values() if p["customer_id"] == customer_id]
         found += [f"the Form 8300 cash report of {r['created_at'].isoformat()[:10]} is not filed yet; the law "
@@ -115,11 +117,9 @@ class FakeErasureRepository:
         for r in reports:
             r.update(full_name=f"{rules.ERASED_FIRST_NAME} {rules.ERASED_LAST_NAME}", address="",
                      date_of_birth=None, taxpayer_id="", occupation="", id_document="")
-        carts = [c for c in self._state.checkouts.values() if c["customer_id"] == customer_id]
-        for c in carts:
-            c["cart"]["customer_name"] = ""
-            if isinstance(c["cart"].get("_checkout"), dict):
-                c["cart"]["_checkout"]["large_cash"] = None
+        carts = [i for i in self._state.checkouts if self._state.checkout_row(i)["customer_id"] == customer_id]
+        for checkout_id in carts:
+            self._state.forget_checkout_customer(checkout_id)
         for request in self._state.requests.values():
             if request.customer_id == customer_id and request.id in self._state.request_exports:
                 self._state.request_exports[request.id] = (None, self._state.request_exports[request.id][1])

@@ -195,8 +195,9 @@ class FakeSalesReader:
                 for j in sorted(jobs, key=lambda j: j["created_at"])]
 
     def open_checkout_ids(self, terminal: str) -> list[str]:
-        rows = [c for c in self._state.checkouts.values() if c["terminal"] == terminal and c["status"] == "open"]
-        return [c["id"] for c in sorted(rows, key=lambda c: c["created_at"])]
+        rows = [self._state.checkout_row(i) for i in self._state.checkouts]
+        mine = [c for c in rows if c["terminal"] == terminal and c["status"] == "open"]
+        return [c["id"] for c in sorted(mine, key=lambda c: c["created_at"])]
 
     # ------------------------------------------------------------ the cash drawer
 
@@ -291,7 +292,8 @@ class FakeCardRefundRepository:
     def _row(self, r: dict[str, Any]) -> CardRefundRow:
         sale_id = r["sale_id"]
         if sale_id is None and r["checkout_id"] is not None:
-            sale_id = (self._state.checkouts.get(r["checkout_id"]) or {}).get("sale_id")
+            found = r["checkout_id"] in self._state.checkouts
+            sale_id = self._state.checkout_row(r["checkout_id"])["sale_id"] if found else None
         sale = self._state.sales.get(sale_id or "")
         return CardRefundRow(id=r["id"], refund_id=r["refund_id"], payment_intent_id=r["payment_intent_id"],
                              amount_cents=r["amount_cents"], currency=r["currency"], status=r["status"],
