@@ -269,3 +269,45 @@ def test_the_list_pages_within_sane_limits(uow: FakeUnitOfWork) -> None:
         with pytest.raises(ValidationError) as refused:
             appraisals.list_appraisals(reader=reader, actor=APPRAISER, uow=uow, **bad)  # type: ignore[arg-type]
         assert refused.value.field == next(iter(bad))
+
+
+# ------------------------------------------------------------ citing certificates, starting from an item
+
+
+def certificate(uow: FakeUnitOfWork, number: str, lab: str = "GIA", item_id: str | None = None) -> str:
+    return uow.certificates.add({"lab": lab, "report_number": number, "carat_points": 101, "origin": "natural",
+                                 "item_id": item_id})
+
+
+def resolve(uow: FakeUnitOfWork, numbers: list[str], item_id: str | None = None) -> list[str | None]:
+    return appraisals.resolve_certificates(numbers, reader=FakeAppraisalReader(uow.state), actor=APPRAISER,
+                                           uow=uow, item_id=item_id)
+
+
+def test_a_stone_cites_its_certificate_by_report_number_and_a_blank_cites_none(uow: FakeUnitOfWork) -> None:
+    cert = certificate(uow, "2141234567")
+    assert resolve(uow, [" 2141234567 ", ""]) == [cert, None]
+
+
+def test_a_report_number_not_on_file_is_refused_naming_the_stone(uow: FakeUnitOfWork) -> None:
+    with pytest.raises(ValidationError, match="add it first") as refused:
+        resolve(uow, ["", "9999999999"])
+    assert refused.value.field == "stone 2 certificate"
+
+
+def test_a_number_on_two_certificates_is_taken_from_the_item_or_refused(uow: FakeUnitOfWork) -> None:
+    ring = add_item(uow, sku="RING")
+    on_ring = certificate(uow, "123456789", "IGI", item_id=ring)
+    certificate(uow, "123456789", "GIA")
+    assert resolve(uow, ["123456789"], item_id=ring) == [on_ring]
+    with pytest.raises(ValidationError, match="2 certificates have report number 123456789 \\(GIA, IGI\\)"):
+        resolve(uow, ["123456789"])
+
+
+def test_an_appraisal_of_an_item_starts_from_its_record_without_a_value(uow: FakeUnitOfWork) -> None:
+    ring = add_item(uow, sku="RING")
+    spec = appraisals.item_start(ring, uow=uow, actor=APPRAISER, today=TODAY, conditions="As seen.")
+    assert spec.value is None and spec.appraised_on == TODAY and spec.limiting_conditions == "As seen."
+    assert uow.state.appraisals == {}
+    with pytest.raises(NotFound):
+        appraisals.item_start("item-gone", uow=uow, actor=APPRAISER, today=TODAY, conditions="")
