@@ -268,3 +268,12 @@ def test_a_void_is_refused_before_any_refund_when_a_returned_piece_has_been_sold
     with pytest.raises(Conflict, match="RING, returned in it, has been sold again"):
         void(uow, exchange, terminal=reader)
     assert reader.refunds == {} and uow.state.sales[exchange]["status"] == "completed"
+
+
+def test_a_void_refund_stripe_leaves_pending_is_recorded_pending_and_followed(uow: FakeUnitOfWork) -> None:
+    _, sale_id = shift_sale(uow, card=True)
+    void(uow, sale_id, terminal=FakeCardRefunds(status="pending"))
+    [refund] = [p for p in sale_of(uow, sale_id).payments if p.amount_cents < 0]
+    assert (refund.tender, refund.status, refund.amount_cents) == ("card", "pending", -106_250)
+    [row] = uow.card_refunds.unsettled()
+    assert (row.refund_id, row.sale_number) == (refund.refund_id, "C1-000001")
