@@ -116,7 +116,8 @@ class FakeCounterRepository:
         job_id = new_id("print")
         self._state.print_jobs[job_id] = {"id": job_id, "terminal": terminal, "document": document,
                                           "sale_id": sale_id, "shift_id": shift_id, "error": error,
-                                          "status": "queued", "attempts": 0}
+                                          "status": "queued", "attempts": 0,
+                                          "created_at": utcnow()}
         return job_id
 
     def finish_print(self, job_id: str, status: str) -> None:
@@ -158,5 +159,5 @@ class FakeCounterRepository:
 
     def add_large_cash_report(self, report: dict[str, Any]) -> str:
         report_id = new_id("form8300")
-        self._state.large_cash_reports.append({**copy.deepcopy(report), "id": report_id})
+        self._state.large_cash_reports.append({**copy.deepcopy(report), "id": report_id, "created_at": utcnow()})
         return report_id
