@@ -32,8 +32,8 @@ def cmd_init(args: argparse.Namespace) -> Output:
         pin = ask_secret(args.owner_pin_env, "Owner PIN (4-8 digits): ", confirm=True, what="owner PIN")
         facet = app.create_facet(folder, profile, OwnerAccount(args.owner_name, password, pin))
     with closing(facet):
-        counts = facet.directory().counts()
-        warning = facet.keyring.status.warning
+        counts = facet.store.directory.counts()
+        warning = facet.devices.secrets_status().warning
     data = {"data_dir": str(folder), "demo": bool(args.demo), "items": counts.items,
             "customers": counts.customers, "sales": counts.sales, "staff": counts.staff,
             "keyring_warning": warning}
