@@ -123,9 +123,18 @@ class Opened:
 
     def __init__(self, facet: Facet) -> None:
         self._facet = facet
-        self.store: Store = facet.store
-        self.devices: Devices = facet.devices
-        self.keyring: Keyring = facet.keyring
+
+    @property
+    def store(self) -> Store:
+        return self._facet.store
+
+    @property
+    def devices(self) -> Devices:
+        return self._facet.devices
+
+    @property
+    def keyring(self) -> Keyring:
+        return self._facet.keyring
 
     @property
     def profile(self) -> StoreProfile:
@@ -158,7 +167,8 @@ class SignedIn(Opened):
 
     def rekey(self) -> Path:
         """Re-encrypt the store with a new random key (`pos-app rekey`): the store is closed first, for the
-        change needs the file to itself. Returns the backup taken before."""
+        change needs the file to itself, and stays closed (only `devices.secrets_status()` may be read after).
+        Returns the backup taken before."""
         from pos_app import app
 
         return app.rekey_store(self._facet)
