@@ -18,34 +18,56 @@ refusal or the result comes back on the GUI thread, on the page it came from.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import Protocol, TypeVar
 
 from PySide6.QtWidgets import QLabel, QWidget
 
 from pos_app.domain.errors import UserFacingError, ValidationError
-from pos_app.domain.permissions import Permission
+from pos_app.domain.permissions import Actor, Permission
 from pos_app.gui.base import mark_info, mark_problem
+from pos_app.gui.context import AppContext
+from pos_app.gui.forms import Form
 from pos_app.gui.sell.printer_settings import save_settings, send_test_page
 from pos_app.gui.settings.pages import PAGES, PROFILE, field_text, mark_invalid, may_edit
 from pos_app.services import settings as store_settings
 from pos_app.services.ports.devices import RegisteredReader
 from pos_app.services.ports.store import Store
 
-if TYPE_CHECKING:
-    from pos_app.gui.settings.view import SettingsView
-
 T = TypeVar("T")
+
+
+class SettingsScreen(Protocol):
+    """What the saving needs of the settings screen (`view.SettingsView`), so this module never imports the
+    view that holds it (`tests/unit/test_import_cycles.py`)."""
+
+    context: AppContext
+    actor: Actor
+    form: Form
+    loaded_texts: dict[str, str]  # each field's text as last read: a save sends only what differs
+    logo_kept: str  # the saved logo, base64
+    remove_logo_pending: bool
+
+    def current_page(self) -> str: ...
+
+    def load(self, then: Callable[[], None] | None = None) -> None:
+        """Read the pages again on a worker, then call `then` on the GUI thread."""
+
+    def message_label(self, page: str) -> QLabel: ...
+
+    def window(self) -> QWidget: ...
 
 
 class PageSaving:
     """The settings screen's actions that change something, for the page showing (`view.current_page()`).
 
-    Held by the `SettingsView` it acts for (its keys and buttons call these); reads the view's form, its
-    texts as last read, and reloads the view after each change.
+    Held by the screen it acts for (its keys and buttons call these), which is also `parent`, the widget
+    the work and its messages belong to; reads the screen's form and its texts as last read, and reloads
+    the screen after each change.
     """
 
-    def __init__(self, view: SettingsView) -> None:
+    def __init__(self, view: SettingsScreen, parent: QWidget) -> None:
         self.view = view
+        self.parent = parent
         self._busy = False
 
     def changed_texts(self, page: str) -> dict[str, str]:
@@ -92,7 +114,7 @@ class PageSaving:
         if isinstance(exc, UserFacingError):
             mark_problem(self.view.message_label(page), str(exc))
             return
-        show_error(self.view, exc)
+        show_error(self.parent, exc)
 
     def _run(self, page: str, work: Callable[[Store], T], done: Callable[[T], object], lane: str = "db") -> None:
         """Run `work(store)` on a worker, one at a time; a refusal comes back on `page`."""
@@ -105,7 +127,7 @@ class PageSaving:
             done(result)
 
         self.view.context.runner.run(work, on_done=finished, on_error=lambda exc: self._refused(page, exc),
-                                     parent=self.view, lane=lane)
+                                     parent=self.parent, lane=lane)
 
     def save(self) -> None:
         """Ctrl+S: save the current page's changed fields as one change."""

@@ -42,7 +42,7 @@ class SettingsView(QWidget):
         self.context = context
         self.actor = context.require_actor()
         self.form = Form("settings.ui", self)
-        self.saving = PageSaving(self)
+        self.saving = PageSaving(self, parent=self)
         f, saving = self.form, self.saving
         for n in range(len(PAGE_ORDER)):
             QShortcut(QKeySequence(f"Alt+{n + 1}"), self, lambda n=n: self._page(n))
