@@ -148,9 +148,14 @@ def _service_functions() -> Iterator[tuple[str, Callable[..., Any]]]:
         if module_info.name == "ports":
             continue
         module = importlib.import_module(f"pos_app.services.{module_info.name}")
-        for name, fn in inspect.getmembers(module, inspect.isfunction):
-            if not name.startswith("_") and fn.__module__ == module.__name__:
-                yield f"{module_info.name}.{name}", fn
+        modules = [module]
+        if module_info.ispkg:  # a service split into modules (checkout): each function under the package's name
+            modules += [importlib.import_module(f"{module.__name__}.{sub.name}")
+                        for sub in pkgutil.iter_modules(module.__path__)]
+        for each in modules:
+            for name, fn in inspect.getmembers(each, inspect.isfunction):
+                if not name.startswith("_") and fn.__module__ == each.__name__:
+                    yield f"{module_info.name}.{name}", fn
 
 
 FUNCTIONS = dict(_service_functions())
@@ -175,6 +180,14 @@ def test_the_walk_found_the_services() -> None:
     assert len(GUARDED) > 100
     assert {"checkout.complete_sale", "customers.list_customers", "sales.list_sales",
             "certificates.list_certificates", "privacy.list_requests", "inventory.adjust_stock"} <= set(GUARDED)
+
+
+def test_the_walk_reaches_every_module_of_a_service_split_into_a_package() -> None:
+    # appraisals is a package (drafting, signing, verification, printed, register): each module's actions are
+    # walked, under the name the audit trail gives them.
+    assert {"appraisals.create_draft", "appraisals.finalize", "appraisals.correct", "appraisals.document",
+            "appraisals.erase_expired"} <= set(GUARDED)
+    assert {"appraisals.content", "appraisals.spec_from_item", "appraisals.signers"} <= set(FUNCTIONS)
 
 
 def test_every_permission_a_guard_asks_for_is_in_the_matrix() -> None:
