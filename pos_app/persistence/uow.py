@@ -22,6 +22,7 @@ from pos_app.persistence.appraisal_repo import AppraisalRepo
 from pos_app.persistence.audit import AuditWriter
 from pos_app.persistence.card_refund_repo import CardRefundRepo
 from pos_app.persistence.certificate_repo import CertificateRepo
+from pos_app.persistence.checkout_repo import SqlCheckoutJournal
 from pos_app.persistence.counter_repo import CounterRepo
 from pos_app.persistence.customer_repo import CustomerRepo
 from pos_app.persistence.erasure_repo import ErasureRepo
@@ -83,6 +84,7 @@ class SqlUnitOfWork:
         self.customers = CustomerRepo(session)
         self.sales = SalesRepo(session)
         self.counter = CounterRepo(session)
+        self.checkouts = SqlCheckoutJournal(session)
         self.certificates = CertificateRepo(session)
         self.appraisals = AppraisalRepo(session)
         self.privacy = PrivacyRequestRepo(session)

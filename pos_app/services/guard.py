@@ -76,7 +76,10 @@ def requires(permission: Permission, *, entity: tuple[str, str] | None = None,
 
     def decorate(fn: Callable[P, R]) -> Callable[P, R]:
         signature = _check_signature(fn, entity)
-        name = f"{fn.__module__.removeprefix('pos_app.services.')}.{fn.__qualname__}"
+        # The service's area, as the audit trail has always named it: `checkout.pay_cash`, not the module inside
+        # the `checkout` package that holds it.
+        area = fn.__module__.removeprefix('pos_app.services.').split('.')[0]
+        name = f"{area}.{fn.__qualname__}"
 
         @functools.wraps(fn)
         def guarded(*args: P.args, **kwargs: P.kwargs) -> R:

@@ -469,7 +469,7 @@ def test_a_network_error_mid_payment_never_charges_twice(
     with pytest.raises(DeviceUnavailable, match="Cannot reach Stripe"):
         checkout.start_card(co, co.due, uow=demo_facet.uow(), actor=clerk, terminal=terminal)
     assert len(stripe_server.intents) == 1
-    journal = checkout.open_checkout(co.id, settings=settings, uow=demo_facet.uow())
+    journal = checkout.open_checkout(co.id, uow=demo_facet.uow())
     assert journal.pending is not None and journal.pending.payment_intent_id is None
     # Asking again with the journaled key finds the same PaymentIntent and hands it to the reader.
     co, outcome = checkout.check_card(journal, uow=demo_facet.uow(), actor=clerk, terminal=terminal)

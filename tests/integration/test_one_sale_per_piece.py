@@ -108,8 +108,7 @@ def test_two_windows_selling_one_unique_piece_make_exactly_one_sale(demo_dir: Pa
         assert {t: rows[t] - before[t] for t in ("sales", "sale_lines", "payments", "stock_movements")} == {
             "sales": 1, "sale_lines": 1, "payments": 1, "stock_movements": 1}
         # The loser's checkout stays open with what was paid, and says why.
-        kept = checkout.open_checkout(lost["checkout"], settings=checkout.counter_settings(facet.directory(), "C1"),
-                                      uow=facet.uow())
+        kept = checkout.open_checkout(lost["checkout"], uow=facet.uow())
         assert kept.settled and kept.tenders and kept.conflict == lost["message"]
         assert _one(facet, "SELECT status FROM checkouts WHERE id = ?", lost["checkout"]) == "open"
     finally:
@@ -158,7 +157,7 @@ def test_complete_sale_refuses_a_piece_sold_at_another_counter_and_keeps_what_wa
 
     assert _store_rows(demo_facet) == before, "nothing of the refused sale is written"
     assert demo_facet.connection().execute(numbers).fetchone() == number_before, "no sale number is used up"
-    kept = checkout.open_checkout(co.id, settings=settings, uow=demo_facet.uow())
+    kept = checkout.open_checkout(co.id, uow=demo_facet.uow())
     assert kept.tenders == co.tenders and kept.conflict.startswith(piece.sku)
     # Trying again changes nothing and tells the audit trail nothing new.
     with pytest.raises(ItemAlreadySold):

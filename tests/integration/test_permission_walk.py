@@ -74,6 +74,11 @@ NOT_GUARDED: dict[str, str] = {
     "checkout.parse_discount": _PURE,
     "checkout.paid_summary": _PURE,
     "checkout.conflict_message": _PURE,
+    "checkout.current": "reads the journal a guarded payment call acts on, inside its unit of work",
+    "checkout.stored": "reads the journal a guarded payment call acts on, inside its unit of work",
+    "checkout.save": "writes the journal inside a guarded payment call's unit of work",
+    "checkout.commit": "writes the journal for a guarded payment call, between its Stripe requests",
+    "checkout.finish_refund": _INTERNAL,
     "customers.check_customer_edit": _PURE,
     "customers.check_quick_customer": _PURE,
     "command_line.check_job": _PURE,
@@ -148,9 +153,14 @@ def _service_functions() -> Iterator[tuple[str, Callable[..., Any]]]:
         if module_info.name == "ports":
             continue
         module = importlib.import_module(f"pos_app.services.{module_info.name}")
-        for name, fn in inspect.getmembers(module, inspect.isfunction):
-            if not name.startswith("_") and fn.__module__ == module.__name__:
-                yield f"{module_info.name}.{name}", fn
+        modules = [module]
+        if module_info.ispkg:  # a service split into modules (checkout): each function under the package's name
+            modules += [importlib.import_module(f"{module.__name__}.{sub.name}")
+                        for sub in pkgutil.iter_modules(module.__path__)]
+        for each in modules:
+            for name, fn in inspect.getmembers(each, inspect.isfunction):
+                if not name.startswith("_") and fn.__module__ == each.__name__:
+                    yield f"{module_info.name}.{name}", fn
 
 
 FUNCTIONS = dict(_service_functions())
