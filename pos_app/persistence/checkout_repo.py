@@ -41,6 +41,16 @@ _COLUMNS = "id, terminal, staff_id, cart, tenders, status, sale_id"
 _AT = UtcDateTime()
 
 
+def stored_form(checkout: Checkout) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the `tenders` column's journal, the `cart` column's cart): what has a column of its own (id, status,
+    sale id) is not repeated in the JSON, so the two can never disagree."""
+    journal = checkout.to_dict()
+    cart = journal.pop("cart")
+    for column in ("id", "status", "sale_id"):
+        journal.pop(column)
+    return journal, cart
+
+
 class SqlCheckoutJournal:
     def __init__(self, session: Session) -> None:
         self._s = session
@@ -50,8 +60,7 @@ class SqlCheckoutJournal:
         return self._s.connection().connection.driver_connection
 
     def save(self, checkout: Checkout, *, terminal: str, staff_id: str | None) -> None:
-        journal = checkout.to_dict()
-        cart = journal.pop("cart")
+        journal, cart = stored_form(checkout)
         now = _AT.process_bind_param(utcnow(), None)  # type: ignore[arg-type]
         self._dbapi().execute(_SAVE_SQL, (
             checkout.id, terminal, staff_id, checkout.cart.customer_id, json.dumps(cart), json.dumps(journal),
