@@ -495,7 +495,7 @@ def test_a_crash_after_the_card_was_charged_completes_the_sale_at_the_next_start
     facet = app.open_facet(demo_dir)
     try:
         manager = actor_for(facet, Role.MANAGER)
-        found = checkout.recover_checkouts(settings=settings, uow=facet.uow(), actor=manager,
+        found = checkout.recover_checkouts(uow=facet.uow(), actor=manager,
                                            sales=facet.sales_reader(), terminal=terminal)
         assert len(found) == 1 and found[0].completed is not None
         assert "went through" in found[0].message
@@ -503,7 +503,7 @@ def test_a_crash_after_the_card_was_charged_completes_the_sale_at_the_next_start
         assert sale is not None and sale.number != sales_before and sale.staff_id == clerk.staff_id
         assert [p.card_last4 for p in sale.payments] == ["4242"]
         assert stripe_server.intent(sale.payments[0].payment_intent_id or "")["status"] == "succeeded"
-        assert checkout.recover_checkouts(settings=settings, uow=facet.uow(), actor=manager,
+        assert checkout.recover_checkouts(uow=facet.uow(), actor=manager,
                                           sales=facet.sales_reader(), terminal=terminal) == []
     finally:
         facet.close()
@@ -520,7 +520,7 @@ def test_a_crash_while_the_reader_waited_reopens_the_cart_and_cancels_the_paymen
     facet.close()
     facet = app.open_facet(demo_dir)
     try:
-        found = checkout.recover_checkouts(settings=settings, uow=facet.uow(), actor=clerk,
+        found = checkout.recover_checkouts(uow=facet.uow(), actor=clerk,
                                            sales=facet.sales_reader(), terminal=terminal)
         assert len(found) == 1 and found[0].completed is None and "reopened" in found[0].message
         assert found[0].checkout.cart == co.cart and found[0].checkout.pending is None
@@ -582,7 +582,7 @@ def test_a_crash_before_anything_was_paid_gives_the_cart_back(demo_dir: Path) ->
     facet.close()
     facet = app.open_facet(demo_dir)
     try:
-        found = checkout.recover_checkouts(settings=settings, uow=facet.uow(), actor=clerk,
+        found = checkout.recover_checkouts(uow=facet.uow(), actor=clerk,
                                            sales=facet.sales_reader(), terminal=None)
         assert [(r.checkout.cart, r.completed) for r in found] == [(co.cart, None)]
         assert "nothing was paid" in found[0].message
@@ -612,7 +612,7 @@ def test_a_crash_recovered_after_the_tax_rate_changed_keeps_the_rate_the_checkou
         store_profile.change_store_profile({"tax_rate": new_rate}, uow=facet.uow(), actor=owner)
         now = checkout.counter_settings(facet.directory(), facet.terminal)
         assert now.tax_rate == Decimal(new_rate)
-        found = checkout.recover_checkouts(settings=now, uow=facet.uow(), actor=owner,
+        found = checkout.recover_checkouts(uow=facet.uow(), actor=owner,
                                            sales=facet.sales_reader(), terminal=terminal)
         assert len(found) == 1 and found[0].completed is not None
         sale = facet.sales_reader().sale(found[0].completed.sale_id)
@@ -712,8 +712,8 @@ def test_a_half_paid_checkout_reopened_after_a_rate_change_still_owes_the_first_
     facet = app.open_facet(demo_dir)
     try:
         store_profile.change_store_profile({"tax_rate": "0"}, uow=facet.uow(), actor=actor_for(facet, Role.OWNER))
-        now = checkout.counter_settings(facet.directory(), facet.terminal)
-        found = checkout.recover_checkouts(settings=now, uow=facet.uow(), actor=clerk,
+        assert checkout.counter_settings(facet.directory(), facet.terminal).tax_rate == 0
+        found = checkout.recover_checkouts(uow=facet.uow(), actor=clerk,
                                            sales=facet.sales_reader(), terminal=None)
         assert len(found) == 1 and found[0].completed is None
         assert found[0].checkout.due == owed and found[0].checkout.priced.tax == co.priced.tax

@@ -198,7 +198,7 @@ def test_a_cash_checkout_whose_piece_sold_meanwhile_is_not_completed_on_recovery
     try:
         manager = actor_for(facet, Role.MANAGER)
         sales_before = _one(facet, "SELECT count(*) FROM sales")
-        found = checkout.recover_checkouts(settings=settings, uow=facet.uow(), actor=_at(manager, "C1"),
+        found = checkout.recover_checkouts(uow=facet.uow(), actor=_at(manager, "C1"),
                                            sales=facet.sales_reader(), terminal=None)
         assert len(found) == 1
         [result] = found
@@ -215,11 +215,11 @@ def test_a_cash_checkout_whose_piece_sold_meanwhile_is_not_completed_on_recovery
         assert event[0] == manager.name and f'"paid_cents": {co.priced.total.cents}' in event[1]
         assert '"on_recovery": true' in event[1] and elsewhere.number not in event[1]
         # Signing in again finds it again (the money is still owed), and the manager gives it back.
-        again = checkout.recover_checkouts(settings=settings, uow=facet.uow(), actor=_at(manager, "C1"),
+        again = checkout.recover_checkouts(uow=facet.uow(), actor=_at(manager, "C1"),
                                            sales=facet.sales_reader(), terminal=None)
         assert [r.conflict for r in again] == [result.conflict]
         checkout.refund_unsold(again[0].checkout, uow=facet.uow(), actor=_at(manager, "C1"), terminal=None)
-        assert checkout.recover_checkouts(settings=settings, uow=facet.uow(), actor=_at(manager, "C1"),
+        assert checkout.recover_checkouts(uow=facet.uow(), actor=_at(manager, "C1"),
                                           sales=facet.sales_reader(), terminal=None) == []
         assert _one(facet, "SELECT count(*) FROM audit_events WHERE action = 'checkout.stock_conflict'") == 1
     finally:

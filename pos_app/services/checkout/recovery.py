@@ -20,7 +20,6 @@ from pos_app.domain.errors import StockConflict, UserFacingError
 from pos_app.domain.permissions import Actor, Permission
 from pos_app.services.checkout import journal
 from pos_app.services.checkout.cards import cancel_card, check_card, finish_refund
-from pos_app.services.checkout.cart import CounterSettings
 from pos_app.services.checkout.completion import CompletedSale, complete_sale, paid_summary
 from pos_app.services.guard import requires
 from pos_app.services.ports.devices import CardTerminal, PaymentRefused
@@ -39,13 +38,13 @@ class Recovered:
 
 
 @requires(Permission.SELL)
-def recover_checkouts(*, uow: UnitOfWork, actor: Actor, sales: SalesReader, terminal: CardTerminal | None,
-                      settings: CounterSettings | None = None) -> list[Recovered]:
+def recover_checkouts(*, uow: UnitOfWork, actor: Actor, sales: SalesReader,
+                      terminal: CardTerminal | None) -> list[Recovered]:
     """Settle every checkout this counter left open: ask Stripe about waiting cards, then
     complete the paid ones and hand back the others for the clerk to finish.
 
-    Each is settled at the rate and totals its journal kept (`settings`, the store's settings now,
-    play no part: kept for callers that pass them). A paid checkout whose piece was sold elsewhere
+    Each is settled at the rate and totals its journal kept: the store's settings now play no part.
+    A paid checkout whose piece was sold elsewhere
     meanwhile is not completed: it comes back with `conflict` set and a message saying what was paid
     and that it is to be given back (`refund_unsold`); the audit trail has it (`checkout.stock_conflict`,
     in `audit flags`).
