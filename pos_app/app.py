@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from pos_app.adapters.erasure_log import ErasureLogFile
     from pos_app.adapters.export_files import ExportFolder
     from pos_app.adapters.hashing import Argon2Hasher
-    from pos_app.adapters.secrets import KeyringSecrets
+    from pos_app.adapters.secrets import KeyringSecrets, KeyringStatus
     from pos_app.domain.restore import RestoreUndo
     from pos_app.persistence.appraisal_queries import SqliteAppraisalReader
     from pos_app.persistence.audit_queries import SqliteAuditTrail
@@ -89,7 +89,7 @@ class Facet:
     data_dir: Path
     db: LocalDatabase
     keyring: KeyringSecrets
-    actor: Actor | None = None  # the command line's signed-in person or job (see cli._open)
+    actor: Actor | None = None  # the command line's signed-in person or job (see cli.core.signed_in)
 
     def uow(self) -> SqlUnitOfWork:
         return self.db.unit_of_work()
@@ -173,6 +173,18 @@ class Facet:
         from pos_app.adapters.export_files import ExportFolder
 
         return ExportFolder(self.data_dir)
+
+    def payment_keys(self) -> KeyringSecrets:
+        """Where the Stripe key is kept: the keyring (Devices)."""
+        return self.keyring
+
+    def secrets_status(self) -> KeyringStatus:
+        """The keyring's backend and its warning (Devices)."""
+        return self.keyring.status
+
+    def store_file(self) -> LocalDatabase:
+        """The store's file, to scrub after an erasure or a retention run (Devices)."""
+        return self.db
 
     def sales_reader(self, conn: Any | None = None) -> SqliteSalesReader:
         from pos_app.persistence.sales_queries import SqliteSalesReader
@@ -258,7 +270,7 @@ class Facet:
 
     def cli_actor(self) -> Actor:
         """Who the command line acts for: the person `pos-app` signed in (a session of `pos-app login`,
-        or a sign-in for this command alone) or a job token, set by `cli._open`; nobody else."""
+        or a sign-in for this command alone) or a job token, set by `cli.core.signed_in`; nobody else."""
         if self.actor is None:
             from pos_app.domain.errors import SignInFailed
 

@@ -34,9 +34,12 @@ from hypothesis import HealthCheck, settings  # noqa: E402
 from pos_app import app  # noqa: E402
 from pos_app.adapters.hashing import Argon2Hasher  # noqa: E402
 from pos_app.adapters.secrets import KeyringSecrets, database_key_name  # noqa: E402
+from pos_app.domain.audit import AuditFilter, AuditRow  # noqa: E402
 from pos_app.domain.permissions import Actor, Role  # noqa: E402
 from pos_app.persistence.database import copy_store  # noqa: E402
 from pos_app.services import demo  # noqa: E402
+from pos_app.services.ports.inventory import ItemRow  # noqa: E402
+from pos_app.services.ports.settings import StoreCounts  # noqa: E402
 from pos_app.services.setup import OwnerAccount, parse_store_profile  # noqa: E402
 
 # Everything logged during the session, Facet's own DEBUG records included, lands in one file too:
@@ -145,12 +148,70 @@ def empty_facet(tmp_path: Path) -> Iterator[app.Facet]:
 
 def audit_summaries(facet: app.Facet, action: str) -> list[dict[str, Any]]:
     """The summaries of the store's audit events of one action, oldest first."""
+    return [json.loads(row.summary) for row in audit_events(facet, action)]
+
+
+# ---------------------------------------------------------------- reading the store through its readers
+# What tests most often read back, through the same readers the screens and the command line use
+# (no SQL of the schema in a test): each opens its own connection, so it sees every commit so far.
+
+
+def audit_events(facet: app.Facet, action: str | None = None) -> list[AuditRow]:
+    """The audit trail's events, oldest first; with `action`, only that action's (exactly)."""
     conn = facet.connection()
     try:
-        rows = conn.execute("SELECT summary FROM audit_events WHERE action = ? ORDER BY seq", (action,)).fetchall()
+        rows = list(facet.audit_trail(conn).rows(AuditFilter(action=action)))
     finally:
         conn.close()
-    return [json.loads(r[0]) if isinstance(r[0], str) else r[0] for r in rows]
+    return [row for row in rows if action is None or row.action == action]
+
+
+def audit_actions(facet: app.Facet) -> list[str]:
+    """Every audit event's action, oldest first."""
+    return [row.action for row in audit_events(facet)]
+
+
+def last_audit_event(facet: app.Facet) -> AuditRow:
+    """The newest audit event (its `summary` is JSON text: `json.loads` it)."""
+    conn = facet.connection()
+    try:
+        (row,) = facet.audit_trail(conn).page(AuditFilter(), 0, 1)
+    finally:
+        conn.close()
+    return row
+
+
+def item_on_hand(facet: app.Facet, item_id: str) -> int:
+    """An item's quantity on hand as the inventory list shows it."""
+    conn = facet.connection()
+    try:
+        (row,) = facet.inventory_reader(conn).rows_by_ids([item_id])
+    finally:
+        conn.close()
+    return row.on_hand
+
+
+def available_unique_piece(facet: app.Facet, skip: int = 0) -> ItemRow:
+    """A unique piece in stock and available (the first by SKU, or the `skip`-th after it)."""
+    from pos_app.services.ports.inventory import InventoryFilter
+
+    conn = facet.connection()
+    try:
+        reader = facet.inventory_reader(conn)
+        seqs = reader.item_seqs(InventoryFilter(statuses=("available",), in_stock_only=True))
+        pieces = [r for r in reader.rows(seqs) if r.tracking == "unique"]
+    finally:
+        conn.close()
+    return pieces[skip]
+
+
+def store_counts(facet: app.Facet) -> StoreCounts:
+    """How many items (and in stock), customers, sales and active staff the store holds."""
+    conn = facet.connection()
+    try:
+        return facet.directory(conn).counts()
+    finally:
+        conn.close()
 
 
 def actor_for(facet: app.Facet, role: Role) -> Actor:

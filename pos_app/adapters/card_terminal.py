@@ -66,7 +66,7 @@ off the GUI thread.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pos_app.domain.errors import ValidationError
 from pos_app.domain.payments import EmvReceipt, is_test_key
@@ -77,6 +77,9 @@ from pos_app.services.ports.devices import (
     RefundOutcome,
     RegisteredReader,
 )
+
+if TYPE_CHECKING:  # the SDK's generated parameter types check what Facet sends
+    from stripe.params.terminal import ReaderCreateParams
 
 # The Stripe API version this module is written for: the stripe SDK 16.1 release's own
 # (stripe._api_version._ApiVersion.CURRENT). Change it only with the parameters it changes.
@@ -225,7 +228,7 @@ class StripeTerminal:
     def register_reader(self, registration_code: str, *, label: str, location: str | None) -> RegisteredReader:
         """Pair a reader with this store's Stripe account by the code its screen shows
         (`POST /v1/terminal/readers`); a code or location Stripe refuses is a ValidationError naming it."""
-        params: dict[str, Any] = {"registration_code": registration_code, "label": label}
+        params: ReaderCreateParams = {"registration_code": registration_code, "label": label}
         if location:
             params["location"] = location
 

@@ -32,6 +32,7 @@ from pos_app.gui.forms import Form
 from pos_app.gui.ops import CancelToken, show_error
 from pos_app.gui.tables import BlocksModel, RowBlocks
 from pos_app.services import audit
+from pos_app.services.ports.store import Store
 
 COLUMNS = ("#", "Time", "Person", "Role", "Counter", "Action", "Record", "Summary")
 WIDTHS = (70, 170, 170, 120, 80, 200, 220)
@@ -114,15 +115,15 @@ class AuditView(QWidget):
         actor = context.require_actor()
         trail = context.store.audit
         self.model = AuditModel(
-            lambda flt: audit.count(flt, trail=trail, uow=context.uow(), actor=actor),
-            lambda flt, offset, limit: audit.search(flt, trail=trail, uow=context.uow(), actor=actor,
+            lambda flt: audit.count(flt, trail=trail, uow=context.store.uow(), actor=actor),
+            lambda flt, offset, limit: audit.search(flt, trail=trail, uow=context.store.uow(), actor=actor,
                                                     offset=offset, limit=limit),
             self.zone, self)
         f.table.setModel(self.model)
         for column, width in enumerate(WIDTHS):
             f.table.setColumnWidth(column, width)
         f.person_combo.addItem(ANYONE, None)
-        for member in context.directory.staff_list():
+        for member in context.store.directory.staff_list():
             f.person_combo.addItem(member.name, member.id)
         for edit in (f.action_edit, f.entity_edit, f.since_edit, f.until_edit):
             edit.returnPressed.connect(self.search)
@@ -148,8 +149,7 @@ class AuditView(QWidget):
     def show_flags(self) -> None:
         """What the last week holds that deserves a look (an indexed query: on the GUI thread's reader)."""
         context = self.context
-        found = audit.flags(trail=context.store.audit, uow=context.uow(),
-                            actor=context.require_actor())
+        found = audit.flags(trail=context.store.audit, uow=context.store.uow(), actor=context.require_actor())
         self.flags = found
         if not found:
             mark_info(self.form.flags_label, f"Nothing flagged in the last {audit.FLAG_DAYS} days.")
@@ -198,18 +198,13 @@ class AuditView(QWidget):
         if self.checking is not None:
             self.checking.cancel()
             return
-        facet, actor = self.context.facet, self.context.require_actor()
+        actor = self.context.require_actor()
         token = self.checking = CancelToken()
         mark_info(self.form.chain_label, "Verifying the chain… (F9 stops)")
         self.form.verify_button.setText("Stop verifying  (F9)")
 
-        def work() -> ChainReport:
-            conn = facet.connection()
-            try:
-                return audit.verify(trail=facet.audit_trail(conn), uow=facet.uow(), actor=actor,
-                                    cancelled=token.cancelled)
-            finally:
-                conn.close()
+        def work(store: Store) -> ChainReport:
+            return audit.verify(trail=store.audit, uow=store.uow(), actor=actor, cancelled=token.cancelled)
 
         def done(report: ChainReport) -> None:
             self._checked()
@@ -239,15 +234,11 @@ class AuditView(QWidget):
         path = dialogs.ask_save_path(self, "Export the audit trail", "audit-trail.csv", "CSV files (*.csv)")
         if path is None:
             return
-        facet, actor = self.context.facet, self.context.require_actor()
+        actor = self.context.require_actor()
         mark_info(self.form.message_label, f"Exporting to {path.name}…")
 
-        def work() -> int:
-            conn = facet.connection()
-            try:
-                return audit.export_csv(path, flt, trail=facet.audit_trail(conn), uow=facet.uow(), actor=actor)
-            finally:
-                conn.close()
+        def work(store: Store) -> int:
+            return audit.export_csv(path, flt, trail=store.audit, uow=store.uow(), actor=actor)
 
         def done(written: int) -> None:
             mark_info(self.form.message_label, f"Exported {written:,} events to {path}.")
@@ -273,15 +264,8 @@ class ChainBanner(QLabel):
         self.setVisible(False)
         self.report: ChainReport | None = None
         context.actor_changed.connect(self._show_for)
-        facet = context.facet
-
-        def work() -> ChainReport:
-            conn = facet.connection()
-            try:
-                return audit.verify(trail=facet.audit_trail(conn), uow=facet.uow(),
-                                    actor=audit.check_actor(facet.terminal))
-            finally:
-                conn.close()
+        def work(store: Store) -> ChainReport:
+            return audit.verify(trail=store.audit, uow=store.uow(), actor=audit.check_actor(store.terminal))
 
         context.runner.run(work, on_done=self._checked, on_error=self._check_failed, parent=self, lane="io")
 

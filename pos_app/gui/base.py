@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar, overload
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
@@ -12,6 +12,10 @@ from PySide6.QtWidgets import QDialog, QLabel, QPushButton, QWidget
 from pos_app.domain.errors import UserFacingError
 from pos_app.gui.context import AppContext
 from pos_app.gui.forms import Form
+from pos_app.gui.ops import show_error
+from pos_app.services.ports.store import Store
+
+T = TypeVar("T")
 
 
 def mark_problem(label: QLabel, text: str) -> None:
@@ -97,13 +101,19 @@ class FacetDialog(QDialog):
             self.activateWindow()
             self.initial_focus.setFocus()
 
-    def shortcut(self, keys: str, slot: Callable[[], Any]) -> QShortcut:
+    def shortcut(self, keys: str, slot: Callable[[], object]) -> QShortcut:
         shortcut = QShortcut(QKeySequence(keys), self)
         shortcut.activated.connect(slot)
         return shortcut
 
-    def run(self, work: Callable[[], Any], on_done: Callable[[Any], None], *, lane: str = "db") -> None:
-        """Run `work` on a worker once at a time; problems come back inline."""
+    @overload  # two signatures, so mypy checks a `lambda store: ...` (see OpRunner.run)
+    def run(self, work: Callable[[Store], T], on_done: Callable[[T], object], *, lane: str = "db") -> None: ...
+    @overload
+    def run(self, work: Callable[[], T], on_done: Callable[[T], object], *, lane: str = "db") -> None: ...
+
+    def run(self, work: Callable[..., Any], on_done: Callable[[Any], object], *, lane: str = "db") -> None:
+        """Run `work(store)` on a worker once at a time (the store handle of the job's own connection, closed
+        when it ends); problems come back inline. Work that takes nothing gets no store (a device's job)."""
         if self._busy:
             return
         self._busy = True
@@ -114,8 +124,6 @@ class FacetDialog(QDialog):
 
         def failed(exc: BaseException) -> None:
             self._busy = False
-            from pos_app.gui.ops import show_error
-
             show_error(self, exc)
 
         self.context.runner.run(work, on_done=done, on_error=failed, parent=self, lane=lane)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEventLoop, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -34,6 +34,15 @@ from pos_app.domain.errors import UserFacingError, ValidationError
 from pos_app.domain.permissions import Actor
 from pos_app.gui.ops import OpRunner
 from pos_app.gui.setup_pages import FormPage, InventoryPage, PaymentsPage, PrinterPage, ShiftPage, Stay
+from pos_app.services.ports.settings import DirectoryReader
+from pos_app.services.ports.store import OpenedStore
+
+if TYPE_CHECKING:
+    from pos_app.app import Facet
+    from pos_app.gui.context import AppContext
+    from pos_app.gui.two_step import EnrolPanel
+    from pos_app.services.ports.settings import StoreProfile
+    from pos_app.services.setup import OwnerAccount
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +117,8 @@ class TaxPage(FormPage):
 class OwnerPage(FormPage):
     """The owner's account; Next creates the store and the owner in one unit of work."""
 
+    wiz: FirstRunWizard  # the whole wizard: this page creates the store (the later pages see a SetupWizard)
+
     def __init__(self, wizard: FirstRunWizard) -> None:
         super().__init__(wizard, "setup_owner.ui", "The owner", "Step 3 of 8: who owns the store. Next creates "
                                                                 "the store.")
@@ -117,7 +128,7 @@ class OwnerPage(FormPage):
     def focus_field(self) -> QWidget:
         return self.form.owner_name_edit  # type: ignore[no-any-return]
 
-    def check(self) -> Callable[[], Any]:
+    def check(self) -> Callable[[], Facet]:
         from pos_app.services.setup import OwnerAccount, check_owner, parse_store_profile
 
         wizard = self.wiz
@@ -136,11 +147,11 @@ class OwnerPage(FormPage):
             raise ValidationError("owner_password2", "the two passwords differ")
         return lambda: wizard.create_store(profile, owner)
 
-    def run(self, work: Callable[[], Any], on_done: Callable[[Any], None], *, lane: str = "db",
+    def run(self, work: Callable[..., Any], on_done: Callable[[Any], object], *, lane: str = "db",
             note: str = "Creating your store…") -> None:
         super().run(work, on_done, lane=lane, note=note)
 
-    def done(self, facet: Any) -> None:
+    def done(self, facet: Facet) -> None:
         self.wiz.store_created(facet)
         for name in ("owner_password_edit", "owner_password2_edit", "owner_pin_edit"):
             getattr(self.form, name).clear()  # secrets leave the screen once they are hashed
@@ -155,7 +166,7 @@ class TwoStepPage(QWizardPage):
         self.setTitle("Two-step sign-in")
         self.setSubTitle("Step 4 of 8: the owner signs in with a code from a phone as well as the password.")
         self.wiz = wizard
-        self.panel: Any = None
+        self.panel: EnrolPanel | None = None
         self.enrolled = False
         self.setCommitPage(True)  # enrolled is enrolled: no way back to it
         self.setButtonText(QWizard.WizardButton.CommitButton, "&Next  >")
@@ -165,16 +176,17 @@ class TwoStepPage(QWizardPage):
         from pos_app.gui.two_step import EnrolPanel
 
         wizard = self.wiz
-        if self.panel is None:
-            self.panel = EnrolPanel(wizard.context, self)
+        panel = self.panel
+        if panel is None:
+            panel = self.panel = EnrolPanel(wizard.context, self)
             layout = self.layout()
             assert layout is not None, "made in __init__"
-            layout.addWidget(self.panel)
-            self.panel.setup_finished.connect(self._finished)
-            self.panel.cancel_requested.connect(wizard.reject)
-        self.panel.begin(wizard.acting(), required=True)
-        self.panel.form.cancel_button.setVisible(False)  # the wizard's own Quit (Esc) is there
-        qr = self.panel.form.qr_label
+            layout.addWidget(panel)
+            panel.setup_finished.connect(self._finished)
+            panel.cancel_requested.connect(wizard.reject)
+        panel.begin(wizard.acting(), required=True)
+        panel.form.cancel_button.setVisible(False)  # the wizard's own Quit (Esc) is there
+        qr = panel.form.qr_label
         qr.setMinimumSize(qr.pixmap().size())  # whole, or a phone cannot read it: the window grows instead
 
     def isComplete(self) -> bool:
@@ -191,7 +203,8 @@ class FirstRunWizard(QWizard):
     (`context` with the owner signed in): the pages after the owner's, for a store whose setup was left
     midway. On accept `facet` is the store (fresh) and the first shift is open."""
 
-    def __init__(self, data_dir: Path | None = None, *, context: Any = None, parent: QWidget | None = None) -> None:
+    def __init__(self, data_dir: Path | None = None, *, context: AppContext | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Facet — set up your store")
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
@@ -201,10 +214,11 @@ class FirstRunWizard(QWizard):
         self.setButtonText(QWizard.WizardButton.FinishButton, "&Finish: open the shift")
         self.setButtonText(QWizard.WizardButton.CancelButton, "Quit  (Esc)")
         self.data_dir = data_dir
-        self.context: Any = context
+        self._context = context
         self.actor: Actor | None = context.actor if context is not None else None
-        self.runner: OpRunner = context.runner if context is not None else OpRunner(self)
-        self.facet: Any = None
+        # Fresh: the wizard's own runner, whose jobs get a store handle once the store is made.
+        self.runner: OpRunner = context.runner if context is not None else OpRunner(self, open_store=self._open_store)
+        self.facet: Facet | None = None
         self.busy = False
         self.skipped: set[str] = set()
         self._own_context = context is None
@@ -221,8 +235,22 @@ class FirstRunWizard(QWizard):
         self.setStartId(STORE if context is None else PRINTER)
         self.resize(1000, 760)
 
+    @property
+    def context(self) -> AppContext:
+        """The store as the pages after the owner's see it (the one made here, or the one signed in to)."""
+        if self._context is None:
+            raise RuntimeError("the store has not been made yet")
+        return self._context
+
+    def _open_store(self) -> OpenedStore:
+        """A job's own store handle (on the runner's worker): only once the store is made."""
+        facet = self.facet
+        if facet is None:
+            raise RuntimeError("the store has not been made yet")
+        return facet.open_store()
+
     @classmethod
-    def ask(cls, data_dir: Path) -> Any:
+    def ask(cls, data_dir: Path) -> Facet | None:
         """Run the wizard on a folder with no store; the created Facet (its first shift open), or None if the
         person quit (the store, if it was created by then, is closed and comes back at the next start)."""
         wizard = cls(data_dir)
@@ -233,18 +261,18 @@ class FirstRunWizard(QWizard):
         return wizard.outcome()
 
     @classmethod
-    def resume_for(cls, context: Any, parent: QWidget) -> FirstRunWizard:
+    def resume_for(cls, context: AppContext, parent: QWidget) -> FirstRunWizard:
         """Take a setup left midway up again, for the owner just signed in (non-blocking)."""
         wizard = cls(context=context, parent=parent)
         wizard.setWindowModality(Qt.WindowModality.WindowModal)
         wizard.open()
         return wizard
 
-    def outcome(self) -> Any:
+    def outcome(self) -> Facet | None:
         """After `ask`: the store if the setup was finished; else None (a store made, then quit, is closed)."""
         self.runner.wait()
-        if self._own_context and self.context is not None:
-            self.context.close()
+        if self._own_context and self._context is not None:
+            self._context.close()
             self._own_context = False
         if self.facet is not None and self.result() != QWizard.DialogCode.Accepted:
             self.facet.close()
@@ -252,19 +280,20 @@ class FirstRunWizard(QWizard):
         return self.facet
 
     # -- the store --------------------------------------------------------------------------------------
-    def create_store(self, profile: Any, owner: Any) -> Any:
+    def create_store(self, profile: StoreProfile, owner: OwnerAccount) -> Facet:
         """On the database worker: the store and its owner, in one go (as `pos-app init`)."""
         from pos_app import app
 
-        return app.create_facet(self.data_dir, profile, owner, guided=True)  # type: ignore[arg-type]
+        assert self.data_dir is not None, "only a fresh wizard creates a store"
+        return app.create_facet(self.data_dir, profile, owner, guided=True)
 
-    def store_created(self, facet: Any) -> None:
+    def store_created(self, facet: Facet) -> None:
         """On the GUI thread: the owner acts from here on in this wizard, as just signed in."""
         from pos_app import app
         from pos_app.gui.context import AppContext
 
         self.facet = facet
-        self.context = AppContext(facet, self.runner)
+        self._context = AppContext(facet, self.runner)
         self.actor = app.owner_actor(facet)
         self.context.set_actor(self.actor)
         self.demo_shortcut.setEnabled(False)
@@ -279,12 +308,12 @@ class FirstRunWizard(QWizard):
         data_dir = self.data_dir
         assert data_dir is not None, "Ctrl+D is only on a fresh wizard's first page"
 
-        def done(facet: Any) -> None:
+        def done(facet: Facet) -> None:
             self.facet = facet
             _accept_without_checks(self)
 
-        page.run(lambda: app.create_demo_facet(data_dir), done,  # type: ignore[attr-defined]
-                 note="Creating the Jane Ellen demo store…")
+        assert isinstance(page, FormPage), "Ctrl+D is only on the first page"
+        page.run(lambda: app.create_demo_facet(data_dir), done, note="Creating the Jane Ellen demo store…")
 
     def acting(self) -> Actor:
         """The owner, who acts on every page after the store is made (just made, or signed in to resume)."""
@@ -292,16 +321,15 @@ class FirstRunWizard(QWizard):
             raise RuntimeError("the store has not been made yet")
         return self.actor
 
-    def directory(self) -> Any:
-        return self.context.directory
+    def directory(self) -> DirectoryReader:
+        """The store's settings, read on the GUI thread's store handle."""
+        return self.context.store.directory
 
     def store_name(self) -> str:
         return str(self.context.profile.name)
 
     def has_stripe_key(self) -> bool:
-        from pos_app.adapters.secrets import STRIPE_KEY_NAME
-
-        return bool(self.context.facet.keyring.get(STRIPE_KEY_NAME))
+        return bool(self.context.devices.payment_keys().stripe_key())
 
     def back_to(self, page: QWizardPage, exc: UserFacingError) -> None:
         """A page before this one no longer passes (it cannot, today, but a check may tighten): go back to it."""

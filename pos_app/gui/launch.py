@@ -20,13 +20,19 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
 
 from pos_app import paths
+from pos_app.domain.permissions import Actor
+
+if TYPE_CHECKING:
+    from pos_app.app import Facet
+    from pos_app.gui.context import AppContext
+    from pos_app.gui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 _STARTED = time.perf_counter()
@@ -48,13 +54,13 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def banner_warning(facet: Any) -> str | None:
+def banner_warning(facet: Facet) -> str | None:
     """The keyring warning for the window's banner: None once the owner has acknowledged it in Settings
     (Settings' Security page and `pos-app doctor` still show it)."""
     from pos_app.services.settings import KEYRING_ACKNOWLEDGED
 
-    warning: str | None = facet.keyring.status.warning
-    if warning and facet.directory().setting(KEYRING_ACKNOWLEDGED, False):
+    warning = facet.devices.secrets_status().warning
+    if warning and facet.store.directory.setting(KEYRING_ACKNOWLEDGED, False):
         return None
     return warning
 
@@ -85,9 +91,10 @@ def run_desktop(data_dir: Path, *, demo: bool = False, smoke: bool = False) -> i
         else:
             from pos_app.gui.first_run import FirstRunWizard
 
-            facet = FirstRunWizard.ask(data_dir)
-            if facet is None:
+            made = FirstRunWizard.ask(data_dir)
+            if made is None:
                 return 0
+            facet = made
     except UserFacingError as exc:
         return _fatal(str(exc), smoke=smoke)
     except Exception:
@@ -106,7 +113,7 @@ def run_desktop(data_dir: Path, *, demo: bool = False, smoke: bool = False) -> i
     # shared connection); a moment later SQLAlchemy on the database worker, while
     # the person types their PIN (importing it on a worker takes the GIL away from
     # the GUI thread, so not during the first paint).
-    QTimer.singleShot(0, facet.hasher)
+    QTimer.singleShot(0, context.devices.hasher)
     QTimer.singleShot(WARM_UP_DELAY_MS // 2, lambda: _warm_gui(context))
     QTimer.singleShot(WARM_UP_DELAY_MS, lambda: context.runner.run(
         lambda: facet.db.engine, on_error=lambda exc: log.warning("warming up the database engine failed: %s", exc)))
@@ -118,41 +125,41 @@ def run_desktop(data_dir: Path, *, demo: bool = False, smoke: bool = False) -> i
     return int(code)
 
 
-def watch_for_unfinished_setup(window: Any, context: Any) -> None:
+def watch_for_unfinished_setup(window: MainWindow, context: AppContext) -> None:
     """Each sign-in on `window` checks whether the first-run setup was left midway (see `resume_setup`)."""
     window.sign_in.signed_in.connect(lambda actor: resume_setup(window, context, actor))
 
 
-def resume_setup(window: Any, context: Any, actor: Any) -> None:
+def resume_setup(window: MainWindow, context: AppContext, actor: Actor) -> None:
     """A store whose first-run setup was left midway: the owner's sign-in takes it up again, over the
     workspace (the sign-in screen has already seen to two-step sign-in)."""
     from pos_app.domain.permissions import Role
     from pos_app.services.setup import setup_pending
 
-    if actor.role is not Role.OWNER or not setup_pending(context.directory):
+    if actor.role is not Role.OWNER or not setup_pending(context.store.directory):
         return
     from pos_app.gui.first_run import FirstRunWizard
 
     window.setup_wizard = FirstRunWizard.resume_for(context, window)
 
 
-def _warm_gui(context: object) -> None:
+def _warm_gui(context: AppContext) -> None:
     """While the person types their PIN: load the screens' code and the locale's
     money format, so Enter shows the workspace without waiting for them."""
     from pos_app.gui import workspace
 
     workspace.load_screens()
-    context.money(0)  # type: ignore[attr-defined]
+    context.money(0)
 
 
-def _ready(window: object, screen: str, **timings: float) -> None:
+def _ready(window: MainWindow, screen: str, **timings: float) -> None:
     report = {"event": "ready", "screen": screen, "seconds": round(time.perf_counter() - _STARTED, 4)}
     report.update({name: round(value, 4) for name, value in timings.items()})
     print(json.dumps(report), flush=True)
-    QTimer.singleShot(0, window.close)  # type: ignore[attr-defined]
+    QTimer.singleShot(0, window.close)
 
 
-def _smoke(window: object, context: object) -> None:
+def _smoke(window: MainWindow, context: AppContext) -> None:
     """Close once painted; with FACET_SMOKE_STAFF/SECRET, sign in first, as a person would.
 
     A person reads the sign-in screen and types a PIN before pressing Enter, and
@@ -169,8 +176,8 @@ def _smoke(window: object, context: object) -> None:
         return
     from PySide6.QtCore import Qt
 
-    sign_in = window.sign_in  # type: ignore[attr-defined]
-    runner = context.runner  # type: ignore[attr-defined]
+    sign_in = window.sign_in
+    runner = context.runner
     lst = sign_in.form.staff_list
     for row in range(lst.count()):
         if lst.item(row).data(Qt.ItemDataRole.UserRole).name == staff_name:
@@ -187,13 +194,15 @@ def _smoke(window: object, context: object) -> None:
         check()
 
     def check() -> None:
-        workspace = getattr(window, "workspace", None)
+        from pos_app.gui.inventory.view import InventoryView  # loaded with the screens by now
+
+        workspace = window.workspace
         screen = workspace.screens.get("Inventory") if workspace is not None else None
-        if screen is not None and workspace.current_screen() is not screen:
+        if workspace is not None and screen is not None and workspace.current_screen() is not screen:
             # Clerks and managers start on the sell screen; the figure is the inventory's, as
             # when the person presses Ctrl+2 at once.
             workspace.show_screen("Inventory")
-        if screen is not None and screen.model.rowCount() and screen.form.table.isVisible():
+        if isinstance(screen, InventoryView) and screen.model.rowCount() and screen.form.table.isVisible():
             screen.form.table.viewport().repaint()
             _ready(window, "inventory", sign_in_screen=marks["screen"] - _STARTED,
                    enter_to_inventory=time.perf_counter() - marks["enter"])

@@ -10,7 +10,7 @@ if they do not sell, it is parked for the counter.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -27,6 +27,10 @@ from pos_app.gui.sign_in import SignInView
 from pos_app.gui.workspace import Workspace
 from pos_app.services import audit, checkout, retention
 from pos_app.services import staff as staff_service
+from pos_app.services.ports.store import Store
+
+if TYPE_CHECKING:
+    from pos_app.gui.first_run import FirstRunWizard
 
 log = logging.getLogger(__name__)
 # The daily retention job: first looked at a little after start (not in the way of the first sale), then hourly.
@@ -59,12 +63,13 @@ class MainWindow(QMainWindow):
         self.sign_in.signed_in.connect(self._signed_in)
         self.stack.addWidget(self.sign_in)
         self.workspace: Workspace | None = None
+        self.setup_wizard: FirstRunWizard | None = None  # a first-run setup taken up again (gui/launch.py)
         self._last_actor: Actor | None = None
         self._status: list[str] = []  # the status line's parts (`_show_status`)
 
-        minutes = float(context.directory.setting("security.idle_lock_minutes", DEFAULT_IDLE_LOCK_MINUTES))
+        minutes = float(context.store.directory.setting("security.idle_lock_minutes", DEFAULT_IDLE_LOCK_MINUTES))
         self.idle = IdleWatcher(minutes, self)
-        QApplication.instance().installEventFilter(self.idle)
+        _application().installEventFilter(self.idle)
         self.idle.idle.connect(lambda: self._idle(f"Locked after {minutes:g} minutes without use."))
         # The two-step setup page shows a new key and recovery codes: it locks when left idle too.
         self.sign_in.enrolment_started.connect(lambda: self.idle.arm(True))
@@ -75,7 +80,7 @@ class MainWindow(QMainWindow):
         lock.triggered.connect(lambda: self.lock(""))
         self.addAction(lock)
         self.lock_action = lock
-        self.statusBar().showMessage(f"{context.profile.name} · counter {context.facet.terminal}")
+        self.statusBar().showMessage(f"{context.profile.name} · counter {context.store.terminal}")
         self.sign_in.prepare()
 
         self.retention_timer = QTimer(self)
@@ -86,13 +91,13 @@ class MainWindow(QMainWindow):
 
     def run_retention_if_due(self) -> None:
         """Run the privacy retention job once a day, off the GUI thread; its result goes to the log."""
-        facet = self.context.facet
+        devices = self.context.devices
 
-        def work() -> retention.RetentionReport | None:
-            if not retention.due(uow=facet.uow()):
+        def work(store: Store) -> retention.RetentionReport | None:
+            if not retention.due(uow=store.uow()):
                 return None
-            return retention.run(uow=facet.uow(), actor=retention.job_actor(facet.terminal),
-                                 data_dir=facet.data_dir, store=facet.db)
+            return retention.run(uow=store.uow(), actor=retention.job_actor(store.terminal),
+                                 data_dir=devices.data_dir, store=devices.store_file())
 
         def done(report: retention.RetentionReport | None) -> None:
             if report is not None:
@@ -120,7 +125,7 @@ class MainWindow(QMainWindow):
             self.workspace.lock_requested.connect(lambda: self.lock(""))
             self.stack.addWidget(self.workspace)
         self.stack.setCurrentWidget(self.workspace)
-        self._status = [f"{self.context.profile.name} · counter {self.context.facet.terminal} · {actor.name} "
+        self._status = [f"{self.context.profile.name} · counter {self.context.store.terminal} · {actor.name} "
                         f"({actor.role.label})"]
         if left is not None and previous is not None:
             self._hand_over(left, previous, actor)
@@ -141,14 +146,8 @@ class MainWindow(QMainWindow):
 
     def _tell_flags(self, actor: Actor) -> None:
         """Whoever watches the audit trail hears at sign-in that the week holds suspicious activity."""
-        facet = self.context.facet
-
-        def work() -> int:
-            conn = facet.connection()
-            try:
-                return len(audit.flags(trail=facet.audit_trail(conn), uow=facet.uow(), actor=actor))
-            finally:
-                conn.close()
+        def work(store: Store) -> int:
+            return len(audit.flags(trail=store.audit, uow=store.uow(), actor=actor))
 
         def done(count: int) -> None:
             if count and self.context.actor is actor:
@@ -220,15 +219,21 @@ class MainWindow(QMainWindow):
             if dialog.isVisible():
                 dialog.reject()
         self.context.set_actor(None)
-        facet = self.context.facet
         self.context.runner.run(
-            lambda: staff_service.sign_out(actor, uow=facet.uow(), reason="locked" if note else "signed out"))
+            lambda store: staff_service.sign_out(actor, uow=store.uow(), reason="locked" if note else "signed out"))
         self.sign_in.prepare(note=note, preselect=actor.staff_id)
         self.stack.setCurrentWidget(self.sign_in)
-        self.statusBar().showMessage(f"{self.context.profile.name} · counter {facet.terminal} · locked")
+        self.statusBar().showMessage(f"{self.context.profile.name} · counter {self.context.store.terminal} · locked")
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        QApplication.instance().removeEventFilter(self.idle)
+        _application().removeEventFilter(self.idle)
         self.sign_in.flush_pending()
         self.context.runner.wait()
         super().closeEvent(event)
+
+
+def _application() -> QApplication:
+    """The running application (a main window exists only inside one)."""
+    app = QApplication.instance()
+    assert isinstance(app, QApplication), "a main window needs a QApplication"
+    return app

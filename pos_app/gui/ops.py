@@ -19,7 +19,7 @@ import sys
 import threading
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar, overload
 
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
@@ -99,6 +99,7 @@ class _Relay(QObject):
     failed = Signal(object)
 
 
+T = TypeVar("T")
 Work = Callable[[Store], Any] | Callable[[], Any]
 """A job: given the store handle of its own connection (or, for a device-only job, nothing)."""
 
@@ -161,12 +162,23 @@ class OpRunner(QObject):
     def busy(self) -> bool:
         return bool(self._relays)
 
+    # Two signatures rather than the `Work` union: with the union, mypy leaves a `lambda store: ...` unchecked;
+    # with these it checks the lambda's body against the Store port and `on_done` against what the work returns.
+    @overload
+    def run(self, work: Callable[[Store], T], *, on_done: Callable[[T], object] | None = None,
+            on_error: Callable[[BaseException], object] | None = None, parent: QWidget | None = None,
+            lane: str = "db") -> None: ...
+    @overload
+    def run(self, work: Callable[[], T], *, on_done: Callable[[T], object] | None = None,
+            on_error: Callable[[BaseException], object] | None = None, parent: QWidget | None = None,
+            lane: str = "db") -> None: ...
+
     def run(
         self,
         work: Work,
         *,
-        on_done: Callable[[Any], None] | None = None,
-        on_error: Callable[[BaseException], None] | None = None,
+        on_done: Callable[[Any], object] | None = None,
+        on_error: Callable[[BaseException], object] | None = None,
         parent: QWidget | None = None,
         lane: str = "db",
     ) -> None:

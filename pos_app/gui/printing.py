@@ -10,12 +10,17 @@ held at a time.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QDialog, QWidget
+
+if TYPE_CHECKING:
+    import pypdfium2
+
+    from pos_app.gui.ops import OpRunner
 
 
 def ask_printer(parent: QWidget | None, pages: int) -> QPrinter | None:
@@ -41,7 +46,7 @@ class PrintJob:
     def __init__(self, pdf: bytes, printer: QPrinter) -> None:
         import pypdfium2
 
-        self._document: Any = pypdfium2.PdfDocument(pdf)
+        self._document: pypdfium2.PdfDocument = pypdfium2.PdfDocument(pdf)
         self.printer = printer
         self.pages = len(self._document)
         self.next_page = 0
@@ -84,7 +89,7 @@ class PrintJob:
         self._document.close()
 
 
-def print_pdf(parent: QWidget, runner: Any, pdf: bytes, say: Callable[[str], None],
+def print_pdf(parent: QWidget, runner: OpRunner, pdf: bytes, say: Callable[[str], None],
               on_error: Callable[[BaseException], None]) -> None:
     """Ask for a printer, then print `pdf` one page at a time (rendered on the io lane, painted here).
 

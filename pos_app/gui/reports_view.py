@@ -12,11 +12,11 @@ again when it is shown after a change; the screen says it is updating.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import QWidget
 
+from pos_app.domain.errors import UserFacingError
 from pos_app.gui.base import mark_info
 from pos_app.gui.context import AppContext
 from pos_app.gui.forms import Form
@@ -24,6 +24,7 @@ from pos_app.gui.tables import fill
 from pos_app.services import certificates, reports
 from pos_app.services.ports.certificates import DuplicateReport
 from pos_app.services.ports.inventory import AgingBucket, AgingRow, LowStockRow
+from pos_app.services.ports.store import Store
 
 
 @dataclass(frozen=True)
@@ -70,26 +71,21 @@ class ReportsView(QWidget):
         if self.loading:
             return
         self.loading, self.stale = True, False
-        facet, actor = self.context.facet, self.context.require_actor()
+        actor = self.context.require_actor()
         zone, min_days = self.context.profile.timezone, self.form.min_days_spin.value()
         mark_info(self.form.low_label, "Updating…")
         mark_info(self.form.aging_label, "Updating…")
         mark_info(self.form.duplicates_label, "Updating…")
 
-        def work() -> _Results:
-            conn = facet.connection()
-            try:
-                reader = facet.inventory_reader(conn)
-                return _Results(
-                    low=reports.low_stock(reader=reader, actor=actor, uow=facet.uow()),
-                    buckets=reports.aging_summary(reader=reader, actor=actor, timezone=zone, uow=facet.uow()),
-                    aging=reports.aging(reader=reader, actor=actor, timezone=zone, min_days=min_days, uow=facet.uow()),
-                    min_days=min_days,
-                    duplicates=certificates.duplicate_reports(reader=facet.certificate_reader(conn), actor=actor,
-                                                              uow=facet.uow()),
-                )
-            finally:
-                conn.close()
+        def work(store: Store) -> _Results:
+            reader = store.inventory
+            return _Results(
+                low=reports.low_stock(reader=reader, actor=actor, uow=store.uow()),
+                buckets=reports.aging_summary(reader=reader, actor=actor, timezone=zone, uow=store.uow()),
+                aging=reports.aging(reader=reader, actor=actor, timezone=zone, min_days=min_days, uow=store.uow()),
+                min_days=min_days,
+                duplicates=certificates.duplicate_reports(reader=store.certificates, actor=actor, uow=store.uow()),
+            )
 
         def failed(exc: BaseException) -> None:
             self.loading = False
@@ -146,5 +142,5 @@ class ReportsView(QWidget):
         else:
             mark_info(self.form.duplicates_label, "No lab report number is recorded on more than one piece.")
 
-    def show_problem(self, exc: Any) -> None:
+    def show_problem(self, exc: UserFacingError) -> None:
         mark_info(self.form.low_label, str(exc))

@@ -27,7 +27,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QKeySequence, QPixmap, QShortcut
@@ -50,6 +50,13 @@ from pos_app.gui.forms import Form
 from pos_app.gui.sell.printer_settings import may_change, save_settings, send_test_page
 from pos_app.gui.tables import fill
 from pos_app.services import settings as store_settings
+from pos_app.services.ports.devices import RegisteredReader
+from pos_app.services.ports.store import Store
+
+if TYPE_CHECKING:
+    from pos_app.services.payment_setup import PaymentStatus
+
+T = TypeVar("T")
 
 ALLOWED = "✓"
 _LONG = 50
@@ -198,7 +205,7 @@ class Loaded:
 
     settings: dict[str, Any]
     profile: dict[str, str]
-    payments: Any  # payment_setup.PaymentStatus
+    payments: PaymentStatus
     keyring_backend: str
     keyring_warning: str | None
 
@@ -239,7 +246,7 @@ class SettingsView(QWidget):
         self.loaded = False
         self._busy = False
 
-    def _shortcut(self, keys: str, slot: Callable[[], Any]) -> None:
+    def _shortcut(self, keys: str, slot: Callable[[], object]) -> None:
         shortcut = QShortcut(QKeySequence(keys), self)
         shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         shortcut.activated.connect(slot)
@@ -278,9 +285,10 @@ class SettingsView(QWidget):
 
     def _align_label_columns(self) -> None:
         """Every page's labels one width, so the fields do not jump left and right from page to page."""
-        labels = [item.widget() for layout in self.form.root.findChildren(QFormLayout)
+        labels = [label for layout in self.form.root.findChildren(QFormLayout)
                   for row in range(layout.rowCount())
-                  if (item := layout.itemAt(row, QFormLayout.ItemRole.LabelRole)) is not None and item.widget()]
+                  if (item := layout.itemAt(row, QFormLayout.ItemRole.LabelRole)) is not None
+                  and (label := item.widget()) is not None]
         if not labels:
             return
         # At most about 30 characters: a longer label wraps rather than narrowing every page's fields.
@@ -350,21 +358,17 @@ class SettingsView(QWidget):
     def load(self, then: Callable[[], None] | None = None) -> None:
         """Read the settings, the profile and the payment status on a worker (each read is a service's)."""
         self.loaded = True
-        facet, actor = self.context.facet, self.actor
+        devices, actor = self.context.devices, self.actor
 
-        def work() -> Loaded:
+        def work(store: Store) -> Loaded:
             from pos_app.services import payment_setup, store_profile
 
-            conn = facet.connection()
-            try:
-                reader = facet.directory(conn)
-                values = store_settings.current_settings(reader=reader, actor=actor, uow=facet.uow())
-                profile = store_profile.store_profile(reader=reader, actor=actor, uow=facet.uow())
-                payments = payment_setup.payment_status(keys=facet.keyring, reader=reader, actor=actor,
-                                                        uow=facet.uow())
-            finally:
-                conn.close()
-            status = facet.keyring.status
+            reader = store.directory
+            values = store_settings.current_settings(reader=reader, actor=actor, uow=store.uow())
+            profile = store_profile.store_profile(reader=reader, actor=actor, uow=store.uow())
+            payments = payment_setup.payment_status(keys=devices.payment_keys(), reader=reader, actor=actor,
+                                                    uow=store.uow())
+            status = devices.secrets_status()
             return Loaded(values, store_profile.as_texts(profile), payments, status.backend, status.warning)
 
         def failed(exc: BaseException) -> None:
@@ -503,12 +507,13 @@ class SettingsView(QWidget):
             return
         show_error(self, exc)
 
-    def _run(self, page: str, work: Callable[[], Any], done: Callable[[Any], None], lane: str = "db") -> None:
+    def _run(self, page: str, work: Callable[[Store], T], done: Callable[[T], object], lane: str = "db") -> None:
+        """Run `work(store)` on a worker, one at a time; a refusal comes back on `page`."""
         if self._busy:
             return
         self._busy = True
 
-        def finished(result: Any) -> None:
+        def finished(result: T) -> None:
             self._busy = False
             done(result)
 
@@ -530,15 +535,15 @@ class SettingsView(QWidget):
         if page == PROFILE:
             from pos_app.services.store_profile import change_store_profile
 
-            def work() -> Any:
-                return change_store_profile(texts, uow=context.uow(), actor=actor)
+            def work(store: Store) -> object:
+                return change_store_profile(texts, uow=store.uow(), actor=actor)
         else:
-            def work() -> Any:
-                return save_settings(context, actor, texts)
+            def work(store: Store) -> object:
+                return save_settings(store, actor, texts)
 
         captions = [self._caption(page, key)[0] for key in texts]
 
-        def done(_result: Any) -> None:
+        def done(_result: object) -> None:
             if page == PROFILE:
                 context.store_changed()
             context.changed.emit("settings")
@@ -554,9 +559,11 @@ class SettingsView(QWidget):
         texts = {k: v for k, v in self.changed_texts("receipt").items() if k in store_settings.PRINTER_KEYS}
         mark_info(self._message("receipt"), "Sending the test page…")
 
-        def work() -> str:
-            save_settings(context, actor, texts)
-            return send_test_page(context)
+        devices, name = context.devices, context.profile.name
+
+        def work(store: Store) -> str:
+            save_settings(store, actor, texts)
+            return send_test_page(store, devices, name)
 
         def done(message: str) -> None:
             context.changed.emit("settings")
@@ -574,8 +581,10 @@ class SettingsView(QWidget):
         key = f.payments_key_edit.text()
         _mark_invalid(f.payments_key_edit, False)
 
-        def work() -> bool:
-            return set_stripe_key(key, keys=context.facet.keyring, uow=context.uow(), actor=actor)
+        keys = context.devices.payment_keys()
+
+        def work(store: Store) -> bool:
+            return set_stripe_key(key, keys=keys, uow=store.uow(), actor=actor)
 
         def done(test_mode: bool) -> None:
             f.payments_key_edit.clear()
@@ -598,12 +607,13 @@ class SettingsView(QWidget):
         _mark_invalid(f.payments_code_edit, False)
         mark_info(self._message("payments"), "Asking Stripe to pair the reader…")
 
-        def work() -> Any:
-            facet = context.facet
-            return register_reader(code, registry=facet.reader_registry(), terminal=actor.terminal,
-                                   uow=context.uow(), actor=actor)
+        devices = context.devices
 
-        def done(reader: Any) -> None:
+        def work(store: Store) -> RegisteredReader:
+            return register_reader(code, registry=devices.reader_registry(), terminal=actor.terminal,
+                                   uow=store.uow(), actor=actor)
+
+        def done(reader: RegisteredReader) -> None:
             f.payments_code_edit.clear()
             context.changed.emit("settings")  # the sell screen makes its card reader again
             self.load(then=lambda: mark_info(self._message("payments"),
@@ -618,11 +628,11 @@ class SettingsView(QWidget):
             return
         context, actor = self.context, self.actor
 
-        def work() -> Any:
+        def work(store: Store) -> object:
             return store_settings.change_settings({store_settings.KEYRING_ACKNOWLEDGED: "yes"},
-                                                  uow=context.uow(), actor=actor)
+                                                  uow=store.uow(), actor=actor)
 
-        def done(_r: Any) -> None:
+        def done(_r: object) -> None:
             banner = getattr(self.window(), "banner", None)
             if isinstance(banner, QLabel):
                 banner.hide()

@@ -9,21 +9,50 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QLabel, QLineEdit, QWidget, QWizard, QWizardPage
+from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QWidget, QWizard, QWizardPage
 
 from pos_app.domain.errors import UserFacingError, ValidationError
+from pos_app.domain.permissions import Actor
 from pos_app.gui.base import mark_info, mark_problem
+from pos_app.gui.context import AppContext
 from pos_app.gui.forms import Form
-from pos_app.gui.ops import show_error
+from pos_app.gui.ops import CancelToken, OpRunner, show_error
+from pos_app.services.ports.devices import RegisteredReader
+from pos_app.services.ports.settings import DirectoryReader
+from pos_app.services.ports.store import Store
 
 if TYPE_CHECKING:
-    from pos_app.gui.first_run import FirstRunWizard
+    from pos_app.services.item_files import ImportReport
+
+T = TypeVar("T")
+PageWork = Callable[[Store], object] | Callable[[], object]
+"""What Next runs on a worker: given the store handle of the job's own connection, or nothing while there is
+no store yet (creating it)."""
 
 PRINTER_MODELS = ("TM-T88V", "TM-T88IV", "TM-T88III", "TM-T20II", "TM-U220B")
+
+
+class SetupWizard(Protocol):
+    """What a page needs of the first-run wizard (`first_run.FirstRunWizard`), which imports this module."""
+
+    @property
+    def context(self) -> AppContext:
+        """The opened store's `AppContext`, once the store exists."""
+        ...
+
+    runner: OpRunner
+    busy: bool
+    skipped: set[str]
+
+    def button(self, which: QWizard.WizardButton) -> QAbstractButton: ...
+    def acting(self) -> Actor: ...
+    def directory(self) -> DirectoryReader: ...
+    def store_name(self) -> str: ...
+    def has_stripe_key(self) -> bool: ...
 
 
 class Stay(UserFacingError):
@@ -34,10 +63,11 @@ class FormPage(QWizardPage):
     """A wizard page holding a form from `ui/`; shows problems inline and waits for work off the GUI thread.
 
     `check()` runs when the person presses Next: it raises UserFacingError to stay, returns None to go on,
-    or returns work (a callable) to run on a worker; Next goes on once the work succeeds.
+    or returns work to run on a worker (`work(store)`, or `work()` before the store exists); Next goes on
+    once the work succeeds.
     """
 
-    def __init__(self, wizard: FirstRunWizard, form_name: str, title: str, subtitle: str = "") -> None:
+    def __init__(self, wizard: SetupWizard, form_name: str, title: str, subtitle: str = "") -> None:
         super().__init__()
         self.setTitle(title)
         if subtitle:
@@ -51,7 +81,7 @@ class FormPage(QWizardPage):
             edit.textEdited.connect(self._edited)
 
     # -- what a page says -------------------------------------------------------------------------------
-    def check(self) -> Callable[[], Any] | None:
+    def check(self) -> PageWork | None:
         return None
 
     def done(self, result: Any) -> None:
@@ -106,8 +136,17 @@ class FormPage(QWizardPage):
         else:
             wizard.next()
 
-    def run(self, work: Callable[[], Any], on_done: Callable[[Any], None], *, lane: str = "db",
+    @overload
+    def run(self, work: Callable[[Store], T], on_done: Callable[[T], object], *, lane: str = "db",
+            note: str = "Working…") -> None: ...
+    @overload
+    def run(self, work: Callable[[], T], on_done: Callable[[T], object], *, lane: str = "db",
+            note: str = "Working…") -> None: ...
+
+    def run(self, work: Callable[..., Any], on_done: Callable[[Any], object], *, lane: str = "db",
             note: str = "Working…") -> None:
+        """Run `work` on the wizard's runner (`work(store)` gets the store handle of the job's own connection)
+        while the page waits; `on_done(result)` back on the GUI thread."""
         if self.busy:
             return
         self._set_busy(True)
@@ -175,7 +214,7 @@ class FormPage(QWizardPage):
 
 
 class PrinterPage(FormPage):
-    def __init__(self, wizard: FirstRunWizard) -> None:
+    def __init__(self, wizard: SetupWizard) -> None:
         super().__init__(wizard, "setup_printer.ui", "Receipt printer",
                          "Step 5 of 8: where receipts print. Skip it by leaving the address empty.")
         f = self.form
@@ -215,17 +254,23 @@ class PrinterPage(FormPage):
         return {"receipt.printer": f.printer_edit.text(), "receipt.profile": f.profile_combo.currentText(),
                 "receipt.columns": f.columns_combo.currentText()}
 
-    def _save(self) -> None:
+    def _saving(self) -> Callable[[Store], None]:
+        """The printer's fields as typed now (read on the GUI thread), saved by the job it returns."""
         from pos_app.services import settings as store_settings
 
-        store_settings.change_settings(self.values(), uow=self.wiz.context.uow(), actor=self.wiz.acting())
+        values, actor = self.values(), self.wiz.acting()
 
-    def check(self) -> Callable[[], Any] | None:
+        def save(store: Store) -> None:
+            store_settings.change_settings(values, uow=store.uow(), actor=actor)
+
+        return save
+
+    def check(self) -> PageWork | None:
         if not self.form.printer_edit.text().strip():
             self.wiz.skipped.add("printer")
             return None
         self.wiz.skipped.discard("printer")
-        return self._save
+        return self._saving()
 
     def test_page(self) -> None:
         """Save the fields, then send the printer's test page (the printer settings' own)."""
@@ -237,12 +282,14 @@ class PrinterPage(FormPage):
                                                   "printer).")
             self.form.printer_edit.setFocus()
             return
-        facet, name = self.wiz.context.facet, self.wiz.store_name()
+        devices, name, save = self.wiz.context.devices, self.wiz.store_name(), self._saving()
 
-        def work() -> str:
-            self._save()
-            printer = facet.receipt_printer()
-            look = receipts.layout(facet.directory())
+        def work(store: Store) -> str:
+            save(store)
+            printer = devices.receipt_printer()
+            if printer is None:  # the address was just saved: only a store changed meanwhile has none
+                return "No printer is set: type its address first."
+            look = receipts.layout(store.directory)
             printer.send(render_test_page(store_name=name, columns=look.columns, profile=look.profile))
             return "Test page sent: check that the printout's width ruler fits the paper, then press Next."
 
@@ -256,7 +303,7 @@ class PaymentsPage(FormPage):
     since Stripe pairs the reader with the account the key opens; a code Stripe refuses keeps the page open with
     the code field named, the key already kept."""
 
-    def __init__(self, wizard: FirstRunWizard) -> None:
+    def __init__(self, wizard: SetupWizard) -> None:
         super().__init__(wizard, "setup_payments.ui", "Card payments (Stripe)",
                          "Step 6 of 8, optional: leave both fields empty to skip.")
         self.key_kept = False  # the key of this page's last Next is in the keyring, whatever the reader did
@@ -272,7 +319,7 @@ class PaymentsPage(FormPage):
     def field_names(self) -> dict[str, str]:
         return {"Stripe key": "stripe_key"}
 
-    def check(self) -> Callable[[], Any] | None:
+    def check(self) -> PageWork | None:
         from pos_app.domain.payments import check_stripe_key
         from pos_app.services.payment_setup import check_registration_code
 
@@ -287,31 +334,30 @@ class PaymentsPage(FormPage):
         if key is None and not self.wiz.has_stripe_key():
             raise ValidationError("Stripe key", "is needed to register a card reader (sk_test_… or sk_live_…)")
         self.wiz.skipped.discard("payments")
-        context, actor, page = self.wiz.context, self.wiz.acting(), self
+        devices, actor, page = self.wiz.context.devices, self.wiz.acting(), self
         self.key_kept = False
 
-        def work() -> Any:
+        def work(store: Store) -> RegisteredReader | None:
             from pos_app.services.payment_setup import register_reader, set_stripe_key
 
-            facet = context.facet
             if key is not None:
-                set_stripe_key(key, keys=facet.keyring, uow=context.uow(), actor=actor)
+                set_stripe_key(key, keys=devices.payment_keys(), uow=store.uow(), actor=actor)
                 page.key_kept = True
             if code is None:
                 return None
-            return register_reader(code, registry=facet.reader_registry(), terminal=actor.terminal,
-                                   uow=context.uow(), actor=actor)
+            return register_reader(code, registry=devices.reader_registry(), terminal=actor.terminal,
+                                   uow=store.uow(), actor=actor)
 
         return work
 
-    def run(self, work: Callable[[], Any], on_done: Callable[[Any], None], *, lane: str = "db",
+    def run(self, work: Callable[..., Any], on_done: Callable[[Any], object], *, lane: str = "db",
             note: str = "Working…") -> None:
         # Registering asks Stripe over the network: the io lane, as Settings' Ctrl+R.
         asking = bool(self.form.registration_code_edit.text().strip())
         super().run(work, on_done, lane="io" if asking else lane,
                     note="Asking Stripe to pair the reader…" if asking else note)
 
-    def done(self, result: Any) -> None:
+    def done(self, result: RegisteredReader | None) -> None:
         f = self.form
         f.stripe_key_edit.clear()  # kept in the keyring now; not left on screen
         f.registration_code_edit.clear()  # a code pairs once
@@ -337,7 +383,7 @@ class _Progress(QObject):
 
 
 class InventoryPage(FormPage):
-    def __init__(self, wizard: FirstRunWizard) -> None:
+    def __init__(self, wizard: SetupWizard) -> None:
         super().__init__(wizard, "setup_inventory.ui", "Your stock",
                          "Step 7 of 8, optional: import items from a CSV file, or leave it empty to skip.")
         f = self.form
@@ -352,8 +398,8 @@ class InventoryPage(FormPage):
         f.file_edit.textChanged.connect(self._file_changed)
         self.progress = _Progress(self)
         self.progress.moved.connect(self._moved)
-        self.token: Any = None
-        self.report: Any = None
+        self.token: CancelToken | None = None
+        self.report: ImportReport | None = None
         self.imported: str | None = None  # the file last imported, so Next does not import it twice
         self._file_changed("")
 
@@ -385,7 +431,6 @@ class InventoryPage(FormPage):
 
     def start_import(self, *, skip_invalid: bool) -> None:
         """Import the file on the database worker: every row checked first; a progress bar, and Cancel."""
-        from pos_app.gui.ops import CancelToken
         from pos_app.services import item_files
 
         f = self.form
@@ -398,7 +443,7 @@ class InventoryPage(FormPage):
             return
         path = Path(text).expanduser()
         rejects = path.with_name(path.stem + ".rejected.csv")
-        context, actor, progress, token = self.wiz.context, self.wiz.acting(), self.progress, CancelToken()
+        actor, progress, token = self.wiz.acting(), self.progress, CancelToken()
         self.token = token
         f.report_edit.clear()
         f.progress_bar.setRange(0, 0)
@@ -406,14 +451,14 @@ class InventoryPage(FormPage):
         f.valid_only_button.setVisible(False)
         f.cancel_button.setVisible(True)
 
-        def work() -> Any:
+        def work(store: Store) -> ImportReport:
             try:
                 with path.open("rb") as stream:
                     total = max(sum(1 for _ in stream) - 1, 1)
             except OSError:
                 total = 1
             progress.moved.emit(0, total)
-            return item_files.import_items(path, uow=context.uow(), actor=actor, skip_invalid=skip_invalid,
+            return item_files.import_items(path, uow=store.uow(), actor=actor, skip_invalid=skip_invalid,
                                            rejects_path=rejects if skip_invalid else None,
                                            progress=lambda n: progress.moved.emit(n, total),
                                            cancelled=token.cancelled)
@@ -429,7 +474,7 @@ class InventoryPage(FormPage):
         bar.setRange(0, total)
         bar.setValue(min(done, total))
 
-    def _imported(self, text: str, report: Any) -> None:
+    def _imported(self, text: str, report: ImportReport) -> None:
         f = self.form
         self.report, self.imported = report, text
         f.cancel_button.setVisible(False)
@@ -465,14 +510,14 @@ class InventoryPage(FormPage):
 
 
 class ShiftPage(FormPage):
-    def __init__(self, wizard: FirstRunWizard) -> None:
+    def __init__(self, wizard: SetupWizard) -> None:
         super().__init__(wizard, "setup_shift.ui", "The first shift", "Step 8 of 8: the cash drawer's float.")
         self.open_already = False
 
     def initializePage(self) -> None:
         super().initializePage()
-        context = self.wiz.context
-        self.open_already = context.sales.open_shift(context.facet.terminal) is not None
+        store = self.wiz.context.store
+        self.open_already = store.sales.open_shift(store.terminal) is not None
         self.form.float_edit.setEnabled(not self.open_already)
         if self.open_already:
             mark_info(self.form.message_label, "A shift is already open on this counter: Finish ends the setup.")
@@ -481,7 +526,7 @@ class ShiftPage(FormPage):
     def focus_field(self) -> QWidget:
         return self.form.float_edit  # type: ignore[no-any-return]
 
-    def check(self) -> Callable[[], Any]:
+    def check(self) -> PageWork:
         from pos_app.domain.money import parse_money
         from pos_app.services import cash, setup
 
@@ -490,13 +535,13 @@ class ShiftPage(FormPage):
         float_ = None if self.open_already else parse_money(self.form.float_edit.text(), context.profile.currency,
                                                              field="float")
 
-        def work() -> None:
+        def work(store: Store) -> None:
             if float_ is not None:
-                cash.open_shift(float_, uow=context.uow(), actor=actor)
-            setup.finish_setup(uow=context.uow(), actor=actor, skipped=sorted(skipped))
+                cash.open_shift(float_, uow=store.uow(), actor=actor)
+            setup.finish_setup(uow=store.uow(), actor=actor, skipped=sorted(skipped))
 
         return work
 
-    def done(self, result: Any) -> None:
+    def done(self, result: None) -> None:
         self.wiz.context.changed.emit("shift")
         self.go_on()

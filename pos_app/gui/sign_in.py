@@ -34,6 +34,7 @@ from pos_app.gui.context import AppContext
 from pos_app.gui.forms import Form
 from pos_app.gui.two_step import EnrolPanel
 from pos_app.services import staff as staff_service
+from pos_app.services.ports.store import Store
 
 log = logging.getLogger(__name__)
 RECORD_DELAY_MS = 250
@@ -71,7 +72,7 @@ class SignInView(QWidget):
         f.sign_in_button.clicked.connect(self.submit)
         f.staff_list.installEventFilter(self)
         self._busy = False
-        self._pending_record: Callable[[], Actor] | None = None
+        self._pending_record: Callable[[Store], Actor] | None = None
         self._record_timer = QTimer(self)
         self._record_timer.setSingleShot(True)
         self._record_timer.timeout.connect(self.flush_pending)
@@ -119,7 +120,7 @@ class SignInView(QWidget):
     def reload(self) -> None:
         lst = self.form.staff_list
         lst.clear()
-        for choice in staff_service.sign_in_choices(self.context.directory):
+        for choice in staff_service.sign_in_choices(self.context.store.directory):
             item = QListWidgetItem(f"{choice.name}  —  {choice.role.label}")
             item.setData(Qt.ItemDataRole.UserRole, choice)
             lst.addItem(item)
@@ -179,16 +180,15 @@ class SignInView(QWidget):
         choice = item.data(Qt.ItemDataRole.UserRole)
         secret = self.form.secret_edit.text()
         self.form.secret_edit.clear()
-        facet = self.context.facet
-        hasher, terminal = facet.hasher(), facet.terminal  # read here, on the thread that owns the connection
+        hasher, terminal = self.context.devices.hasher(), self.context.store.terminal  # read on the GUI thread
         self._busy = True
         self._clear_message()
         mark_info(self.form.message_label, "Checking…")
 
-        def check() -> staff_service.SignInCheck:
+        def check(store: Store) -> staff_service.SignInCheck:
             # argon2 off the database worker: the try is counted in a short write transaction of its
             # own first, and the write lock is not held while the secret is checked.
-            return staff_service.check_sign_in(choice.id, secret, uow=facet.uow(), hasher=hasher, terminal=terminal)
+            return staff_service.check_sign_in(choice.id, secret, uow=store.uow(), hasher=hasher, terminal=terminal)
 
         def checked(result: staff_service.SignInCheck) -> None:
             if result.outcome == "ok" and result.new_secret:
@@ -201,11 +201,10 @@ class SignInView(QWidget):
     def _go_on(self, result: staff_service.SignInCheck, secret: str, new_secret: str = "") -> None:
         """After a checked secret (and a new one chosen, if it was temporary): the code page, the
         two-step setup, or the workspace; a failure is recorded and shown."""
-        facet = self.context.facet
-        hasher = facet.hasher()
+        hasher = self.context.devices.hasher()
 
-        def record() -> Actor:
-            return staff_service.record_sign_in(result, secret, uow=facet.uow(), hasher=hasher,
+        def record(store: Store) -> Actor:
+            return staff_service.record_sign_in(result, secret, uow=store.uow(), hasher=hasher,
                                                 new_secret=new_secret)
 
         if result.outcome == "ok" and result.second_step == "code":
@@ -293,13 +292,12 @@ class SignInView(QWidget):
         check, secret, new_secret = self._awaiting
         code = self.code_form.code_edit.text()
         self.code_form.code_edit.clear()
-        facet = self.context.facet
-        hasher = facet.hasher()
+        hasher = self.context.devices.hasher()
         self._busy = True
         mark_info(self.code_form.message_label, "Checking…")
 
-        def record() -> Actor:
-            return staff_service.record_sign_in(check, secret, uow=facet.uow(), hasher=hasher, code=code,
+        def record(store: Store) -> Actor:
+            return staff_service.record_sign_in(check, secret, uow=store.uow(), hasher=hasher, code=code,
                                                 new_secret=new_secret)
 
         self.context.runner.run(record, on_done=self._done, on_error=self._code_failed, parent=self)
@@ -345,10 +343,9 @@ class SignInView(QWidget):
     def _enrolment_abandoned(self, note: str = "") -> None:
         """Signed in, but left without setting up: signed out again, as the role requires the second step."""
         actor, self._enrolling = self._enrolling, None
-        facet = self.context.facet
         if actor is not None:
-            self.context.runner.run(lambda: staff_service.sign_out(actor, uow=facet.uow(),
-                                                                   reason="two-step setup not finished"),
+            self.context.runner.run(lambda store: staff_service.sign_out(actor, uow=store.uow(),
+                                                                         reason="two-step setup not finished"),
                                     parent=self)
         self.prepare(note=note or "Two-step sign-in was not set up; it is needed before this account can be used.",
                      preselect=actor.staff_id if actor else None)

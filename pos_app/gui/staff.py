@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QAbstractButton, QWidget
 
 from pos_app.domain.errors import UserFacingError
 from pos_app.domain.permissions import TWO_STEP_MINIMUM, Permission, Role
@@ -31,6 +30,7 @@ from pos_app.gui.tables import fill
 from pos_app.services import staff as staff_service
 from pos_app.services import two_step
 from pos_app.services.ports.staff import StaffSecurityRow
+from pos_app.services.ports.store import Store
 
 HEADERS = ["Name", "Role", "Two-step", "Recovery codes left", "Wrong tries", "Locked until", "Sign-in"]
 
@@ -46,7 +46,7 @@ class StaffView(QWidget):
         self.dialog: StaffDialog | None = None
         self.two_step_roles: frozenset[Role] = TWO_STEP_MINIMUM  # the store's setting, read with the list
         owner = context.can(Permission.MANAGE_STAFF)
-        wired: list[tuple[tuple[str, ...], Callable[[], None], Any]] = [
+        wired: list[tuple[tuple[str, ...], Callable[[], None], QAbstractButton | None]] = [
             (("Ctrl+P",), self.reset_secret, f.reset_secret_button), (("F5",), self.refresh, f.refresh_button)]
         if owner:
             wired += [(("Insert", "Ctrl+Shift+N"), self.add_person, f.add_button), (("F2",), self.change_role,
@@ -84,17 +84,13 @@ class StaffView(QWidget):
         if self.loading:
             return
         self.loading = True
-        facet, actor = self.context.facet, self.context.require_actor()
+        actor = self.context.require_actor()
         include_inactive = self.form.inactive_check.isChecked()
 
-        def work() -> tuple[Sequence[StaffSecurityRow], frozenset[Role]]:
-            conn = facet.connection()
-            try:
-                rows = staff_service.staff_list(reader=facet.directory(conn), uow=facet.uow(), actor=actor,
-                                                include_inactive=include_inactive)
-            finally:
-                conn.close()
-            return rows, two_step.required_roles(uow=facet.uow(), actor=actor)
+        def work(store: Store) -> tuple[Sequence[StaffSecurityRow], frozenset[Role]]:
+            rows = staff_service.staff_list(reader=store.staff_security, uow=store.uow(), actor=actor,
+                                            include_inactive=include_inactive)
+            return rows, two_step.required_roles(uow=store.uow(), actor=actor)
 
         def done(result: tuple[Sequence[StaffSecurityRow], frozenset[Role]]) -> None:
             rows, self.two_step_roles = result
@@ -186,7 +182,9 @@ class StaffView(QWidget):
         if person is not None:
             self._open("deactivate" if person.active else "reactivate", person)
 
-    def _act(self, verb: str, work: Callable[[str], object], done: Callable[[StaffSecurityRow, object], None]) -> None:
+    def _act(self, verb: str, work: Callable[[Store, str], object],
+             done: Callable[[StaffSecurityRow, object], None]) -> None:
+        """Run `work(store, staff_id)` for the selected person on the database worker, then `done`."""
         person = self.selected()
         if person is None:
             mark_problem(self.form.message_label, f"Select the person to {verb} first.")
@@ -197,11 +195,12 @@ class StaffView(QWidget):
             done(person, result)
             self.refresh()
 
-        self.context.runner.run(lambda: work(person.id), on_done=finished, on_error=self._failed, parent=self)
+        self.context.runner.run(lambda store: work(store, person.id), on_done=finished, on_error=self._failed,
+                                parent=self)
 
     def unlock(self) -> None:
-        uow, actor = self.context.uow, self.context.require_actor()
-        self._act("unlock", lambda staff_id: staff_service.unlock(staff_id, uow=uow(), actor=actor),
+        actor = self.context.require_actor()
+        self._act("unlock", lambda store, staff_id: staff_service.unlock(staff_id, uow=store.uow(), actor=actor),
                   lambda person, _r: mark_info(self.form.message_label, f"{person.name} can sign in again now."))
 
     def reset_two_step(self) -> None:
@@ -212,15 +211,15 @@ class StaffView(QWidget):
                 + (f"{person.name} sets it up again at the next sign-in." if person.two_step_required
                    else f"{person.name} may set it up again.")):
             return
-        uow, actor = self.context.uow, self.context.require_actor()
-        self._act("reset", lambda staff_id: two_step.reset(staff_id, uow=uow(), actor=actor),
+        actor = self.context.require_actor()
+        self._act("reset", lambda store, staff_id: two_step.reset(staff_id, uow=store.uow(), actor=actor),
                   lambda p, _r: mark_info(self.form.message_label, f"{p.name}'s two-step sign-in was reset."))
 
     def new_codes(self) -> None:
         from pos_app.gui.two_step import EnrolDialog
 
-        uow, actor = self.context.uow, self.context.require_actor()
-        hasher = self.context.facet.hasher()
+        actor = self.context.require_actor()
+        hasher = self.context.devices.hasher()
 
         def show(person: StaffSecurityRow, codes: object) -> None:
             assert isinstance(codes, list)
@@ -228,8 +227,8 @@ class StaffView(QWidget):
             self.codes_dialog = EnrolDialog.codes(self.context, self.form.staff_table, codes, name=person.name,
                                                     own=person.id == actor.staff_id)
 
-        self._act("give new codes", lambda staff_id: two_step.replace_recovery_codes(
-            staff_id, uow=uow(), actor=actor, hasher=hasher), show)
+        self._act("give new codes", lambda store, staff_id: two_step.replace_recovery_codes(
+            staff_id, uow=store.uow(), actor=actor, hasher=hasher), show)
 
     def _failed(self, exc: BaseException) -> None:
         if isinstance(exc, UserFacingError):

@@ -12,7 +12,6 @@ nothing is changed.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from PySide6.QtWidgets import QLineEdit, QWidget
 
@@ -23,6 +22,7 @@ from pos_app.gui.base import FacetDialog, mark_problem
 from pos_app.gui.context import AppContext
 from pos_app.services import staff as staff_service
 from pos_app.services.ports.staff import StaffSecurityRow
+from pos_app.services.ports.store import Store
 
 # The job of each mode: title, the save button's words.
 MODES = {
@@ -171,9 +171,9 @@ class StaffDialog(FacetDialog):
     def save(self) -> None:
         f, person = self.form, self.person
         context, actor = self.context, self.context.require_actor()
-        uow, hasher = context.uow, context.facet.hasher()
+        hasher = context.devices.hasher()
         secret = f.secret_edit.text().strip() if f.secret_edit.isVisibleTo(self) else ""
-        work: Callable[[], Any]
+        work: Callable[[Store], object]
         if self.mode == "add":
             role, name = self._role(), f.name_edit.text()
             pin = secret if not role.signs_in_with_password else f.pin_edit.text().strip()
@@ -181,9 +181,9 @@ class StaffDialog(FacetDialog):
             credentials = f.credentials_edit.text() if role is Role.APPRAISER else ""
             word = _word(role)
 
-            def work() -> object:
+            def work(store: Store) -> object:
                 return staff_service.add_staff(name, role, pin=pin, password=password, credentials=credentials,
-                                               uow=uow(), actor=actor, hasher=hasher)
+                                               uow=store.uow(), actor=actor, hasher=hasher)
 
             self.done_message = (f"{' '.join(name.split())} is on the sign-in list; they choose their own {word} at "
                                  "their first sign-in.")
@@ -196,27 +196,27 @@ class StaffDialog(FacetDialog):
                 password = secret if secret and role.signs_in_with_password else None
                 credentials = f.credentials_edit.text() if role is Role.APPRAISER else None
 
-                def work() -> object:
+                def work(store: Store) -> object:
                     return staff_service.set_role(staff_id, role, pin=pin, password=password, credentials=credentials,
-                                                  uow=uow(), actor=actor, hasher=hasher)
+                                                  uow=store.uow(), actor=actor, hasher=hasher)
 
                 self.done_message = f"{person.name} is now {'an' if role.label[0] in 'AEIOU' else 'a'} " \
                                     f"{role.label.lower()}."
             elif self.mode == "reset":
-                def work() -> object:
-                    return staff_service.reset_secret(staff_id, secret, uow=uow(), actor=actor, hasher=hasher)
+                def work(store: Store) -> object:
+                    return staff_service.reset_secret(staff_id, secret, uow=store.uow(), actor=actor, hasher=hasher)
 
                 self.done_message = (f"{person.name}'s {_word(person.role)} was reset; they choose their own at the "
                                      "next sign-in.")
             elif self.mode == "deactivate":
-                def work() -> object:
-                    staff_service.deactivate(staff_id, uow=uow(), actor=actor)
+                def work(store: Store) -> object:
+                    staff_service.deactivate(staff_id, uow=store.uow(), actor=actor)
                     return None
 
                 self.done_message = f"{person.name} is deactivated and off the sign-in list."
             else:
-                def work() -> object:
-                    staff_service.reactivate(staff_id, uow=uow(), actor=actor)
+                def work(store: Store) -> object:
+                    staff_service.reactivate(staff_id, uow=store.uow(), actor=actor)
                     return None
 
                 self.done_message = f"{person.name} is active again."

@@ -8,6 +8,9 @@ stock adjustments needs a manager.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QListWidgetItem, QWidget
@@ -21,7 +24,10 @@ from pos_app.gui.forms import Form
 from pos_app.gui.ops import show_error
 from pos_app.gui.tables import fill
 from pos_app.services import stock_count
+from pos_app.services.ports.store import Store
 from pos_app.services.stock_count import CountReport, ScanResult
+
+T = TypeVar("T")
 
 
 class StockCountView(QWidget):
@@ -32,7 +38,7 @@ class StockCountView(QWidget):
         self.count_id: str | None = None
         self.report: CountReport | None = None
         f = self.form
-        for location in context.directory.setting("inventory.locations", list(DEFAULT_LOCATIONS)):
+        for location in context.store.directory.setting("inventory.locations", list(DEFAULT_LOCATIONS)):
             f.location_combo.addItem(location)
         f.start_button.clicked.connect(self.start)
         f.scan_edit.returnPressed.connect(self.scan)
@@ -54,7 +60,7 @@ class StockCountView(QWidget):
 
     # -- helpers -----------------------------------------------------------------------
 
-    def _run(self, work, on_done) -> None:  # type: ignore[no-untyped-def]
+    def _run(self, work: Callable[[Store], T], on_done: Callable[[T], object]) -> None:
         self.context.runner.run(work, on_done=on_done, on_error=self._failed, parent=self)
 
     def _failed(self, exc: BaseException) -> None:
@@ -80,7 +86,8 @@ class StockCountView(QWidget):
 
     def _resume(self) -> None:
         actor = self.context.require_actor()
-        counts = stock_count.open_counts(reader=self.context.reader, actor=actor, uow=self.context.uow())
+        store = self.context.store
+        counts = stock_count.open_counts(reader=store.inventory, actor=actor, uow=store.uow())
         if counts:
             count = counts[-1]
             self.count_id = count.id
@@ -106,7 +113,7 @@ class StockCountView(QWidget):
             self.form.scan_edit.setFocus()
             self.refresh()
 
-        self._run(lambda: stock_count.start_count(location, uow=self.context.uow(), actor=actor), started)
+        self._run(lambda store: stock_count.start_count(location, uow=store.uow(), actor=actor), started)
 
     def scan(self) -> None:
         code = self.form.scan_edit.text().strip()
@@ -114,15 +121,9 @@ class StockCountView(QWidget):
         if not code or self.count_id is None:
             return
         actor, count_id = self.context.require_actor(), self.count_id
-        facet = self.context.facet
 
-        def work() -> ScanResult:
-            conn = facet.connection()
-            try:
-                return stock_count.scan(count_id, code, uow=facet.uow(), reader=facet.inventory_reader(conn),
-                                        actor=actor)
-            finally:
-                conn.close()
+        def work(store: Store) -> ScanResult:
+            return stock_count.scan(count_id, code, uow=store.uow(), reader=store.inventory, actor=actor)
 
         self._run(work, self._scanned)
 
@@ -145,7 +146,7 @@ class StockCountView(QWidget):
                 self.form.scans_list.takeItem(0)
             self.refresh()
 
-        self._run(lambda: stock_count.undo_last_scan(count_id, uow=self.context.uow(), actor=actor), undone)
+        self._run(lambda store: stock_count.undo_last_scan(count_id, uow=store.uow(), actor=actor), undone)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.form.scan_edit and event.type() == QEvent.Type.KeyPress:
@@ -163,14 +164,10 @@ class StockCountView(QWidget):
             self._refresh_again = True
             return
         self._refreshing = True
-        count_id, actor, facet = self.count_id, self.context.require_actor(), self.context.facet
+        count_id, actor = self.count_id, self.context.require_actor()
 
-        def work() -> CountReport:
-            conn = facet.connection()
-            try:
-                return stock_count.report(count_id, reader=facet.inventory_reader(conn), actor=actor, uow=facet.uow())
-            finally:
-                conn.close()
+        def work(store: Store) -> CountReport:
+            return stock_count.report(count_id, reader=store.inventory, actor=actor, uow=store.uow())
 
         def failed(exc: BaseException) -> None:
             self._refreshing = False
@@ -200,15 +197,10 @@ class StockCountView(QWidget):
     def post(self) -> None:
         if self.count_id is None or not self.context.can(Permission.ADJUST_STOCK):
             return
-        actor, count_id, facet = self.context.require_actor(), self.count_id, self.context.facet
+        actor, count_id = self.context.require_actor(), self.count_id
 
-        def work() -> CountReport:
-            conn = facet.connection()
-            try:
-                return stock_count.post_count(count_id, uow=facet.uow(), reader=facet.inventory_reader(conn),
-                                              actor=actor)
-            finally:
-                conn.close()
+        def work(store: Store) -> CountReport:
+            return stock_count.post_count(count_id, uow=store.uow(), reader=store.inventory, actor=actor)
 
         def posted(report: CountReport) -> None:
             self.count_id = None
@@ -230,4 +222,4 @@ class StockCountView(QWidget):
             self._set_running(False)
             mark_info(self.form.last_scan_label, "Count cancelled; no stock was changed.")
 
-        self._run(lambda: stock_count.cancel_count(count_id, uow=self.context.uow(), actor=actor), cancelled)
+        self._run(lambda store: stock_count.cancel_count(count_id, uow=store.uow(), actor=actor), cancelled)

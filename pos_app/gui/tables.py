@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -28,13 +28,21 @@ from PySide6.QtWidgets import QHeaderView, QLineEdit, QTableView
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+
+class _Record(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+R = TypeVar("R", bound=_Record)
+
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 
 
 class RowsModel(QAbstractTableModel):
     def __init__(self, headers: Sequence[str], rows: Sequence[Sequence[str]], numeric: Sequence[int] = (),
-                 parent: Any = None) -> None:
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.headers = list(headers)
         self.rows = [list(r) for r in rows]
@@ -64,7 +72,7 @@ class RowsModel(QAbstractTableModel):
         return self.rows[row][column]
 
 
-class RecordsModel(QAbstractTableModel):
+class RecordsModel(QAbstractTableModel, Generic[R]):
     """A list screen's rows: the records of one search (each with an `id`), held in memory.
 
     Subclasses name their `HEADERS`, prepare the rows' texts once in
@@ -75,9 +83,9 @@ class RecordsModel(QAbstractTableModel):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.rows: list[Any] = []
+        self.rows: list[R] = []
 
-    def set_rows(self, rows: Sequence[Any]) -> None:
+    def set_rows(self, rows: Sequence[R]) -> None:
         self.beginResetModel()
         self.rows = list(rows)
         self.prepare()
@@ -89,7 +97,7 @@ class RecordsModel(QAbstractTableModel):
     def row_of(self, row_id: str) -> int | None:
         return next((n for n, r in enumerate(self.rows) if r.id == row_id), None)
 
-    def at(self, index: QModelIndex | QPersistentModelIndex) -> Any | None:
+    def at(self, index: QModelIndex | QPersistentModelIndex) -> R | None:
         """The record of a view's current index (None when there is none)."""
         return self.rows[index.row()] if index.isValid() and 0 <= index.row() < len(self.rows) else None
 
@@ -106,7 +114,7 @@ class RecordsModel(QAbstractTableModel):
         return None
 
 
-def show_records(table: QTableView, model: RecordsModel, widths: Sequence[int], row_height: int = 28) -> None:
+def show_records(table: QTableView, model: RecordsModel[Any], widths: Sequence[int], row_height: int = 28) -> None:
     """A list screen's table: `model` in `table`, columns `widths` pixels wide (the person may drag them)."""
     table.setModel(model)
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -115,7 +123,7 @@ def show_records(table: QTableView, model: RecordsModel, widths: Sequence[int], 
     table.verticalHeader().setDefaultSectionSize(row_height)
 
 
-def select_record(table: QTableView, model: RecordsModel, record_id: str | None) -> None:
+def select_record(table: QTableView, model: RecordsModel[Any], record_id: str | None) -> None:
     """Highlight the record with `record_id` in `table`, or the first row when it is no longer listed."""
     if not model.rows:
         return

@@ -21,6 +21,7 @@ from pos_app.gui.base import mark_info, mark_problem, open_dialog
 from pos_app.gui.context import AppContext
 from pos_app.gui.forms import Form
 from pos_app.services import two_step
+from pos_app.services.ports.store import Store
 
 CODES_INTRO = ("Write these recovery codes down and keep them away from the counter. Each one signs you in "
                "once, instead of the 6-digit code, if your phone is lost. They are not shown again.")
@@ -158,13 +159,12 @@ class EnrolPanel(QWidget):
         if offer is None or actor is None or self._busy:
             return
         code = self.form.code_edit.text()
-        facet = self.context.facet
-        hasher = facet.hasher()  # read on the GUI thread, which owns the facet's connection
+        hasher = self.context.devices.hasher()  # read on the GUI thread (the store's current costs)
         self._busy = True
         mark_info(self.form.message_label, "Checking…")
 
-        def work() -> list[str]:
-            return two_step.confirm_enrolment(offer, code, uow=facet.uow(), actor=actor, hasher=hasher)
+        def work(store: Store) -> list[str]:
+            return two_step.confirm_enrolment(offer, code, uow=store.uow(), actor=actor, hasher=hasher)
 
         self.context.runner.run(work, on_done=self._enrolled, on_error=self._failed, parent=self)
 

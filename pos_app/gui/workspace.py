@@ -23,9 +23,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QKeyEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import QHeaderView, QLabel, QTreeWidgetItem, QWidget
+from PySide6.QtWidgets import QHeaderView, QLabel, QTreeWidget, QTreeWidgetItem, QWidget
 
 from pos_app.domain.permissions import Permission, Role
 from pos_app.gui.context import AppContext
@@ -193,28 +193,29 @@ class Workspace(QWidget):
                              + metrics.horizontalAdvance(item.text(_KEYS_COLUMN)) + 48)
         nav.setFixedWidth(max(NAV_MIN_WIDTH, min(widest, NAV_MAX_WIDTH)))
 
-    def eventFilter(self, watched: object, event: object) -> bool:
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         # Left / Right on a screen's row fold / unfold its group (Qt does it only on the group's own row).
-        if watched is self.form.nav and isinstance(event, QKeyEvent) and event.type() == QKeyEvent.Type.KeyPress:
-            item = self.form.nav.currentItem()
+        nav: QTreeWidget = self.form.nav
+        if watched is nav and isinstance(event, QKeyEvent) and event.type() == QKeyEvent.Type.KeyPress:
+            item = nav.currentItem()
             group = item.parent() if item is not None else None
             if group is not None and event.key() == Qt.Key.Key_Left and not event.modifiers():
-                self.form.nav.setCurrentItem(group)
+                nav.setCurrentItem(group)
                 group.setExpanded(False)
                 return True
             if event.key() in (Qt.Key.Key_Down, Qt.Key.Key_Up) and not event.modifiers():
                 # The arrows go from screen to screen; the group captions are only read.
-                step = self.form.nav.itemBelow if event.key() == Qt.Key.Key_Down else self.form.nav.itemAbove
+                step = nav.itemBelow if event.key() == Qt.Key.Key_Down else nav.itemAbove
                 following = step(item) if item is not None else None
                 while following is not None and following.parent() is None:
                     following = step(following)
                 if following is not None:
-                    self.form.nav.setCurrentItem(following)
+                    nav.setCurrentItem(following)
                 return True
             if event.key() == Qt.Key.Key_Escape and not event.modifiers():
                 self.activate()
                 return True
-        return super().eventFilter(watched, event)  # type: ignore[arg-type]
+        return super().eventFilter(watched, event)
 
     def _landed_on(self, item: QTreeWidgetItem | None) -> None:
         """An arrow key (or a click) on a row shows its screen; the keyboard stays in the side bar."""
@@ -233,7 +234,9 @@ class Workspace(QWidget):
 
     def _select(self, title: str) -> None:
         item = self._items[title]
-        item.parent().setExpanded(True)
+        group = item.parent()
+        if group is not None:
+            group.setExpanded(True)
         nav = self.form.nav
         blocked = nav.blockSignals(True)
         try:
@@ -270,14 +273,16 @@ class Workspace(QWidget):
         return next((title for title, screen in self.screens.items() if screen is current), None)
 
     def current_screen(self) -> QWidget | None:
-        return self.form.stack.currentWidget()
+        current: QWidget | None = self.form.stack.currentWidget()
+        return current
 
     def keys_of(self, title: str) -> str | None:
         """The chord shown beside a screen's row in the side bar (None past the tenth)."""
         return self._items[title].text(_KEYS_COLUMN) or None
 
     def group_of(self, title: str) -> str:
-        return str(self._items[title].parent().data(_TITLE_COLUMN, Qt.ItemDataRole.AccessibleTextRole))
+        group = self._items[title].parent()
+        return str(group.data(_TITLE_COLUMN, Qt.ItemDataRole.AccessibleTextRole)) if group is not None else ""
 
     def _step(self, by: int) -> None:
         titles = list(self.screens)

@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from pos_app.domain.errors import NotEnoughStock
+from pos_app.domain.errors import NotEnoughStock, ValidationError
 from pos_app.domain.items import ItemSpec
 from pos_app.domain.jewelry import (
     CertificateLab,
@@ -111,10 +111,23 @@ class ItemRepo:
         return int(self._s.scalar(select(func.coalesce(func.max(Item.seq), 0))) or 0) + 1
 
     def add(self, spec: ItemSpec) -> str:
+        """A new item. A SKU or barcode already used is refused by the unique indexes, even against
+        an item added at another counter since the service looked: a ValidationError naming the field."""
         row = Item(id=new_id(), seq=self._next_seq(), **item_columns(spec))
         self._s.add(row)
-        self._s.flush()
+        self._unique_flush(spec)
         return row.id
+
+    def _unique_flush(self, spec: ItemSpec) -> None:
+        try:
+            self._s.flush()
+        except IntegrityError as exc:
+            message = str(exc.orig)
+            if "items.sku" in message:
+                raise ValidationError("sku", f"{spec.sku} is already used by another item") from None
+            if "items.barcode" in message:
+                raise ValidationError("barcode", f"{spec.barcode} is already on another item") from None
+            raise
 
     def add_many(self, specs: Sequence[ItemSpec]) -> list[str]:
         """Insert many items in one statement (imports); writes their outbox rows."""
@@ -135,7 +148,7 @@ class ItemRepo:
         for name, value in item_columns(spec).items():
             if getattr(row, name) != value:
                 setattr(row, name, value)
-        self._s.flush()
+        self._unique_flush(spec)
 
     def set_status(self, item_id: str, status: str) -> None:
         row = self._s.get_one(Item, item_id)

@@ -17,8 +17,8 @@ from PySide6.QtWidgets import QApplication, QWidget
 from pos_app.app import Facet
 from pos_app.domain.money import Money
 from pos_app.domain.permissions import Actor, Permission, Role
+from pos_app.gui.approval import ApprovalDialog, ask_approval
 from pos_app.gui.context import AppContext
-from pos_app.gui.counter.approval import ApprovalDialog, ask_approval
 from pos_app.gui.counter.customer_dialog import RESTRICTED_NOTE, CustomerPickerDialog
 from pos_app.gui.counter.drawer import CashMoveDialog, CloseShiftDialog, OpenShiftDialog, ShiftReportDialog
 from pos_app.gui.launch import make_application
@@ -267,6 +267,59 @@ def test_a_paid_out_asks_a_manager_then_is_recorded_with_the_approver(qtbot: Any
         dialog.approver.staff_id
 
 
+def test_a_paid_out_the_manager_does_not_approve_records_nothing_and_enter_asks_again(
+        qtbot: Any, counter: tuple[AppContext, QWidget], demo_facet: Facet) -> None:
+    context, host = counter
+    cash.open_shift(Money(20000), uow=demo_facet.uow(), actor=context.require_actor())
+    dialog = CashMoveDialog(context, "paid_out", host)
+    dialog.open()
+    _shown(qtbot, dialog, dialog.form.amount_edit)
+    _type(qtbot, "40.00")
+    press(qtbot, Qt.Key.Key_Tab)
+    _type(qtbot, "Coffee for the window dresser")
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.findChild(ApprovalDialog) is not None, timeout=5_000)
+    first = dialog.findChild(ApprovalDialog)
+    _shown(qtbot, first, first.form.staff_list)
+    assert "paid-out needs a manager" in dialog.form.message_label.text()  # the form says why it waits
+    press(qtbot, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not first.isVisible())
+    qtbot.waitUntil(lambda: focused() is not None and dialog.isAncestorOf(focused()))
+    assert dialog.isVisible() and dialog.movement_id is None
+    paid_out = "SELECT count(*) FROM cash_movements WHERE kind = 'paid_out'"
+    assert _count(demo_facet, paid_out) == 0
+
+    dialog.form.reason_edit.setFocus()
+    press(qtbot, Qt.Key.Key_Return)  # cancelled, the form is not stuck: Enter asks a manager again
+    qtbot.waitUntil(lambda: any(a is not first and a.isVisible() for a in dialog.findChildren(ApprovalDialog)),
+                    timeout=5_000)
+    second = next(a for a in dialog.findChildren(ApprovalDialog) if a is not first and a.isVisible())
+    _shown(qtbot, second, second.form.staff_list)
+    press(qtbot, Qt.Key.Key_Tab)
+    _type(qtbot, "2222")
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5_000)
+    assert _count(demo_facet, paid_out) == 1 and dialog.approver is not None
+
+
+def test_a_second_enter_while_a_paid_in_is_saved_records_it_once(
+        qtbot: Any, counter: tuple[AppContext, QWidget], demo_facet: Facet) -> None:
+    context, host = counter
+    context.set_actor(actor_for(demo_facet, Role.MANAGER))  # who needs no one's approval
+    cash.open_shift(Money(20000), uow=demo_facet.uow(), actor=context.require_actor())
+    dialog = CashMoveDialog(context, "paid_in", host)
+    dialog.open()
+    _shown(qtbot, dialog, dialog.form.amount_edit)
+    _type(qtbot, "50.00")
+    press(qtbot, Qt.Key.Key_Tab)
+    _type(qtbot, "Change from the bank")
+    press(qtbot, Qt.Key.Key_Return)
+    press(qtbot, Qt.Key.Key_Return)  # an impatient second Enter, before the first save is back
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5_000)
+    context.runner.wait()
+    assert _count(demo_facet, "SELECT count(*) FROM cash_movements WHERE kind = 'paid_in'") == 1
+
+
 def test_closing_the_shift_counts_with_the_keyboard_shows_the_variance_then_the_z_report(
         qtbot: Any, counter: tuple[AppContext, QWidget], demo_facet: Facet) -> None:
     context, host = counter
@@ -275,7 +328,8 @@ def test_closing_the_shift_counts_with_the_keyboard_shows_the_variance_then_the_
     manager = actor_for(demo_facet, Role.MANAGER)
     cash.move_cash("paid_out", Money(1250), "courier", uow=demo_facet.uow(), actor=clerk, approver=manager)
     printed: list[cash.ShiftReport] = []
-    dialog = CloseShiftDialog(context, parent=host, print_report=printed.append)
+    so_far = cash.x_report(sales=demo_facet.sales_reader(), actor=clerk, uow=demo_facet.uow())
+    dialog = CloseShiftDialog(context, so_far, parent=host, print_report=printed.append)
     dialog.open()
     _shown(qtbot, dialog, dialog.spins[0])
     f = dialog.form

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication
 from pos_app.app import Facet
 from pos_app.domain.money import Money
 from pos_app.domain.permissions import Role
-from pos_app.gui.counter.approval import ApprovalDialog
+from pos_app.gui.approval import ApprovalDialog
 from pos_app.gui.counter.drawer import CloseShiftDialog, ReportDialog
 from pos_app.gui.main_window import MainWindow
 from pos_app.gui.sell.find_sale import FindSaleDialog

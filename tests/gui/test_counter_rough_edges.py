@@ -152,7 +152,7 @@ def test_the_second_line_of_a_return_is_reached_and_set_by_keyboard(qtbot: Any, 
 
 def test_a_hundred_percent_line_discount_asks_why_and_a_confirmation_then_a_manager(
         qtbot: Any, window: MainWindow, demo_facet: Facet) -> None:
-    from pos_app.gui.counter.approval import ApprovalDialog
+    from pos_app.gui.approval import ApprovalDialog
     from pos_app.gui.sell.prompts import ChoiceDialog, PromptDialog
 
     first, = _barcodes(demo_facet, 1)

@@ -28,7 +28,7 @@ from pos_app.gui.first_run import FirstRunWizard
 from pos_app.gui.launch import make_application, watch_for_unfinished_setup
 from pos_app.services import two_step
 from pos_app.services.setup import setup_pending
-from tests.conftest import actor_for
+from tests.conftest import actor_for, audit_actions
 from tests.gui.conftest import focused, main_window, press, snap
 from tests.printer_listener import PrinterListener
 from tests.stripe_server import FakeStripe
@@ -266,9 +266,9 @@ def test_a_store_is_set_up_by_keys_from_its_name_to_its_first_shift_each_page_re
     try:
         shift = conn.execute("SELECT terminal, float_cents, closed_at FROM shifts").fetchall()
         staff = conn.execute("SELECT name, role, totp_secret IS NOT NULL FROM staff").fetchall()
-        events = [r[0] for r in conn.execute("SELECT action FROM audit_events ORDER BY seq")]
     finally:
         conn.close()
+    events = audit_actions(facet)
     assert shift == [("C1", 15000, None)]
     assert staff == [("Rosalind Hart", "owner", 1)]
     assert facet.profile.tax_rate == "7.65" and facet.profile.timezone == "America/Denver"
@@ -424,11 +424,7 @@ def test_the_stripe_page_keeps_the_key_and_registers_the_reader_by_the_code_its_
     assert w.facet.directory().setting("payments.reader_id", "") == stripe_server.reader_id
     assert stripe_server.registered_labels == ["Facet counter C1"]
     assert form.reader_label.text().startswith(stripe_server.reader_id)
-    conn = w.facet.connection()
-    try:
-        events = [r[0] for r in conn.execute("SELECT action FROM audit_events ORDER BY seq")]
-    finally:
-        conn.close()
+    events = audit_actions(w.facet)
     assert events.count("payments.key_set") == 1 and events.count("payments.reader_registered") == 1
     terminal = w.facet.card_terminal()
     assert terminal is not None and terminal.test_mode

@@ -17,6 +17,7 @@ from pos_app.domain.permissions import Role
 from pos_app.gui.context import AppContext
 from pos_app.gui.launch import make_application
 from pos_app.gui.sell.printer_settings import PrinterDialog
+from pos_app.services import settings as store_settings
 from tests.conftest import actor_for
 from tests.gui.conftest import focused, press, snap
 
@@ -31,7 +32,9 @@ def dialog(qtbot: Any, demo_facet: Facet) -> Iterator[PrinterDialog]:
     qtbot.addWidget(host)
     host.show()
     qtbot.waitExposed(host)
-    shown = PrinterDialog(context, host)
+    current = store_settings.current_settings(reader=demo_facet.directory(), actor=context.require_actor(),
+                                              uow=demo_facet.uow())
+    shown = PrinterDialog(context, current, host)
     shown.open()
     qtbot.waitUntil(lambda: shown.isVisible() and QApplication.focusWidget() is not None)
     yield shown

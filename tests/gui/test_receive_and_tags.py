@@ -122,7 +122,7 @@ def test_manager_adjusts_stock_with_a_reason_and_the_list_shows_it(qtbot, window
 
 
 def test_a_clerk_adjusts_stock_once_a_manager_enters_a_pin(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
-    from pos_app.gui.counter.approval import ApprovalDialog
+    from pos_app.gui.approval import ApprovalDialog
 
     sign_in(qtbot, window, "Lily Chen")
     inventory = window.workspace.show_screen("Inventory")

@@ -19,7 +19,7 @@ from pos_app.gui.main_window import MainWindow
 from pos_app.gui.sell.appraise import SaleAppraisalsDialog
 from pos_app.gui.sell.find_sale import FindSaleDialog
 from pos_app.gui.sell.payment import PaymentDialog
-from tests.gui.conftest import focused
+from tests.gui.conftest import focused, snap
 from tests.gui.test_counter_flows import _dialog, _scan, _start
 
 
@@ -66,6 +66,11 @@ def test_f12_appraises_the_last_sale_with_an_appraisers_pin_and_prints_it(
     qtbot.keyClicks(approval.form.staff_list, "Pri")
     qtbot.keyClick(approval.form.staff_list, Qt.Key.Key_Return)
     assert focused() is approval.form.pin_edit
+    qtbot.keyClicks(focused(), "0000")  # a wrong PIN is said in the dialog, which stays open for the right one
+    qtbot.keyClick(focused(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "Wrong PIN for Priya Nair" in approval.form.message_label.text(), timeout=5_000)
+    assert approval.isVisible() and focused() is approval.form.pin_edit and approval.form.pin_edit.text() == ""
+    snap(approval, "signer-wrong-pin")
     qtbot.keyClicks(focused(), "4444")
     qtbot.keyClick(focused(), Qt.Key.Key_Return)
     shown = _dialog(qtbot, sell, SaleAppraisalsDialog)

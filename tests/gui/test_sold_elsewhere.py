@@ -11,7 +11,7 @@ from pos_app.app import Facet
 from pos_app.domain.cart import Cart
 from pos_app.domain.money import Money
 from pos_app.domain.permissions import Actor, Role
-from pos_app.gui.counter.approval import ApprovalDialog
+from pos_app.gui.approval import ApprovalDialog
 from pos_app.gui.main_window import MainWindow
 from pos_app.gui.sell.payment import PaymentDialog
 from pos_app.gui.sell.view import SellView

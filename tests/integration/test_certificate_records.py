@@ -12,7 +12,7 @@ from pos_app import app, cli
 from pos_app.domain.errors import NotFound, PermissionDenied, ValidationError
 from pos_app.domain.permissions import Role
 from pos_app.services import certificates
-from tests.conftest import actor_for
+from tests.conftest import actor_for, audit_events
 from tests.images import png
 
 TODAY = dt.date(2026, 11, 25)
@@ -25,8 +25,7 @@ def _items(facet: app.Facet, n: int) -> list[str]:
 
 
 def _audit(facet: app.Facet, action: str) -> list[str]:
-    return [r[0] for r in facet.connection().execute(
-        "SELECT summary FROM audit_events WHERE action = ? ORDER BY seq", (action,))]
+    return [row.summary for row in audit_events(facet, action)]
 
 
 def test_a_certificate_with_its_scan_is_kept_ten_years(demo_facet: app.Facet) -> None:

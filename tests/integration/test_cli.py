@@ -19,7 +19,7 @@ from pos_app.domain.items import COLUMNS
 from pos_app.domain.permissions import Actor, Role
 from pos_app.persistence.database import db_path, verify_backup
 from pos_app.services import demo, inventory, staff
-from tests.conftest import cli_login, store_digest
+from tests.conftest import audit_events, cli_login, last_audit_event, store_digest
 
 POS_APP = Path(sys.executable).with_name("pos-app")
 
@@ -321,15 +321,12 @@ def test_backup_then_restore_yes_brings_the_store_back_and_keeps_the_old_one(
     assert kept.exists() and kept.parent == demo_dir / "backups"
     assert item_count(demo_dir) == before
     facet = app.open_facet(demo_dir)
-    conn = facet.connection()
     try:
-        audit = conn.execute("SELECT count(*) FROM audit_events WHERE action = 'store.backed_up'").fetchone()[0]
-        last = conn.execute("SELECT action, summary FROM audit_events ORDER BY seq DESC LIMIT 1").fetchone()
+        audit, last = len(audit_events(facet, "store.backed_up")), last_audit_event(facet)
     finally:
-        conn.close()
         facet.close()
     assert audit == 0, "the backup's own audit event was written after the copy was taken"
-    assert last[0] == "store.restored" and json.loads(last[1])["file"] == "facet.bak"
+    assert last.action == "store.restored" and json.loads(last.summary)["file"] == "facet.bak"
 
 
 def test_a_passphrase_backup_restores_on_another_machine_through_the_cli(

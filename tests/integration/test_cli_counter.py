@@ -11,6 +11,7 @@ import pytest
 
 from pos_app import app, cli
 from pos_app.adapters.secrets import STRIPE_KEY_NAME, KeyringSecrets
+from tests.conftest import last_audit_event
 
 # The owner is signed in on the command line (`pos-app login`) for every test here.
 pytestmark = pytest.mark.usefixtures("cli_owner")
@@ -212,7 +213,7 @@ def test_only_who_manages_settings_sets_the_stripe_key_and_the_trail_never_holds
     assert set_stripe_key(key, keys=demo_facet.keyring, uow=demo_facet.uow(),
                           actor=actor_for(demo_facet, Role.OWNER)) is False
     assert KeyringSecrets().get(STRIPE_KEY_NAME) == key
-    action, summary = demo_facet.connection().execute(
-        "SELECT action, summary FROM audit_events ORDER BY seq DESC LIMIT 1").fetchone()
+    last = last_audit_event(demo_facet)
+    action, summary = last.action, last.summary
     assert action == "payments.key_set" and json.loads(summary) == {"test_mode": False}
     KeyringSecrets().delete(STRIPE_KEY_NAME)

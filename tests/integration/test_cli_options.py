@@ -47,7 +47,7 @@ def _subparsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser
 
 
 def test_no_option_takes_a_bare_int_or_float() -> None:
-    """Every number option goes through `cli_options.whole_number`, whatever command adds one next."""
+    """Every number option goes through `cli.options.whole_number`, whatever command adds one next."""
     for parser in _subparsers(cli.build_parser()):
         for action in parser._actions:
             assert action.type not in (int, float), f"{parser.prog} {'/'.join(action.option_strings)}"

@@ -13,7 +13,8 @@ from pos_app import app
 from pos_app.domain.errors import PermissionDenied, ValidationError
 from pos_app.domain.permissions import Role
 from pos_app.services import customers
-from tests.conftest import actor_for
+from pos_app.services.ports.customers import ConsentRow
+from tests.conftest import actor_for, audit_events
 
 TODAY = dt.date(2026, 11, 25)
 
@@ -36,25 +37,32 @@ def _customer(facet: app.Facet, *, restricted: bool = False) -> str:
                            "AND NOT marketing_objection ORDER BY last_name LIMIT 1", (restricted,))[0][0])
 
 
+def _consents(facet: app.Facet, customer_id: str) -> list[ConsentRow]:
+    """The customer's consent events, newest first, as the customers screen reads them."""
+    conn = facet.connection()
+    try:
+        return facet.customer_reader(conn).consents(customer_id)
+    finally:
+        conn.close()
+
+
 def _latest(facet: app.Facet, customer_id: str, purpose: str) -> tuple[Any, ...]:
-    return rows(facet, "SELECT e.granted, e.channel, e.staff_id, p.version FROM consent_events e LEFT JOIN "
-                       "policy_versions p ON p.id = e.policy_version_id WHERE e.customer_id = ? AND e.purpose = ? "
-                       "ORDER BY e.created_at DESC, e.rowid DESC LIMIT 1", (customer_id, purpose))[0]
+    latest = next(c for c in _consents(facet, customer_id) if c.purpose == purpose)
+    return latest.granted, latest.channel, latest.recorded_by, latest.policy_version
 
 
 def test_withdrawing_is_one_event_naming_the_policy_and_nothing_is_overwritten(demo_facet: app.Facet) -> None:
     clerk = actor_for(demo_facet, Role.CLERK)
     customer_id = _customer(demo_facet)
-    before = rows(demo_facet, "SELECT count(*) FROM consent_events WHERE customer_id = ?", (customer_id,))[0][0]
+    before = len(_consents(demo_facet, customer_id))
     customers.change_consent(customer_id, "email", True, channel="counter", uow=demo_facet.uow(), actor=clerk,
                              today=TODAY)
     customers.change_consent(customer_id, "marketing email", False, channel="phone", uow=demo_facet.uow(),
                              actor=clerk, today=TODAY)
-    assert _latest(demo_facet, customer_id, "marketing_email") == (0, "phone", clerk.staff_id, 1)
-    after = rows(demo_facet, "SELECT count(*) FROM consent_events WHERE customer_id = ?", (customer_id,))[0][0]
+    assert _latest(demo_facet, customer_id, "marketing_email") == (False, "phone", clerk.name, 1)
+    after = len(_consents(demo_facet, customer_id))
     assert after == before + 2, "both answers are kept, in order"
-    (summary,), = rows(demo_facet, "SELECT summary FROM audit_events WHERE action = 'customer.consent_withdrawn' "
-                                   "AND entity_id = ?", (customer_id,))
+    [summary] = [e.summary for e in audit_events(demo_facet, "customer.consent_withdrawn") if e.entity_id == customer_id]
     assert "@" not in summary and "marketing_email" in summary
 
 
@@ -72,7 +80,7 @@ def test_a_restricted_customer_can_withdraw_at_the_counter_but_only_the_privacy_
     assert counts(demo_facet) == (consents_before, audit_before + 1, outbox_before), "only the refusal is recorded"
     customers.change_consent(customer_id, "sms", True, channel="phone", uow=demo_facet.uow(), actor=officer,
                              today=TODAY)
-    assert _latest(demo_facet, customer_id, "marketing_sms")[0] == 1
+    assert _latest(demo_facet, customer_id, "marketing_sms")[0] is True
 
 
 @pytest.mark.parametrize(("customer", "purpose", "channel", "field"), [
@@ -139,9 +147,8 @@ def test_the_mailing_list_has_only_those_who_said_yes_and_are_neither_restricted
         (customer_id, is_restricted, objects), = rows(
             demo_facet, "SELECT id, restricted, marketing_objection FROM customers WHERE email = ?", (email,))
         assert not is_restricted and not objects
-        assert _latest(demo_facet, customer_id, "marketing_email")[0] == 1
-    (summary,), = rows(demo_facet, "SELECT summary FROM audit_events WHERE action = "
-                                   "'customers.marketing_list_exported'")
+        assert _latest(demo_facet, customer_id, "marketing_email")[0] is True
+    [summary] = [e.summary for e in audit_events(demo_facet, "customers.marketing_list_exported")]
     assert "@" not in summary and str(count) in summary
 
     with pytest.raises(PermissionDenied):

@@ -13,16 +13,11 @@ from pos_app.domain.errors import ValidationError
 from pos_app.domain.permissions import Actor
 from pos_app.services import checkout
 from pos_app.services.guard import ApprovalNeeded
+from tests.conftest import available_unique_piece, last_audit_event
 
 
 def _piece(facet: app.Facet) -> object:
-    conn = facet.connection()
-    try:
-        item_id = conn.execute("SELECT id FROM items WHERE status = 'available' AND tracking = 'unique' "
-                               "AND on_hand = 1 ORDER BY sku LIMIT 1").fetchone()[0]
-    finally:
-        conn.close()
-    return facet.inventory_reader().rows_by_ids([item_id])[0]
+    return available_unique_piece(facet)
 
 
 def test_a_free_piece_needs_a_reason_and_a_confirmation_even_from_a_manager_and_the_line_keeps_it(
@@ -39,14 +34,15 @@ def test_a_free_piece_needs_a_reason_and_a_confirmation_even_from_a_manager_and_
                                    reason="damaged clasp, replaced", confirmed=True)
     assert given.lines[0].discount is not None and given.lines[0].discount.reason == "damaged clasp, replaced"
 
-    conn = demo_facet.connection()
-    action, summary = conn.execute("SELECT action, summary FROM audit_events ORDER BY seq DESC LIMIT 1").fetchone()
+    last = last_audit_event(demo_facet)
+    action, summary = last.action, last.summary
     assert action == "sale.deep_discount_given"
     assert json.loads(summary)["with_reason"] is True  # the free text stays with the sale, never in the trail
     assert "clasp" not in summary
 
     co = checkout.start_checkout(given, settings=settings, uow=demo_facet.uow(), actor=manager)
     done = checkout.complete_sale(co, uow=demo_facet.uow(), actor=manager, sales=demo_facet.sales_reader())
+    conn = demo_facet.connection()  # the line's reason is in no reader: it is kept for an erasure to search
     kept = conn.execute("SELECT discount_reason, total_cents FROM sale_lines WHERE sale_id = ?",
                         (done.sale_id,)).fetchone()
     conn.close()

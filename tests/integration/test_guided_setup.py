@@ -11,15 +11,11 @@ from pos_app import app, cli
 from pos_app.domain.errors import PermissionDenied
 from pos_app.domain.permissions import Actor, Role
 from pos_app.services.setup import finish_setup, parse_store_profile, setup_pending
-from tests.conftest import FAST_HASHER, OWNER, STORE_FORM, actor_for
+from tests.conftest import FAST_HASHER, OWNER, STORE_FORM, actor_for, audit_events
 
 
 def _events(facet: app.Facet, action: str) -> list[str]:
-    conn = facet.connection()
-    try:
-        return [r[0] for r in conn.execute("SELECT summary FROM audit_events WHERE action = ?", (action,))]
-    finally:
-        conn.close()
+    return [row.summary for row in audit_events(facet, action)]
 
 
 def test_a_store_the_wizard_makes_stays_pending_until_its_owner_finishes_the_setup_once(tmp_path: Path) -> None:

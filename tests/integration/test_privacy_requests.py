@@ -15,7 +15,7 @@ from pos_app.domain.errors import Conflict, NotFound, PermissionDenied, UserFaci
 from pos_app.domain.permissions import Role
 from pos_app.domain.store import store_today
 from pos_app.services import privacy
-from tests.conftest import actor_for, cli_login
+from tests.conftest import actor_for, audit_summaries, cli_login
 
 TODAY = dt.date(2026, 11, 25)
 
@@ -38,12 +38,7 @@ def _counts(facet: app.Facet) -> tuple[int, ...]:
 
 
 def _audit(facet: app.Facet, action: str) -> list[dict[str, Any]]:
-    conn = facet.connection()
-    try:
-        return [json.loads(r[0]) if isinstance(r[0], str) else r[0] for r in conn.execute(
-            "SELECT summary FROM audit_events WHERE action = ? ORDER BY seq", (action,))]
-    finally:
-        conn.close()
+    return audit_summaries(facet, action)
 
 
 def _record(facet: app.Facet, received: dt.date = TODAY, *, customer: str | None = None,

@@ -19,6 +19,7 @@ from pos_app.persistence.database import db_path, key_opens
 from pos_app.persistence.sqlcipher import StoreProblem, new_key
 from pos_app.services import backup as backup_service
 from tests.conftest import actor_for
+from tests.conftest import audit_actions as actions_of
 
 
 def keys(data_dir: Path) -> StoreKeys:
@@ -37,7 +38,7 @@ def counts(data_dir: Path) -> tuple[int, int, int]:
 def audit_actions(data_dir: Path) -> list[str]:
     facet = app.open_facet(data_dir)
     try:
-        return [r[0] for r in facet.connection().execute("SELECT action FROM audit_events ORDER BY seq")]
+        return actions_of(facet)
     finally:
         facet.close()
 

@@ -6,12 +6,13 @@ import pytest
 
 from pos_app.domain.errors import ValidationError
 from pos_app.domain.money import Money
-from pos_app.domain.payments import EmvReceipt, check_card_amount
+from pos_app.domain.payments import STRIPE_MAXIMUM_CHARGE, STRIPE_MINIMUM_CHARGE, EmvReceipt, check_card_amount
 
 
 @pytest.mark.parametrize("cents", [50, 125_000, 99_999_999])
 def test_card_amounts_within_stripes_limits_pass(cents: int) -> None:
-    check_card_amount(Money(cents, "USD"))
+    assert STRIPE_MINIMUM_CHARGE["USD"] <= cents <= STRIPE_MAXIMUM_CHARGE
+    check_card_amount(Money(cents, "USD"))  # raises ValidationError when refused
 
 
 @pytest.mark.parametrize(("cents", "words"), [
@@ -26,7 +27,10 @@ def test_card_amounts_outside_stripes_limits_name_the_field_and_the_limits(cents
 
 
 def test_a_currency_without_a_known_minimum_is_left_to_stripe() -> None:
-    check_card_amount(Money(1, "JPY"))
+    assert "JPY" not in STRIPE_MINIMUM_CHARGE
+    check_card_amount(Money(1, "JPY"))  # no minimum of ours: passes
+    with pytest.raises(ValidationError, match="more than Stripe takes"):  # the maximum still holds
+        check_card_amount(Money(STRIPE_MAXIMUM_CHARGE + 1, "JPY"))
 
 
 def test_the_chip_receipt_fields_come_from_stripes_names_and_print_in_order() -> None:

@@ -1,6 +1,6 @@
 """Cart pricing against an independent reference computation (exact fractions), with hypothesis.
 
-The rule (domain/cart.py): each line is priced on its own (line discount,
+The reference is the one in tests/pricing_reference.py. The rule (domain/cart.py): each line is priced on its own (line discount,
 its share of an order discount, tax rounded half up), and the sale's figures
 are the sums of the lines'.
 """
@@ -19,7 +19,6 @@ from pos_app.domain.cart import (
     Cart,
     CartLine,
     Discount,
-    DiscountKind,
     ReturnedAmounts,
     Tender,
     TenderKind,
@@ -35,51 +34,12 @@ from pos_app.domain.cart import (
 )
 from pos_app.domain.errors import ValidationError
 from pos_app.domain.money import Money
-
-
-def half_up(x: Fraction) -> int:
-    """Round half away from zero, to a whole cent, exactly."""
-    sign = -1 if x < 0 else 1
-    x = abs(x)
-    whole = x.numerator // x.denominator
-    return sign * (whole + (1 if x - whole >= Fraction(1, 2) else 0))
+from tests import pricing_reference
 
 
 def reference(cart: Cart, rate: Decimal) -> list[tuple[int, int, int]]:
-    """(gross, discount, tax) per sold line, written independently of the code under test."""
-    r = Fraction(str(rate)) / 100
-    lines = []
-    for line in cart.lines:
-        gross = line.unit_price.cents * line.quantity
-        d = line.discount
-        if d is None:
-            own = 0
-        elif d.kind is DiscountKind.PERCENT:
-            own = half_up(gross * Fraction(str(d.percent)) / 100)
-        else:
-            assert d.amount is not None
-            own = min(d.amount.cents, gross)
-        lines.append([gross, own])
-    after = [g - o for g, o in lines]
-    order = [0] * len(lines)
-    od = cart.order_discount
-    if od is not None and od.kind is DiscountKind.PERCENT:
-        order = [half_up(a * Fraction(str(od.percent)) / 100) for a in after]
-    elif od is not None:
-        assert od.amount is not None
-        wanted, base = min(od.amount.cents, sum(after)), sum(after)
-        if base > 0:
-            exact = [Fraction(wanted * a, base) for a in after]
-            order = [int(e) for e in exact]
-            left = wanted - sum(order)
-            for i in sorted(range(len(after)), key=lambda i: (-(exact[i] - int(exact[i])), i))[:left]:
-                order[i] += 1
-    out = []
-    for (gross, own), share_ in zip(lines, order):
-        taxable = gross - own - share_
-        tax = 0 if cart.tax_exempt else half_up(taxable * r)
-        out.append((gross, own + share_, tax))
-    return out
+    """(gross, discount, tax) per sold line, from the shared reference (tests/pricing_reference.py)."""
+    return [(e.gross, e.line_discount + e.order_discount, e.tax) for e in pricing_reference.reference(cart, rate)]
 
 
 money = st.integers(min_value=1, max_value=25_000_000)

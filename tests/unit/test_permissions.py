@@ -11,6 +11,10 @@ import pytest
 
 from pos_app.domain.errors import PermissionDenied, UserFacingError
 from pos_app.domain.permissions import AREAS, JOB_PERMISSIONS, Actor, Permission, Role, allows
+from pos_app.services import command_line, staff
+from tests.fakes.builders import HASHER, fake_store, secret_of, staff_id
+from tests.fakes.builders import actor as staff_actor
+from tests.fakes.uow import FakeUnitOfWork
 
 # x = allowed, . = refused.
 # Supporting permissions that the role descriptions do not name outright are
@@ -120,9 +124,16 @@ def test_an_actor_can_what_the_role_allows() -> None:
         assert actor(role).can(permission) is allows(role, permission)
 
 
-def test_require_lets_an_allowed_action_through() -> None:
-    actor(Role.CLERK).require(Permission.SELL)
-    actor(Role.PRIVACY_OFFICER).require(Permission.EDIT_RESTRICTED_CUSTOMER)
+def test_require_lets_through_exactly_what_the_grid_allows() -> None:
+    let_through = []
+    for role, permission in CELLS:
+        try:
+            actor(role).require(permission)
+        except PermissionDenied:
+            continue
+        let_through.append((role, permission))
+    assert let_through == [(role, p) for role, p in CELLS if TABLE[p.value][role.value]]
+    assert (Role.PRIVACY_OFFICER, Permission.EDIT_RESTRICTED_CUSTOMER) in let_through
 
 
 def test_require_refuses_naming_the_role_and_the_action() -> None:
@@ -153,9 +164,44 @@ def test_a_refusal_of_a_restricted_record_sends_the_owner_to_the_privacy_officer
     assert str(caught.value) == "An owner cannot edit restricted customer; ask a privacy officer."
 
 
+# --- the actor on the command line ------------------------------------------------------------
+# `pos-app` acts for whom `cli._who` finds: a `pos-app login` session (`command_line.session_actor`)
+# or a job token (`command_line.job_actor`). These tests go through those very functions, on the
+# in-memory fakes of tests/fakes/ (the store-backed path is tests/integration/test_cli_sign_in.py).
+
+
+def _owner_session(uow: FakeUnitOfWork) -> str:
+    signed_in = staff.check_sign_in(staff_id(Role.OWNER), secret_of(Role.OWNER), uow=uow, hasher=HASHER,
+                                    terminal="C1", via=command_line.VIA)
+    assert signed_in.outcome == "ok"
+    return command_line.start_session(signed_in.actor, uow=uow, os_user="olive").token
+
+
+def test_the_command_line_acts_as_the_person_signed_in_with_their_roles_permissions() -> None:
+    uow = fake_store()
+    cli = command_line.session_actor(_owner_session(uow), uow=uow, terminal="C1")
+    assert (cli.staff_id, cli.name, cli.role, cli.only) == (staff_id(Role.OWNER), "Olive Owner (command line)",
+                                                             Role.OWNER, None)
+    assert {p for p in Permission if cli.can(p)} == {p for p in Permission if TABLE[p.value]["owner"]}
+    with pytest.raises(PermissionDenied, match="ask a privacy officer"):
+        cli.require(Permission.EDIT_RESTRICTED_CUSTOMER)
+
+
+def test_the_command_line_acts_with_the_role_a_person_has_now() -> None:
+    uow = fake_store()
+    token = _owner_session(uow)
+    staff.set_role(staff_id(Role.MANAGER), Role.OWNER, uow=uow, actor=staff_actor(Role.OWNER), hasher=HASHER)
+    staff.set_role(staff_id(Role.OWNER), Role.MANAGER, pin="2468", uow=uow, actor=staff_actor(Role.OWNER),
+                   hasher=HASHER)
+    cli = command_line.session_actor(token, uow=uow, terminal="C1")
+    assert cli.role is Role.MANAGER and not cli.can(Permission.MANAGE_STAFF)
+
+
 def test_a_job_token_acts_with_its_jobs_permission_and_nothing_else() -> None:
-    job = Actor(staff_id=None, name="nightly (backup job)", role=Role.OWNER, terminal="C1",
-                only=JOB_PERMISSIONS["backup"])
+    uow = fake_store()
+    token, _ = command_line.create_job_token("nightly", "backup", uow=uow, actor=staff_actor(Role.OWNER))
+    job = command_line.job_actor(token, uow=uow, terminal="C1")
+    assert (job.staff_id, job.name, job.only) == (None, "nightly (backup job)", JOB_PERMISSIONS["backup"])
     job.require(Permission.BACKUP)
     assert [p for p in Permission if job.can(p)] == [Permission.BACKUP]
     with pytest.raises(PermissionDenied) as caught:
@@ -164,9 +210,14 @@ def test_a_job_token_acts_with_its_jobs_permission_and_nothing_else() -> None:
 
 
 def test_a_job_never_does_more_than_its_makers_role() -> None:
-    retention = Actor(staff_id=None, name="retention (retention job)", role=Role.MANAGER, terminal="C1",
-                      only=JOB_PERMISSIONS["retention"])
-    assert not retention.can(Permission.ERASE_CUSTOMER)
+    uow = fake_store()
+    token, _ = command_line.create_job_token("purge", "retention", uow=uow, actor=staff_actor(Role.OWNER))
+    # Made by an owner who is a manager now: the job acts with its maker's role as it is today.
+    staff.set_role(staff_id(Role.MANAGER), Role.OWNER, uow=uow, actor=staff_actor(Role.OWNER), hasher=HASHER)
+    staff.set_role(staff_id(Role.OWNER), Role.MANAGER, pin="2468", uow=uow, actor=staff_actor(Role.OWNER),
+                   hasher=HASHER)
+    retention = command_line.job_actor(token, uow=uow, terminal="C1")
+    assert retention.role is Role.MANAGER and not retention.can(Permission.ERASE_CUSTOMER)
     with pytest.raises(PermissionDenied, match="A manager cannot erase customer"):
         retention.require(Permission.ERASE_CUSTOMER)
 

@@ -17,43 +17,35 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QListWidgetItem, QWidget
+from PySide6.QtWidgets import QWidget
 
-from pos_app.domain.errors import UserFacingError
 from pos_app.domain.permissions import Actor, Permission
-from pos_app.gui.base import FacetDialog, mark_info, mark_problem
+from pos_app.gui.approval import PinDialog
+from pos_app.gui.base import mark_info, mark_problem
 from pos_app.gui.context import AppContext
-from pos_app.services import appraisals, staff
+from pos_app.services import appraisals
 
 
-class SignerDialog(FacetDialog):
+class SignerDialog(PinDialog):
     """Ask which appraiser signs; on Enter `signer` is set (None: the signed-in person signs) and it accepts.
 
     Open it with `open()` (or `ask_signer`) and read `signer` in a slot on
-    `accepted`; a wrong PIN is shown inline and the dialog stays open.
+    `accepted`; a wrong PIN is shown inline and the dialog stays open. The list
+    and the PIN check are the approval dialog's (`gui/approval.py`).
     """
 
     def __init__(self, context: AppContext, what: str, parent: QWidget | None = None) -> None:
-        super().__init__(context, "appraisal_signer_dialog.ui", "Who signs the appraisals?", parent)
+        choices = appraisals.signers(context.directory)
+        people = [(f"{choice.name} — {choice.credentials} ({choice.role.label})", choice.id) for choice in choices]
+        super().__init__(context, "appraisal_signer_dialog.ui", "Who signs the appraisals?", what, people, parent)
         self.me = context.require_actor()
         self.signer: Actor | None = None
         self.chosen_id: str | None = None
         f = self.form
-        f.reason_label.setText(what)
-        choices = appraisals.signers(context.directory)
-        for choice in choices:
-            item = QListWidgetItem(f"{choice.name} — {choice.credentials} ({choice.role.label})")
-            item.setData(Qt.ItemDataRole.UserRole, choice.id)
-            f.staff_list.addItem(item)
-        f.staff_list.setSpacing(3)
         f.staff_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         f.staff_list.setTextElideMode(Qt.TextElideMode.ElideRight)
-        rows = max(1, min(f.staff_list.count(), 6))
-        row = max(f.staff_list.sizeHintForRow(0), f.staff_list.fontMetrics().height()) + 2 * 3
-        f.staff_list.setFixedHeight(rows * row + 2 * f.staff_list.frameWidth() + 4)
         f.staff_list.currentItemChanged.connect(lambda _now, _before: self._chosen_changed())
         f.save_button.clicked.connect(self.sign)
-        f.close_button.clicked.connect(self.reject)
         f.pin_edit.returnPressed.connect(self.sign)
         f.staff_list.itemActivated.connect(lambda _item: self._name_entered())
         self.setMinimumWidth(600)
@@ -70,8 +62,7 @@ class SignerDialog(FacetDialog):
         self.initial_focus = f.staff_list
 
     def _is_me(self) -> bool:
-        item = self.form.staff_list.currentItem()
-        return item is not None and item.data(Qt.ItemDataRole.UserRole) == self.me.staff_id
+        return self.picked_id() == self.me.staff_id
 
     def _chosen_changed(self) -> None:
         f = self.form
@@ -88,43 +79,20 @@ class SignerDialog(FacetDialog):
         else:
             self.form.pin_edit.setFocus()
 
-    def show_problem(self, exc: UserFacingError) -> None:
-        """A wrong PIN, a locked account, or someone who may not sign: said inline, PIN cleared."""
-        mark_problem(self.form.message_label, str(exc))
-        self.form.pin_edit.clear()
-        self.form.pin_edit.setFocus()
-
     def sign(self) -> None:
-        item = self.form.staff_list.currentItem()
-        if item is None:
+        staff_id = self.picked_id()
+        if staff_id is None:
             return
-        staff_id = item.data(Qt.ItemDataRole.UserRole)
         if self._is_me():
             self.chosen_id, self.signer = staff_id, None
             self.accept()
             return
-        secret = self.form.pin_edit.text()
-        if not secret:
-            # An empty Enter is a slip, not a guess: it must not count toward the lockout.
-            self.show_problem(UserFacingError("PIN: type the PIN of the person who signs."))
-            return
-        context, terminal = self.context, self.me.terminal
 
-        def work() -> Actor:
-            conn = context.facet.connection()
-            try:
-                return staff.approve(staff_id, secret, Permission.FINALIZE_APPRAISALS,
-                                     reader=context.facet.directory(conn), uow=context.uow(),
-                                     hasher=context.facet.hasher(), terminal=terminal)
-            finally:
-                conn.close()
-
-        def done(signer: Actor) -> None:
+        def checked(signer: Actor) -> None:
             self.chosen_id, self.signer = staff_id, signer
             self.accept()
 
-        mark_info(self.form.message_label, "Checking…")
-        self.run(work, done)
+        self.check_pin(staff_id, Permission.FINALIZE_APPRAISALS, "the person who signs", checked)
 
 
 def ask_signer(context: AppContext, what: str, parent: QWidget,

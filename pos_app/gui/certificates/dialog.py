@@ -30,6 +30,7 @@ from pos_app.gui.base import FacetDialog, mark_info, mark_problem
 from pos_app.gui.context import AppContext
 from pos_app.services import certificates, inventory
 from pos_app.services.certificates import CertificateDetail, ReportNumberWarning, SavedCertificate
+from pos_app.services.ports.store import Store
 
 # The form's captions, for naming a field the way the appraiser sees it.
 CAPTIONS = {"lab": "Lab", "report_number": "Report number", "report_date": "Report date",
@@ -161,9 +162,9 @@ class CertificateDialog(FacetDialog):
         f.close_button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
     def load(self) -> None:
-        actor, uow, cert_id = self.context.require_actor(), self.context.uow, self.cert_id
+        actor, cert_id = self.context.require_actor(), self.cert_id
         assert cert_id is not None
-        self.run(lambda: certificates.certificate(cert_id, uow=uow(), actor=actor), self._show)
+        self.run(lambda store: certificates.certificate(cert_id, uow=store.uow(), actor=actor), self._show)
 
     def _show(self, detail: CertificateDetail) -> None:
         self.detail = detail
@@ -186,9 +187,9 @@ class CertificateDialog(FacetDialog):
                 index = combo.count() - 1
             combo.setCurrentIndex(max(index, 0))
         f.item_edit.setText(detail.item_sku or "")
-        found = inventory.lookup(detail.item_sku, reader=self.context.reader,
-                                 actor=self.context.require_actor(),
-                                 uow=self.context.uow()) if detail.item_sku else None
+        store = self.context.store
+        found = inventory.lookup(detail.item_sku, reader=store.inventory, actor=self.context.require_actor(),
+                                 uow=store.uow()) if detail.item_sku else None
         f.item_label.setText(f"{found.sku} · {found.title}" if found
                              else "" if detail.item_sku else "Not on a piece in stock")
         if detail.customer_name:
@@ -215,8 +216,8 @@ class CertificateDialog(FacetDialog):
         code = self.form.item_edit.text().strip()
         if not code:
             return None
-        row = inventory.lookup(code, reader=self.context.reader, actor=self.context.require_actor(),
-                               uow=self.context.uow())
+        store = self.context.store
+        row = inventory.lookup(code, reader=store.inventory, actor=self.context.require_actor(), uow=store.uow())
         if row is None:
             raise ValidationError("item", f"no item has SKU {code!r}; leave it empty for a stone not in stock")
         return row.id
@@ -233,8 +234,9 @@ class CertificateDialog(FacetDialog):
         if item_id is None:
             self.form.item_label.setText("")
             return
-        row = inventory.lookup(self.form.item_edit.text().strip(), reader=self.context.reader,
-                               actor=self.context.require_actor(), uow=self.context.uow())
+        store = self.context.store
+        row = inventory.lookup(self.form.item_edit.text().strip(), reader=store.inventory,
+                               actor=self.context.require_actor(), uow=store.uow())
         if row is not None:
             self.form.item_label.setText(f"{row.sku} · {row.title}")
 
@@ -292,7 +294,7 @@ class CertificateDialog(FacetDialog):
         if chosen is None:
             return
         name, data = chosen
-        actor, uow, cert_id = self.context.require_actor(), self.context.uow, self.cert_id
+        actor, cert_id = self.context.require_actor(), self.cert_id
 
         def done(_mime: str) -> None:
             mark_info(self.form.message_label, f"Attached {name} ({size_text(len(data))}).")
@@ -300,7 +302,7 @@ class CertificateDialog(FacetDialog):
             self.saved.emit(cert_id)
             self.load()
 
-        self.run(lambda: certificates.attach_scan(cert_id, data, uow=uow(), actor=actor), done)
+        self.run(lambda store: certificates.attach_scan(cert_id, data, uow=store.uow(), actor=actor), done)
 
     def view_scan(self) -> None:
         if self.scan is None or self.scan_mime is None:
@@ -343,8 +345,8 @@ class CertificateDialog(FacetDialog):
         today = store_today(context.profile.timezone)
         customer_id, scan = self.customer_id, self.scan
 
-        def work() -> SavedCertificate:
-            return certificates.add_certificate(raw, uow=context.uow(), actor=actor, today=today, item_id=item_id,
+        def work(store: Store) -> SavedCertificate:
+            return certificates.add_certificate(raw, uow=store.uow(), actor=actor, today=today, item_id=item_id,
                                                 customer_id=customer_id, scan=scan, override_reason=reason)
 
         self.run(work, self._saved)

@@ -8,16 +8,19 @@ previous page, Esc closes.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QKeySequence, QPixmap, QResizeEvent, QShortcut
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
+if TYPE_CHECKING:
+    import pypdfium2
+
 RENDER_DPI = 150
 
 
-def _pdf_page(document: Any, index: int) -> QImage:
+def _pdf_page(document: pypdfium2.PdfDocument, index: int) -> QImage:
     pil = document[index].render(scale=RENDER_DPI / 72).to_pil().convert("RGB")
     data = pil.tobytes("raw", "RGB")
     return QImage(data, pil.width, pil.height, pil.width * 3, QImage.Format.Format_RGB888).copy()
@@ -31,7 +34,7 @@ class ScanViewer(QDialog):
         self.setWindowTitle(title)
         self.page = 0
         self.pages = 1
-        self._document: Any = None
+        self._document: pypdfium2.PdfDocument | None = None
         self._images: dict[int, QImage] = {}
         self.image_label = QLabel(self)
         self.image_label.setObjectName("scan_image")

@@ -51,7 +51,7 @@ def piece_text(row: CertificateRow) -> str:
     return CUSTOMER_STONE if row.has_customer else "—"
 
 
-class CertificatesModel(RecordsModel):
+class CertificatesModel(RecordsModel[CertificateRow]):
     """The rows of one search, as text prepared once (data() never queries)."""
 
     HEADERS = ("Lab", "Report number", "Date", "Shape", "Carat", "Color", "Clarity", "Origin", "Item", "Scan",
@@ -127,7 +127,7 @@ class CertificatesView(QWidget):
             rows = certificates.list_certificates(reader=self.reader, actor=self.context.require_actor(),
                                                   search=f.search_edit.text(), limit=LIMIT,
                                                   duplicates_only=f.duplicates_check.isChecked(),
-                                                  uow=self.context.uow())
+                                                  uow=self.context.store.uow())
         except UserFacingError as exc:
             mark_problem(f.message_label, str(exc))
             return
@@ -201,7 +201,7 @@ class CertificatesView(QWidget):
             mark_problem(self.form.message_label, f"{row.lab} {row.report_number} has no scan yet: open it (Enter) "
                                                   "and attach one (Ctrl+Shift+A).")
             return
-        actor, uow = self.context.require_actor(), self.context.uow
+        actor = self.context.require_actor()
 
         def show(detail: CertificateDetail) -> None:
             from pos_app.gui.certificates.scan_viewer import ScanViewer
@@ -214,7 +214,8 @@ class CertificatesView(QWidget):
             self.viewer.finished.connect(lambda _r: self._back_to_list())
             self.viewer.open()
 
-        self.context.runner.run(lambda: certificates.certificate(row.id, uow=uow(), actor=actor), on_done=show,
+        self.context.runner.run(lambda store: certificates.certificate(row.id, uow=store.uow(), actor=actor),
+                                on_done=show,
                                 on_error=lambda exc: show_error(self, exc), parent=self)
 
     def _back_to_list(self) -> None:

@@ -20,6 +20,7 @@ from pos_app.gui.base import FacetDialog, mark_info, mark_problem
 from pos_app.gui.context import AppContext
 from pos_app.services import customers
 from pos_app.services.ports.customers import CustomerHit
+from pos_app.services.ports.store import Store
 
 SEARCH_DELAY_MS = 120
 RESTRICTED_NOTE = "restricted — can be attached, not edited"
@@ -248,11 +249,12 @@ class CustomerPickerDialog(FacetDialog):
             marketing_email=f.email_optin_check.isChecked(), marketing_sms=f.sms_optin_check.isChecked())
         context, actor, policy = self.context, self.context.require_actor(), self.policy
 
-        def work() -> str:
-            return customers.quick_add_customer(form, uow=context.uow(), actor=actor, policy=policy)
+        def work(store: Store) -> CustomerHit | None:
+            customer_id = customers.quick_add_customer(form, uow=store.uow(), actor=actor, policy=policy)
+            return store.sales.customer(customer_id)
 
-        def done(customer_id: str) -> None:
-            self.chosen = context.sales.customer(customer_id)
+        def done(added: CustomerHit | None) -> None:
+            self.chosen = added
             context.changed.emit("customers")
             self.accept()
 

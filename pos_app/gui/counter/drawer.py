@@ -9,7 +9,7 @@ cancels, Tab goes through the fields in the order they are shown.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,12 +20,14 @@ from PySide6.QtWidgets import QHeaderView, QLabel, QSpinBox, QWidget
 from pos_app.domain.errors import UserFacingError, ValidationError
 from pos_app.domain.money import Money, parse_money
 from pos_app.domain.permissions import Actor
+from pos_app.gui.approval import ApprovalDialog, with_approval
 from pos_app.gui.base import FacetDialog, mark_info, mark_problem
 from pos_app.gui.context import AppContext
-from pos_app.gui.counter.approval import ask_approval
+from pos_app.gui.ops import show_error
 from pos_app.gui.tables import RowsModel, fill
 from pos_app.services import cash
 from pos_app.services.guard import ApprovalNeeded
+from pos_app.services.ports.store import Store
 
 
 def _sentence(exc: UserFacingError) -> str:
@@ -64,8 +66,8 @@ class OpenShiftDialog(FacetDialog):
         text, context, actor = self.form.amount_edit.text(), self.context, self.context.require_actor()
         currency = context.profile.currency
 
-        def work() -> str:
-            return cash.open_shift(parse_money(text, currency, field="float"), uow=context.uow(), actor=actor)
+        def work(store: Store) -> str:
+            return cash.open_shift(parse_money(text, currency, field="float"), uow=store.uow(), actor=actor)
 
         def done(shift_id: str) -> None:
             self.shift_id = shift_id
@@ -97,10 +99,11 @@ class CashMoveDialog(FacetDialog):
                                "Cash taken out of the drawer (a courier, supplies): how much, and what for?")
         f.reason_edit.setPlaceholderText("change from the bank" if kind == "paid_in" else "courier for a repair")
         f.save_button.setText(f"Record the {word.lower()}  Enter")
-        f.save_button.clicked.connect(lambda: self.save())
+        self._saving = False
+        f.save_button.clicked.connect(self.save)
         f.close_button.clicked.connect(self.reject)
         f.amount_edit.returnPressed.connect(self._enter_in_amount)
-        f.reason_edit.returnPressed.connect(lambda: self.save())
+        f.reason_edit.returnPressed.connect(self.save)
         self.setMinimumWidth(460)
         self.initial_focus = f.amount_edit
 
@@ -111,52 +114,61 @@ class CashMoveDialog(FacetDialog):
             self.form.reason_edit.setFocus()
 
     def show_problem(self, exc: UserFacingError) -> None:
-        if isinstance(exc, ApprovalNeeded):
-            mark_info(self.form.message_label, str(exc))
-            ask_approval(self.context, exc, self, self.save)
-            return
         mark_problem(self.form.message_label, _sentence(exc))
         on_reason = isinstance(exc, ValidationError) and exc.field == "reason"
         field = self.form.reason_edit if on_reason else self.form.amount_edit
         field.setFocus()
         field.selectAll()
 
-    def save(self, approver: Actor | None = None) -> None:
-        """Record the movement; retried with the approver when a manager has approved it."""
+    def save(self) -> None:
+        """Record the movement; when the clerk may not, a manager approves it (`gui/approval.py`) and it is
+        recorded again with them as the approver. A second Enter while one save is under way does nothing."""
+        if self._saving:
+            return
         f, context, actor, kind = self.form, self.context, self.context.require_actor(), self.kind
         text, reason, currency = f.amount_edit.text(), f.reason_edit.text(), context.profile.currency
 
-        def work() -> tuple[str, Money]:
+        def work(store: Store, approver: Actor | None) -> tuple[str, Money, Actor | None]:
             amount = parse_money(text, currency, field="amount")
-            return cash.move_cash(kind, amount, reason, uow=context.uow(), actor=actor, approver=approver), amount
+            movement_id = cash.move_cash(kind, amount, reason, uow=store.uow(), actor=actor, approver=approver)
+            return movement_id, amount, approver
 
-        def done(result: tuple[str, Money]) -> None:
-            self.movement_id, self.amount = result
-            self.approver = approver
+        def done(result: tuple[str, Money, Actor | None]) -> None:
+            self._saving = False
+            self.movement_id, self.amount, self.approver = result
             context.changed.emit("shift")
             self.accept()
 
-        self.run(work, done)
+        def failed(exc: BaseException) -> None:
+            self._saving = False
+            show_error(self, exc)
+
+        def asked(needed: ApprovalNeeded, approval: ApprovalDialog) -> None:
+            mark_info(self.form.message_label, str(needed))
+            approval.rejected.connect(lambda: setattr(self, "_saving", False))
+
+        self._saving = True
+        with_approval(self, context, work, done, on_error=failed, on_asked=asked)
 
 
 class CloseShiftDialog(FacetDialog):
     """Count each bill and coin (type, Tab or Enter, type…); the difference shows as you count.
 
-    Ctrl+Enter closes the shift. On success `report` (the Z report) is set,
-    the dialog accepts and `on_closed(report)` runs; without `on_closed` the
-    dialog opens a `ShiftReportDialog` itself, with `print_report` for its
-    Print button. Raises NotFound when no shift is open (before showing).
+    `so_far` is the open shift's X report (`cash.x_report`, read on the worker before the dialog opens): what
+    the drawer should hold. Ctrl+Enter closes the shift. On success `report` (the Z report) is set, the
+    dialog accepts and `on_closed(report)` runs; without `on_closed` the dialog opens a `ShiftReportDialog`
+    itself, with `print_report` for its Print button.
     """
 
-    def __init__(self, context: AppContext, on_closed: Callable[[cash.ShiftReport], None] | None = None,
-                 parent: QWidget | None = None, *,
+    def __init__(self, context: AppContext, so_far: cash.ShiftReport,
+                 on_closed: Callable[[cash.ShiftReport], None] | None = None, parent: QWidget | None = None, *,
                  print_report: Callable[[cash.ShiftReport], None] | None = None) -> None:
         super().__init__(context, "close_shift_dialog.ui", "Close the shift", parent)
         self.actor = context.require_actor()
         self.on_closed = on_closed
         self.print_report = print_report
         self.report: cash.ShiftReport | None = None
-        self.so_far = cash.x_report(sales=context.sales, actor=self.actor, uow=context.uow())
+        self.so_far = so_far
         currency = self.so_far.shift.currency
         self.values = cash.denominations(currency)
         f = self.form
@@ -243,14 +255,8 @@ class CloseShiftDialog(FacetDialog):
         counted, context, actor = self.counts(), self.context, self.actor
         locale = context.profile.locale
 
-        def work() -> cash.ShiftReport:
-            # The worker reads through its own connection: the GUI's belongs to the GUI thread.
-            conn = context.facet.connection()
-            try:
-                return cash.close_shift(counted, uow=context.uow(), sales=context.facet.sales_reader(conn),
-                                        actor=actor, locale=locale)
-            finally:
-                conn.close()
+        def work(store: Store) -> cash.ShiftReport:
+            return cash.close_shift(counted, uow=store.uow(), sales=store.sales, actor=actor, locale=locale)
 
         def done(report: cash.ShiftReport) -> None:
             self.report = report
@@ -285,7 +291,7 @@ class ReportDialog(FacetDialog):
     the outcome of a print under the table.
     """
 
-    def __init__(self, context: AppContext, title: str, rows: list[tuple[str, str]] | list[tuple[str, ...]],
+    def __init__(self, context: AppContext, title: str, rows: Sequence[tuple[str, ...]],
                  print_report: Callable[[], None] | None, parent: QWidget | None = None,
                  headers: list[str] | None = None, numeric: tuple[int, ...] = (1,), subtitle: str = "") -> None:
         super().__init__(context, "shift_report_dialog.ui", title, parent)

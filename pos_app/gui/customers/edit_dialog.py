@@ -58,13 +58,13 @@ class CustomerEditDialog(FacetDialog):
 
     def save(self) -> None:
         form, customer_id = self.edit(), self.customer_id
-        actor, uow = self.context.require_actor(), self.context.uow
+        actor = self.context.require_actor()
 
         def done(fields: list[str]) -> None:
             self.accept()
             self.saved.emit(fields)
 
-        self.run(lambda: customers.update_customer(customer_id, form, uow=uow(), actor=actor), done)
+        self.run(lambda store: customers.update_customer(customer_id, form, uow=store.uow(), actor=actor), done)
 
     def show_problem(self, exc: UserFacingError) -> None:
         mark_problem(self.form.message_label, str(exc))

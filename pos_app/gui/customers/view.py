@@ -15,6 +15,7 @@ with a connection of its own; the screen never logs a personal value.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from html import escape
 from typing import Any
 
@@ -39,6 +40,7 @@ from pos_app.gui.ops import show_error
 from pos_app.gui.tables import RecordsModel, SearchKeys, fill, select_record, show_records
 from pos_app.services import customers, privacy
 from pos_app.services.customers import CustomerDetail
+from pos_app.services.ports.customers import CustomerHit
 from pos_app.services.ports.privacy import AccessRow
 from pos_app.services.ports.store import Store
 
@@ -55,7 +57,7 @@ def _local(moment: dt.datetime, timezone: str) -> str:
     return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
 
 
-class CustomersModel(RecordsModel):
+class CustomersModel(RecordsModel[CustomerHit]):
     HEADERS = ("Name", "Email", "Phone", "")
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -128,6 +130,7 @@ class CustomersView(QWidget):
         self.access: list[AccessRow] = []
         self.dialog: QWidget | None = None
         self._loading: str | None = None
+        self._searches = 0  # searches asked for; only the newest one's answer is shown
         self.loaded = False  # the list is read when the screen is first shown, not at sign-in
         self.show_detail(None)
 
@@ -138,25 +141,46 @@ class CustomersView(QWidget):
         if not self.loaded:
             self.refresh()
 
-    def refresh(self, *, select: str | None = None) -> None:
+    def refresh(self, *, select: str | None = None, then: Callable[[], None] | None = None) -> None:
+        """Search on the database worker: a search is audited (`customers.viewed`: who saw whom), a write
+        that never runs on the GUI thread. Only the newest search's answer is shown; then `then()`."""
         self.keys.timer.stop()
         if self.context.actor is None:
             return  # locked: nothing is read until someone signs in again
         self.loaded = True
+        actor, search = self.context.require_actor(), self.form.search_edit.text()
+        self._searches += 1
+        asked = self._searches
+
+        def work(store: Store) -> list[CustomerHit]:
+            return customers.list_customers(reader=store.sales, actor=actor, search=search, limit=LIMIT,
+                                            uow=store.uow())
+
+        def done(rows: list[CustomerHit]) -> None:
+            if asked == self._searches:  # else a newer search is on its way
+                self._show_rows(rows, search, select)
+                if then is not None:
+                    then()
+
+        def failed(exc: BaseException) -> None:
+            if asked != self._searches:
+                return
+            if isinstance(exc, UserFacingError):
+                mark_problem(self.form.message_label, str(exc))
+            else:
+                show_error(self, exc)
+
+        self.context.runner.run(work, on_done=done, on_error=failed, parent=self)
+
+    def _show_rows(self, rows: list[CustomerHit], search: str, select: str | None) -> None:
         f = self.form
         keep = select or self.current_id()
-        try:
-            rows = customers.list_customers(reader=self.context.sales, actor=self.context.require_actor(),
-                                            search=f.search_edit.text(), limit=LIMIT, uow=self.context.uow())
-        except UserFacingError as exc:
-            mark_problem(f.message_label, str(exc))
-            return
         self.model.set_rows(rows)
         n = len(rows)
         more = f" (the first {LIMIT})" if n >= LIMIT else ""
         f.count_label.setText(f"{n:,} customer{'s' if n != 1 else ''}{more}")
         if not n:
-            mark_info(f.message_label, "No customer matches." if f.search_edit.text().strip()
+            mark_info(f.message_label, "No customer matches." if search.strip()
                       else "No customers yet: they are added at the counter when a sale needs one.")
             self.show_detail(None)
         elif f.message_label.text().startswith("No "):
@@ -176,9 +200,11 @@ class CustomersView(QWidget):
         self.keys.clear()
 
     def _search_entered(self) -> None:
-        self.refresh()
-        if self.model.rowCount():
-            self.form.table.setFocus()
+        def to_the_list() -> None:
+            if self.model.rowCount():
+                self.form.table.setFocus()
+
+        self.refresh(then=to_the_list)
 
     def open_selected(self) -> None:
         """Enter on a customer: the record's tabs take the keyboard."""
@@ -331,13 +357,13 @@ class CustomersView(QWidget):
         customer_id = self.detail.profile.id
         current = self.detail.current(purpose.value)
         granted = not (current is not None and current.granted)
-        actor, uow = self.context.require_actor(), self.context.uow
+        actor = self.context.require_actor()
         today = store_today(self.context.profile.timezone)
 
         def record(channel: str) -> None:
             self.context.runner.run(
-                lambda: customers.change_consent(customer_id, purpose.value, granted, channel=channel, uow=uow(),
-                                                 actor=actor, today=today),
+                lambda store: customers.change_consent(customer_id, purpose.value, granted, channel=channel,
+                                                       uow=store.uow(), actor=actor, today=today),
                 on_done=lambda _id: self._recorded(f"{purpose.label}: {'yes' if granted else 'withdrawn'}."),
                 on_error=self._problem, parent=self)
 
@@ -354,9 +380,9 @@ class CustomersView(QWidget):
         if self.detail is None:
             return
         customer_id = self.detail.profile.id
-        actor, uow = self.context.require_actor(), self.context.uow
+        actor = self.context.require_actor()
         self.context.runner.run(
-            lambda: customers.set_privacy_flags(customer_id, uow=uow(), actor=actor, **{flag: on}),
+            lambda store: customers.set_privacy_flags(customer_id, uow=store.uow(), actor=actor, **{flag: on}),
             on_done=lambda _flags: self._recorded("Privacy choice saved."), on_error=self._problem, parent=self)
 
     def new_request(self) -> None:

@@ -10,11 +10,12 @@ from __future__ import annotations
 from PySide6.QtWidgets import QWidget
 
 from pos_app.domain.permissions import Actor
+from pos_app.gui.approval import with_approval
 from pos_app.gui.base import FacetDialog
 from pos_app.gui.context import AppContext
-from pos_app.gui.sell.approve import with_approval
 from pos_app.services import inventory
 from pos_app.services.ports.inventory import ItemRecord, ItemRow
+from pos_app.services.ports.store import Store
 
 REASONS = ("Found in the store", "Damaged", "Lost", "Theft", "Returned to vendor", "Correction after count")
 
@@ -46,8 +47,8 @@ class AdjustDialog(FacetDialog):
         reason = self.form.reason_combo.currentText()
         actor = self.context.require_actor()
 
-        def work(approver: Actor | None) -> ItemRecord:
-            return inventory.adjust_stock(self.row.id, change, reason, uow=self.context.uow(), actor=actor,
+        def work(store: Store, approver: Actor | None) -> ItemRecord:
+            return inventory.adjust_stock(self.row.id, change, reason, uow=store.uow(), actor=actor,
                                           approver=approver)
 
         def done(record: ItemRecord) -> None:
@@ -55,4 +56,4 @@ class AdjustDialog(FacetDialog):
             self.context.changed.emit("stock")
             self.accept()
 
-        with_approval(self, self.context, work, done, on_problem=self.show_problem)
+        with_approval(self, self.context, work, done)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import QListWidgetItem, QWidget
 
-from pos_app.domain.errors import ValidationError
+from pos_app.domain.errors import UserFacingError, ValidationError
 from pos_app.domain.permissions import Permission
 from pos_app.domain.store import DEFAULT_LOCATIONS
 from pos_app.gui import dialogs
@@ -17,6 +19,7 @@ from pos_app.gui.tables import fill
 from pos_app.services import inventory
 from pos_app.services.inventory import ItemDetail
 from pos_app.services.ports.inventory import ItemRecord, Movement
+from pos_app.services.ports.store import Store
 
 _KIND = {"receive": "Received", "sale": "Sold", "return": "Returned", "adjustment": "Adjusted",
          "transfer_in": "Transferred in", "transfer_out": "Transferred out", "memo_out": "Out on memo",
@@ -28,7 +31,7 @@ class ItemDialog(FacetDialog):
         super().__init__(context, "item_dialog.ui", "Item", parent)
         self.item_id = item_id
         self.detail: ItemDetail | None = None
-        locations = context.directory.setting("inventory.locations", list(DEFAULT_LOCATIONS))
+        locations = context.store.directory.setting("inventory.locations", list(DEFAULT_LOCATIONS))
         self.item_form = ItemForm(locations, self.form.details_tab)
         self.form.details_tab.layout().addWidget(self.item_form)
         self.item_form.form.message_label.hide()
@@ -54,19 +57,19 @@ class ItemDialog(FacetDialog):
         if context.can(Permission.PRINT_TAGS):
             self.shortcut("Ctrl+P", self.print_tag)
         for n in range(3):
-            self.shortcut(f"Alt+{n + 1}", lambda n=n: f.tabs.setCurrentIndex(n))
+            self.shortcut(f"Alt+{n + 1}", partial(f.tabs.setCurrentIndex, n))
         self.resize(1180, 680)
         self.load()
 
     def load(self) -> None:
         actor = self.context.require_actor()
-        uow, reader = self.context.uow, self.context.reader
+        item_id, store = self.item_id, self.context.store
 
-        def work() -> ItemDetail:
-            return inventory.item_detail(self.item_id, uow=uow(), actor=actor)
+        def work(job: Store) -> ItemDetail:
+            return inventory.item_detail(item_id, uow=job.uow(), actor=actor)
 
         self.run(work, self._show)
-        self._show_history(inventory.history(self.item_id, reader=reader, actor=actor, uow=self.context.uow()))
+        self._show_history(inventory.history(item_id, reader=store.inventory, actor=actor, uow=store.uow()))
 
     def _show(self, detail: ItemDetail) -> None:
         self.detail = detail
@@ -113,8 +116,10 @@ class ItemDialog(FacetDialog):
         values = self.item_form.values()
         actor = self.context.require_actor()
 
-        def work() -> ItemRecord:
-            return inventory.update_item(self.item_id, values, uow=self.context.uow(), actor=actor)
+        item_id = self.item_id
+
+        def work(store: Store) -> ItemRecord:
+            return inventory.update_item(item_id, values, uow=store.uow(), actor=actor)
 
         def done(record: ItemRecord) -> None:
             mark_info(self.form.message_label, f"Saved {record.spec.sku}.")
@@ -124,7 +129,7 @@ class ItemDialog(FacetDialog):
         self.item_form.clear_problem()
         self.run(work, done)
 
-    def show_problem(self, exc):  # type: ignore[no-untyped-def]
+    def show_problem(self, exc: UserFacingError) -> None:
         super().show_problem(exc)
         self.form.tabs.setCurrentIndex(0)
         self.item_form.show_problem(exc)
@@ -134,9 +139,9 @@ class ItemDialog(FacetDialog):
         paths = dialogs.ask_open_paths(self, "Add photos", "Images (*.jpg *.jpeg *.png)")
         if not paths:
             return
-        actor = self.context.require_actor()
+        actor, item_id = self.context.require_actor(), self.item_id
 
-        def work() -> int:
+        def work(store: Store) -> int:
             photos = []
             for path in paths:
                 try:
@@ -145,9 +150,13 @@ class ItemDialog(FacetDialog):
                     photos.append(path.read_bytes())
                 except OSError as exc:
                     raise ValidationError("photo", f"{path.name} cannot be read: {exc.strerror}") from None
-            return len(inventory.add_photos(self.item_id, photos, uow=self.context.uow(), actor=actor))
+            return len(inventory.add_photos(item_id, photos, uow=store.uow(), actor=actor))
 
-        self.run(work, lambda n: (mark_info(self.form.message_label, f"Added {n} photo(s)."), self.load()))
+        def done(n: int) -> None:
+            mark_info(self.form.message_label, f"Added {n} photo(s).")
+            self.load()
+
+        self.run(work, done)
 
     def remove_photo(self) -> None:
         item = self.form.photo_list.currentItem()
@@ -155,14 +164,15 @@ class ItemDialog(FacetDialog):
             return
         photo_id = item.data(Qt.ItemDataRole.UserRole)
         actor = self.context.require_actor()
-        self.run(lambda: inventory.remove_photo(photo_id, uow=self.context.uow(), actor=actor),
+        self.run(lambda store: inventory.remove_photo(photo_id, uow=store.uow(), actor=actor),
                  lambda _none: self.load())
 
     def adjust(self) -> None:
         from pos_app.gui.inventory.adjust_dialog import AdjustDialog
 
-        rows = inventory.rows_by_ids([self.item_id], reader=self.context.reader, actor=self.context.require_actor(),
-                                     uow=self.context.uow())
+        store = self.context.store
+        rows = inventory.rows_by_ids([self.item_id], reader=store.inventory, actor=self.context.require_actor(),
+                                     uow=store.uow())
         if not rows:
             return
         self.adjust_dialog = AdjustDialog(self.context, rows[0], self)

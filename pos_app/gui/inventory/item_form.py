@@ -59,7 +59,7 @@ class ItemForm(QWidget):
     def widget(self, field: str) -> QWidget | None:
         for suffix in ("edit", "combo"):
             found = getattr(self.form, f"{field}_{suffix}", None)
-            if found is not None:
+            if isinstance(found, QWidget):
                 return found
         return None
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from pos_app.domain.jewelry import ItemStatus, Metal, Style, Tracking
@@ -50,7 +50,7 @@ COLUMNS = (
 )
 
 
-def _label(enum: Any, value: str) -> str:
+def _label(enum: Any, value: str) -> str:  # an enum of jewelry.py whose members carry a label
     try:
         return str(enum(value).label)
     except ValueError:
@@ -66,7 +66,7 @@ class InventoryModel(QAbstractTableModel):
         money: Callable[[int | None, str | None], str],
         *,
         show_cost: bool,
-        parent: Any = None,
+        parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._fetch_count = fetch_count

@@ -26,6 +26,7 @@ from pos_app.gui.inventory.item_form import ItemForm
 from pos_app.services import inventory
 from pos_app.services.inventory import ReceiveUnconfirmed
 from pos_app.services.ports.inventory import ItemRecord, ItemRow
+from pos_app.services.ports.store import Store
 
 # Each piece's own: cleared after it is received, so the next piece starts without them.
 _NEVER_REPEAT = ("sku", "barcode", "serial", "cert_lab", "cert_number", "title", "description", "price", "cost",
@@ -36,7 +37,7 @@ _NEVER_REPEAT = ("sku", "barcode", "serial", "cert_lab", "cert_number", "title",
 class ReceiveDialog(FacetDialog):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(context, "receive_dialog.ui", "Receive stock", parent)
-        locations = context.directory.setting("inventory.locations", list(DEFAULT_LOCATIONS))
+        locations = context.store.directory.setting("inventory.locations", list(DEFAULT_LOCATIONS))
         self.item_form = ItemForm(locations, self.form.new_tab)
         self.form.new_tab.layout().addWidget(self.item_form)
         self.item_form.hide_fields(["status"])
@@ -63,8 +64,8 @@ class ReceiveDialog(FacetDialog):
 
     def _find_counted(self) -> None:
         code = self.form.code_edit.text().strip()
-        row = inventory.lookup(code, reader=self.context.reader, actor=self.context.require_actor(),
-                               uow=self.context.uow())
+        store = self.context.store
+        row = inventory.lookup(code, reader=store.inventory, actor=self.context.require_actor(), uow=store.uow())
         if row is None or row.tracking != Tracking.COUNTED.value:
             self.counted = None
             self.form.found_label.setText("—")
@@ -81,12 +82,11 @@ class ReceiveDialog(FacetDialog):
         """Receive what the form holds; `confirmed`: the person already accepted what it leaves unknown."""
         actor = self.context.require_actor()
         reference = self.form.reference_edit.text().strip() or None
-        uow = self.context.uow
         if self.form.tabs.currentIndex() == 0:
             values = self.item_form.values()
 
-            def work() -> ItemRecord:
-                return inventory.receive_new_item(values, uow=uow(), actor=actor, reference=reference,
+            def work(store: Store) -> ItemRecord:
+                return inventory.receive_new_item(values, uow=store.uow(), actor=actor, reference=reference,
                                                   ask_first=not confirmed)
         else:
             if self.counted is None:
@@ -94,8 +94,8 @@ class ReceiveDialog(FacetDialog):
                 return
             item_id, quantity = self.counted.id, self.form.more_quantity_spin.value()
 
-            def work() -> ItemRecord:
-                return inventory.receive_more(item_id, quantity, uow=uow(), actor=actor, reference=reference)
+            def work(store: Store) -> ItemRecord:
+                return inventory.receive_more(item_id, quantity, uow=store.uow(), actor=actor, reference=reference)
 
         self.item_form.clear_problem()
         self.run(work, self._received)

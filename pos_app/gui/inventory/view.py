@@ -29,6 +29,7 @@ from pos_app.gui.ops import CancelToken, show_error
 from pos_app.gui.tables import SearchKeys
 from pos_app.services import inventory, item_files
 from pos_app.services.ports.inventory import InventoryFilter, ItemRow
+from pos_app.services.ports.store import Store
 
 
 class InventoryView(QWidget):
@@ -37,12 +38,12 @@ class InventoryView(QWidget):
         self.context = context
         self.form = Form("inventory.ui", self)
         f = self.form
-        actor = context.require_actor()
+        actor, store = context.require_actor(), context.store  # the list reads on the GUI thread's store
         self.model = InventoryModel(
-            lambda flt: inventory.count(flt, reader=context.reader, actor=actor, uow=context.uow()),
+            lambda flt: inventory.count(flt, reader=store.inventory, actor=actor, uow=store.uow()),
             lambda flt, sort, desc, offset, limit: inventory.page_seqs(
-                flt, sort, desc, offset, limit, reader=context.reader, actor=actor, uow=context.uow()),
-            lambda seqs: inventory.rows_for(seqs, reader=context.reader, actor=actor, uow=context.uow()),
+                flt, sort, desc, offset, limit, reader=store.inventory, actor=actor, uow=store.uow()),
+            lambda seqs: inventory.rows_for(seqs, reader=store.inventory, actor=actor, uow=store.uow()),
             context.money,
             show_cost=actor.can(Permission.VIEW_COST),
             parent=self,
@@ -96,12 +97,12 @@ class InventoryView(QWidget):
 
     def _fill_filters(self) -> None:
         f = self.form
+        locations = self.context.store.directory.setting("inventory.locations", list(DEFAULT_LOCATIONS))
         for combo, label, choices in (
             (f.style_combo, "All styles", [(m.label, m.value) for m in Style]),
             (f.metal_combo, "All metals", [(m.label, m.value) for m in Metal]),
             (f.status_combo, "Any status", [(m.label, m.value) for m in ItemStatus]),
-            (f.location_combo, "All locations",
-             [(loc, loc) for loc in self.context.directory.setting("inventory.locations", list(DEFAULT_LOCATIONS))]),
+            (f.location_combo, "All locations", [(loc, loc) for loc in locations]),
         ):
             combo.addItem(label, "")
             for text, value in choices:
@@ -171,8 +172,9 @@ class InventoryView(QWidget):
     def _search_entered(self) -> None:
         """Enter in the search box: a scanned code opens its item; else go to the list."""
         code = self.form.search_edit.text().strip()
-        row = inventory.lookup(code, reader=self.context.reader, actor=self.context.require_actor(),
-                               uow=self.context.uow()) if code else None
+        store = self.context.store
+        row = inventory.lookup(code, reader=store.inventory, actor=self.context.require_actor(),
+                               uow=store.uow()) if code else None
         if row is not None:
             self.open_item(row.id)
             return
@@ -255,8 +257,8 @@ class InventoryView(QWidget):
         progress.canceled.connect(lambda: token.cancel())
         progress.show()
 
-        def work() -> item_files.ImportReport:
-            return item_files.import_items(path, uow=self.context.uow(), actor=actor, skip_invalid=skip_invalid,
+        def work(store: Store) -> item_files.ImportReport:
+            return item_files.import_items(path, uow=store.uow(), actor=actor, skip_invalid=skip_invalid,
                                            rejects_path=rejects, cancelled=token.cancelled)
 
         def done(report: item_files.ImportReport) -> None:
@@ -290,16 +292,9 @@ class InventoryView(QWidget):
         if path is None:
             return
         actor = self.context.require_actor()
-        facet = self.context.facet
 
-        def work() -> tuple[Path, int]:
-            conn = facet.connection()
-            try:
-                count = item_files.export_items(path, reader=facet.inventory_reader(conn), actor=actor,
-                                                uow=facet.uow())
-            finally:
-                conn.close()
-            return path, count
+        def work(store: Store) -> tuple[Path, int]:
+            return path, item_files.export_items(path, reader=store.inventory, actor=actor, uow=store.uow())
 
         self.context.runner.run(
             work, parent=self,

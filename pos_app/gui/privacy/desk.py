@@ -40,7 +40,8 @@ from pos_app.gui.forms import Form
 from pos_app.gui.ops import CancelToken, show_error
 from pos_app.gui.tables import RecordsModel, select_record, show_records
 from pos_app.services import customers, erasure, privacy, privacy_export
-from pos_app.services.ports.privacy import PrivacyRequestRow
+from pos_app.services.ports.privacy import PrivacyRequestRecord, PrivacyRequestRow
+from pos_app.services.ports.store import Store
 
 DUE_SOON_DAYS = 7
 _LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
@@ -61,7 +62,7 @@ ACTS: dict[RequestType, str] = {
 }
 
 
-class RequestsModel(RecordsModel):
+class RequestsModel(RecordsModel[PrivacyRequestRow]):
     HEADERS = ("Due", "Days left", "Request", "Customer", "Arrived by", "Status")
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -152,7 +153,7 @@ class PrivacyDesk(QWidget):
         keep = select or self.current_id()
         try:
             rows = privacy.list_requests(reader=self.reader, actor=self.context.require_actor(), today=self.today(),
-                                         include_closed=f.closed_check.isChecked(), uow=self.context.uow())
+                                         include_closed=f.closed_check.isChecked(), uow=self.context.store.uow())
         except UserFacingError as exc:
             mark_problem(f.message_label, str(exc))
             return
@@ -228,10 +229,10 @@ class PrivacyDesk(QWidget):
             return
         from pos_app.gui.sell.prompts import ChoiceDialog
 
-        actor, uow = self.context.require_actor(), self.context.uow
+        actor = self.context.require_actor()
 
         def chosen(method: str) -> None:
-            self._work(lambda: privacy.verify(r.id, method, actor.staff_id or "", uow=uow(), actor=actor),
+            self._work(lambda store: privacy.verify(r.id, method, actor.staff_id or "", uow=store.uow(), actor=actor),
                        "Identity verified. Next: act on the request (F3).")
 
         self.dialog = ChoiceDialog(self.context, "Verify who is asking", "How did you make sure this is the "
@@ -262,13 +263,13 @@ class PrivacyDesk(QWidget):
         if self.export_token is not None:
             mark_problem(self.form.message_label, "An export is being written: wait for it, or cancel it (Esc).")
             return
-        folder = self.context.facet.data_dir / "exports"
+        folder = self.context.devices.data_dir / "exports"
         folder.mkdir(parents=True, exist_ok=True)
         path = dialogs.ask_save_path(self, "Save the customer's data export", f"privacy-export-{r.id[:8]}.zip",
                                      "Zip files (*.zip)", folder=folder)
         if path is None:
             return
-        facet, actor = self.context.facet, self.context.require_actor()
+        actor = self.context.require_actor()
         token = CancelToken()
         relay = _Progress(self)
         f = self.form
@@ -278,14 +279,10 @@ class PrivacyDesk(QWidget):
         self._exporting(True)
         mark_info(f.message_label, "Writing the export…")
 
-        def work() -> privacy_export.ExportResult:
-            conn = facet.connection()
-            try:
-                return privacy_export.export_customer(
-                    r.id, Path(path), uow=facet.uow(), reader=facet.customer_data_reader(conn), actor=actor,
-                    progress=lambda done, total: relay.moved.emit(done, total), cancel=token.cancelled)
-            finally:
-                conn.close()
+        def work(store: Store) -> privacy_export.ExportResult:
+            return privacy_export.export_customer(
+                r.id, Path(path), uow=store.uow(), reader=store.customer_data, actor=actor,
+                progress=lambda done, total: relay.moved.emit(done, total), cancel=token.cancelled)
 
         def done(result: privacy_export.ExportResult) -> None:
             self._exporting(False)
@@ -319,7 +316,7 @@ class PrivacyDesk(QWidget):
                                   "undone. Sales, appraisals and certificates the law makes the store keep stay, "
                                   "without their name.", cannot_undo=True):
             return
-        facet, actor = self.context.facet, self.context.require_actor()
+        devices, actor = self.context.devices, self.context.require_actor()
         customer_id = r.customer_id or ""
 
         def done(result: erasure.ErasureResult) -> None:
@@ -333,46 +330,42 @@ class PrivacyDesk(QWidget):
             self._open(self.dialog)
 
         self.context.runner.run(
-            lambda: erasure.erase_customer(customer_id, r.id, uow=facet.uow(), actor=actor, log=facet.erasure_log(),
-                                           store=facet.db),
+            lambda store: erasure.erase_customer(customer_id, r.id, uow=store.uow(), actor=actor,
+                                                 log=devices.erasure_log(), store=devices.store_file()),
             on_done=done, on_error=self._problem, parent=self)
 
     def apply(self, r: PrivacyRequestRow, kind: RequestType) -> None:
         customer_id = r.customer_id or ""
-        actor, uow = self.context.require_actor(), self.context.uow
+        actor = self.context.require_actor()
         today = self.today()
 
-        def work() -> None:
+        def work(store: Store) -> None:
             if kind is RequestType.OPT_OUT_SALE:
-                customers.set_privacy_flags(customer_id, uow=uow(), actor=actor, do_not_sell=True)
+                customers.set_privacy_flags(customer_id, uow=store.uow(), actor=actor, do_not_sell=True)
                 outcome = "Do-not-sell/share set on the customer's record."
             elif kind is RequestType.RESTRICTION:
-                customers.set_privacy_flags(customer_id, uow=uow(), actor=actor, restricted=True)
+                customers.set_privacy_flags(customer_id, uow=store.uow(), actor=actor, restricted=True)
                 outcome = "Processing restricted: the record is read for sales only and edited by the privacy " \
                           "officer only; left out of every marketing list."
             elif kind is RequestType.OBJECTION:
-                customers.set_privacy_flags(customer_id, uow=uow(), actor=actor, marketing_objection=True)
+                customers.set_privacy_flags(customer_id, uow=store.uow(), actor=actor, marketing_objection=True)
                 outcome = "Objection to direct marketing recorded; left out of every marketing list."
             else:
                 for purpose in ConsentPurpose:
-                    customers.change_consent(customer_id, purpose.value, False, channel=r.channel, uow=uow(),
+                    customers.change_consent(customer_id, purpose.value, False, channel=r.channel, uow=store.uow(),
                                              actor=actor, today=today)
                 outcome = "Every consent withdrawn (marketing email, texts, sharing for advertising)."
-            privacy.close_request(r.id, "completed", outcome, uow=uow(), actor=actor)
+            privacy.close_request(r.id, "completed", outcome, uow=store.uow(), actor=actor)
 
         self._work(work, "Done and closed. Tell the customer it is done.")
 
     def correct(self, r: PrivacyRequestRow) -> None:
-        facet, actor = self.context.facet, self.context.require_actor()
+        actor = self.context.require_actor()
         customer_id, today = r.customer_id or "", self.today()
 
-        def load() -> customers.CustomerDetail:
-            conn = facet.connection()
-            try:
-                return customers.customer_detail(customer_id, reader=facet.customer_reader(conn), actor=actor,
-                                                 uow=facet.uow(), today=today)
-            finally:
-                conn.close()
+        def load(store: Store) -> customers.CustomerDetail:
+            return customers.customer_detail(customer_id, reader=store.customers, actor=actor, uow=store.uow(),
+                                             today=today)
 
         def edit(detail: customers.CustomerDetail) -> None:
             from pos_app.gui.customers.edit_dialog import CustomerEditDialog
@@ -396,8 +389,10 @@ class PrivacyDesk(QWidget):
             return
         from pos_app.gui.sell.prompts import ChoiceDialog, PromptDialog
 
-        actor, uow = self.context.require_actor(), self.context.uow
-        exports = self.context.facet.export_files()
+        # The prompt runs `accept_with` on the database worker but hands it no store (gui/sell/prompts.py):
+        # its unit of work comes from the store handle, a new transaction each time.
+        actor, store = self.context.require_actor(), self.context.store
+        exports = self.context.devices.export_files()
         exported = RequestType.of(r.type) in (RequestType.ACCESS, RequestType.PORTABILITY)
 
         def outcome(status: str) -> None:
@@ -410,8 +405,8 @@ class PrivacyDesk(QWidget):
                 value_label="&Outcome", parent=self,
                 on_done=lambda _r: self._done("Request closed; the export file was deleted." if delivered
                                               else "Request closed."),
-                accept_with=lambda text, _reason: privacy.close_request(r.id, status, text, uow=uow(), actor=actor,
-                                                                        exports=exports))
+                accept_with=lambda text, _reason: privacy.close_request(r.id, status, text, uow=store.uow(),
+                                                                        actor=actor, exports=exports))
             self._open(self.dialog)
 
         choices = [("Completed: the request was done", "completed"),
@@ -428,16 +423,16 @@ class PrivacyDesk(QWidget):
             return
         from pos_app.gui.sell.prompts import PromptDialog
 
-        actor, uow = self.context.require_actor(), self.context.uow
+        actor, store = self.context.require_actor(), self.context.store  # a new unit of work each: see finish
 
-        def accept(told: str, reason: str) -> Any:
+        def accept(told: str, reason: str) -> PrivacyRequestRecord:
             from pos_app.domain.errors import ValidationError
 
             try:
                 day = dt.date.fromisoformat(told.strip())
             except ValueError:
                 raise ValidationError("told on", f"{told!r} is not a date: use YYYY-MM-DD") from None
-            return privacy.extend(r.id, reason, day, uow=uow(), actor=actor)
+            return privacy.extend(r.id, reason, day, uow=store.uow(), actor=actor)
 
         self.dialog = PromptDialog(
             self.context, "Extend the due date", "One extension of up to 45 days is allowed; the customer must be "
@@ -466,7 +461,7 @@ class PrivacyDesk(QWidget):
             return None
         return r
 
-    def _work(self, work: Callable[[], Any], note: str) -> None:
+    def _work(self, work: Callable[[Store], object], note: str) -> None:
         self.context.runner.run(work, on_done=lambda _r: self._done(note), on_error=self._problem, parent=self)
 
     def _done(self, note: str) -> None:

@@ -47,12 +47,12 @@ class NewRequestDialog(FacetDialog):
         q = f.received_edit.date()
         received = dt.date(q.year(), q.month(), q.day())
         customer_id, today = self.customer_id, self.today
-        actor, uow = self.context.require_actor(), self.context.uow
+        actor = self.context.require_actor()
 
         def done(request_id: str) -> None:
             self.accept()
             self.context.changed.emit("privacy")
             self.saved.emit(request_id)
 
-        self.run(lambda: privacy.record_request(customer_id, kind, channel, received, uow=uow(), actor=actor,
-                                                today=today).id, done)
+        self.run(lambda store: privacy.record_request(customer_id, kind, channel, received, uow=store.uow(),
+                                                      actor=actor, today=today).id, done)

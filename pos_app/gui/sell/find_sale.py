@@ -19,10 +19,10 @@ from pos_app.domain.cart import Cart
 from pos_app.domain.errors import UserFacingError
 from pos_app.domain.permissions import Actor
 from pos_app.gui import dialogs
+from pos_app.gui.approval import with_approval
 from pos_app.gui.base import FacetDialog, mark_info, mark_problem
 from pos_app.gui.context import AppContext
 from pos_app.gui.ops import show_error
-from pos_app.gui.sell.approve import with_approval
 from pos_app.services import checkout, receipts, returns
 from pos_app.services.ports.sales import SaleDetail
 from pos_app.services.ports.store import Store
@@ -222,7 +222,7 @@ class FindSaleDialog(FacetDialog):
             path.write_bytes(data)
             return str(path)
 
-        self.run(work, lambda saved: mark_info(self.form.message_label, f"Saved {saved}."),  # type: ignore[arg-type]
+        self.run(work, lambda saved: mark_info(self.form.message_label, f"Saved {saved}."),
                  lane="io")
 
     def void(self) -> None:
@@ -247,15 +247,9 @@ class FindSaleDialog(FacetDialog):
     def _void(self, sale: SaleDetail, reason: str) -> None:
         context, actor, settings = self.context, self.actor, self.settings
 
-        def work(approver: Actor | None) -> None:
-            # with_approval's jobs take the approver, not a store: a connection of its own until they do.
-            conn = context.facet.connection()
-            try:
-                returns.void_sale(sale.id, reason, uow=context.uow(), actor=actor,
-                                  sales=context.facet.sales_reader(conn), timezone=settings.timezone,
-                                  terminal=context.card_terminal(), approver=approver)
-            finally:
-                conn.close()
+        def work(store: Store, approver: Actor | None) -> None:
+            returns.void_sale(sale.id, reason, uow=store.uow(), actor=actor, sales=store.sales,
+                              timezone=settings.timezone, terminal=context.card_terminal(), approver=approver)
 
         def done(_r: object) -> None:
             context.changed.emit("sales")
@@ -265,4 +259,4 @@ class FindSaleDialog(FacetDialog):
                 self.show_sale(refreshed)
             mark_info(self.form.message_label, f"Sale {sale.number} was voided.")
 
-        with_approval(self, context, work, done, on_problem=self.show_problem, lane="io")
+        with_approval(self, context, work, done, lane="io")

@@ -38,9 +38,9 @@ from pos_app.domain.errors import StockConflict, UserFacingError
 from pos_app.domain.money import Money, parse_money
 from pos_app.domain.permissions import Actor
 from pos_app.gui import dialogs
+from pos_app.gui.approval import with_approval
 from pos_app.gui.base import FacetDialog, mark_info, mark_problem
 from pos_app.gui.context import AppContext
-from pos_app.gui.sell.approve import with_approval
 from pos_app.gui.tables import fill
 from pos_app.services import checkout
 from pos_app.services.ports.devices import CardOutcome, PaymentRefused
@@ -255,11 +255,10 @@ class PaymentDialog(FacetDialog):
             return
         checkout_id, actor, context = self.checkout_id, self.actor, self.context
 
-        def work(approver: Actor | None) -> checkout.Checkout:
-            # with_approval's jobs take the approver, not a store: its own unit of work until they do.
-            return checkout.refund_cash(checkout_id, amount, uow=context.uow(), actor=actor, approver=approver)
+        def work(store: Store, approver: Actor | None) -> checkout.Checkout:
+            return checkout.refund_cash(checkout_id, amount, uow=store.uow(), actor=actor, approver=approver)
 
-        with_approval(self, context, work, self._update, on_problem=self.show_problem)
+        with_approval(self, context, work, self._update)
 
     # -- cards ----------------------------------------------------------------------------------
 
@@ -447,7 +446,7 @@ class PaymentDialog(FacetDialog):
         def work(store: Store) -> Any:
             return checkout.reopen(checkout_id, uow=store.uow(), actor=actor)
 
-        self.run(work, done)  # type: ignore[arg-type]  # the runner hands a one-parameter job its store
+        self.run(work, done)
 
     def _show_conflict(self) -> None:
         """Nothing more can be taken: the money goes back (Ctrl+Del)."""
@@ -466,9 +465,8 @@ class PaymentDialog(FacetDialog):
         checkout_id, actor, context, terminal = self.checkout_id, self.actor, self.context, self.terminal
         paid = checkout.paid_summary(self.shown)
 
-        def work(approver: Actor | None) -> checkout.Checkout:
-            # with_approval's jobs take the approver, not a store: its own unit of work until they do.
-            return checkout.refund_unsold(checkout_id, uow=context.uow(), actor=actor, terminal=terminal,
+        def work(store: Store, approver: Actor | None) -> checkout.Checkout:
+            return checkout.refund_unsold(checkout_id, uow=store.uow(), actor=actor, terminal=terminal,
                                           approver=approver)
 
         def done(_co: Any) -> None:
@@ -476,7 +474,7 @@ class PaymentDialog(FacetDialog):
             self.given_back.emit(f"Nothing was sold; {paid} was given back.")
 
         self.say("Giving the money back…")
-        with_approval(self, context, work, done, on_problem=self.show_problem, lane="io")
+        with_approval(self, context, work, done, lane="io")
 
     def void(self) -> None:
         if self.shown.conflict and self.shown.pending is None:

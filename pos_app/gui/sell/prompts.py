@@ -76,7 +76,7 @@ class PromptDialog(FacetDialog):
             done(result)
             return
         if wants_store:
-            self.run(lambda store: accept(value, reason, store), done)  # type: ignore[arg-type,misc]
+            self.run(lambda store: accept(value, reason, store), done)
         else:
             self.run(lambda: accept(value, reason), done)
 

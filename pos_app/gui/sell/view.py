@@ -41,7 +41,6 @@ from pos_app.gui.forms import Form
 from pos_app.gui.sell.cart_model import CartModel
 from pos_app.gui.sell.prompts import ChoiceDialog, PromptDialog
 from pos_app.services import checkout, inventory, receipts
-from pos_app.services.guard import ApprovalNeeded
 from pos_app.services.ports.inventory import ItemRow
 from pos_app.services.ports.store import Store
 
@@ -353,76 +352,14 @@ class SellView(QWidget):
     def _with_manager(self, title: str, prompt: str, build: Callable[[str, str, Actor | None, bool, Store], Cart], *,
                       value: str = "", reason: str | None = None, value_label: str = "&Value",
                       reason_label: str = "&Reason", reason_required: bool = True) -> None:
-        """A prompt whose change may need the clerk's confirmation and a manager: ask, confirm, approve.
+        """A prompt whose change may need the clerk's confirmation and a manager (`sell/manager_prompt.py`);
+        `build(value, reason, approver, confirmed, store)` is the service call, on the worker with the job's
+        store."""
+        from pos_app.gui.sell.manager_prompt import ask_with_manager
 
-        `build(value, reason, approver, confirmed, store)` is the service call, run on the worker with the
-        job's store. A `DiscountToConfirm` opens a
-        confirmation (Enter gives it, Esc does not), then an `ApprovalNeeded` the manager's approval
-        (gui/counter/approval.py), each retrying `build` with what it learned.
-        """
-
-        def done(cart: Cart) -> None:
-            self.set_cart(cart, select=self._selected())
-
-        def accept(value: str, reason: str, store: Store) -> Cart:
-            return build(value, reason, None, False, store)
-
-        def ask_manager(value: str, reason: str, error: ApprovalNeeded, confirmed: bool) -> None:
-            from pos_app.gui.counter.approval import ask_approval
-
-            def approved(approver: Actor) -> None:
-                self.context.runner.run(lambda store: build(value, reason, approver, confirmed, store), parent=self,
-                                        on_done=done)
-
-            if reason.strip():  # the manager sees why before typing the PIN
-                error = ApprovalNeeded(error.permission, f"{error} Reason: {reason.strip()}.")
-            ask_approval(self.context, error, self, approved)
-
-        def confirm(value: str, reason: str, asked: checkout.DiscountToConfirm) -> None:
-            def confirmed(_yes: object) -> None:
-                def failed(exc: BaseException) -> None:
-                    if isinstance(exc, ApprovalNeeded):
-                        ask_manager(value, reason, exc, True)
-                    elif isinstance(exc, UserFacingError):
-                        self.show_problem(exc)
-                    else:
-                        from pos_app.gui.ops import show_error
-
-                        show_error(self, exc)
-
-                self.context.runner.run(lambda store: build(value, reason, None, True, store), parent=self,
-                                        on_done=done, on_error=failed)
-
-            question = ChoiceDialog(self.context, "Confirm the discount", f"{asked} Enter gives it; Esc does not.",
-                                    [("Give this discount", True)], confirmed, choose_text="Give it  Enter",
-                                    parent=self)
-            answers = question.form.choices_list  # one answer: as tall as its row, not a list's height
-            row = max(answers.sizeHintForRow(0), answers.fontMetrics().height() + 12)
-            answers.setFixedHeight(row + 2 * answers.frameWidth() + 4)
-            question.setMinimumWidth(460)
-            question.adjustSize()
-            question.rejected.connect(lambda: self.say("The discount was not given."))
-            self.open_dialog(question)
-
-        dialog = PromptDialog(self.context, title, prompt, value=value, value_label=value_label, reason=reason,
-                              reason_label=reason_label, accept_with=accept, on_done=done, parent=self,
-                              reason_required=reason_required)
-
-        original = dialog.show_problem
-
-        def problem(exc: UserFacingError) -> None:
-            if isinstance(exc, checkout.DiscountToConfirm):
-                dialog.accept()
-                confirm(dialog.form.value_edit.text(), dialog.form.reason_edit.text(), exc)
-                return
-            if isinstance(exc, ApprovalNeeded):
-                dialog.accept()
-                ask_manager(dialog.form.value_edit.text(), dialog.form.reason_edit.text(), exc, False)
-                return
-            original(exc)
-
-        dialog.show_problem = problem  # type: ignore[method-assign]
-        self.open_dialog(dialog)
+        ask_with_manager(self, self, title, prompt, build, lambda cart: self.set_cart(cart, select=self._selected()),
+                         value=value, reason=reason, value_label=value_label, reason_label=reason_label,
+                         reason_required=reason_required)
 
     def _deep_discount_label(self) -> str:
         return f"&Reason (over {self.settings.clerk_discount_limit.normalize():f}% off)"
@@ -752,7 +689,7 @@ class SellView(QWidget):
         menu = QMenu(self)
         # Kept while the menu lives: PySide6 holds a plain object's bound methods weakly, so actions
         # connected to a DrawerActions nobody keeps do nothing when chosen (a dead F10 menu shipped so).
-        self._drawer_actions = DrawerActions(self)
+        self._drawer_actions = DrawerActions(self, self)
         self._drawer_actions.fill(menu)
         # Esc, or an item that opens no dialog (a manager's no-sale): the keyboard goes back to the scan field.
         menu.aboutToHide.connect(lambda: QTimer.singleShot(0, self.focus_first))

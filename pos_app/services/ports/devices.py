@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 from pos_app.domain.errors import UserFacingError
 from pos_app.domain.payments import EmvReceipt
 from pos_app.services.ports.privacy import ErasureLog, ExportFiles
+from pos_app.services.ports.settings import StoreFile
 from pos_app.services.ports.staff import SecretHasher
 
 
@@ -30,6 +32,15 @@ class PaymentKeys(Protocol):
 
     def store_stripe_key(self, key: str) -> None: ...
     def stripe_key(self) -> str | None: ...
+
+
+class SecretsStatus(Protocol):
+    """Where the keyring keeps secrets, and what a person should know about it (a plaintext file backend)."""
+
+    @property
+    def backend(self) -> str: ...
+    @property
+    def warning(self) -> str | None: ...
 
 
 class DeviceUnavailable(UserFacingError):
@@ -141,4 +152,21 @@ class Devices(Protocol):
 
     def export_files(self) -> ExportFiles:
         """The privacy exports kept in the store's data folder."""
+        ...
+
+    def payment_keys(self) -> PaymentKeys:
+        """Where the card processor's secret key is kept (the keyring)."""
+        ...
+
+    def secrets_status(self) -> SecretsStatus:
+        """The keyring's backend and its warning, if it is not secure."""
+        ...
+
+    def store_file(self) -> StoreFile:
+        """The store's file itself: scrubbed after an erasure or a retention run."""
+        ...
+
+    @property
+    def data_dir(self) -> Path:
+        """The store's data folder (its exports, backups and logs beside the store file)."""
         ...

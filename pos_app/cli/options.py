@@ -1,4 +1,4 @@
-"""The command line's number options: an argparse type that refuses what no one means.
+"""The command line's number, day and time options: each refuses what no one means, naming the option.
 
 `whole_number` makes a `type=` for `argparse.add_argument`. A value that is
 not a whole number, is negative, or is absurdly large (`--limit
@@ -15,6 +15,7 @@ Days and times typed on the command line are checked by
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import re
 from collections.abc import Callable
 
@@ -48,3 +49,26 @@ def whole_number(minimum: int, maximum: int, *, zero: str | None = None) -> Call
         return number
 
     return number
+
+
+def cli_moment(text: str, option: str, zone: str) -> dt.datetime:
+    """A time on the command line: YYYY-MM-DD (midnight, store time) or an ISO time; store time unless it
+    names its own zone."""
+    from zoneinfo import ZoneInfo
+
+    from pos_app.domain.store import typed_moment
+
+    moment = typed_moment(text, field=option)
+    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(zone))
+
+
+def cli_day(text: str, option: str) -> dt.date:
+    """A day on the command line (YYYY-MM-DD), from 1900 to 2999."""
+    from pos_app.domain.store import typed_day
+
+    return typed_day(text, field=option)
+
+
+def cli_date(text: str | None, option: str) -> dt.date | None:
+    """A day on the command line (YYYY-MM-DD), or None when the option was not given."""
+    return None if text is None else cli_day(text, option)

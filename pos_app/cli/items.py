@@ -1,0 +1,101 @@
+"""`pos-app items import | export | list`: the inventory as CSV files, and a quick list."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pos_app.cli.core import EXIT_REFUSED, Commands, Output, signed_in
+from pos_app.cli.options import LIST_MAX, whole_number
+
+if TYPE_CHECKING:
+    from pos_app.services.item_files import ImportReport
+
+
+def cmd_items_import(args: argparse.Namespace) -> Output:
+    from pos_app.services.item_files import ImportRejected, import_items
+
+    rejects = Path(args.rejects) if args.rejects else None
+    if args.skip_invalid and rejects is None:
+        rejects = Path(args.file).with_suffix(".rejected.csv")
+    with signed_in(args) as facet:
+        try:
+            report = import_items(Path(args.file), uow=facet.uow(), actor=facet.cli_actor(),
+                                  skip_invalid=args.skip_invalid, rejects_path=rejects)
+        except ImportRejected as exc:
+            return Output(_import_json(exc.report, imported=False),
+                          f"{exc}\n(--skip-invalid imports the valid rows and writes the others to a file.)",
+                          EXIT_REFUSED, text_on_stderr=True)
+    text = (f"Imported {args.file}: {report.created} new, {report.updated} updated, "
+            f"{report.unchanged} unchanged, {report.rejected} rejected.")
+    if report.rejects_file:
+        text += f"\nRejected rows, with their problems, are in {report.rejects_file}."
+    for problem in report.problems[:20]:
+        text += f"\n  {problem}"
+    return Output(_import_json(report, imported=True), text)
+
+
+def _import_json(report: ImportReport, *, imported: bool) -> dict[str, Any]:
+    return {
+        "imported": imported, "rows": report.rows, "created": report.created, "updated": report.updated,
+        "unchanged": report.unchanged, "rejected": report.rejected,
+        "rejects_file": str(report.rejects_file) if report.rejects_file else None,
+        "problems": [{"row": p.row, "column": p.column, "problem": p.problem} for p in report.problems],
+    }
+
+
+def cmd_items_export(args: argparse.Namespace) -> Output:
+    from pos_app.services.item_files import export_items
+
+    with signed_in(args) as facet:
+        count = export_items(Path(args.file), reader=facet.inventory_reader(), actor=facet.cli_actor(),
+                             uow=facet.uow())
+    return Output({"file": str(Path(args.file).resolve()), "items": count}, f"Exported {count} items to {args.file}.")
+
+
+def cmd_items_list(args: argparse.Namespace) -> Output:
+    from pos_app.domain.money import Money, format_money
+    from pos_app.services import inventory
+    from pos_app.services.ports.inventory import InventoryFilter
+
+    with signed_in(args) as facet:
+        actor, reader = facet.cli_actor(), facet.inventory_reader()
+        limit = args.limit or 10**9
+        if args.search:
+            rows = inventory.search(args.search, reader=reader, actor=actor, limit=limit, uow=facet.uow())
+        else:
+            seqs = inventory.page_seqs(InventoryFilter(), "sku", False, 0, limit, reader=reader, actor=actor,
+                                       uow=facet.uow())
+            rows = inventory.rows_for(seqs, reader=reader, actor=actor, uow=facet.uow())
+        locale = facet.profile.locale
+    data = {"items": [
+        {"sku": r.sku, "barcode": r.barcode, "title": r.title, "style": r.style, "metal": r.metal,
+         "price": Money(r.price_cents, r.currency).plain(), "currency": r.currency, "status": r.status,
+         "location": r.location, "on_hand": r.on_hand, "cert_number": r.cert_number}
+        for r in rows
+    ]}
+    text = "\n".join(
+        f"{r.sku:<12} {r.title[:48]:<48} {format_money(Money(r.price_cents, r.currency), locale):>12} "
+        f"{r.on_hand:>3} {r.status}"
+        for r in rows
+    ) or "No items match."
+    return Output(data, text)
+
+
+def register(commands: Commands) -> None:
+    """`pos-app items import | export | list`."""
+    command = commands.command
+    items_sub = commands.group("items", help="import, export and list items", description="Items in the inventory.")
+    p = command("import", cmd_items_import, "import items from a CSV file (all rows checked first)", items_sub)
+    p.add_argument("file", help="CSV file with a header row of Facet's column names")
+    p.add_argument("--skip-invalid", action="store_true",
+                   help="import the valid rows and write the rejected ones to a file")
+    p.add_argument("--rejects", metavar="FILE", help="where rejected rows go (default: FILE.rejected.csv)")
+    p = command("export", cmd_items_export, "export every item to a CSV file", items_sub)
+    p.add_argument("file", help="CSV file to write")
+    p = command("list", cmd_items_list, "list items, or search them", items_sub)
+    p.add_argument("--search", metavar="TEXT", help="SKU, barcode, title, description or certificate number")
+    p.add_argument("--limit", type=whole_number(1, LIST_MAX, zero="all"), default=50,
+                   help=f"at most this many (1 to {LIST_MAX:,}, or 0: all; default 50)")
+

@@ -1,0 +1,63 @@
+"""Each fake assigned to its port: `mypy tests/fakes` fails when a fake no longer matches its protocol."""
+
+from __future__ import annotations
+
+from pos_app.services.ports.audit import AuditLog
+from pos_app.services.ports.customers import CustomerRepository
+from pos_app.services.ports.inventory import (
+    CountRepository,
+    InventoryReader,
+    ItemRepository,
+    PhotoRepository,
+    StockLedger,
+)
+from pos_app.services.ports.privacy import PrivacyReader, PrivacyRequestRepository
+from pos_app.services.ports.sales import CounterRepository
+from pos_app.services.ports.settings import DirectoryReader, SettingsRepository, StoreRepository
+from pos_app.services.ports.staff import AccessRepository, StaffRepository, StaffSecurityReader
+from pos_app.services.ports.store import Store
+from pos_app.services.ports.uow import UnitOfWork
+from tests.fakes import (
+    FakeAccessRepository,
+    FakeAuditLog,
+    FakeCounterRepository,
+    FakeCountRepository,
+    FakeCustomerRepository,
+    FakeDirectoryReader,
+    FakeInventoryReader,
+    FakeItemRepository,
+    FakePhotoRepository,
+    FakePrivacyReader,
+    FakePrivacyRequestRepository,
+    FakeSettingsRepository,
+    FakeStaffRepository,
+    FakeStaffSecurityReader,
+    FakeState,
+    FakeStockLedger,
+    FakeStore,
+    FakeStoreRepository,
+    FakeUnitOfWork,
+)
+
+
+def fakes_implement_their_ports(state: FakeState) -> None:
+    uow: UnitOfWork = FakeUnitOfWork(state)
+    handle: Store = FakeStore(state)
+    store: StoreRepository = FakeStoreRepository(state)
+    settings: SettingsRepository = FakeSettingsRepository(state)
+    staff: StaffRepository = FakeStaffRepository(state)
+    access: AccessRepository = FakeAccessRepository(state)
+    items: ItemRepository = FakeItemRepository(state)
+    photos: PhotoRepository = FakePhotoRepository(state)
+    stock: StockLedger = FakeStockLedger(state)
+    counts: CountRepository = FakeCountRepository(state)
+    inventory_reader: InventoryReader = FakeInventoryReader(state)
+    customers: CustomerRepository = FakeCustomerRepository(state)
+    privacy: PrivacyRequestRepository = FakePrivacyRequestRepository(state)
+    counter: CounterRepository = FakeCounterRepository(state)
+    audit: AuditLog = FakeAuditLog(state)
+    directory: DirectoryReader = FakeDirectoryReader(state)
+    staff_security: StaffSecurityReader = FakeStaffSecurityReader(state)
+    privacy_reader: PrivacyReader = FakePrivacyReader(state)
+    del uow, handle, store, settings, staff, access, items, photos, stock, customers, privacy, counter, audit
+    del directory, staff_security, privacy_reader, counts, inventory_reader
