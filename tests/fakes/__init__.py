@@ -11,6 +11,7 @@ protocol for mypy (`mypy tests/fakes`).
 from __future__ import annotations
 
 from tests.fakes.audit import FakeAuditLog
+from tests.fakes.checkout import FakeCheckoutJournal
 from tests.fakes.counter import FakeCounterRepository
 from tests.fakes.customers import FakeCustomerRepository
 from tests.fakes.inventory import (
@@ -31,6 +32,7 @@ __all__ = [
     "AuditEvent",
     "FakeAccessRepository",
     "FakeAuditLog",
+    "FakeCheckoutJournal",
     "FakeCountRepository",
     "FakeCounterRepository",
     "FakeCustomerRepository",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pos_app.services.ports.audit import AuditLog
+from pos_app.services.ports.checkout import CheckoutJournal
 from pos_app.services.ports.customers import CustomerRepository
 from pos_app.services.ports.inventory import (
     CountRepository,
@@ -20,6 +21,7 @@ from pos_app.services.ports.uow import UnitOfWork
 from tests.fakes import (
     FakeAccessRepository,
     FakeAuditLog,
+    FakeCheckoutJournal,
     FakeCounterRepository,
     FakeCountRepository,
     FakeCustomerRepository,
@@ -55,9 +57,10 @@ def fakes_implement_their_ports(state: FakeState) -> None:
     customers: CustomerRepository = FakeCustomerRepository(state)
     privacy: PrivacyRequestRepository = FakePrivacyRequestRepository(state)
     counter: CounterRepository = FakeCounterRepository(state)
+    checkouts: CheckoutJournal = FakeCheckoutJournal(state)
     audit: AuditLog = FakeAuditLog(state)
     directory: DirectoryReader = FakeDirectoryReader(state)
     staff_security: StaffSecurityReader = FakeStaffSecurityReader(state)
     privacy_reader: PrivacyReader = FakePrivacyReader(state)
     del uow, handle, store, settings, staff, access, items, photos, stock, customers, privacy, counter, audit
-    del directory, staff_security, privacy_reader, counts, inventory_reader
+    del directory, staff_security, privacy_reader, counts, inventory_reader, checkouts

@@ -17,6 +17,7 @@ from typing import NoReturn, Self, cast
 from pos_app.services.ports.appraisals import AppraisalRepository
 from pos_app.services.ports.audit import AuditLog
 from pos_app.services.ports.certificates import CertificateRepository
+from pos_app.services.ports.checkout import CheckoutJournal
 from pos_app.services.ports.customers import CustomerRepository
 from pos_app.services.ports.inventory import CountRepository, ItemRepository, PhotoRepository, StockLedger
 from pos_app.services.ports.privacy import ErasureRepository, PrivacyRequestRepository
@@ -24,6 +25,7 @@ from pos_app.services.ports.sales import CardRefundRepository, CounterRepository
 from pos_app.services.ports.settings import SettingsRepository, StoreRepository
 from pos_app.services.ports.staff import AccessRepository, StaffRepository
 from tests.fakes.audit import FakeAuditLog
+from tests.fakes.checkout import FakeCheckoutJournal
 from tests.fakes.counter import FakeCounterRepository
 from tests.fakes.customers import FakeCustomerRepository
 from tests.fakes.inventory import FakeCountRepository, FakeItemRepository, FakePhotoRepository, FakeStockLedger
@@ -65,6 +67,7 @@ class FakeUnitOfWork:
         self.stock: StockLedger = FakeStockLedger(self.state)
         self.customers: CustomerRepository = FakeCustomerRepository(self.state)
         self.counter: CounterRepository = FakeCounterRepository(self.state)
+        self.checkouts: CheckoutJournal = FakeCheckoutJournal(self.state)
         self.privacy: PrivacyRequestRepository = FakePrivacyRequestRepository(self.state)
         self.access: AccessRepository = FakeAccessRepository(self.state)
         self.audit_log = FakeAuditLog(self.state)

@@ -219,6 +219,30 @@ def _ref(request_id: str, path: str | None, sha: str) -> Any:
     return ExportRef(request_id, path, sha)
 
 
+def test_checkout_journal_contract(store: tuple[UnitOfWork, Actor]) -> None:
+    from decimal import Decimal
+
+    from pos_app.domain.cart import Cart, CartLine, cash_tender
+    from pos_app.domain.checkout import Checkout
+    from pos_app.domain.money import Money
+
+    uow, owner = store
+    cart = Cart(currency="USD", lines=(CartLine(item_id="i-1", sku="CT-J", description="Pendant", quantity=1,
+                                                unit_price=Money(10_000), list_price=Money(10_000), unique=True),))
+    co = Checkout.start("co-1", cart, Decimal("8.875"))
+    with uow:
+        uow.checkouts.save(co, terminal="CT", staff_id=owner.staff_id)
+        assert [e.checkout.id for e in uow.checkouts.open_on("CT")] == ["co-1"]
+        assert uow.checkouts.open_on("C9") == []
+        paid = co.tender_added(cash_tender(co.due, co.due))
+        uow.checkouts.save(paid, terminal="C9", staff_id=None)  # saved again: keeps its counter and clerk
+        entry = uow.checkouts.get("co-1")
+        assert entry is not None and (entry.terminal, entry.staff_id) == ("CT", owner.staff_id)
+        assert entry.checkout == paid and entry.checkout.tax_rate == Decimal("8.875")
+        uow.checkouts.save(paid.abandoned(), terminal="CT", staff_id=owner.staff_id)
+        assert uow.checkouts.open_on("CT") == [] and uow.checkouts.get("missing") is None
+
+
 def test_counter_repository_contract(store: tuple[UnitOfWork, Actor]) -> None:
     uow, owner = store
     with uow:
@@ -230,14 +254,6 @@ def test_counter_repository_contract(store: tuple[UnitOfWork, Actor]) -> None:
             piece: ("available", "unique", 1), counted: ("available", "counted", 2)}
         first = uow.counter.next_sale_number("CT")
         assert uow.counter.next_sale_number("CT") == first + 1
-        uow.counter.save_checkout("co-1", terminal="CT", staff_id=owner.staff_id, customer_id=None,
-                                  cart={"lines": [], "_checkout": {"tenders": []}}, tenders=[], status="open")
-        assert [r["id"] for r in uow.counter.open_checkouts("CT")] == ["co-1"]
-        uow.counter.save_checkout("co-1", terminal="CT", staff_id=owner.staff_id, customer_id=None,
-                                  cart={"lines": []}, tenders=[], status="abandoned")
-        row = uow.counter.checkout("co-1")
-        assert row is not None and (row["status"], row["cart"], row["terminal"]) == ("abandoned", {"lines": []}, "CT")
-        assert uow.counter.open_checkouts("CT") == []
         park = uow.counter.park(terminal="CT", staff_id=owner.staff_id, customer_id=None, label="Ruby",
                                 cart={"lines": [1]})
         assert uow.counter.take_parked(park) == {"lines": [1]}
