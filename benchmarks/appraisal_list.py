@@ -215,7 +215,7 @@ def measure_open(facet: Any, actor: Any, *, rounds: int = 15) -> tuple[Timings, 
     make_application()
     context = AppContext(facet)
     context.set_actor(actor)
-    reader = facet.appraisal_reader(context.connection)
+    reader = context.store.appraisals
     first = appraisals.list_appraisals(reader=reader, actor=actor, limit=FIRST_ROWS, uow=facet.uow())
     texts = [[r.number, str(r.version), r.status, r.appraised_on.isoformat(), r.purpose, r.owner_name,
               r.item_sku or "", context.money(r.value_cents, r.currency), r.appraiser] for r in first]

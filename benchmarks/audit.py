@@ -47,7 +47,7 @@ ACTIONS = (("sale.completed", "sale"), ("item.updated", "item"), ("staff.signed_
 
 def fill(raw: Any, events: int) -> None:
     """Top the trail up to `events` events, each chained to the last (untimed)."""
-    from pos_app.persistence.audit import GENESIS, event_hash, hashed_content
+    from pos_app.persistence.journal import GENESIS, event_hash, hashed_content
 
     last = raw.execute("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1").fetchone()
     seq, prev = (last[0], last[1]) if last else (0, GENESIS)

@@ -238,7 +238,21 @@ _PAYMENT_SQL = (
     "INSERT INTO payments (id, sale_id, tender, amount_cents, status, payment_intent_id, card_brand, card_last4, "
     "idempotency_key, tendered_cents, refund_id, created_at, updated_at) "
     "VALUES (?, ?, 'cash', ?, 'succeeded', NULL, NULL, NULL, NULL, ?, NULL, ?, ?)")
-_OUTBOX_SQL = "INSERT INTO outbox (table_name, row_id, op, at) VALUES (?, ?, 'insert', ?)"
+_OUTBOX_SQL = ("INSERT INTO outbox (device_seq, tx_id, table_name, row_id, op, at, changes) "
+               "VALUES (?, ?, ?, ?, 'insert', ?, ?)")
+_OUTBOX_SEQ_SQL = "UPDATE outbox_sequence SET last_seq = last_seq + ? WHERE id = 1 RETURNING last_seq"
+# The columns of each row written, as the outbox's `changes` captures them (the whole row of an insert).
+_SALE_KEYS = ("id", "number", "terminal", "kind", "original_sale_id", "shift_id", "staff_id", "customer_id", "status",
+              "currency", "subtotal_cents", "discount_cents", "tax_cents", "total_cents", "tax_rate",
+              "tax_exempt_reason", "tax_exempt_number", "order_discount_reason", "completed_at", "created_at",
+              "updated_at")
+_LINE_KEYS = ("id", "sale_id", "item_id", "position", "sku", "description", "quantity", "unit_price_cents",
+              "list_price_cents", "discount_cents", "tax_cents", "total_cents", "returns_line_id", "discount_reason",
+              "override_reason", "approved_by", "created_at", "updated_at")
+_PAYMENT_KEYS = ("id", "sale_id", "tender", "amount_cents", "status", "payment_intent_id", "card_brand", "card_last4",
+                 "idempotency_key", "tendered_cents", "refund_id", "card_receipt", "created_at", "updated_at")
+_MOVE_KEYS = ("id", "item_id", "kind", "quantity", "reason", "reference", "staff_id", "terminal", "created_at",
+              "updated_at")
 _AUDIT_SQL = ("INSERT INTO audit_events (seq, id, at, staff_id, actor_name, role, terminal, action, entity_type, "
               "entity_id, summary, approved_by, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 _SEQUENCE_SQL = ("INSERT INTO number_sequences (name, next_value) VALUES (?, 1) "
@@ -262,8 +276,8 @@ def raw_sale(raw: Any, co: Any, *, clerk: Actor, shift_id: str) -> str:
     (last hash read, next chained); the checkout journal's upsert; the
     receipt's print queue row; COMMIT.
     """
-    from pos_app.persistence.audit import event_hash, hashed_content
     from pos_app.persistence.checkout_repo import stored_form
+    from pos_app.persistence.journal import event_hash, hashed_content
 
     priced, cart, terminal = co.priced, co.cart, clerk.terminal
     tender = co.tenders[0]
@@ -273,22 +287,37 @@ def raw_sale(raw: Any, co: Any, *, clerk: Actor, shift_id: str) -> str:
         seq = raw.execute(_SEQUENCE_SQL, (f"sale:{terminal}",)).fetchone()[0]
         number = f"{terminal}-{seq:06d}"
         sale_id = str(uuid.uuid4())
-        raw.execute(_SALE_SQL, (sale_id, number, terminal, shift_id, clerk.staff_id, cart.currency,
-                                priced.subtotal.cents, priced.discount.cents, priced.tax.cents, priced.total.cents,
-                                str(priced.tax_rate), now, now, now))
+        sale = (sale_id, number, terminal, shift_id, clerk.staff_id, cart.currency, priced.subtotal.cents,
+                priced.discount.cents, priced.tax.cents, priced.total.cents, str(priced.tax_rate), now, now, now)
+        raw.execute(_SALE_SQL, sale)
         line_ids = [str(uuid.uuid4()) for _ in priced.lines]
-        raw.executemany(_LINE_SQL, [
-            (line_id, sale_id, p.line.item_id, position, p.line.sku, p.line.description[:200], p.line.quantity,
-             p.line.unit_price.cents, p.line.list_price.cents, p.discount.cents, p.tax.cents, p.total.cents, now, now)
-            for position, (line_id, p) in enumerate(zip(line_ids, priced.lines), start=1)])
+        lines = [(line_id, sale_id, p.line.item_id, position, p.line.sku, p.line.description[:200], p.line.quantity,
+                  p.line.unit_price.cents, p.line.list_price.cents, p.discount.cents, p.tax.cents, p.total.cents,
+                  now, now) for position, (line_id, p) in enumerate(zip(line_ids, priced.lines), start=1)]
+        raw.executemany(_LINE_SQL, lines)
         payment_id = str(uuid.uuid4())
-        raw.execute(_PAYMENT_SQL, (payment_id, sale_id, tender.amount.cents,
-                                   None if tender.tendered is None else tender.tendered.cents, now, now))
+        payment = (payment_id, sale_id, tender.amount.cents, None if tender.tendered is None else tender.tendered.cents,
+                   now, now)
+        raw.execute(_PAYMENT_SQL, payment)
         move_ids = [str(uuid.uuid4()) for _ in priced.lines]
-        raw.executemany(_MOVE_SQL, [(move_id, p.line.item_id, -p.line.quantity, number, clerk.staff_id, terminal,
-                                     now, now) for move_id, p in zip(move_ids, priced.lines)])
-        raw.executemany(_OUTBOX_SQL, [("sales", sale_id, now), *(("sale_lines", i, now) for i in line_ids),
-                                      ("payments", payment_id, now), *(("stock_movements", i, now) for i in move_ids)])
+        moves = [(move_id, p.line.item_id, -p.line.quantity, number, clerk.staff_id, terminal, now, now)
+                 for move_id, p in zip(move_ids, priced.lines)]
+        raw.executemany(_MOVE_SQL, moves)
+        # The outbox v2 rows: the device sequence drawn once, one transaction id, each row whole as JSON.
+        changes = [("sales", dict(zip(_SALE_KEYS, (*sale[:3], "sale", None, *sale[3:5], None, "completed",
+                                                   *sale[5:11], None, None, "", *sale[11:]))))]
+        changes += [("sale_lines", dict(zip(_LINE_KEYS, (*line[:12], None, "", "", None, *line[12:]))))
+                    for line in lines]
+        changes.append(("payments", dict(zip(_PAYMENT_KEYS, (*payment[:2], "cash", payment[2], "succeeded", None,
+                                                             None, None, None, payment[3], None, None,
+                                                             *payment[4:])))))
+        changes += [("stock_movements", dict(zip(_MOVE_KEYS, (move[0], move[1], "sale", move[2], "sale", *move[3:]))))
+                    for move in moves]
+        last_seq = raw.execute(_OUTBOX_SEQ_SQL, (len(changes),)).fetchone()[0]
+        tx_id = str(uuid.uuid4())
+        raw.executemany(_OUTBOX_SQL, [(last_seq - len(changes) + 1 + k, tx_id, table, row["id"], now,
+                                       json.dumps(row, separators=(",", ":")))
+                                      for k, (table, row) in enumerate(changes)])
         last = raw.execute("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1").fetchone()
         summary = {"number": number, "kind": "sale", "lines": len(priced.lines), "total_cents": priced.total.cents,
                    "tenders": ["cash"], "customer": False}
@@ -385,7 +414,7 @@ def _rows_of_sale(conn: Any, sale_id: str) -> dict[str, int]:
 
 def _chain_breaks(conn: Any, after_seq: int) -> int:
     """Audit events after `after_seq` whose hash or link to the previous one is wrong (both writers chain)."""
-    from pos_app.persistence.audit import event_hash, hashed_content
+    from pos_app.persistence.journal import event_hash, hashed_content
 
     cols = ("seq", "id", "at", "staff_id", "actor_name", "role", "terminal", "action", "entity_type", "entity_id",
             "summary", "approved_by", "prev_hash", "hash")

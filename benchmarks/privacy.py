@@ -344,7 +344,8 @@ def measure_export(facet: Any, raw: Any, maker: CustomerMaker, officer: Any, wor
 # ---------------------------------------------------------------- the erasure
 
 
-_OUTBOX = "INSERT INTO outbox (table_name, row_id, op, at) VALUES (?, ?, ?, ?)"
+_OUTBOX = "INSERT INTO outbox (device_seq, tx_id, table_name, row_id, op, at) VALUES (?, ?, ?, ?, ?, ?)"
+_OUTBOX_SEQ = "UPDATE outbox_sequence SET last_seq = last_seq + ? WHERE id = 1 RETURNING last_seq"
 _AUDIT = ("INSERT INTO audit_events (seq, id, at, staff_id, actor_name, role, terminal, action, entity_type, "
           "entity_id, summary, approved_by, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
@@ -364,7 +365,7 @@ def raw_erase(raw: Any, customer: Customer, request_id: str, actor: Any) -> None
     blockers' and the kept records' reads, the erasure log file beside the
     store (written and fsynced before the commit).
     """
-    from pos_app.persistence.audit import event_hash, hashed_content
+    from pos_app.persistence.journal import event_hash, hashed_content
 
     now = _ts(dt.datetime.now(dt.UTC))
     cid = customer.id
@@ -404,7 +405,9 @@ def raw_erase(raw: Any, customer: Customer, request_id: str, actor: Any) -> None
         raw.execute("UPDATE privacy_requests SET status = 'completed', outcome = 'Personal data erased.', "
                     "completed_at = ?, updated_at = ? WHERE id = ?", (now, now, request_id))
         written.append(("privacy_requests", request_id, "update", now))
-        raw.executemany(_OUTBOX, written)
+        last_seq = raw.execute(_OUTBOX_SEQ, (len(written),)).fetchone()[0]
+        tx_id = str(uuid.uuid4())
+        raw.executemany(_OUTBOX, [(last_seq - len(written) + 1 + k, tx_id, *row) for k, row in enumerate(written)])
         last = raw.execute("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1").fetchone()
         summary = {"request_id": request_id, "counts": {"sealed": len(sealed), "rows": len(written)}}
         event = {"seq": last[0] + 1, "id": str(uuid.uuid4()), "at": now, "staff_id": actor.staff_id,

@@ -1,4 +1,4 @@
-"""Appraisals, their stones and photos (the ORM: not a hot path; the outbox hook sees every row)."""
+"""Appraisals, their stones and photos (the ORM: not a hot path; the journal's flush hook sees every row)."""
 
 from __future__ import annotations
 
@@ -220,7 +220,7 @@ def erase_expired(session: Session, today: dt.date) -> tuple[int, int]:
     """
     from sqlalchemy import delete, update
 
-    from pos_app.persistence import outbox
+    from pos_app.persistence.journal import Journal
 
     expired = list(session.execute(
         select(Appraisal.id).where(Appraisal.retain_until.is_not(None), Appraisal.retain_until < today)
@@ -237,7 +237,11 @@ def erase_expired(session: Session, today: dt.date) -> tuple[int, int]:
         session.execute(update(AppraisalStone).where(AppraisalStone.certificate_id.in_(certificates))
                         .values(certificate_id=None))
         session.execute(delete(Certificate).where(Certificate.id.in_(certificates)))
-    # Erasures travel as tombstones: the sync pushes a delete for each row.
-    outbox.record_bulk(session, Appraisal.__tablename__, expired, "delete")
-    outbox.record_bulk(session, Certificate.__tablename__, certificates, "delete")
+    # Erasures travel as tombstones: the sync pushes a delete for each row, and no earlier outbox row keeps
+    # what they held.
+    journal = Journal.of(session)
+    journal.deleted(Appraisal.__tablename__, expired)
+    journal.deleted(Certificate.__tablename__, certificates)
+    journal.scrubbed(Appraisal.__tablename__, expired)
+    journal.scrubbed(Certificate.__tablename__, certificates)
     return len(expired), len(certificates)

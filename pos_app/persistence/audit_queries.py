@@ -50,7 +50,7 @@ from pos_app.domain.audit import (
     FlagKind,
 )
 from pos_app.domain.store import store_time
-from pos_app.persistence.audit import GENESIS, event_hash, hashed_content
+from pos_app.persistence.journal import GENESIS, event_hash, hashed_content
 from pos_app.persistence.models.base import parse_utc, store_timezone
 
 log = logging.getLogger(__name__)

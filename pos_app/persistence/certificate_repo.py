@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from pos_app.persistence.journal import Journal
 from pos_app.persistence.models import Certificate, new_id, utcnow
 from pos_app.services.ports.certificates import CertificateRecord
 
@@ -18,10 +19,9 @@ class CertificateRepo:
     def add(self, values: dict[str, Any]) -> str:
         cert_id = new_id()
         now = utcnow()
-        self._s.execute(insert(Certificate), [{"id": cert_id, "created_at": now, "updated_at": now, **values}])
-        from pos_app.persistence import outbox
-
-        outbox.record_bulk(self._s, Certificate.__tablename__, [cert_id])
+        row = {"id": cert_id, "created_at": now, "updated_at": now, **values}
+        self._s.execute(insert(Certificate), [row])
+        Journal.of(self._s).inserted(Certificate.__tablename__, [row])
         return cert_id
 
     def get(self, certificate_id: str) -> CertificateRecord | None:
@@ -42,7 +42,7 @@ class CertificateRepo:
         return [(r[0], r[1], r[2]) for r in rows]
 
     def set_scan(self, certificate_id: str, scan: bytes, mime_type: str) -> None:
-        """Replace the scan (the outbox row comes from the session's flush hook)."""
+        """Replace the scan (the outbox row comes from the journal's flush hook)."""
         row = self._s.get(Certificate, certificate_id)
         if row is None:
             raise KeyError(certificate_id)

@@ -1,8 +1,10 @@
 """Erasing a customer everywhere their data lives, inside the unit of work's transaction.
 
-Raw DBAPI on the unit of work's own connection, like `counter.py`: an erasure
-touches a customer's thousand sales in a few statements, and writes the
-outbox rows for what it changed itself. The rules (what is kept, which words
+Raw DBAPI on the unit of work's own connection, like `counter_repo.py`: an
+erasure touches a customer's thousand sales in a few statements, and tells the
+journal (`journal.py`) what it changed: its outbox rows, and `scrubbed` for
+every row it blanked or deleted, so no earlier outbox row keeps the values
+that were erased (the outbox captures what each change wrote). The rules (what is kept, which words
 are cut out of free text) are in `domain/erasure.py`; this module knows where
 the data is.
 
@@ -48,6 +50,7 @@ from sqlalchemy.orm import Session
 from pos_app.domain import erasure as rules
 from pos_app.domain.erasure import Identity
 from pos_app.persistence.free_text import free_text_columns, json_columns
+from pos_app.persistence.journal import Journal, deletes, updates
 from pos_app.persistence.models import new_id
 from pos_app.persistence.models.base import UtcDateTime
 from pos_app.persistence.models.inventory import TYPED_MOVEMENTS_EXCLUDED
@@ -57,7 +60,6 @@ _AT = UtcDateTime()
 # Rows searched in one read by `search` (a slice of a table): a few hundred milliseconds at most.
 SEARCH_SLICE = 10_000
 _ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
-_OUTBOX_SQL = "INSERT INTO outbox (table_name, row_id, op, at) VALUES (?, ?, ?, ?)"
 
 # Free text in rows linked to the customer: (table, columns, the rows' condition on one customer id).
 _LINKED: tuple[tuple[str, tuple[str, ...], str], ...] = (
@@ -68,6 +70,10 @@ _LINKED: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("certificates", ("inscription", "measurements"), "customer_id = ?"),
     ("privacy_requests", ("extension_reason", "outcome"), "customer_id = ?"),
 )
+# The columns of each linked table that hold its free text (what retention cuts), and what else detaching an old
+# sale from its customer changes.
+_LINKED_COLUMNS = {table: columns for table, columns, _ in _LINKED}
+_DETACHED = {"sales": ("customer_id",)}
 # The same conditions checked on a few given rows (the write's second look): a probe per row, where the
 # condition above would first collect all of the customer's sales.
 _LINKED_ROW = {"sale_lines": "EXISTS (SELECT 1 FROM sales s WHERE s.id = sale_lines.sale_id AND s.customer_id = ?)"}
@@ -110,6 +116,23 @@ def _searches() -> tuple[_Search, ...]:
         where = "id != ?" + (f" AND {only}" if only else "")
         found.append(_Search(table, columns, where, False))
     return tuple(found)
+
+
+# Columns an erasure blanks outright, besides the free text it cuts (`_searches`).
+_BLANKED = {
+    "customers": ("first_name", "last_name", "email", "phone", "billing_address", "shipping_address",
+                  "adult_confirmed", "preferences", "wishlist", "notes", "do_not_sell", "restricted",
+                  "marketing_objection", "erased_at"),
+    "large_cash_reports": ("full_name", "address", "date_of_birth", "taxpayer_id", "occupation", "id_document"),
+    "certificates": ("scan", "scan_mime_type"),
+    "privacy_requests": ("export_file",),
+}
+
+
+def _rewritten(table: str) -> tuple[str, ...]:
+    """The columns of `table` an erasure may rewrite, as its outbox update carries them."""
+    columns = {c for search in _searches() if search.table == table for c in search.columns}
+    return (*sorted(columns | set(_BLANKED.get(table, ()))), "updated_at")
 
 
 def _ts(moment: dt.datetime) -> str:
@@ -294,8 +317,12 @@ class ErasureRepo:
         if scans:
             c.execute("UPDATE certificates SET scan = NULL, scan_mime_type = NULL, updated_at = ? "
                       "WHERE id IN (SELECT value FROM json_each(?))", (now, json.dumps(scans)))
-        c.executemany(_OUTBOX_SQL, [("appraisal_photos", i, "delete", now) for i in photos]
-                      + [("certificates", i, "update", now) for i in scans])
+        journal = Journal.of(self._s)
+        journal.write(deletes("appraisal_photos", photos)
+                      + updates("certificates", [{"id": i, "scan": None, "scan_mime_type": None, "updated_at": now}
+                                                 for i in scans]), at=now)
+        journal.scrubbed("appraisal_photos", photos)
+        journal.scrubbed("certificates", scans)
         return len(photos), len(scans), left
 
     def erase(self, customer_id: str, who: Identity, *, at: dt.datetime,
@@ -346,10 +373,10 @@ class ErasureRepo:
         for checkout_id, cart_text, journal_text in list(c.execute(
                 "SELECT id, cart, tenders FROM checkouts INDEXED BY ix_checkouts_customer_id WHERE customer_id = ?",
                 (customer_id,))):
-            cart, journal = _without_payer(cart_text, journal_text)
+            cart, payment_journal = _without_payer(cart_text, journal_text)
             cart["customer_name"] = ""
             c.execute("UPDATE checkouts SET cart = ?, tenders = ? WHERE id = ?",
-                      (json.dumps(cart), journal, checkout_id))
+                      (json.dumps(cart), payment_journal, checkout_id))
             carts += 1
         counts["checkouts_cleared"] = carts
 
@@ -368,11 +395,17 @@ class ErasureRepo:
                   (rules.ERASED_FIRST_NAME, rules.ERASED_LAST_NAME, now, now, customer_id))
         changed.setdefault("customers", set()).add(customer_id)
 
-        # Erasures travel as tombstones: the sync pushes each deleted row's delete and each blanked row.
-        rows = [(table, row_id, "delete", now) for table, ids in deleted.items() for row_id in ids]
-        rows += [(table, row_id, "update", now) for table, ids in changed.items() if table in _SYNCED
-                 for row_id in sorted(ids)]
-        c.executemany(_OUTBOX_SQL, rows)
+        # Erasures travel as tombstones: the sync pushes each deleted row's delete and each blanked row (the
+        # columns an erasure rewrites, as they are now); no earlier outbox row of theirs keeps what they held.
+        journal = Journal.of(self._s)
+        journal.write([entry for table, ids in deleted.items() for entry in deletes(table, ids)], at=now)
+        for table, ids in changed.items():
+            if table in _SYNCED:
+                journal.updated_as_stored(table, ids, _rewritten(table), at=now)
+        for table, gone in deleted.items():
+            journal.scrubbed(table, gone)
+        for table, ids in changed.items():
+            journal.scrubbed(table, ids)
         self._s.expire_all()
         return counts
 
@@ -499,12 +532,16 @@ class ErasureRepo:
         for checkout_id, cart_text, journal_text in list(c.execute(
                 "SELECT id, cart, tenders FROM checkouts WHERE customer_id IS NOT NULL AND status != 'open' "
                 "AND created_at < ?", (limit,))):
-            cart, journal = _without_payer(cart_text, journal_text)
+            cart, payment_journal = _without_payer(cart_text, journal_text)
             cart["customer_name"], cart["customer_id"] = "", None
             c.execute("UPDATE checkouts SET cart = ?, tenders = ?, customer_id = NULL WHERE id = ?",
-                      (json.dumps(cart), journal, checkout_id))
+                      (json.dumps(cart), payment_journal, checkout_id))
         changed.setdefault("sales", set()).update(ids)
-        c.executemany(_OUTBOX_SQL, [(t, i, "update", now) for t, rows in changed.items() for i in sorted(rows)])
+        journal = Journal.of(self._s)
+        for table, rows in changed.items():
+            journal.updated_as_stored(table, rows, (*_DETACHED.get(table, ()), *_LINKED_COLUMNS[table], "updated_at"),
+                                      at=now)
+            journal.scrubbed(table, rows)
         return len(ids)
 
     def blank_old_cash_reports(self, filed_before: dt.date, *, at: dt.datetime) -> int:
@@ -520,7 +557,11 @@ class ErasureRepo:
             c.execute(f"UPDATE large_cash_reports SET customer_id = NULL, full_name = '', address = '', "
                       f"date_of_birth = NULL, taxpayer_id = '', occupation = '', id_document = '', updated_at = ? "
                       f"WHERE id IN ({marks})", (now, *ids))
-            c.executemany(_OUTBOX_SQL, [("large_cash_reports", i, "update", now) for i in ids])
+            blank = {"customer_id": None, "full_name": "", "address": "", "date_of_birth": None, "taxpayer_id": "",
+                     "occupation": "", "id_document": "", "updated_at": now}
+            journal = Journal.of(self._s)
+            journal.updated("large_cash_reports", [{"id": i, **blank} for i in ids], at=now)
+            journal.scrubbed("large_cash_reports", ids)
         return len(ids)
 
     def delete_old_requests(self, answered_before: dt.date, *, at: dt.datetime) -> int:
@@ -532,7 +573,9 @@ class ErasureRepo:
             "AND customer_id IN (SELECT id FROM customers WHERE erased_at IS NOT NULL)", (limit,))]
         if ids:
             c.execute(f"DELETE FROM privacy_requests WHERE id IN ({','.join('?' * len(ids))})", ids)
-            c.executemany(_OUTBOX_SQL, [("privacy_requests", i, "delete", _ts(at)) for i in ids])
+            journal = Journal.of(self._s)
+            journal.deleted("privacy_requests", ids, at=_ts(at))
+            journal.scrubbed("privacy_requests", ids)
         return len(ids)
 
     def delete_unlinked_pseudonyms(self, *, at: dt.datetime) -> int:
@@ -543,7 +586,9 @@ class ErasureRepo:
         ids = [r[0] for r in c.execute(f"SELECT id FROM customers WHERE erased_at IS NOT NULL AND {links}")]
         if ids:
             c.execute(f"DELETE FROM customers WHERE id IN ({','.join('?' * len(ids))})", ids)
-            c.executemany(_OUTBOX_SQL, [("customers", i, "delete", _ts(at)) for i in ids])
+            journal = Journal.of(self._s)
+            journal.deleted("customers", ids, at=_ts(at))
+            journal.scrubbed("customers", ids)
         return len(ids)
 
     # ------------------------------------------------------------ the erasure log
@@ -551,9 +596,12 @@ class ErasureRepo:
     def add_log(self, customer_hash: str, request_id: str | None, at: dt.datetime) -> None:
         now = _ts(at)
         entry_id = new_id()
-        self._c().execute("INSERT OR IGNORE INTO erasure_log (id, erased_at, request_id, customer_hash, created_at, "
-                          "updated_at) VALUES (?, ?, ?, ?, ?, ?)", (entry_id, now, request_id, customer_hash, now, now))
-        self._c().execute(_OUTBOX_SQL, ("erasure_log", entry_id, "insert", now))
+        row = {"id": entry_id, "erased_at": now, "request_id": request_id, "customer_hash": customer_hash,
+               "created_at": now, "updated_at": now}
+        written = self._c().execute(f"INSERT OR IGNORE INTO erasure_log ({', '.join(row)}) "
+                                    f"VALUES ({', '.join('?' * len(row))})", tuple(row.values())).rowcount
+        if written:  # a hash already logged (a restore erased them again) is not a change
+            Journal.of(self._s).inserted("erasure_log", [row], at=now)
 
     def log(self) -> list[tuple[str, str | None, str]]:
         """(customer hash, request id, erased at) of every erasure this store knows, oldest first."""

@@ -32,7 +32,10 @@ NOT_PERSONAL: dict[tuple[str, str], str] = {
                             "which record, never a customer's values (its summary names fields, not contents)"
        for c in ("id", "staff_id", "actor_name", "role", "terminal", "action", "entity_type", "entity_id", "summary",
                  "approved_by", "prev_hash", "hash")},
-    **{("outbox", c): "the sync queue: table names, row ids and operations" for c in ("table_name", "row_id", "op")},
+    **{("outbox", c): "the sync queue: table names, row ids, operations and transaction ids"
+       for c in ("table_name", "row_id", "op", "tx_id")},
+    ("outbox", "changes"): "the values each change wrote: an erasure rewrites those of every row it blanks or "
+                           "deletes from the rows as they are after it (journal.scrubbed)",
     **{("erasure_log", c): "salted hashes and request ids" for c in ("request_id", "customer_hash")},
     **{("customers", c): _OTHER_PERSON for c in ("first_name", "last_name", "email", "phone", "billing_address",
                                                  "shipping_address")},

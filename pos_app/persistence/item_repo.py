@@ -1,7 +1,7 @@
 """Items, their photos, the stock ledger and counts: storage ports over one Session.
 
-Single changes go through the ORM (so the outbox hook sees them); the bulk paths
-of an import use Core statements and write their outbox rows themselves.
+Single changes go through the ORM (so the journal's flush hook sees them); the
+bulk paths of an import use Core statements and tell the journal what they wrote.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ from pos_app.domain.jewelry import (
 )
 from pos_app.domain.money import Money
 from pos_app.domain.permissions import Actor
-from pos_app.persistence import outbox, stock_guard
+from pos_app.persistence import stock_guard
+from pos_app.persistence.journal import Journal
 from pos_app.persistence.models import (
     Item,
     ItemPhoto,
@@ -140,7 +141,7 @@ class ItemRepo:
         if rows:
             # Core, not the ORM bulk path: the ORM splits rows by which columns are empty.
             self._s.execute(insert(_table(Item)), rows)
-            outbox.record_bulk(self._s, Item.__tablename__, [r["id"] for r in rows])
+            Journal.of(self._s).inserted(Item.__tablename__, rows)
         return [r["id"] for r in rows]
 
     def update(self, item_id: str, spec: ItemSpec) -> None:
@@ -194,7 +195,8 @@ class ItemRepo:
         # SET clause comes from each row's column keys.
         table = Item.metadata.tables[Item.__tablename__]
         self._s.execute(update(table).where(table.c.id == bindparam("item_id")), rows)
-        outbox.record_bulk(self._s, Item.__tablename__, [item_id for item_id, _ in changes], "update")
+        Journal.of(self._s).updated(Item.__tablename__, [{"id": r["item_id"], **{k: v for k, v in r.items()
+                                                                                 if k != "item_id"}} for r in rows])
 
     def on_hand(self, item_id: str) -> int:
         return int(self._s.scalar(
@@ -273,7 +275,7 @@ class StockRepo:
                 for row_id, (item_id, kind, quantity, reason) in zip(ids, moves)]
         if rows:
             self._s.execute(insert(_table(StockMovement)), rows)
-            outbox.record_bulk(self._s, StockMovement.__tablename__, ids)
+            Journal.of(self._s).inserted(StockMovement.__tablename__, rows)
 
     def on_hand(self, item_id: str) -> int:
         return ItemRepo(self._s).on_hand(item_id)
@@ -317,8 +319,7 @@ class CountRepo:
         return CountScanRow(row.code, row.item_id, row.quantity, row.scanned_at)
 
     def close(self, count_id: str, status: str, actor: Actor) -> None:
-        self._s.execute(
-            update(StockCount).where(StockCount.id == count_id)
-            .values(status=status, posted_at=utcnow(), posted_by=actor.staff_id, updated_at=utcnow())
-        )
-        outbox.record_bulk(self._s, StockCount.__tablename__, [count_id], "update")
+        now = utcnow()
+        values = {"status": status, "posted_at": now, "posted_by": actor.staff_id, "updated_at": now}
+        self._s.execute(update(StockCount).where(StockCount.id == count_id).values(**values))
+        Journal.of(self._s).updated(StockCount.__tablename__, [{"id": count_id, **values}])

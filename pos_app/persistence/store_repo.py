@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from pos_app.domain.errors import Conflict, ValidationError
 from pos_app.domain.permissions import Role
 from pos_app.domain.staff import LAST_OWNER, name_key
-from pos_app.persistence import outbox
+from pos_app.persistence.journal import Journal
 from pos_app.persistence.models import (
     RecoveryCode,
     Sale,
@@ -175,7 +175,7 @@ class StaffRepo:
         self._s.expire_all()  # the Core UPDATE bypassed the identity map: read the row afresh after it
         if counted is None:
             return None
-        outbox.record_bulk(self._s, "staff", [staff_id], "update")
+        Journal.of(self._s).updated("staff", [{"id": staff_id, "failed_attempts": int(counted)}])
         return int(counted)
 
     def lock(self, staff_id: str, until: dt.datetime) -> None:
@@ -196,7 +196,7 @@ class StaffRepo:
             self._s.execute(update(t).where(t.c.id == staff_id, t.c.locked_until == locked_by_it)
                             .values(locked_until=None))
         self._s.expire_all()
-        outbox.record_bulk(self._s, "staff", [staff_id], "update")
+        Journal.of(self._s).updated_as_stored("staff", [staff_id], ("failed_attempts", "locked_until"))
 
     def record_sign_in(self, staff_id: str, *, at: dt.datetime) -> None:
         """A success: the failures in a row start again from zero."""

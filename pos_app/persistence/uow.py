@@ -2,7 +2,8 @@
 
 `with uow:` opens it; `uow.commit()` commits; leaving the block without a
 commit rolls everything back, so a service that raises halfway changes
-nothing. Every flush also writes the outbox rows for what it changed.
+nothing. Every flush also journals what it changed (outbox rows, through
+`journal.record_flush`), and `uow.audit` is the same journal's audit writer.
 """
 
 from __future__ import annotations
@@ -16,10 +17,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from pos_app.persistence import outbox
+from pos_app.persistence import journal
 from pos_app.persistence.access_repo import AccessRepo
 from pos_app.persistence.appraisal_repo import AppraisalRepo
-from pos_app.persistence.audit import AuditWriter
 from pos_app.persistence.card_refund_repo import CardRefundRepo
 from pos_app.persistence.certificate_repo import CertificateRepo
 from pos_app.persistence.checkout_repo import SqlCheckoutJournal
@@ -28,7 +28,6 @@ from pos_app.persistence.customer_repo import CustomerRepo
 from pos_app.persistence.erasure_repo import ErasureRepo
 from pos_app.persistence.item_repo import CountRepo, ItemRepo, PhotoRepo, StockRepo
 from pos_app.persistence.privacy_repo import PrivacyRequestRepo
-from pos_app.persistence.sales_repo import SalesRepo
 from pos_app.persistence.store_repo import SettingsRepo, StaffRepo, StoreRepo
 
 if TYPE_CHECKING:
@@ -38,12 +37,12 @@ _FACTORIES: weakref.WeakKeyDictionary[Engine, sessionmaker[Session]] = weakref.W
 
 
 def _factory(engine: Engine) -> sessionmaker[Session]:
-    """One session factory per engine, with the outbox hook registered once (a listener added
+    """One session factory per engine, with the journal's flush hook registered once (a listener added
     to every new session costs a quarter of a millisecond, on the sale's hot path)."""
     factory = _FACTORIES.get(engine)
     if factory is None:
         factory = sessionmaker(bind=engine, expire_on_commit=False)
-        event.listen(factory, "before_flush", outbox.record_flush)
+        event.listen(factory, "after_flush", journal.record_flush)
         _FACTORIES[engine] = factory
     return factory
 
@@ -82,7 +81,6 @@ class SqlUnitOfWork:
         self.stock = StockRepo(session)
         self.counts = CountRepo(session)
         self.customers = CustomerRepo(session)
-        self.sales = SalesRepo(session)
         self.counter = CounterRepo(session)
         self.checkouts = SqlCheckoutJournal(session)
         self.certificates = CertificateRepo(session)
@@ -91,7 +89,7 @@ class SqlUnitOfWork:
         self.erasure = ErasureRepo(session)
         self.access = AccessRepo(session)
         self.card_refunds = CardRefundRepo(session)
-        self.audit = AuditWriter(session)
+        self.audit = journal.Journal.of(session)
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -26,7 +26,7 @@ from pos_app.domain.money import Money
 from pos_app.domain.permissions import Actor, Permission
 from pos_app.services.guard import approval, requires
 from pos_app.services.ports.devices import CardTerminal, DeviceUnavailable, RefundOutcome
-from pos_app.services.ports.sales import PaymentDetail, SaleDetail, SalesReader
+from pos_app.services.ports.sales import NewPayment, PaymentDetail, SaleDetail, SalesReader
 from pos_app.services.ports.uow import UnitOfWork
 
 
@@ -147,23 +147,22 @@ def void_sale(sale_id: str, reason: str, *, uow: UnitOfWork, actor: Actor, sales
 
     from pos_app.services import card_refunds
 
-    refunds: list[dict[str, object]] = []
+    refunds: list[NewPayment] = []
     outcomes: list[tuple[PaymentDetail, RefundOutcome]] = []
     for payment in sale.payments:
         if payment.amount_cents <= 0:
             continue
-        refund: dict[str, object] = {
-            "tender": payment.tender, "amount_cents": -payment.amount_cents, "status": "succeeded",
-            "payment_intent_id": payment.payment_intent_id, "card_brand": payment.card_brand,
-            "card_last4": payment.card_last4, "idempotency_key": None, "tendered_cents": None, "refund_id": None,
-        }
+        refund = NewPayment(tender=payment.tender, amount_cents=-payment.amount_cents,
+                            payment_intent_id=payment.payment_intent_id, card_brand=payment.card_brand,
+                            card_last4=payment.card_last4)
         if payment.tender == "card" and payment.payment_intent_id:
             if terminal is None:
                 raise DeviceUnavailable("This sale was paid by card and no card reader is set up to refund it.")
             key = f"void-{sale.id}-{payment.id}"
             outcome = terminal.refund(payment.payment_intent_id, payment.amount_cents, key=key)
             # `pending` is recorded as such and followed until Stripe settles it (services/card_refunds.py).
-            refund.update(refund_id=outcome.refund_id, idempotency_key=key, status=outcome.status)
+            refund = dataclasses.replace(refund, refund_id=outcome.refund_id, idempotency_key=key,
+                                         status=outcome.status)
             outcomes.append((payment, outcome))
         refunds.append(refund)
 
@@ -188,6 +187,6 @@ def void_sale(sale_id: str, reason: str, *, uow: UnitOfWork, actor: Actor, sales
             raise Conflict(_not_here(sale, refused.sku)) from None
         uow.audit.record(actor, "sale.voided", entity_type="sale", entity_id=sale.id,
                          summary={"number": sale.number, "total_cents": sale.total_cents,
-                                  "card_refunds": sum(1 for r in refunds if r["refund_id"])},
+                                  "card_refunds": sum(1 for r in refunds if r.refund_id)},
                          approved_by=approved.staff_id if approved else None)
         uow.commit()

@@ -3,17 +3,23 @@
 `FakeUnitOfWork` holds one in-memory state shared by its fake repositories and
 records what was committed; the fakes raise the same domain errors as the SQLite
 repositories where the database enforces an invariant, and
-`tests/unit/services/test_fake_contracts.py` runs the same assertions against
+`tests/integration/test_fake_contracts.py` runs the same assertions against
 both so they cannot drift. `tests/fakes/typing_check.py` assigns each fake to its
 protocol for mypy (`mypy tests/fakes`).
 """
 
 from __future__ import annotations
 
+from tests.fakes.appraisals import FakeAppraisalReader, FakeAppraisalRepository
 from tests.fakes.audit import FakeAuditLog
+from tests.fakes.audit_trail import FakeAuditTrail
+from tests.fakes.certificates import FakeCertificateReader, FakeCertificateRepository
 from tests.fakes.checkout import FakeCheckoutJournal
 from tests.fakes.counter import FakeCounterRepository
+from tests.fakes.customer_reader import FakeCustomerReader
 from tests.fakes.customers import FakeCustomerRepository
+from tests.fakes.devices import FakeCardRefunds
+from tests.fakes.erasure import FakeErasureRepository
 from tests.fakes.inventory import (
     FakeCountRepository,
     FakeInventoryReader,
@@ -22,6 +28,7 @@ from tests.fakes.inventory import (
     FakeStockLedger,
 )
 from tests.fakes.privacy import FakePrivacyReader, FakePrivacyRequestRepository
+from tests.fakes.sales import FakeCardRefundRepository, FakeSalesReader
 from tests.fakes.settings import FakeDirectoryReader, FakeSettingsRepository, FakeStoreRepository
 from tests.fakes.staff import FakeAccessRepository, FakeStaffRepository, FakeStaffSecurityReader
 from tests.fakes.state import AuditEvent, FakeState
@@ -30,18 +37,28 @@ from tests.fakes.uow import FakeUnitOfWork, Unfaked
 
 __all__ = [
     "AuditEvent",
+    "FakeAppraisalReader",
+    "FakeAppraisalRepository",
     "FakeAccessRepository",
     "FakeAuditLog",
+    "FakeAuditTrail",
+    "FakeCardRefundRepository",
+    "FakeCardRefunds",
+    "FakeCertificateReader",
+    "FakeCertificateRepository",
     "FakeCheckoutJournal",
     "FakeCountRepository",
     "FakeCounterRepository",
+    "FakeCustomerReader",
     "FakeCustomerRepository",
     "FakeDirectoryReader",
+    "FakeErasureRepository",
     "FakeInventoryReader",
     "FakeItemRepository",
     "FakePhotoRepository",
     "FakePrivacyReader",
     "FakePrivacyRequestRepository",
+    "FakeSalesReader",
     "FakeSettingsRepository",
     "FakeStaffRepository",
     "FakeStaffSecurityReader",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Sequence
 
 from pos_app.adapters.hashing import Argon2Hasher
 from pos_app.domain.items import ItemSpec
@@ -16,6 +17,7 @@ from pos_app.domain.jewelry import ItemStatus, Metal, Style, Tracking
 from pos_app.domain.money import Money
 from pos_app.domain.permissions import Actor, Role
 from pos_app.services.ports.inventory import ItemRow
+from pos_app.services.ports.sales import NewPayment, NewSale, NewSaleLine
 from pos_app.services.ports.settings import StoreProfile
 from pos_app.services.ports.staff import StaffRecord
 from tests.fakes.inventory import FakeInventoryReader
@@ -102,6 +104,37 @@ def add_customer(uow: FakeUnitOfWork, *, email: str | None = "ruby@example.com",
                                          restricted=restricted))
 
 
+def add_sale(uow: FakeUnitOfWork, lines: Sequence[tuple[str, int, int, int, int]], *,
+             payments: Sequence[dict[str, object]] = (), number: str | None = None, terminal: str = TERMINAL,
+             shift_id: str | None = None, customer_id: str | None = None, clerk: Role = Role.CLERK,
+             completed_at: dt.datetime | None = None, returns: Sequence[str | None] = (),
+             original_sale_id: str | None = None) -> str:
+    """A completed sale written by the counter's own writer (`write_sale`): its stock moved, its unique
+    pieces sold (or, returned, available again).
+
+    `lines` are (item_id, quantity, unit_price_cents, discount_cents, tax_cents), a returned line with a
+    negative quantity, discount and tax (as checkout prices a return) and the id of the line it returns in
+    `returns` (same order). `payments` (NewPayment's fields) default to the total in cash.
+    """
+    number = number or f"{terminal}-{1 + uow.state.sale_numbers.get(terminal, 0):06d}"
+    uow.state.sale_numbers[terminal] = int(number.rsplit("-", 1)[1])
+    new_lines = []
+    for n, (item_id, quantity, unit, discount, tax) in enumerate(lines):
+        spec = uow.state.items[item_id].spec
+        new_lines.append(NewSaleLine(item_id=item_id, sku=spec.sku, description=spec.title, quantity=quantity,
+                                     unit_price_cents=unit, discount_cents=discount, tax_cents=tax,
+                                     unique=spec.tracking is Tracking.UNIQUE,
+                                     returns_line_id=returns[n] if returns else None))
+    total = sum(line.total_cents for line in new_lines)
+    sold, back = any(x.quantity > 0 for x in new_lines), any(x.quantity < 0 for x in new_lines)
+    paid = tuple(NewPayment(**{"tender": "cash", "amount_cents": total, **p}) for p in (payments or [{}]))  # type: ignore[arg-type]
+    sale = NewSale(number=number, terminal=terminal, staff_id=staff_id(clerk), customer_id=customer_id,
+                   currency="USD", completed_at=completed_at or utcnow(), lines=tuple(new_lines), payments=paid,
+                   tax_rate="6.25", kind="exchange" if sold and back else "return" if back else "sale",
+                   original_sale_id=original_sale_id, shift_id=shift_id)
+    return uow.counter.write_sale(sale, actor=actor(clerk, terminal=terminal), action=None)
+
+
 def set_state(uow: FakeUnitOfWork, **changes: object) -> FakeState:
     """Replace top-level parts of the state (say `profile=`) and return it."""
     for name, value in changes.items():
@@ -109,5 +142,5 @@ def set_state(uow: FakeUnitOfWork, **changes: object) -> FakeState:
     return uow.state
 
 
-__all__ = ["HASHER", "PROFILE", "TERMINAL", "actor", "add_customer", "add_item", "fake_store",
+__all__ = ["HASHER", "PROFILE", "TERMINAL", "actor", "add_customer", "add_item", "add_sale", "fake_store",
            "item_row", "item_spec", "secret_of", "staff_id"]

@@ -17,7 +17,7 @@ from typing import Any
 from pos_app.domain.errors import ItemAlreadySold
 from pos_app.domain.jewelry import ItemStatus
 from pos_app.domain.permissions import Actor
-from pos_app.services.ports.sales import SaleRows
+from pos_app.services.ports.sales import NewPayment, NewSale
 from tests.fakes.inventory import FakeStockLedger
 from tests.fakes.state import AuditEvent, FakeState, new_id, utcnow
 
@@ -42,16 +42,18 @@ class FakeCounterRepository:
                 found[item_id] = (row.spec.status.value, row.spec.tracking.value, self._state.on_hand(item_id))
         return found
 
-    def write_sale(self, rows: SaleRows, *, actor: Actor, action: str) -> str:
-        self.set_statuses(rows.statuses)  # the pieces first: one sold meanwhile stops the sale
+    def write_sale(self, sale: NewSale, *, actor: Actor, action: str | None = "sale.completed",
+                   at: dt.datetime | None = None) -> str:
+        self.set_statuses(sale.statuses)  # the pieces first: one sold meanwhile stops the sale
         sale_id = new_id("sale")
-        number = rows.sale["number"]
-        self._state.sales[sale_id] = {**copy.deepcopy(rows.sale), "id": sale_id, "status": "completed",
-                                      "lines": copy.deepcopy(list(rows.lines)),
-                                      "payments": copy.deepcopy(list(rows.payments))}
-        self.record_moves(rows.moves, reference=number, actor=actor)
-        self._state.audit.append(AuditEvent(actor, action, "sale", sale_id, {"number": number, **rows.audit_summary},
-                                            rows.approved_by))
+        row = {k: v for k, v in dataclasses.asdict(sale).items() if k not in ("audit_summary", "approved_by")}
+        self._state.sales[sale_id] = {**row, "id": sale_id, "status": "completed",
+                                      "subtotal_cents": sale.subtotal_cents, "discount_cents": sale.discount_cents,
+                                      "tax_cents": sale.tax_cents, "total_cents": sale.total_cents}
+        self.record_moves([line.move for line in sale.lines], reference=sale.number, actor=actor)
+        if action is not None:
+            self._state.audit.append(AuditEvent(actor, action, "sale", sale_id,
+                                                {"number": sale.number, **sale.audit_summary}, sale.approved_by))
         return sale_id
 
     def void_sale(self, sale_id: str, *, by: str | None, reason: str, at: dt.datetime) -> None:
@@ -70,10 +72,10 @@ class FakeCounterRepository:
             if row is not None:
                 row.spec = dataclasses.replace(row.spec, status=ItemStatus.of(status))
 
-    def add_refund_payment(self, sale_id: str, payment: dict[str, Any]) -> str:
+    def add_refund_payment(self, sale_id: str, payment: NewPayment) -> str:
         self._state.sales[sale_id]  # noqa: B018 - the payment's foreign key
         payment_id = new_id("payment")
-        self._state.refund_payments.append((sale_id, {**payment, "id": payment_id}))
+        self._state.refund_payments.append((sale_id, {**dataclasses.asdict(payment), "id": payment_id}))
         return payment_id
 
     def park(self, *, terminal: str, staff_id: str | None, customer_id: str | None, label: str,
@@ -92,7 +94,8 @@ class FakeCounterRepository:
         job_id = new_id("print")
         self._state.print_jobs[job_id] = {"id": job_id, "terminal": terminal, "document": document,
                                           "sale_id": sale_id, "shift_id": shift_id, "error": error,
-                                          "status": "queued", "attempts": 0}
+                                          "status": "queued", "attempts": 0,
+                                          "created_at": utcnow()}
         return job_id
 
     def finish_print(self, job_id: str, status: str) -> None:
@@ -134,5 +137,5 @@ class FakeCounterRepository:
 
     def add_large_cash_report(self, report: dict[str, Any]) -> str:
         report_id = new_id("form8300")
-        self._state.large_cash_reports.append({**copy.deepcopy(report), "id": report_id})
+        self._state.large_cash_reports.append({**copy.deepcopy(report), "id": report_id, "created_at": utcnow()})
         return report_id

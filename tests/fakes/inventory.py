@@ -4,7 +4,7 @@ The real store refuses a second item with a SKU or barcode already used (unique
 indexes), a ledger line that would take an item below zero on hand (trigger,
 `NotEnoughStock`), and a unique piece marked sold once it is no longer available
 (conditional UPDATE, `ItemAlreadySold`, see `FakeCounterRepository`). These fakes
-raise the same errors, and `tests/unit/services/test_fake_contracts.py` runs the
+raise the same errors, and `tests/integration/test_fake_contracts.py` runs the
 same assertions against them and the SQLite repositories.
 """
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import itertools
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -105,6 +106,13 @@ class FakeState:
     shifts: dict[str, dict[str, Any]] = field(default_factory=dict)
     cash_movements: list[dict[str, Any]] = field(default_factory=list)
     large_cash_reports: list[dict[str, Any]] = field(default_factory=list)
+    card_refunds: dict[str, dict[str, Any]] = field(default_factory=dict)  # row id -> the card_refunds columns
+    certificates: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> the certificates columns
+    appraisals: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> number, version, spec ...
+    appraisal_photos: dict[str, tuple[str, int, str, bytes]] = field(default_factory=dict)  # id -> (appraisal, ...)
+    item_stones: dict[str, list[Any]] = field(default_factory=dict)  # item id -> its ItemStoneRows
+    number_sequences: dict[str, int] = field(default_factory=dict)
+    erasure_log: list[tuple[str, str | None, str]] = field(default_factory=list)  # (hash, request id, erased at)
     audit: list[AuditEvent] = field(default_factory=list)
 
     def snapshot(self) -> FakeState:
@@ -113,6 +121,30 @@ class FakeState:
     def restore(self, saved: FakeState) -> None:
         """Go back to `saved` (a snapshot nobody else holds: it is taken over, not copied)."""
         self.__dict__.update(saved.__dict__)
+
+    def checkout_row(self, checkout_id: str) -> dict[str, Any]:
+        """A checkout's customer, status, sale and counter, whichever way the counter's fake keeps it (its
+        columns, or a journal: the checkout's `to_dict` as JSON)."""
+        row = self.checkouts[checkout_id]
+        if "journal" not in row:
+            return {"id": checkout_id, **row}
+        journal = json.loads(row["journal"])
+        return {"id": checkout_id, "terminal": row["terminal"], "created_at": row["created_at"],
+                "customer_id": journal["cart"].get("customer_id"), "status": journal["status"],
+                "sale_id": journal.get("sale_id")}
+
+    def forget_checkout_customer(self, checkout_id: str) -> None:
+        """What an erasure leaves of a checkout: no customer name, no Form 8300 details."""
+        row = self.checkouts[checkout_id]
+        if "journal" in row:
+            journal = json.loads(row["journal"])
+            journal["cart"]["customer_name"] = ""
+            journal["large_cash"] = None
+            row["journal"] = json.dumps(journal)
+            return
+        row["cart"]["customer_name"] = ""
+        if isinstance(row["cart"].get("_checkout"), dict):
+            row["cart"]["_checkout"]["large_cash"] = None
 
     def on_hand(self, item_id: str, as_of: dt.datetime | None = None) -> int:
         """The ledger's sum for the item (as it stood at `as_of`, when given)."""

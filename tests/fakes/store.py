@@ -18,8 +18,13 @@ from pos_app.services.ports.privacy import CustomerDataReader, PrivacyReader
 from pos_app.services.ports.sales import SalesReader
 from pos_app.services.ports.settings import DirectoryReader
 from pos_app.services.ports.staff import StaffSecurityReader
+from tests.fakes.appraisals import FakeAppraisalReader
+from tests.fakes.audit_trail import FakeAuditTrail
+from tests.fakes.certificates import FakeCertificateReader
+from tests.fakes.customer_reader import FakeCustomerReader
 from tests.fakes.inventory import FakeInventoryReader
 from tests.fakes.privacy import FakePrivacyReader
+from tests.fakes.sales import FakeSalesReader
 from tests.fakes.settings import FakeDirectoryReader
 from tests.fakes.staff import FakeStaffSecurityReader
 from tests.fakes.state import FakeState
@@ -61,19 +66,19 @@ class FakeStore:
 
     @property
     def sales(self) -> SalesReader:
-        return cast(SalesReader, Unfaked("sales reader"))
+        return FakeSalesReader(self.state)
 
     @property
     def customers(self) -> CustomerReader:
-        return cast(CustomerReader, Unfaked("customer reader"))
+        return FakeCustomerReader(self.state)
 
     @property
     def certificates(self) -> CertificateReader:
-        return cast(CertificateReader, Unfaked("certificate reader"))
+        return FakeCertificateReader(self.state)
 
     @property
     def appraisals(self) -> AppraisalReader:
-        return cast(AppraisalReader, Unfaked("appraisal reader"))
+        return FakeAppraisalReader(self.state)
 
     @property
     def customer_data(self) -> CustomerDataReader:
@@ -81,4 +86,4 @@ class FakeStore:
 
     @property
     def audit(self) -> AuditTrail:
-        return cast(AuditTrail, Unfaked("audit trail reader"))
+        return FakeAuditTrail(self.state)

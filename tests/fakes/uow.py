@@ -4,15 +4,16 @@
 and counts the commit (`uow.commits`, and `uow.committed` lists the audit actions
 each commit carried); leaving the block without a commit puts the copy back, so
 a service that raises halfway leaves nothing behind, as the real rollback does.
-Repositories of areas no service-rule test needs yet (`UNFAKED`) fail loudly
-when touched, rather than answering with something made up.
+Every repository of the `UnitOfWork` port has a fake; `Unfaked` stands in for a
+reader with none yet (`FakeStore`), failing loudly rather than answering with
+something made up.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import NoReturn, Self, cast
+from typing import NoReturn, Self
 
 from pos_app.services.ports.appraisals import AppraisalRepository
 from pos_app.services.ports.audit import AuditLog
@@ -21,20 +22,22 @@ from pos_app.services.ports.checkout import CheckoutJournal
 from pos_app.services.ports.customers import CustomerRepository
 from pos_app.services.ports.inventory import CountRepository, ItemRepository, PhotoRepository, StockLedger
 from pos_app.services.ports.privacy import ErasureRepository, PrivacyRequestRepository
-from pos_app.services.ports.sales import CardRefundRepository, CounterRepository, SalesRepository
+from pos_app.services.ports.sales import CardRefundRepository, CounterRepository
 from pos_app.services.ports.settings import SettingsRepository, StoreRepository
 from pos_app.services.ports.staff import AccessRepository, StaffRepository
+from tests.fakes.appraisals import FakeAppraisalRepository
 from tests.fakes.audit import FakeAuditLog
+from tests.fakes.certificates import FakeCertificateRepository
 from tests.fakes.checkout import FakeCheckoutJournal
 from tests.fakes.counter import FakeCounterRepository
 from tests.fakes.customers import FakeCustomerRepository
+from tests.fakes.erasure import FakeErasureRepository
 from tests.fakes.inventory import FakeCountRepository, FakeItemRepository, FakePhotoRepository, FakeStockLedger
 from tests.fakes.privacy import FakePrivacyRequestRepository
+from tests.fakes.sales import FakeCardRefundRepository
 from tests.fakes.settings import FakeSettingsRepository, FakeStoreRepository
 from tests.fakes.staff import FakeAccessRepository, FakeStaffRepository
 from tests.fakes.state import AuditEvent, FakeState
-
-UNFAKED = ("sales", "certificates", "appraisals", "erasure", "card_refunds")
 
 
 class Unfaked:
@@ -44,7 +47,7 @@ class Unfaked:
         self._area = area
 
     def __getattr__(self, name: str) -> NoReturn:
-        raise AssertionError(f"FakeUnitOfWork has no fake {self._area!r} repository (asked for .{name}); "
+        raise AssertionError(f"tests/fakes has no fake {self._area!r} (asked for .{name}); "
                              "write one in tests/fakes/ with its contract test, or test this through the store")
 
 
@@ -73,11 +76,10 @@ class FakeUnitOfWork:
         self.audit_log = FakeAuditLog(self.state)
         self.audit: AuditLog = self.audit_log
         self.counts: CountRepository = FakeCountRepository(self.state)
-        self.sales: SalesRepository = cast(SalesRepository, Unfaked("sales"))
-        self.certificates: CertificateRepository = cast(CertificateRepository, Unfaked("certificates"))
-        self.appraisals: AppraisalRepository = cast(AppraisalRepository, Unfaked("appraisals"))
-        self.erasure: ErasureRepository = cast(ErasureRepository, Unfaked("erasure"))
-        self.card_refunds: CardRefundRepository = cast(CardRefundRepository, Unfaked("card_refunds"))
+        self.certificates: CertificateRepository = FakeCertificateRepository(self.state)
+        self.appraisals: AppraisalRepository = FakeAppraisalRepository(self.state)
+        self.erasure: ErasureRepository = FakeErasureRepository(self.state)
+        self.card_refunds: CardRefundRepository = FakeCardRefundRepository(self.state)
 
     def __enter__(self) -> Self:
         if self._saved is not None:

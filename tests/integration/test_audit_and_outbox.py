@@ -19,9 +19,9 @@ from pos_app.adapters.secrets import KeyringSecrets, database_key_name
 from pos_app.domain.errors import SignInFailed, ValidationError
 from pos_app.domain.items import COLUMNS
 from pos_app.domain.permissions import Role
-from pos_app.persistence.audit import GENESIS, AuditWriter, event_hash, hashed_content
 from pos_app.persistence.database import copy_store, db_path
 from pos_app.persistence.item_repo import StockRepo
+from pos_app.persistence.journal import GENESIS, Journal, event_hash, hashed_content
 from pos_app.persistence.models import Base
 from pos_app.persistence.sqlcipher import connect
 from pos_app.services import inventory, item_files, staff, stock_count
@@ -293,12 +293,12 @@ def test_a_service_call_that_fails_half_way_leaves_no_row_no_audit_and_no_outbox
     manager = actor_for(demo_facet, Role.MANAGER)
     before = _everything(demo_facet)
 
-    def refuse(self: AuditWriter, *args: Any, **kwargs: Any) -> None:
+    def refuse(self: Journal, *args: Any, **kwargs: Any) -> None:
         # The item and its receipt are flushed by now: the failure comes after real writes.
-        assert self._session.execute(text("SELECT count(*) FROM items WHERE sku = 'FAIL-1'")).scalar() == 1
+        assert self._s.execute(text("SELECT count(*) FROM items WHERE sku = 'FAIL-1'")).scalar() == 1
         raise ValidationError("audit", "refused for the test")
 
-    monkeypatch.setattr(AuditWriter, "record", refuse)
+    monkeypatch.setattr(Journal, "record", refuse)
     with pytest.raises(ValidationError, match="refused for the test"):
         inventory.receive_new_item(_new_item(sku="FAIL-1", title="Failing Halo Necklace", tracking="counted",
                                              quantity="3"), uow=demo_facet.uow(), actor=manager)

@@ -19,9 +19,9 @@ from pos_app.adapters.secrets import KeyringSecrets, database_key_name
 from pos_app.domain.audit import AuditFilter, BreakKind, CheckCancelled
 from pos_app.domain.errors import PermissionDenied, ValidationError
 from pos_app.domain.permissions import Role
-from pos_app.persistence.audit import event_hash, hashed_content
 from pos_app.persistence.audit_queries import ANCHOR_NAME, AuditAnchor, Head, anchor_key, verify_chain
 from pos_app.persistence.database import db_path
+from pos_app.persistence.journal import event_hash, hashed_content
 from pos_app.persistence.sqlcipher import connect
 from pos_app.services import audit
 from tests.audit_tampering import tamper_with

@@ -17,9 +17,10 @@ from pos_app.domain.audit import AuditFilter
 from pos_app.domain.items import item_fields
 from pos_app.domain.permissions import Role
 from pos_app.persistence.models import new_id
-from pos_app.services import audit, customers, inventory, item_files, privacy, privacy_export
+from pos_app.services import audit, certificates, customers, inventory, item_files, privacy, privacy_export
 from tests.conftest import actor_for
-from tests.integration.test_erasure import _customer, _erase, _key, _q, _request
+from tests.integration.test_erasure import TODAY, _customer, _erase, _key, _q, _request
+from tests.integration.test_privacy_export import CERT
 from tests.sqlcipher_pages import decrypted, free_pages, wal_frames
 
 FIRST, LAST = "Quillon", "Vexmoor"
@@ -219,6 +220,11 @@ def test_no_wal_frame_and_no_free_page_keeps_what_was_erased(demo_facet: app.Fac
     customer_id = _new_customer(facet)
     sku = _q(facet, "SELECT sku FROM items ORDER BY sku LIMIT 1")[0][0]
     _describe_item(facet, sku, f"On hold for {FULL}, {EMAIL}")
+    # A certificate scan of theirs spanning several pages: the erasure deletes it, and frees its pages.
+    scan = b"%PDF-1.4\n% scan of " + FULL.encode() + b"'s certificate\n" + b"0" * 24_000 + b"\n%%EOF\n"
+    certificates.add_certificate({**CERT, "report_number": "2141239999"}, uow=facet.uow(),
+                                 actor=actor_for(facet, Role.APPRAISER), today=TODAY, customer_id=customer_id,
+                                 scan=scan)
     key = _key(facet)
     assert EMAIL.encode() in wal_frames(facet.db.path, key), "the test plants the values in the WAL first"
 
@@ -227,13 +233,20 @@ def test_no_wal_frame_and_no_free_page_keeps_what_was_erased(demo_facet: app.Fac
     assert result.scrubbed is True
     wal = wal_frames(facet.db.path, key)
     free = free_pages(facet.db.path, key)
-    assert free, "the erasure freed pages (consents, the customer's old cells)"
+    assert free, "the erasure freed pages (the scan's)"
     for value in (FULL, EMAIL, PHONE, LAST):
         assert value.lower().encode() not in wal.lower(), value
         for number, body in free.items():
             assert value.lower().encode() not in body.lower(), (value, number)
-    # Free pages are zeroed, not merely unlinked (secure_delete).
-    assert all(not any(body[8:]) for body in free.values())
+    # Free pages are zeroed, not merely unlinked (secure_delete). `free_pages` lists each trunk page, then its
+    # leaves: a trunk holds only page numbers (the next trunk, its leaves, and numbers of leaves since reused,
+    # which SQLite leaves behind), a leaf nothing.
+    pages, at = list(free.values()), 0
+    while at < len(pages):
+        trunk, count = pages[at], int.from_bytes(pages[at][4:8], "big")
+        assert all(int.from_bytes(trunk[i:i + 4], "big") < 1 << 20 for i in range(8, len(trunk) - 3, 4))
+        assert all(not any(leaf[8:]) for leaf in pages[at + 1:at + 1 + count])
+        at += 1 + count
 
 
 def test_compaction_gives_free_pages_back_in_small_steps(demo_facet: app.Facet) -> None:

@@ -363,3 +363,53 @@ def test_a_store_whose_stock_went_below_zero_before_the_guards_upgrades_and_doct
     report = examine(demo_dir)
     assert report["stock"]["guards"] is True and len(report["stock"]["below_zero"]) == 1
     assert any("less than zero on hand" in problem for problem in report["problems"])
+
+
+def test_the_outbox_for_sync_upgrades_from_0011_and_its_sequence_goes_on(demo_dir: Path) -> None:
+    """Revision 0012: rows from before it take their seq as device_seq and are grouped by time; the sequence
+    goes on after them; a downgrade gives 0011's outbox back with its rows."""
+    from alembic import command
+    from alembic.config import Config
+
+    key = KeyringSecrets().get(database_key_name(demo_dir))
+    assert key is not None
+    config = Config()
+    config.set_main_option("script_location", str(paths.migrations()))
+    db = open_database(demo_dir, key)
+    with db.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0011")
+    db.dispose()
+    conn = connect(db_path(demo_dir), key)
+    try:
+        assert {r[1] for r in conn.execute("PRAGMA table_info(outbox)")} == {
+            "seq", "table_name", "row_id", "op", "at", "pushed_at"}
+        assert conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'outbox_sequence'").fetchone() is None
+        before = conn.execute("SELECT seq, table_name, row_id, op, at FROM outbox ORDER BY seq").fetchall()
+        assert before
+    finally:
+        conn.close()
+
+    facet = app.open_facet(demo_dir)  # migrates, after a backup
+    try:
+        conn = facet.connection()
+        try:
+            assert schema.current_revision(conn) == schema.HEAD
+            rows = conn.execute("SELECT seq, table_name, row_id, op, at, device_seq, tx_id, changes FROM outbox "
+                                "ORDER BY seq").fetchall()
+            assert [tuple(r[:5]) for r in rows] == [tuple(r) for r in before]
+            assert all(r[5] == r[0] and r[6] == f"old:{r[4]}" and r[7] is None for r in rows)
+            assert conn.execute("SELECT last_seq FROM outbox_sequence").fetchone()[0] == before[-1][0]
+        finally:
+            conn.close()
+        inventory.receive_new_item({"sku": "MIG-12", "style": "halo", "title": "Migrated Halo Necklace",
+                                    "metal": "platinum", "price": "900.00", "tracking": "unique", "location": "Case 1"},
+                                   uow=facet.uow(), actor=actor_for(facet, Role.MANAGER))
+        conn = facet.connection()
+        try:
+            assert conn.execute("SELECT min(device_seq) FROM outbox WHERE changes IS NOT NULL").fetchone()[0] == \
+                before[-1][0] + 1
+        finally:
+            conn.close()
+    finally:
+        facet.close()

@@ -106,6 +106,12 @@ def test_a_filed_form_8300_keeps_its_details_five_years_then_only_its_amounts(de
     assert _q(facet, "SELECT customer_id, full_name, taxpayer_id, date_of_birth, cash_cents, filed_on "
                      "FROM large_cash_reports WHERE cash_cents = 1500000") == [
         (None, "", "", None, 1_500_000, "2026-01-05")]
+    # The outbox captured the report's details when it was written; the purge leaves them in no outbox row.
+    held = "SELECT count(*) FROM outbox WHERE instr(changes, '111-22-3333') OR instr(changes, 'Vintner')"
+    assert _q(facet, held) == [(0,)]
+    [(changes,)] = _q(facet, "SELECT changes FROM outbox WHERE table_name = 'large_cash_reports' AND op = 'insert' "
+                             "AND instr(changes, '1500000')")
+    assert json.loads(changes)["taxpayer_id"] == "" and json.loads(changes)["cash_cents"] == 1_500_000
 
 
 def test_appraisals_and_certificates_go_after_their_own_retention_date(demo_facet: app.Facet) -> None:

@@ -33,14 +33,14 @@ from pos_app.persistence.models.inventory import (
 )
 from pos_app.persistence.models.sales import CardRefund, Payment, Sale, SaleLine
 from pos_app.persistence.models.store import RecoveryCode, Setting, Staff, Store, Terminal
-from pos_app.persistence.models.system import AuditEvent, OutboxEntry
+from pos_app.persistence.models.system import AuditEvent, OutboxEntry, OutboxSequence
 
 __all__ = [
     "Appraisal", "AppraisalPhoto", "AppraisalStone", "AuditEvent", "Base", "CardRefund", "CashMovement",
     "Certificate", "Checkout", "CommandLineSession",
     "ConsentEvent", "Customer", "ErasureLogEntry", "Item", "ItemPhoto", "ItemStone", "JobToken", "LargeCashReport",
-    "NumberSequence", "OutboxEntry", "ParkedCart", "Payment", "PolicyVersion", "PrintJob", "PrivacyRequest",
-    "RecoveryCode", "Sale",
+    "NumberSequence", "OutboxEntry", "OutboxSequence", "ParkedCart", "Payment", "PolicyVersion", "PrintJob",
+    "PrivacyRequest", "RecoveryCode", "Sale",
     "SaleLine", "Setting", "Shift", "Staff", "StockCount", "StockCountScan", "StockMovement", "Store", "Synced",
     "Terminal", "new_id", "utcnow",
 ]

@@ -28,14 +28,13 @@ from dataclasses import dataclass
 from pos_app.domain.cart import Cart, Discount, TenderKind
 from pos_app.domain.checkout import Checkout
 from pos_app.domain.errors import Conflict, PermissionDenied, StockConflict, ValidationError
-from pos_app.domain.jewelry import ItemStatus
 from pos_app.domain.money import Money, format_money
 from pos_app.domain.permissions import Actor, Permission
 from pos_app.services.checkout import journal
 from pos_app.services.checkout.journal import CheckoutRef
 from pos_app.services.checkout.tenders import large_cash_since
 from pos_app.services.guard import requires
-from pos_app.services.ports.sales import SaleRows, SalesReader
+from pos_app.services.ports.sales import NewPayment, NewSale, NewSaleLine, SalesReader
 from pos_app.services.ports.uow import UnitOfWork
 from pos_app.services.receipts import WAITING_FOR_FIRST_PRINT
 
@@ -63,54 +62,40 @@ def _why(discount: Discount) -> str:
 
 
 def sale_rows(co: Checkout, *, number: str, terminal: str, staff_id: str, shift_id: str | None,
-              original_sale_id: str | None, completed_at: dt.datetime) -> SaleRows:
+              original_sale_id: str | None, completed_at: dt.datetime) -> NewSale:
     cart, priced = co.cart, co.priced
-    lines, moves, statuses = [], [], []
-    for position, p in enumerate(priced.lines, start=1):
+    lines = []
+    for p in priced.lines:
         line = p.line
         discount_reason = _why(line.discount) if line.discount else ""
         if cart.order_discount is not None and p.order_discount.cents:
             discount_reason = ", ".join(x for x in (discount_reason, "order " + _why(cart.order_discount)) if x)
-        lines.append({
-            "item_id": line.item_id, "position": position, "sku": line.sku, "description": line.description[:200],
-            "quantity": line.quantity,
-            "unit_price_cents": line.unit_price.cents,
-            "list_price_cents": line.list_price.cents, "discount_cents": p.discount.cents, "tax_cents": p.tax.cents,
-            "total_cents": p.total.cents,
-            "returns_line_id": line.returned.original_line_id if line.returned else None,
-            "discount_reason": discount_reason[:120], "override_reason": line.override_reason,
-            "approved_by": line.approved_by or (cart.order_discount_approved_by if p.order_discount.cents else None),
-        })
-        if line.is_return:
-            moves.append((line.item_id, "return", -line.quantity))
-            if line.unique:
-                statuses.append((line.item_id, ItemStatus.AVAILABLE.value))
-        else:
-            moves.append((line.item_id, "sale", -line.quantity))
-            if line.unique:
-                statuses.append((line.item_id, ItemStatus.SOLD.value))
-    payments = [
-        {"tender": t.kind.value, "amount_cents": t.amount.cents, "status": t.refund_status or "succeeded",
-         "payment_intent_id": t.payment_intent_id, "card_brand": t.card_brand, "card_last4": t.card_last4,
-         "idempotency_key": None, "tendered_cents": None if t.tendered is None else t.tendered.cents,
-         "refund_id": t.refund_id,
-         "card_receipt": json.dumps(t.card_receipt.to_dict(), sort_keys=True) if t.card_receipt else None}
+        lines.append(NewSaleLine(
+            item_id=line.item_id, sku=line.sku, description=line.description[:200], quantity=line.quantity,
+            unit_price_cents=line.unit_price.cents, list_price_cents=line.list_price.cents,
+            discount_cents=p.discount.cents, tax_cents=p.tax.cents, unique=line.unique,
+            returns_line_id=line.returned.original_line_id if line.returned else None,
+            discount_reason=discount_reason[:120], override_reason=line.override_reason,
+            approved_by=line.approved_by or (cart.order_discount_approved_by if p.order_discount.cents else None),
+        ))
+    payments = tuple(
+        NewPayment(tender=t.kind.value, amount_cents=t.amount.cents, status=t.refund_status or "succeeded",
+                   payment_intent_id=t.payment_intent_id, card_brand=t.card_brand, card_last4=t.card_last4,
+                   tendered_cents=None if t.tendered is None else t.tendered.cents, refund_id=t.refund_id,
+                   card_receipt=json.dumps(t.card_receipt.to_dict(), sort_keys=True) if t.card_receipt else None)
         for t in co.tenders
-    ]
-    sale = {
-        "number": number, "terminal": terminal, "kind": _sale_kind(cart), "original_sale_id": original_sale_id,
-        "shift_id": shift_id, "staff_id": staff_id, "customer_id": cart.customer_id, "status": "completed",
-        "currency": cart.currency, "subtotal_cents": priced.subtotal.cents, "discount_cents": priced.discount.cents,
-        "tax_cents": priced.tax.cents, "total_cents": priced.total.cents, "tax_rate": str(priced.tax_rate),
-        "tax_exempt_reason": cart.tax_exempt_reason or None, "tax_exempt_number": cart.tax_exempt_number or None,
-        "order_discount_reason": (_why(cart.order_discount) if cart.order_discount else "")[:120],
-        "completed_at": completed_at,
-    }
-    summary = {"kind": sale["kind"], "lines": len(lines), "total_cents": priced.total.cents,
+    )
+    kind = _sale_kind(cart)
+    summary = {"kind": kind, "lines": len(lines), "total_cents": priced.total.cents,
                "tenders": sorted({t.kind.value for t in co.tenders}), "customer": cart.customer_id is not None}
     approvers = {x for x in [*(line.approved_by for line in cart.lines), cart.order_discount_approved_by] if x}
-    return SaleRows(sale=sale, lines=lines, payments=payments, moves=moves, statuses=statuses,
-                    audit_summary=summary, approved_by=sorted(approvers)[0] if approvers else None)
+    return NewSale(
+        number=number, terminal=terminal, staff_id=staff_id, customer_id=cart.customer_id, currency=cart.currency,
+        completed_at=completed_at, lines=tuple(lines), payments=payments, tax_rate=str(priced.tax_rate), kind=kind,
+        original_sale_id=original_sale_id, shift_id=shift_id, tax_exempt_reason=cart.tax_exempt_reason or None,
+        tax_exempt_number=cart.tax_exempt_number or None,
+        order_discount_reason=(_why(cart.order_discount) if cart.order_discount else "")[:120],
+        audit_summary=summary, approved_by=sorted(approvers)[0] if approvers else None)
 
 
 def paid_summary(co: Checkout) -> str:
@@ -202,5 +187,5 @@ def complete_sale(checkout: CheckoutRef, *, uow: UnitOfWork, actor: Actor, sales
                              summary={"cash_cents": cash})
         journal.save(uow, co.completed(sale_id), actor)  # the journal keeps no copy of the Form 8300 details
         uow.commit()
-    return CompletedSale(sale_id=sale_id, number=number, kind=str(rows.sale["kind"]), total=co.priced.total,
+    return CompletedSale(sale_id=sale_id, number=number, kind=rows.kind, total=co.priced.total,
                          change=co.change, receipt_job_id=receipt_job_id)

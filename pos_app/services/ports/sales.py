@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from pos_app.domain.jewelry import ItemStatus
 from pos_app.domain.payments import EmvReceipt
 from pos_app.domain.permissions import Actor
 from pos_app.services.ports.customers import CustomerHit
@@ -14,6 +15,9 @@ from pos_app.services.ports.customers import CustomerHit
 
 @dataclass(frozen=True)
 class NewSaleLine:
+    """One line of a sale to write, priced. A returned line has a negative quantity and names the line it
+    takes back (`returns_line_id`); its discount gives back what was taken off then."""
+
     item_id: str
     sku: str
     description: str
@@ -21,24 +25,52 @@ class NewSaleLine:
     unit_price_cents: int
     discount_cents: int
     tax_cents: int
+    list_price_cents: int | None = None  # the price before an override; None: the unit price
+    unique: bool = False  # a serialized piece: selling it marks it sold, returning it available again
+    returns_line_id: str | None = None
+    discount_reason: str = ""
+    override_reason: str = ""
+    approved_by: str | None = None  # the manager who approved the line's discount or override
 
     @property
     def total_cents(self) -> int:
         return self.unit_price_cents * self.quantity - self.discount_cents + self.tax_cents
 
+    @property
+    def is_return(self) -> bool:
+        return self.returns_line_id is not None
+
+    @property
+    def move(self) -> tuple[str, str, int]:
+        """The stock ledger line it writes: (item id, kind, quantity)."""
+        return (self.item_id, "return" if self.is_return else "sale", -self.quantity)
+
 
 @dataclass(frozen=True)
 class NewPayment:
+    """A payment (or, negative, a refund) of a sale. Card details are what Stripe lets a store keep."""
+
     tender: str  # cash | card | store_credit
     amount_cents: int
     status: str = "succeeded"
     payment_intent_id: str | None = None
     card_brand: str | None = None
     card_last4: str | None = None
+    idempotency_key: str | None = None
+    tendered_cents: int | None = None  # cash handed over
+    refund_id: str | None = None
+    card_receipt: str | None = None  # a chip card's receipt fields, as JSON (domain.payments.EmvReceipt)
 
 
 @dataclass(frozen=True)
 class NewSale:
+    """A completed sale (or return, or exchange) to write in one go, with its lines and payments.
+
+    Its totals are the sums of its lines. `CounterRepository.write_sale` writes
+    it with the stock movements and piece statuses its lines imply, and its
+    audit event when `action` is given.
+    """
+
     number: str
     terminal: str
     staff_id: str
@@ -48,6 +80,14 @@ class NewSale:
     lines: tuple[NewSaleLine, ...]
     payments: tuple[NewPayment, ...]
     tax_rate: str = "0"
+    kind: str = "sale"  # sale | return | exchange
+    original_sale_id: str | None = None
+    shift_id: str | None = None
+    tax_exempt_reason: str | None = None
+    tax_exempt_number: str | None = None
+    order_discount_reason: str = ""
+    audit_summary: dict[str, Any] = field(default_factory=dict)  # the audit event's summary, besides the number
+    approved_by: str | None = None  # the manager the audit event names
 
     @property
     def subtotal_cents(self) -> int:
@@ -64,6 +104,12 @@ class NewSale:
     @property
     def total_cents(self) -> int:
         return self.subtotal_cents - self.discount_cents + self.tax_cents
+
+    @property
+    def statuses(self) -> list[tuple[str, str]]:
+        """(item id, new status) of the unique pieces it sells or takes back."""
+        return [(line.item_id, (ItemStatus.AVAILABLE if line.is_return else ItemStatus.SOLD).value)
+                for line in self.lines if line.unique]
 
 
 @dataclass(frozen=True)
@@ -226,33 +272,20 @@ class LargeCashRow:
     created_at: dt.datetime
 
 
-class SalesRepository(Protocol):
-    def add_completed(self, sale: NewSale) -> str: ...
-
-
-@dataclass(frozen=True)
-class SaleRows:
-    """Everything one completed sale writes, already priced and checked by the service."""
-
-    sale: dict[str, Any]  # the `sales` columns but id and timestamps
-    lines: Sequence[dict[str, Any]]  # `sale_lines` columns but id, sale_id and timestamps
-    payments: Sequence[dict[str, Any]]  # `payments` columns but id, sale_id and timestamps
-    moves: Sequence[tuple[str, str, int]]  # (item_id, kind, quantity)
-    statuses: Sequence[tuple[str, str]]  # (item_id, new status)
-    audit_summary: dict[str, Any]
-    approved_by: str | None = None
-
-
 class CounterRepository(Protocol):
     """The counter's own rows and the hot path that writes a whole sale (persistence/counter_repo.py)."""
 
     def next_sale_number(self, terminal: str) -> int: ...
     def items_for_sale(self, item_ids: Sequence[str]) -> dict[str, tuple[str, str, int]]: ...
-    def write_sale(self, rows: SaleRows, *, actor: Actor, action: str) -> str: ...
+    def write_sale(self, sale: NewSale, *, actor: Actor, action: str | None = "sale.completed",
+                   at: dt.datetime | None = None) -> str:
+        """Write a whole sale (its lines, payments, stock movements, piece statuses, outbox rows and, with
+        an `action`, its audit event) and return its id; `at` stamps its rows (default: now)."""
+        ...
     def void_sale(self, sale_id: str, *, by: str | None, reason: str, at: dt.datetime) -> None: ...
     def record_moves(self, moves: Sequence[tuple[str, str, int]], *, reference: str, actor: Actor) -> None: ...
     def set_statuses(self, statuses: Sequence[tuple[str, str]]) -> None: ...
-    def add_refund_payment(self, sale_id: str, payment: dict[str, Any]) -> str: ...
+    def add_refund_payment(self, sale_id: str, payment: NewPayment) -> str: ...
     def park(self, *, terminal: str, staff_id: str | None, customer_id: str | None, label: str,
              cart: dict[str, Any]) -> str: ...
     def take_parked(self, park_id: str) -> dict[str, Any] | None: ...

@@ -12,7 +12,7 @@ from pos_app.services.ports.checkout import CheckoutJournal
 from pos_app.services.ports.customers import CustomerRepository
 from pos_app.services.ports.inventory import CountRepository, ItemRepository, PhotoRepository, StockLedger
 from pos_app.services.ports.privacy import ErasureRepository, PrivacyRequestRepository
-from pos_app.services.ports.sales import CardRefundRepository, CounterRepository, SalesRepository
+from pos_app.services.ports.sales import CardRefundRepository, CounterRepository
 from pos_app.services.ports.settings import SettingsRepository, StoreRepository
 from pos_app.services.ports.staff import AccessRepository, StaffRepository
 
@@ -36,8 +36,6 @@ class UnitOfWork(Protocol):
     def counts(self) -> CountRepository: ...
     @property
     def customers(self) -> CustomerRepository: ...
-    @property
-    def sales(self) -> SalesRepository: ...
     @property
     def counter(self) -> CounterRepository: ...
     @property

@@ -42,9 +42,11 @@ def test_a_unit_of_work_inside_another_is_refused(uow: FakeUnitOfWork) -> None:
         pass
 
 
-def test_an_area_without_a_fake_fails_loudly(uow: FakeUnitOfWork) -> None:
-    with pytest.raises(AssertionError, match="no fake 'appraisals' repository"):
-        uow.appraisals.get("a-1")
+def test_a_reader_without_a_fake_fails_loudly(uow: FakeUnitOfWork) -> None:
+    from tests.fakes.store import FakeStore
+
+    with pytest.raises(AssertionError, match="no fake 'customer data reader'"):
+        FakeStore(uow.state).customer_data.file_count("customer-1")
 
 
 def test_a_fake_store_hands_out_units_of_work_and_readers_on_one_state() -> None:
