@@ -453,7 +453,7 @@ def _restore_keys(data_dir: Path) -> tuple[KeyringSecrets, str | None, list[str]
 
 def _check_backup(backup: Path, passphrase: str | None, keys: Sequence[str]) -> str:
     """The backup's revision, or NotABackup / DatabaseTooNew saying what is wrong with it."""
-    from pos_app.persistence.database import NotABackup, backup_key_for, verify_backup
+    from pos_app.persistence.backups import NotABackup, backup_key_for, verify_backup
 
     if passphrase is not None:
         return verify_backup(backup, key_hex=None, passphrase=passphrase)
@@ -464,7 +464,8 @@ def _check_backup(backup: Path, passphrase: str | None, keys: Sequence[str]) -> 
 
 def _compare(data_dir: Path, backup: Path, passphrase: str | None, current: str | None,
              older: Sequence[str], fallback: str | None) -> RestoreUndo:
-    from pos_app.persistence.database import backup_key_sql, compare_backup, db_path
+    from pos_app.persistence.backups import backup_key_sql, compare_backup
+    from pos_app.persistence.database import db_path
 
     keys = [k for k in (current, fallback) if k] + list(older)
     return compare_backup(db_path(data_dir), current, backup,
@@ -504,7 +505,8 @@ def restore_store(data_dir: Path, backup: Path, *, passphrase: str | None = None
     """
     from pos_app.adapters.secrets import database_key_name
     from pos_app.domain.restore import RestoreUndo
-    from pos_app.persistence.database import create_database, move_aside, open_database, remove_store_files
+    from pos_app.persistence.backups import move_aside
+    from pos_app.persistence.database import create_database, open_database, remove_store_files
 
     keyring, current, older = _restore_keys(data_dir)
     name = database_key_name(data_dir)

@@ -11,23 +11,23 @@ from pos_app.cli.core import Commands, Output, Refused, data_dir, opened, signed
 from pos_app.cli.sign_in import sign_in, sign_in_options
 
 if TYPE_CHECKING:
-    from pos_app.app import Facet
+    from pos_app.cli.core import Opened
     from pos_app.services.ports.staff import JobTokenRecord, SessionRecord
 
 
-def _store_clock(facet: Facet, moment: dt.datetime) -> str:
+def _store_clock(opened: Opened, moment: dt.datetime) -> str:
     """A time as the store's clock shows it, with its zone's abbreviation."""
     from zoneinfo import ZoneInfo
 
-    local = moment.astimezone(ZoneInfo(facet.profile.timezone))
+    local = moment.astimezone(ZoneInfo(opened.profile.timezone))
     return f"{local:%Y-%m-%d %H:%M} ({local:%Z})"
 
 
-def _keep_in_keyring(facet: Facet, name: str, token: str) -> None:
+def _keep_in_keyring(opened: Opened, name: str, token: str) -> None:
     """Keep `token` in the keyring under `name`, and read it back: Refused if the keyring did not keep it."""
-    facet.keyring.set(name, token)
-    if facet.keyring.get(name) != token:
-        raise Refused(f"The keyring ({facet.keyring.status.backend}) did not keep the token.")
+    opened.keyring.set(name, token)
+    if opened.keyring.get(name) != token:
+        raise Refused(f"The keyring ({opened.devices.secrets_status().backend}) did not keep the token.")
 
 
 def cmd_login(args: argparse.Namespace) -> Output:
@@ -35,22 +35,22 @@ def cmd_login(args: argparse.Namespace) -> Output:
     from pos_app.adapters.secrets import cli_session_name
     from pos_app.services import command_line
 
-    with opened(data_dir(args)) as facet:
-        actor = sign_in(args, facet)
-        name = cli_session_name(facet.data_dir)
-        previous = facet.keyring.get(name)
+    with opened(data_dir(args)) as cmd:
+        actor = sign_in(args, cmd)
+        name = cli_session_name(cmd.devices.data_dir)
+        previous = cmd.keyring.get(name)
         if previous:
-            command_line.end_session(previous, uow=facet.uow(), terminal=facet.terminal,
+            command_line.end_session(previous, uow=cmd.store.uow(), terminal=cmd.store.terminal,
                                      reason="replaced by a new login")
-        started = command_line.start_session(actor, uow=facet.uow(), os_user=app.os_user())
+        started = command_line.start_session(actor, uow=cmd.store.uow(), os_user=app.os_user())
         try:
-            _keep_in_keyring(facet, name, started.token)
+            _keep_in_keyring(cmd, name, started.token)
         except BaseException:
-            command_line.end_session(started.token, uow=facet.uow(), terminal=facet.terminal,
+            command_line.end_session(started.token, uow=cmd.store.uow(), terminal=cmd.store.terminal,
                                      reason="the keyring did not keep it")
             raise
-        until, ends_by = _store_clock(facet, started.session.expires_at), _store_clock(facet, started.session.ends_by)
-        warning = facet.keyring.status.warning
+        until, ends_by = _store_clock(cmd, started.session.expires_at), _store_clock(cmd, started.session.ends_by)
+        warning = cmd.devices.secrets_status().warning
     person = started.session.staff_name
     return Output({"staff": person, "staff_id": actor.staff_id, "role": actor.role.value,
                    "session": started.session.id, "expires_at": started.session.expires_at.isoformat(),
@@ -72,8 +72,8 @@ def cmd_logout(args: argparse.Namespace) -> Output:
     token = keyring.get(name)
     ended = None
     if token and app.store_exists(folder):
-        with opened(folder) as facet:
-            ended = command_line.end_session(token, uow=facet.uow(), terminal=facet.terminal)
+        with opened(folder) as cmd:
+            ended = command_line.end_session(token, uow=cmd.store.uow(), terminal=cmd.store.terminal)
     keyring.delete(name)
     if ended is None:
         return Output({"ended": None}, "No command-line session was open; nothing to end.")
@@ -90,9 +90,9 @@ def cmd_whoami(args: argparse.Namespace) -> Output:
     token = app.secrets().get(cli_session_name(folder))
     if not token:
         raise Refused("No one is signed in on the command line; `pos-app login` signs you in.")
-    with opened(folder) as facet:
-        status = command_line.session_status(token, uow=facet.uow(), terminal=facet.terminal)
-        until, ends_by = _store_clock(facet, status.expires_at), _store_clock(facet, status.ends_by)
+    with opened(folder) as cmd:
+        status = command_line.session_status(token, uow=cmd.store.uow(), terminal=cmd.store.terminal)
+        until, ends_by = _store_clock(cmd, status.expires_at), _store_clock(cmd, status.ends_by)
     person = status.session.staff_name
     return Output({"staff": person, "staff_id": status.actor.staff_id, "role": status.actor.role.value,
                    "session": status.session.id, "expires_at": status.expires_at.isoformat(),
@@ -111,23 +111,23 @@ def _session_json(r: SessionRecord) -> dict[str, Any]:
 def cmd_sessions_list(args: argparse.Namespace) -> Output:
     from pos_app.services import command_line
 
-    with signed_in(args) as facet:
-        rows = command_line.list_sessions(uow=facet.uow(), actor=facet.cli_actor(), include_ended=args.all)
+    with signed_in(args) as cmd:
+        rows = command_line.list_sessions(uow=cmd.store.uow(), actor=cmd.actor, include_ended=args.all)
         lines = []
         now = dt.datetime.now(dt.UTC)
         for r in rows:
             state = (f"ended: {r.end_reason}" if r.ended_at else
-                     "expired" if r.expires_at <= now else f"until {_store_clock(facet, r.expires_at)}")
+                     "expired" if r.expires_at <= now else f"until {_store_clock(cmd, r.expires_at)}")
             lines.append(f"{r.id}  {r.staff_name:<24} OS user {r.os_user:<12} opened "
-                         f"{_store_clock(facet, r.created_at)}  {state}")
+                         f"{_store_clock(cmd, r.created_at)}  {state}")
     return Output({"sessions": [_session_json(r) for r in rows]}, "\n".join(lines) or "No command-line sessions.")
 
 
 def cmd_sessions_revoke(args: argparse.Namespace) -> Output:
     from pos_app.services import command_line
 
-    with signed_in(args) as facet:
-        ended = command_line.revoke_session(args.session_id, uow=facet.uow(), actor=facet.cli_actor())
+    with signed_in(args) as cmd:
+        ended = command_line.revoke_session(args.session_id, uow=cmd.store.uow(), actor=cmd.actor)
     return Output(_session_json(ended), f"{ended.staff_name}'s command-line session {ended.id} is ended.")
 
 
@@ -141,15 +141,15 @@ def cmd_jobs_create(args: argparse.Namespace) -> Output:
     from pos_app.adapters.secrets import job_token_name
     from pos_app.services import command_line
 
-    with signed_in(args) as facet:
-        token, record = command_line.create_job_token(args.name, args.job_for, uow=facet.uow(),
-                                                      actor=facet.cli_actor())
+    with signed_in(args) as cmd:
+        token, record = command_line.create_job_token(args.name, args.job_for, uow=cmd.store.uow(),
+                                                      actor=cmd.actor)
         try:
-            _keep_in_keyring(facet, job_token_name(facet.data_dir, record.name), token)
+            _keep_in_keyring(cmd, job_token_name(cmd.devices.data_dir, record.name), token)
         except BaseException:
-            command_line.revoke_job_token(record.name, uow=facet.uow(), actor=facet.cli_actor())
+            command_line.revoke_job_token(record.name, uow=cmd.store.uow(), actor=cmd.actor)
             raise
-        warning = facet.keyring.status.warning
+        warning = cmd.devices.secrets_status().warning
     command = "backup FILE" if record.job == "backup" else "privacy retention"
     return Output({**_job_json(record), "keyring_warning": warning},
                   f"Made the job token {record.name!r} for {record.job}, kept in this account's keyring. Run the job "
@@ -160,11 +160,11 @@ def cmd_jobs_create(args: argparse.Namespace) -> Output:
 def cmd_jobs_list(args: argparse.Namespace) -> Output:
     from pos_app.services import command_line
 
-    with signed_in(args) as facet:
-        rows = command_line.list_job_tokens(uow=facet.uow(), actor=facet.cli_actor())
-        lines = [f"{r.name:<24} {r.job:<10} made by {r.created_by_name} {_store_clock(facet, r.created_at)}  "
-                 + (f"REVOKED {_store_clock(facet, r.revoked_at)}" if r.revoked_at else
-                    f"last used {_store_clock(facet, r.last_used_at)}" if r.last_used_at else "not used yet")
+    with signed_in(args) as cmd:
+        rows = command_line.list_job_tokens(uow=cmd.store.uow(), actor=cmd.actor)
+        lines = [f"{r.name:<24} {r.job:<10} made by {r.created_by_name} {_store_clock(cmd, r.created_at)}  "
+                 + (f"REVOKED {_store_clock(cmd, r.revoked_at)}" if r.revoked_at else
+                    f"last used {_store_clock(cmd, r.last_used_at)}" if r.last_used_at else "not used yet")
                  for r in rows]
     return Output({"jobs": [_job_json(r) for r in rows]}, "\n".join(lines) or "No job tokens.")
 
@@ -173,9 +173,9 @@ def cmd_jobs_revoke(args: argparse.Namespace) -> Output:
     from pos_app.adapters.secrets import job_token_name
     from pos_app.services import command_line
 
-    with signed_in(args) as facet:
-        record = command_line.revoke_job_token(args.name, uow=facet.uow(), actor=facet.cli_actor())
-        facet.keyring.delete(job_token_name(facet.data_dir, record.name))
+    with signed_in(args) as cmd:
+        record = command_line.revoke_job_token(args.name, uow=cmd.store.uow(), actor=cmd.actor)
+        cmd.keyring.delete(job_token_name(cmd.devices.data_dir, record.name))
     return Output({"revoked": record.name, "job": record.job}, f"The job token {record.name!r} no longer works.")
 
 

@@ -16,11 +16,11 @@ def cmd_appraisals_list(args: argparse.Namespace) -> Output:
     from pos_app.domain.money import Money, format_money
     from pos_app.services import appraisals
 
-    with signed_in(args) as facet:
-        rows = appraisals.list_appraisals(reader=facet.appraisal_reader(), actor=facet.cli_actor(),
+    with signed_in(args) as cmd:
+        rows = appraisals.list_appraisals(reader=cmd.store.appraisals, actor=cmd.actor,
                                           search=args.search or "", drafts_only=args.drafts, limit=args.limit,
-                                          uow=facet.uow())
-        locale = facet.profile.locale
+                                          uow=cmd.store.uow())
+        locale = cmd.profile.locale
     data = {"appraisals": [
         {"number": r.number, "version": r.version, "status": r.status, "superseded": r.superseded,
          "purpose": r.purpose, "appraised_on": r.appraised_on.isoformat(),
@@ -42,10 +42,10 @@ def cmd_appraisals_print(args: argparse.Namespace) -> Output:
     from pos_app.documents.appraisal_pdf import render_appraisal_card_pdf, render_appraisal_pdf
     from pos_app.services import appraisals
 
-    with signed_in(args) as facet:
-        actor = facet.cli_actor()
-        appraisal_id = appraisals.find_version(args.number, uow=facet.uow(), version=args.version)
-        doc = appraisals.document(appraisal_id, uow=facet.uow(), actor=actor)
+    with signed_in(args) as cmd:
+        actor = cmd.actor
+        appraisal_id = appraisals.find_version(args.number, uow=cmd.store.uow(), version=args.version)
+        doc = appraisals.document(appraisal_id, uow=cmd.store.uow(), actor=actor)
     if args.card:
         data = render_appraisal_card_pdf(doc)
     else:
@@ -66,16 +66,16 @@ def cmd_appraisals_from_sale(args: argparse.Namespace) -> Output:
     from pos_app.domain.store import store_today
     from pos_app.services import appraisals, staff
 
-    with signed_in(args) as facet:
-        actor = facet.cli_actor()
-        sales = facet.sales_reader()
+    with signed_in(args) as cmd:
+        actor = cmd.actor
+        sales = cmd.store.sales
         sale_id = sales.sale_id_for_number(args.sale.strip().upper())
         if sale_id is None:
             raise NotFound(f"No sale has the number {args.sale!r}.")
         signer = None
         if args.appraiser:
             wanted = args.appraiser.strip().lower()
-            found = [s for s in facet.directory().staff_list() if s.name.lower() == wanted]
+            found = [s for s in cmd.store.directory.staff_list() if s.name.lower() == wanted]
             if not found:
                 raise ValidationError("--appraiser", f"no one on the staff list is named {args.appraiser!r}")
             if found[0].id != actor.staff_id:
@@ -83,10 +83,10 @@ def cmd_appraisals_from_sale(args: argparse.Namespace) -> Output:
                 secret = ask_secret(args.appraiser_secret_env, f"PIN of {found[0].name}: ",
                                     what=f"{found[0].name}'s PIN (--appraiser-secret-env)")
                 signer = staff.approve(found[0].id, secret, Permission.FINALIZE_APPRAISALS,
-                                       reader=facet.directory(), uow=facet.uow(), hasher=facet.hasher(),
-                                       terminal=facet.terminal)
-        records = appraisals.appraise_sale(sale_id, uow=facet.uow(), sales=sales, actor=actor, approver=signer,
-                                           today=store_today(facet.profile.timezone))
+                                       reader=cmd.store.directory, uow=cmd.store.uow(), hasher=cmd.devices.hasher(),
+                                       terminal=cmd.store.terminal)
+        records = appraisals.appraise_sale(sale_id, uow=cmd.store.uow(), sales=sales, actor=actor, approver=signer,
+                                           today=store_today(cmd.profile.timezone))
     return Output({"sale": args.sale.upper(), "appraisals": [
         {"id": r.id, "number": r.number, "version": r.version, "status": r.status, "item_id": r.item_id,
          "value_cents": r.spec.value.cents if r.spec.value else None, "currency": r.currency,
@@ -97,8 +97,8 @@ def cmd_appraisals_from_sale(args: argparse.Namespace) -> Output:
 def cmd_appraisals_verify(args: argparse.Namespace) -> Output:
     from pos_app.services import appraisals
 
-    with signed_in(args) as facet:
-        matches, message = appraisals.verify(args.number, args.hash, uow=facet.uow(), actor=facet.cli_actor())
+    with signed_in(args) as cmd:
+        matches, message = appraisals.verify(args.number, args.hash, uow=cmd.store.uow(), actor=cmd.actor)
     return Output({"number": args.number.upper(), "matches": matches, "message": message}, message,
                   EXIT_OK if matches else EXIT_CHECK_FAILED)
 

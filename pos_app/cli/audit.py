@@ -31,9 +31,9 @@ def _audit_json(r: AuditRow) -> dict[str, Any]:
 def cmd_audit_verify(args: argparse.Namespace) -> Output:
     from pos_app.services import audit
 
-    with signed_in(args) as facet:
-        zone = facet.profile.timezone
-        report = audit.verify(trail=facet.audit_trail(), uow=facet.uow(), actor=facet.cli_actor())
+    with signed_in(args) as cmd:
+        zone = cmd.profile.timezone
+        report = audit.verify(trail=cmd.store.audit, uow=cmd.store.uow(), actor=cmd.actor)
     brk = report.first_break
     data = {"ok": report.ok, "events": report.events, "head_seq": report.head_seq,
             "anchored_seq": report.anchored_seq, "warnings": list(report.warnings),
@@ -48,10 +48,10 @@ def cmd_audit_list(args: argparse.Namespace) -> Output:
     from pos_app.domain.store import store_time
     from pos_app.services import audit
 
-    with signed_in(args) as facet:
-        zone = facet.profile.timezone
+    with signed_in(args) as cmd:
+        zone = cmd.profile.timezone
         f = _audit_filter(args, zone)
-        rows = audit.search(f, trail=facet.audit_trail(), uow=facet.uow(), actor=facet.cli_actor(),
+        rows = audit.search(f, trail=cmd.store.audit, uow=cmd.store.uow(), actor=cmd.actor,
                              limit=args.limit)
     lines = [f"{r.seq:>8}  {store_time(r.at, zone):%Y-%m-%d %H:%M:%S}  {r.person} ({r.role}, {r.terminal})  "
              f"{r.action}"
@@ -63,9 +63,9 @@ def cmd_audit_flags(args: argparse.Namespace) -> Output:
     from pos_app.domain.store import store_time
     from pos_app.services import audit
 
-    with signed_in(args) as facet:
-        zone = facet.profile.timezone
-        found = audit.flags(trail=facet.audit_trail(), uow=facet.uow(), actor=facet.cli_actor(), days=args.days)
+    with signed_in(args) as cmd:
+        zone = cmd.profile.timezone
+        found = audit.flags(trail=cmd.store.audit, uow=cmd.store.uow(), actor=cmd.actor, days=args.days)
     lines = [f"{store_time(f.last, zone):%Y-%m-%d %H:%M %Z}  {f.describe()}" for f in found]
     return Output({"days": args.days, "flags": [{"kind": f.kind.value, "person": f.person, "count": f.count,
                                                  "last": f.last.isoformat()} for f in found]},
@@ -75,10 +75,10 @@ def cmd_audit_flags(args: argparse.Namespace) -> Output:
 def cmd_audit_export(args: argparse.Namespace) -> Output:
     from pos_app.services import audit
 
-    with signed_in(args) as facet:
-        f = _audit_filter(args, facet.profile.timezone)
-        written = audit.export_csv(Path(args.file), f, trail=facet.audit_trail(), uow=facet.uow(),
-                                   actor=facet.cli_actor())
+    with signed_in(args) as cmd:
+        f = _audit_filter(args, cmd.profile.timezone)
+        written = audit.export_csv(Path(args.file), f, trail=cmd.store.audit, uow=cmd.store.uow(),
+                                   actor=cmd.actor)
     return Output({"file": str(Path(args.file).resolve()), "events": written},
                   f"Wrote {written} audit event(s) to {args.file}.")
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pos_app.cli.core import Commands, Output, Refused, ask_secret, data_dir, open_signed_in, opened, signed_in
+from pos_app.cli.core import Commands, Output, Refused, ask_secret, data_dir, opened, signed_in
 
 if TYPE_CHECKING:
     from pos_app.domain.permissions import Actor
@@ -24,10 +23,10 @@ def _passphrase(args: argparse.Namespace, *, confirm: bool) -> str | None:
 def cmd_backup(args: argparse.Namespace) -> Output:
     from pos_app.services.backup import back_up
 
-    with signed_in(args) as facet:
+    with signed_in(args) as cmd:
         passphrase = _passphrase(args, confirm=True)
-        dest = back_up(Path(args.file), passphrase=passphrase, store=facet.db, uow=facet.uow(),
-                       actor=facet.cli_actor())
+        dest = back_up(Path(args.file), passphrase=passphrase, store=cmd.devices.store_file(), uow=cmd.store.uow(),
+                       actor=cmd.actor)
     return Output({"file": str(dest), "portable": passphrase is not None, "bytes": dest.stat().st_size},
                   f"Backed up the store to {dest}" + (" (encrypted with your passphrase)." if passphrase else
                                                       " (encrypted with this store's key)."))
@@ -72,11 +71,12 @@ def cmd_restore(args: argparse.Namespace) -> Output:
             raise Refused("Not in a terminal: to restore from a script, pass --yes with --expect-undo N (the number "
                           "of sales it undoes; see --dry-run). Nothing was changed.")
     outcome = app.restore_store(folder, Path(args.file), passphrase=passphrase, confirmed=undo)
-    with opened(folder) as facet:
-        facet.actor = actor or app.setup_actor(facet.terminal)
+    with opened(folder) as restored:
+        store, devices = restored.store, restored.devices
+        actor = actor or app.setup_actor(store.terminal)
         record_restore(Path(args.file), outcome.kept, outcome.undo if preview.store_exists else None,
-                       moved_aside=outcome.moved_aside, uow=facet.uow(), actor=facet.cli_actor())
-        again = reapply_erasures(uow=facet.uow(), actor=facet.cli_actor(), log=facet.erasure_log(), store=facet.db)
+                       moved_aside=outcome.moved_aside, uow=store.uow(), actor=actor)
+        again = reapply_erasures(uow=store.uow(), actor=actor, log=devices.erasure_log(), store=devices.store_file())
     safety = outcome.kept or outcome.moved_aside
     data = {"restored_from": str(Path(args.file).resolve()), "previous_store_kept_at": str(safety) if safety else None,
             "erasures_reapplied": len(again.erased), "undone": outcome.undo.as_dict()}
@@ -100,24 +100,21 @@ def _restorer(args: argparse.Namespace, folder: Path) -> Actor | None:
     if not app.store_exists(folder):
         return None
     try:
-        facet = open_signed_in(args)
+        with signed_in(args) as cmd:
+            return cmd.actor
     except StoreProblem:
         return None
-    with closing(facet):
-        return facet.cli_actor()
 
 
 def cmd_rekey(args: argparse.Namespace) -> Output:
-    from pos_app import app
-
     if not args.yes and sys.stdin.isatty():
         answer = input(f"Re-encrypt the store in {data_dir(args)} with a new key? Close Facet on every counter first; "
                        "a backup is taken before. [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):
             raise Refused("Key change cancelled; nothing was changed.")
-    with signed_in(args) as facet:
-        backup = app.rekey_store(facet)
-        backend = facet.keyring.status.backend
+    with signed_in(args) as cmd:
+        backup = cmd.rekey()
+        backend = cmd.devices.secrets_status().backend
     return Output({"rekeyed": True, "backup": str(backup), "keyring": backend},
                   f"The store is now encrypted with a new key, kept in the keyring ({backend}). A backup from before "
                   f"the change is at {backup}; the old key stays in the keyring so that backup and older ones can "

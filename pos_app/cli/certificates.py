@@ -33,9 +33,9 @@ def _certificate_line(r: CertificateRow) -> str:
 def cmd_certificates_list(args: argparse.Namespace) -> Output:
     from pos_app.services.certificates import list_certificates
 
-    with signed_in(args) as facet:
-        rows = list_certificates(reader=facet.certificate_reader(), actor=facet.cli_actor(),
-                                 search=args.search or "", limit=args.limit, uow=facet.uow())
+    with signed_in(args) as cmd:
+        rows = list_certificates(reader=cmd.store.certificates, actor=cmd.actor,
+                                 search=args.search or "", limit=args.limit, uow=cmd.store.uow())
     return Output({"certificates": [_certificate_json(r) for r in rows]},
                   "\n".join(_certificate_line(r) for r in rows) or "No certificates match.")
 
@@ -43,8 +43,8 @@ def cmd_certificates_list(args: argparse.Namespace) -> Output:
 def cmd_certificates_duplicates(args: argparse.Namespace) -> Output:
     from pos_app.services.certificates import duplicate_reports
 
-    with signed_in(args) as facet:
-        groups = duplicate_reports(reader=facet.certificate_reader(), actor=facet.cli_actor(), uow=facet.uow())
+    with signed_in(args) as cmd:
+        groups = duplicate_reports(reader=cmd.store.certificates, actor=cmd.actor, uow=cmd.store.uow())
     data = {"duplicates": [{"lab": g.lab, "report_number": g.report_number,
                             "certificates": [_certificate_json(r) for r in g.certificates]} for g in groups]}
     text = "\n".join(f"{g.lab} {g.report_number}: on {len(g.certificates)} records ("

@@ -1,8 +1,9 @@
 """What every `pos-app` command shares: opening the store for someone, printing, exit codes.
 
 A command is a handler `(args) -> Output`: it opens the store with
-`signed_in(args)` (the store is closed when the block ends, whatever
-happens), calls the services, and returns what to print. `run(args)` prints
+`with signed_in(args) as cmd:` (closed when the block ends, whatever
+happens), calls the services with `cmd.store` (the unit of work and the
+typed readers), `cmd.devices` and `cmd.actor`, and returns what to print. `run(args)` prints
 the output as JSON (`--json`) or text and turns errors into the exit codes
 below, the same for every command:
 
@@ -24,13 +25,17 @@ import logging
 import os
 import sys
 from collections.abc import Callable
-from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
 if TYPE_CHECKING:
     from pos_app.app import Facet
+    from pos_app.domain.permissions import Actor
+    from pos_app.services.ports.devices import Devices
+    from pos_app.services.ports.settings import StoreProfile
+    from pos_app.services.ports.store import Store
 
 log = logging.getLogger("pos_app.cli")
 
@@ -96,42 +101,101 @@ def data_dir(args: argparse.Namespace) -> Path:
     return app.resolve_data_dir(args.data_dir)
 
 
-def open_signed_in(args: argparse.Namespace) -> Facet:
-    """Open the store and sign in whoever asks (`sign_in.who`); the store is closed again if no one can.
-    The caller closes it (`signed_in` does)."""
+class Keyring(Protocol):
+    """The keyring as the command line keeps its own secrets there: the `pos-app login` session and the job
+    tokens, under the names `adapters.secrets` gives them (`cli_session_name`, `job_token_name`)."""
+
+    def get(self, name: str) -> str | None: ...
+    def set(self, name: str, value: str) -> None: ...
+    def delete(self, name: str) -> None: ...
+
+
+class Opened:
+    """A store a command opened, for no one yet (`opened`), and what a handler works with.
+
+    `store` is the store handle (`services/ports/store.py`: a unit of work per change, the typed readers,
+    on the command's own connection); `devices` what lives outside the store file (printers, the card
+    reader, the hasher, the erasure log, the export folder, the store file to back up or scrub, the data
+    folder); `keyring` the command line's own tokens. All three come from the composition root
+    (`app.Facet`), as the GUI's do; a handler reaches the store through nothing else. A `with` block
+    closes the store when it ends, whatever happens.
+    """
+
+    def __init__(self, facet: Facet) -> None:
+        self._facet = facet
+
+    @property
+    def store(self) -> Store:
+        return self._facet.store
+
+    @property
+    def devices(self) -> Devices:
+        return self._facet.devices
+
+    @property
+    def keyring(self) -> Keyring:
+        return self._facet.keyring
+
+    @property
+    def profile(self) -> StoreProfile:
+        """The store's profile (name, time zone, locale, ...); StoreProblem if the store was never set up."""
+        return self._facet.profile
+
+    def today(self) -> dt.date:
+        """Today in the store's time zone (the day a request, a consent or a policy is dated)."""
+        from pos_app.domain.store import store_today
+
+        return store_today(self.profile.timezone)
+
+    def close(self) -> None:
+        self._facet.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+
+class SignedIn(Opened):
+    """A store opened for `actor`, the person (or job) the command acts for (`sign_in.who`), whose role the
+    services' `@requires` guards check exactly as in the app."""
+
+    def __init__(self, facet: Facet, actor: Actor) -> None:
+        super().__init__(facet)
+        self.actor = actor
+
+    def rekey(self) -> Path:
+        """Re-encrypt the store with a new random key (`pos-app rekey`): the store is closed first, for the
+        change needs the file to itself, and stays closed (only `devices.secrets_status()` may be read after).
+        Returns the backup taken before."""
+        from pos_app import app
+
+        return app.rekey_store(self._facet)
+
+
+def signed_in(args: argparse.Namespace) -> SignedIn:
+    """The store, opened for the person (or job) the command acts for; closed when the `with` block ends
+    (and at once if no one can sign in). Every command that reads or changes the store opens it here."""
     from pos_app import app
     from pos_app.cli.sign_in import who
 
     facet = app.open_facet(data_dir(args))
     try:
-        facet.actor = who(args, facet)
+        actor = who(args, Opened(facet))
     except BaseException:
         facet.close()
         raise
-    return facet
+    facet.actor = actor  # `app.rekey_store` takes the actor from the Facet it closes
+    return SignedIn(facet, actor)
 
 
-def signed_in(args: argparse.Namespace) -> closing[Facet]:
-    """The store, opened for the person (or job) the command acts for; closed when the `with` block ends.
-
-    Every command that reads or changes the store opens it here: `facet.cli_actor()` is that person,
-    whose role the services' `@requires` guards check exactly as in the app."""
-    return closing(open_signed_in(args))
-
-
-def opened(folder: Path) -> closing[Facet]:
+def opened(folder: Path) -> Opened:
     """The store in `folder`, opened for no one yet (`login`, `logout`, `whoami`, and a restore's record);
     closed when the `with` block ends."""
     from pos_app import app
 
-    return closing(app.open_facet(folder))
-
-
-def store_today(facet: Facet) -> dt.date:
-    """Today in the store's time zone (the day a request, a consent or a policy is dated)."""
-    from pos_app.domain.store import store_today as today
-
-    return today(facet.profile.timezone)
+    return Opened(app.open_facet(folder))
 
 
 # ---------------------------------------------------------------- registering commands

@@ -13,9 +13,9 @@ from pos_app.cli.options import LIST_MAX, whole_number
 def cmd_customers_list(args: argparse.Namespace) -> Output:
     from pos_app.services.customers import list_customers
 
-    with signed_in(args) as facet:
-        rows = list_customers(reader=facet.sales_reader(), actor=facet.cli_actor(), search=args.search or "",
-                              limit=args.limit, uow=facet.uow())
+    with signed_in(args) as cmd:
+        rows = list_customers(reader=cmd.store.sales, actor=cmd.actor, search=args.search or "",
+                              limit=args.limit, uow=cmd.store.uow())
     return Output({"customers": [{"id": r.id, "name": r.name, "email": r.email, "phone": r.phone,
                                   "restricted": r.restricted} for r in rows]},
                   "\n".join(f"{r.id}  {r.name:<28} {r.email or '':<32} {r.phone or ''}"
@@ -39,10 +39,10 @@ def cmd_customers_consent(args: argparse.Namespace) -> Output:
     from pos_app.domain.store import store_today
     from pos_app.services.customers import change_consent
 
-    with signed_in(args) as facet:
+    with signed_in(args) as cmd:
         event_id = change_consent(args.customer_id, args.purpose, args.answer == "yes", channel=args.channel,
-                                  uow=facet.uow(), actor=facet.cli_actor(),
-                                  today=store_today(facet.profile.timezone))
+                                  uow=cmd.store.uow(), actor=cmd.actor,
+                                  today=store_today(cmd.profile.timezone))
     return Output({"customer_id": args.customer_id, "purpose": args.purpose, "granted": args.answer == "yes",
                    "consent_event_id": event_id},
                   f"Recorded: {'yes' if args.answer == 'yes' else 'no'} to {args.purpose} (consent event {event_id}).")
@@ -51,8 +51,8 @@ def cmd_customers_consent(args: argparse.Namespace) -> Output:
 def cmd_customers_flags(args: argparse.Namespace) -> Output:
     from pos_app.services.customers import set_privacy_flags
 
-    with signed_in(args) as facet:
-        flags = set_privacy_flags(args.customer_id, uow=facet.uow(), actor=facet.cli_actor(),
+    with signed_in(args) as cmd:
+        flags = set_privacy_flags(args.customer_id, uow=cmd.store.uow(), actor=cmd.actor,
                                   do_not_sell=_on_off(args.do_not_sell, "--do-not-sell"),
                                   restricted=_on_off(args.restricted, "--restricted"),
                                   marketing_objection=_on_off(args.objection, "--objection"))
@@ -64,9 +64,9 @@ def cmd_customers_flags(args: argparse.Namespace) -> Output:
 def cmd_customers_marketing_export(args: argparse.Namespace) -> Output:
     from pos_app.services.customers import export_marketing_list
 
-    with signed_in(args) as facet:
-        count = export_marketing_list(Path(args.out), purpose=args.purpose, reader=facet.customer_reader(),
-                                      uow=facet.uow(), actor=facet.cli_actor())
+    with signed_in(args) as cmd:
+        count = export_marketing_list(Path(args.out), purpose=args.purpose, reader=cmd.store.customers,
+                                      uow=cmd.store.uow(), actor=cmd.actor)
     return Output({"out": str(Path(args.out)), "customers": count, "purpose": args.purpose},
                   f"Wrote {count} customer(s) to {args.out}.")
 

@@ -19,9 +19,9 @@ def cmd_items_import(args: argparse.Namespace) -> Output:
     rejects = Path(args.rejects) if args.rejects else None
     if args.skip_invalid and rejects is None:
         rejects = Path(args.file).with_suffix(".rejected.csv")
-    with signed_in(args) as facet:
+    with signed_in(args) as cmd:
         try:
-            report = import_items(Path(args.file), uow=facet.uow(), actor=facet.cli_actor(),
+            report = import_items(Path(args.file), uow=cmd.store.uow(), actor=cmd.actor,
                                   skip_invalid=args.skip_invalid, rejects_path=rejects)
         except ImportRejected as exc:
             return Output(_import_json(exc.report, imported=False),
@@ -48,9 +48,9 @@ def _import_json(report: ImportReport, *, imported: bool) -> dict[str, Any]:
 def cmd_items_export(args: argparse.Namespace) -> Output:
     from pos_app.services.item_files import export_items
 
-    with signed_in(args) as facet:
-        count = export_items(Path(args.file), reader=facet.inventory_reader(), actor=facet.cli_actor(),
-                             uow=facet.uow())
+    with signed_in(args) as cmd:
+        count = export_items(Path(args.file), reader=cmd.store.inventory, actor=cmd.actor,
+                             uow=cmd.store.uow())
     return Output({"file": str(Path(args.file).resolve()), "items": count}, f"Exported {count} items to {args.file}.")
 
 
@@ -59,16 +59,16 @@ def cmd_items_list(args: argparse.Namespace) -> Output:
     from pos_app.services import inventory
     from pos_app.services.ports.inventory import InventoryFilter
 
-    with signed_in(args) as facet:
-        actor, reader = facet.cli_actor(), facet.inventory_reader()
+    with signed_in(args) as cmd:
+        actor, reader = cmd.actor, cmd.store.inventory
         limit = args.limit or 10**9
         if args.search:
-            rows = inventory.search(args.search, reader=reader, actor=actor, limit=limit, uow=facet.uow())
+            rows = inventory.search(args.search, reader=reader, actor=actor, limit=limit, uow=cmd.store.uow())
         else:
             seqs = inventory.page_seqs(InventoryFilter(), "sku", False, 0, limit, reader=reader, actor=actor,
-                                       uow=facet.uow())
-            rows = inventory.rows_for(seqs, reader=reader, actor=actor, uow=facet.uow())
-        locale = facet.profile.locale
+                                       uow=cmd.store.uow())
+            rows = inventory.rows_for(seqs, reader=reader, actor=actor, uow=cmd.store.uow())
+        locale = cmd.profile.locale
     data = {"items": [
         {"sku": r.sku, "barcode": r.barcode, "title": r.title, "style": r.style, "metal": r.metal,
          "price": Money(r.price_cents, r.currency).plain(), "currency": r.currency, "status": r.status,

@@ -13,9 +13,9 @@ def cmd_payments_set_key(args: argparse.Namespace) -> Output:
     from pos_app.services.payment_setup import set_stripe_key
 
     key = check_stripe_key(ask_secret(args.key_env, "Stripe secret key: ", what="Stripe key"))
-    with signed_in(args) as facet:
-        test_mode = set_stripe_key(key, keys=facet.keyring, uow=facet.uow(), actor=facet.cli_actor())
-        status = facet.keyring.status
+    with signed_in(args) as cmd:
+        test_mode = set_stripe_key(key, keys=cmd.devices.payment_keys(), uow=cmd.store.uow(), actor=cmd.actor)
+        status = cmd.devices.secrets_status()
     mode = "TEST mode" if test_mode else "LIVE mode"
     return Output({"stored": True, "test_mode": test_mode, "keyring": status.backend},
                   f"Stored the Stripe key ({mode}) in the keyring ({status.backend})."
@@ -25,20 +25,18 @@ def cmd_payments_set_key(args: argparse.Namespace) -> Output:
 def cmd_payments_register_reader(args: argparse.Namespace) -> Output:
     from pos_app.services.payment_setup import register_reader
 
-    with signed_in(args) as facet:
-        reader = register_reader(args.code, registry=facet.reader_registry(), terminal=facet.terminal,
-                                 location=args.location, uow=facet.uow(), actor=facet.cli_actor())
+    with signed_in(args) as cmd:
+        reader = register_reader(args.code, registry=cmd.devices.reader_registry(), terminal=cmd.store.terminal,
+                                 location=args.location, uow=cmd.store.uow(), actor=cmd.actor)
     return Output({"reader_id": reader.reader_id, "label": reader.label, "device_type": reader.device_type},
                   f"Registered {reader.reader_id} ({reader.device_type or 'reader'}, \"{reader.label}\"): it is this "
                   "counter's card reader now.")
 
 
 def cmd_payments_status(args: argparse.Namespace) -> Output:
-    from pos_app.adapters.secrets import STRIPE_KEY_NAME
-
-    with signed_in(args) as facet:
-        key = facet.keyring.get(STRIPE_KEY_NAME)
-        directory = facet.directory()
+    with signed_in(args) as cmd:
+        key = cmd.devices.payment_keys().stripe_key()
+        directory = cmd.store.directory
         reader = str(directory.setting("payments.reader_id", "") or "")
         api_base = str(directory.setting("payments.api_base", "") or "")
     data = {"key_stored": bool(key), "test_mode": bool(key and "_test_" in key), "reader_id": reader or None,
@@ -56,22 +54,22 @@ def cmd_payments_refunds(args: argparse.Namespace) -> Output:
     """Card refunds not done: pending at Stripe, or failed and not yet paid back another way."""
     from pos_app.services import card_refunds
 
-    with signed_in(args) as facet:
-        actor = facet.cli_actor()
+    with signed_in(args) as cmd:
+        actor = cmd.actor
         note = ""
         if args.paid_in_cash:
-            waiting = card_refunds.refunds_needing_attention(uow=facet.uow(), actor=actor)
+            waiting = card_refunds.refunds_needing_attention(uow=cmd.store.uow(), actor=actor)
             row = next((r for r in waiting if r.refund_id == args.paid_in_cash), None)
             if row is None:
                 raise Refused(f"No card refund {args.paid_in_cash} is waiting to be paid back.")
-            done = card_refunds.refund_failed_in_cash(row.id, uow=facet.uow(), actor=actor)
+            done = card_refunds.refund_failed_in_cash(row.id, uow=cmd.store.uow(), actor=actor)
             note = f"Recorded: refund {done.refund_id} {done.handled_how}.\n"
         if args.check:
-            checked = card_refunds.check_refunds(uow=facet.uow(), actor=actor, terminal=facet.card_terminal())
+            checked = card_refunds.check_refunds(uow=cmd.store.uow(), actor=actor, terminal=cmd.devices.card_terminal())
             rows, unreachable = list(checked.attention), checked.unreachable
             note += "".join(f"Stripe settled refund {r.refund_id}: {r.status}.\n" for r in checked.settled)
         else:
-            rows, unreachable = card_refunds.refunds_needing_attention(uow=facet.uow(), actor=actor), None
+            rows, unreachable = card_refunds.refunds_needing_attention(uow=cmd.store.uow(), actor=actor), None
     data = {"refunds": [{"refund_id": r.refund_id, "status": r.status, "failure_reason": r.failure_reason,
                          "amount_cents": r.amount_cents, "currency": r.currency, "card_brand": r.card_brand,
                          "card_last4": r.card_last4, "reason": r.reason, "sale_number": r.sale_number,

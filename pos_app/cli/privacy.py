@@ -5,15 +5,14 @@ customer's record. Names are printed to the console only, never logged."""
 from __future__ import annotations
 
 import argparse
-from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pos_app.cli.core import Commands, Output, signed_in, store_today
+from pos_app.cli.core import Commands, Output, signed_in
 from pos_app.cli.options import VERSION_MAX, cli_date, cli_day, cli_moment, whole_number
 
 if TYPE_CHECKING:
-    from pos_app.app import Facet
+    from pos_app.cli.core import SignedIn
     from pos_app.domain.privacy import RequestType
     from pos_app.services.ports.privacy import PrivacyRequestRecord
 
@@ -27,23 +26,23 @@ def _privacy_json(r: PrivacyRequestRecord) -> dict[str, Any]:
             "verified_at": r.verified_at.isoformat() if r.verified_at else None}
 
 
-def _request_for(facet: Facet, args: argparse.Namespace, kinds: tuple[RequestType, ...]) -> str:
+def _request_for(cmd: SignedIn, args: argparse.Namespace, kinds: tuple[RequestType, ...]) -> str:
     """`--request`, or the customer's one verified open request of those kinds."""
     from pos_app.services import privacy
 
     if args.request:
         return str(args.request)
-    return privacy.request_to_answer(args.customer_id, kinds, reader=facet.privacy_reader(), actor=facet.cli_actor(),
-                                     today=store_today(facet), uow=facet.uow())
+    return privacy.request_to_answer(args.customer_id, kinds, reader=cmd.store.privacy, actor=cmd.actor,
+                                     today=cmd.today(), uow=cmd.store.uow())
 
 
 def cmd_privacy_request(args: argparse.Namespace) -> Output:
     from pos_app.services import privacy
 
     received = cli_date(args.received, "--received")
-    with signed_in(args) as facet:
-        record = privacy.record_request(args.customer_id, args.type, args.channel, received, uow=facet.uow(),
-                                        actor=facet.cli_actor(), today=store_today(facet))
+    with signed_in(args) as cmd:
+        record = privacy.record_request(args.customer_id, args.type, args.channel, received, uow=cmd.store.uow(),
+                                        actor=cmd.actor, today=cmd.today())
     return Output(_privacy_json(record), record.id)
 
 
@@ -51,15 +50,15 @@ def cmd_privacy_verify(args: argparse.Namespace) -> Output:
     from pos_app.domain.errors import ValidationError
     from pos_app.services import privacy
 
-    with signed_in(args) as facet:
+    with signed_in(args) as cmd:
         # The verifier is whoever signed in: no one records a verification in another's name.
-        actor = facet.cli_actor()
-        me = facet.directory().staff_member(actor.staff_id) if actor.staff_id else None
+        actor = cmd.actor
+        me = cmd.store.directory.staff_member(actor.staff_id) if actor.staff_id else None
         name = me.name if me else actor.name
         if args.by and args.by.strip().lower() != name.lower():
             raise ValidationError("--by", f"the verifier is the person signed in ({name}); {args.by} signs in "
                                           "to record their own verification")
-        record = privacy.verify(args.request_id, args.method, actor.staff_id or "", uow=facet.uow(), actor=actor)
+        record = privacy.verify(args.request_id, args.method, actor.staff_id or "", uow=cmd.store.uow(), actor=actor)
     return Output({**_privacy_json(record), "verified_by_name": name},
                   f"Request {record.id} verified ({record.verification_method}) by {name}; "
                   f"due {record.due_on.isoformat()}.")
@@ -69,9 +68,9 @@ def cmd_privacy_extend(args: argparse.Namespace) -> Output:
     from pos_app.services import privacy
 
     told = cli_day(args.told, "--told")  # required: argparse refuses the command without it
-    with signed_in(args) as facet:
-        record = privacy.extend(args.request_id, args.reason, told, days=args.days, uow=facet.uow(),
-                                actor=facet.cli_actor(), today=store_today(facet))
+    with signed_in(args) as cmd:
+        record = privacy.extend(args.request_id, args.reason, told, days=args.days, uow=cmd.store.uow(),
+                                actor=cmd.actor, today=cmd.today())
     return Output(_privacy_json(record), f"Request {record.id} is now due {record.due_on.isoformat()}.")
 
 
@@ -79,10 +78,10 @@ def cmd_privacy_requests(args: argparse.Namespace) -> Output:
     from pos_app.domain.store import store_time
     from pos_app.services import privacy
 
-    with signed_in(args) as facet:
-        today, zone = store_today(facet), facet.profile.timezone
-        rows = privacy.list_requests(reader=facet.privacy_reader(), actor=facet.cli_actor(), today=today,
-                                     due_within_days=args.due_within, include_closed=args.all, uow=facet.uow())
+    with signed_in(args) as cmd:
+        today, zone = cmd.today(), cmd.profile.timezone
+        rows = privacy.list_requests(reader=cmd.store.privacy, actor=cmd.actor, today=today,
+                                     due_within_days=args.due_within, include_closed=args.all, uow=cmd.store.uow())
 
     def when(r: Any) -> str:
         if r.status not in ("received", "verified"):  # closed: on the store's day, as the receipts say
@@ -106,11 +105,11 @@ def cmd_privacy_export(args: argparse.Namespace) -> Output:
     from pos_app.domain.privacy import RequestType
     from pos_app.services import privacy_export
 
-    with signed_in(args) as facet, closing(facet.connection()) as conn:
-        request_id = _request_for(facet, args, (RequestType.ACCESS, RequestType.PORTABILITY))
+    with signed_in(args) as cmd:
+        request_id = _request_for(cmd, args, (RequestType.ACCESS, RequestType.PORTABILITY))
         result = privacy_export.export_customer(
-            request_id, Path(args.out).expanduser(), uow=facet.uow(), reader=facet.customer_data_reader(conn),
-            actor=facet.cli_actor(), customer_id=args.customer_id)
+            request_id, Path(args.out).expanduser(), uow=cmd.store.uow(), reader=cmd.store.customer_data,
+            actor=cmd.actor, customer_id=args.customer_id)
     return Output({"customer_id": args.customer_id, "request_id": request_id, "path": str(result.path),
                    "sha256": result.sha256, "counts": result.counts},
                   f"Wrote {result.path} (SHA-256 {result.sha256}, recorded on request {request_id}).")
@@ -120,10 +119,10 @@ def cmd_privacy_erase(args: argparse.Namespace) -> Output:
     from pos_app.domain.privacy import RequestType
     from pos_app.services import erasure
 
-    with signed_in(args) as facet:
-        request_id = _request_for(facet, args, (RequestType.DELETION,))
-        result = erasure.erase_customer(args.customer_id, request_id, uow=facet.uow(), actor=facet.cli_actor(),
-                                        log=facet.erasure_log(), store=facet.db)
+    with signed_in(args) as cmd:
+        request_id = _request_for(cmd, args, (RequestType.DELETION,))
+        result = erasure.erase_customer(args.customer_id, request_id, uow=cmd.store.uow(), actor=cmd.actor,
+                                        log=cmd.devices.erasure_log(), store=cmd.devices.store_file())
     kept = "\n".join(f"  {k.category} ({k.count}): until {k.until.isoformat()}; {k.basis}" for k in result.kept)
     return Output(result.as_dict(),
                   f"Erased customer {result.customer_id} (request {request_id}, now completed)."
@@ -136,10 +135,10 @@ def cmd_privacy_policies(args: argparse.Namespace) -> Output:
 
     from pos_app.services import privacy
 
-    with signed_in(args) as facet:
-        rows = privacy.policy_versions(uow=facet.uow(), actor=facet.cli_actor(), today=store_today(facet))
+    with signed_in(args) as cmd:
+        rows = privacy.policy_versions(uow=cmd.store.uow(), actor=cmd.actor, today=cmd.today())
         if args.show is not None:
-            text = privacy.policy_text(args.show, uow=facet.uow(), actor=facet.cli_actor())
+            text = privacy.policy_text(args.show, uow=cmd.store.uow(), actor=cmd.actor)
             return Output({"version": args.show, "text": text}, text)
     data = {"versions": [{**asdict(r), "effective_on": r.effective_on.isoformat()} for r in rows]}
     text = "\n".join(f"v{r.version}  in force from {r.effective_on.isoformat()}  {r.chars:>7,} characters  "
@@ -158,9 +157,9 @@ def cmd_privacy_publish_policy(args: argparse.Namespace) -> Output:
         raise ValidationError("file", f"cannot read {path} as UTF-8 text: {getattr(error, 'strerror', None) or error}"
                               ) from None
     effective = cli_date(args.effective, "--effective")
-    with signed_in(args) as facet:
-        row = privacy.publish_policy(text, effective or store_today(facet), uow=facet.uow(), actor=facet.cli_actor(),
-                                     today=store_today(facet))
+    with signed_in(args) as cmd:
+        row = privacy.publish_policy(text, effective or cmd.today(), uow=cmd.store.uow(), actor=cmd.actor,
+                                     today=cmd.today())
     return Output({"version": row.version, "effective_on": row.effective_on.isoformat(), "sha256": row.sha256,
                    "chars": row.chars},
                   f"Published version {row.version} of the privacy policy, in force from "
@@ -170,9 +169,10 @@ def cmd_privacy_publish_policy(args: argparse.Namespace) -> Output:
 def cmd_privacy_retention(args: argparse.Namespace) -> Output:
     from pos_app.services import retention
 
-    with signed_in(args) as facet:
-        report = retention.run(uow=facet.uow(), actor=facet.cli_actor(), data_dir=facet.data_dir, store=facet.db,
-                               dry_run=args.dry_run)
+    with signed_in(args) as cmd:
+        devices = cmd.devices
+        report = retention.run(uow=cmd.store.uow(), actor=cmd.actor, data_dir=devices.data_dir,
+                               store=devices.store_file(), dry_run=args.dry_run)
     verb = "What the retention job would do" if report.dry_run else "What the retention job did"
     labels = {"sales_detached": "sales older than the transaction period detached from their customers",
               "cash_reports_blanked": "Form 8300 reports past their period blanked",
@@ -194,10 +194,10 @@ def cmd_privacy_access_log(args: argparse.Namespace) -> Output:
 
     from pos_app.services import privacy
 
-    with signed_in(args) as facet:
-        zone = ZoneInfo(facet.profile.timezone)
-        rows = privacy.access_log(args.customer_id, reader=facet.privacy_reader(), actor=facet.cli_actor(),
-                                  uow=facet.uow())
+    with signed_in(args) as cmd:
+        zone = ZoneInfo(cmd.profile.timezone)
+        rows = privacy.access_log(args.customer_id, reader=cmd.store.privacy, actor=cmd.actor,
+                                  uow=cmd.store.uow())
     return Output({"customer_id": args.customer_id, "events": [
         {"at": r.at.isoformat(), "staff": r.staff, "role": r.role, "terminal": r.terminal, "action": r.action}
         for r in rows]},
@@ -208,11 +208,11 @@ def cmd_privacy_access_log(args: argparse.Namespace) -> Output:
 def cmd_privacy_affected(args: argparse.Namespace) -> Output:
     from pos_app.services import privacy
 
-    with signed_in(args) as facet:
-        zone = facet.profile.timezone
+    with signed_in(args) as cmd:
+        zone = cmd.profile.timezone
         since, until = cli_moment(args.since, "--since", zone), cli_moment(args.until, "--until", zone)
-        rows = privacy.affected(since, until, reader=facet.privacy_reader(), actor=facet.cli_actor(),
-                                uow=facet.uow())
+        rows = privacy.affected(since, until, reader=cmd.store.privacy, actor=cmd.actor,
+                                uow=cmd.store.uow())
     return Output({"since": since.isoformat(), "until": until.isoformat(), "customers": [
         {"customer_id": r.customer_id, "name": r.name, "email": r.email, "phone": r.phone, "erased": r.erased,
          "events": r.events, "last_at": r.last_at.isoformat()} for r in rows]},

@@ -16,10 +16,10 @@ def cmd_sales_list(args: argparse.Namespace) -> Output:
 
     since = parse_day(args.since, field="--since") if args.since else None
     until = parse_day(args.until, field="--until") if args.until else None
-    with signed_in(args) as facet:
-        profile = facet.profile
+    with signed_in(args) as cmd:
+        profile = cmd.profile
         rows = list_sales(since=since, until=until, timezone=profile.timezone, limit=args.limit,
-                          sales=facet.sales_reader(), actor=facet.cli_actor(), uow=facet.uow())
+                          sales=cmd.store.sales, actor=cmd.actor, uow=cmd.store.uow())
     from zoneinfo import ZoneInfo
 
     zone = ZoneInfo(profile.timezone)
@@ -43,9 +43,9 @@ def cmd_sales_large_cash(args: argparse.Namespace) -> Output:
     from pos_app.domain.store import store_time
     from pos_app.services.sales import large_cash_payments
 
-    with signed_in(args) as facet:
-        rows = large_cash_payments(sales=facet.sales_reader(), actor=facet.cli_actor(), uow=facet.uow())
-        locale, zone = facet.profile.locale, facet.profile.timezone
+    with signed_in(args) as cmd:
+        rows = large_cash_payments(sales=cmd.store.sales, actor=cmd.actor, uow=cmd.store.uow())
+        locale, zone = cmd.profile.locale, cmd.profile.timezone
     data = {"large_cash_payments": [
         {"sale": r.sale_number, "recorded_at": store_time(r.created_at, zone).isoformat(timespec="seconds"),
          "payer": r.full_name,
@@ -67,19 +67,19 @@ def cmd_receipt(args: argparse.Namespace) -> Output:
 
     if bool(args.printer) == bool(args.pdf):
         raise Refused("name one destination: --printer URI or --pdf FILE")
-    with signed_in(args) as facet:
-        actor, sales, directory = facet.cli_actor(), facet.sales_reader(), facet.directory()
+    with signed_in(args) as cmd:
+        actor, sales, directory = cmd.actor, cmd.store.sales, cmd.store.directory
         sale_id = receipts.find_sale_id(args.number, sales=sales)
         if args.pdf:
             data = receipts.receipt_pdf(sale_id, sales=sales, directory=directory, actor=actor, gift=args.gift,
-                                        reprint=True, uow=facet.uow())
+                                        reprint=True, uow=cmd.store.uow())
             Path(args.pdf).write_bytes(data)
             result = {"number": args.number.upper(), "pdf": str(Path(args.pdf).resolve()), "bytes": len(data)}
             text = f"Saved the receipt of {args.number.upper()} to {args.pdf}."
         else:
-            printer = facet.printer_for(args.printer)
+            printer = cmd.devices.printer_for(args.printer)
             outcome = receipts.print_receipt(sale_id, printer=printer, sales=sales, directory=directory,
-                                             uow=facet.uow(), actor=actor, gift=args.gift, reprint=True)
+                                             uow=cmd.store.uow(), actor=actor, gift=args.gift, reprint=True)
             if not outcome.printed:
                 raise Refused(outcome.message)
             result = {"number": args.number.upper(), "printer": args.printer, "printed": True}

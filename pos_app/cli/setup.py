@@ -4,9 +4,8 @@ there is no one yet to sign in to a new store, and `doctor` reads the files, not
 from __future__ import annotations
 
 import argparse
-from contextlib import closing
 
-from pos_app.cli.core import EXIT_CHECK_FAILED, EXIT_OK, Commands, Output, Refused, ask_secret, data_dir
+from pos_app.cli.core import EXIT_CHECK_FAILED, EXIT_OK, Commands, Opened, Output, Refused, ask_secret, data_dir
 
 
 def cmd_init(args: argparse.Namespace) -> Output:
@@ -31,9 +30,9 @@ def cmd_init(args: argparse.Namespace) -> Output:
         password = ask_secret(args.owner_password_env, "Owner password: ", confirm=True, what="owner password")
         pin = ask_secret(args.owner_pin_env, "Owner PIN (4-8 digits): ", confirm=True, what="owner PIN")
         facet = app.create_facet(folder, profile, OwnerAccount(args.owner_name, password, pin))
-    with closing(facet):
-        counts = facet.directory().counts()
-        warning = facet.keyring.status.warning
+    with Opened(facet) as made:
+        counts = made.store.directory.counts()
+        warning = made.devices.secrets_status().warning
     data = {"data_dir": str(folder), "demo": bool(args.demo), "items": counts.items,
             "customers": counts.customers, "sales": counts.sales, "staff": counts.staff,
             "keyring_warning": warning}

@@ -1,8 +1,8 @@
 """Who a `pos-app` command acts for: a job token, a sign-in for this command alone, or the `pos-app login` session.
 
 Every command that reads or changes the store opens it through `core.signed_in`,
-which finds out who is asking (`who`) before anything else happens;
-`facet.cli_actor()` then hands that person (or job) to the services, whose
+which finds out who is asking (`who`) before anything else happens; the
+handler then hands that person (or job), `cmd.actor`, to the services, whose
 `@requires` guards apply the permission matrix exactly as in the app.
 `init`, `doctor`, `login`, `logout`, `whoami` and `--help` need no one.
 """
@@ -16,37 +16,38 @@ from typing import TYPE_CHECKING
 from pos_app.cli.core import Refused, ask_secret
 
 if TYPE_CHECKING:
-    from pos_app.app import Facet
+    from pos_app.cli.core import Opened
     from pos_app.domain.permissions import Actor
 
 NOT_SIGNED_IN = ("No one is signed in on the command line. Run `pos-app login` first (the session lasts as long "
                  "as the app's idle lock), or sign in for this command alone with --as NAME and --secret-env VAR.")
 
 
-def who(args: argparse.Namespace, facet: Facet) -> Actor:
+def who(args: argparse.Namespace, opened: Opened) -> Actor:
     """A job token (--job NAME), a sign-in for this command alone (--as, or asked in a terminal), or
     the session `pos-app login` keeps in the keyring; Refused when there is none."""
     from pos_app.adapters.secrets import cli_session_name, job_token_name
     from pos_app.services import command_line
 
+    store, folder = opened.store, opened.devices.data_dir
     job = getattr(args, "job", None)
     if job:
-        token = facet.keyring.get(job_token_name(facet.data_dir, job))
+        token = opened.keyring.get(job_token_name(folder, job))
         if not token:
             raise Refused(f"--job: this account's keyring holds no job token called {job!r} for this store; the "
                           f"owner makes one with `pos-app jobs create {job} --for JOB`.")
-        return command_line.job_actor(token, uow=facet.uow(), terminal=facet.terminal)
+        return command_line.job_actor(token, uow=store.uow(), terminal=store.terminal)
     if getattr(args, "as_name", None) or getattr(args, "secret_env", None):
-        return sign_in(args, facet)
-    token = facet.keyring.get(cli_session_name(facet.data_dir))
+        return sign_in(args, opened)
+    token = opened.keyring.get(cli_session_name(folder))
     if token:
-        return command_line.session_actor(token, uow=facet.uow(), terminal=facet.terminal)
+        return command_line.session_actor(token, uow=store.uow(), terminal=store.terminal)
     if sys.stdin.isatty():
-        return sign_in(args, facet)
+        return sign_in(args, opened)
     raise Refused(NOT_SIGNED_IN)
 
 
-def sign_in(args: argparse.Namespace, facet: Facet) -> Actor:
+def sign_in(args: argparse.Namespace, opened: Opened) -> Actor:
     """Sign a person in through the same service as a counter (lockout, two-step code, audit):
     the name from --as or asked, the PIN or password and any code asked or read from the
     environment variables named by --secret-env and --code-env."""
@@ -54,25 +55,26 @@ def sign_in(args: argparse.Namespace, facet: Facet) -> Actor:
     from pos_app.services import command_line
     from pos_app.services import staff as staff_service
 
+    store = opened.store
     name = getattr(args, "as_name", None)
     if not name:
         if not sys.stdin.isatty():
             raise Refused(f"--as: name who signs in. {NOT_SIGNED_IN}")
         name = input("Your name: ")
     wanted = name.strip().lower()
-    found = [s for s in facet.directory().staff_list() if s.name.lower() == wanted]
+    found = [s for s in store.directory.staff_list() if s.name.lower() == wanted]
     if not found:
         raise Refused(f"--as: no one on the staff list is called {name!r}.")
     person = found[0]
     if not person.two_step_enrolled and two_step_required(person.role, two_step_roles(
-            facet.directory().setting(TWO_STEP_SETTING, None))):
+            store.directory.setting(TWO_STEP_SETTING, None))):
         raise Refused(f"{person.name} must set up two-step sign-in before using the command line: sign in once in "
                       "the Facet app, which sets it up.")
     what = "password" if person.role.signs_in_with_password else "PIN"
     secret = ask_secret(getattr(args, "secret_env", None), f"{what.capitalize()} for {person.name}: ",
                         what=f"{person.name}'s {what} (--secret-env)")
-    hasher = facet.hasher()
-    check = staff_service.check_sign_in(person.id, secret, uow=facet.uow(), hasher=hasher, terminal=facet.terminal,
+    hasher = opened.devices.hasher()
+    check = staff_service.check_sign_in(person.id, secret, uow=store.uow(), hasher=hasher, terminal=store.terminal,
                                         via=command_line.VIA)
     code = new_secret = ""
     if check.outcome == "ok" and check.new_secret:  # the secret was temporary (a hire, a reset): choose one
@@ -83,7 +85,7 @@ def sign_in(args: argparse.Namespace, facet: Facet) -> Actor:
     if check.outcome == "ok" and check.second_step == "code":
         code = ask_secret(getattr(args, "code_env", None), "Two-step code (or a recovery code): ",
                            what="two-step code (--code-env)")
-    actor = staff_service.record_sign_in(check, secret, uow=facet.uow(), hasher=hasher, code=code,
+    actor = staff_service.record_sign_in(check, secret, uow=store.uow(), hasher=hasher, code=code,
                                          new_secret=new_secret)
     if check.second_step == "enrol":  # their two-step sign-in was reset while they typed
         raise Refused(f"{person.name} must set up two-step sign-in again: sign in once in the Facet app.")

@@ -11,17 +11,18 @@ from typing import TYPE_CHECKING, Any
 from pos_app.cli.core import Commands, Output, Refused, ask_secret, signed_in
 
 if TYPE_CHECKING:
-    from pos_app.app import Facet
+    from pos_app.cli.core import SignedIn
     from pos_app.domain.permissions import Role
     from pos_app.services.ports.staff import StaffSecurityRow
 
 
-def _staff_row(facet: Facet, text: str) -> StaffSecurityRow:
+def _staff_row(cmd: SignedIn, text: str) -> StaffSecurityRow:
     """The person named (or their id), among those the signed-in person may manage, leavers included."""
     from pos_app.domain.staff import name_key
     from pos_app.services import staff
 
-    rows = staff.staff_list(reader=facet.directory(), uow=facet.uow(), actor=facet.cli_actor(), include_inactive=True)
+    rows = staff.staff_list(reader=cmd.store.staff_security, uow=cmd.store.uow(), actor=cmd.actor,
+                            include_inactive=True)
     wanted = name_key(text)
     for row in rows:
         if text.strip() == row.id or wanted == name_key(row.name):
@@ -61,9 +62,9 @@ def cmd_staff_list(args: argparse.Namespace) -> Output:
     from pos_app.domain.store import store_time
     from pos_app.services import two_step
 
-    with signed_in(args) as facet:
-        zone = facet.profile.timezone
-        rows = two_step.staff_overview(reader=facet.directory(), uow=facet.uow(), actor=facet.cli_actor(),
+    with signed_in(args) as cmd:
+        zone = cmd.profile.timezone
+        rows = two_step.staff_overview(reader=cmd.store.staff_security, uow=cmd.store.uow(), actor=cmd.actor,
                                        include_inactive=args.all)
     now = dt.datetime.now(dt.UTC)
     lines = [f"{r.name:<24} {r.role.label:<16} two-step "
@@ -81,7 +82,7 @@ def cmd_staff_add(args: argparse.Namespace) -> Output:
     from pos_app.services import staff
 
     role = args.role
-    with signed_in(args) as facet:
+    with signed_in(args) as cmd:
         clean_name(args.name)  # a bad name is refused before any secret is asked
         pin = password = ""
         if role.signs_in_with_password:
@@ -94,9 +95,9 @@ def cmd_staff_add(args: argparse.Namespace) -> Output:
                 raise Refused(f"--password-env: a {role.label.lower()} signs in with a PIN; name --pin-env instead.")
             pin = _new_secret(args.pin_env, what=f"{args.name.strip()}'s PIN", option="--pin-env")
         staff_id = staff.add_staff(args.name, role, pin=pin, password=password or None,
-                                   credentials=args.credentials or "", uow=facet.uow(), actor=facet.cli_actor(),
-                                   hasher=facet.hasher())
-        row = _staff_row(facet, staff_id)
+                                   credentials=args.credentials or "", uow=cmd.store.uow(), actor=cmd.actor,
+                                   hasher=cmd.devices.hasher())
+        row = _staff_row(cmd, staff_id)
     word = "password" if role.signs_in_with_password else "PIN"
     return Output({"added": staff_id, **_staff_json(row)},
                   f"Added {row.name} ({role.label.lower()}). They sign in with the temporary {word} you gave and "
@@ -108,9 +109,9 @@ def cmd_staff_set_role(args: argparse.Namespace) -> Output:
     from pos_app.services import staff
 
     role = args.role
-    with signed_in(args) as facet:
-        row = _staff_row(facet, args.staff)
-        record = facet.directory().staff_member(row.id)
+    with signed_in(args) as cmd:
+        row = _staff_row(cmd, args.staff)
+        record = cmd.store.directory.staff_member(row.id)
         if record is None:  # left the list between the two reads
             raise Refused(f"STAFF: {row.name} is no longer on the staff list.")
         pin = password = ""
@@ -119,8 +120,8 @@ def cmd_staff_set_role(args: argparse.Namespace) -> Output:
         if not role.signs_in_with_password and (args.pin_env or record.pin_hash is None):
             pin = _new_secret(args.pin_env, what=f"{row.name}'s PIN", option="--pin-env")
         staff.set_role(row.id, role, pin=pin, password=password or None, credentials=args.credentials,
-                       uow=facet.uow(), actor=facet.cli_actor(), hasher=facet.hasher())
-        after = _staff_row(facet, row.id)
+                       uow=cmd.store.uow(), actor=cmd.actor, hasher=cmd.devices.hasher())
+        after = _staff_row(cmd, row.id)
     then = []
     if after.must_change_secret:
         then.append(f"choose a new {'password' if role.signs_in_with_password else 'PIN'}")
@@ -134,12 +135,12 @@ def cmd_staff_set_role(args: argparse.Namespace) -> Output:
 def cmd_staff_reset_secret(args: argparse.Namespace) -> Output:
     from pos_app.services import staff
 
-    with signed_in(args) as facet:
-        row = _staff_row(facet, args.staff)
+    with signed_in(args) as cmd:
+        row = _staff_row(cmd, args.staff)
         word = "password" if row.role.signs_in_with_password else "PIN"
         temporary = _new_secret(args.temporary_env, what=f"{row.name}'s temporary {word}", option="--temporary-env")
-        staff.reset_secret(row.id, temporary, uow=facet.uow(), actor=facet.cli_actor(), hasher=facet.hasher())
-        after = _staff_row(facet, row.id)
+        staff.reset_secret(row.id, temporary, uow=cmd.store.uow(), actor=cmd.actor, hasher=cmd.devices.hasher())
+        after = _staff_row(cmd, row.id)
     return Output({"reset": row.id, "secret": word.lower(), **_staff_json(after)},
                   f"{row.name}'s {word} is now the temporary one you gave; at the next sign-in {row.name} types it, "
                   f"then chooses a new {word} (twice).")
@@ -149,10 +150,10 @@ def _staff_leave_or_return(args: argparse.Namespace, *, leaving: bool) -> Output
     """`staff deactivate` (a leaver) and `staff reactivate` (taken back): the same steps, the other way."""
     from pos_app.services import staff
 
-    with signed_in(args) as facet:
-        row = _staff_row(facet, args.staff)
+    with signed_in(args) as cmd:
+        row = _staff_row(cmd, args.staff)
         change = staff.deactivate if leaving else staff.reactivate
-        change(row.id, uow=facet.uow(), actor=facet.cli_actor())
+        change(row.id, uow=cmd.store.uow(), actor=cmd.actor)
     if leaving:
         return Output({"deactivated": row.id, "name": row.name},
                       f"{row.name} is deactivated: off the sign-in list and unable to sign in; their sales, "
@@ -172,18 +173,18 @@ def cmd_staff_reactivate(args: argparse.Namespace) -> Output:
 def cmd_staff_unlock(args: argparse.Namespace) -> Output:
     from pos_app.services import staff
 
-    with signed_in(args) as facet:
-        row = _staff_row(facet, args.staff)
-        staff.unlock(row.id, uow=facet.uow(), actor=facet.cli_actor())
+    with signed_in(args) as cmd:
+        row = _staff_row(cmd, args.staff)
+        staff.unlock(row.id, uow=cmd.store.uow(), actor=cmd.actor)
     return Output({"unlocked": row.id, "name": row.name}, f"{row.name} can sign in again now.")
 
 
 def cmd_staff_reset_mfa(args: argparse.Namespace) -> Output:
     from pos_app.services import two_step
 
-    with signed_in(args) as facet:
-        row = _staff_row(facet, args.staff)
-        two_step.reset(row.id, uow=facet.uow(), actor=facet.cli_actor())
+    with signed_in(args) as cmd:
+        row = _staff_row(cmd, args.staff)
+        two_step.reset(row.id, uow=cmd.store.uow(), actor=cmd.actor)
     then = " sets it up again at the next sign-in." if row.two_step_required else " may set it up again."
     return Output({"reset": row.id, "name": row.name},
                   f"{row.name}'s two-step key and recovery codes are forgotten; {row.name}{then}")

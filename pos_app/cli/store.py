@@ -16,8 +16,8 @@ if TYPE_CHECKING:
 def cmd_settings_list(args: argparse.Namespace) -> Output:
     from pos_app.services.settings import SETTINGS, current_settings
 
-    with signed_in(args) as facet:
-        values = current_settings(reader=facet.directory(), actor=facet.cli_actor(), uow=facet.uow())
+    with signed_in(args) as cmd:
+        values = current_settings(reader=cmd.store.directory, actor=cmd.actor, uow=cmd.store.uow())
     if values.get("receipt.logo"):
         values["receipt.logo"] = f"(a PNG image, {len(values['receipt.logo']) * 3 // 4:,} bytes)"
     text = "\n".join(f"{key} = {json.dumps(value)}\n    {SETTINGS[key].meaning}" for key, value in values.items())
@@ -27,12 +27,12 @@ def cmd_settings_list(args: argparse.Namespace) -> Output:
 def cmd_settings_set(args: argparse.Namespace) -> Output:
     from pos_app.services.settings import PRINTER_KEYS, change_printer_settings, change_setting
 
-    with signed_in(args) as facet:
-        actor = facet.cli_actor()
+    with signed_in(args) as cmd:
+        actor = cmd.actor
         if args.key in PRINTER_KEYS:  # a manager may change these: the printer's own guard decides
-            value = change_printer_settings({args.key: args.value}, uow=facet.uow(), actor=actor)[args.key]
+            value = change_printer_settings({args.key: args.value}, uow=cmd.store.uow(), actor=actor)[args.key]
         else:
-            value = change_setting(args.key, args.value, uow=facet.uow(), actor=actor)
+            value = change_setting(args.key, args.value, uow=cmd.store.uow(), actor=actor)
     return Output({"key": args.key, "value": value}, f"{args.key} = {json.dumps(value)}")
 
 
@@ -51,8 +51,8 @@ def _profile_text(values: dict[str, str]) -> str:
 def cmd_store_show(args: argparse.Namespace) -> Output:
     from pos_app.services.store_profile import store_profile
 
-    with signed_in(args) as facet:
-        profile = store_profile(reader=facet.directory(), actor=facet.cli_actor(), uow=facet.uow())
+    with signed_in(args) as cmd:
+        profile = store_profile(reader=cmd.store.directory, actor=cmd.actor, uow=cmd.store.uow())
     values = _profile_json(profile)
     return Output({"store": values}, _profile_text(values))
 
@@ -62,8 +62,8 @@ def cmd_store_set(args: argparse.Namespace) -> Output:
 
     # A shell argument holds no line break easily: "\n" in the address stands for one, as in `init`'s help.
     value = args.value.replace("\\n", "\n") if args.field == "address" else args.value
-    with signed_in(args) as facet:
-        profile = change_store_profile({args.field: value}, uow=facet.uow(), actor=facet.cli_actor())
+    with signed_in(args) as cmd:
+        profile = change_store_profile({args.field: value}, uow=cmd.store.uow(), actor=cmd.actor)
     values = _profile_json(profile)
     shown = values.get(args.field, "")
     return Output({"field": args.field, "value": shown, "store": values}, f"{args.field} = {json.dumps(shown)}")

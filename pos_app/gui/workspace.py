@@ -68,7 +68,7 @@ def load_screens() -> list[tuple[str, str, Permission, ScreenFactory]]:
     from pos_app.gui.privacy.desk import PrivacyDesk
     from pos_app.gui.reports_view import ReportsView
     from pos_app.gui.sell.view import SellView
-    from pos_app.gui.settings import SettingsView
+    from pos_app.gui.settings.view import SettingsView
     from pos_app.gui.staff import StaffView
     from pos_app.gui.stock_count_view import StockCountView
 

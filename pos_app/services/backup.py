@@ -1,7 +1,7 @@
 """Backing the store up and restoring it: permission checks and the audit trail.
 
 The copying itself is the store file's job (SQLite's online backup, in
-`persistence/database.py`); this module decides who may ask for it and
+`persistence/backups.py`); this module decides who may ask for it and
 records that they did. A restore is recorded in the restored store, since
 that is the trail that continues, with what it undid (`domain/restore.py`).
 """

@@ -37,7 +37,7 @@ from pos_app.domain.items import ItemSpec
 from pos_app.domain.jewelry import CertificateLab, Clarity, Cut, Metal, Origin, Shape, Style
 from pos_app.domain.money import Money
 from pos_app.domain.permissions import Actor
-from pos_app.services.appraisals import spec_from_item, stones_from_item
+from pos_app.services.appraisals.drafting import spec_from_item, stones_from_item
 from pos_app.services.ports.uow import UnitOfWork
 
 SOLD_APPRAISALS = 8

@@ -112,7 +112,7 @@ def _seals(uow: UnitOfWork, customer_id: str, known: dict[str, str] | None = Non
     content as it is now (their photos are about to go); those in `known` (computed by the read before)
     are taken from it."""
     from pos_app.domain.appraisals import short_hash
-    from pos_app.services.appraisals import content
+    from pos_app.services.appraisals.verification import content
 
     found = {}
     for appraisal_id in uow.erasure.final_appraisals(customer_id):

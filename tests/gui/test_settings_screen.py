@@ -17,7 +17,8 @@ from PySide6.QtWidgets import QLineEdit
 from pos_app.app import Facet
 from pos_app.domain.permissions import Permission, Role
 from pos_app.gui.main_window import MainWindow
-from pos_app.gui.settings import ALLOWED, PAGE_ORDER, PAGES, SettingsView, matrix_rows, setting_text
+from pos_app.gui.settings.pages import ALLOWED, PAGE_ORDER, PAGES, matrix_rows, setting_text
+from pos_app.gui.settings.view import SettingsView
 from tests.conftest import audit_summaries
 from tests.gui.conftest import focused, press, sign_in, snap
 

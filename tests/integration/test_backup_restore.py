@@ -14,7 +14,8 @@ from pos_app import app
 from pos_app.adapters.secrets import KeyringSecrets, database_key_name
 from pos_app.domain.permissions import Role
 from pos_app.persistence import schema
-from pos_app.persistence.database import NotABackup, db_path, verify_backup
+from pos_app.persistence.backups import NotABackup, verify_backup
+from pos_app.persistence.database import db_path
 from pos_app.persistence.sqlcipher import APPLICATION_ID, StoreProblem, connect, new_key
 from pos_app.services import inventory
 from tests.conftest import actor_for

@@ -17,7 +17,8 @@ from pos_app import app, cli
 from pos_app.adapters.secrets import KeyringSecrets, database_key_name
 from pos_app.domain.items import COLUMNS
 from pos_app.domain.permissions import Actor, Role
-from pos_app.persistence.database import db_path, verify_backup
+from pos_app.persistence.backups import verify_backup
+from pos_app.persistence.database import db_path
 from pos_app.services import demo, inventory, staff
 from tests.conftest import audit_events, cli_login, last_audit_event, store_digest
 

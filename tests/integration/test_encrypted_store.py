@@ -16,15 +16,14 @@ from pos_app.adapters.secrets import KeyringSecrets, database_key_name
 from pos_app.doctor import examine
 from pos_app.domain.permissions import Role
 from pos_app.persistence import schema
+from pos_app.persistence.backups import NotABackup, verify_backup
 from pos_app.persistence.database import (
     DatabaseTooNew,
-    NotABackup,
     StoreNotInitialized,
     copy_store,
     create_database,
     db_path,
     open_database,
-    verify_backup,
 )
 from pos_app.persistence.sqlcipher import (
     APPLICATION_ID,

@@ -18,12 +18,8 @@ from pos_app.adapters.secrets import KeyringSecrets, database_key_name
 from pos_app.domain.items import item_fields
 from pos_app.domain.permissions import Role
 from pos_app.persistence import migrations, schema
-from pos_app.persistence.database import (
-    create_database,
-    db_path,
-    open_database,
-    verify_backup,
-)
+from pos_app.persistence.backups import verify_backup
+from pos_app.persistence.database import create_database, db_path, open_database
 from pos_app.persistence.models import Base
 from pos_app.persistence.sqlcipher import StoreProblem, connect, new_key
 from pos_app.services import inventory

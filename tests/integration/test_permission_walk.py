@@ -187,6 +187,14 @@ def test_the_walk_found_the_services() -> None:
             "certificates.list_certificates", "privacy.list_requests", "inventory.adjust_stock"} <= set(GUARDED)
 
 
+def test_the_walk_reaches_every_module_of_a_service_split_into_a_package() -> None:
+    # appraisals is a package (drafting, signing, verification, printed, register): each module's actions are
+    # walked, under the name the audit trail gives them.
+    assert {"appraisals.create_draft", "appraisals.finalize", "appraisals.correct", "appraisals.document",
+            "appraisals.erase_expired"} <= set(GUARDED)
+    assert {"appraisals.content", "appraisals.spec_from_item", "appraisals.signers"} <= set(FUNCTIONS)
+
+
 def test_every_permission_a_guard_asks_for_is_in_the_matrix() -> None:
     assert {permission for _, permission in GUARDED.values()} <= set(Permission)
 
