@@ -47,7 +47,7 @@ class FindSaleDialog(FacetDialog):
         f = self.form
         f.lines_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         f.lines_table.verticalHeader().setVisible(False)
-        f.number_edit.returnPressed.connect(self.find)
+        f.number_edit.returnPressed.connect(self.look_up)
         for button, keys, slot in (
             (f.return_button, "Ctrl+Return", self.return_selected),
             (f.return_all_button, "Alt+A", self.return_all),
@@ -77,7 +77,7 @@ class FindSaleDialog(FacetDialog):
     def show_problem(self, exc: UserFacingError) -> None:
         mark_problem(self.form.message_label, str(exc))
 
-    def find(self) -> None:
+    def look_up(self) -> None:
         """Look the sale up on the worker (a refusal goes on the audit trail: no write on the GUI thread)."""
         number, actor = self.form.number_edit.text(), self.actor
 

@@ -395,7 +395,12 @@ class PaymentDialog(FacetDialog):
                                         sales=store.sales)
 
         self.say("Refunding to the card…")
-        context.runner.run(work, on_done=lambda new: (self._update(new), self.say("Refunded to the card.")),
+
+        def refunded(new: checkout.Checkout) -> None:
+            self._update(new)
+            self.say("Refunded to the card.")
+
+        context.runner.run(work, on_done=refunded,
                            on_error=lambda exc: self._reload_then(lambda: self._card_problem(exc)),
                            parent=self, lane="io")
 

@@ -86,8 +86,8 @@ class PromptDialog(FacetDialog):
         f = self.form
         on_reason = isinstance(exc, ValidationError) and exc.field == "reason" and f.reason_edit.isVisible()
         text = str(exc)
-        if on_reason:
-            text = f"{_caption(f.reason_edit_caption.text())}: {exc.problem}"  # type: ignore[union-attr]
+        if on_reason and isinstance(exc, ValidationError):
+            text = f"{_caption(f.reason_edit_caption.text())}: {exc.problem}"
         elif text:
             text = text[0].upper() + text[1:]
         mark_problem(f.message_label, text)

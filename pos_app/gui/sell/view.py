@@ -27,7 +27,7 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt, QTimer
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import QHeaderView, QMenu, QWidget
+from PySide6.QtWidgets import QHeaderView, QListView, QMenu, QWidget
 
 from pos_app.domain.cart import Cart, price
 from pos_app.domain.errors import NotFound, UserFacingError
@@ -207,7 +207,7 @@ class SellView(QWidget):
     def _selected(self) -> int | None:
         rows = self.form.cart_table.selectionModel().selectedRows()
         if rows:
-            return rows[0].row()
+            return int(rows[0].row())
         return len(self.cart.lines) - 1 if self.cart.lines else None
 
     def set_cart(self, cart: Cart, message: str = "", select: int | None = None) -> None:
@@ -215,6 +215,10 @@ class SellView(QWidget):
         self.refresh(select if select is not None else len(cart.lines) - 1)
         if message:
             self.say(message)
+
+    def _dismissed(self) -> None:
+        self._refresh_queue()
+        self.say("Taken off the queue.")
 
     def _refresh_queue(self) -> None:
         waiting = self.context.sales.print_queue(self.actor.terminal)
@@ -245,7 +249,7 @@ class SellView(QWidget):
                 f.search_list.hide()
                 return True
             if watched is f.search_list and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-                self._pick_search(f.search_list.currentIndex().row())
+                self._pick_search(self.search_index())
                 return True
             if watched is not f.scan_edit and self._is_typing(event) and isinstance(watched, QWidget) \
                     and self.isAncestorOf(watched) and watched.window() is self.window():
@@ -311,6 +315,12 @@ class SellView(QWidget):
             self.say(f"{len(rows)} available piece(s) match {text!r}: Down to choose, Enter to add, Esc to close.")
 
         self.context.runner.run(work, on_done=found, parent=self)
+
+    def search_index(self) -> int:
+        """The row chosen in the title search's list (-1 when none)."""
+        view = self.form.search_list
+        assert isinstance(view, QListView)
+        return int(view.currentIndex().row())
 
     def _pick_search(self, row: int) -> None:
         if 0 <= row < len(self._search_rows):
@@ -525,10 +535,17 @@ class SellView(QWidget):
         dialog = PaymentDialog(self.context, co, self.settings, parent=self)
         dialog.completed.connect(self.sale_completed)
         dialog.back_to_cart.connect(lambda cart: self.set_cart(cart, "Back to the cart."))
-        dialog.voided.connect(lambda: (self.set_cart(Cart(currency=self.settings.currency), "The cart was voided."),
-                                       self.focus_first()))
-        dialog.given_back.connect(lambda message: (self.set_cart(Cart(currency=self.settings.currency), message),
-                                                   self.context.changed.emit("sales"), self.focus_first()))
+        def voided() -> None:
+            self.set_cart(Cart(currency=self.settings.currency), "The cart was voided.")
+            self.focus_first()
+
+        def given_back(message: str) -> None:
+            self.set_cart(Cart(currency=self.settings.currency), message)
+            self.context.changed.emit("sales")
+            self.focus_first()
+
+        dialog.voided.connect(voided)
+        dialog.given_back.connect(given_back)
         self.open_dialog(dialog)
 
     def sale_completed(self, done: checkout.CompletedSale) -> None:
@@ -675,7 +692,7 @@ class SellView(QWidget):
 
         def dismiss(job_id: str) -> None:
             context.runner.run(lambda store: receipts.dismiss_job(job_id, uow=store.uow(), actor=actor),
-                               on_done=lambda _r: (self._refresh_queue(), self.say("Taken off the queue.")),
+                               on_done=lambda _r: self._dismissed(),
                                parent=self)
 
         dialog = ChoiceDialog(self.context, "Receipts waiting to print", "Enter prints again; Del takes it off.",
