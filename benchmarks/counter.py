@@ -276,7 +276,7 @@ def raw_sale(raw: Any, co: Any, *, clerk: Actor, shift_id: str) -> str:
     (last hash read, next chained); the checkout journal's upsert; the
     receipt's print queue row; COMMIT.
     """
-    from pos_app.domain.cart import cart_to_dict, tender_to_dict
+    from pos_app.persistence.checkout_repo import stored_form
     from pos_app.persistence.journal import event_hash, hashed_content
 
     priced, cart, terminal = co.priced, co.cart, clerk.terminal
@@ -328,10 +328,8 @@ def raw_sale(raw: Any, co: Any, *, clerk: Actor, shift_id: str) -> str:
         raw.execute(_AUDIT_SQL, (event["seq"], event["id"], now, clerk.staff_id, clerk.name, clerk.role.value,
                                  terminal, "sale.completed", "sale", sale_id, json.dumps(summary), None, last[1],
                                  event_hash(hashed_content(event))))
-        tenders = [tender_to_dict(t) for t in co.tenders]
-        journal = cart_to_dict(cart) | {"_checkout": {"tenders": tenders, "pending": None, "attempts": 0,
-                                                      "large_cash": None}}
-        raw.execute(_CHECKOUT_SQL, (co.id, terminal, clerk.staff_id, json.dumps(journal), json.dumps(tenders),
+        journal, stored_cart = stored_form(co.completed(sale_id))  # as the app's journal repository writes it
+        raw.execute(_CHECKOUT_SQL, (co.id, terminal, clerk.staff_id, json.dumps(stored_cart), json.dumps(journal),
                                     sale_id, now, now))
         raw.execute(_PRINT_QUEUE_SQL, (str(uuid.uuid4()), terminal, sale_id, now))
         raw.execute("COMMIT")

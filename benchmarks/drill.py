@@ -172,7 +172,7 @@ def child(data_dir: Path, printer_url: str, seed: int, settle_only: bool) -> Non
             _say("print_failed", number=number, error=f"{type(exc).__name__}: {exc}"[:300])
 
     _say("started", pid=os.getpid(), at=time.time())
-    found = checkout.recover_checkouts(settings=settings, uow=facet.uow(), actor=clerk, sales=facet.sales_reader(),
+    found = checkout.recover_checkouts(uow=facet.uow(), actor=clerk, sales=facet.sales_reader(),
                                        terminal=None)
     for result in found:
         if result.completed is not None:

@@ -147,8 +147,10 @@ def sell_screens(window: MainWindow, context: AppContext, facet: app.Facet, out:
     picker.reject()
 
     from pos_app.gui.counter.drawer import CloseShiftDialog
+    from pos_app.services import cash
 
-    closing = CloseShiftDialog(context, lambda report: None, parent=sell)
+    so_far = cash.x_report(sales=context.store.sales, actor=context.require_actor(), uow=context.store.uow())
+    closing = CloseShiftDialog(context, so_far, lambda report: None, parent=sell)
     for value, pieces in ((10000, 12), (2000, 9), (500, 3), (100, 7)):
         closing.spins[closing.values.index(value)].setValue(pieces)
     closing.show()

@@ -65,6 +65,7 @@ class MainWindow(QMainWindow):
         self.workspace: Workspace | None = None
         self.setup_wizard: FirstRunWizard | None = None  # a first-run setup taken up again (gui/launch.py)
         self._last_actor: Actor | None = None
+        self._status: list[str] = []  # the status line's parts (`_show_status`)
 
         minutes = float(context.store.directory.setting("security.idle_lock_minutes", DEFAULT_IDLE_LOCK_MINUTES))
         self.idle = IdleWatcher(minutes, self)
@@ -124,24 +125,34 @@ class MainWindow(QMainWindow):
             self.workspace.lock_requested.connect(lambda: self.lock(""))
             self.stack.addWidget(self.workspace)
         self.stack.setCurrentWidget(self.workspace)
-        note = self._hand_over(left, previous, actor) if left is not None and previous is not None else ""
+        self._status = [f"{self.context.profile.name} · counter {self.context.store.terminal} · {actor.name} "
+                        f"({actor.role.label})"]
+        if left is not None and previous is not None:
+            self._hand_over(left, previous, actor)
         self.workspace.activate()
         self.idle.arm(True)
-        status = (f"{self.context.profile.name} · counter {self.context.store.terminal} · {actor.name} "
-                  f"({actor.role.label})" + (f" · {note}" if note else ""))
-        self.statusBar().showMessage(status)
+        self._show_status()
         if actor.can(Permission.VIEW_AUDIT):
-            self._tell_flags(actor, status)
+            self._tell_flags(actor)
 
-    def _tell_flags(self, actor: Actor, status: str) -> None:
+    def _show_status(self, note: str = "", *, replacing: str = "") -> None:
+        """The status line: the store, counter and person, then what happened at sign-in (a cart taken over
+        or parked, the week's flags), each added (or `replacing` an earlier note) as it becomes known."""
+        if replacing in self._status:
+            self._status[self._status.index(replacing)] = note
+        elif note:
+            self._status.append(note)
+        self.statusBar().showMessage(" · ".join(self._status))
+
+    def _tell_flags(self, actor: Actor) -> None:
         """Whoever watches the audit trail hears at sign-in that the week holds suspicious activity."""
         def work(store: Store) -> int:
             return len(audit.flags(trail=store.audit, uow=store.uow(), actor=actor))
 
         def done(count: int) -> None:
             if count and self.context.actor is actor:
-                self.statusBar().showMessage(
-                    f"{status} · {count} thing{'s' if count != 1 else ''} flagged this week: see Audit in the side bar")
+                things = f"{count} thing{'s' if count != 1 else ''}"
+                self._show_status(f"{things} flagged this week: see Audit in the side bar")
 
         self.context.runner.run(work, on_done=done, on_error=lambda exc: log.warning(
             "reading the week's flags failed: %s", type(exc).__name__))
@@ -152,10 +163,12 @@ class MainWindow(QMainWindow):
         cart = getattr(sell, "cart", None)
         return cart if isinstance(cart, Cart) and not cart.is_empty else None
 
-    def _hand_over(self, cart: Cart, previous: Actor, actor: Actor) -> str:
+    def _hand_over(self, cart: Cart, previous: Actor, actor: Actor) -> None:
         """Switching user never loses the open cart: the next person who may sell takes it over on their
-        sell screen; anyone else finds it parked for the counter (Shift+F8 recalls it)."""
-        facet, workspace = self.context.facet, self.workspace
+        sell screen; anyone else finds it parked for the counter (Shift+F8 recalls it). What is written
+        (the hand-over on the audit trail, the parked cart) is written on the database worker; the status
+        line says how it went."""
+        workspace, runner = self.workspace, self.context.runner
         assert workspace is not None, "handed over to the workspace just made"
         sell: Any = workspace.screens.get("Sell")
         lines = f"{len(cart.lines)} line{'s' if len(cart.lines) != 1 else ''}"
@@ -163,18 +176,28 @@ class MainWindow(QMainWindow):
             # On screen first: a failure to record the hand-over must not lose the cart.
             sell.set_cart(cart, f"{previous.name}'s open cart ({lines}) is yours now: finish it, or park it (F8).")
             workspace.show_screen("Sell")
-            try:
-                checkout.hand_over_cart(cart, from_actor=previous, uow=facet.uow(), actor=actor)
-            except UserFacingError as exc:
-                sell.show_problem(exc)
-            return f"took over {previous.name}'s open cart"
+            self._show_status(f"took over {previous.name}'s open cart")
+            runner.run(lambda store: checkout.hand_over_cart(cart, from_actor=previous, uow=store.uow(), actor=actor),
+                       parent=sell)
+            return
         label = f"{previous.name}'s cart" + (f" for {cart.customer_name}" if cart.customer_name else "")
-        try:
-            checkout.park_cart(cart, label, uow=facet.uow(), actor=previous)
-        except UserFacingError as exc:
+        parking = f"parking {previous.name}'s open cart ({lines})…"
+        self._show_status(parking)
+
+        def parked(_park_id: object) -> None:
+            if self.context.actor is actor:
+                self._show_status(f"{previous.name}'s open cart ({lines}) was parked: Shift+F8 on Sell recalls it",
+                                  replacing=parking)
+
+        def failed(exc: BaseException) -> None:
             log.warning("parking the open cart at a switch of user failed: %s", type(exc).__name__)
-            return f"{previous.name}'s open cart could not be parked ({exc}); ask them to sign in again"
-        return f"{previous.name}'s open cart ({lines}) was parked: Shift+F8 on Sell recalls it"
+            if self.context.actor is actor:
+                why = exc if isinstance(exc, UserFacingError) else type(exc).__name__
+                self._show_status(f"{previous.name}'s open cart could not be parked ({why}); ask them to sign in "
+                                  "again", replacing=parking)
+
+        runner.run(lambda store: checkout.park_cart(cart, label, uow=store.uow(), actor=previous), on_done=parked,
+                   on_error=failed)
 
     def _idle(self, note: str) -> None:
         if self.sign_in.enrolling:

@@ -1,4 +1,4 @@
-"""The counter's storage: numbers, parked carts, checkouts, the print queue,
+"""The counter's storage: numbers, parked carts, the print queue,
 shifts, and the one hot write path of the store: completing a sale.
 
 `CounterRepo.write_sale` is the one writer of sales: it takes a typed
@@ -184,36 +184,6 @@ class CounterRepo:
         Journal.of(self._s).inserted_values("payments", _PAYMENT_COLUMNS, [row])
         return pid
 
-    # ------------------------------------------------------------ checkouts
-
-    def save_checkout(self, checkout_id: str, *, terminal: str, staff_id: str | None, customer_id: str | None,
-                      cart: dict[str, Any], tenders: list[dict[str, Any]], status: str,
-                      sale_id: str | None = None) -> None:
-        now = _ts(utcnow())
-        self._dbapi().execute(
-            "INSERT INTO checkouts (id, terminal, staff_id, customer_id, cart, tenders, status, sale_id, "
-            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT(id) DO UPDATE SET customer_id = excluded.customer_id, cart = excluded.cart, "
-            "tenders = excluded.tenders, status = excluded.status, sale_id = excluded.sale_id, "
-            "updated_at = excluded.updated_at",
-            (checkout_id, terminal, staff_id, customer_id, json.dumps(cart), json.dumps(tenders), status, sale_id,
-             now, now),
-        )
-
-    def checkout(self, checkout_id: str) -> dict[str, Any] | None:
-        row = self._dbapi().execute(
-            "SELECT id, terminal, staff_id, customer_id, cart, tenders, status, sale_id FROM checkouts WHERE id = ?",
-            (checkout_id,),
-        ).fetchone()
-        return None if row is None else _checkout(row)
-
-    def open_checkouts(self, terminal: str) -> list[dict[str, Any]]:
-        rows = self._dbapi().execute(
-            "SELECT id, terminal, staff_id, customer_id, cart, tenders, status, sale_id FROM checkouts "
-            "WHERE terminal = ? AND status = 'open' ORDER BY created_at", (terminal,),
-        ).fetchall()
-        return [_checkout(r) for r in rows]
-
     # ------------------------------------------------------------ parked carts
 
     def park(self, *, terminal: str, staff_id: str | None, customer_id: str | None, label: str,
@@ -315,7 +285,3 @@ class CounterRepo:
             return None
         return {"id": row[0], "document": row[1], "sale_id": row[2], "shift_id": row[3], "status": row[4]}
 
-
-def _checkout(row: Sequence[Any]) -> dict[str, Any]:
-    return {"id": row[0], "terminal": row[1], "staff_id": row[2], "customer_id": row[3],
-            "cart": json.loads(row[4]), "tenders": json.loads(row[5]), "status": row[6], "sale_id": row[7]}

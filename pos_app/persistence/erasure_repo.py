@@ -370,14 +370,13 @@ class ErasureRepo:
         counts["cash_reports_blanked"] = len(reports)
 
         carts = 0
-        for checkout_id, cart_text in list(c.execute("SELECT id, cart FROM checkouts INDEXED BY "
-                                                     "ix_checkouts_customer_id WHERE customer_id = ?",
-                                                     (customer_id,))):
-            cart = json.loads(cart_text)
+        for checkout_id, cart_text, journal_text in list(c.execute(
+                "SELECT id, cart, tenders FROM checkouts INDEXED BY ix_checkouts_customer_id WHERE customer_id = ?",
+                (customer_id,))):
+            cart, payment_journal = _without_payer(cart_text, journal_text)
             cart["customer_name"] = ""
-            if isinstance(cart.get("_checkout"), dict):
-                cart["_checkout"]["large_cash"] = None
-            c.execute("UPDATE checkouts SET cart = ? WHERE id = ?", (json.dumps(cart), checkout_id))
+            c.execute("UPDATE checkouts SET cart = ?, tenders = ? WHERE id = ?",
+                      (json.dumps(cart), payment_journal, checkout_id))
             carts += 1
         counts["checkouts_cleared"] = carts
 
@@ -530,14 +529,13 @@ class ErasureRepo:
                                        (limit,))]
         c.execute("UPDATE sales SET customer_id = NULL, updated_at = ? WHERE customer_id IS NOT NULL "
                   "AND completed_at < ?", (now, limit))
-        for checkout_id, cart_text in list(c.execute(
-                "SELECT id, cart FROM checkouts WHERE customer_id IS NOT NULL AND status != 'open' "
+        for checkout_id, cart_text, journal_text in list(c.execute(
+                "SELECT id, cart, tenders FROM checkouts WHERE customer_id IS NOT NULL AND status != 'open' "
                 "AND created_at < ?", (limit,))):
-            cart = json.loads(cart_text)
+            cart, payment_journal = _without_payer(cart_text, journal_text)
             cart["customer_name"], cart["customer_id"] = "", None
-            if isinstance(cart.get("_checkout"), dict):
-                cart["_checkout"]["large_cash"] = None
-            c.execute("UPDATE checkouts SET cart = ?, customer_id = NULL WHERE id = ?", (json.dumps(cart), checkout_id))
+            c.execute("UPDATE checkouts SET cart = ?, tenders = ?, customer_id = NULL WHERE id = ?",
+                      (json.dumps(cart), payment_journal, checkout_id))
         changed.setdefault("sales", set()).update(ids)
         journal = Journal.of(self._s)
         for table, rows in changed.items():
@@ -626,3 +624,15 @@ def _scrub_json(text: str | None, words: Sequence[str]) -> str | None:
         return rules.scrub(text, words)
     cut = rules.scrub_value(value, words)
     return text if cut == value else json.dumps(cut)
+
+
+def _without_payer(cart_text: str, journal_text: str | None) -> tuple[dict[str, Any], str | None]:
+    """A checkout's cart and payment journal (`checkout_repo.py`) without the Form 8300 payer's details,
+    in either layout: the journal in its own column, or (older) under the cart's `"_checkout"` key."""
+    cart = json.loads(cart_text)
+    if isinstance(cart.get("_checkout"), dict):
+        cart["_checkout"]["large_cash"] = None
+    journal = json.loads(journal_text) if journal_text else None
+    if isinstance(journal, dict):
+        journal["large_cash"] = None
+    return cart, None if journal_text is None else json.dumps(journal)

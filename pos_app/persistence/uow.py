@@ -22,6 +22,7 @@ from pos_app.persistence.access_repo import AccessRepo
 from pos_app.persistence.appraisal_repo import AppraisalRepo
 from pos_app.persistence.card_refund_repo import CardRefundRepo
 from pos_app.persistence.certificate_repo import CertificateRepo
+from pos_app.persistence.checkout_repo import SqlCheckoutJournal
 from pos_app.persistence.counter_repo import CounterRepo
 from pos_app.persistence.customer_repo import CustomerRepo
 from pos_app.persistence.erasure_repo import ErasureRepo
@@ -81,6 +82,7 @@ class SqlUnitOfWork:
         self.counts = CountRepo(session)
         self.customers = CustomerRepo(session)
         self.counter = CounterRepo(session)
+        self.checkouts = SqlCheckoutJournal(session)
         self.certificates = CertificateRepo(session)
         self.appraisals = AppraisalRepo(session)
         self.privacy = PrivacyRequestRepo(session)

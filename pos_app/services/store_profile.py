@@ -12,7 +12,7 @@ Sales tax: `tax_rate` is charged on every sale line after its discounts; a
 return gives back the tax its sale charged; one sale is made exempt at the
 counter with the customer's certificate (a reseller, a charity). A store in a
 state without sales tax (Oregon, Delaware, Montana, New Hampshire) sets 0.
-A checkout keeps the rate it started with (services/checkout.py), so a rate
+A checkout keeps the rate it started with (domain/checkout.py), so a rate
 changed while a cart is being paid does not reprice it.
 
 The currency is fixed once a sale is recorded: every amount is stored in

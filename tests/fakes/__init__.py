@@ -14,6 +14,7 @@ from tests.fakes.appraisals import FakeAppraisalReader, FakeAppraisalRepository
 from tests.fakes.audit import FakeAuditLog
 from tests.fakes.audit_trail import FakeAuditTrail
 from tests.fakes.certificates import FakeCertificateReader, FakeCertificateRepository
+from tests.fakes.checkout import FakeCheckoutJournal
 from tests.fakes.counter import FakeCounterRepository
 from tests.fakes.customer_reader import FakeCustomerReader
 from tests.fakes.customers import FakeCustomerRepository
@@ -45,6 +46,7 @@ __all__ = [
     "FakeCardRefunds",
     "FakeCertificateReader",
     "FakeCertificateRepository",
+    "FakeCheckoutJournal",
     "FakeCountRepository",
     "FakeCounterRepository",
     "FakeCustomerReader",

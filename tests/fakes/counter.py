@@ -1,4 +1,4 @@
-"""The counter's rows in memory: checkout journals, parked carts, sales, shifts and the print queue.
+"""The counter's rows in memory: parked carts, sales, shifts and the print queue (journals: `checkout.py`).
 
 Like `persistence/counter_repo.py` and its stock guard, a sale takes each unique
 piece only while it is available (`ItemAlreadySold` otherwise, before anything
@@ -77,28 +77,6 @@ class FakeCounterRepository:
         payment_id = new_id("payment")
         self._state.refund_payments.append((sale_id, {**dataclasses.asdict(payment), "id": payment_id}))
         return payment_id
-
-    def save_checkout(self, checkout_id: str, *, terminal: str, staff_id: str | None, customer_id: str | None,
-                      cart: dict[str, Any], tenders: list[dict[str, Any]], status: str,
-                      sale_id: str | None = None) -> None:
-        before = self._state.checkouts.get(checkout_id)
-        created = before["created_at"] if before else utcnow()
-        # Stored as the real row is: JSON text read back, so no live object is shared with the caller.
-        self._state.checkouts[checkout_id] = copy.deepcopy({
-            "id": checkout_id, "terminal": before["terminal"] if before else terminal,
-            "staff_id": before["staff_id"] if before else staff_id, "customer_id": customer_id, "cart": cart,
-            "tenders": tenders, "status": status, "sale_id": sale_id, "created_at": created})
-
-    def _row(self, row: dict[str, Any]) -> dict[str, Any]:
-        return {k: copy.deepcopy(v) for k, v in row.items() if k != "created_at"}
-
-    def checkout(self, checkout_id: str) -> dict[str, Any] | None:
-        row = self._state.checkouts.get(checkout_id)
-        return None if row is None else self._row(row)
-
-    def open_checkouts(self, terminal: str) -> list[dict[str, Any]]:
-        rows = [r for r in self._state.checkouts.values() if r["terminal"] == terminal and r["status"] == "open"]
-        return [self._row(r) for r in sorted(rows, key=lambda r: r["created_at"])]
 
     def park(self, *, terminal: str, staff_id: str | None, customer_id: str | None, label: str,
              cart: dict[str, Any]) -> str:

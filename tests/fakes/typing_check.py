@@ -5,6 +5,7 @@ from __future__ import annotations
 from pos_app.services.ports.appraisals import AppraisalReader, AppraisalRepository
 from pos_app.services.ports.audit import AuditLog, AuditTrail
 from pos_app.services.ports.certificates import CertificateReader, CertificateRepository
+from pos_app.services.ports.checkout import CheckoutJournal
 from pos_app.services.ports.customers import CustomerReader, CustomerRepository
 from pos_app.services.ports.devices import CardTerminal
 from pos_app.services.ports.inventory import (
@@ -30,6 +31,7 @@ from tests.fakes import (
     FakeCardRefunds,
     FakeCertificateReader,
     FakeCertificateRepository,
+    FakeCheckoutJournal,
     FakeCounterRepository,
     FakeCountRepository,
     FakeCustomerReader,
@@ -68,6 +70,7 @@ def fakes_implement_their_ports(state: FakeState) -> None:
     customers: CustomerRepository = FakeCustomerRepository(state)
     privacy: PrivacyRequestRepository = FakePrivacyRequestRepository(state)
     counter: CounterRepository = FakeCounterRepository(state)
+    checkouts: CheckoutJournal = FakeCheckoutJournal(state)
     audit: AuditLog = FakeAuditLog(state)
     directory: DirectoryReader = FakeDirectoryReader(state)
     staff_security: StaffSecurityReader = FakeStaffSecurityReader(state)
@@ -86,4 +89,4 @@ def fakes_implement_their_ports(state: FakeState) -> None:
     del appraisals, appraisal_reader, erasure
     del sales_reader, card_refunds, card_terminal, certificates, certificate_reader
     del uow, handle, store, settings, staff, access, items, photos, stock, customers, privacy, counter, audit
-    del directory, staff_security, privacy_reader, counts, inventory_reader
+    del directory, staff_security, privacy_reader, counts, inventory_reader, checkouts

@@ -18,6 +18,7 @@ from typing import NoReturn, Self
 from pos_app.services.ports.appraisals import AppraisalRepository
 from pos_app.services.ports.audit import AuditLog
 from pos_app.services.ports.certificates import CertificateRepository
+from pos_app.services.ports.checkout import CheckoutJournal
 from pos_app.services.ports.customers import CustomerRepository
 from pos_app.services.ports.inventory import CountRepository, ItemRepository, PhotoRepository, StockLedger
 from pos_app.services.ports.privacy import ErasureRepository, PrivacyRequestRepository
@@ -27,6 +28,7 @@ from pos_app.services.ports.staff import AccessRepository, StaffRepository
 from tests.fakes.appraisals import FakeAppraisalRepository
 from tests.fakes.audit import FakeAuditLog
 from tests.fakes.certificates import FakeCertificateRepository
+from tests.fakes.checkout import FakeCheckoutJournal
 from tests.fakes.counter import FakeCounterRepository
 from tests.fakes.customers import FakeCustomerRepository
 from tests.fakes.erasure import FakeErasureRepository
@@ -68,6 +70,7 @@ class FakeUnitOfWork:
         self.stock: StockLedger = FakeStockLedger(self.state)
         self.customers: CustomerRepository = FakeCustomerRepository(self.state)
         self.counter: CounterRepository = FakeCounterRepository(self.state)
+        self.checkouts: CheckoutJournal = FakeCheckoutJournal(self.state)
         self.privacy: PrivacyRequestRepository = FakePrivacyRequestRepository(self.state)
         self.access: AccessRepository = FakeAccessRepository(self.state)
         self.audit_log = FakeAuditLog(self.state)

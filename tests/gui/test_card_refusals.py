@@ -35,11 +35,11 @@ def test_a_quarter_left_for_the_card_is_refused_on_screen_and_cash_finishes_the_
         qtbot, window: MainWindow, demo_facet: Facet, stripe_server: Any, printer_listener: Any) -> None:
     _set_up_counter(demo_facet, printer_listener.url, stripe_server)
     sell, pay = _open_payment(qtbot, window, demo_facet)
-    total = pay.co.priced.total.cents
+    total = pay.shown.priced.total.cents
     focused().selectAll()
     qtbot.keyClicks(focused(), f"{(total - 25) / 100:.2f}")  # cash for all but $0.25
     press(qtbot, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: pay.co.due.cents == 25, timeout=5_000)
+    qtbot.waitUntil(lambda: pay.shown.due.cents == 25, timeout=5_000)
 
     press(qtbot, Qt.Key.Key_D, Qt.KeyboardModifier.AltModifier)  # the card takes the rest...
     assert focused() is pay.form.card_edit and pay.form.card_edit.text() == "0.25"
@@ -47,7 +47,7 @@ def test_a_quarter_left_for_the_card_is_refused_on_screen_and_cash_finishes_the_
     message = pay.form.message_label
     qtbot.waitUntil(lambda: "too small for a card" in message.text(), timeout=5_000)
     assert "$0.50 to $999,999.99" in message.text() and "Take it in cash" in message.text()
-    assert "Sending" not in message.text() and pay.co.pending is None and stripe_server.requests == []
+    assert "Sending" not in message.text() and pay.shown.pending is None and stripe_server.requests == []
     assert pay.form.cash_button.isEnabled() and pay.form.card_button.isEnabled()
     snap(pay, "payment_card_too_small")
 
@@ -68,14 +68,14 @@ def test_a_card_stripe_refuses_is_said_on_screen_and_ctrl_del_voids_the_cart(
     focused().selectAll()
     qtbot.keyClicks(focused(), "20.00")
     press(qtbot, Qt.Key.Key_Return)  # $20 cash taken first
-    qtbot.waitUntil(lambda: len(pay.co.tenders) == 1, timeout=5_000)
+    qtbot.waitUntil(lambda: len(pay.shown.tenders) == 1, timeout=5_000)
 
     press(qtbot, Qt.Key.Key_D, Qt.KeyboardModifier.AltModifier)
     press(qtbot, Qt.Key.Key_Return)
     message = pay.form.message_label
     qtbot.waitUntil(lambda: "Stripe refused" in message.text(), timeout=10_000)
     assert "not activated for your account" in message.text() and "Nothing was charged" in message.text()
-    assert pay.co.pending is None and not pay.form.cancel_card_button.isVisible()
+    assert pay.shown.pending is None and not pay.form.cancel_card_button.isVisible()
     assert "Reader ready" in pay.form.reader_label.text()
     snap(pay, "payment_stripe_refused")
 
@@ -101,9 +101,9 @@ def test_esc_ends_a_card_attempt_that_stripe_refuses_after_a_lost_answer(
     press(qtbot, Qt.Key.Key_Return)
     message = pay.form.message_label
     qtbot.waitUntil(lambda: "Cannot reach Stripe" in message.text(), timeout=15_000)
-    assert pay.co.pending is not None  # outcome unknown: kept, asked again
+    assert pay.shown.pending is not None  # outcome unknown: kept, asked again
     stripe_server.refuse("POST", "/v1/payment_intents", "payment_method_unactivated", "Not activated.", times=99)
-    qtbot.waitUntil(lambda: pay.co.pending is None, timeout=10_000)  # ...then refusing: the poll drops it
+    qtbot.waitUntil(lambda: pay.shown.pending is None, timeout=10_000)  # ...then refusing: the poll drops it
     assert "Not activated" in message.text()
     press(qtbot, Qt.Key.Key_Escape)  # nothing was paid: Esc goes back to the cart
     qtbot.waitUntil(lambda: not pay.isVisible(), timeout=5_000)

@@ -220,7 +220,7 @@ def test_cash_over_ten_thousand_asks_for_the_form_8300_details_first(qtbot, wind
     qtbot.keyClick(focused(), Qt.Key.Key_Return)  # all of it in cash
     qtbot.waitUntil(lambda: pay.findChild(LargeCashDialog) is not None, timeout=5_000)
     form = pay.findChild(LargeCashDialog)
-    assert "Form 8300" in form.form.intro_label.text() and pay.co.tenders == ()
+    assert "Form 8300" in form.form.intro_label.text() and pay.shown.tenders == ()
     qtbot.waitUntil(lambda: focused() is form.form.full_name_edit)
     qtbot.keyClicks(focused(), "Ann Payer")
     qtbot.keyClick(focused(), Qt.Key.Key_Tab)
@@ -246,7 +246,7 @@ def test_a_payment_left_open_is_finished_before_another_starts(qtbot, window: Ma
     pay = _dialog(qtbot, sell, PaymentDialog)
     pay.form.cash_edit.setText("10.00")
     qtbot.keyClick(pay.form.cash_edit, Qt.Key.Key_Return)  # part of it in cash...
-    qtbot.waitUntil(lambda: len(pay.co.tenders) == 1, timeout=5_000)
+    qtbot.waitUntil(lambda: len(pay.shown.tenders) == 1, timeout=5_000)
     pay.reject()  # ...then the window goes (the screen locked)
     qtbot.waitUntil(lambda: not pay.isVisible())
     qtbot.waitUntil(lambda: focused() is sell.form.scan_edit)
@@ -254,5 +254,5 @@ def test_a_payment_left_open_is_finished_before_another_starts(qtbot, window: Ma
     qtbot.waitUntil(lambda: isinstance(sell.dialog, PaymentDialog) and sell.dialog is not pay
                     and sell.dialog.isVisible(), timeout=10_000)
     again = sell.dialog
-    assert again.co.id == pay.co.id and [t.amount.cents for t in again.co.tenders] == [1000]
-    assert sell.cart.is_empty and [line.sku for line in again.co.cart.lines] == [sku]
+    assert again.shown.id == pay.shown.id and [t.amount.cents for t in again.shown.tenders] == [1000]
+    assert sell.cart.is_empty and [line.sku for line in again.shown.cart.lines] == [sku]

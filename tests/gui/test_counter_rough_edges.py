@@ -47,7 +47,7 @@ def test_cash_typed_over_the_amount_due_replaces_it_and_the_change_due_stays_up_
     _scan(qtbot, first)
     qtbot.keyClick(focused(), Qt.Key.Key_F9)
     pay = _dialog(qtbot, sell, PaymentDialog)
-    due = pay.co.due.cents
+    due = pay.shown.due.cents
     cash_edit = pay.form.cash_edit
     assert focused() is cash_edit
     qtbot.waitUntil(lambda: cash_edit.selectedText() == cash_edit.text() == Money(due).plain())

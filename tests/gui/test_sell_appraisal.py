@@ -50,7 +50,7 @@ def test_f12_appraises_the_last_sale_with_an_appraisers_pin_and_prints_it(
     _scan(qtbot, code)
     qtbot.keyClick(focused(), Qt.Key.Key_F9)
     pay = _dialog(qtbot, sell, PaymentDialog)
-    total = pay.co.priced.total
+    total = pay.shown.priced.total
     focused().selectAll()
     qtbot.keyClicks(focused(), total.plain())
     qtbot.keyClick(focused(), Qt.Key.Key_Return)
@@ -138,7 +138,7 @@ def test_the_owners_f12_hands_the_signing_to_the_appraiser_who_is_listed_alone(
     qtbot.keyClick(focused(), Qt.Key.Key_F9)
     pay = _dialog(qtbot, sell, PaymentDialog)
     focused().selectAll()
-    qtbot.keyClicks(focused(), pay.co.priced.total.plain())
+    qtbot.keyClicks(focused(), pay.shown.priced.total.plain())
     qtbot.keyClick(focused(), Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: not pay.isVisible(), timeout=10_000)
     qtbot.waitUntil(lambda: sell.form.appraise_button.isEnabled(), timeout=5_000)

@@ -90,10 +90,10 @@ def test_a_piece_sold_elsewhere_while_paying_is_not_sold_and_the_cash_goes_back_
 
     qtbot.waitUntil(lambda: focused() is pay.form.cash_edit)
     press(qtbot, Qt.Key.Key_Return)  # cash, exactly what is due: the sale tries to complete
-    qtbot.waitUntil(lambda: bool(pay.co.conflict), timeout=10_000)
+    qtbot.waitUntil(lambda: bool(pay.shown.conflict), timeout=10_000)
     text = pay.form.message_label.text()
     assert f"Not sold: {sku} has just been sold at another counter" in text
-    assert f"This customer paid {checkout.paid_summary(pay.co)}: give it back" in text and "Ctrl+Del" in text
+    assert f"This customer paid {checkout.paid_summary(pay.shown)}: give it back" in text and "Ctrl+Del" in text
     assert not pay.form.take_box.isVisible() and pay.form.void_button.text().startswith("Give the money back")
     snap(pay, "payment-sold-elsewhere")
     press(qtbot, Qt.Key.Key_Escape)  # the screen stays: the money is owed back
@@ -102,7 +102,7 @@ def test_a_piece_sold_elsewhere_while_paying_is_not_sold_and_the_cash_goes_back_
     _give_back_with_the_managers_pin(qtbot, pay)
     qtbot.waitUntil(lambda: "was given back" in sell.form.message_label.text(), timeout=5_000)
     assert "Nothing was sold" in sell.form.message_label.text() and sell.cart.is_empty
-    assert _checkout_status(demo_facet, pay.co.id) == "abandoned"
+    assert _checkout_status(demo_facet, pay.shown.id) == "abandoned"
     assert len(demo_facet.sales_reader().sales(limit=1000)) == sales_before + 1  # only the other counter's
     qtbot.waitUntil(lambda: focused() is sell.form.scan_edit, timeout=5_000)
 
@@ -123,7 +123,7 @@ def test_sign_in_recovery_says_what_was_paid_for_a_piece_sold_meanwhile(
     sign_in(qtbot, window, "Lily Chen")
     sell = window.workspace.screens["Sell"]
     pay = _payment(qtbot, sell)  # recovery at sign-in brings the payment back
-    qtbot.waitUntil(lambda: bool(pay.co.conflict), timeout=10_000)
+    qtbot.waitUntil(lambda: bool(pay.shown.conflict), timeout=10_000)
     paid = checkout.paid_summary(co)
     for shown in (sell.form.message_label.text(), pay.form.message_label.text()):
         assert f"Not sold: {sku} has just been sold at another counter" in shown

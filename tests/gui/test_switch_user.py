@@ -71,6 +71,7 @@ def test_the_next_clerk_takes_over_the_open_cart(qtbot, window: MainWindow, demo
     _scan(qtbot, sell, code3)
     assert [line.sku for line in sell.cart.lines] == [sku1, sku2, sku3]
 
+    window.context.runner.wait()  # the hand-over is recorded on the database worker
     staff_id, role, summary = _last_audit(demo_facet, "cart.handed_over")
     assert staff_id == _staff_id(demo_facet, "Sam Ortiz") and role == "clerk"
     assert summary == {"lines": 2, "from_staff_id": _staff_id(demo_facet, "Lily Chen")}
@@ -86,7 +87,9 @@ def test_someone_who_does_not_sell_finds_the_cart_parked_for_the_counter(  # typ
 
     sign_in(qtbot, window, "Priya Nair")  # the appraiser has no sell screen
     assert "Sell" not in window.workspace.screens
-    assert "Lily Chen's open cart (1 line) was parked" in window.statusBar().currentMessage()
+    # Parked on the database worker; the status line says so once it is written.
+    qtbot.waitUntil(lambda: "Lily Chen's open cart (1 line) was parked" in window.statusBar().currentMessage(),
+                    timeout=5_000)
     parked = demo_facet.sales_reader().parked_carts(demo_facet.terminal)
     assert [(p.label, p.staff, p.lines) for p in parked][-1] == ("Lily Chen's cart", "Lily Chen", 1)
 

@@ -50,7 +50,7 @@ def _checkout_one(facet: app.Facet, clerk: Actor, settings: checkout.CounterSett
 
 def _journal(facet: app.Facet, co: checkout.Checkout, settings: checkout.CounterSettings) -> checkout.Checkout:
     """The checkout as saved (what a restart or the screen's reload sees)."""
-    return checkout.open_checkout(co.id, settings=settings, uow=facet.uow())
+    return checkout.open_checkout(co.id, uow=facet.uow())
 
 
 def _card_sale(facet: app.Facet, clerk: Actor, settings: checkout.CounterSettings, terminal: StripeTerminal,
@@ -111,7 +111,7 @@ def test_a_refused_attempt_left_in_the_journal_by_a_crash_is_dropped_by_a_check_
         co = checkout.Checkout(id=co.id, cart=co.cart, priced=co.priced, pending=stuck, attempts=1)
         uow = demo_facet.uow()
         with uow:  # the journal as the stopped process left it
-            checkout._save(uow, co, clerk)  # noqa: SLF001
+            uow.checkouts.save(co, terminal=clerk.terminal, staff_id=clerk.staff_id)
             uow.commit()
         co = _journal(demo_facet, co, settings)
         assert co.pending is not None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -469,7 +470,7 @@ def test_a_network_error_mid_payment_never_charges_twice(
     with pytest.raises(DeviceUnavailable, match="Cannot reach Stripe"):
         checkout.start_card(co, co.due, uow=demo_facet.uow(), actor=clerk, terminal=terminal)
     assert len(stripe_server.intents) == 1
-    journal = checkout.open_checkout(co.id, settings=settings, uow=demo_facet.uow())
+    journal = checkout.open_checkout(co.id, uow=demo_facet.uow())
     assert journal.pending is not None and journal.pending.payment_intent_id is None
     # Asking again with the journaled key finds the same PaymentIntent and hands it to the reader.
     co, outcome = checkout.check_card(journal, uow=demo_facet.uow(), actor=clerk, terminal=terminal)
@@ -494,7 +495,7 @@ def test_a_crash_after_the_card_was_charged_completes_the_sale_at_the_next_start
     facet = app.open_facet(demo_dir)
     try:
         manager = actor_for(facet, Role.MANAGER)
-        found = checkout.recover_checkouts(settings=settings, uow=facet.uow(), actor=manager,
+        found = checkout.recover_checkouts(uow=facet.uow(), actor=manager,
                                            sales=facet.sales_reader(), terminal=terminal)
         assert len(found) == 1 and found[0].completed is not None
         assert "went through" in found[0].message
@@ -502,7 +503,7 @@ def test_a_crash_after_the_card_was_charged_completes_the_sale_at_the_next_start
         assert sale is not None and sale.number != sales_before and sale.staff_id == clerk.staff_id
         assert [p.card_last4 for p in sale.payments] == ["4242"]
         assert stripe_server.intent(sale.payments[0].payment_intent_id or "")["status"] == "succeeded"
-        assert checkout.recover_checkouts(settings=settings, uow=facet.uow(), actor=manager,
+        assert checkout.recover_checkouts(uow=facet.uow(), actor=manager,
                                           sales=facet.sales_reader(), terminal=terminal) == []
     finally:
         facet.close()
@@ -519,7 +520,7 @@ def test_a_crash_while_the_reader_waited_reopens_the_cart_and_cancels_the_paymen
     facet.close()
     facet = app.open_facet(demo_dir)
     try:
-        found = checkout.recover_checkouts(settings=settings, uow=facet.uow(), actor=clerk,
+        found = checkout.recover_checkouts(uow=facet.uow(), actor=clerk,
                                            sales=facet.sales_reader(), terminal=terminal)
         assert len(found) == 1 and found[0].completed is None and "reopened" in found[0].message
         assert found[0].checkout.cart == co.cart and found[0].checkout.pending is None
@@ -581,7 +582,7 @@ def test_a_crash_before_anything_was_paid_gives_the_cart_back(demo_dir: Path) ->
     facet.close()
     facet = app.open_facet(demo_dir)
     try:
-        found = checkout.recover_checkouts(settings=settings, uow=facet.uow(), actor=clerk,
+        found = checkout.recover_checkouts(uow=facet.uow(), actor=clerk,
                                            sales=facet.sales_reader(), terminal=None)
         assert [(r.checkout.cart, r.completed) for r in found] == [(co.cart, None)]
         assert "nothing was paid" in found[0].message
@@ -611,13 +612,86 @@ def test_a_crash_recovered_after_the_tax_rate_changed_keeps_the_rate_the_checkou
         store_profile.change_store_profile({"tax_rate": new_rate}, uow=facet.uow(), actor=owner)
         now = checkout.counter_settings(facet.directory(), facet.terminal)
         assert now.tax_rate == Decimal(new_rate)
-        found = checkout.recover_checkouts(settings=now, uow=facet.uow(), actor=owner,
+        found = checkout.recover_checkouts(uow=facet.uow(), actor=owner,
                                            sales=facet.sales_reader(), terminal=terminal)
         assert len(found) == 1 and found[0].completed is not None
         sale = facet.sales_reader().sale(found[0].completed.sale_id)
         assert sale is not None
         assert sale.total_cents == charged.cents == co.priced.total.cents
         assert sale.tax_cents == co.priced.tax.cents
+    finally:
+        facet.close()
+
+
+def test_a_card_charged_before_a_crash_completes_at_the_charge_when_the_rate_changed_and_the_screen_held_only_its_id(
+        demo_dir: Path, stripe_server: FakeStripe) -> None:
+    """The sell screen holds the checkout's id: the card is sent and followed by id, then the power goes out
+    while the reader waits; the owner changes the rate before the restart. Recovery asks Stripe (the real
+    SDK against the local server), finds the charge captured, and the sale is the amount charged."""
+    from pos_app.services import store_profile
+
+    facet = app.open_facet(demo_dir)
+    clerk = actor_for(facet, Role.CLERK)
+    settings = checkout.counter_settings(facet.directory(), facet.terminal)
+    terminal = _terminal(stripe_server)
+    checkout_id = _checkout_one(facet, clerk, settings).id
+    due = checkout.open_checkout(checkout_id, uow=facet.uow()).due
+    waiting = checkout.start_card(checkout_id, due, uow=facet.uow(), actor=clerk, terminal=terminal)
+    assert waiting.pending is not None and waiting.pending.payment_intent_id is not None
+    terminal.simulate_tap("4242424242424242")
+    stored_cart, stored_journal = facet.connection().execute(
+        "SELECT cart, tenders FROM checkouts WHERE id = ?", (checkout_id,)).fetchone()
+    facet.close()
+    assert "_checkout" not in json.loads(stored_cart), "the journal is no longer hidden in the cart"
+    kept = json.loads(stored_journal)
+    assert (kept["tax_rate"], kept["totals"]["total"]) == (str(settings.tax_rate), due.cents)
+
+    facet = app.open_facet(demo_dir)
+    try:
+        owner = actor_for(facet, Role.OWNER)
+        store_profile.change_store_profile({"tax_rate": "0"}, uow=facet.uow(), actor=owner)
+        found = checkout.recover_checkouts(uow=facet.uow(), actor=owner, sales=facet.sales_reader(),
+                                           terminal=terminal)
+        assert len(found) == 1 and found[0].completed is not None
+        assert found[0].message == f"The card payment under way went through. Sale {found[0].completed.number} " \
+                                   "was completed."
+        sale = facet.sales_reader().sale(found[0].completed.sale_id)
+        assert sale is not None and sale.total_cents == due.cents == stripe_server.intents[
+            waiting.pending.payment_intent_id]["amount"]
+        assert sale.tax_cents == waiting.priced.tax.cents > 0
+    finally:
+        facet.close()
+
+
+def test_a_journal_left_in_the_older_layout_is_recovered_at_the_rate_it_kept(demo_dir: Path) -> None:
+    """A checkout left open by the version that hid the journal in the cart (`"_checkout"`) is read back
+    as it was written, and completes at its own rate after the store's rate changed."""
+    from pos_app.domain.cart import cart_to_dict, tender_to_dict
+    from pos_app.services import store_profile
+
+    facet = app.open_facet(demo_dir)
+    clerk = actor_for(facet, Role.CLERK)
+    cash.open_shift(Money(20000), uow=facet.uow(), actor=clerk)
+    settings = checkout.counter_settings(facet.directory(), facet.terminal)
+    co = _checkout_one(facet, clerk, settings)
+    paid = checkout.pay_cash(co.id, co.due, uow=facet.uow(), actor=clerk, sales=facet.sales_reader())
+    tenders = [tender_to_dict(t) for t in paid.tenders]
+    older = cart_to_dict(co.cart) | {"_checkout": {"tenders": tenders, "pending": None, "attempts": 0,
+                                                   "large_cash": None, "conflict": "",
+                                                   "tax_rate": str(settings.tax_rate)}}
+    conn = facet.connection()
+    with conn:
+        conn.execute("UPDATE checkouts SET cart = ?, tenders = ? WHERE id = ?",
+                     (json.dumps(older), json.dumps(tenders), co.id))
+    conn.close()
+    facet.close()
+
+    facet = app.open_facet(demo_dir)
+    try:
+        store_profile.change_store_profile({"tax_rate": "0"}, uow=facet.uow(), actor=actor_for(facet, Role.OWNER))
+        found = checkout.recover_checkouts(uow=facet.uow(), actor=clerk, sales=facet.sales_reader(), terminal=None)
+        assert len(found) == 1 and found[0].completed is not None
+        assert found[0].completed.total == co.total and co.priced.tax.cents > 0
     finally:
         facet.close()
 
@@ -638,8 +712,8 @@ def test_a_half_paid_checkout_reopened_after_a_rate_change_still_owes_the_first_
     facet = app.open_facet(demo_dir)
     try:
         store_profile.change_store_profile({"tax_rate": "0"}, uow=facet.uow(), actor=actor_for(facet, Role.OWNER))
-        now = checkout.counter_settings(facet.directory(), facet.terminal)
-        found = checkout.recover_checkouts(settings=now, uow=facet.uow(), actor=clerk,
+        assert checkout.counter_settings(facet.directory(), facet.terminal).tax_rate == 0
+        found = checkout.recover_checkouts(uow=facet.uow(), actor=clerk,
                                            sales=facet.sales_reader(), terminal=None)
         assert len(found) == 1 and found[0].completed is None
         assert found[0].checkout.due == owed and found[0].checkout.priced.tax == co.priced.tax

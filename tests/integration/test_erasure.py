@@ -116,6 +116,14 @@ def _everywhere(facet: app.Facet, customer_id: str, first: str, last: str, email
                          "sale_id, created_at, updated_at) SELECT ?, 'C1', id, ?, ?, '[]', 'completed', ?, "
                          "'2026-11-30 10:00:00.000000', '2026-11-30 10:00:00.000000' FROM staff LIMIT 1",
                          (new_id(), customer_id, json.dumps(cart), sales[0]))
+            # One given up on, as the journal is written now: the Form 8300 details in its own column.
+            cart = {"lines": [], "customer_id": customer_id, "customer_name": full, "currency": "USD"}
+            journal = {"tenders": [], "tax_rate": "8.875", "large_cash": {"full_name": full,
+                                                                          "taxpayer_id": "987-65-4321"}}
+            conn.execute("INSERT INTO checkouts (id, terminal, staff_id, customer_id, cart, tenders, status, "
+                         "created_at, updated_at) SELECT ?, 'C1', id, ?, ?, ?, 'abandoned', "
+                         "'2026-11-30 11:00:00.000000', '2026-11-30 11:00:00.000000' FROM staff LIMIT 1",
+                         (new_id(), customer_id, json.dumps(cart), json.dumps(journal)))
             # Another customer's note names them in full and gives their email.
             conn.execute("UPDATE customers SET notes = ? WHERE id = (SELECT id FROM customers WHERE id != ? "
                          "AND erased_at IS NULL ORDER BY id LIMIT 1)",
@@ -245,8 +253,10 @@ def test_sales_stay_under_a_pseudonym_with_totals_tax_and_drawer_unchanged(erase
     assert _q(facet, "SELECT full_name, address, date_of_birth, taxpayer_id, id_document, cash_cents, filed_on "
                      "FROM large_cash_reports WHERE customer_id = ?", customer_id) == [
         ("Erased customer", "", None, "", "", 1_200_000, "2026-11-30")]
-    [(cart,)] = _q(facet, "SELECT cart FROM checkouts WHERE customer_id = ?", customer_id)
-    assert json.loads(cart)["customer_name"] == "" and json.loads(cart)["_checkout"]["large_cash"] is None
+    [(older, _), (cart, journal)] = _q(facet, "SELECT cart, tenders FROM checkouts WHERE customer_id = ? "
+                                              "ORDER BY created_at", customer_id)
+    assert json.loads(older)["customer_name"] == "" and json.loads(older)["_checkout"]["large_cash"] is None
+    assert json.loads(cart)["customer_name"] == "" and json.loads(journal)["large_cash"] is None
     assert _q(facet, "SELECT order_discount_reason FROM sales WHERE id = ?", erased["sales"][0]) == [
         ("anniversary gift from [erased]",)]
     assert _q(facet, "SELECT count(*) FROM customers WHERE notes LIKE '%Vexmoor%' OR notes LIKE '%quillon@%'") == [

@@ -220,6 +220,40 @@ def _ref(request_id: str, path: str | None, sha: str) -> Any:
     return ExportRef(request_id, path, sha)
 
 
+def _journal_of(checkout_id: str, *, customer_id: str | None = None, customer_name: str = "") -> Any:
+    """A checkout journal just opened for a one-line cart (of a customer, if given), at 8.875%."""
+    from decimal import Decimal
+
+    from pos_app.domain.cart import Cart, CartLine
+    from pos_app.domain.checkout import Checkout
+    from pos_app.domain.money import Money
+
+    cart = Cart(currency="USD", customer_id=customer_id, customer_name=customer_name,
+                lines=(CartLine(item_id="i-1", sku="CT-J", description="Pendant", quantity=1,
+                                unit_price=Money(10_000), list_price=Money(10_000), unique=True),))
+    return Checkout.start(checkout_id, cart, Decimal("8.875"))
+
+
+def test_checkout_journal_contract(store: tuple[UnitOfWork, Actor]) -> None:
+    from decimal import Decimal
+
+    from pos_app.domain.cart import cash_tender
+
+    uow, owner = store
+    co = _journal_of("co-1")
+    with uow:
+        uow.checkouts.save(co, terminal="CT", staff_id=owner.staff_id)
+        assert [e.checkout.id for e in uow.checkouts.open_on("CT")] == ["co-1"]
+        assert uow.checkouts.open_on("C9") == []
+        paid = co.tender_added(cash_tender(co.due, co.due))
+        uow.checkouts.save(paid, terminal="C9", staff_id=owner.staff_id)  # saved again: keeps its counter
+        entry = uow.checkouts.get("co-1")
+        assert entry is not None and (entry.terminal, entry.staff_id) == ("CT", owner.staff_id)
+        assert entry.checkout == paid and entry.checkout.tax_rate == Decimal("8.875")
+        uow.checkouts.save(paid.abandoned(), terminal="CT", staff_id=owner.staff_id)
+        assert uow.checkouts.open_on("CT") == [] and uow.checkouts.get("missing") is None
+
+
 def test_counter_repository_contract(store: tuple[UnitOfWork, Actor]) -> None:
     uow, owner = store
     with uow:
@@ -231,14 +265,6 @@ def test_counter_repository_contract(store: tuple[UnitOfWork, Actor]) -> None:
             piece: ("available", "unique", 1), counted: ("available", "counted", 2)}
         first = uow.counter.next_sale_number("CT")
         assert uow.counter.next_sale_number("CT") == first + 1
-        uow.counter.save_checkout("co-1", terminal="CT", staff_id=owner.staff_id, customer_id=None,
-                                  cart={"lines": [], "_checkout": {"tenders": []}}, tenders=[], status="open")
-        assert [r["id"] for r in uow.counter.open_checkouts("CT")] == ["co-1"]
-        uow.counter.save_checkout("co-1", terminal="CT", staff_id=owner.staff_id, customer_id=None,
-                                  cart={"lines": []}, tenders=[], status="abandoned")
-        row = uow.counter.checkout("co-1")
-        assert row is not None and (row["status"], row["cart"], row["terminal"]) == ("abandoned", {"lines": []}, "CT")
-        assert uow.counter.open_checkouts("CT") == []
         park = uow.counter.park(terminal="CT", staff_id=owner.staff_id, customer_id=None, label="Ruby",
                                 cart={"lines": [1]})
         assert uow.counter.take_parked(park) == {"lines": [1]}
@@ -598,8 +624,8 @@ def test_erasure_repository_contract(store: tuple[UnitOfWork, Actor]) -> None:
         assert uow.erasure.blockers(cid) == []
         park = uow.counter.park(terminal="ER", staff_id=owner.staff_id, customer_id=cid, label="Opal's ring",
                                 cart={"lines": []})
-        uow.counter.save_checkout("co-er", terminal="ER", staff_id=owner.staff_id, customer_id=cid,
-                                  cart={"lines": [], "customer_name": "Opal Quartz"}, tenders=[], status="open")
+        uow.checkouts.save(_journal_of("co-er", customer_id=cid, customer_name="Opal Quartz"), terminal="ER",
+                           staff_id=owner.staff_id)
         uow.counter.add_large_cash_report({"customer_id": cid, "sale_id": None, "cash_cents": 1_200_000,
                                            "twelve_month_cents": 1_200_000, "full_name": "Opal Quartz",
                                            "address": "9 Gem Road, Springfield", "date_of_birth": dt.date(1980, 1, 1),

@@ -108,8 +108,7 @@ def test_two_windows_selling_one_unique_piece_make_exactly_one_sale(demo_dir: Pa
         assert {t: rows[t] - before[t] for t in ("sales", "sale_lines", "payments", "stock_movements")} == {
             "sales": 1, "sale_lines": 1, "payments": 1, "stock_movements": 1}
         # The loser's checkout stays open with what was paid, and says why.
-        kept = checkout.open_checkout(lost["checkout"], settings=checkout.counter_settings(facet.directory(), "C1"),
-                                      uow=facet.uow())
+        kept = checkout.open_checkout(lost["checkout"], uow=facet.uow())
         assert kept.settled and kept.tenders and kept.conflict == lost["message"]
         assert _one(facet, "SELECT status FROM checkouts WHERE id = ?", lost["checkout"]) == "open"
     finally:
@@ -158,7 +157,7 @@ def test_complete_sale_refuses_a_piece_sold_at_another_counter_and_keeps_what_wa
 
     assert _store_rows(demo_facet) == before, "nothing of the refused sale is written"
     assert demo_facet.connection().execute(numbers).fetchone() == number_before, "no sale number is used up"
-    kept = checkout.open_checkout(co.id, settings=settings, uow=demo_facet.uow())
+    kept = checkout.open_checkout(co.id, uow=demo_facet.uow())
     assert kept.tenders == co.tenders and kept.conflict.startswith(piece.sku)
     # Trying again changes nothing and tells the audit trail nothing new.
     with pytest.raises(ItemAlreadySold):
@@ -199,7 +198,7 @@ def test_a_cash_checkout_whose_piece_sold_meanwhile_is_not_completed_on_recovery
     try:
         manager = actor_for(facet, Role.MANAGER)
         sales_before = _one(facet, "SELECT count(*) FROM sales")
-        found = checkout.recover_checkouts(settings=settings, uow=facet.uow(), actor=_at(manager, "C1"),
+        found = checkout.recover_checkouts(uow=facet.uow(), actor=_at(manager, "C1"),
                                            sales=facet.sales_reader(), terminal=None)
         assert len(found) == 1
         [result] = found
@@ -216,11 +215,11 @@ def test_a_cash_checkout_whose_piece_sold_meanwhile_is_not_completed_on_recovery
         assert event[0] == manager.name and f'"paid_cents": {co.priced.total.cents}' in event[1]
         assert '"on_recovery": true' in event[1] and elsewhere.number not in event[1]
         # Signing in again finds it again (the money is still owed), and the manager gives it back.
-        again = checkout.recover_checkouts(settings=settings, uow=facet.uow(), actor=_at(manager, "C1"),
+        again = checkout.recover_checkouts(uow=facet.uow(), actor=_at(manager, "C1"),
                                            sales=facet.sales_reader(), terminal=None)
         assert [r.conflict for r in again] == [result.conflict]
         checkout.refund_unsold(again[0].checkout, uow=facet.uow(), actor=_at(manager, "C1"), terminal=None)
-        assert checkout.recover_checkouts(settings=settings, uow=facet.uow(), actor=_at(manager, "C1"),
+        assert checkout.recover_checkouts(uow=facet.uow(), actor=_at(manager, "C1"),
                                           sales=facet.sales_reader(), terminal=None) == []
         assert _one(facet, "SELECT count(*) FROM audit_events WHERE action = 'checkout.stock_conflict'") == 1
     finally:

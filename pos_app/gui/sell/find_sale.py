@@ -22,6 +22,7 @@ from pos_app.gui import dialogs
 from pos_app.gui.approval import with_approval
 from pos_app.gui.base import FacetDialog, mark_info, mark_problem
 from pos_app.gui.context import AppContext
+from pos_app.gui.ops import show_error
 from pos_app.services import checkout, receipts, returns
 from pos_app.services.ports.sales import SaleDetail
 from pos_app.services.ports.store import Store
@@ -46,7 +47,7 @@ class FindSaleDialog(FacetDialog):
         f = self.form
         f.lines_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         f.lines_table.verticalHeader().setVisible(False)
-        f.number_edit.returnPressed.connect(self.find)
+        f.number_edit.returnPressed.connect(self.look_up)
         for button, keys, slot in (
             (f.return_button, "Ctrl+Return", self.return_selected),
             (f.return_all_button, "Alt+A", self.return_all),
@@ -76,17 +77,23 @@ class FindSaleDialog(FacetDialog):
     def show_problem(self, exc: UserFacingError) -> None:
         mark_problem(self.form.message_label, str(exc))
 
-    def find(self) -> None:
-        try:
-            sale = returns.find_sale(self.form.number_edit.text(), sales=self.context.sales, actor=self.actor,
-                                     uow=self.context.uow())
-        except UserFacingError as problem:
+    def look_up(self) -> None:
+        """Look the sale up on the worker (a refusal goes on the audit trail: no write on the GUI thread)."""
+        number, actor = self.form.number_edit.text(), self.actor
+
+        def work(store: Store) -> SaleDetail:
+            return returns.find_sale(number, sales=store.sales, actor=actor, uow=store.uow())
+
+        def not_found(exc: BaseException) -> None:
+            if not isinstance(exc, UserFacingError):
+                show_error(self, exc)
+                return
             self.sale = None
             self._enable(False)
-            self.show_problem(problem)
+            self.show_problem(exc)
             self.form.number_edit.selectAll()
-            return
-        self.show_sale(sale)
+
+        self.context.runner.run(work, on_done=self.show_sale, on_error=not_found, parent=self)
 
     def show_sale(self, sale: SaleDetail) -> None:
         self.sale = sale
@@ -207,20 +214,16 @@ class FindSaleDialog(FacetDialog):
         path = dialogs.ask_save_path(self, "Save the receipt", f"receipt-{self.sale.number}.pdf", "PDF (*.pdf)")
         if path is None:
             return
-        sale_id, context, actor = self.sale.id, self.context, self.actor
+        sale_id, actor = self.sale.id, self.actor
 
-        def work() -> str:
-            conn = context.facet.connection()
-            try:
-                data = receipts.receipt_pdf(sale_id, sales=context.facet.sales_reader(conn),
-                                            directory=context.facet.directory(conn), actor=actor, reprint=True,
-                                            uow=context.facet.uow())
-            finally:
-                conn.close()
+        def work(store: Store) -> str:
+            data = receipts.receipt_pdf(sale_id, sales=store.sales, directory=store.directory, actor=actor,
+                                        reprint=True, uow=store.uow())
             path.write_bytes(data)
             return str(path)
 
-        self.run(work, lambda saved: mark_info(self.form.message_label, f"Saved {saved}."), lane="io")
+        self.run(work, lambda saved: mark_info(self.form.message_label, f"Saved {saved}."),
+                 lane="io")
 
     def void(self) -> None:
         sale = self.sale

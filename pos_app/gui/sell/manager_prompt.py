@@ -1,7 +1,7 @@
 """A sell-screen prompt whose change may need the clerk's confirmation and a manager: a discount or a price.
 
 `ask_with_manager` opens the prompt (a value and a reason). Its change, `build(value, reason, approver,
-confirmed)`, is the service call, run on the database worker:
+confirmed, store)`, is the service call, run on the database worker with the job's store handle:
 - a `checkout.DiscountToConfirm` closes the prompt and asks the clerk to confirm (Enter gives the discount,
   Esc does not), then runs `build` again confirmed;
 - an `ApprovalNeeded`, from either try, closes the prompt and asks a manager (`gui/approval.py`, the reason
@@ -26,8 +26,9 @@ from pos_app.services import checkout
 from pos_app.services.guard import ApprovalNeeded
 from pos_app.services.ports.store import Store
 
-Build = Callable[[str, str, Actor | None, bool], Cart]
-"""The change: (value, reason, approver or None, confirmed) -> the new cart; runs on the database worker."""
+Build = Callable[[str, str, Actor | None, bool, Store], Cart]
+"""The change: (value, reason, approver or None, confirmed, the job's store) -> the new cart; runs on the
+database worker."""
 
 
 class ManagerPromptDialog(PromptDialog):
@@ -43,7 +44,7 @@ class ManagerPromptDialog(PromptDialog):
                  value: str, value_label: str, reason: str | None, reason_label: str, reason_required: bool,
                  parent: QWidget | None = None) -> None:
         super().__init__(context, title, prompt, value=value, value_label=value_label, reason=reason,
-                         reason_label=reason_label, accept_with=lambda v, r: build(v, r, None, False),
+                         reason_label=reason_label, accept_with=lambda v, r, store: build(v, r, None, False, store),
                          on_done=on_done, parent=parent, reason_required=reason_required)
         self._on_held = on_held
 
@@ -64,8 +65,7 @@ def ask_with_manager(screen: CounterScreen, parent: QWidget, title: str, prompt:
     context = screen.context
 
     def retried(value: str, reason: str, confirmed: bool) -> Callable[[Store, Actor | None], Cart]:
-        # PromptDialog's own check runs without a store handle, so `build` reads none; the retry does the same.
-        return lambda _store, approver: build(value, reason, approver, confirmed)
+        return lambda store, approver: build(value, reason, approver, confirmed, store)
 
     def confirm(value: str, reason: str, asked: UserFacingError) -> None:
         def confirmed(_yes: object) -> None:

@@ -19,11 +19,15 @@ If the sale cannot complete because a piece in it was sold at another
 counter meanwhile (or when start-up recovery finds such a payment), the
 screen says what was paid and Ctrl+Del gives it back: the card refunded,
 the cash with a manager's approval (their PIN in the approval dialog).
+
+The dialog holds the checkout's id: every step runs on the database worker
+(`runner.run(lambda store: ...)`) and passes that id, the service reads the
+journal as stored and returns it as it now stands, which the dialog keeps
+in `shown` only to show it.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from typing import Any
 
@@ -31,7 +35,7 @@ from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QHeaderView, QLineEdit, QSizePolicy, QWidget
 
 from pos_app.domain.errors import StockConflict, UserFacingError
-from pos_app.domain.money import parse_money
+from pos_app.domain.money import Money, parse_money
 from pos_app.domain.permissions import Actor
 from pos_app.gui import dialogs
 from pos_app.gui.approval import with_approval
@@ -71,8 +75,11 @@ class PaymentDialog(FacetDialog):
 
     def __init__(self, context: AppContext, co: checkout.Checkout, settings: checkout.CounterSettings,
                  parent: QWidget | None = None) -> None:
+        """`co` is the journal as just read (started, or found at recovery); the dialog keeps its id."""
         super().__init__(context, "payment_dialog.ui", "Payment", parent)
-        self.co = co
+        self.checkout_id = co.id
+        self.shown = co
+        """The journal as last read, to show; what acts on it passes `checkout_id`."""
         self.settings = settings
         self.actor = context.require_actor()
         self.terminal: Any = None
@@ -122,7 +129,7 @@ class PaymentDialog(FacetDialog):
         test = bool(terminal is not None and terminal.test_mode)
         self.form.test_mode_label.setVisible(test)
         self.show_state()
-        if self.co.pending is not None and self.co.pending.amount.cents > 0:
+        if self.shown.pending is not None and not self.shown.pending.is_refund:
             self._poll.start()
 
     def say(self, text: str) -> None:
@@ -140,7 +147,7 @@ class PaymentDialog(FacetDialog):
         label.setMinimumHeight(label.heightForWidth(max(label.width(), 300)) if label.text() else 0)
 
     def show_state(self) -> None:
-        f, co, m = self.form, self.co, self.context.money
+        f, co, m = self.form, self.shown, self.context.money
         due = co.due
         f.total_label.setText(m(co.priced.total.cents))
         f.due_label.setText(m(due.cents) if due.cents >= 0 else f"Refund {m(-due.cents)}")
@@ -196,26 +203,22 @@ class PaymentDialog(FacetDialog):
             self.finish()
 
     def _update(self, co: checkout.Checkout) -> None:
-        self.co = co
+        self.shown = co
         self.show_state()
 
     # -- cash -----------------------------------------------------------------------------------
 
     def take_cash(self, large_cash: checkout.LargeCashDetails | None = None) -> None:
         try:
-            amount = parse_money(self.form.cash_edit.text(), self.co.cart.currency, field="cash")
+            amount = parse_money(self.form.cash_edit.text(), self.shown.cart.currency, field="cash")
         except UserFacingError as problem:
             self.show_problem(problem)
             return
-        co, actor, context = self.co, self.actor, self.context
+        checkout_id, actor, context, before = self.checkout_id, self.actor, self.context, self.shown.change
 
-        def work() -> checkout.Checkout:
-            conn = context.facet.connection()
-            try:
-                return checkout.pay_cash(co, amount, uow=context.uow(), actor=actor,
-                                         sales=context.facet.sales_reader(conn), large_cash=large_cash)
-            finally:
-                conn.close()
+        def work(store: Store) -> checkout.Checkout:
+            return checkout.pay_cash(checkout_id, amount, uow=store.uow(), actor=actor, sales=store.sales,
+                                     large_cash=large_cash)
 
         def failed(exc: BaseException) -> None:
             if isinstance(exc, checkout.LargeCashDetailsNeeded):
@@ -228,7 +231,7 @@ class PaymentDialog(FacetDialog):
                 show_error(self, exc)
 
         def done(new: checkout.Checkout) -> None:
-            change = new.change.cents - co.change.cents
+            change = new.change.cents - before.cents
             self._update(new)
             if change:
                 self.say(f"Change due: {context.money(change)}")
@@ -243,17 +246,17 @@ class PaymentDialog(FacetDialog):
         dialog.open()
 
     def refund_cash(self) -> None:
-        if self.co.due.cents >= 0:
+        if self.shown.due.cents >= 0:
             return
         try:
-            amount = parse_money(self.form.refund_cash_edit.text(), self.co.cart.currency, field="refund")
+            amount = parse_money(self.form.refund_cash_edit.text(), self.shown.cart.currency, field="refund")
         except UserFacingError as problem:
             self.show_problem(problem)
             return
-        co, actor, context = self.co, self.actor, self.context
+        checkout_id, actor, context = self.checkout_id, self.actor, self.context
 
         def work(store: Store, approver: Actor | None) -> checkout.Checkout:
-            return checkout.refund_cash(co, amount, uow=store.uow(), actor=actor, approver=approver)
+            return checkout.refund_cash(checkout_id, amount, uow=store.uow(), actor=actor, approver=approver)
 
         with_approval(self, context, work, self._update)
 
@@ -264,15 +267,15 @@ class PaymentDialog(FacetDialog):
             self.show_problem(UserFacingError("No card reader is set up on this counter."))
             return
         try:
-            amount = parse_money(self.form.card_edit.text(), self.co.cart.currency, field="card amount")
+            amount = parse_money(self.form.card_edit.text(), self.shown.cart.currency, field="card amount")
         except UserFacingError as problem:
             self.show_problem(problem)
             return
-        co, actor, context, terminal = self.co, self.actor, self.context, self.terminal
+        checkout_id, actor, context, terminal = self.checkout_id, self.actor, self.context, self.terminal
         self.say("Sending to the reader…")
 
-        def work() -> checkout.Checkout:
-            return checkout.start_card(co, amount, uow=context.uow(), actor=actor, terminal=terminal)
+        def work(store: Store) -> checkout.Checkout:
+            return checkout.start_card(checkout_id, amount, uow=store.uow(), actor=actor, terminal=terminal)
 
         def failed(exc: BaseException) -> None:
             # A network error may leave the attempt journaled: follow it, never charge again. A refusal
@@ -288,12 +291,22 @@ class PaymentDialog(FacetDialog):
         context.runner.run(work, on_done=done, on_error=failed, parent=self, lane="io")
 
     def _reload_then(self, then: Any) -> None:
-        co = checkout.open_checkout(self.co.id, settings=self.settings, uow=self.context.uow())
-        self._poll.stop()
-        self._update(co)
-        if co.pending is not None:
-            self._poll.start()
-        then()
+        """Read the journal again (on the worker), show it, then `then()`: after a failure, what stands."""
+        checkout_id = self.checkout_id
+
+        def reloaded(co: checkout.Checkout) -> None:
+            self._poll.stop()
+            self._update(co)
+            if co.pending is not None:
+                self._poll.start()
+            then()
+
+        def unreadable(exc: BaseException) -> None:
+            log.error("reading the payment journal failed", exc_info=(type(exc), exc, exc.__traceback__))
+            then()
+
+        self.context.runner.run(lambda store: checkout.open_checkout(checkout_id, uow=store.uow()),
+                                on_done=reloaded, on_error=unreadable, parent=self)
 
     def _card_problem(self, exc: BaseException) -> None:
         """Say what went wrong with the card; an unexpected error is logged and still said, never silent."""
@@ -301,18 +314,18 @@ class PaymentDialog(FacetDialog):
             self.show_problem(exc)
             return
         log.error("card payment failed unexpectedly", exc_info=(type(exc), exc, exc.__traceback__))
-        waiting = " Facet keeps asking Stripe how it stands; Esc cancels it." if self.co.pending is not None else ""
+        waiting = " Facet keeps asking Stripe how it stands; Esc cancels it." if self.shown.pending is not None else ""
         self.show_problem(UserFacingError(f"The card payment could not be sent ({type(exc).__name__}).{waiting} "
                                           "Take another way to pay, or void the cart (Ctrl+Del)."))
 
     def poll(self) -> None:
-        if self._busy or self.co.pending is None or self.terminal is None:
+        if self._busy or self.shown.pending is None or self.terminal is None:
             return
-        co, actor, context, terminal = self.co, self.actor, self.context, self.terminal
+        checkout_id, actor, terminal = self.checkout_id, self.actor, self.terminal
         self._busy = True
 
-        def work() -> tuple[checkout.Checkout, CardOutcome]:
-            return checkout.check_card(co, uow=context.uow(), actor=actor, terminal=terminal)
+        def work(store: Store) -> tuple[checkout.Checkout, CardOutcome]:
+            return checkout.check_card(checkout_id, uow=store.uow(), actor=actor, terminal=terminal)
 
         def done(result: tuple[checkout.Checkout, CardOutcome]) -> None:
             self._busy = False
@@ -326,7 +339,7 @@ class PaymentDialog(FacetDialog):
             else:
                 self._card_problem(exc)  # keep polling: the outcome is still to be learned
 
-        context.runner.run(work, on_done=done, on_error=failed, parent=self, lane="io")
+        self.context.runner.run(work, on_done=done, on_error=failed, parent=self, lane="io")
 
     def _card_outcome(self, new: checkout.Checkout, outcome: CardOutcome) -> None:
         if new.pending is None:
@@ -341,20 +354,20 @@ class PaymentDialog(FacetDialog):
         self._update(new)
 
     def simulate(self, card: str) -> None:
-        if self.terminal is None or not self.terminal.test_mode or self.co.pending is None:
+        if self.terminal is None or not self.terminal.test_mode or self.shown.pending is None:
             return
         terminal = self.terminal
         self.context.runner.run(lambda: terminal.simulate_tap(card), on_done=lambda _r: self.poll(), parent=self,
                                 lane="io")
 
     def cancel_card(self) -> None:
-        if self.co.pending is None or self.terminal is None:
+        if self.shown.pending is None or self.terminal is None:
             return
         self._poll.stop()
-        co, actor, context, terminal = self.co, self.actor, self.context, self.terminal
+        checkout_id, actor, context, terminal = self.checkout_id, self.actor, self.context, self.terminal
 
-        def work() -> tuple[checkout.Checkout, CardOutcome]:
-            return checkout.cancel_card(co, uow=context.uow(), actor=actor, terminal=terminal)
+        def work(store: Store) -> tuple[checkout.Checkout, CardOutcome]:
+            return checkout.cancel_card(checkout_id, uow=store.uow(), actor=actor, terminal=terminal)
 
         def done(result: tuple[checkout.Checkout, CardOutcome]) -> None:
             new, outcome = result
@@ -371,23 +384,23 @@ class PaymentDialog(FacetDialog):
 
     def refund_card(self) -> None:
         f = self.form
-        if self.co.due.cents >= 0 or f.refund_card_combo.count() == 0 or self.terminal is None:
+        if self.shown.due.cents >= 0 or f.refund_card_combo.count() == 0 or self.terminal is None:
             return
         pi, left = f.refund_card_combo.currentData()
-        amount = min(left, -self.co.due.cents)
-        co, actor, context, terminal = self.co, self.actor, self.context, self.terminal
-        from pos_app.domain.money import Money
+        amount = Money(min(left, -self.shown.due.cents), self.shown.cart.currency)
+        checkout_id, actor, context, terminal = self.checkout_id, self.actor, self.context, self.terminal
 
-        def work() -> checkout.Checkout:
-            conn = context.facet.connection()
-            try:
-                return checkout.refund_card(co, pi, Money(amount, co.cart.currency), uow=context.uow(), actor=actor,
-                                            terminal=terminal, sales=context.facet.sales_reader(conn))
-            finally:
-                conn.close()
+        def work(store: Store) -> checkout.Checkout:
+            return checkout.refund_card(checkout_id, pi, amount, uow=store.uow(), actor=actor, terminal=terminal,
+                                        sales=store.sales)
 
         self.say("Refunding to the card…")
-        context.runner.run(work, on_done=lambda new: (self._update(new), self.say("Refunded to the card.")),
+
+        def refunded(new: checkout.Checkout) -> None:
+            self._update(new)
+            self.say("Refunded to the card.")
+
+        context.runner.run(work, on_done=refunded,
                            on_error=lambda exc: self._reload_then(lambda: self._card_problem(exc)),
                            parent=self, lane="io")
 
@@ -396,15 +409,10 @@ class PaymentDialog(FacetDialog):
     def finish(self) -> None:
         self._finishing = True
         self._poll.stop()
-        co, actor, context = self.co, self.actor, self.context
+        checkout_id, actor, context = self.checkout_id, self.actor, self.context
 
-        def work() -> checkout.CompletedSale:
-            conn = context.facet.connection()
-            try:
-                return checkout.complete_sale(co, uow=context.uow(), actor=actor,
-                                              sales=context.facet.sales_reader(conn))
-            finally:
-                conn.close()
+        def work(store: Store) -> checkout.CompletedSale:
+            return checkout.complete_sale(checkout_id, uow=store.uow(), actor=actor, sales=store.sales)
 
         def done(sale: checkout.CompletedSale) -> None:
             self.accept()
@@ -412,8 +420,8 @@ class PaymentDialog(FacetDialog):
 
         def failed(exc: BaseException) -> None:
             self._finishing = False
-            if isinstance(exc, StockConflict):
-                self._update(dataclasses.replace(self.co, conflict=str(exc)))
+            if isinstance(exc, StockConflict):  # noted on the journal: read it again to show what was paid
+                self._reload_then(lambda: None)
             elif isinstance(exc, UserFacingError):
                 self.show_problem(exc)
             else:
@@ -424,23 +432,26 @@ class PaymentDialog(FacetDialog):
         context.runner.run(work, on_done=done, on_error=failed, parent=self)
 
     def escape(self) -> None:
-        if self.co.pending is not None:
+        if self.shown.pending is not None:
             self.cancel_card()
             return
-        if self.co.conflict:
+        if self.shown.conflict:
             self._show_conflict()  # the money must go back before the screen closes
             return
-        if self.co.tenders:
+        if self.shown.tenders:
             self.show_problem(UserFacingError("Money has been taken: finish paying, or void the cart (Ctrl+Del) "
                                               "to refund it."))
             return
-        co, actor, context = self.co, self.actor, self.context
+        checkout_id, actor = self.checkout_id, self.actor
 
         def done(cart: Any) -> None:
             self.accept()
             self.back_to_cart.emit(cart)
 
-        self.run(lambda: checkout.reopen(co, uow=context.uow(), actor=actor), done)
+        def work(store: Store) -> Any:
+            return checkout.reopen(checkout_id, uow=store.uow(), actor=actor)
+
+        self.run(work, done)
 
     def _show_conflict(self) -> None:
         """Nothing more can be taken: the money goes back (Ctrl+Del)."""
@@ -450,17 +461,18 @@ class PaymentDialog(FacetDialog):
         f.void_button.setText("Give the money back  Ctrl+Del")
         f.void_button.setProperty("primary", True)
         f.close_button.setEnabled(False)
-        self.show_problem(UserFacingError(checkout.conflict_message(self.co) + " Ctrl+Del gives it back."))
+        self.show_problem(UserFacingError(checkout.conflict_message(self.shown) + " Ctrl+Del gives it back."))
         self.initial_focus = f.void_button
         f.void_button.setFocus()
 
     def give_back(self) -> None:
         """Refund what was paid for a cart that cannot be sold; cash back needs a manager's approval."""
-        co, actor, context, terminal = self.co, self.actor, self.context, self.terminal
-        paid = checkout.paid_summary(co)
+        checkout_id, actor, context, terminal = self.checkout_id, self.actor, self.context, self.terminal
+        paid = checkout.paid_summary(self.shown)
 
         def work(store: Store, approver: Actor | None) -> checkout.Checkout:
-            return checkout.refund_unsold(co, uow=store.uow(), actor=actor, terminal=terminal, approver=approver)
+            return checkout.refund_unsold(checkout_id, uow=store.uow(), actor=actor, terminal=terminal,
+                                          approver=approver)
 
         def done(_co: Any) -> None:
             self.accept()
@@ -470,25 +482,28 @@ class PaymentDialog(FacetDialog):
         with_approval(self, context, work, done, lane="io")
 
     def void(self) -> None:
-        if self.co.conflict and self.co.pending is None:
+        if self.shown.conflict and self.shown.pending is None:
             self.give_back()
             return
-        paid = [t for t in self.co.tenders if t.amount.cents > 0]
+        paid = [t for t in self.shown.tenders if t.amount.cents > 0]
         question = "Void this cart?"
-        if self.co.pending is not None and self.co.pending.amount.cents > 0:
+        if self.shown.pending is not None and not self.shown.pending.is_refund:
             question += " The card payment waiting on the reader is cancelled first."
         if paid:
             question += " Card payments are refunded; hand back the cash taken."
         if not dialogs.ask_yes_no(self, "Void the cart", question):
             return
         self._poll.stop()
-        co, actor, context, terminal = self.co, self.actor, self.context, self.terminal
+        checkout_id, actor, terminal = self.checkout_id, self.actor, self.terminal
 
         def done(_co: Any) -> None:
             self.accept()
             self.voided.emit()
 
+        def work(store: Store) -> checkout.Checkout:
+            return checkout.void_checkout(checkout_id, uow=store.uow(), actor=actor, terminal=terminal)
+
         self.say("Voiding the cart…")
-        self.context.runner.run(lambda: checkout.void_checkout(co, uow=context.uow(), actor=actor, terminal=terminal),
-                                on_done=done, on_error=lambda exc: self._reload_then(lambda: self._card_problem(exc)),
+        self.context.runner.run(work, on_done=done,
+                                on_error=lambda exc: self._reload_then(lambda: self._card_problem(exc)),
                                 parent=self, lane="io")

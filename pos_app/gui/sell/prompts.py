@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -11,11 +12,14 @@ from PySide6.QtWidgets import QListWidgetItem, QWidget
 from pos_app.domain.errors import UserFacingError, ValidationError
 from pos_app.gui.base import FacetDialog, mark_problem
 from pos_app.gui.context import AppContext
+from pos_app.services.ports.store import Store
 
 
 class PromptDialog(FacetDialog):
     """Ask for a value (and, if `reason` is given, a reason); `accept_with(value, reason)` checks it.
 
+    An `accept_with(value, reason, store)` is handed the store handle of the job (`gui/ops.py`), or
+    with `on_gui_thread` the GUI thread's, so it opens no connection of its own.
     The check runs on the database worker and may raise a UserFacingError,
     shown inline; the dialog stays open until a value is accepted. Enter in
     the value goes to an empty reason first, unless `reason_required` is False
@@ -25,7 +29,8 @@ class PromptDialog(FacetDialog):
 
     def __init__(self, context: AppContext, title: str, prompt: str, *, value: str = "", value_label: str = "&Value",
                  reason: str | None = None, reason_label: str = "&Reason",
-                 accept_with: Callable[[str, str], Any], on_done: Callable[[Any], None],
+                 accept_with: Callable[[str, str], Any] | Callable[[str, str, Store], Any],
+                 on_done: Callable[[Any], None],
                  parent: QWidget | None = None, on_gui_thread: bool = False, reason_required: bool = True) -> None:
         super().__init__(context, "prompt_dialog.ui", title, parent)
         f = self.form
@@ -60,15 +65,20 @@ class PromptDialog(FacetDialog):
             self.accept()
             self._on_done(result)
 
+        accept: Callable[..., Any] = self._accept_with
+        wants_store = len(inspect.signature(accept).parameters) >= 3
         if self._gui:
             try:
-                result = self._accept_with(value, reason)
+                result = accept(value, reason, self.context.store) if wants_store else accept(value, reason)
             except UserFacingError as problem:
                 self.show_problem(problem)
                 return
             done(result)
             return
-        self.run(lambda: self._accept_with(value, reason), done)
+        if wants_store:
+            self.run(lambda store: accept(value, reason, store), done)
+        else:
+            self.run(lambda: accept(value, reason), done)
 
     def show_problem(self, exc: UserFacingError) -> None:
         """The problem under the fields, a refused field named by its label as on every other form
@@ -76,8 +86,8 @@ class PromptDialog(FacetDialog):
         f = self.form
         on_reason = isinstance(exc, ValidationError) and exc.field == "reason" and f.reason_edit.isVisible()
         text = str(exc)
-        if on_reason:
-            text = f"{_caption(f.reason_edit_caption.text())}: {exc.problem}"  # type: ignore[union-attr]
+        if on_reason and isinstance(exc, ValidationError):
+            text = f"{_caption(f.reason_edit_caption.text())}: {exc.problem}"
         elif text:
             text = text[0].upper() + text[1:]
         mark_problem(f.message_label, text)

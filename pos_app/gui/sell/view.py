@@ -12,8 +12,11 @@ Keyboard (every sale works without a mouse):
 - After a cash sale with change, CHANGE DUE and the amount stay in large type
   across the screen until the next scan or the next sale step (F2-F9, Del).
 
-Business rules live in `services/checkout.py`; this screen holds the cart
-value and shows it.
+Business rules live in `services/checkout/`; this screen holds the cart
+value and shows it. Once payment starts, the payment dialog holds the
+checkout's id (`gui/sell/payment.py`). Every write, and every read that is
+more than the scanner's one lookup, runs on the op runner with the job's own
+store handle (`runner.run(lambda store: ...)`).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt, QTimer
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import QHeaderView, QMenu, QWidget
+from PySide6.QtWidgets import QHeaderView, QListView, QMenu, QWidget
 
 from pos_app.domain.cart import Cart, price
 from pos_app.domain.errors import NotFound, UserFacingError
@@ -39,6 +42,7 @@ from pos_app.gui.sell.cart_model import CartModel
 from pos_app.gui.sell.prompts import ChoiceDialog, PromptDialog
 from pos_app.services import checkout, inventory, receipts
 from pos_app.services.ports.inventory import ItemRow
+from pos_app.services.ports.store import Store
 
 SEARCH_LIMIT = 30
 REFUND_CHECK_MS = 5 * 60_000  # how often the counter asks Stripe about a card refund still pending
@@ -203,7 +207,7 @@ class SellView(QWidget):
     def _selected(self) -> int | None:
         rows = self.form.cart_table.selectionModel().selectedRows()
         if rows:
-            return rows[0].row()
+            return int(rows[0].row())
         return len(self.cart.lines) - 1 if self.cart.lines else None
 
     def set_cart(self, cart: Cart, message: str = "", select: int | None = None) -> None:
@@ -211,6 +215,10 @@ class SellView(QWidget):
         self.refresh(select if select is not None else len(cart.lines) - 1)
         if message:
             self.say(message)
+
+    def _dismissed(self) -> None:
+        self._refresh_queue()
+        self.say("Taken off the queue.")
 
     def _refresh_queue(self) -> None:
         waiting = self.context.sales.print_queue(self.actor.terminal)
@@ -241,7 +249,7 @@ class SellView(QWidget):
                 f.search_list.hide()
                 return True
             if watched is f.search_list and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-                self._pick_search(f.search_list.currentIndex().row())
+                self._pick_search(self.search_index())
                 return True
             if watched is not f.scan_edit and self._is_typing(event) and isinstance(watched, QWidget) \
                     and self.isAncestorOf(watched) and watched.window() is self.window():
@@ -288,18 +296,31 @@ class SellView(QWidget):
         self.form.scan_edit.setFocus()
 
     def _search(self, text: str, missing: NotFound) -> None:
-        rows = inventory.search(text, reader=self.context.reader, actor=self.actor, limit=SEARCH_LIMIT,
-                                uow=self.context.uow())
-        rows = [r for r in rows if r.status == "available" and r.on_hand > 0]
-        if not rows:
-            self.show_problem(missing)
-            self.form.scan_edit.selectAll()
-            return
-        self._search_rows = rows
-        self.search_model.setStringList([
-            f"{r.sku}   {r.title}   {self.context.money(r.price_cents)}   ({r.location})" for r in rows])
-        self.form.search_list.show()
-        self.say(f"{len(rows)} available piece(s) match {text!r}: Down to choose, Enter to add, Esc to close.")
+        """Titles matching what was typed, looked up on the worker (a refused search goes on the audit trail)."""
+        actor = self.actor
+
+        def work(store: Store) -> list[ItemRow]:
+            return inventory.search(text, reader=store.inventory, actor=actor, limit=SEARCH_LIMIT, uow=store.uow())
+
+        def found(rows: list[ItemRow]) -> None:
+            rows = [r for r in rows if r.status == "available" and r.on_hand > 0]
+            if not rows:
+                self.show_problem(missing)
+                self.form.scan_edit.selectAll()
+                return
+            self._search_rows = rows
+            self.search_model.setStringList([
+                f"{r.sku}   {r.title}   {self.context.money(r.price_cents)}   ({r.location})" for r in rows])
+            self.form.search_list.show()
+            self.say(f"{len(rows)} available piece(s) match {text!r}: Down to choose, Enter to add, Esc to close.")
+
+        self.context.runner.run(work, on_done=found, parent=self)
+
+    def search_index(self) -> int:
+        """The row chosen in the title search's list (-1 when none)."""
+        view = self.form.search_list
+        assert isinstance(view, QListView)
+        return int(view.currentIndex().row())
 
     def _pick_search(self, row: int) -> None:
         if 0 <= row < len(self._search_rows):
@@ -313,7 +334,7 @@ class SellView(QWidget):
             self.say("The cart is empty: scan a necklace first.")
         return index
 
-    def _prompt(self, title: str, prompt: str, accept_with: Callable[[str, str], Any], *, value: str = "",
+    def _prompt(self, title: str, prompt: str, accept_with: Callable[[str, str, Store], Any], *, value: str = "",
                 reason: str | None = None, value_label: str = "&Value", reason_label: str = "&Reason",
                 on_gui_thread: bool = False, done: Callable[[Any], None] | None = None) -> None:
         dialog = PromptDialog(self.context, title, prompt, value=value, value_label=value_label, reason=reason,
@@ -328,21 +349,22 @@ class SellView(QWidget):
             return
         line = self.cart.lines[index]
 
-        def accept(value: str, _reason: str) -> Cart:
+        def accept(value: str, _reason: str, store: Store) -> Cart:
             if not value.strip().isdigit():
                 from pos_app.domain.errors import ValidationError
 
                 raise ValidationError("quantity", "type a whole number")
-            return checkout.set_quantity(self.cart, index, int(value), reader=self.context.reader, actor=self.actor)
+            return checkout.set_quantity(self.cart, index, int(value), reader=store.inventory, actor=self.actor)
 
         self._prompt(f"Quantity — {line.sku}", f"How many {line.description}?", accept, value=str(line.quantity),
                      value_label="&Quantity", on_gui_thread=True)
 
-    def _with_manager(self, title: str, prompt: str, build: Callable[[str, str, Actor | None, bool], Cart], *,
+    def _with_manager(self, title: str, prompt: str, build: Callable[[str, str, Actor | None, bool, Store], Cart], *,
                       value: str = "", reason: str | None = None, value_label: str = "&Value",
                       reason_label: str = "&Reason", reason_required: bool = True) -> None:
         """A prompt whose change may need the clerk's confirmation and a manager (`sell/manager_prompt.py`);
-        `build(value, reason, approver, confirmed)` is the service call."""
+        `build(value, reason, approver, confirmed, store)` is the service call, on the worker with the job's
+        store."""
         from pos_app.gui.sell.manager_prompt import ask_with_manager
 
         ask_with_manager(self, self, title, prompt, build, lambda cart: self.set_cart(cart, select=self._selected()),
@@ -359,11 +381,10 @@ class SellView(QWidget):
         line = self.cart.lines[index]
         cart, settings, actor = self.cart, self.settings, self.actor
 
-        def build(value: str, reason: str, approver: Actor | None, confirmed: bool) -> Cart:
+        def build(value: str, reason: str, approver: Actor | None, confirmed: bool, store: Store) -> Cart:
             discount = checkout.parse_discount(value, cart.currency)
-            return checkout.discount_line(cart, index, discount, settings=settings, actor=actor,
-                                          uow=self.context.uow(), approver=approver, reason=reason,
-                                          confirmed=confirmed)
+            return checkout.discount_line(cart, index, discount, settings=settings, actor=actor, uow=store.uow(),
+                                          approver=approver, reason=reason, confirmed=confirmed)
 
         current = line.discount.describe().replace(" off", "") if line.discount else ""
         self._with_manager(f"Discount — {line.sku}", f"Discount on {line.description}: a percentage such as 10% "
@@ -377,9 +398,9 @@ class SellView(QWidget):
             return
         cart, settings, actor = self.cart, self.settings, self.actor
 
-        def build(value: str, reason: str, approver: Actor | None, confirmed: bool) -> Cart:
+        def build(value: str, reason: str, approver: Actor | None, confirmed: bool, store: Store) -> Cart:
             discount = checkout.parse_discount(value, cart.currency)
-            return checkout.discount_order(cart, discount, settings=settings, actor=actor, uow=self.context.uow(),
+            return checkout.discount_order(cart, discount, settings=settings, actor=actor, uow=store.uow(),
                                            approver=approver, reason=reason, confirmed=confirmed)
 
         current = cart.order_discount.describe().replace(" off", "") if cart.order_discount else ""
@@ -395,9 +416,9 @@ class SellView(QWidget):
         line = self.cart.lines[index]
         cart, actor = self.cart, self.actor
 
-        def build(value: str, reason: str, approver: Actor | None, _confirmed: bool) -> Cart:
+        def build(value: str, reason: str, approver: Actor | None, _confirmed: bool, store: Store) -> Cart:
             new_price = parse_money(value, cart.currency, field="price")
-            return checkout.override_price(cart, index, new_price, reason, actor=actor, uow=self.context.uow(),
+            return checkout.override_price(cart, index, new_price, reason, actor=actor, uow=store.uow(),
                                            approver=approver)
 
         self._with_manager(f"Change price — {line.sku}", f"{line.description}: tag price "
@@ -409,7 +430,7 @@ class SellView(QWidget):
             self.set_cart(checkout.clear_tax_exemption(self.cart), "Tax is charged again.")
             return
 
-        def accept(number: str, reason: str) -> Cart:
+        def accept(number: str, reason: str, _store: Store) -> Cart:
             return checkout.exempt_from_tax(self.cart, reason, number)
 
         self._prompt("Tax exempt sale", "The exemption certificate's number and the reason (resale, charity…). "
@@ -455,8 +476,8 @@ class SellView(QWidget):
             return
         cart, actor = self.cart, self.actor
 
-        def accept(label: str, _reason: str) -> str:
-            return checkout.park_cart(cart, label, uow=self.context.uow(), actor=actor)
+        def accept(label: str, _reason: str, store: Store) -> str:
+            return checkout.park_cart(cart, label, uow=store.uow(), actor=actor)
 
         def parked(_park_id: Any) -> None:
             self.set_cart(Cart(currency=self.settings.currency), "Cart parked: Shift+F8 recalls it.")
@@ -476,8 +497,10 @@ class SellView(QWidget):
         choices = [(f"{p.label} — {p.lines} line(s), {p.staff}, {parked_when(p.parked_at, self.settings.timezone)}",
                     p.id) for p in parked]
 
+        actor = self.actor
+
         def chosen(park_id: str) -> None:
-            self.context.runner.run(lambda: checkout.recall_cart(park_id, uow=self.context.uow(), actor=self.actor),
+            self.context.runner.run(lambda store: checkout.recall_cart(park_id, uow=store.uow(), actor=actor),
                                     on_done=lambda cart: self.set_cart(cart, "Cart recalled."), parent=self)
 
         dialog = ChoiceDialog(self.context, "Recall a parked cart", "Parked on this counter:", choices, chosen,
@@ -498,24 +521,31 @@ class SellView(QWidget):
         if self.cart.is_empty:
             self.say("The cart is empty: scan a necklace first.")
             return
-        cart = self.cart
+        cart, settings, actor = self.cart, self.settings, self.actor
 
-        def started(co: checkout.Checkout) -> None:
-            self.open_payment(co)
+        def work(store: Store) -> checkout.Checkout:
+            return checkout.start_checkout(cart, settings=settings, uow=store.uow(), actor=actor)
 
-        self.context.runner.run(lambda: checkout.start_checkout(cart, settings=self.settings, uow=self.context.uow(),
-                                                                actor=self.actor), on_done=started, parent=self)
+        self.context.runner.run(work, on_done=self.open_payment, parent=self)
 
     def open_payment(self, co: checkout.Checkout) -> None:
+        """The payment dialog for the journal just started or found open (it keeps the journal's id)."""
         from pos_app.gui.sell.payment import PaymentDialog
 
         dialog = PaymentDialog(self.context, co, self.settings, parent=self)
         dialog.completed.connect(self.sale_completed)
         dialog.back_to_cart.connect(lambda cart: self.set_cart(cart, "Back to the cart."))
-        dialog.voided.connect(lambda: (self.set_cart(Cart(currency=self.settings.currency), "The cart was voided."),
-                                       self.focus_first()))
-        dialog.given_back.connect(lambda message: (self.set_cart(Cart(currency=self.settings.currency), message),
-                                                   self.context.changed.emit("sales"), self.focus_first()))
+        def voided() -> None:
+            self.set_cart(Cart(currency=self.settings.currency), "The cart was voided.")
+            self.focus_first()
+
+        def given_back(message: str) -> None:
+            self.set_cart(Cart(currency=self.settings.currency), message)
+            self.context.changed.emit("sales")
+            self.focus_first()
+
+        dialog.voided.connect(voided)
+        dialog.given_back.connect(given_back)
         self.open_dialog(dialog)
 
     def sale_completed(self, done: checkout.CompletedSale) -> None:
@@ -541,17 +571,11 @@ class SellView(QWidget):
         queue once printed). The clerk is told the outcome and the queue button counts what waits."""
         context, actor = self.context, self.actor
 
-        def work() -> receipts.PrintOutcome:
-            # Its own connection: this runs beside the database worker, on the printer lane.
-            conn = context.facet.connection()
-            try:
-                return receipts.print_receipt(sale_id, printer=context.printer(),
-                                              sales=context.facet.sales_reader(conn),
-                                              directory=context.facet.directory(conn), uow=context.uow(),
-                                              actor=actor, gift=gift, reprint=reprint, open_drawer=open_drawer,
-                                              job_id=job_id)
-            finally:
-                conn.close()
+        def work(store: Store) -> receipts.PrintOutcome:
+            # The job's own store handle: this runs beside the database worker, on the printer lane.
+            return receipts.print_receipt(sale_id, printer=context.printer(), sales=store.sales,
+                                          directory=store.directory, uow=store.uow(), actor=actor, gift=gift,
+                                          reprint=reprint, open_drawer=open_drawer, job_id=job_id)
 
         def done(outcome: receipts.PrintOutcome) -> None:
             if outcome.printed:
@@ -569,10 +593,10 @@ class SellView(QWidget):
 
         context, actor = self.context, self.actor
 
-        def work() -> card_refunds.RefundsChecked | None:
-            if not card_refunds.refunds_needing_attention(uow=context.uow(), actor=actor):
+        def work(store: Store) -> card_refunds.RefundsChecked | None:
+            if not card_refunds.refunds_needing_attention(uow=store.uow(), actor=actor):
                 return None
-            return card_refunds.check_refunds(uow=context.uow(), actor=actor, terminal=context.card_terminal())
+            return card_refunds.check_refunds(uow=store.uow(), actor=actor, terminal=context.card_terminal())
 
         def done(found: card_refunds.RefundsChecked | None) -> None:
             waiting = found is not None and any(r.status not in ("failed", "canceled") for r in found.attention)
@@ -600,14 +624,10 @@ class SellView(QWidget):
             return
         context, actor = self.context, self.actor
 
-        def work() -> list[checkout.Recovered]:
-            conn = context.facet.connection()
-            try:
-                return checkout.recover_checkouts(settings=self.settings, uow=context.uow(), actor=actor,
-                                                  sales=context.facet.sales_reader(conn),
-                                                  terminal=context.card_terminal())
-            finally:
-                conn.close()
+        def work(store: Store) -> list[checkout.Recovered]:
+            # Each journal is settled at the rate it kept, whatever the store's rate is now.
+            return checkout.recover_checkouts(uow=store.uow(), actor=actor, sales=store.sales,
+                                              terminal=context.card_terminal())
 
         def done(found: list[checkout.Recovered]) -> None:
             for item in found:
@@ -660,13 +680,9 @@ class SellView(QWidget):
         context, actor = self.context, self.actor
 
         def retry(job_id: str) -> None:
-            def work() -> receipts.PrintOutcome:
-                conn = context.facet.connection()
-                try:
-                    return receipts.retry_job(job_id, printer=context.printer(), sales=context.facet.sales_reader(conn),
-                                              directory=context.facet.directory(conn), uow=context.uow(), actor=actor)
-                finally:
-                    conn.close()
+            def work(store: Store) -> receipts.PrintOutcome:
+                return receipts.retry_job(job_id, printer=context.printer(), sales=store.sales,
+                                          directory=store.directory, uow=store.uow(), actor=actor)
 
             def done(outcome: receipts.PrintOutcome) -> None:
                 (self.say if outcome.printed else lambda m: self.show_problem(UserFacingError(m)))(outcome.message)
@@ -675,8 +691,8 @@ class SellView(QWidget):
             context.runner.run(work, on_done=done, parent=self, lane="io")
 
         def dismiss(job_id: str) -> None:
-            context.runner.run(lambda: receipts.dismiss_job(job_id, uow=context.uow(), actor=actor),
-                               on_done=lambda _r: (self._refresh_queue(), self.say("Taken off the queue.")),
+            context.runner.run(lambda store: receipts.dismiss_job(job_id, uow=store.uow(), actor=actor),
+                               on_done=lambda _r: self._dismissed(),
                                parent=self)
 
         dialog = ChoiceDialog(self.context, "Receipts waiting to print", "Enter prints again; Del takes it off.",

@@ -40,7 +40,8 @@ class ParkedCart(Base):
 
 
 class Checkout(Base):
-    """A cart being paid for. status: open | completed | abandoned."""
+    """A cart being paid for: its payment journal (`domain/checkout.py`, `persistence/checkout_repo.py`).
+    status: open | completed | abandoned."""
 
     __tablename__ = "checkouts"
     __table_args__ = (Index("ix_checkouts_terminal_status", "terminal", "status"),)
@@ -50,7 +51,9 @@ class Checkout(Base):
     staff_id: Mapped[str] = mapped_column(ForeignKey("staff.id"))
     customer_id: Mapped[str | None] = mapped_column(ForeignKey("customers.id"), index=True)
     cart: Mapped[dict[str, object]] = mapped_column(JSON)
-    tenders: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
+    # The journal but its cart (rate, totals, tenders, the card attempt under way...); the tenders list
+    # alone in journals written before it had this column to itself.
+    tenders: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(12), default="open")
     sale_id: Mapped[str | None] = mapped_column(ForeignKey("sales.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)

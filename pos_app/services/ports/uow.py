@@ -8,6 +8,7 @@ from typing import Protocol, Self
 from pos_app.services.ports.appraisals import AppraisalRepository
 from pos_app.services.ports.audit import AuditLog
 from pos_app.services.ports.certificates import CertificateRepository
+from pos_app.services.ports.checkout import CheckoutJournal
 from pos_app.services.ports.customers import CustomerRepository
 from pos_app.services.ports.inventory import CountRepository, ItemRepository, PhotoRepository, StockLedger
 from pos_app.services.ports.privacy import ErasureRepository, PrivacyRequestRepository
@@ -37,6 +38,8 @@ class UnitOfWork(Protocol):
     def customers(self) -> CustomerRepository: ...
     @property
     def counter(self) -> CounterRepository: ...
+    @property
+    def checkouts(self) -> CheckoutJournal: ...
     @property
     def certificates(self) -> CertificateRepository: ...
     @property

@@ -93,9 +93,9 @@ def test_a_unique_piece_goes_into_the_cart_once(uow: FakeUnitOfWork) -> None:
 
 def test_starting_to_pay_opens_a_journal_that_keeps_the_tax_rate(uow: FakeUnitOfWork) -> None:
     co = checkout.start_checkout(cart_of(uow, 100_000), settings=SETTINGS, uow=uow, actor=CLERK)
-    row = uow.counter.checkout(co.id)
-    assert row is not None and row["status"] == "open"
-    assert row["cart"]["_checkout"]["tax_rate"] == "6.25"
+    entry = uow.checkouts.get(co.id)
+    assert entry is not None and entry.checkout.is_open
+    assert entry.checkout.tax_rate == Decimal("6.25") and entry.checkout.total == Money(106_250)
     assert co.due == Money(106_250)
 
 
@@ -114,14 +114,14 @@ def test_cash_is_taken_only_with_a_drawer_shift_open(uow: FakeUnitOfWork) -> Non
     co = checkout.start_checkout(cart_of(uow, 100_000), settings=SETTINGS, uow=uow, actor=CLERK)
     with pytest.raises(Conflict, match="No cash drawer shift is open"):
         checkout.pay_cash(co, Money(106_250), uow=uow, actor=CLERK, sales=NO_SALES)
-    assert uow.counter.checkout(co.id)["tenders"] == []  # type: ignore[index]
+    assert uow.checkouts.get(co.id).checkout.tenders == ()  # type: ignore[union-attr]
 
 
 def test_a_paid_cart_cannot_go_back_to_editing(uow: FakeUnitOfWork) -> None:
     co = paid(uow, cart_of(uow, 100_000))
     with pytest.raises(Conflict, match="Money has been taken"):
         checkout.reopen(co, uow=uow, actor=CLERK)
-    assert uow.counter.checkout(co.id)["status"] == "open"  # type: ignore[index]
+    assert uow.checkouts.get(co.id).checkout.is_open  # type: ignore[union-attr]
 
 
 def test_completing_a_sale_sells_the_piece_queues_the_receipt_and_closes_the_journal(uow: FakeUnitOfWork) -> None:
@@ -131,7 +131,7 @@ def test_completing_a_sale_sells_the_piece_queues_the_receipt_and_closes_the_jou
     assert uow.state.items[cart.lines[0].item_id].spec.status.value == "sold"
     assert uow.state.on_hand(cart.lines[0].item_id) == 0
     assert uow.counter.print_job(done.receipt_job_id)["sale_id"] == done.sale_id  # type: ignore[index]
-    assert [r["status"] for r in uow.state.checkouts.values()] == ["completed"]
+    assert [e.checkout.status.value for e in map(uow.checkouts.get, list(uow.state.checkouts)) if e] == ["completed"]
     assert uow.committed[-1] == ("sale.completed",)
 
 
@@ -144,15 +144,14 @@ def test_a_piece_sold_at_another_counter_meanwhile_is_not_sold_twice(uow: FakeUn
     with pytest.raises(ItemAlreadySold):
         checkout.complete_sale(co, uow=uow, actor=CLERK)
     assert uow.state.sales == {}
-    assert uow.counter.checkout(co.id)["status"] == "open"  # type: ignore[index]
+    assert uow.checkouts.get(co.id).checkout.is_open  # type: ignore[union-attr]
     conflict = uow.of("checkout.stock_conflict")
     assert len(conflict) == 1 and conflict[0].summary["cash_cents"] == 106_250
 
 
 def test_recovery_completes_a_paid_checkout_at_the_rate_it_was_charged(uow: FakeUnitOfWork) -> None:
     co = paid(uow, cart_of(uow, 100_000))
-    raised = checkout.CounterSettings(**{**SETTINGS.__dict__, "tax_rate": Decimal(9)})
-    [back] = checkout.recover_checkouts(settings=raised, uow=uow, actor=CLERK, sales=NO_SALES, terminal=None)
+    [back] = checkout.recover_checkouts(uow=uow, actor=CLERK, sales=NO_SALES, terminal=None)
     assert co.priced.total == Money(106_250)
     assert back.completed is not None and back.completed.total == Money(106_250)
     assert uow.of("sale.completed_on_recovery")[0].entity_id == back.completed.sale_id
@@ -161,9 +160,9 @@ def test_recovery_completes_a_paid_checkout_at_the_rate_it_was_charged(uow: Fake
 def test_recovery_hands_back_an_unpaid_cart_and_closes_its_journal(uow: FakeUnitOfWork) -> None:
     cart = cart_of(uow, 100_000)
     checkout.start_checkout(cart, settings=SETTINGS, uow=uow, actor=CLERK)
-    [back] = checkout.recover_checkouts(settings=SETTINGS, uow=uow, actor=CLERK, sales=NO_SALES, terminal=None)
+    [back] = checkout.recover_checkouts(uow=uow, actor=CLERK, sales=NO_SALES, terminal=None)
     assert (back.completed, back.checkout.cart) == (None, cart)
-    assert [r["status"] for r in uow.state.checkouts.values()] == ["abandoned"]
+    assert [e.checkout.status.value for e in map(uow.checkouts.get, list(uow.state.checkouts)) if e] == ["abandoned"]
 
 
 def test_a_parked_cart_is_recalled_once(uow: FakeUnitOfWork) -> None:
