@@ -202,7 +202,7 @@ def measure_import(facet: Any, raw: Any, csv_path: Path, actor: Actor) -> dict[s
     with facet.uow() as uow:  # the app warms its engine after the first paint; so do we, untimed
         uow.store.get()
     start = time.perf_counter()
-    report = item_files.import_items(csv_path, uow=facet.uow(), actor=actor)
+    report = item_files.import_items(csv_path, uow=facet.uow(), files=facet.devices.files, actor=actor)
     ours = time.perf_counter() - start
     if report.created != report.rows or report.problems:
         raise RuntimeError(f"the import did not create every row: {report}")

@@ -283,7 +283,7 @@ def measure_export(facet: Any, raw: Any, maker: CustomerMaker, officer: Any, wor
             if trace:
                 tracemalloc.start()
             start = time.perf_counter()
-            result = privacy_export.export_customer(request_id, work / name, uow=facet.uow(),
+            result = privacy_export.export_customer(request_id, work / name, uow=facet.uow(), files=facet.devices.files,
                                                     reader=facet.customer_data_reader(conn), actor=officer)
             seconds = time.perf_counter() - start
             peak = tracemalloc.get_traced_memory()[1] / 2**20 if trace else 0.0

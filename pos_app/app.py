@@ -23,6 +23,7 @@ from pos_app.domain.permissions import Actor, Permission, Role
 if TYPE_CHECKING:
     from pos_app.adapters.erasure_log import ErasureLogFile
     from pos_app.adapters.export_files import ExportFolder
+    from pos_app.adapters.files import LocalFiles
     from pos_app.adapters.hashing import Argon2Hasher
     from pos_app.adapters.secrets import KeyringSecrets, KeyringStatus
     from pos_app.domain.restore import RestoreUndo
@@ -115,6 +116,13 @@ class Facet:
     def devices(self) -> Devices:
         """The printer, the card reader, the hasher and the files beside the store (this object makes them)."""
         return self
+
+    @property
+    def files(self) -> LocalFiles:
+        """Where documents and exports the person asked for are written (whole or not at all, mode 0600)."""
+        from pos_app.adapters.files import LocalFiles
+
+        return LocalFiles()
 
     @cached_property
     def _conn(self) -> Any:

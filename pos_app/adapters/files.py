@@ -3,17 +3,21 @@
 Exports hold customers' data (a privacy export, a marketing list) or the
 store's (an item list, the audit trail): each file is created with mode 0600,
 whatever the umask, so another account on the machine cannot read it.
+`LocalFiles` is the `FileOutput` port (services/ports/devices.py) over these
+functions; the composition root hands it to the services (`Facet.files`).
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from pos_app.domain.errors import ValidationError
+from pos_app.services.ports.devices import WrittenFile
 
 PRIVATE = 0o600
 
@@ -72,3 +76,56 @@ def write_csv_atomically(path: Path, header: Sequence[str], rows: Iterable[Seque
     finally:
         partial.unlink(missing_ok=True)
     return written
+
+
+def stream_private(path: Path, write: Callable[[IO[bytes]], None], *, field: str = "file") -> WrittenFile:
+    """`write` fills a new private file beside `path` (`<name>.part`), which is then hashed and moved into place.
+
+    A problem writing is a ValidationError naming `field` and the file; whatever else `write` raises (a cancel)
+    is raised as it is. Either way the partial file is removed and the file that was there is left as it was.
+    """
+    partial = path.with_name(path.name + ".part")
+    try:
+        with open_private(partial) as out:
+            write(out)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise ValidationError(field, f"cannot write {path}: {exc.strerror or exc}") from None
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    digest = hashlib.sha256()
+    with partial.open("rb") as done:
+        while chunk := done.read(1 << 20):
+            digest.update(chunk)
+    size = partial.stat().st_size
+    partial.replace(path)
+    return WrittenFile(path, digest.hexdigest(), size)
+
+
+class LocalFiles:
+    """The `FileOutput` port on this machine's file system (the paths a person chose)."""
+
+    def folder_exists(self, path: Path) -> bool:
+        return path.parent.is_dir()
+
+    def write_atomically(self, path: Path, data: bytes, *, field: str = "file") -> Path:
+        return write_atomically(path, data, field=field)
+
+    def write_csv_atomically(self, path: Path, header: Sequence[str], rows: Iterable[Sequence[str]], *,
+                             field: str = "file", then: str = "") -> int:
+        return write_csv_atomically(path, header, rows, field=field, then=then)
+
+    def stream_private(self, path: Path, write: Callable[[IO[bytes]], None], *, field: str = "file"
+                       ) -> WrittenFile:
+        return stream_private(path, write, field=field)
+
+    def remove(self, path: Path) -> None:
+        path.unlink(missing_ok=True)
+
+
+if TYPE_CHECKING:
+    from pos_app.services.ports.devices import FileOutput
+
+    def _is_the_port(files: LocalFiles) -> FileOutput:  # mypy checks LocalFiles against the FileOutput port here
+        return files

@@ -39,24 +39,18 @@ def cmd_appraisals_list(args: argparse.Namespace) -> Output:
 
 
 def cmd_appraisals_print(args: argparse.Namespace) -> Output:
-    from pos_app.documents.appraisal_pdf import render_appraisal_card_pdf, render_appraisal_pdf
-    from pos_app.services import appraisals
+    from pos_app.services import appraisals, paperwork
 
+    pages = paperwork.AppraisalPages(appraisal=not args.card, certificate_pages=args.certificates, card=args.card)
     with signed_in(args) as cmd:
-        actor = cmd.actor
         appraisal_id = appraisals.find_version(args.number, uow=cmd.store.uow(), version=args.version)
-        doc = appraisals.document(appraisal_id, uow=cmd.store.uow(), actor=actor)
-    if args.card:
-        data = render_appraisal_card_pdf(doc)
-    else:
-        data = render_appraisal_pdf(doc, certificate_pages=args.certificates)
-    from pos_app.adapters.files import write_atomically
-
-    write_atomically(Path(args.pdf), data, field="--pdf")
+        saved = paperwork.write_appraisals([appraisal_id], Path(args.pdf), uow=cmd.store.uow(),
+                                           files=cmd.devices.files, actor=cmd.actor, pages=pages, field="--pdf")
+    doc = saved.appraisals[0]
     what = "wallet card" if args.card else "appraisal"
     return Output({"number": doc.number, "version": doc.version, "status": doc.status, "pdf": str(Path(args.pdf)),
                    "card": args.card, "certificate_pages": bool(args.certificates and doc.certificates),
-                   "verification_code": doc.qr_payload},
+                   "verification_code": doc.verification_code},
                   f"Saved the {what} {doc.number} version {doc.version} ({doc.status}) to {args.pdf}.")
 
 

@@ -78,7 +78,7 @@ def cmd_audit_export(args: argparse.Namespace) -> Output:
     with signed_in(args) as cmd:
         f = _audit_filter(args, cmd.profile.timezone)
         written = audit.export_csv(Path(args.file), f, trail=cmd.store.audit, uow=cmd.store.uow(),
-                                   actor=cmd.actor)
+                                   files=cmd.devices.files, actor=cmd.actor)
     return Output({"file": str(Path(args.file).resolve()), "events": written},
                   f"Wrote {written} audit event(s) to {args.file}.")
 

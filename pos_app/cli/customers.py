@@ -66,7 +66,7 @@ def cmd_customers_marketing_export(args: argparse.Namespace) -> Output:
 
     with signed_in(args) as cmd:
         count = export_marketing_list(Path(args.out), purpose=args.purpose, reader=cmd.store.customers,
-                                      uow=cmd.store.uow(), actor=cmd.actor)
+                                      uow=cmd.store.uow(), files=cmd.devices.files, actor=cmd.actor)
     return Output({"out": str(Path(args.out)), "customers": count, "purpose": args.purpose},
                   f"Wrote {count} customer(s) to {args.out}.")
 

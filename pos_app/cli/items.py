@@ -21,7 +21,7 @@ def cmd_items_import(args: argparse.Namespace) -> Output:
         rejects = Path(args.file).with_suffix(".rejected.csv")
     with signed_in(args) as cmd:
         try:
-            report = import_items(Path(args.file), uow=cmd.store.uow(), actor=cmd.actor,
+            report = import_items(Path(args.file), uow=cmd.store.uow(), files=cmd.devices.files, actor=cmd.actor,
                                   skip_invalid=args.skip_invalid, rejects_path=rejects)
         except ImportRejected as exc:
             return Output(_import_json(exc.report, imported=False),
@@ -50,7 +50,7 @@ def cmd_items_export(args: argparse.Namespace) -> Output:
 
     with signed_in(args) as cmd:
         count = export_items(Path(args.file), reader=cmd.store.inventory, actor=cmd.actor,
-                             uow=cmd.store.uow())
+                             uow=cmd.store.uow(), files=cmd.devices.files)
     return Output({"file": str(Path(args.file).resolve()), "items": count}, f"Exported {count} items to {args.file}.")
 
 

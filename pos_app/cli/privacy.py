@@ -109,7 +109,7 @@ def cmd_privacy_export(args: argparse.Namespace) -> Output:
         request_id = _request_for(cmd, args, (RequestType.ACCESS, RequestType.PORTABILITY))
         result = privacy_export.export_customer(
             request_id, Path(args.out).expanduser(), uow=cmd.store.uow(), reader=cmd.store.customer_data,
-            actor=cmd.actor, customer_id=args.customer_id)
+            files=cmd.devices.files, actor=cmd.actor, customer_id=args.customer_id)
     return Output({"customer_id": args.customer_id, "request_id": request_id, "path": str(result.path),
                    "sha256": result.sha256, "counts": result.counts},
                   f"Wrote {result.path} (SHA-256 {result.sha256}, recorded on request {request_id}).")

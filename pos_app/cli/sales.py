@@ -63,7 +63,7 @@ def cmd_sales_large_cash(args: argparse.Namespace) -> Output:
 
 
 def cmd_receipt(args: argparse.Namespace) -> Output:
-    from pos_app.services import receipts
+    from pos_app.services import paperwork, receipts
 
     if bool(args.printer) == bool(args.pdf):
         raise Refused("name one destination: --printer URI or --pdf FILE")
@@ -71,10 +71,10 @@ def cmd_receipt(args: argparse.Namespace) -> Output:
         actor, sales, directory = cmd.actor, cmd.store.sales, cmd.store.directory
         sale_id = receipts.find_sale_id(args.number, sales=sales)
         if args.pdf:
-            data = receipts.receipt_pdf(sale_id, sales=sales, directory=directory, actor=actor, gift=args.gift,
-                                        reprint=True, uow=cmd.store.uow())
-            Path(args.pdf).write_bytes(data)
-            result = {"number": args.number.upper(), "pdf": str(Path(args.pdf).resolve()), "bytes": len(data)}
+            saved = paperwork.write_receipt(sale_id, Path(args.pdf), sales=sales, directory=directory,
+                                            uow=cmd.store.uow(), files=cmd.devices.files, actor=actor, gift=args.gift,
+                                            reprint=True, field="--pdf")
+            result = {"number": args.number.upper(), "pdf": str(saved.resolve()), "bytes": saved.stat().st_size}
             text = f"Saved the receipt of {args.number.upper()} to {args.pdf}."
         else:
             printer = cmd.devices.printer_for(args.printer)

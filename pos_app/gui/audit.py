@@ -234,11 +234,11 @@ class AuditView(QWidget):
         path = dialogs.ask_save_path(self, "Export the audit trail", "audit-trail.csv", "CSV files (*.csv)")
         if path is None:
             return
-        actor = self.context.require_actor()
+        actor, files = self.context.require_actor(), self.context.devices.files
         mark_info(self.form.message_label, f"Exporting to {path.name}…")
 
         def work(store: Store) -> int:
-            return audit.export_csv(path, flt, trail=store.audit, uow=store.uow(), actor=actor)
+            return audit.export_csv(path, flt, trail=store.audit, uow=store.uow(), files=files, actor=actor)
 
         def done(written: int) -> None:
             mark_info(self.form.message_label, f"Exported {written:,} events to {path}.")

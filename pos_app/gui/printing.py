@@ -125,26 +125,3 @@ def print_pdf(parent: QWidget, runner: OpRunner, pdf: bytes, say: Callable[[str]
         runner.run(job.render_next, on_done=painted, on_error=failed, parent=parent, lane="io")
 
     next_page()
-
-
-def join_pdfs(documents: list[bytes]) -> bytes:
-    """Several PDFs as one (every page, in order), for one print job or one saved file."""
-    import io
-
-    import pypdfium2
-
-    if len(documents) == 1:
-        return documents[0]
-    joined = pypdfium2.PdfDocument.new()
-    try:
-        for data in documents:
-            part = pypdfium2.PdfDocument(data)
-            try:
-                joined.import_pages(part)
-            finally:
-                part.close()
-        out = io.BytesIO()
-        joined.save(out)
-        return out.getvalue()
-    finally:
-        joined.close()

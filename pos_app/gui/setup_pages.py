@@ -444,6 +444,7 @@ class InventoryPage(FormPage):
         path = Path(text).expanduser()
         rejects = path.with_name(path.stem + ".rejected.csv")
         actor, progress, token = self.wiz.acting(), self.progress, CancelToken()
+        files = self.wiz.context.devices.files
         self.token = token
         f.report_edit.clear()
         f.progress_bar.setRange(0, 0)
@@ -458,8 +459,8 @@ class InventoryPage(FormPage):
             except OSError:
                 total = 1
             progress.moved.emit(0, total)
-            return item_files.import_items(path, uow=store.uow(), actor=actor, skip_invalid=skip_invalid,
-                                           rejects_path=rejects if skip_invalid else None,
+            return item_files.import_items(path, uow=store.uow(), files=files, actor=actor,
+                                           skip_invalid=skip_invalid, rejects_path=rejects if skip_invalid else None,
                                            progress=lambda n: progress.moved.emit(n, total),
                                            cancelled=token.cancelled)
 

@@ -12,13 +12,13 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
-from pos_app.adapters.files import write_csv_atomically
 from pos_app.documents.text import csv_cell
 from pos_app.domain.audit import AuditFilter, AuditRow, ChainReport, Flag
 from pos_app.domain.errors import ValidationError
 from pos_app.domain.permissions import Actor, Permission, Role
 from pos_app.services.guard import requires
 from pos_app.services.ports.audit import AuditTrail
+from pos_app.services.ports.devices import FileOutput
 from pos_app.services.ports.uow import UnitOfWork
 from pos_app.services.staff import FREE_ATTEMPTS
 
@@ -84,13 +84,15 @@ def _csv_row(r: AuditRow) -> list[str]:
 
 
 @requires(Permission.VIEW_AUDIT)
-def export_csv(path: Path, f: AuditFilter, *, trail: AuditTrail, uow: UnitOfWork, actor: Actor) -> int:
-    """Write the matching events (oldest first) to `path`, whole or not at all; returns how many."""
+def export_csv(path: Path, f: AuditFilter, *, trail: AuditTrail, uow: UnitOfWork, files: FileOutput,
+               actor: Actor) -> int:
+    """Write the matching events (oldest first) to `path` through `files`, whole or not at all; returns how
+    many."""
     _check_filter(f)
     path = path.resolve()
-    if not path.parent.is_dir():
+    if not files.folder_exists(path):
         raise ValidationError("file", f"the folder {path.parent} does not exist")
-    written = write_csv_atomically(path, CSV_COLUMNS, (_csv_row(row) for row in trail.rows(f)))
+    written = files.write_csv_atomically(path, CSV_COLUMNS, (_csv_row(row) for row in trail.rows(f)))
     with uow:
         uow.audit.record(actor, "audit.exported", entity_type="audit",
                          summary={"file": path.name, "events": written, "filtered": f != AuditFilter()})

@@ -30,6 +30,7 @@ from pos_app.services.ports.customers import (
     NewCustomer,
     PurchaseRow,
 )
+from pos_app.services.ports.devices import FileOutput
 from pos_app.services.ports.privacy import PrivacyRequestRow
 from pos_app.services.ports.sales import SalesReader
 from pos_app.services.ports.uow import UnitOfWork
@@ -196,14 +197,13 @@ MARKETING_COLUMNS = ("email", "phone", "first_name", "last_name")
 
 @requires(Permission.EXPORT_MARKETING_LIST)
 def export_marketing_list(path: Path, *, purpose: str = "marketing_email", reader: CustomerReader,
-                          uow: UnitOfWork, actor: Actor) -> int:
+                          uow: UnitOfWork, files: FileOutput, actor: Actor) -> int:
     """The CSV for the store's mailing tool: only customers whose latest answer for `purpose` is yes and
-    who are neither restricted nor objecting to direct marketing. Written whole or not at all; the audit
-    event counts the rows and names no one. Returns how many customers it holds."""
+    who are neither restricted nor objecting to direct marketing. Written through `files`, whole or not at
+    all; the audit event counts the rows and names no one. Returns how many customers it holds."""
     import csv
     import io
 
-    from pos_app.adapters.files import write_atomically
     from pos_app.documents.text import csv_cell, csv_phone
     from pos_app.domain.privacy import ConsentPurpose
 
@@ -221,7 +221,7 @@ def export_marketing_list(path: Path, *, purpose: str = "marketing_email", reade
         # The phone in E.164 for the texting tool, which refuses a leading apostrophe; names stay guarded.
         writer.writerow([csv_cell(email), csv_phone(phone), csv_cell(first), csv_cell(last)])
         count += 1
-    write_atomically(path, buffer.getvalue().encode("utf-8"), field="--out")
+    files.write_atomically(path, buffer.getvalue().encode("utf-8"), field="--out")
     with uow:
         uow.audit.record(actor, "customers.marketing_list_exported", entity_type="customer",
                          summary={"purpose": what.value, "customers": count})

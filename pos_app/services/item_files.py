@@ -31,7 +31,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from pos_app.adapters.files import write_csv_atomically
 from pos_app.documents.text import csv_cell, csv_uncell
 from pos_app.domain.errors import UserFacingError, ValidationError
 from pos_app.domain.items import COLUMNS, REQUIRED, ItemSpec, item_fields, parse_item
@@ -39,6 +38,7 @@ from pos_app.domain.jewelry import ItemStatus
 from pos_app.domain.permissions import Actor, Permission
 from pos_app.services.guard import requires
 from pos_app.services.inventory import store_context
+from pos_app.services.ports.devices import FileOutput
 from pos_app.services.ports.inventory import InventoryReader, ItemRecord
 from pos_app.services.ports.uow import UnitOfWork
 
@@ -163,6 +163,7 @@ def import_items(
     source: Path,
     *,
     uow: UnitOfWork,
+    files: FileOutput,
     actor: Actor,
     skip_invalid: bool = False,
     rejects_path: Path | None = None,
@@ -249,7 +250,7 @@ def import_items(
         uow.items.update_many(changes)
         report.created, report.updated = len(new), len(changes)
         if bad and rejects_path is not None:
-            report.rejects_file = _write_rejects(rejects_path, bad, report)
+            report.rejects_file = _write_rejects(rejects_path, bad, report, files)
         uow.audit.record(actor, "items.imported", entity_type="item",
                          summary={"file": source.name, "created": report.created, "updated": report.updated,
                                   "unchanged": report.unchanged, "rejected": report.rejected})
@@ -277,27 +278,27 @@ def _check_against_store(spec: ItemSpec, current: ItemRecord | None, owners: dic
         raise ValidationError("status", "'sold' is set by a sale and cleared by a return, not by an import")
 
 
-def _write_rejects(path: Path, bad: dict[int, dict[str, str]], report: ImportReport) -> Path:
+def _write_rejects(path: Path, bad: dict[int, dict[str, str]], report: ImportReport, files: FileOutput) -> Path:
     problems: dict[int, list[str]] = {}
     for p in report.problems:
         problems.setdefault(p.row, []).append(f"{p.column}: {p.problem}")
     rows = ([str(line), "; ".join(problems.get(line, [])), *(bad[line].get(c, "") for c in COLUMNS)]
             for line in sorted(bad))
-    write_csv_atomically(path, ["row", "problem", *COLUMNS], rows, field="rejects_file",
-                         then="; nothing was imported")
+    files.write_csv_atomically(path, ["row", "problem", *COLUMNS], rows, field="rejects_file",
+                               then="; nothing was imported")
     return path
 
 
 @requires(Permission.EXPORT_ITEMS)
-def export_items(dest: Path, *, reader: InventoryReader, actor: Actor, uow: UnitOfWork) -> int:
-    """Write every item to `dest` (CSV, UTF-8); returns how many. Atomic: all or no file."""
+def export_items(dest: Path, *, reader: InventoryReader, actor: Actor, uow: UnitOfWork, files: FileOutput) -> int:
+    """Write every item to `dest` (CSV, UTF-8) through `files`; returns how many. Atomic: all or no file."""
 
     def rows() -> Iterator[list[str]]:
         for spec, on_hand in reader.iter_specs():
             values = item_fields(dataclasses.replace(spec, quantity=on_hand))
             yield [csv_cell(values[c]) for c in COLUMNS]  # serial and barcode are free text too
 
-    count = write_csv_atomically(dest, COLUMNS, rows())
+    count = files.write_csv_atomically(dest, COLUMNS, rows())
     with uow:
         uow.audit.record(actor, "items.exported", entity_type="item", summary={"file": dest.name, "items": count})
         uow.commit()

@@ -27,9 +27,10 @@ actor and the request in one unit of work, reads through a
 each entry of the zip as it goes, so memory stays flat for a customer with
 thousands of sales. `progress(done, total)` is called after each batch and
 file; `cancel()` is asked as often, and when it answers True the partial file
-is removed and `ExportCancelled` raised. The zip is written as
-``<out>.part`` (mode 0600: only the store's OS account reads it) and renamed
-into place at the end; only then are its SHA-256 and path (on the request,
+is removed and `ExportCancelled` raised. The zip is written through the
+injected `FileOutput` as ``<out>.part`` (mode 0600: only the store's OS
+account reads it) and moved into place at the end; only then are its SHA-256
+and path (on the request,
 so the erasure or the delivery finds and deletes it) and the
 ``privacy.exported`` audit event (counts and the hash, never a personal
 value) committed. Nothing else changes.
@@ -39,7 +40,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import io
 import json
 import re
@@ -49,7 +49,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from pos_app.adapters.files import open_private
 from pos_app.documents.text import csv_cell, csv_phone
 from pos_app.domain import appraisals as appraisal_rules
 from pos_app.domain import privacy as rules
@@ -59,6 +58,7 @@ from pos_app.domain.permissions import Permission
 from pos_app.domain.privacy import RequestStatus, RequestType
 from pos_app.domain.store import display_phone
 from pos_app.services.guard import requires
+from pos_app.services.ports.devices import FileOutput
 from pos_app.services.ports.privacy import CustomerDataReader
 from pos_app.services.ports.settings import StoreProfile
 from pos_app.services.ports.uow import UnitOfWork
@@ -157,9 +157,10 @@ def _check_request(request_id: str, customer_id: str | None, *, uow: UnitOfWork)
 
 @requires(Permission.HANDLE_PRIVACY_REQUESTS, entity=("privacy_request", "request_id"))
 def export_customer(request_id: str, out_path: Path | str, *, uow: UnitOfWork, reader: CustomerDataReader,
-                    actor: Any, customer_id: str | None = None, progress: Progress | None = None,
+                    files: FileOutput, actor: Any, customer_id: str | None = None, progress: Progress | None = None,
                     cancel: Cancel | None = None, now: dt.datetime | None = None) -> ExportResult:
-    """Write the zip answering verified request `request_id` to `out_path`; see the module docstring.
+    """Write the zip answering verified request `request_id` to `out_path` through `files`; see the module
+    docstring.
 
     `customer_id`, when given, must be the request's customer (a check for the
     person typing it). Who may: the privacy officer and the owner; a refusal is audited.
@@ -173,7 +174,7 @@ def export_customer(request_id: str, out_path: Path | str, *, uow: UnitOfWork, r
         third = uow.settings.get("privacy.third_parties", None)
     if store is None:
         raise NotFound("The store has no profile; finish setting it up first.")
-    if not out.parent.is_dir():
+    if not files.folder_exists(out):
         raise ValidationError("out", f"the folder {out.parent} does not exist")
     customer = reader.customer(owner_id)
     if customer is None or customer.get("erased_at"):
@@ -181,11 +182,10 @@ def export_customer(request_id: str, out_path: Path | str, *, uow: UnitOfWork, r
     moment = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     parties = _third_parties(third)
     cats = categories(tx_years, rec_years)
-    part = out.with_name(out.name + ".part")
     writer = _ExportWriter(reader, owner_id, progress, cancel, Rows(store.timezone, store.currency))
-    try:
-        with open_private(part) as raw, zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED,
-                                                         compresslevel=6) as zf:
+
+    def write(raw: IO[bytes]) -> None:
+        with zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
             meta = {"format_version": FORMAT_VERSION, "schema": SCHEMA_IN_ZIP, "store": store.name,
                     "request_id": request_id, "request_type": kind, "generated_at": writer.rows.time(moment),
                     "time_zone": store.timezone, "customer_id": owner_id}
@@ -195,30 +195,20 @@ def export_customer(request_id: str, out_path: Path | str, *, uow: UnitOfWork, r
             writer.write_files(zf)
             zf.writestr("your-data.pdf", _pdf(store, customer, cats, parties, writer, moment, kind))
             writer.step()
-    except ExportCancelled:
-        part.unlink(missing_ok=True)
-        raise
-    except OSError as exc:
-        part.unlink(missing_ok=True)
-        raise ValidationError("out", f"cannot write {out}: {exc.strerror or exc}") from None
-    except BaseException:
-        part.unlink(missing_ok=True)
-        raise
-    sha = _sha256(part)
-    size = part.stat().st_size
-    part.replace(out)
+
+    written = files.stream_private(out, write, field="out")
     counts = {**writer.counts, "files": len(writer.files)}
     try:
         with uow:
-            uow.privacy.set_export_sha256(request_id, sha, str(out.resolve()))
+            uow.privacy.set_export_sha256(request_id, written.sha256, str(out.resolve()))
             uow.audit.record(actor, "privacy.exported", entity_type="privacy_request", entity_id=request_id,
-                             summary={"customer_id": owner_id, "type": kind, "sha256": sha, "bytes": size,
-                                      "counts": counts})
+                             summary={"customer_id": owner_id, "type": kind, "sha256": written.sha256,
+                                      "bytes": written.size, "counts": counts})
             uow.commit()
     except BaseException:
-        out.unlink(missing_ok=True)
+        files.remove(out)  # no record of it on the request: nothing would ever find and delete it
         raise
-    return ExportResult(out, sha, counts)
+    return ExportResult(out, written.sha256, counts)
 
 
 def _third_parties(setting: Any) -> dict[str, list[str]]:
@@ -226,14 +216,6 @@ def _third_parties(setting: Any) -> dict[str, list[str]]:
     if isinstance(setting, dict) and setting:
         return {str(k): [str(v) for v in (vs if isinstance(vs, list) else [vs])] for k, vs in setting.items()}
     return DEFAULT_THIRD_PARTIES
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 _EXT = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}

@@ -308,6 +308,7 @@ def test_save_pdf_holds_the_number_and_value_and_the_card_is_a_card(
     view.form.table.setFocus()
     press(qtbot, Qt.Key.Key_S, CTRL)
     qtbot.waitUntil(lambda: "Saved" in view.form.message_label.text(), timeout=15_000)
+    snap(view, "appraisals-saved-pdf")
     with pdfplumber.open(io.BytesIO(target.read_bytes())) as pdf:
         text = "\n".join(page.extract_text() or "" for page in pdf.pages)
     assert final.number in text and "$18,500.00" in text
@@ -323,6 +324,7 @@ def test_save_pdf_holds_the_number_and_value_and_the_card_is_a_card(
     monkeypatch.setattr(dialogs, "ask_save_path", lambda *args: card)
     press(qtbot, Qt.Key.Key_S, CTRL_SHIFT)
     qtbot.waitUntil(lambda: dialog.saved_path == card, timeout=15_000)
+    snap(dialog, "appraisal-saved-card")
     with pdfplumber.open(io.BytesIO(card.read_bytes())) as pdf:
         width, height = pdf.pages[0].width, pdf.pages[0].height
         text = "\n".join(page.extract_text() or "" for page in pdf.pages)

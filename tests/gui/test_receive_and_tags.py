@@ -14,7 +14,7 @@ from pos_app.gui.inventory.adjust_dialog import AdjustDialog
 from pos_app.gui.inventory.receive_dialog import ReceiveDialog
 from pos_app.gui.inventory.tag_dialog import TagSheetDialog
 from pos_app.gui.main_window import MainWindow
-from tests.gui.conftest import focused, sign_in
+from tests.gui.conftest import focused, sign_in, snap
 
 
 def _type_new_piece(qtbot, dialog: ReceiveDialog, *, price: str) -> None:  # type: ignore[no-untyped-def]
@@ -60,6 +60,7 @@ def test_manager_receives_a_necklace_and_prints_a_tag_sheet_with_its_sku_and_pri
     qtbot.waitUntil(lambda: QApplication.focusWidget() is tag_dialog.form.stock_combo)
     qtbot.keyClick(tag_dialog, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: tag_dialog.saved_path == saved, timeout=10_000)
+    snap(tag_dialog, "tag-sheet-saved")
     with pdfplumber.open(saved) as pdf:
         text = "\n".join(page.extract_text() or "" for page in pdf.pages)
     assert "HAL-9001" in text

@@ -84,6 +84,7 @@ def test_f12_appraises_the_last_sale_with_an_appraisers_pin_and_prints_it(
     qtbot.keyClick(shown.form.card_check, Qt.Key.Key_Space)
     qtbot.keyClick(focused(), Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: "Saved" in shown.form.message_label.text(), timeout=15_000)
+    snap(shown, "sale-appraisals-saved")
     text = _pdf_text(saved.read_bytes())
     assert record.number in text and "Priya Nair" in text and "GIA Graduate Gemologist" in text
     assert Money(price).plain().split(".")[0].replace(",", "")[:2] in text.replace(",", "")

@@ -178,18 +178,18 @@ def _scenarios(facet: app.Facet, tmp_path: Path) -> dict[str, Callable[[], Scena
     def import_items() -> Scenario:
         path = _csv(tmp_path / "import.csv", [
             _new_item(sku="IMP-1"), _new_item(sku="IMP-2", tracking="counted", quantity="3")])
-        return Scenario("items.imported", lambda: item_files.import_items(path, uow=facet.uow(), actor=owner))
+        return Scenario("items.imported", lambda: item_files.import_items(path, uow=facet.uow(), files=facet.devices.files, actor=owner))
 
     def import_update() -> Scenario:
         path = tmp_path / "all.csv"
-        item_files.export_items(path, reader=reader, actor=owner, uow=facet.uow())
+        item_files.export_items(path, reader=reader, actor=owner, uow=facet.uow(), files=facet.devices.files)
         text = path.read_text(encoding="utf-8").replace("Necklace", "Collier", 1)
         path.write_text(text, encoding="utf-8")
-        return Scenario("items.imported", lambda: item_files.import_items(path, uow=facet.uow(), actor=owner))
+        return Scenario("items.imported", lambda: item_files.import_items(path, uow=facet.uow(), files=facet.devices.files, actor=owner))
 
     def export_items() -> Scenario:
         return Scenario("items.exported", lambda: item_files.export_items(
-            tmp_path / "out.csv", reader=reader, actor=owner, uow=facet.uow()))
+            tmp_path / "out.csv", reader=reader, actor=owner, uow=facet.uow(), files=facet.devices.files))
 
     def sign_in() -> Scenario:
         lily = next(s for s in facet.directory().staff_list() if s.name == "Lily Chen")
@@ -324,7 +324,7 @@ def test_an_import_whose_rejects_file_cannot_be_written_imports_nothing_and_says
                                          _new_item(sku="BAD-1", price="free")])
     before = _everything(demo_facet)
     with pytest.raises(ValidationError) as raised:
-        item_files.import_items(path, uow=demo_facet.uow(), actor=owner, skip_invalid=True,
+        item_files.import_items(path, uow=demo_facet.uow(), files=demo_facet.devices.files, actor=owner, skip_invalid=True,
                                 rejects_path=tmp_path / "no-such-folder" / "rejects.csv")
     assert "no-such-folder" in str(raised.value)
     assert _everything(demo_facet) == before

@@ -349,7 +349,7 @@ def test_only_the_owner_sees_the_trail(store: tuple[app.Facet, Path], role: Role
     calls: list[Callable[[], object]] = [
         lambda: audit.verify(trail=facet.audit_trail(), uow=facet.uow(), actor=actor),
         lambda: audit.search(AuditFilter(), trail=facet.audit_trail(), uow=facet.uow(), actor=actor),
-        lambda: audit.export_csv(tmp_path / "a.csv", AuditFilter(), trail=facet.audit_trail(), uow=facet.uow(),
+        lambda: audit.export_csv(tmp_path / "a.csv", AuditFilter(), trail=facet.audit_trail(), uow=facet.uow(), files=facet.devices.files,
                                  actor=actor),
     ]
     for call in calls:

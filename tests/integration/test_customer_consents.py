@@ -133,7 +133,7 @@ def test_the_mailing_list_has_only_those_who_said_yes_and_are_neither_restricted
                              today=TODAY)
 
     out = tmp_path / "mailing.csv"
-    count = customers.export_marketing_list(out, reader=demo_facet.customer_reader(), uow=demo_facet.uow(),
+    count = customers.export_marketing_list(out, reader=demo_facet.customer_reader(), uow=demo_facet.uow(), files=demo_facet.devices.files,
                                             actor=manager)
     with out.open(newline="", encoding="utf-8") as handle:
         listed = list(csv.DictReader(handle))
@@ -153,10 +153,10 @@ def test_the_mailing_list_has_only_those_who_said_yes_and_are_neither_restricted
 
     with pytest.raises(PermissionDenied):
         customers.export_marketing_list(tmp_path / "clerk.csv", reader=demo_facet.customer_reader(),
-                                        uow=demo_facet.uow(), actor=clerk)
+                                        uow=demo_facet.uow(), files=demo_facet.devices.files, actor=clerk)
     with pytest.raises(ValidationError) as raised:
         customers.export_marketing_list(tmp_path / "ads.csv", purpose="advertising",
-                                        reader=demo_facet.customer_reader(), uow=demo_facet.uow(), actor=manager)
+                                        reader=demo_facet.customer_reader(), uow=demo_facet.uow(), files=demo_facet.devices.files, actor=manager)
     assert raised.value.field == "purpose"
     assert not (tmp_path / "clerk.csv").exists() and not (tmp_path / "ads.csv").exists()
 
@@ -203,7 +203,7 @@ def test_the_texting_list_has_phones_in_e164_without_an_apostrophe_and_formula_n
                                 marketing_sms=True), uow=demo_facet.uow(), actor=clerk, policy=policy)
     out = tmp_path / "texts.csv"
     count = customers.export_marketing_list(out, purpose="sms", reader=demo_facet.customer_reader(),
-                                            uow=demo_facet.uow(), actor=manager)
+                                            uow=demo_facet.uow(), files=demo_facet.devices.files, actor=manager)
     with out.open(newline="", encoding="utf-8") as handle:
         listed = list(csv.DictReader(handle))
     assert len(listed) == count > 1

@@ -194,7 +194,7 @@ def test_export_holds_every_value_and_erasure_leaves_none_in_any_page(
     out = tmp_path_factory.mktemp("export") / "export.zip"
     conn = facet.connection()
     try:
-        privacy_export.export_customer(access, out, uow=facet.uow(), reader=facet.customer_data_reader(conn),
+        privacy_export.export_customer(access, out, uow=facet.uow(), files=facet.devices.files, reader=facet.customer_data_reader(conn),
                                        actor=actor_for(facet, Role.PRIVACY_OFFICER))
     finally:
         conn.close()

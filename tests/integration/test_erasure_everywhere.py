@@ -64,7 +64,7 @@ def _export(facet: app.Facet, customer_id: str, out: Path) -> tuple[str, Path]:
     request_id = _request(facet, customer_id, "access")
     conn = facet.connection()
     try:
-        result = privacy_export.export_customer(request_id, out, uow=facet.uow(),
+        result = privacy_export.export_customer(request_id, out, uow=facet.uow(), files=facet.devices.files,
                                                 reader=facet.customer_data_reader(conn),
                                                 actor=actor_for(facet, Role.PRIVACY_OFFICER))
     finally:
@@ -198,11 +198,11 @@ def test_exports_are_readable_by_their_owner_only(demo_facet: app.Facet, tmp_pat
         marketing = tmp_path / "marketing.csv"
         marketing.write_text("old, world-readable\n")
         marketing.chmod(0o644)
-        customers.export_marketing_list(marketing, reader=facet.customer_reader(), uow=facet.uow(), actor=owner)
+        customers.export_marketing_list(marketing, reader=facet.customer_reader(), uow=facet.uow(), files=facet.devices.files, actor=owner)
         items = tmp_path / "items.csv"
-        item_files.export_items(items, reader=facet.inventory_reader(), actor=owner, uow=facet.uow())
+        item_files.export_items(items, reader=facet.inventory_reader(), actor=owner, uow=facet.uow(), files=facet.devices.files)
         trail = tmp_path / "audit.csv"
-        audit.export_csv(trail, AuditFilter(), trail=facet.audit_trail(), uow=facet.uow(), actor=owner)
+        audit.export_csv(trail, AuditFilter(), trail=facet.audit_trail(), uow=facet.uow(), files=facet.devices.files, actor=owner)
         _, zip_path = _export(facet, _new_customer(facet), tmp_path / "export.zip")
     finally:
         os.umask(old)

@@ -26,11 +26,11 @@ from tests.conftest import actor_for
 
 
 def export(facet: app.Facet, dest: Path) -> int:
-    return export_items(dest, reader=facet.inventory_reader(), actor=actor_for(facet, Role.OWNER), uow=facet.uow())
+    return export_items(dest, reader=facet.inventory_reader(), actor=actor_for(facet, Role.OWNER), uow=facet.uow(), files=facet.devices.files)
 
 
 def do_import(facet: app.Facet, source: Path, **options: Any) -> Any:
-    return import_items(source, uow=facet.uow(), actor=actor_for(facet, Role.OWNER), **options)
+    return import_items(source, uow=facet.uow(), files=facet.devices.files, actor=actor_for(facet, Role.OWNER), **options)
 
 
 def catalog(facet: app.Facet) -> dict[str, dict[str, str]]:
@@ -344,11 +344,11 @@ def test_free_text_outside_the_description_columns_is_guarded_too_and_apostrophe
 def test_a_clerk_can_neither_import_nor_export(demo_facet: app.Facet, tmp_path: Path) -> None:
     clerk = actor_for(demo_facet, Role.CLERK)
     with pytest.raises(PermissionDenied):
-        export_items(tmp_path / "x.csv", reader=demo_facet.inventory_reader(), actor=clerk, uow=demo_facet.uow())
+        export_items(tmp_path / "x.csv", reader=demo_facet.inventory_reader(), actor=clerk, uow=demo_facet.uow(), files=demo_facet.devices.files)
     assert not (tmp_path / "x.csv").exists()
     path = write_rows(tmp_path / "one.csv", [piece("BZ-1")])
     with pytest.raises(PermissionDenied):
-        import_items(path, uow=demo_facet.uow(), actor=clerk)
+        import_items(path, uow=demo_facet.uow(), files=demo_facet.devices.files, actor=clerk)
 
 
 def test_a_cancelled_import_writes_nothing_and_progress_is_reported(

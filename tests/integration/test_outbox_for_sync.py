@@ -87,7 +87,7 @@ def test_core_bulk_writes_carry_their_rows(demo_facet: app.Facet, tmp_path: Path
         writer.writeheader()
         writer.writerows([_new_item(sku="BULK-1"), _new_item(sku="BULK-2", tracking="counted", quantity="3")])
     start = _last_seq(demo_facet)
-    item_files.import_items(path, uow=demo_facet.uow(), actor=owner)
+    item_files.import_items(path, uow=demo_facet.uow(), files=demo_facet.devices.files, actor=owner)
     rows = _since(demo_facet, start)
     items = {r["changes"]["sku"]: r for r in rows if r["table"] == "items"}
     assert set(items) == {"BULK-1", "BULK-2"} and all(r["op"] == "insert" for r in items.values())

@@ -211,7 +211,7 @@ def test_her_data_export_prints_her_name_as_written(demo_facet: app.Facet, custo
     privacy.verify(request_id, "code_to_email_on_file", officer.staff_id or "", uow=demo_facet.uow(), actor=officer)
     conn = demo_facet.connection()
     try:
-        result = privacy_export.export_customer(request_id, tmp_path / "export.zip", uow=demo_facet.uow(),
+        result = privacy_export.export_customer(request_id, tmp_path / "export.zip", uow=demo_facet.uow(), files=demo_facet.devices.files,
                                                 reader=demo_facet.customer_data_reader(conn), actor=officer)
     finally:
         conn.close()

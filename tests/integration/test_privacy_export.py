@@ -114,7 +114,7 @@ def exported(demo_facet: app.Facet, tmp_path: Path) -> dict[str, Any]:
     conn = demo_facet.connection()
     try:
         result = privacy_export.export_customer(
-            request_id, tmp_path / "export.zip", uow=demo_facet.uow(), reader=demo_facet.customer_data_reader(conn),
+            request_id, tmp_path / "export.zip", uow=demo_facet.uow(), files=demo_facet.devices.files, reader=demo_facet.customer_data_reader(conn),
             actor=actor_for(demo_facet, Role.PRIVACY_OFFICER), progress=lambda d, t: seen.append((d, t)))
     finally:
         conn.close()
@@ -243,7 +243,7 @@ def test_the_request_records_the_zips_sha256_and_the_export_is_audited_without_p
 def _as_officer(facet: app.Facet, request_id: str, out: Path, **kwargs: Any) -> Any:
     conn = facet.connection()
     try:
-        return privacy_export.export_customer(request_id, out, uow=facet.uow(),
+        return privacy_export.export_customer(request_id, out, uow=facet.uow(), files=facet.devices.files,
                                               reader=facet.customer_data_reader(conn),
                                               actor=kwargs.pop("actor", None) or actor_for(facet, Role.PRIVACY_OFFICER),
                                               **kwargs)

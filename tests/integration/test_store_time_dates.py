@@ -100,7 +100,7 @@ def test_the_privacy_exports_readable_copy_dates_requests_and_itself_on_the_stor
                    now=EVENING)
     conn = demo_facet.connection()
     try:
-        result = privacy_export.export_customer(access.id, tmp_path / "export.zip", uow=demo_facet.uow(),
+        result = privacy_export.export_customer(access.id, tmp_path / "export.zip", uow=demo_facet.uow(), files=demo_facet.devices.files,
                                                 reader=demo_facet.customer_data_reader(conn), actor=officer,
                                                 now=EVENING + dt.timedelta(minutes=5))
     finally:

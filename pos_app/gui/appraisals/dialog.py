@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QDate, QEvent, QObject, QSize, Qt
@@ -53,6 +54,7 @@ from pos_app.gui.context import AppContext
 from pos_app.services import appraisals, inventory
 from pos_app.services.appraisals import FinalizeUnconfirmed
 from pos_app.services.ports.appraisals import AppraisalRecord, AppraisalVersionRow
+from pos_app.services.ports.store import Store
 
 # The form's captions, to name a field the way the appraiser sees it.
 CAPTIONS = {
@@ -88,7 +90,7 @@ class AppraisalDialog(FacetDialog):
         # What the last item's record filled in (field -> text; "stones" -> its rows): the next item replaces
         # only what still reads so, never what the appraiser typed.
         self._from_item: dict[str, Any] = {}
-        self.saved_path: Any = None
+        self.saved_path: Path | None = None
         self.can_write = context.can(Permission.WRITE_APPRAISALS)
         self.can_finalize = context.can(Permission.FINALIZE_APPRAISALS)
         self.stones = StonesEditor(f.stones_table)
@@ -199,11 +201,11 @@ class AppraisalDialog(FacetDialog):
     def load(self, appraisal_id: str, message: str = "", problem: UserFacingError | None = None,
              then: Callable[[AppraisalRecord], None] | None = None) -> None:
         """Read the version (worker), show it, then say `message` or `problem` and continue with `then`."""
-        uow, actor = self.context.uow, self.actor
+        actor = self.actor
 
-        def work() -> tuple[AppraisalRecord, list[bytes]]:
-            record = appraisals.get(appraisal_id, uow=uow(), actor=actor)
-            return record, appraisals.photo_data(appraisal_id, uow=uow(), actor=actor)
+        def work(store: Store) -> tuple[AppraisalRecord, list[bytes]]:
+            record = appraisals.get(appraisal_id, uow=store.uow(), actor=actor)
+            return record, appraisals.photo_data(appraisal_id, uow=store.uow(), actor=actor)
 
         def done(result: tuple[AppraisalRecord, list[bytes]]) -> None:
             self._show(*result)
@@ -528,22 +530,22 @@ class AppraisalDialog(FacetDialog):
         except UserFacingError as exc:
             self.show_problem(exc)
             return
-        uow, actor, record = self.context.uow, self.actor, self.record
+        actor, record = self.actor, self.record
         today = store_today(self.context.profile.timezone)
         owner, photos = self.owner_id, list(self.pending_photos)
 
-        def work() -> tuple[AppraisalRecord, UserFacingError | None]:
+        def work(store: Store) -> tuple[AppraisalRecord, UserFacingError | None]:
             if record is None:
-                saved = appraisals.create_draft(raw, stones, uow=uow(), actor=actor, today=today, item_id=item_id,
-                                                owner_customer_id=owner)
+                saved = appraisals.create_draft(raw, stones, uow=store.uow(), actor=actor, today=today,
+                                                item_id=item_id, owner_customer_id=owner)
             else:
-                saved = appraisals.update_draft(record.id, raw, stones, uow=uow(), actor=actor, today=today,
+                saved = appraisals.update_draft(record.id, raw, stones, uow=store.uow(), actor=actor, today=today,
                                                 item_id=item_id, owner_customer_id=owner)
             try:  # the draft is saved: a later problem is shown over it, not instead of it
                 if photos:
-                    appraisals.add_photos(saved.id, photos, uow=uow(), actor=actor)
+                    appraisals.add_photos(saved.id, photos, uow=store.uow(), actor=actor)
                 if finalize:
-                    saved = appraisals.finalize(saved.id, uow=uow(), actor=actor, ask_first=not confirmed)
+                    saved = appraisals.finalize(saved.id, uow=store.uow(), actor=actor, ask_first=not confirmed)
             except UserFacingError as exc:
                 return saved, exc
             return saved, None
@@ -585,14 +587,14 @@ class AppraisalDialog(FacetDialog):
         record = self.record
         if record is None or record.status != "final" or not self.form.correct_button.isVisible():
             return
-        uow, actor = self.context.uow, self.actor
+        actor = self.actor
 
         def done(new: AppraisalRecord) -> None:
             self.context.changed.emit("appraisals")
             self.load(new.id, f"Version {new.version} of {new.number} is a draft correction: change it, then "
                               f"finalize it (Ctrl+Shift+F). Version {record.version} stays on record.")
 
-        self.run(lambda: appraisals.correct(record.id, uow=uow(), actor=actor), done)
+        self.run(lambda store: appraisals.correct(record.id, uow=store.uow(), actor=actor), done)
 
     def open_version(self) -> None:
         item = self.form.versions_table.currentItem()
@@ -639,10 +641,10 @@ class AppraisalDialog(FacetDialog):
         paths = dialogs.ask_open_paths(self, "Add photos", "Images (*.jpg *.jpeg *.png)")
         if not paths:
             return
-        record, uow, actor = self.record, self.context.uow, self.actor
+        record, actor = self.record, self.actor
         waiting = len(self.pending_photos)
 
-        def work() -> list[bytes]:
+        def work(store: Store) -> list[bytes]:
             photos = []
             for path in paths:
                 try:
@@ -657,7 +659,7 @@ class AppraisalDialog(FacetDialog):
                     raise ValidationError("photos", f"{path.name} is not a JPEG or PNG image") from None
                 photos.append(data)
             if record is not None:
-                appraisals.add_photos(record.id, photos, uow=uow(), actor=actor)
+                appraisals.add_photos(record.id, photos, uow=store.uow(), actor=actor)
                 return []
             if waiting + len(photos) > appraisals.MAX_PHOTOS:
                 raise ValidationError("photos", f"an appraisal has at most {appraisals.MAX_PHOTOS} photos")
@@ -686,14 +688,14 @@ class AppraisalDialog(FacetDialog):
             del self.pending_photos[lst.currentRow() - saved]
             self._show_photos([])  # photos wait only before the first save: there are no saved ones
             return
-        record, uow, actor = self.record, self.context.uow, self.actor
+        record, actor = self.record, self.actor
         assert record is not None
 
         def done(_none: None) -> None:
             self.context.changed.emit("appraisals")
             self.load(record.id, "Removed the photo.")
 
-        self.run(lambda: appraisals.remove_photo(photo_id, uow=uow(), actor=actor), done)
+        self.run(lambda store: appraisals.remove_photo(photo_id, uow=store.uow(), actor=actor), done)
 
     # -- paper -------------------------------------------------------------------------------
 
@@ -730,12 +732,12 @@ class AppraisalDialog(FacetDialog):
             if path is None:
                 return
 
-            def done(written: Any) -> None:
+            def done(written: Path) -> None:
                 self.saved_path = written
                 mark_info(self.form.message_label, f"Saved {written}.")
 
             mark_info(self.form.message_label, "Making the PDF…")
-            self.run(paper.saver(paper.renderer(self.context, record.id, pages), path), done)
+            self.run(paper.saver(self.context, record.id, pages, path), done)
 
         self._with_saved(saved)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QColor
 
 from pos_app.domain.appraisals import Purpose
@@ -52,7 +52,7 @@ class AppraisalListModel(BlocksModel[AppraisalRow]):
 
     def __init__(self, fetch_count: Callable[[str, bool], int],
                  fetch_page: Callable[[str, bool, int, int], list[AppraisalRow]],
-                 money: Callable[[int | None, str | None], str], parent: Any = None) -> None:
+                 money: Callable[[int | None, str | None], str], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._fetch_count = fetch_count
         self._fetch_page = fetch_page

@@ -1,9 +1,9 @@
-"""An appraisal on paper: render its PDF (full, with the certificate summary page, or the wallet card),
-save it to a file, or print it through Qt's print dialog.
+"""An appraisal on paper: which pages (full, with the certificate summary page, or the wallet card), the jobs
+that make its PDF or save it (`services/paperwork.py` renders and writes it), and printing it through Qt's print
+dialog.
 
-Rendering and writing run on a worker (the caller's `run`); printing paints
-one page at a time on the GUI thread, each rendered at the printer's
-resolution on the io lane, so what prints is exactly the saved PDF.
+The jobs run on the op runner's worker with a store handle of their own; printing paints one page at a time on
+the GUI thread, each rendered at the printer's resolution on the io lane, so what prints is exactly the saved PDF.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QWidget
 
-from pos_app.adapters.files import write_atomically
 from pos_app.gui import printing
 from pos_app.gui.context import AppContext
-from pos_app.services import appraisals
+from pos_app.services import paperwork
+from pos_app.services.ports.store import Store
 
 
 @dataclass(frozen=True)
@@ -30,31 +30,29 @@ class Paper:
     def file_name(self, number: str, version: int) -> str:
         return f"{number}-v{version}{'-card' if self.card else ''}.pdf"
 
-
-def renderer(context: AppContext, appraisal_id: str, paper: Paper) -> Callable[[], bytes]:
-    """The work of making the PDF (for a worker): the same record always prints the same pages."""
-    actor, uow = context.require_actor(), context.uow
-
-    def work() -> bytes:
-        from pos_app.documents.appraisal_pdf import render_appraisal_card_pdf, render_appraisal_pdf
-
-        doc = appraisals.document(appraisal_id, uow=uow(), actor=actor)
-        if paper.card:
-            return render_appraisal_card_pdf(doc)
-        return render_appraisal_pdf(doc, certificate_pages=paper.certificate_pages)
-
-    return work
+    @property
+    def pages(self) -> paperwork.AppraisalPages:
+        if self.card:
+            return paperwork.AppraisalPages(appraisal=False, card=True)
+        return paperwork.AppraisalPages(certificate_pages=self.certificate_pages)
 
 
-def saver(render: Callable[[], bytes], path: Path) -> Callable[[], Path]:
-    """Render, then write beside the target and move it into place (never a half-written PDF)."""
-    if path.suffix.lower() != ".pdf":
-        path = path.with_suffix(".pdf")
+def pdf_path(path: Path) -> Path:
+    """The path the person chose, as a .pdf file."""
+    return path if path.suffix.lower() == ".pdf" else path.with_suffix(".pdf")
 
-    def work() -> Path:
-        return write_atomically(path, render())
 
-    return work
+def renderer(context: AppContext, appraisal_id: str, paper: Paper) -> Callable[[Store], bytes]:
+    """The job making the PDF (for the runner): the same record always prints the same pages."""
+    actor, pages = context.require_actor(), paper.pages
+    return lambda store: paperwork.appraisal_pdf([appraisal_id], uow=store.uow(), actor=actor, pages=pages)
+
+
+def saver(context: AppContext, appraisal_id: str, paper: Paper, path: Path) -> Callable[[Store], Path]:
+    """The job rendering the PDF and saving it as `path` (whole or not at all); it returns where."""
+    actor, pages, files, target = context.require_actor(), paper.pages, context.devices.files, pdf_path(path)
+    return lambda store: paperwork.write_appraisals([appraisal_id], target, uow=store.uow(), files=files,
+                                                    actor=actor, pages=pages).path
 
 
 def print_rendered(context: AppContext, parent: QWidget, pdf: bytes, say: Callable[[str], None],

@@ -26,6 +26,7 @@ from pos_app.gui.ops import show_error
 from pos_app.gui.tables import SearchKeys
 from pos_app.services import appraisals
 from pos_app.services.ports.appraisals import AppraisalRow
+from pos_app.services.ports.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -99,14 +100,10 @@ class AppraisalsView(QWidget):
     def _count_drafts(self) -> None:
         """Count the drafts waiting on a worker with its own connection: the count reads the whole table
         (tens of milliseconds at 50,000 appraisals), which the list's first rows need not wait for."""
-        facet, actor = self.context.facet, self.context.require_actor()
+        actor = self.context.require_actor()
 
-        def work() -> int:
-            conn = facet.connection()
-            try:
-                return appraisals.drafts_waiting(reader=facet.appraisal_reader(conn), actor=actor, uow=facet.uow())
-            finally:
-                conn.close()
+        def work(store: Store) -> int:
+            return appraisals.drafts_waiting(reader=store.appraisals, actor=actor, uow=store.uow())
 
         def done(waiting: int) -> None:
             self.form.drafts_button.setText(f"Drafts waiting ({waiting:,})  (Ctrl+D)")
@@ -212,7 +209,7 @@ class AppraisalsView(QWidget):
         if path is None:
             return
         mark_info(self.form.message_label, f"Making the PDF of {row.number} version {row.version}…")
-        self.context.runner.run(paper.saver(paper.renderer(self.context, row.id, pages), path),
+        self.context.runner.run(paper.saver(self.context, row.id, pages, path),
                                 on_done=lambda saved: mark_info(self.form.message_label, f"Saved {saved}."),
                                 on_error=self._failed, parent=self)
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QWidget
 
-from pos_app.adapters.files import write_atomically
 from pos_app.gui import dialogs, printing
 from pos_app.gui.base import FacetDialog, mark_info, mark_problem
 from pos_app.gui.context import AppContext
-from pos_app.services import labels
+from pos_app.services import labels, paperwork
+from pos_app.services.ports.store import Store
 
 
 class TagSheetDialog(FacetDialog):
@@ -33,11 +34,16 @@ class TagSheetDialog(FacetDialog):
         self.saved_path: Path | None = None
         self.initial_focus = f.stock_combo
 
-    def _renderer(self) -> Callable[[], bytes]:
+    def _choices(self) -> tuple[list[str], str, int]:
+        """(item ids, label stock, labels to skip), read here on the GUI thread for a job on the worker."""
+        return list(self.item_ids), str(self.form.stock_combo.currentData()), self.form.skip_spin.value()
+
+    def _renderer(self) -> Callable[[Store], bytes]:
         """The PDF job, with the choices read here on the GUI thread; it runs on the worker."""
-        actor, uow, locale = self.context.require_actor(), self.context.uow, self.context.profile.locale
-        ids, stock, skip = list(self.item_ids), self.form.stock_combo.currentData(), self.form.skip_spin.value()
-        return lambda: labels.tag_sheet(ids, uow=uow(), actor=actor, locale=locale, stock_name=stock, skip=skip)
+        actor, locale = self.context.require_actor(), self.context.profile.locale
+        ids, stock, skip = self._choices()
+        return lambda store: labels.tag_sheet(ids, uow=store.uow(), actor=actor, locale=locale, stock_name=stock,
+                                              skip=skip)
 
     def save_pdf(self) -> None:
         path = dialogs.ask_save_path(self, "Save price tags", "price-tags.pdf", "PDF files (*.pdf)")
@@ -45,10 +51,12 @@ class TagSheetDialog(FacetDialog):
             return
         if path.suffix.lower() != ".pdf":
             path = path.with_suffix(".pdf")
-        render = self._renderer()
+        actor, locale, files = self.context.require_actor(), self.context.profile.locale, self.context.devices.files
+        ids, stock, skip = self._choices()
 
-        def work() -> Path:
-            return write_atomically(path, render())
+        def work(store: Store) -> Path:
+            return paperwork.write_tags(ids, path, uow=store.uow(), files=files, actor=actor, locale=locale,
+                                        stock_name=stock, skip=skip)
 
         def done(saved: Path) -> None:
             self.saved_path = saved
@@ -82,7 +90,7 @@ class TagSheetDialog(FacetDialog):
             return
         mark_info(self.form.message_label, f"Printing page {job.next_page + 1} of {job.pages}…")
 
-        def painted(image: object) -> None:
+        def painted(image: QImage) -> None:
             job.paint(image)
             self._print_next(job)
 

@@ -247,7 +247,7 @@ class InventoryView(QWidget):
         if path is None:
             return
         rejects = path.with_name(path.stem + ".rejected.csv")
-        actor = self.context.require_actor()
+        actor, files = self.context.require_actor(), self.context.devices.files
         token = CancelToken()
         progress = QProgressDialog(f"Importing {path.name}…", "Cancel", 0, 0, self)
         progress.setWindowModality(Qt.WindowModality.WindowModal)
@@ -258,8 +258,8 @@ class InventoryView(QWidget):
         progress.show()
 
         def work(store: Store) -> item_files.ImportReport:
-            return item_files.import_items(path, uow=store.uow(), actor=actor, skip_invalid=skip_invalid,
-                                           rejects_path=rejects, cancelled=token.cancelled)
+            return item_files.import_items(path, uow=store.uow(), files=files, actor=actor,
+                                           skip_invalid=skip_invalid, rejects_path=rejects, cancelled=token.cancelled)
 
         def done(report: item_files.ImportReport) -> None:
             progress.close()
@@ -291,10 +291,11 @@ class InventoryView(QWidget):
         path = dialogs.ask_save_path(self, "Export items", "items.csv", "CSV files (*.csv)")
         if path is None:
             return
-        actor = self.context.require_actor()
+        actor, files = self.context.require_actor(), self.context.devices.files
 
         def work(store: Store) -> tuple[Path, int]:
-            return path, item_files.export_items(path, reader=store.inventory, actor=actor, uow=store.uow())
+            return path, item_files.export_items(path, reader=store.inventory, actor=actor, uow=store.uow(),
+                                                 files=files)
 
         self.context.runner.run(
             work, parent=self,

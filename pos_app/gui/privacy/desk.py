@@ -269,7 +269,7 @@ class PrivacyDesk(QWidget):
                                      "Zip files (*.zip)", folder=folder)
         if path is None:
             return
-        actor = self.context.require_actor()
+        actor, files = self.context.require_actor(), self.context.devices.files
         token = CancelToken()
         relay = _Progress(self)
         f = self.form
@@ -281,7 +281,7 @@ class PrivacyDesk(QWidget):
 
         def work(store: Store) -> privacy_export.ExportResult:
             return privacy_export.export_customer(
-                r.id, Path(path), uow=store.uow(), reader=store.customer_data, actor=actor,
+                r.id, Path(path), uow=store.uow(), reader=store.customer_data, files=files, actor=actor,
                 progress=lambda done, total: relay.moved.emit(done, total), cancel=token.cancelled)
 
         def done(result: privacy_export.ExportResult) -> None:

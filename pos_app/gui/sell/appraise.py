@@ -19,7 +19,6 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidgetItem, QWidget
 
-from pos_app.adapters.files import write_atomically
 from pos_app.domain.errors import UserFacingError
 from pos_app.domain.permissions import Actor
 from pos_app.domain.store import store_today
@@ -27,8 +26,9 @@ from pos_app.gui import dialogs, printing
 from pos_app.gui.base import FacetDialog, mark_info, mark_problem
 from pos_app.gui.context import AppContext
 from pos_app.gui.ops import show_error
-from pos_app.services import appraisals
+from pos_app.services import appraisals, paperwork
 from pos_app.services.ports.appraisals import AppraisalRecord
+from pos_app.services.ports.store import Store
 
 HEADERS = ("Appraisal", "Piece", "Appraised value")
 
@@ -42,16 +42,9 @@ def appraise_sale(parent: QWidget, context: AppContext, sale_id: str,
     actor = context.require_actor()
     today = store_today(context.profile.timezone)
 
-    def with_sales(call: Callable[..., list[AppraisalRecord]]) -> list[AppraisalRecord]:
-        conn = context.facet.connection()  # on the worker: its own connection for the sale's read
-        try:
-            return call(sales=context.facet.sales_reader(conn))
-        finally:
-            conn.close()
-
     def make(signer: Actor | None) -> None:
-        context.runner.run(lambda: with_sales(lambda sales: appraisals.appraise_sale(
-            sale_id, uow=context.uow(), sales=sales, actor=actor, today=today, approver=signer)),
+        context.runner.run(lambda store: appraisals.appraise_sale(
+            sale_id, uow=store.uow(), sales=store.sales, actor=actor, today=today, approver=signer),
             on_done=done, on_error=failed, parent=parent)
 
     def done(records: list[AppraisalRecord]) -> None:
@@ -71,8 +64,9 @@ def appraise_sale(parent: QWidget, context: AppContext, sale_id: str,
         else:
             show_error(parent, exc)
 
-    context.runner.run(lambda: with_sales(lambda sales: appraisals.sale_appraisals(
-        sale_id, uow=context.uow(), sales=sales, actor=actor)), on_done=found, on_error=failed, parent=parent)
+    context.runner.run(lambda store: appraisals.sale_appraisals(sale_id, uow=store.uow(), sales=store.sales,
+                                                                actor=actor),
+                       on_done=found, on_error=failed, parent=parent)
 
 
 class SaleAppraisalsDialog(FacetDialog):
@@ -109,23 +103,15 @@ class SaleAppraisalsDialog(FacetDialog):
         self.initial_focus = table
         mark_info(f.message_label, "Ctrl+P prints, Ctrl+S saves a PDF, Esc closes.")
 
-    def _renderer(self) -> Callable[[], bytes]:
-        """The work of making one PDF of every appraisal (on a worker): same record, same pages."""
-        from pos_app.documents.appraisal_pdf import render_appraisal_card_pdf, render_appraisal_pdf
+    def _pages(self) -> paperwork.AppraisalPages:
+        """Each appraisal, with its certificate summary page and its wallet card when they are ticked."""
+        return paperwork.AppraisalPages(certificate_pages=self.form.certificates_check.isChecked(),
+                                        card=self.form.card_check.isChecked())
 
-        ids, context, actor = [r.id for r in self.records], self.context, self.actor
-        with_certificates, with_card = self.form.certificates_check.isChecked(), self.form.card_check.isChecked()
-
-        def work() -> bytes:
-            parts = []
-            for appraisal_id in ids:
-                doc = appraisals.document(appraisal_id, uow=context.uow(), actor=actor)
-                parts.append(render_appraisal_pdf(doc, certificate_pages=with_certificates))
-                if with_card:
-                    parts.append(render_appraisal_card_pdf(doc))
-            return printing.join_pdfs(parts)
-
-        return work
+    def _renderer(self) -> Callable[[Store], bytes]:
+        """The job making one PDF of every appraisal (on a worker): same record, same pages."""
+        ids, actor, pages = [r.id for r in self.records], self.actor, self._pages()
+        return lambda store: paperwork.appraisal_pdf(ids, uow=store.uow(), actor=actor, pages=pages)
 
     def print_all(self) -> None:
         def rendered(pdf: bytes) -> None:
@@ -140,10 +126,10 @@ class SaleAppraisalsDialog(FacetDialog):
         path = dialogs.ask_save_path(self, "Save the appraisals", f"{first}.pdf", "PDF (*.pdf)")
         if path is None:
             return
-        render = self._renderer()
+        ids, actor, pages, files = [r.id for r in self.records], self.actor, self._pages(), self.context.devices.files
 
-        def work() -> Path:
-            return write_atomically(path, render())
+        def work(store: Store) -> Path:
+            return paperwork.write_appraisals(ids, path, uow=store.uow(), files=files, actor=actor, pages=pages).path
 
         mark_info(self.form.message_label, "Making the PDF…")
         self.run(work, lambda saved: mark_info(self.form.message_label, f"Saved {saved}."), lane="io")

@@ -46,12 +46,14 @@ from pos_app.services.ports.devices import (
     CardTerminal,
     Devices,
     DeviceUnavailable,
+    FileOutput,
     PaymentKeys,
     PaymentRefused,
     ReaderRegistry,
     ReceiptPrinter,
     RefundOutcome,
     RegisteredReader,
+    WrittenFile,
 )
 from pos_app.services.ports.inventory import (
     AgingBucket,
@@ -172,6 +174,7 @@ __all__ = [
     "ErasureRepository",
     "ExportFiles",
     "ExportRef",
+    "FileOutput",
     "InventoryFilter",
     "InventoryReader",
     "ItemRecord",
@@ -223,4 +226,5 @@ __all__ = [
     "StoreProfile",
     "StoreRepository",
     "UnitOfWork",
+    "WrittenFile",
 ]

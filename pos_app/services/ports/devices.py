@@ -1,10 +1,12 @@
-"""Devices outside the store file: the card terminal, its reader registry and keys, the receipt printer."""
+"""Devices outside the store file: the card terminal, its reader registry and keys, the receipt printer, and the
+files a person asks Facet to write."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import IO, Protocol
 
 from pos_app.domain.errors import UserFacingError
 from pos_app.domain.payments import EmvReceipt
@@ -120,11 +122,61 @@ class ReceiptPrinter(Protocol):
     def send(self, data: bytes) -> None: ...
 
 
+@dataclass(frozen=True)
+class WrittenFile:
+    """A file streamed into place (`FileOutput.stream_private`): where it is, its SHA-256 and its size."""
+
+    path: Path
+    sha256: str
+    size: int
+
+
+class FileOutput(Protocol):
+    """Files a person chose to write (an export, a PDF): whole or not at all, readable by the store's OS account
+    only (mode 0600, whatever the umask), since most hold customers' or the store's data (`adapters/files.py`).
+
+    Each write goes beside the target first and is moved into place at the end, so a half-written file never
+    takes the place of a good one. A problem writing (a full disk, a folder one may not write to) is a
+    `ValidationError` naming `field` and the file; the file that was there is left as it was. Blocking: call
+    it off the GUI thread.
+    """
+
+    def folder_exists(self, path: Path) -> bool:
+        """Whether the folder `path` would be written into is there (to name a missing one before any work)."""
+        ...
+
+    def write_atomically(self, path: Path, data: bytes, *, field: str = "file") -> Path:
+        """`data` as the file `path`; returns `path`."""
+        ...
+
+    def write_csv_atomically(self, path: Path, header: Sequence[str], rows: Iterable[Sequence[str]], *,
+                             field: str = "file", then: str = "") -> int:
+        """A CSV file (UTF-8) streamed row by row, synced, then moved into place; returns how many rows (the
+        header not counted). `then` ends a problem's message with what it means ("; nothing was imported").
+        Whatever stops the rows (a cancel, a failed query) is raised as it is and leaves no partial file."""
+        ...
+
+    def stream_private(self, path: Path, write: Callable[[IO[bytes]], None], *, field: str = "file"
+                       ) -> WrittenFile:
+        """Call `write` with a new private binary file (seekable, as a zip needs) beside `path`, then move it
+        into place. Whatever `write` raises (a cancel) removes the partial file and is raised as it is."""
+        ...
+
+    def remove(self, path: Path) -> None:
+        """Delete a file written here whose record could not be kept (a commit that failed after it)."""
+        ...
+
+
 class Devices(Protocol):
     """What lives outside the store file, as an operation sees it: made by the composition root (`app.Facet`).
 
     Each call reads the settings as they are now, so a changed printer or reader is used at once.
     """
+
+    @property
+    def files(self) -> FileOutput:
+        """Where documents and exports the person asked for are written (the paths they chose)."""
+        ...
 
     def receipt_printer(self) -> ReceiptPrinter | None:
         """The receipt printer the settings name, or None when none is set."""

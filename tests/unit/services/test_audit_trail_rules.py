@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from pos_app.services import audit
 from pos_app.services.staff import FREE_ATTEMPTS
 from tests.fakes.audit_trail import FakeAuditTrail
 from tests.fakes.builders import actor
+from tests.fakes.files import FakeFileOutput
 from tests.fakes.uow import FakeUnitOfWork
 
 OWNER, MANAGER, CLERK, OFFICER = actor(Role.OWNER), actor(Role.MANAGER), actor(Role.CLERK), actor(Role.PRIVACY_OFFICER)
@@ -85,17 +87,17 @@ def test_flags_look_back_one_to_366_days(uow: FakeUnitOfWork) -> None:
 def test_the_export_writes_the_matching_events_oldest_first_and_is_itself_audited(uow: FakeUnitOfWork,
                                                                                  tmp_path: Path) -> None:
     trail = events(uow)
-    out = tmp_path / "trail.csv"
-    assert audit.export_csv(out, AuditFilter(action="sale."), trail=trail, uow=uow, actor=OWNER) == 2
-    with out.open(newline="") as f:
-        rows = list(csv.DictReader(f))
+    out, files = tmp_path / "trail.csv", FakeFileOutput([tmp_path])
+    assert audit.export_csv(out, AuditFilter(action="sale."), trail=trail, uow=uow, files=files, actor=OWNER) == 2
+    rows = list(csv.DictReader(io.StringIO(files.text(out))))
     assert [r["action"] for r in rows] == ["sale.completed", "sale.voided"] and rows[1]["approved_by"]
     assert uow.of("audit.exported")[0].summary == {"file": "trail.csv", "events": 2, "filtered": True}
 
 
 def test_the_export_needs_a_folder_that_exists(uow: FakeUnitOfWork, tmp_path: Path) -> None:
     with pytest.raises(ValidationError) as refused:
-        audit.export_csv(tmp_path / "missing" / "trail.csv", AuditFilter(), trail=events(uow), uow=uow, actor=OWNER)
+        audit.export_csv(tmp_path / "missing" / "trail.csv", AuditFilter(), trail=events(uow), uow=uow,
+                         files=FakeFileOutput([tmp_path]), actor=OWNER)
     assert refused.value.field == "file" and uow.of("audit.exported") == []
 
 

@@ -12,6 +12,7 @@ from pos_app.domain.permissions import Role
 from pos_app.services import customers
 from tests.fakes.builders import actor, add_customer
 from tests.fakes.customer_reader import FakeCustomerReader
+from tests.fakes.files import FakeFileOutput
 from tests.fakes.uow import FakeUnitOfWork
 
 CLERK, MANAGER, OFFICER = actor(Role.CLERK), actor(Role.MANAGER), actor(Role.PRIVACY_OFFICER)
@@ -67,20 +68,22 @@ def test_the_mailing_list_holds_only_who_said_yes_last_and_did_not_object(uow: F
     for who in (yes, changed_mind, restricted):
         consent(uow, who, "marketing_email", True)
     consent(uow, changed_mind, "marketing_email", False, hours=1)
-    out = tmp_path / "list.csv"
-    count = customers.export_marketing_list(out, reader=FakeCustomerReader(uow.state), uow=uow, actor=MANAGER)
-    assert count == 1 and "ada@example.com" in out.read_text() and "bea@" not in out.read_text()
+    out, files = tmp_path / "list.csv", FakeFileOutput([tmp_path])
+    count = customers.export_marketing_list(out, reader=FakeCustomerReader(uow.state), uow=uow, files=files,
+                                            actor=MANAGER)
+    assert count == 1 and "ada@example.com" in files.text(out) and "bea@" not in files.text(out)
     assert uow.of("customers.marketing_list_exported")[0].summary == {"purpose": "marketing_email", "customers": 1}
 
 
 def test_advertising_partners_get_no_list(uow: FakeUnitOfWork, tmp_path: Path) -> None:
+    files = FakeFileOutput([tmp_path])
     with pytest.raises(ValidationError) as refused:
         customers.export_marketing_list(tmp_path / "x.csv", purpose="ad_sharing", reader=FakeCustomerReader(uow.state),
-                                        uow=uow, actor=MANAGER)
-    assert refused.value.field == "purpose" and not (tmp_path / "x.csv").exists()
+                                        uow=uow, files=files, actor=MANAGER)
+    assert refused.value.field == "purpose" and files.written == {}
 
 
 def test_a_clerk_exports_no_mailing_list(uow: FakeUnitOfWork, tmp_path: Path) -> None:
     with pytest.raises(PermissionDenied):
         customers.export_marketing_list(tmp_path / "x.csv", reader=FakeCustomerReader(uow.state), uow=uow,
-                                        actor=CLERK)
+                                        files=FakeFileOutput([tmp_path]), actor=CLERK)
