@@ -256,3 +256,28 @@ def test_a_payment_left_open_is_finished_before_another_starts(qtbot, window: Ma
     again = sell.dialog
     assert again.shown.id == pay.shown.id and [t.amount.cents for t in again.shown.tenders] == [1000]
     assert sell.cart.is_empty and [line.sku for line in again.shown.cart.lines] == [sku]
+
+
+def test_a_found_sale_is_saved_as_a_private_pdf_receipt_by_ctrl_s(qtbot, window: MainWindow, demo_facet: Facet,
+                                                                    tmp_path, monkeypatch) -> None:
+    import pdfplumber
+
+    from pos_app.gui import dialogs
+
+    sell = _start(qtbot, window, demo_facet)
+    number = demo_facet.store.sales.sales(limit=1)[0].number
+    target = tmp_path / "receipt.pdf"
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda *args: target)
+
+    qtbot.keyClick(focused(), Qt.Key.Key_F3)
+    found = _dialog(qtbot, sell, FindSaleDialog)
+    _scan(qtbot, number)
+    qtbot.waitUntil(lambda: found.sale is not None)
+    qtbot.keyClick(found, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: target.exists() and "Saved" in found.form.message_label.text(), timeout=10_000)
+
+    with pdfplumber.open(target) as pdf:
+        text = "\n".join(page.extract_text() or "" for page in pdf.pages)
+    assert number in text and "REPRINT" in text.upper()
+    assert target.stat().st_mode & 0o777 == 0o600
+    assert not list(tmp_path.glob("*.partial"))

@@ -23,7 +23,7 @@ from pos_app.gui.approval import with_approval
 from pos_app.gui.base import FacetDialog, mark_info, mark_problem
 from pos_app.gui.context import AppContext
 from pos_app.gui.ops import show_error
-from pos_app.services import checkout, receipts, returns
+from pos_app.services import checkout, paperwork, returns
 from pos_app.services.ports.sales import SaleDetail
 from pos_app.services.ports.store import Store
 
@@ -214,13 +214,11 @@ class FindSaleDialog(FacetDialog):
         path = dialogs.ask_save_path(self, "Save the receipt", f"receipt-{self.sale.number}.pdf", "PDF (*.pdf)")
         if path is None:
             return
-        sale_id, actor = self.sale.id, self.actor
+        sale_id, actor, files = self.sale.id, self.actor, self.context.devices.files
 
         def work(store: Store) -> str:
-            data = receipts.receipt_pdf(sale_id, sales=store.sales, directory=store.directory, actor=actor,
-                                        reprint=True, uow=store.uow())
-            path.write_bytes(data)
-            return str(path)
+            return str(paperwork.write_receipt(sale_id, path, sales=store.sales, directory=store.directory,
+                                               uow=store.uow(), files=files, actor=actor, reprint=True))
 
         self.run(work, lambda saved: mark_info(self.form.message_label, f"Saved {saved}."),
                  lane="io")
