@@ -277,7 +277,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             fill = fill_appraisals(raw, count=args.fill, progress=lambda text: print(text, file=sys.stderr))
         finally:
             raw.close()
-        staff = next(s for s in facet.directory().staff_list() if s.role is Role.APPRAISER)
+        staff = next(s for s in facet.store.directory.staff_list() if s.role is Role.APPRAISER)
         actor = Actor(staff_id=staff.id, name=staff.name, role=staff.role, terminal=facet.terminal)
         timings, shown = measure_open(facet, actor, rounds=args.rounds)
     finally:

@@ -29,7 +29,7 @@ COUNTED_SHARE = 0.1
 
 
 def actor_for(facet, role: Role) -> Actor:  # type: ignore[no-untyped-def]
-    staff = next(s for s in facet.directory().staff_list() if s.role is role)
+    staff = next(s for s in facet.store.directory.staff_list() if s.role is role)
     return Actor(staff_id=staff.id, name=staff.name, role=staff.role, terminal=facet.terminal)
 
 
@@ -73,7 +73,7 @@ class ItemMaker:
 
 def grow_store(facet, target_items: int, *, seed: int = 100_000) -> int:  # type: ignore[no-untyped-def]
     """Add items until the store holds `target_items`; returns how many were added."""
-    have = facet.directory().counts().items
+    have = facet.store.directory.counts().items
     todo = max(0, target_items - have)
     if not todo:
         return 0

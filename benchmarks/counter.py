@@ -187,7 +187,7 @@ def measure_scan(facet: Any, raw: Any, clerk: Actor, *, rounds: int, seed: int =
     from pos_app.domain.cart import Cart
     from pos_app.services import checkout
 
-    reader = facet.inventory_reader()
+    reader = facet.store.inventory
     rng = random.Random(seed)
     codes = [r[0] for r in raw.execute(
         "SELECT barcode FROM items WHERE status = 'available' AND on_hand > 0 AND barcode IS NOT NULL")]
@@ -357,7 +357,7 @@ class _CountedStock:
             self.received = each * len(ids)
             pool = raw.execute(self._POOL).fetchall()
         self.left = {r[0]: r[1] for r in pool}
-        rows = facet.inventory_reader().rows_by_ids(list(self.left))
+        rows = facet.store.inventory.rows_by_ids(list(self.left))
         self.rows = {r.id: r for r in rows}
         self.ids = [r.id for r in rows]
         self.rng = rng
@@ -435,7 +435,7 @@ def ensure_shift(facet: Any, clerk: Actor) -> tuple[str, bool]:
     from pos_app.domain.money import Money
     from pos_app.services import cash
 
-    shift = facet.sales_reader().open_shift(clerk.terminal)
+    shift = facet.store.sales.open_shift(clerk.terminal)
     if shift is not None:
         return shift.id, False
     return cash.open_shift(Money(20_000), uow=facet.uow(), actor=clerk), True
@@ -446,12 +446,12 @@ def measure_complete(facet: Any, raw: Any, clerk: Actor, manager: Actor, *, roun
     """`checkout.complete_sale` of a 3-line cash checkout vs `raw_sale` writing the same rows."""
     from pos_app.services import checkout
 
-    settings = checkout.counter_settings(facet.directory(), facet.terminal)
+    settings = checkout.counter_settings(facet.store.directory, facet.terminal)
     shift_id, opened = ensure_shift(facet, clerk)
     rng = random.Random(seed)
     stock = _CountedStock(facet, raw, manager, 2 * 3 * (WARMUP + rounds), rng)
     audit_seq = raw.execute("SELECT max(seq) FROM audit_events").fetchone()[0] or 0
-    sales_reader = facet.sales_reader()
+    sales_reader = facet.store.sales
     t = Timings()
     last: dict[str, str] = {}
     for n in range(WARMUP + rounds):
@@ -497,11 +497,11 @@ def ten_line_sale(facet: Any, clerk: Actor, manager: Actor, raw: Any, *, seed: i
     """A stored 10-line cash sale made through `complete_sale` (untimed), for the receipt."""
     from pos_app.services import checkout
 
-    settings = checkout.counter_settings(facet.directory(), facet.terminal)
+    settings = checkout.counter_settings(facet.store.directory, facet.terminal)
     ensure_shift(facet, clerk)
     stock = _CountedStock(facet, raw, manager, 10, random.Random(seed))
     co = _checkout(stock.take(10), settings.tax_rate)
-    return checkout.complete_sale(co, uow=facet.uow(), actor=clerk, sales=facet.sales_reader()).sale_id
+    return checkout.complete_sale(co, uow=facet.uow(), actor=clerk, sales=facet.store.sales).sale_id
 
 
 def measure_receipt(facet: Any, sale_id: str, *, rounds: int, columns: int = 42) -> tuple[Timings, dict[str, Any]]:
@@ -511,7 +511,7 @@ def measure_receipt(facet: Any, sale_id: str, *, rounds: int, columns: int = 42)
     from pos_app.documents import receipt_escpos
     from pos_app.services import receipts
 
-    directory, sales = facet.directory(), facet.sales_reader()
+    directory, sales = facet.store.directory, facet.store.sales
     profile = receipts.layout(directory).profile
     start = time.perf_counter()
     receipt = receipts.build_receipt(sale_id, sales=sales, directory=directory)

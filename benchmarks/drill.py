@@ -157,22 +157,22 @@ def child(data_dir: Path, printer_url: str, seed: int, settle_only: bool) -> Non
                                       date_of_birth=dt.date(1970, 1, 1), taxpayer_id="123-45-6789",
                                       id_document="Driver license D1234567, IL")
     facet = app.open_facet(data_dir)
-    clerk_row = next(s for s in facet.directory().staff_list() if s.role is Role.CLERK)
+    clerk_row = next(s for s in facet.store.directory.staff_list() if s.role is Role.CLERK)
     clerk = Actor(staff_id=clerk_row.id, name=clerk_row.name, role=clerk_row.role, terminal=facet.terminal)
-    settings = checkout.counter_settings(facet.directory(), clerk.terminal)
+    settings = checkout.counter_settings(facet.store.directory, clerk.terminal)
     printer = facet.printer_for(printer_url)
 
     def print_receipt(sale_id: str, number: str) -> None:
         try:
-            outcome = receipts.print_receipt(sale_id, printer=printer, sales=facet.sales_reader(),
-                                             directory=facet.directory(), uow=facet.uow(), actor=clerk,
+            outcome = receipts.print_receipt(sale_id, printer=printer, sales=facet.store.sales,
+                                             directory=facet.store.directory, uow=facet.uow(), actor=clerk,
                                              open_drawer=True)
             _say("printed" if outcome.printed else "queued", number=number)
         except Exception as exc:  # noqa: BLE001 - a receipt that neither prints nor queues is what is counted
             _say("print_failed", number=number, error=f"{type(exc).__name__}: {exc}"[:300])
 
     _say("started", pid=os.getpid(), at=time.time())
-    found = checkout.recover_checkouts(uow=facet.uow(), actor=clerk, sales=facet.sales_reader(),
+    found = checkout.recover_checkouts(uow=facet.uow(), actor=clerk, sales=facet.store.sales,
                                        terminal=None)
     for result in found:
         if result.completed is not None:
@@ -189,11 +189,11 @@ def child(data_dir: Path, printer_url: str, seed: int, settle_only: bool) -> Non
     if settle_only:
         facet.close()
         return
-    if facet.sales_reader().open_shift(clerk.terminal) is None:
+    if facet.store.sales.open_shift(clerk.terminal) is None:
         cash.open_shift(Money(20_000), uow=facet.uow(), actor=clerk)
     rng = random.Random(seed)
     conn = facet.connection()
-    reader, sales = facet.inventory_reader(), facet.sales_reader()
+    reader, sales = facet.store.inventory, facet.store.sales
     while True:
         cart = Cart(currency=settings.currency)
         wanted = 2 if rng.random() < 0.3 else 1
@@ -301,7 +301,7 @@ class Drill:
             wanted = 2 * self.args.sales
             if units < wanted and counted:
                 each = -(-(wanted - units) // len(counted))
-                manager = next(s for s in facet.directory().staff_list() if s.role is Role.MANAGER)
+                manager = next(s for s in facet.store.directory.staff_list() if s.role is Role.MANAGER)
                 from pos_app.domain.permissions import Actor
 
                 actor = Actor(staff_id=manager.id, name=manager.name, role=manager.role, terminal=facet.terminal)

@@ -158,7 +158,7 @@ class CustomerMaker:
         phone = f"+1718555{(self._tag + n) % 10_000:04d}"
         form = customers.QuickCustomer(first_name=first, last_name=last, email=email, phone=phone,
                                        adult_confirmed=True, marketing_email=True, marketing_sms=True)
-        policy = self.facet.sales_reader().current_policy_version(self.today)
+        policy = self.facet.store.sales.current_policy_version(self.today)
         customer_id = customers.quick_add_customer(form, uow=self.facet.uow(), actor=self.manager, policy=policy)
         street = f"{12 + n} {self.rng.choice(_STREETS)}"
         self._write("UPDATE customers SET billing_address = ?, shipping_address = ?, preferences = ?, wishlist = ?, "
@@ -278,19 +278,19 @@ def measure_export(facet: Any, raw: Any, maker: CustomerMaker, officer: Any, wor
     def ours(name: str, trace: bool = False) -> tuple[float, float]:
         """Seconds of one export (and its peak traced MB when `trace`); the request is made first, untimed."""
         request_id = verified_request(facet, officer, customer.id, "access")
-        conn = facet.connection()
+        store = facet.open_store()
         try:
             if trace:
                 tracemalloc.start()
             start = time.perf_counter()
             result = privacy_export.export_customer(request_id, work / name, uow=facet.uow(), files=facet.devices.files,
-                                                    reader=facet.customer_data_reader(conn), actor=officer)
+                                                    reader=store.customer_data, actor=officer)
             seconds = time.perf_counter() - start
             peak = tracemalloc.get_traced_memory()[1] / 2**20 if trace else 0.0
         finally:
             if trace:
                 tracemalloc.stop()
-            conn.close()
+            store.close()
         outcome.update(counts=result.counts, zip_bytes=result.path.stat().st_size)
         # Delivered: closing the request deletes the zip (and forgets its path), as the privacy desk does.
         privacy.close_request(request_id, "completed", "Export sent to the email on file.", uow=facet.uow(),

@@ -171,14 +171,14 @@ class Harness:
             facet = app.create_demo_facet(self.data_dir)
             reused = False
         try:
-            have = facet.directory().counts().items
+            have = facet.store.directory.counts().items
             if have > self.args.items:
                 raise SystemExit(f"{self.data_dir} already holds {have:,} items, more than --items "
                                  f"{self.args.items:,}: use another --keep folder")
             self.say(f"adding {self.args.items - have:,} items in units of work of {catalog.BATCH:,} ...")
             added = catalog.grow_store(facet, self.args.items)
             history = self.fill_history(facet)
-            counts = facet.directory().counts()
+            counts = facet.store.directory.counts()
         finally:
             facet.close()
         self.setup = {"reused_store": reused, "items_added": added, "seconds": round(time.perf_counter() - started, 1),
@@ -300,7 +300,7 @@ class Harness:
         from pos_app.domain.permissions import Role
 
         actor = catalog.actor_for(facet, Role.MANAGER)
-        reader = facet.inventory_reader()
+        reader = facet.store.inventory
         typed = inprocess.keystrokes(raw)
         self.say(f"search as you type: {len(typed)} keystrokes x {self.args.repeat} passes ...")
         t = inprocess.measure_search(reader, raw, actor, typed, passes=self.args.repeat, uow=facet.uow())

@@ -35,14 +35,14 @@ from typing import Any
 def _clerk(facet: Any) -> Any:
     from pos_app.domain.permissions import Actor, Role
 
-    staff = next(s for s in facet.directory().staff_list() if s.role is Role.CLERK)
+    staff = next(s for s in facet.store.directory.staff_list() if s.role is Role.CLERK)
     return Actor(staff_id=staff.id, name=staff.name, role=staff.role, terminal=facet.terminal)
 
 
 def _manager(facet: Any) -> Any:
     from pos_app.domain.permissions import Actor, Role
 
-    staff = next(s for s in facet.directory().staff_list() if s.role in (Role.MANAGER, Role.OWNER))
+    staff = next(s for s in facet.store.directory.staff_list() if s.role in (Role.MANAGER, Role.OWNER))
     return Actor(staff_id=staff.id, name=staff.name, role=staff.role, terminal=facet.terminal)
 
 
@@ -81,7 +81,7 @@ def run(data_dir: Path, *, ready: Path, stop: Path, out: Path, max_seconds: floa
     errors: list[str] = []
     try:
         clerk = _clerk(facet)
-        settings = checkout.counter_settings(facet.directory(), facet.terminal)
+        settings = checkout.counter_settings(facet.store.directory, facet.terminal)
         ensure_shift(facet, clerk)
         key = facet.keyring.get(database_key_name(data_dir))
         raw = raw_connection(facet.db.path, key)
@@ -89,7 +89,7 @@ def run(data_dir: Path, *, ready: Path, stop: Path, out: Path, max_seconds: floa
             stock = _CountedStock(facet, raw, _manager(facet), units, random.Random(7))
         finally:
             raw.close()
-        reader = facet.sales_reader()
+        reader = facet.store.sales
         waits = _time_write_locks(facet)
         began_unix, began = time.time(), time.perf_counter()
         while time.perf_counter() - began < max_seconds and not stop.exists():

@@ -85,7 +85,7 @@ def sell_screens(window: MainWindow, context: AppContext, facet: app.Facet, out:
     from tests.stripe_server import start as start_stripe
 
     stripe, _server = start_stripe()
-    owner_row = next(s for s in facet.directory().staff_list() if s.role is Role.OWNER)
+    owner_row = next(s for s in facet.store.directory.staff_list() if s.role is Role.OWNER)
     owner = Actor(staff_id=owner_row.id, name=owner_row.name, role=owner_row.role, terminal=facet.terminal)
     settings.change_setting("payments.reader_id", stripe.reader_id, uow=facet.uow(), actor=owner)
     settings.change_setting("payments.api_base", stripe.url, uow=facet.uow(), actor=owner)
@@ -105,8 +105,8 @@ def sell_screens(window: MainWindow, context: AppContext, facet: app.Facet, out:
     for code in [*codes, counted, counted]:
         sell.form.scan_edit.setText(code)
         sell.scan_entered()
-    customer = facet.sales_reader().find_customers("a")[0]
-    cart = checkout.attach_customer(sell.cart, customer.id, sales=facet.sales_reader(), actor=actor)
+    customer = facet.store.sales.find_customers("a")[0]
+    cart = checkout.attach_customer(sell.cart, customer.id, sales=facet.store.sales, actor=actor)
     cart = checkout.discount_line(cart, 2, Discount.of_percent(Decimal(10)), settings=sell.settings, actor=actor,
                                   uow=facet.uow())
     sell.set_cart(cart, "Scanned two tennis necklaces and two chains; 10% off the chains.", select=2)
@@ -128,7 +128,7 @@ def sell_screens(window: MainWindow, context: AppContext, facet: app.Facet, out:
     wait_until(lambda: not pay.isVisible())
     context.runner.wait()
 
-    number = facet.sales_reader().sales(limit=1)[0].number
+    number = facet.store.sales.sales(limit=1)[0].number
     sell.find_sale()
     found = sell.dialog
     found.form.number_edit.setText(number)
@@ -169,9 +169,9 @@ def appraisal_page(facet: app.Facet, out: Path) -> None:
     from pos_app.domain.permissions import Actor, Role
     from pos_app.services import appraisals
 
-    staff = next(s for s in facet.directory().staff_list() if s.role is Role.APPRAISER)
+    staff = next(s for s in facet.store.directory.staff_list() if s.role is Role.APPRAISER)
     appraiser = Actor(staff.id, staff.name, staff.role, facet.terminal)
-    rows = appraisals.list_appraisals(reader=facet.appraisal_reader(), actor=appraiser, uow=facet.uow())
+    rows = appraisals.list_appraisals(reader=facet.store.appraisals, actor=appraiser, uow=facet.uow())
     corrected = next(r for r in rows if r.version == 2)
     document = appraisals.document(corrected.id, uow=facet.uow(), actor=appraiser)
     pages = {"appraisal.png": (render_appraisal_pdf(document), 1.25),
@@ -213,9 +213,9 @@ def privacy_screens(window: MainWindow, context: AppContext, facet: app.Facet, o
     from pos_app.domain.permissions import Actor, Role
     from pos_app.services import privacy
 
-    staff = next(s for s in facet.directory().staff_list() if s.role is Role.PRIVACY_OFFICER)
+    staff = next(s for s in facet.store.directory.staff_list() if s.role is Role.PRIVACY_OFFICER)
     officer = Actor(staff_id=staff.id, name=staff.name, role=staff.role, terminal=facet.terminal)
-    hits = facet.sales_reader().customers()
+    hits = facet.store.sales.customers()
     today = dt.date.today()
     for n, (kind, days_ago) in enumerate((("deletion", 40), ("access", 25), ("opt_out_sale", 3), ("correction", 1))):
         request = privacy.record_request(hits[n + 3].id, kind, "email", today - dt.timedelta(days=days_ago),
@@ -314,7 +314,7 @@ def main() -> None:
     count.form.location_combo.setCurrentText("Case 1")
     count.start()
     wait_until(lambda: count.count_id is not None)
-    for code in [r.sku for r in facet.inventory_reader().expected_at("Case 1")[:5]] + ["NOPE-1", "LTN-1238"]:
+    for code in [r.sku for r in facet.store.inventory.expected_at("Case 1")[:5]] + ["NOPE-1", "LTN-1238"]:
         count.form.scan_edit.setText(code)
         count.scan()
         wait(120)

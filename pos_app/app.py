@@ -27,15 +27,7 @@ if TYPE_CHECKING:
     from pos_app.adapters.hashing import Argon2Hasher
     from pos_app.adapters.secrets import KeyringSecrets, KeyringStatus
     from pos_app.domain.restore import RestoreUndo
-    from pos_app.persistence.appraisal_queries import SqliteAppraisalReader
-    from pos_app.persistence.audit_queries import SqliteAuditTrail
-    from pos_app.persistence.certificate_queries import SqliteCertificateReader
-    from pos_app.persistence.customer_queries import SqliteCustomerReader
     from pos_app.persistence.database import LocalDatabase
-    from pos_app.persistence.privacy_export_queries import SqliteCustomerDataReader
-    from pos_app.persistence.privacy_queries import SqlitePrivacyReader
-    from pos_app.persistence.queries import SqliteDirectoryReader, SqliteInventoryReader
-    from pos_app.persistence.sales_queries import SqliteSalesReader
     from pos_app.persistence.store import SqliteStore
     from pos_app.persistence.uow import SqlUnitOfWork
     from pos_app.services.ports.devices import CardTerminal, Devices, ReaderRegistry, ReceiptPrinter
@@ -128,48 +120,6 @@ class Facet:
     def _conn(self) -> Any:
         return self.db.connect()
 
-    def audit_trail(self, conn: Any | None = None) -> SqliteAuditTrail:
-        """The audit trail's checks and searches, on `conn` (a thread's own) or the process's connection."""
-        from pos_app.persistence.audit_queries import SqliteAuditTrail
-
-        return SqliteAuditTrail(conn or self._conn, self.db.audit_anchor)
-
-    def inventory_reader(self, conn: Any | None = None) -> SqliteInventoryReader:
-        from pos_app.persistence.queries import SqliteInventoryReader
-
-        return SqliteInventoryReader(conn or self._conn)
-
-    def directory(self, conn: Any | None = None) -> SqliteDirectoryReader:
-        from pos_app.persistence.queries import SqliteDirectoryReader
-
-        return SqliteDirectoryReader(conn or self._conn)
-
-    def appraisal_reader(self, conn: Any | None = None) -> SqliteAppraisalReader:
-        from pos_app.persistence.appraisal_queries import SqliteAppraisalReader
-
-        return SqliteAppraisalReader(conn or self._conn)
-
-    def customer_reader(self, conn: Any | None = None) -> SqliteCustomerReader:
-        from pos_app.persistence.customer_queries import SqliteCustomerReader
-
-        return SqliteCustomerReader(conn or self._conn)
-
-    def certificate_reader(self, conn: Any | None = None) -> SqliteCertificateReader:
-        from pos_app.persistence.certificate_queries import SqliteCertificateReader
-
-        return SqliteCertificateReader(conn or self._conn)
-
-    def privacy_reader(self, conn: Any | None = None) -> SqlitePrivacyReader:
-        from pos_app.persistence.privacy_queries import SqlitePrivacyReader
-
-        return SqlitePrivacyReader(conn or self._conn)
-
-    def customer_data_reader(self, conn: Any | None = None) -> SqliteCustomerDataReader:
-        """One customer's data for the privacy export; pass a connection of its own when off the GUI thread."""
-        from pos_app.persistence.privacy_export_queries import SqliteCustomerDataReader
-
-        return SqliteCustomerDataReader(conn or self._conn)
-
     def erasure_log(self) -> ErasureLogFile:
         """The log of erased customers kept beside the store (re-applied after a restore)."""
         from pos_app.adapters.erasure_log import ErasureLogFile
@@ -194,18 +144,13 @@ class Facet:
         """The store's file, to scrub after an erasure or a retention run (Devices)."""
         return self.db
 
-    def sales_reader(self, conn: Any | None = None) -> SqliteSalesReader:
-        from pos_app.persistence.sales_queries import SqliteSalesReader
-
-        return SqliteSalesReader(conn or self._conn)
-
     @cached_property
     def terminal(self) -> str:
-        return str(self.directory().setting("terminal.code", "C1"))
+        return str(self.store.directory.setting("terminal.code", "C1"))
 
     @cached_property
     def profile(self) -> StoreProfile:
-        profile = self.directory().store()
+        profile = self.store.directory.store()
         if profile is None:
             from pos_app.persistence.sqlcipher import StoreProblem
 
@@ -217,7 +162,7 @@ class Facet:
         each call (each sign-in), so a changed `security.argon2` rehashes at the next sign-in."""
         from pos_app.adapters.hashing import Argon2Hasher
 
-        return Argon2Hasher.from_settings(self.directory().setting("security.argon2"))
+        return Argon2Hasher.from_settings(self.store.directory.setting("security.argon2"))
 
     def receipt_printer(self) -> ReceiptPrinter | None:
         """The receipt printer the settings name (a new connection each print), or None.
@@ -225,7 +170,7 @@ class Facet:
         An address that does not parse gives a printer whose every send fails saying so, so the
         receipt waits in the queue with that reason rather than the print failing before it starts.
         """
-        directory = self.directory()
+        directory = self.store.directory
         uri = str(directory.setting("receipt.printer", "") or "")
         if not uri:
             return None
@@ -244,7 +189,7 @@ class Facet:
         """A receipt printer at `uri` with this store's receipt layout (for `pos-app receipt --printer`)."""
         from pos_app.adapters.receipt_printer import EscposPrinter, parse_printer_uri
 
-        directory = self.directory()
+        directory = self.store.directory
         return EscposPrinter(parse_printer_uri(uri), columns=int(directory.setting("receipt.columns", 42)),
                              profile=str(directory.setting("receipt.profile", "TM-T88V")))
 
@@ -252,7 +197,7 @@ class Facet:
         """The Stripe Terminal reader of this counter, if its key and reader are set up; else None."""
         from pos_app.adapters.secrets import STRIPE_KEY_NAME
 
-        directory = self.directory()
+        directory = self.store.directory
         reader_id = str(directory.setting("payments.reader_id", "") or "")
         if not reader_id:
             return None
@@ -273,7 +218,7 @@ class Facet:
         key = self.keyring.get(STRIPE_KEY_NAME)
         if not key:
             return NoStripeKey()
-        api_base = str(self.directory().setting("payments.api_base", "") or "") or None
+        api_base = str(self.store.directory.setting("payments.api_base", "") or "") or None
         return StripeTerminal(key, "", api_base=api_base)
 
     def cli_actor(self) -> Actor:
@@ -413,7 +358,7 @@ def load_demo(facet: Facet, *, hasher: Any | None = None) -> Any:
 
 def owner_actor(facet: Facet) -> Actor:
     """The store's (first) owner, acting at this counter: whoever has just created the store."""
-    owner = next(s for s in facet.directory().staff_list() if s.role is Role.OWNER)
+    owner = next(s for s in facet.store.directory.staff_list() if s.role is Role.OWNER)
     return Actor(staff_id=owner.id, name=owner.name, role=Role.OWNER, terminal=facet.terminal)
 
 

@@ -158,11 +158,8 @@ def audit_summaries(facet: app.Facet, action: str) -> list[dict[str, Any]]:
 
 def audit_events(facet: app.Facet, action: str | None = None) -> list[AuditRow]:
     """The audit trail's events, oldest first; with `action`, only that action's (exactly)."""
-    conn = facet.connection()
-    try:
-        rows = list(facet.audit_trail(conn).rows(AuditFilter(action=action)))
-    finally:
-        conn.close()
+    with facet.open_store() as store:
+        rows = list(store.audit.rows(AuditFilter(action=action)))
     return [row for row in rows if action is None or row.action == action]
 
 
@@ -173,21 +170,15 @@ def audit_actions(facet: app.Facet) -> list[str]:
 
 def last_audit_event(facet: app.Facet) -> AuditRow:
     """The newest audit event (its `summary` is JSON text: `json.loads` it)."""
-    conn = facet.connection()
-    try:
-        (row,) = facet.audit_trail(conn).page(AuditFilter(), 0, 1)
-    finally:
-        conn.close()
+    with facet.open_store() as store:
+        (row,) = store.audit.page(AuditFilter(), 0, 1)
     return row
 
 
 def item_on_hand(facet: app.Facet, item_id: str) -> int:
     """An item's quantity on hand as the inventory list shows it."""
-    conn = facet.connection()
-    try:
-        (row,) = facet.inventory_reader(conn).rows_by_ids([item_id])
-    finally:
-        conn.close()
+    with facet.open_store() as store:
+        (row,) = store.inventory.rows_by_ids([item_id])
     return row.on_hand
 
 
@@ -195,28 +186,22 @@ def available_unique_piece(facet: app.Facet, skip: int = 0) -> ItemRow:
     """A unique piece in stock and available (the first by SKU, or the `skip`-th after it)."""
     from pos_app.services.ports.inventory import InventoryFilter
 
-    conn = facet.connection()
-    try:
-        reader = facet.inventory_reader(conn)
+    with facet.open_store() as store:
+        reader = store.inventory
         seqs = reader.item_seqs(InventoryFilter(statuses=("available",), in_stock_only=True))
         pieces = [r for r in reader.rows(seqs) if r.tracking == "unique"]
-    finally:
-        conn.close()
     return pieces[skip]
 
 
 def store_counts(facet: app.Facet) -> StoreCounts:
     """How many items (and in stock), customers, sales and active staff the store holds."""
-    conn = facet.connection()
-    try:
-        return facet.directory(conn).counts()
-    finally:
-        conn.close()
+    with facet.open_store() as store:
+        return store.directory.counts()
 
 
 def actor_for(facet: app.Facet, role: Role) -> Actor:
     """A signed-in actor: the store's first active staff member with `role`."""
-    staff = next(s for s in facet.directory().staff_list() if s.role is role)
+    staff = next(s for s in facet.store.directory.staff_list() if s.role is role)
     return Actor(staff_id=staff.id, name=staff.name, role=staff.role, terminal=facet.terminal)
 
 
@@ -267,9 +252,9 @@ def cli_login(data_dir: Path, name: str = demo.DEMO_OWNER.name, *, secret: str |
 
     facet = app.open_facet(data_dir)
     try:
-        person = next(s for s in facet.directory().staff_list() if s.name == name)
+        person = next(s for s in facet.store.directory.staff_list() if s.name == name)
         code = ""
-        required = two_step_required(person.role, two_step_roles(facet.directory().setting(TWO_STEP_SETTING, None)))
+        required = two_step_required(person.role, two_step_roles(facet.store.directory.setting(TWO_STEP_SETTING, None)))
         if person.two_step_enrolled or required:
             key = two_step_key(name)
             if not person.two_step_enrolled:

@@ -26,7 +26,7 @@ def remove(data_dir: str, actor_name: str, target_name: str, how: str, ready: An
 
     facet = app.open_facet(Path(data_dir))
     try:
-        people = {s.name: s for s in facet.directory().staff_list()}
+        people = {s.name: s for s in facet.store.directory.staff_list()}
         me, target = people[actor_name], people[target_name]
         actor = Actor(staff_id=me.id, name=me.name, role=me.role, terminal=facet.terminal)
         ready.release()

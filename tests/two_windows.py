@@ -36,19 +36,19 @@ def window(data_dir: Path, terminal: str, sku: str, quantity: int) -> None:
 
     facet = app.open_facet(data_dir)
     try:
-        clerk = next(s for s in facet.directory().staff_list() if s.role is Role.CLERK)
+        clerk = next(s for s in facet.store.directory.staff_list() if s.role is Role.CLERK)
         actor = Actor(staff_id=clerk.id, name=clerk.name, role=clerk.role, terminal=terminal)
-        if facet.sales_reader().open_shift(terminal) is None:
+        if facet.store.sales.open_shift(terminal) is None:
             cash.open_shift(Money(20000), uow=facet.uow(), actor=actor)
-        settings = checkout.counter_settings(facet.directory(), terminal)
-        row = checkout.find_item(sku, reader=facet.inventory_reader())
+        settings = checkout.counter_settings(facet.store.directory, terminal)
+        row = checkout.find_item(sku, reader=facet.store.inventory)
         cart = checkout.add_item(Cart(), row, actor=actor, quantity=quantity)
         co = checkout.start_checkout(cart, settings=settings, uow=facet.uow(), actor=actor)
-        co = checkout.pay_cash(co, co.due, uow=facet.uow(), actor=actor, sales=facet.sales_reader())
+        co = checkout.pay_cash(co, co.due, uow=facet.uow(), actor=actor, sales=facet.store.sales)
         _say({"event": "paid", "checkout": co.id, "paid_cents": co.priced.total.cents})
         sys.stdin.readline()
         try:
-            done = checkout.complete_sale(co, uow=facet.uow(), actor=actor, sales=facet.sales_reader())
+            done = checkout.complete_sale(co, uow=facet.uow(), actor=actor, sales=facet.store.sales)
         except StockConflict as conflict:
             _say({"event": "conflict", "kind": type(conflict).__name__, "sku": conflict.sku,
                   "message": str(conflict), "checkout": co.id})

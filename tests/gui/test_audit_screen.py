@@ -119,7 +119,7 @@ def test_after_tampering_the_owner_sees_a_red_banner_naming_the_event_and_a_cler
 def test_the_owner_hears_of_the_weeks_suspicious_activity_at_sign_in_and_on_the_audit_tab(
         qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     facet = window.context.facet
-    lily = next(s.id for s in facet.directory().staff_list() if s.name == "Lily Chen")
+    lily = next(s.id for s in facet.store.directory.staff_list() if s.name == "Lily Chen")
     for guess in ("0000", "1234", "1111", "9999", "2580"):  # someone tries Lily's PIN at the counter
         with pytest.raises(SignInFailed):
             staff.sign_in(lily, guess, uow=facet.uow(), hasher=FAST_HASHER, terminal="C1")

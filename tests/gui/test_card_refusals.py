@@ -54,7 +54,7 @@ def test_a_quarter_left_for_the_card_is_refused_on_screen_and_cash_finishes_the_
     pay.form.cash_edit.setFocus()  # ...so the clerk takes the quarter in cash: Enter, and the sale completes
     press(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: not pay.isVisible(), timeout=10_000)
-    sale = demo_facet.sales_reader().sales(limit=1)[0]
+    sale = demo_facet.store.sales.sales(limit=1)[0]
     assert sale.total_cents == total and sale.tenders == "cash"
 
 
@@ -86,7 +86,7 @@ def test_a_card_stripe_refuses_is_said_on_screen_and_ctrl_del_voids_the_cart(
     press(qtbot, Qt.Key.Key_Delete, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: voided == [True], timeout=10_000)
     assert "hand back the cash taken" in asked[0]
-    assert demo_facet.sales_reader().open_checkout_ids(demo_facet.terminal) == []
+    assert demo_facet.store.sales.open_checkout_ids(demo_facet.terminal) == []
     assert stripe_server.intents == {}
 
 
@@ -107,7 +107,7 @@ def test_esc_ends_a_card_attempt_that_stripe_refuses_after_a_lost_answer(
     assert "Not activated" in message.text()
     press(qtbot, Qt.Key.Key_Escape)  # nothing was paid: Esc goes back to the cart
     qtbot.waitUntil(lambda: not pay.isVisible(), timeout=5_000)
-    assert not sell.cart.is_empty and demo_facet.sales_reader().open_checkout_ids(demo_facet.terminal) == []
+    assert not sell.cart.is_empty and demo_facet.store.sales.open_checkout_ids(demo_facet.terminal) == []
 
 
 def test_a_card_refund_that_failed_at_stripe_is_put_before_the_clerk_at_the_counter(
@@ -121,18 +121,18 @@ def test_a_card_refund_that_failed_at_stripe_is_put_before_the_clerk_at_the_coun
     _set_up_counter(demo_facet, printer_listener.url, stripe_server)
     terminal = StripeTerminal(stripe_server.secret_key, stripe_server.reader_id, api_base=stripe_server.url)
     clerk, manager = actor_for(demo_facet, Role.CLERK), actor_for(demo_facet, Role.MANAGER)
-    settings = checkout.counter_settings(demo_facet.directory(), demo_facet.terminal)
+    settings = checkout.counter_settings(demo_facet.store.directory, demo_facet.terminal)
     (_code, sku, _price), = _available_barcodes(demo_facet, 1)
-    row = checkout.find_item(sku, reader=demo_facet.inventory_reader())
+    row = checkout.find_item(sku, reader=demo_facet.store.inventory)
     co = checkout.start_checkout(checkout.add_item(Cart(), row, actor=clerk), settings=settings,
                                  uow=demo_facet.uow(), actor=clerk)
     co = checkout.start_card(co, co.due, uow=demo_facet.uow(), actor=clerk, terminal=terminal)
     terminal.simulate_tap("4242424242424242")
     co, _ = checkout.check_card(co, uow=demo_facet.uow(), actor=clerk, terminal=terminal)
-    sold = checkout.complete_sale(co, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.sales_reader())
+    sold = checkout.complete_sale(co, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.store.sales)
     stripe_server.refunds_pending = True
     returns.void_sale(sold.sale_id, "wrong piece", uow=demo_facet.uow(), actor=manager,
-                      sales=demo_facet.sales_reader(), timezone=settings.timezone, terminal=terminal)
+                      sales=demo_facet.store.sales, timezone=settings.timezone, terminal=terminal)
     (refund_id,) = stripe_server.refunds
     stripe_server.settle_refund(refund_id, "failed", "expired_or_canceled_card")  # days later, at Stripe
 

@@ -16,7 +16,7 @@ from tests.gui.conftest import sign_in
 
 
 def test_inventory_table_model_passes_qt_model_checks(qtmodeltester, demo_facet) -> None:  # type: ignore[no-untyped-def]
-    reader = demo_facet.inventory_reader()
+    reader = demo_facet.store.inventory
     model = InventoryModel(reader.count, reader.page_seqs, reader.rows, lambda cents, cur: f"{cents}",
                            show_cost=True)
     model.set_filter(InventoryFilter(text="tennis"))

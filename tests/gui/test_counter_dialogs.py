@@ -127,7 +127,7 @@ def test_cancelling_an_approval_calls_nothing_back(qtbot: Any, counter: tuple[Ap
 def test_a_customer_found_as_you_type_is_attached_with_enter(qtbot: Any, counter: tuple[AppContext, QWidget],
                                                            demo_facet: Facet) -> None:
     context, host = counter
-    wanted = demo_facet.sales_reader().find_customers("a")[0]
+    wanted = demo_facet.store.sales.find_customers("a")[0]
     picker = CustomerPickerDialog(context, host)
     picker.open()
     _shown(qtbot, picker, picker.form.search_edit)
@@ -228,11 +228,11 @@ def test_a_shift_opens_with_the_float_typed(qtbot: Any, counter: tuple[AppContex
     qtbot.waitUntil(lambda: dialog.form.message_label.text().startswith("Float: 'two hundred' is not an amount"),
                     timeout=5_000)  # named as the field's label says, with a capital
     snap(dialog, "open-shift-bad-float")
-    assert demo_facet.sales_reader().open_shift(demo_facet.terminal) is None
+    assert demo_facet.store.sales.open_shift(demo_facet.terminal) is None
     _type(qtbot, "250.00")
     press(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5_000)
-    shift = demo_facet.sales_reader().open_shift(demo_facet.terminal)
+    shift = demo_facet.store.sales.open_shift(demo_facet.terminal)
     assert shift is not None and shift.float_cents == 25000 and dialog.shift_id == shift.id
 
 
@@ -261,7 +261,7 @@ def test_a_paid_out_asks_a_manager_then_is_recorded_with_the_approver(qtbot: Any
 
     assert dialog.approver is not None and dialog.approver.name == "Marcus Reed"
     assert dialog.amount == Money(1250)
-    report = cash.x_report(sales=demo_facet.sales_reader(), actor=context.require_actor(), uow=demo_facet.uow())
+    report = cash.x_report(sales=demo_facet.store.sales, actor=context.require_actor(), uow=demo_facet.uow())
     assert report.figures.paid_out == 1250 and report.expected == Money(18750)
     assert _count(demo_facet, "SELECT approved_by FROM audit_events WHERE action = 'shift.paid_out'") == \
         dialog.approver.staff_id
@@ -328,7 +328,7 @@ def test_closing_the_shift_counts_with_the_keyboard_shows_the_variance_then_the_
     manager = actor_for(demo_facet, Role.MANAGER)
     cash.move_cash("paid_out", Money(1250), "courier", uow=demo_facet.uow(), actor=clerk, approver=manager)
     printed: list[cash.ShiftReport] = []
-    so_far = cash.x_report(sales=demo_facet.sales_reader(), actor=clerk, uow=demo_facet.uow())
+    so_far = cash.x_report(sales=demo_facet.store.sales, actor=clerk, uow=demo_facet.uow())
     dialog = CloseShiftDialog(context, so_far, parent=host, print_report=printed.append)
     dialog.open()
     _shown(qtbot, dialog, dialog.spins[0])
@@ -346,7 +346,7 @@ def test_closing_the_shift_counts_with_the_keyboard_shows_the_variance_then_the_
 
     press(qtbot, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: dialog.report is not None and not dialog.isVisible(), timeout=5_000)
-    assert demo_facet.sales_reader().open_shift(demo_facet.terminal) is None
+    assert demo_facet.store.sales.open_shift(demo_facet.terminal) is None
     report = dialog.report_dialog
     _shown(qtbot, report, report.form.close_button)
     assert report.windowTitle() == "Z report" and report.form.print_button.isVisible()

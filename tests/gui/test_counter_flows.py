@@ -79,7 +79,7 @@ def test_a_deep_discount_is_approved_by_a_managers_pin(qtbot, window: MainWindow
     qtbot.keyClicks(approval.form.pin_edit, "2222")
     qtbot.keyClick(approval.form.pin_edit, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: sell.cart.lines[0].discount is not None, timeout=5_000)
-    manager = next(s for s in demo_facet.directory().staff_list() if s.name == "Marcus Reed")
+    manager = next(s for s in demo_facet.store.directory.staff_list() if s.name == "Marcus Reed")
     assert sell.cart.lines[0].approved_by == manager.id
     assert sell.model.text(0, 4).startswith("−")
 
@@ -110,7 +110,7 @@ def test_a_return_found_by_its_receipt_is_refunded_in_cash_with_a_manager(qtbot,
     pay = _dialog(qtbot, sell, PaymentDialog)
     qtbot.keyClick(focused(), Qt.Key.Key_Return)  # cash, exactly what is due
     qtbot.waitUntil(lambda: not pay.isVisible(), timeout=10_000)
-    number = demo_facet.sales_reader().sales(limit=1)[0].number
+    number = demo_facet.store.sales.sales(limit=1)[0].number
     qtbot.waitUntil(lambda: focused() is sell.form.scan_edit)
 
     qtbot.keyClick(focused(), Qt.Key.Key_F3)
@@ -133,9 +133,9 @@ def test_a_return_found_by_its_receipt_is_refunded_in_cash_with_a_manager(qtbot,
     qtbot.keyClicks(approval.form.pin_edit, "2222")
     qtbot.keyClick(approval.form.pin_edit, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: not refund.isVisible(), timeout=10_000)
-    latest = demo_facet.sales_reader().sales(limit=1)[0]
+    latest = demo_facet.store.sales.sales(limit=1)[0]
     assert latest.kind == "return" and latest.tenders == "cash"
-    row = demo_facet.inventory_reader().lookup_code(code)
+    row = demo_facet.store.inventory.lookup_code(code)
     assert row is not None and row.status == "available" and row.on_hand == 1
 
 
@@ -156,25 +156,25 @@ def _choose_from_drawer_menu(qtbot: Any, sell: SellView, text: str) -> None:
 def test_a_fresh_demo_clerk_opens_a_shift_from_the_f10_menu_then_sells_for_cash(qtbot, window: MainWindow,
                                                                                 demo_facet: Facet) -> None:
     # No shift is open in a fresh demo: the drawer menu is the only way to one, and cash needs one.
-    assert demo_facet.sales_reader().open_shift(demo_facet.terminal) is None
+    assert demo_facet.store.sales.open_shift(demo_facet.terminal) is None
     sign_in(qtbot, window, "Lily Chen")
     sell = window.workspace.screens["Sell"]
     qtbot.waitUntil(lambda: focused() is sell.form.scan_edit, timeout=5_000)
     _choose_from_drawer_menu(qtbot, sell, "Open a shift")
     _dialog(qtbot, sell, PromptDialog)
     qtbot.keyClick(focused(), Qt.Key.Key_Return)  # the float as offered: $200.00
-    qtbot.waitUntil(lambda: demo_facet.sales_reader().open_shift(demo_facet.terminal) is not None, timeout=5_000)
+    qtbot.waitUntil(lambda: demo_facet.store.sales.open_shift(demo_facet.terminal) is not None, timeout=5_000)
     qtbot.waitUntil(lambda: focused() is sell.form.scan_edit, timeout=5_000)
     code, sku = _code(demo_facet)
-    before = demo_facet.sales_reader().sales(limit=1)[0].number
+    before = demo_facet.store.sales.sales(limit=1)[0].number
     _scan(qtbot, code)
     qtbot.keyClick(focused(), Qt.Key.Key_F9)
     pay = _dialog(qtbot, sell, PaymentDialog)
     qtbot.keyClick(pay.form.cash_edit, Qt.Key.Key_Return)  # the cash field holds what is due
-    qtbot.waitUntil(lambda: demo_facet.sales_reader().sales(limit=1)[0].number != before, timeout=10_000)
-    latest = demo_facet.sales_reader().sales(limit=1)[0]
+    qtbot.waitUntil(lambda: demo_facet.store.sales.sales(limit=1)[0].number != before, timeout=10_000)
+    latest = demo_facet.store.sales.sales(limit=1)[0]
     assert latest.tenders == "cash" and latest.clerk == "Lily Chen"
-    row = demo_facet.inventory_reader().lookup_code(code)
+    row = demo_facet.store.inventory.lookup_code(code)
     assert row is not None and row.status == "sold" and row.on_hand == 0
 
 
@@ -202,7 +202,7 @@ def test_closing_the_drawer_counts_by_denomination_and_shows_the_z_report(qtbot,
     report = _dialog(qtbot, sell, ReportDialog)
     rows = report.form.report_table.model().rows
     assert ["Over (+) / short (-)", "$1.00"] in rows and ["Expected in drawer", "$200.00"] in rows
-    assert demo_facet.sales_reader().open_shift(demo_facet.terminal) is None
+    assert demo_facet.store.sales.open_shift(demo_facet.terminal) is None
 
 
 def test_cash_over_ten_thousand_asks_for_the_form_8300_details_first(qtbot, window: MainWindow,
@@ -233,7 +233,7 @@ def test_cash_over_ten_thousand_asks_for_the_form_8300_details_first(qtbot, wind
     form.form.taxpayer_edit.setText("123-45-6789")
     qtbot.keyClick(form, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: not pay.isVisible(), timeout=10_000)
-    cases = demo_facet.sales_reader().large_cash_reports()
+    cases = demo_facet.store.sales.large_cash_reports()
     assert [c.full_name for c in cases] == ["Ann Payer"]
 
 

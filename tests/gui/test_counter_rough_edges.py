@@ -112,7 +112,7 @@ def _cash_sale_of(qtbot: Any, sell: SellView, facet: Facet, codes: list[str]) ->
     qtbot.keyClick(focused(), Qt.Key.Key_Return)  # exactly what is due, in cash
     qtbot.waitUntil(lambda: not pay.isVisible(), timeout=10_000)
     qtbot.waitUntil(lambda: focused() is sell.form.scan_edit, timeout=5_000)
-    return str(facet.sales_reader().sales(limit=1)[0].number)
+    return str(facet.store.sales.sales(limit=1)[0].number)
 
 
 def test_the_second_line_of_a_return_is_reached_and_set_by_keyboard(qtbot: Any, window: MainWindow,
@@ -122,8 +122,8 @@ def test_the_second_line_of_a_return_is_reached_and_set_by_keyboard(qtbot: Any, 
     first, second = _barcodes(demo_facet, 2)
     sell = _counter(qtbot, window, demo_facet)
     number = _cash_sale_of(qtbot, sell, demo_facet, [first, second])
-    skus = [line.sku for line in demo_facet.sales_reader().sale(
-        demo_facet.sales_reader().sales(limit=1)[0].id).lines]
+    skus = [line.sku for line in demo_facet.store.sales.sale(
+        demo_facet.store.sales.sales(limit=1)[0].id).lines]
 
     qtbot.keyClick(focused(), Qt.Key.Key_F3)
     found = _dialog(qtbot, sell, FindSaleDialog)

@@ -124,7 +124,7 @@ def test_withdrawing_a_consent_is_one_click_and_a_new_event(qtbot: Any, window: 
 def test_a_clerk_sees_customers_but_not_requests_and_cannot_edit_a_restricted_record(
         qtbot: Any, window: MainWindow) -> None:
     facet = window.context.facet
-    customer_id = facet.sales_reader().find_customers("Abernathy")[0].id
+    customer_id = facet.store.sales.find_customers("Abernathy")[0].id
     customers.set_privacy_flags(customer_id, uow=facet.uow(), actor=actor_for(facet, Role.PRIVACY_OFFICER),
                                 restricted=True)
     sign_in(qtbot, window, "Lily Chen")
@@ -211,7 +211,7 @@ def test_a_deletion_request_recorded_verified_and_erased_from_the_keyboard(
     qtbot.keyClick(letter_dialog, Qt.Key.Key_C, Ctrl | Qt.KeyboardModifier.ShiftModifier)
     assert QApplication.clipboard().text() == letter
     assert _q(facet, "SELECT status FROM privacy_requests WHERE id = ?", request_id) == [("completed",)]
-    assert facet.sales_reader().find_customers("Ainsley") == []
+    assert facet.store.sales.find_customers("Ainsley") == []
 
 
 def test_an_access_request_exports_with_progress_then_closes_with_its_outcome(
@@ -255,7 +255,7 @@ def test_an_access_request_exports_with_progress_then_closes_with_its_outcome(
 def test_an_opt_out_is_acted_on_and_closed_in_one_step(qtbot: Any, window: MainWindow) -> None:
     facet = window.context.facet
     officer = actor_for(facet, Role.PRIVACY_OFFICER)
-    customer_id = facet.sales_reader().find_customers("Albrecht")[0].id
+    customer_id = facet.store.sales.find_customers("Albrecht")[0].id
     request_id = privacy.record_request(customer_id, "opt_out_sale", "phone", uow=facet.uow(), actor=officer).id
     privacy.verify(request_id, "code_to_phone_on_file", officer.staff_id or "", uow=facet.uow(), actor=officer)
     sign_in(qtbot, window, "Dana Brooks")

@@ -203,7 +203,7 @@ def test_a_store_is_set_up_by_keys_from_its_name_to_its_first_shift_each_page_re
     type_text(qtbot, "lpt1")
     press(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: message(w).startswith("Printer address: use tcp://"), timeout=10_000)
-    assert w.facet.directory().setting("receipt.printer", "") == ""
+    assert w.facet.store.directory.setting("receipt.printer", "") == ""
     listener = PrinterListener()
     try:
         replace_text(qtbot, listener.url)
@@ -216,7 +216,7 @@ def test_a_store_is_set_up_by_keys_from_its_name_to_its_first_shift_each_page_re
     snap(w, "first-run-5-printer")
     press(qtbot, Qt.Key.Key_Return)
     on_page(qtbot, w, first_run.PAYMENTS)
-    assert w.facet.directory().setting("receipt.printer") == listener.url
+    assert w.facet.store.directory.setting("receipt.printer") == listener.url
 
     # Stripe: a publishable key is refused; empty fields skip the page.
     type_text(qtbot, "pk_test_51Abc")
@@ -238,7 +238,7 @@ def test_a_store_is_set_up_by_keys_from_its_name_to_its_first_shift_each_page_re
     press(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: "Nothing was imported" in message(w), timeout=20_000)
     assert "Row 3, column price" in inventory.report_edit.toPlainText()
-    assert w.facet.directory().counts().items == 0
+    assert w.facet.store.directory.counts().items == 0
     press(qtbot, Qt.Key.Key_V, ALT)
     qtbot.wait(200)
     qtbot.waitUntil(lambda: message(w).startswith("Imported: 2 new items"), timeout=20_000)
@@ -272,12 +272,12 @@ def test_a_store_is_set_up_by_keys_from_its_name_to_its_first_shift_each_page_re
     assert shift == [("C1", 15000, None)]
     assert staff == [("Rosalind Hart", "owner", 1)]
     assert facet.profile.tax_rate == "7.65" and facet.profile.timezone == "America/Denver"
-    assert not setup_pending(facet.directory())
+    assert not setup_pending(facet.store.directory)
     steps = ["store.created", "staff.added", "staff.two_step_enrolled", "items.imported", "shift.opened",
              "store.setup_finished"]
     assert [event for event in events if event in steps] == steps
     assert "setting.changed" in events and "payments.key_set" not in events
-    assert facet.directory().counts().items == 2
+    assert facet.store.directory.counts().items == 2
 
 
 def test_quitting_before_the_owners_page_is_passed_leaves_no_store(qtbot: Any, wizard: FirstRunWizard,
@@ -306,7 +306,7 @@ def test_a_setup_quit_after_the_store_was_made_comes_back_at_the_owners_next_sig
 
     facet = app.open_facet(tmp_path / "store")
     try:
-        assert setup_pending(facet.directory())
+        assert setup_pending(facet.store.directory)
         with main_window(qtbot, facet) as main:
             watch_for_unfinished_setup(main, main.context)
             main.activateWindow()
@@ -338,7 +338,7 @@ def test_ctrl_d_opens_the_demo_store_instead(qtbot: Any, wizard: FirstRunWizard)
     press(qtbot, Qt.Key.Key_D, CTRL)
     qtbot.waitUntil(lambda: not wizard.isVisible(), timeout=60_000)
     facet = wizard.facet
-    assert facet.profile.name == "Jane Ellen" and not setup_pending(facet.directory())
+    assert facet.profile.name == "Jane Ellen" and not setup_pending(facet.store.directory)
 
 
 def test_a_test_page_to_a_printer_that_is_off_says_so_on_the_page_and_the_setup_goes_on(
@@ -356,7 +356,7 @@ def test_a_test_page_to_a_printer_that_is_off_says_so_on_the_page_and_the_setup_
     assert wizard.page(first_run.PRINTER).form.message_label.property("problem") is True
     press(qtbot, Qt.Key.Key_Return)  # the address is kept: receipts wait in the queue until it prints
     on_page(qtbot, wizard, first_run.PAYMENTS)
-    assert wizard.facet.directory().setting("receipt.printer") == address
+    assert wizard.facet.store.directory.setting("receipt.printer") == address
 
 
 def test_the_two_step_page_shows_the_qr_code_whole_at_1280x800(qtbot: Any, wizard: FirstRunWizard) -> None:
@@ -414,14 +414,14 @@ def test_the_stripe_page_keeps_the_key_and_registers_the_reader_by_the_code_its_
     assert form.message_label.property("problem") is True
     assert w.currentId() == first_run.PAYMENTS and focused() is form.registration_code_edit
     assert form.stripe_key_edit.text() == "" and w.facet.keyring.get(STRIPE_KEY_NAME) == stripe_server.secret_key
-    assert w.facet.directory().setting("payments.reader_id", "") == ""
+    assert w.facet.store.directory.setting("payments.reader_id", "") == ""
     snap(w, "first-run-6-payments-refused")
 
     # The code the simulated reader shows: paired, this counter's reader, and the setup goes on.
     replace_text(qtbot, "Simulated-WPE")
     press(qtbot, Qt.Key.Key_Return)
     on_page(qtbot, w, first_run.INVENTORY)
-    assert w.facet.directory().setting("payments.reader_id", "") == stripe_server.reader_id
+    assert w.facet.store.directory.setting("payments.reader_id", "") == stripe_server.reader_id
     assert stripe_server.registered_labels == ["Facet counter C1"]
     assert form.reader_label.text().startswith(stripe_server.reader_id)
     events = audit_actions(w.facet)

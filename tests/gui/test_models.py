@@ -41,7 +41,7 @@ def _visible_texts(model, rows: int) -> list[str]:  # type: ignore[no-untyped-de
 
 
 def test_the_inventory_model_keeps_the_model_contract(qtmodeltester, demo_facet: Facet) -> None:  # type: ignore[no-untyped-def]
-    actor, reader = actor_for(demo_facet, Role.OWNER), demo_facet.inventory_reader()
+    actor, reader = actor_for(demo_facet, Role.OWNER), demo_facet.store.inventory
     model = InventoryModel(
         lambda flt: inventory.count(flt, reader=reader, actor=actor, uow=demo_facet.uow()),
         lambda flt, sort, desc, offset, limit: inventory.page_seqs(flt, sort, desc, offset, limit, reader=reader,
@@ -59,14 +59,14 @@ def test_the_inventory_model_keeps_the_model_contract(qtmodeltester, demo_facet:
 
 
 def test_the_cart_model_keeps_the_model_contract(qtmodeltester, demo_facet: Facet) -> None:  # type: ignore[no-untyped-def]
-    actor, reader = actor_for(demo_facet, Role.CLERK), demo_facet.inventory_reader()
+    actor, reader = actor_for(demo_facet, Role.CLERK), demo_facet.store.inventory
     rows = [r for r in inventory.search("", reader=reader, actor=actor, uow=demo_facet.uow(), limit=200)
             if r.status == "available" and r.on_hand > 0][:3]
     cart = Cart(currency="USD")
     for row in rows:
         cart = checkout.add_item(cart, row, actor=actor)
     model = CartModel(lambda cents: _money(cents))
-    model.show(price(cart, checkout.counter_settings(demo_facet.directory(), "C1").tax_rate))
+    model.show(price(cart, checkout.counter_settings(demo_facet.store.directory, "C1").tax_rate))
     assert model.rowCount() == 3
     qtmodeltester.check(model)
     assert [model.text(r, 0) for r in range(3)] == [row.sku for row in rows]
@@ -75,7 +75,7 @@ def test_the_cart_model_keeps_the_model_contract(qtmodeltester, demo_facet: Face
 def test_the_customers_model_keeps_the_model_contract(qtmodeltester, demo_facet: Facet) -> None:  # type: ignore[no-untyped-def]
     actor = actor_for(demo_facet, Role.CLERK)
     model = CustomersModel()
-    model.set_rows(customers.list_customers(reader=demo_facet.sales_reader(), actor=actor, uow=demo_facet.uow()))
+    model.set_rows(customers.list_customers(reader=demo_facet.store.sales, actor=actor, uow=demo_facet.uow()))
     assert model.rowCount() > 0
     qtmodeltester.check(model)
     assert model.data(model.index(0, 0)) == model.rows[0].name
@@ -84,12 +84,12 @@ def test_the_customers_model_keeps_the_model_contract(qtmodeltester, demo_facet:
 def test_the_privacy_requests_model_keeps_the_model_contract(qtmodeltester, demo_facet: Facet) -> None:  # type: ignore[no-untyped-def]
     officer = actor_for(demo_facet, Role.PRIVACY_OFFICER)
     today = store_today("America/New_York")
-    hits = customers.list_customers(reader=demo_facet.sales_reader(), actor=officer, uow=demo_facet.uow())
+    hits = customers.list_customers(reader=demo_facet.store.sales, actor=officer, uow=demo_facet.uow())
     for hit, kind in zip(hits[:3], ("access", "deletion", "correction")):
         privacy.record_request(hit.id, kind, "email", today - dt.timedelta(days=29), uow=demo_facet.uow(),
                                actor=officer)
     model = RequestsModel()
-    model.set_rows(privacy.list_requests(reader=demo_facet.privacy_reader(), actor=officer, today=today,
+    model.set_rows(privacy.list_requests(reader=demo_facet.store.privacy, actor=officer, today=today,
                                          include_closed=True, uow=demo_facet.uow()))
     assert model.rowCount() >= 3
     qtmodeltester.check(model)
@@ -99,7 +99,7 @@ def test_the_privacy_requests_model_keeps_the_model_contract(qtmodeltester, demo
 def test_the_certificates_model_keeps_the_model_contract(qtmodeltester, demo_facet: Facet) -> None:  # type: ignore[no-untyped-def]
     actor = actor_for(demo_facet, Role.OWNER)
     model = CertificatesModel()
-    model.set_rows(certificates.list_certificates(reader=demo_facet.certificate_reader(), actor=actor,
+    model.set_rows(certificates.list_certificates(reader=demo_facet.store.certificates, actor=actor,
                                                   uow=demo_facet.uow()))
     assert model.rowCount() > 0
     qtmodeltester.check(model)
@@ -107,7 +107,7 @@ def test_the_certificates_model_keeps_the_model_contract(qtmodeltester, demo_fac
 
 
 def test_the_appraisals_model_keeps_the_model_contract(qtmodeltester, demo_facet: Facet) -> None:  # type: ignore[no-untyped-def]
-    actor, reader = actor_for(demo_facet, Role.APPRAISER), demo_facet.appraisal_reader()
+    actor, reader = actor_for(demo_facet, Role.APPRAISER), demo_facet.store.appraisals
     model = AppraisalListModel(
         lambda search, drafts: appraisals.count_appraisals(reader=reader, actor=actor, search=search,
                                                            drafts_only=drafts, uow=demo_facet.uow()),
@@ -124,7 +124,7 @@ def test_the_appraisals_model_keeps_the_model_contract(qtmodeltester, demo_facet
 def test_the_audit_model_keeps_the_model_contract(qtmodeltester, demo_facet: Facet) -> None:  # type: ignore[no-untyped-def]
     owner = actor_for(demo_facet, Role.OWNER)
     assert owner.can(Permission.VIEW_AUDIT)
-    trail = demo_facet.audit_trail()
+    trail = demo_facet.store.audit
     model = AuditModel(lambda flt: audit.count(flt, trail=trail, uow=demo_facet.uow(), actor=owner),
                        lambda flt, offset, limit: audit.search(flt, trail=trail, uow=demo_facet.uow(), actor=owner,
                                                                offset=offset, limit=limit),
@@ -138,7 +138,7 @@ def test_the_audit_model_keeps_the_model_contract(qtmodeltester, demo_facet: Fac
 @pytest.mark.parametrize("numeric", [(), (1,)])
 def test_the_small_report_table_model_keeps_the_model_contract(qtmodeltester, demo_facet: Facet,  # type: ignore[no-untyped-def]
                                                                numeric: tuple[int, ...]) -> None:
-    actor, reader = actor_for(demo_facet, Role.OWNER), demo_facet.inventory_reader()
+    actor, reader = actor_for(demo_facet, Role.OWNER), demo_facet.store.inventory
     rows = inventory.search("", reader=reader, actor=actor, uow=demo_facet.uow(), limit=20)
     model = RowsModel(("SKU", "On hand"), [(r.sku, str(r.on_hand)) for r in rows], numeric)
     assert model.rowCount() == len(rows) > 0

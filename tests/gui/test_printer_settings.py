@@ -32,7 +32,7 @@ def dialog(qtbot: Any, demo_facet: Facet) -> Iterator[PrinterDialog]:
     qtbot.addWidget(host)
     host.show()
     qtbot.waitExposed(host)
-    current = store_settings.current_settings(reader=demo_facet.directory(), actor=context.require_actor(),
+    current = store_settings.current_settings(reader=demo_facet.store.directory, actor=context.require_actor(),
                                               uow=demo_facet.uow())
     shown = PrinterDialog(context, current, host)
     shown.open()
@@ -59,7 +59,7 @@ def test_48_columns_for_the_42_column_tm_t88v_is_refused_naming_the_setting_and_
     snap(dialog, "printer-settings-48-on-tm-t88v")
     assert f.message_label.text() == ("receipt.columns: is 48, but the TM-T88V profile prints 42 characters a line "
                                       "(font A), so 48 do not fit: set 42")
-    assert dialog.isVisible() and demo_facet.directory().setting("receipt.columns", 42) == 42
+    assert dialog.isVisible() and demo_facet.store.directory.setting("receipt.columns", 42) == 42
 
     press(qtbot, Qt.Key.Key_R, Qt.KeyboardModifier.AltModifier)  # a TM-T20II prints 48: both change as one
     assert focused() is f.profile_edit
@@ -67,7 +67,7 @@ def test_48_columns_for_the_42_column_tm_t88v_is_refused_naming_the_setting_and_
     qtbot.keyClicks(focused(), "TM-T20II")
     press(qtbot, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5_000)
-    directory = demo_facet.directory()
+    directory = demo_facet.store.directory
     assert (directory.setting("receipt.profile", ""), directory.setting("receipt.columns", 42)) == ("TM-T20II", 48)
 
 
@@ -79,7 +79,7 @@ def test_a_manager_reaches_printer_settings_from_f10_with_no_shift_open_and_chan
     from tests.gui.test_counter_flows import _choose_from_drawer_menu, _dialog
     from tests.printer_listener import decode_escpos
 
-    assert demo_facet.sales_reader().open_shift(demo_facet.terminal) is None
+    assert demo_facet.store.sales.open_shift(demo_facet.terminal) is None
     sign_in(qtbot, window, "Marcus Reed")
     sell = window.workspace.screens["Sell"]
     qtbot.waitUntil(lambda: focused() is sell.form.scan_edit, timeout=5_000)
@@ -97,4 +97,4 @@ def test_a_manager_reaches_printer_settings_from_f10_with_no_shift_open_and_chan
     snap(dialog, "printer-settings-manager")
     press(qtbot, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5_000)
-    assert demo_facet.directory().setting("receipt.printer", "") == printer_listener.url
+    assert demo_facet.store.directory.setting("receipt.printer", "") == printer_listener.url

@@ -70,7 +70,7 @@ def test_a_sale_with_the_keyboard_only_two_necklaces_a_customer_cash_and_card(
     assert [line.sku for line in sell.cart.lines] == [sku1, sku2]
 
     # F2: find a customer by name, Enter attaches.
-    customer = demo_facet.sales_reader().find_customers("a")[0]
+    customer = demo_facet.store.sales.find_customers("a")[0]
     qtbot.keyClick(focused(), Qt.Key.Key_F2)
     qtbot.waitUntil(lambda: sell.dialog is not None and sell.dialog.isVisible())
     picker = sell.dialog
@@ -103,9 +103,9 @@ def test_a_sale_with_the_keyboard_only_two_necklaces_a_customer_cash_and_card(
     qtbot.waitUntil(lambda: not pay.isVisible(), timeout=15_000)
 
     qtbot.waitUntil(lambda: "complete" in sell.form.message_label.text(), timeout=5_000)
-    sale = demo_facet.sales_reader().sales(limit=1)[0]
+    sale = demo_facet.store.sales.sales(limit=1)[0]
     assert sale.total_cents == total and sale.tenders == "card, cash"
-    detail = demo_facet.sales_reader().sale(sale.id)
+    detail = demo_facet.store.sales.sale(sale.id)
     assert detail is not None and detail.customer_id == customer.id
     card = next(p for p in detail.payments if p.tender == "card")
     assert card.amount_cents == total - 10000 and card.card_last4 == "4242" and card.payment_intent_id
@@ -146,9 +146,9 @@ def test_a_printer_that_is_off_never_stops_the_sale(qtbot, window: MainWindow, d
     _set_up_counter(demo_facet, "tcp://127.0.0.1:9", None)  # nothing listens on port 9
     sell = _cash_sale(qtbot, window, demo_facet)
     qtbot.waitUntil(lambda: "did not print" in sell.form.message_label.text(), timeout=15_000)
-    sale = demo_facet.sales_reader().sales(limit=1)[0]
+    sale = demo_facet.store.sales.sales(limit=1)[0]
     assert sale.status == "completed"
-    waiting = demo_facet.sales_reader().print_queue(demo_facet.terminal)
+    waiting = demo_facet.store.sales.print_queue(demo_facet.terminal)
     assert [job.sale_number for job in waiting] == [sale.number]
     assert "(1)" in sell.form.queue_button.text()
 

@@ -108,7 +108,7 @@ def test_f12_appraises_the_last_sale_with_an_appraisers_pin_and_prints_it(
     qtbot.keyClick(focused(), Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not shown.isVisible())
     qtbot.waitUntil(lambda: QApplication.focusWidget() is sell.form.scan_edit)  # back to scanning
-    sale = demo_facet.sales_reader().sales(limit=1)[0]
+    sale = demo_facet.store.sales.sales(limit=1)[0]
     qtbot.keyClick(focused(), Qt.Key.Key_F3)
     find = _dialog(qtbot, sell, FindSaleDialog)
     qtbot.keyClicks(focused(), sale.number)

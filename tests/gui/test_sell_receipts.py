@@ -19,10 +19,10 @@ def test_a_printed_receipt_leaves_the_queue_and_the_drawer_opens(qtbot: Any, win
     _set_up_counter(demo_facet, printer_listener.url, None)
     sell = _cash_sale(qtbot, window, demo_facet)
     qtbot.waitUntil(lambda: "printed." in sell.form.message_label.text(), timeout=15_000)
-    sale = demo_facet.sales_reader().sales(limit=1)[0]
+    sale = demo_facet.store.sales.sales(limit=1)[0]
     paper = decode_escpos(printer_listener.wait_for(1)[0])
     assert sale.number in paper.text and paper.drawer_kicks == 1
-    assert demo_facet.sales_reader().print_queue(demo_facet.terminal) == []
+    assert demo_facet.store.sales.print_queue(demo_facet.terminal) == []
     qtbot.waitUntil(lambda: sell.form.queue_button.text() == "Reprint queue  F11", timeout=5_000)
 
 
@@ -37,12 +37,12 @@ def test_a_printer_that_closes_the_connection_leaves_the_receipt_waiting_and_say
         listener.close()
     qtbot.wait(100)  # the message label takes its second line
     snap(sell, "sell-receipt-waiting")
-    sale = demo_facet.sales_reader().sales(limit=1)[0]
+    sale = demo_facet.store.sales.sales(limit=1)[0]
     assert sell.form.message_label.text() == (
         f"Receipt {sale.number} did not print: The receipt printer at 127.0.0.1:{listener.port} closed the "
         "connection before it received the receipt. Check that it is on, has paper and is connected. It is in the "
         "reprint queue.")
-    waiting = demo_facet.sales_reader().print_queue(demo_facet.terminal)
+    waiting = demo_facet.store.sales.print_queue(demo_facet.terminal)
     assert [(job.sale_number, job.error.split(" closed ")[1]) for job in waiting] == [
         (sale.number, "the connection before it received the receipt. Check that it is on, has paper and is "
                       "connected.")]

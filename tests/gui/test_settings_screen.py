@@ -92,7 +92,7 @@ def test_the_owner_changes_the_tax_rate_by_keyboard_and_the_trail_has_old_and_ne
         qtbot: Any, window: MainWindow, demo_facet: Facet) -> None:
     view = _settings(qtbot, window, "Jane Ellen")
     f = view.form
-    before = demo_facet.directory().store()
+    before = demo_facet.store.directory.store()
     assert before is not None
     _page(qtbot, view, "store")
     assert focused() is f.store_name_edit
@@ -101,7 +101,7 @@ def test_the_owner_changes_the_tax_rate_by_keyboard_and_the_trail_has_old_and_ne
     _type(qtbot, "6.25")
     _save_and_wait(qtbot, view, "store", "Saved: Sales tax (%).")
     snap(window, "settings-store")
-    assert demo_facet.directory().store().tax_rate == "6.25"  # type: ignore[union-attr]
+    assert demo_facet.store.directory.store().tax_rate == "6.25"  # type: ignore[union-attr]
     assert window.context.profile.tax_rate == "6.25"
     (event,) = audit_summaries(demo_facet, "store.profile_changed")
     assert event["changed"] == {"tax_rate": {"before": before.tax_rate, "after": "6.25"}}
@@ -113,7 +113,7 @@ def test_a_bad_time_zone_names_the_field_takes_the_keyboard_and_changes_nothing(
         qtbot: Any, window: MainWindow, demo_facet: Facet) -> None:
     view = _settings(qtbot, window, "Jane Ellen")
     f = view.form
-    before = demo_facet.directory().store()
+    before = demo_facet.store.directory.store()
     _page(qtbot, view, "store")
     press(qtbot, Qt.Key.Key_X, Qt.KeyboardModifier.AltModifier)
     _type(qtbot, "7")  # a good change with the bad one: all or nothing
@@ -126,7 +126,7 @@ def test_a_bad_time_zone_names_the_field_takes_the_keyboard_and_changes_nothing(
                                       "Nothing was saved.")
     assert focused() is f.store_timezone_edit and f.store_timezone_edit.property("invalid") is True
     snap(window, "settings-store-refused")
-    assert demo_facet.directory().store() == before
+    assert demo_facet.store.directory.store() == before
     assert audit_summaries(demo_facet, "store.profile_changed") == []
 
 
@@ -138,7 +138,7 @@ def test_the_owner_sets_the_idle_lock_and_a_bad_argon2_cost_is_refused(
     assert focused() is f.security_idle_edit
     _type(qtbot, "12")
     _save_and_wait(qtbot, view, "security", "Saved: Idle lock (minutes).")
-    assert demo_facet.directory().setting("security.idle_lock_minutes") == 12
+    assert demo_facet.store.directory.setting("security.idle_lock_minutes") == 12
     events = audit_summaries(demo_facet, "setting.changed")
     assert events[-1] == {"key": "security.idle_lock_minutes", "before": 5, "after": 12}
 
@@ -166,11 +166,11 @@ def test_the_owner_requires_two_step_sign_in_of_managers_and_marcus_sets_it_up_a
                                                 "officer")
     assert "privacy officer cannot be removed" in f.security_message.text()
     assert focused() is f.security_two_step_edit
-    assert demo_facet.directory().setting("security.two_step_roles", None) is None
+    assert demo_facet.store.directory.setting("security.two_step_roles", None) is None
 
     _type(qtbot, "owner, privacy officer, manager")
     _save_and_wait(qtbot, view, "security", "Saved: Two-step sign-in.")
-    assert demo_facet.directory().setting("security.two_step_roles") == ["owner", "manager", "privacy_officer"]
+    assert demo_facet.store.directory.setting("security.two_step_roles") == ["owner", "manager", "privacy_officer"]
     assert audit_summaries(demo_facet, "setting.changed")[-1] == {
         "key": "security.two_step_roles", "before": ["owner", "privacy_officer"],
         "after": ["owner", "manager", "privacy_officer"]}
@@ -208,7 +208,7 @@ def test_retention_below_the_legal_minimum_is_refused(qtbot: Any, window: MainWi
     _save_and_wait(qtbot, view, "retention", "Nothing was saved.")
     assert f.retention_message.text() == ("Sales linked to a customer (years): must be from 7 to 30 (the law's "
                                           "minimum). Nothing was saved.")
-    assert demo_facet.directory().setting("retention.transactions_years", 7) == 7
+    assert demo_facet.store.directory.setting("retention.transactions_years", 7) == 7
     snap(window, "settings-retention")
 
 
@@ -218,7 +218,7 @@ def test_the_owner_renames_the_places_stock_is_kept(qtbot: Any, window: MainWind
     assert focused() is view.form.locations_edit
     _type(qtbot, "Window, Case 1, Safe")
     _save_and_wait(qtbot, view, "locations", "Saved: Places.")
-    assert demo_facet.directory().setting("inventory.locations") == ["Window", "Case 1", "Safe"]
+    assert demo_facet.store.directory.setting("inventory.locations") == ["Window", "Case 1", "Safe"]
     _type(qtbot, "Safe, safe")
     _save_and_wait(qtbot, view, "locations", "Nothing was saved.")
     assert "a place is named twice" in view.form.locations_message.text()
@@ -268,9 +268,9 @@ def test_the_owner_chooses_a_logo_sees_it_and_saves_it(qtbot: Any, window: MainW
     assert focused() is f.receipt_logo_edit
     qtbot.keyClicks(focused(), str(logo))
     assert not f.receipt_logo_preview.pixmap().isNull()  # the preview before anything is saved
-    assert demo_facet.directory().setting("receipt.logo", "") == ""
+    assert demo_facet.store.directory.setting("receipt.logo", "") == ""
     _save_and_wait(qtbot, view, "receipt", "Saved: Logo.")
-    assert base64.b64decode(demo_facet.directory().setting("receipt.logo", "")) == data
+    assert base64.b64decode(demo_facet.store.directory.setting("receipt.logo", "")) == data
     assert f.receipt_logo_edit.text() == "" and not f.receipt_logo_preview.pixmap().isNull()
     assert audit_summaries(demo_facet, "setting.changed")[-1]["key"] == "receipt.logo"
     snap(window, "settings-receipts")
@@ -278,7 +278,7 @@ def test_the_owner_chooses_a_logo_sees_it_and_saves_it(qtbot: Any, window: MainW
     qtbot.keyClicks(f.receipt_logo_edit, str(tmp_path / "missing.png"))
     _save_and_wait(qtbot, view, "receipt", "Nothing was saved.")
     assert f.receipt_message.text().startswith("Logo: cannot read ")
-    assert base64.b64decode(demo_facet.directory().setting("receipt.logo", "")) == data
+    assert base64.b64decode(demo_facet.store.directory.setting("receipt.logo", "")) == data
 
 
 def test_a_manager_sets_the_printer_in_settings_and_prints_the_test_page(
@@ -294,7 +294,7 @@ def test_a_manager_sets_the_printer_in_settings_and_prints_the_test_page(
     (job,) = printer_listener.wait_for(1)
     assert any("Printer test page" in line.text for line in decode_escpos(job).printed)
     qtbot.waitUntil(lambda: "Test page sent" in f.receipt_message.text(), timeout=10_000)
-    assert demo_facet.directory().setting("receipt.printer", "") == printer_listener.url
+    assert demo_facet.store.directory.setting("receipt.printer", "") == printer_listener.url
     event = audit_summaries(demo_facet, "setting.changed")[-1]
     assert event == {"key": "receipt.printer", "before": "", "after": printer_listener.url}
 
@@ -303,7 +303,7 @@ def test_a_manager_sets_the_printer_in_settings_and_prints_the_test_page(
     press(qtbot, Qt.Key.Key_Down)
     _save_and_wait(qtbot, view, "receipt", "Nothing was saved.")
     assert f.receipt_message.text().startswith("Columns: is 48, but the TM-T88V profile prints 42")
-    assert demo_facet.directory().setting("receipt.columns", 42) == 42
+    assert demo_facet.store.directory.setting("receipt.columns", 42) == 42
 
 
 @pytest.fixture
@@ -389,7 +389,7 @@ def test_the_owner_registers_the_reader_by_its_code(qtbot: Any, window: MainWind
     press(qtbot, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: "counter's card reader now" in f.payments_message.text(), timeout=10_000)
     assert f.payments_reader_edit.text() == stripe_server.reader_id
-    assert demo_facet.directory().setting("payments.reader_id", "") == stripe_server.reader_id
+    assert demo_facet.store.directory.setting("payments.reader_id", "") == stripe_server.reader_id
     assert f.payments_mode_label.text().startswith("TEST MODE") and "The card reader is set." in \
         f.payments_mode_label.text()
     assert audit_summaries(demo_facet, "payments.reader_registered")[-1]["after"] == stripe_server.reader_id

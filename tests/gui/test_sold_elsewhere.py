@@ -36,12 +36,12 @@ def _sell_at_c2(facet: Facet, item_id: str) -> str:
     clerk = actor_for(facet, Role.CLERK)
     other = Actor(staff_id=clerk.staff_id, name=clerk.name, role=clerk.role, terminal="C2")
     cash.open_shift(Money(20000), uow=facet.uow(), actor=other)
-    settings = checkout.counter_settings(facet.directory(), "C2")
-    row = facet.inventory_reader().rows_by_ids([item_id])[0]
+    settings = checkout.counter_settings(facet.store.directory, "C2")
+    row = facet.store.inventory.rows_by_ids([item_id])[0]
     co = checkout.start_checkout(checkout.add_item(Cart(), row, actor=other), settings=settings, uow=facet.uow(),
                                  actor=other)
-    co = checkout.pay_cash(co, co.due, uow=facet.uow(), actor=other, sales=facet.sales_reader())
-    return checkout.complete_sale(co, uow=facet.uow(), actor=other, sales=facet.sales_reader()).number
+    co = checkout.pay_cash(co, co.due, uow=facet.uow(), actor=other, sales=facet.store.sales)
+    return checkout.complete_sale(co, uow=facet.uow(), actor=other, sales=facet.store.sales).number
 
 
 def _payment(qtbot: Any, sell: SellView) -> PaymentDialog:
@@ -85,7 +85,7 @@ def test_a_piece_sold_elsewhere_while_paying_is_not_sold_and_the_cash_goes_back_
     press(qtbot, Qt.Key.Key_Return)
     press(qtbot, Qt.Key.Key_F9)
     pay = _payment(qtbot, sell)
-    sales_before = len(demo_facet.sales_reader().sales(limit=1000))
+    sales_before = len(demo_facet.store.sales.sales(limit=1000))
     _sell_at_c2(demo_facet, item_id)  # while the customer counts out the cash
 
     qtbot.waitUntil(lambda: focused() is pay.form.cash_edit)
@@ -103,7 +103,7 @@ def test_a_piece_sold_elsewhere_while_paying_is_not_sold_and_the_cash_goes_back_
     qtbot.waitUntil(lambda: "was given back" in sell.form.message_label.text(), timeout=5_000)
     assert "Nothing was sold" in sell.form.message_label.text() and sell.cart.is_empty
     assert _checkout_status(demo_facet, pay.shown.id) == "abandoned"
-    assert len(demo_facet.sales_reader().sales(limit=1000)) == sales_before + 1  # only the other counter's
+    assert len(demo_facet.store.sales.sales(limit=1000)) == sales_before + 1  # only the other counter's
     qtbot.waitUntil(lambda: focused() is sell.form.scan_edit, timeout=5_000)
 
 
@@ -112,12 +112,12 @@ def test_sign_in_recovery_says_what_was_paid_for_a_piece_sold_meanwhile(
     clerk = actor_for(demo_facet, Role.CLERK)
     cash.open_shift(Money(20000), uow=demo_facet.uow(), actor=clerk)
     item_id, _code, sku = _piece(demo_facet)
-    settings = checkout.counter_settings(demo_facet.directory(), demo_facet.terminal)
-    row = demo_facet.inventory_reader().rows_by_ids([item_id])[0]
+    settings = checkout.counter_settings(demo_facet.store.directory, demo_facet.terminal)
+    row = demo_facet.store.inventory.rows_by_ids([item_id])[0]
     co = checkout.start_checkout(checkout.add_item(Cart(), row, actor=clerk), settings=settings,
                                  uow=demo_facet.uow(), actor=clerk)
     co = checkout.pay_cash(co, Money(co.due.cents + 5000), uow=demo_facet.uow(), actor=clerk,
-                           sales=demo_facet.sales_reader())  # paid, change given, then the counter went down
+                           sales=demo_facet.store.sales)  # paid, change given, then the counter went down
     _sell_at_c2(demo_facet, item_id)
 
     sign_in(qtbot, window, "Lily Chen")
@@ -133,4 +133,4 @@ def test_sign_in_recovery_says_what_was_paid_for_a_piece_sold_meanwhile(
     _give_back_with_the_managers_pin(qtbot, pay)
     qtbot.waitUntil(lambda: "was given back" in sell.form.message_label.text(), timeout=5_000)
     assert _checkout_status(demo_facet, co.id) == "abandoned"
-    assert demo_facet.sales_reader().open_checkout_ids(clerk.terminal) == []
+    assert demo_facet.store.sales.open_checkout_ids(clerk.terminal) == []

@@ -25,7 +25,7 @@ SNAPS = os.environ.get("FACET_SNAP_DIR", "/tmp")
 def test_the_privacy_desk_says_a_request_closed_on_the_evening_of_dec_6_was_completed_on_dec_6(
         qtbot: Any, window: MainWindow) -> None:
     facet = window.context.facet
-    request_id = _closed_request(facet, facet.sales_reader().find_customers("Albrecht")[0].id)
+    request_id = _closed_request(facet, facet.store.sales.find_customers("Albrecht")[0].id)
     sign_in(qtbot, window, "Dana Brooks")
     desk = window.workspace.show_screen("Privacy desk")  # type: ignore[union-attr]
     assert isinstance(desk, PrivacyDesk)
@@ -47,7 +47,7 @@ def test_the_privacy_desk_says_a_request_closed_on_the_evening_of_dec_6_was_comp
 
 def test_a_customers_first_day_reads_on_the_stores_calendar(qtbot: Any, window: MainWindow) -> None:
     facet = window.context.facet
-    customer = facet.sales_reader().find_customers("Abernathy")[0]
+    customer = facet.store.sales.find_customers("Abernathy")[0]
     conn = facet.connection()
     try:
         conn.execute("UPDATE customers SET created_at = ? WHERE id = ?",

@@ -46,7 +46,7 @@ def _last_audit(facet: Facet, action: str) -> tuple[str, str, dict[str, object]]
 
 
 def _staff_id(facet: Facet, name: str) -> str:
-    return next(s.id for s in facet.directory().staff_list() if s.name == name)
+    return next(s.id for s in facet.store.directory.staff_list() if s.name == name)
 
 
 def test_the_next_clerk_takes_over_the_open_cart(qtbot, window: MainWindow, demo_facet: Facet,  # type: ignore[no-untyped-def]
@@ -90,7 +90,7 @@ def test_someone_who_does_not_sell_finds_the_cart_parked_for_the_counter(  # typ
     # Parked on the database worker; the status line says so once it is written.
     qtbot.waitUntil(lambda: "Lily Chen's open cart (1 line) was parked" in window.statusBar().currentMessage(),
                     timeout=5_000)
-    parked = demo_facet.sales_reader().parked_carts(demo_facet.terminal)
+    parked = demo_facet.store.sales.parked_carts(demo_facet.terminal)
     assert [(p.label, p.staff, p.lines) for p in parked][-1] == ("Lily Chen's cart", "Lily Chen", 1)
 
     # Back at the counter, a clerk recalls it with Shift+F8.

@@ -31,7 +31,7 @@ from tests.gui.conftest import DEMO_SECRETS, focused, press, sign_in, snap, two_
 
 
 def _person(facet: Facet, name: str) -> StaffRecord:
-    return next(s for s in facet.directory().staff_list() if s.name == name)
+    return next(s for s in facet.store.directory.staff_list() if s.name == name)
 
 
 def _decode(widget_pixmap: Any) -> set[str]:

@@ -24,7 +24,7 @@ def manager(demo_facet: app.Facet) -> Actor:
 
 @pytest.fixture
 def settings(demo_facet: app.Facet) -> checkout.CounterSettings:
-    return checkout.counter_settings(demo_facet.directory(), demo_facet.terminal)
+    return checkout.counter_settings(demo_facet.store.directory, demo_facet.terminal)
 
 
 @pytest.fixture

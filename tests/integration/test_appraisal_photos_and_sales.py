@@ -100,15 +100,15 @@ def test_a_clerk_asks_an_appraiser_and_one_click_makes_final_appraisals_of_the_s
     sale_id, customer_id, lines = _sale_with_customer_and_center_stone(demo_facet)
     before = counts(demo_facet)
     with pytest.raises(ApprovalNeeded) as asked:
-        appraisals.appraise_sale(sale_id, uow=demo_facet.uow(), sales=demo_facet.sales_reader(), actor=clerk,
+        appraisals.appraise_sale(sale_id, uow=demo_facet.uow(), sales=demo_facet.store.sales, actor=clerk,
                                  today=TODAY)
     assert asked.value.permission.value == "finalize_appraisals"
     with pytest.raises(PermissionDenied, match="cannot sign"):
-        appraisals.appraise_sale(sale_id, uow=demo_facet.uow(), sales=demo_facet.sales_reader(), actor=clerk,
+        appraisals.appraise_sale(sale_id, uow=demo_facet.uow(), sales=demo_facet.store.sales, actor=clerk,
                                  today=TODAY, approver=actor_for(demo_facet, Role.MANAGER))
     assert counts(demo_facet) == before
 
-    made = appraisals.appraise_sale(sale_id, uow=demo_facet.uow(), sales=demo_facet.sales_reader(), actor=clerk,
+    made = appraisals.appraise_sale(sale_id, uow=demo_facet.uow(), sales=demo_facet.store.sales, actor=clerk,
                                     today=TODAY, approver=appraiser)
     assert [(r.item_id, r.spec.value) for r in made] == [(item, Money(price)) for item, price in lines]
     for record in made:
@@ -130,7 +130,7 @@ def test_a_clerk_asks_an_appraiser_and_one_click_makes_final_appraisals_of_the_s
     assert approved_by == appraiser.staff_id and json.loads(summary)["sale"]
 
     # One click again gives the same appraisals, not new ones.
-    again = appraisals.appraise_sale(sale_id, uow=demo_facet.uow(), sales=demo_facet.sales_reader(),
+    again = appraisals.appraise_sale(sale_id, uow=demo_facet.uow(), sales=demo_facet.store.sales,
                                      actor=appraiser, today=TODAY)
     assert [r.id for r in again] == [r.id for r in made]
 
@@ -152,7 +152,7 @@ def test_an_appraiser_makes_them_alone_and_the_credentials_are_required(demo_fac
         conn.close()
     before = counts(demo_facet)
     with pytest.raises(ValidationError) as raised:
-        appraisals.appraise_sale(sale_id, uow=demo_facet.uow(), sales=demo_facet.sales_reader(), actor=appraiser,
+        appraisals.appraise_sale(sale_id, uow=demo_facet.uow(), sales=demo_facet.store.sales, actor=appraiser,
                                  today=TODAY)
     assert raised.value.field == "appraiser"
     assert counts(demo_facet) == before
@@ -164,7 +164,7 @@ def test_returned_and_voided_sales_are_not_appraised(demo_facet: app.Facet) -> N
     voided = rows(demo_facet, "SELECT id FROM sales WHERE status = 'voided' LIMIT 1")
     for (sale_id,) in returned + voided:
         with pytest.raises(Conflict, match="only a completed sale"):
-            appraisals.appraise_sale(sale_id, uow=demo_facet.uow(), sales=demo_facet.sales_reader(),
+            appraisals.appraise_sale(sale_id, uow=demo_facet.uow(), sales=demo_facet.store.sales,
                                      actor=appraiser, today=TODAY)
 
 
@@ -174,11 +174,11 @@ def test_returned_and_voided_sales_are_not_appraised(demo_facet: app.Facet) -> N
 def test_the_list_finds_by_owner_name_pages_and_counts_drafts(demo_facet: app.Facet) -> None:
     appraiser = actor_for(demo_facet, Role.APPRAISER)
     sale_id, customer_id, _ = _sale_with_customer_and_center_stone(demo_facet)
-    made = appraisals.appraise_sale(sale_id, uow=demo_facet.uow(), sales=demo_facet.sales_reader(),
+    made = appraisals.appraise_sale(sale_id, uow=demo_facet.uow(), sales=demo_facet.store.sales,
                                     actor=appraiser, today=TODAY)
     appraisals.create_draft(FORM, [], uow=demo_facet.uow(), actor=appraiser, today=TODAY)
     (first, last), = rows(demo_facet, "SELECT first_name, last_name FROM customers WHERE id = ?", (customer_id,))
-    reader = demo_facet.appraisal_reader()
+    reader = demo_facet.store.appraisals
     for text in (last, f"{first} {last}", f"{first[:3].lower()}"):
         found = appraisals.list_appraisals(reader=reader, actor=appraiser, search=text, uow=demo_facet.uow())
         assert {r.id for r in made} <= {r.id for r in found}, text
@@ -208,7 +208,7 @@ def test_past_ten_years_the_photos_go_with_the_appraisal(demo_facet: app.Facet) 
 
 def test_the_demo_has_a_dozen_appraisals_and_certificates_for_its_larger_diamonds(demo_facet: app.Facet) -> None:
     appraiser = actor_for(demo_facet, Role.APPRAISER)
-    listed = appraisals.list_appraisals(reader=demo_facet.appraisal_reader(), actor=appraiser, uow=demo_facet.uow())
+    listed = appraisals.list_appraisals(reader=demo_facet.store.appraisals, actor=appraiser, uow=demo_facet.uow())
     assert len(listed) == 12
     assert sum(r.superseded for r in listed) == 1 and sum(r.status == "draft" for r in listed) == 2
     assert {r.purpose for r in listed} == {"insurance_replacement", "fair_market_value", "estate"}
@@ -240,7 +240,7 @@ def test_the_command_line_prints_the_card_and_certificate_page_and_appraises_a_s
     facet = app.open_facet(demo_dir)
     try:
         sale_id, _, lines = _sale_with_customer_and_center_stone(facet)
-        sale_number = facet.sales_reader().sale(sale_id).number
+        sale_number = facet.store.sales.sale(sale_id).number
     finally:
         facet.close()
 
@@ -262,7 +262,7 @@ def test_the_command_line_prints_the_card_and_certificate_page_and_appraises_a_s
     assert run("appraisals", "from-sale", sale_number, "--appraiser", "Priya Nair", *pin)[1] == made  # the same ones
     facet = app.open_facet(demo_dir)
     try:
-        priya = next(s for s in facet.directory().staff_list() if s.name == "Priya Nair")
+        priya = next(s for s in facet.store.directory.staff_list() if s.name == "Priya Nair")
     finally:
         facet.close()
     assert priya.failed_attempts == 1, "the wrong PIN counts toward her lockout; a right one is not a failure"

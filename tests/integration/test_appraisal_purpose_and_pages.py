@@ -82,7 +82,7 @@ def test_the_demos_fair_market_value_appraisal_keeps_its_verification_line_with_
 
 def test_every_demo_appraisals_conditions_agree_with_its_purpose(demo_facet: app.Facet) -> None:
     appraiser = actor_for(demo_facet, Role.APPRAISER)
-    listed = appraisals.list_appraisals(reader=demo_facet.appraisal_reader(), actor=appraiser, uow=demo_facet.uow())
+    listed = appraisals.list_appraisals(reader=demo_facet.store.appraisals, actor=appraiser, uow=demo_facet.uow())
     assert {r.purpose for r in listed} == {p.value for p in Purpose}
     for row in listed:
         spec = appraisals.get(row.id, uow=demo_facet.uow(), actor=appraiser).spec

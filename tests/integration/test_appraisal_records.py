@@ -198,7 +198,7 @@ def test_the_list_finds_by_number_sku_or_certificate_and_shows_drafts_waiting(
         appraisals.correct(first.id, uow=facet.uow(), actor=appraiser)
         second = appraisals.create_draft(FORM, [], uow=facet.uow(), actor=appraiser, today=TODAY)
         with pytest.raises(PermissionDenied):
-            appraisals.list_appraisals(reader=facet.appraisal_reader(), actor=actor_for(facet, Role.CLERK), uow=facet.uow())
+            appraisals.list_appraisals(reader=facet.store.appraisals, actor=actor_for(facet, Role.CLERK), uow=facet.uow())
     finally:
         facet.close()
 

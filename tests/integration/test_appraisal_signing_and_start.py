@@ -28,7 +28,7 @@ from tests.integration.test_inventory_services import new_piece
 
 def test_only_people_with_appraiser_credentials_may_be_chosen_to_sign_appraisers_first(
         demo_facet: app.Facet) -> None:
-    listed = appraisals.signers(demo_facet.directory())
+    listed = appraisals.signers(demo_facet.store.directory)
     assert [(s.name, s.role, s.credentials) for s in listed] == [
         ("Priya Nair", Role.APPRAISER, "GIA Graduate Gemologist")]
     owner = actor_for(demo_facet, Role.OWNER)
@@ -39,21 +39,21 @@ def test_only_people_with_appraiser_credentials_may_be_chosen_to_sign_appraisers
         conn.commit()
     finally:
         conn.close()
-    assert [s.name for s in appraisals.signers(demo_facet.directory())] == ["Priya Nair", owner.name]
+    assert [s.name for s in appraisals.signers(demo_facet.store.directory)] == ["Priya Nair", owner.name]
 
 
 def test_the_owner_makes_a_sales_appraisals_and_the_appraiser_signs_them(demo_facet: app.Facet) -> None:
     owner, appraiser = actor_for(demo_facet, Role.OWNER), actor_for(demo_facet, Role.APPRAISER)
     sale_id, _customer, lines = _sale_with_customer_and_center_stone(demo_facet)
-    assert appraisals.sale_appraisals(sale_id, uow=demo_facet.uow(), sales=demo_facet.sales_reader(),
+    assert appraisals.sale_appraisals(sale_id, uow=demo_facet.uow(), sales=demo_facet.store.sales,
                                       actor=owner) == [], "nothing made yet: the counter asks who signs"
-    made = appraisals.appraise_sale(sale_id, uow=demo_facet.uow(), sales=demo_facet.sales_reader(), actor=owner,
+    made = appraisals.appraise_sale(sale_id, uow=demo_facet.uow(), sales=demo_facet.store.sales, actor=owner,
                                     today=TODAY, approver=appraiser)
     assert len(made) == len(lines) and all(r.appraiser_id == appraiser.staff_id for r in made)
     events = rows(demo_facet, "SELECT staff_id, approved_by FROM audit_events WHERE action = "
                               "'appraisal.made_from_sale' AND entity_id = ?", (made[0].id,))
     assert events == [(owner.staff_id, appraiser.staff_id)]
-    found = appraisals.sale_appraisals(sale_id, uow=demo_facet.uow(), sales=demo_facet.sales_reader(),
+    found = appraisals.sale_appraisals(sale_id, uow=demo_facet.uow(), sales=demo_facet.store.sales,
                                        actor=owner)
     assert [r.id for r in found] == [r.id for r in made], "asked again: shown without anyone signing"
 

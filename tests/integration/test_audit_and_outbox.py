@@ -102,13 +102,13 @@ class Scenario:
 
 
 def _counted(facet: app.Facet) -> Any:
-    reader = facet.inventory_reader()
+    reader = facet.store.inventory
     return next(r for r in reader.rows(reader.item_seqs(InventoryFilter(), "sku", False))
                 if r.tracking == "counted" and r.on_hand > 2)
 
 
 def _unique(facet: app.Facet) -> Any:
-    reader = facet.inventory_reader()
+    reader = facet.store.inventory
     return next(r for r in reader.rows(reader.item_seqs(InventoryFilter(statuses=("available",)), "sku", False))
                 if r.tracking == "unique" and r.on_hand == 1)
 
@@ -128,7 +128,7 @@ def _csv(path: Path, rows: list[dict[str, str]]) -> Path:
 
 def _scenarios(facet: app.Facet, tmp_path: Path) -> dict[str, Callable[[], Scenario]]:
     manager, clerk, owner = (actor_for(facet, r) for r in (Role.MANAGER, Role.CLERK, Role.OWNER))
-    reader = facet.inventory_reader()
+    reader = facet.store.inventory
     hasher = facet.hasher()
 
     def receive_unique() -> Scenario:
@@ -192,7 +192,7 @@ def _scenarios(facet: app.Facet, tmp_path: Path) -> dict[str, Callable[[], Scena
             tmp_path / "out.csv", reader=reader, actor=owner, uow=facet.uow(), files=facet.devices.files))
 
     def sign_in() -> Scenario:
-        lily = next(s for s in facet.directory().staff_list() if s.name == "Lily Chen")
+        lily = next(s for s in facet.store.directory.staff_list() if s.name == "Lily Chen")
         return Scenario("staff.signed_in", lambda: staff.sign_in(
             lily.id, "3333", uow=facet.uow(), hasher=hasher, terminal="C1"), commits=2)
 
@@ -249,7 +249,7 @@ def test_a_scan_is_kept_in_the_count_with_its_outbox_row_and_audit_event(demo_fa
     before = synced_rows(demo_facet)
     outbox0 = scalar(demo_facet, "SELECT max(seq) FROM outbox")
     stock_count.scan(count_id, _unique(demo_facet).sku, uow=demo_facet.uow(),
-                     reader=demo_facet.inventory_reader(), actor=clerk)
+                     reader=demo_facet.store.inventory, actor=clerk)
     changes = changed_rows(before, synced_rows(demo_facet))
     assert [(t, op) for t, _, op in changes] == [("stock_count_scans", "insert")]
     conn = demo_facet.connection()
@@ -262,7 +262,7 @@ def test_a_scan_is_kept_in_the_count_with_its_outbox_row_and_audit_event(demo_fa
 
 
 def test_a_failed_sign_in_commits_its_audit_event_and_the_failure_count(demo_facet: app.Facet) -> None:
-    lily = next(s for s in demo_facet.directory().staff_list() if s.name == "Lily Chen")
+    lily = next(s for s in demo_facet.store.directory.staff_list() if s.name == "Lily Chen")
     outbox0 = scalar(demo_facet, "SELECT max(seq) FROM outbox")
     with pytest.raises(SignInFailed):
         staff.sign_in(lily.id, "0000", uow=demo_facet.uow(), hasher=demo_facet.hasher(), terminal="C1")
@@ -376,7 +376,7 @@ def test_two_counters_writing_at_once_keep_one_unbroken_chain(demo_dir: Path) ->
     first, second = app.open_facet(demo_dir), app.open_facet(demo_dir)
     try:
         manager = actor_for(first, Role.MANAGER)
-        reader = first.inventory_reader()
+        reader = first.store.inventory
         lines = [r for r in reader.rows(reader.item_seqs(InventoryFilter(), "sku", False))
                  if r.tracking == "counted"][:2]
         errors: list[BaseException] = []

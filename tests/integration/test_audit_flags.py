@@ -18,7 +18,7 @@ from tests.conftest import FAST_HASHER, actor_for
 
 
 def _person_id(facet: app.Facet, name: str) -> str:
-    return next(s.id for s in facet.directory().staff_list() if s.name == name)
+    return next(s.id for s in facet.store.directory.staff_list() if s.name == name)
 
 
 def _suspicious_week(facet: app.Facet) -> None:
@@ -32,7 +32,7 @@ def _suspicious_week(facet: app.Facet) -> None:
     assert sam.name in ("Lily Chen", "Sam Ortiz")
     for _ in range(2):
         with pytest.raises(PermissionDenied):
-            reports.low_stock(reader=facet.inventory_reader(), actor=sam, uow=facet.uow())
+            reports.low_stock(reader=facet.store.inventory, actor=sam, uow=facet.uow())
     staff.sign_in(_person_id(facet, "Jane Ellen"), "owner-demo-1", uow=facet.uow(), hasher=FAST_HASHER,
                   terminal="C1", code=DEMO_TWO_STEP["Jane Ellen"][1][0])
 
@@ -40,7 +40,7 @@ def _suspicious_week(facet: app.Facet) -> None:
 def test_the_weeks_flags_name_whose_account_and_how_often(demo_facet: app.Facet) -> None:
     _suspicious_week(demo_facet)
     owner = actor_for(demo_facet, Role.OWNER)
-    found = audit.flags(trail=demo_facet.audit_trail(), uow=demo_facet.uow(), actor=owner)
+    found = audit.flags(trail=demo_facet.store.audit, uow=demo_facet.uow(), actor=owner)
     clerk = actor_for(demo_facet, Role.CLERK).name
     assert {(f.kind, f.person, f.count) for f in found} == {
         (FlagKind.LOCKED_OUT, "Lily Chen", 1), (FlagKind.REFUSED, clerk, 2),
@@ -49,14 +49,14 @@ def test_the_weeks_flags_name_whose_account_and_how_often(demo_facet: app.Facet)
     assert [f.describe() for f in found if f.kind is FlagKind.LOCKED_OUT] == [
         "Lily Chen's account was locked after repeated wrong tries (once)"]
     later = dt.datetime.now(dt.UTC) + dt.timedelta(days=8)
-    assert audit.flags(trail=demo_facet.audit_trail(), uow=demo_facet.uow(), actor=owner, now=later) == []
+    assert audit.flags(trail=demo_facet.store.audit, uow=demo_facet.uow(), actor=owner, now=later) == []
 
 
 def test_only_who_reads_the_audit_trail_sees_the_flags(demo_facet: app.Facet) -> None:
     with pytest.raises(PermissionDenied):
-        audit.flags(trail=demo_facet.audit_trail(), uow=demo_facet.uow(), actor=actor_for(demo_facet, Role.MANAGER))
+        audit.flags(trail=demo_facet.store.audit, uow=demo_facet.uow(), actor=actor_for(demo_facet, Role.MANAGER))
     _suspicious_week(demo_facet)
-    seen = audit.flags(trail=demo_facet.audit_trail(), uow=demo_facet.uow(),
+    seen = audit.flags(trail=demo_facet.store.audit, uow=demo_facet.uow(),
                        actor=actor_for(demo_facet, Role.PRIVACY_OFFICER))
     # Restores (test_restore_undo.py) and stock conflicts (test_one_sale_per_piece.py) are flagged too.
     assert {f.kind for f in seen} == {FlagKind.LOCKED_OUT, FlagKind.REFUSED, FlagKind.RECOVERY_CODE}

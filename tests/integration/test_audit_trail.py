@@ -76,7 +76,7 @@ def verify_json(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int
 def assert_names(facet: app.Facet, data_dir: Path, capsys: pytest.CaptureFixture[str], kind: BreakKind,
                  seq: int, action: str | None) -> None:
     """The service and `pos-app audit verify --json` both name event `seq` as the first bad one."""
-    report = audit.verify(trail=facet.audit_trail(facet.connection()), uow=facet.uow(), actor=actor_for(facet, Role.OWNER))
+    report = audit.verify(trail=facet.store.audit, uow=facet.uow(), actor=actor_for(facet, Role.OWNER))
     assert report.first_break is not None, report
     assert (report.first_break.kind, report.first_break.seq, report.first_break.action) == (kind, seq, action)
     code, data = verify_json(data_dir, capsys)
@@ -312,7 +312,7 @@ def test_doctor_reports_the_chain(store: tuple[app.Facet, Path], capsys: pytest.
 def test_searches_by_person_action_entity_and_time(store: tuple[app.Facet, Path]) -> None:
     facet, data_dir = store
     owner = actor_for(facet, Role.OWNER)
-    trail = facet.audit_trail()
+    trail = facet.store.audit
     steps = audit.search(AuditFilter(action="test.step_"), trail=trail, uow=facet.uow(), actor=owner, limit=100)
     assert [r.action for r in steps] == [f"test.step_{n}" for n in reversed(range(EVENTS))]  # newest first
     assert audit.count(AuditFilter(action="test.step_1"), trail=trail, uow=facet.uow(), actor=owner) == 3  # 1, 10, 11
@@ -333,10 +333,10 @@ def test_searches_by_person_action_entity_and_time(store: tuple[app.Facet, Path]
 
 def test_refuses_a_period_that_ends_before_it_starts_naming_the_field(store: tuple[app.Facet, Path]) -> None:
     facet, _ = store
-    steps = audit.search(AuditFilter(action="test.step_"), trail=facet.audit_trail(),
+    steps = audit.search(AuditFilter(action="test.step_"), trail=facet.store.audit,
                          uow=facet.uow(), actor=actor_for(facet, Role.OWNER))
     with pytest.raises(ValidationError) as caught:
-        audit.count(AuditFilter(since=steps[0].at, until=steps[-1].at), trail=facet.audit_trail(),
+        audit.count(AuditFilter(since=steps[0].at, until=steps[-1].at), trail=facet.store.audit,
                     uow=facet.uow(), actor=actor_for(facet, Role.OWNER))
     assert caught.value.field == "until"
     facet.close()
@@ -347,9 +347,9 @@ def test_only_the_owner_sees_the_trail(store: tuple[app.Facet, Path], role: Role
     facet, _ = store
     actor = actor_for(facet, role)
     calls: list[Callable[[], object]] = [
-        lambda: audit.verify(trail=facet.audit_trail(), uow=facet.uow(), actor=actor),
-        lambda: audit.search(AuditFilter(), trail=facet.audit_trail(), uow=facet.uow(), actor=actor),
-        lambda: audit.export_csv(tmp_path / "a.csv", AuditFilter(), trail=facet.audit_trail(), uow=facet.uow(), files=facet.devices.files,
+        lambda: audit.verify(trail=facet.store.audit, uow=facet.uow(), actor=actor),
+        lambda: audit.search(AuditFilter(), trail=facet.store.audit, uow=facet.uow(), actor=actor),
+        lambda: audit.export_csv(tmp_path / "a.csv", AuditFilter(), trail=facet.store.audit, uow=facet.uow(), files=facet.devices.files,
                                  actor=actor),
     ]
     for call in calls:
@@ -436,7 +436,7 @@ def test_deleting_the_anchor_and_the_last_events_fails_the_check_and_doctor(
     """Once only a warning ("No anchor yet"), and exit 0."""
     facet, data_dir = store
     left = _cut_the_end_and_delete_the_anchor(data_dir, keep=len(events(data_dir)) - 5)
-    report = audit.verify(trail=facet.audit_trail(facet.connection()), uow=facet.uow(),
+    report = audit.verify(trail=facet.store.audit, uow=facet.uow(),
                           actor=actor_for(facet, Role.OWNER))
     assert report.first_break is not None and report.first_break.kind is BreakKind.ANCHOR_MISSING
     assert report.first_break.seq == left[-1]["seq"] and report.anchored_seq is None
@@ -496,7 +496,7 @@ def test_a_trail_from_before_anchors_is_only_warned_about_until_its_first_anchor
 
     # Checked without writing (a command-line session's use is itself a commit, the trail's first anchored one).
     facet = app.open_facet(demo_dir)
-    report = audit.verify(trail=facet.audit_trail(facet.connection()), uow=facet.uow(),
+    report = audit.verify(trail=facet.store.audit, uow=facet.uow(),
                           actor=actor_for(facet, Role.OWNER))
     assert report.ok and report.anchored_seq is None
     assert any(w.startswith(f"No anchor ({ANCHOR_NAME}) yet") for w in report.warnings)

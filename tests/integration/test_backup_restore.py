@@ -189,7 +189,7 @@ def test_restore_brings_back_the_backup_and_keeps_the_replaced_store_aside(demo_
     assert "AFTER-BACKUP-1" not in restored["skus"]  # type: ignore[operator]
     facet = app.open_facet(demo_dir)
     try:
-        assert facet.inventory_reader().lookup_code("AFTER-BACKUP-1") is None
+        assert facet.store.inventory.lookup_code("AFTER-BACKUP-1") is None
     finally:
         facet.close()
 
@@ -272,7 +272,7 @@ def test_passphrase_backup_restores_into_a_fresh_data_folder_on_another_machine(
     facet = app.open_facet(demo_dir)
     try:
         backup = facet.db.backup_to(tmp_path / "move.db", passphrase=PASSPHRASE)
-        original_counts = facet.directory().counts()
+        original_counts = facet.store.directory.counts()
     finally:
         facet.close()
     original = contents(db_path(demo_dir), key_of(demo_dir))
@@ -289,7 +289,7 @@ def test_passphrase_backup_restores_into_a_fresh_data_folder_on_another_machine(
     assert_no_plaintext(db_path(other))
     moved = app.open_facet(other)
     try:
-        assert moved.directory().counts() == original_counts
+        assert moved.store.directory.counts() == original_counts
         assert moved.profile.name == "Jane Ellen"
     finally:
         moved.close()

@@ -43,7 +43,7 @@ def _checkout_one(facet: app.Facet, clerk: Actor, settings: checkout.CounterSett
                                   "AND on_hand = 1 ORDER BY sku LIMIT 1").fetchone()
     finally:
         conn.close()
-    row = facet.inventory_reader().rows_by_ids([item_id])[0]
+    row = facet.store.inventory.rows_by_ids([item_id])[0]
     return checkout.start_checkout(checkout.add_item(Cart(), row, actor=clerk), settings=settings,
                                    uow=facet.uow(), actor=clerk)
 
@@ -60,7 +60,7 @@ def _card_sale(facet: app.Facet, clerk: Actor, settings: checkout.CounterSetting
     terminal.simulate_tap(card)
     co, outcome = checkout.check_card(co, uow=facet.uow(), actor=clerk, terminal=terminal)
     assert outcome.state == "succeeded"
-    return checkout.complete_sale(co, uow=facet.uow(), actor=clerk, sales=facet.sales_reader())
+    return checkout.complete_sale(co, uow=facet.uow(), actor=clerk, sales=facet.store.sales)
 
 
 # ---------------------------------------------------------------- a refused card never leaves the checkout stuck
@@ -71,15 +71,15 @@ def test_a_card_remainder_below_stripes_minimum_is_refused_before_anything_is_sa
         stripe_server: FakeStripe, terminal: StripeTerminal) -> None:
     co = _checkout_one(demo_facet, clerk, settings)
     co = checkout.pay_cash(co, Money(co.due.cents - 25), uow=demo_facet.uow(), actor=clerk,
-                           sales=demo_facet.sales_reader())
+                           sales=demo_facet.store.sales)
     assert co.due == Money(25)  # a split that leaves a quarter for the card
     with pytest.raises(ValidationError) as refused:
         checkout.start_card(co, co.due, uow=demo_facet.uow(), actor=clerk, terminal=terminal)
     assert refused.value.field == "card amount"
     assert "$0.25 is too small for a card" in str(refused.value) and "$0.50 to $999,999.99" in str(refused.value)
     assert _journal(demo_facet, co, settings).pending is None and stripe_server.requests == []
-    co = checkout.pay_cash(co, Money(25), uow=demo_facet.uow(), actor=clerk, sales=demo_facet.sales_reader())
-    done = checkout.complete_sale(co, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.sales_reader())
+    co = checkout.pay_cash(co, Money(25), uow=demo_facet.uow(), actor=clerk, sales=demo_facet.store.sales)
+    done = checkout.complete_sale(co, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.store.sales)
     assert done.number
 
 
@@ -87,7 +87,7 @@ def test_a_card_attempt_stripe_refuses_is_dropped_and_the_cart_can_be_voided(
         demo_facet: app.Facet, clerk: Actor, shift: str, settings: checkout.CounterSettings,
         stripe_server: FakeStripe, terminal: StripeTerminal) -> None:
     co = _checkout_one(demo_facet, clerk, settings)
-    co = checkout.pay_cash(co, Money(10000), uow=demo_facet.uow(), actor=clerk, sales=demo_facet.sales_reader())
+    co = checkout.pay_cash(co, Money(10000), uow=demo_facet.uow(), actor=clerk, sales=demo_facet.store.sales)
     stripe_server.refuse("POST", "/v1/payment_intents", "payment_method_unactivated",
                          "The payment method type card_present is not activated for your account.", times=9)
     with pytest.raises(PaymentRefused, match="not activated for your account") as refused:
@@ -96,7 +96,7 @@ def test_a_card_attempt_stripe_refuses_is_dropped_and_the_cart_can_be_voided(
     saved = _journal(demo_facet, co, settings)
     assert saved.pending is None and saved.attempts == 1 and stripe_server.intents == {}
     voided = checkout.void_checkout(saved, uow=demo_facet.uow(), actor=clerk, terminal=terminal)
-    assert voided.id == co.id and demo_facet.sales_reader().open_checkout_ids(clerk.terminal) == []
+    assert voided.id == co.id and demo_facet.store.sales.open_checkout_ids(clerk.terminal) == []
 
 
 def test_a_refused_attempt_left_in_the_journal_by_a_crash_is_dropped_by_a_check_a_cancel_or_a_void(
@@ -126,7 +126,7 @@ def test_a_refused_attempt_left_in_the_journal_by_a_crash_is_dropped_by_a_check_
             checkout.reopen(co, uow=demo_facet.uow(), actor=clerk)
         else:
             checkout.void_checkout(co, uow=demo_facet.uow(), actor=clerk, terminal=terminal)
-        assert co.id not in demo_facet.sales_reader().open_checkout_ids(clerk.terminal)
+        assert co.id not in demo_facet.store.sales.open_checkout_ids(clerk.terminal)
     assert stripe_server.intents == {}
 
 
@@ -134,7 +134,7 @@ def test_voiding_while_the_reader_waits_cancels_the_card_and_refunds_one_approve
         demo_facet: app.Facet, clerk: Actor, shift: str, settings: checkout.CounterSettings,
         stripe_server: FakeStripe, terminal: StripeTerminal) -> None:
     co = _checkout_one(demo_facet, clerk, settings)
-    co = checkout.pay_cash(co, Money(10000), uow=demo_facet.uow(), actor=clerk, sales=demo_facet.sales_reader())
+    co = checkout.pay_cash(co, Money(10000), uow=demo_facet.uow(), actor=clerk, sales=demo_facet.store.sales)
     co = checkout.start_card(co, co.due, uow=demo_facet.uow(), actor=clerk, terminal=terminal)
     terminal.simulate_tap(GOOD)  # approved just before the clerk voids
     checkout.void_checkout(co, uow=demo_facet.uow(), actor=clerk, terminal=terminal)
@@ -143,7 +143,7 @@ def test_voiding_while_the_reader_waits_cancels_the_card_and_refunds_one_approve
         (pi, co.due.cents)]
     attention = card_refunds.refunds_needing_attention(uow=demo_facet.uow(), actor=clerk)
     assert attention == []  # the refund succeeded at once
-    assert co.id not in demo_facet.sales_reader().open_checkout_ids(clerk.terminal)
+    assert co.id not in demo_facet.store.sales.open_checkout_ids(clerk.terminal)
 
 
 # ---------------------------------------------------------------- chip receipts
@@ -154,7 +154,7 @@ def test_a_chip_card_sale_keeps_and_prints_the_receipt_fields_card_networks_requ
         terminal: StripeTerminal, printer_listener: PrinterListener) -> None:
     done = _card_sale(demo_facet, clerk, settings, terminal)
     emv = next(iter(stripe_server.charges.values()))["payment_method_details"]["card_present"]["receipt"]
-    sale = demo_facet.sales_reader().sale(done.sale_id)
+    sale = demo_facet.store.sales.sale(done.sale_id)
     assert sale is not None
     stored = sale.payments[0].card_receipt
     assert stored is not None and (stored.application_name, stored.aid, stored.arc) == (
@@ -169,7 +169,7 @@ def test_a_chip_card_sale_keeps_and_prints_the_receipt_fields_card_networks_requ
     assert GOOD not in raw
 
     outcome = receipts.print_receipt(done.sale_id, printer=demo_facet.printer_for(printer_listener.url),
-                                     sales=demo_facet.sales_reader(), directory=demo_facet.directory(),
+                                     sales=demo_facet.store.sales, directory=demo_facet.store.directory,
                                      uow=demo_facet.uow(), actor=clerk)
     assert outcome.printed
     lines = [" ".join(line.split()) for line in decode_escpos(printer_listener.wait_for(1)[0]).lines]
@@ -178,7 +178,7 @@ def test_a_chip_card_sale_keeps_and_prints_the_receipt_fields_card_networks_requ
                                               "ARC 3030", f"Auth code {emv['authorization_code']}"]
     assert f"Cryptogram {emv['application_cryptogram']}" in lines and "TVR 0000000000" in lines
 
-    pdf = receipts.receipt_pdf(done.sale_id, sales=demo_facet.sales_reader(), directory=demo_facet.directory(),
+    pdf = receipts.receipt_pdf(done.sale_id, sales=demo_facet.store.sales, directory=demo_facet.store.directory,
                                actor=clerk, uow=demo_facet.uow())
     page_text = _pdf_text(pdf)
     for expected in ("Visa ending 4242", "Application: Visa Credit", "AID: A0000000031010", "ARC: 3030"):
@@ -195,9 +195,9 @@ def _pdf_text(pdf: bytes) -> str:
 def test_a_cash_sale_prints_no_chip_fields(demo_facet: app.Facet, clerk: Actor, shift: str,
                                            settings: checkout.CounterSettings) -> None:
     co = _checkout_one(demo_facet, clerk, settings)
-    co = checkout.pay_cash(co, co.due, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.sales_reader())
-    done = checkout.complete_sale(co, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.sales_reader())
-    receipt = receipts.build_receipt(done.sale_id, sales=demo_facet.sales_reader(), directory=demo_facet.directory())
+    co = checkout.pay_cash(co, co.due, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.store.sales)
+    done = checkout.complete_sale(co, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.store.sales)
+    receipt = receipts.build_receipt(done.sale_id, sales=demo_facet.store.sales, directory=demo_facet.store.directory)
     assert [t.emv_lines() for t in receipt.tenders] == [[]]
 
 
@@ -206,7 +206,7 @@ def test_a_cash_sale_prints_no_chip_fields(demo_facet: app.Facet, clerk: Actor, 
 
 def _return_to_card(facet: app.Facet, clerk: Actor, settings: checkout.CounterSettings, terminal: StripeTerminal,
                     sold: checkout.CompletedSale) -> checkout.CompletedSale:
-    sales = facet.sales_reader()
+    sales = facet.store.sales
     sale = returns.find_sale(sold.number, sales=sales, actor=clerk, uow=facet.uow())
     ret = checkout.start_checkout(returns.return_whole_sale(Cart(), sale, actor=clerk), settings=settings,
                                   uow=facet.uow(), actor=clerk)
@@ -231,7 +231,7 @@ def test_a_pending_return_refund_is_recorded_as_pending_and_tracked_until_it_suc
     back = _return_to_card(demo_facet, clerk, settings, terminal, sold)
     (refund_id,) = stripe_server.refunds
     assert _payment_status(demo_facet, refund_id) == "pending"
-    receipt = receipts.build_receipt(back.sale_id, sales=demo_facet.sales_reader(), directory=demo_facet.directory())
+    receipt = receipts.build_receipt(back.sale_id, sales=demo_facet.store.sales, directory=demo_facet.store.directory)
     assert [t.pending for t in receipt.tenders] == [True]
 
     checked = card_refunds.check_refunds(uow=demo_facet.uow(), actor=clerk, terminal=terminal)
@@ -251,7 +251,7 @@ def test_a_voided_sale_whose_refund_fails_is_put_before_staff_and_paid_back_in_c
     sold = _card_sale(demo_facet, clerk, settings, terminal)
     stripe_server.refunds_pending = True
     returns.void_sale(sold.sale_id, "wrong piece", uow=demo_facet.uow(), actor=manager,
-                      sales=demo_facet.sales_reader(), timezone=settings.timezone, terminal=terminal)
+                      sales=demo_facet.store.sales, timezone=settings.timezone, terminal=terminal)
     (refund_id,) = stripe_server.refunds
     assert _payment_status(demo_facet, refund_id) == "pending"
     stripe_server.settle_refund(refund_id, "failed", "expired_or_canceled_card")
@@ -285,7 +285,7 @@ def test_refunds_waiting_for_stripe_are_checked_at_the_next_start(
         demo_dir: Path, stripe_server: FakeStripe, terminal: StripeTerminal) -> None:
     facet = app.open_facet(demo_dir)
     clerk = actor_for(facet, Role.CLERK)
-    settings = checkout.counter_settings(facet.directory(), facet.terminal)
+    settings = checkout.counter_settings(facet.store.directory, facet.terminal)
     cash.open_shift(Money(20000), uow=facet.uow(), actor=clerk)
     sold = _card_sale(facet, clerk, settings, terminal)
     stripe_server.refunds_pending = True
@@ -318,11 +318,11 @@ def test_pos_app_payments_refunds_checks_stripe_and_records_a_failed_refund_paid
         clerk, manager = actor_for(facet, Role.CLERK), actor_for(facet, Role.MANAGER)
         cash.open_shift(Money(20000), uow=facet.uow(),
                         actor=dataclasses.replace(clerk, terminal=owner.terminal))  # the drawer the CLI pays from
-        counter = checkout.counter_settings(facet.directory(), facet.terminal)
+        counter = checkout.counter_settings(facet.store.directory, facet.terminal)
         sold = _card_sale(facet, clerk, counter, terminal)
         stripe_server.refunds_pending = True
         returns.void_sale(sold.sale_id, "wrong piece", uow=facet.uow(), actor=manager,
-                          sales=facet.sales_reader(), timezone=counter.timezone, terminal=terminal)
+                          sales=facet.store.sales, timezone=counter.timezone, terminal=terminal)
     finally:
         facet.close()
     (refund_id,) = stripe_server.refunds

@@ -34,7 +34,7 @@ def test_a_certificate_with_its_scan_is_kept_ten_years(demo_facet: app.Facet) ->
     saved = certificates.add_certificate(FORM, uow=demo_facet.uow(), actor=appraiser, today=TODAY, item_id=item,
                                          scan=b"%PDF-1.7 scanned report")
     assert saved.duplicates == 0 and saved.warning is None
-    [row] = certificates.list_certificates(reader=demo_facet.certificate_reader(), actor=appraiser,
+    [row] = certificates.list_certificates(reader=demo_facet.store.certificates, actor=appraiser,
                                            search="2141234567", uow=demo_facet.uow())
     assert (row.lab, row.carat_points, row.has_scan, row.retain_until) == ("GIA", 121, True, dt.date(2034, 3, 18))
     assert row.item_id == item
@@ -43,10 +43,10 @@ def test_a_certificate_with_its_scan_is_kept_ten_years(demo_facet: app.Facet) ->
 def test_a_number_that_does_not_fit_the_lab_needs_a_reason_which_is_audited(demo_facet: app.Facet) -> None:
     appraiser = actor_for(demo_facet, Role.APPRAISER)
     odd = {**FORM, "report_number": "21412345678"}
-    before = demo_facet.certificate_reader().certificates()
+    before = demo_facet.store.certificates.certificates()
     with pytest.raises(certificates.ReportNumberWarning, match="GIA report numbers have 10 digits"):
         certificates.add_certificate(odd, uow=demo_facet.uow(), actor=appraiser, today=TODAY)
-    assert demo_facet.certificate_reader().certificates() == before
+    assert demo_facet.store.certificates.certificates() == before
     certificates.add_certificate(odd, uow=demo_facet.uow(), actor=appraiser, today=TODAY,
                                  override_reason="number checked on GIA's report check service")
     [summary] = _audit(demo_facet, "certificate.number_format_overridden")
@@ -60,26 +60,26 @@ def test_the_same_report_on_two_pieces_is_flagged_audited_and_reported(demo_face
     again = certificates.add_certificate(FORM, uow=demo_facet.uow(), actor=appraiser, today=TODAY, item_id=second)
     assert again.duplicates == 1 and again.warning is not None and "2141234567" in again.warning
     assert len(_audit(demo_facet, "certificate.duplicate_report")) == 1
-    [group] = certificates.duplicate_reports(reader=demo_facet.certificate_reader(), actor=manager, uow=demo_facet.uow())
+    [group] = certificates.duplicate_reports(reader=demo_facet.store.certificates, actor=manager, uow=demo_facet.uow())
     assert (group.lab, group.report_number) == ("GIA", "2141234567")
     assert {r.item_id for r in group.certificates} == {first, second}
     with pytest.raises(PermissionDenied):
-        certificates.duplicate_reports(reader=demo_facet.certificate_reader(), actor=appraiser, uow=demo_facet.uow())
+        certificates.duplicate_reports(reader=demo_facet.store.certificates, actor=appraiser, uow=demo_facet.uow())
 
 
 def test_bad_grades_write_nothing_and_clerks_may_not_record_or_read(demo_facet: app.Facet) -> None:
     appraiser, clerk = actor_for(demo_facet, Role.APPRAISER), actor_for(demo_facet, Role.CLERK)
-    before = demo_facet.certificate_reader().certificates()
+    before = demo_facet.store.certificates.certificates()
     with pytest.raises(ValidationError, match="clarity"):
         certificates.add_certificate({**FORM, "clarity": "VVS3"}, uow=demo_facet.uow(), actor=appraiser,
                                      today=TODAY)
     with pytest.raises(ValidationError, match="scan"):
         certificates.add_certificate(FORM, uow=demo_facet.uow(), actor=appraiser, today=TODAY, scan=b"GIF89a")
-    assert demo_facet.certificate_reader().certificates() == before
+    assert demo_facet.store.certificates.certificates() == before
     with pytest.raises(PermissionDenied):
         certificates.add_certificate(FORM, uow=demo_facet.uow(), actor=clerk, today=TODAY)
     with pytest.raises(PermissionDenied):
-        certificates.list_certificates(reader=demo_facet.certificate_reader(), actor=clerk, uow=demo_facet.uow())
+        certificates.list_certificates(reader=demo_facet.store.certificates, actor=clerk, uow=demo_facet.uow())
 
 
 @pytest.mark.usefixtures("cli_owner")
@@ -132,7 +132,7 @@ def test_a_scan_attached_later_replaces_the_old_one_and_is_audited(demo_facet: a
     certificates.attach_scan(saved.id, b"%PDF-1.7 better scan", uow=demo_facet.uow(), actor=appraiser)
     first, second = (json.loads(s) for s in _audit(demo_facet, "certificate.scan_attached"))
     assert (first["replaced"], second["replaced"], second["mime_type"]) == (False, True, "application/pdf")
-    [row] = certificates.list_certificates(reader=demo_facet.certificate_reader(), actor=appraiser,
+    [row] = certificates.list_certificates(reader=demo_facet.store.certificates, actor=appraiser,
                                            search=FORM["report_number"], uow=demo_facet.uow())
     assert row.has_scan
     outbox = demo_facet.connection().execute(
@@ -164,7 +164,7 @@ def test_the_duplicates_only_list_is_open_to_appraisers(demo_facet: app.Facet) -
         certificates.add_certificate(twice, uow=demo_facet.uow(), actor=appraiser, today=TODAY, item_id=item)
     certificates.add_certificate({**FORM, "report_number": "5141234567"}, uow=demo_facet.uow(), actor=appraiser,
                                  today=TODAY)
-    reader = demo_facet.certificate_reader()
+    reader = demo_facet.store.certificates
     doubles = certificates.list_certificates(reader=reader, actor=appraiser, duplicates_only=True, search="7141234567", uow=demo_facet.uow())
     assert {r.item_id for r in doubles} == {first, second} and all(r.recorded_at for r in doubles)
     assert certificates.list_certificates(reader=reader, actor=appraiser, duplicates_only=True, search="5141", uow=demo_facet.uow()) == []

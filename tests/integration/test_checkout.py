@@ -30,7 +30,7 @@ def _available(facet: app.Facet, tracking: str, n: int) -> list[ItemRow]:
             "ORDER BY sku LIMIT ?", (tracking, n))]
     finally:
         conn.close()
-    return facet.inventory_reader().rows_by_ids(ids)
+    return facet.store.inventory.rows_by_ids(ids)
 
 
 def _count(facet: app.Facet, sql: str, *args: Any) -> Any:
@@ -39,7 +39,7 @@ def _count(facet: app.Facet, sql: str, *args: Any) -> Any:
 
 def test_a_cash_sale_writes_every_row_in_one_transaction(demo_facet: app.Facet, clerk: Actor, shift: str,
                                                          settings: checkout.CounterSettings) -> None:
-    reader = demo_facet.inventory_reader()
+    reader = demo_facet.store.inventory
     unique, counted = _available(demo_facet, "unique", 1)[0], _available(demo_facet, "counted", 1)[0]
     cart = checkout.scan(Cart(), unique.barcode or unique.sku, reader=reader, actor=clerk)
     cart = checkout.scan(cart, counted.sku, reader=reader, actor=clerk)
@@ -54,12 +54,12 @@ def test_a_cash_sale_writes_every_row_in_one_transaction(demo_facet: app.Facet, 
         (Decimal(2 * counted.price_cents) * Decimal("8.875") / 100).quantize(Decimal(1), "ROUND_HALF_UP")
     assert co.priced.total.cents == subtotal + int(tax)
     co = checkout.pay_cash(co, Money(co.priced.total.cents + 5000), uow=demo_facet.uow(), actor=clerk,
-                           sales=demo_facet.sales_reader())
+                           sales=demo_facet.store.sales)
     assert co.settled and co.change == Money(5000)
-    done = checkout.complete_sale(co, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.sales_reader())
+    done = checkout.complete_sale(co, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.store.sales)
 
     assert done.number.startswith(f"{demo_facet.terminal}-") and done.change == Money(5000)
-    sale = demo_facet.sales_reader().sale(done.sale_id)
+    sale = demo_facet.store.sales.sale(done.sale_id)
     assert sale is not None and sale.total_cents == co.priced.total.cents and sale.shift_id == shift
     assert [(line.sku, line.quantity) for line in sale.lines] == [(unique.sku, 1), (counted.sku, 2)]
     assert [(p.tender, p.amount_cents, p.tendered_cents) for p in sale.payments] == [
@@ -83,7 +83,7 @@ def test_sale_numbers_count_up_per_counter_after_the_demo_sales(demo_facet: app.
     for row in _available(demo_facet, "unique", 2):
         co = checkout.start_checkout(checkout.add_item(Cart(), row, actor=clerk), settings=settings,
                                      uow=demo_facet.uow(), actor=clerk)
-        co = checkout.pay_cash(co, co.due, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.sales_reader())
+        co = checkout.pay_cash(co, co.due, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.store.sales)
         numbers.append(checkout.complete_sale(co, uow=demo_facet.uow(), actor=clerk).number)
     last = int(highest.split("-")[1])
     assert numbers == [f"C1-{last + 1:06d}", f"C1-{last + 2:06d}"]
@@ -91,7 +91,7 @@ def test_sale_numbers_count_up_per_counter_after_the_demo_sales(demo_facet: app.
 
 def test_a_unique_piece_cannot_be_added_twice_nor_sold_when_not_available(demo_facet: app.Facet,
                                                                            clerk: Actor) -> None:
-    reader = demo_facet.inventory_reader()
+    reader = demo_facet.store.inventory
     row = _available(demo_facet, "unique", 1)[0]
     cart = checkout.scan(Cart(), row.sku, reader=reader, actor=clerk)
     with pytest.raises(Conflict, match="already in the cart"):
@@ -106,7 +106,7 @@ def test_a_unique_piece_cannot_be_added_twice_nor_sold_when_not_available(demo_f
 
 
 def test_a_counted_item_sells_no_more_than_is_on_hand(demo_facet: app.Facet, clerk: Actor) -> None:
-    reader = demo_facet.inventory_reader()
+    reader = demo_facet.store.inventory
     row = _available(demo_facet, "counted", 1)[0]
     cart = checkout.add_item(Cart(), row, actor=clerk, quantity=row.on_hand)
     with pytest.raises(Conflict, match=f"Only {row.on_hand}"):
@@ -118,7 +118,7 @@ def test_a_counted_item_sells_no_more_than_is_on_hand(demo_facet: app.Facet, cle
 def test_the_scan_finds_a_piece_by_its_certificate_number(demo_facet: app.Facet, clerk: Actor) -> None:
     cert = demo_facet.connection().execute(
         "SELECT cert_number, sku FROM items WHERE cert_number IS NOT NULL AND status = 'available' LIMIT 1").fetchone()
-    cart = checkout.scan(Cart(), cert[0], reader=demo_facet.inventory_reader(), actor=clerk)
+    cart = checkout.scan(Cart(), cert[0], reader=demo_facet.store.inventory, actor=clerk)
     assert cart.lines[0].sku == cert[1]
 
 
@@ -142,7 +142,7 @@ def test_a_discount_above_the_clerks_limit_needs_a_managers_pin(demo_facet: app.
     assert needed.value.permission is Permission.DISCOUNT_ABOVE_LIMIT
     assert _count(demo_facet, "SELECT max(seq) FROM audit_events") == audit_before
 
-    directory, hasher = demo_facet.directory(), FAST_HASHER
+    directory, hasher = demo_facet.store.directory, FAST_HASHER
     manager = next(s for s in directory.staff_list() if s.role is Role.MANAGER)
     other_clerk = next(s for s in directory.staff_list() if s.role is Role.CLERK and s.id != clerk.staff_id)
     with pytest.raises(SignInFailed):
@@ -181,12 +181,12 @@ def test_a_tender_below_the_total_completes_nothing(demo_facet: app.Facet, clerk
     row = _available(demo_facet, "unique", 1)[0]
     co = checkout.start_checkout(checkout.add_item(Cart(), row, actor=clerk), settings=settings,
                                  uow=demo_facet.uow(), actor=clerk)
-    co = checkout.pay_cash(co, Money(100), uow=demo_facet.uow(), actor=clerk, sales=demo_facet.sales_reader())
+    co = checkout.pay_cash(co, Money(100), uow=demo_facet.uow(), actor=clerk, sales=demo_facet.store.sales)
     sales_before = _count(demo_facet, "SELECT count(*) FROM sales")
     with pytest.raises(ValidationError, match="payment: .* is still to be paid"):
         checkout.complete_sale(co, uow=demo_facet.uow(), actor=clerk)
     assert _count(demo_facet, "SELECT count(*) FROM sales") == sales_before
-    assert demo_facet.inventory_reader().rows_by_ids([row.id])[0].status == "available"
+    assert demo_facet.store.inventory.rows_by_ids([row.id])[0].status == "available"
 
 
 def test_cash_needs_an_open_shift(demo_facet: app.Facet, clerk: Actor, settings: checkout.CounterSettings) -> None:
@@ -194,7 +194,7 @@ def test_cash_needs_an_open_shift(demo_facet: app.Facet, clerk: Actor, settings:
     co = checkout.start_checkout(checkout.add_item(Cart(), row, actor=clerk), settings=settings,
                                  uow=demo_facet.uow(), actor=clerk)
     with pytest.raises(Conflict, match="No cash drawer shift"):
-        checkout.pay_cash(co, co.due, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.sales_reader())
+        checkout.pay_cash(co, co.due, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.store.sales)
 
 
 def test_a_tax_exempt_sale_needs_a_reason_and_number_and_charges_no_tax(
@@ -214,12 +214,12 @@ def test_park_and_recall_a_cart(demo_facet: app.Facet, clerk: Actor) -> None:
     row = _available(demo_facet, "unique", 1)[0]
     cart = checkout.add_item(Cart(), row, actor=clerk)
     cart = checkout.discount_order(cart, Discount.of_amount(Money(500)), settings=checkout.counter_settings(
-        demo_facet.directory(), "C1"), actor=clerk, uow=demo_facet.uow())
+        demo_facet.store.directory, "C1"), actor=clerk, uow=demo_facet.uow())
     park_id = checkout.park_cart(cart, "Mrs. Lee, coming back at 4", uow=demo_facet.uow(), actor=clerk)
-    parked = demo_facet.sales_reader().parked_carts(clerk.terminal)
+    parked = demo_facet.store.sales.parked_carts(clerk.terminal)
     assert [(p.id, p.label, p.lines) for p in parked] == [(park_id, "Mrs. Lee, coming back at 4", 1)]
     assert checkout.recall_cart(park_id, uow=demo_facet.uow(), actor=clerk) == cart
-    assert demo_facet.sales_reader().parked_carts(clerk.terminal) == []
+    assert demo_facet.store.sales.parked_carts(clerk.terminal) == []
     with pytest.raises(NotFound):
         checkout.recall_cart(park_id, uow=demo_facet.uow(), actor=clerk)
 
@@ -232,22 +232,22 @@ def test_large_cash_asks_for_form_8300_details_and_keeps_them_for_managers(
         if sum(line.unit_price.cents for line in cart.lines) > 1_000_000:
             break
         cart = checkout.add_item(cart, row, actor=clerk)
-    customer = demo_facet.sales_reader().find_customers("a")[0]
-    cart = checkout.attach_customer(cart, customer.id, sales=demo_facet.sales_reader(), actor=clerk)
+    customer = demo_facet.store.sales.find_customers("a")[0]
+    cart = checkout.attach_customer(cart, customer.id, sales=demo_facet.store.sales, actor=clerk)
     co = checkout.start_checkout(cart, settings=settings, uow=demo_facet.uow(), actor=clerk)
     with pytest.raises(checkout.LargeCashDetailsNeeded, match="Form 8300"):
-        checkout.pay_cash(co, co.due, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.sales_reader())
+        checkout.pay_cash(co, co.due, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.store.sales)
     bad = checkout.LargeCashDetails("Ann Payer", "12 Oak St, Springfield IL", dt.date(1980, 5, 1), "12-34",
                                     "Illinois driver licence D123-4567")
     with pytest.raises(ValidationError, match="taxpayer ID"):
-        checkout.pay_cash(co, co.due, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.sales_reader(),
+        checkout.pay_cash(co, co.due, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.store.sales,
                           large_cash=bad)
     good = checkout.LargeCashDetails("Ann Payer", "12 Oak St, Springfield IL", dt.date(1980, 5, 1), "123-45-6789",
                                      "Illinois driver licence D123-4567")
-    co = checkout.pay_cash(co, co.due, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.sales_reader(),
+    co = checkout.pay_cash(co, co.due, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.store.sales,
                            large_cash=good)
-    done = checkout.complete_sale(co, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.sales_reader())
-    reports = demo_facet.sales_reader().large_cash_reports()
+    done = checkout.complete_sale(co, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.store.sales)
+    reports = demo_facet.store.sales.large_cash_reports()
     assert [(r.sale_number, r.full_name, r.cash_cents) for r in reports] == [
         (done.number, "Ann Payer", co.priced.total.cents)]
     # the payment journal keeps no copy of the details once the sale is written
@@ -264,22 +264,22 @@ def test_the_shift_counts_cash_in_and_out_and_closes_with_a_variance(
     co = checkout.start_checkout(checkout.add_item(Cart(), row, actor=clerk), settings=settings,
                                  uow=demo_facet.uow(), actor=clerk)
     co = checkout.pay_cash(co, Money(co.due.cents + 1000), uow=demo_facet.uow(), actor=clerk,
-                           sales=demo_facet.sales_reader())
+                           sales=demo_facet.store.sales)
     checkout.complete_sale(co, uow=demo_facet.uow(), actor=clerk)
     with pytest.raises(ApprovalNeeded):
         cash.move_cash("paid_out", Money(2500), "courier", uow=demo_facet.uow(), actor=clerk)
     cash.move_cash("paid_out", Money(2500), "courier", uow=demo_facet.uow(), actor=clerk, approver=manager)
     cash.move_cash("paid_in", Money(5000), "change from the bank", uow=demo_facet.uow(), actor=manager)
-    x = cash.x_report(sales=demo_facet.sales_reader(), actor=clerk, uow=demo_facet.uow())
+    x = cash.x_report(sales=demo_facet.store.sales, actor=clerk, uow=demo_facet.uow())
     expected = 15000 + co.priced.total.cents - 2500 + 5000
     assert x.expected.cents == expected and x.figures.sales == 1
 
     count = {10000: expected // 10000, 1: expected % 10000 - 300}  # $3.00 short
     with pytest.raises(ValidationError, match="not a bill or coin"):
-        cash.close_shift({3: 1}, uow=demo_facet.uow(), sales=demo_facet.sales_reader(), actor=clerk)
-    z = cash.close_shift(count, uow=demo_facet.uow(), sales=demo_facet.sales_reader(), actor=clerk)
+        cash.close_shift({3: 1}, uow=demo_facet.uow(), sales=demo_facet.store.sales, actor=clerk)
+    z = cash.close_shift(count, uow=demo_facet.uow(), sales=demo_facet.store.sales, actor=clerk)
     assert z.variance == Money(-300)
-    kept = demo_facet.sales_reader().shift(z.shift.id)
+    kept = demo_facet.store.sales.shift(z.shift.id)
     assert kept is not None and kept.status == "closed" and kept.variance_cents == -300
     assert kept.z_report is not None and ("Over (+) / short (-)", "-$3.00") in kept.z_report
 
@@ -291,8 +291,8 @@ from pos_app.services import returns  # noqa: E402
 
 def _cash_sale(facet: app.Facet, clerk: Actor, settings: checkout.CounterSettings, cart: Cart) -> checkout.CompletedSale:
     co = checkout.start_checkout(cart, settings=settings, uow=facet.uow(), actor=clerk)
-    co = checkout.pay_cash(co, co.due, uow=facet.uow(), actor=clerk, sales=facet.sales_reader())
-    return checkout.complete_sale(co, uow=facet.uow(), actor=clerk, sales=facet.sales_reader())
+    co = checkout.pay_cash(co, co.due, uow=facet.uow(), actor=clerk, sales=facet.store.sales)
+    return checkout.complete_sale(co, uow=facet.uow(), actor=clerk, sales=facet.store.sales)
 
 
 def test_a_return_refunds_what_was_charged_and_puts_the_piece_back(
@@ -303,7 +303,7 @@ def test_a_return_refunds_what_was_charged_and_puts_the_piece_back(
     cart = checkout.discount_order(cart, Discount.of_percent(Decimal(5)), settings=settings, actor=clerk,
                                    uow=demo_facet.uow())
     sold = _cash_sale(demo_facet, clerk, settings, cart)
-    sales = demo_facet.sales_reader()
+    sales = demo_facet.store.sales
 
     sale = returns.find_sale(sold.number.lower(), sales=sales, actor=clerk, uow=demo_facet.uow())
     counted_line = next(line for line in sale.lines if line.item_id == counted.id)
@@ -325,7 +325,7 @@ def test_a_return_refunds_what_was_charged_and_puts_the_piece_back(
     done = checkout.complete_sale(co, uow=demo_facet.uow(), actor=clerk, sales=sales)
     assert done.kind == "return"
 
-    after = {r.id: r for r in demo_facet.inventory_reader().rows_by_ids([unique.id, counted.id])}
+    after = {r.id: r for r in demo_facet.store.inventory.rows_by_ids([unique.id, counted.id])}
     assert after[unique.id].status == "available" and after[unique.id].on_hand == 1
     assert after[counted.id].on_hand == counted.on_hand - 1
     again = returns.find_sale(sold.number, sales=sales, actor=clerk, uow=demo_facet.uow())
@@ -345,15 +345,15 @@ def test_an_exchange_settles_the_difference(demo_facet: app.Facet, clerk: Actor,
                                             settings: checkout.CounterSettings) -> None:
     cheap, dear = sorted(_available(demo_facet, "unique", 2), key=lambda r: r.price_cents)
     sold = _cash_sale(demo_facet, clerk, settings, checkout.add_item(Cart(), cheap, actor=clerk))
-    sale = returns.find_sale(sold.number, sales=demo_facet.sales_reader(), actor=clerk, uow=demo_facet.uow())
+    sale = returns.find_sale(sold.number, sales=demo_facet.store.sales, actor=clerk, uow=demo_facet.uow())
     cart = returns.return_whole_sale(Cart(), sale, actor=clerk)
     cart = checkout.add_item(cart, dear, actor=clerk)
     co = checkout.start_checkout(cart, settings=settings, uow=demo_facet.uow(), actor=clerk)
     assert co.due.cents == co.priced.lines[1].total.cents - sale.total_cents
-    co = checkout.pay_cash(co, co.due, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.sales_reader())
-    done = checkout.complete_sale(co, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.sales_reader())
+    co = checkout.pay_cash(co, co.due, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.store.sales)
+    done = checkout.complete_sale(co, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.store.sales)
     assert done.kind == "exchange"
-    rows = {r.id: r for r in demo_facet.inventory_reader().rows_by_ids([cheap.id, dear.id])}
+    rows = {r.id: r for r in demo_facet.store.inventory.rows_by_ids([cheap.id, dear.id])}
     assert rows[cheap.id].status == "available" and rows[dear.id].status == "sold"
 
 
@@ -361,7 +361,7 @@ def test_a_void_needs_a_manager_and_undoes_the_sale(demo_facet: app.Facet, clerk
                                                     shift: str, settings: checkout.CounterSettings) -> None:
     row = _available(demo_facet, "unique", 1)[0]
     sold = _cash_sale(demo_facet, clerk, settings, checkout.add_item(Cart(), row, actor=clerk))
-    sales = demo_facet.sales_reader()
+    sales = demo_facet.store.sales
     with pytest.raises(ValidationError, match="reason"):
         returns.void_sale(sold.sale_id, "", uow=demo_facet.uow(), actor=clerk, sales=sales,
                           timezone=settings.timezone, terminal=None, approver=manager)
@@ -373,7 +373,7 @@ def test_a_void_needs_a_manager_and_undoes_the_sale(demo_facet: app.Facet, clerk
     voided = sales.sale(sold.sale_id)
     assert voided is not None and voided.status == "voided"
     assert sorted(p.amount_cents for p in voided.payments) == [-sold.total.cents, sold.total.cents]
-    back = demo_facet.inventory_reader().rows_by_ids([row.id])[0]
+    back = demo_facet.store.inventory.rows_by_ids([row.id])[0]
     assert back.status == "available" and back.on_hand == 1
     with pytest.raises(Conflict, match="already voided"):
         returns.void_sale(sold.sale_id, "again", uow=demo_facet.uow(), actor=manager, sales=sales,
@@ -386,9 +386,9 @@ def test_a_void_needs_a_manager_and_undoes_the_sale(demo_facet: app.Facet, clerk
 
 def test_a_sale_from_another_shift_is_returned_not_voided(demo_facet: app.Facet, manager: Actor, shift: str,
                                                           settings: checkout.CounterSettings) -> None:
-    old = demo_facet.sales_reader().sales(limit=1)[0]
+    old = demo_facet.store.sales.sales(limit=1)[0]
     with pytest.raises(Conflict, match="current shift"):
-        returns.void_sale(old.id, "mistake", uow=demo_facet.uow(), actor=manager, sales=demo_facet.sales_reader(),
+        returns.void_sale(old.id, "mistake", uow=demo_facet.uow(), actor=manager, sales=demo_facet.store.sales,
                           timezone=settings.timezone, terminal=None)
 
 
@@ -413,7 +413,7 @@ def test_split_cash_and_card_completes_with_brand_and_last_four_only(
         stripe_server: FakeStripe) -> None:
     terminal = _terminal(stripe_server)
     co = _checkout_one(demo_facet, clerk, settings)
-    co = checkout.pay_cash(co, Money(10000), uow=demo_facet.uow(), actor=clerk, sales=demo_facet.sales_reader())
+    co = checkout.pay_cash(co, Money(10000), uow=demo_facet.uow(), actor=clerk, sales=demo_facet.store.sales)
     with pytest.raises(ValidationError, match="card amount"):
         checkout.start_card(co, Money(co.due.cents + 1), uow=demo_facet.uow(), actor=clerk, terminal=terminal)
     co = checkout.start_card(co, co.due, uow=demo_facet.uow(), actor=clerk, terminal=terminal)
@@ -423,8 +423,8 @@ def test_split_cash_and_card_completes_with_brand_and_last_four_only(
     terminal.simulate_tap("4242424242424242")
     co, outcome = checkout.check_card(co, uow=demo_facet.uow(), actor=clerk, terminal=terminal)
     assert outcome.state == "succeeded" and co.settled
-    done = checkout.complete_sale(co, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.sales_reader())
-    sale = demo_facet.sales_reader().sale(done.sale_id)
+    done = checkout.complete_sale(co, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.store.sales)
+    sale = demo_facet.store.sales.sale(done.sale_id)
     assert sale is not None
     card = next(p for p in sale.payments if p.tender == "card")
     assert (card.card_brand, card.card_last4, card.payment_intent_id) == ("visa", "4242", outcome.payment_intent_id)
@@ -484,27 +484,27 @@ def test_a_crash_after_the_card_was_charged_completes_the_sale_at_the_next_start
         demo_dir: Path, stripe_server: FakeStripe) -> None:
     facet = app.open_facet(demo_dir)
     clerk = actor_for(facet, Role.CLERK)
-    settings = checkout.counter_settings(facet.directory(), facet.terminal)
+    settings = checkout.counter_settings(facet.store.directory, facet.terminal)
     terminal = _terminal(stripe_server)
     co = _checkout_one(facet, clerk, settings)
     co = checkout.start_card(co, co.due, uow=facet.uow(), actor=clerk, terminal=terminal)
     terminal.simulate_tap("4242424242424242")  # charged at the reader, then the power goes out
-    sales_before = facet.sales_reader().sales(limit=1)[0].number
+    sales_before = facet.store.sales.sales(limit=1)[0].number
     facet.close()
 
     facet = app.open_facet(demo_dir)
     try:
         manager = actor_for(facet, Role.MANAGER)
         found = checkout.recover_checkouts(uow=facet.uow(), actor=manager,
-                                           sales=facet.sales_reader(), terminal=terminal)
+                                           sales=facet.store.sales, terminal=terminal)
         assert len(found) == 1 and found[0].completed is not None
         assert "went through" in found[0].message
-        sale = facet.sales_reader().sale(found[0].completed.sale_id)
+        sale = facet.store.sales.sale(found[0].completed.sale_id)
         assert sale is not None and sale.number != sales_before and sale.staff_id == clerk.staff_id
         assert [p.card_last4 for p in sale.payments] == ["4242"]
         assert stripe_server.intent(sale.payments[0].payment_intent_id or "")["status"] == "succeeded"
         assert checkout.recover_checkouts(uow=facet.uow(), actor=manager,
-                                          sales=facet.sales_reader(), terminal=terminal) == []
+                                          sales=facet.store.sales, terminal=terminal) == []
     finally:
         facet.close()
 
@@ -513,7 +513,7 @@ def test_a_crash_while_the_reader_waited_reopens_the_cart_and_cancels_the_paymen
         demo_dir: Path, stripe_server: FakeStripe) -> None:
     facet = app.open_facet(demo_dir)
     clerk = actor_for(facet, Role.CLERK)
-    settings = checkout.counter_settings(facet.directory(), facet.terminal)
+    settings = checkout.counter_settings(facet.store.directory, facet.terminal)
     terminal = _terminal(stripe_server)
     co = _checkout_one(facet, clerk, settings)
     co = checkout.start_card(co, co.due, uow=facet.uow(), actor=clerk, terminal=terminal)
@@ -521,7 +521,7 @@ def test_a_crash_while_the_reader_waited_reopens_the_cart_and_cancels_the_paymen
     facet = app.open_facet(demo_dir)
     try:
         found = checkout.recover_checkouts(uow=facet.uow(), actor=clerk,
-                                           sales=facet.sales_reader(), terminal=terminal)
+                                           sales=facet.store.sales, terminal=terminal)
         assert len(found) == 1 and found[0].completed is None and "reopened" in found[0].message
         assert found[0].checkout.cart == co.cart and found[0].checkout.pending is None
         assert stripe_server.intent(co.pending.payment_intent_id or "")["status"] == "canceled"  # type: ignore[union-attr]
@@ -537,8 +537,8 @@ def test_a_return_refunds_to_the_original_card(demo_facet: app.Facet, clerk: Act
     co = checkout.start_card(co, co.due, uow=demo_facet.uow(), actor=clerk, terminal=terminal)
     terminal.simulate_tap("4242424242424242")
     co, _ = checkout.check_card(co, uow=demo_facet.uow(), actor=clerk, terminal=terminal)
-    sold = checkout.complete_sale(co, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.sales_reader())
-    sales = demo_facet.sales_reader()
+    sold = checkout.complete_sale(co, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.store.sales)
+    sales = demo_facet.store.sales
     back = returns.return_whole_sale(Cart(), returns.find_sale(sold.number, sales=sales, actor=clerk, uow=demo_facet.uow()), actor=clerk)
     ret = checkout.start_checkout(back, settings=settings, uow=demo_facet.uow(), actor=clerk)
     [(pi, label, left)] = checkout.card_refundable(ret, sales)
@@ -560,9 +560,9 @@ def test_voiding_a_card_sale_refunds_it_once(demo_facet: app.Facet, clerk: Actor
     co = checkout.start_card(co, co.due, uow=demo_facet.uow(), actor=clerk, terminal=terminal)
     terminal.simulate_tap("4242424242424242")
     co, _ = checkout.check_card(co, uow=demo_facet.uow(), actor=clerk, terminal=terminal)
-    sold = checkout.complete_sale(co, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.sales_reader())
+    sold = checkout.complete_sale(co, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.store.sales)
     returns.void_sale(sold.sale_id, "wrong piece", uow=demo_facet.uow(), actor=manager,
-                      sales=demo_facet.sales_reader(), timezone=settings.timezone, terminal=terminal)
+                      sales=demo_facet.store.sales, timezone=settings.timezone, terminal=terminal)
     assert [r["amount"] for r in stripe_server.refunds.values()] == [sold.total.cents]
 
 
@@ -577,16 +577,16 @@ def test_a_negative_or_garbled_price_is_refused_by_name(demo_facet: app.Facet, m
 def test_a_crash_before_anything_was_paid_gives_the_cart_back(demo_dir: Path) -> None:
     facet = app.open_facet(demo_dir)
     clerk = actor_for(facet, Role.CLERK)
-    settings = checkout.counter_settings(facet.directory(), facet.terminal)
+    settings = checkout.counter_settings(facet.store.directory, facet.terminal)
     co = _checkout_one(facet, clerk, settings)
     facet.close()
     facet = app.open_facet(demo_dir)
     try:
         found = checkout.recover_checkouts(uow=facet.uow(), actor=clerk,
-                                           sales=facet.sales_reader(), terminal=None)
+                                           sales=facet.store.sales, terminal=None)
         assert [(r.checkout.cart, r.completed) for r in found] == [(co.cart, None)]
         assert "nothing was paid" in found[0].message
-        assert facet.sales_reader().open_checkout_ids(clerk.terminal) == []
+        assert facet.store.sales.open_checkout_ids(clerk.terminal) == []
     finally:
         facet.close()
 
@@ -597,7 +597,7 @@ def test_a_crash_recovered_after_the_tax_rate_changed_keeps_the_rate_the_checkou
 
     facet = app.open_facet(demo_dir)
     clerk = actor_for(facet, Role.CLERK)
-    settings = checkout.counter_settings(facet.directory(), facet.terminal)
+    settings = checkout.counter_settings(facet.store.directory, facet.terminal)
     terminal = _terminal(stripe_server)
     co = _checkout_one(facet, clerk, settings)
     charged = co.due
@@ -610,12 +610,12 @@ def test_a_crash_recovered_after_the_tax_rate_changed_keeps_the_rate_the_checkou
         owner = actor_for(facet, Role.OWNER)
         new_rate = "9.5" if settings.tax_rate != Decimal("9.5") else "4"
         store_profile.change_store_profile({"tax_rate": new_rate}, uow=facet.uow(), actor=owner)
-        now = checkout.counter_settings(facet.directory(), facet.terminal)
+        now = checkout.counter_settings(facet.store.directory, facet.terminal)
         assert now.tax_rate == Decimal(new_rate)
         found = checkout.recover_checkouts(uow=facet.uow(), actor=owner,
-                                           sales=facet.sales_reader(), terminal=terminal)
+                                           sales=facet.store.sales, terminal=terminal)
         assert len(found) == 1 and found[0].completed is not None
-        sale = facet.sales_reader().sale(found[0].completed.sale_id)
+        sale = facet.store.sales.sale(found[0].completed.sale_id)
         assert sale is not None
         assert sale.total_cents == charged.cents == co.priced.total.cents
         assert sale.tax_cents == co.priced.tax.cents
@@ -632,7 +632,7 @@ def test_a_card_charged_before_a_crash_completes_at_the_charge_when_the_rate_cha
 
     facet = app.open_facet(demo_dir)
     clerk = actor_for(facet, Role.CLERK)
-    settings = checkout.counter_settings(facet.directory(), facet.terminal)
+    settings = checkout.counter_settings(facet.store.directory, facet.terminal)
     terminal = _terminal(stripe_server)
     checkout_id = _checkout_one(facet, clerk, settings).id
     due = checkout.open_checkout(checkout_id, uow=facet.uow()).due
@@ -650,12 +650,12 @@ def test_a_card_charged_before_a_crash_completes_at_the_charge_when_the_rate_cha
     try:
         owner = actor_for(facet, Role.OWNER)
         store_profile.change_store_profile({"tax_rate": "0"}, uow=facet.uow(), actor=owner)
-        found = checkout.recover_checkouts(uow=facet.uow(), actor=owner, sales=facet.sales_reader(),
+        found = checkout.recover_checkouts(uow=facet.uow(), actor=owner, sales=facet.store.sales,
                                            terminal=terminal)
         assert len(found) == 1 and found[0].completed is not None
         assert found[0].message == f"The card payment under way went through. Sale {found[0].completed.number} " \
                                    "was completed."
-        sale = facet.sales_reader().sale(found[0].completed.sale_id)
+        sale = facet.store.sales.sale(found[0].completed.sale_id)
         assert sale is not None and sale.total_cents == due.cents == stripe_server.intents[
             waiting.pending.payment_intent_id]["amount"]
         assert sale.tax_cents == waiting.priced.tax.cents > 0
@@ -672,9 +672,9 @@ def test_a_journal_left_in_the_older_layout_is_recovered_at_the_rate_it_kept(dem
     facet = app.open_facet(demo_dir)
     clerk = actor_for(facet, Role.CLERK)
     cash.open_shift(Money(20000), uow=facet.uow(), actor=clerk)
-    settings = checkout.counter_settings(facet.directory(), facet.terminal)
+    settings = checkout.counter_settings(facet.store.directory, facet.terminal)
     co = _checkout_one(facet, clerk, settings)
-    paid = checkout.pay_cash(co.id, co.due, uow=facet.uow(), actor=clerk, sales=facet.sales_reader())
+    paid = checkout.pay_cash(co.id, co.due, uow=facet.uow(), actor=clerk, sales=facet.store.sales)
     tenders = [tender_to_dict(t) for t in paid.tenders]
     older = cart_to_dict(co.cart) | {"_checkout": {"tenders": tenders, "pending": None, "attempts": 0,
                                                    "large_cash": None, "conflict": "",
@@ -689,7 +689,7 @@ def test_a_journal_left_in_the_older_layout_is_recovered_at_the_rate_it_kept(dem
     facet = app.open_facet(demo_dir)
     try:
         store_profile.change_store_profile({"tax_rate": "0"}, uow=facet.uow(), actor=actor_for(facet, Role.OWNER))
-        found = checkout.recover_checkouts(uow=facet.uow(), actor=clerk, sales=facet.sales_reader(), terminal=None)
+        found = checkout.recover_checkouts(uow=facet.uow(), actor=clerk, sales=facet.store.sales, terminal=None)
         assert len(found) == 1 and found[0].completed is not None
         assert found[0].completed.total == co.total and co.priced.tax.cents > 0
     finally:
@@ -703,18 +703,18 @@ def test_a_half_paid_checkout_reopened_after_a_rate_change_still_owes_the_first_
     facet = app.open_facet(demo_dir)
     clerk = actor_for(facet, Role.CLERK)
     cash.open_shift(Money(20000), uow=facet.uow(), actor=clerk)
-    settings = checkout.counter_settings(facet.directory(), facet.terminal)
+    settings = checkout.counter_settings(facet.store.directory, facet.terminal)
     co = _checkout_one(facet, clerk, settings)
-    co = checkout.pay_cash(co, Money(10000), uow=facet.uow(), actor=clerk, sales=facet.sales_reader())
+    co = checkout.pay_cash(co, Money(10000), uow=facet.uow(), actor=clerk, sales=facet.store.sales)
     owed = co.due
     facet.close()
 
     facet = app.open_facet(demo_dir)
     try:
         store_profile.change_store_profile({"tax_rate": "0"}, uow=facet.uow(), actor=actor_for(facet, Role.OWNER))
-        assert checkout.counter_settings(facet.directory(), facet.terminal).tax_rate == 0
+        assert checkout.counter_settings(facet.store.directory, facet.terminal).tax_rate == 0
         found = checkout.recover_checkouts(uow=facet.uow(), actor=clerk,
-                                           sales=facet.sales_reader(), terminal=None)
+                                           sales=facet.store.sales, terminal=None)
         assert len(found) == 1 and found[0].completed is None
         assert found[0].checkout.due == owed and found[0].checkout.priced.tax == co.priced.tax
         assert co.priced.tax.cents > 0

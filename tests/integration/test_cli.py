@@ -51,7 +51,7 @@ def fingerprint(path: Path) -> tuple[str, int]:
 def item_count(data_dir: Path) -> int:
     facet = app.open_facet(data_dir)
     try:
-        return facet.directory().counts().items
+        return facet.store.directory.counts().items
     finally:
         facet.close()
 
@@ -130,7 +130,7 @@ def test_init_takes_the_owners_secrets_from_environment_variables(
     facet = app.open_facet(data)
     try:
         assert facet.profile.name == "Test Jewelers" and facet.profile.tax_rate == "6.25"
-        owner = facet.directory().staff_list()[0]
+        owner = facet.store.directory.staff_list()[0]
         assert (owner.name, owner.role) == ("Olive Owner", Role.OWNER)
         hasher = facet.hasher()
         assert hasher.verify(owner.pin_hash or "", "8642")
@@ -220,7 +220,7 @@ def test_items_list_search_halo_as_json(capsys: pytest.CaptureFixture[str], demo
     assert "cost" not in json.dumps(items)
     facet = app.open_facet(demo_dir)
     try:
-        expected = [r.sku for r in facet.inventory_reader().search("halo", limit=10_000)]
+        expected = [r.sku for r in facet.store.inventory.search("halo", limit=10_000)]
     finally:
         facet.close()
     assert [i["sku"] for i in items] == expected
@@ -296,7 +296,7 @@ def test_commands_on_a_folder_without_a_store_exit_2(capsys: pytest.CaptureFixtu
 def _add_item(data_dir: Path, sku: str) -> None:
     facet = app.open_facet(data_dir)
     try:
-        manager = next(s for s in facet.directory().staff_list() if s.role is Role.MANAGER)
+        manager = next(s for s in facet.store.directory.staff_list() if s.role is Role.MANAGER)
         actor = Actor(manager.id, manager.name, manager.role, facet.terminal)
         inventory.receive_new_item(piece(sku), uow=facet.uow(), actor=actor)
     finally:

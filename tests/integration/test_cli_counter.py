@@ -97,7 +97,7 @@ def test_receipt_needs_exactly_one_destination(capsys: pytest.CaptureFixture[str
 def _first_sale(demo_dir: Path) -> str:
     facet = app.open_facet(demo_dir)
     try:
-        return str(facet.sales_reader().sales(limit=1)[0].number)
+        return str(facet.store.sales.sales(limit=1)[0].number)
     finally:
         facet.close()
 
@@ -133,8 +133,8 @@ def test_large_cash_cases_are_listed_for_managers_only(capsys: pytest.CaptureFix
     facet = app.open_facet(demo_dir)
     try:
         with pytest.raises(PermissionDenied):
-            large_cash_payments(sales=facet.sales_reader(), actor=actor_for(facet, Role.CLERK), uow=facet.uow())
-        assert large_cash_payments(sales=facet.sales_reader(), actor=actor_for(facet, Role.MANAGER), uow=facet.uow()) == []
+            large_cash_payments(sales=facet.store.sales, actor=actor_for(facet, Role.CLERK), uow=facet.uow())
+        assert large_cash_payments(sales=facet.store.sales, actor=actor_for(facet, Role.MANAGER), uow=facet.uow()) == []
     finally:
         facet.close()
 
@@ -181,13 +181,13 @@ def test_doctor_warns_of_open_payments_and_receipts_waiting(capsys: pytest.Captu
     facet = app.open_facet(demo_dir)
     try:
         clerk = actor_for(facet, Role.CLERK)
-        row = facet.inventory_reader().search("tennis", 50)
+        row = facet.store.inventory.search("tennis", 50)
         available = next(r for r in row if r.status == "available" and r.on_hand > 0)
-        settings = checkout.counter_settings(facet.directory(), facet.terminal)
+        settings = checkout.counter_settings(facet.store.directory, facet.terminal)
         checkout.start_checkout(checkout.add_item(Cart(), available, actor=clerk), settings=settings,
                                 uow=facet.uow(), actor=clerk)
-        receipts.print_receipt(facet.sales_reader().sales(limit=1)[0].id, printer=None, sales=facet.sales_reader(),
-                               directory=facet.directory(), uow=facet.uow(), actor=clerk)
+        receipts.print_receipt(facet.store.sales.sales(limit=1)[0].id, printer=None, sales=facet.store.sales,
+                               directory=facet.store.directory, uow=facet.uow(), actor=clerk)
     finally:
         facet.close()
     code, out, _ = run(capsys, "doctor", "--json", "--data-dir", str(demo_dir))

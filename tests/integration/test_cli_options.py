@@ -79,7 +79,7 @@ def test_items_list_limit_0_lists_every_item_and_a_limit_caps_the_list(
 
     facet = app.open_facet(demo_dir)
     try:
-        total = facet.directory().counts().items
+        total = facet.store.directory.counts().items
     finally:
         facet.close()
     assert total > 3

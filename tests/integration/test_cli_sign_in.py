@@ -38,7 +38,7 @@ def run_json(capsys: pytest.CaptureFixture[str], data_dir: Path, *argv: str) -> 
 def person(data_dir: Path, name: str) -> StaffRecord:
     facet = app.open_facet(data_dir)
     try:
-        return next(s for s in facet.directory().staff_list() if s.name == name)
+        return next(s for s in facet.store.directory.staff_list() if s.name == name)
     finally:
         facet.close()
 
@@ -72,7 +72,7 @@ def owner_once(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> list[str]:
     """The options that sign the owner in for one command alone (no session is kept)."""
     facet = app.open_facet(data_dir)
     try:
-        jane = next(s for s in facet.directory().staff_list() if s.name == "Jane Ellen")
+        jane = next(s for s in facet.store.directory.staff_list() if s.name == "Jane Ellen")
         code = fresh_code(facet, jane.id, two_step_key("Jane Ellen"))
     finally:
         facet.close()

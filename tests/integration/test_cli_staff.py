@@ -24,7 +24,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 def lock_out(folder: Path, name: str, hasher: Argon2Hasher) -> str:
     facet = app.open_facet(folder)
     try:
-        person = next(s for s in facet.directory().staff_list() if s.name == name)
+        person = next(s for s in facet.store.directory.staff_list() if s.name == name)
         for _ in range(staff.FREE_ATTEMPTS):
             with pytest.raises(SignInFailed):
                 staff.sign_in(person.id, "0000", uow=facet.uow(), hasher=hasher, terminal="C1")

@@ -138,7 +138,7 @@ def test_staff_deactivate_and_reactivate(capsys: pytest.CaptureFixture[str], dem
     assert code == cli.EXIT_OK and "Sam Ortiz is deactivated" in out, err
     facet = app.open_facet(demo_dir)
     try:
-        assert "Sam Ortiz" not in [s.name for s in facet.directory().staff_list()]
+        assert "Sam Ortiz" not in [s.name for s in facet.store.directory.staff_list()]
     finally:
         facet.close()
     assert listed(capsys, demo_dir)["Sam Ortiz"]["active"] is False

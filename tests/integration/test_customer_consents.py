@@ -39,11 +39,8 @@ def _customer(facet: app.Facet, *, restricted: bool = False) -> str:
 
 def _consents(facet: app.Facet, customer_id: str) -> list[ConsentRow]:
     """The customer's consent events, newest first, as the customers screen reads them."""
-    conn = facet.connection()
-    try:
-        return facet.customer_reader(conn).consents(customer_id)
-    finally:
-        conn.close()
+    with facet.open_store() as store:
+        return store.customers.consents(customer_id)
 
 
 def _latest(facet: app.Facet, customer_id: str, purpose: str) -> tuple[Any, ...]:
@@ -133,7 +130,7 @@ def test_the_mailing_list_has_only_those_who_said_yes_and_are_neither_restricted
                              today=TODAY)
 
     out = tmp_path / "mailing.csv"
-    count = customers.export_marketing_list(out, reader=demo_facet.customer_reader(), uow=demo_facet.uow(), files=demo_facet.devices.files,
+    count = customers.export_marketing_list(out, reader=demo_facet.store.customers, uow=demo_facet.uow(), files=demo_facet.devices.files,
                                             actor=manager)
     with out.open(newline="", encoding="utf-8") as handle:
         listed = list(csv.DictReader(handle))
@@ -152,11 +149,11 @@ def test_the_mailing_list_has_only_those_who_said_yes_and_are_neither_restricted
     assert "@" not in summary and str(count) in summary
 
     with pytest.raises(PermissionDenied):
-        customers.export_marketing_list(tmp_path / "clerk.csv", reader=demo_facet.customer_reader(),
+        customers.export_marketing_list(tmp_path / "clerk.csv", reader=demo_facet.store.customers,
                                         uow=demo_facet.uow(), files=demo_facet.devices.files, actor=clerk)
     with pytest.raises(ValidationError) as raised:
         customers.export_marketing_list(tmp_path / "ads.csv", purpose="advertising",
-                                        reader=demo_facet.customer_reader(), uow=demo_facet.uow(), files=demo_facet.devices.files, actor=manager)
+                                        reader=demo_facet.store.customers, uow=demo_facet.uow(), files=demo_facet.devices.files, actor=manager)
     assert raised.value.field == "purpose"
     assert not (tmp_path / "clerk.csv").exists() and not (tmp_path / "ads.csv").exists()
 
@@ -196,13 +193,13 @@ def test_the_texting_list_has_phones_in_e164_without_an_apostrophe_and_formula_n
         demo_facet: app.Facet, tmp_path: Path) -> None:
     """A texting tool refuses "'+12125550199"; a plus and digits run nothing, a name starting with = would."""
     clerk, manager = actor_for(demo_facet, Role.CLERK), actor_for(demo_facet, Role.MANAGER)
-    policy = demo_facet.sales_reader().current_policy_version(TODAY)
+    policy = demo_facet.store.sales.current_policy_version(TODAY)
     assert policy is not None
     customers.quick_add_customer(
         customers.QuickCustomer("=HYPERLINK(\"http://x.example\")", "-Quill", "", "(212) 555-0199", True,
                                 marketing_sms=True), uow=demo_facet.uow(), actor=clerk, policy=policy)
     out = tmp_path / "texts.csv"
-    count = customers.export_marketing_list(out, purpose="sms", reader=demo_facet.customer_reader(),
+    count = customers.export_marketing_list(out, purpose="sms", reader=demo_facet.store.customers,
                                             uow=demo_facet.uow(), files=demo_facet.devices.files, actor=manager)
     with out.open(newline="", encoding="utf-8") as handle:
         listed = list(csv.DictReader(handle))

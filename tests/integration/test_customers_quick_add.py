@@ -28,7 +28,7 @@ def _counts(facet: app.Facet) -> tuple[object, ...]:
 
 
 def _policy(facet: app.Facet) -> tuple[str, int]:
-    policy = facet.sales_reader().current_policy_version(dt.date(2026, 11, 25))
+    policy = facet.store.sales.current_policy_version(dt.date(2026, 11, 25))
     assert policy is not None
     return policy
 
@@ -56,7 +56,7 @@ def test_a_new_customer_is_kept_normalized_with_the_answers_and_policy_version_g
                                  "WHERE customer_id = ? ORDER BY purpose", customer_id)
     assert consents == [("marketing_email", 0, "counter", policy[0], clerk.staff_id),
                         ("marketing_sms", 1, "counter", policy[0], clerk.staff_id)]
-    assert demo_facet.sales_reader().find_customers("quill")[0].id == customer_id
+    assert demo_facet.store.sales.find_customers("quill")[0].id == customer_id
 
 
 def test_the_audit_event_names_no_personal_value(demo_facet: app.Facet) -> None:
@@ -115,7 +115,7 @@ def test_someone_under_18_is_refused_and_nothing_about_them_is_kept(demo_facet: 
                            uow=demo_facet.uow(), actor=actor_for(demo_facet, Role.CLERK), policy=_policy(demo_facet))
     assert caught.value.field == "adult" and "under 18" in str(caught.value)
     assert _counts(demo_facet) == before
-    assert demo_facet.sales_reader().find_customers("Young") == []
+    assert demo_facet.store.sales.find_customers("Young") == []
 
 
 def test_an_appraiser_cannot_add_customers(demo_facet: app.Facet) -> None:

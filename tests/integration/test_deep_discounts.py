@@ -41,7 +41,7 @@ def test_a_free_piece_needs_a_reason_and_a_confirmation_even_from_a_manager_and_
     assert "clasp" not in summary
 
     co = checkout.start_checkout(given, settings=settings, uow=demo_facet.uow(), actor=manager)
-    done = checkout.complete_sale(co, uow=demo_facet.uow(), actor=manager, sales=demo_facet.sales_reader())
+    done = checkout.complete_sale(co, uow=demo_facet.uow(), actor=manager, sales=demo_facet.store.sales)
     conn = demo_facet.connection()  # the line's reason is in no reader: it is kept for an erasure to search
     kept = conn.execute("SELECT discount_reason, total_cents FROM sale_lines WHERE sale_id = ?",
                         (done.sale_id,)).fetchone()

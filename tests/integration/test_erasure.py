@@ -192,12 +192,9 @@ def test_export_holds_every_value_and_erasure_leaves_none_in_any_page(
     # Export: every value is in data.json.
     access = _request(facet, customer_id, "access")
     out = tmp_path_factory.mktemp("export") / "export.zip"
-    conn = facet.connection()
-    try:
-        privacy_export.export_customer(access, out, uow=facet.uow(), files=facet.devices.files, reader=facet.customer_data_reader(conn),
+    with facet.open_store() as store:
+        privacy_export.export_customer(access, out, uow=facet.uow(), files=facet.devices.files, reader=store.customer_data,
                                        actor=actor_for(facet, Role.PRIVACY_OFFICER))
-    finally:
-        conn.close()
     with zipfile.ZipFile(out) as zf:
         data_json = zf.read("data.json").decode()
         files = {name: zf.read(name) for name in zf.namelist() if name.startswith("files/")}
@@ -221,8 +218,8 @@ def test_export_holds_every_value_and_erasure_leaves_none_in_any_page(
     for blob in (*planted["photos"], planted["scan"]):
         assert blob not in dump
     assert _money(facet) == money
-    assert facet.sales_reader().find_customers(last) == []
-    assert facet.sales_reader().find_customers(email) == []
+    assert facet.store.sales.find_customers(last) == []
+    assert facet.store.sales.find_customers(email) == []
 
 
 # ---------------------------------------------------------------- what stays, and the words the customer reads
@@ -433,7 +430,7 @@ def test_restoring_a_backup_from_before_the_erasure_erases_them_again(
     assert restored["erasures_reapplied"] == 1
     facet = app.open_facet(demo_dir)
     try:
-        assert facet.sales_reader().find_customers("Tamberlane") == []
+        assert facet.store.sales.find_customers("Tamberlane") == []
         assert _q(facet, "SELECT first_name, erased_at IS NOT NULL FROM customers WHERE id = ?", customer_id) == [
             ("Erased", 1)]
         assert len(_q(facet, "SELECT * FROM erasure_log")) == 1

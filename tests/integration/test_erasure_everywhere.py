@@ -35,7 +35,7 @@ def _new_customer(facet: app.Facet) -> str:
 
 def _describe_item(facet: app.Facet, sku: str, description: str) -> str:
     """Edit an item's description through the inventory service, as a manager would; returns its id."""
-    row = facet.inventory_reader().lookup_code(sku)
+    row = facet.store.inventory.lookup_code(sku)
     assert row is not None
     manager = actor_for(facet, Role.MANAGER)
     detail = inventory.item_detail(row.id, uow=facet.uow(), actor=manager)
@@ -45,7 +45,7 @@ def _describe_item(facet: app.Facet, sku: str, description: str) -> str:
 
 
 def _search(facet: app.Facet, text: str) -> list[str]:
-    rows = inventory.search(text, reader=facet.inventory_reader(), actor=actor_for(facet, Role.CLERK),
+    rows = inventory.search(text, reader=facet.store.inventory, actor=actor_for(facet, Role.CLERK),
                             uow=facet.uow())
     return [r.sku for r in rows]
 
@@ -62,13 +62,10 @@ def _index_terms(facet: app.Facet) -> set[str]:
 
 def _export(facet: app.Facet, customer_id: str, out: Path) -> tuple[str, Path]:
     request_id = _request(facet, customer_id, "access")
-    conn = facet.connection()
-    try:
+    with facet.open_store() as store:
         result = privacy_export.export_customer(request_id, out, uow=facet.uow(), files=facet.devices.files,
-                                                reader=facet.customer_data_reader(conn),
+                                                reader=store.customer_data,
                                                 actor=actor_for(facet, Role.PRIVACY_OFFICER))
-    finally:
-        conn.close()
     return request_id, result.path
 
 
@@ -185,7 +182,7 @@ def test_an_export_is_deleted_once_the_request_is_closed_as_delivered(demo_facet
                           exports=facet.export_files())
     assert not zip_path.exists()
     assert _q(facet, "SELECT export_file FROM privacy_requests WHERE id = ?", request_id) == [(None,)]
-    [event] = audit.search(AuditFilter(action="privacy.request_completed"), trail=facet.audit_trail(),
+    [event] = audit.search(AuditFilter(action="privacy.request_completed"), trail=facet.store.audit,
                            uow=facet.uow(), actor=actor_for(facet, Role.OWNER), limit=1)
     assert json.loads(event.summary)["export_deleted"] is True
 
@@ -198,11 +195,11 @@ def test_exports_are_readable_by_their_owner_only(demo_facet: app.Facet, tmp_pat
         marketing = tmp_path / "marketing.csv"
         marketing.write_text("old, world-readable\n")
         marketing.chmod(0o644)
-        customers.export_marketing_list(marketing, reader=facet.customer_reader(), uow=facet.uow(), files=facet.devices.files, actor=owner)
+        customers.export_marketing_list(marketing, reader=facet.store.customers, uow=facet.uow(), files=facet.devices.files, actor=owner)
         items = tmp_path / "items.csv"
-        item_files.export_items(items, reader=facet.inventory_reader(), actor=owner, uow=facet.uow(), files=facet.devices.files)
+        item_files.export_items(items, reader=facet.store.inventory, actor=owner, uow=facet.uow(), files=facet.devices.files)
         trail = tmp_path / "audit.csv"
-        audit.export_csv(trail, AuditFilter(), trail=facet.audit_trail(), uow=facet.uow(), files=facet.devices.files, actor=owner)
+        audit.export_csv(trail, AuditFilter(), trail=facet.store.audit, uow=facet.uow(), files=facet.devices.files, actor=owner)
         _, zip_path = _export(facet, _new_customer(facet), tmp_path / "export.zip")
     finally:
         os.umask(old)

@@ -48,7 +48,7 @@ def store(request: pytest.FixtureRequest, real_store: app.Facet) -> tuple[UnitOf
         owner_id = "staff-owner"
     else:
         uow = real_store.uow()
-        owner_id = next(s.id for s in real_store.directory().staff_list() if s.role is Role.OWNER)
+        owner_id = next(s.id for s in real_store.store.directory.staff_list() if s.role is Role.OWNER)
     return uow, Actor(staff_id=owner_id, name=OWNER.name, role=Role.OWNER, terminal="C1")
 
 
@@ -347,7 +347,7 @@ def test_inventory_reader_contract(request: pytest.FixtureRequest, store: tuple[
     if isinstance(uow, FakeUnitOfWork):
         reader = FakeInventoryReader(uow.state)
     else:
-        reader = request.getfixturevalue("real_store").inventory_reader()
+        reader = request.getfixturevalue("real_store").store.inventory
     ours = InventoryFilter(text="RD")
     assert [r.sku for r in reader.rows(reader.item_seqs(ours))] == ["RD-A", "RD-B"]
     assert [r.sku for r in reader.rows(reader.item_seqs(ours, "price", descending=False))] == ["RD-B", "RD-A"]

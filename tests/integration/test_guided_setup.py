@@ -22,16 +22,16 @@ def test_a_store_the_wizard_makes_stays_pending_until_its_owner_finishes_the_set
     facet = app.create_facet(tmp_path / "store", parse_store_profile(STORE_FORM), OWNER, hasher=FAST_HASHER,
                              guided=True)
     try:
-        assert setup_pending(facet.directory())
+        assert setup_pending(facet.store.directory)
         clerk = Actor(staff_id=None, name="A clerk", role=Role.CLERK, terminal="C1")
         with pytest.raises(PermissionDenied):
             finish_setup(uow=facet.uow(), actor=clerk)
-        assert setup_pending(facet.directory())
+        assert setup_pending(facet.store.directory)
 
         owner = actor_for(facet, Role.OWNER)
         finish_setup(uow=facet.uow(), actor=owner, skipped=["payments", "inventory"])
         finish_setup(uow=facet.uow(), actor=owner)  # finishing again changes nothing
-        assert not setup_pending(facet.directory())
+        assert not setup_pending(facet.store.directory)
         assert len(_events(facet, "store.setup_finished")) == 1
         assert "inventory" in _events(facet, "store.setup_finished")[0]
     finally:
@@ -48,7 +48,7 @@ def test_pos_app_init_makes_a_store_with_no_setup_pending(capsys: pytest.Capture
     assert code == 0, capsys.readouterr().err
     facet = app.open_facet(tmp_path / "store")
     try:
-        assert not setup_pending(facet.directory())
-        assert [s.role for s in facet.directory().staff_list()] == [Role.OWNER]
+        assert not setup_pending(facet.store.directory)
+        assert [s.role for s in facet.store.directory.staff_list()] == [Role.OWNER]
     finally:
         facet.close()

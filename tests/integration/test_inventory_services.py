@@ -73,13 +73,13 @@ def last_seqs(facet: app.Facet) -> tuple[int, int]:
 
 
 def counted_item(facet: app.Facet) -> Any:
-    return next(r for r in facet.inventory_reader().rows(
-        facet.inventory_reader().item_seqs(InventoryFilter(), "sku", False)) if r.tracking == "counted" and r.on_hand > 0)
+    return next(r for r in facet.store.inventory.rows(
+        facet.store.inventory.item_seqs(InventoryFilter(), "sku", False)) if r.tracking == "counted" and r.on_hand > 0)
 
 
 def unique_in_stock(facet: app.Facet) -> Any:
-    return next(r for r in facet.inventory_reader().rows(
-        facet.inventory_reader().item_seqs(InventoryFilter(statuses=("available",)), "sku", False))
+    return next(r for r in facet.store.inventory.rows(
+        facet.store.inventory.item_seqs(InventoryFilter(statuses=("available",)), "sku", False))
         if r.tracking == "unique" and r.on_hand == 1)
 
 
@@ -116,7 +116,7 @@ def test_receiving_counted_stock_puts_its_quantity_on_hand_through_the_ledger(
                 (record.id,)) == [("receive", 5), ("receive", 3)]
     # On hand is the ledger's sum: the items table has no quantity column to drift.
     assert "quantity" not in {r[1] for r in rows(demo_facet, "PRAGMA table_info(items)")}
-    assert demo_facet.inventory_reader().lookup_code("CNT-1").on_hand == 8  # type: ignore[union-attr]
+    assert demo_facet.store.inventory.lookup_code("CNT-1").on_hand == 8  # type: ignore[union-attr]
 
 
 def test_receiving_counted_stock_with_no_quantity_writes_no_movement(demo_facet: app.Facet, manager: Actor) -> None:
@@ -334,7 +334,7 @@ def test_a_clerk_cannot_add_photos(demo_facet: app.Facet, clerk: Actor) -> None:
 
 def test_cost_is_hidden_from_clerks_in_rows_and_detail(
         demo_facet: app.Facet, manager: Actor, clerk: Actor) -> None:
-    reader = demo_facet.inventory_reader()
+    reader = demo_facet.store.inventory
     piece = unique_in_stock(demo_facet)
     seqs = inventory.find_seqs(InventoryFilter(), "sku", False, reader=reader, actor=clerk, uow=demo_facet.uow())[:50]
 
@@ -366,7 +366,7 @@ def test_editing_an_item_keeps_its_cost(
 
 def test_search_treats_typed_syntax_as_text_and_finds_what_it_should(
         demo_facet: app.Facet, manager: Actor) -> None:
-    reader = demo_facet.inventory_reader()
+    reader = demo_facet.store.inventory
     for text in ('SKU-000*', '"', 'halo "', '"halo', 'AND', 'OR NOT', '(', 'sku:halo', '*', "-", "'", "NEAR(a b)"):
         inventory.search(text, reader=reader, actor=manager, uow=demo_facet.uow())  # does not raise
 
@@ -384,7 +384,7 @@ def test_search_treats_typed_syntax_as_text_and_finds_what_it_should(
 
 
 def test_search_matches_prefixes_of_every_word_together(demo_facet: app.Facet, manager: Actor) -> None:
-    reader = demo_facet.inventory_reader()
+    reader = demo_facet.store.inventory
     skus = inventory.search("SOL-10", reader=reader, actor=manager, limit=500, uow=demo_facet.uow())
     assert skus and all(r.sku.startswith("SOL-10") for r in skus)
     both = inventory.search("lab hal", reader=reader, actor=manager, limit=500, uow=demo_facet.uow())
@@ -394,7 +394,7 @@ def test_search_matches_prefixes_of_every_word_together(demo_facet: app.Facet, m
 
 
 def test_barcode_lookup_finds_by_barcode_then_sku(demo_facet: app.Facet, clerk: Actor) -> None:
-    reader = demo_facet.inventory_reader()
+    reader = demo_facet.store.inventory
     piece = unique_in_stock(demo_facet)
     assert inventory.lookup(piece.barcode, reader=reader, actor=clerk, uow=demo_facet.uow()).id == piece.id  # type: ignore[union-attr]
     assert inventory.lookup(f"  {piece.barcode}\n", reader=reader, actor=clerk, uow=demo_facet.uow()).id == piece.id  # type: ignore[union-attr]
@@ -405,13 +405,13 @@ def test_barcode_lookup_finds_by_barcode_then_sku(demo_facet: app.Facet, clerk: 
 def test_a_privacy_officer_cannot_read_the_inventory(demo_facet: app.Facet) -> None:
     officer = actor_for(demo_facet, Role.PRIVACY_OFFICER)
     with pytest.raises(PermissionDenied):
-        inventory.search("halo", reader=demo_facet.inventory_reader(), actor=officer, uow=demo_facet.uow())
+        inventory.search("halo", reader=demo_facet.store.inventory, actor=officer, uow=demo_facet.uow())
 
 
 def test_history_lists_the_ledger_newest_first(demo_facet: app.Facet, manager: Actor) -> None:
     record = inventory.receive_new_item(new_counted(), uow=demo_facet.uow(), actor=manager)
     inventory.adjust_stock(record.id, -2, "two damaged", uow=demo_facet.uow(), actor=manager)
-    history = inventory.history(record.id, reader=demo_facet.inventory_reader(), actor=manager, uow=demo_facet.uow())
+    history = inventory.history(record.id, reader=demo_facet.store.inventory, actor=manager, uow=demo_facet.uow())
     assert [(m.kind, m.quantity, m.staff_name) for m in history] == [
         ("adjustment", -2, manager.name), ("receive", 5, manager.name)]
     assert all(m.at.tzinfo is not None for m in history)
@@ -422,7 +422,7 @@ def test_history_lists_the_ledger_newest_first(demo_facet: app.Facet, manager: A
 
 def test_low_stock_lists_counted_items_at_or_below_their_reorder_point(
         demo_facet: app.Facet, manager: Actor) -> None:
-    reader = demo_facet.inventory_reader()
+    reader = demo_facet.store.inventory
     record = inventory.receive_new_item(new_counted(), uow=demo_facet.uow(), actor=manager)
     assert "CNT-1" not in {r.item.sku for r in reader.low_stock()}
     inventory.adjust_stock(record.id, -3, "sold at a show", uow=demo_facet.uow(), actor=manager)
@@ -432,7 +432,7 @@ def test_low_stock_lists_counted_items_at_or_below_their_reorder_point(
 
 
 def test_aging_lists_in_stock_items_by_days_since_received(demo_facet: app.Facet, manager: Actor) -> None:
-    reader = demo_facet.inventory_reader()
+    reader = demo_facet.store.inventory
     today = store_today(demo_facet.profile.timezone)
     old = today - dt.timedelta(days=400)
     inventory.receive_new_item(new_piece(received_on=old.isoformat()), uow=demo_facet.uow(), actor=manager)
@@ -454,7 +454,7 @@ def test_aging_lists_in_stock_items_by_days_since_received(demo_facet: app.Facet
 
 
 def test_the_inventory_list_filters_sorts_and_counts(demo_facet: app.Facet, manager: Actor) -> None:
-    reader = demo_facet.inventory_reader()
+    reader = demo_facet.store.inventory
     flt = InventoryFilter(styles=("halo",), locations=("Safe",), in_stock_only=True)
     seqs = inventory.find_seqs(flt, "price", True, reader=reader, actor=manager, uow=demo_facet.uow())
     listed = inventory.rows_for(seqs, reader=reader, actor=manager, uow=demo_facet.uow())
@@ -476,7 +476,7 @@ def test_the_stock_ledger_refuses_to_be_edited_or_deleted(demo_facet: app.Facet)
 
 def test_quantity_on_hand_shown_in_lists_is_the_ledgers_sum(demo_facet: app.Facet) -> None:
     manager = actor_for(demo_facet, Role.MANAGER)
-    reader = demo_facet.inventory_reader()
+    reader = demo_facet.store.inventory
     counted = next(r for r in reader.search("bezel", 200) if r.tracking == "counted")
     inventory.adjust_stock(counted.id, 4, "found in the safe", uow=demo_facet.uow(), actor=manager)
     conn = demo_facet.connection()

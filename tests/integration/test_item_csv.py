@@ -26,7 +26,7 @@ from tests.conftest import actor_for
 
 
 def export(facet: app.Facet, dest: Path) -> int:
-    return export_items(dest, reader=facet.inventory_reader(), actor=actor_for(facet, Role.OWNER), uow=facet.uow(), files=facet.devices.files)
+    return export_items(dest, reader=facet.store.inventory, actor=actor_for(facet, Role.OWNER), uow=facet.uow(), files=facet.devices.files)
 
 
 def do_import(facet: app.Facet, source: Path, **options: Any) -> Any:
@@ -36,7 +36,7 @@ def do_import(facet: app.Facet, source: Path, **options: Any) -> Any:
 def catalog(facet: app.Facet) -> dict[str, dict[str, str]]:
     """Every item as its CSV fields, with the quantity on hand: what a round trip must keep."""
     return {spec.sku: item_fields(dataclasses.replace(spec, quantity=on_hand))
-            for spec, on_hand in facet.inventory_reader().iter_specs()}
+            for spec, on_hand in facet.store.inventory.iter_specs()}
 
 
 def table_counts(facet: app.Facet) -> dict[str, int]:
@@ -75,7 +75,7 @@ def test_export_then_import_into_an_empty_store_gives_the_same_items_and_stock(
         demo_facet: app.Facet, empty_facet: app.Facet, tmp_path: Path) -> None:
     path = tmp_path / "items.csv"
     exported = export(demo_facet, path)
-    assert exported == demo_facet.directory().counts().items
+    assert exported == demo_facet.store.directory.counts().items
     assert not path.with_name("items.csv.partial").exists()
 
     report = do_import(empty_facet, path)
@@ -90,8 +90,8 @@ def test_export_then_import_into_an_empty_store_gives_the_same_items_and_stock(
     finally:
         conn.close()
     assert kinds == {"receive"}
-    assert {r.sku for r in empty_facet.inventory_reader().search("halo", limit=1000)} == {
-        r.sku for r in demo_facet.inventory_reader().search("halo", limit=1000)}
+    assert {r.sku for r in empty_facet.store.inventory.search("halo", limit=1000)} == {
+        r.sku for r in demo_facet.store.inventory.search("halo", limit=1000)}
 
 
 def test_importing_a_stores_own_export_changes_nothing(demo_facet: app.Facet, tmp_path: Path) -> None:
@@ -125,9 +125,9 @@ def test_import_updates_an_existing_item_and_says_so(demo_facet: app.Facet, tmp_
     report = do_import(demo_facet, path)
 
     assert (report.created, report.updated) == (0, 1)
-    record = demo_facet.inventory_reader().lookup_code(target["sku"])
+    record = demo_facet.store.inventory.lookup_code(target["sku"])
     assert record is not None and record.price_cents == 1234500 and record.title == "Repriced Bezel Necklace"
-    assert [r.sku for r in demo_facet.inventory_reader().search("repriced")] == [target["sku"]]
+    assert [r.sku for r in demo_facet.store.inventory.search("repriced")] == [target["sku"]]
     conn = demo_facet.connection()
     try:
         outbox = conn.execute("SELECT table_name, row_id, op FROM outbox WHERE seq > ?", (outbox0,)).fetchall()
@@ -146,7 +146,7 @@ def test_import_updates_an_existing_item_and_says_so(demo_facet: app.Facet, tmp_
 
 def test_a_file_with_only_some_columns_updates_those_and_keeps_the_rest(
         demo_facet: app.Facet, tmp_path: Path) -> None:
-    target = next(r for r in demo_facet.inventory_reader().search("halo", 50) if r.cert_number and r.barcode)
+    target = next(r for r in demo_facet.store.inventory.search("halo", 50) if r.cert_number and r.barcode)
     before = catalog(demo_facet)[target.sku]
     path = write_rows(tmp_path / "prices.csv", [{"sku": target.sku, "style": before["style"],
                                                  "title": before["title"], "metal": before["metal"],
@@ -198,7 +198,7 @@ def test_skip_invalid_imports_the_good_rows_and_writes_the_rejects_with_their_pr
 
     assert (report.created, report.rejected) == (2, 2)
     assert report.rejects_file == rejects
-    assert {r.sku for r in empty_facet.inventory_reader().search("BZ", limit=10)} == {"BZ-1", "BZ-3"}
+    assert {r.sku for r in empty_facet.store.inventory.search("BZ", limit=10)} == {"BZ-1", "BZ-3"}
     rejected = read_rows(rejects)
     assert [(r["row"], r["sku"]) for r in rejected] == [("3", "BZ-2"), ("5", "BZ-1")]
     assert rejected[0]["problem"].startswith("location: 'Basement' is not one of")
@@ -243,7 +243,7 @@ def test_an_excel_utf8_file_with_a_byte_order_mark_imports(empty_facet: app.Face
                      .encode("utf-8"))
     report = do_import(empty_facet, path)
     assert report.created == 1
-    row = empty_facet.inventory_reader().lookup_code("BZ-1")
+    row = empty_facet.store.inventory.lookup_code("BZ-1")
     assert row is not None and (row.style, row.location, row.price_cents) == ("bezel", "Case 1", 125000)
 
 
@@ -274,7 +274,7 @@ def test_quantity_that_differs_from_stock_on_hand_is_refused_for_an_existing_sku
     assert (problem.row, problem.column) == (line, "quantity")
     assert f"has {on_hand} on hand, not {on_hand + 5}" in problem.problem
     assert table_counts(demo_facet) == before
-    assert demo_facet.inventory_reader().lookup_code(target["sku"]).on_hand == on_hand  # type: ignore[union-attr]
+    assert demo_facet.store.inventory.lookup_code(target["sku"]).on_hand == on_hand  # type: ignore[union-attr]
 
 
 def test_a_barcode_already_on_another_item_is_refused(demo_facet: app.Facet, tmp_path: Path) -> None:
@@ -283,7 +283,7 @@ def test_a_barcode_already_on_another_item_is_refused(demo_facet: app.Facet, tmp
         barcode = conn.execute("SELECT barcode FROM items WHERE barcode IS NOT NULL LIMIT 1").fetchone()[0]
     finally:
         conn.close()
-    taken = demo_facet.inventory_reader().lookup_code(barcode)
+    taken = demo_facet.store.inventory.lookup_code(barcode)
     assert taken is not None
     path = write_rows(tmp_path / "dup-barcode.csv", [piece("BZ-1", barcode=taken.barcode or "")])
     with pytest.raises(ImportRejected) as raised:
@@ -311,7 +311,7 @@ def test_formula_looking_text_survives_a_round_trip_and_is_written_with_a_leadin
     assert raw["clasp"] == "'-lobster"
 
     do_import(demo_facet, path)
-    record = demo_facet.inventory_reader().lookup_code("FX-1")
+    record = demo_facet.store.inventory.lookup_code("FX-1")
     assert record is not None and record.title == "=SUM(1)"
     assert catalog(demo_facet)["FX-1"] == catalog(empty_facet)["FX-1"]
 
@@ -344,7 +344,7 @@ def test_free_text_outside_the_description_columns_is_guarded_too_and_apostrophe
 def test_a_clerk_can_neither_import_nor_export(demo_facet: app.Facet, tmp_path: Path) -> None:
     clerk = actor_for(demo_facet, Role.CLERK)
     with pytest.raises(PermissionDenied):
-        export_items(tmp_path / "x.csv", reader=demo_facet.inventory_reader(), actor=clerk, uow=demo_facet.uow(), files=demo_facet.devices.files)
+        export_items(tmp_path / "x.csv", reader=demo_facet.store.inventory, actor=clerk, uow=demo_facet.uow(), files=demo_facet.devices.files)
     assert not (tmp_path / "x.csv").exists()
     path = write_rows(tmp_path / "one.csv", [piece("BZ-1")])
     with pytest.raises(PermissionDenied):
@@ -384,7 +384,7 @@ def test_a_cell_past_the_limit_but_within_the_csv_modules_is_named_by_line_and_c
     path = write_rows(tmp_path / "long.csv", [piece("BZ-1"), piece("BZ-2", title="Necklace " * 2_000)])
     with pytest.raises(ValidationError, match=r"^file: line 3, column title: a cell is longer than 10,000"):
         do_import(empty_facet, path)
-    assert empty_facet.directory().counts().items == 0
+    assert empty_facet.store.directory.counts().items == 0
 
 
 def test_a_quote_never_closed_refuses_the_whole_file_even_when_skipping_invalid_rows(
@@ -397,7 +397,7 @@ def test_a_quote_never_closed_refuses_the_whole_file_even_when_skipping_invalid_
                               for n in range(2, 5_000)), encoding="utf-8")
     with pytest.raises(ValidationError, match="starts on line 2: .* a quote .* is never closed"):
         do_import(empty_facet, path, skip_invalid=True, rejects_path=tmp_path / "rejects.csv")
-    assert empty_facet.directory().counts().items == 0
+    assert empty_facet.store.directory.counts().items == 0
 
 
 def test_a_file_over_64_mb_is_refused_before_a_line_is_read(empty_facet: app.Facet, tmp_path: Path) -> None:
@@ -408,7 +408,7 @@ def test_a_file_over_64_mb_is_refused_before_a_line_is_read(empty_facet: app.Fac
         do_import(empty_facet, path)
     assert raised.value.field == "file"
     assert raised.value.problem.startswith("is 64 MB; an item file may be up to 64 MB")
-    assert empty_facet.directory().counts().items == 0
+    assert empty_facet.store.directory.counts().items == 0
 
 
 @pytest.mark.parametrize("control", ["\x00", "\x1b", "\x07", "\x7f", "\x85"], ids=repr)
@@ -420,7 +420,7 @@ def test_a_control_character_in_a_cell_is_refused_naming_line_and_column(
         do_import(empty_facet, path)
     assert [(p.row, p.column) for p in raised.value.report.problems] == [(3, "title"), (4, "vendor")]
     assert f"(U+{ord(control):04X}) at character 6" in raised.value.report.problems[0].problem
-    assert empty_facet.directory().counts().items == 0
+    assert empty_facet.store.directory.counts().items == 0
 
 
 def test_skipping_rows_with_a_nul_stores_none_and_descriptions_keep_their_tabs_and_lines(

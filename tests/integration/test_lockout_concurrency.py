@@ -30,7 +30,7 @@ TRIES = 40
 def person(data_dir: Path, name: str) -> StaffRecord:
     facet = app.open_facet(data_dir)
     try:
-        return next(s for s in facet.directory().staff_list() if s.name == name)
+        return next(s for s in facet.store.directory.staff_list() if s.name == name)
     finally:
         facet.close()
 
@@ -135,7 +135,7 @@ def test_forty_approvals_at_once_with_a_managers_pin_are_each_counted_and_stoppe
     pins = [f"{n:04d}" for n in range(6000, 6000 + TRIES - 1)] + ["2222"]
     try:
         results = _at_once(lambda i: staff.approve(
-            marcus.id, pins[i], Permission.DISCOUNT_ABOVE_LIMIT, reader=facets[i].directory(facets[i].connection()),
+            marcus.id, pins[i], Permission.DISCOUNT_ABOVE_LIMIT, reader=facets[i].store.directory,
             uow=facets[i].uow(), hasher=FAST_HASHER, terminal="C1"))
     finally:
         for facet in facets:

@@ -34,19 +34,19 @@ def _one(facet: app.Facet, tracking: str) -> ItemRow:
     found = facet.connection().execute(
         "SELECT id FROM items WHERE status = 'available' AND tracking = ? AND on_hand > 1 - (tracking = 'unique') "
         "ORDER BY sku LIMIT 1", (tracking,)).fetchone()
-    return facet.inventory_reader().rows_by_ids([found[0]])[0]
+    return facet.store.inventory.rows_by_ids([found[0]])[0]
 
 
 def _sold(facet: app.Facet, clerk: Actor, settings: checkout.CounterSettings) -> checkout.CompletedSale:
     cart = checkout.add_item(Cart(), _one(facet, "unique"), actor=clerk)
     co = checkout.start_checkout(cart, settings=settings, uow=facet.uow(), actor=clerk)
-    co = checkout.pay_cash(co, co.due, uow=facet.uow(), actor=clerk, sales=facet.sales_reader())
-    return checkout.complete_sale(co, uow=facet.uow(), actor=clerk, sales=facet.sales_reader())
+    co = checkout.pay_cash(co, co.due, uow=facet.uow(), actor=clerk, sales=facet.store.sales)
+    return checkout.complete_sale(co, uow=facet.uow(), actor=clerk, sales=facet.store.sales)
 
 
 def _action(name: str, facet: app.Facet, clerk: Actor) -> Action:
     """The clerk's attempt at `name`, given an approver or None (set up so only approval is missing)."""
-    settings = checkout.counter_settings(facet.directory(), facet.terminal)
+    settings = checkout.counter_settings(facet.store.directory, facet.terminal)
     cash.open_shift(Money(20000), uow=facet.uow(), actor=clerk)
     if name == "discount above the limit":
         cart = checkout.add_item(Cart(), _one(facet, "unique"), actor=clerk)
@@ -60,11 +60,11 @@ def _action(name: str, facet: app.Facet, clerk: Actor) -> Action:
     if name == "void":
         sold = _sold(facet, clerk, settings)
         return lambda approver: returns.void_sale(sold.sale_id, "rang up the wrong piece", uow=facet.uow(),
-                                                  actor=clerk, sales=facet.sales_reader(),
+                                                  actor=clerk, sales=facet.store.sales,
                                                   timezone=settings.timezone, terminal=None, approver=approver)
     if name == "refund":
         sold = _sold(facet, clerk, settings)
-        sale = returns.find_sale(sold.number, sales=facet.sales_reader(), actor=clerk, uow=facet.uow())
+        sale = returns.find_sale(sold.number, sales=facet.store.sales, actor=clerk, uow=facet.uow())
         co = checkout.start_checkout(returns.return_whole_sale(Cart(), sale, actor=clerk), settings=settings,
                                      uow=facet.uow(), actor=clerk)
         return lambda approver: checkout.refund_cash(co, -co.due, uow=facet.uow(), actor=clerk, approver=approver)
@@ -93,13 +93,13 @@ def _last_seq(facet: app.Facet) -> int:
 
 
 def _failed_attempts(facet: app.Facet, staff_id: str) -> int:
-    record = facet.directory().staff_member(staff_id)
+    record = facet.store.directory.staff_member(staff_id)
     assert record is not None
     return record.failed_attempts
 
 
 def _approve(facet: app.Facet, manager_id: str, pin: str, permission: Permission, terminal: str) -> Actor:
-    return staff.approve(manager_id, pin, permission, reader=facet.directory(), uow=facet.uow(), hasher=FAST_HASHER,
+    return staff.approve(manager_id, pin, permission, reader=facet.store.directory, uow=facet.uow(), hasher=FAST_HASHER,
                          terminal=terminal)
 
 
@@ -141,7 +141,7 @@ def test_a_manager_adjusts_stock_alone_and_no_approver_is_recorded(demo_facet: a
 
 def test_another_clerk_cannot_approve_a_stock_adjustment(demo_facet: app.Facet) -> None:
     clerk = actor_for(demo_facet, Role.CLERK)
-    other = next(s for s in demo_facet.directory().staff_list() if s.role is Role.CLERK and s.id != clerk.staff_id)
+    other = next(s for s in demo_facet.store.directory.staff_list() if s.role is Role.CLERK and s.id != clerk.staff_id)
     with pytest.raises(PermissionDenied, match="cannot approve"):
         _approve(demo_facet, other.id, "3344", Permission.ADJUST_STOCK, clerk.terminal)
 

@@ -79,7 +79,7 @@ def test_a_new_store_is_at_the_newest_revision(tmp_path: Path) -> None:
 
 
 def _search_skus(facet: app.Facet, text: str) -> set[str]:
-    return {row.sku for row in facet.inventory_reader().search(text, limit=1000)}
+    return {row.sku for row in facet.store.inventory.search(text, limit=1000)}
 
 
 def _fts_integrity_ok(facet: app.Facet) -> None:
@@ -247,7 +247,7 @@ def test_the_app_opens_an_older_store_through_the_migration(
     facet = app.open_facet(demo_dir)
     try:
         assert facet.db.migrated_from == CURRENT
-        assert facet.directory().counts().items >= 200
+        assert facet.store.directory.counts().items >= 200
         conn = facet.connection()
         try:
             assert conn.execute("SELECT count(*) FROM items WHERE engraving = 'none'").fetchone()[0] >= 200

@@ -51,7 +51,7 @@ def _available(facet: app.Facet, tracking: str, n: int = 1, *, location: str | N
             (tracking, *([location] if location else []), n))]
     finally:
         conn.close()
-    return facet.inventory_reader().rows_by_ids(ids)
+    return facet.store.inventory.rows_by_ids(ids)
 
 
 def _store_rows(facet: app.Facet) -> dict[str, int]:
@@ -73,12 +73,12 @@ def other_counter(demo_facet: app.Facet, clerk: Actor) -> Actor:
 
 def _paid(facet: app.Facet, actor: Actor, settings: checkout.CounterSettings, cart: Cart) -> checkout.Checkout:
     co = checkout.start_checkout(cart, settings=settings, uow=facet.uow(), actor=actor)
-    return checkout.pay_cash(co, co.due, uow=facet.uow(), actor=actor, sales=facet.sales_reader())
+    return checkout.pay_cash(co, co.due, uow=facet.uow(), actor=actor, sales=facet.store.sales)
 
 
 def _sell(facet: app.Facet, actor: Actor, settings: checkout.CounterSettings, cart: Cart) -> checkout.CompletedSale:
     co = _paid(facet, actor, settings, cart)
-    return checkout.complete_sale(co, uow=facet.uow(), actor=actor, sales=facet.sales_reader())
+    return checkout.complete_sale(co, uow=facet.uow(), actor=actor, sales=facet.store.sales)
 
 
 # ---------------------------------------------------------------- two windows, two processes
@@ -99,7 +99,7 @@ def test_two_windows_selling_one_unique_piece_make_exactly_one_sale(demo_dir: Pa
     assert lost["kind"] == "ItemAlreadySold" and lost["sku"] == piece.sku and piece.sku in lost["message"]
     facet = app.open_facet(demo_dir)
     try:
-        after = facet.inventory_reader().rows_by_ids([piece.id])[0]
+        after = facet.store.inventory.rows_by_ids([piece.id])[0]
         assert (after.status, after.on_hand) == ("sold", 0)
         assert _one(facet, "SELECT count(*) FROM sale_lines WHERE item_id = ?", piece.id) == 1
         assert _one(facet, "SELECT count(*) FROM stock_movements WHERE item_id = ? AND kind = 'sale'", piece.id) == 1
@@ -133,7 +133,7 @@ def test_a_counted_item_with_two_on_hand_refuses_a_concurrent_third_unit(demo_di
         f"Only 0 of {item.sku} on hand; 1 cannot be taken out.")
     facet = app.open_facet(demo_dir)
     try:
-        assert facet.inventory_reader().rows_by_ids([item.id])[0].on_hand == 0
+        assert facet.store.inventory.rows_by_ids([item.id])[0].on_hand == 0
         assert _one(facet, "SELECT sum(quantity) FROM stock_movements WHERE item_id = ?", item.id) == 0
     finally:
         facet.close()
@@ -153,7 +153,7 @@ def test_complete_sale_refuses_a_piece_sold_at_another_counter_and_keeps_what_wa
     number_before = demo_facet.connection().execute(numbers).fetchone()
 
     with pytest.raises(ItemAlreadySold, match=f"{piece.sku} has just been sold at another counter"):
-        checkout.complete_sale(co, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.sales_reader())
+        checkout.complete_sale(co, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.store.sales)
 
     assert _store_rows(demo_facet) == before, "nothing of the refused sale is written"
     assert demo_facet.connection().execute(numbers).fetchone() == number_before, "no sale number is used up"
@@ -161,11 +161,11 @@ def test_complete_sale_refuses_a_piece_sold_at_another_counter_and_keeps_what_wa
     assert kept.tenders == co.tenders and kept.conflict.startswith(piece.sku)
     # Trying again changes nothing and tells the audit trail nothing new.
     with pytest.raises(ItemAlreadySold):
-        checkout.complete_sale(kept, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.sales_reader())
+        checkout.complete_sale(kept, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.store.sales)
     assert _one(demo_facet, "SELECT count(*) FROM audit_events WHERE action = 'checkout.stock_conflict' "
                             "AND entity_id = ?", co.id) == 1
     owner = actor_for(demo_facet, Role.OWNER)
-    flags = audit.flags(trail=demo_facet.audit_trail(), uow=demo_facet.uow(), actor=owner)
+    flags = audit.flags(trail=demo_facet.store.audit, uow=demo_facet.uow(), actor=owner)
     conflict = next(f for f in flags if f.kind is FlagKind.STOCK_CONFLICT)
     assert conflict.person == clerk.name and "money back" in conflict.describe()
 
@@ -182,7 +182,7 @@ def test_complete_sale_refuses_a_piece_sold_at_another_counter_and_keeps_what_wa
 def test_a_cash_checkout_whose_piece_sold_meanwhile_is_not_completed_on_recovery(demo_dir: Path) -> None:
     facet = app.open_facet(demo_dir)
     clerk = actor_for(facet, Role.CLERK)
-    settings = checkout.counter_settings(facet.directory(), facet.terminal)
+    settings = checkout.counter_settings(facet.store.directory, facet.terminal)
     cash.open_shift(Money(20000), uow=facet.uow(), actor=clerk)
     piece = _available(facet, "unique")[0]
     co = _paid(facet, clerk, settings, checkout.add_item(Cart(), piece, actor=clerk))
@@ -199,7 +199,7 @@ def test_a_cash_checkout_whose_piece_sold_meanwhile_is_not_completed_on_recovery
         manager = actor_for(facet, Role.MANAGER)
         sales_before = _one(facet, "SELECT count(*) FROM sales")
         found = checkout.recover_checkouts(uow=facet.uow(), actor=_at(manager, "C1"),
-                                           sales=facet.sales_reader(), terminal=None)
+                                           sales=facet.store.sales, terminal=None)
         assert len(found) == 1
         [result] = found
         assert result.completed is None and result.conflict.startswith(piece.sku)
@@ -208,7 +208,7 @@ def test_a_cash_checkout_whose_piece_sold_meanwhile_is_not_completed_on_recovery
         assert "give it back (cash back needs a manager's approval)" in result.message
         assert _one(facet, "SELECT count(*) FROM sales") == sales_before
         assert _one(facet, "SELECT count(*) FROM sale_lines WHERE item_id = ?", piece.id) == 1
-        assert facet.inventory_reader().rows_by_ids([piece.id])[0].on_hand == 0
+        assert facet.store.inventory.rows_by_ids([piece.id])[0].on_hand == 0
         assert _one(facet, "SELECT status FROM checkouts WHERE id = ?", co.id) == "open"
         event = facet.connection().execute(
             "SELECT actor_name, summary FROM audit_events WHERE action = 'checkout.stock_conflict'").fetchone()
@@ -216,11 +216,11 @@ def test_a_cash_checkout_whose_piece_sold_meanwhile_is_not_completed_on_recovery
         assert '"on_recovery": true' in event[1] and elsewhere.number not in event[1]
         # Signing in again finds it again (the money is still owed), and the manager gives it back.
         again = checkout.recover_checkouts(uow=facet.uow(), actor=_at(manager, "C1"),
-                                           sales=facet.sales_reader(), terminal=None)
+                                           sales=facet.store.sales, terminal=None)
         assert [r.conflict for r in again] == [result.conflict]
         checkout.refund_unsold(again[0].checkout, uow=facet.uow(), actor=_at(manager, "C1"), terminal=None)
         assert checkout.recover_checkouts(uow=facet.uow(), actor=_at(manager, "C1"),
-                                          sales=facet.sales_reader(), terminal=None) == []
+                                          sales=facet.store.sales, terminal=None) == []
         assert _one(facet, "SELECT count(*) FROM audit_events WHERE action = 'checkout.stock_conflict'") == 1
     finally:
         facet.close()
@@ -238,7 +238,7 @@ def test_a_card_payment_for_a_piece_sold_meanwhile_is_refunded_to_the_card(
     co, _ = checkout.check_card(co, uow=demo_facet.uow(), actor=clerk, terminal=terminal)
     _sell(demo_facet, other_counter, settings, checkout.add_item(Cart(), piece, actor=other_counter))
     with pytest.raises(ItemAlreadySold):
-        checkout.complete_sale(co, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.sales_reader())
+        checkout.complete_sale(co, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.store.sales)
     assert "VISA ****4242" in checkout.paid_summary(co)
     checkout.refund_unsold(co, uow=demo_facet.uow(), actor=clerk, terminal=terminal)  # no cash: no manager
     assert [r["amount"] for r in stripe_server.refunds.values()] == [co.priced.total.cents]
@@ -287,16 +287,16 @@ def test_a_void_whose_returned_piece_was_sold_again_is_refused_before_any_refund
     first = min(pieces, key=lambda r: r.price_cents)
     second = max(pieces, key=lambda r: r.price_cents)  # the exchange costs more: the customer pays the difference
     sold = _sell(demo_facet, clerk, settings, checkout.add_item(Cart(), first, actor=clerk))
-    sale = returns.find_sale(sold.number, sales=demo_facet.sales_reader(), actor=clerk, uow=demo_facet.uow())
+    sale = returns.find_sale(sold.number, sales=demo_facet.store.sales, actor=clerk, uow=demo_facet.uow())
     exchange_cart = checkout.add_item(returns.return_whole_sale(Cart(), sale, actor=clerk), second, actor=clerk)
     exchange = _sell(demo_facet, clerk, settings, exchange_cart)
-    _sell(demo_facet, other_counter, settings, checkout.add_item(Cart(), demo_facet.inventory_reader().rows_by_ids(
+    _sell(demo_facet, other_counter, settings, checkout.add_item(Cart(), demo_facet.store.inventory.rows_by_ids(
         [first.id])[0], actor=other_counter))  # the returned piece is sold again, at C2
     with pytest.raises(Conflict, match=f"cannot be voided: {first.sku}, returned in it, has been sold again"):
         returns.void_sale(exchange.sale_id, "wrong piece", uow=demo_facet.uow(), actor=manager,
-                          sales=demo_facet.sales_reader(), timezone=settings.timezone, terminal=None)
-    assert demo_facet.sales_reader().sale(exchange.sale_id).status == "completed"  # type: ignore[union-attr]
-    assert demo_facet.inventory_reader().rows_by_ids([first.id])[0].on_hand == 0
+                          sales=demo_facet.store.sales, timezone=settings.timezone, terminal=None)
+    assert demo_facet.store.sales.sale(exchange.sale_id).status == "completed"  # type: ignore[union-attr]
+    assert demo_facet.store.inventory.rows_by_ids([first.id])[0].on_hand == 0
 
 
 def test_a_count_posted_after_a_sale_landed_is_refused_and_posts_nothing(
@@ -317,10 +317,10 @@ def test_a_count_posted_after_a_sale_landed_is_refused_and_posts_nothing(
     monkeypatch.setattr(stock_count, "report", report_then_a_sale)
     movements = _one(demo_facet, "SELECT count(*) FROM stock_movements WHERE kind = 'count'")
     with pytest.raises(Conflict, match=f"{item.sku} was sold while the count was posted"):
-        stock_count.post_count(count_id, uow=demo_facet.uow(), reader=demo_facet.inventory_reader(), actor=manager)
+        stock_count.post_count(count_id, uow=demo_facet.uow(), reader=demo_facet.store.inventory, actor=manager)
     assert _one(demo_facet, "SELECT count(*) FROM stock_movements WHERE kind = 'count'") == movements
     assert _one(demo_facet, "SELECT status FROM stock_counts WHERE id = ?", count_id) == "open"
-    assert demo_facet.inventory_reader().rows_by_ids([item.id])[0].on_hand == item.on_hand - 1
+    assert demo_facet.store.inventory.rows_by_ids([item.id])[0].on_hand == item.on_hand - 1
 
 
 # ---------------------------------------------------------------- doctor
@@ -347,7 +347,7 @@ def test_doctor_reports_stock_below_zero_and_a_piece_in_two_open_sales(
                      (piece.id,))
     finally:
         conn.close()
-    again = demo_facet.inventory_reader().rows_by_ids([piece.id])[0]
+    again = demo_facet.store.inventory.rows_by_ids([piece.id])[0]
     _sell(demo_facet, clerk, settings, checkout.add_item(Cart(), again, actor=clerk))
 
     report = examine(demo_dir)
@@ -364,18 +364,18 @@ def test_doctor_counts_a_returned_or_voided_sale_of_a_piece_as_closed(
         settings: checkout.CounterSettings) -> None:
     piece = _available(demo_facet, "unique")[0]
     for _ in range(2):  # sold, returned, sold again; then that sale voided and the piece sold once more
-        row = demo_facet.inventory_reader().rows_by_ids([piece.id])[0]
+        row = demo_facet.store.inventory.rows_by_ids([piece.id])[0]
         sold = _sell(demo_facet, clerk, settings, checkout.add_item(Cart(), row, actor=clerk))
-        sale = returns.find_sale(sold.number, sales=demo_facet.sales_reader(), actor=clerk, uow=demo_facet.uow())
+        sale = returns.find_sale(sold.number, sales=demo_facet.store.sales, actor=clerk, uow=demo_facet.uow())
         back = checkout.start_checkout(returns.return_whole_sale(Cart(), sale, actor=clerk), settings=settings,
                                        uow=demo_facet.uow(), actor=clerk)
         back = checkout.refund_cash(back, -back.due, uow=demo_facet.uow(), actor=clerk, approver=manager)
-        checkout.complete_sale(back, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.sales_reader())
-    row = demo_facet.inventory_reader().rows_by_ids([piece.id])[0]
+        checkout.complete_sale(back, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.store.sales)
+    row = demo_facet.store.inventory.rows_by_ids([piece.id])[0]
     sold = _sell(demo_facet, clerk, settings, checkout.add_item(Cart(), row, actor=clerk))
     returns.void_sale(sold.sale_id, "wrong piece", uow=demo_facet.uow(), actor=manager,
-                      sales=demo_facet.sales_reader(), timezone=settings.timezone, terminal=None)
-    row = demo_facet.inventory_reader().rows_by_ids([piece.id])[0]
+                      sales=demo_facet.store.sales, timezone=settings.timezone, terminal=None)
+    row = demo_facet.store.inventory.rows_by_ids([piece.id])[0]
     _sell(demo_facet, clerk, settings, checkout.add_item(Cart(), row, actor=clerk))
     report = examine(demo_dir)
     assert report["stock"]["sold_twice"] == [] and report["stock"]["below_zero"] == [], report["problems"]
@@ -387,9 +387,9 @@ def test_a_sale_of_the_last_unit_at_another_counter_makes_this_one_not_enough_st
         settings: checkout.CounterSettings) -> None:
     item = next(r for r in _available(demo_facet, "counted", 20) if r.on_hand >= 2)
     inventory.adjust_stock(item.id, 2 - item.on_hand, "recount", uow=demo_facet.uow(), actor=manager)
-    row = demo_facet.inventory_reader().rows_by_ids([item.id])[0]
+    row = demo_facet.store.inventory.rows_by_ids([item.id])[0]
     here = _paid(demo_facet, clerk, settings, checkout.add_item(Cart(), row, actor=clerk, quantity=2))
     _sell(demo_facet, other_counter, settings, checkout.add_item(Cart(), row, actor=other_counter))
     with pytest.raises(NotEnoughStock, match=f"Only 1 of {item.sku} on hand; 2 cannot be taken out"):
-        checkout.complete_sale(here, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.sales_reader())
-    assert demo_facet.inventory_reader().rows_by_ids([item.id])[0].on_hand == 1
+        checkout.complete_sale(here, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.store.sales)
+    assert demo_facet.store.inventory.rows_by_ids([item.id])[0].on_hand == 1

@@ -96,7 +96,7 @@ def test_core_bulk_writes_carry_their_rows(demo_facet: app.Facet, tmp_path: Path
         [("insert", items["BULK-1"]["row_id"], 1), ("insert", items["BULK-2"]["row_id"], 3)])
     assert len({r["tx"] for r in rows}) == 1
 
-    lily = next(s for s in demo_facet.directory().staff_list() if s.name == "Lily Chen")
+    lily = next(s for s in demo_facet.store.directory.staff_list() if s.name == "Lily Chen")
     mark = _last_seq(demo_facet)
     with pytest.raises(SignInFailed):
         staff.sign_in(lily.id, "0000", uow=demo_facet.uow(), hasher=demo_facet.hasher(), terminal="C1")
@@ -107,16 +107,16 @@ def test_core_bulk_writes_carry_their_rows(demo_facet: app.Facet, tmp_path: Path
 
 def test_a_counter_sale_written_in_raw_sql_is_one_transaction_with_every_row_whole(
         demo_facet: app.Facet, clerk: Actor, shift: str, settings: checkout.CounterSettings) -> None:
-    reader = demo_facet.inventory_reader()
+    reader = demo_facet.store.inventory
     unique = next(r for r in reader.rows_by_ids([r[0] for r in _rows(
         demo_facet, "SELECT id FROM items WHERE status = 'available' AND tracking = 'unique' AND on_hand = 1 "
                     "ORDER BY sku LIMIT 1")]))
     cart = checkout.scan(Cart(), unique.sku, reader=reader, actor=clerk)
     co = checkout.start_checkout(cart, settings=settings, uow=demo_facet.uow(), actor=clerk)
     co = checkout.pay_cash(co, Money(co.priced.total.cents), uow=demo_facet.uow(), actor=clerk,
-                           sales=demo_facet.sales_reader())
+                           sales=demo_facet.store.sales)
     start = _last_seq(demo_facet)
-    done = checkout.complete_sale(co, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.sales_reader())
+    done = checkout.complete_sale(co, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.store.sales)
     rows = _since(demo_facet, start)
     assert [(r["table"], r["op"]) for r in rows] == [("sales", "insert"), ("sale_lines", "insert"),
                                                       ("payments", "insert"), ("stock_movements", "insert"),
@@ -173,7 +173,7 @@ def test_a_unit_of_work_that_fails_leaves_no_outbox_row(demo_facet: app.Facet) -
 
 def test_after_an_erasure_no_outbox_row_holds_the_customers_name_email_or_phone(
         demo_facet: app.Facet, clerk: Actor) -> None:
-    policy = demo_facet.sales_reader().current_policy_version(dt.date.today())
+    policy = demo_facet.store.sales.current_policy_version(dt.date.today())
     customer_id = quick_add_customer(
         QuickCustomer("Philippa", "Quenneville", "philippa.q@example.com", "(212) 555-0199", adult_confirmed=True,
                       marketing_email=True),

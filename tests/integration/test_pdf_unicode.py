@@ -209,12 +209,9 @@ def test_her_data_export_prints_her_name_as_written(demo_facet: app.Facet, custo
     request_id = privacy.record_request(customer, "access", "email", TODAY, uow=demo_facet.uow(), actor=officer,
                                         today=TODAY).id
     privacy.verify(request_id, "code_to_email_on_file", officer.staff_id or "", uow=demo_facet.uow(), actor=officer)
-    conn = demo_facet.connection()
-    try:
+    with demo_facet.open_store() as store:
         result = privacy_export.export_customer(request_id, tmp_path / "export.zip", uow=demo_facet.uow(), files=demo_facet.devices.files,
-                                                reader=demo_facet.customer_data_reader(conn), actor=officer)
-    finally:
-        conn.close()
+                                                reader=store.customer_data, actor=officer)
     data = zipfile.ZipFile(result.path).read("your-data.pdf")
     text = "\n".join(pages_text(data))
     assert f"Prepared for {POLISH}" in text

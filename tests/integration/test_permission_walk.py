@@ -261,7 +261,7 @@ def test_a_role_without_the_permission_is_refused_and_the_refusal_is_recorded(
 
 
 @pytest.mark.parametrize(("call", "function"), [
-    (lambda f, a: sales.list_sales(since=None, until=None, timezone="UTC", limit=50, sales=f.sales_reader(),
+    (lambda f, a: sales.list_sales(since=None, until=None, timezone="UTC", limit=50, sales=f.store.sales,
                                    actor=a, uow=f.uow()),
      "sales.list_sales"),
     (lambda f, a: staff.add_staff("Mallory", Role.OWNER, pin="1234", password="long-enough", uow=f.uow(), actor=a,
@@ -278,5 +278,5 @@ def test_a_clerk_calling_manager_only_services_is_refused_and_logged(
     action, staff_id, _, role, _, summary = _last_event(demo_facet)
     assert (action, staff_id, role) == ("permission.refused", clerk.staff_id, "clerk")
     assert json.loads(summary)["function"] == function
-    limit = demo_facet.directory().setting("sales.clerk_discount_limit_percent", "10")
+    limit = demo_facet.store.directory.setting("sales.clerk_discount_limit_percent", "10")
     assert str(limit) != "90"

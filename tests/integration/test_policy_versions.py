@@ -35,7 +35,7 @@ def test_a_new_version_is_in_force_from_its_date_and_consents_name_it(demo_facet
     assert [(v.version, v.in_force) for v in versions] == [(1, True), (2, False)]
     assert [(v.version, v.in_force) for v in privacy.policy_versions(
         uow=demo_facet.uow(), actor=officer, today=dt.date(2027, 1, 1))] == [(1, False), (2, True)]
-    customer_id = demo_facet.sales_reader().customers()[0].id
+    customer_id = demo_facet.store.sales.customers()[0].id
     clerk = actor_for(demo_facet, Role.CLERK)
     before = customers.change_consent(customer_id, "email", False, channel="counter", uow=demo_facet.uow(),
                                       actor=clerk, today=dt.date(2026, 12, 31))

@@ -111,13 +111,10 @@ def exported(demo_facet: app.Facet, tmp_path: Path) -> dict[str, Any]:
     extra = _give_records(demo_facet, customer_id)
     request_id = _verified_request(demo_facet, customer_id)
     seen: list[tuple[int, int]] = []
-    conn = demo_facet.connection()
-    try:
+    with demo_facet.open_store() as store:
         result = privacy_export.export_customer(
-            request_id, tmp_path / "export.zip", uow=demo_facet.uow(), files=demo_facet.devices.files, reader=demo_facet.customer_data_reader(conn),
+            request_id, tmp_path / "export.zip", uow=demo_facet.uow(), files=demo_facet.devices.files, reader=store.customer_data,
             actor=actor_for(demo_facet, Role.PRIVACY_OFFICER), progress=lambda d, t: seen.append((d, t)))
-    finally:
-        conn.close()
     return {"facet": demo_facet, "customer_id": customer_id, "request_id": request_id, "result": result,
             "progress": seen, **extra}
 
@@ -241,14 +238,11 @@ def test_the_request_records_the_zips_sha256_and_the_export_is_audited_without_p
 
 
 def _as_officer(facet: app.Facet, request_id: str, out: Path, **kwargs: Any) -> Any:
-    conn = facet.connection()
-    try:
+    with facet.open_store() as store:
         return privacy_export.export_customer(request_id, out, uow=facet.uow(), files=facet.devices.files,
-                                              reader=facet.customer_data_reader(conn),
+                                              reader=store.customer_data,
                                               actor=kwargs.pop("actor", None) or actor_for(facet, Role.PRIVACY_OFFICER),
                                               **kwargs)
-    finally:
-        conn.close()
 
 
 @pytest.mark.parametrize(("case", "error", "field"), [
@@ -481,7 +475,7 @@ def _give_a_return_and_a_parked_cart(facet: app.Facet, customer_id: str) -> str:
     from pos_app.services import checkout
 
     clerk = actor_for(facet, Role.CLERK)
-    [row] = facet.inventory_reader().rows_by_ids([item_id])
+    [row] = facet.store.inventory.rows_by_ids([item_id])
     cart = dataclasses.replace(checkout.add_item(Cart(), row, actor=clerk), customer_id=customer_id,
                                customer_name=name)
     checkout.park_cart(cart, "Back at four", uow=facet.uow(), actor=clerk)

@@ -21,11 +21,11 @@ TODAY = dt.date(2026, 11, 25)
 
 
 def _customers(facet: app.Facet, n: int = 3) -> list[str]:
-    return [c.id for c in facet.sales_reader().customers("", n)]
+    return [c.id for c in facet.store.sales.customers("", n)]
 
 
 def _staff_id(facet: app.Facet, role: Role) -> str:
-    return next(s.id for s in facet.directory().staff_list() if s.role is role)
+    return next(s.id for s in facet.store.directory.staff_list() if s.role is role)
 
 
 def _counts(facet: app.Facet) -> tuple[int, ...]:
@@ -74,7 +74,7 @@ def test_verifying_records_the_method_and_the_officer_and_holds_no_personal_valu
         "verified", "code_to_email_on_file", officer.staff_id)
     assert record.verified_at is not None
     [event] = _audit(demo_facet, "privacy.request_verified")
-    customer = demo_facet.sales_reader().customer(record.customer_id or "")
+    customer = demo_facet.store.sales.customer(record.customer_id or "")
     assert customer is not None
     text = json.dumps(event)
     assert customer.name not in text and (customer.email or "@") not in text
@@ -86,11 +86,11 @@ def test_the_list_puts_overdue_requests_first_then_by_due_date(demo_facet: app.F
     later = _record(demo_facet, TODAY - dt.timedelta(days=2), customer=b)  # due in 28 days
     overdue = _record(demo_facet, TODAY - dt.timedelta(days=33), customer=c)  # 3 days late
     officer = actor_for(demo_facet, Role.PRIVACY_OFFICER)
-    rows = privacy.list_requests(reader=demo_facet.privacy_reader(), actor=officer, today=TODAY, uow=demo_facet.uow())
+    rows = privacy.list_requests(reader=demo_facet.store.privacy, actor=officer, today=TODAY, uow=demo_facet.uow())
     assert [r.id for r in rows] == [overdue, soon, later]
     assert [r.days_left for r in rows] == [-3, 5, 28]
     assert all(r.customer_name for r in rows)
-    due_soon = privacy.list_requests(reader=demo_facet.privacy_reader(), actor=officer, today=TODAY,
+    due_soon = privacy.list_requests(reader=demo_facet.store.privacy, actor=officer, today=TODAY,
                                      due_within_days=7, uow=demo_facet.uow())
     assert [r.id for r in due_soon] == [overdue, soon]
 
@@ -103,7 +103,7 @@ def test_closed_requests_leave_the_desk_list(demo_facet: app.Facet) -> None:
     privacy.verify(request_id, "in_person_id", officer.staff_id or "", uow=demo_facet.uow(), actor=officer)
     done = privacy.close_request(request_id, "completed", "sent the export", uow=demo_facet.uow(), actor=officer)
     assert done.status == "completed" and done.completed_at is not None
-    reader = demo_facet.privacy_reader()
+    reader = demo_facet.store.privacy
     assert privacy.list_requests(reader=reader, actor=officer, today=TODAY, uow=demo_facet.uow()) == []
     assert [r.id for r in privacy.list_requests(reader=reader, actor=officer, today=TODAY,
                                                 include_closed=True, uow=demo_facet.uow())] == [request_id]
@@ -151,7 +151,7 @@ def test_only_the_privacy_officer_and_owner_handle_requests_and_a_refusal_is_aud
     with pytest.raises(PermissionDenied):
         privacy.verify(request_id, "in_person_id", someone.staff_id or "", uow=demo_facet.uow(), actor=someone)
     with pytest.raises(PermissionDenied):
-        privacy.list_requests(reader=demo_facet.privacy_reader(), actor=someone, today=TODAY, uow=demo_facet.uow())
+        privacy.list_requests(reader=demo_facet.store.privacy, actor=someone, today=TODAY, uow=demo_facet.uow())
     assert demo_facet.connection().execute("SELECT count(*), min(status) FROM privacy_requests").fetchone() == (
         1, "received")
     refused = demo_facet.connection().execute(
@@ -160,7 +160,7 @@ def test_only_the_privacy_officer_and_owner_handle_requests_and_a_refusal_is_aud
     assert [e["function"] for e in _audit(demo_facet, "permission.refused")] == [
         "privacy.record_request", "privacy.verify", "privacy.list_requests"]
     owner = actor_for(demo_facet, Role.OWNER)
-    assert privacy.list_requests(reader=demo_facet.privacy_reader(), actor=owner, today=TODAY, uow=demo_facet.uow())
+    assert privacy.list_requests(reader=demo_facet.store.privacy, actor=owner, today=TODAY, uow=demo_facet.uow())
 
 
 BadCall = Callable[[app.Facet, str], Any]

@@ -41,7 +41,7 @@ def test_the_owner_pairs_the_simulated_reader_and_it_becomes_the_counters_reader
                                            actor=actor_for(demo_facet, Role.OWNER))
     assert reader.reader_id == stripe_server.reader_id and reader.device_type == "simulated_wisepos_e"
     assert stripe_server.registered_labels == ["Facet counter C1"]
-    assert demo_facet.directory().setting("payments.reader_id", "") == stripe_server.reader_id
+    assert demo_facet.store.directory.setting("payments.reader_id", "") == stripe_server.reader_id
     terminal = demo_facet.card_terminal()
     assert terminal is not None and terminal.test_mode
 
@@ -53,7 +53,7 @@ def test_a_code_stripe_refuses_is_named_and_nothing_changes(demo_facet: app.Face
         payment_setup.register_reader("sepia-cerulean-aqua", registry=demo_facet.reader_registry(),
                                       terminal="C1", uow=demo_facet.uow(), actor=actor_for(demo_facet, Role.OWNER))
     assert refused.value.field == "registration code" and "Invalid registration code" in refused.value.problem
-    assert demo_facet.directory().setting("payments.reader_id", "") == ""
+    assert demo_facet.store.directory.setting("payments.reader_id", "") == ""
     with pytest.raises(ValidationError) as refused:
         payment_setup.register_reader("not a code!", registry=demo_facet.reader_registry(), terminal="C1",
                                       uow=demo_facet.uow(), actor=actor_for(demo_facet, Role.OWNER))

@@ -84,29 +84,29 @@ def test_a_file_printer_appends(tmp_path: Path) -> None:
 
 
 def _sale_id(facet: app.Facet) -> str:
-    return str(facet.sales_reader().sales(limit=1)[0].id)
+    return str(facet.store.sales.sales(limit=1)[0].id)
 
 
 def test_a_stored_sale_prints_over_tcp(demo_facet: app.Facet, printer_listener: PrinterListener) -> None:
     sale_id = _sale_id(demo_facet)
-    sale = demo_facet.sales_reader().sale(sale_id)
+    sale = demo_facet.store.sales.sale(sale_id)
     assert sale is not None
     outcome = receipts.print_receipt(
-        sale_id, printer=demo_facet.printer_for(printer_listener.url), sales=demo_facet.sales_reader(),
-        directory=demo_facet.directory(), uow=demo_facet.uow(), actor=actor_for(demo_facet, Role.CLERK),
+        sale_id, printer=demo_facet.printer_for(printer_listener.url), sales=demo_facet.store.sales,
+        directory=demo_facet.store.directory, uow=demo_facet.uow(), actor=actor_for(demo_facet, Role.CLERK),
         open_drawer=True)
     assert outcome.printed
     paper = decode_escpos(printer_listener.wait_for(1)[0])
     assert sale.number in paper.text and all(line.sku in paper.text for line in sale.lines)
     assert "(800) 555-1234" in paper.text and "Jane Ellen" in paper.text
     assert paper.barcodes == [("CODE128", sale.number)] and paper.cut and paper.drawer_kicks == 1
-    assert demo_facet.sales_reader().print_queue(demo_facet.terminal) == []
+    assert demo_facet.store.sales.print_queue(demo_facet.terminal) == []
 
 
 def test_a_failed_print_waits_in_the_queue_and_prints_later(demo_facet: app.Facet,
                                                            printer_listener: PrinterListener) -> None:
     sale_id, clerk = _sale_id(demo_facet), actor_for(demo_facet, Role.CLERK)
-    sales, directory = demo_facet.sales_reader(), demo_facet.directory()
+    sales, directory = demo_facet.store.sales, demo_facet.store.directory
     off = demo_facet.printer_for("tcp://127.0.0.1:9")
     outcome = receipts.print_receipt(sale_id, printer=off, sales=sales, directory=directory, uow=demo_facet.uow(),
                                      actor=clerk)
@@ -127,10 +127,10 @@ def _pdf_text(data: bytes) -> str:
 
 def test_the_pdf_receipt_reads_back_with_every_field_and_a_scannable_barcode(demo_facet: app.Facet) -> None:
     sale_id = _sale_id(demo_facet)
-    sale = demo_facet.sales_reader().sale(sale_id)
+    sale = demo_facet.store.sales.sale(sale_id)
     assert sale is not None
     clerk = actor_for(demo_facet, Role.CLERK)
-    data = receipts.receipt_pdf(sale_id, sales=demo_facet.sales_reader(), directory=demo_facet.directory(),
+    data = receipts.receipt_pdf(sale_id, sales=demo_facet.store.sales, directory=demo_facet.store.directory,
                                 actor=clerk, uow=demo_facet.uow())
     text = _pdf_text(data)
     for expected in (sale.number, "Jane Ellen", "Subtotal", "Tax", "Total", "page 1 of 1",
@@ -141,8 +141,8 @@ def test_the_pdf_receipt_reads_back_with_every_field_and_a_scannable_barcode(dem
     found = zxingcpp.read_barcodes(image)
     assert [b.text for b in found] == [sale.number]
 
-    gift = _pdf_text(receipts.receipt_pdf(sale_id, sales=demo_facet.sales_reader(),
-                                          directory=demo_facet.directory(), actor=clerk, gift=True, uow=demo_facet.uow()))
+    gift = _pdf_text(receipts.receipt_pdf(sale_id, sales=demo_facet.store.sales,
+                                          directory=demo_facet.store.directory, actor=clerk, gift=True, uow=demo_facet.uow()))
     assert "Gift receipt" in gift and not re.search(r"\$\d", gift)
 
 
@@ -159,17 +159,17 @@ def test_usb_and_serial_printers_that_are_not_there_are_a_clear_message() -> Non
 
 def _cash_sale(facet: app.Facet, clerk: Actor) -> checkout.CompletedSale:
     cash.open_shift(Money(20000), uow=facet.uow(), actor=clerk)
-    row = next(r for r in facet.inventory_reader().search("tennis", 50) if r.status == "available" and r.on_hand > 0)
-    settings = checkout.counter_settings(facet.directory(), facet.terminal)
+    row = next(r for r in facet.store.inventory.search("tennis", 50) if r.status == "available" and r.on_hand > 0)
+    settings = checkout.counter_settings(facet.store.directory, facet.terminal)
     co = checkout.start_checkout(checkout.add_item(Cart(), row, actor=clerk), settings=settings, uow=facet.uow(),
                                  actor=clerk)
-    co = checkout.pay_cash(co, Money(co.due.cents + 2000), uow=facet.uow(), actor=clerk, sales=facet.sales_reader())
-    return checkout.complete_sale(co, uow=facet.uow(), actor=clerk, sales=facet.sales_reader())
+    co = checkout.pay_cash(co, Money(co.due.cents + 2000), uow=facet.uow(), actor=clerk, sales=facet.store.sales)
+    return checkout.complete_sale(co, uow=facet.uow(), actor=clerk, sales=facet.store.sales)
 
 
 def _waiting(facet: app.Facet) -> dict[str, str]:
     """Sale number -> why its receipt waits, for every receipt in this counter's queue."""
-    return {str(job.sale_number): job.error for job in facet.sales_reader().print_queue(facet.terminal)}
+    return {str(job.sale_number): job.error for job in facet.store.sales.print_queue(facet.terminal)}
 
 
 def test_a_sales_receipt_waits_in_the_queue_from_the_sales_own_commit_until_it_prints(
@@ -177,7 +177,7 @@ def test_a_sales_receipt_waits_in_the_queue_from_the_sales_own_commit_until_it_p
     done = _cash_sale(demo_facet, clerk)
     assert _waiting(demo_facet) == {done.number: receipts.WAITING_FOR_FIRST_PRINT}
     outcome = receipts.print_receipt(done.sale_id, printer=demo_facet.printer_for(printer_listener.url),
-                                     sales=demo_facet.sales_reader(), directory=demo_facet.directory(),
+                                     sales=demo_facet.store.sales, directory=demo_facet.store.directory,
                                      uow=demo_facet.uow(), actor=clerk, open_drawer=True, job_id=done.receipt_job_id)
     assert outcome == receipts.PrintOutcome(True, f"Receipt {done.number} printed.", done.receipt_job_id)
     paper = decode_escpos(printer_listener.wait_for(1)[0])
@@ -195,15 +195,15 @@ KILLED_AFTER_THE_SALE = textwrap.dedent("""
     from pos_app.services import cash, checkout
 
     facet = app.open_facet(Path(sys.argv[1]))
-    person = next(s for s in facet.directory().staff_list() if s.role is Role.CLERK)
+    person = next(s for s in facet.store.directory.staff_list() if s.role is Role.CLERK)
     clerk = Actor(staff_id=person.id, name=person.name, role=person.role, terminal=facet.terminal)
     cash.open_shift(Money(20000), uow=facet.uow(), actor=clerk)
-    row = next(r for r in facet.inventory_reader().search("tennis", 50) if r.status == "available" and r.on_hand > 0)
-    settings = checkout.counter_settings(facet.directory(), facet.terminal)
+    row = next(r for r in facet.store.inventory.search("tennis", 50) if r.status == "available" and r.on_hand > 0)
+    settings = checkout.counter_settings(facet.store.directory, facet.terminal)
     co = checkout.start_checkout(checkout.add_item(Cart(), row, actor=clerk), settings=settings, uow=facet.uow(),
                                  actor=clerk)
-    co = checkout.pay_cash(co, co.due, uow=facet.uow(), actor=clerk, sales=facet.sales_reader())
-    done = checkout.complete_sale(co, uow=facet.uow(), actor=clerk, sales=facet.sales_reader())
+    co = checkout.pay_cash(co, co.due, uow=facet.uow(), actor=clerk, sales=facet.store.sales)
+    done = checkout.complete_sale(co, uow=facet.uow(), actor=clerk, sales=facet.store.sales)
     print(done.number, flush=True)
     os.kill(os.getpid(), signal.SIGKILL)  # right after the sale's commit, before anything is printed
 """)
@@ -221,14 +221,14 @@ def test_a_counter_killed_right_after_the_sale_still_has_its_receipt_waiting(dem
     number = killed.stdout.strip()
     facet = app.open_facet(demo_dir)
     try:
-        assert facet.sales_reader().sale_id_for_number(number) is not None, "the sale was committed"
+        assert facet.store.sales.sale_id_for_number(number) is not None, "the sale was committed"
         assert _waiting(facet) == {number: receipts.WAITING_FOR_FIRST_PRINT}
     finally:
         facet.close()
 
 
 def _quick_printer(facet: app.Facet, url: str) -> EscposPrinter:
-    directory = facet.directory()
+    directory = facet.store.directory
     return EscposPrinter(parse_printer_uri(url), columns=int(directory.setting("receipt.columns", 42)),
                          profile=str(directory.setting("receipt.profile", "TM-T88V")), timeout_seconds=0.5,
                          status_wait=0.1)
@@ -252,8 +252,8 @@ def test_a_receipt_the_printer_did_not_take_waits_in_the_queue_with_the_reason(
     printer = PrinterListener(**listener)
     try:
         outcome = receipts.print_receipt(
-            done.sale_id, printer=_quick_printer(demo_facet, printer.url), sales=demo_facet.sales_reader(),
-            directory=demo_facet.directory(), uow=demo_facet.uow(), actor=clerk, job_id=done.receipt_job_id)
+            done.sale_id, printer=_quick_printer(demo_facet, printer.url), sales=demo_facet.store.sales,
+            directory=demo_facet.store.directory, uow=demo_facet.uow(), actor=clerk, job_id=done.receipt_job_id)
     finally:
         printer.close()
     assert not outcome.printed and outcome.job_id == done.receipt_job_id
@@ -270,7 +270,7 @@ def test_a_receipt_that_cannot_be_laid_out_waits_and_the_drawer_still_opens(
         uow.settings.set("receipt.profile", "TM-T88X")
         uow.commit()
     outcome = receipts.print_receipt(done.sale_id, printer=demo_facet.printer_for(printer_listener.url),
-                                     sales=demo_facet.sales_reader(), directory=demo_facet.directory(),
+                                     sales=demo_facet.store.sales, directory=demo_facet.store.directory,
                                      uow=demo_facet.uow(), actor=clerk, open_drawer=True, job_id=done.receipt_job_id)
     assert not outcome.printed
     assert outcome.message == (f"Receipt {done.number} did not print: it could not be laid out for the printer "
@@ -290,11 +290,11 @@ PRINT_THE_LAST_SALE = textwrap.dedent("""
     from pos_app.services import receipts
 
     facet = app.open_facet(Path(sys.argv[1]))
-    person = next(s for s in facet.directory().staff_list() if s.role is Role.CLERK)
+    person = next(s for s in facet.store.directory.staff_list() if s.role is Role.CLERK)
     clerk = Actor(staff_id=person.id, name=person.name, role=person.role, terminal=facet.terminal)
-    sale_id = facet.sales_reader().sales(limit=1)[0].id
-    outcome = receipts.print_receipt(sale_id, printer=facet.printer_for(sys.argv[2]), sales=facet.sales_reader(),
-                                     directory=facet.directory(), uow=facet.uow(), actor=clerk, open_drawer=True)
+    sale_id = facet.store.sales.sales(limit=1)[0].id
+    outcome = receipts.print_receipt(sale_id, printer=facet.printer_for(sys.argv[2]), sales=facet.store.sales,
+                                     directory=facet.store.directory, uow=facet.uow(), actor=clerk, open_drawer=True)
     print(outcome.printed, outcome.message)
 """)
 
@@ -324,7 +324,7 @@ def test_a_capability_cache_left_broken_by_a_kill_no_longer_stops_receipts(
 
 
 def test_receipt_columns_must_fit_the_printer_profile(demo_facet: app.Facet) -> None:
-    owner, directory = actor_for(demo_facet, Role.OWNER), demo_facet.directory()
+    owner, directory = actor_for(demo_facet, Role.OWNER), demo_facet.store.directory
     with pytest.raises(ValidationError, match=r"^receipt\.columns: is 48, but the TM-T88V profile prints 42 "
                                               r"characters a line \(font A\), so 48 do not fit: set 42$"):
         settings.change_setting("receipt.columns", "48", uow=demo_facet.uow(), actor=owner)
@@ -393,7 +393,7 @@ def test_a_printer_address_that_cannot_be_used_is_why_the_receipt_waits(demo_fac
         uow.settings.set("receipt.printer", "tcp://192.168.1.50:99999")
         uow.commit()
     outcome = receipts.print_receipt(done.sale_id, printer=demo_facet.receipt_printer(),
-                                     sales=demo_facet.sales_reader(), directory=demo_facet.directory(),
+                                     sales=demo_facet.store.sales, directory=demo_facet.store.directory,
                                      uow=demo_facet.uow(), actor=clerk, job_id=done.receipt_job_id)
     assert not outcome.printed and outcome.message.startswith(
         f"Receipt {done.number} did not print: The receipt printer's address in the settings (receipt.printer) is "

@@ -29,7 +29,7 @@ def keys(data_dir: Path) -> StoreKeys:
 def counts(data_dir: Path) -> tuple[int, int, int]:
     facet = app.open_facet(data_dir)
     try:
-        c = facet.directory().counts()
+        c = facet.store.directory.counts()
         return c.items, c.customers, c.sales
     finally:
         facet.close()

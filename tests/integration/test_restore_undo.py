@@ -46,7 +46,7 @@ def _five_cash_sales(data_dir: Path) -> list[tuple[str, str]]:
     facet = app.open_facet(data_dir)
     try:
         clerk = actor_for(facet, Role.CLERK)
-        settings = checkout.counter_settings(facet.directory(), facet.terminal)
+        settings = checkout.counter_settings(facet.store.directory, facet.terminal)
         cash.open_shift(Money(20000), uow=facet.uow(), actor=clerk)
         sold = []
         for row in _available(facet, "counted", 5):
@@ -140,7 +140,7 @@ def test_typing_the_word_restores_and_the_trail_flags_and_verify_say_what_was_un
     facet = app.open_facet(data_dir)
     try:
         owner = actor_for(facet, Role.OWNER)
-        [event] = audit.search(AuditFilter(action="store.restored"), trail=facet.audit_trail(), uow=facet.uow(),
+        [event] = audit.search(AuditFilter(action="store.restored"), trail=facet.store.audit, uow=facet.uow(),
                                actor=owner)
         summary = json.loads(event.summary)
         assert summary["sale_numbers"] == numbers and summary["undone_sales"] == 5
@@ -149,13 +149,13 @@ def test_typing_the_word_restores_and_the_trail_flags_and_verify_say_what_was_un
         assert summary["previous_trail_head"]["hash"] == previous[1]
         assert event.person == "Jane Ellen (command line)", "the trail names who restored"
 
-        [flag] = [f for f in audit.flags(trail=facet.audit_trail(), uow=facet.uow(), actor=owner)
+        [flag] = [f for f in audit.flags(trail=facet.store.audit, uow=facet.uow(), actor=owner)
                   if f.kind is FlagKind.RESTORED]
         assert (flag.count, flag.sales_undone) == (1, 5)
         assert flag.describe().startswith("Jane Ellen (command line) restored the store from a backup (once), "
                                           "undoing 5 sales made after the backup")
         officer = actor_for(facet, Role.PRIVACY_OFFICER)
-        assert any(f.kind is FlagKind.RESTORED for f in audit.flags(trail=facet.audit_trail(), uow=facet.uow(),
+        assert any(f.kind is FlagKind.RESTORED for f in audit.flags(trail=facet.store.audit, uow=facet.uow(),
                                                                      actor=officer))
     finally:
         facet.close()
@@ -181,7 +181,7 @@ def test_a_sale_made_after_the_list_was_confirmed_refuses_the_restore(later: dic
     facet = app.open_facet(data_dir)
     try:
         clerk = actor_for(facet, Role.CLERK)
-        settings = checkout.counter_settings(facet.directory(), facet.terminal)
+        settings = checkout.counter_settings(facet.store.directory, facet.terminal)
         row = _available(facet, "counted", 6)[-1]
         _cash_sale(facet, clerk, settings, checkout.add_item(Cart(), row, actor=clerk))
     finally:

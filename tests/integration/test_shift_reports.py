@@ -23,7 +23,7 @@ def _two_pieces(facet: app.Facet) -> list[Any]:
             "AND price_cents BETWEEN 10000 AND 300000 ORDER BY sku LIMIT 2")]
     finally:
         conn.close()
-    return facet.inventory_reader().rows_by_ids(ids)
+    return facet.store.inventory.rows_by_ids(ids)
 
 
 def _sell_two_then_return_one(facet: app.Facet, clerk: Actor, manager: Actor,
@@ -33,15 +33,15 @@ def _sell_two_then_return_one(facet: app.Facet, clerk: Actor, manager: Actor,
     cart = checkout.discount_line(cart, 0, Discount.of_percent(Decimal(10)), settings=settings, actor=clerk,
                                   uow=facet.uow())
     co = checkout.start_checkout(cart, settings=settings, uow=facet.uow(), actor=clerk)
-    co = checkout.pay_cash(co, co.due, uow=facet.uow(), actor=clerk, sales=facet.sales_reader())
-    sold = checkout.complete_sale(co, uow=facet.uow(), actor=clerk, sales=facet.sales_reader())
+    co = checkout.pay_cash(co, co.due, uow=facet.uow(), actor=clerk, sales=facet.store.sales)
+    sold = checkout.complete_sale(co, uow=facet.uow(), actor=clerk, sales=facet.store.sales)
 
-    sale = facet.sales_reader().sale(sold.sale_id)
+    sale = facet.store.sales.sale(sold.sale_id)
     assert sale is not None
     back = returns.add_return(Cart(), sale, sale.lines[1].id, 1, actor=clerk)
     co = checkout.start_checkout(back, settings=settings, uow=facet.uow(), actor=clerk)
     co = checkout.refund_cash(co, -co.due, uow=facet.uow(), actor=clerk, approver=manager)
-    checkout.complete_sale(co, uow=facet.uow(), actor=clerk, sales=facet.sales_reader())
+    checkout.complete_sale(co, uow=facet.uow(), actor=clerk, sales=facet.store.sales)
     return sold, sale.lines[1]
 
 
@@ -49,7 +49,7 @@ def test_the_x_report_says_net_sales_without_tax_and_lists_a_return_apart_not_as
         demo_facet: app.Facet, clerk: Actor, manager: Actor, shift: str,
         settings: checkout.CounterSettings) -> None:
     sold, returned_line = _sell_two_then_return_one(demo_facet, clerk, manager, settings)
-    x = cash.x_report(sales=demo_facet.sales_reader(), actor=clerk, uow=demo_facet.uow())
+    x = cash.x_report(sales=demo_facet.store.sales, actor=clerk, uow=demo_facet.uow())
     f = x.figures
     assert f.sales == 1 and f.returns == 1 and f.returned_pieces == 1  # the refund is no sale
     assert f.returned + f.returned_tax == returned_line.total_cents  # all the line's pieces came back
@@ -69,7 +69,7 @@ def test_the_x_report_says_net_sales_without_tax_and_lists_a_return_apart_not_as
 
 
 def sold_tax(facet: app.Facet, sale_id: str) -> int:
-    sale = facet.sales_reader().sale(sale_id)
+    sale = facet.store.sales.sale(sale_id)
     assert sale is not None
     return sale.tax_cents
 
@@ -78,14 +78,14 @@ def test_the_printed_z_report_has_tax_and_returns_apart_and_the_stores_date_not_
         demo_facet: app.Facet, clerk: Actor, manager: Actor, shift: str, settings: checkout.CounterSettings,
         printer_listener: Any) -> None:
     _sell_two_then_return_one(demo_facet, clerk, manager, settings)
-    x = cash.x_report(sales=demo_facet.sales_reader(), actor=clerk, uow=demo_facet.uow())
+    x = cash.x_report(sales=demo_facet.store.sales, actor=clerk, uow=demo_facet.uow())
     expected = x.expected.cents
-    z = cash.close_shift({10000: expected // 10000, 1: expected % 10000}, uow=demo_facet.uow(), sales=demo_facet.sales_reader(), actor=clerk)
+    z = cash.close_shift({10000: expected // 10000, 1: expected % 10000}, uow=demo_facet.uow(), sales=demo_facet.store.sales, actor=clerk)
     assert z.shift.status == "closed" and z.shift.closed_at is not None  # the report says when it closed
     # 03:30 UTC on Dec 7 is still the evening of Dec 6 in New York, where the demo store is.
     closed_at = dt.datetime(2026, 12, 7, 3, 30, tzinfo=dt.UTC)
     printer = EscposPrinter(parse_printer_uri(printer_listener.url))
-    outcome = receipts.print_report("Z report", z.rows(), printer=printer, directory=demo_facet.directory(),
+    outcome = receipts.print_report("Z report", z.rows(), printer=printer, directory=demo_facet.store.directory,
                                     at=closed_at)
     assert outcome.printed, outcome.message
     printer_listener.wait_for(1, timeout=10)

@@ -21,7 +21,7 @@ MANAGER, MANAGER_PASSWORD, MANAGER_PIN = "Marcus Reed", "manager-demo-1", "2222"
 
 
 def person(facet: app.Facet, name: str) -> StaffRecord:
-    return next(s for s in facet.directory().staff_list() if s.name == name)
+    return next(s for s in facet.store.directory.staff_list() if s.name == name)
 
 
 def sign_in(facet: app.Facet, name: str, secret: str, hasher: Any) -> Any:

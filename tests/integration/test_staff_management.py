@@ -59,7 +59,7 @@ def test_a_new_clerk_signs_in_once_with_the_temporary_pin_and_chooses_their_own(
         demo_facet: app.Facet, owner: Actor, fast_hasher: Argon2Hasher) -> None:
     new_id = staff.add_staff("Zoë Ngô", Role.CLERK, pin="482913", uow=demo_facet.uow(), actor=owner,
                              hasher=fast_hasher)
-    assert "Zoë Ngô" in [c.name for c in staff.sign_in_choices(demo_facet.directory())]
+    assert "Zoë Ngô" in [c.name for c in staff.sign_in_choices(demo_facet.store.directory)]
     with pytest.raises(SignInFailed, match="must choose a new PIN"):
         staff.sign_in(new_id, "482913", uow=demo_facet.uow(), hasher=fast_hasher, terminal="C1")
     check = staff.check_sign_in(new_id, "482913", uow=demo_facet.uow(), hasher=fast_hasher, terminal="C1")
@@ -157,7 +157,7 @@ def test_a_manager_resets_a_clerks_pin_but_not_a_managers_password(
     assert refused and refused[-1][2]["permission"] == "manage_staff"
     with pytest.raises(ValidationError, match="temporary_pin: must be 4 to 8 digits"):
         staff.reset_secret(lily.id, "12", uow=demo_facet.uow(), actor=manager, hasher=fast_hasher)
-    assert [r.name for r in staff.staff_list(reader=demo_facet.directory(), uow=demo_facet.uow(), actor=manager)] \
+    assert [r.name for r in staff.staff_list(reader=demo_facet.store.directory, uow=demo_facet.uow(), actor=manager)] \
         == ["Lily Chen", "Priya Nair", "Sam Ortiz"]
 
 
@@ -165,7 +165,7 @@ def test_a_temporary_secret_cannot_approve(demo_facet: app.Facet, owner: Actor, 
     marcus = everyone(demo_facet)["Marcus Reed"]
     staff.reset_secret(marcus.id, "temp-pass-7", uow=demo_facet.uow(), actor=owner, hasher=fast_hasher)
     with pytest.raises(SignInFailed, match="temporary PIN or password"):
-        staff.approve(marcus.id, "temp-pass-7", Permission.REFUND, reader=demo_facet.directory(),
+        staff.approve(marcus.id, "temp-pass-7", Permission.REFUND, reader=demo_facet.store.directory,
                       uow=demo_facet.uow(), hasher=fast_hasher, terminal="C1")
 
 
@@ -179,12 +179,12 @@ def test_a_leaver_keeps_their_history_cannot_sign_in_and_can_come_back(
     finally:
         conn.close()
     staff.deactivate(lily.id, uow=demo_facet.uow(), actor=owner)
-    assert "Lily Chen" not in [c.name for c in staff.sign_in_choices(demo_facet.directory())]
+    assert "Lily Chen" not in [c.name for c in staff.sign_in_choices(demo_facet.store.directory)]
     with pytest.raises(SignInFailed, match="cannot sign in"):
         staff.sign_in(lily.id, "3333", uow=demo_facet.uow(), hasher=fast_hasher, terminal="C1")
     with pytest.raises(Conflict, match="already deactivated"):
         staff.deactivate(lily.id, uow=demo_facet.uow(), actor=owner)
-    shown = staff.staff_list(reader=demo_facet.directory(), uow=demo_facet.uow(), actor=owner, include_inactive=True)
+    shown = staff.staff_list(reader=demo_facet.store.directory, uow=demo_facet.uow(), actor=owner, include_inactive=True)
     assert [(r.name, r.active) for r in shown][-1] == ("Lily Chen", False)
     with pytest.raises(ValidationError, match="name: .* is already on the staff list"):
         staff.add_staff("lily chen", Role.CLERK, pin="1234", uow=demo_facet.uow(), actor=owner, hasher=fast_hasher)
@@ -284,7 +284,7 @@ def test_each_change_is_audited_and_a_refused_one_changes_nothing(
     assert recorded[0][2] == {"secret": "pin"}
     assert everyone(demo_facet)["Sam Ortiz"].credentials == "GIA Graduate Gemologist"
     assert outbox_rows() > before
-    assert two_step.staff_overview(reader=demo_facet.directory(), uow=demo_facet.uow(), actor=owner)
+    assert two_step.staff_overview(reader=demo_facet.store.directory, uow=demo_facet.uow(), actor=owner)
 
 
 def test_a_reset_password_with_two_step_takes_the_new_password_then_the_code(

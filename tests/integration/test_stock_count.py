@@ -18,7 +18,7 @@ LOCATION = "Case 3"
 
 
 def scan(facet: app.Facet, count_id: str, code: str, actor: Actor) -> stock_count.ScanResult:
-    return stock_count.scan(count_id, code, uow=facet.uow(), reader=facet.inventory_reader(), actor=actor)
+    return stock_count.scan(count_id, code, uow=facet.uow(), reader=facet.store.inventory, actor=actor)
 
 
 def movements(facet: app.Facet, kind: str) -> list[tuple[Any, ...]]:
@@ -34,7 +34,7 @@ class Case:
     """Case 3 of the demo, split the way a count finds it."""
 
     def __init__(self, facet: app.Facet) -> None:
-        expected = facet.inventory_reader().expected_at(LOCATION)
+        expected = facet.store.inventory.expected_at(LOCATION)
         self.unique = [r for r in expected if r.tracking == "unique"]
         self.counted = [r for r in expected if r.tracking == "counted"]
         assert len(self.unique) >= 3 and len(self.counted) >= 2, "the demo's Case 3 holds both kinds"
@@ -42,7 +42,7 @@ class Case:
         self.twice_scanned = self.unique[1]
         self.short_line = next(r for r in self.counted if r.on_hand >= 2)
         self.elsewhere: ItemRow = next(
-            r for r in facet.inventory_reader().expected_at("Safe") if r.tracking == "unique")
+            r for r in facet.store.inventory.expected_at("Safe") if r.tracking == "unique")
 
 
 def count_the_case(facet: app.Facet, clerk: Actor, case: Case) -> tuple[str, dict[str, stock_count.ScanResult]]:
@@ -79,7 +79,7 @@ def test_report_shows_matched_missing_unexpected_and_unknown(demo_facet: app.Fac
     case = Case(demo_facet)
     count_id, _ = count_the_case(demo_facet, clerk, case)
 
-    report = stock_count.report(count_id, reader=demo_facet.inventory_reader(), actor=clerk, uow=demo_facet.uow())
+    report = stock_count.report(count_id, reader=demo_facet.store.inventory, actor=clerk, uow=demo_facet.uow())
 
     assert report.status == "open" and report.location == LOCATION
     assert [line.item.id for line in report.missing] == [case.missing_piece.id]
@@ -97,9 +97,9 @@ def test_clerks_can_count_but_not_post(demo_facet: app.Facet, clerk: Actor) -> N
     case = Case(demo_facet)
     count_id, _ = count_the_case(demo_facet, clerk, case)
     with pytest.raises(PermissionDenied):
-        stock_count.post_count(count_id, uow=demo_facet.uow(), reader=demo_facet.inventory_reader(), actor=clerk)
+        stock_count.post_count(count_id, uow=demo_facet.uow(), reader=demo_facet.store.inventory, actor=clerk)
     assert movements(demo_facet, "count") == []
-    report = stock_count.report(count_id, reader=demo_facet.inventory_reader(), actor=clerk, uow=demo_facet.uow())
+    report = stock_count.report(count_id, reader=demo_facet.store.inventory, actor=clerk, uow=demo_facet.uow())
     assert report.status == "open"
 
 
@@ -107,7 +107,7 @@ def test_posting_writes_count_movements_only_for_differences_of_the_locations_ow
         demo_facet: app.Facet, clerk: Actor, manager: Actor) -> None:
     case = Case(demo_facet)
     count_id, _ = count_the_case(demo_facet, clerk, case)
-    reader = demo_facet.inventory_reader()
+    reader = demo_facet.store.inventory
 
     posted = stock_count.post_count(count_id, uow=demo_facet.uow(), reader=reader, actor=manager)
 
@@ -134,7 +134,7 @@ def test_a_posted_count_takes_no_more_scans_and_cannot_be_posted_again(
         demo_facet: app.Facet, clerk: Actor, manager: Actor) -> None:
     case = Case(demo_facet)
     count_id, _ = count_the_case(demo_facet, clerk, case)
-    reader = demo_facet.inventory_reader()
+    reader = demo_facet.store.inventory
     stock_count.post_count(count_id, uow=demo_facet.uow(), reader=reader, actor=manager)
     with pytest.raises(Conflict, match="already posted"):
         scan(demo_facet, count_id, case.missing_piece.sku, clerk)
@@ -152,11 +152,11 @@ def test_counted_stock_found_in_its_own_location_with_none_on_record_is_posted(
     scan(demo_facet, count_id, line.sku, clerk)
     scan(demo_facet, count_id, line.sku, clerk)
 
-    stock_count.post_count(count_id, uow=demo_facet.uow(), reader=demo_facet.inventory_reader(), actor=manager)
+    stock_count.post_count(count_id, uow=demo_facet.uow(), reader=demo_facet.store.inventory, actor=manager)
 
     posted = {item_id: quantity for item_id, quantity, *_ in movements(demo_facet, "count")}
     assert posted[line.id] == 2
-    assert demo_facet.inventory_reader().lookup_code(line.sku).on_hand == 2  # type: ignore[union-attr]
+    assert demo_facet.store.inventory.lookup_code(line.sku).on_hand == 2  # type: ignore[union-attr]
 
 
 def test_undo_removes_the_last_scan_and_cancel_closes_without_posting(
@@ -166,7 +166,7 @@ def test_undo_removes_the_last_scan_and_cancel_closes_without_posting(
     scan(demo_facet, count_id, case.unique[0].sku, clerk)
     scan(demo_facet, count_id, "OOPS", clerk)
     assert stock_count.undo_last_scan(count_id, uow=demo_facet.uow(), actor=clerk) == "OOPS"
-    report = stock_count.report(count_id, reader=demo_facet.inventory_reader(), actor=clerk, uow=demo_facet.uow())
+    report = stock_count.report(count_id, reader=demo_facet.store.inventory, actor=clerk, uow=demo_facet.uow())
     assert report.unknown_codes == () and report.scanned == 1
 
     stock_count.cancel_count(count_id, uow=demo_facet.uow(), actor=clerk)
@@ -192,18 +192,18 @@ def test_stock_received_while_a_case_is_counted_is_not_taken_away_by_the_count(e
         scan(empty_facet, count_id, "CH-1", manager)
     inventory.receive_more(record.id, 2, uow=empty_facet.uow(), actor=manager)
 
-    posted = stock_count.post_count(count_id, uow=empty_facet.uow(), reader=empty_facet.inventory_reader(),
+    posted = stock_count.post_count(count_id, uow=empty_facet.uow(), reader=empty_facet.store.inventory,
                                     actor=manager)
 
     assert posted.differences == ()
-    assert empty_facet.inventory_reader().lookup_code("CH-1").on_hand == 5
+    assert empty_facet.store.inventory.lookup_code("CH-1").on_hand == 5
 
 
 def test_a_clerks_count_report_does_not_show_cost(demo_facet: app.Facet) -> None:
     clerk = actor_for(demo_facet, Role.CLERK)
     count_id = stock_count.start_count("Case 1", uow=demo_facet.uow(), actor=clerk)
-    first = demo_facet.inventory_reader().expected_at("Case 1")[0]
+    first = demo_facet.store.inventory.expected_at("Case 1")[0]
     result = scan(demo_facet, count_id, first.sku, clerk)
-    report = stock_count.report(count_id, reader=demo_facet.inventory_reader(), actor=clerk, uow=demo_facet.uow())
+    report = stock_count.report(count_id, reader=demo_facet.store.inventory, actor=clerk, uow=demo_facet.uow())
     assert result.item is not None and result.item.cost_cents is None
     assert all(line.item.cost_cents is None for line in report.matched + report.missing)

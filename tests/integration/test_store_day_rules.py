@@ -46,9 +46,9 @@ def _large_cash_checkout(facet: app.Facet) -> checkout.Checkout:
         if sum(line.unit_price.cents for line in cart.lines) > 1_000_000:
             break
         cart = checkout.add_item(cart, row, actor=clerk)
-    customer = facet.sales_reader().find_customers("a")[0]
-    cart = checkout.attach_customer(cart, customer.id, sales=facet.sales_reader(), actor=clerk)
-    settings = checkout.counter_settings(facet.directory(), facet.terminal)
+    customer = facet.store.sales.find_customers("a")[0]
+    cart = checkout.attach_customer(cart, customer.id, sales=facet.store.sales, actor=clerk)
+    settings = checkout.counter_settings(facet.store.directory, facet.terminal)
     return checkout.start_checkout(cart, settings=settings, uow=facet.uow(), actor=clerk)
 
 
@@ -59,9 +59,9 @@ def test_a_payer_who_turns_18_tomorrow_in_the_store_is_refused_tonight_though_ut
     payer = checkout.LargeCashDetails("Sam Young", "12 Oak St, Springfield IL", TURNS_18_ON_DEC_7, "123-45-6789",
                                       "Illinois driver licence D123-4567")
     with pytest.raises(ValidationError, match="date of birth: must be a real date, for a payer 18 or older"):
-        checkout.pay_cash(co, co.due, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.sales_reader(),
+        checkout.pay_cash(co, co.due, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.store.sales,
                           large_cash=payer, now=EVENING)
-    paid = checkout.pay_cash(co, co.due, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.sales_reader(),
+    paid = checkout.pay_cash(co, co.due, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.store.sales,
                              large_cash=payer, now=NEXT_MORNING)
     assert paid.large_cash is not None and paid.large_cash.date_of_birth == TURNS_18_ON_DEC_7
 
@@ -73,28 +73,28 @@ def test_cash_from_the_same_store_date_a_year_ago_counts_toward_form_8300(demo_f
     cash.open_shift(Money(20000), uow=demo_facet.uow(), actor=clerk)
     pieces = [r for r in _available(demo_facet, "unique", 200) if 550_000 <= r.price_cents <= 850_000][:2]
     assert len(pieces) == 2
-    customer = demo_facet.sales_reader().find_customers("a")[0]
-    settings = checkout.counter_settings(demo_facet.directory(), demo_facet.terminal)
+    customer = demo_facet.store.sales.find_customers("a")[0]
+    settings = checkout.counter_settings(demo_facet.store.directory, demo_facet.terminal)
 
     def paying(piece: ItemRow) -> checkout.Checkout:
         cart = checkout.attach_customer(checkout.add_item(Cart(), piece, actor=clerk), customer.id,
-                                        sales=demo_facet.sales_reader(), actor=clerk)
+                                        sales=demo_facet.store.sales, actor=clerk)
         return checkout.start_checkout(cart, settings=settings, uow=demo_facet.uow(), actor=clerk)
 
     a_year_ago = dt.datetime(2025, 12, 6, 13, 0, tzinfo=dt.UTC)
     first = paying(pieces[0])
-    first = checkout.pay_cash(first, first.due, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.sales_reader(),
+    first = checkout.pay_cash(first, first.due, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.store.sales,
                               now=a_year_ago)
-    checkout.complete_sale(first, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.sales_reader(),
+    checkout.complete_sale(first, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.store.sales,
                            now=a_year_ago)
     assert checkout.large_cash_since(EVENING, "America/New_York") == dt.datetime(2025, 12, 6, 5, 0, tzinfo=dt.UTC)
     second = paying(pieces[1])
     with pytest.raises(checkout.LargeCashDetailsNeeded) as needed:
-        checkout.pay_cash(second, second.due, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.sales_reader(),
+        checkout.pay_cash(second, second.due, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.store.sales,
                           now=EVENING)
     assert needed.value.twelve_month_cents == first.priced.total.cents + second.priced.total.cents
     # the next store day, that sale is more than 12 months back
-    later = checkout.pay_cash(second, second.due, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.sales_reader(),
+    later = checkout.pay_cash(second, second.due, uow=demo_facet.uow(), actor=clerk, sales=demo_facet.store.sales,
                               now=NEXT_MORNING)
     assert later.large_cash is None
 
@@ -118,7 +118,7 @@ def test_the_staff_list_on_the_command_line_says_a_lock_in_store_time(
         capsys: pytest.CaptureFixture[str], demo_dir: Path) -> None:
     facet = app.open_facet(demo_dir)
     try:
-        marcus = next(s.id for s in facet.directory().staff_list() if s.name == "Marcus Reed")
+        marcus = next(s.id for s in facet.store.directory.staff_list() if s.name == "Marcus Reed")
         with facet.uow() as uow:
             uow.staff.lock(marcus, EVENING.replace(year=2099))
             uow.commit()
@@ -139,7 +139,7 @@ def test_a_restore_says_when_the_backup_ends_and_when_it_happened_in_store_time(
     facet = app.open_facet(demo_dir)
     try:
         owner = actor_for(facet, Role.OWNER)
-        customer = facet.sales_reader().customers("", 1)[0].id
+        customer = facet.store.sales.customers("", 1)[0].id
         with time_machine.travel(EVENING, tick=False):
             privacy.record_request(customer, "access", "email", dt.date(2026, 12, 6), uow=facet.uow(),
                                    actor=actor_for(facet, Role.PRIVACY_OFFICER))

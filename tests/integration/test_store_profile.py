@@ -17,12 +17,12 @@ from tests.conftest import actor_for, audit_summaries, cli_login, store_digest
 
 def test_the_owner_changes_the_tax_rate_and_time_zone_and_the_trail_says_old_and_new(demo_facet: app.Facet) -> None:
     owner = actor_for(demo_facet, Role.OWNER)
-    before = demo_facet.directory().store()
+    before = demo_facet.store.directory.store()
     assert before is not None
     saved = store_profile.change_store_profile({"tax_rate": "6.25%", "timezone": "America/Chicago"},
                                                uow=demo_facet.uow(), actor=owner)
     assert saved.tax_rate == "6.25" and saved.timezone == "America/Chicago"
-    assert demo_facet.directory().store() == saved
+    assert demo_facet.store.directory.store() == saved
     assert saved.name == before.name and saved.address == before.address
     (event,) = audit_summaries(demo_facet, "store.profile_changed")
     assert event["changed"] == {"tax_rate": {"before": before.tax_rate, "after": "6.25"},
@@ -41,18 +41,18 @@ def test_the_owner_changes_the_tax_rate_and_time_zone_and_the_trail_says_old_and
 def test_a_bad_field_is_refused_by_name_and_nothing_changes(demo_facet: app.Facet, field: str, text: str,
                                                             problem: str) -> None:
     owner = actor_for(demo_facet, Role.OWNER)
-    before = demo_facet.directory().store()
+    before = demo_facet.store.directory.store()
     with pytest.raises(ValidationError) as refused:
         # a good change alongside: all or nothing
         other = {"receipt_footer": "Thank you!"}
         store_profile.change_store_profile({**other, field: text}, uow=demo_facet.uow(), actor=owner)
     assert refused.value.field == field and problem in str(refused.value)
-    assert demo_facet.directory().store() == before
+    assert demo_facet.store.directory.store() == before
     assert audit_summaries(demo_facet, "store.profile_changed") == []
 
 
 def test_the_currency_stays_once_a_sale_is_recorded(demo_facet: app.Facet) -> None:
-    assert demo_facet.directory().counts().sales > 0
+    assert demo_facet.store.directory.counts().sales > 0
     with pytest.raises(ValidationError) as refused:
         store_profile.change_store_profile({"currency": "CAD"}, uow=demo_facet.uow(),
                                            actor=actor_for(demo_facet, Role.OWNER))
@@ -67,7 +67,7 @@ def test_an_unknown_field_is_named(demo_facet: app.Facet) -> None:
 
 
 def test_saving_the_same_values_records_nothing(demo_facet: app.Facet) -> None:
-    profile = demo_facet.directory().store()
+    profile = demo_facet.store.directory.store()
     assert profile is not None
     store_profile.change_store_profile(store_profile.as_texts(profile), uow=demo_facet.uow(),
                                        actor=actor_for(demo_facet, Role.OWNER))
@@ -76,14 +76,14 @@ def test_saving_the_same_values_records_nothing(demo_facet: app.Facet) -> None:
 
 def test_a_manager_sees_the_profile_but_may_not_change_it_and_the_refusal_is_recorded(demo_facet: app.Facet) -> None:
     manager = actor_for(demo_facet, Role.MANAGER)
-    shown = store_profile.store_profile(reader=demo_facet.directory(), actor=manager, uow=demo_facet.uow())
+    shown = store_profile.store_profile(reader=demo_facet.store.directory, actor=manager, uow=demo_facet.uow())
     with pytest.raises(PermissionDenied):
         store_profile.change_store_profile({"tax_rate": "0"}, uow=demo_facet.uow(), actor=manager)
-    assert demo_facet.directory().store() == shown
+    assert demo_facet.store.directory.store() == shown
     refusals = audit_summaries(demo_facet, "permission.refused")
     assert refusals[-1]["function"] == "store_profile.change_store_profile"
     with pytest.raises(PermissionDenied):
-        store_profile.store_profile(reader=demo_facet.directory(), actor=actor_for(demo_facet, Role.CLERK),
+        store_profile.store_profile(reader=demo_facet.store.directory, actor=actor_for(demo_facet, Role.CLERK),
                                     uow=demo_facet.uow())
 
 
@@ -154,7 +154,7 @@ def test_a_manager_sets_the_receipt_printer_on_the_command_line_but_not_the_retu
     assert "owner" in err.lower()
     facet = app.open_facet(demo_dir)
     try:
-        directory = facet.directory()
+        directory = facet.store.directory
         assert directory.setting("receipt.printer", "") == "tcp://10.0.0.9:9100"
         assert directory.setting("receipt.return_policy", "") != "No returns."
     finally:
@@ -169,7 +169,7 @@ def test_the_printer_service_refuses_other_settings_naming_them(demo_facet: app.
         settings.change_printer_settings({"receipt.printer": "tcp://10.0.0.9:9100",
                                           "security.idle_lock_minutes": "60"}, uow=demo_facet.uow(), actor=manager)
     assert refused.value.field == "security.idle_lock_minutes"
-    assert demo_facet.directory().setting("receipt.printer", "") == ""
+    assert demo_facet.store.directory.setting("receipt.printer", "") == ""
     with pytest.raises(PermissionDenied):
         settings.change_printer_settings({"receipt.printer": "tcp://10.0.0.9:9100"}, uow=demo_facet.uow(),
                                          actor=actor_for(demo_facet, Role.CLERK))

@@ -41,7 +41,7 @@ def _closed_request(facet: app.Facet, customer_id: str, kind: str = "opt_out_sal
 
 
 def _customer(facet: app.Facet) -> str:
-    return facet.sales_reader().customers("", 1)[0].id
+    return facet.store.sales.customers("", 1)[0].id
 
 
 def tamper_an_evening_event(demo_dir: Path) -> int:
@@ -98,13 +98,10 @@ def test_the_privacy_exports_readable_copy_dates_requests_and_itself_on_the_stor
                                     today=day)
     privacy.verify(access.id, "in_person_id", officer.staff_id or "", uow=demo_facet.uow(), actor=officer,
                    now=EVENING)
-    conn = demo_facet.connection()
-    try:
+    with demo_facet.open_store() as store:
         result = privacy_export.export_customer(access.id, tmp_path / "export.zip", uow=demo_facet.uow(), files=demo_facet.devices.files,
-                                                reader=demo_facet.customer_data_reader(conn), actor=officer,
+                                                reader=store.customer_data, actor=officer,
                                                 now=EVENING + dt.timedelta(minutes=5))
-    finally:
-        conn.close()
     with zipfile.ZipFile(result.path) as zf:
         pdf_bytes = zf.read("your-data.pdf")
         data = json.loads(zf.read("data.json"))
@@ -127,20 +124,20 @@ def _large_cash_sale_in_the_evening(facet: app.Facet) -> None:
     clerk = actor_for(facet, Role.CLERK)
     with time_machine.travel(EVENING, tick=True):
         cash.open_shift(Money(20000), uow=facet.uow(), actor=clerk)
-        settings = checkout.counter_settings(facet.directory(), facet.terminal)
+        settings = checkout.counter_settings(facet.store.directory, facet.terminal)
         cart = Cart()
         for row in sorted(_available(facet, "unique", 200), key=lambda r: -r.price_cents):
             if sum(line.unit_price.cents for line in cart.lines) > 1_000_000:
                 break
             cart = checkout.add_item(cart, row, actor=clerk)
-        customer = facet.sales_reader().find_customers("a")[0]
-        cart = checkout.attach_customer(cart, customer.id, sales=facet.sales_reader(), actor=clerk)
+        customer = facet.store.sales.find_customers("a")[0]
+        cart = checkout.attach_customer(cart, customer.id, sales=facet.store.sales, actor=clerk)
         co = checkout.start_checkout(cart, settings=settings, uow=facet.uow(), actor=clerk)
         details = checkout.LargeCashDetails("Ann Payer", "12 Oak St, Springfield IL", dt.date(1980, 5, 1),
                                             "123-45-6789", "Illinois driver licence D123-4567")
-        co = checkout.pay_cash(co, co.due, uow=facet.uow(), actor=clerk, sales=facet.sales_reader(),
+        co = checkout.pay_cash(co, co.due, uow=facet.uow(), actor=clerk, sales=facet.store.sales,
                                large_cash=details)
-        checkout.complete_sale(co, uow=facet.uow(), actor=clerk, sales=facet.sales_reader())
+        checkout.complete_sale(co, uow=facet.uow(), actor=clerk, sales=facet.store.sales)
 
 
 def test_the_large_cash_list_on_the_command_line_says_the_stores_day(

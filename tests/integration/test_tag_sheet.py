@@ -34,7 +34,7 @@ DPI = 300
 
 def demo_rows(facet: Facet, count: int | None = None) -> list[ItemRow]:
     """The demo store's items in SKU order (all of them when `count` is None)."""
-    reader = facet.inventory_reader()
+    reader = facet.store.inventory
     seqs = reader.item_seqs(InventoryFilter(), "sku", False)
     return reader.rows(seqs[:count] if count is not None else seqs)
 
@@ -113,7 +113,7 @@ def marks_outside_labels(pdf: bytes, stock: LabelStock) -> list[str]:
 
 
 def test_each_tag_shows_its_items_sku_and_price(demo_facet: Facet) -> None:
-    rows = demo_facet.inventory_reader().search("halo", 10)
+    rows = demo_facet.store.inventory.search("halo", 10)
     assert len(rows) == 10
     pdf = print_tags(demo_facet, rows)
     for row, text in zip(rows, label_texts(pdf, LABEL_STOCKS["avery-5160"], len(rows)), strict=True):
@@ -122,7 +122,7 @@ def test_each_tag_shows_its_items_sku_and_price(demo_facet: Facet) -> None:
 
 
 def test_each_barcode_scans_back_as_its_items_code(demo_facet: Facet) -> None:
-    rows = demo_facet.inventory_reader().search("halo", 10)
+    rows = demo_facet.store.inventory.search("halo", 10)
     pdf = print_tags(demo_facet, rows)
     assert scanned_codes(pdf, LABEL_STOCKS["avery-5160"], len(rows)) == [[code_of(r)] for r in rows]
 

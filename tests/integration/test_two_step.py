@@ -26,7 +26,7 @@ START = dt.datetime(2026, 3, 2, 15, 0, 7, tzinfo=dt.UTC)
 
 
 def person(facet: app.Facet, name: str) -> StaffRecord:
-    return next(s for s in facet.directory().staff_list() if s.name == name)
+    return next(s for s in facet.store.directory.staff_list() if s.name == name)
 
 
 def sign_in(facet: app.Facet, name: str, secret: str, hasher: Any, code: str = "") -> Any:
@@ -102,7 +102,7 @@ def test_a_recovery_code_works_once_and_is_audited(demo_facet: app.Facet, fast_h
     with pytest.raises(SignInFailed, match="already used"):
         sign_in(demo_facet, OWNER, OWNER_PASSWORD, fast_hasher, code=OWNER_CODES[3])
     assert sign_in(demo_facet, OWNER, OWNER_PASSWORD, fast_hasher, code=OWNER_CODES[4]).role is Role.OWNER
-    rows = {row.name: row for row in demo_facet.directory().staff_security()}
+    rows = {row.name: row for row in demo_facet.store.directory.staff_security()}
     assert rows[OWNER].recovery_codes_left == 8
 
 
@@ -216,7 +216,7 @@ def test_argon2_costs_below_owasp_are_refused_naming_the_field(demo_facet: app.F
         with pytest.raises(ValidationError) as refused:
             settings.change_setting("security.argon2", text, uow=demo_facet.uow(), actor=owner)
         assert refused.value.field == field
-    assert demo_facet.directory().setting("security.argon2") is None, "a refused value changes nothing"
+    assert demo_facet.store.directory.setting("security.argon2") is None, "a refused value changes nothing"
     with pytest.raises(PermissionDenied):
         settings.change_setting("security.argon2", "t=3", uow=demo_facet.uow(), actor=actor_for(demo_facet, Role.CLERK))
 

@@ -20,7 +20,7 @@ from tests.conftest import actor_for, cli_login
 
 
 def _marcus(facet: app.Facet) -> str:
-    return next(s.id for s in facet.directory().staff_list() if s.name == "Marcus Reed")
+    return next(s.id for s in facet.store.directory.staff_list() if s.name == "Marcus Reed")
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -50,7 +50,7 @@ def test_the_roles_are_read_as_typed_and_kept_in_the_roles_order() -> None:
 def test_the_default_requires_it_of_the_owner_and_the_privacy_officer_only(
         demo_facet: app.Facet, fast_hasher: Argon2Hasher) -> None:
     owner = actor_for(demo_facet, Role.OWNER)
-    assert settings.current_settings(reader=demo_facet.directory(), actor=owner, uow=demo_facet.uow())[
+    assert settings.current_settings(reader=demo_facet.store.directory, actor=owner, uow=demo_facet.uow())[
         TWO_STEP_SETTING] == ["owner", "privacy_officer"]
     check = staff.check_sign_in(_marcus(demo_facet), "manager-demo-1", uow=demo_facet.uow(), hasher=fast_hasher,
                                 terminal="C1")
@@ -69,7 +69,7 @@ def test_removing_the_owner_or_the_privacy_officer_is_refused_naming_the_field_a
     with pytest.raises(ValidationError, match="'cashier' is not a role"):
         settings.change_setting(TWO_STEP_SETTING, "owner, privacy_officer, cashier", uow=demo_facet.uow(),
                                 actor=owner)
-    assert demo_facet.directory().setting(TWO_STEP_SETTING, None) is None
+    assert demo_facet.store.directory.setting(TWO_STEP_SETTING, None) is None
     assert _changes(demo_facet) == []
 
 
@@ -77,7 +77,7 @@ def test_only_the_owner_changes_it(demo_facet: app.Facet) -> None:
     with pytest.raises(PermissionDenied):
         settings.change_setting(TWO_STEP_SETTING, "owner, privacy_officer, manager", uow=demo_facet.uow(),
                                 actor=actor_for(demo_facet, Role.MANAGER))
-    assert demo_facet.directory().setting(TWO_STEP_SETTING, None) is None
+    assert demo_facet.store.directory.setting(TWO_STEP_SETTING, None) is None
 
 
 def test_a_manager_sets_it_up_at_the_next_sign_in_once_the_owner_requires_it_of_managers(
@@ -97,7 +97,7 @@ def test_a_manager_sets_it_up_at_the_next_sign_in_once_the_owner_requires_it_of_
     finally:
         conn.close()
     assert json.loads(signed_in[-1][0]) == {"second_step": "enrolment due"}
-    rows = {r.name: r for r in two_step.staff_overview(reader=demo_facet.directory(), uow=demo_facet.uow(),
+    rows = {r.name: r for r in two_step.staff_overview(reader=demo_facet.store.directory, uow=demo_facet.uow(),
                                                        actor=owner)}
     assert rows["Marcus Reed"].two_step_required and rows["Jane Ellen"].two_step_required
     assert not rows["Lily Chen"].two_step_required

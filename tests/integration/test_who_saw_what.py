@@ -31,11 +31,11 @@ def _two_customers(facet: app.Facet) -> tuple[str, str, str]:
 def test_views_changes_and_requests_make_up_the_customers_access_log(demo_facet: app.Facet) -> None:
     clerk, officer = actor_for(demo_facet, Role.CLERK), actor_for(demo_facet, Role.PRIVACY_OFFICER)
     first, second, last = _two_customers(demo_facet)
-    customers.list_customers(reader=demo_facet.sales_reader(), actor=clerk, search=last, uow=demo_facet.uow())
+    customers.list_customers(reader=demo_facet.store.sales, actor=clerk, search=last, uow=demo_facet.uow())
     customers.change_consent(first, "email", False, channel="phone", uow=demo_facet.uow(), actor=clerk, today=TODAY)
     request = privacy.record_request(first, "access", "email", uow=demo_facet.uow(), actor=officer, today=TODAY)
 
-    log = privacy.access_log(first, reader=demo_facet.privacy_reader(), actor=officer, uow=demo_facet.uow())
+    log = privacy.access_log(first, reader=demo_facet.store.privacy, actor=officer, uow=demo_facet.uow())
     actions = [(row.action, row.staff) for row in log]
     assert ("customers.viewed", clerk.name) in actions
     assert ("customer.consent_withdrawn", clerk.name) in actions
@@ -43,7 +43,7 @@ def test_views_changes_and_requests_make_up_the_customers_access_log(demo_facet:
     assert all(row.customer_id == first for row in log)
     assert [row.at for row in log] == sorted(row.at for row in log)
     # Another customer's log holds none of it.
-    other = {r.action for r in privacy.access_log(second, reader=demo_facet.privacy_reader(), actor=officer, uow=demo_facet.uow())}
+    other = {r.action for r in privacy.access_log(second, reader=demo_facet.store.privacy, actor=officer, uow=demo_facet.uow())}
     assert "privacy.request_received" not in other
     assert request.customer_id == first
 
@@ -56,21 +56,21 @@ def test_the_incident_list_names_exactly_the_customers_touched_in_the_window(dem
     customers.set_privacy_flags(second, uow=demo_facet.uow(), actor=clerk, do_not_sell=True)
     after = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
 
-    found = privacy.affected(before, after, reader=demo_facet.privacy_reader(), actor=officer, uow=demo_facet.uow())
+    found = privacy.affected(before, after, reader=demo_facet.store.privacy, actor=officer, uow=demo_facet.uow())
     assert {row.customer_id for row in found} == {first, second}
     assert all(row.name and row.email and row.events >= 1 for row in found)
-    earlier = privacy.affected(before - dt.timedelta(days=1), before, reader=demo_facet.privacy_reader(),
+    earlier = privacy.affected(before - dt.timedelta(days=1), before, reader=demo_facet.store.privacy,
                                actor=officer, uow=demo_facet.uow())
     assert not {first, second} & {row.customer_id for row in earlier}
 
     with pytest.raises(ValidationError) as raised:
-        privacy.affected(after, before, reader=demo_facet.privacy_reader(), actor=officer, uow=demo_facet.uow())
+        privacy.affected(after, before, reader=demo_facet.store.privacy, actor=officer, uow=demo_facet.uow())
     assert raised.value.field == "until"
     with pytest.raises(PermissionDenied):
-        privacy.affected(before, after, reader=demo_facet.privacy_reader(), actor=clerk, uow=demo_facet.uow())
+        privacy.affected(before, after, reader=demo_facet.store.privacy, actor=clerk, uow=demo_facet.uow())
     with pytest.raises(PermissionDenied):
-        privacy.access_log(first, reader=demo_facet.privacy_reader(), actor=clerk, uow=demo_facet.uow())
-    refused = [r.action for r in privacy.access_log(first, reader=demo_facet.privacy_reader(), actor=officer, uow=demo_facet.uow())]
+        privacy.access_log(first, reader=demo_facet.store.privacy, actor=clerk, uow=demo_facet.uow())
+    refused = [r.action for r in privacy.access_log(first, reader=demo_facet.store.privacy, actor=officer, uow=demo_facet.uow())]
     assert "permission.refused" not in refused  # a refusal is audited, but it read nothing of the customer's
 
 
