@@ -3,9 +3,10 @@
 `runner.run(work, on_done=..., parent=view)` runs `work(store)` on a worker and
 calls `on_done(result)` back on the GUI thread. `store` is the store handle
 (`services/ports/store.py`) on a connection of the job's own, opened when the
-work first reads and closed when it ends: no screen opens a connection. Database work runs on ONE
-worker, one job at a time (SQLite has one writer); printer, file and network
-jobs run on a small pool beside it. A failure goes to `on_error` if given,
+work first reads and closed when it ends: no screen opens a connection. A job
+that takes no parameter gets no store (a device's job, or creating the store).
+Database work runs on ONE worker, one job at a time (SQLite has one writer);
+printer, file and network jobs run on a small pool beside it. A failure goes to `on_error` if given,
 else to `show_error(parent, exc)`: a `UserFacingError` is shown to the person
 (inline, if the parent view can show problems, else in Facet's message box, `messages.tell`);
 anything else is logged with its traceback and shown as an apology.

@@ -29,11 +29,12 @@ in `shown` only to show it.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QHeaderView, QLineEdit, QSizePolicy, QWidget
 
+from pos_app.domain.cart import Cart
 from pos_app.domain.errors import StockConflict, UserFacingError
 from pos_app.domain.money import Money, parse_money
 from pos_app.domain.permissions import Actor
@@ -43,7 +44,7 @@ from pos_app.gui.base import FacetDialog, mark_info, mark_problem
 from pos_app.gui.context import AppContext
 from pos_app.gui.tables import fill
 from pos_app.services import checkout
-from pos_app.services.ports.devices import CardOutcome, PaymentRefused
+from pos_app.services.ports.devices import CardOutcome, CardTerminal, PaymentRefused
 from pos_app.services.ports.store import Store
 
 log = logging.getLogger(__name__)
@@ -82,7 +83,7 @@ class PaymentDialog(FacetDialog):
         """The journal as last read, to show; what acts on it passes `checkout_id`."""
         self.settings = settings
         self.actor = context.require_actor()
-        self.terminal: Any = None
+        self.terminal: CardTerminal | None = None
         self._finishing = False
         f = self.form
         f.test_mode_label.setObjectName("warning_banner")
@@ -124,7 +125,7 @@ class PaymentDialog(FacetDialog):
 
     # -- showing -----------------------------------------------------------------------------
 
-    def _terminal_ready(self, terminal: Any) -> None:
+    def _terminal_ready(self, terminal: CardTerminal | None) -> None:
         self.terminal = terminal
         test = bool(terminal is not None and terminal.test_mode)
         self.form.test_mode_label.setVisible(test)
@@ -175,7 +176,7 @@ class PaymentDialog(FacetDialog):
         f.card_button.setEnabled(has_reader and not pending)
         f.card_edit.setEnabled(has_reader and not pending)
         f.cash_button.setEnabled(not pending)
-        test = has_reader and bool(self.terminal.test_mode)
+        test = self.terminal is not None and bool(self.terminal.test_mode)
         f.tap_ok_button.setVisible(test and pending)
         f.tap_decline_button.setVisible(test and pending)
         f.cancel_card_button.setVisible(pending)
@@ -290,7 +291,7 @@ class PaymentDialog(FacetDialog):
 
         context.runner.run(work, on_done=done, on_error=failed, parent=self, lane="io")
 
-    def _reload_then(self, then: Any) -> None:
+    def _reload_then(self, then: Callable[[], object]) -> None:
         """Read the journal again (on the worker), show it, then `then()`: after a failure, what stands."""
         checkout_id = self.checkout_id
 
@@ -444,11 +445,11 @@ class PaymentDialog(FacetDialog):
             return
         checkout_id, actor = self.checkout_id, self.actor
 
-        def done(cart: Any) -> None:
+        def done(cart: Cart) -> None:
             self.accept()
             self.back_to_cart.emit(cart)
 
-        def work(store: Store) -> Any:
+        def work(store: Store) -> Cart:
             return checkout.reopen(checkout_id, uow=store.uow(), actor=actor)
 
         self.run(work, done)
@@ -474,7 +475,7 @@ class PaymentDialog(FacetDialog):
             return checkout.refund_unsold(checkout_id, uow=store.uow(), actor=actor, terminal=terminal,
                                           approver=approver)
 
-        def done(_co: Any) -> None:
+        def done(_co: checkout.Checkout) -> None:
             self.accept()
             self.given_back.emit(f"Nothing was sold; {paid} was given back.")
 
@@ -496,7 +497,7 @@ class PaymentDialog(FacetDialog):
         self._poll.stop()
         checkout_id, actor, terminal = self.checkout_id, self.actor, self.terminal
 
-        def done(_co: Any) -> None:
+        def done(_co: checkout.Checkout) -> None:
             self.accept()
             self.voided.emit()
 
