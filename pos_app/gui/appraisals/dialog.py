@@ -17,6 +17,12 @@ and nothing is written.
 Keyboard: Alt+1..4 the tabs; Alt+underlined letter a field; F2 chooses the
 owner; Ctrl+Shift+N adds a stone row (type in a cell, Tab to the next);
 Ctrl+Shift+A adds photos; Ctrl+P prints, Ctrl+Shift+S saves a PDF; Esc closes.
+
+This module holds the dialog itself: showing a new appraisal or a version, the read-only mode of a final one,
+and the keys. The work behind them is in its helpers, which know the dialog only as an `AppraisalEditor`
+(`editor.py`): the form's fields (`fields.py`), owner and item (`owner_item.py`), photos (`photos.py`), the
+versions box (`versions.py`), saving, finalizing, correcting and printing (`saving.py`), the stones table
+(`stones.py`).
 """
 
 from __future__ import annotations
