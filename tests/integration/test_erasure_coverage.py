@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import Column, MetaData, String, Table, Text
 
 from pos_app import app
-from pos_app.persistence.erasure_repo import _searches
+from pos_app.persistence.erasure_search import searches
 from pos_app.persistence.free_text import NOT_PERSONAL, free_text_columns, is_text
 from pos_app.persistence.models import Base
 
@@ -67,7 +67,7 @@ def test_a_new_text_column_is_searched_by_default() -> None:
 
 
 def test_the_erasure_searches_every_free_text_column() -> None:
-    searched = {(s.table, c) for s in _searches() for c in s.columns}
+    searched = {(s.table, c) for s in searches() for c in s.columns}
     expected = {(t, c) for t, cols in free_text_columns().items() for c in cols}
     assert expected <= searched
     assert ("items", "description") in searched and ("items", "title") in searched

@@ -13,7 +13,8 @@ Keyboard (every sale works without a mouse):
   across the screen until the next scan or the next sale step (F2-F9, Del).
 
 Business rules live in `services/checkout/`; this screen holds the cart
-value and shows it. Once payment starts, the payment dialog holds the
+value and shows it; the line and cart edits (F4-F7, Del, Ctrl+Del) and their
+prompts are in `gui/sell/cart_edits.py`. Once payment starts, the payment dialog holds the
 checkout's id (`gui/sell/payment.py`). Every write, and every read that is
 more than the scanner's one lookup, runs on the op runner with the job's own
 store handle (`runner.run(lambda store: ...)`).
@@ -31,15 +32,13 @@ from PySide6.QtWidgets import QHeaderView, QListView, QMenu, QWidget
 
 from pos_app.domain.cart import Cart, price
 from pos_app.domain.errors import NotFound, UserFacingError
-from pos_app.domain.money import parse_money
-from pos_app.domain.permissions import Actor
 from pos_app.domain.store import store_time, store_today
-from pos_app.gui import dialogs
 from pos_app.gui.base import mark_info, mark_problem
 from pos_app.gui.context import AppContext
 from pos_app.gui.forms import Form
+from pos_app.gui.sell.cart_edits import CartEdits
 from pos_app.gui.sell.cart_model import CartModel
-from pos_app.gui.sell.prompts import ChoiceDialog, PromptDialog
+from pos_app.gui.sell.prompts import ChoiceDialog
 from pos_app.services import checkout, inventory, receipts
 from pos_app.services.ports.inventory import ItemRow
 from pos_app.services.ports.store import Store
@@ -92,22 +91,24 @@ class SellView(QWidget):
             if child is not f.scan_edit:
                 child.installEventFilter(self)
 
+        # The line and cart edits (F4-F7, Del, Ctrl+Del) and their prompts live in `sell/cart_edits.py`.
+        self.edits = CartEdits(self, self)
         actions: list[tuple[Any, str, Callable[[], None]]] = [
             (f.customer_button, "F2", self.choose_customer),
             (f.return_button, "F3", self.find_sale),
-            (f.qty_button, "F4", self.change_quantity),
-            (f.discount_button, "F5", self.line_discount),
-            (f.order_discount_button, "Shift+F5", self.order_discount),
-            (f.price_button, "F6", self.change_price),
-            (f.exempt_button, "F7", self.tax_exempt),
+            (f.qty_button, "F4", self.edits.change_quantity),
+            (f.discount_button, "F5", self.edits.line_discount),
+            (f.order_discount_button, "Shift+F5", self.edits.order_discount),
+            (f.price_button, "F6", self.edits.change_price),
+            (f.exempt_button, "F7", self.edits.tax_exempt),
             (f.park_button, "F8", self.park),
             (f.recall_button, "Shift+F8", self.recall),
             (f.pay_button, "F9", self.pay),
             (f.drawer_button, "F10", self.drawer_menu),
             (f.queue_button, "F11", self.print_queue),
             (f.appraise_button, "F12", self.appraise_last_sale),
-            (f.remove_button, "Del", self.remove_line),
-            (f.clear_button, "Ctrl+Del", self.clear_cart),
+            (f.remove_button, "Del", self.edits.remove_line),
+            (f.clear_button, "Ctrl+Del", self.edits.clear_cart),
         ]
         # The next sale's first step takes the last sale's CHANGE DUE off the screen; the drawer (F10),
         # the print queue (F11) and the last sale's appraisals (F12) leave it up.
@@ -204,7 +205,7 @@ class SellView(QWidget):
             row = max(0, min(select, self.model.rowCount() - 1))
             f.cart_table.selectRow(row)
 
-    def _selected(self) -> int | None:
+    def selected_line(self) -> int | None:
         rows = self.form.cart_table.selectionModel().selectedRows()
         if rows:
             return int(rows[0].row())
@@ -326,133 +327,6 @@ class SellView(QWidget):
         if 0 <= row < len(self._search_rows):
             self._add(self._search_rows[row])
 
-    # -- line and cart changes ---------------------------------------------------------------
-
-    def _line(self) -> int | None:
-        index = self._selected()
-        if index is None:
-            self.say("The cart is empty: scan a necklace first.")
-        return index
-
-    def _prompt(self, title: str, prompt: str, accept_with: Callable[[str, str, Store], Any], *, value: str = "",
-                reason: str | None = None, value_label: str = "&Value", reason_label: str = "&Reason",
-                on_gui_thread: bool = False, done: Callable[[Any], None] | None = None) -> None:
-        dialog = PromptDialog(self.context, title, prompt, value=value, value_label=value_label, reason=reason,
-                              reason_label=reason_label, accept_with=accept_with,
-                              on_done=done or (lambda cart: self.set_cart(cart, select=self._selected())),
-                              parent=self, on_gui_thread=on_gui_thread)
-        self.open_dialog(dialog)
-
-    def change_quantity(self) -> None:
-        index = self._line()
-        if index is None:
-            return
-        line = self.cart.lines[index]
-
-        def accept(value: str, _reason: str, store: Store) -> Cart:
-            if not value.strip().isdigit():
-                from pos_app.domain.errors import ValidationError
-
-                raise ValidationError("quantity", "type a whole number")
-            return checkout.set_quantity(self.cart, index, int(value), reader=store.inventory, actor=self.actor)
-
-        self._prompt(f"Quantity — {line.sku}", f"How many {line.description}?", accept, value=str(line.quantity),
-                     value_label="&Quantity", on_gui_thread=True)
-
-    def _with_manager(self, title: str, prompt: str, build: Callable[[str, str, Actor | None, bool, Store], Cart], *,
-                      value: str = "", reason: str | None = None, value_label: str = "&Value",
-                      reason_label: str = "&Reason", reason_required: bool = True) -> None:
-        """A prompt whose change may need the clerk's confirmation and a manager (`sell/manager_prompt.py`);
-        `build(value, reason, approver, confirmed, store)` is the service call, on the worker with the job's
-        store."""
-        from pos_app.gui.sell.manager_prompt import ask_with_manager
-
-        ask_with_manager(self, self, title, prompt, build, lambda cart: self.set_cart(cart, select=self._selected()),
-                         value=value, reason=reason, value_label=value_label, reason_label=reason_label,
-                         reason_required=reason_required)
-
-    def _deep_discount_label(self) -> str:
-        return f"&Reason (over {self.settings.clerk_discount_limit.normalize():f}% off)"
-
-    def line_discount(self) -> None:
-        index = self._line()
-        if index is None:
-            return
-        line = self.cart.lines[index]
-        cart, settings, actor = self.cart, self.settings, self.actor
-
-        def build(value: str, reason: str, approver: Actor | None, confirmed: bool, store: Store) -> Cart:
-            discount = checkout.parse_discount(value, cart.currency)
-            return checkout.discount_line(cart, index, discount, settings=settings, actor=actor, uow=store.uow(),
-                                          approver=approver, reason=reason, confirmed=confirmed)
-
-        current = line.discount.describe().replace(" off", "") if line.discount else ""
-        self._with_manager(f"Discount — {line.sku}", f"Discount on {line.description}: a percentage such as 10% "
-                           "or an amount such as 150.00 (empty removes it).", build, value=current,
-                           value_label="&Discount", reason=line.discount.reason if line.discount else "",
-                           reason_label=self._deep_discount_label(), reason_required=False)
-
-    def order_discount(self) -> None:
-        if self.cart.is_empty:
-            self.say("The cart is empty: scan a necklace first.")
-            return
-        cart, settings, actor = self.cart, self.settings, self.actor
-
-        def build(value: str, reason: str, approver: Actor | None, confirmed: bool, store: Store) -> Cart:
-            discount = checkout.parse_discount(value, cart.currency)
-            return checkout.discount_order(cart, discount, settings=settings, actor=actor, uow=store.uow(),
-                                           approver=approver, reason=reason, confirmed=confirmed)
-
-        current = cart.order_discount.describe().replace(" off", "") if cart.order_discount else ""
-        self._with_manager("Order discount", "Discount on the whole sale: 10% or an amount such as 500.00.", build,
-                           value=current, value_label="&Discount",
-                           reason=cart.order_discount.reason if cart.order_discount else "",
-                           reason_label=self._deep_discount_label(), reason_required=False)
-
-    def change_price(self) -> None:
-        index = self._line()
-        if index is None:
-            return
-        line = self.cart.lines[index]
-        cart, actor = self.cart, self.actor
-
-        def build(value: str, reason: str, approver: Actor | None, _confirmed: bool, store: Store) -> Cart:
-            new_price = parse_money(value, cart.currency, field="price")
-            return checkout.override_price(cart, index, new_price, reason, actor=actor, uow=store.uow(),
-                                           approver=approver)
-
-        self._with_manager(f"Change price — {line.sku}", f"{line.description}: tag price "
-                           f"{self.context.money(line.list_price.cents)}. New price and why:", build,
-                           value=line.unit_price.plain(), value_label="&Price", reason=line.override_reason)
-
-    def tax_exempt(self) -> None:
-        if self.cart.tax_exempt:
-            self.set_cart(checkout.clear_tax_exemption(self.cart), "Tax is charged again.")
-            return
-
-        def accept(number: str, reason: str, _store: Store) -> Cart:
-            return checkout.exempt_from_tax(self.cart, reason, number)
-
-        self._prompt("Tax exempt sale", "The exemption certificate's number and the reason (resale, charity…). "
-                     "F7 again takes the exemption off.", accept, value_label="Exemption &number",
-                     reason="", reason_label="&Reason", on_gui_thread=True)
-
-    def remove_line(self) -> None:
-        index = self._line()
-        if index is None:
-            return
-        sku = self.cart.lines[index].sku
-        self.set_cart(checkout.remove_line(self.cart, index, actor=self.actor), f"Removed {sku}.", select=index)
-
-    def clear_cart(self) -> None:
-        if self.cart.is_empty:
-            return
-        count = len(self.cart.lines)
-        question = "Take the line off the cart?" if count == 1 else f"Take all {count} lines off the cart?"
-        if dialogs.ask_yes_no(self, "Clear the cart", question):
-            self.set_cart(Cart(currency=self.settings.currency), "The cart is empty.")
-            self.focus_first()
-
     # -- customer, park, recall -------------------------------------------------------------
 
     def choose_customer(self) -> None:
@@ -465,7 +339,7 @@ class SellView(QWidget):
             if hit is not None:
                 cart = checkout.attach_customer(self.cart, hit.id, sales=self.context.sales, actor=self.actor)
                 note = " (restricted: attached to the sale, not editable)" if hit.restricted else ""
-                self.set_cart(cart, f"Customer: {hit.name}{note}", select=self._selected())
+                self.set_cart(cart, f"Customer: {hit.name}{note}", select=self.selected_line())
 
         dialog.accepted.connect(chosen)
         self.open_dialog(dialog)
@@ -483,8 +357,8 @@ class SellView(QWidget):
             self.set_cart(Cart(currency=self.settings.currency), "Cart parked: Shift+F8 recalls it.")
             self.focus_first()
 
-        self._prompt("Park the cart", "A name to find it by (the customer, a note):", accept,
-                     value=cart.customer_name, value_label="&Name", done=parked)
+        self.edits.prompt("Park the cart", "A name to find it by (the customer, a note):", accept,
+                          value=cart.customer_name, value_label="&Name", done=parked)
 
     def recall(self) -> None:
         parked = self.context.sales.parked_carts(self.actor.terminal)
