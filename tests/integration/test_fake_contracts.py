@@ -380,9 +380,7 @@ def _reader_of(request: pytest.FixtureRequest, uow: UnitOfWork, which: str) -> A
     if isinstance(uow, FakeUnitOfWork):
         return getattr(FakeStore(uow.state), which)
     real: app.Facet = request.getfixturevalue("real_store")
-    return {"sales": real.sales_reader, "certificates": real.certificate_reader,
-            "appraisals": real.appraisal_reader, "customers": real.customer_reader,
-            "audit": real.audit_trail}[which]()
+    return getattr(real.store, which)
 
 
 def test_sales_reader_contract(request: pytest.FixtureRequest, store: tuple[UnitOfWork, Actor]) -> None:
