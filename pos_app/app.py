@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from pos_app.services.ports.devices import CardTerminal, Devices, ReaderRegistry, ReceiptPrinter
     from pos_app.services.ports.settings import StoreProfile
     from pos_app.services.setup import OwnerAccount
+    from pos_app.sync_group import SyncGroup
 
 log = logging.getLogger("pos_app")
 APP_NAME = "facet"
@@ -108,6 +109,12 @@ class Facet:
     def devices(self) -> Devices:
         """The printer, the card reader, the hasher and the files beside the store (this object makes them)."""
         return self
+
+    def sync(self) -> SyncGroup:
+        """This store's place in a sync group: its file's side and its link to central (`sync_group.py`)."""
+        from pos_app.sync_group import SyncGroup
+
+        return SyncGroup(self)
 
     @property
     def files(self) -> LocalFiles:

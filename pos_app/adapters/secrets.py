@@ -57,6 +57,11 @@ def job_token_name(data_dir: Path, job_name: str) -> str:
     return f"job:{job_name}:{data_dir.resolve()}"
 
 
+def sync_login_name(data_dir: Path) -> str:
+    """The counter's PostgreSQL password for central (its role name is in the store's `sync_state`)."""
+    return f"sync-login:{data_dir.resolve()}"
+
+
 def pending_key_name(data_dir: Path) -> str:
     return f"database-pending:{data_dir.resolve()}"
 

@@ -39,13 +39,14 @@ from pos_app.cli import (
     setup,
     staff,
     store,
+    sync,
 )
 from pos_app.cli.core import EXIT_BUG, EXIT_CHECK_FAILED, EXIT_OK, EXIT_REFUSED, Commands, Output, Refused, run
 
 __all__ = ["EXIT_BUG", "EXIT_CHECK_FAILED", "EXIT_OK", "EXIT_REFUSED", "Output", "Refused", "build_parser", "main"]
 
 AREAS = (setup, items, store, sales, certificates, appraisals, customers, privacy, payments, audit, backup, staff,
-         access)
+         access, sync)
 """Each area's `register`, in the order `pos-app --help` lists the commands."""
 
 

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from pos_app.services.ports.devices import Devices
     from pos_app.services.ports.settings import StoreProfile
     from pos_app.services.ports.store import Store
+    from pos_app.sync_group import SyncGroup
 
 log = logging.getLogger("pos_app.cli")
 
@@ -140,6 +141,10 @@ class Opened:
     def profile(self) -> StoreProfile:
         """The store's profile (name, time zone, locale, ...); StoreProblem if the store was never set up."""
         return self._facet.profile
+
+    def sync(self) -> SyncGroup:
+        """The store's place in a sync group: its file's side and its link to central (`pos_app/sync_group.py`)."""
+        return self._facet.sync()
 
     def today(self) -> dt.date:
         """Today in the store's time zone (the day a request, a consent or a policy is dated)."""

@@ -73,3 +73,8 @@ class NotEnoughStock(StockConflict):
         self.on_hand = on_hand
         self.wanted = wanted
         super().__init__(sku, f"Only {on_hand} of {sku} on hand; {wanted} cannot be taken out.")
+
+
+class CentralProblem(UserFacingError):
+    """A sync group's central PostgreSQL could not be reached, refused the login, or refused a call; the
+    message says which and why (never a password)."""

@@ -140,6 +140,10 @@ class Permission(StrEnum):
     REKEY = "rekey"  # change the database key
     VIEW_AUDIT = "view_audit"
     VIEW_SALES_REPORTS = "view_sales_reports"
+    # Sync with a central PostgreSQL: joining, leaving and setting central up are the owner's; the queue of
+    # conflicts and refused changes is the manager's to review and settle.
+    MANAGE_SYNC = "manage_sync"
+    RESOLVE_SYNC_CONFLICTS = "resolve_sync_conflicts"
 
     @property
     def label(self) -> str:
@@ -159,7 +163,8 @@ AREAS: dict[str, tuple[Permission, ...]] = {
                                     P.PRINT_APPRAISALS, P.APPRAISE_SALE, P.VERIFY_APPRAISALS,
                                     P.VIEW_CERTIFICATES),
     "Administration": (P.MANAGE_STAFF, P.RESET_STAFF_PINS, P.VIEW_SETTINGS, P.MANAGE_SETTINGS, P.MANAGE_PRINTER,
-                       P.BACKUP, P.RESTORE, P.REKEY, P.VIEW_AUDIT, P.VIEW_SALES_REPORTS),
+                       P.BACKUP, P.RESTORE, P.REKEY, P.VIEW_AUDIT, P.VIEW_SALES_REPORTS, P.MANAGE_SYNC,
+                       P.RESOLVE_SYNC_CONFLICTS),
 }
 
 # A clerk prints the appraisals made from a sale (PRINT_APPRAISALS) and asks
@@ -172,6 +177,7 @@ _MANAGER = _CLERK | {
     P.VIEW_COST, P.EDIT_ITEM, P.RECEIVE_STOCK, P.ADJUST_STOCK, P.IMPORT_ITEMS,
     P.EXPORT_ITEMS, P.VIEW_STOCK_REPORTS, P.EXPORT_MARKETING_LIST, P.BACKUP,
     P.VIEW_SALES_REPORTS, P.VIEW_CERTIFICATES, P.VIEW_SETTINGS, P.RESET_STAFF_PINS, P.MANAGE_PRINTER,
+    P.RESOLVE_SYNC_CONFLICTS,
 }
 
 _APPRAISER = frozenset({P.VIEW_INVENTORY, P.VIEW_CUSTOMERS, P.PRINT_TAGS, P.WRITE_APPRAISALS, P.FINALIZE_APPRAISALS,

@@ -167,6 +167,12 @@ class Journal:
         self._tx: weakref.ref[SessionTransaction] | None = None
         self._tx_id = ""
         self._dbapi: Any = None
+        self._silent = False
+
+    def silence(self) -> None:
+        """Write no outbox rows from now on in this session: what the sync applier writes came from central
+        and must not echo back (`scrubbed` still rewrites earlier rows: an erasure from central scrubs them)."""
+        self._silent = True
 
     @classmethod
     def of(cls, session: Session) -> Journal:
@@ -200,7 +206,7 @@ class Journal:
     def write(self, entries: Sequence[Entry], *, at: str | None = None) -> None:
         """Outbox rows for `entries` (see `inserts`, `updates`, `deletes`), numbered from the store's sequence
         in their order, all with this transaction's id; `at` (stored UTC text) defaults to now."""
-        if not entries:
+        if not entries or self._silent:
             return
         conn, tx_id = self._conn()
         n = len(entries)

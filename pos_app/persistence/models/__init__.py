@@ -33,6 +33,7 @@ from pos_app.persistence.models.inventory import (
 )
 from pos_app.persistence.models.sales import CardRefund, Payment, Sale, SaleLine
 from pos_app.persistence.models.store import RecoveryCode, Setting, Staff, Store, Terminal
+from pos_app.persistence.models.sync import SyncState, SyncStore
 from pos_app.persistence.models.system import AuditEvent, OutboxEntry, OutboxSequence
 
 __all__ = [
@@ -42,5 +43,5 @@ __all__ = [
     "NumberSequence", "OutboxEntry", "OutboxSequence", "ParkedCart", "Payment", "PolicyVersion", "PrintJob",
     "PrivacyRequest", "RecoveryCode", "Sale",
     "SaleLine", "Setting", "Shift", "Staff", "StockCount", "StockCountScan", "StockMovement", "Store", "Synced",
-    "Terminal", "new_id", "utcnow",
+    "SyncState", "SyncStore", "Terminal", "new_id", "utcnow",
 ]

@@ -64,6 +64,9 @@ class Item(Synced, Base):
     status: Mapped[str] = mapped_column(String(12))
     vendor: Mapped[str] = mapped_column(String(80), default="")
     received_on: Mapped[dt.date | None] = mapped_column(Date)
+    # The store the piece belongs to (a sync group's store id); null: this store. Only its home store sells it
+    # (trigger `items_sold_at_home`, migration 0013): two offline counters of two stores never sell one piece.
+    store_id: Mapped[str | None] = mapped_column(String(36), index=True)
     # The ledger's sum for this item, kept by the stock_movements trigger; never written by code.
     on_hand: Mapped[int] = mapped_column(Integer, server_default="0", default=0)
 

@@ -1,0 +1,399 @@
+"""The store file's side of sync: what to push, and writing what was pulled.
+
+`SqliteSyncLocal` works on raw connections of its own (the sync worker's
+thread), never the GUI's:
+
+- **Pushing.** `outbox_batch` reads the unpushed outbox in `device_seq`
+  order, whole local transactions only (a transaction is never split across
+  two pushes), with each binary column's bytes read from the row as it is
+  now (the outbox keeps only their hash). Columns that belong to this file
+  alone (`items.seq`, the full-text handle; `items.on_hand`, the ledger's sum
+  kept by a trigger) never leave it. `mark_pushed` marks rows pushed only
+  after central confirmed them.
+- **Pulling.** `apply` writes central's changes in one local transaction,
+  in central's order, with `sync_state.applying` set so the stock triggers
+  let a fact through (a sale made elsewhere already happened) and with the
+  session's journal silenced: a pulled change never echoes into the outbox.
+  The connection runs without foreign-key enforcement for that transaction:
+  central's order is the truth, and a row may arrive before a parent this
+  counter is not given (another store's shift) or one central refused.
+  Fields this counter changed and has not pushed yet are left alone: its
+  own change will reach central later and win there (last writer by central
+  order), and then come back here. An erasure from central first erases
+  the customer here the way a local erasure does (the same repository, so
+  the same searches), then writes central's blanked rows.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from pos_app.persistence.database import LocalDatabase
+from pos_app.persistence.journal import Journal, stored_time
+from pos_app.persistence.models.base import utcnow
+
+# Columns of this file alone: never pushed, never written from a pull.
+LOCAL_ONLY = {"items": frozenset({"seq", "on_hand"})}
+# Append-only facts: a pulled insert of one that is here already changes nothing.
+FACTS = frozenset({"stock_movements", "sales", "sale_lines", "payments", "consent_events", "erasure_log",
+                   "cash_movements", "stock_count_scans", "policy_versions"})
+
+
+@dataclass(frozen=True)
+class SyncState:
+    device_id: str
+    store_id: str | None
+    central: str | None
+    role_name: str | None
+    store_code: str | None
+    counter_code: str | None
+    joined_at: str | None
+    pull_cursor: int
+    audit_pushed_seq: int
+    last_push_at: str | None
+    last_pull_at: str | None
+    offline_since: str | None
+    last_error: str | None
+    conflicts: int
+    attention: int
+
+    @property
+    def joined(self) -> bool:
+        return self.central is not None
+
+
+@dataclass(frozen=True)
+class Applied:
+    changes: int
+    through: int
+    erased: tuple[str, ...]
+
+
+_STATE_COLUMNS = ("device_id", "store_id", "central", "role_name", "store_code", "counter_code", "joined_at",
+                  "pull_cursor", "audit_pushed_seq", "last_push_at", "last_pull_at", "offline_since", "last_error",
+                  "conflicts", "attention")
+
+
+def _wire(value: Any, current: Any) -> Any:
+    """A value of `changes` as it travels: a blob's marker becomes its bytes (base64) read from the row."""
+    if isinstance(value, dict) and "$blob" in value:
+        if isinstance(current, (bytes, bytearray, memoryview)):
+            return {"$b64": base64.b64encode(bytes(current)).decode()}
+        return None
+    return value
+
+
+def _column_value(value: Any) -> Any:
+    """A travelling value as a column of the store file holds it."""
+    if isinstance(value, dict):
+        if "$b64" in value:
+            return base64.b64decode(value["$b64"])
+        return json.dumps(value)
+    if isinstance(value, list):
+        return json.dumps(value)
+    return value
+
+
+class SqliteSyncLocal:
+    """The store file's sync side; each method opens and closes its own connection (thread-safe)."""
+
+    def __init__(self, db: LocalDatabase) -> None:
+        self._db = db
+        self._columns: dict[str, list[str]] = {}
+
+    # ------------------------------------------------------------ state
+
+    def state(self) -> SyncState:
+        conn = self._db.connect()
+        try:
+            row = conn.execute(f"SELECT {', '.join(_STATE_COLUMNS)} FROM sync_state WHERE id = 1").fetchone()
+            store = conn.execute("SELECT id FROM stores ORDER BY created_at LIMIT 1").fetchone()
+        finally:
+            conn.close()
+        values = dict(zip(_STATE_COLUMNS, row))
+        values["store_id"] = values["store_id"] or (store[0] if store else None)
+        return SyncState(**values)
+
+    def waiting(self) -> int:
+        """Outbox rows not pushed yet."""
+        conn = self._db.connect()
+        try:
+            return int(conn.execute("SELECT count(*) FROM outbox WHERE pushed_at IS NULL").fetchone()[0])
+        finally:
+            conn.close()
+
+    def record(self, **values: Any) -> None:
+        """Write `sync_state` columns (times as aware datetimes)."""
+        if not values:
+            return
+        stored = {k: stored_time(v) if isinstance(v, dt.datetime) else v for k, v in values.items()}
+        unknown = set(stored) - set(_STATE_COLUMNS)
+        if unknown:
+            raise ValueError(f"not a sync_state column: {sorted(unknown)}")
+        conn = self._db.connect()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute(f"UPDATE sync_state SET {', '.join(f'{k} = ?' for k in stored)} WHERE id = 1",
+                         tuple(stored.values()))
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+
+    def set_stores(self, stores: Sequence[Mapping[str, str]]) -> None:
+        conn = self._db.connect()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("DELETE FROM sync_stores")
+            conn.executemany("INSERT INTO sync_stores (id, code, name) VALUES (?, ?, ?)",
+                             [(s["id"], s["code"], s["name"]) for s in stores])
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+
+    def stores(self) -> list[tuple[str, str, str]]:
+        conn = self._db.connect()
+        try:
+            return [(str(r[0]), str(r[1]), str(r[2]))
+                    for r in conn.execute("SELECT id, code, name FROM sync_stores ORDER BY code")]
+        finally:
+            conn.close()
+
+    def set_terminal(self, code: str) -> None:
+        """This counter's code as central gave it (S1-C2): the prefix of its sale numbers from now on."""
+        self._set_setting("terminal.code", code, replace=True)
+
+    def set_default_settings(self) -> None:
+        """The settings a new store starts with, where this file has none (settings stay per counter)."""
+        from pos_app.domain import store as store_rules
+
+        self._set_setting("inventory.locations", list(store_rules.DEFAULT_LOCATIONS), replace=False)
+        self._set_setting("security.idle_lock_minutes", store_rules.DEFAULT_IDLE_LOCK_MINUTES, replace=False)
+
+    def _set_setting(self, key: str, value: Any, *, replace: bool) -> None:
+        conn = self._db.connect()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conflict = "DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at" if replace \
+                else "DO NOTHING"
+            conn.execute(f"INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) "
+                         f"ON CONFLICT (key) {conflict}", (key, json.dumps(value), stored_time(utcnow())))
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+
+    def has_no_store(self) -> bool:
+        conn = self._db.connect()
+        try:
+            return bool(conn.execute("SELECT count(*) FROM stores").fetchone()[0] == 0)
+        finally:
+            conn.close()
+
+    def seed_outbox(self, chunk: int = 5_000) -> int:
+        """Central is new: every current row of every synced table, journaled as an insert to push (the
+        history before is marked pushed: central starts from the store as it is). Returns the rows."""
+        from pos_app.persistence.models import Base, Synced
+
+        tables = [m.persist_selectable.description for m in Base.registry.mappers if issubclass(m.class_, Synced)]
+        total = 0
+        self.mark_pushed(2 ** 62)
+        engine = self._db.engine
+        for table in sorted(tables):
+            with engine.connect() as connection, Session(bind=connection) as session:
+                journal = Journal.of(session)
+                conn = journal.connection()
+                cursor = conn.execute(f"SELECT * FROM {table} ORDER BY rowid")
+                keys = [d[0] for d in cursor.description]
+                rows = [dict(zip(keys, r)) for r in cursor.fetchall()]
+                for start in range(0, len(rows), chunk):
+                    journal.inserted(table, rows[start:start + chunk])
+                    session.commit()
+                    conn = journal.connection()
+                total += len(rows)
+        return total
+
+    # ------------------------------------------------------------ pushing
+
+    def outbox_batch(self, max_changes: int) -> list[dict[str, Any]]:
+        """Whole unpushed local transactions, oldest first, about `max_changes` changes (at least one
+        transaction): [{"tx": id, "changes": [{"seq", "table", "row", "op", "data"}, ...]}, ...]."""
+        conn = self._db.connect()
+        try:
+            rows = conn.execute(
+                "SELECT device_seq, tx_id, table_name, row_id, op, changes FROM outbox "
+                "WHERE pushed_at IS NULL ORDER BY device_seq LIMIT ?", (max_changes + 1,)).fetchall()
+            if len(rows) > max_changes:
+                # End on a transaction boundary: drop the last, possibly partial, transaction (unless it is all).
+                last_tx = rows[-1][1]
+                whole = [r for r in rows if r[1] != last_tx]
+                if whole:
+                    rows = whole
+                else:
+                    rows = conn.execute(
+                        "SELECT device_seq, tx_id, table_name, row_id, op, changes FROM outbox "
+                        "WHERE pushed_at IS NULL AND tx_id = ? ORDER BY device_seq", (last_tx,)).fetchall()
+            transactions: list[dict[str, Any]] = []
+            for seq, tx_id, table, row_id, op, changes in rows:
+                data = self._data(conn, table, row_id, op, changes)
+                if transactions and transactions[-1]["tx"] == tx_id:
+                    transactions[-1]["changes"].append(
+                        {"seq": seq, "table": table, "row": row_id, "op": op, "data": data})
+                else:
+                    transactions.append({"tx": tx_id, "changes": [
+                        {"seq": seq, "table": table, "row": row_id, "op": op, "data": data}]})
+            return transactions
+        finally:
+            conn.close()
+
+    def _data(self, conn: Any, table: str, row_id: str, op: str, changes: str | None) -> dict[str, Any] | None:
+        if op == "delete":
+            return None
+        local = LOCAL_ONLY.get(table, frozenset())
+        values: dict[str, Any] | None = json.loads(changes) if changes is not None else None
+        needs_row = values is None or any(isinstance(v, dict) and "$blob" in v for v in values.values())
+        current: dict[str, Any] = {}
+        if needs_row:
+            cursor = conn.execute(f"SELECT * FROM {table} WHERE id = ?", (row_id,))
+            found = cursor.fetchone()
+            if found is not None:
+                current = dict(zip([d[0] for d in cursor.description], found))
+        if values is None:  # an outbox row from before changes were kept: the row as it is now
+            values = {k: ({"$blob": {}} if isinstance(v, (bytes, bytearray, memoryview)) else v)
+                      for k, v in current.items()}
+        return {k: _wire(v, current.get(k)) for k, v in values.items() if k not in local}
+
+    def mark_pushed(self, through_seq: int) -> None:
+        conn = self._db.connect()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("UPDATE outbox SET pushed_at = ? WHERE pushed_at IS NULL AND device_seq <= ?",
+                         (stored_time(utcnow()), through_seq))
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+
+    def audit_after(self, seq: int, limit: int) -> list[dict[str, Any]]:
+        """This counter's audit events after `seq`, as stored (each with its chain hashes)."""
+        conn = self._db.connect()
+        try:
+            cursor = conn.execute("SELECT * FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit))
+            keys = [d[0] for d in cursor.description]
+            return [dict(zip(keys, row)) for row in cursor]
+        finally:
+            conn.close()
+
+    # ------------------------------------------------------------ pulling
+
+    def _table_columns(self, conn: Any, table: str) -> list[str]:
+        if table not in self._columns:
+            self._columns[table] = [str(r[1]) for r in conn.execute(f"PRAGMA table_info({table})")]
+        return self._columns[table]
+
+    def apply(self, changes: Sequence[Sequence[Any]], through: int, *, own_device: str) -> Applied:
+        """Write central's changes ([server_seq, device_id, table, row_id, op, data], in order) in one local
+        transaction and move the pull cursor to `through`; all or nothing."""
+        engine = self._db.engine
+        with engine.connect() as connection:
+            raw: Any = connection.connection.driver_connection
+            raw.execute("PRAGMA foreign_keys = OFF")
+            try:
+                with Session(bind=connection) as session:
+                    journal = Journal.of(session)
+                    journal.silence()
+                    conn = journal.connection()
+                    conn.execute("UPDATE sync_state SET applying = 1 WHERE id = 1")
+                    erased = self._erase_first(session, conn, changes)
+                    pending = self._pending(conn, changes)
+                    for change in changes:
+                        self._apply_one(conn, change, own_device, pending)
+                    for customer_id in erased:
+                        journal.scrubbed("customers", [customer_id])
+                    conn.execute("UPDATE sync_state SET applying = 0, pull_cursor = ?, last_pull_at = ? WHERE id = 1",
+                                 (through, stored_time(utcnow())))
+                    session.commit()
+            finally:
+                raw.execute("PRAGMA foreign_keys = ON")
+        return Applied(changes=len(changes), through=through, erased=tuple(erased))
+
+    def _pending(self, conn: Any, changes: Sequence[Sequence[Any]]) -> dict[tuple[str, str], set[str]]:
+        """The columns of pulled rows that this counter changed and has not pushed yet."""
+        wanted = {(str(c[2]), str(c[3])) for c in changes if c[4] != "delete"}
+        pending: dict[tuple[str, str], set[str]] = {}
+        if not wanted:
+            return pending
+        by_table: dict[str, list[str]] = {}
+        for table, row_id in wanted:
+            by_table.setdefault(table, []).append(row_id)
+        for table, ids in by_table.items():
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                for row_id, op, text_ in conn.execute(
+                        f"SELECT row_id, op, changes FROM outbox WHERE pushed_at IS NULL AND table_name = ? "
+                        f"AND row_id IN ({', '.join('?' * len(chunk))})", (table, *chunk)):
+                    keys = pending.setdefault((table, str(row_id)), set())
+                    if op == "insert" or text_ is None:
+                        keys.add("*")
+                    else:
+                        keys.update(json.loads(text_))
+        return pending
+
+    def _erase_first(self, session: Session, conn: Any, changes: Sequence[Sequence[Any]]) -> list[str]:
+        """Customers central says were erased and this file still holds: erased here first, as locally."""
+        from pos_app.persistence.erasure_repo import ErasureRepo
+
+        erased: list[str] = []
+        for change in changes:
+            table, row_id, data = change[2], str(change[3]), change[5]
+            if table != "customers" or not isinstance(data, dict) or not data.get("erased_at"):
+                continue
+            row = conn.execute("SELECT erased_at FROM customers WHERE id = ?", (row_id,)).fetchone()
+            if row is None or row[0] is not None or row_id in erased:
+                continue
+            repo = ErasureRepo(session)
+            who = repo.identity(row_id)
+            if who is not None:
+                repo.erase(row_id, who, at=dt.datetime.now(dt.UTC))
+            erased.append(row_id)
+        return erased
+
+    def _apply_one(self, conn: Any, change: Sequence[Any], own_device: str,
+                   pending: Mapping[tuple[str, str], set[str]]) -> None:
+        _, device_id, table, row_id, op, data = change
+        table, row_id = str(table), str(row_id)
+        columns = self._table_columns(conn, table)
+        if not columns:
+            return  # a table this file does not have
+        if op == "delete":
+            if table not in FACTS:
+                conn.execute(f"DELETE FROM {table} WHERE id = ?", (row_id,))
+            return
+        if table in FACTS and device_id == own_device:
+            return  # written here first; a fact never changes
+        mine = pending.get((table, row_id), set())
+        if "*" in mine:
+            return  # inserted here and not pushed yet: the row is this counter's own
+        local = LOCAL_ONLY.get(table, frozenset())
+        values = {k: _column_value(v) for k, v in (data or {}).items()
+                  if k in columns and k not in local and k not in mine and k != "id"}
+        exists = conn.execute(f"SELECT 1 FROM {table} WHERE id = ?", (row_id,)).fetchone() is not None
+        if exists:
+            if table in FACTS and op == "insert":
+                return
+            if values:
+                conn.execute(f"UPDATE {table} SET {', '.join(f'{k} = ?' for k in values)} WHERE id = ?",
+                             (*values.values(), row_id))
+            return
+        if op != "insert":
+            return  # an update of a row this counter never had (not given to it): nothing to change
+        if table == "items":
+            values["seq"] = int(conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM items").fetchone()[0])
+        names = ["id", *values]
+        conn.execute(f"INSERT OR IGNORE INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+                     (row_id, *values.values()))
+

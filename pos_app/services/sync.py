@@ -1,0 +1,165 @@
+"""Sync with a group's central PostgreSQL: push this counter's changes, pull everyone's.
+
+One round (`sync_once`), as the sync worker runs it off the GUI thread and
+`pos-app sync now` runs it on the command line:
+
+1. hello: central checks the schema revision both sides speak, and answers
+   with the group's stores and this store's open conflicts and refused
+   changes (for the status bar);
+2. push: the unpushed outbox, whole local transactions, in batches; each
+   batch is applied by central in one PostgreSQL transaction and the local
+   rows are marked pushed only after central's answer. A batch whose answer
+   was lost is sent again: central recognizes every (device, sequence) it
+   has and changes nothing the second time;
+3. this counter's audit events after the last one central holds;
+4. pull: central's change log after this counter's cursor, page by page,
+   each page written in one local transaction with the cursor.
+
+A round that cannot reach central records when the counter went offline and
+why, and raises; selling never waits for it (nothing here runs on the
+counter's path). Conflicts and refused changes stay at central, where a
+manager settles them (`open_cases`, `resolve`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from pos_app.domain.errors import CentralProblem, ValidationError
+from pos_app.domain.permissions import Actor, Permission
+from pos_app.services.guard import requires
+from pos_app.services.ports.sync import CentralPort, SyncLocal
+from pos_app.services.ports.uow import UnitOfWork
+
+PUSH_BATCH = 2_000  # changes per push (whole transactions)
+PULL_PAGE = 2_000  # changes per pull page
+AUDIT_BATCH = 2_000
+
+
+@dataclass
+class SyncRound:
+    pushed: int = 0
+    skipped: int = 0
+    quarantined: int = 0
+    pulled: int = 0
+    erased: list[str] = field(default_factory=list)
+    conflicts: int = 0
+    attention: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"pushed": self.pushed, "already_there": self.skipped, "refused": self.quarantined,
+                "pulled": self.pulled, "conflicts": self.conflicts, "needs_attention": self.attention}
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    joined: bool
+    central: str | None
+    store_code: str | None
+    counter_code: str | None
+    online: bool
+    offline_since: dt.datetime | None
+    last_error: str | None
+    waiting: int
+    last_push_at: dt.datetime | None
+    last_pull_at: dt.datetime | None
+    conflicts: int
+    attention: int
+
+    def to_dict(self) -> dict[str, Any]:
+        def when(value: dt.datetime | None) -> str | None:
+            return None if value is None else value.isoformat()
+
+        return {"joined": self.joined, "central": self.central, "store": self.store_code,
+                "counter": self.counter_code, "online": self.online, "offline_since": when(self.offline_since),
+                "last_error": self.last_error, "waiting": self.waiting, "last_push_at": when(self.last_push_at),
+                "last_pull_at": when(self.last_pull_at), "conflicts": self.conflicts,
+                "needs_attention": self.attention}
+
+
+def _time(text: str | None) -> dt.datetime | None:
+    return None if not text else dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC)
+
+
+def status(local: SyncLocal) -> SyncStatus:
+    """Where this counter stands, from its own file (no network): what the status bar shows."""
+    state = local.state()
+    return SyncStatus(
+        joined=state.joined, central=state.central, store_code=state.store_code, counter_code=state.counter_code,
+        online=state.joined and state.offline_since is None, offline_since=_time(state.offline_since),
+        last_error=state.last_error, waiting=local.waiting() if state.joined else 0,
+        last_push_at=_time(state.last_push_at), last_pull_at=_time(state.last_pull_at),
+        conflicts=state.conflicts, attention=state.attention)
+
+
+def sync_once(local: SyncLocal, central: CentralPort, *, push_batch: int = PUSH_BATCH,
+              pull_page: int = PULL_PAGE) -> SyncRound:
+    """One round: hello, push everything waiting, push the audit chain, pull everything new."""
+    state = local.state()
+    if not state.joined:
+        raise CentralProblem("this counter has not joined a sync group (pos-app sync join)")
+    done = SyncRound()
+    now = dt.datetime.now(dt.UTC)
+    try:
+        hello = central.hello()
+        local.set_stores(hello.get("stores", []))
+        while True:
+            batch = local.outbox_batch(push_batch)
+            if not batch:
+                break
+            answer = central.push(local.state().pull_cursor, batch)
+            local.mark_pushed(int(answer["through"]))
+            done.pushed += int(answer["applied"])
+            done.skipped += int(answer["skipped"])
+            done.quarantined += int(answer["quarantined"])
+        seq = state.audit_pushed_seq
+        while True:
+            events = local.audit_after(seq, AUDIT_BATCH)
+            if not events:
+                break
+            seq = central.push_audit(events)
+            local.record(audit_pushed_seq=seq)
+        cursor = local.state().pull_cursor
+        while True:
+            page = central.pull(cursor, pull_page)
+            through = int(page["through"])
+            if through == cursor:
+                break
+            applied = local.apply(page["changes"], through, own_device=state.device_id)
+            done.pulled += applied.changes
+            done.erased += list(applied.erased)
+            cursor = through
+        cases = central.hello()
+        done.conflicts, done.attention = int(cases["conflicts"]), int(cases["attention"])
+    except CentralProblem as exc:
+        if local.state().offline_since is None:
+            local.record(offline_since=now)
+        local.record(last_error=str(exc))
+        raise
+    local.record(last_push_at=now, last_pull_at=now, offline_since=None, last_error=None,
+                 conflicts=done.conflicts, attention=done.attention)
+    return done
+
+
+@requires(Permission.RESOLVE_SYNC_CONFLICTS)
+def open_cases(*, actor: Actor, uow: UnitOfWork, central: CentralPort) -> dict[str, Any]:
+    """This store's open conflicts and refused changes, as central holds them."""
+    return central.open_cases()
+
+
+@requires(Permission.RESOLVE_SYNC_CONFLICTS)
+def resolve(kind: str, case_id: int, resolution: str, *, actor: Actor, uow: UnitOfWork,
+            central: CentralPort) -> None:
+    """Close a conflict (`kind` "conflict") or a refused change ("attention") with what was done about it."""
+    if kind not in ("conflict", "attention"):
+        raise ValidationError("kind", "is conflict or attention")
+    if not resolution.strip():
+        raise ValidationError("resolution", "says what was done (refunded sale S1-C2-000012, piece substituted...)")
+    if not central.resolve(kind, case_id, resolution.strip(), actor.name):
+        raise ValidationError("id", f"no open {kind} {case_id} of this store")
+    with uow:
+        uow.audit.record(actor, "sync.resolved", entity_type=f"sync_{kind}", entity_id=str(case_id),
+                         summary={"resolution": resolution.strip()[:200]})
+        uow.commit()
