@@ -305,3 +305,4 @@ def cli_owner(demo_dir: Path) -> Path:
 
 from tests.printer_listener import printer_listener  # noqa: E402,F401
 from tests.stripe_server import stripe_server, stripe_server_session  # noqa: E402,F401
+from tests.postgres_server import central_database, postgres_server  # noqa: E402,F401
