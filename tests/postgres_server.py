@@ -47,6 +47,7 @@ import datetime as dt
 import ipaddress
 import itertools
 import os
+import pwd
 import re
 import secrets
 import shlex
@@ -203,14 +204,21 @@ class PostgresServer:
     def __init__(self, *, bindir: Path | None = None) -> None:
         self.bindir = bindir or find_bindir()
         self.as_root = os.geteuid() == 0
-        if self.as_root and shutil.which("runuser") is None:
-            raise PostgresMissing("running as root needs `runuser` (Debian's util-linux) to start PostgreSQL "
-                                  f"as the `{OS_USER}` user")
+        if self.as_root:
+            if shutil.which("runuser") is None:
+                raise PostgresMissing("running as root needs `runuser` (Debian's util-linux) to start PostgreSQL "
+                                      f"as the `{OS_USER}` user")
+            try:
+                pwd.getpwnam(OS_USER)
+            except KeyError:
+                raise PostgresMissing(f"{INSTALL_HINT}: as root the server runs as the `{OS_USER}` user, "
+                                      "which that package creates, and there is none") from None
         self.host = "127.0.0.1"
         self.port = 0
         self.password = secrets.token_urlsafe(24)
         self.folder: Path | None = None
         self._watchdog: subprocess.Popen[bytes] | None = None
+        self._owner_pid = os.getpid()  # a forked child that exits must not stop its parent's server
         self._running = False
 
     # ------------------------------------------------------------ where things are
@@ -335,16 +343,24 @@ class PostgresServer:
         self._shutdown("immediate")
 
     def stop(self) -> None:
-        """Fast shutdown and remove the folder: this server is gone for good. Safe to call twice."""
-        if self.folder is None:
+        """Fast shutdown (immediate if that fails) and remove the folder: this server is gone for good.
+        Safe to call twice; does nothing in a forked child of the process that started the server."""
+        if self.folder is None or os.getpid() != self._owner_pid:
             return
-        self._shutdown("fast")
-        if self._watchdog is not None:
-            self._watchdog.kill()  # it would stop an already stopped server and remove the folder: no need
-            self._watchdog.wait()
-            self._watchdog = None
-        shutil.rmtree(self.folder, ignore_errors=True)
-        self.folder = None
+        try:
+            try:
+                self._shutdown("fast")
+            except RuntimeError:
+                self._shutdown("immediate")
+        finally:
+            if self._watchdog is not None:
+                self._watchdog.kill()  # it would stop an already stopped server and remove the folder: no need
+                self._watchdog.wait()
+                self._watchdog = None
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None
+            self._running = False
+            _RUNNING.discard(self)
 
     def __enter__(self) -> PostgresServer:
         return self.start()
@@ -380,7 +396,10 @@ class PostgresServer:
         self._run("pg_ctl", "-D", str(self.data_dir), *args)
 
     def _create_cluster(self) -> None:
-        folder = Path(tempfile.mkdtemp(prefix="facet-pg-"))
+        parent = Path(tempfile.gettempdir())
+        if self.as_root and not all(p.stat().st_mode & 0o001 for p in [parent, *parent.parents]):
+            parent = Path("/tmp")  # TMPDIR is a folder the postgres user cannot reach
+        folder = Path(tempfile.mkdtemp(prefix="facet-pg-", dir=parent))
         try:
             self.folder = folder
             _write_tls_files(folder)

@@ -49,8 +49,10 @@ def test_a_wrong_password_is_refused_even_on_the_loopback(central_database: Post
 
 
 @pytest.mark.parametrize("run", ["first", "second"])
-def test_each_test_gets_a_fresh_empty_database(central_database: PostgresDatabase, run: str) -> None:
+def test_each_test_gets_a_fresh_empty_database_and_no_roles_of_the_last(central_database: PostgresDatabase,
+                                                                         run: str) -> None:
     assert central_database.name in central_database.server.databases()
+    assert "facet_counter" not in central_database.server.roles()  # roles are cluster-wide: the fixture drops them
     with central_database.connect() as conn:
         tables = conn.execute("SELECT table_name FROM information_schema.tables "
                               "WHERE table_schema NOT IN ('pg_catalog', 'information_schema')").fetchall()
@@ -60,6 +62,8 @@ def test_each_test_gets_a_fresh_empty_database(central_database: PostgresDatabas
                             ).fetchone() == ("C",)
         conn.execute("CREATE TABLE sales (sale_no text PRIMARY KEY)")
         conn.execute("INSERT INTO sales VALUES (%s)", (f"S1-C1-{run}",))
+        conn.execute("CREATE ROLE facet_counter LOGIN PASSWORD 'x'")
+        conn.execute("GRANT SELECT ON sales TO facet_counter")  # a privilege in the test's database only
 
 
 def test_dropping_a_database_ends_the_sessions_still_on_it(postgres_server: PostgresServer) -> None:
