@@ -59,12 +59,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
-import psycopg
 import pytest
-from psycopg import sql
+
+if TYPE_CHECKING:  # psycopg is imported when first used: ~0.2 s a session that never starts the server spares
+    import psycopg
 
 MIN_VERSION = 15
 DEBIAN_ROOT = Path("/usr/lib/postgresql")
@@ -280,6 +281,8 @@ class PostgresServer:
     def connect(self, database: str = "postgres", *, autocommit: bool = False, user: str = SUPERUSER,
                 password: str | None = None, **params: Any) -> psycopg.Connection[Any]:
         """A psycopg connection to `database` (the superuser's unless `user`/`password` are given)."""
+        import psycopg
+
         return psycopg.connect(self.url(database, user=user, password=password), autocommit=autocommit,
                                **params)
 
@@ -287,6 +290,8 @@ class PostgresServer:
 
     def create_database(self, name: str, template: str | None = None) -> None:
         """CREATE DATABASE `name` from `template` (default template0: empty, UTF8, locale C)."""
+        from psycopg import sql
+
         with self.connect(autocommit=True) as conn:
             conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
                 sql.Identifier(name), sql.Identifier(template or "template0")))
@@ -294,6 +299,8 @@ class PostgresServer:
     def drop_database(self, name: str) -> None:
         """DROP DATABASE `name` if it exists, ending every other session connected to it first
         (`WITH (FORCE)` terminates those backends, as pg_terminate_backend would, before dropping)."""
+        from psycopg import sql
+
         with self.connect(autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
@@ -311,6 +318,8 @@ class PostgresServer:
     def drop_roles(self, names: Sequence[str]) -> None:
         """DROP ROLE each of `names` (their databases dropped first: a role that still owns something,
         or holds a privilege, anywhere in the cluster cannot be dropped, and PostgreSQL says where)."""
+        from psycopg import sql
+
         with self.connect(autocommit=True) as conn:
             for name in names:
                 conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))
