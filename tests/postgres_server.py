@@ -331,9 +331,21 @@ class PostgresServer:
         wait until it accepts connections. After `kill()` this is crash recovery from the WAL."""
         if self._running:
             return self
-        if self.folder is None:
+        first = self.folder is None
+        if first:
             self._create_cluster()
-        self._pg_ctl("start", "-w", "-t", str(START_TIMEOUT), "-l", str(self.log_file))
+        for attempt in itertools.count(1):
+            try:
+                self._pg_ctl("start", "-w", "-t", str(START_TIMEOUT), "-l", str(self.log_file))
+                break
+            except RuntimeError as failed:
+                # Another process (another test run's server) took the free port between the probe and the
+                # bind: the first start may move to another one; a restart must keep its port, so it fails.
+                if not (first and attempt < 3 and "Address already in use" in str(failed)):
+                    raise
+                self.port = free_port()
+                with (self.data_dir / "postgresql.conf").open("a", encoding="utf-8") as conf:
+                    conf.write(f"port = {self.port}  # the first was taken\n")
         self._running = True
         _RUNNING.add(self)
         if self._watchdog is None:
