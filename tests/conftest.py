@@ -303,5 +303,6 @@ def cli_owner(demo_dir: Path) -> Path:
     return demo_dir
 
 
+from tests.postgres_server import central_database, postgres_server  # noqa: E402,F401
 from tests.printer_listener import printer_listener  # noqa: E402,F401
 from tests.stripe_server import stripe_server, stripe_server_session  # noqa: E402,F401
