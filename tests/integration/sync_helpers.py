@@ -1,0 +1,79 @@
+"""What the sync tests share: a group on a real central PostgreSQL, counters with their own encrypted stores,
+and selling at one of them the way the counter does (cash, through the checkout services)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pos_app import app
+from pos_app.adapters.central import without_login
+from pos_app.domain.cart import Cart
+from pos_app.domain.money import Money
+from pos_app.domain.permissions import Actor, Role
+from pos_app.services import cash, checkout, sync
+from pos_app.sync_group import add_counter, join_group
+from tests.conftest import actor_for
+
+
+def counter_url(admin_url: str) -> str:
+    """Central's URL as a counter is given it: no user, no password (the token holds the login)."""
+    return without_login(admin_url)
+
+
+def join(admin_url: str, folder: Path, store_id: str | None = None, store_name: str | None = None) -> app.Facet:
+    """A new counter in `folder`, enrolled with a fresh token and built from central's snapshot."""
+    _, _, token = add_counter(admin_url, store_id, store_name)
+    join_group(folder, counter_url(admin_url), token)
+    return app.open_facet(folder)
+
+
+def sync_now(facet: app.Facet) -> sync.SyncRound:
+    group = facet.sync()
+    with group.link() as link:
+        return sync.sync_once(group.local, link)
+
+
+def one(facet: app.Facet, query: str, *args: Any) -> Any:
+    conn = facet.connection()
+    try:
+        row = conn.execute(query, args).fetchone()
+        return None if row is None else row[0]
+    finally:
+        conn.close()
+
+
+def rows(facet: app.Facet, query: str, *args: Any) -> list[tuple[Any, ...]]:
+    conn = facet.connection()
+    try:
+        return [tuple(r) for r in conn.execute(query, args)]
+    finally:
+        conn.close()
+
+
+def clerk_at(facet: app.Facet) -> Actor:
+    who = actor_for(facet, Role.CLERK)
+    return Actor(staff_id=who.staff_id, name=who.name, role=who.role, terminal=facet.terminal)
+
+
+def sell(facet: app.Facet, item_id: str, *, actor: Actor | None = None) -> checkout.CompletedSale:
+    """A cash sale of one unit of `item_id` at this counter."""
+    actor = actor or clerk_at(facet)
+    if one(facet, "SELECT count(*) FROM shifts WHERE terminal = ? AND closed_at IS NULL", actor.terminal) == 0:
+        cash.open_shift(Money(20000), uow=facet.uow(), actor=actor)
+    settings = checkout.counter_settings(facet.store.directory, facet.terminal)
+    piece = facet.store.inventory.rows_by_ids([item_id])[0]
+    co = checkout.start_checkout(checkout.add_item(Cart(), piece, actor=actor), settings=settings,
+                                 uow=facet.uow(), actor=actor)
+    co = checkout.pay_cash(co, co.due, uow=facet.uow(), actor=actor, sales=facet.store.sales)
+    return checkout.complete_sale(co, uow=facet.uow(), actor=actor, sales=facet.store.sales)
+
+
+def available(facet: app.Facet, tracking: str = "unique", n: int = 1) -> list[str]:
+    conn = facet.connection()
+    try:
+        return [r[0] for r in conn.execute(
+            "SELECT id FROM items WHERE status = 'available' AND tracking = ? AND on_hand >= 1 "
+            "ORDER BY sku LIMIT ?", (tracking, n))]
+    finally:
+        conn.close()
