@@ -188,8 +188,9 @@ def register(commands: Commands) -> None:
     commands.command("conflicts", cmd_conflicts, "this store's open conflicts and refused changes (manager)", sync)
     p = commands.command("resolve", cmd_resolve, "close a conflict or a refused change, saying what was done "
                          "(manager)", sync)
-    p.add_argument("id", type=int)
-    p.add_argument("--kind", choices=("conflict", "attention"), default="conflict")
+    p.add_argument("id", type=int, help="the number `sync conflicts` lists")
+    p.add_argument("--kind", choices=("conflict", "attention"), default="conflict",
+                   help="a conflict (default) or a refused change (attention)")
     p.add_argument("--note", required=True, help="what was done: 'refunded sale S1-C2-000012', 'substituted...'")
     commands.command("leave", cmd_leave, "leave the sync group (owner); the store file stays", sync)
 
