@@ -7,6 +7,7 @@ logged in with their own least-privilege roles.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from pos_app import app
@@ -39,3 +40,38 @@ def test_a_sale_at_one_counter_reaches_central_and_the_other_counter(demo_dir: P
             second.close()
     finally:
         first.close()
+
+
+def test_central_keeps_every_counters_audit_chain_and_audit_verify_checks_them_all(
+        demo_dir: Path, central_database, tmp_path: Path, capsys) -> None:
+    from pos_app.cli import main
+    from tests.conftest import cli_login
+
+    first = app.open_facet(demo_dir)
+    try:
+        first.sync().central_init(central_database.url)
+        second = join(central_database.url, tmp_path / "second", one(first, "SELECT id FROM stores"),
+                      first.profile.name)
+        try:
+            sell(second, available(second)[0])
+            sync_now(second)
+            events_here = one(second, "SELECT count(*) FROM audit_events")
+        finally:
+            second.close()
+    finally:
+        first.close()
+    cli_login(demo_dir)
+    assert main(["audit", "verify", "--data-dir", str(demo_dir), "--central", central_database.url, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    chains = {c["counter"]: c for c in report["central_chains"]}
+    assert set(chains) == {"S1-C1", "S1-C2"} and all(c["ok"] for c in chains.values())
+    assert chains["S1-C2"]["events"] == events_here
+
+    with central_database.connect() as pg:  # someone with central's admin rights edits one event
+        pg.execute("UPDATE facet.audit_events SET data = jsonb_set(data, '{actor_name}', '\"Someone Else\"') "
+                   "WHERE seq = 2 AND device_id = (SELECT device_id FROM facet.counters WHERE counter_code = 'C2')")
+        pg.commit()
+    assert main(["audit", "verify", "--data-dir", str(demo_dir), "--central", central_database.url, "--json"]) == 1
+    chains = {c["counter"]: c for c in json.loads(capsys.readouterr().out)["central_chains"]}
+    assert chains["S1-C2"]["first_bad_event"] == 2 and "edited" in chains["S1-C2"]["detail"]
+    assert chains["S1-C1"]["ok"]
