@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 from pos_app import app
+from pos_app.doctor import examine
 from tests.integration.sync_helpers import available, join, one, sell, sync_now
 
 
@@ -36,6 +37,9 @@ def test_a_sale_at_one_counter_reaches_central_and_the_other_counter(demo_dir: P
             with central_database.connect() as pg:
                 assert pg.execute("SELECT count(*) FROM facet.records WHERE table_name = 'sales' AND row_id = %s",
                                   (sale.sale_id,)).fetchone()[0] == 1
+            assert examine(tmp_path / "second")["sync"] == {
+                "joined": True, "counter": "S1-C2", "online": True, "waiting": 0, "conflicts": 0,
+                "needs_attention": 0}
         finally:
             second.close()
     finally:
