@@ -79,3 +79,39 @@ def test_central_keeps_every_counters_audit_chain_and_audit_verify_checks_them_a
     chains = {c["counter"]: c for c in json.loads(capsys.readouterr().out)["central_chains"]}
     assert chains["S1-C2"]["first_bad_event"] == 2 and "edited" in chains["S1-C2"]["detail"]
     assert chains["S1-C1"]["ok"]
+
+
+def test_a_counter_restored_from_a_backup_loses_no_sale_and_reuses_no_change_number(
+        demo_dir: Path, central_database, tmp_path: Path) -> None:
+    first = app.open_facet(demo_dir)
+    try:
+        first.sync().central_init(central_database.url)
+        store_id, name = one(first, "SELECT id FROM stores"), first.profile.name
+    finally:
+        first.close()
+    folder = tmp_path / "second"
+    second = join(central_database.url, folder, store_id, name)
+    backup = second.db.backup_to(tmp_path / "before.db")
+    pieces = available(second, n=2)
+    undone = sell(second, pieces[0])
+    sync_now(second)
+    second.close()
+
+    preview = app.preview_restore(folder, backup)
+    app.restore_store(folder, backup, confirmed=preview.undo)  # the sale is undone here, not at central
+    second = app.open_facet(folder)
+    try:
+        assert one(second, "SELECT count(*) FROM sales WHERE id = ?", undone.sale_id) == 0
+        after = sell(second, pieces[1])
+        assert after.number == "S1-C2-000002"  # numbers go on after the undone sale's: its receipt is out there
+        sync_now(second)
+        sync_now(second)
+        with central_database.connect() as pg:
+            numbers = {r[0] for r in pg.execute("SELECT data->>'number' FROM facet.records WHERE table_name = 'sales'")}
+        assert {undone.number, after.number} <= numbers  # the later sale was not taken for one central had
+        # and the sale the restore undid comes back from central, with its stock movement
+        assert one(second, "SELECT number FROM sales WHERE id = ?", undone.sale_id) == undone.number
+        assert one(second, "SELECT on_hand FROM items WHERE id = ?", pieces[0]) == 0
+        assert one(second, "SELECT count(*) FROM outbox WHERE pushed_at IS NULL") == 0
+    finally:
+        second.close()
