@@ -115,3 +115,57 @@ def test_a_counter_restored_from_a_backup_loses_no_sale_and_reuses_no_change_num
         assert one(second, "SELECT count(*) FROM outbox WHERE pushed_at IS NULL") == 0
     finally:
         second.close()
+
+
+def test_a_customers_export_at_one_store_holds_what_another_store_recorded_about_them(
+        demo_dir: Path, central_database, tmp_path: Path) -> None:
+    import zipfile
+
+    from pos_app.domain.cart import Cart
+    from pos_app.domain.money import Money
+    from pos_app.domain.permissions import Role
+    from pos_app.domain.store import store_today
+    from pos_app.services import cash, checkout, inventory, privacy, privacy_export
+    from tests.conftest import actor_for
+    from tests.integration.sync_helpers import join_new_store
+
+    first = app.open_facet(demo_dir)
+    other = None
+    try:
+        first.sync().central_init(central_database.url)
+        customer_id = one(first, "SELECT id FROM customers WHERE erased_at IS NULL ORDER BY last_name LIMIT 1")
+        other = join_new_store(central_database.url, tmp_path / "uptown", "Jane Ellen Uptown")
+        assert other.terminal == "S2-C1"
+        assert one(other, "SELECT count(*) FROM customers WHERE id = ?", customer_id) == 1  # shared across stores
+        owner = actor_for(other, Role.OWNER)
+        owner = type(owner)(staff_id=owner.staff_id, name=owner.name, role=owner.role, terminal=other.terminal)
+        piece = inventory.receive_new_item(
+            {"sku": "UP-1", "style": "halo", "title": "Halo Pendant Necklace, Uptown", "metal": "14k white",
+             "price": "2,150.00", "cost": "900.00", "tracking": "unique", "serial": "UP-SN-1", "location": "Case 1"},
+            uow=other.uow(), actor=owner)
+        clerk = owner  # the new store's only person so far
+        cash.open_shift(Money(20000), uow=other.uow(), actor=clerk)
+        settings = checkout.counter_settings(other.store.directory, other.terminal)
+        row = other.store.inventory.rows_by_ids([piece.id])[0]
+        cart = checkout.attach_customer(checkout.add_item(Cart(), row, actor=clerk), customer_id,
+                                        sales=other.store.sales, actor=clerk)
+        co = checkout.start_checkout(cart, settings=settings, uow=other.uow(), actor=clerk)
+        co = checkout.pay_cash(co, co.due, uow=other.uow(), actor=clerk, sales=other.store.sales)
+        uptown_sale = checkout.complete_sale(co, uow=other.uow(), actor=clerk, sales=other.store.sales)
+        sync_now(other)
+        sync_now(first)
+
+        officer = actor_for(first, Role.PRIVACY_OFFICER)
+        today = store_today(first.profile.timezone)
+        request_id = privacy.record_request(customer_id, "access", "email", today, uow=first.uow(), actor=officer,
+                                            today=today).id
+        privacy.verify(request_id, "code_to_email_on_file", officer.staff_id or "", uow=first.uow(), actor=officer)
+        with first.open_store() as store:
+            privacy_export.export_customer(request_id, tmp_path / "export.zip", uow=first.uow(),
+                                           files=first.devices.files, reader=store.customer_data, actor=officer)
+        data = json.loads(zipfile.ZipFile(tmp_path / "export.zip").read("data.json"))
+        assert uptown_sale.number in json.dumps(data["sales"])
+    finally:
+        if other is not None:
+            other.close()
+        first.close()
