@@ -36,7 +36,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from pos_app.persistence.database import LocalDatabase
-from pos_app.persistence.journal import Journal, stored_time
+from pos_app.persistence.journal import Journal, renumber_unpushed, stored_time
 from pos_app.persistence.models.base import utcnow
 
 # Columns of this file alone: never pushed, never written from a pull.
@@ -270,27 +270,15 @@ class SqliteSyncLocal:
 
     def resume_after(self, central_last: int) -> int:
         """Central has this device's changes up to `central_last`, yet this file numbers below it: the store
-        was restored from a backup. Number every unpushed change after `central_last`, in its order, so none
-        reuses a number central already holds for another change (central recognizes the rows themselves by
-        id). Returns how many were renumbered."""
+        was restored from an older backup. Every unpushed change is numbered after `central_last`, in its
+        order (`journal.renumber_unpushed`), so none reuses a number central holds for another change
+        (central recognizes the rows themselves by id). Returns how many were renumbered."""
         conn = self._db.connect()
         try:
             conn.execute("BEGIN IMMEDIATE")
-            row = conn.execute("SELECT last_seq FROM outbox_sequence WHERE id = 1").fetchone()
-            last = int(row[0]) if row else 0
-            if last >= central_last:
-                conn.execute("ROLLBACK")
-                return 0
-            unpushed = [int(r[0]) for r in conn.execute(
-                "SELECT device_seq FROM outbox WHERE pushed_at IS NULL ORDER BY device_seq")]
-            conn.execute("UPDATE outbox SET device_seq = -device_seq WHERE pushed_at IS NULL")
-            conn.executemany("UPDATE outbox SET device_seq = ? WHERE device_seq = ?",
-                             [(central_last + k + 1, -seq) for k, seq in enumerate(unpushed)])
-            conn.execute("INSERT INTO outbox_sequence (id, last_seq) VALUES (1, ?) "
-                         "ON CONFLICT (id) DO UPDATE SET last_seq = excluded.last_seq",
-                         (central_last + len(unpushed),))
+            moved = renumber_unpushed(conn, central_last)
             conn.execute("COMMIT")
-            return len(unpushed)
+            return moved
         finally:
             conn.close()
 
