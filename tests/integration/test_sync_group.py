@@ -1,0 +1,237 @@
+"""Two stores, three counters, one real central PostgreSQL: what the group's data does when counters sell,
+edit and erase while cut off, then sync.
+
+One group for the whole module (built once: ~15 s): store A is a clone of the demo store that runs
+`central init` (counter S1-C1), A's second counter joins from central (S1-C2), and a new store B's first
+counter joins with a set-up that creates its profile and owner (S2-C1). Every test starts and ends with
+everyone synced, uses its own pieces and customers, and reads every device and central's tables.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import io
+import itertools
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pos_app import app, cli
+from pos_app.domain.cart import Cart
+from pos_app.domain.errors import CentralProblem, StockConflict, UserFacingError
+from pos_app.domain.items import item_fields
+from pos_app.domain.permissions import Actor, Role
+from pos_app.services import checkout, customers, inventory
+from pos_app.services import staff as staff_service
+from pos_app.services.customers import CustomerEdit
+from pos_app.services.ports.settings import StoreProfile
+from pos_app.services.setup import OwnerAccount, set_up_store
+from pos_app.sync_group import add_counter, join_group
+from tests.conftest import FAST_HASHER, SIGN_IN_SECRETS, actor_for, cli_login, clone_store
+from tests.integration.sync_helpers import counter_url, one, rows, sell, sync_now
+from tests.integration.test_erasure import _customer, _erase, _key, _request
+from tests.postgres_server import PostgresDatabase, PostgresServer
+from tests.sqlcipher_pages import decrypted
+
+B_OWNER = OwnerAccount("Bram Osei", "b-owner-pass-1", "7171")
+B_CLERK = ("Tove Lind", "7272")
+DEMO_MANAGER, DEMO_CLERK = "Marcus Reed", "Lily Chen"
+
+
+@dataclass
+class Group:
+    central: PostgresDatabase
+    a1: app.Facet
+    a2: app.Facet
+    b1: app.Facet
+
+    @property
+    def counters(self) -> tuple[app.Facet, app.Facet, app.Facet]:
+        return (self.a1, self.a2, self.b1)
+
+    def sync_all(self) -> None:
+        """Everyone pushes, then everyone pulls what the others pushed after it (a second round)."""
+        for _ in range(2):
+            for facet in self.counters:
+                sync_now(facet)
+
+    def pg(self, query: str, *args: Any) -> list[tuple[Any, ...]]:
+        with self.central.connect() as conn:
+            return [tuple(r) for r in conn.execute(query, args).fetchall()]
+
+
+_NUMBERS = itertools.count(1)
+
+
+@pytest.fixture(scope="module")
+def group_database(postgres_server: PostgresServer) -> Iterator[PostgresDatabase]:
+    """The module's own central database (as `central_database`, for a group shared by the module's tests)."""
+    name = f"central_group_{next(_NUMBERS)}"
+    postgres_server.start()
+    roles_before = postgres_server.roles()
+    postgres_server.create_database(name)
+    yield PostgresDatabase(postgres_server, name)
+    postgres_server.start()
+    postgres_server.drop_database(name)
+    postgres_server.drop_roles(sorted(postgres_server.roles() - roles_before))
+
+
+def _set_up_b(facet: Any, answer: dict[str, Any]) -> None:
+    """Store B's profile and owner, as `pos-app sync join --owner-name ...` sets up a new store."""
+    profile = StoreProfile(name=answer["store_name"], address="", phone="", email="", timezone="America/Chicago",
+                           currency="USD", locale="en_US", tax_rate="0", receipt_footer="", privacy_contact="")
+    set_up_store(profile, B_OWNER, uow=facet.uow(), hasher=FAST_HASHER)
+
+
+def _receive_like(b1: app.Facet, a1: app.Facet, n: int) -> None:
+    """Store B receives `n` unique pieces of its own (made like A's first pieces, with new SKUs)."""
+    owner = actor_for(b1, Role.OWNER)
+    for i, item_id in enumerate(one_column(a1, "SELECT id FROM items WHERE tracking = 'unique' "
+                                               "AND status = 'available' ORDER BY sku DESC LIMIT ?", n)):
+        spec = inventory.item_detail(item_id, uow=a1.uow(), actor=actor_for(a1, Role.OWNER)).record.spec
+        raw = {**item_fields(spec), "sku": f"B-{i + 1:04d}", "barcode": "", "serial": "", "cert_number": "",
+               "cert_lab": "", "status": "available", "location": item_fields(spec)["location"]}
+        inventory.receive_new_item(raw, uow=b1.uow(), actor=owner)
+
+
+def one_column(facet: app.Facet, query: str, *args: Any) -> list[Any]:
+    return [r[0] for r in rows(facet, query, *args)]
+
+
+@pytest.fixture(scope="module")
+def group(demo_template: tuple[Path, str], group_database: PostgresDatabase,
+          tmp_path_factory: pytest.TempPathFactory) -> Iterator[Group]:
+    root = tmp_path_factory.mktemp("group")
+    a1 = app.open_facet(clone_store(demo_template, root / "a1"))
+    opened = [a1]
+    try:
+        a1.sync().central_init(group_database.url)
+        a_store = one(a1, "SELECT id FROM stores")
+        _, _, token = add_counter(group_database.url, a_store, a1.profile.name)
+        join_group(root / "a2", counter_url(group_database.url), token)
+        a2 = app.open_facet(root / "a2")
+        opened.append(a2)
+        _, _, token = add_counter(group_database.url, None, "Bellweather Jewelers")
+        join_group(root / "b1", counter_url(group_database.url), token, set_up=_set_up_b)
+        b1 = app.open_facet(root / "b1")
+        opened.append(b1)
+        staff_service.add_staff(B_CLERK[0], Role.CLERK, pin=B_CLERK[1], uow=b1.uow(),
+                                actor=actor_for(b1, Role.OWNER), hasher=FAST_HASHER)
+        SIGN_IN_SECRETS[B_CLERK[0]] = B_CLERK[1]
+        _receive_like(b1, a1, 6)
+        built = Group(group_database, a1, a2, b1)
+        built.sync_all()
+        yield built
+    finally:
+        for facet in opened:
+            facet.close()
+
+
+@pytest.fixture
+def synced(group: Group) -> Iterator[Group]:
+    """The group with everyone synced before the test and after it."""
+    group.sync_all()
+    yield group
+    group.sync_all()
+
+
+# ---------------------------------------------------------------- reading every device
+
+
+def clerk(facet: app.Facet) -> Actor:
+    who = actor_for(facet, Role.CLERK)
+    return Actor(staff_id=who.staff_id, name=who.name, role=who.role, terminal=facet.terminal)
+
+
+def manager(facet: app.Facet) -> Actor:
+    who = actor_for(facet, Role.MANAGER)
+    return Actor(staff_id=who.staff_id, name=who.name, role=who.role, terminal=facet.terminal)
+
+
+_TAKEN: set[str] = set()
+
+
+def pieces(facet: app.Facet, n: int, tracking: str = "unique") -> list[str]:
+    """`n` available pieces of this store no other test of the module has used."""
+    home = facet.sync().local.state().store_id
+    found = [i for i in one_column(facet, "SELECT id FROM items WHERE status = 'available' AND tracking = ? "
+                                          "AND on_hand >= 1 AND coalesce(store_id, ?) = ? ORDER BY sku",
+                                   tracking, home, home) if i not in _TAKEN][:n]
+    assert len(found) == n
+    _TAKEN.update(found)
+    return found
+
+
+def off_ledger(facet: app.Facet) -> list[tuple[Any, ...]]:
+    """Items whose `on_hand` is not the sum of their ledger (none, on every device)."""
+    return rows(facet, "SELECT sku, on_hand, (SELECT coalesce(sum(quantity), 0) FROM stock_movements m "
+                       "WHERE m.item_id = i.id) AS ledger FROM items i WHERE on_hand != ledger")
+
+
+def run_cli(data_dir: Path, *argv: str) -> tuple[int, Any, str]:
+    """`pos-app ARGV --json --data-dir DIR`: (exit code, the JSON printed, what went to stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = cli.main([*argv, "--json", "--data-dir", str(data_dir)])
+    text = out.getvalue().strip()
+    return code, (json.loads(text) if text else None), err.getvalue()
+
+
+# ---------------------------------------------------------------- 1. offline selling, then reconnecting
+
+
+def test_sales_made_offline_at_three_counters_reach_central_once_and_every_other_counter(synced: Group) -> None:
+    g = synced
+    closed_port = counter_url(g.central.url).replace(f"port={g.central.server.port}", "port=9")
+    assert closed_port != counter_url(g.central.url)
+    sales = []
+    for facet in g.counters:
+        first, second = pieces(facet, 2)
+        sales.append(sell(facet, first))  # cut off: simply not syncing
+        real = facet.sync().local.state().central
+        facet.sync().local.record(central=closed_port)
+        try:
+            with pytest.raises(CentralProblem):
+                sync_now(facet)  # central unreachable: the round fails ...
+            sales.append(sell(facet, second))  # ... and the counter sells on
+            assert facet.sync().local.state().offline_since is not None
+        finally:
+            facet.sync().local.record(central=real)
+    assert [s.number[:6] for s in sales] == ["S1-C1-", "S1-C1-", "S1-C2-", "S1-C2-", "S2-C1-", "S2-C1-"]
+
+    g.sync_all()
+
+    for sale in sales:
+        [(lines, payments, moves)] = [(
+            one(f, "SELECT count(*) FROM sale_lines WHERE sale_id = ?", sale.sale_id),
+            one(f, "SELECT count(*) FROM payments WHERE sale_id = ?", sale.sale_id),
+            one(f, "SELECT count(*) FROM stock_movements WHERE reference = ?", sale.number))
+            for f in g.counters[:1]]
+        assert (lines, payments, moves) == (1, 1, 1)
+        assert g.pg("SELECT count(*) FROM facet.changes WHERE table_name = 'sales' AND row_id = %s "
+                    "AND op = 'insert'", sale.sale_id) == [(1,)]
+        assert g.pg("SELECT count(*) FROM facet.records WHERE table_name = 'sale_lines' "
+                    "AND data->>'sale_id' = %s", sale.sale_id) == [(lines,)]
+        assert g.pg("SELECT count(*) FROM facet.records WHERE table_name = 'payments' "
+                    "AND data->>'sale_id' = %s", sale.sale_id) == [(payments,)]
+        assert g.pg("SELECT count(*) FROM facet.records WHERE table_name = 'stock_movements' "
+                    "AND data->>'reference' = %s", sale.number) == [(moves,)]
+        for facet in g.counters:
+            assert one(facet, "SELECT number FROM sales WHERE id = ?", sale.sale_id) == sale.number
+            assert (one(facet, "SELECT count(*) FROM sale_lines WHERE sale_id = ?", sale.sale_id),
+                    one(facet, "SELECT count(*) FROM payments WHERE sale_id = ?", sale.sale_id),
+                    one(facet, "SELECT count(*) FROM stock_movements WHERE reference = ?", sale.number)) \
+                == (lines, payments, moves)
+    for facet in g.counters:
+        assert off_ledger(facet) == []
+        assert facet.sync().local.state().offline_since is None
+        assert facet.sync().local.waiting() == 0
+    assert g.pg("SELECT count(*) FROM facet.stock s JOIN facet.records r ON r.table_name = 'items' "
+                "AND r.row_id = s.item_id WHERE s.on_hand != (SELECT coalesce(sum((m.data->>'quantity')::int), 0) "
+                "FROM facet.records m WHERE m.table_name = 'stock_movements' AND m.data->>'item_id' = s.item_id)"
+                ) == [(0,)]
