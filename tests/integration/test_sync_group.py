@@ -235,3 +235,70 @@ def test_sales_made_offline_at_three_counters_reach_central_once_and_every_other
                 "AND r.row_id = s.item_id WHERE s.on_hand != (SELECT coalesce(sum((m.data->>'quantity')::int), 0) "
                 "FROM facet.records m WHERE m.table_name = 'stock_movements' AND m.data->>'item_id' = s.item_id)"
                 ) == [(0,)]
+
+
+# ---------------------------------------------------------------- 2. one unique piece sold at two offline counters
+
+
+def test_a_piece_sold_at_two_offline_counters_keeps_both_sales_and_opens_one_conflict_a_manager_resolves(
+        synced: Group) -> None:
+    g = synced
+    [piece] = pieces(g.a1, 1)
+    sku = one(g.a1, "SELECT sku FROM items WHERE id = ?", piece)
+    first, second = sell(g.a1, piece), sell(g.a2, piece)  # both cut off: each saw the piece available
+
+    g.sync_all()
+
+    for facet in g.counters:
+        assert one_column(facet, "SELECT number FROM sales WHERE id IN (?, ?) ORDER BY number",
+                          first.sale_id, second.sale_id) == sorted([first.number, second.number])
+        assert one(facet, "SELECT on_hand FROM items WHERE id = ?", piece) == -1, "flagged, not hidden"
+        assert off_ledger(facet) == []
+    assert g.pg("SELECT on_hand FROM facet.stock WHERE item_id = %s", piece) == [(-1,)]
+
+    a1_dir = g.a1.data_dir
+    cli_login(a1_dir, DEMO_MANAGER)
+    code, cases, _ = run_cli(a1_dir, "sync", "conflicts")
+    assert code == 0
+    [case] = [c for c in cases["conflicts"] if c["row"] == piece]
+    assert (case["kind"], case["sku"]) == ("sold_twice", sku)
+    assert sorted(s["reference"] for s in case["details"]["sales"]) == sorted([first.number, second.number])
+    assert g.pg("SELECT count(*) FROM facet.conflicts WHERE row_id = %s AND resolved_at IS NULL", piece) == [(1,)]
+
+    cli_login(a1_dir, DEMO_CLERK)
+    code, said, err = run_cli(a1_dir, "sync", "resolve", str(case["id"]), "--note", "refunded")
+    assert code != 0 and said["kind"] == "PermissionDenied" and "clerk cannot resolve" in said["error"]
+    code, said, err = run_cli(a1_dir, "sync", "conflicts")
+    assert code != 0
+    assert g.pg("SELECT count(*) FROM facet.conflicts WHERE row_id = %s AND resolved_at IS NULL", piece) == [(1,)]
+
+    cli_login(a1_dir, DEMO_MANAGER)
+    code, said, _ = run_cli(a1_dir, "sync", "resolve", str(case["id"]), "--note", f"refunded sale {second.number}")
+    assert code == 0 and said["resolved"] is True
+    code, cases, _ = run_cli(a1_dir, "sync", "conflicts")
+    assert code == 0 and [c for c in cases["conflicts"] if c["row"] == piece] == []
+    [(by, note)] = g.pg("SELECT resolved_by, resolution FROM facet.conflicts WHERE id = %s", case["id"])
+    assert by.startswith(DEMO_MANAGER) and note == f"refunded sale {second.number}"
+
+
+# ---------------------------------------------------------------- 3. a piece of another store
+
+
+def test_a_clerk_of_store_b_cannot_sell_a_piece_of_store_a_and_is_told_whose_it_is(synced: Group) -> None:
+    g = synced
+    [piece] = pieces(g.a1, 1)
+    sku = one(g.b1, "SELECT sku FROM items WHERE id = ?", piece)
+    a_name = g.a1.profile.name
+    sales_before = one(g.b1, "SELECT count(*) FROM sales")
+    tove = clerk(g.b1)
+    assert tove.name == B_CLERK[0]
+
+    with pytest.raises(StockConflict) as refused:
+        sell(g.b1, piece, actor=tove)
+
+    assert str(refused.value) == (f"{sku} belongs to {a_name} (S1): a piece is sold only at its home store; "
+                                  "transfer it here first.")
+    assert refused.value.sku == sku
+    assert one(g.b1, "SELECT count(*) FROM sales") == sales_before
+    assert rows(g.b1, "SELECT status, on_hand FROM items WHERE id = ?", piece) == [("available", 1)]
+    assert sell(g.a2, piece).number.startswith("S1-C2-"), "at its home store the piece sells"
