@@ -319,6 +319,9 @@ class SqliteSyncLocal:
                     session.commit()
             finally:
                 raw.execute("PRAGMA foreign_keys = ON")
+        if erased:
+            # As after a local erasure: no WAL frame or old page keeps the values erased here.
+            self._db.scrub()
         return Applied(changes=len(changes), through=through, erased=tuple(erased))
 
     def _pending(self, conn: Any, changes: Sequence[Sequence[Any]]) -> dict[tuple[str, str], set[str]]:

@@ -302,3 +302,61 @@ def test_a_clerk_of_store_b_cannot_sell_a_piece_of_store_a_and_is_told_whose_it_
     assert one(g.b1, "SELECT count(*) FROM sales") == sales_before
     assert rows(g.b1, "SELECT status, on_hand FROM items WHERE id = ?", piece) == [("available", 1)]
     assert sell(g.a2, piece).number.startswith("S1-C2-"), "at its home store the piece sells"
+
+
+# ---------------------------------------------------------------- 4. privacy wins
+
+FIRST, LAST = "Ysolde", "Quarrington"
+EMAIL, PHONE = "ysolde@quarrington.example", "+13125550188"
+PERSONAL = (f"{FIRST} {LAST}", FIRST, LAST, EMAIL, PHONE, "5550188")
+TODAY = dt.date(2026, 12, 1)
+
+
+def _latest_consent(facet: app.Facet, customer_id: str, purpose: str) -> bool | None:
+    found = one(facet, "SELECT granted FROM consent_events WHERE customer_id = ? AND purpose = ? "
+                       "ORDER BY created_at DESC, rowid DESC LIMIT 1", customer_id, purpose)
+    return None if found is None else bool(found)
+
+
+def test_an_erasure_at_one_counter_leaves_no_personal_value_on_any_counter_or_central_even_after_a_later_edit(
+        synced: Group) -> None:
+    g = synced
+    customer_id = _customer(g.a1, FIRST, LAST, EMAIL, PHONE, "88 Wren Street", notes="likes rose gold")
+    customers.change_consent(customer_id, "marketing_email", True, channel="counter", uow=g.a1.uow(),
+                             actor=manager(g.a1), today=TODAY)
+    g.sync_all()
+    for facet in g.counters:
+        assert rows(facet, "SELECT first_name, email FROM customers WHERE id = ?", customer_id) == [(FIRST, EMAIL)]
+        assert _latest_consent(facet, customer_id, "marketing_email") is True
+
+    # A consent withdrawn at B (another store) is at A's second counter when A2's next round ends.
+    customers.change_consent(customer_id, "marketing_email", False, channel="phone", uow=g.b1.uow(),
+                             actor=clerk(g.b1), today=TODAY)
+    sync_now(g.b1)
+    sync_now(g.a2)
+    assert _latest_consent(g.a2, customer_id, "marketing_email") is False
+
+    # Erased at A2; B, cut off, edits the customer's notes before it pulls the erasure.
+    _erase(g.a2, customer_id, _request(g.a2, customer_id))
+    sync_now(g.a2)
+    customers.update_customer(customer_id, CustomerEdit(FIRST, LAST, EMAIL, PHONE, notes="asked for a resize"),
+                              uow=g.b1.uow(), actor=clerk(g.b1))
+    g.sync_all()
+
+    for facet in g.counters:
+        [(first, email, phone, notes, erased_at)] = rows(
+            facet, "SELECT first_name, email, phone, notes, erased_at FROM customers WHERE id = ?", customer_id)
+        assert erased_at is not None and FIRST not in first and email is None and phone is None
+        assert "resize" not in (notes or "")
+        assert rows(facet, "SELECT count(*) FROM consent_events WHERE customer_id = ?", customer_id) == [(0,)]
+        dump = decrypted(facet.db.path, _key(facet)).lower()
+        for value in PERSONAL:
+            assert value.lower().encode() not in dump, (facet.terminal, value)
+    for table in ("records", "changes", "conflicts", "attention"):
+        for value in PERSONAL:
+            assert g.pg(f"SELECT count(*) FROM facet.{table} t WHERE t::text ILIKE %s",
+                        f"%{value}%") == [(0,)], (table, value)
+    assert g.pg("SELECT erased FROM facet.records WHERE table_name = 'customers' AND row_id = %s",
+                customer_id) == [(True,)]
+    assert "resize" not in g.pg("SELECT data::text FROM facet.records WHERE table_name = 'customers' "
+                                "AND row_id = %s", customer_id)[0][0]
