@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 
 from pos_app import app, cli
 from pos_app.domain.cart import Cart
@@ -360,3 +361,68 @@ def test_an_erasure_at_one_counter_leaves_no_personal_value_on_any_counter_or_ce
                 customer_id) == [(True,)]
     assert "resize" not in g.pg("SELECT data::text FROM facet.records WHERE table_name = 'customers' "
                                 "AND row_id = %s", customer_id)[0][0]
+
+
+# ---------------------------------------------------------------- 5. last writer by central order; 6. clocks
+
+
+def _set_price(facet: app.Facet, item_id: str, price: str) -> None:
+    """A manager changes the piece's price at this counter, through the inventory service."""
+    who = manager(facet)
+    detail = inventory.item_detail(item_id, uow=facet.uow(), actor=who)
+    inventory.update_item(item_id, {**item_fields(detail.record.spec), "price": price}, uow=facet.uow(), actor=who)
+
+
+def _prices(g: Group, item_id: str) -> list[int]:
+    return [one(f, "SELECT price_cents FROM items WHERE id = ?", item_id) for f in g.counters] + [
+        int(g.pg("SELECT data->>'price_cents' FROM facet.records WHERE table_name = 'items' AND row_id = %s",
+                 item_id)[0][0])]
+
+
+def _overwrites(g: Group, item_id: str) -> list[tuple[Any, ...]]:
+    return g.pg("SELECT field, details->'kept', details->'overwritten', details->>'kept_from', "
+                "details->>'overwritten_from' FROM facet.conflicts WHERE kind = 'overwrite' AND row_id = %s "
+                "ORDER BY id", item_id)
+
+
+def _edit_offline_then_sync(g: Group, item_id: str, *, second_clock: dt.timedelta) -> tuple[str, str]:
+    """A1 and A2 both change the price while cut off (A2 second, its clock off by `second_clock`); A1 syncs
+    first, A2 second, then everyone syncs. Returns the edits' times as each counter wrote them."""
+    _set_price(g.a1, item_id, "1111.00")
+    a1_wrote = one(g.a1, "SELECT updated_at FROM items WHERE id = ?", item_id)
+    with time_machine.travel(dt.datetime.now(dt.UTC) + second_clock, tick=True):
+        _set_price(g.a2, item_id, "2222.00")
+        a2_wrote = one(g.a2, "SELECT updated_at FROM items WHERE id = ?", item_id)
+        sync_now(g.a1)
+        sync_now(g.a2)
+    g.sync_all()
+    return a1_wrote, a2_wrote
+
+
+def test_two_offline_edits_of_one_price_end_with_the_one_central_applied_last_and_one_logged_conflict(
+        synced: Group) -> None:
+    g = synced
+    [item_id] = pieces(g.a1, 1)
+    _edit_offline_then_sync(g, item_id, second_clock=dt.timedelta(0))
+
+    assert _prices(g, item_id) == [222200] * 4
+    assert _overwrites(g, item_id) == [("price_cents", 222200, 111100, g.a2.sync().local.state().device_id,
+                                        g.a1.sync().local.state().device_id)]
+
+    # A1 has pulled A2's price: its next edit overwrites nothing it had not seen.
+    _set_price(g.a1, item_id, "3333.00")
+    g.sync_all()
+    assert _prices(g, item_id) == [333300] * 4
+    assert len(_overwrites(g, item_id)) == 1
+
+
+@pytest.mark.parametrize("off_by", [dt.timedelta(hours=-1), dt.timedelta(hours=1)], ids=["behind", "ahead"])
+def test_a_counter_clock_an_hour_off_changes_no_outcome(synced: Group, off_by: dt.timedelta) -> None:
+    """A2's clock is an hour behind (its edit looks older than A1's) or ahead: central's order decides."""
+    g = synced
+    [item_id] = pieces(g.a1, 1)
+    a1_wrote, a2_wrote = _edit_offline_then_sync(g, item_id, second_clock=off_by)
+
+    assert (a2_wrote < a1_wrote) is (off_by < dt.timedelta(0)), "behind: A2's edit looks the older one"
+    assert _prices(g, item_id) == [222200] * 4
+    assert [o[:3] for o in _overwrites(g, item_id)] == [("price_cents", 222200, 111100)]
