@@ -41,6 +41,8 @@ from pos_app.persistence.models.base import utcnow
 
 # Columns of this file alone: never pushed, never written from a pull.
 LOCAL_ONLY = {"items": frozenset({"seq", "on_hand"})}
+# NOT NULL columns central strips from another store's rows (staff secrets), and what this file holds instead.
+STRIPPED_DEFAULTS = {"staff": {"credentials": "", "failed_attempts": 0, "must_change_secret": 0}}
 # Append-only facts: a pulled insert of one that is here already changes nothing.
 FACTS = frozenset({"stock_movements", "sales", "sale_lines", "payments", "consent_events", "erasure_log",
                    "cash_movements", "stock_count_scans", "policy_versions"})
@@ -394,6 +396,8 @@ class SqliteSyncLocal:
             return
         if op != "insert":
             return  # an update of a row this counter never had (not given to it): nothing to change
+        for column, default in STRIPPED_DEFAULTS.get(table, {}).items():
+            values.setdefault(column, default)  # else INSERT OR IGNORE would drop the row without a word
         if table == "items":
             values["seq"] = int(conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM items").fetchone()[0])
         names = ["id", *values]

@@ -135,8 +135,7 @@ def group(demo_template: tuple[Path, str], group_database: PostgresDatabase,
 
 @pytest.fixture
 def synced(group: Group) -> Iterator[Group]:
-    """The group with everyone synced before the test and after it."""
-    group.sync_all()
+    """The group, everyone synced (the group fixture ends synced, and so does every test)."""
     yield group
     group.sync_all()
 
@@ -426,3 +425,40 @@ def test_a_counter_clock_an_hour_off_changes_no_outcome(synced: Group, off_by: d
     assert (a2_wrote < a1_wrote) is (off_by < dt.timedelta(0)), "behind: A2's edit looks the older one"
     assert _prices(g, item_id) == [222200] * 4
     assert [o[:3] for o in _overwrites(g, item_id)] == [("price_cents", 222200, 111100)]
+
+
+# ---------------------------------------------------------------- 7. staff
+
+
+def test_store_b_holds_store_a_staff_without_secrets_and_never_offers_them_to_sign_in(synced: Group) -> None:
+    g = synced
+    a_staff = set(one_column(g.a1, "SELECT id FROM staff WHERE store_id = (SELECT id FROM stores)"))
+    b_staff = set(one_column(g.b1, "SELECT id FROM staff WHERE name IN (?, ?)", B_OWNER.name, B_CLERK[0]))
+    assert len(b_staff) == 2 and a_staff <= set(one_column(g.b1, "SELECT id FROM staff"))
+    for column in ("pin_hash", "password_hash", "totp_secret"):
+        assert one(g.b1, f"SELECT count(*) FROM staff WHERE {column} IS NOT NULL AND id IN "
+                         f"({', '.join('?' * len(a_staff))})", *a_staff) == 0, column
+    assert one(g.a2, f"SELECT count(*) FROM staff WHERE pin_hash IS NOT NULL AND id IN "
+                     f"({', '.join('?' * len(a_staff))})", *a_staff) == len(a_staff), "A's counters keep A's secrets"
+    assert one(g.a2, "SELECT count(*) FROM staff WHERE pin_hash IS NOT NULL AND id IN (?, ?)", *b_staff) == 0
+
+    with g.b1.open_store() as store:
+        offered = {c.name for c in staff_service.sign_in_choices(store.directory)}
+        listed = {r.name for r in staff_service.staff_list(reader=store.staff_security, uow=store.uow(),
+                                                           actor=actor_for(g.b1, Role.OWNER),
+                                                           include_inactive=True)}
+    assert offered == listed == {B_OWNER.name, B_CLERK[0]}
+    with g.a2.open_store() as store:
+        offered = {c.name for c in staff_service.sign_in_choices(store.directory)}
+        listed = {r.name for r in staff_service.staff_list(reader=store.staff_security, uow=store.uow(),
+                                                           actor=actor_for(g.a2, Role.OWNER),
+                                                           include_inactive=True)}
+    assert not {B_OWNER.name, B_CLERK[0]} & (offered | listed)
+    assert DEMO_MANAGER in offered
+
+    # A's staff are not B's: B may hire someone of the same name as one of A's clerks.
+    hired = staff_service.add_staff("Sam Ortiz", Role.CLERK, pin="7373", uow=g.b1.uow(),
+                                    actor=actor_for(g.b1, Role.OWNER), hasher=FAST_HASHER)
+    assert one(g.b1, "SELECT count(*) FROM staff WHERE name = 'Sam Ortiz'") == 2
+    with g.b1.open_store() as store:
+        assert {c.id for c in staff_service.sign_in_choices(store.directory) if c.name == "Sam Ortiz"} == {hired}
