@@ -23,11 +23,10 @@ import pytest
 import time_machine
 
 from pos_app import app, cli
-from pos_app.domain.cart import Cart
-from pos_app.domain.errors import CentralProblem, StockConflict, UserFacingError
+from pos_app.domain.errors import CentralProblem, StockConflict
 from pos_app.domain.items import item_fields
 from pos_app.domain.permissions import Actor, Role
-from pos_app.services import checkout, customers, inventory
+from pos_app.services import customers, inventory
 from pos_app.services import staff as staff_service
 from pos_app.services.customers import CustomerEdit
 from pos_app.services.ports.settings import StoreProfile
