@@ -61,8 +61,10 @@ class Group:
                 sync_now(facet)
 
     def pg(self, query: str, *args: Any) -> list[tuple[Any, ...]]:
+        """Central's rows, read as PostgreSQL's administrator (`args`: positional, or one mapping)."""
+        params = args[0] if len(args) == 1 and isinstance(args[0], dict) else args
         with self.central.connect() as conn:
-            return [tuple(r) for r in conn.execute(query, args).fetchall()]
+            return [tuple(r) for r in conn.execute(query, params).fetchall()]
 
 
 _NUMBERS = itertools.count(1)
@@ -205,27 +207,20 @@ def test_sales_made_offline_at_three_counters_reach_central_once_and_every_other
 
     g.sync_all()
 
-    for sale in sales:
-        [(lines, payments, moves)] = [(
-            one(f, "SELECT count(*) FROM sale_lines WHERE sale_id = ?", sale.sale_id),
-            one(f, "SELECT count(*) FROM payments WHERE sale_id = ?", sale.sale_id),
-            one(f, "SELECT count(*) FROM stock_movements WHERE reference = ?", sale.number))
-            for f in g.counters[:1]]
-        assert (lines, payments, moves) == (1, 1, 1)
+    for sale in sales:  # one piece, paid in cash: one line, one payment, one stock movement each
         assert g.pg("SELECT count(*) FROM facet.changes WHERE table_name = 'sales' AND row_id = %s "
                     "AND op = 'insert'", sale.sale_id) == [(1,)]
-        assert g.pg("SELECT count(*) FROM facet.records WHERE table_name = 'sale_lines' "
-                    "AND data->>'sale_id' = %s", sale.sale_id) == [(lines,)]
-        assert g.pg("SELECT count(*) FROM facet.records WHERE table_name = 'payments' "
-                    "AND data->>'sale_id' = %s", sale.sale_id) == [(payments,)]
-        assert g.pg("SELECT count(*) FROM facet.records WHERE table_name = 'stock_movements' "
-                    "AND data->>'reference' = %s", sale.number) == [(moves,)]
+        assert g.pg("SELECT (SELECT count(*) FROM facet.records WHERE table_name = 'sale_lines' "
+                    "AND data->>'sale_id' = %(id)s), (SELECT count(*) FROM facet.records "
+                    "WHERE table_name = 'payments' AND data->>'sale_id' = %(id)s), (SELECT count(*) FROM "
+                    "facet.records WHERE table_name = 'stock_movements' AND data->>'reference' = %(number)s)",
+                    {"id": sale.sale_id, "number": sale.number}) == [(1, 1, 1)]
         for facet in g.counters:
             assert one(facet, "SELECT number FROM sales WHERE id = ?", sale.sale_id) == sale.number
-            assert (one(facet, "SELECT count(*) FROM sale_lines WHERE sale_id = ?", sale.sale_id),
-                    one(facet, "SELECT count(*) FROM payments WHERE sale_id = ?", sale.sale_id),
-                    one(facet, "SELECT count(*) FROM stock_movements WHERE reference = ?", sale.number)) \
-                == (lines, payments, moves)
+            assert rows(facet, "SELECT (SELECT count(*) FROM sale_lines WHERE sale_id = ?1), "
+                               "(SELECT count(*) FROM payments WHERE sale_id = ?1), "
+                               "(SELECT count(*) FROM stock_movements WHERE reference = ?2)",
+                        sale.sale_id, sale.number) == [(1, 1, 1)], facet.terminal
     for facet in g.counters:
         assert off_ledger(facet) == []
         assert facet.sync().local.state().offline_since is None
