@@ -41,6 +41,8 @@ from pos_app.persistence.models.base import utcnow
 
 # Columns of this file alone: never pushed, never written from a pull.
 LOCAL_ONLY = {"items": frozenset({"seq", "on_hand"})}
+# NOT NULL columns central strips from another store's rows (staff secrets), and what this file holds instead.
+STRIPPED_DEFAULTS = {"staff": {"credentials": "", "failed_attempts": 0, "must_change_secret": 0}}
 # Append-only facts: a pulled insert of one that is here already changes nothing.
 FACTS = frozenset({"stock_movements", "sales", "sale_lines", "payments", "consent_events", "erasure_log",
                    "cash_movements", "stock_count_scans", "policy_versions"})
@@ -333,6 +335,9 @@ class SqliteSyncLocal:
                     session.commit()
             finally:
                 raw.execute("PRAGMA foreign_keys = ON")
+        if erased:
+            # As after a local erasure: no WAL frame or old page keeps the values erased here.
+            self._db.scrub()
         return Applied(changes=len(changes), through=through, erased=tuple(erased))
 
     def _pending(self, conn: Any, changes: Sequence[Sequence[Any]]) -> dict[tuple[str, str], set[str]]:
@@ -403,6 +408,8 @@ class SqliteSyncLocal:
             return
         if op != "insert":
             return  # an update of a row this counter never had (not given to it): nothing to change
+        for column, default in STRIPPED_DEFAULTS.get(table, {}).items():
+            values.setdefault(column, default)  # else INSERT OR IGNORE would drop the row without a word
         if table == "items":
             values["seq"] = int(conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM items").fetchone()[0])
         names = ["id", *values]
