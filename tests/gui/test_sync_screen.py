@@ -8,6 +8,8 @@ counter (S1-C2) joined from central's snapshot and sells through the checkout se
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import os
 import threading
 import time
@@ -24,8 +26,9 @@ from pos_app.domain.store import store_time
 from pos_app.gui import messages
 from pos_app.gui.main_window import MainWindow
 from pos_app.gui.sell.prompts import PromptDialog
+from pos_app.gui.sync.status import central_place, status_text
 from pos_app.gui.sync.view import SyncView
-from pos_app.gui.sync.worker import POLL_S, THREAD_NAME
+from pos_app.gui.sync.worker import POLL_S, THREAD_NAME, SyncReport
 from pos_app.services import sync
 from tests.conftest import audit_actions
 from tests.gui.conftest import focused, main_window, press, sign_in, snap
@@ -73,7 +76,7 @@ def _status(main: MainWindow) -> str:
 def test_status_bar_follows_central_a_sale_elsewhere_arrives_unasked_and_selling_goes_on_while_it_is_down(
         qtbot: Any, group: tuple[app.Facet, app.Facet], central_database: Any) -> None:
     first, second = group
-    codes = _barcodes(first, 1)
+    online, offline = _barcodes(first, 2)
     with main_window(qtbot, first) as main:
         sell_view = _counter(qtbot, main, first)  # Lily Chen, a clerk, on the sell screen
         qtbot.waitUntil(lambda: _status(main) == "Synced", timeout=10_000)  # after the worker's first round
@@ -91,11 +94,17 @@ def test_status_bar_follows_central_a_sale_elsewhere_arrives_unasked_and_selling
         assert time.monotonic() - pushed_at < POLL_S / 3  # woken by central, not by the 30 s poll
         assert one(first, "SELECT status FROM items WHERE id = ?", piece) == "sold"
 
+        # A sale here is pushed right after it commits (the op runner's end of work nudges the worker).
+        sold_at = time.monotonic()
+        _cash_sale_of(qtbot, sell_view, first, [online])
+        qtbot.waitUntil(lambda: sync.status(first.sync().local).waiting == 0, timeout=8_000)
+        assert time.monotonic() - sold_at < POLL_S / 3
+
         # Central down: the status bar says so, in the store's time, and the counter sells by keyboard.
         central_database.server.kill()
         try:
             qtbot.waitUntil(lambda: _status(main).startswith("Offline since"), timeout=10_000)
-            number = _cash_sale_of(qtbot, sell_view, first, codes)
+            number = _cash_sale_of(qtbot, sell_view, first, [offline])
             assert number.startswith("S1-C1-")
             status = sync.status(first.sync().local)
             assert status.waiting > 0 and status.offline_since is not None
@@ -214,3 +223,24 @@ def test_a_store_that_never_joined_starts_no_worker_and_opens_no_socket(qtbot: A
         qtbot.wait(300)
         assert _sockets() == before
     assert _sync_threads() == []
+
+
+def test_the_status_words_name_conflicts_to_managers_only_and_read_the_store_clock() -> None:
+    offline = dt.datetime(2026, 12, 7, 19, 2, tzinfo=dt.UTC)  # 14:02 in New York
+    status = sync.SyncStatus(joined=True, central="host=db.example port=5432 dbname=facet", store_code="S1",
+                             counter_code="C2", online=False, offline_since=offline, last_error="not reachable",
+                             waiting=37, last_push_at=None, last_pull_at=None, conflicts=1, attention=0)
+    report = SyncReport(status, checked=True)
+    same_day = offline + dt.timedelta(hours=1)
+    assert status_text(report, "America/New_York", show_cases=False, now=same_day) == (
+        "Offline since 14:02, 37 changes waiting")
+    assert status_text(report, "America/New_York", show_cases=True, now=same_day) == (
+        "Offline since 14:02, 37 changes waiting · 1 conflict")
+    assert status_text(report, "America/New_York", show_cases=False, now=offline + dt.timedelta(days=1)) == (
+        "Offline since Dec 7 14:02, 37 changes waiting")
+    back = dataclasses.replace(status, online=True, offline_since=None, waiting=0, conflicts=0)
+    assert status_text(SyncReport(back, checked=True), "America/New_York", show_cases=True) == "Synced"
+    assert status_text(SyncReport(back, checked=False), "America/New_York", show_cases=True) == "Syncing…"
+    assert status_text(SyncReport(dataclasses.replace(back, joined=False), checked=True), "UTC",
+                       show_cases=True) == ""
+    assert central_place(status.central) == "db.example:5432/facet"
