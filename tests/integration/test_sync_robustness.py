@@ -1,0 +1,334 @@
+"""Sync when things go wrong, against the session's real PostgreSQL (tests/postgres_server.py).
+
+What a store relies on when the network, central or a counter fails: an acknowledgement lost and a batch
+sent again adds nothing; a counter killed with SIGKILL in the middle of its pushes, or central restarted in
+the middle of a batch, loses and doubles nothing; a counter and central on different schema revisions are
+refused with the side to upgrade; a change central refuses waits in the "needs attention" queue while the
+changes after it flow; a wrong URL, password, token or certificate is refused clearly with nothing left
+behind; a counter's login can do nothing but call the sync functions; its password is never in a log.
+
+Every test has its own database on the session's server (`central_database`), made by `central init`'s
+code from a copy of the demo store (this store, S1, counter C1).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from pos_app import app, cli
+from pos_app.adapters.central import CENTRAL_REVISION, CentralLink, Credentials, make_token, read_token
+from pos_app.adapters.secrets import sync_login_name
+from pos_app.domain.errors import CentralProblem
+from pos_app.domain.permissions import Role
+from pos_app.services import inventory, sync
+from pos_app.services.ports.settings import StoreProfile
+from pos_app.services.setup import OwnerAccount, set_up_store
+from pos_app.sync_group import add_counter, join_group
+from tests.conftest import FAST_HASHER, OWNER, actor_for, cli_login
+from tests.integration.sync_helpers import available, counter_url, one, rows, sell, sync_now
+from tests.postgres_server import free_port
+
+REPO = Path(__file__).resolve().parents[2]
+FACTS = ("sales", "sale_lines", "payments", "stock_movements")
+
+
+# ---------------------------------------------------------------- helpers
+
+
+@contextlib.contextmanager
+def first_counter(demo_dir: Path, central_database: Any) -> Iterator[app.Facet]:
+    """The demo store, made central's first store (S1) and counter (S1-C1), central seeded from it."""
+    facet = app.open_facet(demo_dir)
+    try:
+        facet.sync().central_init(central_database.url)
+        yield facet
+    finally:
+        facet.close()
+
+
+def central(central_database: Any, query: str, *args: Any) -> Any:
+    """One value read at central as its administrator."""
+    with central_database.connect() as pg:
+        row = pg.execute(query, args).fetchone()
+        return None if row is None else row[0]
+
+
+def fact_rows(facet: app.Facet, sale_ids: list[str]) -> dict[str, set[str]]:
+    """The ids of every row the sales wrote at this counter, per table: the sales, their lines, payments and
+    stock movements."""
+    marks = ", ".join("?" * len(sale_ids))
+    numbers = [r[0] for r in rows(facet, f"SELECT number FROM sales WHERE id IN ({marks})", *sale_ids)]
+    found = {
+        "sales": set(sale_ids),
+        "sale_lines": {r[0] for r in rows(facet, f"SELECT id FROM sale_lines WHERE sale_id IN ({marks})", *sale_ids)},
+        "payments": {r[0] for r in rows(facet, f"SELECT id FROM payments WHERE sale_id IN ({marks})", *sale_ids)},
+        "stock_movements": {r[0] for r in rows(
+            facet, f"SELECT id FROM stock_movements WHERE kind = 'sale' AND reference IN ({marks}, {marks})",
+            *numbers, *sale_ids)},
+    }
+    assert len(found["sale_lines"]) >= len(sale_ids) and len(found["payments"]) >= len(sale_ids)
+    assert len(found["stock_movements"]) == len(found["sale_lines"])
+    return found
+
+
+def assert_once_at_central(central_database: Any, expected: dict[str, set[str]]) -> None:
+    """Every row is in central's record once and was applied once (one insert in the change log)."""
+    with central_database.connect() as pg:
+        for table, ids in expected.items():
+            id_list = sorted(ids)
+            records = pg.execute("SELECT row_id, count(*) FROM facet.records WHERE table_name = %s "
+                                 "AND row_id = ANY(%s) GROUP BY row_id", (table, id_list)).fetchall()
+            assert dict(records) == dict.fromkeys(id_list, 1), table
+            inserts = pg.execute("SELECT row_id, count(*) FROM facet.changes WHERE table_name = %s "
+                                 "AND row_id = ANY(%s) AND op = 'insert' GROUP BY row_id", (table, id_list)).fetchall()
+            assert dict(inserts) == dict.fromkeys(id_list, 1), table
+
+
+def test_sales(facet: app.Facet, since: int) -> list[str]:
+    """The sales this counter made since the sale count `since` (ids, oldest first)."""
+    return [r[0] for r in rows(facet, "SELECT id FROM sales ORDER BY rowid LIMIT -1 OFFSET ?", since)]
+
+
+test_sales.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test
+
+
+def run_cli(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = cli.main(list(argv))
+    return code, out.getvalue(), err.getvalue()
+
+
+def counter_login(facet: app.Facet) -> Credentials:
+    """This counter's own PostgreSQL login: its role (in the store file) and password (in the keyring)."""
+    role = one(facet, "SELECT role_name FROM sync_state WHERE id = 1")
+    password = facet.keyring.get(sync_login_name(facet.data_dir))
+    assert role and password
+    return Credentials(role, password)
+
+
+def new_store_counter(central_database: Any, folder: Path, name: str) -> app.Facet:
+    """The first counter of a new store of the group (its owner: Olive Owner of the test store)."""
+    _, _, token = add_counter(central_database.url, None, name)
+
+    def set_up(facet: Any, answer: dict[str, Any]) -> None:
+        profile = StoreProfile(name=answer["store_name"], address="", phone="", email="", timezone="America/Chicago",
+                               currency="USD", locale="en_US", tax_rate="0", receipt_footer="", privacy_contact="")
+        set_up_store(profile, OwnerAccount(OWNER.name, OWNER.password, OWNER.pin), uow=facet.uow(),
+                     hasher=FAST_HASHER)
+
+    join_group(folder, counter_url(central_database.url), token, set_up=set_up)
+    return app.open_facet(folder)
+
+
+def piece(sku: str) -> dict[str, str]:
+    return {"sku": sku, "style": "tennis", "title": f"Tennis Necklace {sku}", "metal": "platinum",
+            "price": "8800.00", "tracking": "unique", "location": "Safe"}
+
+
+# ---------------------------------------------------------------- a lost acknowledgement
+
+
+def test_a_batch_sent_again_after_its_answer_was_lost_adds_nothing(demo_dir: Path, central_database: Any) -> None:
+    with first_counter(demo_dir, central_database) as counter:
+        before = one(counter, "SELECT count(*) FROM sales")
+        for item_id in available(counter, n=3):
+            sell(counter, item_id)
+        sold = test_sales(counter, before)
+        expected = fact_rows(counter, sold)
+        group = counter.sync()
+        batch = group.local.outbox_batch(10_000)
+        with group.link() as link:
+            link.hello()
+            first = link.push(group.local.state().pull_cursor, batch)
+        # Central applied the batch; its answer never reached the counter: nothing is marked pushed here.
+        assert first["applied"] == len(batch) and first["skipped"] == 0
+        assert group.local.waiting() == sum(len(tx["changes"]) for tx in batch)
+        assert_once_at_central(central_database, expected)
+
+        again = sync_now(counter)
+
+        assert again.skipped == len(batch) and again.pushed == 0 and again.quarantined == 0
+        assert_once_at_central(central_database, expected)
+        assert central(central_database, "SELECT count(*) FROM facet.records WHERE table_name = 'sales'") == \
+            one(counter, "SELECT count(*) FROM sales")
+        assert group.local.waiting() == 0
+        assert central(central_database, "SELECT count(*) FROM facet.attention") == 0
+
+
+# ---------------------------------------------------------------- a counter killed with SIGKILL
+
+
+def pusher(data_dir: Path, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "tests.sync_pusher", str(data_dir), *args], cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
+
+
+def kill_after(process: subprocess.Popen[str], line: str, *, timeout: float = 60) -> list[str]:
+    """Read the child's lines until `line`, then SIGKILL it at once; the lines it printed."""
+    assert process.stdout is not None
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout
+    try:
+        for text in process.stdout:
+            seen.append(text.strip())
+            if text.startswith(line):
+                process.send_signal(signal.SIGKILL)
+                break
+            assert time.monotonic() < deadline, seen
+    finally:
+        process.kill()
+        process.wait(timeout=30)
+    assert process.returncode == -signal.SIGKILL, (seen, process.stderr.read() if process.stderr else "")
+    return seen
+
+
+def test_a_counter_killed_in_the_middle_of_its_pushes_loses_and_doubles_nothing(demo_dir: Path,
+                                                                              central_database: Any) -> None:
+    with first_counter(demo_dir, central_database):
+        pass
+    counter = app.open_facet(demo_dir)
+    try:
+        before = one(counter, "SELECT count(*) FROM sales")
+    finally:
+        counter.close()
+
+    # 1. Twelve sales, pushed a sale or two at a time; killed as soon as central has answered the first push,
+    #    wherever it is then (marking it pushed, or in the middle of the next push).
+    seen = kill_after(pusher(demo_dir, "--sales", "12", "--batch", "8"), "acked")
+    assert seen[0] == "sold 12" and "done" not in seen
+    # 2. Twelve more; killed while central holds the third push and this counter's file does not know it yet.
+    seen = kill_after(pusher(demo_dir, "--sales", "12", "--batch", "8", "--hold-at", "3"), "holding")
+    assert seen[0] == "sold 12" and seen.count("holding") == 1
+
+    counter = app.open_facet(demo_dir)
+    try:
+        device = one(counter, "SELECT device_id FROM sync_state WHERE id = 1")
+        marked = one(counter, "SELECT coalesce(max(device_seq), 0) FROM outbox WHERE pushed_at IS NOT NULL")
+        held = int(seen[-2].split()[1])  # the answer central gave and the counter never recorded
+        assert held > marked, "the kill came after central's answer and before the counter marked it"
+        assert central(central_database, "SELECT max(device_seq) FROM facet.received WHERE device_id = %s",
+                       device) >= held
+        sold = test_sales(counter, before)
+        assert len(sold) == 24
+
+        done = sync_now(counter)
+
+        assert done.skipped >= 1 and done.quarantined == 0
+        assert counter.sync().local.waiting() == 0
+        assert_once_at_central(central_database, fact_rows(counter, sold))
+        local_seqs = {r[0] for r in rows(counter, "SELECT device_seq FROM outbox WHERE device_seq > 0")}
+        with central_database.connect() as pg:
+            received = {r[0] for r in pg.execute(
+                "SELECT device_seq FROM facet.received WHERE device_id = %s AND outcome = 'applied'", (device,))}
+            assert pg.execute("SELECT count(*) FROM facet.attention").fetchone()[0] == 0
+        pushed_since_seed = {s for s in local_seqs if s > min(received)}
+        assert pushed_since_seed <= received
+        assert central(central_database, "SELECT count(*) FROM facet.records WHERE table_name = 'sales'") == \
+            one(counter, "SELECT count(*) FROM sales")
+    finally:
+        counter.close()
+
+
+# ---------------------------------------------------------------- central restarted in the middle of a batch
+
+
+def test_central_restarted_in_the_middle_of_a_batch_loses_and_doubles_nothing(demo_dir: Path, central_database: Any,
+                                                                              postgres_server: Any) -> None:
+    with first_counter(demo_dir, central_database) as counter:
+        before = one(counter, "SELECT count(*) FROM sales")
+        for item_id in available(counter, n=3):
+            sell(counter, item_id)
+        failure: list[BaseException] = []
+
+        def push() -> None:
+            try:
+                sync_now(counter)
+            except BaseException as exc:  # noqa: BLE001 - the test reads what the round raised
+                failure.append(exc)
+
+        with contextlib.closing(central_database.connect(autocommit=False)) as blocker:
+            # Another writer holds central's change-log lock: the counter's push waits inside its transaction.
+            blocker.execute("SELECT pg_advisory_xact_lock(hashtext('facet.changes'))")
+            worker = threading.Thread(target=push)
+            worker.start()
+            deadline = time.monotonic() + 30
+            while not central(central_database, "SELECT count(*) FROM pg_stat_activity WHERE datname = %s "
+                              "AND wait_event_type = 'Lock' AND query LIKE '%%facet%%push%%'", central_database.name):
+                assert time.monotonic() < deadline and worker.is_alive(), failure
+                time.sleep(0.05)
+            postgres_server.kill()  # as if the power went, the counter's batch half-way through
+            worker.join(30)
+        postgres_server.start()
+
+        assert not worker.is_alive()
+        assert len(failure) == 1 and isinstance(failure[0], CentralProblem), failure
+        assert "not reachable" in str(failure[0]) and "Traceback" not in str(failure[0])
+        state = sync.status(counter.sync().local)
+        assert not state.online and state.offline_since is not None and state.last_error == str(failure[0])
+        assert state.waiting > 0
+        assert central(central_database, "SELECT count(*) FROM facet.records WHERE table_name = 'sales'") == before
+
+        sell(counter, available(counter)[0])  # the counter sells on while its last round failed
+        sold = test_sales(counter, before)
+        done = sync_now(counter)
+
+        assert done.pushed >= 4 and done.quarantined == 0
+        assert sync.status(counter.sync().local).online
+        assert counter.sync().local.waiting() == 0
+        assert_once_at_central(central_database, fact_rows(counter, sold))
+        assert central(central_database, "SELECT count(*) FROM facet.records WHERE table_name = 'sales'") == \
+            one(counter, "SELECT count(*) FROM sales")
+
+
+# ---------------------------------------------------------------- schema revisions
+
+
+@pytest.mark.parametrize(("central_at", "says"), [("c0002", "upgrade Facet on this counter"),
+                                                  ("c0000", "upgrade central first")])
+def test_a_counter_and_central_on_different_schema_revisions_are_refused_naming_the_side_to_upgrade(
+        demo_dir: Path, central_database: Any, tmp_path: Path, central_at: str, says: str) -> None:
+    assert CENTRAL_REVISION == "c0001"
+    with first_counter(demo_dir, central_database) as counter:
+        sell(counter, available(counter)[0])
+        waiting = counter.sync().local.waiting()
+        outbox = rows(counter, "SELECT device_seq, pushed_at FROM outbox ORDER BY device_seq")
+        _, _, token = add_counter(central_database.url, one(counter, "SELECT id FROM stores"), None)
+        with central_database.connect() as pg:
+            pg.execute("UPDATE facet.alembic_version SET version_num = %s", (central_at,))
+            pg.commit()
+
+        with pytest.raises(CentralProblem, match=says):
+            sync_now(counter)
+        with counter.sync().link() as link:
+            calls = {"hello": link.hello, "push": lambda: link.push(0, counter.sync().local.outbox_batch(100)),
+                     "push_audit": lambda: link.push_audit([]), "pull": lambda: link.pull(0, 10),
+                     "snapshot": lambda: link.snapshot(("", ""), 10), "snapshot_size": link.snapshot_size,
+                     "open_cases": link.open_cases, "resolve": lambda: link.resolve("attention", 1, "x", "me"),
+                     "leave": link.leave}
+            for call in calls.values():
+                with pytest.raises(CentralProblem, match=says):
+                    call()
+
+        assert counter.sync().local.waiting() == waiting
+        assert rows(counter, "SELECT device_seq, pushed_at FROM outbox ORDER BY device_seq") == outbox
+        code, _, err = run_cli("sync", "join", counter_url(central_database.url), "--token", token,
+                               "--data-dir", str(tmp_path / "new-counter"))
+        assert code == 2 and says in err and "Traceback" not in err
+        assert not app.store_exists(tmp_path / "new-counter")
+        assert central(central_database, "SELECT count(*) FROM facet.changes WHERE table_name = 'sales'") == \
+            one(counter, "SELECT count(*) FROM sales") - 1
