@@ -30,6 +30,7 @@ from pos_app.adapters.central import (
     CentralAdmin,
     CentralLink,
     Credentials,
+    LoginRefused,
     connect,
     describe,
     make_token,
@@ -171,7 +172,13 @@ def join_group(data_dir: Path, url: str, token: str, *, progress: Progress | Non
                                              "(the store's data comes from central)")
     credentials = read_token(token)
     # A clear message for a wrong URL, token, password or certificate, before any file is made.
-    connect(url, credentials).close()
+    try:
+        connect(url, credentials).close()
+    except LoginRefused:
+        # The token's password is changed at enrolment: a used token fails here, like a wrong one.
+        raise CentralProblem(f"central ({describe(url)}) refused this token's login (wrong password): a token works "
+                             "once, so it was already used, or it is not for this central; ask the owner for a new "
+                             "one (pos-app central add-counter)") from None
     keyring = app.secrets()
     key = keyring.get(database_key_name(data_dir)) or new_key()
     keyring.set(database_key_name(data_dir), key)

@@ -332,3 +332,217 @@ def test_a_counter_and_central_on_different_schema_revisions_are_refused_naming_
         assert not app.store_exists(tmp_path / "new-counter")
         assert central(central_database, "SELECT count(*) FROM facet.changes WHERE table_name = 'sales'") == \
             one(counter, "SELECT count(*) FROM sales") - 1
+
+
+# ---------------------------------------------------------------- a change central refuses
+
+
+def test_a_change_central_refuses_waits_for_a_manager_and_the_changes_after_it_still_arrive(
+        demo_dir: Path, central_database: Any, tmp_path: Path) -> None:
+    with first_counter(demo_dir, central_database) as counter:
+        uptown = new_store_counter(central_database, tmp_path / "uptown", "Uptown Jewelers")
+        try:
+            inventory.receive_new_item(piece("RB-TWIN-1"), uow=uptown.uow(), actor=actor_for(uptown, Role.OWNER))
+            sync_now(uptown)
+            # S1's counter had not pulled Uptown's piece yet: it receives another piece with the same SKU,
+            # which central's chain-wide unique SKU refuses; then it sells something else.
+            twin = inventory.receive_new_item(piece("RB-TWIN-1"), uow=counter.uow(),
+                                              actor=actor_for(counter, Role.MANAGER))
+            before = one(counter, "SELECT count(*) FROM sales")
+            sale = sell(counter, next(i for i in available(counter, n=5) if i != twin.id))
+
+            done = sync_now(counter)
+
+            assert done.quarantined == 1 and done.pushed >= 1 and done.attention == 1
+            with central_database.connect() as pg:
+                (case_id, reason, tables, resolved), = pg.execute(
+                    "SELECT id, reason, tables, resolved_at FROM facet.attention").fetchall()
+            assert "records_item_sku" in reason and "items" in tables and resolved is None
+            assert central(central_database, "SELECT count(*) FROM facet.records WHERE table_name = 'items' "
+                           "AND data->>'sku' = 'RB-TWIN-1'") == 1
+            assert_once_at_central(central_database, fact_rows(counter, test_sales(counter, before)))
+            assert counter.sync().local.waiting() == 0
+            sync_now(uptown)
+            assert one(uptown, "SELECT number FROM sales WHERE id = ?", sale.sale_id) == sale.number
+            assert one(uptown, "SELECT status FROM items WHERE id = ?", sale.lines[0].item_id
+                       if hasattr(sale, "lines") else one(counter, "SELECT item_id FROM sale_lines WHERE sale_id = ?",
+                                                          sale.sale_id)) == "sold"
+        finally:
+            uptown.close()
+
+    cli_login(demo_dir, "Marcus Reed")  # a manager
+    code, out, err = run_cli("sync", "conflicts", "--json", "--data-dir", str(demo_dir))
+    assert code == 0, err
+    listed = json.loads(out)["attention"]
+    assert [(a["id"], a["reason"]) for a in listed] == [(case_id, reason)]
+
+    cli_login(demo_dir, "Lily Chen")  # a clerk
+    code, _, err = run_cli("sync", "resolve", str(case_id), "--kind", "attention", "--note", "renamed the piece",
+                           "--data-dir", str(demo_dir))
+    assert code == 2 and "Traceback" not in err and err.strip()
+    assert central(central_database, "SELECT resolved_at FROM facet.attention WHERE id = %s", case_id) is None
+
+    cli_login(demo_dir, "Marcus Reed")
+    code, out, err = run_cli("sync", "resolve", str(case_id), "--kind", "attention", "--note",
+                             "gave S1's piece the SKU RB-TWIN-2", "--data-dir", str(demo_dir), "--json")
+    assert code == 0, err
+    assert central(central_database, "SELECT resolved_by FROM facet.attention WHERE id = %s AND resolved_at IS NOT "
+                   "NULL", case_id).startswith("Marcus Reed")
+    code, out, _ = run_cli("sync", "conflicts", "--json", "--data-dir", str(demo_dir))
+    assert code == 0 and json.loads(out)["attention"] == []
+
+
+# ---------------------------------------------------------------- bad input when joining
+
+
+def test_a_join_with_a_bad_url_password_token_or_certificate_is_refused_clearly_and_leaves_no_store(
+        demo_dir: Path, central_database: Any, postgres_server: Any, tmp_path: Path) -> None:
+    with first_counter(demo_dir, central_database) as counter:
+        store_id = one(counter, "SELECT id FROM stores")
+    url = counter_url(central_database.url)
+
+    def token(hours: int = 24) -> str:
+        return add_counter(central_database.url, store_id, None, hours=hours)[2]
+
+    used = token()
+    join_group(tmp_path / "joined-with-it", url, used)
+    good = token()
+    cases = {
+        "unreachable": (url.replace(f"port={postgres_server.port}", f"port={free_port()}"), token(),
+                        "not reachable"),
+        "no database": (url.replace(f"dbname={central_database.name}", "dbname=no_such_central"), token(),
+                        "no such database"),
+        "wrong password": (url, make_token(Credentials(read_token(good).role, "not-its-password")),
+                           "wrong password"),
+        "expired": (url, token(hours=0), "token expired"),
+        "used": (url, used, "already used"),
+        "damaged": (url, good[:len(good) // 2], "damaged"),
+        "not a token": (url, "hunter2", "not a Facet enrolment token"),
+        "certificate": (counter_url(postgres_server.url(central_database.name,
+                                                        sslrootcert=postgres_server.wrong_ca_file)),
+                        token(), "TLS certificate"),
+    }
+    assert f"port={postgres_server.port}" in url and f"dbname={central_database.name}" in url
+    for problem, (where, given, says) in cases.items():
+        folder = tmp_path / problem.replace(" ", "-")
+        code, out, err = run_cli("sync", "join", where, "--token", given, "--data-dir", str(folder))
+        assert code == 2, (problem, out, err)
+        assert says in err and "Traceback" not in err, (problem, err)
+        assert given not in err or problem == "not a token", problem
+        assert not app.store_exists(folder), problem
+        assert [p for p in folder.rglob("*") if p.is_file() and "logs" not in p.relative_to(folder).parts] == [], \
+            problem
+    # Every refused token but the used one can still enrol nothing: central has one counter more only.
+    assert central(central_database, "SELECT count(*) FROM facet.counters WHERE enrolled_at IS NOT NULL") == 2
+
+
+def test_a_counter_whose_central_is_down_sells_and_says_it_is_offline(demo_dir: Path, central_database: Any,
+                                                                     postgres_server: Any) -> None:
+    with first_counter(demo_dir, central_database) as counter:
+        cli_login(demo_dir)
+        before = one(counter, "SELECT count(*) FROM sales")
+        postgres_server.kill()
+        try:
+            sale = sell(counter, available(counter)[0])
+            code, _, err = run_cli("sync", "now", "--data-dir", str(demo_dir))
+            assert code == 2 and "not reachable" in err and "Traceback" not in err
+            code, out, err = run_cli("sync", "status", "--json", "--data-dir", str(demo_dir))
+            assert code == 0, err
+            shown = json.loads(out)
+            assert shown["online"] is False and shown["offline_since"] and shown["waiting"] > 0
+            assert "not reachable" in shown["last_error"]
+            code, out, _ = run_cli("sync", "status", "--data-dir", str(demo_dir))
+            assert code == 0 and "Offline since" in out
+        finally:
+            postgres_server.start()
+        done = sync_now(counter)
+        assert done.pushed >= 1 and sync.status(counter.sync().local).online
+        assert_once_at_central(central_database, fact_rows(counter, test_sales(counter, before)))
+        assert central(central_database, "SELECT data->>'number' FROM facet.records WHERE table_name = 'sales' "
+                       "AND row_id = %s", sale.sale_id) == sale.number
+
+
+# ---------------------------------------------------------------- least privilege, secrets
+
+
+FACET_TABLES = ("info", "stores", "counters", "records", "changes", "received", "attention", "conflicts", "stock",
+                "audit_events", "alembic_version")
+SECRETS = ("pin_hash", "password_hash", "totp_secret")
+
+
+def test_a_counters_login_can_only_call_the_sync_functions_and_never_sees_another_stores_staff_secrets(
+        demo_dir: Path, central_database: Any, tmp_path: Path) -> None:
+    with first_counter(demo_dir, central_database) as counter:
+        uptown = new_store_counter(central_database, tmp_path / "uptown", "Uptown Jewelers")
+        try:
+            sync_now(uptown)
+            sync_now(counter)
+            login = counter_login(counter)
+            with psycopg.connect(central_database.url_as(login.role, login.password), autocommit=True) as pg:
+                refused = [f"SELECT * FROM facet.{t}" for t in FACET_TABLES] + [
+                    "INSERT INTO facet.records (table_name, row_id, store_id, server_seq) VALUES ('x', 'y', 'z', 1)",
+                    "CREATE TABLE public.taken (x int)", "CREATE TABLE facet.taken (x int)",
+                    "SELECT facet.apply_change(NULL::facet.counters, 'tx', '{}'::jsonb, 0, false)",
+                    "SELECT facet.me()", "CREATE ROLE another LOGIN", "CREATE SCHEMA mine"]
+                for statement in refused:
+                    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                        pg.execute(statement)
+                hello = pg.execute("SELECT facet.hello(%s)", (CENTRAL_REVISION,)).fetchone()[0]
+                assert hello["store_id"] == one(counter, "SELECT id FROM stores")
+
+            # Each counter's own store's secrets, as its own file holds them; none may reach the other store.
+            own = {name: rows(facet, "SELECT id, pin_hash, password_hash, totp_secret FROM staff WHERE pin_hash IS "
+                              "NOT NULL") for name, facet in (("S1", counter), ("S2", uptown))}
+            assert own["S1"] and own["S2"]
+            for reader, other in ((counter, "S2"), (uptown, "S1")):
+                theirs = {r[0] for r in own[other]}
+                values = {v for r in own[other] for v in r[1:] if v}
+                with reader.sync().link() as link:
+                    pulled = link.pull(0, 100_000)["changes"]
+                    snapshot = link.snapshot(("staff", ""), 100_000)["rows"]
+                staff_changes = [c for c in pulled if c[2] == "staff" and c[3] in theirs]
+                staff_rows = [r for r in snapshot if r[0] == "staff" and r[1] in theirs]
+                assert staff_changes and len(staff_rows) == len(theirs), other
+                for data in [c[5] for c in staff_changes] + [r[2] for r in staff_rows]:
+                    assert not set(SECRETS) & set(data or {}), other
+                text = json.dumps([pulled, snapshot])
+                assert not [v for v in values if v in text], other
+                assert rows(reader, f"SELECT count(*) FROM staff WHERE id IN ({', '.join('?' * len(theirs))}) AND "
+                            "(pin_hash IS NOT NULL OR password_hash IS NOT NULL OR totp_secret IS NOT NULL)",
+                            *theirs) == [(0,)]
+        finally:
+            uptown.close()
+
+
+def test_a_counters_password_and_its_token_never_reach_a_log(demo_dir: Path, central_database: Any,
+                                                             tmp_path: Path) -> None:
+    from tests.conftest import SESSION_LOG
+
+    with first_counter(demo_dir, central_database) as counter:
+        _, _, token = add_counter(central_database.url, one(counter, "SELECT id FROM stores"), None)
+    folder = tmp_path / "new-counter"
+    folder.mkdir()  # an empty data folder: the command line logs into it from the start
+    printed = []
+    code, out, err = run_cli("-v", "sync", "join", counter_url(central_database.url), "--token", token,
+                             "--data-dir", str(folder), "--json")
+    assert code == 0, err
+    printed.append(out + err)
+    cli_login(folder)
+    for command in (["sync", "now"], ["sync", "status", "--json"], ["sync", "conflicts"]):
+        code, out, err = run_cli("-v", *command, "--data-dir", str(folder))
+        assert code == 0, (command, err)
+        printed.append(out + err)
+    joined = app.open_facet(folder)
+    try:
+        password = joined.keyring.get(sync_login_name(folder))
+    finally:
+        joined.close()
+    enrolment = read_token(token).password
+    assert password and password != enrolment
+
+    logs = [p for p in folder.rglob("*") if p.is_file() and (p.suffix == ".log" or "logs" in p.parts)]
+    assert logs and (folder / "logs" / "facet.log").stat().st_size > 0
+    for name, text in [*((p.name, p.read_text(encoding="utf-8", errors="replace")) for p in [*logs, SESSION_LOG]),
+                       *(("output", o) for o in printed)]:
+        for secret in (password, enrolment, token, token[len("FCT1."):]):
+            assert secret not in text, name
