@@ -506,6 +506,25 @@ def test_a_counters_login_can_only_call_the_sync_functions_and_never_sees_anothe
                 assert rows(reader, f"SELECT count(*) FROM staff WHERE id IN ({', '.join('?' * len(theirs))}) AND "
                             "(pin_hash IS NOT NULL OR password_hash IS NOT NULL OR totp_secret IS NOT NULL)",
                             *theirs) == [(0,)]
+
+            # Nor may a counter write them: a push that sets another store's owner's PIN, or changes a row of a
+            # table only that store keeps, is refused (central's own check, whatever the counter's code does).
+            uptown_owner, uptown_pin = own["S2"][0][0], own["S2"][0][1]
+            uptown_store = one(uptown, "SELECT id FROM stores")
+            with counter.sync().link() as link:
+                answer = link.push(0, [
+                    {"tx": "forged-1", "changes": [{"seq": 10 ** 12, "table": "staff", "row": uptown_owner,
+                                                    "op": "update", "data": {"pin_hash": "forged", "active": True}}]},
+                    {"tx": "forged-2", "changes": [{"seq": 10 ** 12 + 1, "table": "stores", "row": uptown_store,
+                                                    "op": "update", "data": {"name": "Taken"}}]}])
+            assert answer["quarantined"] == 2 and answer["applied"] == 0
+            with central_database.connect() as pg:
+                assert pg.execute("SELECT data->>'pin_hash' FROM facet.records WHERE table_name = 'staff' AND "
+                                  "row_id = %s", (uptown_owner,)).fetchone()[0] == uptown_pin
+                assert pg.execute("SELECT data->>'name' FROM facet.records WHERE table_name = 'stores' AND "
+                                  "row_id = %s", (uptown_store,)).fetchone()[0] == "Uptown Jewelers"
+                reasons = [r[0] for r in pg.execute("SELECT reason FROM facet.attention ORDER BY id")]
+            assert len(reasons) == 2 and all("another store" in r for r in reasons), reasons
         finally:
             uptown.close()
 

@@ -5,7 +5,8 @@ log in (``<db>_owner``). Counters log in with a role of their own (one per
 counter, made by ``pos-app central add-counter``), members of
 ``<db>_counter``, which may only EXECUTE the sync functions below: no table
 privilege at all, no DDL, no reading another store's staff secrets (``pull``
-and ``snapshot`` strip them). The functions are SECURITY DEFINER, run as the
+and ``snapshot`` strip them), no writing another store's staff or store-only
+rows (``push`` refuses such a change into the attention queue). The functions are SECURITY DEFINER, run as the
 owner role, and find the calling counter from ``session_user``.
 
 Tables (every one carries ``store_id``, the store a row came from: the
@@ -354,6 +355,10 @@ BEGIN
     found_row := FOUND;
     seq := nextval('facet.server_seq');
     origin := CASE WHEN found_row THEN rec.store_id ELSE me.store_id END;
+    -- A store's staff (their PINs and passwords) and its store-only rows are written by its own counters only.
+    IF found_row AND rec.store_id <> me.store_id AND t = ANY({_array(STORE_ONLY + ("staff",))}) THEN
+        RAISE EXCEPTION 'a counter may not change a % row of another store (%)', t, r USING ERRCODE = 'FC011';
+    END IF;
     IF o = 'insert' AND found_row AND NOT rec.deleted THEN
         o := 'update';  -- the row is there already (a restored counter sends it again): its values as an update
     END IF;
