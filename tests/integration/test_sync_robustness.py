@@ -31,7 +31,7 @@ import pytest
 
 from pos_app import app, cli
 from pos_app.adapters.central import CENTRAL_REVISION, Credentials, make_token, read_token
-from pos_app.adapters.secrets import sync_login_name
+from pos_app.adapters.secrets import KeyringSecrets, database_key_name, sync_login_name
 from pos_app.domain.errors import CentralProblem
 from pos_app.domain.permissions import Role
 from pos_app.services import inventory, sync
@@ -419,6 +419,7 @@ def test_a_join_with_a_bad_url_password_token_or_certificate_is_refused_clearly_
                         token(), "TLS certificate"),
     }
     assert f"port={postgres_server.port}" in url and f"dbname={central_database.name}" in url
+    keyring = KeyringSecrets()
     for problem, (where, given, says) in cases.items():
         folder = tmp_path / problem.replace(" ", "-")
         code, out, err = run_cli("sync", "join", where, "--token", given, "--data-dir", str(folder))
@@ -426,6 +427,7 @@ def test_a_join_with_a_bad_url_password_token_or_certificate_is_refused_clearly_
         assert says in err and "Traceback" not in err, (problem, err)
         assert given not in err or problem == "not a token", problem
         assert not app.store_exists(folder), problem
+        assert keyring.get(database_key_name(folder)) is None and keyring.get(sync_login_name(folder)) is None
         assert [p for p in folder.rglob("*") if p.is_file() and "logs" not in p.relative_to(folder).parts] == [], \
             problem
     # Every refused token but the used one can still enrol nothing: central has one counter more only.

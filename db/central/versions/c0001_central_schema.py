@@ -6,8 +6,9 @@ counter, made by ``pos-app central add-counter``), members of
 ``<db>_counter``, which may only EXECUTE the sync functions below: no table
 privilege at all, no DDL, no reading another store's staff secrets (``pull``
 and ``snapshot`` strip them), no writing another store's staff or store-only
-rows (``push`` refuses such a change into the attention queue). The functions are SECURITY DEFINER, run as the
-owner role, and find the calling counter from ``session_user``.
+rows (``push`` refuses such a change into the attention queue). The
+functions are SECURITY DEFINER, run as the owner role, and find the calling
+counter from ``session_user``.
 
 Tables (every one carries ``store_id``, the store a row came from: the
 column a distributed PostgreSQL such as Citus would shard by):
