@@ -244,6 +244,23 @@ def test_a_counter_killed_in_the_middle_of_its_pushes_loses_and_doubles_nothing(
 # ---------------------------------------------------------------- central restarted in the middle of a batch
 
 
+class RestartingAfterFirstPush:
+    """A counter's real link to central; central is restarted right after it answered the first push."""
+
+    def __init__(self, link: Any, server: Any) -> None:
+        self._link, self._server, self._pushes = link, server, 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._link, name)
+
+    def push(self, seen: int, batch: Any) -> dict[str, Any]:
+        answer: dict[str, Any] = self._link.push(seen, batch)
+        self._pushes += 1
+        if self._pushes == 1:
+            self._server.restart()
+        return answer
+
+
 def test_central_restarted_in_the_middle_of_a_batch_loses_and_doubles_nothing(demo_dir: Path, central_database: Any,
                                                                               postgres_server: Any) -> None:
     with first_counter(demo_dir, central_database) as counter:
@@ -287,6 +304,22 @@ def test_central_restarted_in_the_middle_of_a_batch_loses_and_doubles_nothing(de
         assert done.pushed >= 4 and done.quarantined == 0
         assert sync.status(counter.sync().local).online
         assert counter.sync().local.waiting() == 0
+        assert_once_at_central(central_database, fact_rows(counter, sold))
+        assert central(central_database, "SELECT count(*) FROM facet.records WHERE table_name = 'sales'") == \
+            one(counter, "SELECT count(*) FROM sales")
+
+        # Restarted between two batches of a round: the round stops with the same clear problem, and the
+        # next one sends what was left, once.
+        for item_id in available(counter, n=3):
+            sell(counter, item_id)
+        group = counter.sync()
+        with group.link() as link:
+            with pytest.raises(CentralProblem, match="not reachable"):
+                sync.sync_once(group.local, RestartingAfterFirstPush(link, postgres_server), push_batch=6)
+        assert 0 < group.local.waiting()
+        sold = sales_since(counter, before)
+        sync_now(counter)
+        assert group.local.waiting() == 0
         assert_once_at_central(central_database, fact_rows(counter, sold))
         assert central(central_database, "SELECT count(*) FROM facet.records WHERE table_name = 'sales'") == \
             one(counter, "SELECT count(*) FROM sales")
