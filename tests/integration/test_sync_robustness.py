@@ -411,14 +411,37 @@ def test_a_change_central_refuses_waits_for_a_manager_and_the_changes_after_it_s
     assert code == 2 and "cannot resolve sync conflicts" in err and "Traceback" not in err
     assert central(central_database, "SELECT resolved_at FROM facet.attention WHERE id = %s", case_id) is None
 
-    cli_login(demo_dir, "Marcus Reed")
-    code, out, err = run_cli("sync", "resolve", str(case_id), "--kind", "attention", "--note",
-                             "gave S1's piece the SKU RB-TWIN-2", "--data-dir", str(demo_dir), "--json")
-    assert code == 0, err
-    assert central(central_database, "SELECT resolved_by FROM facet.attention WHERE id = %s AND resolved_at IS NOT "
-                   "NULL", case_id).startswith("Marcus Reed")
+    # The manager fixes the piece here (another SKU), then closes the case: the refused rows go again, whole.
+    counter = app.open_facet(demo_dir)
+    try:
+        manager = actor_for(counter, Role.MANAGER)
+        fields = inventory.item_detail(twin.id, uow=counter.uow(), actor=manager).fields
+        inventory.update_item(twin.id, {**fields, "sku": "RB-TWIN-2"}, uow=counter.uow(), actor=manager)
+        cli_login(demo_dir, "Marcus Reed")
+        code, out, err = run_cli("sync", "resolve", str(case_id), "--kind", "attention", "--note",
+                                 "gave S1's piece the SKU RB-TWIN-2", "--data-dir", str(demo_dir), "--json")
+        assert code == 0, err
+        assert json.loads(out)["rows_sent_again"] >= 2  # the piece and its receiving movement
+        assert central(central_database, "SELECT resolved_by FROM facet.attention WHERE id = %s AND resolved_at IS "
+                       "NOT NULL", case_id).startswith("Marcus Reed")
+        done = sync_now(counter)
+        assert done.quarantined == 0 and done.attention == 0
+    finally:
+        counter.close()
+    with central_database.connect() as pg:
+        (data,), = pg.execute("SELECT data FROM facet.records WHERE table_name = 'items' AND row_id = %s",
+                              (twin.id,)).fetchall()
+        assert (data["sku"], data["title"], data["price_cents"]) == ("RB-TWIN-2", "Tennis Necklace RB-TWIN-1", 880000)
+        assert pg.execute("SELECT on_hand FROM facet.stock WHERE item_id = %s", (twin.id,)).fetchone()[0] == 1
     code, out, _ = run_cli("sync", "conflicts", "--json", "--data-dir", str(demo_dir))
     assert code == 0 and json.loads(out)["attention"] == []
+    uptown = app.open_facet(tmp_path / "uptown")
+    try:
+        sync_now(uptown)
+        assert rows(uptown, "SELECT sku, title FROM items WHERE id = ?", twin.id) == \
+            [("RB-TWIN-2", "Tennis Necklace RB-TWIN-1")]
+    finally:
+        uptown.close()
 
 
 # ---------------------------------------------------------------- bad input when joining

@@ -423,8 +423,11 @@ BEGIN
             WHERE c.table_name = t AND c.row_id = r AND c.changes IS NOT NULL
               AND x.table_name = t AND x.row_id = r;
     END IF;
+    -- A whole row sent again (an insert central turned into an update) travels as an insert: a counter that
+    -- never had the row (its first insert was refused) takes it whole; one that has it updates its values.
     INSERT INTO facet.changes (server_seq, store_id, device_id, device_seq, tx_id, table_name, row_id, op, changes)
-        VALUES (seq, origin, me.device_id, (ch->>'seq')::bigint, p_tx, t, r, o, effective);
+        VALUES (seq, origin, me.device_id, (ch->>'seq')::bigint, p_tx, t, r,
+                CASE WHEN ch->>'op' = 'insert' AND o = 'update' THEN 'insert' ELSE o END, effective);
 END $f$;
 
 CREATE FUNCTION facet.push(p_expected text, p_seen bigint, p_batch jsonb) RETURNS jsonb
@@ -573,7 +576,8 @@ BEGIN
                           ORDER BY c.id), '[]')
                       FROM facet.conflicts c WHERE c.store_id = me.store_id AND c.resolved_at IS NULL),
         'attention', (SELECT coalesce(jsonb_agg(jsonb_build_object(
-                          'id', a.id, 'device_seq', a.device_seq, 'reason', a.reason, 'tables', a.tables, 'at', a.at)
+                          'id', a.id, 'device_id', a.device_id, 'device_seq', a.device_seq, 'reason', a.reason,
+                          'tables', a.tables, 'at', a.at)
                           ORDER BY a.id), '[]')
                       FROM facet.attention a WHERE a.store_id = me.store_id AND a.resolved_at IS NULL));
 END $f$;
