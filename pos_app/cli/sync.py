@@ -147,9 +147,13 @@ def cmd_resolve(args: argparse.Namespace) -> Output:
     from pos_app.services import sync
 
     with signed_in(args) as cmd:
-        with cmd.sync().link() as link:
-            sync.resolve(args.kind, args.id, args.note, actor=cmd.actor, uow=cmd.store.uow(), central=link)
-    return Output({"kind": args.kind, "id": args.id, "resolved": True}, f"{args.kind} {args.id} resolved.")
+        group = cmd.sync()
+        with group.link() as link:
+            resent = sync.resolve(args.kind, args.id, args.note, actor=cmd.actor, uow=cmd.store.uow(),
+                                  central=link, local=group.local)
+    return Output({"kind": args.kind, "id": args.id, "resolved": True, "rows_sent_again": resent},
+                  f"{args.kind} {args.id} resolved." + (f" {resent} rows of the refused change go to central "
+                                                         "again at the next sync." if resent else ""))
 
 
 def cmd_leave(args: argparse.Namespace) -> Output:
