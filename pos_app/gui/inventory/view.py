@@ -28,7 +28,7 @@ from pos_app.gui.inventory.model import InventoryModel, ItemIdRole
 from pos_app.gui.ops import CancelToken, show_error
 from pos_app.gui.tables import SearchKeys
 from pos_app.services import inventory, item_files
-from pos_app.services.ports.inventory import InventoryFilter, ItemRow
+from pos_app.services.ports.inventory import THIS_STORE, InventoryFilter, ItemRow
 from pos_app.services.ports.store import Store
 
 
@@ -39,6 +39,8 @@ class InventoryView(QWidget):
         self.form = Form("inventory.ui", self)
         f = self.form
         actor, store = context.require_actor(), context.store  # the list reads on the GUI thread's store
+        # In a sync group the list can show another store's pieces (find a necklace at another store).
+        self.group_stores = inventory.group_stores(uow=store.uow(), actor=actor)
         self.model = InventoryModel(
             lambda flt: inventory.count(flt, reader=store.inventory, actor=actor, uow=store.uow()),
             lambda flt, sort, desc, offset, limit: inventory.page_seqs(
@@ -46,6 +48,7 @@ class InventoryView(QWidget):
             lambda seqs: inventory.rows_for(seqs, reader=store.inventory, actor=actor, uow=store.uow()),
             context.money,
             show_cost=actor.can(Permission.VIEW_COST),
+            show_store=bool(self.group_stores),
             parent=self,
         )
         self._fill_filters()
@@ -61,7 +64,7 @@ class InventoryView(QWidget):
         table.verticalHeader().setDefaultSectionSize(28)
         self.keys = SearchKeys(f.search_edit, table, search=self.apply_filter, open_selected=self.open_selected,
                                on_enter=self._search_entered)
-        for combo in (f.style_combo, f.metal_combo, f.status_combo, f.location_combo):
+        for combo in (f.style_combo, f.metal_combo, f.status_combo, f.location_combo, f.store_combo):
             combo.currentIndexChanged.connect(lambda _i: self.apply_filter())
         for edit in (f.min_price_edit, f.max_price_edit):
             edit.editingFinished.connect(self.apply_filter)
@@ -91,7 +94,7 @@ class InventoryView(QWidget):
         self.apply_filter()
 
     def _widths(self) -> list[int]:
-        sizes = {"sku": 100, "title": 340, "style": 150, "metal": 140, "price": 105, "cost": 100,
+        sizes = {"sku": 100, "store": 60, "title": 340, "style": 150, "metal": 140, "price": 105, "cost": 100,
                  "on_hand": 80, "status": 90, "location": 100, "received_on": 100, "cert_number": 120}
         return [sizes[c.key] for c in self.model.columns]
 
@@ -107,6 +110,14 @@ class InventoryView(QWidget):
             combo.addItem(label, "")
             for text, value in choices:
                 combo.addItem(text, value)
+        # The store filter: every store's pieces first (a search finds a piece wherever it is), then this
+        # store's, then each other store's. Hidden when the store is in no group (every piece is its own).
+        f.store_combo.addItem("All stores", "")
+        f.store_combo.addItem("This store", THIS_STORE)
+        for group_store in self.group_stores:
+            if not group_store.here:
+                f.store_combo.addItem(f"{group_store.code} {group_store.name}", group_store.id)
+        f.store_combo.setVisible(bool(self.group_stores))
 
     # -- filtering -------------------------------------------------------------------
 
@@ -128,6 +139,7 @@ class InventoryView(QWidget):
             min_price_cents=price(f.min_price_edit, "Price from"),
             max_price_cents=price(f.max_price_edit, "Price to"),
             in_stock_only=f.in_stock_check.isChecked(),
+            store=f.store_combo.currentData() or "",
         )
 
     def apply_filter(self) -> None:
@@ -151,7 +163,7 @@ class InventoryView(QWidget):
 
     def clear_filters(self) -> None:
         f = self.form
-        for widget in (f.style_combo, f.metal_combo, f.status_combo, f.location_combo):
+        for widget in (f.style_combo, f.metal_combo, f.status_combo, f.location_combo, f.store_combo):
             widget.blockSignals(True)
             widget.setCurrentIndex(0)
             widget.blockSignals(False)
