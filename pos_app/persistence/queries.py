@@ -235,7 +235,7 @@ class SqliteInventoryReader:
             "WHERE i.tracking = 'counted' AND i.reorder_point IS NOT NULL "
             f"AND {_ON_HAND} <= i.reorder_point ORDER BY {_ON_HAND} - i.reorder_point, i.sku"
         )
-        return [LowStockRow(item=_item_row(r), reorder_point=r[16]) for r in self._c.execute(sql)]
+        return [LowStockRow(item=_item_row(r), reorder_point=r[-1]) for r in self._c.execute(sql)]
 
     def aging(self, today: dt.date, min_days: int = 0, limit: int = 1000) -> list[AgingRow]:
         """Items in stock, oldest first, that have been in the store `min_days` or more.
