@@ -27,8 +27,8 @@ from pos_app.gui.forms import Form
 from pos_app.gui.inventory.model import InventoryModel, ItemIdRole
 from pos_app.gui.ops import CancelToken, show_error
 from pos_app.gui.tables import SearchKeys
-from pos_app.services import inventory, item_files
-from pos_app.services.ports.inventory import THIS_STORE, InventoryFilter, ItemRow
+from pos_app.services import inventory, item_files, transfers
+from pos_app.services.ports.inventory import THIS_STORE, GroupStore, InventoryFilter, ItemRow
 from pos_app.services.ports.store import Store
 
 
@@ -76,12 +76,16 @@ class InventoryView(QWidget):
             (f.receive_button, "Ctrl+N", self.receive, Permission.RECEIVE_STOCK),
             # Whoever counts stock may ask; a clerk's adjustment then needs a manager's PIN.
             (f.adjust_button, "Ctrl+J", self.adjust_selected, Permission.COUNT_STOCK),
+            # Between the stores of a sync group only (hidden otherwise, below).
+            (f.transfer_button, "Ctrl+Shift+G", self.transfer_selected, Permission.ADJUST_STOCK),
+            (f.receive_transfer_button, "Ctrl+Shift+R", self.receive_transfer_selected, Permission.RECEIVE_STOCK),
             (f.tags_button, "Ctrl+P", self.print_tags, Permission.PRINT_TAGS),
             (f.import_button, "Ctrl+I", self.import_csv, Permission.IMPORT_ITEMS),
             (f.export_button, "Ctrl+Shift+E", self.export_csv, Permission.EXPORT_ITEMS),
         )
+        in_group = {f.transfer_button, f.receive_transfer_button}
         for button, keys, slot, permission in buttons:
-            allowed = actor.can(permission)
+            allowed = actor.can(permission) and (bool(self.group_stores) or button not in in_group)
             button.setVisible(allowed)
             button.clicked.connect(slot)
             button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
@@ -242,6 +246,54 @@ class InventoryView(QWidget):
             return
         self.dialog = AdjustDialog(self.context, row, self)
         self.dialog.open()
+
+    def transfer_selected(self) -> None:
+        """Send the selected piece to another store of the group: choose the store, then it is in transit."""
+        from pos_app.gui.sell.prompts import ChoiceDialog
+
+        row = self.selected_row()
+        if row is None:
+            mark_problem(self.form.message_label, "Select the piece to send first.")
+            return
+        others = [(f"{s.code}  {s.name}", s) for s in self.group_stores if not s.here]
+        self.dialog = ChoiceDialog(self.context, f"Send {row.sku} to another store",
+                                   f"{row.sku} · {row.title}\nIt leaves this store's stock now and is in transit "
+                                   "until the other store receives it.", others,
+                                   lambda chosen: self._send(row, chosen), choose_text="Send  Enter", parent=self)
+        self.dialog.finished.connect(lambda _result: self.form.table.setFocus())  # back to the list, sent or not
+        self.dialog.open()
+
+    def _send(self, row: ItemRow, to: GroupStore) -> None:
+        actor = self.context.require_actor()
+
+        def done(sent: transfers.Transfer) -> None:
+            mark_info(self.form.message_label, f"{sent.sku} is in transit to {sent.store_code} {sent.store_name}.")
+            self.context.changed.emit("stock")
+
+        self.context.runner.run(lambda store: transfers.transfer_out(row.id, to.id, uow=store.uow(), actor=actor),
+                                on_done=done, on_error=lambda exc: self._transfer_failed(exc), parent=self)
+
+    def receive_transfer_selected(self) -> None:
+        """Check in the selected piece, which another store of the group sent here."""
+        row = self.selected_row()
+        if row is None:
+            mark_problem(self.form.message_label, "Select the piece that arrived first.")
+            return
+        actor = self.context.require_actor()
+
+        def done(got: transfers.Transfer) -> None:
+            origin = f" from {got.store_code}" if got.store_code else ""
+            mark_info(self.form.message_label, f"{got.sku}{origin} received: available here.")
+            self.context.changed.emit("stock")
+
+        self.context.runner.run(lambda store: transfers.receive_transfer(row.id, uow=store.uow(), actor=actor),
+                                on_done=done, on_error=lambda exc: self._transfer_failed(exc), parent=self)
+
+    def _transfer_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, UserFacingError):
+            mark_problem(self.form.message_label, str(exc))
+        else:
+            show_error(self, exc)
 
     def print_tags(self) -> None:
         from pos_app.gui.inventory.tag_dialog import TagSheetDialog
