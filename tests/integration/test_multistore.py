@@ -16,15 +16,17 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from pos_app import app, cli
+from pos_app.adapters.card_terminal import StripeTerminal
 from pos_app.domain.cart import Cart
 from pos_app.domain.errors import Conflict, ValidationError
 from pos_app.domain.money import Money
-from pos_app.domain.permissions import Actor
+from pos_app.domain.permissions import Actor, Role
 from pos_app.services import cash, checkout, inventory, returns, transfers
 from pos_app.services.ports.inventory import THIS_STORE, InventoryFilter
-from tests.conftest import cli_login
+from tests.conftest import actor_for, cli_login
 from tests.integration.multistore_helpers import UPTOWN_OWNER, UPTOWN_ZONE, Group, group_fixture  # noqa: F401
 from tests.integration.sync_helpers import available, one, rows, sell, sync_now
+from tests.stripe_server import FakeStripe
 
 
 def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, Any]:
@@ -40,7 +42,7 @@ def listed(facet: app.Facet, actor: Actor, flt: InventoryFilter) -> dict[str, st
                                                           uow=store.uow())}
 
 
-def test_a_piece_is_found_at_the_other_store_sent_there_received_and_sold_there(
+def test_a_piece_is_found_at_the_other_store_sent_there_received_and_sold_there_and_bad_transfers_are_refused(
         group: Group, capsys: pytest.CaptureFixture[str]) -> None:
     first, second = group.first, group.second
     manager, uptown = group.manager_at_first(), group.owner_at_second()
@@ -54,7 +56,20 @@ def test_a_piece_is_found_at_the_other_store_sent_there_received_and_sold_there(
     assert listed(second, uptown, InventoryFilter()) == at_first
     assert listed(first, manager, InventoryFilter(store=THIS_STORE)) == at_first
 
-    piece = available(first)[0]
+    # Refused, and nothing written: units of a counted item, a store not in the group, this store itself.
+    counted = available(first, "counted")[0]
+    unique = available(first)[0]
+    before = one(first, "SELECT count(*) FROM stock_movements")
+    with pytest.raises(ValidationError, match="counted by units"):
+        transfers.transfer_out(counted, "S2", uow=first.uow(), actor=manager)
+    with pytest.raises(ValidationError, match="no store of the group"):
+        transfers.transfer_out(unique, "S9", uow=first.uow(), actor=manager)
+    with pytest.raises(ValidationError, match="is this store"):
+        transfers.transfer_out(unique, "S1", uow=first.uow(), actor=manager)
+    assert one(first, "SELECT count(*) FROM stock_movements") == before
+    assert one(first, "SELECT status FROM items WHERE id = ?", unique) == "available"
+
+    piece = unique
     sku = one(first, "SELECT sku FROM items WHERE id = ?", piece)
     cli_login(group.first_dir)
     code, sent = run_json(capsys, "items", "transfer", sku, "--to", "S2", "--data-dir", str(group.first_dir))
@@ -107,21 +122,6 @@ def test_a_piece_is_found_at_the_other_store_sent_there_received_and_sold_there(
     group.sync_all()
     assert rows(first, "SELECT status, on_hand FROM items WHERE id = ?", piece) == [("sold", 0)]
     assert one(first, "SELECT number FROM sales WHERE id = ?", sale.sale_id).startswith("S2-C1-")
-
-
-def test_a_counted_item_or_a_store_outside_the_group_is_refused_and_nothing_changes(group: Group) -> None:
-    first, manager = group.first, group.manager_at_first()
-    counted = available(first, "counted")[0]
-    unique = available(first)[0]
-    before = one(first, "SELECT count(*) FROM stock_movements")
-    with pytest.raises(ValidationError, match="counted by units"):
-        transfers.transfer_out(counted, "S2", uow=first.uow(), actor=manager)
-    with pytest.raises(ValidationError, match="no store of the group"):
-        transfers.transfer_out(unique, "S9", uow=first.uow(), actor=manager)
-    with pytest.raises(ValidationError, match="is this store"):
-        transfers.transfer_out(unique, "S1", uow=first.uow(), actor=manager)
-    assert one(first, "SELECT count(*) FROM stock_movements") == before
-    assert one(first, "SELECT status FROM items WHERE id = ?", unique) == "available"
 
 
 def _cash_return(facet: app.Facet, number: str, actor: Actor) -> checkout.CompletedSale:
@@ -193,3 +193,42 @@ def test_a_sale_made_at_one_store_is_returned_at_the_other_and_the_head_office_s
                              today.isoformat(), "--to", (today - dt.timedelta(days=2)).isoformat(),
                              "--data-dir", str(group.first_dir))
     assert code != 0 and "before --from" in refused
+
+
+def test_a_card_sale_of_one_store_is_refunded_to_its_card_at_the_other(group: Group,
+                                                                       stripe_server: FakeStripe) -> None:
+    """The group's stores share one Stripe account: the return at Uptown refunds the demo store's PaymentIntent
+    through the usual card flow (no card needs to be presented), and the piece stays at Uptown."""
+    first, second, uptown = group.first, group.second, group.owner_at_second()
+    terminal = StripeTerminal(stripe_server.secret_key, stripe_server.reader_id, api_base=stripe_server.url)
+    clerk = actor_for(first, Role.CLERK)
+    cash.open_shift(Money(20000), uow=first.uow(), actor=clerk)
+    piece = available(first)[0]
+    settings = checkout.counter_settings(first.store.directory, first.terminal)
+    row = first.store.inventory.rows_by_ids([piece])[0]
+    co = checkout.start_checkout(checkout.add_item(Cart(), row, actor=clerk), settings=settings, uow=first.uow(),
+                                 actor=clerk)
+    co = checkout.start_card(co, co.due, uow=first.uow(), actor=clerk, terminal=terminal)
+    terminal.simulate_tap("4242424242424242")
+    co, outcome = checkout.check_card(co, uow=first.uow(), actor=clerk, terminal=terminal)
+    assert outcome.state == "succeeded"
+    sold = checkout.complete_sale(co, uow=first.uow(), actor=clerk, sales=first.store.sales)
+    group.sync_all()
+
+    sales = second.store.sales
+    cash.open_shift(Money(20000), uow=second.uow(), actor=uptown)
+    sale = returns.find_sale(sold.number, sales=sales, actor=uptown, uow=second.uow())
+    back = returns.return_whole_sale(Cart(), sale, actor=uptown)
+    ret = checkout.start_checkout(back, settings=checkout.counter_settings(second.store.directory, second.terminal),
+                                  uow=second.uow(), actor=uptown)
+    [(intent, label, left)] = checkout.card_refundable(ret, sales)
+    assert label == "VISA ****4242" and left == sold.total.cents
+    ret = checkout.refund_card(ret, intent, Money(left), uow=second.uow(), actor=uptown, terminal=terminal,
+                               sales=sales)
+    done = checkout.complete_sale(ret, uow=second.uow(), actor=uptown, sales=sales)
+    refund = next(p for p in (sales.sale(done.sale_id) or sale).payments)
+    assert refund.amount_cents == -sold.total.cents and refund.refund_id in stripe_server.refunds
+    assert rows(second, "SELECT status, on_hand, store_id FROM items WHERE id = ?", piece) == \
+        [("available", 1, group.store_id(second))]
+    group.sync_all()
+    assert one(first, "SELECT count(*) FROM payments WHERE refund_id = ?", refund.refund_id) == 1
