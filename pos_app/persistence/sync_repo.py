@@ -36,11 +36,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from pos_app.persistence.database import LocalDatabase
-from pos_app.persistence.journal import Journal, stored_time
+from pos_app.persistence.journal import Journal, renumber_unpushed, stored_time
 from pos_app.persistence.models.base import utcnow
 
 # Columns of this file alone: never pushed, never written from a pull.
 LOCAL_ONLY = {"items": frozenset({"seq", "on_hand"})}
+# NOT NULL columns central strips from another store's rows (staff secrets), and what this file holds instead.
+STRIPPED_DEFAULTS = {"staff": {"credentials": "", "failed_attempts": 0, "must_change_secret": 0}}
 # Append-only facts: a pulled insert of one that is here already changes nothing.
 FACTS = frozenset({"stock_movements", "sales", "sale_lines", "payments", "consent_events", "erasure_log",
                    "cash_movements", "stock_count_scans", "policy_versions"})
@@ -270,27 +272,15 @@ class SqliteSyncLocal:
 
     def resume_after(self, central_last: int) -> int:
         """Central has this device's changes up to `central_last`, yet this file numbers below it: the store
-        was restored from a backup. Number every unpushed change after `central_last`, in its order, so none
-        reuses a number central already holds for another change (central recognizes the rows themselves by
-        id). Returns how many were renumbered."""
+        was restored from an older backup. Every unpushed change is numbered after `central_last`, in its
+        order (`journal.renumber_unpushed`), so none reuses a number central holds for another change
+        (central recognizes the rows themselves by id). Returns how many were renumbered."""
         conn = self._db.connect()
         try:
             conn.execute("BEGIN IMMEDIATE")
-            row = conn.execute("SELECT last_seq FROM outbox_sequence WHERE id = 1").fetchone()
-            last = int(row[0]) if row else 0
-            if last >= central_last:
-                conn.execute("ROLLBACK")
-                return 0
-            unpushed = [int(r[0]) for r in conn.execute(
-                "SELECT device_seq FROM outbox WHERE pushed_at IS NULL ORDER BY device_seq")]
-            conn.execute("UPDATE outbox SET device_seq = -device_seq WHERE pushed_at IS NULL")
-            conn.executemany("UPDATE outbox SET device_seq = ? WHERE device_seq = ?",
-                             [(central_last + k + 1, -seq) for k, seq in enumerate(unpushed)])
-            conn.execute("INSERT INTO outbox_sequence (id, last_seq) VALUES (1, ?) "
-                         "ON CONFLICT (id) DO UPDATE SET last_seq = excluded.last_seq",
-                         (central_last + len(unpushed),))
+            moved = renumber_unpushed(conn, central_last)
             conn.execute("COMMIT")
-            return len(unpushed)
+            return moved
         finally:
             conn.close()
 
@@ -345,6 +335,9 @@ class SqliteSyncLocal:
                     session.commit()
             finally:
                 raw.execute("PRAGMA foreign_keys = ON")
+        if erased:
+            # As after a local erasure: no WAL frame or old page keeps the values erased here.
+            self._db.scrub()
         return Applied(changes=len(changes), through=through, erased=tuple(erased))
 
     def _pending(self, conn: Any, changes: Sequence[Sequence[Any]]) -> dict[tuple[str, str], set[str]]:
@@ -415,6 +408,8 @@ class SqliteSyncLocal:
             return
         if op != "insert":
             return  # an update of a row this counter never had (not given to it): nothing to change
+        for column, default in STRIPPED_DEFAULTS.get(table, {}).items():
+            values.setdefault(column, default)  # else INSERT OR IGNORE would drop the row without a word
         if table == "items":
             values["seq"] = int(conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM items").fetchone()[0])
         names = ["id", *values]
