@@ -175,6 +175,9 @@ def register(commands: Commands) -> None:
     p.add_argument("--url", required=True, help="central's administrator URL, as for init")
     p.add_argument("--store", help="the store's name or code (default: this store)")
     p.add_argument("--hours", type=int, default=24, help="how long the token is valid (default 24)")
+    from pos_app.cli import head_office
+
+    head_office.register(commands, central)
 
     sync = commands.group("sync", help="sync this counter with its group's central PostgreSQL",
                           description="Sync with a central PostgreSQL: join, status, now, conflicts, leave.")
