@@ -59,12 +59,16 @@ def clerk_at(facet: app.Facet) -> Actor:
 def sell(facet: app.Facet, item_id: str, *, actor: Actor | None = None) -> checkout.CompletedSale:
     """A cash sale of one unit of `item_id` at this counter."""
     actor = actor or clerk_at(facet)
+    piece = facet.store.inventory.rows_by_ids([item_id])[0]
+    return sell_cart(facet, checkout.add_item(Cart(), piece, actor=actor), actor=actor)
+
+
+def sell_cart(facet: app.Facet, cart: Cart, *, actor: Actor) -> checkout.CompletedSale:
+    """Check `cart` out in cash at this counter (its drawer opened first if it is closed)."""
     if one(facet, "SELECT count(*) FROM shifts WHERE terminal = ? AND closed_at IS NULL", actor.terminal) == 0:
         cash.open_shift(Money(20000), uow=facet.uow(), actor=actor)
     settings = checkout.counter_settings(facet.store.directory, facet.terminal)
-    piece = facet.store.inventory.rows_by_ids([item_id])[0]
-    co = checkout.start_checkout(checkout.add_item(Cart(), piece, actor=actor), settings=settings,
-                                 uow=facet.uow(), actor=actor)
+    co = checkout.start_checkout(cart, settings=settings, uow=facet.uow(), actor=actor)
     co = checkout.pay_cash(co, co.due, uow=facet.uow(), actor=actor, sales=facet.store.sales)
     return checkout.complete_sale(co, uow=facet.uow(), actor=actor, sales=facet.store.sales)
 

@@ -23,17 +23,19 @@ import pytest
 import time_machine
 
 from pos_app import app, cli
-from pos_app.domain.errors import CentralProblem, StockConflict
+from pos_app.domain.cart import Cart, CartLine
+from pos_app.domain.errors import CentralProblem, Conflict, StockConflict
 from pos_app.domain.items import item_fields
+from pos_app.domain.money import Money
 from pos_app.domain.permissions import Actor, Role
-from pos_app.services import customers, inventory
+from pos_app.services import checkout, customers, inventory
 from pos_app.services import staff as staff_service
 from pos_app.services.customers import CustomerEdit
 from pos_app.services.ports.settings import StoreProfile
 from pos_app.services.setup import OwnerAccount, set_up_store
 from pos_app.sync_group import add_counter, join_group
 from tests.conftest import FAST_HASHER, SIGN_IN_SECRETS, actor_for, cli_login, clone_store
-from tests.integration.sync_helpers import counter_url, one, rows, sell, sync_now
+from tests.integration.sync_helpers import counter_url, one, rows, sell, sell_cart, sync_now
 from tests.integration.test_erasure import _customer, _erase, _key, _request
 from tests.postgres_server import PostgresDatabase, PostgresServer
 from tests.sqlcipher_pages import decrypted
@@ -287,8 +289,18 @@ def test_a_clerk_of_store_b_cannot_sell_a_piece_of_store_a_and_is_told_whose_it_
     tove = clerk(g.b1)
     assert tove.name == B_CLERK[0]
 
+    row = g.b1.store.inventory.rows_by_ids([piece])[0]
+    with pytest.raises(Conflict) as at_scan:  # the scan is refused before anything is paid
+        checkout.add_item(Cart(), row, actor=tove)
+    assert str(at_scan.value) == (f"{sku} belongs to store S1: a piece is sold only at its home store; transfer it "
+                                  "here first.")
+
+    # The database refuses it too, should a cart still hold it (one parked before the piece went home).
+    line = CartLine(item_id=row.id, sku=row.sku, description=row.title, quantity=1,
+                    unit_price=Money(row.price_cents, row.currency), list_price=Money(row.price_cents, row.currency),
+                    unique=True)
     with pytest.raises(StockConflict) as refused:
-        sell(g.b1, piece, actor=tove)
+        sell_cart(g.b1, Cart().with_line(line), actor=tove)
 
     assert str(refused.value) == (f"{sku} belongs to {a_name} (S1): a piece is sold only at its home store; "
                                   "transfer it here first.")

@@ -84,6 +84,10 @@ def add_item(cart: Cart, row: ItemRow, *, actor: Actor, quantity: int = 1) -> Ca
     if row.status != ItemStatus.AVAILABLE.value:
         status = ItemStatus.of(row.status).label.lower()
         raise Conflict(f"{row.sku} is {status}; only an available piece can be sold.")
+    home = row.store_code  # in a sync group: the piece's home store; a joined counter's code is "S1-C2"
+    if home and actor.terminal.partition("-")[0] != home:
+        raise Conflict(f"{row.sku} belongs to store {home}: a piece is sold only at its home store; transfer it "
+                       "here first.")
     in_cart = cart.quantity_of(row.id)
     if row.tracking == Tracking.UNIQUE.value:
         if in_cart:
