@@ -42,6 +42,11 @@ from pos_app.persistence.models.base import utcnow
 # Columns of this file alone: never pushed, never written from a pull.
 LOCAL_ONLY = {"items": frozenset({"seq", "on_hand"})}
 # Append-only facts: a pulled insert of one that is here already changes nothing.
+# Columns a pulled insert may lack that the store file requires (NOT NULL, default set by the ORM only): another
+# store's staff arrive without their secrets (central strips them), and a row missing one would be dropped by
+# the insert below without a word.
+INSERT_DEFAULTS: dict[str, dict[str, Any]] = {
+    "staff": {"credentials": "", "failed_attempts": 0, "must_change_secret": 0, "active": 0}}
 FACTS = frozenset({"stock_movements", "sales", "sale_lines", "payments", "consent_events", "erasure_log",
                    "cash_movements", "stock_count_scans", "policy_versions"})
 
@@ -391,6 +396,8 @@ class SqliteSyncLocal:
             return
         if op != "insert":
             return  # an update of a row this counter never had (not given to it): nothing to change
+        for column, default in INSERT_DEFAULTS.get(table, {}).items():
+            values.setdefault(column, default)
         if table == "items":
             values["seq"] = int(conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM items").fetchone()[0])
         names = ["id", *values]
