@@ -174,6 +174,11 @@ class Journal:
         and must not echo back (`scrubbed` still rewrites earlier rows: an erasure from central scrubs them)."""
         self._silent = True
 
+    def unsilence(self) -> None:
+        """Write outbox rows again: the sync applier's own erasure of a customer central erased tells central
+        what it changed that central's erasure did not (rows written here after it)."""
+        self._silent = False
+
     @classmethod
     def of(cls, session: Session) -> Journal:
         journal = session.info.get(_INFO_KEY)

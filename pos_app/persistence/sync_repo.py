@@ -313,7 +313,14 @@ class SqliteSyncLocal:
                     journal.silence()
                     conn = journal.connection()
                     conn.execute("UPDATE sync_state SET applying = 1 WHERE id = 1")
-                    erased = self._erase_first(session, conn, changes)
+                    mark = int(conn.execute("SELECT coalesce(max(device_seq), 0) FROM outbox").fetchone()[0])
+                    journal.unsilence()
+                    try:
+                        erased = self._erase_first(session, conn, changes)
+                    finally:
+                        journal.silence()
+                    if erased:
+                        self._drop_echoes(conn, changes, mark, erased)
                     pending = self._pending(conn, changes)
                     for change in changes:
                         self._apply_one(conn, change, own_device, pending)
@@ -348,6 +355,33 @@ class SqliteSyncLocal:
                         keys.update(json.loads(text_))
         return pending
 
+    def _drop_echoes(self, conn: Any, changes: Sequence[Sequence[Any]], mark: int, erased: Sequence[str]) -> None:
+        """Keep, of what the erasure just journaled here (outbox rows after `mark`), only what central's
+        changes do not already bring: rows this counter wrote about the customer that central's erasure never
+        saw (a consent given here meanwhile, a sale to them) must be erased at central and everywhere too,
+        but the erased customer's own row, and values central's changes set the same, are central's."""
+        final: dict[tuple[str, str], dict[str, Any] | None] = {}
+        for change in changes:
+            key = (str(change[2]), str(change[3]))
+            if change[4] == "delete":
+                final[key] = None
+            else:
+                final[key] = {**(final.get(key) or {}), **(change[5] or {})}
+        for seq, table, row_id, op, text_ in conn.execute(
+                "SELECT device_seq, table_name, row_id, op, changes FROM outbox WHERE device_seq > ? "
+                "ORDER BY device_seq", (mark,)).fetchall():
+            key = (str(table), str(row_id))
+            if (table == "customers" and row_id in erased) or (op == "delete" and key in final and final[key] is None):
+                conn.execute("DELETE FROM outbox WHERE device_seq = ?", (seq,))
+            elif op == "update" and text_ is not None and final.get(key):
+                central = final[key] or {}
+                values = {k: v for k, v in json.loads(text_).items() if k not in central or central[k] != v}
+                if not values or set(values) <= {"updated_at"}:
+                    conn.execute("DELETE FROM outbox WHERE device_seq = ?", (seq,))
+                else:
+                    conn.execute("UPDATE outbox SET changes = ? WHERE device_seq = ?",
+                                 (json.dumps(values, separators=(",", ":")), seq))
+
     def _erase_first(self, session: Session, conn: Any, changes: Sequence[Sequence[Any]]) -> list[str]:
         """Customers central says were erased and this file still holds: erased here first, as locally."""
         from pos_app.persistence.erasure_repo import ErasureRepo
@@ -375,8 +409,8 @@ class SqliteSyncLocal:
         if not columns:
             return  # a table this file does not have
         if op == "delete":
-            if table not in FACTS:
-                conn.execute(f"DELETE FROM {table} WHERE id = ?", (row_id,))
+            # Central's tombstone, of a fact too: only an erasure or a purge deletes one, and it must go here too.
+            conn.execute(f"DELETE FROM {table} WHERE id = ?", (row_id,))
             return
         if table in FACTS and device_id == own_device:
             return  # written here first; a fact never changes
