@@ -118,6 +118,7 @@ def examine(data_dir: Path) -> dict[str, Any]:
         if waiting:
             warnings.append(f"{waiting} receipt(s) wait to be printed (F11 on the sell screen).")
         _check_printer(directory, report)
+        _check_sync(conn, report, store.timezone)
         _check_audit_chain(conn, path, key, report, store.timezone)
     except sqlcipher3.OperationalError as exc:
         problems.append(f"Reading the store failed: {exc}.")
@@ -127,6 +128,32 @@ def examine(data_dir: Path) -> dict[str, Any]:
         conn.close()
     report["ok"] = not problems
     return report
+
+
+def _check_sync(conn: Any, report: dict[str, Any], timezone: str) -> None:
+    """Whether this counter syncs with a group's central PostgreSQL, and how it stands (from its file only)."""
+    from pos_app.domain.store import store_time
+    from pos_app.persistence.models.base import parse_utc
+
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sync_state'").fetchone() is None:
+        return
+    row = conn.execute("SELECT central, store_code, counter_code, offline_since, last_error, conflicts, attention "
+                       "FROM sync_state WHERE id = 1").fetchone()
+    if row is None or row[0] is None:
+        report["sync"] = {"joined": False}
+        return
+    central, store_code, counter_code, offline_since, last_error, conflicts, attention = row
+    waiting = int(conn.execute("SELECT count(*) FROM outbox WHERE pushed_at IS NULL").fetchone()[0])
+    report["sync"] = {"joined": True, "counter": f"{store_code}-{counter_code}", "online": offline_since is None,
+                      "waiting": waiting, "conflicts": conflicts, "needs_attention": attention}
+    if offline_since is not None:
+        report["warnings"].append(
+            f"Sync: offline since {store_time(parse_utc(offline_since), timezone):%Y-%m-%d %H:%M %Z}, "
+            f"{waiting} change(s) waiting ({last_error or 'central not reached'}). Selling goes on; the changes "
+            "go when central is reachable.")
+    if conflicts or attention:
+        report["warnings"].append(f"Sync: {conflicts} conflict(s) and {attention} refused change(s) wait for a "
+                                  "manager (pos-app sync conflicts).")
 
 
 # Unique pieces in more than one open sale. A piece's lines in completed (not voided) sales add up

@@ -226,3 +226,15 @@ def leave_group(facet: Any) -> None:
         link.leave()
     facet.keyring.delete(sync_login_name(facet.data_dir))
     _local(facet).record(central=None, role_name=None, offline_since=None, last_error=None)
+
+
+def verify_central_audit(admin_url: str) -> list[dict[str, Any]]:
+    """Check every counter's audit chain as central holds it (each device keeps its own chain)."""
+    from pos_app.persistence.audit_queries import check_events
+
+    report = []
+    for device_id, code, events in CentralAdmin(admin_url).audit_chains():
+        count, bad, why = check_events(events)
+        report.append({"device": device_id, "counter": code, "events": count, "ok": bad is None,
+                       "first_bad_event": bad, "detail": why})
+    return report

@@ -338,6 +338,27 @@ class CentralAdmin:
                              (role, store_id, code, valid_hours))
         return code, Credentials(role=role, password=credentials.password)
 
+    def audit_chains(self) -> Iterator[tuple[str, str, Iterator[dict[str, Any]]]]:
+        """Every counter's audit chain as central holds it: (device id, "S1-C2", its events in order)."""
+        with connect(self.url) as conn:
+            devices = conn.execute(
+                "SELECT DISTINCT a.device_id, coalesce(s.code || '-' || c.counter_code, a.device_id) "
+                "FROM facet.audit_events a LEFT JOIN facet.counters c ON c.device_id = a.device_id "
+                "LEFT JOIN facet.stores s ON s.store_id = c.store_id ORDER BY 2").fetchall()
+            for device_id, code in devices:
+                def events(device: str = str(device_id)) -> Iterator[dict[str, Any]]:
+                    last = 0
+                    while True:
+                        page = conn.execute("SELECT seq, data FROM facet.audit_events WHERE device_id = %s "
+                                            "AND seq > %s ORDER BY seq LIMIT 5000", (device, last)).fetchall()
+                        for _, data in page:
+                            yield dict(data)
+                        if len(page) < 5000:
+                            return
+                        last = int(page[-1][0])
+
+                yield str(device_id), str(code), events()
+
     def vacuum(self) -> None:
         """VACUUM the tables an erasure rewrites, so no dead row version keeps what was erased."""
         with connect(self.url) as conn:

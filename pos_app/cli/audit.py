@@ -35,13 +35,22 @@ def cmd_audit_verify(args: argparse.Namespace) -> Output:
         zone = cmd.profile.timezone
         report = audit.verify(trail=cmd.store.audit, uow=cmd.store.uow(), actor=cmd.actor)
     brk = report.first_break
-    data = {"ok": report.ok, "events": report.events, "head_seq": report.head_seq,
+    chains: list[dict[str, object]] = []
+    if args.central:
+        from pos_app.sync_group import verify_central_audit
+
+        chains = verify_central_audit(args.central)
+    central_ok = all(c["ok"] for c in chains)
+    data = {"ok": report.ok and central_ok, "central_chains": chains, "events": report.events,
+            "head_seq": report.head_seq,
             "anchored_seq": report.anchored_seq, "warnings": list(report.warnings),
             "first_bad_event": None if brk is None else {
                 "seq": brk.seq, "kind": brk.kind.value, "at": brk.at.isoformat() if brk.at else None,
                 "action": brk.action, "detail": brk.detail}}
-    return Output(data, "\n".join([report.describe(zone), *(f"Warning: {w}" for w in report.warnings)]),
-                  EXIT_OK if report.ok else EXIT_CHECK_FAILED)
+    lines = [f"Central holds counter {c['counter']}'s chain: {c['events']} events, "
+             + ("intact." if c["ok"] else f"broken at event {c['first_bad_event']}: {c['detail']}.") for c in chains]
+    return Output(data, "\n".join([report.describe(zone), *(f"Warning: {w}" for w in report.warnings), *lines]),
+                  EXIT_OK if report.ok and central_ok else EXIT_CHECK_FAILED)
 
 
 def cmd_audit_list(args: argparse.Namespace) -> Output:
@@ -88,8 +97,10 @@ def register(commands: Commands) -> None:
     command = commands.command
     audit_sub = commands.group("audit", help="check, list and export the tamper-evident audit trail",
                                 description="The audit trail: who did what, when, at which counter.")
-    command("verify", cmd_audit_verify, "check the whole hash chain; exit 1 and name the first bad event if it "
-            "was edited, deleted, inserted, reordered or cut short", audit_sub)
+    p = command("verify", cmd_audit_verify, "check the whole hash chain; exit 1 and name the first bad event if it "
+                "was edited, deleted, inserted, reordered or cut short", audit_sub)
+    p.add_argument("--central", metavar="ADMIN_URL",
+                   help="also check every counter's chain as the sync group's central PostgreSQL holds it")
     p = command("flags", cmd_audit_flags, "suspicious activity: accounts locked by wrong tries, refused actions, "
                 "sign-ins with a recovery code, payments taken for a piece sold elsewhere", audit_sub)
     p.add_argument("--days", type=whole_number(1, 366), default=7,

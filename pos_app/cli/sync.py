@@ -101,15 +101,18 @@ def _set_up_new_store(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 
 def cmd_status(args: argparse.Namespace) -> Output:
+    from pos_app.domain.store import store_time
     from pos_app.services import sync
 
     with signed_in(args) as cmd:
         state = sync.status(cmd.sync().local)
+        zone = cmd.profile.timezone
     if not state.joined:
         return Output(state.to_dict(), "This counter does not sync: it works on its own (pos-app sync join to join a "
                                        "group).")
     line = ("Synced" if state.online and not state.waiting else
-            f"Offline since {state.offline_since:%H:%M} UTC" if state.offline_since else "Online")
+            f"Offline since {store_time(state.offline_since, zone):%Y-%m-%d %H:%M %Z}" if state.offline_since
+            else "Online")
     return Output(state.to_dict(),
                   f"{line} with {state.central} as counter {state.store_code}-{state.counter_code}: "
                   f"{state.waiting} changes waiting, {state.conflicts} conflicts, {state.attention} refused changes"
@@ -188,8 +191,9 @@ def register(commands: Commands) -> None:
     commands.command("conflicts", cmd_conflicts, "this store's open conflicts and refused changes (manager)", sync)
     p = commands.command("resolve", cmd_resolve, "close a conflict or a refused change, saying what was done "
                          "(manager)", sync)
-    p.add_argument("id", type=int)
-    p.add_argument("--kind", choices=("conflict", "attention"), default="conflict")
+    p.add_argument("id", type=int, help="the number `sync conflicts` lists")
+    p.add_argument("--kind", choices=("conflict", "attention"), default="conflict",
+                   help="a conflict (default) or a refused change (attention)")
     p.add_argument("--note", required=True, help="what was done: 'refunded sale S1-C2-000012', 'substituted...'")
     commands.command("leave", cmd_leave, "leave the sync group (owner); the store file stays", sync)
 

@@ -104,8 +104,34 @@ def restore_store(db: LocalDatabase, key_hex: str, backup: Path, *, passphrase: 
     staged.unlink(missing_ok=True)
     if revision != schema.HEAD:
         migrate(db)
+    _carry_numbers(db, safety, key_hex)
     _reset_audit_anchor(db)
     return safety
+
+
+def _carry_numbers(db: LocalDatabase, before: Path, key_hex: str) -> None:
+    """Numbers go on after the ones the replaced store gave: a sale or appraisal number printed on a paper a
+    customer holds is never given again, and a synced counter never reuses a change number central holds
+    (`outbox_sequence`). The restored rows stay as the backup had them."""
+    old = connect(before, key_hex, inspect_only=True)
+    try:
+        numbers = old.execute("SELECT name, next_value FROM number_sequences").fetchall()
+        has_sequence = old.execute("SELECT 1 FROM sqlite_master WHERE name = 'outbox_sequence'").fetchone()
+        last_seq = old.execute("SELECT last_seq FROM outbox_sequence WHERE id = 1").fetchone() if has_sequence \
+            else None
+    finally:
+        old.close()
+    conn = db.connect()
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.executemany("INSERT INTO number_sequences (name, next_value) VALUES (?, ?) ON CONFLICT (name) "
+                         "DO UPDATE SET next_value = max(next_value, excluded.next_value)", numbers)
+        if last_seq is not None:
+            conn.execute("INSERT INTO outbox_sequence (id, last_seq) VALUES (1, ?) ON CONFLICT (id) "
+                         "DO UPDATE SET last_seq = max(last_seq, excluded.last_seq)", (int(last_seq[0]),))
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
 
 
 def _check_head(safety: Path, key_hex: str, expect_head: TrailHead | None) -> None:

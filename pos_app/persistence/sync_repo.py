@@ -273,6 +273,32 @@ class SqliteSyncLocal:
                       for k, v in current.items()}
         return {k: _wire(v, current.get(k)) for k, v in values.items() if k not in local}
 
+    def resume_after(self, central_last: int) -> int:
+        """Central has this device's changes up to `central_last`, yet this file numbers below it: the store
+        was restored from a backup. Number every unpushed change after `central_last`, in its order, so none
+        reuses a number central already holds for another change (central recognizes the rows themselves by
+        id). Returns how many were renumbered."""
+        conn = self._db.connect()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            row = conn.execute("SELECT last_seq FROM outbox_sequence WHERE id = 1").fetchone()
+            last = int(row[0]) if row else 0
+            if last >= central_last:
+                conn.execute("ROLLBACK")
+                return 0
+            unpushed = [int(r[0]) for r in conn.execute(
+                "SELECT device_seq FROM outbox WHERE pushed_at IS NULL ORDER BY device_seq")]
+            conn.execute("UPDATE outbox SET device_seq = -device_seq WHERE pushed_at IS NULL")
+            conn.executemany("UPDATE outbox SET device_seq = ? WHERE device_seq = ?",
+                             [(central_last + k + 1, -seq) for k, seq in enumerate(unpushed)])
+            conn.execute("INSERT INTO outbox_sequence (id, last_seq) VALUES (1, ?) "
+                         "ON CONFLICT (id) DO UPDATE SET last_seq = excluded.last_seq",
+                         (central_last + len(unpushed),))
+            conn.execute("COMMIT")
+            return len(unpushed)
+        finally:
+            conn.close()
+
     def mark_pushed(self, through_seq: int) -> None:
         conn = self._db.connect()
         try:
@@ -412,8 +438,6 @@ class SqliteSyncLocal:
             # Central's tombstone, of a fact too: only an erasure or a purge deletes one, and it must go here too.
             conn.execute(f"DELETE FROM {table} WHERE id = ?", (row_id,))
             return
-        if table in FACTS and device_id == own_device:
-            return  # written here first; a fact never changes
         mine = pending.get((table, row_id), set())
         if "*" in mine:
             return  # inserted here and not pushed yet: the row is this counter's own

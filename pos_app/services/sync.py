@@ -105,6 +105,9 @@ def sync_once(local: SyncLocal, central: CentralPort, *, push_batch: int = PUSH_
     try:
         hello = central.hello()
         local.set_stores(hello.get("stores", []))
+        # A store restored from a backup numbers its changes from the backup's sequence: carry on after what
+        # central already has of this device instead of reusing its numbers.
+        local.resume_after(int(hello.get("last_seq", 0)))
         while True:
             batch = local.outbox_batch(push_batch)
             if not batch:

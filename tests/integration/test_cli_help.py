@@ -14,7 +14,9 @@ import pytest
 
 from pos_app import cli
 
-NO_SIGN_IN = {"init", "doctor", "login", "logout", "whoami"}
+# `sync join` builds a new store from central: no one is there to sign in yet; the enrolment token the owner made
+# (`central add-counter`, signed in) is the proof.
+NO_SIGN_IN = {"init", "doctor", "login", "logout", "whoami", "sync join"}
 """The commands that need no one signed in (a new store has no one yet; the session commands are the sign-in)."""
 
 
@@ -38,10 +40,11 @@ def _options(parser: argparse.ArgumentParser) -> set[str]:
 
 def test_the_tree_holds_every_command_a_person_knows() -> None:
     names = {" ".join(path) for path, _ in COMMANDS}
-    assert len(names) == 60
+    assert len(names) == 68
     assert {"init", "doctor", "items import", "sales large-cash", "receipt", "appraisals print",
             "privacy erase", "payments refunds", "audit verify", "backup", "restore", "rekey", "staff reset-mfa",
-            "login", "jobs revoke"} <= names
+            "login", "jobs revoke", "central init", "central add-counter", "sync join", "sync status", "sync now",
+            "sync conflicts", "sync resolve", "sync leave"} <= names
 
 
 @pytest.mark.parametrize("path", [path for path, _, _ in TREE], ids=lambda path: " ".join(path) or "pos-app")

@@ -42,6 +42,9 @@ _GUARD = "the guard itself"
 _SHIPPED = "reads a file shipped with Facet (the privacy export's schema), no store data"
 
 NOT_GUARDED: dict[str, str] = {
+    "sync.status": "what the status bar shows everyone (online, changes waiting, counts): no data, no secret",
+    "sync.sync_once": "the counter's own sync worker moves changes under the counter's own login to central; "
+                      "it reads and writes no data for a person (the CLI's `sync now` signs someone in first)",
     "appraisals.content": _PURE,
     "appraisals.final_warnings": _PURE,
     "appraisals.signers": "the names on the counter's \"who signs?\" list, like the sign-in list",

@@ -7,9 +7,11 @@ logged in with their own least-privilege roles.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from pos_app import app
+from pos_app.doctor import examine
 from tests.integration.sync_helpers import available, join, one, sell, sync_now
 
 
@@ -35,7 +37,135 @@ def test_a_sale_at_one_counter_reaches_central_and_the_other_counter(demo_dir: P
             with central_database.connect() as pg:
                 assert pg.execute("SELECT count(*) FROM facet.records WHERE table_name = 'sales' AND row_id = %s",
                                   (sale.sale_id,)).fetchone()[0] == 1
+            assert examine(tmp_path / "second")["sync"] == {
+                "joined": True, "counter": "S1-C2", "online": True, "waiting": 0, "conflicts": 0,
+                "needs_attention": 0}
         finally:
             second.close()
     finally:
+        first.close()
+
+
+def test_central_keeps_every_counters_audit_chain_and_audit_verify_checks_them_all(
+        demo_dir: Path, central_database, tmp_path: Path, capsys) -> None:
+    from pos_app.cli import main
+    from tests.conftest import cli_login
+
+    first = app.open_facet(demo_dir)
+    try:
+        first.sync().central_init(central_database.url)
+        second = join(central_database.url, tmp_path / "second", one(first, "SELECT id FROM stores"),
+                      first.profile.name)
+        try:
+            sell(second, available(second)[0])
+            sync_now(second)
+            events_here = one(second, "SELECT count(*) FROM audit_events")
+        finally:
+            second.close()
+    finally:
+        first.close()
+    cli_login(demo_dir)
+    assert main(["audit", "verify", "--data-dir", str(demo_dir), "--central", central_database.url, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    chains = {c["counter"]: c for c in report["central_chains"]}
+    assert set(chains) == {"S1-C1", "S1-C2"} and all(c["ok"] for c in chains.values())
+    assert chains["S1-C2"]["events"] == events_here
+
+    with central_database.connect() as pg:  # someone with central's admin rights edits one event
+        pg.execute("UPDATE facet.audit_events SET data = jsonb_set(data, '{actor_name}', '\"Someone Else\"') "
+                   "WHERE seq = 2 AND device_id = (SELECT device_id FROM facet.counters WHERE counter_code = 'C2')")
+        pg.commit()
+    assert main(["audit", "verify", "--data-dir", str(demo_dir), "--central", central_database.url, "--json"]) == 1
+    chains = {c["counter"]: c for c in json.loads(capsys.readouterr().out)["central_chains"]}
+    assert chains["S1-C2"]["first_bad_event"] == 2 and "edited" in chains["S1-C2"]["detail"]
+    assert chains["S1-C1"]["ok"]
+
+
+def test_a_counter_restored_from_a_backup_loses_no_sale_and_reuses_no_change_number(
+        demo_dir: Path, central_database, tmp_path: Path) -> None:
+    first = app.open_facet(demo_dir)
+    try:
+        first.sync().central_init(central_database.url)
+        store_id, name = one(first, "SELECT id FROM stores"), first.profile.name
+    finally:
+        first.close()
+    folder = tmp_path / "second"
+    second = join(central_database.url, folder, store_id, name)
+    backup = second.db.backup_to(tmp_path / "before.db")
+    pieces = available(second, n=2)
+    undone = sell(second, pieces[0])
+    sync_now(second)
+    second.close()
+
+    preview = app.preview_restore(folder, backup)
+    app.restore_store(folder, backup, confirmed=preview.undo)  # the sale is undone here, not at central
+    second = app.open_facet(folder)
+    try:
+        assert one(second, "SELECT count(*) FROM sales WHERE id = ?", undone.sale_id) == 0
+        after = sell(second, pieces[1])
+        assert after.number == "S1-C2-000002"  # numbers go on after the undone sale's: its receipt is out there
+        sync_now(second)
+        sync_now(second)
+        with central_database.connect() as pg:
+            numbers = {r[0] for r in pg.execute("SELECT data->>'number' FROM facet.records WHERE table_name = 'sales'")}
+        assert {undone.number, after.number} <= numbers  # the later sale was not taken for one central had
+        # and the sale the restore undid comes back from central, with its stock movement
+        assert one(second, "SELECT number FROM sales WHERE id = ?", undone.sale_id) == undone.number
+        assert one(second, "SELECT on_hand FROM items WHERE id = ?", pieces[0]) == 0
+        assert one(second, "SELECT count(*) FROM outbox WHERE pushed_at IS NULL") == 0
+    finally:
+        second.close()
+
+
+def test_a_customers_export_at_one_store_holds_what_another_store_recorded_about_them(
+        demo_dir: Path, central_database, tmp_path: Path) -> None:
+    import zipfile
+
+    from pos_app.domain.cart import Cart
+    from pos_app.domain.money import Money
+    from pos_app.domain.permissions import Role
+    from pos_app.domain.store import store_today
+    from pos_app.services import cash, checkout, inventory, privacy, privacy_export
+    from tests.conftest import actor_for
+    from tests.integration.sync_helpers import join_new_store
+
+    first = app.open_facet(demo_dir)
+    other = None
+    try:
+        first.sync().central_init(central_database.url)
+        customer_id = one(first, "SELECT id FROM customers WHERE erased_at IS NULL ORDER BY last_name LIMIT 1")
+        other = join_new_store(central_database.url, tmp_path / "uptown", "Jane Ellen Uptown")
+        assert other.terminal == "S2-C1"
+        assert one(other, "SELECT count(*) FROM customers WHERE id = ?", customer_id) == 1  # shared across stores
+        owner = actor_for(other, Role.OWNER)
+        owner = type(owner)(staff_id=owner.staff_id, name=owner.name, role=owner.role, terminal=other.terminal)
+        piece = inventory.receive_new_item(
+            {"sku": "UP-1", "style": "halo", "title": "Halo Pendant Necklace, Uptown", "metal": "14k white",
+             "price": "2,150.00", "cost": "900.00", "tracking": "unique", "serial": "UP-SN-1", "location": "Case 1"},
+            uow=other.uow(), actor=owner)
+        clerk = owner  # the new store's only person so far
+        cash.open_shift(Money(20000), uow=other.uow(), actor=clerk)
+        settings = checkout.counter_settings(other.store.directory, other.terminal)
+        row = other.store.inventory.rows_by_ids([piece.id])[0]
+        cart = checkout.attach_customer(checkout.add_item(Cart(), row, actor=clerk), customer_id,
+                                        sales=other.store.sales, actor=clerk)
+        co = checkout.start_checkout(cart, settings=settings, uow=other.uow(), actor=clerk)
+        co = checkout.pay_cash(co, co.due, uow=other.uow(), actor=clerk, sales=other.store.sales)
+        uptown_sale = checkout.complete_sale(co, uow=other.uow(), actor=clerk, sales=other.store.sales)
+        sync_now(other)
+        sync_now(first)
+
+        officer = actor_for(first, Role.PRIVACY_OFFICER)
+        today = store_today(first.profile.timezone)
+        request_id = privacy.record_request(customer_id, "access", "email", today, uow=first.uow(), actor=officer,
+                                            today=today).id
+        privacy.verify(request_id, "code_to_email_on_file", officer.staff_id or "", uow=first.uow(), actor=officer)
+        with first.open_store() as store:
+            privacy_export.export_customer(request_id, tmp_path / "export.zip", uow=first.uow(),
+                                           files=first.devices.files, reader=store.customer_data, actor=officer)
+        data = json.loads(zipfile.ZipFile(tmp_path / "export.zip").read("data.json"))
+        assert uptown_sale.number in json.dumps(data["sales"])
+    finally:
+        if other is not None:
+            other.close()
         first.close()

@@ -62,6 +62,8 @@ restore                      x       .       .        .             .
 rekey                        x       .       .        .             .
 view_audit                   x       .       .        .             x
 view_sales_reports           x       x       .        .             .
+manage_sync                  x       .       .        .             .
+resolve_sync_conflicts       x       x       .        .             .
 """
 
 

@@ -288,7 +288,8 @@ BEGIN
                                              ORDER BY code), '[]') FROM facet.stores),
         'conflicts', (SELECT count(*) FROM facet.conflicts WHERE store_id = me.store_id AND resolved_at IS NULL),
         'attention', (SELECT count(*) FROM facet.attention WHERE device_id = me.device_id AND resolved_at IS NULL),
-        'cursor', (SELECT coalesce(max(server_seq), 0) FROM facet.changes));
+        'cursor', (SELECT coalesce(max(server_seq), 0) FROM facet.changes),
+        'last_seq', (SELECT coalesce(max(device_seq), 0) FROM facet.received WHERE device_id = me.device_id));
 END $f$;
 
 -- ------------------------------------------------------------------ pushing
