@@ -49,7 +49,7 @@ from tests.integration.sync_helpers import counter_url, one, rows, sync_now
 
 # More seeds, to explore: SYNC_CONVERGENCE_SEEDS=1,2,3,4 pytest tests/integration/test_sync_convergence.py
 SEEDS = tuple(int(s) for s in os.environ.get("SYNC_CONVERGENCE_SEEDS", "4,12,17").split(","))
-STEPS = 60
+STEPS = int(os.environ.get("SYNC_CONVERGENCE_STEPS", "60"))
 
 _spec = importlib.util.spec_from_file_location(
     "c0001_central_schema", Path(__file__).resolve().parents[2] / "db/central/versions/c0001_central_schema.py")
