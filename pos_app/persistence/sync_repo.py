@@ -385,7 +385,9 @@ class SqliteSyncLocal:
         """Keep, of what the erasure just journaled here (outbox rows after `mark`), only what central's
         changes do not already bring: rows this counter wrote about the customer that central's erasure never
         saw (a consent given here meanwhile, a sale to them) must be erased at central and everywhere too,
-        but the erased customer's own row, and values central's changes set the same, are central's."""
+        but values central's changes set the same are central's. The erased customer's own row is central's
+        too; what is kept travels with just its `erased_at` as central has it, so central handles the
+        transaction as an erasure (no earlier change of those rows keeps what they held)."""
         final: dict[tuple[str, str], dict[str, Any] | None] = {}
         for change in changes:
             key = (str(change[2]), str(change[3]))
@@ -393,11 +395,15 @@ class SqliteSyncLocal:
                 final[key] = None
             else:
                 final[key] = {**(final.get(key) or {}), **(change[5] or {})}
+        kept = 0
+        customer_rows: list[tuple[int, str]] = []
         for seq, table, row_id, op, text_ in conn.execute(
                 "SELECT device_seq, table_name, row_id, op, changes FROM outbox WHERE device_seq > ? "
                 "ORDER BY device_seq", (mark,)).fetchall():
             key = (str(table), str(row_id))
-            if (table == "customers" and row_id in erased) or (op == "delete" and key in final and final[key] is None):
+            if table == "customers" and row_id in erased:
+                customer_rows.append((seq, str(row_id)))
+            elif op == "delete" and key in final and final[key] is None:
                 conn.execute("DELETE FROM outbox WHERE device_seq = ?", (seq,))
             elif op == "update" and text_ is not None and final.get(key):
                 central = final[key] or {}
@@ -407,6 +413,17 @@ class SqliteSyncLocal:
                 else:
                     conn.execute("UPDATE outbox SET changes = ? WHERE device_seq = ?",
                                  (json.dumps(values, separators=(",", ":")), seq))
+                    kept += 1
+            else:
+                kept += 1
+        for seq, customer_id in customer_rows:
+            erased_at = (final.get(("customers", customer_id)) or {}).get("erased_at")
+            if kept and erased_at:
+                conn.execute("UPDATE customers SET erased_at = ? WHERE id = ?", (erased_at, customer_id))
+                conn.execute("UPDATE outbox SET changes = ? WHERE device_seq = ?",
+                             (json.dumps({"erased_at": erased_at}, separators=(",", ":")), seq))
+            else:
+                conn.execute("DELETE FROM outbox WHERE device_seq = ?", (seq,))
 
     def _erase_first(self, session: Session, conn: Any, changes: Sequence[Sequence[Any]]) -> list[str]:
         """Customers central says were erased and this file still holds: erased here first, as locally."""

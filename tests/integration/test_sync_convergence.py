@@ -345,6 +345,11 @@ def _check(tills: list[Till], pg: Any) -> list[str]:
                 and central.get("items", {}).get(k, ("", {}))[1].get("tracking") == "unique" and k not in twice]
     if oversold:
         problems.append(f"unique pieces sold twice with no conflict for a manager: {oversold}")
+    kept = pg.execute(
+        "SELECT c.table_name, c.row_id FROM facet.changes c JOIN facet.records x ON x.table_name = 'customers' "
+        "AND x.erased AND c.changes->>'customer_id' = x.row_id WHERE c.table_name = 'consent_events'").fetchall()
+    if kept:
+        problems.append(f"central's change log keeps consent events of erased customers: {kept[:5]}")
     for till in tills:
         problems += _differences(till, central)
         held = Counter(r[0] for r in rows(till.facet, "SELECT number FROM sales"))
