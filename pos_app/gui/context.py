@@ -27,6 +27,7 @@ from pos_app.services.ports.uow import UnitOfWork
 
 if TYPE_CHECKING:
     from pos_app.app import Facet
+    from pos_app.gui.sync.worker import SyncWorker
 
 
 class AppContext(QObject):
@@ -34,12 +35,16 @@ class AppContext(QObject):
     """Something was saved; the argument names what ("items", "stock", "counts")."""
     actor_changed = Signal(object)
     """Someone signed in (the Actor) or the screen was locked (None)."""
+    sync_changed = Signal()
+    """The store joined or left its sync group (or a leave failed): the main window (re)starts the worker."""
 
     def __init__(self, facet: Facet, runner: OpRunner | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.facet = facet
         self.runner = runner or OpRunner(self, open_store=facet.open_store)
         self.actor: Actor | None = None
+        self.sync: SyncWorker | None = None
+        """The sync worker of a store that joined a group (started by the main window); None otherwise."""
         self._money_cache: dict[tuple[int, str], str] = {}
 
     @cached_property
@@ -121,6 +126,9 @@ class AppContext(QObject):
         return text
 
     def close(self) -> None:
+        if self.sync is not None:
+            self.sync.stop()
+            self.sync = None
         self.runner.wait()
         if "store" in self.__dict__:
             self.store.close()

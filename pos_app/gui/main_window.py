@@ -24,8 +24,9 @@ from pos_app.gui.audit import ChainBanner
 from pos_app.gui.context import AppContext
 from pos_app.gui.idle import IdleWatcher
 from pos_app.gui.sign_in import SignInView
+from pos_app.gui.sync.status import SyncStatusLabel
 from pos_app.gui.workspace import Workspace
-from pos_app.services import audit, checkout, retention
+from pos_app.services import audit, checkout, retention, sync
 from pos_app.services import staff as staff_service
 from pos_app.services.ports.store import Store
 
@@ -81,6 +82,13 @@ class MainWindow(QMainWindow):
         self.addAction(lock)
         self.lock_action = lock
         self.statusBar().showMessage(f"{context.profile.name} · counter {context.store.terminal}")
+        self.sync_label = SyncStatusLabel(context.profile.timezone, self)
+        self.statusBar().addPermanentWidget(self.sync_label)
+        # The window's own slots (not lambdas holding it): the context outlives the window, and a QObject's
+        # slot is disconnected when the window goes.
+        context.runner.busy_changed.connect(self._runner_busy)
+        context.sync_changed.connect(self.start_sync)
+        self.start_sync()
         self.sign_in.prepare()
 
         self.retention_timer = QTimer(self)
@@ -88,6 +96,41 @@ class MainWindow(QMainWindow):
         self.retention_timer.timeout.connect(self.run_retention_if_due)
         self.retention_timer.start()
         QTimer.singleShot(RETENTION_FIRST_CHECK_MS, self, self.run_retention_if_due)
+
+    def start_sync(self) -> None:
+        """Start the sync worker of a store that joined a group (`gui/sync/worker.py`); a store that never
+        joined starts nothing and shows nothing."""
+        from pos_app.gui.sync.worker import SyncWorker
+
+        if self.context.sync is not None:
+            self.context.sync.stop()
+        worker = SyncWorker.start_for(self.context.facet, self)
+        self.context.sync = worker
+        if worker is None:
+            self.sync_label.show_report(None)
+            return
+        label, context = self.sync_label, self.context
+        # Lambdas, not bound methods: the signals come from the worker's thread (see gui/sync/worker.py).
+        worker.report.connect(lambda report: label.show_report(report))
+
+        def pulled(done: sync.SyncRound) -> None:
+            if done.pulled:  # what other counters changed: the lists on screen read again
+                context.changed.emit("items")
+                context.changed.emit("customers")
+
+        worker.round_done.connect(pulled)
+
+    def stop_sync(self) -> None:
+        """Stop the sync worker (the owner left the group, or the app closes)."""
+        worker, self.context.sync = self.context.sync, None
+        if worker is not None:
+            worker.stop()
+        self.sync_label.show_report(None)
+
+    def _runner_busy(self, busy: bool) -> None:
+        """The op runner finished its jobs (a sale may have been committed): the worker pushes it soon."""
+        if not busy and self.context.sync is not None:
+            self.context.sync.nudge()
 
     def run_retention_if_due(self) -> None:
         """Run the privacy retention job once a day, off the GUI thread; its result goes to the log."""
@@ -131,6 +174,7 @@ class MainWindow(QMainWindow):
             self._hand_over(left, previous, actor)
         self.workspace.activate()
         self.idle.arm(True)
+        self.sync_label.set_show_cases(actor.can(Permission.RESOLVE_SYNC_CONFLICTS))
         self._show_status()
         if actor.can(Permission.VIEW_AUDIT):
             self._tell_flags(actor)
@@ -219,6 +263,7 @@ class MainWindow(QMainWindow):
             if dialog.isVisible():
                 dialog.reject()
         self.context.set_actor(None)
+        self.sync_label.set_show_cases(False)
         self.context.runner.run(
             lambda store: staff_service.sign_out(actor, uow=store.uow(), reason="locked" if note else "signed out"))
         self.sign_in.prepare(note=note, preselect=actor.staff_id)
@@ -228,6 +273,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         _application().removeEventFilter(self.idle)
         self.sign_in.flush_pending()
+        self.stop_sync()
         self.context.runner.wait()
         super().closeEvent(event)
 

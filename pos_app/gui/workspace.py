@@ -71,6 +71,7 @@ def load_screens() -> list[tuple[str, str, Permission, ScreenFactory]]:
     from pos_app.gui.settings.view import SettingsView
     from pos_app.gui.staff import StaffView
     from pos_app.gui.stock_count_view import StockCountView
+    from pos_app.gui.sync.view import SyncView
 
     return [
         (COUNTER, "Sell", Permission.SELL, SellView),
@@ -84,7 +85,19 @@ def load_screens() -> list[tuple[str, str, Permission, ScreenFactory]]:
         (BACK_OFFICE, "Audit", Permission.VIEW_AUDIT, AuditView),
         (BACK_OFFICE, "Staff", Permission.RESET_STAFF_PINS, StaffView),
         (BACK_OFFICE, "Settings", Permission.VIEW_SETTINGS, SettingsView),
+        (BACK_OFFICE, "Sync", Permission.RESOLVE_SYNC_CONFLICTS, SyncView),
     ]
+
+
+SHOWN_WHEN: dict[str, Callable[[AppContext], bool]] = {
+    "Sync": lambda context: context.sync is not None,
+}
+"""Screens shown only in some stores (beyond the role's permission): Sync only where the store joined a group,
+so a store that never joined sees no change."""
+
+
+def _always(_context: AppContext) -> bool:
+    return True
 
 
 def tab_keys(index: int) -> str | None:
@@ -112,7 +125,7 @@ class Workspace(QWidget):
         self._items: dict[str, QTreeWidgetItem] = {}
         stack, nav = self.form.stack, self.form.nav
         allowed = [(group, title, factory) for group, title, permission, factory in load_screens()
-                   if context.can(permission)]
+                   if context.can(permission) and SHOWN_WHEN.get(title, _always)(context)]
         # A screen of a group not in GROUPS yet still gets a row: its group goes after the known ones.
         for group in dict.fromkeys([*GROUPS, *(g for g, _title, _factory in allowed)]):
             rows = [(title, factory) for g, title, factory in allowed if g == group]

@@ -112,13 +112,13 @@ def restore_store(db: LocalDatabase, key_hex: str, backup: Path, *, passphrase: 
 def _carry_numbers(db: LocalDatabase, before: Path, key_hex: str) -> None:
     """Numbers go on after the ones the replaced store gave: a sale or appraisal number printed on a paper a
     customer holds is never given again, and a synced counter never reuses a change number central holds
-    (`outbox_sequence`). The restored rows stay as the backup had them."""
+    (the journal's sequence). The restored rows stay as the backup had them."""
+    from pos_app.persistence.journal import carry_sequence, last_sequence
+
     old = connect(before, key_hex, inspect_only=True)
     try:
         numbers = old.execute("SELECT name, next_value FROM number_sequences").fetchall()
-        has_sequence = old.execute("SELECT 1 FROM sqlite_master WHERE name = 'outbox_sequence'").fetchone()
-        last_seq = old.execute("SELECT last_seq FROM outbox_sequence WHERE id = 1").fetchone() if has_sequence \
-            else None
+        last_seq = last_sequence(old)
     finally:
         old.close()
     conn = db.connect()
@@ -127,8 +127,7 @@ def _carry_numbers(db: LocalDatabase, before: Path, key_hex: str) -> None:
         conn.executemany("INSERT INTO number_sequences (name, next_value) VALUES (?, ?) ON CONFLICT (name) "
                          "DO UPDATE SET next_value = max(next_value, excluded.next_value)", numbers)
         if last_seq is not None:
-            conn.execute("INSERT INTO outbox_sequence (id, last_seq) VALUES (1, ?) ON CONFLICT (id) "
-                         "DO UPDATE SET last_seq = max(last_seq, excluded.last_seq)", (int(last_seq[0]),))
+            carry_sequence(conn, last_seq)
         conn.execute("COMMIT")
     finally:
         conn.close()

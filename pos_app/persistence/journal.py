@@ -154,6 +154,37 @@ def deletes(table: str, ids: Iterable[str]) -> list[Entry]:
     return [(table, "delete", str(i), None) for i in ids]
 
 
+def carry_sequence(conn: Any, last_seq: int) -> None:
+    """The store's change numbers go on after `last_seq` (a restore carries the replaced store's on): inside
+    the caller's transaction on raw connection `conn`; never lowers the sequence."""
+    conn.execute("INSERT INTO outbox_sequence (id, last_seq) VALUES (1, ?) ON CONFLICT (id) "
+                 "DO UPDATE SET last_seq = max(last_seq, excluded.last_seq)", (last_seq,))
+
+
+def last_sequence(conn: Any) -> int | None:
+    """The last change number the store gave (None before it had its sequence row, or before revision 0012)."""
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'outbox_sequence'").fetchone() is None:
+        return None
+    row = conn.execute("SELECT last_seq FROM outbox_sequence WHERE id = 1").fetchone()
+    return None if row is None else int(row[0])
+
+
+def renumber_unpushed(conn: Any, after: int) -> int:
+    """Number every unpushed outbox row after `after`, in its order, and the sequence with them (central holds
+    this device's changes up to `after`: a restored store must not reuse those numbers). Inside the caller's
+    transaction; returns how many rows were renumbered (none when the sequence is already past `after`)."""
+    last = last_sequence(conn) or 0
+    if last >= after:
+        return 0
+    unpushed = [int(r[0]) for r in conn.execute(
+        "SELECT device_seq FROM outbox WHERE pushed_at IS NULL ORDER BY device_seq")]
+    conn.execute("UPDATE outbox SET device_seq = -device_seq WHERE pushed_at IS NULL")
+    conn.executemany("UPDATE outbox SET device_seq = ? WHERE device_seq = ?",
+                     [(after + k + 1, -seq) for k, seq in enumerate(unpushed)])
+    carry_sequence(conn, after + len(unpushed))
+    return len(unpushed)
+
+
 class Journal:
     """The audit events and outbox rows of one session's transactions (one unit of work).
 
@@ -222,6 +253,27 @@ class Journal:
         when = at or stored_time(utcnow())
         conn.executemany(_OUTBOX_SQL, [(first + k, tx_id, table, row_id, op, when, changes)
                                        for k, (table, op, row_id, changes) in enumerate(entries)])
+
+    def last_device_seq(self) -> int:
+        """The newest outbox row's device sequence (0 for none)."""
+        return int(self._conn()[0].execute("SELECT coalesce(max(device_seq), 0) FROM outbox").fetchone()[0])
+
+    def written_after(self, device_seq: int) -> list[tuple[int, str, str, str, dict[str, Any] | None]]:
+        """The outbox rows after `device_seq`, oldest first: (device_seq, table, row id, op, changes)."""
+        return [(int(r[0]), str(r[1]), str(r[2]), str(r[3]), None if r[4] is None else json.loads(r[4]))
+                for r in self._conn()[0].execute(
+                    "SELECT device_seq, table_name, row_id, op, changes FROM outbox WHERE device_seq > ? "
+                    "ORDER BY device_seq", (device_seq,))]
+
+    def retract(self, device_seq: int, changes: Mapping[str, Any] | None = None) -> None:
+        """Take back an outbox row written in this transaction (`changes` None), or narrow what it carries
+        to `changes`: the sync applier keeps, of its own erasure, only what central does not bring already."""
+        conn = self._conn()[0]
+        if changes is None:
+            conn.execute("DELETE FROM outbox WHERE device_seq = ? AND pushed_at IS NULL", (device_seq,))
+        else:
+            conn.execute("UPDATE outbox SET changes = ? WHERE device_seq = ? AND pushed_at IS NULL",
+                         (_changes(changes), device_seq))
 
     def inserted(self, table: str, rows: Iterable[Mapping[str, Any]], *, at: str | None = None) -> None:
         """Rows just inserted into `table`, each whole (with its "id")."""

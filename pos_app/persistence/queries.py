@@ -330,8 +330,13 @@ class SqliteDirectoryReader:
                            locked_until=None if r[7] is None else _utc(r[7]), credentials=r[8],
                            two_step_enrolled=bool(r[9]), must_change_secret=bool(r[10]))
 
+    # This store's staff only: a sync group's counters also hold other stores' staff (without their secrets),
+    # who never sign in or appear on a list here.
+    _THIS_STORE = "store_id = (SELECT id FROM stores ORDER BY created_at LIMIT 1)"
+
     def staff_list(self) -> list[StaffRecord]:
-        return [self._staff(r) for r in self._c.execute(self._STAFF + " WHERE active ORDER BY name")]
+        return [self._staff(r) for r in self._c.execute(
+            self._STAFF + f" WHERE active AND {self._THIS_STORE} ORDER BY name")]
 
     def staff_member(self, staff_id: str) -> StaffRecord | None:
         r = self._c.execute(self._STAFF + " WHERE id = ?", (staff_id,)).fetchone()
@@ -342,8 +347,9 @@ class SqliteDirectoryReader:
         rows = self._c.execute(
             "SELECT s.id, s.name, s.role, s.totp_secret IS NOT NULL, "
             "(SELECT count(*) FROM staff_recovery_codes c WHERE c.staff_id = s.id AND c.used_at IS NULL), "
-            "s.failed_attempts, s.locked_until, s.active, s.must_change_secret, s.credentials FROM staff s"
-            + ("" if include_inactive else " WHERE s.active") + " ORDER BY NOT s.active, s.name")
+            "s.failed_attempts, s.locked_until, s.active, s.must_change_secret, s.credentials FROM staff s "
+            f"WHERE s.{self._THIS_STORE}" + ("" if include_inactive else " AND s.active")
+            + " ORDER BY NOT s.active, s.name")
         return [StaffSecurityRow(id=r[0], name=r[1], role=Role(r[2]), two_step=bool(r[3]), recovery_codes_left=r[4],
                                  failed_attempts=r[5], locked_until=None if r[6] is None else _utc(r[6]),
                                  active=bool(r[7]), must_change_secret=bool(r[8]), credentials=r[9] or "")

@@ -38,11 +38,12 @@ from typing import Any
 
 import sqlcipher3
 
-from pos_app.domain.errors import ItemAlreadySold, NotEnoughStock
+from pos_app.domain.errors import ItemAlreadySold, NotEnoughStock, StockConflict
 
-# The constant parts of the triggers' messages (db/versions/0009_stock_guards.py).
+# The constant parts of the triggers' messages (db/versions/0009_stock_guards.py, 0013_sync_identity.py).
 BELOW_ZERO = "stock would go below zero"
 NOT_AVAILABLE = "a piece is sold only while available"
+NOT_HOME = "a piece is sold only at its home store"
 
 SOLD = "sold"
 _CLAIM_SQL = "UPDATE items SET status = 'sold', updated_at = ? WHERE id = ? AND status = 'available'"
@@ -53,6 +54,17 @@ _ITEM_SQL = "SELECT sku, status, on_hand FROM items WHERE id = ?"
 def below_zero(exc: BaseException) -> bool:
     """Whether `exc` (a DB-API error, or SQLAlchemy's wrapping one) is the ledger trigger's refusal."""
     return BELOW_ZERO in str(getattr(exc, "orig", None) or exc)
+
+
+def _not_home(conn: Any, item_id: str) -> StockConflict:
+    """The refusal of trigger `items_sold_at_home` (a sync group's piece of another store), naming the piece
+    and its store as the group knows it."""
+    row = conn.execute("SELECT i.sku, s.name, s.code FROM items i LEFT JOIN sync_stores s ON s.id = i.store_id "
+                       "WHERE i.id = ?", (item_id,)).fetchone()
+    sku = item_id if row is None else str(row[0])
+    store = "another store" if row is None or row[1] is None else f"{row[1]} ({row[2]})"
+    return StockConflict(sku, f"{sku} belongs to {store}: a piece is sold only at its home store; "
+                              "transfer it here first.")
 
 
 def _item(conn: Any, item_id: str) -> tuple[str, str, int]:
@@ -78,7 +90,8 @@ def claim_pieces(conn: Any, statuses: Sequence[tuple[str, str]], *, now: str) ->
 
 def insert_moves(conn: Any, sql: str, rows: Sequence[Sequence[Any]], *,
                  columns: Mapping[str, int]) -> None:
-    """Insert ledger rows with `sql` one by one; the trigger's refusal becomes `NotEnoughStock`.
+    """Insert ledger rows with `sql` one by one; the trigger's refusal becomes `NotEnoughStock` (or, for a
+    piece of another store of a sync group, a `StockConflict` naming the piece and its store).
 
     `columns` gives the positions of "item_id" and "quantity" in each row. One
     statement a row (not executemany) so the refused row, and so its item, is known;
@@ -88,6 +101,8 @@ def insert_moves(conn: Any, sql: str, rows: Sequence[Sequence[Any]], *,
         try:
             conn.execute(sql, row)
         except sqlcipher3.IntegrityError as exc:
+            if NOT_HOME in str(exc):
+                raise _not_home(conn, row[columns["item_id"]]) from None
             if not below_zero(exc):
                 raise
             # RAISE(ABORT) undid only this statement: the transaction can still be read.

@@ -106,8 +106,10 @@ class StaffRepo:
         return None if row is None else staff_record(row)
 
     def by_name(self, name: str) -> StaffRecord | None:
-        """The person called `name` whatever its case or Unicode form, active or not."""
-        row = self._s.scalars(select(Staff).where(Staff.name_key == name_key(name))).first()
+        """The person of this store called `name` whatever its case or Unicode form, active or not (a sync
+        group's other stores' staff, held here without secrets, are not this store's)."""
+        row = self._s.scalars(select(Staff).where(Staff.name_key == name_key(name),
+                                                  Staff.store_id == self._store.store_id())).first()
         return None if row is None else staff_record(row)
 
     def add(self, *, name: str, role: Role, pin_hash: str | None, password_hash: str | None,

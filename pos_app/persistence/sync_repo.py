@@ -36,17 +36,14 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from pos_app.persistence.database import LocalDatabase
-from pos_app.persistence.journal import Journal, stored_time
+from pos_app.persistence.journal import Journal, renumber_unpushed, stored_time
 from pos_app.persistence.models.base import utcnow
 
 # Columns of this file alone: never pushed, never written from a pull.
 LOCAL_ONLY = {"items": frozenset({"seq", "on_hand"})}
+# NOT NULL columns central strips from another store's rows (staff secrets), and what this file holds instead.
+STRIPPED_DEFAULTS = {"staff": {"credentials": "", "failed_attempts": 0, "must_change_secret": 0}}
 # Append-only facts: a pulled insert of one that is here already changes nothing.
-# Columns a pulled insert may lack that the store file requires (NOT NULL, default set by the ORM only): another
-# store's staff arrive without their secrets (central strips them), and a row missing one would be dropped by
-# the insert below without a word.
-INSERT_DEFAULTS: dict[str, dict[str, Any]] = {
-    "staff": {"credentials": "", "failed_attempts": 0, "must_change_secret": 0, "active": 0}}
 FACTS = frozenset({"stock_movements", "sales", "sale_lines", "payments", "consent_events", "erasure_log",
                    "cash_movements", "stock_count_scans", "policy_versions"})
 
@@ -275,27 +272,15 @@ class SqliteSyncLocal:
 
     def resume_after(self, central_last: int) -> int:
         """Central has this device's changes up to `central_last`, yet this file numbers below it: the store
-        was restored from a backup. Number every unpushed change after `central_last`, in its order, so none
-        reuses a number central already holds for another change (central recognizes the rows themselves by
-        id). Returns how many were renumbered."""
+        was restored from an older backup. Every unpushed change is numbered after `central_last`, in its
+        order (`journal.renumber_unpushed`), so none reuses a number central holds for another change
+        (central recognizes the rows themselves by id). Returns how many were renumbered."""
         conn = self._db.connect()
         try:
             conn.execute("BEGIN IMMEDIATE")
-            row = conn.execute("SELECT last_seq FROM outbox_sequence WHERE id = 1").fetchone()
-            last = int(row[0]) if row else 0
-            if last >= central_last:
-                conn.execute("ROLLBACK")
-                return 0
-            unpushed = [int(r[0]) for r in conn.execute(
-                "SELECT device_seq FROM outbox WHERE pushed_at IS NULL ORDER BY device_seq")]
-            conn.execute("UPDATE outbox SET device_seq = -device_seq WHERE pushed_at IS NULL")
-            conn.executemany("UPDATE outbox SET device_seq = ? WHERE device_seq = ?",
-                             [(central_last + k + 1, -seq) for k, seq in enumerate(unpushed)])
-            conn.execute("INSERT INTO outbox_sequence (id, last_seq) VALUES (1, ?) "
-                         "ON CONFLICT (id) DO UPDATE SET last_seq = excluded.last_seq",
-                         (central_last + len(unpushed),))
+            moved = renumber_unpushed(conn, central_last)
             conn.execute("COMMIT")
-            return len(unpushed)
+            return moved
         finally:
             conn.close()
 
@@ -339,14 +324,14 @@ class SqliteSyncLocal:
                     journal.silence()
                     conn = journal.connection()
                     conn.execute("UPDATE sync_state SET applying = 1 WHERE id = 1")
-                    mark = int(conn.execute("SELECT coalesce(max(device_seq), 0) FROM outbox").fetchone()[0])
+                    mark = journal.last_device_seq()
                     journal.unsilence()
                     try:
                         erased = self._erase_first(session, conn, changes)
                     finally:
                         journal.silence()
                     if erased:
-                        self._drop_echoes(conn, changes, mark, erased)
+                        self._drop_echoes(journal, changes, mark, erased)
                     pending = self._pending(conn, changes)
                     for change in changes:
                         self._apply_one(conn, change, own_device, pending)
@@ -357,6 +342,9 @@ class SqliteSyncLocal:
                     session.commit()
             finally:
                 raw.execute("PRAGMA foreign_keys = ON")
+        if erased:
+            # As after a local erasure: no WAL frame or old page keeps the values erased here.
+            self._db.scrub()
         return Applied(changes=len(changes), through=through, erased=tuple(erased))
 
     def _pending(self, conn: Any, changes: Sequence[Sequence[Any]]) -> dict[tuple[str, str], set[str]]:
@@ -381,7 +369,8 @@ class SqliteSyncLocal:
                         keys.update(json.loads(text_))
         return pending
 
-    def _drop_echoes(self, conn: Any, changes: Sequence[Sequence[Any]], mark: int, erased: Sequence[str]) -> None:
+    def _drop_echoes(self, journal: Journal, changes: Sequence[Sequence[Any]], mark: int,
+                     erased: Sequence[str]) -> None:
         """Keep, of what the erasure just journaled here (outbox rows after `mark`), only what central's
         changes do not already bring: rows this counter wrote about the customer that central's erasure never
         saw (a consent given here meanwhile, a sale to them) must be erased at central and everywhere too,
@@ -397,33 +386,30 @@ class SqliteSyncLocal:
                 final[key] = {**(final.get(key) or {}), **(change[5] or {})}
         kept = 0
         customer_rows: list[tuple[int, str]] = []
-        for seq, table, row_id, op, text_ in conn.execute(
-                "SELECT device_seq, table_name, row_id, op, changes FROM outbox WHERE device_seq > ? "
-                "ORDER BY device_seq", (mark,)).fetchall():
-            key = (str(table), str(row_id))
+        for seq, table, row_id, op, written in journal.written_after(mark):
+            key = (table, row_id)
             if table == "customers" and row_id in erased:
-                customer_rows.append((seq, str(row_id)))
+                customer_rows.append((seq, row_id))
             elif op == "delete" and key in final and final[key] is None:
-                conn.execute("DELETE FROM outbox WHERE device_seq = ?", (seq,))
-            elif op == "update" and text_ is not None and final.get(key):
+                journal.retract(seq)
+            elif op == "update" and written is not None and final.get(key):
                 central = final[key] or {}
-                values = {k: v for k, v in json.loads(text_).items() if k not in central or central[k] != v}
+                values = {k: v for k, v in written.items() if k not in central or central[k] != v}
                 if not values or set(values) <= {"updated_at"}:
-                    conn.execute("DELETE FROM outbox WHERE device_seq = ?", (seq,))
+                    journal.retract(seq)
                 else:
-                    conn.execute("UPDATE outbox SET changes = ? WHERE device_seq = ?",
-                                 (json.dumps(values, separators=(",", ":")), seq))
+                    journal.retract(seq, values)
                     kept += 1
             else:
                 kept += 1
         for seq, customer_id in customer_rows:
             erased_at = (final.get(("customers", customer_id)) or {}).get("erased_at")
             if kept and erased_at:
-                conn.execute("UPDATE customers SET erased_at = ? WHERE id = ?", (erased_at, customer_id))
-                conn.execute("UPDATE outbox SET changes = ? WHERE device_seq = ?",
-                             (json.dumps({"erased_at": erased_at}, separators=(",", ":")), seq))
+                journal.connection().execute("UPDATE customers SET erased_at = ? WHERE id = ?",
+                                             (erased_at, customer_id))
+                journal.retract(seq, {"erased_at": erased_at})
             else:
-                conn.execute("DELETE FROM outbox WHERE device_seq = ?", (seq,))
+                journal.retract(seq)
 
     def _erase_first(self, session: Session, conn: Any, changes: Sequence[Sequence[Any]]) -> list[str]:
         """Customers central says were erased and this file still holds: erased here first, as locally."""
@@ -471,8 +457,8 @@ class SqliteSyncLocal:
             return
         if op != "insert":
             return  # an update of a row this counter never had (not given to it): nothing to change
-        for column, default in INSERT_DEFAULTS.get(table, {}).items():
-            values.setdefault(column, default)
+        for column, default in STRIPPED_DEFAULTS.get(table, {}).items():
+            values.setdefault(column, default)  # else INSERT OR IGNORE would drop the row without a word
         if table == "items":
             values["seq"] = int(conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM items").fetchone()[0])
         names = ["id", *values]

@@ -138,14 +138,15 @@ def test_every_role_fits_the_window(qtbot: Any, window: MainWindow, size: tuple[
 
 def test_five_more_screens_still_fit_at_1280_by_800(qtbot: Any, window: MainWindow,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    """Repairs, layaway, reports, sync and one more: each a row, none pushing another off."""
+    """Repairs, layaway, reports, head office and one more: each a row, none pushing another off (Sync is
+    real now, shown only in a store that joined a group)."""
     screens = workspace_module.load_screens()
 
     def coming(title: str) -> Any:
         return lambda _context, parent: QLabel(f"{title} is on its way", parent)
 
     more = [("Counter", "Repairs"), ("Counter", "Layaway"), ("Stock", "Sales reports"),
-            ("Back office", "Sync"), ("Paperwork", "Consignments")]
+            ("Back office", "Head office"), ("Paperwork", "Consignments")]
     extra = [(group, title, Permission.SELL, coming(title)) for group, title in more]
     monkeypatch.setattr(workspace_module, "load_screens", lambda: screens + extra)
     sign_in(qtbot, window, "Jane Ellen")

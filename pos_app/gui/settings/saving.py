@@ -133,7 +133,7 @@ class PageSaving:
         """Ctrl+S: save the current page's changed fields as one change."""
         view = self.view
         page = view.current_page()
-        if page == "permissions" or not view.loaded_texts:
+        if page not in PAGES or not view.loaded_texts:  # the permissions and sync group pages save nothing
             return
         for field in PAGES[page]:
             mark_invalid(getattr(view.form, field.widget), False)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QKeySequence, QPixmap, QShortcut
@@ -34,6 +35,9 @@ from pos_app.gui.settings.saving import PageSaving
 from pos_app.gui.tables import fill
 from pos_app.services import settings as store_settings
 from pos_app.services.ports.store import Store
+
+if TYPE_CHECKING:
+    from pos_app.gui.sync.settings_page import SyncGroupPage
 
 
 class SettingsView(QWidget):
@@ -67,6 +71,14 @@ class SettingsView(QWidget):
         set_up_static_texts(f)
         align_label_columns(f)
         apply_permissions(f, self.actor)
+        self.sync_page: SyncGroupPage | None = None
+        if self.actor.can(Permission.MANAGE_SYNC):  # the owner's page of the sync group (gui/sync/settings_page.py)
+            from pos_app.gui.sync.settings_page import SyncGroupPage
+
+            n = len(PAGE_ORDER) + 1
+            self.sync_page = SyncGroupPage(context, f.tabs)
+            f.tabs.addTab(self.sync_page, f"Sync  Alt+{n}")
+            QShortcut(QKeySequence(f"Alt+{n}"), self, lambda: self._page(n - 1))
         self.loaded_texts: dict[str, str] = {}
         self.logo_kept = ""  # the saved logo, base64
         self.remove_logo_pending = False
@@ -80,7 +92,8 @@ class SettingsView(QWidget):
     # ------------------------------------------------------------ pages and focus
 
     def current_page(self) -> str:
-        return PAGE_ORDER[int(self.form.tabs.currentIndex())]
+        index = int(self.form.tabs.currentIndex())
+        return PAGE_ORDER[index] if index < len(PAGE_ORDER) else "sync"
 
     def _page(self, index: int) -> None:
         self.form.tabs.setCurrentIndex(index)
@@ -95,6 +108,9 @@ class SettingsView(QWidget):
         page = self.current_page()
         if page == "permissions":
             f.permissions_table.setFocus()
+            return
+        if page == "sync" and self.sync_page is not None:
+            self.sync_page.focus_first()
             return
         for field in PAGES[page]:
             widget = getattr(f, field.widget)
