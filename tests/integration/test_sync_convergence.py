@@ -8,13 +8,14 @@ pieces in stock (each counter only its own store's), returns of earlier sales, e
 and customers (notes, phone), stock received, an erasure of a customer, with sync rounds at random counters
 and counters cut off for a while (a counter that is "offline" simply does not sync).
 
-After everyone syncs until nothing moves (two passes, or three when an erasure crossed a counter's late
-writes about the customer), what each person relies on holds:
+After everyone syncs until a pass moves nothing (two passes bring everything everywhere; an erasure that
+crossed a counter's late writes about the customer takes up to two more), what each person relies on holds:
 - every device's rows equal central's, table by table, in the columns central keeps (a canonical digest
   of each; another store's counter holds the shared tables only, and another store's staff without their
   secrets); `items.on_hand` is not compared but must be the ledger's sum on every device;
 - no sale is lost or doubled: every sale rung up is on central and on every counter exactly once;
-- central refused nothing (nothing waits in its "needs attention" queue).
+- central refused nothing (nothing waits in its "needs attention" queue), every unique piece central counts
+  below zero has a `sold_twice` conflict, and central's change log keeps no consent of an erased customer.
 A failure names the seed, to replay it alone (`-k "seed_7"`).
 """
 
