@@ -30,6 +30,7 @@ from pos_app.adapters.central import (
     CentralAdmin,
     CentralLink,
     Credentials,
+    LoginRefused,
     connect,
     describe,
     make_token,
@@ -162,7 +163,7 @@ def join_group(data_dir: Path, url: str, token: str, *, progress: Progress | Non
     answer)` sets up a store central holds nothing of yet (a new store's first counter): its profile and
     owner; without it such a join is refused before anything is written."""
     from pos_app import app
-    from pos_app.adapters.secrets import database_key_name
+    from pos_app.adapters.secrets import database_key_name, sync_login_name
     from pos_app.persistence.database import create_database, remove_store_files
     from pos_app.persistence.sqlcipher import new_key
 
@@ -171,9 +172,16 @@ def join_group(data_dir: Path, url: str, token: str, *, progress: Progress | Non
                                              "(the store's data comes from central)")
     credentials = read_token(token)
     # A clear message for a wrong URL, token, password or certificate, before any file is made.
-    connect(url, credentials).close()
+    try:
+        connect(url, credentials).close()
+    except LoginRefused:
+        # The token's password is changed at enrolment: a used token fails here, like a wrong one.
+        raise CentralProblem(f"central ({describe(url)}) refused this token's login (wrong password): a token works "
+                             "once, so it was already used, or it is not for this central; ask the owner for a new "
+                             "one (pos-app central add-counter)") from None
     keyring = app.secrets()
-    key = keyring.get(database_key_name(data_dir)) or new_key()
+    had_key = keyring.get(database_key_name(data_dir))
+    key = had_key or new_key()
     keyring.set(database_key_name(data_dir), key)
     db = create_database(data_dir, key)
     facet = app.Facet(data_dir, db, keyring)
@@ -191,6 +199,10 @@ def join_group(data_dir: Path, url: str, token: str, *, progress: Progress | Non
     except BaseException:
         facet.close()
         remove_store_files(db.path)
+        # Nothing of a failed join stays: neither the key of a store that is gone nor a login for it.
+        if had_key is None:
+            keyring.delete(database_key_name(data_dir))
+        keyring.delete(sync_login_name(data_dir))
         raise
     facet.close()
     return Joined(answer["store_code"], answer["counter_code"], answer["store_name"], rows, describe(url))

@@ -93,6 +93,10 @@ def new_password() -> str:
     return "".join(secrets.choice(alphabet) for _ in range(32))
 
 
+class LoginRefused(CentralProblem):
+    """Central refused the login itself (its password is wrong, or the role is gone)."""
+
+
 def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
@@ -106,7 +110,7 @@ def _explain(exc: psycopg.Error, where: str) -> CentralProblem:
         return CentralProblem(f"central ({where}) refused: {primary}")
     text = str(exc)
     if "password authentication failed" in text:
-        return CentralProblem(f"central ({where}) refused the login: wrong password, or the counter was removed")
+        return LoginRefused(f"central ({where}) refused the login: wrong password, or the counter was removed")
     if "certificate verify failed" in text or "server certificate" in text or "certificate" in text.lower():
         return CentralProblem(f"central ({where}): its TLS certificate does not match this URL or the trusted "
                               f"certificate (sslrootcert): {_first_line(exc)}")

@@ -1,4 +1,5 @@
-"""`pos-app items import | export | list`: the inventory as CSV files, and a quick list."""
+"""`pos-app items import | export | list | transfer | receive-transfer`: the inventory as CSV files, a quick
+list (by store, in a sync group), and transfers between the stores of a group."""
 
 from __future__ import annotations
 
@@ -62,29 +63,66 @@ def cmd_items_list(args: argparse.Namespace) -> Output:
     with signed_in(args) as cmd:
         actor, reader = cmd.actor, cmd.store.inventory
         limit = args.limit or 10**9
-        if args.search:
+        if args.search and not (args.store or args.status):
             rows = inventory.search(args.search, reader=reader, actor=actor, limit=limit, uow=cmd.store.uow())
         else:
-            seqs = inventory.page_seqs(InventoryFilter(), "sku", False, 0, limit, reader=reader, actor=actor,
+            store = ""
+            if args.store:
+                store = inventory.store_filter(args.store, inventory.group_stores(uow=cmd.store.uow(), actor=actor))
+            flt = InventoryFilter(text=args.search or "", store=store,
+                                  statuses=(args.status,) if args.status else ())
+            seqs = inventory.page_seqs(flt, "sku", False, 0, limit, reader=reader, actor=actor,
                                        uow=cmd.store.uow())
             rows = inventory.rows_for(seqs, reader=reader, actor=actor, uow=cmd.store.uow())
         locale = cmd.profile.locale
     data = {"items": [
         {"sku": r.sku, "barcode": r.barcode, "title": r.title, "style": r.style, "metal": r.metal,
          "price": Money(r.price_cents, r.currency).plain(), "currency": r.currency, "status": r.status,
-         "location": r.location, "on_hand": r.on_hand, "cert_number": r.cert_number}
+         "location": r.location, "on_hand": r.on_hand, "cert_number": r.cert_number, "store": r.store_code}
         for r in rows
     ]}
     text = "\n".join(
-        f"{r.sku:<12} {r.title[:48]:<48} {format_money(Money(r.price_cents, r.currency), locale):>12} "
+        (f"{r.store_code:<4} " if r.store_code else "")
+        + f"{r.sku:<12} {r.title[:48]:<48} {format_money(Money(r.price_cents, r.currency), locale):>12} "
         f"{r.on_hand:>3} {r.status}"
         for r in rows
     ) or "No items match."
     return Output(data, text)
 
 
+def _piece(cmd: Any, code: str) -> str:
+    from pos_app.domain.errors import NotFound
+    from pos_app.services import inventory
+
+    row = inventory.lookup(code, reader=cmd.store.inventory, actor=cmd.actor, uow=cmd.store.uow())
+    if row is None:
+        raise NotFound(f"No item has the SKU or barcode {code!r}.")
+    return str(row.id)
+
+
+def cmd_items_transfer(args: argparse.Namespace) -> Output:
+    from pos_app.services import transfers
+
+    with signed_in(args) as cmd:
+        done = transfers.transfer_out(_piece(cmd, args.sku), args.to, uow=cmd.store.uow(), actor=cmd.actor)
+    return Output(done.to_dict(), f"{done.sku} is in transit to {done.store_code} {done.store_name}: it leaves this "
+                                  "store's stock; the other store receives it (pos-app items receive-transfer) "
+                                  "once it has synced.")
+
+
+def cmd_items_receive_transfer(args: argparse.Namespace) -> Output:
+    from pos_app.services import transfers
+
+    with signed_in(args) as cmd:
+        done = transfers.receive_transfer(_piece(cmd, args.sku), uow=cmd.store.uow(), actor=cmd.actor)
+    origin = f" from {done.store_code}" if done.store_code else ""
+    return Output(done.to_dict(), f"{done.sku}{origin} received: available at this store.")
+
+
 def register(commands: Commands) -> None:
-    """`pos-app items import | export | list`."""
+    """`pos-app items import | export | list | transfer | receive-transfer`."""
+    from pos_app.domain.jewelry import ItemStatus
+
     command = commands.command
     items_sub = commands.group("items", help="import, export and list items", description="Items in the inventory.")
     p = command("import", cmd_items_import, "import items from a CSV file (all rows checked first)", items_sub)
@@ -98,4 +136,14 @@ def register(commands: Commands) -> None:
     p.add_argument("--search", metavar="TEXT", help="SKU, barcode, title, description or certificate number")
     p.add_argument("--limit", type=whole_number(1, LIST_MAX, zero="all"), default=50,
                    help=f"at most this many (1 to {LIST_MAX:,}, or 0: all; default 50)")
+    p.add_argument("--store", metavar="STORE",
+                   help="in a sync group: here (this store's pieces), all, or a store's code (S2) or name")
+    p.add_argument("--status", choices=[s.value for s in ItemStatus], help="only pieces with this status")
+    p = command("transfer", cmd_items_transfer, "send a unique piece to another store of the sync group (manager)",
+                items_sub)
+    p.add_argument("sku", metavar="SKU", help="the piece's SKU or barcode")
+    p.add_argument("--to", required=True, metavar="STORE", help="the receiving store's code (S2) or name")
+    p = command("receive-transfer", cmd_items_receive_transfer,
+                "check in a piece another store of the group sent here", items_sub)
+    p.add_argument("sku", metavar="SKU", help="the piece's SKU or barcode")
 

@@ -147,9 +147,13 @@ def cmd_resolve(args: argparse.Namespace) -> Output:
     from pos_app.services import sync
 
     with signed_in(args) as cmd:
-        with cmd.sync().link() as link:
-            sync.resolve(args.kind, args.id, args.note, actor=cmd.actor, uow=cmd.store.uow(), central=link)
-    return Output({"kind": args.kind, "id": args.id, "resolved": True}, f"{args.kind} {args.id} resolved.")
+        group = cmd.sync()
+        with group.link() as link:
+            resent = sync.resolve(args.kind, args.id, args.note, actor=cmd.actor, uow=cmd.store.uow(),
+                                  central=link, local=group.local)
+    return Output({"kind": args.kind, "id": args.id, "resolved": True, "rows_sent_again": resent},
+                  f"{args.kind} {args.id} resolved." + (f" {resent} rows of the refused change go to central "
+                                                         "again at the next sync." if resent else ""))
 
 
 def cmd_leave(args: argparse.Namespace) -> Output:
@@ -171,6 +175,9 @@ def register(commands: Commands) -> None:
     p.add_argument("--url", required=True, help="central's administrator URL, as for init")
     p.add_argument("--store", help="the store's name or code (default: this store)")
     p.add_argument("--hours", type=int, default=24, help="how long the token is valid (default 24)")
+    from pos_app.cli import head_office
+
+    head_office.register(commands, central)
 
     sync = commands.group("sync", help="sync this counter with its group's central PostgreSQL",
                           description="Sync with a central PostgreSQL: join, status, now, conflicts, leave.")

@@ -182,6 +182,8 @@ class ItemStatus(LabeledEnum):
     ON_HOLD = "on_hold", "On hold"
     ON_MEMO = "on_memo", "On memo"
     IN_REPAIR = "in_repair", "In repair"
+    # Sent to another store of the sync group and not received there yet (its home is already that store).
+    IN_TRANSIT = "in_transit", "In transit"
     SOLD = "sold", "Sold"
 
 

@@ -60,6 +60,24 @@ _MOVE_SQL = _insert_sql("stock_movements", _MOVE_COLUMNS)
 _MOVE_AT = {"item_id": 1, "quantity": 3}
 
 
+# A piece comes home to the store that takes it back (sync groups): its home was the store that sold it.
+_HOME_SQL = ("UPDATE items SET store_id = (SELECT store_id FROM sync_state WHERE id = 1), updated_at = ? "
+             "WHERE id = ? AND store_id IS NOT NULL AND store_id IS NOT (SELECT store_id FROM sync_state WHERE id = 1) "
+             "RETURNING store_id")
+
+
+def _bring_home(conn: Any, item_ids: Sequence[str], now: str) -> dict[str, str]:
+    """Make this store the home of returned unique pieces whose home is another store of the group (a sale
+    made there, returned here): {item id: this store's id} for those that moved. The id is written, not
+    null, so the other stores read it as this store's piece, not theirs."""
+    moved: dict[str, str] = {}
+    for item_id in item_ids:
+        row = conn.execute(_HOME_SQL, (now, item_id)).fetchone()
+        if row is not None:
+            moved[item_id] = str(row[0])
+    return moved
+
+
 def _payment_values(payment_id: str, sale_id: str, p: NewPayment, now: str) -> list[Any]:
     return [payment_id, sale_id, p.tender, p.amount_cents, p.status, p.payment_intent_id, p.card_brand,
             p.card_last4, p.idempotency_key, p.tendered_cents, p.refund_id, p.card_receipt, now, now]
@@ -123,6 +141,7 @@ class CounterRepo:
         sale_id = new_id()
         statuses = sale.statuses
         claim_pieces(conn, statuses, now=now)
+        homes = _bring_home(conn, [line.item_id for line in sale.lines if line.unique and line.is_return], now)
         sale_row = [sale_id, sale.number, sale.terminal, sale.kind, sale.original_sale_id, sale.shift_id,
                     sale.staff_id, sale.customer_id, "completed", sale.currency, sale.subtotal_cents,
                     sale.discount_cents, sale.tax_cents, sale.total_cents, sale.tax_rate, sale.tax_exempt_reason,
@@ -145,7 +164,8 @@ class CounterRepo:
                        *insert_values("sale_lines", _LINE_COLUMNS, lines),
                        *insert_values("payments", _PAYMENT_COLUMNS, payments),
                        *insert_values("stock_movements", _MOVE_COLUMNS, moves),
-                       *updates("items", [{"id": item_id, "status": status, "updated_at": now}
+                       *updates("items", [{"id": item_id, "status": status, "updated_at": now,
+                                           **({"store_id": homes[item_id]} if item_id in homes else {})}
                                           for item_id, status in statuses])], at=now if at is None else None)
         if action is not None:
             journal.record(actor, action, entity_type="sale", entity_id=sale_id,

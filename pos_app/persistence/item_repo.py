@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import CursorResult, bindparam, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -41,7 +41,7 @@ from pos_app.persistence.models import (
     utcnow,
 )
 from pos_app.persistence.store_repo import _table
-from pos_app.services.ports.inventory import CountRecord, CountScanRow, ItemRecord, PhotoRecord
+from pos_app.services.ports.inventory import CountRecord, CountScanRow, GroupStore, ItemRecord, PhotoRecord
 
 
 def _opt(enum: Any, value: str | None) -> Any:
@@ -198,6 +198,52 @@ class ItemRepo:
         Journal.of(self._s).updated(Item.__tablename__, [{"id": r["item_id"], **{k: v for k, v in r.items()
                                                                                  if k != "item_id"}} for r in rows])
 
+    # ------------------------------------------------------------ the piece's home store (sync groups)
+
+    def _own_store(self) -> str | None:
+        return self._s.execute(text("SELECT store_id FROM sync_state WHERE id = 1")).scalar()
+
+    def group_stores(self) -> list[GroupStore]:
+        """The group's stores as central last listed them (empty when this store is in no group)."""
+        own = self._own_store()
+        rows = self._s.execute(text("SELECT id, code, name FROM sync_stores ORDER BY code")).all()
+        return [GroupStore(id=r[0], code=r[1], name=r[2], here=r[0] == own) for r in rows]
+
+    def home_store(self, item_id: str) -> str | None:
+        """The piece's home store id; None: this store (or no such piece)."""
+        home = self._s.execute(select(Item.store_id).where(Item.id == item_id)).scalar()
+        return None if home is None or home == self._own_store() else str(home)
+
+    def send_to_store(self, item_id: str, store_id: str) -> bool:
+        """Make `store_id` the piece's home, in transit, if it is here and available now (one conditional
+        UPDATE inside the caller's transaction: a sale or a transfer in another window since leaves it)."""
+        now = utcnow()
+        own = self._own_store()
+        result: CursorResult[Any] = self._s.execute(  # type: ignore[assignment]
+            update(Item).where(Item.id == item_id, Item.status == ItemStatus.AVAILABLE.value, Item.on_hand == 1,
+                               Item.store_id.is_(None) | (Item.store_id == own))
+            .values(store_id=store_id, status=ItemStatus.IN_TRANSIT.value, updated_at=now)
+            .execution_options(synchronize_session="fetch"))
+        done = result.rowcount == 1
+        if done:
+            Journal.of(self._s).updated(Item.__tablename__, [
+                {"id": item_id, "store_id": store_id, "status": ItemStatus.IN_TRANSIT.value, "updated_at": now}])
+        return done
+
+    def take_in_transfer(self, item_id: str) -> bool:
+        """A piece in transit to this store becomes available here (conditional UPDATE, as above)."""
+        now = utcnow()
+        own = self._own_store()
+        result: CursorResult[Any] = self._s.execute(  # type: ignore[assignment]
+            update(Item).where(Item.id == item_id, Item.status == ItemStatus.IN_TRANSIT.value, Item.store_id == own)
+            .values(status=ItemStatus.AVAILABLE.value, updated_at=now)
+            .execution_options(synchronize_session="fetch"))
+        done = result.rowcount == 1
+        if done:
+            Journal.of(self._s).updated(Item.__tablename__, [
+                {"id": item_id, "status": ItemStatus.AVAILABLE.value, "updated_at": now}])
+        return done
+
     def on_hand(self, item_id: str) -> int:
         return int(self._s.scalar(
             select(func.coalesce(func.sum(StockMovement.quantity), 0)).where(StockMovement.item_id == item_id)
@@ -276,6 +322,14 @@ class StockRepo:
         if rows:
             self._s.execute(insert(_table(StockMovement)), rows)
             Journal.of(self._s).inserted(StockMovement.__tablename__, rows)
+
+    def transfer_origin(self, item_id: str) -> str | None:
+        """The code of the store that last sent this piece (its counter's prefix: S1 of S1-C2), if any."""
+        terminal = self._s.execute(
+            select(StockMovement.terminal).where(StockMovement.item_id == item_id,
+                                                 StockMovement.kind == "transfer_out")
+            .order_by(StockMovement.created_at.desc()).limit(1)).scalar()
+        return None if terminal is None else str(terminal).split("-")[0]
 
     def on_hand(self, item_id: str) -> int:
         return ItemRepo(self._s).on_hand(item_id)

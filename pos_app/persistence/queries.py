@@ -20,6 +20,7 @@ from typing import Any
 from pos_app.domain.items import ItemSpec
 from pos_app.domain.permissions import Role
 from pos_app.services.ports.inventory import (
+    THIS_STORE,
     AgingBucket,
     AgingRow,
     CountRecord,
@@ -35,9 +36,15 @@ from pos_app.services.ports.staff import StaffRecord, StaffSecurityRow
 # items.on_hand is the ledger's sum, kept by a trigger on each new movement (see models/inventory.py).
 _ON_HAND = "i.on_hand"
 
+# This store's id in its sync group (null before `pos-app init` finished; items.store_id null means this store).
+_OWN_STORE = "(SELECT store_id FROM sync_state WHERE id = 1)"
+# The home store's code from the group's directory (empty unless this store is in a group): one primary-key
+# lookup a row, and rows are read a page at a time.
+_STORE_CODE = f"(SELECT code FROM sync_stores WHERE id = coalesce(i.store_id, {_OWN_STORE}))"
+
 _ROW_COLUMNS = (
     "i.seq, i.id, i.sku, i.barcode, i.title, i.style, i.metal, i.price_cents, i.cost_cents, i.currency, "
-    "i.status, i.location, i.tracking, " + _ON_HAND + ", i.received_on, i.cert_number"
+    "i.status, i.location, i.tracking, " + _ON_HAND + ", i.received_on, i.cert_number, " + _STORE_CODE
 )
 
 # Sort keys the list offers, each backed by an index (column, sku, seq); ties go
@@ -56,6 +63,8 @@ SORT_COLUMNS: dict[str, str] = {
     "cert_number": "i.cert_number",
     "barcode": "i.barcode",
     "tracking": "i.tracking",
+    # Only a store in a sync group shows the column; ix_items_store_id finds a store's pieces, the rest sorts.
+    "store": "i.store_id",
 }
 
 
@@ -97,13 +106,22 @@ def _item_row(r: Sequence[Any]) -> ItemRow:
     return ItemRow(
         seq=r[0], id=r[1], sku=r[2], barcode=r[3], title=r[4], style=r[5], metal=r[6],
         price_cents=r[7], cost_cents=r[8], currency=r[9], status=r[10], location=r[11],
-        tracking=r[12], on_hand=r[13], received_on=_date(r[14]), cert_number=r[15],
+        tracking=r[12], on_hand=r[13], received_on=_date(r[14]), cert_number=r[15], store_code=r[16],
     )
 
 
-def _where(flt: InventoryFilter) -> tuple[str, list[Any]]:
+def _where(flt: InventoryFilter, own_store: str | None = None) -> tuple[str, list[Any]]:
+    """The WHERE clause of a filter; `own_store` is this store's id (needed for a filter by store)."""
     clauses: list[str] = []
     params: list[Any] = []
+    if flt.store:
+        # Both forms use ix_items_store_id (SQLite's OR optimisation for the first).
+        if flt.store == THIS_STORE or flt.store == own_store:
+            clauses.append("(i.store_id IS NULL OR i.store_id = ?)" if own_store else "i.store_id IS NULL")
+            params.extend([own_store] if own_store else [])
+        else:
+            clauses.append("i.store_id = ?")
+            params.append(flt.store)
     match = fts_query(flt.text)
     if match is not None:
         # The unary + keeps SQLite from driving the query by the matches (then
@@ -132,15 +150,22 @@ class SqliteInventoryReader:
     def __init__(self, conn: Any) -> None:
         self._c = conn
 
+    def _where(self, flt: InventoryFilter) -> tuple[str, list[Any]]:
+        own = None
+        if flt.store:
+            row = self._c.execute(f"SELECT {_OWN_STORE}").fetchone()
+            own = None if row is None else row[0]
+        return _where(flt, own)
+
     def item_seqs(self, flt: InventoryFilter, sort: str = "sku", descending: bool = False) -> list[int]:
         """Every matching handle, in order (exports and "select all"; the list pages)."""
-        where, params = _where(flt)
+        where, params = self._where(flt)
         sql = f"SELECT i.seq FROM items i{where} ORDER BY {_order(sort, descending)}"
         return [r[0] for r in self._c.execute(sql, params)]
 
     def page_seqs(self, flt: InventoryFilter, sort: str, descending: bool, offset: int, limit: int) -> list[int]:
         """One page of matching handles, in order: what the inventory table fetches as it scrolls."""
-        where, params = _where(flt)
+        where, params = self._where(flt)
         sql = f"SELECT i.seq FROM items i{where} ORDER BY {_order(sort, descending)} LIMIT ? OFFSET ?"
         return [r[0] for r in self._c.execute(sql, [*params, limit, offset])]
 
@@ -150,7 +175,7 @@ class SqliteInventoryReader:
             # Search text alone: the full-text index counts its own matches (one per item).
             sql, params = "SELECT count(*) FROM items_fts WHERE items_fts MATCH ?", [match]
         else:
-            where, params = _where(flt)
+            where, params = self._where(flt)
             sql = f"SELECT count(*) FROM items i{where}"
         return int(self._c.execute(sql, params).fetchone()[0])
 
@@ -210,7 +235,7 @@ class SqliteInventoryReader:
             "WHERE i.tracking = 'counted' AND i.reorder_point IS NOT NULL "
             f"AND {_ON_HAND} <= i.reorder_point ORDER BY {_ON_HAND} - i.reorder_point, i.sku"
         )
-        return [LowStockRow(item=_item_row(r), reorder_point=r[16]) for r in self._c.execute(sql)]
+        return [LowStockRow(item=_item_row(r), reorder_point=r[-1]) for r in self._c.execute(sql)]
 
     def aging(self, today: dt.date, min_days: int = 0, limit: int = 1000) -> list[AgingRow]:
         """Items in stock, oldest first, that have been in the store `min_days` or more.

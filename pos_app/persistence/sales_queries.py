@@ -38,6 +38,9 @@ _CUSTOMER_NAME = "trim(coalesce(c.first_name, '') || ' ' || coalesce(c.last_name
 
 
 class SqliteSalesReader:
+    # Sales join their clerk with LEFT JOIN: a sale another store of a sync group made (pulled from central, to
+    # be returned here) names a clerk this store's file may not hold; it is found all the same.
+
     def __init__(self, conn: Any) -> None:
         self._c = conn
 
@@ -54,10 +57,10 @@ class SqliteSalesReader:
             where.append("s.completed_at < ?")
             args.append(_ts(until))
         sql = (
-            "SELECT s.id, s.number, s.kind, s.status, s.completed_at, st.name, "
+            "SELECT s.id, s.number, s.kind, s.status, s.completed_at, coalesce(st.name, ''), "
             f"CASE WHEN c.erased_at IS NULL THEN {_CUSTOMER_NAME} ELSE '(erased)' END, s.currency, s.total_cents, "
             "(SELECT group_concat(DISTINCT p.tender) FROM payments p WHERE p.sale_id = s.id) "
-            "FROM sales s JOIN staff st ON st.id = s.staff_id LEFT JOIN customers c ON c.id = s.customer_id "
+            "FROM sales s LEFT JOIN staff st ON st.id = s.staff_id LEFT JOIN customers c ON c.id = s.customer_id "
             + (f"WHERE {' AND '.join(where)} " if where else "")
             + "ORDER BY s.completed_at DESC LIMIT ?"
         )
@@ -74,10 +77,11 @@ class SqliteSalesReader:
 
     def sale(self, sale_id: str) -> SaleDetail | None:
         r = self._c.execute(
-            "SELECT s.id, s.number, s.terminal, s.kind, s.status, s.completed_at, s.staff_id, st.name, s.customer_id, "
+            "SELECT s.id, s.number, s.terminal, s.kind, s.status, s.completed_at, s.staff_id, coalesce(st.name, ''), "
+            "s.customer_id, "
             f"CASE WHEN c.erased_at IS NULL THEN {_CUSTOMER_NAME} ELSE '(erased)' END, s.currency, s.subtotal_cents, "
             "s.discount_cents, s.tax_cents, s.total_cents, s.tax_exempt_number, o.number, s.shift_id "
-            "FROM sales s JOIN staff st ON st.id = s.staff_id LEFT JOIN customers c ON c.id = s.customer_id "
+            "FROM sales s LEFT JOIN staff st ON st.id = s.staff_id LEFT JOIN customers c ON c.id = s.customer_id "
             "LEFT JOIN sales o ON o.id = s.original_sale_id WHERE s.id = ?", (sale_id,),
         ).fetchone()
         if r is None:

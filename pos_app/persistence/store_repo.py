@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, or_, select, update
+from sqlalchemy import Table, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -52,7 +52,10 @@ class StoreRepo:
     def save(self, profile: StoreProfile) -> str:
         row = self._row()
         if row is None:
-            row = Store(id=new_id())
+            # A counter that joined a sync group before its store had a profile (a new store's first counter)
+            # takes the id central gave the store, so both name the store alike.
+            joined = self._s.execute(text("SELECT store_id FROM sync_state WHERE id = 1")).scalar()
+            row = Store(id=str(joined) if joined else new_id())
             self._s.add(row)
         for name in _PROFILE_FIELDS:
             setattr(row, name, getattr(profile, name))

@@ -294,6 +294,31 @@ class SqliteSyncLocal:
         finally:
             conn.close()
 
+    def resend(self, device_seq: int) -> int:
+        """Journal again, whole and as they are now, the rows of this counter's transaction whose first change
+        is `device_seq` (one central refused, that a manager has since fixed here): central never received
+        them, so the next push sends them as inserts. Returns how many rows."""
+        conn = self._db.connect()
+        try:
+            found = conn.execute("SELECT tx_id FROM outbox WHERE device_seq = ?", (device_seq,)).fetchone()
+            targets = [] if found is None else [(str(t), str(r)) for t, r in conn.execute(
+                "SELECT DISTINCT table_name, row_id FROM outbox WHERE tx_id = ? AND op != 'delete'", (found[0],))]
+        finally:
+            conn.close()
+        total = 0
+        with self._db.engine.connect() as connection, Session(bind=connection) as session:
+            journal = Journal.of(session)
+            conn = journal.connection()
+            for table, row_id in targets:
+                cursor = conn.execute(f"SELECT * FROM {table} WHERE id = ?", (row_id,))
+                keys = [d[0] for d in cursor.description]
+                rows = [dict(zip(keys, r)) for r in cursor.fetchall()]
+                if rows:
+                    journal.inserted(table, rows)
+                    total += len(rows)
+            session.commit()
+        return total
+
     def audit_after(self, seq: int, limit: int) -> list[dict[str, Any]]:
         """This counter's audit events after `seq`, as stored (each with its chain hashes)."""
         conn = self._db.connect()

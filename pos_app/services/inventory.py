@@ -26,6 +26,8 @@ from pos_app.domain.jewelry import ItemStatus, Tracking
 from pos_app.domain.permissions import Actor, Permission
 from pos_app.services.guard import approval, requires
 from pos_app.services.ports.inventory import (
+    THIS_STORE,
+    GroupStore,
     InventoryFilter,
     InventoryReader,
     ItemRecord,
@@ -173,6 +175,9 @@ def update_item(item_id: str, raw: Mapping[str, str], *, uow: UnitOfWork, actor:
             raise ValidationError("tracking", "cannot change once the item exists; create a new item instead")
         if spec.status is not current.spec.status and ItemStatus.SOLD in (spec.status, current.spec.status):
             raise ValidationError("status", "'sold' is set by a sale and cleared by a return, not by editing")
+        if spec.status is not current.spec.status and ItemStatus.IN_TRANSIT in (spec.status, current.spec.status):
+            raise ValidationError("status", "'in transit' is set by a transfer to another store and cleared when "
+                                            "that store receives it, not by editing")
         _check_unique(uow, spec, item_id=item_id)
         before, after = item_fields(current.spec), item_fields(spec)
         changed = sorted(name for name in after if name != "quantity" and before[name] != after[name])
@@ -327,3 +332,31 @@ def lookup(code: str, *, reader: InventoryReader, actor: Actor, uow: UnitOfWork)
 def history(item_id: str, *, reader: InventoryReader, actor: Actor, uow: UnitOfWork) -> list[Movement]:
     return reader.history(item_id)
 
+
+
+# ---------------------------------------------------------------- the stores of a sync group
+
+
+@requires(Permission.VIEW_INVENTORY)
+def group_stores(*, uow: UnitOfWork, actor: Actor) -> list[GroupStore]:
+    """The stores of this store's sync group, by code (empty when the store syncs with no group): the list's
+    store filter and its Store column."""
+    with uow.reading():
+        return uow.items.group_stores()
+
+
+def store_filter(text: str, stores: Sequence[GroupStore]) -> str:
+    """`InventoryFilter.store` for what a person typed: "" or "all" every store, "here" this store, else a
+    store's code (S2) or name."""
+    wanted = text.strip()
+    if wanted.casefold() in ("", "all"):
+        return ""
+    if wanted.casefold() in (THIS_STORE, "this"):
+        return THIS_STORE
+    for store in stores:
+        if wanted.casefold() in (store.code.casefold(), store.name.casefold()):
+            return THIS_STORE if store.here else store.id
+    if not stores:
+        raise ValidationError("store", "this store is in no sync group: only its own pieces are listed")
+    raise ValidationError("store", f"{wanted!r} is no store of the group; choose here, all or one of "
+                                   f"{', '.join(s.code for s in stores)}")

@@ -154,15 +154,26 @@ def open_cases(*, actor: Actor, uow: UnitOfWork, central: CentralPort) -> dict[s
 
 @requires(Permission.RESOLVE_SYNC_CONFLICTS)
 def resolve(kind: str, case_id: int, resolution: str, *, actor: Actor, uow: UnitOfWork,
-            central: CentralPort) -> None:
-    """Close a conflict (`kind` "conflict") or a refused change ("attention") with what was done about it."""
+            central: CentralPort, local: SyncLocal | None = None) -> int:
+    """Close a conflict (`kind` "conflict") or a refused change ("attention") with what was done about it.
+
+    A refused change this counter made (given `local`) is sent again at the next push, its rows whole as they
+    are now (after the manager fixed them here, e.g. gave the piece another SKU): central never had them.
+    Returns how many rows wait to be sent again (0 for a conflict, or a change another counter made)."""
     if kind not in ("conflict", "attention"):
         raise ValidationError("kind", "is conflict or attention")
     if not resolution.strip():
         raise ValidationError("resolution", "says what was done (refunded sale S1-C2-000012, piece substituted...)")
+    case = None
+    if kind == "attention" and local is not None:
+        case = next((a for a in central.open_cases().get("attention", []) if a.get("id") == case_id), None)
     if not central.resolve(kind, case_id, resolution.strip(), actor.name):
         raise ValidationError("id", f"no open {kind} {case_id} of this store")
+    resent = 0
+    if case is not None and local is not None and case.get("device_id") == local.state().device_id:
+        resent = local.resend(int(case["device_seq"]))
     with uow:
         uow.audit.record(actor, "sync.resolved", entity_type=f"sync_{kind}", entity_id=str(case_id),
-                         summary={"resolution": resolution.strip()[:200]})
+                         summary={"resolution": resolution.strip()[:200], "rows_sent_again": resent})
         uow.commit()
+    return resent

@@ -20,10 +20,12 @@ from pos_app.domain.items import ItemSpec
 from pos_app.domain.jewelry import ItemStatus
 from pos_app.domain.permissions import Actor
 from pos_app.services.ports.inventory import (
+    THIS_STORE,
     AgingBucket,
     AgingRow,
     CountRecord,
     CountScanRow,
+    GroupStore,
     InventoryFilter,
     ItemRecord,
     ItemRow,
@@ -98,6 +100,19 @@ class FakeItemRepository:
         for item_id, spec in changes:
             self.update(item_id, spec)
 
+    # A fake store is in no sync group: every piece is its own, there is no store to send one to.
+    def group_stores(self) -> list[GroupStore]:
+        return []
+
+    def home_store(self, item_id: str) -> str | None:
+        return None
+
+    def send_to_store(self, item_id: str, store_id: str) -> bool:
+        raise ValidationError("store", "this store is in no sync group")
+
+    def take_in_transfer(self, item_id: str) -> bool:
+        return False
+
 
 class FakePhotoRepository:
     """`PhotoRepository`: photos of an item in the order they were added."""
@@ -146,6 +161,9 @@ class FakeStockLedger:
 
     def on_hand(self, item_id: str) -> int:
         return self._state.on_hand(item_id)
+
+    def transfer_origin(self, item_id: str) -> str | None:
+        return None
 
 
 class FakeCountRepository:
@@ -221,6 +239,8 @@ class FakeInventoryReader:
     def _filtered(self, flt: InventoryFilter) -> list[ItemRow]:
         found = []
         for row in self._all():
+            if flt.store and flt.store != THIS_STORE:
+                continue  # in no group: every piece is this store's
             if flt.text.strip() and not self._matches(row, self._state.items[row.id].spec, flt.text):
                 continue
             if any(values and value not in values for value, values in (

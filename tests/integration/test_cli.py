@@ -216,7 +216,8 @@ def test_items_list_search_halo_as_json(capsys: pytest.CaptureFixture[str], demo
     items = payload["items"]
     assert items and any(i["style"] == "halo" for i in items)
     assert set(items[0]) == {"sku", "barcode", "title", "style", "metal", "price", "currency", "status",
-                             "location", "on_hand", "cert_number"}
+                             "location", "on_hand", "cert_number", "store"}
+    assert items[0]["store"] is None  # a store in no sync group: no store codes
     assert "cost" not in json.dumps(items)
     facet = app.open_facet(demo_dir)
     try:

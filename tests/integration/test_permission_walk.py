@@ -101,6 +101,7 @@ NOT_GUARDED: dict[str, str] = {
     "guard.required_permission": _GUARD,
     "guard.requires": _GUARD,
     "inventory.photo_type": _PURE,
+    "inventory.store_filter": _PURE,
     "inventory.store_context": "the store's currency and locations, which every screen needs to start",
     "inventory.visible_rows": "hides cost from whoever may not view it: a filter, not an action",
     "labels.tag_for": _PURE,

@@ -169,3 +169,22 @@ def test_a_customers_export_at_one_store_holds_what_another_store_recorded_about
         if other is not None:
             other.close()
         first.close()
+
+
+def test_a_new_stores_first_counter_names_its_store_as_central_does(demo_dir: Path, central_database,
+                                                                   tmp_path: Path) -> None:
+    from tests.integration.sync_helpers import join_new_store
+
+    first = app.open_facet(demo_dir)
+    try:
+        first.sync().central_init(central_database.url)
+    finally:
+        first.close()
+    other = join_new_store(central_database.url, tmp_path / "uptown", "Jane Ellen Uptown")
+    try:
+        local_id = one(other, "SELECT id FROM stores")
+        assert local_id == one(other, "SELECT store_id FROM sync_state")
+        with central_database.connect() as pg:
+            assert pg.execute("SELECT store_id FROM facet.stores WHERE code = 'S2'").fetchone()[0] == local_id
+    finally:
+        other.close()

@@ -5,8 +5,10 @@ log in (``<db>_owner``). Counters log in with a role of their own (one per
 counter, made by ``pos-app central add-counter``), members of
 ``<db>_counter``, which may only EXECUTE the sync functions below: no table
 privilege at all, no DDL, no reading another store's staff secrets (``pull``
-and ``snapshot`` strip them). The functions are SECURITY DEFINER, run as the
-owner role, and find the calling counter from ``session_user``.
+and ``snapshot`` strip them), no writing another store's staff or store-only
+rows (``push`` refuses such a change into the attention queue). The
+functions are SECURITY DEFINER, run as the owner role, and find the calling
+counter from ``session_user``.
 
 Tables (every one carries ``store_id``, the store a row came from: the
 column a distributed PostgreSQL such as Citus would shard by):
@@ -355,6 +357,10 @@ BEGIN
     found_row := FOUND;
     seq := nextval('facet.server_seq');
     origin := CASE WHEN found_row THEN rec.store_id ELSE me.store_id END;
+    -- A store's staff (their PINs and passwords) and its store-only rows are written by its own counters only.
+    IF found_row AND rec.store_id <> me.store_id AND t = ANY({_array(STORE_ONLY + ("staff",))}) THEN
+        RAISE EXCEPTION 'a counter may not change a % row of another store (%)', t, r USING ERRCODE = 'FC011';
+    END IF;
     IF o = 'insert' AND found_row AND NOT rec.deleted THEN
         o := 'update';  -- the row is there already (a restored counter sends it again): its values as an update
     END IF;
@@ -418,8 +424,11 @@ BEGIN
             WHERE c.table_name = t AND c.row_id = r AND c.changes IS NOT NULL
               AND x.table_name = t AND x.row_id = r;
     END IF;
+    -- A whole row sent again (an insert central turned into an update) travels as an insert: a counter that
+    -- never had the row (its first insert was refused) takes it whole; one that has it updates its values.
     INSERT INTO facet.changes (server_seq, store_id, device_id, device_seq, tx_id, table_name, row_id, op, changes)
-        VALUES (seq, origin, me.device_id, (ch->>'seq')::bigint, p_tx, t, r, o, effective);
+        VALUES (seq, origin, me.device_id, (ch->>'seq')::bigint, p_tx, t, r,
+                CASE WHEN ch->>'op' = 'insert' AND o = 'update' THEN 'insert' ELSE o END, effective);
 END $f$;
 
 CREATE FUNCTION facet.push(p_expected text, p_seen bigint, p_batch jsonb) RETURNS jsonb
@@ -568,7 +577,8 @@ BEGIN
                           ORDER BY c.id), '[]')
                       FROM facet.conflicts c WHERE c.store_id = me.store_id AND c.resolved_at IS NULL),
         'attention', (SELECT coalesce(jsonb_agg(jsonb_build_object(
-                          'id', a.id, 'device_seq', a.device_seq, 'reason', a.reason, 'tables', a.tables, 'at', a.at)
+                          'id', a.id, 'device_id', a.device_id, 'device_seq', a.device_seq, 'reason', a.reason,
+                          'tables', a.tables, 'at', a.at)
                           ORDER BY a.id), '[]')
                       FROM facet.attention a WHERE a.store_id = me.store_id AND a.resolved_at IS NULL));
 END $f$;

@@ -37,6 +37,7 @@ class Column:
 
 COLUMNS = (
     Column("sku", "SKU"),
+    Column("store", "Store"),  # the home store's code (S2), shown only when the store is in a sync group
     Column("title", "Title"),
     Column("style", "Style"),
     Column("metal", "Metal"),
@@ -66,6 +67,7 @@ class InventoryModel(QAbstractTableModel):
         money: Callable[[int | None, str | None], str],
         *,
         show_cost: bool,
+        show_store: bool = False,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -73,7 +75,8 @@ class InventoryModel(QAbstractTableModel):
         self._fetch_page = fetch_page
         self._fetch_rows = fetch_rows
         self._money = money
-        self.columns = tuple(c for c in COLUMNS if show_cost or c.key != "cost")
+        self.columns = tuple(c for c in COLUMNS
+                             if (show_cost or c.key != "cost") and (show_store or c.key != "store"))
         self.rows: RowBlocks[ItemRow] = RowBlocks(
             lambda offset, limit: self._fetch_rows(
                 self._fetch_page(self.filter, self.sort_key, self.descending, offset, limit)),
@@ -125,6 +128,7 @@ class InventoryModel(QAbstractTableModel):
     def _texts(self, r: ItemRow) -> tuple[str, ...]:
         values = {
             "sku": r.sku,
+            "store": r.store_code or "",
             "title": r.title,
             "style": _label(Style, r.style),
             "metal": _label(Metal, r.metal),

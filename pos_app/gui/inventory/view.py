@@ -27,8 +27,8 @@ from pos_app.gui.forms import Form
 from pos_app.gui.inventory.model import InventoryModel, ItemIdRole
 from pos_app.gui.ops import CancelToken, show_error
 from pos_app.gui.tables import SearchKeys
-from pos_app.services import inventory, item_files
-from pos_app.services.ports.inventory import InventoryFilter, ItemRow
+from pos_app.services import inventory, item_files, transfers
+from pos_app.services.ports.inventory import THIS_STORE, GroupStore, InventoryFilter, ItemRow
 from pos_app.services.ports.store import Store
 
 
@@ -39,6 +39,8 @@ class InventoryView(QWidget):
         self.form = Form("inventory.ui", self)
         f = self.form
         actor, store = context.require_actor(), context.store  # the list reads on the GUI thread's store
+        # In a sync group the list can show another store's pieces (find a necklace at another store).
+        self.group_stores = inventory.group_stores(uow=store.uow(), actor=actor)
         self.model = InventoryModel(
             lambda flt: inventory.count(flt, reader=store.inventory, actor=actor, uow=store.uow()),
             lambda flt, sort, desc, offset, limit: inventory.page_seqs(
@@ -46,6 +48,7 @@ class InventoryView(QWidget):
             lambda seqs: inventory.rows_for(seqs, reader=store.inventory, actor=actor, uow=store.uow()),
             context.money,
             show_cost=actor.can(Permission.VIEW_COST),
+            show_store=bool(self.group_stores),
             parent=self,
         )
         self._fill_filters()
@@ -61,7 +64,7 @@ class InventoryView(QWidget):
         table.verticalHeader().setDefaultSectionSize(28)
         self.keys = SearchKeys(f.search_edit, table, search=self.apply_filter, open_selected=self.open_selected,
                                on_enter=self._search_entered)
-        for combo in (f.style_combo, f.metal_combo, f.status_combo, f.location_combo):
+        for combo in (f.style_combo, f.metal_combo, f.status_combo, f.location_combo, f.store_combo):
             combo.currentIndexChanged.connect(lambda _i: self.apply_filter())
         for edit in (f.min_price_edit, f.max_price_edit):
             edit.editingFinished.connect(self.apply_filter)
@@ -73,12 +76,16 @@ class InventoryView(QWidget):
             (f.receive_button, "Ctrl+N", self.receive, Permission.RECEIVE_STOCK),
             # Whoever counts stock may ask; a clerk's adjustment then needs a manager's PIN.
             (f.adjust_button, "Ctrl+J", self.adjust_selected, Permission.COUNT_STOCK),
+            # Between the stores of a sync group only (hidden otherwise, below).
+            (f.transfer_button, "Ctrl+Shift+G", self.transfer_selected, Permission.ADJUST_STOCK),
+            (f.receive_transfer_button, "Ctrl+Shift+R", self.receive_transfer_selected, Permission.RECEIVE_STOCK),
             (f.tags_button, "Ctrl+P", self.print_tags, Permission.PRINT_TAGS),
             (f.import_button, "Ctrl+I", self.import_csv, Permission.IMPORT_ITEMS),
             (f.export_button, "Ctrl+Shift+E", self.export_csv, Permission.EXPORT_ITEMS),
         )
+        in_group = {f.transfer_button, f.receive_transfer_button}
         for button, keys, slot, permission in buttons:
-            allowed = actor.can(permission)
+            allowed = actor.can(permission) and (bool(self.group_stores) or button not in in_group)
             button.setVisible(allowed)
             button.clicked.connect(slot)
             button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
@@ -91,7 +98,7 @@ class InventoryView(QWidget):
         self.apply_filter()
 
     def _widths(self) -> list[int]:
-        sizes = {"sku": 100, "title": 340, "style": 150, "metal": 140, "price": 105, "cost": 100,
+        sizes = {"sku": 100, "store": 60, "title": 340, "style": 150, "metal": 140, "price": 105, "cost": 100,
                  "on_hand": 80, "status": 90, "location": 100, "received_on": 100, "cert_number": 120}
         return [sizes[c.key] for c in self.model.columns]
 
@@ -107,6 +114,14 @@ class InventoryView(QWidget):
             combo.addItem(label, "")
             for text, value in choices:
                 combo.addItem(text, value)
+        # The store filter: every store's pieces first (a search finds a piece wherever it is), then this
+        # store's, then each other store's. Hidden when the store is in no group (every piece is its own).
+        f.store_combo.addItem("All stores", "")
+        f.store_combo.addItem("This store", THIS_STORE)
+        for group_store in self.group_stores:
+            if not group_store.here:
+                f.store_combo.addItem(f"{group_store.code} {group_store.name}", group_store.id)
+        f.store_combo.setVisible(bool(self.group_stores))
 
     # -- filtering -------------------------------------------------------------------
 
@@ -128,6 +143,7 @@ class InventoryView(QWidget):
             min_price_cents=price(f.min_price_edit, "Price from"),
             max_price_cents=price(f.max_price_edit, "Price to"),
             in_stock_only=f.in_stock_check.isChecked(),
+            store=f.store_combo.currentData() or "",
         )
 
     def apply_filter(self) -> None:
@@ -151,7 +167,7 @@ class InventoryView(QWidget):
 
     def clear_filters(self) -> None:
         f = self.form
-        for widget in (f.style_combo, f.metal_combo, f.status_combo, f.location_combo):
+        for widget in (f.style_combo, f.metal_combo, f.status_combo, f.location_combo, f.store_combo):
             widget.blockSignals(True)
             widget.setCurrentIndex(0)
             widget.blockSignals(False)
@@ -230,6 +246,54 @@ class InventoryView(QWidget):
             return
         self.dialog = AdjustDialog(self.context, row, self)
         self.dialog.open()
+
+    def transfer_selected(self) -> None:
+        """Send the selected piece to another store of the group: choose the store, then it is in transit."""
+        from pos_app.gui.sell.prompts import ChoiceDialog
+
+        row = self.selected_row()
+        if row is None:
+            mark_problem(self.form.message_label, "Select the piece to send first.")
+            return
+        others = [(f"{s.code}  {s.name}", s) for s in self.group_stores if not s.here]
+        self.dialog = ChoiceDialog(self.context, f"Send {row.sku} to another store",
+                                   f"{row.sku} · {row.title}\nIt leaves this store's stock now and is in transit "
+                                   "until the other store receives it.", others,
+                                   lambda chosen: self._send(row, chosen), choose_text="Send  Enter", parent=self)
+        self.dialog.finished.connect(lambda _result: self.form.table.setFocus())  # back to the list, sent or not
+        self.dialog.open()
+
+    def _send(self, row: ItemRow, to: GroupStore) -> None:
+        actor = self.context.require_actor()
+
+        def done(sent: transfers.Transfer) -> None:
+            mark_info(self.form.message_label, f"{sent.sku} is in transit to {sent.store_code} {sent.store_name}.")
+            self.context.changed.emit("stock")
+
+        self.context.runner.run(lambda store: transfers.transfer_out(row.id, to.id, uow=store.uow(), actor=actor),
+                                on_done=done, on_error=lambda exc: self._transfer_failed(exc), parent=self)
+
+    def receive_transfer_selected(self) -> None:
+        """Check in the selected piece, which another store of the group sent here."""
+        row = self.selected_row()
+        if row is None:
+            mark_problem(self.form.message_label, "Select the piece that arrived first.")
+            return
+        actor = self.context.require_actor()
+
+        def done(got: transfers.Transfer) -> None:
+            origin = f" from {got.store_code}" if got.store_code else ""
+            mark_info(self.form.message_label, f"{got.sku}{origin} received: available here.")
+            self.context.changed.emit("stock")
+
+        self.context.runner.run(lambda store: transfers.receive_transfer(row.id, uow=store.uow(), actor=actor),
+                                on_done=done, on_error=lambda exc: self._transfer_failed(exc), parent=self)
+
+    def _transfer_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, UserFacingError):
+            mark_problem(self.form.message_label, str(exc))
+        else:
+            show_error(self, exc)
 
     def print_tags(self) -> None:
         from pos_app.gui.inventory.tag_dialog import TagSheetDialog

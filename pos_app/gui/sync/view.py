@@ -208,8 +208,10 @@ class SyncView(QWidget):
         actor, facet = self.actor, self.context.facet
 
         def resolve(note: str, _reason: str, store: Store) -> Case:
-            with facet.sync().link() as link:
-                sync.resolve(case.kind, case.case_id, note, actor=actor, uow=store.uow(), central=link)
+            group = facet.sync()
+            with group.link() as link:  # a refused change of this counter's is sent again, whole, at the next push
+                sync.resolve(case.kind, case.case_id, note, actor=actor, uow=store.uow(), central=link,
+                             local=group.local)
             return case
 
         def resolved(done: Case) -> None:

@@ -41,6 +41,8 @@ class ItemRow:
     on_hand: int
     received_on: dt.date | None
     cert_number: str | None
+    # The code of the piece's home store (S2) when this store is in a sync group; None otherwise.
+    store_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,9 +65,16 @@ class PhotoRecord:
     data: bytes
 
 
+# `InventoryFilter.store`: the pieces whose home is this store (in a sync group, another store's pieces are
+# listed too: a clerk can find a necklace at another store).
+THIS_STORE = "here"
+
+
 @dataclass(frozen=True)
 class InventoryFilter:
-    """What the inventory list shows: search text and filters, all optional."""
+    """What the inventory list shows: search text and filters, all optional.
+
+    `store`: "" every store's pieces; `THIS_STORE` this store's own; else a store id of the sync group."""
 
     text: str = ""
     styles: tuple[str, ...] = ()
@@ -75,6 +84,7 @@ class InventoryFilter:
     min_price_cents: int | None = None
     max_price_cents: int | None = None
     in_stock_only: bool = False
+    store: str = ""
 
 
 @dataclass(frozen=True)
@@ -114,6 +124,16 @@ class CountRecord:
     scans: tuple[CountScanRow, ...] = field(default=())
 
 
+@dataclass(frozen=True)
+class GroupStore:
+    """A store of this store's sync group, as central last listed it."""
+
+    id: str
+    code: str
+    name: str
+    here: bool  # this store
+
+
 class ItemRepository(Protocol):
     def get(self, item_id: str) -> ItemRecord | None: ...
     def by_sku(self, sku: str) -> ItemRecord | None: ...
@@ -126,6 +146,10 @@ class ItemRepository(Protocol):
     def by_skus(self, skus: Iterable[str]) -> dict[str, ItemRecord]: ...
     def barcode_owners(self, barcodes: Iterable[str]) -> dict[str, str]: ...
     def update_many(self, changes: Sequence[tuple[str, ItemSpec]]) -> None: ...
+    def group_stores(self) -> list[GroupStore]: ...
+    def home_store(self, item_id: str) -> str | None: ...
+    def send_to_store(self, item_id: str, store_id: str) -> bool: ...
+    def take_in_transfer(self, item_id: str) -> bool: ...
 
 
 class PhotoRepository(Protocol):
@@ -139,6 +163,7 @@ class StockLedger(Protocol):
                reference: str | None = None, at: dt.datetime | None = None) -> None: ...
     def record_many(self, moves: Sequence[tuple[str, str, int, str]], *, actor: Actor) -> None: ...
     def on_hand(self, item_id: str) -> int: ...
+    def transfer_origin(self, item_id: str) -> str | None: ...
 
 
 class CountRepository(Protocol):

@@ -1,0 +1,103 @@
+"""A store in a sync group: the inventory shows each piece's home store, filters by store, sends a piece to
+the other store and receives one sent here, all by keyboard."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from pos_app.gui.main_window import MainWindow
+from pos_app.gui.sell.prompts import ChoiceDialog
+from pos_app.services import transfers
+from tests.gui.conftest import focused, main_window, press, sign_in, snap
+from tests.integration.multistore_helpers import Group, group_fixture  # noqa: F401
+from tests.integration.sync_helpers import available, one, rows, sync_now
+
+
+def _coming_back(group: Group) -> str:
+    """A piece of the demo store that went to Uptown, was received there and is now sent back: in transit here."""
+    first, second = group.first, group.second
+    piece = available(first, n=5)[-1]
+    transfers.transfer_out(piece, "S2", uow=first.uow(), actor=group.manager_at_first())
+    sync_now(first)
+    sync_now(second)
+    uptown = group.owner_at_second()
+    transfers.receive_transfer(piece, uow=second.uow(), actor=uptown)
+    transfers.transfer_out(piece, "S1", uow=second.uow(), actor=uptown)
+    sync_now(second)
+    sync_now(first)
+    return piece
+
+
+def test_a_manager_sends_a_piece_finds_it_with_the_store_filter_and_receives_one_by_keyboard(
+        qtbot, group: Group) -> None:  # type: ignore[no-untyped-def]
+    first = group.first
+    returning = _coming_back(group)
+    assert rows(first, "SELECT status, on_hand FROM items WHERE id = ?", returning) == [("in_transit", 0)]
+    with main_window(qtbot, first) as window:
+        assert isinstance(window, MainWindow)
+        sign_in(qtbot, window, "Marcus Reed")
+        screens = list(window.workspace.screens)
+        press(qtbot, getattr(Qt.Key, f"Key_{screens.index('Inventory') + 1}"), Qt.KeyboardModifier.ControlModifier)
+        inventory = window.workspace.screens["Inventory"]
+        qtbot.waitUntil(lambda: focused() is inventory.form.search_edit)
+        model = inventory.model
+        assert [c.title for c in model.columns][:2] == ["SKU", "Store"]
+        total = model.rowCount()
+        assert total == one(first, "SELECT count(*) FROM items")
+        assert inventory.form.transfer_button.isVisible() and inventory.form.receive_transfer_button.isVisible()
+
+        # Send the first piece of the list to Uptown: Ctrl+Shift+G, the store chosen with Enter.
+        press(qtbot, Qt.Key.Key_Down)
+        assert focused() is inventory.form.table
+        sent = model.row_at(inventory.form.table.currentIndex().row())
+        assert sent is not None and sent.status == "available" and sent.store_code == "S1"
+        press(qtbot, Qt.Key.Key_G, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+        qtbot.waitUntil(lambda: isinstance(inventory.dialog, ChoiceDialog) and inventory.dialog.isVisible())
+        qtbot.waitUntil(lambda: focused() is inventory.dialog.form.choices_list)
+        assert inventory.dialog.form.choices_list.currentItem().text() == "S2  Uptown"
+        snap(inventory.dialog, "inventory_send_to_store")
+        press(qtbot, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: "in transit to S2" in inventory.form.message_label.text(), timeout=5_000)
+        assert rows(first, "SELECT status, store_id FROM items WHERE id = ?", sent.id) == \
+            [("in_transit", group.store_id(group.second))]
+
+        # The store filter: Tab to it from the search box, then the arrow keys.
+        combo = inventory.form.store_combo
+        assert [combo.itemText(i) for i in range(combo.count())] == ["All stores", "This store", "S2 Uptown"]
+        window.activateWindow()  # the offscreen platform has no window manager to give the window back its focus
+        qtbot.waitUntil(lambda: QApplication.focusWidget() is inventory.form.table)  # the list has the focus back
+        press(qtbot, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+        assert focused() is inventory.form.search_edit
+        for _ in range(5):  # style, metal, status, location, then the store filter
+            press(qtbot, Qt.Key.Key_Tab)
+        assert focused() is combo
+        press(qtbot, Qt.Key.Key_Down)
+        qtbot.waitUntil(lambda: model.rowCount() == total - 1)  # this store's own: not the piece sent away
+        press(qtbot, Qt.Key.Key_Down)
+        qtbot.waitUntil(lambda: model.rowCount() == 1)
+        row = model.row_at(0)
+        assert row is not None and (row.id, row.store_code, row.status) == (sent.id, "S2", "in_transit")
+        store_column = [c.key for c in model.columns].index("store")
+        assert model.index(0, store_column).data() == "S2"
+        assert inventory.form.count_label.text() == "1 item"
+        snap(inventory, "inventory_store_filter")
+
+        # The piece Uptown sent back: found by its SKU, received with Ctrl+Shift+R.
+        press(qtbot, Qt.Key.Key_Escape)  # Esc clears every filter, the store too
+        qtbot.waitUntil(lambda: model.rowCount() == total)
+        assert combo.currentIndex() == 0
+        qtbot.keyClicks(inventory.form.search_edit, one(first, "SELECT sku FROM items WHERE id = ?", returning))
+        qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=3_000)
+        press(qtbot, Qt.Key.Key_Down)
+        press(qtbot, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+        qtbot.waitUntil(lambda: "from S2 received" in inventory.form.message_label.text(), timeout=5_000)
+        assert rows(first, "SELECT status, on_hand FROM items WHERE id = ?", returning) == [("available", 1)]
+        qtbot.waitUntil(lambda: model.row_at(0) is not None and model.row_at(0).status == "available")
+        snap(inventory, "inventory_transfer_received")
+
+        # Receiving it twice is refused on the screen, and nothing changes.
+        press(qtbot, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+        qtbot.waitUntil(lambda: "not in transit" in inventory.form.message_label.text(), timeout=5_000)
+        assert one(first, "SELECT count(*) FROM stock_movements WHERE item_id = ? AND kind = 'transfer_in' "
+                          "AND terminal = ?", returning, first.terminal) == 1
