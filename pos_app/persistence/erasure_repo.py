@@ -135,6 +135,8 @@ class ErasureRepo:
 
     def seal(self, appraisal_id: str, seal: str) -> None:
         self._c().execute("UPDATE appraisals SET seal = ? WHERE id = ?", (seal, appraisal_id))
+        # Journaled: a synced group's other counters and central must verify the appraisal by the same seal.
+        Journal.of(self._s).write(updates("appraisals", [{"id": appraisal_id, "seal": seal}]))
 
     def exports(self, customer_id: str) -> list[ExportRef]:
         """The privacy exports made for the customer, as their requests recorded them."""

@@ -205,6 +205,11 @@ class Journal:
         and must not echo back (`scrubbed` still rewrites earlier rows: an erasure from central scrubs them)."""
         self._silent = True
 
+    def unsilence(self) -> None:
+        """Write outbox rows again: the sync applier's own erasure of a customer central erased tells central
+        what it changed that central's erasure did not (rows written here after it)."""
+        self._silent = False
+
     @classmethod
     def of(cls, session: Session) -> Journal:
         journal = session.info.get(_INFO_KEY)
@@ -248,6 +253,27 @@ class Journal:
         when = at or stored_time(utcnow())
         conn.executemany(_OUTBOX_SQL, [(first + k, tx_id, table, row_id, op, when, changes)
                                        for k, (table, op, row_id, changes) in enumerate(entries)])
+
+    def last_device_seq(self) -> int:
+        """The newest outbox row's device sequence (0 for none)."""
+        return int(self._conn()[0].execute("SELECT coalesce(max(device_seq), 0) FROM outbox").fetchone()[0])
+
+    def written_after(self, device_seq: int) -> list[tuple[int, str, str, str, dict[str, Any] | None]]:
+        """The outbox rows after `device_seq`, oldest first: (device_seq, table, row id, op, changes)."""
+        return [(int(r[0]), str(r[1]), str(r[2]), str(r[3]), None if r[4] is None else json.loads(r[4]))
+                for r in self._conn()[0].execute(
+                    "SELECT device_seq, table_name, row_id, op, changes FROM outbox WHERE device_seq > ? "
+                    "ORDER BY device_seq", (device_seq,))]
+
+    def retract(self, device_seq: int, changes: Mapping[str, Any] | None = None) -> None:
+        """Take back an outbox row written in this transaction (`changes` None), or narrow what it carries
+        to `changes`: the sync applier keeps, of its own erasure, only what central does not bring already."""
+        conn = self._conn()[0]
+        if changes is None:
+            conn.execute("DELETE FROM outbox WHERE device_seq = ? AND pushed_at IS NULL", (device_seq,))
+        else:
+            conn.execute("UPDATE outbox SET changes = ? WHERE device_seq = ? AND pushed_at IS NULL",
+                         (_changes(changes), device_seq))
 
     def inserted(self, table: str, rows: Iterable[Mapping[str, Any]], *, at: str | None = None) -> None:
         """Rows just inserted into `table`, each whole (with its "id")."""

@@ -349,7 +349,14 @@ class SqliteSyncLocal:
                     journal.silence()
                     conn = journal.connection()
                     conn.execute("UPDATE sync_state SET applying = 1 WHERE id = 1")
-                    erased = self._erase_first(session, conn, changes)
+                    mark = journal.last_device_seq()
+                    journal.unsilence()
+                    try:
+                        erased = self._erase_first(session, conn, changes)
+                    finally:
+                        journal.silence()
+                    if erased:
+                        self._drop_echoes(journal, changes, mark, erased)
                     pending = self._pending(conn, changes)
                     for change in changes:
                         self._apply_one(conn, change, own_device, pending)
@@ -387,6 +394,48 @@ class SqliteSyncLocal:
                         keys.update(json.loads(text_))
         return pending
 
+    def _drop_echoes(self, journal: Journal, changes: Sequence[Sequence[Any]], mark: int,
+                     erased: Sequence[str]) -> None:
+        """Keep, of what the erasure just journaled here (outbox rows after `mark`), only what central's
+        changes do not already bring: rows this counter wrote about the customer that central's erasure never
+        saw (a consent given here meanwhile, a sale to them) must be erased at central and everywhere too,
+        but values central's changes set the same are central's. The erased customer's own row is central's
+        too; what is kept travels with just its `erased_at` as central has it, so central handles the
+        transaction as an erasure (no earlier change of those rows keeps what they held)."""
+        final: dict[tuple[str, str], dict[str, Any] | None] = {}
+        for change in changes:
+            key = (str(change[2]), str(change[3]))
+            if change[4] == "delete":
+                final[key] = None
+            else:
+                final[key] = {**(final.get(key) or {}), **(change[5] or {})}
+        kept = 0
+        customer_rows: list[tuple[int, str]] = []
+        for seq, table, row_id, op, written in journal.written_after(mark):
+            key = (table, row_id)
+            if table == "customers" and row_id in erased:
+                customer_rows.append((seq, row_id))
+            elif op == "delete" and key in final and final[key] is None:
+                journal.retract(seq)
+            elif op == "update" and written is not None and final.get(key):
+                central = final[key] or {}
+                values = {k: v for k, v in written.items() if k not in central or central[k] != v}
+                if not values or set(values) <= {"updated_at"}:
+                    journal.retract(seq)
+                else:
+                    journal.retract(seq, values)
+                    kept += 1
+            else:
+                kept += 1
+        for seq, customer_id in customer_rows:
+            erased_at = (final.get(("customers", customer_id)) or {}).get("erased_at")
+            if kept and erased_at:
+                journal.connection().execute("UPDATE customers SET erased_at = ? WHERE id = ?",
+                                             (erased_at, customer_id))
+                journal.retract(seq, {"erased_at": erased_at})
+            else:
+                journal.retract(seq)
+
     def _erase_first(self, session: Session, conn: Any, changes: Sequence[Sequence[Any]]) -> list[str]:
         """Customers central says were erased and this file still holds: erased here first, as locally."""
         from pos_app.persistence.erasure_repo import ErasureRepo
@@ -414,8 +463,8 @@ class SqliteSyncLocal:
         if not columns:
             return  # a table this file does not have
         if op == "delete":
-            if table not in FACTS:
-                conn.execute(f"DELETE FROM {table} WHERE id = ?", (row_id,))
+            # Central's tombstone, of a fact too: only an erasure or a purge deletes one, and it must go here too.
+            conn.execute(f"DELETE FROM {table} WHERE id = ?", (row_id,))
             return
         mine = pending.get((table, row_id), set())
         if "*" in mine:
