@@ -78,3 +78,8 @@ class NotEnoughStock(StockConflict):
 class CentralProblem(UserFacingError):
     """A sync group's central PostgreSQL could not be reached, refused the login, or refused a call; the
     message says which and why (never a password)."""
+
+
+class PullClash(CentralProblem):
+    """A change pulled from central clashes with a row of this counter's own that central has not accepted (the
+    same SKU, barcode or number): the counter is online; a person fixes the row here and the pull goes on."""

@@ -33,8 +33,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import sqlcipher3
 from sqlalchemy.orm import Session
 
+from pos_app.domain.errors import PullClash
 from pos_app.persistence.database import LocalDatabase
 from pos_app.persistence.journal import Journal, renumber_unpushed, stored_time
 from pos_app.persistence.models.base import utcnow
@@ -69,6 +71,14 @@ class SyncState:
     @property
     def joined(self) -> bool:
         return self.central is not None
+
+
+class _Clash(Exception):
+    """A pulled change a unique key of this file refuses (not its id): see `SqliteSyncLocal.apply`."""
+
+    def __init__(self, index: int, table: str, row_id: str) -> None:
+        super().__init__(table, row_id)
+        self.index, self.table, self.row_id = index, table, row_id
 
 
 @dataclass(frozen=True)
@@ -338,7 +348,23 @@ class SqliteSyncLocal:
 
     def apply(self, changes: Sequence[Sequence[Any]], through: int, *, own_device: str) -> Applied:
         """Write central's changes ([server_seq, device_id, table, row_id, op, data], in order) in one local
-        transaction and move the pull cursor to `through`; all or nothing."""
+        transaction and move the pull cursor to `through`; all or nothing.
+
+        A change that clashes with a row of this counter's own (the same SKU, barcode or sale number as a row
+        central has not accepted yet) is never dropped: the changes before it are written, the cursor stops
+        just before it, and `PullClash` says what to fix here; the next pull starts again from it."""
+        try:
+            return self._apply(changes, through, own_device=own_device)
+        except _Clash as clash:
+            done = self._apply(changes[:clash.index], int(changes[clash.index - 1][0]), own_device=own_device) \
+                if clash.index else None
+            raise PullClash(
+                f"a change from central ({clash.table} {clash.row_id}) clashes with a row of this counter's own "
+                f"that central has not accepted (the same SKU, barcode or number): fix that row here "
+                f"(pos-app sync conflicts lists it once pushed); {done.changes if done else 0} earlier changes "
+                "were written, and the next sync takes up from this one") from None
+
+    def _apply(self, changes: Sequence[Sequence[Any]], through: int, *, own_device: str) -> Applied:
         engine = self._db.engine
         with engine.connect() as connection:
             raw: Any = connection.connection.driver_connection
@@ -358,8 +384,11 @@ class SqliteSyncLocal:
                     if erased:
                         self._drop_echoes(journal, changes, mark, erased)
                     pending = self._pending(conn, changes)
-                    for change in changes:
-                        self._apply_one(conn, change, own_device, pending)
+                    for index, change in enumerate(changes):
+                        try:
+                            self._apply_one(conn, change, own_device, pending)
+                        except sqlcipher3.IntegrityError:
+                            raise _Clash(index, str(change[2]), str(change[3])) from None
                     for customer_id in erased:
                         journal.scrubbed("customers", [customer_id])
                     conn.execute("UPDATE sync_state SET applying = 0, pull_cursor = ?, last_pull_at = ? WHERE id = 1",
@@ -487,6 +516,6 @@ class SqliteSyncLocal:
         if table == "items":
             values["seq"] = int(conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM items").fetchone()[0])
         names = ["id", *values]
-        conn.execute(f"INSERT OR IGNORE INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
-                     (row_id, *values.values()))
+        conn.execute(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
+                     "ON CONFLICT (id) DO NOTHING", (row_id, *values.values()))
 

@@ -27,7 +27,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from pos_app.domain.errors import CentralProblem, ValidationError
+from pos_app.domain.errors import CentralProblem, PullClash, ValidationError
 from pos_app.domain.permissions import Actor, Permission
 from pos_app.services.guard import requires
 from pos_app.services.ports.sync import CentralPort, SyncLocal
@@ -136,6 +136,9 @@ def sync_once(local: SyncLocal, central: CentralPort, *, push_batch: int = PUSH_
             cursor = through
         cases = central.hello()
         done.conflicts, done.attention = int(cases["conflicts"]), int(cases["attention"])
+    except PullClash as exc:  # online: what was pushed stands; a person fixes the clashing row here
+        local.record(last_push_at=now, offline_since=None, last_error=str(exc))
+        raise
     except CentralProblem as exc:
         if local.state().offline_since is None:
             local.record(offline_since=now)

@@ -32,7 +32,7 @@ import pytest
 from pos_app import app, cli
 from pos_app.adapters.central import CENTRAL_REVISION, Credentials, make_token, read_token
 from pos_app.adapters.secrets import KeyringSecrets, database_key_name, sync_login_name
-from pos_app.domain.errors import CentralProblem
+from pos_app.domain.errors import CentralProblem, PullClash
 from pos_app.domain.permissions import Role
 from pos_app.services import inventory, sync
 from pos_app.services.ports.settings import StoreProfile
@@ -382,9 +382,18 @@ def test_a_change_central_refuses_waits_for_a_manager_and_the_changes_after_it_s
             sold_piece = next(i for i in available(counter, n=5) if i != twin.id)
             sale = sell(counter, sold_piece)
 
-            done = sync_now(counter)
-
-            assert done.quarantined == 1 and done.pushed >= 1 and done.attention == 1
+            # The push goes through (the twin refused, the sale applied); the pull then stops at Uptown's piece,
+            # which clashes with the twin here: it is neither dropped nor written over the twin.
+            with pytest.raises(PullClash, match=r"clashes with a row of this counter's own"):
+                sync_now(counter)
+            assert counter.sync().local.state().offline_since is None  # online: a person's fix is what waits
+            uptown_piece = central(central_database, "SELECT row_id FROM facet.records WHERE table_name = 'items' "
+                                   "AND data->>'sku' = 'RB-TWIN-1'")
+            assert one(counter, "SELECT count(*) FROM items WHERE id = ?", uptown_piece) == 0
+            with central_database.connect() as pg:
+                done_pushed = pg.execute("SELECT count(*) FROM facet.received WHERE outcome = 'quarantined'"
+                                         ).fetchone()[0]
+            assert done_pushed >= 1
             with central_database.connect() as pg:
                 (case_id, reason, tables, resolved), = pg.execute(
                     "SELECT id, reason, tables, resolved_at FROM facet.attention").fetchall()
@@ -426,6 +435,9 @@ def test_a_change_central_refuses_waits_for_a_manager_and_the_changes_after_it_s
                        "NOT NULL", case_id).startswith("Marcus Reed")
         done = sync_now(counter)
         assert done.quarantined == 0 and done.attention == 0
+        # the pull took up where it stopped: Uptown's piece is here now, beside the renamed twin
+        assert one(counter, "SELECT sku FROM items WHERE id = ?", uptown_piece) == "RB-TWIN-1"
+        assert counter.sync().local.state().last_error is None
     finally:
         counter.close()
     with central_database.connect() as pg:

@@ -50,6 +50,8 @@ def status_text(report: SyncReport, timezone: str, *, show_cases: bool, now: dt.
         words = f"Offline since {_clock(status.offline_since, timezone, now)}"
         if status.waiting:
             words += f", {waiting}"
+    elif status.last_error and report.checked and not report.syncing:
+        words = "Sync stopped: a change from central clashes with one here (see the tooltip)"
     elif not report.checked or report.syncing:
         words = "Syncing…"
     elif status.waiting:
