@@ -238,8 +238,11 @@ def test_the_status_words_name_conflicts_to_managers_only_and_read_the_store_clo
         "Offline since 14:02, 37 changes waiting · 1 conflict")
     assert status_text(report, "America/New_York", show_cases=False, now=offline + dt.timedelta(days=1)) == (
         "Offline since Dec 7 14:02, 37 changes waiting")
-    back = dataclasses.replace(status, online=True, offline_since=None, waiting=0, conflicts=0)
+    back = dataclasses.replace(status, online=True, offline_since=None, waiting=0, conflicts=0, last_error=None)
     assert status_text(SyncReport(back, checked=True), "America/New_York", show_cases=True) == "Synced"
+    clash = dataclasses.replace(back, last_error="a change from central (items 1) clashes with a row of this...")
+    assert status_text(SyncReport(clash, checked=True), "America/New_York", show_cases=True).startswith(
+        "Sync stopped: a change from central clashes")
     assert status_text(SyncReport(back, checked=False), "America/New_York", show_cases=True) == "Syncing…"
     assert status_text(SyncReport(dataclasses.replace(back, joined=False), checked=True), "UTC",
                        show_cases=True) == ""
