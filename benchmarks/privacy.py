@@ -380,6 +380,8 @@ def raw_erase(raw: Any, customer: Customer, request_id: str, actor: Any) -> None
         sealed = {r[0] for r in raw.execute(
             "UPDATE appraisals SET seal = lower(hex(randomblob(6))) WHERE owner_customer_id = ? "
             "AND status = 'final' AND seal IS NULL RETURNING id", (cid,))}
+        # each seal journaled, as the erasure does (a synced group verifies the appraisal by the same seal)
+        written += [("appraisals", i, "update", now) for i in sorted(sealed)]
         changed = {r[0] for r in raw.execute(
             "UPDATE appraisals SET notes = replace(notes, ?, '[erased]'), updated_at = ? "
             "WHERE owner_customer_id = ? AND instr(notes, ?) > 0 RETURNING id",

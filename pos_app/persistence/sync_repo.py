@@ -495,6 +495,8 @@ class SqliteSyncLocal:
             # Central's tombstone, of a fact too: only an erasure or a purge deletes one, and it must go here too.
             conn.execute(f"DELETE FROM {table} WHERE id = ?", (row_id,))
             return
+        if data is None:
+            return  # a row deleted since (an erasure): central cleared this change, and its tombstone follows
         mine = pending.get((table, row_id), set())
         if "*" in mine:
             return  # inserted here and not pushed yet: the row is this counter's own
