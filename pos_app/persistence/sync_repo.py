@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 
 from pos_app.domain.errors import PullClash
 from pos_app.persistence.database import LocalDatabase
-from pos_app.persistence.journal import Journal, renumber_unpushed, stored_time
+from pos_app.persistence.journal import Journal, last_sequence, renumber_unpushed, stored_time
 from pos_app.persistence.models.base import utcnow
 
 # Columns of this file alone: never pushed, never written from a pull.
@@ -86,6 +86,7 @@ class Applied:
     changes: int
     through: int
     erased: tuple[str, ...]
+    saved: bool = True  # False: nothing to write (the cursor to `through` is the caller's to keep)
 
 
 _STATE_COLUMNS = ("device_id", "store_id", "central", "role_name", "store_code", "counter_code", "joined_at",
@@ -287,6 +288,8 @@ class SqliteSyncLocal:
         (central recognizes the rows themselves by id). Returns how many were renumbered."""
         conn = self._db.connect()
         try:
+            if (last_sequence(conn) or 0) >= central_last:
+                return 0  # the usual case, read without taking the store's write lock
             conn.execute("BEGIN IMMEDIATE")
             moved = renumber_unpushed(conn, central_last)
             conn.execute("COMMIT")
@@ -353,6 +356,9 @@ class SqliteSyncLocal:
         A change that clashes with a row of this counter's own (the same SKU, barcode or sale number as a row
         central has not accepted yet) is never dropped: the changes before it are written, the cursor stops
         just before it, and `PullClash` says what to fix here; the next pull starts again from it."""
+        if self._nothing_new(changes):
+            # This counter's own changes coming back, as they are here: no write, so no wait for a sale.
+            return Applied(changes=0, through=through, erased=(), saved=False)
         try:
             return self._apply(changes, through, own_device=own_device)
         except _Clash as clash:
@@ -363,6 +369,33 @@ class SqliteSyncLocal:
                 f"that central has not accepted (the same SKU, barcode or number): fix that row here "
                 f"(pos-app sync conflicts lists it once pushed); {done.changes if done else 0} earlier changes "
                 "were written, and the next sync takes up from this one") from None
+
+    def _nothing_new(self, changes: Sequence[Sequence[Any]]) -> bool:
+        """Whether every change is already here as central has it (read without the store's write lock)."""
+        conn = self._db.connect()
+        try:
+            for _, _, table, row_id, op, data in changes:
+                if data is None and op != "delete":
+                    continue
+                columns = self._table_columns(conn, str(table))
+                if op == "delete" or not columns or not isinstance(data, dict):
+                    return False
+                if table == "customers" and data.get("erased_at"):
+                    return False
+                local = LOCAL_ONLY.get(str(table), frozenset())
+                values = {k: _column_value(v) for k, v in data.items() if k in columns and k not in local}
+                names = list(values) or ["id"]
+                cursor = conn.execute(f"SELECT {', '.join(names)} FROM {table} WHERE id = ?", (str(row_id),))
+                row = cursor.fetchone()
+                if row is None:
+                    return False
+                if table in FACTS and op == "insert":
+                    continue
+                if any(values[k] != v for k, v in zip(names, row) if k in values):
+                    return False
+            return True
+        finally:
+            conn.close()
 
     def _apply(self, changes: Sequence[Sequence[Any]], through: int, *, own_device: str) -> Applied:
         engine = self._db.engine

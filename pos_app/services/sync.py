@@ -125,6 +125,7 @@ def sync_once(local: SyncLocal, central: CentralPort, *, push_batch: int = PUSH_
             seq = central.push_audit(events)
             local.record(audit_pushed_seq=seq)
         cursor = local.state().pull_cursor
+        unsaved_cursor: int | None = None
         while True:
             page = central.pull(cursor, pull_page)
             through = int(page["through"])
@@ -134,6 +135,7 @@ def sync_once(local: SyncLocal, central: CentralPort, *, push_batch: int = PUSH_
             done.pulled += applied.changes
             done.erased += list(applied.erased)
             cursor = through
+            unsaved_cursor = None if applied.saved else cursor
         cases = central.hello()
         done.conflicts, done.attention = int(cases["conflicts"]), int(cases["attention"])
     except PullClash as exc:  # online: what was pushed stands; a person fixes the clashing row here
@@ -144,9 +146,30 @@ def sync_once(local: SyncLocal, central: CentralPort, *, push_batch: int = PUSH_
             local.record(offline_since=now)
         local.record(last_error=str(exc))
         raise
-    local.record(last_push_at=now, last_pull_at=now, offline_since=None, last_error=None,
-                 conflicts=done.conflicts, attention=done.attention)
+    # A round that moved nothing writes nothing, or once a minute the time of contact: every write here takes
+    # the store's write lock a sale at this counter may be waiting for.
+    after = local.state()
+    changed: dict[str, Any] = {}
+    if done.pushed or done.skipped or done.quarantined or _older(after.last_push_at, now):
+        changed["last_push_at"] = now
+    if done.pulled or _older(after.last_pull_at, now):
+        changed["last_pull_at"] = now
+    if after.offline_since is not None:
+        changed["offline_since"] = None
+    if after.last_error is not None:
+        changed["last_error"] = None
+    if (after.conflicts, after.attention) != (done.conflicts, done.attention):
+        changed.update(conflicts=done.conflicts, attention=done.attention)
+    if unsaved_cursor is not None and unsaved_cursor > after.pull_cursor:
+        changed["pull_cursor"] = unsaved_cursor  # pages that held nothing new: kept with the round's one write
+    local.record(**changed)
     return done
+
+
+def _older(stored: str | None, now: dt.datetime, *, by: dt.timedelta = dt.timedelta(minutes=1)) -> bool:
+    """Whether a stored time is missing or more than `by` before `now`."""
+    when = _time(stored)
+    return when is None or now - when > by
 
 
 @requires(Permission.RESOLVE_SYNC_CONFLICTS)
