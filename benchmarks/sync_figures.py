@@ -385,9 +385,27 @@ class SyncBench:
             baseline_s, baseline_rows = self._raw_push(url, local)
             say(f"  baseline (raw executemany into copies of facet.records + facet.changes): {baseline_s:.2f} s")
             link = facet.sync().link()
+            profile = os.environ.get("FACET_SYNCBENCH_PROFILE")
+            profiler = None
+            if profile:
+                import cProfile
+
+                with self.server.connect("central_push", autocommit=True) as pg:
+                    pg.execute("ALTER DATABASE central_push SET track_functions = 'pl'")
+                link.close()
+                profiler = cProfile.Profile()
+                profiler.enable()
             started = time.perf_counter()
             done = sync.sync_once(local, link)
             ours_s = time.perf_counter() - started
+            if profiler is not None:
+                profiler.disable()
+                profiler.dump_stats(profile)
+                with self.server.connect("central_push") as pg:
+                    time.sleep(1)  # the statistics collector
+                    for row in pg.execute("SELECT funcname, calls, round(total_time), round(self_time) "
+                                          "FROM pg_stat_user_functions ORDER BY total_time DESC"):
+                        say(f"  central function {row}")
             link.close()
             say(f"  sync_once: {ours_s:.2f} s ({done.to_dict()})")
             with self.server.connect("central_push") as pg:
@@ -656,6 +674,45 @@ class SyncBench:
             None, "", None, None, {"busiest_second": detail["busiest_second_changes"]}))
 
 
+    # ------------------------------------------------------------ 5. a new counter joins a big central
+
+    def join(self) -> None:
+        """Central seeded directly (the administrator's COPY into facet.records and facet.changes, rows
+        shaped like the demo's own) with --join-items items and --join-lines sale lines, then a new counter
+        joins in a child process: time from `join_group` to the store opened, and the child's peak RSS."""
+        from pos_app.sync_group import add_counter
+        from pos_app.adapters.central import without_login
+
+        items, lines = self.args.join_items, self.args.join_lines
+        say(f"join: seeding central with {items:,} items and {lines:,} sale lines ...")
+        first, url, store_id = self.first_counter("central_join")
+        name = first.profile.name
+        first.close()
+        started = time.perf_counter()
+        seeded = seed_central(self.server, "central_join", store_id, items, lines)
+        seeded["seconds"] = round(time.perf_counter() - started, 1)
+        say(f"  seeded: {seeded}")
+        folder = self.work / "joiner"
+        spec = {"url": without_login(url), "token": add_counter(url, store_id, name)[2], "dir": str(folder)}
+        spec_file = self.work / "join-spec.json"
+        spec_file.write_text(json.dumps(spec))
+        done = subprocess.run([sys.executable, "-m", "benchmarks.sync_figures", "--join-child", str(spec_file)],
+                              cwd=ROOT, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"the joining child failed:\n{done.stderr[-3000:]}")
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        say(f"  joined: {result}")
+        at_full = items >= 100_000 and lines >= 1_000_000
+        scale = "" if at_full else f" (scaled down: {items:,} items / {lines:,} lines, not 100,000 / 1,000,000)"
+        self.figures.append(Figure(
+            "join_ready", f"a new counter joins a central of {items:,} items and {lines:,} sale lines{scale}",
+            result["ready_s"], "s", None, "", "<= 300 s", result["ready_s"] <= 300,
+            {"seeded": seeded, **result, "full_scale": at_full}))
+        self.figures.append(Figure(
+            "join_peak_rss", "the joining process's peak memory (VmHWM)", result["peak_rss_mb"], "MB", None, "",
+            "<= 300 MB", result["peak_rss_mb"] <= 300, {"full_scale": at_full}))
+
+
 
 def _sync(facet: Any) -> None:
     from pos_app.services import sync
@@ -739,6 +796,112 @@ def chain_child(spec_file: Path) -> int:
     return 0
 
 
+def seed_central(server: Any, database: str, store_id: str, items: int, lines: int) -> dict[str, Any]:
+    """`items` pieces (each with its receipt movement) and sales of 3 lines (a payment each, a sale movement
+    per line) COPYed into facet.records and facet.changes as the administrator, shaped like the demo's rows
+    central already holds (same columns, new ids, SKUs, barcodes and numbers)."""
+    rng = random.Random(61)
+    with server.connect(database) as pg:
+        def template(table: str, where: str = "") -> dict[str, Any]:
+            row = pg.execute(f"SELECT data FROM facet.records WHERE table_name = %s {where} LIMIT 1",
+                             (table,)).fetchone()
+            return dict(row[0])
+
+        item_t = template("items", "AND data->>'tracking' = 'unique'")
+        sale_t = template("sales")
+        line_t = template("sale_lines")
+        pay_t = template("payments")
+        move_t = template("stock_movements")
+        device = "seeded-" + uuid.uuid4().hex[:8]
+        seq = int(pg.execute("SELECT coalesce(max(server_seq), 0) FROM facet.changes").fetchone()[0])
+        counts: dict[str, int] = {}
+        start_seq = seq
+
+        def rows() -> Any:
+            item_ids = []
+            for k in range(items):
+                item_id = str(uuid.uuid4())
+                item_ids.append(item_id)
+                yield "items", item_id, {**item_t, "id": item_id, "sku": f"SEED-{k:07d}",
+                                         "barcode": f"9{k:012d}", "title": f"{item_t.get('title', '')} #{k}",
+                                         "price_cents": rng.randint(20_000, 2_000_000), "store_id": store_id}
+                yield "stock_movements", str(uuid.uuid4()), {**move_t, "item_id": item_id, "kind": "receive",
+                                                             "quantity": 1, "reason": "received"}
+            for n in range(lines // 3):
+                sale_id = str(uuid.uuid4())
+                number = f"S1-C9-{n:07d}"
+                yield "sales", sale_id, {**sale_t, "id": sale_id, "number": number, "terminal": "S1-C9"}
+                for position in range(1, 4):
+                    item_id = rng.choice(item_ids)
+                    yield "sale_lines", str(uuid.uuid4()), {**line_t, "sale_id": sale_id, "item_id": item_id,
+                                                            "position": position}
+                    yield "stock_movements", str(uuid.uuid4()), {**move_t, "item_id": item_id, "kind": "sale",
+                                                                 "quantity": -1, "reference": number}
+                yield "payments", str(uuid.uuid4()), {**pay_t, "sale_id": sale_id}
+
+        # Two COPYs cannot run at once on one connection: records first, then the change log from the same rows.
+        generated = list(rows())
+        with pg.cursor() as cur:
+            with cur.copy("COPY facet.records (table_name, row_id, store_id, data, writers, server_seq) "
+                          "FROM STDIN") as copy:
+                for k, (table, row_id, data) in enumerate(generated, start=1):
+                    data = {**data, "id": row_id}
+                    copy.write_row((table, row_id, store_id, json.dumps(data),
+                                    json.dumps({c: [device, start_seq + k] for c in data}), start_seq + k))
+                    counts[table] = counts.get(table, 0) + 1
+            with cur.copy("COPY facet.changes (server_seq, store_id, device_id, device_seq, tx_id, table_name, "
+                          "row_id, op, changes) FROM STDIN") as copy:
+                for k, (table, row_id, data) in enumerate(generated, start=1):
+                    copy.write_row((start_seq + k, store_id, device, k, device, table, row_id, "insert",
+                                    json.dumps({**data, "id": row_id})))
+        seq = start_seq + len(generated)
+        pg.execute("SELECT setval('facet.server_seq', %s)", (seq,))
+        pg.commit()
+        pg.autocommit = True
+        pg.execute("VACUUM ANALYZE facet.records")
+        pg.execute("VACUUM ANALYZE facet.changes")
+    return {"rows": len(generated), "by_table": counts}
+
+
+def join_child(spec_file: Path) -> int:
+    """Join a group as `pos-app sync join` does (with a progress callback), open the store: print the time
+    and this process's own peak RSS (VmHWM: exec gives a process its own, unlike ru_maxrss)."""
+    from pos_app import app
+    from pos_app.sync_group import join_group
+
+    spec = json.loads(spec_file.read_text())
+    by_table: dict[str, list[float]] = {}
+    if os.environ.get("FACET_SYNCBENCH_PROFILE"):  # where the snapshot's time goes, by table
+        from pos_app.persistence.sync_repo import SqliteSyncLocal
+
+        plain = SqliteSyncLocal._apply_one
+
+        def timed(self: Any, conn: Any, change: Any, *rest: Any) -> None:
+            started = time.perf_counter()
+            plain(self, conn, change, *rest)
+            spent = by_table.setdefault(str(change[2]), [0.0, 0])
+            spent[0] += time.perf_counter() - started
+            spent[1] += 1
+
+        SqliteSyncLocal._apply_one = timed  # type: ignore[method-assign]
+    progress: list[tuple[float, int, int]] = []
+    started = time.perf_counter()
+    joined = join_group(Path(spec["dir"]), spec["url"], spec["token"],
+                        progress=lambda done, total: progress.append((time.perf_counter() - started, done, total)))
+    facet = app.open_facet(Path(spec["dir"]))
+    count = facet.store.directory.counts()
+    ready = time.perf_counter() - started
+    facet.close()
+    status = Path("/proc/self/status").read_text()
+    hwm_kb = int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")))
+    print(json.dumps({"ready_s": round(ready, 2), "peak_rss_mb": round(hwm_kb / 1024, 1), "rows": joined.rows,
+                      "progress_calls": len(progress), "items": count.items, "sales": count.sales,
+                      "first_progress_s": round(progress[0][0], 2) if progress else None,
+                      **({"apply_by_table_s_rows": {t: [round(v[0], 2), v[1]] for t, v in by_table.items()}}
+                         if by_table else {})}))
+    return 0
+
+
 def _rows(facet: Any, query: str, *args: Any) -> list[tuple[Any, ...]]:
     conn = facet.connection()
     try:
@@ -764,6 +927,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.chain_child:
         return chain_child(Path(args.chain_child))
     if args.join_child:
+        profile = os.environ.get("FACET_SYNCBENCH_PROFILE")  # a cProfile of the join, for where the time goes
+        if profile:
+            import cProfile
+
+            with cProfile.Profile() as profiler:
+                join_child(Path(args.join_child))
+            profiler.dump_stats(profile)
+            return 0
         return join_child(Path(args.join_child))
     wanted = [f for f in args.only.split(",") if f]
     unknown = set(wanted) - set(FIGURES)
