@@ -600,8 +600,12 @@ class SyncBench:
             spec_file = folder / f"spec-{p_index}.json"
             spec_file.write_text(json.dumps(spec))
             log = (folder / f"child-{p_index}.log").open("wb")
+            # Each child its own keyring file, as each counter has its own machine: the plaintext keyring is one
+            # file rewritten whole, and processes joining at once would lose each other's logins.
+            env = {**os.environ, "XDG_DATA_HOME": str(folder / f"xdg-{p_index}")}
             children.append((subprocess.Popen([sys.executable, "-m", "benchmarks.sync_figures", "--chain-child",
-                                               str(spec_file)], cwd=ROOT, stdout=log, stderr=log), spec_file))
+                                               str(spec_file)], cwd=ROOT, stdout=log, stderr=log, env=env),
+                             spec_file))
         _wait_files([folder / f"ready-{d}" for d in range(n)], children, 900)
         joined_s = time.perf_counter() - started
         say(f"  {n} devices joined in {joined_s:.0f} s; selling ...")
