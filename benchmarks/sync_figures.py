@@ -1,7 +1,7 @@
 """Sync figures (issue 16): counters against a real central PostgreSQL, each beside a baseline or a target.
 
     .venv/bin/python -m benchmarks.sync_figures [--sales 10000] [--latency-sales 40] [--sale-rounds 200]
-        [--devices 10] [--chain-seconds 45] [--join-items 10000] [--join-lines 100000]
+        [--devices 10] [--chain-seconds 45] [--chain-drain 15] [--join-items 10000] [--join-lines 100000]
         [--only push,latency,overhead,chain,join] [--json OUT.json]
 
 Starts its own PostgreSQL (`tests/postgres_server.py`'s `PostgresServer`: initdb in a temporary folder, TLS
@@ -16,7 +16,7 @@ measures, each figure in a database of its own:
   pushing and pulling vs with no worker, blocks alternating;
 - `chain_*`: N devices (processes of a few devices each, threads speaking the real protocol with their
   own stores) selling at a busy counter's pace, all pushing and pulling at once;
-- `join_*`: a new counter joining a central seeded directly (admin, bulk INSERT) with items and sale
+- `join_*`: a new counter joining a central seeded directly (the administrator's COPY) with items and sale
   lines: time to ready and peak memory (the joining child's own VmHWM).
 
 See benchmarks/README.md, "Sync". Exit code 0 whatever the results: it measures, it does not gate.
@@ -25,9 +25,9 @@ See benchmarks/README.md, "Sync". Exit code 0 whatever the results: it measures,
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
-import queue
 import random
 import shutil
 import statistics
@@ -180,10 +180,9 @@ class Seller:
     counter's own path: number, rows, outbox, audit, receipt queue), as benchmarks/counter.py builds them."""
 
     def __init__(self, facet: Any, seed: int, lines: int = 3) -> None:
+        from benchmarks import counter
         from pos_app.domain.permissions import Role
         from pos_app.services import checkout
-
-        from benchmarks import counter
 
         self.facet = facet
         self.clerk = actor(facet, Role.CLERK)
@@ -365,8 +364,6 @@ class SyncBench:
                 payment = (NewPayment("cash", total, tendered_cents=-(-total // 2000) * 2000) if n % 4 == 0 else
                            NewPayment("card", total, payment_intent_id=f"pi_bench{n:012d}", card_brand="visa",
                                       card_last4=f"{n % 10000:04d}"))
-                import datetime as dt
-
                 sale = NewSale(number=f"{terminal}-B{n:06d}", terminal=terminal, staff_id=clerk.staff_id or "",
                                customer_id=None, currency="USD", completed_at=dt.datetime.now(dt.UTC),
                                lines=tuple(lines), payments=(payment,), tax_rate="6.25")
@@ -410,23 +407,31 @@ class SyncBench:
             say(f"  sync_once: {ours_s:.2f} s ({done.to_dict()})")
             with self.server.connect("central_push") as pg:
                 device = local.state().device_id
-                at_central = dict(pg.execute(
-                    "SELECT table_name, count(*) FROM facet.changes WHERE device_id = %s AND table_name IN "
-                    "('sales', 'sale_lines', 'payments', 'stock_movements') AND row_id IN (SELECT row_id FROM "
-                    "facet.records WHERE table_name = 'sales' AND data->>'number' LIKE %s) GROUP BY 1",
-                    (device, f"{terminal}-B%")).fetchall())
+                ours = ("WITH bench AS (SELECT table_name, row_id FROM facet.records r WHERE "
+                        "(table_name = 'sales' AND data->>'number' LIKE %(p)s) OR "
+                        "(table_name IN ('sale_lines', 'payments') AND data->>'sale_id' IN (SELECT row_id FROM "
+                        "facet.records WHERE table_name = 'sales' AND data->>'number' LIKE %(p)s)) OR "
+                        "(table_name = 'stock_movements' AND data->>'reference' LIKE %(p)s)) ")
+                at_central = dict(pg.execute(ours + "SELECT table_name, count(*) FROM bench GROUP BY 1",
+                                             {"p": f"{terminal}-B%"}).fetchall())
+                # Every row once in the change log: a change applied twice would show as a second change of it.
+                changes_of_them = int(pg.execute(
+                    ours + "SELECT count(*) FROM facet.changes c JOIN bench USING (table_name, row_id) "
+                    "WHERE c.device_id = %(d)s", {"p": f"{terminal}-B%", "d": device}).fetchone()[0])
                 bench_sales = int(pg.execute("SELECT count(*) FROM facet.records WHERE table_name = 'sales' AND "
                                              "data->>'number' LIKE %s", (f"{terminal}-B%",)).fetchone()[0])
-                dup = int(pg.execute("SELECT count(*) - count(DISTINCT (device_id, device_seq)) FROM facet.changes"
-                                     ).fetchone()[0])
-            passed = ours_s <= 30 and ours_s <= 3 * baseline_s and bench_sales == n_sales and done.quarantined == 0
+                dup = changes_of_them - sum(at_central.values())
+            complete = at_central == {"sales": n_sales, "sale_lines": 3 * n_sales, "payments": n_sales,
+                                      "stock_movements": 3 * n_sales}
+            passed = (ours_s <= 30 and ours_s <= 3 * baseline_s and bench_sales == n_sales and complete
+                      and dup == 0 and done.quarantined == 0)
             self.figures.append(Figure(
                 "push_offline_day", f"{n_sales:,} three-line sales made offline, pushed by sync_once", ours_s, "s",
                 baseline_s, "raw psycopg executemany of the same rows into copies of facet.records + facet.changes "
                 "(LIKE ... INCLUDING ALL), one transaction per 2,000 changes", "<= 30 s and <= 3x baseline", passed,
                 {"outbox_rows": waiting, "outbox_by_table": per_table, "audit_events": audit_waiting,
                  "baseline_rows": baseline_rows, "round": done.to_dict(), "sales_at_central": bench_sales,
-                 "duplicate_changes": dup, "sales_made_s": round(made_s, 1),
+                 "duplicate_changes": dup, "bench_rows_at_central": at_central, "sales_made_s": round(made_s, 1),
                  "sales_made_per_s": round(n_sales / made_s, 1)}))
         finally:
             facet.close()
@@ -586,6 +591,8 @@ class SyncBench:
         first, url, store_id = self.first_counter("central_chain")
         name = first.profile.name
         first.close()
+        with self.server.connect("central_chain", autocommit=True) as pg:  # central's own time, per function
+            pg.execute("ALTER DATABASE central_chain SET track_functions = 'pl'")
         from pos_app.adapters.central import without_login
 
         folder = self.work / "chain"
@@ -651,6 +658,10 @@ class SyncBench:
                 "SELECT count(*) FROM facet.changes WHERE applied_at >= to_timestamp(%s) AND "
                 "applied_at < to_timestamp(%s) GROUP BY date_trunc('second', applied_at) ORDER BY 1 DESC LIMIT 1",
                 (go, end)).fetchone()
+            time.sleep(0.6)  # the statistics of the last sessions
+            central_s = {str(r[0]): round(float(r[1]) / 1000, 1) for r in pg.execute(
+                "SELECT funcname, total_time FROM pg_stat_user_functions WHERE funcname IN "
+                "('push', 'pull', 'hello', 'push_audit')")}
         lost = sum(1 for s in committed if s not in on_central)
         doubled = sum(1 for c in on_central.values() if c > 1)
         lines_expected = sum(r["lines"] for r in results)
@@ -668,7 +679,10 @@ class SyncBench:
                   "lines_committed": lines_expected, "join_s": round(joined_s, 1),
                   "worker_rounds": sum(r["rounds"] for r in results),
                   "round_p50_s": round(statistics.median([x for r in results for x in r["round_s"]] or [0]), 3),
-                  "errors": [e for r in results for e in r["errors"]][:5]}
+                  "errors": [e for r in results for e in r["errors"]][:5],
+                  # Seconds central spent inside each sync function over the whole run (joins, selling, drain):
+                  # against the run's length, how busy central itself was.
+                  "central_function_s": central_s}
         say(f"  {detail}")
         self.figures.append(Figure(
             "chain_delay_p95", f"{n} devices selling every 2-5 s: a sale's commit at one to its arrival at another",
@@ -684,8 +698,8 @@ class SyncBench:
         """Central seeded directly (the administrator's COPY into facet.records and facet.changes, rows
         shaped like the demo's own) with --join-items items and --join-lines sale lines, then a new counter
         joins in a child process: time from `join_group` to the store opened, and the child's peak RSS."""
-        from pos_app.sync_group import add_counter
         from pos_app.adapters.central import without_login
+        from pos_app.sync_group import add_counter
 
         items, lines = self.args.join_items, self.args.join_lines
         say(f"join: seeding central with {items:,} items and {lines:,} sale lines ...")

@@ -147,6 +147,9 @@ class SqliteSyncLocal:
             conn.close()
 
     def set_stores(self, stores: Sequence[Mapping[str, str]]) -> None:
+        wanted = sorted((s["id"], s["code"], s["name"]) for s in stores)
+        if sorted(self.stores()) == wanted:
+            return  # every round says hello: no write (and no wait for the write lock a sale may hold) when unchanged
         conn = self._db.connect()
         try:
             conn.execute("BEGIN IMMEDIATE")

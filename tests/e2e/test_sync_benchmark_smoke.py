@@ -36,6 +36,7 @@ def test_sync_harness_reports_every_figure_and_loses_nothing(tmp_path: Path) -> 
     assert all(isinstance(f["value"], (int, float)) and math.isfinite(f["value"]) for f in figures.values())
     push = figures["push_offline_day"]["detail"]
     assert push["sales_at_central"] == 30 and push["duplicate_changes"] == 0
+    assert push["bench_rows_at_central"] == {"sales": 30, "sale_lines": 90, "payments": 30, "stock_movements": 90}
     assert push["round"]["refused"] == 0
     chain = figures["chain_delay_p95"]["detail"]
     assert chain["sales"] > 0
