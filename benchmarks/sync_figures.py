@@ -131,6 +131,29 @@ class Stores:
         return dest
 
 
+def time_calls(obj: Any, names: tuple[str, ...], prefix: str) -> dict[str, list[float]]:
+    """Wrap `obj`'s methods `names` (on the instance: callers see the wrapper) to add up their wall time."""
+    spent: dict[str, list[float]] = {}
+
+    def wrap(name: str) -> None:
+        plain = getattr(obj, name)
+        tally = spent.setdefault(prefix + name, [0.0, 0])
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return plain(*args, **kwargs)
+            finally:
+                tally[0] += time.perf_counter() - started
+                tally[1] += 1
+
+        setattr(obj, name, timed)
+
+    for name in names:
+        wrap(name)
+    return spent
+
+
 def fast_writes(facet: Any) -> Any:
     """Untimed setup only: the store's pooled connections with `synchronous = OFF` (no fsync per commit) while
     the offline day's sales are made; returns the undo (the pool is emptied: the next connections are
@@ -392,6 +415,8 @@ class SyncBench:
                 link.close()
                 profiler = cProfile.Profile()
                 profiler.enable()
+            split = time_calls(link, ("hello", "push", "push_audit", "pull"), "central.")
+            split.update(time_calls(local, ("outbox_batch", "mark_pushed", "audit_after", "apply"), "local."))
             started = time.perf_counter()
             done = sync.sync_once(local, link)
             ours_s = time.perf_counter() - started
@@ -432,7 +457,10 @@ class SyncBench:
                 {"outbox_rows": waiting, "outbox_by_table": per_table, "audit_events": audit_waiting,
                  "baseline_rows": baseline_rows, "round": done.to_dict(), "sales_at_central": bench_sales,
                  "duplicate_changes": dup, "bench_rows_at_central": at_central, "sales_made_s": round(made_s, 1),
-                 "sales_made_per_s": round(n_sales / made_s, 1)}))
+                 "sales_made_per_s": round(n_sales / made_s, 1),
+                 # Where sync_once's time went: seconds in each call (central's functions as the counter waits
+                 # for them, the store file's side), [seconds, calls].
+                 "split_s_calls": {k: [round(v[0], 2), v[1]] for k, v in split.items()}}))
         finally:
             facet.close()
 
@@ -574,7 +602,7 @@ class SyncBench:
             on <= 1.2 * off,
             {"p50_on_ms": round(statistics.median(times["on"]), 2),
              "p50_off_ms": round(statistics.median(times["off"]), 2), "rounds_each": len(times["on"]),
-             "other_counter_sales_pulled": other_sales}))
+             "other_counter_sales_pulled": other_sales, "switch_interval_s": sys.getswitchinterval()}))
 
 
     # ------------------------------------------------------------ 4. a chain, simulated
@@ -942,6 +970,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--join-items", type=int, default=10_000)
     parser.add_argument("--join-lines", type=int, default=100_000)
     parser.add_argument("--only", default=",".join(FIGURES))
+    parser.add_argument("--switch-interval", type=float, metavar="S",
+                        help="sys.setswitchinterval for this process (Python's default 0.005): how long a thread "
+                             "busy in Python (the sync worker) may keep a sale's thread waiting for the GIL")
     parser.add_argument("--json", metavar="FILE")
     parser.add_argument("--chain-child", metavar="SPEC", help=argparse.SUPPRESS)
     parser.add_argument("--join-child", metavar="SPEC", help=argparse.SUPPRESS)
@@ -958,6 +989,8 @@ def main(argv: list[str] | None = None) -> int:
             profiler.dump_stats(profile)
             return 0
         return join_child(Path(args.join_child))
+    if args.switch_interval:
+        sys.setswitchinterval(args.switch_interval)
     wanted = [f for f in args.only.split(",") if f]
     unknown = set(wanted) - set(FIGURES)
     if unknown:
