@@ -568,6 +568,8 @@ class SyncBench:
         seller = Seller(a, seed=47)
         b_seller = Seller(b, seed=53)
         times: dict[str, list[float]] = {"on": [], "off": []}
+        waits: dict[str, list[float]] = {"on": [], "off": []}
+        lock_wait = _BeginWaits(a)
         worker: Worker | None = None
         rng = random.Random(59)
         block = 20
@@ -582,9 +584,11 @@ class SyncBench:
                 time.sleep(0.3)
             for _ in range(block):
                 co = seller.checkout()
+                lock_wait.spent = 0.0
                 started = time.perf_counter()
                 seller.complete(co)
                 times[mode].append((time.perf_counter() - started) * 1000)
+                waits[mode].append(lock_wait.spent * 1000)
                 if worker is not None:
                     worker.poke()
                     if rng.random() < 0.5:  # the other counter sells too: A pulls its sales while selling
@@ -602,7 +606,13 @@ class SyncBench:
             on <= 1.2 * off,
             {"p50_on_ms": round(statistics.median(times["on"]), 2),
              "p50_off_ms": round(statistics.median(times["off"]), 2), "rounds_each": len(times["on"]),
-             "other_counter_sales_pulled": other_sales, "switch_interval_s": sys.getswitchinterval()}))
+             "other_counter_sales_pulled": other_sales, "switch_interval_s": sys.getswitchinterval(),
+             # The sale's own BEGIN IMMEDIATE (taking the store's write lock): the time it waited for the
+             # worker's write transactions (SQLite's busy handler sleeps 1, 2, 5, 10 ... ms between tries).
+             "begin_wait_p50_ms": {m: round(statistics.median(w), 2) for m, w in waits.items() if w},
+             "begin_wait_p95_ms": {m: round(p95(w), 2) for m, w in waits.items() if w},
+             "begin_wait_mean_ms": {m: round(statistics.fmean(w), 2) for m, w in waits.items() if w}}))
+        lock_wait.remove()
 
 
     # ------------------------------------------------------------ 4. a chain, simulated
@@ -758,6 +768,35 @@ class SyncBench:
             "join_peak_rss", "the joining process's peak memory (VmHWM)", result["peak_rss_mb"], "MB", None, "",
             "<= 300 MB", result["peak_rss_mb"] <= 300, {"full_scale": at_full}))
 
+
+
+class _BeginWaits:
+    """Adds up how long this thread's `BEGIN IMMEDIATE` statements on the store's engine took (the wait for
+    the write lock): the sale's units of work begin there; the worker's writes are on other threads."""
+
+    def __init__(self, facet: Any) -> None:
+        from sqlalchemy import event
+
+        self.engine = facet.db.engine
+        self.thread = threading.get_ident()
+        self.spent = 0.0
+        self.started = 0.0
+        event.listen(self.engine, "before_cursor_execute", self.before)
+        event.listen(self.engine, "after_cursor_execute", self.after)
+
+    def before(self, conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+        if statement.startswith("BEGIN") and threading.get_ident() == self.thread:
+            self.started = time.perf_counter()
+
+    def after(self, conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+        if statement.startswith("BEGIN") and threading.get_ident() == self.thread:
+            self.spent += time.perf_counter() - self.started
+
+    def remove(self) -> None:
+        from sqlalchemy import event
+
+        event.remove(self.engine, "before_cursor_execute", self.before)
+        event.remove(self.engine, "after_cursor_execute", self.after)
 
 
 def _sync(facet: Any) -> None:
