@@ -49,6 +49,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--display", choices=("auto", "xvfb", "offscreen"), default="auto",
                         help="where the timed windows open: a real X window on a private Xvfb server (what a "
                              "person sees; 'auto' picks it when Xvfb is installed) or Qt's offscreen platform")
+    parser.add_argument("--sync", action="store_true",
+                        help="also the sync figures (benchmarks/sync_figures.py, its own PostgreSQL and stores, "
+                             "in a child process): printed as their own table, added to --json's figures")
+    parser.add_argument("--sync-devices", type=int, default=10, help="devices of the simulated chain (10)")
     args = parser.parse_args(argv)
     if args.items < 300 or args.repeat < 1:
         parser.error("--items must be at least 300 (the demo alone has 235) and --repeat at least 1")
@@ -150,6 +154,8 @@ class Harness:
         self.figures: list[Figure] = []
         self.warnings: list[str] = []
         self.setup: dict[str, Any] = {}
+        self.sync_result: dict[str, Any] | None = None
+        self.sync_table = ""
 
     def say(self, text: str) -> None:
         if not self.args.quiet:
@@ -537,6 +543,22 @@ class Harness:
             "csv.reader + raw executemany into a scratch table, one transaction", "≤ 5 s",
             result["seconds"] <= 5, {"rows": result["rows"], "created": result["created"]}))
 
+    def sync_figures(self) -> None:
+        """The sync figures, measured by `benchmarks/sync_figures.py` in a child process (its own PostgreSQL,
+        demo-based stores and threads, none of this store): their own table, their figures in --json."""
+        out = self.work / "sync.json"
+        self.say("sync figures (benchmarks/sync_figures.py, own PostgreSQL) ...")
+        done = subprocess.run([sys.executable, "-m", "benchmarks.sync_figures", "--json", str(out),
+                               "--devices", str(self.args.sync_devices)], cwd=ROOT, capture_output=True, text=True,
+                              check=False)
+        (self.logs / "sync.log").parent.mkdir(parents=True, exist_ok=True)
+        (self.logs / "sync.log").write_text(done.stderr, encoding="utf-8")
+        if done.returncode != 0 or not out.exists():
+            self.warnings.append(f"sync figures failed (exit {done.returncode}): see {self.logs / 'sync.log'}")
+            return
+        self.sync_result = json.loads(out.read_text(encoding="utf-8"))
+        self.sync_table = done.stdout.strip()
+
     # -- report ------------------------------------------------------------------------
 
     def table(self) -> str:
@@ -550,8 +572,12 @@ class Harness:
 
     def as_json(self) -> dict[str, Any]:
         self.setup["spawner_max_rss_mb"] = round(self.spawner.max_rss_mb, 1)
+        figures = [f.as_json() for f in self.figures]
+        if self.sync_result is not None:
+            figures.extend(self.sync_result["figures"])
+            self.setup["sync"] = self.sync_result["setup"]
         return {"items": self.args.items, "repeat": self.args.repeat, "machine": machine(), "setup": self.setup,
-                "figures": [f.as_json() for f in self.figures], "warnings": self.warnings}
+                "figures": figures, "warnings": self.warnings}
 
 
 def _num(value: float, unit: str) -> str:
@@ -593,6 +619,8 @@ def main(argv: list[str] | None = None) -> int:
         harness.cold_start_and_memory()
         harness.first_screen()
         harness.in_process()
+        if args.sync:
+            harness.sync_figures()
         ok = True
     finally:
         spawner.close()
@@ -614,6 +642,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Windows: {'a real X window on Xvfb' if display is not None else 'Qt offscreen platform'} "
           f"(QT_QPA_PLATFORM={os.environ.get('QT_QPA_PLATFORM')}).")
     print(harness.table())
+    if harness.sync_table:
+        print("\nSync (benchmarks/sync_figures.py):")
+        print(harness.sync_table)
     for warning in harness.warnings:
         print(f"warning: {warning}")
     if args.json:

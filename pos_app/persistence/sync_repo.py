@@ -160,6 +160,9 @@ class SqliteSyncLocal:
             conn.close()
 
     def set_stores(self, stores: Sequence[Mapping[str, str]]) -> None:
+        wanted = sorted((s["id"], s["code"], s["name"]) for s in stores)
+        if sorted(self.stores()) == wanted:
+            return  # every round says hello: no write (and no wait for the write lock a sale may hold) when unchanged
         conn = self._db.connect()
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -238,9 +241,13 @@ class SqliteSyncLocal:
         transaction): [{"tx": id, "changes": [{"seq", "table", "row", "op", "data"}, ...]}, ...]."""
         conn = self._db.connect()
         try:
+            # In `seq` order, which is `device_seq` order (the journal inserts every row with the next of both,
+            # and only updates rows after): the pushed_at index then yields the rows already ordered (its
+            # entries end with the rowid `seq`), reading only this batch's rows instead of sorting every unpushed
+            # row for each batch (an offline day's 80,000 rows: 40 full sorts).
             rows = conn.execute(
                 "SELECT device_seq, tx_id, table_name, row_id, op, changes FROM outbox "
-                "WHERE pushed_at IS NULL ORDER BY device_seq LIMIT ?", (max_changes + 1,)).fetchall()
+                "WHERE pushed_at IS NULL ORDER BY seq LIMIT ?", (max_changes + 1,)).fetchall()
             if len(rows) > max_changes:
                 # End on a transaction boundary: drop the last, possibly partial, transaction (unless it is all).
                 last_tx = rows[-1][1]
@@ -250,7 +257,7 @@ class SqliteSyncLocal:
                 else:
                     rows = conn.execute(
                         "SELECT device_seq, tx_id, table_name, row_id, op, changes FROM outbox "
-                        "WHERE pushed_at IS NULL AND tx_id = ? ORDER BY device_seq", (last_tx,)).fetchall()
+                        "WHERE pushed_at IS NULL AND tx_id = ? ORDER BY seq", (last_tx,)).fetchall()
             transactions: list[dict[str, Any]] = []
             for seq, tx_id, table, row_id, op, changes in rows:
                 data = self._data(conn, table, row_id, op, changes)
@@ -301,7 +308,10 @@ class SqliteSyncLocal:
         conn = self._db.connect()
         try:
             conn.execute("BEGIN IMMEDIATE")
-            conn.execute("UPDATE outbox SET pushed_at = ? WHERE pushed_at IS NULL AND device_seq <= ?",
+            # The rows up to `through_seq` are the unpushed rows up to that row's `seq` (same order, see
+            # outbox_batch): a range of the pushed_at index, not a check of every unpushed row.
+            conn.execute("UPDATE outbox SET pushed_at = ? WHERE pushed_at IS NULL AND seq <= "
+                         "(SELECT seq FROM outbox WHERE device_seq <= ? ORDER BY device_seq DESC LIMIT 1)",
                          (stored_time(utcnow()), through_seq))
             conn.execute("COMMIT")
         finally:
