@@ -220,7 +220,7 @@ def local_snapshot(facet: Any, local: SqliteSyncLocal, progress: Progress | None
                 page = link.snapshot(after, SNAPSHOT_PAGE)
                 rows = page["rows"]
                 if rows:
-                    local.apply([(0, None, t, r, "insert", d) for t, r, d in rows], cursor, own_device="")
+                    local.load_snapshot(rows, cursor)
                     done += len(rows)
                 if progress is not None:
                     progress(done, total)

@@ -29,6 +29,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -40,6 +41,8 @@ from pos_app.domain.errors import PullClash
 from pos_app.persistence.database import LocalDatabase
 from pos_app.persistence.journal import Journal, last_sequence, renumber_unpushed, stored_time
 from pos_app.persistence.models.base import utcnow
+
+log = logging.getLogger(__name__)
 
 # Columns of this file alone: never pushed, never written from a pull.
 LOCAL_ONLY = {"items": frozenset({"seq", "on_hand"})}
@@ -379,6 +382,63 @@ class SqliteSyncLocal:
                 f"that central has not accepted (the same SKU, barcode or number): fix that row here "
                 f"(pos-app sync conflicts lists it once pushed); {done.changes if done else 0} earlier changes "
                 "were written, and the next sync takes up from this one") from None
+
+    def load_snapshot(self, rows: Sequence[Sequence[Any]], cursor: int) -> int:
+        """A page of central's current rows ([table, row id, data]) written into this joining counter's new store
+        in bulk (one prepared INSERT per table and set of columns), in one transaction with the pull cursor the
+        snapshot was read at. Like `apply`: the stock triggers let the facts through, nothing is journaled,
+        foreign keys wait for central's order. Returns the rows written."""
+        by_shape: dict[tuple[str, tuple[str, ...]], list[list[Any]]] = {}
+        conn = self._db.connect()
+        try:
+            conn.execute("PRAGMA foreign_keys = OFF")
+            conn.execute("BEGIN IMMEDIATE")
+            next_seq = int(conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM items").fetchone()[0])
+            for table, row_id, data in rows:
+                table = str(table)
+                columns = self._table_columns(conn, table)
+                if not columns or not isinstance(data, dict):
+                    continue
+                local = LOCAL_ONLY.get(table, frozenset())
+                values = {k: _column_value(v) for k, v in data.items() if k in columns and k not in local and k != "id"}
+                for column, default in STRIPPED_DEFAULTS.get(table, {}).items():
+                    values.setdefault(column, default)
+                if table == "items":
+                    values["seq"] = next_seq
+                    next_seq += 1
+                names = tuple(values)
+                by_shape.setdefault((table, names), []).append([str(row_id), *values.values()])
+            conn.execute("UPDATE sync_state SET applying = 1 WHERE id = 1")
+            written = 0
+            for (table, names), batch in by_shape.items():
+                cols = ("id", *names)
+                sql = (f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
+                       "ON CONFLICT (id) DO NOTHING")
+                conn.execute("SAVEPOINT shape")
+                try:
+                    conn.executemany(sql, batch)
+                    written += len(batch)
+                except sqlcipher3.IntegrityError:
+                    # A row central holds only in part (an update of a row whose insert it refused): the others
+                    # go in, that one is named in the log (its table and id, no values) and left out.
+                    conn.execute("ROLLBACK TO shape")
+                    for one_row in batch:
+                        try:
+                            conn.execute(sql, one_row)
+                            written += 1
+                        except sqlcipher3.IntegrityError:
+                            log.warning("join: central's %s row %s is incomplete; left out", table, one_row[0])
+                conn.execute("RELEASE shape")
+            conn.execute("UPDATE sync_state SET applying = 0, pull_cursor = ? WHERE id = 1", (cursor,))
+            conn.execute("COMMIT")
+            return written
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        finally:
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.close()
 
     def _nothing_new(self, changes: Sequence[Sequence[Any]]) -> bool:
         """Whether every change is already here as central has it (read without the store's write lock)."""
