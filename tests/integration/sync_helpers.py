@@ -86,7 +86,8 @@ def available(facet: app.Facet, tracking: str = "unique", n: int = 1) -> list[st
 NEW_OWNER = ("Noor Haddad", "noor-owner-pass-1", "5151")
 
 
-def join_new_store(admin_url: str, folder: Path, name: str) -> app.Facet:
+def join_new_store(admin_url: str, folder: Path, name: str, *, owner: tuple[str, str, str] = NEW_OWNER,
+                   tax_rate: str = "8.25") -> app.Facet:
     """The first counter of a new store of the group: its profile and owner are set up here, then pushed."""
     from pos_app.services.ports.settings import StoreProfile
     from pos_app.services.setup import OwnerAccount, set_up_store
@@ -94,9 +95,9 @@ def join_new_store(admin_url: str, folder: Path, name: str) -> app.Facet:
 
     def set_up(facet: app.Facet, answer: dict[str, Any]) -> None:
         profile = StoreProfile(name=answer["store_name"], address="", phone="", email="",
-                               timezone="America/Chicago", currency="USD", locale="en_US", tax_rate="8.25",
+                               timezone="America/Chicago", currency="USD", locale="en_US", tax_rate=tax_rate,
                                receipt_footer="", privacy_contact="")
-        set_up_store(profile, OwnerAccount(*NEW_OWNER), uow=facet.uow(), hasher=FAST_HASHER)
+        set_up_store(profile, OwnerAccount(*owner), uow=facet.uow(), hasher=FAST_HASHER)
 
     _, _, token = add_counter(admin_url, None, name)
     join_group(folder, counter_url(admin_url), token, set_up=set_up)

@@ -35,11 +35,9 @@ from pos_app.adapters.secrets import KeyringSecrets, database_key_name, sync_log
 from pos_app.domain.errors import CentralProblem, PullClash
 from pos_app.domain.permissions import Role
 from pos_app.services import inventory, sync
-from pos_app.services.ports.settings import StoreProfile
-from pos_app.services.setup import OwnerAccount, set_up_store
 from pos_app.sync_group import add_counter, join_group
-from tests.conftest import FAST_HASHER, OWNER, actor_for, cli_login
-from tests.integration.sync_helpers import available, counter_url, one, rows, sell, sync_now
+from tests.conftest import OWNER, actor_for, cli_login
+from tests.integration.sync_helpers import available, counter_url, join_new_store, one, rows, sell, sync_now
 from tests.postgres_server import free_port
 
 REPO = Path(__file__).resolve().parents[2]
@@ -120,16 +118,8 @@ def counter_login(facet: app.Facet) -> Credentials:
 
 def new_store_counter(central_database: Any, folder: Path, name: str) -> app.Facet:
     """The first counter of a new store of the group (its owner: Olive Owner of the test store)."""
-    _, _, token = add_counter(central_database.url, None, name)
-
-    def set_up(facet: Any, answer: dict[str, Any]) -> None:
-        profile = StoreProfile(name=answer["store_name"], address="", phone="", email="", timezone="America/Chicago",
-                               currency="USD", locale="en_US", tax_rate="0", receipt_footer="", privacy_contact="")
-        set_up_store(profile, OwnerAccount(OWNER.name, OWNER.password, OWNER.pin), uow=facet.uow(),
-                     hasher=FAST_HASHER)
-
-    join_group(folder, counter_url(central_database.url), token, set_up=set_up)
-    return app.open_facet(folder)
+    return join_new_store(central_database.url, folder, name, owner=(OWNER.name, OWNER.password, OWNER.pin),
+                          tax_rate="0")
 
 
 def piece(sku: str) -> dict[str, str]:
