@@ -39,6 +39,21 @@ def cmd_central_init(args: argparse.Namespace) -> Output:
                   f"{joined.rows} rows seeded. Add counters with: pos-app central add-counter --url URL --store NAME")
 
 
+def cmd_central_upgrade(args: argparse.Namespace) -> Output:
+    from pos_app.adapters.central import CentralAdmin, describe
+
+    with signed_in(args) as cmd:
+        _owner_may(cmd.actor)
+        admin = CentralAdmin(args.url)
+        before = admin.revision()
+        if before is None:
+            raise ValidationError("url", f"{describe(args.url)} has no Facet schema: pos-app central init creates it")
+        reached = admin.upgrade()
+    return Output({"central": describe(args.url), "from": before, "to": reached},
+                  f"Central {describe(args.url)}: schema {before} -> {reached}." if before != reached else
+                  f"Central {describe(args.url)} already has schema {reached}.")
+
+
 def cmd_central_add_counter(args: argparse.Namespace) -> Output:
     from pos_app.sync_group import TOKEN_HOURS, add_counter
 
@@ -170,6 +185,10 @@ def register(commands: Commands) -> None:
                          "first and seed central from it (an administrator's URL)", central)
     p.add_argument("url", help="postgresql://admin@host:5432/db?sslmode=verify-full&sslrootcert=ca.crt "
                                "(password from PGPASSWORD or ~/.pgpass)")
+    p = commands.command("upgrade", cmd_central_upgrade, "bring central's schema to this Facet's revision (after "
+                         "installing a newer Facet; counters on the old one are refused until they upgrade too)",
+                         central)
+    p.add_argument("url", help="central's administrator URL, as for init")
     p = commands.command("add-counter", cmd_central_add_counter, "print a one-time enrolment token for a new "
                          "counter of this store or of another store (new stores are added by name)", central)
     p.add_argument("--url", required=True, help="central's administrator URL, as for init")

@@ -188,3 +188,23 @@ def test_a_new_stores_first_counter_names_its_store_as_central_does(demo_dir: Pa
             assert pg.execute("SELECT store_id FROM facet.stores WHERE code = 'S2'").fetchone()[0] == local_id
     finally:
         other.close()
+
+
+def test_central_upgrade_names_the_schema_it_found_and_refuses_a_database_without_one(
+        demo_dir: Path, central_database, capsys) -> None:
+    from pos_app.cli import main
+    from tests.conftest import cli_login
+
+    cli_login(demo_dir)
+    assert main(["central", "upgrade", central_database.url, "--data-dir", str(demo_dir), "--json"]) == 2
+    assert "has no Facet schema: pos-app central init creates it" in capsys.readouterr().err
+    first = app.open_facet(demo_dir)
+    try:
+        first.sync().central_init(central_database.url)
+    finally:
+        first.close()
+    assert main(["central", "upgrade", central_database.url, "--data-dir", str(demo_dir), "--json"]) == 0
+    from pos_app.adapters.central import describe
+
+    assert json.loads(capsys.readouterr().out) == {"central": describe(central_database.url), "from": "c0001",
+                                                   "to": "c0001"}
