@@ -17,6 +17,7 @@ import argparse
 import sys
 
 from pos_app.cli.core import Commands, Output, data_dir, signed_in
+from pos_app.cli.options import whole_number
 from pos_app.domain.errors import ValidationError
 from pos_app.domain.permissions import Permission
 
@@ -193,7 +194,8 @@ def register(commands: Commands) -> None:
                          "counter of this store or of another store (new stores are added by name)", central)
     p.add_argument("--url", required=True, help="central's administrator URL, as for init")
     p.add_argument("--store", help="the store's name or code (default: this store)")
-    p.add_argument("--hours", type=int, default=24, help="how long the token is valid (default 24)")
+    p.add_argument("--hours", type=whole_number(1, 24 * 14), default=24,
+                   help="how long the token is valid, in hours (1 to 336; default 24)")
     from pos_app.cli import head_office
 
     head_office.register(commands, central)
@@ -217,7 +219,7 @@ def register(commands: Commands) -> None:
     commands.command("conflicts", cmd_conflicts, "this store's open conflicts and refused changes (manager)", sync)
     p = commands.command("resolve", cmd_resolve, "close a conflict or a refused change, saying what was done "
                          "(manager)", sync)
-    p.add_argument("id", type=int, help="the number `sync conflicts` lists")
+    p.add_argument("id", type=whole_number(1, 2 ** 62), help="the number `sync conflicts` lists")
     p.add_argument("--kind", choices=("conflict", "attention"), default="conflict",
                    help="a conflict (default) or a refused change (attention)")
     p.add_argument("--note", required=True, help="what was done: 'refunded sale S1-C2-000012', 'substituted...'")
