@@ -249,6 +249,14 @@ BEGIN
     END IF;
 END $f$;
 
+-- The counter calling, once central checked it speaks central's schema revision: every door starts here.
+CREATE FUNCTION facet.caller(p_expected text) RETURNS facet.counters
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = facet, pg_temp AS $f$
+BEGIN
+    PERFORM facet.check_version(p_expected);
+    RETURN facet.me();
+END $f$;
+
 -- ------------------------------------------------------------------ joining
 
 CREATE FUNCTION facet.enrol(p_expected text, p_device_id text, p_name text) RETURNS jsonb
@@ -282,8 +290,7 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = facet, pg_temp AS $f$
 DECLARE
     me facet.counters;
 BEGIN
-    PERFORM facet.check_version(p_expected);
-    me := facet.me();
+    me := facet.caller(p_expected);
     RETURN jsonb_build_object(
         'store_id', me.store_id, 'counter_code', me.counter_code,
         'stores', (SELECT coalesce(jsonb_agg(jsonb_build_object('id', store_id, 'code', code, 'name', name)
@@ -444,8 +451,7 @@ DECLARE
     quarantined int := 0;
     erasure boolean;
 BEGIN
-    PERFORM facet.check_version(p_expected);
-    me := facet.me();
+    me := facet.caller(p_expected);
     -- One writer of the change log at a time, until commit: server_seq order is commit order.
     PERFORM pg_advisory_xact_lock(hashtext('facet.changes'));
     FOR tx IN SELECT value FROM jsonb_array_elements(p_batch) LOOP
@@ -486,8 +492,7 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = facet, pg_temp AS $f$
 DECLARE
     me facet.counters;
 BEGIN
-    PERFORM facet.check_version(p_expected);
-    me := facet.me();
+    me := facet.caller(p_expected);
     INSERT INTO facet.audit_events (device_id, seq, store_id, data)
         SELECT me.device_id, (e->>'seq')::bigint, me.store_id, e FROM jsonb_array_elements(p_events) e
         ON CONFLICT (device_id, seq) DO NOTHING;
@@ -514,8 +519,7 @@ DECLARE
     me facet.counters;
     result jsonb;
 BEGIN
-    PERFORM facet.check_version(p_expected);
-    me := facet.me();
+    me := facet.caller(p_expected);
     UPDATE facet.counters SET last_pull_at = now() WHERE role_name = me.role_name;
     WITH scanned AS (
         SELECT * FROM facet.changes WHERE server_seq > p_cursor ORDER BY server_seq LIMIT p_limit
@@ -536,8 +540,7 @@ DECLARE
     me facet.counters;
     result jsonb;
 BEGIN
-    PERFORM facet.check_version(p_expected);
-    me := facet.me();
+    me := facet.caller(p_expected);
     WITH page AS (
         SELECT * FROM facet.records
         WHERE (table_name, row_id) > (p_after_table, p_after_row) AND NOT deleted
@@ -554,8 +557,7 @@ END $f$;
 CREATE FUNCTION facet.snapshot_size(p_expected text) RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = facet, pg_temp AS $f$
 BEGIN
-    PERFORM facet.check_version(p_expected);
-    PERFORM facet.me();
+    PERFORM facet.caller(p_expected);
     RETURN (SELECT count(*) FROM facet.records WHERE NOT deleted);
 END $f$;
 
@@ -566,8 +568,7 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = facet, pg_temp AS $f$
 DECLARE
     me facet.counters;
 BEGIN
-    PERFORM facet.check_version(p_expected);
-    me := facet.me();
+    me := facet.caller(p_expected);
     RETURN jsonb_build_object(
         'conflicts', (SELECT coalesce(jsonb_agg(jsonb_build_object(
                           'id', c.id, 'kind', c.kind, 'table', c.table_name, 'row', c.row_id, 'field', c.field,
@@ -589,8 +590,7 @@ DECLARE
     me facet.counters;
     n int;
 BEGIN
-    PERFORM facet.check_version(p_expected);
-    me := facet.me();
+    me := facet.caller(p_expected);
     IF p_kind = 'conflict' THEN
         UPDATE facet.conflicts SET resolved_at = now(), resolved_by = p_by, resolution = p_resolution
             WHERE id = p_id AND store_id = me.store_id AND resolved_at IS NULL;
@@ -607,8 +607,7 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = facet, pg_temp AS $f$
 DECLARE
     me facet.counters;
 BEGIN
-    PERFORM facet.check_version(p_expected);
-    me := facet.me();
+    me := facet.caller(p_expected);
     UPDATE facet.counters SET left_at = now() WHERE role_name = me.role_name;
 END $f$;
 
@@ -619,7 +618,7 @@ RESET ROLE;
                  "open_cases(text)", "resolve(text, text, bigint, text, text)", "leave(text)"):
         op.execute(f"REVOKE EXECUTE ON FUNCTION facet.{name} FROM PUBLIC")
         op.execute(f"GRANT EXECUTE ON FUNCTION facet.{name} TO {counter}")
-    for name in ("me()", "check_version(text)", "writers(jsonb, text, bigint)",
+    for name in ("me()", "check_version(text)", "caller(text)", "writers(jsonb, text, bigint)",
                  "count_stock(facet.counters, text, jsonb, bigint)",
                  "apply_change(facet.counters, text, jsonb, bigint, boolean)",
                  "visible(facet.counters, text, text)", "shown(facet.counters, text, text, jsonb)"):
