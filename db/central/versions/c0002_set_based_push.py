@@ -83,7 +83,8 @@ END $f$;
 
 -- A run of transactions that only insert rows central does not have: a few statements for the whole run.
 -- The caller holds the log's advisory lock and catches an error (it then applies the run per transaction).
-CREATE FUNCTION facet.apply_new_rows(me facet.counters, txs jsonb[]) RETURNS int
+-- Returns the run's server numbers [first, last] (null for a run without changes).
+CREATE FUNCTION facet.apply_new_rows(me facet.counters, txs jsonb[]) RETURNS jsonb
 LANGUAGE plpgsql SET search_path = facet, pg_temp AS $f$
 DECLARE
     n bigint;
@@ -91,7 +92,7 @@ DECLARE
 BEGIN
     SELECT count(*) INTO n FROM unnest(txs) t, jsonb_array_elements(t->'changes');
     IF n = 0 THEN
-        RETURN 0;
+        RETURN NULL;
     END IF;
     -- The run's block of server numbers, in batch order: nobody else draws while the lock is held.
     first_seq := nextval('facet.server_seq');
@@ -165,7 +166,7 @@ BEGIN
     ON CONFLICT (row_id, kind) WHERE resolved_at IS NULL AND kind IN ('sold_twice', 'below_zero')
     DO UPDATE SET details = excluded.details, server_seq = excluded.server_seq;
 
-    RETURN array_length(txs, 1);
+    RETURN jsonb_build_array(first_seq, first_seq + n - 1);
 END $f$;
 
 CREATE OR REPLACE FUNCTION facet.push(p_expected text, p_seen bigint, p_batch jsonb) RETURNS jsonb
@@ -183,6 +184,8 @@ DECLARE
     applied int := 0;
     skipped int := 0;
     quarantined int := 0;
+    block jsonb;
+    own jsonb := '[]';
 BEGIN
     me := facet.caller(p_expected);
     -- One writer of the change log at a time, until commit: server_seq order is commit order.
@@ -229,7 +232,11 @@ BEGIN
         END IF;
         IF run_from > 0 THEN
             BEGIN
-                applied := applied + facet.apply_new_rows(me, txs[run_from:i - 1]);
+                block := facet.apply_new_rows(me, txs[run_from:i - 1]);
+                applied := applied + (i - run_from);
+                IF block IS NOT NULL THEN
+                    own := own || jsonb_build_array(block);
+                END IF;
             EXCEPTION WHEN OTHERS THEN
                 -- A constraint refused something in the run: each transaction alone, the one at fault to attention.
                 FOR j IN run_from..i - 1 LOOP
@@ -255,8 +262,10 @@ BEGIN
     IF applied > 0 THEN
         PERFORM pg_notify('facet_changes', me.store_id);
     END IF;
+    -- `own`: the blocks of server numbers that hold this batch's changes exactly as sent (a new piece gains its
+    -- store_id): the counter need not apply them again when it pulls them back.
     RETURN jsonb_build_object('through', through, 'applied', applied, 'skipped', skipped,
-                              'quarantined', quarantined);
+                              'quarantined', quarantined, 'own', own);
 END $f$;
 """.replace("@KNOWN@", _KNOWN_SQL)
 
