@@ -18,6 +18,11 @@ that path and adds a fast one for the common case:
 - **Everything else** (an update, a delete, an erasure, a row central has,
   a table central does not keep) goes through ``facet.apply_tx``, c0001's
   per-transaction path, in batch order between the runs.
+- **The counter's echo.** ``push`` answers, beside its counts, ``own``: the
+  blocks of server numbers its runs filled, which hold the batch's changes
+  exactly as the counter has them (a new piece gains its ``store_id``). The
+  round then skips those changes when it pulls them back (``sync_once``),
+  instead of reading each row of its own file again to see it is there.
 - **A run that fails** (a constraint: a SKU or sale number central holds
   for another row) is rolled back whole and applied again transaction by
   transaction, so only the transaction at fault goes to ``attention`` while
