@@ -42,10 +42,16 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from pos_app.domain.errors import CentralProblem
 
 # The central schema revision this Facet speaks (db/central/versions/).
-CENTRAL_REVISION = "c0001"
+CENTRAL_REVISION = "c0002"
 CHANNEL = "facet_changes"
 TOKEN_PREFIX = "FCT1."
 CONNECT_TIMEOUT_S = 5
+# libpq's TCP keepalive and user timeout on every connection to central: a link that died without a word (a
+# router dropped, a cable pulled, a laptop slept) is noticed within ~30 s instead of the operating system's
+# default of two hours, so a sync round that waits on it fails and backs off instead of hanging. A URL that
+# sets one of these keeps its own value.
+KEEPALIVE = {"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5, "keepalives_count": 3,
+             "tcp_user_timeout": 30_000}  # seconds, seconds, probes, milliseconds
 
 
 @dataclass(frozen=True)
@@ -125,6 +131,8 @@ def connect(url: str, credentials: Credentials | None = None, *, autocommit: boo
             timeout: float = CONNECT_TIMEOUT_S) -> psycopg.Connection[Any]:
     where = describe(url)
     extra: dict[str, Any] = {"connect_timeout": max(1, int(timeout)), "application_name": "facet"}
+    given = conninfo_to_dict(url)
+    extra.update({k: v for k, v in KEEPALIVE.items() if k not in given})
     if credentials is not None:
         extra.update(user=credentials.role, password=credentials.password)
     try:

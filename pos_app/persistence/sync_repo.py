@@ -278,6 +278,10 @@ class SqliteSyncLocal:
         if op == "delete":
             return None
         local = LOCAL_ONLY.get(table, frozenset())
+        if changes is not None and '"$blob"' not in changes:
+            # The common case (a sale's rows): no binary column to read from the row, values travel as stored.
+            plain: dict[str, Any] = json.loads(changes)
+            return {k: v for k, v in plain.items() if k not in local} if local else plain
         values: dict[str, Any] | None = json.loads(changes) if changes is not None else None
         needs_row = values is None or any(isinstance(v, dict) and "$blob" in v for v in values.values())
         current: dict[str, Any] = {}
