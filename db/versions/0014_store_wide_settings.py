@@ -20,6 +20,7 @@ Revises: 0013
 Create Date: 2026-12-07 16:00:00
 """
 
+import json
 import uuid
 
 import sqlalchemy as sa
@@ -49,7 +50,7 @@ def upgrade() -> None:
         'store_settings',
         sa.Column('store_id', sa.String(length=36), nullable=False),
         sa.Column('key', sa.String(length=80), nullable=False),
-        sa.Column('value', sa.JSON(), nullable=False),
+        sa.Column('value', sa.Text(), nullable=False),
         sa.Column('id', sa.String(length=36), nullable=False),
         sa.Column('created_at', sa.String(length=26), nullable=False),
         sa.Column('updated_at', sa.String(length=26), nullable=False),
@@ -65,6 +66,8 @@ def upgrade() -> None:
     rows = conn.exec_driver_sql(f"SELECT key, value, updated_at FROM settings WHERE key IN ({marks})",
                                 STORE_WIDE).fetchall()
     for key, value, updated_at in rows:
+        # JSON text (settings' JSON column keeps a bare number as a number).
+        value = value if isinstance(value, str) else json.dumps(value)
         conn.exec_driver_sql(
             "INSERT INTO store_settings (id, store_id, key, value, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
             (row_id(store[0], key), store[0], key, value, updated_at, updated_at))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
 from typing import Any, cast
 
@@ -87,7 +88,7 @@ class SettingsRepo:
         if setting_is_store_wide(key):
             store_id = self._store_id()
             shared = None if store_id is None else self._s.get(StoreSetting, store_setting_id(store_id, key))
-            return default if shared is None else shared.value
+            return default if shared is None else json.loads(shared.value)
         row = self._s.get(Setting, key)
         return default if row is None else row.value
 
@@ -110,9 +111,9 @@ class SettingsRepo:
         row_id = store_setting_id(store_id, key)
         row = self._s.get(StoreSetting, row_id)
         if row is None:
-            self._s.add(StoreSetting(id=row_id, store_id=store_id, key=key, value=value))
+            self._s.add(StoreSetting(id=row_id, store_id=store_id, key=key, value=json.dumps(value)))
         else:
-            row.value = value
+            row.value = json.dumps(value)
             # The update carries the whole (small) row: central takes it whole even where the row's insert never
             # reached it (migration 0014 moved the settings of a store that had joined without journaling them).
             for name in ("store_id", "key", "created_at"):

@@ -53,7 +53,7 @@ def store_setting_id(store_id: str, key: str) -> str:
 
 
 class StoreSetting(Synced, Base):
-    """A setting every counter of the store shares (`domain.store.STORE_WIDE_SETTINGS`), as JSON.
+    """A setting every counter of the store shares (`domain.store.STORE_WIDE_SETTINGS`), as JSON text.
 
     Synced like any store-only row; its id is derived from the store and the key (`store_setting_id`), so two
     counters that set one key for the first time while offline write the same row, not two rows of one key."""
@@ -63,7 +63,9 @@ class StoreSetting(Synced, Base):
 
     store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"))
     key: Mapped[str] = mapped_column(String(80))
-    value: Mapped[object] = mapped_column(JSON)
+    # JSON as text, encoded by the repository: the journal and a pull carry the text itself, so a setting whose
+    # value is a bare string reads back the same on every counter.
+    value: Mapped[str] = mapped_column(Text)
 
 
 class Staff(Synced, Base):
