@@ -121,7 +121,7 @@ class SettingsRepo:
         self._s.flush()
 
     def _store_id(self) -> str | None:
-        return cast("str | None", self._s.scalars(select(Store.id).order_by(Store.created_at).limit(1)).first())
+        return self._s.scalars(select(Store.id).order_by(Store.created_at).limit(1)).first()
 
 
 def staff_record(row: Staff) -> StaffRecord:

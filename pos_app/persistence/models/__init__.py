@@ -42,6 +42,6 @@ __all__ = [
     "ConsentEvent", "Customer", "ErasureLogEntry", "Item", "ItemPhoto", "ItemStone", "JobToken", "LargeCashReport",
     "NumberSequence", "OutboxEntry", "OutboxSequence", "ParkedCart", "Payment", "PolicyVersion", "PrintJob",
     "PrivacyRequest", "RecoveryCode", "Sale",
-    "SaleLine", "Setting", "Shift", "Staff", "StockCount", "StockCountScan", "StockMovement", "Store", "StoreSetting", "Synced",
-    "SyncState", "SyncStore", "Terminal", "new_id", "utcnow",
+    "SaleLine", "Setting", "Shift", "Staff", "StockCount", "StockCountScan", "StockMovement", "Store", "StoreSetting",
+    "Synced", "SyncState", "SyncStore", "Terminal", "new_id", "utcnow",
 ]
