@@ -42,9 +42,8 @@ LISTS = {"shared_tables": SHARED, "store_only_tables": STORE_ONLY, "editable_tab
 
 
 def _list_function(name: str, values: tuple[str, ...]) -> str:
-    array = "ARRAY[" + ", ".join(f"'{v}'" for v in values) + "]::text[]"
     return (f"CREATE OR REPLACE FUNCTION facet.{name}() RETURNS text[]\n"
-            f"LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $f$ SELECT {array} $f$;\n")
+            f"LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $f$ SELECT {_array(values)} $f$;\n")
 
 
 APPLY_CHANGE = r"""
@@ -64,7 +63,7 @@ DECLARE
     effective jsonb;
     origin text;
 BEGIN
-    IF NOT (t = ANY(facet.shared_tables() || facet.store_only_tables())) THEN
+    IF NOT (t = ANY(@KEPT@)) THEN
         RAISE EXCEPTION 'central keeps no table "%"', t USING ERRCODE = 'FC010';
     END IF;
     IF o NOT IN ('insert', 'update', 'delete') THEN
@@ -75,7 +74,7 @@ BEGIN
     seq := nextval('facet.server_seq');
     origin := CASE WHEN found_row THEN rec.store_id ELSE me.store_id END;
     -- A store's staff (their PINs and passwords) and its store-only rows are written by its own counters only.
-    IF found_row AND rec.store_id <> me.store_id AND t = ANY(facet.store_only_tables() || ARRAY['staff']) THEN
+    IF found_row AND rec.store_id <> me.store_id AND t = ANY(@NOT_OTHERS@) THEN
         RAISE EXCEPTION 'a counter may not change a % row of another store (%)', t, r USING ERRCODE = 'FC011';
     END IF;
     IF o = 'insert' AND found_row AND NOT rec.deleted THEN
@@ -101,10 +100,10 @@ BEGIN
             INSERT INTO facet.records (table_name, row_id, store_id, data, writers, server_seq)
                 VALUES (t, r, origin, d, facet.writers(d, me.device_id, seq), seq);
         ELSE
-            IF t = ANY(facet.editable_tables()) AND NOT p_erasure THEN
+            IF t = ANY(@EDITABLE@) AND NOT p_erasure THEN
                 FOR k IN SELECT jsonb_object_keys(d) LOOP
                     prior := rec.writers->k;
-                    IF prior IS NOT NULL AND NOT (k = ANY(facet.not_typed_columns()))
+                    IF prior IS NOT NULL AND NOT (k = ANY(@NOT_TYPED@))
                        AND prior->>0 <> me.device_id AND (prior->>1)::bigint > p_seen
                        AND rec.data->k IS DISTINCT FROM d->k THEN
                         INSERT INTO facet.conflicts (store_id, kind, table_name, row_id, field, details, server_seq)
@@ -151,6 +150,18 @@ END $f$;
 """
 
 
+def _array(values: tuple[str, ...]) -> str:
+    return "ARRAY[" + ", ".join(f"'{v}'" for v in values) + "]::text[]"
+
+
+def _apply_change(lists: dict[str, str]) -> str:
+    """`APPLY_CHANGE` with its table lists as the given SQL expressions."""
+    body = APPLY_CHANGE
+    for mark, expression in lists.items():
+        body = body.replace(mark, expression)
+    return body
+
+
 def _as_owner(body: str) -> None:
     """Run `body` as the group's owner role (c0001 made it; it owns every facet object)."""
     owner = op.get_bind().exec_driver_sql("SELECT value FROM facet.info WHERE key = 'owner_role'").scalar()
@@ -158,12 +169,21 @@ def _as_owner(body: str) -> None:
 
 
 def upgrade() -> None:
-    _as_owner("".join(_list_function(name, values) for name, values in LISTS.items()) + APPLY_CHANGE)
+    functions = "".join(_list_function(name, values) for name, values in LISTS.items())
+    _as_owner(functions + _apply_change({
+        "@KEPT@": "facet.shared_tables() || facet.store_only_tables()",
+        "@NOT_OTHERS@": "facet.store_only_tables() || ARRAY['staff']",
+        "@EDITABLE@": "facet.editable_tables()", "@NOT_TYPED@": "facet.not_typed_columns()"}))
     for name in LISTS:
         op.execute(f"REVOKE EXECUTE ON FUNCTION facet.{name}() FROM PUBLIC")
 
 
 def downgrade() -> None:
-    # The function-based apply stays; with the lists as c0001 had them (no store_settings) it does what c0001's did.
-    _as_owner("".join(_list_function(name, tuple(v for v in values if v != "store_settings"))
-                      for name, values in LISTS.items()))
+    # c0001's apply_change, its lists literal again (without store_settings), then the list functions go.
+    def before(values: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(v for v in values if v != "store_settings")
+
+    _as_owner(_apply_change({
+        "@KEPT@": _array(SHARED + before(STORE_ONLY)), "@NOT_OTHERS@": _array(before(STORE_ONLY) + ("staff",)),
+        "@EDITABLE@": _array(before(EDITABLE)), "@NOT_TYPED@": _array(NOT_TYPED)})
+        + "".join(f"DROP FUNCTION facet.{name}();\n" for name in LISTS))
