@@ -14,14 +14,19 @@ if TYPE_CHECKING:
 
 
 def cmd_settings_list(args: argparse.Namespace) -> Output:
+    from pos_app.domain.store import setting_is_store_wide
     from pos_app.services.settings import SETTINGS, current_settings
 
     with signed_in(args) as cmd:
         values = current_settings(reader=cmd.store.directory, actor=cmd.actor, uow=cmd.store.uow())
     if values.get("receipt.logo"):
         values["receipt.logo"] = f"(a PNG image, {len(values['receipt.logo']) * 3 // 4:,} bytes)"
-    text = "\n".join(f"{key} = {json.dumps(value)}\n    {SETTINGS[key].meaning}" for key, value in values.items())
-    return Output({"settings": values}, text)
+    def scope(key: str) -> str:
+        return "every counter of the store" if setting_is_store_wide(key) else "this counter only"
+
+    text = "\n".join(f"{key} = {json.dumps(value)}\n    {SETTINGS[key].meaning} ({scope(key)})"
+                     for key, value in values.items())
+    return Output({"settings": values, "store_wide": sorted(k for k in values if setting_is_store_wide(k))}, text)
 
 
 def cmd_settings_set(args: argparse.Namespace) -> Output:

@@ -16,6 +16,24 @@ from pos_app.domain.errors import ValidationError
 
 DEFAULT_LOCATIONS = ("Case 1", "Case 2", "Case 3", "Safe", "Back office")
 DEFAULT_IDLE_LOCK_MINUTES = 5
+# Settings every counter of one store shares (synced through central between them; a store that never joins a
+# group has one counter and sees no difference). Every other setting belongs to the counter it is made on: its
+# printer, its card reader, its counter code, its own bookkeeping (a retention run, the erasure log's salt).
+# A key not named here stays on its counter, so a new setting is never shared by accident.
+STORE_WIDE_SETTINGS = frozenset({
+    "inventory.locations", "security.idle_lock_minutes", "security.argon2", "security.two_step_roles",
+    "sales.clerk_discount_limit_percent", "receipt.return_policy", "receipt.logo", "receipt.privacy_notice",
+    "appraisals.limiting_conditions", "privacy.third_parties", "privacy.retention_years.transactions",
+    "privacy.retention_years.appraisals", "retention.transactions_years", "retention.form_8300_years",
+    "retention.request_months", "retention.backup_days", "retention.export_days",
+})
+
+
+def setting_is_store_wide(key: str) -> bool:
+    """True for a setting every counter of the store shares; false for one that belongs to this counter."""
+    return key in STORE_WIDE_SETTINGS
+
+
 # The days a person may type (a search's bounds, a request's date): anything else is a slip of the keyboard,
 # and the far ends of Python's calendar overflow as soon as a time zone or a day is added.
 FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2999, 12, 31)

@@ -19,6 +19,7 @@ from typing import Any
 
 from pos_app.domain.items import ItemSpec
 from pos_app.domain.permissions import Role
+from pos_app.domain.store import setting_is_store_wide
 from pos_app.services.ports.inventory import (
     THIS_STORE,
     AgingBucket,
@@ -383,7 +384,11 @@ class SqliteDirectoryReader:
     def setting(self, key: str, default: Any = None) -> Any:
         import json
 
-        r = self._c.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        if setting_is_store_wide(key):
+            r = self._c.execute(f"SELECT value FROM store_settings WHERE key = ? AND {self._THIS_STORE}",
+                                (key,)).fetchone()
+        else:
+            r = self._c.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
         if r is None:
             return default
         # The JSON column has NUMERIC affinity: SQLite stores a bare number as a number.

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
 from typing import Any, cast
 
 from sqlalchemy import Table, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from pos_app.domain.errors import Conflict, ValidationError
 from pos_app.domain.permissions import Role
 from pos_app.domain.staff import LAST_OWNER, name_key
+from pos_app.domain.store import setting_is_store_wide
 from pos_app.persistence.journal import Journal
 from pos_app.persistence.models import (
     RecoveryCode,
@@ -20,9 +23,11 @@ from pos_app.persistence.models import (
     Setting,
     Staff,
     Store,
+    StoreSetting,
     new_id,
     utcnow,
 )
+from pos_app.persistence.models.store import store_setting_id
 from pos_app.services.ports.settings import StoreProfile
 from pos_app.services.ports.staff import StaffRecord
 
@@ -73,14 +78,24 @@ class StoreRepo:
 
 
 class SettingsRepo:
+    """Settings by key. One every counter of the store shares (`domain.store.setting_is_store_wide`) is a row of
+    `store_settings`, synced to the store's other counters; one of this counter's own is a row of `settings`."""
+
     def __init__(self, session: Session) -> None:
         self._s = session
 
     def get(self, key: str, default: Any = None) -> Any:
+        if setting_is_store_wide(key):
+            store_id = self._store_id()
+            shared = None if store_id is None else self._s.get(StoreSetting, store_setting_id(store_id, key))
+            return default if shared is None else json.loads(shared.value)
         row = self._s.get(Setting, key)
         return default if row is None else row.value
 
     def set(self, key: str, value: Any) -> None:
+        if setting_is_store_wide(key):
+            self._set_shared(key, value)
+            return
         row = self._s.get(Setting, key)
         if row is None:
             self._s.add(Setting(key=key, value=value, updated_at=utcnow()))
@@ -88,6 +103,25 @@ class SettingsRepo:
             row.value = value
             row.updated_at = utcnow()
         self._s.flush()
+
+    def _set_shared(self, key: str, value: Any) -> None:
+        store_id = self._store_id()
+        if store_id is None:
+            raise LookupError(f"the store has not been set up: {key} is a store setting, saved after its profile")
+        row_id = store_setting_id(store_id, key)
+        row = self._s.get(StoreSetting, row_id)
+        if row is None:
+            self._s.add(StoreSetting(id=row_id, store_id=store_id, key=key, value=json.dumps(value)))
+        else:
+            row.value = json.dumps(value)
+            # The update carries the whole (small) row: central takes it whole even where the row's insert never
+            # reached it (migration 0014 moved the settings of a store that had joined without journaling them).
+            for name in ("store_id", "key", "created_at"):
+                flag_modified(row, name)
+        self._s.flush()
+
+    def _store_id(self) -> str | None:
+        return self._s.scalars(select(Store.id).order_by(Store.created_at).limit(1)).first()
 
 
 def staff_record(row: Staff) -> StaffRecord:

@@ -186,23 +186,32 @@ class SqliteSyncLocal:
 
     def set_terminal(self, code: str) -> None:
         """This counter's code as central gave it (S1-C2): the prefix of its sale numbers from now on."""
-        self._set_setting("terminal.code", code, replace=True)
+        self._set_counter_setting("terminal.code", code)
 
     def set_default_settings(self) -> None:
-        """The settings a new store starts with, where this file has none (settings stay per counter)."""
+        """The store settings a store starts with, where central held none for this store (its first counter
+        set up from the command line, or a store whose settings never changed since it joined). Written as this
+        counter's own change (journaled), so the store's other counters get them too."""
         from pos_app.domain import store as store_rules
 
-        self._set_setting("inventory.locations", list(store_rules.DEFAULT_LOCATIONS), replace=False)
-        self._set_setting("security.idle_lock_minutes", store_rules.DEFAULT_IDLE_LOCK_MINUTES, replace=False)
+        defaults: dict[str, Any] = {"inventory.locations": list(store_rules.DEFAULT_LOCATIONS),
+                                    "security.idle_lock_minutes": store_rules.DEFAULT_IDLE_LOCK_MINUTES}
+        with self._db.unit_of_work() as uow:
+            missing = {key: value for key, value in defaults.items() if uow.settings.get(key) is None}
+            if not missing:
+                return
+            for key, value in missing.items():
+                uow.settings.set(key, value)
+            uow.commit()
 
-    def _set_setting(self, key: str, value: Any, *, replace: bool) -> None:
+    def _set_counter_setting(self, key: str, value: Any) -> None:
+        """One of this counter's own settings (never synced)."""
         conn = self._db.connect()
         try:
             conn.execute("BEGIN IMMEDIATE")
-            conflict = "DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at" if replace \
-                else "DO NOTHING"
-            conn.execute(f"INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) "
-                         f"ON CONFLICT (key) {conflict}", (key, json.dumps(value), stored_time(utcnow())))
+            conn.execute("INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) "
+                         "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                         (key, json.dumps(value), stored_time(utcnow())))
             conn.execute("COMMIT")
         finally:
             conn.close()

@@ -355,21 +355,21 @@ def _central_at(url: str, revision: str, *, down: bool = False) -> None:
         engine.dispose()
 
 
-def test_central_upgrade_takes_a_c0001_central_to_c0002_and_a_downgrade_puts_the_old_push_back(
+def test_central_upgrade_takes_a_c0001_central_to_the_newest_and_a_downgrade_puts_the_old_push_back(
         central_database: Any) -> None:
-    assert CENTRAL_REVISION == "c0002"
+    assert CENTRAL_REVISION == "c0003"
     _central_at(central_database.url, "c0001")
     with pytest.raises(CentralProblem, match="upgrade central first"):
         enrolled(central_database.url)
 
-    assert CentralAdmin(central_database.url).upgrade() == "c0002"
+    assert CentralAdmin(central_database.url).upgrade() == "c0003"
     till = enrolled(central_database.url)
     assert till.push(till.tx(("sales", new_id(), "insert", sale("S1-C1-000001"))))["applied"] == 1
     till.link.close()
 
     _central_at(central_database.url, "c0001", down=True)
     assert value_at(central_database, "SELECT count(*) FROM pg_proc WHERE proname IN ('apply_new_rows', "
-                                      "'apply_tx')") == 0
+                                      "'apply_tx', 'shared_tables', 'store_only_tables')") == 0
     assert value_at(central_database, "SELECT version_num FROM facet.alembic_version") == "c0001"
     with central_database.connect() as pg:  # c0001's push runs again, one change at a time
         assert pg.execute("SELECT prosrc LIKE '%%apply_change%%' FROM pg_proc WHERE proname = 'push'"

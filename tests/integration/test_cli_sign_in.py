@@ -129,7 +129,7 @@ def test_a_clerks_session_may_sell_side_work_but_not_the_owners(
         capsys: pytest.CaptureFixture[str], demo_dir: Path) -> None:
     cli_login(demo_dir, "Lily Chen")
     lily, customer = person(demo_dir, "Lily Chen"), a_customer(demo_dir)
-    limit_sql = "SELECT value FROM settings WHERE key = 'sales.clerk_discount_limit_percent'"
+    limit_sql = "SELECT value FROM store_settings WHERE key = 'sales.clerk_discount_limit_percent'"
     limit = query(demo_dir, limit_sql)
     seq = last_seq(demo_dir)
     for argv, function in (

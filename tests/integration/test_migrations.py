@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import shutil
 import textwrap
 from collections.abc import Callable
@@ -407,5 +408,65 @@ def test_the_outbox_for_sync_upgrades_from_0011_and_its_sequence_goes_on(demo_di
                 before[-1][0] + 1
         finally:
             conn.close()
+    finally:
+        facet.close()
+
+
+def test_store_wide_settings_move_to_their_synced_table_and_the_counters_own_stay(demo_dir: Path) -> None:
+    """Revision 0014: the settings every counter of a store shares (its cases, idle lock, return policy) move
+    to `store_settings` with their values; the counter's own (its printer, its code) stay in `settings`; the
+    app reads both as before, and a downgrade puts them back."""
+    from alembic import command
+    from alembic.config import Config
+
+    from pos_app.domain.store import STORE_WIDE_SETTINGS
+    from pos_app.services import settings as store_settings
+
+    key = KeyringSecrets().get(database_key_name(demo_dir))
+    assert key is not None
+    facet = app.open_facet(demo_dir)
+    try:
+        owner = actor_for(facet, Role.OWNER)
+        store_settings.change_settings({"inventory.locations": "Case 1, Vault, Window", "receipt.printer":
+                                        "tcp://10.0.0.9:9100", "receipt.return_policy": "Ninety days, café receipt"},
+                                       uow=facet.uow(), actor=owner)
+    finally:
+        facet.close()
+    config = Config()
+    config.set_main_option("script_location", str(paths.migrations()))
+    db = open_database(demo_dir, key)
+    with db.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0013")
+    db.dispose()
+    conn = connect(db_path(demo_dir), key)
+    try:
+        old = dict(conn.execute("SELECT key, value FROM settings").fetchall())
+        assert conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'store_settings'").fetchone() is None
+    finally:
+        conn.close()
+    assert json.loads(old["inventory.locations"]) == ["Case 1", "Vault", "Window"]
+    assert json.loads(old["receipt.return_policy"]) == "Ninety days, café receipt"
+
+    facet = app.open_facet(demo_dir)  # migrates, after a backup
+    try:
+        conn = facet.connection()
+        try:
+            moved = dict(conn.execute("SELECT key, value FROM store_settings").fetchall())
+            stayed = dict(conn.execute("SELECT key, value FROM settings").fetchall())
+            store_id = conn.execute("SELECT id FROM stores").fetchone()[0]
+            ids = {r[0] for r in conn.execute("SELECT store_id FROM store_settings")}
+        finally:
+            conn.close()
+        assert set(moved) == {k for k in old if k in STORE_WIDE_SETTINGS} and ids == {store_id}
+        assert all(json.loads(moved[k]) == (json.loads(old[k]) if isinstance(old[k], str) else old[k])
+                   for k in moved)  # as JSON text (settings kept a bare number as a number)
+        assert set(stayed) == {k for k in old if k not in STORE_WIDE_SETTINGS}
+        assert "receipt.printer" in stayed and "terminal.code" in stayed
+        reader = facet.store.directory
+        assert reader.setting("inventory.locations") == ["Case 1", "Vault", "Window"]
+        assert reader.setting("receipt.printer") == "tcp://10.0.0.9:9100"
+        with facet.uow() as uow:
+            assert uow.settings.get("receipt.return_policy") == "Ninety days, café receipt"
     finally:
         facet.close()

@@ -185,3 +185,16 @@ def test_settings_list_names_the_keyring_acknowledgement(capsys: pytest.CaptureF
     assert code == cli.EXIT_OK
     code, out, _ = _run(capsys, "doctor", "--data-dir", str(demo_dir))
     assert "plaintext file keyring" in out and "acknowledged the keyring warning" in out
+
+
+def test_settings_list_says_which_settings_the_stores_counters_share(capsys: pytest.CaptureFixture[str],
+                                                                     demo_dir: Path) -> None:
+    cli_login(demo_dir)
+    code, out, _ = _run(capsys, "settings", "list", "--data-dir", str(demo_dir), "--json")
+    assert code == cli.EXIT_OK
+    shared = set(json.loads(out)["store_wide"])
+    assert {"inventory.locations", "security.idle_lock_minutes", "receipt.return_policy"} <= shared
+    assert not {"receipt.printer", "payments.reader_id"} & shared
+    code, out, _ = _run(capsys, "settings", "list", "--data-dir", str(demo_dir))
+    assert "places stock is kept, comma-separated (cases, safe, back office) (every counter of the store)" in out
+    assert "(this counter only)" in out.split("receipt.printer =")[1].split("\n")[1]

@@ -53,13 +53,18 @@ SEEDS = tuple(int(s) for s in os.environ.get("SYNC_CONVERGENCE_SEEDS", "4,12,17"
 STEPS = int(os.environ.get("SYNC_CONVERGENCE_STEPS", "60"))
 
 _spec = importlib.util.spec_from_file_location(
-    "c0001_central_schema", Path(__file__).resolve().parents[2] / "db/central/versions/c0001_central_schema.py")
+    "c0003_store_settings", Path(__file__).resolve().parents[2] / "db/central/versions/c0003_store_settings.py")
 assert _spec is not None and _spec.loader is not None
 _central_schema = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_central_schema)
 SHARED: tuple[str, ...] = _central_schema.SHARED
 STORE_ONLY: tuple[str, ...] = _central_schema.STORE_ONLY
-STAFF_SECRETS: tuple[str, ...] = _central_schema.STAFF_SECRETS
+_c0001 = importlib.util.spec_from_file_location(
+    "c0001_central_schema", Path(__file__).resolve().parents[2] / "db/central/versions/c0001_central_schema.py")
+assert _c0001 is not None and _c0001.loader is not None
+_first_schema = importlib.util.module_from_spec(_c0001)
+_c0001.loader.exec_module(_first_schema)
+STAFF_SECRETS: tuple[str, ...] = _first_schema.STAFF_SECRETS
 
 SECOND_OWNER = OwnerAccount(name="Sam Second", password="second-pass-1", pin="8888")
 

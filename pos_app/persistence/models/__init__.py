@@ -32,7 +32,7 @@ from pos_app.persistence.models.inventory import (
     StockMovement,
 )
 from pos_app.persistence.models.sales import CardRefund, Payment, Sale, SaleLine
-from pos_app.persistence.models.store import RecoveryCode, Setting, Staff, Store, Terminal
+from pos_app.persistence.models.store import RecoveryCode, Setting, Staff, Store, StoreSetting, Terminal
 from pos_app.persistence.models.sync import SyncState, SyncStore
 from pos_app.persistence.models.system import AuditEvent, OutboxEntry, OutboxSequence
 
@@ -42,6 +42,6 @@ __all__ = [
     "ConsentEvent", "Customer", "ErasureLogEntry", "Item", "ItemPhoto", "ItemStone", "JobToken", "LargeCashReport",
     "NumberSequence", "OutboxEntry", "OutboxSequence", "ParkedCart", "Payment", "PolicyVersion", "PrintJob",
     "PrivacyRequest", "RecoveryCode", "Sale",
-    "SaleLine", "Setting", "Shift", "Staff", "StockCount", "StockCountScan", "StockMovement", "Store", "Synced",
-    "SyncState", "SyncStore", "Terminal", "new_id", "utcnow",
+    "SaleLine", "Setting", "Shift", "Staff", "StockCount", "StockCountScan", "StockMovement", "Store", "StoreSetting",
+    "Synced", "SyncState", "SyncStore", "Terminal", "new_id", "utcnow",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
@@ -44,6 +45,27 @@ class Setting(Base):
     key: Mapped[str] = mapped_column(String(80), primary_key=True)
     value: Mapped[object] = mapped_column(JSON)
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+def store_setting_id(store_id: str, key: str) -> str:
+    """The id of a store's row of one setting: the same on every counter (a name-based UUID)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"facet:store-setting:{store_id}:{key}"))
+
+
+class StoreSetting(Synced, Base):
+    """A setting every counter of the store shares (`domain.store.STORE_WIDE_SETTINGS`), as JSON text.
+
+    Synced like any store-only row; its id is derived from the store and the key (`store_setting_id`), so two
+    counters that set one key for the first time while offline write the same row, not two rows of one key."""
+
+    __tablename__ = "store_settings"
+    __table_args__ = (UniqueConstraint("store_id", "key", name="uq_store_settings_key"),)
+
+    store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"))
+    key: Mapped[str] = mapped_column(String(80))
+    # JSON as text, encoded by the repository: the journal and a pull carry the text itself, so a setting whose
+    # value is a bare string reads back the same on every counter.
+    value: Mapped[str] = mapped_column(Text)
 
 
 class Staff(Synced, Base):
