@@ -81,8 +81,9 @@ class StorePage(FormPage):
             button.setAutoDefault(False)
             button.setVisible(not for_join)
             button.clicked.connect(action)
-        if for_join:
+        if for_join:  # the group's name for the store: shown, not typed (nor tabbed to)
             f.name_edit.setReadOnly(True)
+            f.name_edit.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
     def initializePage(self) -> None:
         preview = self.wiz.join_preview

@@ -210,6 +210,8 @@ class JoiningPage(FormPage):
 
     def done(self, result: tuple[Joined, Facet]) -> None:
         joined, facet = result
+        bar = self.form.progress_bar
+        bar.setValue(bar.maximum())  # done is whole (central counts rows of other stores this counter is not sent)
         self._show_running(False)
         self.joined = joined
         self.wiz.joined(facet)
@@ -264,7 +266,7 @@ class JoinedPage(FormPage):
                "counter's receipt printer and card reader are set in Settings.")
         self.form.joined_label.setText(
             f"This computer is counter {joined.terminal} of {joined.store_name}, syncing with {joined.central} "
-            f"({joined.rows:,} rows copied from central). Its sale numbers start {joined.terminal}-.\n\n{who}")
+            f"({joined.rows:,} rows copied from central); its sale numbers read {joined.terminal}-000001 and on.\n\n{who}")
         super().initializePage()
         focus_button(self.wiz, QWizard.WizardButton.FinishButton)
 

@@ -41,13 +41,6 @@ NOT_JOINED = ("This store does not sync: it works on its own, with no network tr
               "To make this store the first store of a new group instead, the owner runs, with PostgreSQL "
               "administrator rights:\n    pos-app central init URL\n"
               "The README's \"Sync\" section tells how to run the central PostgreSQL.")
-JOINED = ("This store does not sync: it works on its own, with no network traffic.\n\n"
-              "To make it the first store of a sync group, the owner runs, with PostgreSQL administrator "
-              "rights:\n    pos-app central init URL\n"
-              "A new counter of the group gets a one-time token (pos-app central add-counter --url URL --store "
-              "NAME) and joins on a new, empty data folder (its data comes from central):\n"
-              "    pos-app sync join URL --token T\n"
-              "The README's \"Sync\" section tells how to run the central PostgreSQL.")
 JOINED = ("This counter syncs with the group's central PostgreSQL; it keeps selling when the link is down and "
           "sends what waits when it is back. Leaving stops syncing; the store file stays as it is, and joining "
           "again takes a new data folder (pos-app sync join URL --token T).")
@@ -87,18 +80,7 @@ class SyncGroupPage(QWidget):
         f.leave_button.setEnabled(joined and self.actor.can(Permission.MANAGE_SYNC))
         if status is None or not joined:
             f.group_label.setText("Not in a sync group." if status is not None else "")
-            f.how_label.setText(NOT_JOINED = ("This store does not sync: it works on its own, with no network traffic.\n\n"
-              "This store cannot join a group: a counter that joins gets the group's data from central, and "
-              "this store's own data would not be the group's. To add a counter to a group, start Facet on a "
-              "new computer or a new, empty data folder (pos-app --data-dir NEW_FOLDER) and choose \"Join a "
-              "store group\" (Alt+J) on its first page. It asks for central's address and a one-time token, "
-              "which the owner makes on a counter of the group:\n"
-              "    pos-app central add-counter --url URL --store NAME\n"
-              "(the command line joins too: pos-app sync join URL --token T).\n\n"
-              "To make this store the first store of a new group instead, the owner runs, with PostgreSQL "
-              "administrator rights:\n    pos-app central init URL\n"
-              "The README's \"Sync\" section tells how to run the central PostgreSQL.")
-JOINED if status is not None else "")
+            f.how_label.setText(NOT_JOINED if status is not None else "")
             return
         f.group_label.setText(f"In a sync group: this counter is {status.store_code}-{status.counter_code}.")
         f.central_value.setText(central_place(status.central))
