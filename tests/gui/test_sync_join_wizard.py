@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import shiboken6
 from psycopg.conninfo import make_conninfo
 from PySide6.QtCore import Qt
 
@@ -25,11 +26,14 @@ from pos_app.domain.errors import UserFacingError
 from pos_app.domain.permissions import Role
 from pos_app.gui import first_run
 from pos_app.gui.first_run import FirstRunWizard
+from pos_app.gui.sell.payment import PaymentDialog
+from pos_app.gui.sell.view import SellView
 from pos_app.gui.sync.join_page import JoinedPage, JoiningPage, JoinPage
 from pos_app.services.setup import setup_pending
 from pos_app.sync_group import add_counter, join_group
 from tests.gui.conftest import focused, main_window, press, snap
-from tests.gui.test_counter_rough_edges import _barcodes, _cash_sale_of, _counter
+from tests.gui.test_counter_flows import _dialog, _scan
+from tests.gui.test_counter_rough_edges import _barcodes, _counter
 from tests.gui.test_first_run_wizard import alt_n, on_page, type_text, wizard  # noqa: F401 - the fixture
 from tests.integration.sync_helpers import counter_url, one, sync_now
 from tests.postgres_server import free_port
@@ -89,6 +93,17 @@ def changed(url: str, **parts: str) -> str:
     return make_conninfo(url, **parts)
 
 
+def cash_sale_by_keys(qtbot: Any, sell: SellView, facet: app.Facet, code: str) -> str:
+    """Scan `code`, F9, Enter (exactly what is due, in cash); the sale's number."""
+    _scan(qtbot, code)
+    press(qtbot, Qt.Key.Key_F9)
+    pay = _dialog(qtbot, sell, PaymentDialog)
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not shiboken6.isValid(pay) or not pay.isVisible(), timeout=10_000)  # closed, or gone
+    qtbot.waitUntil(lambda: focused() is sell.form.scan_edit, timeout=5_000)
+    return str(facet.store.sales.sales(limit=1)[0].number)
+
+
 def open_join_page(qtbot: Any, w: FirstRunWizard) -> JoinPage:
     """Alt+J on the store page: the join page, the address field first."""
     assert w.currentId() == first_run.STORE
@@ -136,6 +151,7 @@ def join_by_keys(qtbot: Any, w: FirstRunWizard) -> JoiningPage:
     assert page.form.progress_bar.isVisible() and page.form.cancel_button.isVisible()
     snap(w, "join-3-progress")
     on_page(qtbot, w, first_run.JOINED)
+    qtbot.waitUntil(lambda: focused() is w.button(w.WizardButton.FinishButton))  # Enter: go to sign-in
     assert page.form.progress_bar.value() == page.form.progress_bar.maximum() > 0
     return page
 
@@ -158,7 +174,7 @@ def test_a_new_counter_joins_by_keys_and_its_clerk_signs_in_and_sells_a_sale_the
     assert f.counter_value.text().startswith("S1-C2")
     assert f.central_value.text().startswith("127.0.0.1:") and "Copied from central" in f.data_value.text()
     assert nothing_written(w) and not enrolled(central_database, token)
-    assert focused() is w.button(w.WizardButton.CommitButton)  # Enter joins
+    qtbot.waitUntil(lambda: focused() is w.button(w.WizardButton.CommitButton))  # Enter joins
     snap(w, "join-2-what-it-joins")
 
     join_by_keys(qtbot, w)
@@ -180,7 +196,7 @@ def test_a_new_counter_joins_by_keys_and_its_clerk_signs_in_and_sells_a_sale_the
             staff = {s.name for s in facet.store.directory.staff_list()}
             assert "Lily Chen" in staff
             sell_view = _counter(qtbot, main, facet)
-            number = _cash_sale_of(qtbot, sell_view, facet, _barcodes(facet, 1))
+            number = cash_sale_by_keys(qtbot, sell_view, facet, _barcodes(facet, 1)[0])
             assert number.startswith("S1-C2-")
         sync_now(facet)
         sync_now(first)

@@ -194,6 +194,7 @@ class JoiningPage(FormPage):
     def run(self, work: Callable[..., Any], on_done: Callable[[Any], object], *, lane: str = "db",
             note: str = "Working…") -> None:
         super().run(work, on_done, lane="io", note="Joining: enrolling this counter with central…")
+        self.form.cancel_button.setFocus()  # Join is disabled while it runs: the keyboard goes to Cancel
 
     def _moved(self, done: int, total: int) -> None:
         bar = self.form.progress_bar
