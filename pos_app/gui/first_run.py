@@ -45,11 +45,11 @@ from pos_app.services.ports.store import OpenedStore
 
 if TYPE_CHECKING:
     from pos_app.app import Facet
-    from pos_app.sync_group import JoinPreview
     from pos_app.gui.context import AppContext
     from pos_app.gui.two_step import EnrolPanel
     from pos_app.services.ports.settings import StoreProfile
     from pos_app.services.setup import OwnerAccount
+    from pos_app.sync_group import JoinPreview
 
 log = logging.getLogger(__name__)
 

@@ -18,6 +18,7 @@ import pytest
 import shiboken6
 from psycopg.conninfo import make_conninfo
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from pos_app import app
 from pos_app.adapters.central import Credentials, make_token, read_token
@@ -26,6 +27,7 @@ from pos_app.domain.errors import UserFacingError
 from pos_app.domain.permissions import Role
 from pos_app.gui import first_run
 from pos_app.gui.first_run import FirstRunWizard
+from pos_app.gui.launch import make_application
 from pos_app.gui.sell.payment import PaymentDialog
 from pos_app.gui.sell.view import SellView
 from pos_app.gui.sync.join_page import JoinedPage, JoiningPage, JoinPage
@@ -34,7 +36,7 @@ from pos_app.sync_group import add_counter, join_group
 from tests.gui.conftest import focused, main_window, press, snap
 from tests.gui.test_counter_flows import _dialog, _scan
 from tests.gui.test_counter_rough_edges import _barcodes, _counter
-from tests.gui.test_first_run_wizard import alt_n, on_page, type_text, wizard  # noqa: F401 - the fixture
+from tests.gui.test_first_run_wizard import alt_n, on_page, type_text
 from tests.integration.sync_helpers import counter_url, one, sync_now
 from tests.postgres_server import free_port
 
@@ -51,6 +53,27 @@ def group(demo_dir: Path, central_database: Any) -> Iterator[tuple[app.Facet, st
         yield first, counter_url(central_database.url)
     finally:
         first.close()
+
+
+@pytest.fixture
+def new_counter(qtbot: Any, tmp_path: Path) -> Iterator[FirstRunWizard]:
+    """The first-run wizard on an empty data folder, shown, its first page focused; after the test, quit and its
+    store (if the test left it open) closed."""
+    make_application()
+    shown = FirstRunWizard(tmp_path / "new-counter")
+    qtbot.addWidget(shown)
+    shown.resize(1280, 800)
+    shown.show()
+    qtbot.waitExposed(shown)
+    shown.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None)
+    yield shown
+    shown.runner.wait()
+    if shown.isVisible():
+        shown.reject()
+    facet = shown.outcome()
+    if facet is not None:
+        facet.close()
 
 
 def token_for(central_database: Any, first: app.Facet, store_name: str | None = None) -> str:
@@ -157,10 +180,10 @@ def join_by_keys(qtbot: Any, w: FirstRunWizard) -> JoiningPage:
 
 
 def test_a_new_counter_joins_by_keys_and_its_clerk_signs_in_and_sells_a_sale_the_group_sees(
-        qtbot: Any, wizard: FirstRunWizard, group: tuple[app.Facet, str], central_database: Any) -> None:
+        qtbot: Any, new_counter: FirstRunWizard, group: tuple[app.Facet, str], central_database: Any) -> None:
     first, url = group
     token = token_for(central_database, first)
-    w = wizard
+    w = new_counter
     open_join_page(qtbot, w)
     snap(w, "join-1-address-and-token")
     ask(qtbot, w, url, token)
@@ -206,10 +229,10 @@ def test_a_new_counter_joins_by_keys_and_its_clerk_signs_in_and_sells_a_sale_the
 
 
 def test_a_new_stores_first_counter_gives_the_store_and_owner_on_the_wizards_own_pages(
-        qtbot: Any, wizard: FirstRunWizard, group: tuple[app.Facet, str], central_database: Any) -> None:
+        qtbot: Any, new_counter: FirstRunWizard, group: tuple[app.Facet, str], central_database: Any) -> None:
     first, url = group
     token = token_for(central_database, first, "Boulder")
-    w = wizard
+    w = new_counter
     open_join_page(qtbot, w)
     ask(qtbot, w, url, token)
 
@@ -268,10 +291,10 @@ def test_a_new_stores_first_counter_gives_the_store_and_owner_on_the_wizards_own
 
 
 def test_a_bad_token_is_refused_under_the_token_field_in_the_command_lines_words_and_nothing_is_written(
-        qtbot: Any, wizard: FirstRunWizard, group: tuple[app.Facet, str], central_database: Any,
+        qtbot: Any, new_counter: FirstRunWizard, group: tuple[app.Facet, str], central_database: Any,
         tmp_path: Path) -> None:
     first, url = group
-    w = wizard
+    w = new_counter
     open_join_page(qtbot, w)
 
     # Empty: named before central is asked.
@@ -303,12 +326,12 @@ def test_a_bad_token_is_refused_under_the_token_field_in_the_command_lines_words
 
 
 def test_a_wrong_address_is_refused_under_the_address_field_and_the_wizard_stays_to_try_again(
-        qtbot: Any, wizard: FirstRunWizard, group: tuple[app.Facet, str], central_database: Any,
+        qtbot: Any, new_counter: FirstRunWizard, group: tuple[app.Facet, str], central_database: Any,
         tmp_path: Path) -> None:
     first, url = group
     token = token_for(central_database, first)
     server = central_database.server
-    w = wizard
+    w = new_counter
     open_join_page(qtbot, w)
     press(qtbot, Qt.Key.Key_Tab)
     type_text(qtbot, token)
@@ -331,10 +354,10 @@ def test_a_wrong_address_is_refused_under_the_address_field_and_the_wizard_stays
 
 
 def test_cancel_mid_join_keeps_nothing_and_the_wizard_stays_to_join_with_a_new_token(
-        qtbot: Any, wizard: FirstRunWizard, group: tuple[app.Facet, str], central_database: Any) -> None:
+        qtbot: Any, new_counter: FirstRunWizard, group: tuple[app.Facet, str], central_database: Any) -> None:
     first, url = group
     token = token_for(central_database, first)
-    w = wizard
+    w = new_counter
     open_join_page(qtbot, w)
     ask(qtbot, w, url, token)
     on_page(qtbot, w, first_run.JOINING)

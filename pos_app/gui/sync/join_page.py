@@ -267,7 +267,8 @@ class JoinedPage(FormPage):
                "counter's receipt printer and card reader are set in Settings.")
         self.form.joined_label.setText(
             f"This computer is counter {joined.terminal} of {joined.store_name}, syncing with {joined.central} "
-            f"({joined.rows:,} rows copied from central); its sale numbers read {joined.terminal}-000001 and on.\n\n{who}")
+            f"({joined.rows:,} rows copied from central); its sale numbers read {joined.terminal}-000001 and "
+            f"on.\n\n{who}")
         super().initializePage()
         focus_button(self.wiz, QWizard.WizardButton.FinishButton)
 
