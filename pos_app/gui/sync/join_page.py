@@ -107,6 +107,7 @@ class JoinPage(FormPage):
     def _clear_problems(self) -> None:
         for label in (self.form.central_problem_label, self.form.token_problem_label):
             mark_info(label, "")
+            label.setVisible(False)  # no gap between the fields while there is nothing to say
 
     def show_problem(self, exc: UserFacingError) -> None:
         """Under the field it is about, in the words the command line uses; that field gets the keyboard."""
@@ -116,6 +117,7 @@ class JoinPage(FormPage):
         f = self.form
         edit, label = (f.token_edit, f.token_problem_label) if field == "token" else \
             (f.central_edit, f.central_problem_label)
+        label.setVisible(True)
         mark_problem(label, str(exc))
         edit.setFocus()
         edit.selectAll()
