@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import shiboken6
 from psycopg.conninfo import make_conninfo
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtWidgets import QApplication
 
 from pos_app import app
@@ -74,6 +74,8 @@ def new_counter(qtbot: Any, tmp_path: Path) -> Iterator[FirstRunWizard]:
     facet = shown.outcome()
     if facet is not None:
         facet.close()
+    shown.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 def token_for(central_database: Any, first: app.Facet, store_name: str | None = None) -> str:
