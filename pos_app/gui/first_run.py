@@ -84,6 +84,8 @@ class StorePage(FormPage):
         if for_join:  # the group's name for the store: shown, not typed (nor tabbed to)
             f.name_edit.setReadOnly(True)
             f.name_edit.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            f.intro_label.setText("The group knows this store by this name. Everything is kept encrypted on this "
+                                  "computer; nothing is written until the join.")
 
     def initializePage(self) -> None:
         preview = self.wiz.join_preview
