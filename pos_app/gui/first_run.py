@@ -40,6 +40,18 @@ from pos_app.domain.errors import UserFacingError, ValidationError
 from pos_app.domain.permissions import Actor
 from pos_app.gui.ops import OpRunner
 from pos_app.gui.setup_pages import FormPage, InventoryPage, PaymentsPage, PrinterPage, ShiftPage, Stay
+from pos_app.gui.sync.join_page import (
+    JOIN,
+    JOIN_OWNER,
+    JOIN_STORE,
+    JOIN_TAX,
+    JOINED,
+    JOINING,
+    JoinedPage,
+    JoiningPage,
+    JoinPage,
+    owner_set_up,
+)
 from pos_app.services.ports.settings import DirectoryReader
 from pos_app.services.ports.store import OpenedStore
 
@@ -58,7 +70,6 @@ COMMON_ZONES = (
     "America/Anchorage", "Pacific/Honolulu", "America/Toronto", "Europe/London", "Europe/Paris",
 )
 STORE, TAX, OWNER, TWO_STEP, PRINTER, PAYMENTS, INVENTORY, SHIFT = range(8)
-JOIN, JOIN_STORE, JOIN_TAX, JOIN_OWNER, JOINING, JOINED = range(8, 14)
 
 
 class StorePage(FormPage):
@@ -283,8 +294,6 @@ class FirstRunWizard(QWizard):
         self.setPage(INVENTORY, InventoryPage(self))
         self.setPage(SHIFT, ShiftPage(self))
         if context is None:
-            from pos_app.gui.sync.join_page import JoinedPage, JoiningPage, JoinPage
-
             self.setPage(JOIN, JoinPage(self))
             self.setPage(JOIN_STORE, StorePage(self, for_join=True))
             self.setPage(JOIN_TAX, TaxPage(self, for_join=True))
@@ -388,16 +397,12 @@ class FirstRunWizard(QWizard):
 
     def join_values(self) -> tuple[str, str]:
         """Central's address and the token, as the join page holds them."""
-        from pos_app.gui.sync.join_page import JoinPage
-
         page = self.page(JOIN)
         assert isinstance(page, JoinPage), "a fresh wizard's join page"
         return page.values()
 
     def join_set_up(self) -> Callable[[Any, dict[str, Any]], None] | None:
         """join_group's `set_up=`: the new store's profile and owner for its first counter; else None."""
-        from pos_app.gui.sync.join_page import owner_set_up
-
         preview = self.join_preview
         if preview is None or not preview.new_store or self.new_store is None:
             return None

@@ -20,22 +20,37 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtWidgets import QWidget, QWizard
+from PySide6.QtWidgets import QWidget, QWizard, QWizardPage
 
 from pos_app.domain.errors import UserFacingError, ValidationError
 from pos_app.gui.base import mark_info, mark_problem
 from pos_app.gui.ops import Cancelled, CancelToken
-from pos_app.gui.setup_pages import FormPage
+from pos_app.gui.setup_pages import FormPage, SetupWizard
 
 if TYPE_CHECKING:
     from pos_app.app import Facet
-    from pos_app.gui.first_run import FirstRunWizard
     from pos_app.services.ports.settings import StoreProfile
     from pos_app.services.setup import OwnerAccount
     from pos_app.sync_group import Joined, JoinPreview
+
+# The first-run wizard's ids of the join pages: after the shift page's (first_run.SHIFT), the last of a new store.
+JOIN, JOIN_STORE, JOIN_TAX, JOIN_OWNER, JOINING, JOINED = range(8, 14)
+
+
+class JoinWizard(SetupWizard, Protocol):
+    """What the join pages need of the first-run wizard (`first_run.FirstRunWizard`, which imports this module)."""
+
+    data_dir: Path | None
+    joining: bool
+    join_preview: JoinPreview | None
+
+    def page(self, which: int) -> QWizardPage: ...
+    def join_values(self) -> tuple[str, str]: ...
+    def join_set_up(self) -> Callable[[Any, dict[str, Any]], None] | None: ...
+    def joined(self, facet: Facet) -> None: ...
 
 
 def problem_field(exc: UserFacingError) -> str:
@@ -49,9 +64,9 @@ def problem_field(exc: UserFacingError) -> str:
 class JoinPage(FormPage):
     """Central's address and the token; Next asks central what they join, writing nothing."""
 
-    wiz: FirstRunWizard
+    wiz: JoinWizard
 
-    def __init__(self, wizard: FirstRunWizard) -> None:
+    def __init__(self, wizard: JoinWizard) -> None:
         super().__init__(wizard, "setup_join.ui", "Join a store group",
                          "A new counter of a group: central's address and the owner's one-time token.")
         self.setButtonText(QWizard.WizardButton.NextButton, "&Next: check the token  >")
@@ -71,10 +86,8 @@ class JoinPage(FormPage):
         super().cleanupPage()
 
     def nextId(self) -> int:
-        from pos_app.gui import first_run
-
         preview = self.wiz.join_preview
-        return first_run.JOIN_STORE if preview is not None and preview.new_store else first_run.JOINING
+        return JOIN_STORE if preview is not None and preview.new_store else JOINING
 
     def values(self) -> tuple[str, str]:
         return self.form.central_edit.text().strip(), self.form.token_edit.text().strip()
@@ -131,9 +144,9 @@ class _Progress(QObject):
 class JoiningPage(FormPage):
     """What the token joins; Join (the commit button) runs the join with a progress bar and a Cancel."""
 
-    wiz: FirstRunWizard
+    wiz: JoinWizard
 
-    def __init__(self, wizard: FirstRunWizard) -> None:
+    def __init__(self, wizard: JoinWizard) -> None:
         super().__init__(wizard, "setup_joining.ui", "Join the group",
                          "Check the store and counter; Join copies the store here from central.")
         self.setCommitPage(True)  # a store joined is joined: no way back past it
@@ -252,14 +265,14 @@ class JoiningPage(FormPage):
 class JoinedPage(FormPage):
     """The join's result; Finish opens the joined store's sign-in screen."""
 
-    wiz: FirstRunWizard
+    wiz: JoinWizard
 
-    def __init__(self, wizard: FirstRunWizard) -> None:
+    def __init__(self, wizard: JoinWizard) -> None:
         super().__init__(wizard, "setup_joined.ui", "Joined", "This computer is a counter of the group now.")
         self.setButtonText(QWizard.WizardButton.FinishButton, "&Finish: go to sign-in")
 
     def initializePage(self) -> None:
-        joining = self.wiz.page(_joining_id())
+        joining = self.wiz.page(JOINING)
         assert isinstance(joining, JoiningPage) and joining.joined is not None, "reached only by a join"
         joined = joining.joined
         preview = self.wiz.join_preview
@@ -275,15 +288,9 @@ class JoinedPage(FormPage):
         focus_button(self.wiz, QWizard.WizardButton.FinishButton)
 
 
-def focus_button(wizard: QWizard, which: QWizard.WizardButton) -> None:
+def focus_button(wizard: SetupWizard, which: QWizard.WizardButton) -> None:
     """The keyboard on the page's default button, once the wizard has shown it (after `initializePage`)."""
     QTimer.singleShot(0, wizard.button(which).setFocus)
-
-
-def _joining_id() -> int:
-    from pos_app.gui import first_run
-
-    return first_run.JOINING
 
 
 def owner_set_up(profile: StoreProfile, owner: OwnerAccount) -> Callable[[Any, dict[str, Any]], None]:
@@ -293,10 +300,9 @@ def owner_set_up(profile: StoreProfile, owner: OwnerAccount) -> Callable[[Any, d
     import dataclasses
 
     def set_up(facet: Any, answer: dict[str, Any]) -> None:
-        from pos_app.adapters.hashing import Argon2Hasher
         from pos_app.services.setup import set_up_store
 
         set_up_store(dataclasses.replace(profile, name=str(answer["store_name"])), owner, uow=facet.uow(),
-                     hasher=Argon2Hasher(), guided=True)
+                     hasher=facet.hasher(), guided=True)
 
     return set_up
