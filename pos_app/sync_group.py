@@ -208,6 +208,41 @@ def join_group(data_dir: Path, url: str, token: str, *, progress: Progress | Non
     return Joined(answer["store_code"], answer["counter_code"], answer["store_name"], rows, describe(url))
 
 
+@dataclass(frozen=True)
+class JoinPreview:
+    """What a token joins, as central answers before anything is written (`preview_join`)."""
+
+    store_code: str
+    counter_code: str
+    store_name: str
+    central: str
+    new_store: bool
+    """Central holds nothing of the store yet: its first counter gives the profile and owner (`set_up=`)."""
+
+    @property
+    def terminal(self) -> str:
+        return f"{self.store_code}-{self.counter_code}"
+
+
+def preview_join(url: str, token: str) -> JoinPreview:
+    """Which store and counter `token` joins at `url`, asked of central without using the token or writing
+    anything, here or there; refused with `join_group`'s own messages (URL, port, password, used, expired or
+    damaged token, certificate)."""
+    credentials = read_token(token)
+    try:
+        link = CentralLink(url, credentials)
+        link.conn  # noqa: B018 - connects: a wrong URL, port, password or certificate is told here
+    except LoginRefused:
+        # join_group's message (a used token fails the login, since enrolment changes its password).
+        raise CentralProblem(f"central ({describe(url)}) refused this token's login (wrong password): a token works "
+                             "once, so it was already used, or it is not for this central; ask the owner for a new "
+                             "one (pos-app central add-counter)") from None
+    with link:
+        answer = link.preview_enrol("preview", socket.gethostname()[:60])
+    return JoinPreview(answer["store_code"], answer["counter_code"], answer["store_name"], describe(url),
+                       new_store=not answer["has_store"])
+
+
 def local_snapshot(facet: Any, local: SqliteSyncLocal, progress: Progress | None) -> int:
     """Central's current rows written into this (new) store file, and the cursor they were read at."""
     with link_for(facet) as link:

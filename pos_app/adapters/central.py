@@ -212,6 +212,30 @@ class CentralLink:
     def hello(self) -> dict[str, Any]:
         return dict(self._call("hello", CENTRAL_REVISION))
 
+    def preview_enrol(self, device_id: str, name: str) -> dict[str, Any]:
+        """What enrolling would answer (store id, code and name, counter code), and `has_store`: whether
+        central holds the store's profile yet (False: a new store, whose first counter sets it up).
+
+        Run as `enrol` and a look at the snapshot's `stores` rows in one transaction that is rolled back:
+        central keeps nothing, so the token stays unused; a used or expired token is refused as by `enrol`."""
+        conn = self.conn
+        conn.autocommit = False
+        try:
+            answer = dict(self._call("enrol", CENTRAL_REVISION, device_id, name))
+            after = ("stores", "")
+            answer["has_store"] = False
+            while not answer["has_store"]:
+                page = self.snapshot(after, 100)
+                answer["has_store"] = any(row[0] == "stores" for row in page["rows"])
+                if page["last"] is None or page["last"][0] != "stores":
+                    break
+                after = (str(page["last"][0]), str(page["last"][1]))
+        finally:
+            if not conn.closed:
+                conn.rollback()
+                conn.autocommit = True
+        return answer
+
     def push(self, seen: int, batch: Sequence[dict[str, Any]]) -> dict[str, Any]:
         return dict(self._call("push", CENTRAL_REVISION, seen, psycopg.types.json.Jsonb(list(batch))))
 

@@ -1,4 +1,5 @@
-"""First run: a wizard that sets up a real store, keyboard first, or opens the demo store (Ctrl+D).
+"""First run: a wizard that sets up a real store, keyboard first, opens the demo store (Ctrl+D), or joins a
+store group as a new counter (Alt+J or Ctrl+J: `gui/sync/join_page.py`).
 
 Pages: the store, its sales tax, the owner; then two-step sign-in for the owner, the
 receipt printer (with a test page), Stripe, an inventory CSV import, and the first shift.
@@ -17,6 +18,11 @@ Nothing is half-created, in two parts:
 
 Work that takes a while (creating the store, printing, importing) runs on the op
 runner's workers; the page waits, and Next goes on by itself when it is done.
+
+Joining a group takes the join pages instead (numbered after the shift's, which stays the last of a
+new store): central's address and token, then, for a new store's first counter only, the store, tax
+and owner pages again (`JOIN_STORE`...: the same pages, written by the join, not here), then the join
+itself. Nothing is written before the join runs, and a join cancelled or refused keeps nothing.
 """
 
 from __future__ import annotations
@@ -34,6 +40,18 @@ from pos_app.domain.errors import UserFacingError, ValidationError
 from pos_app.domain.permissions import Actor
 from pos_app.gui.ops import OpRunner
 from pos_app.gui.setup_pages import FormPage, InventoryPage, PaymentsPage, PrinterPage, ShiftPage, Stay
+from pos_app.gui.sync.join_page import (
+    JOIN,
+    JOIN_OWNER,
+    JOIN_STORE,
+    JOIN_TAX,
+    JOINED,
+    JOINING,
+    JoinedPage,
+    JoiningPage,
+    JoinPage,
+    owner_set_up,
+)
 from pos_app.services.ports.settings import DirectoryReader
 from pos_app.services.ports.store import OpenedStore
 
@@ -43,6 +61,7 @@ if TYPE_CHECKING:
     from pos_app.gui.two_step import EnrolPanel
     from pos_app.services.ports.settings import StoreProfile
     from pos_app.services.setup import OwnerAccount
+    from pos_app.sync_group import JoinPreview
 
 log = logging.getLogger(__name__)
 
@@ -54,19 +73,45 @@ STORE, TAX, OWNER, TWO_STEP, PRINTER, PAYMENTS, INVENTORY, SHIFT = range(8)
 
 
 class StorePage(FormPage):
-    def __init__(self, wizard: FirstRunWizard) -> None:
-        super().__init__(wizard, "setup_store.ui", "Your store", "Step 1 of 8: the store's name and where it is.")
+    """The store's profile. `for_join`: a new store's first counter of a group, whose name the group gave."""
+
+    wiz: FirstRunWizard
+
+    def __init__(self, wizard: FirstRunWizard, *, for_join: bool = False) -> None:
+        super().__init__(wizard, "setup_store.ui", "Your store",
+                         "The new store's first counter, step 1 of 3: where the store is (its name is the "
+                         "group's)." if for_join else "Step 1 of 8: the store's name and where it is.")
+        self.for_join = for_join
         f = self.form
         from zoneinfo import available_timezones
 
         f.timezone_combo.addItems(COMMON_ZONES)
         f.timezone_combo.addItems(sorted(available_timezones() - set(COMMON_ZONES)))
         f.timezone_combo.setInsertPolicy(f.timezone_combo.InsertPolicy.NoInsert)
-        f.demo_button.setAutoDefault(False)
-        f.demo_button.clicked.connect(wizard.create_demo)
+        for button, action in ((f.demo_button, wizard.create_demo), (f.join_button, wizard.start_join)):
+            button.setAutoDefault(False)
+            button.setVisible(not for_join)
+            button.clicked.connect(action)
+        if for_join:  # the group's name for the store: shown, not typed (nor tabbed to)
+            f.name_edit.setReadOnly(True)
+            f.name_edit.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            f.intro_label.setText("The group knows this store by this name. Everything is kept encrypted on this "
+                                  "computer; nothing is written until the join.")
+
+    def initializePage(self) -> None:
+        preview = self.wiz.join_preview
+        if self.for_join and preview is not None:
+            self.form.name_edit.setText(preview.store_name)
+        super().initializePage()
+
+    def nextId(self) -> int:
+        if not self.for_join and self.wiz.joining:
+            return JOIN
+        return super().nextId()
 
     def focus_field(self) -> QWidget:
-        return self.form.name_edit  # type: ignore[no-any-return]
+        f = self.form
+        return f.address_edit if self.for_join else f.name_edit  # type: ignore[no-any-return]
 
     def values(self) -> dict[str, str]:
         f = self.form
@@ -81,8 +126,9 @@ class StorePage(FormPage):
 
 
 class TaxPage(FormPage):
-    def __init__(self, wizard: FirstRunWizard) -> None:
-        super().__init__(wizard, "setup_tax.ui", "Sales tax", "Step 2 of 8: the tax on each sale, and the "
+    def __init__(self, wizard: FirstRunWizard, *, for_join: bool = False) -> None:
+        step = "The new store's first counter, step 2 of 3" if for_join else "Step 2 of 8"
+        super().__init__(wizard, "setup_tax.ui", "Sales tax", f"{step}: the tax on each sale, and the "
                                                               "receipt's last line.")
         self.form.tax_rate_edit.textChanged.connect(self._example)
         self._example("")
@@ -115,24 +161,30 @@ class TaxPage(FormPage):
 
 
 class OwnerPage(FormPage):
-    """The owner's account; Next creates the store and the owner in one unit of work."""
+    """The owner's account; Next creates the store and the owner in one unit of work. `for_join`: Next only
+    checks them; the join writes them (a new store's first counter of a group)."""
 
     wiz: FirstRunWizard  # the whole wizard: this page creates the store (the later pages see a SetupWizard)
 
-    def __init__(self, wizard: FirstRunWizard) -> None:
-        super().__init__(wizard, "setup_owner.ui", "The owner", "Step 3 of 8: who owns the store. Next creates "
-                                                                "the store.")
-        self.setCommitPage(True)  # no way back once the store exists
-        self.setButtonText(QWizard.WizardButton.CommitButton, "&Next: create the store >")
+    def __init__(self, wizard: FirstRunWizard, *, for_join: bool = False) -> None:
+        super().__init__(wizard, "setup_owner.ui", "The owner",
+                         "The new store's first counter, step 3 of 3: who owns the store. Nothing is written "
+                         "before the join." if for_join else "Step 3 of 8: who owns the store. Next creates "
+                                                             "the store.")
+        self.for_join = for_join
+        if not for_join:
+            self.setCommitPage(True)  # no way back once the store exists
+            self.setButtonText(QWizard.WizardButton.CommitButton, "&Next: create the store >")
 
     def focus_field(self) -> QWidget:
         return self.form.owner_name_edit  # type: ignore[no-any-return]
 
-    def check(self) -> Callable[[], Facet]:
+    def check(self) -> Callable[[], Facet] | None:
         from pos_app.services.setup import OwnerAccount, check_owner, parse_store_profile
 
         wizard = self.wiz
-        pages = (wizard.page(STORE), wizard.page(TAX))
+        pages = (wizard.page(JOIN_STORE), wizard.page(JOIN_TAX)) if self.for_join else \
+            (wizard.page(STORE), wizard.page(TAX))
         for page in pages:  # checked again here: nothing is written unless every page passes
             try:
                 page.check()  # type: ignore[attr-defined]
@@ -145,6 +197,9 @@ class OwnerPage(FormPage):
                                          f.owner_pin_edit.text()))
         if f.owner_password_edit.text() != f.owner_password2_edit.text():
             raise ValidationError("owner_password2", "the two passwords differ")
+        if self.for_join:
+            wizard.new_store = (profile, owner)
+            return None
         return lambda: wizard.create_store(profile, owner)
 
     def run(self, work: Callable[..., Any], on_done: Callable[[Any], object], *, lane: str = "db",
@@ -222,16 +277,29 @@ class FirstRunWizard(QWizard):
         self.busy = False
         self.skipped: set[str] = set()
         self._own_context = context is None
+        # Joining a group instead (fresh only): what central said the token joins, and a new store's profile
+        # and owner (its first counter's), both written by the join only.
+        self.joining = False
+        self.join_preview: JoinPreview | None = None
+        self.new_store: tuple[StoreProfile, OwnerAccount] | None = None
         if context is None:
             self.setPage(STORE, StorePage(self))
             self.setPage(TAX, TaxPage(self))
             self.setPage(OWNER, OwnerPage(self))
             self.setPage(TWO_STEP, TwoStepPage(self))
             self.demo_shortcut = QShortcut(QKeySequence("Ctrl+D"), self, self.create_demo)
+            self.join_shortcut = QShortcut(QKeySequence("Ctrl+J"), self, self.start_join)
         self.setPage(PRINTER, PrinterPage(self))
         self.setPage(PAYMENTS, PaymentsPage(self))
         self.setPage(INVENTORY, InventoryPage(self))
         self.setPage(SHIFT, ShiftPage(self))
+        if context is None:
+            self.setPage(JOIN, JoinPage(self))
+            self.setPage(JOIN_STORE, StorePage(self, for_join=True))
+            self.setPage(JOIN_TAX, TaxPage(self, for_join=True))
+            self.setPage(JOIN_OWNER, OwnerPage(self, for_join=True))
+            self.setPage(JOINING, JoiningPage(self))
+            self.setPage(JOINED, JoinedPage(self))
         self.setStartId(STORE if context is None else PRINTER)
         self.resize(1000, 760)
 
@@ -297,12 +365,13 @@ class FirstRunWizard(QWizard):
         self.actor = app.owner_actor(facet)
         self.context.set_actor(self.actor)
         self.demo_shortcut.setEnabled(False)
+        self.join_shortcut.setEnabled(False)
 
     def create_demo(self) -> None:
         """Ctrl+D: the Jane Ellen demo store instead, before anything of a real store is written."""
         from pos_app import app
 
-        if self.facet is not None or self.busy:  # only while nothing of a real store is written
+        if self.facet is not None or self.busy or self.joining:  # only while nothing of a real store is written
             return
         page = self.currentPage()
         data_dir = self.data_dir
@@ -314,6 +383,35 @@ class FirstRunWizard(QWizard):
 
         assert isinstance(page, FormPage), "Ctrl+D is only on the first page"
         page.run(lambda: app.create_demo_facet(data_dir), done, note="Creating the Jane Ellen demo store…")
+
+    # -- joining a group instead ---------------------------------------------------------------------
+    def start_join(self) -> None:
+        """Alt+J or Ctrl+J on the store page: the join pages instead of a new store (nothing written yet)."""
+        if self.facet is not None or self.busy or self.currentId() != STORE:
+            return
+        page = self.currentPage()
+        assert isinstance(page, StorePage), "the first page"
+        self.joining = True
+        self.setWindowTitle("Facet — join a store group")
+        page.go_on()
+
+    def join_values(self) -> tuple[str, str]:
+        """Central's address and the token, as the join page holds them."""
+        page = self.page(JOIN)
+        assert isinstance(page, JoinPage), "a fresh wizard's join page"
+        return page.values()
+
+    def join_set_up(self) -> Callable[[Any, dict[str, Any]], None] | None:
+        """join_group's `set_up=`: the new store's profile and owner for its first counter; else None."""
+        preview = self.join_preview
+        if preview is None or not preview.new_store or self.new_store is None:
+            return None
+        return owner_set_up(*self.new_store)
+
+    def joined(self, facet: Facet) -> None:
+        """On the GUI thread: the joined store, opened; Finish hands it to the app (at its sign-in)."""
+        self.facet = facet
+        self.new_store = None  # the owner's secrets are hashed in the store now
 
     def acting(self) -> Actor:
         """The owner, who acts on every page after the store is made (just made, or signed in to resume)."""
@@ -340,8 +438,12 @@ class FirstRunWizard(QWizard):
             show(exc)
 
     def reject(self) -> None:
-        """Esc or Quit: refused while work runs (a store half-way through being created is not left)."""
+        """Esc or Quit: refused while work runs (a store half-way through being created is not left); while a
+        join runs, Esc cancels it (it keeps nothing) and the wizard stays."""
         if self.busy:
+            cancel = getattr(self.currentPage(), "cancel", None)
+            if self.currentId() == JOINING and callable(cancel):
+                cancel()
             return
         super().reject()
 

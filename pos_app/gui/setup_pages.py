@@ -515,6 +515,9 @@ class ShiftPage(FormPage):
         super().__init__(wizard, "setup_shift.ui", "The first shift", "Step 8 of 8: the cash drawer's float.")
         self.open_already = False
 
+    def nextId(self) -> int:
+        return -1  # the last page of a new store's setup (the first-run wizard's join pages are numbered after it)
+
     def initializePage(self) -> None:
         super().initializePage()
         store = self.wiz.context.store

@@ -26,6 +26,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt, QTimer
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QHeaderView, QListView, QMenu, QWidget
@@ -135,7 +136,8 @@ class SellView(QWidget):
     # -- the basics ---------------------------------------------------------------------
 
     def focus_first(self) -> None:
-        if self.dialog is not None and self.dialog.isVisible():
+        # A dialog that closed may already be deleted by the time this runs (its `finished` queues this call).
+        if self.dialog is not None and shiboken6.isValid(self.dialog) and self.dialog.isVisible():
             return
         self.window().activateWindow()
         self.form.scan_edit.setFocus()
@@ -144,7 +146,8 @@ class SellView(QWidget):
     def open_dialog(self, dialog: QWidget) -> None:
         """Open a dialog without blocking; when it closes, the keyboard is back in the scan field."""
         self.dialog = dialog
-        dialog.finished.connect(lambda _result: QTimer.singleShot(0, self.focus_first))  # type: ignore[attr-defined]
+        # With `self` as context: not called once the screen is gone (its window closed right after the dialog).
+        dialog.finished.connect(lambda _result: QTimer.singleShot(0, self, self.focus_first))  # type: ignore[attr-defined]
         dialog.open()  # type: ignore[attr-defined]
 
     def _next_sale_step(self, slot: Callable[[], None]) -> Callable[[], None]:

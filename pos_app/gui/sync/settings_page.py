@@ -7,10 +7,11 @@ central, forgets the counter's login in the keyring and keeps the store file
 (`SyncGroup.leave`); if central cannot be reached the counter stays in the
 group and its worker starts again.
 
-Joining is left to the command line: a counter joins on a new data folder
-(`pos-app sync join URL --token T`, its data comes from central), and a
-store becomes a group's first with `pos-app central init URL`; the page says
-so for a store that does not sync.
+A store that does not sync cannot join from here: a counter joins on a new,
+empty data folder (its data comes from central), from the first-run wizard's
+"Join a store group" (`gui/sync/join_page.py`) or `pos-app sync join URL
+--token T`; a store becomes a group's first with `pos-app central init URL`.
+The page tells the owner (the only one who sees it) exactly that.
 """
 
 from __future__ import annotations
@@ -30,11 +31,15 @@ from pos_app.services import sync
 from pos_app.services.sync import SyncStatus
 
 NOT_JOINED = ("This store does not sync: it works on its own, with no network traffic.\n\n"
-              "To make it the first store of a sync group, the owner runs, with PostgreSQL administrator "
-              "rights:\n    pos-app central init URL\n"
-              "A new counter of the group gets a one-time token (pos-app central add-counter --url URL --store "
-              "NAME) and joins on a new, empty data folder (its data comes from central):\n"
-              "    pos-app sync join URL --token T\n"
+              "This store cannot join a group: a counter that joins gets the group's data from central, and "
+              "this store's own data would not be the group's. To add a counter to a group, start Facet on a "
+              "new computer or a new, empty data folder (pos-app --data-dir NEW_FOLDER) and choose \"Join a "
+              "store group\" (Alt+J) on its first page. It asks for central's address and a one-time token, "
+              "which the owner makes on a counter of the group:\n"
+              "    pos-app central add-counter --url URL --store NAME\n"
+              "(the command line joins too: pos-app sync join URL --token T).\n\n"
+              "To make this store the first store of a new group instead, the owner runs, with PostgreSQL "
+              "administrator rights:\n    pos-app central init URL\n"
               "The README's \"Sync\" section tells how to run the central PostgreSQL.")
 JOINED = ("This counter syncs with the group's central PostgreSQL; it keeps selling when the link is down and "
           "sends what waits when it is back. Leaving stops syncing; the store file stays as it is, and joining "
