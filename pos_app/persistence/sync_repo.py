@@ -22,6 +22,23 @@ thread), never the GUI's:
   order), and then come back here. An erasure from central first erases
   the customer here the way a local erasure does (the same repository, so
   the same searches), then writes central's blanked rows.
+
+**Sharing the write lock with the counter.** The sync worker runs in the
+counter's process, and a sale waits for any write the worker holds. So every
+write of the worker's round (`mark_pushed`, `record`, `set_stores`,
+`resume_after`, `apply`) is short and:
+- takes its turn after the counter's open write transactions
+  (`LocalDatabase.turns`, `persistence/write_turns.py`): it never starts in
+  the middle of a sale's unit of work, and waits on a condition the sale's
+  commit wakes rather than on SQLite's back-off;
+- commits with `synchronous = NORMAL` (no fsync; WAL mode): a crash or power
+  cut may lose the last of these commits, never half of one, and what they
+  record is all recoverable by design: a lost `pushed_at` mark is a resend
+  central recognizes by (device, sequence) and skips; a lost pulled page
+  takes its pull cursor with it (one transaction), so it is pulled again; a
+  lost audit cursor resends events central keeps once. The counter's own
+  commits stay `synchronous = FULL`, and each one's fsync of the WAL makes
+  the worker's earlier commits durable with it.
 """
 
 from __future__ import annotations
@@ -30,7 +47,8 @@ import base64
 import datetime as dt
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -124,6 +142,27 @@ class SqliteSyncLocal:
         self._db = db
         self._columns: dict[str, list[str]] = {}
 
+    @contextmanager
+    def _writing(self) -> Iterator[Any]:
+        """A write transaction of the sync side on a connection of its own: begun after the counter's open
+        write transactions, committed without an fsync (see the module's docstring), rolled back on error."""
+        turns = self._db.turns
+        conn = self._db.connect()
+        try:
+            conn.execute("PRAGMA synchronous = NORMAL")
+            with turns.background():
+                turns.after_counter()
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+        finally:
+            conn.close()
+
     # ------------------------------------------------------------ state
 
     def state(self) -> SyncState:
@@ -153,28 +192,18 @@ class SqliteSyncLocal:
         unknown = set(stored) - set(_STATE_COLUMNS)
         if unknown:
             raise ValueError(f"not a sync_state column: {sorted(unknown)}")
-        conn = self._db.connect()
-        try:
-            conn.execute("BEGIN IMMEDIATE")
+        with self._writing() as conn:
             conn.execute(f"UPDATE sync_state SET {', '.join(f'{k} = ?' for k in stored)} WHERE id = 1",
                          tuple(stored.values()))
-            conn.execute("COMMIT")
-        finally:
-            conn.close()
 
     def set_stores(self, stores: Sequence[Mapping[str, str]]) -> None:
         wanted = sorted((s["id"], s["code"], s["name"]) for s in stores)
         if sorted(self.stores()) == wanted:
             return  # every round says hello: no write (and no wait for the write lock a sale may hold) when unchanged
-        conn = self._db.connect()
-        try:
-            conn.execute("BEGIN IMMEDIATE")
+        with self._writing() as conn:
             conn.execute("DELETE FROM sync_stores")
             conn.executemany("INSERT INTO sync_stores (id, code, name) VALUES (?, ?, ?)",
                              [(s["id"], s["code"], s["name"]) for s in stores])
-            conn.execute("COMMIT")
-        finally:
-            conn.close()
 
     def stores(self) -> list[tuple[str, str, str]]:
         conn = self._db.connect()
@@ -300,25 +329,24 @@ class SqliteSyncLocal:
         try:
             if (last_sequence(conn) or 0) >= central_last:
                 return 0  # the usual case, read without taking the store's write lock
-            conn.execute("BEGIN IMMEDIATE")
-            moved = renumber_unpushed(conn, central_last)
-            conn.execute("COMMIT")
-            return moved
         finally:
             conn.close()
+        with self._writing() as conn:
+            return renumber_unpushed(conn, central_last)
 
-    def mark_pushed(self, through_seq: int) -> None:
-        conn = self._db.connect()
-        try:
-            conn.execute("BEGIN IMMEDIATE")
+    def mark_pushed(self, through_seq: int, *, at: dt.datetime | None = None) -> None:
+        """Mark the unpushed rows up to `through_seq` pushed (central confirmed them), in one short write; with
+        `at`, the same write records it as the time of the last push (the round then needs no write of its own
+        for it)."""
+        when = stored_time(at or utcnow())
+        with self._writing() as conn:
             # The rows up to `through_seq` are the unpushed rows up to that row's `seq` (same order, see
             # outbox_batch): a range of the pushed_at index, not a check of every unpushed row.
             conn.execute("UPDATE outbox SET pushed_at = ? WHERE pushed_at IS NULL AND seq <= "
                          "(SELECT seq FROM outbox WHERE device_seq <= ? ORDER BY device_seq DESC LIMIT 1)",
-                         (stored_time(utcnow()), through_seq))
-            conn.execute("COMMIT")
-        finally:
-            conn.close()
+                         (when, through_seq))
+            if at is not None:
+                conn.execute("UPDATE sync_state SET last_push_at = ? WHERE id = 1", (when,))
 
     def resend(self, device_seq: int) -> int:
         """Journal again, whole and as they are now, the rows of this counter's transaction whose first change
@@ -469,9 +497,12 @@ class SqliteSyncLocal:
 
     def _apply(self, changes: Sequence[Sequence[Any]], through: int, *, own_device: str) -> Applied:
         engine = self._db.engine
-        with engine.connect() as connection:
+        turns = self._db.turns
+        with turns.background(), engine.connect() as connection:
             raw: Any = connection.connection.driver_connection
             raw.execute("PRAGMA foreign_keys = OFF")
+            raw.execute("PRAGMA synchronous = NORMAL")  # see the module's docstring; FULL again below (pooled)
+            turns.after_counter()
             try:
                 with Session(bind=connection) as session:
                     journal = Journal.of(session)
@@ -499,6 +530,7 @@ class SqliteSyncLocal:
                     session.commit()
             finally:
                 raw.execute("PRAGMA foreign_keys = ON")
+                raw.execute("PRAGMA synchronous = FULL")
         if erased:
             # As after a local erasure: no WAL frame or old page keeps the values erased here.
             self._db.scrub()
