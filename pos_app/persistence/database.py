@@ -100,7 +100,7 @@ class LocalDatabase:
     def unit_of_work(self) -> SqlUnitOfWork:
         from pos_app.persistence.uow import SqlUnitOfWork
 
-        return SqlUnitOfWork(self.engine, self.audit_anchor)
+        return SqlUnitOfWork(self.engine, self.audit_anchor, self.turns)
 
     def dispose(self) -> None:
         if "engine" in self.__dict__:

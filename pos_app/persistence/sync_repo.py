@@ -27,10 +27,12 @@ thread), never the GUI's:
 counter's process, and a sale waits for any write the worker holds. So every
 write of the worker's round (`mark_pushed`, `record`, `set_stores`,
 `resume_after`, `apply`) is short and:
-- takes its turn after the counter's open write transactions
-  (`LocalDatabase.turns`, `persistence/write_turns.py`): it never starts in
-  the middle of a sale's unit of work, and waits on a condition the sale's
-  commit wakes rather than on SQLite's back-off;
+- on the worker's thread (inside `background()`), every step of the round,
+  read or write, first waits for the counter's open units of work to end
+  (`LocalDatabase.turns`, `persistence/write_turns.py`): the worker never
+  starts a step in the middle of a sale, neither for the write lock nor for
+  the CPU and the GIL the sale's own Python needs, and it is woken by the
+  sale's end, not by SQLite's back-off;
 - commits with `synchronous = NORMAL` (no fsync; WAL mode): a crash or power
   cut may lose the last of these commits, never half of one, and what they
   record is all recoverable by design: a lost `pushed_at` mark is a resend
@@ -48,7 +50,7 @@ import datetime as dt
 import json
 import logging
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -142,31 +144,43 @@ class SqliteSyncLocal:
         self._db = db
         self._columns: dict[str, list[str]] = {}
 
+    def background(self) -> AbstractContextManager[None]:
+        """Run the block as the sync worker: each step waits its turn after the counter (module docstring)."""
+        return self._db.turns.background()
+
+    def _turn(self) -> None:
+        """On the worker's thread: wait until the counter has no unit of work open (a sale goes first)."""
+        turns = self._db.turns
+        if turns.in_background:
+            turns.after_counter()
+
+    def _connect(self) -> Any:
+        self._turn()
+        return self._db.connect()
+
     @contextmanager
     def _writing(self) -> Iterator[Any]:
-        """A write transaction of the sync side on a connection of its own: begun after the counter's open
-        write transactions, committed without an fsync (see the module's docstring), rolled back on error."""
-        turns = self._db.turns
-        conn = self._db.connect()
+        """A write transaction of the sync side on a connection of its own: on the worker's thread begun after
+        the counter's open units of work; committed without an fsync (see the module's docstring), rolled back
+        on error."""
+        conn = self._connect()
         try:
             conn.execute("PRAGMA synchronous = NORMAL")
-            with turns.background():
-                turns.after_counter()
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    yield conn
-                    conn.execute("COMMIT")
-                except BaseException:
-                    if conn.in_transaction:
-                        conn.execute("ROLLBACK")
-                    raise
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
         finally:
             conn.close()
 
     # ------------------------------------------------------------ state
 
     def state(self) -> SyncState:
-        conn = self._db.connect()
+        conn = self._connect()
         try:
             row = conn.execute(f"SELECT {', '.join(_STATE_COLUMNS)} FROM sync_state WHERE id = 1").fetchone()
             store = conn.execute("SELECT id FROM stores ORDER BY created_at LIMIT 1").fetchone()
@@ -178,7 +192,7 @@ class SqliteSyncLocal:
 
     def waiting(self) -> int:
         """Outbox rows not pushed yet."""
-        conn = self._db.connect()
+        conn = self._connect()
         try:
             return int(conn.execute("SELECT count(*) FROM outbox WHERE pushed_at IS NULL").fetchone()[0])
         finally:
@@ -206,7 +220,7 @@ class SqliteSyncLocal:
                              [(s["id"], s["code"], s["name"]) for s in stores])
 
     def stores(self) -> list[tuple[str, str, str]]:
-        conn = self._db.connect()
+        conn = self._connect()
         try:
             return [(str(r[0]), str(r[1]), str(r[2]))
                     for r in conn.execute("SELECT id, code, name FROM sync_stores ORDER BY code")]
@@ -271,7 +285,7 @@ class SqliteSyncLocal:
     def outbox_batch(self, max_changes: int) -> list[dict[str, Any]]:
         """Whole unpushed local transactions, oldest first, about `max_changes` changes (at least one
         transaction): [{"tx": id, "changes": [{"seq", "table", "row", "op", "data"}, ...]}, ...]."""
-        conn = self._db.connect()
+        conn = self._connect()
         try:
             # In `seq` order, which is `device_seq` order (the journal inserts every row with the next of both,
             # and only updates rows after): the pushed_at index then yields the rows already ordered (its
@@ -325,7 +339,7 @@ class SqliteSyncLocal:
         was restored from an older backup. Every unpushed change is numbered after `central_last`, in its
         order (`journal.renumber_unpushed`), so none reuses a number central holds for another change
         (central recognizes the rows themselves by id). Returns how many were renumbered."""
-        conn = self._db.connect()
+        conn = self._connect()
         try:
             if (last_sequence(conn) or 0) >= central_last:
                 return 0  # the usual case, read without taking the store's write lock
@@ -375,7 +389,7 @@ class SqliteSyncLocal:
 
     def audit_after(self, seq: int, limit: int) -> list[dict[str, Any]]:
         """This counter's audit events after `seq`, as stored (each with its chain hashes)."""
-        conn = self._db.connect()
+        conn = self._connect()
         try:
             cursor = conn.execute("SELECT * FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit))
             keys = [d[0] for d in cursor.description]
@@ -470,7 +484,7 @@ class SqliteSyncLocal:
 
     def _nothing_new(self, changes: Sequence[Sequence[Any]]) -> bool:
         """Whether every change is already here as central has it (read without the store's write lock)."""
-        conn = self._db.connect()
+        conn = self._connect()
         try:
             for _, _, table, row_id, op, data in changes:
                 if data is None and op != "delete":
@@ -497,12 +511,11 @@ class SqliteSyncLocal:
 
     def _apply(self, changes: Sequence[Sequence[Any]], through: int, *, own_device: str) -> Applied:
         engine = self._db.engine
-        turns = self._db.turns
-        with turns.background(), engine.connect() as connection:
+        with engine.connect() as connection:
             raw: Any = connection.connection.driver_connection
             raw.execute("PRAGMA foreign_keys = OFF")
             raw.execute("PRAGMA synchronous = NORMAL")  # see the module's docstring; FULL again below (pooled)
-            turns.after_counter()
+            self._turn()
             try:
                 with Session(bind=connection) as session:
                     journal = Journal.of(session)

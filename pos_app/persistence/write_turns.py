@@ -1,28 +1,30 @@
-"""Turns at the store's write lock within this process: the counter first, the sync worker between sales.
+"""Turns at the store within this process: the counter first, the sync worker between the counter's work.
 
-SQLite lets one connection write at a time. The counter (units of work: a sale,
-a print job, a sign-in) and the sync worker (marking pushed rows, writing a
-pulled page) meet at that one lock in the same process. Left to SQLite, a sale
+SQLite lets one connection write at a time, and Python runs one thread at a
+time. The counter (units of work: a sale, a print job, a sign-in) and the
+sync worker (`sync_loop.py`) share both in one process. Left alone, a sale
 that arrives while the worker writes waits for it, and the worker starts its
-writes whenever its round gets there, often in the middle of the counter's
-next sale. `WriteTurns` lets the worker look before it takes the lock:
+steps whenever its round gets there, often in the middle of the counter's
+next sale. `WriteTurns` lets the worker look first:
 
-- every write transaction a unit of work opens on the store's engine
-  (`database.make_engine`'s BEGIN IMMEDIATE) is counted open until its commit
-  or rollback (`opened` / `closed`, from the engine's events);
-- the worker's thread runs `with turns.background():`, so its own writes
-  through the engine (a pulled page) are not counted as the counter's;
-- before each write transaction, the worker calls `after_counter()`: it
-  waits (on a condition, woken the moment the counter's transaction ends)
-  until no counter write is open, then writes at once.
+- every unit of work (`uow.SqlUnitOfWork`, from `with uow:` or `reading()` to
+  its end) and every write transaction begun on the store's engine
+  (`database.make_engine`'s BEGIN IMMEDIATE, counted from before the BEGIN
+  to its commit or rollback) is the counter's, open (`opened` / `closed`);
+- the worker's thread runs inside `background()`: what it opens is not the
+  counter's;
+- before each step that touches the store file, the worker calls
+  `after_counter()`: it waits on a condition, woken the moment the counter's
+  last open unit of work ends, then goes on at once.
 
-The counter never waits on this object; a sale that begins while the worker
-writes waits at SQLite's lock, whose busy handler (`sqlcipher.prompt_busy_handler`)
-retries every fraction of a millisecond, and the worker's writes are short.
-The worker's wait is bounded (`patience_s`): a counter that keeps a write open
-for long (an import) delays sync by that much, then SQLite orders them.
-Another process (a second window on the same file) is not seen here; SQLite's
-lock still orders it.
+The counter never waits on this object. A sale that begins while a worker's
+step runs waits at SQLite's lock at most for that short step, through a busy
+handler that retries every fraction of a millisecond
+(`sqlcipher.prompt_busy_handler`). The worker's wait is bounded
+(`WORKER_PATIENCE_S`): a counter that keeps a unit of work open for long (an
+import, a screen's long read) delays sync by that much, then SQLite orders
+them. Another process on the same file (a second window) is not seen here;
+SQLite's lock still orders it.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ WORKER_PATIENCE_S = 2.0
 
 
 class WriteTurns:
-    """The counter's open write transactions on one store, and the background thread's wait for none.
+    """The counter's open units of work and write transactions on one store, and the worker's wait for none.
 
     Thread-safe; one per `LocalDatabase` (so per store file in this process)."""
 
@@ -45,28 +47,26 @@ class WriteTurns:
         self._changed = threading.Condition()
         self._open: set[int] = set()
         self._background = threading.local()
-        self._last_closed = 0.0
 
-    # ------------------------------------------------------------ the counter's side (engine events)
+    # ------------------------------------------------------------ the counter's side (uow and engine events)
 
     def opened(self, key: int) -> None:
-        """A write transaction began on connection `key` (ignored on a background thread)."""
+        """The counter opened unit of work or write transaction `key` (ignored on a background thread)."""
         if self.in_background:
             return
         with self._changed:
             self._open.add(key)
 
     def closed(self, key: int) -> None:
-        """The write transaction on connection `key` ends (commit or rollback): a waiting worker may go."""
+        """`key` ended (commit, rollback, the unit of work's end): a waiting worker may go once none is open."""
         with self._changed:
             if key in self._open:
                 self._open.discard(key)
-                self._last_closed = time.monotonic()
                 self._changed.notify_all()
 
     @property
-    def counter_writing(self) -> bool:
-        """Whether a unit of work of this process holds (or is taking) the store's write lock now."""
+    def counter_busy(self) -> bool:
+        """Whether the counter has a unit of work or write transaction open now."""
         with self._changed:
             return bool(self._open)
 
@@ -86,8 +86,8 @@ class WriteTurns:
             self._background.depth -= 1
 
     def after_counter(self, patience_s: float = WORKER_PATIENCE_S) -> bool:
-        """Wait until no counter write transaction is open (at most `patience_s`); True if none is. Returns
-        at once when none is: the caller then begins its own write straight away."""
+        """Wait until the counter has no unit of work or write transaction open (at most `patience_s`); True
+        if it has none. Returns at once when none is open: the caller then goes on straight away."""
         deadline = time.monotonic() + patience_s
         with self._changed:
             while self._open:
