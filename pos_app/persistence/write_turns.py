@@ -85,6 +85,13 @@ class WriteTurns:
         finally:
             self._background.depth -= 1
 
+    def pause_for_counter(self) -> None:
+        """On a background thread, inside a long stretch of its own work (a loop over rows, no write lock
+        held): wait while the counter has a unit of work open, so the sale gets the CPU and the GIL. A cheap
+        look when it has none (this is called once per row)."""
+        if self._open and self.in_background:
+            self.after_counter()
+
     def after_counter(self, patience_s: float = WORKER_PATIENCE_S) -> bool:
         """Wait until the counter has no unit of work or write transaction open (at most `patience_s`); True
         if it has none. Returns at once when none is open: the caller then goes on straight away."""
