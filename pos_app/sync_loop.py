@@ -28,6 +28,7 @@ seen within it.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 import time
@@ -148,6 +149,7 @@ class SyncLoop:
             while not self._stop.is_set():
                 self._force.clear()
                 self._nudged.clear()
+                rounding = False
                 try:
                     if link is None:
                         link = self._group.link(timeout=LINK_TIMEOUT_S)
@@ -155,8 +157,11 @@ class SyncLoop:
                     link.listen()
                     while link.wait(0):  # notifications that came during the last round: this one serves them
                         pass
+                    rounding = True
                     done = self.one_round(link)
                 except CentralProblem as problem:
+                    if not rounding:
+                        self._went_offline(problem)
                     failures += 1
                     self._checked = True
                     wait = float(BACKOFF_S[min(failures, len(BACKOFF_S)) - 1])
@@ -191,6 +196,18 @@ class SyncLoop:
         finally:
             if link is not None:
                 link.close()
+
+    def _went_offline(self, problem: CentralProblem) -> None:
+        """Central could not be reached before a round began (connecting, listening): recorded as a failed round
+        records it (`sync_once`), so the status bar says "Offline since ..." either way."""
+        try:
+            state = self._local.state()
+            if state.offline_since is None:
+                self._local.record(offline_since=dt.datetime.now(dt.UTC), last_error=str(problem))
+            elif state.last_error != str(problem):
+                self._local.record(last_error=str(problem))
+        except Exception:  # noqa: BLE001 - the store is closing; the next round tells
+            log.debug("recording the offline state failed", exc_info=True)
 
     def _wait(self, seconds: float, link: Any) -> None:
         """Until `seconds` passed, central notified (with a `link`), "Sync now", a nudge with work waiting
