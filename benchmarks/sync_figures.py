@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import json
 import os
 import random
@@ -232,61 +233,49 @@ class Seller:
         return checkout.complete_sale(co, uow=self.facet.uow(), actor=self.clerk, sales=self.facet.store.sales)
 
 
-class Worker(threading.Thread):
-    """A counter's sync worker, as the app runs one off the GUI thread: a round (`sync_once`) when this
-    counter committed something (`poke`), when central says something new arrived (LISTEN/NOTIFY through
-    `CentralLink.wait`), or every `idle_s` at the latest. Notifications that piled up during a round are
-    drained before the next one: one round serves them all."""
+def sync_worker(facet: Any, *, poll_s: float = 5.0, on_round: Any = None) -> Any:
+    """A counter's sync worker as the app runs it (`_worker_class`), not started."""
+    return _worker_class()(facet, poll_s=poll_s, on_round=on_round)
 
-    def __init__(self, facet: Any, *, idle_s: float = 5.0, on_round: Any = None, poll_s: float = 0.05) -> None:
-        super().__init__(daemon=True)
-        self.facet = facet
-        self.local = facet.sync().local
-        self.link = facet.sync().link()
-        self.idle_s = idle_s
-        self.poll_s = poll_s
-        self.on_round = on_round
-        self.poked = threading.Event()
-        self.stopping = threading.Event()
-        self.rounds = 0
-        self.round_s: list[float] = []
-        self.errors: list[str] = []
 
-    def poke(self) -> None:
-        self.poked.set()
+@functools.cache
+def _worker_class() -> Any:
+    """Made on first use, as every pos_app import here is (after `set_environment`, in main)."""
+    from pos_app.sync_loop import SyncLoop
 
-    def stop(self) -> None:
-        self.stopping.set()
-        self.join(timeout=60)
-        self.link.close()
+    class _Worker(SyncLoop):
+        """A counter's sync worker: the app's own loop (`pos_app/sync_loop.SyncLoop`, which
+        `gui/sync/worker.py` runs), with each round timed and counted and its errors kept. A round when this
+        counter committed something (`poke`, the app's nudge after a sale), when central says something new
+        arrived (LISTEN/NOTIFY through `CentralLink.wait`, notifications that piled up during a round drained
+        first), or every `poll_s` at the latest; each of its steps on the store file waits for the counter's
+        open units of work (`persistence/write_turns.py`). `on_round()` after a round that moved something."""
 
-    def run(self) -> None:
-        from pos_app.services import sync
+        def __init__(self, facet: Any, *, poll_s: float = 5.0, on_round: Any = None) -> None:
+            super().__init__(facet.sync(), poll_s=poll_s,
+                             on_round=None if on_round is None else (lambda _done: on_round()))
+            self.rounds = 0
+            self.round_s: list[float] = []
+            self.errors: list[str] = []
 
-        self.link.listen()
-        last = 0.0
-        while not self.stopping.is_set():
-            woke = self.poked.is_set()
-            if not woke:
-                woke = self.link.wait(self.poll_s)  # short: a poke is seen within poll_s
-            if woke:
-                while self.link.wait(0):  # drain: one round serves every notification so far
-                    pass
-            if not woke and time.monotonic() - last < self.idle_s:
-                continue
-            self.poked.clear()
+        def one_round(self, link: Any) -> Any:
             started = time.perf_counter()
             try:
-                sync.sync_once(self.local, self.link)
-            except Exception as exc:  # noqa: BLE001 - reported, the worker keeps going (backoff not needed here)
+                done = super().one_round(link)
+            except Exception as exc:  # the loop backs off and retries, as the app's does; the figure reports it
                 self.errors.append(f"{type(exc).__name__}: {exc}"[:300])
-                time.sleep(0.2)
-                continue
-            last = time.monotonic()
+                raise
             self.rounds += 1
             self.round_s.append(time.perf_counter() - started)
-            if self.on_round is not None:
-                self.on_round()
+            return done
+
+        def poke(self) -> None:
+            self.nudge()
+
+        def stop(self, timeout: float = 60.0) -> bool:
+            return super().stop(timeout)
+
+    return _Worker
 
 
 class Arrivals:
@@ -527,8 +516,8 @@ class SyncBench:
         say(f"latency: {n} sales at A, each seen at B ...")
         seller = Seller(a, seed=41)
         arrivals = Arrivals(b)
-        worker_a = Worker(a)
-        worker_b = Worker(b, on_round=arrivals.check)
+        worker_a = sync_worker(a)
+        worker_b = sync_worker(b, on_round=arrivals.check)
         worker_a.start()
         worker_b.start()
         committed: dict[str, float] = {}
@@ -570,7 +559,7 @@ class SyncBench:
         times: dict[str, list[float]] = {"on": [], "off": []}
         waits: dict[str, list[float]] = {"on": [], "off": []}
         lock_wait = _BeginWaits(a)
-        worker: Worker | None = None
+        worker: Any = None
         rng = random.Random(59)
         block = 20
         for _ in range(10):  # warm-up, untimed
@@ -579,7 +568,7 @@ class SyncBench:
         for k in range(2 * (rounds // block)):
             mode = "on" if k % 2 else "off"
             if mode == "on":
-                worker = Worker(a)
+                worker = sync_worker(a)
                 worker.start()
                 time.sleep(0.3)
             for _ in range(block):
@@ -841,7 +830,7 @@ def chain_child(spec_file: Path) -> int:
     end = go + float(spec["seconds"])
     for d in devices:
         d["arrivals"] = Arrivals(d["facet"])
-        d["worker"] = Worker(d["facet"], idle_s=5.0, on_round=d["arrivals"].check, poll_s=0.1)
+        d["worker"] = sync_worker(d["facet"], poll_s=5.0, on_round=d["arrivals"].check)
         d["worker"].start()
     time.sleep(max(0.0, go - time.time()))
 

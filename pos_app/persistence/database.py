@@ -34,6 +34,7 @@ from pos_app.persistence.sqlcipher import (
     check_key,
     connect,
 )
+from pos_app.persistence.write_turns import WriteTurns
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -72,6 +73,8 @@ class LocalDatabase:
     _key_hex: str = field(repr=False)
     migrated_from: str | None = None
     backup_before_migration: Path | None = None
+    turns: WriteTurns = field(default_factory=WriteTurns, repr=False, compare=False)
+    """This process's turns at the write lock: the sync worker writes between the counter's transactions."""
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         # Pretty printers (hypothesis's, IPython's) list a dataclass's fields themselves, `repr=False`
@@ -85,7 +88,7 @@ class LocalDatabase:
     @cached_property
     def engine(self) -> Engine:
         # The key is read at each new connection: after `rekey` the same engine opens with the new one.
-        return make_engine(self.path, lambda: self._key_hex)
+        return make_engine(self.path, lambda: self._key_hex, self.turns)
 
     @cached_property
     def audit_anchor(self) -> AuditAnchor:
@@ -97,7 +100,7 @@ class LocalDatabase:
     def unit_of_work(self) -> SqlUnitOfWork:
         from pos_app.persistence.uow import SqlUnitOfWork
 
-        return SqlUnitOfWork(self.engine, self.audit_anchor)
+        return SqlUnitOfWork(self.engine, self.audit_anchor, self.turns)
 
     def dispose(self) -> None:
         if "engine" in self.__dict__:
@@ -172,7 +175,7 @@ class LocalDatabase:
                              older_keys=older_keys, expect_head=expect_head, check_head=check_head)
 
 
-def make_engine(path: Path, key_hex: str | Callable[[], str]) -> Engine:
+def make_engine(path: Path, key_hex: str | Callable[[], str], turns: WriteTurns | None = None) -> Engine:
     import sqlcipher3
     from sqlalchemy import URL, create_engine, event
 
@@ -194,9 +197,39 @@ def make_engine(path: Path, key_hex: str | Callable[[], str]) -> Engine:
         # A reading unit of work (`SqlUnitOfWork.reading`) takes none: a plain
         # BEGIN reads one consistent snapshot while sales go on.
         reading = conn.get_execution_options().get(READING_OPTION)
-        conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+        if reading or turns is None:
+            conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+            return
+        # Counted from before the BEGIN: a sale waiting for the lock is one the sync worker lets go first.
+        key = _dbapi_key(conn)
+        turns.opened(key)
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            turns.closed(key)
+            raise
+
+    if turns is not None:
+        # The write transaction's end, however it ends (a pooled connection given back mid-transaction is
+        # rolled back on check-in): the sync worker waiting for its turn goes on (`WriteTurns`).
+        @event.listens_for(engine, "commit")
+        @event.listens_for(engine, "rollback")
+        def _ended(conn: Any) -> None:
+            turns.closed(_dbapi_key(conn))
+
+        @event.listens_for(engine, "checkin")
+        def _returned(dbapi_connection: Any, record: Any) -> None:
+            turns.closed(id(dbapi_connection))
 
     return engine
+
+
+def _dbapi_key(conn: Any) -> int:
+    """Which DB-API connection an engine connection runs on (0 once it is invalidated: nothing is open)."""
+    try:
+        return id(conn.connection.dbapi_connection)
+    except Exception:  # noqa: BLE001 - a closed or invalidated connection; check-in clears its turn
+        return 0
 
 
 def key_opens(path: Path, key_hex: str) -> bool:

@@ -10,6 +10,8 @@ the same to SQLCipher ("file is not a database"); both become
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,8 @@ from pos_app.domain.errors import UserFacingError
 
 APPLICATION_ID = 0x46414345  # "FACE": marks a SQLite file as a Facet store or backup
 _HEX_KEY = re.compile(r"^[0-9a-f]{64}$")
+BUSY_PATIENCE_S = 15.0
+"""How long a statement waits for another connection's write lock before "database is locked"."""
 
 
 class StoreProblem(UserFacingError):
@@ -54,9 +58,11 @@ def connect(path: Path, key_hex: str, *, create: bool = False, inspect_only: boo
     mode = "rwc" if create else "rw"
     uri = f"{path.resolve().as_uri()}?mode={mode}"
     try:
-        conn = sqlcipher3.connect(uri, uri=True, isolation_level=None, check_same_thread=False, timeout=15)
+        conn = sqlcipher3.connect(uri, uri=True, isolation_level=None, check_same_thread=False,
+                                  timeout=BUSY_PATIENCE_S)
     except sqlcipher3.OperationalError as exc:
         raise DatabaseUnreadable(f"Cannot open {path}: {exc}.") from None
+    conn.set_busy_handler(prompt_busy_handler())
     try:
         conn.execute("PRAGMA cipher_log_level = NONE")
         conn.execute(f"PRAGMA key = \"x'{key_hex}'\"")
@@ -81,6 +87,30 @@ def connect(path: Path, key_hex: str, *, create: bool = False, inspect_only: boo
     # file to what it just wrote: frames from before, with what an erasure removed, do not linger at its end.
     conn.execute("PRAGMA journal_size_limit = 0")
     return conn
+
+
+def prompt_busy_handler(patience_s: float = BUSY_PATIENCE_S) -> Callable[[int], bool]:
+    """A busy handler (`set_busy_handler`) that retries a locked statement every fraction of a millisecond.
+
+    SQLite's own (`busy_timeout`) sleeps 1, 2, 5, 10, 15, 20, 25 ... ms between tries, so a sale that
+    meets another connection's write of 3 ms (the sync worker marking rows pushed) waits 8 ms, and one of
+    12 ms waits 33. Retrying every 0.2 ms for the first 50 ms (the length of any write of this app but an
+    import), then every ms, then every 5 ms after a second, gets the lock within a fraction of a millisecond
+    of its release, at the cost of a few cheap lock checks. Gives up (SQLITE_BUSY, "database is locked")
+    after `patience_s`, as the timeout did. One handler per connection: it keeps the time of its first try."""
+    first = [0.0]
+
+    def retry(tries: int) -> bool:
+        now = time.monotonic()
+        if tries == 0:
+            first[0] = now
+        waited = now - first[0]
+        if waited >= patience_s:
+            return False
+        time.sleep(0.0002 if waited < 0.05 else 0.001 if waited < 1.0 else 0.005)
+        return True
+
+    return retry
 
 
 def application_id(conn: Any) -> int:

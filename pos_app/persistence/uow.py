@@ -32,6 +32,7 @@ from pos_app.persistence.store_repo import SettingsRepo, StaffRepo, StoreRepo
 
 if TYPE_CHECKING:
     from pos_app.persistence.audit_queries import AuditAnchor
+    from pos_app.persistence.write_turns import WriteTurns
 
 _FACTORIES: weakref.WeakKeyDictionary[Engine, sessionmaker[Session]] = weakref.WeakKeyDictionary()
 
@@ -48,9 +49,10 @@ def _factory(engine: Engine) -> sessionmaker[Session]:
 
 
 class SqlUnitOfWork:
-    def __init__(self, engine: Engine, anchor: AuditAnchor | None = None) -> None:
+    def __init__(self, engine: Engine, anchor: AuditAnchor | None = None, turns: WriteTurns | None = None) -> None:
         self._factory = _factory(engine)
         self._anchor = anchor
+        self._turns = turns  # the counter is busy from `with uow:` to its end: the sync worker waits (write_turns)
         self.session: Session | None = None
 
     def __enter__(self) -> Self:
@@ -72,6 +74,8 @@ class SqlUnitOfWork:
             self.__exit__()
 
     def _open(self, session: Session) -> Self:
+        if self._turns is not None:
+            self._turns.opened(id(self))
         self.session = session
         self.store = StoreRepo(session)
         self.settings = SettingsRepo(session)
@@ -94,9 +98,13 @@ class SqlUnitOfWork:
 
     def __exit__(self, *exc: object) -> None:
         assert self.session is not None
-        self.session.rollback()
-        self.session.close()
-        self.session = None
+        try:
+            self.session.rollback()
+            self.session.close()
+        finally:
+            self.session = None
+            if self._turns is not None:
+                self._turns.closed(id(self))
 
     def commit(self) -> None:
         assert self.session is not None

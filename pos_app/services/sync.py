@@ -106,6 +106,7 @@ def sync_once(local: SyncLocal, central: CentralPort, *, push_batch: int = PUSH_
         raise CentralProblem("this counter has not joined a sync group (pos-app sync join)")
     done = SyncRound()
     now = dt.datetime.now(dt.UTC)
+    audit_seq = state.audit_pushed_seq
     try:
         hello = central.hello()
         local.set_stores(hello.get("stores", []))
@@ -119,7 +120,7 @@ def sync_once(local: SyncLocal, central: CentralPort, *, push_batch: int = PUSH_
                 break
             answer = central.push(local.state().pull_cursor, batch)
             own += [(int(first), int(last)) for first, last in answer.get("own", [])]
-            local.mark_pushed(int(answer["through"]))
+            local.mark_pushed(int(answer["through"]), at=now)  # the push's time in the same short write
             done.pushed += int(answer["applied"])
             done.skipped += int(answer["skipped"])
             done.quarantined += int(answer["quarantined"])
@@ -129,7 +130,9 @@ def sync_once(local: SyncLocal, central: CentralPort, *, push_batch: int = PUSH_
             if not events:
                 break
             seq = central.push_audit(events)
-            local.record(audit_pushed_seq=seq)
+        # The audit cursor goes with the round's one last write: should the round fail before it, the events are
+        # sent again and central keeps each (device, seq) once.
+        audit_seq = seq
         cursor = local.state().pull_cursor
         unsaved_cursor: int | None = None
         while True:
@@ -145,7 +148,7 @@ def sync_once(local: SyncLocal, central: CentralPort, *, push_batch: int = PUSH_
         cases = central.hello()
         done.conflicts, done.attention = int(cases["conflicts"]), int(cases["attention"])
     except PullClash as exc:  # online: what was pushed stands; a person fixes the clashing row here
-        local.record(last_push_at=now, offline_since=None, last_error=str(exc))
+        local.record(last_push_at=now, offline_since=None, last_error=str(exc), audit_pushed_seq=audit_seq)
         raise
     except CentralProblem as exc:
         if local.state().offline_since is None:
@@ -153,13 +156,16 @@ def sync_once(local: SyncLocal, central: CentralPort, *, push_batch: int = PUSH_
         local.record(last_error=str(exc))
         raise
     # A round that moved nothing writes nothing, or once a minute the time of contact: every write here takes
-    # the store's write lock a sale at this counter may be waiting for.
+    # the store's write lock a sale at this counter may be waiting for. A push's mark and a pulled page's write
+    # recorded their times already (`after` is read after them).
     after = local.state()
     changed: dict[str, Any] = {}
-    if done.pushed or done.skipped or done.quarantined or _older(after.last_push_at, now):
+    if _older(after.last_push_at, now):
         changed["last_push_at"] = now
-    if done.pulled or _older(after.last_pull_at, now):
+    if _older(after.last_pull_at, now):
         changed["last_pull_at"] = now
+    if audit_seq != after.audit_pushed_seq:
+        changed["audit_pushed_seq"] = audit_seq
     if after.offline_since is not None:
         changed["offline_since"] = None
     if after.last_error is not None:
