@@ -13,7 +13,9 @@ One round (`sync_once`), as the sync worker runs it off the GUI thread and
    has and changes nothing the second time;
 3. this counter's audit events after the last one central holds;
 4. pull: central's change log after this counter's cursor, page by page,
-   each page written in one local transaction with the cursor.
+   each page written in one local transaction with the cursor; this round's
+   own new rows coming back (the blocks central's push answered as `own`)
+   are not applied again.
 
 A round that cannot reach central records when the counter went offline and
 why, and raises; selling never waits for it (nothing here runs on the

@@ -130,10 +130,14 @@ BEGIN
 
     -- The ledger: each item's movements of the run summed into facet.stock at once; a negative movement that
     -- leaves the running sum below zero is the conflict count_stock would have logged (the last one per item).
+    -- The movements are read from the run itself, numbered as above (an index of facet.changes by table would
+    -- walk every movement the group ever had).
     WITH moves AS MATERIALIZED (
-        SELECT c.server_seq, c.changes->>'item_id' AS item, (c.changes->>'quantity')::bigint AS qty
-        FROM facet.changes c
-        WHERE c.server_seq BETWEEN first_seq AND first_seq + n - 1 AND c.table_name = 'stock_movements'
+        SELECT m.server_seq, m.ch->'data'->>'item_id' AS item, (m.ch->'data'->>'quantity')::bigint AS qty
+        FROM (SELECT first_seq + row_number() OVER (ORDER BY t.n, c.n) - 1 AS server_seq, c.ch
+              FROM unnest(txs) WITH ORDINALITY t(tx, n),
+                   jsonb_array_elements(t.tx->'changes') WITH ORDINALITY c(ch, n)) m
+        WHERE m.ch->>'table' = 'stock_movements'
     ), per_item AS (
         -- A movement without a quantity fails the NOT NULL of on_hand, as it does one change at a time.
         SELECT item, CASE WHEN bool_or(qty IS NULL) THEN NULL ELSE sum(qty) END AS total
@@ -210,8 +214,10 @@ BEGIN
                         AND NOT (ch.ch->>'table' = 'customers' AND ch.ch->'data'->>'erased_at' IS NOT NULL)
                         AND row_number() OVER (PARTITION BY ch.ch->>'table', ch.ch->>'row'
                                                ORDER BY ch.tx_no, ch.ch_no) = 1
-                        AND NOT EXISTS (SELECT 1 FROM facet.records r
-                                        WHERE r.table_name = ch.ch->>'table' AND r.row_id = ch.ch->>'row'),
+                        -- A scalar subquery, not EXISTS: one primary-key probe a change, never a hashed
+                        -- scan of every record central holds.
+                        AND (SELECT true FROM facet.records r
+                             WHERE r.table_name = ch.ch->>'table' AND r.row_id = ch.ch->>'row') IS NULL,
                         false) AS new_row
         FROM ch
     ), per_tx AS (
