@@ -92,8 +92,11 @@ class GroupTemplates:
         self._built: dict[str, FrozenGroup] = {}
         self._roles: dict[str, set[str]] = {}
 
-    def get(self, kind: str, build: Builder) -> FrozenGroup:
-        """The frozen group `kind` (letters, digits, underscores), built by `build` the first time."""
+    def get(self, kind: str, build: Builder, *, based_on: FrozenGroup | None = None) -> FrozenGroup:
+        """The frozen group `kind` (letters, digits, underscores), built by `build` the first time.
+
+        With `based_on`, the build starts from a copy of that group (its database, and its counters in
+        `root / <counter>`) and `build` returns the counters it adds; the new group holds them all."""
         if kind in self._built:
             return self._built[kind]
         if not re.fullmatch(r"[a-z0-9_]{1,40}", kind):
@@ -105,9 +108,14 @@ class GroupTemplates:
         server.start()
         name = f"template_{kind}"
         before = server.roles()
-        server.create_database(name)
+        root = self._root / kind
         try:
-            folders = build(PostgresDatabase(server, name), self._root / kind)
+            if based_on is None:
+                server.create_database(name)
+                folders = dict(build(PostgresDatabase(server, name), root))
+            else:
+                base = based_on.copy_into(name, {c: root / c for c in based_on.counters})
+                folders = {**{c: root / c for c in based_on.counters}, **build(base, root)}
             self._freeze(name)
         finally:
             made = server.roles() - before
@@ -123,9 +131,20 @@ class GroupTemplates:
         return self._built[kind]
 
     def _freeze(self, name: str) -> None:
-        """No session may use the template while copies are made from it (CREATE DATABASE would refuse)."""
+        """Make the database a template: its sequences' WAL record refreshed, and no session allowed in.
+
+        The sequences first. `nextval` WAL-logs a sequence 32 values ahead and hands out the next 31 from
+        the page alone (its `log_cnt`) unless a checkpoint came since. A copy made with CREATE DATABASE's
+        default WAL_LOG strategy carries that page, `log_cnt` and all, under a new, recent LSN: its next
+        values would then be WAL-logged nowhere, and a copy's central killed (`kill()`) before a checkpoint
+        would recover its sequence to where the template left it and hand out `changes.server_seq` values
+        it already gave (a duplicate key). `setval` zeroes `log_cnt`, so a copy's first `nextval` logs."""
         from psycopg import sql
 
+        with self._server.connect(name, autocommit=True) as conn:
+            for sequence, last in conn.execute("SELECT format('%I.%I', schemaname, sequencename), last_value "
+                                               "FROM pg_sequences WHERE last_value IS NOT NULL").fetchall():
+                conn.execute("SELECT setval(%s::regclass, %s, true)", (sequence, last))
         with self._server.connect(autocommit=True) as conn:
             conn.execute(sql.SQL("ALTER DATABASE {} WITH ALLOW_CONNECTIONS false IS_TEMPLATE true").format(
                 sql.Identifier(name)))
@@ -138,10 +157,12 @@ class GroupTemplates:
         if not self._roles:
             return
         self._server.start()
-        for name, roles in self._roles.items():
+        # Databases first: a group built on another's copy uses that group's roles too.
+        for name in self._roles:
             with self._server.connect(autocommit=True) as conn:
                 conn.execute(sql.SQL("ALTER DATABASE {} WITH IS_TEMPLATE false").format(sql.Identifier(name)))
             self._server.drop_database(name)
+        for roles in self._roles.values():
             self._server.drop_roles(sorted(roles))
             self._server.kept_roles.difference_update(roles)
         self._roles.clear()
@@ -180,3 +201,41 @@ def group_copy(postgres_server: PostgresServer) -> Iterator[Callable[[FrozenGrou
     for name in made:
         postgres_server.drop_database(name)
     postgres_server.drop_roles(sorted(postgres_server.roles() - roles_before - postgres_server.kept_roles))
+
+
+# ---------------------------------------------------------------- the groups most sync tests start from
+
+
+@dataclass(frozen=True)
+class CopiedGroup:
+    """A test's copy of a frozen group: its central database and its counters' data folders by name."""
+
+    central: PostgresDatabase
+    folders: Mapping[str, Path]
+
+
+@pytest.fixture
+def first_store_copy(group_templates: GroupTemplates, demo_template: tuple[Path, str],
+                     group_copy: Callable[[FrozenGroup, Mapping[str, Path]], PostgresDatabase],
+                     tmp_path: Path) -> CopiedGroup:
+    """The demo store after `central init` made it the group's first store and counter (S1-C1) and seeded
+    central from it: `folders["first"]` is `tmp_path / "demo-store"` (where `demo_dir` would be)."""
+    from tests.integration.sync_helpers import first_store
+
+    frozen = group_templates.get("first_store", first_store(demo_template))
+    folders = {"first": tmp_path / "demo-store"}
+    return CopiedGroup(group_copy(frozen, folders), folders)
+
+
+@pytest.fixture
+def two_counters_copy(group_templates: GroupTemplates, demo_template: tuple[Path, str],
+                      group_copy: Callable[[FrozenGroup, Mapping[str, Path]], PostgresDatabase],
+                      tmp_path: Path) -> CopiedGroup:
+    """`first_store_copy`, and a second counter of the store joined from central (S1-C2) in
+    `tmp_path / "second"` (`folders["second"]`)."""
+    from tests.integration.sync_helpers import first_store, second_counter
+
+    first = group_templates.get("first_store", first_store(demo_template))
+    frozen = group_templates.get("two_counters", second_counter, based_on=first)
+    folders = {"first": tmp_path / "demo-store", "second": tmp_path / "second"}
+    return CopiedGroup(group_copy(frozen, folders), folders)

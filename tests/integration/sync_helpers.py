@@ -128,17 +128,12 @@ def first_store(demo_template: tuple[Path, str]) -> Builder:
     return build
 
 
-def first_store_two_counters(demo_template: tuple[Path, str]) -> Builder:
-    """Kind "two_counters": "first_store", and a second counter of the store joined (S1-C2)."""
-
-    def build(central: PostgresDatabase, root: Path) -> dict[str, Path]:
-        folders = first_store(demo_template)(central, root)
-        first = app.open_facet(folders["first"])
-        try:
-            store_id, name = one(first, "SELECT id FROM stores"), first.profile.name
-        finally:
-            first.close()
-        join(central.url, root / "second", store_id, name).close()
-        return {**folders, "second": root / "second"}
-
-    return build
+def second_counter(central: PostgresDatabase, root: Path) -> dict[str, Path]:
+    """Kind "two_counters", built on "first_store": a second counter of the store joined (S1-C2)."""
+    first = app.open_facet(root / "first")
+    try:
+        store_id, name = one(first, "SELECT id FROM stores"), first.profile.name
+    finally:
+        first.close()
+    join(central.url, root / "second", store_id, name).close()
+    return {"second": root / "second"}

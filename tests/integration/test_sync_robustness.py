@@ -41,7 +41,6 @@ from tests.conftest import OWNER, actor_for, cli_login
 from tests.integration.sync_helpers import (
     available,
     counter_url,
-    first_store,
     join_new_store,
     one,
     rows,
@@ -49,7 +48,7 @@ from tests.integration.sync_helpers import (
     sync_now,
 )
 from tests.postgres_server import PostgresDatabase, free_port
-from tests.sync_groups import GroupTemplates
+from tests.sync_groups import CopiedGroup
 
 REPO = Path(__file__).resolve().parents[2]
 FACTS = ("sales", "sale_lines", "payments", "stock_movements")
@@ -59,24 +58,15 @@ FACTS = ("sales", "sale_lines", "payments", "stock_movements")
 
 
 @pytest.fixture
-def first_store_copy(group_templates: GroupTemplates, demo_template: tuple[Path, str], group_copy: Any,
-                     tmp_path: Path) -> tuple[Path, PostgresDatabase]:
-    """(the demo store as central's first store S1 and counter S1-C1, central seeded from it): this test's copy."""
-    frozen = group_templates.get("first_store", first_store(demo_template))
-    folder = tmp_path / "demo-store"
-    return folder, group_copy(frozen, {"first": folder})
-
-
-@pytest.fixture
-def demo_dir(first_store_copy: tuple[Path, PostgresDatabase]) -> Path:
+def demo_dir(first_store_copy: CopiedGroup) -> Path:
     """Here: the demo store after `central init` made it S1-C1 (not the bare demo store of tests/conftest.py)."""
-    return first_store_copy[0]
+    return first_store_copy.folders["first"]
 
 
 @pytest.fixture
-def central_database(first_store_copy: tuple[Path, PostgresDatabase]) -> PostgresDatabase:
+def central_database(first_store_copy: CopiedGroup) -> PostgresDatabase:
     """Here: central seeded from the demo store by `central init` (not the empty database of tests/conftest.py)."""
-    return first_store_copy[1]
+    return first_store_copy.central
 
 
 @contextlib.contextmanager
