@@ -306,3 +306,9 @@ def cli_owner(demo_dir: Path) -> Path:
 from tests.postgres_server import central_database, postgres_server  # noqa: E402,F401
 from tests.printer_listener import printer_listener  # noqa: E402,F401
 from tests.stripe_server import stripe_server, stripe_server_session  # noqa: E402,F401
+from tests.sync_groups import (  # noqa: E402,F401
+    first_store_copy,
+    group_copy,
+    group_templates,
+    two_counters_copy,
+)

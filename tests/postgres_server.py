@@ -221,6 +221,9 @@ class PostgresServer:
         self._watchdog: subprocess.Popen[bytes] | None = None
         self._owner_pid = os.getpid()  # a forked child that exits must not stop its parent's server
         self._running = False
+        # Roles that outlive a test: those of the session's frozen groups (tests/sync_groups.py), which a
+        # test's teardown must not drop even when the group was first built during that test.
+        self.kept_roles: set[str] = set()
 
     # ------------------------------------------------------------ where things are
 
@@ -524,4 +527,4 @@ def central_database(postgres_server: PostgresServer) -> Iterator[PostgresDataba
     yield PostgresDatabase(postgres_server, name)
     postgres_server.start()
     postgres_server.drop_database(name)
-    postgres_server.drop_roles(sorted(postgres_server.roles() - roles_before))
+    postgres_server.drop_roles(sorted(postgres_server.roles() - roles_before - postgres_server.kept_roles))

@@ -14,7 +14,6 @@ import os
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,19 +32,26 @@ from pos_app.services import sync
 from tests.conftest import audit_actions
 from tests.gui.conftest import focused, main_window, press, sign_in, snap
 from tests.gui.test_counter_rough_edges import _barcodes, _cash_sale_of, _counter
-from tests.integration.sync_helpers import available, join, one, sell, sync_now
+from tests.integration.sync_helpers import available, one, sell, sync_now
+from tests.postgres_server import PostgresDatabase
+from tests.sync_groups import CopiedGroup
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 
 
 @pytest.fixture
-def group(demo_dir: Path, central_database: Any, tmp_path: Path) -> Iterator[tuple[app.Facet, app.Facet]]:
-    """(this counter S1-C1, the other counter S1-C2) of one store, in a group on a fresh central."""
-    first = app.open_facet(demo_dir)
+def central_database(two_counters_copy: CopiedGroup) -> PostgresDatabase:
+    """Here: the group's central (a copy of the group made once a session: tests/sync_groups.py)."""
+    return two_counters_copy.central
+
+
+@pytest.fixture
+def group(two_counters_copy: CopiedGroup) -> Iterator[tuple[app.Facet, app.Facet]]:
+    """(this counter S1-C1, the other counter S1-C2) of one store, in a group on a fresh central: the demo store
+    ran `central init`, the second counter joined from central."""
+    first = app.open_facet(two_counters_copy.folders["first"])
     try:
-        first.sync().central_init(central_database.url)
-        second = join(central_database.url, tmp_path / "second", one(first, "SELECT id FROM stores"),
-                      first.profile.name)
+        second = app.open_facet(two_counters_copy.folders["second"])
         try:
             yield first, second
         finally:

@@ -7,7 +7,7 @@ encrypted file; everything between them goes through central.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,9 @@ from pos_app.services.ports.settings import StoreProfile
 from pos_app.services.setup import OwnerAccount, set_up_store
 from pos_app.sync_group import add_counter, join_group
 from tests.conftest import FAST_HASHER, actor_for
-from tests.integration.sync_helpers import counter_url, one, sync_now
+from tests.integration.sync_helpers import counter_url, first_store, one, sync_now
+from tests.postgres_server import PostgresDatabase
+from tests.sync_groups import FrozenGroup, GroupTemplates
 
 UPTOWN_OWNER = OwnerAccount(name="Uma Uptown", password="uptown-pass-1", pin="4321")
 UPTOWN_ZONE = "America/Los_Angeles"
@@ -56,20 +58,35 @@ def _set_up_uptown(facet: Any, answer: dict[str, Any]) -> None:
     set_up_store(profile, UPTOWN_OWNER, uow=facet.uow(), hasher=FAST_HASHER)
 
 
-@pytest.fixture(name="group")
-def group_fixture(demo_dir: Path, central_database: Any, tmp_path: Path) -> Iterator[Group]:
-    first = app.open_facet(demo_dir)
-    first.sync().central_init(central_database.url)
-    _, _, token = add_counter(central_database.url, None, "Uptown")
-    second_dir = tmp_path / "uptown"
-    join_group(second_dir, counter_url(central_database.url), token, set_up=_set_up_uptown)
-    second = app.open_facet(second_dir)
-    found = Group(first, second, demo_dir, second_dir, central_database.url)
+def _join_uptown(central: PostgresDatabase, root: Path) -> dict[str, Path]:
+    """Kind "two_stores", built on "first_store": Uptown's first counter joins and sets its store up, then
+    every counter syncs (each store learns the group's store directory)."""
+    _, _, token = add_counter(central.url, None, "Uptown")
+    join_group(root / "uptown", counter_url(central.url), token, set_up=_set_up_uptown)
+    first, second = app.open_facet(root / "first"), app.open_facet(root / "uptown")
     try:
-        found.sync_all()  # each store learns the group's store directory
-        yield found
+        Group(first, second, root / "first", root / "uptown", central.url).sync_all()
     finally:
         second.close()
         first.close()
+    return {"uptown": root / "uptown"}
 
 
+@pytest.fixture(name="group")
+def group_fixture(group_templates: GroupTemplates, demo_template: tuple[Path, str],
+                  group_copy: Callable[[FrozenGroup, Mapping[str, Path]], PostgresDatabase],
+                  tmp_path: Path) -> Iterator[Group]:
+    """The two stores, synced: this test's copy of the group built once a session (tests/sync_groups.py)."""
+    base = group_templates.get("first_store", first_store(demo_template))
+    frozen = group_templates.get("two_stores", _join_uptown, based_on=base)
+    first_dir, second_dir = tmp_path / "demo-store", tmp_path / "uptown"
+    central = group_copy(frozen, {"first": first_dir, "uptown": second_dir})
+    first = app.open_facet(first_dir)
+    try:
+        second = app.open_facet(second_dir)
+        try:
+            yield Group(first, second, first_dir, second_dir, central.url)
+        finally:
+            second.close()
+    finally:
+        first.close()

@@ -14,6 +14,8 @@ from pos_app.domain.permissions import Actor, Role
 from pos_app.services import cash, checkout, sync
 from pos_app.sync_group import add_counter, join_group
 from tests.conftest import actor_for
+from tests.postgres_server import PostgresDatabase
+from tests.sync_groups import Builder
 
 
 def counter_url(admin_url: str) -> str:
@@ -102,3 +104,36 @@ def join_new_store(admin_url: str, folder: Path, name: str, *, owner: tuple[str,
     _, _, token = add_counter(admin_url, None, name)
     join_group(folder, counter_url(admin_url), token, set_up=set_up)
     return app.open_facet(folder)
+
+
+# ---------------------------------------------------------------- groups built once a session (tests/sync_groups.py)
+# Builders for `group_templates.get(kind, builder)`: the same set-ups the tests made for themselves, made once a
+# session and copied into each test (`group_copy`). Each returns its counters' folders, every counter closed.
+
+
+def first_store(demo_template: tuple[Path, str]) -> Builder:
+    """Kind "first_store": the demo store ran `central_init` (S1-C1, central seeded from it)."""
+
+    def build(central: PostgresDatabase, root: Path) -> dict[str, Path]:
+        from tests.conftest import clone_store
+
+        folder = clone_store(demo_template, root / "first")
+        facet = app.open_facet(folder)
+        try:
+            facet.sync().central_init(central.url)
+        finally:
+            facet.close()
+        return {"first": folder}
+
+    return build
+
+
+def second_counter(central: PostgresDatabase, root: Path) -> dict[str, Path]:
+    """Kind "two_counters", built on "first_store": a second counter of the store joined (S1-C2)."""
+    first = app.open_facet(root / "first")
+    try:
+        store_id, name = one(first, "SELECT id FROM stores"), first.profile.name
+    finally:
+        first.close()
+    join(central.url, root / "second", store_id, name).close()
+    return {"second": root / "second"}

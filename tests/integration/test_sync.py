@@ -2,7 +2,9 @@
 
 Every test runs against the session's PostgreSQL (tests/postgres_server.py) in a database of its own, with
 TLS verified (`sslmode=verify-full`), the central schema made by `pos-app central init`'s code, and counters
-logged in with their own least-privilege roles.
+logged in with their own least-privilege roles. The first test makes its group from nothing; the others start
+from a copy of the same group made once a session (`first_store_copy`, `two_counters_copy`:
+tests/sync_groups.py).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 from pos_app import app
 from pos_app.doctor import examine
 from tests.integration.sync_helpers import available, join, one, sell, sync_now
+from tests.sync_groups import CopiedGroup
 
 
 def test_a_sale_at_one_counter_reaches_central_and_the_other_counter(demo_dir: Path, central_database,
@@ -47,23 +50,18 @@ def test_a_sale_at_one_counter_reaches_central_and_the_other_counter(demo_dir: P
 
 
 def test_central_keeps_every_counters_audit_chain_and_audit_verify_checks_them_all(
-        demo_dir: Path, central_database, tmp_path: Path, capsys) -> None:
+        two_counters_copy: CopiedGroup, capsys) -> None:
     from pos_app.cli import main
     from tests.conftest import cli_login
 
-    first = app.open_facet(demo_dir)
+    demo_dir, central_database = two_counters_copy.folders["first"], two_counters_copy.central
+    second = app.open_facet(two_counters_copy.folders["second"])
     try:
-        first.sync().central_init(central_database.url)
-        second = join(central_database.url, tmp_path / "second", one(first, "SELECT id FROM stores"),
-                      first.profile.name)
-        try:
-            sell(second, available(second)[0])
-            sync_now(second)
-            events_here = one(second, "SELECT count(*) FROM audit_events")
-        finally:
-            second.close()
+        sell(second, available(second)[0])
+        sync_now(second)
+        events_here = one(second, "SELECT count(*) FROM audit_events")
     finally:
-        first.close()
+        second.close()
     cli_login(demo_dir)
     assert main(["audit", "verify", "--data-dir", str(demo_dir), "--central", central_database.url, "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
@@ -82,15 +80,9 @@ def test_central_keeps_every_counters_audit_chain_and_audit_verify_checks_them_a
 
 
 def test_a_counter_restored_from_a_backup_loses_no_sale_and_reuses_no_change_number(
-        demo_dir: Path, central_database, tmp_path: Path) -> None:
-    first = app.open_facet(demo_dir)
-    try:
-        first.sync().central_init(central_database.url)
-        store_id, name = one(first, "SELECT id FROM stores"), first.profile.name
-    finally:
-        first.close()
-    folder = tmp_path / "second"
-    second = join(central_database.url, folder, store_id, name)
+        two_counters_copy: CopiedGroup, tmp_path: Path) -> None:
+    central_database, folder = two_counters_copy.central, two_counters_copy.folders["second"]
+    second = app.open_facet(folder)  # S1-C2, just joined
     backup = second.db.backup_to(tmp_path / "before.db")
     pieces = available(second, n=2)
     undone = sell(second, pieces[0])
@@ -118,7 +110,7 @@ def test_a_counter_restored_from_a_backup_loses_no_sale_and_reuses_no_change_num
 
 
 def test_a_customers_export_at_one_store_holds_what_another_store_recorded_about_them(
-        demo_dir: Path, central_database, tmp_path: Path) -> None:
+        first_store_copy: CopiedGroup, tmp_path: Path) -> None:
     import zipfile
 
     from pos_app.domain.cart import Cart
@@ -129,10 +121,10 @@ def test_a_customers_export_at_one_store_holds_what_another_store_recorded_about
     from tests.conftest import actor_for
     from tests.integration.sync_helpers import join_new_store
 
-    first = app.open_facet(demo_dir)
+    central_database = first_store_copy.central
+    first = app.open_facet(first_store_copy.folders["first"])
     other = None
     try:
-        first.sync().central_init(central_database.url)
         customer_id = one(first, "SELECT id FROM customers WHERE erased_at IS NULL ORDER BY last_name LIMIT 1")
         other = join_new_store(central_database.url, tmp_path / "uptown", "Jane Ellen Uptown")
         assert other.terminal == "S2-C1"
@@ -171,15 +163,11 @@ def test_a_customers_export_at_one_store_holds_what_another_store_recorded_about
         first.close()
 
 
-def test_a_new_stores_first_counter_names_its_store_as_central_does(demo_dir: Path, central_database,
+def test_a_new_stores_first_counter_names_its_store_as_central_does(first_store_copy: CopiedGroup,
                                                                    tmp_path: Path) -> None:
     from tests.integration.sync_helpers import join_new_store
 
-    first = app.open_facet(demo_dir)
-    try:
-        first.sync().central_init(central_database.url)
-    finally:
-        first.close()
+    central_database = first_store_copy.central
     other = join_new_store(central_database.url, tmp_path / "uptown", "Jane Ellen Uptown")
     try:
         local_id = one(other, "SELECT id FROM stores")

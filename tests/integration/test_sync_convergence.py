@@ -1,8 +1,10 @@
 """Randomized convergence of sync: three counters of two stores, random work, random outages, one truth.
 
-Each seed builds a group on a fresh central PostgreSQL: counter A is a demo store that runs `central_init`
-(store S1), counter B a second counter of S1 joined from central, counter C the first counter of a new store
-S2 (joined with a `set_up` that makes its profile and owner, as `pos-app sync join --owner-name` does). A
+Each seed runs on its own copy of one group on a fresh central PostgreSQL: counter A is a demo store that ran
+`central_init` (store S1), counter B a second counter of S1 joined from central, counter C the first counter of
+a new store S2 (joined with a `set_up` that makes its profile and owner, as `pos-app sync join --owner-name`
+does). The group is built once a session and copied for each seed (tests/sync_groups.py): every seed starts
+from the same group, as each did when it built its own. A
 seeded generator (`random.Random(seed)`) then drives them through the services a person uses: sales of
 pieces in stock (each counter only its own store's), returns of earlier sales, edits of items (price, title)
 and customers (notes, phone), stock received, an erasure of a customer, with sync rounds at random counters
@@ -46,7 +48,8 @@ from pos_app.services.ports.settings import StoreProfile
 from pos_app.services.setup import OwnerAccount, set_up_store
 from pos_app.sync_group import add_counter, join_group
 from tests.conftest import FAST_HASHER, actor_for
-from tests.integration.sync_helpers import counter_url, one, rows, sync_now
+from tests.integration.sync_helpers import counter_url, first_store, one, rows, sync_now
+from tests.sync_groups import CopiedGroup, GroupTemplates
 
 # More seeds, to explore: SYNC_CONVERGENCE_SEEDS=1,2,3,4 pytest tests/integration/test_sync_convergence.py
 SEEDS = tuple(int(s) for s in os.environ.get("SYNC_CONVERGENCE_SEEDS", "4,12,17").split(","))
@@ -365,24 +368,44 @@ def _check(tills: list[Till], pg: Any) -> list[str]:
     return problems
 
 
+# ---------------------------------------------------------------- the group every seed starts from
+
+
+def _join_b_and_c(central: Any, root: Path) -> dict[str, Path]:
+    """Kind "convergence", built on "first_store": B joins S1, C joins as the first counter of a new store."""
+    first = app.open_facet(root / "first")
+    try:
+        store_id, name = one(first, "SELECT id FROM stores"), first.profile.name
+    finally:
+        first.close()
+    _, _, token = add_counter(central.url, store_id, name)
+    join_group(root / "b", counter_url(central.url), token)
+    _, _, token = add_counter(central.url, None, "Second Street Jewelers")
+    join_group(root / "c", counter_url(central.url), token, set_up=_set_up_second_store)
+    return {"b": root / "b", "c": root / "c"}
+
+
+@pytest.fixture
+def three_counters(group_templates: GroupTemplates, demo_template: tuple[Path, str], group_copy: Any,
+                   tmp_path: Path) -> CopiedGroup:
+    base = group_templates.get("first_store", first_store(demo_template))
+    frozen = group_templates.get("convergence", _join_b_and_c, based_on=base)
+    folders = {"first": tmp_path / "a", "b": tmp_path / "b", "c": tmp_path / "c"}
+    return CopiedGroup(group_copy(frozen, folders), folders)
+
+
 # ---------------------------------------------------------------- the run
 
 @pytest.mark.parametrize("seed", SEEDS, ids=[f"seed_{s}" for s in SEEDS])
 def test_every_counter_converges_on_central_after_random_work_and_outages(
-        seed: int, demo_dir: Path, central_database: Any, tmp_path: Path) -> None:
+        seed: int, three_counters: CopiedGroup) -> None:
     rnd = random.Random(seed)
     log: list[str] = []
-    first = app.open_facet(demo_dir)
-    opened = [first]
+    central_database = three_counters.central
+    opened: list[app.Facet] = []
     try:
-        first.sync().central_init(central_database.url)
-        store_id = one(first, "SELECT id FROM stores")
-        _, _, token = add_counter(central_database.url, store_id, first.profile.name)
-        join_group(tmp_path / "b", counter_url(central_database.url), token)
-        opened.append(app.open_facet(tmp_path / "b"))
-        _, _, token = add_counter(central_database.url, None, "Second Street Jewelers")
-        join_group(tmp_path / "c", counter_url(central_database.url), token, set_up=_set_up_second_store)
-        opened.append(app.open_facet(tmp_path / "c"))
+        for name in ("first", "b", "c"):
+            opened.append(app.open_facet(three_counters.folders[name]))
         tills = [_till(name, facet) for name, facet in zip("ABC", opened)]
         assert tills[0].store_id == tills[1].store_id != tills[2].store_id
 

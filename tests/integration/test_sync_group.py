@@ -34,11 +34,12 @@ from pos_app.services.customers import CustomerEdit
 from pos_app.services.ports.settings import StoreProfile
 from pos_app.services.setup import OwnerAccount, set_up_store
 from pos_app.sync_group import add_counter, join_group
-from tests.conftest import FAST_HASHER, SIGN_IN_SECRETS, actor_for, cli_login, clone_store
-from tests.integration.sync_helpers import counter_url, one, rows, sell, sell_cart, sync_now
+from tests.conftest import FAST_HASHER, SIGN_IN_SECRETS, actor_for, cli_login
+from tests.integration.sync_helpers import counter_url, first_store, one, rows, sell, sell_cart, sync_now
 from tests.integration.test_erasure import _customer, _erase, _key, _request
 from tests.postgres_server import PostgresDatabase, PostgresServer
 from tests.sqlcipher_pages import decrypted
+from tests.sync_groups import GroupTemplates
 
 B_OWNER = OwnerAccount("Bram Osei", "b-owner-pass-1", "7171")
 B_CLERK = ("Tove Lind", "7272")
@@ -73,16 +74,21 @@ _NUMBERS = itertools.count(1)
 
 
 @pytest.fixture(scope="module")
-def group_database(postgres_server: PostgresServer) -> Iterator[PostgresDatabase]:
-    """The module's own central database (as `central_database`, for a group shared by the module's tests)."""
+def group_database(postgres_server: PostgresServer, group_templates: GroupTemplates,
+                   demo_template: tuple[Path, str], tmp_path_factory: pytest.TempPathFactory
+                   ) -> Iterator[tuple[PostgresDatabase, Path]]:
+    """The module's own central database (as `central_database`, for a group shared by the module's tests),
+    with A1, the demo store after `central init` made it S1-C1: a copy of the group made once a session
+    (tests/sync_groups.py). Dropped after the module with every role its tests created."""
     name = f"central_group_{next(_NUMBERS)}"
+    a1 = tmp_path_factory.mktemp("group") / "a1"
     postgres_server.start()
     roles_before = postgres_server.roles()
-    postgres_server.create_database(name)
-    yield PostgresDatabase(postgres_server, name)
+    first = group_templates.get("first_store", first_store(demo_template))
+    yield first.copy_into(name, {"first": a1}), a1
     postgres_server.start()
     postgres_server.drop_database(name)
-    postgres_server.drop_roles(sorted(postgres_server.roles() - roles_before))
+    postgres_server.drop_roles(sorted(postgres_server.roles() - roles_before - postgres_server.kept_roles))
 
 
 def _set_up_b(facet: Any, answer: dict[str, Any]) -> None:
@@ -108,27 +114,26 @@ def one_column(facet: app.Facet, query: str, *args: Any) -> list[Any]:
 
 
 @pytest.fixture(scope="module")
-def group(demo_template: tuple[Path, str], group_database: PostgresDatabase,
-          tmp_path_factory: pytest.TempPathFactory) -> Iterator[Group]:
-    root = tmp_path_factory.mktemp("group")
-    a1 = app.open_facet(clone_store(demo_template, root / "a1"))
+def group(group_database: tuple[PostgresDatabase, Path]) -> Iterator[Group]:
+    central, a1_dir = group_database
+    root = a1_dir.parent
+    a1 = app.open_facet(a1_dir)
     opened = [a1]
     try:
-        a1.sync().central_init(group_database.url)
         a_store = one(a1, "SELECT id FROM stores")
-        _, _, token = add_counter(group_database.url, a_store, a1.profile.name)
-        join_group(root / "a2", counter_url(group_database.url), token)
+        _, _, token = add_counter(central.url, a_store, a1.profile.name)
+        join_group(root / "a2", counter_url(central.url), token)
         a2 = app.open_facet(root / "a2")
         opened.append(a2)
-        _, _, token = add_counter(group_database.url, None, "Bellweather Jewelers")
-        join_group(root / "b1", counter_url(group_database.url), token, set_up=_set_up_b)
+        _, _, token = add_counter(central.url, None, "Bellweather Jewelers")
+        join_group(root / "b1", counter_url(central.url), token, set_up=_set_up_b)
         b1 = app.open_facet(root / "b1")
         opened.append(b1)
         staff_service.add_staff(B_CLERK[0], Role.CLERK, pin=B_CLERK[1], uow=b1.uow(),
                                 actor=actor_for(b1, Role.OWNER), hasher=FAST_HASHER)
         SIGN_IN_SECRETS[B_CLERK[0]] = B_CLERK[1]
         _receive_like(b1, a1, 6)
-        built = Group(group_database, a1, a2, b1)
+        built = Group(central, a1, a2, b1)
         built.sync_all()
         yield built
     finally:

@@ -7,8 +7,9 @@ refused with the side to upgrade; a change central refuses waits in the "needs a
 changes after it flow; a wrong URL, password, token or certificate is refused clearly with nothing left
 behind; a counter's login can do nothing but call the sync functions; its password is never in a log.
 
-Every test has its own database on the session's server (`central_database`), made by `central init`'s
-code from a copy of the demo store (this store, S1, counter C1).
+Every test has its own database on the session's server (`central_database`) and its own counter in
+`demo_dir`: a copy of the group `central init`'s code made once a session from the demo store (this store,
+S1, counter C1; tests/sync_groups.py), so each test starts where `central init` leaves an owner.
 """
 
 from __future__ import annotations
@@ -37,8 +38,17 @@ from pos_app.domain.permissions import Role
 from pos_app.services import inventory, sync
 from pos_app.sync_group import add_counter, join_group
 from tests.conftest import OWNER, actor_for, cli_login
-from tests.integration.sync_helpers import available, counter_url, join_new_store, one, rows, sell, sync_now
-from tests.postgres_server import free_port
+from tests.integration.sync_helpers import (
+    available,
+    counter_url,
+    join_new_store,
+    one,
+    rows,
+    sell,
+    sync_now,
+)
+from tests.postgres_server import PostgresDatabase, free_port
+from tests.sync_groups import CopiedGroup
 
 REPO = Path(__file__).resolve().parents[2]
 FACTS = ("sales", "sale_lines", "payments", "stock_movements")
@@ -47,12 +57,24 @@ FACTS = ("sales", "sale_lines", "payments", "stock_movements")
 # ---------------------------------------------------------------- helpers
 
 
+@pytest.fixture
+def demo_dir(first_store_copy: CopiedGroup) -> Path:
+    """Here: the demo store after `central init` made it S1-C1 (not the bare demo store of tests/conftest.py)."""
+    return first_store_copy.folders["first"]
+
+
+@pytest.fixture
+def central_database(first_store_copy: CopiedGroup) -> PostgresDatabase:
+    """Here: central seeded from the demo store by `central init` (not the empty database of tests/conftest.py)."""
+    return first_store_copy.central
+
+
 @contextlib.contextmanager
 def first_counter(demo_dir: Path, central_database: Any) -> Iterator[app.Facet]:
-    """The demo store, made central's first store (S1) and counter (S1-C1), central seeded from it."""
+    """The demo store, central's first store (S1) and counter (S1-C1), central seeded from it (the fixtures)."""
     facet = app.open_facet(demo_dir)
     try:
-        facet.sync().central_init(central_database.url)
+        assert facet.sync().local.state().joined
         yield facet
     finally:
         facet.close()

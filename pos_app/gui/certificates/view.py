@@ -166,7 +166,9 @@ class CertificatesView(QWidget):
             self.form.table.setFocus()
 
     def _changed(self, what: str) -> None:
-        if what in ("certificates", "items", "customers"):
+        # A change can arrive with no one signed in (the sync worker pulls while the till is locked): nothing is
+        # read until someone signs in again, as the customers view does.
+        if what in ("certificates", "items", "customers") and self.context.actor is not None:
             self.refresh()
 
     # -- actions -----------------------------------------------------------------------------
