@@ -926,28 +926,29 @@ def seed_central(server: Any, database: str, store_id: str, items: int, lines: i
                                                                  "quantity": -1, "reference": number}
                 yield "payments", str(uuid.uuid4()), {**pay_t, "sale_id": sale_id}
 
-        # Two COPYs cannot run at once on one connection: records first, then the change log from the same rows.
-        generated = list(rows())
+        # Streamed into facet.records (never a list of every row here); the change log is then made from the
+        # same rows at central, in one statement.
+        written = 0
         with pg.cursor() as cur:
             with cur.copy("COPY facet.records (table_name, row_id, store_id, data, writers, server_seq) "
                           "FROM STDIN") as copy:
-                for k, (table, row_id, data) in enumerate(generated, start=1):
+                for k, (table, row_id, data) in enumerate(rows(), start=1):
                     data = {**data, "id": row_id}
                     copy.write_row((table, row_id, store_id, json.dumps(data),
                                     json.dumps({c: [device, start_seq + k] for c in data}), start_seq + k))
                     counts[table] = counts.get(table, 0) + 1
-            with cur.copy("COPY facet.changes (server_seq, store_id, device_id, device_seq, tx_id, table_name, "
-                          "row_id, op, changes) FROM STDIN") as copy:
-                for k, (table, row_id, data) in enumerate(generated, start=1):
-                    copy.write_row((start_seq + k, store_id, device, k, device, table, row_id, "insert",
-                                    json.dumps({**data, "id": row_id})))
-        seq = start_seq + len(generated)
+                    written = k
+            cur.execute("INSERT INTO facet.changes (server_seq, store_id, device_id, device_seq, tx_id, table_name, "
+                        "row_id, op, changes) SELECT server_seq, store_id, %s, server_seq - %s, %s, table_name, "
+                        "row_id, 'insert', data FROM facet.records WHERE server_seq > %s",
+                        (device, start_seq, device, start_seq))
+        seq = start_seq + written
         pg.execute("SELECT setval('facet.server_seq', %s)", (seq,))
         pg.commit()
         pg.autocommit = True
         pg.execute("VACUUM ANALYZE facet.records")
         pg.execute("VACUUM ANALYZE facet.changes")
-    return {"rows": len(generated), "by_table": counts}
+    return {"rows": written, "by_table": counts}
 
 
 def join_child(spec_file: Path) -> int:
