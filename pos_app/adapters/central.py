@@ -183,9 +183,11 @@ class CentralLink:
             conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             yield
             conn.commit()
-        except BaseException:
-            if not conn.closed:
+        except BaseException as exc:
+            if not conn.closed and not conn.broken:
                 conn.rollback()
+            if isinstance(exc, psycopg.Error):  # central gone between calls: a message, like the calls' own
+                raise _explain(exc, self.where) from None
             raise
         finally:
             if not conn.closed:
