@@ -582,6 +582,9 @@ class SqliteSyncLocal:
 
 
 
+_NOT_HERE = object()
+
+
 class SnapshotLoad:
     """Central's snapshot written in bulk into a joining counter's new store file, on one connection of its own.
 
@@ -612,6 +615,7 @@ class SnapshotLoad:
         self._rows: dict[str, int] = {}
         self._next_seq = 1
         self._application_id = 0
+        self._shapes: dict[tuple[Any, tuple[str, ...]], Any] = {}
 
     def __enter__(self) -> SnapshotLoad:
         self._db.dispose()  # no pooled connection may hold the file while its journal mode changes
@@ -644,6 +648,18 @@ class SnapshotLoad:
     def __exit__(self, *exc: object) -> None:
         self._close()
 
+    def _shape(self, table: str, keys: tuple[str, ...]) -> Any:
+        """(the keys central sent that are this table's columns to write, the stripped columns central did not
+        send and their defaults), or
+        `_NOT_HERE` for a table this file does not have."""
+        columns = self._columns(self._conn, table)
+        if not columns:
+            return _NOT_HERE
+        local = LOCAL_ONLY.get(table, frozenset())
+        names = tuple(k for k in keys if k in columns and k not in local and k != "id")
+        stripped = [(k, v) for k, v in STRIPPED_DEFAULTS.get(table, {}).items() if k not in names]
+        return names, tuple(k for k, _ in stripped), tuple(v for _, v in stripped)
+
     def _close(self) -> None:
         conn, self._conn = self._conn, None
         if conn is None:
@@ -657,25 +673,31 @@ class SnapshotLoad:
         columns); returns the rows written. A row central holds only in part (an update of a row whose insert
         it refused) is named in the log (table and id, no values) and left out; the others go in."""
         conn = self._conn
-        by_shape: dict[tuple[str, tuple[str, ...]], list[list[Any]]] = {}
+        by_shape: dict[tuple[str, tuple[str, ...], tuple[str, ...]], list[list[Any]]] = {}
+        shapes = self._shapes
         for table, row_id, data in rows:
-            table = str(table)
-            columns = self._columns(conn, table)
-            if not columns or not isinstance(data, dict):
+            if not isinstance(data, dict):
                 continue
-            local = LOCAL_ONLY.get(table, frozenset())
-            values = {k: _column_value(v) for k, v in data.items() if k in columns and k not in local and k != "id"}
-            for column, default in STRIPPED_DEFAULTS.get(table, {}).items():
-                values.setdefault(column, default)
+            # Central's rows of one table almost always carry the same keys: what to keep of them, and the
+            # defaults to add, are worked out once per table and set of keys, not for every row.
+            sent = (table, tuple(data))
+            shape = shapes.get(sent)
+            if shape is None:
+                shape = shapes[sent] = self._shape(str(table), sent[1])
+            if shape is _NOT_HERE:
+                continue
+            names, stripped, defaults = shape
+            values = [_column_value(v) if type(v) is dict or type(v) is list else v  # noqa: E721 - exact JSON types
+                      for v in map(data.__getitem__, names)]
             if table == "items":
-                values["seq"] = self._next_seq
+                values.append(self._next_seq)
                 self._next_seq += 1
-            by_shape.setdefault((table, tuple(values)), []).append([str(row_id), *values.values()])
+            by_shape.setdefault((str(table), names, stripped), []).append([str(row_id), *values, *defaults])
         written = 0
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for (table, names), batch in by_shape.items():
-                cols = ("id", *names)
+            for (table, names, stripped), batch in by_shape.items():
+                cols = ("id", *names, *(("seq",) if table == "items" else ()), *stripped)
                 sql = (f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
                        "ON CONFLICT (id) DO NOTHING")
                 conn.execute("SAVEPOINT shape")
