@@ -597,14 +597,15 @@ class SnapshotLoad:
     - the file says it is not a Facet store (`application_id` 0) until `finish`, so a half-made file is refused
       by `open_database` wherever it is found;
     - every trigger and every index that is not a constraint is dropped before the first row and made again
-      at `finish` from its own SQL, once: the stock ledger's sum (`items.on_hand`) is added up in one
-      statement, the full-text index rebuilt in one (`'rebuild'`), each index built by one sort instead of a
-      random insert per row. Unique indexes and primary keys stay: central's rows still meet them.
+      at `finish` from its own SQL, once: each index built by one sort instead of a random insert per row,
+      the stock ledger's sums (`items.on_hand`) added up in one statement, the full-text index rebuilt in
+      one (`'rebuild'`). Unique indexes and primary keys stay: central's rows still meet them.
 
     Like `apply`: nothing is journaled (raw connection), foreign keys wait for central's order, and
     `sync_state.applying` is set while the rows go in."""
 
     CACHE_KIB = 64 * 1024  # the page cache while loading (the join's memory budget is 300 MB in all)
+    FINISH_CACHE_KIB = 8 * 1024  # and while the indexes are built (their sorts take memory of their own)
 
     def __init__(self, db: LocalDatabase, columns: Any) -> None:
         self._db = db
@@ -728,10 +729,13 @@ class SnapshotLoad:
         rebuilt, the pull cursor the snapshot was read at, the store's own journal mode and identity back.
         `progress(done, total)` after each step, in units of rows the step went through."""
         conn = self._conn
-        steps: list[tuple[int, str]] = [(self._rows.get("stock_movements", 0), "UPDATE items SET on_hand = m.total "
-                                         "FROM (SELECT item_id, sum(quantity) AS total FROM stock_movements "
-                                         "GROUP BY item_id) AS m WHERE items.id = m.item_id")]
-        steps += [(self._rows.get(table, 0), sql) for _, table, sql in self._indexes]
+        # Each index is built by a sort, and SQLCipher keeps a sort's temporary files in memory (unencrypted
+        # temporary files would put the store's values on disk in the clear): the page cache makes room for it.
+        conn.execute(f"PRAGMA cache_size = -{self.FINISH_CACHE_KIB}")
+        steps = [(self._rows.get(table, 0), sql) for _, table, sql in self._indexes]
+        # After the indexes: the ledger's sums are read in item order from its (item_id, quantity) index.
+        steps.append((self._rows.get("stock_movements", 0), "UPDATE items SET on_hand = m.total FROM (SELECT item_id, "
+                      "sum(quantity) AS total FROM stock_movements GROUP BY item_id) AS m WHERE items.id = m.item_id"))
         steps.append((self._rows.get("items", 0), "INSERT INTO items_fts (items_fts) VALUES ('rebuild')"))
         steps += [(0, sql) for sql in self._triggers]
         total = sum(weight + 1 for weight, _ in steps)
