@@ -916,51 +916,40 @@ def seed_central(server: Any, database: str, store_id: str, items: int, lines: i
                                                                  "quantity": -1, "reference": number}
                 yield "payments", str(uuid.uuid4()), {**pay_t, "sale_id": sale_id}
 
-        # Two COPYs cannot run at once on one connection: records first, then the change log from the same rows.
-        generated = list(rows())
+        # Streamed into facet.records (never a list of every row here); the change log is then made from the
+        # same rows at central, in one statement.
+        written = 0
         with pg.cursor() as cur:
             with cur.copy("COPY facet.records (table_name, row_id, store_id, data, writers, server_seq) "
                           "FROM STDIN") as copy:
-                for k, (table, row_id, data) in enumerate(generated, start=1):
+                for k, (table, row_id, data) in enumerate(rows(), start=1):
                     data = {**data, "id": row_id}
                     copy.write_row((table, row_id, store_id, json.dumps(data),
                                     json.dumps({c: [device, start_seq + k] for c in data}), start_seq + k))
                     counts[table] = counts.get(table, 0) + 1
-            with cur.copy("COPY facet.changes (server_seq, store_id, device_id, device_seq, tx_id, table_name, "
-                          "row_id, op, changes) FROM STDIN") as copy:
-                for k, (table, row_id, data) in enumerate(generated, start=1):
-                    copy.write_row((start_seq + k, store_id, device, k, device, table, row_id, "insert",
-                                    json.dumps({**data, "id": row_id})))
-        seq = start_seq + len(generated)
+                    written = k
+            cur.execute("INSERT INTO facet.changes (server_seq, store_id, device_id, device_seq, tx_id, table_name, "
+                        "row_id, op, changes) SELECT server_seq, store_id, %s, server_seq - %s, %s, table_name, "
+                        "row_id, 'insert', data FROM facet.records WHERE server_seq > %s",
+                        (device, start_seq, device, start_seq))
+        seq = start_seq + written
         pg.execute("SELECT setval('facet.server_seq', %s)", (seq,))
         pg.commit()
         pg.autocommit = True
         pg.execute("VACUUM ANALYZE facet.records")
         pg.execute("VACUUM ANALYZE facet.changes")
-    return {"rows": len(generated), "by_table": counts}
+    return {"rows": written, "by_table": counts}
 
 
 def join_child(spec_file: Path) -> int:
     """Join a group as `pos-app sync join` does (with a progress callback), open the store: print the time
     and this process's own peak RSS (VmHWM: exec gives a process its own, unlike ru_maxrss)."""
+    import resource
+
     from pos_app import app
-    from pos_app.sync_group import join_group
+    from pos_app.sync_group import FINISH_SHARE, join_group
 
     spec = json.loads(spec_file.read_text())
-    by_table: dict[str, list[float]] = {}
-    if os.environ.get("FACET_SYNCBENCH_PROFILE"):  # where the snapshot's time goes, by table
-        from pos_app.persistence.sync_repo import SqliteSyncLocal
-
-        plain = SqliteSyncLocal._apply_one
-
-        def timed(self: Any, conn: Any, change: Any, *rest: Any) -> None:
-            started = time.perf_counter()
-            plain(self, conn, change, *rest)
-            spent = by_table.setdefault(str(change[2]), [0.0, 0])
-            spent[0] += time.perf_counter() - started
-            spent[1] += 1
-
-        SqliteSyncLocal._apply_one = timed  # type: ignore[method-assign]
     progress: list[tuple[float, int, int]] = []
     started = time.perf_counter()
     joined = join_group(Path(spec["dir"]), spec["url"], spec["token"],
@@ -971,11 +960,19 @@ def join_child(spec_file: Path) -> int:
     facet.close()
     status = Path("/proc/self/status").read_text()
     hwm_kb = int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")))
-    print(json.dumps({"ready_s": round(ready, 2), "peak_rss_mb": round(hwm_kb / 1024, 1), "rows": joined.rows,
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    # Where the wall time went, from the progress calls: up to central's first count (store made, enrolled),
+    # the rows written (central's pages read ahead meanwhile), the finishing steps (indexes, full text, sums).
+    total = progress[-1][2] if progress else 0
+    loaded = next((t for t, done, _ in progress if done >= total * FINISH_SHARE // (FINISH_SHARE + 1)), ready)
+    finished = progress[-1][0] if progress else ready
+    phases = {"before_snapshot_s": round(progress[0][0], 2) if progress else None,
+              "rows_s": round(loaded - (progress[0][0] if progress else 0), 2),
+              "finish_s": round(finished - loaded, 2), "after_s": round(ready - finished, 2)}
+    print(json.dumps({"ready_s": round(ready, 2), "peak_rss_mb": round(hwm_kb / 1024, 1),
+                      "cpu_s": round(usage.ru_utime + usage.ru_stime, 1), **phases, "rows": joined.rows,
                       "progress_calls": len(progress), "items": count.items, "sales": count.sales,
-                      "first_progress_s": round(progress[0][0], 2) if progress else None,
-                      **({"apply_by_table_s_rows": {t: [round(v[0], 2), v[1]] for t, v in by_table.items()}}
-                         if by_table else {})}))
+                      "first_progress_s": round(progress[0][0], 2) if progress else None}))
     return 0
 
 

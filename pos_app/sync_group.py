@@ -20,8 +20,13 @@ file's sync side (`persistence/sync_repo.py`) and central's connections
 from __future__ import annotations
 
 import datetime as dt
+import json
+import queue
+import shutil
 import socket
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +47,10 @@ from pos_app.domain.errors import CentralProblem, ValidationError
 from pos_app.persistence.sync_repo import SqliteSyncLocal
 
 SNAPSHOT_PAGE = 5_000
+READ_AHEAD = 2  # snapshot pages read from central ahead of the one being written
+FINISH_SHARE = 4  # the load's finishing steps count as a quarter of its rows on the progress bar
+JOINING_DIR = ".joining"  # where a join builds the store; moved into the data folder once whole
+JOIN_MARK = "sync-join.json"  # an enrolled counter's role and device id until its join finishes (no secret)
 TOKEN_HOURS = 24
 
 Progress = Callable[[int, int], None]
@@ -161,33 +170,62 @@ def join_group(data_dir: Path, url: str, token: str, *, progress: Progress | Non
 
     Refused when the folder already holds a store (its data would not be the group's). `set_up(facet,
     answer)` sets up a store central holds nothing of yet (a new store's first counter): its profile and
-    owner; without it such a join is refused before anything is written."""
+    owner; without it such a join is refused once enrolled (and can be run again with it).
+
+    The store is built apart, in `JOINING_DIR` inside the folder, and moved in only once whole: a join
+    that stops half-way (central gone, the network down, the laptop closed, the process killed) leaves a
+    folder that holds no store. A join that fails after enrolling keeps the enrolment (the counter's login
+    in the keyring, its identity in `JOIN_MARK`): the same command on the same folder takes central's
+    snapshot again without a new token, while a token whose counter finished joining stays refused (its
+    password was changed at enrolment; the folder then holds a store)."""
     from pos_app import app
     from pos_app.adapters.secrets import database_key_name, sync_login_name
-    from pos_app.persistence.database import create_database, remove_store_files
+    from pos_app.persistence.database import create_database
     from pos_app.persistence.sqlcipher import new_key
 
     if app.store_exists(data_dir):
         raise ValidationError("data folder", f"{data_dir} already holds a store: join from a new, empty data folder "
                                              "(the store's data comes from central)")
     credentials = read_token(token)
-    # A clear message for a wrong URL, token, password or certificate, before any file is made.
-    try:
-        connect(url, credentials).close()
-    except LoginRefused:
-        # The token's password is changed at enrolment: a used token fails here, like a wrong one.
-        raise CentralProblem(f"central ({describe(url)}) refused this token's login (wrong password): a token works "
-                             "once, so it was already used, or it is not for this central; ask the owner for a new "
-                             "one (pos-app central add-counter)") from None
     keyring = app.secrets()
+    resumed = _enrolled_before(data_dir, url, credentials, keyring)
+    if resumed is None:
+        # A clear message for a wrong URL, token, password or certificate, before any file is made.
+        try:
+            connect(url, credentials).close()
+        except LoginRefused:
+            # The token's password is changed at enrolment: a used token fails here, like a wrong one.
+            raise CentralProblem(f"central ({describe(url)}) refused this token's login (wrong password): a token "
+                                 "works once, so it was already used (a join that failed after enrolling is taken "
+                                 "up again by the same command on the same data folder), or it is not for this "
+                                 "central; ask the owner for a new one (pos-app central add-counter)") from None
+    _clear_half_made(data_dir)
     had_key = keyring.get(database_key_name(data_dir))
     key = had_key or new_key()
     keyring.set(database_key_name(data_dir), key)
-    db = create_database(data_dir, key)
+    staging = data_dir / JOINING_DIR
+    db = create_database(staging, key)
     facet = app.Facet(data_dir, db, keyring)
+    local = _local(facet)
+    secret = new_password()
+    enrolled: bool | None = resumed is not None
     try:
-        answer = _enrol(facet, url, credentials)
-        local = _local(facet)
+        if resumed is not None:
+            credentials = resumed["credentials"]
+            local.record(device_id=resumed["device_id"])
+            with CentralLink(url, credentials) as link:
+                answer = _identity(link.hello())
+        else:
+            device_id = local.state().device_id
+            # Kept before central hears of it: a join cut off at enrolment can tell whether it enrolled.
+            keyring.set(sync_login_name(data_dir), secret)
+            _write_mark(data_dir, {"role": credentials.role, "device_id": device_id, "central": without_login(url)})
+            enrolled = None
+            with CentralLink(url, credentials) as link:
+                answer = link.enrol(device_id, socket.gethostname()[:60], secret)
+            enrolled = True
+            credentials = Credentials(credentials.role, secret)
+        _record_identity(local, url, credentials.role, answer)
         rows = local_snapshot(facet, local, progress)
         if facet.store.directory.setting("terminal.code", None) is None or local.has_no_store():
             if set_up is None:
@@ -196,15 +234,24 @@ def join_group(data_dir: Path, url: str, token: str, *, progress: Progress | Non
             set_up(facet, answer)
         local.set_terminal(f"{answer['store_code']}-{answer['counter_code']}")
         local.set_default_settings()
-    except BaseException:
         facet.close()
-        remove_store_files(db.path)
-        # Nothing of a failed join stays: neither the key of a store that is gone nor a login for it.
+        _move_in(staging, data_dir)
+        (data_dir / JOIN_MARK).unlink(missing_ok=True)
+    except BaseException as failure:
+        facet.close()
+        shutil.rmtree(staging, ignore_errors=True)
         if had_key is None:
             keyring.delete(database_key_name(data_dir))
-        keyring.delete(sync_login_name(data_dir))
+        if enrolled is None:
+            enrolled = _login_opens(url, Credentials(credentials.role, secret))
+        if enrolled is False:
+            # Nothing of a join central never enrolled stays: neither a login for it nor its identity.
+            keyring.delete(sync_login_name(data_dir))
+            (data_dir / JOIN_MARK).unlink(missing_ok=True)
+        elif isinstance(failure, CentralProblem):
+            raise CentralProblem(f"{failure}. This counter is enrolled: run the same pos-app sync join on the same "
+                                 "data folder again to take central's data again (no new token is needed)") from None
         raise
-    facet.close()
     return Joined(answer["store_code"], answer["counter_code"], answer["store_name"], rows, describe(url))
 
 
@@ -243,26 +290,160 @@ def preview_join(url: str, token: str) -> JoinPreview:
                        new_store=not answer["has_store"])
 
 
+def _enrolled_before(data_dir: Path, url: str, credentials: Credentials, keyring: Any) -> dict[str, Any] | None:
+    """A join of this token on this folder that enrolled and did not finish: its identity and the login the
+    keyring keeps for it, or None (no such join, or central does not take that login: enrol afresh)."""
+    from pos_app.adapters.secrets import sync_login_name
+
+    try:
+        mark = json.loads((data_dir / JOIN_MARK).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    password = keyring.get(sync_login_name(data_dir))
+    if not isinstance(mark, dict) or mark.get("role") != credentials.role or password is None:
+        return None
+    kept = Credentials(credentials.role, password)
+    try:
+        connect(url, kept).close()
+    except LoginRefused:
+        return None  # cut off before central enrolled it: the token's own password still opens
+    return {"credentials": kept, "device_id": str(mark["device_id"])}
+
+
+def _login_opens(url: str, credentials: Credentials) -> bool | None:
+    """Whether central takes this login (None: central cannot be asked now)."""
+    try:
+        connect(url, credentials).close()
+    except LoginRefused:
+        return False
+    except CentralProblem:
+        return None
+    return True
+
+
+def _identity(hello: dict[str, Any]) -> dict[str, Any]:
+    """What enrolment answered (store id, store code and name, counter code), from central's hello."""
+    store: dict[str, Any] = next((s for s in hello.get("stores", []) if s["id"] == hello["store_id"]), {})
+    return {"store_id": hello["store_id"], "store_code": store.get("code", ""), "store_name": store.get("name", ""),
+            "counter_code": hello["counter_code"]}
+
+
+def _record_identity(local: SqliteSyncLocal, url: str, role: str, answer: dict[str, Any]) -> None:
+    local.record(central=without_login(url), role_name=role, store_id=answer["store_id"],
+                 store_code=answer["store_code"], counter_code=answer["counter_code"],
+                 joined_at=dt.datetime.now(dt.UTC), offline_since=None, last_error=None)
+    local.set_terminal(f"{answer['store_code']}-{answer['counter_code']}")
+
+
+def _write_mark(data_dir: Path, mark: dict[str, Any]) -> None:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    part = data_dir / (JOIN_MARK + ".part")
+    part.write_text(json.dumps(mark), encoding="utf-8")
+    part.replace(data_dir / JOIN_MARK)
+
+
+def _clear_half_made(data_dir: Path) -> None:
+    """What a join that stopped half-way left (never a store: `join_group` refuses a folder holding one)."""
+    from pos_app.persistence.audit_queries import ANCHOR_NAME
+    from pos_app.persistence.database import DB_NAME
+
+    shutil.rmtree(data_dir / JOINING_DIR, ignore_errors=True)
+    if (data_dir / JOIN_MARK).exists():
+        # Stopped while moving the store in: the files that went before the store file itself.
+        for name in (ANCHOR_NAME, DB_NAME + "-wal", DB_NAME + "-shm"):
+            (data_dir / name).unlink(missing_ok=True)
+
+
+def _move_in(staging: Path, data_dir: Path) -> None:
+    """The finished store moved into the folder, its file last: until then the folder holds no store."""
+    from pos_app.persistence.audit_queries import ANCHOR_NAME
+    from pos_app.persistence.database import DB_NAME
+
+    for name in (ANCHOR_NAME, DB_NAME + "-wal", DB_NAME + "-shm", DB_NAME):
+        if (staging / name).exists():
+            (staging / name).replace(data_dir / name)
+    shutil.rmtree(staging, ignore_errors=True)
+
+
 def local_snapshot(facet: Any, local: SqliteSyncLocal, progress: Progress | None) -> int:
-    """Central's current rows written into this (new) store file, and the cursor they were read at."""
+    """Central's current rows written into this (new) store file, and the cursor they were read at.
+
+    Central's pages are read ahead on a thread of their own (central builds the next page while this file
+    writes the last; at most `READ_AHEAD` pages wait in memory), and written by one bulk load
+    (`SnapshotLoad`). `progress(done, total)` moves over the whole of it: the rows central counts first, then
+    the finishing steps (indexes, full text, stock sums) as a share of them (`FINISH_SHARE`)."""
     with link_for(facet) as link:
         with link.repeatable_read():
             cursor = int(link.hello()["cursor"])
-            total = link.snapshot_size()
-            after = ("", "")
+            size = link.snapshot_size()
+            finishing = max(1, size // FINISH_SHARE)
+            total = size + finishing
             done = 0
-            while True:
-                page = link.snapshot(after, SNAPSHOT_PAGE)
-                rows = page["rows"]
-                if rows:
-                    local.load_snapshot(rows, cursor)
+            if progress is not None:
+                progress(0, total)
+            with local.snapshot_load() as load, _read_ahead(link) as pages:
+                for rows in pages:
+                    load.add(rows)
                     done += len(rows)
+                    if progress is not None:
+                        progress(min(done, size), total)
                 if progress is not None:
-                    progress(done, total)
+                    progress(size, total)
+
+                def finished(step: int, steps: int) -> None:
+                    if progress is not None:
+                        progress(size + finishing * step // max(steps, 1), total)
+
+                load.finish(cursor, finished)
+    return done
+
+
+@contextmanager
+def _read_ahead(link: CentralLink) -> Iterator[Iterator[list[Any]]]:
+    """Central's snapshot pages in order, read on a thread while the caller writes the ones before."""
+    pages: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=READ_AHEAD)
+    stop = threading.Event()
+
+    def put(item: tuple[str, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                pages.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        after = ("", "")
+        try:
+            while not stop.is_set():
+                page = link.snapshot(after, SNAPSHOT_PAGE)
+                if page["rows"] and not put(("rows", page["rows"])):
+                    return
                 if page["last"] is None:
                     break
                 after = (str(page["last"][0]), str(page["last"][1]))
-    return done
+            put(("end", None))
+        except BaseException as exc:  # noqa: BLE001 - handed to the writing thread, which raises it
+            put(("error", exc))
+
+    reader = threading.Thread(target=read, name="snapshot-reader", daemon=True)
+
+    def taken() -> Iterator[list[Any]]:
+        while True:
+            kind, value = pages.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+
+    reader.start()
+    try:
+        yield taken()
+    finally:
+        stop.set()
+        reader.join()
 
 
 def leave_group(facet: Any) -> None:

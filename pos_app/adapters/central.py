@@ -191,19 +191,24 @@ class CentralLink:
             conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             yield
             conn.commit()
-        except BaseException:
-            if not conn.closed:
+        except BaseException as exc:
+            if not conn.closed and not conn.broken:
                 conn.rollback()
+            if isinstance(exc, psycopg.Error):  # central gone between calls: a message, like the calls' own
+                raise _explain(exc, self.where) from None
             raise
         finally:
             if not conn.closed:
                 conn.autocommit = True
 
     def enrol(self, device_id: str, name: str, new_secret: str) -> dict[str, Any]:
-        """Claim the enrolment (once) and change this login's password to `new_secret`."""
-        result = self._call("enrol", CENTRAL_REVISION, device_id, name)
+        """Claim the enrolment (once) and change this login's password to `new_secret`, in one transaction:
+        central never holds an enrolment whose login still opens with the token's password, nor the reverse,
+        so a join cut off here is either not enrolled (the token works again) or enrolled with `new_secret`."""
         try:
-            self.conn.execute(sql.SQL("ALTER ROLE CURRENT_USER PASSWORD {}").format(sql.Literal(new_secret)))
+            with self.conn.transaction():
+                result = self._call("enrol", CENTRAL_REVISION, device_id, name)
+                self.conn.execute(sql.SQL("ALTER ROLE CURRENT_USER PASSWORD {}").format(sql.Literal(new_secret)))
         except psycopg.Error as exc:
             raise _explain(exc, self.where) from None
         self._credentials = Credentials(self._credentials.role, new_secret)

@@ -83,8 +83,9 @@ def cmd_join(args: argparse.Namespace) -> Output:
         if not args.json and sys.stderr.isatty():
             width = 30
             filled = width * done // max(total, 1)
-            print(f"\rSnapshot [{'#' * filled}{'.' * (width - filled)}] {done}/{total} rows", end="",
-                  file=sys.stderr, flush=True)
+            # `total` is central's rows and the finishing steps after them (indexes, search): a share, not rows.
+            print(f"\rTaking central's data [{'#' * filled}{'.' * (width - filled)}] {100 * done // max(total, 1):3d}%",
+                  end="", file=sys.stderr, flush=True)
 
     set_up = _set_up_new_store(args) if args.owner_name else None
     joined = join_group(folder, args.url, token, progress=progress, set_up=set_up)

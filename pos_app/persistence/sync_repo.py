@@ -475,61 +475,17 @@ class SqliteSyncLocal:
                 "were written, and the next sync takes up from this one") from None
 
     def load_snapshot(self, rows: Sequence[Sequence[Any]], cursor: int) -> int:
-        """A page of central's current rows ([table, row id, data]) written into this joining counter's new store
-        in bulk (one prepared INSERT per table and set of columns), in one transaction with the pull cursor the
-        snapshot was read at. Like `apply`: the stock triggers let the facts through, nothing is journaled,
-        foreign keys wait for central's order. Returns the rows written."""
-        by_shape: dict[tuple[str, tuple[str, ...]], list[list[Any]]] = {}
-        conn = self._db.connect()
-        try:
-            conn.execute("PRAGMA foreign_keys = OFF")
-            conn.execute("BEGIN IMMEDIATE")
-            next_seq = int(conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM items").fetchone()[0])
-            for table, row_id, data in rows:
-                table = str(table)
-                columns = self._table_columns(conn, table)
-                if not columns or not isinstance(data, dict):
-                    continue
-                local = LOCAL_ONLY.get(table, frozenset())
-                values = {k: _column_value(v) for k, v in data.items() if k in columns and k not in local and k != "id"}
-                for column, default in STRIPPED_DEFAULTS.get(table, {}).items():
-                    values.setdefault(column, default)
-                if table == "items":
-                    values["seq"] = next_seq
-                    next_seq += 1
-                names = tuple(values)
-                by_shape.setdefault((table, names), []).append([str(row_id), *values.values()])
-            conn.execute("UPDATE sync_state SET applying = 1 WHERE id = 1")
-            written = 0
-            for (table, names), batch in by_shape.items():
-                cols = ("id", *names)
-                sql = (f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
-                       "ON CONFLICT (id) DO NOTHING")
-                conn.execute("SAVEPOINT shape")
-                try:
-                    conn.executemany(sql, batch)
-                    written += len(batch)
-                except sqlcipher3.IntegrityError:
-                    # A row central holds only in part (an update of a row whose insert it refused): the others
-                    # go in, that one is named in the log (its table and id, no values) and left out.
-                    conn.execute("ROLLBACK TO shape")
-                    for one_row in batch:
-                        try:
-                            conn.execute(sql, one_row)
-                            written += 1
-                        except sqlcipher3.IntegrityError:
-                            log.warning("join: central's %s row %s is incomplete; left out", table, one_row[0])
-                conn.execute("RELEASE shape")
-            conn.execute("UPDATE sync_state SET applying = 0, pull_cursor = ? WHERE id = 1", (cursor,))
-            conn.execute("COMMIT")
-            return written
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        finally:
-            conn.execute("PRAGMA foreign_keys = ON")
-            conn.close()
+        """One page of central's current rows ([table, row id, data]) written into this joining counter's new
+        store, with the pull cursor the snapshot was read at (a small snapshot, or a test's page): the same
+        bulk load as `snapshot_load`, in one go. Returns the rows written."""
+        with self.snapshot_load() as load:
+            written = load.add(rows)
+            load.finish(cursor)
+        return written
+
+    def snapshot_load(self) -> SnapshotLoad:
+        """A bulk load of central's snapshot into this joining counter's new store file (see `SnapshotLoad`)."""
+        return SnapshotLoad(self._db, self._table_columns)
 
     def _new_changes(self, changes: Sequence[Sequence[Any]]) -> list[Sequence[Any]]:
         """The changes of a page that are not here already as central has them (read without the store's write
@@ -746,3 +702,179 @@ class SqliteSyncLocal:
         conn.execute(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
                      "ON CONFLICT (id) DO NOTHING", (row_id, *values.values()))
 
+
+
+_NOT_HERE = object()
+
+
+class SnapshotLoad:
+    """Central's snapshot written in bulk into a joining counter's new store file, on one connection of its own.
+
+    Roles: `add` writes a page of central's rows ([table, row id, data]), `finish` completes the file. The file
+    is new and empty and nothing else has it open (`join_group` builds it apart, in a folder that is not a
+    store yet), so the load trades the store's everyday safety for speed, and gives it back at `finish`:
+
+    - no rollback journal on disk and no fsync (`journal_mode = MEMORY`, `synchronous = OFF`): a crash leaves
+      a half-made file, which the join throws away whole; the store's WAL mode comes back at `finish`;
+    - the file says it is not a Facet store (`application_id` 0) until `finish`, so a half-made file is refused
+      by `open_database` wherever it is found;
+    - every trigger and every index that is not a constraint is dropped before the first row and made again
+      at `finish` from its own SQL, once: each index built by one sort instead of a random insert per row,
+      the stock ledger's sums (`items.on_hand`) added up in one statement, the full-text index rebuilt in
+      one (`'rebuild'`). Unique indexes and primary keys stay: central's rows still meet them.
+
+    Like `apply`: nothing is journaled (raw connection), foreign keys wait for central's order, and
+    `sync_state.applying` is set while the rows go in."""
+
+    CACHE_KIB = 64 * 1024  # the page cache while loading (the join's memory budget is 300 MB in all)
+    FINISH_CACHE_KIB = 8 * 1024  # and while the indexes are built (their sorts take memory of their own)
+
+    def __init__(self, db: LocalDatabase, columns: Any) -> None:
+        self._db = db
+        self._columns = columns
+        self._conn: Any = None
+        self._indexes: list[tuple[str, str, str]] = []
+        self._triggers: list[str] = []
+        self._rows: dict[str, int] = {}
+        self._next_seq = 1
+        self._application_id = 0
+        self._shapes: dict[tuple[Any, tuple[str, ...]], Any] = {}
+
+    def __enter__(self) -> SnapshotLoad:
+        self._db.dispose()  # no pooled connection may hold the file while its journal mode changes
+        conn = self._conn = self._db.connect()
+        try:
+            conn.execute("PRAGMA journal_mode = MEMORY")
+            conn.execute("PRAGMA synchronous = OFF")
+            conn.execute(f"PRAGMA cache_size = -{self.CACHE_KIB}")
+            conn.execute("PRAGMA foreign_keys = OFF")
+            conn.execute("BEGIN IMMEDIATE")
+            self._application_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
+            conn.execute("PRAGMA application_id = 0")
+            self._indexes = [(str(n), str(t), str(q)) for n, t, q in conn.execute(
+                "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                "AND upper(sql) NOT LIKE 'CREATE UNIQUE%' ORDER BY tbl_name, name")]
+            self._triggers = [str(q) for (q,) in conn.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name")]
+            for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+                conn.execute(f'DROP TRIGGER "{name}"')
+            for name, _, _ in self._indexes:
+                conn.execute(f'DROP INDEX "{name}"')
+            conn.execute("UPDATE sync_state SET applying = 1 WHERE id = 1")
+            self._next_seq = int(conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM items").fetchone()[0])
+            conn.execute("COMMIT")
+        except BaseException:
+            self._close()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._close()
+
+    def _shape(self, table: str, keys: tuple[str, ...]) -> Any:
+        """(the keys central sent that are this table's columns to write, the stripped columns central did not
+        send and their defaults), or
+        `_NOT_HERE` for a table this file does not have."""
+        columns = self._columns(self._conn, table)
+        if not columns:
+            return _NOT_HERE
+        local = LOCAL_ONLY.get(table, frozenset())
+        names = tuple(k for k in keys if k in columns and k not in local and k != "id")
+        stripped = [(k, v) for k, v in STRIPPED_DEFAULTS.get(table, {}).items() if k not in names]
+        return names, tuple(k for k, _ in stripped), tuple(v for _, v in stripped)
+
+    def _close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        conn.close()
+
+    def add(self, rows: Sequence[Sequence[Any]]) -> int:
+        """One page of central's rows written in one transaction (one prepared INSERT per table and set of
+        columns); returns the rows written. A row central holds only in part (an update of a row whose insert
+        it refused) is named in the log (table and id, no values) and left out; the others go in."""
+        conn = self._conn
+        by_shape: dict[tuple[str, tuple[str, ...], tuple[str, ...]], list[list[Any]]] = {}
+        shapes = self._shapes
+        for table, row_id, data in rows:
+            if not isinstance(data, dict):
+                continue
+            # Central's rows of one table almost always carry the same keys: what to keep of them, and the
+            # defaults to add, are worked out once per table and set of keys, not for every row.
+            sent = (table, tuple(data))
+            shape = shapes.get(sent)
+            if shape is None:
+                shape = shapes[sent] = self._shape(str(table), sent[1])
+            if shape is _NOT_HERE:
+                continue
+            names, stripped, defaults = shape
+            values = [_column_value(v) if type(v) is dict or type(v) is list else v  # noqa: E721 - exact JSON types
+                      for v in map(data.__getitem__, names)]
+            if table == "items":
+                values.append(self._next_seq)
+                self._next_seq += 1
+            by_shape.setdefault((str(table), names, stripped), []).append([str(row_id), *values, *defaults])
+        written = 0
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for (table, names, stripped), batch in by_shape.items():
+                cols = ("id", *names, *(("seq",) if table == "items" else ()), *stripped)
+                sql = (f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
+                       "ON CONFLICT (id) DO NOTHING")
+                conn.execute("SAVEPOINT shape")
+                try:
+                    conn.executemany(sql, batch)
+                    done = len(batch)
+                except sqlcipher3.IntegrityError:
+                    conn.execute("ROLLBACK TO shape")
+                    done = 0
+                    for one_row in batch:
+                        try:
+                            conn.execute(sql, one_row)
+                            done += 1
+                        except sqlcipher3.IntegrityError:
+                            log.warning("join: central's %s row %s is incomplete; left out", table, one_row[0])
+                conn.execute("RELEASE shape")
+                written += done
+                self._rows[table] = self._rows.get(table, 0) + done
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        return written
+
+    def finish(self, cursor: int, progress: Any = None) -> None:
+        """Complete the file: the ledger's sums, every index and trigger made again, the full-text index
+        rebuilt, the pull cursor the snapshot was read at, the store's own journal mode and identity back.
+        `progress(done, total)` after each step, in units of rows the step went through."""
+        conn = self._conn
+        # Each index is built by a sort, and SQLCipher keeps a sort's temporary files in memory (unencrypted
+        # temporary files would put the store's values on disk in the clear): the page cache makes room for it.
+        conn.execute(f"PRAGMA cache_size = -{self.FINISH_CACHE_KIB}")
+        steps = [(self._rows.get(table, 0), sql) for _, table, sql in self._indexes]
+        # After the indexes: the ledger's sums are read in item order from its (item_id, quantity) index.
+        steps.append((self._rows.get("stock_movements", 0), "UPDATE items SET on_hand = m.total FROM (SELECT item_id, "
+                      "sum(quantity) AS total FROM stock_movements GROUP BY item_id) AS m WHERE items.id = m.item_id"))
+        steps.append((self._rows.get("items", 0), "INSERT INTO items_fts (items_fts) VALUES ('rebuild')"))
+        steps += [(0, sql) for sql in self._triggers]
+        total = sum(weight + 1 for weight, _ in steps)
+        done = 0
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for weight, sql in steps:
+                conn.execute(sql)
+                done += weight + 1
+                if progress is not None:
+                    progress(done, total)
+            conn.execute("UPDATE sync_state SET applying = 0, pull_cursor = ? WHERE id = 1", (cursor,))
+            conn.execute(f"PRAGMA application_id = {self._application_id}")
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        conn.execute("PRAGMA journal_mode = WAL")
+        self._close()
