@@ -194,11 +194,7 @@ def join_group(data_dir: Path, url: str, token: str, *, progress: Progress | Non
         try:
             connect(url, credentials).close()
         except LoginRefused:
-            # The token's password is changed at enrolment: a used token fails here, like a wrong one.
-            raise CentralProblem(f"central ({describe(url)}) refused this token's login (wrong password): a token "
-                                 "works once, so it was already used (a join that failed after enrolling is taken "
-                                 "up again by the same command on the same data folder), or it is not for this "
-                                 "central; ask the owner for a new one (pos-app central add-counter)") from None
+            raise _token_refused(url) from None
     _clear_half_made(data_dir)
     had_key = keyring.get(database_key_name(data_dir))
     key = had_key or new_key()
@@ -255,6 +251,22 @@ def join_group(data_dir: Path, url: str, token: str, *, progress: Progress | Non
     return Joined(answer["store_code"], answer["counter_code"], answer["store_name"], rows, describe(url))
 
 
+def _token_refused(url: str) -> CentralProblem:
+    """Central refused the token's login. Enrolment changes its password, so a used token fails like a wrong one."""
+    return CentralProblem(f"central ({describe(url)}) refused this token's login (wrong password): a token works "
+                          "once, so it was already used (a join that failed after enrolling is taken up again by the "
+                          "same join on the same data folder), or it is not for this central; ask the owner for a "
+                          "new one (pos-app central add-counter)")
+
+
+def join_resumable(data_dir: Path, url: str, token: str) -> bool:
+    """A join of `token` on `data_dir` enrolled and stopped before its end: joining again takes it up, with
+    no new token (`join_group`)."""
+    from pos_app import app
+
+    return _enrolled_before(data_dir, url, read_token(token), app.secrets()) is not None
+
+
 @dataclass(frozen=True)
 class JoinPreview:
     """What a token joins, as central answers before anything is written (`preview_join`)."""
@@ -280,10 +292,7 @@ def preview_join(url: str, token: str) -> JoinPreview:
         link = CentralLink(url, credentials)
         link.conn  # noqa: B018 - connects: a wrong URL, port, password or certificate is told here
     except LoginRefused:
-        # join_group's message (a used token fails the login, since enrolment changes its password).
-        raise CentralProblem(f"central ({describe(url)}) refused this token's login (wrong password): a token works "
-                             "once, so it was already used, or it is not for this central; ask the owner for a new "
-                             "one (pos-app central add-counter)") from None
+        raise _token_refused(url) from None
     with link:
         answer = link.preview_enrol("preview", socket.gethostname()[:60])
     return JoinPreview(answer["store_code"], answer["counter_code"], answer["store_name"], describe(url),

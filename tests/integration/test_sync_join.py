@@ -121,7 +121,7 @@ def test_a_joined_store_has_every_index_trigger_and_search_entry_and_the_ledger_
                 "sales", "sale_lines", "payments", "customers", "staff", "stores", "terminals", "shifts",
                 "item_stones", "item_photos", "certificates", "card_refunds", "policy_versions", "consent_events",
                 "privacy_requests", "erasure_log", "appraisals", "appraisal_stones", "appraisal_photos",
-                "staff_recovery_codes", "cash_movements", "large_cash_reports", "stock_counts",
+                "staff_recovery_codes", "cash_movements", "large_cash_reports", "stock_counts", "store_settings",
                 "stock_count_scans"))
         # The counter sells from its new store, and central takes the sale.
         sale = sell(facet, available(facet)[0])

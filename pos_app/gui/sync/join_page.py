@@ -244,13 +244,20 @@ class JoiningPage(FormPage):
             self._recheck_token(str(exc))
 
     def _recheck_token(self, said: str) -> None:
-        """After a cancel: whether the token can be used again (central may already have taken it)."""
-        from pos_app.sync_group import preview_join
+        """After a cancel: whether the token can be used again (central may already have taken it; then this
+        folder's join, enrolled, is taken up again by the same token)."""
+        from pos_app.sync_group import join_resumable, preview_join
 
         url, token = self.wiz.join_values()
         label = self.form.message_label
+        data_dir = self.wiz.data_dir
 
-        def usable(_preview: JoinPreview) -> None:
+        def check() -> object:
+            if data_dir is not None and join_resumable(data_dir, url, token):
+                return None
+            return preview_join(url, token)
+
+        def usable(_preview: object) -> None:
             mark_problem(label, f"{said} The token still works: press Join (Alt+J) to try again.")
 
         def used(exc: BaseException) -> None:
@@ -258,8 +265,7 @@ class JoiningPage(FormPage):
             mark_problem(label, f"{said} The token cannot be used again ({why}). Go back (Alt+B) and paste a "
                                 "new one.")
 
-        self.wiz.runner.run(lambda: preview_join(url, token), on_done=usable, on_error=used, parent=self,
-                            lane="io")
+        self.wiz.runner.run(check, on_done=usable, on_error=used, parent=self, lane="io")
 
 
 class JoinedPage(FormPage):
