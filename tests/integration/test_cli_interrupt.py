@@ -38,13 +38,20 @@ def _read_until(fd: int, wanted: bytes, timeout: float) -> bytes:
     return seen
 
 
+def _ctrl_c_as_at_a_shell() -> None:
+    """In the child: Ctrl+C does what it does at a shell. A suite started in the background (`cmd &` without
+    job control, nohup) runs with SIGINT ignored, and a command inherits that and rightly keeps ignoring it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_at_the_name_prompt_stops_login_with_exit_2_and_changes_nothing(demo_dir: Path) -> None:
     before = store_digest(demo_dir)
     env = {k: v for k, v in os.environ.items() if k != "FACET_DATA_DIR"}
     controller, terminal = pty.openpty()
     try:
         command = subprocess.Popen([str(POS_APP), "login", "--data-dir", str(demo_dir)], stdin=terminal,
-                                   stdout=terminal, stderr=terminal, env=env, close_fds=True)
+                                   stdout=terminal, stderr=terminal, env=env, close_fds=True,
+                                   preexec_fn=_ctrl_c_as_at_a_shell)
         os.close(terminal)
         shown = _read_until(controller, b"Your name: ", timeout=60)
         command.send_signal(signal.SIGINT)
