@@ -113,3 +113,30 @@ def snap(widget: QWidget, name: str) -> None:
 def press(qtbot, key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:  # type: ignore[no-untyped-def]
     """A key press on whatever has the keyboard focus, as a person at the counter would."""
     qtbot.keyClick(focused(), key, modifier)
+
+
+@contextlib.contextmanager
+def first_run_shown(qtbot, folder: Path) -> Iterator[object]:
+    """The first-run wizard on `folder`, shown at 1280x800 with its first page focused; on leaving, its work
+    waited for, the wizard quit, and the store it opened (if any) closed."""
+    from pos_app.gui.first_run import FirstRunWizard
+
+    make_application()
+    shown = FirstRunWizard(folder)
+    qtbot.addWidget(shown)
+    shown.resize(1280, 800)
+    shown.show()
+    qtbot.waitExposed(shown)
+    shown.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None)
+    try:
+        yield shown
+    finally:
+        shown.runner.wait()
+        if shown.isVisible():
+            shown.reject()
+        facet = shown.outcome()
+        if facet is not None:
+            facet.close()
+        shown.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)

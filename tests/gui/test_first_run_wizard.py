@@ -16,7 +16,7 @@ from typing import Any
 
 import pyotp
 import pytest
-from PySide6.QtCore import QCoreApplication, QEvent, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from pos_app import app
@@ -25,11 +25,11 @@ from pos_app.domain.items import COLUMNS
 from pos_app.domain.permissions import Role
 from pos_app.gui import first_run
 from pos_app.gui.first_run import FirstRunWizard
-from pos_app.gui.launch import make_application, watch_for_unfinished_setup
+from pos_app.gui.launch import watch_for_unfinished_setup
 from pos_app.services import two_step
 from pos_app.services.setup import setup_pending
 from tests.conftest import actor_for, audit_actions
-from tests.gui.conftest import focused, main_window, press, snap
+from tests.gui.conftest import first_run_shown, focused, main_window, press, snap
 from tests.printer_listener import PrinterListener
 from tests.stripe_server import FakeStripe
 
@@ -40,23 +40,9 @@ PASSWORD = "correct horse 1"
 
 @pytest.fixture
 def wizard(qtbot: Any, tmp_path: Path) -> Iterator[FirstRunWizard]:
-    make_application()
-    shown = FirstRunWizard(tmp_path / "store")
-    qtbot.addWidget(shown)
-    shown.resize(1280, 800)
-    shown.show()
-    qtbot.waitExposed(shown)
-    shown.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None)
-    yield shown
-    shown.runner.wait()
-    if shown.isVisible():
-        shown.reject()
-    facet = shown.outcome()
-    if facet is not None:
-        facet.close()
-    shown.deleteLater()
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    with first_run_shown(qtbot, tmp_path / "store") as shown:
+        assert isinstance(shown, FirstRunWizard)
+        yield shown
 
 
 def type_text(qtbot: Any, text: str) -> None:

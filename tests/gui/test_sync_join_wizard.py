@@ -17,8 +17,7 @@ from typing import Any
 import pytest
 import shiboken6
 from psycopg.conninfo import make_conninfo
-from PySide6.QtCore import QCoreApplication, QEvent, Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import Qt
 
 from pos_app import app
 from pos_app.adapters.central import Credentials, make_token, read_token
@@ -27,13 +26,12 @@ from pos_app.domain.errors import UserFacingError
 from pos_app.domain.permissions import Role
 from pos_app.gui import first_run
 from pos_app.gui.first_run import FirstRunWizard
-from pos_app.gui.launch import make_application
 from pos_app.gui.sell.payment import PaymentDialog
 from pos_app.gui.sell.view import SellView
 from pos_app.gui.sync.join_page import JoinedPage, JoiningPage, JoinPage
 from pos_app.services.setup import setup_pending
 from pos_app.sync_group import add_counter, join_group
-from tests.gui.conftest import focused, main_window, press, snap
+from tests.gui.conftest import first_run_shown, focused, main_window, press, snap
 from tests.gui.test_counter_flows import _dialog, _scan
 from tests.gui.test_counter_rough_edges import _barcodes, _counter
 from tests.gui.test_first_run_wizard import alt_n, on_page, type_text
@@ -59,23 +57,9 @@ def group(demo_dir: Path, central_database: Any) -> Iterator[tuple[app.Facet, st
 def new_counter(qtbot: Any, tmp_path: Path) -> Iterator[FirstRunWizard]:
     """The first-run wizard on an empty data folder, shown, its first page focused; after the test, quit and its
     store (if the test left it open) closed."""
-    make_application()
-    shown = FirstRunWizard(tmp_path / "new-counter")
-    qtbot.addWidget(shown)
-    shown.resize(1280, 800)
-    shown.show()
-    qtbot.waitExposed(shown)
-    shown.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None)
-    yield shown
-    shown.runner.wait()
-    if shown.isVisible():
-        shown.reject()
-    facet = shown.outcome()
-    if facet is not None:
-        facet.close()
-    shown.deleteLater()
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    with first_run_shown(qtbot, tmp_path / "new-counter") as shown:
+        assert isinstance(shown, FirstRunWizard)
+        yield shown
 
 
 def token_for(central_database: Any, first: app.Facet, store_name: str | None = None) -> str:
