@@ -281,3 +281,45 @@ def test_a_found_sale_is_saved_as_a_private_pdf_receipt_by_ctrl_s(qtbot, window:
     assert number in text and "REPRINT" in text.upper()
     assert target.stat().st_mode & 0o777 == 0o600
     assert not list(tmp_path.glob("*.partial"))
+
+
+def _drawer_message_after(qtbot: Any, sell: SellView, label: str) -> list[str]:
+    """Choose `label` from the F10 menu; every text the message line showed until the io lane was idle."""
+    seen = [sell.form.message_label.text()]
+
+    def settled() -> bool:
+        if sell.form.message_label.text() != seen[-1]:
+            seen.append(sell.form.message_label.text())
+        return len(seen) > 1 and not sell.context.runner.busy
+
+    _choose_from_drawer_menu(qtbot, sell, label)
+    qtbot.waitUntil(settled, timeout=10_000)
+    qtbot.wait(200)  # a late second message would show by now
+    settled()
+    return seen[1:]
+
+
+def test_a_no_sale_says_once_whether_the_drawer_opened(qtbot, window: MainWindow, demo_facet: Facet,
+                                                       printer_listener: Any) -> None:
+    from pos_app.documents.receipt_escpos import drawer_kick
+    from pos_app.services import settings
+
+    cash.open_shift(Money(20000), uow=demo_facet.uow(), actor=actor_for(demo_facet, Role.CLERK))
+    sign_in(qtbot, window, "Marcus Reed")  # a manager's own no-sale needs no approval
+    sell = window.workspace.screens["Sell"]
+    qtbot.waitUntil(lambda: focused() is sell.form.scan_edit, timeout=5_000)
+    # No receipt printer set up (the demo's): the no-sale is recorded, and the one message says the drawer
+    # stayed shut and why; never "Drawer opened." first, corrected a moment later.
+    assert _drawer_message_after(qtbot, sell, "Open the drawer (no sale)") == [
+        "No sale recorded. The drawer did not open: No receipt printer is set up, so the drawer cannot be "
+        "opened from Facet."]
+    settings.change_setting("receipt.printer", printer_listener.url, uow=demo_facet.uow(),
+                            actor=actor_for(demo_facet, Role.OWNER))
+    qtbot.waitUntil(lambda: focused() is sell.form.scan_edit, timeout=5_000)
+    assert _drawer_message_after(qtbot, sell, "Open the drawer (no sale)") == ["Drawer opened."]
+    assert printer_listener.wait_for(1) == [drawer_kick()]
+    conn = demo_facet.connection()
+    try:
+        assert conn.execute("SELECT count(*) FROM cash_movements WHERE kind = 'no_sale'").fetchone()[0] == 2
+    finally:
+        conn.close()

@@ -99,8 +99,7 @@ class DrawerActions:
                 return cash.move_cash(kind, amount, reason, uow=store.uow(), actor=actor, approver=approver)
 
             def recorded(_movement_id: str) -> None:
-                self.screen.say(f"{word}: {self.context.money(amount.cents)} recorded.")
-                self._kick()
+                self._kick(f"{word}: {self.context.money(amount.cents)} recorded.")
 
             with_approval(self.parent, self.context, work, recorded, on_error=self._refused)
 
@@ -114,19 +113,22 @@ class DrawerActions:
             cash.no_sale("no sale", uow=store.uow(), actor=actor, approver=approver)
 
         def opened(_none: None) -> None:
-            self._kick()
-            self.screen.say("Drawer opened.")
+            self._kick("No sale recorded.", opened="Drawer opened.")
 
         with_approval(self.parent, self.context, work, opened, on_error=self._refused)
 
-    def _kick(self) -> None:
+    def _kick(self, recorded: str, *, opened: str = "") -> None:
+        """Open the drawer for a change already saved, then say one message once the printer has answered:
+        `opened` (or `recorded`) when the drawer opened, `recorded` and why it did not otherwise. One message,
+        not "Drawer opened." corrected a moment later by the printer's refusal."""
         printer = self.context.devices.receipt_printer()
 
         def failed(exc: BaseException) -> None:
-            if isinstance(exc, UserFacingError):
-                self.screen.show_problem(UserFacingError(f"The drawer did not open: {exc}"))
+            why = str(exc) if isinstance(exc, UserFacingError) else "the receipt printer did not answer."
+            self.screen.show_problem(UserFacingError(f"{recorded} The drawer did not open: {why}"))
 
-        self.context.runner.run(lambda: receipts.kick_drawer(printer=printer), on_done=lambda _r: None,
+        self.context.runner.run(lambda: receipts.kick_drawer(printer=printer),
+                                on_done=lambda _r: self.screen.say(opened or recorded),
                                 on_error=failed, parent=self.parent, lane="io")
 
     def _show_report(self, title: str, report: cash.ShiftReport, *, print_at_once: bool = False) -> ReportDialog:
