@@ -32,7 +32,7 @@ from pos_app.services import sync
 from tests.conftest import audit_actions
 from tests.gui.conftest import focused, main_window, press, sign_in, snap
 from tests.gui.test_counter_rough_edges import _barcodes, _cash_sale_of, _counter
-from tests.integration.sync_helpers import available, one, sell, sync_now
+from tests.integration.sync_helpers import available, one, rows, sell, sync_now
 from tests.postgres_server import PostgresDatabase
 from tests.sync_groups import CopiedGroup
 
@@ -253,3 +253,51 @@ def test_the_status_words_name_conflicts_to_managers_only_and_read_the_store_clo
     assert status_text(SyncReport(dataclasses.replace(back, joined=False), checked=True), "UTC",
                        show_cases=True) == ""
     assert central_place(status.central) == "db.example:5432/facet"
+
+
+def test_a_customer_corrected_then_erased_at_the_other_counter_changes_the_cart_here_within_seconds(
+        qtbot: Any, group: tuple[app.Facet, app.Facet]) -> None:
+    from pos_app.domain.permissions import Role
+    from pos_app.services import customers, erasure, privacy
+    from tests.conftest import actor_for
+
+    first, second = group
+    customer_id, email, phone = rows(first, "SELECT id, email, phone FROM customers WHERE erased_at IS NULL "
+                                            "AND restricted = 0 ORDER BY last_name, id LIMIT 1")[0]
+    hit = first.store.sales.customer(customer_id)
+    assert hit is not None
+    with main_window(qtbot, first) as main:
+        sell_view = _counter(qtbot, main, first)
+        qtbot.waitUntil(lambda: _status(main) == "Synced", timeout=10_000)
+        # F2, the customer's name, Enter: attached to the sale being rung up.
+        qtbot.keyClick(focused(), Qt.Key.Key_F2)
+        qtbot.waitUntil(lambda: sell_view.dialog is not None and sell_view.dialog.isVisible())
+        picker = sell_view.dialog
+        qtbot.waitUntil(lambda: focused() is picker.form.search_edit)
+        qtbot.keyClicks(focused(), hit.name)
+        qtbot.waitUntil(lambda: picker.form.results_list.count() > 0, timeout=3_000)
+        assert picker.form.results_list.currentItem().data(Qt.ItemDataRole.UserRole).id == customer_id
+        qtbot.keyClick(focused(), Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: sell_view.cart.customer_id == customer_id, timeout=3_000)
+        qtbot.waitUntil(lambda: focused() is sell_view.form.scan_edit, timeout=5_000)
+
+        # The other counter corrects the name (as typed, in any script): the cart here shows it, unasked.
+        manager = actor_for(second, Role.MANAGER)
+        customers.update_customer(customer_id, customers.CustomerEdit(
+            first_name="Zoë", last_name="Ōtsuka-Łukasik", email=email or "", phone=phone or ""),
+            uow=second.uow(), actor=manager)
+        sync_now(second)
+        qtbot.waitUntil(lambda: sell_view.form.customer_label.text() == "Zoë Ōtsuka-Łukasik", timeout=8_000)
+        assert "name was corrected" in sell_view.form.message_label.text()
+
+        # Then erases them at their request: the sale here goes on without the customer, and says so.
+        officer = actor_for(second, Role.PRIVACY_OFFICER)
+        request = privacy.record_request(customer_id, "deletion", "email", uow=second.uow(), actor=officer).id
+        privacy.verify(request, "code_to_email_on_file", officer.staff_id or "", uow=second.uow(), actor=officer)
+        erasure.erase_customer(customer_id, request, uow=second.uow(), actor=officer, log=second.erasure_log(),
+                               store=second.db)
+        sync_now(second)
+        qtbot.waitUntil(lambda: sell_view.cart.customer_id is None, timeout=8_000)
+        assert sell_view.form.customer_label.text() == "No customer"
+        assert "erased at their request" in sell_view.form.message_label.text()
+        snap(main, "sync-customer-erased-elsewhere")

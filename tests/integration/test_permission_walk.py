@@ -62,6 +62,7 @@ NOT_GUARDED: dict[str, str] = {
                             "which is guarded"),
     "checkout.add_item": _CART,
     "checkout.attach_customer": _CART,
+    "checkout.refresh_customer": _CART,
     "checkout.clear_tax_exemption": _CART,
     "checkout.exempt_from_tax": _CART,
     "checkout.remove_line": _CART,

@@ -137,11 +137,15 @@ class SellView(QWidget):
 
     def focus_first(self) -> None:
         # A dialog that closed may already be deleted by the time this runs (its `finished` queues this call).
-        if self.dialog is not None and shiboken6.isValid(self.dialog) and self.dialog.isVisible():
+        if self._dialog_open():
             return
         self.window().activateWindow()
         self.form.scan_edit.setFocus()
         self.form.scan_edit.selectAll()
+
+    def _dialog_open(self) -> bool:
+        """A dialog of this screen is open (a payment keeps the cart it started with until it closes)."""
+        return self.dialog is not None and shiboken6.isValid(self.dialog) and self.dialog.isVisible()
 
     def open_dialog(self, dialog: QWidget) -> None:
         """Open a dialog without blocking; when it closes, the keyboard is back in the scan field."""
@@ -189,6 +193,11 @@ class SellView(QWidget):
             self.settings = checkout.counter_settings(self.context.directory, self.actor.terminal)
             self.refresh()
             self._check_terminal()
+        if what == "customers" and self.cart.customer_id is not None and not self._dialog_open():
+            # Corrected or erased elsewhere (a sync pull, the privacy desk): the cart shows them as they are now.
+            cart, news = checkout.refresh_customer(self.cart, sales=self.context.sales, actor=self.actor)
+            if news:
+                self.set_cart(cart, news, select=self.selected_line())
 
     def refresh(self, select: int | None = None) -> None:
         f = self.form
@@ -335,6 +344,9 @@ class SellView(QWidget):
     def choose_customer(self) -> None:
         from pos_app.gui.counter.customer_dialog import CustomerPickerDialog
 
+        if self.context.sync is not None:
+            # Another counter may have just corrected, restricted or erased someone: a pull while the clerk types.
+            self.context.sync.sync_now()
         dialog = CustomerPickerDialog(self.context, self)
 
         def chosen() -> None:

@@ -44,6 +44,7 @@ from pos_app.services.checkout.cart import (
     find_item,
     override_price,
     parse_discount,
+    refresh_customer,
     remove_line,
     scan,
     set_quantity,
@@ -72,6 +73,6 @@ __all__ = [
     "check_large_cash", "clear_tax_exemption", "complete_sale", "conflict_message", "counter_settings",
     "discount_line", "discount_order", "exempt_from_tax", "find_item", "hand_over_cart", "large_cash_since",
     "open_checkout", "override_price", "paid_summary", "park_cart", "parse_discount", "pay_cash", "recall_cart",
-    "recover_checkouts", "refund_card", "refund_cash", "refund_unsold", "remove_line", "reopen", "sale_rows",
-    "scan", "set_quantity", "start_card", "start_checkout", "void_checkout",
+    "recover_checkouts", "refresh_customer", "refund_card", "refund_cash", "refund_unsold", "remove_line",
+    "reopen", "sale_rows", "scan", "set_quantity", "start_card", "start_checkout", "void_checkout",
 ]

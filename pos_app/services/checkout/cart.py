@@ -306,6 +306,24 @@ def attach_customer(cart: Cart, customer_id: str | None, *, sales: SalesReader, 
     return dataclasses.replace(cart, customer_id=hit.id, customer_name=hit.name)
 
 
+def refresh_customer(cart: Cart, *, sales: SalesReader, actor: Actor) -> tuple[Cart, str]:
+    """The cart's customer as the store holds them now: another counter (through sync) or the privacy desk
+    may have corrected or erased them since they were attached. Returns the cart and a sentence for the
+    clerk when what the counter shows changed ("" when nothing did). An erased customer leaves the cart: the
+    sale goes on without one, so their data never comes back on a new sale or its receipt."""
+    actor.require(Permission.SELL)
+    if cart.customer_id is None:
+        return cart, ""
+    hit = sales.customer(cart.customer_id)
+    if hit is None:
+        return (dataclasses.replace(cart, customer_id=None, customer_name=""),
+                "The customer on this sale was erased at their request meanwhile: the sale goes on without a "
+                "customer.")
+    if hit.name != cart.customer_name:
+        return dataclasses.replace(cart, customer_name=hit.name), f"Customer: {hit.name} (their name was corrected)."
+    return cart, ""
+
+
 def parse_discount(text: str, currency: str, *, field: str = "discount") -> Discount | None:
     """"10%" is ten percent off, "150" or "150.00" is that amount off, "" removes the discount."""
     from pos_app.domain.money import parse_money
