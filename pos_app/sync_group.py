@@ -259,14 +259,6 @@ def _token_refused(url: str) -> CentralProblem:
                           "new one (pos-app central add-counter)")
 
 
-def join_resumable(data_dir: Path, url: str, token: str) -> bool:
-    """A join of `token` on `data_dir` enrolled and stopped before its end: joining again takes it up, with
-    no new token (`join_group`)."""
-    from pos_app import app
-
-    return _enrolled_before(data_dir, url, read_token(token), app.secrets()) is not None
-
-
 @dataclass(frozen=True)
 class JoinPreview:
     """What a token joins, as central answers before anything is written (`preview_join`)."""
@@ -277,17 +269,31 @@ class JoinPreview:
     central: str
     new_store: bool
     """Central holds nothing of the store yet: its first counter gives the profile and owner (`set_up=`)."""
+    resumed: bool = False
+    """This folder's join of the token enrolled and stopped before its end: joining takes it up (the token's
+    own password is used up; the login the keyring kept for the folder answers)."""
 
     @property
     def terminal(self) -> str:
         return f"{self.store_code}-{self.counter_code}"
 
 
-def preview_join(url: str, token: str) -> JoinPreview:
+def preview_join(url: str, token: str, data_dir: Path | None = None) -> JoinPreview:
     """Which store and counter `token` joins at `url`, asked of central without using the token or writing
     anything, here or there; refused with `join_group`'s own messages (URL, port, password, used, expired or
-    damaged token, certificate)."""
+    damaged token, certificate). With `data_dir`, a join of the token that enrolled there and stopped before
+    its end is taken up (`resumed`): central answers who the folder already is, not "the token was used"."""
     credentials = read_token(token)
+    if data_dir is not None:
+        from pos_app import app
+
+        earlier = _enrolled_before(data_dir, url, credentials, app.secrets())
+        if earlier is not None:
+            with CentralLink(url, earlier["credentials"]) as link:
+                answer = _identity(link.hello())
+                has_store = link.has_store()
+            return JoinPreview(answer["store_code"], answer["counter_code"], answer["store_name"], describe(url),
+                               new_store=not has_store, resumed=True)
     try:
         link = CentralLink(url, credentials)
         link.conn  # noqa: B018 - connects: a wrong URL, port, password or certificate is told here

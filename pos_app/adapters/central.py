@@ -227,19 +227,23 @@ class CentralLink:
         conn.autocommit = False
         try:
             answer = dict(self._call("enrol", CENTRAL_REVISION, device_id, name))
-            after = ("stores", "")
-            answer["has_store"] = False
-            while not answer["has_store"]:
-                page = self.snapshot(after, 100)
-                answer["has_store"] = any(row[0] == "stores" for row in page["rows"])
-                if page["last"] is None or page["last"][0] != "stores":
-                    break
-                after = (str(page["last"][0]), str(page["last"][1]))
+            answer["has_store"] = self.has_store()
         finally:
             if not conn.closed:
                 conn.rollback()
                 conn.autocommit = True
         return answer
+
+    def has_store(self) -> bool:
+        """Whether central's snapshot holds a `stores` row (the store's profile) for this login to read."""
+        after = ("stores", "")
+        while True:
+            page = self.snapshot(after, 100)
+            if any(row[0] == "stores" for row in page["rows"]):
+                return True
+            if page["last"] is None or page["last"][0] != "stores":
+                return False
+            after = (str(page["last"][0]), str(page["last"][1]))
 
     def push(self, seen: int, batch: Sequence[dict[str, Any]]) -> dict[str, Any]:
         return dict(self._call("push", CENTRAL_REVISION, seen, psycopg.types.json.Jsonb(list(batch))))

@@ -25,10 +25,10 @@ import pytest
 
 from pos_app import app, cli
 from pos_app.adapters.secrets import KeyringSecrets, database_key_name, sync_login_name
-from pos_app.domain.errors import CentralProblem, ValidationError
+from pos_app.domain.errors import CentralProblem, UserFacingError, ValidationError
 from pos_app.persistence.database import create_database, open_database
 from pos_app.persistence.sqlcipher import StoreProblem, new_key
-from pos_app.sync_group import FINISH_SHARE, JOIN_MARK, JOINING_DIR, add_counter, join_group
+from pos_app.sync_group import FINISH_SHARE, JOIN_MARK, JOINING_DIR, add_counter, join_group, preview_join
 from tests.integration.sync_helpers import available, counter_url, one, rows, sell, sync_now
 
 REPO = Path(__file__).resolve().parents[2]
@@ -161,6 +161,15 @@ def test_a_join_central_dies_during_leaves_no_store_and_the_same_command_finishe
     assert keyring.get(sync_login_name(folder)) is not None and (folder / JOIN_MARK).exists()
     mark = json.loads((folder / JOIN_MARK).read_text())
     assert set(mark) == {"role", "device_id", "central"} and "password" not in mark["central"]
+
+    # Asked again (the join page's Next): elsewhere the token is used up; on this folder central answers
+    # who the half-joined counter already is, and the join is taken up rather than refused.
+    with pytest.raises(UserFacingError, match="used"):
+        preview_join(url, token)
+    preview = preview_join(url, token, folder)
+    assert preview.resumed and not preview.new_store
+    assert (preview.store_code, preview.counter_code) == ("S1", counter_code)
+    assert not app.store_exists(folder)  # asking wrote nothing
 
     code, out, err = run_cli("sync", "join", url, "--token", token, "--data-dir", str(folder), "--json")
 

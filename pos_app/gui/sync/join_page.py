@@ -103,7 +103,8 @@ class JoinPage(FormPage):
             raise ValidationError("token", "is missing: paste the token the owner's pos-app central add-counter "
                                            "printed")
         self.wiz.join_preview = None
-        return lambda: preview_join(url, token)
+        data_dir = self.wiz.data_dir
+        return lambda: preview_join(url, token, data_dir)
 
     def run(self, work: Callable[..., Any], on_done: Callable[[Any], object], *, lane: str = "db",
             note: str = "Working…") -> None:
@@ -165,7 +166,8 @@ class JoiningPage(FormPage):
         assert preview is not None, "the join page asked central first"
         f = self.form
         f.store_value.setText(f"{preview.store_name} ({preview.store_code})")
-        f.counter_value.setText(f"{preview.terminal}: its sale numbers start {preview.terminal}-")
+        f.counter_value.setText(f"{preview.terminal}: its sale numbers start {preview.terminal}-" + (
+            " (this computer's join begun earlier, taken up where it stopped)" if preview.resumed else ""))
         f.central_value.setText(preview.central)
         f.data_value.setText(
             "None yet: this is the store's first counter. It starts with the profile and owner you gave."
@@ -246,16 +248,14 @@ class JoiningPage(FormPage):
     def _recheck_token(self, said: str) -> None:
         """After a cancel: whether the token can be used again (central may already have taken it; then this
         folder's join, enrolled, is taken up again by the same token)."""
-        from pos_app.sync_group import join_resumable, preview_join
+        from pos_app.sync_group import preview_join
 
         url, token = self.wiz.join_values()
         label = self.form.message_label
         data_dir = self.wiz.data_dir
 
         def check() -> object:
-            if data_dir is not None and join_resumable(data_dir, url, token):
-                return None
-            return preview_join(url, token)
+            return preview_join(url, token, data_dir)
 
         def usable(_preview: object) -> None:
             mark_problem(label, f"{said} The token still works: press Join (Alt+J) to try again.")
