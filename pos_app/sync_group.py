@@ -230,6 +230,7 @@ def join_group(data_dir: Path, url: str, token: str, *, progress: Progress | Non
             set_up(facet, answer)
         local.set_terminal(f"{answer['store_code']}-{answer['counter_code']}")
         local.set_default_settings()
+        local.mark_store_settings_sent()  # the snapshot brought them (and the defaults are journaled)
         facet.close()
         _move_in(staging, data_dir)
         (data_dir / JOIN_MARK).unlink(missing_ok=True)

@@ -11,9 +11,8 @@ The counter's own settings (its printer, card reader, counter code) stay in
 ``settings``.
 
 The rows moved here are not journaled (a migration does not write the
-outbox): a store that already joined a group sends each one whole the first
-time it is changed (`SettingsRepo.set`), and a new counter of the store
-starts from the defaults until then.
+outbox): a store that already joined a group sends them whole on its next
+sync round, once (`SqliteSyncLocal.send_store_settings_once`).
 
 Revision ID: 0014
 Revises: 0013

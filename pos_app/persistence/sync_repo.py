@@ -73,6 +73,9 @@ STRIPPED_DEFAULTS = {"staff": {"credentials": "", "failed_attempts": 0, "must_ch
 # planner judges `pushed_at IS NULL` unselective and scans the whole outbox, every pushed row's JSON decrypted,
 # for the few waiting rows (12 ms a read on a busy machine with 2,500 rows; it grows with every sale).
 _UNPUSHED = "outbox INDEXED BY ix_outbox_pushed_at"
+STORE_SETTINGS_SENT = "sync.store_settings_sent"
+"""This counter's own setting: its store's `store_settings` rows are known to central (sent, seeded or
+pulled). Missing on a counter that joined before migration 0014 moved them into that table."""
 # Append-only facts: a pulled insert of one that is here already changes nothing.
 FACTS = frozenset({"stock_movements", "sales", "sale_lines", "payments", "consent_events", "erasure_log",
                    "cash_movements", "stock_count_scans", "policy_versions"})
@@ -297,6 +300,39 @@ class SqliteSyncLocal:
         finally:
             conn.close()
 
+    def send_store_settings_once(self) -> int:
+        """A store that joined its group before migration 0014 holds its store-wide settings in `store_settings`
+        rows central never received (a migration does not journal): journal them whole, once, so the round that
+        calls this pushes them and the store's other counters, and any counter that joins later, get them.
+        Counters that joined or made their group since are marked sent when they did (`mark_store_settings_sent`)
+        and send nothing. Returns the rows journaled."""
+        conn = self._connect()
+        try:
+            if conn.execute("SELECT 1 FROM settings WHERE key = ?", (STORE_SETTINGS_SENT,)).fetchone() is not None:
+                return 0
+        finally:
+            conn.close()
+        with self._db.engine.connect() as connection, Session(bind=connection) as session:
+            journal = Journal.of(session)
+            conn = journal.connection()
+            cursor = conn.execute("SELECT * FROM store_settings WHERE store_id = (SELECT store_id FROM sync_state "
+                                  "WHERE id = 1) ORDER BY key")
+            keys = [d[0] for d in cursor.description]
+            rows = [dict(zip(keys, r)) for r in cursor.fetchall()]
+            if rows:
+                journal.inserted("store_settings", rows)
+            conn.execute("INSERT OR REPLACE INTO settings (key, value, updated_at) VALUES (?, 'true', ?)",
+                         (STORE_SETTINGS_SENT, stored_time(utcnow())))
+            session.commit()  # the rows and the mark together: sent once, never lost between the two
+        if rows:
+            log.info("journaled %d store settings set before this store's counters shared them", len(rows))
+        return len(rows)
+
+    def mark_store_settings_sent(self) -> None:
+        """Central has this store's `store_settings` rows (this counter seeded central, or joined from its
+        snapshot): `send_store_settings_once` has nothing to send."""
+        self._set_counter_setting(STORE_SETTINGS_SENT, True)
+
     def seed_outbox(self, chunk: int = 5_000) -> int:
         """Central is new: every current row of every synced table, journaled as an insert to push (the
         history before is marked pushed: central starts from the store as it is). Returns the rows."""
@@ -318,6 +354,7 @@ class SqliteSyncLocal:
                     session.commit()
                     conn = journal.connection()
                 total += len(rows)
+        self.mark_store_settings_sent()  # store_settings among them
         return total
 
     # ------------------------------------------------------------ pushing

@@ -115,6 +115,7 @@ def sync_once(local: SyncLocal, central: CentralPort, *, push_batch: int = PUSH_
         # A store restored from a backup numbers its changes from the backup's sequence: carry on after what
         # central already has of this device instead of reusing its numbers.
         local.resume_after(int(hello.get("last_seq", 0)))
+        local.send_store_settings_once()  # a store that joined before its counters shared settings
         own: list[tuple[int, int]] = []  # server numbers holding this round's changes exactly as this file has them
         while True:
             batch = local.outbox_batch(push_batch)
