@@ -30,6 +30,21 @@ def _available_barcodes(facet: Facet, n: int) -> list[tuple[str, str, int]]:
         conn.close()
 
 
+def attach_customer_by_keys(qtbot: Any, sell: SellView, name: str, customer_id: str) -> None:
+    """F2, the customer's name, Enter: the first hit (which must be `customer_id`) is attached to the sale,
+    and the keyboard is back in the scan field."""
+    qtbot.keyClick(focused(), Qt.Key.Key_F2)
+    qtbot.waitUntil(lambda: sell.dialog is not None and sell.dialog.isVisible())
+    picker = sell.dialog
+    qtbot.waitUntil(lambda: focused() is picker.form.search_edit)
+    qtbot.keyClicks(focused(), name)
+    qtbot.waitUntil(lambda: picker.form.results_list.count() > 0, timeout=3_000)
+    assert picker.form.results_list.currentItem().data(Qt.ItemDataRole.UserRole).id == customer_id
+    qtbot.keyClick(focused(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: sell.cart.customer_id == customer_id, timeout=3_000)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is sell.form.scan_edit, timeout=5_000)  # back to scanning
+
+
 def _set_up_counter(facet: Facet, printer_url: str, stripe: Any | None) -> None:
     from pos_app.domain.permissions import Role
 
@@ -71,16 +86,7 @@ def test_a_sale_with_the_keyboard_only_two_necklaces_a_customer_cash_and_card(
 
     # F2: find a customer by name, Enter attaches.
     customer = demo_facet.store.sales.find_customers("a")[0]
-    qtbot.keyClick(focused(), Qt.Key.Key_F2)
-    qtbot.waitUntil(lambda: sell.dialog is not None and sell.dialog.isVisible())
-    picker = sell.dialog
-    qtbot.waitUntil(lambda: focused() is picker.form.search_edit)
-    qtbot.keyClicks(focused(), customer.name)
-    qtbot.waitUntil(lambda: picker.form.results_list.count() > 0, timeout=3_000)
-    assert picker.form.results_list.currentItem().data(Qt.ItemDataRole.UserRole).id == customer.id
-    qtbot.keyClick(focused(), Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: sell.cart.customer_id is not None, timeout=3_000)
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is sell.form.scan_edit)  # back to scanning
+    attach_customer_by_keys(qtbot, sell, customer.name, customer.id)
 
     # F9: pay 100.00 cash, the rest by card on the (simulated) reader.
     qtbot.keyClick(focused(), Qt.Key.Key_F9)

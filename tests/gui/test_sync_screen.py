@@ -32,6 +32,7 @@ from pos_app.services import sync
 from tests.conftest import audit_actions
 from tests.gui.conftest import focused, main_window, press, sign_in, snap
 from tests.gui.test_counter_rough_edges import _barcodes, _cash_sale_of, _counter
+from tests.gui.test_sell import attach_customer_by_keys
 from tests.integration.sync_helpers import available, one, rows, sell, sync_now
 from tests.postgres_server import PostgresDatabase
 from tests.sync_groups import CopiedGroup
@@ -269,17 +270,7 @@ def test_a_customer_corrected_then_erased_at_the_other_counter_changes_the_cart_
     with main_window(qtbot, first) as main:
         sell_view = _counter(qtbot, main, first)
         qtbot.waitUntil(lambda: _status(main) == "Synced", timeout=10_000)
-        # F2, the customer's name, Enter: attached to the sale being rung up.
-        qtbot.keyClick(focused(), Qt.Key.Key_F2)
-        qtbot.waitUntil(lambda: sell_view.dialog is not None and sell_view.dialog.isVisible())
-        picker = sell_view.dialog
-        qtbot.waitUntil(lambda: focused() is picker.form.search_edit)
-        qtbot.keyClicks(focused(), hit.name)
-        qtbot.waitUntil(lambda: picker.form.results_list.count() > 0, timeout=3_000)
-        assert picker.form.results_list.currentItem().data(Qt.ItemDataRole.UserRole).id == customer_id
-        qtbot.keyClick(focused(), Qt.Key.Key_Return)
-        qtbot.waitUntil(lambda: sell_view.cart.customer_id == customer_id, timeout=3_000)
-        qtbot.waitUntil(lambda: focused() is sell_view.form.scan_edit, timeout=5_000)
+        attach_customer_by_keys(qtbot, sell_view, hit.name, customer_id)  # to the sale being rung up
 
         # The other counter corrects the name (as typed, in any script): the cart here shows it, unasked.
         manager = actor_for(second, Role.MANAGER)
