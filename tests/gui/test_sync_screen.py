@@ -292,3 +292,26 @@ def test_a_customer_corrected_then_erased_at_the_other_counter_changes_the_cart_
         assert sell_view.form.customer_label.text() == "No customer"
         assert "erased at their request" in sell_view.form.message_label.text()
         snap(main, "sync-customer-erased-elsewhere")
+
+
+def test_f2_asks_the_worker_for_a_round_at_once_not_at_the_next_poll(
+        qtbot: Any, group: tuple[app.Facet, app.Facet]) -> None:
+    """Before a sale to a customer, what other counters changed about them is pulled even if central's
+    NOTIFY was lost: finding a customer (F2) starts a round, rather than the 30 s poll."""
+    first, _second = group
+    with main_window(qtbot, first) as main:
+        sell_view = _counter(qtbot, main, first)
+        qtbot.waitUntil(lambda: _status(main) == "Synced", timeout=10_000)
+        worker = main.context.sync
+        assert worker is not None
+        rounds: list[SyncReport] = []
+        worker.report.connect(lambda report: rounds.append(report))
+        for _ in range(20):  # until the rounds of signing in are over: 1.5 s with none
+            seen = len(rounds)
+            qtbot.wait(1_500)
+            if len(rounds) == seen:
+                break
+        rounds.clear()
+        qtbot.keyClick(focused(), Qt.Key.Key_F2)
+        qtbot.waitUntil(lambda: sell_view.dialog is not None and sell_view.dialog.isVisible())
+        qtbot.waitUntil(lambda: any(not r.syncing for r in rounds), timeout=POLL_S * 1000 / 6)
