@@ -44,14 +44,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                              "inputs, after one warm-up (default 5)")
     parser.add_argument("--json", metavar="FILE", help="write the results here")
     parser.add_argument("--keep", metavar="DIR", help="build the store in DIR and keep it; reuse it next time")
-    parser.add_argument("--import-rows", type=int, help="rows in the CSV import (default min(10000, --items))")
+    parser.add_argument("--import-rows", type=int,
+                        help="rows in the CSV import (default min(10000, --items); with --smoke min(500, --items))")
     parser.add_argument("--sale-lines", type=int,
                         help="past sale lines in the store (default 10 x --items: 1,000,000 for 100,000 items)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     parser.add_argument("--smoke", action="store_true",
                         help="the harness end to end at the smallest sizes that still exercise every figure "
-                             "(fewer rounds and warm-ups, 2,000 appraisals, 100 sales a privacy customer): "
-                             "for tests; its numbers are not figures to quote")
+                             "(fewer rounds and warm-ups, 2,000 appraisals, 100 sales a privacy customer, "
+                             "500 CSV rows): for tests; its numbers are not figures to quote")
     parser.add_argument("--display", choices=("auto", "xvfb", "offscreen"), default="auto",
                         help="where the timed windows open: a real X window on a private Xvfb server (what a "
                              "person sees; 'auto' picks it when Xvfb is installed) or Qt's offscreen platform")
@@ -124,6 +125,7 @@ class Sizes:
     list_warmup: int
     privacy_sales: int  # past sales of each privacy customer (fewer if the store has too few)
     privacy_warmup: int  # discarded erasure rounds (two customers each)
+    import_rows: int  # CSV rows imported, at most --items, unless --import-rows says
 
     @classmethod
     def of(cls, smoke: bool) -> Sizes:
@@ -132,10 +134,11 @@ class Sizes:
         if smoke:
             return cls(child_warmup=0, counter_rounds=20, counter_warmup=2, pdf_rounds=3, pdf_warmup=0,
                        pdf_png_rounds=1, appraisals=2_000, list_rounds=3, list_warmup=1, privacy_sales=100,
-                       privacy_warmup=0)
+                       privacy_warmup=0, import_rows=500)
         return cls(child_warmup=1, counter_rounds=100, counter_warmup=counter.WARMUP, pdf_rounds=20,
                    pdf_warmup=appraisal_pdf.WARMUP, pdf_png_rounds=None, appraisals=50_000, list_rounds=5,
-                   list_warmup=appraisal_list.WARMUP, privacy_sales=privacy.SALES, privacy_warmup=privacy.WARMUP)
+                   list_warmup=appraisal_list.WARMUP, privacy_sales=privacy.SALES, privacy_warmup=privacy.WARMUP,
+                   import_rows=10_000)
 
 
 @dataclass
@@ -565,7 +568,7 @@ class Harness:
         from pos_app.domain.permissions import Role
         from pos_app.persistence.database import copy_store
 
-        rows = self.args.import_rows or min(10_000, self.args.items)
+        rows = self.args.import_rows or min(self.sizes.import_rows, self.args.items)
         self.say(f"CSV import of {rows:,} new items into a copy of the store ...")
         copy = self.work / "import-copy"
         shutil.rmtree(copy, ignore_errors=True)

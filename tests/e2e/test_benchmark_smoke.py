@@ -5,7 +5,7 @@ No timing is asserted here: performance is measured by `benchmarks/run.py`
 harness works, so its numbers can be trusted to exist when someone runs it.
 It runs with `--smoke`: the same measuring code at the smallest sizes and
 round counts that still produce every figure (2,000 appraisals, 100 sales a
-privacy customer, no separate warm-up rounds where one timed round does).
+privacy customer, 500 CSV rows, fewer rounds and warm-ups).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 SMOKE_APPRAISALS = 2_000  # run.py's Sizes.of(smoke=True)
 SMOKE_PRIVACY_SALES = 100
+SMOKE_IMPORT_ROWS = 500
 
 EXPECTED_FIGURES = {
     "cold_start_inventory_manager",
@@ -97,6 +98,7 @@ def test_harness_reports_every_figure_with_value_baseline_and_ratio(tmp_path: Pa
     assert export["counts"]["sales"] == export["sales"] == SMOKE_PRIVACY_SALES and export["counts"]["files"] == 40
     assert export["sales_at_half"] == SMOKE_PRIVACY_SALES // 2 and export["peak_traced_mb_at_half"] > 0
     assert f"({SMOKE_PRIVACY_SALES} sales)" in figures["privacy_export"]["label"]
+    assert figures["import_csv"]["label"] == f"import {SMOKE_IMPORT_ROWS} CSV rows"
     erase = figures["privacy_erase"]["detail"]["rows_written"]
     # The app writes one audit event more: privacy.erasure_started, before the photos go in batches.
     assert {**erase["ours"], "audit_events": erase["ours"]["audit_events"] - 1} == erase["raw"], \
