@@ -124,7 +124,8 @@ class Customer:
 class CustomerMaker:
     """Customers of the same shape, each with their own past sales and appraisals (see the module docstring)."""
 
-    def __init__(self, facet: Any, raw: Any, *, customers: int, sales: int = SALES, seed: int = 41) -> None:
+    def __init__(self, facet: Any, raw: Any, *, customers: int, sales: int = SALES, appraisals: int = APPRAISALS,
+                 seed: int = 41) -> None:
         from benchmarks import catalog
         from benchmarks.appraisal_pdf import make_photo
         from pos_app.domain.permissions import Role
@@ -141,6 +142,7 @@ class CustomerMaker:
         # `sales` past sales each (SALES unless told), or an equal share of the free past sales when the
         # store has fewer than `customers` × `sales`.
         self.sales = sales
+        self.appraisals = appraisals  # each; every DRAFT_EVERY-th stays a draft
         self.sales_each = max(1, min(sales, len(self.free) // max(1, customers)))
         self.photos = [make_photo(*PHOTO_SIZE, seed=seed) for seed in range(4)]
         self._names = [(f, last) for last in _LAST for f in _FIRST]
@@ -170,7 +172,7 @@ class CustomerMaker:
         customers.change_consent(customer_id, "marketing_sms", False, channel=Channel.EMAIL.value,
                                  uow=self.facet.uow(), actor=self.manager, today=self.today)
         got = self.add_sales(customer_id, first, last, self.sales_each if sales is None else sales)
-        for k in range(APPRAISALS):
+        for k in range(self.appraisals):
             day = self.today - dt.timedelta(days=self.rng.randrange(0, 3 * 365))
             raw = {**_APPRAISAL, "appraised_on": day.isoformat(), "value": f"{self.rng.randrange(2_000, 40_000)}.00",
                    "notes": f"Brought in by {first} {last} for her insurer; photos taken at the counter."}
@@ -180,7 +182,7 @@ class CustomerMaker:
             appraisals.add_photos(draft.id, photos, uow=self.facet.uow(), actor=self.appraiser)
             if (k + 1) % DRAFT_EVERY:
                 appraisals.finalize(draft.id, uow=self.facet.uow(), actor=self.appraiser)
-        return Customer(customer_id, first, last, email, phone, got, APPRAISALS, APPRAISALS * PHOTOS_EACH,
+        return Customer(customer_id, first, last, email, phone, got, self.appraisals, self.appraisals * PHOTOS_EACH,
                         time.perf_counter() - started)
 
     def add_sales(self, customer_id: str, first: str, last: str, count: int, *, texts: bool = True) -> int:
@@ -482,7 +484,7 @@ def measure_erase(facet: Any, raw: Any, maker: CustomerMaker, officer: Any, firs
             rows[who] = _written(raw, marks, person.id)
     detail = {
         "sales_per_customer": maker.sales_each, "scaled_down": maker.sales_each < maker.sales,
-        "appraisals_per_customer": APPRAISALS, "photos_per_customer": APPRAISALS * PHOTOS_EACH,
+        "appraisals_per_customer": maker.appraisals, "photos_per_customer": maker.appraisals * PHOTOS_EACH,
         "rounds": rounds, "warmup_rounds": warmup,
         "customers": "two fresh customers of the same shape per round, one erased by each; the first timed "
                      "round's (ours) is the exported customer",

@@ -51,8 +51,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     parser.add_argument("--smoke", action="store_true",
                         help="the harness end to end at the smallest sizes that still exercise every figure "
-                             "(fewer rounds and warm-ups, 2,000 appraisals, 100 sales a privacy customer, "
-                             "500 CSV rows): for tests; its numbers are not figures to quote")
+                             "(fewer rounds and warm-ups, 2,000 appraisals, 100 sales and 10 appraisals a "
+                             "privacy customer, 500 CSV rows): for tests; its numbers are not figures to quote")
     parser.add_argument("--display", choices=("auto", "xvfb", "offscreen"), default="auto",
                         help="where the timed windows open: a real X window on a private Xvfb server (what a "
                              "person sees; 'auto' picks it when Xvfb is installed) or Qt's offscreen platform")
@@ -124,6 +124,7 @@ class Sizes:
     list_rounds: int  # timed opens of the appraisals screen: this × --repeat
     list_warmup: int
     privacy_sales: int  # past sales of each privacy customer (fewer if the store has too few)
+    privacy_appraisals: int  # appraisals of each privacy customer, two photos each
     privacy_warmup: int  # discarded erasure rounds (two customers each)
     import_rows: int  # CSV rows imported, at most --items, unless --import-rows says
 
@@ -134,11 +135,11 @@ class Sizes:
         if smoke:
             return cls(child_warmup=0, counter_rounds=20, counter_warmup=2, pdf_rounds=3, pdf_warmup=0,
                        pdf_png_rounds=1, appraisals=2_000, list_rounds=3, list_warmup=1, privacy_sales=100,
-                       privacy_warmup=0, import_rows=500)
+                       privacy_appraisals=10, privacy_warmup=0, import_rows=500)
         return cls(child_warmup=1, counter_rounds=100, counter_warmup=counter.WARMUP, pdf_rounds=20,
                    pdf_warmup=appraisal_pdf.WARMUP, pdf_png_rounds=None, appraisals=50_000, list_rounds=5,
-                   list_warmup=appraisal_list.WARMUP, privacy_sales=privacy.SALES, privacy_warmup=privacy.WARMUP,
-                   import_rows=10_000)
+                   list_warmup=appraisal_list.WARMUP, privacy_sales=privacy.SALES,
+                   privacy_appraisals=privacy.APPRAISALS, privacy_warmup=privacy.WARMUP, import_rows=10_000)
 
 
 @dataclass
@@ -432,7 +433,7 @@ class Harness:
             "bare QTableView with the same first rows", appraisal_list.TARGET_MS, {**detail, "setup": fill})
 
     def privacy_figures(self, facet: Any, raw: Any) -> None:
-        """Export and erase a customer with 1,000 sales (--smoke: 100) and 20 appraisals; then the file's scrub;
+        """Export and erase a customer with 1,000 sales and 20 appraisals (--smoke: 100 and 10); then the file's scrub;
         then the longest a cash sale in another process waited while a customer was erased and the file scrubbed."""
         from benchmarks import catalog, privacy
         from pos_app.domain.permissions import Role
@@ -443,10 +444,11 @@ class Harness:
         # Two customers a round for the erasure (one each for ours and the baseline); the first timed
         # round's own is the exported customer.
         warmup = self.sizes.privacy_warmup
-        maker = privacy.CustomerMaker(facet, raw, customers=2 * (warmup + rounds), sales=self.sizes.privacy_sales)
+        maker = privacy.CustomerMaker(facet, raw, customers=2 * (warmup + rounds), sales=self.sizes.privacy_sales,
+                                      appraisals=self.sizes.privacy_appraisals)
         scaled = (f" (scaled down to {maker.sales_each:,}: the store has {maker.free_at_start:,} past sales "
                   "without a customer)" if maker.sales_each < maker.sales else "")
-        self.say(f"privacy export of a customer with {maker.sales_each:,} sales and {privacy.APPRAISALS} "
+        self.say(f"privacy export of a customer with {maker.sales_each:,} sales and {maker.appraisals} "
                  f"appraisals{scaled}: {rounds} rounds ...")
 
         def add(name: str, label: str, t: Any, baseline_is: str, target_s: float, passed: bool,

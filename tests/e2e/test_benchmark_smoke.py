@@ -4,8 +4,8 @@ No timing is asserted here: performance is measured by `benchmarks/run.py`
 (see benchmarks/README.md), never by timed tests. This only proves the
 harness works, so its numbers can be trusted to exist when someone runs it.
 It runs with `--smoke`: the same measuring code at the smallest sizes and
-round counts that still produce every figure (2,000 appraisals, 100 sales a
-privacy customer, 500 CSV rows, fewer rounds and warm-ups).
+round counts that still produce every figure (2,000 appraisals, 100 sales and
+10 appraisals a privacy customer, 500 CSV rows, fewer rounds and warm-ups).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 SMOKE_APPRAISALS = 2_000  # run.py's Sizes.of(smoke=True)
 SMOKE_PRIVACY_SALES = 100
+SMOKE_PRIVACY_APPRAISALS = 10  # two photos each
 SMOKE_IMPORT_ROWS = 500
 
 EXPECTED_FIGURES = {
@@ -95,7 +96,8 @@ def test_harness_reports_every_figure_with_value_baseline_and_ratio(tmp_path: Pa
     assert listing["rows"] > 0 and listing["setup"]["appraisals"] >= SMOKE_APPRAISALS
     assert f"({listing['setup']['appraisals']:,} appraisals)" in figures["appraisal_list_open_p95"]["label"]
     export = figures["privacy_export"]["detail"]
-    assert export["counts"]["sales"] == export["sales"] == SMOKE_PRIVACY_SALES and export["counts"]["files"] == 40
+    assert export["counts"]["sales"] == export["sales"] == SMOKE_PRIVACY_SALES
+    assert export["counts"]["appraisals"] == SMOKE_PRIVACY_APPRAISALS and export["counts"]["files"] == 2 * SMOKE_PRIVACY_APPRAISALS
     assert export["sales_at_half"] == SMOKE_PRIVACY_SALES // 2 and export["peak_traced_mb_at_half"] > 0
     assert f"({SMOKE_PRIVACY_SALES} sales)" in figures["privacy_export"]["label"]
     assert figures["import_csv"]["label"] == f"import {SMOKE_IMPORT_ROWS} CSV rows"
