@@ -205,7 +205,8 @@ def _open_baseline(texts: list[list[str]], headers: list[str]) -> float:
     return elapsed
 
 
-def measure_open(facet: Any, actor: Any, *, rounds: int = 15) -> tuple[Timings, dict[str, Any]]:
+def measure_open(facet: Any, actor: Any, *, rounds: int = 15,
+                 warmup: int = WARMUP) -> tuple[Timings, dict[str, Any]]:
     """Open the screen until its first page of rows is painted, vs the bare table baseline."""
     from pos_app.gui.appraisals.model import COLUMNS
     from pos_app.gui.context import AppContext
@@ -222,7 +223,7 @@ def measure_open(facet: Any, actor: Any, *, rounds: int = 15) -> tuple[Timings, 
     t = Timings()
     rows = 0
     try:
-        for n in range(WARMUP + rounds):
+        for n in range(warmup + rounds):
             order = ("ours", "raw") if n % 2 == 0 else ("raw", "ours")
             measured: dict[str, float] = {}
             for which in order:
@@ -230,7 +231,7 @@ def measure_open(facet: Any, actor: Any, *, rounds: int = 15) -> tuple[Timings, 
                     measured["ours"], rows = _open_ours(context)
                 else:
                     measured["raw"] = _open_baseline(texts, list(COLUMNS))
-            if n >= WARMUP:
+            if n >= warmup:
                 t.ours_ms.append(measured["ours"])
                 t.raw_ms.append(measured["raw"])
         # The far end of the list: the last block (OFFSET near the count), as a scroll to the bottom asks it.

@@ -5,8 +5,9 @@ limiting conditions) with two photos, 1600 x 1200 JPEGs at quality 85 (~480
 KB each). Baseline: ReportLab's own canvas drawing the same two JPEGs with
 `drawImage` on one bare Letter page: the floor of putting those photos in a
 PDF with the same library. Same run, alternating which goes first from one
-round to the next, after WARMUP discarded rounds. Nothing is cached between
-renders: each one reads the photos from their bytes.
+round to the next, after WARMUP discarded rounds (none with run.py's
+--smoke). Nothing is cached between renders: each one reads the photos
+from their bytes.
 
 The photos are made once with Qt (no Pillow of our own): coarse random
 blotches scaled up smoothly, under a gradient, with fine noise over them, so
@@ -113,11 +114,12 @@ def png_rounds(rounds: int) -> int:
     return max(3, min(20, rounds // 4))
 
 
-def measure_appraisal_pdf(rounds: int) -> tuple[Timings, dict[str, Any]]:
+def measure_appraisal_pdf(rounds: int, *, warmup: int = WARMUP,
+                          png: int | None = None) -> tuple[Timings, dict[str, Any]]:
     """`render_appraisal_pdf` with two 1600 x 1200 JPEG photos vs `bare_page` drawing the same JPEGs.
 
-    `rounds` timed rounds (after WARMUP) of each; then `png_rounds(rounds)`
-    of each with the photos as PNG (~2.3 s a render without `rl_accel`). The
+    `rounds` timed rounds (after `warmup`) of each; then `png` (default
+    `png_rounds(rounds)`) of each with the photos as PNG (~2.3 s a render without `rl_accel`). The
     target this is for: the appraisal with two photos renders in at most 300 ms.
     """
     from pos_app.documents.appraisal_pdf import render_appraisal_pdf
@@ -136,8 +138,8 @@ def measure_appraisal_pdf(rounds: int) -> tuple[Timings, dict[str, Any]]:
 
     t = Timings()
     same_bytes = True
-    for kind, count in (("jpeg photos", rounds), ("png photos", png_rounds(rounds))):
-        for n in range(WARMUP + count):
+    for kind, count in (("jpeg photos", rounds), ("png photos", png_rounds(rounds) if png is None else png)):
+        for n in range(warmup + count):
             for who in (("ours", "raw") if n % 2 == 0 else ("raw", "ours")):
                 start = time.perf_counter()
                 try:
@@ -148,7 +150,7 @@ def measure_appraisal_pdf(rounds: int) -> tuple[Timings, dict[str, Any]]:
                 ms = (time.perf_counter() - start) * 1000
                 if who == "ours" and kind == "jpeg photos":
                     same_bytes = same_bytes and out == first
-                if n >= WARMUP:
+                if n >= warmup:
                     if kind == "jpeg photos":
                         (t.ours_ms if who == "ours" else t.raw_ms).append(ms)
                     (t.by_input if who == "ours" else t.raw_by_input).setdefault(kind, []).append(ms)

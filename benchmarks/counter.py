@@ -182,7 +182,8 @@ def fill_history(raw: Any, *, terminal: str, lines: int, seed: int = 3, progress
 # ---------------------------------------------------------------- scan to line
 
 
-def measure_scan(facet: Any, raw: Any, clerk: Actor, *, rounds: int, seed: int = 17) -> Timings:
+def measure_scan(facet: Any, raw: Any, clerk: Actor, *, rounds: int, warmup: int = WARMUP,
+                 seed: int = 17) -> Timings:
     """`checkout.scan` into a cart of 0..3 lines vs the raw indexed barcode SELECT."""
     from pos_app.domain.cart import Cart
     from pos_app.services import checkout
@@ -198,7 +199,7 @@ def measure_scan(facet: Any, raw: Any, clerk: Actor, *, rounds: int, seed: int =
     codes = sorted(set(codes) - set(in_carts))
     sql = f"SELECT {ROW_COLUMNS}, on_hand FROM items WHERE barcode = ?"  # the columns lookup_code reads
     t = Timings()
-    for n in range(WARMUP + rounds):
+    for n in range(warmup + rounds):
         code = rng.choice(codes)
         cart = carts[n % len(carts)]
         for who in (("ours", "raw") if n % 2 == 0 else ("raw", "ours")):
@@ -214,7 +215,7 @@ def measure_scan(facet: Any, raw: Any, clerk: Actor, *, rounds: int, seed: int =
             ms = (time.perf_counter() - start) * 1000
             if not ok and len(t.errors) < 50:
                 t.errors.append(f"{who}: no new line for {code}")
-            if n >= WARMUP:
+            if n >= warmup:
                 (t.ours_ms if who == "ours" else t.raw_ms).append(ms)
                 (t.by_input if who == "ours" else t.raw_by_input).setdefault(f"{len(cart.lines)} lines", []).append(ms)
     return t
@@ -442,19 +443,19 @@ def ensure_shift(facet: Any, clerk: Actor) -> tuple[str, bool]:
 
 
 def measure_complete(facet: Any, raw: Any, clerk: Actor, manager: Actor, *, rounds: int,
-                     seed: int = 23) -> tuple[Timings, dict[str, Any]]:
+                     warmup: int = WARMUP, seed: int = 23) -> tuple[Timings, dict[str, Any]]:
     """`checkout.complete_sale` of a 3-line cash checkout vs `raw_sale` writing the same rows."""
     from pos_app.services import checkout
 
     settings = checkout.counter_settings(facet.store.directory, facet.terminal)
     shift_id, opened = ensure_shift(facet, clerk)
     rng = random.Random(seed)
-    stock = _CountedStock(facet, raw, manager, 2 * 3 * (WARMUP + rounds), rng)
+    stock = _CountedStock(facet, raw, manager, 2 * 3 * (warmup + rounds), rng)
     audit_seq = raw.execute("SELECT max(seq) FROM audit_events").fetchone()[0] or 0
     sales_reader = facet.store.sales
     t = Timings()
     last: dict[str, str] = {}
-    for n in range(WARMUP + rounds):
+    for n in range(warmup + rounds):
         # Round 0 runs ours first: it creates the number sequence from the highest number if it is not there.
         for who in (("ours", "raw") if n % 2 == 0 else ("raw", "ours")):
             co = _checkout(stock.take(3), settings.tax_rate)
@@ -471,7 +472,7 @@ def measure_complete(facet: Any, raw: Any, clerk: Actor, manager: Actor, *, roun
                     raise
                 continue
             ms = (time.perf_counter() - start) * 1000
-            if n >= WARMUP:
+            if n >= warmup:
                 (t.ours_ms if who == "ours" else t.raw_ms).append(ms)
     detail: dict[str, Any] = {"shift_opened": opened, "units_received_first": stock.received}
     if "ours" in last and "raw" in last:
@@ -504,7 +505,8 @@ def ten_line_sale(facet: Any, clerk: Actor, manager: Actor, raw: Any, *, seed: i
     return checkout.complete_sale(co, uow=facet.uow(), actor=clerk, sales=facet.store.sales).sale_id
 
 
-def measure_receipt(facet: Any, sale_id: str, *, rounds: int, columns: int = 42) -> tuple[Timings, dict[str, Any]]:
+def measure_receipt(facet: Any, sale_id: str, *, rounds: int, warmup: int = WARMUP,
+                    columns: int = 42) -> tuple[Timings, dict[str, Any]]:
     """`render_receipt(receipt, columns=42)` vs a python-escpos `Dummy` writing as many text lines."""
     import inspect
 
@@ -538,13 +540,13 @@ def measure_receipt(facet: Any, sale_id: str, *, rounds: int, columns: int = 42)
     t = Timings()
     builds: list[float] = []
     same_bytes = True
-    for n in range(WARMUP + rounds):
+    for n in range(warmup + rounds):
         for who in (("ours", "raw") if n % 2 == 0 else ("raw", "ours")):
             start = time.perf_counter()
             out = receipt_escpos.render_receipt(receipt, **kwargs) if who == "ours" else baseline()
             ms = (time.perf_counter() - start) * 1000
             same_bytes = same_bytes and (who == "raw" or out == first)
-            if n >= WARMUP:
+            if n >= warmup:
                 (t.ours_ms if who == "ours" else t.raw_ms).append(ms)
         if n < 50:
             start = time.perf_counter()

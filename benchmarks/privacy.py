@@ -124,7 +124,8 @@ class Customer:
 class CustomerMaker:
     """Customers of the same shape, each with their own past sales and appraisals (see the module docstring)."""
 
-    def __init__(self, facet: Any, raw: Any, *, customers: int, seed: int = 41) -> None:
+    def __init__(self, facet: Any, raw: Any, *, customers: int, sales: int = SALES, appraisals: int = APPRAISALS,
+                 seed: int = 41) -> None:
         from benchmarks import catalog
         from benchmarks.appraisal_pdf import make_photo
         from pos_app.domain.permissions import Role
@@ -138,8 +139,11 @@ class CustomerMaker:
         self.free = [r[0] for r in raw.execute(_FREE_SALES)]
         self.rng.shuffle(self.free)
         self.free_at_start = len(self.free)
-        # An equal share of the free past sales when the store has fewer than `customers` × SALES.
-        self.sales_each = max(1, min(SALES, len(self.free) // max(1, customers)))
+        # `sales` past sales each (SALES unless told), or an equal share of the free past sales when the
+        # store has fewer than `customers` × `sales`.
+        self.sales = sales
+        self.appraisals = appraisals  # each; every DRAFT_EVERY-th stays a draft
+        self.sales_each = max(1, min(sales, len(self.free) // max(1, customers)))
         self.photos = [make_photo(*PHOTO_SIZE, seed=seed) for seed in range(4)]
         self._names = [(f, last) for last in _LAST for f in _FIRST]
         self.rng.shuffle(self._names)
@@ -168,7 +172,7 @@ class CustomerMaker:
         customers.change_consent(customer_id, "marketing_sms", False, channel=Channel.EMAIL.value,
                                  uow=self.facet.uow(), actor=self.manager, today=self.today)
         got = self.add_sales(customer_id, first, last, self.sales_each if sales is None else sales)
-        for k in range(APPRAISALS):
+        for k in range(self.appraisals):
             day = self.today - dt.timedelta(days=self.rng.randrange(0, 3 * 365))
             raw = {**_APPRAISAL, "appraised_on": day.isoformat(), "value": f"{self.rng.randrange(2_000, 40_000)}.00",
                    "notes": f"Brought in by {first} {last} for her insurer; photos taken at the counter."}
@@ -178,7 +182,7 @@ class CustomerMaker:
             appraisals.add_photos(draft.id, photos, uow=self.facet.uow(), actor=self.appraiser)
             if (k + 1) % DRAFT_EVERY:
                 appraisals.finalize(draft.id, uow=self.facet.uow(), actor=self.appraiser)
-        return Customer(customer_id, first, last, email, phone, got, APPRAISALS, APPRAISALS * PHOTOS_EACH,
+        return Customer(customer_id, first, last, email, phone, got, self.appraisals, self.appraisals * PHOTOS_EACH,
                         time.perf_counter() - started)
 
     def add_sales(self, customer_id: str, first: str, last: str, count: int, *, texts: bool = True) -> int:
@@ -330,7 +334,8 @@ def measure_export(facet: Any, raw: Any, maker: CustomerMaker, officer: Any, wor
     flat = peaks["ours"] <= FLAT * peaks_half["ours"] if half >= BATCH else None
     detail = {
         "sales": sales, "sales_at_half": half, "appraisals": customer.appraisals, "photos": customer.photos,
-        "scaled_down": maker.sales_each < SALES, "rounds": rounds, "warmup": "the traced run of each at all the sales",
+        "scaled_down": maker.sales_each < maker.sales, "rounds": rounds,
+        "warmup": "the traced run of each at all the sales",
         "peak_traced_mb": round(peaks["ours"], 2), "peak_traced_mb_at_half": round(peaks_half["ours"], 2),
         "baseline_peak_traced_mb": round(peaks["raw"], 2),
         "baseline_peak_traced_mb_at_half": round(peaks_half["raw"], 2), "memory_flat": flat,
@@ -446,7 +451,7 @@ def _written(raw: Any, marks: tuple[int, int], customer_id: str) -> dict[str, in
 
 
 def measure_erase(facet: Any, raw: Any, maker: CustomerMaker, officer: Any, first: Customer, *,
-                  rounds: int) -> tuple[Timings, dict[str, Any]]:
+                  rounds: int, warmup: int = WARMUP) -> tuple[Timings, dict[str, Any]]:
     """`erase_customer(store=None)` vs `raw_erase`, a fresh customer each per round (the first timed round's
     ours is `first`, the exported customer)."""
     from pos_app.services import erasure
@@ -455,8 +460,8 @@ def measure_erase(facet: Any, raw: Any, maker: CustomerMaker, officer: Any, firs
     setups: list[float] = []
     rows: dict[str, dict[str, int]] = {}
     counts: dict[str, int] = {}
-    for n in range(WARMUP + rounds):
-        people = {"ours": first if n == WARMUP else maker.make(), "raw": maker.make()}
+    for n in range(warmup + rounds):
+        people = {"ours": first if n == warmup else maker.make(), "raw": maker.make()}
         setups += [p.seconds for p in people.values() if p is not first]
         requests = {who: verified_request(facet, officer, p.id, "deletion") for who, p in people.items()}
         for who in (("ours", "raw") if n % 2 == 0 else ("raw", "ours")):
@@ -474,13 +479,13 @@ def measure_erase(facet: Any, raw: Any, maker: CustomerMaker, officer: Any, firs
                 t.errors.append(f"{who}: {type(exc).__name__}: {exc}")
                 continue
             seconds = time.perf_counter() - start
-            if n >= WARMUP:
+            if n >= warmup:
                 (t.ours_ms if who == "ours" else t.raw_ms).append(seconds * 1000)
             rows[who] = _written(raw, marks, person.id)
     detail = {
-        "sales_per_customer": maker.sales_each, "scaled_down": maker.sales_each < SALES,
-        "appraisals_per_customer": APPRAISALS, "photos_per_customer": APPRAISALS * PHOTOS_EACH,
-        "rounds": rounds, "warmup_rounds": WARMUP,
+        "sales_per_customer": maker.sales_each, "scaled_down": maker.sales_each < maker.sales,
+        "appraisals_per_customer": maker.appraisals, "photos_per_customer": maker.appraisals * PHOTOS_EACH,
+        "rounds": rounds, "warmup_rounds": warmup,
         "customers": "two fresh customers of the same shape per round, one erased by each; the first timed "
                      "round's (ours) is the exported customer",
         "counts": counts, "rows_written": rows,

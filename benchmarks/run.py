@@ -1,6 +1,6 @@
 """Facet's performance harness: each figure beside a baseline measured in the same run.
 
-    python benchmarks/run.py --items 100000 --json OUT.json [--repeat 5] [--keep DIR]
+    python benchmarks/run.py --items 100000 --json OUT.json [--repeat 5] [--keep DIR] [--smoke]
 
 Builds (or, with --keep, reuses) a demo store grown to --items necklaces and
 --sale-lines past sale lines in a temporary data folder with a temporary
@@ -12,7 +12,9 @@ sales, 20 appraisals), the scrub after it and the longest a sale at another
 counter waited meanwhile, a CSV import and peak memory,
 and prints one table: figure, baseline, ratio, target, PASS/FAIL. See
 benchmarks/README.md for what each figure is. Run it with the project's
-venv Python (it starts `pos-app` from the same venv).
+venv Python (it starts `pos-app` from the same venv). `--smoke` runs the
+same measuring code at the smallest sizes and round counts that still
+produce every figure (`Sizes`): for tests, not figures to quote.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,10 +44,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                              "inputs, after one warm-up (default 5)")
     parser.add_argument("--json", metavar="FILE", help="write the results here")
     parser.add_argument("--keep", metavar="DIR", help="build the store in DIR and keep it; reuse it next time")
-    parser.add_argument("--import-rows", type=int, help="rows in the CSV import (default min(10000, --items))")
+    parser.add_argument("--import-rows", type=int,
+                        help="rows in the CSV import (default min(10000, --items); with --smoke min(500, --items))")
     parser.add_argument("--sale-lines", type=int,
                         help="past sale lines in the store (default 10 x --items: 1,000,000 for 100,000 items)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    parser.add_argument("--smoke", action="store_true",
+                        help="the harness end to end at the smallest sizes that still exercise every figure "
+                             "(fewer rounds and warm-ups, 2,000 appraisals, 100 sales and 10 appraisals a "
+                             "privacy customer, 500 CSV rows): for tests; its numbers are not figures to quote")
     parser.add_argument("--display", choices=("auto", "xvfb", "offscreen"), default="auto",
                         help="where the timed windows open: a real X window on a private Xvfb server (what a "
                              "person sees; 'auto' picks it when Xvfb is installed) or Qt's offscreen platform")
@@ -99,6 +106,40 @@ def set_environment(work: Path) -> None:
     os.environ.pop("FACET_DATA_DIR", None)
     for name in ("FACET_SMOKE_STAFF", "FACET_SMOKE_SECRET", "FACET_BENCH_SCROLL"):
         os.environ.pop(name, None)
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """The sizes and round counts a run uses besides --items and --repeat: a full run's, or --smoke's.
+
+    Only these change with --smoke; every figure is measured by the same code either way."""
+
+    child_warmup: int  # discarded rounds of the cold-start and first-screen children, before --repeat timed ones
+    counter_rounds: int  # timed rounds of scan to line, complete a sale, the receipt: this × --repeat
+    counter_warmup: int
+    pdf_rounds: int  # timed rounds of the appraisal PDF with JPEG photos: this × --repeat
+    pdf_warmup: int
+    pdf_png_rounds: int | None  # with PNG photos (detail only); None: appraisal_pdf.png_rounds(PDF rounds)
+    appraisals: int  # the appraisals screen opens over this many appraisals (filled up to it)
+    list_rounds: int  # timed opens of the appraisals screen: this × --repeat
+    list_warmup: int
+    privacy_sales: int  # past sales of each privacy customer (fewer if the store has too few)
+    privacy_appraisals: int  # appraisals of each privacy customer, two photos each
+    privacy_warmup: int  # discarded erasure rounds (two customers each)
+    import_rows: int  # CSV rows imported, at most --items, unless --import-rows says
+
+    @classmethod
+    def of(cls, smoke: bool) -> Sizes:
+        from benchmarks import appraisal_list, appraisal_pdf, counter, privacy
+
+        if smoke:
+            return cls(child_warmup=0, counter_rounds=20, counter_warmup=2, pdf_rounds=3, pdf_warmup=0,
+                       pdf_png_rounds=1, appraisals=2_000, list_rounds=3, list_warmup=1, privacy_sales=100,
+                       privacy_appraisals=10, privacy_warmup=0, import_rows=500)
+        return cls(child_warmup=1, counter_rounds=100, counter_warmup=counter.WARMUP, pdf_rounds=20,
+                   pdf_warmup=appraisal_pdf.WARMUP, pdf_png_rounds=None, appraisals=50_000, list_rounds=5,
+                   list_warmup=appraisal_list.WARMUP, privacy_sales=privacy.SALES,
+                   privacy_appraisals=privacy.APPRAISALS, privacy_warmup=privacy.WARMUP, import_rows=10_000)
 
 
 @dataclass
@@ -156,6 +197,7 @@ class Harness:
         self.setup: dict[str, Any] = {}
         self.sync_result: dict[str, Any] | None = None
         self.sync_table = ""
+        self.sizes = Sizes.of(args.smoke)
 
     def say(self, text: str) -> None:
         if not self.args.quiet:
@@ -218,9 +260,10 @@ class Harness:
     def cold_start_and_memory(self) -> None:
         from benchmarks import children
 
-        self.say("cold start (children interleaved, one warm-up round) ...")
+        self.say(f"cold start (children interleaved, {self.sizes.child_warmup} warm-up round) ...")
         runs = children.interleaved(self.spawner, children.cold_start_commands(self.data_dir),
-                                    rounds=self.args.repeat, warmup=1, logs=self.logs, progress=self.say)
+                                    rounds=self.args.repeat, warmup=self.sizes.child_warmup, logs=self.logs,
+                                    progress=self.say)
         self.say("memory: manager signed in, table scrolled to the end ...")
         cmd, extra = children.scrolled_command(self.data_dir)
         scrolled = self.spawner.run(cmd, children.child_env(extra), self.logs / "scrolled.log")
@@ -280,7 +323,8 @@ class Harness:
         from pos_app.gui.inventory.model import COLUMNS
 
         runs = children.first_screen(self.spawner, self.data_dir, self.args.items, len(COLUMNS),
-                                     rounds=self.args.repeat, warmup=1, logs=self.logs, progress=self.say)
+                                     rounds=self.args.repeat, warmup=self.sizes.child_warmup, logs=self.logs,
+                                     progress=self.say)
         facet = [r.lines[-1] for r in runs["facet"]]
         bare = [r.lines[-1] for r in runs["bare"]]
         for name, group in runs.items():
@@ -357,7 +401,8 @@ class Harness:
         self.csv_import()
 
     def appraisal_figures(self, facet: Any, raw: Any) -> None:
-        """The appraisal PDF with two photos, and the appraisals screen opened over 50,000 appraisals."""
+        """The appraisal PDF with two photos, and the appraisals screen opened over 50,000 appraisals (--smoke:
+        fewer rounds, 2,000 appraisals)."""
         from benchmarks import appraisal_list, appraisal_pdf, catalog
         from pos_app.domain.permissions import Role
 
@@ -372,22 +417,24 @@ class Harness:
             self.figures.append(Figure(f"{name}_p50", f"{label}, p50", s["ours_p50_ms"], "ms", s["raw_p50_ms"],
                                        f"{baseline_is}, p50", None, None, {}))
 
-        rounds = 20 * self.args.repeat  # a render with two 1600 x 1200 photos is ~0.1-0.3 s
-        self.say(f"appraisal PDF with two photos: {rounds} rounds ...")
-        t, detail = appraisal_pdf.measure_appraisal_pdf(rounds)
+        sizes = self.sizes
+        rounds = sizes.pdf_rounds * self.args.repeat  # a render with two 1600 x 1200 photos is ~0.1-0.3 s
+        self.say(f"appraisal PDF with two photos: {rounds} rounds after {sizes.pdf_warmup} warm-up ...")
+        t, detail = appraisal_pdf.measure_appraisal_pdf(rounds, warmup=sizes.pdf_warmup, png=sizes.pdf_png_rounds)
         add("appraisal_pdf", "appraisal PDF with two photos", t, "ReportLab bare page drawing the same two JPEGs",
             300, detail)
 
-        self.say("appraisals screen over 50,000 appraisals (filling them when the store has fewer) ...")
-        fill = appraisal_list.fill_appraisals(raw, count=50_000, progress=self.say)
+        self.say(f"appraisals screen over {sizes.appraisals:,} appraisals (filling them when the store has fewer) ...")
+        fill = appraisal_list.fill_appraisals(raw, count=sizes.appraisals, progress=self.say)
         t, detail = appraisal_list.measure_open(facet, catalog.actor_for(facet, Role.APPRAISER),
-                                                rounds=5 * self.args.repeat)
-        add("appraisal_list_open", "open the appraisals screen (50,000 appraisals)", t,
+                                                rounds=sizes.list_rounds * self.args.repeat,
+                                                warmup=sizes.list_warmup)
+        add("appraisal_list_open", f"open the appraisals screen ({fill['appraisals']:,} appraisals)", t,
             "bare QTableView with the same first rows", appraisal_list.TARGET_MS, {**detail, "setup": fill})
 
     def privacy_figures(self, facet: Any, raw: Any) -> None:
-        """Export and erase a customer with 1,000 sales and 20 appraisals; then the file's scrub; then the longest
-        a cash sale in another process waited while a customer was erased and the file scrubbed."""
+        """Export and erase a customer with 1,000 sales and 20 appraisals (--smoke: 100 and 10); then the file's scrub;
+        then the longest a cash sale in another process waited while a customer was erased and the file scrubbed."""
         from benchmarks import catalog, privacy
         from pos_app.domain.permissions import Role
 
@@ -396,10 +443,12 @@ class Harness:
         work = self.work / "privacy"
         # Two customers a round for the erasure (one each for ours and the baseline); the first timed
         # round's own is the exported customer.
-        maker = privacy.CustomerMaker(facet, raw, customers=2 * (privacy.WARMUP + rounds))
+        warmup = self.sizes.privacy_warmup
+        maker = privacy.CustomerMaker(facet, raw, customers=2 * (warmup + rounds), sales=self.sizes.privacy_sales,
+                                      appraisals=self.sizes.privacy_appraisals)
         scaled = (f" (scaled down to {maker.sales_each:,}: the store has {maker.free_at_start:,} past sales "
-                  "without a customer)" if maker.sales_each < privacy.SALES else "")
-        self.say(f"privacy export of a customer with {maker.sales_each:,} sales and {privacy.APPRAISALS} "
+                  "without a customer)" if maker.sales_each < maker.sales else "")
+        self.say(f"privacy export of a customer with {maker.sales_each:,} sales and {maker.appraisals} "
                  f"appraisals{scaled}: {rounds} rounds ...")
 
         def add(name: str, label: str, t: Any, baseline_is: str, target_s: float, passed: bool,
@@ -424,8 +473,8 @@ class Harness:
             detail["memory_flat"] is not False,
             f"≤ {privacy.EXPORT_TARGET_S:g} s, flat memory", detail)
 
-        self.say(f"privacy erasure: {rounds} rounds, two fresh customers each (and one warm-up round) ...")
-        t, detail = privacy.measure_erase(facet, raw, maker, officer, customer, rounds=rounds)
+        self.say(f"privacy erasure: {rounds} rounds, two fresh customers each (and {warmup} warm-up round) ...")
+        t, detail = privacy.measure_erase(facet, raw, maker, officer, customer, rounds=rounds, warmup=warmup)
         # The app writes one audit event more (privacy.erasure_started, before its photos go in batches).
         ours = {k: v for k, v in detail["rows_written"].get("ours", {}).items() if k != "audit_events"}
         raw_rows = {k: v for k, v in detail["rows_written"].get("raw", {}).items() if k != "audit_events"}
@@ -457,13 +506,15 @@ class Harness:
         shutil.rmtree(work, ignore_errors=True)
 
     def counter_figures(self, facet: Any, raw: Any) -> None:
-        """Scan to line, complete a sale, render a receipt: 100 × --repeat rounds each after 20 warm-up rounds."""
+        """Scan to line, complete a sale, render a receipt: 100 × --repeat rounds each after 20 warm-up rounds
+        (--smoke: 20 × --repeat after 2)."""
         from benchmarks import catalog, counter, inprocess
         from pos_app.domain.permissions import Role
 
         clerk = catalog.actor_for(facet, Role.CLERK)
         manager = catalog.actor_for(facet, Role.MANAGER)
-        rounds = 100 * self.args.repeat
+        rounds = self.sizes.counter_rounds * self.args.repeat
+        warmup = self.sizes.counter_warmup
 
         def add(name: str, label: str, t: Any, baseline_is: str, target: str, passed: bool,
                 detail: dict[str, Any]) -> None:
@@ -477,13 +528,13 @@ class Harness:
                                        f"{baseline_is}, p50", None, None, {}))
 
         self.say(f"scan to line: {rounds} rounds ...")
-        t = counter.measure_scan(facet, raw, clerk, rounds=rounds)
+        t = counter.measure_scan(facet, raw, clerk, rounds=rounds, warmup=warmup)
         add("scan_to_line", "scan → cart line", t, "raw SELECT … WHERE barcode = ?", "≤ 20 ms",
             t.summary()["ours_p95_ms"] <= 20, {"by_cart_lines_p95_ms": {
                 k: round(inprocess.percentile(v, 95), 4) for k, v in t.by_input.items()}})
 
         self.say(f"complete a sale: {rounds} rounds of a 3-line cash sale, and as many raw transactions ...")
-        t, detail = counter.measure_complete(facet, raw, clerk, manager, rounds=rounds)
+        t, detail = counter.measure_complete(facet, raw, clerk, manager, rounds=rounds, warmup=warmup)
         s = t.summary() if t.ours_ms and t.raw_ms else None
         if s is None:
             raise RuntimeError(f"complete_sale did not run: {t.errors[:3]}")
@@ -500,7 +551,7 @@ class Harness:
             return
         self.say(f"ESC/POS receipt of a 10-line sale: {rounds} rounds ...")
         sale_id = counter.ten_line_sale(facet, clerk, manager, raw)
-        t, detail = counter.measure_receipt(facet, sale_id, rounds=rounds)
+        t, detail = counter.measure_receipt(facet, sale_id, rounds=rounds, warmup=warmup)
         add("receipt_escpos", "render a 10-line ESC/POS receipt", t,
             "python-escpos Dummy, as many text lines", "≤ 20 ms", t.summary()["ours_p95_ms"] <= 20, detail)
 
@@ -519,7 +570,7 @@ class Harness:
         from pos_app.domain.permissions import Role
         from pos_app.persistence.database import copy_store
 
-        rows = self.args.import_rows or min(10_000, self.args.items)
+        rows = self.args.import_rows or min(self.sizes.import_rows, self.args.items)
         self.say(f"CSV import of {rows:,} new items into a copy of the store ...")
         copy = self.work / "import-copy"
         shutil.rmtree(copy, ignore_errors=True)
@@ -576,7 +627,8 @@ class Harness:
         if self.sync_result is not None:
             figures.extend(self.sync_result["figures"])
             self.setup["sync"] = self.sync_result["setup"]
-        return {"items": self.args.items, "repeat": self.args.repeat, "machine": machine(), "setup": self.setup,
+        return {"items": self.args.items, "repeat": self.args.repeat, "smoke": self.args.smoke,
+                "sizes": asdict(self.sizes), "machine": machine(), "setup": self.setup,
                 "figures": figures, "warnings": self.warnings}
 
 
@@ -632,6 +684,8 @@ def main(argv: list[str] | None = None) -> int:
     m = result["machine"]
     print(f"Facet benchmark: {harness.setup.get('items', args.items):,} items, {args.repeat} rounds; "
           f"{m['cpus']} CPUs ({m['cpu']}), Python {m['python']}, PySide6 {m['pyside6']}, SQLite {m['sqlite']}")
+    if args.smoke:
+        print(f"--smoke: the smallest sizes that exercise every figure, not figures to quote ({result['sizes']}).")
     history = harness.setup.get("sales_history") or {}
     print(f"Store: demo + generated items, {harness.setup.get('store_mb')} MB encrypted; staff secrets hashed with "
           "the default argon2 costs (sign-in is real); searches and lookups as a manager, the counter as a clerk.")

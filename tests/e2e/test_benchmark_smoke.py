@@ -3,6 +3,9 @@
 No timing is asserted here: performance is measured by `benchmarks/run.py`
 (see benchmarks/README.md), never by timed tests. This only proves the
 harness works, so its numbers can be trusted to exist when someone runs it.
+It runs with `--smoke`: the same measuring code at the smallest sizes and
+round counts that still produce every figure (2,000 appraisals, 100 sales and
+10 appraisals a privacy customer, 500 CSV rows, fewer rounds and warm-ups).
 """
 
 from __future__ import annotations
@@ -15,6 +18,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+SMOKE_APPRAISALS = 2_000  # run.py's Sizes.of(smoke=True)
+SMOKE_PRIVACY_SALES = 100
+SMOKE_PRIVACY_APPRAISALS = 10  # two photos each
+SMOKE_IMPORT_ROWS = 500
 
 EXPECTED_FIGURES = {
     "cold_start_inventory_manager",
@@ -53,14 +60,15 @@ def test_harness_reports_every_figure_with_value_baseline_and_ratio(tmp_path: Pa
     env = {k: v for k, v in os.environ.items() if not k.startswith("FACET_")}
     proc = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--items", "2000", "--repeat", "1",
-         "--json", str(out), "--quiet"],
-        # About 80 s of CPU; the limit only catches a hang, so a busy machine (3 min and more) passes.
+         "--json", str(out), "--quiet", "--smoke"],
+        # About 40 s of CPU; the limit only catches a hang, so a busy machine (3 min and more) passes.
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
 
     result = json.loads(out.read_text(encoding="utf-8"))
     assert result["items"] == 2000
+    assert result["smoke"] is True and "--smoke" in proc.stdout, "the table does not say its sizes are --smoke's"
     assert result["machine"]["cpus"]
     figures = {f["name"]: f for f in result["figures"]}
     assert set(figures) == EXPECTED_FIGURES
@@ -85,9 +93,14 @@ def test_harness_reports_every_figure_with_value_baseline_and_ratio(tmp_path: Pa
     pdf = figures["appraisal_pdf_p95"]["detail"]
     assert pdf["images_in_pdf"] == 2 and pdf["same_bytes_every_render"], "the timed PDF is not the one described"
     listing = figures["appraisal_list_open_p95"]["detail"]
-    assert listing["rows"] > 0 and listing["setup"]["appraisals"] >= 50_000
+    assert listing["rows"] > 0 and listing["setup"]["appraisals"] >= SMOKE_APPRAISALS
+    assert f"({listing['setup']['appraisals']:,} appraisals)" in figures["appraisal_list_open_p95"]["label"]
     export = figures["privacy_export"]["detail"]
-    assert export["counts"]["sales"] == export["sales"] > 0 and export["counts"]["files"] == 40
+    assert export["counts"]["sales"] == export["sales"] == SMOKE_PRIVACY_SALES
+    assert export["counts"]["appraisals"] == SMOKE_PRIVACY_APPRAISALS and export["counts"]["files"] == 2 * SMOKE_PRIVACY_APPRAISALS
+    assert export["sales_at_half"] == SMOKE_PRIVACY_SALES // 2 and export["peak_traced_mb_at_half"] > 0
+    assert f"({SMOKE_PRIVACY_SALES} sales)" in figures["privacy_export"]["label"]
+    assert figures["import_csv"]["label"] == f"import {SMOKE_IMPORT_ROWS} CSV rows"
     erase = figures["privacy_erase"]["detail"]["rows_written"]
     # The app writes one audit event more: privacy.erasure_started, before the photos go in batches.
     assert {**erase["ours"], "audit_events": erase["ours"]["audit_events"] - 1} == erase["raw"], \
