@@ -64,7 +64,7 @@ SORT_COLUMNS: dict[str, str] = {
     "cert_number": "i.cert_number",
     "barcode": "i.barcode",
     "tracking": "i.tracking",
-    # Only a store in a sync group shows the column; ix_items_store_id finds a store's pieces, the rest sorts.
+    # Only a store in a sync group shows the column (ix_items_store_id_sku_seq, migration 0015).
     "store": "i.store_id",
 }
 
@@ -116,7 +116,7 @@ def _where(flt: InventoryFilter, own_store: str | None = None) -> tuple[str, lis
     clauses: list[str] = []
     params: list[Any] = []
     if flt.store:
-        # Both forms use ix_items_store_id (SQLite's OR optimisation for the first).
+        # Both forms use ix_items_store_id_sku_seq (SQLite's OR optimisation for the first).
         if flt.store == THIS_STORE or flt.store == own_store:
             clauses.append("(i.store_id IS NULL OR i.store_id = ?)" if own_store else "i.store_id IS NULL")
             params.extend([own_store] if own_store else [])

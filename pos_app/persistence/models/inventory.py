@@ -29,7 +29,7 @@ class Item(Synced, Base):
         Index("ix_items_sku_seq", "sku", "seq"),
         *(Index(f"ix_items_{column}_sku_seq", column, "sku", "seq") for column in (
             "title", "style", "metal", "status", "location", "price_cents", "cost_cents", "on_hand",
-            "received_on", "cert_number", "barcode", "tracking")),
+            "received_on", "cert_number", "barcode", "tracking", "store_id")),
     )
 
     # This file's own number for the row: the full-text index's rowid and the
@@ -66,7 +66,7 @@ class Item(Synced, Base):
     received_on: Mapped[dt.date | None] = mapped_column(Date)
     # The store the piece belongs to (a sync group's store id); null: this store. Only its home store sells it
     # (trigger `items_sold_at_home`, migration 0013): two offline counters of two stores never sell one piece.
-    store_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    store_id: Mapped[str | None] = mapped_column(String(36))  # indexed by ix_items_store_id_sku_seq
     # The ledger's sum for this item, kept by the stock_movements trigger; never written by code.
     on_hand: Mapped[int] = mapped_column(Integer, server_default="0", default=0)
 
