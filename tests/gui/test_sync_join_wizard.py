@@ -339,7 +339,7 @@ def test_a_wrong_address_is_refused_under_the_address_field_and_the_wizard_stays
     assert not enrolled(central_database, token)
 
 
-def test_cancel_mid_join_keeps_nothing_and_the_wizard_stays_to_join_with_a_new_token(
+def test_cancel_mid_join_keeps_nothing_and_the_same_token_takes_the_join_up_again(
         qtbot: Any, new_counter: FirstRunWizard, group: tuple[app.Facet, str], central_database: Any) -> None:
     first, url = group
     token = token_for(central_database, first)
