@@ -27,6 +27,7 @@ def examine(data_dir: Path) -> dict[str, Any]:
     from pos_app.persistence.database import db_path, key_opens
     from pos_app.persistence.queries import SqliteDirectoryReader
     from pos_app.persistence.sqlcipher import APPLICATION_ID, DatabaseUnreadable, application_id, connect
+    from pos_app.persistence.stock_guard import OFF_LEDGER_SQL
 
     path = db_path(data_dir)
     report: dict[str, Any] = {"version": __version__, "data_dir": str(data_dir), "database": str(path),
@@ -103,8 +104,7 @@ def examine(data_dir: Path) -> dict[str, Any]:
         if counts.staff == 0:
             problems.append("No active staff member can sign in.")
         drifted = int(conn.execute(
-            "SELECT count(*) FROM items i WHERE i.on_hand != "
-            "(SELECT coalesce(sum(m.quantity), 0) FROM stock_movements m WHERE m.item_id = i.id)").fetchone()[0])
+            f"SELECT count(*) FROM ({OFF_LEDGER_SQL})").fetchone()[0])
         report["on_hand_matches_ledger"] = drifted == 0
         if drifted:
             problems.append(f"{drifted} item(s) show a quantity on hand that differs from their stock ledger.")

@@ -104,9 +104,11 @@ def cmd_items_transfer(args: argparse.Namespace) -> Output:
     from pos_app.services import transfers
 
     with signed_in(args) as cmd:
-        done = transfers.transfer_out(_piece(cmd, args.sku), args.to, uow=cmd.store.uow(), actor=cmd.actor)
-    return Output(done.to_dict(), f"{done.sku} is in transit to {done.store_code} {done.store_name}: it leaves this "
-                                  "store's stock; the other store receives it (pos-app items receive-transfer) "
+        done = transfers.transfer_out(_piece(cmd, args.sku), args.to, uow=cmd.store.uow(), actor=cmd.actor,
+                                      quantity=args.quantity)
+    what = f"{done.quantity} of {done.sku} are" if args.quantity != 1 else f"{done.sku} is"
+    return Output(done.to_dict(), f"{what} in transit to {done.store_code} {done.store_name}: they leave this "
+                                  "store's stock; the other store receives them (pos-app items receive-transfer) "
                                   "once it has synced.")
 
 
@@ -114,9 +116,12 @@ def cmd_items_receive_transfer(args: argparse.Namespace) -> Output:
     from pos_app.services import transfers
 
     with signed_in(args) as cmd:
-        done = transfers.receive_transfer(_piece(cmd, args.sku), uow=cmd.store.uow(), actor=cmd.actor)
+        done = transfers.receive_transfer(_piece(cmd, args.sku), uow=cmd.store.uow(), actor=cmd.actor,
+                                          quantity=args.quantity)
     origin = f" from {done.store_code}" if done.store_code else ""
-    return Output(done.to_dict(), f"{done.sku}{origin} received: available at this store.")
+    left = f"; {done.left_in_transit} still in transit" if done.left_in_transit else ""
+    what = done.sku if args.quantity is None and done.quantity == 1 else f"{done.quantity} of {done.sku}"
+    return Output(done.to_dict(), f"{what}{origin} received: available at this store{left}.")
 
 
 def register(commands: Commands) -> None:
@@ -139,11 +144,16 @@ def register(commands: Commands) -> None:
     p.add_argument("--store", metavar="STORE",
                    help="in a sync group: here (this store's pieces), all, or a store's code (S2) or name")
     p.add_argument("--status", choices=[s.value for s in ItemStatus], help="only pieces with this status")
-    p = command("transfer", cmd_items_transfer, "send a unique piece to another store of the sync group (manager)",
+    p = command("transfer", cmd_items_transfer,
+                "send a unique piece, or units of a counted item, to another store of the sync group (manager)",
                 items_sub)
-    p.add_argument("sku", metavar="SKU", help="the piece's SKU or barcode")
+    p.add_argument("sku", metavar="SKU", help="the item's SKU or barcode")
     p.add_argument("--to", required=True, metavar="STORE", help="the receiving store's code (S2) or name")
+    p.add_argument("--quantity", type=whole_number(1, 1_000_000), default=1, metavar="N",
+                   help="units of a counted item to send (default 1; a unique piece is always 1)")
     p = command("receive-transfer", cmd_items_receive_transfer,
-                "check in a piece another store of the group sent here", items_sub)
-    p.add_argument("sku", metavar="SKU", help="the piece's SKU or barcode")
+                "check in a piece, or units of a counted item, another store of the group sent here", items_sub)
+    p.add_argument("sku", metavar="SKU", help="the item's SKU or barcode")
+    p.add_argument("--quantity", type=whole_number(1, 1_000_000), metavar="N",
+                   help="units of a counted item to check in (default: all in transit to this store)")
 

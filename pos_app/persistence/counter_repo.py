@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from pos_app.domain.permissions import Actor
 from pos_app.persistence.journal import Journal, insert_values, stored_time, updates
 from pos_app.persistence.models import new_id, utcnow
-from pos_app.persistence.stock_guard import claim_pieces, insert_moves
+from pos_app.persistence.stock_guard import claim_pieces, insert_moves, own_store
 from pos_app.services.ports.sales import NewPayment, NewSale
 
 
@@ -52,7 +52,7 @@ _PAYMENT_COLUMNS = ("id", "sale_id", "tender", "amount_cents", "status", "paymen
                     "card_last4", "idempotency_key", "tendered_cents", "refund_id", "card_receipt", "created_at",
                     "updated_at")
 _MOVE_COLUMNS = ("id", "item_id", "kind", "quantity", "reason", "reference", "staff_id", "terminal", "created_at",
-                 "updated_at")
+                 "updated_at", "store_id")
 _SALE_SQL = _insert_sql("sales", _SALE_COLUMNS)
 _LINE_SQL = _insert_sql("sale_lines", _LINE_COLUMNS)
 _PAYMENT_SQL = _insert_sql("payments", _PAYMENT_COLUMNS)
@@ -156,8 +156,9 @@ class CounterRepo:
         conn.executemany(_LINE_SQL, lines)
         payments = [_payment_values(new_id(), sale_id, p, now) for p in sale.payments]
         conn.executemany(_PAYMENT_SQL, payments)
-        moves = [[new_id(), item_id, kind, quantity, kind, sale.number, actor.staff_id, actor.terminal, now, now]
-                 for item_id, kind, quantity in (line.move for line in sale.lines)]
+        here = own_store(conn)
+        moves = [[new_id(), item_id, kind, quantity, kind, sale.number, actor.staff_id, actor.terminal, now, now,
+                  here] for item_id, kind, quantity in (line.move for line in sale.lines)]
         insert_moves(conn, _MOVE_SQL, moves, columns=_MOVE_AT)
         journal = Journal.of(self._s)
         journal.write([*insert_values("sales", _SALE_COLUMNS, [sale_row]),
@@ -183,7 +184,8 @@ class CounterRepo:
     def record_moves(self, moves: Sequence[tuple[str, str, int]], *, reference: str, actor: Actor) -> None:
         conn = self._dbapi()
         now = _ts(utcnow())
-        rows = [[new_id(), item_id, kind, qty, kind, reference, actor.staff_id, actor.terminal, now, now]
+        here = own_store(conn)
+        rows = [[new_id(), item_id, kind, qty, kind, reference, actor.staff_id, actor.terminal, now, now, here]
                 for item_id, kind, qty in moves]
         insert_moves(conn, _MOVE_SQL, rows, columns=_MOVE_AT)
         Journal.of(self._s).inserted_values("stock_movements", _MOVE_COLUMNS, rows)

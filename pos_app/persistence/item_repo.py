@@ -10,11 +10,11 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import CursorResult, bindparam, func, insert, select, text, update
+from sqlalchemy import CursorResult, and_, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from pos_app.domain.errors import NotEnoughStock, ValidationError
+from pos_app.domain.errors import NotEnoughStock, StockConflict, ValidationError
 from pos_app.domain.items import ItemSpec
 from pos_app.domain.jewelry import (
     CertificateLab,
@@ -41,7 +41,14 @@ from pos_app.persistence.models import (
     utcnow,
 )
 from pos_app.persistence.store_repo import _table
-from pos_app.services.ports.inventory import CountRecord, CountScanRow, GroupStore, ItemRecord, PhotoRecord
+from pos_app.services.ports.inventory import (
+    CountRecord,
+    CountScanRow,
+    GroupStore,
+    ItemRecord,
+    PhotoRecord,
+    StoreStock,
+)
 
 
 def _opt(enum: Any, value: str | None) -> Any:
@@ -244,19 +251,29 @@ class ItemRepo:
                 {"id": item_id, "status": ItemStatus.AVAILABLE.value, "updated_at": now}])
         return done
 
+    def _here(self) -> Any:
+        """Ledger lines that count toward this store's on hand (not another store's, not units in transit)."""
+        own = self._own_store()
+        here = StockMovement.store_id.is_(None)
+        return and_(StockMovement.kind != "in_transit",
+                    here if own is None else or_(here, StockMovement.store_id == own))
+
     def on_hand(self, item_id: str) -> int:
+        """This store's units of the item: the sum of its ledger lines here."""
         return int(self._s.scalar(
-            select(func.coalesce(func.sum(StockMovement.quantity), 0)).where(StockMovement.item_id == item_id)
+            select(func.coalesce(func.sum(StockMovement.quantity), 0))
+            .where(StockMovement.item_id == item_id, self._here())
         ) or 0)
 
     def on_hand_many(self, item_ids: Iterable[str]) -> dict[str, int]:
         ids = list(item_ids)
         result = dict.fromkeys(ids, 0)
+        here = self._here()
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
             rows = self._s.execute(
                 select(StockMovement.item_id, func.sum(StockMovement.quantity))
-                .where(StockMovement.item_id.in_(chunk)).group_by(StockMovement.item_id)
+                .where(StockMovement.item_id.in_(chunk), here).group_by(StockMovement.item_id)
             )
             result.update({item_id: int(total) for item_id, total in rows})
         return result
@@ -293,9 +310,13 @@ class StockRepo:
     def __init__(self, session: Session) -> None:
         self._s = session
 
+    def _own_store(self) -> str | None:
+        return self._s.execute(text("SELECT store_id FROM sync_state WHERE id = 1")).scalar()
+
     def record(self, item_id: str, kind: str, quantity: int, *, actor: Actor, reason: str = "",
-               reference: str | None = None, at: dt.datetime | None = None) -> None:
-        """One ledger line. A line the stock guard refuses (it would take on hand below zero) raises
+               reference: str | None = None, at: dt.datetime | None = None, store_id: str | None = None) -> None:
+        """One ledger line, changing this store's stock (or `store_id`'s: the units a transfer puts in transit
+        to another store). A line the stock guard refuses (it would take on hand below zero) raises
         `NotEnoughStock` with the SKU and what was on hand inside this transaction."""
         moment = at or utcnow()
         # Read before the flush: a refused flush leaves the session unusable until the rollback.
@@ -303,10 +324,13 @@ class StockRepo:
             if quantity < 0 else None
         self._s.add(StockMovement(id=new_id(), item_id=item_id, kind=kind, quantity=quantity, reason=reason,
                                   reference=reference, staff_id=actor.staff_id, terminal=actor.terminal,
-                                  created_at=moment, updated_at=moment))
+                                  store_id=store_id or self._own_store(), created_at=moment, updated_at=moment))
         try:
             self._s.flush()
         except IntegrityError as exc:
+            if before is not None and stock_guard.IN_TRANSIT in str(exc.orig):
+                raise StockConflict(before.sku, f"More units of {before.sku} are checked in than are in transit "
+                                                "to this store: another window received them.") from None
             if before is None or not stock_guard.below_zero(exc):
                 raise
             raise NotEnoughStock(before.sku, before.on_hand, -quantity) from None
@@ -314,9 +338,10 @@ class StockRepo:
     def record_many(self, moves: Sequence[tuple[str, str, int, str]], *, actor: Actor) -> None:
         """Bulk ledger lines: (item_id, kind, quantity, reason) each."""
         now = utcnow()
+        here = self._own_store()
         ids = [new_id() for _ in moves]
         rows = [{"id": row_id, "item_id": item_id, "kind": kind, "quantity": quantity, "reason": reason,
-                 "reference": None, "staff_id": actor.staff_id, "terminal": actor.terminal,
+                 "reference": None, "staff_id": actor.staff_id, "terminal": actor.terminal, "store_id": here,
                  "created_at": now, "updated_at": now}
                 for row_id, (item_id, kind, quantity, reason) in zip(ids, moves)]
         if rows:
@@ -324,15 +349,36 @@ class StockRepo:
             Journal.of(self._s).inserted(StockMovement.__tablename__, rows)
 
     def transfer_origin(self, item_id: str) -> str | None:
-        """The code of the store that last sent this piece (its counter's prefix: S1 of S1-C2), if any."""
-        terminal = self._s.execute(
-            select(StockMovement.terminal).where(StockMovement.item_id == item_id,
-                                                 StockMovement.kind == "transfer_out")
-            .order_by(StockMovement.created_at.desc()).limit(1)).scalar()
+        """The code of the store that last sent this piece, or units of this item to this store (its counter's
+        prefix: S1 of S1-C2), if any."""
+        latest = select(StockMovement.terminal).order_by(StockMovement.created_at.desc()).limit(1)
+        terminal = self._s.execute(latest.where(
+            StockMovement.item_id == item_id, StockMovement.kind == "in_transit", StockMovement.quantity > 0,
+            StockMovement.store_id == self._own_store())).scalar()
+        if terminal is None:
+            terminal = self._s.execute(latest.where(StockMovement.item_id == item_id,
+                                                    StockMovement.kind == "transfer_out")).scalar()
         return None if terminal is None else str(terminal).split("-")[0]
 
     def on_hand(self, item_id: str) -> int:
         return ItemRepo(self._s).on_hand(item_id)
+
+    def in_transit_here(self, item_id: str) -> int:
+        """Units sent to this store and not checked in yet (the derived `item_store_stock`, migration 0016)."""
+        return int(self._s.execute(
+            text("SELECT in_transit FROM item_store_stock WHERE item_id = :item AND store_id = "
+                 "coalesce((SELECT store_id FROM sync_state WHERE id = 1), '')"), {"item": item_id}).scalar() or 0)
+
+    def by_store(self, item_id: str) -> list[StoreStock]:
+        """The item's units at each store that has or had any, this store first, then by store code."""
+        own = self._own_store()
+        rows = self._s.execute(text(
+            "SELECT s.store_id, coalesce(d.code, ''), coalesce(d.name, ''), s.on_hand, s.in_transit "
+            "FROM item_store_stock s LEFT JOIN sync_stores d ON d.id = s.store_id "
+            "WHERE s.item_id = :item"), {"item": item_id}).all()
+        found = [StoreStock(store_id=r[0], code=r[1], name=r[2], here=r[0] == (own or ""), on_hand=int(r[3]),
+                            in_transit=int(r[4])) for r in rows]
+        return sorted(found, key=lambda s: (not s.here, s.code))
 
 
 class CountRepo:

@@ -34,18 +34,22 @@ from pos_app.services.ports.inventory import (
 from pos_app.services.ports.settings import StoreCounts, StoreProfile
 from pos_app.services.ports.staff import StaffRecord, StaffSecurityRow
 
-# items.on_hand is the ledger's sum, kept by a trigger on each new movement (see models/inventory.py).
-_ON_HAND = "i.on_hand"
-
 # This store's id in its sync group (null before `pos-app init` finished; items.store_id null means this store).
 _OWN_STORE = "(SELECT store_id FROM sync_state WHERE id = 1)"
+
+# items.on_hand is this store's ledger sum, kept by a trigger on each new movement (migration 0016). A unique
+# piece of another store of the group shows what its home store holds (one primary-key lookup a row).
+_ON_HAND = "i.on_hand"
+_ON_HAND_SHOWN = (f"CASE WHEN i.store_id IS NOT NULL AND i.store_id IS NOT {_OWN_STORE} AND i.tracking = 'unique' "
+            "THEN coalesce((SELECT s.on_hand FROM item_store_stock s WHERE s.item_id = i.id "
+            "AND s.store_id = i.store_id), 0) ELSE i.on_hand END")
 # The home store's code from the group's directory (empty unless this store is in a group): one primary-key
 # lookup a row, and rows are read a page at a time.
 _STORE_CODE = f"(SELECT code FROM sync_stores WHERE id = coalesce(i.store_id, {_OWN_STORE}))"
 
 _ROW_COLUMNS = (
     "i.seq, i.id, i.sku, i.barcode, i.title, i.style, i.metal, i.price_cents, i.cost_cents, i.currency, "
-    "i.status, i.location, i.tracking, " + _ON_HAND + ", i.received_on, i.cert_number, " + _STORE_CODE
+    "i.status, i.location, i.tracking, " + _ON_HAND_SHOWN + ", i.received_on, i.cert_number, " + _STORE_CODE
 )
 
 # Sort keys the list offers, each backed by an index (column, sku, seq); ties go
@@ -79,11 +83,12 @@ _WORD = re.compile(r"\w", re.UNICODE)
 
 
 _ON_HAND_AS_OF = (
-    "(SELECT coalesce(sum(m.quantity), 0) FROM stock_movements m WHERE m.item_id = i.id AND m.created_at <= ?)")
+    "(SELECT coalesce(sum(m.quantity), 0) FROM stock_movements m WHERE m.item_id = i.id AND m.created_at <= ? "
+    f"AND m.kind <> 'in_transit' AND coalesce(m.store_id, {_OWN_STORE}) IS {_OWN_STORE})")
 
 
 def _row_columns_as_of() -> str:
-    return _ROW_COLUMNS.replace(_ON_HAND, _ON_HAND_AS_OF, 1)
+    return _ROW_COLUMNS.replace(_ON_HAND_SHOWN, _ON_HAND_AS_OF, 1)
 
 
 def _stamp(moment: dt.datetime) -> str:

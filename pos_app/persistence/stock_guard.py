@@ -44,6 +44,20 @@ from pos_app.domain.errors import ItemAlreadySold, NotEnoughStock, StockConflict
 BELOW_ZERO = "stock would go below zero"
 NOT_AVAILABLE = "a piece is sold only while available"
 NOT_HOME = "a piece is sold only at its home store"
+IN_TRANSIT = "more units checked in than are in transit"  # db/versions/0016_stock_by_store.py
+
+# Items whose on hand is not this store's ledger sum (migration 0016: movements of this store, not in transit),
+# and per-store sums that differ from the ledger: both none, always (`pos-app doctor` and the sync tests check).
+_OWN = "(SELECT store_id FROM sync_state WHERE id = 1)"
+OFF_LEDGER_SQL = (
+    "SELECT i.sku, i.on_hand, (SELECT coalesce(sum(m.quantity), 0) FROM stock_movements m "
+    f"WHERE m.item_id = i.id AND m.kind <> 'in_transit' AND coalesce(m.store_id, {_OWN}) IS {_OWN}) AS ledger "
+    "FROM items i WHERE i.on_hand != ledger "
+    "UNION ALL "
+    "SELECT i.sku, s.on_hand + s.in_transit, (SELECT coalesce(sum(m.quantity), 0) FROM stock_movements m "
+    f"WHERE m.item_id = s.item_id AND coalesce(m.store_id, {_OWN}, '') = s.store_id) AS ledger "
+    "FROM item_store_stock s JOIN items i ON i.id = s.item_id WHERE s.on_hand + s.in_transit != ledger"
+)
 
 SOLD = "sold"
 _CLAIM_SQL = "UPDATE items SET status = 'sold', updated_at = ? WHERE id = ? AND status = 'available'"
@@ -67,6 +81,13 @@ def _not_home(conn: Any, item_id: str) -> StockConflict:
                               "transfer it here first.")
 
 
+def _elsewhere(conn: Any, item_id: str) -> bool:
+    """Whether the item is a unique piece whose home is another store of the group (none of it is here)."""
+    row = conn.execute("SELECT tracking = 'unique' AND store_id IS NOT NULL AND store_id IS NOT "
+                       "(SELECT store_id FROM sync_state WHERE id = 1) FROM items WHERE id = ?", (item_id,)).fetchone()
+    return bool(row and row[0])
+
+
 def _item(conn: Any, item_id: str) -> tuple[str, str, int]:
     row = conn.execute(_ITEM_SQL, (item_id,)).fetchone()
     return (item_id, "missing", 0) if row is None else (str(row[0]), str(row[1]), int(row[2]))
@@ -88,6 +109,12 @@ def claim_pieces(conn: Any, statuses: Sequence[tuple[str, str]], *, now: str) ->
             conn.execute(_STATUS_SQL, (status, now, item_id))
 
 
+def own_store(conn: Any) -> str | None:
+    """This store's id (`sync_state.store_id`): what every new movement names as the store it changes."""
+    row = conn.execute("SELECT store_id FROM sync_state WHERE id = 1").fetchone()
+    return None if row is None else row[0]
+
+
 def insert_moves(conn: Any, sql: str, rows: Sequence[Sequence[Any]], *,
                  columns: Mapping[str, int]) -> None:
     """Insert ledger rows with `sql` one by one; the trigger's refusal becomes `NotEnoughStock` (or, for a
@@ -101,7 +128,7 @@ def insert_moves(conn: Any, sql: str, rows: Sequence[Sequence[Any]], *,
         try:
             conn.execute(sql, row)
         except sqlcipher3.IntegrityError as exc:
-            if NOT_HOME in str(exc):
+            if NOT_HOME in str(exc) or (below_zero(exc) and _elsewhere(conn, row[columns["item_id"]])):
                 raise _not_home(conn, row[columns["item_id"]]) from None
             if not below_zero(exc):
                 raise

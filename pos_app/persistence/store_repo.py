@@ -65,6 +65,8 @@ class StoreRepo:
         for name in _PROFILE_FIELDS:
             setattr(row, name, getattr(profile, name))
         self._s.flush()
+        # Every stock movement names its store (migration 0016): a new store's id is this store's from here on.
+        self._s.execute(text("UPDATE sync_state SET store_id = :id WHERE id = 1 AND store_id IS NULL"), {"id": row.id})
         return row.id
 
     def has_sales(self) -> bool:

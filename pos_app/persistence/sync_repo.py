@@ -66,6 +66,17 @@ log = logging.getLogger(__name__)
 
 # Columns of this file alone: never pushed, never written from a pull.
 LOCAL_ONLY = {"items": frozenset({"seq", "on_hand"})}
+
+# A joined store's stock from its ledger, as the triggers of migration 0016 keep it afterwards.
+_OWN_STORE = "(SELECT store_id FROM sync_state WHERE id = 1)"
+_STOCK_BY_STORE = (
+    "INSERT INTO item_store_stock (item_id, store_id, on_hand, in_transit) "
+    f"SELECT item_id, coalesce(store_id, {_OWN_STORE}, ''), "
+    "sum(CASE WHEN kind = 'in_transit' THEN 0 ELSE quantity END), "
+    "sum(CASE WHEN kind = 'in_transit' THEN quantity ELSE 0 END) "
+    f"FROM stock_movements GROUP BY item_id, coalesce(store_id, {_OWN_STORE}, '')")
+_ON_HAND_HERE = ("UPDATE items SET on_hand = s.on_hand FROM item_store_stock s "
+                 f"WHERE s.item_id = items.id AND s.store_id = {_OWN_STORE}")
 # NOT NULL columns central strips from another store's rows (staff secrets), and what this file holds instead.
 STRIPPED_DEFAULTS = {"staff": {"credentials": "", "failed_attempts": 0, "must_change_secret": 0}}
 # The outbox's unpushed rows, always through the pushed_at index: `PRAGMA optimize` (at every close) analyzes
@@ -791,8 +802,10 @@ class SnapshotLoad:
             self._indexes = [(str(n), str(t), str(q)) for n, t, q in conn.execute(
                 "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
                 "AND upper(sql) NOT LIKE 'CREATE UNIQUE%' ORDER BY tbl_name, name")]
+            # In the order they were made: SQLite fires a table's triggers newest first, and which guard speaks
+            # first (a piece of another store before its on hand) must not change with a join.
             self._triggers = [str(q) for (q,) in conn.execute(
-                "SELECT sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name")]
+                "SELECT sql FROM sqlite_master WHERE type = 'trigger' ORDER BY rowid")]
             for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
                 conn.execute(f'DROP TRIGGER "{name}"')
             for name, _, _ in self._indexes:
@@ -892,9 +905,10 @@ class SnapshotLoad:
         # temporary files would put the store's values on disk in the clear): the page cache makes room for it.
         conn.execute(f"PRAGMA cache_size = -{self.FINISH_CACHE_KIB}")
         steps = [(self._rows.get(table, 0), sql) for _, table, sql in self._indexes]
-        # After the indexes: the ledger's sums are read in item order from its (item_id, quantity) index.
-        steps.append((self._rows.get("stock_movements", 0), "UPDATE items SET on_hand = m.total FROM (SELECT item_id, "
-                      "sum(quantity) AS total FROM stock_movements GROUP BY item_id) AS m WHERE items.id = m.item_id"))
+        # After the indexes: the ledger's sums per item and store (on hand, in transit), then this store's on
+        # hand from them (db/versions/0016_stock_by_store.py says what each counts).
+        steps.append((self._rows.get("stock_movements", 0), _STOCK_BY_STORE))
+        steps.append((self._rows.get("items", 0), _ON_HAND_HERE))
         steps.append((self._rows.get("items", 0), "INSERT INTO items_fts (items_fts) VALUES ('rebuild')"))
         steps += [(0, sql) for sql in self._triggers]
         total = sum(weight + 1 for weight, _ in steps)

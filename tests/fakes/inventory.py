@@ -32,6 +32,7 @@ from pos_app.services.ports.inventory import (
     LowStockRow,
     Movement,
     PhotoRecord,
+    StoreStock,
 )
 from tests.fakes.state import FakeState, MoveRow, StoredItem, new_id, utcnow
 
@@ -152,7 +153,9 @@ class FakeStockLedger:
                                          actor.terminal, at or utcnow()))
 
     def record(self, item_id: str, kind: str, quantity: int, *, actor: Actor, reason: str = "",
-               reference: str | None = None, at: dt.datetime | None = None) -> None:
+               reference: str | None = None, at: dt.datetime | None = None, store_id: str | None = None) -> None:
+        if store_id is not None:  # the fake store is in no sync group: there is no other store's stock
+            raise ValueError("the fake store has no other store to record stock for")
         self._append(item_id, kind, quantity, reason, reference, actor, at)
 
     def record_many(self, moves: Sequence[tuple[str, str, int, str]], *, actor: Actor) -> None:
@@ -164,6 +167,13 @@ class FakeStockLedger:
 
     def transfer_origin(self, item_id: str) -> str | None:
         return None
+
+    def in_transit_here(self, item_id: str) -> int:
+        return 0
+
+    def by_store(self, item_id: str) -> list[StoreStock]:
+        return [StoreStock(store_id="", code="", name="", here=True, on_hand=self._state.on_hand(item_id),
+                           in_transit=0)]
 
 
 class FakeCountRepository:

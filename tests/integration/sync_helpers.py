@@ -11,6 +11,7 @@ from pos_app.adapters.central import without_login
 from pos_app.domain.cart import Cart
 from pos_app.domain.money import Money
 from pos_app.domain.permissions import Actor, Role
+from pos_app.persistence.stock_guard import OFF_LEDGER_SQL
 from pos_app.services import cash, checkout, sync
 from pos_app.sync_group import add_counter, join_group
 from tests.conftest import actor_for
@@ -34,6 +35,11 @@ def sync_now(facet: app.Facet) -> sync.SyncRound:
     group = facet.sync()
     with group.link() as link:
         return sync.sync_once(group.local, link)
+
+
+def off_ledger(facet: app.Facet) -> list[tuple[Any, ...]]:
+    """Items whose on hand (this store's) or per-store sums differ from the ledger: none, on every device."""
+    return rows(facet, OFF_LEDGER_SQL)
 
 
 def one(facet: app.Facet, query: str, *args: Any) -> Any:

@@ -357,12 +357,12 @@ def _central_at(url: str, revision: str, *, down: bool = False) -> None:
 
 def test_central_upgrade_takes_a_c0001_central_to_the_newest_and_a_downgrade_puts_the_old_push_back(
         central_database: Any) -> None:
-    assert CENTRAL_REVISION == "c0003"
+    assert CENTRAL_REVISION == "c0004"
     _central_at(central_database.url, "c0001")
     with pytest.raises(CentralProblem, match="upgrade central first"):
         enrolled(central_database.url)
 
-    assert CentralAdmin(central_database.url).upgrade() == "c0003"
+    assert CentralAdmin(central_database.url).upgrade() == "c0004"
     till = enrolled(central_database.url)
     assert till.push(till.tx(("sales", new_id(), "insert", sale("S1-C1-000001"))))["applied"] == 1
     till.link.close()

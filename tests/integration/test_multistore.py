@@ -13,6 +13,7 @@ import json
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import psycopg
 import pytest
 
 from pos_app import app, cli
@@ -25,7 +26,7 @@ from pos_app.services import cash, checkout, inventory, returns, transfers
 from pos_app.services.ports.inventory import THIS_STORE, InventoryFilter
 from tests.conftest import actor_for, cli_login
 from tests.integration.multistore_helpers import UPTOWN_OWNER, UPTOWN_ZONE, Group, group_fixture  # noqa: F401
-from tests.integration.sync_helpers import available, one, rows, sell, sync_now
+from tests.integration.sync_helpers import available, off_ledger, one, rows, sell, sync_now
 from tests.stripe_server import FakeStripe
 
 
@@ -57,11 +58,10 @@ def test_a_piece_is_found_at_the_other_store_sent_there_received_and_sold_there_
     assert listed(first, manager, InventoryFilter(store=THIS_STORE)) == at_first
 
     # Refused, and nothing written: units of a counted item, a store not in the group, this store itself.
-    counted = available(first, "counted")[0]
     unique = available(first)[0]
     before = one(first, "SELECT count(*) FROM stock_movements")
-    with pytest.raises(ValidationError, match="counted by units"):
-        transfers.transfer_out(counted, "S2", uow=first.uow(), actor=manager)
+    with pytest.raises(ValidationError, match="unique piece: it moves alone"):
+        transfers.transfer_out(unique, "S2", uow=first.uow(), actor=manager, quantity=2)
     with pytest.raises(ValidationError, match="no store of the group"):
         transfers.transfer_out(unique, "S9", uow=first.uow(), actor=manager)
     with pytest.raises(ValidationError, match="is this store"):
@@ -74,7 +74,8 @@ def test_a_piece_is_found_at_the_other_store_sent_there_received_and_sold_there_
     cli_login(group.first_dir)
     code, sent = run_json(capsys, "items", "transfer", sku, "--to", "S2", "--data-dir", str(group.first_dir))
     assert code == 0, sent
-    assert sent == {"item_id": piece, "sku": sku, "store": "S2", "store_name": "Uptown", "status": "in_transit"}
+    assert sent == {"item_id": piece, "sku": sku, "store": "S2", "store_name": "Uptown", "status": "in_transit",
+                    "quantity": 1, "left_in_transit": 0}
 
     # At the sending store the piece left stock, belongs to Uptown now and cannot be sold there.
     assert rows(first, "SELECT status, on_hand, store_id FROM items WHERE id = ?", piece) == \
@@ -108,7 +109,8 @@ def test_a_piece_is_found_at_the_other_store_sent_there_received_and_sold_there_
     code, received = run_json(capsys, "items", "receive-transfer", sku, "--data-dir", str(group.second_dir))
     assert code == 0, received
     assert received == {"item_id": piece, "sku": sku, "store": "S1", "store_name": one(
-        second, "SELECT name FROM sync_stores WHERE code = 'S1'"), "status": "available"}
+        second, "SELECT name FROM sync_stores WHERE code = 'S1'"), "status": "available", "quantity": 1,
+        "left_in_transit": 0}
     second.close()
     group.second = second = app.open_facet(group.second_dir)
     assert rows(second, "SELECT status, on_hand FROM items WHERE id = ?", piece) == [("available", 1)]
@@ -122,6 +124,93 @@ def test_a_piece_is_found_at_the_other_store_sent_there_received_and_sold_there_
     group.sync_all()
     assert rows(first, "SELECT status, on_hand FROM items WHERE id = ?", piece) == [("sold", 0)]
     assert one(first, "SELECT number FROM sales WHERE id = ?", sale.sale_id).startswith("S2-C1-")
+
+
+def test_counted_units_go_in_transit_to_the_other_store_are_checked_in_there_and_each_store_sells_its_own(
+        group: Group, capsys: pytest.CaptureFixture[str]) -> None:
+    first, second = group.first, group.second
+    manager, uptown = group.manager_at_first(), group.owner_at_second()
+    s1, s2 = group.store_id(first), group.store_id(second)
+    counted = available(first, "counted")[0]
+    sku = one(first, "SELECT sku FROM items WHERE id = ?", counted)
+    stock = one(first, "SELECT on_hand FROM items WHERE id = ?", counted)
+    assert stock >= 4
+    group.sync_all()
+
+    # Uptown lists the SKU but has none of it: its on hand is its own, and it cannot sell the demo store's units.
+    [row] = second.store.inventory.rows_by_ids([counted])
+    assert row.on_hand == 0
+    with pytest.raises(Conflict, match=f"Only 0 of {sku} in stock"):
+        checkout.add_item(Cart(), row, actor=uptown)
+
+    # Bad quantities change nothing.
+    movements = one(first, "SELECT count(*) FROM stock_movements")
+    with pytest.raises(ValidationError, match=f"only {stock} of {sku} on hand at this store"):
+        transfers.transfer_out(counted, "S2", uow=first.uow(), actor=manager, quantity=stock + 1)
+    with pytest.raises(ValidationError, match="quantity: must be at least 1"):
+        transfers.transfer_out(counted, "S2", uow=first.uow(), actor=manager, quantity=0)
+    assert one(first, "SELECT count(*) FROM stock_movements") == movements
+
+    cli_login(group.first_dir)
+    code, sent = run_json(capsys, "items", "transfer", sku, "--to", "S2", "--quantity", "3",
+                          "--data-dir", str(group.first_dir))
+    assert code == 0, sent
+    assert sent == {"item_id": counted, "sku": sku, "store": "S2", "store_name": "Uptown", "status": "in_transit",
+                    "quantity": 3, "left_in_transit": 0}
+    assert one(first, "SELECT on_hand FROM items WHERE id = ?", counted) == stock - 3
+    assert one(first, "SELECT on_hand + 0 FROM item_store_stock WHERE item_id = ? AND store_id = ?",
+               counted, s2) == 0
+    assert one(first, "SELECT in_transit FROM item_store_stock WHERE item_id = ? AND store_id = ?",
+               counted, s2) == 3
+
+    # Before the transfer reaches Uptown there is nothing to check in; after a sync, three are on their way.
+    with pytest.raises(ValidationError, match=f"no units of {sku} are in transit to this store"):
+        transfers.receive_transfer(counted, uow=second.uow(), actor=uptown)
+    group.sync_all()
+    uow = second.uow()
+    with uow.reading():
+        assert [(s.code, s.here, s.on_hand, s.in_transit) for s in uow.stock.by_store(counted)] == \
+            [("S2", True, 0, 3), ("S1", False, stock - 3, 0)]
+    with pytest.raises(ValidationError, match=f"3 of {sku} are in transit to this store: check in 1 to 3"):
+        transfers.receive_transfer(counted, uow=second.uow(), actor=uptown, quantity=4)
+
+    # A box that came short: two checked in now, one still in transit; then the last one.
+    cli_login(group.second_dir, UPTOWN_OWNER.name, secret=UPTOWN_OWNER.password)
+    code, received = run_json(capsys, "items", "receive-transfer", sku, "--quantity", "2",
+                              "--data-dir", str(group.second_dir))
+    assert code == 0, received
+    assert (received["store"], received["quantity"], received["left_in_transit"]) == ("S1", 2, 1)
+    last = transfers.receive_transfer(counted, uow=second.uow(), actor=uptown)
+    assert (last.quantity, last.left_in_transit) == (1, 0)
+    with pytest.raises(ValidationError, match="no units"):
+        transfers.receive_transfer(counted, uow=second.uow(), actor=uptown)
+    # The database refuses a check-in beyond what is in transit, whoever writes it.
+    conn = second.connection()
+    try:
+        with pytest.raises(Exception, match="more units checked in than are in transit"):
+            conn.execute("INSERT INTO stock_movements (id, item_id, kind, quantity, reason, terminal, store_id, "
+                         "created_at, updated_at) VALUES ('m-transit', ?, 'in_transit', -1, '', 'S2-C1', ?, "
+                         "'2026-12-07 12:00:00', '2026-12-07 12:00:00')", (counted, s2))
+    finally:
+        conn.close()
+
+    # Each store sells its own units.
+    [row] = second.store.inventory.rows_by_ids([counted])
+    assert row.on_hand == 3
+    sale = sell(second, counted, actor=uptown)
+    assert sale.number.startswith("S2-C1-")
+    group.sync_all()
+    for facet in (first, second):
+        assert off_ledger(facet) == []
+        assert dict(rows(facet, "SELECT store_id, on_hand FROM item_store_stock WHERE item_id = ?", counted)) == \
+            {s1: stock - 3, s2: 2}
+    assert one(first, "SELECT on_hand FROM items WHERE id = ?", counted) == stock - 3
+    assert one(second, "SELECT on_hand FROM items WHERE id = ?", counted) == 2
+    with psycopg.connect(group.admin_url) as pg:
+        assert dict(((r[0], (r[1], r[2])) for r in pg.execute(
+            "SELECT store_id, on_hand, in_transit FROM facet.stock WHERE item_id = %s", (counted,)))) == \
+            {s1: (stock - 3, 0), s2: (2, 0)}
+        assert pg.execute("SELECT count(*) FROM facet.conflicts WHERE row_id = %s", (counted,)).fetchone()[0] == 0
 
 
 def _cash_return(facet: app.Facet, number: str, actor: Actor) -> checkout.CompletedSale:
@@ -159,7 +248,9 @@ def test_a_sale_made_at_one_store_is_returned_at_the_other_and_the_head_office_s
     group.sync_all()
     # The demo store sees the return and that the piece lives at Uptown now: it cannot sell it any more.
     assert rows(first, "SELECT status, on_hand, store_id FROM items WHERE id = ?", piece) == \
-        [("available", 1, group.store_id(second))]
+        [("available", 0, group.store_id(second))]
+    assert one(first, "SELECT on_hand FROM item_store_stock WHERE item_id = ? AND store_id = ?", piece,
+               group.store_id(second)) == 1
     assert piece not in listed(first, group.manager_at_first(), InventoryFilter(store=THIS_STORE))
     with pytest.raises(Exception, match="sold only at its home store"):
         sell(first, piece)

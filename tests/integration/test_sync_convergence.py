@@ -42,6 +42,7 @@ from pos_app.domain.cart import Cart
 from pos_app.domain.errors import UserFacingError
 from pos_app.domain.money import Money
 from pos_app.domain.permissions import Actor, Role
+from pos_app.persistence.stock_guard import OFF_LEDGER_SQL
 from pos_app.persistence.sync_repo import LOCAL_ONLY
 from pos_app.services import cash, checkout, customers, erasure, inventory, privacy, returns
 from pos_app.services.ports.settings import StoreProfile
@@ -316,10 +317,7 @@ def _differences(till: Till, central: dict[str, dict[str, tuple[str, dict[str, A
             if digest != hashlib.sha256(json.dumps(mine, sort_keys=True, default=str).encode()).hexdigest() \
                     and not any(p.startswith(f"{till.name} {table}") for p in problems):
                 problems.append(f"{till.name} {table} digest differs from central's")
-        drift = conn.execute(
-            "SELECT sku, on_hand, (SELECT coalesce(sum(quantity), 0) FROM stock_movements m "
-            "WHERE m.item_id = items.id) FROM items WHERE on_hand != (SELECT coalesce(sum(quantity), 0) "
-            "FROM stock_movements m WHERE m.item_id = items.id)").fetchall()
+        drift = conn.execute(OFF_LEDGER_SQL).fetchall()
         if drift:
             problems.append(f"{till.name} on_hand is not the ledger's sum: {[tuple(r) for r in drift[:5]]}")
         doubled = conn.execute("SELECT number, count(*) FROM sales GROUP BY terminal, number HAVING count(*) > 1"
@@ -342,15 +340,19 @@ def _check(tills: list[Till], pg: Any) -> list[str]:
     lost = [n for n in rung_up if numbers[n] != 1]
     if lost:
         problems.append(f"sales not on central exactly once: {[(n, numbers[n]) for n in lost]}")
-    stock = dict(pg.execute("SELECT item_id, on_hand FROM facet.stock").fetchall())
-    ledger: Counter[str] = Counter()
-    for _, data in central.get("stock_movements", {}).values():
-        ledger[data["item_id"]] += int(data["quantity"])
+    # Per item and store, on hand and in transit apart (central revision c0004).
+    stock = {(r[0], r[1], False): r[2] for r in pg.execute("SELECT item_id, store_id, on_hand FROM facet.stock")}
+    stock.update({(r[0], r[1], True): r[2] for r in pg.execute("SELECT item_id, store_id, in_transit "
+                                                                 "FROM facet.stock")})
+    ledger: Counter[tuple[str, str, bool]] = Counter()
+    for store_id, data in central.get("stock_movements", {}).values():
+        ledger[(data["item_id"], data.get("store_id") or store_id, data["kind"] == "in_transit")] \
+            += int(data["quantity"])
     off = {k: (stock.get(k, 0), v) for k, v in ledger.items() if stock.get(k, 0) != v}
     if off:
         problems.append(f"central's stock is not its ledger's sum: {list(off.items())[:5]}")
     twice = {r[0] for r in pg.execute("SELECT row_id FROM facet.conflicts WHERE kind = 'sold_twice'")}
-    oversold = [k for k, v in stock.items() if v < 0
+    oversold = [k for (k, _, transit), v in stock.items() if v < 0 and not transit
                 and central.get("items", {}).get(k, ("", {}))[1].get("tracking") == "unique" and k not in twice]
     if oversold:
         problems.append(f"unique pieces sold twice with no conflict for a manager: {oversold}")

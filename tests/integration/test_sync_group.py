@@ -35,7 +35,7 @@ from pos_app.services.ports.settings import StoreProfile
 from pos_app.services.setup import OwnerAccount, set_up_store
 from pos_app.sync_group import add_counter, join_group
 from tests.conftest import FAST_HASHER, SIGN_IN_SECRETS, actor_for, cli_login
-from tests.integration.sync_helpers import counter_url, first_store, one, rows, sell, sell_cart, sync_now
+from tests.integration.sync_helpers import counter_url, first_store, off_ledger, one, rows, sell, sell_cart, sync_now
 from tests.integration.test_erasure import _customer, _erase, _key, _request
 from tests.postgres_server import PostgresDatabase, PostgresServer
 from tests.sqlcipher_pages import decrypted
@@ -175,12 +175,6 @@ def pieces(facet: app.Facet, n: int, tracking: str = "unique") -> list[str]:
     return found
 
 
-def off_ledger(facet: app.Facet) -> list[tuple[Any, ...]]:
-    """Items whose `on_hand` is not the sum of their ledger (none, on every device)."""
-    return rows(facet, "SELECT sku, on_hand, (SELECT coalesce(sum(quantity), 0) FROM stock_movements m "
-                       "WHERE m.item_id = i.id) AS ledger FROM items i WHERE on_hand != ledger")
-
-
 def run_cli(data_dir: Path, *argv: str) -> tuple[int, Any, str]:
     """`pos-app ARGV --json --data-dir DIR`: (exit code, the JSON printed, what went to stderr)."""
     out, err = io.StringIO(), io.StringIO()
@@ -234,7 +228,8 @@ def test_sales_made_offline_at_three_counters_reach_central_once_and_every_other
         assert facet.sync().local.waiting() == 0
     assert g.pg("SELECT count(*) FROM facet.stock s JOIN facet.records r ON r.table_name = 'items' "
                 "AND r.row_id = s.item_id WHERE s.on_hand != (SELECT coalesce(sum((m.data->>'quantity')::int), 0) "
-                "FROM facet.records m WHERE m.table_name = 'stock_movements' AND m.data->>'item_id' = s.item_id)"
+                "FROM facet.records m WHERE m.table_name = 'stock_movements' AND m.data->>'item_id' = s.item_id "
+                "AND m.data->>'store_id' = s.store_id AND m.data->>'kind' <> 'in_transit')"
                 ) == [(0,)]
 
 
@@ -253,7 +248,9 @@ def test_a_piece_sold_at_two_offline_counters_keeps_both_sales_and_opens_one_con
     for facet in g.counters:
         assert one_column(facet, "SELECT number FROM sales WHERE id IN (?, ?) ORDER BY number",
                           first.sale_id, second.sale_id) == sorted([first.number, second.number])
-        assert one(facet, "SELECT on_hand FROM items WHERE id = ?", piece) == -1, "flagged, not hidden"
+        # At its store, on every counter of the group (the other store's own on hand of it is none).
+        assert one(facet, "SELECT on_hand FROM item_store_stock WHERE item_id = ? AND store_id = ?", piece,
+                   g.a1.sync().local.state().store_id) == -1, "flagged, not hidden"
         assert off_ledger(facet) == []
     assert g.pg("SELECT on_hand FROM facet.stock WHERE item_id = %s", piece) == [(-1,)]
 
@@ -311,7 +308,10 @@ def test_a_clerk_of_store_b_cannot_sell_a_piece_of_store_a_and_is_told_whose_it_
                                   "transfer it here first.")
     assert refused.value.sku == sku
     assert one(g.b1, "SELECT count(*) FROM sales") == sales_before
-    assert rows(g.b1, "SELECT status, on_hand FROM items WHERE id = ?", piece) == [("available", 1)]
+    assert rows(g.b1, "SELECT status, on_hand FROM items WHERE id = ?", piece) == [("available", 0)], \
+        "none of it at this store"
+    assert one(g.b1, "SELECT on_hand FROM item_store_stock WHERE item_id = ? AND store_id = ?", piece,
+               g.a1.sync().local.state().store_id) == 1
     assert sell(g.a2, piece).number.startswith("S1-C2-"), "at its home store the piece sells"
 
 

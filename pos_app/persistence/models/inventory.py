@@ -138,7 +138,10 @@ class StockMovement(Synced, Base):
     """One line of the stock ledger. Append-only: never updated, never deleted.
 
     `kind` is receive, sale, return, adjustment, transfer_in, transfer_out,
-    memo_out, memo_in or count; `quantity` is signed (a sale is -1).
+    in_transit, memo_out, memo_in or count; `quantity` is signed (a sale is -1).
+    `store_id` is the store whose stock it changes (migration 0016): this
+    store's for what happens here; the receiving store's for the units a
+    transfer puts in transit to it (kind in_transit, never on hand).
     """
 
     __tablename__ = "stock_movements"
@@ -157,6 +160,27 @@ class StockMovement(Synced, Base):
     reference: Mapped[str | None] = mapped_column(String(40))
     staff_id: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
     terminal: Mapped[str] = mapped_column(String(8))
+    store_id: Mapped[str | None] = mapped_column(String(36))
+
+
+class ItemStoreStock(Base):
+    """Units of an item per store: on hand, and in transit to it (migration 0016).
+
+    Derived, never written by the application and never synced: trigger
+    `stock_movements_by_store` adds each new movement, so every counter sums
+    the ledger it holds. `items.on_hand` is this store's row of it.
+    """
+
+    __tablename__ = "item_store_stock"
+    __table_args__ = (
+        Index("ix_item_store_stock_in_transit", "store_id", "item_id", sqlite_where=text("in_transit <> 0")),
+        {"sqlite_with_rowid": False},
+    )
+
+    item_id: Mapped[str] = mapped_column(ForeignKey("items.id"), primary_key=True)
+    store_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    on_hand: Mapped[int] = mapped_column(Integer, server_default="0")
+    in_transit: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
 class StockCount(Synced, Base):

@@ -84,7 +84,9 @@ def add_item(cart: Cart, row: ItemRow, *, actor: Actor, quantity: int = 1) -> Ca
     if row.status != ItemStatus.AVAILABLE.value:
         status = ItemStatus.of(row.status).label.lower()
         raise Conflict(f"{row.sku} is {status}; only an available piece can be sold.")
-    home = row.store_code  # in a sync group: the piece's home store; a joined counter's code is "S1-C2"
+    # In a sync group a unique piece is sold at its home store (a joined counter's code is "S1-C2"); counted
+    # units wherever they are on hand (`row.on_hand` is this store's).
+    home = row.store_code if row.tracking == Tracking.UNIQUE.value else None
     if home and actor.terminal.partition("-")[0] != home:
         raise Conflict(f"{row.sku} belongs to store {home}: a piece is sold only at its home store; transfer it "
                        "here first.")

@@ -16,7 +16,7 @@ from pos_app.domain.cart import Cart, Tender, TenderKind, cash_tender
 from pos_app.domain.checkout import Checkout, LargeCashDetails
 from pos_app.domain.erasure import add_years
 from pos_app.domain.errors import Conflict, UserFacingError, ValidationError
-from pos_app.domain.jewelry import ItemStatus
+from pos_app.domain.jewelry import ItemStatus, Tracking
 from pos_app.domain.money import Money, format_money
 from pos_app.domain.permissions import Actor, Permission
 from pos_app.domain.store import store_today
@@ -62,10 +62,12 @@ def _check_stock(uow: UnitOfWork, cart: Cart) -> None:
     for line in sold:
         wanted[line.item_id] = wanted.get(line.item_id, 0) + line.quantity
     for line in sold:
-        status, _, on_hand = found.get(line.item_id, ("missing", "", 0))
+        status, tracking, on_hand = found.get(line.item_id, ("missing", "", 0))
         if status != ItemStatus.AVAILABLE.value:
             raise Conflict(f"{line.sku} is no longer available ({status.replace('_', ' ')}); remove it from the cart.")
-        if wanted[line.item_id] > on_hand:
+        # Counted units: this store's. A unique piece is claimed by the sale itself, and the database says
+        # whose it is when it is another store's (items_sold_at_home).
+        if tracking != Tracking.UNIQUE.value and wanted[line.item_id] > on_hand:
             raise Conflict(f"Only {on_hand} of {line.sku} in stock; change the quantity.")
 
 

@@ -158,12 +158,27 @@ class PhotoRepository(Protocol):
     def for_item(self, item_id: str) -> list[PhotoRecord]: ...
 
 
+@dataclass(frozen=True)
+class StoreStock:
+    """An item's units at one store of the group: on hand, and sent to it but not yet checked in."""
+
+    store_id: str
+    code: str  # S1, S2 ... (empty outside a group)
+    name: str
+    here: bool  # this store
+    on_hand: int
+    in_transit: int
+
+
 class StockLedger(Protocol):
     def record(self, item_id: str, kind: str, quantity: int, *, actor: Actor, reason: str = "",
-               reference: str | None = None, at: dt.datetime | None = None) -> None: ...
+               reference: str | None = None, at: dt.datetime | None = None,
+               store_id: str | None = None) -> None: ...
     def record_many(self, moves: Sequence[tuple[str, str, int, str]], *, actor: Actor) -> None: ...
     def on_hand(self, item_id: str) -> int: ...
     def transfer_origin(self, item_id: str) -> str | None: ...
+    def in_transit_here(self, item_id: str) -> int: ...
+    def by_store(self, item_id: str) -> list[StoreStock]: ...
 
 
 class CountRepository(Protocol):
