@@ -112,6 +112,14 @@ def _int(text: str, *, field: str, minimum: int = 0) -> int:
     return value
 
 
+def parse_units(text: str, *, field: str = "quantity") -> int:
+    """A number of units as a person types it ("3", "12"); anything else is refused naming the field."""
+    value = text.strip()
+    if not value.isascii() or not value.isdigit() or int(value) < 1:
+        raise ValidationError(field, f"{value!r} is not a whole number of units")
+    return int(value)
+
+
 def parse_item(
     raw: Mapping[str, str | None],
     *,

@@ -46,7 +46,7 @@ from pos_app.domain.errors import NotFound, ValidationError
 from pos_app.domain.jewelry import ItemStatus, Tracking
 from pos_app.domain.permissions import Actor, Permission
 from pos_app.services.guard import requires
-from pos_app.services.ports.inventory import GroupStore, ItemRecord
+from pos_app.services.ports.inventory import GroupStore, ItemRecord, StoreStock
 from pos_app.services.ports.uow import UnitOfWork
 
 
@@ -178,6 +178,13 @@ def receive_transfer(item_id: str, *, uow: UnitOfWork, actor: Actor, quantity: i
         uow.commit()
     stores = {s.code: s.name for s in _stores(uow)}
     return Transfer(item_id, sku, sender or "", stores.get(sender or "", ""), ItemStatus.AVAILABLE.value)
+
+
+@requires(Permission.VIEW_INVENTORY)
+def stock_by_store(item_id: str, *, uow: UnitOfWork, actor: Actor) -> list[StoreStock]:
+    """The item's units at each store of the group (this store first): on hand, and in transit to it."""
+    with uow.reading():
+        return uow.stock.by_store(item_id)
 
 
 def _stores(uow: UnitOfWork) -> list[GroupStore]:

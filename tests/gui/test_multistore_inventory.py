@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from pos_app.gui.main_window import MainWindow
-from pos_app.gui.sell.prompts import ChoiceDialog
+from pos_app.gui.sell.prompts import ChoiceDialog, PromptDialog
 from pos_app.services import transfers
 from tests.gui.conftest import focused, main_window, press, sign_in, snap
 from tests.integration.multistore_helpers import Group, group_fixture  # noqa: F401
@@ -101,3 +101,74 @@ def test_a_manager_sends_a_piece_finds_it_with_the_store_filter_and_receives_one
         qtbot.waitUntil(lambda: "not in transit" in inventory.form.message_label.text(), timeout=5_000)
         assert one(first, "SELECT count(*) FROM stock_movements WHERE item_id = ? AND kind = 'transfer_in' "
                           "AND terminal = ?", returning, first.terminal) == 1
+
+
+def test_a_manager_sends_units_of_a_counted_item_and_checks_in_part_of_a_transfer_by_keyboard(
+        qtbot, group: Group) -> None:  # type: ignore[no-untyped-def]
+    first, second = group.first, group.second
+    uptown = group.owner_at_second()
+    counted = max(available(first, "counted", n=50), key=lambda i: one(first, "SELECT on_hand FROM items "
+                                                                                "WHERE id = ?", i))
+    sku = one(first, "SELECT sku FROM items WHERE id = ?", counted)
+    stock = one(first, "SELECT on_hand FROM items WHERE id = ?", counted)
+    assert stock >= 7
+    # Uptown got four earlier and sends two back: they are in transit to this store.
+    transfers.transfer_out(counted, "S2", uow=first.uow(), actor=group.manager_at_first(), quantity=4)
+    group.sync_all()
+    transfers.receive_transfer(counted, uow=second.uow(), actor=uptown)
+    transfers.transfer_out(counted, "S1", uow=second.uow(), actor=uptown, quantity=2)
+    group.sync_all()
+    assert one(first, "SELECT on_hand FROM items WHERE id = ?", counted) == stock - 4
+    with main_window(qtbot, first) as window:
+        assert isinstance(window, MainWindow)
+        sign_in(qtbot, window, "Marcus Reed")
+        screens = list(window.workspace.screens)
+        press(qtbot, getattr(Qt.Key, f"Key_{screens.index('Inventory') + 1}"), Qt.KeyboardModifier.ControlModifier)
+        inventory = window.workspace.screens["Inventory"]
+        qtbot.waitUntil(lambda: focused() is inventory.form.search_edit)
+        model = inventory.model
+        qtbot.keyClicks(inventory.form.search_edit, sku)
+        qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=3_000)
+        press(qtbot, Qt.Key.Key_Down)
+        assert focused() is inventory.form.table
+
+        # Send three to Uptown: the store with Enter, then the quantity (a word is refused, nothing sent).
+        press(qtbot, Qt.Key.Key_G, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+        qtbot.waitUntil(lambda: isinstance(inventory.dialog, ChoiceDialog) and inventory.dialog.isVisible())
+        qtbot.waitUntil(lambda: focused() is inventory.dialog.form.choices_list)
+        press(qtbot, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: isinstance(inventory.dialog, PromptDialog) and inventory.dialog.isVisible())
+        prompt = inventory.dialog
+        qtbot.waitUntil(lambda: focused() is prompt.form.value_edit)
+        assert f"{stock - 4} on hand at this store" in prompt.form.prompt_label.text()
+        qtbot.keyClicks(prompt.form.value_edit, "three")
+        press(qtbot, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: "not a whole number of units" in prompt.form.message_label.text(), timeout=5_000)
+        assert prompt.form.message_label.text().startswith("Quantity: ")
+        assert one(first, "SELECT on_hand FROM items WHERE id = ?", counted) == stock - 4
+        prompt.form.value_edit.selectAll()
+        qtbot.keyClicks(prompt.form.value_edit, "3")
+        snap(prompt, "inventory_send_units")
+        press(qtbot, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: f"3 of {sku} are in transit to S2" in inventory.form.message_label.text(),
+                        timeout=5_000)
+        assert one(first, "SELECT on_hand FROM items WHERE id = ?", counted) == stock - 7
+
+        # The two Uptown sent back: one arrived so far.
+        window.activateWindow()
+        qtbot.waitUntil(lambda: QApplication.focusWidget() is inventory.form.table)
+        press(qtbot, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+        qtbot.waitUntil(lambda: isinstance(inventory.dialog, PromptDialog) and inventory.dialog.isVisible(),
+                        timeout=5_000)
+        prompt = inventory.dialog
+        qtbot.waitUntil(lambda: focused() is prompt.form.value_edit)
+        assert "2 in transit to this store" in prompt.form.prompt_label.text()
+        assert prompt.form.value_edit.text() == "2"
+        qtbot.keyClicks(prompt.form.value_edit, "1")  # replaces the selected 2
+        snap(prompt, "inventory_receive_units")
+        press(qtbot, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: f"1 of {sku} from S2 received: available here; 1 still in transit"
+                        in inventory.form.message_label.text(), timeout=5_000)
+        assert one(first, "SELECT on_hand FROM items WHERE id = ?", counted) == stock - 6
+        qtbot.waitUntil(lambda: model.row_at(0) is not None and model.row_at(0).on_hand == stock - 6)
+        snap(inventory, "inventory_units_received")

@@ -207,8 +207,8 @@ def test_counted_units_go_in_transit_to_the_other_store_are_checked_in_there_and
     assert one(first, "SELECT on_hand FROM items WHERE id = ?", counted) == stock - 3
     assert one(second, "SELECT on_hand FROM items WHERE id = ?", counted) == 2
     with psycopg.connect(group.admin_url) as pg:
-        assert dict(((r[0], (r[1], r[2])) for r in pg.execute(
-            "SELECT store_id, on_hand, in_transit FROM facet.stock WHERE item_id = %s", (counted,)))) == \
+        assert dict((r[0], (r[1], r[2])) for r in pg.execute(
+            "SELECT store_id, on_hand, in_transit FROM facet.stock WHERE item_id = %s", (counted,))) == \
             {s1: (stock - 3, 0), s2: (2, 0)}
         assert pg.execute("SELECT count(*) FROM facet.conflicts WHERE row_id = %s", (counted,)).fetchone()[0] == 0
 

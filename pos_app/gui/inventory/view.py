@@ -16,7 +16,8 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHeaderView, QProgressDialog, QWidget
 
 from pos_app.domain.errors import UserFacingError
-from pos_app.domain.jewelry import ItemStatus, Metal, Style
+from pos_app.domain.items import parse_units
+from pos_app.domain.jewelry import ItemStatus, Metal, Style, Tracking
 from pos_app.domain.money import parse_money
 from pos_app.domain.permissions import Permission
 from pos_app.domain.store import DEFAULT_LOCATIONS
@@ -28,7 +29,7 @@ from pos_app.gui.inventory.model import InventoryModel, ItemIdRole
 from pos_app.gui.ops import CancelToken, show_error
 from pos_app.gui.tables import SearchKeys
 from pos_app.services import inventory, item_files, transfers
-from pos_app.services.ports.inventory import THIS_STORE, GroupStore, InventoryFilter, ItemRow
+from pos_app.services.ports.inventory import THIS_STORE, GroupStore, InventoryFilter, ItemRow, StoreStock
 from pos_app.services.ports.store import Store
 
 
@@ -256,38 +257,89 @@ class InventoryView(QWidget):
             mark_problem(self.form.message_label, "Select the piece to send first.")
             return
         others = [(f"{s.code}  {s.name}", s) for s in self.group_stores if not s.here]
+        counted = row.tracking != Tracking.UNIQUE.value
+        leaves = ("The units sent leave this store's stock now and are in transit until the other store receives "
+                  "them." if counted else "It leaves this store's stock now and is in transit until the other store "
+                  "receives it.")
         self.dialog = ChoiceDialog(self.context, f"Send {row.sku} to another store",
-                                   f"{row.sku} · {row.title}\nIt leaves this store's stock now and is in transit "
-                                   "until the other store receives it.", others,
-                                   lambda chosen: self._send(row, chosen), choose_text="Send  Enter", parent=self)
-        self.dialog.finished.connect(lambda _result: self.form.table.setFocus())  # back to the list, sent or not
+                                   f"{row.sku} · {row.title}\n{leaves}", others,
+                                   lambda to: self._ask_units(row, to) if counted else self._send(row, to),
+                                   choose_text="Send  Enter", parent=self)
+        # Back to the list, sent or not (a counted item's quantity prompt comes first).
+        (self.dialog.rejected if counted else self.dialog.finished).connect(lambda *_: self.form.table.setFocus())
         self.dialog.open()
+
+    def _ask_units(self, row: ItemRow, to: GroupStore) -> None:
+        """A counted item: how many units go (this store has `row.on_hand`)."""
+        from pos_app.gui.sell.prompts import PromptDialog
+
+        actor = self.context.require_actor()
+
+        def send(value: str, _reason: str, store: Store) -> transfers.Transfer:
+            return transfers.transfer_out(row.id, to.id, uow=store.uow(), actor=actor,
+                                          quantity=parse_units(value))
+
+        self.dialog = PromptDialog(self.context, f"Send {row.sku} to {to.code}",
+                                   f"{row.sku} · {row.title}\n{row.on_hand} on hand at this store. How many go to "
+                                   f"{to.code} {to.name}?", value="1", value_label="&Quantity",
+                                   accept_with=send, on_done=self._sent, parent=self)
+        self.dialog.finished.connect(lambda _result: self.form.table.setFocus())
+        self.dialog.open()
+
+    def _sent(self, sent: transfers.Transfer) -> None:
+        what = f"{sent.quantity} of {sent.sku} are" if sent.quantity != 1 else f"{sent.sku} is"
+        mark_info(self.form.message_label, f"{what} in transit to {sent.store_code} {sent.store_name}.")
+        self.context.changed.emit("stock")
 
     def _send(self, row: ItemRow, to: GroupStore) -> None:
         actor = self.context.require_actor()
-
-        def done(sent: transfers.Transfer) -> None:
-            mark_info(self.form.message_label, f"{sent.sku} is in transit to {sent.store_code} {sent.store_name}.")
-            self.context.changed.emit("stock")
-
         self.context.runner.run(lambda store: transfers.transfer_out(row.id, to.id, uow=store.uow(), actor=actor),
-                                on_done=done, on_error=lambda exc: self._transfer_failed(exc), parent=self)
+                                on_done=self._sent, on_error=lambda exc: self._transfer_failed(exc), parent=self)
 
     def receive_transfer_selected(self) -> None:
-        """Check in the selected piece, which another store of the group sent here."""
+        """Check in the selected piece, or units of a counted item, which another store of the group sent here."""
         row = self.selected_row()
         if row is None:
             mark_problem(self.form.message_label, "Select the piece that arrived first.")
             return
         actor = self.context.require_actor()
-
-        def done(got: transfers.Transfer) -> None:
-            origin = f" from {got.store_code}" if got.store_code else ""
-            mark_info(self.form.message_label, f"{got.sku}{origin} received: available here.")
-            self.context.changed.emit("stock")
-
+        if row.tracking != Tracking.UNIQUE.value:
+            self.context.runner.run(
+                lambda store: transfers.stock_by_store(row.id, uow=store.uow(), actor=actor),
+                on_done=lambda stock: self._ask_arrived(row, stock),
+                on_error=lambda exc: self._transfer_failed(exc), parent=self)
+            return
         self.context.runner.run(lambda store: transfers.receive_transfer(row.id, uow=store.uow(), actor=actor),
-                                on_done=done, on_error=lambda exc: self._transfer_failed(exc), parent=self)
+                                on_done=self._received, on_error=lambda exc: self._transfer_failed(exc), parent=self)
+
+    def _ask_arrived(self, row: ItemRow, stock: list[StoreStock]) -> None:
+        """A counted item: how many units arrived (all in transit here, unless the box came short)."""
+        from pos_app.gui.sell.prompts import PromptDialog
+
+        waiting = next((s.in_transit for s in stock if s.here), 0)
+        if waiting <= 0:
+            mark_problem(self.form.message_label, f"No units of {row.sku} are in transit to this store (sync first "
+                                                  "if they were just sent).")
+            return
+        actor = self.context.require_actor()
+
+        def receive(value: str, _reason: str, store: Store) -> transfers.Transfer:
+            return transfers.receive_transfer(row.id, uow=store.uow(), actor=actor,
+                                              quantity=parse_units(value))
+
+        self.dialog = PromptDialog(self.context, f"Receive {row.sku}",
+                                   f"{row.sku} · {row.title}\n{waiting} in transit to this store. How many "
+                                   "arrived?", value=str(waiting), value_label="&Quantity", accept_with=receive,
+                                   on_done=self._received, parent=self)
+        self.dialog.finished.connect(lambda _result: self.form.table.setFocus())
+        self.dialog.open()
+
+    def _received(self, got: transfers.Transfer) -> None:
+        origin = f" from {got.store_code}" if got.store_code else ""
+        what = f"{got.quantity} of {got.sku}" if got.quantity != 1 or got.left_in_transit else got.sku
+        left = f"; {got.left_in_transit} still in transit" if got.left_in_transit else ""
+        mark_info(self.form.message_label, f"{what}{origin} received: available here{left}.")
+        self.context.changed.emit("stock")
 
     def _transfer_failed(self, exc: BaseException) -> None:
         if isinstance(exc, UserFacingError):
