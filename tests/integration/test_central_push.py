@@ -260,6 +260,33 @@ def test_a_unique_piece_sold_twice_in_one_run_is_one_sold_twice_conflict_with_bo
     assert below[2]["on_hand"] == -1 and {c[4] for c in conflicts} == {counter.store_id}
 
 
+@pytest.mark.parametrize("path", ["set-based", "one change at a time"])
+def test_stock_is_kept_per_store_and_a_transfer_checked_in_twice_is_below_zero_in_transit_at_that_store(
+        counter: Counter, central_database: Any, path: str) -> None:
+    counted, uptown = new_id(), new_id()
+    here = counter.store_id
+
+    def at(store: str, quantity: int, kind: str) -> tuple[str, str, str, dict[str, Any]]:
+        return ("stock_movements", new_id(), "insert", {**movement(counted, quantity, kind, "t"), "store_id": store})
+
+    # An update in a transaction sends it the per-change way (c0001's path, count_stock); new rows go set-based.
+    touch = (("items", counted, "update", {"title": "Chain, 18 in"}),) if path != "set-based" else ()
+    counter.push(counter.tx(("items", counted, "insert", item("CHAIN-18", "counted")), at(here, 10, "receive")))
+    sent = counter.tx(at(here, -4, "transfer_out"), at(uptown, 4, "in_transit"), *touch)
+    # Two counters of the receiving store both check the four in while offline.
+    checked_in = [counter.tx(at(uptown, -4, "in_transit"), at(uptown, 4, "transfer_in"), *touch) for _ in range(2)]
+    assert counter.push(sent, *checked_in)["applied"] == 3
+
+    assert {r[0]: (r[1], r[2]) for r in rows_at(
+        central_database, "SELECT store_id, on_hand, in_transit FROM facet.stock WHERE item_id = %s", counted)} == \
+        {here: (6, 0), uptown: (8, -4)}
+    [(kind, store, details)] = rows_at(central_database, "SELECT kind, store_id, details FROM facet.conflicts "
+                                                         "WHERE row_id = %s", counted)
+    assert (kind, store, details["store"], details["in_transit"], details["on_hand"]) == \
+        ("below_zero", uptown, uptown, True, -4)
+    assert [m["quantity"] for m in details["sales"]] == [4, -4, -4]  # the transit movements at that store
+
+
 def test_a_movement_without_a_quantity_is_refused_alone(counter: Counter, central_database: Any) -> None:
     piece = new_id()
     answer = counter.push(counter.tx(("items", piece, "insert", item("PIN-9", "counted"))),
