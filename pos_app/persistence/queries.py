@@ -18,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from pos_app.domain.items import ItemSpec
+from pos_app.domain.jewelry import ItemStatus
 from pos_app.domain.permissions import Role
 from pos_app.domain.store import setting_is_store_wide
 from pos_app.services.ports.inventory import (
@@ -47,9 +48,18 @@ _ON_HAND_SHOWN = (f"CASE WHEN i.store_id IS NOT NULL AND i.store_id IS NOT {_OWN
 # lookup a row, and rows are read a page at a time.
 _STORE_CODE = f"(SELECT code FROM sync_stores WHERE id = coalesce(i.store_id, {_OWN_STORE}))"
 
+# Units of a counted item another store sent here and nobody has checked in yet (zero outside a group).
+_IN_TRANSIT_HERE = (f"coalesce((SELECT s.in_transit FROM item_store_stock s WHERE s.item_id = i.id "
+                    f"AND s.store_id = {_OWN_STORE} AND i.tracking <> 'unique'), 0)")
+# Items with units at a store (`?`: its id), or units on their way to it, whatever their home store.
+_UNITS_AT = ("i.id IN (SELECT s.item_id FROM item_store_stock s WHERE s.store_id = ? "
+             "AND (s.on_hand > 0 OR s.in_transit <> 0))")
+_COMING_TO = "i.id IN (SELECT s.item_id FROM item_store_stock s WHERE s.store_id = ? AND s.in_transit <> 0)"
+
 _ROW_COLUMNS = (
     "i.seq, i.id, i.sku, i.barcode, i.title, i.style, i.metal, i.price_cents, i.cost_cents, i.currency, "
     "i.status, i.location, i.tracking, " + _ON_HAND_SHOWN + ", i.received_on, i.cert_number, " + _STORE_CODE
+    + ", " + _IN_TRANSIT_HERE
 )
 
 # Sort keys the list offers, each backed by an index (column, sku, seq); ties go
@@ -78,6 +88,8 @@ def _order(sort: str, descending: bool) -> str:
     keys = [SORT_COLUMNS.get(sort, "i.sku")] + ([] if sort == "sku" else ["i.sku"]) + ["i.seq"]
     return ", ".join(key + direction for key in keys)
 
+
+IN_TRANSIT = ItemStatus.IN_TRANSIT.value
 
 _WORD = re.compile(r"\w", re.UNICODE)
 
@@ -113,6 +125,7 @@ def _item_row(r: Sequence[Any]) -> ItemRow:
         seq=r[0], id=r[1], sku=r[2], barcode=r[3], title=r[4], style=r[5], metal=r[6],
         price_cents=r[7], cost_cents=r[8], currency=r[9], status=r[10], location=r[11],
         tracking=r[12], on_hand=r[13], received_on=_date(r[14]), cert_number=r[15], store_code=r[16],
+        in_transit=r[17],
     )
 
 
@@ -121,13 +134,16 @@ def _where(flt: InventoryFilter, own_store: str | None = None) -> tuple[str, lis
     clauses: list[str] = []
     params: list[Any] = []
     if flt.store:
-        # Both forms use ix_items_store_id_sku_seq (SQLite's OR optimisation for the first).
+        # A store's pieces are those it is home to, and the counted items it holds units of (per-store stock,
+        # migration 0016: another store's SKU of which units were sent here). The home terms use
+        # ix_items_store_id_sku_seq (SQLite's OR optimisation), the units the item_store_stock key.
         if flt.store == THIS_STORE or flt.store == own_store:
-            clauses.append("(i.store_id IS NULL OR i.store_id = ?)" if own_store else "i.store_id IS NULL")
-            params.extend([own_store] if own_store else [])
+            clauses.append(f"(i.store_id IS NULL OR i.store_id = ? OR {_UNITS_AT})" if own_store
+                           else "i.store_id IS NULL")
+            params.extend([own_store, own_store] if own_store else [])
         else:
-            clauses.append("i.store_id = ?")
-            params.append(flt.store)
+            clauses.append(f"(i.store_id = ? OR {_UNITS_AT})")
+            params.extend([flt.store, flt.store])
     match = fts_query(flt.text)
     if match is not None:
         # The unary + keeps SQLite from driving the query by the matches (then
@@ -137,8 +153,13 @@ def _where(flt: InventoryFilter, own_store: str | None = None) -> tuple[str, lis
     for column, values in (("i.style", flt.styles), ("i.metal", flt.metals),
                            ("i.status", flt.statuses), ("i.location", flt.locations)):
         if values:
-            clauses.append(f"{column} IN ({','.join('?' * len(values))})")
+            clause = f"{column} IN ({','.join('?' * len(values))})"
             params.extend(values)
+            if column == "i.status" and IN_TRANSIT in values and own_store:
+                # In transit: a piece on its way, or units of a counted item on their way here.
+                clause = f"({clause} OR {_COMING_TO})"
+                params.append(own_store)
+            clauses.append(clause)
     if flt.min_price_cents is not None:
         clauses.append("i.price_cents >= ?")
         params.append(flt.min_price_cents)
@@ -158,7 +179,7 @@ class SqliteInventoryReader:
 
     def _where(self, flt: InventoryFilter) -> tuple[str, list[Any]]:
         own = None
-        if flt.store:
+        if flt.store or IN_TRANSIT in flt.statuses:
             row = self._c.execute(f"SELECT {_OWN_STORE}").fetchone()
             own = None if row is None else row[0]
         return _where(flt, own)

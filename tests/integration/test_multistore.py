@@ -167,6 +167,11 @@ def test_counted_units_go_in_transit_to_the_other_store_are_checked_in_there_and
     with pytest.raises(ValidationError, match=f"no units of {sku} are in transit to this store"):
         transfers.receive_transfer(counted, uow=second.uow(), actor=uptown)
     group.sync_all()
+    # Uptown finds what is coming with the "in transit" filter; the list shows the units beside its on hand.
+    assert listed(second, uptown, InventoryFilter(store=THIS_STORE, statuses=("in_transit",))) == {counted: "S1"}
+    [row] = second.store.inventory.rows_by_ids([counted])
+    assert (row.on_hand, row.in_transit) == (0, 3)
+    assert listed(second, uptown, InventoryFilter(store=THIS_STORE)) == {counted: "S1"}  # its units are coming
     uow = second.uow()
     with uow.reading():
         assert [(s.code, s.here, s.on_hand, s.in_transit) for s in uow.stock.by_store(counted)] == \
@@ -194,9 +199,11 @@ def test_counted_units_go_in_transit_to_the_other_store_are_checked_in_there_and
     finally:
         conn.close()
 
-    # Each store sells its own units.
+    # Each store sells its own units; the SKU is among Uptown's items now (it holds units of it).
     [row] = second.store.inventory.rows_by_ids([counted])
-    assert row.on_hand == 3
+    assert (row.on_hand, row.in_transit) == (3, 0)
+    assert listed(second, uptown, InventoryFilter(store=THIS_STORE)) == {counted: "S1"}
+    assert counted in listed(first, manager, InventoryFilter(store=s2))
     sale = sell(second, counted, actor=uptown)
     assert sale.number.startswith("S2-C1-")
     group.sync_all()

@@ -134,7 +134,7 @@ class InventoryModel(QAbstractTableModel):
             "metal": _label(Metal, r.metal),
             "price": self._money(r.price_cents, r.currency),
             "cost": self._money(r.cost_cents, r.currency),
-            "on_hand": str(r.on_hand),
+            "on_hand": f"{r.on_hand} (+{r.in_transit} coming)" if r.in_transit else str(r.on_hand),
             "status": _label(ItemStatus, r.status),
             "location": r.location,
             "received_on": r.received_on.isoformat() if r.received_on else "",

@@ -43,6 +43,8 @@ class ItemRow:
     cert_number: str | None
     # The code of the piece's home store (S2) when this store is in a sync group; None otherwise.
     store_code: str | None = None
+    # Units of a counted item sent here by another store of the group and not checked in yet.
+    in_transit: int = 0
 
 
 @dataclass(frozen=True)
