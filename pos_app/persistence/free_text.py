@@ -68,6 +68,8 @@ NOT_PERSONAL: dict[tuple[str, str], str] = {
        for c in ("tender", "status", "payment_intent_id", "card_brand", "card_last4", "idempotency_key",
                  "refund_id")},
     **{("stock_movements", c): _CODES for c in ("kind", "terminal")},
+    ("stock_movements", "store_id"): "the id of the store whose stock the movement changes",
+    ("items", "store_id"): "the id of the piece's home store",
     ("stock_movements", "reference"): "a sale number, a count's id or 'void <sale number>', written by Facet",
     ("cash_movements", "kind"): _CODES,
     **{("shifts", c): _CODES for c in ("terminal", "currency", "status")},
