@@ -7,7 +7,8 @@ does). The group is built once a session and copied for each seed (tests/sync_gr
 from the same group, as each did when it built its own. A
 seeded generator (`random.Random(seed)`) then drives them through the services a person uses: sales of
 pieces in stock (each counter only its own store's), returns of earlier sales, edits of items (price, title)
-and customers (notes, phone), stock received, an erasure of a customer, with sync rounds at random counters
+and customers (notes, phone), stock received, units of counted items sent to the other store and checked in
+there, an erasure of a customer, with sync rounds at random counters
 and counters cut off for a while (a counter that is "offline" simply does not sync).
 
 After everyone syncs until a pass moves nothing (two passes bring everything everywhere; an erasure that
@@ -44,7 +45,7 @@ from pos_app.domain.money import Money
 from pos_app.domain.permissions import Actor, Role
 from pos_app.persistence.stock_guard import OFF_LEDGER_SQL
 from pos_app.persistence.sync_repo import LOCAL_ONLY
-from pos_app.services import cash, checkout, customers, erasure, inventory, privacy, returns
+from pos_app.services import cash, checkout, customers, erasure, inventory, privacy, returns, transfers
 from pos_app.services.ports.settings import StoreProfile
 from pos_app.services.setup import OwnerAccount, set_up_store
 from pos_app.sync_group import add_counter, join_group
@@ -235,6 +236,36 @@ def _receive(till: Till, rnd: random.Random, seed: int, step: int) -> str:
     return f"receive new {sku}"
 
 
+def _coming(till: Till) -> list[str]:
+    return [r[0] for r in rows(till.facet, "SELECT item_id FROM item_store_stock WHERE store_id = ? "
+                                           "AND in_transit > 0 ORDER BY item_id", till.store_id)]
+
+
+def _check_in(till: Till, item_id: str | None = None) -> str | None:
+    """Check in all units of an item another store sent here (the first in transit, unless named)."""
+    coming = _coming(till)
+    if not coming:
+        return None
+    got = transfers.receive_transfer(item_id or coming[0], uow=till.facet.uow(), actor=till.manager)
+    return f"check in {got.quantity} of {got.sku}"
+
+
+def _transfer(till: Till, rnd: random.Random) -> str:
+    """Check in units another store sent here, or send a few of a counted item to the other store."""
+    facet = till.facet
+    coming = _coming(till)
+    if coming and rnd.random() < 0.6:
+        return _check_in(till, rnd.choice(coming)) or "check in: nothing"
+    counted = rows(facet, "SELECT id, on_hand FROM items WHERE tracking = 'counted' AND on_hand >= 1 ORDER BY sku")
+    others = [s for s in inventory.group_stores(uow=facet.uow(), actor=till.manager) if not s.here]
+    if not counted or not others:
+        return "transfer: nothing to send"
+    item_id, on_hand = rnd.choice(counted[:10])
+    sent = transfers.transfer_out(item_id, rnd.choice(others).code, uow=facet.uow(), actor=till.manager,
+                                  quantity=rnd.randrange(1, min(on_hand, 3) + 1))
+    return f"send {sent.quantity} of {sent.sku} to {sent.store_code}"
+
+
 def _erase(till: Till, rnd: random.Random) -> str:
     found = _customers(till)
     if not found:
@@ -356,6 +387,11 @@ def _check(tills: list[Till], pg: Any) -> list[str]:
                 and central.get("items", {}).get(k, ("", {}))[1].get("tracking") == "unique" and k not in twice]
     if oversold:
         problems.append(f"unique pieces sold twice with no conflict for a manager: {oversold}")
+    short = {r[0] for r in pg.execute("SELECT row_id FROM facet.conflicts WHERE kind = 'below_zero' "
+                                      "AND (details->>'in_transit')::boolean")}
+    doubled = [k for (k, _, transit), v in stock.items() if transit and v < 0 and k not in short]
+    if doubled:
+        problems.append(f"transfers checked in twice with no conflict for a manager: {doubled}")
     kept = pg.execute(
         "SELECT c.table_name, c.row_id FROM facet.changes c JOIN facet.records x ON x.table_name = 'customers' "
         "AND x.erased AND c.changes->>'customer_id' = x.row_id WHERE c.table_name = 'consent_events'").fetchall()
@@ -412,7 +448,7 @@ def test_every_counter_converges_on_central_after_random_work_and_outages(
         assert tills[0].store_id == tills[1].store_id != tills[2].store_id
 
         actions = [("sell", 6), ("return", 2), ("edit_item", 2), ("edit_customer", 3), ("receive", 2),
-                   ("new_customer", 1), ("consent", 1), ("sync", 5), ("toggle", 2)]
+                   ("transfer", 3), ("new_customer", 1), ("consent", 1), ("sync", 5), ("toggle", 2)]
         names = [n for n, w in actions for _ in range(w)]
         erasures = 2
         for step in range(STEPS):
@@ -431,6 +467,8 @@ def test_every_counter_converges_on_central_after_random_work_and_outages(
                     done = _edit_customer(till, rnd)
                 elif action == "receive":
                     done = _receive(till, rnd, seed, step)
+                elif action == "transfer":
+                    done = _transfer(till, rnd)
                 elif action == "new_customer":
                     done = _new_customer(till, rnd, step)
                 elif action == "consent":
@@ -452,15 +490,23 @@ def test_every_counter_converges_on_central_after_random_work_and_outages(
         # counter that wrote about a customer before it pulled their erasure erases what it wrote (central's
         # erasure never saw it), it sends that on in the next pass and the counters before it in the order
         # pull it in the pass after: at most two more. A sixth pass must find nothing to move.
-        for passes in range(1, 7):
-            moved = 0
-            for till in tills:
-                done = sync_now(till.facet)
-                moved += done.pushed + done.pulled
-                log.append(f"  final pass {passes} {till.name} {done.to_dict()}")
-            if not moved:
-                break
-        assert not moved, f"seed {seed}: changes still moving after 6 passes of sync at every counter"
+        def settle() -> None:
+            for passes in range(1, 7):
+                moved = 0
+                for till in tills:
+                    done = sync_now(till.facet)
+                    moved += done.pushed + done.pulled
+                    log.append(f"  final pass {passes} {till.name} {done.to_dict()}")
+                if not moved:
+                    return
+            raise AssertionError(f"seed {seed}: changes still moving after 6 passes of sync at every counter")
+
+        settle()
+        # Whatever is still in transit arrives: each store checks in what was sent to it, and that settles too.
+        for till in tills:
+            while (step_done := _check_in(till)) is not None:
+                log.append(f"    {till.name} {step_done}")
+        settle()
         with central_database.connect() as pg:
             problems = _check(tills, pg)
         assert not problems, (f"seed {seed} did not converge:\n  " + "\n  ".join(problems)
