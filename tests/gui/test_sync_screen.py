@@ -26,7 +26,7 @@ from pos_app.gui import messages
 from pos_app.gui.main_window import MainWindow
 from pos_app.gui.sell.prompts import PromptDialog
 from pos_app.gui.sync.status import central_place, status_text
-from pos_app.gui.sync.view import SyncView
+from pos_app.gui.sync.view import SyncView, cases_of
 from pos_app.gui.sync.worker import POLL_S, THREAD_NAME, SyncReport
 from pos_app.services import sync
 from tests.conftest import audit_actions
@@ -230,6 +230,28 @@ def test_a_store_that_never_joined_starts_no_worker_and_opens_no_socket(qtbot: A
         qtbot.wait(300)
         assert _sockets() == before
     assert _sync_threads() == []
+
+
+def test_each_kind_of_stock_case_tells_the_manager_what_happened_and_what_to_do() -> None:
+    def sale(terminal: str, quantity: int) -> dict[str, Any]:
+        return {"movement": "m", "reference": "r", "terminal": terminal, "quantity": quantity}
+
+    found = {"conflicts": [
+        {"id": 1, "kind": "sold_twice", "sku": "SOL-1", "at": "2026-12-07T19:02:00+00:00",
+         "details": {"on_hand": -1, "store": "s1", "in_transit": False,
+                     "sales": [sale("S1-C1", -1), sale("S1-C2", -1)]}},
+        {"id": 2, "kind": "below_zero", "sku": "CHAIN-18", "at": "2026-12-07T19:02:00+00:00",
+         "details": {"on_hand": -2, "store": "s1", "in_transit": False, "sales": [sale("S1-C2", -3)]}},
+        {"id": 3, "kind": "below_zero", "sku": "CHAIN-20", "at": "2026-12-07T19:02:00+00:00",
+         "details": {"on_hand": -4, "store": "s2", "in_transit": True,
+                     "sales": [sale("S1-C1", 4), sale("S2-C1", -4), sale("S2-C2", -4)]}}]}
+    twice, short, checked_twice = cases_of(found, "America/New_York")
+    assert (twice.title, twice.what, twice.since) == ("Sold twice", "piece SOL-1", "2026-12-07 14:02")
+    assert twice.details == "2 sales (S1-C1, S1-C2); on hand -1: refund one sale or substitute a piece"
+    assert short.details == "1 sales (S1-C2); on hand -2: count the stock and adjust it, or refund a sale"
+    assert (checked_twice.title, checked_twice.what) == ("Stock below zero", "units in transit of piece CHAIN-20")
+    assert checked_twice.details == ("checked in 2 times (S2-C1, S2-C2); in transit -4: count what arrived and "
+                                     "adjust the stock for the units counted twice")
 
 
 def test_the_status_words_name_conflicts_to_managers_only_and_read_the_store_clock() -> None:

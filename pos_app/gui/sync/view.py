@@ -68,11 +68,19 @@ def cases_of(found: dict[str, Any], timezone: str) -> list[Case]:
             what += f", field {c.get('field')}"
             told = (f"kept {details.get('kept')!r}, another counter's {details.get('overwritten')!r} was "
                     "overwritten")
+        elif details.get("in_transit"):
+            # Central lists the transfer's in-transit movements; the negative ones are check-ins.
+            checks = [s for s in details.get("sales") or [] if int(s.get("quantity") or 0) < 0]
+            where = ", ".join(sorted({str(s.get("terminal") or "?") for s in checks}))
+            what = "units in transit of " + what
+            told = (f"checked in {len(checks)} times ({where}); in transit {details.get('on_hand')}: count what "
+                    "arrived and adjust the stock for the units counted twice")
         else:
             sales = details.get("sales") or []
             where = ", ".join(sorted({str(s.get("terminal") or "?") for s in sales}))
-            told = (f"{len(sales)} sales ({where}); on hand {details.get('on_hand')}: refund one sale or "
-                    "substitute a piece")
+            fix = ("refund one sale or substitute a piece" if c["kind"] == "sold_twice"
+                   else "count the stock and adjust it, or refund a sale")
+            told = f"{len(sales)} sales ({where}); on hand {details.get('on_hand')}: {fix}"
         rows.append(Case("conflict", int(c["id"]), KINDS.get(c["kind"], c["kind"]), what, told,
                          _when(c.get("at"), timezone)))
     for a in found.get("attention", []):
