@@ -78,13 +78,14 @@ def cmd_items_list(args: argparse.Namespace) -> Output:
     data = {"items": [
         {"sku": r.sku, "barcode": r.barcode, "title": r.title, "style": r.style, "metal": r.metal,
          "price": Money(r.price_cents, r.currency).plain(), "currency": r.currency, "status": r.status,
-         "location": r.location, "on_hand": r.on_hand, "cert_number": r.cert_number, "store": r.store_code}
+         "location": r.location, "on_hand": r.on_hand, "in_transit": r.in_transit, "cert_number": r.cert_number,
+         "store": r.store_code}
         for r in rows
     ]}
     text = "\n".join(
         (f"{r.store_code:<4} " if r.store_code else "")
         + f"{r.sku:<12} {r.title[:48]:<48} {format_money(Money(r.price_cents, r.currency), locale):>12} "
-        f"{r.on_hand:>3} {r.status}"
+        f"{r.on_hand:>3} {r.status}" + (f" (+{r.in_transit} coming)" if r.in_transit else "")
         for r in rows
     ) or "No items match."
     return Output(data, text)

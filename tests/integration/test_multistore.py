@@ -185,6 +185,10 @@ def test_counted_units_go_in_transit_to_the_other_store_are_checked_in_there_and
                               "--data-dir", str(group.second_dir))
     assert code == 0, received
     assert (received["store"], received["quantity"], received["left_in_transit"]) == ("S1", 2, 1)
+    code, coming = run_json(capsys, "items", "list", "--store", "here", "--status", "in_transit",
+                            "--data-dir", str(group.second_dir))
+    assert code == 0 and [(i["sku"], i["store"], i["on_hand"], i["in_transit"]) for i in coming["items"]] == \
+        [(sku, "S1", 2, 1)]
     last = transfers.receive_transfer(counted, uow=second.uow(), actor=uptown)
     assert (last.quantity, last.left_in_transit) == (1, 0)
     with pytest.raises(ValidationError, match="no units"):
