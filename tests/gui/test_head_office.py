@@ -25,6 +25,7 @@ from pos_app.gui import dialogs
 from pos_app.gui.head_office import NOT_JOINED, HeadOfficePage, admin_address, place_of
 from pos_app.gui.main_window import MainWindow
 from pos_app.services import inventory
+from tests.conftest import SESSION_LOG
 from tests.gui.conftest import focused, main_window, press, sign_in, snap
 from tests.integration.multistore_helpers import UPTOWN_ZONE, Group, group_fixture  # noqa: F401
 from tests.integration.sync_helpers import available, one, rows, sell
@@ -45,6 +46,13 @@ def open_head_office(qtbot, window: MainWindow) -> HeadOfficePage:  # type: igno
     assert isinstance(page, HeadOfficePage)
     qtbot.waitUntil(lambda: reports.form.tabs.currentWidget() is page and page.status is not None, timeout=10_000)
     return page
+
+
+def logged_since(size: int) -> str:
+    """What the session's log (every record of Facet's, DEBUG and up) took in since it was `size` bytes long."""
+    with SESSION_LOG.open("rb") as log:
+        log.seek(size)
+        return log.read().decode("utf-8", errors="replace")
 
 
 def type_into(qtbot, edit: QLineEdit, text: str) -> None:  # type: ignore[no-untyped-def]
@@ -102,6 +110,7 @@ def sell_at_both_stores(group: Group) -> tuple[dt.date, dt.date]:
 
 def test_the_owner_reads_every_stores_sales_from_central_by_keyboard_and_exports_them_to_csv(
         qtbot, group: Group, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    logged = SESSION_LOG.stat().st_size
     first_day, last_day = sell_at_both_stores(group)
     expected = expected_days(group, first_day, last_day)
     assert {store for store, _day in expected} == {"S1", "S2"}
@@ -172,10 +181,11 @@ def test_the_owner_reads_every_stores_sales_from_central_by_keyboard_and_exports
             ("Jane Ellen", {"file": "group-sales.csv", "rows": len(days), "from": first_day.isoformat(),
                             "to": last_day.isoformat()})]
 
-        # The password is not kept: locking the screen empties its field.
+        # The password is not kept: locking the screen empties its field; no log record holds it.
         press(qtbot, Qt.Key.Key_L, CTRL)
         qtbot.waitUntil(lambda: window.context.actor is None)
         assert f.password_edit.text() == ""
+    assert login["password"] not in logged_since(logged)
 
 
 def _closed_port() -> int:
@@ -186,6 +196,7 @@ def _closed_port() -> int:
 
 def test_a_wrong_password_a_central_out_of_reach_a_database_that_is_no_central_and_reversed_days_are_said(
         qtbot, group: Group) -> None:  # type: ignore[no-untyped-def]
+    logged = SESSION_LOG.stat().st_size
     login = conninfo_to_dict(group.admin_url)
     with main_window(qtbot, group.first) as window:
         sign_in(qtbot, window, "Jane Ellen")
@@ -238,6 +249,8 @@ def test_a_wrong_password_a_central_out_of_reach_a_database_that_is_no_central_a
         type_into(qtbot, f.address_edit, good)
         assert "read from" in run_report(qtbot, page)
         assert window.isVisible()
+    records = logged_since(logged)  # no record of Facet's holds a password typed (none may, ever)
+    assert "not-the-password" not in records and login["password"] not in records
 
 
 def test_a_clerk_has_neither_the_reports_screen_nor_the_head_office(
