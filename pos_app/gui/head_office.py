@@ -171,6 +171,7 @@ class HeadOfficePage(QWidget):
         f.export_button.clicked.connect(self.export)
         QShortcut(QKeySequence("Ctrl+E"), self, self.export, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         context.actor_changed.connect(self._actor_changed)  # a QWidget's slot: disconnected when the page goes
+        context.sync_changed.connect(self._sync_changed)
         f.report_panel.setVisible(False)  # until the store's sync status says whether there is a central
         self._show_rows([])
 
@@ -210,6 +211,12 @@ class HeadOfficePage(QWidget):
             f.address_edit.setCursorPosition(0)
         if self.isVisible():
             self.focus_first()
+
+    def _sync_changed(self) -> None:
+        """The store joined or left its group: read its status again (now if the page is in front)."""
+        self.status = None
+        if self.isVisible():
+            self.load()
 
     def _actor_changed(self, _actor: object) -> None:
         # Locked, or someone else signed in: the administrator's password does not stay behind on the screen.
