@@ -152,6 +152,9 @@ def totals_of(rows: Sequence[StoreDaySales]) -> list[StoreTotal]:
 
 
 class HeadOfficePage(QWidget):
+    """The Head office tab (made by `ReportsView` for whoever may view sales reports); GUI thread only, its
+    reads of central on the op runner's "io" lane."""
+
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
