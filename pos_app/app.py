@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from pos_app.adapters.export_files import ExportFolder
     from pos_app.adapters.files import LocalFiles
     from pos_app.adapters.hashing import Argon2Hasher
+    from pos_app.adapters.head_office import CentralHeadOffice
     from pos_app.adapters.secrets import KeyringSecrets, KeyringStatus
     from pos_app.domain.restore import RestoreUndo
     from pos_app.persistence.database import LocalDatabase
@@ -115,6 +116,13 @@ class Facet:
         from pos_app.sync_group import SyncGroup
 
         return SyncGroup(self)
+
+    def head_office(self, url: str, *, user: str = "", password: str = "") -> CentralHeadOffice:
+        """Central read as the group's administrator, for the head office's reports (`services/head_office.py`);
+        the password is held for this reader's connections only."""
+        from pos_app.adapters.head_office import CentralHeadOffice
+
+        return CentralHeadOffice(url, user=user, password=password)
 
     @property
     def files(self) -> LocalFiles:

@@ -7,16 +7,23 @@ same stone entered twice), one row per record, grouped by report.
 The queries read the whole stock (a second or more at 100,000 items), so they
 run on a worker with their own connection, when the screen is first shown and
 again when it is shown after a change; the screen says it is updating.
+
+Whoever may view sales reports (the owner, managers) also has the Head office
+tab (Alt+4, `gui/head_office.py`): every store of the sync group, read from
+central. It reads only when asked (it needs central's administrator login);
+F5 on it runs it rather than the stock reports.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import QWidget
 
 from pos_app.domain.errors import UserFacingError
+from pos_app.domain.permissions import Permission
 from pos_app.gui.base import mark_info
 from pos_app.gui.context import AppContext
 from pos_app.gui.forms import Form
@@ -25,6 +32,9 @@ from pos_app.services import certificates, reports
 from pos_app.services.ports.certificates import DuplicateReport
 from pos_app.services.ports.inventory import AgingBucket, AgingRow, LowStockRow
 from pos_app.services.ports.store import Store
+
+if TYPE_CHECKING:
+    from pos_app.gui.head_office import HeadOfficePage
 
 
 @dataclass(frozen=True)
@@ -44,10 +54,19 @@ class ReportsView(QWidget):
         f = self.form
         f.refresh_button.clicked.connect(self.refresh)
         f.min_days_spin.editingFinished.connect(self.refresh)
-        QShortcut(QKeySequence("F5"), self, self.refresh)
+        QShortcut(QKeySequence("F5"), self, self._f5)
         QShortcut(QKeySequence("Alt+1"), self, lambda: f.tabs.setCurrentIndex(0))
         QShortcut(QKeySequence("Alt+2"), self, lambda: f.tabs.setCurrentIndex(1))
         QShortcut(QKeySequence("Alt+3"), self, lambda: f.tabs.setCurrentIndex(2))
+        self.head_office: HeadOfficePage | None = None
+        """The Head office tab, made only for whoever may view sales reports."""
+        if context.can(Permission.VIEW_SALES_REPORTS):
+            from pos_app.gui.head_office import HeadOfficePage
+
+            self.head_office = HeadOfficePage(context, f.tabs)
+            f.tabs.addTab(self.head_office, "Head office  (Alt+4)")
+            QShortcut(QKeySequence("Alt+4"), self, self.show_head_office)
+            f.tabs.currentChanged.connect(self._tab_changed)
         context.changed.connect(self._changed)
         self.stale = True
         self.loading = False
@@ -65,7 +84,27 @@ class ReportsView(QWidget):
                 self.refresh()
 
     def focus_first(self) -> None:
-        self.form.tabs.currentWidget().setFocus()
+        current = self.form.tabs.currentWidget()
+        if current is self.head_office and self.head_office is not None:
+            self.head_office.focus_first()
+        else:
+            current.setFocus()
+
+    def show_head_office(self) -> None:
+        """The Head office tab in front, its first field to fill with the keyboard."""
+        if self.head_office is not None:
+            self.form.tabs.setCurrentWidget(self.head_office)
+            self.head_office.focus_first()
+
+    def _tab_changed(self, _index: int) -> None:
+        # The stock reports' Refresh button means nothing on the head office's tab (it has its own Run).
+        self.form.refresh_button.setVisible(self.form.tabs.currentWidget() is not self.head_office)
+
+    def _f5(self) -> None:
+        if self.head_office is not None and self.form.tabs.currentWidget() is self.head_office:
+            self.head_office.run()
+        else:
+            self.refresh()
 
     def refresh(self) -> None:
         if self.loading:
