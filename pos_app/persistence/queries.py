@@ -246,13 +246,14 @@ class SqliteInventoryReader:
 
     def history(self, item_id: str) -> list[Movement]:
         sql = (
-            "SELECT m.created_at, m.kind, m.quantity, m.reason, m.reference, s.name, m.terminal "
+            "SELECT m.created_at, m.kind, m.quantity, m.reason, m.reference, s.name, m.terminal, d.code "
             "FROM stock_movements m LEFT JOIN staff s ON s.id = m.staff_id "
+            f"LEFT JOIN sync_stores d ON d.id = coalesce(m.store_id, {_OWN_STORE}) "
             "WHERE m.item_id = ? ORDER BY m.created_at DESC, m.rowid DESC"
         )
         return [
             Movement(at=_utc(r[0]), kind=r[1], quantity=r[2], reason=r[3], reference=r[4],
-                     staff_name=r[5], terminal=r[6])
+                     staff_name=r[5], terminal=r[6], store_code=r[7] or "")
             for r in self._c.execute(sql, (item_id,))
         ]
 

@@ -147,7 +147,8 @@ def _receive_units(uow: UnitOfWork, actor: Actor, item_id: str, sku: str, quanti
                      reference=f"transfer from {sender}" if sender else "transfer")
     uow.audit.record(actor, "stock.transfer_received", entity_type="item", entity_id=item_id,
                      summary={"sku": sku, "from": sender, "quantity": count})
-    return Transfer(item_id, sku, sender or "", "", ItemStatus.AVAILABLE.value, count, waiting - count)
+    name = next((s.name for s in uow.items.group_stores() if s.code == sender), "")
+    return Transfer(item_id, sku, sender or "", name, ItemStatus.AVAILABLE.value, count, waiting - count)
 
 
 @requires(Permission.RECEIVE_STOCK)
@@ -160,9 +161,7 @@ def receive_transfer(item_id: str, *, uow: UnitOfWork, actor: Actor, quantity: i
         if record.spec.tracking is not Tracking.UNIQUE:
             done = _receive_units(uow, actor, item_id, sku, quantity)
             uow.commit()
-            names = {s.code: s.name for s in uow.items.group_stores()}
-            return Transfer(done.item_id, sku, done.store_code, names.get(done.store_code, ""), done.status,
-                            done.quantity, done.left_in_transit)
+            return done
         if quantity not in (None, 1):
             raise ValidationError("quantity", f"{sku} is a unique piece: it is checked in alone (quantity 1)")
         if record.spec.status is not ItemStatus.IN_TRANSIT or uow.items.home_store(item_id) is not None:

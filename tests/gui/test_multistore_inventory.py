@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
+from pos_app.gui.inventory.item_dialog import ItemDialog
 from pos_app.gui.main_window import MainWindow
 from pos_app.gui.sell.prompts import ChoiceDialog, PromptDialog
 from pos_app.services import transfers
@@ -172,3 +173,24 @@ def test_a_manager_sends_units_of_a_counted_item_and_checks_in_part_of_a_transfe
         assert one(first, "SELECT on_hand FROM items WHERE id = ?", counted) == stock - 6
         qtbot.waitUntil(lambda: model.row_at(0) is not None and model.row_at(0).on_hand == stock - 6)
         snap(inventory, "inventory_units_received")
+
+        # The item's stock history says whose stock each line changed.
+        window.activateWindow()
+        qtbot.waitUntil(lambda: QApplication.focusWidget() is inventory.form.table)
+        press(qtbot, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: isinstance(inventory.dialog, ItemDialog) and inventory.dialog.isVisible())
+        item = inventory.dialog
+        qtbot.waitUntil(lambda: item.isAncestorOf(QApplication.focusWidget()))  # the keyboard is in the dialog
+        press(qtbot, Qt.Key.Key_3, Qt.KeyboardModifier.AltModifier)
+        qtbot.waitUntil(lambda: item.form.tabs.currentIndex() == 2)
+        history = item.form.history_table
+        qtbot.waitUntil(lambda: history.isVisible() and history.model() is not None
+                        and history.model().rowCount() > 0)
+        lines_model = history.model()
+        headers = [lines_model.headerData(c, Qt.Orientation.Horizontal) for c in range(lines_model.columnCount())]
+        assert headers[:4] == ["When", "What", "Store", "Quantity"]
+        lines = [tuple(lines_model.index(r, c).data() for c in (1, 2, 3)) for r in range(lines_model.rowCount())]
+        assert lines[:4] == [("Transferred in", "S1", "+1"), ("In transit", "S1", "-1"),  # newest first
+                             ("In transit", "S2", "+3"), ("Transferred out", "S1", "-3")]
+        snap(item, "item_history_by_store")
+        press(qtbot, Qt.Key.Key_Escape)

@@ -23,7 +23,7 @@ from pos_app.services.ports.store import Store
 
 _KIND = {"receive": "Received", "sale": "Sold", "return": "Returned", "adjustment": "Adjusted",
          "transfer_in": "Transferred in", "transfer_out": "Transferred out", "memo_out": "Out on memo",
-         "memo_in": "Back from memo", "count": "Stock count"}
+         "memo_in": "Back from memo", "count": "Stock count", "in_transit": "In transit"}
 
 
 class ItemDialog(FacetDialog):
@@ -105,9 +105,13 @@ class ItemDialog(FacetDialog):
         from zoneinfo import ZoneInfo
 
         tz = ZoneInfo(self.context.profile.timezone)
-        fill(self.form.history_table, ["When", "What", "Quantity", "Reason", "Reference", "By", "Counter"],
-             [(m.at.astimezone(tz).strftime("%Y-%m-%d %H:%M"), _KIND.get(m.kind, m.kind), f"{m.quantity:+d}",
-               m.reason, m.reference or "", m.staff_name or "", m.terminal) for m in moves], numeric=[2])
+        by_store = any(m.store_code for m in moves)  # a sync group: whose stock each line changed
+        headers = ["When", "What", *(["Store"] if by_store else []), "Quantity", "Reason", "Reference", "By",
+                   "Counter"]
+        rows = [(m.at.astimezone(tz).strftime("%Y-%m-%d %H:%M"), _KIND.get(m.kind, m.kind),
+                 *([m.store_code] if by_store else []), f"{m.quantity:+d}", m.reason, m.reference or "",
+                 m.staff_name or "", m.terminal) for m in moves]
+        fill(self.form.history_table, headers, rows, numeric=[headers.index("Quantity")])
         self.form.tabs.setTabText(2, f"Stock history ({len(moves)})  (Alt+3)")
 
     def save(self) -> None:

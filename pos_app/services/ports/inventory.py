@@ -56,6 +56,7 @@ class Movement:
     reference: str | None
     staff_name: str | None
     terminal: str
+    store_code: str = ""  # the store whose stock it changed (S2), in a sync group
 
 
 @dataclass(frozen=True)
