@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010", "0011",
-                              "0012", "0013", "0014", "0015")
+                              "0012", "0013", "0014", "0015", "0017")
 HEAD = REVISIONS[-1]
 
 
