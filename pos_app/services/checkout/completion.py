@@ -59,8 +59,8 @@ class CompletedSale:
     note: str = ""  # what the clerk must hear of how it completed ("" when it went as rung up)
 
 
-CUSTOMER_ERASED_NOTE = ("Completed without a customer: the customer on it was erased at their request (at the "
-                        "privacy desk, here or at another counter), so neither this sale nor its receipt names them.")
+CUSTOMER_ERASED_NOTE = ("Completed without a customer: the customer on it was erased at their request meanwhile "
+                        "(at the privacy desk of another counter), so the sale does not name them.")
 
 
 def _sale_kind(cart: Cart) -> str:
