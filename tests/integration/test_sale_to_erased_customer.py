@@ -10,6 +10,7 @@ SDK to the local Stripe server.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import uuid
 from pathlib import Path
@@ -218,6 +219,49 @@ def test_a_card_captured_before_the_erasure_stays_with_the_sale_completed_withou
     # The captured card is the sale's payment: Stripe is asked nothing more, nothing is refunded.
     assert stripe_server.requests == []
     assert _one(demo_facet, "SELECT count(*) FROM card_refunds") == 0
+
+
+def test_cash_over_the_form_8300_line_keeps_its_report_when_the_payer_is_erased_by_a_pull_while_paying(
+        demo_facet: app.Facet, clerk: Actor, shift: str, settings: checkout.CounterSettings) -> None:
+    """The law has the report filed with the payer's details: the erasure pulled meanwhile leaves them on the
+    open checkout, and the sale writes the report without the customer, counting their earlier cash."""
+    customer_id, name = _customer(demo_facet)
+    sales = demo_facet.store.sales
+    cheapest = demo_facet.store.inventory.rows_by_ids([_one(
+        demo_facet, "SELECT id FROM items WHERE status = 'available' AND tracking = 'unique' AND on_hand = 1 "
+                    "ORDER BY price_cents LIMIT 1")])[0]
+    small = checkout.attach_customer(checkout.add_item(Cart(), cheapest, actor=clerk), customer_id, sales=sales,
+                                     actor=clerk)
+    first = checkout.start_checkout(small, settings=settings, uow=demo_facet.uow(), actor=clerk)
+    first = checkout.pay_cash(first, first.due, uow=demo_facet.uow(), actor=clerk, sales=sales)
+    checkout.complete_sale(first, uow=demo_facet.uow(), actor=clerk, sales=sales)  # their cash earlier
+    earlier = first.priced.total.cents
+    rows = demo_facet.store.inventory.rows_by_ids([r[0] for r in demo_facet.connection().execute(
+        "SELECT id FROM items WHERE status = 'available' AND tracking = 'unique' AND on_hand = 1 "
+        "ORDER BY price_cents DESC LIMIT 40")])
+    cart = Cart()
+    for row in rows:
+        if sum(line.unit_price.cents for line in cart.lines) > 1_000_000:
+            break
+        cart = checkout.add_item(cart, row, actor=clerk)
+    cart = checkout.attach_customer(cart, customer_id, sales=sales, actor=clerk)
+    co = checkout.start_checkout(cart, settings=settings, uow=demo_facet.uow(), actor=clerk)
+    payer = checkout.LargeCashDetails("Ann Payer", "12 Oak St, Springfield IL", dt.date(1980, 5, 1),
+                                      "123-45-6789", "Illinois driver licence D123-4567")
+    co = checkout.pay_cash(co, co.due, uow=demo_facet.uow(), actor=clerk, sales=sales, large_cash=payer)
+    erase_by_a_pull(demo_facet, customer_id)
+    assert name not in _one(demo_facet, "SELECT cart FROM checkouts WHERE id = ?", co.id)
+
+    done = checkout.complete_sale(co.id, uow=demo_facet.uow(), actor=clerk, sales=sales)
+
+    assert done.note == CUSTOMER_ERASED_NOTE
+    assert sales.sale(done.sale_id).customer_id is None  # type: ignore[union-attr]
+    (report,) = [r for r in sales.large_cash_reports() if r.sale_number == done.number]
+    assert (report.full_name, report.cash_cents, report.customer) == ("Ann Payer", co.priced.total.cents, "")
+    assert report.twelve_month_cents == co.priced.total.cents + earlier  # their earlier cash, by the pseudonym
+    assert _one(demo_facet, "SELECT customer_id FROM large_cash_reports WHERE id = ?", report.id) is None
+    journal = _one(demo_facet, "SELECT tenders FROM checkouts WHERE id = ?", co.id)
+    assert "123456789" not in journal and "Ann Payer" not in journal  # the report has them now, not the journal
 
 
 def test_a_return_of_an_erased_customers_sale_completes_without_naming_them(

@@ -169,6 +169,17 @@ def test_a_customer_erased_while_the_sale_was_paid_for_is_left_off_it_and_the_cl
     assert uow.of("sale.completed")[0].summary["customer_erased"] is True
 
 
+def test_a_customer_erased_since_they_were_attached_never_enters_the_payment_journal(uow: FakeUnitOfWork) -> None:
+    customer_id = add_customer(uow)
+    cart = checkout.attach_customer(cart_of(uow, 100_000), customer_id, sales=FakeSalesReader(uow.state),
+                                    actor=CLERK)
+    uow.state.customers[customer_id]["erased_at"] = AT  # by another window on the store
+    co = checkout.start_checkout(cart, settings=SETTINGS, uow=uow, actor=CLERK)
+    assert (co.cart.customer_id, co.cart.customer_name) == (None, "")
+    assert uow.checkouts.get(co.id).checkout.cart.customer_name == ""  # type: ignore[union-attr]
+    assert co.priced.total == Money(106_250)
+
+
 def test_recovery_completes_a_paid_checkout_at_the_rate_it_was_charged(uow: FakeUnitOfWork) -> None:
     co = paid(uow, cart_of(uow, 100_000))
     [back] = checkout.recover_checkouts(uow=uow, actor=CLERK, sales=NO_SALES, terminal=None)
