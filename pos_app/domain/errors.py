@@ -75,6 +75,18 @@ class NotEnoughStock(StockConflict):
         super().__init__(sku, f"Only {on_hand} of {sku} on hand; {wanted} cannot be taken out.")
 
 
+class CustomerErased(Conflict):
+    """The customer a new sale names was erased meanwhile (at the privacy desk of this counter, of another
+    window, or of another counter through a sync pull): the database refuses to link a sale to them.
+
+    Raised from inside the sale's write transaction (its trigger, migration 0017), so nothing of that
+    transaction is kept; the checkout then completes the sale without a customer."""
+
+    def __init__(self) -> None:
+        super().__init__("The customer was erased at their request while this sale was open: a sale can no "
+                         "longer name them. Take it without a customer.")
+
+
 class CentralProblem(UserFacingError):
     """A sync group's central PostgreSQL could not be reached, refused the login, or refused a call; the
     message says which and why (never a password)."""

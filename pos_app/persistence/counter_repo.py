@@ -15,6 +15,9 @@ row count is checked, and its ledger lines meet the trigger that keeps stock
 from going below zero (`stock_guard.py`): a piece another window sold since
 the cart was checked raises `ItemAlreadySold`, a counted item with too few
 units left `NotEnoughStock`, and the caller's transaction keeps nothing.
+
+A sale row naming a customer erased meanwhile meets the trigger of migration
+0017 and raises `CustomerErased` (the checkout then writes it without them).
 """
 
 from __future__ import annotations
@@ -24,8 +27,10 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+import sqlcipher3
 from sqlalchemy.orm import Session
 
+from pos_app.domain.errors import CustomerErased
 from pos_app.domain.permissions import Actor
 from pos_app.persistence.journal import Journal, insert_values, stored_time, updates
 from pos_app.persistence.models import new_id, utcnow
@@ -58,6 +63,9 @@ _LINE_SQL = _insert_sql("sale_lines", _LINE_COLUMNS)
 _PAYMENT_SQL = _insert_sql("payments", _PAYMENT_COLUMNS)
 _MOVE_SQL = _insert_sql("stock_movements", _MOVE_COLUMNS)
 _MOVE_AT = {"item_id": 1, "quantity": 3}
+# The constant part of the message of the triggers that keep a sale from naming an erased customer
+# (db/versions/0017_no_sale_to_erased_customer.py).
+ERASED_CUSTOMER = "a sale never names an erased customer"
 
 
 # A piece comes home to the store that takes it back (sync groups): its home was the store that sold it.
@@ -134,7 +142,8 @@ class CounterRepo:
         """Write `sale` whole on the raw connection: its pieces claimed first (one sold since the cart was
         checked stops the sale before anything is written), the sale, its lines, payments and stock
         movements, their outbox rows, and with an `action` its audit event. `at` stamps the rows (the demo's
-        past sales; default now)."""
+        past sales; default now). A customer erased meanwhile raises `CustomerErased`: the caller's
+        transaction must then keep nothing (its pieces were claimed already)."""
         self._s.flush()  # ORM rows of the same unit of work (a new customer) first: the sale points at them
         conn = self._dbapi()
         now = _ts(at or utcnow())
@@ -146,7 +155,12 @@ class CounterRepo:
                     sale.staff_id, sale.customer_id, "completed", sale.currency, sale.subtotal_cents,
                     sale.discount_cents, sale.tax_cents, sale.total_cents, sale.tax_rate, sale.tax_exempt_reason,
                     sale.tax_exempt_number, sale.order_discount_reason, _ts(sale.completed_at), now, now]
-        conn.execute(_SALE_SQL, sale_row)
+        try:
+            conn.execute(_SALE_SQL, sale_row)
+        except sqlcipher3.IntegrityError as exc:
+            if ERASED_CUSTOMER in str(exc):
+                raise CustomerErased() from None
+            raise
         lines = [[new_id(), sale_id, line.item_id, position, line.sku, line.description, line.quantity,
                   line.unit_price_cents,
                   line.unit_price_cents if line.list_price_cents is None else line.list_price_cents,

@@ -16,7 +16,9 @@ Every place a customer's personal data can be:
   certificates: deleted;
 - ``large_cash_reports``: name, address, date of birth, taxpayer id,
   occupation and ID document blanked;
-- ``checkouts.cart``: the name and the Form 8300 details a checkout carries;
+- ``checkouts.cart``: the name and the Form 8300 details a checkout carries (an
+  open one, met only by an erasure pulled from another counter, keeps the
+  details: the law has its report filed when the sale completes);
 - ``privacy_requests.export_file``: where their exports were written (the
   files are deleted by the service);
 - free text linked to them (their sales' reasons, their lines' descriptions,
@@ -240,10 +242,16 @@ class ErasureRepo:
         counts["cash_reports_blanked"] = len(reports)
 
         carts = 0
-        for checkout_id, cart_text, journal_text in list(c.execute(
-                "SELECT id, cart, tenders FROM checkouts INDEXED BY ix_checkouts_customer_id WHERE customer_id = ?",
-                (customer_id,))):
-            cart, payment_journal = _without_payer(cart_text, journal_text)
+        for checkout_id, cart_text, journal_text, status in list(c.execute(
+                "SELECT id, cart, tenders, status FROM checkouts INDEXED BY ix_checkouts_customer_id "
+                "WHERE customer_id = ?", (customer_id,))):
+            if status == "open":
+                # Only an erasure pulled from another counter meets one (an open checkout blocks a local
+                # erasure). Its Form 8300 details stay: the cash was taken, the law has its report filed with
+                # the payer's details, and the sale writes it when it completes (without the customer).
+                cart, payment_journal = json.loads(cart_text), journal_text
+            else:
+                cart, payment_journal = _without_payer(cart_text, journal_text)
             cart["customer_name"] = ""
             c.execute("UPDATE checkouts SET cart = ?, tenders = ? WHERE id = ?",
                       (json.dumps(cart), payment_journal, checkout_id))

@@ -3,7 +3,8 @@
 Like `persistence/counter_repo.py` and its stock guard, a sale takes each unique
 piece only while it is available (`ItemAlreadySold` otherwise, before anything
 of the sale is written) and no ledger line may take an item below zero
-(`NotEnoughStock`); the sale's audit event is written with it.
+(`NotEnoughStock`); the sale's audit event is written with it. A sale naming an
+erased customer is refused (`CustomerErased`), as migration 0017's trigger refuses it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from pos_app.domain.errors import ItemAlreadySold
+from pos_app.domain.errors import CustomerErased, ItemAlreadySold
 from pos_app.domain.jewelry import ItemStatus
 from pos_app.domain.permissions import Actor
 from pos_app.services.ports.sales import NewPayment, NewSale
@@ -45,6 +46,9 @@ class FakeCounterRepository:
     def write_sale(self, sale: NewSale, *, actor: Actor, action: str | None = "sale.completed",
                    at: dt.datetime | None = None) -> str:
         self.set_statuses(sale.statuses)  # the pieces first: one sold meanwhile stops the sale
+        customer = self._state.customers.get(sale.customer_id) if sale.customer_id else None
+        if customer is not None and customer.get("erased_at") is not None:
+            raise CustomerErased()
         sale_id = new_id("sale")
         row = {k: v for k, v in dataclasses.asdict(sale).items() if k not in ("audit_summary", "approved_by")}
         self._state.sales[sale_id] = {**row, "id": sale_id, "status": "completed",

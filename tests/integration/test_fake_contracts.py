@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from pos_app import app
-from pos_app.domain.errors import Conflict, ItemAlreadySold, NotEnoughStock, ValidationError
+from pos_app.domain.errors import Conflict, CustomerErased, ItemAlreadySold, NotEnoughStock, ValidationError
 from pos_app.domain.jewelry import ItemStatus, Tracking
 from pos_app.domain.permissions import Actor, Role
 from pos_app.domain.staff import LAST_OWNER
@@ -283,6 +283,34 @@ def test_counter_repository_contract(store: tuple[UnitOfWork, Actor]) -> None:
         with pytest.raises(ItemAlreadySold) as twice:
             uow.counter.set_statuses([(piece, "sold")])
         assert twice.value.sku == "CT-U2"
+
+
+def test_counter_refuses_a_sale_naming_an_erased_customer_contract(store: tuple[UnitOfWork, Actor]) -> None:
+    """Migration 0017's trigger, and the fake: the refused sale writes nothing; the same sale without the
+    customer is written."""
+    from pos_app.services.ports.sales import NewPayment, NewSale, NewSaleLine
+
+    uow, owner = store
+    assert owner.staff_id is not None
+    at = dt.datetime(2026, 3, 2, 15, tzinfo=dt.UTC)
+    with uow:
+        gone = uow.customers.add(NewCustomer(first_name="Opal", last_name="Gone", email="opal@example.com",
+                                             phone=None))
+        uow.customers.update(gone, {"erased_at": at})
+        beads = uow.items.add(item_spec("CE-BEAD", tracking=Tracking.COUNTED, quantity=2))
+        uow.stock.record(beads, "receive", 2, actor=owner)
+
+        def sale(number: str, customer_id: str | None) -> NewSale:
+            return NewSale(number=number, terminal="CE", staff_id=owner.staff_id or "", customer_id=customer_id,
+                           currency="USD", completed_at=at, lines=(NewSaleLine(beads, "CE-BEAD", "Beads", 1, 1_000,
+                                                                               0, 0),),
+                           payments=(NewPayment("cash", 1_000),))
+
+        with pytest.raises(CustomerErased, match="erased at their request"):
+            uow.counter.write_sale(sale("CE-000001", gone), actor=owner, action=None)
+        assert uow.stock.on_hand(beads) == 2
+        uow.counter.write_sale(sale("CE-000002", None), actor=owner, action=None)
+        assert uow.stock.on_hand(beads) == 1
 
 
 def test_audit_log_contract(store: tuple[UnitOfWork, Actor]) -> None:

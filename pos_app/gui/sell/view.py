@@ -415,13 +415,25 @@ class SellView(QWidget):
         def work(store: Store) -> checkout.Checkout:
             return checkout.start_checkout(cart, settings=settings, uow=store.uow(), actor=actor)
 
-        self.context.runner.run(work, on_done=self.open_payment, parent=self)
+        def opened(co: checkout.Checkout) -> None:
+            # The journal opened without the customer: erased since they were attached, by a window this
+            # screen never hears from. The sale goes on without them, and the clerk is told here and there.
+            if cart.customer_id is not None and co.cart.customer_id is None:
+                self.set_cart(co.cart, checkout.CUSTOMER_ERASED_MEANWHILE)
+                self.open_payment(co, note=checkout.CUSTOMER_ERASED_MEANWHILE)
+            else:
+                self.open_payment(co)
 
-    def open_payment(self, co: checkout.Checkout) -> None:
-        """The payment dialog for the journal just started or found open (it keeps the journal's id)."""
+        self.context.runner.run(work, on_done=opened, parent=self)
+
+    def open_payment(self, co: checkout.Checkout, *, note: str = "") -> None:
+        """The payment dialog for the journal just started or found open (it keeps the journal's id); `note`
+        is said on it as it opens."""
         from pos_app.gui.sell.payment import PaymentDialog
 
         dialog = PaymentDialog(self.context, co, self.settings, parent=self)
+        if note:
+            dialog.say(note)
         dialog.completed.connect(self.sale_completed)
         dialog.back_to_cart.connect(lambda cart: self.set_cart(cart, "Back to the cart."))
         def voided() -> None:
@@ -443,11 +455,13 @@ class SellView(QWidget):
         self.set_cart(Cart(currency=self.settings.currency))
         self.show_change_due(done.change.cents)
         change = f" Change: {self.context.money(done.change.cents)}." if done.change.cents else ""
-        self.say(f"Sale {done.number} complete, {self.context.money(done.total.cents)}.{change} Printing the receipt…")
+        note = f" {done.note}" if done.note else ""  # such as: completed without a customer erased meanwhile
+        self.say(f"Sale {done.number} complete, {self.context.money(done.total.cents)}.{change}{note} "
+                 "Printing the receipt…")
         self.context.changed.emit("sales")
         self.context.changed.emit("stock")
         self.print_receipt(done.sale_id, open_drawer=done.change.cents > 0 or self._had_cash(done),
-                           job_id=done.receipt_job_id)
+                           job_id=done.receipt_job_id, note=done.note)
         self.focus_first()
 
     def _had_cash(self, done: checkout.CompletedSale) -> bool:
@@ -455,9 +469,10 @@ class SellView(QWidget):
         return sale is not None and any(p.tender == "cash" for p in sale.payments)
 
     def print_receipt(self, sale_id: str, *, gift: bool = False, reprint: bool = False,
-                      open_drawer: bool = False, job_id: str | None = None) -> None:
+                      open_drawer: bool = False, job_id: str | None = None, note: str = "") -> None:
         """Print on the io lane; `job_id` is the receipt's queue entry made with the sale (it leaves the
-        queue once printed). The clerk is told the outcome and the queue button counts what waits."""
+        queue once printed). The clerk is told the outcome and the queue button counts what waits; a
+        receipt that did not print keeps the sale's `note` in front of them."""
         context, actor = self.context, self.actor
 
         def work(store: Store) -> receipts.PrintOutcome:
@@ -470,7 +485,7 @@ class SellView(QWidget):
             if outcome.printed:
                 self.say(self.form.message_label.text().replace("Printing the receipt…", "") + " " + outcome.message)
             else:
-                self.show_problem(UserFacingError(outcome.message))
+                self.show_problem(UserFacingError(f"{note} {outcome.message}".strip()))
             self._refresh_queue()
 
         context.runner.run(work, on_done=done, parent=self, lane="io")

@@ -31,6 +31,7 @@ from pos_app.services.checkout.cards import (
     start_card,
 )
 from pos_app.services.checkout.cart import (
+    CUSTOMER_ERASED_MEANWHILE,
     DEFAULT_CLERK_DISCOUNT_LIMIT,
     CounterSettings,
     DiscountToConfirm,
@@ -49,7 +50,13 @@ from pos_app.services.checkout.cart import (
     scan,
     set_quantity,
 )
-from pos_app.services.checkout.completion import CompletedSale, complete_sale, paid_summary, sale_rows
+from pos_app.services.checkout.completion import (
+    CUSTOMER_ERASED_NOTE,
+    CompletedSale,
+    complete_sale,
+    paid_summary,
+    sale_rows,
+)
 from pos_app.services.checkout.journal import CheckoutRef, open_checkout
 from pos_app.services.checkout.parking import hand_over_cart, park_cart, recall_cart
 from pos_app.services.checkout.recovery import Recovered, conflict_message, recover_checkouts
@@ -67,6 +74,7 @@ from pos_app.services.checkout.tenders import (
 )
 
 __all__ = [
+    "CUSTOMER_ERASED_MEANWHILE", "CUSTOMER_ERASED_NOTE",
     "DEFAULT_CLERK_DISCOUNT_LIMIT", "LARGE_CASH_LIMIT_CENTS", "Checkout", "CheckoutRef", "CheckoutStatus",
     "CompletedSale", "CounterSettings", "DiscountToConfirm", "LargeCashDetails", "LargeCashDetailsNeeded",
     "PendingCard", "Recovered", "add_item", "attach_customer", "cancel_card", "card_refundable", "check_card",

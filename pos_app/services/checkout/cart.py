@@ -35,6 +35,8 @@ from pos_app.services.ports.settings import DirectoryReader
 from pos_app.services.ports.uow import UnitOfWork
 
 DEFAULT_CLERK_DISCOUNT_LIMIT = Decimal(10)
+CUSTOMER_ERASED_MEANWHILE = ("The customer on this sale was erased at their request meanwhile: the sale goes on "
+                             "without a customer.")
 
 
 @dataclass(frozen=True)
@@ -318,9 +320,7 @@ def refresh_customer(cart: Cart, *, sales: SalesReader, actor: Actor) -> tuple[C
         return cart, ""
     hit = sales.customer(cart.customer_id)
     if hit is None:
-        return (dataclasses.replace(cart, customer_id=None, customer_name=""),
-                "The customer on this sale was erased at their request meanwhile: the sale goes on without a "
-                "customer.")
+        return dataclasses.replace(cart, customer_id=None, customer_name=""), CUSTOMER_ERASED_MEANWHILE
     if hit.name != cart.customer_name:
         return dataclasses.replace(cart, customer_name=hit.name), f"Customer: {hit.name} (their name was corrected)."
     return cart, ""

@@ -14,6 +14,15 @@ and the database refuses stock below zero (`persistence/stock_guard.py`):
 sale, keeps the checkout open with what was paid, notes the conflict on it
 and on the audit trail (`checkout.stock_conflict`, one of `audit flags`),
 and the money goes back with `refund_unsold`.
+
+The customer on the sale may be erased while it is being paid for: at the
+privacy desk of another window on the same store (which the screen here
+never hears of), or of another counter, arriving through a sync pull. The
+database refuses to link a new sale to them (migration 0017); the refused
+transaction keeps nothing, and the sale is written again without a
+customer, as a walk-in's is, in a transaction of its own: the customer has
+paid (a card stays captured, cash stays in the drawer), and the store keeps
+its promise of erasure. `CompletedSale.note` tells the clerk.
 """
 
 from __future__ import annotations
@@ -27,7 +36,7 @@ from dataclasses import dataclass
 
 from pos_app.domain.cart import Cart, Discount, TenderKind
 from pos_app.domain.checkout import Checkout
-from pos_app.domain.errors import Conflict, PermissionDenied, StockConflict, ValidationError
+from pos_app.domain.errors import Conflict, CustomerErased, PermissionDenied, StockConflict, ValidationError
 from pos_app.domain.money import Money, format_money
 from pos_app.domain.permissions import Actor, Permission
 from pos_app.services.checkout import journal
@@ -47,6 +56,11 @@ class CompletedSale:
     total: Money
     change: Money
     receipt_job_id: str | None = None  # the receipt's entry in the print queue, written with the sale
+    note: str = ""  # what the clerk must hear of how it completed ("" when it went as rung up)
+
+
+CUSTOMER_ERASED_NOTE = ("Completed without a customer: the customer on it was erased at their request meanwhile "
+                        "(at the privacy desk of another counter), so the sale does not name them.")
 
 
 def _sale_kind(cart: Cart) -> str:
@@ -144,7 +158,8 @@ def complete_sale(checkout: CheckoutRef, *, uow: UnitOfWork, actor: Actor, sales
 
     A piece sold elsewhere since the cart was checked (or too few units left) raises a
     `StockConflict` naming the SKU: no sale is written and the checkout stays open with what
-    was paid, noted as conflicted; `refund_unsold` gives the money back.
+    was paid, noted as conflicted; `refund_unsold` gives the money back. A customer erased
+    meanwhile is left off the sale, which completes without them; its `note` says so.
     """
     co = journal.current(checkout, uow)
     if co.pending is not None:
@@ -162,6 +177,27 @@ def complete_sale(checkout: CheckoutRef, *, uow: UnitOfWork, actor: Actor, sales
     if originals and sales is not None:
         original_sale_id = sales.sale_id_for_number(sorted(originals)[0])
     moment = now or dt.datetime.now(dt.UTC)
+    try:
+        return _write(co, uow=uow, actor=actor, sales=sales, seller=seller, original_sale_id=original_sale_id,
+                      moment=moment, action=action)
+    except CustomerErased:
+        # Erased while this sale was being paid for; the refused transaction kept nothing. A sale needs no
+        # customer (a walk-in's has none) and this one is paid for: it completes without them, as the cart
+        # goes on without them when the screen hears of an erasure (`refresh_customer`). Form 8300's twelve
+        # months still count the cash of their earlier sales, which keep pointing at the pseudonym.
+        walk_in = dataclasses.replace(co, cart=dataclasses.replace(co.cart, customer_id=None, customer_name=""))
+        done = _write(walk_in, uow=uow, actor=actor, sales=sales, seller=seller, original_sale_id=original_sale_id,
+                      moment=moment, action=action, cash_history_of=co.cart.customer_id)
+        return dataclasses.replace(done, note=CUSTOMER_ERASED_NOTE)
+
+
+def _write(co: Checkout, *, uow: UnitOfWork, actor: Actor, sales: SalesReader | None, seller: str,
+           original_sale_id: str | None, moment: dt.datetime, action: str,
+           cash_history_of: str | None = None) -> CompletedSale:
+    """The sale's one transaction. `cash_history_of`: whose earlier cash Form 8300 counts, when it is not the
+    cart's customer (one erased meanwhile, whose sale is written without them)."""
+    customer_erased = cash_history_of is not None
+    cash_history_of = cash_history_of or co.cart.customer_id
     with _noting_conflicts(co, uow=uow, actor=actor, on_recovery=action != "sale.completed"), uow:
         counter = uow.counter
         terminal = actor.terminal
@@ -169,6 +205,8 @@ def complete_sale(checkout: CheckoutRef, *, uow: UnitOfWork, actor: Actor, sales
         rows = sale_rows(co, number=number, terminal=terminal, staff_id=seller,
                          shift_id=counter.open_shift_id(terminal), original_sale_id=original_sale_id,
                          completed_at=moment)
+        if customer_erased:
+            rows = dataclasses.replace(rows, audit_summary={**rows.audit_summary, "customer_erased": True})
         sale_id = counter.write_sale(rows, actor=actor, action=action)
         # The receipt waits in the print queue from the sale's own commit: no crash can lose it.
         receipt_job_id = counter.enqueue_print(terminal=terminal, document="receipt", sale_id=sale_id,
@@ -177,8 +215,8 @@ def complete_sale(checkout: CheckoutRef, *, uow: UnitOfWork, actor: Actor, sales
             cash = co.paid_in(TenderKind.CASH)
             profile = uow.store.get()
             since = large_cash_since(moment, profile.timezone if profile else "UTC")
-            earlier = (sales.customer_cash_since(co.cart.customer_id, since)
-                       if sales is not None and co.cart.customer_id else 0)
+            earlier = (sales.customer_cash_since(cash_history_of, since)
+                       if sales is not None and cash_history_of else 0)
             counter.add_large_cash_report({
                 **dataclasses.asdict(co.large_cash), "customer_id": co.cart.customer_id, "sale_id": sale_id,
                 "cash_cents": cash, "twelve_month_cents": cash + earlier, "recorded_by": actor.staff_id,

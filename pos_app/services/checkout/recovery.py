@@ -7,7 +7,8 @@ completes the sale, a failed or cancelled one reopens the cart with what was
 already paid. The journal keeps the tax rate and totals it was priced at,
 so a rate changed before the restart never moves what the customer owes.
 Recovery meets a piece sold elsewhere meanwhile as `complete_sale` does, and
-says what was paid instead of completing the sale.
+says what was paid instead of completing the sale; a customer erased
+meanwhile is left off the sale, as `complete_sale` leaves them, and said so.
 """
 
 from __future__ import annotations
@@ -90,7 +91,7 @@ def recover_checkouts(*, uow: UnitOfWork, actor: Actor, sales: SalesReader,
                 co = co.conflicted(str(conflict))
                 results.append(Recovered(co, None, f"{note} {conflict_message(co)}".strip(), conflict=str(conflict)))
                 continue
-            results.append(Recovered(co, done, f"{note} Sale {done.number} was completed.".strip()))
+            results.append(Recovered(co, done, f"{note} Sale {done.number} was completed. {done.note}".strip()))
         else:
             results.append(Recovered(co, None, f"{note} The cart was reopened with what was already paid.".strip()))
     return results

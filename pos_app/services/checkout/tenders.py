@@ -8,6 +8,7 @@ Cash over the Form 8300 line needs the payer's details first.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from zoneinfo import ZoneInfo
@@ -74,10 +75,16 @@ def _check_stock(uow: UnitOfWork, cart: Cart) -> None:
 @requires(Permission.SELL)
 def start_checkout(cart: Cart, *, settings: CounterSettings, uow: UnitOfWork, actor: Actor,
                    checkout_id: str | None = None) -> Checkout:
-    """Check the cart once more against stock and open its payment journal, priced at today's rate."""
+    """Check the cart once more against stock and open its payment journal, priced at today's rate.
+
+    A customer erased since they were attached (by another window on this store, which the screen never
+    hears of) is left off: the journal opens without them, never with their name, and the checkout's cart
+    says so by having no customer (`CUSTOMER_ERASED_MEANWHILE` is the screen's sentence for it)."""
     co = Checkout.start(checkout_id or str(uuid.uuid4()), cart, settings.tax_rate)
     with uow:
         _check_stock(uow, cart)
+        if cart.customer_id is not None and uow.customers.name_and_address(cart.customer_id) is None:
+            co = dataclasses.replace(co, cart=dataclasses.replace(cart, customer_id=None, customer_name=""))
         journal.save(uow, co, actor)
         uow.commit()
     return co

@@ -280,7 +280,8 @@ class CounterRepository(Protocol):
     def write_sale(self, sale: NewSale, *, actor: Actor, action: str | None = "sale.completed",
                    at: dt.datetime | None = None) -> str:
         """Write a whole sale (its lines, payments, stock movements, piece statuses, outbox rows and, with
-        an `action`, its audit event) and return its id; `at` stamps its rows (default: now)."""
+        an `action`, its audit event) and return its id; `at` stamps its rows (default: now). A sale naming
+        a customer erased meanwhile raises `CustomerErased` (the caller's transaction keeps nothing)."""
         ...
     def void_sale(self, sale_id: str, *, by: str | None, reason: str, at: dt.datetime) -> None: ...
     def record_moves(self, moves: Sequence[tuple[str, str, int]], *, reference: str, actor: Actor) -> None: ...

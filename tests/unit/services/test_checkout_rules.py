@@ -6,6 +6,7 @@ service modules): each test states one rule a clerk relies on.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import cast
 
@@ -18,12 +19,14 @@ from pos_app.domain.permissions import Role
 from pos_app.services import checkout
 from pos_app.services.guard import ApprovalNeeded
 from pos_app.services.ports.sales import SalesReader
-from tests.fakes.builders import actor, add_item, item_row, staff_id
+from tests.fakes.builders import actor, add_customer, add_item, item_row, staff_id
+from tests.fakes.sales import FakeSalesReader
 from tests.fakes.uow import FakeUnitOfWork, Unfaked
 
 CLERK, MANAGER = actor(Role.CLERK), actor(Role.MANAGER)
 SETTINGS = checkout.CounterSettings(currency="USD", locale="en_US", timezone="America/Chicago",
                                    tax_rate=Decimal("6.25"), clerk_discount_limit=Decimal(10), terminal="C1")
+AT = dt.datetime(2026, 12, 7, 22, 0, tzinfo=dt.UTC)
 NO_SALES = cast(SalesReader, Unfaked("sales reader"))  # a cash sale with no customer never asks it
 
 
@@ -147,6 +150,34 @@ def test_a_piece_sold_at_another_counter_meanwhile_is_not_sold_twice(uow: FakeUn
     assert uow.checkouts.get(co.id).checkout.is_open  # type: ignore[union-attr]
     conflict = uow.of("checkout.stock_conflict")
     assert len(conflict) == 1 and conflict[0].summary["cash_cents"] == 106_250
+
+
+def test_a_customer_erased_while_the_sale_was_paid_for_is_left_off_it_and_the_clerk_is_told(
+        uow: FakeUnitOfWork) -> None:
+    sales = FakeSalesReader(uow.state)
+    customer_id = add_customer(uow)
+    cart = checkout.attach_customer(cart_of(uow, 100_000), customer_id, sales=sales, actor=CLERK)
+    uow.counter.open_shift(terminal="C1", staff_id=CLERK.staff_id, float_cents=0, currency="USD")
+    co = checkout.start_checkout(cart, settings=SETTINGS, uow=uow, actor=CLERK)
+    co = checkout.pay_cash(co, co.due, uow=uow, actor=CLERK, sales=sales)
+    uow.state.customers[customer_id]["erased_at"] = AT  # at another counter, arriving through a sync pull
+    done = checkout.complete_sale(co, uow=uow, actor=CLERK, sales=sales)
+    assert "without a customer" in done.note and done.number == "C1-000001"  # the refused try used no number
+    assert [s["customer_id"] for s in uow.state.sales.values()] == [None]
+    journal = uow.checkouts.get(co.id).checkout  # type: ignore[union-attr]
+    assert (journal.status.value, journal.cart.customer_id, journal.cart.customer_name) == ("completed", None, "")
+    assert uow.of("sale.completed")[0].summary["customer_erased"] is True
+
+
+def test_a_customer_erased_since_they_were_attached_never_enters_the_payment_journal(uow: FakeUnitOfWork) -> None:
+    customer_id = add_customer(uow)
+    cart = checkout.attach_customer(cart_of(uow, 100_000), customer_id, sales=FakeSalesReader(uow.state),
+                                    actor=CLERK)
+    uow.state.customers[customer_id]["erased_at"] = AT  # by another window on the store
+    co = checkout.start_checkout(cart, settings=SETTINGS, uow=uow, actor=CLERK)
+    assert (co.cart.customer_id, co.cart.customer_name) == (None, "")
+    assert uow.checkouts.get(co.id).checkout.cart.customer_name == ""  # type: ignore[union-attr]
+    assert co.priced.total == Money(106_250)
 
 
 def test_recovery_completes_a_paid_checkout_at_the_rate_it_was_charged(uow: FakeUnitOfWork) -> None:
