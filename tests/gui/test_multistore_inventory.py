@@ -3,6 +3,8 @@ the other store and receives one sent here, all by keyboard."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
@@ -30,18 +32,24 @@ def _coming_back(group: Group) -> str:
     return piece
 
 
+def _manager_at_inventory(qtbot: Any, window: Any) -> Any:
+    """Marcus Reed (manager) signed in, on the inventory by its Ctrl+number key, the search box focused."""
+    assert isinstance(window, MainWindow)
+    sign_in(qtbot, window, "Marcus Reed")
+    screens = list(window.workspace.screens)
+    press(qtbot, getattr(Qt.Key, f"Key_{screens.index('Inventory') + 1}"), Qt.KeyboardModifier.ControlModifier)
+    inventory = window.workspace.screens["Inventory"]
+    qtbot.waitUntil(lambda: focused() is inventory.form.search_edit)
+    return inventory
+
+
 def test_a_manager_sends_a_piece_finds_it_with_the_store_filter_and_receives_one_by_keyboard(
         qtbot, group: Group) -> None:  # type: ignore[no-untyped-def]
     first = group.first
     returning = _coming_back(group)
     assert rows(first, "SELECT status, on_hand FROM items WHERE id = ?", returning) == [("in_transit", 0)]
     with main_window(qtbot, first) as window:
-        assert isinstance(window, MainWindow)
-        sign_in(qtbot, window, "Marcus Reed")
-        screens = list(window.workspace.screens)
-        press(qtbot, getattr(Qt.Key, f"Key_{screens.index('Inventory') + 1}"), Qt.KeyboardModifier.ControlModifier)
-        inventory = window.workspace.screens["Inventory"]
-        qtbot.waitUntil(lambda: focused() is inventory.form.search_edit)
+        inventory = _manager_at_inventory(qtbot, window)
         model = inventory.model
         assert [c.title for c in model.columns][:2] == ["SKU", "Store"]
         total = model.rowCount()
@@ -121,12 +129,7 @@ def test_a_manager_sends_units_of_a_counted_item_and_checks_in_part_of_a_transfe
     group.sync_all()
     assert one(first, "SELECT on_hand FROM items WHERE id = ?", counted) == stock - 4
     with main_window(qtbot, first) as window:
-        assert isinstance(window, MainWindow)
-        sign_in(qtbot, window, "Marcus Reed")
-        screens = list(window.workspace.screens)
-        press(qtbot, getattr(Qt.Key, f"Key_{screens.index('Inventory') + 1}"), Qt.KeyboardModifier.ControlModifier)
-        inventory = window.workspace.screens["Inventory"]
-        qtbot.waitUntil(lambda: focused() is inventory.form.search_edit)
+        inventory = _manager_at_inventory(qtbot, window)
         model = inventory.model
         qtbot.keyClicks(inventory.form.search_edit, sku)
         qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=3_000)
