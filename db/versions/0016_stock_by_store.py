@@ -80,6 +80,10 @@ def upgrade() -> None:
         f"CREATE TRIGGER stock_movements_no_update BEFORE UPDATE OF {_FROZEN} ON stock_movements BEGIN "
         "SELECT RAISE(ABORT, 'the stock ledger is append-only: record a new movement instead'); END"
     )
+    # On hand is now a sum per item and store, in transit apart: the covering index grows by those two columns.
+    op.create_index('ix_stock_movements_item_store_kind_quantity', 'stock_movements',
+                    ['item_id', 'store_id', 'kind', 'quantity'], unique=False)
+    op.drop_index('ix_stock_movements_item_quantity', table_name='stock_movements')
     op.execute(
         "CREATE TABLE item_store_stock ("
         "item_id VARCHAR(36) NOT NULL REFERENCES items (id), "
@@ -96,7 +100,7 @@ def upgrade() -> None:
         "SELECT item_id, coalesce(store_id, ''), "
         "sum(CASE WHEN kind = 'in_transit' THEN 0 ELSE quantity END), "
         "sum(CASE WHEN kind = 'in_transit' THEN quantity ELSE 0 END) "
-        "FROM stock_movements GROUP BY item_id, coalesce(store_id, '')"
+        "FROM stock_movements GROUP BY item_id, store_id"
     )
     op.execute(
         "UPDATE items SET on_hand = coalesce((SELECT s.on_hand FROM item_store_stock s "
@@ -169,6 +173,8 @@ def downgrade() -> None:
     op.execute("UPDATE items SET on_hand = coalesce((SELECT sum(quantity) FROM stock_movements m "
                "WHERE m.item_id = items.id), 0)")
     op.execute("DROP TABLE item_store_stock")
+    op.create_index('ix_stock_movements_item_quantity', 'stock_movements', ['item_id', 'quantity'], unique=False)
+    op.drop_index('ix_stock_movements_item_store_kind_quantity', table_name='stock_movements')
     op.execute("DROP TRIGGER IF EXISTS stock_movements_no_update")
     op.execute(
         f"CREATE TRIGGER stock_movements_no_update BEFORE UPDATE OF {_FROZEN_BEFORE} ON stock_movements BEGIN "

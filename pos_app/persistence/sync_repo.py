@@ -69,12 +69,16 @@ LOCAL_ONLY = {"items": frozenset({"seq", "on_hand"})}
 
 # A joined store's stock from its ledger, as the triggers of migration 0016 keep it afterwards.
 _OWN_STORE = "(SELECT store_id FROM sync_state WHERE id = 1)"
+# Grouped by the raw column, so the sums are read in the order of the ledger's (item, store, kind, quantity)
+# index without a sort; a movement without a store (none is written since 0016) adds to this store's row.
 _STOCK_BY_STORE = (
     "INSERT INTO item_store_stock (item_id, store_id, on_hand, in_transit) "
     f"SELECT item_id, coalesce(store_id, {_OWN_STORE}, ''), "
     "sum(CASE WHEN kind = 'in_transit' THEN 0 ELSE quantity END), "
     "sum(CASE WHEN kind = 'in_transit' THEN quantity ELSE 0 END) "
-    f"FROM stock_movements GROUP BY item_id, coalesce(store_id, {_OWN_STORE}, '')")
+    "FROM stock_movements WHERE true GROUP BY item_id, store_id "
+    "ON CONFLICT (item_id, store_id) DO UPDATE SET on_hand = on_hand + excluded.on_hand, "
+    "in_transit = in_transit + excluded.in_transit")
 _ON_HAND_HERE = ("UPDATE items SET on_hand = s.on_hand FROM item_store_stock s "
                  f"WHERE s.item_id = items.id AND s.store_id = {_OWN_STORE}")
 # NOT NULL columns central strips from another store's rows (staff secrets), and what this file holds instead.

@@ -147,8 +147,9 @@ class StockMovement(Synced, Base):
     __tablename__ = "stock_movements"
     __table_args__ = (
         Index("ix_stock_movements_item_at", "item_id", "created_at"),
-        # Quantity on hand is a sum per item: this index answers it without the table.
-        Index("ix_stock_movements_item_quantity", "item_id", "quantity"),
+        # Quantity on hand is a sum per item and store (in transit apart): this index answers it without the
+        # table, and gives a joining counter its per-store sums in index order (migration 0016).
+        Index("ix_stock_movements_item_store_kind_quantity", "item_id", "store_id", "kind", "quantity"),
         # The few movements whose reason a person typed (an erasure searches them for a customer's name).
         Index("ix_stock_movements_typed", "kind", sqlite_where=text(f"kind NOT IN {TYPED_MOVEMENTS_EXCLUDED}")),
     )
