@@ -51,6 +51,11 @@ from pos_app.services.ports.inventory import (
 )
 
 
+def own_store(session: Session) -> str | None:
+    """This store's id in its sync group (`sync_state.store_id`; set once the store has a profile)."""
+    return session.execute(text("SELECT store_id FROM sync_state WHERE id = 1")).scalar()
+
+
 def _opt(enum: Any, value: str | None) -> Any:
     return None if value is None else enum.of(value)
 
@@ -208,7 +213,7 @@ class ItemRepo:
     # ------------------------------------------------------------ the piece's home store (sync groups)
 
     def _own_store(self) -> str | None:
-        return self._s.execute(text("SELECT store_id FROM sync_state WHERE id = 1")).scalar()
+        return own_store(self._s)
 
     def group_stores(self) -> list[GroupStore]:
         """The group's stores as central last listed them (empty when this store is in no group)."""
@@ -311,7 +316,7 @@ class StockRepo:
         self._s = session
 
     def _own_store(self) -> str | None:
-        return self._s.execute(text("SELECT store_id FROM sync_state WHERE id = 1")).scalar()
+        return own_store(self._s)
 
     def record(self, item_id: str, kind: str, quantity: int, *, actor: Actor, reason: str = "",
                reference: str | None = None, at: dt.datetime | None = None, store_id: str | None = None) -> None:

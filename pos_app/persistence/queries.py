@@ -42,12 +42,13 @@ _OWN_STORE = "(SELECT store_id FROM sync_state WHERE id = 1)"
 # piece of another store of the group shows what its home store holds (one primary-key lookup a row).
 _ON_HAND = "i.on_hand"
 _ON_HAND_SHOWN = (f"CASE WHEN i.store_id IS NOT NULL AND i.store_id IS NOT {_OWN_STORE} AND i.tracking = 'unique' "
-            "THEN coalesce((SELECT s.on_hand FROM item_store_stock s WHERE s.item_id = i.id "
-            "AND s.store_id = i.store_id), 0) ELSE i.on_hand END")
+                  "THEN coalesce((SELECT s.on_hand FROM item_store_stock s WHERE s.item_id = i.id "
+                  "AND s.store_id = i.store_id), 0) ELSE i.on_hand END")
 # The home store's code from the group's directory (empty unless this store is in a group): one primary-key
 # lookup a row, and rows are read a page at a time.
 _STORE_CODE = f"(SELECT code FROM sync_stores WHERE id = coalesce(i.store_id, {_OWN_STORE}))"
 
+IN_TRANSIT = ItemStatus.IN_TRANSIT.value
 # Units of a counted item another store sent here and nobody has checked in yet (zero outside a group).
 _IN_TRANSIT_HERE = (f"coalesce((SELECT s.in_transit FROM item_store_stock s WHERE s.item_id = i.id "
                     f"AND s.store_id = {_OWN_STORE} AND i.tracking <> 'unique'), 0)")
@@ -88,8 +89,6 @@ def _order(sort: str, descending: bool) -> str:
     keys = [SORT_COLUMNS.get(sort, "i.sku")] + ([] if sort == "sku" else ["i.sku"]) + ["i.seq"]
     return ", ".join(key + direction for key in keys)
 
-
-IN_TRANSIT = ItemStatus.IN_TRANSIT.value
 
 _WORD = re.compile(r"\w", re.UNICODE)
 
