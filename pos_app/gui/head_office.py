@@ -9,7 +9,7 @@ and day, low stock, aging, duplicate certificates), central's address
 (filled in from the group this counter syncs with, as a `postgresql://`
 address; editable), the administrator's login name and password, and, for
 the sales, the days (each store's own days, this month so far by default;
-the stock reports are as central has them now, and the days are greyed).
+the stock reports are as central has them now, and the days are hidden).
 The password is used for the report's connection and nothing else: it is not
 kept (the project has no keyring slot for the administrator's login), never
 shown, never logged, and the field is emptied when the screen locks.
@@ -297,11 +297,11 @@ class HeadOfficePage(QWidget):
         self.form.password_edit.clear()
 
     def _chosen(self, _index: int) -> None:
-        """Another report chosen: its (empty) tables until it is run; the days only for the sales."""
+        """Another report chosen: its (empty) tables until it is run; the days shown only for the sales."""
         f = self.form
         sales = self.kind == SALES
         for widget in (f.from_label, f.from_edit, f.to_label, f.to_edit):
-            widget.setEnabled(sales)
+            widget.setVisible(sales)
         self.report = None
         self._show_empty()
         if not self.running:
