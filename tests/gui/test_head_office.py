@@ -22,9 +22,9 @@ from psycopg.conninfo import conninfo_to_dict
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit
 
-from pos_app.gui import dialogs
 from pos_app.domain.items import item_fields
 from pos_app.domain.permissions import Role
+from pos_app.gui import dialogs
 from pos_app.gui.head_office import NOT_JOINED, HeadOfficePage, admin_address, place_of
 from pos_app.gui.main_window import MainWindow
 from pos_app.services import certificates, head_office, inventory, transfers
