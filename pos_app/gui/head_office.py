@@ -84,7 +84,7 @@ NOT_JOINED = ("Head-office reports need a sync group: they read every store's sa
               "    pos-app central add-counter --url URL --store NAME\n"
               "and joins with it on a new computer or an empty data folder (\"Join a store group\" on Facet's "
               "first page, or pos-app sync join URL --token T). The README's \"Sync\" section tells how to run "
-              "the central PostgreSQL. Once this counter syncs, this page reads the group's sales.")
+              "the central PostgreSQL. Once this counter syncs, this page reads the group's sales and stock.")
 FIELD_LABELS = {"from": "From", "to": "To", "address": "Central's address", "password": "Password"}
 
 # key=value pairs of a libpq connection string, a value bare or in single quotes (with backslash escapes)

@@ -25,9 +25,10 @@ from PySide6.QtWidgets import QLineEdit
 from pos_app.domain.items import item_fields
 from pos_app.domain.permissions import Role
 from pos_app.gui import dialogs
-from pos_app.gui.head_office import NOT_JOINED, HeadOfficePage, admin_address, place_of
+from pos_app.gui.head_office import NOT_JOINED, AgingTotal, HeadOfficePage, admin_address, aging_totals, place_of
 from pos_app.gui.main_window import MainWindow
 from pos_app.services import certificates, head_office, inventory, transfers
+from pos_app.services.ports.head_office import StoreAging
 from tests.conftest import SESSION_LOG, actor_for
 from tests.gui.conftest import focused, main_window, press, sign_in, snap
 from tests.integration.multistore_helpers import UPTOWN_ZONE, Group, group_fixture  # noqa: F401
@@ -408,3 +409,13 @@ def test_the_owner_chooses_each_stock_report_by_keyboard_reads_every_stores_rows
         assert focused() is f.address_edit
         f.to_edit.setFocus()
         assert "read from" in run_report(qtbot, page) and f.totals_table.isVisible()
+
+
+def test_every_store_together_adds_each_bracket_in_each_currency_apart() -> None:
+    rows = [StoreAging("S1", "New York", 0, "0–90 days", 3, 30_000, "USD"),
+            StoreAging("S1", "New York", 1, "91–180 days", 0, 0, "USD"),
+            StoreAging("S2", "Toronto", 0, "0–90 days", 2, 50_000, "CAD"),
+            StoreAging("S3", "Uptown", 0, "0–90 days", 4, 12_000, "USD"),
+            StoreAging("S4", "New, no record yet", 0, "0–90 days", 0, 0, "")]
+    assert aging_totals(rows) == [AgingTotal("0–90 days", 2, 50_000, "CAD"), AgingTotal("0–90 days", 7, 42_000, "USD"),
+                                  AgingTotal("91–180 days", 0, 0, "USD")]
