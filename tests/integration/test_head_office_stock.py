@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from pos_app import app, cli
 from pos_app.adapters.head_office import CentralHeadOffice
@@ -222,8 +223,6 @@ def test_one_lab_report_number_on_pieces_at_two_stores_is_listed_with_each_piece
 
 def test_a_wrong_administrator_password_is_said_for_every_stock_report_and_a_clerk_reads_none(
         group: Group, capsys: pytest.CaptureFixture[str]) -> None:
-    from psycopg.conninfo import conninfo_to_dict, make_conninfo
-
     login = conninfo_to_dict(group.admin_url)
     wrong = make_conninfo(group.admin_url, password="not-the-password")
     cli_login(group.first_dir)
