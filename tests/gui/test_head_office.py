@@ -1,6 +1,7 @@
-"""The head office's report in the app: the owner reads every store's sales from the group's central PostgreSQL
-on the reports screen's Head office tab, by keyboard, and exports them to CSV; problems are said on the page; a
-clerk never reaches it; a store outside a group is told what a group takes.
+"""The head office's reports in the app: the owner reads every store's sales, and each store's low stock, aging
+and duplicate certificates, from the group's central PostgreSQL on the reports screen's Head office tab, by
+keyboard, and exports them to CSV; problems are said on the page; a clerk never reaches it; a store outside a
+group is told what a group takes.
 
 The group is real (tests/integration/multistore_helpers.py): the demo store (S1, New York) and Uptown (S2, Los
 Angeles), each with its own encrypted file, their sales pushed to a real central PostgreSQL.
@@ -21,11 +22,14 @@ from psycopg.conninfo import conninfo_to_dict
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit
 
+from pos_app.domain.items import item_fields
+from pos_app.domain.permissions import Role
 from pos_app.gui import dialogs
-from pos_app.gui.head_office import NOT_JOINED, HeadOfficePage, admin_address, place_of
+from pos_app.gui.head_office import NOT_JOINED, AgingTotal, HeadOfficePage, admin_address, aging_totals, place_of
 from pos_app.gui.main_window import MainWindow
-from pos_app.services import inventory
-from tests.conftest import SESSION_LOG
+from pos_app.services import certificates, head_office, inventory, transfers
+from pos_app.services.ports.head_office import StoreAging
+from tests.conftest import SESSION_LOG, actor_for
 from tests.gui.conftest import focused, main_window, press, sign_in, snap
 from tests.integration.multistore_helpers import UPTOWN_ZONE, Group, group_fixture  # noqa: F401
 from tests.integration.sync_helpers import available, one, rows, sell
@@ -286,3 +290,135 @@ def test_the_counters_central_reads_as_an_address_without_a_login() -> None:
     assert place_of("postgresql://admin:s3cret@central.example.com/facet?sslmode=verify-full") == \
         "central.example.com:5432/facet"
     assert place_of("host=central.example.com port=5433 dbname=facet") == "central.example.com:5433/facet"
+
+
+def stock_moved_and_certificates_recorded(group: Group) -> tuple[str, str, str]:
+    """Three units of a counted item (reorder at 3) sent from the demo store to Uptown, two checked in there;
+    one GIA report number on a demo store's piece and on a piece Uptown received itself; synced. The counted
+    item's SKU and title, and the demo store's piece's SKU."""
+    first, second = group.first, group.second
+    manager, uptown = group.manager_at_first(), group.owner_at_second()
+    counted = str(one(first, "SELECT id FROM items WHERE tracking = 'counted' AND on_hand >= 7 ORDER BY sku"))
+    detail = inventory.item_detail(counted, uow=first.uow(), actor=manager)
+    inventory.update_item(counted, {**item_fields(detail.record.spec), "reorder_point": "3"}, uow=first.uow(),
+                          actor=manager)
+    transfers.transfer_out(counted, "S2", uow=first.uow(), actor=manager, quantity=3)
+    group.sync_all()
+    transfers.receive_transfer(counted, uow=second.uow(), actor=uptown, quantity=2)
+    cert = {"lab": "GIA", "report_number": "2141234567", "carat": "1.21", "origin": "natural"}
+    piece = available(first)[0]
+    certificates.add_certificate(cert, uow=first.uow(), actor=actor_for(first, Role.OWNER),
+                                 today=dt.date(2026, 12, 7), item_id=piece)
+    own = inventory.receive_new_item({"sku": "UPT-7", "style": "solitaire", "title": "Uptown Oval Solitaire",
+                                      "metal": "platinum", "price": "9800.00", "tracking": "unique",
+                                      "location": "Case 1"}, uow=second.uow(), actor=uptown)
+    certificates.add_certificate(cert, uow=second.uow(), actor=uptown, today=dt.date(2026, 12, 7), item_id=own.id)
+    certificates.add_certificate(cert, uow=second.uow(), actor=uptown, today=dt.date(2026, 12, 7))
+    group.sync_all()
+    sku, title = rows(first, "SELECT sku, title FROM items WHERE id = ?", counted)[0]
+    return str(sku), str(title), str(one(first, "SELECT sku FROM items WHERE id = ?", piece))
+
+
+def choose(qtbot, page: HeadOfficePage, report: str) -> None:  # type: ignore[no-untyped-def]
+    """Alt+R to the report chooser, then Down or Up until `report` is chosen, as a person picks it."""
+    press(qtbot, Qt.Key.Key_R, ALT)
+    chooser = page.form.report_combo
+    assert focused() is chooser
+    texts = [chooser.itemText(i) for i in range(chooser.count())]
+    for _ in range(len(texts)):
+        if chooser.currentText() == report:
+            return
+        press(qtbot, Qt.Key.Key_Down if texts.index(report) > chooser.currentIndex() else Qt.Key.Key_Up)
+    assert chooser.currentText() == report
+
+
+def test_the_owner_chooses_each_stock_report_by_keyboard_reads_every_stores_rows_and_exports_them(
+        qtbot, group: Group, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    sku, title, piece_sku = stock_moved_and_certificates_recorded(group)
+    login = conninfo_to_dict(group.admin_url)
+    s1 = f"S1 {group.first.profile.name}"
+    central = group.first.head_office(group.admin_url)
+    with main_window(qtbot, group.first) as window:
+        sign_in(qtbot, window, "Jane Ellen")
+        page = open_head_office(qtbot, window)
+        f = page.form
+        money = window.context.money
+        owner = window.context.require_actor()
+        qtbot.waitUntil(lambda: focused() is f.user_edit)
+        qtbot.keyClicks(f.user_edit, login["user"])
+        press(qtbot, Qt.Key.Key_Tab)
+        qtbot.keyClicks(f.password_edit, login["password"])
+
+        # Low stock: the counted item is low at Uptown only (2 on hand, 1 on its way; reorder at 3).
+        choose(qtbot, page, "Low stock")
+        assert not f.from_edit.isVisible() and not f.to_edit.isVisible() and table(f.days_table) == []
+        said = run_report(qtbot, page)
+        low = head_office.low_stock_by_store(central=central, actor=owner, uow=group.first.uow())
+        shown = table(f.days_table)
+        assert ["S2 Uptown", sku, title, "2", "1", "3"] in shown and [r[0] for r in shown if r[1] == sku] == \
+            ["S2 Uptown"]
+        assert shown == [[f"{r.store_code} {r.store_name}", r.sku, r.title, str(r.on_hand), str(r.in_transit),
+                          str(r.reorder_point)] for r in low]
+        assert said.startswith(f"{len(low)} counted items at or below the reorder point at 2 stores, read from "
+                               f"{login['host']}:{login['port']}/{login['dbname']}."), said
+        assert not f.totals_table.isVisible()
+        snap(window.workspace.current_screen(), "head_office_low_stock")
+
+        # Aging: each store's brackets (zeros included), every store together above.
+        choose(qtbot, page, "Aging")
+        assert table(f.days_table) == [] and page.report is None
+        said = run_report(qtbot, page)
+        aging = head_office.aging_by_store(central=central, actor=owner, uow=group.first.uow())
+        ages = ["0–90 days", "91–180 days", "181–365 days", "over 365 days"]
+        assert [row[:2] for row in table(f.days_table)] == [[store, age] for store in (s1, "S2 Uptown")
+                                                            for age in ages]
+        assert table(f.days_table) == [[f"{r.store_code} {r.store_name}", r.age, f"{r.units:,}",
+                                        money(r.retail_cents, r.currency)] for r in aging]
+        assert table(f.totals_table) == [
+            [age, f"{sum(r.units for r in aging if r.age == age):,}",
+             money(sum(r.retail_cents for r in aging if r.age == age), "USD")] for age in ages]
+        assert sum(int(row[2].replace(",", "")) for row in table(f.days_table) if row[0] == "S2 Uptown") == 3
+        assert "units on hand" in said and "at 2 stores" in said, said
+        snap(window.workspace.current_screen(), "head_office_aging")
+
+        # Duplicate certificates: the number on a piece at each store, and on a loose stone at Uptown.
+        choose(qtbot, page, "Duplicate certificates")
+        said = run_report(qtbot, page)
+        assert table(f.days_table) == [
+            ["GIA", "2141234567", s1, piece_sku, one(group.first, "SELECT title FROM items WHERE sku = ?",
+                                                     piece_sku)],
+            ["GIA", "2141234567", "S2 Uptown", "(on no piece)", ""],
+            ["GIA", "2141234567", "S2 Uptown", "UPT-7", "Uptown Oval Solitaire"]]
+        assert said.startswith("1 lab report number recorded more than once in the group, on 3 certificates"), said
+        snap(window.workspace.current_screen(), "head_office_duplicate_certificates")
+
+        # Ctrl+E: the rows shown, to CSV; the export is audited (the file and the count, no figures).
+        out = tmp_path / "duplicates.csv"
+        monkeypatch.setattr(dialogs, "ask_save_path", lambda *a, **k: out)
+        press(qtbot, Qt.Key.Key_E, CTRL)
+        qtbot.waitUntil(lambda: f.message_label.text().startswith("Exported"), timeout=10_000)
+        assert f.message_label.text() == f"Exported 3 rows to {out}."
+        with out.open(newline="", encoding="utf-8") as file:
+            assert [(r["store"], r["sku"]) for r in csv.DictReader(file)] == \
+                [("S1", piece_sku), ("S2", ""), ("S2", "UPT-7")]
+        assert [json.loads(summary) for (summary,) in rows(
+            group.first, "SELECT summary FROM audit_events WHERE action = ?",
+            "head_office.duplicate_certificates_exported")] == [{"file": "duplicates.csv", "rows": 3}]
+
+        # Back to the sales: the days take the keyboard again and Enter there reads the sales.
+        choose(qtbot, page, "Sales by store and day")
+        assert f.from_edit.isVisible() and page.report is None
+        press(qtbot, Qt.Key.Key_Tab)
+        assert focused() is f.address_edit
+        f.to_edit.setFocus()
+        assert "read from" in run_report(qtbot, page) and f.totals_table.isVisible()
+
+
+def test_every_store_together_adds_each_bracket_in_each_currency_apart() -> None:
+    rows = [StoreAging("S1", "New York", 0, "0–90 days", 3, 30_000, "USD"),
+            StoreAging("S1", "New York", 1, "91–180 days", 0, 0, "USD"),
+            StoreAging("S2", "Toronto", 0, "0–90 days", 2, 50_000, "CAD"),
+            StoreAging("S3", "Uptown", 0, "0–90 days", 4, 12_000, "USD"),
+            StoreAging("S4", "New, no record yet", 0, "0–90 days", 0, 0, "")]
+    assert aging_totals(rows) == [AgingTotal("0–90 days", 2, 50_000, "CAD"), AgingTotal("0–90 days", 7, 42_000, "USD"),
+                                  AgingTotal("91–180 days", 0, 0, "USD")]
