@@ -216,8 +216,9 @@ def test_items_list_search_halo_as_json(capsys: pytest.CaptureFixture[str], demo
     items = payload["items"]
     assert items and any(i["style"] == "halo" for i in items)
     assert set(items[0]) == {"sku", "barcode", "title", "style", "metal", "price", "currency", "status",
-                             "location", "on_hand", "cert_number", "store"}
+                             "location", "on_hand", "in_transit", "cert_number", "store"}
     assert items[0]["store"] is None  # a store in no sync group: no store codes
+    assert {i["in_transit"] for i in items} == {0}  # nothing comes from another store
     assert "cost" not in json.dumps(items)
     facet = app.open_facet(demo_dir)
     try:
