@@ -126,20 +126,26 @@ def upgrade() -> None:
         f"WHERE item_id = new.item_id AND store_id = {_STORE}), 0) + new.quantity < 0 BEGIN "
         f"SELECT RAISE(ABORT, '{IN_TRANSIT}'); END"
     )
-    # This store's on hand guards only this store's movements, and not units in transit. Made before the home
-    # guard below: SQLite fires a table's triggers newest first, so a piece of another store is named as such.
+    # This store's on hand guards only this store's movements, and not units in transit; a piece of another
+    # store is refused only when it is unique (counted units sell wherever they are on hand).
+    _stock_guards(f"new.kind <> 'in_transit' AND {_HERE} AND ",
+                  "AND (SELECT tracking FROM items WHERE id = new.item_id) = 'unique' ")
+
+
+def _stock_guards(below_zero_when: str, home_when: str) -> None:
+    """Make the on-hand guard and then the home-store guard again, with their extra conditions: SQLite fires a
+    table's triggers newest first, so a piece of another store is named as such before its on hand."""
     op.execute("DROP TRIGGER stock_movements_not_below_zero")
     op.execute(
         "CREATE TRIGGER stock_movements_not_below_zero BEFORE INSERT ON stock_movements "
-        f"WHEN new.quantity < 0 AND new.kind <> 'in_transit' AND {_HERE} AND {NOT_APPLYING} "
+        f"WHEN new.quantity < 0 AND {below_zero_when}{NOT_APPLYING} "
         "AND (SELECT on_hand FROM items WHERE id = new.item_id) + new.quantity < 0 BEGIN "
         f"SELECT RAISE(ABORT, '{BELOW_ZERO}'); END"
     )
     op.execute("DROP TRIGGER items_sold_at_home")
     op.execute(
         "CREATE TRIGGER items_sold_at_home BEFORE INSERT ON stock_movements "
-        f"WHEN new.kind = 'sale' AND {NOT_APPLYING} "
-        "AND (SELECT tracking FROM items WHERE id = new.item_id) = 'unique' "
+        f"WHEN new.kind = 'sale' AND {NOT_APPLYING} {home_when}"
         "AND (SELECT store_id FROM items WHERE id = new.item_id) IS NOT NULL "
         f"AND (SELECT store_id FROM items WHERE id = new.item_id) IS NOT {OWN} "
         f"BEGIN SELECT RAISE(ABORT, '{NOT_HOME}'); END"
@@ -147,21 +153,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.execute("DROP TRIGGER stock_movements_not_below_zero")
-    op.execute(
-        "CREATE TRIGGER stock_movements_not_below_zero BEFORE INSERT ON stock_movements "
-        f"WHEN new.quantity < 0 AND {NOT_APPLYING} "
-        "AND (SELECT on_hand FROM items WHERE id = new.item_id) + new.quantity < 0 BEGIN "
-        f"SELECT RAISE(ABORT, '{BELOW_ZERO}'); END"
-    )
-    op.execute("DROP TRIGGER items_sold_at_home")
-    op.execute(
-        "CREATE TRIGGER items_sold_at_home BEFORE INSERT ON stock_movements "
-        f"WHEN new.kind = 'sale' AND {NOT_APPLYING} "
-        "AND (SELECT store_id FROM items WHERE id = new.item_id) IS NOT NULL "
-        f"AND (SELECT store_id FROM items WHERE id = new.item_id) IS NOT {OWN} "
-        f"BEGIN SELECT RAISE(ABORT, '{NOT_HOME}'); END"
-    )
+    _stock_guards("", "")
     op.execute("DROP TRIGGER stock_movements_transit_not_below_zero")
     op.execute("DROP TRIGGER stock_movements_by_store")
     op.execute("DROP TRIGGER stock_movements_on_hand")

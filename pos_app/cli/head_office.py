@@ -5,14 +5,24 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from pos_app.cli.core import Commands, Output, signed_in
 
 
+def _money(locale: str) -> Callable[[int, str], str]:
+    """Cents as the store writes money (plain cents when a row has no currency)."""
+    from pos_app.domain.money import Money, format_money
+
+    def money(cents: int, currency: str) -> str:
+        return format_money(Money(cents, currency), locale) if currency else str(cents)
+
+    return money
+
+
 def cmd_report_sales(args: argparse.Namespace) -> Output:
     from pos_app.adapters.head_office import CentralHeadOffice
-    from pos_app.domain.money import Money, format_money
     from pos_app.services import head_office
     from pos_app.services.sales import parse_day
 
@@ -27,8 +37,7 @@ def cmd_report_sales(args: argparse.Namespace) -> Output:
          "sales": r.sales, "returns": r.returns, "net_cents": r.net_cents, "tax_cents": r.tax_cents,
          "total_cents": r.total_cents, "currency": r.currency} for r in rows]}
 
-    def money(cents: int, currency: str) -> str:
-        return format_money(Money(cents, currency), locale) if currency else str(cents)
+    money = _money(locale)
 
     lines = [f"{'Day':<10}  {'Store':<24} {'Sales':>5} {'Returns':>7} {'Net sales':>14} {'Tax':>12}"]
     lines += [f"{r.day.isoformat():<10}  {(r.store_code + ' ' + r.store_name)[:24]:<24} {r.sales:>5} {r.returns:>7} "
@@ -56,7 +65,6 @@ def cmd_report_low_stock(args: argparse.Namespace) -> Output:
 
 def cmd_report_aging(args: argparse.Namespace) -> Output:
     from pos_app.adapters.head_office import CentralHeadOffice
-    from pos_app.domain.money import Money, format_money
     from pos_app.services import head_office
 
     now = dt.datetime.now(dt.UTC)
@@ -69,8 +77,7 @@ def cmd_report_aging(args: argparse.Namespace) -> Output:
                                       "age": r.age, "units": r.units, "retail_cents": r.retail_cents,
                                       "currency": r.currency} for r in rows]}
 
-    def money(cents: int, currency: str) -> str:
-        return format_money(Money(cents, currency), locale) if currency else str(cents)
+    money = _money(locale)
 
     lines = [f"{'Store':<24} {'Age':<15} {'Units':>7} {'Retail value':>16}"]
     lines += [f"{(r.store_code + ' ' + r.store_name)[:24]:<24} {r.age:<15} {r.units:>7} "
