@@ -35,11 +35,27 @@ from pos_app.domain.permissions import Actor
 from pos_app.persistence.journal import Journal, insert_values, stored_time, updates
 from pos_app.persistence.models import new_id, utcnow
 from pos_app.persistence.stock_guard import claim_pieces, insert_moves, own_store
-from pos_app.services.ports.sales import NewPayment, NewSale
+from pos_app.services.ports.sales import NewPayment, NewSale, NewSaleLine
 
 
 def _ts(moment: dt.datetime) -> str:
     return stored_time(moment)
+
+
+def _costs(conn: Any, lines: Sequence[NewSaleLine]) -> dict[str, int | None]:
+    """The cost each line sells at (migration 0018): a sold line its item's cost now, a returned line the cost
+    its original line sold at; keyed by item id and by original line id."""
+    items = sorted({line.item_id for line in lines if line.returns_line_id is None})
+    originals = sorted({line.returns_line_id for line in lines if line.returns_line_id is not None})
+    costs: dict[str, int | None] = {}
+    if items:
+        costs.update(conn.execute(f"SELECT id, cost_cents FROM items WHERE id IN ({', '.join('?' * len(items))})",
+                                  items).fetchall())
+    if originals:
+        costs.update(conn.execute(
+            f"SELECT id, cost_cents FROM sale_lines WHERE id IN ({', '.join('?' * len(originals))})",
+            originals).fetchall())
+    return costs
 
 
 def _insert_sql(table: str, columns: Sequence[str]) -> str:
@@ -52,7 +68,7 @@ _SALE_COLUMNS = ("id", "number", "terminal", "kind", "original_sale_id", "shift_
                  "updated_at")
 _LINE_COLUMNS = ("id", "sale_id", "item_id", "position", "sku", "description", "quantity", "unit_price_cents",
                  "list_price_cents", "discount_cents", "tax_cents", "total_cents", "returns_line_id",
-                 "discount_reason", "override_reason", "approved_by", "created_at", "updated_at")
+                 "discount_reason", "override_reason", "approved_by", "created_at", "updated_at", "cost_cents")
 _PAYMENT_COLUMNS = ("id", "sale_id", "tender", "amount_cents", "status", "payment_intent_id", "card_brand",
                     "card_last4", "idempotency_key", "tendered_cents", "refund_id", "card_receipt", "created_at",
                     "updated_at")
@@ -161,11 +177,13 @@ class CounterRepo:
             if ERASED_CUSTOMER in str(exc):
                 raise CustomerErased() from None
             raise
+        costs = _costs(conn, sale.lines)
         lines = [[new_id(), sale_id, line.item_id, position, line.sku, line.description, line.quantity,
                   line.unit_price_cents,
                   line.unit_price_cents if line.list_price_cents is None else line.list_price_cents,
                   line.discount_cents, line.tax_cents, line.total_cents, line.returns_line_id, line.discount_reason,
-                  line.override_reason, line.approved_by, now, now]
+                  line.override_reason, line.approved_by, now, now,
+                  costs.get(line.returns_line_id or line.item_id)]
                  for position, line in enumerate(sale.lines, start=1)]
         conn.executemany(_LINE_SQL, lines)
         payments = [_payment_values(new_id(), sale_id, p, now) for p in sale.payments]

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from pos_app.persistence.privacy_export_queries import SqliteCustomerDataReader
     from pos_app.persistence.privacy_queries import SqlitePrivacyReader
     from pos_app.persistence.queries import SqliteDirectoryReader, SqliteInventoryReader
+    from pos_app.persistence.report_queries import SqliteReportsReader
     from pos_app.persistence.sales_queries import SqliteSalesReader
     from pos_app.persistence.uow import SqlUnitOfWork
 
@@ -100,6 +101,12 @@ class SqliteStore:
         from pos_app.persistence.audit_queries import SqliteAuditTrail
 
         return SqliteAuditTrail(self.connection, self._db.audit_anchor)
+
+    @cached_property
+    def reports(self) -> SqliteReportsReader:
+        from pos_app.persistence.report_queries import SqliteReportsReader
+
+        return SqliteReportsReader(self.connection)
 
     def close(self) -> None:
         """Close the connection this handle opened (one given to it stays open)."""

@@ -92,8 +92,8 @@ STORE_SETTINGS_SENT = "sync.store_settings_sent"
 """This counter's own setting: its store's `store_settings` rows are known to central (sent, seeded or
 pulled). Missing on a counter that joined before migration 0014 moved them into that table."""
 # Append-only facts: a pulled insert of one that is here already changes nothing.
-FACTS = frozenset({"stock_movements", "sales", "sale_lines", "payments", "consent_events", "erasure_log",
-                   "cash_movements", "stock_count_scans", "policy_versions"})
+FACTS = frozenset({"stock_movements", "sales", "sale_lines", "sale_credits", "payments", "consent_events",
+                   "erasure_log", "cash_movements", "stock_count_scans", "policy_versions"})
 
 
 @dataclass(frozen=True)

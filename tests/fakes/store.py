@@ -15,6 +15,7 @@ from pos_app.services.ports.certificates import CertificateReader
 from pos_app.services.ports.customers import CustomerReader
 from pos_app.services.ports.inventory import InventoryReader
 from pos_app.services.ports.privacy import CustomerDataReader, PrivacyReader
+from pos_app.services.ports.reports import ReportsReader
 from pos_app.services.ports.sales import SalesReader
 from pos_app.services.ports.settings import DirectoryReader
 from pos_app.services.ports.staff import StaffSecurityReader
@@ -87,3 +88,7 @@ class FakeStore:
     @property
     def audit(self) -> AuditTrail:
         return FakeAuditTrail(self.state)
+
+    @property
+    def reports(self) -> ReportsReader:
+        return cast(ReportsReader, Unfaked("reports reader"))

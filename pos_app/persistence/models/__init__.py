@@ -31,7 +31,7 @@ from pos_app.persistence.models.inventory import (
     StockCountScan,
     StockMovement,
 )
-from pos_app.persistence.models.sales import CardRefund, Payment, Sale, SaleLine
+from pos_app.persistence.models.sales import CardRefund, Payment, Sale, SaleCredit, SaleLine
 from pos_app.persistence.models.store import RecoveryCode, Setting, Staff, Store, StoreSetting, Terminal
 from pos_app.persistence.models.sync import SyncState, SyncStore
 from pos_app.persistence.models.system import AuditEvent, OutboxEntry, OutboxSequence
@@ -41,7 +41,7 @@ __all__ = [
     "Certificate", "Checkout", "CommandLineSession",
     "ConsentEvent", "Customer", "ErasureLogEntry", "Item", "ItemPhoto", "ItemStone", "JobToken", "LargeCashReport",
     "NumberSequence", "OutboxEntry", "OutboxSequence", "ParkedCart", "Payment", "PolicyVersion", "PrintJob",
-    "PrivacyRequest", "RecoveryCode", "Sale",
-    "SaleLine", "Setting", "Shift", "Staff", "StockCount", "StockCountScan", "StockMovement", "Store", "StoreSetting",
+    "PrivacyRequest", "RecoveryCode", "Sale", "SaleCredit", "SaleLine", "Setting", "Shift", "Staff", "StockCount",
+    "StockCountScan", "StockMovement", "Store", "StoreSetting",
     "Synced", "SyncState", "SyncStore", "Terminal", "new_id", "utcnow",
 ]

@@ -150,6 +150,8 @@ class StockMovement(Synced, Base):
         # Quantity on hand is a sum per item and store (in transit apart): this index answers it without the
         # table, and gives a joining counter its per-store sums in index order (migration 0016).
         Index("ix_stock_movements_item_store_kind_quantity", "item_id", "store_id", "kind", "quantity"),
+        # By date: the stock as it was at a past date is today's less what moved since (migration 0018).
+        Index("ix_stock_movements_at", "created_at", "store_id", "kind", "item_id", "quantity"),
         # The few movements whose reason a person typed (an erasure searches them for a customer's name).
         Index("ix_stock_movements_typed", "kind", sqlite_where=text(f"kind NOT IN {TYPED_MOVEMENTS_EXCLUDED}")),
     )

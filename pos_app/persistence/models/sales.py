@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pos_app.persistence.models.base import Base, Synced, UtcDateTime
@@ -77,6 +77,30 @@ class SaleLine(Synced, Base):
     discount_cents: Mapped[int] = mapped_column(Integer, default=0)
     tax_cents: Mapped[int] = mapped_column(Integer)
     total_cents: Mapped[int] = mapped_column(Integer)
+    # The unit cost when it sold (a returned line: the cost it left at); margin reads it (migration 0018).
+    cost_cents: Mapped[int | None] = mapped_column(Integer)
+
+
+class SaleCredit(Synced, Base):
+    """A salesperson who shared a sale: their slice of it, in basis points out of 10,000 (migration 0018).
+
+    The slices of one sale are consecutive (0 to 6,000, 6,000 to 10,000); `domain.figures.split` divides any
+    amount by them so the parts add up exactly. A sale without a row is its clerk's alone. A fact, never changed.
+    """
+
+    __tablename__ = "sale_credits"
+    __table_args__ = (
+        UniqueConstraint("sale_id", "position", name="uq_sale_credits_sale_id_position"),
+        CheckConstraint("position BETWEEN 0 AND 3", name="ck_sale_credits_position"),
+        CheckConstraint("share_from_bp >= 0 AND share_from_bp < share_to_bp AND share_to_bp <= 10000",
+                        name="ck_sale_credits_share"),
+    )
+
+    sale_id: Mapped[str] = mapped_column(ForeignKey("sales.id"))
+    staff_id: Mapped[str] = mapped_column(ForeignKey("staff.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    share_from_bp: Mapped[int] = mapped_column(Integer)
+    share_to_bp: Mapped[int] = mapped_column(Integer)
 
 
 class Payment(Synced, Base):

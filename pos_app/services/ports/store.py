@@ -18,6 +18,7 @@ from pos_app.services.ports.certificates import CertificateReader
 from pos_app.services.ports.customers import CustomerReader
 from pos_app.services.ports.inventory import InventoryReader
 from pos_app.services.ports.privacy import CustomerDataReader, PrivacyReader
+from pos_app.services.ports.reports import ReportsReader
 from pos_app.services.ports.sales import SalesReader
 from pos_app.services.ports.settings import DirectoryReader
 from pos_app.services.ports.staff import StaffSecurityReader
@@ -56,6 +57,9 @@ class Store(Protocol):
     def customer_data(self) -> CustomerDataReader: ...
     @property
     def audit(self) -> AuditTrail: ...
+
+    @property
+    def reports(self) -> ReportsReader: ...
 
 
 class OpenedStore(Store, Protocol):
