@@ -67,7 +67,8 @@ _HIST_SALE_SQL = (
 _HIST_LINE_SQL = (
     "INSERT INTO sale_lines (id, sale_id, item_id, position, sku, description, quantity, unit_price_cents, "
     "list_price_cents, discount_cents, tax_cents, total_cents, returns_line_id, discount_reason, override_reason, "
-    "approved_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, '', NULL, ?, ?)")
+    "approved_by, cost_cents, created_at, updated_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, '', NULL, ?, ?, ?)")
 _HIST_PAYMENT_SQL = (
     "INSERT INTO payments (id, sale_id, tender, amount_cents, status, payment_intent_id, card_brand, card_last4, "
     "idempotency_key, tendered_cents, refund_id, created_at, updated_at) "
@@ -75,25 +76,54 @@ _HIST_PAYMENT_SQL = (
 
 
 def fill_history(raw: Any, *, terminal: str, lines: int, seed: int = 3, progress: Any = None) -> dict[str, Any]:
-    """Past sales until `sale_lines` holds `lines` rows; nothing if it already does (a kept store).
+    """Past sales until `sale_lines` holds `lines` sold lines, then `shape_history`; a kept store keeps its own.
 
     Completed sales of kind 'sale' on `terminal`, numbered on from its highest
     number, spread over the last HISTORY_YEARS years in store hours, oldest
     first; 1 to 6 lines each (mean ~3) pointing at random existing items at
-    their price, some with a line discount, taxed at the store's rate per line
-    as the cart rounds it; one payment each (card with a PaymentIntent id and
-    last four, or cash with the amount handed over); some with a customer.
-    No stock movements, audit events or outbox rows: a store's past, already
-    synced. `raw` should be a connection of its own (its page cache is raised).
+    their price and cost (`sale_lines.cost_cents`, migration 0018), some with a
+    line discount, taxed at the store's rate per line as the cart rounds it;
+    one payment each (card with a PaymentIntent id and last four, or cash with
+    the amount handed over); some with a customer. Then `shape_history` makes
+    some of them tax exempt, shared by two salespeople, or returned later, up
+    to their shares of the past sales (so a kept store, or one topped up, gets
+    what it is missing). No stock movements, audit events or outbox rows: a
+    store's past, already synced. `raw` should be a connection of its own (its
+    page cache is raised).
     """
     started = time.perf_counter()
-    have = raw.execute("SELECT count(*) FROM sale_lines").fetchone()[0]
+    have = _sold_lines(raw)
     sales_before = raw.execute("SELECT count(*) FROM sales").fetchone()[0]
-    if have >= lines:
-        return {"made": False, "sale_lines": have, "sales": sales_before, "lines_added": 0, "sales_added": 0,
-                "seconds": round(time.perf_counter() - started, 1)}
+    raw.execute("PRAGMA cache_size = -524288")  # 512 MiB: the new indexes stay in memory while they grow
+    try:
+        if have >= lines:
+            result: dict[str, Any] = {"made": False, "lines_added": 0, "sales_added": 0}
+        else:
+            result = _write_past_sales(raw, terminal=terminal, lines=lines, have=have, seed=seed, progress=progress,
+                                       started=started)
+        result["shaped"] = shape_history(raw, terminal=terminal, seed=seed, progress=progress)
+        raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        raw.execute("PRAGMA cache_size = -2000")
+    result["sale_lines"] = raw.execute("SELECT count(*) FROM sale_lines").fetchone()[0]
+    result["sales"] = raw.execute("SELECT count(*) FROM sales").fetchone()[0]
+    result["sales_before"] = sales_before
+    result["seconds"] = round(time.perf_counter() - started, 1)
+    return result
+
+
+def _sold_lines(raw: Any) -> int:
+    """Sale lines that sold something (return lines, read through their index, left out)."""
+    every = raw.execute("SELECT count(*) FROM sale_lines").fetchone()[0]
+    back = raw.execute("SELECT count(*) FROM sale_lines WHERE returns_line_id IS NOT NULL").fetchone()[0]
+    return int(every) - int(back)
+
+
+def _write_past_sales(raw: Any, *, terminal: str, lines: int, have: int, seed: int, progress: Any,
+                      started: float) -> dict[str, Any]:
+    """The past sales `fill_history` describes, HISTORY_BATCH sales a transaction."""
     rng = random.Random(seed + have)
-    items = raw.execute("SELECT id, sku, title, price_cents, tracking FROM items").fetchall()
+    items = raw.execute("SELECT id, sku, title, price_cents, tracking, cost_cents FROM items").fetchall()
     staff = [r[0] for r in raw.execute("SELECT id FROM staff WHERE role IN ('owner', 'manager', 'clerk')")]
     customers = [r[0] for r in raw.execute("SELECT id FROM customers WHERE erased_at IS NULL")]
     store = raw.execute("SELECT currency, tax_rate FROM stores LIMIT 1").fetchone()
@@ -119,64 +149,221 @@ def fill_history(raw: Any, *, terminal: str, lines: int, seed: int = 3, progress
             hours=14 - now.hour, seconds=rng.randrange(9 * 3600), microseconds=rng.randrange(1_000_000))
         for _ in sizes)
 
-    raw.execute("PRAGMA cache_size = -524288")  # 512 MiB: the new indexes stay in memory while they grow
     made_sales = made_lines = 0
+    for start in range(0, len(sizes), HISTORY_BATCH):
+        sale_rows: list[tuple[Any, ...]] = []
+        line_rows: list[tuple[Any, ...]] = []
+        payment_rows: list[tuple[Any, ...]] = []
+        for size, moment in zip(sizes[start:start + HISTORY_BATCH], moments[start:start + HISTORY_BATCH]):
+            number += 1
+            sale_id = _id(rng)
+            at = _ts(moment)
+            subtotal = discount = tax = 0
+            picked = rng.sample(items, size)
+            for position, (item_id, sku, title, price_cents, tracking, cost) in enumerate(picked, start=1):
+                quantity = 1 if tracking == "unique" or rng.random() < 0.8 else rng.randint(2, 3)
+                gross = price_cents * quantity
+                percent = rng.choice((5, 10)) if rng.random() < LINE_DISCOUNT_SHARE else 0
+                off = (gross * percent * 2 + 100) // 200 if percent else 0
+                line_tax = _tax(gross - off, num, den)
+                subtotal, discount, tax = subtotal + gross, discount + off, tax + line_tax
+                line_rows.append((_id(rng), sale_id, item_id, position, sku, title[:200], quantity, price_cents,
+                                  price_cents, off, line_tax, gross - off + line_tax,
+                                  f"{percent}% off" if percent else "", cost, at, at))
+            total = subtotal - discount + tax
+            customer = rng.choice(customers) if customers and rng.random() < CUSTOMER_SHARE else None
+            sale_rows.append((sale_id, f"{terminal}-{number:06d}", terminal, rng.choice(staff), customer,
+                              currency, subtotal, discount, tax, total, tax_rate, at, at, at))
+            if rng.random() < CARD_SHARE:
+                payment_rows.append((_id(rng), sale_id, "card", total, f"pi_{rng.getrandbits(96):024x}",
+                                     rng.choice(("visa", "mastercard", "amex", "discover")),
+                                     f"{rng.randrange(10_000):04d}", None, at, at))
+            else:
+                handed = -(-total // 2000) * 2000  # the next $20 up
+                payment_rows.append((_id(rng), sale_id, "cash", total, None, None, None, handed, at, at))
+        raw.execute("BEGIN IMMEDIATE")
+        try:
+            raw.executemany(_HIST_SALE_SQL, sale_rows)
+            raw.executemany(_HIST_LINE_SQL, line_rows)
+            raw.executemany(_HIST_PAYMENT_SQL, payment_rows)
+            if sequence:
+                raw.execute("UPDATE number_sequences SET next_value = max(next_value, ?) WHERE name = ?",
+                            (number, f"sale:{terminal}"))
+            raw.execute("COMMIT")
+        except BaseException:
+            raw.execute("ROLLBACK")
+            raise
+        made_sales += len(sale_rows)
+        made_lines += len(line_rows)
+        if progress:
+            progress(f"  history: {made_lines:,} lines in {made_sales:,} sales, "
+                     f"{time.perf_counter() - started:.0f} s")
+    return {"made": True, "lines_added": made_lines, "sales_added": made_sales,
+            "first_number": f"{terminal}-{number - made_sales + 1:06d}", "last_number": f"{terminal}-{number:06d}",
+            "write_seconds": round(time.perf_counter() - started, 1)}
+
+
+RETURN_SHARE = 0.03  # of the past sales: one of their lines brought back, 1 to 60 days later
+SPLIT_SHARE = 0.04  # shared by two salespeople (`sale_credits`)
+EXEMPT_SHARE = 0.01  # tax exempt, with an exemption certificate's number
+SPLIT_AT_BP = (3000, 4000, 5000, 6000, 7000)  # where the first salesperson's slice ends, in basis points
+EXEMPT_REASONS = ("Resale", "Charity", "Government agency")
+# The history's sales (and the demo's): no drawer shift, on this counter. The benchmark's own sales have one.
+_PAST = "kind = 'sale' AND status = 'completed' AND shift_id IS NULL AND terminal = ?"
+_CREDIT_SQL = ("INSERT INTO sale_credits (id, sale_id, staff_id, position, share_from_bp, share_to_bp, created_at, "
+               "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+_RETURN_SALE_SQL = (
+    "INSERT INTO sales (id, number, terminal, kind, original_sale_id, shift_id, staff_id, customer_id, status, "
+    "currency, subtotal_cents, discount_cents, tax_cents, total_cents, tax_rate, tax_exempt_reason, "
+    "tax_exempt_number, order_discount_reason, completed_at, created_at, updated_at) "
+    "VALUES (?, ?, ?, 'return', ?, NULL, ?, ?, 'completed', ?, ?, ?, ?, ?, ?, NULL, NULL, '', ?, ?, ?)")
+_RETURN_LINE_SQL = (
+    "INSERT INTO sale_lines (id, sale_id, item_id, position, sku, description, quantity, unit_price_cents, "
+    "list_price_cents, discount_cents, tax_cents, total_cents, returns_line_id, discount_reason, override_reason, "
+    "approved_by, cost_cents, created_at, updated_at) "
+    "VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', NULL, ?, ?, ?)")
+_REFUND_SQL = (
+    "INSERT INTO payments (id, sale_id, tender, amount_cents, status, payment_intent_id, card_brand, card_last4, "
+    "idempotency_key, tendered_cents, refund_id, created_at, updated_at) "
+    "VALUES (?, ?, ?, ?, 'succeeded', ?, ?, ?, NULL, NULL, ?, ?, ?)")
+
+
+def shape_history(raw: Any, *, terminal: str, seed: int = 3, progress: Any = None) -> dict[str, Any]:
+    """Make the past sales look like a store's for the reports, up to each share of them; idempotent.
+
+    In this order (each leaves alone the sales the ones before it changed):
+    - every line's cost where it has none (a store whose history was written
+      before the harness wrote costs): its item's cost, as migration 0018 does;
+    - EXEMPT_SHARE of them tax exempt: a reason and a certificate number,
+      their lines' and the sale's tax taken off the total and the payment;
+    - SPLIT_SHARE shared by two salespeople: `sale_credits` rows, the sale's
+      clerk from 0 to a cut (30-70%) and another salesperson from there to
+      10,000 basis points (migration 0018, `domain.figures.split`);
+    - RETURN_SHARE returned: one line of each brought back whole, 1 to 60
+      days after the sale (never in the future), in a completed sale of kind
+      'return' numbered on the same counter: the line with a minus sign
+      (quantity, discount, tax and total negated, so the refund is what was
+      charged), `returns_line_id` and the cost it sold at, refunded to the
+      card it was paid with (a Stripe refund id) or in cash.
+    A store that already has its share of each (a kept store) is left as it is;
+    one topped up with more past sales gets what it is missing.
+    """
+    started = time.perf_counter()
+    rng = random.Random(seed * 1_000_003 + 17)
+    past = raw.execute(f"SELECT id, completed_at, staff_id, customer_id, currency, tax_rate FROM sales "
+                       f"WHERE {_PAST} ORDER BY id", (terminal,)).fetchall()
+    staff = [r[0] for r in raw.execute("SELECT id FROM staff WHERE role IN ('owner', 'manager', 'clerk')")]
+    returned = {r[0] for r in raw.execute("SELECT original_sale_id FROM sales WHERE original_sale_id IS NOT NULL")}
+    exempt = {r[0] for r in raw.execute(f"SELECT id FROM sales WHERE {_PAST} AND tax_exempt_number IS NOT NULL",
+                                        (terminal,))}
+    shared = {r[0] for r in raw.execute("SELECT DISTINCT sale_id FROM sale_credits")}
+    history_returns = raw.execute("SELECT count(*) FROM sales WHERE kind = 'return' AND shift_id IS NULL "
+                                  "AND terminal = ?", (terminal,)).fetchone()[0]
+    done = {"costs_filled": 0, "exempt_added": 0, "shared_added": 0, "returns_added": 0}
+    order = list(past)
+    rng.shuffle(order)
+
+    def pick(want: int, usable: Any) -> list[Any]:
+        chosen = []
+        for row in order:
+            if len(chosen) >= want:
+                break
+            if usable(row):
+                chosen.append(row)
+        return chosen
+
+    raw.execute("BEGIN IMMEDIATE")
     try:
-        for start in range(0, len(sizes), HISTORY_BATCH):
-            sale_rows: list[tuple[Any, ...]] = []
-            line_rows: list[tuple[Any, ...]] = []
-            payment_rows: list[tuple[Any, ...]] = []
-            for size, moment in zip(sizes[start:start + HISTORY_BATCH], moments[start:start + HISTORY_BATCH]):
+        # One scan of the lines (~2 s at 1,000,000); it writes only on a store without costs.
+        done["costs_filled"] = raw.execute(
+            "UPDATE sale_lines SET cost_cents = (SELECT i.cost_cents FROM items i WHERE i.id = sale_lines.item_id) "
+            "WHERE cost_cents IS NULL AND returns_line_id IS NULL").rowcount + raw.execute(
+            "UPDATE sale_lines SET cost_cents = (SELECT o.cost_cents FROM sale_lines o "
+            "WHERE o.id = sale_lines.returns_line_id) WHERE cost_cents IS NULL AND returns_line_id IS NOT NULL"
+        ).rowcount
+        want = round(EXEMPT_SHARE * len(past)) - len(exempt)
+        for row in pick(want, lambda r: r[0] not in exempt and r[0] not in returned and r[0] not in shared):
+            sale_id = row[0]
+            payments = raw.execute("SELECT id, tender FROM payments WHERE sale_id = ?", (sale_id,)).fetchall()
+            if len(payments) != 1:
+                continue  # a demo sale paid two ways: leave it
+            raw.execute("UPDATE sale_lines SET total_cents = total_cents - tax_cents, tax_cents = 0 "
+                        "WHERE sale_id = ?", (sale_id,))
+            total = raw.execute(
+                "UPDATE sales SET total_cents = total_cents - tax_cents, tax_cents = 0, tax_exempt_reason = ?, "
+                "tax_exempt_number = ? WHERE id = ? RETURNING total_cents",
+                (rng.choice(EXEMPT_REASONS), f"EX-{rng.randrange(10**9):09d}", sale_id)).fetchone()[0]
+            handed = -(-total // 2000) * 2000 if payments[0][1] == "cash" else None
+            raw.execute("UPDATE payments SET amount_cents = ?, tendered_cents = ? WHERE id = ?",
+                        (total, handed, payments[0][0]))
+            exempt.add(sale_id)
+            done["exempt_added"] += 1
+
+        want = round(SPLIT_SHARE * len(past)) - len(shared)
+        credits = []
+        if len(staff) >= 2:
+            for sale_id, at, clerk, *_ in pick(want, lambda r: r[0] not in shared):
+                other = rng.choice([s for s in staff if s != clerk])
+                cut = rng.choice(SPLIT_AT_BP)
+                credits += [(_id(rng), sale_id, clerk, 0, 0, cut, at, at),
+                            (_id(rng), sale_id, other, 1, cut, 10_000, at, at)]
+                shared.add(sale_id)
+        raw.executemany(_CREDIT_SQL, credits)
+        done["shared_added"] = len(credits) // 2
+
+        want = round(RETURN_SHARE * len(past)) - history_returns
+        if want > 0:
+            highest = raw.execute(
+                "SELECT max(CAST(substr(number, length(terminal) + 2) AS INTEGER)) FROM sales WHERE terminal = ?",
+                (terminal,)).fetchone()[0] or 0
+            sequence = raw.execute("SELECT next_value FROM number_sequences WHERE name = ?",
+                                   (f"sale:{terminal}",)).fetchone()
+            number = max(int(highest), int(sequence[0]) if sequence else 0)
+            now = dt.datetime.now(dt.UTC)
+            latest = _ts(now - dt.timedelta(days=2))
+            sales, lines, refunds = [], [], []
+            for sale_id, at, _clerk, customer, currency, tax_rate in pick(
+                    want, lambda r: r[0] not in returned and r[1] < latest):
+                line = rng.choice(raw.execute(
+                    "SELECT id, item_id, sku, description, quantity, unit_price_cents, list_price_cents, "
+                    "discount_cents, tax_cents, total_cents, cost_cents FROM sale_lines WHERE sale_id = ?",
+                    (sale_id,)).fetchall())
+                paid = raw.execute("SELECT tender, payment_intent_id, card_brand, card_last4 FROM payments "
+                                   "WHERE sale_id = ? ORDER BY amount_cents DESC LIMIT 1", (sale_id,)).fetchone()
+                line_id, item_id, sku, description, quantity, unit, listed, off, tax, total, cost = line
+                sold = dt.datetime.fromisoformat(at).replace(tzinfo=dt.UTC)
+                back = min(sold + dt.timedelta(days=rng.randint(1, 60), seconds=rng.randrange(-3 * 3600, 3 * 3600)),
+                           now - dt.timedelta(hours=1))
+                when = _ts(back)
                 number += 1
-                sale_id = _id(rng)
-                at = _ts(moment)
-                subtotal = discount = tax = 0
-                picked = rng.sample(items, size)
-                for position, (item_id, sku, title, price_cents, tracking) in enumerate(picked, start=1):
-                    quantity = 1 if tracking == "unique" or rng.random() < 0.8 else rng.randint(2, 3)
-                    gross = price_cents * quantity
-                    percent = rng.choice((5, 10)) if rng.random() < LINE_DISCOUNT_SHARE else 0
-                    off = (gross * percent * 2 + 100) // 200 if percent else 0
-                    line_tax = _tax(gross - off, num, den)
-                    subtotal, discount, tax = subtotal + gross, discount + off, tax + line_tax
-                    line_rows.append((_id(rng), sale_id, item_id, position, sku, title[:200], quantity, price_cents,
-                                      price_cents, off, line_tax, gross - off + line_tax,
-                                      f"{percent}% off" if percent else "", at, at))
-                total = subtotal - discount + tax
-                customer = rng.choice(customers) if customers and rng.random() < CUSTOMER_SHARE else None
-                sale_rows.append((sale_id, f"{terminal}-{number:06d}", terminal, rng.choice(staff), customer,
-                                  currency, subtotal, discount, tax, total, tax_rate, at, at, at))
-                if rng.random() < CARD_SHARE:
-                    payment_rows.append((_id(rng), sale_id, "card", total, f"pi_{rng.getrandbits(96):024x}",
-                                         rng.choice(("visa", "mastercard", "amex", "discover")),
-                                         f"{rng.randrange(10_000):04d}", None, at, at))
-                else:
-                    handed = -(-total // 2000) * 2000  # the next $20 up
-                    payment_rows.append((_id(rng), sale_id, "cash", total, None, None, None, handed, at, at))
-            raw.execute("BEGIN IMMEDIATE")
-            try:
-                raw.executemany(_HIST_SALE_SQL, sale_rows)
-                raw.executemany(_HIST_LINE_SQL, line_rows)
-                raw.executemany(_HIST_PAYMENT_SQL, payment_rows)
-                if sequence:
-                    raw.execute("UPDATE number_sequences SET next_value = max(next_value, ?) WHERE name = ?",
-                                (number, f"sale:{terminal}"))
-                raw.execute("COMMIT")
-            except BaseException:
-                raw.execute("ROLLBACK")
-                raise
-            made_sales += len(sale_rows)
-            made_lines += len(line_rows)
-            if progress:
-                progress(f"  history: {made_lines:,} lines in {made_sales:,} sales, "
-                         f"{time.perf_counter() - started:.0f} s")
-        raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    finally:
-        raw.execute("PRAGMA cache_size = -2000")
-    return {"made": True, "sale_lines": have + made_lines, "sales": sales_before + made_sales,
-            "lines_added": made_lines, "sales_added": made_sales,
-            "first_number": f"{terminal}-{number - made_sales + 1:06d}",
-            "last_number": f"{terminal}-{number:06d}", "seconds": round(time.perf_counter() - started, 1)}
+                return_id = _id(rng)
+                sales.append((return_id, f"{terminal}-{number:06d}", terminal, sale_id, rng.choice(staff), customer,
+                              currency, -unit * quantity, -off, -tax, -total, tax_rate, when, when, when))
+                lines.append((_id(rng), return_id, item_id, sku, description, -quantity, unit, listed, -off, -tax,
+                              -total, line_id, cost, when, when))
+                card = paid is not None and paid[0] == "card"
+                refunds.append((_id(rng), return_id, "card" if card else "cash", -total,
+                                paid[1] if card else None, paid[2] if card else None, paid[3] if card else None,
+                                f"re_{rng.getrandbits(96):024x}" if card else None, when, when))
+                returned.add(sale_id)
+            raw.executemany(_RETURN_SALE_SQL, sales)
+            raw.executemany(_RETURN_LINE_SQL, lines)
+            raw.executemany(_REFUND_SQL, refunds)
+            if sequence:
+                raw.execute("UPDATE number_sequences SET next_value = max(next_value, ?) WHERE name = ?",
+                            (number, f"sale:{terminal}"))
+            done["returns_added"] = len(sales)
+        raw.execute("COMMIT")
+    except BaseException:
+        raw.execute("ROLLBACK")
+        raise
+    result = {**done, "past_sales": len(past), "exempt": len(exempt), "shared": len(shared),
+              "returns": history_returns + done["returns_added"], "seconds": round(time.perf_counter() - started, 1)}
+    if progress and any(done.values()):
+        progress(f"  history shaped: {done['costs_filled']:,} line costs filled, {done['exempt_added']:,} sales made "
+                 f"tax exempt, {done['shared_added']:,} shared by two salespeople, {done['returns_added']:,} returns, "
+                 f"{result['seconds']} s")
+    return result
 
 
 # ---------------------------------------------------------------- scan to line

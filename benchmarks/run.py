@@ -250,7 +250,7 @@ class Harness:
             raw.close()
         if history["made"]:
             self.say(f"  wrote {history['lines_added']:,} sale lines in {history['sales_added']:,} sales "
-                     f"({history['first_number']} to {history['last_number']}) in {history['seconds']} s")
+                     f"({history['first_number']} to {history['last_number']}) in {history['write_seconds']} s")
         else:
             self.say(f"  the store already has {history['sale_lines']:,} sale lines: kept")
         return history
@@ -693,6 +693,10 @@ def main(argv: list[str] | None = None) -> int:
         how = (f"written now in {history['seconds']} s (raw executemany)" if history["made"]
                else "kept from an earlier run")
         print(f"Sales history: {history['sale_lines']:,} sale lines in {history['sales']:,} sales, {how}.")
+        shaped = history.get("shaped") or {}
+        if shaped:
+            print(f"  of its {shaped['past_sales']:,} past sales: {shaped['returns']:,} returned later, "
+                  f"{shaped['shared']:,} shared by two salespeople, {shaped['exempt']:,} tax exempt.")
     print(f"Windows: {'a real X window on Xvfb' if display is not None else 'Qt offscreen platform'} "
           f"(QT_QPA_PLATFORM={os.environ.get('QT_QPA_PLATFORM')}).")
     print(harness.table())
