@@ -421,7 +421,8 @@ _SALE_SQL = (
 _LINE_SQL = (
     "INSERT INTO sale_lines (id, sale_id, item_id, position, sku, description, quantity, unit_price_cents, "
     "list_price_cents, discount_cents, tax_cents, total_cents, returns_line_id, discount_reason, override_reason, "
-    "approved_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, '', '', NULL, ?, ?)")
+    "approved_by, created_at, updated_at, cost_cents) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, '', '', NULL, ?, ?, ?)")
 _PAYMENT_SQL = (
     "INSERT INTO payments (id, sale_id, tender, amount_cents, status, payment_intent_id, card_brand, card_last4, "
     "idempotency_key, tendered_cents, refund_id, created_at, updated_at) "
@@ -436,7 +437,7 @@ _SALE_KEYS = ("id", "number", "terminal", "kind", "original_sale_id", "shift_id"
               "updated_at")
 _LINE_KEYS = ("id", "sale_id", "item_id", "position", "sku", "description", "quantity", "unit_price_cents",
               "list_price_cents", "discount_cents", "tax_cents", "total_cents", "returns_line_id", "discount_reason",
-              "override_reason", "approved_by", "created_at", "updated_at")
+              "override_reason", "approved_by", "created_at", "updated_at", "cost_cents")
 _PAYMENT_KEYS = ("id", "sale_id", "tender", "amount_cents", "status", "payment_intent_id", "card_brand", "card_last4",
                  "idempotency_key", "tendered_cents", "refund_id", "card_receipt", "created_at", "updated_at")
 _MOVE_KEYS = ("id", "item_id", "kind", "quantity", "reason", "reference", "staff_id", "terminal", "created_at",
@@ -459,7 +460,8 @@ _PRINT_QUEUE_SQL = ("INSERT INTO print_queue (id, terminal, document, sale_id, s
 def raw_sale(raw: Any, co: Any, *, clerk: Actor, shift_id: str) -> str:
     """The rows `complete_sale` writes for a paid cash checkout of counted lines, as one raw transaction.
 
-    BEGIN IMMEDIATE; the number sequence upsert; 1 sale, its lines, 1 payment,
+    BEGIN IMMEDIATE; the number sequence upsert; 1 sale, its lines (each at its item's cost, read in one
+    SELECT as `CounterRepo` reads it), 1 payment,
     a stock movement per line; the outbox rows of all of them; the audit event
     (last hash read, next chained); the checkout journal's upsert; the
     receipt's print queue row; COMMIT.
@@ -479,9 +481,14 @@ def raw_sale(raw: Any, co: Any, *, clerk: Actor, shift_id: str) -> str:
                 priced.discount.cents, priced.tax.cents, priced.total.cents, str(priced.tax_rate), now, now, now)
         raw.execute(_SALE_SQL, sale)
         line_ids = [str(uuid.uuid4()) for _ in priced.lines]
+        # Each line sells at its item's cost now (migration 0018), read as the app reads it.
+        items = sorted({p.line.item_id for p in priced.lines})
+        costs = dict(raw.execute(f"SELECT id, cost_cents FROM items WHERE id IN ({', '.join('?' * len(items))})",
+                                 items).fetchall())
         lines = [(line_id, sale_id, p.line.item_id, position, p.line.sku, p.line.description[:200], p.line.quantity,
                   p.line.unit_price.cents, p.line.list_price.cents, p.discount.cents, p.tax.cents, p.total.cents,
-                  now, now) for position, (line_id, p) in enumerate(zip(line_ids, priced.lines), start=1)]
+                  now, now, costs.get(p.line.item_id))
+                 for position, (line_id, p) in enumerate(zip(line_ids, priced.lines), start=1)]
         raw.executemany(_LINE_SQL, lines)
         payment_id = str(uuid.uuid4())
         payment = (payment_id, sale_id, tender.amount.cents, None if tender.tendered is None else tender.tendered.cents,
@@ -597,6 +604,7 @@ def _rows_of_sale(conn: Any, sale_id: str) -> dict[str, int]:
             "outbox": int(outbox), "audit_events": one("SELECT count(*) FROM audit_events WHERE entity_id = ?"),
             "checkouts": one("SELECT count(*) FROM checkouts WHERE sale_id = ?"),
             "print_queue": one("SELECT count(*) FROM print_queue WHERE sale_id = ?"),
+            "lines_with_cost": one("SELECT count(cost_cents) FROM sale_lines WHERE sale_id = ?"),
             "shift_linked": one("SELECT count(*) FROM sales WHERE id = ? AND shift_id IS NOT NULL")}
 
 

@@ -6,7 +6,8 @@ Builds (or, with --keep, reuses) a demo store grown to --items necklaces and
 --sale-lines past sale lines in a temporary data folder with a temporary
 plaintext keyring, then measures cold start, search as you type, scanner
 lookup, the inventory table's first screen, the counter (scan to line,
-complete a sale, render a receipt), the appraisal PDF and the appraisals
+complete a sale, render a receipt), the dashboard and every manager report over a
+year of sales (beside hand-written SQL for the main ones), the appraisal PDF and the appraisals
 screen at 50,000 appraisals, a customer's privacy export and erasure (1,000
 sales, 20 appraisals), the scrub after it and the longest a sale at another
 counter waited meanwhile, a CSV import and peak memory,
@@ -36,6 +37,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 
 
+GROUPS = ("cold_start", "first_screen", "search", "counter", "reports", "appraisals", "privacy", "import")
+"""The groups of figures `--only` picks from, in the order they run."""
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--items", type=int, default=100_000, help="items in the store (default 100000)")
@@ -60,6 +65,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="also the sync figures (benchmarks/sync_figures.py, its own PostgreSQL and stores, "
                              "in a child process): printed as their own table, added to --json's figures")
     parser.add_argument("--sync-devices", type=int, default=10, help="devices of the simulated chain (10)")
+    parser.add_argument("--only", metavar="GROUPS",
+                        help="only these groups of figures, comma-separated: " + ", ".join(GROUPS) +
+                             " (default: all of them; the store is built either way)")
+    parser.add_argument("--report-rounds", type=int,
+                        help="timed rounds of the dashboard and each report (default 2 x --repeat; --smoke: "
+                             "--repeat)")
     args = parser.parse_args(argv)
     if args.items < 300 or args.repeat < 1:
         parser.error("--items must be at least 300 (the demo alone has 235) and --repeat at least 1")
@@ -67,6 +78,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.sale_lines = 10 * args.items
     if args.sale_lines < 0:
         parser.error("--sale-lines cannot be negative")
+    args.groups = set(GROUPS) if not args.only else {g.strip() for g in args.only.split(",") if g.strip()}
+    if not args.groups or args.groups - set(GROUPS):
+        parser.error(f"--only takes some of {', '.join(GROUPS)}, not {args.only!r}")
+    if args.report_rounds is not None and args.report_rounds < 1:
+        parser.error("--report-rounds must be at least 1")
     return args
 
 
@@ -127,19 +143,23 @@ class Sizes:
     privacy_appraisals: int  # appraisals of each privacy customer, two photos each
     privacy_warmup: int  # discarded erasure rounds (two customers each)
     import_rows: int  # CSV rows imported, at most --items, unless --import-rows says
+    report_rounds: int  # timed rounds of the dashboard and each report: this × --repeat
+    report_warmup: int
 
     @classmethod
     def of(cls, smoke: bool) -> Sizes:
-        from benchmarks import appraisal_list, appraisal_pdf, counter, privacy
+        from benchmarks import appraisal_list, appraisal_pdf, counter, privacy, reports
 
         if smoke:
             return cls(child_warmup=0, counter_rounds=20, counter_warmup=2, pdf_rounds=3, pdf_warmup=0,
                        pdf_png_rounds=1, appraisals=2_000, list_rounds=3, list_warmup=1, privacy_sales=100,
-                       privacy_appraisals=10, privacy_warmup=0, import_rows=500)
+                       privacy_appraisals=10, privacy_warmup=0, import_rows=500,
+                       report_rounds=1, report_warmup=0)
         return cls(child_warmup=1, counter_rounds=100, counter_warmup=counter.WARMUP, pdf_rounds=20,
                    pdf_warmup=appraisal_pdf.WARMUP, pdf_png_rounds=None, appraisals=50_000, list_rounds=5,
                    list_warmup=appraisal_list.WARMUP, privacy_sales=privacy.SALES,
-                   privacy_appraisals=privacy.APPRAISALS, privacy_warmup=privacy.WARMUP, import_rows=10_000)
+                   privacy_appraisals=privacy.APPRAISALS, privacy_warmup=privacy.WARMUP, import_rows=10_000,
+                   report_rounds=reports.ROUNDS, report_warmup=reports.WARMUP)
 
 
 @dataclass
@@ -390,15 +410,23 @@ class Harness:
             key = self._key()
             raw = inprocess.raw_connection(facet.db.path, key)
             try:
-                self.search_and_lookup(facet, raw)
-                self.counter_figures(facet, raw)
-                self.appraisal_figures(facet, raw)
-                self.privacy_figures(facet, raw)
+                groups = self.args.groups
+                if "search" in groups:
+                    self.search_and_lookup(facet, raw)
+                if "counter" in groups:
+                    self.counter_figures(facet, raw)
+                if "reports" in groups:
+                    self.report_figures(facet, raw)
+                if "appraisals" in groups:
+                    self.appraisal_figures(facet, raw)
+                if "privacy" in groups:
+                    self.privacy_figures(facet, raw)
             finally:
                 raw.close()
         finally:
             facet.close()
-        self.csv_import()
+        if "import" in self.args.groups:
+            self.csv_import()
 
     def appraisal_figures(self, facet: Any, raw: Any) -> None:
         """The appraisal PDF with two photos, and the appraisals screen opened over 50,000 appraisals (--smoke:
@@ -555,6 +583,50 @@ class Harness:
         add("receipt_escpos", "render a 10-line ESC/POS receipt", t,
             "python-escpos Dummy, as many text lines", "≤ 20 ms", t.summary()["ours_p95_ms"] <= 20, detail)
 
+    def report_figures(self, facet: Any, raw: Any) -> None:
+        """The dashboard, every catalog report over a year, the main ones beside hand-written SQL (reports.py):
+        2 × --repeat rounds each after 1 warm-up round (--smoke: --repeat rounds, no warm-up)."""
+        from benchmarks import catalog, reports
+        from pos_app.domain.permissions import Permission, Role
+
+        manager = catalog.actor_for(facet, Role.MANAGER)
+        if not manager.can(Permission.VIEW_COST):
+            manager = catalog.actor_for(facet, Role.OWNER)
+        rounds = self.args.report_rounds or self.sizes.report_rounds * self.args.repeat
+        if not reports.dashboard_ready():
+            self.warnings.append("dashboard_p95: pos_app/services/reports/dashboard.py is not there; not measured")
+        self.say(f"reports over a year of sales: {rounds} rounds after {self.sizes.report_warmup} warm-up ...")
+        found, notes = reports.measure(facet, raw, manager, rounds=rounds, warmup=self.sizes.report_warmup,
+                                       progress=self.say)
+        self.setup["reports"] = notes
+        for case in found:
+            if case.errors:
+                self.warnings.append(f"{case.key}: {len(case.errors)} errors, e.g. {case.errors[0]}")
+            if not case.ours_ms or not case.raw_ms:
+                continue
+            value, base = case.p95()
+            detail = {"runs_ms": [round(x, 2) for x in case.ours_ms],
+                      "baseline_runs_ms": [round(x, 2) for x in case.raw_ms], **case.detail,
+                      "errors": case.errors[:10]}
+            ok = not case.errors
+            if case.request is None:
+                target_s, target = reports.DASHBOARD_TARGET_S, f"≤ {reports.DASHBOARD_TARGET_S:g} s"
+            else:
+                target_s, target = reports.REPORT_TARGET_S, f"≤ {reports.REPORT_TARGET_S:g} s"
+            if case.sql is not None:
+                target += f" and ≤ {reports.RATIO_TARGET:g}× SQL"
+                ok = ok and value <= reports.RATIO_TARGET * base and detail.get("totals_match") is not False
+                detail["baseline_sql"] = case.sql
+                detail["baseline_plan"] = reports.explain(raw, case)
+                if detail.get("totals_match") is False:
+                    self.warnings.append(f"{case.key}: the report's net sales {detail.get('ours_net_sales')} are "
+                                         f"not the hand-written SQL's {detail.get('raw_net_sales')}")
+                baseline_is = "hand-written GROUP BY over the same rows (raw sqlcipher3), p95"
+            else:
+                baseline_is = "floor: the year's sale lines summed once (raw sqlcipher3), p95"
+            self.figures.append(Figure(f"{case.key}_p95", f"{case.label}, p95", value / 1000, "s", base / 1000,
+                                       baseline_is, target, ok and value <= target_s * 1000, detail))
+
     def _key(self, data_dir: Path | None = None) -> str:
         from pos_app.adapters.secrets import KeyringSecrets, database_key_name
 
@@ -628,6 +700,7 @@ class Harness:
             figures.extend(self.sync_result["figures"])
             self.setup["sync"] = self.sync_result["setup"]
         return {"items": self.args.items, "repeat": self.args.repeat, "smoke": self.args.smoke,
+                "groups": [g for g in GROUPS if g in self.args.groups],
                 "sizes": asdict(self.sizes), "machine": machine(), "setup": self.setup,
                 "figures": figures, "warnings": self.warnings}
 
@@ -668,8 +741,10 @@ def main(argv: list[str] | None = None) -> int:
     ok = False
     try:
         harness.build_store()
-        harness.cold_start_and_memory()
-        harness.first_screen()
+        if "cold_start" in args.groups:
+            harness.cold_start_and_memory()
+        if "first_screen" in args.groups:
+            harness.first_screen()
         harness.in_process()
         if args.sync:
             harness.sync_figures()
@@ -697,6 +772,8 @@ def main(argv: list[str] | None = None) -> int:
         if shaped:
             print(f"  of its {shaped['past_sales']:,} past sales: {shaped['returns']:,} returned later, "
                   f"{shaped['shared']:,} shared by two salespeople, {shaped['exempt']:,} tax exempt.")
+    if args.only:
+        print(f"--only {','.join(g for g in GROUPS if g in args.groups)}: the other figures were not measured.")
     print(f"Windows: {'a real X window on Xvfb' if display is not None else 'Qt offscreen platform'} "
           f"(QT_QPA_PLATFORM={os.environ.get('QT_QPA_PLATFORM')}).")
     print(harness.table())

@@ -51,6 +51,22 @@ EXPECTED_FIGURES = {
 }
 
 
+MAIN_REPORTS = {"report_vs_sql_sales_by_day_p95", "report_vs_sql_sales_by_style_p95",
+                "report_vs_sql_margin_by_item_p95"}
+
+
+def _report_figures() -> set[str]:
+    """The dashboard and one figure per report the catalog has now (other modules add reports), the main ones
+    beside hand-written SQL (the salespeople's once the catalog offers them)."""
+    from pos_app.services.reports import catalog
+
+    names = catalog.names()
+    figures = {"dashboard_p95", *(f"report_{n.replace('-', '_')}_p95" for n in names), *MAIN_REPORTS}
+    if "salespeople" in names or "salesperson" in catalog.spec("sales").bys:
+        figures.add("report_vs_sql_salespeople_p95")
+    return figures
+
+
 def _number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
@@ -71,7 +87,7 @@ def test_harness_reports_every_figure_with_value_baseline_and_ratio(tmp_path: Pa
     assert result["smoke"] is True and "--smoke" in proc.stdout, "the table does not say its sizes are --smoke's"
     assert result["machine"]["cpus"]
     figures = {f["name"]: f for f in result["figures"]}
-    assert set(figures) == EXPECTED_FIGURES
+    assert set(figures) == EXPECTED_FIGURES | _report_figures()
     for name, figure in figures.items():
         for key in ("value", "baseline", "ratio"):
             assert _number(figure[key]), f"{name}.{key} is {figure[key]!r}"
@@ -107,6 +123,15 @@ def test_harness_reports_every_figure_with_value_baseline_and_ratio(tmp_path: Pa
         "the erasure's baseline does not write what erase_customer writes"
     assert erase["ours"]["photos_left"] == 0 and erase["ours"]["sales_kept"] > 0
     assert figures["privacy_erase_vacuum"]["detail"]["scrubbed"], "the scrub left WAL frames or free pages"
+    history = result["setup"]["sales_history"]["shaped"]
+    assert history["returns"] > 0 and history["shared"] > 0 and history["exempt"] > 0, history
+    assert sale["rows_written"]["ours"]["lines_with_cost"] == 3, "the sale's lines were written without their cost"
+    for name in _report_figures():
+        detail = figures[name]["detail"]
+        assert detail["errors"] == [], (name, detail["errors"])
+        if name.startswith("report_vs_sql_"):
+            assert detail["totals_match"], f"{name}: the report and the hand-written SQL disagree on net sales"
+    assert figures["dashboard_p95"]["detail"]["year_to_date_net_sales"] > 0
     waits = figures["privacy_erase_sale_wait"]["detail"]["runs"]
     assert all(r["sales_during"] > 0 and r["scrubbed"] and not r["loop_errors"] for r in waits), waits
 
