@@ -219,8 +219,6 @@ def test_a_bad_request_names_its_field(shop: Shop, request_: ReportRequest, fiel
 
 def test_the_cost_a_line_sold_at_stays_when_the_items_cost_changes(shop: Shop) -> None:
     item_id = shop.items["TEN-A"]
-    record = shop.facet.store.inventory  # the reader; the edit goes through the inventory service
-    del record
     with shop.facet.uow() as uow:
         current = uow.items.get(item_id)
     assert current is not None
