@@ -107,35 +107,44 @@ def _texts(table: Table, report: Report) -> list[list[str]]:
             for row in body]
 
 
-def _natural(table: Table, report: Report, size: float) -> list[float]:
-    """Each column's width at `size` with nothing wrapped (a text column capped at `TEXT_MAX`)."""
+def _natural(table: Table, report: Report, size: float, *, capped: bool = True) -> list[float]:
+    """Each column's width at `size` with no cell wrapped (its heading may wrap between words); a text column
+    capped at `TEXT_MAX` unless not `capped`."""
     texts = _texts(table, report)
     widths = []
     for i, column in enumerate(table.columns):
         heading = max((fonts.width(word, BOLD, size) for word in printable(column.heading).split()), default=0.0)
         longest = max((fonts.width(row[i], BOLD if row is texts[-1] and table.total else REGULAR, size)
                        for row in texts), default=0.0)
-        if column.kind not in NUMERIC:
+        if capped and column.kind not in NUMERIC:
             longest = min(longest, TEXT_MAX * size / SIZE)
         widths.append(max(heading, longest) + 2 * PAD)
     return widths
 
 
 def _fit(table: Table, report: Report, natural: list[float], width: float) -> _Sized:
-    """Column widths that fit `width`: natural ones spread out, else smaller type, else text columns narrowed."""
+    """Column widths that fit `width`: natural ones, grown so headings and long texts need fewer lines when
+    there is room; else smaller type; else the text columns narrowed (their texts wrap)."""
     size = SIZE
     widths = natural
     while sum(widths) > width and size > MIN_SIZE:
         size = max(MIN_SIZE, size - 0.5)
         widths = _natural(table, report, size)
-    total = sum(widths)
-    if total <= width:
-        # Share what is left among the text columns (they read better wide), else among all.
-        texts = [i for i, c in enumerate(table.columns) if c.kind not in NUMERIC] or list(range(len(widths)))
-        extra = (width - total) / len(texts) if total < width * 0.75 else 0.0
-        return _Sized(tuple(w + (extra if i in texts else 0.0) for i, w in enumerate(widths)), size)
-    # Still too wide: the text columns give up what is missing, in proportion to their width, and wrap.
     texts = [i for i, c in enumerate(table.columns) if c.kind not in NUMERIC]
+    if sum(widths) <= width:
+        # Room to spare: headings on one line where it all fits, then long texts unwrapped as far as it goes.
+        one_line = [max(w, fonts.width(printable(c.heading), BOLD, size) + 2 * PAD)
+                    for w, c in zip(widths, table.columns, strict=True)]
+        if sum(one_line) <= width:
+            widths = one_line
+        whole = _natural(table, report, size, capped=False)
+        wanted = {i: max(whole[i] - widths[i], 0.0) for i in texts}
+        spare, asked = width - sum(widths), sum(wanted.values())
+        if asked:
+            share = min(1.0, spare / asked)
+            widths = [w + wanted.get(i, 0.0) * share for i, w in enumerate(widths)]
+        return _Sized(tuple(widths), size)
+    # Still too wide: the text columns give up what is missing, in proportion to their width, and wrap.
     fixed = sum(w for i, w in enumerate(widths) if i not in texts)
     room = max(width - fixed, 0.6 * INCH * len(texts))
     flexible = sum(widths[i] for i in texts) or 1.0
@@ -221,7 +230,7 @@ def _table(table: Table, report: Report, sized: _Sized) -> Any:
             else:
                 cells.append(_p(text, _cell_style(size, font, r)))
         data.append(cells)
-    pdf = PdfTable(data, colWidths=list(widths), repeatRows=1)
+    pdf = PdfTable(data, colWidths=list(widths), repeatRows=1, hAlign="LEFT")
     style: list[tuple[Any, ...]] = [
         fonts.CELLS, ("FONTSIZE", (0, 0), (-1, -1), size), ("LEADING", (0, 0), (-1, -1), size * 1.2),
         ("VALIGN", (0, 0), (-1, -1), "TOP"), ("VALIGN", (0, 0), (-1, 0), "BOTTOM"),
