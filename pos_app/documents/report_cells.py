@@ -43,6 +43,7 @@ MISSING = "—"
 
 def shown(value: Cell, kind: Kind, *, currency: str, locale: str) -> str:
     """`value` as a person reads it in the store's locale."""
+    kind = Kind(kind)
     if value is None:
         return MISSING if kind in NUMERIC else ""
     if isinstance(value, str):
@@ -60,6 +61,7 @@ def shown(value: Cell, kind: Kind, *, currency: str, locale: str) -> str:
 
 def plain(value: Cell, kind: Kind, *, currency: str) -> str:
     """`value` as a CSV cell a spreadsheet reads as a number (see the module's doc)."""
+    kind = Kind(kind)
     if value is None:
         return ""
     if isinstance(value, str):
