@@ -132,7 +132,7 @@ def report_text(report: Report) -> str:
     """The whole report as a person reads it in a terminal: title, filters, when made, each table, its note."""
     from pos_app.documents.report_pdf import filters_text, made_text
 
-    lines = [f"{report.title}: {report.store}", f"{filters_text(report)}; made {made_text(report)}"]
+    lines = [f"{report.store}: {report.title}", f"{filters_text(report)}; made {made_text(report)}"]
     for table in report.tables:
         lines.append("")
         if len(report.tables) > 1 or table.title != report.title:

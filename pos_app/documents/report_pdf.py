@@ -167,8 +167,10 @@ def _styles() -> dict[str, Any]:
         "title": ParagraphStyle("report-title", parent=body, fontName=BOLD, fontSize=14, leading=18,
                                 alignment=TA_RIGHT),
         "facts": ParagraphStyle("report-facts", parent=body, fontSize=9, leading=12, alignment=TA_RIGHT),
+        # No keepWithNext: ReportLab would keep the heading with the whole table and so start a long table on a
+        # new page; `_story` moves a heading to the next page only when its first rows would not fit under it.
         "h2": ParagraphStyle("report-h2", parent=body, fontName=BOLD, fontSize=11.5, leading=14, spaceBefore=10,
-                             spaceAfter=4, keepWithNext=1),
+                             spaceAfter=4),
         "note": ParagraphStyle("report-note", parent=body, fontName=OBLIQUE, fontSize=8, leading=10,
                                textColor=GREY, spaceBefore=3),
     }
@@ -248,13 +250,13 @@ def _table(table: Table, report: Report, sized: _Sized) -> Any:
 
 
 def _story(report: Report, sized: list[_Sized], width: float, address: str, phone: str) -> list[Any]:
-    from reportlab.platypus import Spacer
+    from reportlab.platypus import CondPageBreak, Spacer
 
     s = _styles()
     story: list[Any] = [_letterhead(report, width, address, phone), Spacer(1, 6)]
     for table, size in zip(report.tables, sized, strict=True):
         if len(report.tables) > 1 or table.title != report.title:
-            story.append(_p(table.title, s["h2"]))
+            story += [CondPageBreak(1.25 * INCH), _p(table.title, s["h2"])]
         if table.rows:
             story.append(_table(table, report, size))
         else:

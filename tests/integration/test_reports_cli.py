@@ -80,7 +80,7 @@ def test_the_default_output_is_an_aligned_table_with_the_stores_money(
     code, out, _ = run(capsys, folder, "sales", "--from", first.isoformat(), "--by", "style")
     assert code == cli.EXIT_OK
     lines = out.splitlines()
-    assert lines[0].startswith("Sales by style: ") and f"From {first.isoformat()}" in lines[1]
+    assert lines[0].endswith(": Sales by style") and f"From {first.isoformat()}" in lines[1]
     want = made(facet, "sales", first, None, "style")["tables"][0]
     total = next(line for line in lines if line.startswith("Total"))
     net = shown(want["total"]["net_sales"], "money", currency="USD", locale="en_US")
