@@ -10,6 +10,7 @@ import io
 import json
 import os
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from pos_app import app, cli
 from pos_app.documents.report_cells import plain, shown
 from pos_app.domain.permissions import Role
 from pos_app.domain.store import store_today
-from pos_app.services.ports.reports import ReportRequest
+from pos_app.services.ports.reports import Column, Kind, ReportRequest, Table
 from pos_app.services.reports import catalog
 from pos_app.services.reports.export import report_json
 from tests.conftest import actor_for, audit_summaries, cli_login, clone_store
@@ -106,8 +107,6 @@ def test_csv_is_written_whole_parses_back_to_the_table_and_the_export_is_audited
     assert back[0] == [c["heading"] for c in table["columns"]]
     kinds = [c["kind"] for c in table["columns"]]
     keys = [c["key"] for c in table["columns"]]
-    from decimal import Decimal
-
     def cells(row: dict[str, Any]) -> list[str]:
         return [plain(Decimal(row[k]) if isinstance(row[k], str) and kind in ("percent", "ratio") else row[k],
                       kind, currency="USD") for k, kind in zip(keys, kinds, strict=True)]
@@ -206,3 +205,31 @@ def test_a_clerk_is_refused_and_no_file_is_written(capsys: pytest.CaptureFixture
         assert code == cli.EXIT_REFUSED and "error" in json.loads(out) and "Total" not in out
     finally:
         del os.environ["FACET_TEST_CLERK_PIN"]
+
+
+def _valuation(request: ReportRequest, period: Any, context: Any) -> tuple[str, tuple[Table, ...]]:
+    columns = (Column("style", "Style", Kind.TEXT), Column("pieces", "Pieces", Kind.COUNT),
+               Column("retail", "At retail", Kind.MONEY), Column("turn", "Turn", Kind.RATIO))
+    return f"Stock at {period.last.isoformat()}", (Table("Stock", columns, (("Halo", 3, 150_000, Decimal("1.5")),),
+                                                         ("Total", 3, 150_000, None)),)
+
+
+def test_a_report_added_to_the_catalog_gets_its_command_its_help_and_its_own_options(
+        capsys: pytest.CaptureFixture[str], folder: Path, today: dt.date, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(catalog.REPORTS, "stock-at", catalog.ReportSpec(
+        "stock-at", "Stock at a date", "Pieces on hand x retail price, from the stock ledger.", _valuation,
+        at_a_date=True))
+    code, out, _ = run(capsys, folder, "stock-at", "--to", today.isoformat(), "--json")
+    assert code == cli.EXIT_OK
+    got = json.loads(out)
+    assert got["filters"] == [{"label": "At", "value": today.isoformat()}]
+    assert got["tables"][0]["total"] == {"style": "Total", "pieces": 3, "retail": 150_000, "turn": None}
+    code, out, _ = run(capsys, folder, "stock-at")
+    assert code == cli.EXIT_OK and "Halo" in out and "$1,500.00" in out and "1.50" in out
+    for refused in (["--from", "2026-11-01"], ["--by", "style"], ["--filter", "style=halo"]):
+        with pytest.raises(SystemExit) as raised:
+            run(capsys, folder, "stock-at", *refused)
+        assert raised.value.code == 2 and refused[0] in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cli.main(["reports", "--help"])
+    assert "stock-at  Stock at a date" in capsys.readouterr().out
