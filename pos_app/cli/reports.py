@@ -148,7 +148,9 @@ def report_text(report: Report) -> str:
 
 
 def _help(spec: ReportSpec) -> str:
-    period = "one day, --to (default today)" if spec.at_a_date else "--from to --to"
+    usual = getattr(spec.default_period, "__name__", "").replace("_", " ")
+    period = ("one day, --to (default today)" if spec.at_a_date
+              else "--from to --to" + (f" (default {usual})" if usual and not usual.startswith("<") else ""))
     parts = [f"{spec.title}. {spec.summary}", f"Period: {period}."]
     if spec.bys:
         parts.append(f"--by: {', '.join(spec.bys)} (default {spec.bys[0]}).")

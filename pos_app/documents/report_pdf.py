@@ -69,17 +69,18 @@ def render_report_pdf(report: Report, *, address: str = "", phone: str = "") -> 
 
     fonts.register()
     portrait_width = PORTRAIT[0] - 2 * MARGIN - 2 * _FRAME_PADDING
-    natural = [_natural(t, report, SIZE) for t in report.tables]
+    texts = [_texts(t, report) for t in report.tables]
+    natural = [_natural(t, x, SIZE) for t, x in zip(report.tables, texts, strict=True)]
     page = LANDSCAPE if any(sum(n) > portrait_width for n in natural) else PORTRAIT
     width = page[0] - 2 * MARGIN - 2 * _FRAME_PADDING
-    sized = [_fit(t, report, n, width) for t, n in zip(report.tables, natural, strict=True)]
+    sized = [_fit(t, x, n, width) for t, x, n in zip(report.tables, texts, natural, strict=True)]
     out = io.BytesIO()
     title = printable(f"{report.store}: {report.title}")
     template = SimpleDocTemplate(out, pagesize=page, leftMargin=MARGIN, rightMargin=MARGIN,
                                  topMargin=MARGIN, bottomMargin=MARGIN + 0.1 * INCH, title=title,
                                  author=printable(report.store), creator="Facet", invariant=1,
                                  initialFontName=REGULAR)
-    story = _story(report, sized, width, address, phone)
+    story = _story(report, texts, sized, width, address, phone)
     template.build(story, canvasmaker=_numbered_canvas(title))
     return out.getvalue()
 
@@ -102,15 +103,18 @@ def _texts(table: Table, report: Report) -> list[list[str]]:
     """Every cell of `table` (its rows, then its total) as a person reads it."""
     kinds = [c.kind for c in table.columns]
     body = [*table.rows, *([table.total] if table.total is not None else [])]
-    return [[printable(shown(v, k, currency=report.currency, locale=report.locale)) for v, k in zip(row, kinds,
-                                                                                                     strict=True)]
-            for row in body]
+    return [[_printable(shown(v, k, currency=report.currency, locale=report.locale))
+             for v, k in zip(row, kinds, strict=True)] for row in body]
 
 
-def _natural(table: Table, report: Report, size: float, *, capped: bool = True) -> list[float]:
-    """Each column's width at `size` with no cell wrapped (its heading may wrap between words); a text column
-    capped at `TEXT_MAX` unless not `capped`."""
-    texts = _texts(table, report)
+def _printable(text: str) -> str:
+    """`text.printable`, at once for plain ASCII (every bundled font has it): a long report has many cells."""
+    return text if text.isascii() and text.isprintable() else printable(text)
+
+
+def _natural(table: Table, texts: list[list[str]], size: float, *, capped: bool = True) -> list[float]:
+    """Each column's width at `size` with no cell (`texts`) wrapped (its heading may wrap between words); a text
+    column capped at `TEXT_MAX` unless not `capped`."""
     widths = []
     for i, column in enumerate(table.columns):
         heading = max((fonts.width(word, BOLD, size) for word in printable(column.heading).split()), default=0.0)
@@ -122,33 +126,33 @@ def _natural(table: Table, report: Report, size: float, *, capped: bool = True) 
     return widths
 
 
-def _fit(table: Table, report: Report, natural: list[float], width: float) -> _Sized:
+def _fit(table: Table, texts: list[list[str]], natural: list[float], width: float) -> _Sized:
     """Column widths that fit `width`: natural ones, grown so headings and long texts need fewer lines when
     there is room; else smaller type; else the text columns narrowed (their texts wrap)."""
     size = SIZE
     widths = natural
     while sum(widths) > width and size > MIN_SIZE:
         size = max(MIN_SIZE, size - 0.5)
-        widths = _natural(table, report, size)
-    texts = [i for i, c in enumerate(table.columns) if c.kind not in NUMERIC]
+        widths = _natural(table, texts, size)
+    flex = [i for i, c in enumerate(table.columns) if c.kind not in NUMERIC]
     if sum(widths) <= width:
         # Room to spare: headings on one line where it all fits, then long texts unwrapped as far as it goes.
         one_line = [max(w, fonts.width(printable(c.heading), BOLD, size) + 2 * PAD)
                     for w, c in zip(widths, table.columns, strict=True)]
         if sum(one_line) <= width:
             widths = one_line
-        whole = _natural(table, report, size, capped=False)
-        wanted = {i: max(whole[i] - widths[i], 0.0) for i in texts}
+        whole = _natural(table, texts, size, capped=False)
+        wanted = {i: max(whole[i] - widths[i], 0.0) for i in flex}
         spare, asked = width - sum(widths), sum(wanted.values())
         if asked:
             share = min(1.0, spare / asked)
             widths = [w + wanted.get(i, 0.0) * share for i, w in enumerate(widths)]
         return _Sized(tuple(widths), size)
     # Still too wide: the text columns give up what is missing, in proportion to their width, and wrap.
-    fixed = sum(w for i, w in enumerate(widths) if i not in texts)
-    room = max(width - fixed, 0.6 * INCH * len(texts))
-    flexible = sum(widths[i] for i in texts) or 1.0
-    return _Sized(tuple(w * room / flexible if i in texts else w for i, w in enumerate(widths)), size)
+    fixed = sum(w for i, w in enumerate(widths) if i not in flex)
+    room = max(width - fixed, 0.6 * INCH * len(flex))
+    flexible = sum(widths[i] for i in flex) or 1.0
+    return _Sized(tuple(w * room / flexible if i in flex else w for i, w in enumerate(widths)), size)
 
 
 # ---------------------------------------------------------------- the story
@@ -213,16 +217,13 @@ def _letterhead(report: Report, width: float, address: str, phone: str) -> Any:
     return head
 
 
-def _table(table: Table, report: Report, sized: _Sized) -> Any:
-    from reportlab.platypus import Table as PdfTable
-    from reportlab.platypus import TableStyle
-
+def _table(table: Table, texts: list[list[str]], sized: _Sized) -> Any:
+    """The table as a flowable that lays itself out a page at a time (`_paged_class`)."""
     size, widths = sized.size, sized.widths
     right = [c.kind in NUMERIC for c in table.columns]
-    data: list[list[Any]] = [[_p(c.heading, _cell_style(size, BOLD, r)) for c, r in zip(table.columns, right,
-                                                                                          strict=True)]]
-    texts = _texts(table, report)
+    header = [_p(c.heading, _cell_style(size, BOLD, r)) for c, r in zip(table.columns, right, strict=True)]
     has_total = table.total is not None
+    data: list[list[Any]] = []
     for number, row in enumerate(texts):
         font = BOLD if has_total and number == len(texts) - 1 else REGULAR
         cells: list[Any] = []
@@ -232,33 +233,113 @@ def _table(table: Table, report: Report, sized: _Sized) -> Any:
             else:
                 cells.append(_p(text, _cell_style(size, font, r)))
         data.append(cells)
-    pdf = PdfTable(data, colWidths=list(widths), repeatRows=1, hAlign="LEFT")
-    style: list[tuple[Any, ...]] = [
-        fonts.CELLS, ("FONTSIZE", (0, 0), (-1, -1), size), ("LEADING", (0, 0), (-1, -1), size * 1.2),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"), ("VALIGN", (0, 0), (-1, 0), "BOTTOM"),
-        ("LEFTPADDING", (0, 0), (-1, -1), PAD), ("RIGHTPADDING", (0, 0), (-1, -1), PAD),
-        ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-        ("LINEBELOW", (0, 0), (-1, 0), 0.8, GREY),
-    ]
-    style += [("ALIGN", (i, 1), (i, -1), "RIGHT") for i, r in enumerate(right) if r]
-    rows = len(table.rows)
-    style += [("BACKGROUND", (0, n), (-1, n), SHADE) for n in range(2, rows + 1, 2)]
-    if has_total:
-        style += [("FONT", (0, -1), (-1, -1), BOLD), ("LINEABOVE", (0, -1), (-1, -1), 0.8, GREY)]
-    pdf.setStyle(TableStyle(style))
-    return pdf
+    return _paged_class()(_Rows(header, data, widths, right, size, has_total), 0)
 
 
-def _story(report: Report, sized: list[_Sized], width: float, address: str, phone: str) -> list[Any]:
+@dataclass(frozen=True)
+class _Rows:
+    """A table's laid-out cells, shared by the page-sized pieces `_paged_class` cuts it into."""
+
+    header: list[Any]
+    data: list[list[Any]]  # every row, the total row last when `total`
+    widths: tuple[float, ...]
+    right: list[bool]
+    size: float
+    total: bool
+
+    def piece(self, first: int, last: int) -> Any:
+        """A ReportLab table of the headings and rows `first` to `last` (excluded), styled as in the whole."""
+        from reportlab.platypus import Table as PdfTable
+        from reportlab.platypus import TableStyle
+
+        pdf = PdfTable([self.header, *self.data[first:last]], colWidths=list(self.widths), hAlign="LEFT")
+        size = self.size
+        style: list[tuple[Any, ...]] = [
+            fonts.CELLS, ("FONTSIZE", (0, 0), (-1, -1), size), ("LEADING", (0, 0), (-1, -1), size * 1.2),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"), ("VALIGN", (0, 0), (-1, 0), "BOTTOM"),
+            ("LEFTPADDING", (0, 0), (-1, -1), PAD), ("RIGHTPADDING", (0, 0), (-1, -1), PAD),
+            ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+            ("LINEBELOW", (0, 0), (-1, 0), 0.8, GREY),
+        ]
+        style += [("ALIGN", (i, 1), (i, -1), "RIGHT") for i, r in enumerate(self.right) if r]
+        rows = len(self.data) - (1 if self.total else 0)
+        style += [("BACKGROUND", (0, n - first + 1), (-1, n - first + 1), SHADE)
+                  for n in range(first, min(last, rows)) if n % 2]
+        if self.total and last == len(self.data):
+            style += [("FONT", (0, -1), (-1, -1), BOLD), ("LINEABOVE", (0, -1), (-1, -1), 0.8, GREY)]
+        pdf.setStyle(TableStyle(style))
+        return pdf
+
+
+@cache
+def _paged_class() -> type:
+    from reportlab.platypus import Flowable
+
+    class PagedTable(Flowable):  # type: ignore[misc]
+        """The rows from `start` on, with the headings atop each page they run onto.
+
+        ReportLab's own Table re-measures every remaining row at each page break, which takes minutes for
+        10,000 receipts; this flowable measures only what may fit on the page at hand and leaves the rest for
+        the next one, so a long report takes time in proportion to its rows.
+        """
+
+        def __init__(self, rows: _Rows, start: int) -> None:
+            super().__init__()
+            self.rows, self.start = rows, start
+            self._fits: Any = None
+
+        def _candidate(self, width: float, height: float) -> tuple[Any, int]:
+            """A piece with as many rows as could possibly fit `height` (each row at least one line)."""
+            least = self.rows.size * 1.2 + 4.5
+            last = min(len(self.rows.data), self.start + int(height / least) + 2)
+            piece = self.rows.piece(self.start, last)
+            piece.wrap(width, height)
+            return piece, last
+
+        def wrap(self, width: float, height: float) -> tuple[float, float]:
+            piece, last = self._candidate(width, height)
+            self._fits = None
+            self.width = piece._width
+            if last == len(self.rows.data) and piece._height <= height:
+                self._fits = piece
+                return piece._width, piece._height
+            return piece._width, height + 1  # more than fits: the frame asks `split`
+
+        def split(self, width: float, height: float) -> list[Any]:
+            piece, last = self._candidate(width, height)
+            used, count = piece._rowHeights[0], 0
+            for h in piece._rowHeights[1:]:
+                if used + h > height:
+                    break
+                used += h
+                count += 1
+            if count == 0:
+                return []  # not even one row under the headings here: start on the next page
+            end = self.start + count
+            if end == len(self.rows.data):
+                return [self.rows.piece(self.start, end)]
+            return [self.rows.piece(self.start, end), PagedTable(self.rows, end)]
+
+        def drawOn(self, canvas: Any, x: float, y: float, _sW: float = 0) -> None:  # noqa: N802,N803 - ReportLab's
+            piece = self._fits or self.rows.piece(self.start, len(self.rows.data))
+            if self._fits is None:
+                piece.wrap(self.width, 1e9)
+            piece.drawOn(canvas, x, y, _sW)
+
+    return PagedTable
+
+
+def _story(report: Report, texts: list[list[list[str]]], sized: list[_Sized], width: float, address: str,
+           phone: str) -> list[Any]:
     from reportlab.platypus import CondPageBreak, Spacer
 
     s = _styles()
     story: list[Any] = [_letterhead(report, width, address, phone), Spacer(1, 6)]
-    for table, size in zip(report.tables, sized, strict=True):
+    for table, cells, size in zip(report.tables, texts, sized, strict=True):
         if len(report.tables) > 1 or table.title != report.title:
             story += [CondPageBreak(1.25 * INCH), _p(table.title, s["h2"])]
         if table.rows:
-            story.append(_table(table, report, size))
+            story.append(_table(table, cells, size))
         else:
             story.append(_p("Nothing to show for these filters.", s["body"]))
         if table.note:
