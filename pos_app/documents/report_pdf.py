@@ -287,13 +287,18 @@ def _paged_class() -> type:
             super().__init__()
             self.rows, self.start = rows, start
             self._fits: Any = None
+            self._measured: tuple[float, float, Any, int] | None = None
 
         def _candidate(self, width: float, height: float) -> tuple[Any, int]:
-            """A piece with as many rows as could possibly fit `height` (each row at least one line)."""
+            """A piece with as many rows as could possibly fit `height` (each row at least one line), measured;
+            the frame asks `wrap` then `split` for the same room, so the last one is kept."""
+            if self._measured is not None and self._measured[:2] == (width, height):
+                return self._measured[2], self._measured[3]
             least = self.rows.size * 1.2 + 4.5
             last = min(len(self.rows.data), self.start + int(height / least) + 2)
             piece = self.rows.piece(self.start, last)
             piece.wrap(width, height)
+            self._measured = (width, height, piece, last)
             return piece, last
 
         def wrap(self, width: float, height: float) -> tuple[float, float]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -98,7 +97,7 @@ WIDE = Report(
               tuple((name, f"2026-11-{1 + n % 30:02d}", *(-123_456 * (i + 1) + n for i in range(8)), 1_200 + n,
                      Decimal("42.25"), Decimal("1.845") if n % 2 else None)
                     for n, name in enumerate(["Łucja Wąsowska", "王小明", "Ngọc Ánh Nguyễn", "=cmd|' /C calc'!A0",
-                                              "A name so long it has to wrap inside its column on paper"] * 30)),
+                                              "A name so long it has to wrap inside its column on paper"] * 18)),
               ("Total", "", *(-9_999_999 for _ in range(8)), 9_999, Decimal("41.04"), Decimal("2.5")),
               note="Split sales are counted by each salesperson's share."),
         Table("Nothing here", (Column("x", "Thing", Kind.TEXT), Column("n", "Count", Kind.COUNT)), ()),
@@ -114,8 +113,8 @@ def test_a_report_of_several_tables_is_one_csv_section_each_with_its_title(tmp_p
     assert rows[2][:4] == ["Łucja Wąsowska", "2026-11-01", "-1234.56", "-2469.12"]
     assert rows[2][-3:] == ["1200", "42.3", ""] and rows[3][-1] == "1.85"
     assert rows[5][0] == "'=cmd|' /C calc'!A0"  # a spreadsheet does not run it
-    assert rows[2 + 150] == ["Total", "", *["-99999.99"] * 8, "9999", "41.0", "2.50"]
-    assert rows[153:] == [[], ["Nothing here"], ["Thing", "Count"], [], ["Second table"], ["Thing", "Count"],
+    assert rows[2 + 90] == ["Total", "", *["-99999.99"] * 8, "9999", "41.0", "2.50"]
+    assert rows[93:] == [[], ["Nothing here"], ["Thing", "Count"], [], ["Second table"], ["Thing", "Count"],
                           ["ring", "3"], ["Total", "3"]]
 
 
@@ -160,19 +159,24 @@ def test_write_report_refuses_a_missing_folder_a_folder_and_a_bad_format_and_lea
 
 def test_a_file_that_cannot_be_written_keeps_the_old_one_and_is_not_audited(store: app.Facet,
                                                                             tmp_path: Path) -> None:
-    report = run(store, "receipts")
+    import resource
+    import signal
+
+    report = run(store, "receipts", first=dt.date(2026, 9, 1))
     path = tmp_path / "r.csv"
     path.write_text("the old report")
     before = len(audit_summaries(store, "report.exported"))
-    tmp_path.chmod(0o500)  # the folder may not be written: the file cannot be replaced
+    # A disk that fills up halfway: files may grow to 100 bytes only (root too), and writing past that fails.
+    limits = resource.getrlimit(resource.RLIMIT_FSIZE)
+    handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (100, limits[1]))
     try:
-        if os.access(tmp_path, os.W_OK):
-            pytest.skip("running as a user who may write anywhere")
         with pytest.raises(ValidationError, match="^csv: cannot write"):
             write_report(report, "csv", path, uow=store.uow(), actor=actor_for(store, Role.OWNER),
                          files=store.devices.files, field="csv")
     finally:
-        tmp_path.chmod(0o700)
+        resource.setrlimit(resource.RLIMIT_FSIZE, limits)
+        signal.signal(signal.SIGXFSZ, handler)
     assert path.read_text() == "the old report" and sorted(p.name for p in tmp_path.iterdir()) == ["r.csv"]
     assert len(audit_summaries(store, "report.exported")) == before
 
@@ -205,3 +209,27 @@ def test_report_json_is_plain_json_with_cents_and_exact_decimals(store: app.Face
     total = data["tables"][0]["total"]
     assert isinstance(total["net_sales"], int) and isinstance(total["margin"], str)
     assert Decimal(total["margin"]) == Decimal(total["gross_profit"]) * 100 / Decimal(total["net_sales"])
+
+
+def test_a_long_report_runs_page_after_page_with_every_row_once_in_order_and_the_total_last(
+        tmp_path: Path) -> None:
+    from pos_app.services.reports.sales import RECEIPT_COLUMNS
+
+    rows = tuple((f"C1-{n:06d}", "2026-11-01 12:00", "Sale", "Sam Ortiz", "C1", 10_000 + n, 800, 10_800 + n)
+                 for n in range(300))
+    long = Report("receipts", "Receipts", "Jane Ellen", "USD", "en_US", "America/New_York",
+                  (("From", "2026-11-01"), ("To", "2026-11-30")),
+                  (Table("Receipts", RECEIPT_COLUMNS, rows, ("Total", "", "", "", "", 3_044_850, 240_000,
+                                                             3_284_850)),),
+                  dt.datetime(2026, 12, 1, 15, 0, tzinfo=dt.UTC))
+    path = tmp_path / "long.pdf"
+    path.write_bytes(render_report_pdf(long))
+    pages = pdf_text(path)
+    assert len(pages) > 5
+    numbers = [line.split()[0] for text in pages for line in text.splitlines() if line.startswith("C1-")]
+    assert numbers == [f"C1-{n:06d}" for n in range(300)]
+    for n, text in enumerate(pages, start=1):
+        assert text.count("Receipt Time Kind Clerk Counter Net (without tax) Tax Total") == 1, n
+        assert f"Page {n} of {len(pages)}" in text
+    totals = [line for text in pages for line in text.splitlines() if line.startswith("Total ")]
+    assert totals == ["Total $30,448.50 $2,400.00 $32,848.50"] and totals[0] in pages[-1]
