@@ -130,7 +130,7 @@ def table_text(table: Table, currency: str, locale: str) -> list[str]:
 
 def report_text(report: Report) -> str:
     """The whole report as a person reads it in a terminal: title, filters, when made, each table, its note."""
-    from pos_app.documents.report_pdf import filters_text, made_text
+    from pos_app.documents.report_cells import filters_text, made_text
 
     lines = [f"{report.store}: {report.title}", f"{filters_text(report)}; made {made_text(report)}"]
     for table in report.tables:

@@ -18,6 +18,7 @@ the same way:
   against spreadsheet formulas (`text.csv_cell`).
 
 A text in a number column (the total row's "Total" label) is text either way.
+`filters_text` and `made_text` say how a report was run and when, for its heading.
 Pure functions; any thread.
 """
 
@@ -30,7 +31,8 @@ from typing import TYPE_CHECKING
 from pos_app.documents.text import csv_cell
 from pos_app.domain.figures import shown_percent, shown_ratio
 from pos_app.domain.money import Money, format_money
-from pos_app.services.ports.reports import Cell, Kind
+from pos_app.domain.store import store_time
+from pos_app.services.ports.reports import Cell, Kind, Report
 
 if TYPE_CHECKING:
     from babel import Locale
@@ -39,6 +41,19 @@ NUMERIC = frozenset({Kind.MONEY, Kind.COUNT, Kind.PERCENT, Kind.RATIO})
 """The kinds a layout right-aligns."""
 
 MISSING = "—"
+PERCENT_PLACES, RATIO_PLACES = 1, 2
+"""The decimals a percentage and a ratio are shown and exported with (`figures.shown_percent`, `shown_ratio`)."""
+
+
+def _rounded(value: Decimal, places: int) -> Decimal:
+    """`value` rounded half up to `places`, without the sign of a negative that rounds to zero ("-0.0")."""
+    done = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return done.copy_abs() if done == 0 else done
+
+
+def _unsigned_zero(value: Decimal, places: int) -> Decimal:
+    """`value`, or its absolute value when it rounds to zero at `places` (so it never reads "-0.0%")."""
+    return value.copy_abs() if _rounded(value, places) == 0 else value
 
 
 def shown(value: Cell, kind: Kind, *, currency: str, locale: str) -> str:
@@ -51,9 +66,9 @@ def shown(value: Cell, kind: Kind, *, currency: str, locale: str) -> str:
     if kind is Kind.MONEY and isinstance(value, int):
         return format_money(Money(value, currency), locale)
     if kind is Kind.PERCENT:
-        return shown_percent(Decimal(value))
+        return shown_percent(_unsigned_zero(Decimal(value), PERCENT_PLACES))
     if kind is Kind.RATIO:
-        return shown_ratio(Decimal(value))
+        return shown_ratio(_unsigned_zero(Decimal(value), RATIO_PLACES))
     if isinstance(value, int):
         return _count(value, locale)
     return str(value)
@@ -69,10 +84,21 @@ def plain(value: Cell, kind: Kind, *, currency: str) -> str:
     if kind is Kind.MONEY and isinstance(value, int):
         return Money(value, currency).plain()
     if kind is Kind.PERCENT:
-        return str(Decimal(value).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+        return str(_rounded(Decimal(value), PERCENT_PLACES))
     if kind is Kind.RATIO:
-        return str(Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+        return str(_rounded(Decimal(value), RATIO_PLACES))
     return str(value)
+
+
+def made_text(report: Report) -> str:
+    """When the report was made, as the store's clock read it: "2026-12-08 14:03 EST"."""
+    local = store_time(report.made_at, report.timezone)
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname() or report.timezone}"
+
+
+def filters_text(report: Report) -> str:
+    """The filters the report was run with, as a person reads them: "From 2026-11-01 · To 2026-11-30"."""
+    return " · ".join(f"{label} {value}" for label, value in report.filters)
 
 
 def _count(n: int, locale: str) -> str:

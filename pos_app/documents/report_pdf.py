@@ -37,9 +37,9 @@ from typing import Any
 
 from pos_app.documents import fonts
 from pos_app.documents.fonts import BOLD, OBLIQUE, REGULAR
-from pos_app.documents.report_cells import NUMERIC, shown
+from pos_app.documents.report_cells import NUMERIC, filters_text, made_text, shown
 from pos_app.documents.text import cut, printable
-from pos_app.domain.store import display_phone, store_time
+from pos_app.domain.store import display_phone
 from pos_app.services.ports.reports import Report, Table
 
 INCH = 72.0
@@ -83,17 +83,6 @@ def render_report_pdf(report: Report, *, address: str = "", phone: str = "") -> 
     story = _story(report, texts, sized, width, address, phone)
     template.build(story, canvasmaker=_numbered_canvas(title))
     return out.getvalue()
-
-
-def made_text(report: Report) -> str:
-    """When the report was made, as the store's clock read it: "2026-12-08 14:03 EST"."""
-    local = store_time(report.made_at, report.timezone)
-    return f"{local:%Y-%m-%d %H:%M} {local.tzname() or report.timezone}"
-
-
-def filters_text(report: Report) -> str:
-    """The filters the report was run with, as a person reads them: "From 2026-11-01 · To 2026-11-30"."""
-    return " · ".join(f"{label} {value}" for label, value in report.filters)
 
 
 # ---------------------------------------------------------------- sizes
