@@ -7,7 +7,8 @@ and its default period. The report is made by `catalog.run` (owner and
 managers; cost columns only for who may see cost), exactly as the reports
 screen makes it, then printed as an aligned table with the store's money
 format, as JSON (`--json`: `export.report_json`), or written as CSV or PDF
-(`export.write_report`, audited). A bad date, a grouping or filter the report
+(`export.write_report`, audited; with `--json` too, what was written is
+printed as JSON: file, format, rows). A bad date, a grouping or filter the report
 does not offer, or a file that cannot be written is refused naming the
 option, exit 2, and no file is written.
 """
