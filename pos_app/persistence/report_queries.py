@@ -13,6 +13,7 @@ a year is 365 index ranges. A week or a month is the sum of its days.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from typing import Any
 
@@ -159,6 +160,20 @@ class SalesReportQueries:
         return [ReceiptRow(r[0], r[1], parse_utc(r[2]), r[3], r[4], r[5], int(r[6]), int(r[7]), int(r[8]))
                 for r in rows]
 
+    def stock_by_style(self) -> list[tuple[str, int, int, int]]:
+        rows = self._c.execute(
+            "SELECT style, sum(on_hand), sum(on_hand * coalesce(cost_cents, 0)), sum(on_hand * price_cents) "
+            "FROM items WHERE on_hand > 0 GROUP BY style ORDER BY 4 DESC, 1").fetchall()
+        return [(str(r[0]), int(r[1]), int(r[2]), int(r[3])) for r in rows]
+
+    def slow_movers(self, limit: int) -> list[tuple[str, str, str, int, int, int | None, dt.date | None]]:
+        # Through the received_on index: the oldest pieces first, without reading the rest.
+        rows = self._c.execute(
+            "SELECT sku, title, style, on_hand, price_cents, cost_cents, received_on FROM items "
+            "INDEXED BY ix_items_received_on_sku_seq WHERE received_on IS NOT NULL AND on_hand > 0 "
+            "ORDER BY received_on, sku LIMIT ?", (limit,)).fetchall()
+        return [(r[0], r[1], r[2], int(r[3]), int(r[4]), r[5], dt.date.fromisoformat(r[6])) for r in rows]
+
     def interrupt(self) -> None:
         self._c.interrupt()
 
@@ -167,8 +182,6 @@ def _by_time(days: list[tuple[str, SalesTotals]], by: str) -> list[Grouped]:
     """Days summed into weeks (starting Monday) or months: a sale is in one day, so every field adds up."""
     if by == "day":
         return [Grouped(day, totals) for day, totals in days]
-    import datetime as dt
-
     bucket = week_of if by == "week" else month_of
     sums: dict[str, SalesTotals] = defaultdict(SalesTotals)
     for day, totals in days:
