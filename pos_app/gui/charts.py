@@ -23,6 +23,7 @@ in the chart's title; Enter or a click on a point, bar or slice emits
 from __future__ import annotations
 
 import math
+from html import escape
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -97,7 +98,7 @@ class Chart(QChartView):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMinimumSize(280, 200)
         chart.setBackgroundRoundness(8)
-        chart.setMargins(QMargins(6, 4, 6, 4))
+        chart.setMargins(QMargins(6, 4, 18, 4))  # room for the last money label on the right
         chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
         font = QFont(chart.titleFont())
         font.setPointSizeF(10.5)
@@ -119,8 +120,12 @@ class Chart(QChartView):
     def _show_title(self) -> None:
         text = self.title
         if self.hasFocus() and 0 <= self.current < len(self.labels):
-            text = f"{self.title}  ·  {self.describe(self.current)}"
-        self.chart().setTitle(text)
+            text = f"{self.title}: {self.describe(self.current)}"
+            # The figure the keyboard is on, on a line of its own under the title.
+            self.chart().setTitle(f"{escape(self.title)}<br><span style='color:{HIGHLIGHT.name()}'>"
+                                  f"{escape(self.describe(self.current))}</span>")
+        else:
+            self.chart().setTitle(escape(text))
         self.setAccessibleName(text)
 
     def _highlight(self) -> None:
@@ -159,7 +164,9 @@ class Chart(QChartView):
         self._show_title()
 
     def _money_axis(self, values: Sequence[int], orientation: Qt.Orientation) -> QCategoryAxis:
-        ticks = money_ticks(min(values, default=0), max(values, default=0))
+        # Fewer ticks across than up: a money label is wider than it is tall.
+        ticks = money_ticks(min(values, default=0), max(values, default=0),
+                            4 if orientation == Qt.Orientation.Vertical else 2)
         axis = QCategoryAxis()
         axis.setLabelsPosition(QCategoryAxis.AxisLabelsPosition.AxisLabelsPositionOnValue)
         axis.setStartValue(ticks[0] - 1)  # a category ends on each tick; the first needs room below it
@@ -168,9 +175,15 @@ class Chart(QChartView):
         axis.setRange(ticks[0], ticks[-1])
         axis.setGridLineColor(QColor("#e6e1d6"))
         axis.setLabelsColor(GREY.darker(140))
+        axis.setLabelsFont(self.small_font())
         self.chart().addAxis(axis, Qt.AlignmentFlag.AlignLeft if orientation == Qt.Orientation.Vertical
                              else Qt.AlignmentFlag.AlignBottom)
         return axis
+
+    def small_font(self) -> QFont:
+        font = QFont(self.font())
+        font.setPointSizeF(8.5)
+        return font
 
     def _empty_note(self) -> None:
         if not self.labels:
@@ -196,6 +209,7 @@ class LineChart(Chart):
         x_axis.setRange(-0.5, max(len(self.labels) - 0.5, 0.5))
         x_axis.setGridLineVisible(False)
         x_axis.setLabelsColor(GREY.darker(140))
+        x_axis.setLabelsFont(self.small_font())
         chart.addAxis(x_axis, Qt.AlignmentFlag.AlignBottom)
         y_axis = self._money_axis([v for values in self.values for v in values], Qt.Orientation.Vertical)
         for n, (name, values) in enumerate(lines):
@@ -259,6 +273,7 @@ class BarChart(Chart):
         category_axis.append(list(reversed(self.labels)))
         category_axis.setGridLineVisible(False)
         category_axis.setLabelsColor(NAVY)
+        category_axis.setLabelsFont(self.small_font())
         chart.addAxis(category_axis, Qt.AlignmentFlag.AlignLeft)
         bars.attachAxis(category_axis)
         value_axis = self._money_axis([v for values in self.values for v in values], Qt.Orientation.Horizontal)
@@ -302,13 +317,13 @@ class DonutChart(Chart):
         whole = sum(v for v in values if v > 0)
         for n, (label, value) in enumerate(zip(labels, values, strict=True)):
             share = Decimal(max(value, 0) * 100) / whole if whole else Decimal(0)
-            piece = QPieSlice(f"{label}  {self.money(value)} ({share:.0f}%)", float(max(value, 0)))
+            piece = QPieSlice(f"{label} {share:.0f}%", float(max(value, 0)))
             piece.setColor(QColor(PALETTE[n % len(PALETTE)]))
             piece.setBorderColor(QColor("#ffffff"))
             piece.clicked.connect(lambda n=n: self._clicked(n))
             pie.append(piece)
         self.chart().addSeries(pie)
-        self.chart().legend().setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.chart().legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
         self.series.append(pie)
         self._pie = pie
         self._empty_note()

@@ -39,6 +39,8 @@ from pos_app.gui.tables import fill
 from pos_app.services.ports.reports import Cell, Dashboard, Drill, Kind, Series, Table
 from pos_app.services.ports.store import Store
 
+LIST_STRETCH = {"top_units": 2, "top_profit": 2, "slow": 3}
+"""The share of the row each list takes (the slow movers have the most columns)."""
 REFRESH_ON = ("sales", "items", "stock", "shift", "settings")
 """The `context.changed` events after which the dashboard's figures may be out of date."""
 
@@ -149,8 +151,8 @@ class DashboardPage(QWidget):
         self.dashboard = board
         show_cost = board.show_cost and self.context.can(Permission.VIEW_COST)
         mark_info(self.form.status_label,
-                  f"{today_words(board.today)}. Net sales are without tax, after discounts and returns; "
-                  "each figure beside the same days last year.")
+                  f"{today_words(board.today)}  ·  net sales without tax, after discounts and returns, "
+                  "beside the same days last year")
         self._show_tiles(board, show_cost)
         self._show_charts(board, show_cost)
         self._show_table("top_units", board.top_by_units)
@@ -207,13 +209,16 @@ class DashboardPage(QWidget):
         for key, chart in self.charts.items():
             chart.setObjectName(f"{key}_chart")
             chart.picked.connect(lambda index, key=key: self._point_chosen(key, index))
-            row.addWidget(chart, 2 if key == "by_day" else 1)
+            row.addWidget(chart, 3 if key == "by_day" else 2)
 
     def _show_table(self, key: str, table: Table | None) -> None:
         view = self.tables[key]
         box = getattr(self.form, f"{key}_label")
         view.setVisible(table is not None)
         box.setVisible(table is not None)
+        row = self.form.lists_row
+        row.setStretch(row.indexOf(getattr(self.form, f"{key}_box")), 0 if table is None else
+                       LIST_STRETCH[key])
         if table is None:
             self._drills[key] = ()
             return
@@ -222,17 +227,23 @@ class DashboardPage(QWidget):
         rows = [[cell_text(cell, column.kind, self._money) for cell, column in zip(row, columns, strict=True)]
                 for row in table.rows]
         numeric = [n for n, column in enumerate(columns) if column.kind not in (Kind.TEXT, Kind.DATE)]
-        fill(view, [column.heading for column in columns], rows, numeric=numeric)
+        # Figures' headings on two lines ("Net / sales"), so a column is as wide as its figures, not its words.
+        headings = [column.heading.replace(" ", "\n", 1) if n in numeric else column.heading
+                    for n, column in enumerate(columns)]
+        fill(view, headings, rows, numeric=numeric)
+        # The piece's title takes what the figures leave and is elided; the figures are never cut.
         header = view.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for n in range(1, len(columns)):
-            header.setSectionResizeMode(n, QHeaderView.ResizeMode.ResizeToContents)
+        wide = next((n for n, column in enumerate(columns) if column.key == "title"), 0)
+        for n in range(len(columns)):
+            header.setSectionResizeMode(n, QHeaderView.ResizeMode.Stretch if n == wide
+                                        else QHeaderView.ResizeMode.ResizeToContents)
+        view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        for n, column in enumerate(columns):  # the title names the piece at a glance; the SKU is in the model
+            view.setColumnHidden(n, column.key == "sku" and wide != 0)
         view.verticalHeader().setDefaultSectionSize(24)
         if table.note:
             view.setToolTip(table.note)
         self._drills[key] = table.drills
-        if rows:
-            view.setCurrentIndex(view.model().index(0, 0))
 
     # ------------------------------------------------------------ drilling
 

@@ -57,7 +57,7 @@ def _money_change(now: int | None, before: int | None, *, up_is_good: bool = Tru
         return "—", MUTED
     value = change(now, before)
     if value is None:
-        return ("new", GOOD if up_is_good else BAD) if now else ("—", MUTED)
+        return "—", MUTED  # nothing to compare with
     text = _signed(value, "%")
     if value == 0:
         return text, MUTED
