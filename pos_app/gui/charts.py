@@ -23,9 +23,9 @@ in the chart's title; Enter or a click on a point, bar or slice emits
 from __future__ import annotations
 
 import math
-from html import escape
 from collections.abc import Sequence
 from decimal import Decimal
+from html import escape
 
 from babel.numbers import format_compact_currency
 from PySide6.QtCharts import (
@@ -93,10 +93,10 @@ class Chart(QChartView):
         """The Qt series drawn, in the order they were added."""
         self.current = 0 if self.labels else -1
         """The category the keyboard is on (-1 when there is none)."""
-        self.currency, self.locale = currency, locale
+        self.currency, self.money_locale = currency, locale
         self.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.setMinimumSize(280, 200)
+        self.setMinimumSize(220, 230)
         chart.setBackgroundRoundness(8)
         chart.setMargins(QMargins(6, 4, 18, 4))  # room for the last money label on the right
         chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
@@ -111,7 +111,7 @@ class Chart(QChartView):
         self._show_title()
 
     def money(self, cents: int) -> str:
-        return format_money(Money(cents, self.currency), self.locale)
+        return format_money(Money(cents, self.currency), self.money_locale)
 
     def describe(self, index: int) -> str:
         """What the category at `index` stands for, in words (shown while the keyboard is on it)."""
@@ -171,7 +171,7 @@ class Chart(QChartView):
         axis.setLabelsPosition(QCategoryAxis.AxisLabelsPosition.AxisLabelsPositionOnValue)
         axis.setStartValue(ticks[0] - 1)  # a category ends on each tick; the first needs room below it
         for tick in ticks:
-            axis.append(axis_money(tick, self.currency, self.locale), tick)
+            axis.append(axis_money(tick, self.currency, self.money_locale), tick)
         axis.setRange(ticks[0], ticks[-1])
         axis.setGridLineColor(QColor("#e6e1d6"))
         axis.setLabelsColor(GREY.darker(140))
@@ -274,6 +274,7 @@ class BarChart(Chart):
         category_axis.setGridLineVisible(False)
         category_axis.setLabelsColor(NAVY)
         category_axis.setLabelsFont(self.small_font())
+        category_axis.setTruncateLabels(False)  # a metal or style is read whole, even if rows are tight
         chart.addAxis(category_axis, Qt.AlignmentFlag.AlignLeft)
         bars.attachAxis(category_axis)
         value_axis = self._money_axis([v for values in self.values for v in values], Qt.Orientation.Horizontal)

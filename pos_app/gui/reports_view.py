@@ -8,7 +8,8 @@ The queries read the whole stock (a second or more at 100,000 items), so they
 run on a worker with their own connection, when the screen is first shown and
 again when it is shown after a change; the screen says it is updating.
 
-Whoever may view sales reports (the owner, managers) also has the Head office
+Whoever may view sales reports (the owner, managers) finds the Dashboard
+first (Alt+0, `gui/reports/dashboard.py`; F5 builds it again), and has the Head office
 tab (Alt+4, `gui/head_office.py`): every store of the sync group, read from
 central. It reads only when asked (it needs central's administrator login);
 F5 on it runs it rather than the stock reports.
@@ -35,6 +36,7 @@ from pos_app.services.ports.store import Store
 
 if TYPE_CHECKING:
     from pos_app.gui.head_office import HeadOfficePage
+    from pos_app.gui.reports.dashboard import DashboardPage
 
 
 @dataclass(frozen=True)
@@ -52,13 +54,15 @@ class ReportsView(QWidget):
         self.context = context
         self.form = Form("reports.ui", self)
         f = self.form
-        f.refresh_button.clicked.connect(self.refresh)
+        f.refresh_button.clicked.connect(self._f5)
         f.min_days_spin.editingFinished.connect(self.refresh)
         QShortcut(QKeySequence("F5"), self, self._f5)
-        QShortcut(QKeySequence("Alt+1"), self, lambda: f.tabs.setCurrentIndex(0))
-        QShortcut(QKeySequence("Alt+2"), self, lambda: f.tabs.setCurrentIndex(1))
-        QShortcut(QKeySequence("Alt+3"), self, lambda: f.tabs.setCurrentIndex(2))
+        QShortcut(QKeySequence("Alt+1"), self, lambda: f.tabs.setCurrentWidget(f.low_tab))
+        QShortcut(QKeySequence("Alt+2"), self, lambda: f.tabs.setCurrentWidget(f.aging_tab))
+        QShortcut(QKeySequence("Alt+3"), self, lambda: f.tabs.setCurrentWidget(f.duplicates_tab))
         self.head_office: HeadOfficePage | None = None
+        self.dashboard: DashboardPage | None = None
+        """The Head office tab and the Dashboard (the first tab), made only for whoever may view sales reports."""
         """The Head office tab, made only for whoever may view sales reports."""
         if context.can(Permission.VIEW_SALES_REPORTS):
             from pos_app.gui.head_office import HeadOfficePage
@@ -66,6 +70,14 @@ class ReportsView(QWidget):
             self.head_office = HeadOfficePage(context, f.tabs)
             f.tabs.addTab(self.head_office, "Head office  (Alt+4)")
             QShortcut(QKeySequence("Alt+4"), self, self.show_head_office)
+            from pos_app.gui.reports.dashboard import DashboardPage
+
+            self.dashboard = DashboardPage(context, f.tabs)
+            f.tabs.insertTab(0, self.dashboard, "Dashboard  (Alt+0)")
+            f.tabs.setCurrentWidget(self.dashboard)
+            QShortcut(QKeySequence("Alt+0"), self, self.show_dashboard)
+            if callable(show_drill := getattr(self, "show_drill", None)):
+                self.dashboard.drill.connect(show_drill)
             f.tabs.currentChanged.connect(self._tab_changed)
         context.changed.connect(self._changed)
         self.stale = True
@@ -87,6 +99,8 @@ class ReportsView(QWidget):
         current = self.form.tabs.currentWidget()
         if current is self.head_office and self.head_office is not None:
             self.head_office.focus_first()
+        elif current is self.dashboard and self.dashboard is not None:
+            self.dashboard.focus_first()
         else:
             current.setFocus()
 
@@ -96,6 +110,12 @@ class ReportsView(QWidget):
             self.form.tabs.setCurrentWidget(self.head_office)
             self.head_office.focus_first()
 
+    def show_dashboard(self) -> None:
+        """The Dashboard tab in front, the keyboard on its first tile."""
+        if self.dashboard is not None:
+            self.form.tabs.setCurrentWidget(self.dashboard)
+            self.dashboard.focus_first()
+
     def _tab_changed(self, _index: int) -> None:
         # The stock reports' Refresh button means nothing on the head office's tab (it has its own Run).
         self.form.refresh_button.setVisible(self.form.tabs.currentWidget() is not self.head_office)
@@ -103,6 +123,8 @@ class ReportsView(QWidget):
     def _f5(self) -> None:
         if self.head_office is not None and self.form.tabs.currentWidget() is self.head_office:
             self.head_office.run()
+        elif self.dashboard is not None and self.form.tabs.currentWidget() is self.dashboard:
+            self.dashboard.refresh()
         else:
             self.refresh()
 

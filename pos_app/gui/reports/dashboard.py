@@ -21,12 +21,12 @@ receipts, a style's receipts, a top seller's item. GUI thread only.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QHeaderView, QLayout, QTableView, QWidget
+from PySide6.QtGui import QResizeEvent, QShowEvent
+from PySide6.QtWidgets import QFrame, QHeaderView, QLayout, QScrollArea, QTableView, QVBoxLayout, QWidget
 
 from pos_app.domain.figures import shown_percent, shown_ratio
 from pos_app.domain.permissions import Permission
@@ -39,6 +39,10 @@ from pos_app.gui.tables import fill
 from pos_app.services.ports.reports import Cell, Dashboard, Drill, Kind, Series, Table
 from pos_app.services.ports.store import Store
 
+WIDE_WIDTH = 1250
+"""The page's width (pixels) from which the four charts stand in one row."""
+WIDE_HEIGHT, NARROW_HEIGHT = 820, 1240
+"""The least height the dashboard is laid out in (it scrolls in a shorter window), by layout."""
 LIST_STRETCH = {"top_units": 2, "top_profit": 2, "slow": 3}
 """The share of the row each list takes (the slow movers have the most columns)."""
 REFRESH_ON = ("sales", "items", "stock", "shift", "settings")
@@ -76,8 +80,20 @@ class DashboardPage(QWidget):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
-        self.form = Form("dashboard.ui", self, margin=4)
+        # The page scrolls when the window is smaller than the dashboard needs (its lists go below the fold).
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.inner = QWidget(scroll)
+        self.inner.setObjectName("dashboard_inner")
+        scroll.setWidget(self.inner)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        self.form = Form("dashboard.ui", self.inner, margin=4)
         self.setStyleSheet(STYLE)
+        self.wide = True
+        """The charts side by side in one row (a wide window) rather than two by two."""
         self.dashboard: Dashboard | None = None
         """What the page shows (None until the first build is back)."""
         self.tiles: list[Tile] = []
@@ -147,7 +163,7 @@ class DashboardPage(QWidget):
 
     def show_dashboard(self, board: Dashboard) -> None:
         """Show `board`: tiles, charts and tables (replacing what was shown)."""
-        focus_on = self._focus_key()
+        focus_on = self._focus_key() or (("tile", 0) if self.hasFocus() else None)  # Alt+0 before it was built
         self.dashboard = board
         show_cost = board.show_cost and self.context.can(Permission.VIEW_COST)
         mark_info(self.form.status_label,
@@ -180,13 +196,13 @@ class DashboardPage(QWidget):
                                             show_cost=show_cost), self)
             tile.activated.connect(lambda period=comparison.period: self.drill.emit(Drill("sales", period)))
             row.addWidget(tile, 1)
+            tile.show()  # now, not on Qt's next turn: the keyboard may go to it at once
             self.tiles.append(tile)
         for tile in self.tiles:
             tile.row = self.tiles
 
     def _show_charts(self, board: Dashboard, show_cost: bool) -> None:
-        row = self.form.charts_row
-        _clear(row)
+        _clear(self.form.charts_grid)
         currency, locale = board.currency, board.locale
         this_year, last_year = board.by_day
         self.charts = {
@@ -209,7 +225,28 @@ class DashboardPage(QWidget):
         for key, chart in self.charts.items():
             chart.setObjectName(f"{key}_chart")
             chart.picked.connect(lambda index, key=key: self._point_chosen(key, index))
-            row.addWidget(chart, 3 if key == "by_day" else 2)
+        self._place_charts()
+        for chart in self.charts.values():
+            chart.show()
+
+    def _place_charts(self) -> None:
+        """Four charts in a row in a wide window; two by two (the page scrolling) in a narrower one."""
+        grid = self.form.charts_grid
+        for chart in self.charts.values():
+            grid.removeWidget(chart)
+        columns = 4 if self.wide else 2
+        for n, chart in enumerate(self.charts.values()):
+            grid.addWidget(chart, n // columns, n % columns)
+        for column in range(4):
+            grid.setColumnStretch(column, 0 if column >= columns else 3 if column == 0 else 2)
+        self.inner.setMinimumHeight(WIDE_HEIGHT if self.wide else NARROW_HEIGHT)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        wide = event.size().width() >= WIDE_WIDTH
+        if wide != self.wide:
+            self.wide = wide
+            self._place_charts()
 
     def _show_table(self, key: str, table: Table | None) -> None:
         view = self.tables[key]
@@ -241,6 +278,7 @@ class DashboardPage(QWidget):
         for n, column in enumerate(columns):  # the title names the piece at a glance; the SKU is in the model
             view.setColumnHidden(n, column.key == "sku" and wide != 0)
         view.verticalHeader().setDefaultSectionSize(24)
+        view.setMinimumHeight(view.horizontalHeader().sizeHint().height() + 24 * max(len(rows), 3) + 4)
         if table.note:
             view.setToolTip(table.note)
         self._drills[key] = table.drills

@@ -35,7 +35,7 @@ QFrame#tile QLabel { background: transparent; border: none; }
 QLabel#tile_title { font-size: 12pt; font-weight: 600; color: #1f2a44; }
 QLabel#tile_period, QLabel[heading="true"] { color: #7a7466; font-size: 9.5pt; }
 QLabel[figure="now"] { font-weight: 600; color: #1f2a44; }
-QLabel[figure="before"] { color: #5d5849; }
+QLabel[figure="before"], QLabel[figure="change"] { color: #5d5849; font-size: 9.5pt; }
 """
 """The tiles' look (set on the dashboard page, so it stays with it)."""
 
@@ -119,8 +119,8 @@ class Tile(QFrame):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         grid = QGridLayout(self)
-        grid.setContentsMargins(14, 10, 14, 10)
-        grid.setHorizontalSpacing(14)
+        grid.setContentsMargins(12, 8, 12, 8)
+        grid.setHorizontalSpacing(10)
         grid.setVerticalSpacing(3)
         title = QLabel(comparison.label, self)
         title.setObjectName("tile_title")
@@ -142,6 +142,7 @@ class Tile(QFrame):
                 grid.addWidget(label, row, column, Qt.AlignmentFlag.AlignRight)
             moved = QLabel(line.change, self)
             moved.setObjectName(f"{line.key}_change")
+            moved.setProperty("figure", "change")
             moved.setStyleSheet(f"color: {line.colour};")
             grid.addWidget(moved, row, 3, Qt.AlignmentFlag.AlignRight)
         grid.setColumnStretch(0, 1)
