@@ -324,7 +324,10 @@ class DonutChart(Chart):
             piece.clicked.connect(lambda n=n: self._clicked(n))
             pie.append(piece)
         self.chart().addSeries(pie)
-        self.chart().legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
+        legend = self.chart().legend()
+        legend.setAlignment(Qt.AlignmentFlag.AlignRight)
+        legend.setFont(self.small_font())
+        legend.setMinimumWidth(140)  # else Qt elides each style's name to a letter
         self.series.append(pie)
         self._pie = pie
         self._empty_note()

@@ -41,7 +41,7 @@ from pos_app.services.ports.store import Store
 
 WIDE_WIDTH = 1250
 """The page's width (pixels) from which the four charts stand in one row."""
-WIDE_HEIGHT, NARROW_HEIGHT = 820, 1240
+WIDE_HEIGHT, NARROW_HEIGHT = 820, 1560
 """The least height the dashboard is laid out in (it scrolls in a shorter window), by layout."""
 LIST_STRETCH = {"top_units": 2, "top_profit": 2, "slow": 3}
 """The share of the row each list takes (the slow movers have the most columns)."""
@@ -174,6 +174,7 @@ class DashboardPage(QWidget):
         self._show_table("top_units", board.top_by_units)
         self._show_table("top_profit", board.top_by_profit if show_cost else None)
         self._show_table("slow", board.slow_movers)
+        self._place_lists()
         self._chain()
         self._restore_focus(focus_on)
 
@@ -203,14 +204,14 @@ class DashboardPage(QWidget):
 
     def _show_charts(self, board: Dashboard, show_cost: bool) -> None:
         _clear(self.form.charts_grid)
-        currency, locale = board.currency, board.locale
+        currency, locale, inner = board.currency, board.locale, self.inner
         this_year, last_year = board.by_day
         self.charts = {
             "by_day": LineChart("Net sales per day, last 30 days", this_year.labels,
                                 [(this_year.name, this_year.values), (last_year.name, last_year.values)],
-                                currency, locale, tick_labels=[day_label(t) for t in this_year.labels]),
-            "by_style": _bars("Net sales by style, this year", board.by_style, currency, locale),
-            "by_metal": _bars("Net sales by metal, this year", board.by_metal, currency, locale),
+                                currency, locale, tick_labels=[day_label(t) for t in this_year.labels], parent=inner),
+            "by_style": _bars("Net sales by style, this year", board.by_style, currency, locale, inner),
+            "by_metal": _bars("Net sales by metal, this year", board.by_metal, currency, locale, inner),
         }
         self._drills = {"by_day": this_year.drills, "by_style": board.by_style.drills,
                         "by_metal": board.by_metal.drills, "stock": board.stock_retail.drills}
@@ -218,16 +219,44 @@ class DashboardPage(QWidget):
         if show_cost and board.stock_cost is not None:
             self.charts["stock"] = BarChart(
                 "Stock on hand by style", retail.labels,
-                [("At retail", retail.values), ("At cost", board.stock_cost.values)], currency, locale)
+                [("At retail", retail.values), ("At cost", board.stock_cost.values)], currency, locale, inner)
         else:
             self.charts["stock"] = DonutChart("Stock on hand by style, at retail", retail.labels, retail.values,
-                                              currency, locale)
+                                              currency, locale, inner)
         for key, chart in self.charts.items():
             chart.setObjectName(f"{key}_chart")
             chart.picked.connect(lambda index, key=key: self._point_chosen(key, index))
         self._place_charts()
         for chart in self.charts.values():
-            chart.show()
+            chart.show()  # now, not on Qt's next turn: the keyboard may go to it at once
+
+    def _place(self) -> None:
+        self._place_charts()
+        self._place_lists()
+        self.inner.setMinimumHeight(WIDE_HEIGHT if self.wide else NARROW_HEIGHT)
+
+    def _place_lists(self) -> None:
+        """The lists side by side in a wide window; the slow movers under the top sellers in a narrower one."""
+        grid = self.form.lists_grid
+        panels = {key: getattr(self.form, f"{key}_panel") for key in LIST_STRETCH}
+        for panel in panels.values():
+            grid.removeWidget(panel)
+        shown = [key for key in LIST_STRETCH if not self.tables[key].isHidden()]
+        for column in range(3):
+            grid.setColumnStretch(column, 0)
+        for n, key in enumerate(shown):
+            if self.wide or len(shown) < 3:
+                grid.addWidget(panels[key], 0, n)
+                grid.setColumnStretch(n, LIST_STRETCH[key])
+            elif n < 2:
+                grid.addWidget(panels[key], 0, n)
+                grid.setColumnStretch(n, 1)
+            else:
+                grid.addWidget(panels[key], 1, 0, 1, 2)
+        for key in LIST_STRETCH:
+            panels[key].setVisible(key in shown)
+            if key not in shown:
+                grid.addWidget(panels[key], 2, 0)  # hidden, out of the way
 
     def _place_charts(self) -> None:
         """Four charts in a row in a wide window; two by two (the page scrolling) in a narrower one."""
@@ -239,23 +268,18 @@ class DashboardPage(QWidget):
             grid.addWidget(chart, n // columns, n % columns)
         for column in range(4):
             grid.setColumnStretch(column, 0 if column >= columns else 3 if column == 0 else 2)
-        self.inner.setMinimumHeight(WIDE_HEIGHT if self.wide else NARROW_HEIGHT)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         wide = event.size().width() >= WIDE_WIDTH
         if wide != self.wide:
             self.wide = wide
-            self._place_charts()
+            self._place()
 
     def _show_table(self, key: str, table: Table | None) -> None:
         view = self.tables[key]
         box = getattr(self.form, f"{key}_label")
-        view.setVisible(table is not None)
-        box.setVisible(table is not None)
-        row = self.form.lists_row
-        row.setStretch(row.indexOf(getattr(self.form, f"{key}_box")), 0 if table is None else
-                       LIST_STRETCH[key])
+        view.setHidden(table is None)  # the panel holding it follows in `_place_lists`
         if table is None:
             self._drills[key] = ()
             return
@@ -325,8 +349,8 @@ class DashboardPage(QWidget):
             self.charts[key].move_to(n)
 
 
-def _bars(title: str, series: Series, currency: str, locale: str) -> BarChart:
-    return BarChart(title, series.labels, [(series.name, series.values)], currency, locale)
+def _bars(title: str, series: Series, currency: str, locale: str, parent: QWidget) -> BarChart:
+    return BarChart(title, series.labels, [(series.name, series.values)], currency, locale, parent)
 
 
 def _clear(layout: QLayout) -> None:
