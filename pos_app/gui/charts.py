@@ -203,6 +203,8 @@ class LineChart(Chart):
         x_axis.setLabelsPosition(QCategoryAxis.AxisLabelsPosition.AxisLabelsPositionOnValue)
         x_axis.setStartValue(-1)
         shown = tuple(tick_labels) if tick_labels is not None else self.labels
+        self.names = shown
+        """What a person reads for each point ("8 Nov"), where `labels` may be ISO days."""
         every = max(1, math.ceil(len(shown) / 6))
         for n in range(0, len(shown), every):
             x_axis.append(shown[n], n)
@@ -235,7 +237,7 @@ class LineChart(Chart):
     def describe(self, index: int) -> str:
         figures = ", ".join(f"{line.name()} {self.money(values[index])}"
                             for line, values in zip(self.series, self.values, strict=True))
-        return f"{self.labels[index]}: {figures}"
+        return f"{self.names[index]}: {figures}"
 
     def _highlight(self) -> None:
         for line in self.series:

@@ -8,8 +8,7 @@ The queries read the whole stock (a second or more at 100,000 items), so they
 run on a worker with their own connection, when the screen is first shown and
 again when it is shown after a change; the screen says it is updating.
 
-Whoever may view sales reports (the owner, managers) finds the Dashboard
-first (Alt+0, `gui/reports/dashboard.py`; F5 builds it again), and has the Head office
+Whoever may view sales reports (the owner, managers) also has the Head office
 tab (Alt+4, `gui/head_office.py`): every store of the sync group, read from
 central. It reads only when asked (it needs central's administrator login);
 F5 on it runs it rather than the stock reports.
@@ -28,6 +27,7 @@ from pos_app.domain.permissions import Permission
 from pos_app.gui.base import mark_info
 from pos_app.gui.context import AppContext
 from pos_app.gui.forms import Form
+from pos_app.gui.reports.dashboard import DashboardPage
 from pos_app.gui.tables import fill
 from pos_app.services import certificates, reports
 from pos_app.services.ports.certificates import DuplicateReport
@@ -36,7 +36,6 @@ from pos_app.services.ports.store import Store
 
 if TYPE_CHECKING:
     from pos_app.gui.head_office import HeadOfficePage
-    from pos_app.gui.reports.dashboard import DashboardPage
 
 
 @dataclass(frozen=True)
@@ -56,13 +55,13 @@ class ReportsView(QWidget):
         f = self.form
         f.refresh_button.clicked.connect(self._f5)
         f.min_days_spin.editingFinished.connect(self.refresh)
+        self.dashboard: DashboardPage | None = None
+        """The Dashboard, the first tab (Alt+D), made only for whoever may view sales reports."""
         QShortcut(QKeySequence("F5"), self, self._f5)
         QShortcut(QKeySequence("Alt+1"), self, lambda: f.tabs.setCurrentWidget(f.low_tab))
         QShortcut(QKeySequence("Alt+2"), self, lambda: f.tabs.setCurrentWidget(f.aging_tab))
         QShortcut(QKeySequence("Alt+3"), self, lambda: f.tabs.setCurrentWidget(f.duplicates_tab))
         self.head_office: HeadOfficePage | None = None
-        self.dashboard: DashboardPage | None = None
-        """The Head office tab and the Dashboard (the first tab), made only for whoever may view sales reports."""
         """The Head office tab, made only for whoever may view sales reports."""
         if context.can(Permission.VIEW_SALES_REPORTS):
             from pos_app.gui.head_office import HeadOfficePage
@@ -70,13 +69,11 @@ class ReportsView(QWidget):
             self.head_office = HeadOfficePage(context, f.tabs)
             f.tabs.addTab(self.head_office, "Head office  (Alt+4)")
             QShortcut(QKeySequence("Alt+4"), self, self.show_head_office)
-            from pos_app.gui.reports.dashboard import DashboardPage
-
             self.dashboard = DashboardPage(context, f.tabs)
-            f.tabs.insertTab(0, self.dashboard, "Dashboard  (Alt+0)")
+            f.tabs.insertTab(0, self.dashboard, "Dashboard  (Alt+D)")
             f.tabs.setCurrentWidget(self.dashboard)
-            QShortcut(QKeySequence("Alt+0"), self, self.show_dashboard)
-            if callable(show_drill := getattr(self, "show_drill", None)):
+            QShortcut(QKeySequence("Alt+D"), self, self.show_dashboard)
+            if callable(show_drill := getattr(self, "show_drill", None)):  # the report page's, once it is here
                 self.dashboard.drill.connect(show_drill)
             f.tabs.currentChanged.connect(self._tab_changed)
         context.changed.connect(self._changed)
@@ -99,8 +96,6 @@ class ReportsView(QWidget):
         current = self.form.tabs.currentWidget()
         if current is self.head_office and self.head_office is not None:
             self.head_office.focus_first()
-        elif current is self.dashboard and self.dashboard is not None:
-            self.dashboard.focus_first()
         else:
             current.setFocus()
 

@@ -37,15 +37,19 @@ CTRL, ALT = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.AltModifier
 
 
 def open_dashboard(qtbot, window: MainWindow) -> DashboardPage:  # type: ignore[no-untyped-def]
-    """The reports screen by its Ctrl+N in the side bar; the dashboard is its first tab, built and shown."""
+    """The reports screen by its Ctrl+N in the side bar: the dashboard is its first tab, in front; Alt+1 shows
+    the low stock, Alt+D the dashboard again, built and shown."""
     assert window.workspace is not None
     screens = list(window.workspace.screens.values())
     reports = next(s for s in screens if isinstance(s, ReportsView))
     press(qtbot, getattr(Qt.Key, f"Key_{screens.index(reports) + 1}"), CTRL)
     qtbot.waitUntil(lambda: window.workspace.current_screen() is reports)
-    press(qtbot, Qt.Key.Key_0, ALT)
     page = reports.dashboard
     assert isinstance(page, DashboardPage)
+    assert reports.form.tabs.currentWidget() is page  # the first tab, in front
+    press(qtbot, Qt.Key.Key_1, ALT)
+    assert reports.form.tabs.currentWidget() is reports.form.low_tab
+    press(qtbot, Qt.Key.Key_D, ALT)
     assert reports.form.tabs.currentWidget() is page
     qtbot.waitUntil(lambda: page.dashboard is not None and not page.loading, timeout=15_000)
     return page
@@ -196,14 +200,14 @@ def test_a_sale_made_meanwhile_shows_when_the_dashboard_is_shown_again(qtbot, ow
     sell(demo_facet, available(demo_facet)[0], actor=actor_for(demo_facet, Role.OWNER))
     page.context.changed.emit("sales")  # as the Sell screen says after a sale
     assert page.stale and not page.loading  # nothing is read for a page nobody sees
-    press(qtbot, Qt.Key.Key_0, ALT)
+    press(qtbot, Qt.Key.Key_D, ALT)
     assert page.form.status_label.text() == "Updating…"
     qtbot.waitUntil(lambda: not page.loading, timeout=15_000)
     now = page.tiles[0].comparison.now
     assert now.sales == before.sales + 1
     assert now.net_sales > before.net_sales
     assert page.tiles[0].findChild(QLabel, "net_sales_now").text() == page.context.money(now.net_sales)
-    assert focused() is page.tiles[0]  # Alt+0 put the keyboard on the first tile once it was there
+    assert focused() is page.tiles[0]  # Alt+D put the keyboard on the first tile once it was there
 
 
 def test_whoever_may_not_see_cost_sees_no_margin_no_profit_and_stock_at_retail_alone(

@@ -1,1 +1,2 @@
-"""The Reports screen's pages: the dashboard (`dashboard.py`, its tiles in `tiles.py`)."""
+"""The Reports screen's pages for the owner and managers: any report of the catalog (`report_page`), its
+table model (`table_model`), and the way a running report is stopped (`cancel`)."""

@@ -12,7 +12,8 @@ It is built off the GUI thread (`context.runner`), when the page is first
 shown and again when it is shown after a sale or a change of stock; the page
 says "Updating…" meanwhile and keeps the figures it had.
 
-Keyboard: Tab goes from tile to tile, chart to chart, table to table; arrows
+Keyboard: Alt+D on the Reports screen brings it to the front, the
+keyboard on the first tile; Tab goes from tile to tile, chart to chart, table to table; arrows
 move within a row of tiles, a chart or a table; Enter (or a click) on a tile,
 a bar or point, or a row emits `drill` with the `Drill` behind it: a tile's
 receipts, a style's receipts, a top seller's item. GUI thread only.
@@ -163,13 +164,16 @@ class DashboardPage(QWidget):
 
     def show_dashboard(self, board: Dashboard) -> None:
         """Show `board`: tiles, charts and tables (replacing what was shown)."""
-        focus_on = self._focus_key() or (("tile", 0) if self.hasFocus() else None)  # Alt+0 before it was built
+        focus_on = self._focus_key() or (("tile", 0) if self.hasFocus() else None)  # Alt+D before it was built
         self.dashboard = board
         show_cost = board.show_cost and self.context.can(Permission.VIEW_COST)
         mark_info(self.form.status_label,
                   f"{today_words(board.today)}  ·  net sales without tax, after discounts and returns, "
                   "beside the same days last year")
         self._show_tiles(board, show_cost)
+        # The keyboard given to the page (the Reports screen focusing its tab) goes to the first tile.
+        if self.tiles:
+            self.setFocusProxy(self.tiles[0])
         self._show_charts(board, show_cost)
         self._show_table("top_units", board.top_by_units)
         self._show_table("top_profit", board.top_by_profit if show_cost else None)
