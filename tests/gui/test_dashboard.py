@@ -19,15 +19,16 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
 from pos_app.app import Facet
-from pos_app.domain.figures import Period, shown_percent
+from pos_app.domain.figures import Period, SalesTotals, shown_percent
 from pos_app.domain.permissions import MATRIX, Actor, Permission, Role
 from pos_app.gui.charts import BarChart, DonutChart, LineChart, axis_money, money_ticks
 from pos_app.gui.context import AppContext
 from pos_app.gui.launch import make_application
 from pos_app.gui.main_window import MainWindow
 from pos_app.gui.reports.dashboard import DashboardPage
+from pos_app.gui.reports.tiles import BAD, GOOD, Tile, figures
 from pos_app.gui.reports_view import ReportsView
-from pos_app.services.ports.reports import Dashboard, Drill, Report, ReportRequest
+from pos_app.services.ports.reports import Comparison, Dashboard, Drill, Report, ReportRequest
 from pos_app.services.reports import catalog
 from tests.conftest import actor_for
 from tests.gui.conftest import focused, main_window, press, sign_in, snap
@@ -126,6 +127,9 @@ def test_each_chart_draws_the_reports_points_with_their_labels(qtbot, owner_wind
     per_day = dict(zip(column_of(daily, "group"), column_of(daily, "net_sales"), strict=True))
     assert this_year == [per_day.get(d.isoformat(), 0) for d in days]
     assert sum(this_year) == total_of(daily, "net_sales")
+    money_axis = next(a for a in by_day.chart().axes(Qt.Orientation.Vertical))
+    ticks = money_axis.categoriesLabels()  # type: ignore[attr-defined]
+    assert ticks[0] == "$0" and all(t.startswith("$") for t in ticks) and len(ticks) >= 3
 
     ytd = page.tiles[2].comparison.period
     for key, by in (("by_style", "style"), ("by_metal", "metal")):
@@ -272,3 +276,32 @@ def test_money_axis_ticks_are_round_and_read_as_money() -> None:
     assert axis_money(0, "USD", "en_US") == "$0"
     assert axis_money(40_000_000, "USD", "en_US") == "$400K"
     assert axis_money(125_000_000, "USD", "en_US") == "$1.2M"
+
+
+def test_a_tile_says_each_change_against_last_year_and_colours_it_by_what_is_good_for_the_store(qtbot) -> None:  # type: ignore[no-untyped-def]
+    make_application()
+    now = SalesTotals(sold_gross=1_250_000, discounts=50_000, returned=20_000, cost_sold=600_000, sales=4,
+                      returns=1, units_sold=4)
+    before = SalesTotals(sold_gross=1_000_000, returned=10_000, cost_sold=450_000, sales=5, returns=1, units_sold=5)
+    period = Period(dt.date(2026, 12, 1), dt.date(2026, 12, 8))
+    lines = figures(now, before, money=lambda cents: "" if cents is None else f"${cents / 100:,.2f}",
+                    show_cost=True)
+    tile = Tile(Comparison("Month to date", period, now, before), lines)
+    qtbot.addWidget(tile)
+    shown = {key: (line.now, line.before, line.change, line.colour) for key, line in tile.figures.items()}
+    assert shown == {
+        "net_sales": ("$11,800.00", "$9,900.00", "▲ 19.2%", GOOD),  # (1,180,000 - 990,000) / 990,000
+        "margin": ("49.2%", "54.5%", "▼ 5.4 pts", BAD),  # 580,000 / 1,180,000 against 540,000 / 990,000
+        "sales": ("4", "5", "▼ 20.0%", BAD),
+        "average_ticket": ("$3,000.00", "$2,000.00", "▲ 50.0%", GOOD),
+        "returns": ("$200.00", "$100.00", "▲ 100.0%", BAD),  # more returns is bad news
+    }
+    assert tile.findChild(QLabel, "returns_change").text() == "▲ 100.0%"
+    assert tile.findChild(QLabel, "net_sales_before").text() == "$9,900.00"
+    assert "1 – 8 Dec 2026" in [label.text() for label in tile.findChildren(QLabel)]
+    with qtbot.waitSignal(tile.activated):
+        qtbot.keyClick(tile, Qt.Key.Key_Return)
+    nothing = figures(SalesTotals(), SalesTotals(), money=lambda cents: "" if cents is None else "$0.00",
+                      show_cost=False)
+    assert [(line.key, line.change) for line in nothing] == [
+        ("net_sales", "—"), ("sales", "—"), ("average_ticket", "—"), ("returns", "—")]
