@@ -323,9 +323,10 @@ def main() -> None:
     grab(window, out / "stock-count.png")
     count.cancel()
 
-    window.workspace.show_screen("Stock reports")
+    window.workspace.show_screen("Reports")
     grab(window, out / "reports.png")
-    window.workspace.screens["Stock reports"].form.tabs.setCurrentIndex(1)
+    reports = window.workspace.screens["Reports"]
+    reports.form.tabs.setCurrentWidget(reports.form.aging_tab)
     grab(window, out / "reports-aging.png")
     context.runner.wait()
     appraisal_screens(window, context, facet, out)
