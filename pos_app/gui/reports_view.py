@@ -124,6 +124,7 @@ class ReportsView(QWidget):
 
         if drill.what == "items" and drills.show_items(self, drill):
             return
+        drills.bring_to_front(self)
         page = self.show_report_page()
         if page is None:
             return

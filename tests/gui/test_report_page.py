@@ -125,7 +125,7 @@ def test_a_manager_runs_sales_by_style_by_keys_and_reads_what_the_catalog_makes_
     assert model.data(model.index(0, net), Qt.ItemDataRole.TextAlignmentRole) == right
     assert model.data(model.index(0, 0), Qt.ItemDataRole.TextAlignmentRole) != right
     assert f.title_label.text().startswith("Sales by style")
-    assert f"From: {first.isoformat()}" in f.filters_label.text() and "By: style" in f.filters_label.text()
+    assert f"From: {first.isoformat()}" in f.filters_label.text() and "By: Style" in f.filters_label.text()
     window.resize(1400, 820)
     snap(window, "report_page_sales_by_style")
 

@@ -10,12 +10,17 @@ filters stand in.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtWidgets import QWidget
 
 from pos_app.gui.context import AppContext
 from pos_app.services import inventory
 from pos_app.services.ports.reports import Drill, ReportRequest
 from pos_app.services.reports import catalog
+
+if TYPE_CHECKING:
+    from pos_app.gui.workspace import Workspace
 
 INVENTORY_KEYS = frozenset({"style", "metal", "location", "sku", "item"})
 """The filters of an items drill the Inventory screen can show."""
@@ -44,18 +49,35 @@ def receipts_request(drill: Drill, context: AppContext) -> ReportRequest:
                          tuple(filters))
 
 
+def workspace_of(widget: QWidget) -> Workspace | None:
+    """The workspace a screen is in (None for a screen shown on its own)."""
+    from pos_app.gui.workspace import Workspace
+
+    found = widget.parentWidget()
+    while found is not None and not isinstance(found, Workspace):
+        found = found.parentWidget()
+    return found
+
+
+def bring_to_front(screen: QWidget) -> None:
+    """Show `screen` in its workspace, as its side bar row would (nothing when it is shown on its own)."""
+    workspace = workspace_of(screen)
+    if workspace is None:
+        return
+    title = next((t for t, s in workspace.screens.items() if s is screen), None)
+    if title is not None and workspace.current_screen() is not screen:
+        workspace.show_screen(title)
+
+
 def show_items(view: QWidget, drill: Drill) -> bool:
     """The Inventory screen in front, filtered to the drill's pieces; False when it cannot show them (a filter
     it has not, no Inventory screen for this person): the caller shows the receipts instead."""
     from pos_app.gui.inventory.view import InventoryView
-    from pos_app.gui.workspace import Workspace
 
     given = dict(drill.filters)
     if not given or any(key not in INVENTORY_KEYS for key in given):
         return False
-    workspace = view.parentWidget()
-    while workspace is not None and not isinstance(workspace, Workspace):
-        workspace = workspace.parentWidget()
+    workspace = workspace_of(view)
     if workspace is None or not isinstance(workspace.screens.get("Inventory"), InventoryView):
         return False
     context: AppContext = workspace.context

@@ -95,6 +95,8 @@ class ReportPage(QWidget):
             f.chooser.addItem(found.title, name)
             f.chooser.setItemData(f.chooser.count() - 1, found.summary, Qt.ItemDataRole.ToolTipRole)
         f.progress.hide()
+        metrics = f.to_label.fontMetrics()  # "To" and "At" take turns: room for the wider, underline included
+        f.to_label.setMinimumWidth(max(metrics.horizontalAdvance(t) for t in ("To", "At")) + 6)
         f.chooser.currentIndexChanged.connect(lambda _i: self._chosen())
         f.run_button.clicked.connect(self.run)
         f.csv_button.clicked.connect(lambda: self.export("csv"))
@@ -418,6 +420,8 @@ class ReportPage(QWidget):
 
     def readable(self, name: str, value: str) -> str:
         """A filter's value as a person reads it: a style's name, a clerk's name."""
+        if name == "By":
+            return value.replace("_", " ").capitalize()
         box = self._boxes.get(name.lower())
         if box is not None and box.choices is not None:
             return next((text for text, v in box.choices if v == value), value)
