@@ -7,10 +7,13 @@ Over the demo store (90 days of sales), in the real main window, offscreen.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import time
 from decimal import Decimal
+from pathlib import Path
 
+import pdfplumber
 import pytest
 from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtGui import QFont
@@ -19,6 +22,7 @@ from PySide6.QtWidgets import QComboBox, QTableView
 from pos_app.domain.figures import Period, shown_percent
 from pos_app.domain.money import Money, format_money
 from pos_app.domain.store import store_today
+from pos_app.gui import dialogs
 from pos_app.gui.main_window import MainWindow
 from pos_app.gui.reports.report_page import CANCELLED, RUNNING, ReportPage
 from pos_app.gui.reports.table_model import ReportTableModel
@@ -74,8 +78,8 @@ def shown_rows(view: QTableView) -> list[list[str]]:
     return [[model.text(r, c) for c in range(model.columnCount())] for r in range(model.rowCount())]
 
 
-def test_a_manager_runs_sales_by_style_by_keys_and_reads_what_the_catalog_makes_then_enters_a_row_for_its_receipts(
-        qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+def test_a_manager_runs_sales_by_style_by_keys_reads_what_the_catalog_makes_enters_a_row_for_its_receipts_and_saves_them(
+        qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     sign_in(qtbot, window, "Marcus Reed")
     view, page = open_reports(qtbot, window)
     f = page.form
@@ -154,6 +158,35 @@ def test_a_manager_runs_sales_by_style_by_keys_and_reads_what_the_catalog_makes_
     assert ("Style", style) in receipts.filters
     assert page.filter_box("style").currentData() == style
     assert len(receipts.tables[0].rows) > 0 and focused() is page.views[0]
+
+    # Ctrl+E: the receipts shown, to the CSV file the person names (the save dialog answered here).
+    asked: list[str] = []
+
+    def answer(target: Path):  # type: ignore[no-untyped-def]
+        def ask(_parent, _title, suggested, _filter, *_a, **_k):  # type: ignore[no-untyped-def]
+            asked.append(suggested)
+            return target
+        return ask
+
+    out = tmp_path / "receipts.csv"
+    monkeypatch.setattr(dialogs, "ask_save_path", answer(out))
+    press(qtbot, Qt.Key.Key_E, CTRL)
+    qtbot.waitUntil(lambda: f.status_label.text() == f"Saved {out}", timeout=10_000)
+    assert asked == [f"receipts-{first.isoformat()}-{today.isoformat()}.csv"]
+    with out.open(encoding="utf-8-sig", newline="") as file:
+        lines = list(csv.reader(file))
+    table = receipts.tables[0]
+    assert lines[0] == [c.heading for c in table.columns]
+    assert [line[0] for line in lines[1:]] == [*(r[0] for r in table.rows), "Total"]
+
+    # Ctrl+P: the same as a PDF with its title and the filters it was run with.
+    pdf = tmp_path / "receipts.pdf"
+    monkeypatch.setattr(dialogs, "ask_save_path", answer(pdf))
+    press(qtbot, Qt.Key.Key_P, CTRL)
+    qtbot.waitUntil(lambda: f.status_label.text() == f"Saved {pdf}", timeout=30_000)
+    with pdfplumber.open(pdf) as document:
+        text = document.pages[0].extract_text()
+    assert "Receipts" in text and first.isoformat() in text and str(table.rows[0][0]) in text
 
 
 def test_esc_cancels_a_slow_report_while_the_screen_keeps_answering(

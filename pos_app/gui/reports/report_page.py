@@ -461,13 +461,12 @@ class ReportPage(QWidget):
         path = dialogs.ask_save_path(self, f"Save the report as {fmt.upper()}", f"{report.name}-{days}.{fmt}", kind)
         if path is None:
             return
-        actor = self.context.require_actor()
+        actor, files = self.context.require_actor(), self.context.devices.files
 
         def work(store: Store) -> Path:
             from pos_app.services.reports.export import write_report
 
-            write_report(report, fmt, path, uow=store.uow(), actor=actor)
-            return path
+            return write_report(report, fmt, path, uow=store.uow(), actor=actor, files=files)
 
         def failed(exc: BaseException) -> None:
             if isinstance(exc, UserFacingError):
@@ -476,6 +475,6 @@ class ReportPage(QWidget):
                 show_error(self, exc)
 
         mark_info(f.status_label, f"Saving {path.name}…")
-        self.context.runner.run(work, on_done=lambda saved: mark_info(f.status_label, f"Saved {saved}."),
+        self.context.runner.run(work, on_done=lambda saved: mark_info(f.status_label, f"Saved {saved}"),
                                 on_error=failed, parent=self, lane="io")
 
