@@ -56,6 +56,7 @@ from pos_app.services.reports.catalog import ReportSpec
 RUNNING = "Running… Esc cancels"
 CANCELLED = "Cancelled"
 ROW_HEIGHT = 26
+FILTERS_PER_ROW = 4
 _ENTER = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 
 
@@ -152,15 +153,33 @@ class ReportPage(QWidget):
             widget = QLineEdit(self)
             widget.setPlaceholderText("any")
             widget.setMaximumWidth(120)
+        if isinstance(widget, QComboBox):  # a long style's name must not widen the page past a small screen
+            widget.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            widget.setMinimumContentsLength(10)
         widget.setObjectName(f"{key}_filter")
         label.setBuddy(widget)
         widget.installEventFilter(self)
-        row = self.form.filters_row
-        at = row.count() - 3  # before the spacer and the two export buttons
-        row.insertWidget(at, label)
-        row.insertWidget(at + 1, widget)
+        label.hide()
+        widget.hide()
         self._filters[key] = (label, widget)
         return label, widget
+
+    def _lay_out_filters(self, keys: tuple[str, ...]) -> None:
+        """The report's filter boxes, FILTERS_PER_ROW to a row, in the report's order; the others hidden."""
+        grid = self.form.filters_grid
+        for label, widget in self._filters.values():
+            grid.removeWidget(label)
+            grid.removeWidget(widget)
+            label.hide()
+            widget.hide()
+        for n, key in enumerate(keys):
+            label, widget = self._filter_widget(key)
+            row, column = divmod(n, FILTERS_PER_ROW)
+            grid.addWidget(label, row, 2 * column)
+            grid.addWidget(widget, row, 2 * column + 1)
+            label.show()
+            widget.show()
+        grid.setColumnStretch(2 * FILTERS_PER_ROW, 1)  # the boxes keep their width; the room is left at the end
 
     def filter_box(self, key: str) -> QComboBox | QLineEdit:
         """The box of a filter key (made when first needed)."""
@@ -183,13 +202,7 @@ class ReportPage(QWidget):
             f.by_combo.addItem(by.replace("_", " ").capitalize(), by)
         f.by_label.setVisible(bool(found.bys))
         f.by_combo.setVisible(bool(found.bys))
-        for key, (label, widget) in self._filters.items():
-            label.setVisible(key in found.filter_keys)
-            widget.setVisible(key in found.filter_keys)
-        for key in found.filter_keys:
-            label, widget = self._filter_widget(key)
-            label.show()
-            widget.show()
+        self._lay_out_filters(found.filter_keys)
         for edit in (f.from_edit, f.to_edit):
             edit.setProperty("invalid", False)
         self._order_tabs()
