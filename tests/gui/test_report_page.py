@@ -170,6 +170,7 @@ def test_a_manager_runs_sales_by_style_by_keys_reads_what_the_catalog_makes_ente
     assert ("Style", style) in receipts.filters
     assert page.filter_box("style").currentData() == style
     assert len(receipts.tables[0].rows) > 0 and focused() is page.views[0]
+    snap(window, "report_page_receipts")
 
     # Ctrl+E: the receipts shown, to the CSV file the person names (the save dialog answered here).
     asked: list[str] = []
@@ -219,12 +220,16 @@ def test_esc_cancels_a_slow_report_while_the_screen_keeps_answering(
         return "Slow", (Table("Slow", (Column("n", "N", Kind.COUNT),), ((1,),)),)
 
     catalog.names()
-    monkeypatch.setitem(catalog.REPORTS, "slow", ReportSpec("slow", "Slow to make", "A test's slow query.", slow))
+    monkeypatch.setitem(catalog.REPORTS, "slow", ReportSpec("slow", "Slow to make", "A test's slow query.", slow,
+                                                            at_a_date=True))
     sign_in(qtbot, window, "Jane Ellen")
     _view, page = open_reports(qtbot, window)
     f = page.form
     qtbot.keyClicks(f.chooser, "Slow")
     assert f.chooser.currentData() == "slow"
+    # A report at one date asks only "At" (today, in the store's calendar).
+    assert not f.from_edit.isVisible() and f.to_label.text() == "&At"
+    assert f.to_edit.text() == store_today(window.context.profile.timezone).isoformat()
     press(qtbot, Qt.Key.Key_Return)
     assert page.running is not None and f.status_label.text() == RUNNING and f.progress.isVisible()
     qtbot.waitUntil(lambda: bool(started), timeout=10_000)
@@ -339,3 +344,40 @@ def test_the_chooser_lists_every_report_sales_offers_style_and_metal_and_a_10_00
     assert time.monotonic() - started < 2
     assert page.models[0].rowCount() == 10_001 and page.models[0].formatted < 2_000
     assert page.form.status_label.text().startswith("Made at ") and "10,000 rows" in page.form.status_label.text()
+
+
+class _Reader:
+    """A reports reader that only records being interrupted."""
+
+    def __init__(self) -> None:
+        self.interrupted = 0
+
+    def interrupt(self) -> None:
+        self.interrupted += 1
+
+
+def test_a_run_cancelled_before_it_reads_never_reads_and_one_cancelled_between_queries_is_thrown_away() -> None:
+    from pos_app.gui.ops import Cancelled
+    from pos_app.gui.reports.cancel import RunningReport
+
+    reader, made_calls = _Reader(), []
+    early = RunningReport()
+    early.cancel()
+    with pytest.raises(Cancelled):
+        early.run(reader, lambda: made_calls.append(1))  # type: ignore[arg-type]
+    assert made_calls == [] and reader.interrupted == 0
+
+    between = RunningReport()
+
+    def make() -> str:
+        between.cancel()  # Esc while the worker is between two of the report's queries
+        return "half a report"
+
+    with pytest.raises(Cancelled):
+        between.run(reader, make)  # type: ignore[arg-type]
+    assert reader.interrupted == 1
+
+    done = RunningReport()
+    assert done.run(reader, lambda: "a report") == "a report"  # type: ignore[arg-type]
+    done.cancel()  # Esc after the worker let go of its connection: nothing to interrupt
+    assert reader.interrupted == 1
