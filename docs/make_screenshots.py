@@ -337,9 +337,15 @@ def main() -> None:
     grab(window, out / "stock-count.png")
     count.cancel()
 
-    window.workspace.show_screen("Stock reports")
+    window.workspace.show_screen("Reports")
+    reports = window.workspace.screens["Reports"]
+    page = reports.report_page
+    if page is not None:  # the owner and managers: sales by style, this month so far
+        page.form.by_combo.setCurrentIndex(page.form.by_combo.findData("style"))
+        page.run()
+        wait_until(lambda: page.running is None and page.report is not None)
     grab(window, out / "reports.png")
-    window.workspace.screens["Stock reports"].form.tabs.setCurrentIndex(1)
+    reports.form.tabs.setCurrentWidget(reports.form.aging_tab)
     grab(window, out / "reports-aging.png")
     context.runner.wait()
     appraisal_screens(window, context, facet, out)
