@@ -15,6 +15,8 @@ The store (Test Jewelers, America/Chicago) holds five pieces whose history is da
 | 2026-06-01 23:30      | sale S3: C at $1,800 (04:30 UTC on the 2nd: the 1st's)   |
 | 2026-06-10 00:15      | adjustment: 1 of B damaged                               |
 | 2026-06-12 10:00      | E linked tennis, cost $500, $1,200, received             |
+| 2026-06-14 09:00      | 2 of B sent to another store (in transit to it), and     |
+|                       | 3 of B received at that store: neither is this store's   |
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from tests.conftest import FAST_HASHER, OWNER, STORE_FORM, actor_for
 
 ZONE = ZoneInfo("America/Chicago")
 NOW = dt.datetime(2026, 6, 15, 13, 0, tzinfo=ZONE).astimezone(dt.UTC)
+OTHER_STORE = "0b7c1d2e-0000-4000-8000-00000000s2"
 
 
 def local(day: str, time: str = "10:00") -> dt.datetime:
@@ -108,6 +111,10 @@ def ledger(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ledger]:
               [NewSaleLine(ids["C"], "C-1", "Halo", 1, 180_000, 0, 0, unique=True)])
         uow.stock.record(ids["B"], "adjustment", -1, actor=owner, reason="damaged", at=local("2026-06-10", "00:15"))
         uow.stock.record(ids["E"], "receive", 1, actor=owner, reason="received", at=local("2026-06-12"))
+        sent = local("2026-06-14", "09:00")
+        uow.stock.record(ids["B"], "transfer_out", -2, actor=owner, reason="to S2", at=sent)
+        uow.stock.record(ids["B"], "in_transit", 2, actor=owner, reason="to S2", at=sent, store_id=OTHER_STORE)
+        uow.stock.record(ids["B"], "receive", 3, actor=owner, reason="at S2", at=sent, store_id=OTHER_STORE)
         uow.commit()
     yield Ledger(facet, owner, ids)
     facet.close()
@@ -142,9 +149,9 @@ def assert_rows_add_up(table: Table, keys: list[str]) -> None:
 def test_valuation_today_is_on_hand_times_each_pieces_cost_and_price(ledger: Ledger) -> None:
     (table,) = run(ledger, "inventory").tables
     items = ledger.facet.store.inventory.rows_by_ids(list(ledger.ids.values()))
-    assert total(table)["pieces"] == sum(i.on_hand for i in items) == 13 + 1 + 1
-    assert total(table)["cost"] == sum(i.on_hand * (i.cost_cents or 0) for i in items) == 13 * 20_000 + 50_000
-    assert total(table)["retail"] == sum(i.on_hand * i.price_cents for i in items) == 13 * 50_000 + 30_000 + 120_000
+    assert total(table)["pieces"] == sum(i.on_hand for i in items) == 11 + 1 + 1
+    assert total(table)["cost"] == sum(i.on_hand * (i.cost_cents or 0) for i in items) == 11 * 20_000 + 50_000
+    assert total(table)["retail"] == sum(i.on_hand * i.price_cents for i in items) == 11 * 50_000 + 30_000 + 120_000
     assert "1 piece has no cost recorded" in table.note and "not historical" in table.note
 
 
@@ -175,6 +182,14 @@ def test_a_sale_at_2330_local_time_leaves_the_stock_of_that_day_not_the_next(led
     assert retail("2026-06-10") == 13 * 50_000 + 30_000  # damaged at 00:15 on the 10th
 
 
+def test_units_sent_to_or_received_at_another_store_are_not_this_stores_stock(ledger: Ledger) -> None:
+    def solitaires(day: str | None) -> int:
+        return int(rows(run(ledger, "inventory", to=day).tables[0])["Solitaire"]["pieces"])
+
+    assert solitaires("2026-06-13") == 13
+    assert solitaires(None) == 11  # 2 sent away; the 3 received at the other store are its own
+
+
 def test_valuation_by_metal_and_by_location_add_up_to_the_same_total(ledger: Ledger) -> None:
     by_style = total(run(ledger, "inventory", to="2026-05-31").tables[0])
     for by in ("metal", "location"):
@@ -190,7 +205,7 @@ def test_the_dashboards_stock_value_now_is_on_hand_straight(ledger: Ledger) -> N
     reader = ledger.facet.store.reports
     now = sorted(reader.stock_value(None, "America/Chicago", "style"))
     assert now == [("bezel", 1, 0, 30_000), ("linked_tennis", 1, 50_000, 120_000),
-                   ("solitaire", 13, 260_000, 650_000)]
+                   ("solitaire", 11, 220_000, 550_000)]
     assert sorted(reader.stock_value(dt.date(2026, 3, 31), "America/Chicago", "style"))[0] == ("bezel", 1, 0, 30_000)
 
 
@@ -334,3 +349,36 @@ def test_a_bad_grouping_or_date_is_refused_naming_the_field(ledger: Ledger, name
     with pytest.raises(ValidationError) as refused:
         run(ledger, name, **kwargs)
     assert refused.value.field == field
+
+
+# ------------------------------------------------------------------ how the ledger is read
+
+
+class _Recording:
+    """A connection that keeps the plan of every statement run through it."""
+
+    def __init__(self, conn: Any) -> None:
+        self._conn = conn
+        self.plans: list[list[str]] = []
+
+    def execute(self, sql: str, params: Any = ()) -> Any:
+        self.plans.append([str(r[3]) for r in self._conn.execute("EXPLAIN QUERY PLAN " + sql, params)])
+        return self._conn.execute(sql, params)
+
+
+def test_a_past_date_reads_the_ledger_by_date_from_its_covering_index_and_each_item_once(ledger: Ledger) -> None:
+    from pos_app.persistence.report_queries import SqliteReportsReader
+
+    conn = ledger.facet.connection()
+    try:
+        recording = _Recording(conn)
+        reader = SqliteReportsReader(recording)
+        reader.stock_cost_at([dt.date(2025, 5, 31), dt.date(2026, 5, 31)], "America/Chicago", "style")
+        reader.stock_valuation(dt.date(2026, 3, 31), "America/Chicago", "metal")
+    finally:
+        conn.close()
+    ledger_reads = [plan for plan in recording.plans if any(step.startswith("SEARCH m ") for step in plan)]
+    assert len(ledger_reads) == 2
+    for plan in ledger_reads:
+        assert "SEARCH m USING COVERING INDEX ix_stock_movements_at (created_at>?)" in plan
+        assert "SCAN i" in plan and not any("SEARCH i " in step for step in plan)  # no movement looks up its item
