@@ -311,8 +311,16 @@ def test_the_inventory_points_of_the_turn_report_are_the_valuations_at_each_mont
     by_style = dict(ledger.facet.store.reports.stock_cost_at(points, "America/Chicago", "style"))
     assert list(by_style["tennis"]) == TENNIS and list(by_style["halo"]) == HALO
     assert list(by_style["solitaire"]) == SOLITAIRE
-    for day, value in zip(points[-3:], [sum(v) for v in zip(TENNIS, HALO, SOLITAIRE)][-3:]):
-        assert total(run(ledger, "inventory", to=day.isoformat()).tables[0])["cost"] == value
+    # One date alone is read forwards when it is nearer the ledger's first movement (2024-05-01) than its
+    # last (2026-06-14), backwards from on hand otherwise: both give the same stock.
+    for day, value in zip(points, [sum(v) for v in zip(TENNIS, HALO, SOLITAIRE)]):
+        assert total(run(ledger, "inventory", to=day.isoformat()).tables[0])["cost"] == value, day
+
+
+def test_before_the_first_receipt_there_is_no_stock_and_just_after_it_one_piece(ledger: Ledger) -> None:
+    assert run(ledger, "inventory", to="2024-04-30").tables[0].rows == ()
+    (table,) = run(ledger, "inventory", to="2024-05-01").tables
+    assert total(table) == {"group": "Total", "pieces": 1, "cost": 0, "retail": 30_000}
 
 
 # ------------------------------------------------------------------ who sees what, and what is refused
@@ -375,10 +383,11 @@ def test_a_past_date_reads_the_ledger_by_date_from_its_covering_index_and_each_i
         reader = SqliteReportsReader(recording)
         reader.stock_cost_at([dt.date(2025, 5, 31), dt.date(2026, 5, 31)], "America/Chicago", "style")
         reader.stock_valuation(dt.date(2026, 3, 31), "America/Chicago", "metal")
+        reader.stock_valuation(dt.date(2024, 9, 30), "America/Chicago", "metal")  # nearer the first movement
     finally:
         conn.close()
     ledger_reads = [plan for plan in recording.plans if any(step.startswith("SEARCH m ") for step in plan)]
-    assert len(ledger_reads) == 2
-    for plan in ledger_reads:
-        assert "SEARCH m USING COVERING INDEX ix_stock_movements_at (created_at>?)" in plan
+    assert len(ledger_reads) == 3
+    for plan, side in zip(ledger_reads, [">", ">", "<"]):
+        assert f"SEARCH m USING COVERING INDEX ix_stock_movements_at (created_at{side}?)" in plan
         assert "SCAN i" in plan and not any("SEARCH i " in step for step in plan)  # no movement looks up its item
