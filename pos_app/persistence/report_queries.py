@@ -164,12 +164,6 @@ class SalesReportQueries:
         return [ReceiptRow(r[0], r[1], parse_utc(r[2]), r[3], r[4], r[5], int(r[6]), int(r[7]), int(r[8]))
                 for r in rows]
 
-    def stock_by_style(self) -> list[tuple[str, int, int, int]]:
-        rows = self._c.execute(
-            "SELECT style, sum(on_hand), sum(on_hand * coalesce(cost_cents, 0)), sum(on_hand * price_cents) "
-            "FROM items WHERE on_hand > 0 GROUP BY style ORDER BY 4 DESC, 1").fetchall()
-        return [(str(r[0]), int(r[1]), int(r[2]), int(r[3])) for r in rows]
-
     def slow_movers(self, limit: int) -> list[tuple[str, str, str, int, int, int | None, dt.date | None]]:
         # Through the received_on index: the oldest pieces first, without reading the rest.
         rows = self._c.execute(
