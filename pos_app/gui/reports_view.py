@@ -1,17 +1,25 @@
-"""Stock reports: low stock to reorder, aging of the pieces in stock, and duplicate certificates.
+"""The Reports screen: any manager report, and the stock reports (low stock, aging, duplicate certificates).
 
-The duplicate certificates tab is the managers' fraud report: one lab report
-number recorded on more than one piece (a copied or forged report, or the
-same stone entered twice), one row per record, grouped by report.
+Whoever may view sales reports (the owner, managers) finds the Dashboard first
+(Alt+D, `gui/reports/dashboard.py`): tiles against last year, charts, top
+sellers and slow movers, each figure's Enter showing what it is made of; then
+the Report page (Alt+0, `gui/reports/report_page.py`): any report of the catalog, run off
+the GUI thread, Esc cancels, Enter on a row shows what it is made of
+(`show_drill`: the receipts on the Report page, or the Inventory screen
+filtered to the pieces). They also have the Head office tab (Alt+4,
+`gui/head_office.py`): every store of the sync group, read from central. It
+reads only when asked (it needs central's administrator login). F5 runs the
+report of the tab in front.
 
-The queries read the whole stock (a second or more at 100,000 items), so they
-run on a worker with their own connection, when the screen is first shown and
-again when it is shown after a change; the screen says it is updating.
+Everyone with the stock reports has the stock tabs: low stock to reorder
+(Alt+1), aging of the pieces in stock (Alt+2), and duplicate certificates
+(Alt+3). The duplicate certificates tab is the managers' fraud report: one lab
+report number recorded on more than one piece (a copied or forged report, or
+the same stone entered twice), one row per record, grouped by report.
 
-Whoever may view sales reports (the owner, managers) also has the Head office
-tab (Alt+4, `gui/head_office.py`): every store of the sync group, read from
-central. It reads only when asked (it needs central's administrator login);
-F5 on it runs it rather than the stock reports.
+The stock queries read the whole stock (a second or more at 100,000 items), so
+they run on a worker with their own connection, when the screen is first shown
+and again when it is shown after a change; the screen says it is updating.
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ from pos_app.domain.permissions import Permission
 from pos_app.gui.base import mark_info
 from pos_app.gui.context import AppContext
 from pos_app.gui.forms import Form
+from pos_app.gui.reports.dashboard import DashboardPage
 from pos_app.gui.tables import fill
 from pos_app.services import certificates, reports
 from pos_app.services.ports.certificates import DuplicateReport
@@ -35,6 +44,8 @@ from pos_app.services.ports.store import Store
 
 if TYPE_CHECKING:
     from pos_app.gui.head_office import HeadOfficePage
+    from pos_app.gui.reports.report_page import ReportPage
+    from pos_app.services.ports.reports import Drill
 
 
 @dataclass(frozen=True)
@@ -52,21 +63,37 @@ class ReportsView(QWidget):
         self.context = context
         self.form = Form("reports.ui", self)
         f = self.form
-        f.refresh_button.clicked.connect(self.refresh)
+        f.refresh_button.clicked.connect(self._f5)
         f.min_days_spin.editingFinished.connect(self.refresh)
+        self.dashboard: DashboardPage | None = None
+        """The Dashboard, the first tab (Alt+D), made only for whoever may view sales reports."""
         QShortcut(QKeySequence("F5"), self, self._f5)
-        QShortcut(QKeySequence("Alt+1"), self, lambda: f.tabs.setCurrentIndex(0))
-        QShortcut(QKeySequence("Alt+2"), self, lambda: f.tabs.setCurrentIndex(1))
-        QShortcut(QKeySequence("Alt+3"), self, lambda: f.tabs.setCurrentIndex(2))
+        QShortcut(QKeySequence("Alt+1"), self, lambda: f.tabs.setCurrentWidget(f.low_tab))
+        QShortcut(QKeySequence("Alt+2"), self, lambda: f.tabs.setCurrentWidget(f.aging_tab))
+        QShortcut(QKeySequence("Alt+3"), self, lambda: f.tabs.setCurrentWidget(f.duplicates_tab))
         self.head_office: HeadOfficePage | None = None
         """The Head office tab, made only for whoever may view sales reports."""
+        self.report_page: ReportPage | None = None
+        """The Report page (any report of the catalog), made only for whoever may view sales reports."""
         if context.can(Permission.VIEW_SALES_REPORTS):
             from pos_app.gui.head_office import HeadOfficePage
+            from pos_app.gui.reports.report_page import ReportPage
 
+            self.report_page = ReportPage(context, f.tabs)
+            f.tabs.insertTab(0, self.report_page, "Report  (Alt+0)")
+            f.tabs.setCurrentWidget(self.report_page)
+            QShortcut(QKeySequence("Alt+0"), self, self.show_report_page)
+            self.report_page.drill_requested.connect(self.show_drill)
             self.head_office = HeadOfficePage(context, f.tabs)
             f.tabs.addTab(self.head_office, "Head office  (Alt+4)")
             QShortcut(QKeySequence("Alt+4"), self, self.show_head_office)
+            self.dashboard = DashboardPage(context, f.tabs)
+            f.tabs.insertTab(0, self.dashboard, "Dashboard  (Alt+D)")
+            f.tabs.setCurrentWidget(self.dashboard)
+            QShortcut(QKeySequence("Alt+D"), self, self.show_dashboard)
+            self.dashboard.drill.connect(self.show_drill)
             f.tabs.currentChanged.connect(self._tab_changed)
+            self._tab_changed(f.tabs.currentIndex())
         context.changed.connect(self._changed)
         self.stale = True
         self.loading = False
@@ -87,8 +114,31 @@ class ReportsView(QWidget):
         current = self.form.tabs.currentWidget()
         if current is self.head_office and self.head_office is not None:
             self.head_office.focus_first()
+        elif current is self.report_page and self.report_page is not None:
+            self.report_page.focus_first()
         else:
             current.setFocus()
+
+    def show_report_page(self) -> ReportPage | None:
+        """The Report page in front, its chooser with the keyboard (None for who has only the stock tabs)."""
+        if self.report_page is not None:
+            self.form.tabs.setCurrentWidget(self.report_page)
+            self.report_page.focus_first()
+        return self.report_page
+
+    def show_drill(self, drill: Drill) -> None:
+        """What a figure is made of: "sales" runs the receipts of its period and filters on the Report page;
+        "items" shows the Inventory screen filtered to the pieces it names (style, metal, location, a piece),
+        or, where that screen cannot show them, the receipts. The dashboard's and the tables' Enter."""
+        from pos_app.gui.reports import drill as drills
+
+        if drill.what == "items" and drills.show_items(self, drill):
+            return
+        drills.bring_to_front(self)
+        page = self.show_report_page()
+        if page is None:
+            return
+        page.run_request(drills.receipts_request(drill, self.context))
 
     def show_head_office(self) -> None:
         """The Head office tab in front, its first field to fill with the keyboard."""
@@ -96,13 +146,25 @@ class ReportsView(QWidget):
             self.form.tabs.setCurrentWidget(self.head_office)
             self.head_office.focus_first()
 
+    def show_dashboard(self) -> None:
+        """The Dashboard tab in front, the keyboard on its first tile."""
+        if self.dashboard is not None:
+            self.form.tabs.setCurrentWidget(self.dashboard)
+            self.dashboard.focus_first()
+
     def _tab_changed(self, _index: int) -> None:
-        # The stock reports' Refresh button means nothing on the head office's tab (it has its own Run).
-        self.form.refresh_button.setVisible(self.form.tabs.currentWidget() is not self.head_office)
+        # The stock reports' Refresh button means nothing on the report and head office tabs (each has its Run).
+        current = self.form.tabs.currentWidget()
+        self.form.refresh_button.setVisible(current is not self.head_office and current is not self.report_page)
 
     def _f5(self) -> None:
-        if self.head_office is not None and self.form.tabs.currentWidget() is self.head_office:
+        current = self.form.tabs.currentWidget()
+        if self.head_office is not None and current is self.head_office:
             self.head_office.run()
+        elif self.dashboard is not None and current is self.dashboard:
+            self.dashboard.refresh()
+        elif self.report_page is not None and current is self.report_page:
+            self.report_page.run()
         else:
             self.refresh()
 

@@ -77,7 +77,7 @@ def load_screens() -> list[tuple[str, str, Permission, ScreenFactory]]:
         (COUNTER, "Sell", Permission.SELL, SellView),
         (STOCK, "Inventory", Permission.VIEW_INVENTORY, InventoryView),
         (STOCK, "Stock count", Permission.COUNT_STOCK, StockCountView),
-        (STOCK, "Stock reports", Permission.VIEW_STOCK_REPORTS, ReportsView),
+        (STOCK, "Reports", Permission.VIEW_STOCK_REPORTS, ReportsView),
         (PAPERWORK, "Appraisals", Permission.VIEW_APPRAISALS, AppraisalsView),
         (PAPERWORK, "Certificates", Permission.VIEW_CERTIFICATES, CertificatesView),
         (CUSTOMERS, "Customers", Permission.VIEW_CUSTOMERS, CustomersView),

@@ -73,9 +73,9 @@ def test_clerk_counts_a_case_by_scanning_and_a_manager_posts_the_differences(qtb
 def test_reports_load_off_the_gui_thread_when_first_shown_and_show_low_stock_and_aging(
         qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     sign_in(qtbot, window, "Marcus Reed")
-    view = window.workspace.screens["Stock reports"]
+    view = window.workspace.screens["Reports"]
     assert view.results is None  # nothing is read until the screen is opened
-    window.workspace.show_screen("Stock reports")
+    window.workspace.show_screen("Reports")
     qtbot.waitUntil(lambda: view.results is not None, timeout=10_000)
 
     low = window.context.reader.low_stock()

@@ -42,8 +42,8 @@ def open_head_office(qtbot, window: MainWindow) -> HeadOfficePage:  # type: igno
     """The reports screen by its Ctrl+N, then its Head office tab by Alt+4, as a person opens them."""
     assert window.workspace is not None
     screens = list(window.workspace.screens)
-    press(qtbot, getattr(Qt.Key, f"Key_{screens.index('Stock reports') + 1}"), CTRL)
-    reports = window.workspace.screens["Stock reports"]
+    press(qtbot, getattr(Qt.Key, f"Key_{screens.index('Reports') + 1}"), CTRL)
+    reports = window.workspace.screens["Reports"]
     qtbot.waitUntil(lambda: window.workspace.current_screen() is reports)
     press(qtbot, Qt.Key.Key_4, ALT)
     page = reports.head_office
@@ -261,7 +261,7 @@ def test_a_clerk_has_neither_the_reports_screen_nor_the_head_office(
         qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     sign_in(qtbot, window, "Lily Chen")
     assert window.workspace is not None
-    assert "Stock reports" not in window.workspace.screens
+    assert "Reports" not in window.workspace.screens
     press(qtbot, Qt.Key.Key_4, ALT)
     assert window.findChildren(HeadOfficePage) == []
 

@@ -59,7 +59,7 @@ def test_the_side_bar_groups_the_screens_by_job(qtbot: Any, window: MainWindow) 
     assert workspace is not None
     groups = {title: workspace.group_of(title) for title in workspace.screens}
     assert groups == {
-        "Sell": "Counter", "Inventory": "Stock", "Stock count": "Stock", "Stock reports": "Stock",
+        "Sell": "Counter", "Inventory": "Stock", "Stock count": "Stock", "Reports": "Stock",
         "Appraisals": "Paperwork", "Certificates": "Paperwork", "Customers": "Customers and privacy",
         "Privacy desk": "Customers and privacy", "Audit": "Back office", "Staff": "Back office",
         "Settings": "Back office"}

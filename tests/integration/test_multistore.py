@@ -24,6 +24,8 @@ from pos_app.domain.money import Money
 from pos_app.domain.permissions import Actor, Role
 from pos_app.services import cash, checkout, inventory, returns, transfers
 from pos_app.services.ports.inventory import THIS_STORE, InventoryFilter
+from pos_app.services.ports.reports import ReportRequest
+from pos_app.services.reports import catalog
 from tests.conftest import actor_for, cli_login
 from tests.integration.multistore_helpers import UPTOWN_OWNER, UPTOWN_ZONE, Group, group_fixture  # noqa: F401
 from tests.integration.sync_helpers import available, off_ledger, one, rows, sell, sync_now
@@ -265,6 +267,15 @@ def test_a_sale_made_at_one_store_is_returned_at_the_other_and_the_head_office_s
     assert piece not in listed(first, group.manager_at_first(), InventoryFilter(store=THIS_STORE))
     with pytest.raises(Exception, match="sold only at its home store"):
         sell(first, piece)
+
+    # Each store's own reports count its own receipts: the sale at the demo store, the return at Uptown.
+    def receipts(facet: app.Facet, actor: Actor) -> set[str]:
+        made = catalog.run(ReportRequest("receipts"), store=facet.store, actor=actor, uow=facet.uow())
+        return {str(row[0]) for row in made.tables[0].rows}
+
+    assert sold.number in receipts(first, actor_for(first, Role.OWNER))
+    assert back.number not in receipts(first, actor_for(first, Role.OWNER))
+    assert receipts(second, uptown) == {back.number}
 
     # Head office: per store, each on its own day, straight from central.
     cli_login(group.first_dir)

@@ -182,6 +182,29 @@ class InventoryView(QWidget):
         self.apply_filter()
         self.focus_first()
 
+    def show_filtered(self, *, text: str = "", style: str = "", metal: str = "", location: str = "") -> bool:
+        """Only the pieces named (a report's drill-through: `gui/reports/drill.py`), every other filter cleared,
+        the list with the keyboard. False (nothing changed) when a value is not one of the filters' choices."""
+        f = self.form
+        chosen = ((f.style_combo, style), (f.metal_combo, metal), (f.status_combo, ""), (f.location_combo, location),
+                  (f.store_combo, ""))
+        if any(combo.findData(value) < 0 for combo, value in chosen):
+            return False
+        for combo, value in chosen:
+            combo.blockSignals(True)
+            combo.setCurrentIndex(combo.findData(value))
+            combo.blockSignals(False)
+        for edit, typed in ((f.search_edit, text), (f.min_price_edit, ""), (f.max_price_edit, "")):
+            edit.blockSignals(True)
+            edit.setText(typed)
+            edit.blockSignals(False)
+        f.in_stock_check.blockSignals(True)
+        f.in_stock_check.setChecked(False)
+        f.in_stock_check.blockSignals(False)
+        self.apply_filter()
+        f.table.setFocus()
+        return True
+
     def focus_first(self) -> None:
         self.form.search_edit.setFocus()
         self.form.search_edit.selectAll()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -166,6 +167,18 @@ class ReceiptRow:
     total_cents: int
 
 
+@dataclass(frozen=True)
+class StockValue:
+    """Units on hand in one group (a style, a metal, a location) and what they are worth, at each piece's cost
+    and price as they are now. `costless_units`: those whose piece has no cost recorded (counted at $0)."""
+
+    key: str
+    units: int
+    cost_cents: int
+    retail_cents: int
+    costless_units: int = 0
+
+
 class ReportsReader(Protocol):
     """Aggregates over sales and stock for reports, read-only, on the operation's connection."""
 
@@ -184,15 +197,34 @@ class ReportsReader(Protocol):
         """Completed receipts in the period with at least one line the filters keep, oldest first."""
         ...
 
-    def stock_by_style(self) -> list[tuple[str, int, int, int]]:
-        """(style, pieces on hand, at cost, at retail) of this store's stock now, largest at retail first."""
-        ...
-
     def slow_movers(self, limit: int) -> list[tuple[str, str, str, int, int, int | None, dt.date | None]]:
         """(sku, title, style, on hand, price, cost, received on) of the pieces in stock longest, oldest first."""
         ...
 
     # -- stock reports (valuation, aging, turn): persistence/report_stock_queries.py
+
+    def stock_value(self, at: dt.date | None, timezone: str, by: str) -> list[tuple[str, int, int, int]]:
+        """(key, units, cost cents, retail cents) of this store's stock at the end of the store's day `at`
+        (None: now, straight from on hand), by style, metal, location or "" (one row); groups with none left
+        out. Cost and retail are each piece's as they are now."""
+        ...
+
+    def stock_valuation(self, at: dt.date | None, timezone: str, by: str = "") -> list[StockValue]:
+        """`stock_value`, with the units whose piece has no cost recorded."""
+        ...
+
+    def stock_aging(self, at: dt.date, timezone: str, cutoffs: Sequence[dt.date],
+                    by: str = "style") -> list[tuple[int, StockValue]]:
+        """This store's stock at the end of `at` by age bucket and group: bucket 0 for pieces received after
+        `cutoffs[0]`, k for those received on or before `cutoffs[k - 1]` and after `cutoffs[k]` (`cutoffs`
+        newest first); a piece without a received date is in the oldest bucket."""
+        ...
+
+    def stock_cost_at(self, points: Sequence[dt.date], timezone: str,
+                      by: str = "") -> list[tuple[str, tuple[int, ...]]]:
+        """(key, inventory at cost at the end of each of `points`) per group, `points` oldest first (the 13
+        `month_ends` of a year), at each piece's cost as it is now."""
+        ...
 
     # -- sales tax and end of day: persistence/report_day_queries.py
 

@@ -72,7 +72,7 @@ def build(*, store: Store, actor: Actor, uow: UnitOfWork, now: dt.datetime | Non
                       tuple(Drill("sales", ytd, ((key, g.key),)) for g in groups))
 
     show_cost = actor.can(Permission.VIEW_COST)
-    stock = reader.stock_by_style()
+    stock = sorted(reader.stock_value(None, tz, "style"), key=lambda r: (-r[3], r[0]))
     stock_labels = tuple(style.replace("_", " ").capitalize() for style, *_ in stock)
     stock_drills = tuple(Drill("items", None, (("style", style),)) for style, *_ in stock)
     stock_retail = Series("At retail", stock_labels, tuple(retail for *_, retail in stock), stock_drills)
