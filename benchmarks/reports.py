@@ -132,7 +132,8 @@ def cases(facet: Any, raw: Any, *, today: dt.date) -> tuple[list[Case], dict[str
         request = (ReportRequest(name, last=today) if spec.at_a_date
                    else ReportRequest(name, first=year.first, last=year.last))
         by = f" by {spec.default_by}" if spec.default_by else ""
-        found.append(Case(f"report_{name.replace('-', '_')}", f"report {name}{by}, a year", request))
+        when = "today" if spec.at_a_date else "a year"
+        found.append(Case(f"report_{name.replace('-', '_')}", f"report {name}{by}, {when}", request))
     main = [("sales_by_day", "sales by day", ReportRequest("sales", year.first, year.last, by="day"),
              (_offset(tz, year.first), *bounds)),
             ("sales_by_style", "sales by style", ReportRequest("sales", year.first, year.last, by="style"), bounds),
