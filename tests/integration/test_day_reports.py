@@ -14,7 +14,9 @@ A at $1,000.00 and B at $400.00, the store at 8.875% until Jan 20, then 8%.
   closed 23:45: expected 20,000 + 295,975 - 43,550 + 5,000 - 2,000 = 275,425; counted 274,925: short 500
 2027-01-15, counter C2 (manager; float $100):
   S6 16:00  2 x A, cash      net 200,000  tax 17,750; closed 18:00, counted 227,850 of 227,750: over 100
-2027-01-31, C1 (rate 8% since Jan 20): S7 11:00 A, cash  net 100,000  tax 8,000
+2027-01-20, C1 (rate 8% from 09:00; float $100): shift opened 22:00, S9 23:50 B, cash 43,200, voided at
+  00:10 on Jan 21 in the same shift (manager approves), closed 00:30 on Jan 21 with the float
+2027-01-31, C1: S7 11:00 A, cash  net 100,000  tax 8,000
 2027-02-02, C1 (float $2,000):
   R1 10:00  S2's B back, cash refund 39,195: taxable -36,000 at 8.875%, tax refunded 3,195 (in February)
   R2 11:00  S3's A back (exempt), cash refund 100,000: exempt -100,000 in February
@@ -48,7 +50,8 @@ from tests.stripe_server import FakeStripe
 
 NY = "America/New_York"
 NOW = dt.datetime(2027, 2, 3, 17, 0, tzinfo=dt.UTC)  # when the reports are run
-JAN_15, JAN_31, FEB_2 = dt.date(2027, 1, 15), dt.date(2027, 1, 31), dt.date(2027, 2, 2)
+JAN_15, JAN_20, JAN_21 = dt.date(2027, 1, 15), dt.date(2027, 1, 20), dt.date(2027, 1, 21)
+JAN_31, FEB_2 = dt.date(2027, 1, 31), dt.date(2027, 2, 2)
 
 
 def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
@@ -169,6 +172,15 @@ def _make_the_days(facet: app.Facet, stripe: FakeStripe) -> Day:
 
     with clock(at(dt.date(2027, 1, 20), 9)):
         store_profile.change_store_profile({"tax_rate": "8"}, uow=facet.uow(), actor=owner)
+    with clock(at(JAN_20, 22)):
+        cash.open_shift(Money(10000), uow=facet.uow(), actor=clerk)
+    with clock(at(JAN_20, 23, 50)):
+        sold("S9", c1.sell(b))
+    with clock(at(JAN_21, 0, 10)):
+        returns.void_sale(ids["S9"], "Customer changed their mind", uow=facet.uow(), actor=clerk,
+                          sales=facet.store.sales, timezone=NY, terminal=None, approver=manager)
+    with clock(at(JAN_21, 0, 30)):
+        z["C1 Jan 20"] = c1.close({10000: 1})  # the float: the sale's cash went back with the void
     with clock(at(JAN_31, 10)):
         cash.open_shift(Money(20000), uow=facet.uow(), actor=clerk)
     with clock(at(JAN_31, 11)):
@@ -345,7 +357,8 @@ def test_end_of_day_tenders_match_the_drawers_and_list_the_void_and_the_drawer_o
 def test_end_of_day_over_a_range_of_days_lists_each_shift_and_defaults_to_today(day: Day) -> None:
     shifts = run(day, "end-of-day", JAN_15, FEB_2).tables[0]
     assert [(r["counter"], r["opened_at"][:10], r["over_short"]) for r in rows(shifts)] == [
-        ("C1", "2027-01-15", -500), ("C2", "2027-01-15", 100), ("C1", "2027-01-31", 0), ("C1", "2027-02-02", 0)]
+        ("C1", "2027-01-15", -500), ("C2", "2027-01-15", 100), ("C1", "2027-01-20", 0), ("C1", "2027-01-31", 0),
+        ("C1", "2027-02-02", 0)]
     feb_2 = rows(run(day, "end-of-day", FEB_2, FEB_2).tables[0])
     # R1 39,195 + R2 100,000 refunded in cash; returns without tax 36,000 + 100,000
     assert [(r["sales"], r["returns"], r["net_sales"], r["tax"], r["refunds"], r["expected"]) for r in feb_2] == [
@@ -362,3 +375,16 @@ def test_end_of_day_refuses_a_grouping_and_a_day_not_yet_come_naming_the_field(d
     with pytest.raises(ValidationError) as refused:
         run(day, "end-of-day", dt.date(2027, 2, 4), dt.date(2027, 2, 4))
     assert refused.value.field == "to"
+
+
+def test_a_shift_across_midnight_is_in_both_days_and_its_void_is_on_the_day_it_was_voided(day: Day) -> None:
+    for when in (JAN_20, JAN_21):
+        (shift,) = rows(run(day, "end-of-day", when, when).tables[0])
+        assert (shift["opened_at"], shift["closed_at"], shift["sales"], shift["cash_taken"], shift["refunds"],
+                shift["expected"], shift["over_short"]) == (
+            "2027-01-20 22:00", "2027-01-21 00:30", 0, 43_200, 43_200, 10_000, 0)
+    assert run(day, "end-of-day", JAN_20, JAN_20).tables[2].rows == ()
+    (void,) = rows(run(day, "end-of-day", JAN_21, JAN_21).tables[2])
+    assert (void["number"], void["time"], void["voided_by"], void["approved_by"], void["reason"], void["amount"]) == (
+        day.numbers["S9"], "2027-01-21 00:10", day.clerk.name, day.manager.name, "Customer changed their mind",
+        43_200)

@@ -99,7 +99,8 @@ def _shifts_table(period: Period, context: ReportContext) -> Table:
                      name(shift.closed_by),
                      "open" if shift.closed_at is None else store_time(shift.closed_at, zone).strftime(_TIME),
                      *money, shift.counted_cents, shift.variance_cents))
-    note = ("Each shift as its Z report counted it. Over/short = counted - expected; over (+), short (-)."
+    note = ("Each shift as its Z report counted it. Sales are after discounts and net sales after returns, both "
+            "without tax; over/short = counted - expected: over (+), short (-)."
             if rows else "No shift opened or closed in the period.")
     return Table("Shifts", SHIFT_COLUMNS, tuple(rows),
                  ("Total", "", "", "", "", *sums, counted_sum if closed else None, over_short_sum if closed else None),

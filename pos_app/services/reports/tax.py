@@ -52,7 +52,7 @@ def shown_rate(rate: str) -> str:
 
 def _rate_key(rate: str) -> Decimal:
     try:
-        return Decimal(rate)
+        return Decimal(rate.removesuffix("%"))
     except InvalidOperation:
         return Decimal(0)
 
@@ -70,7 +70,8 @@ def rate_rows(rows: list[TaxRow], by: str, period: Period) -> Table:
     sums: dict[tuple[str, str, bool], list[int]] = defaultdict(lambda: [0, 0, 0])
     for r in rows:
         key = r.day if by == "day" else month_of(dt.date.fromisoformat(r.day)).isoformat()
-        s = sums[(key, "" if r.exempt else r.rate, r.exempt)]
+        # One row per rate however it was typed ("8.875" and "8.8750" are one rate).
+        s = sums[(key, "" if r.exempt else shown_rate(r.rate), r.exempt)]
         s[0] += r.net
         s[1] += r.tax_charged
         s[2] += r.tax_refunded
@@ -81,7 +82,7 @@ def rate_rows(rows: list[TaxRow], by: str, period: Period) -> Table:
         net, charged, refunded = sums[(key, rate, exempt)]
         taxable, exempted = (0, net) if exempt else (net, 0)
         line = (taxable, exempted, charged, refunded, charged - refunded)
-        cells.append((key, EXEMPT if exempt else shown_rate(rate), *line))
+        cells.append((key, EXEMPT if exempt else rate, *line))
         drills.append(Drill("sales", _period_of(by, key, period)))
         totals = [a + b for a, b in zip(totals, line, strict=True)]
     heading = Column("period", "Day" if by == "day" else "Month", Kind.DATE if by == "day" else Kind.TEXT)
