@@ -22,8 +22,8 @@ from pos_app.services.ports.reports import DrawerEvent, ExemptReceipt, TaxRow, V
 from pos_app.services.ports.sales import ShiftRecord
 
 # The sale that charged a line's tax: the line's own, or for a returned line the sale it came back from
-# (`os`, joined through the original line `ol`).
-_CHARGED_BY = "CASE WHEN l.returns_line_id IS NULL THEN s.{0} ELSE os.{0} END"
+# (`os`, joined through the original line `ol`; the return's own should that sale not be on this counter yet).
+_CHARGED_BY = "CASE WHEN l.returns_line_id IS NULL OR os.id IS NULL THEN s.{0} ELSE os.{0} END"
 _RATE = _CHARGED_BY.format("tax_rate")
 _EXEMPT = f"coalesce(trim({_CHARGED_BY.format('tax_exempt_number')}), '') <> ''"
 _ORIGINAL = ("LEFT JOIN sale_lines ol ON ol.id = l.returns_line_id "
