@@ -12,6 +12,7 @@ expected, counted and over/short are what its Z report recorded, so the two neve
 
 from __future__ import annotations
 
+from pos_app.domain.errors import ValidationError
 from pos_app.domain.figures import Period
 from pos_app.domain.store import store_time
 from pos_app.services.cash import expected_in_drawer
@@ -62,6 +63,8 @@ DRAWER_COLUMNS = (
     Column("reason", "Reason", Kind.TEXT),
     Column("amount", "Amount", Kind.MONEY),
 )
+LONGEST_DAYS = 31
+"""Each shift is read as its Z report reads it (a few queries each): a month of shifts, not years."""
 _DRAWER_KINDS = {"no_sale": "No sale", "paid_in": "Paid in", "paid_out": "Paid out"}
 _TIME = "%Y-%m-%d %H:%M"
 
@@ -138,10 +141,13 @@ def _drawer_table(period: Period, context: ReportContext) -> Table:
 @report("end-of-day", "End of day",
         "Every counter's shifts as their Z reports counted them (sales, returns, net sales, tax, cash and card "
         "taken, refunds, paid in and out, expected, counted, over/short = counted - expected), tenders, voided "
-        "sales and no-sale openings with the manager who approved each; for a day or a range of days.",
+        "sales and no-sale openings with the manager who approved each; for a day or up to 31 days.",
         default_period=just_today)
 def end_of_day_report(request: ReportRequest, period: Period,
                       context: ReportContext) -> tuple[str, tuple[Table, ...]]:
+    if period.days > LONGEST_DAYS:
+        raise ValidationError("from", f"the end of day covers at most {LONGEST_DAYS} days, shift by shift "
+                                      f"({period.days:,} asked); the sales report covers longer periods")
     title = "End of day" if period.days == 1 else "End of day, by shift"
     return title, (_shifts_table(period, context), _tenders_table(period, context), _voids_table(period, context),
                    _drawer_table(period, context))
