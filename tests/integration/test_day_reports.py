@@ -21,6 +21,7 @@ A at $1,000.00 and B at $400.00, the store at 8.875% until Jan 20, then 8%.
   R1 10:00  S2's B back, cash refund 39,195: taxable -36,000 at 8.875%, tax refunded 3,195 (in February)
   R2 11:00  S3's A back (exempt), cash refund 100,000: exempt -100,000 in February
   S8 12:00  B at 8%, cash    net  40,000  tax 3,200
+2027-02-03 (today, when the reports are run), C1: a shift open since 09:00 (float $150), $10.00 paid in at 09:30
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ from tests.stripe_server import FakeStripe
 NY = "America/New_York"
 NOW = dt.datetime(2027, 2, 3, 17, 0, tzinfo=dt.UTC)  # when the reports are run
 JAN_15, JAN_20, JAN_21 = dt.date(2027, 1, 15), dt.date(2027, 1, 20), dt.date(2027, 1, 21)
-JAN_31, FEB_2 = dt.date(2027, 1, 31), dt.date(2027, 2, 2)
+JAN_31, FEB_2, FEB_3 = dt.date(2027, 1, 31), dt.date(2027, 2, 2), dt.date(2027, 2, 3)
 
 
 def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
@@ -198,6 +199,10 @@ def _make_the_days(facet: app.Facet, stripe: FakeStripe) -> Day:
         sold("S8", c1.sell(b))
     with clock(at(FEB_2, 17)):
         z["C1 Feb 2"] = c1.close({10000: 10, 1000: 4, 5: 1})  # 104,005 exactly
+    with clock(at(FEB_3, 9)):
+        cash.open_shift(Money(15000), uow=facet.uow(), actor=clerk)
+    with clock(at(FEB_3, 9, 30)):
+        cash.move_cash("paid_in", Money(1000), "Coins for change", uow=facet.uow(), actor=clerk, approver=manager)
     return Day(facet, clerk, manager, owner, numbers, z)
 
 
@@ -365,7 +370,17 @@ def test_end_of_day_over_a_range_of_days_lists_each_shift_and_defaults_to_today(
         (40_000, 136_000, -96_000, 3_200 - 3_195, 139_195, 104_005)]
     today = run(day, "end-of-day")
     assert ("From", "2027-02-03") in today.filters and ("To", "2027-02-03") in today.filters
-    assert today.tables[0].rows == () and "No shift" in today.tables[0].note
+    (still_open,) = rows(today.tables[0])  # its drawer so far, as an X report reads it; nothing counted yet
+    assert (still_open["opened_at"], still_open["closed_by"], still_open["closed_at"], still_open["paid_in"],
+            still_open["expected"], still_open["counted"], still_open["over_short"]) == (
+        "2027-02-03 09:00", "", "open", 1_000, 16_000, None, None)
+    assert total(today.tables[0])["over_short"] is None
+    x = cash.x_report(sales=day.facet.store.sales, actor=day.clerk, uow=day.facet.uow())
+    assert (still_open["net_sales"], still_open["expected"]) == (x.figures.net_sales, x.expected.cents)
+    (paid_in,) = rows(today.tables[3])
+    assert (paid_in["kind"], paid_in["approved_by"], paid_in["amount"]) == ("Paid in", day.manager.name, 1_000)
+    nothing = run(day, "end-of-day", dt.date(2027, 1, 10), dt.date(2027, 1, 10)).tables
+    assert [t.rows for t in nothing] == [(), (), (), ()] and "No shift" in nothing[0].note
 
 
 def test_end_of_day_refuses_a_grouping_and_a_day_not_yet_come_naming_the_field(day: Day) -> None:
