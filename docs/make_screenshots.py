@@ -267,6 +267,20 @@ def owner_screens(window: MainWindow, context: AppContext, facet: app.Facet, out
     context.runner.wait()
 
 
+def dashboard_page(context: AppContext, out: Path) -> None:
+    """The Reports screen's dashboard on its own at 1400x900, for whoever is signed in (the README's picture)."""
+    from pos_app.gui.reports.dashboard import DashboardPage
+
+    page = DashboardPage(context)
+    page.resize(1400, 900)
+    page.show()
+    wait_until(lambda: page.dashboard is not None and not page.loading)
+    grab(page, out / "dashboard.png")
+    page.close()
+    page.deleteLater()
+    context.runner.wait()
+
+
 def main() -> None:
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")
     out.mkdir(parents=True, exist_ok=True)
@@ -331,6 +345,7 @@ def main() -> None:
     appraisal_screens(window, context, facet, out)
     privacy_screens(window, context, facet, out)
     owner_screens(window, context, facet, out)
+    dashboard_page(context, out)
     appraisal_page(facet, out)
     window.close()
     QCoreApplication.processEvents()

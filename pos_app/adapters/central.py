@@ -42,7 +42,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from pos_app.domain.errors import CentralProblem
 
 # The central schema revision this Facet speaks (db/central/versions/).
-CENTRAL_REVISION = "c0004"
+CENTRAL_REVISION = "c0005"
 CHANNEL = "facet_changes"
 TOKEN_PREFIX = "FCT1."
 CONNECT_TIMEOUT_S = 5

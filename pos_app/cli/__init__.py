@@ -35,6 +35,7 @@ from pos_app.cli import (
     items,
     payments,
     privacy,
+    reports,
     sales,
     setup,
     staff,
@@ -45,8 +46,8 @@ from pos_app.cli.core import EXIT_BUG, EXIT_CHECK_FAILED, EXIT_OK, EXIT_REFUSED,
 
 __all__ = ["EXIT_BUG", "EXIT_CHECK_FAILED", "EXIT_OK", "EXIT_REFUSED", "Output", "Refused", "build_parser", "main"]
 
-AREAS = (setup, items, store, sales, certificates, appraisals, customers, privacy, payments, audit, backup, staff,
-         access, sync)
+AREAS = (setup, items, store, sales, reports, certificates, appraisals, customers, privacy, payments, audit, backup,
+         staff, access, sync)
 """Each area's `register`, in the order `pos-app --help` lists the commands."""
 
 

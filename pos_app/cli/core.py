@@ -217,9 +217,11 @@ class Commands:
         common.add_argument("--json", action="store_true", help="print the result as JSON")
         self._common = common
 
-    def group(self, name: str, *, help: str, description: str) -> Any:
-        """A command with actions (`pos-app NAME ACTION`); pass what it returns as `parent` to `command`."""
-        parser = self._sub.add_parser(name, help=help, description=description)
+    def group(self, name: str, *, help: str, description: str,
+              formatter_class: type[argparse.HelpFormatter] = argparse.HelpFormatter) -> Any:
+        """A command with actions (`pos-app NAME ACTION`); pass what it returns as `parent` to `command`.
+        `formatter_class`: `argparse.RawDescriptionHelpFormatter` keeps a description's own lines (a listing)."""
+        parser = self._sub.add_parser(name, help=help, description=description, formatter_class=formatter_class)
         return parser.add_subparsers(dest=f"{name}_command", metavar="ACTION", required=True)
 
     def command(self, name: str, handler: Handler, help_text: str, parent: Any = None, *,

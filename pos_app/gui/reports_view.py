@@ -27,6 +27,7 @@ from pos_app.domain.permissions import Permission
 from pos_app.gui.base import mark_info
 from pos_app.gui.context import AppContext
 from pos_app.gui.forms import Form
+from pos_app.gui.reports.dashboard import DashboardPage
 from pos_app.gui.tables import fill
 from pos_app.services import certificates, reports
 from pos_app.services.ports.certificates import DuplicateReport
@@ -52,12 +53,14 @@ class ReportsView(QWidget):
         self.context = context
         self.form = Form("reports.ui", self)
         f = self.form
-        f.refresh_button.clicked.connect(self.refresh)
+        f.refresh_button.clicked.connect(self._f5)
         f.min_days_spin.editingFinished.connect(self.refresh)
+        self.dashboard: DashboardPage | None = None
+        """The Dashboard, the first tab (Alt+D), made only for whoever may view sales reports."""
         QShortcut(QKeySequence("F5"), self, self._f5)
-        QShortcut(QKeySequence("Alt+1"), self, lambda: f.tabs.setCurrentIndex(0))
-        QShortcut(QKeySequence("Alt+2"), self, lambda: f.tabs.setCurrentIndex(1))
-        QShortcut(QKeySequence("Alt+3"), self, lambda: f.tabs.setCurrentIndex(2))
+        QShortcut(QKeySequence("Alt+1"), self, lambda: f.tabs.setCurrentWidget(f.low_tab))
+        QShortcut(QKeySequence("Alt+2"), self, lambda: f.tabs.setCurrentWidget(f.aging_tab))
+        QShortcut(QKeySequence("Alt+3"), self, lambda: f.tabs.setCurrentWidget(f.duplicates_tab))
         self.head_office: HeadOfficePage | None = None
         """The Head office tab, made only for whoever may view sales reports."""
         if context.can(Permission.VIEW_SALES_REPORTS):
@@ -66,6 +69,12 @@ class ReportsView(QWidget):
             self.head_office = HeadOfficePage(context, f.tabs)
             f.tabs.addTab(self.head_office, "Head office  (Alt+4)")
             QShortcut(QKeySequence("Alt+4"), self, self.show_head_office)
+            self.dashboard = DashboardPage(context, f.tabs)
+            f.tabs.insertTab(0, self.dashboard, "Dashboard  (Alt+D)")
+            f.tabs.setCurrentWidget(self.dashboard)
+            QShortcut(QKeySequence("Alt+D"), self, self.show_dashboard)
+            if callable(show_drill := getattr(self, "show_drill", None)):  # the report page's, once it is here
+                self.dashboard.drill.connect(show_drill)
             f.tabs.currentChanged.connect(self._tab_changed)
         context.changed.connect(self._changed)
         self.stale = True
@@ -96,6 +105,12 @@ class ReportsView(QWidget):
             self.form.tabs.setCurrentWidget(self.head_office)
             self.head_office.focus_first()
 
+    def show_dashboard(self) -> None:
+        """The Dashboard tab in front, the keyboard on its first tile."""
+        if self.dashboard is not None:
+            self.form.tabs.setCurrentWidget(self.dashboard)
+            self.dashboard.focus_first()
+
     def _tab_changed(self, _index: int) -> None:
         # The stock reports' Refresh button means nothing on the head office's tab (it has its own Run).
         self.form.refresh_button.setVisible(self.form.tabs.currentWidget() is not self.head_office)
@@ -103,6 +118,8 @@ class ReportsView(QWidget):
     def _f5(self) -> None:
         if self.head_office is not None and self.form.tabs.currentWidget() is self.head_office:
             self.head_office.run()
+        elif self.dashboard is not None and self.form.tabs.currentWidget() is self.dashboard:
+            self.dashboard.refresh()
         else:
             self.refresh()
 

@@ -1,7 +1,8 @@
 """Aggregates for the sales tax report and the end-of-day report across counters.
 
-Part of `SqliteReportsReader` (`persistence/report_queries.py`). A sale
-belongs to the store's day it was completed on, the same rule as the sales
+Part of `SqliteReportsReader` (`persistence/report_queries.py`). A store's
+reports count its own sales and drawers (`report_scope`). A sale belongs to
+the store's day it was completed on, the same rule as the sales
 report's (`Period.day_bounds`): a sale at 23:30 local time is that day's.
 
 Tax: a sold line is taxed at its sale's rate (`sales.tax_rate`); a returned
@@ -18,6 +19,7 @@ from typing import Any
 from pos_app.domain.figures import Period
 from pos_app.persistence.journal import stored_time
 from pos_app.persistence.models.base import parse_utc
+from pos_app.persistence.report_scope import OWN_SALE, THIS_STORE
 from pos_app.services.ports.reports import DrawerEvent, ExemptReceipt, TaxRow, VoidRow
 from pos_app.services.ports.sales import ShiftRecord
 
@@ -30,6 +32,8 @@ _EXEMPT = f"coalesce(trim({_CHARGED_BY.format('tax_exempt_number')}), '') <> ''"
 # otherwise may build a temporary index on status for every query or walk every sale in id order (measured at
 # 1,000,000 lines: a year's tax 40 s instead of a few).
 _BY_TIME = "INDEXED BY ix_sales_completed_at"
+# A store's own drawers (`report_scope`): a shift is this store's when this store's staff opened it.
+_OWN_SHIFT = f"sh.opened_by IN (SELECT id FROM staff WHERE store_id = {THIS_STORE})"
 _ORIGINAL = ("LEFT JOIN sale_lines ol ON ol.id = l.returns_line_id "
              "LEFT JOIN sales os ON os.id = ol.sale_id")
 
@@ -60,7 +64,7 @@ class DayReportQueries:
             "coalesce(-sum(l.tax_cents) FILTER (WHERE l.returns_line_id IS NOT NULL), 0) "
             f"FROM days d CROSS JOIN sales s {_BY_TIME} JOIN sale_lines l ON l.sale_id = s.id {_ORIGINAL} "
             "WHERE s.completed_at >= d.start AND s.completed_at < d.finish AND s.status = 'completed' "
-            "GROUP BY 1, 2, 3 ORDER BY 1, 3, 2", bounds).fetchall()
+            f"AND {OWN_SALE} GROUP BY 1, 2, 3 ORDER BY 1, 3, 2", bounds).fetchall()
         return [TaxRow(day=r[0], rate=str(r[1] or "0"), exempt=bool(r[2]), net=int(r[3]), tax_charged=int(r[4]),
                        tax_refunded=int(r[5])) for r in rows]
 
@@ -71,7 +75,7 @@ class DayReportQueries:
             f"max({_CHARGED_BY.format('tax_exempt_reason')}), max({_CHARGED_BY.format('tax_exempt_number')}), "
             "sum(l.total_cents - l.tax_cents) "
             f"FROM sales s {_BY_TIME} JOIN sale_lines l ON l.sale_id = s.id {_ORIGINAL} "
-            "WHERE s.completed_at >= ? AND s.completed_at < ? AND s.status = 'completed' "
+            f"WHERE s.completed_at >= ? AND s.completed_at < ? AND s.status = 'completed' AND {OWN_SALE} "
             # A plain sale without an exemption has no exempt line: skip it before reading its lines.
             "AND (coalesce(trim(s.tax_exempt_number), '') <> '' OR s.kind <> 'sale') "
             f"AND {_EXEMPT} GROUP BY s.id ORDER BY s.completed_at, s.number", (start, end)).fetchall()
@@ -84,9 +88,9 @@ class DayReportQueries:
         start, end = self._bounds(period, timezone)
         rows = self._c.execute(
             "SELECT id, terminal, opened_by, opened_at, float_cents, currency, status, closed_by, closed_at, "
-            "counted_cents, expected_cents, variance_cents, z_report FROM shifts "
-            "WHERE (opened_at >= ? AND opened_at < ?) OR (closed_at >= ? AND closed_at < ?) "
-            "ORDER BY opened_at, terminal", (start, end, start, end)).fetchall()
+            "counted_cents, expected_cents, variance_cents, z_report "
+            "FROM shifts sh WHERE ((opened_at >= ? AND opened_at < ?) OR (closed_at >= ? AND closed_at < ?)) "
+            f"AND {_OWN_SHIFT} ORDER BY opened_at, terminal", (start, end, start, end)).fetchall()
         return [ShiftRecord(
             id=r[0], terminal=r[1], opened_by=r[2], opened_at=parse_utc(r[3]), float_cents=int(r[4]), currency=r[5],
             status=r[6], closed_by=r[7], closed_at=None if r[8] is None else parse_utc(r[8]), counted_cents=r[9],
@@ -101,7 +105,7 @@ class DayReportQueries:
             "coalesce(sum(p.amount_cents) FILTER (WHERE p.amount_cents > 0), 0), "
             "coalesce(-sum(p.amount_cents) FILTER (WHERE p.amount_cents < 0), 0) "
             f"FROM sales s {_BY_TIME} JOIN payments p ON p.sale_id = s.id "
-            "WHERE s.completed_at >= ? AND s.completed_at < ? GROUP BY p.tender ORDER BY p.tender",
+            f"WHERE s.completed_at >= ? AND s.completed_at < ? AND {OWN_SALE} GROUP BY p.tender ORDER BY p.tender",
             (start, end)).fetchall()
         return [(str(r[0]), int(r[1]), int(r[2]), int(r[3])) for r in rows]
 
@@ -122,7 +126,8 @@ class DayReportQueries:
             "  WHERE a.entity_type = 'sale' AND a.entity_id = s.id AND a.action = 'sale.voided' "
             "  ORDER BY a.seq DESC LIMIT 1), ''), coalesce(s.void_reason, ''), s.total_cents "
             "FROM candidates c CROSS JOIN sales s ON s.id = c.id LEFT JOIN staff v ON v.id = s.voided_by "
-            "WHERE s.status = 'voided' AND s.voided_at >= ? AND s.voided_at < ? ORDER BY s.voided_at, s.number",
+            f"WHERE s.status = 'voided' AND s.voided_at >= ? AND s.voided_at < ? AND {OWN_SALE} "
+            "ORDER BY s.voided_at, s.number",
             (start, end, start, start, start, end)).fetchall()
         return [VoidRow(number=r[0], terminal=r[1], voided_at=parse_utc(r[2]), voided_by=r[3], approved_by=r[4],
                         reason=r[5], total=int(r[6])) for r in rows]
@@ -133,7 +138,7 @@ class DayReportQueries:
             "SELECT m.created_at, sh.terminal, m.kind, coalesce(st.name, ''), coalesce(ap.name, ''), m.reason, "
             "m.amount_cents FROM cash_movements m JOIN shifts sh ON sh.id = m.shift_id "
             "LEFT JOIN staff st ON st.id = m.staff_id LEFT JOIN staff ap ON ap.id = m.approved_by "
-            "WHERE m.created_at >= ? AND m.created_at < ? ORDER BY m.created_at, sh.terminal",
+            f"WHERE m.created_at >= ? AND m.created_at < ? AND {_OWN_SHIFT} ORDER BY m.created_at, sh.terminal",
             (start, end)).fetchall()
         return [DrawerEvent(at=parse_utc(r[0]), terminal=r[1], kind=r[2], staff=r[3], approved_by=r[4], reason=r[5],
                             amount=int(r[6])) for r in rows]

@@ -4,6 +4,9 @@ Each report area keeps its SQL in its own module and the reader is their
 sum: sales here; stock (valuation, aging, turn) in `report_stock_queries.py`;
 sales tax and end of day in `report_day_queries.py`.
 
+A store's reports count its own sales (`report_scope.OWN_SALE`): in a sync
+group the other stores' are the head office's.
+
 A sale belongs to the store's day it was made on. Grouped by day, the query
 walks a list of the period's days with each day's UTC start and end (local
 midnights, through daylight saving changes, `Period.day_bounds`) and reads
@@ -17,6 +20,7 @@ keeps (every close), SQLite otherwise may build a temporary index on `status` fo
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from typing import Any
 
@@ -24,6 +28,7 @@ from pos_app.domain.figures import BASIS_POINTS, PRICE_BANDS, TOP_BAND, Period, 
 from pos_app.persistence.journal import stored_time
 from pos_app.persistence.models.base import parse_utc
 from pos_app.persistence.report_day_queries import DayReportQueries
+from pos_app.persistence.report_scope import OWN_SALE
 from pos_app.persistence.report_stock_queries import StockReportQueries
 from pos_app.services.ports.reports import Grouped, ReceiptRow
 
@@ -98,7 +103,7 @@ class SalesReportQueries:
                      filters: tuple[tuple[str, str], ...] = ()) -> list[Grouped]:
         time_grouped = by in ("day", "week", "month")
         key_sql, needs_item = ("''", False) if by is None or time_grouped else _KEYS[by]
-        where, params = ["s.status = 'completed'"], []
+        where, params = ["s.status = 'completed'", OWN_SALE], []
         for name, value in filters:
             clause, item = _FILTERS[name]
             where.append(clause)
@@ -134,7 +139,7 @@ class SalesReportQueries:
             "SELECT p.tender, count(DISTINCT p.sale_id), coalesce(sum(p.amount_cents) FILTER "
             "(WHERE p.amount_cents > 0), 0), coalesce(-sum(p.amount_cents) FILTER (WHERE p.amount_cents < 0), 0) "
             "FROM sales s INDEXED BY ix_sales_completed_at JOIN payments p ON p.sale_id = s.id "
-            "WHERE s.completed_at >= ? AND s.completed_at < ? AND s.status = 'completed' "
+            f"WHERE s.completed_at >= ? AND s.completed_at < ? AND s.status = 'completed' AND {OWN_SALE} "
             "GROUP BY p.tender ORDER BY p.tender", (stored_time(start), stored_time(end))).fetchall()
         return [(str(r[0]), int(r[1]), int(r[2]), int(r[3])) for r in rows]
 
@@ -158,10 +163,24 @@ class SalesReportQueries:
         rows = self._c.execute(
             "SELECT s.id, s.number, s.completed_at, s.kind, s.staff_id, s.terminal, s.total_cents - s.tax_cents, "
             "s.tax_cents, s.total_cents FROM sales s INDEXED BY ix_sales_completed_at "
-            f"WHERE s.completed_at >= ? AND s.completed_at < ? AND s.status = 'completed'{narrowed} "
+            f"WHERE s.completed_at >= ? AND s.completed_at < ? AND s.status = 'completed' AND {OWN_SALE}{narrowed} "
             "ORDER BY s.completed_at LIMIT ?", [stored_time(start), stored_time(end), *params, limit]).fetchall()
         return [ReceiptRow(r[0], r[1], parse_utc(r[2]), r[3], r[4], r[5], int(r[6]), int(r[7]), int(r[8]))
                 for r in rows]
+
+    def stock_by_style(self) -> list[tuple[str, int, int, int]]:
+        rows = self._c.execute(
+            "SELECT style, sum(on_hand), sum(on_hand * coalesce(cost_cents, 0)), sum(on_hand * price_cents) "
+            "FROM items WHERE on_hand > 0 GROUP BY style ORDER BY 4 DESC, 1").fetchall()
+        return [(str(r[0]), int(r[1]), int(r[2]), int(r[3])) for r in rows]
+
+    def slow_movers(self, limit: int) -> list[tuple[str, str, str, int, int, int | None, dt.date | None]]:
+        # Through the received_on index: the oldest pieces first, without reading the rest.
+        rows = self._c.execute(
+            "SELECT sku, title, style, on_hand, price_cents, cost_cents, received_on FROM items "
+            "INDEXED BY ix_items_received_on_sku_seq WHERE received_on IS NOT NULL AND on_hand > 0 "
+            "ORDER BY received_on, sku LIMIT ?", (limit,)).fetchall()
+        return [(r[0], r[1], r[2], int(r[3]), int(r[4]), r[5], dt.date.fromisoformat(r[6])) for r in rows]
 
     def interrupt(self) -> None:
         self._c.interrupt()
@@ -171,8 +190,6 @@ def _by_time(days: list[tuple[str, SalesTotals]], by: str) -> list[Grouped]:
     """Days summed into weeks (starting Monday) or months: a sale is in one day, so every field adds up."""
     if by == "day":
         return [Grouped(day, totals) for day, totals in days]
-    import datetime as dt
-
     bucket = week_of if by == "week" else month_of
     sums: dict[str, SalesTotals] = defaultdict(SalesTotals)
     for day, totals in days:

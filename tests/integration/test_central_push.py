@@ -287,6 +287,19 @@ def test_stock_is_kept_per_store_and_a_transfer_checked_in_twice_is_below_zero_i
     assert [m["quantity"] for m in details["sales"]] == [4, -4, -4]  # the transit movements at that store
 
 
+def test_a_sale_shared_by_two_salespeople_lands_whole_with_its_credits(counter: Counter,
+                                                                       central_database: Any) -> None:
+    sold = new_id()
+    shares = [("sale_credits", new_id(), "insert", {"sale_id": sold, "staff_id": new_id(), "position": n,
+                                                    "share_from_bp": a, "share_to_bp": b})
+              for n, (a, b) in enumerate(((0, 6000), (6000, 10000)))]
+    outcome = counter.push(counter.tx(("sales", sold, "insert", sale("S1-C1-000020")),
+                                      ("payments", new_id(), "insert", {"sale_id": sold}), *shares))
+    assert (outcome["applied"], outcome["quarantined"]) == (1, 0)  # one transaction, whole
+    assert value_at(central_database, "SELECT count(*) FROM facet.records WHERE table_name = 'sale_credits'") == 2
+    assert value_at(central_database, "SELECT count(*) FROM facet.attention") == 0
+
+
 def test_a_movement_without_a_quantity_is_refused_alone(counter: Counter, central_database: Any) -> None:
     piece = new_id()
     answer = counter.push(counter.tx(("items", piece, "insert", item("PIN-9", "counted"))),
@@ -384,12 +397,12 @@ def _central_at(url: str, revision: str, *, down: bool = False) -> None:
 
 def test_central_upgrade_takes_a_c0001_central_to_the_newest_and_a_downgrade_puts_the_old_push_back(
         central_database: Any) -> None:
-    assert CENTRAL_REVISION == "c0004"
+    assert CENTRAL_REVISION == "c0005"
     _central_at(central_database.url, "c0001")
     with pytest.raises(CentralProblem, match="upgrade central first"):
         enrolled(central_database.url)
 
-    assert CentralAdmin(central_database.url).upgrade() == "c0004"
+    assert CentralAdmin(central_database.url).upgrade() == "c0005"
     till = enrolled(central_database.url)
     assert till.push(till.tx(("sales", new_id(), "insert", sale("S1-C1-000001"))))["applied"] == 1
     till.link.close()

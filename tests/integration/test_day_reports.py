@@ -391,9 +391,9 @@ def test_end_of_day_refuses_a_grouping_and_a_day_not_yet_come_naming_the_field(d
         run(day, "end-of-day", dt.date(2027, 2, 4), dt.date(2027, 2, 4))
     assert refused.value.field == "to"
     with pytest.raises(ValidationError) as refused:
-        run(day, "end-of-day", dt.date(2027, 1, 1), dt.date(2027, 2, 1))  # 32 days
-    assert refused.value.field == "from" and "at most 31 days" in str(refused.value)
-    assert len(rows(run(day, "end-of-day", dt.date(2027, 1, 2), dt.date(2027, 2, 1)).tables[0])) == 4
+        run(day, "end-of-day", dt.date(2026, 11, 2), dt.date(2027, 2, 2))  # 93 days
+    assert refused.value.field == "from" and "at most 92 days" in str(refused.value)
+    assert len(rows(run(day, "end-of-day", dt.date(2026, 11, 3), dt.date(2027, 2, 2)).tables[0])) == 5
 
 
 def test_a_shift_across_midnight_is_in_both_days_and_its_void_is_on_the_day_it_was_voided(day: Day) -> None:

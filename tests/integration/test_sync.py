@@ -194,5 +194,5 @@ def test_central_upgrade_names_the_schema_it_found_and_refuses_a_database_withou
     assert main(["central", "upgrade", central_database.url, "--data-dir", str(demo_dir), "--json"]) == 0
     from pos_app.adapters.central import describe
 
-    assert json.loads(capsys.readouterr().out) == {"central": describe(central_database.url), "from": "c0004",
-                                                   "to": "c0004"}
+    assert json.loads(capsys.readouterr().out) == {"central": describe(central_database.url), "from": "c0005",
+                                                   "to": "c0005"}

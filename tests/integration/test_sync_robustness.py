@@ -344,7 +344,7 @@ def test_central_restarted_in_the_middle_of_a_batch_loses_and_doubles_nothing(de
                                                   ("c0002", "upgrade central first")])
 def test_a_counter_and_central_on_different_schema_revisions_are_refused_naming_the_side_to_upgrade(
         demo_dir: Path, central_database: Any, tmp_path: Path, central_at: str, says: str) -> None:
-    assert CENTRAL_REVISION == "c0004"
+    assert CENTRAL_REVISION == "c0005"
     with first_counter(demo_dir, central_database) as counter:
         sell(counter, available(counter)[0])
         waiting = counter.sync().local.waiting()

@@ -234,6 +234,14 @@ class ReportsReader(Protocol):
         """Completed receipts in the period with at least one line the filters keep, oldest first."""
         ...
 
+    def stock_by_style(self) -> list[tuple[str, int, int, int]]:
+        """(style, pieces on hand, at cost, at retail) of this store's stock now, largest at retail first."""
+        ...
+
+    def slow_movers(self, limit: int) -> list[tuple[str, str, str, int, int, int | None, dt.date | None]]:
+        """(sku, title, style, on hand, price, cost, received on) of the pieces in stock longest, oldest first."""
+        ...
+
     # -- stock reports (valuation, aging, turn): persistence/report_stock_queries.py
 
     # -- sales tax and end of day: persistence/report_day_queries.py

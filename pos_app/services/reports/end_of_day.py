@@ -63,8 +63,8 @@ DRAWER_COLUMNS = (
     Column("reason", "Reason", Kind.TEXT),
     Column("amount", "Amount", Kind.MONEY),
 )
-LONGEST_DAYS = 31
-"""Each shift is read as its Z report reads it (a few queries each): a month of shifts, not years."""
+LONGEST_DAYS = 92
+"""Each shift is read as its Z report reads it (a few queries each): a quarter of shifts at most, not years."""
 _DRAWER_KINDS = {"no_sale": "No sale", "paid_in": "Paid in", "paid_out": "Paid out"}
 _TIME = "%Y-%m-%d %H:%M"
 
@@ -141,7 +141,7 @@ def _drawer_table(period: Period, context: ReportContext) -> Table:
 @report("end-of-day", "End of day",
         "Every counter's shifts as their Z reports counted them (sales, returns, net sales, tax, cash and card "
         "taken, refunds, paid in and out, expected, counted, over/short = counted - expected), tenders, voided "
-        "sales and no-sale openings with the manager who approved each; for a day or up to 31 days.",
+        "sales and no-sale openings with the manager who approved each; for a day or up to 92 days (a quarter).",
         default_period=just_today)
 def end_of_day_report(request: ReportRequest, period: Period,
                       context: ReportContext) -> tuple[str, tuple[Table, ...]]:
