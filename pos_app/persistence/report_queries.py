@@ -12,6 +12,10 @@ walks a list of the period's days with each day's UTC start and end (local
 midnights, through daylight saving changes, `Period.day_bounds`) and reads
 each day's sales through the `completed_at` index: exact in any timezone, and
 a year is 365 index ranges. A week or a month is the sum of its days.
+
+Every query names that index (`INDEXED BY ix_sales_completed_at`): with the statistics `PRAGMA optimize`
+keeps (every close), SQLite otherwise may build a temporary index on `status` for each query instead
+(measured at 1,000,000 sale lines: a year by month 14 s instead of 3 s on a loaded 2-core machine).
 """
 
 from __future__ import annotations
@@ -118,13 +122,13 @@ class SalesReportQueries:
             bounds = [v for day, start, end in days for v in (day.isoformat(), stored_time(start), stored_time(end))]
             # CROSS JOIN keeps the days outside: each day is one range of the completed_at index.
             sql = (f"WITH days(day, start, finish) AS (VALUES {values}) "
-                   f"SELECT d.day, {columns} FROM days d CROSS JOIN sales s {joins} "
+                   f"SELECT d.day, {columns} FROM days d CROSS JOIN sales s INDEXED BY ix_sales_completed_at {joins} "
                    f"WHERE s.completed_at >= d.start AND s.completed_at < d.finish AND {' AND '.join(where)} "
                    "GROUP BY d.day")
             rows = self._c.execute(sql, [*bounds, *params]).fetchall()
             return _by_time([(r[0], _totals(r, 1)) for r in rows], by or "day")
         start, end = period.utc_bounds(timezone)
-        sql = (f"SELECT {key_sql}, {columns} FROM sales s {joins} "
+        sql = (f"SELECT {key_sql}, {columns} FROM sales s INDEXED BY ix_sales_completed_at {joins} "
                f"WHERE s.completed_at >= ? AND s.completed_at < ? AND {' AND '.join(where)} GROUP BY 1")
         rows = self._c.execute(sql, [stored_time(start), stored_time(end), *params]).fetchall()
         return [Grouped(str(r[0] if r[0] is not None else ""), _totals(r, 1)) for r in rows]
@@ -134,7 +138,7 @@ class SalesReportQueries:
         rows = self._c.execute(
             "SELECT p.tender, count(DISTINCT p.sale_id), coalesce(sum(p.amount_cents) FILTER "
             "(WHERE p.amount_cents > 0), 0), coalesce(-sum(p.amount_cents) FILTER (WHERE p.amount_cents < 0), 0) "
-            "FROM sales s JOIN payments p ON p.sale_id = s.id "
+            "FROM sales s INDEXED BY ix_sales_completed_at JOIN payments p ON p.sale_id = s.id "
             f"WHERE s.completed_at >= ? AND s.completed_at < ? AND s.status = 'completed' AND {OWN_SALE} "
             "GROUP BY p.tender ORDER BY p.tender", (stored_time(start), stored_time(end))).fetchall()
         return [(str(r[0]), int(r[1]), int(r[2]), int(r[3])) for r in rows]
@@ -158,7 +162,7 @@ class SalesReportQueries:
                         f"{' AND '.join(where)})")
         rows = self._c.execute(
             "SELECT s.id, s.number, s.completed_at, s.kind, s.staff_id, s.terminal, s.total_cents - s.tax_cents, "
-            "s.tax_cents, s.total_cents FROM sales s "
+            "s.tax_cents, s.total_cents FROM sales s INDEXED BY ix_sales_completed_at "
             f"WHERE s.completed_at >= ? AND s.completed_at < ? AND s.status = 'completed' AND {OWN_SALE}{narrowed} "
             "ORDER BY s.completed_at LIMIT ?", [stored_time(start), stored_time(end), *params, limit]).fetchall()
         return [ReceiptRow(r[0], r[1], parse_utc(r[2]), r[3], r[4], r[5], int(r[6]), int(r[7]), int(r[8]))

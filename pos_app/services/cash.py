@@ -129,7 +129,8 @@ class ShiftReport:
         return rows
 
 
-def _expected(shift: ShiftRecord, f: ShiftFigures) -> Money:
+def expected_in_drawer(shift: ShiftRecord, f: ShiftFigures) -> Money:
+    """Expected in the drawer = float + cash taken - cash refunded + paid in - paid out."""
     return Money(shift.float_cents + f.cash_in - f.cash_out + f.paid_in - f.paid_out, shift.currency)
 
 
@@ -140,7 +141,7 @@ def x_report(*, sales: SalesReader, actor: Actor, uow: UnitOfWork) -> ShiftRepor
     if shift is None:
         raise NotFound(f"No shift is open on {actor.terminal}.")
     figures = sales.shift_figures(shift.id)
-    return ShiftReport(shift, figures, _expected(shift, figures))
+    return ShiftReport(shift, figures, expected_in_drawer(shift, figures))
 
 
 def count_total(counted: Mapping[int, int], currency: str) -> Money:
@@ -167,7 +168,7 @@ def close_shift(counted: Mapping[int, int], *, uow: UnitOfWork, sales: SalesRead
         if uow.counter.open_shift_id(actor.terminal) != shift.id:
             raise Conflict("The shift changed while it was being counted; count again.")
         figures = sales.shift_figures(shift.id)
-        report = ShiftReport(shift, figures, _expected(shift, figures), total)
+        report = ShiftReport(shift, figures, expected_in_drawer(shift, figures), total)
         variance = report.variance
         assert variance is not None
         uow.counter.close_shift(shift.id, staff_id=actor.staff_id,

@@ -20,6 +20,7 @@ from pos_app import app, cli
 from pos_app.adapters.card_terminal import StripeTerminal
 from pos_app.domain.cart import Cart
 from pos_app.domain.errors import Conflict, ValidationError
+from pos_app.domain.figures import Period
 from pos_app.domain.money import Money
 from pos_app.domain.permissions import Actor, Role
 from pos_app.services import cash, checkout, inventory, returns, transfers
@@ -276,6 +277,13 @@ def test_a_sale_made_at_one_store_is_returned_at_the_other_and_the_head_office_s
     assert sold.number in receipts(first, actor_for(first, Role.OWNER))
     assert back.number not in receipts(first, actor_for(first, Role.OWNER))
     assert receipts(second, uptown) == {back.number}
+    # ...and its own tax: each holds the other's receipt too (synced), yet files only its own.
+    for facet, actor in ((first, actor_for(first, Role.OWNER)), (second, uptown)):
+        tax = catalog.run(ReportRequest("sales-tax"), store=facet.store, actor=actor, uow=facet.uow())
+        asked = dict(tax.filters)
+        (own,) = facet.store.reports.sales_totals(
+            Period(dt.date.fromisoformat(asked["From"]), dt.date.fromisoformat(asked["To"])), tax.timezone)
+        assert tax.tables[0].total is not None and tax.tables[0].total[-1] == own.totals.tax
 
     # Head office: per store, each on its own day, straight from central.
     cli_login(group.first_dir)

@@ -22,6 +22,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from pos_app.domain.figures import Period, SalesTotals
+from pos_app.services.ports.sales import ShiftRecord
 
 Cell = str | int | Decimal | None
 
@@ -179,6 +180,55 @@ class StockValue:
     costless_units: int = 0
 
 
+@dataclass(frozen=True)
+class TaxRow:
+    """Sale lines of one store day at one tax rate, exempt or not (`ReportsReader.tax_by_rate`)."""
+
+    day: str  # "2026-11-30", the store's day
+    rate: str  # as the sale recorded it: "8.875"
+    exempt: bool  # the sale that charged the line had a tax exemption number
+    net: int  # sold lines after discounts less returned lines, without tax (cents)
+    tax_charged: int  # on sold lines
+    tax_refunded: int  # on returned lines (positive)
+
+
+@dataclass(frozen=True)
+class ExemptReceipt:
+    """A completed receipt with tax-exempt lines: an exempt sale, or a return of one."""
+
+    sale_id: str
+    number: str
+    completed_at: dt.datetime  # UTC
+    kind: str
+    reason: str
+    exemption_number: str
+    net: int  # its exempt lines, without tax; negative for a return
+
+
+@dataclass(frozen=True)
+class VoidRow:
+    number: str
+    terminal: str
+    voided_at: dt.datetime  # UTC
+    voided_by: str  # a name
+    approved_by: str  # the manager's name, "" when the person voiding needed no approval
+    reason: str
+    total: int  # the sale's total with tax (cents)
+
+
+@dataclass(frozen=True)
+class DrawerEvent:
+    """A no-sale opening, paid-in or paid-out of the drawer."""
+
+    at: dt.datetime  # UTC
+    terminal: str
+    kind: str  # no_sale | paid_in | paid_out
+    staff: str  # a name
+    approved_by: str  # the manager's name, "" when none was needed
+    reason: str
+    amount: int  # cents; 0 for a no-sale
+
+
 class ReportsReader(Protocol):
     """Aggregates over sales and stock for reports, read-only, on the operation's connection."""
 
@@ -227,6 +277,33 @@ class ReportsReader(Protocol):
         ...
 
     # -- sales tax and end of day: persistence/report_day_queries.py
+
+    def tax_by_rate(self, period: Period, timezone: str) -> list[TaxRow]:
+        """Sale lines of completed receipts in the period, per store day, tax rate and exempt or not; a
+        returned line at the rate and exemption of the sale it came back from, on the day of the return."""
+        ...
+
+    def exempt_receipts(self, period: Period, timezone: str) -> list[ExemptReceipt]:
+        """Completed receipts in the period with a tax-exempt line (an exempt sale, or a return from one),
+        oldest first."""
+        ...
+
+    def day_shifts(self, period: Period, timezone: str) -> list[ShiftRecord]:
+        """Every counter's shifts that opened or closed in the period, by opening time."""
+        ...
+
+    def tenders(self, period: Period, timezone: str) -> list[tuple[str, int, int, int]]:
+        """(tender, receipts, taken, refunded (positive)) over every payment of the sales completed in the
+        period, voided ones too (a void's refund cancels its payment, as in the drawer)."""
+        ...
+
+    def voided_sales(self, period: Period, timezone: str) -> list[VoidRow]:
+        """Sales voided in the period, oldest first, with who voided and who approved."""
+        ...
+
+    def drawer_events(self, period: Period, timezone: str) -> list[DrawerEvent]:
+        """No-sale openings, paid-ins and paid-outs in the period, every counter, oldest first."""
+        ...
 
     def interrupt(self) -> None:
         """Stop the query running on this reader's connection (from another thread): Esc on a long report."""
