@@ -30,6 +30,8 @@ class Item(Synced, Base):
         *(Index(f"ix_items_{column}_sku_seq", column, "sku", "seq") for column in (
             "title", "style", "metal", "status", "location", "price_cents", "cost_cents", "on_hand",
             "received_on", "cert_number", "barcode", "tracking", "store_id")),
+        # A sale line's style and metal for reports, without the item's whole row (migration 0019).
+        Index("ix_items_id_style_metal", "id", "style", "metal"),
     )
 
     # This file's own number for the row: the full-text index's rowid and the

@@ -8,14 +8,15 @@ figure is `domain/figures.py`'s and carries the `Drill` to what is behind it.
 
 Reads: one day-grouped pass over this year (from 1 January, or 30 days back
 in early January) and one over the same days a year before, from which the
-tiles and the daily line are summed; two grouped passes over this year (by
-style, by metal) and one by item for the top sellers; the stock from the
-items' on-hand index.
+tiles and the daily line are summed; one pass over this year by item, with
+its style and metal, for the style and metal bars and the top sellers; the
+stock from the items' on-hand index.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 
 from pos_app.domain.errors import ValidationError
 from pos_app.domain.figures import Period, SalesTotals, total, year_before
@@ -65,11 +66,20 @@ def build(*, store: Store, actor: Actor, uow: UnitOfWork, now: dt.datetime | Non
                                                   for d in chart_days),
                        tuple(Drill("sales", Period(year_before(d), year_before(d))) for d in chart_days))
 
+    # One pass over the year by item (with its style and metal) gives the style and metal bars and the top sellers.
+    items: list[Grouped] = []
+    per: dict[str, dict[str, SalesTotals]] = {"style": defaultdict(SalesTotals), "metal": defaultdict(SalesTotals)}
+    for g in reader.sales_totals(ytd, tz, by="item_style_metal"):
+        item_id, style, metal = g.key.split("\x1f")
+        items.append(Grouped(item_id, g.totals))
+        per["style"][style] += g.totals
+        per["metal"][metal] += g.totals
+
     def by(key: str) -> Series:
-        groups = sorted(reader.sales_totals(ytd, tz, by=key), key=lambda g: (-g.totals.net_sales, g.key))
-        return Series("Net sales this year", tuple(g.key.replace("_", " ").capitalize() for g in groups),
-                      tuple(g.totals.net_sales for g in groups),
-                      tuple(Drill("sales", ytd, ((key, g.key),)) for g in groups))
+        groups = sorted(per[key].items(), key=lambda kv: (-kv[1].net_sales, kv[0]))
+        return Series("Net sales this year", tuple(k.replace("_", " ").capitalize() for k, _ in groups),
+                      tuple(t.net_sales for _, t in groups),
+                      tuple(Drill("sales", ytd, ((key, k),)) for k, _ in groups))
 
     show_cost = actor.can(Permission.VIEW_COST)
     stock = sorted(reader.stock_value(None, tz, "style"), key=lambda r: (-r[3], r[0]))
@@ -79,7 +89,6 @@ def build(*, store: Store, actor: Actor, uow: UnitOfWork, now: dt.datetime | Non
     stock_cost = Series("At cost", stock_labels, tuple(cost for _, _, cost, _ in stock), stock_drills) \
         if show_cost else None
 
-    items = reader.sales_totals(ytd, tz, by="item")
     top_units = sorted(items, key=lambda g: (-g.totals.units_sold, -g.totals.net_sales, g.key))[:TOP]
     top_profit = sorted(items, key=lambda g: (-g.totals.gross_profit, g.key))[:TOP] if show_cost else []
     names = {row.id: row for row in store.inventory.rows_by_ids(list({g.key for g in top_units + top_profit}))}
