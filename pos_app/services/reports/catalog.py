@@ -185,5 +185,5 @@ def _load() -> None:
         importlib.import_module(f"pos_app.services.reports.{module}")
 
 
-_MODULES: tuple[str, ...] = ("sales",)
+_MODULES: tuple[str, ...] = ("sales", "salespeople")
 """The report modules, in the order their reports are listed."""
