@@ -21,7 +21,6 @@ from pos_app.domain.commission import SALESPEOPLE_FIELD, Credit, check_slices, c
 from pos_app.domain.errors import ValidationError
 from pos_app.domain.figures import BASIS_POINTS
 from pos_app.domain.permissions import Actor, Permission, allows
-from pos_app.services.guard import requires
 from pos_app.services.ports.sales import SaleDetail
 from pos_app.services.ports.settings import DirectoryReader
 
@@ -40,13 +39,13 @@ def sellers(directory: DirectoryReader) -> list[Seller]:
     return sorted(found, key=lambda s: s.name.lower())
 
 
-@requires(Permission.SELL)
 def share_sale(cart: Cart, picks: Sequence[tuple[str, str]], *, directory: DirectoryReader, actor: Actor) -> Cart:
     """The cart sold by `picks`: (staff id, share typed in percent) in the order the clerk named them.
 
     One to four distinct active staff members who may sell, shares above 0 adding up to 100%; anything else
     is refused naming the field (`salespeople`) and the cart stays as it was. The clerk alone (or no one)
     leaves the cart unshared."""
+    actor.require(Permission.SELL)
     names: dict[str, str] = {}
     for staff_id, _ in picks:
         member = directory.staff_member(staff_id)
