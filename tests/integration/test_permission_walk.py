@@ -67,6 +67,13 @@ NOT_GUARDED: dict[str, str] = {
     "checkout.exempt_from_tax": _CART,
     "checkout.remove_line": _CART,
     "checkout.scan": _CART,
+    "checkout.share_sale": _CART,
+    "reports.salespeople_report": "a report's builder: reached only through the guarded reports.run",
+    "checkout.credits_for_sale": _PURE,
+    "checkout.sellers": "the names a clerk may credit with a sale, like the sign-in list",
+    "report_settings.commission_rules": ("the rules the guarded salespeople report reads through the report's "
+                                         "context; showing them is report_settings.report_settings, guarded"),
+    "report_settings.aging_months": "the cut-offs the guarded aging report reads through the report's context",
     "checkout.set_quantity": _CART,
     "checkout.find_item": _INTERNAL,
     "checkout.card_refundable": _INTERNAL,
