@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from pos_app import app
+from pos_app.documents.receipt_pdf import render_receipt_pdf
 from pos_app.domain.cart import Cart
 from pos_app.domain.commission import Credit
 from pos_app.domain.errors import PermissionDenied, ValidationError
@@ -25,6 +26,7 @@ from pos_app.services.ports.inventory import ItemRow
 from pos_app.services.ports.reports import Report, ReportRequest
 from pos_app.services.reports import catalog
 from tests.conftest import FAST_HASHER, actor_for, clone_store
+from tests.printer_listener import decode_escpos
 
 
 @dataclasses.dataclass
@@ -95,6 +97,14 @@ def test_the_receipt_says_who_shared_the_sale(world: World) -> None:
     receipt = receipts.build_receipt(world.split_sale, sales=world.facet.store.sales,
                                      directory=world.facet.store.directory)
     assert receipt.sold_by == "Rosa 60%, Marcus 40%"
+    paper = decode_escpos(receipts.render_receipt(receipt, receipts.layout(world.facet.store.directory)))
+    assert "Sold by: Rosa 60%, Marcus 40%" in paper.lines
+    import io
+
+    import pdfplumber
+
+    with pdfplumber.open(io.BytesIO(render_receipt_pdf(receipt))) as pdf:
+        assert "Sold by: Rosa 60%, Marcus 40%" in pdf.pages[0].extract_text()
 
 
 def test_a_sale_the_clerk_made_alone_writes_no_salespeople(world: World) -> None:
