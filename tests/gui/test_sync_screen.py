@@ -222,7 +222,7 @@ def test_a_store_that_never_joined_starts_no_worker_and_opens_no_socket(qtbot: A
         workspace = main.workspace
         assert workspace is not None and "Sync" not in workspace.screens
         settings = workspace.show_screen("Settings")
-        qtbot.keyClick(focused(), Qt.Key.Key_8, Qt.KeyboardModifier.AltModifier)  # the Sync group page
+        qtbot.keyClick(focused(), Qt.Key.Key_9, Qt.KeyboardModifier.AltModifier)  # the Sync group page
         page = settings.sync_page
         qtbot.waitUntil(lambda: "pos-app sync join URL --token T" in page.form.how_label.text(), timeout=5_000)
         assert not page.form.leave_button.isVisible()
