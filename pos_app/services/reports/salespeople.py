@@ -19,7 +19,7 @@ from pos_app.domain.figures import Period, SalesTotals, total
 from pos_app.services.ports.reports import Cell, Column, Drill, Kind, ReportRequest, Table
 from pos_app.services.report_settings import commission_rules
 from pos_app.services.reports.catalog import ReportContext, report
-from pos_app.services.reports.sales import FILTER_KEYS, label_of
+from pos_app.services.reports.sales import FILTER_KEYS, _costless_note, label_of
 
 SALESPEOPLE_COLUMNS = (
     Column("salesperson", "Salesperson", Kind.TEXT),
@@ -74,7 +74,7 @@ def salespeople_report(request: ReportRequest, period: Period,
     whole = reader.sales_totals(period, tz, filters=filters)
     if whole:
         everything = whole[0].totals
-    note = _rules_note(rules)
+    note = " ".join(x for x in (_rules_note(rules), _costless_note(everything)) if x)
     title = "Salespeople"
     table = Table(title, SALESPEOPLE_COLUMNS, tuple(rows), ("Total", *_cells(everything, sum(earned.values()))),
                   tuple(drills), note)
