@@ -7,8 +7,9 @@ through a crash. `sale_credits` gets them with the sale (`completion.py`
 through `credits_for_sale`), except when the clerk alone sold it: no rows.
 
 A return or an exchange comes off the salespeople of the sale it returns:
-it copies that sale's slices (a sale its clerk alone made: that clerk's,
-whole), unless the clerk named salespeople for it.
+it copies that sale's slices, unless the clerk named salespeople for it. A
+sale its clerk alone made has none to copy: its return is the returning
+clerk's, as before shared sales existed.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from dataclasses import dataclass
 from pos_app.domain.cart import Cart
 from pos_app.domain.commission import SALESPEOPLE_FIELD, Credit, check_slices, credits_of, parse_share
 from pos_app.domain.errors import ValidationError
-from pos_app.domain.figures import BASIS_POINTS
 from pos_app.domain.permissions import Actor, Permission, allows
 from pos_app.services.ports.sales import SaleDetail
 from pos_app.services.ports.settings import DirectoryReader
@@ -66,7 +66,7 @@ def credits_for_sale(cart: Cart, *, seller: str, original: SaleDetail | None) ->
     for a return or exchange those of the sale it returns (`original`); none when `seller` alone sold it."""
     credits = cart.salespeople
     if not credits and original is not None:
-        credits = original.credits or (Credit(original.staff_id, 0, BASIS_POINTS, original.clerk),)
+        credits = original.credits
     if not credits:
         return ()
     check_slices(credits)
