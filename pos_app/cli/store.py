@@ -41,6 +41,46 @@ def cmd_settings_set(args: argparse.Namespace) -> Output:
     return Output({"key": args.key, "value": value}, f"{args.key} = {json.dumps(value)}")
 
 
+def _report_settings_output(values: dict[str, object], rules_text: str, months: tuple[int, ...]) -> Output:
+    bounds = ", ".join(str(m) for m in months)
+    text = (f"Commission rules ({RULES_KEY}):\n" + ("\n".join(f"  {line}" for line in rules_text.splitlines())
+                                                    or "  none: nobody earns commission")
+            + f"\nAging cut-offs ({AGING_KEY}): {bounds} months")
+    return Output(values, text)
+
+
+RULES_KEY, AGING_KEY = "reports.commission_rules", "reports.aging_months"
+
+
+def cmd_settings_reports(args: argparse.Namespace) -> Output:
+    from pos_app.domain.commission import rules_text
+    from pos_app.services.report_settings import report_settings
+
+    with signed_in(args) as cmd:
+        found = report_settings(reader=cmd.store.directory, actor=cmd.actor, uow=cmd.store.uow())
+    return _report_settings_output(found.to_dict(), rules_text(found.commission_rules), found.aging_months)
+
+
+def cmd_settings_commission(args: argparse.Namespace) -> Output:
+    from pos_app.domain.commission import rules_text
+    from pos_app.services.report_settings import set_commission_rules
+
+    with signed_in(args) as cmd:
+        rules = set_commission_rules(args.rules, uow=cmd.store.uow(), actor=cmd.actor)
+    text = rules_text(rules)
+    return Output({"key": RULES_KEY, "value": [r.to_dict() for r in rules]},
+                  f"{RULES_KEY} saved:\n" + (text or "none: nobody earns commission"))
+
+
+def cmd_settings_aging(args: argparse.Namespace) -> Output:
+    from pos_app.services.report_settings import set_aging_months
+
+    with signed_in(args) as cmd:
+        months = set_aging_months(args.months, uow=cmd.store.uow(), actor=cmd.actor)
+    return Output({"key": AGING_KEY, "value": list(months)},
+                  f"{AGING_KEY} = {', '.join(str(m) for m in months)} months")
+
+
 def _profile_json(profile: StoreProfile) -> dict[str, str]:
     from pos_app.services.store_profile import as_texts
 
@@ -83,6 +123,16 @@ def register(commands: Commands) -> None:
     p = command("set", cmd_settings_set, "change one setting (checked first; audited)", settings_sub)
     p.add_argument("key", help="e.g. security.idle_lock_minutes or inventory.locations")
     p.add_argument("value", help='e.g. 10, or "Case 1, Case 2, Safe, Back office"')
+    command("reports", cmd_settings_reports, "show the commission rules and the aging cut-offs the reports use",
+            settings_sub)
+    p = command("commission", cmd_settings_commission,
+                "set the commission rules (the owner's; checked first; audited)", settings_sub)
+    p.add_argument("rules", help='"STYLE: PERCENT%% of sales|margin", separated by ";" (STYLE a style or all; a '
+                                 'style\'s own rule beats all), e.g. "all: 5%% of sales; tennis: 12.5%% of margin"; '
+                                 '"" for none')
+    p = command("aging", cmd_settings_aging, "set the aging report's cut-offs in months (the owner's; audited)",
+                settings_sub)
+    p.add_argument("months", help='ascending whole months, e.g. "6, 12" (under 6, 6 to 12, over 12)')
 
     from pos_app.domain.store import PROFILE_FIELDS as STORE_FIELDS
 

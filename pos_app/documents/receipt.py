@@ -97,6 +97,7 @@ class Receipt:
     logo_png: bytes | None = None
     gift: bool = False  # a gift receipt: no prices, no tenders, no totals
     reprint: bool = False  # prints "REPRINT"
+    sold_by: str = ""  # a sale shared by salespeople: "Ann 60%, Ben 40%" (first names); "" otherwise
 
 
 def when_text(at: datetime.datetime, locale: str) -> str:

@@ -334,6 +334,8 @@ def render_receipt(receipt: Receipt, *, columns: int = 42, profile: str = DEFAUL
         paper.line("REPRINT", align="center", bold=True, big=True)
     paper.pair(f"{NUMBER_LABELS.get(r.kind, 'Sale')} {r.number}", when_text(r.at, r.locale))
     paper.line(f"Clerk: {r.clerk}")
+    if r.sold_by:
+        paper.line(f"Sold by: {r.sold_by}")
     if r.original_number:
         paper.line(f"Original sale {r.original_number}")
     paper.rule()

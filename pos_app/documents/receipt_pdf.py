@@ -157,6 +157,8 @@ def _header(r: Receipt, styles: dict[str, Any]) -> Any:
     left.append(_para("<br/>".join(_markup(x) for x in contact if x.strip()), styles["body"]))
 
     facts = [f"<b>No. {escape(r.number)}</b>", _markup(when_text(r.at, r.locale)), f"Clerk: {_markup(r.clerk)}"]
+    if r.sold_by:
+        facts.append(f"Sold by: {_markup(r.sold_by)}")
     if r.original_number:
         facts.append(f"Original sale {escape(r.original_number)}")
     right: list[Any] = [_para(escape(_title(r)), styles["title"]), _para("<br/>".join(facts), styles["facts"])]

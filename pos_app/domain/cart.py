@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
+from pos_app.domain.commission import Credit, check_slices, credits_from_list, credits_to_list
 from pos_app.domain.errors import ValidationError
 from pos_app.domain.money import Money, percent_of
 from pos_app.domain.payments import EmvReceipt
@@ -124,6 +125,8 @@ class Cart:
     customer_name: str = ""
     tax_exempt_reason: str = ""
     tax_exempt_number: str = ""
+    # Who shared the sale (`domain/commission.py`): empty when the clerk alone sold it.
+    salespeople: tuple[Credit, ...] = ()
 
     @property
     def tax_exempt(self) -> bool:
@@ -132,6 +135,13 @@ class Cart:
     @property
     def is_empty(self) -> bool:
         return not self.lines
+
+    def with_salespeople(self, credits: tuple[Credit, ...]) -> Cart:
+        """The cart shared by `credits` (checked: 1 to 4 distinct people, slices adding up to the whole);
+        one person alone, or none, is the clerk's own sale unless that person is someone else."""
+        if credits:
+            check_slices(credits)
+        return dataclasses.replace(self, salespeople=tuple(credits))
 
     def with_line(self, line: CartLine) -> Cart:
         if len(self.lines) >= MAX_LINES:
@@ -372,6 +382,7 @@ def cart_to_dict(cart: Cart) -> dict[str, object]:
         "tax_exempt_number": cart.tax_exempt_number,
         "order_discount": _discount_dict(cart.order_discount),
         "order_discount_approved_by": cart.order_discount_approved_by,
+        **({"salespeople": credits_to_list(cart.salespeople)} if cart.salespeople else {}),
         "lines": [
             {
                 "item_id": line.item_id, "sku": line.sku, "description": line.description,
@@ -412,6 +423,7 @@ def cart_from_dict(data: dict[str, object]) -> Cart:
         customer_name=str(data.get("customer_name") or ""),
         tax_exempt_reason=str(data.get("tax_exempt_reason") or ""),
         tax_exempt_number=str(data.get("tax_exempt_number") or ""),
+        salespeople=credits_from_list(data.get("salespeople")),  # type: ignore[arg-type]
     )
 
 

@@ -26,6 +26,7 @@ STORE_WIDE_SETTINGS = frozenset({
     "appraisals.limiting_conditions", "privacy.third_parties", "privacy.retention_years.transactions",
     "privacy.retention_years.appraisals", "retention.transactions_years", "retention.form_8300_years",
     "retention.request_months", "retention.backup_days", "retention.export_days",
+    "reports.commission_rules", "reports.aging_months",
 })
 
 

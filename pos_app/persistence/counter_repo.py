@@ -78,6 +78,8 @@ _SALE_SQL = _insert_sql("sales", _SALE_COLUMNS)
 _LINE_SQL = _insert_sql("sale_lines", _LINE_COLUMNS)
 _PAYMENT_SQL = _insert_sql("payments", _PAYMENT_COLUMNS)
 _MOVE_SQL = _insert_sql("stock_movements", _MOVE_COLUMNS)
+_CREDIT_COLUMNS = ("id", "sale_id", "staff_id", "position", "share_from_bp", "share_to_bp", "created_at", "updated_at")
+_CREDIT_SQL = _insert_sql("sale_credits", _CREDIT_COLUMNS)
 _MOVE_AT = {"item_id": 1, "quantity": 3}
 # The constant part of the message of the triggers that keep a sale from naming an erased customer
 # (db/versions/0017_no_sale_to_erased_customer.py).
@@ -156,10 +158,10 @@ class CounterRepo:
     def write_sale(self, sale: NewSale, *, actor: Actor, action: str | None = "sale.completed",
                    at: dt.datetime | None = None) -> str:
         """Write `sale` whole on the raw connection: its pieces claimed first (one sold since the cart was
-        checked stops the sale before anything is written), the sale, its lines, payments and stock
-        movements, their outbox rows, and with an `action` its audit event. `at` stamps the rows (the demo's
-        past sales; default now). A customer erased meanwhile raises `CustomerErased`: the caller's
-        transaction must then keep nothing (its pieces were claimed already)."""
+        checked stops the sale before anything is written), the sale, its lines, payments, the salespeople
+        who shared it (`sale_credits`) and stock movements, their outbox rows, and with an `action` its audit
+        event. `at` stamps the rows (the demo's past sales; default now). A customer erased meanwhile raises
+        `CustomerErased`: the caller's transaction must then keep nothing (its pieces were claimed already)."""
         self._s.flush()  # ORM rows of the same unit of work (a new customer) first: the sale points at them
         conn = self._dbapi()
         now = _ts(at or utcnow())
@@ -188,6 +190,10 @@ class CounterRepo:
         conn.executemany(_LINE_SQL, lines)
         payments = [_payment_values(new_id(), sale_id, p, now) for p in sale.payments]
         conn.executemany(_PAYMENT_SQL, payments)
+        credits = [[new_id(), sale_id, c.staff_id, position, c.share_from_bp, c.share_to_bp, now, now]
+                   for position, c in enumerate(sale.credits)]
+        if credits:
+            conn.executemany(_CREDIT_SQL, credits)
         here = own_store(conn)
         moves = [[new_id(), item_id, kind, quantity, kind, sale.number, actor.staff_id, actor.terminal, now, now,
                   here] for item_id, kind, quantity in (line.move for line in sale.lines)]
@@ -196,6 +202,7 @@ class CounterRepo:
         journal.write([*insert_values("sales", _SALE_COLUMNS, [sale_row]),
                        *insert_values("sale_lines", _LINE_COLUMNS, lines),
                        *insert_values("payments", _PAYMENT_COLUMNS, payments),
+                       *insert_values("sale_credits", _CREDIT_COLUMNS, credits),
                        *insert_values("stock_movements", _MOVE_COLUMNS, moves),
                        *updates("items", [{"id": item_id, "status": status, "updated_at": now,
                                            **({"store_id": homes[item_id]} if item_id in homes else {})}

@@ -46,6 +46,7 @@ _KEYS: dict[str, tuple[str, bool]] = {
     # An item with its style and metal ("id\x1fstyle\x1fmetal"): the dashboard's one pass over the year.
     "item_style_metal": ("l.item_id || char(31) || i.style || char(31) || i.metal", True),
     "salesperson": ("coalesce(c.staff_id, s.staff_id)", False),
+    "salesperson_style": ("coalesce(c.staff_id, s.staff_id) || '|' || i.style", True),
 }
 # What each filter narrows, and whether it needs the item's row.
 _FILTERS: dict[str, tuple[str, bool]] = {
@@ -111,7 +112,7 @@ class SalesReportQueries:
             where.append(clause)
             params.append(value)
             needs_item = needs_item or item
-        credited = by == "salesperson" or any(name == "salesperson" for name, _ in filters)
+        credited = by in ("salesperson", "salesperson_style") or any(name == "salesperson" for name, _ in filters)
         joins = "JOIN sale_lines l ON l.sale_id = s.id"
         if needs_item:
             joins += " JOIN items i ON i.id = l.item_id"

@@ -11,6 +11,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from pos_app.domain.commission import Credit
 from pos_app.domain.payments import EmvReceipt
 from pos_app.services.ports.customers import CustomerHit
 from pos_app.services.ports.sales import (
@@ -107,11 +108,17 @@ class SqliteSalesReader:
                 "SELECT id, tender, amount_cents, status, payment_intent_id, card_brand, card_last4, tendered_cents, "
                 "refund_id, card_receipt FROM payments WHERE sale_id = ? ORDER BY created_at, rowid", (sale_id,))
         )
+        credits = tuple(
+            Credit(c[0], int(c[1]), int(c[2]), c[3] or "")
+            for c in self._c.execute(
+                "SELECT c.staff_id, c.share_from_bp, c.share_to_bp, st.name FROM sale_credits c "
+                "LEFT JOIN staff st ON st.id = c.staff_id WHERE c.sale_id = ? ORDER BY c.position", (sale_id,))
+        )
         return SaleDetail(
             id=r[0], number=r[1], terminal=r[2], kind=r[3], status=r[4], completed_at=_utc(r[5]), staff_id=r[6],
             clerk=r[7], customer_id=r[8], customer=r[9] or "", currency=r[10], subtotal_cents=r[11],
             discount_cents=r[12], tax_cents=r[13], total_cents=r[14], tax_exempt_number=r[15], original_number=r[16],
-            shift_id=r[17], lines=lines, payments=payments,
+            shift_id=r[17], lines=lines, payments=payments, credits=credits,
         )
 
     def refunded_by_payment_intent(self, payment_intent_ids: Sequence[str]) -> dict[str, int]:

@@ -18,6 +18,7 @@ drawer still opens: its pulse does not depend on the receipt.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import traceback
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from pos_app.documents.receipt import Receipt, ReceiptLine, ReceiptTender, TextReport
+from pos_app.domain.commission import sold_by
 from pos_app.domain.errors import NotFound
 from pos_app.domain.money import Money
 from pos_app.domain.permissions import Actor, Permission
@@ -108,6 +110,7 @@ def build_receipt(sale_id: str, *, sales: SalesReader, directory: DirectoryReade
         return_policy=str(directory.setting("receipt.return_policy", DEFAULT_RETURN_POLICY)),
         privacy_notice=notice, footer=profile.receipt_footer, gift=gift, reprint=reprint,
         logo_png=_logo(directory),
+        sold_by=sold_by([dataclasses.replace(c, name=c.name.split(" ")[0]) for c in sale.credits]),
     )
 
 

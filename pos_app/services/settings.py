@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from pos_app.domain import credentials, retention
+from pos_app.domain import commission, credentials, retention
 from pos_app.domain import store as store_rules
 from pos_app.domain.appraisals import Purpose, standard_limiting_conditions
 from pos_app.domain.errors import ValidationError
@@ -169,6 +169,14 @@ def _yes_no(key: str) -> Callable[[str], bool]:
     return parse
 
 
+def _commission_rules(text: str) -> list[dict[str, Any]]:
+    return [rule.to_dict() for rule in commission.parse_rules(text)]
+
+
+def _aging_months(text: str) -> list[int]:
+    return commission.parse_aging_months(text)
+
+
 def _period(key: str) -> Callable[[str], int]:
     return lambda text: retention.check_period(key, text)
 
@@ -234,6 +242,11 @@ SETTINGS: dict[str, SettingSpec] = {
         SettingSpec(KEYRING_ACKNOWLEDGED, "the owner has read that this computer keeps secrets in a plaintext "
                     "keyring file: the app's banner no longer says so (Settings and pos-app doctor still do)",
                     _yes_no(KEYRING_ACKNOWLEDGED), False),
+        SettingSpec(commission.RULES_SETTING, "commission rules, one per line or separated by ';': STYLE: PERCENT% "
+                    "of sales|margin, STYLE a style or all (a style's own rule beats all): "
+                    "\"all: 5% of sales; tennis: 12.5% of margin\"; empty for none", _commission_rules, []),
+        SettingSpec(commission.AGING_SETTING, "aging report cut-offs in whole months, ascending: 6, 12 makes under 6, "
+                    "6 to 12 and over 12", _aging_months, list(commission.DEFAULT_AGING_MONTHS)),
         *(SettingSpec(key, meaning, _period(key), retention.DEFAULTS[key]) for key, meaning in (
             ("retention.transactions_years", "years a sale stays linked to its customer (tax law: at least 7)"),
             ("retention.form_8300_years", "years a filed Form 8300 keeps the person's details (law: at least 5)"),

@@ -398,7 +398,7 @@ def test_the_owner_of_a_store_that_does_not_sync_reads_how_a_counter_joins(qtbot
         sign_in(qtbot, main, "Jane Ellen")
         assert main.workspace is not None
         settings = main.workspace.show_screen("Settings")
-        press(qtbot, Qt.Key.Key_8, ALT)
+        press(qtbot, Qt.Key.Key_9, ALT)
         label = settings.sync_page.form.how_label
         qtbot.waitUntil(lambda: "Join a store group" in label.text(), timeout=5_000)
         text = label.text()

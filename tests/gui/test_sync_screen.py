@@ -171,13 +171,13 @@ def test_a_manager_resolves_a_piece_sold_twice_on_the_sync_tab_and_the_owner_lea
         qtbot.waitUntil(lambda: _status(main) == "Synced", timeout=10_000)
         snap(view, "sync-tab-resolved")
 
-        # The owner sees the group in Settings (Alt+8) and leaves it (Ctrl+Shift+L, Alt+Y: Enter says no).
+        # The owner sees the group in Settings (Alt+9) and leaves it (Ctrl+Shift+L, Alt+Y: Enter says no).
         qtbot.keyClick(focused(), Qt.Key.Key_L, CTRL)
         sign_in(qtbot, main, "Jane Ellen")
         assert main.workspace is not None and "Sync" in main.workspace.screens
         assert main.workspace.keys_of("Sync") is None  # her twelfth screen: the last, Ctrl+PgUp from the first
         settings = main.workspace.show_screen("Settings")
-        qtbot.keyClick(focused(), Qt.Key.Key_8, Qt.KeyboardModifier.AltModifier)
+        qtbot.keyClick(focused(), Qt.Key.Key_9, Qt.KeyboardModifier.AltModifier)
         page = settings.sync_page
         qtbot.waitUntil(lambda: page.form.counter_value.text() == "C1", timeout=5_000)
         assert page.form.store_value.text() == "S1" and page.form.central_value.text().startswith("127.0.0.1:")
@@ -222,7 +222,7 @@ def test_a_store_that_never_joined_starts_no_worker_and_opens_no_socket(qtbot: A
         workspace = main.workspace
         assert workspace is not None and "Sync" not in workspace.screens
         settings = workspace.show_screen("Settings")
-        qtbot.keyClick(focused(), Qt.Key.Key_8, Qt.KeyboardModifier.AltModifier)  # the Sync group page
+        qtbot.keyClick(focused(), Qt.Key.Key_9, Qt.KeyboardModifier.AltModifier)  # the Sync group page
         page = settings.sync_page
         qtbot.waitUntil(lambda: "pos-app sync join URL --token T" in page.form.how_label.text(), timeout=5_000)
         assert not page.form.leave_button.isVisible()

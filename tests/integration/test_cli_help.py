@@ -42,13 +42,15 @@ def _options(parser: argparse.ArgumentParser) -> set[str]:
 
 def test_the_tree_holds_every_command_a_person_knows() -> None:
     names = {" ".join(path) for path, _ in COMMANDS}
-    assert len(names) == 75 + 1 + len(catalog.names())  # `reports list` and one command per report
+    # 78 commands, `reports list` and one command per report
+    assert len(names) == 78 + 1 + len(catalog.names())
     assert {"init", "doctor", "items import", "items transfer", "items receive-transfer", "central report sales",
             "central report low-stock", "central report aging", "central report duplicate-certificates", "reports list", "reports sales", "reports margin",
             "reports receipts", "sales large-cash", "receipt", "appraisals print",
             "privacy erase", "payments refunds", "audit verify", "backup", "restore", "rekey", "staff reset-mfa",
             "login", "jobs revoke", "central init", "central upgrade", "central add-counter", "sync join", "sync status", "sync now",
-            "sync conflicts", "sync resolve", "sync leave"} <= names
+            "sync conflicts", "sync resolve", "sync leave", "settings reports", "settings commission",
+            "settings aging"} <= names
 
 
 @pytest.mark.parametrize("path", [path for path, _, _ in TREE], ids=lambda path: " ".join(path) or "pos-app")

@@ -29,6 +29,7 @@ from pos_app.domain.errors import PermissionDenied
 from pos_app.domain.permissions import Actor, Permission, Role, allows
 from pos_app.services import inventory, sales, settings, staff
 from pos_app.services.guard import required_permission, requires
+from pos_app.services.reports import catalog
 from tests.conftest import FAST_HASHER, actor_for, clone_store
 
 # A reason for each public function that checks no permission itself. Group by why.
@@ -67,6 +68,12 @@ NOT_GUARDED: dict[str, str] = {
     "checkout.exempt_from_tax": _CART,
     "checkout.remove_line": _CART,
     "checkout.scan": _CART,
+    "checkout.share_sale": _CART,
+    "checkout.credits_for_sale": _PURE,
+    "checkout.sellers": "the names a clerk may credit with a sale, like the sign-in list",
+    "report_settings.commission_rules": ("the rules the guarded salespeople report reads through the report's "
+                                         "context; showing them is report_settings.report_settings, guarded"),
+    "report_settings.aging_months": "the cut-offs the guarded aging report reads through the report's context",
     "checkout.set_quantity": _CART,
     "checkout.find_item": _INTERNAL,
     "checkout.card_refundable": _INTERNAL,
@@ -167,6 +174,16 @@ def _service_functions() -> Iterator[tuple[str, Callable[..., Any]]]:
                 if not name.startswith("_") and fn.__module__ == each.__name__:
                     yield f"{module_info.name}.{name}", fn
 
+
+_BUILDER = "a report's builder: reached only through the guarded catalog.run"
+_REPORT_PARTS = "the reports' own parts (periods, cells, labels, the catalog's lookups, JSON): no store, no change"
+NOT_GUARDED.update({f"reports.{spec.build.__name__}": _BUILDER for spec in map(catalog.spec, catalog.names())})
+NOT_GUARDED.update({f"reports.{name}": _REPORT_PARTS for name in (
+    "aging_months", "bucket_labels", "grouped_table", "just_today", "label_of", "last_twelve_months", "margin_cells",
+    "month_to_date", "months_before", "names", "rate_rows", "report", "report_json", "report_rows", "sales_cells",
+    "settle", "shown_rate", "spec", "table_json", "turn_cells")})
+NOT_GUARDED["reports.check_path"] = "checks a path a report would be saved to; writing it (write_report) is guarded"
+NOT_GUARDED["cash.expected_in_drawer"] = _PURE
 
 FUNCTIONS = dict(_service_functions())
 GUARDED = {name: (fn, permission) for name, fn in FUNCTIONS.items()

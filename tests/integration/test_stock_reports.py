@@ -251,7 +251,7 @@ def test_a_piece_exactly_at_a_cut_off_is_in_the_older_bucket_and_the_default_is_
     assert rows(table)["Solitaire"]["over_5m_pieces"] == 14  # exactly five months old
 
 
-@pytest.mark.parametrize("bad", [[12, 6], [], "6,12", [6, 6], [0, 6], [6.5], [True, 12], list(range(1, 9))])
+@pytest.mark.parametrize("bad", [[12, 6], [], "6,a", [6, 6], [0, 6], [6.5], [True, 12], list(range(1, 9))])
 def test_unusable_aging_cut_offs_fall_back_to_the_default_and_say_so(ledger: Ledger, bad: Any) -> None:
     _set_aging(ledger, bad)
     try:
@@ -259,7 +259,16 @@ def test_unusable_aging_cut_offs_fall_back_to_the_default_and_say_so(ledger: Led
     finally:
         _set_aging(ledger, None)
     assert table.columns[1].heading == "Under 6 months: pieces"
-    assert "not 1 to 6 whole months in ascending order" in table.note
+    assert "not one to five whole months in ascending order" in table.note
+
+
+def test_cut_offs_saved_as_typed_text_are_used(ledger: Ledger) -> None:
+    _set_aging(ledger, "3, 9")  # as `pos-app settings aging 3,9` may keep them
+    try:
+        (table,) = run(ledger, "aging", to="2026-03-31").tables
+    finally:
+        _set_aging(ledger, None)
+    assert table.columns[1].heading == "Under 3 months: pieces" and not table.note.startswith("The aging cut-offs")
 
 
 def _set_aging(ledger: Ledger, months: Any) -> None:

@@ -28,12 +28,12 @@ def test_bucket_labels_read_as_a_manager_says_them() -> None:
     assert bucket_labels([3]) == ["Under 3 months", "Over 3 months"]
 
 
-@pytest.mark.parametrize("good", [[6, 12], [1], [3, 6, 9, 12, 18, 240]])
+@pytest.mark.parametrize("good", [[6, 12], [1], [3, 6, 9, 12, 120]])
 def test_usable_aging_cut_offs_are_kept(good: list[int]) -> None:
     assert aging_months(good) == tuple(good)
 
 
-@pytest.mark.parametrize("bad", [None, [], [12, 6], [6, 6], [0], [241], [6.0], ["6"], [False, 6], {"a": 6}, 6,
+@pytest.mark.parametrize("bad", [None, [], [12, 6], [6, 6], [0], [241], [6.0], ["six"], [False, 6], {"a": 6}, 6,
                                  list(range(1, 8))])
 def test_unusable_aging_cut_offs_are_refused(bad: Any) -> None:
     assert aging_months(bad) is None

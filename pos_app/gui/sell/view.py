@@ -7,8 +7,9 @@ Keyboard (every sale works without a mouse):
   number it is; other text searches titles: Down and Enter pick from the list.
 - Up/Down in the cart select a line; Del removes it; F4 quantity, F5 line
   discount, Shift+F5 order discount, F6 price change, F7 tax exemption.
-- F2 customer, F3 find a sale (return, void, reprint), F8 park, Shift+F8
-  recall, F9 pay, F10 drawer, F11 receipts waiting to print, Ctrl+Del clear.
+- F2 customer, Shift+F2 salespeople who shared the sale (`sell/salespeople.py`),
+  F3 find a sale (return, void, reprint), F8 park, Shift+F8 recall, F9 pay,
+  F10 drawer, F11 receipts waiting to print, Ctrl+Del clear.
 - After a cash sale with change, CHANGE DUE and the amount stay in large type
   across the screen until the next scan or the next sale step (F2-F9, Del).
 
@@ -40,6 +41,7 @@ from pos_app.gui.forms import Form
 from pos_app.gui.sell.cart_edits import CartEdits
 from pos_app.gui.sell.cart_model import CartModel
 from pos_app.gui.sell.prompts import ChoiceDialog
+from pos_app.gui.sell.salespeople import SalespeopleDialog, sold_by_text
 from pos_app.services import checkout, inventory, receipts
 from pos_app.services.ports.inventory import ItemRow
 from pos_app.services.ports.store import Store
@@ -96,6 +98,7 @@ class SellView(QWidget):
         self.edits = CartEdits(self, self)
         actions: list[tuple[Any, str, Callable[[], None]]] = [
             (f.customer_button, "F2", self.choose_customer),
+            (f.salespeople_button, "Shift+F2", self.choose_salespeople),
             (f.return_button, "F3", self.find_sale),
             (f.qty_button, "F4", self.edits.change_quantity),
             (f.discount_button, "F5", self.edits.line_discount),
@@ -212,6 +215,7 @@ class SellView(QWidget):
         f.exempt_label.setText(f"Tax exempt: {self.cart.tax_exempt_reason}, #{self.cart.tax_exempt_number}"
                                if self.cart.tax_exempt else "")
         f.customer_label.setText(self.cart.customer_name or "No customer")
+        f.salespeople_label.setText(sold_by_text(self.cart, self.actor.name))
         f.pay_button.setEnabled(not self.cart.is_empty)
         if select is not None and self.model.rowCount():
             row = max(0, min(select, self.model.rowCount() - 1))
@@ -358,6 +362,16 @@ class SellView(QWidget):
 
         dialog.accepted.connect(chosen)
         self.open_dialog(dialog)
+
+    def choose_salespeople(self) -> None:
+        """Shift+F2: who shared the sale (up to four, with their shares)."""
+        if self._dialog_open():
+            return
+
+        def chosen(cart: Cart) -> None:
+            self.set_cart(cart, sold_by_text(cart, self.actor.name) + ".", select=self.selected_line())
+
+        self.open_dialog(SalespeopleDialog(self.context, self.cart, chosen, self))
 
     def park(self) -> None:
         if self.cart.is_empty:

@@ -1,11 +1,12 @@
 """Settings, for the owner and managers: who may do what, and the store's settings, changed in place.
 
-Pages (Alt+1 .. Alt+7): Permissions (read-only: the matrix every service
+Pages (Alt+1 .. Alt+8): Permissions (read-only: the matrix every service
 checks, `domain/permissions.py`; changing it is a code change, on purpose),
 Store (the profile the first run wrote), Receipts (the printer with a test
 page, columns, logo, texts), Payments (the Stripe key into the keyring, the
 reader, test mode), Security (idle lock, argon2 costs, the clerk's discount
-limit, the roles that must use two-step sign-in, the keyring), Retention, Locations.
+limit, the roles that must use two-step sign-in, the keyring), Retention, Locations,
+Reports (the commission rules and the aging cut-offs the manager reports read).
 
 - `view`: the screen (`SettingsView`): its keys, pages and focus, reading what they show, the logo.
 - `pages`: which fields each page shows and how a value reads in its field; the builders that set the

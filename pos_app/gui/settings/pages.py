@@ -8,6 +8,7 @@ are `view.py`'s and `saving.py`'s, on the op runner's workers.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pos_app.domain import commission
+from pos_app.domain.errors import ValidationError
 from pos_app.domain.permissions import AREAS, TWO_STEP_MINIMUM, TWO_STEP_SETTING, Actor, Permission, Role, allows
 from pos_app.gui.base import mark_info, mark_problem
 from pos_app.gui.forms import Form
@@ -87,8 +90,12 @@ PAGES: dict[str, tuple[Field, ...]] = {
         Field("retention.export_days", "retention_export_edit", "Privacy exports (days)"),
     ),
     "locations": (Field("inventory.locations", "locations_edit", "Places"),),
+    "reports": (
+        Field(commission.RULES_SETTING, "reports_commission_edit", "Commission rules"),
+        Field(commission.AGING_SETTING, "reports_aging_edit", "Aging cut-offs (months)"),
+    ),
 }
-PAGE_ORDER = ("permissions", *PAGES)  # the tabs, Alt+1 .. Alt+7
+PAGE_ORDER = ("permissions", *PAGES)  # the tabs, Alt+1 .. Alt+8
 
 
 def matrix_rows() -> list[tuple[str, ...]]:
@@ -116,6 +123,11 @@ def setting_input(key: str, value: Any) -> str:
     """A setting's value as the text its field holds, which the setting's own check reads back."""
     if key == "receipt.logo":
         return ""  # the field takes a new file's path; the preview shows the logo kept
+    if key == commission.RULES_SETTING:  # one rule a line: "tennis: 12.5% of margin"
+        try:
+            return commission.rules_text(commission.parse_rules(value or []))
+        except ValidationError:
+            return json.dumps(value)
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     if isinstance(value, dict):
@@ -215,6 +227,9 @@ def set_up_static_texts(f: Form) -> None:
         f"Always the {minimum} (they reach every setting and every customer's data); add {others}, separated "
         "by commas. Whoever's role is added sets it up at their next sign-in; anyone else may set it up too. "
         "A lost phone: the Staff screen resets it.")
+    from pos_app.domain.jewelry import Style
+
+    f.reports_intro.setText(f"{f.reports_intro.text()} The styles: {', '.join(s.value for s in Style)}.")
     f.receipt_logo_preview.setFixedSize(*PREVIEW_SIZE)
     f.receipt_logo_preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
     f.receipt_logo_preview.setFrameShape(QLabel.Shape.StyledPanel)

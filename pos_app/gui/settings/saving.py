@@ -96,6 +96,8 @@ class PageSaving:
                 return field.caption, getattr(self.view.form, field.widget)
             if key.startswith(field.key + "."):  # one part of a setting: security.argon2.memory_cost
                 return f"{field.caption} ({key[len(field.key) + 1:]})", getattr(self.view.form, field.widget)
+            if key.startswith(field.key + " ("):  # one item of a setting: reports.commission_rules (rule 2)
+                return f"{field.caption} {key[len(field.key) + 1:]}", getattr(self.view.form, field.widget)
         return key, None
 
     def _refused(self, page: str, exc: BaseException) -> None:

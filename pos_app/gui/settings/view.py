@@ -1,6 +1,6 @@
 """The settings screen (`SettingsView`): its keys, its pages and focus, reading what they show, the logo.
 
-Pages (Alt+1 .. Alt+7, `pages.PAGE_ORDER`) are set up and filled by `pages.py`;
+Pages (Alt+1 .. Alt+8, `pages.PAGE_ORDER`) are set up and filled by `pages.py`;
 Ctrl+S, Ctrl+T, Ctrl+K, Ctrl+R and Ctrl+H are `saving.PageSaving`'s. Reading runs
 on the op runner's "io" worker (each read a service's); this view only fills
 widgets on the GUI thread.

@@ -60,6 +60,7 @@ from pos_app.services.checkout.completion import (
 from pos_app.services.checkout.journal import CheckoutRef, open_checkout
 from pos_app.services.checkout.parking import hand_over_cart, park_cart, recall_cart
 from pos_app.services.checkout.recovery import Recovered, conflict_message, recover_checkouts
+from pos_app.services.checkout.salespeople import Seller, credits_for_sale, sellers, share_sale
 from pos_app.services.checkout.tenders import (
     LARGE_CASH_LIMIT_CENTS,
     LargeCashDetailsNeeded,
@@ -74,6 +75,7 @@ from pos_app.services.checkout.tenders import (
 )
 
 __all__ = [
+    "Seller", "credits_for_sale", "sellers", "share_sale",
     "CUSTOMER_ERASED_MEANWHILE", "CUSTOMER_ERASED_NOTE",
     "DEFAULT_CLERK_DISCOUNT_LIMIT", "LARGE_CASH_LIMIT_CENTS", "Checkout", "CheckoutRef", "CheckoutStatus",
     "CompletedSale", "CounterSettings", "DiscountToConfirm", "LargeCashDetails", "LargeCashDetailsNeeded",

@@ -36,11 +36,13 @@ from dataclasses import dataclass
 
 from pos_app.domain.cart import Cart, Discount, TenderKind
 from pos_app.domain.checkout import Checkout
+from pos_app.domain.commission import Credit
 from pos_app.domain.errors import Conflict, CustomerErased, PermissionDenied, StockConflict, ValidationError
 from pos_app.domain.money import Money, format_money
 from pos_app.domain.permissions import Actor, Permission
 from pos_app.services.checkout import journal
 from pos_app.services.checkout.journal import CheckoutRef
+from pos_app.services.checkout.salespeople import credits_for_sale
 from pos_app.services.checkout.tenders import large_cash_since
 from pos_app.services.guard import requires
 from pos_app.services.ports.sales import NewPayment, NewSale, NewSaleLine, SalesReader
@@ -76,7 +78,8 @@ def _why(discount: Discount) -> str:
 
 
 def sale_rows(co: Checkout, *, number: str, terminal: str, staff_id: str, shift_id: str | None,
-              original_sale_id: str | None, completed_at: dt.datetime) -> NewSale:
+              original_sale_id: str | None, completed_at: dt.datetime,
+              credits: tuple[Credit, ...] = ()) -> NewSale:
     cart, priced = co.cart, co.priced
     lines = []
     for p in priced.lines:
@@ -109,7 +112,7 @@ def sale_rows(co: Checkout, *, number: str, terminal: str, staff_id: str, shift_
         original_sale_id=original_sale_id, shift_id=shift_id, tax_exempt_reason=cart.tax_exempt_reason or None,
         tax_exempt_number=cart.tax_exempt_number or None,
         order_discount_reason=(_why(cart.order_discount) if cart.order_discount else "")[:120],
-        audit_summary=summary, approved_by=sorted(approvers)[0] if approvers else None)
+        audit_summary=summary, approved_by=sorted(approvers)[0] if approvers else None, credits=credits)
 
 
 def paid_summary(co: Checkout) -> str:
@@ -176,10 +179,14 @@ def complete_sale(checkout: CheckoutRef, *, uow: UnitOfWork, actor: Actor, sales
     originals = {line.returned.original_sale_number for line in co.cart.lines if line.returned}
     if originals and sales is not None:
         original_sale_id = sales.sale_id_for_number(sorted(originals)[0])
+    # A return comes off the salespeople of the sale it returns, unless the clerk named others.
+    original = sales.sale(original_sale_id) if original_sale_id and sales is not None and not co.cart.salespeople \
+        else None
+    credits = credits_for_sale(co.cart, seller=seller, original=original)
     moment = now or dt.datetime.now(dt.UTC)
     try:
         return _write(co, uow=uow, actor=actor, sales=sales, seller=seller, original_sale_id=original_sale_id,
-                      moment=moment, action=action)
+                      moment=moment, action=action, credits=credits)
     except CustomerErased:
         # Erased while this sale was being paid for; the refused transaction kept nothing. A sale needs no
         # customer (a walk-in's has none) and this one is paid for: it completes without them, as the cart
@@ -187,13 +194,13 @@ def complete_sale(checkout: CheckoutRef, *, uow: UnitOfWork, actor: Actor, sales
         # months still count the cash of their earlier sales, which keep pointing at the pseudonym.
         walk_in = dataclasses.replace(co, cart=dataclasses.replace(co.cart, customer_id=None, customer_name=""))
         done = _write(walk_in, uow=uow, actor=actor, sales=sales, seller=seller, original_sale_id=original_sale_id,
-                      moment=moment, action=action, cash_history_of=co.cart.customer_id)
+                      moment=moment, action=action, cash_history_of=co.cart.customer_id, credits=credits)
         return dataclasses.replace(done, note=CUSTOMER_ERASED_NOTE)
 
 
 def _write(co: Checkout, *, uow: UnitOfWork, actor: Actor, sales: SalesReader | None, seller: str,
            original_sale_id: str | None, moment: dt.datetime, action: str,
-           cash_history_of: str | None = None) -> CompletedSale:
+           cash_history_of: str | None = None, credits: tuple[Credit, ...] = ()) -> CompletedSale:
     """The sale's one transaction. `cash_history_of`: whose earlier cash Form 8300 counts, when it is not the
     cart's customer (one erased meanwhile, whose sale is written without them)."""
     customer_erased = cash_history_of is not None
@@ -204,7 +211,7 @@ def _write(co: Checkout, *, uow: UnitOfWork, actor: Actor, sales: SalesReader | 
         number = f"{terminal}-{counter.next_sale_number(terminal):06d}"
         rows = sale_rows(co, number=number, terminal=terminal, staff_id=seller,
                          shift_id=counter.open_shift_id(terminal), original_sale_id=original_sale_id,
-                         completed_at=moment)
+                         completed_at=moment, credits=credits)
         if customer_erased:
             rows = dataclasses.replace(rows, audit_summary={**rows.audit_summary, "customer_erased": True})
         sale_id = counter.write_sale(rows, actor=actor, action=action)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from pos_app.domain.commission import Credit
 from pos_app.domain.jewelry import ItemStatus
 from pos_app.domain.payments import EmvReceipt
 from pos_app.domain.permissions import Actor
@@ -88,6 +89,9 @@ class NewSale:
     order_discount_reason: str = ""
     audit_summary: dict[str, Any] = field(default_factory=dict)  # the audit event's summary, besides the number
     approved_by: str | None = None  # the manager the audit event names
+    # The salespeople who shared it (`domain/commission.py`), written as `sale_credits` rows; () when its
+    # clerk alone sold it.
+    credits: tuple[Credit, ...] = ()
 
     @property
     def subtotal_cents(self) -> int:
@@ -186,6 +190,7 @@ class SaleDetail:
     shift_id: str | None
     lines: tuple[SaleLineDetail, ...]
     payments: tuple[PaymentDetail, ...]
+    credits: tuple[Credit, ...] = ()  # the salespeople who shared it, with their names; () for the clerk's alone
 
 
 @dataclass(frozen=True)

@@ -185,5 +185,5 @@ def _load() -> None:
         importlib.import_module(f"pos_app.services.reports.{module}")
 
 
-_MODULES: tuple[str, ...] = ("sales", "stock", "tax", "end_of_day")
+_MODULES: tuple[str, ...] = ("sales", "salespeople", "stock", "tax", "end_of_day")
 """The report modules, in the order their reports are listed."""

@@ -19,6 +19,8 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from pos_app.domain.commission import AGING_SETTING, DEFAULT_AGING_MONTHS, parse_aging_months
+from pos_app.domain.errors import ValidationError
 from pos_app.domain.figures import (
     Period,
     SalesTotals,
@@ -31,13 +33,6 @@ from pos_app.domain.figures import (
 from pos_app.services.ports.reports import Cell, Column, Drill, Kind, ReportRequest, StockValue, Table
 from pos_app.services.reports.catalog import ReportContext, report
 from pos_app.services.reports.sales import label_of
-
-AGING_SETTING = "reports.aging_months"
-DEFAULT_AGING_MONTHS = (6, 12)
-"""Where the aging buckets break, in whole months since a piece was received, ascending."""
-LONGEST_AGING = 240
-"""The oldest cut-off a manager may set, in months (twenty years)."""
-MOST_CUTOFFS = 6
 
 _HEADINGS = {"style": "Style", "metal": "Metal", "location": "Location"}
 _CURRENT_VALUES = ("Each piece is valued at its cost and price as they are now: a cost or price changed since "
@@ -102,14 +97,14 @@ def months_before(day: dt.date, months: int) -> dt.date:
 
 
 def aging_months(value: Any) -> tuple[int, ...] | None:
-    """The cut-offs a setting holds, if usable: 1 to 6 whole months, ascending, each 1 to 240."""
-    if not isinstance(value, list) or not 1 <= len(value) <= MOST_CUTOFFS:
+    """The cut-offs a setting holds (as the Settings page or `pos-app settings aging` saved them), if usable:
+    `domain/commission.py` `parse_aging_months`'s rule; None for anything else."""
+    if value is None or isinstance(value, bool):
         return None
-    if not all(isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= LONGEST_AGING for v in value):
+    try:
+        return tuple(parse_aging_months(value))
+    except (ValidationError, TypeError):
         return None
-    if any(a >= b for a, b in zip(value, value[1:])):
-        return None
-    return tuple(value)
 
 
 def bucket_labels(months: Sequence[int]) -> list[str]:
@@ -133,8 +128,8 @@ def aging_report(request: ReportRequest, period: Period, context: ReportContext)
     note = ""
     if months is None:
         months = DEFAULT_AGING_MONTHS
-        note = (f"The aging cut-offs set ({stored!r}) are not 1 to {MOST_CUTOFFS} whole months in ascending "
-                f"order; the default {months[0]} and {months[1]} months are used. ")
+        note = (f"The aging cut-offs set ({stored!r}) are not one to five whole months in ascending order; "
+                f"the default {months[0]} and {months[1]} months are used. ")
     cutoffs = [months_before(at, m) for m in months]
     found = context.store.reports.stock_aging(at, context.timezone, cutoffs)
     buckets = len(months) + 1
