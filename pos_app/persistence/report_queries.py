@@ -43,7 +43,8 @@ _KEYS: dict[str, tuple[str, bool]] = {
     "clerk": ("s.staff_id", False),
     "counter": ("s.terminal", False),
     "item": ("l.item_id", False),
-    # An item with its style and metal ("id\x1fstyle\x1fmetal"): the dashboard's one pass over the year.
+    # An item with its style and metal ("id\x1fstyle\x1fmetal"): the dashboard's one pass over the year. Grouped by
+    # the item alone; its style and metal are the item's (SQLite's bare columns: one value for the whole group).
     "item_style_metal": ("l.item_id || char(31) || i.style || char(31) || i.metal", True),
     "salesperson": ("coalesce(c.staff_id, s.staff_id)", False),
     "salesperson_style": ("coalesce(c.staff_id, s.staff_id) || '|' || i.style", True),
@@ -132,7 +133,8 @@ class SalesReportQueries:
             return _by_time([(r[0], _totals(r, 1)) for r in rows], by or "day")
         start, end = period.utc_bounds(timezone)
         sql = (f"SELECT {key_sql}, {columns} FROM sales s INDEXED BY ix_sales_completed_at {joins} "
-               f"WHERE s.completed_at >= ? AND s.completed_at < ? AND {' AND '.join(where)} GROUP BY 1")
+               f"WHERE s.completed_at >= ? AND s.completed_at < ? AND {' AND '.join(where)} "
+               f"GROUP BY {'l.item_id' if by == 'item_style_metal' else '1'}")
         rows = self._c.execute(sql, [stored_time(start), stored_time(end), *params]).fetchall()
         return [Grouped(str(r[0] if r[0] is not None else ""), _totals(r, 1)) for r in rows]
 

@@ -68,8 +68,9 @@ def grouped_table(title: str, by: str | None, groups: list[Grouped], period: Per
     """One row per group (in time order, or largest net sales first), a total row, a drill per row."""
     everything = total(g.totals for g in groups)
     # The receipt counts of the total are not the sum of the groups' (a sale of two styles is in both):
-    # they come from the same query without a grouping.
-    if by not in _TIME and by is not None:
+    # where the table shows them, they come from the same query without a grouping (a second pass).
+    counts = {"sales", "returns", "average_ticket", "items_per_sale"}
+    if by not in _TIME and by is not None and counts & {c.key for c in columns}:
         whole = context.store.reports.sales_totals(period, context.timezone, filters=filters)
         if whole:
             everything = whole[0].totals
