@@ -215,11 +215,12 @@ def load_demo_store(
     hasher: SecretHasher,
     owner: Actor,
     seed: int = 2026,
+    now: dt.datetime | None = None,
 ) -> DemoSummary:
-    """Fill a freshly set-up store with the demo (one transaction)."""
+    """Fill a freshly set-up store with the demo (one transaction), its sales up to `now` (default: now)."""
     rng = random.Random(seed)
     zone = ZoneInfo(DEMO_PROFILE.timezone)
-    now = dt.datetime.now(dt.UTC)
+    now = now or dt.datetime.now(dt.UTC)
     today = now.astimezone(zone).date()
     maker = _Maker(catalog, rng, today)
     styles = list(Style)
