@@ -30,6 +30,7 @@ of the demo, in time order: numbers follow the clock.
 
 from __future__ import annotations
 
+import calendar
 import dataclasses
 import datetime as dt
 import random
@@ -68,12 +69,8 @@ class Planned:
 
 def months_back(day: dt.date, months: int) -> dt.date:
     """The same day `months` months earlier (the month's last day when it is shorter)."""
-    index = day.year * 12 + day.month - 1 - months
-    year, month = divmod(index, 12)
-    month += 1
-    following = dt.date(year + (month == 12), month % 12 + 1, 1)
-    return min(day.replace(year=year, month=month, day=1) + dt.timedelta(days=day.day - 1),
-               following - dt.timedelta(days=1))
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
 def history_start(today: dt.date) -> dt.date:
