@@ -1,10 +1,11 @@
-"""The Jane Ellen demo store: necklaces, staff, customers, 14 months of sales, certificates and appraisals.
+"""The Jane Ellen demo store: necklaces, staff, customers, sales since January last year, certificates, appraisals.
 
-Deterministic (a fixed random seed), so screenshots, tests and the README's
-demo logins agree. The last 90 days of sales are this module's; the months
-before them, the season's extra trade and today's sales are
-`demo_history.py`'s, from a random stream of their own. Everything is written in one unit of work: a demo store is
-complete or not there at all. Names and numbers are fictional: emails use
+Deterministic (a fixed random seed and the day it is made), so screenshots,
+tests and the README's demo logins agree. The last 90 days of sales are this
+module's; the months before them, the season's extra trade and today's sales
+are `demo_history.py`'s, from a random stream of their own; all are written
+together, oldest first. Everything is written in one unit of work: a demo
+store is complete or not there at all. Names and numbers are fictional: emails use
 example.com and phone numbers the 555-01xx range set aside for fiction.
 """
 
@@ -314,7 +315,7 @@ def load_demo_store(
                 planned.append(Planned(at, NewSale(
                     number="", terminal=terminal, staff_id=seller.staff_id or "", customer_id=buyer,
                     currency="USD", completed_at=at.astimezone(dt.UTC), lines=tuple(lines), payments=(payment,),
-                    tax_rate=str(rate)), seller, appraisable=True))
+                    tax_rate=str(rate)), seller))
         # The older months, the season's extra and today, from their own stream: the rest is the same without them.
         older = random.Random(seed + 2)
         history_maker = _Maker(catalog, older, today)

@@ -4,10 +4,10 @@ Part of the demo's one transaction (`demo.load_demo_store`). The last ninety
 days are `demo.py`'s own, unchanged; this module adds, from its own random
 stream:
 
-- the months before them, back to the later of fourteen months ago and the
-  first of January last year (the dashboard compares today, the month and the
-  year to date with the same days a year before, and the twelve-month figures
-  need a year and more), lighter (a small store on Madison Avenue sells a
+- the months before them, back to the first of January last year, or to
+  fourteen months ago when that is earlier (the dashboard compares today, the
+  month and the year to date with the same days a year before, and the
+  twelve-month figures need a year and more), lighter (a small store on Madison Avenue sells a
   necklace or two on a good day), busier before Christmas, Valentine's Day
   and Mother's Day, quieter in January and the summer, Saturdays busier;
 - in the last ninety days, the season's extra trade on top (December);
@@ -21,8 +21,9 @@ and nobody bought them since. Counted lines of the store's stock sell too:
 each few units sold is reordered and received a few days later, so the stock
 the ninety days start from is what `demo.py` received. Some sales come back
 (a few in the month after the sale) and are refunded to the card or in cash;
-some carry a discount (a manager approves those above a clerk's 10%); one sale
-a year is tax exempt, with the exemption certificate's number.
+some carry a discount (a manager approves those above a clerk's 10%); two are
+tax exempt, with the exemption certificate's number: a dealer's among the
+older months, a charity's in the last ninety days.
 
 A sale is planned first (`Planned`) and written later, with every other sale
 of the demo, in time order: numbers follow the clock.
@@ -63,7 +64,6 @@ class Planned:
     sale: NewSale
     seller: Actor
     original: Planned | None = None  # the sale a return takes back
-    appraisable: bool = False  # one of the ninety days' sales, whose pieces the demo's appraisals may describe
     sale_id: str | None = field(default=None, compare=False)
 
 
