@@ -322,7 +322,11 @@ def load_demo_store(
         history_maker.numbers, history_maker.barcodes = maker.numbers, maker.barcodes  # no SKU or barcode twice
 
         def piece(style: Style, day: dt.date) -> ItemSpec:
+            # What sells is cheaper than what waits in the case: mostly the cheaper of two such pieces.
             made = history_maker.item(style, counted=False)
+            other = history_maker.item(style, counted=False)
+            if (other.price.cents < made.price.cents) == (older.random() < 0.75):
+                made = other
             return dataclasses.replace(made, received_on=day - dt.timedelta(days=older.randint(12, 420)))
 
         history = demo_history.plan_history(

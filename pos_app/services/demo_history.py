@@ -217,8 +217,9 @@ class _Planner:
                 percent_of(Money(spec.price.cents - discount), self.rate).cents,
                 unique=spec.tracking is Tracking.UNIQUE, discount_reason=f"{percent}% off" if percent else "",
                 approved_by=self.manager.staff_id if percent > 10 else None))
+        # Two sales in three name a customer, once the store knows a few dozen; before that, fewer (walk-ins).
         known = [cid for cid, joined in self.customers.items() if joined.date() < day]
-        buyer = rng.choice(known) if known and rng.random() < 0.65 else None
+        buyer = rng.choice(known) if known and rng.random() < 0.65 * min(1.0, len(known) / 30) else None
         self._add(at, seller, buyer, lines)
 
     def exempt(self, day: dt.date, which: int) -> None:
