@@ -72,8 +72,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="timed rounds of the dashboard and each report (default 2 x --repeat; --smoke: "
                              "--repeat)")
     args = parser.parse_args(argv)
-    if args.items < 300 or args.repeat < 1:
-        parser.error("--items must be at least 300 (the demo alone has 235) and --repeat at least 1")
+    if args.items < 1000 or args.repeat < 1:
+        parser.error("--items must be at least 1000 (the demo alone has about 600: its 235 in stock and the pieces "
+                     "its older sales sold) and --repeat at least 1")
     if args.sale_lines is None:
         args.sale_lines = 10 * args.items
     if args.sale_lines < 0:

@@ -212,6 +212,10 @@ class CounterRepo:
                            summary={"number": sale.number, **sale.audit_summary}, approved_by=sale.approved_by)
         return sale_id
 
+    def line_ids(self, sale_id: str) -> list[str]:
+        rows = self._dbapi().execute("SELECT id FROM sale_lines WHERE sale_id = ? ORDER BY position", (sale_id,))
+        return [str(row[0]) for row in rows]
+
     def void_sale(self, sale_id: str, *, by: str | None, reason: str, at: dt.datetime) -> None:
         conn = self._dbapi()
         now = _ts(utcnow())

@@ -340,15 +340,19 @@ class StockRepo:
                 raise
             raise NotEnoughStock(before.sku, before.on_hand, -quantity) from None
 
-    def record_many(self, moves: Sequence[tuple[str, str, int, str]], *, actor: Actor) -> None:
-        """Bulk ledger lines: (item_id, kind, quantity, reason) each."""
+    def record_many(self, moves: Sequence[tuple[str, str, int, str]], *, actor: Actor,
+                    at: Sequence[dt.datetime] | None = None) -> None:
+        """Bulk ledger lines: (item_id, kind, quantity, reason) each, dated by `at` in order (default now)."""
         now = utcnow()
         here = self._own_store()
         ids = [new_id() for _ in moves]
+        moments = list(at) if at is not None else [now] * len(moves)
+        if len(moments) != len(moves):
+            raise ValueError("record_many: one time per ledger line")
         rows = [{"id": row_id, "item_id": item_id, "kind": kind, "quantity": quantity, "reason": reason,
                  "reference": None, "staff_id": actor.staff_id, "terminal": actor.terminal, "store_id": here,
-                 "created_at": now, "updated_at": now}
-                for row_id, (item_id, kind, quantity, reason) in zip(ids, moves)]
+                 "created_at": moment, "updated_at": moment}
+                for row_id, (item_id, kind, quantity, reason), moment in zip(ids, moves, moments)]
         if rows:
             self._s.execute(insert(_table(StockMovement)), rows)
             Journal.of(self._s).inserted(StockMovement.__tablename__, rows)

@@ -1,13 +1,17 @@
-"""The Jane Ellen demo store: necklaces, staff, customers, 90 days of sales, certificates and appraisals.
+"""The Jane Ellen demo store: necklaces, staff, customers, sales since January last year, certificates, appraisals.
 
-Deterministic (a fixed random seed), so screenshots, tests and the README's
-demo logins agree. Everything is written in one unit of work: a demo store is
-complete or not there at all. Names and numbers are fictional: emails use
+Deterministic (a fixed random seed and the day it is made), so screenshots,
+tests and the README's demo logins agree. The last 90 days of sales are this
+module's; the months before them, the season's extra trade and today's sales
+are `demo_history.py`'s, from a random stream of their own; all are written
+together, oldest first. Everything is written in one unit of work: a demo
+store is complete or not there at all. Names and numbers are fictional: emails use
 example.com and phone numbers the 555-01xx range set aside for fiction.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import random
@@ -23,6 +27,8 @@ from pos_app.domain.items import ItemSpec
 from pos_app.domain.jewelry import CertificateLab, Clarity, Cut, ItemStatus, Metal, Origin, Shape, Style, Tracking
 from pos_app.domain.money import Money, percent_of
 from pos_app.domain.permissions import Actor, Role
+from pos_app.services import demo_history
+from pos_app.services.demo_history import Planned
 from pos_app.services.demo_paperwork import SoldPiece, add_appraisals, add_certificates
 from pos_app.services.ports.customers import NewCustomer
 from pos_app.services.ports.sales import NewPayment, NewSale, NewSaleLine
@@ -96,6 +102,7 @@ class DemoSummary:
     staff: int
     certificates: int = 0
     appraisals: int = 0
+    sold_long_ago: int = 0  # unique pieces of the older history: received and sold (not in stock unless returned)
 
 
 def _price(rng: random.Random, retail: float) -> int:
@@ -209,11 +216,12 @@ def load_demo_store(
     hasher: SecretHasher,
     owner: Actor,
     seed: int = 2026,
+    now: dt.datetime | None = None,
 ) -> DemoSummary:
-    """Fill a freshly set-up store with the demo (one transaction)."""
+    """Fill a freshly set-up store with the demo (one transaction), its sales up to `now` (default: now)."""
     rng = random.Random(seed)
     zone = ZoneInfo(DEMO_PROFILE.timezone)
-    now = dt.datetime.now(dt.UTC)
+    now = now or dt.datetime.now(dt.UTC)
     today = now.astimezone(zone).date()
     maker = _Maker(catalog, rng, today)
     styles = list(Style)
@@ -230,17 +238,18 @@ def load_demo_store(
         manager = staff[Role.MANAGER][0]
         sellers = staff[Role.CLERK] + staff[Role.MANAGER]
 
-        items: list[tuple[str, ItemSpec]] = []
+        specs_made: list[ItemSpec] = []
         for n in range(UNIQUE_PIECES + COUNTED_LINES):
             counted = n >= UNIQUE_PIECES
             style = Style.of(rng.choice(catalog.data["counted_styles"])) if counted else styles[n % len(styles)]
-            spec = maker.item(style, counted=counted)
-            item_id = uow.items.add(spec)
-            received = dt.datetime.combine(spec.received_on or today, dt.time(10), zone)
-            uow.stock.record(item_id, "receive", spec.quantity, actor=manager, reason="received", at=received)
-            items.append((item_id, spec))
+            specs_made.append(maker.item(style, counted=counted))
+        items = list(zip(uow.items.add_many(specs_made), specs_made))  # one statement each: the build stays quick
+        uow.stock.record_many([(item_id, "receive", spec.quantity, "received") for item_id, spec in items],
+                              actor=manager, at=[dt.datetime.combine(spec.received_on or today, dt.time(10), zone)
+                                                 .astimezone(dt.UTC) for _, spec in items])
 
         customers: list[str] = []
+        joined_on: dict[str, dt.datetime] = {}
         data = catalog.data
         pairs = [(f, last) for f, last in zip(data["first_names"], data["last_names"])][:50]
         for n, (first, last) in enumerate(pairs):
@@ -255,6 +264,7 @@ def load_demo_store(
                 restricted=n in (7, 31), do_not_sell=n in (3, 12, 40), marketing_objection=n == 22,
             ), at=joined)
             customers.append(customer_id)
+            joined_on[customer_id] = joined
             for purpose, chance in (("marketing_email", 0.45), ("marketing_sms", 0.2)):
                 if rng.random() < chance:
                     uow.customers.add_consent(customer_id, purpose, True, channel="counter",
@@ -268,8 +278,7 @@ def load_demo_store(
         rate = Decimal(DEMO_PROFILE.tax_rate)
         sold_unique: set[str] = set()
         counted_left = {item_id: spec.quantity for item_id, spec in items if spec.tracking is Tracking.COUNTED}
-        sales = 0
-        sold: list[SoldPiece] = []
+        planned: list[Planned] = []
         specs = dict(items)
         for days_ago in range(SALE_DAYS, 0, -1):
             day = today - dt.timedelta(days=days_ago)
@@ -293,7 +302,6 @@ def load_demo_store(
                                              unique=spec.tracking is Tracking.UNIQUE))
                 if not lines:
                     continue
-                sales += 1
                 seller = rng.choice(sellers)
                 at = dt.datetime.combine(day, dt.time(rng.randint(10, 18), rng.randint(0, 59)), zone)
                 total = sum(line.total_cents for line in lines)
@@ -303,25 +311,43 @@ def load_demo_store(
                                          card_last4=f"{rng.randint(0, 9999):04d}")
                 else:
                     payment = NewPayment("cash", total)
-                number = f"{terminal}-{sales:06d}"
                 buyer = rng.choice(customers) if rng.random() < 0.7 else None
-                # The counter's own writer (stock movements, pieces sold, outbox), dated when it was sold; the
-                # history is audited once, as `demo.loaded`, not sale by sale.
-                sale_id = uow.counter.write_sale(NewSale(
-                    number=number, terminal=terminal, staff_id=seller.staff_id or "", customer_id=buyer,
+                planned.append(Planned(at, NewSale(
+                    number="", terminal=terminal, staff_id=seller.staff_id or "", customer_id=buyer,
                     currency="USD", completed_at=at.astimezone(dt.UTC), lines=tuple(lines), payments=(payment,),
-                    tax_rate=str(rate),
-                ), actor=seller, action=None, at=at.astimezone(dt.UTC))
-                if buyer is not None:
-                    sold.extend(SoldPiece(sale_id, day, buyer, line.item_id, specs[line.item_id],
-                                          line.unit_price_cents) for line in lines
-                                if specs[line.item_id].tracking is Tracking.UNIQUE)
+                    tax_rate=str(rate)), seller))
+        # The older months, the season's extra and today, from their own stream: the rest is the same without them.
+        older = random.Random(seed + 2)
+        history_maker = _Maker(catalog, older, today)
+        history_maker.numbers, history_maker.barcodes = maker.numbers, maker.barcodes  # no SKU or barcode twice
+
+        def piece(style: Style, day: dt.date) -> ItemSpec:
+            # What sells is cheaper than what waits in the case: mostly the cheaper of two such pieces.
+            made = history_maker.item(style, counted=False)
+            other = history_maker.item(style, counted=False)
+            if (other.price.cents < made.price.cents) == (older.random() < 0.75):
+                made = other
+            return dataclasses.replace(made, received_on=day - dt.timedelta(days=older.randint(12, 420)))
+
+        history = demo_history.plan_history(
+            older, today=today, now=now.astimezone(zone), recent_days=SALE_DAYS, make_piece=piece,
+            counted=[(item_id, spec) for item_id, spec in items if spec.tracking is Tracking.COUNTED],
+            customers=joined_on, sellers=sellers, manager=manager, zone=zone, rate=rate, terminal=terminal)
+        pieces = demo_history.write_history_stock(uow, history, receiver=manager)
+        demo_history.write_sales(uow, [*planned, *history.sales], terminal=terminal)
+        sold = [SoldPiece(p.sale_id or "", p.at.date(), p.sale.customer_id, line.item_id, specs[line.item_id],
+                          line.unit_price_cents)
+                for p in planned if p.sale.customer_id is not None
+                for line in p.sale.lines if specs[line.item_id].tracking is Tracking.UNIQUE]
+        sales = len(planned) + len(history.sales)
         paper = random.Random(seed + 1)  # its own stream: the rest of the demo is the same without it
         certificates = add_certificates(uow, items, paper)
+        certificates.update(add_certificates(uow, pieces, random.Random(seed + 3)))
         appraisals = add_appraisals(uow, items=items, sold=sold, certificates=certificates,
                                     appraiser=staff[Role.APPRAISER][0], customers=customers, today=today, rng=paper)
-        summary = DemoSummary(items=len(items), customers=len(customers), sales=sales,
-                              staff=1 + len(DEMO_STAFF), certificates=len(certificates) + 1, appraisals=appraisals)
+        summary = DemoSummary(items=len(items) + len(pieces), customers=len(customers), sales=sales,
+                              staff=1 + len(DEMO_STAFF), certificates=len(certificates) + 1, appraisals=appraisals,
+                              sold_long_ago=len(pieces))
         uow.audit.record(owner, "demo.loaded", entity_type="store", summary=vars(summary))
         uow.commit()
     return summary

@@ -65,6 +65,14 @@ def _measurements(shape: Shape | None, points: int, rng: random.Random) -> str:
     return f"{length:.2f} x {width:.2f} x {width * 0.62:.2f} mm"
 
 
+def _years_later(day: dt.date, years: int) -> dt.date:
+    """The same date `years` later; the 28th of February for a 29th with no leap year to land on."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
 def add_certificates(uow: UnitOfWork, items: Sequence[tuple[str, ItemSpec]], rng: random.Random) -> dict[str, str]:
     """A lab report for every piece whose center stone has one on its tag; item id -> certificate id."""
     made = {}
@@ -87,7 +95,7 @@ def add_certificates(uow: UnitOfWork, items: Sequence[tuple[str, ItemSpec]], rng
             "measurements": _measurements(spec.center_shape, spec.center_carat_points, rng),
             "inscription": inscription, "origin": (spec.center_origin or Origin.NATURAL).value,
             "item_id": item_id, "customer_id": None, "scan_mime_type": None, "scan": None,
-            "retain_until": report_date.replace(year=report_date.year + 10),
+            "retain_until": _years_later(report_date, 10),
         })
     return made
 

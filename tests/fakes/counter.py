@@ -60,6 +60,9 @@ class FakeCounterRepository:
                                                 {"number": sale.number, **sale.audit_summary}, sale.approved_by))
         return sale_id
 
+    def line_ids(self, sale_id: str) -> list[str]:
+        return [f"{sale_id}:{n}" for n in range(1, len(self._state.sales[sale_id]["lines"]) + 1)]
+
     def void_sale(self, sale_id: str, *, by: str | None, reason: str, at: dt.datetime) -> None:
         self._state.sales[sale_id].update(status="voided", voided_at=at, voided_by=by, void_reason=reason)
 

@@ -158,9 +158,11 @@ class FakeStockLedger:
             raise ValueError("the fake store has no other store to record stock for")
         self._append(item_id, kind, quantity, reason, reference, actor, at)
 
-    def record_many(self, moves: Sequence[tuple[str, str, int, str]], *, actor: Actor) -> None:
-        for item_id, kind, quantity, reason in moves:
-            self._append(item_id, kind, quantity, reason, None, actor, None)
+    def record_many(self, moves: Sequence[tuple[str, str, int, str]], *, actor: Actor,
+                    at: Sequence[dt.datetime] | None = None) -> None:
+        moments = list(at) if at is not None else [None] * len(moves)
+        for (item_id, kind, quantity, reason), moment in zip(moves, moments, strict=True):
+            self._append(item_id, kind, quantity, reason, None, actor, moment)
 
     def on_hand(self, item_id: str) -> int:
         return self._state.on_hand(item_id)

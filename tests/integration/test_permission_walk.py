@@ -100,6 +100,8 @@ NOT_GUARDED: dict[str, str] = {
     "command_line.start_session": "the session of someone `staff.sign_in` has just signed in (`pos-app login`)",
     "command_line.token_hash": _PURE,
     "demo.load_demo_store": _DEMO,
+    **{f"demo_history.{name}": _DEMO for name in ("history_start", "months_back", "mothers_day", "plan_history",
+                                                   "season", "write_history_stock", "write_sales")},
     "demo_paperwork.add_appraisals": _DEMO,
     "demo_paperwork.add_certificates": _DEMO,
     "demo_paperwork.necklace_photo": _DEMO,
