@@ -27,7 +27,7 @@ from decimal import Decimal
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QResizeEvent, QShowEvent
-from PySide6.QtWidgets import QFrame, QHeaderView, QLayout, QScrollArea, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QBoxLayout, QFrame, QHeaderView, QLayout, QScrollArea, QTableView, QVBoxLayout, QWidget
 
 from pos_app.domain.figures import shown_percent, shown_ratio
 from pos_app.domain.permissions import Permission
@@ -42,7 +42,7 @@ from pos_app.services.ports.store import Store
 
 WIDE_WIDTH = 1250
 """The page's width (pixels) from which the four charts stand in one row."""
-WIDE_HEIGHT, NARROW_HEIGHT = 820, 1560
+WIDE_HEIGHT, NARROW_HEIGHT = 820, 1880
 """The least height the dashboard is laid out in (it scrolls in a shorter window), by layout."""
 LIST_STRETCH = {"top_units": 2, "top_profit": 2, "slow": 3}
 """The share of the row each list takes (the slow movers have the most columns)."""
@@ -235,6 +235,10 @@ class DashboardPage(QWidget):
             chart.show()  # now, not on Qt's next turn: the keyboard may go to it at once
 
     def _place(self) -> None:
+        # The tiles side by side in a wide window; one under the other in a narrower one (a 1280-pixel window
+        # with the side bar), so none is cut off and no sideways scrolling is needed.
+        self.form.tiles_row.setDirection(QBoxLayout.Direction.LeftToRight if self.wide
+                                         else QBoxLayout.Direction.TopToBottom)
         self._place_charts()
         self._place_lists()
         self.inner.setMinimumHeight(WIDE_HEIGHT if self.wide else NARROW_HEIGHT)
