@@ -37,6 +37,7 @@ from xml.sax.saxutils import escape
 
 from pos_app.documents import fonts
 from pos_app.documents.fonts import BOLD, OBLIQUE, REGULAR
+from pos_app.documents.numbered_pages import numbered_canvas
 from pos_app.documents.receipt import Receipt, ReceiptLine, ReceiptTender, when_text
 from pos_app.documents.text import printable
 from pos_app.domain.money import Money, format_money
@@ -294,42 +295,12 @@ def _totals_table(r: Receipt) -> Any:
     return table
 
 
-@cache
-def _numbered_canvas_class() -> type:
-    from reportlab.pdfgen.canvas import Canvas
-
-    class NumberedCanvas(Canvas):  # type: ignore[misc]
-        """Keeps each page until `save`, then writes "page x of y" on every one (one build, not two)."""
-
-        footer_text = ""
-
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self._pages: list[dict[str, Any]] = []
-
-        def showPage(self) -> None:  # noqa: N802 - ReportLab's name
-            self._pages.append(dict(self.__dict__))
-            self._startPage()
-
-        def save(self) -> None:
-            total = len(self._pages)
-            for number, page in enumerate(self._pages, start=1):
-                self.__dict__.update(page)
-                self.setFillColor(GREY)
-                fonts.draw(self, MARGIN, 0.5 * INCH, self.footer_text, REGULAR, 8)
-                fonts.draw(self, PAGE[0] - MARGIN, 0.5 * INCH, f"page {number} of {total}", REGULAR, 8, anchor="end")
-                super().showPage()
-            super().save()
-
-    return NumberedCanvas
+def _footer(canvas: Any, number: int, total: int) -> None:
+    """The receipt's number and "page x of y" at the foot of a page."""
+    canvas.setFillColor(GREY)
+    fonts.draw(canvas, MARGIN, 0.5 * INCH, canvas.footer_text, REGULAR, 8)
+    fonts.draw(canvas, PAGE[0] - MARGIN, 0.5 * INCH, f"page {number} of {total}", REGULAR, 8, anchor="end")
 
 
 def _numbered_canvas(footer: str) -> Any:
-    base = _numbered_canvas_class()
-
-    def make(*args: Any, **kwargs: Any) -> Any:
-        canvas = base(*args, **kwargs)
-        canvas.footer_text = footer
-        return canvas
-
-    return make
+    return numbered_canvas(_footer, footer)

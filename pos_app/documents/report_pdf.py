@@ -37,6 +37,7 @@ from typing import Any
 
 from pos_app.documents import fonts
 from pos_app.documents.fonts import BOLD, OBLIQUE, REGULAR
+from pos_app.documents.numbered_pages import numbered_canvas
 from pos_app.documents.report_cells import NUMERIC, filters_text, made_text, shown
 from pos_app.documents.text import cut, printable
 from pos_app.domain.store import display_phone
@@ -346,45 +347,14 @@ def _story(report: Report, texts: list[list[list[str]]], sized: list[_Sized], wi
 # ---------------------------------------------------------------- page x of y
 
 
-@cache
-def _numbered_canvas_class() -> type:
-    from reportlab.pdfgen.canvas import Canvas
-
-    class NumberedCanvas(Canvas):  # type: ignore[misc]
-        """Keeps each page until `save`, then writes the footer and "Page x of y" on every one."""
-
-        footer_text = ""
-
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self._pages: list[dict[str, Any]] = []
-
-        def showPage(self) -> None:  # noqa: N802 - ReportLab's name
-            self._pages.append(dict(self.__dict__))
-            self._startPage()
-
-        def save(self) -> None:
-            total = len(self._pages)
-            for number, page in enumerate(self._pages, start=1):
-                self.__dict__.update(page)
-                width = self._pagesize[0]
-                self.setFillColor(GREY)
-                footer = cut(self.footer_text, REGULAR, 8, width * 0.6)
-                fonts.draw(self, MARGIN, 0.45 * INCH, footer, REGULAR, 8)
-                fonts.draw(self, width - MARGIN, 0.45 * INCH, f"Page {number} of {total}", REGULAR, 8,
-                           anchor="end")
-                super().showPage()
-            super().save()
-
-    return NumberedCanvas
+def _footer(canvas: Any, number: int, total: int) -> None:
+    """The store, the report's title, and "Page x of y" at the foot of a page."""
+    width = canvas._pagesize[0]
+    canvas.setFillColor(GREY)
+    text = cut(canvas.footer_text, REGULAR, 8, width * 0.6)
+    fonts.draw(canvas, MARGIN, 0.45 * INCH, text, REGULAR, 8)
+    fonts.draw(canvas, width - MARGIN, 0.45 * INCH, f"Page {number} of {total}", REGULAR, 8, anchor="end")
 
 
 def _numbered_canvas(footer: str) -> Any:
-    base = _numbered_canvas_class()
-
-    def make(*args: Any, **kwargs: Any) -> Any:
-        canvas = base(*args, **kwargs)
-        canvas.footer_text = footer
-        return canvas
-
-    return make
+    return numbered_canvas(_footer, footer)
