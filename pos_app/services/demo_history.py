@@ -39,6 +39,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from pos_app.domain.commission import credits_of
 from pos_app.domain.items import ItemSpec
 from pos_app.domain.jewelry import ItemStatus, Style, Tracking
 from pos_app.domain.money import Money, percent_of
@@ -51,6 +52,8 @@ OLDER_RATE = 0.45  # sales a day before the last ninety days, before the season 
 RECENT_RATE = 0.65  # what the last ninety days average; their seasonal extra is on top of it
 RETURN_SHARE = 0.05
 CASH_CEILING = 300_000  # cents: a larger ticket goes on a card (and no demo customer nears Form 8300)
+SHARED_FROM = 3_000_000
+"""A clerk's sale of $30,000 or more was closed with the manager's help: shared 60/40 (`sale_credits`)."""
 EXEMPT = (("resale: dealer buying for stock (Form ST-120)", "11-2847301"),
           ("exempt organization: charity gala auction (Form ST-119.1)", "EX-214973"))
 
@@ -241,10 +244,15 @@ class _Planner:
             payment = NewPayment("card", total, payment_intent_id=f"pi_demo{rng.getrandbits(64):016x}",
                                  card_brand=rng.choice(["visa", "visa", "mastercard", "amex"]),
                                  card_last4=f"{rng.randint(0, 9999):04d}")
+        # Decided from the sale itself, not the random stream, so the rest of the demo is the same with it.
+        shared = seller.staff_id != self.manager.staff_id and total >= SHARED_FROM
+        credits = credits_of([(seller.staff_id or "", 6_000), (self.manager.staff_id or "", 4_000)],
+                             names={seller.staff_id or "": seller.name,
+                                    self.manager.staff_id or "": self.manager.name}) if shared else ()
         sale = NewSale(number="", terminal=self.terminal, staff_id=seller.staff_id or "", customer_id=buyer,
                        currency="USD", completed_at=at.astimezone(dt.UTC), lines=tuple(lines), payments=(payment,),
                        tax_rate=str(self.rate), tax_exempt_reason=exempt[0] if exempt else None,
-                       tax_exempt_number=exempt[1] if exempt else None)
+                       tax_exempt_number=exempt[1] if exempt else None, credits=credits)
         planned = Planned(at, sale, seller)
         self.plan.sales.append(planned)
         if exempt is None and lines[0].unique and rng.random() < RETURN_SHARE:
@@ -269,7 +277,8 @@ class _Planner:
         at = dt.datetime.combine(day, dt.time(rng.randint(11, 17), rng.randint(0, 59)), self.zone)
         sale = NewSale(number="", terminal=self.terminal, staff_id=clerk.staff_id or "",
                        customer_id=planned.sale.customer_id, currency="USD", completed_at=at.astimezone(dt.UTC),
-                       lines=(back,), payments=(refund,), tax_rate=planned.sale.tax_rate, kind="return")
+                       lines=(back,), payments=(refund,), tax_rate=planned.sale.tax_rate, kind="return",
+                       credits=planned.sale.credits)  # a return comes off the salespeople who shared the sale
         self.plan.sales.append(Planned(at, sale, clerk, original=planned))
         self.back_in_case.append((day, line.item_id))
 
