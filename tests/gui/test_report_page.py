@@ -17,7 +17,7 @@ import pdfplumber
 import pytest
 from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QComboBox, QTableView
+from PySide6.QtWidgets import QComboBox, QLineEdit, QTableView
 
 from pos_app.domain.figures import Period, shown_percent
 from pos_app.domain.money import Money, format_money
@@ -383,3 +383,32 @@ def test_a_run_cancelled_before_it_reads_never_reads_and_one_cancelled_between_q
     assert done.run(reader, lambda: "a report") == "a report"  # type: ignore[arg-type]
     done.cancel()  # Esc after the worker let go of its connection: nothing to interrupt
     assert reader.interrupted == 1
+
+
+def test_a_manager_runs_the_aging_report_with_cut_offs_of_her_own_by_keys(
+        qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    sign_in(qtbot, window, "Marcus Reed")
+    _view, page = open_reports(qtbot, window)
+    f = page.form
+    press(qtbot, Qt.Key.Key_End)
+    qtbot.keyClicks(f.chooser, "Stock")  # (a space would open the list)
+    assert f.chooser.currentData() == "aging"
+    months = page.filter_box("months")
+    assert isinstance(months, QLineEdit) and months.isVisible() and months.placeholderText() == "the store's"
+    for _ in range(12):  # Tab through the page to the cut-offs box
+        if focused() is months:
+            break
+        press(qtbot, Qt.Key.Key_Tab)
+    assert focused() is months
+    qtbot.keyClicks(months, "12, 3")  # not ascending: refused, naming the box, nothing shown
+    press(qtbot, Qt.Key.Key_F5)
+    qtbot.waitUntil(lambda: "months" in f.status_label.text().lower(), timeout=10_000)
+    assert page.report is None
+    months.clear()
+    qtbot.keyClicks(months, "3, 9, 18")
+    press(qtbot, Qt.Key.Key_F5)
+    report = made(qtbot, page)
+    headings = [c.heading for c in report.tables[0].columns]
+    assert headings[1] == "Under 3 months: pieces" and "9 to 18 months: pieces" in headings
+    assert ("Months", "3, 9, 18") in report.filters
+    snap(window, "report_page_aging_cut_offs")

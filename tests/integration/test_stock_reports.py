@@ -262,6 +262,22 @@ def test_unusable_aging_cut_offs_fall_back_to_the_default_and_say_so(ledger: Led
     assert "not one to five whole months in ascending order" in table.note
 
 
+def test_a_manager_sets_the_cut_offs_of_one_run_and_bad_ones_are_refused_naming_the_field(ledger: Ledger) -> None:
+    manager = Actor(ledger.owner.staff_id, "A manager", Role.MANAGER, "C1")
+    request = ReportRequest("aging", last=dt.date(2026, 6, 5), filters=(("months", "3, 5"),))
+    made = catalog.run(request, store=ledger.facet.store, actor=manager, uow=ledger.facet.uow(), now=NOW)
+    (table,) = made.tables
+    assert [c.heading for c in table.columns[1:8:3]] == ["Under 3 months: pieces", "3 to 5 months: pieces",
+                                                         "Over 5 months: pieces"]
+    assert rows(table)["Solitaire"]["over_5m_pieces"] == 14  # received 2026-01-05: exactly five months
+    assert ("Months", "3, 5") in made.filters
+    for bad in ("5, 3", "six", "0", "1,2,3,4,5,6"):
+        with pytest.raises(ValidationError) as refused:
+            catalog.run(dataclasses.replace(request, filters=(("months", bad),)), store=ledger.facet.store,
+                        actor=manager, uow=ledger.facet.uow(), now=NOW)
+        assert refused.value.field == "months"
+
+
 def test_cut_offs_saved_as_typed_text_are_used(ledger: Ledger) -> None:
     _set_aging(ledger, "3, 9")  # as `pos-app settings aging 3,9` may keep them
     try:

@@ -67,6 +67,7 @@ class FilterBox:
     key: str
     label: str
     choices: tuple[tuple[str, str], ...] | None = None
+    placeholder: str = "any"  # a free-text box's hint
 
 
 class ReportPage(QWidget):
@@ -131,6 +132,7 @@ class ReportPage(QWidget):
             FilterBox("location", "Location", tuple((str(loc), str(loc)) for loc in locations)),
             FilterBox("counter", "Counter"),
             FilterBox("sku", "SKU"),
+            FilterBox("months", "Cut-offs (months)", placeholder="the store's"),
         )}
 
     def spec(self) -> ReportSpec:
@@ -151,7 +153,7 @@ class ReportPage(QWidget):
                 widget.addItem(text, value)
         else:
             widget = QLineEdit(self)
-            widget.setPlaceholderText("any")
+            widget.setPlaceholderText(box.placeholder)
             widget.setMaximumWidth(120)
         if isinstance(widget, QComboBox):  # a long style's name must not widen the page past a small screen
             widget.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)

@@ -118,14 +118,19 @@ def _bucket_keys(months: Sequence[int]) -> list[str]:
 
 
 @report("aging", "Stock aging",
-        "Pieces in stock at the end of a day by months since received (cut-offs from the setting "
-        "reports.aging_months, default 6 and 12), per style: pieces, at cost and at retail in each bucket.",
-        bys=("style",), at_a_date=True)
+        "Pieces in stock at the end of a day by months since received, per style: pieces, at cost and at "
+        "retail in each bucket; the cut-offs are the store's (setting reports.aging_months, default 6 and 12) "
+        "or the manager's for this run (filter months=3,9,18).",
+        bys=("style",), at_a_date=True, filter_keys=("months",))
 def aging_report(request: ReportRequest, period: Period, context: ReportContext) -> tuple[str, tuple[Table, ...]]:
     at = period.last
+    asked = dict(request.filters).get("months", "").strip()
     stored = context.setting(AGING_SETTING, None)
-    months = DEFAULT_AGING_MONTHS if stored is None else aging_months(stored)  # None: never set, or cleared
     note = ""
+    if asked:  # the manager's cut-offs for this run: refused, naming the field, when they are not usable
+        months: tuple[int, ...] | None = tuple(parse_aging_months(asked, field="months"))
+    else:
+        months = DEFAULT_AGING_MONTHS if stored is None else aging_months(stored)  # None: never set, or cleared
     if months is None:
         months = DEFAULT_AGING_MONTHS
         note = (f"The aging cut-offs set ({stored!r}) are not one to five whole months in ascending order; "
