@@ -65,9 +65,9 @@ settings.register_profile("facet", deadline=None, suppress_health_check=[HealthC
 settings.load_profile("facet")
 
 
-@pytest.fixture(autouse=True)
-def _forget_log_handlers_a_test_added() -> Iterator[None]:
-    """`cli.main` logs into the data folder it was given; drop that handler (and its level) after the test."""
+@contextlib.contextmanager
+def _log_handlers_kept() -> Iterator[None]:
+    """`cli.main` logs into the data folder it was given; drop the handlers (and the level) it set on the way out."""
     logger = logging.getLogger("pos_app")
     handlers, level = list(logger.handlers), logger.level
     yield
@@ -76,6 +76,20 @@ def _forget_log_handlers_a_test_added() -> Iterator[None]:
             logger.removeHandler(handler)
             handler.close()
     logger.setLevel(level)
+
+
+@pytest.fixture(autouse=True)
+def _forget_log_handlers_a_test_added() -> Iterator[None]:
+    with _log_handlers_kept():
+        yield
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _forget_log_handlers_a_module_added() -> Iterator[None]:
+    """The same for a module's own fixtures (a store signed in once for the module): without it, the handler
+    such a fixture's `cli.main` set stays, and every later command logs into that module's folder."""
+    with _log_handlers_kept():
+        yield
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -10,7 +10,7 @@ filters stand in.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol, cast
 
 from PySide6.QtWidgets import QWidget
 
@@ -19,8 +19,17 @@ from pos_app.services import inventory
 from pos_app.services.ports.reports import Drill, ReportRequest
 from pos_app.services.reports import catalog
 
-if TYPE_CHECKING:
-    from pos_app.gui.workspace import Workspace
+
+class Workspace(Protocol):
+    """What a drill needs of the workspace (`gui/workspace.py`, which imports the Reports screen, which
+    imports this: so it is named by what it does, not imported)."""
+
+    context: AppContext
+    screens: dict[str, QWidget]
+
+    def show_screen(self, title: str) -> QWidget: ...
+
+    def current_screen(self) -> QWidget | None: ...
 
 INVENTORY_KEYS = frozenset({"style", "metal", "location", "sku", "item"})
 """The filters of an items drill the Inventory screen can show."""
@@ -50,13 +59,12 @@ def receipts_request(drill: Drill, context: AppContext) -> ReportRequest:
 
 
 def workspace_of(widget: QWidget) -> Workspace | None:
-    """The workspace a screen is in (None for a screen shown on its own)."""
-    from pos_app.gui.workspace import Workspace
-
+    """The workspace a screen is in (None for a screen shown on its own): the nearest parent that holds
+    screens and shows them."""
     found = widget.parentWidget()
-    while found is not None and not isinstance(found, Workspace):
+    while found is not None and not (hasattr(found, "screens") and hasattr(found, "show_screen")):
         found = found.parentWidget()
-    return found
+    return cast("Workspace | None", found)
 
 
 def bring_to_front(screen: QWidget) -> None:
