@@ -117,7 +117,7 @@ def test_a_joined_store_has_every_index_trigger_and_search_entry_and_the_ledger_
         assert joined.rows == one(facet, "SELECT count(*) FROM items") + one(
             facet, "SELECT count(*) FROM stock_movements") + sum(
             one(facet, f"SELECT count(*) FROM {t}") for t in (
-                "sales", "sale_lines", "payments", "customers", "staff", "stores", "terminals", "shifts",
+                "sales", "sale_lines", "sale_credits", "payments", "customers", "staff", "stores", "terminals", "shifts",
                 "item_stones", "item_photos", "certificates", "card_refunds", "policy_versions", "consent_events",
                 "privacy_requests", "erasure_log", "appraisals", "appraisal_stones", "appraisal_photos",
                 "staff_recovery_codes", "cash_movements", "large_cash_reports", "stock_counts", "store_settings",
