@@ -98,17 +98,6 @@ class DayReportQueries:
             z_report=None if r[12] is None else tuple((str(a), str(b)) for a, b in json.loads(r[12])))
             for r in rows]
 
-    def tenders(self, period: Period, timezone: str) -> list[tuple[str, int, int, int]]:
-        start, end = self._bounds(period, timezone)
-        rows = self._c.execute(
-            "SELECT p.tender, count(DISTINCT p.sale_id), "
-            "coalesce(sum(p.amount_cents) FILTER (WHERE p.amount_cents > 0), 0), "
-            "coalesce(-sum(p.amount_cents) FILTER (WHERE p.amount_cents < 0), 0) "
-            f"FROM sales s {_BY_TIME} JOIN payments p ON p.sale_id = s.id "
-            f"WHERE s.completed_at >= ? AND s.completed_at < ? AND {OWN_SALE} GROUP BY p.tender ORDER BY p.tender",
-            (start, end)).fetchall()
-        return [(str(r[0]), int(r[1]), int(r[2]), int(r[3])) for r in rows]
-
     def voided_sales(self, period: Period, timezone: str) -> list[VoidRow]:
         start, end = self._bounds(period, timezone)
         # Who approved a void is on its audit event (the sale keeps who pressed the key). A sale is voided in

@@ -138,13 +138,15 @@ class SalesReportQueries:
         rows = self._c.execute(sql, [stored_time(start), stored_time(end), *params]).fetchall()
         return [Grouped(str(r[0] if r[0] is not None else ""), _totals(r, 1)) for r in rows]
 
-    def payments_by_tender(self, period: Period, timezone: str) -> list[tuple[str, int, int, int]]:
+    def payments_by_tender(self, period: Period, timezone: str, *,
+                           voided: bool = False) -> list[tuple[str, int, int, int]]:
         start, end = period.utc_bounds(timezone)
+        completed = "" if voided else "s.status = 'completed' AND "
         rows = self._c.execute(
             "SELECT p.tender, count(DISTINCT p.sale_id), coalesce(sum(p.amount_cents) FILTER "
             "(WHERE p.amount_cents > 0), 0), coalesce(-sum(p.amount_cents) FILTER (WHERE p.amount_cents < 0), 0) "
             "FROM sales s INDEXED BY ix_sales_completed_at JOIN payments p ON p.sale_id = s.id "
-            f"WHERE s.completed_at >= ? AND s.completed_at < ? AND s.status = 'completed' AND {OWN_SALE} "
+            f"WHERE s.completed_at >= ? AND s.completed_at < ? AND {completed}{OWN_SALE} "
             "GROUP BY p.tender ORDER BY p.tender", (stored_time(start), stored_time(end))).fetchall()
         return [(str(r[0]), int(r[1]), int(r[2]), int(r[3])) for r in rows]
 

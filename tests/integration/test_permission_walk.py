@@ -183,7 +183,7 @@ NOT_GUARDED.update({f"reports.{spec.build.__name__}": _BUILDER for spec in map(c
 NOT_GUARDED.update({f"reports.{name}": _REPORT_PARTS for name in (
     "aging_months", "bucket_labels", "grouped_table", "just_today", "label_of", "last_twelve_months", "margin_cells",
     "month_to_date", "months_before", "names", "rate_rows", "report", "report_json", "report_rows", "sales_cells",
-    "settle", "shown_rate", "spec", "table_json", "turn_cells")})
+    "settle", "shown_rate", "spec", "table_json", "tender_table", "turn_cells")})
 NOT_GUARDED["reports.check_path"] = "checks a path a report would be saved to; writing it (write_report) is guarded"
 NOT_GUARDED["cash.expected_in_drawer"] = _PURE
 

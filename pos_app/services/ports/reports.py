@@ -238,8 +238,10 @@ class ReportsReader(Protocol):
         band, clerk, counter, item, or a salesperson by their credited share), or one with key "" without."""
         ...
 
-    def payments_by_tender(self, period: Period, timezone: str) -> list[tuple[str, int, int, int]]:
-        """(tender, receipts, taken, refunded (positive)) for completed sales in the period."""
+    def payments_by_tender(self, period: Period, timezone: str, *,
+                           voided: bool = False) -> list[tuple[str, int, int, int]]:
+        """(tender, receipts, taken, refunded (positive)) for the sales completed in the period; with `voided`,
+        voided ones too (a void's refund cancels its payment, as in the drawer: the end of day's tenders)."""
         ...
 
     def receipts(self, period: Period, timezone: str, *, filters: tuple[tuple[str, str], ...] = (),
@@ -290,11 +292,6 @@ class ReportsReader(Protocol):
 
     def day_shifts(self, period: Period, timezone: str) -> list[ShiftRecord]:
         """Every counter's shifts that opened or closed in the period, by opening time."""
-        ...
-
-    def tenders(self, period: Period, timezone: str) -> list[tuple[str, int, int, int]]:
-        """(tender, receipts, taken, refunded (positive)) over every payment of the sales completed in the
-        period, voided ones too (a void's refund cancels its payment, as in the drawer)."""
         ...
 
     def voided_sales(self, period: Period, timezone: str) -> list[VoidRow]:

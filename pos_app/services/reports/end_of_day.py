@@ -18,6 +18,7 @@ from pos_app.domain.store import store_time
 from pos_app.services.cash import expected_in_drawer
 from pos_app.services.ports.reports import Cell, Column, Kind, ReportRequest, Table
 from pos_app.services.reports.catalog import ReportContext, just_today, report
+from pos_app.services.reports.sales import tender_table
 
 SHIFT_COLUMNS = (
     Column("counter", "Counter", Kind.TEXT),
@@ -37,13 +38,6 @@ SHIFT_COLUMNS = (
     Column("expected", "Expected", Kind.MONEY),
     Column("counted", "Counted", Kind.MONEY),
     Column("over_short", "Over/short", Kind.MONEY),
-)
-TENDER_COLUMNS = (
-    Column("tender", "Tender", Kind.TEXT),
-    Column("receipts", "Receipts", Kind.COUNT),
-    Column("taken", "Taken", Kind.MONEY),
-    Column("refunded", "Refunded", Kind.MONEY),
-    Column("net", "Net", Kind.MONEY),
 )
 VOID_COLUMNS = (
     Column("number", "Receipt", Kind.TEXT),
@@ -111,15 +105,10 @@ def _shifts_table(period: Period, context: ReportContext) -> Table:
 
 
 def _tenders_table(period: Period, context: ReportContext) -> Table:
-    found = context.store.reports.tenders(period, context.timezone)
-    rows = tuple((tender.replace("_", " ").capitalize(), n, taken, back, taken - back)
-                 for tender, n, taken, back in found)
-    taken = sum(r[2] for r in found)
-    back = sum(r[3] for r in found)
-    return Table("Tenders (with tax)", TENDER_COLUMNS, rows, ("Total", sum(r[1] for r in found), taken, back,
-                                                              taken - back),
-                 note="Every payment of the period's sales; a voided sale's payment and the refund that cancelled it "
-                      "are both counted, as in the drawer.")
+    return tender_table("Tenders (with tax)", Column("tender", "Tender", Kind.TEXT),
+                        context.store.reports.payments_by_tender(period, context.timezone, voided=True),
+                        "Every payment of the period's sales; a voided sale's payment and the refund that cancelled "
+                        "it are both counted, as in the drawer.")
 
 
 def _voids_table(period: Period, context: ReportContext) -> Table:

@@ -116,14 +116,20 @@ PAYMENT_COLUMNS = (
 )
 
 
-def _payments_table(period: Period, context: ReportContext) -> Table:
-    rows = context.store.reports.payments_by_tender(period, context.timezone)
+def tender_table(title: str, heading: Column, rows: list[tuple[str, int, int, int]], note: str) -> Table:
+    """(tender, receipts, taken, refunded) rows as a table with its net column and a total row."""
     cells = [(tender.replace("_", " ").capitalize(), n, taken, back, taken - back) for tender, n, taken, back in rows]
     taken = sum(r[2] for r in rows)
     back = sum(r[3] for r in rows)
-    return Table("Payments by type (with tax)", (Column("payment", "Payment", Kind.TEXT), *PAYMENT_COLUMNS),
-                 tuple(cells), ("Total", sum(r[1] for r in rows), taken, back, taken - back),
-                 note="What each kind of payment took in and gave back; sales paid two ways are counted under each.")
+    return Table(title, (heading, *PAYMENT_COLUMNS), tuple(cells),
+                 ("Total", sum(r[1] for r in rows), taken, back, taken - back), note=note)
+
+
+def _payments_table(period: Period, context: ReportContext) -> Table:
+    return tender_table("Payments by type (with tax)", Column("payment", "Payment", Kind.TEXT),
+                        context.store.reports.payments_by_tender(period, context.timezone),
+                        "What each kind of payment took in and gave back; sales paid two ways are counted under "
+                        "each.")
 
 
 @report("sales", "Sales",
